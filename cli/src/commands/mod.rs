@@ -1,0 +1,43 @@
+//! Client commands, one module per resource.
+
+pub mod events;
+pub mod projects;
+pub mod sessions;
+pub mod settings;
+pub mod turns;
+
+use serde_json::Value;
+
+use crate::client::Client;
+use crate::output::{text, Output};
+
+pub async fn status(client: &Client, out: &Output) -> anyhow::Result<()> {
+    // /api/ready answers 503 with the same body when not ready; both are a status, not a failure.
+    let v: Value = match client.get("/api/ready").await {
+        Ok(v) => v,
+        Err(e) => match e.downcast_ref::<crate::client::ApiFailure>() {
+            Some(f) if f.status == 503 => serde_json::json!({"ready": false, "detail": f.message}),
+            _ => return Err(e),
+        },
+    };
+    out.show(&v, |v| {
+        let r = &v["runtime"];
+        format!(
+            "ready: {}\napp-server: {} (generation {}, pid {}, restarts {})\nlast exit: {}\nlast event: {}",
+            text(v, "ready"),
+            text(r, "status"),
+            text(r, "generation"),
+            text(r, "pid"),
+            text(r, "restarts"),
+            text(r, "lastExit"),
+            text(v, "lastSeq")
+        )
+    });
+    Ok(())
+}
+
+pub async fn login_link(client: &Client, out: &Output) -> anyhow::Result<()> {
+    let v: Value = client.post("/api/login-links", &serde_json::json!({})).await?;
+    out.show(&v, |v| text(v, "url"));
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! `codex-manager send | steer | interrupt`
+
+use anyhow::Context;
+use clap::Args;
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use std::io::Write;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::client::{encode, Client};
+use crate::output::{text, Output};
+
+#[derive(Args)]
+pub struct SendArgs {
+    pub session: String,
+    pub text: String,
+    /// Stream the reply and wait for the turn to end (exit 1 if it fails).
+    #[arg(long)]
+    pub wait: bool,
+    /// Make a retried send start one turn, not two.
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Args)]
+pub struct SteerArgs {
+    pub session: String,
+    pub text: String,
+}
+
+#[derive(Args)]
+pub struct InterruptArgs {
+    pub session: String,
+}
+
+pub async fn send(a: SendArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+    // Note where the log is before sending, so the stream misses nothing of this turn.
+    let since = if a.wait { Some(last_seq(client).await?) } else { None };
+    let headers: Vec<(&str, String)> = a.idempotency_key.iter().map(|k| ("Idempotency-Key", k.clone())).collect();
+    let accepted: Value = client
+        .post_with_headers(&format!("/api/sessions/{}/messages", encode(&a.session)), &json!({"text": a.text}), &headers)
+        .await?;
+    let Some(since) = since else {
+        out.show(&accepted, |v| format!("turn {} started", text(v, "turnId")));
+        return Ok(());
+    };
+    let turn_id = accepted["turnId"].as_str().context("no turnId in the answer")?.to_string();
+    let status = follow_turn(client, &a.session, &turn_id, since, out).await?;
+    if status != "completed" {
+        anyhow::bail!("turn {turn_id} ended {status}");
+    }
+    Ok(())
+}
+
+async fn last_seq(client: &Client) -> anyhow::Result<i64> {
+    let v: Value = client.get("/api/events?limit=1&since=0&types=__none__").await?;
+    Ok(v["latestSeq"].as_i64().unwrap_or(0))
+}
+
+/// Print the turn's text as it streams (or every event with --json); return its final status.
+async fn follow_turn(client: &Client, session: &str, turn_id: &str, since: i64, out: &Output) -> anyhow::Result<String> {
+    let url = client.stream_url(&format!("since={since}&sessions={}", encode(session)));
+    let mut request = url.into_client_request()?;
+    request.headers_mut().insert("Authorization", format!("Bearer {}", client.token()).parse()?);
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.context("cannot open the event stream")?;
+    let mut stdout = std::io::stdout();
+    while let Some(msg) = ws.next().await {
+        let Message::Text(frame) = msg? else { continue };
+        let event: Value = serde_json::from_str(&frame)?;
+        if event["turnId"].as_str() != Some(turn_id) {
+            continue;
+        }
+        if out.json {
+            println!("{frame}");
+        }
+        match event["type"].as_str().unwrap_or("") {
+            "item.delta" if !out.json => {
+                print!("{}", event["data"]["delta"].as_str().unwrap_or(""));
+                stdout.flush()?;
+            }
+            "turn.error" if !out.json => eprintln!("\n[error] {}", event["data"]["error"]["message"].as_str().unwrap_or("")),
+            "turn.completed" => {
+                if !out.json {
+                    println!();
+                }
+                return Ok(event["data"]["turn"]["status"].as_str().unwrap_or("completed").to_string());
+            }
+            _ => {}
+        }
+    }
+    anyhow::bail!("the event stream closed before the turn ended")
+}
+
+pub async fn steer(a: SteerArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+    let v: Value = client.post(&format!("/api/sessions/{}/steer", encode(&a.session)), &json!({"text": a.text})).await?;
+    out.show(&v, |v| format!("steered turn {}", text(v, "turnId")));
+    Ok(())
+}
+
+pub async fn interrupt(a: InterruptArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+    let v: Value = client.post(&format!("/api/sessions/{}/interrupt", encode(&a.session)), &json!({})).await?;
+    out.show(&v, |v| format!("turn {}: {}", text(v, "turnId"), text(v, "status")));
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! `codex-manager serve`: run the host in the foreground until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use codex_manager_fakes::model as fake_model;
+use codex_manager_host::{config, Host, HostConfig, TokenSource};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on. A non-loopback address needs an explicit --token.
+    #[arg(long, env = "CODEX_MANAGER_BIND", default_value_t = SocketAddr::from(([127, 0, 0, 1], config::DEFAULT_PORT)))]
+    bind: SocketAddr,
+    /// The codex binary (default: `codex` on PATH, else the copy set-up installed in .tools/codex).
+    #[arg(long, env = "CODEX_BIN")]
+    codex_bin: Option<PathBuf>,
+    /// CODEX_HOME for app-server (default: <data-dir>/codex-home).
+    #[arg(long, env = "CODEX_MANAGER_CODEX_HOME")]
+    codex_home: Option<PathBuf>,
+    /// A codex config override, passed through as `-c key=value` (repeatable), e.g. -c model="o4-mini".
+    #[arg(short = 'c', long = "config", value_name = "KEY=VALUE")]
+    overrides: Vec<String>,
+    /// Extra host names accepted in Host and Origin headers (repeatable).
+    #[arg(long = "allowed-host")]
+    allowed_hosts: Vec<String>,
+    /// How many events the log keeps before pruning the oldest.
+    #[arg(long, default_value_t = codex_manager_host::events::DEFAULT_RETENTION)]
+    event_retention: i64,
+    /// Run against a built-in fake model: a full streamed turn with no API key and no network.
+    #[arg(long)]
+    demo: bool,
+}
+
+pub async fn run(args: ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
+    init_tracing();
+    let token = std::env::var("CODEX_MANAGER_TOKEN").ok().filter(|t| !t.is_empty());
+    let mut config = HostConfig::new(&data_dir);
+    config.bind = args.bind;
+    config.codex_bin = args.codex_bin;
+    config.codex_home = args.codex_home;
+    config.codex_overrides = args.overrides;
+    config.allowed_hosts = args.allowed_hosts;
+    config.event_retention = args.event_retention;
+    config.token = token;
+
+    // Keep the fake model alive for as long as the host runs.
+    let _demo_model = if args.demo { Some(start_demo(&mut config).await?) } else { None };
+
+    let host = Host::start(config).await?;
+    let addr = host.addr();
+    println!("Codex Manager listening on http://{addr}");
+    println!("Open the web UI: {}", host.login_link());
+    match host.token_source() {
+        TokenSource::DataDir => println!("API token: {}/token (the CLI and SDK read it from there)", data_dir.display()),
+        TokenSource::Configured => println!("API token: as configured (--token / CODEX_MANAGER_TOKEN)"),
+    }
+    if args.demo {
+        println!("Demo mode: codex talks to a built-in fake model. Try: codex-manager sessions create --cwd \"$PWD\" && codex-manager send <id> hello --wait");
+    }
+    host.serve(shutdown_signal()).await
+}
+
+/// Start the fake model and point codex at it.
+async fn start_demo(config: &mut HostConfig) -> anyhow::Result<fake_model::FakeModel> {
+    let model = fake_model::start(fake_model::FakeModelConfig { delay_ms: 15, script: None }).await?;
+    let codex_bin = config::resolve_codex_bin(config.codex_bin.as_deref())?;
+    let catalog = config.data_dir.join("demo-model-catalog.json");
+    std::fs::create_dir_all(&config.data_dir)?;
+    let codex_home = config.codex_home();
+    std::fs::create_dir_all(&codex_home)?;
+    let catalog = match fake_model::write_model_catalog(&codex_bin, &codex_home, &catalog) {
+        Ok(()) => Some(catalog),
+        Err(e) => {
+            tracing::warn!(error = %e, "no model catalog for the demo; codex falls back to generic model metadata");
+            None
+        }
+    };
+    config.codex_overrides.extend(fake_model::codex_overrides(&model.base_url(), catalog.as_deref()));
+    tracing::info!(url = %model.base_url(), "demo: fake model started");
+    Ok(model)
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CODEX_MANAGER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("SIGTERM handler").expect("signal handlers install");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,138 @@
+//! Who may call the API: a token (bearer header or the login cookie), from an allowed Host, and — when a browser
+//! sends an Origin — from this host's own origin. The checks guard against other local users, DNS rebinding and
+//! cross-site requests (including cross-site websockets).
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::ApiError;
+use crate::security::constant_time_eq;
+
+/// Name of the cookie that carries the token for the web UI.
+pub const COOKIE_NAME: &str = "cm_token";
+
+pub struct AuthConfig {
+    pub token: String,
+    /// Accepted host names (without port), lower case.
+    pub hosts: HashSet<String>,
+    pub port: u16,
+}
+
+impl AuthConfig {
+    pub fn new(token: String, bind: SocketAddr, extra_hosts: &[String]) -> Self {
+        let mut hosts: HashSet<String> = ["localhost", "127.0.0.1", "[::1]", "::1"].iter().map(|s| s.to_string()).collect();
+        if !bind.ip().is_unspecified() {
+            hosts.insert(match bind.ip() {
+                std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+                v4 => v4.to_string(),
+            });
+        }
+        hosts.extend(extra_hosts.iter().map(|h| h.to_ascii_lowercase()));
+        Self { token, hosts, port: bind.port() }
+    }
+
+    fn host_allowed(&self, host_header: &str) -> bool {
+        let host = host_header.to_ascii_lowercase();
+        let name = match host.rsplit_once(':') {
+            // `[::1]:8417`, `localhost:8417`; a bare `::1` has colons but no brackets.
+            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) && (!name.contains(':') || name.ends_with(']')) => {
+                name.to_string()
+            }
+            _ => host,
+        };
+        self.hosts.contains(&name)
+    }
+
+    fn origin_allowed(&self, origin: &str) -> bool {
+        let rest = match origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) {
+            Some(r) => r,
+            None => return false,
+        };
+        self.host_allowed(rest.trim_end_matches('/'))
+    }
+
+    fn token_ok(&self, headers: &HeaderMap) -> bool {
+        if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+            if let Some(t) = value.strip_prefix("Bearer ") {
+                return constant_time_eq(t.trim(), &self.token);
+            }
+        }
+        cookie(headers, COOKIE_NAME).is_some_and(|t| constant_time_eq(&t, &self.token))
+    }
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Host and Origin checks for every request; the token check for everything but the login exchange.
+pub async fn guard(State(auth): State<Arc<AuthConfig>>, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !auth.host_allowed(host) {
+        return ApiError::forbidden("host_not_allowed", format!("Host `{host}` is not allowed (see --allowed-host)")).into_response();
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("");
+        if !auth.origin_allowed(origin) {
+            return ApiError::forbidden("origin_not_allowed", format!("Origin `{origin}` is not allowed")).into_response();
+        }
+    }
+    let path = request.uri().path();
+    let public = path == "/login";
+    if !public && !auth.token_ok(headers) {
+        return ApiError::unauthorized("missing or wrong token: send `Authorization: Bearer <token>` (the token is in the data dir's `token` file)")
+            .into_response();
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> AuthConfig {
+        AuthConfig::new("t".into(), "127.0.0.1:8417".parse().unwrap(), &["box.local".into()])
+    }
+
+    #[test]
+    fn hosts_and_origins() {
+        let c = cfg();
+        assert!(c.host_allowed("127.0.0.1:8417"));
+        assert!(c.host_allowed("LOCALHOST:1"));
+        assert!(c.host_allowed("[::1]:8417"));
+        assert!(c.host_allowed("box.local"));
+        assert!(!c.host_allowed("evil.example:8417"));
+        assert!(!c.host_allowed(""));
+        assert!(c.origin_allowed("http://localhost:8417"));
+        assert!(!c.origin_allowed("http://evil.example"));
+        assert!(!c.origin_allowed("null"));
+    }
+
+    #[test]
+    fn token_from_header_or_cookie() {
+        let c = cfg();
+        let mut h = HeaderMap::new();
+        assert!(!c.token_ok(&h));
+        h.insert(header::AUTHORIZATION, "Bearer t".parse().unwrap());
+        assert!(c.token_ok(&h));
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, "a=b; cm_token=t".parse().unwrap());
+        assert!(c.token_ok(&h));
+        h.insert(header::AUTHORIZATION, "Bearer wrong".parse().unwrap());
+        assert!(!c.token_ok(&h));
+    }
+}

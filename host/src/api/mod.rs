@@ -1,0 +1,74 @@
+//! The HTTP API: REST routes, the websocket stream, auth, and the OpenAPI document generated from the routes.
+//!
+//! Handlers are thin: they extract, call a service, and map [`ServiceError`](crate::services::ServiceError) once
+//! (in [`error`]). Routes live one file per resource under [`routes`]; each handler carries its OpenAPI
+//! description, so the document served at `/api/openapi.json` cannot drift from what is served.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+mod openapi;
+pub mod routes;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::security::LoginCodes;
+use crate::services::Services;
+use auth::AuthConfig;
+use error::ApiError;
+
+/// Largest request body.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct ApiState {
+    pub services: Arc<Services>,
+    pub auth: Arc<AuthConfig>,
+    pub login: Arc<LoginCodes>,
+}
+
+/// All routes with their OpenAPI descriptions, before state and middleware.
+fn documented_routes() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::with_openapi(openapi::base())
+        .merge(routes::health::router())
+        .merge(routes::login::router())
+        .merge(routes::projects::router())
+        .merge(routes::sessions::router())
+        .merge(routes::turns::router())
+        .merge(routes::controls::router())
+        .merge(routes::settings::router())
+        .merge(routes::events::router())
+        .merge(routes::stream::router())
+}
+
+/// The OpenAPI document, as served at `/api/openapi.json`.
+pub fn openapi_json() -> String {
+    let (_, doc) = documented_routes().split_for_parts();
+    doc.to_pretty_json().expect("the OpenAPI document serializes")
+}
+
+/// The full application: routes, the OpenAPI route, body limit, auth.
+pub fn app(state: ApiState) -> Router {
+    let (router, doc) = documented_routes().split_for_parts();
+    let doc = Arc::new(doc.to_pretty_json().expect("the OpenAPI document serializes"));
+    let auth = state.auth.clone();
+    router
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let doc = doc.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()) }
+            }),
+        )
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "no such route").into_response() })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(auth, auth::guard))
+}

@@ -1,0 +1,11 @@
+//! One module per resource. Each exposes `router()`, whose handlers carry their OpenAPI description.
+
+pub mod controls;
+pub mod events;
+pub mod health;
+pub mod login;
+pub mod projects;
+pub mod sessions;
+pub mod settings;
+pub mod stream;
+pub mod turns;

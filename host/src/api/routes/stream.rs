@@ -1,0 +1,69 @@
+//! `/api/stream`: the event log over a websocket — replay from `since`, then live, filtered.
+//!
+//! Each client has its own [`Subscription`]; a client that reads slowly only falls behind itself and is caught up
+//! from the store. Frames are the event envelopes as text; a `reset` frame means "re-read state over REST".
+
+use std::time::Duration;
+
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::events::EventQuery;
+use crate::api::error::ErrorResponse;
+use crate::api::extract::ApiQuery;
+use crate::api::ApiState;
+use crate::events::Subscription;
+
+/// Ping interval; also how a dead peer is noticed.
+const PING_EVERY: Duration = Duration::from_secs(20);
+/// A client that cannot take one frame in this long is disconnected (it can reconnect with `since`).
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub fn router() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new().routes(routes!(stream))
+}
+
+/// Websocket of event envelopes (text frames). Reconnect with `since=<last seq>` to get exactly what you missed.
+#[utoipa::path(get, path = "/api/stream", tag = "events", params(EventQuery), responses(
+    (status = 101, description = "Switching to the websocket protocol"),
+    (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse, description = "foreign Origin or Host")))]
+async fn stream(State(s): State<ApiState>, ApiQuery(q): ApiQuery<EventQuery>, ws: WebSocketUpgrade) -> Response {
+    let subscription = Subscription::new(s.services.events().clone(), q.since, q.filter());
+    ws.max_message_size(64 * 1024).on_upgrade(move |socket| serve(socket, subscription))
+}
+
+async fn serve(socket: WebSocket, mut sub: Subscription) {
+    let (mut tx, mut rx) = socket.split();
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            item = sub.next() => {
+                let frame = match item {
+                    Ok(item) => item.to_json(),
+                    Err(e) => {
+                        tracing::error!(error = %e, "stream: store read failed");
+                        let _ = tx.send(Message::Close(None)).await;
+                        return;
+                    }
+                };
+                match tokio::time::timeout(SEND_TIMEOUT, tx.send(Message::Text(Utf8Bytes::from(frame)))).await {
+                    Ok(Ok(())) => {}
+                    _ => return,
+                }
+            }
+            incoming = rx.next() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+            _ = ping.tick() => {
+                if tokio::time::timeout(SEND_TIMEOUT, tx.send(Message::Ping(Default::default()))).await.map_or(true, |r| r.is_err()) {
+                    return;
+                }
+            }
+        }
+    }
+}

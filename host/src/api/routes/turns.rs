@@ -1,0 +1,57 @@
+//! Turns: `/api/sessions/{id}/messages`, `/steer`, `/interrupt`.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::api::error::{ApiError, ApiResult, ErrorResponse};
+use crate::api::extract::ApiJson;
+use crate::api::ApiState;
+use crate::services::{InterruptResult, SendMessage, SteerMessage, TurnAccepted};
+
+pub fn router() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new().routes(routes!(send)).routes(routes!(steer)).routes(routes!(interrupt))
+}
+
+/// Send a message: starts a turn (resuming the thread first if needed). With an `Idempotency-Key` header, a retry
+/// of the same request starts no second turn and gets the first answer (with `replayed: true`).
+#[utoipa::path(post, path = "/api/sessions/{id}/messages", tag = "turns", request_body = SendMessage,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters")),
+    responses(
+        (status = 202, body = TurnAccepted, description = "The turn started; follow it on the event stream"),
+        (status = 200, body = TurnAccepted, description = "A replay of an earlier request with the same key"),
+        (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse, description = "`turn_in_progress`, `session_archived`, `idempotency_in_progress`"),
+        (status = 422, body = ErrorResponse, description = "`invalid_request`, `idempotency_key_reused`"),
+        (status = 503, body = ErrorResponse, description = "`runtime_unavailable`")))]
+async fn send(
+    State(s): State<ApiState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<SendMessage>,
+) -> ApiResult<(StatusCode, Json<TurnAccepted>)> {
+    let key = match headers.get("idempotency-key") {
+        Some(v) => Some(v.to_str().map_err(|_| ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key must be ASCII"))?),
+        None => None,
+    };
+    let accepted = s.services.send_message(&id, req, key).await?;
+    let status = if accepted.replayed { StatusCode::OK } else { StatusCode::ACCEPTED };
+    Ok((status, Json(accepted)))
+}
+
+/// Add input to the running turn.
+#[utoipa::path(post, path = "/api/sessions/{id}/steer", tag = "turns", request_body = SteerMessage, params(("id" = String, Path)),
+    responses((status = 200, body = TurnAccepted), (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse, description = "`no_active_turn`")))]
+async fn steer(State(s): State<ApiState>, Path(id): Path<String>, ApiJson(req): ApiJson<SteerMessage>) -> ApiResult<Json<TurnAccepted>> {
+    Ok(Json(s.services.steer(&id, req).await?))
+}
+
+/// Interrupt the running turn; answers once app-server confirms it ended (or `interrupting` after 10 s).
+#[utoipa::path(post, path = "/api/sessions/{id}/interrupt", tag = "turns", params(("id" = String, Path)), responses(
+    (status = 200, body = InterruptResult), (status = 404, body = ErrorResponse),
+    (status = 409, body = ErrorResponse, description = "`no_active_turn`")))]
+async fn interrupt(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Json<InterruptResult>> {
+    Ok(Json(s.services.interrupt(&id).await?))
+}

@@ -1,0 +1,14 @@
+//! The bridge to `codex app-server`: process supervision, the JSON-RPC client and the wire framing.
+//!
+//! Owns the child process and nothing else. It never interprets threads or turns: everything app-server says
+//! is handed upward as [`Inbound`] messages tagged with the generation of the process that said it, so a late
+//! line from a dead process can never be mistaken for the live one. It never imports the API or services.
+
+mod process;
+mod rpc;
+mod supervisor;
+mod timeouts;
+
+pub use rpc::{Connection, RequestId, RpcError};
+pub use supervisor::{Inbound, Runtime, RuntimeConfig, RuntimeState, RuntimeStatus};
+pub use timeouts::timeout_for;

@@ -1,0 +1,92 @@
+//! Spawning and stopping the app-server child.
+//!
+//! The child runs in its own process group so that shutdown can reach every descendant: app-server killed with
+//! SIGKILL orphans unsandboxed commands, so the polite path (stdin EOF, then SIGTERM) comes first and the group
+//! kill comes last.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+/// How the child is launched.
+#[derive(Debug, Clone)]
+pub struct LaunchSpec {
+    pub program: PathBuf,
+    pub codex_home: PathBuf,
+    /// `-c key=value` overrides, passed through verbatim.
+    pub overrides: Vec<String>,
+    /// Extra environment for the child.
+    pub env: Vec<(String, String)>,
+}
+
+pub struct Spawned {
+    pub child: Child,
+    pub stdin: ChildStdin,
+    pub stdout: ChildStdout,
+    pub pid: u32,
+}
+
+pub fn spawn(spec: &LaunchSpec) -> std::io::Result<Spawned> {
+    std::fs::create_dir_all(&spec.codex_home)?;
+    let mut cmd = Command::new(&spec.program);
+    cmd.arg("app-server");
+    for o in &spec.overrides {
+        cmd.arg("-c").arg(o);
+    }
+    cmd.env("CODEX_HOME", &spec.codex_home)
+        .env("RUST_LOG", std::env::var("CODEX_RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = cmd.spawn()?;
+    let stdin = child.stdin.take().expect("stdin is piped");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    if let Some(stderr) = child.stderr.take() {
+        tokio::spawn(forward_stderr(stderr));
+    }
+    let pid = child.id().unwrap_or(0);
+    Ok(Spawned { child, stdin, stdout, pid })
+}
+
+/// app-server's own log lines go to our log at debug level; warnings and errors keep their level.
+async fn forward_stderr(stderr: tokio::process::ChildStderr) {
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(stderr).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if line.contains("ERROR") {
+            tracing::warn!(target: "app_server", "{line}");
+        } else {
+            tracing::debug!(target: "app_server", "{line}");
+        }
+    }
+}
+
+/// Send `signal` to the whole process group led by `pid`.
+pub fn signal_group(pid: u32, signal: i32) {
+    if pid == 0 {
+        return;
+    }
+    // SAFETY: kill(2) with a negative pid addresses a process group; it has no memory-safety preconditions.
+    unsafe {
+        libc::kill(-(pid as i32), signal);
+    }
+}
+
+/// Stop politely, then firmly: stdin EOF, SIGTERM after `grace`, SIGKILL of the group after another `grace`.
+pub async fn stop(mut child: Child, stdin: Option<ChildStdin>, pid: u32, grace: Duration) {
+    drop(stdin);
+    if tokio::time::timeout(grace, child.wait()).await.is_err() {
+        signal_group(pid, libc::SIGTERM);
+        if tokio::time::timeout(grace, child.wait()).await.is_err() {
+            signal_group(pid, libc::SIGKILL);
+            let _ = child.wait().await;
+        }
+    }
+    // Whatever the leader did, make sure nothing of the group outlives it.
+    signal_group(pid, libc::SIGKILL);
+}

@@ -1,0 +1,100 @@
+//! Host configuration: where it listens, where it keeps its data, how it finds and runs Codex.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+/// The port the host listens on unless told otherwise.
+pub const DEFAULT_PORT: u16 = 8417;
+
+/// The pinned Codex release the project installs and tests against.
+pub const PINNED_CODEX_VERSION: &str = "0.169.0";
+
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    /// Explicit codex binary; else `codex` on PATH; else the project-local install.
+    pub codex_bin: Option<PathBuf>,
+    /// CODEX_HOME for app-server; default `<data_dir>/codex-home`.
+    pub codex_home: Option<PathBuf>,
+    /// `-c key=value` overrides passed through to app-server.
+    pub codex_overrides: Vec<String>,
+    /// Extra environment for app-server.
+    pub codex_env: Vec<(String, String)>,
+    /// API token; default: the one in `<data_dir>/token`, created at first start.
+    pub token: Option<String>,
+    /// Host names accepted in `Host`/`Origin` besides loopback names and the bind address.
+    pub allowed_hosts: Vec<String>,
+    /// Events kept before the oldest are pruned.
+    pub event_retention: i64,
+}
+
+impl HostConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), DEFAULT_PORT),
+            data_dir: data_dir.into(),
+            codex_bin: None,
+            codex_home: None,
+            codex_overrides: Vec::new(),
+            codex_env: Vec::new(),
+            token: None,
+            allowed_hosts: Vec::new(),
+            event_retention: crate::events::DEFAULT_RETENTION,
+        }
+    }
+
+    pub fn codex_home(&self) -> PathBuf {
+        self.codex_home.clone().unwrap_or_else(|| self.data_dir.join("codex-home"))
+    }
+}
+
+/// The default data dir: `$CODEX_MANAGER_DATA_DIR`, else `$XDG_DATA_HOME/codex-manager`, else
+/// `~/.local/share/codex-manager`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(d).join("codex-manager");
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    home.join(".local/share/codex-manager")
+}
+
+/// Find the codex binary: explicit, then PATH, then `.tools/codex` beside the current directory or any ancestor
+/// of the running executable (where the project's set-up installs the pinned release).
+pub fn resolve_codex_bin(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = explicit {
+        if p.is_file() {
+            return Ok(p.to_path_buf());
+        }
+        if let Some(found) = search_path(p.as_os_str()) {
+            return Ok(found);
+        }
+        anyhow::bail!("--codex-bin {} does not exist", p.display());
+    }
+    if let Some(found) = search_path("codex".as_ref()) {
+        return Ok(found);
+    }
+    let local = Path::new(".tools/codex/node_modules/.bin/codex");
+    let mut roots: Vec<PathBuf> = std::env::current_dir().into_iter().collect();
+    if let Ok(exe) = std::env::current_exe() {
+        roots.extend(exe.ancestors().skip(1).map(Path::to_path_buf));
+    }
+    for root in roots {
+        let candidate = root.join(local);
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+    }
+    anyhow::bail!(
+        "cannot find codex: pass --codex-bin or CODEX_BIN, put `codex` on PATH, or run `scripts/setup.sh` to install \
+         @openai/codex@{PINNED_CODEX_VERSION} into .tools/codex"
+    )
+}
+
+fn search_path(name: &std::ffi::OsStr) -> Option<PathBuf> {
+    if Path::new(name).components().count() > 1 {
+        return None;
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file())
+}

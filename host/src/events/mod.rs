@@ -1,0 +1,16 @@
+//! One durable, ordered log of everything the host observes or does, and its live fan-out.
+//!
+//! Producers hand [`NewEvent`]s to the [`EventLog`]; a single writer task assigns `seq`, commits a batch to the
+//! store and only then broadcasts it, so nothing a client sees can be lost by a crash or renumbered later.
+//! [`Subscription`] gives a reader every event after a `seq` — replayed from the store, then live — and falls
+//! back to the store whenever it lags, so a slow reader never blocks the writer or other readers.
+
+mod envelope;
+mod log;
+mod mapping;
+mod subscription;
+
+pub use envelope::{format_ts as envelope_ts, Event, NewEvent};
+pub use log::{EventLog, DEFAULT_RETENTION};
+pub use mapping::host_type_for;
+pub use subscription::{EventFilter, StreamItem, Subscription};

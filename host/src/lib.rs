@@ -1,0 +1,112 @@
+//! The Codex Manager host: it supervises `codex app-server`, records everything in a durable event log, and
+//! serves one API (REST + websocket) to the web UI, the CLI, the Python SDK and plugins.
+//!
+//! Dependencies point one way: [`api`] → [`services`] → ([`store`], [`events`], [`appserver`]). The runtime bridge
+//! and the store never know the API exists.
+
+pub mod api;
+pub mod appserver;
+pub mod config;
+pub mod events;
+pub mod security;
+pub mod services;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+pub use config::HostConfig;
+
+use api::auth::AuthConfig;
+use api::ApiState;
+use appserver::RuntimeConfig;
+use events::EventLog;
+use security::LoginCodes;
+use services::Services;
+use store::Store;
+
+/// A started host: listening, app-server starting.
+pub struct Host {
+    services: Arc<Services>,
+    listener: tokio::net::TcpListener,
+    state: ApiState,
+    addr: SocketAddr,
+    token_source: TokenSource,
+}
+
+/// Where the token came from (for the start-up message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    Configured,
+    DataDir,
+}
+
+impl Host {
+    /// Open the store, start the event log and app-server, bind the listener. Fails loudly on anything wrong.
+    pub async fn start(config: HostConfig) -> anyhow::Result<Self> {
+        if !config.bind.ip().is_loopback() && config.token.is_none() {
+            anyhow::bail!(
+                "refusing to listen on non-loopback address {} without an explicit token: set --token or \
+                 CODEX_MANAGER_TOKEN (anyone who can reach the port would otherwise only need the token file)",
+                config.bind
+            );
+        }
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create the data dir {}", config.data_dir.display()))?;
+        let (token, token_source) = match &config.token {
+            Some(t) if t.len() >= 16 => (t.clone(), TokenSource::Configured),
+            Some(_) => anyhow::bail!("the token must be at least 16 characters"),
+            None => (security::load_or_create_token(&config.data_dir)?, TokenSource::DataDir),
+        };
+        let codex_bin = config::resolve_codex_bin(config.codex_bin.as_deref())?;
+        let store = Store::open(&config.data_dir).await?;
+        let events = EventLog::start(store.clone(), config.event_retention).await?;
+        let runtime = RuntimeConfig {
+            program: codex_bin,
+            codex_home: config.codex_home(),
+            overrides: config.codex_overrides.clone(),
+            env: config.codex_env.clone(),
+            client_name: "codex_manager".into(),
+            client_version: env!("CARGO_PKG_VERSION").into(),
+        };
+        let services = Services::start(store, events, runtime).await?;
+        let listener = tokio::net::TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let addr = listener.local_addr()?;
+        let state = ApiState {
+            services: services.clone(),
+            auth: Arc::new(AuthConfig::new(token, addr, &config.allowed_hosts)),
+            login: Arc::new(LoginCodes::default()),
+        };
+        Ok(Self { services, listener, state, addr, token_source })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn token_source(&self) -> TokenSource {
+        self.token_source
+    }
+
+    pub fn services(&self) -> &Arc<Services> {
+        &self.services
+    }
+
+    /// A one-time browser login link.
+    pub fn login_link(&self) -> String {
+        format!("http://{}/login?code={}", self.addr, self.state.login.issue())
+    }
+
+    /// Serve until `shutdown` resolves, then stop app-server and flush the event log.
+    pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let app = api::app(self.state.clone());
+        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        self.services.shutdown().await;
+        self.services.store().close().await;
+        served.context("the HTTP server failed")
+    }
+}

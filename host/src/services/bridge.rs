@@ -1,0 +1,253 @@
+//! Turns what app-server says into events and live state, in arrival order.
+//!
+//! One task consumes every [`Inbound`] message. It tags each notification with its session and project, keeps
+//! [`LiveThreads`](super::live::LiveThreads) current, closes items an interrupt left open, and, when the process
+//! dies, ends every turn it was running so that nothing is ever left "running" with nobody to finish it.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use super::index::SessionRef;
+use super::Services;
+use crate::appserver::{Inbound, RequestId};
+use crate::events::{host_type_for, NewEvent};
+
+/// JSON-RPC error code used when the host declines a server request it cannot answer.
+pub const DECLINED_REQUEST_CODE: i64 = -32000;
+
+#[derive(Deserialize, Default)]
+struct Ids {
+    #[serde(rename = "threadId")]
+    thread_id: Option<String>,
+    #[serde(rename = "turnId")]
+    turn_id: Option<String>,
+    turn: Option<TurnRef>,
+}
+
+#[derive(Deserialize)]
+struct TurnRef {
+    id: String,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    error: Option<TurnErrorRef>,
+}
+
+#[derive(Deserialize)]
+struct TurnErrorRef {
+    #[serde(default)]
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ItemEnvelope {
+    item: Box<RawValue>,
+}
+
+#[derive(Deserialize)]
+struct ItemId {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct StatusEnvelope {
+    status: ThreadStatus,
+}
+
+#[derive(Deserialize)]
+struct ThreadStatus {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default, rename = "activeFlags")]
+    active_flags: Vec<String>,
+}
+
+pub(super) async fn run(services: Arc<Services>, mut inbound: mpsc::Receiver<Inbound>) {
+    while let Some(msg) = inbound.recv().await {
+        match msg {
+            Inbound::Ready { generation } => {
+                let state = services.runtime.state();
+                services
+                    .events
+                    .publish(NewEvent::new("runtime.ready", json!({"generation": generation, "userAgent": state.user_agent})))
+                    .await;
+            }
+            Inbound::Notification { generation, method, params } => {
+                services.on_notification(generation, &method, params).await;
+            }
+            Inbound::Request { connection, id, method, params } => {
+                services.decline_server_request(&connection, id, &method, params).await;
+            }
+            Inbound::Malformed { generation, line, error } => {
+                tracing::warn!(generation, %error, "malformed line from app-server");
+                services
+                    .events
+                    .publish(NewEvent::new("runtime.protocol_error", json!({"generation": generation, "error": error, "line": line})))
+                    .await;
+            }
+            Inbound::Exited { generation, reason } => services.on_runtime_exit(generation, &reason).await,
+        }
+    }
+}
+
+impl Services {
+    async fn on_notification(&self, generation: u64, method: &str, params: Option<Box<RawValue>>) {
+        let params = params.unwrap_or_else(|| RawValue::from_string("null".into()).expect("null is JSON"));
+        let ids: Ids = serde_json::from_str(params.get()).unwrap_or_default();
+        let turn_id = ids.turn_id.clone().or_else(|| ids.turn.as_ref().map(|t| t.id.clone()));
+        let session = ids.thread_id.as_deref().and_then(|t| self.index.get(t));
+
+        if let Some(thread_id) = ids.thread_id.as_deref() {
+            match method {
+                "thread/started" => self.live.with(thread_id, |t| t.loaded_in = Some(generation)),
+                "thread/closed" => self.live.with(thread_id, |t| t.loaded_in = None),
+                "turn/started" => {
+                    self.live.with(thread_id, |t| {
+                        t.active_turn = turn_id.clone();
+                        t.loaded_in = Some(generation);
+                    });
+                    if let Some(s) = &session {
+                        self.record_turn(s, turn_id.as_deref(), Some("inProgress"), None).await;
+                    }
+                }
+                "item/started" => {
+                    if let Ok(env) = serde_json::from_str::<ItemEnvelope>(params.get()) {
+                        if let Ok(item) = serde_json::from_str::<ItemId>(env.item.get()) {
+                            self.live.with(thread_id, |t| t.open_items.push((item.id, env.item)));
+                        }
+                    }
+                }
+                "item/completed" => {
+                    if let Ok(env) = serde_json::from_str::<ItemEnvelope>(params.get()) {
+                        if let Ok(item) = serde_json::from_str::<ItemId>(env.item.get()) {
+                            self.live.with(thread_id, |t| t.open_items.retain(|(id, _)| *id != item.id));
+                        }
+                    }
+                }
+                "thread/status/changed" => {
+                    if let Ok(env) = serde_json::from_str::<StatusEnvelope>(params.get()) {
+                        self.live.with(thread_id, |t| {
+                            t.flags = if env.status.kind == "active" { env.status.active_flags } else { Vec::new() };
+                        });
+                    }
+                }
+                "turn/completed" => {
+                    let turn = ids.turn.as_ref();
+                    let open = self.live.with(thread_id, |t| {
+                        if t.active_turn.as_deref() == turn_id.as_deref() {
+                            t.active_turn = None;
+                        }
+                        t.last_completed_turn = turn_id.clone();
+                        t.flags.clear();
+                        std::mem::take(&mut t.open_items)
+                    });
+                    let status = turn.and_then(|t| t.status.as_deref()).unwrap_or("completed");
+                    self.close_items(thread_id, turn_id.as_deref(), session.as_ref(), open, status).await;
+                    if let Some(s) = &session {
+                        let error = turn.and_then(|t| t.error.as_ref()).and_then(|e| e.message.as_deref());
+                        self.record_turn(s, None, Some(status), error).await;
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        let (sid, pid) = split(session);
+        self.events
+            .publish(NewEvent::raw(host_type_for(method), params.get().to_string()).session(sid, pid).turn(turn_id))
+            .await;
+    }
+
+    /// Items that started but never completed (an interrupt, a dead process) are closed by the host, so that no
+    /// client shows them as running forever. The event says the host closed them and why.
+    async fn close_items(
+        &self,
+        thread_id: &str,
+        turn_id: Option<&str>,
+        session: Option<&SessionRef>,
+        open: Vec<(String, Box<RawValue>)>,
+        turn_status: &str,
+    ) {
+        for (_, item) in open {
+            let data = json!({
+                "threadId": thread_id,
+                "turnId": turn_id,
+                "item": serde_json::from_str::<Value>(item.get()).unwrap_or(Value::Null),
+                "closedByHost": true,
+                "reason": format!("turn ended ({turn_status}) before the item completed"),
+            });
+            let (sid, pid) = split(session.cloned());
+            self.events.publish(NewEvent::new("item.completed", data).session(sid, pid).turn(turn_id.map(str::to_owned))).await;
+        }
+    }
+
+    async fn record_turn(&self, s: &SessionRef, active: Option<&str>, status: Option<&str>, error: Option<&str>) {
+        if let Err(e) = self.store.record_turn_state(&s.session_id, active, status, error).await {
+            tracing::error!(error = %e, session = %s.session_id, "could not record turn state");
+        }
+    }
+
+    /// Until approvals and tool calls are served, every server request is answered at once with a clear error,
+    /// so app-server is never left waiting, and the refusal is recorded.
+    async fn decline_server_request(
+        &self,
+        connection: &crate::appserver::Connection,
+        id: RequestId,
+        method: &str,
+        params: Option<Box<RawValue>>,
+    ) {
+        let reason = format!("Codex Manager does not serve `{method}` requests yet; the request was declined");
+        if let Err(e) = connection.respond_error(&id, DECLINED_REQUEST_CODE, reason.clone()).await {
+            tracing::warn!(error = %e, method, "could not answer a server request");
+        }
+        let params_value: Value = params.as_deref().and_then(|p| serde_json::from_str(p.get()).ok()).unwrap_or(Value::Null);
+        let ids: Ids = params.as_deref().and_then(|p| serde_json::from_str(p.get()).ok()).unwrap_or_default();
+        let session = ids.thread_id.as_deref().and_then(|t| self.index.get(t));
+        let (sid, pid) = split(session);
+        let data = json!({"method": method, "requestId": id, "params": params_value, "reason": reason});
+        self.events.publish(NewEvent::new("app_server.request_declined", data).session(sid, pid).turn(ids.turn_id)).await;
+    }
+
+    /// The process is gone: every turn it was running is over. Report each as interrupted (what app-server's own
+    /// history will say once the thread is resumed), close its open items, and mark every thread unloaded.
+    async fn on_runtime_exit(&self, generation: u64, reason: &str) {
+        self.events.publish(NewEvent::new("runtime.exited", json!({"generation": generation, "reason": reason}))).await;
+        for (thread_id, live) in self.live.drain_for_exit() {
+            let session = self.index.get(&thread_id);
+            let turn_id = live.active_turn.clone();
+            self.close_items(&thread_id, turn_id.as_deref(), session.as_ref(), live.open_items, "interrupted").await;
+            let message = format!("app-server stopped during the turn ({reason})");
+            self.publish_synthetic_turn_end(&thread_id, turn_id.as_deref(), session.as_ref(), &message).await;
+            if let Some(s) = &session {
+                self.record_turn(s, None, Some("interrupted"), Some(&message)).await;
+            }
+        }
+    }
+
+    pub(super) async fn publish_synthetic_turn_end(
+        &self,
+        thread_id: &str,
+        turn_id: Option<&str>,
+        session: Option<&SessionRef>,
+        message: &str,
+    ) {
+        let data = json!({
+            "threadId": thread_id,
+            "turn": {"id": turn_id, "status": "interrupted", "items": [], "error": {"message": message}},
+            "closedByHost": true,
+        });
+        let (sid, pid) = split(session.cloned());
+        self.events.publish(NewEvent::new("turn.completed", data).session(sid, pid).turn(turn_id.map(str::to_owned))).await;
+    }
+}
+
+fn split(session: Option<SessionRef>) -> (Option<Arc<str>>, Option<Arc<str>>) {
+    match session {
+        Some(s) => (Some(s.session_id), s.project_id),
+        None => (None, None),
+    }
+}

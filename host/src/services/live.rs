@@ -1,0 +1,61 @@
+//! What is happening right now in each loaded thread: the running turn, items started but not completed, the
+//! thread's wait flags, and which app-server generation has the thread loaded.
+//!
+//! This is derived state: it is rebuilt from what app-server says, and what it claims is only trusted for the
+//! generation that said it.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde_json::value::RawValue;
+
+#[derive(Debug, Default, Clone)]
+pub struct ThreadLive {
+    pub active_turn: Option<String>,
+    /// Items that got `item/started` and no `item/completed`, in start order, with their last known payload.
+    pub open_items: Vec<(String, Box<RawValue>)>,
+    /// `waitingOnApproval`, `waitingOnUserInput` while the thread is active.
+    pub flags: Vec<String>,
+    /// The app-server generation that has this thread loaded.
+    pub loaded_in: Option<u64>,
+    /// The last turn that completed, so a late `turn/start` answer cannot mark a finished turn as running.
+    pub last_completed_turn: Option<String>,
+}
+
+#[derive(Default)]
+pub struct LiveThreads {
+    threads: Mutex<HashMap<String, ThreadLive>>,
+}
+
+impl LiveThreads {
+    pub fn with<R>(&self, thread_id: &str, f: impl FnOnce(&mut ThreadLive) -> R) -> R {
+        let mut map = self.threads.lock().expect("live map poisoned");
+        f(map.entry(thread_id.to_string()).or_default())
+    }
+
+    pub fn snapshot(&self, thread_id: &str) -> ThreadLive {
+        self.threads.lock().expect("live map poisoned").get(thread_id).cloned().unwrap_or_default()
+    }
+
+    pub fn is_loaded(&self, thread_id: &str, generation: u64) -> bool {
+        self.threads.lock().expect("live map poisoned").get(thread_id).is_some_and(|t| t.loaded_in == Some(generation))
+    }
+
+    pub fn forget(&self, thread_id: &str) {
+        self.threads.lock().expect("live map poisoned").remove(thread_id);
+    }
+
+    /// The process is gone: every thread is unloaded; return what was running, for closing.
+    pub fn drain_for_exit(&self) -> Vec<(String, ThreadLive)> {
+        let mut map = self.threads.lock().expect("live map poisoned");
+        let mut running = Vec::new();
+        for (thread_id, t) in map.iter_mut() {
+            t.loaded_in = None;
+            t.flags.clear();
+            if t.active_turn.is_some() {
+                running.push((thread_id.clone(), std::mem::take(t)));
+            }
+        }
+        running
+    }
+}

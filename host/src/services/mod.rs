@@ -1,0 +1,126 @@
+//! The host's use cases: projects, sessions, turns, controls, settings, and the bridge that turns app-server
+//! output into events.
+//!
+//! Services own the rules (what may happen when, what it records) and speak to the store, the event log and the
+//! runtime. They never know about HTTP: the API layer calls them and maps [`ServiceError`] to responses once.
+
+mod bridge;
+mod controls;
+mod error;
+mod index;
+mod live;
+mod projects;
+mod sessions;
+mod settings;
+mod transcript;
+mod turns;
+mod views;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::json;
+use tokio::sync::mpsc;
+
+pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
+pub use error::{ErrorKind, ServiceError, ServiceResult};
+pub use projects::{CreateProject, MoveSessions, UpdateProject};
+pub use sessions::{CreateSession, SessionPage, SessionQuery, UpdateSession};
+pub use settings::Setting;
+pub use transcript::{Transcript, TranscriptQuery};
+pub use turns::{InterruptResult, SendMessage, SteerMessage, TurnAccepted};
+pub use views::{Project, Session, SessionStatus};
+
+use crate::appserver::{Connection, Runtime, RuntimeConfig};
+use crate::events::{EventLog, NewEvent};
+use crate::store::{SessionRow, Store};
+use index::{SessionRef, ThreadIndex};
+use live::LiveThreads;
+
+/// Queue between the app-server reader and the bridge; a full queue slows the reader, never drops a line.
+const INBOUND_CAPACITY: usize = 4096;
+
+/// Everything the API needs, behind one handle.
+pub struct Services {
+    store: Store,
+    events: EventLog,
+    runtime: Runtime,
+    index: ThreadIndex,
+    live: LiveThreads,
+    session_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Services {
+    /// Start the runtime and the bridge over an open store and event log.
+    pub async fn start(store: Store, events: EventLog, runtime: RuntimeConfig) -> anyhow::Result<Arc<Self>> {
+        let rows = store.all_sessions().await?;
+        let released = store.release_unfinished_idempotency_keys().await?;
+        if released > 0 {
+            tracing::warn!(released, "released idempotency keys left unfinished by an unclean stop");
+        }
+        let (tx, rx) = mpsc::channel(INBOUND_CAPACITY);
+        let services = Arc::new(Self {
+            store,
+            events,
+            runtime: Runtime::start(runtime, tx),
+            index: ThreadIndex::load(&rows),
+            live: LiveThreads::default(),
+            session_locks: Mutex::new(HashMap::new()),
+        });
+        services.reconcile_after_stop(&rows).await;
+        tokio::spawn(bridge::run(services.clone(), rx));
+        Ok(services)
+    }
+
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    pub fn events(&self) -> &EventLog {
+        &self.events
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Stop app-server and commit every pending event.
+    pub async fn shutdown(&self) {
+        self.runtime.shutdown().await;
+        self.events.publish(NewEvent::new("runtime.stopped", json!({"reason": "host shutdown"}))).await;
+        self.events.flush().await;
+    }
+
+    /// A turn recorded as running when the host last stopped can no longer finish: its process is gone.
+    async fn reconcile_after_stop(&self, rows: &[SessionRow]) {
+        for row in rows.iter().filter(|r| r.active_turn_id.is_some()) {
+            let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
+            let message = "the host stopped during the turn";
+            self.publish_synthetic_turn_end(&row.thread_id, row.active_turn_id.as_deref(), Some(&session), message).await;
+            if let Err(e) = self.store.record_turn_state(&row.id, None, Some("interrupted"), Some(message)).await {
+                tracing::error!(error = %e, session = %row.id, "could not reconcile a turn left running");
+            }
+        }
+    }
+
+    /// The live connection or a clear 503.
+    fn connection(&self) -> ServiceResult<Arc<Connection>> {
+        self.runtime.connection().ok_or_else(ServiceError::runtime_unavailable)
+    }
+
+    /// Serializes the operations on one session that must not interleave (load + start a turn).
+    fn session_lock(&self, session_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.session_locks.lock().expect("lock map poisoned").entry(session_id.to_string()).or_default().clone()
+    }
+
+    async fn session_row(&self, id: &str) -> ServiceResult<SessionRow> {
+        self.store.get_session(id).await.map_err(|e| match e {
+            crate::store::StoreError::NotFound => ServiceError::not_found("session_not_found", format!("no session `{id}`")),
+            other => other.into(),
+        })
+    }
+
+    fn session_event(&self, kind: &str, row: &SessionRow, data: impl serde::Serialize) -> NewEvent {
+        NewEvent::new(kind, data).session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into))
+    }
+}

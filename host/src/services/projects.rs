@@ -1,0 +1,136 @@
+//! Projects: create, rename or re-point, delete when empty, and bulk moves and deletes of their sessions.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::error::{ServiceError, ServiceResult};
+use super::views::Project;
+use super::Services;
+use crate::events::NewEvent;
+use crate::store::StoreError;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateProject {
+    /// Unique, 1–200 characters.
+    pub name: String,
+    /// Absolute path of an existing directory.
+    pub cwd: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateProject {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub cwd: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MoveSessions {
+    /// Target project; null moves the sessions out of any project.
+    pub to_project_id: Option<String>,
+}
+
+pub(super) fn validate_name(name: &str) -> ServiceResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ServiceError::invalid("`name` must be 1 to 200 characters"));
+    }
+    Ok(name.to_string())
+}
+
+/// A working directory must be absolute and exist: app-server runs commands there.
+pub(super) fn validate_cwd(cwd: &str) -> ServiceResult<String> {
+    let path = Path::new(cwd);
+    if !path.is_absolute() {
+        return Err(ServiceError::invalid(format!("`cwd` must be an absolute path, got `{cwd}`")));
+    }
+    if !path.is_dir() {
+        return Err(ServiceError::new(super::ErrorKind::Invalid, "cwd_not_found", format!("`{cwd}` is not an existing directory")));
+    }
+    Ok(cwd.to_string())
+}
+
+fn project_error(id: &str) -> impl FnOnce(StoreError) -> ServiceError + '_ {
+    move |e| match e {
+        StoreError::NotFound => ServiceError::not_found("project_not_found", format!("no project `{id}`")),
+        StoreError::Conflict(_) => ServiceError::conflict("project_name_taken", "a project with that name exists"),
+        other => other.into(),
+    }
+}
+
+impl Services {
+    pub async fn list_projects(&self) -> ServiceResult<Vec<Project>> {
+        Ok(self.store.list_projects().await?.into_iter().map(Project::from).collect())
+    }
+
+    pub async fn get_project(&self, id: &str) -> ServiceResult<Project> {
+        Ok(self.store.get_project(id).await.map_err(project_error(id))?.into())
+    }
+
+    pub async fn create_project(&self, req: CreateProject) -> ServiceResult<Project> {
+        let name = validate_name(&req.name)?;
+        let cwd = validate_cwd(&req.cwd)?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let row = self.store.insert_project(&id, &name, &cwd).await.map_err(project_error(&id))?;
+        let project = Project::from(row);
+        self.events.publish(NewEvent::new("project.created", &project).session(None, Some(id.as_str().into()))).await;
+        Ok(project)
+    }
+
+    pub async fn update_project(&self, id: &str, req: UpdateProject) -> ServiceResult<Project> {
+        let name = req.name.as_deref().map(validate_name).transpose()?;
+        let cwd = req.cwd.as_deref().map(validate_cwd).transpose()?;
+        let row = self.store.update_project(id, name.as_deref(), cwd.as_deref()).await.map_err(project_error(id))?;
+        let project = Project::from(row);
+        self.events.publish(NewEvent::new("project.updated", &project).session(None, Some(id.into()))).await;
+        Ok(project)
+    }
+
+    pub async fn delete_project(&self, id: &str) -> ServiceResult<()> {
+        self.store.delete_empty_project(id).await.map_err(|e| match e {
+            StoreError::Conflict(_) => ServiceError::conflict(
+                "project_not_empty",
+                "the project still has sessions: move or delete them first",
+            ),
+            other => project_error(id)(other),
+        })?;
+        self.events.publish(NewEvent::new("project.deleted", json!({"id": id})).session(None, Some(id.into()))).await;
+        Ok(())
+    }
+
+    /// Move every session of a project to another project (or to none).
+    pub async fn move_project_sessions(&self, id: &str, req: MoveSessions) -> ServiceResult<Vec<String>> {
+        self.store.get_project(id).await.map_err(project_error(id))?;
+        if let Some(to) = &req.to_project_id {
+            self.store.get_project(to).await.map_err(project_error(to))?;
+        }
+        let moved = self.store.move_project_sessions(id, req.to_project_id.as_deref()).await?;
+        for session_id in &moved {
+            if let Ok(row) = self.store.get_session(session_id).await {
+                self.index.put(&row);
+                let event = self.session_event("session.updated", &row, json!({"id": row.id, "projectId": row.project_id, "movedFrom": id}));
+                self.events.publish(event).await;
+            }
+        }
+        Ok(moved)
+    }
+
+    /// Delete every session of a project (threads included). Returns the deleted ids.
+    pub async fn delete_project_sessions(&self, id: &str) -> ServiceResult<Vec<String>> {
+        self.store.get_project(id).await.map_err(project_error(id))?;
+        let rows = self.store.project_session_ids(id).await?;
+        let mut deleted = Vec::with_capacity(rows.len());
+        for row in rows {
+            self.delete_session(&row.id).await?;
+            deleted.push(row.id);
+        }
+        Ok(deleted)
+    }
+}

@@ -1,0 +1,287 @@
+//! Sessions: create (a new app-server thread), list, read, rename, archive, move, fork, resume, delete.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use utoipa::{IntoParams, ToSchema};
+
+use super::controls::SessionControls;
+use super::error::{ServiceError, ServiceResult};
+use super::projects::validate_cwd;
+use super::views::Session;
+use super::Services;
+use crate::store::{NewSession, SessionFilter, SessionPatch, SessionRow};
+
+/// Largest page of the session list.
+pub const MAX_PAGE: i64 = 500;
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateSession {
+    /// Project to create the session in; its working directory is used unless `cwd` is given.
+    #[serde(default)]
+    pub project_id: Option<String>,
+    /// Absolute working directory. Required without a project.
+    #[serde(default)]
+    pub cwd: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub controls: Option<SessionControls>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateSession {
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Move to this project; `""` moves it out of any project.
+    #[serde(default)]
+    pub project_id: Option<String>,
+    #[serde(default)]
+    pub archived: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct SessionQuery {
+    /// Only sessions of this project; `none` for sessions in no project.
+    pub project_id: Option<String>,
+    /// true: only archived; false: only active; absent: both.
+    pub archived: Option<bool>,
+    /// Case-insensitive match on title or working directory.
+    pub q: Option<String>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<i64>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionPage {
+    pub sessions: Vec<Session>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn parse_cursor(cursor: &str) -> ServiceResult<(i64, String)> {
+    let (ts, id) = cursor.split_once('.').ok_or_else(|| ServiceError::invalid("malformed `cursor`"))?;
+    Ok((ts.parse().map_err(|_| ServiceError::invalid("malformed `cursor`"))?, id.to_string()))
+}
+
+fn validate_title(title: &str) -> ServiceResult<Option<String>> {
+    let t = title.trim();
+    if t.chars().count() > 500 {
+        return Err(ServiceError::invalid("`title` must be at most 500 characters"));
+    }
+    Ok((!t.is_empty()).then(|| t.to_string()))
+}
+
+/// The thread id out of a `thread/start` / `thread/fork` result.
+fn thread_id_of(result: &Value) -> ServiceResult<String> {
+    result
+        .pointer("/thread/id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| ServiceError::new(super::ErrorKind::Upstream, "app_server_protocol", "app-server returned no thread id"))
+}
+
+impl Services {
+    pub(super) fn view(&self, row: SessionRow) -> Session {
+        let live = self.live.snapshot(&row.thread_id);
+        Session::build(row, &live, self.runtime.state().generation)
+    }
+
+    pub async fn list_sessions(&self, q: SessionQuery) -> ServiceResult<SessionPage> {
+        let limit = q.limit.unwrap_or(50);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_PAGE}")));
+        }
+        let (project_id, unassigned) = match q.project_id.as_deref() {
+            Some("none") => (None, true),
+            other => (other.map(str::to_owned), false),
+        };
+        let filter = SessionFilter {
+            project_id,
+            unassigned,
+            archived: q.archived,
+            text: q.q,
+            after: q.cursor.as_deref().map(parse_cursor).transpose()?,
+            limit: limit + 1,
+        };
+        let mut rows = self.store.list_sessions(&filter).await?;
+        let next_cursor = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| format!("{}.{}", r.last_activity_at, r.id))
+        } else {
+            None
+        };
+        Ok(SessionPage { sessions: rows.into_iter().map(|r| self.view(r)).collect(), next_cursor })
+    }
+
+    pub async fn get_session(&self, id: &str) -> ServiceResult<Session> {
+        Ok(self.view(self.session_row(id).await?))
+    }
+
+    pub async fn create_session(&self, req: CreateSession) -> ServiceResult<Session> {
+        let project = match &req.project_id {
+            Some(p) => Some(self.get_project(p).await?),
+            None => None,
+        };
+        let cwd = match (&req.cwd, &project) {
+            (Some(cwd), _) => validate_cwd(cwd)?,
+            (None, Some(p)) => validate_cwd(&p.cwd)?,
+            (None, None) => return Err(ServiceError::invalid("give `cwd` or `projectId`")),
+        };
+        let title = req.title.as_deref().map(validate_title).transpose()?.flatten();
+        let own = req.controls.unwrap_or_default();
+        own.validate()?;
+        let effective = own.overlay(&self.default_controls().await?);
+
+        let conn = self.connection()?;
+        let mut params = Map::new();
+        params.insert("cwd".into(), json!(cwd));
+        effective.thread_params(&mut params);
+        let result = conn.request("thread/start", Value::Object(params)).await?;
+        let thread_id = thread_id_of(&result)?;
+        self.live.with(&thread_id, |t| t.loaded_in = Some(conn.generation()));
+        if let Some(t) = &title {
+            if let Err(e) = conn.request("thread/name/set", json!({"threadId": thread_id, "name": t})).await {
+                tracing::warn!(error = %e, "could not name the new thread");
+            }
+        }
+
+        let row = self
+            .store
+            .insert_session(&NewSession {
+                id: uuid::Uuid::now_v7().to_string(),
+                thread_id,
+                project_id: project.map(|p| p.id),
+                title,
+                cwd,
+                forked_from: None,
+                controls: own.to_json(),
+            })
+            .await?;
+        self.index.put(&row);
+        let session = self.view(row.clone());
+        self.events.publish(self.session_event("session.created", &row, &session)).await;
+        Ok(session)
+    }
+
+    /// Rename, archive/unarchive or move a session. The title also goes to app-server, so Codex's own views agree.
+    pub async fn update_session(&self, id: &str, req: UpdateSession) -> ServiceResult<Session> {
+        let row = self.session_row(id).await?;
+        let mut patch = SessionPatch::default();
+        if let Some(title) = &req.title {
+            let title = validate_title(title)?;
+            if let (Some(t), Some(conn)) = (&title, self.runtime.connection()) {
+                if let Err(e) = conn.request("thread/name/set", json!({"threadId": row.thread_id, "name": t})).await {
+                    tracing::warn!(error = %e, session = id, "app-server did not take the new name; the host keeps it");
+                }
+            }
+            patch.title = Some(title);
+        }
+        if let Some(project) = &req.project_id {
+            if project.is_empty() {
+                patch.project_id = Some(None);
+            } else {
+                self.get_project(project).await?;
+                patch.project_id = Some(Some(project.clone()));
+            }
+        }
+        if let Some(archived) = req.archived {
+            if archived && self.live.snapshot(&row.thread_id).active_turn.is_some() {
+                return Err(ServiceError::conflict("turn_in_progress", "interrupt the running turn before archiving"));
+            }
+            patch.archived = Some(archived);
+        }
+        let updated = self.store.update_session(id, &patch).await?;
+        self.index.put(&updated);
+        let session = self.view(updated.clone());
+        let kind = match req.archived {
+            Some(true) if !row.archived => "session.archived",
+            Some(false) if row.archived => "session.unarchived",
+            _ => "session.updated",
+        };
+        self.events.publish(self.session_event(kind, &updated, &session)).await;
+        Ok(session)
+    }
+
+    /// Delete the session and its app-server thread. A running turn is interrupted first.
+    pub async fn delete_session(&self, id: &str) -> ServiceResult<()> {
+        let row = self.session_row(id).await?;
+        if let Some(conn) = self.runtime.connection() {
+            if let Some(turn) = self.live.snapshot(&row.thread_id).active_turn {
+                let _ = conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn})).await;
+            }
+            if let Err(e) = conn.request("thread/delete", json!({"threadId": row.thread_id})).await {
+                tracing::info!(error = %e, session = id, "app-server did not delete the thread (it may have no history yet)");
+            }
+        }
+        self.store.delete_session(id).await?;
+        self.index.remove(&row.thread_id);
+        self.live.forget(&row.thread_id);
+        self.session_locks.lock().expect("lock map poisoned").remove(id);
+        self.events.publish(self.session_event("session.deleted", &row, json!({"id": row.id}))).await;
+        Ok(())
+    }
+
+    /// A new session with a copy of this one's history.
+    pub async fn fork_session(&self, id: &str) -> ServiceResult<Session> {
+        let row = self.session_row(id).await?;
+        let conn = self.connection()?;
+        let own = SessionControls::from_json(&row.controls);
+        let mut params = Map::new();
+        params.insert("threadId".into(), json!(row.thread_id));
+        own.overlay(&self.default_controls().await?).thread_params(&mut params);
+        let result = conn.request("thread/fork", Value::Object(params)).await?;
+        let thread_id = thread_id_of(&result)?;
+        self.live.with(&thread_id, |t| t.loaded_in = Some(conn.generation()));
+        let title = Some(format!("{} (fork)", row.title.as_deref().unwrap_or("Untitled")));
+        let forked = self
+            .store
+            .insert_session(&NewSession {
+                id: uuid::Uuid::now_v7().to_string(),
+                thread_id,
+                project_id: row.project_id.clone(),
+                title,
+                cwd: row.cwd.clone(),
+                forked_from: Some(row.id.clone()),
+                controls: row.controls.clone(),
+            })
+            .await?;
+        self.index.put(&forked);
+        let session = self.view(forked.clone());
+        self.events.publish(self.session_event("session.created", &forked, &session)).await;
+        Ok(session)
+    }
+
+    /// Load the session's thread into the running app-server (after a restart of either side).
+    pub async fn resume_session(&self, id: &str) -> ServiceResult<Session> {
+        let row = self.session_row(id).await?;
+        let lock = self.session_lock(id);
+        let _guard = lock.lock().await;
+        self.ensure_loaded(&row).await?;
+        let session = self.view(self.session_row(id).await?);
+        self.events.publish(self.session_event("session.resumed", &row, json!({"id": row.id, "threadId": row.thread_id}))).await;
+        Ok(session)
+    }
+
+    /// `thread/resume` unless the live app-server already has the thread. Callers hold the session lock.
+    pub(super) async fn ensure_loaded(&self, row: &SessionRow) -> ServiceResult<std::sync::Arc<crate::appserver::Connection>> {
+        let conn = self.connection()?;
+        if self.live.is_loaded(&row.thread_id, conn.generation()) {
+            return Ok(conn);
+        }
+        let mut params = Map::new();
+        params.insert("threadId".into(), json!(row.thread_id));
+        params.insert("cwd".into(), json!(row.cwd));
+        params.insert("excludeTurns".into(), json!(true));
+        SessionControls::from_json(&row.controls).overlay(&self.default_controls().await?).thread_params(&mut params);
+        conn.request("thread/resume", Value::Object(params)).await?;
+        self.live.with(&row.thread_id, |t| t.loaded_in = Some(conn.generation()));
+        Ok(conn)
+    }
+}

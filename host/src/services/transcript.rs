@@ -1,0 +1,74 @@
+//! A session's transcript, read from app-server's own history (`thread/turns/list`), paged by turns.
+//!
+//! The host does not keep a second copy of what Codex persisted: app-server is the authority on turns and items.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ServiceError, ServiceResult};
+use super::Services;
+
+/// Largest page of turns.
+pub const MAX_TURNS_PAGE: u32 = 200;
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct TranscriptQuery {
+    /// Turns per page, 1–200 (default 50).
+    pub limit: Option<u32>,
+    /// `nextCursor` from the previous page.
+    pub cursor: Option<String>,
+    /// `asc` (oldest first, the default) or `desc`.
+    pub order: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Transcript {
+    /// Turns with their items, as app-server reports them (`ThreadItem` objects in `items`).
+    #[schema(value_type = Vec<Object>)]
+    pub turns: Vec<Value>,
+    pub next_cursor: Option<String>,
+}
+
+impl Services {
+    pub async fn transcript(&self, session_id: &str, q: TranscriptQuery) -> ServiceResult<Transcript> {
+        let row = self.session_row(session_id).await?;
+        let limit = q.limit.unwrap_or(50);
+        if !(1..=MAX_TURNS_PAGE).contains(&limit) {
+            return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_TURNS_PAGE}")));
+        }
+        let order = match q.order.as_deref() {
+            None | Some("asc") => "asc",
+            Some("desc") => "desc",
+            Some(_) => return Err(ServiceError::invalid("`order` must be `asc` or `desc`")),
+        };
+        let conn = self.connection()?;
+        let params = json!({
+            "threadId": row.thread_id,
+            "limit": limit,
+            "cursor": q.cursor,
+            "sortDirection": order,
+            "itemsView": "full",
+        });
+        match conn.request("thread/turns/list", params).await {
+            Ok(result) => {
+                let turns = result.get("data").and_then(Value::as_array).cloned().unwrap_or_default();
+                let next_cursor = result.get("nextCursor").and_then(Value::as_str).map(str::to_owned);
+                Ok(Transcript { turns, next_cursor })
+            }
+            // A thread that never ran a turn has no history file yet: its transcript is empty, not an error.
+            Err(crate::appserver::RpcError::Server { message, .. }) if is_missing_history(&message) => {
+                Ok(Transcript { turns: Vec::new(), next_cursor: None })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+fn is_missing_history(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("no rollout") || m.contains("not found") || m.contains("does not exist") || m.contains("not materialized")
+}

@@ -1,0 +1,208 @@
+//! Turns: send a message (start a turn, exactly once per idempotency key), steer the running turn, interrupt it.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use utoipa::ToSchema;
+
+use super::controls::SessionControls;
+use super::error::{ErrorKind, ServiceError, ServiceResult};
+use super::Services;
+use crate::store::{IdempotencyClaim, SessionRow};
+
+/// Largest message text.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+/// How long an interrupt waits for app-server to confirm the turn ended before answering `interrupting`.
+pub const INTERRUPT_WAIT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SendMessage {
+    /// The user's message.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SteerMessage {
+    /// Added to the running turn's input.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnAccepted {
+    pub session_id: String,
+    pub turn_id: String,
+    /// `inProgress` when accepted; follow the turn on the event stream.
+    pub status: String,
+    /// True when this answers a retry with an `Idempotency-Key` already used: no new turn was started.
+    #[serde(default)]
+    pub replayed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InterruptResult {
+    pub turn_id: String,
+    /// The turn's final status (`interrupted`, or `completed`/`failed` if it ended first), or `interrupting` if
+    /// app-server had not confirmed within 10 s.
+    pub status: String,
+}
+
+fn validate_text(text: &str) -> ServiceResult<()> {
+    if text.trim().is_empty() {
+        return Err(ServiceError::invalid("`text` must not be empty"));
+    }
+    if text.len() > MAX_MESSAGE_BYTES {
+        return Err(ServiceError::new(ErrorKind::Invalid, "message_too_large", format!("messages are at most {MAX_MESSAGE_BYTES} bytes")));
+    }
+    Ok(())
+}
+
+fn validate_idempotency_key(key: &str) -> ServiceResult<()> {
+    if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ServiceError::new(ErrorKind::Invalid, "invalid_idempotency_key", "`Idempotency-Key` must be 1-200 visible ASCII characters"));
+    }
+    Ok(())
+}
+
+/// FNV-1a: a stable fingerprint of the request body, to spot a key reused for a different request.
+fn fingerprint(text: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.as_bytes() {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}-{}", text.len())
+}
+
+fn text_input(text: &str) -> Value {
+    json!([{"type": "text", "text": text, "text_elements": []}])
+}
+
+impl Services {
+    /// Start a turn with the user's message. With an idempotency key, a retry returns the first answer.
+    pub async fn send_message(&self, session_id: &str, req: SendMessage, key: Option<&str>) -> ServiceResult<TurnAccepted> {
+        let row = self.session_row(session_id).await?;
+        validate_text(&req.text)?;
+        let Some(key) = key else {
+            return self.start_turn(&row, &req.text).await;
+        };
+        validate_idempotency_key(key)?;
+        match self.store.claim_idempotency_key(&row.id, key, &fingerprint(&req.text)).await? {
+            IdempotencyClaim::Claimed => {}
+            IdempotencyClaim::Replay(stored) => {
+                let mut accepted: TurnAccepted = serde_json::from_str(&stored)
+                    .map_err(|e| ServiceError::new(ErrorKind::Internal, "store_error", format!("stored response unreadable: {e}")))?;
+                accepted.replayed = true;
+                return Ok(accepted);
+            }
+            IdempotencyClaim::InProgress => {
+                return Err(ServiceError::conflict("idempotency_in_progress", "a request with this Idempotency-Key is still being processed"))
+            }
+            IdempotencyClaim::Mismatch => {
+                return Err(ServiceError::new(ErrorKind::Invalid, "idempotency_key_reused", "this Idempotency-Key was used for a different message"))
+            }
+        }
+        match self.start_turn(&row, &req.text).await {
+            Ok(accepted) => {
+                let stored = serde_json::to_string(&accepted).expect("response serializes");
+                self.store.complete_idempotency_key(&row.id, key, &stored).await?;
+                Ok(accepted)
+            }
+            Err(e) => {
+                // The turn did not start: free the key so the client's retry can start it.
+                let _ = self.store.release_idempotency_key(&row.id, key).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn start_turn(&self, row: &SessionRow, text: &str) -> ServiceResult<TurnAccepted> {
+        if row.archived {
+            return Err(ServiceError::conflict("session_archived", "unarchive the session before sending to it"));
+        }
+        let lock = self.session_lock(&row.id);
+        let _guard = lock.lock().await;
+        if let Some(active) = self.live.snapshot(&row.thread_id).active_turn {
+            return Err(ServiceError::conflict("turn_in_progress", "a turn is running: steer it or interrupt it first")
+                .with_details(json!({"activeTurnId": active})));
+        }
+        let conn = self.ensure_loaded(row).await?;
+        let mut params = Map::new();
+        params.insert("threadId".into(), json!(row.thread_id));
+        params.insert("input".into(), text_input(text));
+        SessionControls::from_json(&row.controls).overlay(&self.default_controls().await?).turn_params(&mut params);
+        let result = conn.request("turn/start", Value::Object(params)).await?;
+        let turn_id = result
+            .pointer("/turn/id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ServiceError::new(ErrorKind::Upstream, "app_server_protocol", "turn/start returned no turn id"))?
+            .to_string();
+        // turn/started may already have arrived (or even turn/completed, for a very fast turn).
+        self.live.with(&row.thread_id, |t| {
+            if t.active_turn.is_none() && t.last_completed_turn.as_deref() != Some(turn_id.as_str()) {
+                t.active_turn = Some(turn_id.clone());
+            }
+        });
+        Ok(TurnAccepted { session_id: row.id.clone(), turn_id, status: "inProgress".into(), replayed: false })
+    }
+
+    /// Add input to the running turn.
+    pub async fn steer(&self, session_id: &str, req: SteerMessage) -> ServiceResult<TurnAccepted> {
+        let row = self.session_row(session_id).await?;
+        validate_text(&req.text)?;
+        let turn_id = self.active_turn(&row)?;
+        let conn = self.connection()?;
+        let params = json!({"threadId": row.thread_id, "expectedTurnId": turn_id, "input": text_input(&req.text)});
+        conn.request("turn/steer", params).await?;
+        Ok(TurnAccepted { session_id: row.id, turn_id, status: "inProgress".into(), replayed: false })
+    }
+
+    /// Interrupt the running turn and wait (briefly) until app-server confirms it ended.
+    pub async fn interrupt(&self, session_id: &str) -> ServiceResult<InterruptResult> {
+        let row = self.session_row(session_id).await?;
+        let turn_id = self.active_turn(&row)?;
+        let conn = self.connection()?;
+        let mut live = self.events.subscribe_live();
+        conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn_id})).await?;
+        let wait = async {
+            loop {
+                match live.recv().await {
+                    Ok(e) if e.kind == "turn.completed" && e.turn_id.as_deref() == Some(turn_id.as_str()) => {
+                        return e.data().pointer("/turn/status").and_then(Value::as_str).unwrap_or("interrupted").to_string();
+                    }
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        if self.live.snapshot(&row.thread_id).active_turn.as_deref() != Some(turn_id.as_str()) {
+                            return "interrupted".to_string();
+                        }
+                    }
+                    Err(_) => return "interrupting".to_string(),
+                }
+            }
+        };
+        let status = tokio::time::timeout(INTERRUPT_WAIT, wait).await.unwrap_or_else(|_| "interrupting".to_string());
+        Ok(InterruptResult { turn_id, status })
+    }
+
+    fn active_turn(&self, row: &SessionRow) -> ServiceResult<String> {
+        self.live
+            .snapshot(&row.thread_id)
+            .active_turn
+            .ok_or_else(|| ServiceError::conflict("no_active_turn", "the session has no running turn"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_differ_for_different_bodies() {
+        assert_eq!(fingerprint("hello"), fingerprint("hello"));
+        assert_ne!(fingerprint("hello"), fingerprint("hellp"));
+    }
+}

@@ -1,0 +1,113 @@
+//! What the services hand out: the API's resource shapes, documented for the OpenAPI schema.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::controls::SessionControls;
+use super::live::ThreadLive;
+use crate::events::envelope_ts;
+use crate::store::{ProjectRow, SessionRow};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Project {
+    pub id: String,
+    pub name: String,
+    /// Working directory for new sessions in this project.
+    pub cwd: String,
+    pub session_count: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<ProjectRow> for Project {
+    fn from(r: ProjectRow) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            cwd: r.cwd,
+            session_count: r.session_count,
+            created_at: envelope_ts(r.created_at),
+            updated_at: envelope_ts(r.updated_at),
+        }
+    }
+}
+
+/// What a session is doing, plainly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// No turn is running.
+    Idle,
+    /// A turn is running (streaming or working).
+    Running,
+    /// A turn waits for an approval decision.
+    WaitingOnApproval,
+    /// A turn waits for an answer to a question.
+    WaitingOnInput,
+    /// The last turn failed.
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub id: String,
+    /// The app-server thread behind this session.
+    pub thread_id: String,
+    pub project_id: Option<String>,
+    pub title: Option<String>,
+    pub cwd: String,
+    pub archived: bool,
+    pub forked_from: Option<String>,
+    pub status: SessionStatus,
+    pub active_turn_id: Option<String>,
+    /// `completed`, `interrupted`, `failed` or `inProgress`.
+    pub last_turn_status: Option<String>,
+    pub last_error: Option<String>,
+    /// The session's own controls (unset ones inherit the defaults).
+    pub controls: SessionControls,
+    /// Whether the running app-server has this thread loaded (if not, the next turn resumes it first).
+    pub loaded: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub last_activity_at: String,
+}
+
+impl Session {
+    pub fn build(row: SessionRow, live: &ThreadLive, generation: u64) -> Self {
+        // Live state is the truth while the host runs; the stored turn id only serves crash reconciliation.
+        let active = live.active_turn.clone();
+        let status = if active.is_some() {
+            if live.flags.iter().any(|f| f == "waitingOnApproval") {
+                SessionStatus::WaitingOnApproval
+            } else if live.flags.iter().any(|f| f == "waitingOnUserInput") {
+                SessionStatus::WaitingOnInput
+            } else {
+                SessionStatus::Running
+            }
+        } else if row.last_turn_status.as_deref() == Some("failed") {
+            SessionStatus::Failed
+        } else {
+            SessionStatus::Idle
+        };
+        Self {
+            id: row.id,
+            thread_id: row.thread_id,
+            project_id: row.project_id,
+            title: row.title,
+            cwd: row.cwd,
+            archived: row.archived,
+            forked_from: row.forked_from,
+            status,
+            active_turn_id: active,
+            last_turn_status: row.last_turn_status,
+            last_error: row.last_error,
+            controls: SessionControls::from_json(&row.controls),
+            loaded: live.loaded_in == Some(generation) && generation > 0,
+            created_at: envelope_ts(row.created_at),
+            updated_at: envelope_ts(row.updated_at),
+            last_activity_at: envelope_ts(row.last_activity_at),
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! Schema migrations, embedded in the binary so a host never depends on files beside it.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::SqlitePool;
+
+const SQLITE: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../migrations/sqlite/0001_init.sql"))];
+
+pub async fn run(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
+    let migrations = SQLITE
+        .iter()
+        .map(|(version, description, sql)| {
+            Migration::new(*version, Cow::Borrowed(*description), MigrationType::Simple, Cow::Borrowed(*sql), false)
+        })
+        .collect::<Vec<_>>();
+    let migrator = Migrator { migrations: Cow::Owned(migrations), ignore_missing: false, locking: true, no_tx: false };
+    migrator.run(pool).await
+}

@@ -1,0 +1,118 @@
+//! Durable state: projects, sessions, settings, idempotency keys and the event log, in SQLite (WAL).
+//!
+//! The store knows rows, not rules: it never talks to app-server and never decides what a change means. Its SQL
+//! stays portable (numbered parameters, no SQLite-only types) so that PostgreSQL can hold the same schema later.
+//! It fails loudly: a database that cannot be opened or migrated is an error with what to do, never a fresh start.
+
+mod events;
+mod idempotency;
+mod migrations;
+mod projects;
+mod sessions;
+mod settings;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+pub use events::{EventRow, NewEventRow};
+pub use idempotency::IdempotencyClaim;
+pub use projects::ProjectRow;
+pub use sessions::{SessionFilter, SessionPatch, SessionRow, NewSession};
+pub use settings::SettingRow;
+
+/// File name of the database inside the data dir.
+pub const DATABASE_FILE: &str = "codex-manager.sqlite3";
+
+/// What went wrong in the store, in terms a service can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflicts with an existing row: {0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    fn from_write(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(db.message().to_string()),
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::Conflict(db.message().to_string()),
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The durable store. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Open (creating if absent) the database in `data_dir` and bring its schema up to date.
+    pub async fn open(data_dir: &Path) -> anyhow::Result<Self> {
+        let path = data_dir.join(DATABASE_FILE);
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot open the store at {}: {e}. Check that the data dir is writable and the file is a Codex Manager \
+                     database; restore it from a backup or move it aside to start empty (see docs/operations.md).",
+                    path.display()
+                )
+            })?;
+        migrations::run(&pool).await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot migrate the store at {}: {e}. The database may come from a newer Codex Manager or be damaged; \
+                 nothing was changed (see docs/operations.md).",
+                path.display()
+            )
+        })?;
+        Ok(Self { pool, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A cheap round trip, for readiness.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

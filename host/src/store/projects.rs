@@ -1,0 +1,106 @@
+//! Projects: a named working directory that groups sessions.
+
+use sqlx::Row;
+
+use super::{now_ms, Store, StoreError, StoreResult};
+
+#[derive(Debug, Clone)]
+pub struct ProjectRow {
+    pub id: String,
+    pub name: String,
+    pub cwd: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub session_count: i64,
+}
+
+const SELECT: &str = "SELECT p.id, p.name, p.cwd, p.created_at, p.updated_at, \
+     (SELECT COUNT(*) FROM sessions s WHERE s.project_id = p.id) AS session_count FROM projects p";
+
+fn from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<ProjectRow> {
+    Ok(ProjectRow {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        cwd: row.try_get("cwd")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        session_count: row.try_get("session_count")?,
+    })
+}
+
+impl Store {
+    pub async fn list_projects(&self) -> StoreResult<Vec<ProjectRow>> {
+        let rows = sqlx::query(&format!("{SELECT} ORDER BY p.name")).fetch_all(self.pool()).await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    pub async fn get_project(&self, id: &str) -> StoreResult<ProjectRow> {
+        let row = sqlx::query(&format!("{SELECT} WHERE p.id = $1")).bind(id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn insert_project(&self, id: &str, name: &str, cwd: &str) -> StoreResult<ProjectRow> {
+        let now = now_ms();
+        sqlx::query("INSERT INTO projects (id, name, cwd, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
+            .bind(id)
+            .bind(name)
+            .bind(cwd)
+            .bind(now)
+            .execute(self.pool())
+            .await
+            .map_err(StoreError::from_write)?;
+        self.get_project(id).await
+    }
+
+    pub async fn update_project(&self, id: &str, name: Option<&str>, cwd: Option<&str>) -> StoreResult<ProjectRow> {
+        let done = sqlx::query(
+            "UPDATE projects SET name = COALESCE($2, name), cwd = COALESCE($3, cwd), updated_at = $4 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(cwd)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await
+        .map_err(StoreError::from_write)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.get_project(id).await
+    }
+
+    /// Delete a project that has no sessions. The check and the delete are one statement, so a session created
+    /// concurrently cannot be orphaned.
+    pub async fn delete_empty_project(&self, id: &str) -> StoreResult<()> {
+        let done = sqlx::query(
+            "DELETE FROM projects WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM sessions WHERE project_id = $1)",
+        )
+        .bind(id)
+        .execute(self.pool())
+        .await
+        .map_err(StoreError::from_write)?;
+        if done.rows_affected() == 1 {
+            return Ok(());
+        }
+        self.get_project(id).await?;
+        Err(StoreError::Conflict("project still has sessions".into()))
+    }
+
+    /// Move every session of `from` to `to` (None: no project). Returns the moved session ids.
+    pub async fn move_project_sessions(&self, from: &str, to: Option<&str>) -> StoreResult<Vec<String>> {
+        let mut tx = self.pool().begin().await?;
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions WHERE project_id = $1 ORDER BY id")
+            .bind(from)
+            .fetch_all(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE sessions SET project_id = $2, updated_at = $3 WHERE project_id = $1")
+            .bind(from)
+            .bind(to)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_write)?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+}

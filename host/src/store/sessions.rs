@@ -1,0 +1,214 @@
+//! Sessions: one app-server thread each, with the host's metadata around it.
+
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::{now_ms, Store, StoreError, StoreResult};
+
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub id: String,
+    pub thread_id: String,
+    pub project_id: Option<String>,
+    pub title: Option<String>,
+    pub cwd: String,
+    pub archived: bool,
+    pub forked_from: Option<String>,
+    /// JSON object of the session's own controls (unset keys fall back to the defaults).
+    pub controls: String,
+    pub active_turn_id: Option<String>,
+    pub last_turn_status: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub last_activity_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id: String,
+    pub thread_id: String,
+    pub project_id: Option<String>,
+    pub title: Option<String>,
+    pub cwd: String,
+    pub forked_from: Option<String>,
+    pub controls: String,
+}
+
+/// A partial update; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SessionPatch {
+    pub title: Option<Option<String>>,
+    pub project_id: Option<Option<String>>,
+    pub archived: Option<bool>,
+    pub controls: Option<String>,
+}
+
+/// Which sessions to list, and where the page starts.
+#[derive(Debug, Clone, Default)]
+pub struct SessionFilter {
+    pub project_id: Option<String>,
+    /// Only sessions in no project.
+    pub unassigned: bool,
+    pub archived: Option<bool>,
+    pub text: Option<String>,
+    /// Keyset cursor: (last_activity_at, id) of the last row of the previous page.
+    pub after: Option<(i64, String)>,
+    pub limit: i64,
+}
+
+const COLUMNS: &str = "id, thread_id, project_id, title, cwd, archived, forked_from, controls, active_turn_id, \
+     last_turn_status, last_error, created_at, updated_at, last_activity_at";
+
+fn from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<SessionRow> {
+    Ok(SessionRow {
+        id: row.try_get("id")?,
+        thread_id: row.try_get("thread_id")?,
+        project_id: row.try_get("project_id")?,
+        title: row.try_get("title")?,
+        cwd: row.try_get("cwd")?,
+        archived: row.try_get::<i64, _>("archived")? != 0,
+        forked_from: row.try_get("forked_from")?,
+        controls: row.try_get("controls")?,
+        active_turn_id: row.try_get("active_turn_id")?,
+        last_turn_status: row.try_get("last_turn_status")?,
+        last_error: row.try_get("last_error")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        last_activity_at: row.try_get("last_activity_at")?,
+    })
+}
+
+impl Store {
+    pub async fn insert_session(&self, s: &NewSession) -> StoreResult<SessionRow> {
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO sessions (id, thread_id, project_id, title, cwd, archived, forked_from, controls, \
+             created_at, updated_at, last_activity_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $8, $8)",
+        )
+        .bind(&s.id)
+        .bind(&s.thread_id)
+        .bind(&s.project_id)
+        .bind(&s.title)
+        .bind(&s.cwd)
+        .bind(&s.forked_from)
+        .bind(&s.controls)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .map_err(StoreError::from_write)?;
+        self.get_session(&s.id).await
+    }
+
+    pub async fn get_session(&self, id: &str) -> StoreResult<SessionRow> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM sessions WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
+    }
+
+    /// Every session, for building the in-memory thread index at start.
+    pub async fn all_sessions(&self) -> StoreResult<Vec<SessionRow>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM sessions")).fetch_all(self.pool()).await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// A page of sessions, most recently active first.
+    pub async fn list_sessions(&self, f: &SessionFilter) -> StoreResult<Vec<SessionRow>> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLUMNS} FROM sessions WHERE 1 = 1"));
+        if let Some(p) = &f.project_id {
+            q.push(" AND project_id = ").push_bind(p.clone());
+        }
+        if f.unassigned {
+            q.push(" AND project_id IS NULL");
+        }
+        if let Some(a) = f.archived {
+            q.push(" AND archived = ").push_bind(a as i64);
+        }
+        if let Some(text) = f.text.as_deref().filter(|t| !t.is_empty()) {
+            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+            q.push(" AND (LOWER(COALESCE(title, '')) LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR LOWER(cwd) LIKE ")
+                .push_bind(pattern)
+                .push(" ESCAPE '\\')");
+        }
+        if let Some((ts, id)) = &f.after {
+            q.push(" AND (last_activity_at < ")
+                .push_bind(*ts)
+                .push(" OR (last_activity_at = ")
+                .push_bind(*ts)
+                .push(" AND id < ")
+                .push_bind(id.clone())
+                .push("))");
+        }
+        q.push(" ORDER BY last_activity_at DESC, id DESC LIMIT ").push_bind(f.limit);
+        let rows = q.build().fetch_all(self.pool()).await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    pub async fn update_session(&self, id: &str, patch: &SessionPatch) -> StoreResult<SessionRow> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE sessions SET updated_at = ");
+        q.push_bind(now_ms());
+        if let Some(title) = &patch.title {
+            q.push(", title = ").push_bind(title.clone());
+        }
+        if let Some(project) = &patch.project_id {
+            q.push(", project_id = ").push_bind(project.clone());
+        }
+        if let Some(archived) = patch.archived {
+            q.push(", archived = ").push_bind(archived as i64);
+        }
+        if let Some(controls) = &patch.controls {
+            q.push(", controls = ").push_bind(controls.clone());
+        }
+        q.push(" WHERE id = ").push_bind(id.to_string());
+        let done = q.build().execute(self.pool()).await.map_err(StoreError::from_write)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.get_session(id).await
+    }
+
+    /// Record that a turn started (`active` set) or ended (`active` None with its final status).
+    pub async fn record_turn_state(
+        &self,
+        id: &str,
+        active_turn_id: Option<&str>,
+        last_status: Option<&str>,
+        last_error: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sessions SET active_turn_id = $2, last_turn_status = COALESCE($3, last_turn_status), \
+             last_error = $4, last_activity_at = $5 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(active_turn_id)
+        .bind(last_status)
+        .bind(last_error)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, id: &str) -> StoreResult<()> {
+        let done = sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(self.pool()).await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn project_session_ids(&self, project_id: &str) -> StoreResult<Vec<SessionRow>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM sessions WHERE project_id = $1"))
+            .bind(project_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
