@@ -28,6 +28,9 @@ pub struct ServeArgs {
     /// How many events the log keeps before pruning the oldest.
     #[arg(long, default_value_t = codex_manager_host::events::DEFAULT_RETENTION)]
     event_retention: i64,
+    /// First pause before restarting app-server after it exits, in ms (doubles per failure, with jitter).
+    #[arg(long, env = "CODEX_MANAGER_RESTART_BACKOFF_MS", default_value_t = codex_manager_host::appserver::MIN_BACKOFF.as_millis() as u64)]
+    restart_backoff_ms: u64,
     /// Run against a built-in fake model: a full streamed turn with no API key and no network.
     #[arg(long)]
     demo: bool,
@@ -43,6 +46,7 @@ pub async fn run(args: ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
     config.codex_overrides = args.overrides;
     config.allowed_hosts = args.allowed_hosts;
     config.event_retention = args.event_retention;
+    config.restart_backoff = std::time::Duration::from_millis(args.restart_backoff_ms);
     config.token = token;
 
     // Keep the fake model alive for as long as the host runs.

@@ -27,6 +27,8 @@ pub struct HostConfig {
     pub allowed_hosts: Vec<String>,
     /// Events kept before the oldest are pruned.
     pub event_retention: i64,
+    /// First delay before restarting app-server after it exits.
+    pub restart_backoff: std::time::Duration,
 }
 
 impl HostConfig {
@@ -41,6 +43,7 @@ impl HostConfig {
             token: None,
             allowed_hosts: Vec::new(),
             event_retention: crate::events::DEFAULT_RETENTION,
+            restart_backoff: crate::appserver::MIN_BACKOFF,
         }
     }
 

@@ -70,6 +70,7 @@ impl Host {
             env: config.codex_env.clone(),
             client_name: "codex_manager".into(),
             client_version: env!("CARGO_PKG_VERSION").into(),
+            min_backoff: config.restart_backoff,
         };
         let services = Services::start(store, events, runtime).await?;
         let listener = tokio::net::TcpListener::bind(config.bind)

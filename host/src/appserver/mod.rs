@@ -10,5 +10,5 @@ mod supervisor;
 mod timeouts;
 
 pub use rpc::{Connection, RequestId, RpcError};
-pub use supervisor::{Inbound, Runtime, RuntimeConfig, RuntimeState, RuntimeStatus};
+pub use supervisor::{Inbound, Runtime, RuntimeConfig, RuntimeState, RuntimeStatus, MAX_BACKOFF, MIN_BACKOFF};
 pub use timeouts::timeout_for;

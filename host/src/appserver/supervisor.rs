@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 use super::process::{self, LaunchSpec};
 use super::rpc::{self, Connection, RequestId, SharedConnection};
 
-/// First restart delay; doubled per consecutive failure up to [`MAX_BACKOFF`], with jitter.
+/// Default first restart delay; doubled per consecutive failure up to [`MAX_BACKOFF`], with jitter.
 pub const MIN_BACKOFF: Duration = Duration::from_millis(250);
 /// Longest pause between restarts.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -38,6 +38,8 @@ pub struct RuntimeConfig {
     pub env: Vec<(String, String)>,
     pub client_name: String,
     pub client_version: String,
+    /// First restart delay (doubled per consecutive failure, capped at [`MAX_BACKOFF`]).
+    pub min_backoff: Duration,
 }
 
 /// Where the runtime is in its life.
@@ -190,7 +192,7 @@ async fn supervise(config: RuntimeConfig, inbound: mpsc::Sender<Inbound>, inner:
         let _ = inbound.send(Inbound::Exited { generation, reason: reason.clone() }).await;
 
         failures = if started.elapsed() >= STABLE_AFTER { 1 } else { failures.saturating_add(1) };
-        let delay = backoff_delay(failures);
+        let delay = backoff_delay(config.min_backoff, failures);
         inner.update(|s| {
             s.status = RuntimeStatus::Restarting;
             s.pid = None;
@@ -211,8 +213,8 @@ async fn supervise(config: RuntimeConfig, inbound: mpsc::Sender<Inbound>, inner:
 }
 
 /// Exponential backoff with "equal jitter": half fixed, half random, so restarts of many hosts never align.
-fn backoff_delay(failures: u32) -> Duration {
-    let exp = MIN_BACKOFF.saturating_mul(1u32 << failures.saturating_sub(1).min(16));
+fn backoff_delay(min: Duration, failures: u32) -> Duration {
+    let exp = min.saturating_mul(1u32 << failures.saturating_sub(1).min(16));
     let capped = exp.min(MAX_BACKOFF);
     let half = capped / 2;
     half + half.mul_f64(fastrand::f64())
@@ -454,11 +456,11 @@ mod tests {
     #[test]
     fn backoff_grows_and_is_capped() {
         for failures in 1..40 {
-            let d = backoff_delay(failures);
+            let d = backoff_delay(MIN_BACKOFF, failures);
             let full = MIN_BACKOFF.saturating_mul(1u32 << (failures - 1).min(16)).min(MAX_BACKOFF);
             assert!(d >= full / 2 && d <= full, "failures={failures} delay={d:?} full={full:?}");
         }
-        assert!(backoff_delay(30) >= MAX_BACKOFF / 2);
+        assert!(backoff_delay(MIN_BACKOFF, 30) >= MAX_BACKOFF / 2);
     }
 
     #[tokio::test]

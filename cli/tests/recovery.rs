@@ -1,0 +1,174 @@
+//! Nothing lost when either process restarts: app-server killed mid-turn, the host stopped and started again.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+
+/// kill -9 app-server mid-turn: the host restarts it (ready goes false, then true in a new generation), reports
+/// the turn as ended (never left running), and the session resumes and takes a new turn.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_server_killed_mid_turn_is_restarted_and_the_session_recovers() {
+    let env = Env::start("kill9").await;
+    let host = env.host();
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}", host.latest_seq().await)).await;
+
+    let turn = host.send(&session, "keep going scenario:slow").await;
+    until(&mut ws, |e| e["type"] == "item.delta" && e["turnId"] == turn.as_str()).await;
+    let before = host.runtime().await;
+    let pid = before["pid"].as_i64().expect("app-server pid") as i32;
+    let generation = before["generation"].as_i64().unwrap();
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+
+    // The stream tells the whole story in order: exit, the turn ended by the host, then a new process ready.
+    let events = until(&mut ws, |e| e["type"] == "runtime.ready").await;
+    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    let exited = kinds.iter().position(|k| *k == "runtime.exited").expect("runtime.exited event");
+    let ended = events
+        .iter()
+        .position(|e| e["type"] == "turn.completed" && e["turnId"] == turn.as_str())
+        .expect("the running turn is reported ended");
+    assert!(exited < ended, "exit comes before the turn's end: {kinds:?}");
+    let end = &events[ended];
+    assert_eq!(end["data"]["turn"]["status"], "interrupted");
+    assert_eq!(end["data"]["closedByHost"], true);
+    assert!(events.iter().any(|e| e["type"] == "item.completed" && e["data"]["closedByHost"] == true));
+    assert_eq!(events.last().unwrap()["data"]["generation"].as_i64(), Some(generation + 1));
+
+    host.wait_ready().await;
+    let after = host.runtime().await;
+    assert_eq!(after["restarts"], 1);
+    assert!(after["lastExit"].as_str().unwrap().contains("signal 9"), "{after}");
+
+    let (_, detail) = host.get(&format!("/api/sessions/{session}")).await;
+    assert_eq!(detail["session"]["status"], "idle", "never left running: {detail}");
+    assert_eq!(detail["session"]["lastTurnStatus"], "interrupted");
+    assert_eq!(detail["session"]["loaded"], false, "the new process has not loaded the thread yet");
+
+    let next = host.send(&session, "are you back scenario:deltas=4").await;
+    let events = until(&mut ws, is_turn_end(&next)).await;
+    assert_eq!(events.last().unwrap()["data"]["turn"]["status"], "completed");
+    // The resumed thread kept its history: the model saw the first message again.
+    let last_request = env.model.requests().into_iter().last().unwrap();
+    assert!(last_request.body.to_string().contains("keep going scenario:slow"), "history survived the restart");
+}
+
+/// /api/ready tells the truth while app-server is down: it answers 503 with the runtime's status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_reports_not_ready_while_app_server_restarts() {
+    // A long first backoff holds the not-ready window open long enough to observe it on any machine.
+    let env = Env::start_with("readiness", &[("CODEX_MANAGER_RESTART_BACKOFF_MS", "6000")]).await;
+    let host = env.host();
+    let pid = host.runtime().await["pid"].as_i64().unwrap() as i32;
+    let mut ws = host.stream(&format!("since={}&types=runtime.", host.latest_seq().await)).await;
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+    until(&mut ws, |e| e["type"] == "runtime.exited").await;
+    // Between the exit and the new handshake (at least 3 s away) the host cannot take turns.
+    let (status, body) = host.get("/api/ready").await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["ready"], false);
+    assert!(matches!(body["runtime"]["status"].as_str(), Some("restarting" | "starting")), "{body}");
+    let session_attempt = host.post("/api/sessions", json!({"cwd": env.work_dir()})).await;
+    assert_eq!(session_attempt.0, 503);
+    assert_eq!(session_attempt.1["error"]["code"], "runtime_unavailable");
+    until(&mut ws, |e| e["type"] == "runtime.ready").await;
+    host.wait_ready().await;
+}
+
+/// Stop and restart the host: projects, sessions, settings and events are all there; a client that reconnects
+/// with its last seq gets exactly the events it missed, in order; the session takes a new turn.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_restart_loses_nothing_and_replays_exactly_what_was_missed() {
+    let mut env = Env::start("restart").await;
+    let (session, project, last_seen) = {
+        let host = env.host();
+        let (status, project) = host.post("/api/projects", json!({"name": "Restart", "cwd": env.work_dir()})).await;
+        assert_eq!(status, 201, "{project}");
+        let project = project["id"].as_str().unwrap().to_string();
+        let (status, s) = host.post("/api/sessions", json!({"projectId": project, "title": "Survivor"})).await;
+        assert_eq!(status, 201, "{s}");
+        let session = s["id"].as_str().unwrap().to_string();
+        let (status, _) = host.put(&format!("/api/sessions/{session}/settings/mood"), json!({"level": 3})).await;
+        assert_eq!(status, 200);
+
+        let mut ws = host.stream(&format!("since={}", host.latest_seq().await)).await;
+        let first = host.send(&session, "first scenario:deltas=5").await;
+        let seen = until(&mut ws, is_turn_end(&first)).await;
+        let last_seen = seen.last().unwrap()["seq"].as_i64().unwrap();
+        drop(ws);
+        // Events this client misses: a second turn, then the restart itself.
+        let second = host.send(&session, "second scenario:deltas=7").await;
+        let mut watcher = host.stream(&format!("since={last_seen}&sessions={session}")).await;
+        until(&mut watcher, is_turn_end(&second)).await;
+        (session, project, last_seen)
+    };
+
+    env.stop_host().await;
+    env.start_host().await;
+    let host = env.host();
+
+    let (_, projects) = host.get("/api/projects").await;
+    assert_eq!(projects[0]["id"], project.as_str());
+    assert_eq!(projects[0]["sessionCount"], 1);
+    let (_, detail) = host.get(&format!("/api/sessions/{session}")).await;
+    assert_eq!(detail["session"]["title"], "Survivor");
+    assert_eq!(detail["transcript"]["turns"].as_array().unwrap().len(), 2, "Codex's history is intact");
+    let (_, setting) = host.get(&format!("/api/sessions/{session}/settings/mood")).await;
+    assert_eq!(setting["value"], json!({"level": 3}));
+
+    // Reconnect with the last seq seen: exactly the missed events, in order, no gaps, no repeats.
+    let latest = host.latest_seq().await;
+    let (_, page) = host.get(&format!("/api/events?since={last_seen}&limit=5000")).await;
+    let expected: Vec<i64> = page["events"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(expected, ((last_seen + 1)..=latest).collect::<Vec<_>>(), "the log has no gaps");
+    let mut ws = host.stream(&format!("since={last_seen}")).await;
+    let mut replayed: Vec<Value> = Vec::new();
+    while replayed.last().map_or(true, |e| e["seq"].as_i64().unwrap() < latest) {
+        replayed.push(next_event(&mut ws).await);
+    }
+    let got: Vec<i64> = replayed.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(got, expected);
+    let kinds: Vec<&str> = replayed.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"runtime.stopped") && kinds.contains(&"runtime.ready"), "{kinds:?}");
+
+    // The session resumes in the new host and takes a new turn.
+    let third = host.send(&session, "third scenario:deltas=2").await;
+    let events = until(&mut ws, is_turn_end(&third)).await;
+    assert_eq!(events.last().unwrap()["data"]["turn"]["status"], "completed");
+}
+
+/// A host killed with SIGKILL mid-turn: on the next start the turn it recorded as running is reported ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turn_running_when_the_host_died_is_reported_ended_after_restart() {
+    let mut env = Env::start("hostkill").await;
+    let session = env.new_session().await;
+    let since;
+    {
+        let host = env.host();
+        since = host.latest_seq().await;
+        let mut ws = host.stream(&format!("since={since}&sessions={session}")).await;
+        host.send(&session, "slowly scenario:slow").await;
+        until(&mut ws, |e| e["type"] == "item.delta").await;
+    }
+    let mut host = env.host.take().unwrap();
+    host.child.kill().unwrap();
+    host.child.wait().unwrap();
+    drop(host);
+    env.start_host().await;
+    let host = env.host();
+    let (_, detail) = host.get(&format!("/api/sessions/{session}")).await;
+    assert_eq!(detail["session"]["status"], "idle", "{detail}");
+    assert_eq!(detail["session"]["lastTurnStatus"], "interrupted");
+    let (_, page) = host.get(&format!("/api/events?since={since}&sessions={session}&types=turn.completed")).await;
+    let ends = page["events"].as_array().unwrap();
+    assert_eq!(ends.len(), 1, "{page}");
+    assert_eq!(ends[0]["data"]["closedByHost"], true);
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let next = host.send(&session, "still there scenario:deltas=2").await;
+    until(&mut ws, is_turn_end(&next)).await;
+}

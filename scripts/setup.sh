@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install what Codex Manager needs and is missing. Safe to run again: each step checks first.
+#
+#   scripts/setup.sh            codex (when not on PATH) + the Rust build prerequisites
+#   scripts/setup.sh --test     also what the test suites need (the pinned codex, always)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CODEX_VERSION="0.169.0"
+LOCAL_CODEX=".tools/codex/node_modules/.bin/codex"
+want_tests=false
+[ "${1:-}" = "--test" ] && want_tests=true
+
+say() { printf '[setup] %s\n' "$*"; }
+
+has_pinned() { [ -x "$1" ] && "$1" --version 2>/dev/null | grep -q "$CODEX_VERSION"; }
+
+install_local_codex() {
+  if has_pinned "$LOCAL_CODEX"; then
+    return
+  fi
+  command -v npm >/dev/null || { echo "npm is needed to install @openai/codex@$CODEX_VERSION (install Node.js 20+)" >&2; exit 1; }
+  say "installing @openai/codex@$CODEX_VERSION into .tools/codex"
+  mkdir -p .tools/codex
+  npm install --prefix .tools/codex --no-audit --no-fund --loglevel=error "@openai/codex@$CODEX_VERSION"
+  has_pinned "$LOCAL_CODEX" || { echo "the codex install in .tools/codex does not run" >&2; exit 1; }
+}
+
+# The product uses `codex` from PATH when there is one; tests always use the pinned release.
+if $want_tests || ! command -v codex >/dev/null; then
+  install_local_codex
+fi
+
+command -v cargo >/dev/null || { echo "cargo is needed (https://rustup.rs)" >&2; exit 1; }
+say "ready"

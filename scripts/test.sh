@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Set up what the tests need and run every test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+export CODEX_BIN="$PWD/.tools/codex/node_modules/.bin/codex"
+# Keep the machine's proxies away from loopback traffic to the fake model.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
+export NO_PROXY="127.0.0.1,localhost"
+
+echo "== Rust: unit and integration tests (real codex app-server against the fake model)"
+cargo test --workspace --no-fail-fast 2>&1
