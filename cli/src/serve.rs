@@ -26,7 +26,7 @@ pub struct ServeArgs {
     #[arg(long = "allowed-host")]
     allowed_hosts: Vec<String>,
     /// How many events the log keeps before pruning the oldest.
-    #[arg(long, default_value_t = codex_manager_host::events::DEFAULT_RETENTION)]
+    #[arg(long, env = "CODEX_MANAGER_EVENT_RETENTION", default_value_t = codex_manager_host::events::DEFAULT_RETENTION)]
     event_retention: i64,
     /// First pause before restarting app-server after it exits, in ms (doubles per failure, with jitter).
     #[arg(long, env = "CODEX_MANAGER_RESTART_BACKOFF_MS", default_value_t = codex_manager_host::appserver::MIN_BACKOFF.as_millis() as u64)]

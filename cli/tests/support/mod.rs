@@ -241,6 +241,20 @@ impl Host {
         ws
     }
 
+    /// Open the event stream on a socket with a tiny receive buffer, so a client that stops reading pushes back
+    /// on the host almost at once.
+    pub async fn stream_small_buffer(&self, query: &str) -> Ws {
+        let addr: std::net::SocketAddr = self.url.trim_start_matches("http://").parse().unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let tcp = socket.connect(addr).await.unwrap();
+        let url = format!("{}/api/stream?{query}", self.url.replacen("http://", "ws://", 1));
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut().insert("Authorization", format!("Bearer {}", self.token).parse().unwrap());
+        let (ws, _) = tokio_tungstenite::client_async(req, MaybeTlsStream::Plain(tcp)).await.expect("stream opens");
+        ws
+    }
+
     /// Send a message and return its turn id.
     pub async fn send(&self, session: &str, text: &str) -> String {
         let (status, body) = self.post(&format!("/api/sessions/{session}/messages"), json!({"text": text})).await;

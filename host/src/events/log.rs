@@ -17,7 +17,7 @@ pub const BROADCAST_CAPACITY: usize = 8192;
 const QUEUE_CAPACITY: usize = 65_536;
 /// Most events committed in one transaction.
 const MAX_BATCH: usize = 2048;
-/// Prune once this many events were written since the last prune.
+/// Prune at most this often (in events written); small retentions prune after half their size.
 const PRUNE_EVERY: i64 = 10_000;
 
 struct Submission {
@@ -99,6 +99,7 @@ impl EventLog {
 async fn write_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Submission>, mut last: i64, retention: i64) {
     let mut batch: Vec<Submission> = Vec::with_capacity(MAX_BATCH);
     let mut since_prune = 0i64;
+    let prune_every = PRUNE_EVERY.min((retention / 2).max(1));
     while let Some(first) = rx.recv().await {
         batch.push(first);
         while batch.len() < MAX_BATCH {
@@ -134,7 +135,7 @@ async fn write_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Submission>, mut l
             let _ = ack.send(event.unwrap_or_else(|| Arc::new(Event::from_new(0, ts, NewEvent::raw("", "null".into())))));
         }
         since_prune += events.len() as i64;
-        if since_prune >= PRUNE_EVERY {
+        if since_prune >= prune_every {
             since_prune = 0;
             if let Err(e) = inner.store.prune_events(retention).await {
                 tracing::warn!(error = %e, "could not prune the event log");

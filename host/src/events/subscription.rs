@@ -119,6 +119,7 @@ impl Subscription {
                 Ok(e) if e.seq == self.last + 1 => self.buffer.push_back(e),
                 // A gap means events went by before this receiver saw them: read them from the store.
                 Ok(_) | Err(RecvError::Lagged(_)) => {
+                    tracing::debug!(position = self.last, "subscriber fell behind the live buffer; catching up from the store");
                     self.replaying = true;
                     self.live = self.live.resubscribe();
                 }

@@ -1,0 +1,111 @@
+//! The event stream's promises: filters, replay over REST and websocket, `reset` past retention, and a slow
+//! client that slows nobody else and still gets every event.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::Value;
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_select_by_session_and_type() {
+    let env = Env::start("filters").await;
+    let host = env.host();
+    let a = env.new_session().await;
+    let b = env.new_session().await;
+    let since = host.latest_seq().await;
+    let mut quiet = host.stream(&format!("since={since}&sessions={a}&exclude=item.delta,item.reasoning")).await;
+    let mut turns_only = host.stream(&format!("since={since}&types=turn.")).await;
+
+    let ta = host.send(&a, "for a scenario:deltas=20").await;
+    let tb = host.send(&b, "for b scenario:deltas=20").await;
+    let got = until(&mut quiet, is_turn_end(&ta)).await;
+    assert!(got.iter().all(|e| e["sessionId"] == a.as_str()), "only session a");
+    assert!(got.iter().all(|e| !e["type"].as_str().unwrap().starts_with("item.delta")), "no token deltas");
+    assert!(got.iter().any(|e| e["type"] == "item.completed"), "but completed items");
+
+    let mut ends = 0;
+    let got = until(&mut turns_only, |e| {
+        if e["type"] == "turn.completed" {
+            ends += 1;
+        }
+        ends == 2
+    })
+    .await;
+    assert!(got.iter().all(|e| e["type"].as_str().unwrap().starts_with("turn.")));
+    let ended: Vec<&str> = got.iter().filter(|e| e["type"] == "turn.completed").map(|e| e["turnId"].as_str().unwrap()).collect();
+    assert!(ended.contains(&ta.as_str()) && ended.contains(&tb.as_str()));
+
+    // The same filter over REST, paged: every page's nextSince moves on even past filtered-out events.
+    let mut cursor = since;
+    let mut completed = Vec::new();
+    loop {
+        let (_, page) = host.get(&format!("/api/events?since={cursor}&limit=7&types=turn.completed")).await;
+        completed.extend(page["events"].as_array().unwrap().iter().map(|e| e["turnId"].as_str().unwrap().to_string()));
+        let next = page["nextSince"].as_i64().unwrap();
+        if next == cursor {
+            break;
+        }
+        cursor = next;
+    }
+    assert_eq!(completed.len(), 2, "{completed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_position_past_retention_gets_a_reset() {
+    let env = Env::start_with("retention", &[("CODEX_MANAGER_EVENT_RETENTION", "100")]).await;
+    let host = env.host();
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}", host.latest_seq().await)).await;
+    let turn = host.send(&session, "many scenario:deltas=400").await;
+    until(&mut ws, is_turn_end(&turn)).await;
+
+    let (_, page) = host.get("/api/events?since=1").await;
+    assert_eq!(page["reset"], true, "{}", page["latestSeq"]);
+    let latest = page["latestSeq"].as_i64().unwrap();
+    let mut late = host.stream("since=1").await;
+    let first = next_event(&mut late).await;
+    assert_eq!(first["type"], "reset");
+    assert!(first["data"]["oldestSeq"].as_i64().unwrap() > 2);
+    assert_eq!(first["seq"].as_i64(), Some(latest), "continue from the newest event");
+    // After the reset the client gets new events only.
+    let next = host.send(&session, "more scenario:deltas=1").await;
+    let after = until(&mut late, is_turn_end(&next)).await;
+    assert!(after.iter().all(|e| e["seq"].as_i64().unwrap() > latest));
+    // A position from another database (ahead of the log) is reset too.
+    let mut alien = host.stream(&format!("since={}", latest + 1_000_000)).await;
+    assert_eq!(next_event(&mut alien).await["type"], "reset");
+}
+
+/// A client that stops reading does not slow the host or another client; when it reads again it gets every
+/// event, in order, with no gap (caught up from the store).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_client_slows_nobody_and_misses_nothing() {
+    let env = Env::start("slowclient").await;
+    let host = env.host();
+    let session = env.new_session().await;
+    let since = host.latest_seq().await;
+    let mut stalled = host.stream_small_buffer(&format!("since={since}")).await;
+    let mut live = host.stream(&format!("since={since}")).await;
+
+    // Enough data to fill the stalled client's socket buffers many times over.
+    let turn = host.send(&session, "flood scenario:deltas=20000").await;
+    let got = until(&mut live, is_turn_end(&turn)).await;
+    assert_eq!(got.iter().filter(|e| e["type"] == "item.delta").count(), 20000);
+    let (status, _) = host.get("/api/health").await;
+    assert_eq!(status, 200, "the host answers while a client is stalled");
+
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let end_seq = got.last().unwrap()["seq"].as_i64().unwrap();
+    let mut expected = since + 1;
+    loop {
+        let e: Value = next_event(&mut stalled).await;
+        let seq = e["seq"].as_i64().unwrap();
+        assert_eq!(seq, expected, "no gap, no repeat");
+        expected += 1;
+        if seq == end_seq {
+            break;
+        }
+    }
+}
