@@ -50,7 +50,6 @@ pub fn line(s: &Value) -> String {
 }
 
 pub async fn run(cmd: SessionsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
-    let path = |id: &str, rest: &str| format!("/api/sessions/{}{rest}", encode(id));
     match cmd {
         SessionsCommand::List { project, archived, q, limit } => {
             let mut query = format!("limit={limit}&archived={archived}");
@@ -73,23 +72,23 @@ pub async fn run(cmd: SessionsCommand, client: &Client, out: &Output) -> anyhow:
             out.show(&v, line);
         }
         SessionsCommand::Show { id } => {
-            let v: Value = client.get(&path(&id, "")).await?;
+            let v: Value = client.get(&format!("/api/sessions/{}", encode(&id))).await?;
             out.show(&v, render_detail);
         }
         SessionsCommand::Rename { id, title } => {
-            let v: Value = client.patch(&path(&id, ""), &json!({"title": title})).await?;
+            let v: Value = client.patch(&format!("/api/sessions/{}", encode(&id)), &json!({"title": title})).await?;
             out.show(&v, line);
         }
         SessionsCommand::Move { id, project } => {
-            let v: Value = client.patch(&path(&id, ""), &json!({"projectId": project})).await?;
+            let v: Value = client.patch(&format!("/api/sessions/{}", encode(&id)), &json!({"projectId": project})).await?;
             out.show(&v, line);
         }
-        SessionsCommand::Archive { id } => out.show(&client.post(&path(&id, "/archive"), &json!({})).await?, line),
-        SessionsCommand::Unarchive { id } => out.show(&client.post(&path(&id, "/unarchive"), &json!({})).await?, line),
-        SessionsCommand::Fork { id } => out.show(&client.post(&path(&id, "/fork"), &json!({})).await?, line),
-        SessionsCommand::Resume { id } => out.show(&client.post(&path(&id, "/resume"), &json!({})).await?, line),
+        SessionsCommand::Archive { id } => out.show(&client.post(&format!("/api/sessions/{}/archive", encode(&id)), &json!({})).await?, line),
+        SessionsCommand::Unarchive { id } => out.show(&client.post(&format!("/api/sessions/{}/unarchive", encode(&id)), &json!({})).await?, line),
+        SessionsCommand::Fork { id } => out.show(&client.post(&format!("/api/sessions/{}/fork", encode(&id)), &json!({})).await?, line),
+        SessionsCommand::Resume { id } => out.show(&client.post(&format!("/api/sessions/{}/resume", encode(&id)), &json!({})).await?, line),
         SessionsCommand::Delete { id } => {
-            client.delete(&path(&id, "")).await?;
+            client.delete(&format!("/api/sessions/{}", encode(&id))).await?;
             out.show(&json!({"deleted": id}), |_| format!("deleted session {id}"));
         }
     }

@@ -40,28 +40,25 @@ pub enum ControlsCommand {
 }
 
 pub async fn run_settings(cmd: SettingsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
-    let path = |s: &str, k: Option<&str>| match k {
-        Some(k) => format!("/api/sessions/{}/settings/{}", encode(s), encode(k)),
-        None => format!("/api/sessions/{}/settings", encode(s)),
-    };
+    let path = |s: &str, k: &str| format!("/api/sessions/{}/settings/{}", encode(s), encode(k));
     match cmd {
         SettingsCommand::List { session } => {
-            let v: Value = client.get(&path(&session, None)).await?;
+            let v: Value = client.get(&format!("/api/sessions/{}/settings", encode(&session))).await?;
             out.show(&v, |v| {
                 v.as_array().into_iter().flatten().map(|s| format!("{} = {}", text(s, "key"), s["value"])).collect::<Vec<_>>().join("\n")
             });
         }
         SettingsCommand::Get { session, key } => {
-            let v: Value = client.get(&path(&session, Some(&key))).await?;
+            let v: Value = client.get(&path(&session, &key)).await?;
             out.show(&v, |v| v["value"].to_string());
         }
         SettingsCommand::Set { session, key, value } => {
             let value: Value = serde_json::from_str(&value).unwrap_or(Value::String(value));
-            let v: Value = client.put(&path(&session, Some(&key)), &value).await?;
+            let v: Value = client.put(&path(&session, &key), &value).await?;
             out.show(&v, |v| format!("{} = {}", text(v, "key"), v["value"]));
         }
         SettingsCommand::Delete { session, key } => {
-            client.delete(&path(&session, Some(&key))).await?;
+            client.delete(&path(&session, &key)).await?;
             out.show(&json!({"deleted": key}), |_| format!("deleted {key}"));
         }
     }

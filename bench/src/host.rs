@@ -1,0 +1,234 @@
+//! The host under test: a real `codex-manager serve` process with the fake app-server as its codex, in a fresh
+//! data dir, plus what `/proc` says about it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use tokio::io::AsyncBufReadExt;
+use tokio::process::{Child, Command};
+
+/// Longest wait for the host to print its address.
+const LISTEN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest wait for `/api/ready` to say 200.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Pause between readiness probes.
+const READY_POLL: Duration = Duration::from_millis(1);
+/// Grace after SIGTERM before SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// Where the binaries are.
+#[derive(Debug, Clone)]
+pub struct Binaries {
+    pub host: PathBuf,
+    pub fake: PathBuf,
+}
+
+/// A scratch directory removed on drop.
+pub struct Scratch {
+    pub path: PathBuf,
+}
+
+impl Scratch {
+    pub fn new(tag: &str) -> anyhow::Result<Self> {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("cm-bench-{}-{tag}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
+        Ok(Self { path })
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// A running host.
+pub struct HostProcess {
+    child: Child,
+    pub pid: u32,
+    pub addr: SocketAddr,
+    pub token: String,
+    pub data_dir: PathBuf,
+    /// From spawn to the `listening on` line.
+    pub listening_after: Duration,
+    spawned_at: Instant,
+    _scratch: Scratch,
+}
+
+/// Timings of one start.
+#[derive(Debug, Clone, Copy)]
+pub struct StartTimes {
+    pub listening: Duration,
+    pub ready: Duration,
+}
+
+impl HostProcess {
+    /// Spawn `codex-manager serve` in a fresh data dir and wait for it to print its address.
+    pub async fn spawn(bins: &Binaries) -> anyhow::Result<Self> {
+        let scratch = Scratch::new("host")?;
+        let data_dir = scratch.path.join("data");
+        let port = free_port()?;
+        let log = std::fs::File::create(scratch.path.join("host.log"))?;
+        let mut cmd = Command::new(&bins.host);
+        cmd.arg("serve")
+            .arg("--codex-bin")
+            .arg(&bins.fake)
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .arg("--bind")
+            .arg(format!("127.0.0.1:{port}"))
+            .env_remove("CODEX_MANAGER_TOKEN")
+            .env_remove("CODEX_MANAGER_URL")
+            .env_remove("CODEX_MANAGER_DATA_DIR")
+            .env_remove("CODEX_MANAGER_CODEX_HOME")
+            .env_remove("CODEX_BIN")
+            .env_remove("FAKE_APP_SERVER_RECORD")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .kill_on_drop(true);
+        let spawned_at = Instant::now();
+        let mut child = cmd.spawn().with_context(|| format!("starting {}", bins.host.display()))?;
+        let pid = child.id().context("host pid")?;
+        let stdout = child.stdout.take().context("host stdout")?;
+
+        let (tx, rx) = tokio::sync::oneshot::channel::<(Instant, String)>();
+        tokio::spawn(async move {
+            let mut lines = tokio::io::BufReader::new(stdout).lines();
+            let mut tx = Some(tx);
+            // Keep draining after the address line, so the host never blocks on a full pipe.
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(rest) = line.strip_prefix("Codex Manager listening on http://") {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send((Instant::now(), rest.trim().to_string()));
+                    }
+                }
+            }
+        });
+        let (at, addr) = match tokio::time::timeout(LISTEN_TIMEOUT, rx).await {
+            Ok(Ok(v)) => v,
+            _ => {
+                let _ = child.start_kill();
+                let log = std::fs::read_to_string(scratch.path.join("host.log")).unwrap_or_default();
+                bail!("the host did not print its address within {LISTEN_TIMEOUT:?}; its log:\n{log}");
+            }
+        };
+        let addr: SocketAddr = addr.parse().with_context(|| format!("host address `{addr}`"))?;
+        let token = std::fs::read_to_string(data_dir.join("token"))
+            .with_context(|| format!("reading {}", data_dir.join("token").display()))?
+            .trim()
+            .to_string();
+        Ok(Self {
+            child,
+            pid,
+            addr,
+            token,
+            data_dir,
+            listening_after: at - spawned_at,
+            spawned_at,
+            _scratch: scratch,
+        })
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Probe `/api/ready` every millisecond until it answers 200; returns the time since spawn and the body.
+    pub async fn wait_ready(&self, http: &reqwest::Client) -> anyhow::Result<(Duration, serde_json::Value)> {
+        let url = format!("{}/api/ready", self.base_url());
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if let Ok(resp) = http.get(&url).bearer_auth(&self.token).send().await {
+                if resp.status() == reqwest::StatusCode::OK {
+                    let at = Instant::now();
+                    let body = resp.json().await.unwrap_or_default();
+                    return Ok((at - self.spawned_at, body));
+                }
+            }
+            if Instant::now() >= deadline {
+                bail!("/api/ready did not answer 200 within {READY_TIMEOUT:?}");
+            }
+            tokio::time::sleep(READY_POLL).await;
+        }
+    }
+
+    /// The data dir's parent: an existing absolute directory usable as a session `cwd`.
+    pub fn work_dir(&self) -> &Path {
+        self.data_dir.parent().unwrap_or(&self.data_dir)
+    }
+
+    /// SIGTERM, then wait; SIGKILL after [`STOP_GRACE`]. Returns how long the host took to exit.
+    pub async fn stop(mut self) -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        // SAFETY: kill(2) on the pid of our own child; no memory is involved.
+        unsafe {
+            libc::kill(self.pid as i32, libc::SIGTERM);
+        }
+        match tokio::time::timeout(STOP_GRACE, self.child.wait()).await {
+            Ok(status) => {
+                status?;
+                Ok(started.elapsed())
+            }
+            Err(_) => {
+                let _ = self.child.kill().await;
+                bail!("the host did not exit within {STOP_GRACE:?} of SIGTERM (killed)")
+            }
+        }
+    }
+}
+
+/// An unused loopback port (bound, then released for the host to take).
+fn free_port() -> anyhow::Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// Resident memory of `pid` in KiB (VmRSS).
+pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    status_field(pid, "VmRSS:")
+}
+
+/// Peak resident memory of `pid` in KiB (VmHWM).
+pub fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
+    status_field(pid, "VmHWM:")
+}
+
+fn status_field(pid: u32, field: &str) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status.lines().find(|l| l.starts_with(field)).with_context(|| format!("no {field} for {pid}"))?;
+    line[field.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .with_context(|| format!("parsing `{line}`"))
+}
+
+/// CPU time (user + system) `pid` has used so far.
+pub fn cpu_time(pid: u32) -> anyhow::Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name may hold spaces and parentheses: fields are counted from the last ')'.
+    let rest = &stat[stat.rfind(')').context("malformed stat")? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After ')': state is field 3 of stat(5), so utime (14) and stime (15) are at 11 and 12 here.
+    let utime: u64 = fields.get(11).context("no utime")?.parse()?;
+    let stime: u64 = fields.get(12).context("no stime")?.parse()?;
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let ticks = if ticks > 0 { ticks as u64 } else { 100 };
+    Ok(Duration::from_nanos((utime + stime) * 1_000_000_000 / ticks))
+}
+
+/// The clock-tick length, for stating the resolution of [`cpu_time`].
+pub fn clock_tick() -> Duration {
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    Duration::from_nanos(1_000_000_000 / if ticks > 0 { ticks as u64 } else { 100 })
+}
