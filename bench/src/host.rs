@@ -61,13 +61,6 @@ pub struct HostProcess {
     _scratch: Scratch,
 }
 
-/// Timings of one start.
-#[derive(Debug, Clone, Copy)]
-pub struct StartTimes {
-    pub listening: Duration,
-    pub ready: Duration,
-}
-
 impl HostProcess {
     /// Spawn `codex-manager serve` in a fresh data dir and wait for it to print its address.
     pub async fn spawn(bins: &Binaries) -> anyhow::Result<Self> {

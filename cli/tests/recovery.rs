@@ -172,3 +172,30 @@ async fn a_turn_running_when_the_host_died_is_reported_ended_after_restart() {
     let next = host.send(&session, "still there scenario:deltas=2").await;
     until(&mut ws, is_turn_end(&next)).await;
 }
+
+/// A session that never ran a turn has no Codex history yet; after app-server restarts it must still work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_with_no_turns_survives_an_app_server_restart() {
+    let env = Env::start("emptyresume").await;
+    let host = env.host();
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}", host.latest_seq().await)).await;
+    let pid = host.runtime().await["pid"].as_i64().unwrap() as i32;
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+    until(&mut ws, |e| e["type"] == "runtime.ready").await;
+    host.wait_ready().await;
+    let (status, detail) = host.get(&format!("/api/sessions/{session}")).await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["transcript"]["turns"], serde_json::json!([]), "no history is an empty transcript");
+    let old_thread = detail["session"]["threadId"].as_str().unwrap().to_string();
+    let turn = host.send(&session, "first words scenario:deltas=3").await;
+    let events = until(&mut ws, is_turn_end(&turn)).await;
+    assert_eq!(events.last().unwrap()["data"]["turn"]["status"], "completed");
+    let replaced = events.iter().find(|e| e["type"] == "session.thread_replaced").expect("the swap is recorded");
+    assert_eq!(replaced["data"]["oldThreadId"], old_thread.as_str());
+    let (_, after) = host.get(&format!("/api/sessions/{session}")).await;
+    assert_ne!(after["session"]["threadId"], old_thread.as_str());
+    assert_eq!(after["transcript"]["turns"].as_array().unwrap().len(), 1);
+}

@@ -9,6 +9,7 @@ use super::error::{ServiceError, ServiceResult};
 use super::projects::validate_cwd;
 use super::views::Session;
 use super::Services;
+use crate::appserver::{Connection, RpcError};
 use crate::store::{NewSession, SessionFilter, SessionPatch, SessionRow};
 
 /// Largest page of the session list.
@@ -263,25 +264,56 @@ impl Services {
         let row = self.session_row(id).await?;
         let lock = self.session_lock(id);
         let _guard = lock.lock().await;
-        self.ensure_loaded(&row).await?;
-        let session = self.view(self.session_row(id).await?);
+        let (_, row) = self.ensure_loaded(&row).await?;
+        let session = self.view(row.clone());
         self.events.publish(self.session_event("session.resumed", &row, json!({"id": row.id, "threadId": row.thread_id}))).await;
         Ok(session)
     }
 
     /// `thread/resume` unless the live app-server already has the thread. Callers hold the session lock.
-    pub(super) async fn ensure_loaded(&self, row: &SessionRow) -> ServiceResult<std::sync::Arc<crate::appserver::Connection>> {
+    ///
+    /// Returns the session as it is now: a thread that never ran a turn has no Codex history to resume ("no rollout
+    /// found"), so it is replaced by a fresh thread with the same working directory, controls and name.
+    pub(super) async fn ensure_loaded(&self, row: &SessionRow) -> ServiceResult<(std::sync::Arc<Connection>, SessionRow)> {
         let conn = self.connection()?;
         if self.live.is_loaded(&row.thread_id, conn.generation()) {
-            return Ok(conn);
+            return Ok((conn, row.clone()));
         }
+        let effective = SessionControls::from_json(&row.controls).overlay(&self.default_controls().await?);
         let mut params = Map::new();
         params.insert("threadId".into(), json!(row.thread_id));
         params.insert("cwd".into(), json!(row.cwd));
         params.insert("excludeTurns".into(), json!(true));
-        SessionControls::from_json(&row.controls).overlay(&self.default_controls().await?).thread_params(&mut params);
-        conn.request("thread/resume", Value::Object(params)).await?;
-        self.live.with(&row.thread_id, |t| t.loaded_in = Some(conn.generation()));
-        Ok(conn)
+        effective.thread_params(&mut params);
+        match conn.request("thread/resume", Value::Object(params)).await {
+            Ok(_) => {
+                self.live.with(&row.thread_id, |t| t.loaded_in = Some(conn.generation()));
+                Ok((conn, row.clone()))
+            }
+            Err(RpcError::Server { message, .. }) if message.contains("no rollout found") => {
+                let replaced = self.replace_empty_thread(&conn, row, &effective).await?;
+                Ok((conn, replaced))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn replace_empty_thread(&self, conn: &Connection, row: &SessionRow, controls: &SessionControls) -> ServiceResult<SessionRow> {
+        let mut params = Map::new();
+        params.insert("cwd".into(), json!(row.cwd));
+        controls.thread_params(&mut params);
+        let thread_id = thread_id_of(&conn.request("thread/start", Value::Object(params)).await?)?;
+        self.live.with(&thread_id, |t| t.loaded_in = Some(conn.generation()));
+        if let Some(title) = &row.title {
+            let _ = conn.request("thread/name/set", json!({"threadId": thread_id, "name": title})).await;
+        }
+        let updated = self.store.replace_thread_id(&row.id, &thread_id).await?;
+        self.index.remove(&row.thread_id);
+        self.live.forget(&row.thread_id);
+        self.index.put(&updated);
+        let data = json!({"id": row.id, "oldThreadId": row.thread_id, "threadId": thread_id,
+            "reason": "the previous thread had no history to resume"});
+        self.events.publish(self.session_event("session.thread_replaced", &updated, data)).await;
+        Ok(updated)
     }
 }

@@ -59,7 +59,8 @@ impl Services {
                 let next_cursor = result.get("nextCursor").and_then(Value::as_str).map(str::to_owned);
                 Ok(Transcript { turns, next_cursor })
             }
-            // A thread that never ran a turn has no history file yet: its transcript is empty, not an error.
+            // A thread that never ran a turn has no history file yet ("no rollout found" / "thread not loaded" when
+            // it is not in memory either): its transcript is empty, not an error.
             Err(crate::appserver::RpcError::Server { message, .. }) if is_missing_history(&message) => {
                 Ok(Transcript { turns: Vec::new(), next_cursor: None })
             }
@@ -70,5 +71,5 @@ impl Services {
 
 fn is_missing_history(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
-    m.contains("no rollout") || m.contains("not found") || m.contains("does not exist") || m.contains("not materialized")
+    m.contains("no rollout") || m.contains("thread not loaded") || m.contains("not materialized")
 }

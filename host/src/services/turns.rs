@@ -130,7 +130,7 @@ impl Services {
             return Err(ServiceError::conflict("turn_in_progress", "a turn is running: steer it or interrupt it first")
                 .with_details(json!({"activeTurnId": active})));
         }
-        let conn = self.ensure_loaded(row).await?;
+        let (conn, row) = self.ensure_loaded(row).await?;
         let mut params = Map::new();
         params.insert("threadId".into(), json!(row.thread_id));
         params.insert("input".into(), text_input(text));

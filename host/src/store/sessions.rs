@@ -192,6 +192,21 @@ impl Store {
         Ok(())
     }
 
+    /// Point the session at a new app-server thread (one whose predecessor had no history to lose).
+    pub async fn replace_thread_id(&self, id: &str, thread_id: &str) -> StoreResult<SessionRow> {
+        let done = sqlx::query("UPDATE sessions SET thread_id = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(thread_id)
+            .bind(now_ms())
+            .execute(self.pool())
+            .await
+            .map_err(StoreError::from_write)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.get_session(id).await
+    }
+
     pub async fn delete_session(&self, id: &str) -> StoreResult<()> {
         let done = sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(self.pool()).await?;
         if done.rows_affected() == 0 {

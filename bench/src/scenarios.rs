@@ -1,0 +1,256 @@
+//! The measurements, each against a real host process.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+use crate::client::{read_turn, Api, TurnLog};
+use crate::host::{self, Binaries, HostProcess};
+use crate::stats::Summary;
+
+/// How much work each measurement does.
+#[derive(Debug, Clone)]
+pub struct Counts {
+    /// Fresh starts for the ready time.
+    pub starts: usize,
+    /// Deltas of the flat-out reply (CPU, throughput, RSS).
+    pub big: u64,
+    /// Deltas of the paced reply (latency) and their rate per second.
+    pub paced: u64,
+    pub rate: u64,
+    /// Clients of the fan-out latency run.
+    pub many: usize,
+    /// Turns for the turn start/end overhead.
+    pub turns: usize,
+    /// Pause before the "idle" memory readings.
+    pub settle: Duration,
+}
+
+impl Counts {
+    pub fn full() -> Self {
+        Self { starts: 5, big: 20_000, paced: 10_000, rate: 2_000, many: 50, turns: 50, settle: Duration::from_secs(3) }
+    }
+
+    pub fn quick() -> Self {
+        Self { starts: 3, big: 5_000, paced: 2_000, rate: 2_000, many: 50, turns: 20, settle: Duration::from_secs(1) }
+    }
+}
+
+/// Fresh starts: spawn → `/api/ready` 200, and SIGTERM → exit.
+#[derive(Debug, Default)]
+pub struct Startup {
+    pub listening: Vec<Duration>,
+    pub ready: Vec<Duration>,
+    pub stop: Vec<Duration>,
+}
+
+pub async fn startup(bins: &Binaries, http: &reqwest::Client, runs: usize) -> anyhow::Result<Startup> {
+    let mut out = Startup::default();
+    for _ in 0..runs {
+        let host = HostProcess::spawn(bins).await?;
+        let (ready, _) = host.wait_ready(http).await?;
+        out.listening.push(host.listening_after);
+        out.ready.push(ready);
+        out.stop.push(host.stop().await?);
+    }
+    Ok(out)
+}
+
+/// Everything measured on one long-running host.
+#[derive(Debug, Default)]
+pub struct Steady {
+    pub idle_rss_kib: u64,
+    pub after_big_rss_kib: u64,
+    pub settled_rss_kib: u64,
+    pub end_rss_kib: u64,
+    pub peak_rss_kib: u64,
+    pub big: Option<Flat>,
+    pub paced_one: Option<Fanout>,
+    pub paced_many: Option<Fanout>,
+    pub turns: Option<TurnOverhead>,
+    pub stop: Option<Duration>,
+}
+
+/// The flat-out reply with one client.
+#[derive(Debug, Default)]
+pub struct Flat {
+    pub deltas: u64,
+    pub received: u64,
+    pub host_cpu: Duration,
+    pub fake_cpu: Option<Duration>,
+    /// Deltas per second between the first and the last delta frame, as the client saw them.
+    pub client_rate: f64,
+    /// Deltas per second between the first and last `t=` stamps: how fast the fake got to write.
+    pub fake_rate: f64,
+    /// POST → `turn.completed` frame.
+    pub wall: Duration,
+    pub resets: u64,
+}
+
+/// A paced reply to one or more clients.
+#[derive(Debug, Default)]
+pub struct Fanout {
+    pub clients: usize,
+    pub deltas: u64,
+    pub rate: u64,
+    pub latency: Summary,
+    /// The worst client's p99.
+    pub worst_client_p99: i64,
+    pub received_min: u64,
+    pub resets: u64,
+    pub host_cpu: Duration,
+}
+
+/// Many short turns, one after another.
+#[derive(Debug, Default)]
+pub struct TurnOverhead {
+    pub turns: usize,
+    /// `fakeReceivedAtNs` − the time right before the POST was sent.
+    pub start: Summary,
+    /// `turn.completed` frame − `fakeEmittedAtNs`.
+    pub end: Summary,
+    /// POST round trip (202 received).
+    pub post_rtt: Summary,
+}
+
+pub async fn steady(bins: &Binaries, http: &reqwest::Client, counts: &Counts) -> anyhow::Result<Steady> {
+    let host = HostProcess::spawn(bins).await?;
+    let (_, ready) = host.wait_ready(http).await?;
+    let fake_pid = ready.pointer("/runtime/pid").and_then(serde_json::Value::as_u64).map(|p| p as u32);
+    let pid = host.pid;
+    let mut out = Steady::default();
+
+    tokio::time::sleep(counts.settle).await;
+    out.idle_rss_kib = host::rss_kib(pid)?;
+
+    let api = Api::new(http.clone(), &host);
+    let session = api.create_session(host.work_dir()).await?;
+
+    // Warm up: one small turn through every layer, on the connection the later runs use.
+    let mut ws = api.open_stream(api.last_seq().await?, &session).await?;
+    run_one(&api, &session, &mut ws, "warm-up bench:deltas=200", Duration::from_secs(30)).await?;
+
+    // 4 and 2: flat out, one client; CPU per delta, throughput, memory after.
+    let cpu_before = host::cpu_time(pid)?;
+    let fake_before = fake_pid.and_then(|p| host::cpu_time(p).ok());
+    let started = Instant::now();
+    let text = format!("bench:deltas={},rate=0", counts.big);
+    let (_, log) = run_one(&api, &session, &mut ws, &text, Duration::from_secs(120)).await?;
+    let wall = started.elapsed();
+    let host_cpu = host::cpu_time(pid)? - cpu_before;
+    let fake_cpu = match (fake_pid, fake_before) {
+        (Some(p), Some(before)) => host::cpu_time(p).ok().map(|after| after - before),
+        _ => None,
+    };
+    out.after_big_rss_kib = host::rss_kib(pid)?;
+    out.big = Some(Flat {
+        deltas: counts.big,
+        received: log.deltas,
+        host_cpu,
+        fake_cpu,
+        client_rate: rate(log.deltas, log.last_delta_recv_ns - log.first_delta_recv_ns),
+        fake_rate: rate(log.deltas, log.last_delta_sent_ns - log.first_delta_sent_ns),
+        wall,
+        resets: log.resets,
+    });
+    tokio::time::sleep(counts.settle).await;
+    out.settled_rss_kib = host::rss_kib(pid)?;
+
+    // 3: paced, one client.
+    let text = format!("bench:deltas={},rate={}", counts.paced, counts.rate);
+    let paced_timeout = Duration::from_secs(counts.paced / counts.rate.max(1) + 60);
+    let cpu_before = host::cpu_time(pid)?;
+    let (_, mut log) = run_one(&api, &session, &mut ws, &text, paced_timeout).await?;
+    let mut one = fanout_of(1, counts, std::slice::from_mut(&mut log));
+    one.host_cpu = host::cpu_time(pid)? - cpu_before;
+    out.paced_one = Some(one);
+
+    // 3: paced, many clients.
+    drop(ws);
+    let since = api.last_seq().await?;
+    let mut sockets = Vec::with_capacity(counts.many);
+    for _ in 0..counts.many {
+        sockets.push(api.open_stream(since, &session).await?);
+    }
+    let readers: Vec<_> = sockets
+        .into_iter()
+        .map(|mut ws| tokio::spawn(async move { read_turn(&mut ws, paced_timeout).await }))
+        .collect();
+    let cpu_before = host::cpu_time(pid)?;
+    api.send_message(&session, &text).await?;
+    let mut logs = Vec::with_capacity(readers.len());
+    for r in readers {
+        logs.push(r.await.context("a websocket reader panicked")??);
+    }
+    let mut many = fanout_of(counts.many, counts, &mut logs);
+    many.host_cpu = host::cpu_time(pid)? - cpu_before;
+    out.paced_many = Some(many);
+    drop(logs);
+
+    // 5: turn start and end overhead.
+    let mut ws = api.open_stream(api.last_seq().await?, &session).await?;
+    let mut start = Vec::with_capacity(counts.turns);
+    let mut end = Vec::with_capacity(counts.turns);
+    let mut rtt = Vec::with_capacity(counts.turns);
+    for i in 0..counts.turns {
+        let (posted, log) = run_one(&api, &session, &mut ws, &format!("turn {i} bench:deltas=1"), Duration::from_secs(30)).await?;
+        let received = log.fake_received_at_ns.context("turn.started without fakeReceivedAtNs")?;
+        start.push((received - posted.sent_at_ns) as i64);
+        end.push(log.completed_latency_ns.context("turn.completed without fakeEmittedAtNs")?);
+        rtt.push(posted.round_trip.as_nanos() as i64);
+    }
+    out.turns = Some(TurnOverhead {
+        turns: counts.turns,
+        start: Summary::of(&mut start),
+        end: Summary::of(&mut end),
+        post_rtt: Summary::of(&mut rtt),
+    });
+    drop(ws);
+
+    out.end_rss_kib = host::rss_kib(pid)?;
+    out.peak_rss_kib = host::peak_rss_kib(pid)?;
+    out.stop = Some(host.stop().await?);
+    Ok(out)
+}
+
+/// Send one message and read its turn to the end on `ws`, reading while the POST is in flight.
+async fn run_one(
+    api: &Api,
+    session: &str,
+    ws: &mut crate::client::Ws,
+    text: &str,
+    timeout: Duration,
+) -> anyhow::Result<(crate::client::Posted, TurnLog)> {
+    let (posted, log) = tokio::join!(api.send_message(session, text), read_turn(ws, timeout));
+    let (posted, log) = (posted?, log?);
+    if log.status.as_deref() != Some("completed") {
+        bail!("turn `{text}` ended {:?}", log.status);
+    }
+    Ok((posted, log))
+}
+
+fn fanout_of(clients: usize, counts: &Counts, logs: &mut [TurnLog]) -> Fanout {
+    let mut worst = 0;
+    let mut all = Vec::with_capacity(logs.iter().map(|l| l.delta_latency_ns.len()).sum());
+    for log in logs.iter_mut() {
+        worst = worst.max(Summary::of(&mut log.delta_latency_ns).p99);
+        all.extend_from_slice(&log.delta_latency_ns);
+    }
+    Fanout {
+        clients,
+        deltas: counts.paced,
+        rate: counts.rate,
+        latency: Summary::of(&mut all),
+        worst_client_p99: worst,
+        received_min: logs.iter().map(|l| l.deltas).min().unwrap_or(0),
+        resets: logs.iter().map(|l| l.resets).sum(),
+        host_cpu: Duration::ZERO,
+    }
+}
+
+fn rate(n: u64, span_ns: i128) -> f64 {
+    if n < 2 || span_ns <= 0 {
+        return 0.0;
+    }
+    (n - 1) as f64 / (span_ns as f64 / 1e9)
+}
