@@ -128,7 +128,7 @@ async fn a_host_restart_loses_nothing_and_replays_exactly_what_was_missed() {
     assert_eq!(expected, ((last_seen + 1)..=latest).collect::<Vec<_>>(), "the log has no gaps");
     let mut ws = host.stream(&format!("since={last_seen}")).await;
     let mut replayed: Vec<Value> = Vec::new();
-    while replayed.last().map_or(true, |e| e["seq"].as_i64().unwrap() < latest) {
+    while replayed.last().is_none_or(|e| e["seq"].as_i64().unwrap() < latest) {
         replayed.push(next_event(&mut ws).await);
     }
     let got: Vec<i64> = replayed.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
