@@ -140,28 +140,3 @@ async fn a_running_turn_refuses_a_second_start_and_takes_steering() {
     until(&mut ws, is_turn_end(&turn)).await;
 }
 
-/// Until approvals are served, an app-server request (here a command approval) is answered at once with an
-/// error, recorded as an event, and the turn still ends: app-server is never left waiting.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_requests_are_declined_and_recorded_never_left_waiting() {
-    let env = Env::start("declined").await;
-    let host = env.host();
-    let session = env.new_session().await;
-    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
-    let turn = host.send(&session, "run it scenario:approval").await;
-    let events = until(&mut ws, is_turn_end(&turn)).await;
-    let declined = events
-        .iter()
-        .find(|e| e["type"] == "app_server.request_declined")
-        .unwrap_or_else(|| panic!("a declined request event: {events:#?}"));
-    assert_eq!(declined["data"]["method"], "item/commandExecution/requestApproval");
-    assert!(declined["data"]["reason"].as_str().unwrap().contains("does not serve"));
-    assert_eq!(declined["turnId"], turn.as_str());
-    // The command did not run.
-    let ran = events.iter().any(|e| {
-        e["type"] == "item.completed" && e["data"]["item"]["aggregatedOutput"].as_str().is_some_and(|o| o.contains("approved-output"))
-    });
-    assert!(!ran, "a declined approval must not run the command");
-    let (_, detail) = host.get(&format!("/api/sessions/{session}")).await;
-    assert_ne!(detail["session"]["status"], "running");
-}

@@ -42,6 +42,7 @@ fn documented_routes() -> OpenApiRouter<ApiState> {
         .merge(routes::projects::router())
         .merge(routes::sessions::router())
         .merge(routes::turns::router())
+        .merge(routes::requests::router())
         .merge(routes::controls::router())
         .merge(routes::settings::router())
         .merge(routes::events::router())

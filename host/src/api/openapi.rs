@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
         (name = "projects", description = "Projects group sessions under a working directory"),
         (name = "sessions", description = "Sessions (chats), each backed by a Codex thread"),
         (name = "turns", description = "Messages, steering and interrupts"),
+        (name = "requests", description = "Approvals, tool input, dynamic tool calls and elicitations waiting for an answer"),
         (name = "controls", description = "Model, reasoning effort, approval policy, sandbox, network"),
         (name = "settings", description = "Per-session key-value settings shared by every surface"),
         (name = "events", description = "The durable event log and its websocket stream"),

@@ -16,9 +16,6 @@ use super::Services;
 use crate::appserver::{Inbound, RequestId};
 use crate::events::{host_type_for, NewEvent};
 
-/// JSON-RPC error code used when the host declines a server request it cannot answer.
-pub const DECLINED_REQUEST_CODE: i64 = -32000;
-
 #[derive(Deserialize, Default)]
 struct Ids {
     #[serde(rename = "threadId")]
@@ -26,6 +23,16 @@ struct Ids {
     #[serde(rename = "turnId")]
     turn_id: Option<String>,
     turn: Option<TurnRef>,
+    /// `thread/started` names its thread only inside `thread`.
+    thread: Option<ThreadRef>,
+    /// `serverRequest/resolved` names the JSON-RPC id of the request app-server withdrew or saw answered.
+    #[serde(rename = "requestId")]
+    request_id: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct ThreadRef {
+    id: String,
 }
 
 #[derive(Deserialize)]
@@ -80,7 +87,7 @@ pub(super) async fn run(services: Arc<Services>, mut inbound: mpsc::Receiver<Inb
                 services.on_notification(generation, &method, params).await;
             }
             Inbound::Request { connection, id, method, params } => {
-                services.decline_server_request(&connection, id, &method, params).await;
+                services.on_server_request(connection, id, &method, params).await;
             }
             Inbound::Malformed { generation, line, error } => {
                 tracing::warn!(generation, %error, "malformed line from app-server");
@@ -97,7 +104,10 @@ pub(super) async fn run(services: Arc<Services>, mut inbound: mpsc::Receiver<Inb
 impl Services {
     async fn on_notification(&self, generation: u64, method: &str, params: Option<Box<RawValue>>) {
         let params = params.unwrap_or_else(|| RawValue::from_string("null".into()).expect("null is JSON"));
-        let ids: Ids = serde_json::from_str(params.get()).unwrap_or_default();
+        let mut ids: Ids = serde_json::from_str(params.get()).unwrap_or_default();
+        if ids.thread_id.is_none() {
+            ids.thread_id = ids.thread.as_ref().map(|t| t.id.clone());
+        }
         let turn_id = ids.turn_id.clone().or_else(|| ids.turn.as_ref().map(|t| t.id.clone()));
         let session = ids.thread_id.as_deref().and_then(|t| self.index.get(t));
 
@@ -128,6 +138,11 @@ impl Services {
                         }
                     }
                 }
+                "serverRequest/resolved" => {
+                    if let Some(rpc_id) = ids.request_id.clone() {
+                        self.expire_withdrawn_request(generation, &RequestId(rpc_id)).await;
+                    }
+                }
                 "thread/status/changed" => {
                     if let Ok(env) = serde_json::from_str::<StatusEnvelope>(params.get()) {
                         self.live.with(thread_id, |t| {
@@ -146,6 +161,7 @@ impl Services {
                         std::mem::take(&mut t.open_items)
                     });
                     let status = turn.and_then(|t| t.status.as_deref()).unwrap_or("completed");
+                    self.expire_turn_requests(thread_id, turn_id.as_deref(), status).await;
                     self.close_items(thread_id, turn_id.as_deref(), session.as_ref(), open, status).await;
                     if let Some(s) = &session {
                         let error = turn.and_then(|t| t.error.as_ref()).and_then(|e| e.message.as_deref());
@@ -191,31 +207,11 @@ impl Services {
         }
     }
 
-    /// Until approvals and tool calls are served, every server request is answered at once with a clear error,
-    /// so app-server is never left waiting, and the refusal is recorded.
-    async fn decline_server_request(
-        &self,
-        connection: &crate::appserver::Connection,
-        id: RequestId,
-        method: &str,
-        params: Option<Box<RawValue>>,
-    ) {
-        let reason = format!("Codex Manager does not serve `{method}` requests yet; the request was declined");
-        if let Err(e) = connection.respond_error(&id, DECLINED_REQUEST_CODE, reason.clone()).await {
-            tracing::warn!(error = %e, method, "could not answer a server request");
-        }
-        let params_value: Value = params.as_deref().and_then(|p| serde_json::from_str(p.get()).ok()).unwrap_or(Value::Null);
-        let ids: Ids = params.as_deref().and_then(|p| serde_json::from_str(p.get()).ok()).unwrap_or_default();
-        let session = ids.thread_id.as_deref().and_then(|t| self.index.get(t));
-        let (sid, pid) = split(session);
-        let data = json!({"method": method, "requestId": id, "params": params_value, "reason": reason});
-        self.events.publish(NewEvent::new("app_server.request_declined", data).session(sid, pid).turn(ids.turn_id)).await;
-    }
-
     /// The process is gone: every turn it was running is over. Report each as interrupted (what app-server's own
     /// history will say once the thread is resumed), close its open items, and mark every thread unloaded.
     async fn on_runtime_exit(&self, generation: u64, reason: &str) {
         self.events.publish(NewEvent::new("runtime.exited", json!({"generation": generation, "reason": reason}))).await;
+        self.expire_generation_requests(generation, reason).await;
         for (thread_id, live) in self.live.drain_for_exit() {
             let session = self.index.get(&thread_id);
             let turn_id = live.active_turn.clone();

@@ -59,10 +59,11 @@ pub struct ControlsView {
 impl SessionControls {
     pub fn validate(&self) -> ServiceResult<()> {
         let bad = |field: &str| ServiceError::invalid(format!("`{field}` must be a non-empty string of at most 200 characters"));
-        if self.model.as_deref().is_some_and(|m| m.trim().is_empty() || m.len() > 200) {
+        let too_long = |v: &str| v.trim().is_empty() || v.chars().count() > 200;
+        if self.model.as_deref().is_some_and(too_long) {
             return Err(bad("model"));
         }
-        if self.reasoning_effort.as_deref().is_some_and(|m| m.trim().is_empty() || m.len() > 200) {
+        if self.reasoning_effort.as_deref().is_some_and(too_long) {
             return Err(bad("reasoningEffort"));
         }
         Ok(())
@@ -101,7 +102,8 @@ impl SessionControls {
     }
 
     /// Params for `turn/start`: the thread-level spelling of the sandbox becomes a `sandboxPolicy` object.
-    pub fn turn_params(&self, params: &mut Map<String, Value>) {
+    /// `current` is the policy app-server reported for the thread, used when only `networkAccess` is set.
+    pub fn turn_params(&self, params: &mut Map<String, Value>, current: Option<&Value>) {
         if let Some(m) = &self.model {
             params.insert("model".into(), json!(m));
         }
@@ -116,7 +118,15 @@ impl SessionControls {
             Some(SandboxMode::ReadOnly) => Some(json!({"type": "readOnly", "networkAccess": network})),
             Some(SandboxMode::WorkspaceWrite) => Some(json!({"type": "workspaceWrite", "networkAccess": network})),
             Some(SandboxMode::DangerFullAccess) => Some(json!({"type": "dangerFullAccess"})),
-            None => None,
+            // Only the network switch is set: apply it to the thread's own policy where that has one.
+            None => match (self.network_access, current) {
+                (Some(on), Some(policy)) if matches!(policy.get("type").and_then(Value::as_str), Some("readOnly" | "workspaceWrite")) => {
+                    let mut p = policy.clone();
+                    p["networkAccess"] = json!(on);
+                    Some(p)
+                }
+                _ => None,
+            },
         };
         if let Some(p) = policy {
             params.insert("sandboxPolicy".into(), p);
@@ -169,8 +179,12 @@ mod tests {
         assert_eq!(eff.model.as_deref(), Some("m"));
         assert_eq!(eff.sandbox, Some(SandboxMode::WorkspaceWrite));
         let mut p = Map::new();
-        eff.turn_params(&mut p);
+        eff.turn_params(&mut p, None);
         assert_eq!(p["sandboxPolicy"], json!({"type": "workspaceWrite", "networkAccess": true}));
+        let network_only = SessionControls { network_access: Some(true), ..Default::default() };
+        let mut p = Map::new();
+        network_only.turn_params(&mut p, Some(&json!({"type": "workspaceWrite", "writableRoots": ["/w"], "networkAccess": false})));
+        assert_eq!(p["sandboxPolicy"], json!({"type": "workspaceWrite", "writableRoots": ["/w"], "networkAccess": true}));
         let mut t = Map::new();
         eff.thread_params(&mut t);
         assert_eq!(t["sandbox"], json!("workspace-write"));

@@ -20,6 +20,10 @@ pub struct ThreadLive {
     pub loaded_in: Option<u64>,
     /// The last turn that completed, so a late `turn/start` answer cannot mark a finished turn as running.
     pub last_completed_turn: Option<String>,
+    /// The model app-server runs this thread with (needed to name it in a collaboration mode).
+    pub model: Option<String>,
+    /// The sandbox policy app-server reported for the thread (`{type, networkAccess, ...}`).
+    pub sandbox: Option<serde_json::Value>,
 }
 
 #[derive(Default)]
@@ -39,6 +43,13 @@ impl LiveThreads {
 
     pub fn is_loaded(&self, thread_id: &str, generation: u64) -> bool {
         self.threads.lock().expect("live map poisoned").get(thread_id).is_some_and(|t| t.loaded_in == Some(generation))
+    }
+
+    /// The payload of an item that started and has not completed (what an approval is about).
+    pub fn open_item(&self, thread_id: &str, item_id: &str) -> Option<String> {
+        let map = self.threads.lock().expect("live map poisoned");
+        let thread = map.get(thread_id)?;
+        thread.open_items.iter().find(|(id, _)| id == item_id).map(|(_, item)| item.get().to_string())
     }
 
     pub fn forget(&self, thread_id: &str) {

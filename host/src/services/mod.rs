@@ -10,6 +10,7 @@ mod error;
 mod index;
 mod live;
 mod projects;
+mod requests;
 mod sessions;
 mod settings;
 mod transcript;
@@ -17,7 +18,7 @@ mod turns;
 mod views;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -25,10 +26,11 @@ use tokio::sync::mpsc;
 pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
 pub use error::{ErrorKind, ServiceError, ServiceResult};
 pub use projects::{CreateProject, MoveSessions, UpdateProject};
-pub use sessions::{CreateSession, SessionPage, SessionQuery, UpdateSession};
+pub use requests::{PendingRequest, RequestKind, RequestQuery, RespondToRequest};
+pub use sessions::{CreateSession, DynamicTool, SessionPage, SessionQuery, UpdateSession};
 pub use settings::Setting;
 pub use transcript::{Transcript, TranscriptQuery};
-pub use turns::{InterruptResult, SendMessage, SteerMessage, TurnAccepted};
+pub use turns::{InterruptResult, SendMessage, SteerMessage, TurnAccepted, TurnMode};
 pub use views::{Project, Session, SessionStatus};
 
 use crate::appserver::{Connection, Runtime, RuntimeConfig};
@@ -47,7 +49,10 @@ pub struct Services {
     runtime: Runtime,
     index: ThreadIndex,
     live: LiveThreads,
+    requests: requests::Registry,
     session_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// A handle on itself, for tasks that outlive a call (request deadlines).
+    me: Weak<Services>,
 }
 
 impl Services {
@@ -59,15 +64,18 @@ impl Services {
             tracing::warn!(released, "released idempotency keys left unfinished by an unclean stop");
         }
         let (tx, rx) = mpsc::channel(INBOUND_CAPACITY);
-        let services = Arc::new(Self {
+        let services = Arc::new_cyclic(|me| Self {
             store,
             events,
             runtime: Runtime::start(runtime, tx),
             index: ThreadIndex::load(&rows),
             live: LiveThreads::default(),
+            requests: requests::Registry::default(),
             session_locks: Mutex::new(HashMap::new()),
+            me: me.clone(),
         });
         services.reconcile_after_stop(&rows).await;
+        services.expire_requests_left_by_last_run().await;
         tokio::spawn(bridge::run(services.clone(), rx));
         Ok(services)
     }

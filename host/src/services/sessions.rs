@@ -28,6 +28,69 @@ pub struct CreateSession {
     pub title: Option<String>,
     #[serde(default)]
     pub controls: Option<SessionControls>,
+    /// Tools this session offers Codex that an API client serves: each call becomes a pending `tool_call`
+    /// request the client answers.
+    #[serde(default)]
+    pub dynamic_tools: Option<Vec<DynamicTool>>,
+    /// How long a dynamic tool call waits for its answer before it fails back to Codex (1 s – 1 h; default 5 min).
+    #[serde(default)]
+    pub tool_call_timeout_ms: Option<u64>,
+}
+
+/// A tool an API client serves to Codex.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DynamicTool {
+    /// 1–64 characters of letters, digits, `_` and `-`.
+    pub name: String,
+    pub description: String,
+    /// JSON Schema of the tool's arguments.
+    #[schema(value_type = Object)]
+    pub input_schema: Value,
+}
+
+/// Longest allowed dynamic tool timeout.
+pub const MAX_TOOL_CALL_TIMEOUT_MS: u64 = 3_600_000;
+
+fn validate_tools(tools: &[DynamicTool], timeout_ms: Option<u64>) -> ServiceResult<()> {
+    if tools.len() > 64 {
+        return Err(ServiceError::invalid("at most 64 dynamic tools per session"));
+    }
+    let mut names = std::collections::HashSet::new();
+    for t in tools {
+        let ok = !t.name.is_empty() && t.name.len() <= 64 && t.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !ok {
+            return Err(ServiceError::invalid(format!("tool name `{}` must be 1-64 letters, digits, `_` or `-`", t.name)));
+        }
+        if !names.insert(t.name.as_str()) {
+            return Err(ServiceError::invalid(format!("tool `{}` is listed twice", t.name)));
+        }
+        if t.description.chars().count() > 4096 || !t.input_schema.is_object() {
+            return Err(ServiceError::invalid(format!("tool `{}` needs a description (at most 4096 characters) and an object `inputSchema`", t.name)));
+        }
+    }
+    if let Some(ms) = timeout_ms {
+        if !(1000..=MAX_TOOL_CALL_TIMEOUT_MS).contains(&ms) {
+            return Err(ServiceError::invalid(format!("`toolCallTimeoutMs` must be between 1000 and {MAX_TOOL_CALL_TIMEOUT_MS}")));
+        }
+    }
+    Ok(())
+}
+
+/// `thread/start` params for a session: working directory, controls, and its dynamic tools.
+fn thread_start_params(cwd: &str, controls: &SessionControls, tools_json: Option<&str>) -> Value {
+    let mut params = Map::new();
+    params.insert("cwd".into(), json!(cwd));
+    controls.thread_params(&mut params);
+    let tools: Vec<DynamicTool> = tools_json.and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+    if !tools.is_empty() {
+        let specs: Vec<Value> = tools
+            .iter()
+            .map(|t| json!({"type": "function", "name": t.name, "description": t.description, "inputSchema": t.input_schema}))
+            .collect();
+        params.insert("dynamicTools".into(), Value::Array(specs));
+    }
+    Value::Object(params)
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -91,7 +154,23 @@ fn thread_id_of(result: &Value) -> ServiceResult<String> {
 impl Services {
     pub(super) fn view(&self, row: SessionRow) -> Session {
         let live = self.live.snapshot(&row.thread_id);
-        Session::build(row, &live, self.runtime.state().generation)
+        let waiting = self.requests.kinds_for_thread(&row.thread_id);
+        Session::build(row, &live, &waiting, self.runtime.state().generation)
+    }
+
+    /// Remember that this generation has the thread loaded, and the model and sandbox app-server chose for it.
+    fn note_thread_loaded(&self, thread_id: &str, generation: u64, result: &Value) {
+        let model = result.get("model").and_then(Value::as_str).map(str::to_owned);
+        let sandbox = result.get("sandbox").cloned();
+        self.live.with(thread_id, |t| {
+            t.loaded_in = Some(generation);
+            if model.is_some() {
+                t.model = model;
+            }
+            if sandbox.is_some() {
+                t.sandbox = sandbox;
+            }
+        });
     }
 
     pub async fn list_sessions(&self, q: SessionQuery) -> ServiceResult<SessionPage> {
@@ -138,34 +217,37 @@ impl Services {
         let title = req.title.as_deref().map(validate_title).transpose()?.flatten();
         let own = req.controls.unwrap_or_default();
         own.validate()?;
+        let tools = req.dynamic_tools.unwrap_or_default();
+        validate_tools(&tools, req.tool_call_timeout_ms)?;
+        let tools_json = (!tools.is_empty()).then(|| serde_json::to_string(&tools).expect("tools serialize"));
         let effective = own.overlay(&self.default_controls().await?);
 
         let conn = self.connection()?;
-        let mut params = Map::new();
-        params.insert("cwd".into(), json!(cwd));
-        effective.thread_params(&mut params);
-        let result = conn.request("thread/start", Value::Object(params)).await?;
+        let result = conn.request("thread/start", thread_start_params(&cwd, &effective, tools_json.as_deref())).await?;
         let thread_id = thread_id_of(&result)?;
-        self.live.with(&thread_id, |t| t.loaded_in = Some(conn.generation()));
-        if let Some(t) = &title {
-            if let Err(e) = conn.request("thread/name/set", json!({"threadId": thread_id, "name": t})).await {
-                tracing::warn!(error = %e, "could not name the new thread");
-            }
-        }
+        self.note_thread_loaded(&thread_id, conn.generation(), &result);
 
         let row = self
             .store
             .insert_session(&NewSession {
                 id: uuid::Uuid::now_v7().to_string(),
-                thread_id,
+                thread_id: thread_id.clone(),
                 project_id: project.map(|p| p.id),
-                title,
+                title: title.clone(),
                 cwd,
                 forked_from: None,
                 controls: own.to_json(),
+                dynamic_tools: tools_json,
+                tool_call_timeout_ms: req.tool_call_timeout_ms.map(|ms| ms as i64),
             })
             .await?;
+        // Index first, so the notifications naming the thread are tagged with the session.
         self.index.put(&row);
+        if let Some(t) = &title {
+            if let Err(e) = conn.request("thread/name/set", json!({"threadId": thread_id, "name": t})).await {
+                tracing::warn!(error = %e, "could not name the new thread");
+            }
+        }
         let session = self.view(row.clone());
         self.events.publish(self.session_event("session.created", &row, &session)).await;
         Ok(session)
@@ -213,6 +295,7 @@ impl Services {
     /// Delete the session and its app-server thread. A running turn is interrupted first.
     pub async fn delete_session(&self, id: &str) -> ServiceResult<()> {
         let row = self.session_row(id).await?;
+        self.expire_session_requests(id).await;
         if let Some(conn) = self.runtime.connection() {
             if let Some(turn) = self.live.snapshot(&row.thread_id).active_turn {
                 let _ = conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn})).await;
@@ -236,10 +319,12 @@ impl Services {
         let own = SessionControls::from_json(&row.controls);
         let mut params = Map::new();
         params.insert("threadId".into(), json!(row.thread_id));
+        // The fork's history is read from the transcript when needed; hydrating it here is deprecated upstream.
+        params.insert("excludeTurns".into(), json!(true));
         own.overlay(&self.default_controls().await?).thread_params(&mut params);
         let result = conn.request("thread/fork", Value::Object(params)).await?;
         let thread_id = thread_id_of(&result)?;
-        self.live.with(&thread_id, |t| t.loaded_in = Some(conn.generation()));
+        self.note_thread_loaded(&thread_id, conn.generation(), &result);
         let title = Some(format!("{} (fork)", row.title.as_deref().unwrap_or("Untitled")));
         let forked = self
             .store
@@ -251,6 +336,8 @@ impl Services {
                 cwd: row.cwd.clone(),
                 forked_from: Some(row.id.clone()),
                 controls: row.controls.clone(),
+                dynamic_tools: row.dynamic_tools.clone(),
+                tool_call_timeout_ms: row.tool_call_timeout_ms,
             })
             .await?;
         self.index.put(&forked);
@@ -286,8 +373,8 @@ impl Services {
         params.insert("excludeTurns".into(), json!(true));
         effective.thread_params(&mut params);
         match conn.request("thread/resume", Value::Object(params)).await {
-            Ok(_) => {
-                self.live.with(&row.thread_id, |t| t.loaded_in = Some(conn.generation()));
+            Ok(result) => {
+                self.note_thread_loaded(&row.thread_id, conn.generation(), &result);
                 Ok((conn, row.clone()))
             }
             Err(RpcError::Server { message, .. }) if message.contains("no rollout found") => {
@@ -299,11 +386,9 @@ impl Services {
     }
 
     async fn replace_empty_thread(&self, conn: &Connection, row: &SessionRow, controls: &SessionControls) -> ServiceResult<SessionRow> {
-        let mut params = Map::new();
-        params.insert("cwd".into(), json!(row.cwd));
-        controls.thread_params(&mut params);
-        let thread_id = thread_id_of(&conn.request("thread/start", Value::Object(params)).await?)?;
-        self.live.with(&thread_id, |t| t.loaded_in = Some(conn.generation()));
+        let result = conn.request("thread/start", thread_start_params(&row.cwd, controls, row.dynamic_tools.as_deref())).await?;
+        let thread_id = thread_id_of(&result)?;
+        self.note_thread_loaded(&thread_id, conn.generation(), &result);
         if let Some(title) = &row.title {
             let _ = conn.request("thread/name/set", json!({"threadId": thread_id, "name": title})).await;
         }

@@ -21,6 +21,16 @@ pub const INTERRUPT_WAIT: Duration = Duration::from_secs(10);
 pub struct SendMessage {
     /// The user's message.
     pub text: String,
+    /// `plan` runs this turn in Codex's Plan mode (where it may ask questions: tool input); default `default`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<TurnMode>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TurnMode {
+    Default,
+    Plan,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -88,10 +98,11 @@ impl Services {
         let row = self.session_row(session_id).await?;
         validate_text(&req.text)?;
         let Some(key) = key else {
-            return self.start_turn(&row, &req.text).await;
+            return self.start_turn(&row, &req).await;
         };
         validate_idempotency_key(key)?;
-        match self.store.claim_idempotency_key(&row.id, key, &fingerprint(&req.text)).await? {
+        let body = serde_json::to_string(&req).expect("request serializes");
+        match self.store.claim_idempotency_key(&row.id, key, &fingerprint(&body)).await? {
             IdempotencyClaim::Claimed => {}
             IdempotencyClaim::Replay(stored) => {
                 let mut accepted: TurnAccepted = serde_json::from_str(&stored)
@@ -106,7 +117,7 @@ impl Services {
                 return Err(ServiceError::new(ErrorKind::Invalid, "idempotency_key_reused", "this Idempotency-Key was used for a different message"))
             }
         }
-        match self.start_turn(&row, &req.text).await {
+        match self.start_turn(&row, &req).await {
             Ok(accepted) => {
                 let stored = serde_json::to_string(&accepted).expect("response serializes");
                 self.store.complete_idempotency_key(&row.id, key, &stored).await?;
@@ -120,7 +131,7 @@ impl Services {
         }
     }
 
-    async fn start_turn(&self, row: &SessionRow, text: &str) -> ServiceResult<TurnAccepted> {
+    async fn start_turn(&self, row: &SessionRow, req: &SendMessage) -> ServiceResult<TurnAccepted> {
         if row.archived {
             return Err(ServiceError::conflict("session_archived", "unarchive the session before sending to it"));
         }
@@ -131,10 +142,23 @@ impl Services {
                 .with_details(json!({"activeTurnId": active})));
         }
         let (conn, row) = self.ensure_loaded(row).await?;
+        let controls = SessionControls::from_json(&row.controls).overlay(&self.default_controls().await?);
+        let live = self.live.snapshot(&row.thread_id);
         let mut params = Map::new();
         params.insert("threadId".into(), json!(row.thread_id));
-        params.insert("input".into(), text_input(text));
-        SessionControls::from_json(&row.controls).overlay(&self.default_controls().await?).turn_params(&mut params);
+        params.insert("input".into(), text_input(&req.text));
+        controls.turn_params(&mut params, live.sandbox.as_ref());
+        if let Some(mode) = req.mode {
+            // A collaboration mode names the model it runs with: the session's, else the thread's.
+            let model = controls.model.clone().or(live.model).ok_or_else(|| {
+                ServiceError::new(ErrorKind::Invalid, "model_unknown", "set the session's `model` control to use a turn mode")
+            })?;
+            let kind = if mode == TurnMode::Plan { "plan" } else { "default" };
+            params.insert(
+                "collaborationMode".into(),
+                json!({"mode": kind, "settings": {"model": model, "developer_instructions": null, "reasoning_effort": controls.reasoning_effort}}),
+            );
+        }
         let result = conn.request("turn/start", Value::Object(params)).await?;
         let turn_id = result
             .pointer("/turn/id")

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use super::controls::SessionControls;
 use super::live::ThreadLive;
+use super::requests::RequestKind;
 use crate::events::envelope_ts;
 use crate::store::{ProjectRow, SessionRow};
 
@@ -43,8 +44,10 @@ pub enum SessionStatus {
     Running,
     /// A turn waits for an approval decision.
     WaitingOnApproval,
-    /// A turn waits for an answer to a question.
+    /// A turn waits for an answer to a question or form.
     WaitingOnInput,
+    /// A turn waits for an API client to answer a dynamic tool call.
+    WaitingOnTool,
     /// The last turn failed.
     Failed,
 }
@@ -69,20 +72,27 @@ pub struct Session {
     pub controls: SessionControls,
     /// Whether the running app-server has this thread loaded (if not, the next turn resumes it first).
     pub loaded: bool,
+    /// Requests waiting for an answer in this session.
+    pub pending_requests: usize,
+    /// Names of the dynamic tools an API client serves for this session.
+    pub dynamic_tools: Vec<String>,
     pub created_at: String,
     pub updated_at: String,
     pub last_activity_at: String,
 }
 
 impl Session {
-    pub fn build(row: SessionRow, live: &ThreadLive, generation: u64) -> Self {
+    pub fn build(row: SessionRow, live: &ThreadLive, waiting: &[RequestKind], generation: u64) -> Self {
         // Live state is the truth while the host runs; the stored turn id only serves crash reconciliation.
         let active = live.active_turn.clone();
-        let status = if active.is_some() {
-            if live.flags.iter().any(|f| f == "waitingOnApproval") {
+        let family = |f: &str| waiting.iter().any(|k| k.family() == f);
+        let status = if active.is_some() || !waiting.is_empty() {
+            if family("approval") || live.flags.iter().any(|f| f == "waitingOnApproval") {
                 SessionStatus::WaitingOnApproval
-            } else if live.flags.iter().any(|f| f == "waitingOnUserInput") {
+            } else if family("tool_input") || live.flags.iter().any(|f| f == "waitingOnUserInput") {
                 SessionStatus::WaitingOnInput
+            } else if family("tool_call") {
+                SessionStatus::WaitingOnTool
             } else {
                 SessionStatus::Running
             }
@@ -105,6 +115,15 @@ impl Session {
             last_error: row.last_error,
             controls: SessionControls::from_json(&row.controls),
             loaded: live.loaded_in == Some(generation) && generation > 0,
+            pending_requests: waiting.len(),
+            dynamic_tools: row
+                .dynamic_tools
+                .as_deref()
+                .and_then(|t| serde_json::from_str::<Vec<serde_json::Value>>(t).ok())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|t| t.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+                .collect(),
             created_at: envelope_ts(row.created_at),
             updated_at: envelope_ts(row.updated_at),
             last_activity_at: envelope_ts(row.last_activity_at),

@@ -5,7 +5,10 @@ use std::borrow::Cow;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::SqlitePool;
 
-const SQLITE: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../migrations/sqlite/0001_init.sql"))];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../../migrations/sqlite/0001_init.sql")),
+    (2, "pending_requests", include_str!("../../migrations/sqlite/0002_pending_requests.sql")),
+];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
     let migrations = SQLITE

@@ -8,6 +8,7 @@ mod events;
 mod idempotency;
 mod migrations;
 mod projects;
+mod requests;
 mod sessions;
 mod settings;
 
@@ -21,6 +22,7 @@ use sqlx::SqlitePool;
 pub use events::{EventRow, NewEventRow};
 pub use idempotency::IdempotencyClaim;
 pub use projects::ProjectRow;
+pub use requests::{RequestFilter, RequestRow};
 pub use sessions::{SessionFilter, SessionPatch, SessionRow, NewSession};
 pub use settings::SettingRow;
 

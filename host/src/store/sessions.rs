@@ -21,6 +21,9 @@ pub struct SessionRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub last_activity_at: i64,
+    /// JSON array of dynamic tool specs an API client serves for this session.
+    pub dynamic_tools: Option<String>,
+    pub tool_call_timeout_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -32,6 +35,8 @@ pub struct NewSession {
     pub cwd: String,
     pub forked_from: Option<String>,
     pub controls: String,
+    pub dynamic_tools: Option<String>,
+    pub tool_call_timeout_ms: Option<i64>,
 }
 
 /// A partial update; `None` leaves a column as it is.
@@ -57,7 +62,7 @@ pub struct SessionFilter {
 }
 
 const COLUMNS: &str = "id, thread_id, project_id, title, cwd, archived, forked_from, controls, active_turn_id, \
-     last_turn_status, last_error, created_at, updated_at, last_activity_at";
+     last_turn_status, last_error, created_at, updated_at, last_activity_at, dynamic_tools, tool_call_timeout_ms";
 
 fn from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<SessionRow> {
     Ok(SessionRow {
@@ -75,6 +80,8 @@ fn from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<SessionRow> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         last_activity_at: row.try_get("last_activity_at")?,
+        dynamic_tools: row.try_get("dynamic_tools")?,
+        tool_call_timeout_ms: row.try_get("tool_call_timeout_ms")?,
     })
 }
 
@@ -83,7 +90,8 @@ impl Store {
         let now = now_ms();
         sqlx::query(
             "INSERT INTO sessions (id, thread_id, project_id, title, cwd, archived, forked_from, controls, \
-             created_at, updated_at, last_activity_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $8, $8)",
+             created_at, updated_at, last_activity_at, dynamic_tools, tool_call_timeout_ms) \
+             VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $8, $8, $9, $10)",
         )
         .bind(&s.id)
         .bind(&s.thread_id)
@@ -93,6 +101,8 @@ impl Store {
         .bind(&s.forked_from)
         .bind(&s.controls)
         .bind(now)
+        .bind(&s.dynamic_tools)
+        .bind(s.tool_call_timeout_ms)
         .execute(self.pool())
         .await
         .map_err(StoreError::from_write)?;

@@ -5,6 +5,7 @@ pub mod events;
 pub mod health;
 pub mod login;
 pub mod projects;
+pub mod requests;
 pub mod sessions;
 pub mod settings;
 pub mod stream;

@@ -31,12 +31,30 @@ pub fn router() -> OpenApiRouter<ApiState> {
     (status = 101, description = "Switching to the websocket protocol"),
     (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse, description = "foreign Origin or Host")))]
 async fn stream(State(s): State<ApiState>, ApiQuery(q): ApiQuery<EventQuery>, ws: WebSocketUpgrade) -> Response {
-    let subscription = Subscription::new(s.services.events().clone(), q.since, q.filter());
-    ws.max_message_size(64 * 1024).on_upgrade(move |socket| serve(socket, subscription))
+    let filter = q.filter();
+    let subscription = Subscription::new(s.services.events().clone(), q.since, filter.clone());
+    // What is waiting for an answer right now, so a client that connects late sees it at once.
+    let pending = s.services.pending_snapshot(&filter).await.unwrap_or_default();
+    let snapshot = (!pending.is_empty()).then(|| {
+        serde_json::json!({
+            "type": "requests.pending",
+            "seq": subscription.position(),
+            "ts": crate::events::envelope_ts(crate::store::now_ms()),
+            "sessionId": null, "turnId": null, "projectId": null,
+            "data": {"requests": pending},
+        })
+        .to_string()
+    });
+    ws.max_message_size(64 * 1024).on_upgrade(move |socket| serve(socket, subscription, snapshot))
 }
 
-async fn serve(socket: WebSocket, mut sub: Subscription) {
+async fn serve(socket: WebSocket, mut sub: Subscription, snapshot: Option<String>) {
     let (mut tx, mut rx) = socket.split();
+    if let Some(frame) = snapshot {
+        if tx.send(Message::Text(Utf8Bytes::from(frame))).await.is_err() {
+            return;
+        }
+    }
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     loop {

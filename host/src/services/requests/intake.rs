@@ -1,0 +1,138 @@
+//! A server request arrives: record it, announce it, and (for dynamic tool calls) start its answer deadline.
+//! Requests that are not the user's to answer are declined at once, so app-server never waits on them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+
+use super::kind::RequestKind;
+use super::registry::LiveRequest;
+use super::responses;
+use crate::appserver::{Connection, RequestId};
+use crate::events::NewEvent;
+use crate::services::Services;
+use crate::store::{now_ms, RequestRow};
+
+/// JSON-RPC error code used when the host declines a server request it does not serve.
+pub const DECLINED_REQUEST_CODE: i64 = -32000;
+/// How long a dynamic tool call waits for its API client when the session set no timeout.
+pub const DEFAULT_TOOL_CALL_TIMEOUT: Duration = Duration::from_secs(300);
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct RequestIds {
+    thread_id: Option<String>,
+    /// Legacy v1 requests name the thread `conversationId`.
+    conversation_id: Option<String>,
+    turn_id: Option<String>,
+    item_id: Option<String>,
+    call_id: Option<String>,
+}
+
+impl Services {
+    pub(in crate::services) async fn on_server_request(
+        &self,
+        connection: Arc<Connection>,
+        rpc_id: RequestId,
+        method: &str,
+        params: Option<Box<RawValue>>,
+    ) {
+        let params: Value = params.as_deref().and_then(|p| serde_json::from_str(p.get()).ok()).unwrap_or(Value::Null);
+        let Some(kind) = RequestKind::classify(method, &params) else {
+            self.decline(&connection, rpc_id, method, params).await;
+            return;
+        };
+        let ids: RequestIds = serde_json::from_value(params.clone()).unwrap_or_default();
+        let thread_id = ids.thread_id.or(ids.conversation_id);
+        let item_id = ids.item_id.or(ids.call_id);
+        let session = thread_id.as_deref().and_then(|t| self.index.get(t));
+        let item = match (&thread_id, &item_id) {
+            (Some(t), Some(i)) => self.live.open_item(t, i),
+            _ => None,
+        };
+        let id = uuid::Uuid::now_v7().to_string();
+        let row = RequestRow {
+            id: id.clone(),
+            session_id: session.as_ref().map(|s| s.session_id.to_string()),
+            project_id: session.as_ref().and_then(|s| s.project_id.as_deref().map(str::to_owned)),
+            thread_id: thread_id.clone(),
+            turn_id: ids.turn_id.clone(),
+            item_id,
+            kind: kind.as_str().to_string(),
+            method: method.to_string(),
+            generation: connection.generation() as i64,
+            rpc_id: serde_json::to_string(&rpc_id).unwrap_or_default(),
+            params: params.to_string(),
+            context: item,
+            status: "pending".into(),
+            decision: None,
+            decided_by: None,
+            reason: None,
+            created_at: now_ms(),
+            resolved_at: None,
+        };
+        if let Err(e) = self.store.insert_request(&row).await {
+            // Without a record nobody could answer it: decline now rather than leave app-server waiting.
+            tracing::error!(error = %e, method, "could not record a server request; declining it");
+            self.decline(&connection, rpc_id, method, params).await;
+            return;
+        }
+        self.requests.insert(
+            id.clone(),
+            LiveRequest {
+                connection,
+                rpc_id,
+                kind,
+                session_id: session.as_ref().map(|s| s.session_id.clone()),
+                thread_id,
+                turn_id: ids.turn_id,
+            },
+        );
+        self.publish_request_event(kind, "requested", &row).await;
+        if kind == RequestKind::ToolCall {
+            self.start_tool_call_deadline(id, row.session_id.as_deref()).await;
+        }
+    }
+
+    /// A dynamic tool call fails cleanly back to Codex when its client does not answer within the session's
+    /// timeout.
+    async fn start_tool_call_deadline(&self, id: String, session_id: Option<&str>) {
+        let timeout = match session_id {
+            Some(s) => self.store.get_session(s).await.ok().and_then(|r| r.tool_call_timeout_ms),
+            None => None,
+        }
+        .map(|ms| Duration::from_millis(ms as u64))
+        .unwrap_or(DEFAULT_TOOL_CALL_TIMEOUT);
+        let Some(services) = self.me.upgrade() else { return };
+        tokio::spawn(async move {
+            tokio::time::sleep(timeout).await;
+            let live = services.requests.get(&id);
+            let reason = format!("no answer within {} ms", timeout.as_millis());
+            if services.expire_request(&id, &reason).await {
+                if let Some(live) = live {
+                    let result = responses::tool_call_timeout(timeout.as_millis() as u64);
+                    if let Err(e) = live.connection.respond(&live.rpc_id, &result).await {
+                        tracing::warn!(error = %e, "could not fail a timed-out tool call back to app-server");
+                    }
+                }
+            }
+        });
+    }
+
+    async fn decline(&self, connection: &Connection, rpc_id: RequestId, method: &str, params: Value) {
+        let reason = format!("Codex Manager does not serve `{method}` requests; the request was declined");
+        if let Err(e) = connection.respond_error(&rpc_id, DECLINED_REQUEST_CODE, reason.clone()).await {
+            tracing::warn!(error = %e, method, "could not answer a server request");
+        }
+        let ids: RequestIds = serde_json::from_value(params.clone()).unwrap_or_default();
+        let session = ids.thread_id.as_deref().and_then(|t| self.index.get(t));
+        let data = json!({"method": method, "requestId": rpc_id, "params": params, "reason": reason});
+        let event = NewEvent::new("app_server.request_declined", data)
+            .session(session.as_ref().map(|s| s.session_id.clone()), session.and_then(|s| s.project_id))
+            .turn(ids.turn_id);
+        self.events.publish(event).await;
+    }
+}

@@ -1,0 +1,109 @@
+//! What app-server is asking, classified: which host vocabulary (`approval.*`, `tool_input.*`, `tool_call.*`) it
+//! belongs to, and which answers make sense for it.
+
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    /// `item/commandExecution/requestApproval`
+    CommandApproval,
+    /// `item/fileChange/requestApproval`
+    FileChangeApproval,
+    /// `item/permissions/requestApproval`
+    PermissionsApproval,
+    /// `mcpServer/elicitation/request` for an MCP tool call (`_meta.codex_approval_kind = mcp_tool_call`)
+    McpToolApproval,
+    /// legacy v1 `execCommandApproval`
+    LegacyExecApproval,
+    /// legacy v1 `applyPatchApproval`
+    LegacyPatchApproval,
+    /// `item/tool/requestUserInput`
+    ToolInput,
+    /// `mcpServer/elicitation/request` (a form or a URL)
+    Elicitation,
+    /// `item/tool/call` (a dynamic tool an API client serves)
+    ToolCall,
+}
+
+impl RequestKind {
+    /// The kind of a server request, or None for requests that are not the user's to answer.
+    pub fn classify(method: &str, params: &Value) -> Option<Self> {
+        Some(match method {
+            "item/commandExecution/requestApproval" => Self::CommandApproval,
+            "item/fileChange/requestApproval" => Self::FileChangeApproval,
+            "item/permissions/requestApproval" => Self::PermissionsApproval,
+            "execCommandApproval" => Self::LegacyExecApproval,
+            "applyPatchApproval" => Self::LegacyPatchApproval,
+            "item/tool/requestUserInput" => Self::ToolInput,
+            "item/tool/call" => Self::ToolCall,
+            "mcpServer/elicitation/request" => {
+                if params.pointer("/_meta/codex_approval_kind").and_then(Value::as_str) == Some("mcp_tool_call") {
+                    Self::McpToolApproval
+                } else {
+                    Self::Elicitation
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CommandApproval => "command_approval",
+            Self::FileChangeApproval => "file_change_approval",
+            Self::PermissionsApproval => "permissions_approval",
+            Self::McpToolApproval => "mcp_tool_approval",
+            Self::LegacyExecApproval => "legacy_exec_approval",
+            Self::LegacyPatchApproval => "legacy_patch_approval",
+            Self::ToolInput => "tool_input",
+            Self::Elicitation => "elicitation",
+            Self::ToolCall => "tool_call",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::CommandApproval,
+            Self::FileChangeApproval,
+            Self::PermissionsApproval,
+            Self::McpToolApproval,
+            Self::LegacyExecApproval,
+            Self::LegacyPatchApproval,
+            Self::ToolInput,
+            Self::Elicitation,
+            Self::ToolCall,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    /// The event family: `approval`, `tool_input` or `tool_call`.
+    pub fn family(self) -> &'static str {
+        match self {
+            Self::ToolInput | Self::Elicitation => "tool_input",
+            Self::ToolCall => "tool_call",
+            _ => "approval",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn elicitations_for_mcp_tool_calls_are_approvals() {
+        let meta = json!({"_meta": {"codex_approval_kind": "mcp_tool_call"}});
+        assert_eq!(RequestKind::classify("mcpServer/elicitation/request", &meta), Some(RequestKind::McpToolApproval));
+        assert_eq!(RequestKind::classify("mcpServer/elicitation/request", &json!({})), Some(RequestKind::Elicitation));
+        assert_eq!(RequestKind::classify("attestation/generate", &json!({})), None);
+        for k in [RequestKind::ToolCall, RequestKind::LegacyPatchApproval] {
+            assert_eq!(RequestKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(RequestKind::ToolInput.family(), "tool_input");
+    }
+}
