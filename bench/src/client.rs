@@ -39,12 +39,7 @@ pub struct Posted {
 
 impl Api {
     pub fn new(http: reqwest::Client, host: &HostProcess) -> Self {
-        Self {
-            http,
-            base: host.base_url(),
-            ws_base: format!("ws://{}", host.addr),
-            token: host.token.clone(),
-        }
+        Self { http, base: host.base_url(), ws_base: format!("ws://{}", host.addr), token: host.token.clone() }
     }
 
     /// `POST /api/sessions {cwd}` → the session id.

@@ -117,16 +117,7 @@ impl HostProcess {
             .with_context(|| format!("reading {}", data_dir.join("token").display()))?
             .trim()
             .to_string();
-        Ok(Self {
-            child,
-            pid,
-            addr,
-            token,
-            data_dir,
-            listening_after: at - spawned_at,
-            spawned_at,
-            _scratch: scratch,
-        })
+        Ok(Self { child, pid, addr, token, data_dir, listening_after: at - spawned_at, spawned_at, _scratch: scratch })
     }
 
     pub fn base_url(&self) -> String {
@@ -196,12 +187,7 @@ pub fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
 fn status_field(pid: u32, field: &str) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let line = status.lines().find(|l| l.starts_with(field)).with_context(|| format!("no {field} for {pid}"))?;
-    line[field.len()..]
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .with_context(|| format!("parsing `{line}`"))
+    line[field.len()..].trim().trim_end_matches("kB").trim().parse().with_context(|| format!("parsing `{line}`"))
 }
 
 /// CPU time (user + system) `pid` has used so far.

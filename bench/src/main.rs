@@ -85,7 +85,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
     );
     let steady = scenarios::steady(&args.bins, &http, &counts).await.context("streaming runs")?;
 
-    let text = report::render(&report::Inputs { counts: &counts, bins: &args.bins, startup: &startup, steady: &steady });
+    let text =
+        report::render(&report::Inputs { counts: &counts, bins: &args.bins, startup: &startup, steady: &steady });
     println!("{text}");
     if let Some(path) = &args.out {
         std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?;

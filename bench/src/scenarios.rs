@@ -99,6 +99,8 @@ pub struct Fanout {
     pub received_min: u64,
     pub resets: u64,
     pub host_cpu: Duration,
+    /// CPU the benchmark process itself (the clients) used meanwhile: it shares the machine with the host.
+    pub client_cpu: Duration,
 }
 
 /// Many short turns, one after another.
@@ -160,9 +162,11 @@ pub async fn steady(bins: &Binaries, http: &reqwest::Client, counts: &Counts) ->
     let text = format!("bench:deltas={},rate={}", counts.paced, counts.rate);
     let paced_timeout = Duration::from_secs(counts.paced / counts.rate.max(1) + 60);
     let cpu_before = host::cpu_time(pid)?;
+    let self_before = host::cpu_time(std::process::id())?;
     let (_, mut log) = run_one(&api, &session, &mut ws, &text, paced_timeout).await?;
     let mut one = fanout_of(1, counts, std::slice::from_mut(&mut log));
     one.host_cpu = host::cpu_time(pid)? - cpu_before;
+    one.client_cpu = host::cpu_time(std::process::id())? - self_before;
     out.paced_one = Some(one);
 
     // 3: paced, many clients.
@@ -177,6 +181,7 @@ pub async fn steady(bins: &Binaries, http: &reqwest::Client, counts: &Counts) ->
         .map(|mut ws| tokio::spawn(async move { read_turn(&mut ws, paced_timeout).await }))
         .collect();
     let cpu_before = host::cpu_time(pid)?;
+    let self_before = host::cpu_time(std::process::id())?;
     api.send_message(&session, &text).await?;
     let mut logs = Vec::with_capacity(readers.len());
     for r in readers {
@@ -184,6 +189,7 @@ pub async fn steady(bins: &Binaries, http: &reqwest::Client, counts: &Counts) ->
     }
     let mut many = fanout_of(counts.many, counts, &mut logs);
     many.host_cpu = host::cpu_time(pid)? - cpu_before;
+    many.client_cpu = host::cpu_time(std::process::id())? - self_before;
     out.paced_many = Some(many);
     drop(logs);
 
@@ -193,7 +199,8 @@ pub async fn steady(bins: &Binaries, http: &reqwest::Client, counts: &Counts) ->
     let mut end = Vec::with_capacity(counts.turns);
     let mut rtt = Vec::with_capacity(counts.turns);
     for i in 0..counts.turns {
-        let (posted, log) = run_one(&api, &session, &mut ws, &format!("turn {i} bench:deltas=1"), Duration::from_secs(30)).await?;
+        let (posted, log) =
+            run_one(&api, &session, &mut ws, &format!("turn {i} bench:deltas=1"), Duration::from_secs(30)).await?;
         let received = log.fake_received_at_ns.context("turn.started without fakeReceivedAtNs")?;
         start.push((received - posted.sent_at_ns) as i64);
         end.push(log.completed_latency_ns.context("turn.completed without fakeEmittedAtNs")?);
@@ -245,6 +252,7 @@ fn fanout_of(clients: usize, counts: &Counts, logs: &mut [TurnLog]) -> Fanout {
         received_min: logs.iter().map(|l| l.deltas).min().unwrap_or(0),
         resets: logs.iter().map(|l| l.resets).sum(),
         host_cpu: Duration::ZERO,
+        client_cpu: Duration::ZERO,
     }
 }
 

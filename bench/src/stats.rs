@@ -71,6 +71,9 @@ mod tests {
         let mut one = vec![7];
         let s = Summary::of(&mut one);
         assert_eq!((s.p50, s.p99, s.max), (7, 7, 7));
-        assert_eq!(median(vec![Duration::from_millis(3), Duration::from_millis(1), Duration::from_millis(2)]), Duration::from_millis(2));
+        assert_eq!(
+            median(vec![Duration::from_millis(3), Duration::from_millis(1), Duration::from_millis(2)]),
+            Duration::from_millis(2)
+        );
     }
 }

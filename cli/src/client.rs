@@ -50,6 +50,19 @@ impl Client {
         &self.token
     }
 
+    /// GET that returns the body whatever the status (for routes whose error status still carries data).
+    pub async fn get_any(&self, path: &str) -> anyhow::Result<(u16, Value)> {
+        let resp = self
+            .http
+            .get(format!("{}{}", self.base, path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the host at {} (is `codex-manager serve` running?)", self.base))?;
+        let status = resp.status().as_u16();
+        Ok((status, resp.json().await.unwrap_or(Value::Null)))
+    }
+
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
         self.send::<(), T>(Method::GET, path, None, &[]).await
     }

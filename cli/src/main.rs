@@ -77,7 +77,7 @@ async fn main() {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let data_dir = cli.data_dir.clone().unwrap_or_else(codex_manager_host::config::default_data_dir);
     if let Command::Serve(args) = cli.command {
-        return serve::run(args, data_dir).await;
+        return serve::run(args, data_dir, cli.token).await;
     }
     let client = client::Client::new(&cli.url, cli.token.clone(), &data_dir)?;
     let out = output::Output { json: cli.json };

@@ -36,21 +36,23 @@ pub struct ServeArgs {
     demo: bool,
 }
 
-pub async fn run(args: ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
+/// `token` is the global `--token` / `CODEX_MANAGER_TOKEN`.
+pub async fn run(args: ServeArgs, data_dir: PathBuf, token: Option<String>) -> anyhow::Result<()> {
     init_tracing();
-    let token = std::env::var("CODEX_MANAGER_TOKEN").ok().filter(|t| !t.is_empty());
+    let token = token.filter(|t| !t.is_empty());
     let mut config = HostConfig::new(&data_dir);
     config.bind = args.bind;
     config.codex_bin = args.codex_bin;
     config.codex_home = args.codex_home;
-    config.codex_overrides = args.overrides;
+    config.codex_overrides = Vec::new();
     config.allowed_hosts = args.allowed_hosts;
     config.event_retention = args.event_retention;
     config.restart_backoff = std::time::Duration::from_millis(args.restart_backoff_ms);
     config.token = token;
 
-    // Keep the fake model alive for as long as the host runs.
+    // Keep the fake model alive for as long as the host runs. Its overrides go first so the user's `-c` win.
     let _demo_model = if args.demo { Some(start_demo(&mut config).await?) } else { None };
+    config.codex_overrides.extend(args.overrides);
 
     let host = Host::start(config).await?;
     let addr = host.addr();

@@ -87,8 +87,18 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
     assert_eq!((s, code(&b)), (422, "invalid_body"), "unknown fields are refused");
     let (s, b) = decode(raw("/api/projects", b"name=a".to_vec(), "text/plain").await.unwrap()).await;
     assert_eq!((s, code(&b)), (415, "unsupported_media_type"));
+    // The host answers 413 without reading the rest and closes that connection: send it on a connection of its own.
     let huge = format!("{{\"text\": \"{}\"}}", "x".repeat(2 * 1024 * 1024));
-    let (s, b) = decode(raw(&format!("/api/sessions/{session}/messages"), huge.into_bytes(), "application/json").await.unwrap()).await;
+    let once = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let r = once
+        .post(format!("{}/api/sessions/{session}/messages", host.url))
+        .bearer_auth(&host.token)
+        .header("Content-Type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    let (s, b) = decode(r).await;
     assert_eq!((s, code(&b)), (413, "body_too_large"));
     let (s, b) = host.post(&format!("/api/sessions/{session}/messages"), json!({"text": "   "})).await;
     assert_eq!((s, code(&b)), (422, "invalid_request"));
@@ -103,7 +113,11 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
     let (s, b) = host.get("/api/sessions?limit=abc").await;
     assert_eq!((s, code(&b)), (400, "invalid_query"));
     let (s, b) = host.get("/api/events?since=0&limit=999999").await;
-    assert_eq!((s, code(&b)), (400, "invalid_query"));
+    assert_eq!((s, code(&b)), (422, "invalid_request"));
+    let (s, b) = host.request(reqwest::Method::PUT, "/api/sessions", Some(json!({}))).await;
+    assert_eq!((s, code(&b)), (405, "method_not_allowed"));
+    let (s, b) = host.get("/api/stream").await;
+    assert_eq!(code(&b), "websocket_required", "{s}");
     let (s, b) = host.put(&format!("/api/sessions/{session}/controls"), json!({"sandbox": "workspaceWrite"})).await;
     assert_eq!((s, code(&b)), (422, "invalid_body"));
     let (s, b) = host.put(&format!("/api/sessions/{session}/settings/bad key"), json!(1)).await;
@@ -136,8 +150,16 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
     let (s, b) = host.get("/api/no-such-route").await;
     assert_eq!((s, code(&b)), (404, "route_not_found"));
 
-    // Nothing above wrote anything.
-    assert_eq!(host.latest_seq().await, before, "refused requests leave no events");
+    // Nothing above wrote anything: no host action was recorded (app-server's own notifications may still arrive).
+    let (_, after) = host.get(&format!("/api/events?since={before}")).await;
+    let written: Vec<&str> = after["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .filter(|t| !t.starts_with("app_server.") && !t.starts_with("runtime.") && *t != "session.thread_started")
+        .collect();
+    assert!(written.is_empty(), "refused requests leave no events: {written:?}");
     assert_eq!(host.get("/api/projects").await.1, json!([]));
     assert_eq!(host.get(&format!("/api/sessions/{session}/settings")).await.1, json!([]));
 }

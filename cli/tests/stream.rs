@@ -64,9 +64,14 @@ async fn a_position_past_retention_gets_a_reset() {
     let (_, page) = host.get("/api/events?since=1").await;
     assert_eq!(page["reset"], true, "{}", page["latestSeq"]);
     let latest = page["latestSeq"].as_i64().unwrap();
+    // `since=0` means "everything kept": no reset, the page starts at the oldest event.
+    let (_, all) = host.get("/api/events?since=0&limit=5").await;
+    assert_eq!(all["reset"], false);
+    assert!(all["events"][0]["seq"].as_i64().unwrap() > 2);
     let mut late = host.stream("since=1").await;
     let first = next_event(&mut late).await;
     assert_eq!(first["type"], "reset");
+    assert_eq!(first["data"]["reason"], "beyond_retention");
     assert!(first["data"]["oldestSeq"].as_i64().unwrap() > 2);
     assert_eq!(first["seq"].as_i64(), Some(latest), "continue from the newest event");
     // After the reset the client gets new events only.
@@ -75,7 +80,8 @@ async fn a_position_past_retention_gets_a_reset() {
     assert!(after.iter().all(|e| e["seq"].as_i64().unwrap() > latest));
     // A position from another database (ahead of the log) is reset too.
     let mut alien = host.stream(&format!("since={}", latest + 1_000_000)).await;
-    assert_eq!(next_event(&mut alien).await["type"], "reset");
+    let reset = next_event(&mut alien).await;
+    assert_eq!((reset["type"].as_str(), reset["data"]["reason"].as_str()), (Some("reset"), Some("ahead_of_log")));
 }
 
 /// A client that stops reading does not slow the host or another client; when it reads again it gets every

@@ -52,8 +52,8 @@ impl HostConfig {
     }
 }
 
-/// The default data dir: `$CODEX_MANAGER_DATA_DIR`, else `$XDG_DATA_HOME/codex-manager`, else
-/// `~/.local/share/codex-manager`.
+/// The default data dir (when `--data-dir` / `CODEX_MANAGER_DATA_DIR` is not given): `$XDG_DATA_HOME/codex-manager`,
+/// else `~/.local/share/codex-manager`.
 pub fn default_data_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
         return PathBuf::from(d).join("codex-manager");

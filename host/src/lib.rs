@@ -27,6 +27,25 @@ use security::LoginCodes;
 use services::Services;
 use store::Store;
 
+/// The data dir holds every message and the token: only its owner may enter it.
+fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("cannot create the data dir {}", dir.display()))?;
+    } else if !dir.is_dir() {
+        anyhow::bail!("the data dir {} is not a directory", dir.display());
+    }
+    let mode = std::fs::metadata(dir)?.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        tracing::warn!(dir = %dir.display(), mode = format!("{mode:o}"), "the data dir is readable by other users; consider chmod 700");
+    }
+    Ok(())
+}
+
 /// A started host: listening, app-server starting.
 pub struct Host {
     services: Arc<Services>,
@@ -53,8 +72,7 @@ impl Host {
                 config.bind
             );
         }
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("cannot create the data dir {}", config.data_dir.display()))?;
+        create_private_dir(&config.data_dir)?;
         let (token, token_source) = match &config.token {
             Some(t) if t.len() >= 16 => (t.clone(), TokenSource::Configured),
             Some(_) => anyhow::bail!("the token must be at least 16 characters"),
@@ -97,9 +115,13 @@ impl Host {
         &self.services
     }
 
-    /// A one-time browser login link.
+    /// A one-time browser login link. On a wildcard bind it names loopback, which is always allowed.
     pub fn login_link(&self) -> String {
-        format!("http://{}/login?code={}", self.addr, self.state.login.issue())
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+        }
+        format!("http://{addr}/login?code={}", self.state.login.issue())
     }
 
     /// Serve until `shutdown` resolves, then stop app-server and flush the event log.

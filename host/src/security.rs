@@ -61,25 +61,36 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// One-time login codes for the browser: each works once.
+/// How long a login link works.
+pub const LOGIN_CODE_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+/// Most unused codes kept; issuing more drops the oldest.
+pub const MAX_LOGIN_CODES: usize = 32;
+
+/// One-time login codes for the browser: each works once, within [`LOGIN_CODE_TTL`].
 #[derive(Default)]
 pub struct LoginCodes {
-    codes: Mutex<Vec<String>>,
+    codes: Mutex<Vec<(String, std::time::Instant)>>,
 }
 
 impl LoginCodes {
     pub fn issue(&self) -> String {
         let code = random_secret();
-        self.codes.lock().expect("login codes poisoned").push(code.clone());
+        let mut codes = self.codes.lock().expect("login codes poisoned");
+        codes.retain(|(_, at)| at.elapsed() < LOGIN_CODE_TTL);
+        if codes.len() >= MAX_LOGIN_CODES {
+            codes.remove(0);
+        }
+        codes.push((code.clone(), std::time::Instant::now()));
         code
     }
 
-    /// True (once) for a code that was issued and not used yet.
+    /// True (once) for a code that was issued, is not used yet and has not timed out.
     pub fn redeem(&self, code: &str) -> bool {
         let mut codes = self.codes.lock().expect("login codes poisoned");
-        match codes.iter().position(|c| constant_time_eq(c, code)) {
+        codes.retain(|(_, at)| at.elapsed() < LOGIN_CODE_TTL);
+        match codes.iter().position(|(c, _)| constant_time_eq(c, code)) {
             Some(i) => {
-                codes.swap_remove(i);
+                codes.remove(i);
                 true
             }
             None => false,

@@ -12,24 +12,22 @@ use crate::client::Client;
 use crate::output::{text, Output};
 
 pub async fn status(client: &Client, out: &Output) -> anyhow::Result<()> {
-    // /api/ready answers 503 with the same body when not ready; both are a status, not a failure.
-    let v: Value = match client.get("/api/ready").await {
-        Ok(v) => v,
-        Err(e) => match e.downcast_ref::<crate::client::ApiFailure>() {
-            Some(f) if f.status == 503 => serde_json::json!({"ready": false, "detail": f.message}),
-            _ => return Err(e),
-        },
-    };
+    // /api/ready answers 503 with the same body when not ready: both are a status to show, not a failure.
+    let (code, v) = client.get_any("/api/ready").await?;
+    if code != 200 && code != 503 {
+        anyhow::bail!("the host answered {code}: {v}");
+    }
     out.show(&v, |v| {
         let r = &v["runtime"];
         format!(
-            "ready: {}\napp-server: {} (generation {}, pid {}, restarts {})\nlast exit: {}\nlast event: {}",
+            "ready: {}\napp-server: {} (generation {}, pid {}, restarts {})\nlast exit: {}\nlast error: {}\nlast event: {}",
             text(v, "ready"),
             text(r, "status"),
             text(r, "generation"),
             text(r, "pid"),
             text(r, "restarts"),
             text(r, "lastExit"),
+            text(r, "lastError"),
             text(v, "lastSeq")
         )
     });

@@ -203,7 +203,7 @@ impl Host {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req.send().await.expect("host answers");
+        let resp = req.send().await.unwrap_or_else(|e| panic!("{path}: the host did not answer: {e:?}"));
         decode(resp).await
     }
 

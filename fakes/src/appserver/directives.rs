@@ -89,7 +89,8 @@ impl TurnPlan {
     fn apply_fault(&mut self, setting: &str) -> Result<(), String> {
         match setting.split_once('=') {
             Some(("crash_after", v)) => {
-                self.crash_after = Some(v.parse().map_err(|_| format!("`crash_after` wants a whole number, got `{v}`"))?);
+                self.crash_after =
+                    Some(v.parse().map_err(|_| format!("`crash_after` wants a whole number, got `{v}`"))?);
             }
             None if setting == "malformed" => self.malformed = true,
             None if setting == "hang" => self.hang = true,

@@ -48,14 +48,10 @@ pub const RECORD_ENV: &str = "FAKE_APP_SERVER_RECORD";
 pub fn run_stdio() -> ! {
     use std::os::fd::AsFd;
     // Our own handle on fd 1, without std's line buffer: each line is exactly one write.
-    let stdout = std::io::stdout()
-        .as_fd()
-        .try_clone_to_owned()
-        .map(std::fs::File::from)
-        .unwrap_or_else(|e| {
-            eprintln!("fake-app-server: cannot use stdout: {e}");
-            std::process::exit(2)
-        });
+    let stdout = std::io::stdout().as_fd().try_clone_to_owned().map(std::fs::File::from).unwrap_or_else(|e| {
+        eprintln!("fake-app-server: cannot use stdout: {e}");
+        std::process::exit(2)
+    });
     let codex_home = std::env::var("CODEX_HOME").unwrap_or_default();
     let crash: CrashHook = std::sync::Arc::new(|| std::process::exit(1));
     let server = Server::new(Output::new(Box::new(stdout)), codex_home, crash);

@@ -153,11 +153,22 @@ fn thread_start_answers_then_announces() {
 fn a_turn_streams_timestamped_deltas_in_order() {
     let mut h = Harness::ready();
     let thread = h.thread();
-    let lines: Vec<Value> = h.turn(&thread, "go bench:deltas=5").iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> =
+        h.turn(&thread, "go bench:deltas=5").iter().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(
         methods(&lines),
-        ["<response>", "turn/started", "item/started", "item/agentMessage/delta", "item/agentMessage/delta",
-         "item/agentMessage/delta", "item/agentMessage/delta", "item/agentMessage/delta", "item/completed", "turn/completed"]
+        [
+            "<response>",
+            "turn/started",
+            "item/started",
+            "item/agentMessage/delta",
+            "item/agentMessage/delta",
+            "item/agentMessage/delta",
+            "item/agentMessage/delta",
+            "item/agentMessage/delta",
+            "item/completed",
+            "turn/completed"
+        ]
     );
     let turn_id = lines[0]["result"]["turn"]["id"].as_str().unwrap();
     assert_eq!(lines[0]["result"]["turn"]["status"], "inProgress");
@@ -204,7 +215,8 @@ fn malformed_fault_writes_one_bad_line_and_carries_on() {
     let mut h = Harness::ready();
     let thread = h.thread();
     let lines = h.turn(&thread, "bench:deltas=4 fault:malformed");
-    let bad: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| serde_json::from_str::<Value>(l).is_err()).map(|(i, _)| i).collect();
+    let bad: Vec<usize> =
+        lines.iter().enumerate().filter(|(_, l)| serde_json::from_str::<Value>(l).is_err()).map(|(i, _)| i).collect();
     assert_eq!(bad.len(), 1);
     assert_eq!(lines[bad[0]], MALFORMED_LINE);
     // response, turn/started, item/started, two deltas, then the bad line.

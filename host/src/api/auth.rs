@@ -37,30 +37,41 @@ impl AuthConfig {
         Self { token, hosts, port: bind.port() }
     }
 
-    fn host_allowed(&self, host_header: &str) -> bool {
-        let host = host_header.to_ascii_lowercase();
-        let name = match host.rsplit_once(':') {
+    /// Split `name[:port]` (IPv6 names in brackets).
+    fn split_host(host: &str) -> (String, Option<u16>) {
+        let host = host.to_ascii_lowercase();
+        match host.rsplit_once(':') {
             // `[::1]:8417`, `localhost:8417`; a bare `::1` has colons but no brackets.
-            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) && (!name.contains(':') || name.ends_with(']')) => {
-                name.to_string()
+            Some((name, port)) if (!name.contains(':') || name.ends_with(']')) && port.parse::<u16>().is_ok() => {
+                (name.to_string(), port.parse().ok())
             }
-            _ => host,
-        };
-        self.hosts.contains(&name)
+            _ => (host, None),
+        }
     }
 
+    fn host_allowed(&self, host_header: &str) -> bool {
+        self.hosts.contains(&Self::split_host(host_header).0)
+    }
+
+    /// A browser origin must be this host exactly: an allowed name AND this port. Another local port is another
+    /// site (any page served on localhost:3000 could otherwise use the cookie).
     fn origin_allowed(&self, origin: &str) -> bool {
-        let rest = match origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) {
-            Some(r) => r,
-            None => return false,
+        let (rest, default_port) = match (origin.strip_prefix("http://"), origin.strip_prefix("https://")) {
+            (Some(r), _) => (r, 80),
+            (_, Some(r)) => (r, 443),
+            _ => return false,
         };
-        self.host_allowed(rest.trim_end_matches('/'))
+        let (name, port) = Self::split_host(rest.trim_end_matches('/'));
+        self.hosts.contains(&name) && port.unwrap_or(default_port) == self.port
     }
 
     fn token_ok(&self, headers: &HeaderMap) -> bool {
         if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-            if let Some(t) = value.strip_prefix("Bearer ") {
-                return constant_time_eq(t.trim(), &self.token);
+            // The scheme is case-insensitive (RFC 7235).
+            if let Some((scheme, t)) = value.split_once(' ') {
+                if scheme.eq_ignore_ascii_case("bearer") {
+                    return constant_time_eq(t.trim(), &self.token);
+                }
             }
         }
         cookie(headers, COOKIE_NAME).is_some_and(|t| constant_time_eq(&t, &self.token))
@@ -94,7 +105,9 @@ pub async fn guard(State(auth): State<Arc<AuthConfig>>, request: Request, next: 
     let path = request.uri().path();
     let public = path == "/login";
     if !public && !auth.token_ok(headers) {
-        return ApiError::unauthorized("missing or wrong token: send `Authorization: Bearer <token>` (the token is in the data dir's `token` file)")
+        return ApiError::unauthorized(
+            "missing or wrong token: send `Authorization: Bearer <token>` (the data dir's `token` file, or the token the host was started with)",
+        )
             .into_response();
     }
     next.run(request).await
@@ -118,6 +131,9 @@ mod tests {
         assert!(!c.host_allowed("evil.example:8417"));
         assert!(!c.host_allowed(""));
         assert!(c.origin_allowed("http://localhost:8417"));
+        assert!(c.origin_allowed("http://[::1]:8417"));
+        assert!(!c.origin_allowed("http://localhost:3000"), "another local port is another site");
+        assert!(!c.origin_allowed("http://localhost"));
         assert!(!c.origin_allowed("http://evil.example"));
         assert!(!c.origin_allowed("null"));
     }
@@ -128,6 +144,8 @@ mod tests {
         let mut h = HeaderMap::new();
         assert!(!c.token_ok(&h));
         h.insert(header::AUTHORIZATION, "Bearer t".parse().unwrap());
+        assert!(c.token_ok(&h));
+        h.insert(header::AUTHORIZATION, "bearer t".parse().unwrap());
         assert!(c.token_ok(&h));
         let mut h = HeaderMap::new();
         h.insert(header::COOKIE, "a=b; cm_token=t".parse().unwrap());

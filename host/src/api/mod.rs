@@ -55,6 +55,11 @@ pub fn openapi_json() -> String {
     doc.to_pretty_json().expect("the OpenAPI document serializes")
 }
 
+/// What the browser sees after the login link: the host's state and its sessions (until the web UI is built).
+async fn landing_page() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], include_str!("assets/index.html"))
+}
+
 /// The full application: routes, the OpenAPI route, body limit, auth.
 pub fn app(state: ApiState) -> Router {
     let (router, doc) = documented_routes().split_for_parts();
@@ -68,7 +73,11 @@ pub fn app(state: ApiState) -> Router {
                 async move { ([(header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()) }
             }),
         )
+        .route("/", axum::routing::get(landing_page))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "no such route").into_response() })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method").into_response()
+        })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(auth, auth::guard))

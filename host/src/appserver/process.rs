@@ -37,6 +37,7 @@ pub fn spawn(spec: &LaunchSpec) -> std::io::Result<Spawned> {
     }
     cmd.env("CODEX_HOME", &spec.codex_home)
         .env("RUST_LOG", std::env::var("CODEX_RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .env("NO_COLOR", "1")
         .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -53,16 +54,43 @@ pub fn spawn(spec: &LaunchSpec) -> std::io::Result<Spawned> {
     Ok(Spawned { child, stdin, stdout, pid })
 }
 
-/// app-server's own log lines go to our log at debug level; warnings and errors keep their level.
+/// app-server's stderr goes to our log. It runs with `RUST_LOG=warn` unless told otherwise, so what it prints is
+/// worth seeing — including fatal config errors it prints before exiting, which are not tagged as log lines.
 async fn forward_stderr(stderr: tokio::process::ChildStderr) {
     use tokio::io::AsyncBufReadExt;
     let mut lines = tokio::io::BufReader::new(stderr).lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        if line.contains("ERROR") {
+        let line = strip_ansi(&line);
+        if !line.trim().is_empty() {
             tracing::warn!(target: "app_server", "{line}");
-        } else {
-            tracing::debug!(target: "app_server", "{line}");
         }
+    }
+}
+
+/// Drop terminal colour sequences (`ESC [ ... letter`) some tools print even without a terminal.
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn colour_sequences_are_stripped() {
+        assert_eq!(super::strip_ansi("\u{1b}[31mERROR\u{1b}[0m boom"), "ERROR boom");
     }
 }
 

@@ -46,8 +46,10 @@ impl EventFilter {
 #[derive(Debug, Clone)]
 pub enum StreamItem {
     Event(Arc<Event>),
-    /// The events after the reader's position are gone (retention). Re-read state, then continue from `latest`.
-    Reset { oldest: i64, latest: i64 },
+    /// The reader's position cannot be continued event by event: the events after it were pruned
+    /// (`beyond_retention`), or it is ahead of the log (`ahead_of_log`, e.g. a restored database). Re-read state,
+    /// then continue from `latest`.
+    Reset { oldest: i64, latest: i64, reason: &'static str },
 }
 
 impl StreamItem {
@@ -55,12 +57,12 @@ impl StreamItem {
     pub fn to_json(&self) -> String {
         match self {
             StreamItem::Event(e) => e.json.clone(),
-            StreamItem::Reset { oldest, latest } => serde_json::json!({
+            StreamItem::Reset { oldest, latest, reason } => serde_json::json!({
                 "seq": latest,
                 "type": "reset",
                 "ts": super::envelope::format_ts(crate::store::now_ms()),
                 "sessionId": null, "turnId": null, "projectId": null,
-                "data": {"reason": "beyond_retention", "oldestSeq": oldest, "latestSeq": latest},
+                "data": {"reason": reason, "oldestSeq": oldest, "latestSeq": latest},
             })
             .to_string(),
         }
@@ -77,7 +79,7 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    /// Everything after `since`, or only new events when `since` is None.
+    /// Everything after `since` (0: from the oldest event kept), or only new events when `since` is None.
     pub fn new(log: EventLog, since: Option<i64>, filter: EventFilter) -> Self {
         let live = log.subscribe_live();
         let (last, replaying) = match since {
@@ -130,13 +132,22 @@ impl Subscription {
 
     async fn check_retention(&mut self) -> StoreResult<Option<StreamItem>> {
         let (oldest, latest) = self.log.store().event_bounds().await?;
+        // Position 0 asks for everything kept: start at the oldest event, there is nothing to reset.
+        if self.last == 0 {
+            self.last = (oldest - 1).max(0);
+            return Ok(None);
+        }
         // Behind the oldest kept event, or ahead of the newest (a position from another database): either way the
         // reader's picture cannot be patched up event by event.
-        if (oldest > 0 && self.last + 1 < oldest) || self.last > latest {
-            self.last = latest;
-            self.replaying = false;
-            return Ok(Some(StreamItem::Reset { oldest, latest }));
-        }
-        Ok(None)
+        let reason = if oldest > 0 && self.last + 1 < oldest {
+            "beyond_retention"
+        } else if self.last > latest {
+            "ahead_of_log"
+        } else {
+            return Ok(None);
+        };
+        self.last = latest;
+        self.replaying = false;
+        Ok(Some(StreamItem::Reset { oldest, latest, reason }))
     }
 }

@@ -207,10 +207,15 @@ impl Services {
         }
     }
 
-    /// The process is gone: every turn it was running is over. Report each as interrupted (what app-server's own
-    /// history will say once the thread is resumed), close its open items, and mark every thread unloaded.
     async fn on_runtime_exit(&self, generation: u64, reason: &str) {
         self.events.publish(NewEvent::new("runtime.exited", json!({"generation": generation, "reason": reason}))).await;
+        self.end_generation(generation, reason).await;
+    }
+
+    /// The process is gone: every turn it was running is over. Report each as interrupted (what app-server's own
+    /// history will say once the thread is resumed), close its open items, expire its requests, and mark every
+    /// thread unloaded.
+    pub(super) async fn end_generation(&self, generation: u64, reason: &str) {
         self.expire_generation_requests(generation, reason).await;
         for (thread_id, live) in self.live.drain_for_exit() {
             let session = self.index.get(&thread_id);

@@ -39,6 +39,9 @@ use crate::store::{SessionRow, Store};
 use index::{SessionRef, ThreadIndex};
 use live::LiveThreads;
 
+/// How long a finished idempotency key is remembered.
+const IDEMPOTENCY_KEY_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+
 /// Queue between the app-server reader and the bridge; a full queue slows the reader, never drops a line.
 const INBOUND_CAPACITY: usize = 4096;
 
@@ -59,7 +62,7 @@ impl Services {
     /// Start the runtime and the bridge over an open store and event log.
     pub async fn start(store: Store, events: EventLog, runtime: RuntimeConfig) -> anyhow::Result<Arc<Self>> {
         let rows = store.all_sessions().await?;
-        let released = store.release_unfinished_idempotency_keys().await?;
+        let released = store.release_unfinished_idempotency_keys().await? + store.expire_idempotency_keys(IDEMPOTENCY_KEY_TTL_MS).await?;
         if released > 0 {
             tracing::warn!(released, "released idempotency keys left unfinished by an unclean stop");
         }
@@ -92,9 +95,12 @@ impl Services {
         &self.store
     }
 
-    /// Stop app-server and commit every pending event.
+    /// Stop app-server, end what it was running (turns, open items, pending requests) with the reason, and
+    /// commit every event.
     pub async fn shutdown(&self) {
+        let generation = self.runtime.state().generation;
         self.runtime.shutdown().await;
+        self.end_generation(generation, "the host shut down").await;
         self.events.publish(NewEvent::new("runtime.stopped", json!({"reason": "host shutdown"}))).await;
         self.events.flush().await;
     }

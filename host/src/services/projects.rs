@@ -115,8 +115,8 @@ impl Services {
         for session_id in &moved {
             if let Ok(row) = self.store.get_session(session_id).await {
                 self.index.put(&row);
-                let event = self.session_event("session.updated", &row, json!({"id": row.id, "projectId": row.project_id, "movedFrom": id}));
-                self.events.publish(event).await;
+                let session = self.view(row.clone());
+                self.events.publish(self.session_event("session.updated", &row, &session)).await;
             }
         }
         Ok(moved)

@@ -292,17 +292,17 @@ impl Services {
         Ok(session)
     }
 
-    /// Delete the session and its app-server thread. A running turn is interrupted first.
+    /// Delete the session and its app-server thread. A running turn is interrupted first. Needs the runtime, so
+    /// that Codex's own copy of the thread is not left behind.
     pub async fn delete_session(&self, id: &str) -> ServiceResult<()> {
         let row = self.session_row(id).await?;
+        let conn = self.connection()?;
         self.expire_session_requests(id).await;
-        if let Some(conn) = self.runtime.connection() {
-            if let Some(turn) = self.live.snapshot(&row.thread_id).active_turn {
-                let _ = conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn})).await;
-            }
-            if let Err(e) = conn.request("thread/delete", json!({"threadId": row.thread_id})).await {
-                tracing::info!(error = %e, session = id, "app-server did not delete the thread (it may have no history yet)");
-            }
+        if let Some(turn) = self.live.snapshot(&row.thread_id).active_turn {
+            let _ = conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn})).await;
+        }
+        if let Err(e) = conn.request("thread/delete", json!({"threadId": row.thread_id})).await {
+            tracing::info!(error = %e, session = id, "app-server did not delete the thread (it may have no history yet)");
         }
         self.store.delete_session(id).await?;
         self.index.remove(&row.thread_id);

@@ -67,6 +67,15 @@ impl Store {
         Ok(())
     }
 
+    /// Forget finished keys older than `ttl_ms`.
+    pub async fn expire_idempotency_keys(&self, ttl_ms: i64) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM idempotency_keys WHERE response IS NOT NULL AND created_at < $1")
+            .bind(now_ms() - ttl_ms)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Claims left unfinished by a crash would block their keys forever; they are released at start.
     pub async fn release_unfinished_idempotency_keys(&self) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM idempotency_keys WHERE response IS NULL").execute(self.pool()).await?;

@@ -65,6 +65,7 @@ impl Store {
     /// Open (creating if absent) the database in `data_dir` and bring its schema up to date.
     pub async fn open(data_dir: &Path) -> anyhow::Result<Self> {
         let path = data_dir.join(DATABASE_FILE);
+        create_private_file(&path)?;
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -108,6 +109,16 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+}
+
+/// Create the database file owner-only before SQLite does (its WAL and shm files take the same mode).
+fn create_private_file(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("cannot create the store at {}: {e}", path.display())),
     }
 }
 

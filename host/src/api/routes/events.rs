@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::api::error::{ApiError, ApiResult, ErrorResponse};
+use crate::api::error::{ApiResult, ErrorResponse};
 use crate::api::extract::ApiQuery;
 use crate::api::ApiState;
 use crate::events::{Event, EventFilter};
+use crate::services::ServiceError;
 
 /// Largest page of events.
 pub const MAX_EVENTS_PAGE: i64 = 5000;
@@ -84,19 +85,20 @@ pub fn router() -> OpenApiRouter<ApiState> {
 
 /// Events after `since`, oldest first, filtered.
 #[utoipa::path(get, path = "/api/events", tag = "events", params(EventQuery), responses(
-    (status = 200, body = EventPage), (status = 400, body = ErrorResponse)))]
+    (status = 200, body = EventPage), (status = 400, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 async fn list(State(s): State<ApiState>, ApiQuery(q): ApiQuery<EventQuery>) -> ApiResult<Response> {
     let limit = q.limit.unwrap_or(500);
     if !(1..=MAX_EVENTS_PAGE).contains(&limit) {
-        return Err(ApiError::bad_request("invalid_query", format!("`limit` must be between 1 and {MAX_EVENTS_PAGE}")));
+        return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_EVENTS_PAGE}")).into());
     }
     let store = s.services.store();
-    let (oldest, latest) = store.event_bounds().await.map_err(crate::services::ServiceError::from)?;
+    let (oldest, latest) = store.event_bounds().await.map_err(ServiceError::from)?;
+    // `since` absent or 0 means "from the oldest event kept": nothing the client saw can be missing.
     let since = q.since.unwrap_or(0).max(0);
-    if (oldest > 0 && since + 1 < oldest) || since > latest {
+    if since > 0 && ((oldest > 0 && since + 1 < oldest) || since > latest) {
         return Ok(page_response(&[], latest, latest, true));
     }
-    let rows = store.events_after(since, limit).await.map_err(crate::services::ServiceError::from)?;
+    let rows = store.events_after(since, limit).await.map_err(ServiceError::from)?;
     let next_since = rows.last().map(|r| r.seq).unwrap_or(since);
     let filter = q.filter();
     let events: Vec<Event> = rows.into_iter().map(Event::from_row).filter(|e| filter.matches(e)).collect();

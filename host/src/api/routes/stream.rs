@@ -5,14 +5,16 @@
 
 use std::time::Duration;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::response::IntoResponse;
 use axum::extract::State;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::events::EventQuery;
-use crate::api::error::ErrorResponse;
+use crate::api::error::{ApiError, ErrorResponse};
 use crate::api::extract::ApiQuery;
 use crate::api::ApiState;
 use crate::events::Subscription;
@@ -30,7 +32,15 @@ pub fn router() -> OpenApiRouter<ApiState> {
 #[utoipa::path(get, path = "/api/stream", tag = "events", params(EventQuery), responses(
     (status = 101, description = "Switching to the websocket protocol"),
     (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse, description = "foreign Origin or Host")))]
-async fn stream(State(s): State<ApiState>, ApiQuery(q): ApiQuery<EventQuery>, ws: WebSocketUpgrade) -> Response {
+async fn stream(
+    State(s): State<ApiState>,
+    ApiQuery(q): ApiQuery<EventQuery>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(r) => return ApiError::new(r.status(), "websocket_required", r.body_text()).into_response(),
+    };
     let filter = q.filter();
     let subscription = Subscription::new(s.services.events().clone(), q.since, filter.clone());
     // What is waiting for an answer right now, so a client that connects late sees it at once.

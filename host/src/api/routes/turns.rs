@@ -32,7 +32,9 @@ async fn send(
     ApiJson(req): ApiJson<SendMessage>,
 ) -> ApiResult<(StatusCode, Json<TurnAccepted>)> {
     let key = match headers.get("idempotency-key") {
-        Some(v) => Some(v.to_str().map_err(|_| ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key must be ASCII"))?),
+        Some(v) => Some(v.to_str().map_err(|_| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_idempotency_key", "`Idempotency-Key` must be 1-200 visible ASCII characters")
+        })?),
         None => None,
     };
     let accepted = s.services.send_message(&id, req, key).await?;
