@@ -95,16 +95,35 @@ async fn a_slow_client_slows_nobody_and_misses_nothing() {
     let mut stalled = host.stream_small_buffer(&format!("since={since}")).await;
     let mut live = host.stream(&format!("since={since}")).await;
 
-    // Enough data to fill the stalled client's socket buffers many times over.
+    // Enough data to fill the stalled client's socket buffers many times over. The stall stays well inside the
+    // host's 30 s send timeout (after which it would rightly drop the client) even on a slow machine.
     let turn = host.send(&session, "flood scenario:deltas=20000").await;
-    let got = until(&mut live, is_turn_end(&turn)).await;
-    assert_eq!(got.iter().filter(|e| e["type"] == "item.delta").count(), 20000);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut got: Vec<Value> = Vec::new();
+    while got.last().is_none_or(|e| !is_turn_end(&turn)(e)) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match tokio::time::timeout(left, next_event(&mut live)).await {
+            Ok(e) => got.push(e),
+            Err(_) => break,
+        }
+    }
     let (status, _) = host.get("/api/health").await;
     assert_eq!(status, 200, "the host answers while a client is stalled");
-
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let end_seq = got.last().unwrap()["seq"].as_i64().unwrap();
+    // Wake the stalled client, then let the live one finish if it had not.
     let mut expected = since + 1;
+    let mut stalled_seen = Vec::new();
+    while stalled_seen.len() < 64 {
+        stalled_seen.push(next_event(&mut stalled).await);
+    }
+    if got.last().is_none_or(|e| e["type"] != "turn.completed") {
+        got.extend(until(&mut live, is_turn_end(&turn)).await);
+    }
+    assert_eq!(got.iter().filter(|e| e["type"] == "item.delta").count(), 20000);
+    let end_seq = got.last().unwrap()["seq"].as_i64().unwrap();
+    for e in stalled_seen {
+        assert_eq!(e["seq"].as_i64().unwrap(), expected, "no gap, no repeat");
+        expected += 1;
+    }
     loop {
         let e: Value = next_event(&mut stalled).await;
         let seq = e["seq"].as_i64().unwrap();
