@@ -1,14 +1,15 @@
-//! The event envelope: `{seq, ts, type, sessionId, turnId, projectId, data}`.
+//! The event envelope: `{seq, ts, type, sessionId, turnId, projectId, data}`, serialized once per event and shared
+//! by every reader.
 
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
+use bytes::Bytes;
 use serde::Serialize;
-use serde_json::value::RawValue;
 
 use crate::store::EventRow;
 
-/// An event to append; `data` is JSON text.
+/// An event to append. `data` must be JSON text (it is spliced into the envelope as is).
 #[derive(Debug, Clone)]
 pub struct NewEvent {
     pub kind: String,
@@ -20,16 +21,12 @@ pub struct NewEvent {
 
 impl NewEvent {
     pub fn new(kind: impl Into<String>, data: impl Serialize) -> Self {
-        Self {
-            kind: kind.into(),
-            session_id: None,
-            turn_id: None,
-            project_id: None,
-            data: serde_json::to_string(&data).unwrap_or_else(|_| "null".into()),
-        }
+        Self::raw(kind, serde_json::to_string(&data).unwrap_or_else(|_| "null".into()))
     }
 
+    /// `data` is JSON text already (app-server's params, validated when the line was parsed).
     pub fn raw(kind: impl Into<String>, data: String) -> Self {
+        debug_assert!(data.is_empty() || serde_json::from_str::<serde::de::IgnoredAny>(&data).is_ok(), "event data must be JSON");
         Self { kind: kind.into(), session_id: None, turn_id: None, project_id: None, data }
     }
 
@@ -45,7 +42,7 @@ impl NewEvent {
     }
 }
 
-/// A committed event. `json` is the envelope, serialized once and shared by every reader.
+/// A committed event. `json` is the envelope; `data` is where its `data` member lies in it.
 #[derive(Debug)]
 pub struct Event {
     pub seq: i64,
@@ -54,20 +51,8 @@ pub struct Event {
     pub session_id: Option<Arc<str>>,
     pub turn_id: Option<String>,
     pub project_id: Option<Arc<str>>,
-    pub json: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Envelope<'a> {
-    seq: i64,
-    ts: &'a str,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    session_id: Option<&'a str>,
-    turn_id: Option<&'a str>,
-    project_id: Option<&'a str>,
-    data: &'a RawValue,
+    pub json: Bytes,
+    data: std::ops::Range<usize>,
 }
 
 /// RFC 3339 UTC with milliseconds.
@@ -76,46 +61,86 @@ pub fn format_ts(ts_ms: i64) -> String {
     humantime::format_rfc3339_millis(t).to_string()
 }
 
-fn envelope_json(
+/// Append `s` as a JSON string literal.
+pub(super) fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+pub(super) fn push_json_opt(out: &mut String, s: Option<&str>) {
+    match s {
+        Some(s) => push_json_str(out, s),
+        None => out.push_str("null"),
+    }
+}
+
+struct Parts<'a> {
     seq: i64,
-    ts: i64,
-    kind: &str,
-    session_id: Option<&str>,
-    turn_id: Option<&str>,
-    project_id: Option<&str>,
-    data: &str,
-) -> String {
-    let null = RawValue::NULL;
-    let data: &RawValue = serde_json::from_str(data).unwrap_or(null);
-    let ts = format_ts(ts);
-    serde_json::to_string(&Envelope { seq, ts: &ts, kind, session_id, turn_id, project_id, data })
-        .expect("an envelope of valid JSON serializes")
+    ts: &'a str,
+    kind: &'a str,
+    session_id: Option<&'a str>,
+    turn_id: Option<&'a str>,
+    project_id: Option<&'a str>,
+    data: &'a str,
+}
+
+fn envelope(p: Parts<'_>) -> (Bytes, std::ops::Range<usize>) {
+    let data = if p.data.is_empty() { "null" } else { p.data };
+    let mut out = String::with_capacity(data.len() + 200);
+    out.push_str("{\"seq\":");
+    out.push_str(&p.seq.to_string());
+    out.push_str(",\"ts\":\"");
+    out.push_str(p.ts);
+    out.push_str("\",\"type\":");
+    push_json_str(&mut out, p.kind);
+    out.push_str(",\"sessionId\":");
+    push_json_opt(&mut out, p.session_id);
+    out.push_str(",\"turnId\":");
+    push_json_opt(&mut out, p.turn_id);
+    out.push_str(",\"projectId\":");
+    push_json_opt(&mut out, p.project_id);
+    out.push_str(",\"data\":");
+    let start = out.len();
+    out.push_str(data);
+    let end = out.len();
+    out.push('}');
+    (Bytes::from(out), start..end)
 }
 
 impl Event {
-    pub fn from_new(seq: i64, ts: i64, e: NewEvent) -> Self {
-        let json = envelope_json(
+    /// `ts_text` is `format_ts(ts)`, computed once for a whole batch.
+    pub fn from_new(seq: i64, ts: i64, ts_text: &str, e: NewEvent) -> Self {
+        let (json, data) = envelope(Parts {
             seq,
-            ts,
-            &e.kind,
-            e.session_id.as_deref(),
-            e.turn_id.as_deref(),
-            e.project_id.as_deref(),
-            &e.data,
-        );
-        Self { seq, ts, kind: e.kind, session_id: e.session_id, turn_id: e.turn_id, project_id: e.project_id, json }
+            ts: ts_text,
+            kind: &e.kind,
+            session_id: e.session_id.as_deref(),
+            turn_id: e.turn_id.as_deref(),
+            project_id: e.project_id.as_deref(),
+            data: &e.data,
+        });
+        Self { seq, ts, kind: e.kind, session_id: e.session_id, turn_id: e.turn_id, project_id: e.project_id, json, data }
     }
 
     pub fn from_row(row: EventRow) -> Self {
-        let json = envelope_json(
-            row.seq,
-            row.ts,
-            &row.kind,
-            row.session_id.as_deref(),
-            row.turn_id.as_deref(),
-            row.project_id.as_deref(),
-            &row.data,
-        );
+        let ts_text = format_ts(row.ts);
+        let (json, data) = envelope(Parts {
+            seq: row.seq,
+            ts: &ts_text,
+            kind: &row.kind,
+            session_id: row.session_id.as_deref(),
+            turn_id: row.turn_id.as_deref(),
+            project_id: row.project_id.as_deref(),
+            data: &row.data,
+        });
         Self {
             seq: row.seq,
             ts: row.ts,
@@ -124,15 +149,23 @@ impl Event {
             turn_id: row.turn_id,
             project_id: row.project_id.map(Into::into),
             json,
+            data,
         }
     }
 
-    /// The `data` member as parsed JSON (for consumers inside the host; clients get `json`).
+    /// The envelope as text.
+    pub fn json_str(&self) -> &str {
+        std::str::from_utf8(&self.json).expect("envelopes are built from strings")
+    }
+
+    /// The `data` member's JSON text.
+    pub fn data_text(&self) -> &str {
+        &self.json_str()[self.data.clone()]
+    }
+
+    /// The `data` member, parsed (for consumers inside the host; clients get `json`).
     pub fn data(&self) -> serde_json::Value {
-        serde_json::from_str::<serde_json::Value>(&self.json)
-            .ok()
-            .and_then(|mut v| v.get_mut("data").map(serde_json::Value::take))
-            .unwrap_or(serde_json::Value::Null)
+        serde_json::from_str(self.data_text()).unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -145,15 +178,24 @@ mod tests {
         let e = Event::from_new(
             7,
             1_764_064_800_123,
-            NewEvent::raw("item.delta", r#"{"delta":"hi"}"#.into()).session(Some("s1".into()), None).turn(Some("t1".into())),
+            &format_ts(1_764_064_800_123),
+            NewEvent::raw("item.delta", r#"{"delta":"hi"}"#.into()).session(Some("s1".into()), None).turn(Some("t\"1".into())),
         );
-        let v: serde_json::Value = serde_json::from_str(&e.json).unwrap();
+        let v: serde_json::Value = serde_json::from_str(e.json_str()).unwrap();
         assert_eq!(v["seq"], 7);
         assert_eq!(v["type"], "item.delta");
         assert_eq!(v["sessionId"], "s1");
-        assert_eq!(v["turnId"], "t1");
+        assert_eq!(v["turnId"], "t\"1");
         assert!(v["projectId"].is_null());
         assert_eq!(v["data"]["delta"], "hi");
         assert_eq!(v["ts"], "2025-11-25T10:00:00.123Z");
+        assert_eq!(e.data_text(), r#"{"delta":"hi"}"#);
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        let mut s = String::new();
+        push_json_str(&mut s, "a\"b\\c\nd\u{1}é");
+        assert_eq!(serde_json::from_str::<String>(&s).unwrap(), "a\"b\\c\nd\u{1}é");
     }
 }

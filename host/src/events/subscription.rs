@@ -53,8 +53,8 @@ pub enum StreamItem {
 }
 
 impl StreamItem {
-    /// The frame sent to clients.
-    pub fn to_json(&self) -> String {
+    /// The frame sent to clients (an event's envelope is shared, not copied).
+    pub fn to_frame(&self) -> bytes::Bytes {
         match self {
             StreamItem::Event(e) => e.json.clone(),
             StreamItem::Reset { oldest, latest, reason } => serde_json::json!({
@@ -64,7 +64,8 @@ impl StreamItem {
                 "sessionId": null, "turnId": null, "projectId": null,
                 "data": {"reason": reason, "oldestSeq": oldest, "latestSeq": latest},
             })
-            .to_string(),
+            .to_string()
+            .into(),
         }
     }
 }

@@ -173,9 +173,9 @@ impl Services {
         }
 
         let (sid, pid) = split(session);
-        self.events
-            .publish(NewEvent::raw(host_type_for(method), params.get().to_string()).session(sid, pid).turn(turn_id))
-            .await;
+        // The params become the event's data as they came: no copy, no re-serialization.
+        let data: Box<str> = params.into();
+        self.events.publish(NewEvent::raw(host_type_for(method), data.into_string()).session(sid, pid).turn(turn_id)).await;
     }
 
     /// Items that started but never completed (an interrupt, a dead process) are closed by the host, so that no

@@ -142,7 +142,7 @@ impl Services {
     pub async fn set_default_controls(&self, controls: SessionControls) -> ServiceResult<SessionControls> {
         controls.validate()?;
         self.store.put_host_setting(DEFAULTS_KEY, &controls.to_json()).await?;
-        self.events.publish(NewEvent::new("controls.defaults_updated", &controls)).await;
+        self.events.publish_committed(NewEvent::new("controls.defaults_updated", &controls)).await;
         Ok(controls)
     }
 
@@ -161,7 +161,7 @@ impl Services {
         self.store.update_session(&row.id, &patch).await?;
         let view = self.session_controls(session_id).await?;
         self.events
-            .publish(NewEvent::new("session.controls_updated", &view).session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into)))
+            .publish_committed(NewEvent::new("session.controls_updated", &view).session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into)))
             .await;
         Ok(view)
     }

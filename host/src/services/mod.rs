@@ -43,7 +43,7 @@ use live::LiveThreads;
 const IDEMPOTENCY_KEY_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 
 /// Queue between the app-server reader and the bridge; a full queue slows the reader, never drops a line.
-const INBOUND_CAPACITY: usize = 4096;
+const INBOUND_CAPACITY: usize = 1024;
 
 /// Everything the API needs, behind one handle.
 pub struct Services {
@@ -101,7 +101,7 @@ impl Services {
         let generation = self.runtime.state().generation;
         self.runtime.shutdown().await;
         self.end_generation(generation, "the host shut down").await;
-        self.events.publish(NewEvent::new("runtime.stopped", json!({"reason": "host shutdown"}))).await;
+        self.events.publish_committed(NewEvent::new("runtime.stopped", json!({"reason": "host shutdown"}))).await;
         self.events.flush().await;
     }
 

@@ -80,7 +80,7 @@ impl Services {
         let id = uuid::Uuid::now_v7().to_string();
         let row = self.store.insert_project(&id, &name, &cwd).await.map_err(project_error(&id))?;
         let project = Project::from(row);
-        self.events.publish(NewEvent::new("project.created", &project).session(None, Some(id.as_str().into()))).await;
+        self.events.publish_committed(NewEvent::new("project.created", &project).session(None, Some(id.as_str().into()))).await;
         Ok(project)
     }
 
@@ -89,7 +89,7 @@ impl Services {
         let cwd = req.cwd.as_deref().map(validate_cwd).transpose()?;
         let row = self.store.update_project(id, name.as_deref(), cwd.as_deref()).await.map_err(project_error(id))?;
         let project = Project::from(row);
-        self.events.publish(NewEvent::new("project.updated", &project).session(None, Some(id.into()))).await;
+        self.events.publish_committed(NewEvent::new("project.updated", &project).session(None, Some(id.into()))).await;
         Ok(project)
     }
 
@@ -101,7 +101,7 @@ impl Services {
             ),
             other => project_error(id)(other),
         })?;
-        self.events.publish(NewEvent::new("project.deleted", json!({"id": id})).session(None, Some(id.into()))).await;
+        self.events.publish_committed(NewEvent::new("project.deleted", json!({"id": id})).session(None, Some(id.into()))).await;
         Ok(())
     }
 
@@ -116,7 +116,7 @@ impl Services {
             if let Ok(row) = self.store.get_session(session_id).await {
                 self.index.put(&row);
                 let session = self.view(row.clone());
-                self.events.publish(self.session_event("session.updated", &row, &session)).await;
+                self.events.publish_committed(self.session_event("session.updated", &row, &session)).await;
             }
         }
         Ok(moved)

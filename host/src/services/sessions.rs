@@ -249,7 +249,7 @@ impl Services {
             }
         }
         let session = self.view(row.clone());
-        self.events.publish(self.session_event("session.created", &row, &session)).await;
+        self.events.publish_committed(self.session_event("session.created", &row, &session)).await;
         Ok(session)
     }
 
@@ -288,7 +288,7 @@ impl Services {
             Some(false) if row.archived => "session.unarchived",
             _ => "session.updated",
         };
-        self.events.publish(self.session_event(kind, &updated, &session)).await;
+        self.events.publish_committed(self.session_event(kind, &updated, &session)).await;
         Ok(session)
     }
 
@@ -308,7 +308,7 @@ impl Services {
         self.index.remove(&row.thread_id);
         self.live.forget(&row.thread_id);
         self.session_locks.lock().expect("lock map poisoned").remove(id);
-        self.events.publish(self.session_event("session.deleted", &row, json!({"id": row.id}))).await;
+        self.events.publish_committed(self.session_event("session.deleted", &row, json!({"id": row.id}))).await;
         Ok(())
     }
 
@@ -342,7 +342,7 @@ impl Services {
             .await?;
         self.index.put(&forked);
         let session = self.view(forked.clone());
-        self.events.publish(self.session_event("session.created", &forked, &session)).await;
+        self.events.publish_committed(self.session_event("session.created", &forked, &session)).await;
         Ok(session)
     }
 
@@ -353,7 +353,7 @@ impl Services {
         let _guard = lock.lock().await;
         let (_, row) = self.ensure_loaded(&row).await?;
         let session = self.view(row.clone());
-        self.events.publish(self.session_event("session.resumed", &row, json!({"id": row.id, "threadId": row.thread_id}))).await;
+        self.events.publish_committed(self.session_event("session.resumed", &row, json!({"id": row.id, "threadId": row.thread_id}))).await;
         Ok(session)
     }
 
@@ -398,7 +398,7 @@ impl Services {
         self.index.put(&updated);
         let data = json!({"id": row.id, "oldThreadId": row.thread_id, "threadId": thread_id,
             "reason": "the previous thread had no history to resume"});
-        self.events.publish(self.session_event("session.thread_replaced", &updated, data)).await;
+        self.events.publish_committed(self.session_event("session.thread_replaced", &updated, data)).await;
         Ok(updated)
     }
 }

@@ -1,19 +1,28 @@
-//! The event log table. Sequence numbers are assigned by the single writer in `events`, so a batch is one
-//! multi-row INSERT in one transaction.
+//! The event log table. Sequence numbers are assigned by the single writer in `events`; it appends through an
+//! [`EventWriter`], a connection of its own, so the hot path never waits for the pool.
 
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{Connection, Row, SqliteConnection};
 
 use super::{Store, StoreResult};
 
-#[derive(Debug, Clone)]
-pub struct NewEventRow<'a> {
-    pub seq: i64,
-    pub ts: i64,
-    pub kind: &'a str,
-    pub session_id: Option<&'a str>,
-    pub turn_id: Option<&'a str>,
-    pub project_id: Option<&'a str>,
-    pub data: &'a str,
+/// One statement for any batch size: the batch travels as one JSON array of rows
+/// `[seq, ts, type, sessionId, turnId, projectId, data]`, `data` embedded as JSON (SQLite keeps its text as is).
+/// A fixed statement stays prepared, and one statement is one implicit transaction: one round trip per batch.
+const APPEND_BATCH: &str = "INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) \
+     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value -> 6 FROM json_each($1)";
+
+/// The event log's own connection. Automatic checkpoints are off on it (a checkpoint's fsync inside a commit
+/// would hold up every reader of the stream); [`Store::checkpoint`] runs them beside it instead.
+pub struct EventWriter {
+    conn: SqliteConnection,
+}
+
+impl EventWriter {
+    /// Append a batch given as a JSON array of rows (see [`APPEND_BATCH`]).
+    pub async fn append_json(&mut self, rows: &str) -> StoreResult<()> {
+        sqlx::query(APPEND_BATCH).bind(rows).execute(&mut self.conn).await?;
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -27,30 +36,17 @@ pub struct EventRow {
     pub data: String,
 }
 
-/// SQLite allows 32,766 bound values per statement; 7 per row keeps a batch well inside that.
-pub const MAX_EVENT_BATCH: usize = 1000;
-
 impl Store {
-    pub async fn append_events(&self, batch: &[NewEventRow<'_>]) -> StoreResult<()> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.pool().begin().await?;
-        for chunk in batch.chunks(MAX_EVENT_BATCH) {
-            let mut q: QueryBuilder<Sqlite> =
-                QueryBuilder::new("INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) ");
-            q.push_values(chunk, |mut b, e| {
-                b.push_bind(e.seq)
-                    .push_bind(e.ts)
-                    .push_bind(e.kind)
-                    .push_bind(e.session_id)
-                    .push_bind(e.turn_id)
-                    .push_bind(e.project_id)
-                    .push_bind(e.data);
-            });
-            q.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
+    /// Open the event log's writer connection.
+    pub async fn event_writer(&self) -> StoreResult<EventWriter> {
+        let mut conn = SqliteConnection::connect_with(&self.options).await?;
+        sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut conn).await?;
+        Ok(EventWriter { conn })
+    }
+
+    /// Copy what the WAL holds into the database without blocking the writer (a passive checkpoint).
+    pub async fn checkpoint(&self) -> StoreResult<()> {
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(self.pool()).await?;
         Ok(())
     }
 

@@ -19,7 +19,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-pub use events::{EventRow, NewEventRow};
+pub use events::{EventRow, EventWriter};
 pub use idempotency::IdempotencyClaim;
 pub use projects::ProjectRow;
 pub use requests::{RequestFilter, RequestRow};
@@ -58,6 +58,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    options: SqliteConnectOptions,
     path: PathBuf,
 }
 
@@ -71,11 +72,15 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // 1 MiB of page cache per connection: the working set is small and memory should stay flat.
+            .pragma("cache_size", "-1024");
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(4)
             .min_connections(1)
-            .connect_with(options)
+            // A local file does not go stale between uses; pinging it on every acquire costs a round trip.
+            .test_before_acquire(false)
+            .connect_with(options.clone())
             .await
             .map_err(|e| {
                 anyhow::anyhow!(
@@ -91,7 +96,7 @@ impl Store {
                 path.display()
             )
         })?;
-        Ok(Self { pool, path })
+        Ok(Self { pool, options, path })
     }
 
     pub fn path(&self) -> &Path {

@@ -113,7 +113,7 @@ fn page_response(events: &[Event], next_since: i64, latest: i64, reset: bool) ->
         if i > 0 {
             body.push(',');
         }
-        body.push_str(&e.json);
+        body.push_str(e.json_str());
     }
     body.push_str(&format!("],\"nextSince\":{next_since},\"latestSeq\":{latest},\"reset\":{reset}}}"));
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()

@@ -10,7 +10,7 @@ use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::IntoResponse;
 use axum::extract::State;
 use axum::response::Response;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::events::EventQuery;
@@ -21,8 +21,10 @@ use crate::events::Subscription;
 
 /// Ping interval; also how a dead peer is noticed.
 const PING_EVERY: Duration = Duration::from_secs(20);
-/// A client that cannot take one frame in this long is disconnected (it can reconnect with `since`).
+/// A client that cannot take a batch of frames in this long is disconnected (it can reconnect with `since`).
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+/// Most frames written before one flush.
+const MAX_FRAMES_PER_FLUSH: usize = 256;
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new().routes(routes!(stream))
@@ -70,17 +72,30 @@ async fn serve(socket: WebSocket, mut sub: Subscription, snapshot: Option<String
     loop {
         tokio::select! {
             item = sub.next() => {
-                let frame = match item {
-                    Ok(item) => item.to_json(),
-                    Err(e) => {
-                        tracing::error!(error = %e, "stream: store read failed");
-                        let _ = tx.send(Message::Close(None)).await;
-                        return;
+                // Queue this frame and whatever else is ready now, then write them with one flush.
+                let mut item = Some(item);
+                let mut queued = 0;
+                let sent = tokio::time::timeout(SEND_TIMEOUT, async {
+                    while let Some(next) = item.take() {
+                        let frame = match next {
+                            Ok(i) => frame_of(&i),
+                            Err(e) => {
+                                tracing::error!(error = %e, "stream: store read failed");
+                                return Err(());
+                            }
+                        };
+                        tx.feed(frame).await.map_err(|_| ())?;
+                        queued += 1;
+                        if queued < MAX_FRAMES_PER_FLUSH {
+                            item = sub.next().now_or_never();
+                        }
                     }
-                };
-                match tokio::time::timeout(SEND_TIMEOUT, tx.send(Message::Text(Utf8Bytes::from(frame)))).await {
-                    Ok(Ok(())) => {}
-                    _ => return,
+                    tx.flush().await.map_err(|_| ())
+                })
+                .await;
+                if !matches!(sent, Ok(Ok(()))) {
+                    let _ = tx.send(Message::Close(None)).await;
+                    return;
                 }
             }
             incoming = rx.next() => match incoming {
@@ -94,4 +109,9 @@ async fn serve(socket: WebSocket, mut sub: Subscription, snapshot: Option<String
             }
         }
     }
+}
+
+fn frame_of(item: &crate::events::StreamItem) -> Message {
+    // Envelopes are built from Rust strings, so the check cannot fail; it only wraps the shared bytes.
+    Message::Text(Utf8Bytes::try_from(item.to_frame()).expect("envelopes are UTF-8"))
 }

@@ -133,6 +133,6 @@ impl Services {
         let event = NewEvent::new("app_server.request_declined", data)
             .session(session.as_ref().map(|s| s.session_id.clone()), session.and_then(|s| s.project_id))
             .turn(ids.turn_id);
-        self.events.publish(event).await;
+        self.events.publish_committed(event).await;
     }
 }

@@ -216,6 +216,6 @@ impl Services {
         let event = NewEvent::new(format!("{}.{what}", kind.family()), &view)
             .session(row.session_id.as_deref().map(Into::into), row.project_id.as_deref().map(Into::into))
             .turn(row.turn_id.clone());
-        self.events.publish(event).await;
+        self.events.publish_committed(event).await;
     }
 }
