@@ -43,6 +43,9 @@ enum Command {
     /// Sessions (chats): list, create, show, rename, archive, delete, fork, resume.
     #[command(subcommand)]
     Sessions(commands::sessions::SessionsCommand),
+    /// Approvals, tool input and tool calls waiting for an answer; answer them.
+    #[command(subcommand)]
+    Requests(commands::requests::RequestsCommand),
     /// Send a message to a session (starts a turn); `--wait` streams the reply.
     Send(commands::turns::SendArgs),
     /// Add input to the running turn.
@@ -87,6 +90,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::LoginLink => commands::login_link(&client, &out).await,
         Command::Projects(c) => commands::projects::run(c, &client, &out).await,
         Command::Sessions(c) => commands::sessions::run(c, &client, &out).await,
+        Command::Requests(c) => commands::requests::run(c, &client, &out).await,
         Command::Send(a) => commands::turns::send(a, &client, &out).await,
         Command::Steer(a) => commands::turns::steer(a, &client, &out).await,
         Command::Interrupt(a) => commands::turns::interrupt(a, &client, &out).await,

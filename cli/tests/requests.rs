@@ -109,9 +109,18 @@ async fn accept_for_session_does_not_ask_again_for_the_same_command() {
     let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
     let first = host.send(&session, "run it scenario:approval").await;
     let request = next_request(&mut ws, "approval").await;
-    let (status, _) = respond(host, &session, request["id"].as_str().unwrap(), json!({"decision": "acceptForSession"}), "sdk").await;
-    assert_eq!(status, 200);
+    // Decided from the CLI, as an operator would.
+    let (code, listed, _) = host.cli(&["--json", "requests", "list"]).await;
+    assert_eq!(code, 0);
+    assert!(listed.contains(request["id"].as_str().unwrap()), "{listed}");
+    let (code, out, err) = host.cli(&["requests", "approve", &session, request["id"].as_str().unwrap(), "--for-session"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = host.cli(&["requests", "approve", &session, request["id"].as_str().unwrap()]).await;
+    assert_eq!(code, 4, "a second decision is a conflict: {err}");
+    assert!(err.contains("request_already_resolved"), "{err}");
     until(&mut ws, is_turn_end(&first)).await;
+    let (_, decided) = host.get(&format!("/api/sessions/{session}/requests/{}", request["id"].as_str().unwrap())).await;
+    assert_eq!((decided["decision"].as_str(), decided["decidedBy"].as_str()), (Some("acceptForSession"), Some("cli")));
 
     let second = host.send(&session, "again scenario:approval").await;
     let events = until(&mut ws, is_turn_end(&second)).await;

@@ -2,6 +2,7 @@
 
 pub mod events;
 pub mod projects;
+pub mod requests;
 pub mod sessions;
 pub mod settings;
 pub mod turns;

@@ -21,6 +21,9 @@ pub struct SendArgs {
     /// Make a retried send start one turn, not two.
     #[arg(long)]
     pub idempotency_key: Option<String>,
+    /// Run the turn in Plan mode (Codex may ask questions: see `requests`).
+    #[arg(long)]
+    pub plan: bool,
 }
 
 #[derive(Args)]
@@ -39,7 +42,11 @@ pub async fn send(a: SendArgs, client: &Client, out: &Output) -> anyhow::Result<
     let since = if a.wait { Some(last_seq(client).await?) } else { None };
     let headers: Vec<(&str, String)> = a.idempotency_key.iter().map(|k| ("Idempotency-Key", k.clone())).collect();
     let accepted: Value = client
-        .post_with_headers(&format!("/api/sessions/{}/messages", encode(&a.session)), &json!({"text": a.text}), &headers)
+        .post_with_headers(
+            &format!("/api/sessions/{}/messages", encode(&a.session)),
+            &if a.plan { json!({"text": a.text, "mode": "plan"}) } else { json!({"text": a.text}) },
+            &headers,
+        )
         .await?;
     let Some(since) = since else {
         out.show(&accepted, |v| format!("turn {} started", text(v, "turnId")));
@@ -80,6 +87,11 @@ async fn follow_turn(client: &Client, session: &str, turn_id: &str, since: i64, 
                 stdout.flush()?;
             }
             "turn.error" if !out.json => eprintln!("\n[error] {}", event["data"]["error"]["message"].as_str().unwrap_or("")),
+            "approval.requested" | "tool_input.requested" | "tool_call.requested" if !out.json => eprintln!(
+                "\n[waiting] {} {} — answer with `codex-manager requests ...` (see `codex-manager requests list`)",
+                event["data"]["kind"].as_str().unwrap_or(""),
+                event["data"]["id"].as_str().unwrap_or("")
+            ),
             "turn.completed" => {
                 if !out.json {
                     println!();

@@ -262,6 +262,24 @@ impl Host {
         body["turnId"].as_str().unwrap().to_string()
     }
 
+    /// Run a `codex-manager` client command against this host; returns (exit code, stdout, stderr).
+    pub async fn cli(&self, args: &[&str]) -> (i32, String, String) {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_codex-manager"))
+            .arg("--url")
+            .arg(&self.url)
+            .arg("--token")
+            .arg(&self.token)
+            .args(args)
+            .output()
+            .await
+            .expect("the CLI runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     pub async fn runtime(&self) -> Value {
         self.get("/api/ready").await.1["runtime"].clone()
     }
