@@ -8,5 +8,7 @@ export CODEX_BIN="$PWD/.tools/codex/node_modules/.bin/codex"
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
 export NO_PROXY="127.0.0.1,localhost"
 
-echo "== Rust: unit and integration tests (real codex app-server against the fake model)"
+echo "== Rust: unit, conformance and end-to-end tests (real codex app-server against the fake model)"
+# The fault tests drive the host against the scripted fake app-server binary.
+cargo build -p codex-manager-fakes --bins
 cargo test --workspace --no-fail-fast 2>&1

@@ -29,6 +29,20 @@ pub fn codex_bin() -> PathBuf {
     local
 }
 
+/// The scripted fake app-server (`fakes` crate), for faults the real one cannot produce on demand. scripts/test.sh
+/// builds it; `FAKE_APP_SERVER_BIN` overrides where it is.
+pub fn fake_app_server_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("FAKE_APP_SERVER_BIN") {
+        return PathBuf::from(p);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let bin = target.join("debug/fake-app-server");
+    assert!(bin.exists(), "no fake app-server at {}: run `cargo build -p codex-manager-fakes --bins` (scripts/test.sh does)", bin.display());
+    bin
+}
+
 /// A scratch directory removed on drop.
 pub struct TempDir(pub PathBuf);
 
@@ -105,6 +119,19 @@ impl Env {
     fn host_log(&self) -> PathBuf {
         let n = std::fs::read_dir(self.dir.path()).map(|d| d.count()).unwrap_or(0);
         self.dir.path().join(format!("host-{n}.log"))
+    }
+
+    /// A host whose "codex" is the scripted fake app-server (no model server needed).
+    pub async fn start_with_fake_app_server(tag: &str) -> Self {
+        let dir = TempDir::new(tag);
+        for sub in ["data", "work", "userhome"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        let model = fake::start(FakeModelConfig::default()).await.expect("fake model starts");
+        let host_env = vec![("CODEX_BIN".to_string(), fake_app_server_bin().display().to_string())];
+        let mut env = Self { dir, model, host: None, overrides: Vec::new(), host_env };
+        env.start_host().await;
+        env
     }
 
     pub fn host(&self) -> &Host {
