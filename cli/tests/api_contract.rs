@@ -9,10 +9,6 @@ use serde_json::{json, Value};
 use support::*;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-fn code(body: &Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or("<no code>")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auth_host_and_origin_are_enforced() {
     let env = Env::start("auth").await;

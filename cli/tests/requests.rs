@@ -6,10 +6,6 @@ mod support;
 use serde_json::{json, Value};
 use support::*;
 
-fn code(body: &Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or("<no code>")
-}
-
 /// Wait for the next `<family>.requested` event and return the request.
 async fn next_request(ws: &mut Ws, family: &str) -> Value {
     let kind = format!("{family}.requested");

@@ -325,6 +325,11 @@ pub async fn decode(resp: reqwest::Response) -> (u16, Value) {
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
+/// The stable error code of an error answer.
+pub fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("<no code>")
+}
+
 /// The next event envelope from the stream.
 pub async fn next_event(ws: &mut Ws) -> Value {
     loop {
