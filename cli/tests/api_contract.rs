@@ -5,7 +5,7 @@ mod support;
 
 use futures_util::StreamExt;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 use support::*;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
