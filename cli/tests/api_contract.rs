@@ -272,6 +272,10 @@ async fn a_login_link_works_once_and_sets_a_strict_http_only_cookie() {
     assert_eq!(r.status(), StatusCode::OK, "the cookie authenticates");
     let r = no_redirect.get(&url).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "a login code works once");
+    // Readiness names the codex release that runs and whether it is the one the host was built against.
+    let (_, ready) = host.get("/api/ready").await;
+    assert_eq!(ready["codex"]["running"], "0.169.0");
+    assert_eq!(ready["codex"]["matches"], true);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

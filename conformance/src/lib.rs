@@ -1,6 +1,8 @@
 //! Contract checks shared by the conformance suites: the OpenAPI document's routes, and the API paths a client's
 //! source code uses, normalized so they can be compared.
 
+pub mod protocol;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_PORT: u16 = 8417;
 
 /// The pinned Codex release the project installs and tests against.
-pub const PINNED_CODEX_VERSION: &str = "0.169.0";
+pub const PINNED_CODEX_VERSION: &str = crate::appserver::version::EXPECTED_CODEX_VERSION;
 
 #[derive(Debug, Clone)]
 pub struct HostConfig {

@@ -27,6 +27,23 @@ use security::LoginCodes;
 use services::Services;
 use store::Store;
 
+/// Say once, at start, when the codex that runs is not the release this host was built against.
+fn warn_on_version_drift(runtime: appserver::Runtime) {
+    tokio::spawn(async move {
+        if runtime.wait_ready(std::time::Duration::from_secs(120)).await.is_some() {
+            let v = appserver::version::compare(runtime.state().user_agent.as_deref());
+            if !v.matches {
+                tracing::warn!(
+                    expected = v.expected,
+                    running = v.running.as_deref().unwrap_or("?"),
+                    "codex version differs from the one this host was built against; expect protocol drift \
+                     (see /api/ready and docs/operations.md, upgrading codex)"
+                );
+            }
+        }
+    });
+}
+
 /// The data dir holds every message and the token: only its owner may enter it.
 fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
@@ -91,6 +108,7 @@ impl Host {
             min_backoff: config.restart_backoff,
         };
         let services = Services::start(store, events, runtime).await?;
+        warn_on_version_drift(services.runtime().clone());
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;

@@ -5,9 +5,11 @@
 //! line from a dead process can never be mistaken for the live one. It never imports the API or services.
 
 mod process;
+pub mod reliance;
 mod rpc;
 mod supervisor;
 mod timeouts;
+pub mod version;
 
 pub use rpc::{Connection, RequestId, RpcError};
 pub use supervisor::{Inbound, Runtime, RuntimeConfig, RuntimeState, RuntimeStatus, MAX_BACKOFF, MIN_BACKOFF};

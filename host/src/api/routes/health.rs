@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::api::ApiState;
+use crate::appserver::version::{self, CodexVersion};
 use crate::appserver::RuntimeStatus;
 
 #[derive(Serialize, ToSchema)]
@@ -28,6 +29,8 @@ pub struct Readiness {
     pub store_ok: bool,
     pub events_ok: bool,
     pub last_seq: i64,
+    /// The codex release running vs. the one this host was built against.
+    pub codex: CodexVersion,
 }
 
 pub fn router() -> OpenApiRouter<ApiState> {
@@ -55,6 +58,7 @@ async fn ready(State(state): State<ApiState>) -> (StatusCode, Json<Readiness>) {
         store_ok,
         events_ok,
         last_seq: state.services.events().last_seq(),
+        codex: version::compare(runtime.user_agent.as_deref()),
     };
     (if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
 }

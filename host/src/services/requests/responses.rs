@@ -72,10 +72,11 @@ pub fn prepare(kind: RequestKind, params: &Value, body: &RespondToRequest) -> Se
         }
         RequestKind::LegacyExecApproval | RequestKind::LegacyPatchApproval => {
             let decision = basic_decision(body)?;
+            // v1 has no plain "denied": a decline carries its rejection text.
             let legacy = match decision {
                 "accept" => json!("approved"),
                 "acceptForSession" => json!("approved_for_session"),
-                "decline" => json!("denied"),
+                "decline" => json!({"denied": {"rejection": body.reason.clone().unwrap_or_else(|| "declined by the user".into())}}),
                 _ => json!("abort"),
             };
             Ok(Prepared { result: json!({"decision": legacy}), recorded: json!(decision) })
@@ -218,6 +219,8 @@ mod tests {
         assert_eq!(wrong.code, "wrong_answer_kind");
         let legacy = prepare(RequestKind::LegacyExecApproval, &p, &body(json!({"decision": "acceptForSession"}))).unwrap();
         assert_eq!(legacy.result, json!({"decision": "approved_for_session"}));
+        let denied = prepare(RequestKind::LegacyPatchApproval, &p, &body(json!({"decision": "decline", "reason": "no"}))).unwrap();
+        assert_eq!(denied.result, json!({"decision": {"denied": {"rejection": "no"}}}));
     }
 
     #[test]

@@ -1,0 +1,82 @@
+//! Protocol drift guard: every fact the host relies on (host/src/appserver/reliance.rs) must hold in the JSON
+//! schema the installed codex prints. A second test breaks a copy of that schema on purpose and checks the guard
+//! names exactly what broke.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use codex_manager_conformance::protocol::Schema;
+
+fn codex_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("CODEX_BIN") {
+        return PathBuf::from(p);
+    }
+    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tools/codex/node_modules/.bin/codex");
+    assert!(local.exists(), "run scripts/setup.sh --test first (no codex at {})", local.display());
+    local
+}
+
+/// The schema of the installed codex, experimental surface included, generated into a fresh directory.
+fn generated_schema(tag: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("schema-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let home = dir.join("codex-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let out = Command::new(codex_bin())
+        .args(["app-server", "generate-json-schema", "--experimental", "--out"])
+        .arg(&dir)
+        .env("CODEX_HOME", &home)
+        .output()
+        .expect("codex runs");
+    assert!(out.status.success(), "generate-json-schema failed: {}", String::from_utf8_lossy(&out.stderr));
+    dir
+}
+
+#[test]
+fn every_fact_the_host_relies_on_holds_in_the_installed_codex() {
+    let dir = generated_schema("live");
+    let schema = Schema::load(&dir).unwrap();
+    let violations = schema.violations();
+    assert!(
+        violations.is_empty(),
+        "the installed codex no longer matches what the host relies on:\n{}",
+        violations.iter().map(|v| format!("  - {v}")).collect::<Vec<_>>().join("\n")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    edit(&mut v);
+    std::fs::write(path, serde_json::to_string(&v).unwrap()).unwrap();
+}
+
+#[test]
+fn a_deliberately_broken_schema_is_caught_precisely() {
+    let dir = generated_schema("broken");
+    // A renamed field in a notification the bridge reads...
+    edit_json(&dir.join("ServerNotification.json"), |v| {
+        let turn = v["definitions"]["Turn"]["properties"].as_object_mut().expect("Turn has properties");
+        let status = turn.remove("status").expect("Turn.status exists in the real schema");
+        turn.insert("state".into(), status);
+    });
+    // ...and an answer value app-server stopped accepting.
+    edit_json(&dir.join("CommandExecutionRequestApprovalResponse.json"), |v| {
+        let branches = v["definitions"]["CommandExecutionApprovalDecision"]["oneOf"].as_array_mut().unwrap();
+        branches.retain(|b| b["enum"] != serde_json::json!(["decline"]));
+    });
+    let violations = Schema::load(&dir).unwrap().violations();
+    let named: Vec<String> = violations.iter().map(|v| v.fact.clone()).collect();
+    assert_eq!(
+        named,
+        vec![
+            r#"Notification("turn/completed") turn.status"#.to_string(),
+            r#"Type("CommandExecutionRequestApprovalResponse") decision"#.to_string(),
+        ],
+        "{violations:#?}"
+    );
+    assert!(violations[0].problem.contains("`status` is not there"));
+    assert!(violations[1].problem.contains("decline"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
