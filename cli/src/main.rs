@@ -60,6 +60,16 @@ enum Command {
     /// Session controls (model, effort, approval policy, sandbox, network).
     #[command(subcommand)]
     Controls(commands::settings::ControlsCommand),
+    /// Codex's account: show, log in, log out, rate limits.
+    #[command(subcommand)]
+    Account(commands::codex::AccountCommand),
+    /// The models codex offers.
+    Models,
+    /// Codex's configuration.
+    #[command(subcommand)]
+    Config(commands::codex::ConfigCommand),
+    /// What the connected codex supports.
+    Capabilities,
 }
 
 #[tokio::main]
@@ -97,5 +107,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Events(a) => commands::events::run(a, &client, &out).await,
         Command::Settings(c) => commands::settings::run_settings(c, &client, &out).await,
         Command::Controls(c) => commands::settings::run_controls(c, &client, &out).await,
+        Command::Account(c) => commands::codex::account(c, &client, &out).await,
+        Command::Models => commands::codex::models(&client, &out).await,
+        Command::Config(c) => commands::codex::config(c, &client, &out).await,
+        Command::Capabilities => commands::codex::capabilities(&client, &out).await,
     }
 }

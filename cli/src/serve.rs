@@ -31,6 +31,9 @@ pub struct ServeArgs {
     /// First pause before restarting app-server after it exits, in ms (doubles per failure, with jitter).
     #[arg(long, env = "CODEX_MANAGER_RESTART_BACKOFF_MS", default_value_t = codex_manager_host::appserver::MIN_BACKOFF.as_millis() as u64)]
     restart_backoff_ms: u64,
+    /// Allow one-off command execution outside threads (`POST /api/exec`). Off by default.
+    #[arg(long, env = "CODEX_MANAGER_ENABLE_EXEC")]
+    enable_exec: bool,
     /// Run against a built-in fake model: a full streamed turn with no API key and no network.
     #[arg(long)]
     demo: bool,
@@ -48,6 +51,7 @@ pub async fn run(args: ServeArgs, data_dir: PathBuf, token: Option<String>) -> a
     config.allowed_hosts = args.allowed_hosts;
     config.event_retention = args.event_retention;
     config.restart_backoff = std::time::Duration::from_millis(args.restart_backoff_ms);
+    config.enable_exec = args.enable_exec;
     config.token = token;
 
     // Keep the fake model alive for as long as the host runs. Its overrides go first so the user's `-c` win.

@@ -29,6 +29,8 @@ pub struct HostConfig {
     pub event_retention: i64,
     /// First delay before restarting app-server after it exits.
     pub restart_backoff: std::time::Duration,
+    /// Allow one-off command execution outside threads (`POST /api/exec`); off by default.
+    pub enable_exec: bool,
 }
 
 impl HostConfig {
@@ -44,6 +46,7 @@ impl HostConfig {
             allowed_hosts: Vec::new(),
             event_retention: crate::events::DEFAULT_RETENTION,
             restart_backoff: crate::appserver::MIN_BACKOFF,
+            enable_exec: false,
         }
     }
 

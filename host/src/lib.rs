@@ -107,7 +107,7 @@ impl Host {
             client_version: env!("CARGO_PKG_VERSION").into(),
             min_backoff: config.restart_backoff,
         };
-        let services = Services::start(store, events, runtime).await?;
+        let services = Services::start(store, events, runtime, config.enable_exec).await?;
         warn_on_version_drift(services.runtime().clone());
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await

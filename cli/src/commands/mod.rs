@@ -1,5 +1,6 @@
 //! Client commands, one module per resource.
 
+pub mod codex;
 pub mod events;
 pub mod projects;
 pub mod requests;

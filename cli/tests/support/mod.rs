@@ -88,6 +88,11 @@ impl Env {
     }
 
     pub async fn start_with(tag: &str, host_env: &[(&str, &str)]) -> Self {
+        Self::start_full(tag, host_env, &[]).await
+    }
+
+    /// With extra environment for the host and extra `-c` overrides (and serve flags via env) for codex.
+    pub async fn start_full(tag: &str, host_env: &[(&str, &str)], extra_overrides: &[&str]) -> Self {
         let dir = TempDir::new(tag);
         for sub in ["data", "work", "userhome", "data/codex-home"] {
             std::fs::create_dir_all(dir.path().join(sub)).unwrap();
@@ -95,7 +100,8 @@ impl Env {
         let model = fake::start(FakeModelConfig::default()).await.expect("fake model starts");
         let catalog = dir.path().join("catalog.json");
         fake::write_model_catalog(&codex_bin(), &dir.path().join("data/codex-home"), &catalog).expect("model catalog");
-        let overrides = fake::codex_overrides(&model.base_url(), Some(&catalog));
+        let mut overrides = fake::codex_overrides(&model.base_url(), Some(&catalog));
+        overrides.extend(extra_overrides.iter().map(|o| o.to_string()));
         let host_env = host_env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let mut env = Self { dir, model, host: None, overrides, host_env };
         env.start_host().await;

@@ -22,6 +22,12 @@ use utoipa::{Modify, OpenApi};
         (name = "controls", description = "Model, reasoning effort, approval policy, sandbox, network"),
         (name = "settings", description = "Per-session key-value settings shared by every surface"),
         (name = "events", description = "The durable event log and its websocket stream"),
+        (name = "thread operations", description = "Review, compact, revert, background terminals, user shell commands"),
+        (name = "account", description = "Codex's account: read, log in, log out, rate limits, usage"),
+        (name = "catalog", description = "Models, providers, MCP servers, skills, hooks, experimental features, collaboration modes"),
+        (name = "config", description = "Codex's configuration"),
+        (name = "exec", description = "One-off command execution outside threads (off unless enabled)"),
+        (name = "capabilities", description = "What the connected codex supports; feedback"),
     )
 )]
 struct BaseDoc;

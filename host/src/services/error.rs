@@ -8,12 +8,14 @@ use crate::store::StoreError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     Invalid,
+    Forbidden,
     NotFound,
     Conflict,
     Gone,
     Unavailable,
     Upstream,
     Timeout,
+    NotSupported,
     Internal,
 }
 

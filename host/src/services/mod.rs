@@ -5,6 +5,7 @@
 //! runtime. They never know about HTTP: the API layer calls them and maps [`ServiceError`] to responses once.
 
 mod bridge;
+mod codex;
 mod controls;
 mod error;
 mod index;
@@ -23,6 +24,7 @@ use std::sync::{Arc, Mutex, Weak};
 use serde_json::json;
 use tokio::sync::mpsc;
 
+pub use codex::{Capabilities, CapabilityGroup, CodexOp};
 pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
 pub use error::{ErrorKind, ServiceError, ServiceResult};
 pub use projects::{CreateProject, MoveSessions, UpdateProject};
@@ -53,6 +55,7 @@ pub struct Services {
     index: ThreadIndex,
     live: LiveThreads,
     requests: requests::Registry,
+    codex_surface: codex::CodexSurface,
     session_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// A handle on itself, for tasks that outlive a call (request deadlines).
     me: Weak<Services>,
@@ -60,13 +63,14 @@ pub struct Services {
 
 impl Services {
     /// Start the runtime and the bridge over an open store and event log.
-    pub async fn start(store: Store, events: EventLog, runtime: RuntimeConfig) -> anyhow::Result<Arc<Self>> {
+    pub async fn start(store: Store, events: EventLog, runtime: RuntimeConfig, exec_enabled: bool) -> anyhow::Result<Arc<Self>> {
         let rows = store.all_sessions().await?;
         let released = store.release_unfinished_idempotency_keys().await? + store.expire_idempotency_keys(IDEMPOTENCY_KEY_TTL_MS).await?;
         if released > 0 {
             tracing::warn!(released, "released idempotency keys left unfinished by an unclean stop");
         }
         let (tx, rx) = mpsc::channel(INBOUND_CAPACITY);
+        let (codex_bin, codex_home) = (runtime.program.clone(), runtime.codex_home.clone());
         let services = Arc::new_cyclic(|me| Self {
             store,
             events,
@@ -74,9 +78,12 @@ impl Services {
             index: ThreadIndex::load(&rows),
             live: LiveThreads::default(),
             requests: requests::Registry::default(),
+            codex_surface: codex::CodexSurface::new(exec_enabled),
             session_locks: Mutex::new(HashMap::new()),
             me: me.clone(),
         });
+        // Watch before app-server can say anything, so its first `ready` is seen.
+        services.watch_codex_surface(codex_bin, codex_home);
         services.reconcile_after_stop(&rows).await;
         services.expire_requests_left_by_last_run().await;
         tokio::spawn(bridge::run(services.clone(), rx));

@@ -127,6 +127,8 @@ pub struct SessionPage {
     pub sessions: Vec<Session>,
     /// Pass as `cursor` for the next page; null on the last page.
     pub next_cursor: Option<String>,
+    /// Set when no turn can run (no account for a provider that needs one), with what to do.
+    pub notice: Option<String>,
 }
 
 fn parse_cursor(cursor: &str) -> ServiceResult<(i64, String)> {
@@ -197,7 +199,7 @@ impl Services {
         } else {
             None
         };
-        Ok(SessionPage { sessions: rows.into_iter().map(|r| self.view(r)).collect(), next_cursor })
+        Ok(SessionPage { sessions: rows.into_iter().map(|r| self.view(r)).collect(), next_cursor, notice: self.account_notice() })
     }
 
     pub async fn get_session(&self, id: &str) -> ServiceResult<Session> {

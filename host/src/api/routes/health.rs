@@ -31,6 +31,9 @@ pub struct Readiness {
     pub last_seq: i64,
     /// The codex release running vs. the one this host was built against.
     pub codex: CodexVersion,
+    /// Whether turns can run: `{account, requiresOpenaiAuth}` from app-server, and a plain-words `notice` when not.
+    #[schema(value_type = Option<Object>)]
+    pub account: Option<serde_json::Value>,
 }
 
 pub fn router() -> OpenApiRouter<ApiState> {
@@ -59,6 +62,10 @@ async fn ready(State(state): State<ApiState>) -> (StatusCode, Json<Readiness>) {
         events_ok,
         last_seq: state.services.events().last_seq(),
         codex: version::compare(runtime.user_agent.as_deref()),
+        account: state.services.account_status().map(|mut a| {
+            a["notice"] = serde_json::json!(state.services.account_notice());
+            a
+        }),
     };
     (if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
 }

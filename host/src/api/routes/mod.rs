@@ -1,7 +1,12 @@
 //! One module per resource. Each exposes `router()`, whose handlers carry their OpenAPI description.
 
+pub mod account;
+pub mod capabilities;
+pub mod catalog;
+pub mod config;
 pub mod controls;
 pub mod events;
+pub mod exec;
 pub mod health;
 pub mod login;
 pub mod projects;
@@ -9,4 +14,5 @@ pub mod requests;
 pub mod sessions;
 pub mod settings;
 pub mod stream;
+pub mod thread_ops;
 pub mod turns;

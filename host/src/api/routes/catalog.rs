@@ -1,0 +1,144 @@
+//! What codex offers: models and providers, MCP servers, skills, hooks, experimental features, collaboration modes.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::api::error::{ApiResult, ErrorResponse};
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::ApiState;
+use crate::services::CodexOp;
+
+#[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ModelQuery {
+    /// Include hidden models.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub include_hidden: Option<bool>,
+    /// Only this provider's models.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_provider: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SkillEnablement {
+    pub enabled: bool,
+    /// The skill's path (as `GET /api/skills` lists it), when the name is ambiguous.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FeatureEnablement {
+    pub enabled: bool,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct McpLogin {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
+}
+
+pub fn router() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new()
+        .routes(routes!(models))
+        .routes(routes!(providers))
+        .routes(routes!(mcp_servers))
+        .routes(routes!(mcp_reload))
+        .routes(routes!(mcp_login))
+        .routes(routes!(skills))
+        .routes(routes!(skill_enable))
+        .routes(routes!(hooks))
+        .routes(routes!(features))
+        .routes(routes!(feature_enable))
+        .routes(routes!(collaboration_modes))
+}
+
+fn params<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or_else(|_| json!({}))
+}
+
+/// Models, with their provider, reasoning efforts and defaults.
+#[utoipa::path(get, path = "/api/models", tag = "catalog", params(ModelQuery), responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
+async fn models(State(s): State<ApiState>, ApiQuery(q): ApiQuery<ModelQuery>) -> ApiResult<Json<Value>> {
+    Ok(Json(s.services.codex(CodexOp::ModelList, params(&q), None, None).await?))
+}
+
+#[utoipa::path(get, path = "/api/model-providers", tag = "catalog", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
+async fn providers(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
+    Ok(Json(s.services.codex(CodexOp::ModelProviderList, json!({}), None, None).await?))
+}
+
+/// MCP servers with their status and tools.
+#[utoipa::path(get, path = "/api/mcp/servers", tag = "catalog", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
+async fn mcp_servers(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
+    Ok(Json(s.services.codex(CodexOp::McpStatusList, json!({}), None, None).await?))
+}
+
+/// Reload MCP server configuration.
+#[utoipa::path(post, path = "/api/mcp/reload", tag = "catalog", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
+async fn mcp_reload(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
+    Ok(Json(s.services.codex(CodexOp::McpReload, json!({}), None, None).await?))
+}
+
+/// Start an MCP server's OAuth login; the answer carries the URL to open.
+#[utoipa::path(post, path = "/api/mcp/servers/{name}/login", tag = "catalog", params(("name" = String, Path)), request_body = McpLogin,
+    responses((status = 200, body = Object), (status = 502, body = ErrorResponse)))]
+async fn mcp_login(State(s): State<ApiState>, Path(name): Path<String>, ApiJson(req): ApiJson<McpLogin>) -> ApiResult<Json<Value>> {
+    let mut p = params(&req);
+    p["name"] = json!(name);
+    Ok(Json(s.services.codex(CodexOp::McpOauthLogin, p, Some(json!({"name": name})), None).await?))
+}
+
+#[utoipa::path(get, path = "/api/skills", tag = "catalog", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
+async fn skills(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
+    Ok(Json(s.services.codex(CodexOp::SkillsList, json!({}), None, None).await?))
+}
+
+/// Enable or disable a skill.
+#[utoipa::path(put, path = "/api/skills/{name}/enabled", tag = "catalog", params(("name" = String, Path)), request_body = SkillEnablement,
+    responses((status = 200, body = Object), (status = 502, body = ErrorResponse)))]
+async fn skill_enable(State(s): State<ApiState>, Path(name): Path<String>, ApiJson(req): ApiJson<SkillEnablement>) -> ApiResult<Json<Value>> {
+    let mut p = params(&req);
+    p["name"] = json!(name);
+    let event = json!({"name": name, "enabled": req.enabled});
+    Ok(Json(s.services.codex(CodexOp::SkillsConfigWrite, p, Some(event), None).await?))
+}
+
+#[utoipa::path(get, path = "/api/hooks", tag = "catalog", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
+async fn hooks(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
+    Ok(Json(s.services.codex(CodexOp::HooksList, json!({}), None, None).await?))
+}
+
+/// Experimental features and whether each is on.
+#[utoipa::path(get, path = "/api/features", tag = "catalog", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
+async fn features(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
+    Ok(Json(s.services.codex(CodexOp::FeaturesList, json!({}), None, None).await?))
+}
+
+/// Turn an experimental feature on or off.
+#[utoipa::path(put, path = "/api/features/{name}", tag = "catalog", params(("name" = String, Path)), request_body = FeatureEnablement,
+    responses((status = 200, body = Object), (status = 502, body = ErrorResponse)))]
+async fn feature_enable(State(s): State<ApiState>, Path(name): Path<String>, ApiJson(req): ApiJson<FeatureEnablement>) -> ApiResult<Json<Value>> {
+    let p = json!({"enablement": {name.clone(): req.enabled}});
+    Ok(Json(s.services.codex(CodexOp::FeatureEnablementSet, p, Some(json!({"name": name, "enabled": req.enabled})), None).await?))
+}
+
+/// Collaboration modes (for `mode` on a message).
+#[utoipa::path(get, path = "/api/collaboration-modes", tag = "catalog", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
+async fn collaboration_modes(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
+    Ok(Json(s.services.codex(CodexOp::CollaborationModesList, json!({}), None, None).await?))
+}

@@ -1,0 +1,196 @@
+//! The rest of the Codex surface — account, models, config, MCP, skills, hooks, features, collaboration modes,
+//! thread operations, one-off command execution, feedback — as one table of operations over app-server.
+//!
+//! Each [`CodexOp`] names the app-server method it calls, the capability group it belongs to (so clients can grey
+//! out what the connected codex lacks), and, for operations that change state, the event that records the change.
+//! Request bodies are typed at the API edge and already spelled the way app-server takes them.
+
+mod capabilities;
+mod watch;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde_json::{json, Value};
+
+pub use capabilities::{Capabilities, CapabilityGroup};
+
+use super::error::{ErrorKind, ServiceError, ServiceResult};
+use super::Services;
+use crate::events::NewEvent;
+
+/// An operation on the Codex surface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodexOp {
+    AccountRead,
+    AccountLoginStart,
+    AccountLoginCancel,
+    AccountLogout,
+    AccountRateLimits,
+    AccountUsage,
+    ModelList,
+    ModelProviderList,
+    ConfigRead,
+    ConfigValueWrite,
+    ConfigBatchWrite,
+    ConfigRequirements,
+    McpStatusList,
+    McpReload,
+    McpOauthLogin,
+    SkillsList,
+    SkillsConfigWrite,
+    HooksList,
+    FeaturesList,
+    FeatureEnablementSet,
+    CollaborationModesList,
+    ReviewStart,
+    CompactStart,
+    Revert,
+    BackgroundTerminalsClean,
+    ShellCommand,
+    CommandExec,
+    FeedbackUpload,
+}
+
+impl CodexOp {
+    /// The app-server method, the capability group, and the event a successful call records (writes only).
+    pub const fn spec(self) -> (&'static str, CapabilityGroup, Option<&'static str>) {
+        use CapabilityGroup as G;
+        match self {
+            Self::AccountRead => ("account/read", G::Account, None),
+            Self::AccountLoginStart => ("account/login/start", G::AccountLogin, Some("account.login_started")),
+            Self::AccountLoginCancel => ("account/login/cancel", G::AccountLogin, Some("account.login_canceled")),
+            Self::AccountLogout => ("account/logout", G::Account, Some("account.logged_out")),
+            Self::AccountRateLimits => ("account/rateLimits/read", G::Account, None),
+            Self::AccountUsage => ("account/usage/read", G::Account, None),
+            Self::ModelList => ("model/list", G::Models, None),
+            Self::ModelProviderList => ("modelProvider/list", G::Models, None),
+            Self::ConfigRead => ("config/read", G::Config, None),
+            Self::ConfigValueWrite => ("config/value/write", G::Config, Some("config.updated")),
+            Self::ConfigBatchWrite => ("config/batchWrite", G::Config, Some("config.updated")),
+            Self::ConfigRequirements => ("configRequirements/read", G::Config, None),
+            Self::McpStatusList => ("mcpServerStatus/list", G::Mcp, None),
+            Self::McpReload => ("config/mcpServer/reload", G::Mcp, Some("mcp.reloaded")),
+            Self::McpOauthLogin => ("mcpServer/oauth/login", G::Mcp, Some("mcp.login_started")),
+            Self::SkillsList => ("skills/list", G::Skills, None),
+            Self::SkillsConfigWrite => ("skills/config/write", G::Skills, Some("config.skill_changed")),
+            Self::HooksList => ("hooks/list", G::Hooks, None),
+            Self::FeaturesList => ("experimentalFeature/list", G::Features, None),
+            Self::FeatureEnablementSet => ("experimentalFeature/enablement/set", G::Features, Some("config.feature_changed")),
+            Self::CollaborationModesList => ("collaborationMode/list", G::CollaborationModes, None),
+            Self::ReviewStart => ("review/start", G::Review, Some("session.review_started")),
+            Self::CompactStart => ("thread/compact/start", G::Compact, Some("session.compaction_started")),
+            Self::Revert => ("thread/revert", G::Revert, Some("session.reverted")),
+            Self::BackgroundTerminalsClean => ("thread/backgroundTerminals/clean", G::BackgroundTerminals, Some("session.background_terminals_cleaned")),
+            Self::ShellCommand => ("thread/shellCommand", G::ShellCommand, Some("session.shell_command_started")),
+            Self::CommandExec => ("command/exec", G::Exec, Some("exec.finished")),
+            Self::FeedbackUpload => ("feedback/upload", G::Feedback, Some("feedback.uploaded")),
+        }
+    }
+}
+
+/// State the Codex surface keeps beside app-server.
+#[derive(Default)]
+pub struct CodexSurface {
+    pub(super) capabilities: Mutex<Option<Capabilities>>,
+    /// Login attempts by id: `pending`, then what `account/login/completed` said.
+    pub(super) logins: Mutex<HashMap<String, Value>>,
+    /// The last `account/read` answer, for readiness.
+    pub(super) account: Mutex<Option<Value>>,
+    pub(super) exec_enabled: bool,
+}
+
+impl CodexSurface {
+    pub fn new(exec_enabled: bool) -> Self {
+        Self { exec_enabled, ..Default::default() }
+    }
+}
+
+impl Services {
+    /// Call an operation with params already in app-server's shape. `event_data` is what the recorded event says
+    /// (never a secret); `session` tags the event.
+    pub async fn codex(&self, op: CodexOp, params: Value, event_data: Option<Value>, session: Option<&str>) -> ServiceResult<Value> {
+        let (method, group, event) = op.spec();
+        if group == CapabilityGroup::Exec && !self.codex_surface.exec_enabled {
+            return Err(ServiceError::new(
+                ErrorKind::Forbidden,
+                "exec_disabled",
+                "one-off command execution is off: start the host with --enable-exec to allow it",
+            ));
+        }
+        if let Some(caps) = self.codex_surface.capabilities.lock().expect("capabilities poisoned").as_ref() {
+            if !caps.supports(method) {
+                return Err(ServiceError::new(
+                    ErrorKind::NotSupported,
+                    "not_supported",
+                    format!("the connected codex does not support `{method}` (see /api/capabilities)"),
+                ));
+            }
+        }
+        let conn = self.connection()?;
+        let result = conn.request(method, params).await?;
+        if let Some(kind) = event {
+            let data = event_data.unwrap_or_else(|| json!({}));
+            let row = match session {
+                Some(s) => self.store.get_session(s).await.ok(),
+                None => None,
+            };
+            let event = match &row {
+                Some(r) => self.session_event(kind, r, data),
+                None => NewEvent::new(kind, data),
+            };
+            self.events.publish_committed(event).await;
+        }
+        Ok(result)
+    }
+
+    /// A session's thread, loaded in the running app-server (for thread operations).
+    pub async fn loaded_thread(&self, session_id: &str) -> ServiceResult<String> {
+        let row = self.session_row(session_id).await?;
+        let lock = self.session_lock(session_id);
+        let _guard = lock.lock().await;
+        let (_, row) = self.ensure_loaded(&row).await?;
+        Ok(row.thread_id)
+    }
+
+    /// The state of a login started with [`CodexOp::AccountLoginStart`].
+    pub fn login_state(&self, login_id: &str) -> ServiceResult<Value> {
+        self.codex_surface
+            .logins
+            .lock()
+            .expect("logins poisoned")
+            .get(login_id)
+            .cloned()
+            .ok_or_else(|| ServiceError::not_found("login_not_found", format!("no login `{login_id}` in this host run")))
+    }
+
+    pub fn note_login_started(&self, login_id: &str) {
+        self.codex_surface.logins.lock().expect("logins poisoned").insert(login_id.to_string(), json!({"loginId": login_id, "status": "pending"}));
+    }
+
+    pub fn capabilities(&self) -> Option<Capabilities> {
+        self.codex_surface.capabilities.lock().expect("capabilities poisoned").clone()
+    }
+
+    /// Whether a turn can run: an account or a provider that needs none. `None` until app-server answered.
+    pub fn account_status(&self) -> Option<Value> {
+        self.codex_surface.account.lock().expect("account poisoned").clone()
+    }
+
+    /// Why a turn cannot run, in plain words, when no account is signed in and the provider needs one.
+    pub fn account_notice(&self) -> Option<String> {
+        let status = self.account_status()?;
+        let needs_auth = status.get("requiresOpenaiAuth").and_then(Value::as_bool).unwrap_or(false);
+        let signed_in = status.get("account").is_some_and(|a| !a.is_null());
+        (needs_auth && !signed_in).then(|| {
+            "No account is signed in and the configured model provider needs one: log in with an API key \
+             (POST /api/account/logins, or `codex-manager account login --api-key ...`), or point codex at another \
+             provider with -c (see docs/operations.md)"
+                .to_string()
+        })
+    }
+
+    pub fn exec_enabled(&self) -> bool {
+        self.codex_surface.exec_enabled
+    }
+}

@@ -1,0 +1,64 @@
+//! Keeps the Codex surface's derived state current by watching the event log: capabilities and account status
+//! when app-server (re)starts, login results when app-server reports them.
+
+use std::path::PathBuf;
+use std::sync::Weak;
+
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::capabilities::Capabilities;
+use crate::services::Services;
+
+impl Services {
+    /// Start watching. `codex_bin`/`codex_home` are used to read the installed codex's schema once.
+    pub(in crate::services) fn watch_codex_surface(&self, codex_bin: PathBuf, codex_home: PathBuf) {
+        let me: Weak<Services> = self.me.clone();
+        let mut live = self.events.subscribe_live();
+        tokio::spawn(async move {
+            loop {
+                let event = match live.recv().await {
+                    Ok(e) => e,
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return,
+                };
+                let Some(services) = me.upgrade() else { return };
+                match event.kind.as_str() {
+                    "runtime.ready" => {
+                        if services.capabilities().is_none() {
+                            match Capabilities::detect(&codex_bin, &codex_home).await {
+                                Ok(caps) => *services.codex_surface.capabilities.lock().expect("capabilities poisoned") = Some(caps),
+                                Err(e) => tracing::warn!(error = %e, "could not read the installed codex's capabilities"),
+                            }
+                        }
+                        services.refresh_account().await;
+                    }
+                    "app_server.account/updated" => services.refresh_account().await,
+                    "app_server.account/login/completed" => {
+                        let data = event.data();
+                        if let Some(id) = data.get("loginId").and_then(|v| v.as_str()) {
+                            let success = data.get("success").and_then(|v| v.as_bool()).unwrap_or(false);
+                            let state = json!({
+                                "loginId": id,
+                                "status": if success { "succeeded" } else { "failed" },
+                                "error": data.get("error"),
+                            });
+                            services.codex_surface.logins.lock().expect("logins poisoned").insert(id.to_string(), state);
+                        }
+                        services.refresh_account().await;
+                    }
+                    _ => {}
+                }
+            }
+        });
+    }
+
+    async fn refresh_account(&self) {
+        if let Some(conn) = self.runtime.connection() {
+            match conn.request("account/read", json!({})).await {
+                Ok(account) => *self.codex_surface.account.lock().expect("account poisoned") = Some(account),
+                Err(e) => tracing::debug!(error = %e, "account/read failed"),
+            }
+        }
+    }
+}
