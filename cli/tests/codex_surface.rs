@@ -64,6 +64,19 @@ async fn catalog_config_and_capabilities() {
     let (_, page) = host.get(&format!("/api/events?since={since}&types=config.feature_changed")).await;
     assert_eq!(page["events"][0]["data"]["name"], name.as_str());
 
+    // Skills: codex ships system skills; switch one off.
+    let (_, skills) = host.get("/api/skills").await;
+    let skill = skills["data"].as_array().unwrap().iter().flat_map(|e| e["skills"].as_array().cloned().unwrap_or_default()).next();
+    if let Some(skill) = skill {
+        let name = skill["name"].as_str().unwrap();
+        let (s, body) = host.put(&format!("/api/skills/{name}/enabled"), json!({"enabled": false, "path": skill["path"]})).await;
+        assert_eq!(s, 200, "{body}");
+    }
+
+    // An MCP server that does not exist: a clean error, not a hang.
+    let (s, body) = host.post("/api/mcp/servers/nowhere/login", json!({})).await;
+    assert!(s >= 400 && body["error"]["code"].is_string(), "{s} {body}");
+
     // The CLI sees the same.
     let (code_, out, err) = host.cli(&["models"]).await;
     assert_eq!(code_, 0, "{err}");
@@ -175,6 +188,40 @@ async fn one_off_exec_is_off_unless_enabled() {
     assert!(body["stdout"].as_str().unwrap().contains("hi from exec"), "{body}");
     let (s, body) = host.post("/api/exec", json!({"command": []})).await;
     assert_eq!((s, code(&body)), (422, "invalid_request"));
+    // Streamed: the output arrives as events tagged with the process id.
+    let since = host.latest_seq().await;
+    let (s, body) = host.post("/api/exec", json!({"command": ["sh", "-c", "echo streamed-out"], "stream": true})).await;
+    assert_eq!(s, 200, "{body}");
+    let process = body["processId"].as_str().unwrap().to_string();
+    let (_, page) = host.get(&format!("/api/events?since={since}&types=app_server.command/exec/outputDelta")).await;
+    let chunks: Vec<&Value> = page["events"].as_array().unwrap().iter().filter(|e| e["data"]["processId"] == process.as_str()).collect();
+    assert!(!chunks.is_empty(), "{page}");
     let caps = capabilities_known(host).await;
     assert_eq!(caps["groups"]["exec"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hooks_are_listed_and_can_be_switched_off() {
+    let mut env = Env::start("hooks").await;
+    // A user hook in the host's own CODEX_HOME, then a restart so app-server reads it.
+    std::fs::write(
+        env.data_dir().join("codex-home/config.toml"),
+        "[[hooks.UserPromptSubmit]]\nhooks = [{ type = \"command\", command = \"true\" }]\n",
+    )
+    .unwrap();
+    env.stop_host().await;
+    env.start_host().await;
+    let host = env.host();
+    let hook = |list: &Value| list["data"].as_array().unwrap().iter().flat_map(|e| e["hooks"].as_array().unwrap().clone()).next();
+    let (s, list) = host.get("/api/hooks").await;
+    assert_eq!(s, 200, "{list}");
+    let first = hook(&list).expect("the configured hook is listed");
+    assert_eq!(first["enabled"], true);
+    let key = first["key"].as_str().unwrap().to_string();
+    let (s, body) = host.put("/api/hooks/state", json!({"key": key, "enabled": false})).await;
+    assert_eq!(s, 200, "{body}");
+    let (_, list) = host.get("/api/hooks").await;
+    assert_eq!(hook(&list).unwrap()["enabled"], false, "{list}");
+    let (s, body) = host.put("/api/hooks/state", json!({"key": "", "enabled": true})).await;
+    assert_eq!((s, code(&body)), (422, "invalid_request"));
 }

@@ -43,6 +43,14 @@ pub struct FeatureEnablement {
     pub enabled: bool,
 }
 
+/// A hook's state, by the `key` `GET /api/hooks` lists.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HookState {
+    pub key: String,
+    pub enabled: bool,
+}
+
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct McpLogin {
@@ -62,6 +70,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
         .routes(routes!(skills))
         .routes(routes!(skill_enable))
         .routes(routes!(hooks))
+        .routes(routes!(hook_state))
         .routes(routes!(features))
         .routes(routes!(feature_enable))
         .routes(routes!(collaboration_modes))
@@ -121,6 +130,21 @@ async fn skill_enable(State(s): State<ApiState>, Path(name): Path<String>, ApiJs
 #[utoipa::path(get, path = "/api/hooks", tag = "catalog", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
 async fn hooks(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
     Ok(Json(s.services.codex(CodexOp::HooksList, json!({}), None, None).await?))
+}
+
+/// Enable or disable a hook. app-server 0.169 has no method for it; Codex keeps the state in its user config under
+/// `hooks.state."<key>".enabled`, which is written here.
+#[utoipa::path(put, path = "/api/hooks/state", tag = "catalog", request_body = HookState, responses(
+    (status = 200, body = Object), (status = 422, body = ErrorResponse), (status = 502, body = ErrorResponse)))]
+async fn hook_state(State(s): State<ApiState>, ApiJson(req): ApiJson<HookState>) -> ApiResult<Json<Value>> {
+    if req.key.is_empty() || req.key.len() > 2048 || req.key.chars().any(char::is_control) {
+        return Err(crate::services::ServiceError::invalid("`key` must be a hook key as GET /api/hooks lists it").into());
+    }
+    // The key holds dots, slashes and colons: it goes in as one quoted TOML key.
+    let quoted = format!("\"{}\"", req.key.replace('\\', "\\\\").replace('"', "\\\""));
+    let params = json!({"keyPath": format!("hooks.state.{quoted}.enabled"), "value": req.enabled, "mergeStrategy": "upsert"});
+    let event = json!({"keyPaths": [format!("hooks.state.{quoted}.enabled")], "hook": req.key, "enabled": req.enabled});
+    Ok(Json(s.services.codex(CodexOp::ConfigValueWrite, params, Some(event), None).await?))
 }
 
 /// Experimental features and whether each is on.

@@ -31,6 +31,10 @@ pub struct ExecRequest {
     /// Default app-server's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
+    /// Stream output as `app_server.command/exec/outputDelta` events (base64 chunks) tagged with the answer's
+    /// `processId`, instead of collecting it in the answer.
+    #[serde(default)]
+    pub stream: bool,
 }
 
 pub fn router() -> OpenApiRouter<ApiState> {
@@ -63,6 +67,15 @@ async fn exec(State(s): State<ApiState>, ApiJson(req): ApiJson<ExecRequest>) -> 
     if let Some(t) = req.timeout_ms {
         params["timeoutMs"] = json!(t);
     }
-    let result = s.services.codex(CodexOp::CommandExec, params, Some(json!({"command": req.command})), None).await?;
+    let process_id = req.stream.then(|| format!("exec-{}", uuid::Uuid::now_v7()));
+    if let Some(id) = &process_id {
+        params["processId"] = json!(id);
+        params["streamStdoutStderr"] = json!(true);
+    }
+    let event = json!({"command": req.command, "processId": process_id});
+    let mut result = s.services.codex(CodexOp::CommandExec, params, Some(event), None).await?;
+    if let Some(id) = process_id {
+        result["processId"] = json!(id);
+    }
     Ok(Json(result))
 }
