@@ -121,8 +121,11 @@ async fn skills(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
 #[utoipa::path(put, path = "/api/skills/{name}/enabled", tag = "catalog", params(("name" = String, Path)), request_body = SkillEnablement,
     responses((status = 200, body = Object), (status = 502, body = ErrorResponse)))]
 async fn skill_enable(State(s): State<ApiState>, Path(name): Path<String>, ApiJson(req): ApiJson<SkillEnablement>) -> ApiResult<Json<Value>> {
-    let mut p = params(&req);
-    p["name"] = json!(name);
+    // app-server takes exactly one of the two: the path when given (it is unambiguous), else the name.
+    let p = match &req.path {
+        Some(path) => json!({"path": path, "enabled": req.enabled}),
+        None => json!({"name": name, "enabled": req.enabled}),
+    };
     let event = json!({"name": name, "enabled": req.enabled});
     Ok(Json(s.services.codex(CodexOp::SkillsConfigWrite, p, Some(event), None).await?))
 }
