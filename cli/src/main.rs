@@ -70,6 +70,9 @@ enum Command {
     Config(commands::codex::ConfigCommand),
     /// What the connected codex supports.
     Capabilities,
+    /// WebAssembly extensions: install, list, info, enable, disable, remove, upgrade, logs, new.
+    #[command(subcommand)]
+    Plugin(commands::plugins::PluginCommand),
 }
 
 #[tokio::main]
@@ -92,10 +95,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Serve(args) = cli.command {
         return serve::run(args, data_dir, cli.token).await;
     }
+    // Scaffolding a plugin needs no running host.
+    if let Command::Plugin(commands::plugins::PluginCommand::New { name, plugins_dir }) = cli.command {
+        return commands::plugins::new_plugin(&name, plugins_dir);
+    }
     let client = client::Client::new(&cli.url, cli.token.clone(), &data_dir)?;
     let out = output::Output { json: cli.json };
     match cli.command {
         Command::Serve(_) => unreachable!("handled above"),
+        Command::Plugin(commands::plugins::PluginCommand::New { .. }) => unreachable!("handled above"),
         Command::Status => commands::status(&client, &out).await,
         Command::LoginLink => commands::login_link(&client, &out).await,
         Command::Projects(c) => commands::projects::run(c, &client, &out).await,
@@ -111,5 +119,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Models => commands::codex::models(&client, &out).await,
         Command::Config(c) => commands::codex::config(c, &client, &out).await,
         Command::Capabilities => commands::codex::capabilities(&client, &out).await,
+        Command::Plugin(c) => commands::plugins::run(c, &client, &out).await,
     }
 }

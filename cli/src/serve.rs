@@ -77,7 +77,11 @@ async fn start_demo(config: &mut HostConfig) -> anyhow::Result<fake_model::FakeM
     let model = fake_model::start(fake_model::FakeModelConfig { delay_ms: 15, script: None }).await?;
     let codex_bin = config::resolve_codex_bin(config.codex_bin.as_deref())?;
     let catalog = config.data_dir.join("demo-model-catalog.json");
-    std::fs::create_dir_all(&config.data_dir)?;
+    {
+        // The host creates its data dir owner-only; the demo gets there first, so it does the same.
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&config.data_dir)?;
+    }
     let codex_home = config.codex_home();
     std::fs::create_dir_all(&codex_home)?;
     let catalog = match fake_model::write_model_catalog(&codex_bin, &codex_home, &catalog) {

@@ -8,6 +8,7 @@ pub mod api;
 pub mod appserver;
 pub mod config;
 pub mod events;
+pub mod plugins;
 pub mod security;
 pub mod services;
 pub mod store;
@@ -107,7 +108,8 @@ impl Host {
             client_version: env!("CARGO_PKG_VERSION").into(),
             min_backoff: config.restart_backoff,
         };
-        let services = Services::start(store, events, runtime, config.enable_exec).await?;
+        let plugins = plugins::PluginHost::start(store.clone(), events.clone(), &config.data_dir).await?;
+        let services = Services::start(store, events, runtime, config.enable_exec, plugins).await?;
         warn_on_version_drift(services.runtime().clone());
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await

@@ -71,6 +71,21 @@ impl From<ServiceError> for ApiError {
     }
 }
 
+impl From<crate::plugins::PluginError> for ApiError {
+    fn from(e: crate::plugins::PluginError) -> Self {
+        use crate::plugins::PluginError as P;
+        let (status, code) = match &e {
+            P::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_plugin"),
+            P::Incompatible(_) => (StatusCode::UNPROCESSABLE_ENTITY, "incompatible_plugin"),
+            P::NotFound(_) => (StatusCode::NOT_FOUND, "plugin_not_found"),
+            P::Conflict(_) => (StatusCode::CONFLICT, "plugin_exists"),
+            P::Busy => (StatusCode::CONFLICT, "plugin_reload_in_progress"),
+            P::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "plugin_internal"),
+        };
+        Self::new(status, code, e.to_string())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorResponse { error: ErrorBody { code: self.code.to_string(), message: self.message, details: self.details } };

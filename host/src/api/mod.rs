@@ -49,6 +49,7 @@ fn documented_routes() -> OpenApiRouter<ApiState> {
         .merge(routes::config::router())
         .merge(routes::exec::router())
         .merge(routes::capabilities::router())
+        .merge(routes::plugins::router())
         .merge(routes::controls::router())
         .merge(routes::settings::router())
         .merge(routes::events::router())

@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         (name = "config", description = "Codex's configuration"),
         (name = "exec", description = "One-off command execution outside threads (off unless enabled)"),
         (name = "capabilities", description = "What the connected codex supports; feedback"),
+        (name = "plugins", description = "WebAssembly extensions: inventory, install, enable, disable, calls"),
     )
 )]
 struct BaseDoc;

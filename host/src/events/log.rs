@@ -1,13 +1,18 @@
-//! The event log writer: one task, batches, commit before broadcast.
+//! The event log writer: one thread, batches, commit before broadcast.
+//!
+//! The writer is a plain thread that owns the log's SQLite connection: producers hand it submissions over a bounded
+//! channel (a full channel slows them down, never drops), it takes whatever is queued, assigns seqs, builds the
+//! envelopes, commits the batch and only then broadcasts it. One event costs one wake-up of this thread; a burst
+//! costs one per batch. Checkpoints run elsewhere, when the log is quiet, so their fsyncs stay off the stream.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use super::envelope::{format_ts, push_json_opt, push_json_str, Event, NewEvent};
-use crate::store::{now_ms, EventWriter, Store, StoreResult};
+use super::envelope::{format_ts, Event, NewEvent};
+use crate::store::{now_ms, EventRowRef, EventWriter, Store, StoreError, StoreResult};
 
 /// Events kept in the log before the oldest are pruned; readers further behind get a `reset`.
 pub const DEFAULT_RETENTION: i64 = 1_000_000;
@@ -16,12 +21,19 @@ pub const BROADCAST_CAPACITY: usize = 8192;
 /// Queue between producers and the writer. A full queue slows producers (in the end app-server's stdout pipe),
 /// never drops; small, because a burst parked here is memory the host keeps afterwards.
 const QUEUE_CAPACITY: usize = 4096;
-/// Most events committed in one statement.
+/// Most events committed in one transaction.
 const MAX_BATCH: usize = 1024;
 /// Prune at most this often (in events written); small retentions prune after half their size.
 const PRUNE_EVERY: i64 = 10_000;
-/// How often the WAL is checkpointed (when something was written).
-const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// How often the checkpointer looks at the log.
+const CHECKPOINT_POLL: Duration = Duration::from_millis(100);
+/// A checkpoint waits until no event was committed for this long: its fsyncs stall the writer's WAL appends on
+/// this disk (by 10–40 ms while a stream runs), and every reader waits for the writer.
+const CHECKPOINT_WHEN_IDLE_FOR: i64 = 200;
+/// … unless the WAL outgrew this: a log that is never quiet is checkpointed anyway.
+const CHECKPOINT_WAL_BYTES: u64 = 64 << 20;
+/// Writes of the pool (sessions, turns) checkpoint at this interval at the latest, when the log is quiet.
+const CHECKPOINT_EVERY: i64 = 5_000;
 /// After this many events, an idle writer hands freed memory back to the OS.
 const TRIM_AFTER: i64 = 20_000;
 
@@ -30,7 +42,7 @@ struct Submission {
     ack: Option<oneshot::Sender<Option<Arc<Event>>>>,
 }
 
-/// Handle to the log. Cheap to clone.
+/// Handle to the log. Cheap to clone. When the last handle is gone, the writer finishes the queue and stops.
 #[derive(Clone)]
 pub struct EventLog {
     inner: Arc<Inner>,
@@ -39,31 +51,41 @@ pub struct EventLog {
 struct Inner {
     store: Store,
     queue: mpsc::Sender<Submission>,
+    shared: Arc<Shared>,
+}
+
+/// What the writer thread shares with the handles (not the queue's sender: the writer must see it close).
+struct Shared {
     live: broadcast::Sender<Arc<Event>>,
     last_committed: AtomicI64,
     healthy: AtomicBool,
     /// Set by the writer, cleared by the checkpointer.
     dirty: AtomicBool,
+    /// When the writer last committed (ms since the epoch).
+    last_write_ms: AtomicI64,
 }
 
 impl EventLog {
     /// Start the writer. `retention` is how many events to keep.
     pub async fn start(store: Store, retention: i64) -> StoreResult<Self> {
         let (_, last) = store.event_bounds().await?;
-        let writer = store.event_writer().await?;
+        let writer = store.event_writer()?;
         let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
         let (live, _) = broadcast::channel(BROADCAST_CAPACITY);
-        let inner = Arc::new(Inner {
-            store,
-            queue,
+        let shared = Arc::new(Shared {
             live,
             last_committed: AtomicI64::new(last),
             healthy: AtomicBool::new(true),
             dirty: AtomicBool::new(false),
+            last_write_ms: AtomicI64::new(0),
         });
-        tokio::spawn(write_loop(inner.clone(), writer, rx, last, retention.max(1)));
-        tokio::spawn(checkpoint_loop(Arc::downgrade(&inner)));
-        Ok(Self { inner })
+        let writer_shared = shared.clone();
+        std::thread::Builder::new()
+            .name("event-writer".into())
+            .spawn(move || write_loop(&writer_shared, writer, rx, last, retention.max(1)))
+            .map_err(|e| StoreError::Database(e.into()))?;
+        tokio::spawn(checkpoint_loop(store.clone(), Arc::downgrade(&shared)));
+        Ok(Self { inner: Arc::new(Inner { store, queue, shared }) })
     }
 
     /// Append without waiting for the commit. Order among all publishers is the order of these calls.
@@ -80,17 +102,17 @@ impl EventLog {
     }
 
     pub fn subscribe_live(&self) -> broadcast::Receiver<Arc<Event>> {
-        self.inner.live.subscribe()
+        self.inner.shared.live.subscribe()
     }
 
     /// The newest committed seq.
     pub fn last_seq(&self) -> i64 {
-        self.inner.last_committed.load(Ordering::Acquire)
+        self.inner.shared.last_committed.load(Ordering::Acquire)
     }
 
     /// False while the writer cannot commit (disk full, database locked away).
     pub fn healthy(&self) -> bool {
-        self.inner.healthy.load(Ordering::Relaxed)
+        self.inner.shared.healthy.load(Ordering::Relaxed)
     }
 
     pub fn store(&self) -> &Store {
@@ -107,13 +129,13 @@ impl EventLog {
     }
 }
 
-async fn write_loop(inner: Arc<Inner>, mut writer: EventWriter, mut rx: mpsc::Receiver<Submission>, mut last: i64, retention: i64) {
+/// The writer thread's loop; returns when every [`EventLog`] handle is gone and the queue is drained.
+fn write_loop(shared: &Shared, mut writer: EventWriter, mut rx: mpsc::Receiver<Submission>, mut last: i64, retention: i64) {
     let mut batch: Vec<Submission> = Vec::with_capacity(MAX_BATCH);
-    let mut rows = String::new();
     let mut since_prune = 0i64;
     let mut since_trim = 0i64;
     let prune_every = PRUNE_EVERY.min((retention / 2).max(1));
-    while let Some(first) = rx.recv().await {
+    while let Some(first) = rx.blocking_recv() {
         batch.push(first);
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -141,13 +163,13 @@ async fn write_loop(inner: Arc<Inner>, mut writer: EventWriter, mut rx: mpsc::Re
             events.push(event);
         }
         if !events.is_empty() {
-            rows_json(&events, &mut rows);
-            commit(&inner, &mut writer, &rows).await;
-            inner.dirty.store(true, Ordering::Relaxed);
+            commit(shared, &mut writer, &events);
+            shared.dirty.store(true, Ordering::Relaxed);
+            shared.last_write_ms.store(now_ms(), Ordering::Relaxed);
         }
-        inner.last_committed.store(last, Ordering::Release);
+        shared.last_committed.store(last, Ordering::Release);
         for e in &events {
-            let _ = inner.live.send(e.clone());
+            let _ = shared.live.send(e.clone());
         }
         for (event, ack) in acks {
             let _ = ack.send(event);
@@ -156,74 +178,63 @@ async fn write_loop(inner: Arc<Inner>, mut writer: EventWriter, mut rx: mpsc::Re
         since_trim += events.len() as i64;
         if since_prune >= prune_every {
             since_prune = 0;
-            if let Err(e) = inner.store.prune_events(retention).await {
+            if let Err(e) = writer.prune(last - retention) {
                 tracing::warn!(error = %e, "could not prune the event log");
             }
         }
         if since_trim >= TRIM_AFTER && rx.is_empty() {
             since_trim = 0;
-            rows = String::new();
-            release_freed_memory().await;
+            batch = Vec::with_capacity(MAX_BATCH);
+            release_freed_memory();
         }
     }
-}
-
-/// The batch as the JSON array of rows the store's append statement takes.
-fn rows_json(events: &[Arc<Event>], out: &mut String) {
-    out.clear();
-    out.push('[');
-    for (i, e) in events.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push('[');
-        out.push_str(&e.seq.to_string());
-        out.push(',');
-        out.push_str(&e.ts.to_string());
-        out.push(',');
-        push_json_str(out, &e.kind);
-        out.push(',');
-        push_json_opt(out, e.session_id.as_deref());
-        out.push(',');
-        push_json_opt(out, e.turn_id.as_deref());
-        out.push(',');
-        push_json_opt(out, e.project_id.as_deref());
-        out.push(',');
-        out.push_str(e.data_text());
-        out.push(']');
-    }
-    out.push(']');
 }
 
 /// Commit a batch, retrying until it lands: broadcasting an event that is not durable would let a client see a
 /// seq that a restart reuses. While it fails, readiness says so.
-async fn commit(inner: &Inner, writer: &mut EventWriter, rows: &str) {
+fn commit(shared: &Shared, writer: &mut EventWriter, events: &[Arc<Event>]) {
     let mut delay = Duration::from_millis(50);
     loop {
-        match writer.append_json(rows).await {
+        let rows = events.iter().map(|e| EventRowRef {
+            seq: e.seq,
+            ts: e.ts,
+            kind: &e.kind,
+            session_id: e.session_id.as_deref(),
+            turn_id: e.turn_id.as_deref(),
+            project_id: e.project_id.as_deref(),
+            data: e.data_text(),
+        });
+        match writer.append(rows) {
             Ok(()) => {
-                inner.healthy.store(true, Ordering::Relaxed);
+                shared.healthy.store(true, Ordering::Relaxed);
                 return;
             }
             Err(e) => {
-                inner.healthy.store(false, Ordering::Relaxed);
+                shared.healthy.store(false, Ordering::Relaxed);
                 tracing::error!(error = %e, retry_in = ?delay, "cannot write events to the store");
-                tokio::time::sleep(delay).await;
+                std::thread::sleep(delay);
                 delay = (delay * 2).min(Duration::from_secs(5));
             }
         }
     }
 }
 
-/// Checkpoints run here, beside the writer, so their fsync never sits inside an event commit.
-async fn checkpoint_loop(inner: std::sync::Weak<Inner>) {
-    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+/// Passive checkpoints on the pool, beside the writer: when the log has been quiet for a moment (and the writer
+/// or, at longer intervals, the pool wrote something), or when the WAL grew too big to wait.
+async fn checkpoint_loop(store: Store, shared: Weak<Shared>) {
+    let mut tick = tokio::time::interval(CHECKPOINT_POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_checkpoint = now_ms();
     loop {
         tick.tick().await;
-        let Some(inner) = inner.upgrade() else { return };
-        if inner.dirty.swap(false, Ordering::Relaxed) {
-            if let Err(e) = inner.store.checkpoint().await {
+        let Some(shared) = shared.upgrade() else { return };
+        let now = now_ms();
+        let quiet = now - shared.last_write_ms.load(Ordering::Relaxed) >= CHECKPOINT_WHEN_IDLE_FOR;
+        let due = shared.dirty.load(Ordering::Relaxed) || now - last_checkpoint >= CHECKPOINT_EVERY;
+        if (quiet && due) || store.wal_bytes() > CHECKPOINT_WAL_BYTES {
+            shared.dirty.store(false, Ordering::Relaxed);
+            last_checkpoint = now;
+            if let Err(e) = store.checkpoint().await {
                 tracing::warn!(error = %e, "WAL checkpoint failed");
             }
         }
@@ -231,24 +242,10 @@ async fn checkpoint_loop(inner: std::sync::Weak<Inner>) {
 }
 
 /// After a burst, give the allocator's freed pages back, so idle memory stays flat.
-async fn release_freed_memory() {
+fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    let _ = tokio::task::spawn_blocking(|| {
-        // SAFETY: malloc_trim only returns free heap pages to the OS; it has no preconditions.
-        unsafe { libc::malloc_trim(0) };
-    })
-    .await;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rows_embed_data_verbatim() {
-        let e = Arc::new(Event::from_new(3, 9, "t", NewEvent::raw("k\"", r#"{"a":[1,"\u00e9"]}"#.into()).turn(Some("t1".into()))));
-        let mut out = String::new();
-        rows_json(&[e], &mut out);
-        assert_eq!(out, r#"[[3,9,"k\"",null,"t1",null,{"a":[1,"\u00e9"]}]]"#);
+    // SAFETY: malloc_trim only returns free heap pages to the OS; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }

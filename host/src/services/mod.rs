@@ -10,6 +10,7 @@ mod controls;
 mod error;
 mod index;
 mod live;
+mod plugin_api;
 mod projects;
 mod requests;
 mod sessions;
@@ -37,6 +38,7 @@ pub use views::{Project, Session, SessionStatus};
 
 use crate::appserver::{Connection, Runtime, RuntimeConfig};
 use crate::events::{EventLog, NewEvent};
+use crate::plugins::PluginHost;
 use crate::store::{SessionRow, Store};
 use index::{SessionRef, ThreadIndex};
 use live::LiveThreads;
@@ -56,6 +58,7 @@ pub struct Services {
     live: LiveThreads,
     requests: requests::Registry,
     codex_surface: codex::CodexSurface,
+    plugins: Arc<PluginHost>,
     session_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// A handle on itself, for tasks that outlive a call (request deadlines).
     me: Weak<Services>,
@@ -63,7 +66,13 @@ pub struct Services {
 
 impl Services {
     /// Start the runtime and the bridge over an open store and event log.
-    pub async fn start(store: Store, events: EventLog, runtime: RuntimeConfig, exec_enabled: bool) -> anyhow::Result<Arc<Self>> {
+    pub async fn start(
+        store: Store,
+        events: EventLog,
+        runtime: RuntimeConfig,
+        exec_enabled: bool,
+        plugins: Arc<PluginHost>,
+    ) -> anyhow::Result<Arc<Self>> {
         let rows = store.all_sessions().await?;
         let released = store.release_unfinished_idempotency_keys().await? + store.expire_idempotency_keys(IDEMPOTENCY_KEY_TTL_MS).await?;
         if released > 0 {
@@ -79,6 +88,7 @@ impl Services {
             live: LiveThreads::default(),
             requests: requests::Registry::default(),
             codex_surface: codex::CodexSurface::new(exec_enabled),
+            plugins: plugins.clone(),
             session_locks: Mutex::new(HashMap::new()),
             me: me.clone(),
         });
@@ -86,6 +96,7 @@ impl Services {
         services.watch_codex_surface(codex_bin, codex_home);
         services.reconcile_after_stop(&rows).await;
         services.expire_requests_left_by_last_run().await;
+        plugins.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
         tokio::spawn(bridge::run(services.clone(), rx));
         Ok(services)
     }
@@ -100,6 +111,10 @@ impl Services {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn plugins(&self) -> &Arc<PluginHost> {
+        &self.plugins
     }
 
     /// Stop app-server, end what it was running (turns, open items, pending requests) with the reason, and

@@ -77,12 +77,18 @@ fn validate_tools(tools: &[DynamicTool], timeout_ms: Option<u64>) -> ServiceResu
     Ok(())
 }
 
-/// `thread/start` params for a session: working directory, controls, and its dynamic tools.
-fn thread_start_params(cwd: &str, controls: &SessionControls, tools_json: Option<&str>) -> Value {
+/// `thread/start` params for a session: working directory, controls, its own dynamic tools and the tools the
+/// enabled plugins offer (a session's own tool wins a name clash).
+fn thread_start_params(cwd: &str, controls: &SessionControls, tools_json: Option<&str>, plugin_tools: Vec<DynamicTool>) -> Value {
     let mut params = Map::new();
     params.insert("cwd".into(), json!(cwd));
     controls.thread_params(&mut params);
-    let tools: Vec<DynamicTool> = tools_json.and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+    let mut tools: Vec<DynamicTool> = tools_json.and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+    for t in plugin_tools {
+        if !tools.iter().any(|own| own.name == t.name) {
+            tools.push(t);
+        }
+    }
     if !tools.is_empty() {
         let specs: Vec<Value> = tools
             .iter()
@@ -160,6 +166,14 @@ impl Services {
         Session::build(row, &live, &waiting, self.runtime.state().generation)
     }
 
+    fn plugin_tools(&self) -> Vec<DynamicTool> {
+        self.plugins
+            .tools()
+            .into_iter()
+            .map(|t| DynamicTool { name: t.name, description: t.description, input_schema: t.input_schema })
+            .collect()
+    }
+
     /// Remember that this generation has the thread loaded, and the model and sandbox app-server chose for it.
     fn note_thread_loaded(&self, thread_id: &str, generation: u64, result: &Value) {
         let model = result.get("model").and_then(Value::as_str).map(str::to_owned);
@@ -225,7 +239,7 @@ impl Services {
         let effective = own.overlay(&self.default_controls().await?);
 
         let conn = self.connection()?;
-        let result = conn.request("thread/start", thread_start_params(&cwd, &effective, tools_json.as_deref())).await?;
+        let result = conn.request("thread/start", thread_start_params(&cwd, &effective, tools_json.as_deref(), self.plugin_tools())).await?;
         let thread_id = thread_id_of(&result)?;
         self.note_thread_loaded(&thread_id, conn.generation(), &result);
 
@@ -388,7 +402,7 @@ impl Services {
     }
 
     async fn replace_empty_thread(&self, conn: &Connection, row: &SessionRow, controls: &SessionControls) -> ServiceResult<SessionRow> {
-        let result = conn.request("thread/start", thread_start_params(&row.cwd, controls, row.dynamic_tools.as_deref())).await?;
+        let result = conn.request("thread/start", thread_start_params(&row.cwd, controls, row.dynamic_tools.as_deref(), self.plugin_tools())).await?;
         let thread_id = thread_id_of(&result)?;
         self.note_thread_loaded(&thread_id, conn.generation(), &result);
         if let Some(title) = &row.title {

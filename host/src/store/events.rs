@@ -1,27 +1,60 @@
 //! The event log table. Sequence numbers are assigned by the single writer in `events`; it appends through an
 //! [`EventWriter`], a connection of its own, so the hot path never waits for the pool.
+//!
+//! The writer is synchronous (rusqlite, on the same libsqlite3 as sqlx) because it runs on a thread of its own:
+//! a commit is then one call on that thread, where through sqlx every statement is a round trip to sqlx's worker
+//! thread and back — two cross-thread wake-ups that cost more CPU than the commit itself when events arrive one
+//! at a time, and a copy of every row into sqlx's arguments when they arrive in bulk.
 
-use sqlx::{Connection, Row, SqliteConnection};
+use std::time::Duration;
 
-use super::{Store, StoreResult};
+use rusqlite::{params, OpenFlags, TransactionBehavior};
+use sqlx::Row;
 
-/// One statement for any batch size: the batch travels as one JSON array of rows
-/// `[seq, ts, type, sessionId, turnId, projectId, data]`, `data` embedded as JSON (SQLite keeps its text as is).
-/// A fixed statement stays prepared, and one statement is one implicit transaction: one round trip per batch.
-const APPEND_BATCH: &str = "INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) \
-     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value -> 6 FROM json_each($1)";
+use super::{Store, StoreError, StoreResult};
 
-/// The event log's own connection. Automatic checkpoints are off on it (a checkpoint's fsync inside a commit
-/// would hold up every reader of the stream); [`Store::checkpoint`] runs them beside it instead.
+/// One row per event; a batch is one transaction over this cached statement.
+const APPEND: &str = "INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+/// An event as the writer stores it (borrowed from the event being committed).
+pub struct EventRowRef<'a> {
+    pub seq: i64,
+    pub ts: i64,
+    pub kind: &'a str,
+    pub session_id: Option<&'a str>,
+    pub turn_id: Option<&'a str>,
+    pub project_id: Option<&'a str>,
+    pub data: &'a str,
+}
+
+/// Why the writer could not commit (the store's other errors are sqlx's).
+pub type WriterError = rusqlite::Error;
+
+/// The event log's own connection, blocking: use it from a thread of its own, never from an async task.
+///
+/// Automatic checkpoints are off on it (a checkpoint's fsync inside a commit would hold up every reader of the
+/// stream); [`Store::checkpoint`] runs them beside it instead, when the log is quiet.
 pub struct EventWriter {
-    conn: SqliteConnection,
+    conn: rusqlite::Connection,
 }
 
 impl EventWriter {
-    /// Append a batch given as a JSON array of rows (see [`APPEND_BATCH`]).
-    pub async fn append_json(&mut self, rows: &str) -> StoreResult<()> {
-        sqlx::query(APPEND_BATCH).bind(rows).execute(&mut self.conn).await?;
-        Ok(())
+    /// Append a batch in one transaction.
+    pub fn append<'a>(&mut self, rows: impl IntoIterator<Item = EventRowRef<'a>>) -> Result<(), WriterError> {
+        // IMMEDIATE: take the write lock at BEGIN, so a busy database waits in busy_timeout there, not mid-batch.
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut insert = tx.prepare_cached(APPEND)?;
+            for r in rows {
+                insert.execute(params![r.seq, r.ts, r.kind, r.session_id, r.turn_id, r.project_id, r.data])?;
+            }
+        }
+        tx.commit()
+    }
+
+    /// Drop every event with `seq <= upto`. Returns how many went.
+    pub fn prune(&mut self, upto: i64) -> Result<usize, WriterError> {
+        self.conn.prepare_cached("DELETE FROM events WHERE seq <= ?1")?.execute([upto])
     }
 }
 
@@ -37,11 +70,28 @@ pub struct EventRow {
 }
 
 impl Store {
-    /// Open the event log's writer connection.
-    pub async fn event_writer(&self) -> StoreResult<EventWriter> {
-        let mut conn = SqliteConnection::connect_with(&self.options).await?;
-        sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut conn).await?;
-        Ok(EventWriter { conn })
+    /// Open the event log's writer connection (blocking, but quick: the database exists and is migrated).
+    pub fn event_writer(&self) -> StoreResult<EventWriter> {
+        let open = || -> Result<EventWriter, WriterError> {
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = rusqlite::Connection::open_with_flags(&self.path, flags)?;
+            conn.busy_handler(Some(wait_briefly))?;
+            // The same durability as the pool (WAL, no fsync per commit); no automatic checkpoints (see above); a
+            // WAL that a checkpoint emptied is cut back to 8 MiB when the writer starts it over.
+            conn.execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; \
+                 PRAGMA journal_size_limit = 8388608; PRAGMA cache_size = -1024;",
+            )?;
+            Ok(EventWriter { conn })
+        };
+        open().map_err(writer_error)
+    }
+
+    /// The WAL file's size in bytes (0 when there is none).
+    pub fn wal_bytes(&self) -> u64 {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
     }
 
     /// Copy what the WAL holds into the database without blocking the writer (a passive checkpoint).
@@ -87,4 +137,23 @@ impl Store {
         let done = sqlx::query("DELETE FROM events WHERE seq <= $1").bind(max - keep).execute(self.pool()).await?;
         Ok(done.rows_affected())
     }
+}
+
+/// The writer's busy handler: the pool's writes hold the lock for tens of microseconds, but SQLite's own handler
+/// sleeps 1, 2, 5… ms, which every reader of the stream would wait out. Retry after 20 µs, backing off to 1 ms, for
+/// about as long as the pool's busy timeout (10 s).
+fn wait_briefly(attempt: i32) -> bool {
+    const STEP_MICROS: u64 = 20;
+    const MAX_MICROS: u64 = 1_000;
+    const ATTEMPTS: i32 = 10_050;
+    if attempt >= ATTEMPTS {
+        return false;
+    }
+    std::thread::sleep(Duration::from_micros((STEP_MICROS << attempt.clamp(0, 6)).min(MAX_MICROS)));
+    true
+}
+
+/// The writer's errors, in the store's terms.
+pub fn writer_error(e: WriterError) -> StoreError {
+    StoreError::Database(sqlx::Error::Io(std::io::Error::other(e)))
 }

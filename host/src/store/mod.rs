@@ -7,6 +7,7 @@
 mod events;
 mod idempotency;
 mod migrations;
+mod plugins;
 mod projects;
 mod requests;
 mod sessions;
@@ -19,8 +20,9 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-pub use events::{EventRow, EventWriter};
+pub use events::{writer_error, EventRow, EventRowRef, EventWriter, WriterError};
 pub use idempotency::IdempotencyClaim;
+pub use plugins::{PluginCallRow, PluginRow};
 pub use projects::ProjectRow;
 pub use requests::{RequestFilter, RequestRow};
 pub use sessions::{SessionFilter, SessionPatch, SessionRow, NewSession};
@@ -58,7 +60,6 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
-    options: SqliteConnectOptions,
     path: PathBuf,
 }
 
@@ -74,13 +75,16 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             // 1 MiB of page cache per connection: the working set is small and memory should stay flat.
-            .pragma("cache_size", "-1024");
+            .pragma("cache_size", "-1024")
+            // Checkpoints are the event log's checkpointer's job (see `events::log`): one here would run inside
+            // whichever commit crossed the threshold, fsyncs included.
+            .pragma("wal_autocheckpoint", "0");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .min_connections(1)
             // A local file does not go stale between uses; pinging it on every acquire costs a round trip.
             .test_before_acquire(false)
-            .connect_with(options.clone())
+            .connect_with(options)
             .await
             .map_err(|e| {
                 anyhow::anyhow!(
@@ -96,7 +100,7 @@ impl Store {
                 path.display()
             )
         })?;
-        Ok(Self { pool, options, path })
+        Ok(Self { pool, path })
     }
 
     pub fn path(&self) -> &Path {

@@ -9,6 +9,7 @@ pub mod events;
 pub mod exec;
 pub mod health;
 pub mod login;
+pub mod plugins;
 pub mod projects;
 pub mod requests;
 pub mod sessions;

@@ -46,6 +46,9 @@ impl Services {
             return;
         };
         let ids: RequestIds = serde_json::from_value(params.clone()).unwrap_or_default();
+        if kind == RequestKind::ToolCall && self.serve_plugin_tool(&connection, &rpc_id, &params, &ids).await {
+            return;
+        }
         let thread_id = ids.thread_id.or(ids.conversation_id);
         let item_id = ids.item_id.or(ids.call_id);
         let session = thread_id.as_deref().and_then(|t| self.index.get(t));
@@ -95,6 +98,34 @@ impl Services {
         if kind == RequestKind::ToolCall {
             self.start_tool_call_deadline(id, row.session_id.as_deref()).await;
         }
+    }
+
+    /// A call to a tool a plugin offers is answered by the plugin, not by an API client. Returns false when no
+    /// enabled plugin offers the tool (the call then waits for a client like any other).
+    async fn serve_plugin_tool(&self, connection: &Arc<Connection>, rpc_id: &RequestId, params: &Value, ids: &RequestIds) -> bool {
+        let Some(tool) = params.get("tool").and_then(Value::as_str) else { return false };
+        let session = ids.thread_id.as_deref().and_then(|t| self.index.get(t));
+        let arguments = params.get("arguments").map(Value::to_string).unwrap_or_else(|| "{}".into());
+        let plugins = self.plugins.clone();
+        let connection = connection.clone();
+        let rpc_id = rpc_id.clone();
+        let tool = tool.to_string();
+        let session_id = session.as_ref().map(|s| s.session_id.to_string());
+        if !plugins.tools().iter().any(|t| t.name == tool) {
+            return false;
+        }
+        // The plugin runs beside the bridge, so a slow tool never holds up the event stream.
+        tokio::spawn(async move {
+            let result = match plugins.call_tool(&tool, &arguments, session_id.as_deref()).await {
+                Some(Ok(output)) => json!({"contentItems": [{"type": "inputText", "text": output}], "success": true}),
+                Some(Err(e)) => json!({"contentItems": [{"type": "inputText", "text": e}], "success": false}),
+                None => json!({"contentItems": [{"type": "inputText", "text": "the plugin that offered this tool is gone"}], "success": false}),
+            };
+            if let Err(e) = connection.respond(&rpc_id, &result).await {
+                tracing::warn!(error = %e, tool, "could not answer a plugin tool call");
+            }
+        });
+        true
     }
 
     /// A dynamic tool call fails cleanly back to Codex when its client does not answer within the session's

@@ -185,14 +185,15 @@ impl Services {
             return Err(already_settled(self.store.get_request(request_id).await?));
         }
         self.requests.remove(request_id);
+        // Record the decision before app-server hears it, so the log shows it before what app-server does next.
+        let settled = self.store.get_request(request_id).await?;
+        self.publish_request_event(kind, "resolved", &settled).await;
         if let Err(e) = live.connection.respond(&live.rpc_id, &prepared.result).await {
             let reason = format!("app-server did not receive the decision ({e})");
             self.store.downgrade_to_expired(request_id, &reason).await?;
             self.publish_request_event(kind, "expired", &self.store.get_request(request_id).await?).await;
             return Err(already_settled(self.store.get_request(request_id).await?));
         }
-        let settled = self.store.get_request(request_id).await?;
-        self.publish_request_event(kind, "resolved", &settled).await;
         Ok(settled.into())
     }
 

@@ -1,0 +1,103 @@
+//! Capabilities: what a plugin may ask the host to do. A call is allowed only when the manifest requested the
+//! capability AND the user granted it at install; the check lives here, in one place.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capability {
+    /// Write to the host's log.
+    Log,
+    /// A private durable key-value store.
+    Kv,
+    /// Read sessions and transcripts.
+    SessionsRead,
+    /// Read and write session settings.
+    SessionSettings,
+    /// Rename sessions.
+    SessionsWrite,
+    /// Create sessions, send messages, interrupt.
+    Turns,
+    /// Decide approvals and answer tool input.
+    Requests,
+    /// Outbound HTTP to allow-listed hosts.
+    Http,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 8] = [
+        Self::Log,
+        Self::Kv,
+        Self::SessionsRead,
+        Self::SessionSettings,
+        Self::SessionsWrite,
+        Self::Turns,
+        Self::Requests,
+        Self::Http,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Log => "log",
+            Self::Kv => "kv",
+            Self::SessionsRead => "sessions-read",
+            Self::SessionSettings => "session-settings",
+            Self::SessionsWrite => "sessions-write",
+            Self::Turns => "turns",
+            Self::Requests => "requests",
+            Self::Http => "http",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// What one plugin may do: requested ∩ granted, plus its HTTP allow-list.
+#[derive(Debug, Clone, Default)]
+pub struct Grants {
+    allowed: BTreeSet<Capability>,
+    http_allow: Vec<String>,
+}
+
+impl Grants {
+    pub fn new(requested: &BTreeSet<Capability>, granted: &BTreeSet<Capability>, http_allow: &[String]) -> Self {
+        Self {
+            allowed: requested.intersection(granted).copied().collect(),
+            http_allow: http_allow.iter().map(|h| h.to_ascii_lowercase()).collect(),
+        }
+    }
+
+    pub fn allows(&self, c: Capability) -> bool {
+        self.allowed.contains(&c)
+    }
+
+    /// HTTP needs the capability and a host on the allow-list (exact name match).
+    pub fn allows_host(&self, host: &str) -> bool {
+        self.allows(Capability::Http) && self.http_allow.iter().any(|h| h == &host.to_ascii_lowercase())
+    }
+
+    pub fn allowed(&self) -> &BTreeSet<Capability> {
+        &self.allowed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_capability_needs_both_the_request_and_the_grant() {
+        let requested: BTreeSet<_> = [Capability::Kv, Capability::Http].into();
+        let granted: BTreeSet<_> = [Capability::Kv, Capability::Turns].into();
+        let g = Grants::new(&requested, &granted, &["api.example.com".into()]);
+        assert!(g.allows(Capability::Kv));
+        assert!(!g.allows(Capability::Turns), "granted but not requested");
+        assert!(!g.allows(Capability::Http), "requested but not granted");
+        assert!(!g.allows_host("api.example.com"));
+    }
+}

@@ -1,0 +1,512 @@
+//! The installed set and its lifecycle: load at start, inspect, install or upgrade (validated before it goes
+//! live), enable, disable, remove — each change swaps the active set whole, so a failed install leaves the
+//! previous set running — and the fan-out of events to the plugins that subscribed.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock, RwLock, Weak};
+
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::{mpsc, Semaphore};
+use utoipa::ToSchema;
+
+use super::api::PluginHostApi;
+use super::bindings::types::Event as WitEvent;
+use super::capability::{Capability, Grants};
+use super::engine::PluginEngine;
+use super::manifest::{Limits, Manifest, ToolSpec, WIT_VERSION};
+use super::runtime::{CallReport, Callable, Outcome};
+use super::PluginError;
+use crate::events::{envelope_ts, Event, EventFilter, EventLog, NewEvent, Subscription};
+use crate::store::{now_ms, PluginCallRow, PluginRow, Store};
+
+/// Consecutive failed calls after which a plugin is switched off.
+pub const BREAKER_THRESHOLD: u32 = 5;
+/// Events waiting for one plugin; past this they are dropped for that plugin (and the drop is recorded).
+const QUEUE_PER_PLUGIN: usize = 1024;
+
+/// A plugin as the inventory shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PluginInfo {
+    pub id: String,
+    pub version: String,
+    /// The WIT version requirement the plugin was built for, and the version this host serves.
+    pub wit: String,
+    pub host_wit: &'static str,
+    pub description: String,
+    pub priority: i32,
+    pub enabled: bool,
+    /// Why it is off (disabled by a user, or by the circuit breaker with the last error).
+    pub disabled_reason: Option<String>,
+    pub consecutive_failures: i64,
+    pub events: Vec<String>,
+    pub jobs: Vec<String>,
+    pub tools: Vec<ToolSpec>,
+    pub requested: Vec<Capability>,
+    pub granted: Vec<Capability>,
+    pub http_allow: Vec<String>,
+    pub limits: Limits,
+    pub installed_at: String,
+    pub updated_at: String,
+}
+
+/// What an install would do, before it is done.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Inspection {
+    pub id: String,
+    pub version: String,
+    pub description: String,
+    /// Capabilities the plugin asks for: the user grants these (or some) at install.
+    pub requested: Vec<Capability>,
+    pub http_allow: Vec<String>,
+    pub events: Vec<String>,
+    pub jobs: Vec<String>,
+    pub tools: Vec<String>,
+    pub limits: Limits,
+    /// An installed version this would replace.
+    pub replaces: Option<String>,
+}
+
+/// One recorded call.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PluginCall {
+    pub id: String,
+    pub trigger: String,
+    pub started_at: String,
+    pub duration_us: i64,
+    pub outcome: String,
+    pub error: Option<String>,
+    pub denials: Vec<String>,
+}
+
+struct Loaded {
+    manifest: Manifest,
+    callable: Arc<Callable>,
+    enabled: bool,
+    failures: Arc<AtomicU32>,
+    /// Events for this plugin's worker; dropping it ends the worker.
+    queue: Option<mpsc::Sender<Arc<Event>>>,
+}
+
+#[derive(Default)]
+struct ActiveSet {
+    /// Ordered by priority, then id: the dispatch order.
+    plugins: Vec<Arc<Loaded>>,
+}
+
+pub struct PluginHost {
+    engine: PluginEngine,
+    store: Store,
+    events: EventLog,
+    dir: PathBuf,
+    api: OnceLock<Arc<dyn PluginHostApi>>,
+    active: RwLock<Arc<ActiveSet>>,
+    reload: tokio::sync::Mutex<()>,
+    me: Weak<PluginHost>,
+}
+
+fn plugin_error(e: crate::store::StoreError) -> PluginError {
+    PluginError::Internal(format!("store: {e}"))
+}
+
+impl PluginHost {
+    /// Build the engine and load the installed plugins. A plugin that cannot be loaded is switched off with the
+    /// reason; it does not stop the host.
+    pub async fn start(store: Store, events: EventLog, data_dir: &std::path::Path) -> anyhow::Result<Arc<Self>> {
+        let engine = PluginEngine::new()?;
+        let dir = data_dir.join("plugins");
+        std::fs::create_dir_all(&dir)?;
+        let host = Arc::new_cyclic(|me| Self {
+            engine,
+            store,
+            events,
+            dir,
+            api: OnceLock::new(),
+            active: RwLock::new(Arc::new(ActiveSet::default())),
+            reload: tokio::sync::Mutex::new(()),
+            me: me.clone(),
+        });
+        let mut set = Vec::new();
+        for row in host.store.list_plugins().await? {
+            match host.load(&row) {
+                Ok(loaded) => set.push(loaded),
+                Err(e) => {
+                    tracing::error!(plugin = %row.id, error = %e, "could not load an installed plugin; it is switched off");
+                    let _ = host.store.set_plugin_enabled(&row.id, false, Some(&format!("could not load: {e}"))).await;
+                }
+            }
+        }
+        host.swap(set);
+        Ok(host)
+    }
+
+    /// Connect the plugins to the rest of the host and start delivering events.
+    pub fn attach(&self, api: Arc<dyn PluginHostApi>) {
+        if self.api.set(api).is_ok() {
+            self.spawn_dispatcher();
+        }
+    }
+
+    pub fn pooled_allocator(&self) -> bool {
+        self.engine.pooled()
+    }
+
+    fn version_dir(&self, id: &str, version: &str) -> PathBuf {
+        // Both are validated (`[a-z0-9-]` and semver), so they cannot leave the plugins directory.
+        self.dir.join(id).join(version)
+    }
+
+    fn load(&self, row: &PluginRow) -> Result<Arc<Loaded>, PluginError> {
+        let manifest = Manifest::parse(&row.manifest)?;
+        let dir = self.version_dir(&row.id, &row.version);
+        let cached = dir.join(format!("{}.cwasm", self.engine.artifact_key()));
+        let component = match std::fs::read(&cached).ok().and_then(|b| self.engine.load_precompiled(&b)) {
+            Some(c) => c,
+            None => {
+                let wasm = std::fs::read(dir.join("plugin.wasm")).map_err(|e| PluginError::Internal(format!("plugin.wasm: {e}")))?;
+                let c = self.engine.compile(&wasm)?;
+                self.write_artifact(&dir, &c);
+                c
+            }
+        };
+        let granted: BTreeSet<Capability> = serde_json::from_str::<Vec<Capability>>(&row.granted).unwrap_or_default().into_iter().collect();
+        Ok(self.loaded(manifest, &component, &granted, row.enabled)?)
+    }
+
+    fn loaded(
+        &self,
+        manifest: Manifest,
+        component: &wasmtime::component::Component,
+        granted: &BTreeSet<Capability>,
+        enabled: bool,
+    ) -> Result<Arc<Loaded>, PluginError> {
+        let pre = self.engine.prelink(component)?;
+        let grants = Grants::new(&manifest.requested(), granted, &manifest.capabilities.http_allow);
+        let callable = Arc::new(Callable { id: manifest.id.as_str().into(), pre, grants: Arc::new(grants), limits: manifest.limits() });
+        let failures = Arc::new(AtomicU32::new(0));
+        let queue = enabled.then(|| self.spawn_worker(callable.clone(), manifest.limits().concurrency, failures.clone()));
+        Ok(Arc::new(Loaded { manifest, callable, enabled, failures, queue }))
+    }
+
+    /// Compiled code is cached beside the component, keyed by the engine, so a restart does not recompile.
+    fn write_artifact(&self, dir: &std::path::Path, component: &wasmtime::component::Component) {
+        if let Ok(bytes) = component.serialize() {
+            let path = dir.join(format!("{}.cwasm", self.engine.artifact_key()));
+            let tmp = path.with_extension("cwasm.tmp");
+            if std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, &path)).is_err() {
+                tracing::warn!(dir = %dir.display(), "could not cache a compiled plugin");
+            }
+        }
+    }
+
+    fn swap(&self, mut plugins: Vec<Arc<Loaded>>) {
+        plugins.sort_by(|a, b| (a.manifest.priority, &a.manifest.id).cmp(&(b.manifest.priority, &b.manifest.id)));
+        *self.active.write().expect("plugin set poisoned") = Arc::new(ActiveSet { plugins });
+    }
+
+    fn snapshot(&self) -> Arc<ActiveSet> {
+        self.active.read().expect("plugin set poisoned").clone()
+    }
+
+    /// Check a package without installing it: manifest, WIT compatibility, and the component against the world.
+    pub async fn inspect(&self, manifest_text: &str, wasm: &[u8]) -> Result<Inspection, PluginError> {
+        let manifest = Manifest::parse(manifest_text)?;
+        let component = self.compile_blocking(wasm.to_vec()).await?;
+        self.engine.prelink(&component)?;
+        let replaces = self.store.get_plugin(&manifest.id).await.ok().map(|r| r.version);
+        Ok(Inspection {
+            id: manifest.id.clone(),
+            version: manifest.version.clone(),
+            description: manifest.description.clone(),
+            requested: manifest.requested().into_iter().collect(),
+            http_allow: manifest.capabilities.http_allow.clone(),
+            events: manifest.subscriptions.events.clone(),
+            jobs: manifest.subscriptions.jobs.clone(),
+            tools: manifest.tools.iter().map(|t| t.name.clone()).collect(),
+            limits: manifest.limits(),
+            replaces,
+        })
+    }
+
+    async fn compile_blocking(&self, wasm: Vec<u8>) -> Result<wasmtime::component::Component, PluginError> {
+        let engine = self.engine.engine().clone();
+        tokio::task::spawn_blocking(move || {
+            wasmtime::component::Component::new(&engine, &wasm)
+                .map_err(|e| PluginError::Invalid(format!("not a valid WebAssembly component: {e:#}")))
+        })
+        .await
+        .map_err(|e| PluginError::Internal(e.to_string()))?
+    }
+
+    /// Install (or, with `upgrade`, replace) a plugin. Everything is checked before anything goes live; a
+    /// concurrent install or reload is refused, not queued.
+    pub async fn install(&self, manifest_text: &str, wasm: &[u8], grant: &[Capability], upgrade: bool) -> Result<PluginInfo, PluginError> {
+        let _reload = self.reload.try_lock().map_err(|_| PluginError::Busy)?;
+        let manifest = Manifest::parse(manifest_text)?;
+        let existing = self.store.get_plugin(&manifest.id).await.ok();
+        match (&existing, upgrade) {
+            (Some(row), false) => {
+                return Err(PluginError::Conflict(format!(
+                    "`{}` {} is installed: upgrade it instead",
+                    manifest.id, row.version
+                )))
+            }
+            (None, true) => return Err(PluginError::NotFound(manifest.id.clone())),
+            _ => {}
+        }
+        let requested = manifest.requested();
+        let granted: BTreeSet<Capability> = grant.iter().copied().filter(|c| requested.contains(c)).collect();
+        let component = self.compile_blocking(wasm.to_vec()).await?;
+        let loaded = self.loaded(manifest.clone(), &component, &granted, true)?;
+
+        let dir = self.version_dir(&manifest.id, &manifest.version);
+        std::fs::create_dir_all(&dir).map_err(|e| PluginError::Internal(e.to_string()))?;
+        for (name, bytes) in [("plugin.wasm", wasm), ("plugin.toml", manifest_text.as_bytes())] {
+            let tmp = dir.join(format!(".{name}.tmp"));
+            std::fs::write(&tmp, bytes)
+                .and_then(|_| std::fs::rename(&tmp, dir.join(name)))
+                .map_err(|e| PluginError::Internal(format!("writing {name}: {e}")))?;
+        }
+        self.write_artifact(&dir, &component);
+        let granted_json = serde_json::to_string(&granted.iter().collect::<Vec<_>>()).expect("capabilities serialize");
+        self.store.put_plugin(&manifest.id, &manifest.version, manifest_text, &granted_json).await.map_err(plugin_error)?;
+
+        let mut set: Vec<Arc<Loaded>> = self.snapshot().plugins.iter().filter(|p| p.manifest.id != manifest.id).cloned().collect();
+        set.push(loaded);
+        self.swap(set);
+        if let Some(old) = existing.filter(|o| o.version != manifest.version) {
+            let _ = std::fs::remove_dir_all(self.version_dir(&old.id, &old.version));
+        }
+        let kind = if upgrade { "plugin.upgraded" } else { "plugin.installed" };
+        let info = self.info(&manifest.id).await?;
+        self.events.publish_committed(NewEvent::new(kind, &info)).await;
+        Ok(info)
+    }
+
+    pub async fn set_enabled(&self, id: &str, enabled: bool, reason: Option<&str>) -> Result<PluginInfo, PluginError> {
+        let _reload = self.reload.lock().await;
+        let row = self.store.get_plugin(id).await.map_err(|_| PluginError::NotFound(id.to_string()))?;
+        let reason = if enabled { None } else { Some(reason.unwrap_or("disabled by a user")) };
+        self.store.set_plugin_enabled(id, enabled, reason).await.map_err(plugin_error)?;
+        let row = PluginRow { enabled, ..row };
+        let reloaded = self.load(&row)?;
+        let mut set: Vec<Arc<Loaded>> = self.snapshot().plugins.iter().filter(|p| p.manifest.id != id).cloned().collect();
+        set.push(reloaded);
+        self.swap(set);
+        let info = self.info(id).await?;
+        let kind = if enabled { "plugin.enabled" } else { "plugin.disabled" };
+        self.events.publish_committed(NewEvent::new(kind, &info)).await;
+        Ok(info)
+    }
+
+    pub async fn remove(&self, id: &str) -> Result<(), PluginError> {
+        let _reload = self.reload.lock().await;
+        let row = self.store.get_plugin(id).await.map_err(|_| PluginError::NotFound(id.to_string()))?;
+        let set: Vec<Arc<Loaded>> = self.snapshot().plugins.iter().filter(|p| p.manifest.id != id).cloned().collect();
+        self.swap(set);
+        self.store.delete_plugin(id).await.map_err(plugin_error)?;
+        let _ = std::fs::remove_dir_all(self.dir.join(&row.id));
+        self.events.publish_committed(NewEvent::new("plugin.removed", json!({"id": id, "version": row.version}))).await;
+        Ok(())
+    }
+
+    pub async fn list(&self) -> Result<Vec<PluginInfo>, PluginError> {
+        let rows = self.store.list_plugins().await.map_err(plugin_error)?;
+        Ok(rows.into_iter().filter_map(|r| info_of(r).ok()).collect())
+    }
+
+    pub async fn info(&self, id: &str) -> Result<PluginInfo, PluginError> {
+        let row = self.store.get_plugin(id).await.map_err(|_| PluginError::NotFound(id.to_string()))?;
+        info_of(row)
+    }
+
+    pub async fn calls(&self, id: &str, limit: i64) -> Result<Vec<PluginCall>, PluginError> {
+        self.store.get_plugin(id).await.map_err(|_| PluginError::NotFound(id.to_string()))?;
+        let rows = self.store.plugin_calls(id, limit).await.map_err(plugin_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|c| PluginCall {
+                id: c.id,
+                trigger: c.trigger,
+                started_at: envelope_ts(c.started_at),
+                duration_us: c.duration_us,
+                outcome: c.outcome,
+                error: c.error,
+                denials: c.denials.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// Call a dynamic tool a plugin offers. `None` when no enabled plugin offers `tool`.
+    pub async fn call_tool(&self, tool: &str, arguments: &str, session_id: Option<&str>) -> Option<Result<String, String>> {
+        let plugin = self.snapshot().plugins.iter().find(|p| p.enabled && p.manifest.tools.iter().any(|t| t.name == tool)).cloned()?;
+        let api = self.api.get()?.clone();
+        let call = super::bindings::types::ToolCall {
+            session_id: session_id.map(str::to_owned),
+            tool: tool.to_string(),
+            arguments: arguments.to_string(),
+        };
+        let report = plugin.callable.call_tool(&self.engine, &api, call).await;
+        let result = match (&report.value, &report.error) {
+            (Some(r), _) if r.success => Ok(r.output.clone()),
+            (Some(r), _) => Err(r.output.clone()),
+            (None, e) => Err(e.clone().unwrap_or_else(|| "the tool failed".into())),
+        };
+        self.after_call(&plugin.manifest.id, &plugin.failures, &format!("tool:{tool}"), &report).await;
+        Some(result)
+    }
+
+    /// Tools the enabled plugins offer, for registering with new Codex threads.
+    pub fn tools(&self) -> Vec<ToolSpec> {
+        self.snapshot().plugins.iter().filter(|p| p.enabled).flat_map(|p| p.manifest.tools.clone()).collect()
+    }
+
+    fn spawn_worker(&self, callable: Arc<Callable>, concurrency: u32, failures: Arc<AtomicU32>) -> mpsc::Sender<Arc<Event>> {
+        let (tx, mut rx) = mpsc::channel::<Arc<Event>>(QUEUE_PER_PLUGIN);
+        let me = self.me.clone();
+        let permits = Arc::new(Semaphore::new(concurrency as usize));
+        tokio::spawn(async move {
+            while let Some(event) = rx.recv().await {
+                let Ok(permit) = permits.clone().acquire_owned().await else { return };
+                let Some(host) = me.upgrade() else { return };
+                let callable = callable.clone();
+                let failures = failures.clone();
+                tokio::spawn(async move {
+                    let _permit = permit;
+                    let Some(api) = host.api.get().cloned() else { return };
+                    let report = callable.on_event(&host.engine, &api, wit_event(&event)).await;
+                    host.after_call(&callable.id, &failures, &format!("event:{}#{}", event.kind, event.seq), &report).await;
+                });
+            }
+        });
+        tx
+    }
+
+    /// Record the call; count failures and switch the plugin off when the breaker trips.
+    async fn after_call<T>(&self, id: &str, failures: &AtomicU32, trigger: &str, report: &CallReport<T>) {
+        let row = PluginCallRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            plugin_id: id.to_string(),
+            trigger: trigger.to_string(),
+            started_at: now_ms() - report.duration.as_millis() as i64,
+            duration_us: report.duration.as_micros() as i64,
+            outcome: report.outcome.as_str().to_string(),
+            error: report.error.clone(),
+            denials: (!report.denials.is_empty()).then(|| serde_json::to_string(&report.denials).expect("strings serialize")),
+        };
+        if let Err(e) = self.store.record_plugin_call(&row).await {
+            tracing::warn!(plugin = id, error = %e, "could not record a plugin call");
+        }
+        if !report.denials.is_empty() {
+            tracing::warn!(plugin = id, denials = ?report.denials, "plugin used capabilities it was not granted");
+        }
+        if report.outcome.is_failure() {
+            let n = failures.fetch_add(1, Ordering::Relaxed) + 1;
+            tracing::warn!(plugin = id, outcome = report.outcome.as_str(), failures = n, error = report.error.as_deref().unwrap_or(""), "plugin call failed");
+            let _ = self.store.set_plugin_failures(id, i64::from(n)).await;
+            if n == BREAKER_THRESHOLD {
+                let reason = format!(
+                    "circuit breaker: {n} failed calls in a row; last: {} ({})",
+                    report.outcome.as_str(),
+                    report.error.as_deref().unwrap_or("")
+                );
+                if let Some(host) = self.me.upgrade() {
+                    let id = id.to_string();
+                    tokio::spawn(async move {
+                        if let Err(e) = host.set_enabled(&id, false, Some(&reason)).await {
+                            tracing::error!(plugin = %id, error = %e, "could not switch off a failing plugin");
+                        }
+                    });
+                }
+            }
+        } else if failures.swap(0, Ordering::Relaxed) > 0 {
+            let _ = self.store.set_plugin_failures(id, 0).await;
+        }
+        if fastrand::u8(..) == 0 {
+            let _ = self.store.prune_plugin_calls(id).await;
+        }
+    }
+
+    /// Every event goes to every enabled plugin that subscribed to it, in priority-then-id order. Each plugin's
+    /// queue is its own, so a slow one only falls behind itself. The dispatcher reads through a replaying
+    /// subscription: if it lags, it catches up from the log rather than skipping events.
+    fn spawn_dispatcher(&self) {
+        let me = self.me.clone();
+        let mut sub = Subscription::new(self.events.clone(), None, EventFilter::default());
+        tokio::spawn(async move {
+            loop {
+                let item = match sub.next().await {
+                    Ok(crate::events::StreamItem::Event(e)) => e,
+                    Ok(_) => continue,
+                    Err(e) => {
+                        tracing::error!(error = %e, "plugin dispatch could not read events");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        continue;
+                    }
+                };
+                let Some(host) = me.upgrade() else { return };
+                // Plugin lifecycle events go to subscribers too, but a plugin's own calls publish nothing, so
+                // there is no loop.
+                for plugin in host.snapshot().plugins.iter() {
+                    if !plugin.enabled || !plugin.manifest.subscribes_to(&item.kind) {
+                        continue;
+                    }
+                    if let Some(queue) = &plugin.queue {
+                        if queue.try_send(item.clone()).is_err() {
+                            tracing::warn!(plugin = %plugin.manifest.id, seq = item.seq, "plugin queue full; event dropped for it");
+                            let report: CallReport<()> = CallReport {
+                                value: None,
+                                outcome: Outcome::Error,
+                                error: Some("queue full: the plugin is too slow for its subscriptions".into()),
+                                denials: Vec::new(),
+                                duration: std::time::Duration::ZERO,
+                            };
+                            host.after_call(&plugin.manifest.id, &plugin.failures, &format!("event:{}#{}", item.kind, item.seq), &report).await;
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
+
+fn wit_event(e: &Event) -> WitEvent {
+    WitEvent {
+        seq: e.seq,
+        ts: envelope_ts(e.ts),
+        kind: e.kind.clone(),
+        session_id: e.session_id.as_deref().map(str::to_owned),
+        turn_id: e.turn_id.clone(),
+        project_id: e.project_id.as_deref().map(str::to_owned),
+        data: e.data_text().to_string(),
+    }
+}
+
+fn info_of(row: PluginRow) -> Result<PluginInfo, PluginError> {
+    let manifest = Manifest::parse(&row.manifest)?;
+    Ok(PluginInfo {
+        id: row.id,
+        version: row.version,
+        wit: manifest.wit.clone(),
+        host_wit: WIT_VERSION,
+        description: manifest.description.clone(),
+        priority: manifest.priority,
+        enabled: row.enabled,
+        disabled_reason: row.disabled_reason,
+        consecutive_failures: row.consecutive_failures,
+        events: manifest.subscriptions.events.clone(),
+        jobs: manifest.subscriptions.jobs.clone(),
+        tools: manifest.tools.clone(),
+        requested: manifest.requested().into_iter().collect(),
+        granted: serde_json::from_str(&row.granted).unwrap_or_default(),
+        http_allow: manifest.capabilities.http_allow.clone(),
+        limits: manifest.limits(),
+        installed_at: envelope_ts(row.installed_at),
+        updated_at: envelope_ts(row.updated_at),
+    })
+}

@@ -1,0 +1,217 @@
+//! `plugin.toml`: who a plugin is, what it listens to and offers, what it asks for, and its limits.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::capability::Capability;
+use super::PluginError;
+
+/// The WIT package version this host serves.
+pub const WIT_VERSION: &str = "0.1.0";
+
+/// Limits a plugin may set, with the host's defaults and ceilings.
+pub const DEFAULT_MEMORY_MB: u32 = 32;
+pub const MAX_MEMORY_MB: u32 = 256;
+pub const DEFAULT_CALL_TIMEOUT_MS: u64 = 2_000;
+pub const MAX_CALL_TIMEOUT_MS: u64 = 60_000;
+pub const DEFAULT_CONCURRENCY: u32 = 1;
+pub const MAX_CONCURRENCY: u32 = 8;
+/// Priority when a manifest gives none; lower runs first.
+pub const DEFAULT_PRIORITY: i32 = 100;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub id: String,
+    pub version: String,
+    /// A semver requirement on the WIT package version, e.g. `^0.1`.
+    pub wit: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "default_priority")]
+    pub priority: i32,
+    #[serde(default)]
+    pub subscriptions: Subscriptions,
+    #[serde(default)]
+    pub tools: Vec<ToolSpec>,
+    #[serde(default)]
+    pub capabilities: Requested,
+    #[serde(default)]
+    pub limits: RequestedLimits,
+}
+
+fn default_priority() -> i32 {
+    DEFAULT_PRIORITY
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Subscriptions {
+    /// Event type prefixes; `*` or `""` for every event.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// Job kinds this plugin runs.
+    #[serde(default)]
+    pub jobs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolSpec {
+    pub name: String,
+    pub description: String,
+    #[schema(value_type = Object)]
+    pub input_schema: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Requested {
+    #[serde(default)]
+    pub request: Vec<String>,
+    /// Hosts the `http` capability may reach.
+    #[serde(default)]
+    pub http_allow: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestedLimits {
+    pub memory_mb: Option<u32>,
+    pub call_timeout_ms: Option<u64>,
+    pub concurrency: Option<u32>,
+}
+
+/// Limits in force: the manifest's, within the host's ceilings.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    pub memory_bytes: u64,
+    pub call_timeout_ms: u64,
+    pub concurrency: u32,
+}
+
+impl Manifest {
+    pub fn parse(text: &str) -> Result<Self, PluginError> {
+        let manifest: Manifest = toml::from_str(text).map_err(|e| PluginError::Invalid(format!("plugin.toml: {e}")))?;
+        manifest.validate()?;
+        Ok(manifest)
+    }
+
+    fn validate(&self) -> Result<(), PluginError> {
+        let bad = |m: String| Err(PluginError::Invalid(m));
+        let id_ok = !self.id.is_empty()
+            && self.id.len() <= 64
+            && self.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !self.id.starts_with('-');
+        if !id_ok {
+            return bad(format!("id `{}` must be 1-64 of [a-z0-9-], not starting with `-`", self.id));
+        }
+        semver::Version::parse(&self.version).map_err(|e| PluginError::Invalid(format!("version `{}`: {e}", self.version)))?;
+        let req = semver::VersionReq::parse(&self.wit).map_err(|e| PluginError::Invalid(format!("wit `{}`: {e}", self.wit)))?;
+        let ours = semver::Version::parse(WIT_VERSION).expect("our WIT version is semver");
+        if !req.matches(&ours) {
+            return Err(PluginError::Incompatible(format!(
+                "the plugin needs WIT {} but this host serves {WIT_VERSION}; rebuild it against codex-manager:plugin@{WIT_VERSION}",
+                self.wit
+            )));
+        }
+        if self.description.chars().count() > 1000 {
+            return bad("description must be at most 1000 characters".into());
+        }
+        let mut names = BTreeSet::new();
+        for t in &self.tools {
+            let ok = !t.name.is_empty() && t.name.len() <= 64 && t.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if !ok || !names.insert(t.name.as_str()) {
+                return bad(format!("tool name `{}` must be unique and 1-64 of [A-Za-z0-9_-]", t.name));
+            }
+            if !t.input_schema.is_object() {
+                return bad(format!("tool `{}` needs an object input_schema", t.name));
+            }
+        }
+        for c in &self.capabilities.request {
+            Capability::parse(c).ok_or_else(|| PluginError::Invalid(format!("unknown capability `{c}`")))?;
+        }
+        if !self.capabilities.http_allow.is_empty() && !self.capabilities.request.iter().any(|c| c == "http") {
+            return bad("http_allow needs the `http` capability".into());
+        }
+        let limits = &self.limits;
+        if limits.memory_mb.is_some_and(|m| m == 0 || m > MAX_MEMORY_MB) {
+            return bad(format!("limits.memory_mb must be 1-{MAX_MEMORY_MB}"));
+        }
+        if limits.call_timeout_ms.is_some_and(|t| t == 0 || t > MAX_CALL_TIMEOUT_MS) {
+            return bad(format!("limits.call_timeout_ms must be 1-{MAX_CALL_TIMEOUT_MS}"));
+        }
+        if limits.concurrency.is_some_and(|c| c == 0 || c > MAX_CONCURRENCY) {
+            return bad(format!("limits.concurrency must be 1-{MAX_CONCURRENCY}"));
+        }
+        Ok(())
+    }
+
+    pub fn requested(&self) -> BTreeSet<Capability> {
+        self.capabilities.request.iter().filter_map(|c| Capability::parse(c)).collect()
+    }
+
+    pub fn limits(&self) -> Limits {
+        Limits {
+            memory_bytes: u64::from(self.limits.memory_mb.unwrap_or(DEFAULT_MEMORY_MB)) * 1024 * 1024,
+            call_timeout_ms: self.limits.call_timeout_ms.unwrap_or(DEFAULT_CALL_TIMEOUT_MS),
+            concurrency: self.limits.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+        }
+    }
+
+    /// Whether this plugin wants an event of this type.
+    pub fn subscribes_to(&self, kind: &str) -> bool {
+        self.subscriptions.events.iter().any(|p| p.is_empty() || p == "*" || kind.starts_with(p.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+id = "auto-namer"
+version = "0.1.0"
+wit = "^0.1"
+description = "Names chats"
+[subscriptions]
+events = ["turn.completed"]
+[[tools]]
+name = "count_words"
+description = "Counts"
+input_schema = { type = "object" }
+[capabilities]
+request = ["log", "kv"]
+[limits]
+memory_mb = 16
+"#;
+
+    #[test]
+    fn a_good_manifest_parses_with_limits_inside_the_ceilings() {
+        let m = Manifest::parse(GOOD).unwrap();
+        assert_eq!(m.priority, DEFAULT_PRIORITY);
+        assert!(m.subscribes_to("turn.completed"));
+        assert!(!m.subscribes_to("turn.started"));
+        assert_eq!(m.limits().memory_bytes, 16 * 1024 * 1024);
+        assert_eq!(m.limits().call_timeout_ms, DEFAULT_CALL_TIMEOUT_MS);
+    }
+
+    #[test]
+    fn bad_manifests_are_refused_with_the_reason() {
+        let cases = [
+            (GOOD.replace("auto-namer", "Auto Namer"), "id"),
+            (GOOD.replace("^0.1", "^0.2"), "WIT"),
+            (GOOD.replace("\"kv\"", "\"root\""), "unknown capability"),
+            (GOOD.replace("memory_mb = 16", "memory_mb = 100000"), "memory_mb"),
+            (GOOD.replace("version = \"0.1.0\"", "version = \"one\""), "version"),
+            (format!("{GOOD}\nsurprise = 1"), "unknown field"),
+        ];
+        for (text, needle) in cases {
+            let err = Manifest::parse(&text).unwrap_err().to_string();
+            assert!(err.contains(needle), "{needle}: {err}");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Extensions as sandboxed WebAssembly components (WIT world `codex-manager:plugin@0.1.0`, in `wit/`).
+//!
+//! Owns the engine, the installed set, and every call into a plugin. A plugin can never do more than its
+//! manifest requested AND the user granted (checked in [`capability`]), never crash the host (each call gets a
+//! fresh instance under memory and time limits, see [`runtime`]), and never stall other work (each plugin has its
+//! own queue and concurrency; a plugin that keeps failing is switched off by a circuit breaker). It reaches the
+//! rest of the host only through [`api::PluginHostApi`]; it never imports the API layer or the services.
+
+pub mod api;
+mod bindings;
+pub mod capability;
+mod engine;
+mod host;
+mod imports;
+pub mod manifest;
+pub mod runtime;
+mod state;
+
+pub use host::{Inspection, PluginCall, PluginHost, PluginInfo};
+
+/// Why a plugin operation failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PluginError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Incompatible(String),
+    #[error("no plugin `{0}`")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("another install or reload is in progress; try again when it is done")]
+    Busy,
+    #[error("{0}")]
+    Internal(String),
+}

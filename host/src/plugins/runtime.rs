@@ -1,0 +1,183 @@
+//! One call into a plugin: a fresh instance from the pre-linked component, limits set (memory, epoch deadline,
+//! and an async timeout for a guest stuck in a host call), the result classified. A trap, a timeout or a blown
+//! memory limit ends that call only; the next call gets a new instance.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use utoipa::ToSchema;
+use wasmtime::{Store, Trap};
+
+use super::api::PluginHostApi;
+use super::bindings::types::{Event, Job, JobOutcome, ToolCall, ToolResult};
+use super::bindings::PluginPre;
+use super::capability::Grants;
+use super::engine::{PluginEngine, EPOCH_TICK};
+use super::manifest::Limits;
+use super::state::PluginState;
+
+/// Largest output (job output, tool output, error text) accepted from a plugin.
+pub const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
+
+/// How a call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Ok,
+    /// The plugin returned an error (or a failed job).
+    Error,
+    /// The guest trapped (a panic, an unreachable, a bad state).
+    Trap,
+    /// It ran past its deadline.
+    Timeout,
+    /// It tried to grow past its memory limit.
+    Memory,
+    /// It returned something the host refuses (too large, not JSON where JSON is due).
+    BadOutput,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Error => "error",
+            Self::Trap => "trap",
+            Self::Timeout => "timeout",
+            Self::Memory => "memory",
+            Self::BadOutput => "bad_output",
+        }
+    }
+
+    /// Whether this counts against the circuit breaker.
+    pub fn is_failure(self) -> bool {
+        !matches!(self, Self::Ok)
+    }
+}
+
+/// What a call produced, for the caller and for the call record.
+#[derive(Debug)]
+pub struct CallReport<T> {
+    pub value: Option<T>,
+    pub outcome: Outcome,
+    pub error: Option<String>,
+    pub denials: Vec<String>,
+    pub duration: Duration,
+}
+
+/// What is needed to call one plugin.
+pub struct Callable {
+    pub id: Arc<str>,
+    pub pre: PluginPre<PluginState>,
+    pub grants: Arc<Grants>,
+    pub limits: Limits,
+}
+
+enum Call {
+    Event(Event),
+    Job(Job),
+    Tool(ToolCall),
+}
+
+enum Returned {
+    Event(Result<(), String>),
+    Job(JobOutcome),
+    Tool(Result<ToolResult, String>),
+}
+
+impl Callable {
+    pub async fn on_event(&self, engine: &PluginEngine, api: &Arc<dyn PluginHostApi>, event: Event) -> CallReport<()> {
+        let report = self.call(engine, api, Call::Event(event)).await;
+        map(report, |r| match r {
+            Returned::Event(Ok(())) => Ok(()),
+            Returned::Event(Err(e)) => Err((Outcome::Error, e)),
+            _ => unreachable!("on-event returns an event result"),
+        })
+    }
+
+    pub async fn run_job(&self, engine: &PluginEngine, api: &Arc<dyn PluginHostApi>, job: Job) -> CallReport<JobOutcome> {
+        let report = self.call(engine, api, Call::Job(job)).await;
+        map(report, |r| match r {
+            Returned::Job(JobOutcome::Succeeded(out)) if out.len() > MAX_OUTPUT_BYTES => {
+                Err((Outcome::BadOutput, format!("job output of {} bytes is over the {MAX_OUTPUT_BYTES}-byte limit", out.len())))
+            }
+            Returned::Job(JobOutcome::Succeeded(out)) if serde_json::from_str::<serde::de::IgnoredAny>(&out).is_err() => {
+                Err((Outcome::BadOutput, "job output is not JSON".to_string()))
+            }
+            Returned::Job(o @ JobOutcome::Failed(_)) => Ok(o),
+            Returned::Job(o) => Ok(o),
+            _ => unreachable!("run-job returns a job outcome"),
+        })
+    }
+
+    pub async fn call_tool(&self, engine: &PluginEngine, api: &Arc<dyn PluginHostApi>, call: ToolCall) -> CallReport<ToolResult> {
+        let report = self.call(engine, api, Call::Tool(call)).await;
+        map(report, |r| match r {
+            Returned::Tool(Ok(result)) if result.output.len() > MAX_OUTPUT_BYTES => {
+                Err((Outcome::BadOutput, format!("tool output of {} bytes is over the {MAX_OUTPUT_BYTES}-byte limit", result.output.len())))
+            }
+            Returned::Tool(Ok(result)) => Ok(result),
+            Returned::Tool(Err(e)) => Err((Outcome::Error, e)),
+            _ => unreachable!("call-tool returns a tool result"),
+        })
+    }
+
+    async fn call(&self, engine: &PluginEngine, api: &Arc<dyn PluginHostApi>, call: Call) -> CallReport<Returned> {
+        let started = Instant::now();
+        let state = PluginState::new(self.id.clone(), self.grants.clone(), api.clone(), self.limits.memory_bytes as usize);
+        let mut store = Store::new(engine.engine(), state);
+        store.limiter(|s| &mut s.limiter);
+        let timeout = Duration::from_millis(self.limits.call_timeout_ms);
+        // Epochs stop a guest that computes; the async timeout also stops one waiting in a host call.
+        store.set_epoch_deadline((timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64 + 1);
+        store.epoch_deadline_trap();
+
+        let run = async {
+            let instance = self.pre.instantiate_async(&mut store).await?;
+            let handler = instance.codex_manager_plugin_handler();
+            let returned = match call {
+                Call::Event(e) => Returned::Event(handler.call_on_event(&mut store, &e).await?),
+                Call::Job(j) => Returned::Job(handler.call_run_job(&mut store, &j).await?),
+                Call::Tool(t) => Returned::Tool(handler.call_call_tool(&mut store, &t).await?),
+            };
+            Ok::<_, wasmtime::Error>(returned)
+        };
+        let result = tokio::time::timeout(timeout + Duration::from_millis(100), run).await;
+        let (memory_hit, denials) = {
+            let data = store.data_mut();
+            (data.limiter.hit, std::mem::take(&mut data.denials))
+        };
+        let (value, outcome, error) = match result {
+            Ok(Ok(v)) => (Some(v), Outcome::Ok, None),
+            Err(_) => (None, Outcome::Timeout, Some(format!("no answer within {} ms", timeout.as_millis()))),
+            Ok(Err(e)) => {
+                let outcome = if memory_hit {
+                    Outcome::Memory
+                } else if matches!(e.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
+                    Outcome::Timeout
+                } else {
+                    Outcome::Trap
+                };
+                let text = format!("{e:#}");
+                (None, outcome, Some(text.chars().take(2000).collect()))
+            }
+        };
+        CallReport { value, outcome, error, denials, duration: started.elapsed() }
+    }
+}
+
+fn map<A, B>(r: CallReport<A>, f: impl FnOnce(A) -> Result<B, (Outcome, String)>) -> CallReport<B> {
+    match r.value {
+        Some(v) => match f(v) {
+            Ok(b) => CallReport { value: Some(b), outcome: r.outcome, error: r.error, denials: r.denials, duration: r.duration },
+            Err((outcome, e)) => CallReport {
+                value: None,
+                outcome,
+                error: Some(e.chars().take(2000).collect()),
+                denials: r.denials,
+                duration: r.duration,
+            },
+        },
+        None => CallReport { value: None, outcome: r.outcome, error: r.error, denials: r.denials, duration: r.duration },
+    }
+}

@@ -1,0 +1,98 @@
+//! The services as plugins see them: [`PluginHostApi`] implemented over the same use cases the REST API calls,
+//! so a plugin can do nothing a client could not.
+
+use std::sync::{Arc, Weak};
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::error::{ErrorKind, ServiceError};
+use super::requests::RespondToRequest;
+use super::{SendMessage, Services, TranscriptQuery, UpdateSession};
+use crate::plugins::api::{Decided, HostCallError, HostResult, PluginHostApi};
+
+pub struct ServicesForPlugins(pub Weak<Services>);
+
+fn map(e: ServiceError) -> HostCallError {
+    match e.kind {
+        ErrorKind::NotFound => HostCallError::NotFound(e.message),
+        ErrorKind::Conflict | ErrorKind::Gone => HostCallError::Conflict(e.message),
+        ErrorKind::Invalid | ErrorKind::Forbidden | ErrorKind::NotSupported => HostCallError::Invalid(e.message),
+        _ => HostCallError::Unavailable(e.message),
+    }
+}
+
+impl ServicesForPlugins {
+    fn services(&self) -> HostResult<Arc<Services>> {
+        self.0.upgrade().ok_or_else(|| HostCallError::Unavailable("the host is shutting down".into()))
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+#[async_trait]
+impl PluginHostApi for ServicesForPlugins {
+    async fn session(&self, session_id: &str) -> HostResult<String> {
+        Ok(json(&self.services()?.get_session(session_id).await.map_err(map)?))
+    }
+
+    async fn transcript(&self, session_id: &str) -> HostResult<String> {
+        Ok(json(&self.services()?.transcript(session_id, TranscriptQuery::default()).await.map_err(map)?))
+    }
+
+    async fn get_setting(&self, session_id: &str, key: &str) -> HostResult<Option<String>> {
+        match self.services()?.get_setting(session_id, key).await {
+            Ok(s) => Ok(Some(s.value.to_string())),
+            Err(e) if e.code == "setting_not_found" => Ok(None),
+            Err(e) => Err(map(e)),
+        }
+    }
+
+    async fn set_setting(&self, session_id: &str, key: &str, value: &str) -> HostResult<()> {
+        let value: Value = serde_json::from_str(value).map_err(|e| HostCallError::Invalid(format!("value must be JSON: {e}")))?;
+        self.services()?.put_setting(session_id, key, value).await.map(|_| ()).map_err(map)
+    }
+
+    async fn rename(&self, session_id: &str, title: &str) -> HostResult<()> {
+        let update = UpdateSession { title: Some(title.to_string()), ..Default::default() };
+        self.services()?.update_session(session_id, update).await.map(|_| ()).map_err(map)
+    }
+
+    async fn create_session(&self, cwd: &str, title: Option<String>) -> HostResult<String> {
+        let req = super::CreateSession { cwd: Some(cwd.to_string()), title, ..Default::default() };
+        Ok(self.services()?.create_session(req).await.map_err(map)?.id)
+    }
+
+    async fn send_message(&self, session_id: &str, text: &str) -> HostResult<String> {
+        let req = SendMessage { text: text.to_string(), mode: None };
+        Ok(self.services()?.send_message(session_id, req, None).await.map_err(map)?.turn_id)
+    }
+
+    async fn interrupt(&self, session_id: &str) -> HostResult<()> {
+        self.services()?.interrupt(session_id).await.map(|_| ()).map_err(map)
+    }
+
+    async fn kv_get(&self, plugin_id: &str, key: &str) -> HostResult<Option<String>> {
+        self.services()?.store.plugin_kv_get(plugin_id, key).await.map_err(|e| map(e.into()))
+    }
+
+    async fn kv_set(&self, plugin_id: &str, key: &str, value: &str) -> HostResult<()> {
+        self.services()?.store.plugin_kv_set(plugin_id, key, value).await.map_err(|e| map(e.into()))
+    }
+
+    async fn kv_delete(&self, plugin_id: &str, key: &str) -> HostResult<()> {
+        self.services()?.store.plugin_kv_delete(plugin_id, key).await.map_err(|e| map(e.into()))
+    }
+
+    async fn respond(&self, session_id: &str, request_id: &str, body: Value, decided_by: &str) -> HostResult<Decided> {
+        let body: RespondToRequest = serde_json::from_value(body).map_err(|e| HostCallError::Invalid(e.to_string()))?;
+        match self.services()?.respond_to_request(session_id, request_id, body, decided_by).await {
+            Ok(_) => Ok(Decided::Applied),
+            // User decisions stay authoritative: losing the race is an outcome, not an error.
+            Err(e) if e.code == "request_already_resolved" || e.code == "request_expired" => Ok(Decided::AlreadyResolved),
+            Err(e) => Err(map(e)),
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Installed plugins, their call records and their private key-value stores.
+
+use sqlx::Row;
+
+use super::{now_ms, Store, StoreError, StoreResult};
+
+#[derive(Debug, Clone)]
+pub struct PluginRow {
+    pub id: String,
+    pub version: String,
+    /// The plugin.toml text as installed.
+    pub manifest: String,
+    /// JSON array of granted capability names.
+    pub granted: String,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub consecutive_failures: i64,
+    pub installed_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct PluginCallRow {
+    pub id: String,
+    pub plugin_id: String,
+    pub trigger: String,
+    pub started_at: i64,
+    pub duration_us: i64,
+    /// `ok`, `error`, `trap`, `timeout`, `memory`, `breaker`.
+    pub outcome: String,
+    pub error: Option<String>,
+    /// JSON array of denied capability uses.
+    pub denials: Option<String>,
+}
+
+/// Call records kept per plugin.
+pub const CALLS_KEPT_PER_PLUGIN: i64 = 1000;
+
+fn plugin_from(r: &sqlx::sqlite::SqliteRow) -> StoreResult<PluginRow> {
+    Ok(PluginRow {
+        id: r.try_get("id")?,
+        version: r.try_get("version")?,
+        manifest: r.try_get("manifest")?,
+        granted: r.try_get("granted")?,
+        enabled: r.try_get::<i64, _>("enabled")? != 0,
+        disabled_reason: r.try_get("disabled_reason")?,
+        consecutive_failures: r.try_get("consecutive_failures")?,
+        installed_at: r.try_get("installed_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+impl Store {
+    pub async fn list_plugins(&self) -> StoreResult<Vec<PluginRow>> {
+        let rows = sqlx::query("SELECT * FROM plugins ORDER BY id").fetch_all(self.pool()).await?;
+        rows.iter().map(plugin_from).collect()
+    }
+
+    pub async fn get_plugin(&self, id: &str) -> StoreResult<PluginRow> {
+        let row = sqlx::query("SELECT * FROM plugins WHERE id = $1").bind(id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(plugin_from).transpose()?.ok_or(StoreError::NotFound)
+    }
+
+    /// Insert or replace (an upgrade) a plugin.
+    pub async fn put_plugin(&self, id: &str, version: &str, manifest: &str, granted: &str) -> StoreResult<()> {
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO plugins (id, version, manifest, granted, enabled, disabled_reason, consecutive_failures, installed_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 1, NULL, 0, $5, $5) \
+             ON CONFLICT (id) DO UPDATE SET version = excluded.version, manifest = excluded.manifest, granted = excluded.granted, \
+             enabled = 1, disabled_reason = NULL, consecutive_failures = 0, updated_at = excluded.updated_at",
+        )
+        .bind(id)
+        .bind(version)
+        .bind(manifest)
+        .bind(granted)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .map_err(StoreError::from_write)?;
+        Ok(())
+    }
+
+    pub async fn set_plugin_enabled(&self, id: &str, enabled: bool, reason: Option<&str>) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE plugins SET enabled = $2, disabled_reason = $3, consecutive_failures = CASE WHEN $2 = 1 THEN 0 ELSE consecutive_failures END, updated_at = $4 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(enabled as i64)
+        .bind(reason)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn set_plugin_failures(&self, id: &str, failures: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE plugins SET consecutive_failures = $2 WHERE id = $1").bind(id).bind(failures).execute(self.pool()).await?;
+        Ok(())
+    }
+
+    pub async fn delete_plugin(&self, id: &str) -> StoreResult<()> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("DELETE FROM plugins WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM plugin_kv WHERE plugin_id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn record_plugin_call(&self, c: &PluginCallRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO plugin_calls (id, plugin_id, call_trigger, started_at, duration_us, outcome, error, denials) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&c.id)
+        .bind(&c.plugin_id)
+        .bind(&c.trigger)
+        .bind(c.started_at)
+        .bind(c.duration_us)
+        .bind(&c.outcome)
+        .bind(&c.error)
+        .bind(&c.denials)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Newest first.
+    pub async fn plugin_calls(&self, plugin_id: &str, limit: i64) -> StoreResult<Vec<PluginCallRow>> {
+        let rows = sqlx::query(
+            "SELECT id, plugin_id, call_trigger, started_at, duration_us, outcome, error, denials FROM plugin_calls \
+             WHERE plugin_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2",
+        )
+        .bind(plugin_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PluginCallRow {
+                    id: r.try_get("id")?,
+                    plugin_id: r.try_get("plugin_id")?,
+                    trigger: r.try_get("call_trigger")?,
+                    started_at: r.try_get("started_at")?,
+                    duration_us: r.try_get("duration_us")?,
+                    outcome: r.try_get("outcome")?,
+                    error: r.try_get("error")?,
+                    denials: r.try_get("denials")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn prune_plugin_calls(&self, plugin_id: &str) -> StoreResult<()> {
+        sqlx::query(
+            "DELETE FROM plugin_calls WHERE plugin_id = $1 AND id NOT IN \
+             (SELECT id FROM plugin_calls WHERE plugin_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2)",
+        )
+        .bind(plugin_id)
+        .bind(CALLS_KEPT_PER_PLUGIN)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn plugin_kv_get(&self, plugin_id: &str, key: &str) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM plugin_kv WHERE plugin_id = $1 AND key = $2")
+            .bind(plugin_id)
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    pub async fn plugin_kv_set(&self, plugin_id: &str, key: &str, value: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO plugin_kv (plugin_id, key, value, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (plugin_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(plugin_id)
+        .bind(key)
+        .bind(value)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn plugin_kv_delete(&self, plugin_id: &str, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM plugin_kv WHERE plugin_id = $1 AND key = $2").bind(plugin_id).bind(key).execute(self.pool()).await?;
+        Ok(())
+    }
+}
