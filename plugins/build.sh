@@ -31,9 +31,19 @@ ids=()
 status=0
 while IFS= read -r manifest; do
     dir="$(dirname "$manifest")"
+    rel="${dir#"$here"/}"
+    if [[ ! -f "$dir/Cargo.toml" ]]; then
+        echo "error: $rel: plugin.toml without a Cargo.toml beside it" >&2
+        status=1
+        continue
+    fi
+    if grep -q '^\[workspace\]' "$dir/Cargo.toml"; then
+        # A plugin with a workspace of its own (one made by `codex-manager plugin new` in here): not ours.
+        echo "skipped: $rel (a workspace of its own)" >&2
+        continue
+    fi
     id="$(toml_string id "$manifest")"
     crate="$(toml_string name "$dir/Cargo.toml")"
-    rel="${dir#"$here"/}"
     if [[ ! "$id" =~ ^[a-z0-9-]{1,64}$ ]]; then
         echo "error: $rel/plugin.toml: id \"$id\" is not [a-z0-9-]{1,64}" >&2
         status=1

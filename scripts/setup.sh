@@ -32,4 +32,8 @@ if $want_tests || ! command -v codex >/dev/null; then
 fi
 
 command -v cargo >/dev/null || { echo "cargo is needed (https://rustup.rs)" >&2; exit 1; }
+
+# The plugins that ship with the product (and the test plugins) are WebAssembly components.
+say "building the plugins (wasm32-wasip2)"
+plugins/build.sh --quiet
 say "ready"

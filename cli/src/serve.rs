@@ -34,6 +34,10 @@ pub struct ServeArgs {
     /// Allow one-off command execution outside threads (`POST /api/exec`). Off by default.
     #[arg(long, env = "CODEX_MANAGER_ENABLE_EXEC")]
     enable_exec: bool,
+    /// Where the shipped plugins are (installed on a data dir's first start); `none` to install none.
+    /// Default: plugins/dist beside the current directory or the executable.
+    #[arg(long, env = "CODEX_MANAGER_BUNDLED_PLUGINS")]
+    bundled_plugins: Option<String>,
     /// Run against a built-in fake model: a full streamed turn with no API key and no network.
     #[arg(long)]
     demo: bool,
@@ -52,6 +56,11 @@ pub async fn run(args: ServeArgs, data_dir: PathBuf, token: Option<String>) -> a
     config.event_retention = args.event_retention;
     config.restart_backoff = std::time::Duration::from_millis(args.restart_backoff_ms);
     config.enable_exec = args.enable_exec;
+    config.bundled_plugins = match args.bundled_plugins.as_deref() {
+        Some("none") | Some("") => None,
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => config::find_bundled_plugins(),
+    };
     config.token = token;
 
     // Keep the fake model alive for as long as the host runs. Its overrides go first so the user's `-c` win.

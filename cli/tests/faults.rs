@@ -26,7 +26,8 @@ async fn a_crash_mid_reply_ends_the_turn_and_the_next_one_works() {
     let host = env.host();
     let session = env.new_session().await;
     let mut ws = host.stream(&format!("since={}", host.latest_seq().await)).await;
-    let turn = host.send(&session, "bench:deltas=50 fault:crash_after=10").await;
+    // Paced, so the crash comes well after app-server answered turn/start.
+    let turn = host.send(&session, "bench:deltas=50,rate=200 fault:crash_after=10").await;
     let events = until(&mut ws, |e| e["type"] == "runtime.ready").await;
     assert_eq!(events.iter().filter(|e| e["type"] == "item.delta").count(), 10, "what was said before the crash is kept");
     let end = events.iter().find(|e| e["type"] == "turn.completed" && e["turnId"] == turn.as_str()).expect("the turn is ended");

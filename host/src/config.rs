@@ -31,6 +31,9 @@ pub struct HostConfig {
     pub restart_backoff: std::time::Duration,
     /// Allow one-off command execution outside threads (`POST /api/exec`); off by default.
     pub enable_exec: bool,
+    /// Where the plugins that ship with the product are (`<id>/{plugin.wasm,plugin.toml}`); installed, with the
+    /// capabilities they request, the first time a host starts on a data dir. None: install none.
+    pub bundled_plugins: Option<PathBuf>,
 }
 
 impl HostConfig {
@@ -47,6 +50,7 @@ impl HostConfig {
             event_retention: crate::events::DEFAULT_RETENTION,
             restart_backoff: crate::appserver::MIN_BACKOFF,
             enable_exec: false,
+            bundled_plugins: None,
         }
     }
 
@@ -95,6 +99,17 @@ pub fn resolve_codex_bin(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
         "cannot find codex: pass --codex-bin or CODEX_BIN, put `codex` on PATH, or run `scripts/setup.sh` to install \
          @openai/codex@{PINNED_CODEX_VERSION} into .tools/codex"
     )
+}
+
+/// The shipped plugins' build output (`plugins/dist`), looked up like the local codex install: beside the current
+/// directory or an ancestor of the running executable.
+pub fn find_bundled_plugins() -> Option<PathBuf> {
+    let rel = Path::new("plugins/dist");
+    let mut roots: Vec<PathBuf> = std::env::current_dir().into_iter().collect();
+    if let Ok(exe) = std::env::current_exe() {
+        roots.extend(exe.ancestors().skip(1).map(Path::to_path_buf));
+    }
+    roots.into_iter().map(|r| r.join(rel)).find(|p| p.is_dir())
 }
 
 fn search_path(name: &std::ffi::OsStr) -> Option<PathBuf> {

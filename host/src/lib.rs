@@ -28,6 +28,33 @@ use security::LoginCodes;
 use services::Services;
 use store::Store;
 
+/// The plugins that ship with the product are installed once per data dir, granted what they request. A user
+/// who removes one keeps it removed.
+async fn install_bundled_plugins(store: &Store, plugins: &plugins::PluginHost, dir: &std::path::Path) {
+    const DONE: &str = "bundled_plugins_installed";
+    if store.get_host_setting(DONE).await.ok().flatten().is_some() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let (Ok(manifest), Ok(wasm)) = (std::fs::read_to_string(path.join("plugin.toml")), std::fs::read(path.join("plugin.wasm"))) else {
+            continue;
+        };
+        let Ok(parsed) = plugins::manifest::Manifest::parse(&manifest) else { continue };
+        // Only the product's own plugins: test plugins carry "Test plugin" in their description.
+        if parsed.description.starts_with("Test plugin") {
+            continue;
+        }
+        let grant: Vec<_> = parsed.requested().into_iter().collect();
+        match plugins.install(&manifest, &wasm, &grant, false).await {
+            Ok(_) => tracing::info!(plugin = %parsed.id, "installed a bundled plugin"),
+            Err(e) => tracing::warn!(plugin = %parsed.id, error = %e, "could not install a bundled plugin"),
+        }
+    }
+    let _ = store.put_host_setting(DONE, "true").await;
+}
+
 /// Say once, at start, when the codex that runs is not the release this host was built against.
 fn warn_on_version_drift(runtime: appserver::Runtime) {
     tokio::spawn(async move {
@@ -109,6 +136,9 @@ impl Host {
             min_backoff: config.restart_backoff,
         };
         let plugins = plugins::PluginHost::start(store.clone(), events.clone(), &config.data_dir).await?;
+        if let Some(dir) = &config.bundled_plugins {
+            install_bundled_plugins(&store, &plugins, dir).await;
+        }
         let services = Services::start(store, events, runtime, config.enable_exec, plugins).await?;
         warn_on_version_drift(services.runtime().clone());
         let listener = tokio::net::TcpListener::bind(config.bind)

@@ -179,6 +179,8 @@ impl Host {
             .env("CODEX_MANAGER_LOG", "info,codex_manager_host=debug,sqlx=warn")
             .env_remove("CODEX_MANAGER_TOKEN")
             .env_remove("CODEX_MANAGER_URL")
+            // Tests install the plugins they need themselves.
+            .env("CODEX_MANAGER_BUNDLED_PLUGINS", "none")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

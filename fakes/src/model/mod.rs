@@ -24,7 +24,7 @@
 //! | `patch` | `apply_patch` adding `hello.txt` (freeform tool, else `apply_patch <<'EOF'` via `exec_command`); then "Patch applied." |
 //! | `outside_patch` | the same for the absolute path in a `path:<abs>` word; then "Patch applied." |
 //! | `user_input` | `request_user_input` with one "color" question; then `"Got: <tool output>"` |
-//! | `tool:<name>` | `function_call` `<name>` with `{"input":"<text without the token>"}`; then `"Tool said: <tool output>"` |
+//! | `tool:<name>` | `function_call` `<name>` with `{"input":"<text without the token>","text":"<the same>"}`; then `"Tool said: <tool output>"` |
 //! | `fail` | HTTP 500 with a JSON error body |
 //! | `failed` | `response.failed` with code `server_error` |
 //! | `disconnect` | `response.created`, then the connection drops mid-body |

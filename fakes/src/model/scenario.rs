@@ -259,7 +259,8 @@ fn builtin(name: &str, view: &TurnView) -> Vec<Vec<Step>> {
     if let Some(tool) = name.strip_prefix("tool:") {
         let call = Step::FunctionCall {
             name: tool.to_owned(),
-            arguments: json!({ "input": view.user_text }),
+            // Both spellings tools commonly take: `input` (the tests' own tools) and `text` (word-tools).
+            arguments: json!({ "input": view.user_text, "text": view.user_text }),
             namespace: None,
         };
         return vec![

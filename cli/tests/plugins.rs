@@ -1,0 +1,232 @@
+//! WebAssembly plugins through the public API and the CLI, against the real app-server: install, act on real
+//! turns, serve tools to Codex; and plugins that misbehave on purpose — they are contained, recorded, and
+//! switched off, while the host and every other plugin keep working.
+
+mod support;
+
+use std::path::PathBuf;
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+use support::*;
+
+/// The built package of a plugin (plugins/build.sh lays them out; scripts/test.sh runs it).
+fn package(id: &str) -> PathBuf {
+    let dist = std::env::var_os("PLUGINS_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins/dist")));
+    let dir = dist.join(id);
+    assert!(dir.join("plugin.wasm").exists(), "no built plugin at {}: run plugins/build.sh (scripts/test.sh does)", dir.display());
+    dir
+}
+
+fn body(id: &str) -> Value {
+    let dir = package(id);
+    let manifest = std::fs::read_to_string(dir.join("plugin.toml")).unwrap();
+    let wasm = std::fs::read(dir.join("plugin.wasm")).unwrap();
+    json!({"manifest": manifest, "component": base64::engine::general_purpose::STANDARD.encode(wasm)})
+}
+
+async fn install(host: &Host, id: &str, grant: &[&str]) -> (u16, Value) {
+    let mut b = body(id);
+    b["grant"] = json!(grant);
+    host.post("/api/plugins", b).await
+}
+
+async fn plugin(host: &Host, id: &str) -> Value {
+    host.get(&format!("/api/plugins/{id}")).await.1
+}
+
+async fn calls(host: &Host, id: &str) -> Vec<Value> {
+    host.get(&format!("/api/plugins/{id}/calls?limit=1000")).await.1.as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_installed_with_the_cli_acts_on_real_turns() {
+    let env = Env::start("autonamer").await;
+    let host = env.host();
+    let (code_, out, err) = host.cli(&["plugin", "install", package("auto-namer").to_str().unwrap(), "--yes"]).await;
+    assert_eq!(code_, 0, "{out}{err}");
+    let (_, listed, _) = host.cli(&["plugin", "list"]).await;
+    assert!(listed.contains("auto-namer") && listed.contains("enabled"), "{listed}");
+    let info = plugin(host, "auto-namer").await;
+    assert_eq!(info["granted"], json!(["log", "kv", "sessions-read", "session-settings", "sessions-write"]));
+
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let turn = host.send(&session, "Refactor the parser to handle nested lists please scenario:deltas=2").await;
+    until(&mut ws, is_turn_end(&turn)).await;
+    let title = eventually("the plugin names the session", async || {
+        let (_, s) = host.get(&format!("/api/sessions/{session}")).await;
+        s["session"]["title"].as_str().map(str::to_owned)
+    })
+    .await;
+    assert_eq!(title, "Refactor the parser to handle nested");
+    assert!(calls(host, "auto-namer").await.iter().any(|c| c["outcome"] == "ok"));
+
+    // Once named, never renamed; a title the user set is left alone.
+    let (s, _) = host.patch(&format!("/api/sessions/{session}"), json!({"title": "Mine"})).await;
+    assert_eq!(s, 200);
+    let next = host.send(&session, "Something else entirely scenario:deltas=1").await;
+    until(&mut ws, is_turn_end(&next)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, s) = host.get(&format!("/api/sessions/{session}")).await;
+    assert_eq!(s["session"]["title"], "Mine");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_tool_is_called_by_codex_and_its_answer_reaches_the_transcript() {
+    let env = Env::start("plugintool").await;
+    let host = env.host();
+    let (s, info) = install(host, "word-tools", &["log"]).await;
+    assert_eq!(s, 201, "{info}");
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let turn = host.send(&session, "scenario:tool:count_words one two three four").await;
+    let events = until(&mut ws, is_turn_end(&turn)).await;
+    assert!(!events.iter().any(|e| e["type"] == "tool_call.requested"), "a plugin tool never waits for an API client");
+    let (_, t) = host.get(&format!("/api/sessions/{session}/transcript")).await;
+    assert!(t.to_string().contains("Tool said: 4"), "{t}");
+    let c = calls(host, "word-tools").await;
+    assert_eq!((c[0]["trigger"].as_str(), c[0]["outcome"].as_str()), (Some("tool:count_words"), Some("ok")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn misbehaving_plugins_are_contained_recorded_and_switched_off() {
+    let env = Env::start("misbehave").await;
+    let host = env.host();
+    for (id, grant) in [("well-behaved", vec!["log", "kv"]), ("looper", vec!["log"]), ("memory-hog", vec!["log"]), ("panicker", vec!["log"]), ("snoop", vec!["log"])] {
+        let (s, body) = install(host, id, &grant).await;
+        assert_eq!(s, 201, "{id}: {body}");
+    }
+    let mut ws = host.stream(&format!("since={}&types=plugin.", host.latest_seq().await)).await;
+    // Plenty of events for every plugin: a session and a turn.
+    let session = env.new_session().await;
+    let turn = host.send(&session, "make some events scenario:deltas=30").await;
+
+    let mut off = std::collections::BTreeMap::new();
+    while off.len() < 3 {
+        let e = next_event(&mut ws).await;
+        if e["type"] == "plugin.disabled" {
+            off.insert(e["data"]["id"].as_str().unwrap().to_string(), e["data"]["disabledReason"].as_str().unwrap_or("").to_string());
+        }
+    }
+    assert_eq!(off.keys().cloned().collect::<Vec<_>>(), vec!["looper", "memory-hog", "panicker"], "{off:?}");
+    assert!(off.values().all(|r| r.contains("circuit breaker")), "{off:?}");
+    for (id, outcome) in [("looper", "timeout"), ("memory-hog", "memory"), ("panicker", "trap")] {
+        let c = calls(host, id).await;
+        assert!(c.iter().all(|c| c["outcome"] == outcome), "{id} failed as {outcome}: {c:#?}");
+        assert!(c.len() >= 5, "{id}");
+        assert_eq!(plugin(host, id).await["enabled"], false);
+    }
+    // Denied capability uses are refused (not a trap) and audited.
+    let snoop = calls(host, "snoop").await;
+    assert!(snoop.iter().all(|c| c["outcome"] == "ok"), "{snoop:#?}");
+    let denials: Vec<String> = snoop.iter().flat_map(|c| c["denials"].as_array().cloned().unwrap_or_default()).map(|d| d.as_str().unwrap().to_string()).collect();
+    assert!(denials.iter().any(|d| d.starts_with("kv")) && denials.iter().any(|d| d.starts_with("http")), "{denials:?}");
+    assert_eq!(plugin(host, "snoop").await["enabled"], true);
+    // The well-behaved one kept working all along, and so does the host.
+    let good = calls(host, "well-behaved").await;
+    assert!(good.len() > 5 && good.iter().all(|c| c["outcome"] == "ok"), "{good:#?}");
+    let mut session_ws = host.stream(&format!("since=0&sessions={session}")).await;
+    until(&mut session_ws, is_turn_end(&turn)).await;
+    let next = host.send(&session, "still fine scenario:deltas=2").await;
+    let events = until(&mut session_ws, is_turn_end(&next)).await;
+    assert_eq!(events.last().unwrap()["data"]["turn"]["status"], "completed");
+
+    // Switched back on by a user, it starts with a clean slate.
+    let (s, back) = host.post("/api/plugins/panicker/enable", json!({})).await;
+    assert_eq!((s, back["enabled"].as_bool(), back["consecutiveFailures"].as_i64()), (200, Some(true), Some(0)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn installs_are_validated_before_they_go_live_and_one_at_a_time() {
+    let env = Env::start("plugininstall").await;
+    let host = env.host();
+    let (s, first) = install(host, "well-behaved", &["log", "kv"]).await;
+    assert_eq!(s, 201, "{first}");
+
+    let mut garbage = body("word-tools");
+    garbage["component"] = json!(base64::engine::general_purpose::STANDARD.encode(b"\0asm not really"));
+    let (s, b) = host.post("/api/plugins", garbage.clone()).await;
+    assert_eq!((s, code(&b)), (422, "invalid_plugin"));
+    let mut future = body("word-tools");
+    future["manifest"] = json!(future["manifest"].as_str().unwrap().replace("wit = \"^0.1\"", "wit = \"^0.2\""));
+    let (s, b) = host.post("/api/plugins/inspect", future).await;
+    assert_eq!((s, code(&b)), (422, "incompatible_plugin"));
+    let (s, b) = host.post("/api/plugins", json!({"manifest": "id = 1", "component": ""})).await;
+    assert_eq!((s, code(&b)), (422, "invalid_plugin"));
+
+    // A broken upgrade leaves the running version in place.
+    let mut broken = body("well-behaved");
+    broken["component"] = garbage["component"].clone();
+    broken["upgrade"] = json!(true);
+    let (s, b) = host.post("/api/plugins", broken).await;
+    assert_eq!((s, code(&b)), (422, "invalid_plugin"));
+    assert_eq!(plugin(host, "well-behaved").await["enabled"], true);
+    let before = calls(host, "well-behaved").await.len();
+    env.new_session().await;
+    eventually("the old version still runs", async || (calls(host, "well-behaved").await.len() > before).then_some(())).await;
+
+    let (s, b) = install(host, "well-behaved", &["log"]).await;
+    assert_eq!((s, code(&b)), (409, "plugin_exists"));
+    let mut upgrade = body("word-tools");
+    upgrade["upgrade"] = json!(true);
+    let (s, b) = host.post("/api/plugins", upgrade).await;
+    assert_eq!((s, code(&b)), (404, "plugin_not_found"), "nothing to upgrade");
+
+    // Two installs at once: one wins, the other is refused.
+    let (a, b) = tokio::join!(install(host, "word-tools", &["log"]), install(host, "word-tools", &["log"]));
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [201, 409], "{a:?} / {b:?}");
+
+    let (s, inspection) = host.post("/api/plugins/inspect", body("auto-namer")).await;
+    assert_eq!(s, 200, "{inspection}");
+    assert_eq!(inspection["requested"], json!(["log", "kv", "sessions-read", "session-settings", "sessions-write"]));
+    assert!(inspection["replaces"].is_null());
+
+    let (s, _) = host.delete("/api/plugins/word-tools").await;
+    assert_eq!(s, 204);
+    let (s, b) = host.get("/api/plugins/word-tools/calls").await;
+    assert_eq!((s, code(&b)), (404, "plugin_not_found"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plugins_survive_a_restart_from_their_compiled_cache() {
+    let mut env = Env::start("pluginrestart").await;
+    let (s, _) = install(env.host(), "word-tools", &["log"]).await;
+    assert_eq!(s, 201);
+    let cached: Vec<_> = std::fs::read_dir(env.data_dir().join("plugins/word-tools/0.1.0"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
+        .collect();
+    assert_eq!(cached.len(), 1, "the compiled artifact is cached beside the component");
+    env.stop_host().await;
+    env.start_host().await;
+    let host = env.host();
+    let info = plugin(host, "word-tools").await;
+    assert_eq!((info["enabled"].as_bool(), info["version"].as_str()), (Some(true), Some("0.1.0")));
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let turn = host.send(&session, "scenario:tool:reverse_words one two three").await;
+    until(&mut ws, is_turn_end(&turn)).await;
+    let (_, t) = host.get(&format!("/api/sessions/{session}/transcript")).await;
+    assert!(t.to_string().contains("Tool said: three two one"), "{t}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_tool_answer_fails_cleanly_back_to_codex() {
+    let env = Env::start("bigoutput").await;
+    let host = env.host();
+    let (s, _) = install(host, "big-output", &["log"]).await;
+    assert_eq!(s, 201);
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let turn = host.send(&session, "scenario:tool:big_output now").await;
+    until(&mut ws, is_turn_end(&turn)).await;
+    let (_, t) = host.get(&format!("/api/sessions/{session}/transcript")).await;
+    assert!(t.to_string().contains("over the 1048576-byte limit"), "{}", &t.to_string()[..t.to_string().len().min(2000)]);
+    assert_eq!(calls(host, "big-output").await[0]["outcome"], "bad_output");
+}
