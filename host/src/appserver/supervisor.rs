@@ -69,8 +69,10 @@ pub struct RuntimeState {
 /// What app-server said, or what happened to it, in arrival order.
 #[derive(Debug)]
 pub enum Inbound {
-    /// Handshake done: the process of this generation takes requests.
-    Ready { generation: u64 },
+    /// Handshake done: the process of this generation takes requests. The consumer answers on `recorded` once it
+    /// has recorded that, and only then does the runtime report itself ready: whoever sees "ready" can find it
+    /// in the log.
+    Ready { generation: u64, recorded: tokio::sync::oneshot::Sender<()> },
     Notification { generation: u64, method: String, params: Option<Box<RawValue>> },
     Request { connection: SharedConnection, id: RequestId, method: String, params: Option<Box<RawValue>> },
     /// A line that was not JSON-RPC; recorded, then skipped.
@@ -282,7 +284,11 @@ async fn run_once(
             let user_agent = init.get("userAgent").and_then(Value::as_str).map(str::to_owned);
             tracing::info!(generation, pid, user_agent = user_agent.as_deref().unwrap_or("?"), "app-server ready");
             inner.set_connection(Some(conn.clone()));
-            let _ = inbound.send(Inbound::Ready { generation }).await;
+            inner.update(|s| s.user_agent = user_agent.clone());
+            let (recorded, acked) = tokio::sync::oneshot::channel();
+            if inbound.send(Inbound::Ready { generation, recorded }).await.is_ok() {
+                let _ = tokio::time::timeout(Duration::from_secs(5), acked).await;
+            }
             inner.update(|s| {
                 s.status = RuntimeStatus::Ready;
                 s.user_agent = user_agent;

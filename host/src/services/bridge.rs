@@ -76,12 +76,13 @@ struct ThreadStatus {
 pub(super) async fn run(services: Arc<Services>, mut inbound: mpsc::Receiver<Inbound>) {
     while let Some(msg) = inbound.recv().await {
         match msg {
-            Inbound::Ready { generation } => {
+            Inbound::Ready { generation, recorded } => {
                 let state = services.runtime.state();
                 services
                     .events
-                    .publish(NewEvent::new("runtime.ready", json!({"generation": generation, "userAgent": state.user_agent})))
+                    .publish_committed(NewEvent::new("runtime.ready", json!({"generation": generation, "userAgent": state.user_agent})))
                     .await;
+                let _ = recorded.send(());
             }
             Inbound::Notification { generation, method, params } => {
                 services.on_notification(generation, &method, params).await;
