@@ -1,6 +1,7 @@
 //! Contract checks shared by the conformance suites: the OpenAPI document's routes, and the API paths a client's
 //! source code uses, normalized so they can be compared.
 
+pub mod plugin_harness;
 pub mod protocol;
 
 use std::collections::BTreeSet;

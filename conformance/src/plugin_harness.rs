@@ -1,0 +1,129 @@
+//! An in-process plugin host for suites and benchmarks: the real engine, store and event log, with the rest of
+//! the host replaced by a stub that answers like a small, quiet installation (one session, one setting).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use codex_manager_host::events::{EventLog, NewEvent};
+use codex_manager_host::plugins::api::{Decided, HostCallError, HostResult, PluginHostApi};
+use codex_manager_host::plugins::manifest::Manifest;
+use codex_manager_host::plugins::{PluginCall, PluginHost, PluginInfo};
+use codex_manager_host::store::Store;
+use serde_json::{json, Value};
+
+/// The session every stub answer is about.
+pub const SESSION_ID: &str = "00000000-0000-7000-8000-000000000001";
+
+/// Answers plugins' host calls without a Codex behind them.
+pub struct StubApi {
+    store: Store,
+}
+
+#[async_trait]
+impl PluginHostApi for StubApi {
+    async fn session(&self, session_id: &str) -> HostResult<String> {
+        if session_id != SESSION_ID {
+            return Err(HostCallError::NotFound(format!("no session `{session_id}`")));
+        }
+        Ok(json!({"id": SESSION_ID, "title": null, "status": "idle", "cwd": "/tmp"}).to_string())
+    }
+    async fn transcript(&self, _session_id: &str) -> HostResult<String> {
+        Ok(json!({"turns": [{"id": "t1", "status": "completed", "items": [
+            {"type": "userMessage", "content": [{"type": "text", "text": "Summarise the design document for me"}]},
+            {"type": "agentMessage", "text": "Here is a summary."}]}], "nextCursor": null})
+        .to_string())
+    }
+    async fn get_setting(&self, _s: &str, _k: &str) -> HostResult<Option<String>> {
+        Ok(None)
+    }
+    async fn set_setting(&self, _s: &str, _k: &str, _v: &str) -> HostResult<()> {
+        Ok(())
+    }
+    async fn rename(&self, _s: &str, _t: &str) -> HostResult<()> {
+        Ok(())
+    }
+    async fn create_session(&self, _cwd: &str, _t: Option<String>) -> HostResult<String> {
+        Ok(SESSION_ID.into())
+    }
+    async fn send_message(&self, _s: &str, _t: &str) -> HostResult<String> {
+        Ok("turn-1".into())
+    }
+    async fn interrupt(&self, _s: &str) -> HostResult<()> {
+        Ok(())
+    }
+    async fn kv_get(&self, plugin_id: &str, key: &str) -> HostResult<Option<String>> {
+        self.store.plugin_kv_get(plugin_id, key).await.map_err(|e| HostCallError::Unavailable(e.to_string()))
+    }
+    async fn kv_set(&self, plugin_id: &str, key: &str, value: &str) -> HostResult<()> {
+        self.store.plugin_kv_set(plugin_id, key, value).await.map_err(|e| HostCallError::Unavailable(e.to_string()))
+    }
+    async fn kv_delete(&self, plugin_id: &str, key: &str) -> HostResult<()> {
+        self.store.plugin_kv_delete(plugin_id, key).await.map_err(|e| HostCallError::Unavailable(e.to_string()))
+    }
+    async fn respond(&self, _s: &str, _r: &str, _b: Value, _by: &str) -> HostResult<Decided> {
+        Ok(Decided::Applied)
+    }
+}
+
+pub struct Harness {
+    pub dir: PathBuf,
+    pub store: Store,
+    pub events: EventLog,
+    pub plugins: Arc<PluginHost>,
+}
+
+impl Harness {
+    pub async fn start(dir: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let store = Store::open(dir).await?;
+        let events = EventLog::start(store.clone(), 1_000_000).await?;
+        let plugins = PluginHost::start(store.clone(), events.clone(), dir).await?;
+        plugins.attach(Arc::new(StubApi { store: store.clone() }));
+        Ok(Self { dir: dir.to_path_buf(), store, events, plugins })
+    }
+
+    /// Install a package directory (plugin.toml + plugin.wasm), granting what it requests.
+    pub async fn install(&self, package: &Path) -> anyhow::Result<PluginInfo> {
+        let manifest = std::fs::read_to_string(package.join("plugin.toml"))?;
+        let wasm = std::fs::read(package.join("plugin.wasm"))?;
+        let grant: Vec<_> = Manifest::parse(&manifest)?.requested().into_iter().collect();
+        Ok(self.plugins.install(&manifest, &wasm, &grant, false).await?)
+    }
+
+    pub async fn publish(&self, kind: &str, session: Option<&str>, data: Value) {
+        let event = NewEvent::new(kind, data).session(session.map(Into::into), None);
+        self.events.publish_committed(event).await;
+    }
+
+    pub async fn calls(&self, id: &str) -> Vec<PluginCall> {
+        self.plugins.calls(id, 1000).await.unwrap_or_default()
+    }
+
+    /// Wait until a plugin has at least `n` recorded calls.
+    pub async fn wait_calls(&self, id: &str, n: usize, within: Duration) -> Vec<PluginCall> {
+        let deadline = Instant::now() + within;
+        loop {
+            let calls = self.calls(id).await;
+            if calls.len() >= n || Instant::now() > deadline {
+                return calls;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// Events every plugin should take without failing, with realistic data.
+pub fn standard_events() -> Vec<(&'static str, Value)> {
+    vec![
+        ("session.created", json!({"id": SESSION_ID, "title": null, "cwd": "/tmp"})),
+        ("turn.started", json!({"threadId": "th", "turn": {"id": "t1", "status": "inProgress", "items": []}})),
+        ("item.delta", json!({"threadId": "th", "turnId": "t1", "itemId": "i1", "delta": "Hello"})),
+        ("item.completed", json!({"threadId": "th", "turnId": "t1", "item": {"type": "agentMessage", "id": "i1", "text": "Hello"}})),
+        ("turn.completed", json!({"threadId": "th", "turn": {"id": "t1", "status": "completed", "items": [], "error": null}})),
+        ("approval.requested", json!({"id": "r1", "kind": "command_approval", "status": "pending", "params": {"command": "ls"}})),
+        ("session.updated", json!({"id": SESSION_ID, "title": "Named"})),
+        ("app_server.some/unknown", json!({"anything": [1, 2, 3]})),
+    ]
+}

@@ -1,0 +1,83 @@
+//! The plugin conformance suite: any plugin package can be run against it.
+//!
+//!     PLUGIN_UNDER_TEST=path/to/package cargo test -p codex-manager-conformance --test plugin_suite
+//!
+//! Without it, every plugin that ships with the product (plugins/dist, built by plugins/build.sh) is checked.
+//! A conforming plugin installs, takes a standard battery of events without failing, uses no capability it did not
+//! request, and answers each tool it declares without trapping or overrunning its limits.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+
+use codex_manager_conformance::plugin_harness::{standard_events, Harness, SESSION_ID};
+use codex_manager_host::plugins::manifest::Manifest;
+
+fn packages() -> Vec<PathBuf> {
+    if let Some(p) = std::env::var_os("PLUGIN_UNDER_TEST") {
+        return vec![PathBuf::from(p)];
+    }
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/dist");
+    assert!(dist.is_dir(), "no plugins/dist: run plugins/build.sh (scripts/test.sh does)");
+    let mut shipped: Vec<PathBuf> = std::fs::read_dir(&dist)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let m = std::fs::read_to_string(p.join("plugin.toml")).unwrap_or_default();
+            Manifest::parse(&m).is_ok_and(|m| !m.description.starts_with("Test plugin"))
+        })
+        .collect();
+    shipped.sort();
+    assert!(shipped.len() >= 2, "the product ships at least two plugins: {shipped:?}");
+    shipped
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_plugin_conforms() {
+    for package in packages() {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("suite-{}-{}", std::process::id(), package.file_name().unwrap().to_string_lossy()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let h = Harness::start(&dir).await.unwrap();
+        let info = h.install(&package).await.unwrap_or_else(|e| panic!("{}: does not install: {e}", package.display()));
+        let manifest = Manifest::parse(&std::fs::read_to_string(package.join("plugin.toml")).unwrap()).unwrap();
+
+        let mut expected = Vec::new();
+        for (kind, data) in standard_events() {
+            if manifest.subscribes_to(kind) {
+                expected.push(kind);
+            }
+            h.publish(kind, Some(SESSION_ID), data).await;
+        }
+        let reached = |calls: &[codex_manager_host::plugins::PluginCall]| {
+            expected.iter().all(|k| calls.iter().any(|c| c.trigger.starts_with(&format!("event:{k}#"))))
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let mut calls = h.calls(&info.id).await;
+        while !reached(&calls) && std::time::Instant::now() < deadline && calls.iter().all(|c| c.outcome == "ok") {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            calls = h.calls(&info.id).await;
+        }
+        for call in &calls {
+            assert_eq!(call.outcome, "ok", "{}: {} failed: {:?}", info.id, call.trigger, call.error);
+            assert!(call.denials.is_empty(), "{}: used capabilities it did not request: {:?}", info.id, call.denials);
+        }
+        for kind in &expected {
+            let n = calls.iter().filter(|c| c.trigger.starts_with(&format!("event:{kind}#"))).count();
+            assert_eq!(n, 1, "{}: `{kind}` reaches it exactly once", info.id);
+        }
+        for tool in &manifest.tools {
+            let args = serde_json::json!({"text": "one two three", "input": "one two three"}).to_string();
+            let result = h.plugins.call_tool(&tool.name, &args, Some(SESSION_ID)).await.expect("declared tools are offered");
+            let last = h.calls(&info.id).await.into_iter().next().unwrap();
+            assert!(
+                !matches!(last.outcome.as_str(), "trap" | "timeout" | "memory" | "bad_output"),
+                "{}: tool {} broke its limits: {:?} / {result:?}",
+                info.id,
+                tool.name,
+                last.error
+            );
+        }
+        assert_eq!(h.plugins.info(&info.id).await.unwrap().consecutive_failures, 0);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
