@@ -98,7 +98,7 @@ impl Harness {
     }
 
     pub async fn calls(&self, id: &str) -> Vec<PluginCall> {
-        self.plugins.calls(id, 1000).await.unwrap_or_default()
+        self.plugins.calls(id, 1_000_000).await.unwrap_or_default()
     }
 
     /// Wait until a plugin has at least `n` recorded calls.

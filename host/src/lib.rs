@@ -136,8 +136,10 @@ impl Host {
             min_backoff: config.restart_backoff,
         };
         let plugins = plugins::PluginHost::start(store.clone(), events.clone(), &config.data_dir).await?;
-        if let Some(dir) = &config.bundled_plugins {
-            install_bundled_plugins(&store, &plugins, dir).await;
+        if let Some(dir) = config.bundled_plugins.clone() {
+            // Compiling takes a while on a first start: do it beside the host, not before it is ready.
+            let (store, plugins) = (store.clone(), plugins.clone());
+            tokio::spawn(async move { install_bundled_plugins(&store, &plugins, &dir).await });
         }
         let services = Services::start(store, events, runtime, config.enable_exec, plugins).await?;
         warn_on_version_drift(services.runtime().clone());

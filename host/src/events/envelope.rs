@@ -1,6 +1,7 @@
 //! The event envelope: `{seq, ts, type, sessionId, turnId, projectId, data}`, serialized once per event and shared
 //! by every reader.
 
+use std::fmt::Write;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -61,17 +62,26 @@ pub fn format_ts(ts_ms: i64) -> String {
     humantime::format_rfc3339_millis(t).to_string()
 }
 
-/// Append `s` as a JSON string literal.
+/// Append `s` as a JSON string literal. Runs without escapes (all of them, for ids and types) are copied whole.
 pub(super) fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b if b < 0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{:04x}", b);
+        } else {
+            out.push_str(escape);
         }
+        run = i + 1;
     }
+    out.push_str(&s[run..]);
     out.push('"');
 }
 
@@ -96,7 +106,7 @@ fn envelope(p: Parts<'_>) -> (Bytes, std::ops::Range<usize>) {
     let data = if p.data.is_empty() { "null" } else { p.data };
     let mut out = String::with_capacity(data.len() + 200);
     out.push_str("{\"seq\":");
-    out.push_str(&p.seq.to_string());
+    let _ = write!(out, "{}", p.seq);
     out.push_str(",\"ts\":\"");
     out.push_str(p.ts);
     out.push_str("\",\"type\":");

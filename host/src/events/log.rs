@@ -241,8 +241,8 @@ async fn checkpoint_loop(store: Store, shared: Weak<Shared>) {
     }
 }
 
-/// After a burst, give the allocator's freed pages back, so idle memory stays flat.
-fn release_freed_memory() {
+/// After a burst (or a compile), give the allocator's freed pages back, so idle memory stays flat.
+pub(crate) fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free heap pages to the OS; it has no preconditions.
     unsafe {

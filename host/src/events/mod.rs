@@ -12,5 +12,6 @@ mod subscription;
 
 pub use envelope::{format_ts as envelope_ts, Event, NewEvent};
 pub use log::{EventLog, DEFAULT_RETENTION};
+pub(crate) use log::release_freed_memory;
 pub use mapping::host_type_for;
 pub use subscription::{EventFilter, StreamItem, Subscription};

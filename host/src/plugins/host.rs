@@ -89,6 +89,8 @@ struct Loaded {
     callable: Arc<Callable>,
     enabled: bool,
     failures: Arc<AtomicU32>,
+    /// Set when this version leaves the active set: its worker skips what is still queued.
+    retired: Arc<std::sync::atomic::AtomicBool>,
     /// Events for this plugin's worker; dropping it ends the worker.
     queue: Option<mpsc::Sender<Arc<Event>>>,
 }
@@ -189,8 +191,9 @@ impl PluginHost {
         let grants = Grants::new(&manifest.requested(), granted, &manifest.capabilities.http_allow);
         let callable = Arc::new(Callable { id: manifest.id.as_str().into(), pre, grants: Arc::new(grants), limits: manifest.limits() });
         let failures = Arc::new(AtomicU32::new(0));
-        let queue = enabled.then(|| self.spawn_worker(callable.clone(), manifest.limits().concurrency, failures.clone()));
-        Ok(Arc::new(Loaded { manifest, callable, enabled, failures, queue }))
+        let retired = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let queue = enabled.then(|| self.spawn_worker(callable.clone(), manifest.limits().concurrency, failures.clone(), retired.clone()));
+        Ok(Arc::new(Loaded { manifest, callable, enabled, failures, retired, queue }))
     }
 
     /// Compiled code is cached beside the component, keyed by the engine, so a restart does not recompile.
@@ -206,7 +209,11 @@ impl PluginHost {
 
     fn swap(&self, mut plugins: Vec<Arc<Loaded>>) {
         plugins.sort_by(|a, b| (a.manifest.priority, &a.manifest.id).cmp(&(b.manifest.priority, &b.manifest.id)));
-        *self.active.write().expect("plugin set poisoned") = Arc::new(ActiveSet { plugins });
+        let old = std::mem::replace(&mut *self.active.write().expect("plugin set poisoned"), Arc::new(ActiveSet { plugins }));
+        let now = self.snapshot();
+        for gone in old.plugins.iter().filter(|o| !now.plugins.iter().any(|n| Arc::ptr_eq(n, o))) {
+            gone.retired.store(true, Ordering::Relaxed);
+        }
     }
 
     fn snapshot(&self) -> Arc<ActiveSet> {
@@ -282,6 +289,7 @@ impl PluginHost {
         if let Some(old) = existing.filter(|o| o.version != manifest.version) {
             let _ = std::fs::remove_dir_all(self.version_dir(&old.id, &old.version));
         }
+        let _ = tokio::task::spawn_blocking(crate::events::release_freed_memory).await;
         let kind = if upgrade { "plugin.upgraded" } else { "plugin.installed" };
         let info = self.info(&manifest.id).await?;
         self.events.publish_committed(NewEvent::new(kind, &info)).await;
@@ -292,9 +300,9 @@ impl PluginHost {
         let _reload = self.reload.lock().await;
         let row = self.store.get_plugin(id).await.map_err(|_| PluginError::NotFound(id.to_string()))?;
         let reason = if enabled { None } else { Some(reason.unwrap_or("disabled by a user")) };
+        // Load first: if it cannot run, nothing is recorded as enabled.
+        let reloaded = self.load(&PluginRow { enabled, ..row })?;
         self.store.set_plugin_enabled(id, enabled, reason).await.map_err(plugin_error)?;
-        let row = PluginRow { enabled, ..row };
-        let reloaded = self.load(&row)?;
         let mut set: Vec<Arc<Loaded>> = self.snapshot().plugins.iter().filter(|p| p.manifest.id != id).cloned().collect();
         set.push(reloaded);
         self.swap(set);
@@ -357,7 +365,13 @@ impl PluginHost {
             (Some(r), _) => Err(r.output.clone()),
             (None, e) => Err(e.clone().unwrap_or_else(|| "the tool failed".into())),
         };
-        self.after_call(&plugin.manifest.id, &plugin.failures, &format!("tool:{tool}"), &report).await;
+        // Codex gets the answer now; the record is written beside it.
+        if let Some(host) = self.me.upgrade() {
+            let trigger = format!("tool:{tool}");
+            tokio::spawn(async move {
+                host.after_call(&plugin.manifest.id, &plugin.failures, &trigger, &report).await;
+            });
+        }
         Some(result)
     }
 
@@ -366,20 +380,30 @@ impl PluginHost {
         self.snapshot().plugins.iter().filter(|p| p.enabled).flat_map(|p| p.manifest.tools.clone()).collect()
     }
 
-    fn spawn_worker(&self, callable: Arc<Callable>, concurrency: u32, failures: Arc<AtomicU32>) -> mpsc::Sender<Arc<Event>> {
+    fn spawn_worker(
+        &self,
+        callable: Arc<Callable>,
+        concurrency: u32,
+        failures: Arc<AtomicU32>,
+        retired: Arc<std::sync::atomic::AtomicBool>,
+    ) -> mpsc::Sender<Arc<Event>> {
         let (tx, mut rx) = mpsc::channel::<Arc<Event>>(QUEUE_PER_PLUGIN);
         let me = self.me.clone();
         let permits = Arc::new(Semaphore::new(concurrency as usize));
         tokio::spawn(async move {
             while let Some(event) = rx.recv().await {
+                if retired.load(Ordering::Relaxed) {
+                    continue;
+                }
                 let Ok(permit) = permits.clone().acquire_owned().await else { return };
                 let Some(host) = me.upgrade() else { return };
                 let callable = callable.clone();
                 let failures = failures.clone();
                 tokio::spawn(async move {
-                    let _permit = permit;
                     let Some(api) = host.api.get().cloned() else { return };
                     let report = callable.on_event(&host.engine, &api, wit_event(&event)).await;
+                    // The next call may start while this one is recorded.
+                    drop(permit);
                     host.after_call(&callable.id, &failures, &format!("event:{}#{}", event.kind, event.seq), &report).await;
                 });
             }
@@ -405,7 +429,7 @@ impl PluginHost {
         if !report.denials.is_empty() {
             tracing::warn!(plugin = id, denials = ?report.denials, "plugin used capabilities it was not granted");
         }
-        if report.outcome.is_failure() {
+        if report.outcome.is_failure() && report.outcome != Outcome::Dropped {
             let n = failures.fetch_add(1, Ordering::Relaxed) + 1;
             tracing::warn!(plugin = id, outcome = report.outcome.as_str(), failures = n, error = report.error.as_deref().unwrap_or(""), "plugin call failed");
             let _ = self.store.set_plugin_failures(id, i64::from(n)).await;
@@ -450,8 +474,8 @@ impl PluginHost {
                     }
                 };
                 let Some(host) = me.upgrade() else { return };
-                // Plugin lifecycle events go to subscribers too, but a plugin's own calls publish nothing, so
-                // there is no loop.
+                // Plugin lifecycle events go to subscribers too. A plugin's host calls (a rename, a setting) do
+                // publish events that may reach it again: avoiding a loop of its own making is the plugin's job.
                 for plugin in host.snapshot().plugins.iter() {
                     if !plugin.enabled || !plugin.manifest.subscribes_to(&item.kind) {
                         continue;
@@ -461,7 +485,7 @@ impl PluginHost {
                             tracing::warn!(plugin = %plugin.manifest.id, seq = item.seq, "plugin queue full; event dropped for it");
                             let report: CallReport<()> = CallReport {
                                 value: None,
-                                outcome: Outcome::Error,
+                                outcome: Outcome::Dropped,
                                 error: Some("queue full: the plugin is too slow for its subscriptions".into()),
                                 denials: Vec::new(),
                                 duration: std::time::Duration::ZERO,

@@ -62,6 +62,8 @@ pub struct Subscriptions {
 pub struct ToolSpec {
     pub name: String,
     pub description: String,
+    /// `input_schema` in plugin.toml; `inputSchema` in the API, like every other field.
+    #[serde(rename = "inputSchema", alias = "input_schema")]
     #[schema(value_type = Object)]
     pub input_schema: serde_json::Value,
 }

@@ -25,7 +25,7 @@ pub const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Ok,
-    /// The plugin returned an error (or a failed job).
+    /// The plugin returned an error (a job that returns `failed` is an answer, recorded as `ok`).
     Error,
     /// The guest trapped (a panic, an unreachable, a bad state).
     Trap,
@@ -35,6 +35,8 @@ pub enum Outcome {
     Memory,
     /// It returned something the host refuses (too large, not JSON where JSON is due).
     BadOutput,
+    /// Not called: its queue was full (it is too slow for its subscriptions). Recorded, not held against it.
+    Dropped,
 }
 
 impl Outcome {
@@ -46,6 +48,7 @@ impl Outcome {
             Self::Timeout => "timeout",
             Self::Memory => "memory",
             Self::BadOutput => "bad_output",
+            Self::Dropped => "dropped",
         }
     }
 

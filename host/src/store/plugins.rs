@@ -26,7 +26,7 @@ pub struct PluginCallRow {
     pub trigger: String,
     pub started_at: i64,
     pub duration_us: i64,
-    /// `ok`, `error`, `trap`, `timeout`, `memory`, `breaker`.
+    /// `ok`, `error`, `trap`, `timeout`, `memory`, `bad_output`, `dropped`.
     pub outcome: String,
     pub error: Option<String>,
     /// JSON array of denied capability uses.
@@ -109,6 +109,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         sqlx::query("DELETE FROM plugin_kv WHERE plugin_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM plugin_calls WHERE plugin_id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     }

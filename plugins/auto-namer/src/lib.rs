@@ -181,7 +181,9 @@ fn trim_trailing_punctuation(mut s: &str) -> &str {
             '"' | '\'' | '`' => s.matches(c).count() % 2 == 0,
             c if c.is_whitespace() => false,
             '.' | ',' | ';' | ':' | '!' | '?' | '-' | '(' | '[' | '{' | '<' | '*' | '/' | '\\' | '|' | '&' | '='
-            | '~' | '_' | '…' | '–' | '—' | '。' | '，' | '、' | '！' | '？' | '：' | '；' | '¿' | '¡' => false,
+            | '~' | '_' | '…' | '–' | '—' | '。' | '，' | '、' | '！' | '？' | '：' | '；' | '¿' | '¡' => {
+                false
+            }
             _ => true,
         };
         if keep {
@@ -227,7 +229,10 @@ mod tests {
         assert_eq!(title_from("Call foo() then bar( now").as_deref(), Some("Call foo() then bar( now"));
         assert_eq!(title_from("Port it to C++").as_deref(), Some("Port it to C++"));
         assert_eq!(title_from("Rename \"a\" to \"b\"").as_deref(), Some("Rename \"a\" to \"b\""));
-        assert_eq!(title_from("Say \"hello there my friend how are").as_deref(), Some("Say \"hello there my friend how"));
+        assert_eq!(
+            title_from("Say \"hello there my friend how are").as_deref(),
+            Some("Say \"hello there my friend how")
+        );
         assert_eq!(title_from("修复这个错误。").as_deref(), Some("修复这个错误"));
         assert_eq!(title_from("").as_deref(), None);
     }

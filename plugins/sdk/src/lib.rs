@@ -193,7 +193,7 @@ macro_rules! export_plugin {
                 }
             }
 
-            $crate::bindings::__export_plugin_world!(__CodexManagerPluginExport with_types_in $crate::bindings);
+    $crate::bindings::__export_plugin_world!(__CodexManagerPluginExport with_types_in $crate::bindings);
         };
     };
 }
@@ -482,7 +482,7 @@ pub mod turns {
 }
 
 /// Answer what Codex asks (capability `requests`). A user's decision always wins a race:
-/// [`DecideOutcome::AlreadyResolved`](crate::DecideOutcome::AlreadyResolved) says someone decided first.
+/// [`DecideOutcome::AlreadyResolved`] says someone decided first.
 pub mod requests {
     use crate::bindings::codex_manager::plugin::requests as host;
     use crate::{DecideOutcome, Decision, Error};
@@ -539,7 +539,10 @@ mod tests {
 
     #[test]
     fn outcomes() {
-        assert_eq!(JobOutcome::succeeded_json(&serde_json::json!({"n": 2})), JobOutcome::Succeeded(r#"{"n":2}"#.into()));
+        assert_eq!(
+            JobOutcome::succeeded_json(&serde_json::json!({"n": 2})),
+            JobOutcome::Succeeded(r#"{"n":2}"#.into())
+        );
         assert_eq!(
             JobOutcome::from_error(&Error::Unavailable("restarting".into()), 500),
             JobOutcome::RetryLater(Retry { after_ms: 500, reason: "unavailable: restarting".into() })
@@ -554,7 +557,8 @@ mod tests {
         let req = HttpRequest::post("https://example.com/", "hi").with_header("content-type", "text/plain");
         assert_eq!(req.method, "POST");
         assert_eq!(req.body.as_deref(), Some(&b"hi"[..]));
-        let resp = HttpResponse { status: 204, headers: vec![("Content-Type".into(), "x".into())], body: b"{}".to_vec() };
+        let resp =
+            HttpResponse { status: 204, headers: vec![("Content-Type".into(), "x".into())], body: b"{}".to_vec() };
         assert!(resp.is_success());
         assert_eq!(resp.header("content-type"), Some("x"));
         let _: serde_json::Value = resp.json().unwrap();

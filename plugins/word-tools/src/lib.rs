@@ -60,7 +60,10 @@ mod tests {
 
     #[test]
     fn reverses() {
-        assert_eq!(call("reverse_words", r#"{"text":"the quick  brown fox"}"#), Ok(ToolResult::ok("fox brown quick the")));
+        assert_eq!(
+            call("reverse_words", r#"{"text":"the quick  brown fox"}"#),
+            Ok(ToolResult::ok("fox brown quick the"))
+        );
     }
 
     #[test]

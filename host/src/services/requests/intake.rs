@@ -105,6 +105,14 @@ impl Services {
     async fn serve_plugin_tool(&self, connection: &Arc<Connection>, rpc_id: &RequestId, params: &Value, ids: &RequestIds) -> bool {
         let Some(tool) = params.get("tool").and_then(Value::as_str) else { return false };
         let session = ids.thread_id.as_deref().and_then(|t| self.index.get(t));
+        // A session's own tool wins a name clash (as when the thread's tools were registered).
+        if let Some(s) = &session {
+            let own = self.store.get_session(&s.session_id).await.ok().and_then(|r| r.dynamic_tools).unwrap_or_default();
+            let own: Vec<Value> = serde_json::from_str(&own).unwrap_or_default();
+            if own.iter().any(|t| t.get("name").and_then(Value::as_str) == Some(tool)) {
+                return false;
+            }
+        }
         let arguments = params.get("arguments").map(Value::to_string).unwrap_or_else(|| "{}".into());
         let plugins = self.plugins.clone();
         let connection = connection.clone();

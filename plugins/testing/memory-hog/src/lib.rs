@@ -25,10 +25,9 @@ fn hog() -> ! {
     sdk::log::info("memory-hog: allocating until it fails");
     let mut blocks: Vec<Vec<u8>> = Vec::new();
     loop {
-        // `Vec::with_capacity` then a write per page: the memory is really used, not just reserved, and
-        // an allocation that fails aborts (traps) instead of returning.
-        let mut block: Vec<u8> = Vec::with_capacity(BLOCK);
-        block.resize(BLOCK, 0);
+        // A write per page, so the memory is really used and not just reserved. An allocation that fails
+        // aborts (a trap) instead of returning.
+        let mut block = vec![0u8; BLOCK];
         for i in (0..BLOCK).step_by(PAGE) {
             block[i] = (blocks.len() as u8).wrapping_add(1);
         }

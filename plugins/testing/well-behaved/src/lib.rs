@@ -14,7 +14,9 @@ struct WellBehaved;
 impl Plugin for WellBehaved {
     fn on_event(_event: &Event) -> Result<(), String> {
         let count = match sdk::kv::get(COUNTER)? {
-            Some(value) => value.trim().parse::<u64>().map_err(|err| format!("kv `{COUNTER}` is not a count: {err}"))?,
+            Some(value) => {
+                value.trim().parse::<u64>().map_err(|err| format!("kv `{COUNTER}` is not a count: {err}"))?
+            }
             None => 0,
         };
         sdk::kv::set(COUNTER, &(count + 1).to_string())?;
