@@ -109,6 +109,12 @@ async fn account_login_paths_are_reported_cleanly() {
     } else {
         assert!(chatgpt["error"]["code"].is_string() && chatgpt["error"]["message"].is_string(), "{s} {chatgpt}");
     }
+    // Device-code login needs the network too: a code to enter elsewhere, or a clean error.
+    let (s, device) = host.post("/api/account/logins", json!({"type": "chatgptDeviceCode"})).await;
+    assert!(
+        (s == 201 && device["loginId"].is_string()) || (s >= 400 && device["error"]["code"].is_string() && device["error"]["message"].is_string()),
+        "{s} {device}"
+    );
     let (s, body) = host.get("/api/account/logins/unknown").await;
     assert_eq!((s, code(&body)), (404, "login_not_found"));
     let (s, body) = host.post("/api/account/logins", json!({"type": "password"})).await;
