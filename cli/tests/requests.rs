@@ -328,3 +328,28 @@ async fn a_host_restart_leaves_no_request_stuck_and_late_clients_see_pending_one
     let next = host.send(&session, "fresh start scenario:deltas=2").await;
     until(&mut ws, is_turn_end(&next)).await;
 }
+
+/// A session's own dynamic tools outlive an app-server restart (the thread is resumed, not started again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamic_tools_survive_an_app_server_restart() {
+    let env = Env::start("dyntoolrestart").await;
+    let host = env.host();
+    let tools = json!([{"name": "lookup", "description": "Looks things up", "inputSchema": {"type": "object"}}]);
+    let (_, created) = host.post("/api/sessions", json!({"cwd": env.work_dir(), "dynamicTools": tools})).await;
+    let session = created["id"].as_str().unwrap().to_string();
+    let mut ws = host.stream(&format!("since={}", host.latest_seq().await)).await;
+    let first = host.send(&session, "warm up scenario:deltas=1").await;
+    until(&mut ws, is_turn_end(&first)).await;
+    let pid = host.runtime().await["pid"].as_i64().unwrap() as i32;
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+    until(&mut ws, |e| e["type"] == "runtime.ready").await;
+    let turn = host.send(&session, "scenario:tool:lookup again").await;
+    let request = next_request(&mut ws, "tool_call").await;
+    assert_eq!(request["params"]["tool"], "lookup");
+    let (s, _) = respond(host, &session, request["id"].as_str().unwrap(), json!({"text": "still here"}), "sdk").await;
+    assert_eq!(s, 200);
+    until(&mut ws, is_turn_end(&turn)).await;
+    assert!(last_turn(host, &session).await.to_string().contains("Tool said: still here"));
+}
