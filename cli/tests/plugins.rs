@@ -270,3 +270,41 @@ async fn plugin_new_makes_a_template_that_builds_and_installs() {
     })
     .await;
 }
+
+/// `plugin install URL --sha256`: an archive over HTTP installs when its checksum matches, and nothing installs
+/// when it does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_installs_from_a_url_with_its_checksum() {
+    use sha2::Digest;
+    let env = Env::start("pluginurl").await;
+    let host = env.host();
+    let mut archive = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    archive.append_dir_all("word-tools", package("word-tools")).unwrap();
+    let bytes = archive.into_inner().unwrap().finish().unwrap();
+    let sha: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/word-tools.tar.gz", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", bytes.len());
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(&bytes).await;
+        }
+    });
+
+    let (code_, _, err) = host.cli(&["plugin", "install", &url, "--yes"]).await;
+    assert_ne!(code_, 0);
+    assert!(err.contains("--sha256"), "{err}");
+    let wrong = "0".repeat(64);
+    let (code_, _, err) = host.cli(&["plugin", "install", &url, "--sha256", &wrong, "--yes"]).await;
+    assert_ne!(code_, 0);
+    assert!(err.contains("sha256 mismatch"), "{err}");
+    assert_eq!(host.get("/api/plugins").await.1, json!([]), "nothing installed");
+    let (code_, out, err) = host.cli(&["plugin", "install", &url, "--sha256", &sha, "--yes"]).await;
+    assert_eq!(code_, 0, "{out}{err}");
+    assert_eq!(plugin(host, "word-tools").await["enabled"], true);
+}

@@ -2,6 +2,7 @@
 
 pub mod codex;
 pub mod events;
+pub mod package;
 pub mod plugins;
 pub mod projects;
 pub mod requests;

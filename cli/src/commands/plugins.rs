@@ -13,9 +13,13 @@ use crate::output::{text, Output};
 
 #[derive(Subcommand)]
 pub enum PluginCommand {
-    /// Install a plugin from a directory holding plugin.toml and plugin.wasm (or a .wasm with plugin.toml beside it).
+    /// Install a plugin: a directory holding plugin.toml and plugin.wasm (or a .wasm with plugin.toml beside it),
+    /// a .tar/.tar.gz archive of both, or an http(s) URL to such an archive (with --sha256).
     Install {
-        path: PathBuf,
+        source: String,
+        /// The archive's SHA-256 (required for a URL).
+        #[arg(long)]
+        sha256: Option<String>,
         /// Grant every capability the plugin requests without asking.
         #[arg(long)]
         yes: bool,
@@ -25,7 +29,9 @@ pub enum PluginCommand {
     },
     /// Replace an installed plugin with a new version (same grant questions as install).
     Upgrade {
-        path: PathBuf,
+        source: String,
+        #[arg(long)]
+        sha256: Option<String>,
         #[arg(long)]
         yes: bool,
         #[arg(long, value_delimiter = ',')]
@@ -51,25 +57,21 @@ pub enum PluginCommand {
     },
 }
 
-/// The manifest and component of a package on disk.
-fn read_package(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {
-    let (manifest, wasm) = if path.is_dir() {
-        (path.join("plugin.toml"), path.join("plugin.wasm"))
-    } else {
-        (path.with_file_name("plugin.toml"), path.to_path_buf())
-    };
-    let manifest_text = std::fs::read_to_string(&manifest).with_context(|| format!("cannot read {}", manifest.display()))?;
-    let wasm = std::fs::read(&wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
-    Ok((manifest_text, wasm))
-}
-
 fn line(p: &Value) -> String {
     let state = if p["enabled"] == true { "enabled".to_string() } else { format!("disabled ({})", text(p, "disabledReason")) };
     format!("{}  {}  {}  {}", text(p, "id"), text(p, "version"), state, text(p, "description"))
 }
 
-async fn install(client: &Client, out: &Output, path: &Path, yes: bool, grant: Option<Vec<String>>, upgrade: bool) -> anyhow::Result<()> {
-    let (manifest, wasm) = read_package(path)?;
+async fn install(
+    client: &Client,
+    out: &Output,
+    source: &str,
+    sha256: Option<&str>,
+    yes: bool,
+    grant: Option<Vec<String>>,
+    upgrade: bool,
+) -> anyhow::Result<()> {
+    let super::package::Package { manifest, wasm } = super::package::load(source, sha256).await?;
     let component = base64::engine::general_purpose::STANDARD.encode(&wasm);
     let inspection: Value = client.post("/api/plugins/inspect", &json!({"manifest": manifest, "component": component})).await?;
     let requested: Vec<String> = inspection["requested"].as_array().into_iter().flatten().filter_map(|c| c.as_str().map(str::to_owned)).collect();
@@ -102,8 +104,8 @@ async fn install(client: &Client, out: &Output, path: &Path, yes: bool, grant: O
 
 pub async fn run(cmd: PluginCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
     match cmd {
-        PluginCommand::Install { path, yes, grant } => install(client, out, &path, yes, grant, false).await,
-        PluginCommand::Upgrade { path, yes, grant } => install(client, out, &path, yes, grant, true).await,
+        PluginCommand::Install { source, sha256, yes, grant } => install(client, out, &source, sha256.as_deref(), yes, grant, false).await,
+        PluginCommand::Upgrade { source, sha256, yes, grant } => install(client, out, &source, sha256.as_deref(), yes, grant, true).await,
         PluginCommand::List => {
             let v: Value = client.get("/api/plugins").await?;
             out.show(&v, |v| v.as_array().into_iter().flatten().map(line).collect::<Vec<_>>().join("\n"));
