@@ -308,3 +308,34 @@ async fn a_plugin_installs_from_a_url_with_its_checksum() {
     assert_eq!(code_, 0, "{out}{err}");
     assert_eq!(plugin(host, "word-tools").await["enabled"], true);
 }
+
+/// Deny by default reaches the clock too: without the `clock` capability a plugin's time is frozen at the epoch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_sees_the_real_time_only_with_the_clock_capability() {
+    let env = Env::start("pluginclock").await;
+    let host = env.host();
+    let (s, _) = install(host, "clock-reader", &["log"]).await;
+    assert_eq!(s, 201);
+    let frozen = tool_answer(&env, "now").await;
+    assert_eq!(frozen, "0", "no clock capability: a frozen clock");
+    let mut upgrade = body("clock-reader");
+    upgrade["upgrade"] = json!(true);
+    upgrade["grant"] = json!(["log", "clock"]);
+    let (s, b) = host.post("/api/plugins", upgrade).await;
+    assert_eq!(s, 201, "{b}");
+    let real: u64 = tool_answer(&env, "now").await.parse().unwrap();
+    assert!(real > 1_700_000_000, "with the capability, the real time: {real}");
+}
+
+/// Ask Codex (fake model) to call a plugin tool in a fresh session; the text the tool returned.
+async fn tool_answer(env: &Env, tool: &str) -> String {
+    let host = env.host();
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let turn = host.send(&session, &format!("scenario:tool:{tool} go")).await;
+    until(&mut ws, is_turn_end(&turn)).await;
+    let (_, t) = host.get(&format!("/api/sessions/{session}/transcript")).await;
+    let text = t.to_string();
+    let start = text.find("Tool said: ").expect("the model relays the tool's answer") + "Tool said: ".len();
+    text[start..].chars().take_while(|c| c.is_ascii_digit()).collect()
+}

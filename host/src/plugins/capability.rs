@@ -25,10 +25,13 @@ pub enum Capability {
     Requests,
     /// Outbound HTTP to allow-listed hosts.
     Http,
+    /// Read the real time (WASI clocks). Without it a plugin's clocks are frozen at the Unix epoch; event
+    /// timestamps still tell it when things happened.
+    Clock,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 8] = [
+    pub const ALL: [Capability; 9] = [
         Self::Log,
         Self::Kv,
         Self::SessionsRead,
@@ -37,6 +40,7 @@ impl Capability {
         Self::Turns,
         Self::Requests,
         Self::Http,
+        Self::Clock,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +53,7 @@ impl Capability {
             Self::Turns => "turns",
             Self::Requests => "requests",
             Self::Http => "http",
+            Self::Clock => "clock",
         }
     }
 

@@ -41,14 +41,14 @@ pub struct PluginState {
 
 impl PluginState {
     pub fn new(plugin_id: Arc<str>, grants: Arc<Grants>, api: Arc<dyn PluginHostApi>, max_memory: usize) -> Self {
+        let clock = grants.allows(Capability::Clock);
         Self {
             plugin_id,
             grants,
             api,
             limiter: MemoryLimiter { max_bytes: max_memory, hit: false },
             denials: Vec::new(),
-            // Deny by default: no preopened directories, no environment, no arguments, no network.
-            wasi: WasiCtx::builder().build(),
+            wasi: wasi_context(clock),
             table: ResourceTable::new(),
         }
     }
@@ -60,6 +60,37 @@ impl PluginState {
             self.denials.push(format!("{}: {what}", cap.as_str()));
         }
         ok
+    }
+}
+
+/// Deny by default: no preopened directories, no environment, no arguments, no sockets; clocks only with the
+/// `clock` capability (frozen at the epoch otherwise).
+fn wasi_context(clock: bool) -> WasiCtx {
+    let mut builder = WasiCtx::builder();
+    if !clock {
+        builder.wall_clock(FrozenClock).monotonic_clock(FrozenClock);
+    }
+    builder.build()
+}
+
+/// A clock that never moves.
+struct FrozenClock;
+
+impl wasmtime_wasi::HostWallClock for FrozenClock {
+    fn resolution(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(1)
+    }
+    fn now(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
+}
+
+impl wasmtime_wasi::HostMonotonicClock for FrozenClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
     }
 }
 
