@@ -11,32 +11,28 @@ use serde_json::{json, Value};
 use crate::client::{encode, Client};
 use crate::output::{text, Output};
 
+/// Where a package comes from, and what to grant it.
+#[derive(clap::Args)]
+pub struct PackageArgs {
+    source: String,
+    /// The archive's SHA-256 (required for a URL).
+    #[arg(long)]
+    sha256: Option<String>,
+    /// Grant every capability the plugin requests without asking.
+    #[arg(long)]
+    yes: bool,
+    /// Grant exactly these capabilities (comma-separated) without asking.
+    #[arg(long, value_delimiter = ',')]
+    grant: Option<Vec<String>>,
+}
+
 #[derive(Subcommand)]
 pub enum PluginCommand {
     /// Install a plugin: a directory holding plugin.toml and plugin.wasm (or a .wasm with plugin.toml beside it),
     /// a .tar/.tar.gz archive of both, or an http(s) URL to such an archive (with --sha256).
-    Install {
-        source: String,
-        /// The archive's SHA-256 (required for a URL).
-        #[arg(long)]
-        sha256: Option<String>,
-        /// Grant every capability the plugin requests without asking.
-        #[arg(long)]
-        yes: bool,
-        /// Grant exactly these capabilities (comma-separated) without asking.
-        #[arg(long, value_delimiter = ',')]
-        grant: Option<Vec<String>>,
-    },
-    /// Replace an installed plugin with a new version (same grant questions as install).
-    Upgrade {
-        source: String,
-        #[arg(long)]
-        sha256: Option<String>,
-        #[arg(long)]
-        yes: bool,
-        #[arg(long, value_delimiter = ',')]
-        grant: Option<Vec<String>>,
-    },
+    Install(PackageArgs),
+    /// Replace an installed plugin with a new version (same sources and grant questions as install).
+    Upgrade(PackageArgs),
     List,
     Info { id: String },
     Enable { id: String },
@@ -62,16 +58,9 @@ fn line(p: &Value) -> String {
     format!("{}  {}  {}  {}", text(p, "id"), text(p, "version"), state, text(p, "description"))
 }
 
-async fn install(
-    client: &Client,
-    out: &Output,
-    source: &str,
-    sha256: Option<&str>,
-    yes: bool,
-    grant: Option<Vec<String>>,
-    upgrade: bool,
-) -> anyhow::Result<()> {
-    let super::package::Package { manifest, wasm } = super::package::load(source, sha256).await?;
+async fn install(client: &Client, out: &Output, args: &PackageArgs, upgrade: bool) -> anyhow::Result<()> {
+    let super::package::Package { manifest, wasm } = super::package::load(&args.source, args.sha256.as_deref()).await?;
+    let (yes, grant) = (args.yes, args.grant.clone());
     let component = base64::engine::general_purpose::STANDARD.encode(&wasm);
     let inspection: Value = client.post("/api/plugins/inspect", &json!({"manifest": manifest, "component": component})).await?;
     let requested: Vec<String> = inspection["requested"].as_array().into_iter().flatten().filter_map(|c| c.as_str().map(str::to_owned)).collect();
@@ -104,8 +93,8 @@ async fn install(
 
 pub async fn run(cmd: PluginCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
     match cmd {
-        PluginCommand::Install { source, sha256, yes, grant } => install(client, out, &source, sha256.as_deref(), yes, grant, false).await,
-        PluginCommand::Upgrade { source, sha256, yes, grant } => install(client, out, &source, sha256.as_deref(), yes, grant, true).await,
+        PluginCommand::Install(p) => install(client, out, &p, false).await,
+        PluginCommand::Upgrade(p) => install(client, out, &p, true).await,
         PluginCommand::List => {
             let v: Value = client.get("/api/plugins").await?;
             out.show(&v, |v| v.as_array().into_iter().flatten().map(line).collect::<Vec<_>>().join("\n"));
