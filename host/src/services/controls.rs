@@ -29,6 +29,17 @@ pub enum SandboxMode {
     DangerFullAccess,
 }
 
+impl SandboxMode {
+    /// The `sandboxPolicy` object app-server takes for this mode (`turn/start`, `command/exec`).
+    pub fn policy(self, network_access: bool) -> Value {
+        match self {
+            SandboxMode::ReadOnly => json!({"type": "readOnly", "networkAccess": network_access}),
+            SandboxMode::WorkspaceWrite => json!({"type": "workspaceWrite", "networkAccess": network_access}),
+            SandboxMode::DangerFullAccess => json!({"type": "dangerFullAccess"}),
+        }
+    }
+}
+
 /// Per-session (or default) controls. An absent field inherits: session → defaults → app-server's config.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -115,9 +126,7 @@ impl SessionControls {
         }
         let network = self.network_access.unwrap_or(false);
         let policy = match self.sandbox {
-            Some(SandboxMode::ReadOnly) => Some(json!({"type": "readOnly", "networkAccess": network})),
-            Some(SandboxMode::WorkspaceWrite) => Some(json!({"type": "workspaceWrite", "networkAccess": network})),
-            Some(SandboxMode::DangerFullAccess) => Some(json!({"type": "dangerFullAccess"})),
+            Some(mode) => Some(mode.policy(network)),
             // Only the network switch is set: apply it to the thread's own policy where that has one.
             None => match (self.network_access, current) {
                 (Some(on), Some(policy)) if matches!(policy.get("type").and_then(Value::as_str), Some("readOnly" | "workspaceWrite")) => {

@@ -54,12 +54,7 @@ async fn exec(State(s): State<ApiState>, ApiJson(req): ApiJson<ExecRequest>) -> 
             return Err(ServiceError::invalid("`cwd` must be an absolute path").into());
         }
     }
-    let network = req.network_access.unwrap_or(false);
-    let policy = match req.sandbox.unwrap_or(SandboxMode::ReadOnly) {
-        SandboxMode::ReadOnly => json!({"type": "readOnly", "networkAccess": network}),
-        SandboxMode::WorkspaceWrite => json!({"type": "workspaceWrite", "networkAccess": network}),
-        SandboxMode::DangerFullAccess => json!({"type": "dangerFullAccess"}),
-    };
+    let policy = req.sandbox.unwrap_or(SandboxMode::ReadOnly).policy(req.network_access.unwrap_or(false));
     let mut params = json!({"command": req.command, "sandboxPolicy": policy});
     if let Some(cwd) = &req.cwd {
         params["cwd"] = json!(cwd);
