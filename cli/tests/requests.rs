@@ -129,8 +129,17 @@ async fn accept_for_session_does_not_ask_again_for_the_same_command() {
 async fn a_file_change_approval_shows_its_diff_and_does_what_it_says() {
     let env = Env::start("filechange").await;
     let host = env.host();
-    let outside = env.dir.path().join("outside");
+    // Outside every root workspace-write opens: not the work dir, and not /tmp or $TMPDIR (where a checkout, and
+    // so this test's own scratch dir, may live).
+    let outside = std::path::PathBuf::from("/var/tmp").join(format!("codex-manager-test-{}", env.dir.path().file_name().unwrap().to_string_lossy()));
     std::fs::create_dir_all(&outside).unwrap();
+    struct Cleanup(std::path::PathBuf);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _cleanup = Cleanup(outside.clone());
     for (decision, name) in [("accept", "yes.txt"), ("decline", "no.txt")] {
         let session = env.new_session().await;
         let (s, _) = host.put(&format!("/api/sessions/{session}/controls"), json!({"sandbox": "workspace-write"})).await;
