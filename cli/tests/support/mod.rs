@@ -338,10 +338,11 @@ pub fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<no code>")
 }
 
-/// The next event envelope from the stream.
+/// The next event envelope from the stream, within [`WAIT`] (pings and other frames do not extend it).
 pub async fn next_event(ws: &mut Ws) -> Value {
+    let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let msg = tokio::time::timeout(WAIT, ws.next()).await.expect("an event in time").expect("stream open").expect("frame");
+        let msg = tokio::time::timeout_at(deadline, ws.next()).await.expect("an event in time").expect("stream open").expect("frame");
         if let Message::Text(t) = msg {
             return serde_json::from_str(&t).unwrap();
         }
