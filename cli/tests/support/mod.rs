@@ -199,7 +199,9 @@ impl Host {
         .unwrap();
         assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {url}");
         let token = std::fs::read_to_string(data_dir.join("token")).unwrap().trim().to_string();
-        Self { child, url, token, http: reqwest::Client::new(), log }
+        // A hung host fails the test in time instead of hanging the suite.
+        let http = reqwest::Client::builder().timeout(WAIT).build().unwrap();
+        Self { child, url, token, http, log }
     }
 
     pub fn pid(&self) -> u32 {
