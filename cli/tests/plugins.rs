@@ -87,7 +87,12 @@ async fn a_plugin_tool_is_called_by_codex_and_its_answer_reaches_the_transcript(
     assert!(!events.iter().any(|e| e["type"] == "tool_call.requested"), "a plugin tool never waits for an API client");
     let (_, t) = host.get(&format!("/api/sessions/{session}/transcript")).await;
     assert!(t.to_string().contains("Tool said: 4"), "{t}");
-    let c = calls(host, "word-tools").await;
+    // The call record is written beside the answer.
+    let c = eventually("the tool call is recorded", async || {
+        let c = calls(host, "word-tools").await;
+        (!c.is_empty()).then_some(c)
+    })
+    .await;
     assert_eq!((c[0]["trigger"].as_str(), c[0]["outcome"].as_str()), (Some("tool:count_words"), Some("ok")));
 }
 
@@ -228,7 +233,12 @@ async fn an_oversized_tool_answer_fails_cleanly_back_to_codex() {
     until(&mut ws, is_turn_end(&turn)).await;
     let (_, t) = host.get(&format!("/api/sessions/{session}/transcript")).await;
     assert!(t.to_string().contains("over the 1048576-byte limit"), "{}", &t.to_string()[..t.to_string().len().min(2000)]);
-    assert_eq!(calls(host, "big-output").await[0]["outcome"], "bad_output");
+    let c = eventually("the tool call is recorded", async || {
+        let c = calls(host, "big-output").await;
+        (!c.is_empty()).then_some(c)
+    })
+    .await;
+    assert_eq!(c[0]["outcome"], "bad_output");
 }
 
 /// The author's path: `plugin new`, build for wasm32-wasip2, `plugin install`, and it runs.

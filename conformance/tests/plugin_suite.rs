@@ -68,7 +68,16 @@ async fn every_plugin_conforms() {
         for tool in &manifest.tools {
             let args = serde_json::json!({"text": "one two three", "input": "one two three"}).to_string();
             let result = h.plugins.call_tool(&tool.name, &args, Some(SESSION_ID)).await.expect("declared tools are offered");
-            let last = h.calls(&info.id).await.into_iter().next().unwrap();
+            // The call record is written beside the answer: wait for it.
+            let trigger = format!("tool:{}", tool.name);
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            let last = loop {
+                if let Some(c) = h.calls(&info.id).await.into_iter().find(|c| c.trigger == trigger) {
+                    break c;
+                }
+                assert!(std::time::Instant::now() < deadline, "{}: no record of the `{}` call", info.id, tool.name);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            };
             assert!(
                 !matches!(last.outcome.as_str(), "trap" | "timeout" | "memory" | "bad_output"),
                 "{}: tool {} broke its limits: {:?} / {result:?}",
@@ -77,7 +86,7 @@ async fn every_plugin_conforms() {
                 last.error
             );
         }
-        assert_eq!(h.plugins.info(&info.id).await.unwrap().consecutive_failures, 0);
+        assert_eq!(h.plugins.info(&info.id).await.unwrap().consecutive_failures, 0, "{}: no failures counted", info.id);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
