@@ -161,9 +161,14 @@ fn thread_id_of(result: &Value) -> ServiceResult<String> {
 
 impl Services {
     pub(super) fn view(&self, row: SessionRow) -> Session {
+        self.view_in(row, self.runtime.state().generation)
+    }
+
+    /// A session as shown, for a known app-server generation (read once per page, not per row).
+    fn view_in(&self, row: SessionRow, generation: u64) -> Session {
         let live = self.live.snapshot(&row.thread_id);
         let waiting = self.requests.kinds_for_thread(&row.thread_id);
-        Session::build(row, &live, &waiting, self.runtime.state().generation)
+        Session::build(row, &live, &waiting, generation)
     }
 
     fn plugin_tools(&self) -> Vec<DynamicTool> {
@@ -213,7 +218,9 @@ impl Services {
         } else {
             None
         };
-        Ok(SessionPage { sessions: rows.into_iter().map(|r| self.view(r)).collect(), next_cursor, notice: self.account_notice() })
+        let generation = self.runtime.state().generation;
+        let sessions = rows.into_iter().map(|r| self.view_in(r, generation)).collect();
+        Ok(SessionPage { sessions, next_cursor, notice: self.account_notice() })
     }
 
     pub async fn get_session(&self, id: &str) -> ServiceResult<Session> {
