@@ -4,9 +4,9 @@
 //! `codex-manager:plugin/plugin@0.1.0` (`wit/0.1.0/plugin.wit` in the repository). The host calls it when an
 //! event it subscribed to happens, when a job of a kind it declared is due, and when Codex calls a dynamic
 //! tool it offers. The plugin may call back into the host through the modules of this crate ([`log`], [`kv`],
-//! [`sessions`], [`turns`], [`requests`], [`http`]); each call is allowed only if the plugin's `plugin.toml`
-//! requests the matching capability and the user granted it. A call that is not allowed returns
-//! [`Error::Denied`]; it never traps.
+//! [`sessions`], [`turns`], [`requests`], [`http`], [`jobs`], [`workers`], [`notes`]); each call is allowed
+//! only if the plugin's `plugin.toml` requests the matching capability and the user granted it. A call that is
+//! not allowed returns [`Error::Denied`]; it never traps.
 //!
 //! Each call runs in a fresh instance: keep nothing in statics between calls, use [`kv`] instead.
 //!
@@ -75,7 +75,6 @@
 //!
 //! [subscriptions]
 //! events = ["turn.completed"]
-//! jobs = []
 //!
 //! [[tools]]
 //! name = "shout"
@@ -88,6 +87,56 @@
 //!
 //! Build with `cargo build --target wasm32-wasip2 --release`; the component is
 //! `target/wasm32-wasip2/release/shout.wasm`.
+//!
+//! # Jobs, worker turns and notes
+//!
+//! A plugin declares the job kinds it runs in `plugin.toml`, one `[[jobs]]` table each:
+//!
+//! ```toml
+//! [[jobs]]
+//! kind = "summarize"          # 1-64 of [a-z0-9._-], unique across installed plugins
+//! description = "Summarises a session into a note"
+//! concurrency = 1             # optional, 1-8 (default 1)
+//! timeout_ms = 300000         # optional, wall time of one attempt, worker turns included (default 120000)
+//! max_attempts = 3            # optional, 1-20 (default 3)
+//! ```
+//!
+//! It puts them on the durable queue with [`jobs::enqueue`] (capability `jobs`), typically from
+//! [`Plugin::on_event`], and runs them in [`Plugin::run_job`]. Slow work belongs in a job: an event handler
+//! has a short time limit. Inside a job, [`workers::run_turn`] (capability `workers`) runs a helper turn of
+//! Codex on the plugin's hidden worker session and waits for it to end, and [`notes::add`] (capability `notes`)
+//! shows the result to the user beside the session's transcript:
+//!
+//! ```no_run
+//! use codex_manager_plugin_sdk::{self as sdk, Job, JobOutcome, JobRequest, Note, WorkerTurn};
+//! use sdk::serde_json::json;
+//!
+//! // In on_event: at most one queued `summarize` job per session, run a minute from now.
+//! fn schedule(session_id: &str) -> Result<(), sdk::Error> {
+//!     let request = JobRequest::new("summarize", "{}").session(session_id).dedupe_key(session_id).delay_ms(60_000);
+//!     let enqueued = sdk::jobs::enqueue(&request)?;
+//!     sdk::log::debug(format!("job {} (duplicate: {})", enqueued.job_id, enqueued.duplicate));
+//!     Ok(())
+//! }
+//!
+//! // In run_job.
+//! fn summarize(job: &Job) -> JobOutcome {
+//!     let Some(session_id) = job.session_id.as_deref() else { return JobOutcome::failed("no session") };
+//!     let turn = WorkerTurn::new("Summarise this repository's README in three bullet points.").session(session_id);
+//!     let reply = match sdk::workers::run_turn(&turn) {
+//!         Ok(reply) => reply,
+//!         Err(err) => return JobOutcome::from_error(&err, 10_000),
+//!     };
+//!     if !reply.is_completed() {
+//!         return JobOutcome::retry_later(30_000, reply.failure_reason());
+//!     }
+//!     let note = Note::new("summary", "Summary", reply.text.trim()).data_json(&json!({"worker_turn": reply.turn_id}));
+//!     match sdk::notes::add(session_id, &note) {
+//!         Ok(note_id) => JobOutcome::succeeded_json(&json!({ "note_id": note_id })),
+//!         Err(err) => JobOutcome::from_error(&err, 10_000),
+//!     }
+//! }
+//! ```
 //!
 //! # Errors and traps
 //!
@@ -118,8 +167,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use bindings::codex_manager::plugin::types::{
-    DecideOutcome, Decision, Error, Event, HttpRequest, HttpResponse, Job, JobOutcome, LogLevel, Retry, ToolCall,
-    ToolResult,
+    DecideOutcome, Decision, Enqueued, Error, Event, HttpRequest, HttpResponse, Job, JobOutcome, JobRequest, LogLevel,
+    Note, Retry, ToolCall, ToolResult, WorkerApprovals, WorkerReply, WorkerSandbox, WorkerTurn,
 };
 /// The `serde_json` this crate uses, so a plugin can handle JSON without a dependency of its own.
 pub use serde_json;
@@ -142,7 +191,10 @@ pub trait Plugin {
         Ok(())
     }
 
-    /// A job of a kind the plugin declared (`[subscriptions] jobs`).
+    /// A job of a kind the plugin declared (`[[jobs]]` in `plugin.toml`).
+    ///
+    /// The host retries a `retry-later` outcome (up to the kind's `max_attempts`) and records `failed`;
+    /// [`JobOutcome::from_error`] picks between them for a host error.
     fn run_job(job: &Job) -> JobOutcome {
         let _ = job;
         JobOutcome::Failed("this plugin runs no jobs".to_string())
@@ -318,6 +370,161 @@ impl JobOutcome {
         } else {
             JobOutcome::Failed(String::from(err.clone()))
         }
+    }
+}
+
+impl JobRequest {
+    /// A job of `kind` (one this plugin declares) with `payload_json` as its payload, and the host's defaults
+    /// for everything else: no session or project, no dedupe key, priority 100, due now.
+    pub fn new(kind: impl Into<String>, payload_json: impl Into<String>) -> JobRequest {
+        JobRequest {
+            kind: kind.into(),
+            payload: payload_json.into(),
+            session_id: None,
+            project_id: None,
+            dedupe_key: None,
+            priority: None,
+            delay_ms: None,
+        }
+    }
+
+    /// A job of `kind` with `payload` serialized as its payload.
+    pub fn json(kind: impl Into<String>, payload: &serde_json::Value) -> JobRequest {
+        JobRequest::new(kind, payload.to_string())
+    }
+
+    /// The session the job is about (the job's `session_id` when it runs).
+    pub fn session(mut self, session_id: impl Into<String>) -> JobRequest {
+        self.session_id = Some(session_id.into());
+        self
+    }
+
+    /// The project the job is about.
+    pub fn project(mut self, project_id: impl Into<String>) -> JobRequest {
+        self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// While a job of the same kind with this key is queued or running, enqueueing returns that job
+    /// ([`Enqueued::duplicate`]) instead of making a new one.
+    pub fn dedupe_key(mut self, key: impl Into<String>) -> JobRequest {
+        self.dedupe_key = Some(key.into());
+        self
+    }
+
+    /// Lower runs first (the host's default is 100).
+    pub fn priority(mut self, priority: i32) -> JobRequest {
+        self.priority = Some(priority);
+        self
+    }
+
+    /// Runs no earlier than `delay_ms` milliseconds from now.
+    pub fn delay_ms(mut self, delay_ms: u64) -> JobRequest {
+        self.delay_ms = Some(delay_ms);
+        self
+    }
+}
+
+impl WorkerTurn {
+    /// A helper turn with this prompt and the host's defaults: sandbox `read-only`, no network, the worker
+    /// session's model, and every approval the turn asks for declined. Say what it is about with
+    /// [`WorkerTurn::session`] or [`WorkerTurn::project`].
+    pub fn new(prompt: impl Into<String>) -> WorkerTurn {
+        WorkerTurn {
+            session_id: None,
+            project_id: None,
+            prompt: prompt.into(),
+            sandbox: None,
+            network: None,
+            model: None,
+            approvals: None,
+        }
+    }
+
+    /// The user session the work is about: the worker runs in its project and working directory.
+    pub fn session(mut self, session_id: impl Into<String>) -> WorkerTurn {
+        self.session_id = Some(session_id.into());
+        self
+    }
+
+    /// The project the work is about, when there is no session.
+    pub fn project(mut self, project_id: impl Into<String>) -> WorkerTurn {
+        self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// What the worker's commands may write (default [`WorkerSandbox::ReadOnly`]).
+    pub fn sandbox(mut self, sandbox: WorkerSandbox) -> WorkerTurn {
+        self.sandbox = Some(sandbox);
+        self
+    }
+
+    /// Whether the worker's commands may use the network (default `false`).
+    pub fn network(mut self, network: bool) -> WorkerTurn {
+        self.network = Some(network);
+        self
+    }
+
+    /// The model to use (default: the worker session's).
+    pub fn model(mut self, model: impl Into<String>) -> WorkerTurn {
+        self.model = Some(model.into());
+        self
+    }
+
+    /// How the host answers the approvals and questions of the turn (default [`WorkerApprovals::Decline`]).
+    pub fn approvals(mut self, approvals: WorkerApprovals) -> WorkerTurn {
+        self.approvals = Some(approvals);
+        self
+    }
+}
+
+impl WorkerReply {
+    /// Whether the turn completed (rather than `failed` or `interrupted`).
+    pub fn is_completed(&self) -> bool {
+        self.status == "completed"
+    }
+
+    /// Whether the turn was interrupted (the job was canceled, the host or app-server stopped).
+    pub fn is_interrupted(&self) -> bool {
+        self.status == "interrupted"
+    }
+
+    /// Why the turn did not complete, for a log line or a job outcome: `"worker turn <status>: <error>"`.
+    pub fn failure_reason(&self) -> String {
+        let mut reason = String::from("worker turn ");
+        reason.push_str(&self.status);
+        if let Some(error) = self.error.as_deref().filter(|e| !e.is_empty()) {
+            reason.push_str(": ");
+            reason.push_str(error);
+        }
+        reason
+    }
+}
+
+impl Note {
+    /// A note of `kind` (`turn-review`, `next-request`, ...: clients pick how to show a kind) with a title and
+    /// a Markdown body, about no turn in particular and with no extra data.
+    pub fn new(kind: impl Into<String>, title: impl Into<String>, body: impl Into<String>) -> Note {
+        Note { kind: kind.into(), title: title.into(), body: body.into(), data: None, turn_id: None }
+    }
+
+    /// Extra JSON for clients.
+    pub fn data_json(mut self, data: &serde_json::Value) -> Note {
+        self.data = Some(data.to_string());
+        self
+    }
+
+    /// The turn the note is about.
+    pub fn turn(mut self, turn_id: impl Into<String>) -> Note {
+        self.turn_id = Some(turn_id.into());
+        self
+    }
+}
+
+impl Enqueued {
+    /// The record as JSON: `{"job_id": "...", "duplicate": false}`.
+    pub fn to_json_value(&self) -> serde_json::Value {
+        serde_json::json!({ "job_id": self.job_id, "duplicate": self.duplicate })
     }
 }
 
@@ -514,6 +721,43 @@ pub mod http {
     }
 }
 
+/// Put work on the durable queue (capability `jobs`): only kinds the plugin declares in `plugin.toml`
+/// (`[[jobs]]`); another kind is [`Error::Invalid`] or [`Error::Denied`], as the host decides.
+pub mod jobs {
+    use crate::bindings::codex_manager::plugin::jobs as host;
+    use crate::{Enqueued, Error, JobRequest};
+
+    /// Enqueues `request`. With a dedupe key, a job of the same kind and key that is still queued or running is
+    /// returned instead (`duplicate: true`) and no new job is made.
+    pub fn enqueue(request: &JobRequest) -> Result<Enqueued, Error> {
+        host::enqueue(request)
+    }
+}
+
+/// Helper turns of Codex on the plugin's hidden worker session, one per project (capability `workers`).
+pub mod workers {
+    use crate::bindings::codex_manager::plugin::workers as host;
+    use crate::{Error, WorkerReply, WorkerTurn};
+
+    /// Runs `turn` and waits until it ends. Only inside [`Plugin::run_job`](crate::Plugin::run_job): the job's
+    /// `timeout_ms` covers the wait, and canceling the job interrupts the turn. A turn that ran but did not
+    /// complete is `Ok` with its `status` (`failed`, `interrupted`); see [`WorkerReply::is_completed`].
+    pub fn run_turn(turn: &WorkerTurn) -> Result<WorkerReply, Error> {
+        host::run_turn(turn)
+    }
+}
+
+/// Notes on a session, shown beside its transcript (capability `notes`).
+pub mod notes {
+    use crate::bindings::codex_manager::plugin::notes as host;
+    use crate::{Error, Note};
+
+    /// Adds `note` to the session; returns the note's id.
+    pub fn add(session_id: &str, note: &Note) -> Result<String, Error> {
+        host::add(session_id, note)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -562,5 +806,59 @@ mod tests {
         assert!(resp.is_success());
         assert_eq!(resp.header("content-type"), Some("x"));
         let _: serde_json::Value = resp.json().unwrap();
+    }
+    #[test]
+    fn builders_default_to_the_hosts_defaults() {
+        let req = JobRequest::new("k", "{}");
+        assert_eq!((req.session_id, req.dedupe_key, req.priority, req.delay_ms), (None, None, None, None));
+        let req = JobRequest::json("k", &serde_json::json!({"a": 1}))
+            .session("s")
+            .project("p")
+            .dedupe_key("d")
+            .priority(5)
+            .delay_ms(10);
+        assert_eq!(req.payload, r#"{"a":1}"#);
+        assert_eq!(req.session_id.as_deref(), Some("s"));
+        assert_eq!(req.project_id.as_deref(), Some("p"));
+        assert_eq!(req.dedupe_key.as_deref(), Some("d"));
+        assert_eq!((req.priority, req.delay_ms), (Some(5), Some(10)));
+
+        let turn = WorkerTurn::new("hi");
+        assert_eq!((turn.sandbox, turn.network, turn.approvals), (None, None, None));
+        let turn = WorkerTurn::new("hi")
+            .session("s")
+            .sandbox(WorkerSandbox::WorkspaceWrite)
+            .network(true)
+            .model("m")
+            .approvals(WorkerApprovals::Accept);
+        assert_eq!(turn.sandbox, Some(WorkerSandbox::WorkspaceWrite));
+        assert_eq!(turn.approvals, Some(WorkerApprovals::Accept));
+        assert_eq!((turn.network, turn.model.as_deref()), (Some(true), Some("m")));
+
+        let note = Note::new("k", "t", "b").data_json(&serde_json::json!({"x": 1})).turn("t1");
+        assert_eq!(note.data.as_deref(), Some(r#"{"x":1}"#));
+        assert_eq!(note.turn_id.as_deref(), Some("t1"));
+    }
+
+    #[test]
+    fn worker_replies() {
+        let mut reply = WorkerReply {
+            session_id: "w".into(),
+            turn_id: "t".into(),
+            status: "completed".into(),
+            text: "ok".into(),
+            error: None,
+        };
+        assert!(reply.is_completed());
+        reply.status = "failed".into();
+        reply.error = Some("rate limited".into());
+        assert!(!reply.is_completed());
+        assert_eq!(reply.failure_reason(), "worker turn failed: rate limited");
+        reply.status = "interrupted".into();
+        reply.error = None;
+        assert!(reply.is_interrupted());
+        assert_eq!(reply.failure_reason(), "worker turn interrupted");
+        let e = Enqueued { job_id: "j".into(), duplicate: true };
+        assert_eq!(e.to_json_value(), serde_json::json!({"job_id": "j", "duplicate": true}));
     }
 }
