@@ -34,6 +34,28 @@ pub struct HostConfig {
     /// Where the plugins that ship with the product are (`<id>/{plugin.wasm,plugin.toml}`); installed, with the
     /// capabilities they request, the first time a host starts on a data dir. None: install none.
     pub bundled_plugins: Option<PathBuf>,
+    /// The job queue's limits and lease.
+    pub queue: QueueConfig,
+}
+
+/// Limits of the job queue.
+#[derive(Debug, Clone)]
+pub struct QueueConfig {
+    /// Live (queued or running) jobs the queue holds; past it, enqueue answers 429.
+    pub capacity: i64,
+    /// Jobs running at once, all kinds and projects together.
+    pub global_concurrency: usize,
+    /// Jobs running at once for one project.
+    pub project_concurrency: usize,
+    /// How long a running job stays claimed without its host renewing the lease; a host that dies holding a job
+    /// gives it up after this long.
+    pub lease: std::time::Duration,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        Self { capacity: 10_000, global_concurrency: 4, project_concurrency: 2, lease: std::time::Duration::from_secs(30) }
+    }
 }
 
 impl HostConfig {
@@ -51,6 +73,7 @@ impl HostConfig {
             restart_backoff: crate::appserver::MIN_BACKOFF,
             enable_exec: false,
             bundled_plugins: None,
+            queue: QueueConfig::default(),
         }
     }
 

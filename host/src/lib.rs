@@ -141,7 +141,7 @@ impl Host {
             let (store, plugins) = (store.clone(), plugins.clone());
             tokio::spawn(async move { install_bundled_plugins(&store, &plugins, &dir).await });
         }
-        let services = Services::start(store, events, runtime, config.enable_exec, plugins).await?;
+        let services = Services::start(store, events, runtime, config.enable_exec, plugins, config.queue.clone()).await?;
         warn_on_version_drift(services.runtime().clone());
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await

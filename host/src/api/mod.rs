@@ -50,6 +50,8 @@ fn documented_routes() -> OpenApiRouter<ApiState> {
         .merge(routes::exec::router())
         .merge(routes::capabilities::router())
         .merge(routes::plugins::router())
+        .merge(routes::jobs::router())
+        .merge(routes::notes::router())
         .merge(routes::controls::router())
         .merge(routes::settings::router())
         .merge(routes::events::router())

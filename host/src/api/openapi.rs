@@ -29,6 +29,7 @@ use utoipa::{Modify, OpenApi};
         (name = "exec", description = "One-off command execution outside threads (off unless enabled)"),
         (name = "capabilities", description = "What the connected codex supports; feedback"),
         (name = "plugins", description = "WebAssembly extensions: inventory, install, enable, disable, calls"),
+        (name = "jobs", description = "The durable job queue: enqueue, list, cancel, retry; kinds belong to plugins"),
     )
 )]
 struct BaseDoc;

@@ -25,13 +25,19 @@ pub enum Capability {
     Requests,
     /// Outbound HTTP to allow-listed hosts.
     Http,
+    /// Put jobs of the plugin's own kinds on the queue.
+    Jobs,
+    /// Run helper turns on the plugin's hidden worker sessions.
+    Workers,
+    /// Leave notes on sessions.
+    Notes,
     /// Read the real time (WASI clocks). Without it a plugin's clocks are frozen at the Unix epoch; event
     /// timestamps still tell it when things happened.
     Clock,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 9] = [
+    pub const ALL: [Capability; 12] = [
         Self::Log,
         Self::Kv,
         Self::SessionsRead,
@@ -40,6 +46,9 @@ impl Capability {
         Self::Turns,
         Self::Requests,
         Self::Http,
+        Self::Jobs,
+        Self::Workers,
+        Self::Notes,
         Self::Clock,
     ];
 
@@ -53,6 +62,9 @@ impl Capability {
             Self::Turns => "turns",
             Self::Requests => "requests",
             Self::Http => "http",
+            Self::Jobs => "jobs",
+            Self::Workers => "workers",
+            Self::Notes => "notes",
             Self::Clock => "clock",
         }
     }

@@ -16,7 +16,8 @@ use super::api::PluginHostApi;
 use super::bindings::types::Event as WitEvent;
 use super::capability::{Capability, Grants};
 use super::engine::PluginEngine;
-use super::manifest::{Limits, Manifest, ToolSpec, WIT_VERSION};
+use super::bindings::types::{Job as WitJob, JobOutcome};
+use super::manifest::{JobKind, Limits, Manifest, ToolSpec, WIT_VERSION};
 use super::runtime::{CallReport, Callable, Outcome};
 use super::PluginError;
 use crate::events::{envelope_ts, Event, EventFilter, EventLog, NewEvent, Subscription};
@@ -91,6 +92,8 @@ struct Loaded {
     failures: Arc<AtomicU32>,
     /// Set when this version leaves the active set: its worker skips what is still queued.
     retired: Arc<std::sync::atomic::AtomicBool>,
+    /// The plugin's concurrency limit, shared by its event calls and its tool calls.
+    permits: Arc<Semaphore>,
     /// Events for this plugin's worker; dropping it ends the worker.
     queue: Option<mpsc::Sender<Arc<Event>>>,
 }
@@ -192,8 +195,9 @@ impl PluginHost {
         let callable = Arc::new(Callable { id: manifest.id.as_str().into(), pre, grants: Arc::new(grants), limits: manifest.limits() });
         let failures = Arc::new(AtomicU32::new(0));
         let retired = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let queue = enabled.then(|| self.spawn_worker(callable.clone(), manifest.limits().concurrency, failures.clone(), retired.clone()));
-        Ok(Arc::new(Loaded { manifest, callable, enabled, failures, retired, queue }))
+        let permits = Arc::new(Semaphore::new(manifest.limits().concurrency as usize));
+        let queue = enabled.then(|| self.spawn_worker(callable.clone(), permits.clone(), failures.clone(), retired.clone()));
+        Ok(Arc::new(Loaded { manifest, callable, enabled, failures, retired, permits, queue }))
     }
 
     /// Compiled code is cached beside the component, keyed by the engine, so a restart does not recompile.
@@ -233,7 +237,7 @@ impl PluginHost {
             requested: manifest.requested().into_iter().collect(),
             http_allow: manifest.capabilities.http_allow.clone(),
             events: manifest.subscriptions.events.clone(),
-            jobs: manifest.subscriptions.jobs.clone(),
+            jobs: manifest.job_kinds().into_iter().map(|k| k.kind).collect(),
             tools: manifest.tools.iter().map(|t| t.name.clone()).collect(),
             limits: manifest.limits(),
             replaces,
@@ -265,6 +269,19 @@ impl PluginHost {
             }
             (None, true) => return Err(PluginError::NotFound(manifest.id.clone())),
             _ => {}
+        }
+        let taken: Vec<String> = self
+            .store
+            .list_plugins()
+            .await
+            .map_err(plugin_error)?
+            .iter()
+            .filter(|r| r.id != manifest.id)
+            .filter_map(|r| Manifest::parse(&r.manifest).ok())
+            .flat_map(|m| m.job_kinds().into_iter().map(|k| format!("{} (by {})", k.kind, k.plugin_id)))
+            .collect();
+        if let Some(clash) = manifest.job_kinds().iter().find_map(|k| taken.iter().find(|t| t.starts_with(&format!("{} (", k.kind)))) {
+            return Err(PluginError::Conflict(format!("job kind {clash} is already declared by another plugin")));
         }
         let requested = manifest.requested();
         let granted: BTreeSet<Capability> = grant.iter().copied().filter(|c| requested.contains(c)).collect();
@@ -359,7 +376,9 @@ impl PluginHost {
             tool: tool.to_string(),
             arguments: arguments.to_string(),
         };
+        let permit = plugin.permits.clone().acquire_owned().await.ok()?;
         let report = plugin.callable.call_tool(&self.engine, &api, call).await;
+        drop(permit);
         let result = match (&report.value, &report.error) {
             (Some(r), _) if r.success => Ok(r.output.clone()),
             (Some(r), _) => Err(r.output.clone()),
@@ -375,6 +394,32 @@ impl PluginHost {
         Some(result)
     }
 
+    /// Job kinds the enabled plugins run.
+    pub fn job_kinds(&self) -> Vec<JobKind> {
+        self.snapshot().plugins.iter().filter(|p| p.enabled).flat_map(|p| p.manifest.job_kinds()).collect()
+    }
+
+    /// The enabled plugin that runs `kind`, and the kind's limits.
+    pub fn job_kind(&self, kind: &str) -> Option<JobKind> {
+        self.job_kinds().into_iter().find(|k| k.kind == kind)
+    }
+
+    /// Run one attempt of a job in the plugin that declares its kind, within `timeout`. None when no enabled
+    /// plugin runs the kind (it was disabled or removed since the job was claimed).
+    pub async fn run_job(&self, job: WitJob, timeout: std::time::Duration) -> Option<CallReport<JobOutcome>> {
+        let plugin = self
+            .snapshot()
+            .plugins
+            .iter()
+            .find(|p| p.enabled && p.manifest.job_kinds().iter().any(|k| k.kind == job.kind))
+            .cloned()?;
+        let api = self.api.get()?.clone();
+        let trigger = format!("job:{}#{}", job.kind, job.id);
+        let report = plugin.callable.run_job(&self.engine, &api, job, timeout).await;
+        self.after_call(&plugin.manifest.id, &plugin.failures, &trigger, &report).await;
+        Some(report)
+    }
+
     /// Tools the enabled plugins offer, for registering with new Codex threads.
     pub fn tools(&self) -> Vec<ToolSpec> {
         self.snapshot().plugins.iter().filter(|p| p.enabled).flat_map(|p| p.manifest.tools.clone()).collect()
@@ -383,13 +428,12 @@ impl PluginHost {
     fn spawn_worker(
         &self,
         callable: Arc<Callable>,
-        concurrency: u32,
+        permits: Arc<Semaphore>,
         failures: Arc<AtomicU32>,
         retired: Arc<std::sync::atomic::AtomicBool>,
     ) -> mpsc::Sender<Arc<Event>> {
         let (tx, mut rx) = mpsc::channel::<Arc<Event>>(QUEUE_PER_PLUGIN);
         let me = self.me.clone();
-        let permits = Arc::new(Semaphore::new(concurrency as usize));
         tokio::spawn(async move {
             while let Some(event) = rx.recv().await {
                 if retired.load(Ordering::Relaxed) {
@@ -524,7 +568,7 @@ fn info_of(row: PluginRow) -> Result<PluginInfo, PluginError> {
         disabled_reason: row.disabled_reason,
         consecutive_failures: row.consecutive_failures,
         events: manifest.subscriptions.events.clone(),
-        jobs: manifest.subscriptions.jobs.clone(),
+        jobs: manifest.job_kinds().into_iter().map(|k| k.kind).collect(),
         tools: manifest.tools.clone(),
         requested: manifest.requested().into_iter().collect(),
         granted: serde_json::from_str(&row.granted).unwrap_or_default(),

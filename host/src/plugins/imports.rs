@@ -3,9 +3,12 @@
 
 use serde_json::json;
 
-use super::api::{Decided, HostCallError};
-use super::bindings::codex_manager::plugin::{http, kv, log, requests, sessions, turns};
-use super::bindings::types::{self, DecideOutcome, Decision, Error, HttpRequest, HttpResponse, LogLevel};
+use super::api::{self as host_api, Decided, HostCallError};
+use super::bindings::codex_manager::plugin::{http, jobs, kv, log, notes, requests, sessions, turns, workers};
+use super::bindings::types::{
+    self, DecideOutcome, Decision, Enqueued, Error, HttpRequest, HttpResponse, JobRequest, LogLevel, Note, WorkerApprovals,
+    WorkerReply, WorkerSandbox, WorkerTurn,
+};
 use super::capability::Capability;
 use super::state::PluginState;
 
@@ -14,6 +17,9 @@ pub const MAX_KV_KEY: usize = 256;
 pub const MAX_KV_VALUE: usize = 256 * 1024;
 /// Largest HTTP response body handed to a plugin.
 pub const MAX_HTTP_BODY: usize = 4 * 1024 * 1024;
+/// Largest job payload a plugin may enqueue, and largest note body.
+pub const MAX_JOB_PAYLOAD: usize = 256 * 1024;
+pub const MAX_NOTE_BODY: usize = 64 * 1024;
 
 fn host_error(e: HostCallError) -> Error {
     match e {
@@ -187,5 +193,58 @@ impl http::Host for PluginState {
             return Err(Error::Invalid(format!("response larger than {MAX_HTTP_BODY} bytes")));
         }
         Ok(HttpResponse { status, headers, body: body.to_vec() })
+    }
+}
+
+impl jobs::Host for PluginState {
+    async fn enqueue(&mut self, request: JobRequest) -> Result<Enqueued, Error> {
+        gate!(self, Capability::Jobs, "jobs.enqueue");
+        if request.payload.len() > MAX_JOB_PAYLOAD {
+            return Err(Error::Invalid(format!("a job payload is at most {MAX_JOB_PAYLOAD} bytes")));
+        }
+        let request = host_api::JobRequest {
+            kind: request.kind,
+            payload: request.payload,
+            session_id: request.session_id,
+            project_id: request.project_id,
+            dedupe_key: request.dedupe_key,
+            priority: request.priority,
+            delay_ms: request.delay_ms,
+        };
+        let (job_id, duplicate) = self.api.enqueue_job(&self.plugin_id, request).await.map_err(host_error)?;
+        Ok(Enqueued { job_id, duplicate })
+    }
+}
+
+impl workers::Host for PluginState {
+    async fn run_turn(&mut self, turn: WorkerTurn) -> Result<WorkerReply, Error> {
+        gate!(self, Capability::Workers, "workers.run-turn");
+        let Some(job_id) = self.job_id.clone() else {
+            return Err(Error::Invalid("worker turns run inside run-job: enqueue a job and run the turn there".into()));
+        };
+        let turn = host_api::WorkerTurn {
+            session_id: turn.session_id,
+            project_id: turn.project_id,
+            prompt: turn.prompt,
+            workspace_write: matches!(turn.sandbox, Some(WorkerSandbox::WorkspaceWrite)),
+            network: turn.network.unwrap_or(false),
+            model: turn.model,
+            accept_requests: matches!(turn.approvals, Some(WorkerApprovals::Accept)),
+        };
+        let reply = self.api.run_worker_turn(&self.plugin_id, &job_id, turn).await.map_err(host_error)?;
+        Ok(WorkerReply { session_id: reply.session_id, turn_id: reply.turn_id, status: reply.status, text: reply.text, error: reply.error })
+    }
+}
+
+impl notes::Host for PluginState {
+    async fn add(&mut self, session_id: String, note: Note) -> Result<String, Error> {
+        gate!(self, Capability::Notes, "notes.add");
+        if note.body.len() > MAX_NOTE_BODY || note.title.chars().count() > 200 || note.kind.is_empty() || note.kind.len() > 64 {
+            return Err(Error::Invalid(format!(
+                "a note has a kind of 1-64 bytes, a title of at most 200 characters and a body of at most {MAX_NOTE_BODY} bytes"
+            )));
+        }
+        let note = host_api::Note { kind: note.kind, title: note.title, body: note.body, data: note.data, turn_id: note.turn_id };
+        self.api.add_note(&self.plugin_id, &session_id, note).await.map_err(host_error)
     }
 }

@@ -20,6 +20,13 @@ pub const DEFAULT_CONCURRENCY: u32 = 1;
 pub const MAX_CONCURRENCY: u32 = 8;
 /// Priority when a manifest gives none; lower runs first.
 pub const DEFAULT_PRIORITY: i32 = 100;
+/// Job kind limits: defaults and ceilings.
+pub const DEFAULT_JOB_CONCURRENCY: u32 = 1;
+pub const MAX_JOB_CONCURRENCY: u32 = 8;
+pub const DEFAULT_JOB_TIMEOUT_MS: u64 = 120_000;
+pub const MAX_JOB_TIMEOUT_MS: u64 = 1_800_000;
+pub const DEFAULT_JOB_MAX_ATTEMPTS: u32 = 3;
+pub const MAX_JOB_MAX_ATTEMPTS: u32 = 20;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -36,6 +43,9 @@ pub struct Manifest {
     pub subscriptions: Subscriptions,
     #[serde(default)]
     pub tools: Vec<ToolSpec>,
+    /// Job kinds this plugin runs, with their limits.
+    #[serde(default)]
+    pub jobs: Vec<JobSpec>,
     #[serde(default)]
     pub capabilities: Requested,
     #[serde(default)]
@@ -52,9 +62,36 @@ pub struct Subscriptions {
     /// Event type prefixes; `*` or `""` for every event.
     #[serde(default)]
     pub events: Vec<String>,
-    /// Job kinds this plugin runs.
+    /// Job kinds this plugin runs, with the default limits (shorthand for `[[jobs]]` tables).
     #[serde(default)]
     pub jobs: Vec<String>,
+}
+
+/// A job kind a plugin runs (`[[jobs]]` in plugin.toml).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobSpec {
+    /// 1-64 of `[a-z0-9._-]`, unique among installed plugins.
+    pub kind: String,
+    #[serde(default)]
+    pub description: String,
+    /// At most this many jobs of this kind run at once.
+    pub concurrency: Option<u32>,
+    /// Wall time of one attempt, worker turns included.
+    pub timeout_ms: Option<u64>,
+    pub max_attempts: Option<u32>,
+}
+
+/// A job kind's limits in force.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobKind {
+    pub kind: String,
+    pub plugin_id: String,
+    pub description: String,
+    pub concurrency: u32,
+    pub timeout_ms: u64,
+    pub max_attempts: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -133,6 +170,26 @@ impl Manifest {
                 return bad(format!("tool `{}` needs an object input_schema", t.name));
             }
         }
+        let mut kinds = BTreeSet::new();
+        for kind in self.subscriptions.jobs.iter().chain(self.jobs.iter().map(|j| &j.kind)) {
+            let ok = !kind.is_empty()
+                && kind.len() <= 64
+                && kind.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+            if !ok || !kinds.insert(kind.as_str()) {
+                return bad(format!("job kind `{kind}` must be unique and 1-64 of [a-z0-9._-]"));
+            }
+        }
+        for j in &self.jobs {
+            if j.concurrency.is_some_and(|c| c == 0 || c > MAX_JOB_CONCURRENCY) {
+                return bad(format!("jobs `{}`: concurrency must be 1-{MAX_JOB_CONCURRENCY}", j.kind));
+            }
+            if j.timeout_ms.is_some_and(|t| t == 0 || t > MAX_JOB_TIMEOUT_MS) {
+                return bad(format!("jobs `{}`: timeout_ms must be 1-{MAX_JOB_TIMEOUT_MS}", j.kind));
+            }
+            if j.max_attempts.is_some_and(|a| a == 0 || a > MAX_JOB_MAX_ATTEMPTS) {
+                return bad(format!("jobs `{}`: max_attempts must be 1-{MAX_JOB_MAX_ATTEMPTS}", j.kind));
+            }
+        }
         for c in &self.capabilities.request {
             Capability::parse(c).ok_or_else(|| PluginError::Invalid(format!("unknown capability `{c}`")))?;
         }
@@ -164,6 +221,28 @@ impl Manifest {
         }
     }
 
+    /// Every job kind this plugin runs, with its limits in force.
+    pub fn job_kinds(&self) -> Vec<JobKind> {
+        let listed = self.subscriptions.jobs.iter().map(|kind| JobSpec {
+            kind: kind.clone(),
+            description: String::new(),
+            concurrency: None,
+            timeout_ms: None,
+            max_attempts: None,
+        });
+        listed
+            .chain(self.jobs.iter().cloned())
+            .map(|j| JobKind {
+                kind: j.kind,
+                plugin_id: self.id.clone(),
+                description: j.description,
+                concurrency: j.concurrency.unwrap_or(DEFAULT_JOB_CONCURRENCY),
+                timeout_ms: j.timeout_ms.unwrap_or(DEFAULT_JOB_TIMEOUT_MS),
+                max_attempts: j.max_attempts.unwrap_or(DEFAULT_JOB_MAX_ATTEMPTS),
+            })
+            .collect()
+    }
+
     /// Whether this plugin wants an event of this type.
     pub fn subscribes_to(&self, kind: &str) -> bool {
         self.subscriptions.events.iter().any(|p| p.is_empty() || p == "*" || kind.starts_with(p.as_str()))
@@ -181,6 +260,7 @@ wit = "^0.1"
 description = "Names chats"
 [subscriptions]
 events = ["turn.completed"]
+jobs = ["autonamer.name"]
 [[tools]]
 name = "count_words"
 description = "Counts"
@@ -199,6 +279,9 @@ memory_mb = 16
         assert!(!m.subscribes_to("turn.started"));
         assert_eq!(m.limits().memory_bytes, 16 * 1024 * 1024);
         assert_eq!(m.limits().call_timeout_ms, DEFAULT_CALL_TIMEOUT_MS);
+        let kinds = m.job_kinds();
+        assert_eq!(kinds.len(), 1);
+        assert_eq!((kinds[0].concurrency, kinds[0].max_attempts), (DEFAULT_JOB_CONCURRENCY, DEFAULT_JOB_MAX_ATTEMPTS));
     }
 
     #[test]
@@ -210,6 +293,9 @@ memory_mb = 16
             (GOOD.replace("memory_mb = 16", "memory_mb = 100000"), "memory_mb"),
             (GOOD.replace("version = \"0.1.0\"", "version = \"one\""), "version"),
             (format!("{GOOD}\nsurprise = 1"), "unknown field"),
+            (format!("{GOOD}\n[[jobs]]\nkind = \"Bad Kind\""), "job kind"),
+            (format!("{GOOD}\n[[jobs]]\nkind = \"x\"\ntimeout_ms = 99999999"), "timeout_ms"),
+            (format!("{GOOD}\n[[jobs]]\nkind = \"autonamer.name\""), "unique"),
         ];
         for (text, needle) in cases {
             let err = Manifest::parse(&text).unwrap_err().to_string();

@@ -17,6 +17,8 @@ pub mod runtime;
 mod state;
 
 pub use host::{Inspection, PluginCall, PluginHost, PluginInfo};
+pub use bindings::types::{Job as JobCall, JobOutcome};
+pub use manifest::JobKind;
 
 /// Why a plugin operation failed.
 #[derive(Debug, Clone, thiserror::Error)]

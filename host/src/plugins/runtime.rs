@@ -98,8 +98,10 @@ impl Callable {
         })
     }
 
-    pub async fn run_job(&self, engine: &PluginEngine, api: &Arc<dyn PluginHostApi>, job: Job) -> CallReport<JobOutcome> {
-        let report = self.call(engine, api, Call::Job(job)).await;
+    /// Run a job within `timeout` (the job kind's, which may be longer than the plugin's per-call limit: worker
+    /// turns run inside it).
+    pub async fn run_job(&self, engine: &PluginEngine, api: &Arc<dyn PluginHostApi>, job: Job, timeout: Duration) -> CallReport<JobOutcome> {
+        let report = self.call_within(engine, api, Call::Job(job), timeout).await;
         map(report, |r| match r {
             Returned::Job(JobOutcome::Succeeded(out)) if out.len() > MAX_OUTPUT_BYTES => {
                 Err((Outcome::BadOutput, format!("job output of {} bytes is over the {MAX_OUTPUT_BYTES}-byte limit", out.len())))
@@ -126,11 +128,18 @@ impl Callable {
     }
 
     async fn call(&self, engine: &PluginEngine, api: &Arc<dyn PluginHostApi>, call: Call) -> CallReport<Returned> {
+        self.call_within(engine, api, call, Duration::from_millis(self.limits.call_timeout_ms)).await
+    }
+
+    async fn call_within(&self, engine: &PluginEngine, api: &Arc<dyn PluginHostApi>, call: Call, timeout: Duration) -> CallReport<Returned> {
         let started = Instant::now();
-        let state = PluginState::new(self.id.clone(), self.grants.clone(), api.clone(), self.limits.memory_bytes as usize);
+        let job_id = match &call {
+            Call::Job(j) => Some(j.id.clone()),
+            _ => None,
+        };
+        let state = PluginState::new(self.id.clone(), self.grants.clone(), api.clone(), self.limits.memory_bytes as usize, job_id);
         let mut store = Store::new(engine.engine(), state);
         store.limiter(|s| &mut s.limiter);
-        let timeout = Duration::from_millis(self.limits.call_timeout_ms);
         // Epochs stop a guest that computes; the async timeout also stops one waiting in a host call.
         store.set_epoch_deadline((timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64 + 1);
         store.epoch_deadline_trap();

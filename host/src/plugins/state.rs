@@ -35,12 +35,14 @@ pub struct PluginState {
     pub limiter: MemoryLimiter,
     /// Capability uses refused during this call (`kv.set`, `http.fetch example.com`, ...).
     pub denials: Vec<String>,
+    /// The job this call runs, when it is a `run-job` call (worker turns belong to it).
+    pub job_id: Option<String>,
     wasi: WasiCtx,
     table: ResourceTable,
 }
 
 impl PluginState {
-    pub fn new(plugin_id: Arc<str>, grants: Arc<Grants>, api: Arc<dyn PluginHostApi>, max_memory: usize) -> Self {
+    pub fn new(plugin_id: Arc<str>, grants: Arc<Grants>, api: Arc<dyn PluginHostApi>, max_memory: usize, job_id: Option<String>) -> Self {
         let clock = grants.allows(Capability::Clock);
         Self {
             plugin_id,
@@ -48,6 +50,7 @@ impl PluginState {
             api,
             limiter: MemoryLimiter { max_bytes: max_memory, hit: false },
             denials: Vec::new(),
+            job_id,
             wasi: wasi_context(clock),
             table: ResourceTable::new(),
         }

@@ -12,6 +12,8 @@ pub enum ErrorKind {
     NotFound,
     Conflict,
     Gone,
+    /// A bounded resource is full (the job queue): try again later.
+    TooManyRequests,
     Unavailable,
     Upstream,
     Timeout,

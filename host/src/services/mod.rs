@@ -10,14 +10,17 @@ mod controls;
 mod error;
 mod index;
 mod live;
+mod notes;
 mod plugin_api;
 mod projects;
+mod queue;
 mod requests;
 mod sessions;
 mod settings;
 mod transcript;
 mod turns;
 mod views;
+mod workers;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -28,7 +31,9 @@ use tokio::sync::mpsc;
 pub use codex::{Capabilities, CapabilityGroup, CodexOp};
 pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
 pub use error::{ErrorKind, ServiceError, ServiceResult};
+pub use notes::{NotePage, NoteQuery, SessionNote};
 pub use projects::{CreateProject, MoveSessions, UpdateProject};
+pub use queue::{EnqueueJob, EnqueueResult, Job, JobError, JobKinds, JobPage, JobQuery, JobTransition, QueueStats};
 pub use requests::{PendingRequest, RequestKind, RequestQuery, RespondToRequest};
 pub use sessions::{CreateSession, DynamicTool, SessionPage, SessionQuery, UpdateSession};
 pub use settings::Setting;
@@ -59,6 +64,8 @@ pub struct Services {
     requests: requests::Registry,
     codex_surface: codex::CodexSurface,
     plugins: Arc<PluginHost>,
+    scheduler: queue::Scheduler,
+    workers: workers::Workers,
     session_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// A handle on itself, for tasks that outlive a call (request deadlines).
     me: Weak<Services>,
@@ -72,6 +79,7 @@ impl Services {
         runtime: RuntimeConfig,
         exec_enabled: bool,
         plugins: Arc<PluginHost>,
+        queue: crate::config::QueueConfig,
     ) -> anyhow::Result<Arc<Self>> {
         let rows = store.all_sessions().await?;
         let released = store.release_unfinished_idempotency_keys().await? + store.expire_idempotency_keys(IDEMPOTENCY_KEY_TTL_MS).await?;
@@ -89,6 +97,8 @@ impl Services {
             requests: requests::Registry::default(),
             codex_surface: codex::CodexSurface::new(exec_enabled),
             plugins: plugins.clone(),
+            scheduler: queue::Scheduler::new(queue),
+            workers: workers::Workers::default(),
             session_locks: Mutex::new(HashMap::new()),
             me: me.clone(),
         });
@@ -98,6 +108,7 @@ impl Services {
         services.expire_requests_left_by_last_run().await;
         plugins.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
         tokio::spawn(bridge::run(services.clone(), rx));
+        queue::Scheduler::spawn(&services);
         Ok(services)
     }
 
@@ -120,6 +131,8 @@ impl Services {
     /// Stop app-server, end what it was running (turns, open items, pending requests) with the reason, and
     /// commit every event.
     pub async fn shutdown(&self) {
+        // Jobs first: their worker turns are interrupted while app-server still runs, and they go back to the queue.
+        self.scheduler.shutdown().await;
         let generation = self.runtime.state().generation;
         self.runtime.shutdown().await;
         self.end_generation(generation, "the host shut down").await;

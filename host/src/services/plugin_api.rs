@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::error::{ErrorKind, ServiceError};
 use super::requests::RespondToRequest;
 use super::{SendMessage, Services, TranscriptQuery, UpdateSession};
-use crate::plugins::api::{Decided, HostCallError, HostResult, PluginHostApi};
+use crate::plugins::api::{Decided, HostCallError, HostResult, JobRequest, Note, PluginHostApi, WorkerReply, WorkerTurn};
 
 pub struct ServicesForPlugins(pub Weak<Services>);
 
@@ -94,5 +94,28 @@ impl PluginHostApi for ServicesForPlugins {
             Err(e) if e.code == "request_already_resolved" || e.code == "request_expired" => Ok(Decided::AlreadyResolved),
             Err(e) => Err(map(e)),
         }
+    }
+
+    async fn enqueue_job(&self, plugin_id: &str, request: JobRequest) -> HostResult<(String, bool)> {
+        let payload: Value = serde_json::from_str(&request.payload).map_err(|e| HostCallError::Invalid(format!("payload must be JSON: {e}")))?;
+        let req = super::EnqueueJob {
+            kind: request.kind,
+            payload: Some(payload),
+            session_id: request.session_id,
+            project_id: request.project_id,
+            dedupe_key: request.dedupe_key,
+            priority: request.priority,
+            delay_ms: request.delay_ms,
+        };
+        let done = self.services()?.enqueue_job(req, &format!("plugin:{plugin_id}")).await.map_err(map)?;
+        Ok((done.job.id, done.duplicate))
+    }
+
+    async fn run_worker_turn(&self, plugin_id: &str, job_id: &str, turn: WorkerTurn) -> HostResult<WorkerReply> {
+        self.services()?.run_worker_turn(plugin_id, job_id, turn).await.map_err(map)
+    }
+
+    async fn add_note(&self, plugin_id: &str, session_id: &str, note: Note) -> HostResult<String> {
+        Ok(self.services()?.add_note(plugin_id, session_id, note).await.map_err(map)?.id)
     }
 }

@@ -125,6 +125,8 @@ pub struct SessionQuery {
     pub limit: Option<i64>,
     /// `nextCursor` of the previous page.
     pub cursor: Option<String>,
+    /// Include plugins' hidden worker sessions (default false).
+    pub workers: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -210,6 +212,7 @@ impl Services {
             text: q.q,
             after: q.cursor.as_deref().map(parse_cursor).transpose()?,
             limit: limit + 1,
+            include_workers: q.workers.unwrap_or(false),
         };
         let mut rows = self.store.list_sessions(&filter).await?;
         let next_cursor = if rows.len() as i64 > limit {
@@ -228,6 +231,12 @@ impl Services {
     }
 
     pub async fn create_session(&self, req: CreateSession) -> ServiceResult<Session> {
+        self.create_session_for(req, None).await
+    }
+
+    /// Create a session; with `worker_of`, a plugin's hidden worker session (no dynamic tools: a worker's turn must
+    /// not call back into plugins).
+    pub(in crate::services) async fn create_session_for(&self, req: CreateSession, worker_of: Option<&str>) -> ServiceResult<Session> {
         let project = match &req.project_id {
             Some(p) => Some(self.get_project(p).await?),
             None => None,
@@ -246,7 +255,8 @@ impl Services {
         let effective = own.overlay(&self.default_controls().await?);
 
         let conn = self.connection()?;
-        let result = conn.request("thread/start", thread_start_params(&cwd, &effective, tools_json.as_deref(), self.plugin_tools())).await?;
+        let plugin_tools = if worker_of.is_some() { Vec::new() } else { self.plugin_tools() };
+        let result = conn.request("thread/start", thread_start_params(&cwd, &effective, tools_json.as_deref(), plugin_tools)).await?;
         let thread_id = thread_id_of(&result)?;
         self.note_thread_loaded(&thread_id, conn.generation(), &result);
 
@@ -262,6 +272,7 @@ impl Services {
                 controls: own.to_json(),
                 dynamic_tools: tools_json,
                 tool_call_timeout_ms: req.tool_call_timeout_ms.map(|ms| ms as i64),
+                worker_of: worker_of.map(str::to_owned),
             })
             .await?;
         // Index first, so the notifications naming the thread are tagged with the session.
@@ -361,6 +372,7 @@ impl Services {
                 controls: row.controls.clone(),
                 dynamic_tools: row.dynamic_tools.clone(),
                 tool_call_timeout_ms: row.tool_call_timeout_ms,
+                worker_of: row.worker_of.clone(),
             })
             .await?;
         self.index.put(&forked);

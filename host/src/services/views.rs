@@ -76,6 +76,8 @@ pub struct Session {
     pub pending_requests: usize,
     /// Names of the dynamic tools an API client serves for this session.
     pub dynamic_tools: Vec<String>,
+    /// The plugin whose hidden worker session this is (worker sessions are left out of lists by default).
+    pub worker_of: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub last_activity_at: String,
@@ -124,6 +126,7 @@ impl Session {
                 .iter()
                 .filter_map(|t| t.get("name").and_then(|n| n.as_str()).map(str::to_owned))
                 .collect(),
+            worker_of: row.worker_of,
             created_at: envelope_ts(row.created_at),
             updated_at: envelope_ts(row.updated_at),
             last_activity_at: envelope_ts(row.last_activity_at),

@@ -6,7 +6,9 @@
 
 mod events;
 mod idempotency;
+mod jobs;
 mod migrations;
+mod notes;
 mod plugins;
 mod projects;
 mod requests;
@@ -22,6 +24,8 @@ use sqlx::SqlitePool;
 
 pub use events::{writer_error, EventRow, EventRowRef, EventWriter, WriterError};
 pub use idempotency::IdempotencyClaim;
+pub use jobs::{Enqueued, Finish, JobFilter, JobHistoryRow, JobRow, QueueCounts};
+pub use notes::NoteRow;
 pub use plugins::{PluginCallRow, PluginRow};
 pub use projects::ProjectRow;
 pub use requests::{RequestFilter, RequestRow};

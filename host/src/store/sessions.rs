@@ -24,6 +24,8 @@ pub struct SessionRow {
     /// JSON array of dynamic tool specs an API client serves for this session.
     pub dynamic_tools: Option<String>,
     pub tool_call_timeout_ms: Option<i64>,
+    /// The plugin whose hidden worker session this is.
+    pub worker_of: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +39,7 @@ pub struct NewSession {
     pub controls: String,
     pub dynamic_tools: Option<String>,
     pub tool_call_timeout_ms: Option<i64>,
+    pub worker_of: Option<String>,
 }
 
 /// A partial update; `None` leaves a column as it is.
@@ -59,10 +62,12 @@ pub struct SessionFilter {
     /// Keyset cursor: (last_activity_at, id) of the last row of the previous page.
     pub after: Option<(i64, String)>,
     pub limit: i64,
+    /// Include plugins' hidden worker sessions (left out by default).
+    pub include_workers: bool,
 }
 
 const COLUMNS: &str = "id, thread_id, project_id, title, cwd, archived, forked_from, controls, active_turn_id, \
-     last_turn_status, last_error, created_at, updated_at, last_activity_at, dynamic_tools, tool_call_timeout_ms";
+     last_turn_status, last_error, created_at, updated_at, last_activity_at, dynamic_tools, tool_call_timeout_ms, worker_of";
 
 fn from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<SessionRow> {
     Ok(SessionRow {
@@ -82,6 +87,7 @@ fn from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<SessionRow> {
         last_activity_at: row.try_get("last_activity_at")?,
         dynamic_tools: row.try_get("dynamic_tools")?,
         tool_call_timeout_ms: row.try_get("tool_call_timeout_ms")?,
+        worker_of: row.try_get("worker_of")?,
     })
 }
 
@@ -90,8 +96,8 @@ impl Store {
         let now = now_ms();
         sqlx::query(
             "INSERT INTO sessions (id, thread_id, project_id, title, cwd, archived, forked_from, controls, \
-             created_at, updated_at, last_activity_at, dynamic_tools, tool_call_timeout_ms) \
-             VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $8, $8, $9, $10)",
+             created_at, updated_at, last_activity_at, dynamic_tools, tool_call_timeout_ms, worker_of) \
+             VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $8, $8, $9, $10, $11)",
         )
         .bind(&s.id)
         .bind(&s.thread_id)
@@ -103,6 +109,7 @@ impl Store {
         .bind(now)
         .bind(&s.dynamic_tools)
         .bind(s.tool_call_timeout_ms)
+        .bind(&s.worker_of)
         .execute(self.pool())
         .await
         .map_err(StoreError::from_write)?;
@@ -131,6 +138,9 @@ impl Store {
         }
         if f.unassigned {
             q.push(" AND project_id IS NULL");
+        }
+        if !f.include_workers {
+            q.push(" AND worker_of IS NULL");
         }
         if let Some(a) = f.archived {
             q.push(" AND archived = ").push_bind(a as i64);
@@ -223,6 +233,18 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         Ok(())
+    }
+
+    /// The hidden worker session of `plugin_id` for a working directory, if it has one.
+    pub async fn worker_session(&self, plugin_id: &str, cwd: &str) -> StoreResult<Option<SessionRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM sessions WHERE worker_of = $1 AND cwd = $2 ORDER BY created_at LIMIT 1"
+        ))
+        .bind(plugin_id)
+        .bind(cwd)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(from_row).transpose()
     }
 
     pub async fn project_session_ids(&self, project_id: &str) -> StoreResult<Vec<SessionRow>> {

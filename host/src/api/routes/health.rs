@@ -10,6 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::api::ApiState;
 use crate::appserver::version::{self, CodexVersion};
 use crate::appserver::RuntimeStatus;
+use crate::services::QueueStats;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -34,6 +35,8 @@ pub struct Readiness {
     /// Whether turns can run: `{account, requiresOpenaiAuth}` from app-server, and a plain-words `notice` when not.
     #[schema(value_type = Option<Object>)]
     pub account: Option<serde_json::Value>,
+    /// Job queue depth (absent when the store cannot say).
+    pub queue: Option<QueueStats>,
 }
 
 pub fn router() -> OpenApiRouter<ApiState> {
@@ -66,6 +69,7 @@ async fn ready(State(state): State<ApiState>) -> (StatusCode, Json<Readiness>) {
             a["notice"] = serde_json::json!(state.services.account_notice());
             a
         }),
+        queue: state.services.queue_stats().await.ok(),
     };
     (if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
 }

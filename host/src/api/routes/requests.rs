@@ -22,7 +22,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
 }
 
 /// The client's label: 1–32 characters of `[a-z0-9_-]`, else `api`.
-fn decided_by(headers: &HeaderMap) -> String {
+pub fn client_label(headers: &HeaderMap) -> String {
     headers
         .get(CLIENT_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -70,5 +70,5 @@ async fn respond(
     headers: HeaderMap,
     ApiJson(body): ApiJson<RespondToRequest>,
 ) -> ApiResult<Json<PendingRequest>> {
-    Ok(Json(s.services.respond_to_request(&id, &request_id, body, &decided_by(&headers)).await?))
+    Ok(Json(s.services.respond_to_request(&id, &request_id, body, &client_label(&headers)).await?))
 }

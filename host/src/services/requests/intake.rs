@@ -95,6 +95,16 @@ impl Services {
             },
         );
         self.publish_request_event(kind, "requested", &row).await;
+        if let (Some(session_id), Some(me)) = (row.session_id.clone(), self.me.upgrade()) {
+            // Worker sessions have nobody watching: their plugin's policy answers (beside the reader, not in its way).
+            if self.workers_may_own(&session_id) {
+                let request_id = id.clone();
+                tokio::spawn(async move {
+                    me.answer_for_worker(&session_id, &request_id, kind).await;
+                });
+                return;
+            }
+        }
         if kind == RequestKind::ToolCall {
             self.start_tool_call_deadline(id, row.session_id.as_deref()).await;
         }

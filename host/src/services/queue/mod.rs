@@ -1,0 +1,404 @@
+//! The durable job queue: `queued → running → succeeded | failed | canceled`, each transition a history row and
+//! a `job.*` event. Kinds belong to plugins (declared in their manifests); the core hard-codes no workflow.
+//!
+//! This module holds the use cases clients call (enqueue, list, get, cancel, retry); [`scheduler`] claims due
+//! jobs within the concurrency lanes, runs them in their plugin under a lease, and records how they ended.
+
+mod backoff;
+mod scheduler;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+pub use scheduler::Scheduler;
+
+use super::error::{ErrorKind, ServiceError, ServiceResult};
+use super::Services;
+use crate::events::{envelope_ts, NewEvent};
+use crate::plugins::JobKind;
+use crate::store::{Enqueued, JobFilter, JobHistoryRow, JobRow, StoreError};
+
+/// Largest page of jobs.
+pub const MAX_JOBS_PAGE: i64 = 500;
+/// Largest payload a client may enqueue.
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+/// Longest a job may be delayed.
+const MAX_DELAY_MS: u64 = 7 * 24 * 3600 * 1000;
+/// How long a cancel waits for a running job to stop.
+const CANCEL_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A job as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    pub id: String,
+    pub kind: String,
+    /// The plugin that runs this kind.
+    pub plugin_id: String,
+    /// `queued`, `running`, `succeeded`, `failed` or `canceled`.
+    pub state: String,
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    pub session_id: Option<String>,
+    pub project_id: Option<String>,
+    /// Lower runs first.
+    pub priority: i64,
+    pub dedupe_key: Option<String>,
+    /// Attempts started so far (the running one included).
+    pub attempt: i64,
+    pub max_attempts: i64,
+    /// Wall time of one attempt.
+    pub timeout_ms: i64,
+    /// Not run before this time.
+    pub run_after: String,
+    /// The plugin's output when it succeeded.
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<Value>,
+    /// Why the last attempt failed (also set while a retry waits).
+    pub error: Option<JobError>,
+    /// A cancel was asked for and is being carried out.
+    pub cancel_requested: bool,
+    /// Who enqueued it: a client label (`web`, `cli`, ...) or `plugin:<id>`.
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// Every transition, oldest first (only on single-job reads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<JobTransition>>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobError {
+    /// `trap`, `timeout`, `memory`, `bad_output`, `error`, `plugin_failed`, `retries_exhausted`, `lease_expired`,
+    /// `canceled`.
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobTransition {
+    pub at: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub attempt: i64,
+    pub detail: Option<String>,
+}
+
+impl From<JobHistoryRow> for JobTransition {
+    fn from(h: JobHistoryRow) -> Self {
+        Self { at: envelope_ts(h.at), from_state: h.from_state, to_state: h.to_state, attempt: h.attempt, detail: h.detail }
+    }
+}
+
+impl From<JobRow> for Job {
+    fn from(r: JobRow) -> Self {
+        let error = r.error_kind.map(|kind| JobError { kind, message: r.error.unwrap_or_default() });
+        Self {
+            id: r.id,
+            kind: r.kind,
+            plugin_id: r.plugin_id,
+            state: r.state,
+            payload: serde_json::from_str(&r.payload).unwrap_or(Value::Null),
+            session_id: r.session_id,
+            project_id: r.project_id,
+            priority: r.priority,
+            dedupe_key: r.dedupe_key,
+            attempt: r.attempt,
+            max_attempts: r.max_attempts,
+            timeout_ms: r.timeout_ms,
+            run_after: envelope_ts(r.run_after),
+            result: r.result.and_then(|t| serde_json::from_str(&t).ok()),
+            error,
+            cancel_requested: r.cancel_requested,
+            created_by: r.created_by,
+            created_at: envelope_ts(r.created_at),
+            updated_at: envelope_ts(r.updated_at),
+            started_at: r.started_at.map(envelope_ts),
+            finished_at: r.finished_at.map(envelope_ts),
+            history: None,
+        }
+    }
+}
+
+/// A job to enqueue.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnqueueJob {
+    /// A kind an enabled plugin declares (see `GET /api/jobs/kinds`).
+    pub kind: String,
+    /// JSON handed to the plugin (default `{}`), at most 256 KiB.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub payload: Option<Value>,
+    /// The session the job is about; its project is taken from it.
+    #[serde(default)]
+    pub session_id: Option<String>,
+    #[serde(default)]
+    pub project_id: Option<String>,
+    /// While a job of this kind with this key is queued or running, enqueueing returns it instead of a new one.
+    #[serde(default)]
+    pub dedupe_key: Option<String>,
+    /// Lower runs first (default 100).
+    #[serde(default)]
+    pub priority: Option<i32>,
+    /// Run no earlier than this many milliseconds from now.
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+}
+
+/// An enqueue's answer: the job, and whether an equal live job was returned instead of a new one.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EnqueueResult {
+    pub job: Job,
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct JobQuery {
+    /// `queued`, `running`, `succeeded`, `failed` or `canceled`.
+    pub state: Option<String>,
+    pub kind: Option<String>,
+    pub session_id: Option<String>,
+    pub project_id: Option<String>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<i64>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobPage {
+    pub jobs: Vec<Job>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobKinds {
+    pub kinds: Vec<JobKind>,
+}
+
+/// Queue depth, for readiness details and monitoring.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueStats {
+    pub queued: i64,
+    pub running: i64,
+    /// Age of the oldest queued job, in milliseconds (0 when none waits).
+    pub oldest_queued_age_ms: i64,
+    pub capacity: i64,
+}
+
+const STATES: [&str; 5] = ["queued", "running", "succeeded", "failed", "canceled"];
+
+fn job_not_found(id: &str) -> ServiceError {
+    ServiceError::not_found("job_not_found", format!("no job `{id}`"))
+}
+
+impl Services {
+    /// Enqueue a job for a kind an enabled plugin declares. `created_by` is the client label or `plugin:<id>`;
+    /// a plugin may enqueue only its own kinds.
+    pub async fn enqueue_job(&self, req: EnqueueJob, created_by: &str) -> ServiceResult<EnqueueResult> {
+        let kind = self.plugins.job_kind(&req.kind).ok_or_else(|| {
+            ServiceError::new(
+                ErrorKind::Invalid,
+                "unknown_job_kind",
+                format!("no enabled plugin runs jobs of kind `{}` (see GET /api/jobs/kinds)", req.kind),
+            )
+        })?;
+        if let Some(plugin) = created_by.strip_prefix("plugin:") {
+            if plugin != kind.plugin_id {
+                return Err(ServiceError::new(
+                    ErrorKind::Forbidden,
+                    "job_kind_not_owned",
+                    format!("`{}` belongs to plugin `{}`: a plugin enqueues only its own kinds", kind.kind, kind.plugin_id),
+                ));
+            }
+        }
+        let payload = req.payload.unwrap_or_else(|| Value::Object(Default::default())).to_string();
+        if payload.len() > MAX_PAYLOAD_BYTES {
+            return Err(ServiceError::new(ErrorKind::Invalid, "payload_too_large", format!("a job payload is at most {MAX_PAYLOAD_BYTES} bytes")));
+        }
+        if req.dedupe_key.as_deref().is_some_and(|k| k.is_empty() || k.len() > 200) {
+            return Err(ServiceError::invalid("`dedupeKey` must be 1-200 bytes"));
+        }
+        let delay = req.delay_ms.unwrap_or(0);
+        if delay > MAX_DELAY_MS {
+            return Err(ServiceError::invalid(format!("`delayMs` must be at most {MAX_DELAY_MS}")));
+        }
+        let project_id = match &req.session_id {
+            Some(s) => {
+                let row = self.session_row(s).await?;
+                match (&req.project_id, row.project_id) {
+                    (Some(given), Some(own)) if *given != own => {
+                        return Err(ServiceError::invalid(format!("session `{s}` is in project `{own}`, not `{given}`")))
+                    }
+                    (given, own) => own.or_else(|| given.clone()),
+                }
+            }
+            None => req.project_id.clone(),
+        };
+        if let (Some(p), None) = (&project_id, &req.session_id) {
+            self.get_project(p).await?;
+        }
+        let now = crate::store::now_ms();
+        let row = JobRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: kind.kind.clone(),
+            plugin_id: kind.plugin_id.clone(),
+            state: "queued".into(),
+            payload,
+            session_id: req.session_id.clone(),
+            project_id,
+            priority: i64::from(req.priority.unwrap_or(100)),
+            dedupe_key: req.dedupe_key.clone(),
+            attempt: 0,
+            max_attempts: i64::from(kind.max_attempts),
+            timeout_ms: kind.timeout_ms as i64,
+            run_after: now + delay as i64,
+            lease_owner: None,
+            lease_until: None,
+            cancel_requested: false,
+            result: None,
+            error_kind: None,
+            error: None,
+            created_by: created_by.to_string(),
+            created_at: now,
+            updated_at: now,
+            started_at: None,
+            finished_at: None,
+        };
+        match self.store.enqueue_job(&row, self.scheduler.capacity()).await? {
+            Enqueued::Created(job) => {
+                self.publish_job_event("job.queued", &job).await;
+                self.scheduler.wake();
+                Ok(EnqueueResult { job: job.into(), duplicate: false })
+            }
+            Enqueued::Duplicate(job) => Ok(EnqueueResult { job: job.into(), duplicate: true }),
+            Enqueued::Full => Err(ServiceError::new(
+                ErrorKind::TooManyRequests,
+                "queue_full",
+                format!("the queue holds {} live jobs, its capacity; try again when some have finished", self.scheduler.capacity()),
+            )),
+        }
+    }
+
+    pub async fn list_jobs(&self, q: JobQuery) -> ServiceResult<JobPage> {
+        let limit = q.limit.unwrap_or(50);
+        if !(1..=MAX_JOBS_PAGE).contains(&limit) {
+            return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_JOBS_PAGE}")));
+        }
+        if let Some(s) = q.state.as_deref().filter(|s| !STATES.contains(s)) {
+            return Err(ServiceError::invalid(format!("unknown state `{s}`: use one of {}", STATES.join(", "))));
+        }
+        let before = q.cursor.as_deref().map(parse_cursor).transpose()?;
+        let filter = JobFilter { state: q.state, kind: q.kind, session_id: q.session_id, project_id: q.project_id, before, limit: limit + 1 };
+        let mut rows = self.store.list_jobs(&filter).await?;
+        let next_cursor = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| format!("{}.{}", r.created_at, r.id))
+        } else {
+            None
+        };
+        Ok(JobPage { jobs: rows.into_iter().map(Job::from).collect(), next_cursor })
+    }
+
+    pub async fn get_job(&self, id: &str) -> ServiceResult<Job> {
+        let row = self.job_row(id).await?;
+        let mut job = Job::from(row);
+        job.history = Some(self.store.job_history(id).await?.into_iter().map(JobTransition::from).collect());
+        Ok(job)
+    }
+
+    async fn job_row(&self, id: &str) -> ServiceResult<JobRow> {
+        self.store.get_job(id).await.map_err(|e| match e {
+            StoreError::NotFound => job_not_found(id),
+            other => other.into(),
+        })
+    }
+
+    /// Cancel a job and answer with its final state: a queued job is canceled at once; a running one is stopped
+    /// for real (its plugin call dropped, its worker turn interrupted) before this returns.
+    pub async fn cancel_job(&self, id: &str, by: &str) -> ServiceResult<Job> {
+        let row = self.job_row(id).await?;
+        if row.state == "queued" {
+            if let Some(canceled) = self.store.cancel_queued_job(id, &format!("canceled by {by}")).await? {
+                self.publish_job_event("job.canceled", &canceled).await;
+                return self.get_job(id).await;
+            }
+        }
+        let row = self.job_row(id).await?;
+        match row.state.as_str() {
+            "running" => {
+                self.store.request_job_cancel(id).await?;
+                let stopped = tokio::time::timeout(CANCEL_WAIT, self.scheduler.cancel_and_wait(self, id, by)).await;
+                let job = self.get_job(id).await?;
+                if stopped.is_err() && job.state == "running" {
+                    return Err(ServiceError::new(
+                        ErrorKind::Unavailable,
+                        "job_cancel_pending",
+                        format!("the job's host has not stopped it within {} s; it stops at its next lease renewal", CANCEL_WAIT.as_secs()),
+                    ));
+                }
+                Ok(job)
+            }
+            "queued" => Err(ServiceError::conflict("job_busy", "the job changed state meanwhile; try again")),
+            state => Err(ServiceError::conflict("job_finished", format!("the job already ended: {state}"))),
+        }
+    }
+
+    /// Queue a failed or canceled job again, from its first attempt.
+    pub async fn retry_job(&self, id: &str, by: &str) -> ServiceResult<Job> {
+        let row = self.job_row(id).await?;
+        if self.plugins.job_kind(&row.kind).is_none() {
+            return Err(ServiceError::new(ErrorKind::Conflict, "unknown_job_kind", format!("no enabled plugin runs `{}` any more", row.kind)));
+        }
+        let retried = match self.store.retry_job(id, &format!("retried by {by}")).await {
+            Ok(r) => r,
+            Err(StoreError::Conflict(_)) => {
+                return Err(ServiceError::conflict("duplicate_job", "an equal job (same kind and dedupe key) is queued or running"))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match retried {
+            Some(job) => {
+                self.publish_job_event("job.queued", &job).await;
+                self.scheduler.wake();
+                self.get_job(id).await
+            }
+            None => Err(ServiceError::conflict("job_not_retryable", format!("only failed or canceled jobs are retried; this one is {}", row.state))),
+        }
+    }
+
+    pub fn job_kinds(&self) -> JobKinds {
+        JobKinds { kinds: self.plugins.job_kinds() }
+    }
+
+    pub async fn queue_stats(&self) -> ServiceResult<QueueStats> {
+        let counts = self.store.queue_counts().await?;
+        let age = counts.oldest_queued_at.map(|t| (crate::store::now_ms() - t).max(0)).unwrap_or(0);
+        Ok(QueueStats { queued: counts.queued, running: counts.running, oldest_queued_age_ms: age, capacity: self.scheduler.capacity() })
+    }
+
+    /// `job.queued`, `job.started`, ... with the job as data, tagged with its session and project.
+    async fn publish_job_event(&self, kind: &str, row: &JobRow) {
+        let event = NewEvent::new(kind, Job::from(row.clone()))
+            .session(row.session_id.as_deref().map(Into::into), row.project_id.as_deref().map(Into::into));
+        self.events.publish_committed(event).await;
+    }
+}
+
+fn parse_cursor(c: &str) -> ServiceResult<(i64, String)> {
+    c.split_once('.')
+        .and_then(|(ts, id)| Some((ts.parse().ok()?, id.to_string())))
+        .ok_or_else(|| ServiceError::invalid("`cursor` is not a cursor this API returned"))
+}

@@ -1,0 +1,378 @@
+//! Runs the queue: claims due jobs within the lanes (global, per project, per kind), runs each attempt in its
+//! plugin under a lease that a heartbeat renews, and records how it ended — exactly once, because every
+//! transition out of `running` is conditional on still holding the lease.
+//!
+//! A job is stopped for real: canceling drops the plugin call (its instance goes with it) and interrupts any
+//! worker turn the job started. A clean shutdown hands running jobs back to the queue; a crash leaves them
+//! claimed until the lease runs out, then any host sharing the store (this one after a restart) takes them again.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use tokio::sync::{watch, Notify};
+
+use super::backoff;
+use crate::config::QueueConfig;
+use crate::services::Services;
+use crate::store::{now_ms, Finish, JobRow};
+
+/// Longest the scheduler sleeps without looking at the queue (for jobs other hosts enqueue or leases that end).
+const IDLE_POLL: Duration = Duration::from_secs(1);
+/// How long a shutdown waits for running jobs to hand themselves back.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
+/// Due jobs read per scheduling round.
+const DUE_PAGE: i64 = 64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// A user (or client) canceled it.
+    Cancel,
+    /// Another host holds the job now: stop without recording anything.
+    LeaseLost,
+    /// This host is shutting down: hand it back.
+    Shutdown,
+}
+
+struct Running {
+    stop: watch::Sender<Option<Stop>>,
+    done: watch::Receiver<bool>,
+}
+
+pub struct Scheduler {
+    config: QueueConfig,
+    /// This host's lease-owner name: unique per start, so a restarted host never mistakes a dead run's lease for
+    /// its own.
+    owner: String,
+    wake: Notify,
+    running: Mutex<HashMap<String, Running>>,
+    stopping: AtomicBool,
+}
+
+enum Ended {
+    Ran(Option<crate::plugins::runtime::CallReport<crate::plugins::JobOutcome>>),
+    Stopped(Stop),
+}
+
+impl Scheduler {
+    pub fn new(config: QueueConfig) -> Self {
+        Self {
+            owner: format!("host-{}", uuid::Uuid::now_v7()),
+            config,
+            wake: Notify::new(),
+            running: Mutex::new(HashMap::new()),
+            stopping: AtomicBool::new(false),
+        }
+    }
+
+    pub fn capacity(&self) -> i64 {
+        self.config.capacity
+    }
+
+    /// Look at the queue now (a job was enqueued or one finished).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    fn heartbeat(&self) -> Duration {
+        (self.config.lease / 3).clamp(Duration::from_millis(50), Duration::from_secs(5))
+    }
+
+    /// Start the scheduling loop.
+    pub(in crate::services) fn spawn(services: &Arc<Services>) {
+        let me = Arc::downgrade(services);
+        tokio::spawn(async move {
+            let mut last_recovery = 0i64;
+            loop {
+                let Some(services) = me.upgrade() else { return };
+                let scheduler = &services.scheduler;
+                if scheduler.stopping.load(Ordering::Relaxed) {
+                    return;
+                }
+                let now = now_ms();
+                if now - last_recovery >= scheduler.heartbeat().as_millis() as i64 {
+                    last_recovery = now;
+                    services.recover_expired_leases(now).await;
+                }
+                services.fill_lanes(&me).await;
+                let kinds: Vec<String> = services.plugins.job_kinds().into_iter().map(|k| k.kind).collect();
+                let next_due = services.store.next_due_at(&kinds).await.ok().flatten();
+                let mut wait = IDLE_POLL.min(scheduler.heartbeat());
+                if let Some(due) = next_due {
+                    wait = wait.min(Duration::from_millis((due - now_ms()).max(0) as u64));
+                }
+                // Holding the services for one short wait is fine: the loop ends when the host stops.
+                let wake = scheduler.wake.notified();
+                tokio::select! {
+                    _ = wake => {}
+                    _ = tokio::time::sleep(wait.max(Duration::from_millis(5))) => {}
+                }
+            }
+        });
+    }
+
+    /// Stop a job this host runs and wait until it is recorded as stopped; for a job another host runs, wait
+    /// for that host to see the cancel flag at its next lease renewal.
+    pub(in crate::services) async fn cancel_and_wait(&self, services: &Services, id: &str, _by: &str) {
+        let done = {
+            let running = self.running.lock().expect("running jobs poisoned");
+            running.get(id).map(|r| {
+                let _ = r.stop.send(Some(Stop::Cancel));
+                r.done.clone()
+            })
+        };
+        match done {
+            Some(mut done) => {
+                let _ = done.wait_for(|d| *d).await;
+            }
+            None => loop {
+                match services.store.get_job(id).await {
+                    Ok(j) if j.state == "running" => tokio::time::sleep(Duration::from_millis(100)).await,
+                    _ => return,
+                }
+            },
+        }
+    }
+
+    /// Hand every running job back to the queue and wait (briefly) until they are.
+    pub(in crate::services) async fn shutdown(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+        self.wake.notify_one();
+        let waits: Vec<watch::Receiver<bool>> = {
+            let running = self.running.lock().expect("running jobs poisoned");
+            running
+                .values()
+                .map(|r| {
+                    let _ = r.stop.send(Some(Stop::Shutdown));
+                    r.done.clone()
+                })
+                .collect()
+        };
+        let all = async {
+            for mut done in waits {
+                let _ = done.wait_for(|d| *d).await;
+            }
+        };
+        if tokio::time::timeout(SHUTDOWN_WAIT, all).await.is_err() {
+            tracing::warn!("some jobs did not stop in time; their leases will run out and another start takes them");
+        }
+    }
+}
+
+impl Services {
+    async fn recover_expired_leases(&self, now: i64) {
+        match self.store.recover_expired_leases(now).await {
+            Ok(jobs) => {
+                for job in jobs {
+                    tracing::warn!(job = %job.id, kind = %job.kind, state = %job.state, "recovered a job whose host stopped holding it");
+                    let kind = if job.state == "queued" { "job.retrying" } else { event_for_state(&job.state) };
+                    self.publish_job_event(kind, &job).await;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not look for expired job leases"),
+        }
+    }
+
+    /// Claim due jobs while the lanes have room: global, per project, per kind (on every host sharing the store).
+    async fn fill_lanes(&self, me: &Weak<Services>) {
+        let scheduler = &self.scheduler;
+        let kinds: HashMap<String, u32> = self.plugins.job_kinds().into_iter().map(|k| (k.kind, k.concurrency)).collect();
+        if kinds.is_empty() {
+            return;
+        }
+        let names: Vec<String> = kinds.keys().cloned().collect();
+        loop {
+            if scheduler.stopping.load(Ordering::Relaxed) {
+                return;
+            }
+            let (lanes, due) = match (self.store.running_lanes().await, self.store.due_jobs(&names, now_ms(), DUE_PAGE).await) {
+                (Ok(l), Ok(d)) => (l, d),
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::warn!(error = %e, "could not read the queue");
+                    return;
+                }
+            };
+            if lanes.len() >= scheduler.config.global_concurrency {
+                return;
+            }
+            let fits = |job: &JobRow| {
+                let of_kind = lanes.iter().filter(|(k, _)| *k == job.kind).count();
+                let of_project = job.project_id.as_ref().map_or(0, |p| lanes.iter().filter(|(_, lp)| lp.as_ref() == Some(p)).count());
+                of_kind < kinds.get(&job.kind).copied().unwrap_or(1) as usize
+                    && (job.project_id.is_none() || of_project < scheduler.config.project_concurrency)
+            };
+            let Some(candidate) = due.into_iter().find(|j| fits(j)) else { return };
+            let lease_until = now_ms() + scheduler.config.lease.as_millis() as i64;
+            match self.store.claim_job(&candidate.id, &scheduler.owner, lease_until).await {
+                Ok(Some(job)) => self.start_attempt(me, job).await,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, job = %candidate.id, "could not claim a job");
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn start_attempt(&self, me: &Weak<Services>, job: JobRow) {
+        let (stop_tx, stop_rx) = watch::channel(None);
+        let (done_tx, done_rx) = watch::channel(false);
+        self.scheduler.running.lock().expect("running jobs poisoned").insert(job.id.clone(), Running { stop: stop_tx, done: done_rx });
+        self.publish_job_event("job.started", &job).await;
+        let me = me.clone();
+        tokio::spawn(async move {
+            let Some(services) = me.upgrade() else { return };
+            let id = job.id.clone();
+            services.run_attempt(job, stop_rx).await;
+            services.scheduler.running.lock().expect("running jobs poisoned").remove(&id);
+            let _ = done_tx.send(true);
+            services.scheduler.wake();
+        });
+    }
+
+    async fn run_attempt(&self, job: JobRow, mut stop: watch::Receiver<Option<Stop>>) {
+        let owner = self.scheduler.owner.clone();
+        let wit_job = crate::plugins::JobCall {
+            id: job.id.clone(),
+            kind: job.kind.clone(),
+            payload: job.payload.clone(),
+            attempt: job.attempt as u32,
+            session_id: job.session_id.clone(),
+            project_id: job.project_id.clone(),
+        };
+        let timeout = Duration::from_millis(job.timeout_ms.max(1) as u64);
+        let ended = {
+            let run = self.plugins.run_job(wit_job, timeout);
+            tokio::pin!(run);
+            let mut beat = tokio::time::interval(self.scheduler.heartbeat());
+            beat.tick().await;
+            loop {
+                tokio::select! {
+                    report = &mut run => break Ended::Ran(report),
+                    changed = stop.changed() => {
+                        if changed.is_err() { break Ended::Stopped(Stop::Shutdown); }
+                        if let Some(s) = *stop.borrow() { break Ended::Stopped(s); }
+                    }
+                    _ = beat.tick() => {
+                        let until = now_ms() + self.scheduler.config.lease.as_millis() as i64;
+                        match self.store.renew_lease(&job.id, &owner, until).await {
+                            Ok(Some(row)) if row.cancel_requested => break Ended::Stopped(Stop::Cancel),
+                            Ok(Some(_)) => {}
+                            Ok(None) => break Ended::Stopped(Stop::LeaseLost),
+                            Err(e) => tracing::warn!(error = %e, job = %job.id, "could not renew a job lease"),
+                        }
+                    }
+                }
+            }
+            // Leaving this block drops the plugin call, if it still runs: its instance is gone.
+        };
+        // Whatever ended the attempt, a worker turn it started must not run on.
+        self.stop_worker_turns_of(&job.id).await;
+
+        let finish = match &ended {
+            Ended::Stopped(Stop::LeaseLost) => {
+                tracing::warn!(job = %job.id, "lost the lease of a running job; another host took it");
+                return;
+            }
+            Ended::Stopped(Stop::Shutdown) => {
+                match self.store.release_job(&job.id, &owner, "handed back: the host shut down").await {
+                    Ok(true) => {
+                        if let Ok(row) = self.store.get_job(&job.id).await {
+                            self.publish_job_event("job.queued", &row).await;
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(error = %e, job = %job.id, "could not hand a job back; its lease will run out"),
+                }
+                return;
+            }
+            Ended::Stopped(Stop::Cancel) => AttemptEnd::Canceled,
+            Ended::Ran(None) => {
+                let _ = self.store.release_job(&job.id, &owner, "no enabled plugin runs this kind now; waiting for one").await;
+                if let Ok(row) = self.store.get_job(&job.id).await {
+                    self.publish_job_event("job.queued", &row).await;
+                }
+                return;
+            }
+            Ended::Ran(Some(report)) => classify(&job, report),
+        };
+        let now = now_ms();
+        let (state, record) = match &finish {
+            AttemptEnd::Succeeded(out) => (
+                "succeeded",
+                Finish { to_state: "succeeded", result: Some(out), error_kind: None, error: None, run_after: None, detail: None },
+            ),
+            AttemptEnd::Failed { kind, message } => (
+                "failed",
+                Finish { to_state: "failed", result: None, error_kind: Some(kind), error: Some(message), run_after: None, detail: None },
+            ),
+            AttemptEnd::Retry { kind, message, after } => (
+                "queued",
+                Finish {
+                    to_state: "queued",
+                    result: None,
+                    error_kind: Some(kind),
+                    error: Some(message),
+                    run_after: Some(now + after.as_millis() as i64),
+                    detail: None,
+                },
+            ),
+            AttemptEnd::Canceled => (
+                "canceled",
+                Finish { to_state: "canceled", result: None, error_kind: Some("canceled"), error: Some("canceled while running"), run_after: None, detail: None },
+            ),
+        };
+        match self.store.finish_job(&job.id, &owner, &record).await {
+            Ok(true) => {
+                if let Ok(row) = self.store.get_job(&job.id).await {
+                    let kind = if state == "queued" { "job.retrying" } else { event_for_state(state) };
+                    self.publish_job_event(kind, &row).await;
+                }
+            }
+            Ok(false) => tracing::warn!(job = %job.id, "a job's outcome came after its lease was lost; not recorded"),
+            Err(e) => tracing::error!(error = %e, job = %job.id, "could not record a job's outcome; its lease will run out and it runs again"),
+        }
+    }
+}
+
+/// How an attempt ended, in queue terms.
+enum AttemptEnd {
+    Succeeded(String),
+    Failed { kind: String, message: String },
+    Retry { kind: String, message: String, after: Duration },
+    Canceled,
+}
+
+fn classify(job: &JobRow, report: &crate::plugins::runtime::CallReport<crate::plugins::JobOutcome>) -> AttemptEnd {
+    use crate::plugins::JobOutcome;
+    let last = job.attempt >= job.max_attempts;
+    match &report.value {
+        Some(JobOutcome::Succeeded(out)) => AttemptEnd::Succeeded(out.clone()),
+        Some(JobOutcome::Failed(reason)) => AttemptEnd::Failed { kind: "plugin_failed".into(), message: reason.clone() },
+        Some(JobOutcome::RetryLater(r)) if last => AttemptEnd::Failed {
+            kind: "retries_exhausted".into(),
+            message: format!("asked to retry after attempt {} of {}: {}", job.attempt, job.max_attempts, r.reason),
+        },
+        Some(JobOutcome::RetryLater(r)) => AttemptEnd::Retry { kind: "retry_later".into(), message: r.reason.clone(), after: backoff::asked(r.after_ms) },
+        None => {
+            let kind = report.outcome.as_str().to_string();
+            let message = report.error.clone().unwrap_or_else(|| kind.clone());
+            if last {
+                AttemptEnd::Failed { kind, message }
+            } else {
+                AttemptEnd::Retry { kind, message, after: backoff::after_failure(job.attempt) }
+            }
+        }
+    }
+}
+
+fn event_for_state(state: &str) -> &'static str {
+    match state {
+        "succeeded" => "job.succeeded",
+        "failed" => "job.failed",
+        "canceled" => "job.canceled",
+        "running" => "job.started",
+        _ => "job.queued",
+    }
+}

@@ -1,0 +1,205 @@
+//! Worker sessions: a plugin's helper turns run on a hidden session of its own, one per plugin and working
+//! directory, with least privilege by default (read-only sandbox, no network). The turn's end is seen on the
+//! event stream, not polled; what the turn asks (approvals, questions) is answered at once by the plugin's
+//! policy, never left pending; a canceled job's turn is interrupted.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Value};
+
+use super::error::{ErrorKind, ServiceError, ServiceResult};
+use super::requests::{RequestKind, RespondToRequest};
+use super::{CreateSession, SandboxMode, SendMessage, Services, SessionControls, TranscriptQuery};
+use crate::events::{EventFilter, StreamItem, Subscription};
+use crate::plugins::api::{WorkerReply, WorkerTurn};
+use crate::store::SessionRow;
+
+/// Longest prompt a worker turn takes.
+const MAX_PROMPT_BYTES: usize = 256 * 1024;
+
+/// How the host answers what a worker turn asks.
+#[derive(Debug, Clone)]
+pub struct WorkerPolicy {
+    pub plugin_id: String,
+    pub accept: bool,
+}
+
+#[derive(Default)]
+pub struct Workers {
+    /// job id → the worker session whose turn it is running.
+    turns_by_job: Mutex<HashMap<String, String>>,
+    /// worker session id → how its requests are answered.
+    policies: Mutex<HashMap<String, WorkerPolicy>>,
+    /// One turn at a time per worker session: (plugin, cwd) → lock.
+    locks: Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Services {
+    /// Run a helper turn for a running job of `plugin_id` and wait for it to end.
+    pub(in crate::services) async fn run_worker_turn(&self, plugin_id: &str, job_id: &str, turn: WorkerTurn) -> ServiceResult<WorkerReply> {
+        let job = self.store.get_job(job_id).await?;
+        if job.plugin_id != plugin_id || job.state != "running" {
+            return Err(ServiceError::invalid("worker turns run only for a job of this plugin that is running"));
+        }
+        if turn.prompt.trim().is_empty() || turn.prompt.len() > MAX_PROMPT_BYTES {
+            return Err(ServiceError::invalid(format!("a worker prompt is 1-{MAX_PROMPT_BYTES} bytes")));
+        }
+        let (cwd, project_id) = match (&turn.session_id, &turn.project_id) {
+            (Some(s), _) => {
+                let row = self.session_row(s).await?;
+                if row.worker_of.is_some() {
+                    return Err(ServiceError::invalid("name the user's session, not a worker session"));
+                }
+                (row.cwd, row.project_id)
+            }
+            (None, Some(p)) => {
+                let project = self.get_project(p).await?;
+                (project.cwd, Some(project.id))
+            }
+            (None, None) => return Err(ServiceError::invalid("a worker turn needs `session-id` or `project-id`: it runs where they do")),
+        };
+        let lock = self.workers.lock_for(plugin_id, &cwd);
+        let _one_at_a_time = lock.lock().await;
+
+        let controls = SessionControls {
+            model: turn.model.clone(),
+            reasoning_effort: None,
+            approval_policy: Some(super::ApprovalPolicy::OnRequest),
+            sandbox: Some(if turn.workspace_write { SandboxMode::WorkspaceWrite } else { SandboxMode::ReadOnly }),
+            network_access: Some(turn.network),
+        };
+        let session = self.worker_session(plugin_id, &cwd, project_id, &controls).await?;
+        self.workers.policies.lock().expect("worker policies poisoned").insert(
+            session.id.clone(),
+            WorkerPolicy { plugin_id: plugin_id.to_string(), accept: turn.accept_requests },
+        );
+
+        let filter = EventFilter { sessions: [session.id.clone()].into(), types: vec!["turn.completed".into()], ..Default::default() };
+        let mut ends = Subscription::new(self.events.clone(), None, filter);
+        // Registered before the turn starts: a job dropped mid-send still has its turn interrupted.
+        self.workers.turns_by_job.lock().expect("worker turns poisoned").insert(job_id.to_string(), session.id.clone());
+        let accepted = self.send_message(&session.id, SendMessage { text: turn.prompt.clone(), mode: None }, None).await?;
+        let (status, error) = loop {
+            match ends.next().await? {
+                StreamItem::Event(e) if e.turn_id.as_deref() == Some(accepted.turn_id.as_str()) => {
+                    let data = e.data();
+                    let status = data.pointer("/turn/status").and_then(Value::as_str).unwrap_or("completed").to_string();
+                    let error = data.pointer("/turn/error/message").and_then(Value::as_str).map(str::to_owned);
+                    break (status, error);
+                }
+                _ => {}
+            }
+        };
+        self.workers.turns_by_job.lock().expect("worker turns poisoned").remove(job_id);
+        let text = self.last_agent_text(&session.id, &accepted.turn_id).await;
+        Ok(WorkerReply { session_id: session.id, turn_id: accepted.turn_id, status, text, error })
+    }
+
+    /// The plugin's worker session for `cwd`, created on first use, with `controls` for its next turn.
+    async fn worker_session(&self, plugin_id: &str, cwd: &str, project_id: Option<String>, controls: &SessionControls) -> ServiceResult<SessionRow> {
+        if let Some(row) = self.store.worker_session(plugin_id, cwd).await? {
+            if SessionControls::from_json(&row.controls) != *controls {
+                self.set_session_controls(&row.id, controls.clone()).await?;
+            }
+            return self.session_row(&row.id).await;
+        }
+        let req = CreateSession {
+            project_id,
+            cwd: Some(cwd.to_string()),
+            title: Some(format!("{plugin_id} worker")),
+            controls: Some(controls.clone()),
+            dynamic_tools: None,
+            tool_call_timeout_ms: None,
+        };
+        let created = self.create_session_for(req, Some(plugin_id)).await?;
+        self.session_row(&created.id).await
+    }
+
+    /// The last assistant message of a turn ("" when it has none).
+    async fn last_agent_text(&self, session_id: &str, turn_id: &str) -> String {
+        let query = TranscriptQuery { limit: Some(5), cursor: None, order: Some("desc".into()) };
+        let Ok(transcript) = self.transcript(session_id, query).await else { return String::new() };
+        transcript
+            .turns
+            .iter()
+            .find(|t| t.get("id").and_then(Value::as_str) == Some(turn_id))
+            .and_then(|t| t.get("items").and_then(Value::as_array))
+            .and_then(|items| items.iter().rev().find(|i| i.get("type").and_then(Value::as_str) == Some("agentMessage")))
+            .and_then(|i| i.get("text").and_then(Value::as_str))
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Interrupt the worker turn a job left running (it was canceled, timed out, or its call ended early).
+    pub(in crate::services) async fn stop_worker_turns_of(&self, job_id: &str) {
+        let session = self.workers.turns_by_job.lock().expect("worker turns poisoned").remove(job_id);
+        if let Some(session) = session {
+            match self.interrupt(&session).await {
+                Ok(r) => tracing::info!(job = job_id, session = %session, turn = %r.turn_id, "interrupted a stopped job's worker turn"),
+                Err(e) if e.code == "no_active_turn" => {}
+                Err(e) => tracing::warn!(job = job_id, session = %session, error = %e, "could not interrupt a stopped job's worker turn"),
+            }
+        }
+    }
+
+    /// Whether a session is a worker session this host ran turns on (its requests are answered by policy).
+    pub(in crate::services) fn workers_may_own(&self, session_id: &str) -> bool {
+        self.workers.policies.lock().expect("worker policies poisoned").contains_key(session_id)
+    }
+
+    /// A request from a worker session is answered at once by its plugin's policy (decline unless it said
+    /// accept). Worker sessions have no one watching them.
+    pub(in crate::services) async fn answer_for_worker(&self, session_id: &str, request_id: &str, kind: RequestKind) -> bool {
+        let policy = self.workers.policies.lock().expect("worker policies poisoned").get(session_id).cloned();
+        let policy = match policy {
+            Some(p) => p,
+            None => match self.store.get_session(session_id).await {
+                Ok(row) => match row.worker_of {
+                    Some(plugin_id) => WorkerPolicy { plugin_id, accept: false },
+                    None => return false,
+                },
+                Err(_) => return false,
+            },
+        };
+        let reason = format!("worker session of plugin `{}`: its policy is to {}", policy.plugin_id, if policy.accept { "accept" } else { "decline" });
+        let body = match kind.family() {
+            "approval" => json!({"decision": if policy.accept { "accept" } else { "decline" }, "reason": reason}),
+            "tool_call" => json!({"text": "worker sessions serve no tools", "success": false, "reason": reason}),
+            _ if kind == RequestKind::Elicitation => json!({"action": "decline", "reason": reason}),
+            _ => {
+                let Ok(row) = self.store.get_request(request_id).await else { return true };
+                let params: Value = serde_json::from_str(&row.params).unwrap_or(Value::Null);
+                let answers: serde_json::Map<String, Value> = params
+                    .get("questions")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|q| q.get("id").and_then(Value::as_str))
+                    .map(|id| (id.to_string(), json!("No one can answer: this is a background worker turn. Decide without asking.")))
+                    .collect();
+                json!({"answers": answers, "reason": reason})
+            }
+        };
+        let by = format!("worker-policy:{}", policy.plugin_id);
+        let body: RespondToRequest = match serde_json::from_value(body) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "could not build a worker policy answer");
+                return true;
+            }
+        };
+        if let Err(e) = self.respond_to_request(session_id, request_id, body, &by).await {
+            if e.kind != ErrorKind::Conflict && e.kind != ErrorKind::Gone {
+                tracing::warn!(session = session_id, request = request_id, error = %e, "worker policy could not answer a request");
+            }
+        }
+        true
+    }
+}
+
+impl Workers {
+    fn lock_for(&self, plugin_id: &str, cwd: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.locks.lock().expect("worker locks poisoned").entry((plugin_id.to_string(), cwd.to_string())).or_default().clone()
+    }
+}

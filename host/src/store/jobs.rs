@@ -1,0 +1,471 @@
+//! The job queue's rows. Every state change is one conditional UPDATE (on the state, and for a running job on
+//! its lease owner) written together with its history row, so two hosts, or a host and a late worker, can never
+//! both move a job: the loser's UPDATE changes nothing.
+
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+
+use super::{now_ms, Store, StoreError, StoreResult};
+
+pub const QUEUED: &str = "queued";
+pub const RUNNING: &str = "running";
+pub const FAILED: &str = "failed";
+pub const CANCELED: &str = "canceled";
+
+#[derive(Debug, Clone)]
+pub struct JobRow {
+    pub id: String,
+    pub kind: String,
+    pub plugin_id: String,
+    pub state: String,
+    pub payload: String,
+    pub session_id: Option<String>,
+    pub project_id: Option<String>,
+    pub priority: i64,
+    pub dedupe_key: Option<String>,
+    pub attempt: i64,
+    pub max_attempts: i64,
+    pub timeout_ms: i64,
+    pub run_after: i64,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<i64>,
+    pub cancel_requested: bool,
+    pub result: Option<String>,
+    pub error_kind: Option<String>,
+    pub error: Option<String>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobHistoryRow {
+    pub at: i64,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub attempt: i64,
+    pub detail: Option<String>,
+}
+
+/// What an enqueue did.
+#[derive(Debug)]
+pub enum Enqueued {
+    Created(JobRow),
+    /// A live job with the same kind and dedupe key: returned, nothing new made.
+    Duplicate(JobRow),
+    /// The queue holds `capacity` live jobs already.
+    Full,
+}
+
+/// Which jobs to list: newest first.
+#[derive(Debug, Clone, Default)]
+pub struct JobFilter {
+    pub state: Option<String>,
+    pub kind: Option<String>,
+    pub session_id: Option<String>,
+    pub project_id: Option<String>,
+    /// Keyset cursor: (created_at, id) of the last row of the previous page.
+    pub before: Option<(i64, String)>,
+    pub limit: i64,
+}
+
+/// How a running attempt ended, as the store records it.
+#[derive(Debug, Clone)]
+pub struct Finish<'a> {
+    pub to_state: &'a str,
+    pub result: Option<&'a str>,
+    pub error_kind: Option<&'a str>,
+    pub error: Option<&'a str>,
+    /// For a retry: when it may run again.
+    pub run_after: Option<i64>,
+    pub detail: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct QueueCounts {
+    pub queued: i64,
+    pub running: i64,
+    pub oldest_queued_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, kind, plugin_id, state, payload, session_id, project_id, priority, dedupe_key, attempt, \
+     max_attempts, timeout_ms, run_after, lease_owner, lease_until, cancel_requested, result, error_kind, error, \
+     created_by, created_at, updated_at, started_at, finished_at";
+
+fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<JobRow> {
+    Ok(JobRow {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        plugin_id: r.try_get("plugin_id")?,
+        state: r.try_get("state")?,
+        payload: r.try_get("payload")?,
+        session_id: r.try_get("session_id")?,
+        project_id: r.try_get("project_id")?,
+        priority: r.try_get("priority")?,
+        dedupe_key: r.try_get("dedupe_key")?,
+        attempt: r.try_get("attempt")?,
+        max_attempts: r.try_get("max_attempts")?,
+        timeout_ms: r.try_get("timeout_ms")?,
+        run_after: r.try_get("run_after")?,
+        lease_owner: r.try_get("lease_owner")?,
+        lease_until: r.try_get("lease_until")?,
+        cancel_requested: r.try_get::<i64, _>("cancel_requested")? != 0,
+        result: r.try_get("result")?,
+        error_kind: r.try_get("error_kind")?,
+        error: r.try_get("error")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        started_at: r.try_get("started_at")?,
+        finished_at: r.try_get("finished_at")?,
+    })
+}
+
+async fn history(
+    tx: &mut Transaction<'_, Sqlite>,
+    job_id: &str,
+    from: Option<&str>,
+    to: &str,
+    attempt: i64,
+    detail: Option<&str>,
+    at: i64,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO job_history (id, job_id, at, from_state, to_state, attempt, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(job_id)
+        .bind(at)
+        .bind(from)
+        .bind(to)
+        .bind(attempt)
+        .bind(detail)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Add a job unless an equal live one exists (same kind and dedupe key) or `capacity` live jobs are waiting
+    /// or running. The capacity check and the insert are one statement, so concurrent enqueues cannot overfill.
+    pub async fn enqueue_job(&self, job: &JobRow, capacity: i64) -> StoreResult<Enqueued> {
+        let mut tx = self.pool().begin().await?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO jobs ({COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, NULL, NULL, 0, NULL, \
+             NULL, NULL, $13, $14, $14, NULL, NULL \
+             WHERE (SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')) < $15"
+        ))
+        .bind(&job.id)
+        .bind(&job.kind)
+        .bind(&job.plugin_id)
+        .bind(QUEUED)
+        .bind(&job.payload)
+        .bind(&job.session_id)
+        .bind(&job.project_id)
+        .bind(job.priority)
+        .bind(&job.dedupe_key)
+        .bind(job.max_attempts)
+        .bind(job.timeout_ms)
+        .bind(job.run_after)
+        .bind(&job.created_by)
+        .bind(job.created_at)
+        .bind(capacity)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(done) if done.rows_affected() == 0 => return Ok(Enqueued::Full),
+            Ok(_) => {}
+            Err(e) => {
+                return match StoreError::from_write(e) {
+                    StoreError::Conflict(_) => {
+                        drop(tx);
+                        let key = job.dedupe_key.as_deref().unwrap_or_default();
+                        match self.live_job_by_key(&job.kind, key).await? {
+                            Some(existing) => Ok(Enqueued::Duplicate(existing)),
+                            // It finished between our insert and this read: the caller may try again.
+                            None => Err(StoreError::Conflict("an equal job just finished; enqueue again".into())),
+                        }
+                    }
+                    other => Err(other),
+                };
+            }
+        }
+        history(&mut tx, &job.id, None, QUEUED, 0, Some(&format!("enqueued by {}", job.created_by)), job.created_at).await?;
+        tx.commit().await?;
+        Ok(Enqueued::Created(self.get_job(&job.id).await?))
+    }
+
+    async fn live_job_by_key(&self, kind: &str, key: &str) -> StoreResult<Option<JobRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM jobs WHERE kind = $1 AND dedupe_key = $2 AND state IN ('queued', 'running')"
+        ))
+        .bind(kind)
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    pub async fn get_job(&self, id: &str) -> StoreResult<JobRow> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1")).bind(id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn job_history(&self, id: &str) -> StoreResult<Vec<JobHistoryRow>> {
+        let rows = sqlx::query("SELECT at, from_state, to_state, attempt, detail FROM job_history WHERE job_id = $1 ORDER BY at, id")
+            .bind(id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(JobHistoryRow {
+                    at: r.try_get("at")?,
+                    from_state: r.try_get("from_state")?,
+                    to_state: r.try_get("to_state")?,
+                    attempt: r.try_get("attempt")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn list_jobs(&self, f: &JobFilter) -> StoreResult<Vec<JobRow>> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLUMNS} FROM jobs WHERE 1 = 1"));
+        if let Some(s) = &f.state {
+            q.push(" AND state = ").push_bind(s.clone());
+        }
+        if let Some(k) = &f.kind {
+            q.push(" AND kind = ").push_bind(k.clone());
+        }
+        if let Some(s) = &f.session_id {
+            q.push(" AND session_id = ").push_bind(s.clone());
+        }
+        if let Some(p) = &f.project_id {
+            q.push(" AND project_id = ").push_bind(p.clone());
+        }
+        if let Some((ts, id)) = &f.before {
+            q.push(" AND (created_at < ")
+                .push_bind(*ts)
+                .push(" OR (created_at = ")
+                .push_bind(*ts)
+                .push(" AND id < ")
+                .push_bind(id.clone())
+                .push("))");
+        }
+        q.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(f.limit);
+        let rows = q.build().fetch_all(self.pool()).await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// Queued jobs that may run now, of the kinds given, in run order.
+    pub async fn due_jobs(&self, kinds: &[String], now: i64, limit: i64) -> StoreResult<Vec<JobRow>> {
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("SELECT {COLUMNS} FROM jobs WHERE state = 'queued' AND run_after <= "));
+        q.push_bind(now).push(" AND kind IN (");
+        let mut sep = q.separated(", ");
+        for k in kinds {
+            sep.push_bind(k.clone());
+        }
+        q.push(") ORDER BY priority, run_after, created_at LIMIT ").push_bind(limit);
+        let rows = q.build().fetch_all(self.pool()).await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// When the next queued job of these kinds becomes due.
+    pub async fn next_due_at(&self, kinds: &[String]) -> StoreResult<Option<i64>> {
+        if kinds.is_empty() {
+            return Ok(None);
+        }
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT MIN(run_after) FROM jobs WHERE state = 'queued' AND kind IN (");
+        let mut sep = q.separated(", ");
+        for k in kinds {
+            sep.push_bind(k.clone());
+        }
+        q.push(")");
+        Ok(q.build().fetch_one(self.pool()).await?.try_get::<Option<i64>, _>(0)?)
+    }
+
+    /// (kind, project) of every running job, on any host: what the concurrency lanes count.
+    pub async fn running_lanes(&self) -> StoreResult<Vec<(String, Option<String>)>> {
+        let rows = sqlx::query("SELECT kind, project_id FROM jobs WHERE state = 'running'").fetch_all(self.pool()).await?;
+        rows.iter().map(|r| Ok((r.try_get("kind")?, r.try_get("project_id")?))).collect()
+    }
+
+    /// Take a queued job for `owner` until `lease_until`. None when someone else took it first.
+    pub async fn claim_job(&self, id: &str, owner: &str, lease_until: i64) -> StoreResult<Option<JobRow>> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = $2, lease_until = $3, started_at = $4, \
+             updated_at = $4, error_kind = NULL, error = NULL WHERE id = $1 AND state = 'queued'",
+        )
+        .bind(id)
+        .bind(owner)
+        .bind(lease_until)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let attempt: i64 = sqlx::query("SELECT attempt FROM jobs WHERE id = $1").bind(id).fetch_one(&mut *tx).await?.try_get(0)?;
+        history(&mut tx, id, Some(QUEUED), RUNNING, attempt, Some(&format!("attempt {attempt} on {owner}")), now).await?;
+        tx.commit().await?;
+        Ok(Some(self.get_job(id).await?))
+    }
+
+    /// Extend a running job's lease. Returns the job as stored, or None when `owner` no longer holds it.
+    pub async fn renew_lease(&self, id: &str, owner: &str, lease_until: i64) -> StoreResult<Option<JobRow>> {
+        let done = sqlx::query("UPDATE jobs SET lease_until = $3 WHERE id = $1 AND lease_owner = $2 AND state = 'running'")
+            .bind(id)
+            .bind(owner)
+            .bind(lease_until)
+            .execute(self.pool())
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        Ok(Some(self.get_job(id).await?))
+    }
+
+    /// End the running attempt `owner` holds. False when it no longer holds it (the lease was lost): the
+    /// outcome is then not recorded, so a job is finished at most once.
+    pub async fn finish_job(&self, id: &str, owner: &str, f: &Finish<'_>) -> StoreResult<bool> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        let finished_at = (f.to_state != QUEUED).then_some(now);
+        let done = sqlx::query(
+            "UPDATE jobs SET state = $3, result = $4, error_kind = $5, error = $6, run_after = COALESCE($7, run_after), \
+             lease_owner = NULL, lease_until = NULL, updated_at = $8, finished_at = $9 \
+             WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+        )
+        .bind(id)
+        .bind(owner)
+        .bind(f.to_state)
+        .bind(f.result)
+        .bind(f.error_kind)
+        .bind(f.error)
+        .bind(f.run_after)
+        .bind(now)
+        .bind(finished_at)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let attempt: i64 = sqlx::query("SELECT attempt FROM jobs WHERE id = $1").bind(id).fetch_one(&mut *tx).await?.try_get(0)?;
+        history(&mut tx, id, Some(RUNNING), f.to_state, attempt, f.detail.or(f.error), now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Hand a running job back to the queue without counting the attempt (a clean shutdown).
+    pub async fn release_job(&self, id: &str, owner: &str, detail: &str) -> StoreResult<bool> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'queued', attempt = MAX(attempt - 1, 0), lease_owner = NULL, lease_until = NULL, \
+             run_after = $3, updated_at = $3 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+        )
+        .bind(id)
+        .bind(owner)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let attempt: i64 = sqlx::query("SELECT attempt FROM jobs WHERE id = $1").bind(id).fetch_one(&mut *tx).await?.try_get(0)?;
+        history(&mut tx, id, Some(RUNNING), QUEUED, attempt, Some(detail), now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Running jobs whose lease ran out (their host died): back to the queue, or failed when that was the last
+    /// attempt. Returns the jobs as they now are.
+    pub async fn recover_expired_leases(&self, now: i64) -> StoreResult<Vec<JobRow>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE state = 'running' AND lease_until < $1"))
+            .bind(now)
+            .fetch_all(self.pool())
+            .await?;
+        let mut recovered = Vec::new();
+        for job in rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()? {
+            let owner = job.lease_owner.clone().unwrap_or_default();
+            let detail = format!("lease of {owner} expired (its host stopped without handing the job back)");
+            let ended = if job.cancel_requested {
+                Finish { to_state: CANCELED, result: None, error_kind: Some("canceled"), error: Some("canceled"), run_after: None, detail: Some(&detail) }
+            } else if job.attempt >= job.max_attempts {
+                Finish { to_state: FAILED, result: None, error_kind: Some("lease_expired"), error: Some(&detail), run_after: None, detail: None }
+            } else {
+                Finish { to_state: QUEUED, result: None, error_kind: Some("lease_expired"), error: Some(&detail), run_after: Some(now), detail: None }
+            };
+            if self.finish_job(&job.id, &owner, &ended).await? {
+                recovered.push(self.get_job(&job.id).await?);
+            }
+        }
+        Ok(recovered)
+    }
+
+    /// Cancel a queued job. None when it is not queued (running, or already finished).
+    pub async fn cancel_queued_job(&self, id: &str, detail: &str) -> StoreResult<Option<JobRow>> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'canceled', cancel_requested = 1, error_kind = 'canceled', error = $2, updated_at = $3, \
+             finished_at = $3 WHERE id = $1 AND state = 'queued'",
+        )
+        .bind(id)
+        .bind(detail)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let attempt: i64 = sqlx::query("SELECT attempt FROM jobs WHERE id = $1").bind(id).fetch_one(&mut *tx).await?.try_get(0)?;
+        history(&mut tx, id, Some(QUEUED), CANCELED, attempt, Some(detail), now).await?;
+        tx.commit().await?;
+        Ok(Some(self.get_job(id).await?))
+    }
+
+    /// Ask whoever runs a job to stop it (seen on its next lease renewal).
+    pub async fn request_job_cancel(&self, id: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE jobs SET cancel_requested = 1 WHERE id = $1 AND state = 'running'").bind(id).execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// Queue a failed or canceled job again, from its first attempt. None when it is not finished that way.
+    pub async fn retry_job(&self, id: &str, detail: &str) -> StoreResult<Option<JobRow>> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'queued', attempt = 0, run_after = $2, cancel_requested = 0, result = NULL, \
+             error_kind = NULL, error = NULL, updated_at = $2, started_at = NULL, finished_at = NULL \
+             WHERE id = $1 AND state IN ('failed', 'canceled')",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_write)?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        history(&mut tx, id, None, QUEUED, 0, Some(detail), now).await?;
+        tx.commit().await?;
+        Ok(Some(self.get_job(id).await?))
+    }
+
+    pub async fn queue_counts(&self) -> StoreResult<QueueCounts> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END), 0) AS queued, \
+             COALESCE(SUM(CASE WHEN state = 'running' THEN 1 ELSE 0 END), 0) AS running, \
+             MIN(CASE WHEN state = 'queued' THEN created_at END) AS oldest FROM jobs WHERE state IN ('queued', 'running')",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(QueueCounts { queued: row.try_get("queued")?, running: row.try_get("running")?, oldest_queued_at: row.try_get("oldest")? })
+    }
+}
