@@ -26,8 +26,7 @@ impl Plugin for ApprovalSupervisor {
         }
         let request: Value = event.parse_data()?;
         let Some(request_id) = request.get("id").and_then(Value::as_str) else { return Ok(()) };
-        let Some(session_id) =
-            event.session_id.as_deref().or_else(|| request.get("sessionId").and_then(Value::as_str))
+        let Some(session_id) = event.session_id.as_deref().or_else(|| request.get("sessionId").and_then(Value::as_str))
         else {
             return Ok(());
         };

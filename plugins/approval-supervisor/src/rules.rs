@@ -65,7 +65,13 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { enabled: false, rules: Vec::new(), file_changes_in_workspace: None, otherwise: Otherwise::Ask, grace_ms: 0 }
+        Settings {
+            enabled: false,
+            rules: Vec::new(),
+            file_changes_in_workspace: None,
+            otherwise: Otherwise::Ask,
+            grace_ms: 0,
+        }
     }
 }
 
@@ -138,7 +144,10 @@ fn parse_rules(v: &Value) -> Result<Vec<Rule>, String> {
 /// What to do with one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    Decide { decision: Choice, reason: String },
+    Decide {
+        decision: Choice,
+        reason: String,
+    },
     /// Leave it to the user; the string says why (for the log).
     Ask(String),
 }
@@ -193,11 +202,12 @@ pub fn evaluate(settings: &Settings, request: &Value, cwd: Option<&str>) -> Verd
         None => return Verdict::Ask("the request has no kind".into()),
     };
     match verdict {
-        Verdict::Decide { decision, reason } if !offered(params, decision) => Verdict::Ask(format!(
-            "{reason}, but `{}` is not among the decisions the request offers",
-            decision.as_str()
-        )),
-        Verdict::Decide { decision, reason } => Verdict::Decide { decision, reason: cap_chars(reason, MAX_REASON_CHARS) },
+        Verdict::Decide { decision, reason } if !offered(params, decision) => {
+            Verdict::Ask(format!("{reason}, but `{}` is not among the decisions the request offers", decision.as_str()))
+        }
+        Verdict::Decide { decision, reason } => {
+            Verdict::Decide { decision, reason: cap_chars(reason, MAX_REASON_CHARS) }
+        }
         ask => ask,
     }
 }
@@ -205,7 +215,9 @@ pub fn evaluate(settings: &Settings, request: &Value, cwd: Option<&str>) -> Verd
 fn otherwise(settings: &Settings, why: &str) -> Verdict {
     match settings.otherwise {
         Otherwise::Ask => Verdict::Ask(why.to_string()),
-        Otherwise::Decline => Verdict::Decide { decision: Choice::Decline, reason: format!("{why}; otherwise → decline") },
+        Otherwise::Decline => {
+            Verdict::Decide { decision: Choice::Decline, reason: format!("{why}; otherwise → decline") }
+        }
     }
 }
 
@@ -392,7 +404,9 @@ pub fn glob_match(pattern: &str, text: &str, star_matches_operators: bool) -> bo
     let mut chars = pattern.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\\' if matches!(chars.peek(), Some('*') | Some('\\')) => tokens.push(Token::Char(chars.next().unwrap_or(c))),
+            '\\' if matches!(chars.peek(), Some('*') | Some('\\')) => {
+                tokens.push(Token::Char(chars.next().unwrap_or(c)))
+            }
             '*' => {
                 if tokens.last() != Some(&Token::Star) {
                     tokens.push(Token::Star);
@@ -679,7 +693,10 @@ mod tests {
         let decline = settings(r#"{"enabled": true, "otherwise": "decline"}"#);
         assert_eq!(
             evaluate(&decline, &command_request("make", None), None),
-            Verdict::Decide { decision: Choice::Decline, reason: "no rule matched the command; otherwise → decline".into() }
+            Verdict::Decide {
+                decision: Choice::Decline,
+                reason: "no rule matched the command; otherwise → decline".into()
+            }
         );
         // Off (the default) decides nothing.
         let off = settings(r#"{"rules": [{"command": "*", "decision": "accept"}]}"#);
@@ -703,8 +720,10 @@ mod tests {
     }
 
     fn file_request(paths: &[&str], grant: Option<&str>) -> Value {
-        let changes: Vec<Value> =
-            paths.iter().map(|p| json!({"path": p, "kind": {"type": "update", "move_path": null}, "diff": "@@"})).collect();
+        let changes: Vec<Value> = paths
+            .iter()
+            .map(|p| json!({"path": p, "kind": {"type": "update", "move_path": null}, "diff": "@@"}))
+            .collect();
         json!({"id": "r2", "kind": "file_change_approval", "status": "pending",
                "params": {"itemId": "i", "reason": null, "grantRoot": grant},
                "item": {"type": "fileChange", "id": "i", "changes": changes, "status": "inProgress"}})

@@ -1036,7 +1036,10 @@ mod tests {
         assert_eq!(t1.agent_text(), Some("Done."));
         let files = t1.file_changes();
         assert_eq!(files.len(), 3);
-        assert_eq!((files[0].path.as_str(), files[0].kind.as_str(), files[0].diff.as_str()), ("/w/a.rs", "update", "@@ -1 +1 @@"));
+        assert_eq!(
+            (files[0].path.as_str(), files[0].kind.as_str(), files[0].diff.as_str()),
+            ("/w/a.rs", "update", "@@ -1 +1 @@")
+        );
         assert_eq!(files[1].move_path.as_deref(), Some("/w/c.rs"));
         assert_eq!((files[2].status.as_str(), files[2].kind.as_str()), ("declined", "add"));
         let t2 = t.turn("t2").unwrap();

@@ -66,7 +66,8 @@ fn suggest(session_id: &str, attempt: u32) -> Result<JobOutcome, Error> {
         .approvals(WorkerApprovals::Decline);
     let reply = sdk::workers::run_turn(&turn)?;
     if !reply.is_completed() {
-        let after = if reply.is_interrupted() { RETRY_AFTER_MS } else { RETRY_FAILED_TURN_MS * u64::from(attempt.max(1)) };
+        let after =
+            if reply.is_interrupted() { RETRY_AFTER_MS } else { RETRY_FAILED_TURN_MS * u64::from(attempt.max(1)) };
         return Ok(JobOutcome::retry_later(after, reply.failure_reason()));
     }
     let Some(suggestion) = prompt::clean_suggestion(&reply.text) else {
@@ -86,7 +87,9 @@ fn suggest(session_id: &str, attempt: u32) -> Result<JobOutcome, Error> {
 /// `unavailable` (the host is busy) and `conflict` (the worker session is busy) pass; anything else will not.
 fn outcome_for_error(err: &Error) -> JobOutcome {
     match err {
-        Error::Unavailable(_) | Error::Conflict(_) => JobOutcome::retry_later(RETRY_AFTER_MS, String::from(err.clone())),
+        Error::Unavailable(_) | Error::Conflict(_) => {
+            JobOutcome::retry_later(RETRY_AFTER_MS, String::from(err.clone()))
+        }
         _ => JobOutcome::failed(String::from(err.clone())),
     }
 }

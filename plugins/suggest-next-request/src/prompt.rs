@@ -135,8 +135,7 @@ pub fn clean_suggestion(text: &str) -> Option<String> {
         s = inner.trim_end().strip_suffix("```").unwrap_or(inner).trim();
     }
     for label in ["suggested next request:", "next request:", "suggestion:", "request:"] {
-        if s.len() >= label.len() && s.is_char_boundary(label.len()) && s[..label.len()].eq_ignore_ascii_case(label)
-        {
+        if s.len() >= label.len() && s.is_char_boundary(label.len()) && s[..label.len()].eq_ignore_ascii_case(label) {
             s = s[label.len()..].trim_start();
             break;
         }
@@ -184,7 +183,8 @@ mod tests {
 
     #[test]
     fn the_last_finished_exchanges_oldest_first() {
-        let turns: Vec<String> = (1..=6).map(|i| turn(&format!("t{i}"), &format!("ask {i}"), &format!("did {i}"))).collect();
+        let turns: Vec<String> =
+            (1..=6).map(|i| turn(&format!("t{i}"), &format!("ask {i}"), &format!("did {i}"))).collect();
         let running = r#"{"id": "t7", "status": "inProgress", "items": [
             {"type": "userMessage", "content": [{"type": "text", "text": "still going"}]}]}"#;
         let empty = r#"{"id": "t0", "status": "completed", "items": []}"#;

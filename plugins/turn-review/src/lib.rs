@@ -117,7 +117,8 @@ fn review_turn(session_id: &str, turn_id: &str, attempt: u32) -> Result<JobOutco
         .approvals(WorkerApprovals::Decline);
     let reply = sdk::workers::run_turn(&worker)?;
     if !reply.is_completed() {
-        let after = if reply.is_interrupted() { RETRY_AFTER_MS } else { RETRY_FAILED_TURN_MS * u64::from(attempt.max(1)) };
+        let after =
+            if reply.is_interrupted() { RETRY_AFTER_MS } else { RETRY_FAILED_TURN_MS * u64::from(attempt.max(1)) };
         return Ok(JobOutcome::retry_later(after, reply.failure_reason()));
     }
     let Some(body) = review::clean_review(&reply.text) else {
@@ -135,7 +136,9 @@ fn review_turn(session_id: &str, turn_id: &str, attempt: u32) -> Result<JobOutco
 /// `unavailable` (the host is busy) and `conflict` (the worker session is busy) pass; anything else will not.
 fn outcome_for_error(err: &Error) -> JobOutcome {
     match err {
-        Error::Unavailable(_) | Error::Conflict(_) => JobOutcome::retry_later(RETRY_AFTER_MS, String::from(err.clone())),
+        Error::Unavailable(_) | Error::Conflict(_) => {
+            JobOutcome::retry_later(RETRY_AFTER_MS, String::from(err.clone()))
+        }
         _ => JobOutcome::failed(String::from(err.clone())),
     }
 }

@@ -169,7 +169,13 @@ mod tests {
     use codex_manager_plugin_sdk::transcript::Transcript;
 
     fn change(path: &str, diff: &str) -> FileChange {
-        FileChange { path: path.into(), kind: "update".into(), move_path: None, diff: diff.into(), status: "completed".into() }
+        FileChange {
+            path: path.into(),
+            kind: "update".into(),
+            move_path: None,
+            diff: diff.into(),
+            status: "completed".into(),
+        }
     }
 
     #[test]
@@ -242,7 +248,10 @@ mod tests {
     #[test]
     fn titles_and_bodies() {
         assert_eq!(title(Some("Fix the parser"), "t1"), "Review of turn “Fix the parser”");
-        assert_eq!(title(Some("one two three four five six seven eight nine"), "t1"), "Review of turn “one two three four five six seven eight…”");
+        assert_eq!(
+            title(Some("one two three four five six seven eight nine"), "t1"),
+            "Review of turn “one two three four five six seven eight…”"
+        );
         assert_eq!(title(None, "0192f3a4-aaaa-bbbb"), "Review of turn 0192f3a4-aaa");
         assert_eq!(title(Some("   "), "t1"), "Review of turn t1");
         assert!(title(Some(&"x".repeat(100)), "t").chars().count() < 80);
