@@ -73,7 +73,7 @@ while IFS= read -r manifest; do
     mkdir -p "$dist/$id"
     cp "$wasm" "$dist/$id/plugin.wasm"
     cp "$manifest" "$dist/$id/plugin.toml"
-    printf '%-14s %8d bytes  %s\n' "$id" "$(wc -c < "$dist/$id/plugin.wasm")" "dist/$id/"
+    printf '%-22s %8d bytes  %s\n' "$id" "$(wc -c < "$dist/$id/plugin.wasm")" "dist/$id/"
 done < <(find "$here" -mindepth 2 -maxdepth 3 -name plugin.toml \
     -not -path "$here/target/*" -not -path "$dist/*" -not -path "$here/template/*" | sort)
 
