@@ -2,7 +2,7 @@
 # Install what Codex Manager needs and is missing. Safe to run again: each step checks first.
 #
 #   scripts/setup.sh            codex (when not on PATH) + the Rust build prerequisites
-#   scripts/setup.sh --test     also what the test suites need (the pinned codex, always)
+#   scripts/setup.sh --test     also what the test suites need (the pinned codex, always; Chromium for the web UI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,4 +36,32 @@ command -v cargo >/dev/null || { echo "cargo is needed (https://rustup.rs)" >&2;
 # The plugins that ship with the product (and the test plugins) are WebAssembly components.
 say "building the plugins (wasm32-wasip2)"
 plugins/build.sh --quiet
+
+# The web UI (web/): npm ci when the lock file changed, a production build when the sources are newer than it.
+web_stale() {
+  [ -f web/dist/index.html ] || return 0
+  [ -n "$(find web/src web/index.html web/package.json web/package-lock.json web/vite.config.ts web/public \
+      -newer web/dist/index.html -print -quit 2>/dev/null)" ]
+}
+if web_stale; then
+  command -v npm >/dev/null || { echo "npm is needed to build the web UI (install Node.js 20+)" >&2; exit 1; }
+  if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+    say "installing the web UI's packages (npm ci)"
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  say "building the web UI (web/dist)"
+  (cd web && npm run --silent build >/dev/null)
+fi
+
+# The web UI's end-to-end tests drive Debian's Chromium (never a downloaded browser).
+if $want_tests && ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing chromium (apt) for the web UI's end-to-end tests"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "the web UI's end-to-end tests need Chromium: install it (sudo apt-get install -y chromium) and run again" >&2
+    exit 1
+  fi
+fi
 say "ready"

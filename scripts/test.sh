@@ -12,3 +12,11 @@ echo "== Rust: unit, conformance and end-to-end tests (real codex app-server aga
 # The fault tests drive the host against the scripted fake app-server binary.
 cargo build -p codex-manager-fakes --bins
 cargo test --workspace --no-fail-fast 2>&1
+
+echo "== Web UI: unit and component tests (vitest), including the API contract against docs/openapi.json"
+(cd web && npm test --silent)
+
+echo "== Web UI: end-to-end tests in headless Chromium against a real host (production build, real app-server, fake model)"
+cargo build -p codex-manager
+(cd web && npm run --silent e2e)
+

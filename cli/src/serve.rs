@@ -41,6 +41,9 @@ pub struct ServeArgs {
     /// Run against a built-in fake model: a full streamed turn with no API key and no network.
     #[arg(long)]
     demo: bool,
+    /// The web UI build to serve at `/` (default: the repository's web/dist).
+    #[arg(long, env = "CODEX_MANAGER_WEB_DIR")]
+    web_dir: Option<PathBuf>,
 }
 
 /// `token` is the global `--token` / `CODEX_MANAGER_TOKEN`.
@@ -62,6 +65,7 @@ pub async fn run(args: ServeArgs, data_dir: PathBuf, token: Option<String>) -> a
         None => config::find_bundled_plugins(),
     };
     config.token = token;
+    config.web_dir = args.web_dir;
 
     // Keep the fake model alive for as long as the host runs. Its overrides go first so the user's `-c` win.
     let _demo_model = if args.demo { Some(start_demo(&mut config).await?) } else { None };

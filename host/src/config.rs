@@ -34,6 +34,8 @@ pub struct HostConfig {
     /// Where the plugins that ship with the product are (`<id>/{plugin.wasm,plugin.toml}`); installed, with the
     /// capabilities they request, the first time a host starts on a data dir. None: install none.
     pub bundled_plugins: Option<PathBuf>,
+    /// The web UI build served at `/`; None: the repository's `web/dist` (see `api::web`).
+    pub web_dir: Option<PathBuf>,
     /// The job queue's limits and lease.
     pub queue: QueueConfig,
 }
@@ -73,6 +75,7 @@ impl HostConfig {
             restart_backoff: crate::appserver::MIN_BACKOFF,
             enable_exec: false,
             bundled_plugins: None,
+            web_dir: None,
             queue: QueueConfig::default(),
         }
     }

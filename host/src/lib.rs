@@ -151,6 +151,7 @@ impl Host {
             services: services.clone(),
             auth: Arc::new(AuthConfig::new(token, addr, &config.allowed_hosts)),
             login: Arc::new(LoginCodes::default()),
+            web: Arc::new(api::web::WebUi::new(config.web_dir.clone())),
         };
         Ok(Self { services, listener, state, addr, token_source })
     }

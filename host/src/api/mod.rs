@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 mod openapi;
 pub mod routes;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -32,6 +33,8 @@ pub struct ApiState {
     pub services: Arc<Services>,
     pub auth: Arc<AuthConfig>,
     pub login: Arc<LoginCodes>,
+    /// The web UI build served at `/` (see [`web`]).
+    pub web: Arc<web::WebUi>,
 }
 
 /// All routes with their OpenAPI descriptions, before state and middleware.
@@ -64,11 +67,6 @@ pub fn openapi_json() -> String {
     doc.to_pretty_json().expect("the OpenAPI document serializes")
 }
 
-/// What the browser sees after the login link: the host's state and its sessions (until the web UI is built).
-async fn landing_page() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], include_str!("assets/index.html"))
-}
-
 /// The full application: routes, the OpenAPI route, body limit, auth.
 pub fn app(state: ApiState) -> Router {
     let (router, doc) = documented_routes().split_for_parts();
@@ -82,8 +80,8 @@ pub fn app(state: ApiState) -> Router {
                 async move { ([(header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()) }
             }),
         )
-        .route("/", axum::routing::get(landing_page))
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "no such route").into_response() })
+        .route("/", axum::routing::get(web::root))
+        .fallback(web::fallback)
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method").into_response()
         })

@@ -1,0 +1,364 @@
+// The open chat: header, transcript grouped by turn (with requests in context), notes, and the composer.
+import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { call, errorText, isMissingRoute } from "../api/client";
+import type { PendingRequest, SessionNote } from "../api/types";
+import { store, useStore } from "../lib/store";
+import { addSending, bindSending, failSending, turnPhase, type TurnView } from "../lib/transcript";
+import { ControlsDialog } from "./Controls";
+import { DiffView, ItemBlock, itemVersion, Markdown } from "./Items";
+import { RequestCard } from "./Prompts";
+import { ErrorLine, formatDuration, StatusBadge, useAction } from "./ui";
+
+const PHASE_LABEL = { sending: "sending", streaming: "streaming", waiting: "waiting for you", done: "done", failed: "failed", interrupted: "interrupted" };
+
+function useTick(active: boolean) {
+  const [, set] = useState(0);
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => set((n) => n + 1), 1000);
+    return () => clearInterval(t);
+  }, [active]);
+}
+
+const TurnBlock = memo(
+  function TurnBlock({ turn, index, requests }: { turn: TurnView; index: number; requests: PendingRequest[]; v: string }) {
+    const phase = turnPhase(turn, requests);
+    const live = phase === "sending" || phase === "streaming" || phase === "waiting";
+    useTick(live);
+    const duration = turn.durationMs ?? (turn.startedAtMs ? (turn.completedAtMs ?? Date.now()) - turn.startedAtMs : null);
+    const byItem = new Map<string, PendingRequest[]>();
+    const loose: PendingRequest[] = [];
+    const itemIds = new Set(turn.items.map((i) => i.id));
+    for (const r of requests) {
+      if (r.itemId && itemIds.has(r.itemId)) byItem.set(r.itemId, [...(byItem.get(r.itemId) ?? []), r]);
+      else loose.push(r);
+    }
+    return (
+      <article className={`turn phase-${phase}`} data-turn-id={turn.id} data-phase={phase} aria-label={`Turn ${index + 1}, ${PHASE_LABEL[phase]}`}>
+        <header className="turn-head">
+          <span className="turn-no">Turn {index + 1}</span>
+          <span className={`phase phase-${phase}`} data-testid="turn-phase">
+            {PHASE_LABEL[phase]}
+          </span>
+          {duration != null && duration >= 0 && <span className="muted">{formatDuration(duration)}</span>}
+        </header>
+        {turn.items.map((item) => (
+          <div key={item.id} className="item-row">
+            <ItemBlock item={item} v={itemVersion(item)} />
+            {byItem.get(item.id)?.map((r) => <RequestCard key={r.id} req={r} />)}
+          </div>
+        ))}
+        {loose.map((r) => (
+          <RequestCard key={r.id} req={r} />
+        ))}
+        {turn.plan && turn.plan.length > 0 && (
+          <section className="item plan-list" aria-label="plan">
+            <h4>Plan</h4>
+            {turn.planExplanation && <p className="muted">{turn.planExplanation}</p>}
+            <ul className="checklist">
+              {turn.plan.map((p, i) => (
+                <li key={i} className={`step ${p.status}`}>
+                  <input type="checkbox" readOnly checked={p.status === "completed"} aria-label={`${p.step}: ${p.status}`} />
+                  <span>{p.step}</span>
+                  {p.status === "inProgress" && <span className="muted"> (in progress)</span>}
+                </li>
+              ))}
+            </ul>
+          </section>
+        )}
+        {turn.diff && (
+          <details className="item turn-diff">
+            <summary>All changes in this turn</summary>
+            <DiffView diff={turn.diff} />
+          </details>
+        )}
+        {turn.warnings.map((w, i) => (
+          <p key={i} className="warning">
+            {w}
+          </p>
+        ))}
+        {turn.error && (
+          <p className="error turn-error" role="alert">
+            {phase === "interrupted" ? "Interrupted: " : "The turn failed: "}
+            {turn.error}
+          </p>
+        )}
+        {!turn.error && phase === "interrupted" && <p className="muted">Interrupted.</p>}
+      </article>
+    );
+  },
+  (a, b) => a.turn === b.turn && a.v === b.v && a.index === b.index,
+);
+
+function turnVersion(turn: TurnView, requests: PendingRequest[]): string {
+  return `${turn.id}|${turn.status}|${turn.items.length}|${turn.items.map(itemVersion).join(",")}|${turn.plan?.map((p) => p.status).join("") ?? ""}|${turn.diff?.length ?? 0}|${turn.error ?? ""}|${turn.warnings.length}|${requests.map((r) => r.id + r.status).join(",")}`;
+}
+
+const PAGE = 40;
+
+function Transcript() {
+  const s = useStore();
+  const chat = s.chat!;
+  const tr = chat.transcript;
+  const [shown, setShown] = useState(PAGE);
+  const scroller = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const requests = s.requestsFor(chat.id);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  });
+  useEffect(() => {
+    stick.current = true;
+    setShown(PAGE);
+  }, [chat.id]);
+
+  if (chat.loading) return <div className="transcript loading">Loading the chat…</div>;
+  if (chat.error)
+    return (
+      <div className="transcript">
+        <ErrorLine error={`Could not load this chat: ${chat.error}`} />
+        <button type="button" onClick={() => store.openChat(chat.id, true)}>
+          Try again
+        </button>
+      </div>
+    );
+  if (!tr) return null;
+  const turns = tr.turns;
+  const start = Math.max(0, turns.length - shown);
+  const turnIds = new Set(turns.map((t) => t.id));
+  const orphan = requests.filter((r) => !r.turnId || !turnIds.has(r.turnId)).filter((r) => r.status === "pending");
+  return (
+    <div
+      className="transcript"
+      ref={scroller}
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+      }}
+      aria-label="Transcript"
+      role="log"
+    >
+      {(start > 0 || tr.olderCursor) && (
+        <div className="older">
+          <button type="button" onClick={() => (start > 0 ? setShown(shown + PAGE) : void store.loadOlder().then(() => setShown(shown + PAGE)))}>
+            Show earlier turns
+          </button>
+        </div>
+      )}
+      {turns.length === 0 && <p className="empty">No messages yet. Say hello below.</p>}
+      {turns.slice(start).map((t, i) => {
+        const reqs = requests.filter((r) => r.turnId === t.id).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+        return <TurnBlock key={t.id} turn={t} index={start + i} requests={reqs} v={turnVersion(t, reqs)} />;
+      })}
+      {orphan.map((r) => (
+        <RequestCard key={r.id} req={r} />
+      ))}
+    </div>
+  );
+}
+
+function Notes({ notes }: { notes: SessionNote[] }) {
+  const reviews = notes.filter((n) => n.kind !== "next-request");
+  if (!reviews.length) return null;
+  return (
+    <details className="notes">
+      <summary>Notes from plugins ({reviews.length})</summary>
+      {reviews.map((n) => (
+        <section key={n.id} className="note" data-kind={n.kind}>
+          <h4>
+            {n.title ?? n.kind} <span className="muted">· {n.plugin_id ?? "plugin"} · {new Date(n.created_at).toLocaleString()}</span>
+          </h4>
+          <Markdown text={n.body} />
+        </section>
+      ))}
+    </details>
+  );
+}
+
+function newKey() {
+  return typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : `k-${Date.now()}-${Math.random()}`;
+}
+
+function Composer() {
+  const s = useStore();
+  const chat = s.chat!;
+  const session = chat.session;
+  const [text, setText] = useState("");
+  const [plan, setPlan] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [suggesting, setSuggesting] = useState<string | null>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const turns = chat.transcript?.turns ?? [];
+  const last = turns[turns.length - 1];
+  const running = Boolean(session?.activeTurnId) || (last && (last.status === "inProgress" || last.status === "sending"));
+  const lastUser = [...turns].reverse().flatMap((t) => t.items.filter((i) => i.type === "userMessage")).at(0);
+  const lastUserText = lastUser ? (lastUser.item.content?.map((c: any) => c.text ?? "").join("\n") ?? "") : "";
+  const canRetry = !running && last && (last.status === "failed" || last.status === "interrupted") && lastUserText;
+  const suggestion = [...chat.notes].reverse().find((n) => n.kind === "next-request");
+
+  useEffect(() => {
+    const focus = () => input.current?.focus();
+    addEventListener("cm:focus-composer", focus);
+    return () => removeEventListener("cm:focus-composer", focus);
+  }, []);
+
+  const send = async (body: string, steer: boolean) => {
+    const trimmed = body.trim();
+    if (!trimmed || !session) return;
+    setError(null);
+    setBusy(true);
+    const tr = chat.transcript;
+    try {
+      if (steer) {
+        await call("steer", { params: { id: session.id }, body: { text: trimmed } });
+        setText("");
+      } else {
+        const localId = tr ? addSending(tr, trimmed) : null;
+        store.changed();
+        setText("");
+        try {
+          const accepted = await call<{ turnId: string }>("sendMessage", {
+            params: { id: session.id },
+            body: plan ? { text: trimmed, mode: "plan" } : { text: trimmed },
+            headers: { "Idempotency-Key": newKey() },
+          });
+          if (tr && localId) bindSending(tr, localId, accepted.turnId);
+        } catch (e) {
+          if (tr && localId) failSending(tr, localId, errorText(e));
+          setText(trimmed);
+          throw e;
+        }
+        store.changed();
+      }
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const interrupt = useAction(async () => {
+    if (session) await call("interrupt", { params: { id: session.id } });
+  });
+  useEffect(() => {
+    const onInterrupt = () => {
+      if (running) void interrupt.run();
+    };
+    addEventListener("cm:interrupt", onInterrupt);
+    return () => removeEventListener("cm:interrupt", onInterrupt);
+  });
+
+  const askSuggestion = async () => {
+    if (!session) return;
+    setSuggesting("Asking the plugins for a suggestion…");
+    try {
+      await call("createJob", { body: { kind: "suggest-next-request", session_id: session.id } });
+      setSuggesting("Requested: the suggestion appears here when it is ready.");
+    } catch (e) {
+      setSuggesting(isMissingRoute(e) ? "Suggestions need the job queue, which this host does not have." : errorText(e));
+    }
+  };
+
+  const archived = session?.archived;
+  return (
+    <form
+      className="composer"
+      aria-label="Composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send(text, Boolean(running));
+      }}
+    >
+      {suggestion && !running && (
+        <button type="button" className="suggestion" onClick={() => setText(suggestion.body)} title="Use this suggestion">
+          <span className="muted">Suggested next:</span> {suggestion.body.length > 140 ? suggestion.body.slice(0, 140) + "…" : suggestion.body}
+        </button>
+      )}
+      {archived && <p className="muted">This chat is archived: unarchive it to send messages.</p>}
+      <label className="sr-only" htmlFor="composer-input">
+        {running ? "Steer the running turn" : "Message"}
+      </label>
+      <textarea
+        id="composer-input"
+        ref={input}
+        rows={3}
+        value={text}
+        disabled={archived}
+        placeholder={running ? "Add to the running turn (steer)… Enter to send, Esc to interrupt" : "Message Codex… Enter to send, Shift+Enter for a new line"}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
+            e.preventDefault();
+            void send(text, Boolean(running));
+          } else if (e.key === "Escape" && running) {
+            e.preventDefault();
+            void interrupt.run();
+          }
+        }}
+      />
+      <div className="composer-bar">
+        <label className="check">
+          <input type="checkbox" checked={plan} onChange={(e) => setPlan(e.target.checked)} /> Plan mode
+        </label>
+        <span className="spacer" />
+        {canRetry && (
+          <button type="button" onClick={() => void send(lastUserText, false)} disabled={busy}>
+            Retry
+          </button>
+        )}
+        {!running && (
+          <button type="button" onClick={askSuggestion} title="Ask the plugins for a next request">
+            Suggest
+          </button>
+        )}
+        {running && (
+          <button type="button" className="danger" onClick={() => interrupt.run()} disabled={interrupt.busy}>
+            Interrupt
+          </button>
+        )}
+        <button type="submit" className="primary" disabled={busy || !text.trim() || archived}>
+          {running ? "Steer" : "Send"}
+        </button>
+      </div>
+      {suggesting && <p className="muted">{suggesting}</p>}
+      <ErrorLine error={error ?? interrupt.error} />
+    </form>
+  );
+}
+
+export function ChatPage({ sessionId }: { sessionId: string }) {
+  const s = useStore();
+  const [controls, setControls] = useState(false);
+  useEffect(() => {
+    void store.openChat(sessionId);
+  }, [sessionId]);
+  const chat = s.chat;
+  if (!chat || chat.id !== sessionId) return <main className="chat">Loading…</main>;
+  const session = chat.session;
+  const pending = s.pendingFor(sessionId);
+  return (
+    <main className="chat" aria-label="Chat">
+      <header className="chat-head">
+        <div className="chat-title">
+          <h1>{session?.title || "Untitled chat"}</h1>
+          {session && <StatusBadge status={session.status} />}
+          {pending.length > 0 && <span className="badge attention">{pending.length} waiting</span>}
+        </div>
+        <div className="chat-meta">
+          {session && <code className="cwd">{session.cwd}</code>}
+          <button type="button" onClick={() => setControls(true)} aria-label="Session controls">
+            Controls
+          </button>
+        </div>
+        {session?.lastError && session.status === "failed" && <p className="error">Last turn failed: {session.lastError}</p>}
+        {s.notice && <p className="warning">{s.notice}</p>}
+      </header>
+      <Notes notes={chat.notes} />
+      <Transcript />
+      <Composer />
+      {session && <ControlsDialog open={controls} onClose={() => setControls(false)} sessionId={session.id} />}
+    </main>
+  );
+}

@@ -1,0 +1,265 @@
+// Projects and chats: search, new chat (in a project or a working directory), rename, move, archive, delete, and a
+// badge on every chat that waits for a decision or has failed.
+import { useMemo, useState } from "react";
+import { call } from "../api/client";
+import type { Project, Session } from "../api/types";
+import { navigate } from "../lib/router";
+import { store, useStore } from "../lib/store";
+import { ErrorLine, Modal, StatusBadge, timeAgo, useAction } from "./ui";
+
+export function NewChatDialog({ open, onClose, projectId }: { open: boolean; onClose: () => void; projectId?: string | null }) {
+  const s = useStore();
+  const [project, setProject] = useState<string>(projectId ?? "");
+  const [cwd, setCwd] = useState("");
+  const [title, setTitle] = useState("");
+  const act = useAction(async () => {
+    const body: Record<string, string> = {};
+    if (project) body.projectId = project;
+    if (cwd.trim()) body.cwd = cwd.trim();
+    if (title.trim()) body.title = title.trim();
+    const created = await call<Session>("createSession", { body });
+    await store.refreshSessions();
+    onClose();
+    setTitle("");
+    navigate(`/chats/${created.id}`);
+    setTimeout(() => dispatchEvent(new Event("cm:focus-composer")), 50);
+  });
+  const proj = s.projects.find((p) => p.id === project);
+  return (
+    <Modal title="New chat" open={open} onClose={onClose}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act.run();
+        }}
+      >
+        <label className="field">
+          <span>Project</span>
+          <select value={project} onChange={(e) => setProject(e.target.value)}>
+            <option value="">No project (give a working directory)</option>
+            {s.projects.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Working directory</span>
+          <input value={cwd} onChange={(e) => setCwd(e.target.value)} placeholder={proj ? `${proj.cwd} (the project's)` : "/absolute/path/to/your/code"} required={!project} />
+        </label>
+        <label className="field">
+          <span>Title (optional)</span>
+          <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={500} />
+        </label>
+        <div className="buttons">
+          <button type="submit" className="primary" disabled={act.busy}>
+            Create chat
+          </button>
+        </div>
+        <ErrorLine error={act.error} />
+      </form>
+    </Modal>
+  );
+}
+
+function NewProjectDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const [name, setName] = useState("");
+  const [cwd, setCwd] = useState("");
+  const act = useAction(async () => {
+    await call<Project>("createProject", { body: { name: name.trim(), cwd: cwd.trim() } });
+    await store.refreshProjects();
+    setName("");
+    setCwd("");
+    onClose();
+  });
+  return (
+    <Modal title="New project" open={open} onClose={onClose}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act.run();
+        }}
+      >
+        <label className="field">
+          <span>Name</span>
+          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
+        </label>
+        <label className="field">
+          <span>Working directory</span>
+          <input value={cwd} onChange={(e) => setCwd(e.target.value)} required placeholder="/absolute/path" />
+        </label>
+        <div className="buttons">
+          <button type="submit" className="primary" disabled={act.busy}>
+            Create project
+          </button>
+        </div>
+        <ErrorLine error={act.error} />
+      </form>
+    </Modal>
+  );
+}
+
+function ChatActions({ session, onClose }: { session: Session; onClose: () => void }) {
+  const s = useStore();
+  const [title, setTitle] = useState(session.title ?? "");
+  const [project, setProject] = useState(session.projectId ?? "");
+  const act = useAction(async (what: string) => {
+    if (what === "rename") await call("updateSession", { params: { id: session.id }, body: { title } });
+    if (what === "move") await call("updateSession", { params: { id: session.id }, body: { projectId: project } });
+    if (what === "archive") await call("updateSession", { params: { id: session.id }, body: { archived: !session.archived } });
+    if (what === "delete") {
+      if (!confirm(`Delete “${session.title ?? "Untitled"}” and its Codex thread? This cannot be undone.`)) return;
+      await call("deleteSession", { params: { id: session.id } });
+      if (store.chat?.id === session.id) navigate("/");
+    }
+    await store.refreshSessions();
+    onClose();
+  });
+  return (
+    <Modal title={`Chat: ${session.title ?? "Untitled"}`} open onClose={onClose}>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act.run("rename");
+        }}
+      >
+        <label className="field">
+          <span>Title</span>
+          <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={500} />
+        </label>
+        <button type="submit" disabled={act.busy}>
+          Rename
+        </button>
+      </form>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act.run("move");
+        }}
+      >
+        <label className="field">
+          <span>Project</span>
+          <select value={project} onChange={(e) => setProject(e.target.value)}>
+            <option value="">No project</option>
+            {s.projects.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" disabled={act.busy}>
+          Move
+        </button>
+      </form>
+      <div className="buttons">
+        <button type="button" onClick={() => act.run("archive")} disabled={act.busy}>
+          {session.archived ? "Unarchive" : "Archive"}
+        </button>
+        <button type="button" className="danger" onClick={() => act.run("delete")} disabled={act.busy}>
+          Delete
+        </button>
+      </div>
+      <ErrorLine error={act.error} />
+    </Modal>
+  );
+}
+
+function ChatRow({ session, active, onMenu }: { session: Session; active: boolean; onMenu: () => void }) {
+  const s = useStore();
+  const pending = s.pendingFor(session.id).length;
+  const status = pending > 0 && !session.status.startsWith("waiting") ? "waiting_on_approval" : session.status;
+  return (
+    <li className={`chat-row${active ? " active" : ""}`} data-session-id={session.id}>
+      <a
+        href={`/chats/${session.id}`}
+        aria-current={active ? "page" : undefined}
+        onClick={(e) => {
+          e.preventDefault();
+          navigate(`/chats/${session.id}`);
+          dispatchEvent(new Event("cm:close-nav"));
+        }}
+      >
+        <span className="chat-name">{session.title || "Untitled"}</span>
+        <span className="chat-sub">
+          {status !== "idle" && <StatusBadge status={status} />}
+          <span className="muted">{timeAgo(session.lastActivityAt)}</span>
+        </span>
+      </a>
+      <button type="button" className="icon" aria-label={`Actions for ${session.title || "Untitled"}`} onClick={onMenu}>
+        ⋯
+      </button>
+    </li>
+  );
+}
+
+export function Sidebar({ currentId }: { currentId: string | null }) {
+  const s = useStore();
+  const [q, setQ] = useState("");
+  const [showArchived, setShowArchived] = useState(false);
+  const [newChat, setNewChat] = useState<{ projectId: string | null } | null>(null);
+  const [newProject, setNewProject] = useState(false);
+  const [menu, setMenu] = useState<Session | null>(null);
+  const groups = useMemo(() => {
+    const needle = q.trim().toLowerCase();
+    const list = s.sessions.filter((x) => x.archived === showArchived && (!needle || (x.title ?? "").toLowerCase().includes(needle) || x.cwd.toLowerCase().includes(needle)));
+    const byProject = new Map<string | null, Session[]>();
+    for (const x of list) byProject.set(x.projectId, [...(byProject.get(x.projectId) ?? []), x]);
+    return byProject;
+  }, [s.sessions, s.version, q, showArchived]);
+  const waiting = s.sessions.filter((x) => x.status.startsWith("waiting")).length;
+  const sections: { id: string | null; name: string; project?: Project }[] = [
+    ...s.projects.map((p) => ({ id: p.id, name: p.name, project: p })),
+    { id: null, name: "No project" },
+  ];
+  return (
+    <nav className="sidebar" aria-label="Chats">
+      <div className="sidebar-actions">
+        <button type="button" className="primary" onClick={() => setNewChat({ projectId: null })} aria-keyshortcuts="n">
+          New chat
+        </button>
+        <button type="button" onClick={() => setNewProject(true)}>
+          New project
+        </button>
+      </div>
+      <label className="sr-only" htmlFor="chat-search">
+        Search chats
+      </label>
+      <input id="chat-search" type="search" className="search" placeholder="Search chats (/)" value={q} onChange={(e) => setQ(e.target.value)} />
+      {waiting > 0 && <p className="attention-line">{waiting === 1 ? "1 chat waits for you" : `${waiting} chats wait for you`}</p>}
+      <ErrorLine error={s.sessionsError} />
+      {sections.map((sec) => {
+        const items = groups.get(sec.id) ?? [];
+        if (!items.length && (sec.id === null || q)) return null;
+        return (
+          <section key={sec.id ?? "none"} className="project" aria-label={sec.name}>
+            <header>
+              <h2 title={sec.project?.cwd}>{sec.name}</h2>
+              {sec.id && (
+                <button type="button" className="icon" aria-label={`New chat in ${sec.name}`} onClick={() => setNewChat({ projectId: sec.id })}>
+                  +
+                </button>
+              )}
+            </header>
+            <ul>
+              {items.map((x) => (
+                <ChatRow key={x.id} session={x} active={x.id === currentId} onMenu={() => setMenu(x)} />
+              ))}
+              {!items.length && <li className="muted small">No chats</li>}
+            </ul>
+          </section>
+        );
+      })}
+      {s.sessions.length === 0 && !s.sessionsError && <p className="muted">No chats yet.</p>}
+      <label className="check small">
+        <input type="checkbox" checked={showArchived} onChange={(e) => setShowArchived(e.target.checked)} /> Show archived chats
+      </label>
+      {newChat && <NewChatDialog open onClose={() => setNewChat(null)} projectId={newChat.projectId} />}
+      <NewProjectDialog open={newProject} onClose={() => setNewProject(false)} />
+      {menu && <ChatActions session={s.sessions.find((x) => x.id === menu.id) ?? menu} onClose={() => setMenu(null)} />}
+    </nav>
+  );
+}

@@ -1,0 +1,299 @@
+// The app's state: host readiness, the stream connection, sessions and projects for the sidebar, requests, and
+// the open chat. One websocket feeds it all; views subscribe with `useStore()`.
+import { useSyncExternalStore } from "react";
+import { call, errorText, isMissingRoute } from "../api/client";
+import type { Envelope, PendingRequest, Project, Ready, Session, SessionNote, Transcript } from "../api/types";
+import { loadChat, type LoaderApi } from "./loader";
+import { StreamClient, type ConnectionState, type SocketLike } from "./stream";
+import { applyEvent, mergeRequest, prependOlder, type TranscriptState } from "./transcript";
+
+export interface ChatView {
+  id: string;
+  session: Session | null;
+  transcript: TranscriptState | null;
+  loading: boolean;
+  error: string | null;
+  notes: SessionNote[];
+  buffered: Envelope[];
+}
+
+type Listener = () => void;
+type EventListener = (ev: Envelope) => void;
+
+export const loaderApi: LoaderApi = {
+  session: (id) => call<{ session: Session }>("getSession", { params: { id }, query: { limit: 1, order: "desc" } }).then((r) => r.session),
+  transcript: (id, limit, cursor) => call<Transcript>("transcript", { params: { id }, query: { limit, order: "desc", cursor } }),
+  events: (q) => call("events", { query: q }),
+};
+
+class Store {
+  version = 0;
+  ready: Ready | null = null;
+  readyError: string | null = null;
+  conn: ConnectionState = { status: "connecting", attempts: 0, lastSeq: null, retryAt: null, applied: 0, duplicates: 0, connects: 0 };
+  sessions: Session[] = [];
+  sessionsError: string | null = null;
+  notice: string | null = null;
+  projects: Project[] = [];
+  requests = new Map<string, PendingRequest>();
+  chat: ChatView | null = null;
+  stream: StreamClient | null = null;
+  private listeners = new Set<Listener>();
+  private eventListeners = new Set<EventListener>();
+  private listTimer: ReturnType<typeof setTimeout> | null = null;
+  private notifyEnabled = false;
+
+  subscribe = (fn: Listener) => {
+    this.listeners.add(fn);
+    return () => {
+      this.listeners.delete(fn);
+    };
+  };
+  getVersion = () => this.version;
+
+  changed() {
+    this.version++;
+    for (const fn of this.listeners) fn();
+  }
+
+  /** Pages (plugins, jobs) follow the events they care about. */
+  onEvent(fn: EventListener): () => void {
+    this.eventListeners.add(fn);
+    return () => {
+      this.eventListeners.delete(fn);
+    };
+  }
+
+  private booted = false;
+
+  async boot() {
+    if (this.booted) return;
+    this.booted = true;
+    this.notifyEnabled = typeof Notification !== "undefined" && Notification.permission === "granted";
+    let since: number | null = null;
+    try {
+      this.ready = await call<Ready>("ready");
+      since = this.ready.lastSeq;
+    } catch (e: any) {
+      // 503 carries the same body.
+      if (e?.status === 503) {
+        this.readyError = "app-server is not ready";
+      } else {
+        this.readyError = errorText(e);
+      }
+      try {
+        const page = await call<{ latestSeq: number }>("events", { query: { limit: 1, types: "__none__" } });
+        since = page.latestSeq;
+      } catch {
+        since = null;
+      }
+    }
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    this.stream = new StreamClient((url) => new WebSocket(`${proto}//${location.host}${url}`) as unknown as SocketLike, {
+      onEvent: (ev) => this.handleEvent(ev),
+      onReset: () => this.resync(),
+      onPending: (frame) => {
+        for (const r of frame.data?.requests ?? []) mergeRequest(this.requests, r);
+        this.changed();
+      },
+      onState: (st) => {
+        const wasOpen = this.conn.status === "open";
+        this.conn = st;
+        if (st.status === "open" && !wasOpen) void this.refreshReady();
+        this.changed();
+      },
+    });
+    this.stream.start(since);
+    await Promise.all([this.refreshSessions(), this.refreshProjects(), this.refreshPending()]);
+    this.changed();
+  }
+
+  async refreshReady() {
+    try {
+      this.ready = await call<Ready>("ready");
+      this.readyError = null;
+    } catch (e: any) {
+      this.readyError = e?.status === 503 ? "app-server is not ready" : errorText(e);
+    }
+    this.changed();
+  }
+
+  async refreshSessions() {
+    try {
+      const page = await call<{ sessions: Session[]; notice: string | null }>("listSessions", { query: { limit: 500 } });
+      this.sessions = page.sessions;
+      this.notice = page.notice;
+      this.sessionsError = null;
+      if (this.chat?.session) {
+        const fresh = page.sessions.find((s) => s.id === this.chat!.id);
+        if (fresh) this.chat.session = fresh;
+      }
+    } catch (e) {
+      this.sessionsError = errorText(e);
+    }
+    this.changed();
+  }
+
+  async refreshProjects() {
+    try {
+      this.projects = await call<Project[]>("listProjects");
+    } catch {
+      /* the sidebar shows sessions without projects */
+    }
+    this.changed();
+  }
+
+  async refreshPending() {
+    try {
+      const list = await call<PendingRequest[]>("allRequests", { query: { status: "pending", limit: 500 } });
+      for (const r of list) mergeRequest(this.requests, r);
+    } catch {
+      /* shown per chat */
+    }
+  }
+
+  private scheduleListRefresh() {
+    if (this.listTimer) return;
+    this.listTimer = setTimeout(() => {
+      this.listTimer = null;
+      void this.refreshSessions();
+    }, 250);
+  }
+
+  /** Events beyond retention: re-read everything shown. */
+  async resync() {
+    await Promise.all([this.refreshSessions(), this.refreshProjects(), this.refreshPending()]);
+    if (this.chat) await this.openChat(this.chat.id, true);
+  }
+
+  handleEvent(ev: Envelope) {
+    const t = ev.type;
+    const chat = this.chat;
+    if (chat && ev.sessionId === chat.id) {
+      if (chat.loading) chat.buffered.push(ev);
+      else if (chat.transcript) applyEvent(chat.transcript, ev);
+      if (t === "session.note_added" && ev.data?.id && !chat.notes.some((n) => n.id === ev.data.id)) {
+        chat.notes = [...chat.notes, ev.data];
+      }
+    }
+    if (/^(approval|tool_input|tool_call)\.(requested|resolved|expired)$/.test(t) && ev.data?.id) {
+      mergeRequest(this.requests, ev.data);
+      if (t.endsWith(".requested")) this.maybeNotify(ev.data);
+      this.scheduleListRefresh();
+    } else if (t === "session.created" || t === "session.updated" || t === "session.archived" || t === "session.unarchived") {
+      const s = ev.data as Session;
+      if (s?.id) {
+        const i = this.sessions.findIndex((x) => x.id === s.id);
+        if (i >= 0) this.sessions[i] = s;
+        else this.sessions = [s, ...this.sessions];
+        this.sessions = [...this.sessions];
+        if (chat?.id === s.id) chat.session = s;
+      }
+      this.scheduleListRefresh();
+    } else if (t === "session.deleted") {
+      this.sessions = this.sessions.filter((s) => s.id !== ev.data?.id);
+    } else if (t.startsWith("project.")) {
+      void this.refreshProjects();
+    } else if (t === "turn.started" || t === "turn.completed" || t === "session.status_changed" || t === "session.name_updated" || t === "session.thread_replaced") {
+      this.scheduleListRefresh();
+    } else if (t === "runtime.ready" || t === "runtime.exited" || t === "runtime.stopped") {
+      void this.refreshReady();
+    }
+    for (const fn of this.eventListeners) fn(ev);
+    // Deltas re-render the open chat only; nothing else depends on them.
+    this.changed();
+  }
+
+  async openChat(id: string, force = false) {
+    if (!force && this.chat?.id === id && !this.chat.error) return;
+    const at = this.stream?.cursor.lastSeq ?? 0;
+    const chat: ChatView = { id, session: this.sessions.find((s) => s.id === id) ?? null, transcript: null, loading: true, error: null, notes: [], buffered: [] };
+    this.chat = chat;
+    this.changed();
+    try {
+      const [loaded, requests, notes] = await Promise.all([
+        loadChat(loaderApi, id, at),
+        call<PendingRequest[]>("sessionRequests", { params: { id }, query: { limit: 500 } }),
+        call<{ notes: SessionNote[] }>("sessionNotes", { params: { id } }).catch((e) => {
+          if (isMissingRoute(e)) return { notes: [] };
+          throw e;
+        }),
+      ]);
+      if (this.chat !== chat) return;
+      for (const r of requests) mergeRequest(this.requests, r);
+      chat.session = loaded.session;
+      chat.transcript = loaded.transcript;
+      chat.notes = notes.notes ?? [];
+      for (const ev of chat.buffered) applyEvent(loaded.transcript, ev);
+      chat.buffered = [];
+      chat.loading = false;
+    } catch (e) {
+      if (this.chat !== chat) return;
+      chat.loading = false;
+      chat.error = errorText(e);
+    }
+    this.changed();
+  }
+
+  closeChat() {
+    this.chat = null;
+    this.changed();
+  }
+
+  async loadOlder() {
+    const chat = this.chat;
+    const tr = chat?.transcript;
+    if (!chat || !tr?.olderCursor) return;
+    const page = await loaderApi.transcript(chat.id, 30, tr.olderCursor);
+    prependOlder(tr, [...page.turns].reverse(), page.nextCursor);
+    this.changed();
+  }
+
+  requestsFor(sessionId: string): PendingRequest[] {
+    return [...this.requests.values()].filter((r) => r.sessionId === sessionId);
+  }
+
+  pendingFor(sessionId: string): PendingRequest[] {
+    return this.requestsFor(sessionId).filter((r) => r.status === "pending");
+  }
+
+  async enableNotifications(): Promise<NotificationPermission | "unsupported"> {
+    if (typeof Notification === "undefined") return "unsupported";
+    const p = await Notification.requestPermission();
+    this.notifyEnabled = p === "granted";
+    this.changed();
+    return p;
+  }
+
+  get notificationsOn() {
+    return this.notifyEnabled;
+  }
+
+  private maybeNotify(req: PendingRequest) {
+    if (!this.notifyEnabled || typeof Notification === "undefined") return;
+    const background = document.hidden || this.chat?.id !== req.sessionId;
+    if (!background) return;
+    const s = this.sessions.find((x) => x.id === req.sessionId);
+    const what = req.family === "approval" ? "needs an approval" : req.family === "tool_input" ? "asks a question" : "waits for a tool";
+    try {
+      const n = new Notification(`${s?.title ?? "A chat"} ${what}`, { body: String(req.params?.command ?? req.params?.reason ?? req.kind), tag: req.id });
+      n.onclick = () => {
+        window.focus();
+        history.pushState(null, "", `/chats/${req.sessionId}`);
+        dispatchEvent(new PopStateEvent("popstate"));
+      };
+    } catch {
+      /* some browsers only allow notifications from a service worker */
+    }
+  }
+}
+
+export const store = new Store();
+
+export function useStore(): Store {
+  useSyncExternalStore(store.subscribe, store.getVersion);
+  return store;
+}
+
+// The e2e tests read the connection counters and can drop the socket as a network failure would.
+(globalThis as any).__cm = store;

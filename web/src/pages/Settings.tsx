@@ -1,0 +1,255 @@
+// Settings: account login (API key or ChatGPT, no window.prompt), default controls, models, MCP servers, config,
+// browser notifications.
+import { useEffect, useState } from "react";
+import { call, errorText } from "../api/client";
+import type { SessionControls } from "../api/types";
+import { ControlsForm, useModels } from "../components/Controls";
+import { ErrorLine, Json, useAction } from "../components/ui";
+import { store, useStore } from "../lib/store";
+
+function useGet<T>(name: Parameters<typeof call>[0], deps: unknown[] = []) {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const reload = () =>
+    call<T>(name)
+      .then((d) => {
+        setData(d);
+        setError(null);
+      })
+      .catch((e) => setError(errorText(e)));
+  useEffect(() => {
+    void reload();
+  }, deps);
+  return { data, error, reload };
+}
+
+function Account() {
+  const acc = useGet<any>("account");
+  const [apiKey, setApiKey] = useState("");
+  const [login, setLogin] = useState<any>(null);
+  const start = useAction(async (type: "apiKey" | "chatgpt" | "chatgptDeviceCode") => {
+    const body = type === "apiKey" ? { type, apiKey } : { type };
+    const r = await call<any>("startLogin", { body });
+    setApiKey("");
+    setLogin(r);
+    if (r?.authUrl) window.open(r.authUrl, "_blank", "noopener");
+    void acc.reload();
+  });
+  const logout = useAction(async () => {
+    await call("logout");
+    void acc.reload();
+  });
+  useEffect(() => {
+    if (!login?.loginId) return;
+    const t = setInterval(async () => {
+      try {
+        const st = await call<any>("loginStatus", { params: { loginId: login.loginId } });
+        setLogin({ ...login, ...st });
+        if (st.status !== "pending") {
+          clearInterval(t);
+          void acc.reload();
+          void store.refreshReady();
+        }
+      } catch {
+        clearInterval(t);
+      }
+    }, 2000);
+    return () => clearInterval(t);
+  }, [login?.loginId]);
+  const account = acc.data?.account;
+  return (
+    <section className="card" aria-label="Account">
+      <h2>Account</h2>
+      <ErrorLine error={acc.error} />
+      <p>
+        {account ? (
+          <>
+            Signed in: <strong>{account.email ?? account.type ?? "account"}</strong> {account.planType && <span className="muted">({account.planType})</span>}
+          </>
+        ) : acc.data ? (
+          acc.data.requiresOpenaiAuth ? "Not signed in; the configured provider needs an account." : "No account needed by the configured provider."
+        ) : null}
+      </p>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void start.run("apiKey");
+        }}
+      >
+        <label className="field">
+          <span>OpenAI API key</span>
+          <input type="password" autoComplete="off" value={apiKey} onChange={(e) => setApiKey(e.target.value)} placeholder="sk-…" />
+        </label>
+        <button type="submit" disabled={!apiKey || start.busy}>
+          Sign in with key
+        </button>
+      </form>
+      <div className="buttons">
+        <button type="button" onClick={() => start.run("chatgpt")} disabled={start.busy}>
+          Sign in with ChatGPT
+        </button>
+        <button type="button" onClick={() => start.run("chatgptDeviceCode")} disabled={start.busy}>
+          Device code
+        </button>
+        {account && (
+          <button type="button" className="danger" onClick={() => logout.run()} disabled={logout.busy}>
+            Sign out
+          </button>
+        )}
+      </div>
+      {login && (
+        <div className="login-progress" role="status">
+          {login.authUrl && (
+            <p>
+              Continue in the browser: <a href={login.authUrl} target="_blank" rel="noopener noreferrer">open the sign-in page</a>
+            </p>
+          )}
+          {login.userCode && (
+            <p>
+              Code: <code>{login.userCode}</code> at {login.verificationUrl}
+            </p>
+          )}
+          {login.status && <p>Status: {login.status}{login.error ? ` — ${login.error}` : ""}</p>}
+        </div>
+      )}
+      <ErrorLine error={start.error ?? logout.error} />
+    </section>
+  );
+}
+
+function Defaults() {
+  const d = useGet<SessionControls>("defaultControls");
+  return (
+    <section className="card" aria-label="Default controls">
+      <h2>Defaults for every chat</h2>
+      <ErrorLine error={d.error} />
+      {d.data && (
+        <ControlsForm
+          value={d.data}
+          saveLabel="Save defaults"
+          onSave={async (c) => {
+            await call("putDefaultControls", { body: c });
+            void d.reload();
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+function Models() {
+  const models = useModels();
+  return (
+    <section className="card" aria-label="Models">
+      <h2>Models</h2>
+      {models.length === 0 ? <p className="muted">No models listed.</p> : <ul>{models.map((m) => <li key={m.id}><code>{m.id}</code> {m.label !== m.id && <span className="muted">{m.label}</span>}</li>)}</ul>}
+    </section>
+  );
+}
+
+function Mcp() {
+  const m = useGet<any>("mcpServers");
+  const reload = useAction(async () => {
+    await call("mcpReload");
+    void m.reload();
+  });
+  const servers: any[] = m.data?.data ?? m.data?.servers ?? [];
+  return (
+    <section className="card" aria-label="MCP servers">
+      <h2>MCP servers</h2>
+      <ErrorLine error={m.error ?? reload.error} />
+      {servers.length === 0 && m.data && <p className="muted">None configured.</p>}
+      <ul>
+        {servers.map((s, i) => (
+          <li key={i}>
+            <strong>{s.name}</strong> <span className="muted">{s.authStatus ?? s.status ?? ""}</span> {s.tools && <span className="muted">· {Object.keys(s.tools).length} tools</span>}
+          </li>
+        ))}
+      </ul>
+      <button type="button" onClick={() => reload.run()} disabled={reload.busy}>
+        Reload MCP servers
+      </button>
+    </section>
+  );
+}
+
+function Config() {
+  const c = useGet<any>("config");
+  const [key, setKey] = useState("");
+  const [value, setValue] = useState("");
+  const write = useAction(async () => {
+    let v: unknown = value;
+    try {
+      v = JSON.parse(value);
+    } catch {
+      /* a plain string */
+    }
+    await call("writeConfig", { body: { keyPath: key.trim(), value: v } });
+    void c.reload();
+  });
+  return (
+    <section className="card" aria-label="Config">
+      <h2>Codex config</h2>
+      <ErrorLine error={c.error} />
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void write.run();
+        }}
+      >
+        <label className="field">
+          <span>Key path</span>
+          <input value={key} onChange={(e) => setKey(e.target.value)} placeholder="model" required />
+        </label>
+        <label className="field">
+          <span>Value (JSON, or text)</span>
+          <input value={value} onChange={(e) => setValue(e.target.value)} />
+        </label>
+        <button type="submit" disabled={write.busy || !key.trim()}>
+          Write
+        </button>
+      </form>
+      <ErrorLine error={write.error} />
+      <details>
+        <summary>Current config</summary>
+        {c.data && <Json value={c.data.config ?? c.data} />}
+      </details>
+    </section>
+  );
+}
+
+function Notifications() {
+  const s = useStore();
+  const supported = typeof Notification !== "undefined";
+  return (
+    <section className="card" aria-label="Notifications">
+      <h2>Notifications</h2>
+      <p>Get a browser notification when a chat in the background needs a decision.</p>
+      {!supported ? (
+        <p className="muted">This browser has no notifications.</p>
+      ) : s.notificationsOn ? (
+        <p className="ok">On.</p>
+      ) : (
+        <button type="button" onClick={() => store.enableNotifications()}>
+          Allow notifications
+        </button>
+      )}
+    </section>
+  );
+}
+
+export function SettingsPage() {
+  return (
+    <main className="page-body" aria-label="Settings">
+      <h1>Settings</h1>
+      <Account />
+      <Defaults />
+      <Notifications />
+      <Models />
+      <Mcp />
+      <Config />
+    </main>
+  );
+}
