@@ -73,6 +73,9 @@ enum Command {
     /// WebAssembly extensions: install, list, info, enable, disable, remove, upgrade, logs, new.
     #[command(subcommand)]
     Plugin(commands::plugins::PluginCommand),
+    /// The job queue: list, show, enqueue, cancel, retry, kinds, stats.
+    #[command(subcommand)]
+    Jobs(commands::jobs::JobsCommand),
 }
 
 #[tokio::main]
@@ -120,5 +123,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Config(c) => commands::codex::config(c, &client, &out).await,
         Command::Capabilities => commands::codex::capabilities(&client, &out).await,
         Command::Plugin(c) => commands::plugins::run(c, &client, &out).await,
+        Command::Jobs(c) => commands::jobs::run(c, &client, &out).await,
     }
 }

@@ -44,6 +44,26 @@ pub struct ServeArgs {
     /// The web UI build to serve at `/` (default: the repository's web/dist).
     #[arg(long, env = "CODEX_MANAGER_WEB_DIR")]
     web_dir: Option<PathBuf>,
+    #[command(flatten)]
+    queue: QueueArgs,
+}
+
+/// The job queue's limits.
+#[derive(Args)]
+struct QueueArgs {
+    /// Live (queued or running) jobs the queue holds; past it, enqueueing answers 429.
+    #[arg(long, env = "CODEX_MANAGER_QUEUE_CAPACITY", default_value_t = 10_000, value_parser = clap::value_parser!(i64).range(1..))]
+    queue_capacity: i64,
+    /// Jobs running at once, all kinds and projects together.
+    #[arg(long, env = "CODEX_MANAGER_JOB_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    job_concurrency: u16,
+    /// Jobs running at once for one project.
+    #[arg(long, env = "CODEX_MANAGER_PROJECT_JOB_CONCURRENCY", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    project_job_concurrency: u16,
+    /// How long a running job stays claimed without its host renewing the lease, in ms. A host that dies holding
+    /// a job gives it up after this long.
+    #[arg(long, env = "CODEX_MANAGER_JOB_LEASE_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(300..))]
+    job_lease_ms: u64,
 }
 
 /// `token` is the global `--token` / `CODEX_MANAGER_TOKEN`.
@@ -66,6 +86,12 @@ pub async fn run(args: ServeArgs, data_dir: PathBuf, token: Option<String>) -> a
     };
     config.token = token;
     config.web_dir = args.web_dir;
+    config.queue = config::QueueConfig {
+        capacity: args.queue.queue_capacity,
+        global_concurrency: usize::from(args.queue.job_concurrency),
+        project_concurrency: usize::from(args.queue.project_job_concurrency),
+        lease: std::time::Duration::from_millis(args.queue.job_lease_ms),
+    };
 
     // Keep the fake model alive for as long as the host runs. Its overrides go first so the user's `-c` win.
     let _demo_model = if args.demo { Some(start_demo(&mut config).await?) } else { None };

@@ -10,29 +10,6 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use support::*;
 
-/// The built package of a plugin (plugins/build.sh lays them out; scripts/test.sh runs it).
-fn package(id: &str) -> PathBuf {
-    let dist = std::env::var_os("PLUGINS_DIST")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins/dist")));
-    let dir = dist.join(id);
-    assert!(dir.join("plugin.wasm").exists(), "no built plugin at {}: run plugins/build.sh (scripts/test.sh does)", dir.display());
-    dir
-}
-
-fn body(id: &str) -> Value {
-    let dir = package(id);
-    let manifest = std::fs::read_to_string(dir.join("plugin.toml")).unwrap();
-    let wasm = std::fs::read(dir.join("plugin.wasm")).unwrap();
-    json!({"manifest": manifest, "component": base64::engine::general_purpose::STANDARD.encode(wasm)})
-}
-
-async fn install(host: &Host, id: &str, grant: &[&str]) -> (u16, Value) {
-    let mut b = body(id);
-    b["grant"] = json!(grant);
-    host.post("/api/plugins", b).await
-}
-
 async fn plugin(host: &Host, id: &str) -> Value {
     host.get(&format!("/api/plugins/{id}")).await.1
 }
@@ -78,7 +55,7 @@ async fn a_plugin_installed_with_the_cli_acts_on_real_turns() {
 async fn a_plugin_tool_is_called_by_codex_and_its_answer_reaches_the_transcript() {
     let env = Env::start("plugintool").await;
     let host = env.host();
-    let (s, info) = install(host, "word-tools", &["log"]).await;
+    let (s, info) = install_plugin(host, "word-tools", &["log"]).await;
     assert_eq!(s, 201, "{info}");
     let session = env.new_session().await;
     let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
@@ -101,7 +78,7 @@ async fn misbehaving_plugins_are_contained_recorded_and_switched_off() {
     let env = Env::start("misbehave").await;
     let host = env.host();
     for (id, grant) in [("well-behaved", vec!["log", "kv"]), ("looper", vec!["log"]), ("memory-hog", vec!["log"]), ("panicker", vec!["log"]), ("snoop", vec!["log"])] {
-        let (s, body) = install(host, id, &grant).await;
+        let (s, body) = install_plugin(host, id, &grant).await;
         assert_eq!(s, 201, "{id}: {body}");
     }
     let mut ws = host.stream(&format!("since={}&types=plugin.", host.latest_seq().await)).await;
@@ -148,14 +125,14 @@ async fn misbehaving_plugins_are_contained_recorded_and_switched_off() {
 async fn installs_are_validated_before_they_go_live_and_one_at_a_time() {
     let env = Env::start("plugininstall").await;
     let host = env.host();
-    let (s, first) = install(host, "well-behaved", &["log", "kv"]).await;
+    let (s, first) = install_plugin(host, "well-behaved", &["log", "kv"]).await;
     assert_eq!(s, 201, "{first}");
 
-    let mut garbage = body("word-tools");
+    let mut garbage = plugin_body("word-tools");
     garbage["component"] = json!(base64::engine::general_purpose::STANDARD.encode(b"\0asm not really"));
     let (s, b) = host.post("/api/plugins", garbage.clone()).await;
     assert_eq!((s, code(&b)), (422, "invalid_plugin"));
-    let mut future = body("word-tools");
+    let mut future = plugin_body("word-tools");
     future["manifest"] = json!(future["manifest"].as_str().unwrap().replace("wit = \"^0.1\"", "wit = \"^0.2\""));
     let (s, b) = host.post("/api/plugins/inspect", future).await;
     assert_eq!((s, code(&b)), (422, "incompatible_plugin"));
@@ -163,7 +140,7 @@ async fn installs_are_validated_before_they_go_live_and_one_at_a_time() {
     assert_eq!((s, code(&b)), (422, "invalid_plugin"));
 
     // A broken upgrade leaves the running version in place.
-    let mut broken = body("well-behaved");
+    let mut broken = plugin_body("well-behaved");
     broken["component"] = garbage["component"].clone();
     broken["upgrade"] = json!(true);
     let (s, b) = host.post("/api/plugins", broken).await;
@@ -173,20 +150,20 @@ async fn installs_are_validated_before_they_go_live_and_one_at_a_time() {
     env.new_session().await;
     eventually("the old version still runs", async || (calls(host, "well-behaved").await.len() > before).then_some(())).await;
 
-    let (s, b) = install(host, "well-behaved", &["log"]).await;
+    let (s, b) = install_plugin(host, "well-behaved", &["log"]).await;
     assert_eq!((s, code(&b)), (409, "plugin_exists"));
-    let mut upgrade = body("word-tools");
+    let mut upgrade = plugin_body("word-tools");
     upgrade["upgrade"] = json!(true);
     let (s, b) = host.post("/api/plugins", upgrade).await;
     assert_eq!((s, code(&b)), (404, "plugin_not_found"), "nothing to upgrade");
 
     // Two installs at once: one wins, the other is refused.
-    let (a, b) = tokio::join!(install(host, "word-tools", &["log"]), install(host, "word-tools", &["log"]));
+    let (a, b) = tokio::join!(install_plugin(host, "word-tools", &["log"]), install_plugin(host, "word-tools", &["log"]));
     let mut statuses = [a.0, b.0];
     statuses.sort();
     assert_eq!(statuses, [201, 409], "{a:?} / {b:?}");
 
-    let (s, inspection) = host.post("/api/plugins/inspect", body("auto-namer")).await;
+    let (s, inspection) = host.post("/api/plugins/inspect", plugin_body("auto-namer")).await;
     assert_eq!(s, 200, "{inspection}");
     assert_eq!(inspection["requested"], json!(["log", "kv", "sessions-read", "session-settings", "sessions-write"]));
     assert!(inspection["replaces"].is_null());
@@ -200,7 +177,7 @@ async fn installs_are_validated_before_they_go_live_and_one_at_a_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plugins_survive_a_restart_from_their_compiled_cache() {
     let mut env = Env::start("pluginrestart").await;
-    let (s, _) = install(env.host(), "word-tools", &["log"]).await;
+    let (s, _) = install_plugin(env.host(), "word-tools", &["log"]).await;
     assert_eq!(s, 201);
     let cached: Vec<_> = std::fs::read_dir(env.data_dir().join("plugins/word-tools/0.1.0"))
         .unwrap()
@@ -225,7 +202,7 @@ async fn plugins_survive_a_restart_from_their_compiled_cache() {
 async fn an_oversized_tool_answer_fails_cleanly_back_to_codex() {
     let env = Env::start("bigoutput").await;
     let host = env.host();
-    let (s, _) = install(host, "big-output", &["log"]).await;
+    let (s, _) = install_plugin(host, "big-output", &["log"]).await;
     assert_eq!(s, 201);
     let session = env.new_session().await;
     let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
@@ -324,11 +301,11 @@ async fn a_plugin_installs_from_a_url_with_its_checksum() {
 async fn a_plugin_sees_the_real_time_only_with_the_clock_capability() {
     let env = Env::start("pluginclock").await;
     let host = env.host();
-    let (s, _) = install(host, "clock-reader", &["log"]).await;
+    let (s, _) = install_plugin(host, "clock-reader", &["log"]).await;
     assert_eq!(s, 201);
     let frozen = tool_answer(&env, "now").await;
     assert_eq!(frozen, "0", "no clock capability: a frozen clock");
-    let mut upgrade = body("clock-reader");
+    let mut upgrade = plugin_body("clock-reader");
     upgrade["upgrade"] = json!(true);
     upgrade["grant"] = json!(["log", "clock"]);
     let (s, b) = host.post("/api/plugins", upgrade).await;

@@ -2,6 +2,7 @@
 
 pub mod codex;
 pub mod events;
+pub mod jobs;
 pub mod package;
 pub mod plugins;
 pub mod projects;

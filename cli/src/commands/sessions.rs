@@ -20,6 +20,9 @@ pub enum SessionsCommand {
         q: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: i64,
+        /// Include plugins' hidden worker sessions.
+        #[arg(long)]
+        workers: bool,
     },
     /// Create a session in a project or a working directory.
     Create {
@@ -43,6 +46,13 @@ pub enum SessionsCommand {
     Fork { id: String },
     /// Load a session's thread into app-server now.
     Resume { id: String },
+    /// Notes plugins left on a session (turn reviews, suggested next requests).
+    Notes {
+        id: String,
+        /// Only notes of this kind (`turn-review`, `next-request`, ...).
+        #[arg(long)]
+        kind: Option<String>,
+    },
 }
 
 pub fn line(s: &Value) -> String {
@@ -51,8 +61,8 @@ pub fn line(s: &Value) -> String {
 
 pub async fn run(cmd: SessionsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
     match cmd {
-        SessionsCommand::List { project, archived, q, limit } => {
-            let mut query = format!("limit={limit}&archived={archived}");
+        SessionsCommand::List { project, archived, q, limit, workers } => {
+            let mut query = format!("limit={limit}&archived={archived}&workers={workers}");
             if let Some(p) = project {
                 query.push_str(&format!("&projectId={}", encode(&p)));
             }
@@ -70,6 +80,21 @@ pub async fn run(cmd: SessionsCommand, client: &Client, out: &Output) -> anyhow:
             };
             let v: Value = client.post("/api/sessions", &json!({"projectId": project, "cwd": cwd, "title": title})).await?;
             out.show(&v, line);
+        }
+        SessionsCommand::Notes { id, kind } => {
+            let query = kind.map(|k| format!("?kind={}", encode(&k))).unwrap_or_default();
+            let v: Value = client.get(&format!("/api/sessions/{}/notes{query}", encode(&id))).await?;
+            out.show(&v, |v| {
+                v["notes"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|n| format!("[{}] {} ({}, {})\n{}\n", text(n, "kind"), text(n, "title"), text(n, "pluginId"), text(n, "createdAt"), text(n, "body")))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    })
+                    .unwrap_or_default()
+            });
         }
         SessionsCommand::Show { id } => {
             let v: Value = client.get(&format!("/api/sessions/{}", encode(&id))).await?;

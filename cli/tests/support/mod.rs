@@ -379,3 +379,28 @@ pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
+
+/// The built package of a plugin (plugins/build.sh lays them out; scripts/test.sh runs it).
+pub fn package(id: &str) -> PathBuf {
+    let dist = std::env::var_os("PLUGINS_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins/dist")));
+    let dir = dist.join(id);
+    assert!(dir.join("plugin.wasm").exists(), "no built plugin at {}: run plugins/build.sh (scripts/test.sh does)", dir.display());
+    dir
+}
+
+pub fn plugin_body(id: &str) -> Value {
+    let dir = package(id);
+    let manifest = std::fs::read_to_string(dir.join("plugin.toml")).unwrap();
+    let wasm = std::fs::read(dir.join("plugin.wasm")).unwrap();
+    use base64::Engine as _;
+    json!({"manifest": manifest, "component": base64::engine::general_purpose::STANDARD.encode(wasm)})
+}
+
+pub async fn install_plugin(host: &Host, id: &str, grant: &[&str]) -> (u16, Value) {
+    let mut b = plugin_body(id);
+    b["grant"] = json!(grant);
+    host.post("/api/plugins", b).await
+}
+

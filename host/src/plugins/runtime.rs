@@ -170,7 +170,9 @@ impl Callable {
                 } else {
                     Outcome::Trap
                 };
-                let text = format!("{e:#}");
+                // The root cause ("wasm trap: ...") is what a reader needs; the guest backtrace goes to the log.
+                tracing::debug!(plugin = %self.id, error = %format!("{e:#}"), "plugin call failed");
+                let text = e.root_cause().to_string();
                 (None, outcome, Some(text.chars().take(2000).collect()))
             }
         };

@@ -372,8 +372,10 @@ impl Services {
         match retried {
             Some(job) => {
                 self.publish_job_event("job.queued", &job).await;
+                let mut view = Job::from(job);
+                view.history = Some(self.store.job_history(id).await?.into_iter().map(JobTransition::from).collect());
                 self.scheduler.wake();
-                self.get_job(id).await
+                Ok(view)
             }
             None => Err(ServiceError::conflict("job_not_retryable", format!("only failed or canceled jobs are retried; this one is {}", row.state))),
         }
