@@ -263,3 +263,36 @@ async fn a_job_whose_host_is_killed_completes_exactly_once_after_a_restart() {
     let (_, notes) = host.get(&format!("/api/sessions/{session}/notes")).await;
     assert_eq!(notes["notes"].as_array().unwrap().len(), 1, "the job's effect happened once: {notes}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn misbehaving_jobs_fail_with_their_kind_and_the_queue_keeps_serving() {
+    let env = Env::start("queue-misbehave").await;
+    let host = env.host();
+    for id in ["looper", "memory-hog", "bad-json", "big-output"] {
+        let mut body = plugin_body(id);
+        // Jobs only: these plugins would trap on every event too, and their breakers would switch them off first.
+        let manifest = body["manifest"].as_str().unwrap().replace("events = [\"*\"]", "events = []");
+        body["manifest"] = json!(manifest);
+        body["grant"] = json!(["log"]);
+        let (s, b) = host.post("/api/plugins", body).await;
+        assert_eq!(s, 201, "{id}: {b}");
+    }
+    assert_eq!(install_plugin(host, "well-behaved", WELL_BEHAVED).await.0, 201);
+    let mut ids = Vec::new();
+    for (kind, expected) in [("test.loop", "timeout"), ("test.hog", "memory"), ("test.bad-json", "bad_output"), ("test.big-output", "bad_output")] {
+        let (s, job) = enqueue(host, json!({"kind": kind})).await;
+        assert_eq!(s, 201, "{job}");
+        ids.push((job["id"].as_str().unwrap().to_string(), kind, expected));
+    }
+    for (id, kind, expected) in ids {
+        let job = job_when(host, &id, kind, finished).await;
+        assert_eq!(job["state"], "failed", "{kind}: {job}");
+        assert_eq!(job["error"]["kind"], expected, "{kind}: {job}");
+        assert_eq!(job["attempt"], job["maxAttempts"], "{kind} was retried to its limit: {job}");
+        assert!(job["result"].is_null());
+    }
+    // The host and the other plugins keep working.
+    let (_, echo) = enqueue(host, json!({"kind": "test.echo", "payload": [1, 2]})).await;
+    let echo = job_when(host, echo["id"].as_str().unwrap(), "echo after the misbehaving ones", finished).await;
+    assert_eq!((echo["state"].as_str(), &echo["result"]), (Some("succeeded"), &json!([1, 2])));
+}
