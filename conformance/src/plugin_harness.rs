@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use codex_manager_host::events::{EventLog, NewEvent};
-use codex_manager_host::plugins::api::{Decided, HostCallError, HostResult, PluginHostApi};
+use codex_manager_host::plugins::api::{Decided, HostCallError, HostResult, JobRequest, Note, PluginHostApi, WorkerReply, WorkerTurn};
 use codex_manager_host::plugins::manifest::Manifest;
 use codex_manager_host::plugins::{PluginCall, PluginHost, PluginInfo};
 use codex_manager_host::store::Store;
@@ -64,6 +64,21 @@ impl PluginHostApi for StubApi {
     }
     async fn respond(&self, _s: &str, _r: &str, _b: Value, _by: &str) -> HostResult<Decided> {
         Ok(Decided::Applied)
+    }
+    async fn enqueue_job(&self, _plugin_id: &str, _request: JobRequest) -> HostResult<(String, bool)> {
+        Ok(("00000000-0000-7000-8000-00000000j0b1".into(), false))
+    }
+    async fn run_worker_turn(&self, _plugin_id: &str, _job_id: &str, turn: WorkerTurn) -> HostResult<WorkerReply> {
+        Ok(WorkerReply {
+            session_id: "00000000-0000-7000-8000-0000000w0rk1".into(),
+            turn_id: "worker-turn-1".into(),
+            status: "completed".into(),
+            text: format!("A worker's answer to a {}-byte prompt.", turn.prompt.len()),
+            error: None,
+        })
+    }
+    async fn add_note(&self, _plugin_id: &str, _session_id: &str, _note: Note) -> HostResult<String> {
+        Ok("00000000-0000-7000-8000-0000000n0te1".into())
     }
 }
 

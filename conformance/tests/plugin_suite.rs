@@ -4,11 +4,11 @@
 //!
 //! Without it, every plugin that ships with the product (plugins/dist, built by plugins/build.sh) is checked.
 //! A conforming plugin installs, takes a standard battery of events without failing, uses no capability it did not
-//! request, and answers each tool it declares without trapping or overrunning its limits.
+//! request, answers each tool it declares, and runs each job kind it declares (an empty payload about a session)
+//! to an answer — succeeded, retry later or failed — without trapping or overrunning its limits.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
 
 use codex_manager_conformance::plugin_harness::{standard_events, Harness, SESSION_ID};
 use codex_manager_host::plugins::manifest::Manifest;
@@ -84,6 +84,25 @@ async fn every_plugin_conforms() {
                 info.id,
                 tool.name,
                 last.error
+            );
+        }
+        for kind in manifest.job_kinds() {
+            let job = codex_manager_host::plugins::JobCall {
+                id: format!("suite-{}", kind.kind),
+                kind: kind.kind.clone(),
+                payload: "{}".into(),
+                attempt: 1,
+                session_id: Some(SESSION_ID.into()),
+                project_id: None,
+            };
+            let report = h.plugins.run_job(job, Duration::from_millis(kind.timeout_ms)).await.expect("declared kinds run");
+            assert!(
+                report.value.is_some(),
+                "{}: job {} broke its limits: {} {:?}",
+                info.id,
+                kind.kind,
+                report.outcome.as_str(),
+                report.error
             );
         }
         assert_eq!(h.plugins.info(&info.id).await.unwrap().consecutive_failures, 0, "{}: no failures counted", info.id);

@@ -82,8 +82,11 @@ pub async fn run(cmd: SessionsCommand, client: &Client, out: &Output) -> anyhow:
             out.show(&v, line);
         }
         SessionsCommand::Notes { id, kind } => {
-            let query = kind.map(|k| format!("?kind={}", encode(&k))).unwrap_or_default();
-            let v: Value = client.get(&format!("/api/sessions/{}/notes{query}", encode(&id))).await?;
+            let mut query = String::from("limit=500");
+            if let Some(k) = kind {
+                query.push_str(&format!("&kind={}", encode(&k)));
+            }
+            let v: Value = client.get(&format!("/api/sessions/{}/notes?{query}", encode(&id))).await?;
             out.show(&v, |v| {
                 v["notes"]
                     .as_array()
