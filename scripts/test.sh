@@ -13,6 +13,9 @@ echo "== Rust: unit, conformance and end-to-end tests (real codex app-server aga
 cargo build -p codex-manager-fakes --bins
 cargo test --workspace --no-fail-fast 2>&1
 
+echo "== Plugins: unit tests of the shipped plugins and the SDK (native target)"
+cargo test --manifest-path plugins/Cargo.toml --locked 2>&1
+
 echo "== Web UI: unit and component tests (vitest), including the API contract against docs/openapi.json"
 (cd web && npm test --silent)
 
