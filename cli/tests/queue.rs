@@ -296,3 +296,40 @@ async fn misbehaving_jobs_fail_with_their_kind_and_the_queue_keeps_serving() {
     let echo = job_when(host, echo["id"].as_str().unwrap(), "echo after the misbehaving ones", finished).await;
     assert_eq!((echo["state"].as_str(), &echo["result"]), (Some("succeeded"), &json!([1, 2])));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lanes_hold_jobs_back_until_a_running_one_finishes() {
+    // One job at a time overall: a quick job waits behind a slow one of another kind.
+    let env = Env::start_with("queue-lanes", &[("CODEX_MANAGER_JOB_CONCURRENCY", "1")]).await;
+    let host = env.host();
+    assert_eq!(install_plugin(host, "well-behaved", WELL_BEHAVED).await.0, 201);
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}&types=job.", host.latest_seq().await)).await;
+    let slow = json!({"kind": "test.worker", "sessionId": session, "payload": {"prompt": "slowly scenario:sleep=1500"}});
+    let (_, slow) = enqueue(host, slow).await;
+    let slow_id = slow["id"].as_str().unwrap().to_string();
+    until(&mut ws, |e| e["type"] == "job.started" && e["data"]["id"] == slow_id).await;
+    let (_, quick) = enqueue(host, json!({"kind": "test.echo"})).await;
+    let quick_id = quick["id"].as_str().unwrap().to_string();
+    let (_, stats) = host.get("/api/jobs/stats").await;
+    assert_eq!((stats["running"].as_i64(), stats["queued"].as_i64()), (Some(1), Some(1)), "{stats}");
+    let order = until(&mut ws, |e| e["type"] == "job.succeeded" && e["data"]["id"] == quick_id).await;
+    let position = |kind: &str, id: &str| order.iter().position(|e| e["type"] == kind && e["data"]["id"] == id).unwrap();
+    assert!(position("job.succeeded", &slow_id) < position("job.started", &quick_id), "the global lane held the quick job back");
+
+    // Per kind, with room in the global lane: test.worker runs one at a time (the default kind concurrency), so
+    // the second is not even claimed until the first is done.
+    drop(ws);
+    drop(env);
+    let env = Env::start("queue-kind-lane").await;
+    let host = env.host();
+    assert_eq!(install_plugin(host, "well-behaved", WELL_BEHAVED).await.0, 201);
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}&types=job.", host.latest_seq().await)).await;
+    let (_, a) = enqueue(host, json!({"kind": "test.worker", "sessionId": session, "payload": {"prompt": "first scenario:sleep=500"}})).await;
+    let (_, b) = enqueue(host, json!({"kind": "test.worker", "sessionId": session, "payload": {"prompt": "second"}})).await;
+    let (a, b) = (a["id"].as_str().unwrap().to_string(), b["id"].as_str().unwrap().to_string());
+    let order = until(&mut ws, |e| e["type"] == "job.succeeded" && e["data"]["id"] == b).await;
+    let position = |kind: &str, id: &str| order.iter().position(|e| e["type"] == kind && e["data"]["id"] == id).unwrap();
+    assert!(position("job.succeeded", &a) < position("job.started", &b), "{order:?}");
+}
