@@ -1,6 +1,6 @@
 // The open chat: header, transcript grouped by turn (with requests in context), notes, and the composer.
 import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
-import { call, errorText, isMissingRoute } from "../api/client";
+import { ApiError, call, errorText, isMissingRoute } from "../api/client";
 import type { PendingRequest, SessionNote } from "../api/types";
 import { store, useStore } from "../lib/store";
 import { addSending, bindSending, failSending, turnPhase, type TurnView } from "../lib/transcript";
@@ -193,7 +193,8 @@ function Composer() {
   const input = useRef<HTMLTextAreaElement>(null);
   const turns = chat.transcript?.turns ?? [];
   const last = turns[turns.length - 1];
-  const running = Boolean(session?.activeTurnId) || (last && (last.status === "inProgress" || last.status === "sending"));
+  // The transcript (fed by the stream) knows first when a turn starts or ends; the session record catches up later.
+  const running = last ? last.status === "inProgress" || last.status === "sending" : Boolean(session?.activeTurnId);
   const lastUser = [...turns].reverse().flatMap((t) => t.items.filter((i) => i.type === "userMessage")).at(0);
   const lastUserText = lastUser ? (lastUser.item.content?.map((c: any) => c.text ?? "").join("\n") ?? "") : "";
   const canRetry = !running && last && (last.status === "failed" || last.status === "interrupted") && lastUserText;
@@ -212,10 +213,18 @@ function Composer() {
     setBusy(true);
     const tr = chat.transcript;
     try {
+      let steered = false;
       if (steer) {
-        await call("steer", { params: { id: session.id }, body: { text: trimmed } });
-        setText("");
-      } else {
+        try {
+          await call("steer", { params: { id: session.id }, body: { text: trimmed } });
+          steered = true;
+          setText("");
+        } catch (e) {
+          // The turn ended meanwhile: the text starts a new one instead.
+          if (!(e instanceof ApiError && e.code === "no_active_turn")) throw e;
+        }
+      }
+      if (!steered) {
         const localId = tr ? addSending(tr, trimmed) : null;
         store.changed();
         setText("");

@@ -1,0 +1,130 @@
+// End-to-end harness: a real host (target/debug/codex-manager serve --demo: the real codex app-server against the
+// project's fake model) serving the production build in web/dist, driven by Debian's Chromium through
+// playwright-core. Nothing is downloaded: the browser is /usr/bin/chromium (or CHROMIUM_PATH).
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, createWriteStream } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const webDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const repo = resolve(webDir, "..");
+export const artifacts = join(webDir, "e2e", "artifacts");
+mkdirSync(artifacts, { recursive: true });
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", rej);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+function chromiumPath() {
+  for (const p of [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"]) {
+    if (p && existsSync(p)) return p;
+  }
+  throw new Error("Chromium is not installed: run scripts/setup.sh --test (apt-get install -y chromium)");
+}
+
+export async function startHost() {
+  const bin = join(repo, "target", "debug", "codex-manager");
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: cargo build -p codex-manager`);
+  if (!existsSync(join(webDir, "dist", "index.html"))) throw new Error("web/dist is missing: npm run build");
+  const dir = mkdtempSync(join(tmpdir(), "cm-e2e-"));
+  const work = join(dir, "work");
+  mkdirSync(work);
+  const port = await freePort();
+  const codexBin = process.env.CODEX_BIN ?? join(repo, ".tools", "codex", "node_modules", ".bin", "codex");
+  const log = createWriteStream(join(artifacts, "host.log"));
+  const child = spawn(bin, ["serve", "--demo", "--data-dir", join(dir, "data"), "--bind", `127.0.0.1:${port}`, "--web-dir", join(webDir, "dist")], {
+    env: {
+      ...process.env,
+      CODEX_BIN: codexBin,
+      CODEX_MANAGER_BUNDLED_PLUGINS: "none",
+      CODEX_MANAGER_TOKEN: "",
+      HOME: dir,
+      NO_PROXY: "127.0.0.1,localhost",
+      http_proxy: "",
+      https_proxy: "",
+      HTTP_PROXY: "",
+      HTTPS_PROXY: "",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stderr.pipe(log);
+  const url = `http://127.0.0.1:${port}`;
+  const loginLink = await new Promise((res, rej) => {
+    let out = "";
+    const timer = setTimeout(() => rej(new Error(`no login link in the host's output:\n${out}`)), 60_000);
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const m = out.match(/Open the web UI: (http\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        res(m[1]);
+      }
+    });
+    child.on("exit", (code) => rej(new Error(`the host exited (${code}):\n${out}`)));
+  });
+  const token = readFileSync(join(dir, "data", "token"), "utf8").trim();
+  const host = {
+    url,
+    port,
+    loginLink,
+    token,
+    work,
+    dir,
+    child,
+    async api(method, path, body) {
+      const res = await fetch(url + path, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => {
+        const t = setTimeout(() => {
+          child.kill("SIGKILL");
+          r();
+        }, 10_000);
+        child.on("exit", () => {
+          clearTimeout(t);
+          r();
+        });
+      });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  // Ready means app-server finished its handshake.
+  for (let i = 0; ; i++) {
+    const r = await host.api("GET", "/api/ready").catch(() => null);
+    if (r?.status === 200 && r.body.ready) break;
+    if (i > 300) throw new Error("the host did not become ready");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return host;
+}
+
+export async function startBrowser() {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+  });
+}
+
+/** Save a screenshot as a test artifact. */
+export async function shot(page, name) {
+  await page.screenshot({ path: join(artifacts, `${name}.png`) });
+}
