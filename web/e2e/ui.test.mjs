@@ -4,7 +4,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { join } from "node:path";
-import { repo, shot, startBrowser, startHost } from "./harness.mjs";
+import { copyFileSync, mkdirSync } from "node:fs";
+import { artifacts, repo, shot, startBrowser, startHost } from "./harness.mjs";
+
+const DOC_SHOTS = ["02-chat", "03-approval", "04-command-output", "05-tool-input", "07-disconnected", "08-plugins", "10-settings", "11-shortcuts", "12-dark", "13-phone"];
 
 let host;
 let browser;
@@ -79,6 +82,12 @@ describe("web UI", { timeout: 10 * 60_000 }, () => {
   after(async () => {
     await browser?.close();
     await host?.stop();
+    // UPDATE_DOCS_IMAGES=1 refreshes the screenshots docs/web.md shows.
+    if (process.env.UPDATE_DOCS_IMAGES) {
+      const docs = join(repo, "docs", "images");
+      mkdirSync(docs, { recursive: true });
+      for (const name of DOC_SHOTS) copyFileSync(join(artifacts, `${name}.png`), join(docs, `web-${name.replace(/^\d+-/, "")}.png`));
+    }
   });
 
   step("first-run login link opens the UI, connected", async () => {
