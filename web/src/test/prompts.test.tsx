@@ -1,0 +1,69 @@
+// @vitest-environment jsdom
+// Component tests: the request cards render what app-server offers, and answering posts the right body.
+import { act } from "react";
+import { createRoot } from "react-dom/client";
+import { afterEach, describe, expect, it } from "vitest";
+import { setFetcher } from "../api/client";
+import type { PendingRequest } from "../api/types";
+import { RequestCard } from "../components/Prompts";
+import { events } from "./helpers";
+
+(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+
+function render(el: React.ReactElement) {
+  const div = document.createElement("div");
+  document.body.append(div);
+  const root = createRoot(div);
+  act(() => root.render(el));
+  return div;
+}
+
+const approval = events.find((e) => e.type === "approval.requested" && e.data.kind === "command_approval")!.data as PendingRequest;
+const toolInput = events.find((e) => e.type === "tool_input.requested")!.data as PendingRequest;
+
+afterEach(() => {
+  document.body.innerHTML = "";
+});
+
+describe("request cards", () => {
+  it("an approval shows the command, the reason and every decision offered, plus decline", async () => {
+    const div = render(<RequestCard req={approval} />);
+    expect(div.textContent).toContain("echo approved-output");
+    expect(div.textContent).toContain("fake: needs approval");
+    const labels = [...div.querySelectorAll("button")].map((b) => b.textContent);
+    expect(labels).toEqual(["Accept", "Always allow echo approved-output", "Decline", "Cancel turn"]);
+
+    const posted: any[] = [];
+    setFetcher(async (url, init) => {
+      posted.push({ url, init });
+      return new Response(JSON.stringify({ ...approval, status: "resolved", decision: "decline", decidedBy: "web" }), { status: 200 });
+    });
+    await act(async () => (div.querySelectorAll("button")[2] as HTMLButtonElement).click());
+    expect(posted[0].url).toBe(`/api/sessions/${approval.sessionId}/requests/${approval.id}/response`);
+    expect(JSON.parse(posted[0].init.body)).toEqual({ decision: "decline" });
+    expect(posted[0].init.headers["X-Codex-Manager-Client"]).toBe("web");
+  });
+
+  it("a failed answer shows the API's code and message", async () => {
+    const div = render(<RequestCard req={approval} />);
+    setFetcher(async () => new Response(JSON.stringify({ error: { code: "request_already_resolved", message: "another answer won", details: null } }), { status: 409 }));
+    await act(async () => (div.querySelector("button") as HTMLButtonElement).click());
+    expect(div.querySelector("[role=alert]")!.textContent).toBe("request_already_resolved: another answer won");
+  });
+
+  it("a resolved approval says what was decided and by whom", () => {
+    const div = render(<RequestCard req={{ ...approval, status: "resolved", decision: "accept", decidedBy: "cli", resolvedAt: "2026-01-01T10:00:00Z" }} />);
+    expect(div.querySelector("[data-outcome=resolved]")!.textContent).toMatch(/accept by cli/);
+    expect(div.querySelectorAll("button")).toHaveLength(0);
+  });
+
+  it("tool input offers the question's options as choices, and secret questions are masked", () => {
+    const div = render(<RequestCard req={toolInput} />);
+    expect(div.textContent).toContain("Pick a color");
+    const radios = [...div.querySelectorAll("input[type=radio]")].map((r) => (r as HTMLInputElement).value);
+    expect(radios.slice(0, 2)).toEqual(["Red", "Blue"]);
+    const secret = { ...toolInput, params: { ...toolInput.params, questions: [{ id: "k", header: "Key", question: "API key?", isSecret: true, options: null }] } };
+    const div2 = render(<RequestCard req={secret} />);
+    expect(div2.querySelector("input[type=password]")).toBeTruthy();
+  });
+});
