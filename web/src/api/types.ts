@@ -157,30 +157,35 @@ export type JobState = "queued" | "running" | "succeeded" | "failed" | "canceled
 export interface Job {
   id: string;
   kind: string;
-  plugin_id: string | null;
+  pluginId: string | null;
   state: JobState;
   payload: Json;
-  session_id: string | null;
-  project_id: string | null;
+  sessionId: string | null;
+  projectId: string | null;
   priority: number;
-  dedupe_key: string | null;
+  dedupeKey: string | null;
   attempt: number;
-  max_attempts: number;
-  run_after: string | null;
-  created_at: string;
-  updated_at: string;
+  maxAttempts: number;
+  runAfter: string | null;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  createdBy?: string | null;
+  cancelRequested?: boolean;
   result: Json;
   error: { kind: string; message: string } | null;
-  history?: { at: string; from_state: string | null; to_state: string; attempt: number; detail: string | null }[];
+  history?: { at: string; fromState: string | null; toState: string; attempt: number; detail: string | null }[];
 }
 
 export interface SessionNote {
   id: string;
-  session_id: string;
-  plugin_id: string | null;
+  sessionId: string;
+  turnId?: string | null;
+  pluginId: string | null;
   kind: string;
   title: string | null;
   body: string;
   data: Json;
-  created_at: string;
+  createdAt: string;
 }

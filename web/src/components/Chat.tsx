@@ -168,7 +168,7 @@ function Notes({ notes }: { notes: SessionNote[] }) {
       {reviews.map((n) => (
         <section key={n.id} className="note" data-kind={n.kind}>
           <h4>
-            {n.title ?? n.kind} <span className="muted">· {n.plugin_id ?? "plugin"} · {new Date(n.created_at).toLocaleString()}</span>
+            {n.title ?? n.kind} <span className="muted">· {n.pluginId ?? "plugin"} · {new Date(n.createdAt).toLocaleString()}</span>
           </h4>
           <Markdown text={n.body} />
         </section>
@@ -263,7 +263,7 @@ function Composer() {
     if (!session) return;
     setSuggesting("Asking the plugins for a suggestion…");
     try {
-      await call("createJob", { body: { kind: "suggest-next-request", session_id: session.id } });
+      await call("createJob", { body: { kind: "suggest-next-request", sessionId: session.id } });
       setSuggesting("Requested: the suggestion appears here when it is ready.");
     } catch (e) {
       setSuggesting(isMissingRoute(e) ? "Suggestions need the job queue, which this host does not have." : errorText(e));

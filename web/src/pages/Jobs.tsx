@@ -23,7 +23,7 @@ function JobDetail({ id }: { id: string }) {
       <ol>
         {(job.history ?? []).map((h, i) => (
           <li key={i}>
-            {new Date(h.at).toLocaleString()}: {h.from_state ?? "—"} → <strong>{h.to_state}</strong> (attempt {h.attempt}){h.detail ? ` — ${h.detail}` : ""}
+            {new Date(h.at).toLocaleString()}: {h.fromState ?? "—"} → <strong>{h.toState}</strong> (attempt {h.attempt}){h.detail ? ` — ${h.detail}` : ""}
           </li>
         ))}
       </ol>
@@ -45,7 +45,7 @@ function JobRow({ job, onChange }: { job: Job; onChange: () => void }) {
     await call(what === "cancel" ? "cancelJob" : "retryJob", { params: { id: job.id } });
     onChange();
   });
-  const session = job.session_id ? store.sessions.find((s) => s.id === job.session_id) : null;
+  const session = job.sessionId ? store.sessions.find((s) => s.id === job.sessionId) : null;
   return (
     <>
       <tr className={`job state-${job.state}`} data-job-id={job.id}>
@@ -58,11 +58,11 @@ function JobRow({ job, onChange }: { job: Job; onChange: () => void }) {
           <span className={`badge state-${job.state}`}>{job.state}</span>
         </td>
         <td>
-          {job.attempt}/{job.max_attempts}
+          {job.attempt}/{job.maxAttempts}
         </td>
-        <td>{job.plugin_id ?? "—"}</td>
-        <td>{session ? session.title ?? "Untitled" : job.session_id ? job.session_id.slice(0, 8) : "—"}</td>
-        <td>{timeAgo(job.updated_at)}</td>
+        <td>{job.pluginId ?? "—"}</td>
+        <td>{session ? session.title ?? "Untitled" : job.sessionId ? job.sessionId.slice(0, 8) : "—"}</td>
+        <td>{timeAgo(job.updatedAt)}</td>
         <td>
           {(job.state === "queued" || job.state === "running") && (
             <button type="button" className="small danger" onClick={() => act.run("cancel")} disabled={act.busy}>
@@ -101,7 +101,7 @@ export function JobsPage() {
   const [error, setError] = useState<string | null>(null);
   const [state, setState] = useState("");
   const [kind, setKind] = useState("");
-  const [kinds, setKinds] = useState<{ kind: string; plugin_id: string; description: string }[]>([]);
+  const [kinds, setKinds] = useState<{ kind: string; pluginId: string; description: string }[]>([]);
   const load = () =>
     call<{ jobs: Job[] }>("listJobs", { query: { state, kind, limit: 200 } })
       .then((r) => {

@@ -37,6 +37,43 @@ describe("API contract (docs/openapi.json)", () => {
     expect(offenders).toEqual([]);
   });
 
+  // The query parameters and body fields the UI sends, per route (kept next to the calls' shapes in the code).
+  const SENT: Record<string, { query?: string[]; body?: string[] }> = {
+    listSessions: { query: ["limit"] },
+    transcript: { query: ["limit", "order", "cursor"] },
+    getSession: { query: ["limit", "order"] },
+    events: { query: ["since", "sessions", "types", "limit"] },
+    allRequests: { query: ["status", "limit"] },
+    sessionRequests: { query: ["limit"] },
+    createSession: { body: ["projectId", "cwd", "title"] },
+    createProject: { body: ["name", "cwd"] },
+    updateSession: { body: ["title", "projectId", "archived"] },
+    sendMessage: { body: ["text", "mode"] },
+    steer: { body: ["text"] },
+    installPlugin: { body: ["manifest", "component", "grant", "upgrade"] },
+    inspectPlugin: { body: ["manifest", "component"] },
+    pluginCalls: { query: ["limit"] },
+    writeConfig: { body: ["keyPath", "value"] },
+    listJobs: { query: ["state", "kind", "limit"] },
+    createJob: { body: ["kind", "sessionId"] },
+  };
+  const resolve = (schema: any): any => (schema?.$ref ? resolve(doc.components.schemas[schema.$ref.split("/").pop()]) : schema);
+  for (const [name, sent] of Object.entries(SENT)) {
+    it(`${name} takes the parameters and fields the UI sends`, () => {
+      const r = ROUTES[name as keyof typeof ROUTES];
+      const op: any = paths[r.path]?.[r.method.toLowerCase()];
+      if (!op && r.pending) return;
+      expect(op, `${r.method} ${r.path}`).toBeTruthy();
+      const params = (op.parameters ?? []).map((p: any) => p.name);
+      for (const q of sent.query ?? []) expect(params, `query ${q} of ${r.path}`).toContain(q);
+      if (sent.body) {
+        const schema = resolve(op.requestBody?.content?.["application/json"]?.schema);
+        const props = Object.keys(schema?.properties ?? {});
+        for (const b of sent.body) expect(props, `body field ${b} of ${r.method} ${r.path}`).toContain(b);
+      }
+    });
+  }
+
   it("the websocket path and the login route the UI relies on are documented", () => {
     expect(paths["/api/stream"]).toBeTruthy();
     expect(paths["/login"]).toBeTruthy();
