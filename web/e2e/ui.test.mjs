@@ -222,11 +222,16 @@ describe("web UI", { timeout: 10 * 60_000 }, () => {
     await page.locator(".conn-open").waitFor();
     const before = await page.evaluate(() => window.__cm.conn.connects);
     blocked = true;
-    for (const { ws, server } of [...sockets]) {
-      await server.close().catch(() => undefined);
-      await ws.close().catch(() => undefined);
+    const banner = page.locator('.banner.disconnected[data-connection="disconnected"]');
+    // Close every proxied socket (both ends); a socket opened just before `blocked` is closed on the next round.
+    for (let round = 0; round < 5; round++) {
+      for (const { ws, server } of [...sockets]) {
+        await server.close().catch(() => undefined);
+        await ws.close().catch(() => undefined);
+      }
+      if (await banner.waitFor({ timeout: 2_000 }).then(() => true, () => false)) break;
     }
-    await page.locator('.banner.disconnected[data-connection="disconnected"]').waitFor({ timeout: 10_000 });
+    await banner.waitFor({ timeout: 5_000 });
     await shot(page, "07-disconnected");
     // A whole turn runs while the page is cut off.
     const sent = await host.api("POST", `/api/sessions/${sessionId}/messages`, { text: "while away scenario:deltas=60" });
