@@ -326,3 +326,31 @@ async fn tool_answer(env: &Env, tool: &str) -> String {
     let start = text.find("Tool said: ").expect("the model relays the tool's answer") + "Tool said: ".len();
     text[start..].chars().take_while(|c| c.is_ascii_digit()).collect()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_plugins_are_installed_on_first_start_and_a_removed_one_stays_removed() {
+    let dist = package("auto-namer").parent().unwrap().display().to_string();
+    let mut env = Env::start_with("bundled", &[("CODEX_MANAGER_BUNDLED_PLUGINS", dist.as_str())]).await;
+    let shipped = ["approval-supervisor", "auto-namer", "suggest-next-request", "turn-review", "word-tools"];
+    let installed = |list: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = list.as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()).collect();
+        ids.sort();
+        ids
+    };
+    eventually("the shipped plugins are installed", async || {
+        let (_, list) = env.host().get("/api/plugins").await;
+        (installed(&list) == shipped).then_some(())
+    })
+    .await;
+    let (_, list) = env.host().get("/api/plugins").await;
+    for p in list.as_array().unwrap() {
+        assert_eq!(p["granted"], p["requested"], "a shipped plugin gets what it asks for: {p}");
+    }
+    let (s, _) = env.host().delete("/api/plugins/word-tools").await;
+    assert_eq!(s, 204);
+    env.stop_host().await;
+    env.start_host().await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (_, list) = env.host().get("/api/plugins").await;
+    assert_eq!(installed(&list), ["approval-supervisor", "auto-namer", "suggest-next-request", "turn-review"], "removed stays removed");
+}

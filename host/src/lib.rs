@@ -28,16 +28,18 @@ use security::LoginCodes;
 use services::Services;
 use store::Store;
 
-/// The plugins that ship with the product are installed once per data dir, granted what they request. A user
+/// The plugins that ship with the product are each offered once per data dir: installed, granted what they
+/// request, the first time a host sees them (so a release that ships a new plugin installs it on upgrade). A user
 /// who removes one keeps it removed.
 async fn install_bundled_plugins(store: &Store, plugins: &plugins::PluginHost, dir: &std::path::Path) {
-    const DONE: &str = "bundled_plugins_installed";
-    if store.get_host_setting(DONE).await.ok().flatten().is_some() {
-        return;
-    }
+    /// Before per-plugin markers, one flag said "the bundled set of that release was offered".
+    const LEGACY_DONE: &str = "bundled_plugins_installed";
+    const LEGACY_SET: [&str; 2] = ["auto-namer", "word-tools"];
+    let legacy = store.get_host_setting(LEGACY_DONE).await.ok().flatten().is_some();
     let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
+    let mut packages: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    packages.sort();
+    for path in packages {
         let (Ok(manifest), Ok(wasm)) = (std::fs::read_to_string(path.join("plugin.toml")), std::fs::read(path.join("plugin.wasm"))) else {
             continue;
         };
@@ -46,13 +48,22 @@ async fn install_bundled_plugins(store: &Store, plugins: &plugins::PluginHost, d
         if parsed.description.starts_with("Test plugin") {
             continue;
         }
+        let marker = format!("bundled_plugin_offered:{}", parsed.id);
+        let offered = store.get_host_setting(&marker).await.ok().flatten().is_some() || (legacy && LEGACY_SET.contains(&parsed.id.as_str()));
+        if offered || plugins.info(&parsed.id).await.is_ok() {
+            let _ = store.put_host_setting(&marker, &parsed.version).await;
+            continue;
+        }
         let grant: Vec<_> = parsed.requested().into_iter().collect();
         match plugins.install(&manifest, &wasm, &grant, false).await {
-            Ok(_) => tracing::info!(plugin = %parsed.id, "installed a bundled plugin"),
+            Ok(_) => {
+                tracing::info!(plugin = %parsed.id, "installed a bundled plugin");
+                let _ = store.put_host_setting(&marker, &parsed.version).await;
+            }
+            // Not marked: the next start tries again (a concurrent reload, say, is not the plugin's fault).
             Err(e) => tracing::warn!(plugin = %parsed.id, error = %e, "could not install a bundled plugin"),
         }
     }
-    let _ = store.put_host_setting(DONE, "true").await;
 }
 
 /// Say once, at start, when the codex that runs is not the release this host was built against.

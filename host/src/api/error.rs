@@ -80,6 +80,7 @@ impl From<crate::plugins::PluginError> for ApiError {
             P::Incompatible(_) => (StatusCode::UNPROCESSABLE_ENTITY, "incompatible_plugin"),
             P::NotFound(_) => (StatusCode::NOT_FOUND, "plugin_not_found"),
             P::Conflict(_) => (StatusCode::CONFLICT, "plugin_exists"),
+            P::JobKindTaken(_) => (StatusCode::CONFLICT, "job_kind_taken"),
             P::Busy => (StatusCode::CONFLICT, "plugin_reload_in_progress"),
             P::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "plugin_internal"),
         };

@@ -281,7 +281,7 @@ impl PluginHost {
             .flat_map(|m| m.job_kinds().into_iter().map(|k| format!("{} (by {})", k.kind, k.plugin_id)))
             .collect();
         if let Some(clash) = manifest.job_kinds().iter().find_map(|k| taken.iter().find(|t| t.starts_with(&format!("{} (", k.kind)))) {
-            return Err(PluginError::Conflict(format!("job kind {clash} is already declared by another plugin")));
+            return Err(PluginError::JobKindTaken(format!("job kind {clash} is already declared by another plugin")));
         }
         let requested = manifest.requested();
         let granted: BTreeSet<Capability> = grant.iter().copied().filter(|c| requested.contains(c)).collect();

@@ -31,6 +31,9 @@ pub enum PluginError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A job kind the package declares belongs to another installed plugin.
+    #[error("{0}")]
+    JobKindTaken(String),
     #[error("another install or reload is in progress; try again when it is done")]
     Busy,
     #[error("{0}")]

@@ -25,10 +25,17 @@ pub struct WorkerPolicy {
     pub accept: bool,
 }
 
+/// A job's worker turn in flight. It holds its worker session's lock, so until the job's turn is over (or
+/// interrupted on the job's behalf) no other turn can start there — interrupting the session hits this turn only.
+struct JobTurn {
+    session_id: String,
+    _one_at_a_time: tokio::sync::OwnedMutexGuard<()>,
+}
+
 #[derive(Default)]
 pub struct Workers {
-    /// job id → the worker session whose turn it is running.
-    turns_by_job: Mutex<HashMap<String, String>>,
+    /// job id → its worker turn in flight.
+    turns_by_job: Mutex<HashMap<String, JobTurn>>,
     /// worker session id → how its requests are answered.
     policies: Mutex<HashMap<String, WorkerPolicy>>,
     /// One turn at a time per worker session: (plugin, cwd) → lock.
@@ -59,8 +66,7 @@ impl Services {
             }
             (None, None) => return Err(ServiceError::invalid("a worker turn needs `session-id` or `project-id`: it runs where they do")),
         };
-        let lock = self.workers.lock_for(plugin_id, &cwd);
-        let _one_at_a_time = lock.lock().await;
+        let one_at_a_time = self.workers.lock_for(plugin_id, &cwd).lock_owned().await;
 
         let controls = SessionControls {
             model: turn.model.clone(),
@@ -77,10 +83,20 @@ impl Services {
 
         let filter = EventFilter { sessions: [session.id.clone()].into(), types: vec!["turn.completed".into()], ..Default::default() };
         let mut ends = Subscription::new(self.events.clone(), None, filter);
-        // Registered before the turn starts: a job dropped mid-send still has its turn interrupted.
-        self.workers.turns_by_job.lock().expect("worker turns poisoned").insert(job_id.to_string(), session.id.clone());
-        let accepted = self.send_message(&session.id, SendMessage { text: turn.prompt.clone(), mode: None }, None).await?;
+        // Registered before the turn starts: a job dropped mid-send still has its turn interrupted, and the session
+        // stays locked until then.
+        let entry = JobTurn { session_id: session.id.clone(), _one_at_a_time: one_at_a_time };
+        self.workers.turns_by_job.lock().expect("worker turns poisoned").insert(job_id.to_string(), entry);
+        let accepted = self.send_message(&session.id, SendMessage { text: turn.prompt.clone(), mode: None }, None).await;
+        let accepted = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                self.workers.turns_by_job.lock().expect("worker turns poisoned").remove(job_id);
+                return Err(e);
+            }
+        };
         let (status, error) = loop {
+            // A store error here leaves the entry: the scheduler's clean-up interrupts the turn.
             match ends.next().await? {
                 StreamItem::Event(e) if e.turn_id.as_deref() == Some(accepted.turn_id.as_str()) => {
                     let data = e.data();
@@ -91,8 +107,8 @@ impl Services {
                 _ => {}
             }
         };
-        self.workers.turns_by_job.lock().expect("worker turns poisoned").remove(job_id);
         let text = self.last_agent_text(&session.id, &accepted.turn_id).await;
+        self.workers.turns_by_job.lock().expect("worker turns poisoned").remove(job_id);
         Ok(WorkerReply { session_id: session.id, turn_id: accepted.turn_id, status, text, error })
     }
 
@@ -133,9 +149,11 @@ impl Services {
 
     /// Interrupt the worker turn a job left running (it was canceled, timed out, or its call ended early).
     pub(in crate::services) async fn stop_worker_turns_of(&self, job_id: &str) {
-        let session = self.workers.turns_by_job.lock().expect("worker turns poisoned").remove(job_id);
-        if let Some(session) = session {
-            match self.interrupt(&session).await {
+        let turn = self.workers.turns_by_job.lock().expect("worker turns poisoned").remove(job_id);
+        if let Some(turn) = turn {
+            // The entry holds the session's lock: the turn running there, if any, is this job's.
+            let session = &turn.session_id;
+            match self.interrupt(session).await {
                 Ok(r) => tracing::info!(job = job_id, session = %session, turn = %r.turn_id, "interrupted a stopped job's worker turn"),
                 Err(e) if e.code == "no_active_turn" => {}
                 Err(e) => tracing::warn!(job = job_id, session = %session, error = %e, "could not interrupt a stopped job's worker turn"),

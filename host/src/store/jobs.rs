@@ -86,7 +86,8 @@ pub struct Finish<'a> {
 pub struct QueueCounts {
     pub queued: i64,
     pub running: i64,
-    pub oldest_queued_at: Option<i64>,
+    /// When the longest-waiting due job became due (its `run_after`); delayed jobs are not waiting yet.
+    pub oldest_due_at: Option<i64>,
 }
 
 const COLUMNS: &str = "id, kind, plugin_id, state, payload, session_id, project_id, priority, dedupe_key, attempt, \
@@ -256,8 +257,9 @@ impl Store {
         rows.iter().map(from_row).collect()
     }
 
-    /// Queued jobs that may run now, of the kinds given, in run order.
-    pub async fn due_jobs(&self, kinds: &[String], now: i64, limit: i64) -> StoreResult<Vec<JobRow>> {
+    /// Queued jobs that may run now, of the kinds given and outside the projects given (their lanes are full),
+    /// in run order.
+    pub async fn due_jobs(&self, kinds: &[String], full_projects: &[String], now: i64, limit: i64) -> StoreResult<Vec<JobRow>> {
         if kinds.is_empty() {
             return Ok(Vec::new());
         }
@@ -268,7 +270,16 @@ impl Store {
         for k in kinds {
             sep.push_bind(k.clone());
         }
-        q.push(") ORDER BY priority, run_after, created_at LIMIT ").push_bind(limit);
+        q.push(")");
+        if !full_projects.is_empty() {
+            q.push(" AND (project_id IS NULL OR project_id NOT IN (");
+            let mut sep = q.separated(", ");
+            for p in full_projects {
+                sep.push_bind(p.clone());
+            }
+            q.push("))");
+        }
+        q.push(" ORDER BY priority, run_after, created_at LIMIT ").push_bind(limit);
         let rows = q.build().fetch_all(self.pool()).await?;
         rows.iter().map(from_row).collect()
     }
@@ -293,25 +304,28 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get("kind")?, r.try_get("project_id")?))).collect()
     }
 
-    /// Take a queued job for `owner` until `lease_until`. None when someone else took it first.
-    pub async fn claim_job(&self, id: &str, owner: &str, lease_until: i64) -> StoreResult<Option<JobRow>> {
+    /// Take a queued job until `lease_until` under `lease`, a token unique to this claim (so no later claim, not
+    /// even by the same host, can be mistaken for this one), to run in `plugin_id` (the kind's plugin now). None when
+    /// someone else took it first.
+    pub async fn claim_job(&self, id: &str, lease: &str, lease_until: i64, plugin_id: &str) -> StoreResult<Option<JobRow>> {
         let now = now_ms();
         let mut tx = self.pool().begin().await?;
         let done = sqlx::query(
             "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = $2, lease_until = $3, started_at = $4, \
-             updated_at = $4, error_kind = NULL, error = NULL WHERE id = $1 AND state = 'queued'",
+             updated_at = $4, error_kind = NULL, error = NULL, plugin_id = $5 WHERE id = $1 AND state = 'queued'",
         )
         .bind(id)
-        .bind(owner)
+        .bind(lease)
         .bind(lease_until)
         .bind(now)
+        .bind(plugin_id)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Ok(None);
         }
         let attempt: i64 = sqlx::query("SELECT attempt FROM jobs WHERE id = $1").bind(id).fetch_one(&mut *tx).await?.try_get(0)?;
-        history(&mut tx, id, Some(QUEUED), RUNNING, attempt, Some(&format!("attempt {attempt} on {owner}")), now).await?;
+        history(&mut tx, id, Some(QUEUED), RUNNING, attempt, Some(&format!("attempt {attempt}, lease {lease}")), now).await?;
         tx.commit().await?;
         Ok(Some(self.get_job(id).await?))
     }
@@ -330,39 +344,42 @@ impl Store {
         Ok(Some(self.get_job(id).await?))
     }
 
-    /// End the running attempt `owner` holds. False when it no longer holds it (the lease was lost): the
-    /// outcome is then not recorded, so a job is finished at most once.
-    pub async fn finish_job(&self, id: &str, owner: &str, f: &Finish<'_>) -> StoreResult<bool> {
+    /// End the running attempt held under `lease`. False when the lease is no longer held: the outcome is then
+    /// not recorded, so a job is finished at most once. A job someone asked to cancel is not queued again: it
+    /// ends `canceled` instead.
+    pub async fn finish_job(&self, id: &str, lease: &str, f: &Finish<'_>) -> StoreResult<bool> {
         let now = now_ms();
         let mut tx = self.pool().begin().await?;
-        let finished_at = (f.to_state != QUEUED).then_some(now);
         let done = sqlx::query(
-            "UPDATE jobs SET state = $3, result = $4, error_kind = $5, error = $6, run_after = COALESCE($7, run_after), \
-             lease_owner = NULL, lease_until = NULL, updated_at = $8, finished_at = $9 \
+            "UPDATE jobs SET state = CASE WHEN $3 = 'queued' AND cancel_requested = 1 THEN 'canceled' ELSE $3 END, \
+             result = $4, error_kind = CASE WHEN $3 = 'queued' AND cancel_requested = 1 THEN 'canceled' ELSE $5 END, \
+             error = $6, run_after = COALESCE($7, run_after), lease_owner = NULL, lease_until = NULL, updated_at = $8, \
+             finished_at = CASE WHEN $3 = 'queued' AND cancel_requested = 0 THEN NULL ELSE $8 END \
              WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
         )
         .bind(id)
-        .bind(owner)
+        .bind(lease)
         .bind(f.to_state)
         .bind(f.result)
         .bind(f.error_kind)
         .bind(f.error)
         .bind(f.run_after)
         .bind(now)
-        .bind(finished_at)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Ok(false);
         }
-        let attempt: i64 = sqlx::query("SELECT attempt FROM jobs WHERE id = $1").bind(id).fetch_one(&mut *tx).await?.try_get(0)?;
-        history(&mut tx, id, Some(RUNNING), f.to_state, attempt, f.detail.or(f.error), now).await?;
+        let row = sqlx::query("SELECT attempt, state FROM jobs WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+        let (attempt, state): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+        let detail = if state != f.to_state { Some("canceled: a cancel was asked for while the attempt ran") } else { f.detail.or(f.error) };
+        history(&mut tx, id, Some(RUNNING), &state, attempt, detail, now).await?;
         tx.commit().await?;
         Ok(true)
     }
 
     /// Hand a running job back to the queue without counting the attempt (a clean shutdown).
-    pub async fn release_job(&self, id: &str, owner: &str, detail: &str) -> StoreResult<bool> {
+    pub async fn release_job(&self, id: &str, lease: &str, detail: &str) -> StoreResult<bool> {
         let now = now_ms();
         let mut tx = self.pool().begin().await?;
         let done = sqlx::query(
@@ -370,7 +387,7 @@ impl Store {
              run_after = $3, updated_at = $3 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
         )
         .bind(id)
-        .bind(owner)
+        .bind(lease)
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -385,13 +402,14 @@ impl Store {
 
     /// Running jobs whose lease ran out (their host died): back to the queue, or failed when that was the last
     /// attempt. Returns the jobs as they now are.
-    pub async fn recover_expired_leases(&self, now: i64) -> StoreResult<Vec<JobRow>> {
+    /// `keep` names jobs whose attempt is alive on the calling host (its renewals only lagged): left alone.
+    pub async fn recover_expired_leases(&self, now: i64, keep: &[String]) -> StoreResult<Vec<JobRow>> {
         let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE state = 'running' AND lease_until < $1"))
             .bind(now)
             .fetch_all(self.pool())
             .await?;
         let mut recovered = Vec::new();
-        for job in rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()? {
+        for job in rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?.into_iter().filter(|j| !keep.contains(&j.id)) {
             let owner = job.lease_owner.clone().unwrap_or_default();
             let detail = format!("lease of {owner} expired (its host stopped without handing the job back)");
             let ended = if job.cancel_requested {
@@ -440,6 +458,8 @@ impl Store {
     pub async fn retry_job(&self, id: &str, detail: &str) -> StoreResult<Option<JobRow>> {
         let now = now_ms();
         let mut tx = self.pool().begin().await?;
+        let from: Option<String> =
+            sqlx::query("SELECT state FROM jobs WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?.map(|r| r.try_get(0)).transpose()?;
         let done = sqlx::query(
             "UPDATE jobs SET state = 'queued', attempt = 0, run_after = $2, cancel_requested = 0, result = NULL, \
              error_kind = NULL, error = NULL, updated_at = $2, started_at = NULL, finished_at = NULL \
@@ -453,7 +473,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(None);
         }
-        history(&mut tx, id, None, QUEUED, 0, Some(detail), now).await?;
+        history(&mut tx, id, from.as_deref(), QUEUED, 0, Some(detail), now).await?;
         tx.commit().await?;
         Ok(Some(self.get_job(id).await?))
     }
@@ -462,10 +482,113 @@ impl Store {
         let row = sqlx::query(
             "SELECT COALESCE(SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END), 0) AS queued, \
              COALESCE(SUM(CASE WHEN state = 'running' THEN 1 ELSE 0 END), 0) AS running, \
-             MIN(CASE WHEN state = 'queued' THEN created_at END) AS oldest FROM jobs WHERE state IN ('queued', 'running')",
+             MIN(CASE WHEN state = 'queued' AND run_after <= $1 THEN run_after END) AS oldest \
+             FROM jobs WHERE state IN ('queued', 'running')",
         )
+        .bind(now_ms())
         .fetch_one(self.pool())
         .await?;
-        Ok(QueueCounts { queued: row.try_get("queued")?, running: row.try_get("running")?, oldest_queued_at: row.try_get("oldest")? })
+        Ok(QueueCounts { queued: row.try_get("queued")?, running: row.try_get("running")?, oldest_due_at: row.try_get("oldest")? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store() -> (Store, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("cm-jobs-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        (Store::open(&dir).await.unwrap(), dir)
+    }
+
+    fn job(kind: &str, key: Option<&str>) -> JobRow {
+        let now = now_ms();
+        JobRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: kind.into(),
+            plugin_id: "p".into(),
+            state: QUEUED.into(),
+            payload: "{}".into(),
+            session_id: None,
+            project_id: None,
+            priority: 100,
+            dedupe_key: key.map(str::to_owned),
+            attempt: 0,
+            max_attempts: 3,
+            timeout_ms: 1000,
+            run_after: now,
+            lease_owner: None,
+            lease_until: None,
+            cancel_requested: false,
+            result: None,
+            error_kind: None,
+            error: None,
+            created_by: "test".into(),
+            created_at: now,
+            updated_at: now,
+            started_at: None,
+            finished_at: None,
+        }
+    }
+
+    fn retry() -> Finish<'static> {
+        Finish { to_state: QUEUED, result: None, error_kind: Some("trap"), error: Some("boom"), run_after: Some(now_ms()), detail: None }
+    }
+
+    #[tokio::test]
+    async fn dedupe_and_capacity_are_enforced_by_the_insert() {
+        let (s, dir) = store().await;
+        let first = match s.enqueue_job(&job("k", Some("a")), 2).await.unwrap() {
+            Enqueued::Created(j) => j,
+            other => panic!("{other:?}"),
+        };
+        match s.enqueue_job(&job("k", Some("a")), 2).await.unwrap() {
+            Enqueued::Duplicate(j) => assert_eq!(j.id, first.id),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(s.enqueue_job(&job("other-kind", Some("a")), 2).await.unwrap(), Enqueued::Created(_)), "keys are per kind");
+        assert!(matches!(s.enqueue_job(&job("k", None), 2).await.unwrap(), Enqueued::Full));
+        assert_eq!(s.queue_counts().await.unwrap().queued, 2, "a full queue adds nothing");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn only_the_current_lease_can_end_an_attempt_and_a_retry_asked_to_cancel_ends_canceled() {
+        let (s, dir) = store().await;
+        let j = job("k", None);
+        s.enqueue_job(&j, 10).await.unwrap();
+        let claimed = s.claim_job(&j.id, "host-a/1", now_ms() + 60_000, "p").await.unwrap().unwrap();
+        assert_eq!((claimed.state.as_str(), claimed.attempt), (RUNNING, 1));
+        assert!(s.claim_job(&j.id, "host-a/2", now_ms() + 60_000, "p").await.unwrap().is_none(), "one claim at a time");
+        assert!(!s.finish_job(&j.id, "host-a/other", &retry()).await.unwrap(), "another lease cannot finish it");
+        assert!(s.renew_lease(&j.id, "host-a/other", now_ms()).await.unwrap().is_none());
+
+        s.request_job_cancel(&j.id).await.unwrap();
+        assert!(s.finish_job(&j.id, "host-a/1", &retry()).await.unwrap());
+        let ended = s.get_job(&j.id).await.unwrap();
+        assert_eq!((ended.state.as_str(), ended.error_kind.as_deref()), (CANCELED, Some("canceled")));
+        let history = s.job_history(&j.id).await.unwrap();
+        let states: Vec<&str> = history.iter().map(|h| h.to_state.as_str()).collect();
+        assert_eq!(states, [QUEUED, RUNNING, CANCELED]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn expired_leases_are_recovered_unless_the_attempt_is_alive_here() {
+        let (s, dir) = store().await;
+        let (a, b) = (job("k", None), job("k", None));
+        for j in [&a, &b] {
+            s.enqueue_job(j, 10).await.unwrap();
+            s.claim_job(&j.id, &format!("dead/{}", j.id), now_ms() - 1, "p").await.unwrap().unwrap();
+        }
+        let recovered = s.recover_expired_leases(now_ms(), std::slice::from_ref(&b.id)).await.unwrap();
+        assert_eq!(recovered.len(), 1);
+        assert_eq!((recovered[0].id.as_str(), recovered[0].state.as_str()), (a.id.as_str(), QUEUED));
+        assert_eq!(recovered[0].error_kind.as_deref(), Some("lease_expired"));
+        assert_eq!(s.get_job(&b.id).await.unwrap().state, RUNNING);
+        // The dead attempt can no longer report.
+        assert!(!s.finish_job(&a.id, &format!("dead/{}", a.id), &retry()).await.unwrap());
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

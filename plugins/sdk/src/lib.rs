@@ -734,7 +734,7 @@ pub mod jobs {
     }
 }
 
-/// Helper turns of Codex on the plugin's hidden worker session, one per project (capability `workers`).
+/// Helper turns of Codex on the plugin's hidden worker session, one per plugin and working directory (capability `workers`).
 pub mod workers {
     use crate::bindings::codex_manager::plugin::workers as host;
     use crate::{Error, WorkerReply, WorkerTurn};

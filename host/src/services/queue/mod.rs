@@ -193,7 +193,8 @@ pub struct JobKinds {
 pub struct QueueStats {
     pub queued: i64,
     pub running: i64,
-    /// Age of the oldest queued job, in milliseconds (0 when none waits).
+    /// How long the longest-waiting job has been due (since its `runAfter`), in milliseconds; 0 when none waits.
+    /// Delayed jobs and jobs waiting out a backoff are not counted until they are due.
     pub oldest_queued_age_ms: i64,
     pub capacity: i64,
 }
@@ -212,7 +213,7 @@ impl Services {
             ServiceError::new(
                 ErrorKind::Invalid,
                 "unknown_job_kind",
-                format!("no enabled plugin runs jobs of kind `{}` (see GET /api/jobs/kinds)", req.kind),
+                format!("no enabled plugin runs jobs of kind `{}` (see GET /api/jobs/kinds)", req.kind.chars().take(64).collect::<String>()),
             )
         })?;
         if let Some(plugin) = created_by.strip_prefix("plugin:") {
@@ -360,7 +361,11 @@ impl Services {
     pub async fn retry_job(&self, id: &str, by: &str) -> ServiceResult<Job> {
         let row = self.job_row(id).await?;
         if self.plugins.job_kind(&row.kind).is_none() {
-            return Err(ServiceError::new(ErrorKind::Conflict, "unknown_job_kind", format!("no enabled plugin runs `{}` any more", row.kind)));
+            return Err(ServiceError::new(
+                ErrorKind::Conflict,
+                "job_kind_unavailable",
+                format!("no enabled plugin runs `{}` now: enable or install its plugin first", row.kind),
+            ));
         }
         let retried = match self.store.retry_job(id, &format!("retried by {by}")).await {
             Ok(r) => r,
@@ -387,7 +392,7 @@ impl Services {
 
     pub async fn queue_stats(&self) -> ServiceResult<QueueStats> {
         let counts = self.store.queue_counts().await?;
-        let age = counts.oldest_queued_at.map(|t| (crate::store::now_ms() - t).max(0)).unwrap_or(0);
+        let age = counts.oldest_due_at.map(|t| (crate::store::now_ms() - t).max(0)).unwrap_or(0);
         Ok(QueueStats { queued: counts.queued, running: counts.running, oldest_queued_age_ms: age, capacity: self.scheduler.capacity() })
     }
 

@@ -22,8 +22,6 @@ use crate::store::{now_ms, Finish, JobRow};
 const IDLE_POLL: Duration = Duration::from_secs(1);
 /// How long a shutdown waits for running jobs to hand themselves back.
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
-/// Due jobs read per scheduling round.
-const DUE_PAGE: i64 = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stop {
@@ -36,14 +34,16 @@ enum Stop {
 }
 
 struct Running {
+    /// The claim's lease token: a later claim of the same job (after this one's lease was lost) is another entry.
+    lease: String,
     stop: watch::Sender<Option<Stop>>,
     done: watch::Receiver<bool>,
 }
 
 pub struct Scheduler {
     config: QueueConfig,
-    /// This host's lease-owner name: unique per start, so a restarted host never mistakes a dead run's lease for
-    /// its own.
+    /// This host's name: unique per start. Each claim's lease token is this name plus a claim id, so neither a
+    /// restarted host nor a later claim on the same host can mistake another attempt's lease for its own.
     owner: String,
     wake: Notify,
     running: Mutex<HashMap<String, Running>>,
@@ -162,7 +162,9 @@ impl Scheduler {
 
 impl Services {
     async fn recover_expired_leases(&self, now: i64) {
-        match self.store.recover_expired_leases(now).await {
+        // Attempts alive here whose renewals merely lagged are not another host's leftovers.
+        let alive: Vec<String> = self.scheduler.running.lock().expect("running jobs poisoned").keys().cloned().collect();
+        match self.store.recover_expired_leases(now, &alive).await {
             Ok(jobs) => {
                 for job in jobs {
                     tracing::warn!(job = %job.id, kind = %job.kind, state = %job.state, "recovered a job whose host stopped holding it");
@@ -175,20 +177,21 @@ impl Services {
     }
 
     /// Claim due jobs while the lanes have room: global, per project, per kind (on every host sharing the store).
+    /// Only kinds and projects with room are asked for, so a backlog of one kind never hides the others.
     async fn fill_lanes(&self, me: &Weak<Services>) {
         let scheduler = &self.scheduler;
-        let kinds: HashMap<String, u32> = self.plugins.job_kinds().into_iter().map(|k| (k.kind, k.concurrency)).collect();
+        let kinds: HashMap<String, (u32, String)> =
+            self.plugins.job_kinds().into_iter().map(|k| (k.kind, (k.concurrency, k.plugin_id))).collect();
         if kinds.is_empty() {
             return;
         }
-        let names: Vec<String> = kinds.keys().cloned().collect();
         loop {
             if scheduler.stopping.load(Ordering::Relaxed) {
                 return;
             }
-            let (lanes, due) = match (self.store.running_lanes().await, self.store.due_jobs(&names, now_ms(), DUE_PAGE).await) {
-                (Ok(l), Ok(d)) => (l, d),
-                (Err(e), _) | (_, Err(e)) => {
+            let lanes = match self.store.running_lanes().await {
+                Ok(l) => l,
+                Err(e) => {
                     tracing::warn!(error = %e, "could not read the queue");
                     return;
                 }
@@ -196,16 +199,31 @@ impl Services {
             if lanes.len() >= scheduler.config.global_concurrency {
                 return;
             }
-            let fits = |job: &JobRow| {
-                let of_kind = lanes.iter().filter(|(k, _)| *k == job.kind).count();
-                let of_project = job.project_id.as_ref().map_or(0, |p| lanes.iter().filter(|(_, lp)| lp.as_ref() == Some(p)).count());
-                of_kind < kinds.get(&job.kind).copied().unwrap_or(1) as usize
-                    && (job.project_id.is_none() || of_project < scheduler.config.project_concurrency)
+            let mut per_kind: HashMap<&str, usize> = HashMap::new();
+            let mut per_project: HashMap<&str, usize> = HashMap::new();
+            for (kind, project) in &lanes {
+                *per_kind.entry(kind.as_str()).or_default() += 1;
+                if let Some(p) = project {
+                    *per_project.entry(p.as_str()).or_default() += 1;
+                }
+            }
+            let open_kinds: Vec<String> =
+                kinds.iter().filter(|(k, (limit, _))| per_kind.get(k.as_str()).copied().unwrap_or(0) < *limit as usize).map(|(k, _)| k.clone()).collect();
+            let full_projects: Vec<String> =
+                per_project.iter().filter(|(_, n)| **n >= scheduler.config.project_concurrency).map(|(p, _)| p.to_string()).collect();
+            let due = match self.store.due_jobs(&open_kinds, &full_projects, now_ms(), 1).await {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read the queue");
+                    return;
+                }
             };
-            let Some(candidate) = due.into_iter().find(|j| fits(j)) else { return };
+            let Some(candidate) = due.into_iter().next() else { return };
+            let Some((_, plugin_id)) = kinds.get(&candidate.kind) else { return };
+            let lease = format!("{}/{}", scheduler.owner, uuid::Uuid::now_v7());
             let lease_until = now_ms() + scheduler.config.lease.as_millis() as i64;
-            match self.store.claim_job(&candidate.id, &scheduler.owner, lease_until).await {
-                Ok(Some(job)) => self.start_attempt(me, job).await,
+            match self.store.claim_job(&candidate.id, &lease, lease_until, plugin_id).await {
+                Ok(Some(job)) => self.start_attempt(me, job, lease).await,
                 Ok(None) => continue,
                 Err(e) => {
                     tracing::warn!(error = %e, job = %candidate.id, "could not claim a job");
@@ -215,24 +233,33 @@ impl Services {
         }
     }
 
-    async fn start_attempt(&self, me: &Weak<Services>, job: JobRow) {
+    async fn start_attempt(&self, me: &Weak<Services>, job: JobRow, lease: String) {
         let (stop_tx, stop_rx) = watch::channel(None);
         let (done_tx, done_rx) = watch::channel(false);
-        self.scheduler.running.lock().expect("running jobs poisoned").insert(job.id.clone(), Running { stop: stop_tx, done: done_rx });
+        let entry = Running { lease: lease.clone(), stop: stop_tx, done: done_rx };
+        if let Some(stale) = self.scheduler.running.lock().expect("running jobs poisoned").insert(job.id.clone(), entry) {
+            // An earlier attempt of this job lost its lease while still running here: it must stop.
+            let _ = stale.stop.send(Some(Stop::LeaseLost));
+        }
         self.publish_job_event("job.started", &job).await;
         let me = me.clone();
         tokio::spawn(async move {
             let Some(services) = me.upgrade() else { return };
             let id = job.id.clone();
-            services.run_attempt(job, stop_rx).await;
-            services.scheduler.running.lock().expect("running jobs poisoned").remove(&id);
+            services.run_attempt(job, &lease, stop_rx).await;
+            {
+                let mut running = services.scheduler.running.lock().expect("running jobs poisoned");
+                if running.get(&id).is_some_and(|r| r.lease == lease) {
+                    running.remove(&id);
+                }
+            }
             let _ = done_tx.send(true);
             services.scheduler.wake();
         });
     }
 
-    async fn run_attempt(&self, job: JobRow, mut stop: watch::Receiver<Option<Stop>>) {
-        let owner = self.scheduler.owner.clone();
+    async fn run_attempt(&self, job: JobRow, lease: &str, mut stop: watch::Receiver<Option<Stop>>) {
+        let owner = lease.to_string();
         let wit_job = crate::plugins::JobCall {
             id: job.id.clone(),
             kind: job.kind.clone(),
@@ -289,44 +316,45 @@ impl Services {
             }
             Ended::Stopped(Stop::Cancel) => AttemptEnd::Canceled,
             Ended::Ran(None) => {
-                let _ = self.store.release_job(&job.id, &owner, "no enabled plugin runs this kind now; waiting for one").await;
-                if let Ok(row) = self.store.get_job(&job.id).await {
-                    self.publish_job_event("job.queued", &row).await;
+                if let Ok(true) = self.store.release_job(&job.id, &owner, "no enabled plugin runs this kind now; waiting for one").await {
+                    if let Ok(row) = self.store.get_job(&job.id).await {
+                        self.publish_job_event("job.queued", &row).await;
+                    }
                 }
                 return;
             }
             Ended::Ran(Some(report)) => classify(&job, report),
         };
         let now = now_ms();
-        let (state, record) = match &finish {
-            AttemptEnd::Succeeded(out) => (
-                "succeeded",
-                Finish { to_state: "succeeded", result: Some(out), error_kind: None, error: None, run_after: None, detail: None },
-            ),
-            AttemptEnd::Failed { kind, message } => (
-                "failed",
-                Finish { to_state: "failed", result: None, error_kind: Some(kind), error: Some(message), run_after: None, detail: None },
-            ),
-            AttemptEnd::Retry { kind, message, after } => (
-                "queued",
-                Finish {
-                    to_state: "queued",
-                    result: None,
-                    error_kind: Some(kind),
-                    error: Some(message),
-                    run_after: Some(now + after.as_millis() as i64),
-                    detail: None,
-                },
-            ),
-            AttemptEnd::Canceled => (
-                "canceled",
-                Finish { to_state: "canceled", result: None, error_kind: Some("canceled"), error: Some("canceled while running"), run_after: None, detail: None },
-            ),
+        let record = match &finish {
+            AttemptEnd::Succeeded(out) => {
+                Finish { to_state: "succeeded", result: Some(out), error_kind: None, error: None, run_after: None, detail: None }
+            }
+            AttemptEnd::Failed { kind, message } => {
+                Finish { to_state: "failed", result: None, error_kind: Some(kind), error: Some(message), run_after: None, detail: None }
+            }
+            AttemptEnd::Retry { kind, message, after } => Finish {
+                to_state: "queued",
+                result: None,
+                error_kind: Some(kind),
+                error: Some(message),
+                run_after: Some(now + after.as_millis() as i64),
+                detail: None,
+            },
+            AttemptEnd::Canceled => Finish {
+                to_state: "canceled",
+                result: None,
+                error_kind: Some("canceled"),
+                error: Some("canceled while running"),
+                run_after: None,
+                detail: None,
+            },
         };
         match self.store.finish_job(&job.id, &owner, &record).await {
             Ok(true) => {
+                // The stored state, not the intended one: a retry asked to be canceled ends canceled.
                 if let Ok(row) = self.store.get_job(&job.id).await {
-                    let kind = if state == "queued" { "job.retrying" } else { event_for_state(state) };
+                    let kind = if row.state == "queued" { "job.retrying" } else { event_for_state(&row.state) };
                     self.publish_job_event(kind, &row).await;
                 }
             }
