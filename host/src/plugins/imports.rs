@@ -239,9 +239,16 @@ impl workers::Host for PluginState {
 impl notes::Host for PluginState {
     async fn add(&mut self, session_id: String, note: Note) -> Result<String, Error> {
         gate!(self, Capability::Notes, "notes.add");
-        if note.body.len() > MAX_NOTE_BODY || note.title.chars().count() > 200 || note.kind.is_empty() || note.kind.len() > 64 {
+        let too_big = note.body.len() > MAX_NOTE_BODY
+            || note.data.as_ref().is_some_and(|d| d.len() > MAX_NOTE_BODY)
+            || note.title.chars().count() > 200
+            || note.kind.is_empty()
+            || note.kind.len() > 64
+            || note.turn_id.as_ref().is_some_and(|t| t.len() > 200);
+        if too_big {
             return Err(Error::Invalid(format!(
-                "a note has a kind of 1-64 bytes, a title of at most 200 characters and a body of at most {MAX_NOTE_BODY} bytes"
+                "a note has a kind of 1-64 bytes, a title of at most 200 characters, a body and data of at most \
+                 {MAX_NOTE_BODY} bytes each, and a turn id of at most 200 bytes"
             )));
         }
         let note = host_api::Note { kind: note.kind, title: note.title, body: note.body, data: note.data, turn_id: note.turn_id };
