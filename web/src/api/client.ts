@@ -1,6 +1,9 @@
 // The API client: same-origin fetch with the login cookie; every call names a route of routes.ts.
 import { buildUrl, ROUTES, type RouteName } from "./routes";
 
+/** Sent with answers, enqueues, cancels and retries: the host records who acted (`decidedBy`, `canceled by web`). */
+export const WEB_CLIENT = { "X-Codex-Manager-Client": "web" };
+
 /** A failed call, with the API's stable error code and its message for people. */
 export class ApiError extends Error {
   constructor(

@@ -70,7 +70,10 @@ export const ROUTES = {
   cancelJob: r("POST", "/api/jobs/{id}/cancel"),
   retryJob: r("POST", "/api/jobs/{id}/retry"),
   jobKinds: r("GET", "/api/jobs/kinds"),
+  jobStats: r("GET", "/api/jobs/stats"),
   sessionNotes: r("GET", "/api/sessions/{id}/notes"),
+  sessionSettings: r("GET", "/api/sessions/{id}/settings"),
+  putSessionSetting: r("PUT", "/api/sessions/{id}/settings/{key}"),
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

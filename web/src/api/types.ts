@@ -46,6 +46,8 @@ export interface Session {
   loaded: boolean;
   pendingRequests: number;
   dynamicTools: string[];
+  /** The plugin whose hidden worker session this is; never shown as a chat. */
+  workerOf?: string | null;
   createdAt: string;
   updatedAt: string;
   lastActivityAt: string;
@@ -188,4 +190,17 @@ export interface SessionNote {
   body: string;
   data: Json;
   createdAt: string;
+}
+
+export interface JobStats {
+  queued: number;
+  running: number;
+  oldestQueuedAgeMs: number | null;
+  capacity: number;
+}
+
+export interface SessionSetting {
+  key: string;
+  value: Json;
+  updatedAt?: string;
 }

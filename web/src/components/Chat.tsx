@@ -1,9 +1,12 @@
 // The open chat: header, transcript grouped by turn (with requests in context), notes, and the composer.
 import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
-import { ApiError, call, errorText, isMissingRoute } from "../api/client";
-import type { PendingRequest, SessionNote } from "../api/types";
+import { ApiError, call, errorText, isMissingRoute, WEB_CLIENT } from "../api/client";
+import type { Job, PendingRequest, SessionNote } from "../api/types";
+import { suggestionStatus } from "../lib/jobs";
+import { groupNotes, latestSuggestion } from "../lib/notes";
 import { store, useStore } from "../lib/store";
 import { addSending, bindSending, failSending, turnPhase, type TurnView } from "../lib/transcript";
+import { AutomationDialog, AutomationSummary, useAutomation } from "./Automation";
 import { ControlsDialog } from "./Controls";
 import { DiffView, ItemBlock, itemVersion, Markdown } from "./Items";
 import { RequestCard } from "./Prompts";
@@ -21,7 +24,7 @@ function useTick(active: boolean) {
 }
 
 const TurnBlock = memo(
-  function TurnBlock({ turn, index, requests }: { turn: TurnView; index: number; requests: PendingRequest[]; v: string }) {
+  function TurnBlock({ turn, index, requests, notes }: { turn: TurnView; index: number; requests: PendingRequest[]; notes: SessionNote[]; v: string }) {
     const phase = turnPhase(turn, requests);
     const live = phase === "sending" || phase === "streaming" || phase === "waiting";
     useTick(live);
@@ -84,14 +87,32 @@ const TurnBlock = memo(
           </p>
         )}
         {!turn.error && phase === "interrupted" && <p className="muted">Interrupted.</p>}
+        {notes.map((n) => (
+          <NoteBlock key={n.id} note={n} />
+        ))}
       </article>
     );
   },
   (a, b) => a.turn === b.turn && a.v === b.v && a.index === b.index,
 );
 
-function turnVersion(turn: TurnView, requests: PendingRequest[]): string {
-  return `${turn.id}|${turn.status}|${turn.items.length}|${turn.items.map(itemVersion).join(",")}|${turn.plan?.map((p) => p.status).join("") ?? ""}|${turn.diff?.length ?? 0}|${turn.error ?? ""}|${turn.warnings.length}|${requests.map((r) => r.id + r.status).join(",")}`;
+/** A plugin's note (a turn review) under its turn: title, who wrote it and when, the markdown body; collapsible. */
+function NoteBlock({ note }: { note: SessionNote }) {
+  return (
+    <details className="note" open data-kind={note.kind} data-note-id={note.id} aria-label={`Note: ${note.title ?? note.kind}`}>
+      <summary>
+        <span className="note-kind">{note.kind === "turn-review" ? "Review" : note.kind}</span> {note.title ?? note.kind}{" "}
+        <span className="muted small">
+          · {note.pluginId ?? "plugin"} · {new Date(note.createdAt).toLocaleTimeString()}
+        </span>
+      </summary>
+      <Markdown text={note.body} />
+    </details>
+  );
+}
+
+function turnVersion(turn: TurnView, requests: PendingRequest[], notes: SessionNote[]): string {
+  return `${notes.map((n) => n.id).join(",")}|${turn.id}|${turn.status}|${turn.items.length}|${turn.items.map(itemVersion).join(",")}|${turn.plan?.map((p) => p.status).join("") ?? ""}|${turn.diff?.length ?? 0}|${turn.error ?? ""}|${turn.warnings.length}|${requests.map((r) => r.id + r.status).join(",")}`;
 }
 
 const PAGE = 40;
@@ -129,6 +150,7 @@ function Transcript() {
   const start = Math.max(0, turns.length - shown);
   const turnIds = new Set(turns.map((t) => t.id));
   const orphan = requests.filter((r) => !r.turnId || !turnIds.has(r.turnId)).filter((r) => r.status === "pending");
+  const { byTurn } = groupNotes(chat.notes, turnIds);
   return (
     <div
       className="transcript"
@@ -150,7 +172,8 @@ function Transcript() {
       {turns.length === 0 && <p className="empty">No messages yet. Say hello below.</p>}
       {turns.slice(start).map((t, i) => {
         const reqs = requests.filter((r) => r.turnId === t.id).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-        return <TurnBlock key={t.id} turn={t} index={start + i} requests={reqs} v={turnVersion(t, reqs)} />;
+        const notes = byTurn.get(t.id) ?? NO_NOTES;
+        return <TurnBlock key={t.id} turn={t} index={start + i} requests={reqs} notes={notes} v={turnVersion(t, reqs, notes)} />;
       })}
       {orphan.map((r) => (
         <RequestCard key={r.id} req={r} />
@@ -159,8 +182,11 @@ function Transcript() {
   );
 }
 
-function Notes({ notes }: { notes: SessionNote[] }) {
-  const reviews = notes.filter((n) => n.kind !== "next-request");
+const NO_NOTES: SessionNote[] = [];
+
+/** Notes that name no turn shown here (no turn, or one not loaded): listed under the chat header. */
+function Notes({ notes, turnIds }: { notes: SessionNote[]; turnIds: Set<string> }) {
+  const reviews = groupNotes(notes, turnIds).loose;
   if (!reviews.length) return null;
   return (
     <details className="notes">
@@ -189,7 +215,10 @@ function Composer() {
   const [plan, setPlan] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [suggesting, setSuggesting] = useState<string | null>(null);
+  const [suggestJob, setSuggestJob] = useState<string | null>(null);
+  const [asking, setAsking] = useState(false);
+  const [suggestError, setSuggestError] = useState<string | null>(null);
+  const [usedSuggestion, setUsedSuggestion] = useState<string | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const turns = chat.transcript?.turns ?? [];
   const last = turns[turns.length - 1];
@@ -198,7 +227,11 @@ function Composer() {
   const lastUser = [...turns].reverse().flatMap((t) => t.items.filter((i) => i.type === "userMessage")).at(0);
   const lastUserText = lastUser ? (lastUser.item.content?.map((c: any) => c.text ?? "").join("\n") ?? "") : "";
   const canRetry = !running && last && (last.status === "failed" || last.status === "interrupted") && lastUserText;
-  const suggestion = [...chat.notes].reverse().find((n) => n.kind === "next-request");
+  const latest = latestSuggestion(chat.notes);
+  const suggestion = latest && latest.id !== usedSuggestion ? latest : null;
+  const job = suggestJob ? s.jobs.get(suggestJob) : undefined;
+  const jobStatus = job ? suggestionStatus(job) : null;
+  const suggestPending = asking || Boolean(jobStatus?.pending);
 
   useEffect(() => {
     const focus = () => input.current?.focus();
@@ -261,14 +294,31 @@ function Composer() {
 
   const askSuggestion = async () => {
     if (!session) return;
-    setSuggesting("Asking the plugins for a suggestion…");
+    setAsking(true);
+    setSuggestError(null);
+    setSuggestJob(null);
     try {
-      await call("createJob", { body: { kind: "suggest-next-request", sessionId: session.id } });
-      setSuggesting("Requested: the suggestion appears here when it is ready.");
+      const job = await call<Job>("createJob", { body: { kind: "suggest-next-request", sessionId: session.id }, headers: WEB_CLIENT });
+      store.noteJob(job);
+      setSuggestJob(job.id);
     } catch (e) {
-      setSuggesting(isMissingRoute(e) ? "Suggestions need the job queue, which this host does not have." : errorText(e));
+      setSuggestError(suggestErrorText(e));
+    } finally {
+      setAsking(false);
     }
   };
+  // A new chat opened in the same composer: forget the last one's job.
+  useEffect(() => {
+    setSuggestJob(null);
+    setSuggestError(null);
+  }, [chat.id]);
+  const suggestLine = suggestError
+    ? { text: suggestError, error: true, state: "error" }
+    : asking
+      ? { text: "Asking for a suggestion…", error: false, state: "enqueuing" }
+      : jobStatus && (jobStatus.pending || jobStatus.error || !suggestion)
+        ? { text: jobStatus.text, error: jobStatus.error, state: job!.state }
+        : null;
 
   const archived = session?.archived;
   return (
@@ -281,7 +331,18 @@ function Composer() {
       }}
     >
       {suggestion && !running && (
-        <button type="button" className="suggestion" onClick={() => setText(suggestion.body)} title="Use this suggestion">
+        <button
+          type="button"
+          className="suggestion"
+          data-note-id={suggestion.id}
+          aria-label={`Use suggestion: ${suggestion.body}`}
+          onClick={() => {
+            setText(suggestion.body);
+            setUsedSuggestion(suggestion.id);
+            input.current?.focus();
+          }}
+          title="Put this suggestion in the message box"
+        >
           <span className="muted">Suggested next:</span> {suggestion.body.length > 140 ? suggestion.body.slice(0, 140) + "…" : suggestion.body}
         </button>
       )}
@@ -318,8 +379,8 @@ function Composer() {
           </button>
         )}
         {!running && (
-          <button type="button" onClick={askSuggestion} title="Ask the plugins for a next request">
-            Suggest
+          <button type="button" onClick={askSuggestion} disabled={suggestPending || archived} aria-busy={suggestPending} title="Ask the suggest-next-request plugin for your likely next prompt">
+            {suggestPending ? "Suggesting…" : "Suggest next request"}
           </button>
         )}
         {running && (
@@ -331,15 +392,34 @@ function Composer() {
           {running ? "Steer" : "Send"}
         </button>
       </div>
-      {suggesting && <p className="muted">{suggesting}</p>}
+      {suggestLine && (
+        <p className={`suggest-status ${suggestLine.error ? "warning" : "muted"}`} role="status" data-state={suggestLine.state}>
+          {!suggestLine.error && suggestPending && <span className="spinner" aria-hidden="true" />}
+          {suggestLine.text}
+          {suggestPending && job && (
+            <span className="muted small"> (job {job.id.slice(-8)})</span>
+          )}
+        </p>
+      )}
       <ErrorLine error={error ?? interrupt.error} />
     </form>
   );
 }
 
+function suggestErrorText(e: unknown): string {
+  if (isMissingRoute(e)) return "Suggestions need the job queue, which this host does not have.";
+  if (e instanceof ApiError && e.code === "unknown_job_kind")
+    return "Suggestions are not available: the suggest-next-request plugin is not installed or is disabled (see the Plugins page).";
+  if (e instanceof ApiError && e.code === "queue_full") return "The job queue is full right now: try again in a moment, or cancel queued jobs on the Jobs page.";
+  if (e instanceof ApiError && e.code === "session_not_found") return "This chat no longer exists on the host.";
+  return `Could not ask for a suggestion: ${errorText(e)}`;
+}
+
 export function ChatPage({ sessionId }: { sessionId: string }) {
   const s = useStore();
   const [controls, setControls] = useState(false);
+  const [automation, setAutomation] = useState(false);
+  const auto = useAutomation(sessionId);
   useEffect(() => {
     void store.openChat(sessionId);
   }, [sessionId]);
@@ -368,6 +448,10 @@ export function ChatPage({ sessionId }: { sessionId: string }) {
         </div>
         <div className="chat-meta">
           {session && <code className="cwd">{session.cwd}</code>}
+          <AutomationSummary a={auto} />
+          <button type="button" onClick={() => setAutomation(true)} aria-label="Automation" aria-haspopup="dialog">
+            Automation
+          </button>
           <button type="button" onClick={() => setControls(true)} aria-label="Session controls">
             Controls
           </button>
@@ -375,10 +459,11 @@ export function ChatPage({ sessionId }: { sessionId: string }) {
         {session?.lastError && session.status === "failed" && <p className="error">Last turn failed: {session.lastError}</p>}
         {s.notice && <p className="warning">{s.notice}</p>}
       </header>
-      <Notes notes={chat.notes} />
+      <Notes notes={chat.notes} turnIds={new Set(chat.transcript?.turns.map((t) => t.id) ?? [])} />
       <Transcript />
       <Composer />
       {session && <ControlsDialog open={controls} onClose={() => setControls(false)} sessionId={session.id} />}
+      <AutomationDialog open={automation} onClose={() => setAutomation(false)} sessionId={sessionId} a={auto} />
     </main>
   );
 }

@@ -2,9 +2,11 @@
 // the open chat. One websocket feeds it all; views subscribe with `useStore()`.
 import { useSyncExternalStore } from "react";
 import { call, errorText, isMissingRoute } from "../api/client";
-import type { Envelope, PendingRequest, Project, Ready, Session, SessionNote, Transcript } from "../api/types";
+import type { Envelope, Job, PendingRequest, Project, Ready, Session, SessionNote, Transcript } from "../api/types";
+import { jobFromEvent, mergeJob } from "./jobs";
 import { loadChat, type LoaderApi } from "./loader";
 import { StreamClient, type ConnectionState, type SocketLike } from "./stream";
+import { mergeNotes, noteFromEvent } from "./notes";
 import { applyEvent, mergeRequest, prependOlder, type TranscriptState } from "./transcript";
 
 export interface ChatView {
@@ -36,6 +38,8 @@ class Store {
   notice: string | null = null;
   projects: Project[] = [];
   requests = new Map<string, PendingRequest>();
+  /** The latest state seen of each job (events and answers merged): the composer follows its suggestion job here. */
+  jobs = new Map<string, Job>();
   chat: ChatView | null = null;
   stream: StreamClient | null = null;
   private listeners = new Set<Listener>();
@@ -121,7 +125,7 @@ class Store {
   async refreshSessions() {
     try {
       const page = await call<{ sessions: Session[]; notice: string | null }>("listSessions", { query: { limit: 500 } });
-      this.sessions = page.sessions;
+      this.sessions = page.sessions.filter((x) => !x.workerOf);
       this.notice = page.notice;
       this.sessionsError = null;
       if (this.chat?.session) {
@@ -172,30 +176,36 @@ class Store {
     if (chat && ev.sessionId === chat.id) {
       if (chat.loading) chat.buffered.push(ev);
       else if (chat.transcript) applyEvent(chat.transcript, ev);
-      if (t === "session.note_added" && ev.data?.id && !chat.notes.some((n) => n.id === ev.data.id)) {
-        chat.notes = [...chat.notes, ev.data];
-      }
+      const note = noteFromEvent(ev);
+      if (note) chat.notes = mergeNotes(chat.notes, [note]);
     }
+    const job = jobFromEvent(ev);
+    if (job) this.noteJob(job);
     if (/^(approval|tool_input|tool_call)\.(requested|resolved|expired)$/.test(t) && ev.data?.id) {
       mergeRequest(this.requests, ev.data);
       if (t.endsWith(".requested")) this.maybeNotify(ev.data);
       this.scheduleListRefresh();
     } else if (t === "session.created" || t === "session.updated" || t === "session.archived" || t === "session.unarchived") {
+      // Worker sessions are plugins' helpers, never chats; an update about a session the list does not know (beyond
+      // its page, or one the host hides) does not invent a chat: only `session.created` adds one, and the list is
+      // re-read either way.
       const s = ev.data as Session;
-      if (s?.id) {
+      if (s?.id && !s.workerOf) {
         const i = this.sessions.findIndex((x) => x.id === s.id);
-        if (i >= 0) this.sessions[i] = s;
-        else this.sessions = [s, ...this.sessions];
-        this.sessions = [...this.sessions];
+        if (i >= 0) {
+          this.sessions[i] = s;
+          this.sessions = [...this.sessions];
+        } else if (t === "session.created") this.sessions = [s, ...this.sessions];
         if (chat?.id === s.id) chat.session = s;
       }
-      this.scheduleListRefresh();
+      if (!s?.workerOf) this.scheduleListRefresh();
     } else if (t === "session.deleted") {
       this.sessions = this.sessions.filter((s) => s.id !== ev.data?.id);
     } else if (t.startsWith("project.")) {
       void this.refreshProjects();
     } else if (t === "turn.started" || t === "turn.completed" || t === "session.status_changed" || t === "session.name_updated" || t === "session.thread_replaced") {
-      this.scheduleListRefresh();
+      // Only for chats the list shows: worker sessions' turns never touch it.
+      if (ev.sessionId && this.sessions.some((x) => x.id === ev.sessionId)) this.scheduleListRefresh();
     } else if (t === "runtime.ready" || t === "runtime.exited" || t === "runtime.stopped") {
       void this.refreshReady();
     }
@@ -223,7 +233,7 @@ class Store {
       for (const r of requests) mergeRequest(this.requests, r);
       chat.session = loaded.session;
       chat.transcript = loaded.transcript;
-      chat.notes = notes.notes ?? [];
+      chat.notes = mergeNotes(notes.notes ?? [], chat.notes);
       for (const ev of chat.buffered) applyEvent(loaded.transcript, ev);
       chat.buffered = [];
       chat.loading = false;
@@ -233,6 +243,14 @@ class Store {
       chat.error = errorText(e);
     }
     this.changed();
+  }
+
+  /** Record a job's state (from an event or an answer); the newer view wins. */
+  noteJob(job: Job): Job {
+    const merged = mergeJob(this.jobs.get(job.id), job);
+    this.jobs.set(job.id, merged);
+    if (this.jobs.size > 500) this.jobs.delete(this.jobs.keys().next().value!);
+    return merged;
   }
 
   closeChat() {
@@ -274,6 +292,8 @@ class Store {
     const background = document.hidden || this.chat?.id !== req.sessionId;
     if (!background) return;
     const s = this.sessions.find((x) => x.id === req.sessionId);
+    // A worker session's requests are answered by its policy, never by a person.
+    if (!s) return;
     const what = req.family === "approval" ? "needs an approval" : req.family === "tool_input" ? "asks a question" : "waits for a tool";
     try {
       const n = new Notification(`${s?.title ?? "A chat"} ${what}`, { body: String(req.params?.command ?? req.params?.reason ?? req.kind), tag: req.id });

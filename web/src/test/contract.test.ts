@@ -54,7 +54,7 @@ describe("API contract (docs/openapi.json)", () => {
     inspectPlugin: { body: ["manifest", "component"] },
     pluginCalls: { query: ["limit"] },
     writeConfig: { body: ["keyPath", "value"] },
-    listJobs: { query: ["state", "kind", "limit"] },
+    listJobs: { query: ["state", "kind", "sessionId", "limit"] },
     createJob: { body: ["kind", "sessionId"] },
   };
   const resolve = (schema: any): any => (schema?.$ref ? resolve(doc.components.schemas[schema.$ref.split("/").pop()]) : schema);
