@@ -33,7 +33,9 @@ function chromiumPath() {
   throw new Error("Chromium is not installed: run scripts/setup.sh --test (apt-get install -y chromium)");
 }
 
-export async function startHost() {
+/** Start a host. `bundledPlugins`: a directory of plugin packages installed on the data dir's first start (the
+ * shipped ones are in plugins/dist); default none. `logName`: the host log's file name in the artifacts. */
+export async function startHost({ bundledPlugins = "none", logName = "host.log" } = {}) {
   const bin = join(repo, "target", "debug", "codex-manager");
   if (!existsSync(bin)) throw new Error(`${bin} is missing: cargo build -p codex-manager`);
   if (!existsSync(join(webDir, "dist", "index.html"))) throw new Error("web/dist is missing: npm run build");
@@ -42,12 +44,12 @@ export async function startHost() {
   mkdirSync(work);
   const port = await freePort();
   const codexBin = process.env.CODEX_BIN ?? join(repo, ".tools", "codex", "node_modules", ".bin", "codex");
-  const log = createWriteStream(join(artifacts, "host.log"));
+  const log = createWriteStream(join(artifacts, logName));
   const child = spawn(bin, ["serve", "--demo", "--data-dir", join(dir, "data"), "--bind", `127.0.0.1:${port}`, "--web-dir", join(webDir, "dist")], {
     env: {
       ...process.env,
       CODEX_BIN: codexBin,
-      CODEX_MANAGER_BUNDLED_PLUGINS: "none",
+      CODEX_MANAGER_BUNDLED_PLUGINS: bundledPlugins,
       CODEX_MANAGER_TOKEN: "",
       HOME: dir,
       NO_PROXY: "127.0.0.1,localhost",

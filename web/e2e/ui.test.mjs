@@ -150,7 +150,7 @@ describe("web UI", { timeout: 10 * 60_000 }, () => {
     await shot(page, "03-approval");
     await card.getByRole("button", { name: "Accept", exact: true }).click();
     const turn = page.locator("article.turn").last();
-    await turn.locator('section.request.resolved[data-kind="command_approval"]').getByText("by web").waitFor();
+    await turn.locator('section.request.resolved[data-kind="command_approval"]').getByText("decided by web").waitFor();
     await turn.locator('pre[aria-label="command output"]', { hasText: "approved-output" }).waitFor();
     await turn.locator('.exit[data-exit-code="0"]').waitFor();
     await waitPhase("done");

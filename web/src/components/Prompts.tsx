@@ -76,7 +76,7 @@ function Outcome({ req }: { req: PendingRequest }) {
   }
   return (
     <p className="outcome resolved" data-outcome="resolved">
-      <strong>{describeDecision(req.decision)}</strong> by {req.decidedBy ?? "someone"} {when && <span className="muted">at {when}</span>}
+      <strong>{describeDecision(req.decision)}</strong>, decided by <span data-decided-by={req.decidedBy ?? ""}>{req.decidedBy ?? "someone"}</span> {when && <span className="muted">at {when}</span>}
       {req.reason && <span className="muted"> — “{req.reason}”</span>}
     </p>
   );

@@ -53,7 +53,7 @@ describe("request cards", () => {
 
   it("a resolved approval says what was decided and by whom", () => {
     const div = render(<RequestCard req={{ ...approval, status: "resolved", decision: "accept", decidedBy: "cli", resolvedAt: "2026-01-01T10:00:00Z" }} />);
-    expect(div.querySelector("[data-outcome=resolved]")!.textContent).toMatch(/accept by cli/);
+    expect(div.querySelector("[data-outcome=resolved]")!.textContent).toMatch(/accept, decided by cli/);
     expect(div.querySelectorAll("button")).toHaveLength(0);
   });
 
