@@ -316,7 +316,7 @@ function Composer() {
     ? { text: suggestError, error: true, state: "error" }
     : asking
       ? { text: "Asking for a suggestion…", error: false, state: "enqueuing" }
-      : jobStatus && (jobStatus.pending || jobStatus.error || !suggestion)
+      : jobStatus && (jobStatus.pending || jobStatus.error || !chat.notes.some((n) => n.id === (job?.result as any)?.note_id))
         ? { text: jobStatus.text, error: jobStatus.error, state: job!.state }
         : null;
 
@@ -448,13 +448,15 @@ export function ChatPage({ sessionId }: { sessionId: string }) {
         </div>
         <div className="chat-meta">
           {session && <code className="cwd">{session.cwd}</code>}
-          <AutomationSummary a={auto} />
-          <button type="button" onClick={() => setAutomation(true)} aria-label="Automation" aria-haspopup="dialog">
-            Automation
-          </button>
-          <button type="button" onClick={() => setControls(true)} aria-label="Session controls">
-            Controls
-          </button>
+          <span className="chat-actions">
+            <AutomationSummary a={auto} />
+            <button type="button" onClick={() => setAutomation(true)} aria-label="Automation" aria-haspopup="dialog">
+              Automation
+            </button>
+            <button type="button" onClick={() => setControls(true)} aria-label="Session controls">
+              Controls
+            </button>
+          </span>
         </div>
         {session?.lastError && session.status === "failed" && <p className="error">Last turn failed: {session.lastError}</p>}
         {s.notice && <p className="warning">{s.notice}</p>}
