@@ -8,6 +8,11 @@ import { join } from "node:path";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { artifacts, repo, shot, startBrowser, startHost } from "./harness.mjs";
 
+/** A screenshot of one element (small files for the docs). */
+async function shotOf(locator, name) {
+  await locator.screenshot({ path: join(artifacts, `${name}.png`) });
+}
+
 const WORKFLOWS = ["suggest-next-request", "turn-review", "approval-supervisor"];
 // Screenshots docs/web.md shows (refreshed with UPDATE_DOCS_IMAGES=1).
 const DOC_SHOTS = { "21-automation": "web-automation", "22-suggestion": "web-suggestion", "23-review-note": "web-review-note", "24-jobs": "web-jobs", "25-supervisor": "web-supervisor" };
@@ -136,7 +141,7 @@ describe("web UI: queue and workflows", { timeout: 12 * 60_000 }, () => {
     // The fake model echoes the worker's prompt, which quotes this chat's exchange.
     assert.match(body, /config file/);
     assert.equal(await suggestion.getAttribute("aria-label"), `Use suggestion: ${body}`);
-    await shot(page, "22-suggestion");
+    await shotOf(page.locator("form.composer"), "22-suggestion");
     await suggestion.click();
     assert.equal(await page.locator("#composer-input").inputValue(), body);
     await page.locator("#composer-input").fill("");
@@ -157,7 +162,7 @@ describe("web UI: queue and workflows", { timeout: 12 * 60_000 }, () => {
     await sw.click();
     await eventually("the turn-review setting", async () => JSON.stringify(await setting("turn-review")) === '{"enabled":true}');
     await page.waitForFunction(() => document.querySelector('[data-workflow="turn-review"] input[role="switch"]')?.checked);
-    await shot(page, "21-automation");
+    await shotOf(dialog, "21-automation");
     await closeAutomation(dialog);
     await page.getByTestId("automation-summary").getByText(/turn review/).waitFor();
 
@@ -177,7 +182,7 @@ describe("web UI: queue and workflows", { timeout: 12 * 60_000 }, () => {
     // Markdown body: the review's "Risks" heading is rendered, not shown as "###".
     assert.ok((await note.locator(".markdown h3, .markdown h2, .markdown h4, .markdown p").count()) > 0, "the body is rendered markdown");
     await note.scrollIntoViewIfNeeded();
-    await shot(page, "23-review-note");
+    await shotOf(page.locator(`article.turn[data-turn-id="${turnId}"]`), "23-review-note");
     // Collapsible.
     await note.locator("summary").click();
     assert.equal(await note.getAttribute("open"), null);
@@ -240,7 +245,6 @@ describe("web UI: queue and workflows", { timeout: 12 * 60_000 }, () => {
     await sup.getByRole("switch", { name: "Approval supervisor" }).click();
     await sup.getByRole("status").getByText("Saved.").waitFor();
     assert.deepEqual(await setting("approval-supervisor"), { enabled: true, rules: [{ command: "echo *", decision: "accept" }], otherwise: "ask" });
-    await shot(page, "25-supervisor");
     await closeAutomation(dialog);
 
     await send("run it scenario:approval");
@@ -251,6 +255,7 @@ describe("web UI: queue and workflows", { timeout: 12 * 60_000 }, () => {
     await resolved.getByText(/echo \*/).waitFor();
     await turn.locator('pre[aria-label="command output"]', { hasText: "approved-output" }).waitFor();
     await waitPhase("done", T);
+    await shotOf(resolved, "25-supervisor");
     const r = await host.api("GET", `/api/sessions/${sessionId}/requests?status=resolved`);
     const decided = r.body.find((x) => x.decidedBy === "plugin:approval-supervisor");
     assert.ok(decided, "the plugin decided");
