@@ -1,0 +1,243 @@
+"""The event stream (``/api/stream`` websocket) with automatic reconnect, and REST paging of ``/api/events``.
+
+Reconnect semantics: the stream remembers the ``seq`` of the last event it handed out (``position``). When the
+connection drops (the host closed it, restarted, the network went away, or :meth:`EventStream.drop_connection`),
+it reconnects with ``since=<position>`` and the host replays exactly what was missed, then goes on live. Events
+with a ``seq`` at or below ``position`` are skipped, so nothing is handed out twice and, as long as the log still
+holds them, nothing is missed. When the host can no longer replay (the log was pruned past ``position``, or it is
+behind ``position``), a :class:`~codex_manager.types.Reset` item is handed out: re-read what you keep over REST.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from urllib.parse import urlencode
+
+from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidHandshake
+from websockets.sync.client import ClientConnection, connect
+
+from .errors import ConnectionFailed, error_for
+from .routes import ROUTES
+from .types import Event, EventPage, PendingSnapshot, Reset, event_from_json
+
+if TYPE_CHECKING:
+    from ._http import Transport
+
+MAX_FRAME_BYTES = 64 * 1024 * 1024
+
+
+def _csv(value: str | Iterable[str] | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value or None
+    joined = ",".join(value)
+    return joined or None
+
+
+def latest_seq(transport: "Transport") -> int:
+    """The newest committed ``seq`` (a position to follow from)."""
+    page = transport.call("events.list", query={"limit": 1, "types": "__none__"})
+    return int(page["latestSeq"])
+
+
+def list_events(
+    transport: "Transport",
+    since: int | None = None,
+    *,
+    sessions: str | Iterable[str] | None = None,
+    projects: str | Iterable[str] | None = None,
+    types: str | Iterable[str] | None = None,
+    exclude_types: str | Iterable[str] | None = None,
+    limit: int | None = None,
+) -> EventPage:
+    query = {
+        "since": since,
+        "sessions": _csv(sessions),
+        "projects": _csv(projects),
+        "types": _csv(types),
+        "exclude": _csv(exclude_types),
+        "limit": limit,
+    }
+    return EventPage.from_json(transport.call("events.list", query=query))
+
+
+def iter_events(transport: "Transport", since: int = 0, **filters: Any) -> Iterator[Event]:
+    """Every logged event after ``since`` that passes the filters, page by page, up to the newest one now."""
+    while True:
+        page = list_events(transport, since, **filters)
+        if page.reset:
+            yield Reset(seq=page.latest_seq, type="reset", data={"reason": "beyond_retention", "latestSeq": page.latest_seq})
+        yield from page.events
+        if page.next_since >= page.latest_seq or page.next_since == since:
+            return
+        since = page.next_since
+
+
+class EventStream:
+    """Iterate events from ``/api/stream``; reconnects by itself, resuming from the last ``seq`` seen.
+
+    Use as an iterator (blocks for the next event) or call :meth:`next` with a timeout. Close it (or use it as a
+    context manager) when done. ``position`` is the ``seq`` of the last event handed out; ``reconnects`` counts
+    reconnections.
+    """
+
+    def __init__(
+        self,
+        transport: "Transport",
+        since: int | None = None,
+        *,
+        sessions: str | Iterable[str] | None = None,
+        projects: str | Iterable[str] | None = None,
+        types: str | Iterable[str] | None = None,
+        exclude_types: str | Iterable[str] | None = None,
+        snapshots: bool = True,
+        reconnect: bool = True,
+        reconnect_timeout: float = 60.0,
+    ):
+        self._transport = transport
+        self._filters = {
+            "sessions": _csv(sessions),
+            "projects": _csv(projects),
+            "types": _csv(types),
+            "exclude": _csv(exclude_types),
+        }
+        self.snapshots = snapshots
+        self.reconnect = reconnect
+        self.reconnect_timeout = reconnect_timeout
+        # Without `since`, "from now": the position is read once, so a reconnect still resumes from it.
+        self.position: int = latest_seq(transport) if since is None else int(since)
+        self.reconnects = 0
+        self._ws: ClientConnection | None = None
+        self._closed = False
+        self._lock = threading.Lock()
+        self._connect()
+
+    # -- connection -----------------------------------------------------------------------------------------
+
+    def _stream_url(self) -> str:
+        base = self._transport.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+        query = {"since": str(self.position), **{k: v for k, v in self._filters.items() if v}}
+        return f"{base}{ROUTES['events.stream'].path}?{urlencode(query)}"
+
+    def _connect_once(self) -> None:
+        headers = {
+            "Authorization": f"Bearer {self._transport.token}",
+            "X-Codex-Manager-Client": self._transport.client_label,
+        }
+        try:
+            ws = connect(
+                self._stream_url(),
+                additional_headers=headers,
+                proxy=None,
+                max_size=MAX_FRAME_BYTES,
+                open_timeout=10,
+                user_agent_header="codex-manager-python/0.1.0",
+            )
+        except InvalidStatus as e:
+            resp = e.response
+            try:
+                body = json.loads(resp.body or b"null")
+            except ValueError:
+                body = None
+            raise error_for(resp.status_code, body, (resp.body or b"").decode(errors="replace")) from None
+        with self._lock:
+            if self._closed:
+                ws.close()
+                return
+            self._ws = ws
+
+    def _connect(self) -> None:
+        deadline = time.monotonic() + self.reconnect_timeout
+        delay = 0.05
+        while True:
+            try:
+                self._connect_once()
+                return
+            except (OSError, InvalidHandshake, TimeoutError) as e:
+                if isinstance(e, InvalidStatus):
+                    raise
+                if not self.reconnect or time.monotonic() + delay > deadline:
+                    raise ConnectionFailed(f"cannot open the event stream at {self._transport.url}: {e}") from e
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    def drop_connection(self) -> None:
+        """Cut the current connection without a close handshake, as a network failure would. The iterator
+        reconnects by itself from ``position`` (for tests and for callers that detect a stale link themselves)."""
+        ws = self._ws
+        if ws is None:
+            return
+        try:
+            ws.socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            ws, self._ws = self._ws, None
+        if ws is not None:
+            try:
+                ws.close()
+            except Exception:  # noqa: BLE001 - closing a dead socket
+                pass
+
+    def __enter__(self) -> "EventStream":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- iteration ------------------------------------------------------------------------------------------
+
+    def __iter__(self) -> "EventStream":
+        return self
+
+    def __next__(self) -> Event:
+        return self.next()
+
+    def next(self, timeout: float | None = None) -> Event:
+        """The next event; raises ``TimeoutError`` when none came within ``timeout`` seconds, ``StopIteration``
+        once closed (or when the connection dropped and ``reconnect`` is off)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if self._closed:
+                raise StopIteration
+            ws = self._ws
+            if ws is None:
+                if not self.reconnect:
+                    raise StopIteration
+                self.reconnects += 1
+                self._connect()
+                continue
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                frame = ws.recv(timeout=remaining)
+            except TimeoutError:
+                raise TimeoutError("no event within the timeout") from None
+            except (ConnectionClosed, OSError):
+                with self._lock:
+                    if self._ws is ws:
+                        self._ws = None
+                try:
+                    ws.close()
+                except Exception:  # noqa: BLE001
+                    pass
+                continue
+            event = event_from_json(json.loads(frame))
+            if isinstance(event, PendingSnapshot):
+                if self.snapshots:
+                    return event
+                continue
+            if isinstance(event, Reset):
+                self.position = event.seq
+                return event
+            if event.seq <= self.position:
+                continue  # already handed out before a reconnect
+            self.position = event.seq
+            return event
