@@ -1,0 +1,63 @@
+"""Turns: streamed replies, idempotent sends, steer, interrupt."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from codex_manager import Conflict, InvalidInput, TurnInProgress
+
+
+def test_send_and_wait_streams_the_reply(client, session):
+    deltas: list[str] = []
+    result = client.turns.send_and_wait(session.id, "hello sdk", on_delta=deltas.append, timeout=60)
+    assert result.status == "completed" and result.ok
+    assert result.text == "You said: hello sdk"
+    assert "".join(deltas) == result.text and len(deltas) > 1, deltas
+    assert result.turn["id"] == result.turn_id
+    s = client.sessions.get(session.id).session
+    assert s.status == "idle" and s.last_turn_status == "completed"
+
+
+def test_idempotent_send_retry_returns_the_same_turn(client, session):
+    first = client.turns.send(session.id, "once scenario:deltas=3", idempotency_key="retry-key-1")
+    assert not first.replayed and first.status == "inProgress"
+    again = client.turns.send(session.id, "once scenario:deltas=3", idempotency_key="retry-key-1")
+    assert again.replayed and again.turn_id == first.turn_id
+    with pytest.raises(InvalidInput) as e:
+        client.turns.send(session.id, "other text", idempotency_key="retry-key-1")
+    assert e.value.code == "idempotency_key_reused"
+    # send_and_wait with the same key follows the turn that already ran.
+    result = client.turns.send_and_wait(session.id, "once scenario:deltas=3", idempotency_key="retry-key-1", timeout=60)
+    assert result.replayed and result.turn_id == first.turn_id and result.status == "completed"
+    assert result.text == "d0 d1 d2 "
+    # Without a key, each call is a new turn.
+    a = client.turns.send_and_wait(session.id, "twice", timeout=60)
+    b = client.turns.send_and_wait(session.id, "twice", timeout=60)
+    assert a.turn_id != b.turn_id
+
+
+def test_steer_interrupt_and_turn_in_progress(client, session):
+    with pytest.raises(Conflict) as e:
+        client.turns.interrupt(session.id)
+    assert e.value.code == "no_active_turn"
+    accepted = client.turns.send(session.id, "go scenario:slow")
+    with pytest.raises(TurnInProgress) as e:
+        client.turns.send(session.id, "again")
+    assert e.value.active_turn_id == accepted.turn_id
+    steered = client.turns.steer(session.id, "and also this")
+    assert steered.turn_id == accepted.turn_id
+    time.sleep(0.3)
+    interrupted = client.turns.interrupt(session.id)
+    assert interrupted.turn_id == accepted.turn_id and interrupted.status == "interrupted"
+    result = client.turns.wait(session.id, accepted.turn_id, since=0, timeout=30)
+    assert result.status == "interrupted"
+
+
+def test_wait_times_out_without_stopping_the_turn(client, session):
+    accepted = client.turns.send(session.id, "scenario:slow")
+    with pytest.raises(TimeoutError):
+        client.turns.wait(session.id, accepted.turn_id, since=0, timeout=0.5)
+    assert client.turns.interrupt(session.id).status == "interrupted"
