@@ -284,12 +284,14 @@ impl Store {
         rows.iter().map(from_row).collect()
     }
 
-    /// When the next queued job of these kinds becomes due.
-    pub async fn next_due_at(&self, kinds: &[String]) -> StoreResult<Option<i64>> {
+    /// When the next queued job of these kinds that is not due yet becomes due. Jobs already due but held back by
+    /// a full lane are not counted: a finishing job wakes the scheduler for them.
+    pub async fn next_due_at(&self, kinds: &[String], now: i64) -> StoreResult<Option<i64>> {
         if kinds.is_empty() {
             return Ok(None);
         }
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT MIN(run_after) FROM jobs WHERE state = 'queued' AND kind IN (");
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT MIN(run_after) FROM jobs WHERE state = 'queued' AND run_after > ");
+        q.push_bind(now).push(" AND kind IN (");
         let mut sep = q.separated(", ");
         for k in kinds {
             sep.push_bind(k.clone());

@@ -97,7 +97,7 @@ impl Scheduler {
                 }
                 services.fill_lanes(&me).await;
                 let kinds: Vec<String> = services.plugins.job_kinds().into_iter().map(|k| k.kind).collect();
-                let next_due = services.store.next_due_at(&kinds).await.ok().flatten();
+                let next_due = services.store.next_due_at(&kinds, now_ms()).await.ok().flatten();
                 let mut wait = IDLE_POLL.min(scheduler.heartbeat());
                 if let Some(due) = next_due {
                     wait = wait.min(Duration::from_millis((due - now_ms()).max(0) as u64));
