@@ -64,4 +64,29 @@ if $want_tests && ! command -v chromium >/dev/null; then
     exit 1
   fi
 fi
+# The Python SDK's tests (python/): a venv at .tools/py with the package installed editable, plus pytest.
+py_stale() {
+  [ -x .tools/py/bin/pytest ] && [ -f .tools/py/.installed ] || return 0
+  .tools/py/bin/python -c 'import codex_manager, httpx, websockets' 2>/dev/null || return 0
+  [ python/pyproject.toml -nt .tools/py/.installed ]
+}
+if $want_tests && py_stale; then
+  if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      say "installing python3 and python3-venv (apt) for the Python SDK's tests"
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+    else
+      echo "the Python SDK's tests need python3 with venv: install them (sudo apt-get install -y python3 python3-venv) and run again" >&2
+      exit 1
+    fi
+  fi
+  python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || { echo "the Python SDK needs Python 3.11+; python3 is $(python3 --version 2>&1)" >&2; exit 1; }
+  say "installing the Python SDK and pytest into .tools/py"
+  rm -rf .tools/py
+  python3 -m venv .tools/py
+  .tools/py/bin/python -m pip install -q --disable-pip-version-check -e 'python[test]'
+  touch .tools/py/.installed
+fi
 say "ready"

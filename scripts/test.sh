@@ -13,6 +13,10 @@ echo "== Rust: unit, conformance and end-to-end tests (real codex app-server aga
 cargo build -p codex-manager-fakes --bins
 cargo test --workspace --no-fail-fast 2>&1
 
+echo "== Python SDK: pytest against a real host (the debug build, real app-server, fake model)"
+cargo build -p codex-manager
+.tools/py/bin/pytest python/tests -q
+
 echo "== Plugins: unit tests of the shipped plugins and the SDK (native target)"
 cargo test --manifest-path plugins/Cargo.toml --locked 2>&1
 
