@@ -1,0 +1,29 @@
+"""The asyncio variant against the real host."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from codex_manager import NotFound
+from codex_manager.aio import AsyncClient
+
+
+def test_async_send_and_wait_and_events(host):
+    async def main():
+        async with AsyncClient(url=host.url, data_dir=host.data_dir) as cm:
+            assert (await cm.call("health"))["status"] == "ok"
+            s = await cm.create_session(host.work_dir, title="async")
+            result = await cm.send_and_wait(s.id, "hello async")
+            assert result.status == "completed" and result.text == "You said: hello async"
+            seen = []
+            async for ev in cm.events(0, sessions=[s.id], types=["turn."]):
+                seen.append(ev.type)
+                if ev.type == "turn.completed":
+                    break
+            assert seen[0] == "turn.started"
+            with pytest.raises(NotFound):
+                await cm.get_job("01a00000-0000-7000-8000-000000000000")
+
+    asyncio.run(main())
