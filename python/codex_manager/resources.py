@@ -24,6 +24,7 @@ from .types import (
     PluginInfo,
     Project,
     QueueStats,
+    Reset,
     Session,
     SessionDetail,
     SessionNote,
@@ -248,6 +249,13 @@ class Turns(_Resource):
                 if remaining is not None and remaining <= 0:
                     raise TimeoutError(f"turn {turn_id} did not end within {timeout} s")
                 event = stream.next(timeout=remaining)
+                if isinstance(event, Reset):
+                    ended = self._ended_turn(session_id, turn_id)
+                    if ended is not None:  # the events are gone, but the transcript has the outcome
+                        texts = [i.get("text") for i in ended.get("items") or [] if i.get("type") == "agentMessage"]
+                        return TurnResult(session_id, turn_id, ended.get("status", ""), texts[-1] if texts else "".join(text_parts),
+                                          ended.get("error"), replayed, requests, ended)
+                    continue
                 if isinstance(event, PendingSnapshot):
                     continue
                 if event.turn_id != turn_id:
@@ -285,6 +293,14 @@ class Turns(_Resource):
                         requests=requests,
                         turn=turn,
                     )
+
+
+    def _ended_turn(self, session_id: str, turn_id: str) -> dict[str, Any] | None:
+        answer = self._t.call("sessions.transcript", path={"id": session_id}, query={"order": "desc", "limit": 20})
+        for turn in answer.get("turns") or []:
+            if turn.get("id") == turn_id and turn.get("status") not in (None, "inProgress"):
+                return turn
+        return None
 
 
 class Requests(_Resource):
@@ -467,6 +483,11 @@ class Jobs(_Resource):
                 if remaining is not None and remaining <= 0:
                     raise TimeoutError(f"job {job_id} did not finish within {timeout} s")
                 event = stream.next(timeout=remaining)
+                if isinstance(event, Reset):
+                    job = self.get(job_id)
+                    if job.finished:
+                        return job
+                    continue
                 data = event.data or {}
                 if data.get("id") == job_id and data.get("state") in Job.FINAL_STATES:
                     return self.get(job_id)

@@ -61,3 +61,10 @@ def test_wait_times_out_without_stopping_the_turn(client, session):
     with pytest.raises(TimeoutError):
         client.turns.wait(session.id, accepted.turn_id, since=0, timeout=0.5)
     assert client.turns.interrupt(session.id).status == "interrupted"
+
+
+def test_wait_after_a_reset_reads_the_outcome_from_the_transcript(client, session):
+    done = client.turns.send_and_wait(session.id, "remember me", timeout=60)
+    # A position the log cannot serve gives a reset frame; the turn's outcome then comes from the transcript.
+    again = client.turns.wait(session.id, done.turn_id, since=client.latest_seq() + 1000, timeout=20)
+    assert (again.status, again.text) == ("completed", "You said: remember me")
