@@ -212,32 +212,7 @@ fn per_second(n: usize, d: Duration) -> f64 {
 
 fn job_row(i: usize) -> JobRow {
     let now = now_ms();
-    JobRow {
-        id: format!("bench-{i:08}"),
-        kind: "bench.noop".into(),
-        plugin_id: "bench-trigger".into(),
-        state: "queued".into(),
-        payload: format!("{{\"seq\":{i}}}"),
-        session_id: None,
-        project_id: None,
-        priority: 100,
-        dedupe_key: None,
-        attempt: 0,
-        max_attempts: 3,
-        timeout_ms: 120_000,
-        run_after: now,
-        lease_owner: None,
-        lease_until: None,
-        cancel_requested: false,
-        result: None,
-        error_kind: None,
-        error: None,
-        created_by: "bench".into(),
-        created_at: now,
-        updated_at: now,
-        started_at: None,
-        finished_at: None,
-    }
+    JobRow { id: format!("bench-{i:08}"), ..JobRow::queued("bench.noop", "bench-trigger", format!("{{\"seq\":{i}}}"), "bench", now) }
 }
 
 async fn store_bench(n: usize, rows: &mut Vec<Row>) -> anyhow::Result<()> {

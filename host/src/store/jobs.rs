@@ -39,6 +39,39 @@ pub struct JobRow {
     pub finished_at: Option<i64>,
 }
 
+impl JobRow {
+    /// A new job of `kind`, queued and due now, with the default priority (100) and attempts (3); set the rest
+    /// with struct update syntax.
+    pub fn queued(kind: &str, plugin_id: &str, payload: String, created_by: &str, now: i64) -> Self {
+        Self {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: kind.to_string(),
+            plugin_id: plugin_id.to_string(),
+            state: QUEUED.into(),
+            payload,
+            session_id: None,
+            project_id: None,
+            priority: 100,
+            dedupe_key: None,
+            attempt: 0,
+            max_attempts: 3,
+            timeout_ms: 120_000,
+            run_after: now,
+            lease_owner: None,
+            lease_until: None,
+            cancel_requested: false,
+            result: None,
+            error_kind: None,
+            error: None,
+            created_by: created_by.to_string(),
+            created_at: now,
+            updated_at: now,
+            started_at: None,
+            finished_at: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct JobHistoryRow {
     pub at: i64,
@@ -143,6 +176,11 @@ async fn history(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// The job's attempt counter, as the transaction sees it (for the history row of the change just made).
+async fn attempt_of(tx: &mut Transaction<'_, Sqlite>, id: &str) -> StoreResult<i64> {
+    Ok(sqlx::query("SELECT attempt FROM jobs WHERE id = $1").bind(id).fetch_one(&mut **tx).await?.try_get(0)?)
 }
 
 impl Store {
@@ -326,7 +364,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(None);
         }
-        let attempt: i64 = sqlx::query("SELECT attempt FROM jobs WHERE id = $1").bind(id).fetch_one(&mut *tx).await?.try_get(0)?;
+        let attempt = attempt_of(&mut tx, id).await?;
         history(&mut tx, id, Some(QUEUED), RUNNING, attempt, Some(&format!("attempt {attempt}, lease {lease}")), now).await?;
         tx.commit().await?;
         Ok(Some(self.get_job(id).await?))
@@ -396,7 +434,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
-        let attempt: i64 = sqlx::query("SELECT attempt FROM jobs WHERE id = $1").bind(id).fetch_one(&mut *tx).await?.try_get(0)?;
+        let attempt = attempt_of(&mut tx, id).await?;
         history(&mut tx, id, Some(RUNNING), QUEUED, attempt, Some(detail), now).await?;
         tx.commit().await?;
         Ok(true)
@@ -444,7 +482,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(None);
         }
-        let attempt: i64 = sqlx::query("SELECT attempt FROM jobs WHERE id = $1").bind(id).fetch_one(&mut *tx).await?.try_get(0)?;
+        let attempt = attempt_of(&mut tx, id).await?;
         history(&mut tx, id, Some(QUEUED), CANCELED, attempt, Some(detail), now).await?;
         tx.commit().await?;
         Ok(Some(self.get_job(id).await?))
@@ -505,33 +543,7 @@ mod tests {
     }
 
     fn job(kind: &str, key: Option<&str>) -> JobRow {
-        let now = now_ms();
-        JobRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            kind: kind.into(),
-            plugin_id: "p".into(),
-            state: QUEUED.into(),
-            payload: "{}".into(),
-            session_id: None,
-            project_id: None,
-            priority: 100,
-            dedupe_key: key.map(str::to_owned),
-            attempt: 0,
-            max_attempts: 3,
-            timeout_ms: 1000,
-            run_after: now,
-            lease_owner: None,
-            lease_until: None,
-            cancel_requested: false,
-            result: None,
-            error_kind: None,
-            error: None,
-            created_by: "test".into(),
-            created_at: now,
-            updated_at: now,
-            started_at: None,
-            finished_at: None,
-        }
+        JobRow { dedupe_key: key.map(str::to_owned), ..JobRow::queued(kind, "p", "{}".into(), "test", now_ms()) }
     }
 
     fn retry() -> Finish<'static> {

@@ -253,30 +253,14 @@ impl Services {
         }
         let now = crate::store::now_ms();
         let row = JobRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            kind: kind.kind.clone(),
-            plugin_id: kind.plugin_id.clone(),
-            state: "queued".into(),
-            payload,
             session_id: req.session_id.clone(),
             project_id,
             priority: i64::from(req.priority.unwrap_or(100)),
             dedupe_key: req.dedupe_key.clone(),
-            attempt: 0,
             max_attempts: i64::from(kind.max_attempts),
             timeout_ms: kind.timeout_ms as i64,
             run_after: now + delay as i64,
-            lease_owner: None,
-            lease_until: None,
-            cancel_requested: false,
-            result: None,
-            error_kind: None,
-            error: None,
-            created_by: created_by.to_string(),
-            created_at: now,
-            updated_at: now,
-            started_at: None,
-            finished_at: None,
+            ..JobRow::queued(&kind.kind, &kind.plugin_id, payload, created_by, now)
         };
         match self.store.enqueue_job(&row, self.scheduler.capacity()).await? {
             Enqueued::Created(job) => {
