@@ -354,3 +354,41 @@ async fn the_shipped_plugins_are_installed_on_first_start_and_a_removed_one_stay
     let (_, list) = env.host().get("/api/plugins").await;
     assert_eq!(installed(&list), ["approval-supervisor", "auto-namer", "suggest-next-request", "turn-review"], "removed stays removed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_only_in_a_private_data_dir_and_only_with_the_capability() {
+    let env = Env::start("data-dir").await;
+    let host = env.host();
+    let full = ["log", "kv", "sessions-read", "jobs", "workers", "notes", "data-dir"];
+    let run = async |payload: Value| -> Value {
+        let (s, job) = host.post("/api/jobs", json!({"kind": "test.file", "payload": payload})).await;
+        assert_eq!(s, 201, "{job}");
+        let id = job["id"].as_str().unwrap().to_string();
+        eventually("the file job ends", async || {
+            let (_, j) = host.get(&format!("/api/jobs/{id}")).await;
+            matches!(j["state"].as_str(), Some("succeeded" | "failed")).then_some(j)
+        })
+        .await
+    };
+
+    assert_eq!(install_plugin(host, "well-behaved", &full).await.0, 201);
+    let done = run(json!({"name": "note.txt", "text": "kept"})).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert_eq!(done["result"], json!({"read": "kept", "files": ["note.txt"]}));
+    let on_disk = env.data_dir().join("plugins/well-behaved/data/note.txt");
+    assert_eq!(std::fs::read_to_string(&on_disk).unwrap(), "kept");
+    // The directory is the plugin's whole filesystem: no way out of it.
+    let escape = run(json!({"name": "../escaped.txt", "text": "no"})).await;
+    assert_eq!(escape["state"], "failed", "{escape}");
+    assert!(!env.data_dir().join("plugins/well-behaved/escaped.txt").exists());
+
+    // Removed with the plugin; without the grant there is no /data at all.
+    assert_eq!(host.delete("/api/plugins/well-behaved").await.0, 204);
+    assert!(!on_disk.exists());
+    let without: Vec<&str> = full.iter().copied().filter(|c| *c != "data-dir").collect();
+    assert_eq!(install_plugin(host, "well-behaved", &without).await.0, 201);
+    let denied = run(json!({"name": "note.txt", "text": "x"})).await;
+    assert_eq!(denied["state"], "failed", "{denied}");
+    assert!(denied["error"]["message"].as_str().unwrap().contains("/data"), "{denied}");
+    assert!(!env.data_dir().join("plugins/well-behaved/data").exists());
+}

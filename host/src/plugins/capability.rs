@@ -31,13 +31,16 @@ pub enum Capability {
     Workers,
     /// Leave notes on sessions.
     Notes,
+    /// A private directory, `/data` inside the plugin (WASI files), kept across upgrades and removed with the
+    /// plugin. Without it a plugin has no filesystem at all.
+    DataDir,
     /// Read the real time (WASI clocks). Without it a plugin's clocks are frozen at the Unix epoch; event
     /// timestamps still tell it when things happened.
     Clock,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 13] = [
         Self::Log,
         Self::Kv,
         Self::SessionsRead,
@@ -49,6 +52,7 @@ impl Capability {
         Self::Jobs,
         Self::Workers,
         Self::Notes,
+        Self::DataDir,
         Self::Clock,
     ];
 
@@ -65,6 +69,7 @@ impl Capability {
             Self::Jobs => "jobs",
             Self::Workers => "workers",
             Self::Notes => "notes",
+            Self::DataDir => "data-dir",
             Self::Clock => "clock",
         }
     }

@@ -192,7 +192,16 @@ impl PluginHost {
     ) -> Result<Arc<Loaded>, PluginError> {
         let pre = self.engine.prelink(component)?;
         let grants = Grants::new(&manifest.requested(), granted, &manifest.capabilities.http_allow);
-        let callable = Arc::new(Callable { id: manifest.id.as_str().into(), pre, grants: Arc::new(grants), limits: manifest.limits() });
+        // Beside the versions, so an upgrade keeps it; `remove` deletes it with the plugin.
+        let data_dir = if grants.allows(Capability::DataDir) {
+            let dir = self.dir.join(&manifest.id).join("data");
+            std::fs::create_dir_all(&dir).map_err(|e| PluginError::Internal(format!("creating the plugin's data dir: {e}")))?;
+            Some(dir)
+        } else {
+            None
+        };
+        let callable =
+            Arc::new(Callable { id: manifest.id.as_str().into(), pre, grants: Arc::new(grants), limits: manifest.limits(), data_dir });
         let failures = Arc::new(AtomicU32::new(0));
         let retired = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let permits = Arc::new(Semaphore::new(manifest.limits().concurrency as usize));

@@ -74,6 +74,8 @@ pub struct Callable {
     pub pre: PluginPre<PluginState>,
     pub grants: Arc<Grants>,
     pub limits: Limits,
+    /// The plugin's private directory, when it was granted `data-dir`.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 enum Call {
@@ -137,7 +139,14 @@ impl Callable {
             Call::Job(j) => Some(j.id.clone()),
             _ => None,
         };
-        let state = PluginState::new(self.id.clone(), self.grants.clone(), api.clone(), self.limits.memory_bytes as usize, job_id);
+        let state = PluginState::new(
+            self.id.clone(),
+            self.grants.clone(),
+            api.clone(),
+            self.limits.memory_bytes as usize,
+            job_id,
+            self.data_dir.as_deref(),
+        );
         let mut store = Store::new(engine.engine(), state);
         store.limiter(|s| &mut s.limiter);
         // Epochs stop a guest that computes; the async timeout also stops one waiting in a host call.

@@ -1,10 +1,11 @@
-//! Per-call store data: the WASI context (nothing granted: no files, no environment, no sockets), the memory
-//! limiter, the plugin's grants, and the record of denied calls.
+//! Per-call store data: the WASI context (nothing granted: no files but a `data-dir` plugin's own `/data`, no
+//! environment, no sockets), the memory limiter, the plugin's grants, and the record of denied calls.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use wasmtime::ResourceLimiter;
-use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, ResourceTable, WasiCtx, WasiCtxView, WasiView};
 
 use super::api::PluginHostApi;
 use super::capability::{Capability, Grants};
@@ -42,7 +43,14 @@ pub struct PluginState {
 }
 
 impl PluginState {
-    pub fn new(plugin_id: Arc<str>, grants: Arc<Grants>, api: Arc<dyn PluginHostApi>, max_memory: usize, job_id: Option<String>) -> Self {
+    pub fn new(
+        plugin_id: Arc<str>,
+        grants: Arc<Grants>,
+        api: Arc<dyn PluginHostApi>,
+        max_memory: usize,
+        job_id: Option<String>,
+        data_dir: Option<&Path>,
+    ) -> Self {
         let clock = grants.allows(Capability::Clock);
         Self {
             plugin_id,
@@ -51,7 +59,7 @@ impl PluginState {
             limiter: MemoryLimiter { max_bytes: max_memory, hit: false },
             denials: Vec::new(),
             job_id,
-            wasi: wasi_context(clock),
+            wasi: wasi_context(clock, data_dir),
             table: ResourceTable::new(),
         }
     }
@@ -66,12 +74,19 @@ impl PluginState {
     }
 }
 
-/// Deny by default: no preopened directories, no environment, no arguments, no sockets; clocks only with the
-/// `clock` capability (frozen at the epoch otherwise).
-fn wasi_context(clock: bool) -> WasiCtx {
+/// Deny by default: no environment, no arguments, no sockets; one preopened directory, `/data`, only with the
+/// `data-dir` capability (`data_dir` is then the plugin's own); clocks only with the `clock` capability (frozen at
+/// the epoch otherwise).
+fn wasi_context(clock: bool, data_dir: Option<&Path>) -> WasiCtx {
     let mut builder = WasiCtx::builder();
     if !clock {
         builder.wall_clock(FrozenClock).monotonic_clock(FrozenClock);
+    }
+    if let Some(dir) = data_dir {
+        if let Err(e) = builder.preopened_dir(dir, "/data", FsPerms::ReadWrite) {
+            // The call goes on without files: the plugin sees no `/data` and gets an error it can report.
+            tracing::warn!(dir = %dir.display(), error = %e, "could not open a plugin's data dir");
+        }
     }
     builder.build()
 }

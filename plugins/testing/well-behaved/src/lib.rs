@@ -44,6 +44,7 @@ impl Plugin for WellBehaved {
             "test.retry" => test_retry(job),
             "test.worker" => test_worker(job),
             "test.enqueue" => test_enqueue(job),
+            "test.file" => return test_file(job),
             other => return JobOutcome::failed(format!("well-behaved runs no jobs of kind `{other}`")),
         };
         result.unwrap_or_else(|err| JobOutcome::from_error(&err, UNAVAILABLE_RETRY_MS))
@@ -133,4 +134,28 @@ fn test_enqueue(job: &Job) -> Result<JobOutcome, Error> {
     }
     let enqueued = sdk::jobs::enqueue(&request)?;
     Ok(JobOutcome::succeeded_json(&enqueued.to_json_value()))
+}
+
+/// `test.file`: payload `{"name", "text"}`. Writes `text` to `/data/<name>` (the `data-dir` capability), reads it
+/// back and lists `/data`; succeeds with `{"read", "files"}`, fails with the filesystem's error when there is no
+/// `/data` (the capability not granted) or `name` leaves it.
+fn test_file(job: &Job) -> JobOutcome {
+    let run = || -> Result<Value, String> {
+        let payload: Value = job.parse_payload().map_err(|e| e.to_string())?;
+        let name = payload.get("name").and_then(Value::as_str).ok_or("payload needs `name`")?;
+        let text = payload.get("text").and_then(Value::as_str).unwrap_or_default();
+        let path = format!("/data/{name}");
+        std::fs::write(&path, text).map_err(|e| format!("write {path}: {e}"))?;
+        let read = std::fs::read_to_string(&path).map_err(|e| format!("read {path}: {e}"))?;
+        let mut files: Vec<String> = std::fs::read_dir("/data")
+            .map_err(|e| format!("list /data: {e}"))?
+            .filter_map(|entry| entry.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect();
+        files.sort();
+        Ok(json!({"read": read, "files": files}))
+    };
+    match run() {
+        Ok(v) => JobOutcome::Succeeded(v.to_string()),
+        Err(e) => JobOutcome::failed(e),
+    }
 }
