@@ -240,8 +240,12 @@ describe("web UI", { timeout: 10 * 60_000 }, () => {
     blocked = false;
     await page.getByRole("button", { name: "Retry now" }).click();
     await page.locator(".conn-open").waitFor({ timeout: 15_000 });
-    await waitPhase("done");
-    assert.equal(await lastReply(), Array.from({ length: 60 }, (_, i) => `d${i}`).join(" "));
+    // The turn that ran while the page was away, by its id: until its replay arrives, the last turn on the page is
+    // the previous one (already done).
+    const away = page.locator(`article.turn[data-turn-id="${sent.body.turnId}"]`);
+    await away.and(page.locator('[data-phase="done"]')).waitFor({ timeout: 30_000 });
+    const reply = (await away.locator(".msg.assistant").last().innerText()).replace(/\s*Copy$/, "").trim();
+    assert.equal(reply, Array.from({ length: 60 }, (_, i) => `d${i}`).join(" "));
     const conn = await page.evaluate(() => window.__cm.conn);
     assert.ok(conn.connects > before, "it reconnected");
     // Every turn of the chat shows once.
