@@ -161,32 +161,21 @@ impl Services {
         }
     }
 
-    /// Whether a session is a worker session this host ran turns on (its requests are answered by policy).
-    pub(in crate::services) fn workers_may_own(&self, session_id: &str) -> bool {
-        self.workers.policies.lock().expect("worker policies poisoned").contains_key(session_id)
+    /// How a worker session's requests are answered, when it is a worker session this host ran turns on.
+    pub(in crate::services) fn worker_policy(&self, session_id: &str) -> Option<WorkerPolicy> {
+        self.workers.policies.lock().expect("worker policies poisoned").get(session_id).cloned()
     }
 
     /// A request from a worker session is answered at once by its plugin's policy (decline unless it said
     /// accept). Worker sessions have no one watching them.
-    pub(in crate::services) async fn answer_for_worker(&self, session_id: &str, request_id: &str, kind: RequestKind) -> bool {
-        let policy = self.workers.policies.lock().expect("worker policies poisoned").get(session_id).cloned();
-        let policy = match policy {
-            Some(p) => p,
-            None => match self.store.get_session(session_id).await {
-                Ok(row) => match row.worker_of {
-                    Some(plugin_id) => WorkerPolicy { plugin_id, accept: false },
-                    None => return false,
-                },
-                Err(_) => return false,
-            },
-        };
+    pub(in crate::services) async fn answer_for_worker(&self, session_id: &str, request_id: &str, kind: RequestKind, policy: WorkerPolicy) {
         let reason = format!("worker session of plugin `{}`: its policy is to {}", policy.plugin_id, if policy.accept { "accept" } else { "decline" });
         let body = match kind.family() {
             "approval" => json!({"decision": if policy.accept { "accept" } else { "decline" }, "reason": reason}),
             "tool_call" => json!({"text": "worker sessions serve no tools", "success": false, "reason": reason}),
             _ if kind == RequestKind::Elicitation => json!({"action": "decline", "reason": reason}),
             _ => {
-                let Ok(row) = self.store.get_request(request_id).await else { return true };
+                let Ok(row) = self.store.get_request(request_id).await else { return };
                 let params: Value = serde_json::from_str(&row.params).unwrap_or(Value::Null);
                 let answers: serde_json::Map<String, Value> = params
                     .get("questions")
@@ -204,7 +193,7 @@ impl Services {
             Ok(b) => b,
             Err(e) => {
                 tracing::error!(error = %e, "could not build a worker policy answer");
-                return true;
+                return;
             }
         };
         if let Err(e) = self.respond_to_request(session_id, request_id, body, &by).await {
@@ -212,7 +201,6 @@ impl Services {
                 tracing::warn!(session = session_id, request = request_id, error = %e, "worker policy could not answer a request");
             }
         }
-        true
     }
 }
 

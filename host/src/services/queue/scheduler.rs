@@ -15,6 +15,7 @@ use tokio::sync::{watch, Notify};
 
 use super::backoff;
 use crate::config::QueueConfig;
+use crate::plugins::JobKind;
 use crate::services::Services;
 use crate::store::{now_ms, Finish, JobRow};
 
@@ -95,9 +96,10 @@ impl Scheduler {
                     last_recovery = now;
                     services.recover_expired_leases(now).await;
                 }
-                services.fill_lanes(&me).await;
-                let kinds: Vec<String> = services.plugins.job_kinds().into_iter().map(|k| k.kind).collect();
-                let next_due = services.store.next_due_at(&kinds, now_ms()).await.ok().flatten();
+                let kinds = services.plugins.job_kinds();
+                services.fill_lanes(&me, &kinds).await;
+                let names: Vec<String> = kinds.into_iter().map(|k| k.kind).collect();
+                let next_due = services.store.next_due_at(&names, now_ms()).await.ok().flatten();
                 let mut wait = IDLE_POLL.min(scheduler.heartbeat());
                 if let Some(due) = next_due {
                     wait = wait.min(Duration::from_millis((due - now_ms()).max(0) as u64));
@@ -178,10 +180,9 @@ impl Services {
 
     /// Claim due jobs while the lanes have room: global, per project, per kind (on every host sharing the store).
     /// Only kinds and projects with room are asked for, so a backlog of one kind never hides the others.
-    async fn fill_lanes(&self, me: &Weak<Services>) {
+    async fn fill_lanes(&self, me: &Weak<Services>, kinds: &[JobKind]) {
         let scheduler = &self.scheduler;
-        let kinds: HashMap<String, (u32, String)> =
-            self.plugins.job_kinds().into_iter().map(|k| (k.kind, (k.concurrency, k.plugin_id))).collect();
+        let kinds: HashMap<&str, (u32, &str)> = kinds.iter().map(|k| (k.kind.as_str(), (k.concurrency, k.plugin_id.as_str()))).collect();
         if kinds.is_empty() {
             return;
         }
@@ -208,7 +209,7 @@ impl Services {
                 }
             }
             let open_kinds: Vec<String> =
-                kinds.iter().filter(|(k, (limit, _))| per_kind.get(k.as_str()).copied().unwrap_or(0) < *limit as usize).map(|(k, _)| k.clone()).collect();
+                kinds.iter().filter(|(k, (limit, _))| per_kind.get(*k).copied().unwrap_or(0) < *limit as usize).map(|(k, _)| k.to_string()).collect();
             let full_projects: Vec<String> =
                 per_project.iter().filter(|(_, n)| **n >= scheduler.config.project_concurrency).map(|(p, _)| p.to_string()).collect();
             let due = match self.store.due_jobs(&open_kinds, &full_projects, now_ms(), 1).await {
@@ -219,7 +220,7 @@ impl Services {
                 }
             };
             let Some(candidate) = due.into_iter().next() else { return };
-            let Some((_, plugin_id)) = kinds.get(&candidate.kind) else { return };
+            let Some(&(_, plugin_id)) = kinds.get(candidate.kind.as_str()) else { return };
             let lease = format!("{}/{}", scheduler.owner, uuid::Uuid::now_v7());
             let lease_until = now_ms() + scheduler.config.lease.as_millis() as i64;
             match self.store.claim_job(&candidate.id, &lease, lease_until, plugin_id).await {

@@ -97,10 +97,10 @@ impl Services {
         self.publish_request_event(kind, "requested", &row).await;
         if let (Some(session_id), Some(me)) = (row.session_id.clone(), self.me.upgrade()) {
             // Worker sessions have nobody watching: their plugin's policy answers (beside the reader, not in its way).
-            if self.workers_may_own(&session_id) {
+            if let Some(policy) = self.worker_policy(&session_id) {
                 let request_id = id.clone();
                 tokio::spawn(async move {
-                    me.answer_for_worker(&session_id, &request_id, kind).await;
+                    me.answer_for_worker(&session_id, &request_id, kind, policy).await;
                 });
                 return;
             }
