@@ -130,3 +130,15 @@ export async function startBrowser() {
 export async function shot(page, name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`) });
 }
+
+/** Type `text` into the composer and send it. */
+export async function send(page, text) {
+  const box = page.locator("#composer-input");
+  await box.fill(text);
+  await box.press("Enter");
+}
+
+/** Wait until the last turn on the page is in `phase` (`streaming`, `waiting`, `done`, ...). */
+export async function waitPhase(page, phase, timeout = 30_000) {
+  await page.locator("article.turn").last().and(page.locator(`[data-phase="${phase}"]`)).waitFor({ timeout });
+}

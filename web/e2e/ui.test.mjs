@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { join } from "node:path";
 import { copyFileSync, mkdirSync } from "node:fs";
-import { artifacts, repo, shot, startBrowser, startHost } from "./harness.mjs";
+import { artifacts, repo, shot, startBrowser, startHost, send, waitPhase } from "./harness.mjs";
 
 const DOC_SHOTS = ["02-chat", "03-approval", "04-command-output", "05-tool-input", "07-disconnected", "08-plugins", "10-settings", "11-shortcuts", "12-dark", "13-phone"];
 
@@ -35,16 +35,6 @@ function step(name, fn) {
 
 async function lastTurn() {
   return page.locator("article.turn").last();
-}
-
-async function send(text) {
-  const box = page.locator("#composer-input");
-  await box.fill(text);
-  await box.press("Enter");
-}
-
-async function waitPhase(phase, timeout = 30_000) {
-  await page.locator("article.turn").last().and(page.locator(`[data-phase="${phase}"]`)).waitFor({ timeout });
 }
 
 async function lastReply() {
@@ -123,14 +113,14 @@ describe("web UI", { timeout: 10 * 60_000 }, () => {
         if (el) seen.push(el.textContent.length);
       }).observe(document.body, { subtree: true, childList: true, characterData: true });
     });
-    await send("scenario:deltas=40");
-    await waitPhase("done");
+    await send(page, "scenario:deltas=40");
+    await waitPhase(page, "done");
     assert.equal(await lastReply(), Array.from({ length: 40 }, (_, i) => `d${i}`).join(" "));
     const lengths = await page.evaluate(() => [...new Set(window.__lengths)]);
     assert.ok(lengths.length >= 3, `the reply grew in steps (saw lengths ${lengths.join(",")})`);
 
-    await send("hello from the browser");
-    await waitPhase("done");
+    await send(page, "hello from the browser");
+    await waitPhase(page, "done");
     assert.equal(await lastReply(), "You said: hello from the browser");
     // Reasoning is collapsed by default.
     const reasoning = page.locator("article.turn").last().locator("details.reasoning");
@@ -139,27 +129,27 @@ describe("web UI", { timeout: 10 * 60_000 }, () => {
   });
 
   step("approve a command and see its output", async () => {
-    await send("run it scenario:approval");
+    await send(page, "run it scenario:approval");
     const card = page.locator('section.request.pending[data-kind="command_approval"]');
     await card.waitFor({ timeout: T });
     await card.getByText("echo approved-output").first().waitFor();
     await card.getByText("fake: needs approval").waitFor();
     // The sidebar badge says the chat waits.
     await page.locator(`.chat-row[data-session-id="${sessionId}"] .badge.attention`).waitFor();
-    await waitPhase("waiting");
+    await waitPhase(page, "waiting");
     await shot(page, "03-approval");
     await card.getByRole("button", { name: "Accept", exact: true }).click();
     const turn = page.locator("article.turn").last();
     await turn.locator('section.request.resolved[data-kind="command_approval"]').getByText("decided by web").waitFor();
     await turn.locator('pre[aria-label="command output"]', { hasText: "approved-output" }).waitFor();
     await turn.locator('.exit[data-exit-code="0"]').waitFor();
-    await waitPhase("done");
+    await waitPhase(page, "done");
     assert.equal(await lastReply(), "Command finished.");
     await shot(page, "04-command-output");
   });
 
   step("decline a command", async () => {
-    await send("again scenario:approval");
+    await send(page, "again scenario:approval");
     const card = page.locator('section.request.pending[data-kind="command_approval"]');
     await card.waitFor({ timeout: T });
     await card.getByLabel("Note (optional)").fill("not now");
@@ -167,7 +157,7 @@ describe("web UI", { timeout: 10 * 60_000 }, () => {
     const turn = page.locator("article.turn").last();
     await turn.locator("section.request.resolved").getByText("decline").first().waitFor();
     await turn.getByText("not now").waitFor();
-    await waitPhase("done");
+    await waitPhase(page, "done");
     const r = await host.api("GET", `/api/sessions/${sessionId}/requests?status=resolved`);
     const declined = r.body.find((x) => x.decision === "decline");
     assert.ok(declined, "the host recorded the decline");
@@ -177,33 +167,33 @@ describe("web UI", { timeout: 10 * 60_000 }, () => {
 
   step("answer a tool-input question", async () => {
     await page.getByLabel("Plan mode").check();
-    await send("pick scenario:user_input");
+    await send(page, "pick scenario:user_input");
     const card = page.locator('section.request.pending[data-kind="tool_input"]');
     await card.waitFor({ timeout: T });
     await card.getByText("Pick a color").waitFor();
     await shot(page, "05-tool-input");
     await card.getByLabel(/Blue/).check();
     await card.getByRole("button", { name: "Answer" }).click();
-    await waitPhase("done");
+    await waitPhase(page, "done");
     assert.match(await lastReply(), /Blue/);
     await page.getByLabel("Plan mode").uncheck();
   });
 
   step("interrupt a running turn", async () => {
-    await send("scenario:slow");
+    await send(page, "scenario:slow");
     await page.locator("article.turn").last().locator(".msg.assistant", { hasText: "s3" }).waitFor({ timeout: T });
     await page.getByRole("button", { name: "Interrupt" }).click();
-    await waitPhase("interrupted");
+    await waitPhase(page, "interrupted");
     const s = await sessionIdle();
     assert.equal(s.lastTurnStatus, "interrupted");
   });
 
   step("reload in the middle of a turn shows it still streaming, nothing doubled", async () => {
-    await send("scenario:slow");
+    await send(page, "scenario:slow");
     await page.locator("article.turn").last().locator(".msg.assistant", { hasText: "s8" }).waitFor({ timeout: T });
     await page.reload();
     await page.locator("article.turn").last().locator(".msg.assistant", { hasText: "s0" }).waitFor({ timeout: T });
-    await waitPhase("streaming", 5_000);
+    await waitPhase(page, "streaming", 5_000);
     await page.evaluate(() => {
       const seen = (window.__lengths = []);
       new MutationObserver(() => {
@@ -212,7 +202,7 @@ describe("web UI", { timeout: 10 * 60_000 }, () => {
       }).observe(document.body, { subtree: true, childList: true, characterData: true });
     });
     await shot(page, "06-reloaded-mid-turn");
-    await waitPhase("done", T);
+    await waitPhase(page, "done", T);
     assert.equal(await lastReply(), Array.from({ length: 100 }, (_, i) => `s${i}`).join(" "));
     const lengths = await page.evaluate(() => [...new Set(window.__lengths)]);
     assert.ok(lengths.length >= 20, `after the reload it kept streaming token by token (saw ${lengths.length} lengths)`);

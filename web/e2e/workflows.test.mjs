@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { join } from "node:path";
 import { copyFileSync, mkdirSync } from "node:fs";
-import { artifacts, repo, shot, startBrowser, startHost } from "./harness.mjs";
+import { artifacts, repo, shot, startBrowser, startHost, send, waitPhase } from "./harness.mjs";
 
 /** A screenshot of one element (small files for the docs). */
 async function shotOf(locator, name) {
@@ -46,16 +46,6 @@ async function eventually(what, fn, timeout = T) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(150);
   }
-}
-
-async function send(text) {
-  const box = page.locator("#composer-input");
-  await box.fill(text);
-  await box.press("Enter");
-}
-
-async function waitPhase(phase, timeout = 30_000) {
-  await page.locator("article.turn").last().and(page.locator(`[data-phase="${phase}"]`)).waitFor({ timeout });
 }
 
 async function lastTurnId() {
@@ -117,8 +107,8 @@ describe("web UI: queue and workflows", { timeout: 12 * 60_000 }, () => {
   });
 
   step("suggest next request: pending while its job runs, then a one-click fill", async () => {
-    await send("Add a parser for the config file");
-    await waitPhase("done", T);
+    await send(page, "Add a parser for the config file");
+    await waitPhase(page, "done", T);
     turnsSeen.first = await lastTurnId();
     // Record every state the suggestion line shows, however fast the job runs.
     await page.evaluate(() => {
@@ -166,13 +156,13 @@ describe("web UI: queue and workflows", { timeout: 12 * 60_000 }, () => {
     await closeAutomation(dialog);
     await page.getByTestId("automation-summary").getByText(/turn review/).waitFor();
 
-    await send("add the file scenario:patch");
+    await send(page, "add the file scenario:patch");
     const turn = page.locator("article.turn").last();
     const card = turn.locator('section.request.pending[data-kind="file_change_approval"]');
     const done = turn.and(page.locator('[data-phase="done"]'));
     await Promise.race([card.waitFor({ timeout: T }), done.waitFor({ timeout: T })]);
     if (await card.count()) await card.getByRole("button", { name: "Accept", exact: true }).click();
-    await waitPhase("done", T);
+    await waitPhase(page, "done", T);
     const turnId = await lastTurnId();
     turnsSeen.patch = turnId;
     const note = page.locator(`article.turn[data-turn-id="${turnId}"] details.note[data-kind="turn-review"]`);
@@ -247,14 +237,14 @@ describe("web UI: queue and workflows", { timeout: 12 * 60_000 }, () => {
     assert.deepEqual(await setting("approval-supervisor"), { enabled: true, rules: [{ command: "echo *", decision: "accept" }], otherwise: "ask" });
     await closeAutomation(dialog);
 
-    await send("run it scenario:approval");
+    await send(page, "run it scenario:approval");
     const turn = page.locator("article.turn").last();
     const resolved = turn.locator('section.request.resolved[data-kind="command_approval"]');
     await resolved.waitFor({ timeout: T });
     await resolved.getByText("decided by plugin:approval-supervisor").waitFor();
     await resolved.getByText(/echo \*/).waitFor();
     await turn.locator('pre[aria-label="command output"]', { hasText: "approved-output" }).waitFor();
-    await waitPhase("done", T);
+    await waitPhase(page, "done", T);
     await shotOf(resolved, "25-supervisor");
     const r = await host.api("GET", `/api/sessions/${sessionId}/requests?status=resolved`);
     const decided = r.body.find((x) => x.decidedBy === "plugin:approval-supervisor");
