@@ -1,29 +1,53 @@
 #!/usr/bin/env bash
-# Set up what the tests need and run every test suite.
-set -euo pipefail
+# Set up what the tests need and run every test suite. Every suite runs and reports even when an earlier one
+# failed; the exit status is non-zero when any did, and the last lines name which.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh --test
-export CODEX_BIN="$PWD/.tools/codex/node_modules/.bin/codex"
+scripts/setup.sh --test || { echo "== set-up failed: no suite can run" >&2; exit 1; }
+# The pinned codex, unless the caller chose another binary.
+export CODEX_BIN="${CODEX_BIN:-$PWD/.tools/codex/node_modules/.bin/codex}"
 # Keep the machine's proxies away from loopback traffic to the fake model.
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
 export NO_PROXY="127.0.0.1,localhost"
 
+failed=()
+# suite NAME COMMAND...: run one suite, remember it when it fails, go on either way.
+suite() {
+  local name=$1
+  shift
+  local started=$SECONDS
+  if "$@"; then
+    echo "== $name: ok ($((SECONDS - started)) s)"
+  else
+    echo "== $name: FAILED ($((SECONDS - started)) s)"
+    failed+=("$name")
+  fi
+}
+
+# The fault tests drive the host against the scripted fake app-server binary; the Python, fuzz and web suites
+# run the debug host binary.
+if ! cargo build -p codex-manager -p codex-manager-fakes --bins; then
+  echo "== build of the host and the fakes FAILED: the suites that need them will fail too"
+  failed+=("build")
+fi
+
 echo "== Rust: unit, conformance and end-to-end tests (real codex app-server against the fake model)"
-# The fault tests drive the host against the scripted fake app-server binary.
-cargo build -p codex-manager-fakes --bins
-cargo test --workspace --no-fail-fast 2>&1
+suite "Rust tests" cargo test --workspace --no-fail-fast
 
 echo "== Python SDK: pytest against a real host (the debug build, real app-server, fake model)"
-cargo build -p codex-manager
-.tools/py/bin/pytest python/tests -q
+suite "Python SDK tests" .tools/py/bin/pytest python/tests -q
 
 echo "== Plugins: unit tests of the shipped plugins and the SDK (native target)"
-cargo test --manifest-path plugins/Cargo.toml --locked 2>&1
+suite "Plugin tests" cargo test --manifest-path plugins/Cargo.toml --locked
 
 echo "== Web UI: unit and component tests (vitest), including the API contract against docs/openapi.json"
-(cd web && npm test --silent)
+suite "Web unit tests" bash -c 'cd web && npm test --silent'
 
 echo "== Web UI: end-to-end tests in headless Chromium against a real host (production build, real app-server, fake model)"
-cargo build -p codex-manager
-(cd web && npm run --silent e2e)
+suite "Web end-to-end tests" bash -c 'cd web && npm run --silent e2e'
 
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '== FAILED suites: %s\n' "${failed[*]}"
+  exit 1
+fi
+echo "== every suite passed"
