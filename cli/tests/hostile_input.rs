@@ -172,7 +172,7 @@ async fn app_server_client_mistakes_are_4xx_with_a_stable_code() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn send_and_fork_racing_a_delete_are_404_or_409_never_502() {
+async fn send_fork_and_thread_operations_racing_a_delete_are_404_or_409_never_502() {
     let env = Env::start("deleterace").await;
     let host = env.host();
     let mut ws = host.stream(&format!("since={}", host.latest_seq().await)).await;
@@ -182,16 +182,20 @@ async fn send_and_fork_racing_a_delete_are_404_or_409_never_502() {
         until(&mut ws, is_turn_end(&turn)).await;
         let (messages, fork_path, session_path) =
             (format!("/api/sessions/{session}/messages"), format!("/api/sessions/{session}/fork"), format!("/api/sessions/{session}"));
+        let revert_path = format!("/api/sessions/{session}/revert");
         let send = host.post(&messages, json!({"text": "again scenario:deltas=1"}));
         let fork = host.post(&fork_path, json!({}));
+        let revert = host.post(&revert_path, json!({"beforeTurnId": turn}));
         let delete = host.delete(&session_path);
         // Who wins varies by round; each answer must be one a client can act on.
-        let ((sent, sb), (forked, fb), (deleted, db)) = if round % 2 == 0 {
-            tokio::join!(send, fork, delete)
+        let ((sent, sb), (forked, fb), (reverted, rb), (deleted, db)) = if round % 2 == 0 {
+            tokio::join!(send, fork, revert, delete)
         } else {
-            let (d, s, f) = tokio::join!(delete, send, fork);
-            (s, f, d)
+            let (d, r, s, f) = tokio::join!(delete, revert, send, fork);
+            (s, f, r, d)
         };
+        // A revert that ran first may have cut the turn a send then races with: 404 turn_not_found is fine too.
+        assert!(matches!(reverted, 200 | 404 | 409) && code(&rb) != "app_server_error", "round {round}: revert: {reverted} {rb}");
         assert_eq!(deleted, 204, "round {round}: delete: {db}");
         assert!(sent == 202 || (sent == 404 && code(&sb) == "session_not_found") || sent == 409, "round {round}: send: {sent} {sb}");
         assert!(forked == 201 || (forked == 404 && code(&fb) == "session_not_found") || forked == 409, "round {round}: fork: {forked} {fb}");

@@ -136,6 +136,10 @@ impl Services {
         }
         let result = match conn.request(method, params).await {
             Ok(result) => result,
+            // A session deleted while its operation ran: the thread's error says nothing the client can act on.
+            Err(RpcError::Server { .. }) if self.session_gone(session).await => {
+                return Err(ServiceError::not_found("session_not_found", format!("no session `{}`", session.unwrap_or_default())));
+            }
             Err(e @ RpcError::Server { .. }) if !suspects.is_empty() => return Err(mistakes::diagnose(&conn, &suspects, e).await),
             Err(e) => return Err(e.into()),
         };
@@ -152,6 +156,13 @@ impl Services {
             self.events.publish_committed(event).await;
         }
         Ok(result)
+    }
+
+    async fn session_gone(&self, session: Option<&str>) -> bool {
+        match session {
+            Some(id) => matches!(self.store.get_session(id).await, Err(crate::store::StoreError::NotFound)),
+            None => false,
+        }
     }
 
     /// A session's thread, loaded in the running app-server (for thread operations).
