@@ -256,3 +256,17 @@ async fn what_a_client_stores_is_capped() {
     assert!(b["error"]["message"].as_str().unwrap().contains("http_allow: `*`"), "{b}");
     assert_eq!(host.get("/api/plugins").await.1, json!([]), "nothing was installed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_mcp_login_is_refused_for_what_the_server_list_tells() {
+    let env = Env::start_full("mcpknown", &[], &["mcp_servers.plain.command=\"true\""]).await;
+    let host = env.host();
+    let (s, servers) = host.get("/api/mcp/servers").await;
+    assert_eq!(s, 200, "{servers}");
+    assert!(servers["data"].as_array().unwrap().iter().any(|e| e["name"] == "plain"), "{servers}");
+    // It runs over stdio: it takes no OAuth login (this was a 502 with app-server's sentence).
+    let (s, b) = host.post("/api/mcp/servers/plain/login", json!({})).await;
+    assert_eq!((s, code(&b)), (409, "mcp_login_unsupported"), "{b}");
+    let (s, b) = host.post("/api/mcp/servers/other/login", json!({})).await;
+    assert_eq!((s, code(&b)), (404, "mcp_server_not_found"), "{b}");
+}

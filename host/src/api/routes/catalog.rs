@@ -107,7 +107,8 @@ async fn mcp_reload(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
 
 /// Start an MCP server's OAuth login; the answer carries the URL to open.
 #[utoipa::path(post, path = "/api/mcp/servers/{name}/login", tag = "catalog", params(("name" = String, Path)), request_body = McpLogin,
-    responses((status = 200, body = Object), (status = 404, body = ErrorResponse, description = "`mcp_server_not_found`"), (status = 502, body = ErrorResponse)))]
+    responses((status = 200, body = Object), (status = 404, body = ErrorResponse, description = "`mcp_server_not_found`"),
+        (status = 409, body = ErrorResponse, description = "`mcp_login_unsupported`"), (status = 502, body = ErrorResponse)))]
 async fn mcp_login(State(s): State<ApiState>, Path(name): Path<String>, ApiJson(req): ApiJson<McpLogin>) -> ApiResult<Json<Value>> {
     let mut p = params(&req);
     p["name"] = json!(name);

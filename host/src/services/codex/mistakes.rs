@@ -2,8 +2,8 @@
 //!
 //! app-server 0.169 answers every failure with code -32600, and its messages are prose that may change between
 //! releases: neither says whether the client or the server was wrong. So after a failed call, the host asks
-//! app-server for the facts the request depended on — is that model provider configured, that MCP server known, that
-//! turn in the thread, does the page load without the cursor — and answers 4xx with a stable code when the client's
+//! app-server for the facts the request depended on — is that model provider configured, that MCP server known (and
+//! able to take an OAuth login), that turn in the thread, does the page load without the cursor — and answers 4xx with a stable code when the client's
 //! input was the problem. Everything else stays a 502: a genuine upstream failure. The checks run only on the failure
 //! path (but for a revert target, see [`check_before`]), so a good request costs nothing extra.
 
@@ -13,8 +13,8 @@ use super::CodexOp;
 use crate::appserver::{Connection, RpcError};
 use crate::services::error::{ErrorKind, ServiceError};
 
-/// How many pages of a thread's turns are read to look for a turn (200 each).
-const MAX_TURN_PAGES: usize = 50;
+/// How many pages of a list are read to look for one entry (a thread's turns come 200 a page).
+const MAX_LIST_PAGES: usize = 50;
 
 /// Something in a request that app-server may have refused, with what is needed to check it.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,13 +100,17 @@ async fn check(conn: &Connection, suspect: &Suspect, error: Option<&RpcError>) -
         Suspect::Cursor { method, params } => conn.request(method, params.clone()).await.ok().map(|_| {
             ServiceError::new(ErrorKind::Invalid, "invalid_cursor", "`cursor` is not one this list gave out: pass `nextCursor` from the previous page, or leave it out")
         }),
-        Suspect::McpServer(name) => {
-            let listed = conn.request("mcpServerStatus/list", json!({})).await.ok()?;
-            let known = ids(&listed, "name").any(|n| n == name);
-            (!known).then(|| {
-                ServiceError::not_found("mcp_server_not_found", format!("no MCP server `{name}` is configured (GET /api/mcp/servers lists them)"))
-            })
-        }
+        Suspect::McpServer(name) => match mcp_server(conn, name).await? {
+            None => Some(ServiceError::not_found(
+                "mcp_server_not_found",
+                format!("no MCP server `{name}` is configured (GET /api/mcp/servers lists them)"),
+            )),
+            Some(server) if server.get("authStatus").and_then(Value::as_str) == Some("unsupported") => Some(ServiceError::conflict(
+                "mcp_login_unsupported",
+                format!("MCP server `{name}` does not take an OAuth login (only streamable HTTP servers do)"),
+            )),
+            Some(_) => None,
+        },
         Suspect::Turn { thread_id, turn_id } => (!thread_has_turn(conn, thread_id, turn_id).await?).then(|| {
             ServiceError::not_found("turn_not_found", format!("this session has no turn `{turn_id}` (its transcript lists the turns)"))
         }),
@@ -118,10 +122,28 @@ fn ids<'a>(result: &'a Value, field: &'a str) -> impl Iterator<Item = &'a str> +
     result.get("data").and_then(Value::as_array).into_iter().flatten().filter_map(move |e| e.get(field).and_then(Value::as_str))
 }
 
+/// Codex's MCP server of this name (`Some(None)`: there is none); `None` when that cannot be told. The list is paged;
+/// only names and auth are asked for, not each server's inventory.
+async fn mcp_server(conn: &Connection, name: &str) -> Option<Option<Value>> {
+    let mut cursor: Option<String> = None;
+    for _ in 0..MAX_LIST_PAGES {
+        let page = conn.request("mcpServerStatus/list", json!({"cursor": cursor, "detail": "toolsAndAuthOnly"})).await.ok()?;
+        let entries = page.get("data").and_then(Value::as_array).into_iter().flatten();
+        if let Some(server) = entries.into_iter().find(|e| e.get("name").and_then(Value::as_str) == Some(name)) {
+            return Some(Some(server.clone()));
+        }
+        match page.get("nextCursor").and_then(Value::as_str) {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return Some(None),
+        }
+    }
+    None
+}
+
 /// Whether the thread's persisted history has this turn; `None` when that cannot be told.
 async fn thread_has_turn(conn: &Connection, thread_id: &str, turn_id: &str) -> Option<bool> {
     let mut cursor: Option<String> = None;
-    for _ in 0..MAX_TURN_PAGES {
+    for _ in 0..MAX_LIST_PAGES {
         let params = json!({"threadId": thread_id, "limit": 200, "cursor": cursor});
         let page = match conn.request("thread/turns/list", params).await {
             Ok(page) => page,
