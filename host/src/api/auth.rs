@@ -78,6 +78,27 @@ impl AuthConfig {
     }
 }
 
+/// Header a client names itself with (`web`, `cli`, `sdk`, ...); recorded as who decided, enqueued, canceled.
+pub const CLIENT_HEADER: &str = "x-codex-manager-client";
+
+/// Labels the host records for its own decisions (`host`: an expiry), which no client may claim. The other labels
+/// the host writes (`plugin:<id>`, `worker-policy:<id>`) hold a `:` that no client label can.
+pub const RESERVED_CLIENT_LABELS: &[&str] = &["host"];
+
+/// The header's value as a label, when it is a well-formed one: 1–32 characters of `[a-z0-9_-]`, lower-cased.
+fn parse_client_label(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(CLIENT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .filter(|v| !v.is_empty() && v.len() <= 32 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+}
+
+/// The client's label, else `api`. A reserved label never gets here: [`guard`] refuses the request.
+pub fn client_label(headers: &HeaderMap) -> String {
+    parse_client_label(headers).unwrap_or_else(|| "api".to_string())
+}
+
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -110,6 +131,13 @@ pub async fn guard(State(auth): State<Arc<AuthConfig>>, request: Request, next: 
         )
             .into_response();
     }
+    if let Some(label) = parse_client_label(headers).filter(|l| RESERVED_CLIENT_LABELS.contains(&l.as_str())) {
+        return ApiError::bad_request(
+            "reserved_client_label",
+            format!("`X-Codex-Manager-Client: {label}` is reserved for the host's own decisions: name your client otherwise"),
+        )
+        .into_response();
+    }
     next.run(request).await
 }
 
@@ -136,6 +164,18 @@ mod tests {
         assert!(!c.origin_allowed("http://localhost"));
         assert!(!c.origin_allowed("http://evil.example"));
         assert!(!c.origin_allowed("null"));
+    }
+
+    #[test]
+    fn client_labels() {
+        let mut h = HeaderMap::new();
+        assert_eq!(client_label(&h), "api");
+        for (value, label) in [(" Web ", "web"), ("a b", "api"), ("plugin:x", "api"), (&"x".repeat(33)[..], "api"), ("HOST", "host")] {
+            h.insert(CLIENT_HEADER, value.parse().unwrap());
+            assert_eq!(client_label(&h), label, "{value}");
+        }
+        h.insert(CLIENT_HEADER, " Host".parse().unwrap());
+        assert!(parse_client_label(&h).is_some_and(|l| RESERVED_CLIENT_LABELS.contains(&l.as_str())), "the guard sees it reserved");
     }
 
     #[test]

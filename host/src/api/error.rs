@@ -82,7 +82,11 @@ impl From<crate::plugins::PluginError> for ApiError {
             P::Conflict(_) => (StatusCode::CONFLICT, "plugin_exists"),
             P::JobKindTaken(_) => (StatusCode::CONFLICT, "job_kind_taken"),
             P::Busy => (StatusCode::CONFLICT, "plugin_reload_in_progress"),
-            P::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "plugin_internal"),
+            P::Internal(detail) => {
+                // Store and file-system text (SQL, paths) is for the log, not for clients.
+                tracing::error!(%detail, "plugin host failure");
+                return Self::new(StatusCode::INTERNAL_SERVER_ERROR, "plugin_internal", "the host could not write the plugin's files or record; the host log has the details");
+            }
         };
         Self::new(status, code, e.to_string())
     }

@@ -154,4 +154,17 @@ pub const RELIED_ON: &[Reliance] = &[
     r(Type("ExecCommandApprovalResponse"), "decision.denied.rejection", String),
     r(Type("ApplyPatchApprovalResponse"), "decision", Values(&["approved", "approved_for_session", "abort"])),
     r(Type("ApplyPatchApprovalResponse"), "decision.denied.rejection", String),
+    // services::codex::mistakes — the facts that tell a client's mistake from an upstream failure.
+    r(Request("model/list"), "modelProvider", String),
+    r(Request("model/list"), "cursor", String),
+    r(Type("ModelProviderListResponse"), "data[].id", String),
+    r(Type("ModelProviderError"), "type", Values(&["modelProviderNotConfigured"])),
+    r(Request("mcpServerStatus/list"), "cursor", String),
+    r(Request("mcpServerStatus/list"), "detail", Values(&["toolsAndAuthOnly"])),
+    r(Type("ListMcpServerStatusResponse"), "data[].name", String),
+    r(Type("ListMcpServerStatusResponse"), "data[].authStatus", Values(&["unsupported"])),
+    r(Type("ListMcpServerStatusResponse"), "nextCursor", String),
+    r(Request("thread/revert"), "threadId", String),
+    r(Request("thread/revert"), "beforeTurnId", String),
+    r(Type("ThreadTurnsListResponse"), "data[].id", String),
 ];

@@ -139,8 +139,8 @@ impl Subscription {
             return Ok(None);
         }
         // Behind the oldest kept event, or ahead of the newest (a position from another database): either way the
-        // reader's picture cannot be patched up event by event.
-        let reason = if oldest > 0 && self.last + 1 < oldest {
+        // reader's picture cannot be patched up event by event. (`oldest - 1`, not `last + 1`: `since` may be i64::MAX.)
+        let reason = if oldest > 0 && self.last < oldest - 1 {
             "beyond_retention"
         } else if self.last > latest {
             "ahead_of_log"

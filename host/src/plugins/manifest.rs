@@ -28,6 +28,23 @@ pub const MAX_JOB_TIMEOUT_MS: u64 = 1_800_000;
 pub const DEFAULT_JOB_MAX_ATTEMPTS: u32 = 3;
 pub const MAX_JOB_MAX_ATTEMPTS: u32 = 20;
 
+/// Ceilings on what one manifest declares. Each declared tool goes into the model request of every new session's
+/// turns (10,000 tools made each turn's request 3.5 MB and ~5 s), and every subscription and job kind is matched
+/// against each event or job: a real plugin needs a handful, so these leave room while bounding the cost.
+pub const MAX_TOOLS: usize = 64;
+/// A tool's `input_schema`, as JSON text.
+pub const MAX_TOOL_SCHEMA_BYTES: usize = 8 * 1024;
+/// A tool's description, in characters.
+pub const MAX_TOOL_DESCRIPTION_CHARS: usize = 1024;
+/// Event type prefixes in `[subscriptions] events`.
+pub const MAX_EVENT_SUBSCRIPTIONS: usize = 64;
+/// Job kinds: `[subscriptions] jobs` and `[[jobs]]` together.
+pub const MAX_JOB_KINDS: usize = 32;
+/// A job kind's description, in characters.
+pub const MAX_JOB_DESCRIPTION_CHARS: usize = 1000;
+/// Host names in `[capabilities] http_allow`.
+pub const MAX_HTTP_ALLOW: usize = 64;
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
@@ -160,6 +177,24 @@ impl Manifest {
         if self.description.chars().count() > 1000 {
             return bad("description must be at most 1000 characters".into());
         }
+        if self.tools.len() > MAX_TOOLS {
+            return bad(format!("at most {MAX_TOOLS} tools, not {}", self.tools.len()));
+        }
+        if self.subscriptions.events.len() > MAX_EVENT_SUBSCRIPTIONS {
+            return bad(format!("subscriptions.events: at most {MAX_EVENT_SUBSCRIPTIONS} prefixes, not {}", self.subscriptions.events.len()));
+        }
+        for prefix in &self.subscriptions.events {
+            if prefix.len() > 128 || prefix.chars().any(char::is_control) {
+                return bad(format!("subscriptions.events: `{prefix}` must be an event type prefix of at most 128 characters"));
+            }
+        }
+        let job_kinds = self.subscriptions.jobs.len() + self.jobs.len();
+        if job_kinds > MAX_JOB_KINDS {
+            return bad(format!("at most {MAX_JOB_KINDS} job kinds (subscriptions.jobs and [[jobs]] together), not {job_kinds}"));
+        }
+        if self.capabilities.http_allow.len() > MAX_HTTP_ALLOW {
+            return bad(format!("http_allow: at most {MAX_HTTP_ALLOW} hosts, not {}", self.capabilities.http_allow.len()));
+        }
         let mut names = BTreeSet::new();
         for t in &self.tools {
             let ok = !t.name.is_empty() && t.name.len() <= 64 && t.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
@@ -168,6 +203,12 @@ impl Manifest {
             }
             if !t.input_schema.is_object() {
                 return bad(format!("tool `{}` needs an object input_schema", t.name));
+            }
+            if t.input_schema.to_string().len() > MAX_TOOL_SCHEMA_BYTES {
+                return bad(format!("tool `{}`: input_schema is over {MAX_TOOL_SCHEMA_BYTES} bytes of JSON", t.name));
+            }
+            if t.description.chars().count() > MAX_TOOL_DESCRIPTION_CHARS {
+                return bad(format!("tool `{}`: description is over {MAX_TOOL_DESCRIPTION_CHARS} characters", t.name));
             }
         }
         let mut kinds = BTreeSet::new();
@@ -180,6 +221,9 @@ impl Manifest {
             }
         }
         for j in &self.jobs {
+            if j.description.chars().count() > MAX_JOB_DESCRIPTION_CHARS {
+                return bad(format!("jobs `{}`: description is over {MAX_JOB_DESCRIPTION_CHARS} characters", j.kind));
+            }
             if j.concurrency.is_some_and(|c| c == 0 || c > MAX_JOB_CONCURRENCY) {
                 return bad(format!("jobs `{}`: concurrency must be 1-{MAX_JOB_CONCURRENCY}", j.kind));
             }
@@ -195,6 +239,14 @@ impl Manifest {
         }
         if !self.capabilities.http_allow.is_empty() && !self.capabilities.request.iter().any(|c| c == "http") {
             return bad("http_allow needs the `http` capability".into());
+        }
+        for entry in &self.capabilities.http_allow {
+            if !is_exact_host(entry) {
+                return bad(format!(
+                    "http_allow: `{entry}` is not a host name or IP address; entries match a URL's host exactly \
+                     (no wildcards, ports, schemes or paths): list each host, e.g. `api.example.com`"
+                ));
+            }
         }
         let limits = &self.limits;
         if limits.memory_mb.is_some_and(|m| m == 0 || m > MAX_MEMORY_MB) {
@@ -249,6 +301,28 @@ impl Manifest {
     }
 }
 
+/// Whether an `http_allow` entry can ever equal a URL's host as the `http` capability compares them: a DNS name
+/// (labels of letters, digits, `-` and `_`), an IPv4 address, or an IPv6 address in brackets, already in the form a
+/// parsed URL gives (so `*`, `*.example.com`, `https://x`, `x:443` and `x/y`, which never match, are refused).
+pub fn is_exact_host(entry: &str) -> bool {
+    let lower = entry.to_ascii_lowercase();
+    let parsed = reqwest::Url::parse(&format!("http://{lower}/")).ok();
+    let same = parsed.as_ref().is_some_and(|u| u.host_str() == Some(lower.as_str()) && u.port().is_none() && u.path() == "/");
+    if !same || lower.len() > 253 {
+        return false;
+    }
+    if lower.starts_with('[') || lower.parse::<std::net::Ipv4Addr>().is_ok() {
+        return true;
+    }
+    lower.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,10 +370,60 @@ memory_mb = 16
             (format!("{GOOD}\n[[jobs]]\nkind = \"Bad Kind\""), "job kind"),
             (format!("{GOOD}\n[[jobs]]\nkind = \"x\"\ntimeout_ms = 99999999"), "timeout_ms"),
             (format!("{GOOD}\n[[jobs]]\nkind = \"autonamer.name\""), "unique"),
+            (GOOD.replace("input_schema = { type = \"object\" }", &format!("input_schema = {{ type = \"object\", description = \"{}\" }}", "x".repeat(MAX_TOOL_SCHEMA_BYTES))), "input_schema is over"),
+            (GOOD.replace("description = \"Counts\"", &format!("description = \"{}\"", "x".repeat(MAX_TOOL_DESCRIPTION_CHARS + 1))), "description is over"),
         ];
         for (text, needle) in cases {
             let err = Manifest::parse(&text).unwrap_err().to_string();
             assert!(err.contains(needle), "{needle}: {err}");
+        }
+    }
+
+    fn with_tools(n: usize) -> String {
+        let mut text = GOOD.to_string();
+        for i in 0..n {
+            text.push_str(&format!("\n[[tools]]\nname = \"t{i}\"\ndescription = \"d\"\ninput_schema = {{ type = \"object\" }}\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn what_a_manifest_declares_is_capped() {
+        // GOOD has one tool, one event prefix and one job kind already.
+        assert!(Manifest::parse(&with_tools(MAX_TOOLS - 1)).is_ok());
+        let err = Manifest::parse(&with_tools(MAX_TOOLS)).unwrap_err().to_string();
+        assert!(err.contains(&format!("at most {MAX_TOOLS} tools")), "{err}");
+
+        let events: Vec<String> = (0..=MAX_EVENT_SUBSCRIPTIONS).map(|i| format!("\"e{i}.\"")).collect();
+        let text = GOOD.replace("events = [\"turn.completed\"]", &format!("events = [{}]", events.join(",")));
+        let err = Manifest::parse(&text).unwrap_err().to_string();
+        assert!(err.contains("subscriptions.events: at most"), "{err}");
+
+        let kinds: Vec<String> = (0..MAX_JOB_KINDS).map(|i| format!("\"k{i}\"")).collect();
+        let text = GOOD.replace("jobs = [\"autonamer.name\"]", &format!("jobs = [{}]", kinds.join(",")));
+        assert!(Manifest::parse(&text).is_ok(), "exactly the ceiling is fine");
+        let err = Manifest::parse(&format!("{text}\n[[jobs]]\nkind = \"one-more\"")).unwrap_err().to_string();
+        assert!(err.contains(&format!("at most {MAX_JOB_KINDS} job kinds")), "{err}");
+
+        let hosts: Vec<String> = (0..=MAX_HTTP_ALLOW).map(|i| format!("\"h{i}.example.com\"")).collect();
+        let text = GOOD.replace("request = [\"log\", \"kv\"]", &format!("request = [\"log\", \"http\"]\nhttp_allow = [{}]", hosts.join(",")));
+        let err = Manifest::parse(&text).unwrap_err().to_string();
+        assert!(err.contains("http_allow: at most"), "{err}");
+    }
+
+    #[test]
+    fn http_allow_entries_must_be_able_to_match() {
+        for good in ["api.github.com", "API.Example.COM", "localhost", "127.0.0.1", "[::1]", "my_host.lan", "xn--bcher-kva.example"] {
+            assert!(is_exact_host(good), "{good}");
+            let text = GOOD.replace("request = [\"log\", \"kv\"]", &format!("request = [\"log\", \"http\"]\nhttp_allow = [\"{good}\"]"));
+            assert!(Manifest::parse(&text).is_ok(), "{good}");
+        }
+        for bad in ["*", "*.example.com", "https://api.example.com", "api.example.com:443", "api.example.com/v1", "", "a..b", "-a.com",
+            "::1", "user@host", "bücher.example", "exa mple.com", "%41.com"] {
+            assert!(!is_exact_host(bad), "{bad}");
+            let text = GOOD.replace("request = [\"log\", \"kv\"]", &format!("request = [\"log\", \"http\"]\nhttp_allow = [\"{bad}\"]"));
+            let err = Manifest::parse(&text).unwrap_err().to_string();
+            assert!(err.contains("http_allow") && err.contains("no wildcards"), "{bad}: {err}");
         }
     }
 }

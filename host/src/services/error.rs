@@ -63,14 +63,20 @@ impl ServiceError {
     }
 }
 
+/// Store failures reach clients as a code and a fixed sentence: the SQL, table and constraint names stay in the log.
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ServiceError::not_found("not_found", "no such record"),
+            // The store's own sentences are for clients; SQLite's ("UNIQUE constraint failed: t.c") are not.
+            StoreError::Conflict(detail) if detail.contains("constraint failed") => {
+                tracing::info!(%detail, "store conflict");
+                ServiceError::conflict("conflict", "the change conflicts with an existing record; re-read it and try again")
+            }
             StoreError::Conflict(m) => ServiceError::conflict("conflict", m),
             other => {
                 tracing::error!(error = %other, "store error");
-                ServiceError::new(ErrorKind::Internal, "store_error", format!("the store failed: {other}"))
+                ServiceError::new(ErrorKind::Internal, "store_error", "the host's database failed; the host log has the details")
             }
         }
     }

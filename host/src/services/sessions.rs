@@ -14,6 +14,8 @@ use crate::store::{NewSession, SessionFilter, SessionPatch, SessionRow};
 
 /// Largest page of the session list.
 pub const MAX_PAGE: i64 = 500;
+/// Longest `q`: a title or path fragment is short, and SQLite refuses LIKE patterns over 50,000 bytes.
+pub const MAX_SEARCH_CHARS: usize = 200;
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -119,7 +121,7 @@ pub struct SessionQuery {
     pub project_id: Option<String>,
     /// true: only archived; false: only active; absent: both.
     pub archived: Option<bool>,
-    /// Case-insensitive match on title or working directory.
+    /// Case-insensitive match on title or working directory, at most 200 characters.
     pub q: Option<String>,
     /// Page size, 1–500 (default 50).
     pub limit: Option<i64>,
@@ -200,6 +202,9 @@ impl Services {
         let limit = q.limit.unwrap_or(50);
         if !(1..=MAX_PAGE).contains(&limit) {
             return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_PAGE}")));
+        }
+        if q.q.as_deref().is_some_and(|t| t.chars().count() > MAX_SEARCH_CHARS) {
+            return Err(ServiceError::invalid(format!("`q` must be at most {MAX_SEARCH_CHARS} characters")));
         }
         let (project_id, unassigned) = match q.project_id.as_deref() {
             Some("none") => (None, true),
@@ -329,6 +334,11 @@ impl Services {
     /// Delete the session and its app-server thread. A running turn is interrupted first. Needs the runtime, so
     /// that Codex's own copy of the thread is not left behind.
     pub async fn delete_session(&self, id: &str) -> ServiceResult<()> {
+        // Under the session lock, so that a send or fork either finishes first or finds the session gone (404), never
+        // a thread deleted under it (which app-server answers with an error, once a 502).
+        self.session_row(id).await?;
+        let lock = self.session_lock(id);
+        let _guard = lock.lock().await;
         let row = self.session_row(id).await?;
         let conn = self.connection()?;
         self.expire_session_requests(id).await;
@@ -348,6 +358,10 @@ impl Services {
 
     /// A new session with a copy of this one's history.
     pub async fn fork_session(&self, id: &str) -> ServiceResult<Session> {
+        // Checked before the lock too: an id that never existed must not leave a lock behind.
+        self.session_row(id).await?;
+        let lock = self.session_lock(id);
+        let _guard = lock.lock().await;
         let row = self.session_row(id).await?;
         let conn = self.connection()?;
         let own = SessionControls::from_json(&row.controls);

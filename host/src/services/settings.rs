@@ -11,6 +11,11 @@ use crate::store::{SettingRow, StoreError};
 
 /// Largest stored value, as JSON text.
 pub const MAX_SETTING_BYTES: usize = 64 * 1024;
+/// Most keys one session holds.
+pub const MAX_SETTINGS_PER_SESSION: usize = 100;
+/// Most bytes of values (JSON text) one session holds: every reader gets all of them in one answer
+/// (`GET .../settings`, `session.setting_changed` subscribers, plugins), so the sum is what must stay small.
+pub const MAX_SETTINGS_BYTES_PER_SESSION: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -62,9 +67,26 @@ impl Services {
         if text.len() > MAX_SETTING_BYTES {
             return Err(ServiceError::new(super::ErrorKind::Invalid, "setting_too_large", format!("setting values are at most {MAX_SETTING_BYTES} bytes of JSON")));
         }
+        self.check_room(session_id, key, text.len()).await?;
         let setting = Setting::from(self.store.put_setting(session_id, key, &text).await?);
         self.events.publish_committed(self.session_event("session.setting_changed", &row, json!({"key": key, "value": value}))).await;
         Ok(setting)
+    }
+
+    /// Whether writing `key` with a value of `len` bytes keeps the session within its caps (the key's current value,
+    /// if any, is replaced, so it does not count).
+    async fn check_room(&self, session_id: &str, key: &str, len: usize) -> ServiceResult<()> {
+        let others: Vec<SettingRow> = self.store.list_settings(session_id).await?.into_iter().filter(|r| r.key != key).collect();
+        if others.len() >= MAX_SETTINGS_PER_SESSION {
+            return Err(settings_full(format!("a session holds at most {MAX_SETTINGS_PER_SESSION} settings: delete one before adding `{key}`")));
+        }
+        let used: usize = others.iter().map(|r| r.value.len()).sum();
+        if used + len > MAX_SETTINGS_BYTES_PER_SESSION {
+            return Err(settings_full(format!(
+                "a session's settings hold at most {MAX_SETTINGS_BYTES_PER_SESSION} bytes of JSON in all ({used} used, {len} more asked): delete or shrink some first"
+            )));
+        }
+        Ok(())
     }
 
     pub async fn delete_setting(&self, session_id: &str, key: &str) -> ServiceResult<()> {
@@ -78,4 +100,8 @@ impl Services {
         self.events.publish_committed(self.session_event("session.setting_deleted", &row, json!({"key": key}))).await;
         Ok(())
     }
+}
+
+fn settings_full(message: String) -> ServiceError {
+    ServiceError::conflict("settings_full", message)
 }

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
+use super::codex::mistakes::{diagnose, without_cursor};
 use super::error::{ServiceError, ServiceResult};
+use crate::appserver::RpcError;
 use super::Services;
 
 /// Largest page of turns.
@@ -53,6 +55,8 @@ impl Services {
             "sortDirection": order,
             "itemsView": "full",
         });
+        // A bad cursor is refused by app-server like any other failure: the page without it tells them apart.
+        let suspects: Vec<_> = q.cursor.is_some().then(|| without_cursor("thread/turns/list", &params)).into_iter().collect();
         match conn.request("thread/turns/list", params).await {
             Ok(result) => {
                 let turns = result.get("data").and_then(Value::as_array).cloned().unwrap_or_default();
@@ -61,15 +65,16 @@ impl Services {
             }
             // A thread that never ran a turn has no history file yet ("no rollout found" / "thread not loaded" when
             // it is not in memory either): its transcript is empty, not an error.
-            Err(crate::appserver::RpcError::Server { message, .. }) if is_missing_history(&message) => {
+            Err(RpcError::Server { message, .. }) if is_missing_history(&message) => {
                 Ok(Transcript { turns: Vec::new(), next_cursor: None })
             }
+            Err(e @ RpcError::Server { .. }) => Err(diagnose(&conn, &suspects, e).await),
             Err(e) => Err(e.into()),
         }
     }
 }
 
-fn is_missing_history(message: &str) -> bool {
+pub(super) fn is_missing_history(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("no rollout") || m.contains("thread not loaded") || m.contains("not materialized")
 }

@@ -137,6 +137,8 @@ impl Services {
         }
         let lock = self.session_lock(&row.id);
         let _guard = lock.lock().await;
+        // Read again under the lock: a DELETE that held it has removed the session (404, not a dead thread's error).
+        let row = &self.session_row(&row.id).await?;
         if let Some(active) = self.live.snapshot(&row.thread_id).active_turn {
             return Err(ServiceError::conflict("turn_in_progress", "a turn is running: steer it or interrupt it first")
                 .with_details(json!({"activeTurnId": active})));

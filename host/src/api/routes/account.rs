@@ -1,7 +1,7 @@
 //! `/api/account`: read, log in (API key, ChatGPT, device code), follow and cancel a login, log out, rate limits
 //! and usage.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::api::error::{ApiResult, ErrorResponse};
-use crate::api::extract::ApiJson;
+use crate::api::extract::{ApiJson, Path};
 use crate::api::ApiState;
 use crate::services::CodexOp;
 

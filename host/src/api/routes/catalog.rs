@@ -1,6 +1,6 @@
 //! What codex offers: models and providers, MCP servers, skills, hooks, experimental features, collaboration modes.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::api::error::{ApiResult, ErrorResponse};
-use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::extract::{ApiJson, ApiQuery, Path};
 use crate::api::ApiState;
 use crate::services::CodexOp;
 
@@ -81,7 +81,9 @@ fn params<T: Serialize>(v: &T) -> Value {
 }
 
 /// Models, with their provider, reasoning efforts and defaults.
-#[utoipa::path(get, path = "/api/models", tag = "catalog", params(ModelQuery), responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/models", tag = "catalog", params(ModelQuery), responses((status = 200, body = Object),
+    (status = 404, body = ErrorResponse, description = "`model_provider_not_found`"), (status = 422, body = ErrorResponse, description = "`invalid_cursor`"),
+    (status = 503, body = ErrorResponse)))]
 async fn models(State(s): State<ApiState>, ApiQuery(q): ApiQuery<ModelQuery>) -> ApiResult<Json<Value>> {
     Ok(Json(s.services.codex(CodexOp::ModelList, params(&q), None, None).await?))
 }
@@ -105,7 +107,8 @@ async fn mcp_reload(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
 
 /// Start an MCP server's OAuth login; the answer carries the URL to open.
 #[utoipa::path(post, path = "/api/mcp/servers/{name}/login", tag = "catalog", params(("name" = String, Path)), request_body = McpLogin,
-    responses((status = 200, body = Object), (status = 502, body = ErrorResponse)))]
+    responses((status = 200, body = Object), (status = 404, body = ErrorResponse, description = "`mcp_server_not_found`"),
+        (status = 409, body = ErrorResponse, description = "`mcp_login_unsupported`"), (status = 502, body = ErrorResponse)))]
 async fn mcp_login(State(s): State<ApiState>, Path(name): Path<String>, ApiJson(req): ApiJson<McpLogin>) -> ApiResult<Json<Value>> {
     let mut p = params(&req);
     p["name"] = json!(name);

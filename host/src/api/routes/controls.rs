@@ -1,11 +1,11 @@
 //! Session controls: `/api/sessions/{id}/controls` and the defaults at `/api/controls/defaults`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::api::error::{ApiResult, ErrorResponse};
-use crate::api::extract::ApiJson;
+use crate::api::extract::{ApiJson, Path};
 use crate::api::ApiState;
 use crate::services::{ControlsView, SessionControls};
 

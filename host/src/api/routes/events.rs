@@ -95,7 +95,7 @@ async fn list(State(s): State<ApiState>, ApiQuery(q): ApiQuery<EventQuery>) -> A
     let (oldest, latest) = store.event_bounds().await.map_err(ServiceError::from)?;
     // `since` absent or 0 means "from the oldest event kept": nothing the client saw can be missing.
     let since = q.since.unwrap_or(0).max(0);
-    if since > 0 && ((oldest > 0 && since + 1 < oldest) || since > latest) {
+    if since > 0 && ((oldest > 0 && since < oldest - 1) || since > latest) {
         return Ok(page_response(&[], latest, latest, true));
     }
     let rows = store.events_after(since, limit).await.map_err(ServiceError::from)?;

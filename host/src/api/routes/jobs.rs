@@ -1,14 +1,14 @@
 //! The job queue: `/api/jobs` (list, enqueue), `/api/jobs/kinds`, `/api/jobs/stats`, `/api/jobs/{id}` (get,
 //! cancel, retry).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::requests::client_label;
+use crate::api::auth::client_label;
 use crate::api::error::{ApiResult, ErrorResponse};
-use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::extract::{ApiJson, ApiQuery, Path};
 use crate::api::ApiState;
 use crate::services::{EnqueueJob, Job, JobKinds, JobPage, JobQuery, QueueStats};
 

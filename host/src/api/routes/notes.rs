@@ -1,11 +1,11 @@
 //! Notes plugins leave on a session: `/api/sessions/{id}/notes`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::api::error::{ApiResult, ErrorResponse};
-use crate::api::extract::ApiQuery;
+use crate::api::extract::{ApiQuery, Path};
 use crate::api::ApiState;
 use crate::services::{NotePage, NoteQuery};
 

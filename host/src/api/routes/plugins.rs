@@ -1,7 +1,7 @@
 //! `/api/plugins`: the inventory, inspection before install, install and upgrade, enable, disable, remove, and
 //! the record of calls.
 
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::Json;
 use base64::Engine as _;
@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::api::error::{ApiError, ApiResult, ErrorResponse};
-use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::extract::{ApiJson, ApiQuery, Path};
 use crate::api::ApiState;
 use crate::plugins::capability::Capability;
 use crate::plugins::{Inspection, PluginCall, PluginInfo};

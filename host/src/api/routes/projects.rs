@@ -1,6 +1,6 @@
 //! `/api/projects`
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::api::error::{ApiResult, ErrorResponse};
-use crate::api::extract::ApiJson;
+use crate::api::extract::{ApiJson, Path};
 use crate::api::ApiState;
 use crate::services::{CreateProject, MoveSessions, Project, UpdateProject};
 

@@ -1,17 +1,15 @@
 //! Pending requests: `/api/requests` across sessions, `/api/sessions/{id}/requests[/{requestId}[/response]]`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::api::error::{ApiResult, ErrorResponse};
-use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::auth::client_label;
+use crate::api::extract::{ApiJson, ApiQuery, Path};
 use crate::api::ApiState;
 use crate::services::{PendingRequest, RequestQuery, RespondToRequest};
-
-/// Header a client names itself with (`web`, `cli`, `sdk`, ...); recorded as who decided.
-pub const CLIENT_HEADER: &str = "x-codex-manager-client";
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
@@ -19,16 +17,6 @@ pub fn router() -> OpenApiRouter<ApiState> {
         .routes(routes!(list_session))
         .routes(routes!(get))
         .routes(routes!(respond))
-}
-
-/// The client's label: 1–32 characters of `[a-z0-9_-]`, else `api`.
-pub fn client_label(headers: &HeaderMap) -> String {
-    headers
-        .get(CLIENT_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .filter(|v| !v.is_empty() && v.len() <= 32 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-        .unwrap_or_else(|| "api".to_string())
 }
 
 /// Requests across all sessions, newest first (`status=pending` for everything waiting on someone).

@@ -1,6 +1,6 @@
 //! `/api/sessions`: the chats.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::api::error::{ApiResult, ErrorResponse};
-use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::extract::{ApiJson, ApiQuery, Path};
 use crate::api::ApiState;
 use crate::services::{CreateSession, Session, SessionPage, SessionQuery, Transcript, TranscriptQuery, UpdateSession};
 

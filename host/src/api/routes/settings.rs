@@ -1,13 +1,13 @@
 //! Per-session settings: `/api/sessions/{id}/settings[/{key}]`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::api::error::{ApiResult, ErrorResponse};
-use crate::api::extract::ApiJson;
+use crate::api::extract::{AnyJson, Path};
 use crate::api::ApiState;
 use crate::services::Setting;
 
@@ -27,11 +27,12 @@ async fn get(State(s): State<ApiState>, Path((id, key)): Path<(String, String)>)
     Ok(Json(s.services.get_setting(&id, &key).await?))
 }
 
-/// Set a key to any JSON value (at most 64 KiB).
+/// Set a key to any JSON value (at most 64 KiB; a session holds at most 100 keys and 1 MiB of values).
 #[utoipa::path(put, path = "/api/sessions/{id}/settings/{key}", tag = "settings",
     params(("id" = String, Path), ("key" = String, Path)), request_body(content = Object, description = "Any JSON value"),
-    responses((status = 200, body = Setting), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
-async fn put(State(s): State<ApiState>, Path((id, key)): Path<(String, String)>, ApiJson(value): ApiJson<Value>) -> ApiResult<Json<Setting>> {
+    responses((status = 200, body = Setting), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse, description = "`settings_full`"),
+        (status = 422, body = ErrorResponse)))]
+async fn put(State(s): State<ApiState>, Path((id, key)): Path<(String, String)>, AnyJson(value): AnyJson<Value>) -> ApiResult<Json<Setting>> {
     Ok(Json(s.services.put_setting(&id, &key, value).await?))
 }
 

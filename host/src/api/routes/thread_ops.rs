@@ -1,7 +1,7 @@
 //! Operations on a session's thread: review, compact, revert, clean background terminals, run a user shell
 //! command. Each loads the thread first if needed and is recorded as a `session.*` event.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::api::error::{ApiResult, ErrorResponse};
-use crate::api::extract::ApiJson;
+use crate::api::extract::{ApiJson, Path};
 use crate::api::ApiState;
 use crate::services::{CodexOp, ServiceError};
 
@@ -85,7 +85,8 @@ async fn compact(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult
 
 /// Cut the thread's history back to before a turn.
 #[utoipa::path(post, path = "/api/sessions/{id}/revert", tag = "thread operations", params(("id" = String, Path)), request_body = Revert,
-    responses((status = 200, body = Object), (status = 404, body = ErrorResponse), (status = 502, body = ErrorResponse)))]
+    responses((status = 200, body = Object), (status = 404, body = ErrorResponse, description = "`session_not_found`, `turn_not_found`"),
+        (status = 502, body = ErrorResponse)))]
 async fn revert(State(s): State<ApiState>, Path(id): Path<String>, ApiJson(req): ApiJson<Revert>) -> ApiResult<Json<Value>> {
     let thread = s.services.loaded_thread(&id).await?;
     let params = json!({"threadId": thread, "beforeTurnId": req.before_turn_id});

@@ -1,12 +1,12 @@
 //! Turns: `/api/sessions/{id}/messages`, `/steer`, `/interrupt`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::api::error::{ApiError, ApiResult, ErrorResponse};
-use crate::api::extract::ApiJson;
+use crate::api::extract::{ApiJson, Path};
 use crate::api::ApiState;
 use crate::services::{InterruptResult, SendMessage, SteerMessage, TurnAccepted};
 

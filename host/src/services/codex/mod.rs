@@ -6,6 +6,7 @@
 //! Request bodies are typed at the API edge and already spelled the way app-server takes them.
 
 mod capabilities;
+pub(super) mod mistakes;
 mod watch;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ pub use capabilities::{Capabilities, CapabilityGroup};
 
 use super::error::{ErrorKind, ServiceError, ServiceResult};
 use super::Services;
+use crate::appserver::RpcError;
 use crate::events::NewEvent;
 
 /// An operation on the Codex surface.
@@ -128,7 +130,19 @@ impl Services {
             }
         }
         let conn = self.connection()?;
-        let result = conn.request(method, params).await?;
+        let suspects = mistakes::suspects(op, &params);
+        if let Some(mistake) = mistakes::check_before(&conn, &suspects).await {
+            return Err(mistake);
+        }
+        let result = match conn.request(method, params).await {
+            Ok(result) => result,
+            // A session deleted while its operation ran: the thread's error says nothing the client can act on.
+            Err(RpcError::Server { .. }) if self.session_gone(session).await => {
+                return Err(ServiceError::not_found("session_not_found", format!("no session `{}`", session.unwrap_or_default())));
+            }
+            Err(e @ RpcError::Server { .. }) if !suspects.is_empty() => return Err(mistakes::diagnose(&conn, &suspects, e).await),
+            Err(e) => return Err(e.into()),
+        };
         if let Some(kind) = event {
             let data = event_data.unwrap_or_else(|| json!({}));
             let row = match session {
@@ -144,11 +158,20 @@ impl Services {
         Ok(result)
     }
 
+    async fn session_gone(&self, session: Option<&str>) -> bool {
+        match session {
+            Some(id) => matches!(self.store.get_session(id).await, Err(crate::store::StoreError::NotFound)),
+            None => false,
+        }
+    }
+
     /// A session's thread, loaded in the running app-server (for thread operations).
     pub async fn loaded_thread(&self, session_id: &str) -> ServiceResult<String> {
-        let row = self.session_row(session_id).await?;
+        self.session_row(session_id).await?;
         let lock = self.session_lock(session_id);
         let _guard = lock.lock().await;
+        // Read under the lock: a DELETE holding it may have just removed the session.
+        let row = self.session_row(session_id).await?;
         let (_, row) = self.ensure_loaded(&row).await?;
         Ok(row.thread_id)
     }
