@@ -34,6 +34,9 @@ const CHECKPOINT_WHEN_IDLE_FOR: i64 = 200;
 const CHECKPOINT_WAL_BYTES: u64 = 64 << 20;
 /// Writes of the pool (sessions, turns) checkpoint at this interval at the latest, when the log is quiet.
 const CHECKPOINT_EVERY: i64 = 5_000;
+/// Longest a caller waits for its event to be committed. The writer retries a failed commit until it lands (a
+/// disk full of the data dir), so waiting for it unbounded would hang the caller for as long as the disk stays full.
+pub const COMMIT_WAIT: Duration = Duration::from_secs(5);
 /// After this many events, an idle writer hands freed memory back to the OS.
 const TRIM_AFTER: i64 = 20_000;
 
@@ -94,11 +97,22 @@ impl EventLog {
     }
 
     /// Append and wait until it is committed and broadcast: what an API call records is in the log before the
-    /// call answers.
+    /// call answers. None when the log cannot commit within [`COMMIT_WAIT`] (the event stays queued and is
+    /// committed once the store can write again, unless the queue itself stayed full all that time).
     pub async fn publish_committed(&self, event: NewEvent) -> Option<Arc<Event>> {
         let (tx, rx) = oneshot::channel();
-        self.inner.queue.send(Submission { event, ack: Some(tx) }).await.ok()?;
-        rx.await.ok().flatten()
+        let kind = event.kind.clone();
+        let commit = async {
+            self.inner.queue.send(Submission { event, ack: Some(tx) }).await.ok()?;
+            rx.await.ok().flatten()
+        };
+        match tokio::time::timeout(COMMIT_WAIT, commit).await {
+            Ok(committed) => committed,
+            Err(_) => {
+                tracing::error!(event = %kind, "the event log could not commit within {COMMIT_WAIT:?}; answering without waiting longer");
+                None
+            }
+        }
     }
 
     pub fn subscribe_live(&self) -> broadcast::Receiver<Arc<Event>> {

@@ -54,6 +54,25 @@ impl ServiceError {
         Self::new(ErrorKind::Conflict, code, message)
     }
 
+    /// The store cannot write (the data dir is full or failing): 503, nothing half-done to clean up.
+    pub fn storage_unavailable(cause: &str) -> Self {
+        Self::new(
+            ErrorKind::Unavailable,
+            "storage_unavailable",
+            format!("the data dir cannot take writes (disk full?): {cause}; free space and retry, /api/ready says when"),
+        )
+    }
+
+    /// The change was made but its event is not in the log yet (the log cannot commit: disk full?).
+    pub fn event_log_unavailable() -> Self {
+        Self::new(
+            ErrorKind::Unavailable,
+            "event_log_unavailable",
+            "the change was saved, but its event could not be written to the event log in time (disk full?); it is \
+             logged once the data dir can take writes again, /api/ready says when",
+        )
+    }
+
     pub fn runtime_unavailable() -> Self {
         Self::new(
             ErrorKind::Unavailable,
@@ -63,11 +82,30 @@ impl ServiceError {
     }
 }
 
+/// The data dir cannot take the write: full (SQLITE_FULL, a short write), over the file size limit or failing
+/// (SQLITE_IOERR: EFBIG, EIO). Not the request's fault and not a bug: the operator has to make room.
+fn is_storage_failure(e: &StoreError) -> bool {
+    const SQLITE_IOERR: i32 = 10;
+    const SQLITE_FULL: i32 = 13;
+    match e {
+        StoreError::Database(sqlx::Error::Database(db)) => db
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|c| matches!(c & 0xff, SQLITE_IOERR | SQLITE_FULL)),
+        StoreError::Database(sqlx::Error::Io(_)) => true,
+        _ => false,
+    }
+}
+
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ServiceError::not_found("not_found", "no such record"),
             StoreError::Conflict(m) => ServiceError::conflict("conflict", m),
+            other if is_storage_failure(&other) => {
+                tracing::error!(error = %other, "the store cannot write");
+                ServiceError::storage_unavailable(&other.to_string())
+            }
             other => {
                 tracing::error!(error = %other, "store error");
                 ServiceError::new(ErrorKind::Internal, "store_error", format!("the store failed: {other}"))

@@ -24,6 +24,8 @@ pub struct ThreadLive {
     pub model: Option<String>,
     /// The sandbox policy app-server reported for the thread (`{type, networkAccess, ...}`).
     pub sandbox: Option<serde_json::Value>,
+    /// The text of the running turn's last completed assistant message (its final text when it ends).
+    pub last_agent_text: Option<String>,
 }
 
 #[derive(Default)]

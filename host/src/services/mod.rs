@@ -38,13 +38,14 @@ pub use requests::{PendingRequest, RequestKind, RequestQuery, RespondToRequest};
 pub use sessions::{CreateSession, DynamicTool, SessionPage, SessionQuery, UpdateSession};
 pub use settings::Setting;
 pub use transcript::{Transcript, TranscriptQuery};
+pub use crate::store::TurnStatus;
 pub use turns::{InterruptResult, SendMessage, SteerMessage, TurnAccepted, TurnMode};
 pub use views::{Project, Session, SessionStatus};
 
 use crate::appserver::{Connection, Runtime, RuntimeConfig};
 use crate::events::{EventLog, NewEvent};
 use crate::plugins::PluginHost;
-use crate::store::{SessionRow, Store};
+use crate::store::{SessionRow, Store, TurnEnd};
 use index::{SessionRef, ThreadIndex};
 use live::LiveThreads;
 
@@ -140,15 +141,46 @@ impl Services {
         self.events.flush().await;
     }
 
-    /// A turn recorded as running when the host last stopped can no longer finish: its process is gone.
+    /// A turn recorded as running when the host last stopped can no longer finish: its process is gone. Every such
+    /// turn (the 202 path records it before answering, so this includes turns whose start never reached the log)
+    /// gets a `turn.completed` (interrupted, with the reason) in the log and its final state in the turn record.
     async fn reconcile_after_stop(&self, rows: &[SessionRow]) {
-        for row in rows.iter().filter(|r| r.active_turn_id.is_some()) {
-            let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
-            let message = "the host stopped during the turn";
-            self.publish_synthetic_turn_end(&row.thread_id, row.active_turn_id.as_deref(), Some(&session), message).await;
-            if let Err(e) = self.store.record_turn_state(&row.id, None, Some("interrupted"), Some(message)).await {
-                tracing::error!(error = %e, session = %row.id, "could not reconcile a turn left running");
+        let unfinished = match self.store.unfinished_turns().await {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(error = %e, "could not read the turns left running by the last run");
+                return;
             }
+        };
+        let message = "the host stopped during the turn";
+        for turn in unfinished {
+            let Some(row) = rows.iter().find(|r| r.id == turn.session_id) else { continue };
+            let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
+            let seq = self.publish_synthetic_turn_end(&row.thread_id, Some(&turn.id), Some(&session), message).await;
+            let end = TurnEnd { status: TurnStatus::Interrupted, error: Some(message), final_text: None, end_seq: seq };
+            self.record_turn_end(&session, Some(&turn.id), &end).await;
+            tracing::warn!(session = %row.id, turn = %turn.id, "ended a turn left running by the last run");
+        }
+        // A session can still name an active turn the turn record does not hold as running; it is over too.
+        for row in rows.iter().filter(|r| r.active_turn_id.is_some()) {
+            let Ok(current) = self.store.get_session(&row.id).await else { continue };
+            if current.active_turn_id.is_none() {
+                continue;
+            }
+            let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
+            let turn_id = current.active_turn_id.as_deref();
+            let seq = self.publish_synthetic_turn_end(&row.thread_id, turn_id, Some(&session), message).await;
+            let end = TurnEnd { status: TurnStatus::Interrupted, error: Some(message), final_text: None, end_seq: seq };
+            self.record_turn_end(&session, None, &end).await;
+        }
+    }
+
+    /// Append the event an API call records and wait for its commit, bounded: a log that cannot write (disk full)
+    /// makes the call answer a clear 503 instead of hanging until space comes back.
+    async fn record_event(&self, event: NewEvent) -> ServiceResult<()> {
+        match self.events.publish_committed(event).await {
+            Some(_) => Ok(()),
+            None => Err(ServiceError::event_log_unavailable()),
         }
     }
 

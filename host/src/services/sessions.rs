@@ -283,7 +283,7 @@ impl Services {
             }
         }
         let session = self.view(row.clone());
-        self.events.publish_committed(self.session_event("session.created", &row, &session)).await;
+        self.record_event(self.session_event("session.created", &row, &session)).await?;
         Ok(session)
     }
 
@@ -322,7 +322,7 @@ impl Services {
             Some(false) if row.archived => "session.unarchived",
             _ => "session.updated",
         };
-        self.events.publish_committed(self.session_event(kind, &updated, &session)).await;
+        self.record_event(self.session_event(kind, &updated, &session)).await?;
         Ok(session)
     }
 
@@ -342,7 +342,7 @@ impl Services {
         self.index.remove(&row.thread_id);
         self.live.forget(&row.thread_id);
         self.session_locks.lock().expect("lock map poisoned").remove(id);
-        self.events.publish_committed(self.session_event("session.deleted", &row, json!({"id": row.id}))).await;
+        self.record_event(self.session_event("session.deleted", &row, json!({"id": row.id}))).await?;
         Ok(())
     }
 
@@ -377,7 +377,7 @@ impl Services {
             .await?;
         self.index.put(&forked);
         let session = self.view(forked.clone());
-        self.events.publish_committed(self.session_event("session.created", &forked, &session)).await;
+        self.record_event(self.session_event("session.created", &forked, &session)).await?;
         Ok(session)
     }
 

@@ -63,7 +63,7 @@ impl Services {
             return Err(ServiceError::new(super::ErrorKind::Invalid, "setting_too_large", format!("setting values are at most {MAX_SETTING_BYTES} bytes of JSON")));
         }
         let setting = Setting::from(self.store.put_setting(session_id, key, &text).await?);
-        self.events.publish_committed(self.session_event("session.setting_changed", &row, json!({"key": key, "value": value}))).await;
+        self.record_event(self.session_event("session.setting_changed", &row, json!({"key": key, "value": value}))).await?;
         Ok(setting)
     }
 
@@ -75,7 +75,7 @@ impl Services {
             Err(StoreError::NotFound) => return Err(ServiceError::not_found("setting_not_found", format!("no setting `{key}`"))),
             Err(e) => return Err(e.into()),
         }
-        self.events.publish_committed(self.session_event("session.setting_deleted", &row, json!({"key": key}))).await;
+        self.record_event(self.session_event("session.setting_deleted", &row, json!({"key": key}))).await?;
         Ok(())
     }
 }

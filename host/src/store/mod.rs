@@ -14,23 +14,25 @@ mod projects;
 mod requests;
 mod sessions;
 mod settings;
+mod turns;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use events::{writer_error, EventRow, EventRowRef, EventWriter, WriterError};
 pub use idempotency::IdempotencyClaim;
 pub use jobs::{Enqueued, Finish, JobFilter, JobHistoryRow, JobRow, QueueCounts};
 pub use notes::NoteRow;
 pub use plugins::{PluginCallRow, PluginRow};
-pub use projects::ProjectRow;
+pub use projects::{Moved, ProjectRow};
 pub use requests::{RequestFilter, RequestRow};
 pub use sessions::{SessionFilter, SessionPatch, SessionRow, NewSession};
 pub use settings::SettingRow;
+pub use turns::{TurnEnd, TurnRow, TurnStatus};
 
 /// File name of the database inside the data dir.
 pub const DATABASE_FILE: &str = "codex-manager.sqlite3";
@@ -122,6 +124,14 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// A transaction that writes. It takes the write lock at BEGIN (`BEGIN IMMEDIATE`), where a busy database is
+    /// waited out (busy_timeout): a deferred transaction that reads first and writes later cannot wait when another
+    /// writer committed in between, and fails with "database is locked" (SQLITE_BUSY_SNAPSHOT, code 517) instead.
+    /// On PostgreSQL this is a plain BEGIN.
+    pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
 
