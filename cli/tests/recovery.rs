@@ -199,3 +199,80 @@ async fn a_session_with_no_turns_survives_an_app_server_restart() {
     assert_ne!(after["session"]["threadId"], old_thread.as_str());
     assert_eq!(after["transcript"]["turns"].as_array().unwrap().len(), 1);
 }
+
+/// A 202 is a promise. The host is killed with SIGKILL right after `POST .../messages` answered 202 (with an
+/// `Idempotency-Key`), before it could log anything about the turn. After the restart the turn has a final state
+/// in the log (interrupted, with the reason), the session is not left running, and a retry with the same key
+/// reports that final state instead of the `inProgress` it answered first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turn_acknowledged_just_before_the_host_died_ends_in_the_log_and_its_key_reports_it() {
+    let mut env = Env::start("promise").await;
+    let session = env.new_session().await;
+    let since = env.host().latest_seq().await;
+    let send = |host: &Host| {
+        host.http
+            .post(format!("{}/api/sessions/{session}/messages", host.url))
+            .bearer_auth(&host.token)
+            .header("Idempotency-Key", "promise-1")
+            .json(&json!({"text": "take your time scenario:slow"}))
+            .send()
+    };
+    let (status, accepted) = decode(send(env.host()).await.unwrap()).await;
+    assert_eq!(status, 202, "{accepted}");
+    let turn = accepted["turnId"].as_str().unwrap().to_string();
+    assert_eq!(accepted["status"], "inProgress");
+    // No wait at all between the answer and the kill.
+    let mut host = env.host.take().unwrap();
+    host.child.kill().unwrap();
+    host.child.wait().unwrap();
+    drop(host);
+
+    env.start_host().await;
+    let host = env.host();
+    let (_, page) = host.get(&format!("/api/events?since={since}&sessions={session}&types=turn.completed")).await;
+    let ends: Vec<&Value> = page["events"].as_array().unwrap().iter().filter(|e| e["turnId"] == turn.as_str()).collect();
+    assert_eq!(ends.len(), 1, "the acknowledged turn ends in the log exactly once: {page}");
+    assert_eq!(ends[0]["data"]["turn"]["status"], "interrupted");
+    assert!(ends[0]["data"]["turn"]["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "with the reason: {}", ends[0]);
+
+    let (_, detail) = host.get(&format!("/api/sessions/{session}")).await;
+    assert_eq!(detail["session"]["status"], "idle", "{detail}");
+    assert_eq!(detail["session"]["lastTurnStatus"], "interrupted");
+
+    let (status, replay) = decode(send(host).await.unwrap()).await;
+    assert_eq!(status, 200, "{replay}");
+    assert_eq!(replay["replayed"], true);
+    assert_eq!(replay["turnId"], turn.as_str());
+    assert_eq!(replay["status"], "interrupted", "the replay reports the turn's final state: {replay}");
+    assert!(replay["error"].as_str().is_some_and(|m| !m.is_empty()), "{replay}");
+}
+
+/// A replayed key follows its turn: while the turn runs it says `inProgress`, once it completed it says
+/// `completed` (the status comes from the turn record, not from the answer stored with the key).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_key_reports_the_turns_current_status() {
+    let env = Env::start("replaystatus").await;
+    let host = env.host();
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let send = || {
+        host.http
+            .post(format!("{}/api/sessions/{session}/messages", host.url))
+            .bearer_auth(&host.token)
+            .header("Idempotency-Key", "status-1")
+            .json(&json!({"text": "quick one scenario:deltas=2"}))
+            .send()
+    };
+    let (status, first) = decode(send().await.unwrap()).await;
+    assert_eq!(status, 202, "{first}");
+    let turn = first["turnId"].as_str().unwrap().to_string();
+    until(&mut ws, is_turn_end(&turn)).await;
+    let replay = eventually("the replay reports completed", async || {
+        let (status, replay) = decode(send().await.unwrap()).await;
+        assert_eq!(status, 200, "{replay}");
+        (replay["status"] == "completed").then_some(replay)
+    })
+    .await;
+    assert_eq!(replay["turnId"], turn.as_str());
+    assert_eq!(replay["replayed"], true);
+}
