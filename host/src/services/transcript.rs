@@ -60,8 +60,8 @@ impl Services {
                 Ok(Transcript { turns, next_cursor })
             }
             // A thread that never ran a turn has no history file yet ("no rollout found" / "thread not loaded" when
-            // it is not in memory either; "list_turns is not supported yet" while its first turn runs and nothing is
-            // written yet): its transcript is empty, not an error.
+            // it is not in memory either; "list_turns is not supported yet" or "rollout ... is empty" while its first
+            // turn runs and nothing is written yet): its transcript is empty, not an error.
             Err(crate::appserver::RpcError::Server { message, .. }) if is_missing_history(&message) => {
                 Ok(Transcript { turns: Vec::new(), next_cursor: None })
             }
@@ -73,4 +73,5 @@ impl Services {
 fn is_missing_history(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("no rollout") || m.contains("thread not loaded") || m.contains("not materialized") || m.contains("list_turns is not supported")
+        || (m.contains("rollout") && m.contains("is empty"))
 }
