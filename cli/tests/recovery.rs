@@ -276,3 +276,69 @@ async fn a_replayed_key_reports_the_turns_current_status() {
     assert_eq!(replay["turnId"], turn.as_str());
     assert_eq!(replay["replayed"], true);
 }
+
+/// Set the host's file size limit (RLIMIT_FSIZE, soft; None lifts it). With 0, every write the host makes to a
+/// regular file fails with EFBIG: what a full data dir does to SQLite and the event log, without root.
+fn limit_file_size(pid: u32, bytes: Option<u64>) {
+    let limit = libc::rlimit { rlim_cur: bytes.unwrap_or(libc::RLIM_INFINITY), rlim_max: libc::RLIM_INFINITY };
+    let rc = unsafe { libc::prlimit(pid as libc::pid_t, libc::RLIMIT_FSIZE, &limit, std::ptr::null_mut()) };
+    assert_eq!(rc, 0, "prlimit: {}", std::io::Error::last_os_error());
+}
+
+/// The data dir's disk is full (simulated with RLIMIT_FSIZE = 0 on the host process: every write to the store and
+/// the event log fails with EFBIG, as root too). Every request answers in bounded time with a clear 503, readiness
+/// says not ready, and once space is back the host recovers by itself: nothing half-written, no gap in the log, the
+/// turn started meanwhile ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_data_dir_gets_clear_503s_in_bounded_time_and_the_host_recovers_when_space_returns() {
+    let env = Env::start("diskfull").await;
+    let host = env.host();
+    let session = env.new_session().await;
+    let since = host.latest_seq().await;
+    let setting = format!("/api/sessions/{session}/settings/mood");
+    limit_file_size(host.pid(), Some(0));
+
+    // Each answer comes within the client's bound (a hang fails the request, and the test, there).
+    let (status, body) = host.put(&setting, json!({"level": 1})).await;
+    assert_eq!((status, code(&body)), (503, "storage_unavailable"), "{body}");
+    let (status, body) = host.post("/api/projects", json!({"name": "Full", "cwd": env.work_dir()})).await;
+    assert_eq!((status, code(&body)), (503, "storage_unavailable"), "{body}");
+    let (status, body) = host.post(&format!("/api/sessions/{session}/messages"), json!({"text": "hello scenario:deltas=3"})).await;
+    assert_eq!(status, 503, "a turn that cannot be recorded is not promised: {body}");
+    assert!(matches!(code(&body), "storage_unavailable" | "event_log_unavailable"), "{body}");
+    // app-server's notifications about that turn cannot be logged either: readiness says so.
+    let ready = eventually("readiness reports the event log", async || {
+        let (status, ready) = host.get("/api/ready").await;
+        (status == 503).then_some(ready)
+    })
+    .await;
+    assert_eq!(ready["ready"], false, "{ready}");
+    let (status, body) = host.put(&setting, json!({"level": 2})).await;
+    assert_eq!(status, 503, "still full: {body}");
+
+    limit_file_size(host.pid(), None);
+    host.wait_ready().await;
+    let (status, body) = host.put(&setting, json!({"level": 3})).await;
+    assert_eq!(status, 200, "space is back: {body}");
+    let (_, value) = host.get(&setting).await;
+    assert_eq!(value["value"], json!({"level": 3}));
+    let (_, projects) = host.get("/api/projects").await;
+    assert_eq!(projects.as_array().map(Vec::len), Some(0), "the failed create left nothing behind: {projects}");
+
+    // The log resumed where it stopped: no gap, and the turn that ran meanwhile is ended in it.
+    let turn_end = eventually("the turn started during the full disk ends in the log", async || {
+        let (_, page) = host.get(&format!("/api/events?since={since}&limit=5000")).await;
+        let events = page["events"].as_array().unwrap().clone();
+        events.iter().find(|e| e["type"] == "turn.completed" && e["sessionId"] == session.as_str()).cloned().map(|end| (events, end))
+    })
+    .await;
+    let (events, _) = turn_end;
+    let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, ((since + 1)..=*seqs.last().unwrap()).collect::<Vec<_>>(), "the log has no gaps");
+    let (_, detail) = eventually("the session is idle again", async || {
+        let (status, detail) = host.get(&format!("/api/sessions/{session}")).await;
+        (detail["session"]["status"] == "idle").then_some((status, detail))
+    })
+    .await;
+    assert_ne!(detail["session"]["lastTurnStatus"], "inProgress", "{detail}");
+}

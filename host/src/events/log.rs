@@ -263,3 +263,35 @@ pub(crate) fn release_freed_memory() {
         libc::malloc_trim(0);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A log that cannot commit (here: another connection holds the write lock, as a full disk would make every
+    /// commit fail) answers a caller waiting for its commit within COMMIT_WAIT, instead of when the store can write
+    /// again; the event stays queued and is committed once it can.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_commit_that_cannot_land_is_waited_for_a_bounded_time_then_lands_later() {
+        let dir = std::env::temp_dir().join(format!("cm-log-bounded-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir).await.unwrap();
+        let log = EventLog::start(store.clone(), DEFAULT_RETENTION).await.unwrap();
+        let before = log.last_seq();
+
+        let blocker = rusqlite::Connection::open(store.path()).unwrap();
+        blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let waited = tokio::time::timeout(COMMIT_WAIT * 6, log.publish_committed(NewEvent::new("test.blocked", serde_json::json!({}))))
+            .await
+            .expect("publish_committed answers in bounded time");
+        assert!(waited.is_none(), "not committed while the store cannot write");
+        assert_eq!(log.last_seq(), before);
+
+        blocker.execute_batch("COMMIT").unwrap();
+        tokio::time::timeout(Duration::from_secs(60), log.flush()).await.expect("the queued event lands");
+        assert_eq!(log.last_seq(), before + 1);
+        let rows = store.events_after(before, 10).await.unwrap();
+        assert_eq!(rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(), ["test.blocked"]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

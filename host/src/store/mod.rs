@@ -72,6 +72,7 @@ pub struct Store {
 impl Store {
     /// Open (creating if absent) the database in `data_dir` and bring its schema up to date.
     pub async fn open(data_dir: &Path) -> anyhow::Result<Self> {
+        ignore_file_size_signal();
         let path = data_dir.join(DATABASE_FILE);
         create_private_file(&path)?;
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
@@ -132,6 +133,16 @@ impl Store {
     /// On PostgreSQL this is a plain BEGIN.
     pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+/// A write past the file size limit (`ulimit -f`, RLIMIT_FSIZE) raises SIGXFSZ, whose default action kills the
+/// process. Ignored, the write fails with EFBIG instead and is handled like a full disk: the request that needed it
+/// answers 503 `storage_unavailable`, the event log retries, and the host keeps serving (children inherit this).
+fn ignore_file_size_signal() {
+    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler and has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
 }
 
