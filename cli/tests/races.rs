@@ -104,8 +104,8 @@ async fn concurrent_retries_of_a_canceled_job_answer_once_200_and_otherwise_409(
         let echo = (0..3).map(|i| host.post("/api/jobs", json!({"kind": "test.echo", "payload": {"round": round, "i": i}})));
         let retry_path = format!("/api/jobs/{id}/retry");
         let retries = (0..8).map(|_| host.post(&retry_path, json!({})));
-        let (echoed, answers): (Vec<(u16, Value)>, Vec<(u16, Value)>) =
-            tokio::join!(futures_util::future::join_all(echo), futures_util::future::join_all(retries));
+        let (echoed, answers) = tokio::join!(futures_util::future::join_all(echo), futures_util::future::join_all(retries));
+        let answers: Vec<(u16, Value)> = answers;
         for (s, b) in &echoed {
             assert_eq!(*s, 201, "round {round}: enqueue {b}");
         }
