@@ -250,7 +250,7 @@ impl Services {
     /// thread unloaded.
     pub(super) async fn end_generation(&self, generation: u64, reason: &str) {
         self.expire_generation_requests(generation, reason).await;
-        for (thread_id, live) in self.live.drain_for_exit() {
+        for (thread_id, live) in self.live.drain_for_exit(generation) {
             let session = self.index.get(&thread_id);
             let turn_id = live.active_turn.clone();
             self.close_items(&thread_id, turn_id.as_deref(), session.as_ref(), live.open_items, "interrupted").await;

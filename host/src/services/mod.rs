@@ -156,6 +156,17 @@ impl Services {
         for turn in unfinished {
             let Some(row) = rows.iter().find(|r| r.id == turn.session_id) else { continue };
             let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
+            // The host may have died between logging the turn's end and recording it: the log's end is the truth.
+            if let Some(start) = turn.start_seq {
+                if let Ok(Some((seq, data))) = self.store.turn_end_event(&turn.id, start).await {
+                    let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+                    let status = data.pointer("/turn/status").and_then(|v| v.as_str()).and_then(TurnStatus::parse).filter(|s| s.is_final());
+                    let error = data.pointer("/turn/error/message").and_then(|v| v.as_str());
+                    let end = TurnEnd { status: status.unwrap_or(TurnStatus::Completed), error, final_text: None, end_seq: Some(seq) };
+                    self.record_turn_end(&session, Some(&turn.id), &end).await;
+                    continue;
+                }
+            }
             let seq = self.publish_synthetic_turn_end(&row.thread_id, Some(&turn.id), Some(&session), message).await;
             let end = TurnEnd { status: TurnStatus::Interrupted, error: Some(message), final_text: None, end_seq: seq };
             self.record_turn_end(&session, Some(&turn.id), &end).await;

@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 use super::controls::SessionControls;
 use super::error::{ErrorKind, ServiceError, ServiceResult};
 use super::Services;
-use crate::store::{IdempotencyClaim, SessionRow, StoreError, TurnStatus};
+use super::index::SessionRef;
+use crate::store::{IdempotencyClaim, SessionRow, StoreError, TurnEnd, TurnStatus};
 
 /// Largest message text.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
@@ -188,11 +189,15 @@ impl Services {
             return Err(e.into());
         }
         // turn/started may already have arrived (or even turn/completed, for a very fast turn).
-        self.live.with(&row.thread_id, |t| {
-            if t.active_turn.is_none() && t.last_completed_turn.as_deref() != Some(turn_id.as_str()) {
-                t.active_turn = Some(turn_id.clone());
-            }
-        });
+        if !self.live.mark_accepted(&row.thread_id, &turn_id, conn.generation()) {
+            // The process that accepted the turn died and its running turns were already ended before this one was
+            // marked: end it here, so that it too has a final state.
+            let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
+            let message = "app-server stopped right after accepting the turn";
+            let seq = self.publish_synthetic_turn_end(&row.thread_id, Some(&turn_id), Some(&session), message).await;
+            let end = TurnEnd { status: TurnStatus::Interrupted, error: Some(message), final_text: None, end_seq: seq };
+            self.record_turn_end(&session, Some(&turn_id), &end).await;
+        }
         Ok(TurnAccepted { session_id: row.id.clone(), turn_id, status: TurnStatus::InProgress, error: None, replayed: false })
     }
 
