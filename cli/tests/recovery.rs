@@ -245,6 +245,15 @@ async fn a_turn_acknowledged_just_before_the_host_died_ends_in_the_log_and_its_k
     assert_eq!(replay["turnId"], turn.as_str());
     assert_eq!(replay["status"], "interrupted", "the replay reports the turn's final state: {replay}");
     assert!(replay["error"].as_str().is_some_and(|m| !m.is_empty()), "{replay}");
+
+    // The host's turn record says the same, and points at the end event.
+    let (status, record) = host.get(&format!("/api/sessions/{session}/turns/{turn}")).await;
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["status"], "interrupted");
+    assert_eq!(record["endSeq"], ends[0]["seq"], "{record}");
+    assert_eq!(record["error"], replay["error"]);
+    let (_, page) = host.get(&format!("/api/sessions/{session}/turns")).await;
+    assert_eq!(page["turns"].as_array().map(Vec::len), Some(1), "{page}");
 }
 
 /// A replayed key follows its turn: while the turn runs it says `inProgress`, once it completed it says
@@ -275,6 +284,18 @@ async fn a_replayed_key_reports_the_turns_current_status() {
     .await;
     assert_eq!(replay["turnId"], turn.as_str());
     assert_eq!(replay["replayed"], true);
+
+    // The turn record: its start and end events, and the final assistant text.
+    let (status, record) = host.get(&format!("/api/sessions/{session}/turns/{turn}")).await;
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["status"], "completed");
+    assert_eq!(record["finalText"], "d0 d1 ", "{record}");
+    let (_, page) = host.get(&format!("/api/events?since=0&limit=5000&sessions={session}&types=turn.")).await;
+    let seq_of = |kind: &str| page["events"].as_array().unwrap().iter().find(|e| e["type"] == kind && e["turnId"] == turn.as_str()).map(|e| e["seq"].clone());
+    assert_eq!(Some(record["startSeq"].clone()), seq_of("turn.started"), "{record} {page}");
+    assert_eq!(Some(record["endSeq"].clone()), seq_of("turn.completed"), "{record} {page}");
+    let (status, missing) = host.get(&format!("/api/sessions/{session}/turns/no-such-turn")).await;
+    assert_eq!((status, code(&missing)), (404, "turn_not_found"), "{missing}");
 }
 
 /// Set the host's file size limit (RLIMIT_FSIZE, soft; None lifts it). With 0, every write the host makes to a
