@@ -181,7 +181,7 @@ impl Services {
 
         let (sid, pid) = split(session.clone());
         let turn_end = ids.turn.as_ref().map(|t| {
-            let status = t.status.as_deref().and_then(TurnStatus::parse).unwrap_or(TurnStatus::Completed);
+            let status = t.status.as_deref().and_then(TurnStatus::parse).filter(|s| s.is_final()).unwrap_or(TurnStatus::Completed);
             (status, t.error.as_ref().and_then(|e| e.message.clone()))
         });
         // The params become the event's data as they came: no copy, no re-serialization.
