@@ -363,3 +363,31 @@ async fn a_full_data_dir_gets_clear_503s_in_bounded_time_and_the_host_recovers_w
     .await;
     assert_ne!(detail["session"]["lastTurnStatus"], "inProgress", "{detail}");
 }
+
+/// A host stopped (SIGTERM) while its data dir is full stops in bounded time instead of waiting for space to
+/// commit its last events; the next start (with space back) ends the turn it could not record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_stopped_while_the_data_dir_is_full_stops_and_the_next_start_recovers() {
+    let mut env = Env::start("diskfull-stop").await;
+    let session = env.new_session().await;
+    let since = env.host().latest_seq().await;
+    let turn = env.host().send(&session, "long one scenario:slow").await;
+    limit_file_size(env.host().pid(), Some(0));
+    // Something to log that cannot be: a setting (refused) and the turn's deltas (queued, failing to commit).
+    let (status, _) = env.host().put(&format!("/api/sessions/{session}/settings/k"), json!(1)).await;
+    assert_eq!(status, 503);
+    eventually("the event log reports it cannot write", async || (env.host().get("/api/ready").await.0 == 503).then_some(())).await;
+    // terminate() fails the test if the host has not exited within its bound.
+    env.stop_host().await;
+
+    env.start_host().await;
+    let host = env.host();
+    let (_, page) = host.get(&format!("/api/events?since={since}&sessions={session}&types=turn.completed")).await;
+    let ends: Vec<&Value> = page["events"].as_array().unwrap().iter().filter(|e| e["turnId"] == turn.as_str()).collect();
+    assert_eq!(ends.len(), 1, "the turn ends in the log exactly once: {page}");
+    assert_eq!(ends[0]["data"]["turn"]["status"], "interrupted");
+    let (_, record) = host.get(&format!("/api/sessions/{session}/turns/{turn}")).await;
+    assert_eq!(record["status"], "interrupted", "{record}");
+    let (_, detail) = host.get(&format!("/api/sessions/{session}")).await;
+    assert_eq!(detail["session"]["status"], "idle", "{detail}");
+}

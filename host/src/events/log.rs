@@ -106,10 +106,12 @@ impl EventLog {
             self.inner.queue.send(Submission { event, ack: Some(tx) }).await.ok()?;
             rx.await.ok().flatten()
         };
-        match tokio::time::timeout(COMMIT_WAIT, commit).await {
+        // A log already known not to commit (its last commit failed) is not waited for: the caller answers at once.
+        let wait = if self.healthy() { COMMIT_WAIT } else { Duration::ZERO };
+        match tokio::time::timeout(wait, commit).await {
             Ok(committed) => committed,
             Err(_) => {
-                tracing::error!(event = %kind, "the event log could not commit within {COMMIT_WAIT:?}; answering without waiting longer");
+                tracing::error!(event = %kind, "the event log could not commit within {wait:?}; answering without waiting longer");
                 None
             }
         }
@@ -131,6 +133,12 @@ impl EventLog {
 
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Wait until everything queued so far is committed, at most `limit` (false when that was not enough: the
+    /// store cannot write).
+    pub async fn flush_within(&self, limit: Duration) -> bool {
+        tokio::time::timeout(limit, self.flush()).await.is_ok()
     }
 
     /// Wait until everything queued so far is committed.
@@ -286,12 +294,24 @@ mod tests {
             .expect("publish_committed answers in bounded time");
         assert!(waited.is_none(), "not committed while the store cannot write");
         assert_eq!(log.last_seq(), before);
+        // The writer gives up its attempt once SQLite's busy wait (10 s) is over, and says so.
+        tokio::time::timeout(Duration::from_secs(60), async {
+            while log.healthy() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await
+        .expect("the writer reports that it cannot commit");
+        let second = log.publish_committed(NewEvent::new("test.blocked2", serde_json::json!({}))).await;
+        assert!(second.is_none(), "an unhealthy log is not waited for");
+        assert!(!log.flush_within(Duration::from_millis(100)).await, "a bounded flush gives up");
 
         blocker.execute_batch("COMMIT").unwrap();
         tokio::time::timeout(Duration::from_secs(60), log.flush()).await.expect("the queued event lands");
-        assert_eq!(log.last_seq(), before + 1);
+        assert_eq!(log.last_seq(), before + 2);
+        assert!(log.healthy());
         let rows = store.events_after(before, 10).await.unwrap();
-        assert_eq!(rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(), ["test.blocked"]);
+        assert_eq!(rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(), ["test.blocked", "test.blocked2"]);
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -54,6 +54,9 @@ use live::LiveThreads;
 /// How long a finished idempotency key is remembered.
 const IDEMPOTENCY_KEY_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 
+/// Longest a stop waits for the event log to commit what is queued.
+const SHUTDOWN_FLUSH_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Queue between the app-server reader and the bridge; a full queue slows the reader, never drops a line.
 const INBOUND_CAPACITY: usize = 1024;
 
@@ -140,7 +143,11 @@ impl Services {
         self.runtime.shutdown().await;
         self.end_generation(generation, "the host shut down").await;
         self.events.publish_committed(NewEvent::new("runtime.stopped", json!({"reason": "host shutdown"}))).await;
-        self.events.flush().await;
+        // A store that cannot write (disk full) must not hold the stop forever: what is not committed by then is
+        // lost as in a crash, and the next start ends the turns it leaves open.
+        if !self.events.flush_within(SHUTDOWN_FLUSH_WAIT).await {
+            tracing::error!("stopping with events not committed: the store cannot write (disk full?)");
+        }
     }
 
     /// A turn recorded as running when the host last stopped can no longer finish: its process is gone. Every such
