@@ -138,7 +138,9 @@ async fn start_demo(config: &mut HostConfig) -> anyhow::Result<fake_model::FakeM
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CODEX_MANAGER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    // A log line that cannot be written (stderr is a file on a full disk) is dropped: reporting that on stderr
+    // too would panic (`eprintln!`) inside whichever request logged it.
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false).init();
 }
 
 async fn shutdown_signal() {

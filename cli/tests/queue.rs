@@ -333,3 +333,30 @@ async fn lanes_hold_jobs_back_until_a_running_one_finishes() {
     let position = |kind: &str, id: &str| order.iter().position(|e| e["type"] == kind && e["data"]["id"] == id).unwrap();
     assert!(position("job.succeeded", &a) < position("job.started", &b), "{order:?}");
 }
+
+/// A job whose work needs app-server waits for it to be ready instead of spending its attempts on "app-server is
+/// not ready": queued while app-server restarts (a long restart backoff holds the window open), it runs once
+/// app-server is back and succeeds at its first attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_queued_while_app_server_restarts_waits_for_readiness_and_keeps_its_attempts() {
+    let env = Env::start_with("queue-ready", &[("CODEX_MANAGER_RESTART_BACKOFF_MS", "4000")]).await;
+    let host = env.host();
+    assert_eq!(install_plugin(host, "well-behaved", WELL_BEHAVED).await.0, 201);
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}&types=runtime.", host.latest_seq().await)).await;
+    let pid = host.runtime().await["pid"].as_i64().unwrap() as i32;
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+    until(&mut ws, |e| e["type"] == "runtime.exited").await;
+    let payload = json!({"prompt": "while away scenario:deltas=2", "session_id": session});
+    let (s, job) = enqueue(host, json!({"kind": "test.worker", "sessionId": session, "payload": payload})).await;
+    assert_eq!(s, 201, "{job}");
+    let (status, ready) = host.get("/api/ready").await;
+    assert_eq!(status, 503, "app-server is still restarting when the job is queued: {ready}");
+    let id = job["id"].as_str().unwrap().to_string();
+    let done = job_when(host, &id, "the job ran after app-server came back", finished).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert_eq!(done["attempt"], 1, "no attempt was spent while app-server was not ready: {done}");
+    assert_eq!(transitions(&done), ["queued", "running", "succeeded"]);
+}

@@ -34,6 +34,9 @@ const CHECKPOINT_WHEN_IDLE_FOR: i64 = 200;
 const CHECKPOINT_WAL_BYTES: u64 = 64 << 20;
 /// Writes of the pool (sessions, turns) checkpoint at this interval at the latest, when the log is quiet.
 const CHECKPOINT_EVERY: i64 = 5_000;
+/// Longest a caller waits for its event to be committed. The writer retries a failed commit until it lands (a
+/// disk full of the data dir), so waiting for it unbounded would hang the caller for as long as the disk stays full.
+pub const COMMIT_WAIT: Duration = Duration::from_secs(5);
 /// After this many events, an idle writer hands freed memory back to the OS.
 const TRIM_AFTER: i64 = 20_000;
 
@@ -94,11 +97,24 @@ impl EventLog {
     }
 
     /// Append and wait until it is committed and broadcast: what an API call records is in the log before the
-    /// call answers.
+    /// call answers. None when the log cannot commit within [`COMMIT_WAIT`] (the event stays queued and is
+    /// committed once the store can write again, unless the queue itself stayed full all that time).
     pub async fn publish_committed(&self, event: NewEvent) -> Option<Arc<Event>> {
         let (tx, rx) = oneshot::channel();
-        self.inner.queue.send(Submission { event, ack: Some(tx) }).await.ok()?;
-        rx.await.ok().flatten()
+        let kind = event.kind.clone();
+        let commit = async {
+            self.inner.queue.send(Submission { event, ack: Some(tx) }).await.ok()?;
+            rx.await.ok().flatten()
+        };
+        // A log already known not to commit (its last commit failed) is not waited for: the caller answers at once.
+        let wait = if self.healthy() { COMMIT_WAIT } else { Duration::ZERO };
+        match tokio::time::timeout(wait, commit).await {
+            Ok(committed) => committed,
+            Err(_) => {
+                tracing::error!(event = %kind, "the event log could not commit within {wait:?}; answering without waiting longer");
+                None
+            }
+        }
     }
 
     pub fn subscribe_live(&self) -> broadcast::Receiver<Arc<Event>> {
@@ -117,6 +133,12 @@ impl EventLog {
 
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Wait until everything queued so far is committed, at most `limit` (false when that was not enough: the
+    /// store cannot write).
+    pub async fn flush_within(&self, limit: Duration) -> bool {
+        tokio::time::timeout(limit, self.flush()).await.is_ok()
     }
 
     /// Wait until everything queued so far is committed.
@@ -247,5 +269,49 @@ pub(crate) fn release_freed_memory() {
     // SAFETY: malloc_trim only returns free heap pages to the OS; it has no preconditions.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A log that cannot commit (here: another connection holds the write lock, as a full disk would make every
+    /// commit fail) answers a caller waiting for its commit within COMMIT_WAIT, instead of when the store can write
+    /// again; the event stays queued and is committed once it can.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_commit_that_cannot_land_is_waited_for_a_bounded_time_then_lands_later() {
+        let dir = std::env::temp_dir().join(format!("cm-log-bounded-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir).await.unwrap();
+        let log = EventLog::start(store.clone(), DEFAULT_RETENTION).await.unwrap();
+        let before = log.last_seq();
+
+        let blocker = rusqlite::Connection::open(store.path()).unwrap();
+        blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let waited = tokio::time::timeout(COMMIT_WAIT * 6, log.publish_committed(NewEvent::new("test.blocked", serde_json::json!({}))))
+            .await
+            .expect("publish_committed answers in bounded time");
+        assert!(waited.is_none(), "not committed while the store cannot write");
+        assert_eq!(log.last_seq(), before);
+        // The writer gives up its attempt once SQLite's busy wait (10 s) is over, and says so.
+        tokio::time::timeout(Duration::from_secs(60), async {
+            while log.healthy() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await
+        .expect("the writer reports that it cannot commit");
+        let second = log.publish_committed(NewEvent::new("test.blocked2", serde_json::json!({}))).await;
+        assert!(second.is_none(), "an unhealthy log is not waited for");
+        assert!(!log.flush_within(Duration::from_millis(100)).await, "a bounded flush gives up");
+
+        blocker.execute_batch("COMMIT").unwrap();
+        tokio::time::timeout(Duration::from_secs(60), log.flush()).await.expect("the queued event lands");
+        assert_eq!(log.last_seq(), before + 2);
+        assert!(log.healthy());
+        let rows = store.events_after(before, 10).await.unwrap();
+        assert_eq!(rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(), ["test.blocked", "test.blocked2"]);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

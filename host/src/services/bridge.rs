@@ -15,6 +15,7 @@ use super::index::SessionRef;
 use super::Services;
 use crate::appserver::{Inbound, RequestId};
 use crate::events::{host_type_for, NewEvent};
+use crate::store::{TurnEnd, TurnStatus};
 
 #[derive(Deserialize, Default)]
 struct Ids {
@@ -58,6 +59,10 @@ struct ItemEnvelope {
 #[derive(Deserialize)]
 struct ItemId {
     id: String,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +116,7 @@ impl Services {
         }
         let turn_id = ids.turn_id.clone().or_else(|| ids.turn.as_ref().map(|t| t.id.clone()));
         let session = ids.thread_id.as_deref().and_then(|t| self.index.get(t));
+        let mut final_text = None;
 
         if let Some(thread_id) = ids.thread_id.as_deref() {
             match method {
@@ -119,11 +125,9 @@ impl Services {
                 "turn/started" => {
                     self.live.with(thread_id, |t| {
                         t.active_turn = turn_id.clone();
+                        t.last_agent_text = None;
                         t.loaded_in = Some(generation);
                     });
-                    if let Some(s) = &session {
-                        self.record_turn(s, turn_id.as_deref(), Some("inProgress"), None).await;
-                    }
                 }
                 "item/started" => {
                     if let Ok(env) = serde_json::from_str::<ItemEnvelope>(params.get()) {
@@ -135,7 +139,12 @@ impl Services {
                 "item/completed" => {
                     if let Ok(env) = serde_json::from_str::<ItemEnvelope>(params.get()) {
                         if let Ok(item) = serde_json::from_str::<ItemId>(env.item.get()) {
-                            self.live.with(thread_id, |t| t.open_items.retain(|(id, _)| *id != item.id));
+                            self.live.with(thread_id, |t| {
+                                t.open_items.retain(|(id, _)| *id != item.id);
+                                if item.kind.as_deref() == Some("agentMessage") && item.text.is_some() {
+                                    t.last_agent_text = item.text;
+                                }
+                            });
                         }
                     }
                 }
@@ -153,30 +162,47 @@ impl Services {
                 }
                 "turn/completed" => {
                     let turn = ids.turn.as_ref();
-                    let open = self.live.with(thread_id, |t| {
+                    let (open, text) = self.live.with(thread_id, |t| {
                         if t.active_turn.as_deref() == turn_id.as_deref() {
                             t.active_turn = None;
                         }
                         t.last_completed_turn = turn_id.clone();
                         t.flags.clear();
-                        std::mem::take(&mut t.open_items)
+                        (std::mem::take(&mut t.open_items), t.last_agent_text.take())
                     });
                     let status = turn.and_then(|t| t.status.as_deref()).unwrap_or("completed");
                     self.expire_turn_requests(thread_id, turn_id.as_deref(), status).await;
                     self.close_items(thread_id, turn_id.as_deref(), session.as_ref(), open, status).await;
-                    if let Some(s) = &session {
-                        let error = turn.and_then(|t| t.error.as_ref()).and_then(|e| e.message.as_deref());
-                        self.record_turn(s, None, Some(status), error).await;
-                    }
+                    final_text = text;
                 }
                 _ => {}
             }
         }
 
-        let (sid, pid) = split(session);
+        let (sid, pid) = split(session.clone());
+        let turn_end = ids.turn.as_ref().map(|t| {
+            let status = t.status.as_deref().and_then(TurnStatus::parse).filter(|s| s.is_final()).unwrap_or(TurnStatus::Completed);
+            (status, t.error.as_ref().and_then(|e| e.message.clone()))
+        });
         // The params become the event's data as they came: no copy, no re-serialization.
         let data: Box<str> = params.into();
-        self.events.publish(NewEvent::raw(host_type_for(method), data.into_string()).session(sid, pid).turn(turn_id)).await;
+        let event = NewEvent::raw(host_type_for(method), data.into_string()).session(sid, pid).turn(turn_id.clone());
+        let Some(s) = session.as_ref().filter(|_| matches!(method, "turn/started" | "turn/completed")) else {
+            self.events.publish(event).await;
+            return;
+        };
+        // A turn's start and end are recorded in its turn record with their seqs, once the events are in the log:
+        // what the record says has happened is always in the log too.
+        let seq = self.events.publish_committed(event).await.map(|e| e.seq);
+        match (method, turn_id.as_deref()) {
+            ("turn/started", Some(turn_id)) => self.record_turn_started(s, turn_id, seq).await,
+            ("turn/completed", turn_id) => {
+                let (status, error) = turn_end.unwrap_or((TurnStatus::Completed, None));
+                let end = TurnEnd { status, error: error.as_deref(), final_text: final_text.as_deref(), end_seq: seq };
+                self.record_turn_end(s, turn_id, &end).await;
+            }
+            _ => {}
+        }
     }
 
     /// Items that started but never completed (an interrupt, a dead process) are closed by the host, so that no
@@ -202,9 +228,15 @@ impl Services {
         }
     }
 
-    async fn record_turn(&self, s: &SessionRef, active: Option<&str>, status: Option<&str>, error: Option<&str>) {
-        if let Err(e) = self.store.record_turn_state(&s.session_id, active, status, error).await {
-            tracing::error!(error = %e, session = %s.session_id, "could not record turn state");
+    async fn record_turn_started(&self, s: &SessionRef, turn_id: &str, seq: Option<i64>) {
+        if let Err(e) = self.store.begin_turn(&s.session_id, turn_id, seq).await {
+            tracing::error!(error = %e, session = %s.session_id, turn = turn_id, "could not record a turn's start");
+        }
+    }
+
+    pub(super) async fn record_turn_end(&self, s: &SessionRef, turn_id: Option<&str>, end: &TurnEnd<'_>) {
+        if let Err(e) = self.store.end_turn(&s.session_id, turn_id, end).await {
+            tracing::error!(error = %e, session = %s.session_id, turn = turn_id, "could not record a turn's end");
         }
     }
 
@@ -218,14 +250,15 @@ impl Services {
     /// thread unloaded.
     pub(super) async fn end_generation(&self, generation: u64, reason: &str) {
         self.expire_generation_requests(generation, reason).await;
-        for (thread_id, live) in self.live.drain_for_exit() {
+        for (thread_id, live) in self.live.drain_for_exit(generation) {
             let session = self.index.get(&thread_id);
             let turn_id = live.active_turn.clone();
             self.close_items(&thread_id, turn_id.as_deref(), session.as_ref(), live.open_items, "interrupted").await;
             let message = format!("app-server stopped during the turn ({reason})");
-            self.publish_synthetic_turn_end(&thread_id, turn_id.as_deref(), session.as_ref(), &message).await;
+            let seq = self.publish_synthetic_turn_end(&thread_id, turn_id.as_deref(), session.as_ref(), &message).await;
             if let Some(s) = &session {
-                self.record_turn(s, None, Some("interrupted"), Some(&message)).await;
+                let end = TurnEnd { status: TurnStatus::Interrupted, error: Some(&message), final_text: live.last_agent_text.as_deref(), end_seq: seq };
+                self.record_turn_end(s, turn_id.as_deref(), &end).await;
             }
         }
     }
@@ -236,14 +269,15 @@ impl Services {
         turn_id: Option<&str>,
         session: Option<&SessionRef>,
         message: &str,
-    ) {
+    ) -> Option<i64> {
         let data = json!({
             "threadId": thread_id,
             "turn": {"id": turn_id, "status": "interrupted", "items": [], "error": {"message": message}},
             "closedByHost": true,
         });
         let (sid, pid) = split(session.cloned());
-        self.events.publish(NewEvent::new("turn.completed", data).session(sid, pid).turn(turn_id.map(str::to_owned))).await;
+        let event = NewEvent::new("turn.completed", data).session(sid, pid).turn(turn_id.map(str::to_owned));
+        self.events.publish_committed(event).await.map(|e| e.seq)
     }
 }
 

@@ -54,12 +54,46 @@ impl ServiceError {
         Self::new(ErrorKind::Conflict, code, message)
     }
 
+    /// The store cannot write (the data dir is full or failing): 503, nothing half-done to clean up.
+    pub fn storage_unavailable() -> Self {
+        Self::new(
+            ErrorKind::Unavailable,
+            "storage_unavailable",
+            "the data dir cannot take writes (disk full?); free space and retry, /api/ready says when (the host log has the details)",
+        )
+    }
+
+    /// The change was made but its event is not in the log yet (the log cannot commit: disk full?).
+    pub fn event_log_unavailable() -> Self {
+        Self::new(
+            ErrorKind::Unavailable,
+            "event_log_unavailable",
+            "the change was saved, but its event could not be written to the event log in time (disk full?); it is \
+             logged once the data dir can take writes again, /api/ready says when",
+        )
+    }
+
     pub fn runtime_unavailable() -> Self {
         Self::new(
             ErrorKind::Unavailable,
             "runtime_unavailable",
             "app-server is not ready (starting or restarting); retry shortly, /api/ready says when",
         )
+    }
+}
+
+/// The data dir cannot take the write: full (SQLITE_FULL, a short write), over the file size limit or failing
+/// (SQLITE_IOERR: EFBIG, EIO). Not the request's fault and not a bug: the operator has to make room.
+fn is_storage_failure(e: &StoreError) -> bool {
+    const SQLITE_IOERR: i32 = 10;
+    const SQLITE_FULL: i32 = 13;
+    match e {
+        StoreError::Database(sqlx::Error::Database(db)) => db
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|c| matches!(c & 0xff, SQLITE_IOERR | SQLITE_FULL)),
+        StoreError::Database(sqlx::Error::Io(_)) => true,
+        _ => false,
     }
 }
 
@@ -74,6 +108,10 @@ impl From<StoreError> for ServiceError {
                 ServiceError::conflict("conflict", "the change conflicts with an existing record; re-read it and try again")
             }
             StoreError::Conflict(m) => ServiceError::conflict("conflict", m),
+            other if is_storage_failure(&other) => {
+                tracing::error!(error = %other, "the store cannot write");
+                ServiceError::storage_unavailable()
+            }
             other => {
                 tracing::error!(error = %other, "store error");
                 ServiceError::new(ErrorKind::Internal, "store_error", "the host's database failed; the host log has the details")

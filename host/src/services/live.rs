@@ -5,6 +5,7 @@
 //! generation that said it.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use serde_json::value::RawValue;
@@ -24,14 +25,33 @@ pub struct ThreadLive {
     pub model: Option<String>,
     /// The sandbox policy app-server reported for the thread (`{type, networkAccess, ...}`).
     pub sandbox: Option<serde_json::Value>,
+    /// The text of the running turn's last completed assistant message (its final text when it ends).
+    pub last_agent_text: Option<String>,
 }
 
 #[derive(Default)]
 pub struct LiveThreads {
     threads: Mutex<HashMap<String, ThreadLive>>,
+    /// The newest app-server generation whose running turns were drained (ended by the host). Written and read
+    /// under the `threads` lock, so a turn is either drained or sees that it came too late, never neither.
+    drained_through: AtomicU64,
 }
 
 impl LiveThreads {
+    /// Mark `turn_id` running on `thread_id` unless it already completed; false (nothing marked) when `generation`,
+    /// the process that accepted the turn, has already been drained: nobody else will end that turn.
+    pub fn mark_accepted(&self, thread_id: &str, turn_id: &str, generation: u64) -> bool {
+        let mut map = self.threads.lock().expect("live map poisoned");
+        if self.drained_through.load(Ordering::Acquire) >= generation {
+            return false;
+        }
+        let t = map.entry(thread_id.to_string()).or_default();
+        if t.active_turn.is_none() && t.last_completed_turn.as_deref() != Some(turn_id) {
+            t.active_turn = Some(turn_id.to_string());
+        }
+        true
+    }
+
     pub fn with<R>(&self, thread_id: &str, f: impl FnOnce(&mut ThreadLive) -> R) -> R {
         let mut map = self.threads.lock().expect("live map poisoned");
         f(map.entry(thread_id.to_string()).or_default())
@@ -57,8 +77,9 @@ impl LiveThreads {
     }
 
     /// The process is gone: every thread is unloaded; return what was running, for closing.
-    pub fn drain_for_exit(&self) -> Vec<(String, ThreadLive)> {
+    pub fn drain_for_exit(&self, generation: u64) -> Vec<(String, ThreadLive)> {
         let mut map = self.threads.lock().expect("live map poisoned");
+        self.drained_through.fetch_max(generation, Ordering::AcqRel);
         let mut running = Vec::new();
         for (thread_id, t) in map.iter_mut() {
             t.loaded_in = None;
@@ -68,5 +89,32 @@ impl LiveThreads {
             }
         }
         running
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_turn_accepted_by_a_generation_already_drained_is_not_marked_running() {
+        let live = LiveThreads::default();
+        assert!(live.mark_accepted("t1", "turn-1", 1));
+        let drained = live.drain_for_exit(1);
+        assert_eq!(drained.len(), 1, "the running turn is handed to whoever ends it");
+        // The 202 path of a turn the same (dead) process accepted comes late: it must end the turn itself.
+        assert!(!live.mark_accepted("t2", "turn-2", 1));
+        assert_eq!(live.snapshot("t2").active_turn, None);
+        // The next process's turns are marked as usual.
+        assert!(live.mark_accepted("t2", "turn-3", 2));
+        assert_eq!(live.snapshot("t2").active_turn.as_deref(), Some("turn-3"));
+    }
+
+    #[test]
+    fn a_turn_that_already_completed_is_not_marked_running() {
+        let live = LiveThreads::default();
+        live.with("t1", |t| t.last_completed_turn = Some("turn-1".into()));
+        assert!(live.mark_accepted("t1", "turn-1", 1));
+        assert_eq!(live.snapshot("t1").active_turn, None);
     }
 }

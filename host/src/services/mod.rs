@@ -18,6 +18,7 @@ mod requests;
 mod sessions;
 mod settings;
 mod transcript;
+mod turn_records;
 mod turns;
 mod views;
 mod workers;
@@ -38,18 +39,23 @@ pub use requests::{PendingRequest, RequestKind, RequestQuery, RespondToRequest};
 pub use sessions::{CreateSession, DynamicTool, SessionPage, SessionQuery, UpdateSession};
 pub use settings::Setting;
 pub use transcript::{Transcript, TranscriptQuery};
+pub use turn_records::{TurnRecord, TurnRecordPage, TurnRecordQuery};
+pub use crate::store::TurnStatus;
 pub use turns::{InterruptResult, SendMessage, SteerMessage, TurnAccepted, TurnMode};
 pub use views::{Project, Session, SessionStatus};
 
 use crate::appserver::{Connection, Runtime, RuntimeConfig};
 use crate::events::{EventLog, NewEvent};
 use crate::plugins::PluginHost;
-use crate::store::{SessionRow, Store};
+use crate::store::{SessionRow, Store, TurnEnd};
 use index::{SessionRef, ThreadIndex};
 use live::LiveThreads;
 
 /// How long a finished idempotency key is remembered.
 const IDEMPOTENCY_KEY_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// Longest a stop waits for the event log to commit what is queued.
+const SHUTDOWN_FLUSH_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Queue between the app-server reader and the bridge; a full queue slows the reader, never drops a line.
 const INBOUND_CAPACITY: usize = 1024;
@@ -137,18 +143,64 @@ impl Services {
         self.runtime.shutdown().await;
         self.end_generation(generation, "the host shut down").await;
         self.events.publish_committed(NewEvent::new("runtime.stopped", json!({"reason": "host shutdown"}))).await;
-        self.events.flush().await;
+        // A store that cannot write (disk full) must not hold the stop forever: what is not committed by then is
+        // lost as in a crash, and the next start ends the turns it leaves open.
+        if !self.events.flush_within(SHUTDOWN_FLUSH_WAIT).await {
+            tracing::error!("stopping with events not committed: the store cannot write (disk full?)");
+        }
     }
 
-    /// A turn recorded as running when the host last stopped can no longer finish: its process is gone.
+    /// A turn recorded as running when the host last stopped can no longer finish: its process is gone. Every such
+    /// turn (the 202 path records it before answering, so this includes turns whose start never reached the log)
+    /// gets a `turn.completed` (interrupted, with the reason) in the log and its final state in the turn record.
     async fn reconcile_after_stop(&self, rows: &[SessionRow]) {
-        for row in rows.iter().filter(|r| r.active_turn_id.is_some()) {
-            let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
-            let message = "the host stopped during the turn";
-            self.publish_synthetic_turn_end(&row.thread_id, row.active_turn_id.as_deref(), Some(&session), message).await;
-            if let Err(e) = self.store.record_turn_state(&row.id, None, Some("interrupted"), Some(message)).await {
-                tracing::error!(error = %e, session = %row.id, "could not reconcile a turn left running");
+        let unfinished = match self.store.unfinished_turns().await {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(error = %e, "could not read the turns left running by the last run");
+                return;
             }
+        };
+        let message = "the host stopped during the turn";
+        for turn in unfinished {
+            let Some(row) = rows.iter().find(|r| r.id == turn.session_id) else { continue };
+            let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
+            // The host may have died between logging the turn's end and recording it: the log's end is the truth.
+            if let Some(start) = turn.start_seq {
+                if let Ok(Some((seq, data))) = self.store.turn_end_event(&turn.id, start).await {
+                    let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+                    let status = data.pointer("/turn/status").and_then(|v| v.as_str()).and_then(TurnStatus::parse).filter(|s| s.is_final());
+                    let error = data.pointer("/turn/error/message").and_then(|v| v.as_str());
+                    let end = TurnEnd { status: status.unwrap_or(TurnStatus::Completed), error, final_text: None, end_seq: Some(seq) };
+                    self.record_turn_end(&session, Some(&turn.id), &end).await;
+                    continue;
+                }
+            }
+            let seq = self.publish_synthetic_turn_end(&row.thread_id, Some(&turn.id), Some(&session), message).await;
+            let end = TurnEnd { status: TurnStatus::Interrupted, error: Some(message), final_text: None, end_seq: seq };
+            self.record_turn_end(&session, Some(&turn.id), &end).await;
+            tracing::warn!(session = %row.id, turn = %turn.id, "ended a turn left running by the last run");
+        }
+        // A session can still name an active turn the turn record does not hold as running; it is over too.
+        for row in rows.iter().filter(|r| r.active_turn_id.is_some()) {
+            let Ok(current) = self.store.get_session(&row.id).await else { continue };
+            if current.active_turn_id.is_none() {
+                continue;
+            }
+            let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
+            let turn_id = current.active_turn_id.as_deref();
+            let seq = self.publish_synthetic_turn_end(&row.thread_id, turn_id, Some(&session), message).await;
+            let end = TurnEnd { status: TurnStatus::Interrupted, error: Some(message), final_text: None, end_seq: seq };
+            self.record_turn_end(&session, None, &end).await;
+        }
+    }
+
+    /// Append the event an API call records and wait for its commit, bounded: a log that cannot write (disk full)
+    /// makes the call answer a clear 503 instead of hanging until space comes back.
+    async fn record_event(&self, event: NewEvent) -> ServiceResult<()> {
+        match self.events.publish_committed(event).await {
+            Some(_) => Ok(()),
+            None => Err(ServiceError::event_log_unavailable()),
         }
     }
 

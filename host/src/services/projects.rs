@@ -10,7 +10,7 @@ use super::error::{ServiceError, ServiceResult};
 use super::views::Project;
 use super::Services;
 use crate::events::NewEvent;
-use crate::store::StoreError;
+use crate::store::{Moved, StoreError};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -80,7 +80,7 @@ impl Services {
         let id = uuid::Uuid::now_v7().to_string();
         let row = self.store.insert_project(&id, &name, &cwd).await.map_err(project_error(&id))?;
         let project = Project::from(row);
-        self.events.publish_committed(NewEvent::new("project.created", &project).session(None, Some(id.as_str().into()))).await;
+        self.record_event(NewEvent::new("project.created", &project).session(None, Some(id.as_str().into()))).await?;
         Ok(project)
     }
 
@@ -89,7 +89,7 @@ impl Services {
         let cwd = req.cwd.as_deref().map(validate_cwd).transpose()?;
         let row = self.store.update_project(id, name.as_deref(), cwd.as_deref()).await.map_err(project_error(id))?;
         let project = Project::from(row);
-        self.events.publish_committed(NewEvent::new("project.updated", &project).session(None, Some(id.into()))).await;
+        self.record_event(NewEvent::new("project.updated", &project).session(None, Some(id.into()))).await?;
         Ok(project)
     }
 
@@ -101,22 +101,25 @@ impl Services {
             ),
             other => project_error(id)(other),
         })?;
-        self.events.publish_committed(NewEvent::new("project.deleted", json!({"id": id})).session(None, Some(id.into()))).await;
+        self.record_event(NewEvent::new("project.deleted", json!({"id": id})).session(None, Some(id.into()))).await?;
         Ok(())
     }
 
     /// Move every session of a project to another project (or to none).
     pub async fn move_project_sessions(&self, id: &str, req: MoveSessions) -> ServiceResult<Vec<String>> {
-        self.store.get_project(id).await.map_err(project_error(id))?;
-        if let Some(to) = &req.to_project_id {
-            self.store.get_project(to).await.map_err(project_error(to))?;
-        }
-        let moved = self.store.move_project_sessions(id, req.to_project_id.as_deref()).await?;
+        let moved = match self.store.move_project_sessions(id, req.to_project_id.as_deref()).await? {
+            Moved::Sessions(ids) => ids,
+            Moved::NoSource => return Err(project_error(id)(StoreError::NotFound)),
+            Moved::NoTarget => {
+                let to = req.to_project_id.as_deref().unwrap_or_default();
+                return Err(project_error(to)(StoreError::NotFound));
+            }
+        };
         for session_id in &moved {
             if let Ok(row) = self.store.get_session(session_id).await {
                 self.index.put(&row);
                 let session = self.view(row.clone());
-                self.events.publish_committed(self.session_event("session.updated", &row, &session)).await;
+                self.record_event(self.session_event("session.updated", &row, &session)).await?;
             }
         }
         Ok(moved)

@@ -288,7 +288,7 @@ impl Services {
             }
         }
         let session = self.view(row.clone());
-        self.events.publish_committed(self.session_event("session.created", &row, &session)).await;
+        self.record_event(self.session_event("session.created", &row, &session)).await?;
         Ok(session)
     }
 
@@ -327,7 +327,7 @@ impl Services {
             Some(false) if row.archived => "session.unarchived",
             _ => "session.updated",
         };
-        self.events.publish_committed(self.session_event(kind, &updated, &session)).await;
+        self.record_event(self.session_event(kind, &updated, &session)).await?;
         Ok(session)
     }
 
@@ -352,7 +352,7 @@ impl Services {
         self.index.remove(&row.thread_id);
         self.live.forget(&row.thread_id);
         self.session_locks.lock().expect("lock map poisoned").remove(id);
-        self.events.publish_committed(self.session_event("session.deleted", &row, json!({"id": row.id}))).await;
+        self.record_event(self.session_event("session.deleted", &row, json!({"id": row.id}))).await?;
         Ok(())
     }
 
@@ -391,7 +391,7 @@ impl Services {
             .await?;
         self.index.put(&forked);
         let session = self.view(forked.clone());
-        self.events.publish_committed(self.session_event("session.created", &forked, &session)).await;
+        self.record_event(self.session_event("session.created", &forked, &session)).await?;
         Ok(session)
     }
 

@@ -69,7 +69,7 @@ impl Services {
         }
         self.check_room(session_id, key, text.len()).await?;
         let setting = Setting::from(self.store.put_setting(session_id, key, &text).await?);
-        self.events.publish_committed(self.session_event("session.setting_changed", &row, json!({"key": key, "value": value}))).await;
+        self.record_event(self.session_event("session.setting_changed", &row, json!({"key": key, "value": value}))).await?;
         Ok(setting)
     }
 
@@ -97,7 +97,7 @@ impl Services {
             Err(StoreError::NotFound) => return Err(ServiceError::not_found("setting_not_found", format!("no setting `{key}`"))),
             Err(e) => return Err(e.into()),
         }
-        self.events.publish_committed(self.session_event("session.setting_deleted", &row, json!({"key": key}))).await;
+        self.record_event(self.session_event("session.setting_deleted", &row, json!({"key": key}))).await?;
         Ok(())
     }
 }

@@ -64,7 +64,8 @@ impl Services {
                 Ok(Transcript { turns, next_cursor })
             }
             // A thread that never ran a turn has no history file yet ("no rollout found" / "thread not loaded" when
-            // it is not in memory either): its transcript is empty, not an error.
+            // it is not in memory either; "list_turns is not supported yet" or "rollout ... is empty" while its first
+            // turn runs and nothing is written yet): its transcript is empty, not an error.
             Err(RpcError::Server { message, .. }) if is_missing_history(&message) => {
                 Ok(Transcript { turns: Vec::new(), next_cursor: None })
             }
@@ -76,5 +77,6 @@ impl Services {
 
 pub(super) fn is_missing_history(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
-    m.contains("no rollout") || m.contains("thread not loaded") || m.contains("not materialized")
+    m.contains("no rollout") || m.contains("thread not loaded") || m.contains("not materialized") || m.contains("list_turns is not supported")
+        || (m.contains("rollout") && m.contains("is empty"))
 }

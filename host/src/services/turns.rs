@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 use super::controls::SessionControls;
 use super::error::{ErrorKind, ServiceError, ServiceResult};
 use super::Services;
-use crate::store::{IdempotencyClaim, SessionRow};
+use super::index::SessionRef;
+use crate::store::{IdempotencyClaim, SessionRow, StoreError, TurnEnd, TurnStatus};
 
 /// Largest message text.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
@@ -45,8 +46,12 @@ pub struct SteerMessage {
 pub struct TurnAccepted {
     pub session_id: String,
     pub turn_id: String,
-    /// `inProgress` when accepted; follow the turn on the event stream.
-    pub status: String,
+    /// `inProgress` when accepted; follow the turn on the event stream. A replayed answer carries the turn's
+    /// status now, from the host's turn record (a final state once the turn ended, also after a host crash).
+    pub status: TurnStatus,
+    /// Why the turn failed or was interrupted (replayed answers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// True when this answers a retry with an `Idempotency-Key` already used: no new turn was started.
     #[serde(default)]
     pub replayed: bool,
@@ -107,6 +112,16 @@ impl Services {
             IdempotencyClaim::Replay(stored) => {
                 let mut accepted: TurnAccepted = serde_json::from_str(&stored)
                     .map_err(|e| ServiceError::new(ErrorKind::Internal, "store_error", format!("stored response unreadable: {e}")))?;
+                // The stored answer names the turn; where it is now comes from the turn record, never a stale copy.
+                match self.store.get_turn(&accepted.turn_id).await {
+                    Ok(turn) => {
+                        accepted.status = turn.status;
+                        accepted.error = turn.error;
+                    }
+                    // A key stored before the host kept turn records: its stored answer is all there is.
+                    Err(StoreError::NotFound) => {}
+                    Err(e) => return Err(e.into()),
+                }
                 accepted.replayed = true;
                 return Ok(accepted);
             }
@@ -167,13 +182,25 @@ impl Services {
             .and_then(Value::as_str)
             .ok_or_else(|| ServiceError::new(ErrorKind::Upstream, "app_server_protocol", "turn/start returned no turn id"))?
             .to_string();
+        // The promise of the 202 is durable before it is made: the turn record holds the turn (and the idempotency
+        // key's answer is stored only after this), so a host that dies now still ends it after its restart. The
+        // record never goes back from a final state: turn/completed of a very fast turn may be processed first.
+        if let Err(e) = self.store.begin_turn(&row.id, &turn_id, None).await {
+            // Not recorded means not promised: stop the turn rather than run one nobody can follow up on.
+            let _ = conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn_id})).await;
+            return Err(e.into());
+        }
         // turn/started may already have arrived (or even turn/completed, for a very fast turn).
-        self.live.with(&row.thread_id, |t| {
-            if t.active_turn.is_none() && t.last_completed_turn.as_deref() != Some(turn_id.as_str()) {
-                t.active_turn = Some(turn_id.clone());
-            }
-        });
-        Ok(TurnAccepted { session_id: row.id.clone(), turn_id, status: "inProgress".into(), replayed: false })
+        if !self.live.mark_accepted(&row.thread_id, &turn_id, conn.generation()) {
+            // The process that accepted the turn died and its running turns were already ended before this one was
+            // marked: end it here, so that it too has a final state.
+            let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
+            let message = "app-server stopped right after accepting the turn";
+            let seq = self.publish_synthetic_turn_end(&row.thread_id, Some(&turn_id), Some(&session), message).await;
+            let end = TurnEnd { status: TurnStatus::Interrupted, error: Some(message), final_text: None, end_seq: seq };
+            self.record_turn_end(&session, Some(&turn_id), &end).await;
+        }
+        Ok(TurnAccepted { session_id: row.id.clone(), turn_id, status: TurnStatus::InProgress, error: None, replayed: false })
     }
 
     /// Add input to the running turn.
@@ -184,7 +211,7 @@ impl Services {
         let conn = self.connection()?;
         let params = json!({"threadId": row.thread_id, "expectedTurnId": turn_id, "input": text_input(&req.text)});
         conn.request("turn/steer", params).await?;
-        Ok(TurnAccepted { session_id: row.id, turn_id, status: "inProgress".into(), replayed: false })
+        Ok(TurnAccepted { session_id: row.id, turn_id, status: TurnStatus::InProgress, error: None, replayed: false })
     }
 
     /// Interrupt the running turn and wait (briefly) until app-server confirms it ended.

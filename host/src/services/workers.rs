@@ -17,6 +17,9 @@ use crate::store::SessionRow;
 
 /// Longest prompt a worker turn takes.
 const MAX_PROMPT_BYTES: usize = 256 * 1024;
+/// How long a worker turn waits for app-server to be ready (it restarts) before failing with `runtime_unavailable`;
+/// the job's own timeout bounds it too.
+const READY_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How the host answers what a worker turn asks.
 #[derive(Debug, Clone)]
@@ -66,6 +69,11 @@ impl Services {
             }
             (None, None) => return Err(ServiceError::invalid("a worker turn needs `session-id` or `project-id`: it runs where they do")),
         };
+        // Work that needs app-server waits for it: an attempt that failed on "not ready" would burn the job's attempts
+        // while app-server restarts.
+        if self.runtime.connection().is_none() {
+            self.runtime.wait_ready(READY_WAIT).await;
+        }
         let one_at_a_time = self.workers.lock_for(plugin_id, &cwd).lock_owned().await;
 
         let controls = SessionControls {

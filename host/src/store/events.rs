@@ -124,6 +124,17 @@ impl Store {
             .collect()
     }
 
+    /// The `turn.completed` event of `turn_id` logged after `after_seq`, if any: (seq, data). Reads forward from
+    /// `after_seq` along the primary key (the turn's start), so it stays cheap in a long log.
+    pub async fn turn_end_event(&self, turn_id: &str, after_seq: i64) -> StoreResult<Option<(i64, String)>> {
+        let row = sqlx::query("SELECT seq, data FROM events WHERE seq > $1 AND type = 'turn.completed' AND turn_id = $2 ORDER BY seq LIMIT 1")
+            .bind(after_seq)
+            .bind(turn_id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| Ok((r.try_get("seq")?, r.try_get("data")?))).transpose()
+    }
+
     /// (oldest, newest) seq in the log; (0, 0) when empty.
     pub async fn event_bounds(&self) -> StoreResult<(i64, i64)> {
         let (min, max): (Option<i64>, Option<i64>) =

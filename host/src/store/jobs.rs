@@ -187,7 +187,7 @@ impl Store {
     /// Add a job unless an equal live one exists (same kind and dedupe key) or `capacity` live jobs are waiting
     /// or running. The capacity check and the insert are one statement, so concurrent enqueues cannot overfill.
     pub async fn enqueue_job(&self, job: &JobRow, capacity: i64) -> StoreResult<Enqueued> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(&format!(
             "INSERT INTO jobs ({COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, NULL, NULL, 0, NULL, \
              NULL, NULL, $13, $14, $14, NULL, NULL \
@@ -349,7 +349,7 @@ impl Store {
     /// someone else took it first.
     pub async fn claim_job(&self, id: &str, lease: &str, lease_until: i64, plugin_id: &str) -> StoreResult<Option<JobRow>> {
         let now = now_ms();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = $2, lease_until = $3, started_at = $4, \
              updated_at = $4, error_kind = NULL, error = NULL, plugin_id = $5 WHERE id = $1 AND state = 'queued'",
@@ -389,7 +389,7 @@ impl Store {
     /// ends `canceled` instead.
     pub async fn finish_job(&self, id: &str, lease: &str, f: &Finish<'_>) -> StoreResult<bool> {
         let now = now_ms();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE jobs SET state = CASE WHEN $3 = 'queued' AND cancel_requested = 1 THEN 'canceled' ELSE $3 END, \
              result = $4, error_kind = CASE WHEN $3 = 'queued' AND cancel_requested = 1 THEN 'canceled' ELSE $5 END, \
@@ -421,7 +421,7 @@ impl Store {
     /// Hand a running job back to the queue without counting the attempt (a clean shutdown).
     pub async fn release_job(&self, id: &str, lease: &str, detail: &str) -> StoreResult<bool> {
         let now = now_ms();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE jobs SET state = 'queued', attempt = MAX(attempt - 1, 0), lease_owner = NULL, lease_until = NULL, \
              run_after = $3, updated_at = $3 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
@@ -469,7 +469,7 @@ impl Store {
     /// Cancel a queued job. None when it is not queued (running, or already finished).
     pub async fn cancel_queued_job(&self, id: &str, detail: &str) -> StoreResult<Option<JobRow>> {
         let now = now_ms();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE jobs SET state = 'canceled', cancel_requested = 1, error_kind = 'canceled', error = $2, updated_at = $3, \
              finished_at = $3 WHERE id = $1 AND state = 'queued'",
@@ -497,7 +497,7 @@ impl Store {
     /// Queue a failed or canceled job again, from its first attempt. None when it is not finished that way.
     pub async fn retry_job(&self, id: &str, detail: &str) -> StoreResult<Option<JobRow>> {
         let now = now_ms();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let from: Option<String> =
             sqlx::query("SELECT state FROM jobs WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?.map(|r| r.try_get(0)).transpose()?;
         let done = sqlx::query(

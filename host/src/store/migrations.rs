@@ -10,6 +10,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (2, "pending_requests", include_str!("../../migrations/sqlite/0002_pending_requests.sql")),
     (3, "plugins", include_str!("../../migrations/sqlite/0003_plugins.sql")),
     (4, "queue", include_str!("../../migrations/sqlite/0004_queue.sql")),
+    (5, "turns", include_str!("../../migrations/sqlite/0005_turns.sql")),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {

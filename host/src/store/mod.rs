@@ -14,23 +14,25 @@ mod projects;
 mod requests;
 mod sessions;
 mod settings;
+mod turns;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use events::{writer_error, EventRow, EventRowRef, EventWriter, WriterError};
 pub use idempotency::IdempotencyClaim;
 pub use jobs::{Enqueued, Finish, JobFilter, JobHistoryRow, JobRow, QueueCounts};
 pub use notes::NoteRow;
 pub use plugins::{PluginCallRow, PluginRow};
-pub use projects::ProjectRow;
+pub use projects::{Moved, ProjectRow};
 pub use requests::{RequestFilter, RequestRow};
 pub use sessions::{SessionFilter, SessionPatch, SessionRow, NewSession};
 pub use settings::SettingRow;
+pub use turns::{TurnEnd, TurnRow, TurnStatus};
 
 /// File name of the database inside the data dir.
 pub const DATABASE_FILE: &str = "codex-manager.sqlite3";
@@ -70,6 +72,7 @@ pub struct Store {
 impl Store {
     /// Open (creating if absent) the database in `data_dir` and bring its schema up to date.
     pub async fn open(data_dir: &Path) -> anyhow::Result<Self> {
+        ignore_file_size_signal();
         let path = data_dir.join(DATABASE_FILE);
         create_private_file(&path)?;
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
@@ -122,6 +125,24 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// A transaction that writes. It takes the write lock at BEGIN (`BEGIN IMMEDIATE`), where a busy database is
+    /// waited out (busy_timeout): a deferred transaction that reads first and writes later cannot wait when another
+    /// writer committed in between, and fails with "database is locked" (SQLITE_BUSY_SNAPSHOT, code 517) instead.
+    /// On PostgreSQL this is a plain BEGIN.
+    pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+/// A write past the file size limit (`ulimit -f`, RLIMIT_FSIZE) raises SIGXFSZ, whose default action kills the
+/// process. Ignored, the write fails with EFBIG instead and is handled like a full disk: the request that needed it
+/// answers 503 `storage_unavailable`, the event log retries, and the host keeps serving (children inherit this).
+fn ignore_file_size_signal() {
+    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler and has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
 }
 

@@ -4,6 +4,17 @@ use sqlx::Row;
 
 use super::{now_ms, Store, StoreError, StoreResult};
 
+/// What a move of a project's sessions did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Moved {
+    /// The ids of the sessions moved.
+    Sessions(Vec<String>),
+    /// The project to move from does not exist.
+    NoSource,
+    /// The project to move to does not exist.
+    NoTarget,
+}
+
 #[derive(Debug, Clone)]
 pub struct ProjectRow {
     pub id: String,
@@ -86,9 +97,20 @@ impl Store {
         Err(StoreError::Conflict("project still has sessions".into()))
     }
 
-    /// Move every session of `from` to `to` (None: no project). Returns the moved session ids.
-    pub async fn move_project_sessions(&self, from: &str, to: Option<&str>) -> StoreResult<Vec<String>> {
-        let mut tx = self.pool().begin().await?;
+    /// Move every session of `from` to `to` (None: no project). Both projects are checked inside the transaction
+    /// that moves, with the write lock held, so a concurrent delete is either before (the project is missing) or
+    /// after (it sees the moved sessions).
+    pub async fn move_project_sessions(&self, from: &str, to: Option<&str>) -> StoreResult<Moved> {
+        let mut tx = self.begin_write().await?;
+        let exists = "SELECT COUNT(*) FROM projects WHERE id = $1";
+        if sqlx::query_scalar::<_, i64>(exists).bind(from).fetch_one(&mut *tx).await? == 0 {
+            return Ok(Moved::NoSource);
+        }
+        if let Some(to) = to {
+            if sqlx::query_scalar::<_, i64>(exists).bind(to).fetch_one(&mut *tx).await? == 0 {
+                return Ok(Moved::NoTarget);
+            }
+        }
         let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions WHERE project_id = $1 ORDER BY id")
             .bind(from)
             .fetch_all(&mut *tx)
@@ -101,6 +123,6 @@ impl Store {
             .await
             .map_err(StoreError::from_write)?;
         tx.commit().await?;
-        Ok(ids)
+        Ok(Moved::Sessions(ids))
     }
 }

@@ -190,28 +190,6 @@ impl Store {
         self.get_session(id).await
     }
 
-    /// Record that a turn started (`active` set) or ended (`active` None with its final status).
-    pub async fn record_turn_state(
-        &self,
-        id: &str,
-        active_turn_id: Option<&str>,
-        last_status: Option<&str>,
-        last_error: Option<&str>,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE sessions SET active_turn_id = $2, last_turn_status = COALESCE($3, last_turn_status), \
-             last_error = $4, last_activity_at = $5 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(active_turn_id)
-        .bind(last_status)
-        .bind(last_error)
-        .bind(now_ms())
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
     /// Point the session at a new app-server thread (one whose predecessor had no history to lose).
     pub async fn replace_thread_id(&self, id: &str, thread_id: &str) -> StoreResult<SessionRow> {
         let done = sqlx::query("UPDATE sessions SET thread_id = $2, updated_at = $3 WHERE id = $1")

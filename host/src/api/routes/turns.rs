@@ -1,4 +1,4 @@
-//! Turns: `/api/sessions/{id}/messages`, `/steer`, `/interrupt`.
+//! Turns: `/api/sessions/{id}/messages`, `/steer`, `/interrupt`, and the host's turn records (`/turns`).
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -6,12 +6,17 @@ use axum::Json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::api::error::{ApiError, ApiResult, ErrorResponse};
-use crate::api::extract::{ApiJson, Path};
+use crate::api::extract::{ApiJson, ApiQuery, Path};
 use crate::api::ApiState;
-use crate::services::{InterruptResult, SendMessage, SteerMessage, TurnAccepted};
+use crate::services::{InterruptResult, SendMessage, SteerMessage, TurnAccepted, TurnRecord, TurnRecordPage, TurnRecordQuery};
 
 pub fn router() -> OpenApiRouter<ApiState> {
-    OpenApiRouter::new().routes(routes!(send)).routes(routes!(steer)).routes(routes!(interrupt))
+    OpenApiRouter::new()
+        .routes(routes!(send))
+        .routes(routes!(steer))
+        .routes(routes!(interrupt))
+        .routes(routes!(list_turns))
+        .routes(routes!(get_turn))
 }
 
 /// Send a message: starts a turn (resuming the thread first if needed). With an `Idempotency-Key` header, a retry
@@ -24,7 +29,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
         (status = 404, body = ErrorResponse),
         (status = 409, body = ErrorResponse, description = "`turn_in_progress`, `session_archived`, `idempotency_in_progress`"),
         (status = 422, body = ErrorResponse, description = "`invalid_request`, `idempotency_key_reused`"),
-        (status = 503, body = ErrorResponse, description = "`runtime_unavailable`")))]
+        (status = 503, body = ErrorResponse, description = "`runtime_unavailable`, `storage_unavailable`")))]
 async fn send(
     State(s): State<ApiState>,
     Path(id): Path<String>,
@@ -56,4 +61,20 @@ async fn steer(State(s): State<ApiState>, Path(id): Path<String>, ApiJson(req): 
     (status = 409, body = ErrorResponse, description = "`no_active_turn`")))]
 async fn interrupt(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Json<InterruptResult>> {
     Ok(Json(s.services.interrupt(&id).await?))
+}
+
+/// The session's turns as the host recorded them, newest first: status (a final one once the turn ended, also after
+/// a crash), the seqs of its start and end events, times, final text and error.
+#[utoipa::path(get, path = "/api/sessions/{id}/turns", tag = "turns", params(("id" = String, Path), TurnRecordQuery),
+    responses((status = 200, body = TurnRecordPage), (status = 404, body = ErrorResponse),
+        (status = 422, body = ErrorResponse, description = "`invalid_request` (limit, cursor)")))]
+async fn list_turns(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(q): ApiQuery<TurnRecordQuery>) -> ApiResult<Json<TurnRecordPage>> {
+    Ok(Json(s.services.list_turn_records(&id, q).await?))
+}
+
+/// One turn of the session as the host recorded it.
+#[utoipa::path(get, path = "/api/sessions/{id}/turns/{turnId}", tag = "turns", params(("id" = String, Path), ("turnId" = String, Path)),
+    responses((status = 200, body = TurnRecord), (status = 404, body = ErrorResponse, description = "`session_not_found`, `turn_not_found`")))]
+async fn get_turn(State(s): State<ApiState>, Path((id, turn_id)): Path<(String, String)>) -> ApiResult<Json<TurnRecord>> {
+    Ok(Json(s.services.get_turn_record(&id, &turn_id).await?))
 }

@@ -83,6 +83,7 @@ impl Scheduler {
     /// Start the scheduling loop.
     pub(in crate::services) fn spawn(services: &Arc<Services>) {
         let me = Arc::downgrade(services);
+        let mut runtime = services.runtime.watch_state();
         tokio::spawn(async move {
             let mut last_recovery = 0i64;
             loop {
@@ -97,7 +98,11 @@ impl Scheduler {
                     services.recover_expired_leases(now).await;
                 }
                 let kinds = services.plugins.job_kinds();
-                services.fill_lanes(&me, &kinds).await;
+                // Attempts start only while app-server is ready: a job recovered at start (or queued during a
+                // restart of app-server) would otherwise spend its attempts on "app-server is not ready".
+                if services.runtime.connection().is_some() {
+                    services.fill_lanes(&me, &kinds).await;
+                }
                 let names: Vec<String> = kinds.into_iter().map(|k| k.kind).collect();
                 let next_due = services.store.next_due_at(&names, now_ms()).await.ok().flatten();
                 let mut wait = IDLE_POLL.min(scheduler.heartbeat());
@@ -108,6 +113,7 @@ impl Scheduler {
                 let wake = scheduler.wake.notified();
                 tokio::select! {
                     _ = wake => {}
+                    Ok(()) = runtime.changed() => {}
                     _ = tokio::time::sleep(wait.max(Duration::from_millis(5))) => {}
                 }
             }

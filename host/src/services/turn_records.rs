@@ -1,0 +1,103 @@
+//! Reading the host's turn record: every turn the host acknowledged, with its final state once it ended (see
+//! `store/turns.rs`). Unlike the transcript, which app-server serves from Codex's history, this answers from the
+//! host's own store, also while app-server is down and after a crash.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ServiceError, ServiceResult};
+use super::Services;
+use crate::events::envelope_ts;
+use crate::store::{StoreError, TurnRow, TurnStatus};
+
+/// Largest page of turn records.
+pub const MAX_TURN_RECORDS_PAGE: i64 = 200;
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct TurnRecordQuery {
+    /// Turns per page, 1–200 (default 50), newest first.
+    pub limit: Option<i64>,
+    /// `nextCursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// One turn as the host recorded it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnRecord {
+    pub id: String,
+    pub session_id: String,
+    pub status: TurnStatus,
+    /// Seq of the turn's `turn.started` event (null when the host never logged one, e.g. it died first).
+    pub start_seq: Option<i64>,
+    /// Seq of the `turn.completed` event that ended it (null while it runs).
+    pub end_seq: Option<i64>,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    /// The last assistant message of the turn.
+    pub final_text: Option<String>,
+    /// Why it failed or was interrupted.
+    pub error: Option<String>,
+}
+
+impl From<TurnRow> for TurnRecord {
+    fn from(r: TurnRow) -> Self {
+        Self {
+            id: r.id,
+            session_id: r.session_id,
+            status: r.status,
+            start_seq: r.start_seq,
+            end_seq: r.end_seq,
+            started_at: envelope_ts(r.started_at),
+            ended_at: r.ended_at.map(envelope_ts),
+            final_text: r.final_text,
+            error: r.error,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnRecordPage {
+    pub turns: Vec<TurnRecord>,
+    pub next_cursor: Option<String>,
+}
+
+impl Services {
+    /// A session's turn records, newest first.
+    pub async fn list_turn_records(&self, session_id: &str, q: TurnRecordQuery) -> ServiceResult<TurnRecordPage> {
+        let row = self.session_row(session_id).await?;
+        let limit = q.limit.unwrap_or(50);
+        if !(1..=MAX_TURN_RECORDS_PAGE).contains(&limit) {
+            return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_TURN_RECORDS_PAGE}")));
+        }
+        let before = q.cursor.as_deref().map(parse_cursor).transpose()?;
+        let mut rows = self.store.session_turns(&row.id, before, limit + 1).await?;
+        let next_cursor = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| format!("{}.{}", r.started_at, r.id))
+        } else {
+            None
+        };
+        Ok(TurnRecordPage { turns: rows.into_iter().map(TurnRecord::from).collect(), next_cursor })
+    }
+
+    /// One turn record of a session.
+    pub async fn get_turn_record(&self, session_id: &str, turn_id: &str) -> ServiceResult<TurnRecord> {
+        let row = self.session_row(session_id).await?;
+        let not_found = || ServiceError::not_found("turn_not_found", format!("session `{}` has no turn `{turn_id}`", row.id));
+        match self.store.get_turn(turn_id).await {
+            Ok(turn) if turn.session_id == row.id => Ok(turn.into()),
+            Ok(_) | Err(StoreError::NotFound) => Err(not_found()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+fn parse_cursor(c: &str) -> ServiceResult<(i64, String)> {
+    c.split_once('.')
+        .and_then(|(ts, id)| Some((ts.parse().ok()?, id.to_string())).filter(|(_, id): &(i64, String)| !id.is_empty()))
+        .ok_or_else(|| ServiceError::invalid("`cursor` is not a cursor this API returned"))
+}

@@ -1,0 +1,277 @@
+//! Turns: the host's own durable record of every turn it acknowledged.
+//!
+//! A row is written `inProgress` before `POST .../messages` answers 202, so a turn the host promised survives a
+//! crash of the host; it ends exactly once (the first end wins: a late or repeated write never moves an ended turn
+//! back). The session's `active_turn_id`/`last_turn_status` are written in the same transaction as the turn row, so
+//! the two never disagree.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use utoipa::ToSchema;
+
+use super::{now_ms, Store, StoreError, StoreResult};
+
+/// Where a turn is. Only `inProgress` ever changes, once, to one of the final states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum TurnStatus {
+    InProgress,
+    Completed,
+    Interrupted,
+    Failed,
+}
+
+impl TurnStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TurnStatus::InProgress => "inProgress",
+            TurnStatus::Completed => "completed",
+            TurnStatus::Interrupted => "interrupted",
+            TurnStatus::Failed => "failed",
+        }
+    }
+
+    /// A status as app-server or the store spells it; None for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "inProgress" => TurnStatus::InProgress,
+            "completed" => TurnStatus::Completed,
+            "interrupted" => TurnStatus::Interrupted,
+            "failed" => TurnStatus::Failed,
+            _ => return None,
+        })
+    }
+
+    pub fn is_final(self) -> bool {
+        self != TurnStatus::InProgress
+    }
+}
+
+const IN_PROGRESS: &str = "inProgress";
+
+#[derive(Debug, Clone)]
+pub struct TurnRow {
+    pub id: String,
+    pub session_id: String,
+    pub status: TurnStatus,
+    /// Seq of the `turn.started` event, when the host logged one.
+    pub start_seq: Option<i64>,
+    /// Seq of the `turn.completed` event that ended the turn.
+    pub end_seq: Option<i64>,
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+    /// The last assistant message of the turn.
+    pub final_text: Option<String>,
+    pub error: Option<String>,
+}
+
+/// How a turn ended.
+#[derive(Debug, Clone)]
+pub struct TurnEnd<'a> {
+    pub status: TurnStatus,
+    pub error: Option<&'a str>,
+    pub final_text: Option<&'a str>,
+    pub end_seq: Option<i64>,
+}
+
+const COLUMNS: &str = "id, session_id, status, start_seq, end_seq, started_at, ended_at, final_text, error";
+
+fn from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<TurnRow> {
+    let status: String = row.try_get("status")?;
+    Ok(TurnRow {
+        id: row.try_get("id")?,
+        session_id: row.try_get("session_id")?,
+        status: TurnStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("turn status `{status}`")))?,
+        start_seq: row.try_get("start_seq")?,
+        end_seq: row.try_get("end_seq")?,
+        started_at: row.try_get("started_at")?,
+        ended_at: row.try_get("ended_at")?,
+        final_text: row.try_get("final_text")?,
+        error: row.try_get("error")?,
+    })
+}
+
+impl Store {
+    /// The turn was accepted (by `turn/start`) or reported started (`turn/started`): record it running and make it
+    /// the session's active turn. A turn that already ended stays ended (its `turn/completed` can be processed
+    /// before the 202 path gets here); a known start seq is kept.
+    pub async fn begin_turn(&self, session_id: &str, turn_id: &str, start_seq: Option<i64>) -> StoreResult<TurnRow> {
+        let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO turns (id, session_id, status, start_seq, started_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (id) DO UPDATE SET start_seq = COALESCE(turns.start_seq, excluded.start_seq)",
+        )
+        .bind(turn_id)
+        .bind(session_id)
+        .bind(IN_PROGRESS)
+        .bind(start_seq)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_write)?;
+        sqlx::query(
+            "UPDATE sessions SET active_turn_id = $2, last_activity_at = $3 WHERE id = $1 \
+             AND EXISTS (SELECT 1 FROM turns WHERE id = $2 AND status = $4)",
+        )
+        .bind(session_id)
+        .bind(turn_id)
+        .bind(now)
+        .bind(IN_PROGRESS)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM turns WHERE id = $1")).bind(turn_id).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        from_row(&row)
+    }
+
+    /// End a turn, once: true when this call ended it, false when it had already ended (the row keeps its first
+    /// final state). A turn the host never saw start gets its row here. With no turn id (an app-server that did
+    /// not name it) only the session is updated.
+    pub async fn end_turn(&self, session_id: &str, turn_id: Option<&str>, end: &TurnEnd<'_>) -> StoreResult<bool> {
+        let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        let ended = match turn_id {
+            Some(turn_id) => {
+                let done = sqlx::query(
+                    "INSERT INTO turns (id, session_id, status, end_seq, started_at, ended_at, final_text, error) \
+                     VALUES ($1, $2, $3, $4, $5, $5, $6, $7) \
+                     ON CONFLICT (id) DO UPDATE SET status = excluded.status, end_seq = excluded.end_seq, \
+                     ended_at = excluded.ended_at, final_text = COALESCE(excluded.final_text, turns.final_text), \
+                     error = excluded.error WHERE turns.status = $8",
+                )
+                .bind(turn_id)
+                .bind(session_id)
+                .bind(end.status.as_str())
+                .bind(end.end_seq)
+                .bind(now)
+                .bind(end.final_text)
+                .bind(end.error)
+                .bind(IN_PROGRESS)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_write)?;
+                done.rows_affected() == 1
+            }
+            None => true,
+        };
+        if ended {
+            sqlx::query(
+                "UPDATE sessions SET active_turn_id = CASE WHEN $2 IS NULL OR active_turn_id = $2 THEN NULL ELSE active_turn_id END, \
+                 last_turn_status = $3, last_error = $4, last_activity_at = $5 WHERE id = $1",
+            )
+            .bind(session_id)
+            .bind(turn_id)
+            .bind(end.status.as_str())
+            .bind(end.error)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    pub async fn get_turn(&self, turn_id: &str) -> StoreResult<TurnRow> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM turns WHERE id = $1")).bind(turn_id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
+    }
+
+    /// Every turn still recorded as running, oldest first (after a crash: the turns nobody will finish).
+    pub async fn unfinished_turns(&self) -> StoreResult<Vec<TurnRow>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM turns WHERE status = $1 ORDER BY started_at, id"))
+            .bind(IN_PROGRESS)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// A session's turns, newest first, before the (started_at, id) cursor.
+    pub async fn session_turns(&self, session_id: &str, before: Option<(i64, String)>, limit: i64) -> StoreResult<Vec<TurnRow>> {
+        let (ts, id) = before.unwrap_or((i64::MAX, String::new()));
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM turns WHERE session_id = $1 AND (started_at < $2 OR (started_at = $2 AND id < $3) OR $4 = 1) \
+             ORDER BY started_at DESC, id DESC LIMIT $5"
+        ))
+        .bind(session_id)
+        .bind(ts)
+        .bind(&id)
+        .bind(i64::from(id.is_empty()))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewSession;
+
+    async fn store_with_session(dir: &std::path::Path) -> Store {
+        let store = Store::open(dir).await.unwrap();
+        store
+            .insert_session(&NewSession {
+                id: "s1".into(),
+                thread_id: "t1".into(),
+                project_id: None,
+                title: None,
+                cwd: "/tmp".into(),
+                forked_from: None,
+                controls: "{}".into(),
+                dynamic_tools: None,
+                tool_call_timeout_ms: None,
+                worker_of: None,
+            })
+            .await
+            .unwrap();
+        store
+    }
+
+    fn tempdir(tag: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("cm-turns-{tag}-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[tokio::test]
+    async fn a_finished_turn_is_never_moved_back_to_in_progress() {
+        let dir = tempdir("order");
+        let store = store_with_session(&dir).await;
+        // turn/completed of a very fast turn is processed before the 202 path records the turn.
+        let end = TurnEnd { status: TurnStatus::Completed, error: None, final_text: Some("done"), end_seq: Some(7) };
+        assert!(store.end_turn("s1", Some("turn-1"), &end).await.unwrap());
+        let row = store.begin_turn("s1", "turn-1", None).await.unwrap();
+        assert_eq!(row.status, TurnStatus::Completed);
+        assert_eq!(row.end_seq, Some(7));
+        let session = store.get_session("s1").await.unwrap();
+        assert_eq!(session.active_turn_id, None, "an ended turn is not the session's active turn");
+        assert_eq!(session.last_turn_status.as_deref(), Some("completed"));
+        // A second end (the host's synthetic one after the real one) changes nothing.
+        let late = TurnEnd { status: TurnStatus::Interrupted, error: Some("host stopped"), final_text: None, end_seq: Some(9) };
+        assert!(!store.end_turn("s1", Some("turn-1"), &late).await.unwrap());
+        let row = store.get_turn("turn-1").await.unwrap();
+        assert_eq!((row.status, row.end_seq, row.final_text.as_deref()), (TurnStatus::Completed, Some(7), Some("done")));
+        assert!(store.unfinished_turns().await.unwrap().is_empty());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn a_running_turn_is_the_sessions_active_turn_until_it_ends() {
+        let dir = tempdir("run");
+        let store = store_with_session(&dir).await;
+        store.begin_turn("s1", "turn-2", None).await.unwrap();
+        let row = store.begin_turn("s1", "turn-2", Some(4)).await.unwrap();
+        assert_eq!((row.status, row.start_seq), (TurnStatus::InProgress, Some(4)));
+        assert_eq!(store.get_session("s1").await.unwrap().active_turn_id.as_deref(), Some("turn-2"));
+        assert_eq!(store.unfinished_turns().await.unwrap().len(), 1);
+        let end = TurnEnd { status: TurnStatus::Interrupted, error: Some("the host stopped"), final_text: None, end_seq: Some(5) };
+        assert!(store.end_turn("s1", Some("turn-2"), &end).await.unwrap());
+        let session = store.get_session("s1").await.unwrap();
+        assert_eq!(session.active_turn_id, None);
+        assert_eq!(session.last_error.as_deref(), Some("the host stopped"));
+        assert_eq!(store.session_turns("s1", None, 10).await.unwrap().len(), 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
