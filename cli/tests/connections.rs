@@ -223,3 +223,37 @@ async fn at_the_cap_newcomers_are_refused_while_open_connections_and_the_local_r
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_flood_of_connections_that_never_show_the_token_cannot_lock_the_user_out() {
+    const MAX: usize = 6;
+    let env = Env::start_with(
+        "conn-evict",
+        &[
+            ("CODEX_MANAGER_MAX_CONNECTIONS", "6"),
+            ("CODEX_MANAGER_HEADER_READ_TIMEOUT_MS", "120000"),
+            ("CODEX_MANAGER_KEEP_ALIVE_TIMEOUT_MS", "120000"),
+        ],
+    )
+    .await;
+    let host = env.host();
+    let target = addr(host);
+
+    // Twice the cap of connections that send half a request line and wait, as an attacker without the token would.
+    let mut flood = Vec::new();
+    for _ in 0..2 * MAX {
+        let mut s = TcpStream::connect(target).await.unwrap();
+        s.write_all(b"GET /api/health HTTP/1.1\r\n").await.unwrap();
+        flood.push(s);
+    }
+    // Every newcomer took the place of the oldest: the first ones are closed, none was answered.
+    for (i, s) in flood.iter_mut().take(MAX).enumerate() {
+        let said = read_until_closed(s, &format!("flood connection {i}")).await;
+        assert!(said.is_empty(), "an evicted connection is dropped without an answer: {}", String::from_utf8_lossy(&said));
+    }
+    // The user still gets in, on a fresh connection, while the flood holds every other slot.
+    let (outcome, _user) = try_connect(host, None).await;
+    assert_eq!(outcome, Outcome::Served, "the token holder gets a slot");
+    let (status, body) = host.get("/api/ready").await;
+    assert_eq!(status, 200, "{body}");
+}

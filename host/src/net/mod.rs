@@ -1,7 +1,8 @@
 //! The HTTP listener: the host accepts and serves connections itself so that it can bound them.
 //!
-//! - A cap on open connections, with a reserve for loopback peers ([`admission`]); at the cap a new connection
-//!   gets a canned 503 `too_many_connections` and is closed at once: the accept loop never waits on a client.
+//! - A cap on open connections, with a reserve for loopback peers ([`admission`]). At the cap a newcomer takes the
+//!   place of the oldest connection that never showed the token; when there is none it gets a canned 503
+//!   `too_many_connections` and is closed at once: the accept loop never waits on a client.
 //! - A request-head deadline (hyper's `header_read_timeout`): a connection that sends nothing, or half a request
 //!   line, is closed when it runs out.
 //! - A keep-alive deadline: a connection idle after its last response is closed.
@@ -19,6 +20,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::http::StatusCode;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -106,7 +108,7 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(Counted::new(stream, slot));
+        let io = TokioIo::new(Counted::new(stream, Arc::new(slot)));
         tokio::spawn(serve_connection(io, app.clone(), builder.clone(), limits.keep_alive_timeout, stop_rx.clone(), done_rx.clone()));
     }
     drop(listener);
@@ -132,7 +134,12 @@ fn refuse(stream: TcpStream, refused: &AtomicU64, gate: &Gate) {
     let n = refused.fetch_add(1, Ordering::Relaxed);
     // The first refusal of a burst and then one in a thousand: a flood must not also flood the log.
     if n % 1000 == 0 {
-        tracing::warn!(open = gate.open(), refused = n + 1, "connection refused: the host holds its maximum of connections");
+        tracing::warn!(
+            open = gate.open(),
+            refused = n + 1,
+            evicted = gate.evicted(),
+            "connection refused: the host holds its maximum of connections, all of them authenticated"
+        );
     }
 }
 
@@ -187,14 +194,23 @@ async fn serve_connection(
     _done: watch::Receiver<()>,
 ) {
     let activity = Activity::new();
+    let slot = io.inner().slot().clone();
+    let evicted = slot.evicted();
     let router = TowerToHyperService::new(app);
     let service = {
         let activity = activity.clone();
         hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
             let busy = Busy::begin(&activity);
             let answer = hyper::service::Service::call(&router, req);
+            let slot = slot.clone();
             async move {
                 let response = answer.await;
+                if let Ok(r) = &response {
+                    // Anything but the auth guard's refusals means the client holds the token or a login code.
+                    if !matches!(r.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+                        slot.prove();
+                    }
+                }
                 drop(busy);
                 response
             }
@@ -217,6 +233,8 @@ async fn serve_connection(
                 closing = true;
             }
             _ = activity.changed.notified(), if !closing => {}
+            // A newcomer took this unproven connection's place: drop it now, nothing of it is worth finishing.
+            _ = evicted.notified() => break,
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
                 // A request may have started and ended meanwhile: close only if the deadline still stands.
                 if activity.keep_alive_deadline(keep_alive).is_some_and(|d| d <= Instant::now()) {
