@@ -64,10 +64,10 @@ struct ConnectionArgs {
     local_connection_reserve: u32,
     /// How long a request's line and headers may take to arrive, in ms, counted from the connection's accept or
     /// its previous response; a connection that sends nothing or half a request is closed after it.
-    #[arg(long, env = "CODEX_MANAGER_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..))]
+    #[arg(long, env = "CODEX_MANAGER_HEADER_READ_TIMEOUT_MS", default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(100..))]
     header_read_timeout_ms: u64,
     /// How long a kept-alive connection may sit idle after its last response, in ms.
-    #[arg(long, env = "CODEX_MANAGER_KEEP_ALIVE_TIMEOUT_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(100..))]
+    #[arg(long, env = "CODEX_MANAGER_KEEP_ALIVE_TIMEOUT_MS", default_value_t = 15_000, value_parser = clap::value_parser!(u64).range(100..))]
     keep_alive_timeout_ms: u64,
 }
 

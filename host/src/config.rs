@@ -70,8 +70,8 @@ impl Default for ConnectionLimits {
         Self {
             max_connections: 1024,
             local_reserve: 64,
-            header_read_timeout: std::time::Duration::from_secs(10),
-            keep_alive_timeout: std::time::Duration::from_secs(5),
+            header_read_timeout: std::time::Duration::from_secs(20),
+            keep_alive_timeout: std::time::Duration::from_secs(15),
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::appserver::{RuntimeState, RuntimeStatus};
 pub struct Readiness {
     /// True when app-server is initialized and answering, and the store and event log work.
     pub ready: bool,
-    /// Why the host is not ready, in words (absent when ready).
+    /// Why the host is not ready, in words (null when ready).
     pub reason: Option<String>,
     /// `starting`, `ready`, `unresponsive`, `restarting` or `stopped`, with the process generation, pid,
     /// restarts, last exit and last error.
