@@ -278,3 +278,73 @@ pub(super) fn server_error(body: ErrorBody) -> RpcError {
 }
 
 pub(super) type SharedConnection = Arc<Connection>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A child that never reads its stdin, like a stopped app-server: once the pipe is full, writes block.
+    fn deaf_child() -> (tokio::process::Child, ChildStdin) {
+        let mut child = tokio::process::Command::new("sleep")
+            .arg("60")
+            .stdin(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("sleep runs");
+        let stdin = child.stdin.take().unwrap();
+        (child, stdin)
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_stops_reading_fails_requests_at_their_timeout_writing_included() {
+        let (_child, stdin) = deaf_child();
+        let conn = Connection::new(1, stdin);
+        // Far more than a pipe holds (64 KiB on Linux) plus the writer's queue: the write itself must block.
+        let big = "x".repeat(256 * 1024);
+        let mut waits = Vec::new();
+        for _ in 0..3 {
+            waits.push(conn.request_raw("thread/start", serde_json::json!({"text": big}), Duration::from_millis(300)));
+        }
+        let outcome = tokio::time::timeout(Duration::from_secs(20), futures_util::future::join_all(waits))
+            .await
+            .expect("every request ends at its own timeout even while the pipe is full");
+        for r in outcome {
+            assert!(matches!(r, Err(RpcError::Timeout { ref method, .. }) if method == "thread/start"), "{r:?}");
+        }
+        assert!(conn.pending.lock().unwrap().is_empty(), "timed-out requests leave nothing pending");
+    }
+
+    #[tokio::test]
+    async fn an_unresponsive_mark_refuses_requests_at_once_but_not_the_probe() {
+        let (_child, stdin) = deaf_child();
+        let conn = Connection::new(1, stdin);
+        assert!(conn.set_unresponsive(Some("no answer to the probe".into())));
+        assert!(!conn.set_unresponsive(Some("still none".into())), "only transitions count as changes");
+        let r = conn.request_raw("thread/start", serde_json::json!({}), Duration::from_secs(30)).await;
+        assert!(matches!(r, Err(RpcError::Unresponsive(ref why)) if why == "still none"), "{r:?}");
+        // The probe still goes out (and, unanswered, times out) so that recovery can be noticed.
+        let p = conn.probe("server/diagnostics", Duration::from_millis(100)).await;
+        assert!(matches!(p, Err(RpcError::Timeout { .. })), "{p:?}");
+        assert!(conn.set_unresponsive(None));
+        assert_eq!(conn.unresponsive(), None);
+    }
+
+    #[tokio::test]
+    async fn any_answer_to_the_probe_counts_even_an_error() {
+        let (_child, stdin) = deaf_child();
+        let conn = Arc::new(Connection::new(1, stdin));
+        let probing = tokio::spawn({
+            let conn = conn.clone();
+            async move { conn.probe("server/diagnostics", Duration::from_secs(20)).await }
+        });
+        // Answer as app-server does to a method it does not know.
+        let id = loop {
+            if let Some(id) = conn.pending.lock().unwrap().keys().next().copied() {
+                break id;
+            }
+            tokio::task::yield_now().await;
+        };
+        conn.complete(id, Err(RpcError::Server { code: -32600, message: "unknown variant".into(), data: None }));
+        assert!(probing.await.unwrap().is_ok());
+    }
+}
