@@ -134,6 +134,14 @@ async fn idle_and_half_written_connections_are_closed_by_the_host() {
     }
     assert!(read_until_closed(&mut kept, "kept-alive").await.is_empty(), "an idle kept-alive connection is closed quietly");
 
+    // Headers whole, the body never finished, and no token: the auth check answers before any body is read and
+    // the host does not wait for the rest.
+    let mut half_body = TcpStream::connect(target).await.unwrap();
+    let head = format!("POST /api/sessions HTTP/1.1\r\nHost: {target}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n");
+    half_body.write_all(format!("{head}{{\"cwd\":").as_bytes()).await.unwrap();
+    let said = read_until_closed(&mut half_body, "half a body").await;
+    assert!(String::from_utf8_lossy(&said).starts_with("HTTP/1.1 401"), "{}", String::from_utf8_lossy(&said));
+
     // A client that trickles its request line byte by byte, slower than the deadline allows in total.
     let mut trickle = TcpStream::connect(target).await.unwrap();
     let closed = async {
