@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::json;
-use support::{code, decode, eventually, Env};
+use support::{code, decode, eventually, until, Env};
 
 /// Continues the frozen process group however the test ends, so it never outlives the test stopped.
 struct Frozen(i32);
@@ -42,6 +42,7 @@ async fn a_frozen_app_server_makes_the_host_not_ready_and_requests_fail_fast_the
     assert_eq!(runtime["status"], "ready");
     let pid = runtime["pid"].as_i64().expect("the app-server pid in /api/ready") as i32;
     let generation = runtime["generation"].clone();
+    let mut ws = host.stream(&format!("since={}", host.latest_seq().await)).await;
 
     let frozen = Frozen::freeze(pid);
     let body = eventually("/api/ready to notice the frozen app-server", async || {
@@ -53,6 +54,10 @@ async fn a_frozen_app_server_makes_the_host_not_ready_and_requests_fail_fast_the
     let reason = body["reason"].as_str().expect("a reason when not ready");
     assert!(reason.contains("unresponsive") && reason.contains("did not answer"), "reason: {reason}");
     assert_eq!(body["runtime"]["pid"], pid, "the same process: it is not restarted");
+    let events = until(&mut ws, |e| e["type"] == "runtime.unresponsive").await;
+    let event = &events.last().unwrap()["data"];
+    assert_eq!((&event["generation"], event["pid"].as_i64()), (&generation, Some(pid as i64)));
+    assert!(event["reason"].as_str().is_some_and(|r| r.contains("did not answer")), "{event}");
 
     // thread/start would wait its 30 s timeout on a process that never answers; it is refused at once instead. A
     // client deadline well under that timeout holds the host to it.
@@ -75,6 +80,7 @@ async fn a_frozen_app_server_makes_the_host_not_ready_and_requests_fail_fast_the
         (status == 200).then_some(body)
     })
     .await;
+    until(&mut ws, |e| e["type"] == "runtime.responsive" && e["data"]["generation"] == generation).await;
     let runtime = host.runtime().await;
     assert_eq!((runtime["pid"].as_i64(), &runtime["generation"]), (Some(pid as i64), &generation), "recovered, not restarted");
     assert!(runtime["lastError"].is_null(), "the reason is cleared: {runtime}");

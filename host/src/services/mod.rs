@@ -10,6 +10,7 @@ mod controls;
 mod error;
 mod index;
 mod live;
+mod liveness;
 mod notes;
 mod plugin_api;
 mod projects;
@@ -106,6 +107,7 @@ impl Services {
         });
         // Watch before app-server can say anything, so its first `ready` is seen.
         services.watch_codex_surface(codex_bin, codex_home);
+        services.record_liveness();
         services.reconcile_after_stop(&rows).await;
         services.expire_requests_left_by_last_run().await;
         plugins.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
