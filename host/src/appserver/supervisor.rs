@@ -52,7 +52,7 @@ pub struct RuntimeConfig {
 pub enum RuntimeStatus {
     Starting,
     Ready,
-    /// Running, but it did not answer the liveness probe in time; `lastError` says since when and why. Back to
+    /// Running, but it did not answer the liveness probe in time; `lastError` says why. Back to
     /// `ready` when it answers again.
     Unresponsive,
     Restarting,
