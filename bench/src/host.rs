@@ -64,6 +64,11 @@ pub struct HostProcess {
 impl HostProcess {
     /// Spawn `codex-manager serve` in a fresh data dir and wait for it to print its address.
     pub async fn spawn(bins: &Binaries) -> anyhow::Result<Self> {
+        Self::spawn_with(bins, &[]).await
+    }
+
+    /// The same, with extra `serve` flags.
+    pub async fn spawn_with(bins: &Binaries, extra: &[String]) -> anyhow::Result<Self> {
         let scratch = Scratch::new("host")?;
         let data_dir = scratch.path.join("data");
         let port = free_port()?;
@@ -76,6 +81,7 @@ impl HostProcess {
             .arg(&data_dir)
             .arg("--bind")
             .arg(format!("127.0.0.1:{port}"))
+            .args(extra)
             .env_remove("CODEX_MANAGER_TOKEN")
             .env_remove("CODEX_MANAGER_URL")
             .env_remove("CODEX_MANAGER_DATA_DIR")

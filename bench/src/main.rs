@@ -3,12 +3,16 @@
 //!
 //! ```text
 //! cm-bench [--host-bin PATH] [--fake-bin PATH] [--quick] [--out FILE]
+//! cm-bench --flood N [--host-bin PATH] [--fake-bin PATH] [--out FILE]
 //! ```
+//!
+//! `--flood N` runs only the connection-flood scenario (N half-open connections; see `flood`).
 //!
 //! Defaults: `codex-manager` and `fake-app-server` next to this binary (`target/release/`). Prints a markdown
 //! table; `--out FILE` also writes it to FILE. See `docs/benchmarks.md` for what each number means.
 
 mod client;
+mod flood;
 mod host;
 mod report;
 mod scenarios;
@@ -26,15 +30,17 @@ struct Args {
     bins: Binaries,
     quick: bool,
     out: Option<PathBuf>,
+    flood: Option<usize>,
 }
 
-const USAGE: &str = "usage: cm-bench [--host-bin PATH] [--fake-bin PATH] [--quick] [--out FILE]";
+const USAGE: &str = "usage: cm-bench [--host-bin PATH] [--fake-bin PATH] [--quick | --flood N] [--out FILE]";
 
 fn parse_args() -> anyhow::Result<Args> {
     let here = std::env::current_exe()?.parent().map(PathBuf::from).unwrap_or_default();
     let mut bins = Binaries { host: here.join("codex-manager"), fake: here.join("fake-app-server") };
     let mut quick = false;
     let mut out = None;
+    let mut flood = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().with_context(|| format!("{flag} needs a value"));
@@ -43,6 +49,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--fake-bin" => bins.fake = PathBuf::from(value()?),
             "--out" => out = Some(PathBuf::from(value()?)),
             "--quick" => quick = true,
+            "--flood" => flood = Some(value()?.parse().context("--flood takes a number of connections")?),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -60,7 +67,7 @@ fn parse_args() -> anyhow::Result<Args> {
     }
     bins.host = std::fs::canonicalize(&bins.host)?;
     bins.fake = std::fs::canonicalize(&bins.fake)?;
-    Ok(Args { bins, quick, out })
+    Ok(Args { bins, quick, out, flood })
 }
 
 fn main() -> anyhow::Result<()> {
@@ -70,6 +77,11 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(n) = args.flood {
+        eprintln!("cm-bench: connection flood of {n}, capped and held…");
+        let (runs, note) = flood::flood(&args.bins, n).await.context("connection flood")?;
+        return emit(&flood::render(&runs, note.as_deref()), args.out.as_deref());
+    }
     let counts = if args.quick { Counts::quick() } else { Counts::full() };
     let http = reqwest::Client::builder()
         .no_proxy()
@@ -87,9 +99,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     let text =
         report::render(&report::Inputs { counts: &counts, bins: &args.bins, startup: &startup, steady: &steady });
+    emit(&text, args.out.as_deref())
+}
+
+fn emit(text: &str, out: Option<&std::path::Path>) -> anyhow::Result<()> {
     println!("{text}");
-    if let Some(path) = &args.out {
-        std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?;
+    if let Some(path) = out {
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
         eprintln!("cm-bench: wrote {}", path.display());
     }
     Ok(())

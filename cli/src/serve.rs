@@ -46,6 +46,40 @@ pub struct ServeArgs {
     web_dir: Option<PathBuf>,
     #[command(flatten)]
     queue: QueueArgs,
+    #[command(flatten)]
+    connections: ConnectionArgs,
+    #[command(flatten)]
+    probe: ProbeArgs,
+}
+
+/// Limits on HTTP connections (docs/operations.md, "Connection limits").
+#[derive(Args)]
+struct ConnectionArgs {
+    /// HTTP connections open at once; past it a new one is answered 503 `too_many_connections` and closed.
+    /// Lowered at start to what the descriptor limit (`ulimit -n`) allows.
+    #[arg(long, env = "CODEX_MANAGER_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Of those, how many only loopback clients (the web UI and CLI on this machine) may take.
+    #[arg(long, env = "CODEX_MANAGER_LOCAL_CONNECTION_RESERVE", default_value_t = 64)]
+    local_connection_reserve: u32,
+    /// How long a request's line and headers may take to arrive, in ms, counted from the connection's accept or
+    /// its previous response; a connection that sends nothing or half a request is closed after it.
+    #[arg(long, env = "CODEX_MANAGER_HEADER_READ_TIMEOUT_MS", default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(100..))]
+    header_read_timeout_ms: u64,
+    /// How long a kept-alive connection may sit idle after its last response, in ms.
+    #[arg(long, env = "CODEX_MANAGER_KEEP_ALIVE_TIMEOUT_MS", default_value_t = 15_000, value_parser = clap::value_parser!(u64).range(100..))]
+    keep_alive_timeout_ms: u64,
+}
+
+/// How app-server's liveness is checked.
+#[derive(Args)]
+struct ProbeArgs {
+    /// Pause between liveness probes of a running app-server, in ms.
+    #[arg(long, env = "CODEX_MANAGER_PROBE_INTERVAL_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(50..))]
+    probe_interval_ms: u64,
+    /// How long a probe waits for its answer before app-server counts as unresponsive, in ms.
+    #[arg(long, env = "CODEX_MANAGER_PROBE_TIMEOUT_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(50..))]
+    probe_timeout_ms: u64,
 }
 
 /// The job queue's limits.
@@ -91,6 +125,16 @@ pub async fn run(args: ServeArgs, data_dir: PathBuf, token: Option<String>) -> a
         global_concurrency: usize::from(args.queue.job_concurrency),
         project_concurrency: usize::from(args.queue.project_job_concurrency),
         lease: std::time::Duration::from_millis(args.queue.job_lease_ms),
+    };
+    config.connections = config::ConnectionLimits {
+        max_connections: args.connections.max_connections as usize,
+        local_reserve: args.connections.local_connection_reserve as usize,
+        header_read_timeout: std::time::Duration::from_millis(args.connections.header_read_timeout_ms),
+        keep_alive_timeout: std::time::Duration::from_millis(args.connections.keep_alive_timeout_ms),
+    };
+    config.probe = codex_manager_host::appserver::ProbeConfig {
+        interval: std::time::Duration::from_millis(args.probe.probe_interval_ms),
+        deadline: std::time::Duration::from_millis(args.probe.probe_timeout_ms),
     };
 
     // Keep the fake model alive for as long as the host runs. Its overrides go first so the user's `-c` win.

@@ -38,6 +38,42 @@ pub struct HostConfig {
     pub web_dir: Option<PathBuf>,
     /// The job queue's limits and lease.
     pub queue: QueueConfig,
+    /// How many HTTP connections the host holds and how long an idle or slow one may stay.
+    pub connections: ConnectionLimits,
+    /// How app-server's liveness is checked while it runs.
+    pub probe: crate::appserver::ProbeConfig,
+}
+
+/// Limits on the HTTP connections the host keeps open (see docs/operations.md, "Connection limits").
+///
+/// At accept time the host knows only the peer's address, not whether it holds the token; so the reserve is by
+/// address: connections from loopback may use every slot, connections from elsewhere only
+/// `max_connections - local_reserve`. A flood from the network then always leaves room for the web UI and the CLI
+/// on the machine itself. Connections already open are never evicted for a newcomer.
+#[derive(Debug, Clone)]
+pub struct ConnectionLimits {
+    /// Connections open at once; past it a new one is answered 503 `too_many_connections` and closed. Lowered at
+    /// start to what the process's descriptor limit allows.
+    pub max_connections: usize,
+    /// Slots only loopback peers may take.
+    pub local_reserve: usize,
+    /// How long a request head (request line and headers) may take to arrive, counted from when the host starts
+    /// waiting for it: on a new connection from accept, on a kept-alive one from the previous response.
+    pub header_read_timeout: std::time::Duration,
+    /// How long a kept-alive connection may sit with no request in flight after its last response. The header
+    /// timeout also runs between requests, so the effective idle limit is the shorter of the two.
+    pub keep_alive_timeout: std::time::Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 1024,
+            local_reserve: 64,
+            header_read_timeout: std::time::Duration::from_secs(20),
+            keep_alive_timeout: std::time::Duration::from_secs(15),
+        }
+    }
 }
 
 /// Limits of the job queue.
@@ -77,6 +113,8 @@ impl HostConfig {
             bundled_plugins: None,
             web_dir: None,
             queue: QueueConfig::default(),
+            connections: ConnectionLimits::default(),
+            probe: crate::appserver::ProbeConfig::default(),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod api;
 pub mod appserver;
 pub mod config;
 pub mod events;
+pub mod net;
 pub mod plugins;
 pub mod security;
 pub mod services;
@@ -109,6 +110,7 @@ pub struct Host {
     state: ApiState,
     addr: SocketAddr,
     token_source: TokenSource,
+    connections: config::ConnectionLimits,
 }
 
 /// Where the token came from (for the start-up message).
@@ -145,6 +147,7 @@ impl Host {
             client_name: "codex_manager".into(),
             client_version: env!("CARGO_PKG_VERSION").into(),
             min_backoff: config.restart_backoff,
+            probe: config.probe,
         };
         let plugins = plugins::PluginHost::start(store.clone(), events.clone(), &config.data_dir).await?;
         if let Some(dir) = config.bundled_plugins.clone() {
@@ -164,7 +167,8 @@ impl Host {
             login: Arc::new(LoginCodes::default()),
             web: Arc::new(api::web::WebUi::new(config.web_dir.clone())),
         };
-        Ok(Self { services, listener, state, addr, token_source })
+        let connections = net::effective_limits(&config.connections);
+        Ok(Self { services, listener, state, addr, token_source, connections })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -191,9 +195,9 @@ impl Host {
     /// Serve until `shutdown` resolves, then stop app-server and flush the event log.
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let app = api::app(self.state.clone());
-        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        net::serve(self.listener, app, self.connections, shutdown).await;
         self.services.shutdown().await;
         self.services.store().close().await;
-        served.context("the HTTP server failed")
+        Ok(())
     }
 }

@@ -100,7 +100,9 @@ class ServerError(ApiError):
 
 
 class Unavailable(ServerError):
-    """503: app-server is starting or restarting (``runtime_unavailable``), or ``job_cancel_pending``."""
+    """503: app-server is starting or restarting (``runtime_unavailable``) or stopped answering
+    (``runtime_unresponsive``), the host holds its maximum of connections (``too_many_connections``), or
+    ``job_cancel_pending``."""
 
 
 _BY_CODE: dict[str, type[ApiError]] = {
@@ -109,6 +111,8 @@ _BY_CODE: dict[str, type[ApiError]] = {
     "request_expired": Gone,
     "queue_full": QueueFull,
     "runtime_unavailable": Unavailable,
+    "runtime_unresponsive": Unavailable,
+    "too_many_connections": Unavailable,
     "job_cancel_pending": Unavailable,
 }
 

@@ -4,6 +4,7 @@
 //! is handed upward as [`Inbound`] messages tagged with the generation of the process that said it, so a late
 //! line from a dead process can never be mistaken for the live one. It never imports the API or services.
 
+mod probe;
 mod process;
 pub mod reliance;
 mod rpc;
@@ -11,6 +12,7 @@ mod supervisor;
 mod timeouts;
 pub mod version;
 
+pub use probe::{ProbeConfig, PROBE_METHOD};
 pub use rpc::{Connection, RequestId, RpcError};
 pub use supervisor::{Inbound, Runtime, RuntimeConfig, RuntimeState, RuntimeStatus, MAX_BACKOFF, MIN_BACKOFF};
 pub use timeouts::timeout_for;

@@ -105,9 +105,9 @@ pub fn signal_group(pid: u32, signal: i32) {
     }
 }
 
-/// Stop politely, then firmly: stdin EOF, SIGTERM after `grace`, SIGKILL of the group after another `grace`.
-pub async fn stop(mut child: Child, stdin: Option<ChildStdin>, pid: u32, grace: Duration) {
-    drop(stdin);
+/// Stop politely, then firmly: stdin EOF (the caller closed the connection, whose writer then drops stdin),
+/// SIGTERM after `grace`, SIGKILL of the group after another `grace`.
+pub async fn stop(mut child: Child, pid: u32, grace: Duration) {
     if tokio::time::timeout(grace, child.wait()).await.is_err() {
         signal_group(pid, libc::SIGTERM);
         if tokio::time::timeout(grace, child.wait()).await.is_err() {

@@ -1,7 +1,8 @@
 //! JSON-RPC over newline-delimited JSON, the way app-server speaks it (no `"jsonrpc"` field).
 //!
 //! One [`Connection`] per app-server process. Outgoing requests get ids from a counter; their answers are routed
-//! back through a pending map. Everything else the server says (notifications and its own requests) is parsed
+//! back through a pending map. Lines go out through one writer task, so a caller that gives up (its timeout ran
+//! out while app-server was not reading) never leaves half a line in the pipe. Everything else the server says (notifications and its own requests) is parsed
 //! only as far as needed to route it: the params stay raw JSON, so a token delta is never turned into a tree.
 
 use std::collections::HashMap;
@@ -14,9 +15,13 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 use tokio::process::ChildStdin;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 
-use super::timeouts::timeout_for;
+use super::timeouts::{timeout_for, WRITE_TIMEOUT};
+
+/// Lines queued for app-server beyond what its pipe holds; past it, writers wait (within their deadline).
+const OUTBOX_LINES: usize = 1024;
 
 /// The id of a request app-server sent us. Kept as the raw JSON it came as (app-server uses integers, but the
 /// protocol allows strings) so the answer carries it back unchanged.
@@ -42,6 +47,9 @@ pub enum RpcError {
     Timeout { method: String, timeout: Duration },
     #[error("app-server is not running (it exited or is restarting)")]
     Disconnected,
+    /// The process runs but stopped answering (see `probe`); refused without waiting.
+    #[error("{0}")]
+    Unresponsive(String),
     #[error("app-server answer could not be decoded: {0}")]
     Decode(String),
 }
@@ -52,8 +60,11 @@ type PendingMap = HashMap<i64, oneshot::Sender<Result<Box<RawValue>, RpcError>>>
 pub struct Connection {
     generation: u64,
     next_id: AtomicI64,
-    stdin: tokio::sync::Mutex<Option<ChildStdin>>,
+    /// To the writer task; None once closed.
+    outbox: Mutex<Option<mpsc::Sender<String>>>,
     pending: Mutex<PendingMap>,
+    /// Why app-server counts as unresponsive, while it does.
+    unresponsive: Mutex<Option<String>>,
 }
 
 #[derive(Serialize)]
@@ -113,11 +124,36 @@ impl std::fmt::Debug for Connection {
 
 impl Connection {
     pub(super) fn new(generation: u64, stdin: ChildStdin) -> Self {
+        let (tx, rx) = mpsc::channel(OUTBOX_LINES);
+        tokio::spawn(write_lines(stdin, rx));
         Self {
             generation,
             next_id: AtomicI64::new(1),
-            stdin: tokio::sync::Mutex::new(Some(stdin)),
+            outbox: Mutex::new(Some(tx)),
             pending: Mutex::new(HashMap::new()),
+            unresponsive: Mutex::new(None),
+        }
+    }
+
+    /// Set or clear the unresponsive mark; true when that changed it.
+    pub(super) fn set_unresponsive(&self, reason: Option<String>) -> bool {
+        let mut slot = self.unresponsive.lock().expect("unresponsive mark poisoned");
+        let changed = slot.is_some() != reason.is_some();
+        *slot = reason;
+        changed
+    }
+
+    /// Whether app-server answered the last liveness probe.
+    pub fn unresponsive(&self) -> Option<String> {
+        self.unresponsive.lock().expect("unresponsive mark poisoned").clone()
+    }
+
+    /// Send `method` and wait at most `deadline` for any answer (a result or an error both prove app-server
+    /// reads and answers). Goes out even while marked unresponsive: it is how recovery is noticed.
+    pub(super) async fn probe(&self, method: &str, deadline: Duration) -> Result<(), RpcError> {
+        match self.exchange(method, serde_json::json!({}), deadline).await {
+            Ok(_) | Err(RpcError::Server { .. }) => Ok(()),
+            Err(e) => Err(e),
         }
     }
 
@@ -138,59 +174,69 @@ impl Connection {
         serde_json::from_str(raw.get()).map_err(|e| RpcError::Decode(format!("{method}: {e}")))
     }
 
+    /// Send a request and wait for its result within `timeout`, writing included. Refused at once while
+    /// app-server is marked unresponsive: the caller learns so now rather than when its timeout runs out.
     pub async fn request_raw<P: Serialize>(
         &self,
         method: &str,
         params: P,
         timeout: Duration,
     ) -> Result<Box<RawValue>, RpcError> {
+        if let Some(reason) = self.unresponsive() {
+            return Err(RpcError::Unresponsive(reason));
+        }
+        self.exchange(method, params, timeout).await
+    }
+
+    async fn exchange<P: Serialize>(&self, method: &str, params: P, timeout: Duration) -> Result<Box<RawValue>, RpcError> {
+        let deadline = Instant::now() + timeout;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let line = serde_json::to_string(&OutgoingRequest { id, method, params })
             .map_err(|e| RpcError::Decode(e.to_string()))?;
         let (tx, rx) = oneshot::channel();
         self.pending.lock().expect("pending map poisoned").insert(id, tx);
-        if let Err(e) = self.write_line(line).await {
-            self.pending.lock().expect("pending map poisoned").remove(&id);
-            return Err(e);
-        }
-        match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(_)) => Err(RpcError::Disconnected),
-            Err(_) => {
-                self.pending.lock().expect("pending map poisoned").remove(&id);
-                Err(RpcError::Timeout { method: method.to_string(), timeout })
-            }
-        }
+        let outcome = match self.write_line(line, deadline).await {
+            Ok(()) => match tokio::time::timeout_at(deadline, rx).await {
+                Ok(Ok(result)) => return result,
+                Ok(Err(_)) => Err(RpcError::Disconnected),
+                Err(_) => Err(RpcError::Timeout { method: method.to_string(), timeout }),
+            },
+            Err(RpcError::Timeout { .. }) => Err(RpcError::Timeout { method: method.to_string(), timeout }),
+            Err(e) => Err(e),
+        };
+        self.pending.lock().expect("pending map poisoned").remove(&id);
+        outcome
     }
 
     pub async fn notify<P: Serialize>(&self, method: &str, params: Option<P>) -> Result<(), RpcError> {
         let line = serde_json::to_string(&OutgoingNotification { method, params })
             .map_err(|e| RpcError::Decode(e.to_string()))?;
-        self.write_line(line).await
+        self.write_line(line, Instant::now() + WRITE_TIMEOUT).await
     }
 
     /// Answer a request app-server sent us.
     pub async fn respond<R: Serialize>(&self, id: &RequestId, result: R) -> Result<(), RpcError> {
         let line = serde_json::to_string(&OutgoingResult { id, result }).map_err(|e| RpcError::Decode(e.to_string()))?;
-        self.write_line(line).await
+        self.write_line(line, Instant::now() + WRITE_TIMEOUT).await
     }
 
     /// Refuse a request app-server sent us.
     pub async fn respond_error(&self, id: &RequestId, code: i64, message: impl Into<String>) -> Result<(), RpcError> {
         let error = ErrorBody { code, message: message.into(), data: None };
         let line = serde_json::to_string(&OutgoingError { id, error }).map_err(|e| RpcError::Decode(e.to_string()))?;
-        self.write_line(line).await
+        self.write_line(line, Instant::now() + WRITE_TIMEOUT).await
     }
 
-    async fn write_line(&self, mut line: String) -> Result<(), RpcError> {
+    /// Queue one line for the writer, waiting for room until `deadline`.
+    async fn write_line(&self, mut line: String, deadline: Instant) -> Result<(), RpcError> {
         line.push('\n');
-        let mut guard = self.stdin.lock().await;
-        let stdin = guard.as_mut().ok_or(RpcError::Disconnected)?;
-        if stdin.write_all(line.as_bytes()).await.is_err() || stdin.flush().await.is_err() {
-            *guard = None;
-            return Err(RpcError::Disconnected);
+        let outbox = self.outbox.lock().expect("outbox poisoned").clone().ok_or(RpcError::Disconnected)?;
+        match tokio::time::timeout_at(deadline, outbox.send(line)).await {
+            Ok(Ok(())) => Ok(()),
+            // The writer ended: the pipe broke.
+            Ok(Err(_)) => Err(RpcError::Disconnected),
+            Err(_) => Err(RpcError::Timeout { method: "(writing to app-server)".into(), timeout: WRITE_TIMEOUT }),
         }
-        Ok(())
     }
 
     /// Route the answer to one of our requests. Returns false when nobody waits for it any more.
@@ -202,13 +248,23 @@ impl Connection {
         }
     }
 
-    /// Fail every waiting request and refuse new writes: the process is gone.
-    pub(super) async fn close(&self) -> Option<ChildStdin> {
+    /// Fail every waiting request and refuse new writes; the writer sends what is queued, then closes stdin (the
+    /// polite way to ask app-server to exit).
+    pub(super) fn close(&self) {
         let drained: Vec<_> = self.pending.lock().expect("pending map poisoned").drain().collect();
         for (_, tx) in drained {
             let _ = tx.send(Err(RpcError::Disconnected));
         }
-        self.stdin.lock().await.take()
+        self.outbox.lock().expect("outbox poisoned").take();
+    }
+}
+
+/// Write queued lines whole, in order, until the queue closes or the pipe breaks (then stdin is dropped: EOF).
+async fn write_lines(mut stdin: ChildStdin, mut lines: mpsc::Receiver<String>) {
+    while let Some(line) = lines.recv().await {
+        if stdin.write_all(line.as_bytes()).await.is_err() || stdin.flush().await.is_err() {
+            return;
+        }
     }
 }
 
@@ -222,3 +278,73 @@ pub(super) fn server_error(body: ErrorBody) -> RpcError {
 }
 
 pub(super) type SharedConnection = Arc<Connection>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A child that never reads its stdin, like a stopped app-server: once the pipe is full, writes block.
+    fn deaf_child() -> (tokio::process::Child, ChildStdin) {
+        let mut child = tokio::process::Command::new("sleep")
+            .arg("60")
+            .stdin(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("sleep runs");
+        let stdin = child.stdin.take().unwrap();
+        (child, stdin)
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_stops_reading_fails_requests_at_their_timeout_writing_included() {
+        let (_child, stdin) = deaf_child();
+        let conn = Connection::new(1, stdin);
+        // Far more than a pipe holds (64 KiB on Linux) plus the writer's queue: the write itself must block.
+        let big = "x".repeat(256 * 1024);
+        let mut waits = Vec::new();
+        for _ in 0..3 {
+            waits.push(conn.request_raw("thread/start", serde_json::json!({"text": big}), Duration::from_millis(300)));
+        }
+        let outcome = tokio::time::timeout(Duration::from_secs(20), futures_util::future::join_all(waits))
+            .await
+            .expect("every request ends at its own timeout even while the pipe is full");
+        for r in outcome {
+            assert!(matches!(r, Err(RpcError::Timeout { ref method, .. }) if method == "thread/start"), "{r:?}");
+        }
+        assert!(conn.pending.lock().unwrap().is_empty(), "timed-out requests leave nothing pending");
+    }
+
+    #[tokio::test]
+    async fn an_unresponsive_mark_refuses_requests_at_once_but_not_the_probe() {
+        let (_child, stdin) = deaf_child();
+        let conn = Connection::new(1, stdin);
+        assert!(conn.set_unresponsive(Some("no answer to the probe".into())));
+        assert!(!conn.set_unresponsive(Some("still none".into())), "only transitions count as changes");
+        let r = conn.request_raw("thread/start", serde_json::json!({}), Duration::from_secs(30)).await;
+        assert!(matches!(r, Err(RpcError::Unresponsive(ref why)) if why == "still none"), "{r:?}");
+        // The probe still goes out (and, unanswered, times out) so that recovery can be noticed.
+        let p = conn.probe("server/diagnostics", Duration::from_millis(100)).await;
+        assert!(matches!(p, Err(RpcError::Timeout { .. })), "{p:?}");
+        assert!(conn.set_unresponsive(None));
+        assert_eq!(conn.unresponsive(), None);
+    }
+
+    #[tokio::test]
+    async fn any_answer_to_the_probe_counts_even_an_error() {
+        let (_child, stdin) = deaf_child();
+        let conn = Arc::new(Connection::new(1, stdin));
+        let probing = tokio::spawn({
+            let conn = conn.clone();
+            async move { conn.probe("server/diagnostics", Duration::from_secs(20)).await }
+        });
+        // Answer as app-server does to a method it does not know.
+        let id = loop {
+            if let Some(id) = conn.pending.lock().unwrap().keys().next().copied() {
+                break id;
+            }
+            tokio::task::yield_now().await;
+        };
+        conn.complete(id, Err(RpcError::Server { code: -32600, message: "unknown variant".into(), data: None }));
+        assert!(probing.await.unwrap().is_ok());
+    }
+}

@@ -2,7 +2,8 @@
 //!
 //! Each process gets a new generation number. Its connection, its messages and its exit all carry that number,
 //! so whoever consumes [`Inbound`] can tell the live process from a dead one. Readiness is published through a
-//! watch channel and is true only between a completed handshake and the process's exit.
+//! watch channel and is true only between a completed handshake and the process's exit, and only while the
+//! process answers its liveness probe (see `probe`).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,6 +16,7 @@ use tokio::process::ChildStdout;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use super::probe::{self, Liveness, ProbeConfig};
 use super::process::{self, LaunchSpec};
 use super::rpc::{self, Connection, RequestId, SharedConnection};
 
@@ -40,6 +42,8 @@ pub struct RuntimeConfig {
     pub client_version: String,
     /// First restart delay (doubled per consecutive failure, capped at [`MAX_BACKOFF`]).
     pub min_backoff: Duration,
+    /// The liveness probe's interval and deadline.
+    pub probe: ProbeConfig,
 }
 
 /// Where the runtime is in its life.
@@ -48,6 +52,9 @@ pub struct RuntimeConfig {
 pub enum RuntimeStatus {
     Starting,
     Ready,
+    /// Running, but it did not answer the liveness probe in time; `lastError` says why. Back to
+    /// `ready` when it answers again.
+    Unresponsive,
     Restarting,
     Stopped,
 }
@@ -267,13 +274,13 @@ async fn run_once(
         status = child.wait() => {
             let reason = format!("exited during handshake: {}", describe_exit(status));
             finish_reader(reader).await;
-            conn.close().await;
+            conn.close();
             inner.update(|s| s.last_error = Some(reason.clone()));
             return RunOutcome::Exited(reason);
         }
         _ = stop_requested(shutdown) => {
-            let stdin = conn.close().await;
-            process::stop(child, stdin, pid, STOP_GRACE).await;
+            conn.close();
+            process::stop(child, pid, STOP_GRACE).await;
             finish_reader(reader).await;
             return RunOutcome::Shutdown;
         }
@@ -298,19 +305,31 @@ async fn run_once(
         Err(e) => {
             let reason = format!("handshake failed: {e}");
             inner.update(|s| s.last_error = Some(reason.clone()));
-            let stdin = conn.close().await;
-            process::stop(child, stdin, pid, STOP_GRACE).await;
+            conn.close();
+            process::stop(child, pid, STOP_GRACE).await;
             finish_reader(reader).await;
             return RunOutcome::Exited(reason);
         }
     }
 
+    let liveness = probe::watch(conn.clone(), config.probe, |change| {
+        inner.update(|s| match change {
+            Liveness::Answering => {
+                s.status = RuntimeStatus::Ready;
+                s.last_error = None;
+            }
+            Liveness::Unresponsive(reason) => {
+                s.status = RuntimeStatus::Unresponsive;
+                s.last_error = Some(reason);
+            }
+        })
+    });
     tokio::select! {
         status = child.wait() => {
             // Mark not-ready first: no new request may go to a dead process.
             inner.set_connection(None);
             inner.update(|s| { s.status = RuntimeStatus::Restarting; s.pid = None; });
-            conn.close().await;
+            conn.close();
             // Drain what the process wrote before it died, so its last events come before the exit.
             finish_reader(reader).await;
             process::signal_group(pid, libc::SIGKILL);
@@ -318,11 +337,13 @@ async fn run_once(
         }
         _ = stop_requested(shutdown) => {
             inner.set_connection(None);
-            let stdin = conn.close().await;
-            process::stop(child, stdin, pid, STOP_GRACE).await;
+            conn.close();
+            process::stop(child, pid, STOP_GRACE).await;
             finish_reader(reader).await;
             RunOutcome::Shutdown
         }
+        // Only ends when the connection closes, which the other branches see first.
+        _ = liveness => std::future::pending().await,
     }
 }
 

@@ -124,6 +124,11 @@ impl From<RpcError> for ServiceError {
     fn from(e: RpcError) -> Self {
         match &e {
             RpcError::Disconnected => ServiceError::runtime_unavailable(),
+            RpcError::Unresponsive(reason) => ServiceError::new(
+                ErrorKind::Unavailable,
+                "runtime_unresponsive",
+                format!("{reason}; requests are refused until it answers again (/api/ready says when)"),
+            ),
             RpcError::Timeout { .. } => ServiceError::new(ErrorKind::Timeout, "app_server_timeout", e.to_string()),
             RpcError::Server { code, message, .. } => {
                 ServiceError::new(ErrorKind::Upstream, "app_server_error", message.clone())

@@ -10,10 +10,12 @@ mod controls;
 mod error;
 mod index;
 mod live;
+mod liveness;
 mod notes;
 mod plugin_api;
 mod projects;
 mod queue;
+mod readiness;
 mod requests;
 mod sessions;
 mod settings;
@@ -34,6 +36,7 @@ pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
 pub use error::{ErrorKind, ServiceError, ServiceResult};
 pub use notes::{NotePage, NoteQuery, SessionNote};
 pub use projects::{CreateProject, MoveSessions, UpdateProject};
+pub use readiness::Readiness;
 pub use queue::{EnqueueJob, EnqueueResult, Job, JobError, JobKinds, JobPage, JobQuery, JobTransition, QueueStats};
 pub use requests::{PendingRequest, RequestKind, RequestQuery, RespondToRequest};
 pub use sessions::{CreateSession, DynamicTool, SessionPage, SessionQuery, UpdateSession};
@@ -110,6 +113,7 @@ impl Services {
         });
         // Watch before app-server can say anything, so its first `ready` is seen.
         services.watch_codex_surface(codex_bin, codex_home);
+        services.record_liveness();
         services.reconcile_after_stop(&rows).await;
         services.expire_requests_left_by_last_run().await;
         plugins.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));

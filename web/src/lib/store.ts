@@ -206,7 +206,7 @@ class Store {
     } else if (t === "turn.started" || t === "turn.completed" || t === "session.status_changed" || t === "session.name_updated" || t === "session.thread_replaced") {
       // Only for chats the list shows: worker sessions' turns never touch it.
       if (ev.sessionId && this.sessions.some((x) => x.id === ev.sessionId)) this.scheduleListRefresh();
-    } else if (t === "runtime.ready" || t === "runtime.exited" || t === "runtime.stopped") {
+    } else if (t === "runtime.ready" || t === "runtime.exited" || t === "runtime.stopped" || t === "runtime.unresponsive" || t === "runtime.responsive") {
       void this.refreshReady();
     }
     for (const fn of this.eventListeners) fn(ev);

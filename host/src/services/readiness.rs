@@ -1,0 +1,104 @@
+//! Readiness: whether the host can do work now, and if not, why (the rule `/api/ready` reports).
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{QueueStats, Services};
+use crate::appserver::version::{self, CodexVersion};
+use crate::appserver::{RuntimeState, RuntimeStatus};
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Readiness {
+    /// True when app-server is initialized and answering, and the store and event log work.
+    pub ready: bool,
+    /// Why the host is not ready, in words (null when ready).
+    pub reason: Option<String>,
+    /// `starting`, `ready`, `unresponsive`, `restarting` or `stopped`, with the process generation, pid,
+    /// restarts, last exit and last error.
+    #[schema(value_type = Object)]
+    pub runtime: serde_json::Value,
+    pub store_ok: bool,
+    pub events_ok: bool,
+    pub last_seq: i64,
+    /// The codex release running vs. the one this host was built against.
+    pub codex: CodexVersion,
+    /// Whether turns can run: `{account, requiresOpenaiAuth}` from app-server, and a plain-words `notice` when not.
+    #[schema(value_type = Option<Object>)]
+    pub account: Option<serde_json::Value>,
+    /// Job queue depth (absent when the store cannot say).
+    pub queue: Option<QueueStats>,
+}
+
+/// The first reason the host cannot do work, if any: app-server's state first, since it is what users wait on.
+pub fn not_ready_reason(runtime: &RuntimeState, store_ok: bool, events_ok: bool) -> Option<String> {
+    let detail = |what: &str| match runtime.last_error.as_deref().or(runtime.last_exit.as_deref()) {
+        Some(why) => format!("app-server is {what}: {why}"),
+        None => format!("app-server is {what}"),
+    };
+    match runtime.status {
+        RuntimeStatus::Ready => None,
+        RuntimeStatus::Starting => Some(detail("starting")),
+        RuntimeStatus::Unresponsive => Some(detail("unresponsive")),
+        RuntimeStatus::Restarting => Some(detail("restarting")),
+        RuntimeStatus::Stopped => Some("app-server is stopped (the host is shutting down)".to_string()),
+    }
+    .or_else(|| (!store_ok).then(|| "the store does not answer".to_string()))
+    .or_else(|| (!events_ok).then(|| "the event log stopped writing".to_string()))
+}
+
+impl Services {
+    pub async fn readiness(&self) -> Readiness {
+        let runtime = self.runtime().state();
+        let store_ok = self.store().ping().await;
+        let events_ok = self.events().healthy();
+        let reason = not_ready_reason(&runtime, store_ok, events_ok);
+        Readiness {
+            ready: reason.is_none(),
+            reason,
+            runtime: serde_json::to_value(&runtime).unwrap_or_default(),
+            store_ok,
+            events_ok,
+            last_seq: self.events().last_seq(),
+            codex: version::compare(runtime.user_agent.as_deref()),
+            account: self.account_status().map(|mut a| {
+                a["notice"] = serde_json::json!(self.account_notice());
+                a
+            }),
+            queue: self.queue_stats().await.ok(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(status: RuntimeStatus, last_error: Option<&str>) -> RuntimeState {
+        RuntimeState {
+            status,
+            generation: 1,
+            pid: Some(1),
+            user_agent: None,
+            restarts: 0,
+            last_exit: None,
+            last_error: last_error.map(str::to_owned),
+            next_attempt_in_ms: None,
+        }
+    }
+
+    #[test]
+    fn ready_only_when_everything_works() {
+        assert_eq!(not_ready_reason(&state(RuntimeStatus::Ready, None), true, true), None);
+        assert_eq!(not_ready_reason(&state(RuntimeStatus::Ready, None), false, true).as_deref(), Some("the store does not answer"));
+        assert_eq!(not_ready_reason(&state(RuntimeStatus::Ready, None), true, false).as_deref(), Some("the event log stopped writing"));
+    }
+
+    #[test]
+    fn an_unresponsive_app_server_is_named_with_its_reason() {
+        let why = not_ready_reason(&state(RuntimeStatus::Unresponsive, Some("no answer within 5s")), true, true).unwrap();
+        assert_eq!(why, "app-server is unresponsive: no answer within 5s");
+        let why = not_ready_reason(&state(RuntimeStatus::Restarting, None), true, true).unwrap();
+        assert_eq!(why, "app-server is restarting");
+    }
+}
