@@ -1,0 +1,92 @@
+"""The contract is exact: a property-based fuzzer (schemathesis) generates requests from docs/openapi.json — valid
+and invalid ones — sends them to a real host, and checks every answer against the same document:
+
+- ``not_a_server_error``: no 5xx for anything a client can send;
+- ``status_code_conformance``: every status the host answers is documented for that operation;
+- ``content_type_conformance``: every answer has the documented content type;
+- ``response_schema_conformance``: every answer body matches its documented schema.
+
+The seed and the number of examples per operation are fixed, so a run is reproducible and its time bounded
+(``CM_FUZZ_SEED`` and ``CM_FUZZ_MAX_EXAMPLES`` override them; docs/api.md, "The contract", says how to reproduce
+a failure). The host is a throwaway one: the fuzzer deletes, archives, installs and logs in as it likes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.checks import not_a_server_error
+
+from conftest import SENT, STATUSES, TOLERATED
+
+REPO = Path(__file__).resolve().parents[2]
+SEED = int(os.environ.get("CM_FUZZ_SEED", "20261205"))
+MAX_EXAMPLES = int(os.environ.get("CM_FUZZ_MAX_EXAMPLES", "60"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+# Operations the fuzzer does not send, each with its reason.
+EXCLUDED = {
+    ("GET", "/api/stream"): "a websocket upgrade, not an HTTP exchange (tested by python/tests/test_events.py and "
+                            "the CLI's e2e tests)",
+}
+
+# Request bodies the fuzzer must not send, each with its reason.
+def _starts_a_chatgpt_login(body: object) -> bool:
+    """`chatgpt` and `chatgptDeviceCode` logins reach out to auth.openai.com and open a callback server on a fixed
+    local port: a side effect on the machine, and an upstream failure (502, documented) where there is no network.
+    The API-key login and every invalid body are still fuzzed."""
+    return isinstance(body, dict) and body.get("type") in ("chatgpt", "chatgptDeviceCode")
+
+
+# Failures another change set of issue 11 (worktree `input`) fixes in the host: tolerated here, ONLY these, so this
+# suite proves 0 for everything else. The merger empties this list; each entry is (method, path, status, code).
+KNOWN_FAILURES: list[tuple[str, str, int, str | None]] = []
+
+CONFIG = SchemathesisConfig.from_dict({
+    "seed": SEED,
+    "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
+    "phases": {"stateful": {"enabled": False}},
+})
+schema = schemathesis.openapi.from_path(REPO / "docs" / "openapi.json", config=CONFIG)
+for method, path in EXCLUDED:
+    schema = schema.exclude(method=method, path=path)
+
+
+@schema.hook
+def filter_body(context, body):  # noqa: ARG001
+    return not _starts_a_chatgpt_login(body)
+
+
+def _known(case, response) -> str | None:
+    code = None
+    try:
+        code = response.json().get("error", {}).get("code")
+    except Exception:  # noqa: BLE001 - a non-JSON answer has no code
+        pass
+    for method, path, status, want in KNOWN_FAILURES:
+        if case.method.upper() == method and case.path == path and response.status_code == status and want in (None, code):
+            return f"{method} {path} -> {status} {code}"
+    return None
+
+
+@schema.parametrize()
+def test_operation_conforms(case, host):
+    headers = {"Authorization": f"Bearer {host.token}"}
+    response = case.call(base_url=host.url, headers=headers, timeout=30)
+    SENT[f"{case.method.upper()} {case.path}"] += 1
+    STATUSES[response.status_code] += 1
+    try:
+        case.validate_response(response, checks=CHECKS, headers=headers)
+    except Exception:
+        known = _known(case, response)
+        if known is None:
+            raise
+        TOLERATED[known] += 1
