@@ -1,7 +1,8 @@
 //! The parts of the OpenAPI document that are not per route: info, security schemes, tags.
 
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -47,4 +48,69 @@ impl Modify for Security {
 
 pub fn base() -> OpenApiDoc {
     BaseDoc::openapi()
+}
+
+/// The path the auth guard lets through without the token (it checks its one-time code itself).
+const PUBLIC_PATH: &str = "/login";
+
+/// Add the error responses every route gives without its handler's say — from the auth guard, the extractors and
+/// the error mapping — to every operation of the assembled document, so no handler has to repeat them and none can
+/// forget one. Which operation gets which follows what the code does: the guard answers 401/403 on every route
+/// (401 not on the public login exchange), a JSON body ([`ApiJson`](super::extract::ApiJson)) can be malformed
+/// (400), too large (413), of another content type (415) or of the wrong shape (422); query parameters
+/// ([`ApiQuery`](super::extract::ApiQuery)) can fail to parse (400); a path parameter can fail to decode (400) or
+/// name nothing (404); and a store failure is a 500 anywhere. A status a handler documents itself keeps the
+/// handler's description.
+pub fn add_common_responses(doc: &mut OpenApiDoc) {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let public = path == PUBLIC_PATH;
+        for op in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch, &mut item.head, &mut item.options]
+            .into_iter()
+            .flatten()
+        {
+            add_to_operation(op, public);
+        }
+    }
+}
+
+fn add_to_operation(op: &mut Operation, public: bool) {
+    let takes = |place: ParameterIn| op.parameters.iter().flatten().any(|p| p.parameter_in == place);
+    let (path_params, query_params, body) = (takes(ParameterIn::Path), takes(ParameterIn::Query), op.request_body.is_some());
+    let mut bad_request = Vec::new();
+    if body {
+        bad_request.push("`invalid_json`: the body is not JSON");
+    }
+    if query_params {
+        bad_request.push("`invalid_query`: a query parameter does not parse");
+    }
+    if path_params {
+        bad_request.push("a path parameter does not decode (not UTF-8)");
+    }
+    let mut common: Vec<(&str, String)> = Vec::new();
+    if !bad_request.is_empty() {
+        common.push(("400", bad_request.join("; ")));
+    }
+    if !public {
+        common.push(("401", "`unauthorized`: no token or a wrong one".into()));
+    }
+    common.push(("403", "`host_not_allowed`, `origin_not_allowed`: the request's Host or Origin is not this host's".into()));
+    if path_params {
+        common.push(("404", "Nothing by that id (`*_not_found`)".into()));
+    }
+    if body {
+        common.push(("413", "`body_too_large`: the body is larger than the route's limit".into()));
+        common.push(("415", "`unsupported_media_type`: the body is not sent as `application/json`".into()));
+        common.push(("422", "`invalid_body`: the body does not have the documented shape".into()));
+    }
+    common.push(("500", "`store_error`, `plugin_internal`: the host failed (a bug or a broken data dir), not the request".into()));
+    for (status, description) in common {
+        op.responses.responses.entry(status.to_string()).or_insert_with(|| error_response(description).into());
+    }
+}
+
+fn error_response(description: String) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorResponse"))).build())
+        .build()
 }
