@@ -81,7 +81,7 @@ def _known(case, response) -> str | None:
 def test_operation_conforms(case, host):
     headers = {"Authorization": f"Bearer {host.token}"}
     response = case.call(base_url=host.url, headers=headers, timeout=30)
-    SENT[f"{case.method.upper()} {case.path}"] += 1
+    SENT[case.operation.label] += 1
     STATUSES[response.status_code] += 1
     try:
         case.validate_response(response, checks=CHECKS, headers=headers)
