@@ -24,21 +24,24 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 
 from conftest import SENT, STATUSES, TOLERATED
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = int(os.environ.get("CM_FUZZ_SEED", "20261205"))
-MAX_EXAMPLES = int(os.environ.get("CM_FUZZ_MAX_EXAMPLES", "60"))
+MAX_EXAMPLES = int(os.environ.get("CM_FUZZ_MAX_EXAMPLES", "100"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 # Operations the fuzzer does not send, each with its reason.
 EXCLUDED = {
     ("GET", "/api/stream"): "a websocket upgrade, not an HTTP exchange (tested by python/tests/test_events.py and "
                             "the CLI's e2e tests)",
+    ("POST", "/api/feedback"): "every valid body uploads feedback to OpenAI's Sentry over the network: a side effect "
+                               "outside the machine (and an upstream 502 where there is no network)",
 }
 
-# Request bodies the fuzzer must not send, each with its reason.
+# Requests the fuzzer generates but does not send, each with its reason.
 def _starts_a_chatgpt_login(body: object) -> bool:
     """`chatgpt` and `chatgptDeviceCode` logins reach out to auth.openai.com and open a callback server on a fixed
     local port: a side effect on the machine, and an upstream failure (502, documented) where there is no network.
@@ -48,21 +51,24 @@ def _starts_a_chatgpt_login(body: object) -> bool:
 
 # Failures another change set of issue 11 (worktree `input`) fixes in the host: tolerated here, ONLY these, so this
 # suite proves 0 for everything else. The merger empties this list; each entry is (method, path, status, code).
-KNOWN_FAILURES: list[tuple[str, str, int, str | None]] = []
+KNOWN_FAILURES: list[tuple[str, str, int, str | None]] = [
+    # app-server's "invalid cursor" (and unknown `modelProvider`) for a client's bad query comes out as 502.
+    ("GET", "/api/models", 502, "app_server_error"),
+    # app-server's "No MCP server named ... found" for a client's unknown name comes out as 502.
+    ("POST", "/api/mcp/servers/{name}/login", 502, "app_server_error"),
+]
 
 CONFIG = SchemathesisConfig.from_dict({
     "seed": SEED,
     "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
     "phases": {"stateful": {"enabled": False}},
+    # Print the requests as sent: fields named like secrets (`keyPath`, `apiKey`) are the fuzzer's inventions, and
+    # the token belongs to a throwaway host.
+    "output": {"sanitization": {"enabled": False}},
 })
 schema = schemathesis.openapi.from_path(REPO / "docs" / "openapi.json", config=CONFIG)
 for method, path in EXCLUDED:
     schema = schema.exclude(method=method, path=path)
-
-
-@schema.hook
-def filter_body(context, body):  # noqa: ARG001
-    return not _starts_a_chatgpt_login(body)
 
 
 def _known(case, response) -> str | None:
@@ -72,20 +78,23 @@ def _known(case, response) -> str | None:
     except Exception:  # noqa: BLE001 - a non-JSON answer has no code
         pass
     for method, path, status, want in KNOWN_FAILURES:
-        if case.method.upper() == method and case.path == path and response.status_code == status and want in (None, code):
+        op = case.operation
+        if op.method.upper() == method and op.path == path and response.status_code == status and want in (None, code):
             return f"{method} {path} -> {status} {code}"
     return None
 
 
 @schema.parametrize()
 def test_operation_conforms(case, host):
+    if case.operation.label == "POST /api/account/logins" and _starts_a_chatgpt_login(case.body):
+        return
     headers = {"Authorization": f"Bearer {host.token}"}
     response = case.call(base_url=host.url, headers=headers, timeout=30)
     SENT[case.operation.label] += 1
     STATUSES[response.status_code] += 1
     try:
         case.validate_response(response, checks=CHECKS, headers=headers)
-    except Exception:
+    except FailureGroup:
         known = _known(case, response)
         if known is None:
             raise

@@ -1,8 +1,10 @@
 //! The parts of the OpenAPI document that are not per route: info, security schemes, tags.
 
+use std::collections::btree_map::Entry;
+
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -104,7 +106,23 @@ fn add_to_operation(op: &mut Operation, public: bool) {
     }
     common.push(("500", "`store_error`, `plugin_internal`: the host failed (a bug or a broken data dir), not the request".into()));
     for (status, description) in common {
-        op.responses.responses.entry(status.to_string()).or_insert_with(|| error_response(description).into());
+        match op.responses.responses.entry(status.to_string()) {
+            Entry::Vacant(slot) => {
+                slot.insert(error_response(description).into());
+            }
+            // The handler's own answer with this status (a 422 `invalid_request` beside the extractor's
+            // `invalid_body`): both can happen, so the description names both. A 404 the handler describes is
+            // already the specific one.
+            Entry::Occupied(mut slot) => {
+                if let RefOr::T(own) = slot.get_mut() {
+                    if own.description.is_empty() {
+                        own.description = description;
+                    } else if status != "404" && !own.description.contains(&description) {
+                        own.description = format!("{}; {description}", own.description);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -113,4 +131,43 @@ fn error_response(description: String) -> utoipa::openapi::Response {
         .description(description)
         .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorResponse"))).build())
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// The assembled document gives each operation exactly the common errors its extractors and the guard produce.
+    #[test]
+    fn every_operation_documents_the_errors_its_extractors_and_the_guard_give() {
+        let doc: Value = serde_json::from_str(&crate::api::openapi_json()).unwrap();
+        let mut checked = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let has = |status: &str| op["responses"].get(status).is_some();
+                let takes = |place: &str| op["parameters"].as_array().into_iter().flatten().any(|p| p["in"] == place);
+                let body = op.get("requestBody").is_some();
+                let at = format!("{method} {path}");
+                assert!(has("403") && has("500"), "{at}");
+                assert!(has("401"), "{at}: the guard answers 401 (and /login itself does)");
+                for status in ["413", "415"] {
+                    assert_eq!(has(status), body, "{at}: {status} exactly when the operation takes a JSON body");
+                }
+                if body {
+                    assert!(has("400") && has("422"), "{at}");
+                }
+                if takes("path") {
+                    assert!(has("400") && has("404"), "{at}");
+                }
+                if takes("query") {
+                    assert!(has("400"), "{at}");
+                }
+                if !body && !takes("path") && !takes("query") && path != "/api/stream" {
+                    assert!(!has("400") || path == "/login", "{at}: nothing in it can be malformed");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 80, "only {checked} operations");
+    }
 }

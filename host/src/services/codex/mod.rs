@@ -89,6 +89,31 @@ impl CodexOp {
     }
 }
 
+/// JSON-RPC's "invalid request": app-server's answer to a call it refuses.
+const INVALID_REQUEST: i64 = -32600;
+
+/// What app-server refusing this operation means, when the refusal is about the caller and not a failure of
+/// app-server. Reading rate limits or usage takes nothing from the caller, so a refusal is about the account (none
+/// signed in, or not a ChatGPT one): a 409 fixed by logging in. Config and skill writes carry the caller's key paths,
+/// values and paths, which app-server validates (config.toml's syntax and types are its to know): its refusal is the
+/// caller's invalid input, a 422.
+fn refusal(op: CodexOp, e: crate::appserver::RpcError) -> ServiceError {
+    use crate::appserver::RpcError;
+    match (op, &e) {
+        (CodexOp::AccountRateLimits | CodexOp::AccountUsage, RpcError::Server { code: INVALID_REQUEST, message, .. }) => {
+            ServiceError::conflict(
+                "account_required",
+                format!("{message}: sign in with a ChatGPT account first (POST /api/account/logins)"),
+            )
+        }
+        (
+            CodexOp::ConfigValueWrite | CodexOp::ConfigBatchWrite | CodexOp::SkillsConfigWrite,
+            RpcError::Server { code: code @ INVALID_REQUEST, message, .. },
+        ) => ServiceError::invalid(message.clone()).with_details(json!({"rpcCode": code})),
+        _ => e.into(),
+    }
+}
+
 /// State the Codex surface keeps beside app-server.
 #[derive(Default)]
 pub struct CodexSurface {
@@ -128,7 +153,7 @@ impl Services {
             }
         }
         let conn = self.connection()?;
-        let result = conn.request(method, params).await?;
+        let result = conn.request(method, params).await.map_err(|e| refusal(op, e))?;
         if let Some(kind) = event {
             let data = event_data.unwrap_or_else(|| json!({}));
             let row = match session {
