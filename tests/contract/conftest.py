@@ -24,9 +24,17 @@ TOLERATED: Counter[str] = Counter()
 
 @pytest.fixture(scope="session")
 def host(tmp_path_factory: pytest.TempPathFactory) -> RunningHost:
+    """The host, with a project and a session that ran a turn (`host.real_ids`), so that answers about resources
+    that exist are checked too, not only 404s."""
     h = start_host(tmp_path_factory.mktemp("fuzz-host"))
     try:
-        Client(url=h.url, token=h.token).wait_ready(timeout=90)
+        with Client(url=h.url, token=h.token) as c:
+            c.wait_ready(timeout=90)
+            project = c.projects.create("fuzzed", h.work_dir)
+            session = c.sessions.create(h.work_dir, project_id=project.id, title="fuzzed")
+            c.turns.send_and_wait(session.id, "hello", timeout=90)
+            c.settings.set(session.id, "fuzz.key", {"a": 1})
+        h.real_ids = {"session": session.id, "project": project.id}
         yield h
     finally:
         h.stop()

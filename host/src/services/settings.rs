@@ -16,7 +16,7 @@ pub const MAX_SETTING_BYTES: usize = 64 * 1024;
 #[serde(rename_all = "camelCase")]
 pub struct Setting {
     pub key: String,
-    #[schema(value_type = Object)]
+    /// Any JSON value, as it was set.
     pub value: Value,
     pub updated_at: String,
 }

@@ -94,9 +94,9 @@ const INVALID_REQUEST: i64 = -32600;
 
 /// What app-server refusing this operation means, when the refusal is about the caller and not a failure of
 /// app-server. Reading rate limits or usage takes nothing from the caller, so a refusal is about the account (none
-/// signed in, or not a ChatGPT one): a 409 fixed by logging in. Config and skill writes carry the caller's key paths,
-/// values and paths, which app-server validates (config.toml's syntax and types are its to know): its refusal is the
-/// caller's invalid input, a 422.
+/// signed in, or not a ChatGPT one): a 409 fixed by logging in. Config and skill writes and review targets carry the
+/// caller's key paths, values, paths and commits, which app-server validates (config.toml's syntax and types, a
+/// review target's fields are its to know): its refusal is the caller's invalid input, a 422.
 fn refusal(op: CodexOp, e: crate::appserver::RpcError) -> ServiceError {
     use crate::appserver::RpcError;
     match (op, &e) {
@@ -107,7 +107,7 @@ fn refusal(op: CodexOp, e: crate::appserver::RpcError) -> ServiceError {
             )
         }
         (
-            CodexOp::ConfigValueWrite | CodexOp::ConfigBatchWrite | CodexOp::SkillsConfigWrite,
+            CodexOp::ConfigValueWrite | CodexOp::ConfigBatchWrite | CodexOp::SkillsConfigWrite | CodexOp::ReviewStart,
             RpcError::Server { code: code @ INVALID_REQUEST, message, .. },
         ) => ServiceError::invalid(message.clone()).with_details(json!({"rpcCode": code})),
         _ => e.into(),
