@@ -55,27 +55,44 @@ pub fn base() -> OpenApiDoc {
 /// The path the auth guard lets through without the token (it checks its one-time code itself).
 const PUBLIC_PATH: &str = "/login";
 
+/// The tags of the Codex surface: each of their operations is one app-server call through
+/// [`Services::codex`](crate::services::Services::codex), which can answer 501, 502, 503 and 504 whatever the route.
+const CODEX_SURFACE_TAGS: [&str; 5] = ["account", "catalog", "config", "exec", "thread operations"];
+
+/// The one operation under those tags that answers from the host's memory, without app-server.
+const CODEX_SURFACE_LOCAL: (&str, &str) = ("/api/account/logins/{loginId}", "get");
+
 /// Add the error responses every route gives without its handler's say — from the auth guard, the extractors and
 /// the error mapping — to every operation of the assembled document, so no handler has to repeat them and none can
 /// forget one. Which operation gets which follows what the code does: the guard answers 401/403 on every route
 /// (401 not on the public login exchange), a JSON body ([`ApiJson`](super::extract::ApiJson)) can be malformed
 /// (400), too large (413), of another content type (415) or of the wrong shape (422); query parameters
 /// ([`ApiQuery`](super::extract::ApiQuery)) can fail to parse (400); a path parameter can fail to decode (400) or
-/// name nothing (404); and a store failure is a 500 anywhere. A status a handler documents itself keeps the
-/// handler's description.
+/// name nothing (404); a store failure is a 500 anywhere; and a Codex-surface call can meet app-server missing the
+/// method (501), failing (502), restarting (503) or not answering (504). A status a handler documents itself keeps
+/// the handler's description.
 pub fn add_common_responses(doc: &mut OpenApiDoc) {
     for (path, item) in doc.paths.paths.iter_mut() {
         let public = path == PUBLIC_PATH;
-        for op in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch, &mut item.head, &mut item.options]
-            .into_iter()
-            .flatten()
-        {
-            add_to_operation(op, public);
+        let ops = [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("patch", &mut item.patch),
+            ("head", &mut item.head),
+            ("options", &mut item.options),
+        ];
+        for (method, op) in ops {
+            let Some(op) = op else { continue };
+            let codex_surface = op.tags.iter().flatten().any(|t| CODEX_SURFACE_TAGS.contains(&t.as_str()))
+                && (path.as_str(), method) != CODEX_SURFACE_LOCAL;
+            add_to_operation(op, public, codex_surface);
         }
     }
 }
 
-fn add_to_operation(op: &mut Operation, public: bool) {
+fn add_to_operation(op: &mut Operation, public: bool, codex_surface: bool) {
     let takes = |place: ParameterIn| op.parameters.iter().flatten().any(|p| p.parameter_in == place);
     let (path_params, query_params, body) = (takes(ParameterIn::Path), takes(ParameterIn::Query), op.request_body.is_some());
     let mut bad_request = Vec::new();
@@ -105,19 +122,25 @@ fn add_to_operation(op: &mut Operation, public: bool) {
         common.push(("422", "`invalid_body`: the body does not have the documented shape".into()));
     }
     common.push(("500", "`store_error`, `plugin_internal`: the host failed (a bug or a broken data dir), not the request".into()));
+    if codex_surface {
+        common.push(("501", "`not_supported`: the connected codex does not serve this route's app-server method".into()));
+        common.push(("502", "`app_server_error`, `app_server_protocol`: app-server failed the call".into()));
+        common.push(("503", "`runtime_unavailable`: app-server is starting or restarting".into()));
+        common.push(("504", "`app_server_timeout`: app-server did not answer in time".into()));
+    }
     for (status, description) in common {
         match op.responses.responses.entry(status.to_string()) {
             Entry::Vacant(slot) => {
                 slot.insert(error_response(description).into());
             }
             // The handler's own answer with this status (a 422 `invalid_request` beside the extractor's
-            // `invalid_body`): both can happen, so the description names both. A 404 the handler describes is
-            // already the specific one.
+            // `invalid_body`): both can happen, so the description names both, unless the handler's already names
+            // the common one's codes. A 404 the handler describes is already the specific one.
             Entry::Occupied(mut slot) => {
                 if let RefOr::T(own) = slot.get_mut() {
                     if own.description.is_empty() {
                         own.description = description;
-                    } else if status != "404" && !own.description.contains(&description) {
+                    } else if status != "404" && !own.description.contains(description.split(':').next().unwrap_or_default()) {
                         own.description = format!("{}; {description}", own.description);
                     }
                 }
@@ -161,6 +184,11 @@ mod tests {
                 }
                 if takes("query") {
                     assert!(has("400"), "{at}");
+                }
+                let codex_surface = op["tags"].as_array().unwrap().iter().any(|t| super::CODEX_SURFACE_TAGS.contains(&t.as_str().unwrap()))
+                    && (path.as_str(), method.as_str()) != super::CODEX_SURFACE_LOCAL;
+                if codex_surface {
+                    assert!(["501", "502", "503", "504"].into_iter().all(has), "{at}: a Codex-surface call");
                 }
                 if !body && !takes("path") && !takes("query") && path != "/api/stream" {
                     assert!(!has("400") || path == "/login", "{at}: nothing in it can be malformed");
