@@ -25,8 +25,8 @@ pub enum MergeStrategy {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConfigEdit {
     pub key_path: String,
-    /// Any TOML value: string, number, boolean, array or table (no `null`; app-server refuses what config.toml
-    /// cannot hold, a 422).
+    /// Any TOML value: string, number, boolean, array or table (no `null` inside; app-server refuses what
+    /// config.toml cannot hold, a 422).
     pub value: Value,
     #[serde(default = "replace")]
     pub merge_strategy: MergeStrategy,
