@@ -4,6 +4,7 @@ throwaway data dir, shared by every operation, and a summary of what was sent.""
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -24,9 +25,9 @@ TOLERATED: Counter[str] = Counter()
 
 @pytest.fixture(scope="session")
 def host(tmp_path_factory: pytest.TempPathFactory) -> RunningHost:
-    """The host, with a project and a session that ran a turn (`host.real_ids`), so that answers about resources
-    that exist are checked too, not only 404s."""
-    h = start_host(tmp_path_factory.mktemp("fuzz-host"))
+    """The host, with the shipped plugins, a project, a session that ran a turn and a job (`host.real_ids`), so
+    that answers about resources that exist are checked too, not only 404s."""
+    h = start_host(tmp_path_factory.mktemp("fuzz-host"), bundled_plugins=str(REPO / "plugins" / "dist"))
     try:
         with Client(url=h.url, token=h.token) as c:
             c.wait_ready(timeout=90)
@@ -34,7 +35,13 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> RunningHost:
             session = c.sessions.create(h.work_dir, project_id=project.id, title="fuzzed")
             c.turns.send_and_wait(session.id, "hello", timeout=90)
             c.settings.set(session.id, "fuzz.key", {"a": 1})
-        h.real_ids = {"session": session.id, "project": project.id}
+            # The shipped plugins install in the background at first start.
+            deadline = time.monotonic() + 60
+            while not any(p.id == "word-tools" for p in c.plugins.list()):
+                assert time.monotonic() < deadline, "the shipped plugins did not install"
+                time.sleep(0.2)
+            job = c.jobs.enqueue("autonamer.name", session_id=session.id)
+        h.real_ids = {"session": session.id, "project": project.id, "plugin": "word-tools", "job": job.id}
         yield h
     finally:
         h.stop()

@@ -89,12 +89,13 @@ def _known(case, response) -> str | None:
     return None
 
 
-# About every other case of an operation on a session or a project aims at the real one the host fixture made (the
+# About every other case of an operation on a session, a project, a plugin or a job aims at the real one the host fixture made (the
 # generated ids are random strings: 404 only), chosen by the generated id itself so a replay aims the same way. Not the operations that would remove it for the rest of the run.
 # This, not schemathesis's stateful phase, is how answers about existing resources get checked: its scenarios choose
 # their next call by the live host's answers, which Hypothesis reports as flaky data generation (not reproducible).
-AIM_AT_REAL = {"/api/sessions/{id}": "session", "/api/projects/{id}": "project"}
-NEVER_AIMED = {"DELETE /api/sessions/{id}", "DELETE /api/projects/{id}/sessions"}
+AIM_AT_REAL = {"/api/sessions/{id}": "session", "/api/projects/{id}": "project", "/api/plugins/{id}": "plugin",
+               "/api/jobs/{id}": "job"}
+NEVER_AIMED = {"DELETE /api/sessions/{id}", "DELETE /api/projects/{id}/sessions", "DELETE /api/plugins/{id}"}
 
 
 def _aim(case, host) -> None:
