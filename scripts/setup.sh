@@ -64,11 +64,13 @@ if $want_tests && ! command -v chromium >/dev/null; then
     exit 1
   fi
 fi
-# The Python SDK's tests (python/): a venv at .tools/py with the package installed editable, plus pytest.
+# The Python SDK's tests (python/): a venv at .tools/py with the package installed editable, plus pytest; and the
+# contract fuzzer's pinned packages (tests/contract/requirements.txt). Rebuilt when either file changes.
+PY_TEST_REQUIREMENTS="tests/contract/requirements.txt"
 py_stale() {
   [ -x .tools/py/bin/pytest ] && [ -f .tools/py/.installed ] || return 0
-  .tools/py/bin/python -c 'import codex_manager, httpx, websockets' 2>/dev/null || return 0
-  [ python/pyproject.toml -nt .tools/py/.installed ]
+  .tools/py/bin/python -c 'import codex_manager, httpx, websockets, schemathesis' 2>/dev/null || return 0
+  [ python/pyproject.toml -nt .tools/py/.installed ] || [ "$PY_TEST_REQUIREMENTS" -nt .tools/py/.installed ]
 }
 if $want_tests && py_stale; then
   if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
@@ -83,10 +85,10 @@ if $want_tests && py_stale; then
   fi
   python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
     || { echo "the Python SDK needs Python 3.11+; python3 is $(python3 --version 2>&1)" >&2; exit 1; }
-  say "installing the Python SDK and pytest into .tools/py"
+  say "installing the Python SDK, pytest and the contract fuzzer into .tools/py"
   rm -rf .tools/py
   python3 -m venv .tools/py
-  .tools/py/bin/python -m pip install -q --disable-pip-version-check -e 'python[test]'
+  .tools/py/bin/python -m pip install -q --disable-pip-version-check -e 'python[test]' -r "$PY_TEST_REQUIREMENTS"
   touch .tools/py/.installed
 fi
 say "ready"

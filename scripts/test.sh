@@ -37,6 +37,10 @@ suite "Rust tests" cargo test --workspace --no-fail-fast
 echo "== Python SDK: pytest against a real host (the debug build, real app-server, fake model)"
 suite "Python SDK tests" .tools/py/bin/pytest python/tests -q
 
+echo "== API contract fuzzer: schemathesis, from docs/openapi.json, against a real host (the debug build, real app-server, fake model)"
+# Fixed seed and examples per operation (CM_FUZZ_SEED, CM_FUZZ_MAX_EXAMPLES): reproducible, bounded in time.
+suite "API contract fuzzer" .tools/py/bin/pytest tests/contract -q -p no:cacheprovider
+
 echo "== Plugins: unit tests of the shipped plugins and the SDK (native target)"
 suite "Plugin tests" cargo test --manifest-path plugins/Cargo.toml --locked
 

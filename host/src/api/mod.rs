@@ -61,15 +61,23 @@ fn documented_routes() -> OpenApiRouter<ApiState> {
         .merge(routes::stream::router())
 }
 
+/// The routes and their finished OpenAPI document: each route's own description plus the error responses every
+/// route gives (see [`openapi::add_common_responses`]).
+fn documented_parts() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = documented_routes().split_for_parts();
+    openapi::add_common_responses(&mut doc);
+    (router, doc)
+}
+
 /// The OpenAPI document, as served at `/api/openapi.json`.
 pub fn openapi_json() -> String {
-    let (_, doc) = documented_routes().split_for_parts();
+    let (_, doc) = documented_parts();
     doc.to_pretty_json().expect("the OpenAPI document serializes")
 }
 
 /// The full application: routes, the OpenAPI route, body limit, auth.
 pub fn app(state: ApiState) -> Router {
-    let (router, doc) = documented_routes().split_for_parts();
+    let (router, doc) = documented_parts();
     let doc = Arc::new(doc.to_pretty_json().expect("the OpenAPI document serializes"));
     let auth = state.auth.clone();
     router

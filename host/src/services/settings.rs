@@ -21,7 +21,7 @@ pub const MAX_SETTINGS_BYTES_PER_SESSION: usize = 1024 * 1024;
 #[serde(rename_all = "camelCase")]
 pub struct Setting {
     pub key: String,
-    #[schema(value_type = Object)]
+    /// Any JSON value, as it was set.
     pub value: Value,
     pub updated_at: String,
 }

@@ -84,12 +84,16 @@ async fn logout(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
     Ok(Json(s.services.codex(CodexOp::AccountLogout, json!({}), None, None).await?))
 }
 
-#[utoipa::path(get, path = "/api/account/rate-limits", tag = "account", responses((status = 200, body = Object), (status = 502, body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/account/rate-limits", tag = "account", responses((status = 200, body = Object),
+    (status = 409, body = ErrorResponse, description = "`account_required`: no ChatGPT account is signed in"),
+    (status = 502, body = ErrorResponse), (status = 503, body = ErrorResponse)))]
 async fn rate_limits(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
     Ok(Json(s.services.codex(CodexOp::AccountRateLimits, json!({}), None, None).await?))
 }
 
-#[utoipa::path(get, path = "/api/account/usage", tag = "account", responses((status = 200, body = Object), (status = 502, body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/account/usage", tag = "account", responses((status = 200, body = Object),
+    (status = 409, body = ErrorResponse, description = "`account_required`: no ChatGPT account is signed in"),
+    (status = 502, body = ErrorResponse), (status = 503, body = ErrorResponse)))]
 async fn usage(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
     Ok(Json(s.services.codex(CodexOp::AccountUsage, json!({}), None, None).await?))
 }

@@ -56,9 +56,13 @@ pub struct HookState {
 pub struct McpLogin {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
+    /// How long app-server waits for the login to complete: 1-86,400 seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
 }
+
+/// Longest MCP OAuth login wait a caller may ask for (a day).
+const MAX_MCP_LOGIN_SECS: u64 = 86_400;
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
@@ -108,8 +112,13 @@ async fn mcp_reload(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
 /// Start an MCP server's OAuth login; the answer carries the URL to open.
 #[utoipa::path(post, path = "/api/mcp/servers/{name}/login", tag = "catalog", params(("name" = String, Path)), request_body = McpLogin,
     responses((status = 200, body = Object), (status = 404, body = ErrorResponse, description = "`mcp_server_not_found`"),
-        (status = 409, body = ErrorResponse, description = "`mcp_login_unsupported`"), (status = 502, body = ErrorResponse)))]
+        (status = 409, body = ErrorResponse, description = "`mcp_login_unsupported`"),
+        (status = 422, body = ErrorResponse, description = "`invalid_request`: `timeoutSecs` out of range"),
+        (status = 502, body = ErrorResponse), (status = 503, body = ErrorResponse)))]
 async fn mcp_login(State(s): State<ApiState>, Path(name): Path<String>, ApiJson(req): ApiJson<McpLogin>) -> ApiResult<Json<Value>> {
+    if req.timeout_secs.is_some_and(|t| !(1..=MAX_MCP_LOGIN_SECS).contains(&t)) {
+        return Err(crate::services::ServiceError::invalid(format!("`timeoutSecs` must be 1-{MAX_MCP_LOGIN_SECS}")).into());
+    }
     let mut p = params(&req);
     p["name"] = json!(name);
     Ok(Json(s.services.codex(CodexOp::McpOauthLogin, p, Some(json!({"name": name})), None).await?))
@@ -122,8 +131,12 @@ async fn skills(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
 
 /// Enable or disable a skill.
 #[utoipa::path(put, path = "/api/skills/{name}/enabled", tag = "catalog", params(("name" = String, Path)), request_body = SkillEnablement,
-    responses((status = 200, body = Object), (status = 502, body = ErrorResponse)))]
+    responses((status = 200, body = Object), (status = 422, body = ErrorResponse, description = "`invalid_request`: `path` is not absolute, or app-server refuses it (`details.rpcCode`)"),
+        (status = 502, body = ErrorResponse), (status = 503, body = ErrorResponse)))]
 async fn skill_enable(State(s): State<ApiState>, Path(name): Path<String>, ApiJson(req): ApiJson<SkillEnablement>) -> ApiResult<Json<Value>> {
+    if req.path.as_deref().is_some_and(|p| !std::path::Path::new(p).is_absolute()) {
+        return Err(crate::services::ServiceError::invalid("`path` must be the skill's absolute path, as GET /api/skills lists it").into());
+    }
     // app-server takes exactly one of the two: the path when given (it is unambiguous), else the name.
     let p = match &req.path {
         Some(path) => json!({"path": path, "enabled": req.enabled}),

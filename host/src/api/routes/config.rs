@@ -25,7 +25,8 @@ pub enum MergeStrategy {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConfigEdit {
     pub key_path: String,
-    #[schema(value_type = Object)]
+    /// Any TOML value: string, number, boolean, array or table (no `null` inside; app-server refuses what
+    /// config.toml cannot hold, a 422).
     pub value: Value,
     #[serde(default = "replace")]
     pub merge_strategy: MergeStrategy,
@@ -52,8 +53,8 @@ pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new().routes(routes!(read)).routes(routes!(write_value)).routes(routes!(write_batch)).routes(routes!(requirements))
 }
 
-fn check_key(key: &str) -> Result<(), crate::services::ServiceError> {
-    if key.is_empty() || key.len() > 300 {
+fn check_edit(edit: &ConfigEdit) -> Result<(), crate::services::ServiceError> {
+    if edit.key_path.is_empty() || edit.key_path.len() > 300 {
         return Err(crate::services::ServiceError::invalid("`keyPath` must be 1-300 characters"));
     }
     Ok(())
@@ -67,9 +68,11 @@ async fn read(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
 
 /// Write one value.
 #[utoipa::path(put, path = "/api/config/value", tag = "config", request_body = ConfigEdit, responses(
-    (status = 200, body = Object), (status = 422, body = ErrorResponse), (status = 502, body = ErrorResponse)))]
+    (status = 200, body = Object),
+    (status = 422, body = ErrorResponse, description = "`invalid_request`: a bad `keyPath`, or a value app-server refuses (`details.rpcCode`)"),
+    (status = 502, body = ErrorResponse), (status = 503, body = ErrorResponse)))]
 async fn write_value(State(s): State<ApiState>, ApiJson(edit): ApiJson<ConfigEdit>) -> ApiResult<Json<Value>> {
-    check_key(&edit.key_path)?;
+    check_edit(&edit)?;
     let event = json!({"keyPaths": [edit.key_path]});
     let params = serde_json::to_value(&edit).expect("edit serializes");
     Ok(Json(s.services.codex(CodexOp::ConfigValueWrite, params, Some(event), None).await?))
@@ -77,13 +80,15 @@ async fn write_value(State(s): State<ApiState>, ApiJson(edit): ApiJson<ConfigEdi
 
 /// Write several values at once.
 #[utoipa::path(post, path = "/api/config/batch", tag = "config", request_body = ConfigBatch, responses(
-    (status = 200, body = Object), (status = 422, body = ErrorResponse), (status = 502, body = ErrorResponse)))]
+    (status = 200, body = Object),
+    (status = 422, body = ErrorResponse, description = "`invalid_request`: no edits or too many, a bad `keyPath`, or a value app-server refuses (`details.rpcCode`)"),
+    (status = 502, body = ErrorResponse), (status = 503, body = ErrorResponse)))]
 async fn write_batch(State(s): State<ApiState>, ApiJson(batch): ApiJson<ConfigBatch>) -> ApiResult<Json<Value>> {
     if batch.edits.is_empty() || batch.edits.len() > 100 {
         return Err(crate::services::ServiceError::invalid("give 1-100 `edits`").into());
     }
     for e in &batch.edits {
-        check_key(&e.key_path)?;
+        check_edit(e)?;
     }
     let event = json!({"keyPaths": batch.edits.iter().map(|e| e.key_path.clone()).collect::<Vec<_>>()});
     let params = serde_json::to_value(&batch).expect("batch serializes");

@@ -119,7 +119,8 @@ async fn disable(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult
 /// Recent calls, newest first: trigger, duration, outcome (`ok`, `error`, `trap`, `timeout`, `memory`,
 /// `bad_output`), error and denied capability uses.
 #[utoipa::path(get, path = "/api/plugins/{id}/calls", tag = "plugins", params(("id" = String, Path), CallsQuery), responses(
-    (status = 200, body = Vec<PluginCall>), (status = 404, body = ErrorResponse)))]
+    (status = 200, body = Vec<PluginCall>), (status = 404, body = ErrorResponse),
+    (status = 422, body = ErrorResponse, description = "`invalid_request`: `limit` out of range")))]
 async fn calls(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(q): ApiQuery<CallsQuery>) -> ApiResult<Json<Vec<PluginCall>>> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {

@@ -63,7 +63,9 @@ pub fn router() -> OpenApiRouter<ApiState> {
 
 /// Start a code review turn (the built-in reviewer).
 #[utoipa::path(post, path = "/api/sessions/{id}/review", tag = "thread operations", params(("id" = String, Path)), request_body = StartReview,
-    responses((status = 200, body = Object), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse), (status = 503, body = ErrorResponse)))]
+    responses((status = 200, body = Object), (status = 404, body = ErrorResponse),
+        (status = 422, body = ErrorResponse, description = "`invalid_request`: a bad `delivery`, or a target app-server refuses (`details.rpcCode`)"),
+        (status = 502, body = ErrorResponse), (status = 503, body = ErrorResponse)))]
 async fn review(State(s): State<ApiState>, Path(id): Path<String>, ApiJson(req): ApiJson<StartReview>) -> ApiResult<Json<Value>> {
     let delivery = match req.delivery.as_deref() {
         None | Some("inline") => "inline",

@@ -91,6 +91,31 @@ impl CodexOp {
     }
 }
 
+/// JSON-RPC's "invalid request": app-server's answer to a call it refuses.
+const INVALID_REQUEST: i64 = -32600;
+
+/// What app-server refusing this operation means, when the refusal is about the caller and not a failure of
+/// app-server. Reading rate limits or usage takes nothing from the caller, so a refusal is about the account (none
+/// signed in, or not a ChatGPT one): a 409 fixed by logging in. Config and skill writes and review targets carry the
+/// caller's key paths, values, paths and commits, which app-server validates (config.toml's syntax and types, a
+/// review target's fields are its to know): its refusal is the caller's invalid input, a 422.
+fn refusal(op: CodexOp, e: crate::appserver::RpcError) -> ServiceError {
+    use crate::appserver::RpcError;
+    match (op, &e) {
+        (CodexOp::AccountRateLimits | CodexOp::AccountUsage, RpcError::Server { code: INVALID_REQUEST, message, .. }) => {
+            ServiceError::conflict(
+                "account_required",
+                format!("{message}: sign in with a ChatGPT account first (POST /api/account/logins)"),
+            )
+        }
+        (
+            CodexOp::ConfigValueWrite | CodexOp::ConfigBatchWrite | CodexOp::SkillsConfigWrite | CodexOp::ReviewStart,
+            RpcError::Server { code: code @ INVALID_REQUEST, message, .. },
+        ) => ServiceError::invalid(message.clone()).with_details(json!({"rpcCode": code})),
+        _ => e.into(),
+    }
+}
+
 /// State the Codex surface keeps beside app-server.
 #[derive(Default)]
 pub struct CodexSurface {
@@ -141,7 +166,7 @@ impl Services {
                 return Err(ServiceError::not_found("session_not_found", format!("no session `{}`", session.unwrap_or_default())));
             }
             Err(e @ RpcError::Server { .. }) if !suspects.is_empty() => return Err(mistakes::diagnose(&conn, &suspects, e).await),
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(refusal(op, e)),
         };
         if let Some(kind) = event {
             let data = event_data.unwrap_or_else(|| json!({}));

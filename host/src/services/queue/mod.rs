@@ -38,7 +38,7 @@ pub struct Job {
     pub plugin_id: String,
     /// `queued`, `running`, `succeeded`, `failed` or `canceled`.
     pub state: String,
-    #[schema(value_type = Object)]
+    /// Any JSON value, as it was enqueued (`null` when none was given).
     pub payload: Value,
     pub session_id: Option<String>,
     pub project_id: Option<String>,
@@ -133,7 +133,6 @@ pub struct EnqueueJob {
     pub kind: String,
     /// JSON handed to the plugin (default `{}`), at most 256 KiB.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
     pub payload: Option<Value>,
     /// The session the job is about; its project is taken from it.
     #[serde(default)]
