@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::controls::SessionControls;
 use super::error::{ServiceError, ServiceResult};
+use super::paging;
 use super::projects::validate_cwd;
 use super::views::Session;
 use super::Services;
@@ -141,11 +142,6 @@ pub struct SessionPage {
     pub notice: Option<String>,
 }
 
-fn parse_cursor(cursor: &str) -> ServiceResult<(i64, String)> {
-    let (ts, id) = cursor.split_once('.').ok_or_else(|| ServiceError::invalid("malformed `cursor`"))?;
-    Ok((ts.parse().map_err(|_| ServiceError::invalid("malformed `cursor`"))?, id.to_string()))
-}
-
 fn validate_title(title: &str) -> ServiceResult<Option<String>> {
     let t = title.trim();
     if t.chars().count() > 500 {
@@ -215,14 +211,14 @@ impl Services {
             unassigned,
             archived: q.archived,
             text: q.q,
-            after: q.cursor.as_deref().map(parse_cursor).transpose()?,
+            after: q.cursor.as_deref().map(paging::decode).transpose()?,
             limit: limit + 1,
             include_workers: q.workers.unwrap_or(false),
         };
         let mut rows = self.store.list_sessions(&filter).await?;
         let next_cursor = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
-            rows.last().map(|r| format!("{}.{}", r.last_activity_at, r.id))
+            rows.last().map(|r| paging::encode(r.last_activity_at, &r.id))
         } else {
             None
         };

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ServiceError, ServiceResult};
+use super::paging;
 use super::Services;
 use crate::events::envelope_ts;
 use crate::store::{StoreError, TurnRow, TurnStatus};
@@ -73,11 +74,11 @@ impl Services {
         if !(1..=MAX_TURN_RECORDS_PAGE).contains(&limit) {
             return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_TURN_RECORDS_PAGE}")));
         }
-        let before = q.cursor.as_deref().map(parse_cursor).transpose()?;
+        let before = q.cursor.as_deref().map(paging::decode).transpose()?;
         let mut rows = self.store.session_turns(&row.id, before, limit + 1).await?;
         let next_cursor = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
-            rows.last().map(|r| format!("{}.{}", r.started_at, r.id))
+            rows.last().map(|r| paging::encode(r.started_at, &r.id))
         } else {
             None
         };
@@ -94,10 +95,4 @@ impl Services {
             Err(e) => Err(e.into()),
         }
     }
-}
-
-fn parse_cursor(c: &str) -> ServiceResult<(i64, String)> {
-    c.split_once('.')
-        .and_then(|(ts, id)| Some((ts.parse().ok()?, id.to_string())).filter(|(_, id): &(i64, String)| !id.is_empty()))
-        .ok_or_else(|| ServiceError::invalid("`cursor` is not a cursor this API returned"))
 }

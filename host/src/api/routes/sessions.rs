@@ -50,7 +50,7 @@ async fn create(State(s): State<ApiState>, ApiJson(req): ApiJson<CreateSession>)
 /// A session with the first page of its transcript (`limit`, `cursor`, `order` as for `/transcript`).
 #[utoipa::path(get, path = "/api/sessions/{id}", tag = "sessions", params(("id" = String, Path), TranscriptQuery), responses(
     (status = 200, body = SessionDetail), (status = 404, body = ErrorResponse),
-    (status = 422, body = ErrorResponse, description = "`invalid_request`: `limit`, `cursor` or `order` out of range")))]
+    (status = 422, body = ErrorResponse, description = "`invalid_request`: `limit` or `order` out of range; `invalid_cursor`")))]
 async fn get(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(q): ApiQuery<TranscriptQuery>) -> ApiResult<Json<SessionDetail>> {
     let session = s.services.get_session(&id).await?;
     let transcript = match s.services.transcript(&id, q).await {
@@ -64,7 +64,7 @@ async fn get(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(q): Api
 /// The transcript, paged by turns, from Codex's own history.
 #[utoipa::path(get, path = "/api/sessions/{id}/transcript", tag = "sessions", params(("id" = String, Path), TranscriptQuery),
     responses((status = 200, body = Transcript), (status = 404, body = ErrorResponse),
-        (status = 422, body = ErrorResponse, description = "`invalid_request`: `limit`, `cursor` or `order` out of range"),
+        (status = 422, body = ErrorResponse, description = "`invalid_request`: `limit` or `order` out of range; `invalid_cursor`"),
         (status = 503, body = ErrorResponse)))]
 async fn transcript(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(q): ApiQuery<TranscriptQuery>) -> ApiResult<Json<Transcript>> {
     Ok(Json(s.services.transcript(&id, q).await?))

@@ -67,7 +67,7 @@ async fn interrupt(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResu
 /// a crash), the seqs of its start and end events, times, final text and error.
 #[utoipa::path(get, path = "/api/sessions/{id}/turns", tag = "turns", params(("id" = String, Path), TurnRecordQuery),
     responses((status = 200, body = TurnRecordPage), (status = 404, body = ErrorResponse),
-        (status = 422, body = ErrorResponse, description = "`invalid_request` (limit, cursor)")))]
+        (status = 422, body = ErrorResponse, description = "`invalid_request` (limit), `invalid_cursor`")))]
 async fn list_turns(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(q): ApiQuery<TurnRecordQuery>) -> ApiResult<Json<TurnRecordPage>> {
     Ok(Json(s.services.list_turn_records(&id, q).await?))
 }

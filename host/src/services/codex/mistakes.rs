@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::CodexOp;
 use crate::appserver::{Connection, RpcError};
-use crate::services::error::{ErrorKind, ServiceError};
+use crate::services::error::ServiceError;
 
 /// How many pages of a list are read to look for one entry (a thread's turns come 200 a page).
 const MAX_LIST_PAGES: usize = 50;
@@ -98,7 +98,7 @@ async fn check(conn: &Connection, suspect: &Suspect, error: Option<&RpcError>) -
             })
         }
         Suspect::Cursor { method, params } => conn.request(method, params.clone()).await.ok().map(|_| {
-            ServiceError::new(ErrorKind::Invalid, "invalid_cursor", "`cursor` is not one this list gave out: pass `nextCursor` from the previous page, or leave it out")
+            crate::services::paging::invalid_cursor()
         }),
         Suspect::McpServer(name) => match mcp_server(conn, name).await? {
             None => Some(ServiceError::not_found(

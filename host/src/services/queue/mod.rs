@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 pub use scheduler::Scheduler;
 
 use super::error::{ErrorKind, ServiceError, ServiceResult};
+use super::paging;
 use super::Services;
 use crate::events::{envelope_ts, NewEvent};
 use crate::plugins::JobKind;
@@ -284,12 +285,12 @@ impl Services {
         if let Some(s) = q.state.as_deref().filter(|s| !STATES.contains(s)) {
             return Err(ServiceError::invalid(format!("unknown state `{s}`: use one of {}", STATES.join(", "))));
         }
-        let before = q.cursor.as_deref().map(parse_cursor).transpose()?;
+        let before = q.cursor.as_deref().map(paging::decode).transpose()?;
         let filter = JobFilter { state: q.state, kind: q.kind, session_id: q.session_id, project_id: q.project_id, before, limit: limit + 1 };
         let mut rows = self.store.list_jobs(&filter).await?;
         let next_cursor = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
-            rows.last().map(|r| format!("{}.{}", r.created_at, r.id))
+            rows.last().map(|r| paging::encode(r.created_at, &r.id))
         } else {
             None
         };
@@ -385,10 +386,4 @@ impl Services {
             .session(row.session_id.as_deref().map(Into::into), row.project_id.as_deref().map(Into::into));
         self.events.publish_committed(event).await;
     }
-}
-
-fn parse_cursor(c: &str) -> ServiceResult<(i64, String)> {
-    c.split_once('.')
-        .and_then(|(ts, id)| Some((ts.parse().ok()?, id.to_string())))
-        .ok_or_else(|| ServiceError::invalid("`cursor` is not a cursor this API returned"))
 }
