@@ -256,6 +256,42 @@ async fn a_turn_acknowledged_just_before_the_host_died_ends_in_the_log_and_its_k
     assert_eq!(page["turns"].as_array().map(Vec::len), Some(1), "{page}");
 }
 
+/// The host records a turn's end before it logs the `turn.completed` (so a client that sees the event reads the turn
+/// ended), then the event's seq. A host that dies between the two leaves an ended record with no event: the next
+/// start logs the end as recorded, once, and the record points at it. The data dir is put in that state by hand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turn_end_recorded_but_not_logged_before_a_crash_is_logged_at_the_next_start() {
+    let mut env = Env::start("unlogged").await;
+    let session = env.new_session().await;
+    let turn = {
+        let host = env.host();
+        let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+        let turn = host.send(&session, "short scenario:deltas=2").await;
+        let events = until(&mut ws, is_turn_end(&turn)).await;
+        assert_eq!(events.last().unwrap()["data"]["turn"]["status"], "completed");
+        let (_, detail) = host.get(&format!("/api/sessions/{session}")).await;
+        assert_eq!(detail["session"]["lastTurnStatus"], "completed", "read right after the event: {detail}");
+        turn
+    };
+    env.stop_host().await;
+    {
+        let db = rusqlite::Connection::open(env.data_dir().join("codex-manager.sqlite3")).unwrap();
+        assert_eq!(db.execute("UPDATE turns SET end_seq = NULL WHERE id = ?1", [&turn]).unwrap(), 1);
+        let removed = db.execute("DELETE FROM events WHERE type = 'turn.completed' AND turn_id = ?1", [&turn]).unwrap();
+        assert_eq!(removed, 1);
+    }
+    env.start_host().await;
+    let host = env.host();
+    let (_, page) = host.get(&format!("/api/events?since=0&sessions={session}&types=turn.completed")).await;
+    let ends: Vec<&Value> = page["events"].as_array().unwrap().iter().filter(|e| e["turnId"] == turn.as_str()).collect();
+    assert_eq!(ends.len(), 1, "the recorded end is logged exactly once: {page}");
+    assert_eq!(ends[0]["data"]["turn"]["status"], "completed", "as recorded, not `interrupted`: {}", ends[0]);
+    assert_eq!(ends[0]["data"]["closedByHost"], true);
+    let (_, record) = host.get(&format!("/api/sessions/{session}/turns/{turn}")).await;
+    assert_eq!((&record["status"], &record["endSeq"]), (&json!("completed"), &ends[0]["seq"]), "{record}");
+    assert_eq!(record["finalText"], "d0 d1 ", "{record}");
+}
+
 /// A replayed key follows its turn: while the turn runs it says `inProgress`, once it completed it says
 /// `completed` (the status comes from the turn record, not from the answer stored with the key).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,6 +15,8 @@ CREATE TABLE turns (
 );
 CREATE INDEX turns_by_session ON turns (session_id, started_at, id);
 CREATE INDEX turns_by_status ON turns (status);
+-- Turns whose end is not in the log yet: running ones, and ended ones whose `turn.completed` a crash kept out.
+CREATE INDEX turns_without_logged_end ON turns (id) WHERE end_seq IS NULL;
 
 -- A turn a store of version 4 recorded as running becomes a turn row, so the restart reconciliation ends it.
 INSERT INTO turns (id, session_id, status, started_at)

@@ -191,17 +191,18 @@ impl Services {
             self.events.publish(event).await;
             return;
         };
-        // A turn's start and end are recorded in its turn record with their seqs, once the events are in the log:
-        // what the record says has happened is always in the log too.
-        let seq = self.events.publish_committed(event).await.map(|e| e.seq);
         match (method, turn_id.as_deref()) {
-            ("turn/started", Some(turn_id)) => self.record_turn_started(s, turn_id, seq).await,
+            // The start is recorded with its seq once the event is in the log.
+            ("turn/started", Some(turn_id)) => {
+                let seq = self.events.publish_committed(event).await.map(|e| e.seq);
+                self.record_turn_started(s, turn_id, seq).await;
+            }
             ("turn/completed", turn_id) => {
                 let (status, error) = turn_end.unwrap_or((TurnStatus::Completed, None));
-                let end = TurnEnd { status, error: error.as_deref(), final_text: final_text.as_deref(), end_seq: seq };
-                self.record_turn_end(s, turn_id, &end).await;
+                let end = TurnEnd { status, error: error.as_deref(), final_text: final_text.as_deref(), end_seq: None };
+                self.end_turn(Some(s), turn_id, &end, event).await;
             }
-            _ => {}
+            _ => self.events.publish(event).await,
         }
     }
 
@@ -234,10 +235,44 @@ impl Services {
         }
     }
 
-    pub(super) async fn record_turn_end(&self, s: &SessionRef, turn_id: Option<&str>, end: &TurnEnd<'_>) {
-        if let Err(e) = self.store.end_turn(&s.session_id, turn_id, end).await {
-            tracing::error!(error = %e, session = %s.session_id, turn = turn_id, "could not record a turn's end");
+    /// End a turn: its record first, then its `turn.completed` in the log, then the record learns that event's seq.
+    /// In this order a client that sees the event and reads the session or the turn finds it ended; a host that
+    /// dies between the two leaves an ended record without `end_seq`, whose event the next start logs (see
+    /// `reconcile_after_stop`), so every ended turn ends in the log too.
+    pub(super) async fn end_turn(&self, session: Option<&SessionRef>, turn_id: Option<&str>, end: &TurnEnd<'_>, event: NewEvent) {
+        if let Some(s) = session {
+            if let Err(e) = self.store.end_turn(&s.session_id, turn_id, end).await {
+                tracing::error!(error = %e, session = %s.session_id, turn = turn_id, "could not record a turn's end");
+            }
         }
+        let seq = self.events.publish_committed(event).await.map(|e| e.seq);
+        if let (Some(turn_id), Some(seq)) = (turn_id, seq) {
+            if let Err(e) = self.store.set_turn_end_seq(turn_id, seq).await {
+                tracing::error!(error = %e, turn = turn_id, "could not record the seq of a turn's end");
+            }
+        }
+    }
+
+    /// End a turn app-server will not end (its process is gone, the host stopped): `status` with `message` as the
+    /// error, in a `turn.completed` the host writes (`closedByHost`).
+    pub(super) async fn end_turn_by_host(
+        &self,
+        thread_id: &str,
+        turn_id: Option<&str>,
+        session: Option<&SessionRef>,
+        status: TurnStatus,
+        message: &str,
+        final_text: Option<&str>,
+    ) {
+        let data = json!({
+            "threadId": thread_id,
+            "turn": {"id": turn_id, "status": status, "items": [], "error": {"message": message}},
+            "closedByHost": true,
+        });
+        let (sid, pid) = split(session.cloned());
+        let event = NewEvent::new("turn.completed", data).session(sid, pid).turn(turn_id.map(str::to_owned));
+        let end = TurnEnd { status, error: Some(message), final_text, end_seq: None };
+        self.end_turn(session, turn_id, &end, event).await;
     }
 
     async fn on_runtime_exit(&self, generation: u64, reason: &str) {
@@ -255,29 +290,9 @@ impl Services {
             let turn_id = live.active_turn.clone();
             self.close_items(&thread_id, turn_id.as_deref(), session.as_ref(), live.open_items, "interrupted").await;
             let message = format!("app-server stopped during the turn ({reason})");
-            let seq = self.publish_synthetic_turn_end(&thread_id, turn_id.as_deref(), session.as_ref(), &message).await;
-            if let Some(s) = &session {
-                let end = TurnEnd { status: TurnStatus::Interrupted, error: Some(&message), final_text: live.last_agent_text.as_deref(), end_seq: seq };
-                self.record_turn_end(s, turn_id.as_deref(), &end).await;
-            }
+            let text = live.last_agent_text.as_deref();
+            self.end_turn_by_host(&thread_id, turn_id.as_deref(), session.as_ref(), TurnStatus::Interrupted, &message, text).await;
         }
-    }
-
-    pub(super) async fn publish_synthetic_turn_end(
-        &self,
-        thread_id: &str,
-        turn_id: Option<&str>,
-        session: Option<&SessionRef>,
-        message: &str,
-    ) -> Option<i64> {
-        let data = json!({
-            "threadId": thread_id,
-            "turn": {"id": turn_id, "status": "interrupted", "items": [], "error": {"message": message}},
-            "closedByHost": true,
-        });
-        let (sid, pid) = split(session.cloned());
-        let event = NewEvent::new("turn.completed", data).session(sid, pid).turn(turn_id.map(str::to_owned));
-        self.events.publish_committed(event).await.map(|e| e.seq)
     }
 }
 

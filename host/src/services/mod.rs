@@ -12,6 +12,7 @@ mod index;
 mod live;
 mod liveness;
 mod notes;
+mod paging;
 mod plugin_api;
 mod projects;
 mod queue;
@@ -50,7 +51,7 @@ pub use views::{Project, Session, SessionStatus};
 use crate::appserver::{Connection, Runtime, RuntimeConfig};
 use crate::events::{EventLog, NewEvent};
 use crate::plugins::PluginHost;
-use crate::store::{SessionRow, Store, TurnEnd};
+use crate::store::{SessionRow, Store, TurnEnd, TurnRow};
 use index::{SessionRef, ThreadIndex};
 use live::LiveThreads;
 
@@ -158,45 +159,56 @@ impl Services {
     /// turn (the 202 path records it before answering, so this includes turns whose start never reached the log)
     /// gets a `turn.completed` (interrupted, with the reason) in the log and its final state in the turn record.
     async fn reconcile_after_stop(&self, rows: &[SessionRow]) {
-        let unfinished = match self.store.unfinished_turns().await {
-            Ok(t) => t,
-            Err(e) => {
+        let (unfinished, unlogged) = match (self.store.unfinished_turns().await, self.store.unlogged_turn_ends().await) {
+            (Ok(u), Ok(l)) => (u, l),
+            (Err(e), _) | (_, Err(e)) => {
                 tracing::error!(error = %e, "could not read the turns left running by the last run");
                 return;
             }
         };
+        let session_of = |turn: &TurnRow| {
+            let row = rows.iter().find(|r| r.id == turn.session_id)?;
+            Some((row, SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) }))
+        };
         let message = "the host stopped during the turn";
         for turn in unfinished {
-            let Some(row) = rows.iter().find(|r| r.id == turn.session_id) else { continue };
-            let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
+            let Some((row, session)) = session_of(&turn) else { continue };
             // The host may have died between logging the turn's end and recording it: the log's end is the truth.
-            if let Some(start) = turn.start_seq {
-                if let Ok(Some((seq, data))) = self.store.turn_end_event(&turn.id, start).await {
-                    let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
-                    let status = data.pointer("/turn/status").and_then(|v| v.as_str()).and_then(TurnStatus::parse).filter(|s| s.is_final());
-                    let error = data.pointer("/turn/error/message").and_then(|v| v.as_str());
-                    let end = TurnEnd { status: status.unwrap_or(TurnStatus::Completed), error, final_text: None, end_seq: Some(seq) };
-                    self.record_turn_end(&session, Some(&turn.id), &end).await;
-                    continue;
+            if let Some((seq, data)) = self.logged_turn_end(&turn).await {
+                let status = data.pointer("/turn/status").and_then(|v| v.as_str()).and_then(TurnStatus::parse).filter(|s| s.is_final());
+                let error = data.pointer("/turn/error/message").and_then(|v| v.as_str());
+                let end = TurnEnd { status: status.unwrap_or(TurnStatus::Completed), error, final_text: None, end_seq: Some(seq) };
+                if let Err(e) = self.store.end_turn(&row.id, Some(&turn.id), &end).await {
+                    tracing::error!(error = %e, session = %row.id, turn = %turn.id, "could not record a turn's end");
                 }
+                continue;
             }
-            let seq = self.publish_synthetic_turn_end(&row.thread_id, Some(&turn.id), Some(&session), message).await;
-            let end = TurnEnd { status: TurnStatus::Interrupted, error: Some(message), final_text: None, end_seq: seq };
-            self.record_turn_end(&session, Some(&turn.id), &end).await;
+            self.end_turn_by_host(&row.thread_id, Some(&turn.id), Some(&session), TurnStatus::Interrupted, message, None).await;
             tracing::warn!(session = %row.id, turn = %turn.id, "ended a turn left running by the last run");
+        }
+        // A turn recorded as ended whose `turn.completed` the host died before logging: log it now, as recorded.
+        for turn in unlogged {
+            let Some((row, session)) = session_of(&turn) else { continue };
+            if let Some((seq, _)) = self.logged_turn_end(&turn).await {
+                let _ = self.store.set_turn_end_seq(&turn.id, seq).await;
+                continue;
+            }
+            let why = turn.error.as_deref().unwrap_or(message);
+            self.end_turn_by_host(&row.thread_id, Some(&turn.id), Some(&session), turn.status, why, turn.final_text.as_deref()).await;
         }
         // A session can still name an active turn the turn record does not hold as running; it is over too.
         for row in rows.iter().filter(|r| r.active_turn_id.is_some()) {
             let Ok(current) = self.store.get_session(&row.id).await else { continue };
-            if current.active_turn_id.is_none() {
-                continue;
-            }
+            let Some(turn_id) = current.active_turn_id.as_deref() else { continue };
             let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
-            let turn_id = current.active_turn_id.as_deref();
-            let seq = self.publish_synthetic_turn_end(&row.thread_id, turn_id, Some(&session), message).await;
-            let end = TurnEnd { status: TurnStatus::Interrupted, error: Some(message), final_text: None, end_seq: seq };
-            self.record_turn_end(&session, None, &end).await;
+            self.end_turn_by_host(&row.thread_id, Some(turn_id), Some(&session), TurnStatus::Interrupted, message, None).await;
         }
+    }
+
+    /// The `turn.completed` of a turn already in the log, searched from the turn's start.
+    async fn logged_turn_end(&self, turn: &TurnRow) -> Option<(i64, serde_json::Value)> {
+        let (seq, data) = self.store.turn_end_event(&turn.id, turn.start_seq?).await.ok()??;
+        Some((seq, serde_json::from_str(&data).unwrap_or_default()))
     }
 
     /// Append the event an API call records and wait for its commit, bounded: a log that cannot write (disk full)

@@ -10,7 +10,7 @@ use super::controls::SessionControls;
 use super::error::{ErrorKind, ServiceError, ServiceResult};
 use super::Services;
 use super::index::SessionRef;
-use crate::store::{IdempotencyClaim, SessionRow, StoreError, TurnEnd, TurnStatus};
+use crate::store::{IdempotencyClaim, SessionRow, StoreError, TurnStatus};
 
 /// Largest message text.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
@@ -196,9 +196,7 @@ impl Services {
             // marked: end it here, so that it too has a final state.
             let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
             let message = "app-server stopped right after accepting the turn";
-            let seq = self.publish_synthetic_turn_end(&row.thread_id, Some(&turn_id), Some(&session), message).await;
-            let end = TurnEnd { status: TurnStatus::Interrupted, error: Some(message), final_text: None, end_seq: seq };
-            self.record_turn_end(&session, Some(&turn_id), &end).await;
+            self.end_turn_by_host(&row.thread_id, Some(&turn_id), Some(&session), TurnStatus::Interrupted, message, None).await;
         }
         Ok(TurnAccepted { session_id: row.id.clone(), turn_id, status: TurnStatus::InProgress, error: None, replayed: false })
     }

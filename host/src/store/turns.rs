@@ -167,6 +167,13 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        } else {
+            // Ended before: its end already updated the session; a session still naming it as active is stale.
+            sqlx::query("UPDATE sessions SET active_turn_id = NULL WHERE id = $1 AND active_turn_id = $2")
+                .bind(session_id)
+                .bind(turn_id)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(ended)
@@ -184,6 +191,26 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(from_row).collect()
+    }
+
+    /// Turns recorded as ended whose `turn.completed` is not in the log (the host died between the two).
+    pub async fn unlogged_turn_ends(&self) -> StoreResult<Vec<TurnRow>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM turns WHERE end_seq IS NULL AND status <> $1 ORDER BY started_at, id"))
+            .bind(IN_PROGRESS)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// The seq of the event that ended the turn, once it is in the log; the first one logged stays.
+    pub async fn set_turn_end_seq(&self, turn_id: &str, seq: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE turns SET end_seq = $2 WHERE id = $1 AND end_seq IS NULL")
+            .bind(turn_id)
+            .bind(seq)
+            .execute(self.pool())
+            .await
+            .map_err(StoreError::from_write)?;
+        Ok(())
     }
 
     /// A session's turns, newest first, before the (started_at, id) cursor.
@@ -272,6 +299,38 @@ mod tests {
         assert_eq!(session.active_turn_id, None);
         assert_eq!(session.last_error.as_deref(), Some("the host stopped"));
         assert_eq!(store.session_turns("s1", None, 10).await.unwrap().len(), 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn an_end_recorded_before_its_event_is_logged_is_found_until_its_seq_is_known() {
+        let dir = tempdir("unlogged");
+        let store = store_with_session(&dir).await;
+        store.begin_turn("s1", "turn-3", Some(2)).await.unwrap();
+        assert!(store.unlogged_turn_ends().await.unwrap().is_empty(), "a running turn is unfinished, not unlogged");
+        // The record is written first (clients that see the event find it ended), the event's seq after it.
+        let end = TurnEnd { status: TurnStatus::Failed, error: Some("model error"), final_text: None, end_seq: None };
+        assert!(store.end_turn("s1", Some("turn-3"), &end).await.unwrap());
+        assert_eq!(store.get_session("s1").await.unwrap().last_turn_status.as_deref(), Some("failed"));
+        let unlogged = store.unlogged_turn_ends().await.unwrap();
+        assert_eq!((unlogged.len(), unlogged[0].status), (1, TurnStatus::Failed));
+        store.set_turn_end_seq("turn-3", 8).await.unwrap();
+        store.set_turn_end_seq("turn-3", 12).await.unwrap();
+        assert_eq!(store.get_turn("turn-3").await.unwrap().end_seq, Some(8), "the first logged end stays");
+        assert!(store.unlogged_turn_ends().await.unwrap().is_empty());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn ending_an_ended_turn_again_still_clears_a_stale_active_turn() {
+        let dir = tempdir("stale");
+        let store = store_with_session(&dir).await;
+        let end = TurnEnd { status: TurnStatus::Completed, error: None, final_text: None, end_seq: Some(3) };
+        assert!(store.end_turn("s1", Some("turn-4"), &end).await.unwrap());
+        sqlx::query("UPDATE sessions SET active_turn_id = 'turn-4' WHERE id = 's1'").execute(store.pool()).await.unwrap();
+        assert!(!store.end_turn("s1", Some("turn-4"), &end).await.unwrap());
+        let session = store.get_session("s1").await.unwrap();
+        assert_eq!((session.active_turn_id, session.last_turn_status.as_deref()), (None, Some("completed")));
         let _ = std::fs::remove_dir_all(dir);
     }
 }
