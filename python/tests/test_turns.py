@@ -47,7 +47,9 @@ def test_steer_interrupt_and_turn_in_progress(client, session):
     with pytest.raises(TurnInProgress) as e:
         client.turns.send(session.id, "again")
     assert e.value.active_turn_id == accepted.turn_id
-    steered = client.turns.steer(session.id, "and also this")
+    # codex answers a steer by sampling again with it as the newest message: the steer asks for a slow reply too,
+    # so the turn still runs when the interrupt comes (with a quick one it could end first on a fast host).
+    steered = client.turns.steer(session.id, "and also this scenario:slow")
     assert steered.turn_id == accepted.turn_id
     time.sleep(0.3)
     interrupted = client.turns.interrupt(session.id)
