@@ -155,10 +155,7 @@ async fn a_turn_running_when_the_host_died_is_reported_ended_after_restart() {
         host.send(&session, "slowly scenario:slow").await;
         until(&mut ws, |e| e["type"] == "item.delta").await;
     }
-    let mut host = env.host.take().unwrap();
-    host.child.kill().unwrap();
-    host.child.wait().unwrap();
-    drop(host);
+    env.kill_host();
     env.start_host().await;
     let host = env.host();
     let (_, detail) = host.get(&format!("/api/sessions/{session}")).await;
@@ -222,10 +219,7 @@ async fn a_turn_acknowledged_just_before_the_host_died_ends_in_the_log_and_its_k
     let turn = accepted["turnId"].as_str().unwrap().to_string();
     assert_eq!(accepted["status"], "inProgress");
     // No wait at all between the answer and the kill.
-    let mut host = env.host.take().unwrap();
-    host.child.kill().unwrap();
-    host.child.wait().unwrap();
-    drop(host);
+    env.kill_host();
 
     env.start_host().await;
     let host = env.host();

@@ -145,6 +145,13 @@ impl Env {
     }
 
     /// Stop the host cleanly (SIGTERM) and wait for it.
+    /// SIGKILL the host and wait until it is gone: a crash, with no chance to clean up.
+    pub fn kill_host(&mut self) {
+        let mut host = self.host.take().expect("a running host");
+        host.child.kill().unwrap();
+        host.child.wait().unwrap();
+    }
+
     pub async fn stop_host(&mut self) {
         if let Some(mut h) = self.host.take() {
             h.terminate().await;
