@@ -31,7 +31,7 @@ def test_bad_input_codes(client, host, session):
     assert e.value.code == "invalid_request"
     with pytest.raises(InvalidInput) as e:
         client.sessions.list(cursor="garbage")
-    assert e.value.code == "invalid_request"
+    assert e.value.code == "invalid_cursor"
     with pytest.raises(InvalidInput) as e:
         client.controls.set(session.id, {"approvalPolicy": "sometimes"})
     assert e.value.code == "invalid_body"
