@@ -94,6 +94,19 @@ mod tests {
     }
 }
 
+/// How the child ended, in words.
+pub fn describe_exit(status: std::io::Result<std::process::ExitStatus>) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match status {
+        Ok(s) => match (s.code(), s.signal()) {
+            (Some(code), _) => format!("exited with code {code}"),
+            (None, Some(sig)) => format!("killed by signal {sig}"),
+            _ => "exited".to_string(),
+        },
+        Err(e) => format!("wait failed: {e}"),
+    }
+}
+
 /// Send `signal` to the whole process group led by `pid`.
 pub fn signal_group(pid: u32, signal: i32) {
     if pid == 0 {
