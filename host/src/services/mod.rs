@@ -255,3 +255,6 @@ impl Services {
         NewEvent::new(kind, data).session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into))
     }
 }
+
+#[cfg(test)]
+mod tests;
