@@ -91,6 +91,7 @@ async fn after_a_crash_the_next_process_resumes_the_thread_before_the_next_turn(
     assert!(host.session_now(&s).await.loaded);
     host.peer.exit(1).await;
     let next = host.app.next_peer().await;
+    assert_eq!(next.generation(), 2);
     host.ready(2).await;
     assert!(!host.session_now(&s).await.loaded, "the new process has not loaded the thread");
 
