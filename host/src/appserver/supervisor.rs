@@ -469,6 +469,106 @@ fn lossy_prefix(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{AppServer, Step, WAIT};
+
+    fn config() -> RuntimeConfig {
+        RuntimeConfig {
+            program: "unused".into(),
+            codex_home: "unused".into(),
+            overrides: Vec::new(),
+            env: Vec::new(),
+            client_name: "tests".into(),
+            client_version: "0".into(),
+            min_backoff: Duration::from_millis(1),
+            probe: ProbeConfig { interval: Duration::from_secs(3600), deadline: Duration::from_secs(3600) },
+        }
+    }
+
+    /// What a consumer of the runtime sees, in order, acknowledging each `Ready` as the bridge does.
+    fn consume(mut inbound: mpsc::Receiver<Inbound>) -> mpsc::UnboundedReceiver<String> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(msg) = inbound.recv().await {
+                let seen = match msg {
+                    Inbound::Ready { generation, recorded } => {
+                        let _ = recorded.send(());
+                        format!("ready {generation}")
+                    }
+                    Inbound::Notification { generation, method, .. } => format!("{method} {generation}"),
+                    Inbound::Exited { generation, .. } => format!("exited {generation}"),
+                    Inbound::Request { method, .. } => format!("request {method}"),
+                    Inbound::Malformed { generation, .. } => format!("malformed {generation}"),
+                };
+                let _ = tx.send(seen);
+            }
+        });
+        rx
+    }
+
+    async fn seen(rx: &mut mpsc::UnboundedReceiver<String>) -> String {
+        tokio::time::timeout(WAIT, rx.recv()).await.expect("the runtime reports on").expect("consumer alive")
+    }
+
+    #[tokio::test]
+    async fn every_line_of_a_dead_process_comes_before_its_exit_and_the_next_generation_follows() {
+        let app = AppServer::default();
+        let (tx, inbound) = mpsc::channel(16);
+        let runtime = Runtime::start_with(config(), app.clone(), tx);
+        let mut rx = consume(inbound);
+        let first = app.next_peer().await;
+        assert_eq!(seen(&mut rx).await, "ready 1");
+        first.notify("item/agentMessage/delta", serde_json::json!({"delta": "last words"})).await;
+        first.exit(1).await;
+        assert_eq!(seen(&mut rx).await, "item/agentMessage/delta 1");
+        assert_eq!(seen(&mut rx).await, "exited 1");
+        app.next_peer().await;
+        assert_eq!(seen(&mut rx).await, "ready 2");
+        let state = runtime.state();
+        assert_eq!((state.generation, state.restarts, state.last_exit.as_deref()), (2, 1, Some("exited with code 1")));
+        runtime.shutdown().await;
+        assert_eq!(runtime.state().status, RuntimeStatus::Stopped);
+    }
+
+    #[tokio::test]
+    async fn a_refused_handshake_counts_as_an_exit_and_the_next_process_is_tried() {
+        let app = AppServer::default();
+        let refused = std::sync::atomic::AtomicBool::new(false);
+        app.on("initialize", move |_| {
+            if refused.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                vec![Step::Answer(serde_json::json!({"userAgent": "second/1"}))]
+            } else {
+                vec![Step::Refuse(-32600, "not today".into())]
+            }
+        });
+        let (tx, inbound) = mpsc::channel(16);
+        let runtime = Runtime::start_with(config(), app.clone(), tx);
+        let mut rx = consume(inbound);
+        assert_eq!(seen(&mut rx).await, "exited 1");
+        assert_eq!(seen(&mut rx).await, "ready 2");
+        let state = runtime.state();
+        assert!(state.last_exit.as_deref().is_some_and(|e| e.contains("handshake failed") && e.contains("not today")), "{state:?}");
+        assert_eq!(state.user_agent.as_deref(), Some("second/1"));
+        assert!(runtime.connection().is_some_and(|c| c.generation() == 2));
+        runtime.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn shutdown_closes_app_servers_stdin_and_no_new_process_starts() {
+        let app = AppServer::default();
+        let (tx, inbound) = mpsc::channel(16);
+        let runtime = Runtime::start_with(config(), app.clone(), tx);
+        let mut rx = consume(inbound);
+        let peer = app.next_peer().await;
+        assert_eq!(seen(&mut rx).await, "ready 1");
+        runtime.shutdown().await;
+        assert_eq!(runtime.state().status, RuntimeStatus::Stopped);
+        assert!(runtime.connection().is_none());
+        // The polite step was enough: the peer exited on stdin EOF, as app-server does, and was not killed.
+        assert_eq!(peer.exited().as_deref(), Some("exited with code 0"));
+        assert_eq!(peer.methods(), ["initialize", "initialized"]);
+        // The supervisor has ended (shutdown waited for it): a stop is not a crash, nothing is restarted.
+        assert_eq!((runtime.state().restarts, app.launches()), (0, 1));
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

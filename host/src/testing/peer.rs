@@ -79,6 +79,11 @@ impl AppServer {
         tokio::time::timeout(WAIT, rx.recv()).await.expect("the supervisor launches app-server").expect("launcher alive")
     }
 
+    /// How many processes were launched so far.
+    pub fn launches(&self) -> u64 {
+        self.shared.launches.load(Ordering::Relaxed)
+    }
+
     /// A fresh id, unique across generations (`thr-1`, `turn-2`, ...).
     pub fn id(&self, prefix: &str) -> String {
         format!("{prefix}-{}", self.shared.ids.fetch_add(1, Ordering::Relaxed) + 1)
@@ -271,6 +276,11 @@ impl Peer {
             reader.abort();
         }
         self.inner.exit.send_replace(Some(how.to_string()));
+    }
+
+    /// How it ended, once it did (`exited with code 0` after stdin EOF, `killed by signal 9` when stopped firmly).
+    pub fn exited(&self) -> Option<String> {
+        self.inner.exit.borrow().clone()
     }
 
     /// The params of the `n`-th (0-based) `method` the host sent, waiting for it (bounded).
