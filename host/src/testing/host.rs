@@ -110,6 +110,15 @@ impl TestHost {
         tokio::time::timeout(WAIT, found).await.expect("the expected event is logged")
     }
 
+    /// Wait until the bridge has handled everything the first generation's peer wrote so far: it takes lines in
+    /// order, so once a marker written now is logged, every line before it was processed (records written after
+    /// an event is committed included).
+    pub async fn processed(&self) {
+        let marker = self.app.id("marker");
+        self.peer.notify("test/marker", serde_json::json!({"marker": marker})).await;
+        self.event(|e| e.data()["marker"] == marker.as_str()).await;
+    }
+
     /// The first event of `kind` for `turn`.
     pub async fn turn_event(&self, kind: &str, turn: &str) -> Arc<Event> {
         self.event(|e| e.kind == kind && e.turn_id.as_deref() == Some(turn)).await

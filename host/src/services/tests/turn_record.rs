@@ -12,10 +12,8 @@ async fn a_turn_is_recorded_in_progress_when_acknowledged_and_learns_its_start_s
     assert_eq!((record.status, record.start_seq, record.end_seq), (TurnStatus::InProgress, None, None));
 
     host.peer.turn_started(&s.thread_id, &turn).await;
-    // The start seq is recorded once the event is committed; the bridge takes lines in order, so once the next
-    // line's event is logged, the record has it.
-    host.peer.notify("item/agentMessage/delta", serde_json::json!({"threadId": s.thread_id, "turnId": turn, "delta": "x"})).await;
-    host.turn_event("item.delta", &turn).await;
+    // The start seq is recorded once the event is committed.
+    host.processed().await;
     let started = host.turn_event("turn.started", &turn).await;
     let record = host.services.get_turn_record(&s.id, &turn).await.unwrap();
     assert_eq!(record.start_seq, Some(started.seq));
@@ -32,6 +30,8 @@ async fn a_completed_turn_records_its_final_text_and_the_seq_of_its_end() {
     host.peer.turn_completed(&s.thread_id, &turn, "completed", None).await;
 
     let end = host.turn_event("turn.completed", &turn).await;
+    // The end seq is recorded once the event is committed.
+    host.processed().await;
     let record = host.services.get_turn_record(&s.id, &turn).await.unwrap();
     assert_eq!(record.status, TurnStatus::Completed);
     assert_eq!(record.final_text.as_deref(), Some("the answer"), "the last assistant message, not the first");
