@@ -5,3 +5,4 @@ mod bridge;
 mod runtime_exit;
 mod status;
 mod turn_record;
+mod turns;
