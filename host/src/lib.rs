@@ -13,6 +13,8 @@ pub mod plugins;
 pub mod security;
 pub mod services;
 pub mod store;
+#[cfg(test)]
+mod testing;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -86,11 +86,16 @@ fn strip_ansi(line: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn colour_sequences_are_stripped() {
-        assert_eq!(super::strip_ansi("\u{1b}[31mERROR\u{1b}[0m boom"), "ERROR boom");
+/// How the child ended, in words.
+pub fn describe_exit(status: std::io::Result<std::process::ExitStatus>) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match status {
+        Ok(s) => match (s.code(), s.signal()) {
+            (Some(code), _) => format!("exited with code {code}"),
+            (None, Some(sig)) => format!("killed by signal {sig}"),
+            _ => "exited".to_string(),
+        },
+        Err(e) => format!("wait failed: {e}"),
     }
 }
 
@@ -117,4 +122,12 @@ pub async fn stop(mut child: Child, pid: u32, grace: Duration) {
     }
     // Whatever the leader did, make sure nothing of the group outlives it.
     signal_group(pid, libc::SIGKILL);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn colour_sequences_are_stripped() {
+        assert_eq!(super::strip_ansi("\u{1b}[31mERROR\u{1b}[0m boom"), "ERROR boom");
+    }
 }

@@ -13,8 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
-use tokio::io::AsyncWriteExt;
-use tokio::process::ChildStdin;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -123,7 +122,7 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    pub(super) fn new(generation: u64, stdin: ChildStdin) -> Self {
+    pub(super) fn new<W: AsyncWrite + Unpin + Send + 'static>(generation: u64, stdin: W) -> Self {
         let (tx, rx) = mpsc::channel(OUTBOX_LINES);
         tokio::spawn(write_lines(stdin, rx));
         Self {
@@ -166,12 +165,6 @@ impl Connection {
     pub async fn request<P: Serialize>(&self, method: &str, params: P) -> Result<Value, RpcError> {
         let raw = self.request_raw(method, params, timeout_for(method)).await?;
         serde_json::from_str(raw.get()).map_err(|e| RpcError::Decode(e.to_string()))
-    }
-
-    /// Send a request and decode its result into `T`.
-    pub async fn call<P: Serialize, T: serde::de::DeserializeOwned>(&self, method: &str, params: P) -> Result<T, RpcError> {
-        let raw = self.request_raw(method, params, timeout_for(method)).await?;
-        serde_json::from_str(raw.get()).map_err(|e| RpcError::Decode(format!("{method}: {e}")))
     }
 
     /// Send a request and wait for its result within `timeout`, writing included. Refused at once while
@@ -260,7 +253,7 @@ impl Connection {
 }
 
 /// Write queued lines whole, in order, until the queue closes or the pipe breaks (then stdin is dropped: EOF).
-async fn write_lines(mut stdin: ChildStdin, mut lines: mpsc::Receiver<String>) {
+async fn write_lines<W: AsyncWrite + Unpin>(mut stdin: W, mut lines: mpsc::Receiver<String>) {
     while let Some(line) = lines.recv().await {
         if stdin.write_all(line.as_bytes()).await.is_err() || stdin.flush().await.is_err() {
             return;
@@ -284,7 +277,7 @@ mod tests {
     use super::*;
 
     /// A child that never reads its stdin, like a stopped app-server: once the pipe is full, writes block.
-    fn deaf_child() -> (tokio::process::Child, ChildStdin) {
+    fn deaf_child() -> (tokio::process::Child, tokio::process::ChildStdin) {
         let mut child = tokio::process::Command::new("sleep")
             .arg("60")
             .stdin(std::process::Stdio::piped())

@@ -11,14 +11,13 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
-use tokio::io::AsyncBufReadExt;
-use tokio::process::ChildStdout;
+use tokio::io::{AsyncBufReadExt, AsyncRead};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::probe::{self, Liveness, ProbeConfig};
-use super::process::{self, LaunchSpec};
 use super::rpc::{self, Connection, RequestId, SharedConnection};
+use super::transport::{AppServerProcess, ChildLauncher, Launch, Launched};
 
 /// Default first restart delay; doubled per consecutive failure up to [`MAX_BACKOFF`], with jitter.
 pub const MIN_BACKOFF: Duration = Duration::from_millis(250);
@@ -102,8 +101,16 @@ struct RuntimeInner {
 }
 
 impl Runtime {
-    /// Start supervising. Messages from app-server are delivered, in order, to `inbound`.
+    /// Start supervising `codex app-server` as `config` says. Messages from app-server are delivered, in order, to
+    /// `inbound`.
     pub fn start(config: RuntimeConfig, inbound: mpsc::Sender<Inbound>) -> Self {
+        let launcher = ChildLauncher::new(&config);
+        Self::start_with(config, launcher, inbound)
+    }
+
+    /// Start supervising whatever `launcher` starts (the child process in the product, an in-memory peer in unit
+    /// tests); `config`'s launch fields are not used.
+    pub fn start_with<L: Launch>(config: RuntimeConfig, launcher: L, inbound: mpsc::Sender<Inbound>) -> Self {
         let initial = RuntimeState {
             status: RuntimeStatus::Starting,
             generation: 0,
@@ -120,7 +127,7 @@ impl Runtime {
             shutdown: watch::Sender::new(false),
             task: Mutex::new(None),
         });
-        let task = tokio::spawn(supervise(config, inbound, inner.clone()));
+        let task = tokio::spawn(supervise(config, launcher, inbound, inner.clone()));
         *inner.task.lock().expect("task slot poisoned") = Some(task);
         Self { inner }
     }
@@ -168,13 +175,7 @@ impl RuntimeInner {
     }
 }
 
-async fn supervise(config: RuntimeConfig, inbound: mpsc::Sender<Inbound>, inner: Arc<RuntimeInner>) {
-    let spec = LaunchSpec {
-        program: config.program.clone(),
-        codex_home: config.codex_home.clone(),
-        overrides: config.overrides.clone(),
-        env: config.env.clone(),
-    };
+async fn supervise<L: Launch>(config: RuntimeConfig, launcher: L, inbound: mpsc::Sender<Inbound>, inner: Arc<RuntimeInner>) {
     let mut shutdown = inner.shutdown.subscribe();
     let mut generation = 0u64;
     let mut failures = 0u32;
@@ -191,7 +192,7 @@ async fn supervise(config: RuntimeConfig, inbound: mpsc::Sender<Inbound>, inner:
             s.next_attempt_in_ms = None;
         });
         let started = Instant::now();
-        let outcome = run_once(&spec, &config, generation, &inbound, &inner, &mut shutdown).await;
+        let outcome = run_once(&launcher, &config, generation, &inbound, &inner, &mut shutdown).await;
         inner.set_connection(None);
         let reason = match outcome {
             RunOutcome::Shutdown => break,
@@ -234,24 +235,25 @@ enum RunOutcome {
     Exited(String),
 }
 
-async fn run_once(
-    spec: &LaunchSpec,
+async fn run_once<L: Launch>(
+    launcher: &L,
     config: &RuntimeConfig,
     generation: u64,
     inbound: &mpsc::Sender<Inbound>,
     inner: &RuntimeInner,
     shutdown: &mut watch::Receiver<bool>,
 ) -> RunOutcome {
-    let spawned = match process::spawn(spec) {
-        Ok(s) => s,
+    let launched = match launcher.launch() {
+        Ok(l) => l,
         Err(e) => {
-            let msg = format!("could not start {}: {e}", spec.program.display());
+            let msg = format!("could not start {}: {e}", launcher.describe());
             inner.update(|s| s.last_error = Some(msg.clone()));
             return RunOutcome::Exited(msg);
         }
     };
-    let process::Spawned { mut child, stdin, stdout, pid } = spawned;
-    inner.update(|s| s.pid = Some(pid));
+    let Launched { process: mut child, stdin, stdout } = launched;
+    let pid = child.pid();
+    inner.update(|s| s.pid = pid);
     let conn = Arc::new(Connection::new(generation, stdin));
     let reader = tokio::spawn(read_lines(stdout, conn.clone(), generation, inbound.clone()));
 
@@ -272,7 +274,7 @@ async fn run_once(
     let ready = tokio::select! {
         r = handshake => r,
         status = child.wait() => {
-            let reason = format!("exited during handshake: {}", describe_exit(status));
+            let reason = format!("exited during handshake: {status}");
             finish_reader(reader).await;
             conn.close();
             inner.update(|s| s.last_error = Some(reason.clone()));
@@ -280,7 +282,7 @@ async fn run_once(
         }
         _ = stop_requested(shutdown) => {
             conn.close();
-            process::stop(child, pid, STOP_GRACE).await;
+            child.stop(STOP_GRACE).await;
             finish_reader(reader).await;
             return RunOutcome::Shutdown;
         }
@@ -289,7 +291,7 @@ async fn run_once(
     match ready {
         Ok(init) => {
             let user_agent = init.get("userAgent").and_then(Value::as_str).map(str::to_owned);
-            tracing::info!(generation, pid, user_agent = user_agent.as_deref().unwrap_or("?"), "app-server ready");
+            tracing::info!(generation, pid = pid.unwrap_or(0), user_agent = user_agent.as_deref().unwrap_or("?"), "app-server ready");
             inner.set_connection(Some(conn.clone()));
             inner.update(|s| s.user_agent = user_agent.clone());
             let (recorded, acked) = tokio::sync::oneshot::channel();
@@ -306,7 +308,7 @@ async fn run_once(
             let reason = format!("handshake failed: {e}");
             inner.update(|s| s.last_error = Some(reason.clone()));
             conn.close();
-            process::stop(child, pid, STOP_GRACE).await;
+            child.stop(STOP_GRACE).await;
             finish_reader(reader).await;
             return RunOutcome::Exited(reason);
         }
@@ -332,13 +334,13 @@ async fn run_once(
             conn.close();
             // Drain what the process wrote before it died, so its last events come before the exit.
             finish_reader(reader).await;
-            process::signal_group(pid, libc::SIGKILL);
-            RunOutcome::Exited(describe_exit(status))
+            child.reap();
+            RunOutcome::Exited(status)
         }
         _ = stop_requested(shutdown) => {
             inner.set_connection(None);
             conn.close();
-            process::stop(child, pid, STOP_GRACE).await;
+            child.stop(STOP_GRACE).await;
             finish_reader(reader).await;
             RunOutcome::Shutdown
         }
@@ -360,19 +362,7 @@ async fn finish_reader(reader: JoinHandle<()>) {
     }
 }
 
-fn describe_exit(status: std::io::Result<std::process::ExitStatus>) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match status {
-        Ok(s) => match (s.code(), s.signal()) {
-            (Some(code), _) => format!("exited with code {code}"),
-            (None, Some(sig)) => format!("killed by signal {sig}"),
-            _ => "exited".to_string(),
-        },
-        Err(e) => format!("wait failed: {e}"),
-    }
-}
-
-async fn read_lines(stdout: ChildStdout, conn: SharedConnection, generation: u64, inbound: mpsc::Sender<Inbound>) {
+async fn read_lines<R: AsyncRead + Unpin>(stdout: R, conn: SharedConnection, generation: u64, inbound: mpsc::Sender<Inbound>) {
     let mut reader = tokio::io::BufReader::with_capacity(256 * 1024, stdout);
     let mut buf = Vec::with_capacity(64 * 1024);
     loop {
@@ -479,6 +469,106 @@ fn lossy_prefix(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{AppServer, Step, WAIT};
+
+    fn config() -> RuntimeConfig {
+        RuntimeConfig {
+            program: "unused".into(),
+            codex_home: "unused".into(),
+            overrides: Vec::new(),
+            env: Vec::new(),
+            client_name: "tests".into(),
+            client_version: "0".into(),
+            min_backoff: Duration::from_millis(1),
+            probe: ProbeConfig { interval: Duration::from_secs(3600), deadline: Duration::from_secs(3600) },
+        }
+    }
+
+    /// What a consumer of the runtime sees, in order, acknowledging each `Ready` as the bridge does.
+    fn consume(mut inbound: mpsc::Receiver<Inbound>) -> mpsc::UnboundedReceiver<String> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(msg) = inbound.recv().await {
+                let seen = match msg {
+                    Inbound::Ready { generation, recorded } => {
+                        let _ = recorded.send(());
+                        format!("ready {generation}")
+                    }
+                    Inbound::Notification { generation, method, .. } => format!("{method} {generation}"),
+                    Inbound::Exited { generation, .. } => format!("exited {generation}"),
+                    Inbound::Request { method, .. } => format!("request {method}"),
+                    Inbound::Malformed { generation, .. } => format!("malformed {generation}"),
+                };
+                let _ = tx.send(seen);
+            }
+        });
+        rx
+    }
+
+    async fn seen(rx: &mut mpsc::UnboundedReceiver<String>) -> String {
+        tokio::time::timeout(WAIT, rx.recv()).await.expect("the runtime reports on").expect("consumer alive")
+    }
+
+    #[tokio::test]
+    async fn every_line_of_a_dead_process_comes_before_its_exit_and_the_next_generation_follows() {
+        let app = AppServer::default();
+        let (tx, inbound) = mpsc::channel(16);
+        let runtime = Runtime::start_with(config(), app.clone(), tx);
+        let mut rx = consume(inbound);
+        let first = app.next_peer().await;
+        assert_eq!(seen(&mut rx).await, "ready 1");
+        first.notify("item/agentMessage/delta", serde_json::json!({"delta": "last words"})).await;
+        first.exit(1).await;
+        assert_eq!(seen(&mut rx).await, "item/agentMessage/delta 1");
+        assert_eq!(seen(&mut rx).await, "exited 1");
+        app.next_peer().await;
+        assert_eq!(seen(&mut rx).await, "ready 2");
+        let state = runtime.state();
+        assert_eq!((state.generation, state.restarts, state.last_exit.as_deref()), (2, 1, Some("exited with code 1")));
+        runtime.shutdown().await;
+        assert_eq!(runtime.state().status, RuntimeStatus::Stopped);
+    }
+
+    #[tokio::test]
+    async fn a_refused_handshake_counts_as_an_exit_and_the_next_process_is_tried() {
+        let app = AppServer::default();
+        let refused = std::sync::atomic::AtomicBool::new(false);
+        app.on("initialize", move |_| {
+            if refused.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                vec![Step::Answer(serde_json::json!({"userAgent": "second/1"}))]
+            } else {
+                vec![Step::Refuse(-32600, "not today".into())]
+            }
+        });
+        let (tx, inbound) = mpsc::channel(16);
+        let runtime = Runtime::start_with(config(), app.clone(), tx);
+        let mut rx = consume(inbound);
+        assert_eq!(seen(&mut rx).await, "exited 1");
+        assert_eq!(seen(&mut rx).await, "ready 2");
+        let state = runtime.state();
+        assert!(state.last_exit.as_deref().is_some_and(|e| e.contains("handshake failed") && e.contains("not today")), "{state:?}");
+        assert_eq!(state.user_agent.as_deref(), Some("second/1"));
+        assert!(runtime.connection().is_some_and(|c| c.generation() == 2));
+        runtime.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn shutdown_closes_app_servers_stdin_and_no_new_process_starts() {
+        let app = AppServer::default();
+        let (tx, inbound) = mpsc::channel(16);
+        let runtime = Runtime::start_with(config(), app.clone(), tx);
+        let mut rx = consume(inbound);
+        let peer = app.next_peer().await;
+        assert_eq!(seen(&mut rx).await, "ready 1");
+        runtime.shutdown().await;
+        assert_eq!(runtime.state().status, RuntimeStatus::Stopped);
+        assert!(runtime.connection().is_none());
+        // The polite step was enough: the peer exited on stdin EOF, as app-server does, and was not killed.
+        assert_eq!(peer.exited().as_deref(), Some("exited with code 0"));
+        assert_eq!(peer.methods(), ["initialize", "initialized"]);
+        // The supervisor has ended (shutdown waited for it): a stop is not a crash, nothing is restarted.
+        assert_eq!((runtime.state().restarts, app.launches()), (0, 1));
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

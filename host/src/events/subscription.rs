@@ -152,3 +152,6 @@ impl Subscription {
         Ok(Some(StreamItem::Reset { oldest, latest, reason }))
     }
 }
+
+#[cfg(test)]
+mod tests;

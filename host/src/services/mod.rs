@@ -48,7 +48,7 @@ pub use crate::store::TurnStatus;
 pub use turns::{InterruptResult, SendMessage, SteerMessage, TurnAccepted, TurnMode};
 pub use views::{Project, Session, SessionStatus};
 
-use crate::appserver::{Connection, Runtime, RuntimeConfig};
+use crate::appserver::{ChildLauncher, Connection, Launch, Runtime, RuntimeConfig};
 use crate::events::{EventLog, NewEvent};
 use crate::plugins::PluginHost;
 use crate::store::{SessionRow, Store, TurnEnd, TurnRow};
@@ -82,11 +82,25 @@ pub struct Services {
 }
 
 impl Services {
-    /// Start the runtime and the bridge over an open store and event log.
+    /// Start the runtime (`codex app-server`) and the bridge over an open store and event log.
     pub async fn start(
         store: Store,
         events: EventLog,
         runtime: RuntimeConfig,
+        exec_enabled: bool,
+        plugins: Arc<PluginHost>,
+        queue: crate::config::QueueConfig,
+    ) -> anyhow::Result<Arc<Self>> {
+        let launcher = ChildLauncher::new(&runtime);
+        Self::start_with(store, events, runtime, launcher, exec_enabled, plugins, queue).await
+    }
+
+    /// [`Services::start`] with app-server started by `launcher` (unit tests run an in-memory peer: `crate::testing`).
+    pub async fn start_with<L: Launch>(
+        store: Store,
+        events: EventLog,
+        runtime: RuntimeConfig,
+        launcher: L,
         exec_enabled: bool,
         plugins: Arc<PluginHost>,
         queue: crate::config::QueueConfig,
@@ -101,7 +115,7 @@ impl Services {
         let services = Arc::new_cyclic(|me| Self {
             store,
             events,
-            runtime: Runtime::start(runtime, tx),
+            runtime: Runtime::start_with(runtime, launcher, tx),
             index: ThreadIndex::load(&rows),
             live: LiveThreads::default(),
             requests: requests::Registry::default(),
@@ -241,3 +255,6 @@ impl Services {
         NewEvent::new(kind, data).session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,110 @@
+//! The bridge: what app-server says becomes events, tagged and in order, and live state.
+
+use serde_json::json;
+
+use crate::testing::{agent_message, command, TestHost};
+
+#[tokio::test]
+async fn a_turn_completed_closes_items_left_open() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let turn = host.send(&s, "run ls").await.turn_id;
+    host.peer.turn_started(&s.thread_id, &turn).await;
+    host.peer.item_started(&s.thread_id, &turn, command("cmd-1", "ls")).await;
+    host.peer.turn_completed(&s.thread_id, &turn, "interrupted", None).await;
+
+    let closed = host.event(|e| e.kind == "item.completed").await;
+    let data = closed.data();
+    assert_eq!(data["item"]["id"], "cmd-1");
+    assert_eq!(data["closedByHost"], true);
+    assert_eq!(data["reason"], "turn ended (interrupted) before the item completed");
+    assert_eq!(closed.turn_id.as_deref(), Some(turn.as_str()));
+    let end = host.turn_event("turn.completed", &turn).await;
+    assert!(closed.seq < end.seq, "the item is closed before the turn's end is logged");
+}
+
+#[tokio::test]
+async fn items_that_completed_are_not_closed_again() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let turn = host.send(&s, "hi").await.turn_id;
+    host.peer.turn_started(&s.thread_id, &turn).await;
+    host.peer.item_started(&s.thread_id, &turn, agent_message("msg-1", "")).await;
+    host.peer.item_completed(&s.thread_id, &turn, agent_message("msg-1", "hello")).await;
+    host.peer.turn_completed(&s.thread_id, &turn, "completed", None).await;
+
+    host.turn_event("turn.completed", &turn).await;
+    let completed = host.logged("item.completed").await;
+    assert_eq!(completed.len(), 1, "only app-server's own item.completed");
+    assert_eq!(completed[0].data().get("closedByHost"), None);
+}
+
+#[tokio::test]
+async fn notifications_are_tagged_with_their_session_and_turn() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let turn = host.send(&s, "hi").await.turn_id;
+    host.peer.notify("item/agentMessage/delta", json!({"threadId": s.thread_id, "turnId": turn, "itemId": "m", "delta": "he"})).await;
+
+    let delta = host.event(|e| e.kind == "item.delta").await;
+    assert_eq!(delta.session_id.as_deref(), Some(s.id.as_str()));
+    assert_eq!(delta.turn_id.as_deref(), Some(turn.as_str()));
+    assert_eq!(delta.data()["delta"], "he", "the params are the event's data as they came");
+}
+
+#[tokio::test]
+async fn a_notification_about_an_unknown_thread_is_logged_without_a_session() {
+    let host = TestHost::start().await;
+    host.peer.notify("item/agentMessage/delta", json!({"threadId": "not-ours", "turnId": "t", "itemId": "m", "delta": "x"})).await;
+
+    let delta = host.event(|e| e.kind == "item.delta").await;
+    assert_eq!(delta.session_id, None);
+    assert_eq!(delta.data()["threadId"], "not-ours");
+}
+
+#[tokio::test]
+async fn a_malformed_line_is_logged_and_the_lines_after_it_still_arrive() {
+    let host = TestHost::start().await;
+    host.peer.write_raw("this is not json").await;
+    host.peer.notify("account/updated", json!({"authMode": null})).await;
+
+    let error = host.event(|e| e.kind == "runtime.protocol_error").await;
+    assert_eq!(error.data()["line"], "this is not json");
+    assert_eq!(error.data()["generation"], 1);
+    let next = host.event(|e| e.kind.contains("account")).await;
+    assert!(next.seq > error.seq);
+}
+
+#[tokio::test]
+async fn the_runtime_reports_ready_only_once_its_ready_event_is_in_the_log() {
+    let host = TestHost::start().await;
+    // TestHost::start waited for the runtime to say ready: the event is already committed.
+    host.services.events().flush().await;
+    let logged = host.services.store().events_after(0, 100).await.unwrap();
+    let ready = logged.iter().find(|e| e.kind == "runtime.ready").expect("runtime.ready is in the log");
+    assert!(ready.data.contains("in_memory_app_server/0.169.0"), "it names the user agent: {}", ready.data);
+}
+
+#[tokio::test]
+async fn an_approval_request_waits_pending_and_the_decision_reaches_app_server_once() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let turn = host.send(&s, "rm it").await.turn_id;
+    host.peer.turn_started(&s.thread_id, &turn).await;
+    host.peer.item_started(&s.thread_id, &turn, command("cmd-1", "rm x")).await;
+    let answer = host
+        .peer
+        .request("item/commandExecution/requestApproval", json!({"threadId": s.thread_id, "turnId": turn, "itemId": "cmd-1", "command": "rm x"}))
+        .await;
+
+    let asked = host.event(|e| e.kind == "approval.requested").await;
+    let id = asked.data()["id"].as_str().unwrap().to_string();
+    assert_eq!(asked.data()["item"]["command"], "rm x", "the request carries the item it is about");
+    let body = serde_json::from_value(json!({"decision": "accept"})).unwrap();
+    host.services.respond_to_request(&s.id, &id, body, "test").await.expect("the first decision wins");
+    let line = tokio::time::timeout(crate::testing::WAIT, answer).await.unwrap().unwrap();
+    assert_eq!(line["result"]["decision"], "accept");
+    let again = serde_json::from_value(json!({"decision": "decline"})).unwrap();
+    let late = host.services.respond_to_request(&s.id, &id, again, "test").await.unwrap_err();
+    assert_eq!(late.kind, crate::services::ErrorKind::Conflict, "a second decision is refused: {late:?}");
+}

@@ -1,0 +1,8 @@
+//! Promises of the services, one per test, against the real store and event log with app-server played in
+//! memory (`crate::testing`): no codex binary, no network.
+
+mod bridge;
+mod runtime_exit;
+mod status;
+mod turn_record;
+mod turns;

@@ -1,0 +1,108 @@
+//! The turn record: the host's own account of every turn it acknowledged.
+
+use crate::services::TurnStatus;
+use crate::testing::{agent_message, AppServer, Step, TestHost};
+
+#[tokio::test]
+async fn a_turn_is_recorded_in_progress_when_acknowledged_and_learns_its_start_seq() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let turn = host.send(&s, "hi").await.turn_id;
+    let record = host.services.get_turn_record(&s.id, &turn).await.unwrap();
+    assert_eq!((record.status, record.start_seq, record.end_seq), (TurnStatus::InProgress, None, None));
+
+    host.peer.turn_started(&s.thread_id, &turn).await;
+    // The start seq is recorded once the event is committed.
+    host.processed().await;
+    let started = host.turn_event("turn.started", &turn).await;
+    let record = host.services.get_turn_record(&s.id, &turn).await.unwrap();
+    assert_eq!(record.start_seq, Some(started.seq));
+}
+
+#[tokio::test]
+async fn a_completed_turn_records_its_final_text_and_the_seq_of_its_end() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let turn = host.send(&s, "hi").await.turn_id;
+    host.peer.turn_started(&s.thread_id, &turn).await;
+    host.peer.item_completed(&s.thread_id, &turn, agent_message("m1", "thinking out loud")).await;
+    host.peer.item_completed(&s.thread_id, &turn, agent_message("m2", "the answer")).await;
+    host.peer.turn_completed(&s.thread_id, &turn, "completed", None).await;
+
+    let end = host.turn_event("turn.completed", &turn).await;
+    // The end seq is recorded once the event is committed.
+    host.processed().await;
+    let record = host.services.get_turn_record(&s.id, &turn).await.unwrap();
+    assert_eq!(record.status, TurnStatus::Completed);
+    assert_eq!(record.final_text.as_deref(), Some("the answer"), "the last assistant message, not the first");
+    assert_eq!(record.end_seq, Some(end.seq));
+    assert!(record.ended_at.is_some());
+}
+
+#[tokio::test]
+async fn the_record_is_ended_before_its_end_event_is_seen() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let turn = host.send(&s, "hi").await.turn_id;
+    let mut live = host.services.events().subscribe_live();
+    host.peer.turn_completed(&s.thread_id, &turn, "completed", None).await;
+    loop {
+        let e = tokio::time::timeout(crate::testing::WAIT, live.recv()).await.unwrap().unwrap();
+        if e.kind == "turn.completed" {
+            break;
+        }
+    }
+    // A client reacting to the event finds the turn ended in the record and the session.
+    let record = host.services.get_turn_record(&s.id, &turn).await.unwrap();
+    assert_eq!(record.status, TurnStatus::Completed);
+    assert_eq!(host.session_now(&s).await.last_turn_status.as_deref(), Some("completed"));
+}
+
+#[tokio::test]
+async fn a_turn_that_completes_before_its_acknowledgement_is_processed_stays_completed() {
+    let app = AppServer::default();
+    app.on("turn/start", |params| {
+        let thread = params["threadId"].clone();
+        let turn = serde_json::json!({"id": "turn-fast", "status": "completed", "items": [], "error": null});
+        vec![
+            Step::Notify("turn/started".into(), serde_json::json!({"threadId": thread, "turn": {"id": "turn-fast", "status": "inProgress"}})),
+            Step::Notify("turn/completed".into(), serde_json::json!({"threadId": thread, "turn": turn})),
+            Step::Answer(serde_json::json!({"turn": {"id": "turn-fast", "status": "inProgress", "items": []}})),
+        ]
+    });
+    let host = TestHost::start_with(app).await;
+    let s = host.session().await;
+    let accepted = host.send(&s, "quick").await;
+    host.turn_event("turn.completed", "turn-fast").await;
+
+    let record = host.services.get_turn_record(&s.id, &accepted.turn_id).await.unwrap();
+    assert_eq!(record.status, TurnStatus::Completed, "the 202 path never moves an ended turn back");
+    let now = host.session_now(&s).await;
+    assert_eq!(now.active_turn_id, None, "a finished turn is not running");
+}
+
+#[tokio::test]
+async fn a_turn_of_another_session_is_not_found_through_this_one() {
+    let host = TestHost::start().await;
+    let (a, b) = (host.session().await, host.session().await);
+    let turn = host.send(&a, "hi").await.turn_id;
+    let err = host.services.get_turn_record(&b.id, &turn).await.unwrap_err();
+    assert_eq!(err.kind, crate::services::ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn turn_records_list_newest_first() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let mut turns = Vec::new();
+    for text in ["one", "two", "three"] {
+        let turn = host.send(&s, text).await.turn_id;
+        host.peer.turn_completed(&s.thread_id, &turn, "completed", None).await;
+        host.turn_event("turn.completed", &turn).await;
+        turns.push(turn);
+    }
+    let page = host.services.list_turn_records(&s.id, Default::default()).await.unwrap();
+    let listed: Vec<_> = page.turns.iter().map(|t| t.id.clone()).collect();
+    turns.reverse();
+    assert_eq!(listed, turns);
+}
