@@ -8,6 +8,7 @@ mod bridge;
 mod codex;
 mod controls;
 mod error;
+mod events;
 mod index;
 mod live;
 mod liveness;
