@@ -33,7 +33,10 @@ use std::sync::{Arc, Mutex, Weak};
 use serde_json::json;
 use tokio::sync::mpsc;
 
-pub use codex::{Capabilities, CapabilityGroup, CodexOp};
+pub use codex::{
+    Capabilities, CapabilityGroup, CapabilityReport, CodexOp, ExecRequest, FeatureEnablement, Feedback, HookState, McpLogin, ModelQuery,
+    SkillEnablement,
+};
 pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
 pub use error::{ErrorKind, ServiceError, ServiceResult};
 pub use notes::{NotePage, NoteQuery, SessionNote};
