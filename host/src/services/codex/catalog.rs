@@ -61,6 +61,22 @@ pub struct McpLogin {
     pub timeout_secs: Option<u64>,
 }
 
+impl HookState {
+    /// `config/value/write`'s params and the event's data. app-server 0.169 has no method for a hook's state;
+    /// Codex keeps it in its user config under `hooks.state."<key>".enabled`.
+    fn write(&self) -> ServiceResult<(Value, Value)> {
+        if self.key.is_empty() || self.key.len() > 2048 || self.key.chars().any(char::is_control) {
+            return Err(ServiceError::invalid("`key` must be a hook key as GET /api/hooks lists it"));
+        }
+        // The key holds dots, slashes and colons: it goes in as one quoted TOML key.
+        let quoted = format!("\"{}\"", self.key.replace('\\', "\\\\").replace('"', "\\\""));
+        let key_path = format!("hooks.state.{quoted}.enabled");
+        let params = json!({"keyPath": key_path, "value": self.enabled, "mergeStrategy": "upsert"});
+        let event = json!({"keyPaths": [key_path], "hook": self.key, "enabled": self.enabled});
+        Ok((params, event))
+    }
+}
+
 /// A request already spelled the way app-server takes it.
 fn params<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or_else(|_| json!({}))
@@ -103,21 +119,35 @@ impl Services {
         self.codex(CodexOp::SkillsConfigWrite, p, Some(event), None).await
     }
 
-    /// app-server 0.169 has no method for a hook's state; Codex keeps it in its user config under
-    /// `hooks.state."<key>".enabled`, which is written here.
     pub async fn set_hook_state(&self, req: &HookState) -> ServiceResult<Value> {
-        if req.key.is_empty() || req.key.len() > 2048 || req.key.chars().any(char::is_control) {
-            return Err(ServiceError::invalid("`key` must be a hook key as GET /api/hooks lists it"));
-        }
-        // The key holds dots, slashes and colons: it goes in as one quoted TOML key.
-        let quoted = format!("\"{}\"", req.key.replace('\\', "\\\\").replace('"', "\\\""));
-        let params = json!({"keyPath": format!("hooks.state.{quoted}.enabled"), "value": req.enabled, "mergeStrategy": "upsert"});
-        let event = json!({"keyPaths": [format!("hooks.state.{quoted}.enabled")], "hook": req.key, "enabled": req.enabled});
+        let (params, event) = req.write()?;
         self.codex(CodexOp::ConfigValueWrite, params, Some(event), None).await
     }
 
     pub async fn set_feature_enabled(&self, name: &str, req: &FeatureEnablement) -> ServiceResult<Value> {
         let p = json!({"enablement": {name: req.enabled}});
         self.codex(CodexOp::FeatureEnablementSet, p, Some(json!({"name": name, "enabled": req.enabled})), None).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hook_key_is_written_as_one_quoted_toml_key() {
+        let req = HookState { key: r#"plugin:a.b/c"d\e"#.into(), enabled: false };
+        let (params, event) = req.write().unwrap();
+        let path = r#"hooks.state."plugin:a.b/c\"d\\e".enabled"#;
+        assert_eq!(params, json!({"keyPath": path, "value": false, "mergeStrategy": "upsert"}));
+        assert_eq!(event, json!({"keyPaths": [path], "hook": req.key, "enabled": false}));
+    }
+
+    #[test]
+    fn an_empty_or_control_character_hook_key_is_refused() {
+        for key in ["", "a\nb", &"k".repeat(2049)] {
+            let req = HookState { key: key.into(), enabled: true };
+            assert_eq!(req.write().unwrap_err().code, "invalid_request", "{key:?}");
+        }
     }
 }
