@@ -233,4 +233,50 @@ mod tests {
         assert_eq!(standing(0, 0, 0), Ok(0));
         assert_eq!(standing(3, 0, 0), Err(ResetReason::AheadOfLog));
     }
+
+    /// The REST page and the websocket follow the same rule: from the oldest kept for 0, a reset for a position
+    /// behind retention or ahead of the log, and filtered-out events still move the position on.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_page_and_a_subscription_read_the_same_positions() {
+        let dir = std::env::temp_dir().join(format!("cm-page-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = crate::store::Store::open(&dir).await.unwrap();
+        let log = EventLog::start(store.clone(), 4).await.unwrap();
+        for i in 0..10 {
+            let kind = if i % 2 == 0 { "test.even" } else { "test.odd" };
+            log.publish_committed(super::super::NewEvent::new(kind, serde_json::json!({"i": i}))).await.unwrap();
+        }
+        // The writer prunes after it answers a batch's publishers: a flush is answered after that.
+        log.flush().await;
+        let (oldest, latest) = store.event_bounds().await.unwrap();
+        assert!(oldest > 2 && latest == 10, "pruned to the retention: {oldest}..={latest}");
+        let all = EventFilter::default();
+
+        let page = Page::read(&log, 0, 100, &all).await.unwrap();
+        assert!(!page.reset);
+        assert_eq!(page.events.first().map(|e| e.seq), Some(oldest), "0 reads from the oldest kept");
+        assert_eq!((page.next_since, page.latest_seq), (10, 10));
+        let mut sub = Subscription::new(log.clone(), Some(0), all.clone());
+        assert!(matches!(sub.next().await.unwrap(), StreamItem::Event(e) if e.seq == oldest));
+
+        for (position, reason) in [(1, ResetReason::BeyondRetention), (11, ResetReason::AheadOfLog)] {
+            let page = Page::read(&log, position, 100, &all).await.unwrap();
+            assert!(page.reset && page.events.is_empty() && page.next_since == 10, "{position}: {page:?}");
+            let mut sub = Subscription::new(log.clone(), Some(position), all.clone());
+            match sub.next().await.unwrap() {
+                StreamItem::Reset { latest: 10, reason: r, .. } => assert_eq!(r, reason),
+                other => panic!("{position}: {other:?}"),
+            }
+            assert_eq!(sub.position(), 10);
+        }
+
+        let odd = EventFilter { types: vec!["test.odd".into()], ..Default::default() };
+        let page = Page::read(&log, 8, 100, &odd).await.unwrap();
+        assert_eq!(page.events.iter().map(|e| e.seq).collect::<Vec<_>>(), [10]);
+        assert_eq!(page.next_since, 10);
+        let page = Page::read(&log, 8, 1, &odd).await.unwrap();
+        assert!(page.events.is_empty(), "seq 9 is even");
+        assert_eq!(page.next_since, 9, "a filtered-out event still moves the position on");
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
