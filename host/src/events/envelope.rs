@@ -1,5 +1,6 @@
 //! The event envelope: `{seq, ts, type, sessionId, turnId, projectId, data}`, serialized once per event and shared
-//! by every reader.
+//! by every reader. [`envelope`] is the only code that writes one: logged events, and the frames the stream sends
+//! that are not in the log ([`frame`]).
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use bytes::Bytes;
 use serde::Serialize;
 
-use crate::store::EventRow;
+use crate::store::{now_ms, EventRow};
 
 /// An event to append. `data` must be JSON text (it is spliced into the envelope as is).
 #[derive(Debug, Clone)]
@@ -125,6 +126,14 @@ fn envelope(p: Parts<'_>) -> (Bytes, std::ops::Range<usize>) {
     (Bytes::from(out), start..end)
 }
 
+/// A frame the stream sends that is not in the log (`reset`, `requests.pending`): an envelope at `seq` (the reader's
+/// position), stamped now, tied to no session.
+pub fn frame(seq: i64, kind: &str, data: impl Serialize) -> Bytes {
+    let data = serde_json::to_string(&data).unwrap_or_else(|_| "null".into());
+    let ts = format_ts(now_ms());
+    envelope(Parts { seq, ts: &ts, kind, session_id: None, turn_id: None, project_id: None, data: &data }).0
+}
+
 impl Event {
     /// `ts_text` is `format_ts(ts)`, computed once for a whole batch.
     pub fn from_new(seq: i64, ts: i64, ts_text: &str, e: NewEvent) -> Self {
@@ -200,6 +209,15 @@ mod tests {
         assert_eq!(v["data"]["delta"], "hi");
         assert_eq!(v["ts"], "2025-11-25T10:00:00.123Z");
         assert_eq!(e.data_text(), r#"{"delta":"hi"}"#);
+    }
+
+    #[test]
+    fn a_frame_outside_the_log_has_the_same_envelope() {
+        let f = frame(42, "reset", serde_json::json!({"reason": "ahead_of_log"}));
+        let text = std::str::from_utf8(&f).unwrap();
+        assert!(text.starts_with("{\"seq\":42,\"ts\":\""), "{text}");
+        let tail = r#"","type":"reset","sessionId":null,"turnId":null,"projectId":null,"data":{"reason":"ahead_of_log"}}"#;
+        assert!(text.ends_with(tail), "{text}");
     }
 
     #[test]

@@ -40,9 +40,12 @@ pub const COMMIT_WAIT: Duration = Duration::from_secs(5);
 /// After this many events, an idle writer hands freed memory back to the OS.
 const TRIM_AFTER: i64 = 20_000;
 
-struct Submission {
-    event: NewEvent,
-    ack: Option<oneshot::Sender<Option<Arc<Event>>>>,
+/// What producers hand the writer.
+enum Submission {
+    /// An event to append; `ack` hears of its commit.
+    Event { event: NewEvent, ack: Option<oneshot::Sender<Arc<Event>>> },
+    /// Answered once everything queued before it is committed; it takes no seq and is never stored.
+    Flush(oneshot::Sender<()>),
 }
 
 /// Handle to the log. Cheap to clone. When the last handle is gone, the writer finishes the queue and stops.
@@ -93,7 +96,7 @@ impl EventLog {
 
     /// Append without waiting for the commit. Order among all publishers is the order of these calls.
     pub async fn publish(&self, event: NewEvent) {
-        let _ = self.inner.queue.send(Submission { event, ack: None }).await;
+        let _ = self.inner.queue.send(Submission::Event { event, ack: None }).await;
     }
 
     /// Append and wait until it is committed and broadcast: what an API call records is in the log before the
@@ -103,8 +106,8 @@ impl EventLog {
         let (tx, rx) = oneshot::channel();
         let kind = event.kind.clone();
         let commit = async {
-            self.inner.queue.send(Submission { event, ack: Some(tx) }).await.ok()?;
-            rx.await.ok().flatten()
+            self.inner.queue.send(Submission::Event { event, ack: Some(tx) }).await.ok()?;
+            rx.await.ok()
         };
         // A log already known not to commit (its last commit failed) is not waited for: the caller answers at once.
         let wait = if self.healthy() { COMMIT_WAIT } else { Duration::ZERO };
@@ -144,8 +147,7 @@ impl EventLog {
     /// Wait until everything queued so far is committed.
     pub async fn flush(&self) {
         let (tx, rx) = oneshot::channel();
-        let marker = NewEvent { kind: String::new(), session_id: None, turn_id: None, project_id: None, data: String::new() };
-        if self.inner.queue.send(Submission { event: marker, ack: Some(tx) }).await.is_ok() {
+        if self.inner.queue.send(Submission::Flush(tx)).await.is_ok() {
             let _ = rx.await;
         }
     }
@@ -167,22 +169,21 @@ fn write_loop(shared: &Shared, mut writer: EventWriter, mut rx: mpsc::Receiver<S
         }
         let ts = now_ms();
         let ts_text = format_ts(ts);
-        // An empty kind is a flush marker: it takes no seq and is never stored.
         let mut events = Vec::with_capacity(batch.len());
         let mut acks = Vec::new();
+        let mut flushes = Vec::new();
         for sub in batch.drain(..) {
-            if sub.event.kind.is_empty() {
-                if let Some(ack) = sub.ack {
-                    acks.push((None, ack));
+            match sub {
+                Submission::Flush(done) => flushes.push(done),
+                Submission::Event { event, ack } => {
+                    last += 1;
+                    let event = Arc::new(Event::from_new(last, ts, &ts_text, event));
+                    if let Some(ack) = ack {
+                        acks.push((event.clone(), ack));
+                    }
+                    events.push(event);
                 }
-                continue;
             }
-            last += 1;
-            let event = Arc::new(Event::from_new(last, ts, &ts_text, sub.event));
-            if let Some(ack) = sub.ack {
-                acks.push((Some(event.clone()), ack));
-            }
-            events.push(event);
         }
         if !events.is_empty() {
             commit(shared, &mut writer, &events);
@@ -195,6 +196,9 @@ fn write_loop(shared: &Shared, mut writer: EventWriter, mut rx: mpsc::Receiver<S
         }
         for (event, ack) in acks {
             let _ = ack.send(event);
+        }
+        for done in flushes {
+            let _ = done.send(());
         }
         since_prune += events.len() as i64;
         since_trim += events.len() as i64;

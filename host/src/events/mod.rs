@@ -10,8 +10,8 @@ mod log;
 mod mapping;
 mod subscription;
 
-pub use envelope::{format_ts as envelope_ts, Event, NewEvent};
+pub use envelope::{format_ts as envelope_ts, frame, Event, NewEvent};
 pub use log::{EventLog, DEFAULT_RETENTION};
 pub(crate) use log::release_freed_memory;
 pub use mapping::host_type_for;
-pub use subscription::{EventFilter, StreamItem, Subscription};
+pub use subscription::{standing, EventFilter, Page, ResetReason, StreamItem, Subscription, DEFAULT_PAGE, MAX_PAGE};

@@ -1,4 +1,6 @@
-//! A reader's view of the log: every event after a `seq`, replayed from the store and then live, filtered.
+//! A reader's view of the log: every event after a `seq`, replayed from the store and then live, filtered
+//! ([`Subscription`], the websocket), or one page of it ([`Page`], REST). Both follow one rule for where a reader
+//! stands against what the log keeps ([`standing`]).
 //!
 //! The live receiver is created before the store is read, and every event carries its seq, so the hand-over from
 //! replay to live can neither skip nor repeat an event. A reader that lags behind the live buffer goes back to
@@ -9,12 +11,79 @@ use std::sync::Arc;
 
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use super::envelope::Event;
+use super::envelope::{self, Event};
 use super::log::EventLog;
 use crate::store::StoreResult;
 
 /// Events per store read while replaying.
 const REPLAY_PAGE: i64 = 512;
+/// Largest page of events.
+pub const MAX_PAGE: i64 = 5000;
+/// A page's size when the reader names none.
+pub const DEFAULT_PAGE: i64 = 500;
+
+/// Why a reader's position cannot be continued event by event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetReason {
+    /// The events after it were pruned.
+    BeyondRetention,
+    /// It is ahead of the log (a position from another database, e.g. a restored one).
+    AheadOfLog,
+}
+
+impl ResetReason {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::BeyondRetention => "beyond_retention",
+            Self::AheadOfLog => "ahead_of_log",
+        }
+    }
+}
+
+/// Where a reader that has passed `position` continues, given the log's `oldest` and `latest` kept seqs: the seq
+/// to read after, or why it must re-read state and continue from `latest`.
+pub fn standing(position: i64, oldest: i64, latest: i64) -> Result<i64, ResetReason> {
+    // Position 0 asks for everything kept: start at the oldest event, there is nothing to reset.
+    if position <= 0 {
+        return Ok((oldest - 1).max(0));
+    }
+    // Behind the oldest kept event, or ahead of the newest: either way the reader's picture cannot be patched up
+    // event by event. (`oldest - 1`, not `position + 1`: a position may be i64::MAX.)
+    if oldest > 0 && position < oldest - 1 {
+        Err(ResetReason::BeyondRetention)
+    } else if position > latest {
+        Err(ResetReason::AheadOfLog)
+    } else {
+        Ok(position)
+    }
+}
+
+/// One page of the log after a position, filtered.
+#[derive(Debug)]
+pub struct Page {
+    pub events: Vec<Event>,
+    /// The position after this page: past filtered-out events too.
+    pub next_since: i64,
+    pub latest_seq: i64,
+    /// The position could not be continued (see [`standing`]): no events, continue from `latest_seq`.
+    pub reset: bool,
+}
+
+impl Page {
+    /// At most `limit` events after `since` (0: from the oldest kept), those `filter` keeps.
+    pub async fn read(log: &EventLog, since: i64, limit: i64, filter: &EventFilter) -> StoreResult<Page> {
+        let store = log.store();
+        let (oldest, latest) = store.event_bounds().await?;
+        let start = match standing(since, oldest, latest) {
+            Ok(start) => start,
+            Err(_) => return Ok(Page { events: Vec::new(), next_since: latest, latest_seq: latest, reset: true }),
+        };
+        let rows = store.events_after(start, limit).await?;
+        let next_since = rows.last().map(|r| r.seq).unwrap_or(start);
+        let events = rows.into_iter().map(Event::from_row).filter(|e| filter.matches(e)).collect();
+        Ok(Page { events, next_since, latest_seq: latest, reset: false })
+    }
+}
 
 /// Which events a reader wants. Empty sets mean "all".
 #[derive(Debug, Clone, Default)]
@@ -46,10 +115,9 @@ impl EventFilter {
 #[derive(Debug, Clone)]
 pub enum StreamItem {
     Event(Arc<Event>),
-    /// The reader's position cannot be continued event by event: the events after it were pruned
-    /// (`beyond_retention`), or it is ahead of the log (`ahead_of_log`, e.g. a restored database). Re-read state,
-    /// then continue from `latest`.
-    Reset { oldest: i64, latest: i64, reason: &'static str },
+    /// The reader's position cannot be continued event by event (see [`standing`]). Re-read state, then continue
+    /// from `latest`.
+    Reset { oldest: i64, latest: i64, reason: ResetReason },
 }
 
 impl StreamItem {
@@ -57,15 +125,11 @@ impl StreamItem {
     pub fn to_frame(&self) -> bytes::Bytes {
         match self {
             StreamItem::Event(e) => e.json.clone(),
-            StreamItem::Reset { oldest, latest, reason } => serde_json::json!({
-                "seq": latest,
-                "type": "reset",
-                "ts": super::envelope::format_ts(crate::store::now_ms()),
-                "sessionId": null, "turnId": null, "projectId": null,
-                "data": {"reason": reason, "oldestSeq": oldest, "latestSeq": latest},
-            })
-            .to_string()
-            .into(),
+            StreamItem::Reset { oldest, latest, reason } => envelope::frame(
+                *latest,
+                "reset",
+                serde_json::json!({"reason": reason.as_str(), "oldestSeq": oldest, "latestSeq": latest}),
+            ),
         }
     }
 }
@@ -88,6 +152,10 @@ impl Subscription {
             None => (log.last_seq(), false),
         };
         Self { log, live, last, filter, buffer: VecDeque::new(), replaying }
+    }
+
+    pub fn filter(&self) -> &EventFilter {
+        &self.filter
     }
 
     /// The seq of the last event this reader has passed (delivered or filtered out).
@@ -133,23 +201,83 @@ impl Subscription {
 
     async fn check_retention(&mut self) -> StoreResult<Option<StreamItem>> {
         let (oldest, latest) = self.log.store().event_bounds().await?;
-        // Position 0 asks for everything kept: start at the oldest event, there is nothing to reset.
-        if self.last == 0 {
-            self.last = (oldest - 1).max(0);
-            return Ok(None);
+        match standing(self.last, oldest, latest) {
+            Ok(start) => {
+                self.last = start;
+                Ok(None)
+            }
+            Err(reason) => {
+                self.last = latest;
+                self.replaying = false;
+                Ok(Some(StreamItem::Reset { oldest, latest, reason }))
+            }
         }
-        // Behind the oldest kept event, or ahead of the newest (a position from another database): either way the
-        // reader's picture cannot be patched up event by event. (`oldest - 1`, not `last + 1`: `since` may be i64::MAX.)
-        let reason = if oldest > 0 && self.last < oldest - 1 {
-            "beyond_retention"
-        } else if self.last > latest {
-            "ahead_of_log"
-        } else {
-            return Ok(None);
-        };
-        self.last = latest;
-        self.replaying = false;
-        Ok(Some(StreamItem::Reset { oldest, latest, reason }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_position_is_continued_only_inside_what_the_log_keeps() {
+        // Log keeps 101..=200.
+        assert_eq!(standing(0, 101, 200), Ok(100), "0 reads from the oldest kept");
+        assert_eq!(standing(-5, 101, 200), Ok(100));
+        assert_eq!(standing(100, 101, 200), Ok(100), "the seq just before the oldest kept misses nothing");
+        assert_eq!(standing(99, 101, 200), Err(ResetReason::BeyondRetention));
+        assert_eq!(standing(200, 101, 200), Ok(200));
+        assert_eq!(standing(201, 101, 200), Err(ResetReason::AheadOfLog));
+        assert_eq!(standing(i64::MAX, 101, 200), Err(ResetReason::AheadOfLog));
+        // An empty log: only 0 is a position in it.
+        assert_eq!(standing(0, 0, 0), Ok(0));
+        assert_eq!(standing(3, 0, 0), Err(ResetReason::AheadOfLog));
+    }
+
+    /// The REST page and the websocket follow the same rule: from the oldest kept for 0, a reset for a position
+    /// behind retention or ahead of the log, and filtered-out events still move the position on.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_page_and_a_subscription_read_the_same_positions() {
+        let dir = std::env::temp_dir().join(format!("cm-page-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = crate::store::Store::open(&dir).await.unwrap();
+        let log = EventLog::start(store.clone(), 4).await.unwrap();
+        for i in 0..10 {
+            let kind = if i % 2 == 0 { "test.even" } else { "test.odd" };
+            log.publish_committed(super::super::NewEvent::new(kind, serde_json::json!({"i": i}))).await.unwrap();
+        }
+        // The writer prunes after it answers a batch's publishers: a flush is answered after that.
+        log.flush().await;
+        let (oldest, latest) = store.event_bounds().await.unwrap();
+        assert!(oldest > 2 && latest == 10, "pruned to the retention: {oldest}..={latest}");
+        let all = EventFilter::default();
+
+        let page = Page::read(&log, 0, 100, &all).await.unwrap();
+        assert!(!page.reset);
+        assert_eq!(page.events.first().map(|e| e.seq), Some(oldest), "0 reads from the oldest kept");
+        assert_eq!((page.next_since, page.latest_seq), (10, 10));
+        let mut sub = Subscription::new(log.clone(), Some(0), all.clone());
+        assert!(matches!(sub.next().await.unwrap(), StreamItem::Event(e) if e.seq == oldest));
+
+        for (position, reason) in [(1, ResetReason::BeyondRetention), (11, ResetReason::AheadOfLog)] {
+            let page = Page::read(&log, position, 100, &all).await.unwrap();
+            assert!(page.reset && page.events.is_empty() && page.next_since == 10, "{position}: {page:?}");
+            let mut sub = Subscription::new(log.clone(), Some(position), all.clone());
+            match sub.next().await.unwrap() {
+                StreamItem::Reset { latest: 10, reason: r, .. } => assert_eq!(r, reason),
+                other => panic!("{position}: {other:?}"),
+            }
+            assert_eq!(sub.position(), 10);
+        }
+
+        let odd = EventFilter { types: vec!["test.odd".into()], ..Default::default() };
+        let page = Page::read(&log, 8, 100, &odd).await.unwrap();
+        assert_eq!(page.events.iter().map(|e| e.seq).collect::<Vec<_>>(), [10]);
+        assert_eq!(page.next_since, 10);
+        let page = Page::read(&log, 8, 1, &odd).await.unwrap();
+        assert!(page.events.is_empty(), "seq 9 is even");
+        assert_eq!(page.next_since, 9, "a filtered-out event still moves the position on");
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 

@@ -13,6 +13,15 @@ use crate::events::NewEvent;
 /// Host setting key under which the default controls are stored.
 const DEFAULTS_KEY: &str = "session_controls_defaults";
 
+/// The host-wide default controls, read from the store once and then kept: every send reads them (twice when it
+/// resumes the thread first), and [`Services::set_default_controls`] is the only writer, which updates both.
+#[derive(Default)]
+pub(super) struct DefaultControls {
+    /// None until first read. Held across the store read and write, so a read never caches a value a concurrent
+    /// write has replaced.
+    cached: tokio::sync::Mutex<Option<SessionControls>>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ApprovalPolicy {
@@ -145,12 +154,22 @@ impl SessionControls {
 
 impl Services {
     pub async fn default_controls(&self) -> ServiceResult<SessionControls> {
-        Ok(self.store.get_host_setting(DEFAULTS_KEY).await?.map(|t| SessionControls::from_json(&t)).unwrap_or_default())
+        let mut cached = self.default_controls.cached.lock().await;
+        if let Some(controls) = cached.as_ref() {
+            return Ok(controls.clone());
+        }
+        let controls = self.store.get_host_setting(DEFAULTS_KEY).await?.map(|t| SessionControls::from_json(&t)).unwrap_or_default();
+        *cached = Some(controls.clone());
+        Ok(controls)
     }
 
     pub async fn set_default_controls(&self, controls: SessionControls) -> ServiceResult<SessionControls> {
         controls.validate()?;
-        self.store.put_host_setting(DEFAULTS_KEY, &controls.to_json()).await?;
+        {
+            let mut cached = self.default_controls.cached.lock().await;
+            self.store.put_host_setting(DEFAULTS_KEY, &controls.to_json()).await?;
+            *cached = Some(controls.clone());
+        }
         self.events.publish_committed(NewEvent::new("controls.defaults_updated", &controls)).await;
         Ok(controls)
     }

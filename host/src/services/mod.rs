@@ -8,6 +8,7 @@ mod bridge;
 mod codex;
 mod controls;
 mod error;
+mod events;
 mod index;
 mod live;
 mod liveness;
@@ -32,7 +33,10 @@ use std::sync::{Arc, Mutex, Weak};
 use serde_json::json;
 use tokio::sync::mpsc;
 
-pub use codex::{Capabilities, CapabilityGroup, CodexOp};
+pub use codex::{
+    Capabilities, CapabilityGroup, CapabilityReport, CodexOp, ExecRequest, FeatureEnablement, Feedback, HookState, McpLogin, ModelQuery,
+    SkillEnablement,
+};
 pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
 pub use error::{ErrorKind, ServiceError, ServiceResult};
 pub use notes::{NotePage, NoteQuery, SessionNote};
@@ -73,6 +77,7 @@ pub struct Services {
     live: LiveThreads,
     requests: requests::Registry,
     codex_surface: codex::CodexSurface,
+    default_controls: controls::DefaultControls,
     plugins: Arc<PluginHost>,
     scheduler: queue::Scheduler,
     workers: workers::Workers,
@@ -120,6 +125,7 @@ impl Services {
             live: LiveThreads::default(),
             requests: requests::Registry::default(),
             codex_surface: codex::CodexSurface::new(exec_enabled),
+            default_controls: controls::DefaultControls::default(),
             plugins: plugins.clone(),
             scheduler: queue::Scheduler::new(queue),
             workers: workers::Workers::default(),

@@ -10,11 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::api::error::{ApiResult, ErrorResponse};
 use crate::api::extract::ApiQuery;
 use crate::api::ApiState;
-use crate::events::{Event, EventFilter};
-use crate::services::ServiceError;
-
-/// Largest page of events.
-pub const MAX_EVENTS_PAGE: i64 = 5000;
+use crate::events::{EventFilter, Page};
 
 /// Filters shared by `/api/events` and `/api/stream`. Lists are comma-separated.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -87,26 +83,12 @@ pub fn router() -> OpenApiRouter<ApiState> {
 #[utoipa::path(get, path = "/api/events", tag = "events", params(EventQuery), responses(
     (status = 200, body = EventPage), (status = 400, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 async fn list(State(s): State<ApiState>, ApiQuery(q): ApiQuery<EventQuery>) -> ApiResult<Response> {
-    let limit = q.limit.unwrap_or(500);
-    if !(1..=MAX_EVENTS_PAGE).contains(&limit) {
-        return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_EVENTS_PAGE}")).into());
-    }
-    let store = s.services.store();
-    let (oldest, latest) = store.event_bounds().await.map_err(ServiceError::from)?;
-    // `since` absent or 0 means "from the oldest event kept": nothing the client saw can be missing.
-    let since = q.since.unwrap_or(0).max(0);
-    if since > 0 && ((oldest > 0 && since < oldest - 1) || since > latest) {
-        return Ok(page_response(&[], latest, latest, true));
-    }
-    let rows = store.events_after(since, limit).await.map_err(ServiceError::from)?;
-    let next_since = rows.last().map(|r| r.seq).unwrap_or(since);
-    let filter = q.filter();
-    let events: Vec<Event> = rows.into_iter().map(Event::from_row).filter(|e| filter.matches(e)).collect();
-    Ok(page_response(&events, next_since, latest, false))
+    Ok(page_response(&s.services.event_page(q.since, q.limit, &q.filter()).await?))
 }
 
 /// Envelopes are already JSON: splice them in rather than parse and re-serialize each.
-fn page_response(events: &[Event], next_since: i64, latest: i64, reset: bool) -> Response {
+fn page_response(page: &Page) -> Response {
+    let Page { events, next_since, latest_seq, reset } = page;
     let mut body = String::with_capacity(64 + events.iter().map(|e| e.json.len() + 1).sum::<usize>());
     body.push_str("{\"events\":[");
     for (i, e) in events.iter().enumerate() {
@@ -115,6 +97,6 @@ fn page_response(events: &[Event], next_since: i64, latest: i64, reset: bool) ->
         }
         body.push_str(e.json_str());
     }
-    body.push_str(&format!("],\"nextSince\":{next_since},\"latestSeq\":{latest},\"reset\":{reset}}}"));
+    body.push_str(&format!("],\"nextSince\":{next_since},\"latestSeq\":{latest_seq},\"reset\":{reset}}}"));
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use bytes::Bytes;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::IntoResponse;
 use axum::extract::State;
@@ -43,27 +44,14 @@ async fn stream(
         Ok(ws) => ws,
         Err(r) => return ApiError::new(r.status(), "websocket_required", r.body_text()).into_response(),
     };
-    let filter = q.filter();
-    let subscription = Subscription::new(s.services.events().clone(), q.since, filter.clone());
-    // What is waiting for an answer right now, so a client that connects late sees it at once.
-    let pending = s.services.pending_snapshot(&filter).await.unwrap_or_default();
-    let snapshot = (!pending.is_empty()).then(|| {
-        serde_json::json!({
-            "type": "requests.pending",
-            "seq": subscription.position(),
-            "ts": crate::events::envelope_ts(crate::store::now_ms()),
-            "sessionId": null, "turnId": null, "projectId": null,
-            "data": {"requests": pending},
-        })
-        .to_string()
-    });
-    ws.max_message_size(64 * 1024).on_upgrade(move |socket| serve(socket, subscription, snapshot))
+    let (subscription, opening) = s.services.subscribe(q.since, q.filter()).await;
+    ws.max_message_size(64 * 1024).on_upgrade(move |socket| serve(socket, subscription, opening))
 }
 
-async fn serve(socket: WebSocket, mut sub: Subscription, snapshot: Option<String>) {
+async fn serve(socket: WebSocket, mut sub: Subscription, opening: Option<Bytes>) {
     let (mut tx, mut rx) = socket.split();
-    if let Some(frame) = snapshot {
-        if tx.send(Message::Text(Utf8Bytes::from(frame))).await.is_err() {
+    if let Some(frame) = opening {
+        if tx.send(text(frame)).await.is_err() {
             return;
         }
     }
@@ -78,7 +66,7 @@ async fn serve(socket: WebSocket, mut sub: Subscription, snapshot: Option<String
                 let sent = tokio::time::timeout(SEND_TIMEOUT, async {
                     while let Some(next) = item.take() {
                         let frame = match next {
-                            Ok(i) => frame_of(&i),
+                            Ok(i) => text(i.to_frame()),
                             Err(e) => {
                                 tracing::error!(error = %e, "stream: store read failed");
                                 return Err(());
@@ -111,7 +99,7 @@ async fn serve(socket: WebSocket, mut sub: Subscription, snapshot: Option<String
     }
 }
 
-fn frame_of(item: &crate::events::StreamItem) -> Message {
+fn text(frame: Bytes) -> Message {
     // Envelopes are built from Rust strings, so the check cannot fail; it only wraps the shared bytes.
-    Message::Text(Utf8Bytes::try_from(item.to_frame()).expect("envelopes are UTF-8"))
+    Message::Text(Utf8Bytes::try_from(frame).expect("envelopes are UTF-8"))
 }

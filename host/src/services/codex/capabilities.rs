@@ -1,13 +1,30 @@
 //! What the connected codex supports, read from the schema the installed binary prints, so clients can grey out
 //! what is not there instead of failing.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// A group of routes that stands or falls with the methods it needs.
+use super::CodexOp;
+use crate::appserver::version::{self, CodexVersion};
+use crate::services::Services;
+
+// What `/api/capabilities` answers (no doc comment: it would become the schema's description).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CapabilityReport {
+    pub codex: CodexVersion,
+    /// False until the installed codex's schema was read (shortly after app-server first starts).
+    pub known: bool,
+    /// Per group: whether its routes can work now (`exec` also needs `--enable-exec`).
+    pub groups: BTreeMap<String, bool>,
+    /// Every client method the installed codex serves.
+    pub methods: Vec<String>,
+}
+
+/// A group of routes that stands or falls with the methods it needs (the groups of [`CodexOp::ALL`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum CapabilityGroup {
@@ -27,27 +44,6 @@ pub enum CapabilityGroup {
     ShellCommand,
     Exec,
     Feedback,
-}
-
-impl CapabilityGroup {
-    pub const ALL: [CapabilityGroup; 16] = [
-        Self::Account,
-        Self::AccountLogin,
-        Self::Models,
-        Self::Config,
-        Self::Mcp,
-        Self::Skills,
-        Self::Hooks,
-        Self::Features,
-        Self::CollaborationModes,
-        Self::Review,
-        Self::Compact,
-        Self::Revert,
-        Self::BackgroundTerminals,
-        Self::ShellCommand,
-        Self::Exec,
-        Self::Feedback,
-    ];
 }
 
 /// The methods the installed codex serves.
@@ -86,5 +82,66 @@ impl Capabilities {
         });
         let _ = std::fs::remove_dir_all(&dir);
         Ok(Self { methods: methods? })
+    }
+}
+
+/// Per capability group, whether its routes can work now: every method its operations call is served (`caps`,
+/// unknown until the schema was read), and exec is allowed. The groups are those of [`CodexOp::ALL`].
+fn group_report(caps: Option<&Capabilities>, exec_enabled: bool) -> BTreeMap<String, bool> {
+    let mut groups = BTreeMap::new();
+    for op in CodexOp::ALL {
+        let (method, group, _) = op.spec();
+        let works = caps.is_some_and(|c| c.supports(method)) && (group != CapabilityGroup::Exec || exec_enabled);
+        let name = serde_json::to_value(group).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        *groups.entry(name).or_insert(true) &= works;
+    }
+    groups
+}
+
+impl Services {
+    /// Which parts of the Codex surface the connected codex supports, by route group.
+    pub fn capability_report(&self) -> CapabilityReport {
+        let caps = self.capabilities();
+        CapabilityReport {
+            codex: version::compare(self.runtime().state().user_agent.as_deref()),
+            known: caps.is_some(),
+            groups: group_report(caps.as_ref(), self.exec_enabled()),
+            methods: caps.map(|c| c.methods.into_iter().collect()).unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps(methods: &[&str]) -> Capabilities {
+        Capabilities { methods: methods.iter().map(|m| m.to_string()).collect() }
+    }
+
+    #[test]
+    fn every_group_is_reported_and_stands_or_falls_with_all_its_methods() {
+        let all: Vec<&str> = CodexOp::ALL.iter().map(|op| op.spec().0).collect();
+        let report = group_report(Some(&caps(&all)), true);
+        assert_eq!(report.len(), 16, "{report:?}");
+        assert!(report.values().all(|works| *works));
+        assert_eq!(report.get("collaborationModes"), Some(&true), "group names are the API's spelling");
+
+        // One of the account group's methods missing takes the group down, and only it.
+        let without: Vec<&str> = all.iter().copied().filter(|m| *m != "account/usage/read").collect();
+        let report = group_report(Some(&caps(&without)), true);
+        assert_eq!(report["account"], false);
+        assert_eq!(report.values().filter(|works| !**works).count(), 1);
+    }
+
+    #[test]
+    fn exec_needs_its_switch_and_nothing_works_before_the_schema_is_known() {
+        let all: Vec<&str> = CodexOp::ALL.iter().map(|op| op.spec().0).collect();
+        let report = group_report(Some(&caps(&all)), false);
+        assert_eq!(report["exec"], false);
+        assert_eq!(report.values().filter(|works| !**works).count(), 1);
+        let unknown = group_report(None, true);
+        assert_eq!(unknown.len(), 16);
+        assert!(unknown.values().all(|works| !*works));
     }
 }

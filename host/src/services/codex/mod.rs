@@ -6,6 +6,9 @@
 //! Request bodies are typed at the API edge and already spelled the way app-server takes them.
 
 mod capabilities;
+mod catalog;
+mod exec;
+mod feedback;
 pub(super) mod mistakes;
 mod watch;
 
@@ -14,81 +17,69 @@ use std::sync::Mutex;
 
 use serde_json::{json, Value};
 
-pub use capabilities::{Capabilities, CapabilityGroup};
+pub use capabilities::{Capabilities, CapabilityGroup, CapabilityReport};
+pub use catalog::{FeatureEnablement, HookState, McpLogin, ModelQuery, SkillEnablement};
+pub use exec::ExecRequest;
+pub use feedback::Feedback;
 
 use super::error::{ErrorKind, ServiceError, ServiceResult};
 use super::Services;
 use crate::appserver::RpcError;
 use crate::events::NewEvent;
 
-/// An operation on the Codex surface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CodexOp {
-    AccountRead,
-    AccountLoginStart,
-    AccountLoginCancel,
-    AccountLogout,
-    AccountRateLimits,
-    AccountUsage,
-    ModelList,
-    ModelProviderList,
-    ConfigRead,
-    ConfigValueWrite,
-    ConfigBatchWrite,
-    ConfigRequirements,
-    McpStatusList,
-    McpReload,
-    McpOauthLogin,
-    SkillsList,
-    SkillsConfigWrite,
-    HooksList,
-    FeaturesList,
-    FeatureEnablementSet,
-    CollaborationModesList,
-    ReviewStart,
-    CompactStart,
-    Revert,
-    BackgroundTerminalsClean,
-    ShellCommand,
-    CommandExec,
-    FeedbackUpload,
+/// Defines [`CodexOp`] from one table, so the list of every operation ([`CodexOp::ALL`], which the capability
+/// report reads) cannot drift from the operations themselves.
+macro_rules! codex_ops {
+    ($($op:ident => ($method:literal, $group:ident, $event:expr),)*) => {
+        /// An operation on the Codex surface.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum CodexOp {
+            $($op,)*
+        }
+
+        impl CodexOp {
+            /// Every operation, in the table's order.
+            pub const ALL: &'static [CodexOp] = &[$(Self::$op,)*];
+
+            /// The app-server method, the capability group, and the event a successful call records (writes only).
+            pub const fn spec(self) -> (&'static str, CapabilityGroup, Option<&'static str>) {
+                match self {
+                    $(Self::$op => ($method, CapabilityGroup::$group, $event),)*
+                }
+            }
+        }
+    };
 }
 
-impl CodexOp {
-    /// The app-server method, the capability group, and the event a successful call records (writes only).
-    pub const fn spec(self) -> (&'static str, CapabilityGroup, Option<&'static str>) {
-        use CapabilityGroup as G;
-        match self {
-            Self::AccountRead => ("account/read", G::Account, None),
-            Self::AccountLoginStart => ("account/login/start", G::AccountLogin, Some("account.login_started")),
-            Self::AccountLoginCancel => ("account/login/cancel", G::AccountLogin, Some("account.login_canceled")),
-            Self::AccountLogout => ("account/logout", G::Account, Some("account.logged_out")),
-            Self::AccountRateLimits => ("account/rateLimits/read", G::Account, None),
-            Self::AccountUsage => ("account/usage/read", G::Account, None),
-            Self::ModelList => ("model/list", G::Models, None),
-            Self::ModelProviderList => ("modelProvider/list", G::Models, None),
-            Self::ConfigRead => ("config/read", G::Config, None),
-            Self::ConfigValueWrite => ("config/value/write", G::Config, Some("config.updated")),
-            Self::ConfigBatchWrite => ("config/batchWrite", G::Config, Some("config.updated")),
-            Self::ConfigRequirements => ("configRequirements/read", G::Config, None),
-            Self::McpStatusList => ("mcpServerStatus/list", G::Mcp, None),
-            Self::McpReload => ("config/mcpServer/reload", G::Mcp, Some("mcp.reloaded")),
-            Self::McpOauthLogin => ("mcpServer/oauth/login", G::Mcp, Some("mcp.login_started")),
-            Self::SkillsList => ("skills/list", G::Skills, None),
-            Self::SkillsConfigWrite => ("skills/config/write", G::Skills, Some("config.skill_changed")),
-            Self::HooksList => ("hooks/list", G::Hooks, None),
-            Self::FeaturesList => ("experimentalFeature/list", G::Features, None),
-            Self::FeatureEnablementSet => ("experimentalFeature/enablement/set", G::Features, Some("config.feature_changed")),
-            Self::CollaborationModesList => ("collaborationMode/list", G::CollaborationModes, None),
-            Self::ReviewStart => ("review/start", G::Review, Some("session.review_started")),
-            Self::CompactStart => ("thread/compact/start", G::Compact, Some("session.compaction_started")),
-            Self::Revert => ("thread/revert", G::Revert, Some("session.reverted")),
-            Self::BackgroundTerminalsClean => ("thread/backgroundTerminals/clean", G::BackgroundTerminals, Some("session.background_terminals_cleaned")),
-            Self::ShellCommand => ("thread/shellCommand", G::ShellCommand, Some("session.shell_command_started")),
-            Self::CommandExec => ("command/exec", G::Exec, Some("exec.finished")),
-            Self::FeedbackUpload => ("feedback/upload", G::Feedback, Some("feedback.uploaded")),
-        }
-    }
+codex_ops! {
+    AccountRead => ("account/read", Account, None),
+    AccountLoginStart => ("account/login/start", AccountLogin, Some("account.login_started")),
+    AccountLoginCancel => ("account/login/cancel", AccountLogin, Some("account.login_canceled")),
+    AccountLogout => ("account/logout", Account, Some("account.logged_out")),
+    AccountRateLimits => ("account/rateLimits/read", Account, None),
+    AccountUsage => ("account/usage/read", Account, None),
+    ModelList => ("model/list", Models, None),
+    ModelProviderList => ("modelProvider/list", Models, None),
+    ConfigRead => ("config/read", Config, None),
+    ConfigValueWrite => ("config/value/write", Config, Some("config.updated")),
+    ConfigBatchWrite => ("config/batchWrite", Config, Some("config.updated")),
+    ConfigRequirements => ("configRequirements/read", Config, None),
+    McpStatusList => ("mcpServerStatus/list", Mcp, None),
+    McpReload => ("config/mcpServer/reload", Mcp, Some("mcp.reloaded")),
+    McpOauthLogin => ("mcpServer/oauth/login", Mcp, Some("mcp.login_started")),
+    SkillsList => ("skills/list", Skills, None),
+    SkillsConfigWrite => ("skills/config/write", Skills, Some("config.skill_changed")),
+    HooksList => ("hooks/list", Hooks, None),
+    FeaturesList => ("experimentalFeature/list", Features, None),
+    FeatureEnablementSet => ("experimentalFeature/enablement/set", Features, Some("config.feature_changed")),
+    CollaborationModesList => ("collaborationMode/list", CollaborationModes, None),
+    ReviewStart => ("review/start", Review, Some("session.review_started")),
+    CompactStart => ("thread/compact/start", Compact, Some("session.compaction_started")),
+    Revert => ("thread/revert", Revert, Some("session.reverted")),
+    BackgroundTerminalsClean => ("thread/backgroundTerminals/clean", BackgroundTerminals, Some("session.background_terminals_cleaned")),
+    ShellCommand => ("thread/shellCommand", ShellCommand, Some("session.shell_command_started")),
+    CommandExec => ("command/exec", Exec, Some("exec.finished")),
+    FeedbackUpload => ("feedback/upload", Feedback, Some("feedback.uploaded")),
 }
 
 /// JSON-RPC's "invalid request": app-server's answer to a call it refuses.
