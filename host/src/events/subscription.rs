@@ -216,7 +216,7 @@ impl Subscription {
 }
 
 #[cfg(test)]
-mod tests {
+mod position_tests {
     use super::*;
 
     #[test]

@@ -85,7 +85,7 @@ async fn a_lagging_subscriber_whose_events_were_pruned_gets_a_reset_not_a_gap() 
     let latest = log.last_seq();
     match next(&mut sub).await {
         StreamItem::Reset { reason, latest: at, oldest } => {
-            assert_eq!((reason, at), ("beyond_retention", latest));
+            assert_eq!((reason, at), (ResetReason::BeyondRetention, latest));
             assert!(oldest > 2, "the events after the reader's position are gone (oldest kept: {oldest})");
         }
         other => panic!("expected a reset, got {other:?}"),
@@ -102,7 +102,7 @@ async fn a_position_ahead_of_the_log_gets_a_reset_to_the_newest_event() {
     // A client that read another database (a restored backup) up to seq 1000.
     let mut sub = Subscription::new(log.clone(), Some(1000), EventFilter::default());
     match next(&mut sub).await {
-        StreamItem::Reset { reason, latest, .. } => assert_eq!((reason, latest), ("ahead_of_log", 3)),
+        StreamItem::Reset { reason, latest, .. } => assert_eq!((reason, latest), (ResetReason::AheadOfLog, 3)),
         other => panic!("expected a reset, got {other:?}"),
     }
     log.publish(NewEvent::new("test.next", serde_json::json!({}))).await;
