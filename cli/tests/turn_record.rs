@@ -172,3 +172,19 @@ async fn a_chat_opens_mid_turn_from_one_call_that_names_the_running_turn_and_whe
     let (_, detail) = host.get(&format!("/api/sessions/{session}")).await;
     assert!(detail["activeTurn"].is_null(), "{detail}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_send_wait_prints_the_reply_and_takes_the_outcome_from_the_record() {
+    let env = Env::start("cliwait").await;
+    let host = env.host();
+    let session = env.new_session().await;
+    let (code, out, err) = host.cli(&["send", &session, "hello cli", "--wait"]).await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("You said: hello cli"), "{out}");
+    let (code, out, err) = host.cli(&["send", &session, "break scenario:fail", "--wait"]).await;
+    assert_ne!(code, 0, "{out}\n{err}");
+    let (_, page) = host.get(&format!("/api/sessions/{session}/turns?limit=1")).await;
+    let status = page["turns"][0]["status"].as_str().unwrap().to_string();
+    assert_ne!(status, "completed");
+    assert!(err.contains(&format!("ended {status}")), "{err}");
+}

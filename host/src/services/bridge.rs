@@ -250,14 +250,15 @@ impl Services {
                 tracing::error!(error = %e, session = %s.session_id, turn = turn_id, "could not record a turn's end");
             }
         }
-        if let Some(turn_id) = turn_id {
-            self.turn_ends.ended(turn_id);
-        }
         let seq = self.events.publish_committed(event).await.map(|e| e.seq);
         if let (Some(turn_id), Some(seq)) = (turn_id, seq) {
             if let Err(e) = self.store.set_turn_end_seq(turn_id, seq).await {
                 tracing::error!(error = %e, turn = turn_id, "could not record the seq of a turn's end");
             }
+        }
+        // Waiters wake once the record is whole (its end seq too, when the log could commit the event).
+        if let Some(turn_id) = turn_id {
+            self.turn_ends.ended(turn_id);
         }
         if let Some(s) = session {
             self.publish_session_updated(&s.session_id).await;
