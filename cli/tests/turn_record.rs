@@ -113,8 +113,9 @@ async fn session_updated_follows_every_turn_transition_and_events_alone_rebuild_
         "the start is published with the turn running: {events:#?}"
     );
     let idle = updated_with("idle");
-    let events = feed.follow(&mut ws, &idle).await;
-    assert_eq!(events.last().unwrap()["data"]["lastTurnStatus"], "completed");
+    let ended = events.iter().rposition(|e| idle(e)).expect("the end is published with the session idle");
+    assert_eq!(events[ended]["data"]["lastTurnStatus"], "completed");
+    assert!(events[ended]["data"]["activeTurnId"].is_null());
 
     // A turn that waits on an approval: the row shows the wait and the pending request, then the end.
     let turn = host.send(&session, "run it scenario:approval").await;
@@ -130,9 +131,9 @@ async fn session_updated_follows_every_turn_transition_and_events_alone_rebuild_
     assert!(feed.seen.iter().any(pending) || !feed.follow(&mut ws, &pending).await.is_empty());
     let (status, _) = respond(host, &session, request["data"]["id"].as_str().unwrap(), json!({"decision": "accept"})).await;
     assert_eq!(status, 200);
-    feed.follow(&mut ws, &is_turn_end(&turn)).await;
-    let events = feed.follow(&mut ws, &idle).await;
-    assert_eq!(events.last().unwrap()["data"]["pendingRequests"], 0);
+    let events = feed.follow(&mut ws, &is_turn_end(&turn)).await;
+    let ended = events.iter().rposition(|e| idle(e)).expect("the end is published with the session idle");
+    assert_eq!(events[ended]["data"]["pendingRequests"], 0);
 
     // A title, an archive: each is a `session.updated` with the row.
     let (status, _) = host.patch(&format!("/api/sessions/{session}"), json!({"title": "renamed"})).await;

@@ -249,6 +249,9 @@ impl Services {
             if let Err(e) = self.store.end_turn(&s.session_id, turn_id, end).await {
                 tracing::error!(error = %e, session = %s.session_id, turn = turn_id, "could not record a turn's end");
             }
+            // The row before the event, as the record: a client that sees `turn.completed` has the session's new row
+            // already, and the turn's end stays the last event of the turn.
+            self.publish_session_updated(&s.session_id).await;
         }
         let seq = self.events.publish_committed(event).await.map(|e| e.seq);
         if let (Some(turn_id), Some(seq)) = (turn_id, seq) {
@@ -259,9 +262,6 @@ impl Services {
         // Waiters wake once the record is whole (its end seq too, when the log could commit the event).
         if let Some(turn_id) = turn_id {
             self.turn_ends.ended(turn_id);
-        }
-        if let Some(s) = session {
-            self.publish_session_updated(&s.session_id).await;
         }
     }
 
