@@ -205,14 +205,15 @@ mod tests {
         let ends = TurnEnds::default();
         let first = ends.watch("turn-1");
         let second = ends.watch("turn-1");
-        let notify = first.notify.clone().unwrap();
-        let woken = notify.notified();
-        tokio::pin!(woken);
-        woken.as_mut().enable();
-        // The end comes between registering and waiting: it is not lost.
-        ends.ended("turn-1");
-        tokio::time::timeout(Duration::from_secs(5), woken).await.expect("the end wakes the waiter");
-        drop(notify);
+        {
+            let notify = first.notify.clone().unwrap();
+            let woken = notify.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            // The end comes between registering and waiting: it is not lost.
+            ends.ended("turn-1");
+            tokio::time::timeout(Duration::from_secs(5), woken).await.expect("the end wakes the waiter");
+        }
         drop(first);
         assert_eq!(ends.watched(), 1, "another waiter still waits for the turn");
         drop(second);
