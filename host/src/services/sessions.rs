@@ -536,6 +536,7 @@ impl Services {
         let data = json!({"id": row.id, "oldThreadId": row.thread_id, "threadId": thread_id,
             "reason": "the previous thread had no history to resume"});
         self.events.publish_committed(self.session_event("session.thread_replaced", &updated, data)).await;
+        self.publish_session_updated(&updated.id).await;
         Ok(updated)
     }
 }

@@ -199,6 +199,9 @@ class Store {
       this.sessions = this.sessions.filter((s) => s.id !== ev.data?.id);
     } else if (t.startsWith("project.")) {
       void this.refreshProjects();
+    } else if (t.startsWith("app_server.account/")) {
+      // The list's `notice` (no account for a provider that needs one) is the one thing no session event carries.
+      void this.refreshSessions();
     } else if (t === "runtime.ready" || t === "runtime.exited" || t === "runtime.stopped" || t === "runtime.unresponsive" || t === "runtime.responsive") {
       void this.refreshReady();
     }
