@@ -22,7 +22,8 @@ from .config import resolve_token, resolve_url
 from .errors import ConnectionFailed, error_for
 from .events import MAX_FRAME_BYTES, _csv
 from .routes import ROUTES
-from .types import Event, Job, PendingRequest, PendingSnapshot, Reset, Session, TurnAccepted, TurnResult, event_from_json
+from .resources import RECORD_WAIT_CHUNK, _wait_param
+from .types import Event, Job, PendingRequest, PendingSnapshot, Reset, Session, TurnAccepted, TurnRecord, TurnResult, event_from_json
 
 
 class AsyncClient:
@@ -122,30 +123,43 @@ class AsyncClient:
             finally:
                 await ws.close()
 
+    async def turn(self, session_id: str, turn_id: str, *, wait: float | None = None) -> TurnRecord:
+        """The turn's record; with ``wait`` (seconds, at most 60) once it ended or the wait ran out."""
+        query = {"wait": _wait_param(wait)} if wait else None
+        return TurnRecord.from_json(await self.call("turns.get", path={"id": session_id, "turnId": turn_id}, query=query))
+
+    async def wait_turn(self, session_id: str, turn_id: str) -> TurnRecord:
+        """The turn's record once it ended: its read with ``wait``, asked again while the turn runs."""
+        while True:
+            record = await self.turn(session_id, turn_id, wait=RECORD_WAIT_CHUNK)
+            if record.ended:
+                return record
+
     async def send_and_wait(self, session_id: str, text: str, *, mode: str | None = None,
                             idempotency_key: str | None = None, timeout: float = 300.0) -> TurnResult:
+        """Send a message and wait for the turn to end; the outcome (status, final text, error) is the turn's record,
+        the stream only collects the requests the turn made."""
         since = await self.latest_seq()
         accepted = await self.send(session_id, text, mode=mode, idempotency_key=idempotency_key)
         start = 0 if accepted.replayed else since
 
         async def follow() -> TurnResult:
-            last, parts, requests = None, [], []
-            stream = self.events(start, sessions=[session_id], types=["turn.", "item.delta", "item.completed", "approval.requested", "tool_input.requested", "tool_call.requested"])
+            requests: list[PendingRequest] = []
+            turn: dict[str, Any] | None = None
+            stream = self.events(start, sessions=[session_id], types=["turn.completed", "approval.requested", "tool_input.requested", "tool_call.requested"])
             async for ev in stream:
+                if isinstance(ev, Reset):
+                    break  # the events are gone; the record has the outcome
                 if isinstance(ev, PendingSnapshot) or ev.turn_id != accepted.turn_id:
                     continue
                 data = ev.data or {}
-                if ev.type == "item.delta":
-                    parts.append(data.get("delta", ""))
-                elif ev.type == "item.completed" and (data.get("item") or {}).get("type") == "agentMessage":
-                    last = data["item"].get("text")
-                elif ev.type.endswith(".requested"):
+                if ev.type.endswith(".requested"):
                     requests.append(PendingRequest.from_json(data))
                 elif ev.type == "turn.completed":
-                    await stream.aclose()
-                    turn = data.get("turn") or {}
-                    return TurnResult(session_id, accepted.turn_id, turn.get("status", ""), last if last is not None else "".join(parts),
-                                      turn.get("error"), accepted.replayed, requests, turn)
-            raise ConnectionFailed("the event stream ended")
+                    turn = data.get("turn") or None
+                    break
+            await stream.aclose()
+            record = await self.wait_turn(session_id, accepted.turn_id)
+            return TurnResult.from_record(record, replayed=accepted.replayed, requests=requests, turn=turn)
 
         return await asyncio.wait_for(follow(), timeout)

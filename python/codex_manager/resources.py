@@ -32,6 +32,7 @@ from .types import (
     Setting,
     Transcript,
     TurnAccepted,
+    TurnRecord,
     TurnResult,
 )
 
@@ -39,6 +40,14 @@ if TYPE_CHECKING:
     from ._http import Transport
 
 _UNSET: Any = object()
+
+#: Longest ``wait`` one read of a turn asks for: under the client's HTTP timeout (60 s by default); the host caps it
+#: at 60 s too. A longer wait asks again.
+RECORD_WAIT_CHUNK = 30.0
+
+
+def _wait_param(seconds: float) -> str:
+    return f"{max(0, int(seconds * 1000))}ms"
 
 
 def _body(**fields: Any) -> dict[str, Any]:
@@ -192,6 +201,29 @@ class Turns(_Resource):
     def interrupt(self, session_id: str) -> Interrupted:
         return Interrupted.from_json(self._t.call("turns.interrupt", path={"id": session_id}))
 
+    def get(self, session_id: str, turn_id: str, *, wait: float | None = None) -> TurnRecord:
+        """The turn's record. With ``wait`` (seconds, at most 60), the host answers once the turn ended or the wait
+        ran out (the record is then still ``inProgress``)."""
+        query = {"wait": _wait_param(wait)} if wait else None
+        return TurnRecord.from_json(self._t.call("turns.get", path={"id": session_id, "turnId": turn_id}, query=query))
+
+    def list(self, session_id: str, *, limit: int | None = None, cursor: str | None = None) -> tuple[list[TurnRecord], str | None]:
+        """The session's turn records, newest first, and the cursor of the next page."""
+        answer = self._t.call("turns.list", path={"id": session_id}, query={"limit": limit, "cursor": cursor})
+        return [TurnRecord.from_json(t) for t in answer["turns"]], answer.get("nextCursor")
+
+    def wait_record(self, session_id: str, turn_id: str, *, timeout: float | None = 300.0) -> TurnRecord:
+        """The turn's record once it ended: its read with ``wait``, asked again while the turn runs. Raises
+        ``TimeoutError`` after ``timeout`` seconds (the turn keeps running)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            remaining = RECORD_WAIT_CHUNK if deadline is None else min(RECORD_WAIT_CHUNK, deadline - time.monotonic())
+            record = self.get(session_id, turn_id, wait=max(remaining, 0.0))
+            if record.ended:
+                return record
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"turn {turn_id} did not end within {timeout} s")
+
     def send_and_wait(
         self,
         session_id: str,
@@ -203,7 +235,7 @@ class Turns(_Resource):
         on_delta: Callable[[str], None] | None = None,
         on_request: Callable[[PendingRequest], None] | None = None,
     ) -> TurnResult:
-        """Send a message and follow the stream until the turn's ``turn.completed``.
+        """Send a message and wait for the turn to end; the outcome (status, final text, error) is the turn's record.
 
         ``on_delta`` gets each assistant text delta as it streams; ``on_request`` gets each request the turn makes
         (approval, tool input, tool call) so the caller can answer it (from the callback or another thread).
@@ -212,7 +244,6 @@ class Turns(_Resource):
         since = latest_seq(self._t)
         accepted = self.send(session_id, text, mode=mode, idempotency_key=idempotency_key)
         # A replayed send names a turn that may have ended long ago: follow it from the start of the log's view.
-        types = ["turn.", "item.delta", "item.completed", "approval.requested", "tool_input.requested", "tool_call.requested"]
         return self.wait(
             session_id,
             accepted.turn_id,
@@ -221,7 +252,6 @@ class Turns(_Resource):
             on_delta=on_delta,
             on_request=on_request,
             replayed=accepted.replayed,
-            _types=types,
         )
 
     def wait(
@@ -234,13 +264,30 @@ class Turns(_Resource):
         on_delta: Callable[[str], None] | None = None,
         on_request: Callable[[PendingRequest], None] | None = None,
         replayed: bool = False,
-        _types: list[str] | None = None,
     ) -> TurnResult:
-        """Follow a turn already started (from ``since``) until its ``turn.completed``."""
+        """Wait for a turn already started to end; its outcome (status, final text, error) is the turn's record.
+
+        The turn's events are followed (from ``since``) until its ``turn.completed`` only to hand its deltas and
+        requests over as they come (``on_delta``, ``on_request``, ``TurnResult.requests``).
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
-        types = _types or ["turn.", "item.delta", "item.completed", "approval.requested", "tool_input.requested", "tool_call.requested"]
-        text_parts: list[str] = []
-        last_message: str | None = None
+        requests, turn = self._follow(session_id, turn_id, since, deadline, timeout, on_delta, on_request)
+        remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+        record = self.wait_record(session_id, turn_id, timeout=remaining)
+        return TurnResult.from_record(record, replayed=replayed, requests=requests, turn=turn)
+
+    def _follow(
+        self,
+        session_id: str,
+        turn_id: str,
+        since: int,
+        deadline: float | None,
+        timeout: float | None,
+        on_delta: Callable[[str], None] | None,
+        on_request: Callable[[PendingRequest], None] | None,
+    ) -> tuple[list[PendingRequest], dict[str, Any] | None]:
+        """Hand the turn's deltas and requests to the callbacks until its ``turn.completed`` (or the log lost them)."""
+        types = ["turn.completed", "item.delta", "approval.requested", "tool_input.requested", "tool_call.requested"]
         requests: list[PendingRequest] = []
         seen_requests: set[str] = set()
         with EventStream(self._t, since, sessions=[session_id], types=types) as stream:
@@ -250,26 +297,13 @@ class Turns(_Resource):
                     raise TimeoutError(f"turn {turn_id} did not end within {timeout} s")
                 event = stream.next(timeout=remaining)
                 if isinstance(event, Reset):
-                    ended = self._ended_turn(session_id, turn_id)
-                    if ended is not None:  # the events are gone, but the transcript has the outcome
-                        texts = [i.get("text") for i in ended.get("items") or [] if i.get("type") == "agentMessage"]
-                        return TurnResult(session_id, turn_id, ended.get("status", ""), texts[-1] if texts else "".join(text_parts),
-                                          ended.get("error"), replayed, requests, ended)
-                    continue
-                if isinstance(event, PendingSnapshot):
-                    continue
-                if event.turn_id != turn_id:
+                    return requests, None  # the events are gone; the record has the outcome
+                if isinstance(event, PendingSnapshot) or event.turn_id != turn_id:
                     continue
                 data = event.data or {}
                 if event.type == "item.delta":
-                    delta = data.get("delta", "")
-                    text_parts.append(delta)
                     if on_delta:
-                        on_delta(delta)
-                elif event.type == "item.completed":
-                    item = data.get("item") or {}
-                    if item.get("type") == "agentMessage" and item.get("text") is not None:
-                        last_message = item["text"]
+                        on_delta(data.get("delta", ""))
                 elif event.type.endswith(".requested"):
                     req = PendingRequest.from_json(data)
                     if req.id not in seen_requests:
@@ -278,29 +312,7 @@ class Turns(_Resource):
                         if on_request:
                             on_request(req)
                 elif event.type == "turn.completed":
-                    turn = data.get("turn") or {}
-                    if last_message is None:
-                        for item in turn.get("items") or []:
-                            if item.get("type") == "agentMessage" and item.get("text") is not None:
-                                last_message = item["text"]
-                    return TurnResult(
-                        session_id=session_id,
-                        turn_id=turn_id,
-                        status=turn.get("status", ""),
-                        text=last_message if last_message is not None else "".join(text_parts),
-                        error=turn.get("error"),
-                        replayed=replayed,
-                        requests=requests,
-                        turn=turn,
-                    )
-
-
-    def _ended_turn(self, session_id: str, turn_id: str) -> dict[str, Any] | None:
-        answer = self._t.call("sessions.transcript", path={"id": session_id}, query={"order": "desc", "limit": 20})
-        for turn in answer.get("turns") or []:
-            if turn.get("id") == turn_id and turn.get("status") not in (None, "inProgress"):
-                return turn
-        return None
+                    return requests, data.get("turn") or None
 
 
 class Requests(_Resource):

@@ -60,6 +60,8 @@ ROUTES: dict[str, Route] = {
     "turns.send": _r("POST", "/api/sessions/{id}/messages"),
     "turns.steer": _r("POST", "/api/sessions/{id}/steer"),
     "turns.interrupt": _r("POST", "/api/sessions/{id}/interrupt"),
+    "turns.list": _r("GET", "/api/sessions/{id}/turns"),
+    "turns.get": _r("GET", "/api/sessions/{id}/turns/{turnId}"),
     # requests
     "requests.list": _r("GET", "/api/requests"),
     "requests.list_session": _r("GET", "/api/sessions/{id}/requests"),

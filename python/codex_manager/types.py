@@ -160,6 +160,26 @@ class TurnAccepted(Model):
 
 
 @dataclass
+class TurnRecord(Model):
+    """A turn as the host recorded it (``GET /api/sessions/{id}/turns/{turnId}``): the one source of a turn's outcome."""
+
+    id: str = ""
+    session_id: str = ""
+    status: str = ""  # inProgress | completed | interrupted | failed
+    start_seq: int | None = None
+    end_seq: int | None = None
+    started_at: str = ""
+    ended_at: str | None = None
+    final_text: str | None = None  # the turn's last assistant message
+    error: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def ended(self) -> bool:
+        return self.status not in ("", "inProgress")
+
+
+@dataclass
 class Interrupted(Model):
     turn_id: str = ""
     status: str = ""
@@ -399,3 +419,18 @@ class TurnResult:
     @property
     def ok(self) -> bool:
         return self.status == "completed"
+
+    @classmethod
+    def from_record(cls, record: "TurnRecord", *, replayed: bool = False, requests: list[PendingRequest] | None = None,
+                    turn: dict[str, Any] | None = None) -> "TurnResult":
+        """The result of an ended turn, from its record (status, final text, error)."""
+        return cls(
+            session_id=record.session_id,
+            turn_id=record.id,
+            status=record.status,
+            text=record.final_text or "",
+            error={"message": record.error} if record.error else None,
+            replayed=replayed,
+            requests=requests or [],
+            turn=turn or {"id": record.id, "status": record.status},
+        )

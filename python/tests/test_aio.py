@@ -27,3 +27,15 @@ def test_async_send_and_wait_and_events(host):
                 await cm.get_job("01a00000-0000-7000-8000-000000000000")
 
     asyncio.run(main())
+
+
+def test_async_wait_reads_the_turn_record(host):
+    async def main():
+        async with AsyncClient(url=host.url, data_dir=host.data_dir) as cm:
+            s = await cm.create_session(host.work_dir, title="async record")
+            result = await cm.send_and_wait(s.id, "hello record")
+            record = await cm.turn(s.id, result.turn_id, wait=1)
+            assert record.ended and (result.status, result.text) == (record.status, record.final_text)
+            assert result.text == "You said: hello record"
+
+    asyncio.run(main())

@@ -70,3 +70,38 @@ def test_wait_after_a_reset_reads_the_outcome_from_the_transcript(client, sessio
     # A position the log cannot serve gives a reset frame; the turn's outcome then comes from the transcript.
     again = client.turns.wait(session.id, done.turn_id, since=client.latest_seq() + 1000, timeout=20)
     assert (again.status, again.text) == ("completed", "You said: remember me")
+
+
+def test_a_turns_record_waits_for_its_end_and_says_in_progress_when_the_wait_runs_out(client, session):
+    accepted = client.turns.send(session.id, "run it scenario:approval")
+    # The turn waits for an approval nobody gives yet: a short wait runs out.
+    record = client.turns.get(session.id, accepted.turn_id, wait=0.3)
+    assert record.status == "inProgress" and not record.ended and record.end_seq is None
+    [req] = _pending_soon(client, session.id)
+    answered = threading.Timer(0.2, lambda: client.requests.approve(req))
+    answered.start()
+    try:
+        record = client.turns.wait_record(session.id, accepted.turn_id, timeout=60)
+    finally:
+        answered.join()
+    assert record.status == "completed" and record.final_text == "Command finished."
+    assert record.end_seq is not None and record.start_seq is not None and record.start_seq < record.end_seq
+    records, _ = client.turns.list(session.id, limit=5)
+    assert records[0].id == accepted.turn_id and records[0].final_text == record.final_text
+
+
+def test_send_and_wait_reads_its_outcome_from_the_turn_record(client, session):
+    result = client.turns.send_and_wait(session.id, "hello record", timeout=60)
+    record = client.turns.get(session.id, result.turn_id)
+    assert (result.status, result.text, result.error) == (record.status, record.final_text, None)
+    assert result.text == "You said: hello record"
+
+
+def _pending_soon(client, session_id):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        pending = client.requests.pending(session_id)
+        if pending:
+            return pending
+        time.sleep(0.05)
+    raise AssertionError("no pending request")

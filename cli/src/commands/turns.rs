@@ -53,11 +53,31 @@ pub async fn send(a: SendArgs, client: &Client, out: &Output) -> anyhow::Result<
         return Ok(());
     };
     let turn_id = accepted["turnId"].as_str().context("no turnId in the answer")?.to_string();
-    let status = follow_turn(client, &a.session, &turn_id, since, out).await?;
+    // The reply streams from the events; how the turn ended comes from its record (a stream that closes early, or
+    // a turn that ended before the stream opened, still gets its outcome).
+    if let Err(e) = follow_turn(client, &a.session, &turn_id, since, out).await {
+        eprintln!("[stream] {e:#}; waiting for the turn's end");
+    }
+    let record = wait_turn(client, &a.session, &turn_id).await?;
+    let status = record["status"].as_str().unwrap_or_default();
     if status != "completed" {
-        anyhow::bail!("turn {turn_id} ended {status}");
+        match record["error"].as_str() {
+            Some(error) => anyhow::bail!("turn {turn_id} ended {status}: {error}"),
+            None => anyhow::bail!("turn {turn_id} ended {status}"),
+        }
     }
     Ok(())
+}
+
+/// The turn's record once it ended: `GET .../turns/{turnId}?wait=60s`, asked again while the wait runs out.
+pub async fn wait_turn(client: &Client, session: &str, turn_id: &str) -> anyhow::Result<Value> {
+    let path = format!("/api/sessions/{}/turns/{}?wait=60s", encode(session), encode(turn_id));
+    loop {
+        let record: Value = client.get(&path).await?;
+        if record["status"] != "inProgress" {
+            return Ok(record);
+        }
+    }
 }
 
 async fn last_seq(client: &Client) -> anyhow::Result<i64> {
@@ -65,8 +85,8 @@ async fn last_seq(client: &Client) -> anyhow::Result<i64> {
     Ok(v["latestSeq"].as_i64().unwrap_or(0))
 }
 
-/// Print the turn's text as it streams (or every event with --json); return its final status.
-async fn follow_turn(client: &Client, session: &str, turn_id: &str, since: i64, out: &Output) -> anyhow::Result<String> {
+/// Print the turn's text as it streams (or every event with --json), until its `turn.completed`.
+async fn follow_turn(client: &Client, session: &str, turn_id: &str, since: i64, out: &Output) -> anyhow::Result<()> {
     let url = client.stream_url(&format!("since={since}&sessions={}", encode(session)));
     let mut request = url.into_client_request()?;
     request.headers_mut().insert("Authorization", format!("Bearer {}", client.token()).parse()?);
@@ -96,7 +116,7 @@ async fn follow_turn(client: &Client, session: &str, turn_id: &str, since: i64, 
                 if !out.json {
                     println!();
                 }
-                return Ok(event["data"]["turn"]["status"].as_str().unwrap_or("completed").to_string());
+                return Ok(());
             }
             _ => {}
         }

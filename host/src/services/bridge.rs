@@ -189,6 +189,10 @@ impl Services {
         let event = NewEvent::raw(host_type_for(method), data.into_string()).session(sid, pid).turn(turn_id.clone());
         let Some(s) = session.as_ref().filter(|_| matches!(method, "turn/started" | "turn/completed")) else {
             self.events.publish(event).await;
+            // What a list row shows (waiting on approval, loaded) follows the thread's status.
+            if let Some(s) = session.as_ref().filter(|_| matches!(method, "thread/status/changed" | "thread/started" | "thread/closed")) {
+                self.publish_session_updated(&s.session_id).await;
+            }
             return;
         };
         match (method, turn_id.as_deref()) {
@@ -196,6 +200,7 @@ impl Services {
             ("turn/started", Some(turn_id)) => {
                 let seq = self.events.publish_committed(event).await.map(|e| e.seq);
                 self.record_turn_started(s, turn_id, seq).await;
+                self.publish_session_updated(&s.session_id).await;
             }
             ("turn/completed", turn_id) => {
                 let (status, error) = turn_end.unwrap_or((TurnStatus::Completed, None));
@@ -244,12 +249,19 @@ impl Services {
             if let Err(e) = self.store.end_turn(&s.session_id, turn_id, end).await {
                 tracing::error!(error = %e, session = %s.session_id, turn = turn_id, "could not record a turn's end");
             }
+            // The row before the event, as the record: a client that sees `turn.completed` has the session's new row
+            // already, and the turn's end stays the last event of the turn.
+            self.publish_session_updated(&s.session_id).await;
         }
         let seq = self.events.publish_committed(event).await.map(|e| e.seq);
         if let (Some(turn_id), Some(seq)) = (turn_id, seq) {
             if let Err(e) = self.store.set_turn_end_seq(turn_id, seq).await {
                 tracing::error!(error = %e, turn = turn_id, "could not record the seq of a turn's end");
             }
+        }
+        // Waiters wake once the record is whole (its end seq too, when the log could commit the event).
+        if let Some(turn_id) = turn_id {
+            self.turn_ends.ended(turn_id);
         }
     }
 

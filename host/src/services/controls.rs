@@ -191,6 +191,7 @@ impl Services {
         self.events
             .publish_committed(NewEvent::new("session.controls_updated", &view).session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into)))
             .await;
+        self.publish_session_updated(&row.id).await;
         Ok(view)
     }
 }

@@ -44,10 +44,10 @@ pub use projects::{CreateProject, MoveSessions, UpdateProject};
 pub use readiness::Readiness;
 pub use queue::{EnqueueJob, EnqueueResult, Job, JobError, JobKinds, JobPage, JobQuery, JobTransition, QueueStats};
 pub use requests::{PendingRequest, RequestKind, RequestQuery, RespondToRequest};
-pub use sessions::{CreateSession, DynamicTool, SessionPage, SessionQuery, UpdateSession};
+pub use sessions::{CreateSession, DynamicTool, SessionDetail, SessionPage, SessionQuery, UpdateSession};
 pub use settings::Setting;
 pub use transcript::{Transcript, TranscriptQuery};
-pub use turn_records::{TurnRecord, TurnRecordPage, TurnRecordQuery};
+pub use turn_records::{TurnRecord, TurnRecordPage, TurnRecordQuery, TurnWaitQuery, MAX_TURN_WAIT};
 pub use crate::store::TurnStatus;
 pub use turns::{InterruptResult, SendMessage, SteerMessage, TurnAccepted, TurnMode};
 pub use views::{Project, Session, SessionStatus};
@@ -81,6 +81,10 @@ pub struct Services {
     plugins: Arc<PluginHost>,
     scheduler: queue::Scheduler,
     workers: workers::Workers,
+    /// Waiters for turns' ends, woken once the turn record holds the end.
+    turn_ends: turn_records::TurnEnds,
+    /// The `session.updated` view last published per session, so only a change a list row shows is published.
+    published_views: tokio::sync::Mutex<HashMap<String, String>>,
     session_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// A handle on itself, for tasks that outlive a call (request deadlines).
     me: Weak<Services>,
@@ -129,6 +133,8 @@ impl Services {
             plugins: plugins.clone(),
             scheduler: queue::Scheduler::new(queue),
             workers: workers::Workers::default(),
+            turn_ends: turn_records::TurnEnds::default(),
+            published_views: tokio::sync::Mutex::new(HashMap::new()),
             session_locks: Mutex::new(HashMap::new()),
             me: me.clone(),
         });

@@ -118,8 +118,7 @@ impl Services {
         for session_id in &moved {
             if let Ok(row) = self.store.get_session(session_id).await {
                 self.index.put(&row);
-                let session = self.view(row.clone());
-                self.record_event(self.session_event("session.updated", &row, &session)).await?;
+                self.record_session_updated(&row.id).await?;
             }
         }
         Ok(moved)

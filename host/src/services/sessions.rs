@@ -8,10 +8,13 @@ use super::controls::SessionControls;
 use super::error::{ServiceError, ServiceResult};
 use super::paging;
 use super::projects::validate_cwd;
+use super::transcript::{Transcript, TranscriptQuery};
+use super::turn_records::TurnRecord;
 use super::views::Session;
 use super::Services;
 use crate::appserver::{Connection, RpcError};
-use crate::store::{NewSession, SessionFilter, SessionPatch, SessionRow};
+use crate::events::NewEvent;
+use crate::store::{NewSession, SessionFilter, SessionPatch, SessionRow, StoreError};
 
 /// Largest page of the session list.
 pub const MAX_PAGE: i64 = 500;
@@ -142,6 +145,18 @@ pub struct SessionPage {
     pub notice: Option<String>,
 }
 
+/// A session opened as a chat: the session, a page of its transcript and, while a turn runs, that turn's record.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionDetail {
+    pub session: Session,
+    /// Null when app-server is not running (the session itself is still readable).
+    pub transcript: Option<Transcript>,
+    /// The running turn's record (null when no turn runs): its `startSeq` is where a client reads the turn's events
+    /// from to show what streamed so far (`GET /api/events?since=startSeq-1&sessions=id`), with no search of the log.
+    pub active_turn: Option<TurnRecord>,
+}
+
 fn validate_title(title: &str) -> ServiceResult<Option<String>> {
     let t = title.trim();
     if t.chars().count() > 500 {
@@ -169,6 +184,54 @@ impl Services {
         let live = self.live.snapshot(&row.thread_id);
         let waiting = self.requests.kinds_for_thread(&row.thread_id);
         Session::build(row, &live, &waiting, generation)
+    }
+
+    /// Publish `session.updated` with the session's view (the `GET /api/sessions` row) when it differs from the last
+    /// one published: called at every change a row shows (turn start and end, thread status, requests, title,
+    /// archive, project, controls), never per delta. The view is built and published under one lock, so the log
+    /// holds the views in the order they were true and the last one is the session as it is.
+    pub(super) async fn publish_session_updated(&self, session_id: &str) {
+        if let Err(e) = self.session_updated(session_id, false).await {
+            tracing::warn!(error = %e, session = session_id, "could not publish a session's view");
+        }
+    }
+
+    /// As [`Self::publish_session_updated`], for an API call: the event is committed before the call answers (a log
+    /// that cannot commit is a 503). Returns the view when one was published.
+    pub(super) async fn record_session_updated(&self, session_id: &str) -> ServiceResult<Option<Session>> {
+        self.session_updated(session_id, true).await
+    }
+
+    async fn session_updated(&self, session_id: &str, committed: bool) -> ServiceResult<Option<Session>> {
+        let mut published = self.published_views.lock().await;
+        let row = match self.store.get_session(session_id).await {
+            Ok(row) => row,
+            Err(StoreError::NotFound) => {
+                published.remove(session_id);
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let session = self.view(row.clone());
+        let text = serde_json::to_string(&session).expect("a session view serializes");
+        if published.get(session_id) == Some(&text) {
+            return Ok(None);
+        }
+        let event = NewEvent::raw("session.updated", text.clone())
+            .session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into));
+        if committed {
+            self.record_event(event).await?;
+        } else {
+            self.events.publish(event).await;
+        }
+        published.insert(row.id, text);
+        Ok(Some(session))
+    }
+
+    /// A view published under another name (`session.created`) is the last one published too.
+    async fn note_published(&self, session: &Session) {
+        let text = serde_json::to_string(session).expect("a session view serializes");
+        self.published_views.lock().await.insert(session.id.clone(), text);
     }
 
     fn plugin_tools(&self) -> Vec<DynamicTool> {
@@ -231,6 +294,26 @@ impl Services {
         Ok(self.view(self.session_row(id).await?))
     }
 
+    /// Everything a client needs to open a chat, also mid-turn: one app-server call (the transcript page) and one
+    /// read of the turn record for the running turn.
+    pub async fn session_detail(&self, id: &str, q: TranscriptQuery) -> ServiceResult<SessionDetail> {
+        let session = self.get_session(id).await?;
+        let transcript = match self.transcript(id, q).await {
+            Ok(t) => Some(t),
+            Err(e) if e.kind == super::ErrorKind::Unavailable && e.code == "runtime_unavailable" => None,
+            Err(e) => return Err(e),
+        };
+        let active_turn = match session.active_turn_id.as_deref() {
+            Some(turn_id) => match self.store.get_turn(turn_id).await {
+                Ok(turn) if turn.session_id == session.id => Some(TurnRecord::from(turn)),
+                Ok(_) | Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        Ok(SessionDetail { session, transcript, active_turn })
+    }
+
     pub async fn create_session(&self, req: CreateSession) -> ServiceResult<Session> {
         self.create_session_for(req, None).await
     }
@@ -285,6 +368,7 @@ impl Services {
         }
         let session = self.view(row.clone());
         self.record_event(self.session_event("session.created", &row, &session)).await?;
+        self.note_published(&session).await;
         Ok(session)
     }
 
@@ -317,14 +401,19 @@ impl Services {
         }
         let updated = self.store.update_session(id, &patch).await?;
         self.index.put(&updated);
-        let session = self.view(updated.clone());
         let kind = match req.archived {
-            Some(true) if !row.archived => "session.archived",
-            Some(false) if row.archived => "session.unarchived",
-            _ => "session.updated",
+            Some(true) if !row.archived => Some("session.archived"),
+            Some(false) if row.archived => Some("session.unarchived"),
+            _ => None,
         };
-        self.record_event(self.session_event(kind, &updated, &session)).await?;
-        Ok(session)
+        if let Some(kind) = kind {
+            self.record_event(self.session_event(kind, &updated, &self.view(updated.clone()))).await?;
+        }
+        // Every change a row shows is a `session.updated` too: a client follows that one type to keep its list.
+        match self.record_session_updated(id).await? {
+            Some(session) => Ok(session),
+            None => Ok(self.view(updated)),
+        }
     }
 
     /// Delete the session and its app-server thread. A running turn is interrupted first. Needs the runtime, so
@@ -348,6 +437,7 @@ impl Services {
         self.index.remove(&row.thread_id);
         self.live.forget(&row.thread_id);
         self.session_locks.lock().expect("lock map poisoned").remove(id);
+        self.published_views.lock().await.remove(id);
         self.record_event(self.session_event("session.deleted", &row, json!({"id": row.id}))).await?;
         Ok(())
     }
@@ -388,6 +478,7 @@ impl Services {
         self.index.put(&forked);
         let session = self.view(forked.clone());
         self.record_event(self.session_event("session.created", &forked, &session)).await?;
+        self.note_published(&session).await;
         Ok(session)
     }
 
@@ -399,6 +490,7 @@ impl Services {
         let (_, row) = self.ensure_loaded(&row).await?;
         let session = self.view(row.clone());
         self.events.publish_committed(self.session_event("session.resumed", &row, json!({"id": row.id, "threadId": row.thread_id}))).await;
+        self.publish_session_updated(&row.id).await;
         Ok(session)
     }
 
@@ -444,6 +536,7 @@ impl Services {
         let data = json!({"id": row.id, "oldThreadId": row.thread_id, "threadId": thread_id,
             "reason": "the previous thread had no history to resume"});
         self.events.publish_committed(self.session_event("session.thread_replaced", &updated, data)).await;
+        self.publish_session_updated(&updated.id).await;
         Ok(updated)
     }
 }

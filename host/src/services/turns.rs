@@ -198,6 +198,9 @@ impl Services {
             let message = "app-server stopped right after accepting the turn";
             self.end_turn_by_host(&row.thread_id, Some(&turn_id), Some(&session), TurnStatus::Interrupted, message, None).await;
         }
+        // The row shows the turn from its 202 on (the bridge publishes it too once turn/started arrives; whichever
+        // comes second finds nothing new).
+        self.publish_session_updated(&row.id).await;
         Ok(TurnAccepted { session_id: row.id.clone(), turn_id, status: TurnStatus::InProgress, error: None, replayed: false })
     }
 
@@ -217,25 +220,9 @@ impl Services {
         let row = self.session_row(session_id).await?;
         let turn_id = self.active_turn(&row)?;
         let conn = self.connection()?;
-        let mut live = self.events.subscribe_live();
         conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn_id})).await?;
-        let wait = async {
-            loop {
-                match live.recv().await {
-                    Ok(e) if e.kind == "turn.completed" && e.turn_id.as_deref() == Some(turn_id.as_str()) => {
-                        return e.data().pointer("/turn/status").and_then(Value::as_str).unwrap_or("interrupted").to_string();
-                    }
-                    Ok(_) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        if self.live.snapshot(&row.thread_id).active_turn.as_deref() != Some(turn_id.as_str()) {
-                            return "interrupted".to_string();
-                        }
-                    }
-                    Err(_) => return "interrupting".to_string(),
-                }
-            }
-        };
-        let status = tokio::time::timeout(INTERRUPT_WAIT, wait).await.unwrap_or_else(|_| "interrupting".to_string());
+        let turn = self.wait_turn_record(&row.id, &turn_id, INTERRUPT_WAIT).await?;
+        let status = if turn.status.is_final() { turn.status.as_str() } else { "interrupting" }.to_string();
         Ok(InterruptResult { turn_id, status })
     }
 

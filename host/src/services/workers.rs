@@ -1,6 +1,6 @@
 //! Worker sessions: a plugin's helper turns run on a hidden session of its own, one per plugin and working
-//! directory, with least privilege by default (read-only sandbox, no network). The turn's end is seen on the
-//! event stream, not polled; what the turn asks (approvals, questions) is answered at once by the plugin's
+//! directory, with least privilege by default (read-only sandbox, no network). The turn's end and final text come
+//! from the host's turn record (woken by the end, not polled); what the turn asks (approvals, questions) is answered at once by the plugin's
 //! policy, never left pending; a canceled job's turn is interrupted.
 
 use std::collections::HashMap;
@@ -10,8 +10,7 @@ use serde_json::{json, Value};
 
 use super::error::{ErrorKind, ServiceError, ServiceResult};
 use super::requests::{RequestKind, RespondToRequest};
-use super::{CreateSession, SandboxMode, SendMessage, Services, SessionControls, TranscriptQuery};
-use crate::events::{EventFilter, StreamItem, Subscription};
+use super::{CreateSession, SandboxMode, SendMessage, Services, SessionControls};
 use crate::plugins::api::{WorkerReply, WorkerTurn};
 use crate::store::SessionRow;
 
@@ -89,8 +88,6 @@ impl Services {
             WorkerPolicy { plugin_id: plugin_id.to_string(), accept: turn.accept_requests },
         );
 
-        let filter = EventFilter { sessions: [session.id.clone()].into(), types: vec!["turn.completed".into()], ..Default::default() };
-        let mut ends = Subscription::new(self.events.clone(), None, filter);
         // Registered before the turn starts: a job dropped mid-send still has its turn interrupted, and the session
         // stays locked until then.
         let entry = JobTurn { session_id: session.id.clone(), _one_at_a_time: one_at_a_time };
@@ -103,21 +100,11 @@ impl Services {
                 return Err(e);
             }
         };
-        let (status, error) = loop {
-            // A store error here leaves the entry: the scheduler's clean-up interrupts the turn.
-            match ends.next().await? {
-                StreamItem::Event(e) if e.turn_id.as_deref() == Some(accepted.turn_id.as_str()) => {
-                    let data = e.data();
-                    let status = data.pointer("/turn/status").and_then(Value::as_str).unwrap_or("completed").to_string();
-                    let error = data.pointer("/turn/error/message").and_then(Value::as_str).map(str::to_owned);
-                    break (status, error);
-                }
-                _ => {}
-            }
-        };
-        let text = self.last_agent_text(&session.id, &accepted.turn_id).await;
+        // A store error here leaves the entry: the scheduler's clean-up interrupts the turn.
+        let ended = self.wait_turn_end(&session.id, &accepted.turn_id).await?;
         self.workers.turns_by_job.lock().expect("worker turns poisoned").remove(job_id);
-        Ok(WorkerReply { session_id: session.id, turn_id: accepted.turn_id, status, text, error })
+        let text = ended.final_text.unwrap_or_default();
+        Ok(WorkerReply { session_id: session.id, turn_id: accepted.turn_id, status: ended.status.as_str().to_string(), text, error: ended.error })
     }
 
     /// The plugin's worker session for `cwd`, created on first use, with `controls` for its next turn.
@@ -138,21 +125,6 @@ impl Services {
         };
         let created = self.create_session_for(req, Some(plugin_id)).await?;
         self.session_row(&created.id).await
-    }
-
-    /// The last assistant message of a turn ("" when it has none).
-    async fn last_agent_text(&self, session_id: &str, turn_id: &str) -> String {
-        let query = TranscriptQuery { limit: Some(5), cursor: None, order: Some("desc".into()) };
-        let Ok(transcript) = self.transcript(session_id, query).await else { return String::new() };
-        transcript
-            .turns
-            .iter()
-            .find(|t| t.get("id").and_then(Value::as_str) == Some(turn_id))
-            .and_then(|t| t.get("items").and_then(Value::as_array))
-            .and_then(|items| items.iter().rev().find(|i| i.get("type").and_then(Value::as_str) == Some("agentMessage")))
-            .and_then(|i| i.get("text").and_then(Value::as_str))
-            .unwrap_or_default()
-            .to_string()
     }
 
     /// Interrupt the worker turn a job left running (it was canceled, timed out, or its call ended early).

@@ -53,6 +53,28 @@ export interface Session {
   lastActivityAt: string;
 }
 
+/** A turn as the host recorded it (`GET /api/sessions/{id}/turns/{turnId}`). */
+export interface TurnRecord {
+  id: string;
+  sessionId: string;
+  status: "inProgress" | "completed" | "interrupted" | "failed";
+  /** Seq of its `turn.started` (null when the host never logged one). */
+  startSeq: number | null;
+  endSeq: number | null;
+  startedAt: string;
+  endedAt: string | null;
+  finalText: string | null;
+  error: string | null;
+}
+
+/** `GET /api/sessions/{id}`: what opening a chat needs, in one call. */
+export interface SessionDetail {
+  session: Session;
+  transcript: Transcript | null;
+  /** The running turn's record, with where its events start. */
+  activeTurn?: TurnRecord | null;
+}
+
 export interface SessionPage {
   sessions: Session[];
   nextCursor: string | null;

@@ -1,6 +1,7 @@
-// Opening a chat: the REST transcript for finished turns, and the running turn rebuilt from the event log, so a
-// reload in the middle of a turn shows everything that streamed so far and keeps streaming.
-import type { Envelope, Session, Transcript } from "../api/types";
+// Opening a chat: one call (`GET /api/sessions/{id}`) gives the session, the REST transcript for finished turns and
+// the running turn's record; the running turn is rebuilt from the log from its recorded start, so a reload in the
+// middle of a turn shows everything that streamed so far and keeps streaming.
+import type { Envelope, SessionDetail, Session, Transcript } from "../api/types";
 import { applyEvent, fromRest, type TranscriptState } from "./transcript";
 
 export interface EventsPage {
@@ -11,7 +12,8 @@ export interface EventsPage {
 }
 
 export interface LoaderApi {
-  session(id: string): Promise<Session>;
+  /** The session, its newest `limit` turns (`order=desc`) and the running turn's record. */
+  open(id: string, limit: number): Promise<SessionDetail>;
   /** Newest turns first (`order=desc`). */
   transcript(id: string, limit: number, cursor?: string | null): Promise<Transcript>;
   events(query: { since: number; sessions: string; types?: string; limit: number }): Promise<EventsPage>;
@@ -33,7 +35,10 @@ export async function readEvents(api: LoaderApi, sessionId: string, since: numbe
   return out;
 }
 
-/** The seq of a turn's `turn.started`, searched backwards from `near` in growing windows. */
+/**
+ * The seq of a turn's `turn.started`, searched backwards from `near` in growing windows: only for a running turn
+ * whose record has no start seq (the host had not logged it yet, or a store from before turn records).
+ */
 export async function findTurnStart(api: LoaderApi, sessionId: string, turnId: string, near: number): Promise<number | null> {
   for (const window of [2_000, 20_000, 200_000, Infinity]) {
     const since = window === Infinity ? 0 : Math.max(0, near - window);
@@ -55,14 +60,15 @@ export interface LoadedChat {
  * apply on top without doubling anything (see transcript.ts).
  */
 export async function loadChat(api: LoaderApi, sessionId: string, at: number, turnsLimit = 30): Promise<LoadedChat> {
-  const session = await api.session(sessionId);
-  const transcript = await api.transcript(sessionId, turnsLimit);
+  const detail = await api.open(sessionId, turnsLimit);
+  const session = detail.session;
+  const transcript = detail.transcript ?? { turns: [], nextCursor: null };
   const turns = [...(transcript.turns ?? [])].reverse();
-  const activeId = session.activeTurnId ?? turns.find((t) => t.status === "inProgress")?.id ?? null;
+  const activeId = detail.activeTurn?.id ?? session.activeTurnId ?? null;
   if (!activeId) {
     return { session, transcript: fromRest(sessionId, turns, at, transcript.nextCursor ?? null) };
   }
-  const start = await findTurnStart(api, sessionId, activeId, at);
+  const start = detail.activeTurn?.startSeq ?? (await findTurnStart(api, sessionId, activeId, at));
   if (start === null) {
     // Beyond retention: what the REST page has is all there is.
     return { session, transcript: fromRest(sessionId, turns, at, transcript.nextCursor ?? null) };

@@ -2,7 +2,7 @@
 // the open chat. One websocket feeds it all; views subscribe with `useStore()`.
 import { useSyncExternalStore } from "react";
 import { call, errorText, isMissingRoute } from "../api/client";
-import type { Envelope, Job, PendingRequest, Project, Ready, Session, SessionNote, Transcript } from "../api/types";
+import type { Envelope, Job, PendingRequest, Project, Ready, Session, SessionDetail, SessionNote, Transcript } from "../api/types";
 import { jobFromEvent, mergeJob } from "./jobs";
 import { loadChat, type LoaderApi } from "./loader";
 import { StreamClient, type ConnectionState, type SocketLike } from "./stream";
@@ -23,7 +23,7 @@ type Listener = () => void;
 type EventListener = (ev: Envelope) => void;
 
 export const loaderApi: LoaderApi = {
-  session: (id) => call<{ session: Session }>("getSession", { params: { id }, query: { limit: 1, order: "desc" } }).then((r) => r.session),
+  open: (id, limit) => call<SessionDetail>("getSession", { params: { id }, query: { limit, order: "desc" } }),
   transcript: (id, limit, cursor) => call<Transcript>("transcript", { params: { id }, query: { limit, order: "desc", cursor } }),
   events: (q) => call("events", { query: q }),
 };
@@ -44,7 +44,6 @@ class Store {
   stream: StreamClient | null = null;
   private listeners = new Set<Listener>();
   private eventListeners = new Set<EventListener>();
-  private listTimer: ReturnType<typeof setTimeout> | null = null;
   private notifyEnabled = false;
 
   subscribe = (fn: Listener) => {
@@ -156,12 +155,20 @@ class Store {
     }
   }
 
-  private scheduleListRefresh() {
-    if (this.listTimer) return;
-    this.listTimer = setTimeout(() => {
-      this.listTimer = null;
-      void this.refreshSessions();
-    }, 250);
+  /**
+   * A session's row as the host shows it (`session.updated` and its kin carry it), placed most recently active
+   * first, as the host lists them. Worker sessions are plugins' helpers, never chats.
+   */
+  private applySession(s: Session, created: boolean) {
+    if (!s?.id || s.workerOf) return;
+    // An update about a session the list does not know (beyond its page, or one the host hides) does not invent a
+    // chat: only `session.created` adds one.
+    if (!created && !this.sessions.some((x) => x.id === s.id)) return;
+    const rest = this.sessions.filter((x) => x.id !== s.id);
+    const at = rest.findIndex((x) => x.lastActivityAt < s.lastActivityAt || (x.lastActivityAt === s.lastActivityAt && x.id < s.id));
+    rest.splice(at < 0 ? rest.length : at, 0, s);
+    this.sessions = rest;
+    if (this.chat?.id === s.id) this.chat.session = s;
   }
 
   /** Events beyond retention: re-read everything shown. */
@@ -184,28 +191,17 @@ class Store {
     if (/^(approval|tool_input|tool_call)\.(requested|resolved|expired)$/.test(t) && ev.data?.id) {
       mergeRequest(this.requests, ev.data);
       if (t.endsWith(".requested")) this.maybeNotify(ev.data);
-      this.scheduleListRefresh();
     } else if (t === "session.created" || t === "session.updated" || t === "session.archived" || t === "session.unarchived") {
-      // Worker sessions are plugins' helpers, never chats; an update about a session the list does not know (beyond
-      // its page, or one the host hides) does not invent a chat: only `session.created` adds one, and the list is
-      // re-read either way.
-      const s = ev.data as Session;
-      if (s?.id && !s.workerOf) {
-        const i = this.sessions.findIndex((x) => x.id === s.id);
-        if (i >= 0) {
-          this.sessions[i] = s;
-          this.sessions = [...this.sessions];
-        } else if (t === "session.created") this.sessions = [s, ...this.sessions];
-        if (chat?.id === s.id) chat.session = s;
-      }
-      if (!s?.workerOf) this.scheduleListRefresh();
+      // The host publishes the row on every change it shows (turns, requests, title, archive, project): applied as
+      // it comes, never re-listed.
+      this.applySession(ev.data as Session, t === "session.created");
     } else if (t === "session.deleted") {
       this.sessions = this.sessions.filter((s) => s.id !== ev.data?.id);
     } else if (t.startsWith("project.")) {
       void this.refreshProjects();
-    } else if (t === "turn.started" || t === "turn.completed" || t === "session.status_changed" || t === "session.name_updated" || t === "session.thread_replaced") {
-      // Only for chats the list shows: worker sessions' turns never touch it.
-      if (ev.sessionId && this.sessions.some((x) => x.id === ev.sessionId)) this.scheduleListRefresh();
+    } else if (t.startsWith("app_server.account/")) {
+      // The list's `notice` (no account for a provider that needs one) is the one thing no session event carries.
+      void this.refreshSessions();
     } else if (t === "runtime.ready" || t === "runtime.exited" || t === "runtime.stopped" || t === "runtime.unresponsive" || t === "runtime.responsive") {
       void this.refreshReady();
     }

@@ -1,15 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { loadChat, type LoaderApi } from "../lib/loader";
 import { applyEvent, turnText } from "../lib/transcript";
-import type { Envelope, Session } from "../api/types";
+import type { Envelope, Session, TurnRecord } from "../api/types";
 import { events, sessionId, transcript } from "./helpers";
 
-/** A fake of the three routes, over the recorded log, with the host's paging and filter rules. */
-function fakeApi(log: Envelope[], calls: string[] = []): LoaderApi {
+/**
+ * A fake of the routes, over the recorded log, with the host's paging and filter rules. `startSeq` is what the
+ * running turn's record says of its start (null: a record without it, as a store from before turn records has).
+ */
+function fakeApi(log: Envelope[], calls: string[] = [], startSeq: number | null = null): LoaderApi {
   const activeTurnId = transcript.turns[transcript.turns.length - 1].id;
+  const page = (limit: number) => ({ turns: [...transcript.turns].reverse().slice(0, limit), nextCursor: null });
   return {
-    session: async () => ({ id: sessionId, activeTurnId, status: "waiting_on_approval" }) as Session,
-    transcript: async (_id, limit) => ({ turns: [...transcript.turns].reverse().slice(0, limit), nextCursor: null }),
+    open: async (_id, limit) => {
+      calls.push(`open limit=${limit}`);
+      const session = { id: sessionId, activeTurnId, status: "waiting_on_approval" } as Session;
+      const activeTurn = { id: activeTurnId, sessionId, status: "inProgress", startSeq, endSeq: null } as TurnRecord;
+      return { session, transcript: page(limit), activeTurn };
+    },
+    transcript: async (_id, limit) => page(limit),
     events: async (q) => {
       calls.push(`since=${q.since} types=${q.types ?? ""}`);
       const page = log.filter((e) => e.seq > q.since).slice(0, q.limit);
@@ -49,6 +58,18 @@ describe("opening a chat mid-turn", () => {
     const calls: string[] = [];
     const at = events[events.length - 1].seq;
     await loadChat(fakeApi(events, calls), sessionId, at);
-    expect(calls[0]).toBe(`since=${Math.max(0, at - 2000)} types=turn.started`);
+    expect(calls[1]).toBe(`since=${Math.max(0, at - 2000)} types=turn.started`);
+  });
+
+  it("opens with one call and reads the running turn from its recorded start, with no search", async () => {
+    const calls: string[] = [];
+    const at = events[events.length - 1].seq;
+    const start = events.find((e) => e.type === "turn.started" && e.turnId === transcript.turns[transcript.turns.length - 1].id)!.seq;
+    const { transcript: tr } = await loadChat(fakeApi(events, calls, start), sessionId, at);
+    expect(calls[0]).toBe("open limit=30");
+    expect(calls.slice(1).every((c) => c === `since=${start - 1} types=` || !c.includes("turn.started"))).toBe(true);
+    expect(calls).not.toContain(`since=${Math.max(0, at - 2000)} types=turn.started`);
+    const last = tr.turns[tr.turns.length - 1];
+    expect(last.items.map((i) => i.type)).toEqual(["userMessage", "fileChange"]);
   });
 });

@@ -3,23 +3,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Serialize;
-use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::api::error::{ApiResult, ErrorResponse};
 use crate::api::extract::{ApiJson, ApiQuery, Path};
 use crate::api::ApiState;
-use crate::services::{CreateSession, Session, SessionPage, SessionQuery, Transcript, TranscriptQuery, UpdateSession};
-
-/// A session with a page of its transcript.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionDetail {
-    pub session: Session,
-    /// Null when app-server is not running (the session itself is still readable).
-    pub transcript: Option<Transcript>,
-}
+use crate::services::{CreateSession, Session, SessionDetail, SessionPage, SessionQuery, Transcript, TranscriptQuery, UpdateSession};
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
@@ -47,18 +36,13 @@ async fn create(State(s): State<ApiState>, ApiJson(req): ApiJson<CreateSession>)
     Ok((StatusCode::CREATED, Json(s.services.create_session(req).await?)))
 }
 
-/// A session with the first page of its transcript (`limit`, `cursor`, `order` as for `/transcript`).
+/// A session with the first page of its transcript (`limit`, `cursor`, `order` as for `/transcript`) and, while a
+/// turn runs, that turn's record (`activeTurn`, with the seq of its start): one call opens a chat mid-turn.
 #[utoipa::path(get, path = "/api/sessions/{id}", tag = "sessions", params(("id" = String, Path), TranscriptQuery), responses(
     (status = 200, body = SessionDetail), (status = 404, body = ErrorResponse),
     (status = 422, body = ErrorResponse, description = "`invalid_request`: `limit` or `order` out of range; `invalid_cursor`")))]
 async fn get(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(q): ApiQuery<TranscriptQuery>) -> ApiResult<Json<SessionDetail>> {
-    let session = s.services.get_session(&id).await?;
-    let transcript = match s.services.transcript(&id, q).await {
-        Ok(t) => Some(t),
-        Err(e) if e.code == "runtime_unavailable" => None,
-        Err(e) => return Err(e.into()),
-    };
-    Ok(Json(SessionDetail { session, transcript }))
+    Ok(Json(s.services.session_detail(&id, q).await?))
 }
 
 /// The transcript, paged by turns, from Codex's own history.

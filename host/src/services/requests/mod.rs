@@ -218,5 +218,9 @@ impl Services {
             .session(row.session_id.as_deref().map(Into::into), row.project_id.as_deref().map(Into::into))
             .turn(row.turn_id.clone());
         self.events.publish_committed(event).await;
+        // A pending request changes the session's row (its count, its waiting status).
+        if let Some(session_id) = &row.session_id {
+            self.publish_session_updated(session_id).await;
+        }
     }
 }
