@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::error::{ServiceError, ServiceResult};
 use super::views::Project;
 use super::Services;
-use crate::events::NewEvent;
+use crate::events::{EventType, NewEvent};
 use crate::store::{Moved, StoreError};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -80,7 +80,7 @@ impl Services {
         let id = uuid::Uuid::now_v7().to_string();
         let row = self.store.insert_project(&id, &name, &cwd).await.map_err(project_error(&id))?;
         let project = Project::from(row);
-        self.record_event(NewEvent::new("project.created", &project).session(None, Some(id.as_str().into()))).await?;
+        self.record_event(NewEvent::new(EventType::ProjectCreated, &project).session(None, Some(id.as_str().into()))).await?;
         Ok(project)
     }
 
@@ -89,7 +89,7 @@ impl Services {
         let cwd = req.cwd.as_deref().map(validate_cwd).transpose()?;
         let row = self.store.update_project(id, name.as_deref(), cwd.as_deref()).await.map_err(project_error(id))?;
         let project = Project::from(row);
-        self.record_event(NewEvent::new("project.updated", &project).session(None, Some(id.into()))).await?;
+        self.record_event(NewEvent::new(EventType::ProjectUpdated, &project).session(None, Some(id.into()))).await?;
         Ok(project)
     }
 
@@ -101,7 +101,7 @@ impl Services {
             ),
             other => project_error(id)(other),
         })?;
-        self.record_event(NewEvent::new("project.deleted", json!({"id": id})).session(None, Some(id.into()))).await?;
+        self.record_event(NewEvent::new(EventType::ProjectDeleted, json!({"id": id})).session(None, Some(id.into()))).await?;
         Ok(())
     }
 
@@ -119,7 +119,7 @@ impl Services {
             if let Ok(row) = self.store.get_session(session_id).await {
                 self.index.put(&row);
                 let session = self.view(row.clone());
-                self.record_event(self.session_event("session.updated", &row, &session)).await?;
+                self.record_event(self.session_event(EventType::SessionUpdated, &row, &session)).await?;
             }
         }
         Ok(moved)

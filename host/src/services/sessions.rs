@@ -10,6 +10,7 @@ use super::paging;
 use super::projects::validate_cwd;
 use super::views::Session;
 use super::Services;
+use crate::events::EventType;
 use crate::appserver::{Connection, RpcError};
 use crate::store::{NewSession, SessionFilter, SessionPatch, SessionRow};
 
@@ -284,7 +285,7 @@ impl Services {
             }
         }
         let session = self.view(row.clone());
-        self.record_event(self.session_event("session.created", &row, &session)).await?;
+        self.record_event(self.session_event(EventType::SessionCreated, &row, &session)).await?;
         Ok(session)
     }
 
@@ -319,9 +320,9 @@ impl Services {
         self.index.put(&updated);
         let session = self.view(updated.clone());
         let kind = match req.archived {
-            Some(true) if !row.archived => "session.archived",
-            Some(false) if row.archived => "session.unarchived",
-            _ => "session.updated",
+            Some(true) if !row.archived => EventType::SessionArchived,
+            Some(false) if row.archived => EventType::SessionUnarchived,
+            _ => EventType::SessionUpdated,
         };
         self.record_event(self.session_event(kind, &updated, &session)).await?;
         Ok(session)
@@ -348,7 +349,7 @@ impl Services {
         self.index.remove(&row.thread_id);
         self.live.forget(&row.thread_id);
         self.session_locks.lock().expect("lock map poisoned").remove(id);
-        self.record_event(self.session_event("session.deleted", &row, json!({"id": row.id}))).await?;
+        self.record_event(self.session_event(EventType::SessionDeleted, &row, json!({"id": row.id}))).await?;
         Ok(())
     }
 
@@ -387,7 +388,7 @@ impl Services {
             .await?;
         self.index.put(&forked);
         let session = self.view(forked.clone());
-        self.record_event(self.session_event("session.created", &forked, &session)).await?;
+        self.record_event(self.session_event(EventType::SessionCreated, &forked, &session)).await?;
         Ok(session)
     }
 
@@ -398,7 +399,7 @@ impl Services {
         let _guard = lock.lock().await;
         let (_, row) = self.ensure_loaded(&row).await?;
         let session = self.view(row.clone());
-        self.events.publish_committed(self.session_event("session.resumed", &row, json!({"id": row.id, "threadId": row.thread_id}))).await;
+        self.events.publish_committed(self.session_event(EventType::SessionResumed, &row, json!({"id": row.id, "threadId": row.thread_id}))).await;
         Ok(session)
     }
 
@@ -443,7 +444,7 @@ impl Services {
         self.index.put(&updated);
         let data = json!({"id": row.id, "oldThreadId": row.thread_id, "threadId": thread_id,
             "reason": "the previous thread had no history to resume"});
-        self.events.publish_committed(self.session_event("session.thread_replaced", &updated, data)).await;
+        self.events.publish_committed(self.session_event(EventType::SessionThreadReplaced, &updated, data)).await;
         Ok(updated)
     }
 }

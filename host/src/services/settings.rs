@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::error::{ServiceError, ServiceResult};
 use super::Services;
-use crate::events::envelope_ts;
+use crate::events::{EventType, envelope_ts};
 use crate::store::{SettingRow, StoreError};
 
 /// Largest stored value, as JSON text.
@@ -69,7 +69,7 @@ impl Services {
         }
         self.check_room(session_id, key, text.len()).await?;
         let setting = Setting::from(self.store.put_setting(session_id, key, &text).await?);
-        self.record_event(self.session_event("session.setting_changed", &row, json!({"key": key, "value": value}))).await?;
+        self.record_event(self.session_event(EventType::SessionSettingChanged, &row, json!({"key": key, "value": value}))).await?;
         Ok(setting)
     }
 
@@ -97,7 +97,7 @@ impl Services {
             Err(StoreError::NotFound) => return Err(ServiceError::not_found("setting_not_found", format!("no setting `{key}`"))),
             Err(e) => return Err(e.into()),
         }
-        self.record_event(self.session_event("session.setting_deleted", &row, json!({"key": key}))).await?;
+        self.record_event(self.session_event(EventType::SessionSettingDeleted, &row, json!({"key": key}))).await?;
         Ok(())
     }
 }

@@ -10,6 +10,7 @@ use super::controls::SessionControls;
 use super::error::{ErrorKind, ServiceError, ServiceResult};
 use super::Services;
 use super::index::SessionRef;
+use crate::events::EventType;
 use crate::store::{IdempotencyClaim, SessionRow, StoreError, TurnStatus};
 
 /// Largest message text.
@@ -222,7 +223,7 @@ impl Services {
         let wait = async {
             loop {
                 match live.recv().await {
-                    Ok(e) if e.kind == "turn.completed" && e.turn_id.as_deref() == Some(turn_id.as_str()) => {
+                    Ok(e) if e.kind == EventType::TurnCompleted && e.turn_id.as_deref() == Some(turn_id.as_str()) => {
                         return e.data().pointer("/turn/status").and_then(Value::as_str).unwrap_or("interrupted").to_string();
                     }
                     Ok(_) => {}

@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use serde_json::{json, Value};
 
 use super::error::{ErrorKind, ServiceError, ServiceResult};
-use super::requests::{RequestKind, RespondToRequest};
+use super::requests::{RequestFamily, RequestKind, RespondToRequest};
 use super::{CreateSession, SandboxMode, SendMessage, Services, SessionControls, TranscriptQuery};
-use crate::events::{EventFilter, StreamItem, Subscription};
+use crate::events::{EventFilter, EventType, StreamItem, Subscription};
 use crate::plugins::api::{WorkerReply, WorkerTurn};
 use crate::store::SessionRow;
 
@@ -49,7 +49,7 @@ impl Services {
     /// Run a helper turn for a running job of `plugin_id` and wait for it to end.
     pub(in crate::services) async fn run_worker_turn(&self, plugin_id: &str, job_id: &str, turn: WorkerTurn) -> ServiceResult<WorkerReply> {
         let job = self.store.get_job(job_id).await?;
-        if job.plugin_id != plugin_id || job.state != "running" {
+        if job.plugin_id != plugin_id || job.state != crate::store::JobState::Running {
             return Err(ServiceError::invalid("worker turns run only for a job of this plugin that is running"));
         }
         if turn.prompt.trim().is_empty() || turn.prompt.len() > MAX_PROMPT_BYTES {
@@ -89,7 +89,7 @@ impl Services {
             WorkerPolicy { plugin_id: plugin_id.to_string(), accept: turn.accept_requests },
         );
 
-        let filter = EventFilter { sessions: [session.id.clone()].into(), types: vec!["turn.completed".into()], ..Default::default() };
+        let filter = EventFilter { sessions: [session.id.clone()].into(), types: vec![EventType::TurnCompleted.into()], ..Default::default() };
         let mut ends = Subscription::new(self.events.clone(), None, filter);
         // Registered before the turn starts: a job dropped mid-send still has its turn interrupted, and the session
         // stays locked until then.
@@ -179,8 +179,8 @@ impl Services {
     pub(in crate::services) async fn answer_for_worker(&self, session_id: &str, request_id: &str, kind: RequestKind, policy: WorkerPolicy) {
         let reason = format!("worker session of plugin `{}`: its policy is to {}", policy.plugin_id, if policy.accept { "accept" } else { "decline" });
         let body = match kind.family() {
-            "approval" => json!({"decision": if policy.accept { "accept" } else { "decline" }, "reason": reason}),
-            "tool_call" => json!({"text": "worker sessions serve no tools", "success": false, "reason": reason}),
+            RequestFamily::Approval => json!({"decision": if policy.accept { "accept" } else { "decline" }, "reason": reason}),
+            RequestFamily::ToolCall => json!({"text": "worker sessions serve no tools", "success": false, "reason": reason}),
             _ if kind == RequestKind::Elicitation => json!({"action": "decline", "reason": reason}),
             _ => {
                 let Ok(row) = self.store.get_request(request_id).await else { return };

@@ -19,7 +19,7 @@ pub use capabilities::{Capabilities, CapabilityGroup};
 use super::error::{ErrorKind, ServiceError, ServiceResult};
 use super::Services;
 use crate::appserver::RpcError;
-use crate::events::NewEvent;
+use crate::events::{EventType, NewEvent};
 
 /// An operation on the Codex surface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,37 +56,37 @@ pub enum CodexOp {
 
 impl CodexOp {
     /// The app-server method, the capability group, and the event a successful call records (writes only).
-    pub const fn spec(self) -> (&'static str, CapabilityGroup, Option<&'static str>) {
+    pub const fn spec(self) -> (&'static str, CapabilityGroup, Option<EventType>) {
         use CapabilityGroup as G;
         match self {
             Self::AccountRead => ("account/read", G::Account, None),
-            Self::AccountLoginStart => ("account/login/start", G::AccountLogin, Some("account.login_started")),
-            Self::AccountLoginCancel => ("account/login/cancel", G::AccountLogin, Some("account.login_canceled")),
-            Self::AccountLogout => ("account/logout", G::Account, Some("account.logged_out")),
+            Self::AccountLoginStart => ("account/login/start", G::AccountLogin, Some(EventType::AccountLoginStarted)),
+            Self::AccountLoginCancel => ("account/login/cancel", G::AccountLogin, Some(EventType::AccountLoginCanceled)),
+            Self::AccountLogout => ("account/logout", G::Account, Some(EventType::AccountLoggedOut)),
             Self::AccountRateLimits => ("account/rateLimits/read", G::Account, None),
             Self::AccountUsage => ("account/usage/read", G::Account, None),
             Self::ModelList => ("model/list", G::Models, None),
             Self::ModelProviderList => ("modelProvider/list", G::Models, None),
             Self::ConfigRead => ("config/read", G::Config, None),
-            Self::ConfigValueWrite => ("config/value/write", G::Config, Some("config.updated")),
-            Self::ConfigBatchWrite => ("config/batchWrite", G::Config, Some("config.updated")),
+            Self::ConfigValueWrite => ("config/value/write", G::Config, Some(EventType::ConfigUpdated)),
+            Self::ConfigBatchWrite => ("config/batchWrite", G::Config, Some(EventType::ConfigUpdated)),
             Self::ConfigRequirements => ("configRequirements/read", G::Config, None),
             Self::McpStatusList => ("mcpServerStatus/list", G::Mcp, None),
-            Self::McpReload => ("config/mcpServer/reload", G::Mcp, Some("mcp.reloaded")),
-            Self::McpOauthLogin => ("mcpServer/oauth/login", G::Mcp, Some("mcp.login_started")),
+            Self::McpReload => ("config/mcpServer/reload", G::Mcp, Some(EventType::McpReloaded)),
+            Self::McpOauthLogin => ("mcpServer/oauth/login", G::Mcp, Some(EventType::McpLoginStarted)),
             Self::SkillsList => ("skills/list", G::Skills, None),
-            Self::SkillsConfigWrite => ("skills/config/write", G::Skills, Some("config.skill_changed")),
+            Self::SkillsConfigWrite => ("skills/config/write", G::Skills, Some(EventType::ConfigSkillChanged)),
             Self::HooksList => ("hooks/list", G::Hooks, None),
             Self::FeaturesList => ("experimentalFeature/list", G::Features, None),
-            Self::FeatureEnablementSet => ("experimentalFeature/enablement/set", G::Features, Some("config.feature_changed")),
+            Self::FeatureEnablementSet => ("experimentalFeature/enablement/set", G::Features, Some(EventType::ConfigFeatureChanged)),
             Self::CollaborationModesList => ("collaborationMode/list", G::CollaborationModes, None),
-            Self::ReviewStart => ("review/start", G::Review, Some("session.review_started")),
-            Self::CompactStart => ("thread/compact/start", G::Compact, Some("session.compaction_started")),
-            Self::Revert => ("thread/revert", G::Revert, Some("session.reverted")),
-            Self::BackgroundTerminalsClean => ("thread/backgroundTerminals/clean", G::BackgroundTerminals, Some("session.background_terminals_cleaned")),
-            Self::ShellCommand => ("thread/shellCommand", G::ShellCommand, Some("session.shell_command_started")),
-            Self::CommandExec => ("command/exec", G::Exec, Some("exec.finished")),
-            Self::FeedbackUpload => ("feedback/upload", G::Feedback, Some("feedback.uploaded")),
+            Self::ReviewStart => ("review/start", G::Review, Some(EventType::SessionReviewStarted)),
+            Self::CompactStart => ("thread/compact/start", G::Compact, Some(EventType::SessionCompactionStarted)),
+            Self::Revert => ("thread/revert", G::Revert, Some(EventType::SessionReverted)),
+            Self::BackgroundTerminalsClean => ("thread/backgroundTerminals/clean", G::BackgroundTerminals, Some(EventType::SessionBackgroundTerminalsCleaned)),
+            Self::ShellCommand => ("thread/shellCommand", G::ShellCommand, Some(EventType::SessionShellCommandStarted)),
+            Self::CommandExec => ("command/exec", G::Exec, Some(EventType::ExecFinished)),
+            Self::FeedbackUpload => ("feedback/upload", G::Feedback, Some(EventType::FeedbackUploaded)),
         }
     }
 }

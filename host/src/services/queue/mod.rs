@@ -16,9 +16,9 @@ pub use scheduler::Scheduler;
 use super::error::{ErrorKind, ServiceError, ServiceResult};
 use super::paging;
 use super::Services;
-use crate::events::{envelope_ts, NewEvent};
+use crate::events::{envelope_ts, EventType, NewEvent};
 use crate::plugins::JobKind;
-use crate::store::{Enqueued, JobFilter, JobHistoryRow, JobRow, StoreError};
+use crate::store::{Enqueued, JobFilter, JobHistoryRow, JobRow, JobState, StoreError};
 
 /// Largest page of jobs.
 pub const MAX_JOBS_PAGE: i64 = 500;
@@ -37,8 +37,7 @@ pub struct Job {
     pub kind: String,
     /// The plugin that runs this kind.
     pub plugin_id: String,
-    /// `queued`, `running`, `succeeded`, `failed` or `canceled`.
-    pub state: String,
+    pub state: JobState,
     /// Any JSON value, as it was enqueued (`null` when none was given).
     pub payload: Value,
     pub session_id: Option<String>,
@@ -84,8 +83,8 @@ pub struct JobError {
 #[serde(rename_all = "camelCase")]
 pub struct JobTransition {
     pub at: String,
-    pub from_state: Option<String>,
-    pub to_state: String,
+    pub from_state: Option<JobState>,
+    pub to_state: JobState,
     pub attempt: i64,
     pub detail: Option<String>,
 }
@@ -163,7 +162,8 @@ pub struct EnqueueResult {
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct JobQuery {
-    /// `queued`, `running`, `succeeded`, `failed` or `canceled`.
+    /// Only jobs in this state.
+    #[param(value_type = Option<JobState>)]
     pub state: Option<String>,
     pub kind: Option<String>,
     pub session_id: Option<String>,
@@ -199,7 +199,6 @@ pub struct QueueStats {
     pub capacity: i64,
 }
 
-const STATES: [&str; 5] = ["queued", "running", "succeeded", "failed", "canceled"];
 
 fn job_not_found(id: &str) -> ServiceError {
     ServiceError::not_found("job_not_found", format!("no job `{id}`"))
@@ -264,7 +263,7 @@ impl Services {
         };
         match self.store.enqueue_job(&row, self.scheduler.capacity()).await? {
             Enqueued::Created(job) => {
-                self.publish_job_event("job.queued", &job).await;
+                self.publish_job_event(EventType::JobQueued, &job).await;
                 self.scheduler.wake();
                 Ok(EnqueueResult { job: job.into(), duplicate: false })
             }
@@ -282,11 +281,15 @@ impl Services {
         if !(1..=MAX_JOBS_PAGE).contains(&limit) {
             return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_JOBS_PAGE}")));
         }
-        if let Some(s) = q.state.as_deref().filter(|s| !STATES.contains(s)) {
-            return Err(ServiceError::invalid(format!("unknown state `{s}`: use one of {}", STATES.join(", "))));
-        }
+        let state = match q.state.as_deref() {
+            Some(s) => Some(JobState::parse(s).ok_or_else(|| {
+                let all: Vec<_> = JobState::ALL.iter().map(|s| s.as_str()).collect();
+                ServiceError::invalid(format!("unknown state `{s}`: use one of {}", all.join(", ")))
+            })?),
+            None => None,
+        };
         let before = q.cursor.as_deref().map(paging::decode).transpose()?;
-        let filter = JobFilter { state: q.state, kind: q.kind, session_id: q.session_id, project_id: q.project_id, before, limit: limit + 1 };
+        let filter = JobFilter { state, kind: q.kind, session_id: q.session_id, project_id: q.project_id, before, limit: limit + 1 };
         let mut rows = self.store.list_jobs(&filter).await?;
         let next_cursor = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
@@ -315,19 +318,19 @@ impl Services {
     /// for real (its plugin call dropped, its worker turn interrupted) before this returns.
     pub async fn cancel_job(&self, id: &str, by: &str) -> ServiceResult<Job> {
         let row = self.job_row(id).await?;
-        if row.state == "queued" {
+        if row.state == JobState::Queued {
             if let Some(canceled) = self.store.cancel_queued_job(id, &format!("canceled by {by}")).await? {
-                self.publish_job_event("job.canceled", &canceled).await;
+                self.publish_job_event(EventType::JobCanceled, &canceled).await;
                 return self.get_job(id).await;
             }
         }
         let row = self.job_row(id).await?;
-        match row.state.as_str() {
-            "running" => {
+        match row.state {
+            JobState::Running => {
                 self.store.request_job_cancel(id).await?;
                 let stopped = tokio::time::timeout(CANCEL_WAIT, self.scheduler.cancel_and_wait(self, id, by)).await;
                 let job = self.get_job(id).await?;
-                if stopped.is_err() && job.state == "running" {
+                if stopped.is_err() && job.state == JobState::Running {
                     return Err(ServiceError::new(
                         ErrorKind::Unavailable,
                         "job_cancel_pending",
@@ -336,7 +339,7 @@ impl Services {
                 }
                 Ok(job)
             }
-            "queued" => Err(ServiceError::conflict("job_busy", "the job changed state meanwhile; try again")),
+            JobState::Queued => Err(ServiceError::conflict("job_busy", "the job changed state meanwhile; try again")),
             state => Err(ServiceError::conflict("job_finished", format!("the job already ended: {state}"))),
         }
     }
@@ -360,7 +363,7 @@ impl Services {
         };
         match retried {
             Some(job) => {
-                self.publish_job_event("job.queued", &job).await;
+                self.publish_job_event(EventType::JobQueued, &job).await;
                 let mut view = Job::from(job);
                 view.history = Some(self.store.job_history(id).await?.into_iter().map(JobTransition::from).collect());
                 self.scheduler.wake();
@@ -381,7 +384,7 @@ impl Services {
     }
 
     /// `job.queued`, `job.started`, ... with the job as data, tagged with its session and project.
-    async fn publish_job_event(&self, kind: &str, row: &JobRow) {
+    async fn publish_job_event(&self, kind: EventType, row: &JobRow) {
         let event = NewEvent::new(kind, Job::from(row.clone()))
             .session(row.session_id.as_deref().map(Into::into), row.project_id.as_deref().map(Into::into));
         self.events.publish_committed(event).await;
