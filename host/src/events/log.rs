@@ -311,7 +311,7 @@ mod tests {
         assert_eq!(log.last_seq(), before + 2);
         assert!(log.healthy());
         let rows = store.events_after(before, 10).await.unwrap();
-        assert_eq!(rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(), ["test.blocked", "test.blocked2"]);
+        assert_eq!(rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(), [crate::events::EventType::RuntimeReady.as_str(), crate::events::EventType::RuntimeResponsive.as_str()]);
         let _ = std::fs::remove_dir_all(dir);
     }
 }

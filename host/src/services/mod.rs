@@ -34,7 +34,7 @@ use tokio::sync::mpsc;
 
 pub use codex::{Capabilities, CapabilityGroup, CodexOp};
 pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
-pub use error::{ErrorKind, ServiceError, ServiceResult};
+pub use error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 pub use notes::{NotePage, NoteQuery, SessionNote};
 pub use projects::{CreateProject, MoveSessions, UpdateProject};
 pub use readiness::Readiness;
@@ -232,7 +232,7 @@ impl Services {
 
     async fn session_row(&self, id: &str) -> ServiceResult<SessionRow> {
         self.store.get_session(id).await.map_err(|e| match e {
-            crate::store::StoreError::NotFound => ServiceError::not_found("session_not_found", format!("no session `{id}`")),
+            crate::store::StoreError::NotFound => ServiceError::not_found(ErrorCode::SessionNotFound, format!("no session `{id}`")),
             other => other.into(),
         })
     }

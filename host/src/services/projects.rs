@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::error::{ServiceError, ServiceResult};
+use super::error::{ErrorCode, ServiceError, ServiceResult};
 use super::views::Project;
 use super::Services;
 use crate::events::{EventType, NewEvent};
@@ -52,15 +52,15 @@ pub(super) fn validate_cwd(cwd: &str) -> ServiceResult<String> {
         return Err(ServiceError::invalid(format!("`cwd` must be an absolute path, got `{cwd}`")));
     }
     if !path.is_dir() {
-        return Err(ServiceError::new(super::ErrorKind::Invalid, "cwd_not_found", format!("`{cwd}` is not an existing directory")));
+        return Err(ServiceError::new(super::ErrorKind::Invalid, ErrorCode::CwdNotFound, format!("`{cwd}` is not an existing directory")));
     }
     Ok(cwd.to_string())
 }
 
 fn project_error(id: &str) -> impl FnOnce(StoreError) -> ServiceError + '_ {
     move |e| match e {
-        StoreError::NotFound => ServiceError::not_found("project_not_found", format!("no project `{id}`")),
-        StoreError::Conflict(_) => ServiceError::conflict("project_name_taken", "a project with that name exists"),
+        StoreError::NotFound => ServiceError::not_found(ErrorCode::ProjectNotFound, format!("no project `{id}`")),
+        StoreError::Conflict(_) => ServiceError::conflict(ErrorCode::ProjectNameTaken, "a project with that name exists"),
         other => other.into(),
     }
 }
@@ -96,7 +96,7 @@ impl Services {
     pub async fn delete_project(&self, id: &str) -> ServiceResult<()> {
         self.store.delete_empty_project(id).await.map_err(|e| match e {
             StoreError::Conflict(_) => ServiceError::conflict(
-                "project_not_empty",
+                ErrorCode::ProjectNotEmpty,
                 "the project still has sessions: move or delete them first",
             ),
             other => project_error(id)(other),

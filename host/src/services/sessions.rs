@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::controls::SessionControls;
-use super::error::{ServiceError, ServiceResult};
+use super::error::{ErrorCode, ServiceError, ServiceResult};
 use super::paging;
 use super::projects::validate_cwd;
 use super::views::Session;
@@ -157,7 +157,7 @@ fn thread_id_of(result: &Value) -> ServiceResult<String> {
         .pointer("/thread/id")
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| ServiceError::new(super::ErrorKind::Upstream, "app_server_protocol", "app-server returned no thread id"))
+        .ok_or_else(|| ServiceError::new(super::ErrorKind::Upstream, ErrorCode::AppServerProtocol, "app-server returned no thread id"))
 }
 
 impl Services {
@@ -312,7 +312,7 @@ impl Services {
         }
         if let Some(archived) = req.archived {
             if archived && self.live.snapshot(&row.thread_id).active_turn.is_some() {
-                return Err(ServiceError::conflict("turn_in_progress", "interrupt the running turn before archiving"));
+                return Err(ServiceError::conflict(ErrorCode::TurnInProgress, "interrupt the running turn before archiving"));
             }
             patch.archived = Some(archived);
         }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::error::{ServiceError, ServiceResult};
+use super::error::{ErrorCode, ServiceError, ServiceResult};
 use super::paging;
 use super::Services;
 use crate::events::envelope_ts;
@@ -88,7 +88,7 @@ impl Services {
     /// One turn record of a session.
     pub async fn get_turn_record(&self, session_id: &str, turn_id: &str) -> ServiceResult<TurnRecord> {
         let row = self.session_row(session_id).await?;
-        let not_found = || ServiceError::not_found("turn_not_found", format!("session `{}` has no turn `{turn_id}`", row.id));
+        let not_found = || ServiceError::not_found(ErrorCode::TurnNotFound, format!("session `{}` has no turn `{turn_id}`", row.id));
         match self.store.get_turn(turn_id).await {
             Ok(turn) if turn.session_id == row.id => Ok(turn.into()),
             Ok(_) | Err(StoreError::NotFound) => Err(not_found()),

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 
-use super::error::{ErrorKind, ServiceError, ServiceResult};
+use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::requests::{RequestFamily, RequestKind, RespondToRequest};
 use super::{CreateSession, SandboxMode, SendMessage, Services, SessionControls, TranscriptQuery};
 use crate::events::{EventFilter, EventType, StreamItem, Subscription};
@@ -163,7 +163,7 @@ impl Services {
             let session = &turn.session_id;
             match self.interrupt(session).await {
                 Ok(r) => tracing::info!(job = job_id, session = %session, turn = %r.turn_id, "interrupted a stopped job's worker turn"),
-                Err(e) if e.code == "no_active_turn" => {}
+                Err(ServiceError { code: ErrorCode::NoActiveTurn, .. }) => {}
                 Err(e) => tracing::warn!(job = job_id, session = %session, error = %e, "could not interrupt a stopped job's worker turn"),
             }
         }

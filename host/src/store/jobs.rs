@@ -582,6 +582,17 @@ impl Store {
 mod tests {
     use super::*;
 
+    #[test]
+    fn every_job_state_round_trips_its_wire_string() {
+        for st in JobState::ALL {
+            assert_eq!(JobState::parse(st.as_str()), Some(st));
+            assert_eq!(serde_json::to_value(st).unwrap(), st.as_str());
+            assert_eq!(st.is_final(), !matches!(st, JobState::Queued | JobState::Running));
+        }
+        assert_eq!(JobState::parse("Queued"), None);
+        assert!(matches!(state_of("paused"), Err(StoreError::Corrupt(_))));
+    }
+
     async fn store() -> (Store, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("cm-jobs-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -10,7 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::api::error::{ApiResult, ErrorResponse};
 use crate::api::extract::{ApiJson, ApiQuery, Path};
 use crate::api::ApiState;
-use crate::services::{CreateSession, Session, SessionPage, SessionQuery, Transcript, TranscriptQuery, UpdateSession};
+use crate::services::{CreateSession, ErrorCode, ServiceError, Session, SessionPage, SessionQuery, Transcript, TranscriptQuery, UpdateSession};
 
 /// A session with a page of its transcript.
 #[derive(Serialize, ToSchema)]
@@ -55,7 +55,7 @@ async fn get(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(q): Api
     let session = s.services.get_session(&id).await?;
     let transcript = match s.services.transcript(&id, q).await {
         Ok(t) => Some(t),
-        Err(e) if e.code == "runtime_unavailable" => None,
+        Err(ServiceError { code: ErrorCode::RuntimeUnavailable, .. }) => None,
         Err(e) => return Err(e.into()),
     };
     Ok(Json(SessionDetail { session, transcript }))

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 pub use capabilities::{Capabilities, CapabilityGroup};
 
-use super::error::{ErrorKind, ServiceError, ServiceResult};
+use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::Services;
 use crate::appserver::RpcError;
 use crate::events::{EventType, NewEvent};
@@ -104,7 +104,7 @@ fn refusal(op: CodexOp, e: crate::appserver::RpcError) -> ServiceError {
     match (op, &e) {
         (CodexOp::AccountRateLimits | CodexOp::AccountUsage, RpcError::Server { code: INVALID_REQUEST, message, .. }) => {
             ServiceError::conflict(
-                "account_required",
+                ErrorCode::AccountRequired,
                 format!("{message}: sign in with a ChatGPT account first (POST /api/account/logins)"),
             )
         }
@@ -141,7 +141,7 @@ impl Services {
         if group == CapabilityGroup::Exec && !self.codex_surface.exec_enabled {
             return Err(ServiceError::new(
                 ErrorKind::Forbidden,
-                "exec_disabled",
+                ErrorCode::ExecDisabled,
                 "one-off command execution is off: start the host with --enable-exec to allow it",
             ));
         }
@@ -149,7 +149,7 @@ impl Services {
             if !caps.supports(method) {
                 return Err(ServiceError::new(
                     ErrorKind::NotSupported,
-                    "not_supported",
+                    ErrorCode::NotSupported,
                     format!("the connected codex does not support `{method}` (see /api/capabilities)"),
                 ));
             }
@@ -163,7 +163,7 @@ impl Services {
             Ok(result) => result,
             // A session deleted while its operation ran: the thread's error says nothing the client can act on.
             Err(RpcError::Server { .. }) if self.session_gone(session).await => {
-                return Err(ServiceError::not_found("session_not_found", format!("no session `{}`", session.unwrap_or_default())));
+                return Err(ServiceError::not_found(ErrorCode::SessionNotFound, format!("no session `{}`", session.unwrap_or_default())));
             }
             Err(e @ RpcError::Server { .. }) if !suspects.is_empty() => return Err(mistakes::diagnose(&conn, &suspects, e).await),
             Err(e) => return Err(refusal(op, e)),
@@ -209,7 +209,7 @@ impl Services {
             .expect("logins poisoned")
             .get(login_id)
             .cloned()
-            .ok_or_else(|| ServiceError::not_found("login_not_found", format!("no login `{login_id}` in this host run")))
+            .ok_or_else(|| ServiceError::not_found(ErrorCode::LoginNotFound, format!("no login `{login_id}` in this host run")))
     }
 
     pub fn note_login_started(&self, login_id: &str) {

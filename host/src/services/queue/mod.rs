@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 pub use scheduler::Scheduler;
 
-use super::error::{ErrorKind, ServiceError, ServiceResult};
+use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::paging;
 use super::Services;
 use crate::events::{envelope_ts, EventType, NewEvent};
@@ -201,7 +201,7 @@ pub struct QueueStats {
 
 
 fn job_not_found(id: &str) -> ServiceError {
-    ServiceError::not_found("job_not_found", format!("no job `{id}`"))
+    ServiceError::not_found(ErrorCode::JobNotFound, format!("no job `{id}`"))
 }
 
 impl Services {
@@ -211,7 +211,7 @@ impl Services {
         let kind = self.plugins.job_kind(&req.kind).ok_or_else(|| {
             ServiceError::new(
                 ErrorKind::Invalid,
-                "unknown_job_kind",
+                ErrorCode::UnknownJobKind,
                 format!("no enabled plugin runs jobs of kind `{}` (see GET /api/jobs/kinds)", req.kind.chars().take(64).collect::<String>()),
             )
         })?;
@@ -219,14 +219,14 @@ impl Services {
             if plugin != kind.plugin_id {
                 return Err(ServiceError::new(
                     ErrorKind::Forbidden,
-                    "job_kind_not_owned",
+                    ErrorCode::JobKindNotOwned,
                     format!("`{}` belongs to plugin `{}`: a plugin enqueues only its own kinds", kind.kind, kind.plugin_id),
                 ));
             }
         }
         let payload = req.payload.unwrap_or_else(|| Value::Object(Default::default())).to_string();
         if payload.len() > MAX_PAYLOAD_BYTES {
-            return Err(ServiceError::new(ErrorKind::Invalid, "payload_too_large", format!("a job payload is at most {MAX_PAYLOAD_BYTES} bytes")));
+            return Err(ServiceError::new(ErrorKind::Invalid, ErrorCode::PayloadTooLarge, format!("a job payload is at most {MAX_PAYLOAD_BYTES} bytes")));
         }
         if req.dedupe_key.as_deref().is_some_and(|k| k.is_empty() || k.len() > 200) {
             return Err(ServiceError::invalid("`dedupeKey` must be 1-200 bytes"));
@@ -270,7 +270,7 @@ impl Services {
             Enqueued::Duplicate(job) => Ok(EnqueueResult { job: job.into(), duplicate: true }),
             Enqueued::Full => Err(ServiceError::new(
                 ErrorKind::TooManyRequests,
-                "queue_full",
+                ErrorCode::QueueFull,
                 format!("the queue holds {} live jobs, its capacity; try again when some have finished", self.scheduler.capacity()),
             )),
         }
@@ -333,14 +333,14 @@ impl Services {
                 if stopped.is_err() && job.state == JobState::Running {
                     return Err(ServiceError::new(
                         ErrorKind::Unavailable,
-                        "job_cancel_pending",
+                        ErrorCode::JobCancelPending,
                         format!("the job's host has not stopped it within {} s; it stops at its next lease renewal", CANCEL_WAIT.as_secs()),
                     ));
                 }
                 Ok(job)
             }
-            JobState::Queued => Err(ServiceError::conflict("job_busy", "the job changed state meanwhile; try again")),
-            state => Err(ServiceError::conflict("job_finished", format!("the job already ended: {state}"))),
+            JobState::Queued => Err(ServiceError::conflict(ErrorCode::JobBusy, "the job changed state meanwhile; try again")),
+            state => Err(ServiceError::conflict(ErrorCode::JobFinished, format!("the job already ended: {state}"))),
         }
     }
 
@@ -350,14 +350,14 @@ impl Services {
         if self.plugins.job_kind(&row.kind).is_none() {
             return Err(ServiceError::new(
                 ErrorKind::Conflict,
-                "job_kind_unavailable",
+                ErrorCode::JobKindUnavailable,
                 format!("no enabled plugin runs `{}` now: enable or install its plugin first", row.kind),
             ));
         }
         let retried = match self.store.retry_job(id, &format!("retried by {by}")).await {
             Ok(r) => r,
             Err(StoreError::Conflict(_)) => {
-                return Err(ServiceError::conflict("duplicate_job", "an equal job (same kind and dedupe key) is queued or running"))
+                return Err(ServiceError::conflict(ErrorCode::DuplicateJob, "an equal job (same kind and dedupe key) is queued or running"))
             }
             Err(e) => return Err(e.into()),
         };
@@ -369,7 +369,7 @@ impl Services {
                 self.scheduler.wake();
                 Ok(view)
             }
-            None => Err(ServiceError::conflict("job_not_retryable", format!("only failed or canceled jobs are retried; this one is {}", row.state))),
+            None => Err(ServiceError::conflict(ErrorCode::JobNotRetryable, format!("only failed or canceled jobs are retried; this one is {}", row.state))),
         }
     }
 

@@ -16,7 +16,7 @@ pub use kind::{RequestFamily, RequestKind};
 pub use registry::Registry;
 pub use responses::RespondToRequest;
 
-use super::error::{ErrorKind, ServiceError, ServiceResult};
+use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::Services;
 use crate::events::{envelope_ts, EventFilter, NewEvent};
 use crate::store::{RequestFilter, RequestRow, RequestStatus, StoreError};
@@ -99,7 +99,7 @@ pub struct RequestQuery {
 }
 
 fn request_not_found(id: &str) -> ServiceError {
-    ServiceError::not_found("request_not_found", format!("no request `{id}` in this session"))
+    ServiceError::not_found(ErrorCode::RequestNotFound, format!("no request `{id}` in this session"))
 }
 
 /// The answer for a request that already left `pending`: 409 with the winner, or 410 with the reason.
@@ -107,10 +107,10 @@ fn already_settled(row: RequestRow) -> ServiceError {
     let view = PendingRequest::from(row);
     if view.status == RequestStatus::Expired {
         let reason = view.reason.clone().unwrap_or_default();
-        ServiceError::new(ErrorKind::Gone, "request_expired", format!("the request expired: {reason}"))
+        ServiceError::new(ErrorKind::Gone, ErrorCode::RequestExpired, format!("the request expired: {reason}"))
             .with_details(json!({"reason": reason}))
     } else {
-        ServiceError::conflict("request_already_resolved", "another decision was made first")
+        ServiceError::conflict(ErrorCode::RequestAlreadyResolved, "another decision was made first")
             .with_details(json!({"decision": view.decision, "decidedBy": view.decided_by, "resolvedAt": view.resolved_at}))
     }
 }
