@@ -61,7 +61,7 @@ fn error_bodies_are_typed_by_the_catalog_in_the_document() {
 fn the_event_tables_list_exactly_the_event_types_of_the_catalog() {
     let s = schemas();
     let catalog = enum_values(&s["EventType"]);
-    let entries = s["EventType"]["x-event-types"].as_object().expect("x-event-types");
+    let entries = s["EventType"]["x-event-catalog"]["types"].as_object().expect("x-event-catalog.types");
     assert_eq!(entries.keys().cloned().collect::<BTreeSet<_>>(), catalog, "every type has its entry");
     let md = api_md();
 
@@ -81,7 +81,7 @@ fn the_event_tables_list_exactly_the_event_types_of_the_catalog() {
         .map(|(t, e)| (t.clone(), e["methods"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_owned()).collect()))
         .collect();
     assert_eq!(documented_methods, catalog_methods, "docs/api.md's app-server table and the catalog map methods alike");
-    assert_eq!(s["EventType"]["x-pass-through"]["prefix"], "app_server.");
+    assert_eq!(s["EventType"]["x-event-catalog"]["passThrough"]["prefix"], "app_server.");
 
     // From the host (and the websocket only): every host-built type is listed, and nothing the catalog lacks.
     let host_rows: BTreeSet<String> =
@@ -95,7 +95,7 @@ fn the_event_tables_list_exactly_the_event_types_of_the_catalog() {
 #[test]
 fn host_built_events_name_their_data_and_schema_refs_resolve() {
     let s = schemas();
-    for (t, e) in s["EventType"]["x-event-types"].as_object().unwrap() {
+    for (t, e) in s["EventType"]["x-event-catalog"]["types"].as_object().unwrap() {
         let data = &e["data"];
         if let Some(r) = data["$ref"].as_str() {
             let name = r.strip_prefix("#/components/schemas/").unwrap();

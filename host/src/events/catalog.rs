@@ -235,9 +235,9 @@ impl From<EventType> for String {
     }
 }
 
-/// The catalog as the OpenAPI document shows it: a string enum of every type, and `x-event-types` with, per type,
-/// its source and its `data` (a `$ref` to the component schema, or the fields), and `x-pass-through` for the open
-/// `app_server.<method>` family.
+/// The catalog as the OpenAPI document shows it: a string enum of every type, and `x-event-catalog` with, per type
+/// (`types`), its source and its `data` (a `$ref` to the component schema, or the fields), and `passThrough` for
+/// the open `app_server.<method>` family.
 pub fn openapi_schema() -> utoipa::openapi::Schema {
     use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
     let mut types = serde_json::Map::new();
@@ -249,17 +249,21 @@ pub fn openapi_schema() -> utoipa::openapi::Schema {
         };
         types.insert(t.as_str().to_owned(), entry);
     }
+    // One extension key: utoipa keeps extensions in a HashMap, so two keys would print in a random order and
+    // make the checked-in document drift.
     let mut extensions = utoipa::openapi::extensions::Extensions::default();
-    extensions.insert("x-event-types".into(), Value::Object(types));
     extensions.insert(
-        "x-pass-through".into(),
-        json!({"prefix": PASS_THROUGH_PREFIX, "data": "the notification's params, unchanged", "example": "app_server.serverRequest/resolved"}),
+        "x-event-catalog".into(),
+        json!({
+            "types": Value::Object(types),
+            "passThrough": {"prefix": PASS_THROUGH_PREFIX, "data": "the notification's params, unchanged", "example": "app_server.serverRequest/resolved"},
+        }),
     );
     ObjectBuilder::new()
         .schema_type(SchemaType::Type(Type::String))
         .description(Some(
             "An event's `type`. Besides these, an app-server notification the host has no type for flows as \
-             `app_server.<method>` (see `x-pass-through`); clients must accept types they do not know.",
+             `app_server.<method>` (see `x-event-catalog.passThrough`); clients must accept types they do not know.",
         ))
         .enum_values(Some(EventType::ALL.iter().map(|t| t.as_str())))
         .extensions(Some(extensions))
