@@ -206,10 +206,26 @@ impl EventKind {
         }
     }
 
+    /// An event's `type` as it is logged: a catalog type, or a pass-through.
+    pub fn parse(wire: &str) -> Self {
+        match EventType::parse(wire) {
+            Some(t) => Self::Known(t),
+            None => Self::PassThrough(wire.to_owned()),
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             Self::Known(t) => t.as_str(),
             Self::PassThrough(s) => s,
+        }
+    }
+
+    /// The app-server method of a pass-through event (`account/updated` for `app_server.account/updated`).
+    pub fn app_server_method(&self) -> Option<&str> {
+        match self {
+            Self::Known(_) => None,
+            Self::PassThrough(s) => s.strip_prefix(PASS_THROUGH_PREFIX),
         }
     }
 }
@@ -311,6 +327,11 @@ mod tests {
         assert_eq!(EventKind::for_method("turn/completed").as_str(), "turn.completed");
         assert_eq!(EventKind::for_method("guardianWarning"), EventKind::Known(EventType::RuntimeWarning));
         assert_eq!(EventKind::for_method("thread/goal/updated").as_str(), "app_server.thread/goal/updated");
+        let passed = EventKind::parse("app_server.account/updated");
+        assert_eq!(passed.app_server_method(), Some("account/updated"));
+        assert_eq!(EventKind::parse("turn.completed"), EventKind::Known(EventType::TurnCompleted));
+        // A host type that shares the prefix is the catalog's, not a pass-through.
+        assert_eq!(EventKind::parse("app_server.request_declined"), EventKind::Known(EventType::AppServerRequestDeclined));
     }
 
     #[test]

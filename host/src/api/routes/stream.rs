@@ -50,7 +50,7 @@ async fn stream(
     let pending = s.services.pending_snapshot(&filter).await.unwrap_or_default();
     let snapshot = (!pending.is_empty()).then(|| {
         serde_json::json!({
-            "type": "requests.pending",
+            "type": crate::events::EventType::RequestsPending.as_str(),
             "seq": subscription.position(),
             "ts": crate::events::envelope_ts(crate::store::now_ms()),
             "sessionId": null, "turnId": null, "projectId": null,
