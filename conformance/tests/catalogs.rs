@@ -117,4 +117,16 @@ fn states_are_enums_in_the_document() {
     assert_eq!(s["Job"]["properties"]["state"]["$ref"], "#/components/schemas/JobState");
     assert_eq!(s["PendingRequest"]["properties"]["status"]["$ref"], "#/components/schemas/RequestStatus");
     assert_eq!(s["PendingRequest"]["properties"]["family"]["$ref"], "#/components/schemas/RequestFamily");
+    assert_eq!(s["TurnAccepted"]["properties"]["status"]["$ref"], "#/components/schemas/TurnStatus");
+}
+
+#[test]
+fn every_turn_status_round_trips_its_wire_string() {
+    use codex_manager_host::store::TurnStatus;
+    for status in [TurnStatus::InProgress, TurnStatus::Completed, TurnStatus::Interrupted, TurnStatus::Failed] {
+        assert_eq!(TurnStatus::parse(status.as_str()), Some(status));
+        assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        assert_eq!(serde_json::from_value::<TurnStatus>(serde_json::json!(status.as_str())).unwrap(), status);
+    }
+    assert_eq!(TurnStatus::parse("in_progress"), None);
 }

@@ -90,7 +90,8 @@ pub struct RequestQuery {
     /// Only requests in this status.
     #[param(value_type = Option<RequestStatus>)]
     pub status: Option<String>,
-    /// A request kind (`command_approval`, `tool_input`, ...).
+    /// Only requests of this kind.
+    #[param(value_type = Option<RequestKind>)]
     pub kind: Option<String>,
     /// Only this session (on `/api/requests`).
     pub session_id: Option<String>,
