@@ -336,7 +336,9 @@ mod tests {
 
     #[test]
     fn an_event_type_compares_with_the_kind_string() {
-        assert!(String::from("turn.completed") == EventType::TurnCompleted);
-        assert!(String::from("turn.started") != EventType::TurnCompleted);
+        let (completed, started) = (String::from("turn.completed"), String::from("turn.started"));
+        assert!(completed == EventType::TurnCompleted);
+        assert!(started != EventType::TurnCompleted);
+        assert!(*"turn.completed" == EventType::TurnCompleted);
     }
 }
