@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use codex_manager_host::events::{EventLog, NewEvent};
+use codex_manager_host::events::{EventKind, EventLog, NewEvent};
 use codex_manager_host::plugins::api::{Decided, HostCallError, HostResult, JobRequest, Note, PluginHostApi, WorkerReply, WorkerTurn};
 use codex_manager_host::plugins::manifest::Manifest;
 use codex_manager_host::plugins::{PluginCall, PluginHost, PluginInfo};
@@ -107,8 +107,15 @@ impl Harness {
         Ok(self.plugins.install(&manifest, &wasm, &grant, false).await?)
     }
 
+    /// Publish an event as the host would: a type of the catalog, or an app-server pass-through.
     pub async fn publish(&self, kind: &str, session: Option<&str>, data: Value) {
-        let event = NewEvent::new(kind, data).session(session.map(Into::into), None);
+        let kind = EventKind::parse(kind);
+        assert!(
+            matches!(kind, EventKind::Known(_)) || kind.app_server_method().is_some(),
+            "`{}` is neither a catalog type nor app_server.<method>",
+            kind.as_str()
+        );
+        let event = NewEvent::raw(kind, data.to_string()).session(session.map(Into::into), None);
         self.events.publish_committed(event).await;
     }
 

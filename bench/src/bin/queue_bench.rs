@@ -263,7 +263,7 @@ async fn store_bench(n: usize, rows: &mut Vec<Row>) -> anyhow::Result<()> {
         let claimed = store.claim_job(&job.id, owner, now_ms() + 30_000, "bench-trigger").await?.context("claim lost")?;
         let c = t.elapsed();
         let outcome = claimed.payload.clone();
-        let f = Finish { to_state: "succeeded", result: Some(&outcome), error_kind: None, error: None, run_after: None, detail: None };
+        let f = Finish { to_state: codex_manager_host::store::JobState::Succeeded, result: Some(&outcome), error_kind: None, error: None, run_after: None, detail: None };
         ensure!(store.finish_job(&job.id, owner, &f).await?, "finish lost");
         let both = t.elapsed();
         claim_finish_total += both;

@@ -12,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
+use crate::services::ErrorCode;
 use crate::security::constant_time_eq;
 
 /// Name of the cookie that carries the token for the web UI.
@@ -115,12 +116,12 @@ pub async fn guard(State(auth): State<Arc<AuthConfig>>, request: Request, next: 
     let headers = request.headers();
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !auth.host_allowed(host) {
-        return ApiError::forbidden("host_not_allowed", format!("Host `{host}` is not allowed (see --allowed-host)")).into_response();
+        return ApiError::forbidden(ErrorCode::HostNotAllowed, format!("Host `{host}` is not allowed (see --allowed-host)")).into_response();
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("");
         if !auth.origin_allowed(origin) {
-            return ApiError::forbidden("origin_not_allowed", format!("Origin `{origin}` is not allowed")).into_response();
+            return ApiError::forbidden(ErrorCode::OriginNotAllowed, format!("Origin `{origin}` is not allowed")).into_response();
         }
     }
     let path = request.uri().path();
@@ -133,7 +134,7 @@ pub async fn guard(State(auth): State<Arc<AuthConfig>>, request: Request, next: 
     }
     if let Some(label) = parse_client_label(headers).filter(|l| RESERVED_CLIENT_LABELS.contains(&l.as_str())) {
         return ApiError::bad_request(
-            "reserved_client_label",
+            ErrorCode::ReservedClientLabel,
             format!("`X-Codex-Manager-Client: {label}` is reserved for the host's own decisions: name your client otherwise"),
         )
         .into_response();

@@ -6,13 +6,13 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::services::{ErrorKind, ServiceError};
+use crate::services::{ErrorCode, ErrorKind, ServiceError};
 
 /// An error as the API returns it.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub details: Option<Value>,
 }
@@ -28,7 +28,7 @@ pub struct ErrorResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     /// Stable, machine-readable code (`session_not_found`, `turn_in_progress`, ...).
-    pub code: String,
+    pub code: ErrorCode,
     /// What went wrong and what to do, for people.
     pub message: String,
     #[schema(value_type = Option<Object>)]
@@ -36,19 +36,19 @@ pub struct ErrorBody {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self { status, code, message: message.into(), details: None }
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message)
     }
 
-    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn forbidden(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, code, message)
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 }
@@ -76,16 +76,16 @@ impl From<crate::plugins::PluginError> for ApiError {
     fn from(e: crate::plugins::PluginError) -> Self {
         use crate::plugins::PluginError as P;
         let (status, code) = match &e {
-            P::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_plugin"),
-            P::Incompatible(_) => (StatusCode::UNPROCESSABLE_ENTITY, "incompatible_plugin"),
-            P::NotFound(_) => (StatusCode::NOT_FOUND, "plugin_not_found"),
-            P::Conflict(_) => (StatusCode::CONFLICT, "plugin_exists"),
-            P::JobKindTaken(_) => (StatusCode::CONFLICT, "job_kind_taken"),
-            P::Busy => (StatusCode::CONFLICT, "plugin_reload_in_progress"),
+            P::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidPlugin),
+            P::Incompatible(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::IncompatiblePlugin),
+            P::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::PluginNotFound),
+            P::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::PluginExists),
+            P::JobKindTaken(_) => (StatusCode::CONFLICT, ErrorCode::JobKindTaken),
+            P::Busy => (StatusCode::CONFLICT, ErrorCode::PluginReloadInProgress),
             P::Internal(detail) => {
                 // Store and file-system text (SQL, paths) is for the log, not for clients.
                 tracing::error!(%detail, "plugin host failure");
-                return Self::new(StatusCode::INTERNAL_SERVER_ERROR, "plugin_internal", "the host could not write the plugin's files or record; the host log has the details");
+                return Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::PluginInternal, "the host could not write the plugin's files or record; the host log has the details");
             }
         };
         Self::new(status, code, e.to_string())
@@ -94,7 +94,7 @@ impl From<crate::plugins::PluginError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorResponse { error: ErrorBody { code: self.code.to_string(), message: self.message, details: self.details } };
+        let body = ErrorResponse { error: ErrorBody { code: self.code, message: self.message, details: self.details } };
         let mut response = (self.status, axum::Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));

@@ -1,6 +1,7 @@
 //! Extractors whose rejections use the API's error shape and codes instead of axum's plain text. Routes use these,
 //! never axum's own `Json`, `Path` or `Query`: every client mistake is answered with the envelope.
 
+use crate::services::ErrorCode;
 use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -45,7 +46,7 @@ async fn read_json<T: DeserializeOwned, S: Send + Sync>(req: Request, state: &S,
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             body_too_large()
         } else {
-            ApiError::bad_request("invalid_body", r.body_text())
+            ApiError::bad_request(ErrorCode::InvalidBody, r.body_text())
         }
     })?;
     if object_only {
@@ -53,7 +54,7 @@ async fn read_json<T: DeserializeOwned, S: Send + Sync>(req: Request, state: &S,
         match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
             Some(b'{') => {}
             Some(b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => {
-                return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "the body must be a JSON object"));
+                return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBody, "the body must be a JSON object"));
             }
             _ => {}
         }
@@ -71,21 +72,21 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
 }
 
 fn unsupported_media_type() -> ApiError {
-    ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send `Content-Type: application/json`")
+    ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType, "send `Content-Type: application/json`")
 }
 
 fn body_too_large() -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the request body is larger than this route's limit (see docs/api.md, limits)")
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge, "the request body is larger than this route's limit (see docs/api.md, limits)")
 }
 
 fn json_rejection(r: JsonRejection) -> ApiError {
     let text = r.body_text();
     match r {
-        JsonRejection::JsonDataError(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", text),
-        JsonRejection::JsonSyntaxError(_) => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", text),
+        JsonRejection::JsonDataError(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBody, text),
+        JsonRejection::JsonSyntaxError(_) => ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidJson, text),
         JsonRejection::MissingJsonContentType(_) => unsupported_media_type(),
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => body_too_large(),
-        other => ApiError::new(other.status(), "invalid_body", text),
+        other => ApiError::new(other.status(), ErrorCode::InvalidBody, text),
     }
 }
 
@@ -107,9 +108,9 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
 
 fn path_rejection(r: PathRejection) -> ApiError {
     match r {
-        PathRejection::FailedToDeserializePathParams(e) => ApiError::bad_request("invalid_path", e.body_text()),
+        PathRejection::FailedToDeserializePathParams(e) => ApiError::bad_request(ErrorCode::InvalidPath, e.body_text()),
         // Only a route wired without its parameters gets here: the host's mistake, not the client's.
-        other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", other.body_text()),
+        other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::InternalError, other.body_text()),
     }
 }
 
@@ -128,7 +129,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 }
 
 fn query_rejection(r: QueryRejection) -> ApiError {
-    ApiError::bad_request("invalid_query", r.body_text())
+    ApiError::bad_request(ErrorCode::InvalidQuery, r.body_text())
 }
 
 #[cfg(test)]
@@ -156,12 +157,12 @@ mod tests {
         assert!(object(r#" {"text": "hi"}"#).await.is_ok());
         for body in [r#"["hi"]"#, "[]", " \"hi\"", "5", "null", "true"] {
             let e = object(body).await.unwrap_err();
-            assert_eq!((e.status, e.code), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"), "{body}");
+            assert_eq!((e.status, e.code), (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBody), "{body}");
         }
         let e = object("{\"text\": ").await.unwrap_err();
-        assert_eq!(e.code, "invalid_json");
+        assert_eq!(e.code, ErrorCode::InvalidJson);
         let e = object("").await.unwrap_err();
-        assert_eq!(e.code, "invalid_json", "an empty body is malformed JSON");
+        assert_eq!(e.code, ErrorCode::InvalidJson, "an empty body is malformed JSON");
     }
 
     #[tokio::test]
@@ -171,7 +172,7 @@ mod tests {
         }
         let wrong_type = Request::builder().method("POST").uri("/").header(header::CONTENT_TYPE, "text/plain").body(Body::from("{}")).unwrap();
         let e = AnyJson::<serde_json::Value>::from_request(wrong_type, &()).await.err().unwrap();
-        assert_eq!(e.code, "unsupported_media_type");
+        assert_eq!(e.code, ErrorCode::UnsupportedMediaType);
     }
 
     #[test]

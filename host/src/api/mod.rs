@@ -19,6 +19,7 @@ use axum::response::IntoResponse;
 use axum::Router;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::services::ErrorCode;
 use crate::security::LoginCodes;
 use crate::services::Services;
 use auth::AuthConfig;
@@ -91,7 +92,7 @@ pub fn app(state: ApiState) -> Router {
         .route("/", axum::routing::get(web::root))
         .fallback(web::fallback)
         .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method").into_response()
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, "this route does not take that method").into_response()
         })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi};
         description = "One API for the web UI, the CLI, the Python SDK and plugins. Every route needs the token \
                        (bearer header, or the cookie set by /login). Errors are `{\"error\":{\"code\",\"message\",\"details\"}}`."
     ),
-    modifiers(&Security),
+    modifiers(&Security, &Catalogs),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Browser login"),
@@ -45,6 +45,18 @@ impl Modify for Security {
         components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
         components.add_security_scheme("cookie", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(super::auth::COOKIE_NAME))));
         doc.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new()), SecurityRequirement::new("cookie", Vec::<String>::new())]);
+    }
+}
+
+/// The host's vocabularies that no route body names: the event types (with each one's `data`) and every error
+/// code, so clients and docs read them from the document, not from prose.
+struct Catalogs;
+
+impl Modify for Catalogs {
+    fn modify(&self, doc: &mut OpenApiDoc) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.schemas.insert("EventType".into(), RefOr::T(crate::events::event_type_schema()));
+        components.schemas.insert("ErrorCode".into(), RefOr::T(crate::services::ErrorCode::openapi_schema()));
     }
 }
 

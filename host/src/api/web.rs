@@ -11,6 +11,7 @@
 //!
 //! Like every route, these need the token (the login link sets the cookie).
 
+use crate::services::ErrorCode;
 use std::path::{Component, Path, PathBuf};
 
 use axum::body::Body;
@@ -137,14 +138,14 @@ pub async fn fallback(State(state): State<ApiState>, method: Method, uri: Uri) -
     let path = uri.path();
     let api_path = path == "/api" || path.starts_with("/api/");
     if api_path || (method != Method::GET && method != Method::HEAD) {
-        return ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "no such route").into_response();
+        return ApiError::new(StatusCode::NOT_FOUND, ErrorCode::RouteNotFound, "no such route").into_response();
     }
     let head = method == Method::HEAD;
     if let Some(file) = state.web.resolve(path) {
         let cache = if path.starts_with("/assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
         return match tokio::fs::read(&file).await {
             Ok(bytes) => file_response(&file, bytes, cache, head),
-            Err(_) => ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "no such route").into_response(),
+            Err(_) => ApiError::new(StatusCode::NOT_FOUND, ErrorCode::RouteNotFound, "no such route").into_response(),
         };
     }
     // A missing asset (a name with an extension, or anything under assets/) is a 404, not the app.

@@ -22,14 +22,21 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
-    pub fn new(kind: impl Into<String>, data: impl Serialize) -> Self {
+    /// An event the host builds: its type is one of the catalog's.
+    pub fn new(kind: super::EventType, data: impl Serialize) -> Self {
         Self::raw(kind, serde_json::to_string(&data).unwrap_or_else(|_| "null".into()))
     }
 
     /// `data` is JSON text already (app-server's params, validated when the line was parsed).
-    pub fn raw(kind: impl Into<String>, data: String) -> Self {
+    /// An event of any type (`test.*`), for tests of the log and the subscription themselves.
+    #[cfg(test)]
+    pub fn any(kind: &str, data: impl Serialize) -> Self {
+        Self::raw(super::EventKind::PassThrough(kind.to_string()), serde_json::to_string(&data).unwrap_or_else(|_| "null".into()))
+    }
+
+    pub fn raw(kind: impl Into<super::EventKind>, data: String) -> Self {
         debug_assert!(data.is_empty() || serde_json::from_str::<serde::de::IgnoredAny>(&data).is_ok(), "event data must be JSON");
-        Self { kind: kind.into(), session_id: None, turn_id: None, project_id: None, data }
+        Self { kind: kind.into().into(), session_id: None, turn_id: None, project_id: None, data }
     }
 
     pub fn session(mut self, session_id: Option<Arc<str>>, project_id: Option<Arc<str>>) -> Self {
@@ -198,7 +205,7 @@ mod tests {
             7,
             1_764_064_800_123,
             &format_ts(1_764_064_800_123),
-            NewEvent::raw("item.delta", r#"{"delta":"hi"}"#.into()).session(Some("s1".into()), None).turn(Some("t\"1".into())),
+            NewEvent::raw(crate::events::EventType::ItemDelta, r#"{"delta":"hi"}"#.into()).session(Some("s1".into()), None).turn(Some("t\"1".into())),
         );
         let v: serde_json::Value = serde_json::from_str(e.json_str()).unwrap();
         assert_eq!(v["seq"], 7);

@@ -293,7 +293,7 @@ mod tests {
 
         let blocker = rusqlite::Connection::open(store.path()).unwrap();
         blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
-        let waited = tokio::time::timeout(COMMIT_WAIT * 6, log.publish_committed(NewEvent::new("test.blocked", serde_json::json!({}))))
+        let waited = tokio::time::timeout(COMMIT_WAIT * 6, log.publish_committed(NewEvent::new(crate::events::EventType::RuntimeReady, serde_json::json!({}))))
             .await
             .expect("publish_committed answers in bounded time");
         assert!(waited.is_none(), "not committed while the store cannot write");
@@ -306,7 +306,7 @@ mod tests {
         })
         .await
         .expect("the writer reports that it cannot commit");
-        let second = log.publish_committed(NewEvent::new("test.blocked2", serde_json::json!({}))).await;
+        let second = log.publish_committed(NewEvent::new(crate::events::EventType::RuntimeResponsive, serde_json::json!({}))).await;
         assert!(second.is_none(), "an unhealthy log is not waited for");
         assert!(!log.flush_within(Duration::from_millis(100)).await, "a bounded flush gives up");
 
@@ -315,7 +315,7 @@ mod tests {
         assert_eq!(log.last_seq(), before + 2);
         assert!(log.healthy());
         let rows = store.events_after(before, 10).await.unwrap();
-        assert_eq!(rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(), ["test.blocked", "test.blocked2"]);
+        assert_eq!(rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(), [crate::events::EventType::RuntimeReady.as_str(), crate::events::EventType::RuntimeResponsive.as_str()]);
         let _ = std::fs::remove_dir_all(dir);
     }
 }

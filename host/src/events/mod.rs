@@ -5,13 +5,14 @@
 //! [`Subscription`] gives a reader every event after a `seq` — replayed from the store, then live — and falls
 //! back to the store whenever it lags, so a slow reader never blocks the writer or other readers.
 
+mod catalog;
 mod envelope;
 mod log;
-mod mapping;
 mod subscription;
 
 pub use envelope::{format_ts as envelope_ts, frame, Event, NewEvent};
 pub use log::{EventLog, DEFAULT_RETENTION};
 pub(crate) use log::release_freed_memory;
-pub use mapping::host_type_for;
+pub use catalog::{EventKind, EventType, Source as EventSource, PASS_THROUGH_PREFIX};
+pub(crate) use catalog::openapi_schema as event_type_schema;
 pub use subscription::{standing, EventFilter, Page, ResetReason, StreamItem, Subscription, DEFAULT_PAGE, MAX_PAGE};

@@ -20,7 +20,7 @@ use super::bindings::types::{Job as WitJob, JobOutcome};
 use super::manifest::{JobKind, Limits, Manifest, ToolSpec, WIT_VERSION};
 use super::runtime::{CallReport, Callable, Outcome};
 use super::PluginError;
-use crate::events::{envelope_ts, Event, EventFilter, EventLog, NewEvent, Subscription};
+use crate::events::{Event, EventFilter, EventLog, EventType, NewEvent, Subscription, envelope_ts};
 use crate::store::{now_ms, PluginCallRow, PluginRow, Store};
 
 /// Consecutive failed calls after which a plugin is switched off.
@@ -316,7 +316,7 @@ impl PluginHost {
             let _ = std::fs::remove_dir_all(self.version_dir(&old.id, &old.version));
         }
         let _ = tokio::task::spawn_blocking(crate::events::release_freed_memory).await;
-        let kind = if upgrade { "plugin.upgraded" } else { "plugin.installed" };
+        let kind = if upgrade { EventType::PluginUpgraded } else { EventType::PluginInstalled };
         let info = self.info(&manifest.id).await?;
         self.events.publish_committed(NewEvent::new(kind, &info)).await;
         Ok(info)
@@ -333,7 +333,7 @@ impl PluginHost {
         set.push(reloaded);
         self.swap(set);
         let info = self.info(id).await?;
-        let kind = if enabled { "plugin.enabled" } else { "plugin.disabled" };
+        let kind = if enabled { EventType::PluginEnabled } else { EventType::PluginDisabled };
         self.events.publish_committed(NewEvent::new(kind, &info)).await;
         Ok(info)
     }
@@ -345,7 +345,7 @@ impl PluginHost {
         self.swap(set);
         self.store.delete_plugin(id).await.map_err(plugin_error)?;
         let _ = std::fs::remove_dir_all(self.dir.join(&row.id));
-        self.events.publish_committed(NewEvent::new("plugin.removed", json!({"id": id, "version": row.version}))).await;
+        self.events.publish_committed(NewEvent::new(EventType::PluginRemoved, json!({"id": id, "version": row.version}))).await;
         Ok(())
     }
 

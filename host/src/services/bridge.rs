@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use super::index::SessionRef;
 use super::Services;
 use crate::appserver::{Inbound, RequestId};
-use crate::events::{host_type_for, NewEvent};
+use crate::events::{EventKind, EventType, NewEvent};
 use crate::store::{TurnEnd, TurnStatus};
 
 #[derive(Deserialize, Default)]
@@ -85,7 +85,7 @@ pub(super) async fn run(services: Arc<Services>, mut inbound: mpsc::Receiver<Inb
                 let state = services.runtime.state();
                 services
                     .events
-                    .publish_committed(NewEvent::new("runtime.ready", json!({"generation": generation, "userAgent": state.user_agent})))
+                    .publish_committed(NewEvent::new(EventType::RuntimeReady, json!({"generation": generation, "userAgent": state.user_agent})))
                     .await;
                 let _ = recorded.send(());
             }
@@ -99,7 +99,7 @@ pub(super) async fn run(services: Arc<Services>, mut inbound: mpsc::Receiver<Inb
                 tracing::warn!(generation, %error, "malformed line from app-server");
                 services
                     .events
-                    .publish(NewEvent::new("runtime.protocol_error", json!({"generation": generation, "error": error, "line": line})))
+                    .publish(NewEvent::new(EventType::RuntimeProtocolError, json!({"generation": generation, "error": error, "line": line})))
                     .await;
             }
             Inbound::Exited { generation, reason } => services.on_runtime_exit(generation, &reason).await,
@@ -186,7 +186,7 @@ impl Services {
         });
         // The params become the event's data as they came: no copy, no re-serialization.
         let data: Box<str> = params.into();
-        let event = NewEvent::raw(host_type_for(method), data.into_string()).session(sid, pid).turn(turn_id.clone());
+        let event = NewEvent::raw(EventKind::for_method(method), data.into_string()).session(sid, pid).turn(turn_id.clone());
         let Some(s) = session.as_ref().filter(|_| matches!(method, "turn/started" | "turn/completed")) else {
             self.events.publish(event).await;
             // What a list row shows (waiting on approval, loaded) follows the thread's status.
@@ -230,7 +230,7 @@ impl Services {
                 "reason": format!("turn ended ({turn_status}) before the item completed"),
             });
             let (sid, pid) = split(session.cloned());
-            self.events.publish(NewEvent::new("item.completed", data).session(sid, pid).turn(turn_id.map(str::to_owned))).await;
+            self.events.publish(NewEvent::new(EventType::ItemCompleted, data).session(sid, pid).turn(turn_id.map(str::to_owned))).await;
         }
     }
 
@@ -282,13 +282,13 @@ impl Services {
             "closedByHost": true,
         });
         let (sid, pid) = split(session.cloned());
-        let event = NewEvent::new("turn.completed", data).session(sid, pid).turn(turn_id.map(str::to_owned));
+        let event = NewEvent::new(EventType::TurnCompleted, data).session(sid, pid).turn(turn_id.map(str::to_owned));
         let end = TurnEnd { status, error: Some(message), final_text, end_seq: None };
         self.end_turn(session, turn_id, &end, event).await;
     }
 
     async fn on_runtime_exit(&self, generation: u64, reason: &str) {
-        self.events.publish(NewEvent::new("runtime.exited", json!({"generation": generation, "reason": reason}))).await;
+        self.events.publish(NewEvent::new(EventType::RuntimeExited, json!({"generation": generation, "reason": reason}))).await;
         self.end_generation(generation, reason).await;
     }
 

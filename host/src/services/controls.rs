@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::error::{ServiceError, ServiceResult};
 use super::Services;
-use crate::events::NewEvent;
+use crate::events::{EventType, NewEvent};
 
 /// Host setting key under which the default controls are stored.
 const DEFAULTS_KEY: &str = "session_controls_defaults";
@@ -170,7 +170,7 @@ impl Services {
             self.store.put_host_setting(DEFAULTS_KEY, &controls.to_json()).await?;
             *cached = Some(controls.clone());
         }
-        self.events.publish_committed(NewEvent::new("controls.defaults_updated", &controls)).await;
+        self.events.publish_committed(NewEvent::new(EventType::ControlsDefaultsUpdated, &controls)).await;
         Ok(controls)
     }
 
@@ -189,7 +189,7 @@ impl Services {
         self.store.update_session(&row.id, &patch).await?;
         let view = self.session_controls(session_id).await?;
         self.events
-            .publish_committed(NewEvent::new("session.controls_updated", &view).session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into)))
+            .publish_committed(NewEvent::new(EventType::SessionControlsUpdated, &view).session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into)))
             .await;
         self.publish_session_updated(&row.id).await;
         Ok(view)

@@ -25,7 +25,7 @@ impl Services {
         let subscription = Subscription::new(self.events.clone(), since, filter);
         let pending = self.pending_snapshot(subscription.filter()).await.unwrap_or_default();
         let opening =
-            (!pending.is_empty()).then(|| crate::events::frame(subscription.position(), "requests.pending", json!({"requests": pending})));
+            (!pending.is_empty()).then(|| crate::events::frame(subscription.position(), crate::events::EventType::RequestsPending.as_str(), json!({"requests": pending})));
         (subscription, opening)
     }
 }

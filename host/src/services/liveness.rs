@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::appserver::RuntimeStatus;
-use crate::events::NewEvent;
+use crate::events::{EventType, NewEvent};
 use crate::services::Services;
 
 impl Services {
@@ -25,9 +25,9 @@ impl Services {
                 unresponsive = now;
                 if now {
                     let data = json!({"generation": s.generation, "pid": s.pid, "reason": s.last_error});
-                    events.publish(NewEvent::new("runtime.unresponsive", data)).await;
+                    events.publish(NewEvent::new(EventType::RuntimeUnresponsive, data)).await;
                 } else if s.status == RuntimeStatus::Ready {
-                    events.publish(NewEvent::new("runtime.responsive", json!({"generation": s.generation}))).await;
+                    events.publish(NewEvent::new(EventType::RuntimeResponsive, json!({"generation": s.generation}))).await;
                 }
             }
         });

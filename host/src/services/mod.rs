@@ -38,7 +38,7 @@ pub use codex::{
     SkillEnablement,
 };
 pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
-pub use error::{ErrorKind, ServiceError, ServiceResult};
+pub use error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 pub use notes::{NotePage, NoteQuery, SessionNote};
 pub use projects::{CreateProject, MoveSessions, UpdateProject};
 pub use readiness::Readiness;
@@ -53,7 +53,7 @@ pub use turns::{InterruptResult, SendMessage, SteerMessage, TurnAccepted, TurnMo
 pub use views::{Project, Session, SessionStatus};
 
 use crate::appserver::{ChildLauncher, Connection, Launch, Runtime, RuntimeConfig};
-use crate::events::{EventLog, NewEvent};
+use crate::events::{EventLog, EventType, NewEvent};
 use crate::plugins::PluginHost;
 use crate::store::{SessionRow, Store, TurnEnd, TurnRow};
 use index::{SessionRef, ThreadIndex};
@@ -173,7 +173,7 @@ impl Services {
         let generation = self.runtime.state().generation;
         self.runtime.shutdown().await;
         self.end_generation(generation, "the host shut down").await;
-        self.events.publish_committed(NewEvent::new("runtime.stopped", json!({"reason": "host shutdown"}))).await;
+        self.events.publish_committed(NewEvent::new(EventType::RuntimeStopped, json!({"reason": "host shutdown"}))).await;
         // A store that cannot write (disk full) must not hold the stop forever: what is not committed by then is
         // lost as in a crash, and the next start ends the turns it leaves open.
         if !self.events.flush_within(SHUTDOWN_FLUSH_WAIT).await {
@@ -258,12 +258,12 @@ impl Services {
 
     async fn session_row(&self, id: &str) -> ServiceResult<SessionRow> {
         self.store.get_session(id).await.map_err(|e| match e {
-            crate::store::StoreError::NotFound => ServiceError::not_found("session_not_found", format!("no session `{id}`")),
+            crate::store::StoreError::NotFound => ServiceError::not_found(ErrorCode::SessionNotFound, format!("no session `{id}`")),
             other => other.into(),
         })
     }
 
-    fn session_event(&self, kind: &str, row: &SessionRow, data: impl serde::Serialize) -> NewEvent {
+    fn session_event(&self, kind: EventType, row: &SessionRow, data: impl serde::Serialize) -> NewEvent {
         NewEvent::new(kind, data).session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into))
     }
 }

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ServiceError, ServiceResult};
 use super::Services;
-use crate::events::envelope_ts;
+use crate::events::{EventType, envelope_ts};
 use crate::plugins::api::Note;
 use crate::store::{now_ms, NoteRow};
 
@@ -81,7 +81,7 @@ impl Services {
         };
         self.store.insert_note(&row).await?;
         let view = SessionNote::from(row);
-        let event = self.session_event("session.note_added", &session, &view).turn(view.turn_id.clone());
+        let event = self.session_event(EventType::SessionNoteAdded, &session, &view).turn(view.turn_id.clone());
         self.events.publish_committed(event).await;
         Ok(view)
     }

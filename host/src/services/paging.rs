@@ -4,7 +4,7 @@
 //! it whatever was added or removed meanwhile. Clients treat it as opaque; a cursor the host did not give out is the
 //! client's mistake (422 `invalid_cursor`), the same code app-server's own lists answer with.
 
-use super::error::{ErrorKind, ServiceError, ServiceResult};
+use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 
 /// The cursor of the page after the row with this sort key and id.
 pub(super) fn encode(sort_key: i64, id: &str) -> String {
@@ -24,7 +24,7 @@ pub(super) fn decode(cursor: &str) -> ServiceResult<(i64, String)> {
 pub(crate) fn invalid_cursor() -> ServiceError {
     ServiceError::new(
         ErrorKind::Invalid,
-        "invalid_cursor",
+        ErrorCode::InvalidCursor,
         "`cursor` is not one this list gave out: pass `nextCursor` from the previous page, or leave it out",
     )
 }
@@ -41,7 +41,7 @@ mod tests {
     #[test]
     fn anything_else_is_invalid_cursor() {
         for bad in ["", "abc", "12", "12.", "x.id", ".id", "99999999999999999999.id"] {
-            assert_eq!(decode(bad).unwrap_err().code, "invalid_cursor", "{bad:?}");
+            assert_eq!(decode(bad).unwrap_err().code, ErrorCode::InvalidCursor, "{bad:?}");
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Weak};
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::error::{ErrorKind, ServiceError};
+use super::error::{ErrorCode, ErrorKind, ServiceError};
 use super::requests::RespondToRequest;
 use super::{SendMessage, Services, TranscriptQuery, UpdateSession};
 use crate::plugins::api::{Decided, HostCallError, HostResult, JobRequest, Note, PluginHostApi, WorkerReply, WorkerTurn};
@@ -45,7 +45,7 @@ impl PluginHostApi for ServicesForPlugins {
     async fn get_setting(&self, session_id: &str, key: &str) -> HostResult<Option<String>> {
         match self.services()?.get_setting(session_id, key).await {
             Ok(s) => Ok(Some(s.value.to_string())),
-            Err(e) if e.code == "setting_not_found" => Ok(None),
+            Err(ServiceError { code: ErrorCode::SettingNotFound, .. }) => Ok(None),
             Err(e) => Err(map(e)),
         }
     }
@@ -91,7 +91,7 @@ impl PluginHostApi for ServicesForPlugins {
         match self.services()?.respond_to_request(session_id, request_id, body, decided_by).await {
             Ok(_) => Ok(Decided::Applied),
             // User decisions stay authoritative: losing the race is an outcome, not an error.
-            Err(e) if e.code == "request_already_resolved" || e.code == "request_expired" => Ok(Decided::AlreadyResolved),
+            Err(ServiceError { code: ErrorCode::RequestAlreadyResolved | ErrorCode::RequestExpired, .. }) => Ok(Decided::AlreadyResolved),
             Err(e) => Err(map(e)),
         }
     }

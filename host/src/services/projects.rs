@@ -6,10 +6,10 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::error::{ServiceError, ServiceResult};
+use super::error::{ErrorCode, ServiceError, ServiceResult};
 use super::views::Project;
 use super::Services;
-use crate::events::NewEvent;
+use crate::events::{EventType, NewEvent};
 use crate::store::{Moved, StoreError};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -52,15 +52,15 @@ pub(super) fn validate_cwd(cwd: &str) -> ServiceResult<String> {
         return Err(ServiceError::invalid(format!("`cwd` must be an absolute path, got `{cwd}`")));
     }
     if !path.is_dir() {
-        return Err(ServiceError::new(super::ErrorKind::Invalid, "cwd_not_found", format!("`{cwd}` is not an existing directory")));
+        return Err(ServiceError::new(super::ErrorKind::Invalid, ErrorCode::CwdNotFound, format!("`{cwd}` is not an existing directory")));
     }
     Ok(cwd.to_string())
 }
 
 fn project_error(id: &str) -> impl FnOnce(StoreError) -> ServiceError + '_ {
     move |e| match e {
-        StoreError::NotFound => ServiceError::not_found("project_not_found", format!("no project `{id}`")),
-        StoreError::Conflict(_) => ServiceError::conflict("project_name_taken", "a project with that name exists"),
+        StoreError::NotFound => ServiceError::not_found(ErrorCode::ProjectNotFound, format!("no project `{id}`")),
+        StoreError::Conflict(_) => ServiceError::conflict(ErrorCode::ProjectNameTaken, "a project with that name exists"),
         other => other.into(),
     }
 }
@@ -80,7 +80,7 @@ impl Services {
         let id = uuid::Uuid::now_v7().to_string();
         let row = self.store.insert_project(&id, &name, &cwd).await.map_err(project_error(&id))?;
         let project = Project::from(row);
-        self.record_event(NewEvent::new("project.created", &project).session(None, Some(id.as_str().into()))).await?;
+        self.record_event(NewEvent::new(EventType::ProjectCreated, &project).session(None, Some(id.as_str().into()))).await?;
         Ok(project)
     }
 
@@ -89,19 +89,19 @@ impl Services {
         let cwd = req.cwd.as_deref().map(validate_cwd).transpose()?;
         let row = self.store.update_project(id, name.as_deref(), cwd.as_deref()).await.map_err(project_error(id))?;
         let project = Project::from(row);
-        self.record_event(NewEvent::new("project.updated", &project).session(None, Some(id.into()))).await?;
+        self.record_event(NewEvent::new(EventType::ProjectUpdated, &project).session(None, Some(id.into()))).await?;
         Ok(project)
     }
 
     pub async fn delete_project(&self, id: &str) -> ServiceResult<()> {
         self.store.delete_empty_project(id).await.map_err(|e| match e {
             StoreError::Conflict(_) => ServiceError::conflict(
-                "project_not_empty",
+                ErrorCode::ProjectNotEmpty,
                 "the project still has sessions: move or delete them first",
             ),
             other => project_error(id)(other),
         })?;
-        self.record_event(NewEvent::new("project.deleted", json!({"id": id})).session(None, Some(id.into()))).await?;
+        self.record_event(NewEvent::new(EventType::ProjectDeleted, json!({"id": id})).session(None, Some(id.into()))).await?;
         Ok(())
     }
 

@@ -5,13 +5,14 @@ use serde_json::{json, Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::controls::SessionControls;
-use super::error::{ServiceError, ServiceResult};
+use super::error::{ErrorCode, ServiceError, ServiceResult};
 use super::paging;
 use super::projects::validate_cwd;
 use super::transcript::{Transcript, TranscriptQuery};
 use super::turn_records::TurnRecord;
 use super::views::Session;
 use super::Services;
+use crate::events::EventType;
 use crate::appserver::{Connection, RpcError};
 use crate::events::NewEvent;
 use crate::store::{NewSession, SessionFilter, SessionPatch, SessionRow, StoreError};
@@ -171,7 +172,7 @@ fn thread_id_of(result: &Value) -> ServiceResult<String> {
         .pointer("/thread/id")
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| ServiceError::new(super::ErrorKind::Upstream, "app_server_protocol", "app-server returned no thread id"))
+        .ok_or_else(|| ServiceError::new(super::ErrorKind::Upstream, ErrorCode::AppServerProtocol, "app-server returned no thread id"))
 }
 
 impl Services {
@@ -217,7 +218,7 @@ impl Services {
         if published.get(session_id) == Some(&text) {
             return Ok(None);
         }
-        let event = NewEvent::raw("session.updated", text.clone())
+        let event = NewEvent::raw(EventType::SessionUpdated, text.clone())
             .session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into));
         if committed {
             self.record_event(event).await?;
@@ -300,7 +301,7 @@ impl Services {
         let session = self.get_session(id).await?;
         let transcript = match self.transcript(id, q).await {
             Ok(t) => Some(t),
-            Err(e) if e.kind == super::ErrorKind::Unavailable && e.code == "runtime_unavailable" => None,
+            Err(ServiceError { code: ErrorCode::RuntimeUnavailable, .. }) => None,
             Err(e) => return Err(e),
         };
         let active_turn = match session.active_turn_id.as_deref() {
@@ -367,7 +368,7 @@ impl Services {
             }
         }
         let session = self.view(row.clone());
-        self.record_event(self.session_event("session.created", &row, &session)).await?;
+        self.record_event(self.session_event(EventType::SessionCreated, &row, &session)).await?;
         self.note_published(&session).await;
         Ok(session)
     }
@@ -395,15 +396,15 @@ impl Services {
         }
         if let Some(archived) = req.archived {
             if archived && self.live.snapshot(&row.thread_id).active_turn.is_some() {
-                return Err(ServiceError::conflict("turn_in_progress", "interrupt the running turn before archiving"));
+                return Err(ServiceError::conflict(ErrorCode::TurnInProgress, "interrupt the running turn before archiving"));
             }
             patch.archived = Some(archived);
         }
         let updated = self.store.update_session(id, &patch).await?;
         self.index.put(&updated);
         let kind = match req.archived {
-            Some(true) if !row.archived => Some("session.archived"),
-            Some(false) if row.archived => Some("session.unarchived"),
+            Some(true) if !row.archived => Some(EventType::SessionArchived),
+            Some(false) if row.archived => Some(EventType::SessionUnarchived),
             _ => None,
         };
         if let Some(kind) = kind {
@@ -438,7 +439,7 @@ impl Services {
         self.live.forget(&row.thread_id);
         self.session_locks.lock().expect("lock map poisoned").remove(id);
         self.published_views.lock().await.remove(id);
-        self.record_event(self.session_event("session.deleted", &row, json!({"id": row.id}))).await?;
+        self.record_event(self.session_event(EventType::SessionDeleted, &row, json!({"id": row.id}))).await?;
         Ok(())
     }
 
@@ -477,7 +478,7 @@ impl Services {
             .await?;
         self.index.put(&forked);
         let session = self.view(forked.clone());
-        self.record_event(self.session_event("session.created", &forked, &session)).await?;
+        self.record_event(self.session_event(EventType::SessionCreated, &forked, &session)).await?;
         self.note_published(&session).await;
         Ok(session)
     }
@@ -489,7 +490,7 @@ impl Services {
         let _guard = lock.lock().await;
         let (_, row) = self.ensure_loaded(&row).await?;
         let session = self.view(row.clone());
-        self.events.publish_committed(self.session_event("session.resumed", &row, json!({"id": row.id, "threadId": row.thread_id}))).await;
+        self.events.publish_committed(self.session_event(EventType::SessionResumed, &row, json!({"id": row.id, "threadId": row.thread_id}))).await;
         self.publish_session_updated(&row.id).await;
         Ok(session)
     }
@@ -535,7 +536,7 @@ impl Services {
         self.index.put(&updated);
         let data = json!({"id": row.id, "oldThreadId": row.thread_id, "threadId": thread_id,
             "reason": "the previous thread had no history to resume"});
-        self.events.publish_committed(self.session_event("session.thread_replaced", &updated, data)).await;
+        self.events.publish_committed(self.session_event(EventType::SessionThreadReplaced, &updated, data)).await;
         self.publish_session_updated(&updated.id).await;
         Ok(updated)
     }

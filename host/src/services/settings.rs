@@ -4,9 +4,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-use super::error::{ServiceError, ServiceResult};
+use super::error::{ErrorCode, ServiceError, ServiceResult};
 use super::Services;
-use crate::events::envelope_ts;
+use crate::events::{EventType, envelope_ts};
 use crate::store::{SettingRow, StoreError};
 
 /// Largest stored value, as JSON text.
@@ -40,7 +40,7 @@ fn validate_key(key: &str) -> ServiceResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(ServiceError::new(super::ErrorKind::Invalid, "invalid_setting_key", "setting keys are 1-128 characters of letters, digits and `._:-`"))
+        Err(ServiceError::new(super::ErrorKind::Invalid, ErrorCode::InvalidSettingKey, "setting keys are 1-128 characters of letters, digits and `._:-`"))
     }
 }
 
@@ -55,7 +55,7 @@ impl Services {
         validate_key(key)?;
         match self.store.get_setting(session_id, key).await {
             Ok(row) => Ok(row.into()),
-            Err(StoreError::NotFound) => Err(ServiceError::not_found("setting_not_found", format!("no setting `{key}`"))),
+            Err(StoreError::NotFound) => Err(ServiceError::not_found(ErrorCode::SettingNotFound, format!("no setting `{key}`"))),
             Err(e) => Err(e.into()),
         }
     }
@@ -65,11 +65,11 @@ impl Services {
         validate_key(key)?;
         let text = value.to_string();
         if text.len() > MAX_SETTING_BYTES {
-            return Err(ServiceError::new(super::ErrorKind::Invalid, "setting_too_large", format!("setting values are at most {MAX_SETTING_BYTES} bytes of JSON")));
+            return Err(ServiceError::new(super::ErrorKind::Invalid, ErrorCode::SettingTooLarge, format!("setting values are at most {MAX_SETTING_BYTES} bytes of JSON")));
         }
         self.check_room(session_id, key, text.len()).await?;
         let setting = Setting::from(self.store.put_setting(session_id, key, &text).await?);
-        self.record_event(self.session_event("session.setting_changed", &row, json!({"key": key, "value": value}))).await?;
+        self.record_event(self.session_event(EventType::SessionSettingChanged, &row, json!({"key": key, "value": value}))).await?;
         Ok(setting)
     }
 
@@ -94,14 +94,14 @@ impl Services {
         validate_key(key)?;
         match self.store.delete_setting(session_id, key).await {
             Ok(()) => {}
-            Err(StoreError::NotFound) => return Err(ServiceError::not_found("setting_not_found", format!("no setting `{key}`"))),
+            Err(StoreError::NotFound) => return Err(ServiceError::not_found(ErrorCode::SettingNotFound, format!("no setting `{key}`"))),
             Err(e) => return Err(e.into()),
         }
-        self.record_event(self.session_event("session.setting_deleted", &row, json!({"key": key}))).await?;
+        self.record_event(self.session_event(EventType::SessionSettingDeleted, &row, json!({"key": key}))).await?;
         Ok(())
     }
 }
 
 fn settings_full(message: String) -> ServiceError {
-    ServiceError::conflict("settings_full", message)
+    ServiceError::conflict(ErrorCode::SettingsFull, message)
 }

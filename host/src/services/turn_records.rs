@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use utoipa::{IntoParams, ToSchema};
 
-use super::error::{ServiceError, ServiceResult};
+use super::error::{ErrorCode, ServiceError, ServiceResult};
 use super::paging;
 use super::Services;
 use crate::events::envelope_ts;
@@ -175,7 +175,7 @@ impl Services {
             let turn = match self.store.get_turn(turn_id).await {
                 Ok(turn) if turn.session_id == row.id => turn,
                 Ok(_) | Err(StoreError::NotFound) => {
-                    return Err(ServiceError::not_found("turn_not_found", format!("session `{}` has no turn `{turn_id}`", row.id)))
+                    return Err(ServiceError::not_found(ErrorCode::TurnNotFound, format!("session `{}` has no turn `{turn_id}`", row.id)))
                 }
                 Err(e) => return Err(e.into()),
             };

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 use super::controls::SessionControls;
-use super::error::{ErrorKind, ServiceError, ServiceResult};
+use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::Services;
 use super::index::SessionRef;
 use crate::store::{IdempotencyClaim, SessionRow, StoreError, TurnStatus};
@@ -71,14 +71,14 @@ fn validate_text(text: &str) -> ServiceResult<()> {
         return Err(ServiceError::invalid("`text` must not be empty"));
     }
     if text.len() > MAX_MESSAGE_BYTES {
-        return Err(ServiceError::new(ErrorKind::Invalid, "message_too_large", format!("messages are at most {MAX_MESSAGE_BYTES} bytes")));
+        return Err(ServiceError::new(ErrorKind::Invalid, ErrorCode::MessageTooLarge, format!("messages are at most {MAX_MESSAGE_BYTES} bytes")));
     }
     Ok(())
 }
 
 fn validate_idempotency_key(key: &str) -> ServiceResult<()> {
     if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ServiceError::new(ErrorKind::Invalid, "invalid_idempotency_key", "`Idempotency-Key` must be 1-200 visible ASCII characters"));
+        return Err(ServiceError::new(ErrorKind::Invalid, ErrorCode::InvalidIdempotencyKey, "`Idempotency-Key` must be 1-200 visible ASCII characters"));
     }
     Ok(())
 }
@@ -111,7 +111,7 @@ impl Services {
             IdempotencyClaim::Claimed => {}
             IdempotencyClaim::Replay(stored) => {
                 let mut accepted: TurnAccepted = serde_json::from_str(&stored)
-                    .map_err(|e| ServiceError::new(ErrorKind::Internal, "store_error", format!("stored response unreadable: {e}")))?;
+                    .map_err(|e| ServiceError::new(ErrorKind::Internal, ErrorCode::StoreError, format!("stored response unreadable: {e}")))?;
                 // The stored answer names the turn; where it is now comes from the turn record, never a stale copy.
                 match self.store.get_turn(&accepted.turn_id).await {
                     Ok(turn) => {
@@ -126,10 +126,10 @@ impl Services {
                 return Ok(accepted);
             }
             IdempotencyClaim::InProgress => {
-                return Err(ServiceError::conflict("idempotency_in_progress", "a request with this Idempotency-Key is still being processed"))
+                return Err(ServiceError::conflict(ErrorCode::IdempotencyInProgress, "a request with this Idempotency-Key is still being processed"))
             }
             IdempotencyClaim::Mismatch => {
-                return Err(ServiceError::new(ErrorKind::Invalid, "idempotency_key_reused", "this Idempotency-Key was used for a different message"))
+                return Err(ServiceError::new(ErrorKind::Invalid, ErrorCode::IdempotencyKeyReused, "this Idempotency-Key was used for a different message"))
             }
         }
         match self.start_turn(&row, &req).await {
@@ -148,14 +148,14 @@ impl Services {
 
     async fn start_turn(&self, row: &SessionRow, req: &SendMessage) -> ServiceResult<TurnAccepted> {
         if row.archived {
-            return Err(ServiceError::conflict("session_archived", "unarchive the session before sending to it"));
+            return Err(ServiceError::conflict(ErrorCode::SessionArchived, "unarchive the session before sending to it"));
         }
         let lock = self.session_lock(&row.id);
         let _guard = lock.lock().await;
         // Read again under the lock: a DELETE that held it has removed the session (404, not a dead thread's error).
         let row = &self.session_row(&row.id).await?;
         if let Some(active) = self.live.snapshot(&row.thread_id).active_turn {
-            return Err(ServiceError::conflict("turn_in_progress", "a turn is running: steer it or interrupt it first")
+            return Err(ServiceError::conflict(ErrorCode::TurnInProgress, "a turn is running: steer it or interrupt it first")
                 .with_details(json!({"activeTurnId": active})));
         }
         let (conn, row) = self.ensure_loaded(row).await?;
@@ -168,7 +168,7 @@ impl Services {
         if let Some(mode) = req.mode {
             // A collaboration mode names the model it runs with: the session's, else the thread's.
             let model = controls.model.clone().or(live.model).ok_or_else(|| {
-                ServiceError::new(ErrorKind::Invalid, "model_unknown", "set the session's `model` control to use a turn mode")
+                ServiceError::new(ErrorKind::Invalid, ErrorCode::ModelUnknown, "set the session's `model` control to use a turn mode")
             })?;
             let kind = if mode == TurnMode::Plan { "plan" } else { "default" };
             params.insert(
@@ -180,7 +180,7 @@ impl Services {
         let turn_id = result
             .pointer("/turn/id")
             .and_then(Value::as_str)
-            .ok_or_else(|| ServiceError::new(ErrorKind::Upstream, "app_server_protocol", "turn/start returned no turn id"))?
+            .ok_or_else(|| ServiceError::new(ErrorKind::Upstream, ErrorCode::AppServerProtocol, "turn/start returned no turn id"))?
             .to_string();
         // The promise of the 202 is durable before it is made: the turn record holds the turn (and the idempotency
         // key's answer is stored only after this), so a host that dies now still ends it after its restart. The
@@ -230,7 +230,7 @@ impl Services {
         self.live
             .snapshot(&row.thread_id)
             .active_turn
-            .ok_or_else(|| ServiceError::conflict("no_active_turn", "the session has no running turn"))
+            .ok_or_else(|| ServiceError::conflict(ErrorCode::NoActiveTurn, "the session has no running turn"))
     }
 }
 

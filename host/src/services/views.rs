@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use super::controls::SessionControls;
 use super::live::ThreadLive;
-use super::requests::RequestKind;
+use super::requests::{RequestFamily, RequestKind};
 use crate::events::envelope_ts;
 use crate::store::{ProjectRow, SessionRow};
 
@@ -87,13 +87,13 @@ impl Session {
     pub fn build(row: SessionRow, live: &ThreadLive, waiting: &[RequestKind], generation: u64) -> Self {
         // Live state is the truth while the host runs; the stored turn id only serves crash reconciliation.
         let active = live.active_turn.clone();
-        let family = |f: &str| waiting.iter().any(|k| k.family() == f);
+        let family = |f: RequestFamily| waiting.iter().any(|k| k.family() == f);
         let status = if active.is_some() || !waiting.is_empty() {
-            if family("approval") || live.flags.iter().any(|f| f == "waitingOnApproval") {
+            if family(RequestFamily::Approval) || live.flags.iter().any(|f| f == "waitingOnApproval") {
                 SessionStatus::WaitingOnApproval
-            } else if family("tool_input") || live.flags.iter().any(|f| f == "waitingOnUserInput") {
+            } else if family(RequestFamily::ToolInput) || live.flags.iter().any(|f| f == "waitingOnUserInput") {
                 SessionStatus::WaitingOnInput
-            } else if family("tool_call") {
+            } else if family(RequestFamily::ToolCall) {
                 SessionStatus::WaitingOnTool
             } else {
                 SessionStatus::Running

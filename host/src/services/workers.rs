@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 
-use super::error::{ErrorKind, ServiceError, ServiceResult};
-use super::requests::{RequestKind, RespondToRequest};
+use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
+use super::requests::{RequestFamily, RequestKind, RespondToRequest};
 use super::{CreateSession, SandboxMode, SendMessage, Services, SessionControls};
 use crate::plugins::api::{WorkerReply, WorkerTurn};
 use crate::store::SessionRow;
@@ -48,7 +48,7 @@ impl Services {
     /// Run a helper turn for a running job of `plugin_id` and wait for it to end.
     pub(in crate::services) async fn run_worker_turn(&self, plugin_id: &str, job_id: &str, turn: WorkerTurn) -> ServiceResult<WorkerReply> {
         let job = self.store.get_job(job_id).await?;
-        if job.plugin_id != plugin_id || job.state != "running" {
+        if job.plugin_id != plugin_id || job.state != crate::store::JobState::Running {
             return Err(ServiceError::invalid("worker turns run only for a job of this plugin that is running"));
         }
         if turn.prompt.trim().is_empty() || turn.prompt.len() > MAX_PROMPT_BYTES {
@@ -135,7 +135,7 @@ impl Services {
             let session = &turn.session_id;
             match self.interrupt(session).await {
                 Ok(r) => tracing::info!(job = job_id, session = %session, turn = %r.turn_id, "interrupted a stopped job's worker turn"),
-                Err(e) if e.code == "no_active_turn" => {}
+                Err(ServiceError { code: ErrorCode::NoActiveTurn, .. }) => {}
                 Err(e) => tracing::warn!(job = job_id, session = %session, error = %e, "could not interrupt a stopped job's worker turn"),
             }
         }
@@ -151,8 +151,8 @@ impl Services {
     pub(in crate::services) async fn answer_for_worker(&self, session_id: &str, request_id: &str, kind: RequestKind, policy: WorkerPolicy) {
         let reason = format!("worker session of plugin `{}`: its policy is to {}", policy.plugin_id, if policy.accept { "accept" } else { "decline" });
         let body = match kind.family() {
-            "approval" => json!({"decision": if policy.accept { "accept" } else { "decline" }, "reason": reason}),
-            "tool_call" => json!({"text": "worker sessions serve no tools", "success": false, "reason": reason}),
+            RequestFamily::Approval => json!({"decision": if policy.accept { "accept" } else { "decline" }, "reason": reason}),
+            RequestFamily::ToolCall => json!({"text": "worker sessions serve no tools", "success": false, "reason": reason}),
             _ if kind == RequestKind::Elicitation => json!({"action": "decline", "reason": reason}),
             _ => {
                 let Ok(row) = self.store.get_request(request_id).await else { return };

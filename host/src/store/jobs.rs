@@ -2,21 +2,66 @@
 //! its lease owner) written together with its history row, so two hosts, or a host and a late worker, can never
 //! both move a job: the loser's UPDATE changes nothing.
 
+use serde::Serialize;
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use utoipa::ToSchema;
 
 use super::{now_ms, Store, StoreError, StoreResult};
 
-pub const QUEUED: &str = "queued";
-pub const RUNNING: &str = "running";
-pub const FAILED: &str = "failed";
-pub const CANCELED: &str = "canceled";
+/// Where a job is. `queued` -> `running` -> `succeeded` | `failed` | `canceled` | `queued` (a retry); a client's
+/// retry moves `failed` or `canceled` back to `queued`. Stored as the wire string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Canceled,
+}
+
+impl JobState {
+    pub const ALL: [JobState; 5] = [JobState::Queued, JobState::Running, JobState::Succeeded, JobState::Failed, JobState::Canceled];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Succeeded => "succeeded",
+            JobState::Failed => "failed",
+            JobState::Canceled => "canceled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// A job in this state will not run again unless a client retries it.
+    pub fn is_final(self) -> bool {
+        matches!(self, JobState::Succeeded | JobState::Failed | JobState::Canceled)
+    }
+}
+
+impl std::fmt::Display for JobState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A state column as the store wrote it; anything else is a corrupt row, not a state.
+fn state_of(s: &str) -> StoreResult<JobState> {
+    JobState::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown job state `{s}`")))
+}
+
+use JobState::{Canceled as CANCELED, Failed as FAILED, Queued as QUEUED, Running as RUNNING};
 
 #[derive(Debug, Clone)]
 pub struct JobRow {
     pub id: String,
     pub kind: String,
     pub plugin_id: String,
-    pub state: String,
+    pub state: JobState,
     pub payload: String,
     pub session_id: Option<String>,
     pub project_id: Option<String>,
@@ -47,7 +92,7 @@ impl JobRow {
             id: uuid::Uuid::now_v7().to_string(),
             kind: kind.to_string(),
             plugin_id: plugin_id.to_string(),
-            state: QUEUED.into(),
+            state: QUEUED,
             payload,
             session_id: None,
             project_id: None,
@@ -75,8 +120,8 @@ impl JobRow {
 #[derive(Debug, Clone)]
 pub struct JobHistoryRow {
     pub at: i64,
-    pub from_state: Option<String>,
-    pub to_state: String,
+    pub from_state: Option<JobState>,
+    pub to_state: JobState,
     pub attempt: i64,
     pub detail: Option<String>,
 }
@@ -94,7 +139,7 @@ pub enum Enqueued {
 /// Which jobs to list: newest first.
 #[derive(Debug, Clone, Default)]
 pub struct JobFilter {
-    pub state: Option<String>,
+    pub state: Option<JobState>,
     pub kind: Option<String>,
     pub session_id: Option<String>,
     pub project_id: Option<String>,
@@ -106,7 +151,7 @@ pub struct JobFilter {
 /// How a running attempt ended, as the store records it.
 #[derive(Debug, Clone)]
 pub struct Finish<'a> {
-    pub to_state: &'a str,
+    pub to_state: JobState,
     pub result: Option<&'a str>,
     pub error_kind: Option<&'a str>,
     pub error: Option<&'a str>,
@@ -132,7 +177,7 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<JobRow> {
         id: r.try_get("id")?,
         kind: r.try_get("kind")?,
         plugin_id: r.try_get("plugin_id")?,
-        state: r.try_get("state")?,
+        state: state_of(r.try_get("state")?)?,
         payload: r.try_get("payload")?,
         session_id: r.try_get("session_id")?,
         project_id: r.try_get("project_id")?,
@@ -159,8 +204,8 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<JobRow> {
 async fn history(
     tx: &mut Transaction<'_, Sqlite>,
     job_id: &str,
-    from: Option<&str>,
-    to: &str,
+    from: Option<JobState>,
+    to: JobState,
     attempt: i64,
     detail: Option<&str>,
     at: i64,
@@ -169,8 +214,8 @@ async fn history(
         .bind(uuid::Uuid::now_v7().to_string())
         .bind(job_id)
         .bind(at)
-        .bind(from)
-        .bind(to)
+        .bind(from.map(JobState::as_str))
+        .bind(to.as_str())
         .bind(attempt)
         .bind(detail)
         .execute(&mut **tx)
@@ -196,7 +241,7 @@ impl Store {
         .bind(&job.id)
         .bind(&job.kind)
         .bind(&job.plugin_id)
-        .bind(QUEUED)
+        .bind(QUEUED.as_str())
         .bind(&job.payload)
         .bind(&job.session_id)
         .bind(&job.project_id)
@@ -258,8 +303,8 @@ impl Store {
             .map(|r| {
                 Ok(JobHistoryRow {
                     at: r.try_get("at")?,
-                    from_state: r.try_get("from_state")?,
-                    to_state: r.try_get("to_state")?,
+                    from_state: r.try_get::<Option<&str>, _>("from_state")?.map(state_of).transpose()?,
+                    to_state: state_of(r.try_get("to_state")?)?,
                     attempt: r.try_get("attempt")?,
                     detail: r.try_get("detail")?,
                 })
@@ -270,7 +315,7 @@ impl Store {
     pub async fn list_jobs(&self, f: &JobFilter) -> StoreResult<Vec<JobRow>> {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLUMNS} FROM jobs WHERE 1 = 1"));
         if let Some(s) = &f.state {
-            q.push(" AND state = ").push_bind(s.clone());
+            q.push(" AND state = ").push_bind(s.as_str());
         }
         if let Some(k) = &f.kind {
             q.push(" AND kind = ").push_bind(k.clone());
@@ -399,7 +444,7 @@ impl Store {
         )
         .bind(id)
         .bind(lease)
-        .bind(f.to_state)
+        .bind(f.to_state.as_str())
         .bind(f.result)
         .bind(f.error_kind)
         .bind(f.error)
@@ -411,9 +456,9 @@ impl Store {
             return Ok(false);
         }
         let row = sqlx::query("SELECT attempt, state FROM jobs WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
-        let (attempt, state): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+        let (attempt, state): (i64, JobState) = (row.try_get(0)?, state_of(row.try_get(1)?)?);
         let detail = if state != f.to_state { Some("canceled: a cancel was asked for while the attempt ran") } else { f.detail.or(f.error) };
-        history(&mut tx, id, Some(RUNNING), &state, attempt, detail, now).await?;
+        history(&mut tx, id, Some(RUNNING), state, attempt, detail, now).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -500,6 +545,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let from: Option<String> =
             sqlx::query("SELECT state FROM jobs WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?.map(|r| r.try_get(0)).transpose()?;
+        let from = from.as_deref().map(state_of).transpose()?;
         let done = sqlx::query(
             "UPDATE jobs SET state = 'queued', attempt = 0, run_after = $2, cancel_requested = 0, result = NULL, \
              error_kind = NULL, error = NULL, updated_at = $2, started_at = NULL, finished_at = NULL \
@@ -513,7 +559,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(None);
         }
-        history(&mut tx, id, from.as_deref(), QUEUED, 0, Some(detail), now).await?;
+        history(&mut tx, id, from, QUEUED, 0, Some(detail), now).await?;
         tx.commit().await?;
         Ok(Some(self.get_job(id).await?))
     }
@@ -535,6 +581,17 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_job_state_round_trips_its_wire_string() {
+        for st in JobState::ALL {
+            assert_eq!(JobState::parse(st.as_str()), Some(st));
+            assert_eq!(serde_json::to_value(st).unwrap(), st.as_str());
+            assert_eq!(st.is_final(), !matches!(st, JobState::Queued | JobState::Running));
+        }
+        assert_eq!(JobState::parse("Queued"), None);
+        assert!(matches!(state_of("paused"), Err(StoreError::Corrupt(_))));
+    }
 
     async fn store() -> (Store, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("cm-jobs-{}", uuid::Uuid::now_v7()));
@@ -573,7 +630,7 @@ mod tests {
         let j = job("k", None);
         s.enqueue_job(&j, 10).await.unwrap();
         let claimed = s.claim_job(&j.id, "host-a/1", now_ms() + 60_000, "p").await.unwrap().unwrap();
-        assert_eq!((claimed.state.as_str(), claimed.attempt), (RUNNING, 1));
+        assert_eq!((claimed.state, claimed.attempt), (RUNNING, 1));
         assert!(s.claim_job(&j.id, "host-a/2", now_ms() + 60_000, "p").await.unwrap().is_none(), "one claim at a time");
         assert!(!s.finish_job(&j.id, "host-a/other", &retry()).await.unwrap(), "another lease cannot finish it");
         assert!(s.renew_lease(&j.id, "host-a/other", now_ms()).await.unwrap().is_none());
@@ -581,9 +638,9 @@ mod tests {
         s.request_job_cancel(&j.id).await.unwrap();
         assert!(s.finish_job(&j.id, "host-a/1", &retry()).await.unwrap());
         let ended = s.get_job(&j.id).await.unwrap();
-        assert_eq!((ended.state.as_str(), ended.error_kind.as_deref()), (CANCELED, Some("canceled")));
+        assert_eq!((ended.state, ended.error_kind.as_deref()), (CANCELED, Some("canceled")));
         let history = s.job_history(&j.id).await.unwrap();
-        let states: Vec<&str> = history.iter().map(|h| h.to_state.as_str()).collect();
+        let states: Vec<JobState> = history.iter().map(|h| h.to_state).collect();
         assert_eq!(states, [QUEUED, RUNNING, CANCELED]);
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -598,7 +655,7 @@ mod tests {
         }
         let recovered = s.recover_expired_leases(now_ms(), std::slice::from_ref(&b.id)).await.unwrap();
         assert_eq!(recovered.len(), 1);
-        assert_eq!((recovered[0].id.as_str(), recovered[0].state.as_str()), (a.id.as_str(), QUEUED));
+        assert_eq!((recovered[0].id.as_str(), recovered[0].state), (a.id.as_str(), QUEUED));
         assert_eq!(recovered[0].error_kind.as_deref(), Some("lease_expired"));
         assert_eq!(s.get_job(&b.id).await.unwrap().state, RUNNING);
         // The dead attempt can no longer report.

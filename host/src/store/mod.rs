@@ -25,11 +25,11 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use events::{writer_error, EventRow, EventRowRef, EventWriter, WriterError};
 pub use idempotency::IdempotencyClaim;
-pub use jobs::{Enqueued, Finish, JobFilter, JobHistoryRow, JobRow, QueueCounts};
+pub use jobs::{Enqueued, Finish, JobFilter, JobHistoryRow, JobRow, JobState, QueueCounts};
 pub use notes::NoteRow;
 pub use plugins::{PluginCallRow, PluginRow};
 pub use projects::{Moved, ProjectRow};
-pub use requests::{RequestFilter, RequestRow};
+pub use requests::{RequestFilter, RequestRow, RequestStatus};
 pub use sessions::{SessionFilter, SessionPatch, SessionRow, NewSession};
 pub use settings::SettingRow;
 pub use turns::{TurnEnd, TurnRow, TurnStatus};

@@ -1,9 +1,37 @@
 //! Pending requests: one row per question app-server asked. The transition out of `pending` is a single
 //! conditional UPDATE, so of two concurrent decisions exactly one changes the row.
 
+use serde::Serialize;
 use sqlx::{QueryBuilder, Row, Sqlite};
+use utoipa::ToSchema;
 
 use super::{now_ms, Store, StoreError, StoreResult};
+
+/// Where a request is: `pending`, then once `resolved` (answered) or `expired` (no longer answerable). Stored as
+/// the wire string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RequestStatus {
+    Pending,
+    Resolved,
+    Expired,
+}
+
+impl RequestStatus {
+    pub const ALL: [RequestStatus; 3] = [RequestStatus::Pending, RequestStatus::Resolved, RequestStatus::Expired];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "pending",
+            RequestStatus::Resolved => "resolved",
+            RequestStatus::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct RequestRow {
@@ -19,7 +47,7 @@ pub struct RequestRow {
     pub rpc_id: String,
     pub params: String,
     pub context: Option<String>,
-    pub status: String,
+    pub status: RequestStatus,
     pub decision: Option<String>,
     pub decided_by: Option<String>,
     pub reason: Option<String>,
@@ -31,7 +59,7 @@ pub struct RequestRow {
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
     pub session_id: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<RequestStatus>,
     pub kind: Option<String>,
     pub limit: i64,
 }
@@ -53,7 +81,10 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<RequestRow> {
         rpc_id: r.try_get("rpc_id")?,
         params: r.try_get("params")?,
         context: r.try_get("context")?,
-        status: r.try_get("status")?,
+        status: {
+            let s: &str = r.try_get("status")?;
+            RequestStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown request status `{s}`")))?
+        },
         decision: r.try_get("decision")?,
         decided_by: r.try_get("decided_by")?,
         reason: r.try_get("reason")?,
@@ -79,7 +110,7 @@ impl Store {
         .bind(&r.rpc_id)
         .bind(&r.params)
         .bind(&r.context)
-        .bind(&r.status)
+        .bind(r.status.as_str())
         .bind(&r.decision)
         .bind(&r.decided_by)
         .bind(&r.reason)
@@ -106,7 +137,7 @@ impl Store {
             q.push(" AND session_id = ").push_bind(s.clone());
         }
         if let Some(s) = &f.status {
-            q.push(" AND status = ").push_bind(s.clone());
+            q.push(" AND status = ").push_bind(s.as_str());
         }
         if let Some(k) = &f.kind {
             q.push(" AND kind = ").push_bind(k.clone());
@@ -121,7 +152,7 @@ impl Store {
     pub async fn settle_request(
         &self,
         id: &str,
-        status: &str,
+        status: RequestStatus,
         decision: Option<&str>,
         decided_by: &str,
         reason: Option<&str>,
@@ -131,7 +162,7 @@ impl Store {
              WHERE id = $1 AND status = 'pending'",
         )
         .bind(id)
-        .bind(status)
+        .bind(status.as_str())
         .bind(decision)
         .bind(decided_by)
         .bind(reason)

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::services::ErrorCode;
 use crate::api::error::{ApiError, ApiResult, ErrorResponse};
 use crate::api::extract::{ApiJson, ApiQuery, Path};
 use crate::api::ApiState;
@@ -62,7 +63,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
 fn decode(component: &str) -> Result<Vec<u8>, ApiError> {
     base64::engine::general_purpose::STANDARD
         .decode(component.trim())
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_plugin", format!("`component` is not base64: {e}")))
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidPlugin, format!("`component` is not base64: {e}")))
 }
 
 /// Installed plugins: version, WIT version, capabilities requested and granted, state, failures.

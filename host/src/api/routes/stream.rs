@@ -15,6 +15,7 @@ use futures_util::{FutureExt, SinkExt, StreamExt};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::events::EventQuery;
+use crate::services::ErrorCode;
 use crate::api::error::{ApiError, ErrorResponse};
 use crate::api::extract::ApiQuery;
 use crate::api::ApiState;
@@ -42,7 +43,7 @@ async fn stream(
 ) -> Response {
     let ws = match ws {
         Ok(ws) => ws,
-        Err(r) => return ApiError::new(r.status(), "websocket_required", r.body_text()).into_response(),
+        Err(r) => return ApiError::new(r.status(), ErrorCode::WebsocketRequired, r.body_text()).into_response(),
     };
     let (subscription, opening) = s.services.subscribe(q.since, q.filter()).await;
     ws.max_message_size(64 * 1024).on_upgrade(move |socket| serve(socket, subscription, opening))

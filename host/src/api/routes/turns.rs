@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::api::error::{ApiError, ApiResult, ErrorResponse};
 use crate::api::extract::{ApiJson, ApiQuery, Path};
 use crate::api::ApiState;
-use crate::services::{InterruptResult, SendMessage, SteerMessage, TurnAccepted, TurnRecord, TurnRecordPage, TurnRecordQuery, TurnWaitQuery};
+use crate::services::{ErrorCode, InterruptResult, SendMessage, SteerMessage, TurnAccepted, TurnRecord, TurnRecordPage, TurnRecordQuery, TurnWaitQuery};
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
@@ -38,7 +38,7 @@ async fn send(
 ) -> ApiResult<(StatusCode, Json<TurnAccepted>)> {
     let key = match headers.get("idempotency-key") {
         Some(v) => Some(v.to_str().map_err(|_| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_idempotency_key", "`Idempotency-Key` must be 1-200 visible ASCII characters")
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidIdempotencyKey, "`Idempotency-Key` must be 1-200 visible ASCII characters")
         })?),
         None => None,
     };

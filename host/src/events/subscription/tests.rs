@@ -17,7 +17,7 @@ async fn log(dir: &TempDir, retention: i64) -> EventLog {
 
 async fn publish(log: &EventLog, n: usize, kind: &str) {
     for i in 0..n {
-        log.publish(NewEvent::new(kind, serde_json::json!({"i": i}))).await;
+        log.publish(NewEvent::any(kind, serde_json::json!({"i": i}))).await;
     }
     log.flush().await;
 }
@@ -45,7 +45,7 @@ async fn a_reader_from_the_start_gets_every_event_once_in_order_across_the_hand_
     for _ in 0..6 {
         seqs.push(next_event(&mut sub).await.seq);
     }
-    log.publish(NewEvent::new("test.after", serde_json::json!({}))).await;
+    log.publish(NewEvent::any("test.after", serde_json::json!({}))).await;
     seqs.push(next_event(&mut sub).await.seq);
     assert_eq!(seqs, (1..=7).collect::<Vec<_>>());
 }
@@ -56,7 +56,7 @@ async fn a_live_only_reader_starts_after_the_newest_event() {
     let log = log(&dir, DEFAULT_RETENTION).await;
     publish(&log, 2, "test.old").await;
     let mut sub = Subscription::new(log.clone(), None, EventFilter::default());
-    log.publish(NewEvent::new("test.new", serde_json::json!({}))).await;
+    log.publish(NewEvent::any("test.new", serde_json::json!({}))).await;
     let e = next_event(&mut sub).await;
     assert_eq!((e.seq, e.kind.as_str()), (3, "test.new"));
 }
@@ -71,7 +71,7 @@ async fn a_lagging_subscriber_catches_up_from_the_store_without_a_gap() {
     for expected in 2..=(PAST_THE_LIVE_BUFFER as i64 + 1) {
         assert_eq!(next_event(&mut sub).await.seq, expected);
     }
-    log.publish(NewEvent::new("test.after", serde_json::json!({}))).await;
+    log.publish(NewEvent::any("test.after", serde_json::json!({}))).await;
     assert_eq!(next_event(&mut sub).await.seq, PAST_THE_LIVE_BUFFER as i64 + 2, "and then it is live again");
 }
 
@@ -90,7 +90,7 @@ async fn a_lagging_subscriber_whose_events_were_pruned_gets_a_reset_not_a_gap() 
         }
         other => panic!("expected a reset, got {other:?}"),
     }
-    log.publish(NewEvent::new("test.after", serde_json::json!({}))).await;
+    log.publish(NewEvent::any("test.after", serde_json::json!({}))).await;
     assert_eq!(next_event(&mut sub).await.seq, latest + 1, "it continues from the newest event");
 }
 
@@ -105,7 +105,7 @@ async fn a_position_ahead_of_the_log_gets_a_reset_to_the_newest_event() {
         StreamItem::Reset { reason, latest, .. } => assert_eq!((reason, latest), (ResetReason::AheadOfLog, 3)),
         other => panic!("expected a reset, got {other:?}"),
     }
-    log.publish(NewEvent::new("test.next", serde_json::json!({}))).await;
+    log.publish(NewEvent::any("test.next", serde_json::json!({}))).await;
     assert_eq!(next_event(&mut sub).await.seq, 4);
 }
 

@@ -133,6 +133,7 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::services::ErrorCode;
 
     #[test]
     fn a_hook_key_is_written_as_one_quoted_toml_key() {
@@ -147,7 +148,7 @@ mod tests {
     fn an_empty_or_control_character_hook_key_is_refused() {
         for key in ["", "a\nb", &"k".repeat(2049)] {
             let req = HookState { key: key.into(), enabled: true };
-            assert_eq!(req.write().unwrap_err().code, "invalid_request", "{key:?}");
+            assert_eq!(req.write().unwrap_err().code, ErrorCode::InvalidRequest, "{key:?}");
         }
     }
 }

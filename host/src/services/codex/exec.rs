@@ -76,6 +76,7 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::services::ErrorCode;
 
     fn request(body: Value) -> ExecRequest {
         serde_json::from_value(body).unwrap()
@@ -97,8 +98,8 @@ mod tests {
 
     #[test]
     fn no_program_or_a_relative_cwd_is_refused_before_app_server_sees_it() {
-        assert_eq!(request(json!({"command": []})).params(None).unwrap_err().code, "invalid_request");
-        assert_eq!(request(json!({"command": [""]})).params(None).unwrap_err().code, "invalid_request");
-        assert_eq!(request(json!({"command": ["ls"], "cwd": "w"})).params(None).unwrap_err().code, "invalid_request");
+        assert_eq!(request(json!({"command": []})).params(None).unwrap_err().code, ErrorCode::InvalidRequest);
+        assert_eq!(request(json!({"command": [""]})).params(None).unwrap_err().code, ErrorCode::InvalidRequest);
+        assert_eq!(request(json!({"command": ["ls"], "cwd": "w"})).params(None).unwrap_err().code, ErrorCode::InvalidRequest);
     }
 }

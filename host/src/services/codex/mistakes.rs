@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::CodexOp;
 use crate::appserver::{Connection, RpcError};
-use crate::services::error::ServiceError;
+use crate::services::error::{ErrorCode, ServiceError};
 
 /// How many pages of a list are read to look for one entry (a thread's turns come 200 a page).
 const MAX_LIST_PAGES: usize = 50;
@@ -92,7 +92,7 @@ async fn check(conn: &Connection, suspect: &Suspect, error: Option<&RpcError>) -
             let known = listed.as_ref().map(|r| ids(r, "id").any(|id| id == name));
             (flagged || known == Some(false)).then(|| {
                 ServiceError::not_found(
-                    "model_provider_not_found",
+                    ErrorCode::ModelProviderNotFound,
                     format!("no model provider `{name}` is configured (GET /api/model-providers lists them)"),
                 )
             })
@@ -102,17 +102,17 @@ async fn check(conn: &Connection, suspect: &Suspect, error: Option<&RpcError>) -
         }),
         Suspect::McpServer(name) => match mcp_server(conn, name).await? {
             None => Some(ServiceError::not_found(
-                "mcp_server_not_found",
+                ErrorCode::McpServerNotFound,
                 format!("no MCP server `{name}` is configured (GET /api/mcp/servers lists them)"),
             )),
             Some(server) if server.get("authStatus").and_then(Value::as_str) == Some("unsupported") => Some(ServiceError::conflict(
-                "mcp_login_unsupported",
+                ErrorCode::McpLoginUnsupported,
                 format!("MCP server `{name}` does not take an OAuth login (only streamable HTTP servers do)"),
             )),
             Some(_) => None,
         },
         Suspect::Turn { thread_id, turn_id } => (!thread_has_turn(conn, thread_id, turn_id).await?).then(|| {
-            ServiceError::not_found("turn_not_found", format!("this session has no turn `{turn_id}` (its transcript lists the turns)"))
+            ServiceError::not_found(ErrorCode::TurnNotFound, format!("this session has no turn `{turn_id}` (its transcript lists the turns)"))
         }),
     }
 }

@@ -22,10 +22,10 @@ pub use catalog::{FeatureEnablement, HookState, McpLogin, ModelQuery, SkillEnabl
 pub use exec::ExecRequest;
 pub use feedback::Feedback;
 
-use super::error::{ErrorKind, ServiceError, ServiceResult};
+use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::Services;
 use crate::appserver::RpcError;
-use crate::events::NewEvent;
+use crate::events::{EventType, NewEvent};
 
 /// Defines [`CodexOp`] from one table, so the list of every operation ([`CodexOp::ALL`], which the capability
 /// report reads) cannot drift from the operations themselves.
@@ -42,7 +42,7 @@ macro_rules! codex_ops {
             pub const ALL: &'static [CodexOp] = &[$(Self::$op,)*];
 
             /// The app-server method, the capability group, and the event a successful call records (writes only).
-            pub const fn spec(self) -> (&'static str, CapabilityGroup, Option<&'static str>) {
+            pub const fn spec(self) -> (&'static str, CapabilityGroup, Option<EventType>) {
                 match self {
                     $(Self::$op => ($method, CapabilityGroup::$group, $event),)*
                 }
@@ -53,33 +53,33 @@ macro_rules! codex_ops {
 
 codex_ops! {
     AccountRead => ("account/read", Account, None),
-    AccountLoginStart => ("account/login/start", AccountLogin, Some("account.login_started")),
-    AccountLoginCancel => ("account/login/cancel", AccountLogin, Some("account.login_canceled")),
-    AccountLogout => ("account/logout", Account, Some("account.logged_out")),
+    AccountLoginStart => ("account/login/start", AccountLogin, Some(EventType::AccountLoginStarted)),
+    AccountLoginCancel => ("account/login/cancel", AccountLogin, Some(EventType::AccountLoginCanceled)),
+    AccountLogout => ("account/logout", Account, Some(EventType::AccountLoggedOut)),
     AccountRateLimits => ("account/rateLimits/read", Account, None),
     AccountUsage => ("account/usage/read", Account, None),
     ModelList => ("model/list", Models, None),
     ModelProviderList => ("modelProvider/list", Models, None),
     ConfigRead => ("config/read", Config, None),
-    ConfigValueWrite => ("config/value/write", Config, Some("config.updated")),
-    ConfigBatchWrite => ("config/batchWrite", Config, Some("config.updated")),
+    ConfigValueWrite => ("config/value/write", Config, Some(EventType::ConfigUpdated)),
+    ConfigBatchWrite => ("config/batchWrite", Config, Some(EventType::ConfigUpdated)),
     ConfigRequirements => ("configRequirements/read", Config, None),
     McpStatusList => ("mcpServerStatus/list", Mcp, None),
-    McpReload => ("config/mcpServer/reload", Mcp, Some("mcp.reloaded")),
-    McpOauthLogin => ("mcpServer/oauth/login", Mcp, Some("mcp.login_started")),
+    McpReload => ("config/mcpServer/reload", Mcp, Some(EventType::McpReloaded)),
+    McpOauthLogin => ("mcpServer/oauth/login", Mcp, Some(EventType::McpLoginStarted)),
     SkillsList => ("skills/list", Skills, None),
-    SkillsConfigWrite => ("skills/config/write", Skills, Some("config.skill_changed")),
+    SkillsConfigWrite => ("skills/config/write", Skills, Some(EventType::ConfigSkillChanged)),
     HooksList => ("hooks/list", Hooks, None),
     FeaturesList => ("experimentalFeature/list", Features, None),
-    FeatureEnablementSet => ("experimentalFeature/enablement/set", Features, Some("config.feature_changed")),
+    FeatureEnablementSet => ("experimentalFeature/enablement/set", Features, Some(EventType::ConfigFeatureChanged)),
     CollaborationModesList => ("collaborationMode/list", CollaborationModes, None),
-    ReviewStart => ("review/start", Review, Some("session.review_started")),
-    CompactStart => ("thread/compact/start", Compact, Some("session.compaction_started")),
-    Revert => ("thread/revert", Revert, Some("session.reverted")),
-    BackgroundTerminalsClean => ("thread/backgroundTerminals/clean", BackgroundTerminals, Some("session.background_terminals_cleaned")),
-    ShellCommand => ("thread/shellCommand", ShellCommand, Some("session.shell_command_started")),
-    CommandExec => ("command/exec", Exec, Some("exec.finished")),
-    FeedbackUpload => ("feedback/upload", Feedback, Some("feedback.uploaded")),
+    ReviewStart => ("review/start", Review, Some(EventType::SessionReviewStarted)),
+    CompactStart => ("thread/compact/start", Compact, Some(EventType::SessionCompactionStarted)),
+    Revert => ("thread/revert", Revert, Some(EventType::SessionReverted)),
+    BackgroundTerminalsClean => ("thread/backgroundTerminals/clean", BackgroundTerminals, Some(EventType::SessionBackgroundTerminalsCleaned)),
+    ShellCommand => ("thread/shellCommand", ShellCommand, Some(EventType::SessionShellCommandStarted)),
+    CommandExec => ("command/exec", Exec, Some(EventType::ExecFinished)),
+    FeedbackUpload => ("feedback/upload", Feedback, Some(EventType::FeedbackUploaded)),
 }
 
 /// JSON-RPC's "invalid request": app-server's answer to a call it refuses.
@@ -95,7 +95,7 @@ fn refusal(op: CodexOp, e: crate::appserver::RpcError) -> ServiceError {
     match (op, &e) {
         (CodexOp::AccountRateLimits | CodexOp::AccountUsage, RpcError::Server { code: INVALID_REQUEST, message, .. }) => {
             ServiceError::conflict(
-                "account_required",
+                ErrorCode::AccountRequired,
                 format!("{message}: sign in with a ChatGPT account first (POST /api/account/logins)"),
             )
         }
@@ -132,7 +132,7 @@ impl Services {
         if group == CapabilityGroup::Exec && !self.codex_surface.exec_enabled {
             return Err(ServiceError::new(
                 ErrorKind::Forbidden,
-                "exec_disabled",
+                ErrorCode::ExecDisabled,
                 "one-off command execution is off: start the host with --enable-exec to allow it",
             ));
         }
@@ -140,7 +140,7 @@ impl Services {
             if !caps.supports(method) {
                 return Err(ServiceError::new(
                     ErrorKind::NotSupported,
-                    "not_supported",
+                    ErrorCode::NotSupported,
                     format!("the connected codex does not support `{method}` (see /api/capabilities)"),
                 ));
             }
@@ -154,7 +154,7 @@ impl Services {
             Ok(result) => result,
             // A session deleted while its operation ran: the thread's error says nothing the client can act on.
             Err(RpcError::Server { .. }) if self.session_gone(session).await => {
-                return Err(ServiceError::not_found("session_not_found", format!("no session `{}`", session.unwrap_or_default())));
+                return Err(ServiceError::not_found(ErrorCode::SessionNotFound, format!("no session `{}`", session.unwrap_or_default())));
             }
             Err(e @ RpcError::Server { .. }) if !suspects.is_empty() => return Err(mistakes::diagnose(&conn, &suspects, e).await),
             Err(e) => return Err(refusal(op, e)),
@@ -200,7 +200,7 @@ impl Services {
             .expect("logins poisoned")
             .get(login_id)
             .cloned()
-            .ok_or_else(|| ServiceError::not_found("login_not_found", format!("no login `{login_id}` in this host run")))
+            .ok_or_else(|| ServiceError::not_found(ErrorCode::LoginNotFound, format!("no login `{login_id}` in this host run")))
     }
 
     pub fn note_login_started(&self, login_id: &str) {

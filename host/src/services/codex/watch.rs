@@ -8,6 +8,7 @@ use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::capabilities::Capabilities;
+use crate::events::{EventKind, EventType};
 use crate::services::Services;
 
 impl Services {
@@ -23,8 +24,9 @@ impl Services {
                     Err(RecvError::Closed) => return,
                 };
                 let Some(services) = me.upgrade() else { return };
-                match event.kind.as_str() {
-                    "runtime.ready" => {
+                let kind = EventKind::parse(&event.kind);
+                match (&kind, kind.app_server_method()) {
+                    (EventKind::Known(EventType::RuntimeReady), _) => {
                         if services.capabilities().is_none() {
                             match Capabilities::detect(&codex_bin, &codex_home).await {
                                 Ok(caps) => *services.codex_surface.capabilities.lock().expect("capabilities poisoned") = Some(caps),
@@ -33,8 +35,8 @@ impl Services {
                         }
                         services.refresh_account().await;
                     }
-                    "app_server.account/updated" => services.refresh_account().await,
-                    "app_server.account/login/completed" => {
+                    (_, Some("account/updated")) => services.refresh_account().await,
+                    (_, Some("account/login/completed")) => {
                         let data = event.data();
                         if let Some(id) = data.get("loginId").and_then(|v| v.as_str()) {
                             let success = data.get("success").and_then(|v| v.as_bool()).unwrap_or(false);

@@ -13,12 +13,12 @@ use utoipa::{IntoParams, ToSchema};
 
 pub use scheduler::Scheduler;
 
-use super::error::{ErrorKind, ServiceError, ServiceResult};
+use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::paging;
 use super::Services;
-use crate::events::{envelope_ts, NewEvent};
+use crate::events::{envelope_ts, EventType, NewEvent};
 use crate::plugins::JobKind;
-use crate::store::{Enqueued, JobFilter, JobHistoryRow, JobRow, StoreError};
+use crate::store::{Enqueued, JobFilter, JobHistoryRow, JobRow, JobState, StoreError};
 
 /// Largest page of jobs.
 pub const MAX_JOBS_PAGE: i64 = 500;
@@ -37,8 +37,7 @@ pub struct Job {
     pub kind: String,
     /// The plugin that runs this kind.
     pub plugin_id: String,
-    /// `queued`, `running`, `succeeded`, `failed` or `canceled`.
-    pub state: String,
+    pub state: JobState,
     /// Any JSON value, as it was enqueued (`null` when none was given).
     pub payload: Value,
     pub session_id: Option<String>,
@@ -84,8 +83,8 @@ pub struct JobError {
 #[serde(rename_all = "camelCase")]
 pub struct JobTransition {
     pub at: String,
-    pub from_state: Option<String>,
-    pub to_state: String,
+    pub from_state: Option<JobState>,
+    pub to_state: JobState,
     pub attempt: i64,
     pub detail: Option<String>,
 }
@@ -163,7 +162,8 @@ pub struct EnqueueResult {
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct JobQuery {
-    /// `queued`, `running`, `succeeded`, `failed` or `canceled`.
+    /// Only jobs in this state.
+    #[param(value_type = Option<JobState>)]
     pub state: Option<String>,
     pub kind: Option<String>,
     pub session_id: Option<String>,
@@ -199,10 +199,9 @@ pub struct QueueStats {
     pub capacity: i64,
 }
 
-const STATES: [&str; 5] = ["queued", "running", "succeeded", "failed", "canceled"];
 
 fn job_not_found(id: &str) -> ServiceError {
-    ServiceError::not_found("job_not_found", format!("no job `{id}`"))
+    ServiceError::not_found(ErrorCode::JobNotFound, format!("no job `{id}`"))
 }
 
 impl Services {
@@ -212,7 +211,7 @@ impl Services {
         let kind = self.plugins.job_kind(&req.kind).ok_or_else(|| {
             ServiceError::new(
                 ErrorKind::Invalid,
-                "unknown_job_kind",
+                ErrorCode::UnknownJobKind,
                 format!("no enabled plugin runs jobs of kind `{}` (see GET /api/jobs/kinds)", req.kind.chars().take(64).collect::<String>()),
             )
         })?;
@@ -220,14 +219,14 @@ impl Services {
             if plugin != kind.plugin_id {
                 return Err(ServiceError::new(
                     ErrorKind::Forbidden,
-                    "job_kind_not_owned",
+                    ErrorCode::JobKindNotOwned,
                     format!("`{}` belongs to plugin `{}`: a plugin enqueues only its own kinds", kind.kind, kind.plugin_id),
                 ));
             }
         }
         let payload = req.payload.unwrap_or_else(|| Value::Object(Default::default())).to_string();
         if payload.len() > MAX_PAYLOAD_BYTES {
-            return Err(ServiceError::new(ErrorKind::Invalid, "payload_too_large", format!("a job payload is at most {MAX_PAYLOAD_BYTES} bytes")));
+            return Err(ServiceError::new(ErrorKind::Invalid, ErrorCode::PayloadTooLarge, format!("a job payload is at most {MAX_PAYLOAD_BYTES} bytes")));
         }
         if req.dedupe_key.as_deref().is_some_and(|k| k.is_empty() || k.len() > 200) {
             return Err(ServiceError::invalid("`dedupeKey` must be 1-200 bytes"));
@@ -264,14 +263,14 @@ impl Services {
         };
         match self.store.enqueue_job(&row, self.scheduler.capacity()).await? {
             Enqueued::Created(job) => {
-                self.publish_job_event("job.queued", &job).await;
+                self.publish_job_event(EventType::JobQueued, &job).await;
                 self.scheduler.wake();
                 Ok(EnqueueResult { job: job.into(), duplicate: false })
             }
             Enqueued::Duplicate(job) => Ok(EnqueueResult { job: job.into(), duplicate: true }),
             Enqueued::Full => Err(ServiceError::new(
                 ErrorKind::TooManyRequests,
-                "queue_full",
+                ErrorCode::QueueFull,
                 format!("the queue holds {} live jobs, its capacity; try again when some have finished", self.scheduler.capacity()),
             )),
         }
@@ -282,11 +281,15 @@ impl Services {
         if !(1..=MAX_JOBS_PAGE).contains(&limit) {
             return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_JOBS_PAGE}")));
         }
-        if let Some(s) = q.state.as_deref().filter(|s| !STATES.contains(s)) {
-            return Err(ServiceError::invalid(format!("unknown state `{s}`: use one of {}", STATES.join(", "))));
-        }
+        let state = match q.state.as_deref() {
+            Some(s) => Some(JobState::parse(s).ok_or_else(|| {
+                let all: Vec<_> = JobState::ALL.iter().map(|s| s.as_str()).collect();
+                ServiceError::invalid(format!("unknown state `{s}`: use one of {}", all.join(", ")))
+            })?),
+            None => None,
+        };
         let before = q.cursor.as_deref().map(paging::decode).transpose()?;
-        let filter = JobFilter { state: q.state, kind: q.kind, session_id: q.session_id, project_id: q.project_id, before, limit: limit + 1 };
+        let filter = JobFilter { state, kind: q.kind, session_id: q.session_id, project_id: q.project_id, before, limit: limit + 1 };
         let mut rows = self.store.list_jobs(&filter).await?;
         let next_cursor = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
@@ -315,29 +318,29 @@ impl Services {
     /// for real (its plugin call dropped, its worker turn interrupted) before this returns.
     pub async fn cancel_job(&self, id: &str, by: &str) -> ServiceResult<Job> {
         let row = self.job_row(id).await?;
-        if row.state == "queued" {
+        if row.state == JobState::Queued {
             if let Some(canceled) = self.store.cancel_queued_job(id, &format!("canceled by {by}")).await? {
-                self.publish_job_event("job.canceled", &canceled).await;
+                self.publish_job_event(EventType::JobCanceled, &canceled).await;
                 return self.get_job(id).await;
             }
         }
         let row = self.job_row(id).await?;
-        match row.state.as_str() {
-            "running" => {
+        match row.state {
+            JobState::Running => {
                 self.store.request_job_cancel(id).await?;
                 let stopped = tokio::time::timeout(CANCEL_WAIT, self.scheduler.cancel_and_wait(self, id, by)).await;
                 let job = self.get_job(id).await?;
-                if stopped.is_err() && job.state == "running" {
+                if stopped.is_err() && job.state == JobState::Running {
                     return Err(ServiceError::new(
                         ErrorKind::Unavailable,
-                        "job_cancel_pending",
+                        ErrorCode::JobCancelPending,
                         format!("the job's host has not stopped it within {} s; it stops at its next lease renewal", CANCEL_WAIT.as_secs()),
                     ));
                 }
                 Ok(job)
             }
-            "queued" => Err(ServiceError::conflict("job_busy", "the job changed state meanwhile; try again")),
-            state => Err(ServiceError::conflict("job_finished", format!("the job already ended: {state}"))),
+            JobState::Queued => Err(ServiceError::conflict(ErrorCode::JobBusy, "the job changed state meanwhile; try again")),
+            state => Err(ServiceError::conflict(ErrorCode::JobFinished, format!("the job already ended: {state}"))),
         }
     }
 
@@ -347,26 +350,26 @@ impl Services {
         if self.plugins.job_kind(&row.kind).is_none() {
             return Err(ServiceError::new(
                 ErrorKind::Conflict,
-                "job_kind_unavailable",
+                ErrorCode::JobKindUnavailable,
                 format!("no enabled plugin runs `{}` now: enable or install its plugin first", row.kind),
             ));
         }
         let retried = match self.store.retry_job(id, &format!("retried by {by}")).await {
             Ok(r) => r,
             Err(StoreError::Conflict(_)) => {
-                return Err(ServiceError::conflict("duplicate_job", "an equal job (same kind and dedupe key) is queued or running"))
+                return Err(ServiceError::conflict(ErrorCode::DuplicateJob, "an equal job (same kind and dedupe key) is queued or running"))
             }
             Err(e) => return Err(e.into()),
         };
         match retried {
             Some(job) => {
-                self.publish_job_event("job.queued", &job).await;
+                self.publish_job_event(EventType::JobQueued, &job).await;
                 let mut view = Job::from(job);
                 view.history = Some(self.store.job_history(id).await?.into_iter().map(JobTransition::from).collect());
                 self.scheduler.wake();
                 Ok(view)
             }
-            None => Err(ServiceError::conflict("job_not_retryable", format!("only failed or canceled jobs are retried; this one is {}", row.state))),
+            None => Err(ServiceError::conflict(ErrorCode::JobNotRetryable, format!("only failed or canceled jobs are retried; this one is {}", row.state))),
         }
     }
 
@@ -381,7 +384,7 @@ impl Services {
     }
 
     /// `job.queued`, `job.started`, ... with the job as data, tagged with its session and project.
-    async fn publish_job_event(&self, kind: &str, row: &JobRow) {
+    async fn publish_job_event(&self, kind: EventType, row: &JobRow) {
         let event = NewEvent::new(kind, Job::from(row.clone()))
             .session(row.session_id.as_deref().map(Into::into), row.project_id.as_deref().map(Into::into));
         self.events.publish_committed(event).await;

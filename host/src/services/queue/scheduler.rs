@@ -15,9 +15,10 @@ use tokio::sync::{watch, Notify};
 
 use super::backoff;
 use crate::config::QueueConfig;
+use crate::events::EventType;
 use crate::plugins::JobKind;
 use crate::services::Services;
-use crate::store::{now_ms, Finish, JobRow};
+use crate::store::{now_ms, Finish, JobRow, JobState};
 
 /// Longest the scheduler sleeps without looking at the queue (for jobs other hosts enqueue or leases that end).
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -136,7 +137,7 @@ impl Scheduler {
             }
             None => loop {
                 match services.store.get_job(id).await {
-                    Ok(j) if j.state == "running" => tokio::time::sleep(Duration::from_millis(100)).await,
+                    Ok(j) if j.state == JobState::Running => tokio::time::sleep(Duration::from_millis(100)).await,
                     _ => return,
                 }
             },
@@ -176,8 +177,7 @@ impl Services {
             Ok(jobs) => {
                 for job in jobs {
                     tracing::warn!(job = %job.id, kind = %job.kind, state = %job.state, "recovered a job whose host stopped holding it");
-                    let kind = if job.state == "queued" { "job.retrying" } else { event_for_state(&job.state) };
-                    self.publish_job_event(kind, &job).await;
+                    self.publish_job_event(event_after_attempt(job.state), &job).await;
                 }
             }
             Err(e) => tracing::warn!(error = %e, "could not look for expired job leases"),
@@ -248,7 +248,7 @@ impl Services {
             // An earlier attempt of this job lost its lease while still running here: it must stop.
             let _ = stale.stop.send(Some(Stop::LeaseLost));
         }
-        self.publish_job_event("job.started", &job).await;
+        self.publish_job_event(EventType::JobStarted, &job).await;
         let me = me.clone();
         tokio::spawn(async move {
             let Some(services) = me.upgrade() else { return };
@@ -313,7 +313,7 @@ impl Services {
                 match self.store.release_job(&job.id, &owner, "handed back: the host shut down").await {
                     Ok(true) => {
                         if let Ok(row) = self.store.get_job(&job.id).await {
-                            self.publish_job_event("job.queued", &row).await;
+                            self.publish_job_event(EventType::JobQueued, &row).await;
                         }
                     }
                     Ok(false) => {}
@@ -325,7 +325,7 @@ impl Services {
             Ended::Ran(None) => {
                 if let Ok(true) = self.store.release_job(&job.id, &owner, "no enabled plugin runs this kind now; waiting for one").await {
                     if let Ok(row) = self.store.get_job(&job.id).await {
-                        self.publish_job_event("job.queued", &row).await;
+                        self.publish_job_event(EventType::JobQueued, &row).await;
                     }
                 }
                 return;
@@ -335,13 +335,13 @@ impl Services {
         let now = now_ms();
         let record = match &finish {
             AttemptEnd::Succeeded(out) => {
-                Finish { to_state: "succeeded", result: Some(out), error_kind: None, error: None, run_after: None, detail: None }
+                Finish { to_state: JobState::Succeeded, result: Some(out), error_kind: None, error: None, run_after: None, detail: None }
             }
             AttemptEnd::Failed { kind, message } => {
-                Finish { to_state: "failed", result: None, error_kind: Some(kind), error: Some(message), run_after: None, detail: None }
+                Finish { to_state: JobState::Failed, result: None, error_kind: Some(kind), error: Some(message), run_after: None, detail: None }
             }
             AttemptEnd::Retry { kind, message, after } => Finish {
-                to_state: "queued",
+                to_state: JobState::Queued,
                 result: None,
                 error_kind: Some(kind),
                 error: Some(message),
@@ -349,7 +349,7 @@ impl Services {
                 detail: None,
             },
             AttemptEnd::Canceled => Finish {
-                to_state: "canceled",
+                to_state: JobState::Canceled,
                 result: None,
                 error_kind: Some("canceled"),
                 error: Some("canceled while running"),
@@ -361,8 +361,7 @@ impl Services {
             Ok(true) => {
                 // The stored state, not the intended one: a retry asked to be canceled ends canceled.
                 if let Ok(row) = self.store.get_job(&job.id).await {
-                    let kind = if row.state == "queued" { "job.retrying" } else { event_for_state(&row.state) };
-                    self.publish_job_event(kind, &row).await;
+                    self.publish_job_event(event_after_attempt(row.state), &row).await;
                 }
             }
             Ok(false) => tracing::warn!(job = %job.id, "a job's outcome came after its lease was lost; not recorded"),
@@ -402,12 +401,13 @@ fn classify(job: &JobRow, report: &crate::plugins::runtime::CallReport<crate::pl
     }
 }
 
-fn event_for_state(state: &str) -> &'static str {
+/// The event for the state an attempt left its job in: back in the queue is a retry.
+fn event_after_attempt(state: JobState) -> EventType {
     match state {
-        "succeeded" => "job.succeeded",
-        "failed" => "job.failed",
-        "canceled" => "job.canceled",
-        "running" => "job.started",
-        _ => "job.queued",
+        JobState::Succeeded => EventType::JobSucceeded,
+        JobState::Failed => EventType::JobFailed,
+        JobState::Canceled => EventType::JobCanceled,
+        JobState::Running => EventType::JobStarted,
+        JobState::Queued => EventType::JobRetrying,
     }
 }

@@ -4,16 +4,17 @@
 use super::kind::RequestKind;
 use crate::appserver::RequestId;
 use crate::services::Services;
+use crate::store::RequestStatus;
 
 impl Services {
     /// Expire one request if it is still pending. True when this call expired it.
     pub(in crate::services) async fn expire_request(&self, id: &str, reason: &str) -> bool {
         self.requests.remove(id);
-        match self.store.settle_request(id, "expired", None, "host", Some(reason)).await {
+        match self.store.settle_request(id, RequestStatus::Expired, None, "host", Some(reason)).await {
             Ok(true) => {
                 if let Ok(row) = self.store.get_request(id).await {
                     let kind = RequestKind::parse(&row.kind).unwrap_or(RequestKind::CommandApproval);
-                    self.publish_request_event(kind, "expired", &row).await;
+                    self.publish_request_event(kind, &row).await;
                 }
                 true
             }

@@ -12,9 +12,9 @@ use super::kind::RequestKind;
 use super::registry::LiveRequest;
 use super::responses;
 use crate::appserver::{Connection, RequestId};
-use crate::events::NewEvent;
+use crate::events::{EventType, NewEvent};
 use crate::services::Services;
-use crate::store::{now_ms, RequestRow};
+use crate::store::{now_ms, RequestRow, RequestStatus};
 
 /// JSON-RPC error code used when the host declines a server request it does not serve.
 pub const DECLINED_REQUEST_CODE: i64 = -32000;
@@ -70,7 +70,7 @@ impl Services {
             rpc_id: serde_json::to_string(&rpc_id).unwrap_or_default(),
             params: params.to_string(),
             context: item,
-            status: "pending".into(),
+            status: RequestStatus::Pending,
             decision: None,
             decided_by: None,
             reason: None,
@@ -94,7 +94,7 @@ impl Services {
                 turn_id: ids.turn_id,
             },
         );
-        self.publish_request_event(kind, "requested", &row).await;
+        self.publish_request_event(kind, &row).await;
         if let (Some(session_id), Some(me)) = (row.session_id.clone(), self.me.upgrade()) {
             // Worker sessions have nobody watching: their plugin's policy answers (beside the reader, not in its way).
             if let Some(policy) = self.worker_policy(&session_id) {
@@ -179,7 +179,7 @@ impl Services {
         let ids: RequestIds = serde_json::from_value(params.clone()).unwrap_or_default();
         let session = ids.thread_id.as_deref().and_then(|t| self.index.get(t));
         let data = json!({"method": method, "requestId": rpc_id, "params": params, "reason": reason});
-        let event = NewEvent::new("app_server.request_declined", data)
+        let event = NewEvent::new(EventType::AppServerRequestDeclined, data)
             .session(session.as_ref().map(|s| s.session_id.clone()), session.and_then(|s| s.project_id))
             .turn(ids.turn_id);
         self.events.publish_committed(event).await;

@@ -5,6 +5,9 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::events::EventType;
+use crate::store::RequestStatus;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestKind {
@@ -81,11 +84,53 @@ impl RequestKind {
     }
 
     /// The event family: `approval`, `tool_input` or `tool_call`.
-    pub fn family(self) -> &'static str {
+    pub fn family(self) -> RequestFamily {
         match self {
-            Self::ToolInput | Self::Elicitation => "tool_input",
-            Self::ToolCall => "tool_call",
-            _ => "approval",
+            Self::ToolInput | Self::Elicitation => RequestFamily::ToolInput,
+            Self::ToolCall => RequestFamily::ToolCall,
+            _ => RequestFamily::Approval,
+        }
+    }
+}
+
+/// Which event vocabulary a request belongs to: `approval.*`, `tool_input.*` or `tool_call.*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestFamily {
+    Approval,
+    ToolInput,
+    ToolCall,
+}
+
+impl RequestFamily {
+    pub const ALL: [RequestFamily; 3] = [RequestFamily::Approval, RequestFamily::ToolInput, RequestFamily::ToolCall];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RequestFamily::Approval => "approval",
+            RequestFamily::ToolInput => "tool_input",
+            RequestFamily::ToolCall => "tool_call",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    /// The event that says a request of this family is now in `status`: `pending` is `<family>.requested`.
+    pub const fn event(self, status: RequestStatus) -> EventType {
+        use EventType as E;
+        use RequestStatus as S;
+        match (self, status) {
+            (Self::Approval, S::Pending) => E::ApprovalRequested,
+            (Self::Approval, S::Resolved) => E::ApprovalResolved,
+            (Self::Approval, S::Expired) => E::ApprovalExpired,
+            (Self::ToolInput, S::Pending) => E::ToolInputRequested,
+            (Self::ToolInput, S::Resolved) => E::ToolInputResolved,
+            (Self::ToolInput, S::Expired) => E::ToolInputExpired,
+            (Self::ToolCall, S::Pending) => E::ToolCallRequested,
+            (Self::ToolCall, S::Resolved) => E::ToolCallResolved,
+            (Self::ToolCall, S::Expired) => E::ToolCallExpired,
         }
     }
 }
@@ -104,6 +149,44 @@ mod tests {
         for k in [RequestKind::ToolCall, RequestKind::LegacyPatchApproval] {
             assert_eq!(RequestKind::parse(k.as_str()), Some(k));
         }
-        assert_eq!(RequestKind::ToolInput.family(), "tool_input");
+        assert_eq!(RequestKind::ToolInput.family(), RequestFamily::ToolInput);
+    }
+
+    #[test]
+    fn every_kind_family_and_status_round_trips_its_wire_string() {
+        for k in [
+            RequestKind::CommandApproval,
+            RequestKind::FileChangeApproval,
+            RequestKind::PermissionsApproval,
+            RequestKind::McpToolApproval,
+            RequestKind::LegacyExecApproval,
+            RequestKind::LegacyPatchApproval,
+            RequestKind::ToolInput,
+            RequestKind::Elicitation,
+            RequestKind::ToolCall,
+        ] {
+            assert_eq!(RequestKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        for f in RequestFamily::ALL {
+            assert_eq!(RequestFamily::parse(f.as_str()), Some(f));
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+        }
+        for s in RequestStatus::ALL {
+            assert_eq!(RequestStatus::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        assert_eq!(RequestFamily::parse("approvals"), None);
+        assert_eq!(RequestStatus::parse("Pending"), None);
+    }
+
+    #[test]
+    fn a_family_s_events_are_its_vocabulary_with_pending_as_requested() {
+        let verbs = [(RequestStatus::Pending, "requested"), (RequestStatus::Resolved, "resolved"), (RequestStatus::Expired, "expired")];
+        for f in RequestFamily::ALL {
+            for (status, verb) in verbs {
+                assert_eq!(f.event(status).as_str(), format!("{}.{verb}", f.as_str()));
+            }
+        }
     }
 }

@@ -12,14 +12,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
-pub use kind::RequestKind;
+pub use kind::{RequestFamily, RequestKind};
 pub use registry::Registry;
 pub use responses::RespondToRequest;
 
-use super::error::{ErrorKind, ServiceError, ServiceResult};
+use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::Services;
 use crate::events::{envelope_ts, EventFilter, NewEvent};
-use crate::store::{RequestFilter, RequestRow, StoreError};
+use crate::store::{RequestFilter, RequestRow, RequestStatus, StoreError};
 
 /// Largest page of requests.
 pub const MAX_REQUESTS_PAGE: i64 = 500;
@@ -36,12 +36,11 @@ pub struct PendingRequest {
     pub turn_id: Option<String>,
     pub item_id: Option<String>,
     pub kind: RequestKind,
-    /// `approval`, `tool_input` or `tool_call`: the event family.
-    pub family: String,
+    /// The event family.
+    pub family: RequestFamily,
     /// The app-server method that asked.
     pub method: String,
-    /// `pending`, `resolved` or `expired`.
-    pub status: String,
+    pub status: RequestStatus,
     /// What app-server sent (command, cwd, reason, availableDecisions, questions, tool and arguments, ...).
     #[schema(value_type = Object)]
     pub params: Value,
@@ -70,7 +69,7 @@ impl From<RequestRow> for PendingRequest {
             turn_id: r.turn_id,
             item_id: r.item_id,
             kind,
-            family: kind.family().to_string(),
+            family: kind.family(),
             method: r.method,
             status: r.status,
             params: serde_json::from_str(&r.params).unwrap_or(Value::Null),
@@ -88,9 +87,11 @@ impl From<RequestRow> for PendingRequest {
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct RequestQuery {
-    /// `pending`, `resolved` or `expired`.
+    /// Only requests in this status.
+    #[param(value_type = Option<RequestStatus>)]
     pub status: Option<String>,
-    /// A request kind (`command_approval`, `tool_input`, ...).
+    /// Only requests of this kind.
+    #[param(value_type = Option<RequestKind>)]
     pub kind: Option<String>,
     /// Only this session (on `/api/requests`).
     pub session_id: Option<String>,
@@ -99,18 +100,18 @@ pub struct RequestQuery {
 }
 
 fn request_not_found(id: &str) -> ServiceError {
-    ServiceError::not_found("request_not_found", format!("no request `{id}` in this session"))
+    ServiceError::not_found(ErrorCode::RequestNotFound, format!("no request `{id}` in this session"))
 }
 
 /// The answer for a request that already left `pending`: 409 with the winner, or 410 with the reason.
 fn already_settled(row: RequestRow) -> ServiceError {
     let view = PendingRequest::from(row);
-    if view.status == "expired" {
+    if view.status == RequestStatus::Expired {
         let reason = view.reason.clone().unwrap_or_default();
-        ServiceError::new(ErrorKind::Gone, "request_expired", format!("the request expired: {reason}"))
+        ServiceError::new(ErrorKind::Gone, ErrorCode::RequestExpired, format!("the request expired: {reason}"))
             .with_details(json!({"reason": reason}))
     } else {
-        ServiceError::conflict("request_already_resolved", "another decision was made first")
+        ServiceError::conflict(ErrorCode::RequestAlreadyResolved, "another decision was made first")
             .with_details(json!({"decision": view.decision, "decidedBy": view.decided_by, "resolvedAt": view.resolved_at}))
     }
 }
@@ -124,17 +125,16 @@ impl Services {
         if !(1..=MAX_REQUESTS_PAGE).contains(&limit) {
             return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_REQUESTS_PAGE}")));
         }
-        if let Some(s) = q.status.as_deref() {
-            if !["pending", "resolved", "expired"].contains(&s) {
-                return Err(ServiceError::invalid("`status` must be pending, resolved or expired"));
-            }
-        }
+        let status = match q.status.as_deref() {
+            Some(s) => Some(RequestStatus::parse(s).ok_or_else(|| ServiceError::invalid("`status` must be pending, resolved or expired"))?),
+            None => None,
+        };
         if let Some(k) = q.kind.as_deref() {
             RequestKind::parse(k).ok_or_else(|| ServiceError::invalid(format!("unknown request kind `{k}`")))?;
         }
         let filter = RequestFilter {
             session_id: session_id.map(str::to_owned).or(q.session_id),
-            status: q.status,
+            status,
             kind: q.kind,
             limit,
         };
@@ -165,7 +165,7 @@ impl Services {
     ) -> ServiceResult<PendingRequest> {
         self.session_row(session_id).await?;
         let row = self.request_in_session(session_id, request_id).await?;
-        if row.status != "pending" {
+        if row.status != RequestStatus::Pending {
             return Err(already_settled(row));
         }
         let kind = RequestKind::parse(&row.kind).ok_or_else(|| ServiceError::invalid("unknown request kind"))?;
@@ -179,7 +179,7 @@ impl Services {
         let recorded = prepared.recorded.to_string();
         let won = self
             .store
-            .settle_request(request_id, "resolved", Some(&recorded), decided_by, body.reason.as_deref())
+            .settle_request(request_id, RequestStatus::Resolved, Some(&recorded), decided_by, body.reason.as_deref())
             .await?;
         if !won {
             return Err(already_settled(self.store.get_request(request_id).await?));
@@ -187,11 +187,11 @@ impl Services {
         self.requests.remove(request_id);
         // Record the decision before app-server hears it, so the log shows it before what app-server does next.
         let settled = self.store.get_request(request_id).await?;
-        self.publish_request_event(kind, "resolved", &settled).await;
+        self.publish_request_event(kind, &settled).await;
         if let Err(e) = live.connection.respond(&live.rpc_id, &prepared.result).await {
             let reason = format!("app-server did not receive the decision ({e})");
             self.store.downgrade_to_expired(request_id, &reason).await?;
-            self.publish_request_event(kind, "expired", &self.store.get_request(request_id).await?).await;
+            self.publish_request_event(kind, &self.store.get_request(request_id).await?).await;
             return Err(already_settled(self.store.get_request(request_id).await?));
         }
         Ok(settled.into())
@@ -201,7 +201,7 @@ impl Services {
     pub async fn pending_snapshot(&self, filter: &EventFilter) -> ServiceResult<Vec<PendingRequest>> {
         let rows = self
             .store
-            .list_requests(&RequestFilter { status: Some("pending".into()), limit: MAX_REQUESTS_PAGE, ..Default::default() })
+            .list_requests(&RequestFilter { status: Some(RequestStatus::Pending), limit: MAX_REQUESTS_PAGE, ..Default::default() })
             .await?;
         Ok(rows
             .into_iter()
@@ -211,10 +211,10 @@ impl Services {
             .collect())
     }
 
-    /// `approval.requested`, `tool_input.resolved`, ... with the request as data.
-    async fn publish_request_event(&self, kind: RequestKind, what: &str, row: &RequestRow) {
+    /// `approval.requested`, `tool_input.resolved`, ... (the row's status says which) with the request as data.
+    async fn publish_request_event(&self, kind: RequestKind, row: &RequestRow) {
         let view = PendingRequest::from(row.clone());
-        let event = NewEvent::new(format!("{}.{what}", kind.family()), &view)
+        let event = NewEvent::new(kind.family().event(row.status), &view)
             .session(row.session_id.as_deref().map(Into::into), row.project_id.as_deref().map(Into::into))
             .turn(row.turn_id.clone());
         self.events.publish_committed(event).await;

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use super::kind::RequestKind;
-use crate::services::error::{ErrorKind, ServiceError, ServiceResult};
+use crate::services::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 
 /// What stands in for a secret answer in the store, events and API answers.
 pub const MASK: &str = "••••••";
@@ -54,7 +54,7 @@ pub struct Prepared {
     pub recorded: Value,
 }
 
-fn invalid(code: &'static str, message: impl Into<String>) -> ServiceError {
+fn invalid(code: ErrorCode, message: impl Into<String>) -> ServiceError {
     ServiceError::new(ErrorKind::Invalid, code, message)
 }
 
@@ -103,13 +103,13 @@ pub fn prepare(kind: RequestKind, params: &Value, body: &RespondToRequest) -> Se
         }
         RequestKind::ToolInput => tool_input(params, body),
         RequestKind::Elicitation => {
-            let action = body.action.as_deref().ok_or_else(|| invalid("wrong_answer_kind", "an elicitation takes `action` (accept, decline or cancel)"))?;
+            let action = body.action.as_deref().ok_or_else(|| invalid(ErrorCode::WrongAnswerKind, "an elicitation takes `action` (accept, decline or cancel)"))?;
             if !["accept", "decline", "cancel"].contains(&action) {
-                return Err(invalid("invalid_decision", format!("unknown action `{action}`: use accept, decline or cancel")));
+                return Err(invalid(ErrorCode::InvalidDecision, format!("unknown action `{action}`: use accept, decline or cancel")));
             }
             let content = if action == "accept" { body.content.clone().unwrap_or(Value::Null) } else { Value::Null };
             if action == "accept" && !(content.is_object() || content.is_null()) {
-                return Err(invalid("invalid_decision", "`content` must be an object"));
+                return Err(invalid(ErrorCode::InvalidDecision, "`content` must be an object"));
             }
             Ok(Prepared { result: json!({"action": action, "content": content}), recorded: json!({"action": action}) })
         }
@@ -118,17 +118,17 @@ pub fn prepare(kind: RequestKind, params: &Value, body: &RespondToRequest) -> Se
 }
 
 fn basic_decision(body: &RespondToRequest) -> ServiceResult<&str> {
-    let d = body.decision.as_ref().ok_or_else(|| invalid("wrong_answer_kind", "an approval takes `decision`"))?;
+    let d = body.decision.as_ref().ok_or_else(|| invalid(ErrorCode::WrongAnswerKind, "an approval takes `decision`"))?;
     match d.as_str() {
         Some(s) if BASIC_DECISIONS.contains(&s) => Ok(BASIC_DECISIONS.into_iter().find(|b| *b == s).expect("listed")),
-        _ => Err(invalid("invalid_decision", format!("unknown decision {d}: use accept, acceptForSession, decline or cancel"))),
+        _ => Err(invalid(ErrorCode::InvalidDecision, format!("unknown decision {d}: use accept, acceptForSession, decline or cancel"))),
     }
 }
 
 /// Plain decisions always; an amendment object only exactly as app-server offered it (so no client can widen
 /// an exec policy beyond what was proposed).
 fn approval_decision(kind: RequestKind, params: &Value, body: &RespondToRequest) -> ServiceResult<Value> {
-    let d = body.decision.as_ref().ok_or_else(|| invalid("wrong_answer_kind", "an approval takes `decision`"))?;
+    let d = body.decision.as_ref().ok_or_else(|| invalid(ErrorCode::WrongAnswerKind, "an approval takes `decision`"))?;
     if d.as_str().is_some() {
         return Ok(json!(basic_decision(body)?));
     }
@@ -136,34 +136,34 @@ fn approval_decision(kind: RequestKind, params: &Value, body: &RespondToRequest)
     if kind == RequestKind::CommandApproval && d.is_object() && offered.contains(d) {
         Ok(d.clone())
     } else {
-        Err(invalid("invalid_decision", format!("decision {d} was not offered for this request")))
+        Err(invalid(ErrorCode::InvalidDecision, format!("decision {d} was not offered for this request")))
     }
 }
 
 fn tool_input(params: &Value, body: &RespondToRequest) -> ServiceResult<Prepared> {
-    let answers = body.answers.as_ref().ok_or_else(|| invalid("wrong_answer_kind", "tool input takes `answers` (question id → answer)"))?;
+    let answers = body.answers.as_ref().ok_or_else(|| invalid(ErrorCode::WrongAnswerKind, "tool input takes `answers` (question id → answer)"))?;
     let questions = params.get("questions").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut result = serde_json::Map::new();
     let mut recorded = serde_json::Map::new();
     for q in &questions {
         let id = q.get("id").and_then(Value::as_str).unwrap_or_default();
-        let given = answers.get(id).ok_or_else(|| invalid("invalid_answer", format!("question `{id}` has no answer")))?;
+        let given = answers.get(id).ok_or_else(|| invalid(ErrorCode::InvalidAnswer, format!("question `{id}` has no answer")))?;
         let list: Vec<String> = match given {
             Value::String(s) => vec![s.clone()],
             Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
                 items.iter().map(|v| v.as_str().expect("checked").to_string()).collect()
             }
-            _ => return Err(invalid("invalid_answer", format!("the answer to `{id}` must be a string or a non-empty list of strings"))),
+            _ => return Err(invalid(ErrorCode::InvalidAnswer, format!("the answer to `{id}` must be a string or a non-empty list of strings"))),
         };
         if list.iter().any(|a| a.len() > 10_000) {
-            return Err(invalid("invalid_answer", "answers are at most 10,000 bytes"));
+            return Err(invalid(ErrorCode::InvalidAnswer, "answers are at most 10,000 bytes"));
         }
         let secret = q.get("isSecret").and_then(Value::as_bool).unwrap_or(false);
         recorded.insert(id.to_string(), if secret { json!([MASK]) } else { json!(list) });
         result.insert(id.to_string(), json!({"answers": list}));
     }
     if let Some(unknown) = answers.keys().find(|k| !questions.iter().any(|q| q.get("id").and_then(Value::as_str) == Some(k.as_str()))) {
-        return Err(invalid("invalid_answer", format!("no question `{unknown}` was asked")));
+        return Err(invalid(ErrorCode::InvalidAnswer, format!("no question `{unknown}` was asked")));
     }
     Ok(Prepared { result: json!({"answers": result}), recorded: json!({"answers": recorded}) })
 }
@@ -178,13 +178,13 @@ fn tool_call(body: &RespondToRequest) -> ServiceResult<Prepared> {
                     _ => false,
                 };
                 if !ok {
-                    return Err(invalid("invalid_answer", format!("content item {item} must be inputText with text or inputImage with imageUrl")));
+                    return Err(invalid(ErrorCode::InvalidAnswer, format!("content item {item} must be inputText with text or inputImage with imageUrl")));
                 }
             }
             items.clone()
         }
         (None, Some(text)) => vec![json!({"type": "inputText", "text": text})],
-        _ => return Err(invalid("wrong_answer_kind", "a tool call takes either `contentItems` or `text`")),
+        _ => return Err(invalid(ErrorCode::WrongAnswerKind, "a tool call takes either `contentItems` or `text`")),
     };
     let success = body.success.unwrap_or(true);
     let result = json!({"contentItems": items, "success": success});
@@ -212,11 +212,11 @@ mod tests {
         let amend = json!({"acceptWithExecpolicyAmendment": {"execpolicy_amendment": ["echo"]}});
         assert!(prepare(RequestKind::CommandApproval, &p, &body(json!({"decision": amend}))).is_ok());
         let widened = json!({"acceptWithExecpolicyAmendment": {"execpolicy_amendment": ["rm"]}});
-        assert_eq!(prepare(RequestKind::CommandApproval, &p, &body(json!({"decision": widened}))).err().unwrap().code, "invalid_decision");
+        assert_eq!(prepare(RequestKind::CommandApproval, &p, &body(json!({"decision": widened}))).err().unwrap().code, ErrorCode::InvalidDecision);
         let bad = prepare(RequestKind::CommandApproval, &p, &body(json!({"decision": "yolo"}))).err().unwrap();
-        assert_eq!(bad.code, "invalid_decision");
+        assert_eq!(bad.code, ErrorCode::InvalidDecision);
         let wrong = prepare(RequestKind::CommandApproval, &p, &body(json!({"answers": {}}))).err().unwrap();
-        assert_eq!(wrong.code, "wrong_answer_kind");
+        assert_eq!(wrong.code, ErrorCode::WrongAnswerKind);
         let legacy = prepare(RequestKind::LegacyExecApproval, &p, &body(json!({"decision": "acceptForSession"}))).unwrap();
         assert_eq!(legacy.result, json!({"decision": "approved_for_session"}));
         let denied = prepare(RequestKind::LegacyPatchApproval, &p, &body(json!({"decision": "decline", "reason": "no"}))).unwrap();
@@ -231,9 +231,9 @@ mod tests {
         assert!(!prepared.recorded.to_string().contains("hunter2"));
         assert_eq!(prepared.recorded["answers"]["color"], json!(["Red"]));
         let missing = prepare(RequestKind::ToolInput, &p, &body(json!({"answers": {"pw": "x"}}))).err().unwrap();
-        assert_eq!(missing.code, "invalid_answer");
+        assert_eq!(missing.code, ErrorCode::InvalidAnswer);
         let extra = prepare(RequestKind::ToolInput, &p, &body(json!({"answers": {"pw": "x", "color": "y", "z": "w"}}))).err().unwrap();
-        assert_eq!(extra.code, "invalid_answer");
+        assert_eq!(extra.code, ErrorCode::InvalidAnswer);
     }
 
     #[test]
