@@ -174,11 +174,14 @@ impl Services {
         Ok(result)
     }
 
+    /// Whether the session an operation was on has been deleted. A DELETE holds the session's lock from the thread's
+    /// deletion until the row is gone, so the lock is taken before looking: an operation that failed because its
+    /// thread was deleted under it finds the session gone, not still there for a moment (which was a 502).
     async fn session_gone(&self, session: Option<&str>) -> bool {
-        match session {
-            Some(id) => matches!(self.store.get_session(id).await, Err(crate::store::StoreError::NotFound)),
-            None => false,
-        }
+        let Some(id) = session else { return false };
+        let lock = self.session_lock(id);
+        let _settled = lock.lock().await;
+        matches!(self.store.get_session(id).await, Err(crate::store::StoreError::NotFound))
     }
 
     /// A session's thread, loaded in the running app-server (for thread operations).
