@@ -7,7 +7,7 @@ use super::controls::SessionControls;
 use super::live::ThreadLive;
 use super::requests::{RequestFamily, RequestKind};
 use crate::events::envelope_ts;
-use crate::store::{ProjectRow, SessionRow};
+use crate::store::{ProjectRow, SessionRow, TurnStatus};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -66,7 +66,7 @@ pub struct Session {
     pub status: SessionStatus,
     pub active_turn_id: Option<String>,
     /// `completed`, `interrupted`, `failed` or `inProgress`.
-    pub last_turn_status: Option<String>,
+    pub last_turn_status: Option<TurnStatus>,
     pub last_error: Option<String>,
     /// The session's own controls (unset ones inherit the defaults).
     pub controls: SessionControls,
@@ -98,7 +98,7 @@ impl Session {
             } else {
                 SessionStatus::Running
             }
-        } else if row.last_turn_status.as_deref() == Some("failed") {
+        } else if row.last_turn_status == Some(TurnStatus::Failed) {
             SessionStatus::Failed
         } else {
             SessionStatus::Idle

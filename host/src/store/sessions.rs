@@ -16,7 +16,7 @@ pub struct SessionRow {
     /// JSON object of the session's own controls (unset keys fall back to the defaults).
     pub controls: String,
     pub active_turn_id: Option<String>,
-    pub last_turn_status: Option<String>,
+    pub last_turn_status: Option<super::TurnStatus>,
     pub last_error: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -80,7 +80,10 @@ fn from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<SessionRow> {
         forked_from: row.try_get("forked_from")?,
         controls: row.try_get("controls")?,
         active_turn_id: row.try_get("active_turn_id")?,
-        last_turn_status: row.try_get("last_turn_status")?,
+        last_turn_status: row
+            .try_get::<Option<String>, _>("last_turn_status")?
+            .map(|s| super::TurnStatus::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("turn status `{s}`"))))
+            .transpose()?,
         last_error: row.try_get("last_error")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,

@@ -274,7 +274,7 @@ mod tests {
         assert_eq!(row.end_seq, Some(7));
         let session = store.get_session("s1").await.unwrap();
         assert_eq!(session.active_turn_id, None, "an ended turn is not the session's active turn");
-        assert_eq!(session.last_turn_status.as_deref(), Some("completed"));
+        assert_eq!(session.last_turn_status, Some(TurnStatus::Completed));
         // A second end (the host's synthetic one after the real one) changes nothing.
         let late = TurnEnd { status: TurnStatus::Interrupted, error: Some("host stopped"), final_text: None, end_seq: Some(9) };
         assert!(!store.end_turn("s1", Some("turn-1"), &late).await.unwrap());
@@ -311,7 +311,7 @@ mod tests {
         // The record is written first (clients that see the event find it ended), the event's seq after it.
         let end = TurnEnd { status: TurnStatus::Failed, error: Some("model error"), final_text: None, end_seq: None };
         assert!(store.end_turn("s1", Some("turn-3"), &end).await.unwrap());
-        assert_eq!(store.get_session("s1").await.unwrap().last_turn_status.as_deref(), Some("failed"));
+        assert_eq!(store.get_session("s1").await.unwrap().last_turn_status, Some(TurnStatus::Failed));
         let unlogged = store.unlogged_turn_ends().await.unwrap();
         assert_eq!((unlogged.len(), unlogged[0].status), (1, TurnStatus::Failed));
         store.set_turn_end_seq("turn-3", 8).await.unwrap();
@@ -330,7 +330,7 @@ mod tests {
         sqlx::query("UPDATE sessions SET active_turn_id = 'turn-4' WHERE id = 's1'").execute(store.pool()).await.unwrap();
         assert!(!store.end_turn("s1", Some("turn-4"), &end).await.unwrap());
         let session = store.get_session("s1").await.unwrap();
-        assert_eq!((session.active_turn_id, session.last_turn_status.as_deref()), (None, Some("completed")));
+        assert_eq!((session.active_turn_id, session.last_turn_status), (None, Some(TurnStatus::Completed)));
         let _ = std::fs::remove_dir_all(dir);
     }
 }

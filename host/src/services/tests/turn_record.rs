@@ -55,7 +55,7 @@ async fn the_record_is_ended_before_its_end_event_is_seen() {
     // A client reacting to the event finds the turn ended in the record and the session.
     let record = host.services.get_turn_record(&s.id, &turn, std::time::Duration::ZERO).await.unwrap();
     assert_eq!(record.status, TurnStatus::Completed);
-    assert_eq!(host.session_now(&s).await.last_turn_status.as_deref(), Some("completed"));
+    assert_eq!(host.session_now(&s).await.last_turn_status, Some(crate::store::TurnStatus::Completed));
 }
 
 #[tokio::test]
