@@ -34,8 +34,8 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 pub use codex::{
-    Capabilities, CapabilityGroup, CapabilityReport, CodexOp, ExecRequest, FeatureEnablement, Feedback, HookState, McpLogin, ModelQuery,
-    SkillEnablement,
+    Capabilities, CapabilityGroup, CapabilityReport, CodexOp, ConfigBatch, ConfigEdit, ExecRequest, FeatureEnablement, Feedback, HookState,
+    LoginRequest, McpLogin, MergeStrategy, ModelQuery, ReviewTarget, Revert, ShellCommand, SkillEnablement, StartReview,
 };
 pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
 pub use error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};

@@ -3,13 +3,17 @@
 //!
 //! Each [`CodexOp`] names the app-server method it calls, the capability group it belongs to (so clients can grey
 //! out what the connected codex lacks), and, for operations that change state, the event that records the change.
-//! Request bodies are typed at the API edge and already spelled the way app-server takes them.
+//! Each request body is typed beside the service method that checks it and builds app-server's params from it
+//! (`account`, `catalog`, `config`, `exec`, `feedback`, `thread_ops`); the routes only parse and call.
 
+mod account;
 mod capabilities;
 mod catalog;
+mod config;
 mod exec;
 mod feedback;
 pub(super) mod mistakes;
+mod thread_ops;
 mod watch;
 
 use std::collections::HashMap;
@@ -17,10 +21,13 @@ use std::sync::Mutex;
 
 use serde_json::{json, Value};
 
+pub use account::LoginRequest;
 pub use capabilities::{Capabilities, CapabilityGroup, CapabilityReport};
 pub use catalog::{FeatureEnablement, HookState, McpLogin, ModelQuery, SkillEnablement};
+pub use config::{ConfigBatch, ConfigEdit, MergeStrategy};
 pub use exec::ExecRequest;
 pub use feedback::Feedback;
+pub use thread_ops::{ReviewTarget, Revert, ShellCommand, StartReview};
 
 use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::Services;
@@ -193,21 +200,6 @@ impl Services {
         let row = self.session_row(session_id).await?;
         let (_, row) = self.ensure_loaded(&row).await?;
         Ok(row.thread_id)
-    }
-
-    /// The state of a login started with [`CodexOp::AccountLoginStart`].
-    pub fn login_state(&self, login_id: &str) -> ServiceResult<Value> {
-        self.codex_surface
-            .logins
-            .lock()
-            .expect("logins poisoned")
-            .get(login_id)
-            .cloned()
-            .ok_or_else(|| ServiceError::not_found(ErrorCode::LoginNotFound, format!("no login `{login_id}` in this host run")))
-    }
-
-    pub fn note_login_started(&self, login_id: &str) {
-        self.codex_surface.logins.lock().expect("logins poisoned").insert(login_id.to_string(), json!({"loginId": login_id, "status": "pending"}));
     }
 
     pub fn capabilities(&self) -> Option<Capabilities> {
