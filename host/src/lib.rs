@@ -13,6 +13,7 @@ pub mod plugins;
 pub mod security;
 pub mod services;
 pub mod store;
+mod wire;
 #[cfg(test)]
 mod testing;
 

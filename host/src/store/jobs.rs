@@ -2,50 +2,26 @@
 //! its lease owner) written together with its history row, so two hosts, or a host and a late worker, can never
 //! both move a job: the loser's UPDATE changes nothing.
 
-use serde::Serialize;
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
-use utoipa::ToSchema;
 
 use super::{now_ms, Store, StoreError, StoreResult};
 
-/// Where a job is. `queued` -> `running` -> `succeeded` | `failed` | `canceled` | `queued` (a retry); a client's
-/// retry moves `failed` or `canceled` back to `queued`. Stored as the wire string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum JobState {
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-    Canceled,
+crate::wire::wire_enum! {
+    /// Where a job is. `queued` -> `running` -> `succeeded` | `failed` | `canceled` | `queued` (a retry); a client's
+    /// retry moves `failed` or `canceled` back to `queued`. Stored as the wire string.
+    pub enum JobState {
+        Queued = "queued",
+        Running = "running",
+        Succeeded = "succeeded",
+        Failed = "failed",
+        Canceled = "canceled",
+    }
 }
 
 impl JobState {
-    pub const ALL: [JobState; 5] = [JobState::Queued, JobState::Running, JobState::Succeeded, JobState::Failed, JobState::Canceled];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            JobState::Queued => "queued",
-            JobState::Running => "running",
-            JobState::Succeeded => "succeeded",
-            JobState::Failed => "failed",
-            JobState::Canceled => "canceled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
     /// A job in this state will not run again unless a client retries it.
     pub fn is_final(self) -> bool {
         matches!(self, JobState::Succeeded | JobState::Failed | JobState::Canceled)
-    }
-}
-
-impl std::fmt::Display for JobState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -584,7 +560,7 @@ mod tests {
 
     #[test]
     fn every_job_state_round_trips_its_wire_string() {
-        for st in JobState::ALL {
+        for &st in JobState::ALL {
             assert_eq!(JobState::parse(st.as_str()), Some(st));
             assert_eq!(serde_json::to_value(st).unwrap(), st.as_str());
             assert_eq!(st.is_final(), !matches!(st, JobState::Queued | JobState::Running));

@@ -1,35 +1,17 @@
 //! Pending requests: one row per question app-server asked. The transition out of `pending` is a single
 //! conditional UPDATE, so of two concurrent decisions exactly one changes the row.
 
-use serde::Serialize;
 use sqlx::{QueryBuilder, Row, Sqlite};
-use utoipa::ToSchema;
 
 use super::{now_ms, Store, StoreError, StoreResult};
 
-/// Where a request is: `pending`, then once `resolved` (answered) or `expired` (no longer answerable). Stored as
-/// the wire string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RequestStatus {
-    Pending,
-    Resolved,
-    Expired,
-}
-
-impl RequestStatus {
-    pub const ALL: [RequestStatus; 3] = [RequestStatus::Pending, RequestStatus::Resolved, RequestStatus::Expired];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            RequestStatus::Pending => "pending",
-            RequestStatus::Resolved => "resolved",
-            RequestStatus::Expired => "expired",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
+crate::wire::wire_enum! {
+    /// Where a request is: `pending`, then once `resolved` (answered) or `expired` (no longer answerable). Stored as
+    /// the wire string.
+    pub enum RequestStatus {
+        Pending = "pending",
+        Resolved = "resolved",
+        Expired = "expired",
     }
 }
 

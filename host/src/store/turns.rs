@@ -5,43 +5,21 @@
 //! back). The session's `active_turn_id`/`last_turn_status` are written in the same transaction as the turn row, so
 //! the two never disagree.
 
-use serde::{Deserialize, Serialize};
 use sqlx::Row;
-use utoipa::ToSchema;
 
 use super::{now_ms, Store, StoreError, StoreResult};
 
-/// Where a turn is. Only `inProgress` ever changes, once, to one of the final states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub enum TurnStatus {
-    InProgress,
-    Completed,
-    Interrupted,
-    Failed,
+crate::wire::wire_enum! {
+    /// Where a turn is. Only `inProgress` ever changes, once, to one of the final states.
+    pub enum TurnStatus {
+        InProgress = "inProgress",
+        Completed = "completed",
+        Interrupted = "interrupted",
+        Failed = "failed",
+    }
 }
 
 impl TurnStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TurnStatus::InProgress => "inProgress",
-            TurnStatus::Completed => "completed",
-            TurnStatus::Interrupted => "interrupted",
-            TurnStatus::Failed => "failed",
-        }
-    }
-
-    /// A status as app-server or the store spells it; None for anything else.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "inProgress" => TurnStatus::InProgress,
-            "completed" => TurnStatus::Completed,
-            "interrupted" => TurnStatus::Interrupted,
-            "failed" => TurnStatus::Failed,
-            _ => return None,
-        })
-    }
-
     pub fn is_final(self) -> bool {
         self != TurnStatus::InProgress
     }

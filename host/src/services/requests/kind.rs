@@ -93,30 +93,16 @@ impl RequestKind {
     }
 }
 
-/// Which event vocabulary a request belongs to: `approval.*`, `tool_input.*` or `tool_call.*`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RequestFamily {
-    Approval,
-    ToolInput,
-    ToolCall,
+crate::wire::wire_enum! {
+    /// Which event vocabulary a request belongs to: `approval.*`, `tool_input.*` or `tool_call.*`.
+    pub enum RequestFamily {
+        Approval = "approval",
+        ToolInput = "tool_input",
+        ToolCall = "tool_call",
+    }
 }
 
 impl RequestFamily {
-    pub const ALL: [RequestFamily; 3] = [RequestFamily::Approval, RequestFamily::ToolInput, RequestFamily::ToolCall];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            RequestFamily::Approval => "approval",
-            RequestFamily::ToolInput => "tool_input",
-            RequestFamily::ToolCall => "tool_call",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.as_str() == s)
-    }
-
     /// The event that says a request of this family is now in `status`: `pending` is `<family>.requested`.
     pub const fn event(self, status: RequestStatus) -> EventType {
         use EventType as E;
@@ -168,11 +154,11 @@ mod tests {
             assert_eq!(RequestKind::parse(k.as_str()), Some(k));
             assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
         }
-        for f in RequestFamily::ALL {
+        for &f in RequestFamily::ALL {
             assert_eq!(RequestFamily::parse(f.as_str()), Some(f));
             assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
         }
-        for s in RequestStatus::ALL {
+        for &s in RequestStatus::ALL {
             assert_eq!(RequestStatus::parse(s.as_str()), Some(s));
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
@@ -183,7 +169,7 @@ mod tests {
     #[test]
     fn a_family_s_events_are_its_vocabulary_with_pending_as_requested() {
         let verbs = [(RequestStatus::Pending, "requested"), (RequestStatus::Resolved, "resolved"), (RequestStatus::Expired, "expired")];
-        for f in RequestFamily::ALL {
+        for &f in RequestFamily::ALL {
             for (status, verb) in verbs {
                 assert_eq!(f.event(status).as_str(), format!("{}.{verb}", f.as_str()));
             }
