@@ -48,3 +48,18 @@ fn every_operation_documents_its_errors_and_auth() {
         }
     }
 }
+
+#[test]
+fn every_operation_has_a_unique_dotted_id() {
+    let doc: serde_json::Value = serde_json::from_str(&codex_manager_host::api::openapi_json()).unwrap();
+    let mut seen = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            let (group, handler) = id.split_once('.').unwrap_or_else(|| panic!("{method} {path}: `{id}` is not group.handler"));
+            assert!(!group.is_empty() && !handler.is_empty(), "{method} {path}: `{id}`");
+            assert!(seen.insert(id.to_string()), "{method} {path}: operationId `{id}` is used twice");
+        }
+    }
+    assert!(seen.len() > 80, "only {} operations", seen.len());
+}

@@ -24,6 +24,7 @@ use utoipa::{Modify, OpenApi};
         (name = "requests", description = "Approvals, tool input, dynamic tool calls and elicitations waiting for an answer"),
         (name = "controls", description = "Model, reasoning effort, approval policy, sandbox, network"),
         (name = "settings", description = "Per-session key-value settings shared by every surface"),
+        (name = "notes", description = "Notes on a session (from plugins and people), shown beside its transcript"),
         (name = "events", description = "The durable event log and its websocket stream"),
         (name = "thread operations", description = "Review, compact, revert, background terminals, user shell commands"),
         (name = "account", description = "Codex's account: read, log in, log out, rate limits, usage"),
@@ -100,7 +101,19 @@ pub fn add_common_responses(doc: &mut OpenApiDoc) {
             let codex_surface = op.tags.iter().flatten().any(|t| CODEX_SURFACE_TAGS.contains(&t.as_str()))
                 && (path.as_str(), method) != CODEX_SURFACE_LOCAL;
             add_to_operation(op, public, codex_surface);
+            name_operation(op);
         }
+    }
+}
+
+/// Give an operation its id: `{group}.{handler}`, the group being the first word of its tag (`sessions.fork`,
+/// `thread.compact`, `jobs.get`). Handlers are named for what they do within their tag's module, so ids are unique
+/// across the document (a conformance test holds them to it) and stable: generated clients and the CLI's parity
+/// gate key on them.
+fn name_operation(op: &mut Operation) {
+    let group = op.tags.iter().flatten().next().and_then(|t| t.split(' ').next()).unwrap_or("misc").to_string();
+    if let Some(handler) = op.operation_id.take() {
+        op.operation_id = Some(format!("{group}.{handler}"));
     }
 }
 

@@ -15,7 +15,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
 
 /// A session's notes (turn reviews, suggested next requests, ...), oldest first. New ones arrive as
 /// `session.note_added` events.
-#[utoipa::path(get, path = "/api/sessions/{id}/notes", tag = "sessions", params(("id" = String, Path), NoteQuery), responses(
+#[utoipa::path(get, path = "/api/sessions/{id}/notes", tag = "notes", params(("id" = String, Path), NoteQuery), responses(
     (status = 200, body = NotePage), (status = 404, body = ErrorResponse, description = "`session_not_found`"),
     (status = 422, body = ErrorResponse)))]
 async fn list(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(q): ApiQuery<NoteQuery>) -> ApiResult<Json<NotePage>> {
