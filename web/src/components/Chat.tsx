@@ -249,7 +249,7 @@ function Composer() {
       let steered = false;
       if (steer) {
         try {
-          await call("steer", { params: { id: session.id }, body: { text: trimmed } });
+          await call("turns.steer", { params: { id: session.id }, body: { text: trimmed } });
           steered = true;
           setText("");
         } catch (e) {
@@ -262,7 +262,7 @@ function Composer() {
         store.changed();
         setText("");
         try {
-          const accepted = await call<{ turnId: string }>("sendMessage", {
+          const accepted = await call<{ turnId: string }>("turns.send", {
             params: { id: session.id },
             body: plan ? { text: trimmed, mode: "plan" } : { text: trimmed },
             headers: { "Idempotency-Key": newKey() },
@@ -282,7 +282,7 @@ function Composer() {
     }
   };
   const interrupt = useAction(async () => {
-    if (session) await call("interrupt", { params: { id: session.id } });
+    if (session) await call("turns.interrupt", { params: { id: session.id } });
   });
   useEffect(() => {
     const onInterrupt = () => {
@@ -298,7 +298,7 @@ function Composer() {
     setSuggestError(null);
     setSuggestJob(null);
     try {
-      const job = await call<Job>("createJob", { body: { kind: "suggest-next-request", sessionId: session.id }, headers: WEB_CLIENT });
+      const job = await call<Job>("jobs.enqueue", { body: { kind: "suggest-next-request", sessionId: session.id }, headers: WEB_CLIENT });
       store.noteJob(job);
       setSuggestJob(job.id);
     } catch (e) {

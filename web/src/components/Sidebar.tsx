@@ -17,7 +17,7 @@ export function NewChatDialog({ open, onClose, projectId }: { open: boolean; onC
     if (project) body.projectId = project;
     if (cwd.trim()) body.cwd = cwd.trim();
     if (title.trim()) body.title = title.trim();
-    const created = await call<Session>("createSession", { body });
+    const created = await call<Session>("sessions.create", { body });
     await store.refreshSessions();
     onClose();
     setTitle("");
@@ -67,7 +67,7 @@ function NewProjectDialog({ open, onClose }: { open: boolean; onClose: () => voi
   const [name, setName] = useState("");
   const [cwd, setCwd] = useState("");
   const act = useAction(async () => {
-    await call<Project>("createProject", { body: { name: name.trim(), cwd: cwd.trim() } });
+    await call<Project>("projects.create", { body: { name: name.trim(), cwd: cwd.trim() } });
     await store.refreshProjects();
     setName("");
     setCwd("");
@@ -105,12 +105,12 @@ function ChatActions({ session, onClose }: { session: Session; onClose: () => vo
   const [title, setTitle] = useState(session.title ?? "");
   const [project, setProject] = useState(session.projectId ?? "");
   const act = useAction(async (what: string) => {
-    if (what === "rename") await call("updateSession", { params: { id: session.id }, body: { title } });
-    if (what === "move") await call("updateSession", { params: { id: session.id }, body: { projectId: project } });
-    if (what === "archive") await call("updateSession", { params: { id: session.id }, body: { archived: !session.archived } });
+    if (what === "rename") await call("sessions.update", { params: { id: session.id }, body: { title } });
+    if (what === "move") await call("sessions.update", { params: { id: session.id }, body: { projectId: project } });
+    if (what === "archive") await call("sessions.update", { params: { id: session.id }, body: { archived: !session.archived } });
     if (what === "delete") {
       if (!confirm(`Delete “${session.title ?? "Untitled"}” and its Codex thread? This cannot be undone.`)) return;
-      await call("deleteSession", { params: { id: session.id } });
+      await call("sessions.delete", { params: { id: session.id } });
       if (store.chat?.id === session.id) navigate("/");
     }
     await store.refreshSessions();
@@ -207,7 +207,7 @@ export function Sidebar({ currentId }: { currentId: string | null }) {
     const needle = q.trim().toLowerCase();
     const list = s.sessions.filter((x) => x.archived === showArchived && (!needle || (x.title ?? "").toLowerCase().includes(needle) || x.cwd.toLowerCase().includes(needle)));
     const byProject = new Map<string | null, Session[]>();
-    for (const x of list) byProject.set(x.projectId, [...(byProject.get(x.projectId) ?? []), x]);
+    for (const x of list) byProject.set(x.projectId ?? null, [...(byProject.get(x.projectId ?? null) ?? []), x]);
     return byProject;
   }, [s.sessions, s.version, q, showArchived]);
   const waiting = s.sessions.filter((x) => x.status.startsWith("waiting")).length;

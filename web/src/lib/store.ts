@@ -23,9 +23,9 @@ type Listener = () => void;
 type EventListener = (ev: Envelope) => void;
 
 export const loaderApi: LoaderApi = {
-  open: (id, limit) => call<SessionDetail>("getSession", { params: { id }, query: { limit, order: "desc" } }),
-  transcript: (id, limit, cursor) => call<Transcript>("transcript", { params: { id }, query: { limit, order: "desc", cursor } }),
-  events: (q) => call("events", { query: q }),
+  open: (id, limit) => call<SessionDetail>("sessions.get", { params: { id }, query: { limit, order: "desc" } }),
+  transcript: (id, limit, cursor) => call<Transcript>("sessions.transcript", { params: { id }, query: { limit, order: "desc", cursor } }),
+  events: (q) => call("events.list", { query: q }),
 };
 
 class Store {
@@ -75,7 +75,7 @@ class Store {
     this.notifyEnabled = typeof Notification !== "undefined" && Notification.permission === "granted";
     let since: number | null = null;
     try {
-      this.ready = await call<Ready>("ready");
+      this.ready = await call<Ready>("health.ready");
       since = this.ready.lastSeq;
     } catch (e: any) {
       // 503 carries the same body.
@@ -85,7 +85,7 @@ class Store {
         this.readyError = errorText(e);
       }
       try {
-        const page = await call<{ latestSeq: number }>("events", { query: { limit: 1, types: "__none__" } });
+        const page = await call<{ latestSeq: number }>("events.list", { query: { limit: 1, types: "__none__" } });
         since = page.latestSeq;
       } catch {
         since = null;
@@ -113,7 +113,7 @@ class Store {
 
   async refreshReady() {
     try {
-      this.ready = await call<Ready>("ready");
+      this.ready = await call<Ready>("health.ready");
       this.readyError = null;
     } catch (e: any) {
       this.readyError = e?.status === 503 ? "app-server is not ready" : errorText(e);
@@ -123,7 +123,7 @@ class Store {
 
   async refreshSessions() {
     try {
-      const page = await call<{ sessions: Session[]; notice: string | null }>("listSessions", { query: { limit: 500 } });
+      const page = await call<{ sessions: Session[]; notice: string | null }>("sessions.list", { query: { limit: 500 } });
       this.sessions = page.sessions.filter((x) => !x.workerOf);
       this.notice = page.notice;
       this.sessionsError = null;
@@ -139,7 +139,7 @@ class Store {
 
   async refreshProjects() {
     try {
-      this.projects = await call<Project[]>("listProjects");
+      this.projects = await call<Project[]>("projects.list");
     } catch {
       /* the sidebar shows sessions without projects */
     }
@@ -148,7 +148,7 @@ class Store {
 
   async refreshPending() {
     try {
-      const list = await call<PendingRequest[]>("allRequests", { query: { status: "pending", limit: 500 } });
+      const list = await call<PendingRequest[]>("requests.list_all", { query: { status: "pending", limit: 500 } });
       for (const r of list) mergeRequest(this.requests, r);
     } catch {
       /* shown per chat */
@@ -219,8 +219,8 @@ class Store {
     try {
       const [loaded, requests, notes] = await Promise.all([
         loadChat(loaderApi, id, at),
-        call<PendingRequest[]>("sessionRequests", { params: { id }, query: { limit: 500 } }),
-        call<{ notes: SessionNote[] }>("sessionNotes", { params: { id } }).catch((e) => {
+        call<PendingRequest[]>("requests.list_session", { params: { id }, query: { limit: 500 } }),
+        call<{ notes: SessionNote[] }>("notes.list", { params: { id } }).catch((e) => {
           if (isMissingRoute(e)) return { notes: [] };
           throw e;
         }),
@@ -259,7 +259,7 @@ class Store {
     const tr = chat?.transcript;
     if (!chat || !tr?.olderCursor) return;
     const page = await loaderApi.transcript(chat.id, 30, tr.olderCursor);
-    prependOlder(tr, [...page.turns].reverse(), page.nextCursor);
+    prependOlder(tr, [...page.turns].reverse(), page.nextCursor ?? null);
     this.changed();
   }
 

@@ -24,26 +24,26 @@ function useGet<T>(name: Parameters<typeof call>[0], deps: unknown[] = []) {
 }
 
 function Account() {
-  const acc = useGet<any>("account");
+  const acc = useGet<any>("account.read");
   const [apiKey, setApiKey] = useState("");
   const [login, setLogin] = useState<any>(null);
   const start = useAction(async (type: "apiKey" | "chatgpt" | "chatgptDeviceCode") => {
     const body = type === "apiKey" ? { type, apiKey } : { type };
-    const r = await call<any>("startLogin", { body });
+    const r = await call<any>("account.login", { body });
     setApiKey("");
     setLogin(r);
     if (r?.authUrl) window.open(r.authUrl, "_blank", "noopener");
     void acc.reload();
   });
   const logout = useAction(async () => {
-    await call("logout");
+    await call("account.logout");
     void acc.reload();
   });
   useEffect(() => {
     if (!login?.loginId) return;
     const t = setInterval(async () => {
       try {
-        const st = await call<any>("loginStatus", { params: { loginId: login.loginId } });
+        const st = await call<any>("account.login_state", { params: { loginId: login.loginId } });
         setLogin({ ...login, ...st });
         if (st.status !== "pending") {
           clearInterval(t);
@@ -119,7 +119,7 @@ function Account() {
 }
 
 function Defaults() {
-  const d = useGet<SessionControls>("defaultControls");
+  const d = useGet<SessionControls>("controls.get_defaults");
   return (
     <section className="card" aria-label="Default controls">
       <h2>Defaults for every chat</h2>
@@ -129,7 +129,7 @@ function Defaults() {
           value={d.data}
           saveLabel="Save defaults"
           onSave={async (c) => {
-            await call("putDefaultControls", { body: c });
+            await call("controls.put_defaults", { body: c });
             void d.reload();
           }}
         />
@@ -149,9 +149,9 @@ function Models() {
 }
 
 function Mcp() {
-  const m = useGet<any>("mcpServers");
+  const m = useGet<any>("catalog.mcp_servers");
   const reload = useAction(async () => {
-    await call("mcpReload");
+    await call("catalog.mcp_reload");
     void m.reload();
   });
   const servers: any[] = m.data?.data ?? m.data?.servers ?? [];
@@ -175,7 +175,7 @@ function Mcp() {
 }
 
 function Config() {
-  const c = useGet<any>("config");
+  const c = useGet<any>("config.read");
   const [key, setKey] = useState("");
   const [value, setValue] = useState("");
   const write = useAction(async () => {
@@ -185,7 +185,7 @@ function Config() {
     } catch {
       /* a plain string */
     }
-    await call("writeConfig", { body: { keyPath: key.trim(), value: v } });
+    await call("config.write_value", { body: { keyPath: key.trim(), value: v } });
     void c.reload();
   });
   return (
