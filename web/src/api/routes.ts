@@ -30,6 +30,7 @@ export const UI_OPERATIONS = [
   "turns.send",
   "turns.steer",
   "turns.interrupt",
+  "turns.list_turns",
 
   "thread.review",
   "thread.compact",

@@ -5,7 +5,7 @@ import { call } from "../api/client";
 import type { Project, Session } from "../api/types";
 import { navigate } from "../lib/router";
 import { store, useStore } from "../lib/store";
-import { ErrorLine, Modal, StatusBadge, timeAgo, useAction } from "./ui";
+import { ConfirmButton, ErrorLine, Modal, StatusBadge, timeAgo, useAction } from "./ui";
 
 export function NewChatDialog({ open, onClose, projectId }: { open: boolean; onClose: () => void; projectId?: string | null }) {
   const s = useStore();
@@ -96,6 +96,126 @@ function NewProjectDialog({ open, onClose }: { open: boolean; onClose: () => voi
         </div>
         <ErrorLine error={act.error} />
       </form>
+    </Modal>
+  );
+}
+
+/**
+ * A project's actions: rename, re-point (its working directory, for chats created afterwards), move all its chats
+ * to another project (or none), delete all its chats, delete the project (the host refuses while it has chats).
+ * The list follows from the host's events (`project.*`, `session.updated`, `session.deleted`).
+ */
+export function ProjectActions({ project, onClose }: { project: Project; onClose: () => void }) {
+  const s = useStore();
+  const [name, setName] = useState(project.name);
+  const [cwd, setCwd] = useState(project.cwd);
+  const [target, setTarget] = useState("");
+  const [done, setDone] = useState<string | null>(null);
+  const others = s.projects.filter((p) => p.id !== project.id);
+  const act = useAction(async (what: "rename" | "repoint" | "move" | "deleteChats" | "delete") => {
+    setDone(null);
+    const params = { id: project.id };
+    if (what === "rename") {
+      await call<Project>("projects.update", { params, body: { name: name.trim() } });
+      setDone("Renamed.");
+    } else if (what === "repoint") {
+      await call<Project>("projects.update", { params, body: { cwd: cwd.trim() } });
+      setDone("New chats in this project start in the new directory.");
+    } else if (what === "move") {
+      const r = await call<{ sessionIds: string[] }>("projects.move_sessions", { params, body: { toProjectId: target || null } });
+      setDone(`Moved ${r.sessionIds.length} ${r.sessionIds.length === 1 ? "chat" : "chats"}.`);
+    } else if (what === "deleteChats") {
+      const r = await call<{ sessionIds: string[] }>("projects.delete_sessions", { params });
+      if (store.chat && r.sessionIds.includes(store.chat.id)) navigate("/");
+      setDone(`Deleted ${r.sessionIds.length} ${r.sessionIds.length === 1 ? "chat" : "chats"}.`);
+    } else {
+      await call("projects.delete", { params });
+      await store.refreshProjects();
+      onClose();
+      return;
+    }
+    await store.refreshProjects();
+  });
+  const count = s.projects.find((p) => p.id === project.id)?.sessionCount ?? project.sessionCount;
+  return (
+    <Modal title={`Project: ${project.name}`} open onClose={onClose}>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act.run("rename");
+        }}
+      >
+        <label className="field">
+          <span>Name</span>
+          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
+        </label>
+        <button type="submit" disabled={act.busy || !name.trim() || name.trim() === project.name}>
+          Rename
+        </button>
+      </form>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act.run("repoint");
+        }}
+      >
+        <label className="field">
+          <span>Working directory</span>
+          <input value={cwd} onChange={(e) => setCwd(e.target.value)} required placeholder="/absolute/path" />
+        </label>
+        <button type="submit" disabled={act.busy || !cwd.trim() || cwd.trim() === project.cwd}>
+          Change directory
+        </button>
+      </form>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act.run("move");
+        }}
+      >
+        <label className="field">
+          <span>Move all its chats to</span>
+          <select value={target} onChange={(e) => setTarget(e.target.value)}>
+            <option value="">No project</option>
+            {others.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" disabled={act.busy || count === 0}>
+          Move chats
+        </button>
+      </form>
+      <p className="muted small">
+        {count === 1 ? "1 chat" : `${count} chats`} in this project. A project is deleted only once it has no chats.
+      </p>
+      <div className="buttons">
+        <ConfirmButton
+          label="Delete all chats"
+          question={`Delete all ${count} chats of “${project.name}” and their Codex threads? This cannot be undone.`}
+          confirmLabel={`Delete ${count} ${count === 1 ? "chat" : "chats"}`}
+          disabled={act.busy || count === 0}
+          onConfirm={() => void act.run("deleteChats")}
+        />
+        <ConfirmButton
+          label="Delete project"
+          question={`Delete the project “${project.name}”?`}
+          confirmLabel="Yes, delete the project"
+          disabled={act.busy}
+          onConfirm={() => void act.run("delete")}
+        />
+      </div>
+      {done && (
+        <p className="ok" role="status">
+          {done}
+        </p>
+      )}
+      <ErrorLine error={act.error} />
     </Modal>
   );
 }
@@ -203,6 +323,8 @@ export function Sidebar({ currentId }: { currentId: string | null }) {
   const [newChat, setNewChat] = useState<{ projectId: string | null } | null>(null);
   const [newProject, setNewProject] = useState(false);
   const [menu, setMenu] = useState<Session | null>(null);
+  const [projectMenu, setProjectMenu] = useState<string | null>(null);
+  const more = useAction(() => store.loadMoreSessions());
   const groups = useMemo(() => {
     const needle = q.trim().toLowerCase();
     const list = s.sessions.filter((x) => x.archived === showArchived && (!needle || (x.title ?? "").toLowerCase().includes(needle) || x.cwd.toLowerCase().includes(needle)));
@@ -239,9 +361,14 @@ export function Sidebar({ currentId }: { currentId: string | null }) {
             <header>
               <h2 title={sec.project?.cwd}>{sec.name}</h2>
               {sec.id && (
-                <button type="button" className="icon" aria-label={`New chat in ${sec.name}`} onClick={() => setNewChat({ projectId: sec.id })}>
-                  +
-                </button>
+                <span className="buttons">
+                  <button type="button" className="icon" aria-label={`New chat in ${sec.name}`} onClick={() => setNewChat({ projectId: sec.id })}>
+                    +
+                  </button>
+                  <button type="button" className="icon" aria-label={`Actions for project ${sec.name}`} aria-haspopup="dialog" onClick={() => setProjectMenu(sec.id)}>
+                    ⋯
+                  </button>
+                </span>
               )}
             </header>
             <ul>
@@ -254,11 +381,20 @@ export function Sidebar({ currentId }: { currentId: string | null }) {
         );
       })}
       {s.sessions.length === 0 && !s.sessionsError && <p className="muted">No chats yet.</p>}
+      {s.sessionsCursor && (
+        <button type="button" className="load-more" onClick={() => void more.run()} disabled={more.busy} aria-busy={more.busy}>
+          {more.busy ? "Loading…" : "Load more chats"}
+        </button>
+      )}
+      <ErrorLine error={more.error} />
       <label className="check small">
         <input type="checkbox" checked={showArchived} onChange={(e) => setShowArchived(e.target.checked)} /> Show archived chats
       </label>
       {newChat && <NewChatDialog open onClose={() => setNewChat(null)} projectId={newChat.projectId} />}
       <NewProjectDialog open={newProject} onClose={() => setNewProject(false)} />
+      {projectMenu && s.projects.some((p) => p.id === projectMenu) && (
+        <ProjectActions key={projectMenu} project={s.projects.find((p) => p.id === projectMenu)!} onClose={() => setProjectMenu(null)} />
+      )}
       {menu && <ChatActions session={s.sessions.find((x) => x.id === menu.id) ?? menu} onClose={() => setMenu(null)} />}
     </nav>
   );

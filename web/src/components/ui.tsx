@@ -101,3 +101,87 @@ export function timeAgo(iso: string | null | undefined): string {
 export function Json({ value }: { value: unknown }) {
   return <pre className="json">{JSON.stringify(value, null, 2)}</pre>;
 }
+
+/**
+ * A menu button: `label` is its accessible name; the items (`MenuItem`) show in a popover that closes on a choice,
+ * on Escape (which goes no further: it does not interrupt the turn) and on a click outside.
+ */
+export function Menu({ label, text = "⋯", children, className }: { label: string; text?: ReactNode; children: ReactNode; className?: string }) {
+  const [open, setOpen] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: MouseEvent) => {
+      if (!ref.current?.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") {
+        e.stopPropagation();
+        setOpen(false);
+        ref.current?.querySelector<HTMLButtonElement>("button[aria-haspopup]")?.focus();
+      }
+    };
+    document.addEventListener("mousedown", onDown);
+    document.addEventListener("keydown", onKey);
+    ref.current?.querySelector<HTMLButtonElement>('[role="menuitem"]')?.focus();
+    return () => {
+      document.removeEventListener("mousedown", onDown);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, [open]);
+  return (
+    <div className={`menu-wrap${className ? ` ${className}` : ""}`} ref={ref}>
+      <button type="button" className="icon" aria-haspopup="menu" aria-expanded={open} aria-label={label} title={label} onClick={() => setOpen(!open)}>
+        {text}
+      </button>
+      {open && (
+        <div role="menu" aria-label={label} className="popover" onClick={() => setOpen(false)}>
+          {children}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function MenuItem({ onSelect, children, danger, disabled }: { onSelect: () => void; children: ReactNode; danger?: boolean; disabled?: boolean }) {
+  return (
+    <button type="button" role="menuitem" className={danger ? "danger" : undefined} disabled={disabled} onClick={onSelect}>
+      {children}
+    </button>
+  );
+}
+
+/**
+ * A destructive action asked twice: the first click says what will happen and offers the confirming button (whose
+ * name is `confirmLabel`) and Cancel.
+ */
+export function ConfirmButton(props: { label: string; question: ReactNode; confirmLabel: string; onConfirm: () => void; disabled?: boolean }) {
+  const [asking, setAsking] = useState(false);
+  if (!asking)
+    return (
+      <button type="button" className="danger" disabled={props.disabled} onClick={() => setAsking(true)}>
+        {props.label}
+      </button>
+    );
+  return (
+    <div className="confirm" role="group" aria-label={props.label}>
+      <p>{props.question}</p>
+      <div className="buttons">
+        <button
+          type="button"
+          className="danger"
+          disabled={props.disabled}
+          onClick={() => {
+            setAsking(false);
+            props.onConfirm();
+          }}
+        >
+          {props.confirmLabel}
+        </button>
+        <button type="button" onClick={() => setAsking(false)}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}

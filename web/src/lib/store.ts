@@ -2,12 +2,13 @@
 // the open chat. One websocket feeds it all; views subscribe with `useStore()`.
 import { useSyncExternalStore } from "react";
 import { call, errorText, isMissingRoute } from "../api/client";
-import type { Envelope, Job, PendingRequest, Project, Ready, Session, SessionDetail, SessionNote, Transcript } from "../api/types";
+import type { Envelope, Job, PendingRequest, Project, Ready, Session, SessionDetail, SessionNote, SessionPage, Transcript, TurnRecordPage } from "../api/types";
 import { jobFromEvent, mergeJob } from "./jobs";
-import { loadChat, type LoaderApi } from "./loader";
+import { loadChat, readEvents, type LoaderApi } from "./loader";
 import { StreamClient, type ConnectionState, type SocketLike } from "./stream";
 import { mergeNotes, noteFromEvent } from "./notes";
 import { applyEvent, mergeRequest, prependOlder, type TranscriptState } from "./transcript";
+import { applyUsageEvent, emptyUsage, USAGE_EVENT, type UsageState } from "./usage";
 
 export interface ChatView {
   id: string;
@@ -17,6 +18,8 @@ export interface ChatView {
   error: string | null;
   notes: SessionNote[];
   buffered: Envelope[];
+  /** Token usage per turn and for the session, from `session.token_usage` events. */
+  usage: UsageState;
 }
 
 type Listener = () => void;
@@ -35,6 +38,10 @@ class Store {
   conn: ConnectionState = { status: "connecting", attempts: 0, lastSeq: null, retryAt: null, applied: 0, duplicates: 0, connects: 0 };
   sessions: Session[] = [];
   sessionsError: string | null = null;
+  /** The next page of the chat list (`nextCursor`), null when every chat is listed. */
+  sessionsCursor: string | null = null;
+  /** Chats per page of `GET /api/sessions` (the API's maximum). */
+  sessionPageSize = 500;
   notice: string | null = null;
   projects: Project[] = [];
   requests = new Map<string, PendingRequest>();
@@ -123,9 +130,10 @@ class Store {
 
   async refreshSessions() {
     try {
-      const page = await call<{ sessions: Session[]; notice: string | null }>("sessions.list", { query: { limit: 500 } });
+      const page = await call<SessionPage>("sessions.list", { query: { limit: this.sessionPageSize } });
       this.sessions = page.sessions.filter((x) => !x.workerOf);
-      this.notice = page.notice;
+      this.sessionsCursor = page.nextCursor ?? null;
+      this.notice = page.notice ?? null;
       this.sessionsError = null;
       if (this.chat?.session) {
         const fresh = page.sessions.find((s) => s.id === this.chat!.id);
@@ -134,6 +142,17 @@ class Store {
     } catch (e) {
       this.sessionsError = errorText(e);
     }
+    this.changed();
+  }
+
+  /** The next page of the chat list, appended (a chat already listed, e.g. added by an event meanwhile, stays once). */
+  async loadMoreSessions() {
+    const cursor = this.sessionsCursor;
+    if (!cursor) return;
+    const page = await call<SessionPage>("sessions.list", { query: { limit: this.sessionPageSize, cursor } });
+    const known = new Set(this.sessions.map((x) => x.id));
+    this.sessions = [...this.sessions, ...page.sessions.filter((x) => !x.workerOf && !known.has(x.id))];
+    this.sessionsCursor = page.nextCursor ?? null;
     this.changed();
   }
 
@@ -183,6 +202,9 @@ class Store {
     if (chat && ev.sessionId === chat.id) {
       if (chat.loading) chat.buffered.push(ev);
       else if (chat.transcript) applyEvent(chat.transcript, ev);
+      applyUsageEvent(chat.usage, ev);
+      // History was cut back (by this page or another client): the host's transcript is the one to show.
+      if (t === "session.reverted" && !chat.loading) void this.openChat(chat.id, true);
       const note = noteFromEvent(ev);
       if (note) chat.notes = mergeNotes(chat.notes, [note]);
     }
@@ -213,7 +235,7 @@ class Store {
   async openChat(id: string, force = false) {
     if (!force && this.chat?.id === id && !this.chat.error) return;
     const at = this.stream?.cursor.lastSeq ?? 0;
-    const chat: ChatView = { id, session: this.sessions.find((s) => s.id === id) ?? null, transcript: null, loading: true, error: null, notes: [], buffered: [] };
+    const chat: ChatView = { id, session: this.sessions.find((s) => s.id === id) ?? null, transcript: null, loading: true, error: null, notes: [], buffered: [], usage: emptyUsage() };
     this.chat = chat;
     this.changed();
     try {
@@ -233,12 +255,30 @@ class Store {
       for (const ev of chat.buffered) applyEvent(loaded.transcript, ev);
       chat.buffered = [];
       chat.loading = false;
+      void this.loadUsage(chat);
     } catch (e) {
       if (this.chat !== chat) return;
       chat.loading = false;
       chat.error = errorText(e);
     }
     this.changed();
+  }
+
+  /**
+   * The usage events of the chat's loaded turns: read from the oldest loaded turn's start (its record's
+   * `startSeq`), so opening a long chat does not scan the whole log. Live ones arrive on the stream.
+   */
+  async loadUsage(chat: ChatView) {
+    try {
+      const records = await call<TurnRecordPage>("turns.list_turns", { params: { id: chat.id }, query: { limit: Math.max(1, Math.min(200, chat.transcript?.turns.length ?? 1)) } });
+      const oldest = records.turns.at(-1);
+      if (!oldest) return;
+      const since = Math.max(0, (oldest.startSeq ?? 1) - 1);
+      for (const ev of await readEvents(loaderApi, chat.id, since, USAGE_EVENT)) applyUsageEvent(chat.usage, ev);
+      if (this.chat === chat) this.changed();
+    } catch {
+      /* usage is an extra: the chat works without it */
+    }
   }
 
   /** Record a job's state (from an event or an answer); the newer view wins. */

@@ -1,10 +1,12 @@
-// Settings: account login (API key or ChatGPT, no window.prompt), default controls, models, MCP servers, config,
-// browser notifications.
+// Settings: account login (API key or ChatGPT, no window.prompt), default controls, models, MCP servers (with
+// OAuth connect), skills and experimental features (switches), config, browser notifications, the account's rate
+// limits.
 import { useEffect, useState } from "react";
 import { call, errorText } from "../api/client";
-import type { SessionControls } from "../api/types";
+import type { Feature, FeatureList, McpServerStatus, SessionControls, Skill, SkillsList } from "../api/types";
 import { ControlsForm, useModels } from "../components/Controls";
 import { ErrorLine, Json, useAction } from "../components/ui";
+import { RateLimitsView } from "../components/Usage";
 import { store, useStore } from "../lib/store";
 
 function useGet<T>(name: Parameters<typeof call>[0], deps: unknown[] = []) {
@@ -148,28 +150,148 @@ function Models() {
   );
 }
 
+/** Servers that can sign in with OAuth: any that is not signed in by other means and not known to refuse it. */
+export function canConnect(server: McpServerStatus): boolean {
+  return server.authStatus === "notLoggedIn" || server.runtimeStatus === "authenticationRequired";
+}
+
+function McpServerRow({ server }: { server: McpServerStatus }) {
+  const [url, setUrl] = useState<string | null>(null);
+  const connect = useAction(async () => {
+    const r = await call<{ authorizationUrl: string }>("catalog.mcp_login", { params: { name: server.name }, body: {} });
+    setUrl(r.authorizationUrl);
+    window.open(r.authorizationUrl, "_blank", "noopener");
+  });
+  const tools = server.tools ? Object.keys(server.tools).length : 0;
+  return (
+    <li data-mcp-server={server.name}>
+      <div>
+        <strong>{server.name}</strong> <span className="muted">{[server.runtimeStatus, server.authStatus].filter(Boolean).join(" · ")}</span>
+        {tools > 0 && <span className="muted"> · {tools} tools</span>}
+        {server.toolsError && <p className="warning small">{server.toolsError}</p>}
+        {url && (
+          <p className="small" role="status">
+            Continue in the browser: <a href={url} target="_blank" rel="noopener noreferrer">open the authorization page</a>
+          </p>
+        )}
+        <ErrorLine error={connect.error} />
+      </div>
+      {canConnect(server) && (
+        <button type="button" onClick={() => connect.run()} disabled={connect.busy} aria-label={`Connect ${server.name}`}>
+          Connect
+        </button>
+      )}
+    </li>
+  );
+}
+
 function Mcp() {
-  const m = useGet<any>("catalog.mcp_servers");
+  const m = useGet<{ data?: McpServerStatus[] }>("catalog.mcp_servers");
   const reload = useAction(async () => {
     await call("catalog.mcp_reload");
     void m.reload();
   });
-  const servers: any[] = m.data?.data ?? m.data?.servers ?? [];
+  const servers = m.data?.data ?? [];
   return (
     <section className="card" aria-label="MCP servers">
       <h2>MCP servers</h2>
       <ErrorLine error={m.error ?? reload.error} />
       {servers.length === 0 && m.data && <p className="muted">None configured.</p>}
-      <ul>
-        {servers.map((s, i) => (
-          <li key={i}>
-            <strong>{s.name}</strong> <span className="muted">{s.authStatus ?? s.status ?? ""}</span> {s.tools && <span className="muted">· {Object.keys(s.tools).length} tools</span>}
-          </li>
+      <ul className="toggles">
+        {servers.map((s) => (
+          <McpServerRow key={s.name} server={s} />
         ))}
       </ul>
       <button type="button" onClick={() => reload.run()} disabled={reload.busy}>
         Reload MCP servers
       </button>
+    </section>
+  );
+}
+
+/** A switch that writes its state and shows the state the host answers (re-read after the write). */
+function Toggle({ label, checked, onChange }: { label: string; checked: boolean; onChange: (on: boolean) => Promise<unknown> }) {
+  const act = useAction(onChange);
+  return (
+    <span className="toggle">
+      <label className="switch">
+        <input type="checkbox" role="switch" checked={checked} disabled={act.busy} aria-label={label} onChange={(e) => void act.run(e.target.checked)} />
+      </label>
+      <ErrorLine error={act.error} />
+    </span>
+  );
+}
+
+function Skills() {
+  const l = useGet<SkillsList>("catalog.skills");
+  const skills: Skill[] = (l.data?.data ?? []).flatMap((e) => e.skills ?? []);
+  const errors = (l.data?.data ?? []).flatMap((e) => e.errors ?? []);
+  return (
+    <section className="card" aria-label="Skills">
+      <h2>Skills</h2>
+      <ErrorLine error={l.error} />
+      {l.data && skills.length === 0 && <p className="muted">No skills found.</p>}
+      <ul className="toggles">
+        {skills.map((k) => (
+          <li key={k.path} data-skill={k.name}>
+            <div>
+              <strong>{k.name}</strong> <span className="muted small">{k.scope}</span>
+              <p className="small muted">{k.shortDescription ?? k.description}</p>
+            </div>
+            <Toggle
+              label={`Skill ${k.name} enabled`}
+              checked={k.enabled}
+              onChange={async (on) => {
+                await call("catalog.skill_enable", { params: { name: k.name }, body: { enabled: on, path: k.path } });
+                await l.reload();
+              }}
+            />
+          </li>
+        ))}
+      </ul>
+      {errors.map((e, i) => (
+        <p key={i} className="warning small">
+          {e.path}: {e.message}
+        </p>
+      ))}
+    </section>
+  );
+}
+
+function Features() {
+  const l = useGet<FeatureList>("catalog.features");
+  const features: Feature[] = l.data?.data ?? [];
+  return (
+    <section className="card" aria-label="Experimental features">
+      <h2>Experimental features</h2>
+      <ErrorLine error={l.error} />
+      {l.data && features.length === 0 && <p className="muted">None listed.</p>}
+      <ul className="toggles">
+        {features.map((f) => (
+          <li key={f.name} data-feature={f.name}>
+            <div>
+              <strong>{f.displayName ?? f.name}</strong> <span className="muted small">{f.stage}</span>
+              {f.description && <p className="small muted">{f.description}</p>}
+            </div>
+            <Toggle
+              label={`Feature ${f.name} enabled`}
+              checked={f.enabled}
+              onChange={async (on) => {
+                await call("catalog.feature_enable", { params: { name: f.name }, body: { enabled: on } });
+                await l.reload();
+              }}
+            />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function RateLimits() {
+  return (
+    <section className="card" aria-label="Account usage">
+      <RateLimitsView />
     </section>
   );
 }
@@ -248,7 +370,10 @@ export function SettingsPage() {
       <Defaults />
       <Notifications />
       <Models />
+      <RateLimits />
       <Mcp />
+      <Skills />
+      <Features />
       <Config />
     </main>
   );
