@@ -57,7 +57,7 @@ export function RateLimitsView() {
   const snapshots: [string, RateLimitSnapshot][] = byId && Object.keys(byId).length ? Object.entries(byId) : data?.rateLimits ? [["codex", data.rateLimits]] : [];
   return (
     <section aria-label="Rate limits" className="rate-limits">
-      <h3>Account rate limits</h3>
+      <h3>Rate limits</h3>
       {error && <ErrorLine error={`Rate limits are not available: ${error}`} />}
       {!error && !data && <p className="muted">Reading…</p>}
       {data && snapshots.length === 0 && <p className="muted">The account reports no rate limits.</p>}

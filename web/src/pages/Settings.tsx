@@ -290,7 +290,7 @@ function Features() {
 
 function RateLimits() {
   return (
-    <section className="card" aria-label="Account usage">
+    <section className="card" aria-label="Usage limits">
       <RateLimitsView />
     </section>
   );
