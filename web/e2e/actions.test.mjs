@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync } from "node:fs";
 import { artifacts, repo, shot, startBrowser, startHost, send, waitPhase } from "./harness.mjs";
 
 // Screenshots docs/web.md shows (refreshed with UPDATE_DOCS_IMAGES=1).
-const DOC_SHOTS = { "31-chat-actions": "web-chat-actions", "32-review": "web-review", "33-usage": "web-usage", "34-project": "web-project", "35-phone-actions": "web-phone-actions" };
+const DOC_SHOTS = { "31-chat-actions": "web-chat-actions", "32-review": "web-review", "33-usage": "web-usage", "34-project": "web-project", "35-phone-actions": "web-phone-actions", "36-features": "web-features" };
 
 const T = 60_000;
 let host;
@@ -300,4 +300,54 @@ describe("web UI: chat and project actions", { timeout: 12 * 60_000 }, () => {
     assert.deepEqual(events.body.events.at(-1).data.target, { type: "custom", instructions: "look at the error handling" });
   });
 
+
+  step("settings: experimental features and skills switch on and off as the host answers; MCP servers listed", async () => {
+    await page.getByRole("link", { name: "Settings" }).click();
+    const features = page.getByRole("region", { name: "Experimental features" });
+    // app-server takes some features' switches and ignores others (answering success): find one of each.
+    const enabled = async (name) => (await host.api("GET", "/api/features")).body.data.find((f) => f.name === name).enabled;
+    let feature = null;
+    let ignored = null;
+    for (const f of (await host.api("GET", "/api/features")).body.data.filter((f) => !f.enabled)) {
+      await host.api("PUT", `/api/features/${f.name}`, { enabled: true });
+      if (await enabled(f.name)) {
+        await host.api("PUT", `/api/features/${f.name}`, { enabled: false });
+        if (!(await enabled(f.name))) feature ??= f;
+      } else ignored ??= f;
+      if (feature && ignored) break;
+    }
+    assert.ok(feature, "a feature that can be switched on and off");
+    await page.reload();
+    const sw = features.getByRole("switch", { name: `Feature ${feature.name} enabled` });
+    await sw.waitFor();
+    assert.equal(await sw.isChecked(), false);
+    await sw.click();
+    await eventually("the feature on", async () => (await sw.isChecked()) && !(await sw.isDisabled()));
+    assert.equal((await host.api("GET", "/api/features")).body.data.find((f) => f.name === feature.name).enabled, true);
+    await features.locator(`li[data-feature="${feature.name}"]`).screenshot({ path: join(artifacts, "36-features.png") });
+    await sw.click();
+    await eventually("the feature off", async () => !(await sw.isChecked()) && !(await sw.isDisabled()));
+    assert.equal((await host.api("GET", "/api/features")).body.data.find((f) => f.name === feature.name).enabled, false);
+    if (ignored) {
+      // A switch app-server ignores stays as it is, and the page says so.
+      const isw = features.getByRole("switch", { name: `Feature ${ignored.name} enabled` });
+      await isw.click();
+      await features.locator(`li[data-feature="${ignored.name}"]`).getByRole("alert").getByText("Codex kept this feature off.").waitFor();
+      assert.equal(await isw.isChecked(), false);
+    }
+
+    const skills = (await host.api("GET", "/api/skills")).body.data.flatMap((e) => e.skills);
+    if (skills.length) {
+      const skill = skills[0];
+      const ssw = page.getByRole("region", { name: "Skills" }).getByRole("switch", { name: `Skill ${skill.name} enabled` });
+      await ssw.waitFor();
+      assert.equal(await ssw.isChecked(), skill.enabled);
+      await ssw.click();
+      await eventually("the skill switched", async () => (await ssw.isChecked()) !== skill.enabled && !(await ssw.isDisabled()));
+      const now = (await host.api("GET", "/api/skills")).body.data.flatMap((e) => e.skills).find((k) => k.path === skill.path);
+      assert.equal(now.enabled, !skill.enabled);
+    }
+    // No MCP server is configured on the test host: the section says so (a configured one would offer Connect).
+    await page.getByRole("region", { name: "MCP servers" }).getByText("None configured.").waitFor();
+  });
 });

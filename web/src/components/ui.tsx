@@ -1,5 +1,5 @@
 // Small shared pieces: a modal dialog (native <dialog>: focus trap and Escape for free), error lines, badges.
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from "react";
 import { errorText } from "../api/client";
 
 export function Modal(props: { title: string; open: boolean; onClose: () => void; children: ReactNode; wide?: boolean }) {
@@ -128,6 +128,17 @@ export function Menu({ label, text = "⋯", children, className }: { label: stri
       document.removeEventListener("mousedown", onDown);
       document.removeEventListener("keydown", onKey);
     };
+  }, [open]);
+  // Opened right-aligned to its button; where that would leave the screen (a button at the left of a phone), left-aligned.
+  useLayoutEffect(() => {
+    const pop = ref.current?.querySelector<HTMLElement>(".popover");
+    if (!pop) return;
+    pop.style.left = "";
+    pop.style.right = "";
+    if (pop.getBoundingClientRect().left < 0) {
+      pop.style.left = "0";
+      pop.style.right = "auto";
+    }
   }, [open]);
   return (
     <div className={`menu-wrap${className ? ` ${className}` : ""}`} ref={ref}>

@@ -12,13 +12,17 @@ import { store, useStore } from "../lib/store";
 function useGet<T>(name: Parameters<typeof call>[0], deps: unknown[] = []) {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const reload = () =>
+  const reload = (): Promise<T | null> =>
     call<T>(name)
       .then((d) => {
         setData(d);
         setError(null);
+        return d;
       })
-      .catch((e) => setError(errorText(e)));
+      .catch((e) => {
+        setError(errorText(e));
+        return null;
+      });
   useEffect(() => {
     void reload();
   }, deps);
@@ -243,7 +247,8 @@ function Skills() {
               checked={k.enabled}
               onChange={async (on) => {
                 await call("catalog.skill_enable", { params: { name: k.name }, body: { enabled: on, path: k.path } });
-                await l.reload();
+                const now = (await l.reload())?.data.flatMap((e) => e.skills ?? []).find((x) => x.path === k.path);
+                if (now && now.enabled !== on) throw new Error(`Codex kept the skill ${now.enabled ? "on" : "off"}.`);
               }}
             />
           </li>
@@ -278,7 +283,9 @@ function Features() {
               checked={f.enabled}
               onChange={async (on) => {
                 await call("catalog.feature_enable", { params: { name: f.name }, body: { enabled: on } });
-                await l.reload();
+                // app-server answers success but ignores keys it does not let users set: say so.
+                const now = (await l.reload())?.data.find((x) => x.name === f.name);
+                if (now && now.enabled !== on) throw new Error(`Codex kept this feature ${now.enabled ? "on" : "off"}.`);
               }}
             />
           </li>
