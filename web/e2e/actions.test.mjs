@@ -165,6 +165,19 @@ describe("web UI: chat and project actions", { timeout: 12 * 60_000 }, () => {
     assert.ok(gap < 80, `at the bottom (gap ${gap})`);
   });
 
+  step("run a shell command: its output shows in the chat", async () => {
+    const menu = await openChatActions();
+    await menu.getByRole("menuitem", { name: "Run a shell command…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Run a shell command" });
+    await dialog.getByLabel("Command").fill("echo from-the-web-shell");
+    await dialog.getByRole("button", { name: "Run" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    await page.locator('pre[aria-label="command output"]', { hasText: "from-the-web-shell" }).waitFor({ timeout: T });
+    await waitPhase(page, "done");
+    const started = await host.api("GET", `/api/events?since=0&sessions=${sessionId}&types=session.shell_command_started`);
+    assert.equal(started.body.events.at(-1).data.command, "echo from-the-web-shell");
+  });
+
   step("projects: rename, re-point, move all chats, refuse to delete a non-empty one, delete all chats, delete", async () => {
     // Two projects; Alpha made from the page, Beta by the API.
     await page.getByRole("button", { name: "New project" }).click();
