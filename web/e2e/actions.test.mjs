@@ -6,15 +6,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { join } from "node:path";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync } from "node:fs";
+import { createServer } from "node:http";
 import { artifacts, repo, shot, startBrowser, startHost, send, waitPhase } from "./harness.mjs";
 
 // Screenshots docs/web.md shows (refreshed with UPDATE_DOCS_IMAGES=1).
-const DOC_SHOTS = { "31-chat-actions": "web-chat-actions", "32-review": "web-review", "33-usage": "web-usage", "34-project": "web-project", "35-phone-actions": "web-phone-actions", "36-features": "web-features" };
+const DOC_SHOTS = { "31-chat-actions": "web-chat-actions", "32-review": "web-review", "33-usage": "web-usage", "34-project": "web-project", "35-phone-actions": "web-phone-actions", "36-features": "web-features", "37-mcp": "web-mcp" };
 
 const T = 60_000;
 let host;
 let browser;
+let context;
 let page;
 let sessionId;
 
@@ -64,7 +66,7 @@ describe("web UI: chat and project actions", { timeout: 12 * 60_000 }, () => {
   before(async () => {
     host = await startHost({ logName: "host-actions.log" });
     browser = await startBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
+    context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
     page = await context.newPage();
     page.on("pageerror", (e) => console.error("page error:", e.message));
     await page.goto(host.loginLink);
@@ -360,7 +362,59 @@ describe("web UI: chat and project actions", { timeout: 12 * 60_000 }, () => {
       const now = (await host.api("GET", "/api/skills")).body.data.flatMap((e) => e.skills).find((k) => k.path === skill.path);
       assert.equal(now.enabled, !skill.enabled);
     }
-    // No MCP server is configured on the test host: the section says so (a configured one would offer Connect).
-    await page.getByRole("region", { name: "MCP servers" }).getByText("None configured.").waitFor();
+  });
+
+  step("MCP: a server that needs a sign-in offers Connect, which opens the authorization URL app-server answers", async () => {
+    // A stand-in for a remote MCP server behind OAuth (what the test cannot reach for real): it asks for a bearer
+    // token and publishes its OAuth metadata, so app-server's login can start and build the authorization URL.
+    let port;
+    const oauth = createServer((req, res) => {
+      const base = `http://127.0.0.1:${port}`;
+      const body = (status, obj) => {
+        res.writeHead(status, { "Content-Type": "application/json" });
+        res.end(JSON.stringify(obj));
+      };
+      if (req.url.startsWith("/.well-known/oauth-authorization-server"))
+        return body(200, { issuer: base, authorization_endpoint: `${base}/authorize`, token_endpoint: `${base}/token`, registration_endpoint: `${base}/register`, response_types_supported: ["code"], code_challenge_methods_supported: ["S256"] });
+      if (req.url.startsWith("/.well-known/oauth-protected-resource")) return body(200, { resource: `${base}/mcp`, authorization_servers: [base] });
+      if (req.url === "/register") {
+        let raw = "";
+        req.on("data", (c) => (raw += c));
+        req.on("end", () => body(201, { ...JSON.parse(raw || "{}"), client_id: "e2e-client" }));
+        return;
+      }
+      if (req.url.startsWith("/authorize")) {
+        res.writeHead(200, { "Content-Type": "text/html" });
+        return res.end("<h1>Authorize e2e</h1>");
+      }
+      res.writeHead(401, { "WWW-Authenticate": `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource"` });
+      res.end();
+    });
+    await new Promise((r) => oauth.listen(0, "127.0.0.1", r));
+    port = oauth.address().port;
+    try {
+      appendFileSync(join(host.dir, "data", "codex-home", "config.toml"), `\n[mcp_servers.demo]\nurl = "http://127.0.0.1:${port}/mcp"\n`);
+      await page.getByRole("link", { name: "Settings" }).click();
+      const mcp = page.getByRole("region", { name: "MCP servers" });
+      await mcp.getByRole("button", { name: "Reload MCP servers" }).click();
+      const row = mcp.locator('li[data-mcp-server="demo"]');
+      await eventually("the server listed", async () => {
+        if (await row.count()) return true;
+        await mcp.getByRole("button", { name: "Reload MCP servers" }).click();
+        return false;
+      });
+      const [popup] = await Promise.all([context.waitForEvent("page"), row.getByRole("button", { name: "Connect demo" }).click()]);
+      await popup.waitForLoadState();
+      const opened = new URL(popup.url());
+      assert.equal(`${opened.origin}${opened.pathname}`, `http://127.0.0.1:${port}/authorize`);
+      assert.equal(opened.searchParams.get("client_id"), "e2e-client");
+      await popup.close();
+      // The link stays on the page, for a blocked popup.
+      const link = row.getByRole("link", { name: "open the authorization page" });
+      assert.match(await link.getAttribute("href"), new RegExp(`^http://127\\.0\\.0\\.1:${port}/authorize\\?`));
+      await row.screenshot({ path: join(artifacts, "37-mcp.png") });
+    } finally {
+      oauth.close();
+    }
   });
 });
