@@ -301,6 +301,8 @@ class Store {
     const page = await loaderApi.transcript(chat.id, 30, tr.olderCursor);
     prependOlder(tr, [...page.turns].reverse(), page.nextCursor ?? null);
     this.changed();
+    // The older turns' tokens (events already counted are skipped by seq).
+    void this.loadUsage(chat);
   }
 
   requestsFor(sessionId: string): PendingRequest[] {

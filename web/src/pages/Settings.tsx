@@ -172,7 +172,12 @@ function McpServerRow({ server }: { server: McpServerStatus }) {
       <div>
         <strong>{server.name}</strong> <span className="muted">{[server.runtimeStatus, server.authStatus].filter(Boolean).join(" · ")}</span>
         {tools > 0 && <span className="muted"> · {tools} tools</span>}
-        {server.toolsError && <p className="warning small">{server.toolsError}</p>}
+        {server.toolsError && (
+          <details className="small">
+            <summary className="warning">Not connected: see why</summary>
+            <p className="warning">{server.toolsError}</p>
+          </details>
+        )}
         {url && (
           <p className="small" role="status">
             Continue in the browser: <a href={url} target="_blank" rel="noopener noreferrer">open the authorization page</a>
