@@ -49,8 +49,8 @@ async function turnIds() {
 }
 
 async function openChatActions() {
-  await page.getByRole("button", { name: "Chat actions" }).click();
-  return page.getByRole("menu", { name: "Chat actions" });
+  await page.getByRole("button", { name: "More chat actions" }).click();
+  return page.getByRole("menu", { name: "More chat actions" });
 }
 
 async function newChatIn(cwd, title) {

@@ -6,14 +6,14 @@ import { suggestionStatus } from "../lib/jobs";
 import { groupNotes, latestSuggestion } from "../lib/notes";
 import { store, useStore } from "../lib/store";
 import { addSending, bindSending, failSending, turnPhase, type TurnView } from "../lib/transcript";
+import { formatTokens } from "../lib/usage";
 import { AutomationDialog, AutomationSummary, useAutomation } from "./Automation";
 import { ChatActionsMenu, TurnMenu } from "./ChatActions";
-import { formatTokens } from "../lib/usage";
-import { UsageDialog } from "./Usage";
 import { ControlsDialog } from "./Controls";
 import { DiffView, ItemBlock, itemVersion, Markdown } from "./Items";
 import { RequestCard } from "./Prompts";
 import { ErrorLine, formatDuration, StatusBadge, useAction } from "./ui";
+import { UsageDialog } from "./Usage";
 
 const PHASE_LABEL = { sending: "sending", streaming: "streaming", waiting: "waiting for you", done: "done", failed: "failed", interrupted: "interrupted" };
 
@@ -170,34 +170,34 @@ function Transcript() {
   const { byTurn } = groupNotes(chat.notes, turnIds);
   return (
     <div className="transcript-wrap">
-    <div
-      className="transcript"
-      ref={scroller}
-      onScroll={(e) => {
-        const el = e.currentTarget;
-        stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
-        if (away === stick.current) setAway(!stick.current);
-      }}
-      aria-label="Transcript"
-      role="log"
-    >
-      {(start > 0 || tr.olderCursor) && (
-        <div className="older">
-          <button type="button" onClick={() => (start > 0 ? setShown(shown + PAGE) : void store.loadOlder().then(() => setShown(shown + PAGE)))}>
-            Show earlier turns
-          </button>
-        </div>
-      )}
-      {turns.length === 0 && <p className="empty">No messages yet. Say hello below.</p>}
-      {turns.slice(start).map((t, i) => {
-        const reqs = requests.filter((r) => r.turnId === t.id).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-        const notes = byTurn.get(t.id) ?? NO_NOTES;
-        return <TurnBlock key={t.id} turn={t} index={start + i} requests={reqs} notes={notes} sessionId={chat.id} tokens={chat.usage.byTurn.get(t.id)} v={turnVersion(t, reqs, notes)} />;
-      })}
-      {orphan.map((r) => (
-        <RequestCard key={r.id} req={r} />
-      ))}
-    </div>
+      <div
+        className="transcript"
+        ref={scroller}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+          if (away === stick.current) setAway(!stick.current);
+        }}
+        aria-label="Transcript"
+        role="log"
+      >
+        {(start > 0 || tr.olderCursor) && (
+          <div className="older">
+            <button type="button" onClick={() => (start > 0 ? setShown(shown + PAGE) : void store.loadOlder().then(() => setShown(shown + PAGE)))}>
+              Show earlier turns
+            </button>
+          </div>
+        )}
+        {turns.length === 0 && <p className="empty">No messages yet. Say hello below.</p>}
+        {turns.slice(start).map((t, i) => {
+          const reqs = requests.filter((r) => r.turnId === t.id).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+          const notes = byTurn.get(t.id) ?? NO_NOTES;
+          return <TurnBlock key={t.id} turn={t} index={start + i} requests={reqs} notes={notes} sessionId={chat.id} tokens={chat.usage.byTurn.get(t.id)} v={turnVersion(t, reqs, notes)} />;
+        })}
+        {orphan.map((r) => (
+          <RequestCard key={r.id} req={r} />
+        ))}
+      </div>
       {away && (
         <button type="button" className="jump-latest" onClick={jump} aria-label="Jump to latest">
           ↓ Latest

@@ -145,7 +145,7 @@ export function ChatActionsMenu({ session }: { session: Session }) {
   });
   return (
     <>
-      <Menu label="Chat actions" text="More ▾" className="chat-menu">
+      <Menu label="More chat actions" text="More ▾" className="chat-menu">
         <MenuItem onSelect={() => void act.run("fork")} disabled={act.busy}>
           Fork chat
         </MenuItem>
