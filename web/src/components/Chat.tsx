@@ -453,23 +453,13 @@ export function ChatPage({ sessionId }: { sessionId: string }) {
   if (!chat || chat.id !== sessionId) return <main className="chat">Loading…</main>;
   const session = chat.session;
   const pending = s.pendingFor(sessionId);
-  // The stream knows before the session record does: a pending request or a running turn in the transcript wins.
-  const lastTurn = chat.transcript?.turns.at(-1);
-  const liveStatus = pending.some((r) => r.family === "approval")
-    ? "waiting_on_approval"
-    : pending.some((r) => r.family === "tool_input")
-      ? "waiting_on_input"
-      : pending.length
-        ? "waiting_on_tool"
-        : lastTurn && (lastTurn.status === "inProgress" || lastTurn.status === "sending")
-          ? "running"
-          : (session?.status ?? "idle");
   return (
     <main className="chat" aria-label="Chat">
       <header className="chat-head">
         <div className="chat-title">
           <h1>{session?.title || "Untitled chat"}</h1>
-          {session && <StatusBadge status={liveStatus} />}
+          {/* The host's view of the session (its row, kept current by `session.updated`), not one rebuilt here. */}
+          {session && <StatusBadge status={session.status} />}
           {pending.length > 0 && <span className="badge attention">{pending.length} waiting</span>}
         </div>
         <div className="chat-meta">

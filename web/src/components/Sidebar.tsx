@@ -289,9 +289,8 @@ function ChatActions({ session, onClose }: { session: Session; onClose: () => vo
 }
 
 function ChatRow({ session, active, onMenu }: { session: Session; active: boolean; onMenu: () => void }) {
-  const s = useStore();
-  const pending = s.pendingFor(session.id).length;
-  const status = pending > 0 && !session.status.startsWith("waiting") ? "waiting_on_approval" : session.status;
+  // The host's status for the row (`session.updated` carries it on every change, pending requests included).
+  const status = session.status;
   return (
     <li className={`chat-row${active ? " active" : ""}`} data-session-id={session.id}>
       <a
