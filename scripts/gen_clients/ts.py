@@ -1,8 +1,8 @@
 """The web UI's target: TypeScript types for every component schema and the operation table (id -> method + path).
 
 Writes ``web/src/api/generated.ts``. Objects become interfaces (a property the schema does not require is optional),
-enums string-literal unions, ``type: [T, "null"]`` and ``oneOf [null, ...]`` ``| null``, ``oneOf``/``anyOf`` unions.
-A schema with no type (any JSON) is ``unknown``; an object with no listed properties ``Record<string, unknown>``.
+enums string-literal unions, ``type: [T, "null"]`` and ``oneOf [null, ...]`` ``| null``, ``oneOf``/``anyOf`` unions,
+``allOf`` intersections, ``const`` a literal. A schema with no type (any JSON) is ``unknown``; an object with no listed properties ``Record<string, unknown>``.
 The web UI keeps its own list of the operations it calls (``web/src/api/routes.ts``), by operationId.
 """
 
@@ -51,8 +51,11 @@ def ts_type(schema: dict | None, indent: str = "") -> str:
     for key in ("oneOf", "anyOf"):
         if key in schema:
             return _union([_paren(ts_type(s, indent)) for s in schema[key]])
-    if "allOf" in schema and len(schema["allOf"]) == 1:
-        return ts_type(schema["allOf"][0], indent)
+    if "allOf" in schema:
+        parts = [_paren(ts_type(s, indent)) for s in schema["allOf"]]
+        return parts[0] if len(parts) == 1 else " & ".join(parts)
+    if "const" in schema:
+        return json.dumps(schema["const"])
     if "enum" in schema:
         return _union([json.dumps(v) for v in schema["enum"]])
     kind = schema.get("type")
