@@ -2,8 +2,8 @@
 
 Writes ``web/src/api/generated.ts``. Objects become interfaces (a property the schema does not require is optional),
 enums string-literal unions, ``type: [T, "null"]`` and ``oneOf [null, ...]`` ``| null``, ``oneOf``/``anyOf`` unions,
-``allOf`` intersections, ``const`` a literal. A schema with no type (any JSON) is ``unknown``; an object with no listed properties ``Record<string, unknown>``.
-The web UI keeps its own list of the operations it calls (``web/src/api/routes.ts``), by operationId.
+``allOf`` intersections, ``const`` a literal. A schema with no type (any JSON) is ``unknown``; an object with no
+listed properties ``Record<string, unknown>``. The web UI keeps its own list of the operations it calls (``web/src/api/routes.ts``), by operationId.
 """
 
 from __future__ import annotations
