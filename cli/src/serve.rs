@@ -143,8 +143,9 @@ pub async fn run(args: ServeArgs, data_dir: PathBuf, token: Option<String>) -> a
 
     let host = Host::start(config).await?;
     let addr = host.addr();
-    println!("Codex Manager listening on http://{addr}");
+    // The link first: it is what a person opens (the bare address answers with the sign-in page).
     println!("Open the web UI: {}", host.login_link());
+    println!("Codex Manager listening on http://{addr}");
     match host.token_source() {
         TokenSource::DataDir => println!("API token: {}/token (the CLI and SDK read it from there)", data_dir.display()),
         TokenSource::Configured => println!("API token: as configured (--token / CODEX_MANAGER_TOKEN)"),
