@@ -45,6 +45,17 @@ class Model:
             out[key] = _to_json(value)
         return out
 
+    def __eq__(self, other: object) -> bool:
+        """Equal to a model of the same class with the same fields, and to a dict equal to its JSON (so
+        ``session.controls == {"model": "m"}`` reads as it did when such fields were plain dicts)."""
+        if isinstance(other, dict):
+            return self.to_json() == other
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self._wire)
+
+    __hash__ = None  # type: ignore[assignment]
+
     def __getitem__(self, key: str) -> Any:
         """``obj["camelCaseKey"]`` reads the raw answer (handy for fields added after this SDK version)."""
         return self.raw[key]  # type: ignore[attr-defined]

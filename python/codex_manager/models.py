@@ -309,7 +309,7 @@ LoginRequest = dict[str, Any]
 ReviewTarget = dict[str, Any]
 
 
-@dataclass
+@dataclass(eq=False)
 class CapabilityReport(Model):
     """`CapabilityReport` of the API."""
 
@@ -325,7 +325,7 @@ class CapabilityReport(Model):
     _wire: ClassVar[dict[str, str]] = {'codex': 'codex', 'groups': 'groups', 'known': 'known', 'methods': 'methods'}
 
 
-@dataclass
+@dataclass(eq=False)
 class CodexVersion(Model):
     """`CodexVersion` of the API."""
 
@@ -339,7 +339,7 @@ class CodexVersion(Model):
     _wire: ClassVar[dict[str, str]] = {'expected': 'expected', 'matches': 'matches', 'running': 'running'}
 
 
-@dataclass
+@dataclass(eq=False)
 class ConfigBatch(Model):
     """`ConfigBatch` of the API."""
 
@@ -351,7 +351,7 @@ class ConfigBatch(Model):
     _wire: ClassVar[dict[str, str]] = {'edits': 'edits', 'reload_user_config': 'reloadUserConfig'}
 
 
-@dataclass
+@dataclass(eq=False)
 class ConfigEdit(Model):
     """One config edit: `keyPath` like `model` or `model_providers.local.base_url`."""
 
@@ -365,7 +365,7 @@ class ConfigEdit(Model):
     _wire: ClassVar[dict[str, str]] = {'key_path': 'keyPath', 'merge_strategy': 'mergeStrategy', 'value': 'value'}
 
 
-@dataclass
+@dataclass(eq=False)
 class ControlsView(Model):
     """A session's controls: its own, the defaults, and what the next turn will use."""
 
@@ -377,7 +377,7 @@ class ControlsView(Model):
     _wire: ClassVar[dict[str, str]] = {'defaults': 'defaults', 'effective': 'effective', 'own': 'own'}
 
 
-@dataclass
+@dataclass(eq=False)
 class CreateProject(Model):
     """`CreateProject` of the API."""
 
@@ -390,7 +390,7 @@ class CreateProject(Model):
     _wire: ClassVar[dict[str, str]] = {'cwd': 'cwd', 'name': 'name'}
 
 
-@dataclass
+@dataclass(eq=False)
 class CreateSession(Model):
     """`CreateSession` of the API."""
 
@@ -410,7 +410,7 @@ class CreateSession(Model):
     _wire: ClassVar[dict[str, str]] = {'controls': 'controls', 'cwd': 'cwd', 'dynamic_tools': 'dynamicTools', 'project_id': 'projectId', 'title': 'title', 'tool_call_timeout_ms': 'toolCallTimeoutMs'}
 
 
-@dataclass
+@dataclass(eq=False)
 class DynamicTool(Model):
     """A tool an API client serves to Codex."""
 
@@ -424,7 +424,7 @@ class DynamicTool(Model):
     _wire: ClassVar[dict[str, str]] = {'description': 'description', 'input_schema': 'inputSchema', 'name': 'name'}
 
 
-@dataclass
+@dataclass(eq=False)
 class EnqueueJob(Model):
     """A job to enqueue."""
 
@@ -446,7 +446,7 @@ class EnqueueJob(Model):
     _wire: ClassVar[dict[str, str]] = {'dedupe_key': 'dedupeKey', 'delay_ms': 'delayMs', 'kind': 'kind', 'payload': 'payload', 'priority': 'priority', 'project_id': 'projectId', 'session_id': 'sessionId'}
 
 
-@dataclass
+@dataclass(eq=False)
 class ErrorBody(Model):
     """`ErrorBody` of the API."""
 
@@ -460,7 +460,7 @@ class ErrorBody(Model):
     _wire: ClassVar[dict[str, str]] = {'code': 'code', 'details': 'details', 'message': 'message'}
 
 
-@dataclass
+@dataclass(eq=False)
 class ErrorResponse(Model):
     """The error body of every failed request."""
 
@@ -470,7 +470,7 @@ class ErrorResponse(Model):
     _wire: ClassVar[dict[str, str]] = {'error': 'error'}
 
 
-@dataclass
+@dataclass(eq=False)
 class EventEnvelope(EventMixin, Model):
     """The event envelope (documentation of what `/api/events` and `/api/stream` carry)."""
 
@@ -489,7 +489,7 @@ class EventEnvelope(EventMixin, Model):
     _wire: ClassVar[dict[str, str]] = {'data': 'data', 'project_id': 'projectId', 'seq': 'seq', 'session_id': 'sessionId', 'ts': 'ts', 'turn_id': 'turnId', 'type': 'type'}
 
 
-@dataclass
+@dataclass(eq=False)
 class EventPage(EventPageMixin, Model):
     """A page of events."""
 
@@ -504,7 +504,7 @@ class EventPage(EventPageMixin, Model):
     _wire: ClassVar[dict[str, str]] = {'events': 'events', 'latest_seq': 'latestSeq', 'next_since': 'nextSince', 'reset': 'reset'}
 
 
-@dataclass
+@dataclass(eq=False)
 class ExecRequest(Model):
     """`ExecRequest` of the API."""
 
@@ -526,7 +526,7 @@ class ExecRequest(Model):
     _wire: ClassVar[dict[str, str]] = {'command': 'command', 'cwd': 'cwd', 'network_access': 'networkAccess', 'sandbox': 'sandbox', 'stream': 'stream', 'timeout_ms': 'timeoutMs'}
 
 
-@dataclass
+@dataclass(eq=False)
 class FeatureEnablement(Model):
     """`FeatureEnablement` of the API."""
 
@@ -536,7 +536,7 @@ class FeatureEnablement(Model):
     _wire: ClassVar[dict[str, str]] = {'enabled': 'enabled'}
 
 
-@dataclass
+@dataclass(eq=False)
 class Feedback(Model):
     """`Feedback` of the API."""
 
@@ -551,7 +551,7 @@ class Feedback(Model):
     _wire: ClassVar[dict[str, str]] = {'classification': 'classification', 'include_logs': 'includeLogs', 'reason': 'reason', 'session_id': 'sessionId'}
 
 
-@dataclass
+@dataclass(eq=False)
 class Health(Model):
     """`Health` of the API."""
 
@@ -563,7 +563,7 @@ class Health(Model):
     _wire: ClassVar[dict[str, str]] = {'status': 'status', 'version': 'version'}
 
 
-@dataclass
+@dataclass(eq=False)
 class HookState(Model):
     """A hook's state, by the `key` `GET /api/hooks` lists."""
 
@@ -574,7 +574,7 @@ class HookState(Model):
     _wire: ClassVar[dict[str, str]] = {'enabled': 'enabled', 'key': 'key'}
 
 
-@dataclass
+@dataclass(eq=False)
 class Inspection(Model):
     """What an install would do, before it is done."""
 
@@ -595,7 +595,7 @@ class Inspection(Model):
     _wire: ClassVar[dict[str, str]] = {'description': 'description', 'events': 'events', 'http_allow': 'httpAllow', 'id': 'id', 'jobs': 'jobs', 'limits': 'limits', 'replaces': 'replaces', 'requested': 'requested', 'tools': 'tools', 'version': 'version'}
 
 
-@dataclass
+@dataclass(eq=False)
 class InstallPlugin(Model):
     """`InstallPlugin` of the API."""
 
@@ -610,7 +610,7 @@ class InstallPlugin(Model):
     _wire: ClassVar[dict[str, str]] = {'component': 'component', 'grant': 'grant', 'manifest': 'manifest', 'upgrade': 'upgrade'}
 
 
-@dataclass
+@dataclass(eq=False)
 class InterruptResult(Model):
     """`InterruptResult` of the API."""
 
@@ -623,7 +623,7 @@ class InterruptResult(Model):
     _wire: ClassVar[dict[str, str]] = {'status': 'status', 'turn_id': 'turnId'}
 
 
-@dataclass
+@dataclass(eq=False)
 class Job(JobMixin, Model):
     """A job as the API shows it."""
 
@@ -665,7 +665,7 @@ class Job(JobMixin, Model):
     _wire: ClassVar[dict[str, str]] = {'attempt': 'attempt', 'cancel_requested': 'cancelRequested', 'created_at': 'createdAt', 'created_by': 'createdBy', 'dedupe_key': 'dedupeKey', 'error': 'error', 'finished_at': 'finishedAt', 'history': 'history', 'id': 'id', 'kind': 'kind', 'max_attempts': 'maxAttempts', 'payload': 'payload', 'plugin_id': 'pluginId', 'priority': 'priority', 'project_id': 'projectId', 'result': 'result', 'run_after': 'runAfter', 'session_id': 'sessionId', 'started_at': 'startedAt', 'state': 'state', 'timeout_ms': 'timeoutMs', 'updated_at': 'updatedAt'}
 
 
-@dataclass
+@dataclass(eq=False)
 class JobError(Model):
     """`JobError` of the API."""
 
@@ -678,7 +678,7 @@ class JobError(Model):
     _wire: ClassVar[dict[str, str]] = {'kind': 'kind', 'message': 'message'}
 
 
-@dataclass
+@dataclass(eq=False)
 class JobKind(Model):
     """A job kind's limits in force."""
 
@@ -693,7 +693,7 @@ class JobKind(Model):
     _wire: ClassVar[dict[str, str]] = {'concurrency': 'concurrency', 'description': 'description', 'kind': 'kind', 'max_attempts': 'maxAttempts', 'plugin_id': 'pluginId', 'timeout_ms': 'timeoutMs'}
 
 
-@dataclass
+@dataclass(eq=False)
 class JobKinds(Model):
     """`JobKinds` of the API."""
 
@@ -703,7 +703,7 @@ class JobKinds(Model):
     _wire: ClassVar[dict[str, str]] = {'kinds': 'kinds'}
 
 
-@dataclass
+@dataclass(eq=False)
 class JobPage(Model):
     """`JobPage` of the API."""
 
@@ -714,7 +714,7 @@ class JobPage(Model):
     _wire: ClassVar[dict[str, str]] = {'jobs': 'jobs', 'next_cursor': 'nextCursor'}
 
 
-@dataclass
+@dataclass(eq=False)
 class JobTransition(Model):
     """`JobTransition` of the API."""
 
@@ -728,7 +728,7 @@ class JobTransition(Model):
     _wire: ClassVar[dict[str, str]] = {'at': 'at', 'attempt': 'attempt', 'detail': 'detail', 'from_state': 'fromState', 'to_state': 'toState'}
 
 
-@dataclass
+@dataclass(eq=False)
 class Limits(Model):
     """Limits in force: the manifest's, within the host's ceilings."""
 
@@ -740,7 +740,7 @@ class Limits(Model):
     _wire: ClassVar[dict[str, str]] = {'call_timeout_ms': 'callTimeoutMs', 'concurrency': 'concurrency', 'memory_bytes': 'memoryBytes'}
 
 
-@dataclass
+@dataclass(eq=False)
 class LoginLink(Model):
     """`LoginLink` of the API."""
 
@@ -751,7 +751,7 @@ class LoginLink(Model):
     _wire: ClassVar[dict[str, str]] = {'url': 'url'}
 
 
-@dataclass
+@dataclass(eq=False)
 class McpLogin(Model):
     """`McpLogin` of the API."""
 
@@ -763,7 +763,7 @@ class McpLogin(Model):
     _wire: ClassVar[dict[str, str]] = {'scopes': 'scopes', 'timeout_secs': 'timeoutSecs'}
 
 
-@dataclass
+@dataclass(eq=False)
 class MoveSessions(Model):
     """`MoveSessions` of the API."""
 
@@ -774,7 +774,7 @@ class MoveSessions(Model):
     _wire: ClassVar[dict[str, str]] = {'to_project_id': 'toProjectId'}
 
 
-@dataclass
+@dataclass(eq=False)
 class NotePage(Model):
     """`NotePage` of the API."""
 
@@ -784,7 +784,7 @@ class NotePage(Model):
     _wire: ClassVar[dict[str, str]] = {'notes': 'notes'}
 
 
-@dataclass
+@dataclass(eq=False)
 class PendingRequest(PendingRequestMixin, Model):
     """A request as the API shows it."""
 
@@ -818,7 +818,7 @@ class PendingRequest(PendingRequestMixin, Model):
     _wire: ClassVar[dict[str, str]] = {'created_at': 'createdAt', 'decided_by': 'decidedBy', 'decision': 'decision', 'family': 'family', 'id': 'id', 'item': 'item', 'item_id': 'itemId', 'kind': 'kind', 'method': 'method', 'params': 'params', 'project_id': 'projectId', 'reason': 'reason', 'resolved_at': 'resolvedAt', 'session_id': 'sessionId', 'status': 'status', 'thread_id': 'threadId', 'turn_id': 'turnId'}
 
 
-@dataclass
+@dataclass(eq=False)
 class PluginCall(Model):
     """One recorded call."""
 
@@ -834,7 +834,7 @@ class PluginCall(Model):
     _wire: ClassVar[dict[str, str]] = {'denials': 'denials', 'duration_us': 'durationUs', 'error': 'error', 'id': 'id', 'outcome': 'outcome', 'started_at': 'startedAt', 'trigger': 'trigger'}
 
 
-@dataclass
+@dataclass(eq=False)
 class PluginInfo(Model):
     """A plugin as the inventory shows it."""
 
@@ -863,7 +863,7 @@ class PluginInfo(Model):
     _wire: ClassVar[dict[str, str]] = {'consecutive_failures': 'consecutiveFailures', 'description': 'description', 'disabled_reason': 'disabledReason', 'enabled': 'enabled', 'events': 'events', 'granted': 'granted', 'host_wit': 'hostWit', 'http_allow': 'httpAllow', 'id': 'id', 'installed_at': 'installedAt', 'jobs': 'jobs', 'limits': 'limits', 'priority': 'priority', 'requested': 'requested', 'tools': 'tools', 'updated_at': 'updatedAt', 'version': 'version', 'wit': 'wit'}
 
 
-@dataclass
+@dataclass(eq=False)
 class PluginPackage(Model):
     """A plugin package: its manifest and its component."""
 
@@ -876,7 +876,7 @@ class PluginPackage(Model):
     _wire: ClassVar[dict[str, str]] = {'component': 'component', 'manifest': 'manifest'}
 
 
-@dataclass
+@dataclass(eq=False)
 class Project(Model):
     """`Project` of the API."""
 
@@ -892,7 +892,7 @@ class Project(Model):
     _wire: ClassVar[dict[str, str]] = {'created_at': 'createdAt', 'cwd': 'cwd', 'id': 'id', 'name': 'name', 'session_count': 'sessionCount', 'updated_at': 'updatedAt'}
 
 
-@dataclass
+@dataclass(eq=False)
 class QueueStats(Model):
     """Queue depth, for readiness details and monitoring."""
 
@@ -907,7 +907,7 @@ class QueueStats(Model):
     _wire: ClassVar[dict[str, str]] = {'capacity': 'capacity', 'oldest_queued_age_ms': 'oldestQueuedAgeMs', 'queued': 'queued', 'running': 'running'}
 
 
-@dataclass
+@dataclass(eq=False)
 class Readiness(Model):
     """`Readiness` of the API."""
 
@@ -932,7 +932,7 @@ class Readiness(Model):
     _wire: ClassVar[dict[str, str]] = {'account': 'account', 'codex': 'codex', 'events_ok': 'eventsOk', 'last_seq': 'lastSeq', 'queue': 'queue', 'ready': 'ready', 'reason': 'reason', 'runtime': 'runtime', 'store_ok': 'storeOk'}
 
 
-@dataclass
+@dataclass(eq=False)
 class RespondToRequest(Model):
     """An answer to a pending request. Which fields apply depends on the request's kind."""
 
@@ -958,7 +958,7 @@ class RespondToRequest(Model):
     _wire: ClassVar[dict[str, str]] = {'action': 'action', 'answers': 'answers', 'content': 'content', 'content_items': 'contentItems', 'decision': 'decision', 'reason': 'reason', 'success': 'success', 'text': 'text'}
 
 
-@dataclass
+@dataclass(eq=False)
 class Revert(Model):
     """`Revert` of the API."""
 
@@ -969,7 +969,7 @@ class Revert(Model):
     _wire: ClassVar[dict[str, str]] = {'before_turn_id': 'beforeTurnId'}
 
 
-@dataclass
+@dataclass(eq=False)
 class SendMessage(Model):
     """`SendMessage` of the API."""
 
@@ -982,7 +982,7 @@ class SendMessage(Model):
     _wire: ClassVar[dict[str, str]] = {'mode': 'mode', 'text': 'text'}
 
 
-@dataclass
+@dataclass(eq=False)
 class Session(Model):
     """`Session` of the API."""
 
@@ -1017,7 +1017,7 @@ class Session(Model):
     _wire: ClassVar[dict[str, str]] = {'active_turn_id': 'activeTurnId', 'archived': 'archived', 'controls': 'controls', 'created_at': 'createdAt', 'cwd': 'cwd', 'dynamic_tools': 'dynamicTools', 'forked_from': 'forkedFrom', 'id': 'id', 'last_activity_at': 'lastActivityAt', 'last_error': 'lastError', 'last_turn_status': 'lastTurnStatus', 'loaded': 'loaded', 'pending_requests': 'pendingRequests', 'project_id': 'projectId', 'status': 'status', 'thread_id': 'threadId', 'title': 'title', 'updated_at': 'updatedAt', 'worker_of': 'workerOf'}
 
 
-@dataclass
+@dataclass(eq=False)
 class SessionControls(Model):
     """Per-session (or default) controls. An absent field inherits: session → defaults → app-server's config."""
 
@@ -1033,7 +1033,7 @@ class SessionControls(Model):
     _wire: ClassVar[dict[str, str]] = {'approval_policy': 'approvalPolicy', 'model': 'model', 'network_access': 'networkAccess', 'reasoning_effort': 'reasoningEffort', 'sandbox': 'sandbox'}
 
 
-@dataclass
+@dataclass(eq=False)
 class SessionDetail(Model):
     """A session opened as a chat: the session, a page of its transcript and, while a turn runs, that turn's record."""
 
@@ -1048,7 +1048,7 @@ class SessionDetail(Model):
     _wire: ClassVar[dict[str, str]] = {'active_turn': 'activeTurn', 'session': 'session', 'transcript': 'transcript'}
 
 
-@dataclass
+@dataclass(eq=False)
 class SessionIds(Model):
     """`SessionIds` of the API."""
 
@@ -1058,7 +1058,7 @@ class SessionIds(Model):
     _wire: ClassVar[dict[str, str]] = {'session_ids': 'sessionIds'}
 
 
-@dataclass
+@dataclass(eq=False)
 class SessionNote(Model):
     """`SessionNote` of the API."""
 
@@ -1079,7 +1079,7 @@ class SessionNote(Model):
     _wire: ClassVar[dict[str, str]] = {'body': 'body', 'created_at': 'createdAt', 'data': 'data', 'id': 'id', 'kind': 'kind', 'plugin_id': 'pluginId', 'session_id': 'sessionId', 'title': 'title', 'turn_id': 'turnId'}
 
 
-@dataclass
+@dataclass(eq=False)
 class SessionPage(Model):
     """`SessionPage` of the API."""
 
@@ -1093,7 +1093,7 @@ class SessionPage(Model):
     _wire: ClassVar[dict[str, str]] = {'next_cursor': 'nextCursor', 'notice': 'notice', 'sessions': 'sessions'}
 
 
-@dataclass
+@dataclass(eq=False)
 class Setting(Model):
     """`Setting` of the API."""
 
@@ -1106,7 +1106,7 @@ class Setting(Model):
     _wire: ClassVar[dict[str, str]] = {'key': 'key', 'updated_at': 'updatedAt', 'value': 'value'}
 
 
-@dataclass
+@dataclass(eq=False)
 class ShellCommand(Model):
     """`ShellCommand` of the API."""
 
@@ -1118,7 +1118,7 @@ class ShellCommand(Model):
     _wire: ClassVar[dict[str, str]] = {'command': 'command', 'timeout_ms': 'timeoutMs'}
 
 
-@dataclass
+@dataclass(eq=False)
 class SkillEnablement(Model):
     """`SkillEnablement` of the API."""
 
@@ -1130,7 +1130,7 @@ class SkillEnablement(Model):
     _wire: ClassVar[dict[str, str]] = {'enabled': 'enabled', 'path': 'path'}
 
 
-@dataclass
+@dataclass(eq=False)
 class StartReview(Model):
     """`StartReview` of the API."""
 
@@ -1142,7 +1142,7 @@ class StartReview(Model):
     _wire: ClassVar[dict[str, str]] = {'delivery': 'delivery', 'target': 'target'}
 
 
-@dataclass
+@dataclass(eq=False)
 class SteerMessage(Model):
     """`SteerMessage` of the API."""
 
@@ -1153,7 +1153,7 @@ class SteerMessage(Model):
     _wire: ClassVar[dict[str, str]] = {'text': 'text'}
 
 
-@dataclass
+@dataclass(eq=False)
 class ToolSpec(Model):
     """`ToolSpec` of the API."""
 
@@ -1166,7 +1166,7 @@ class ToolSpec(Model):
     _wire: ClassVar[dict[str, str]] = {'description': 'description', 'input_schema': 'inputSchema', 'name': 'name'}
 
 
-@dataclass
+@dataclass(eq=False)
 class Transcript(Model):
     """`Transcript` of the API."""
 
@@ -1178,7 +1178,7 @@ class Transcript(Model):
     _wire: ClassVar[dict[str, str]] = {'next_cursor': 'nextCursor', 'turns': 'turns'}
 
 
-@dataclass
+@dataclass(eq=False)
 class TurnAccepted(Model):
     """`TurnAccepted` of the API."""
 
@@ -1196,7 +1196,7 @@ class TurnAccepted(Model):
     _wire: ClassVar[dict[str, str]] = {'error': 'error', 'replayed': 'replayed', 'session_id': 'sessionId', 'status': 'status', 'turn_id': 'turnId'}
 
 
-@dataclass
+@dataclass(eq=False)
 class TurnRecord(TurnRecordMixin, Model):
     """One turn as the host recorded it."""
 
@@ -1218,7 +1218,7 @@ class TurnRecord(TurnRecordMixin, Model):
     _wire: ClassVar[dict[str, str]] = {'end_seq': 'endSeq', 'ended_at': 'endedAt', 'error': 'error', 'final_text': 'finalText', 'id': 'id', 'session_id': 'sessionId', 'start_seq': 'startSeq', 'started_at': 'startedAt', 'status': 'status'}
 
 
-@dataclass
+@dataclass(eq=False)
 class TurnRecordPage(Model):
     """`TurnRecordPage` of the API."""
 
@@ -1229,7 +1229,7 @@ class TurnRecordPage(Model):
     _wire: ClassVar[dict[str, str]] = {'next_cursor': 'nextCursor', 'turns': 'turns'}
 
 
-@dataclass
+@dataclass(eq=False)
 class UpdateProject(Model):
     """`UpdateProject` of the API."""
 
@@ -1240,7 +1240,7 @@ class UpdateProject(Model):
     _wire: ClassVar[dict[str, str]] = {'cwd': 'cwd', 'name': 'name'}
 
 
-@dataclass
+@dataclass(eq=False)
 class UpdateSession(Model):
     """`UpdateSession` of the API."""
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -37,3 +38,23 @@ def session(client: Client, host: RunningHost):
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(params=["sync", "async"])
+def cm(request, host: RunningHost):
+    """The sync or the asyncio client behind one facade: every test using it runs once for each."""
+    from facade import Facade
+
+    from codex_manager import AsyncClient
+
+    if request.param == "sync":
+        with Client(url=host.url, data_dir=host.data_dir, client_label="sdk") as c:
+            yield Facade(c, None)
+        return
+    loop = asyncio.new_event_loop()
+    c = AsyncClient(url=host.url, data_dir=host.data_dir, client_label="sdk")
+    try:
+        yield Facade(c, loop)
+    finally:
+        loop.run_until_complete(c.aclose())
+        loop.close()

@@ -267,7 +267,7 @@ class _Models:
     def object_class(self, name: str) -> list[str]:
         s = self.schemas[name]
         bases = ", ".join([*([MIXINS[name]] if name in MIXINS else []), "Model"])
-        out = ["@dataclass", f"class {name}({bases}):"]
+        out = ["@dataclass(eq=False)", f"class {name}({bases}):"]
         out += _doc_lines(s.get("description", ""), "    ") or [f'    """`{name}` of the API."""']
         out.append("")
         required = set(s.get("required", []))
