@@ -921,6 +921,7 @@ class AsyncToolServer:
         self.poll = poll
         self.answered: list[PendingRequest] = []
         self.errors: list[BaseException] = []
+        self.reconnects = 0  # of its event stream
         self._done: set[str] = set()
         self._stop: Any = None
         self._handle: Any = None
@@ -969,7 +970,7 @@ class AsyncToolServer:
                 except TimeoutError:
                     event = None
                 if stream.reconnects != reconnects:
-                    reconnects = stream.reconnects
+                    reconnects = self.reconnects = stream.reconnects
                     await self.answer_pending()
                 if event is None:
                     continue

@@ -923,6 +923,7 @@ class ToolServer:
         self.poll = poll
         self.answered: list[PendingRequest] = []
         self.errors: list[BaseException] = []
+        self.reconnects = 0  # of its event stream
         self._done: set[str] = set()
         self._stop: Any = None
         self._handle: Any = None
@@ -971,7 +972,7 @@ class ToolServer:
                 except TimeoutError:
                     event = None
                 if stream.reconnects != reconnects:
-                    reconnects = stream.reconnects
+                    reconnects = self.reconnects = stream.reconnects
                     self.answer_pending()
                 if event is None:
                     continue

@@ -41,20 +41,38 @@ def repo() -> Path:
 
 
 @pytest.fixture(params=["sync", "async"])
-def cm(request, host: RunningHost):
-    """The sync or the asyncio client behind one facade: every test using it runs once for each."""
+def make_cm(request, host: RunningHost):
+    """A maker of facades over the sync or the asyncio client (``make_cm(url=..., retry=...)``); every test using
+    it runs once for each client."""
     from facade import Facade
 
     from codex_manager import AsyncClient
 
-    if request.param == "sync":
-        with Client(url=host.url, data_dir=host.data_dir, client_label="sdk") as c:
-            yield Facade(c, None)
-        return
-    loop = asyncio.new_event_loop()
-    c = AsyncClient(url=host.url, data_dir=host.data_dir, client_label="sdk")
+    loop = asyncio.new_event_loop() if request.param == "async" else None
+    made: list = []
+
+    def make(**kwargs):
+        kwargs.setdefault("url", host.url)
+        kwargs.setdefault("token", host.token)
+        kwargs.setdefault("client_label", "sdk")
+        c = Client(**kwargs) if loop is None else AsyncClient(**kwargs)
+        made.append(c)
+        return Facade(c, loop)
+
+    make.kind = request.param
     try:
-        yield Facade(c, loop)
+        yield make
     finally:
-        loop.run_until_complete(c.aclose())
-        loop.close()
+        for c in made:
+            if loop is None:
+                c.close()
+            else:
+                loop.run_until_complete(c.aclose())
+        if loop is not None:
+            loop.close()
+
+
+@pytest.fixture
+def cm(make_cm):
+    """The sync or the asyncio client behind one facade: every test using it runs once for each."""
+    return make_cm()
