@@ -911,7 +911,7 @@ class AsyncToolServer:
     at start, after every reconnect and after a stream reset, reads the session's pending calls from the requests
     list, so a call made while it was away is still answered. A function's exception is answered as a failed call
     (``success: false`` with the error's text). A call for a tool not in the registry is left to other clients.
-    Use it as a context manager (it serves in the background) or ``await serve(stop)`` in the foreground.
+    Use it as a context manager (it serves in the background), or call ``serve(stop)`` to serve in the foreground.
     """
 
     def __init__(self, client: AsyncClient, session_id: str, registry: ToolRegistry, *, poll: float = 0.25):
