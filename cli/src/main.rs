@@ -172,8 +172,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             return Ok(());
         }
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "codex-manager", &mut std::io::stdout());
-            return Ok(());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "codex-manager", &mut script);
+            // A closed pipe (`| head`) is the reader's choice, not an error worth a panic.
+            return match std::io::Write::write_all(&mut std::io::stdout(), &script) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => Ok(other?),
+            };
         }
         _ => {}
     }
