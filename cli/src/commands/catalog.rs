@@ -77,7 +77,8 @@ pub enum HooksCommand {
     },
 }
 
-/// The rows of an app-server list: `data` (or the answer's first array), with nested `skills` lists flattened.
+/// The rows of an app-server list: `data` (or the answer's first array), with nested per-directory lists (`skills`,
+/// `hooks`) flattened.
 fn rows(v: &Value) -> Vec<Value> {
     let list = match v {
         Value::Array(a) => a.clone(),
@@ -85,7 +86,7 @@ fn rows(v: &Value) -> Vec<Value> {
         _ => Vec::new(),
     };
     list.into_iter()
-        .flat_map(|item| match item.get("skills").and_then(Value::as_array) {
+        .flat_map(|item| match item.get("skills").or_else(|| item.get("hooks")).and_then(Value::as_array) {
             Some(skills) => skills.clone(),
             None => vec![item],
         })
@@ -95,8 +96,9 @@ fn rows(v: &Value) -> Vec<Value> {
 /// A table of whichever of the usual columns the rows have; the raw answer when there are no rows to show.
 fn list(out: &Output, v: &Value) -> String {
     let rows = rows(v);
-    if rows.is_empty() && !v.as_object().is_some_and(|o| o.values().any(Value::is_array)) {
-        return pretty(v);
+    if rows.is_empty() {
+        let is_list = v.is_array() || v.as_object().is_some_and(|o| o.values().any(Value::is_array));
+        return if is_list { out.table(&[], Vec::new()) } else { pretty(v) };
     }
     let columns: Vec<&str> = ["id", "name", "key", "displayName", "model", "mode", "stage", "enabled", "authStatus", "status", "path", "description"]
         .into_iter()
