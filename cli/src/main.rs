@@ -58,6 +58,8 @@ enum Command {
     /// Approvals, tool input and tool calls waiting for an answer; answer them.
     #[command(subcommand)]
     Requests(commands::requests::RequestsCommand),
+    /// A live chat with a session: streams replies, asks approvals and questions inline.
+    Chat(commands::chat::ChatArgs),
     /// Send a message to a session (starts a turn); `--wait` streams the reply.
     Send(commands::turns::SendArgs),
     /// Add input to the running turn.
@@ -198,6 +200,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Projects(cmd) => projects::run(cmd, c, o).await,
         Command::Sessions(cmd) => sessions::run(cmd, c, o).await,
         Command::Requests(cmd) => requests::run(cmd, c, o).await,
+        Command::Chat(a) => chat::run(a, c, o).await,
         Command::Send(a) => turns::send(a, c, o).await,
         Command::Steer(a) => turns::steer(a, c, o).await,
         Command::Interrupt(a) => turns::interrupt(a, c, o).await,

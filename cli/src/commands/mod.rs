@@ -2,6 +2,7 @@
 //! the parity gate knows which operations have a command.
 
 pub mod catalog;
+pub mod chat;
 pub mod codex;
 pub mod events;
 pub mod jobs;
