@@ -109,7 +109,7 @@ impl Call<'_> {
     }
 
     /// Label the request as the CLI's (recorded as who decided, enqueued, canceled ...).
-    pub fn as_cli(self) -> Self {
+    pub fn labelled_cli(self) -> Self {
         self.header("X-Codex-Manager-Client", "cli")
     }
 

@@ -301,13 +301,19 @@ impl Chat<'_> {
                 "a" | "always" => json!({"decision": "acceptForSession"}),
                 "n" | "no" => json!({"decision": "decline"}),
                 "c" | "cancel" => json!({"decision": "cancel"}),
-                _ => return Ok(self.say("answer y, a, n or c")),
+                _ => {
+                    self.say("answer y, a, n or c");
+                    return Ok(());
+                }
             },
             Pending::Elicitation { .. } => match line.to_ascii_lowercase().as_str() {
                 "a" | "accept" => json!({"action": "accept"}),
                 "d" | "decline" => json!({"action": "decline"}),
                 "c" | "cancel" => json!({"action": "cancel"}),
-                _ => return Ok(self.say("answer a, d or c")),
+                _ => {
+                    self.say("answer a, d or c");
+                    return Ok(());
+                }
             },
             Pending::Questions { left, answers, .. } => {
                 let q = left.remove(0);
@@ -324,7 +330,7 @@ impl Chat<'_> {
             }
         };
         let request = self.pending.remove(0);
-        let reply = self.client.call(&ops::REQUESTS_RESPOND, &[&self.session, request.id()]).as_cli().json(&body).send().await;
+        let reply = self.client.call(&ops::REQUESTS_RESPOND, &[&self.session, request.id()]).labelled_cli().json(&body).send().await;
         if let Err(e) = reply {
             self.say(&format!("[not answered: {e:#}]"));
         }

@@ -151,16 +151,16 @@ pub async fn run(cmd: JobsCommand, client: &Client, out: &Output) -> anyhow::Res
                 "kind": kind, "payload": payload, "sessionId": session, "projectId": project,
                 "dedupeKey": dedupe_key, "priority": priority, "delayMs": delay_ms,
             }));
-            let reply = client.call(&ops::JOBS_ENQUEUE, &[]).as_cli().json(&body).send().await?;
+            let reply = client.call(&ops::JOBS_ENQUEUE, &[]).labelled_cli().json(&body).send().await?;
             if !wait {
                 return out.reply(&reply, |v| table(out, std::slice::from_ref(v)));
             }
             let id = reply.value()?["id"].as_str().unwrap_or_default().to_string();
             finish(client, out, &id, None).await
         }
-        JobsCommand::Cancel { id } => out.reply(&client.call(&ops::JOBS_CANCEL, &[&id]).as_cli().send().await?, |v| show(out, v)),
+        JobsCommand::Cancel { id } => out.reply(&client.call(&ops::JOBS_CANCEL, &[&id]).labelled_cli().send().await?, |v| show(out, v)),
         JobsCommand::Retry { id } => {
-            out.reply(&client.call(&ops::JOBS_RETRY, &[&id]).as_cli().send().await?, |v| table(out, std::slice::from_ref(v)))
+            out.reply(&client.call(&ops::JOBS_RETRY, &[&id]).labelled_cli().send().await?, |v| table(out, std::slice::from_ref(v)))
         }
         JobsCommand::Wait { id, timeout } => finish(client, out, &id, timeout.map(Duration::from_secs)).await,
         JobsCommand::Kinds => {

@@ -113,6 +113,6 @@ pub async fn run(cmd: RequestsCommand, client: &Client, out: &Output) -> anyhow:
             (session, request, body)
         }
     };
-    let reply = client.call(&ops::REQUESTS_RESPOND, &[&session, &request]).as_cli().json(&compact(body)).send().await?;
+    let reply = client.call(&ops::REQUESTS_RESPOND, &[&session, &request]).labelled_cli().json(&compact(body)).send().await?;
     out.reply(&reply, one)
 }
