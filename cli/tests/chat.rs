@@ -1,6 +1,7 @@
 //! `codex-manager chat` driven through a pseudo-terminal, as a person at a terminal would: the reply streams, an
 //! approval is asked inline and answered with a key, a Plan-mode question is answered by typing, and Ctrl-C
-//! interrupts the running turn. What the chat did is then checked against the host's own records.
+//! interrupts the running turn. What the chat did is then checked against the host's own records. Also: colour only
+//! on a terminal, and never with `NO_COLOR`.
 
 mod support;
 
@@ -22,6 +23,10 @@ struct Pty {
 
 impl Pty {
     fn spawn(host: &Host, args: &[&str]) -> Self {
+        Self::spawn_with(host, args, &[("NO_COLOR", "1")])
+    }
+
+    fn spawn_with(host: &Host, args: &[&str], env: &[(&str, &str)]) -> Self {
         let (mut master, mut slave) = (-1, -1);
         // SAFETY: openpty writes two fresh descriptors into the out-pointers; the null termios/winsize use defaults.
         let rc = unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
@@ -29,7 +34,7 @@ impl Pty {
         // SAFETY: both descriptors were just opened by openpty and are owned by nobody else.
         let (master, slave) = unsafe { (std::fs::File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_codex-manager"));
-        cmd.arg("--url").arg(&host.url).arg("--token").arg(&host.token).args(args).env("NO_COLOR", "1");
+        cmd.arg("--url").arg(&host.url).arg("--token").arg(&host.token).args(args).env_remove("NO_COLOR").envs(env.iter().copied());
         cmd.stdin(Stdio::from(slave.try_clone().unwrap())).stdout(Stdio::from(slave.try_clone().unwrap())).stderr(Stdio::from(slave));
         // SAFETY: only async-signal-safe calls between fork and exec: a new session whose controlling terminal is the
         // pty (stdin), so Ctrl-C typed on it reaches the CLI as SIGINT.
@@ -137,4 +142,35 @@ async fn a_live_chat_streams_answers_approvals_and_questions_and_interrupts_on_c
         tokio::time::sleep(Duration::from_millis(25)).await;
     };
     assert!(status.success(), "{status:?}");
+}
+
+/// The CLI's exit once it has printed everything (the pty's reader keeps what it printed).
+async fn finished(pty: &mut Pty) -> std::process::ExitStatus {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(status) = pty.child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the CLI did not finish: {}", pty.screen());
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let env = Env::start("colour").await;
+    let host = env.host();
+    env.new_session().await;
+    let mut coloured = Pty::spawn_with(host, &["sessions", "list"], &[]);
+    assert!(finished(&mut coloured).await.success());
+    let screen = coloured.wait_for("idle", 1).await;
+    assert!(screen.contains("\x1b[1mID") && screen.contains("\x1b[32midle\x1b[0m"), "a bold header and a green state: {screen:?}");
+    let mut plain = Pty::spawn_with(host, &["sessions", "list"], &[("NO_COLOR", "1")]);
+    assert!(finished(&mut plain).await.success());
+    let screen = plain.wait_for("idle", 1).await;
+    assert!(!screen.contains('\x1b'), "{screen:?}");
+    // Not a terminal: plain too (the harness's pipes).
+    let (code, out, _) = host.cli(&["sessions", "list"]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("idle") && !out.contains('\x1b'), "{out:?}");
 }
