@@ -57,15 +57,15 @@ pub enum RequestsCommand {
     Respond { session: String, request: String, body: String },
 }
 
+/// What a request asks, in a few words.
 fn what(r: &Value) -> String {
-    let what = match r["kind"].as_str().unwrap_or("") {
+    match r["kind"].as_str().unwrap_or("") {
         "command_approval" => format!("run `{}`", text(&r["params"], "command")),
         "file_change_approval" => "change files".to_string(),
         "tool_input" => format!("answer {} question(s)", r["params"]["questions"].as_array().map_or(0, Vec::len)),
         "tool_call" => format!("serve tool `{}`", text(&r["params"], "tool")),
         other => other.to_string(),
-    };
-    what
+    }
 }
 
 fn table(out: &Output, requests: &[Value]) -> String {
