@@ -98,6 +98,8 @@ pub async fn run(a: ChatArgs, client: &Client, out: &Output) -> anyhow::Result<(
     chat.prompt();
 
     let mut lines = stdin_lines();
+    // One listener for the whole chat, so a Ctrl-C that comes while a request is in flight is not lost.
+    let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     loop {
         tokio::select! {
             line = lines.recv() => {
@@ -112,7 +114,7 @@ pub async fn run(a: ChatArgs, client: &Client, out: &Output) -> anyhow::Result<(
                     chat.event(&serde_json::from_str(&frame).unwrap_or(Value::Null)).await?;
                 }
             }
-            _ = tokio::signal::ctrl_c() => {
+            _ = interrupts.recv() => {
                 if chat.turn.is_some() {
                     chat.interrupt().await?;
                 } else {
