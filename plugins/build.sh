@@ -3,7 +3,10 @@
 # component for wasm32-wasip2, in release, and lays each out as dist/<id>/{plugin.wasm,plugin.toml}, the
 # layout `codex-manager plugin install` takes.
 #
-#   plugins/build.sh [extra cargo build arguments, e.g. --locked]
+#   plugins/build.sh [--shipped] [--quiet] [extra cargo build arguments, e.g. --locked]
+#
+# --shipped builds only the plugins that ship with the product (not testing/): what running the product needs.
+# --quiet prints nothing but errors (cargo's own output included).
 #
 # A plugin is a folder with a Cargo.toml (a member of plugins/Cargo.toml) and a plugin.toml beside it.
 set -euo pipefail
@@ -17,7 +20,16 @@ if ! rustup target list --installed | grep -qx "$target"; then
     rustup target add "$target"
 fi
 
-cargo build --manifest-path "$here/Cargo.toml" --target "$target" --release "$@"
+shipped_only=false
+quiet=false
+cargo_args=()
+for arg in "$@"; do
+    case "$arg" in
+        --shipped) shipped_only=true ;;
+        --quiet) quiet=true; cargo_args+=(--quiet) ;;
+        *) cargo_args+=("$arg") ;;
+    esac
+done
 
 # The value of `key = "value"` on its own line in a TOML file (the first such line: for Cargo.toml that is
 # [package]'s name, which comes first in our manifests).
@@ -25,9 +37,9 @@ toml_string() {
     sed -n -E "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*\"([^\"]*)\".*/\1/p" "$2" | head -n 1
 }
 
-rm -rf "$dist"
-mkdir -p "$dist"
 ids=()
+dirs=()
+crates=()
 status=0
 while IFS= read -r manifest; do
     dir="$(dirname "$manifest")"
@@ -57,6 +69,34 @@ while IFS= read -r manifest; do
         fi
     done
     ids+=("$id")
+    if $shipped_only && [[ "$rel" == testing/* ]]; then
+        continue
+    fi
+    dirs+=("$dir")
+    crates+=("$crate")
+done < <(find "$here" -mindepth 2 -maxdepth 3 -name plugin.toml \
+    -not -path "$here/target/*" -not -path "$dist/*" -not -path "$here/template/*" | sort)
+
+if [[ ${#ids[@]} -eq 0 ]]; then
+    echo "error: no plugin found under $here" >&2
+    exit 1
+fi
+[[ $status -eq 0 ]] || exit "$status"
+
+packages=()
+for crate in "${crates[@]}"; do packages+=(-p "$crate"); done
+cargo build --manifest-path "$here/Cargo.toml" --target "$target" --release "${packages[@]}" "${cargo_args[@]+"${cargo_args[@]}"}"
+
+# A full build lays out dist/ anew; a --shipped one replaces only its own packages (test plugins a test run left
+# there stay: the host never installs those).
+$shipped_only || rm -rf "$dist"
+mkdir -p "$dist"
+for i in "${!dirs[@]}"; do
+    dir="${dirs[$i]}"
+    crate="${crates[$i]}"
+    rel="${dir#"$here"/}"
+    manifest="$dir/plugin.toml"
+    id="$(toml_string id "$manifest")"
     wasm="$target_dir/$target/release/${crate//-/_}.wasm"
     if [[ ! -f "$wasm" ]]; then
         echo "error: $rel: no $wasm (is \"$rel\" a member of plugins/Cargo.toml, with crate-type cdylib?)" >&2
@@ -70,15 +110,10 @@ while IFS= read -r manifest; do
         status=1
         continue
     fi
+    rm -rf "$dist/$id"
     mkdir -p "$dist/$id"
     cp "$wasm" "$dist/$id/plugin.wasm"
     cp "$manifest" "$dist/$id/plugin.toml"
-    printf '%-22s %8d bytes  %s\n' "$id" "$(wc -c < "$dist/$id/plugin.wasm")" "dist/$id/"
-done < <(find "$here" -mindepth 2 -maxdepth 3 -name plugin.toml \
-    -not -path "$here/target/*" -not -path "$dist/*" -not -path "$here/template/*" | sort)
-
-if [[ ${#ids[@]} -eq 0 ]]; then
-    echo "error: no plugin found under $here" >&2
-    status=1
-fi
+    $quiet || printf '%-22s %8d bytes  %s\n' "$id" "$(wc -c < "$dist/$id/plugin.wasm")" "dist/$id/"
+done
 exit "$status"

@@ -33,9 +33,14 @@ fi
 
 command -v cargo >/dev/null || { echo "cargo is needed (https://rustup.rs)" >&2; exit 1; }
 
-# The plugins that ship with the product (and the test plugins) are WebAssembly components.
-say "building the plugins (wasm32-wasip2)"
-plugins/build.sh --quiet
+# The plugins that ship with the product are WebAssembly components; the tests also need the misbehaving test plugins.
+if $want_tests; then
+  say "building the plugins and the test plugins (wasm32-wasip2)"
+  plugins/build.sh --quiet
+else
+  say "building the shipped plugins (wasm32-wasip2)"
+  plugins/build.sh --shipped --quiet
+fi
 
 # The web UI (web/): npm ci when the lock file changed, a production build when the sources are newer than it.
 web_stale() {

@@ -1,29 +1,17 @@
-//! A small typed client of the host's API: the token from the flag, the environment or the data dir; errors
-//! carried as the API's `{code, message}`.
+//! The API client: the token from the flag, the environment, a profile or the data dir; every request names an
+//! operation of the generated table (`api::ops`), so the CLI reaches no route the OpenAPI document lacks. Answers
+//! keep the host's bytes (what `--json` prints) and decode into the host's serde types where those deserialize.
 
 use std::path::Path;
 
 use anyhow::Context;
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-/// An error answer from the API.
-#[derive(Debug)]
-pub struct ApiFailure {
-    pub status: u16,
-    pub code: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for ApiFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}): {}", self.code, self.status, self.message)
-    }
-}
-
-impl std::error::Error for ApiFailure {}
+use crate::api::{encode, Op};
+use crate::exit::{ApiFailure, Unreachable};
 
 pub struct Client {
     base: String,
@@ -38,7 +26,12 @@ impl Client {
             None => {
                 let path = data_dir.join("token");
                 std::fs::read_to_string(&path)
-                    .with_context(|| format!("no token: pass --token, set CODEX_MANAGER_TOKEN, or start the host once so it creates {}", path.display()))?
+                    .map_err(|e| {
+                        anyhow::Error::new(crate::exit::NoToken(format!(
+                            "no token: pass --token, set CODEX_MANAGER_TOKEN, use a --profile with a token, or start the host once so it creates {} ({e})",
+                            path.display()
+                        )))
+                    })?
                     .trim()
                     .to_string()
             }
@@ -50,96 +43,137 @@ impl Client {
         &self.token
     }
 
-    /// GET that returns the body whatever the status (for routes whose error status still carries data).
-    pub async fn get_any(&self, path: &str) -> anyhow::Result<(u16, Value)> {
-        let resp = self
-            .http
-            .get(format!("{}{}", self.base, path))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .with_context(|| format!("cannot reach the host at {} (is `codex-manager serve` running?)", self.base))?;
-        let status = resp.status().as_u16();
-        Ok((status, resp.json().await.unwrap_or(Value::Null)))
-    }
-
-    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
-        self.send::<(), T>(Method::GET, path, None, &[]).await
-    }
-
-    pub async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> anyhow::Result<T> {
-        self.send(Method::POST, path, Some(body), &[]).await
-    }
-
-    pub async fn post_with_headers<B: Serialize, T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &B,
-        headers: &[(&str, String)],
-    ) -> anyhow::Result<T> {
-        self.send(Method::POST, path, Some(body), headers).await
-    }
-
-    pub async fn patch<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> anyhow::Result<T> {
-        self.send(Method::PATCH, path, Some(body), &[]).await
-    }
-
-    pub async fn put<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> anyhow::Result<T> {
-        self.send(Method::PUT, path, Some(body), &[]).await
-    }
-
-    pub async fn delete(&self, path: &str) -> anyhow::Result<Value> {
-        self.send::<(), Value>(Method::DELETE, path, None, &[]).await
-    }
-
-    async fn send<B: Serialize, T: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&B>,
-        headers: &[(&str, String)],
-    ) -> anyhow::Result<T> {
-        let url = format!("{}{}", self.base, path);
-        let mut req = self.http.request(method, &url).bearer_auth(&self.token);
-        for (k, v) in headers {
-            req = req.header(*k, v);
+    /// A request for `op`, its path parameters filled in order from `args`.
+    pub fn call(&self, op: &'static Op, args: &[&str]) -> Call<'_> {
+        Call {
+            client: self,
+            op: Some(op),
+            method: Method::from_bytes(op.method.as_bytes()).expect("the table holds HTTP methods"),
+            path: op.url_path(args),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
         }
-        if let Some(b) = body {
-            req = req.json(b);
-        }
-        let resp = req.send().await.with_context(|| format!("cannot reach the host at {} (is `codex-manager serve` running?)", self.base))?;
-        let status = resp.status();
-        let bytes = resp.bytes().await?;
-        if !status.is_success() {
-            let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-            let err = &v["error"];
-            return Err(ApiFailure {
-                status: status.as_u16(),
-                code: err["code"].as_str().unwrap_or("http_error").to_string(),
-                message: err["message"].as_str().map(str::to_owned).unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned()),
-            }
-            .into());
-        }
-        let bytes = if status == StatusCode::NO_CONTENT || bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
-        serde_json::from_slice(bytes).context("the host answered with something that is not the expected JSON")
     }
 
-    /// The websocket URL of the event stream with these query parameters.
-    pub fn stream_url(&self, query: &str) -> String {
+    /// A request for any method and path: `codex-manager api`, the escape hatch.
+    pub fn raw(&self, method: Method, path: &str) -> Call<'_> {
+        let path = if path.starts_with('/') { path.to_string() } else { format!("/{path}") };
+        Call { client: self, op: None, method, path, query: Vec::new(), headers: Vec::new(), body: None }
+    }
+
+    /// The websocket URL of `op` (the event stream) with these query pairs.
+    pub fn ws_url(&self, op: &'static Op, query: &[(String, String)]) -> String {
         let ws = self.base.replacen("http://", "ws://", 1).replacen("https://", "wss://", 1);
-        format!("{ws}/api/stream?{query}")
+        for (k, _) in query {
+            debug_assert!(op.query.contains(&k.as_str()), "{} takes no query `{k}`", op.id);
+        }
+        let q: Vec<String> = query.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+        format!("{ws}{}?{}", op.url_path(&[]), q.join("&"))
     }
 }
 
-/// Percent-encode a path segment or query value.
-pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
+/// One request being built.
+pub struct Call<'a> {
+    client: &'a Client,
+    op: Option<&'static Op>,
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    body: Option<Value>,
+}
+
+impl Call<'_> {
+    pub fn query(mut self, key: &str, value: impl ToString) -> Self {
+        if let Some(op) = self.op {
+            debug_assert!(op.query.contains(&key), "{} takes no query `{key}`", op.id);
+        }
+        self.query.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn query_opt(self, key: &str, value: Option<impl ToString>) -> Self {
+        match value {
+            Some(v) => self.query(key, v),
+            None => self,
         }
     }
-    out
+
+    pub fn header(mut self, key: &str, value: impl ToString) -> Self {
+        if let Some(op) = self.op {
+            debug_assert!(op.headers.iter().any(|h| h.eq_ignore_ascii_case(key)), "{} takes no header `{key}`", op.id);
+        }
+        self.headers.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Label the request as the CLI's (recorded as who decided, enqueued, canceled ...).
+    pub fn labelled_cli(self) -> Self {
+        self.header("X-Codex-Manager-Client", "cli")
+    }
+
+    pub fn json(mut self, body: &impl Serialize) -> Self {
+        self.body = Some(serde_json::to_value(body).expect("a request body serializes"));
+        self
+    }
+
+    /// Send; a non-2xx answer is an [`ApiFailure`].
+    pub async fn send(self) -> anyhow::Result<Reply> {
+        let reply = self.send_any().await?;
+        if !(200..300).contains(&reply.status) {
+            return Err(ApiFailure::from_reply(reply.status, &reply.body).into());
+        }
+        Ok(reply)
+    }
+
+    /// Send and decode the answer as `T`.
+    pub async fn get<T: DeserializeOwned>(self) -> anyhow::Result<T> {
+        self.send().await?.decode()
+    }
+
+    /// Send; any status is an answer (for routes whose error status still carries the data, and `api`).
+    pub async fn send_any(self) -> anyhow::Result<Reply> {
+        let base = &self.client.base;
+        let mut url = format!("{base}{}", self.path);
+        if !self.query.is_empty() {
+            let q: Vec<String> = self.query.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&q.join("&"));
+        }
+        let mut req = self.client.http.request(self.method, &url).bearer_auth(&self.client.token);
+        for (k, v) in &self.headers {
+            req = req.header(k, v);
+        }
+        if let Some(b) = &self.body {
+            req = req.json(b);
+        }
+        let resp = req.send().await.map_err(|e| Unreachable { url: base.clone(), cause: e.to_string() })?;
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await.map_err(|e| Unreachable { url: base.clone(), cause: e.to_string() })?.to_vec();
+        Ok(Reply { status, body })
+    }
+}
+
+/// An answer: its status and the bytes the host sent.
+pub struct Reply {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The body as JSON (`null` when empty, as for a 204).
+    pub fn value(&self) -> anyhow::Result<Value> {
+        self.decode()
+    }
+
+    pub fn decode<T: DeserializeOwned>(&self) -> anyhow::Result<T> {
+        let bytes: &[u8] = if self.body.is_empty() { b"null" } else { &self.body };
+        serde_json::from_slice(bytes).context("the host answered with something that is not the expected JSON")
+    }
+
+    /// The body as the host sent it (for `--json`).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
 }

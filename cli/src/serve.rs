@@ -1,5 +1,8 @@
 //! `codex-manager serve`: run the host in the foreground until Ctrl-C or SIGTERM.
 
+mod logfile;
+
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -44,6 +47,10 @@ pub struct ServeArgs {
     /// The web UI build to serve at `/` (default: the repository's web/dist).
     #[arg(long, env = "CODEX_MANAGER_WEB_DIR")]
     web_dir: Option<PathBuf>,
+    /// Where the log is also written, as plain text (rotated at 10 MiB, one old file kept as `<file>.1`);
+    /// `none` for stderr only. Default: `host.log` in the data dir (what `codex-manager logs` shows).
+    #[arg(long, env = "CODEX_MANAGER_LOG_FILE")]
+    log_file: Option<String>,
     #[command(flatten)]
     queue: QueueArgs,
     #[command(flatten)]
@@ -102,7 +109,12 @@ struct QueueArgs {
 
 /// `token` is the global `--token` / `CODEX_MANAGER_TOKEN`.
 pub async fn run(args: ServeArgs, data_dir: PathBuf, token: Option<String>) -> anyhow::Result<()> {
-    init_tracing();
+    let log_file = match args.log_file.as_deref() {
+        Some("none") | Some("") => None,
+        Some(path) => Some(PathBuf::from(path)),
+        None => Some(data_dir.join(logfile::DEFAULT_NAME)),
+    };
+    init_tracing(log_file.as_deref())?;
     let token = token.filter(|t| !t.is_empty());
     let mut config = HostConfig::new(&data_dir);
     config.bind = args.bind;
@@ -143,8 +155,9 @@ pub async fn run(args: ServeArgs, data_dir: PathBuf, token: Option<String>) -> a
 
     let host = Host::start(config).await?;
     let addr = host.addr();
-    println!("Codex Manager listening on http://{addr}");
+    // The link first: it is what a person opens (the bare address answers with the sign-in page).
     println!("Open the web UI: {}", host.login_link());
+    println!("Codex Manager listening on http://{addr}");
     match host.token_source() {
         TokenSource::DataDir => println!("API token: {}/token (the CLI and SDK read it from there)", data_dir.display()),
         TokenSource::Configured => println!("API token: as configured (--token / CODEX_MANAGER_TOKEN)"),
@@ -179,12 +192,28 @@ async fn start_demo(config: &mut HostConfig) -> anyhow::Result<fake_model::FakeM
     Ok(model)
 }
 
-fn init_tracing() {
+/// Log to stderr (coloured only when it is a terminal, so a redirected log stays plain text) and, unless told
+/// otherwise, to the rotating log file.
+fn init_tracing(log_file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_env("CODEX_MANAGER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     // A log line that cannot be written (stderr is a file on a full disk) is dropped: reporting that on stderr
     // too would panic (`eprintln!`) inside whichever request logged it.
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false).init();
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .log_internal_errors(false);
+    let file = match log_file {
+        Some(path) => {
+            let writer = logfile::RotatingFile::open(path).with_context(|| format!("opening the log file {}", path.display()))?;
+            Some(tracing_subscriber::fmt::layer().with_writer(std::sync::Mutex::new(writer)).with_ansi(false).log_internal_errors(false))
+        }
+        None => None,
+    };
+    tracing_subscriber::registry().with(filter).with(stderr).with(file).init();
+    Ok(())
 }
 
 async fn shutdown_signal() {

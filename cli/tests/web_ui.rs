@@ -59,9 +59,42 @@ async fn serves_the_build_with_spa_fallback_and_keeps_api_404s() {
     let (status, body) = host.post("/chats/x", serde_json::json!({})).await;
     assert_eq!((status, code(&body)), (404, "route_not_found"));
 
-    // The UI needs the token like everything else.
+    // The UI needs the token like everything else: a program gets the JSON envelope ...
     let r = host.http.get(format!("{}/", host.url)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(code(&r.json().await.unwrap()), "unauthorized");
+    // ... and a person's browser the sign-in page naming the fix, for the bare address and for a spent link alike.
+    const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let page = |path: &str| {
+        let url = format!("{}{}", host.url, path);
+        let http = host.http.clone();
+        async move {
+            let r = http.get(url).header("accept", BROWSER).send().await.unwrap();
+            let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+            (r.status(), ct, r.text().await.unwrap())
+        }
+    };
+    let (status, ct, body) = page("/").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(ct.starts_with("text/html"), "{ct}");
+    assert!(body.contains("not signed in") && body.contains("codex-manager login-link"), "{body}");
+    let (status, body) = host.post("/api/login-links", serde_json::json!({})).await;
+    assert_eq!(status, 201, "{body}");
+    let link = body["url"].as_str().unwrap();
+    let path = &link[link.find("/login").unwrap()..];
+    let no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_proxy().build().unwrap();
+    let used = no_redirect.get(format!("{}{}", host.url, path)).send().await.unwrap();
+    assert_eq!(used.status(), StatusCode::SEE_OTHER, "the first use signs in");
+    let (status, ct, body) = page(path).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(ct.starts_with("text/html"), "{ct}");
+    assert!(body.contains("already used or has expired") && body.contains("codex-manager login-link"), "{body}");
+    let (status, body) = host.get(path).await;
+    assert_eq!((status, code(&body)), (401, "unauthorized"), "a program redeeming a spent code keeps the envelope");
+    // The API never answers a page, whatever the client accepts.
+    let r = host.http.get(format!("{}/api/sessions", host.url)).header("accept", BROWSER).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(code(&r.json().await.unwrap()), "unauthorized");
 
     // Without a build, `/` is the status page and says how to build the UI.
     env.stop_host().await;

@@ -20,7 +20,11 @@ from .errors import (
     Unauthorized,
     Unavailable,
 )
+from ._http import RetryPolicy
+from .aio import AsyncClient
 from .events import EventStream
+from .tools import ToolRegistry
+from .types import *  # noqa: F403 - every model
 from .types import (
     Controls,
     Event,

@@ -14,18 +14,19 @@ import json
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable
 from urllib.parse import urlencode
 
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidHandshake
 from websockets.sync.client import ClientConnection, connect
 
 from .errors import ConnectionFailed, error_for
-from .routes import ROUTES
-from .types import Event, EventPage, PendingSnapshot, Reset, event_from_json
+from ._http import USER_AGENT
+from .routes import OPERATIONS
+from .types import Event, PendingSnapshot, Reset, event_from_json
 
 if TYPE_CHECKING:
-    from ._http import Transport
+    from ._sync_client import Transport
 
 MAX_FRAME_BYTES = 64 * 1024 * 1024
 
@@ -43,39 +44,6 @@ def latest_seq(transport: "Transport") -> int:
     """The newest committed ``seq`` (a position to follow from)."""
     page = transport.call("events.list", query={"limit": 1, "types": "__none__"})
     return int(page["latestSeq"])
-
-
-def list_events(
-    transport: "Transport",
-    since: int | None = None,
-    *,
-    sessions: str | Iterable[str] | None = None,
-    projects: str | Iterable[str] | None = None,
-    types: str | Iterable[str] | None = None,
-    exclude_types: str | Iterable[str] | None = None,
-    limit: int | None = None,
-) -> EventPage:
-    query = {
-        "since": since,
-        "sessions": _csv(sessions),
-        "projects": _csv(projects),
-        "types": _csv(types),
-        "exclude": _csv(exclude_types),
-        "limit": limit,
-    }
-    return EventPage.from_json(transport.call("events.list", query=query))
-
-
-def iter_events(transport: "Transport", since: int = 0, **filters: Any) -> Iterator[Event]:
-    """Every logged event after ``since`` that passes the filters, page by page, up to the newest one now."""
-    while True:
-        page = list_events(transport, since, **filters)
-        if page.reset:
-            yield Reset(seq=page.latest_seq, type="reset", data={"reason": "beyond_retention", "latestSeq": page.latest_seq})
-        yield from page.events
-        if page.next_since >= page.latest_seq or page.next_since == since:
-            return
-        since = page.next_since
 
 
 class EventStream:
@@ -122,7 +90,7 @@ class EventStream:
     def _stream_url(self) -> str:
         base = self._transport.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
         query = {"since": str(self.position), **{k: v for k, v in self._filters.items() if v}}
-        return f"{base}{ROUTES['events.stream'].path}?{urlencode(query)}"
+        return f"{base}{OPERATIONS['events.stream'].path}?{urlencode(query)}"
 
     def _connect_once(self) -> None:
         headers = {
@@ -136,7 +104,7 @@ class EventStream:
                 proxy=None,
                 max_size=MAX_FRAME_BYTES,
                 open_timeout=10,
-                user_agent_header="codex-manager-python/0.1.0",
+                user_agent_header=USER_AGENT,
             )
         except InvalidStatus as e:
             resp = e.response

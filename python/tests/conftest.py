@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -37,3 +38,41 @@ def session(client: Client, host: RunningHost):
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(params=["sync", "async"])
+def make_cm(request, host: RunningHost):
+    """A maker of facades over the sync or the asyncio client (``make_cm(url=..., retry=...)``); every test using
+    it runs once for each client."""
+    from facade import Facade
+
+    from codex_manager import AsyncClient
+
+    loop = asyncio.new_event_loop() if request.param == "async" else None
+    made: list = []
+
+    def make(**kwargs):
+        kwargs.setdefault("url", host.url)
+        kwargs.setdefault("token", host.token)
+        kwargs.setdefault("client_label", "sdk")
+        c = Client(**kwargs) if loop is None else AsyncClient(**kwargs)
+        made.append(c)
+        return Facade(c, loop)
+
+    make.kind = request.param
+    try:
+        yield make
+    finally:
+        for c in made:
+            if loop is None:
+                c.close()
+            else:
+                loop.run_until_complete(c.aclose())
+        if loop is not None:
+            loop.close()
+
+
+@pytest.fixture
+def cm(make_cm):
+    """The sync or the asyncio client behind one facade: every test using it runs once for each."""
+    return make_cm()

@@ -39,3 +39,36 @@ def test_async_wait_reads_the_turn_record(host):
             assert result.text == "You said: hello record"
 
     asyncio.run(main())
+
+
+def test_async_callbacks_answer_requests_and_async_functions_serve_tools(host):
+    """What only the asyncio client has: coroutine callbacks and ``async def`` tools."""
+    from codex_manager import ToolRegistry
+
+    async def main():
+        async with AsyncClient(url=host.url, data_dir=host.data_dir, client_label="aio") as cm:
+            s = await cm.sessions.create(host.work_dir)
+            answered = []
+
+            async def on_request(req):
+                answered.append(await cm.requests.approve(req))
+
+            result = await cm.turns.send_and_wait(s.id, "run it scenario:approval", on_request=on_request, timeout=60)
+            assert result.text == "Command finished." and answered[0].decided_by == "aio"
+
+            tools = ToolRegistry()
+
+            @tools.register
+            async def lookup(input: str) -> str:
+                await asyncio.sleep(0)
+                return f"async:{input}"
+
+            t = await cm.sessions.create(host.work_dir, dynamic_tools=tools)
+            async with cm.tools.serve(t.id, tools) as server:
+                done = await cm.turns.send_and_wait(t.id, "scenario:tool:lookup hi", timeout=60)
+            assert done.text == "Tool said: async:hi" and len(server.answered) == 1
+            async for page_session in cm.sessions.iter(limit=1):
+                assert page_session.id
+                break
+
+    asyncio.run(main())

@@ -1,4 +1,5 @@
-//! `codex-manager events`: read the log, or follow it live (one JSON envelope per line).
+//! `codex-manager events`: read the log, or follow it live (a line per event; one JSON envelope per line with
+//! `--json`).
 
 use anyhow::Context;
 use clap::Args;
@@ -7,8 +8,10 @@ use serde_json::Value;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::client::{encode, Client};
-use crate::output::Output;
+use super::{items, one_line};
+use crate::api::ops;
+use crate::client::Client;
+use crate::output::{text, Output};
 
 #[derive(Args)]
 pub struct EventsArgs {
@@ -31,36 +34,59 @@ pub struct EventsArgs {
     limit: i64,
 }
 
-pub async fn run(a: EventsArgs, client: &Client, _out: &Output) -> anyhow::Result<()> {
-    let mut query = Vec::new();
+pub async fn run(a: EventsArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+    let mut query: Vec<(String, String)> = Vec::new();
     if !a.sessions.is_empty() {
-        query.push(format!("sessions={}", encode(&a.sessions.join(","))));
+        query.push(("sessions".into(), a.sessions.join(",")));
     }
     if let Some(t) = &a.types {
-        query.push(format!("types={}", encode(t)));
+        query.push(("types".into(), t.clone()));
     }
     if let Some(x) = &a.exclude {
-        query.push(format!("exclude={}", encode(x)));
+        query.push(("exclude".into(), x.clone()));
     }
     if a.follow {
         if let Some(s) = a.since {
-            query.push(format!("since={s}"));
+            query.push(("since".into(), s.to_string()));
         }
-        let mut request = client.stream_url(&query.join("&")).into_client_request()?;
+        let mut request = client.ws_url(&ops::EVENTS_STREAM, &query).into_client_request()?;
         request.headers_mut().insert("Authorization", format!("Bearer {}", client.token()).parse()?);
         let (mut ws, _) = tokio_tungstenite::connect_async(request).await.context("cannot open the event stream")?;
         while let Some(msg) = ws.next().await {
             if let Message::Text(frame) = msg? {
-                println!("{frame}");
+                if out.json {
+                    println!("{frame}");
+                } else {
+                    println!("{}", line(&serde_json::from_str(&frame).unwrap_or(Value::Null)));
+                }
             }
         }
         return Ok(());
     }
-    query.push(format!("since={}", a.since.unwrap_or(0)));
-    query.push(format!("limit={}", a.limit));
-    let v: Value = client.get(&format!("/api/events?{}", query.join("&"))).await?;
-    for e in v["events"].as_array().into_iter().flatten() {
-        println!("{e}");
+    let mut call = client.call(&ops::EVENTS_LIST, &[]).query("since", a.since.unwrap_or(0)).query("limit", a.limit);
+    for (k, v) in &query {
+        call = call.query(k, v);
     }
-    Ok(())
+    let reply = call.send().await?;
+    out.reply(&reply, |v| {
+        let mut lines: Vec<String> = items(v, "events").iter().map(line).collect();
+        if v["reset"] == true {
+            lines.insert(0, "(events before these were pruned)".into());
+        }
+        lines.join("\n")
+    })
+}
+
+/// One event for people: seq, type, session and the gist of its data (`--json` has every field).
+fn line(e: &Value) -> String {
+    let data = &e["data"];
+    let gist = data["delta"]
+        .as_str()
+        .or(data["text"].as_str())
+        .or(data["item"]["type"].as_str())
+        .or(data["kind"].as_str())
+        .or(data["status"].as_str())
+        .map(str::to_owned)
+        .unwrap_or_else(|| if data.is_null() { String::new() } else { data.to_string() });
+    format!("{:>6}  {:<28} {}  {}", text(e, "seq"), text(e, "type"), e["sessionId"].as_str().unwrap_or("-"), one_line(&gist, 100))
 }

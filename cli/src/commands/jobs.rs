@@ -1,18 +1,25 @@
-//! `codex-manager jobs ...`: the durable queue — list, show, enqueue, cancel, retry, kinds, stats.
+//! `codex-manager jobs ...`: the durable queue — list, get, enqueue, cancel, retry, wait, kinds, stats.
+
+use std::time::{Duration, Instant};
 
 use clap::Subcommand;
+use codex_manager_host::store::JobState;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::client::{encode, Client};
-use crate::output::{text, Output};
+use super::{compact, items, json_arg, one_line};
+use crate::api::ops;
+use crate::client::{Client, Reply};
+use crate::exit::Failed;
+use crate::output::{ago_of, text, Output};
 
 #[derive(Subcommand)]
 pub enum JobsCommand {
     /// Jobs, newest first.
     List {
         /// queued | running | succeeded | failed | canceled
-        #[arg(long)]
-        state: Option<String>,
+        #[arg(long, value_parser = parse_state)]
+        state: Option<JobState>,
         #[arg(long)]
         kind: Option<String>,
         #[arg(long)]
@@ -21,9 +28,12 @@ pub enum JobsCommand {
         project: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: i64,
+        #[arg(long)]
+        cursor: Option<String>,
     },
     /// One job, with its history.
-    Show { id: String },
+    #[command(visible_alias = "show")]
+    Get { id: String },
     /// Enqueue a job of a kind a plugin declares (see `jobs kinds`).
     Enqueue {
         kind: String,
@@ -43,37 +53,65 @@ pub enum JobsCommand {
         /// Run no earlier than this many milliseconds from now.
         #[arg(long)]
         delay_ms: Option<u64>,
+        /// Wait for the job to finish (as `jobs wait`).
+        #[arg(long)]
+        wait: bool,
     },
     /// Cancel a job; prints its final state once it has stopped.
     Cancel { id: String },
     /// Queue a failed or canceled job again.
     Retry { id: String },
+    /// Wait until a job is finished; exit 0 if it succeeded, 7 if it failed or was canceled.
+    Wait {
+        id: String,
+        /// Give up after this many seconds (exit 7); default: wait as long as it takes.
+        #[arg(long)]
+        timeout: Option<u64>,
+    },
     /// The job kinds enabled plugins run.
     Kinds,
     /// Queue depth.
     Stats,
 }
 
-fn line(j: &Value) -> String {
-    let error = j["error"]["kind"].as_str().map(|k| format!("  [{k}: {}]", text(&j["error"], "message"))).unwrap_or_default();
-    format!(
-        "{}  {:<9} {:<28} attempt {}/{}  {}{error}",
-        text(j, "id"),
-        text(j, "state"),
-        text(j, "kind"),
-        j["attempt"],
-        j["maxAttempts"],
-        j["sessionId"].as_str().map(|s| format!("session {s}")).unwrap_or_default(),
-    )
+fn parse_state(s: &str) -> Result<JobState, String> {
+    JobState::parse(s).ok_or_else(|| format!("not a job state: {s} (queued, running, succeeded, failed, canceled)"))
 }
 
-fn show(j: &Value) -> String {
-    let mut out = line(j);
-    if let Some(result) = j.get("result").filter(|r| !r.is_null()) {
-        out.push_str(&format!("\nresult: {result}"));
+/// What `jobs wait` reads of a job: its state, in the host's own enum.
+#[derive(Deserialize)]
+struct JobProgress {
+    state: JobState,
+}
+
+fn table(out: &Output, jobs: &[Value]) -> String {
+    let rows = jobs
+        .iter()
+        .map(|j| {
+            let error = j["error"]["kind"].as_str().map(|k| format!("{k}: {}", text(&j["error"], "message"))).unwrap_or_default();
+            vec![
+                text(j, "id"),
+                out.state(&text(j, "state")),
+                text(j, "kind"),
+                format!("{}/{}", j["attempt"], j["maxAttempts"]),
+                ago_of(j, "createdAt"),
+                one_line(&error, 60),
+            ]
+        })
+        .collect();
+    out.table(&["ID", "STATE", "KIND", "ATTEMPT", "CREATED", "ERROR"], rows)
+}
+
+fn show(out: &Output, j: &Value) -> String {
+    let mut s = table(out, std::slice::from_ref(j));
+    if let Some(session) = j["sessionId"].as_str() {
+        s.push_str(&format!("\nsession: {session}"));
     }
-    for h in j["history"].as_array().into_iter().flatten() {
-        out.push_str(&format!(
+    if let Some(result) = j.get("result").filter(|r| !r.is_null()) {
+        s.push_str(&format!("\nresult: {result}"));
+    }
+    for h in items(j, "history") {
+        s.push_str(&format!(
             "\n  {}  {} → {}  (attempt {})  {}",
             text(h, "at"),
             h["fromState"].as_str().unwrap_or("-"),
@@ -82,81 +120,101 @@ fn show(j: &Value) -> String {
             h["detail"].as_str().unwrap_or("")
         ));
     }
-    out
+    s
 }
 
 pub async fn run(cmd: JobsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
-    let as_cli = [("X-Codex-Manager-Client", "cli".to_string())];
     match cmd {
-        JobsCommand::List { state, kind, session, project, limit } => {
-            let mut query = format!("limit={limit}");
-            for (key, value) in [("state", state), ("kind", kind), ("sessionId", session), ("projectId", project)] {
-                if let Some(v) = value {
-                    query.push_str(&format!("&{key}={}", encode(&v)));
+        JobsCommand::List { state, kind, session, project, limit, cursor } => {
+            let reply = client
+                .call(&ops::JOBS_LIST, &[])
+                .query("limit", limit)
+                .query_opt("state", state)
+                .query_opt("kind", kind)
+                .query_opt("sessionId", session)
+                .query_opt("projectId", project)
+                .query_opt("cursor", cursor)
+                .send()
+                .await?;
+            out.reply(&reply, |v| {
+                let mut t = table(out, items(v, "jobs"));
+                if let Some(next) = v["nextCursor"].as_str() {
+                    t.push_str(&out.dim(&format!("\nmore: --cursor {next}")));
                 }
-            }
-            let v: Value = client.get(&format!("/api/jobs?{query}")).await?;
-            out.show(&v, |v| v["jobs"].as_array().map(|a| a.iter().map(line).collect::<Vec<_>>().join("\n")).unwrap_or_default());
+                t
+            })
         }
-        JobsCommand::Show { id } => {
-            let v: Value = client.get(&format!("/api/jobs/{}", encode(&id))).await?;
-            out.show(&v, show);
-        }
-        JobsCommand::Enqueue { kind, payload, session, project, dedupe_key, priority, delay_ms } => {
-            let payload: Option<Value> = payload
-                .map(|p| serde_json::from_str(&p).map_err(|e| anyhow::anyhow!("--payload is not JSON: {e}")))
-                .transpose()?;
-            let mut body = json!({
+        JobsCommand::Get { id } => out.reply(&client.call(&ops::JOBS_GET, &[&id]).send().await?, |v| show(out, v)),
+        JobsCommand::Enqueue { kind, payload, session, project, dedupe_key, priority, delay_ms, wait } => {
+            let payload = payload.map(|p| json_arg(&p, "--payload")).transpose()?;
+            let body = compact(json!({
                 "kind": kind, "payload": payload, "sessionId": session, "projectId": project,
                 "dedupeKey": dedupe_key, "priority": priority, "delayMs": delay_ms,
-            });
-            if let Some(map) = body.as_object_mut() {
-                map.retain(|_, v| !v.is_null());
+            }));
+            let reply = client.call(&ops::JOBS_ENQUEUE, &[]).labelled_cli().json(&body).send().await?;
+            if !wait {
+                return out.reply(&reply, |v| table(out, std::slice::from_ref(v)));
             }
-            let v: Value = client.post_with_headers("/api/jobs", &body, &as_cli).await?;
-            out.show(&v, line);
+            let id = reply.value()?["id"].as_str().unwrap_or_default().to_string();
+            finish(client, out, &id, None).await
         }
-        JobsCommand::Cancel { id } => {
-            let v: Value = client.post_with_headers(&format!("/api/jobs/{}/cancel", encode(&id)), &json!({}), &as_cli).await?;
-            out.show(&v, show);
-        }
+        JobsCommand::Cancel { id } => out.reply(&client.call(&ops::JOBS_CANCEL, &[&id]).labelled_cli().send().await?, |v| show(out, v)),
         JobsCommand::Retry { id } => {
-            let v: Value = client.post_with_headers(&format!("/api/jobs/{}/retry", encode(&id)), &json!({}), &as_cli).await?;
-            out.show(&v, line);
+            out.reply(&client.call(&ops::JOBS_RETRY, &[&id]).labelled_cli().send().await?, |v| table(out, std::slice::from_ref(v)))
         }
+        JobsCommand::Wait { id, timeout } => finish(client, out, &id, timeout.map(Duration::from_secs)).await,
         JobsCommand::Kinds => {
-            let v: Value = client.get("/api/jobs/kinds").await?;
-            out.show(&v, |v| {
-                v["kinds"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .map(|k| {
-                                format!(
-                                    "{:<32} plugin {:<24} concurrency {}  timeout {} ms  attempts {}  {}",
-                                    text(k, "kind"),
-                                    text(k, "pluginId"),
-                                    k["concurrency"],
-                                    k["timeoutMs"],
-                                    k["maxAttempts"],
-                                    text(k, "description")
-                                )
-                            })
-                            .collect::<Vec<_>>()
-                            .join("\n")
+            let reply = client.call(&ops::JOBS_KINDS, &[]).send().await?;
+            out.reply(&reply, |v| {
+                let rows = items(v, "kinds")
+                    .iter()
+                    .map(|k| {
+                        vec![
+                            text(k, "kind"),
+                            text(k, "pluginId"),
+                            text(k, "concurrency"),
+                            format!("{} ms", k["timeoutMs"]),
+                            text(k, "maxAttempts"),
+                            one_line(&text(k, "description"), 60),
+                        ]
                     })
-                    .unwrap_or_default()
-            });
+                    .collect();
+                out.table(&["KIND", "PLUGIN", "CONCURRENCY", "TIMEOUT", "ATTEMPTS", "DESCRIPTION"], rows)
+            })
         }
         JobsCommand::Stats => {
-            let v: Value = client.get("/api/jobs/stats").await?;
-            out.show(&v, |v| {
-                format!(
-                    "queued {}  running {}  oldest queued {} ms  capacity {}",
-                    v["queued"], v["running"], v["oldestQueuedAgeMs"], v["capacity"]
-                )
-            });
+            let reply = client.call(&ops::JOBS_STATS, &[]).send().await?;
+            out.reply(&reply, |v| {
+                format!("queued {}  running {}  oldest queued {} ms  capacity {}", v["queued"], v["running"], v["oldestQueuedAgeMs"], v["capacity"])
+            })
         }
     }
-    Ok(())
+}
+
+/// Wait for the job's end, then print it; exit 7 unless it succeeded.
+async fn finish(client: &Client, out: &Output, id: &str, timeout: Option<Duration>) -> anyhow::Result<()> {
+    let reply = wait_job(client, id, timeout).await?;
+    out.reply(&reply, |v| show(out, v))?;
+    let job: JobProgress = reply.decode()?;
+    match job.state {
+        JobState::Succeeded => Ok(()),
+        state if state.is_final() => Err(Failed { code: "job_failed", message: format!("job {id} ended {state}"), details: reply.value()? }.into()),
+        state => Err(Failed { code: "wait_timeout", message: format!("job {id} is still {state} after the --timeout"), details: reply.value()? }.into()),
+    }
+}
+
+/// The job as the host holds it once it is finished (or when `timeout` runs out). The host has no long-poll for
+/// jobs, so this reads the job's record, more slowly the longer it runs; state always comes from the host.
+async fn wait_job(client: &Client, id: &str, timeout: Option<Duration>) -> anyhow::Result<Reply> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(100);
+    loop {
+        let reply = client.call(&ops::JOBS_GET, &[id]).send().await?;
+        let job: JobProgress = reply.decode()?;
+        if job.state.is_final() || timeout.is_some_and(|t| started.elapsed() >= t) {
+            return Ok(reply);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(2));
+    }
 }

@@ -1,11 +1,15 @@
-//! Client commands, one module per resource.
+//! Client commands, one module per resource. Each handler names the operation it calls (`ops::X`), which is how
+//! the parity gate knows which operations have a command.
 
+pub mod catalog;
+pub mod chat;
 pub mod codex;
 pub mod events;
 pub mod jobs;
 pub mod package;
 pub mod plugins;
 pub mod projects;
+pub mod raw;
 pub mod requests;
 pub mod sessions;
 pub mod settings;
@@ -13,34 +17,89 @@ pub mod turns;
 
 use serde_json::Value;
 
+use crate::api::ops;
 use crate::client::Client;
+use crate::exit::ApiFailure;
 use crate::output::{text, Output};
 
 pub async fn status(client: &Client, out: &Output) -> anyhow::Result<()> {
-    // /api/ready answers 503 with the same body when not ready: both are a status to show, not a failure.
-    let (code, v) = client.get_any("/api/ready").await?;
-    if code != 200 && code != 503 {
-        anyhow::bail!("the host answered {code}: {v}");
+    // Not ready answers 503 with the same body: a status to show (and exit 6 for scripts), not a bare failure.
+    let reply = client.call(&ops::HEALTH_READY, &[]).send_any().await?;
+    if reply.status != 200 && reply.status != 503 {
+        return Err(ApiFailure::from_reply(reply.status, &reply.body).into());
     }
-    out.show(&v, |v| {
+    out.reply(&reply, |v| {
         let r = &v["runtime"];
-        format!(
-            "ready: {}\napp-server: {} (generation {}, pid {}, restarts {})\nlast exit: {}\nlast error: {}\nlast event: {}",
-            text(v, "ready"),
-            text(r, "status"),
-            text(r, "generation"),
-            text(r, "pid"),
-            text(r, "restarts"),
-            text(r, "lastExit"),
-            text(r, "lastError"),
-            text(v, "lastSeq")
-        )
-    });
+        let mut lines = vec![
+            format!("ready:       {}", out.state(&text(v, "ready"))),
+            format!("app-server:  {} (generation {}, pid {}, restarts {})", out.state(&text(r, "status")), text(r, "generation"), text(r, "pid"), text(r, "restarts")),
+            format!("codex:       {} (built for {})", text(&v["codex"], "running"), text(&v["codex"], "expected")),
+            format!("last event:  {}", text(v, "lastSeq")),
+        ];
+        if let Some(reason) = v["reason"].as_str() {
+            lines.push(format!("why not:     {reason}"));
+        }
+        for (label, key) in [("last exit:   ", "lastExit"), ("last error:  ", "lastError")] {
+            if !r[key].is_null() {
+                lines.push(format!("{label}{}", text(r, key)));
+            }
+        }
+        if let Some(notice) = v["account"]["notice"].as_str() {
+            lines.push(format!("account:     {notice}"));
+        }
+        lines.join("\n")
+    })?;
+    if reply.status == 503 {
+        return Err(crate::exit::Silent(crate::exit::Exit::Unavailable).into());
+    }
     Ok(())
 }
 
+pub async fn health(client: &Client, out: &Output) -> anyhow::Result<()> {
+    let reply = client.call(&ops::HEALTH_HEALTH, &[]).send().await?;
+    out.reply(&reply, |v| format!("{} (codex-manager {})", text(v, "status"), text(v, "version")))
+}
+
 pub async fn login_link(client: &Client, out: &Output) -> anyhow::Result<()> {
-    let v: Value = client.post("/api/login-links", &serde_json::json!({})).await?;
-    out.show(&v, |v| text(v, "url"));
-    Ok(())
+    let reply = client.call(&ops::AUTH_NEW_LINK, &[]).send().await?;
+    out.reply(&reply, |v| text(v, "url"))
+}
+
+/// A command-line JSON argument; not JSON is a usage error.
+pub fn json_arg(text: &str, what: &str) -> anyhow::Result<Value> {
+    serde_json::from_str(text).map_err(|e| crate::exit::Usage(format!("{what} is not JSON: {e}")).into())
+}
+
+/// A value typed on the command line: JSON when it parses (`3`, `true`, `{"a":1}`), else the text as a string.
+pub fn loose_value(text: String) -> Value {
+    serde_json::from_str(&text).unwrap_or(Value::String(text))
+}
+
+/// `body` without its null members (so unset flags leave the host's defaults).
+pub fn compact(mut body: Value) -> Value {
+    if let Some(map) = body.as_object_mut() {
+        map.retain(|_, v| !v.is_null());
+    }
+    body
+}
+
+/// The items of `v[key]` (or of `v` itself when `key` is empty) as a slice.
+pub fn items<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    let list = if key.is_empty() { v } else { &v[key] };
+    list.as_array().map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// `text` cut to `max` characters on one line.
+pub fn one_line(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        format!("{}…", flat.chars().take(max.saturating_sub(1)).collect::<String>())
+    }
+}
+
+/// Pretty JSON, for answers that are app-server's own shapes (config, account, rate limits).
+pub fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
 }

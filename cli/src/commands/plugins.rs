@@ -8,8 +8,10 @@ use base64::Engine as _;
 use clap::Subcommand;
 use serde_json::{json, Value};
 
-use crate::client::{encode, Client};
-use crate::output::{text, Output};
+use super::items;
+use crate::api::ops;
+use crate::client::Client;
+use crate::output::{ago_of, text, Output};
 
 /// Where a package comes from, and what to grant it.
 #[derive(clap::Args)]
@@ -53,16 +55,22 @@ pub enum PluginCommand {
     },
 }
 
-fn line(p: &Value) -> String {
-    let state = if p["enabled"] == true { "enabled".to_string() } else { format!("disabled ({})", text(p, "disabledReason")) };
-    format!("{}  {}  {}  {}", text(p, "id"), text(p, "version"), state, text(p, "description"))
+fn table(out: &Output, plugins: &[Value]) -> String {
+    let rows = plugins
+        .iter()
+        .map(|p| {
+            let state = if p["enabled"] == true { out.state("enabled") } else { format!("{} ({})", out.state("disabled"), text(p, "disabledReason")) };
+            vec![text(p, "id"), text(p, "version"), state, text(p, "description")]
+        })
+        .collect();
+    out.table(&["ID", "VERSION", "STATE", "DESCRIPTION"], rows)
 }
 
 async fn install(client: &Client, out: &Output, args: &PackageArgs, upgrade: bool) -> anyhow::Result<()> {
     let super::package::Package { manifest, wasm } = super::package::load(&args.source, args.sha256.as_deref()).await?;
     let (yes, grant) = (args.yes, args.grant.clone());
     let component = base64::engine::general_purpose::STANDARD.encode(&wasm);
-    let inspection: Value = client.post("/api/plugins/inspect", &json!({"manifest": manifest, "component": component})).await?;
+    let inspection: Value = client.call(&ops::PLUGINS_INSPECT, &[]).json(&json!({"manifest": manifest, "component": component})).get().await?;
     let requested: Vec<String> = inspection["requested"].as_array().into_iter().flatten().filter_map(|c| c.as_str().map(str::to_owned)).collect();
     let granted = match grant {
         Some(g) => g,
@@ -80,57 +88,41 @@ async fn install(client: &Client, out: &Output, args: &PackageArgs, upgrade: boo
             let mut answer = String::new();
             std::io::stdin().lock().read_line(&mut answer)?;
             if !matches!(answer.trim(), "y" | "Y" | "yes") {
-                anyhow::bail!("not installed: the capabilities were not granted (use --grant to grant some)");
+                crate::usage!("not installed: the capabilities were not granted (use --grant to grant some)");
             }
             requested.clone()
         }
     };
     let body = json!({"manifest": manifest, "component": component, "grant": granted, "upgrade": upgrade});
-    let v: Value = client.post("/api/plugins", &body).await?;
-    out.show(&v, |v| format!("installed {}", line(v)));
-    Ok(())
+    let reply = client.call(&ops::PLUGINS_INSTALL, &[]).json(&body).send().await?;
+    out.reply(&reply, |v| format!("installed\n{}", table(out, std::slice::from_ref(v))))
 }
 
 pub async fn run(cmd: PluginCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
+    let one = |v: &Value| table(out, std::slice::from_ref(v));
     match cmd {
         PluginCommand::Install(p) => install(client, out, &p, false).await,
         PluginCommand::Upgrade(p) => install(client, out, &p, true).await,
-        PluginCommand::List => {
-            let v: Value = client.get("/api/plugins").await?;
-            out.show(&v, |v| v.as_array().into_iter().flatten().map(line).collect::<Vec<_>>().join("\n"));
-            Ok(())
-        }
-        PluginCommand::Info { id } => {
-            let v: Value = client.get(&format!("/api/plugins/{}", encode(&id))).await?;
-            out.show(&v, |v| serde_json::to_string_pretty(v).unwrap_or_default());
-            Ok(())
-        }
-        PluginCommand::Enable { id } => {
-            let v: Value = client.post(&format!("/api/plugins/{}/enable", encode(&id)), &json!({})).await?;
-            out.show(&v, line);
-            Ok(())
-        }
-        PluginCommand::Disable { id } => {
-            let v: Value = client.post(&format!("/api/plugins/{}/disable", encode(&id)), &json!({})).await?;
-            out.show(&v, line);
-            Ok(())
-        }
+        PluginCommand::List => out.reply(&client.call(&ops::PLUGINS_LIST, &[]).send().await?, |v| table(out, items(v, ""))),
+        PluginCommand::Info { id } => out.reply(&client.call(&ops::PLUGINS_GET, &[&id]).send().await?, |v| serde_json::to_string_pretty(v).unwrap_or_default()),
+        PluginCommand::Enable { id } => out.reply(&client.call(&ops::PLUGINS_ENABLE, &[&id]).send().await?, one),
+        PluginCommand::Disable { id } => out.reply(&client.call(&ops::PLUGINS_DISABLE, &[&id]).send().await?, one),
         PluginCommand::Remove { id } => {
-            client.delete(&format!("/api/plugins/{}", encode(&id))).await?;
+            client.call(&ops::PLUGINS_REMOVE, &[&id]).send().await?;
             out.show(&json!({"removed": id}), |_| format!("removed {id}"));
             Ok(())
         }
         PluginCommand::Logs { id, limit } => {
-            let v: Value = client.get(&format!("/api/plugins/{}/calls?limit={limit}", encode(&id))).await?;
-            out.show(&v, |v| {
-                v.as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|c| format!("{}  {:<10} {:>8}µs  {}  {}", text(c, "startedAt"), text(c, "outcome"), text(c, "durationUs"), text(c, "trigger"), text(c, "error")))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
-            Ok(())
+            let reply = client.call(&ops::PLUGINS_CALLS, &[&id]).query("limit", limit).send().await?;
+            out.reply(&reply, |v| {
+                let rows = items(v, "")
+                    .iter()
+                    .map(|c| {
+                        vec![ago_of(c, "startedAt"), out.state(&text(c, "outcome")), format!("{}µs", text(c, "durationUs")), text(c, "trigger"), text(c, "error")]
+                    })
+                    .collect();
+                out.table(&["STARTED", "OUTCOME", "DURATION", "TRIGGER", "ERROR"], rows)
+            })
         }
         PluginCommand::New { name, plugins_dir } => new_plugin(&name, plugins_dir),
     }

@@ -3,13 +3,18 @@
 use clap::Subcommand;
 use serde_json::{json, Value};
 
-use crate::client::{encode, Client};
+use super::{compact, items};
+use crate::api::ops;
+use crate::client::Client;
 use crate::output::{text, Output};
 
 #[derive(Subcommand)]
 pub enum ProjectsCommand {
     /// List projects.
     List,
+    /// One project.
+    #[command(visible_alias = "get")]
+    Show { id: String },
     /// Create a project with a working directory.
     Create { name: String, cwd: String },
     /// Rename a project and/or change its working directory.
@@ -32,37 +37,40 @@ pub enum ProjectsCommand {
     DeleteSessions { id: String },
 }
 
-fn line(p: &Value) -> String {
-    format!("{}  {}  {}  ({} sessions)", text(p, "id"), text(p, "name"), text(p, "cwd"), text(p, "sessionCount"))
+fn table(out: &Output, projects: &[Value]) -> String {
+    let rows = projects.iter().map(|p| vec![text(p, "id"), text(p, "name"), text(p, "sessionCount"), text(p, "cwd")]).collect();
+    out.table(&["ID", "NAME", "SESSIONS", "CWD"], rows)
+}
+
+fn absolute(cwd: String) -> String {
+    std::fs::canonicalize(&cwd).map(|p| p.display().to_string()).unwrap_or(cwd)
 }
 
 pub async fn run(cmd: ProjectsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
+    let one = |v: &Value| table(out, std::slice::from_ref(v));
     match cmd {
-        ProjectsCommand::List => {
-            let v: Value = client.get("/api/projects").await?;
-            out.show(&v, |v| v.as_array().map(|a| a.iter().map(line).collect::<Vec<_>>().join("\n")).unwrap_or_default());
-        }
+        ProjectsCommand::List => out.reply(&client.call(&ops::PROJECTS_LIST, &[]).send().await?, |v| table(out, items(v, ""))),
+        ProjectsCommand::Show { id } => out.reply(&client.call(&ops::PROJECTS_GET, &[&id]).send().await?, one),
         ProjectsCommand::Create { name, cwd } => {
-            let cwd = std::fs::canonicalize(&cwd).map(|p| p.display().to_string()).unwrap_or(cwd);
-            let v: Value = client.post("/api/projects", &json!({"name": name, "cwd": cwd})).await?;
-            out.show(&v, line);
+            let body = json!({"name": name, "cwd": absolute(cwd)});
+            out.reply(&client.call(&ops::PROJECTS_CREATE, &[]).json(&body).send().await?, one)
         }
         ProjectsCommand::Update { id, name, cwd } => {
-            let v: Value = client.patch(&format!("/api/projects/{}", encode(&id)), &json!({"name": name, "cwd": cwd})).await?;
-            out.show(&v, line);
+            let body = compact(json!({"name": name, "cwd": cwd.map(absolute)}));
+            out.reply(&client.call(&ops::PROJECTS_UPDATE, &[&id]).json(&body).send().await?, one)
         }
         ProjectsCommand::Delete { id } => {
-            client.delete(&format!("/api/projects/{}", encode(&id))).await?;
+            client.call(&ops::PROJECTS_DELETE, &[&id]).send().await?;
             out.show(&json!({"deleted": id}), |_| format!("deleted project {id}"));
+            Ok(())
         }
         ProjectsCommand::MoveSessions { id, to } => {
-            let v: Value = client.post(&format!("/api/projects/{}/move-sessions", encode(&id)), &json!({"toProjectId": to})).await?;
-            out.show(&v, |v| format!("moved {} sessions", v["sessionIds"].as_array().map_or(0, Vec::len)));
+            let reply = client.call(&ops::PROJECTS_MOVE_SESSIONS, &[&id]).json(&json!({"toProjectId": to})).send().await?;
+            out.reply(&reply, |v| format!("moved {} sessions", items(v, "sessionIds").len()))
         }
         ProjectsCommand::DeleteSessions { id } => {
-            let v = client.delete(&format!("/api/projects/{}/sessions", encode(&id))).await?;
-            out.show(&v, |v| format!("deleted {} sessions", v["sessionIds"].as_array().map_or(0, Vec::len)));
+            let reply = client.call(&ops::PROJECTS_DELETE_SESSIONS, &[&id]).send().await?;
+            out.reply(&reply, |v| format!("deleted {} sessions", items(v, "sessionIds").len()))
         }
     }
-    Ok(())
 }

@@ -3,8 +3,10 @@
 use clap::Subcommand;
 use serde_json::{json, Value};
 
-use crate::client::{encode, Client};
-use crate::output::{text, Output};
+use super::{compact, items, json_arg, one_line};
+use crate::api::ops;
+use crate::client::Client;
+use crate::output::{ago_of, text, Output};
 
 #[derive(Subcommand)]
 pub enum RequestsCommand {
@@ -55,66 +57,62 @@ pub enum RequestsCommand {
     Respond { session: String, request: String, body: String },
 }
 
-fn line(r: &Value) -> String {
-    let what = match r["kind"].as_str().unwrap_or("") {
+/// What a request asks, in a few words.
+fn what(r: &Value) -> String {
+    match r["kind"].as_str().unwrap_or("") {
         "command_approval" => format!("run `{}`", text(&r["params"], "command")),
         "file_change_approval" => "change files".to_string(),
         "tool_input" => format!("answer {} question(s)", r["params"]["questions"].as_array().map_or(0, Vec::len)),
         "tool_call" => format!("serve tool `{}`", text(&r["params"], "tool")),
         other => other.to_string(),
-    };
-    format!("{}  {:<9} session {}  {}", text(r, "id"), text(r, "status"), text(r, "sessionId"), what)
+    }
+}
+
+fn table(out: &Output, requests: &[Value]) -> String {
+    let rows = requests
+        .iter()
+        .map(|r| vec![text(r, "id"), out.state(&text(r, "status")), text(r, "sessionId"), ago_of(r, "createdAt"), one_line(&what(r), 80)])
+        .collect();
+    out.table(&["ID", "STATUS", "SESSION", "ASKED", "WHAT"], rows)
 }
 
 pub async fn run(cmd: RequestsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
-    let answer = |session: &str, request: &str| format!("/api/sessions/{}/requests/{}/response", encode(session), encode(request));
-    let body = match cmd {
+    let one = |v: &Value| table(out, std::slice::from_ref(v));
+    let (session, request, body) = match cmd {
         RequestsCommand::List { session, status } => {
-            let mut query = String::from("limit=200");
-            if status != "all" {
-                query.push_str(&format!("&status={}", encode(&status)));
-            }
-            let v: Value = match session {
-                Some(s) => client.get(&format!("/api/sessions/{}/requests?{query}", encode(&s))).await?,
-                None => client.get(&format!("/api/requests?{query}")).await?,
+            let call = match &session {
+                Some(s) => client.call(&ops::REQUESTS_LIST_SESSION, &[s]),
+                None => client.call(&ops::REQUESTS_LIST_ALL, &[]),
             };
-            out.show(&v, |v| v.as_array().map(|a| a.iter().map(line).collect::<Vec<_>>().join("\n")).unwrap_or_default());
-            return Ok(());
+            let call = call.query("limit", 200).query_opt("status", (status != "all").then_some(status));
+            return out.reply(&call.send().await?, |v| table(out, items(v, "")));
         }
         RequestsCommand::Show { session, request } => {
-            let v: Value = client.get(&format!("/api/sessions/{}/requests/{}", encode(&session), encode(&request))).await?;
-            out.show(&v, |v| format!("{}\n{}", line(v), serde_json::to_string_pretty(&v["params"]).unwrap_or_default()));
-            return Ok(());
+            let reply = client.call(&ops::REQUESTS_GET, &[&session, &request]).send().await?;
+            return out.reply(&reply, |v| format!("{}\n{}", one(v), serde_json::to_string_pretty(&v["params"]).unwrap_or_default()));
         }
         RequestsCommand::Approve { session, request, for_session, reason } => {
             let decision = if for_session { "acceptForSession" } else { "accept" };
-            (answer(&session, &request), json!({"decision": decision, "reason": reason}))
+            (session, request, json!({"decision": decision, "reason": reason}))
         }
         RequestsCommand::Decline { session, request, cancel, reason } => {
             let decision = if cancel { "cancel" } else { "decline" };
-            (answer(&session, &request), json!({"decision": decision, "reason": reason}))
+            (session, request, json!({"decision": decision, "reason": reason}))
         }
         RequestsCommand::Answer { session, request, answers } => {
             let mut map = serde_json::Map::new();
             for a in answers {
-                let (id, value) = a.split_once('=').ok_or_else(|| anyhow::anyhow!("--answer takes QUESTION_ID=VALUE, got `{a}`"))?;
+                let Some((id, value)) = a.split_once('=') else { crate::usage!("--answer takes QUESTION_ID=VALUE, got `{a}`") };
                 map.insert(id.to_string(), json!(value));
             }
-            (answer(&session, &request), json!({"answers": map}))
+            (session, request, json!({"answers": map}))
         }
-        RequestsCommand::Reply { session, request, text, failed } => {
-            (answer(&session, &request), json!({"text": text, "success": !failed}))
-        }
+        RequestsCommand::Reply { session, request, text, failed } => (session, request, json!({"text": text, "success": !failed})),
         RequestsCommand::Respond { session, request, body } => {
-            let body: Value = serde_json::from_str(&body).map_err(|e| anyhow::anyhow!("the body is not JSON: {e}"))?;
-            (answer(&session, &request), body)
+            let body = json_arg(&body, "the body")?;
+            (session, request, body)
         }
     };
-    let (path, mut body) = body;
-    if let Some(map) = body.as_object_mut() {
-        map.retain(|_, v| !v.is_null());
-    }
-    let v: Value = client.post_with_headers(&path, &body, &[("X-Codex-Manager-Client", "cli".to_string())]).await?;
-    out.show(&v, line);
-    Ok(())
+    let reply = client.call(&ops::REQUESTS_RESPOND, &[&session, &request]).labelled_cli().json(&compact(body)).send().await?;
+    out.reply(&reply, one)
 }

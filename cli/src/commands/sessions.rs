@@ -1,10 +1,13 @@
-//! `codex-manager sessions ...`
+//! `codex-manager sessions ...` (and `notes`): the session's life, its history and the thread operations.
 
-use clap::Subcommand;
+use clap::{Args, Subcommand, ValueEnum};
+use codex_manager_host::services::ReviewTarget;
 use serde_json::{json, Value};
 
-use crate::client::{encode, Client};
-use crate::output::{text, Output};
+use super::{compact, items, one_line, turns};
+use crate::api::ops;
+use crate::client::Client;
+use crate::output::{ago_of, text, Output};
 
 #[derive(Subcommand)]
 pub enum SessionsCommand {
@@ -20,11 +23,14 @@ pub enum SessionsCommand {
         q: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: i64,
+        /// The page after this one's `nextCursor`.
+        #[arg(long)]
+        cursor: Option<String>,
         /// Include plugins' hidden worker sessions.
         #[arg(long)]
         workers: bool,
     },
-    /// Create a session in a project or a working directory.
+    /// Create a session in a project or a working directory (default: the current directory).
     Create {
         #[arg(long)]
         project: Option<String>,
@@ -34,7 +40,27 @@ pub enum SessionsCommand {
         title: Option<String>,
     },
     /// Show a session and its transcript.
-    Show { id: String },
+    #[command(visible_alias = "get")]
+    Show {
+        id: String,
+        /// Turns of the transcript per page.
+        #[arg(long)]
+        limit: Option<i64>,
+        #[arg(long)]
+        cursor: Option<String>,
+        #[arg(long)]
+        order: Option<Order>,
+    },
+    /// The transcript alone: turns with their items.
+    Transcript {
+        id: String,
+        #[arg(long)]
+        limit: Option<i64>,
+        #[arg(long)]
+        cursor: Option<String>,
+        #[arg(long)]
+        order: Option<Order>,
+    },
     /// Rename a session.
     Rename { id: String, title: String },
     /// Move a session to a project ("" for none).
@@ -46,31 +72,126 @@ pub enum SessionsCommand {
     Fork { id: String },
     /// Load a session's thread into app-server now.
     Resume { id: String },
-    /// Notes plugins left on a session (turn reviews, suggested next requests).
-    Notes {
+    /// The turns the host recorded for a session, newest first.
+    Turns {
         id: String,
-        /// Only notes of this kind (`turn-review`, `next-request`, ...).
         #[arg(long)]
-        kind: Option<String>,
+        limit: Option<i64>,
+        #[arg(long)]
+        cursor: Option<String>,
     },
+    /// One turn's record; `--wait` waits for its end (exit 7 unless it completed).
+    Turn {
+        id: String,
+        turn: String,
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Ask codex to review changes: uncommitted (default), against a branch, one commit, or custom instructions.
+    Review {
+        id: String,
+        /// Review the current branch against this base branch.
+        #[arg(long, conflicts_with_all = ["commit", "instructions"])]
+        branch: Option<String>,
+        /// Review one commit.
+        #[arg(long, conflicts_with = "instructions")]
+        commit: Option<String>,
+        /// Review by these free-form instructions.
+        #[arg(long)]
+        instructions: Option<String>,
+        /// Run the review in a separate thread instead of this session.
+        #[arg(long)]
+        detached: bool,
+    },
+    /// Compact the session's history (summarize it to free context).
+    Compact { id: String },
+    /// Cut the history back to before a turn (files are not reverted).
+    Revert {
+        id: String,
+        /// The first turn to drop.
+        #[arg(long)]
+        before: String,
+    },
+    /// Stop background terminals that outlived their turn.
+    CleanTerminals { id: String },
+    /// Run a shell command in the session, unsandboxed (like `!command` in Codex).
+    Shell {
+        id: String,
+        command: String,
+        #[arg(long)]
+        timeout_ms: Option<u64>,
+    },
+    /// Notes plugins left on a session (same as `codex-manager notes`).
+    Notes(NotesArgs),
 }
 
-pub fn line(s: &Value) -> String {
-    format!("{}  {:<18} {}  {}", text(s, "id"), text(s, "status"), text(s, "title"), text(s, "cwd"))
+#[derive(Args)]
+pub struct NotesArgs {
+    pub session: String,
+    /// Only notes of this kind (`turn-review`, `next-request`, ...).
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long, default_value_t = 500)]
+    pub limit: i64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Order {
+    Asc,
+    Desc,
+}
+
+impl std::fmt::Display for Order {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Order::Asc => "asc",
+            Order::Desc => "desc",
+        })
+    }
+}
+
+const HEADER: [&str; 5] = ["ID", "STATUS", "ACTIVE", "TITLE", "CWD"];
+
+fn row(out: &Output, s: &Value) -> Vec<String> {
+    let mut status = out.state(&text(s, "status"));
+    if s["archived"] == true {
+        status.push_str(" (archived)");
+    }
+    vec![text(s, "id"), status, ago_of(s, "lastActivityAt"), one_line(&text(s, "title"), 40), text(s, "cwd")]
+}
+
+pub fn table(out: &Output, sessions: &[Value]) -> String {
+    out.table(&HEADER, sessions.iter().map(|s| row(out, s)).collect())
+}
+
+fn one(out: &Output, s: &Value) -> String {
+    table(out, std::slice::from_ref(s))
 }
 
 pub async fn run(cmd: SessionsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
+    let one = |v: &Value| one(out, v);
     match cmd {
-        SessionsCommand::List { project, archived, q, limit, workers } => {
-            let mut query = format!("limit={limit}&archived={archived}&workers={workers}");
-            if let Some(p) = project {
-                query.push_str(&format!("&projectId={}", encode(&p)));
-            }
-            if let Some(q) = q {
-                query.push_str(&format!("&q={}", encode(&q)));
-            }
-            let v: Value = client.get(&format!("/api/sessions?{query}")).await?;
-            out.show(&v, |v| v["sessions"].as_array().map(|a| a.iter().map(line).collect::<Vec<_>>().join("\n")).unwrap_or_default());
+        SessionsCommand::List { project, archived, q, limit, cursor, workers } => {
+            let reply = client
+                .call(&ops::SESSIONS_LIST, &[])
+                .query("limit", limit)
+                .query("archived", archived)
+                .query("workers", workers)
+                .query_opt("projectId", project)
+                .query_opt("q", q)
+                .query_opt("cursor", cursor)
+                .send()
+                .await?;
+            out.reply(&reply, |v| {
+                let mut t = table(out, items(v, "sessions"));
+                if let Some(next) = v["nextCursor"].as_str() {
+                    t.push_str(&out.dim(&format!("\nmore: --cursor {next}")));
+                }
+                if let Some(notice) = v["notice"].as_str() {
+                    t.push_str(&format!("\nnote: {notice}"));
+                }
+                t
+            })
         }
         SessionsCommand::Create { project, cwd, title } => {
             let cwd = match (&cwd, &project) {
@@ -78,60 +199,123 @@ pub async fn run(cmd: SessionsCommand, client: &Client, out: &Output) -> anyhow:
                 (None, None) => Some(std::env::current_dir()?.display().to_string()),
                 (None, Some(_)) => None,
             };
-            let v: Value = client.post("/api/sessions", &json!({"projectId": project, "cwd": cwd, "title": title})).await?;
-            out.show(&v, line);
+            let body = compact(json!({"projectId": project, "cwd": cwd, "title": title}));
+            out.reply(&client.call(&ops::SESSIONS_CREATE, &[]).json(&body).send().await?, one)
         }
-        SessionsCommand::Notes { id, kind } => {
-            let mut query = String::from("limit=500");
-            if let Some(k) = kind {
-                query.push_str(&format!("&kind={}", encode(&k)));
-            }
-            let v: Value = client.get(&format!("/api/sessions/{}/notes?{query}", encode(&id))).await?;
-            out.show(&v, |v| {
-                v["notes"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .map(|n| format!("[{}] {} ({}, {})\n{}\n", text(n, "kind"), text(n, "title"), text(n, "pluginId"), text(n, "createdAt"), text(n, "body")))
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    })
-                    .unwrap_or_default()
-            });
+        SessionsCommand::Show { id, limit, cursor, order } => {
+            let reply = client
+                .call(&ops::SESSIONS_GET, &[&id])
+                .query_opt("limit", limit)
+                .query_opt("cursor", cursor)
+                .query_opt("order", order)
+                .send()
+                .await?;
+            out.reply(&reply, |v| format!("{}\n{}", one(&v["session"]), render_turns(&v["transcript"])))
         }
-        SessionsCommand::Show { id } => {
-            let v: Value = client.get(&format!("/api/sessions/{}", encode(&id))).await?;
-            out.show(&v, render_detail);
+        SessionsCommand::Transcript { id, limit, cursor, order } => {
+            let reply = client
+                .call(&ops::SESSIONS_TRANSCRIPT, &[&id])
+                .query_opt("limit", limit)
+                .query_opt("cursor", cursor)
+                .query_opt("order", order)
+                .send()
+                .await?;
+            out.reply(&reply, render_turns)
         }
         SessionsCommand::Rename { id, title } => {
-            let v: Value = client.patch(&format!("/api/sessions/{}", encode(&id)), &json!({"title": title})).await?;
-            out.show(&v, line);
+            out.reply(&client.call(&ops::SESSIONS_UPDATE, &[&id]).json(&json!({"title": title})).send().await?, one)
         }
         SessionsCommand::Move { id, project } => {
-            let v: Value = client.patch(&format!("/api/sessions/{}", encode(&id)), &json!({"projectId": project})).await?;
-            out.show(&v, line);
+            out.reply(&client.call(&ops::SESSIONS_UPDATE, &[&id]).json(&json!({"projectId": project})).send().await?, one)
         }
-        SessionsCommand::Archive { id } => out.show(&client.post(&format!("/api/sessions/{}/archive", encode(&id)), &json!({})).await?, line),
-        SessionsCommand::Unarchive { id } => out.show(&client.post(&format!("/api/sessions/{}/unarchive", encode(&id)), &json!({})).await?, line),
-        SessionsCommand::Fork { id } => out.show(&client.post(&format!("/api/sessions/{}/fork", encode(&id)), &json!({})).await?, line),
-        SessionsCommand::Resume { id } => out.show(&client.post(&format!("/api/sessions/{}/resume", encode(&id)), &json!({})).await?, line),
+        SessionsCommand::Archive { id } => out.reply(&client.call(&ops::SESSIONS_ARCHIVE, &[&id]).send().await?, one),
+        SessionsCommand::Unarchive { id } => out.reply(&client.call(&ops::SESSIONS_UNARCHIVE, &[&id]).send().await?, one),
+        SessionsCommand::Fork { id } => out.reply(&client.call(&ops::SESSIONS_FORK, &[&id]).send().await?, one),
+        SessionsCommand::Resume { id } => out.reply(&client.call(&ops::SESSIONS_RESUME, &[&id]).send().await?, one),
         SessionsCommand::Delete { id } => {
-            client.delete(&format!("/api/sessions/{}", encode(&id))).await?;
+            client.call(&ops::SESSIONS_DELETE, &[&id]).send().await?;
             out.show(&json!({"deleted": id}), |_| format!("deleted session {id}"));
+            Ok(())
         }
+        SessionsCommand::Turns { id, limit, cursor } => {
+            let reply = client.call(&ops::TURNS_LIST_TURNS, &[&id]).query_opt("limit", limit).query_opt("cursor", cursor).send().await?;
+            out.reply(&reply, |v| {
+                let rows = items(v, "turns")
+                    .iter()
+                    .map(|t| {
+                        let outcome = t["error"].as_str().or(t["finalText"].as_str()).unwrap_or("");
+                        vec![text(t, "id"), out.state(&text(t, "status")), ago_of(t, "startedAt"), one_line(outcome, 60)]
+                    })
+                    .collect();
+                let mut t = out.table(&["TURN", "STATUS", "STARTED", "RESULT"], rows);
+                if let Some(next) = v["nextCursor"].as_str() {
+                    t.push_str(&out.dim(&format!("\nmore: --cursor {next}")));
+                }
+                t
+            })
+        }
+        SessionsCommand::Turn { id, turn, wait } => {
+            let reply = if wait { turns::wait_turn(client, &id, &turn).await? } else { client.call(&ops::TURNS_GET_TURN, &[&id, &turn]).send().await? };
+            out.reply(&reply, |v| turns::render_record(out, v))?;
+            if wait {
+                turns::outcome(&reply)?;
+            }
+            Ok(())
+        }
+        SessionsCommand::Review { id, branch, commit, instructions, detached } => {
+            let target = match (branch, commit, instructions) {
+                (Some(branch), _, _) => ReviewTarget::BaseBranch { branch },
+                (_, Some(sha), _) => ReviewTarget::Commit { sha },
+                (_, _, Some(instructions)) => ReviewTarget::Custom { instructions },
+                _ => ReviewTarget::UncommittedChanges,
+            };
+            let body = compact(json!({"target": target, "delivery": detached.then_some("detached")}));
+            let reply = client.call(&ops::THREAD_REVIEW, &[&id]).json(&body).send().await?;
+            out.reply(&reply, |v| {
+                let turn = v["turn"]["id"].as_str().map(|t| format!(": turn {t}")).unwrap_or_default();
+                format!("review started{turn} (follow it with `codex-manager sessions turns {id}` or `events --follow --session {id}`)")
+            })
+        }
+        SessionsCommand::Compact { id } => {
+            out.reply(&client.call(&ops::THREAD_COMPACT, &[&id]).send().await?, |_| format!("compaction of {id} started"))
+        }
+        SessionsCommand::Revert { id, before } => {
+            let reply = client.call(&ops::THREAD_REVERT, &[&id]).json(&json!({"beforeTurnId": before})).send().await?;
+            out.reply(&reply, |_| format!("history of {id} cut back to before turn {before}"))
+        }
+        SessionsCommand::CleanTerminals { id } => {
+            let reply = client.call(&ops::THREAD_CLEAN_BACKGROUND_TERMINALS, &[&id]).send().await?;
+            out.reply(&reply, |_| "background terminals cleaned".to_string())
+        }
+        SessionsCommand::Shell { id, command, timeout_ms } => {
+            let body = compact(json!({"command": command, "timeoutMs": timeout_ms}));
+            let reply = client.call(&ops::THREAD_SHELL, &[&id]).json(&body).send().await?;
+            out.reply(&reply, |_| format!("started; its output arrives in the session (`codex-manager sessions show {id}`)"))
+        }
+        SessionsCommand::Notes(a) => notes(a, client, out).await,
     }
-    Ok(())
+}
+
+pub async fn notes(a: NotesArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+    let reply = client.call(&ops::NOTES_LIST, &[&a.session]).query("limit", a.limit).query_opt("kind", a.kind).send().await?;
+    out.reply(&reply, |v| {
+        items(v, "notes")
+            .iter()
+            .map(|n| format!("[{}] {} ({}, {})\n{}\n", text(n, "kind"), text(n, "title"), text(n, "pluginId"), ago_of(n, "createdAt"), text(n, "body")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
 }
 
 /// A readable transcript: user and assistant messages, commands with their output, file changes.
-fn render_detail(v: &Value) -> String {
-    let mut lines = vec![line(&v["session"])];
-    for turn in v["transcript"]["turns"].as_array().into_iter().flatten() {
+fn render_turns(transcript: &Value) -> String {
+    let mut lines = Vec::new();
+    for turn in items(transcript, "turns") {
         lines.push(format!("--- turn {} ({})", text(turn, "id"), text(turn, "status")));
-        for item in turn["items"].as_array().into_iter().flatten() {
+        for item in items(turn, "items") {
             match item["type"].as_str().unwrap_or("") {
                 "userMessage" => {
-                    let t: Vec<String> = item["content"].as_array().into_iter().flatten().filter_map(|c| c["text"].as_str().map(str::to_owned)).collect();
+                    let t: Vec<&str> = items(item, "content").iter().filter_map(|c| c["text"].as_str()).collect();
                     lines.push(format!("> {}", t.join(" ")));
                 }
                 "agentMessage" => lines.push(text(item, "text")),
@@ -141,6 +325,9 @@ fn render_detail(v: &Value) -> String {
                 other => lines.push(format!("[{other}]")),
             }
         }
+    }
+    if let Some(next) = transcript["nextCursor"].as_str() {
+        lines.push(format!("(more: --cursor {next})"));
     }
     lines.join("\n")
 }

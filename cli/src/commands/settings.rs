@@ -1,10 +1,13 @@
 //! `codex-manager settings ...` and `codex-manager controls ...`
 
 use clap::Subcommand;
+use codex_manager_host::services::{ApprovalPolicy, SandboxMode, SessionControls};
 use serde_json::{json, Value};
 
-use crate::client::{encode, Client};
-use crate::output::{text, Output};
+use super::{items, loose_value};
+use crate::api::ops;
+use crate::client::Client;
+use crate::output::{ago_of, text, Output};
 
 #[derive(Subcommand)]
 pub enum SettingsCommand {
@@ -29,65 +32,80 @@ pub enum ControlsCommand {
         #[arg(long)]
         reasoning_effort: Option<String>,
         /// untrusted | on-request | never
-        #[arg(long)]
-        approval_policy: Option<String>,
+        #[arg(long, value_parser = parse_wire::<ApprovalPolicy>)]
+        approval_policy: Option<ApprovalPolicy>,
         /// read-only | workspace-write | danger-full-access
-        #[arg(long)]
-        sandbox: Option<String>,
+        #[arg(long, value_parser = parse_wire::<SandboxMode>)]
+        sandbox: Option<SandboxMode>,
         #[arg(long)]
         network_access: Option<bool>,
     },
 }
 
+/// A host enum from its wire string (what the API takes), so the CLI accepts exactly the host's values.
+fn parse_wire<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, String> {
+    serde_json::from_value(Value::String(s.to_string())).map_err(|e| e.to_string())
+}
+
 pub async fn run_settings(cmd: SettingsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
-    let path = |s: &str, k: &str| format!("/api/sessions/{}/settings/{}", encode(s), encode(k));
     match cmd {
         SettingsCommand::List { session } => {
-            let v: Value = client.get(&format!("/api/sessions/{}/settings", encode(&session))).await?;
-            out.show(&v, |v| {
-                v.as_array().into_iter().flatten().map(|s| format!("{} = {}", text(s, "key"), s["value"])).collect::<Vec<_>>().join("\n")
-            });
+            let reply = client.call(&ops::SETTINGS_LIST, &[&session]).send().await?;
+            out.reply(&reply, |v| {
+                let rows = items(v, "").iter().map(|s| vec![text(s, "key"), s["value"].to_string(), ago_of(s, "updatedAt")]).collect();
+                out.table(&["KEY", "VALUE", "UPDATED"], rows)
+            })
         }
         SettingsCommand::Get { session, key } => {
-            let v: Value = client.get(&path(&session, &key)).await?;
-            out.show(&v, |v| v["value"].to_string());
+            out.reply(&client.call(&ops::SETTINGS_GET, &[&session, &key]).send().await?, |v| v["value"].to_string())
         }
         SettingsCommand::Set { session, key, value } => {
-            let value: Value = serde_json::from_str(&value).unwrap_or(Value::String(value));
-            let v: Value = client.put(&path(&session, &key), &value).await?;
-            out.show(&v, |v| format!("{} = {}", text(v, "key"), v["value"]));
+            let reply = client.call(&ops::SETTINGS_PUT, &[&session, &key]).json(&loose_value(value)).send().await?;
+            out.reply(&reply, |v| format!("{} = {}", text(v, "key"), v["value"]))
         }
         SettingsCommand::Delete { session, key } => {
-            client.delete(&path(&session, &key)).await?;
+            client.call(&ops::SETTINGS_DELETE, &[&session, &key]).send().await?;
             out.show(&json!({"deleted": key}), |_| format!("deleted {key}"));
+            Ok(())
         }
     }
-    Ok(())
+}
+
+fn render_controls(c: &Value) -> String {
+    ["model", "reasoningEffort", "approvalPolicy", "sandbox", "networkAccess"]
+        .iter()
+        .map(|k| format!("{k}={}", text(c, k)))
+        .collect::<Vec<_>>()
+        .join("  ")
 }
 
 pub async fn run_controls(cmd: ControlsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
     match cmd {
         ControlsCommand::Get { session: Some(s) } => {
-            let v: Value = client.get(&format!("/api/sessions/{}/controls", encode(&s))).await?;
-            out.show(&v, |v| format!("effective: {}\nown: {}\ndefaults: {}", v["effective"], v["own"], v["defaults"]));
+            let reply = client.call(&ops::CONTROLS_GET_SESSION, &[&s]).send().await?;
+            out.reply(&reply, |v| {
+                format!(
+                    "effective: {}\nown:       {}\ndefaults:  {}",
+                    render_controls(&v["effective"]),
+                    render_controls(&v["own"]),
+                    render_controls(&v["defaults"])
+                )
+            })
         }
         ControlsCommand::Get { session: None } => {
-            let v: Value = client.get("/api/controls/defaults").await?;
-            out.show(&v, |v| format!("defaults: {v}"));
+            out.reply(&client.call(&ops::CONTROLS_GET_DEFAULTS, &[]).send().await?, |v| format!("defaults: {}", render_controls(v)))
         }
         ControlsCommand::Set { session, defaults, model, reasoning_effort, approval_policy, sandbox, network_access } => {
-            let body = json!({
-                "model": model, "reasoningEffort": reasoning_effort, "approvalPolicy": approval_policy,
-                "sandbox": sandbox, "networkAccess": network_access,
-            });
-            let body: serde_json::Map<String, Value> = body.as_object().unwrap().iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
-            let v: Value = match (session, defaults) {
-                (_, true) => client.put("/api/controls/defaults", &body).await?,
-                (Some(s), false) => client.put(&format!("/api/sessions/{}/controls", encode(&s)), &body).await?,
-                (None, false) => anyhow::bail!("name a session, or pass --defaults"),
+            let body = SessionControls { model, reasoning_effort, approval_policy, sandbox, network_access };
+            let reply = match (session, defaults) {
+                (_, true) => client.call(&ops::CONTROLS_PUT_DEFAULTS, &[]).json(&body).send().await?,
+                (Some(s), false) => client.call(&ops::CONTROLS_PUT_SESSION, &[&s]).json(&body).send().await?,
+                (None, false) => crate::usage!("name a session, or pass --defaults"),
             };
-            out.show(&v, |v| format!("{v}"));
+            out.reply(&reply, |v| match v.get("effective") {
+                Some(effective) => format!("effective: {}", render_controls(effective)),
+                None => format!("defaults: {}", render_controls(v)),
+            })
         }
     }
-    Ok(())
 }

@@ -1,21 +1,25 @@
-//! `codex-manager send | steer | interrupt`
+//! `codex-manager send | steer | interrupt`, and the turn record's wait (`send --wait`, `sessions turn --wait`).
 
 use anyhow::Context;
 use clap::Args;
+use codex_manager_host::services::{TurnAccepted, TurnStatus};
 use futures_util::StreamExt;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use std::io::Write;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::client::{encode, Client};
-use crate::output::{text, Output};
+use crate::api::ops;
+use crate::client::{Client, Reply};
+use crate::exit::Failed;
+use crate::output::{ago_of, text, Output};
 
 #[derive(Args)]
 pub struct SendArgs {
     pub session: String,
     pub text: String,
-    /// Stream the reply and wait for the turn to end (exit 1 if it fails).
+    /// Stream the reply and wait for the turn to end (exit 7 unless it completed).
     #[arg(long)]
     pub wait: bool,
     /// Make a retried send start one turn, not two.
@@ -37,57 +41,79 @@ pub struct InterruptArgs {
     pub session: String,
 }
 
+/// How a turn ended, read from the host's record (the host's own status enum).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TurnOutcome {
+    id: String,
+    status: TurnStatus,
+    error: Option<String>,
+}
+
 pub async fn send(a: SendArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
     // Note where the log is before sending, so the stream misses nothing of this turn.
     let since = if a.wait { Some(last_seq(client).await?) } else { None };
-    let headers: Vec<(&str, String)> = a.idempotency_key.iter().map(|k| ("Idempotency-Key", k.clone())).collect();
-    let accepted: Value = client
-        .post_with_headers(
-            &format!("/api/sessions/{}/messages", encode(&a.session)),
-            &if a.plan { json!({"text": a.text, "mode": "plan"}) } else { json!({"text": a.text}) },
-            &headers,
-        )
-        .await?;
+    let body = if a.plan { json!({"text": a.text, "mode": "plan"}) } else { json!({"text": a.text}) };
+    let mut call = client.call(&ops::TURNS_SEND, &[&a.session]).json(&body);
+    if let Some(key) = &a.idempotency_key {
+        call = call.header("Idempotency-Key", key);
+    }
+    let reply = call.send().await?;
     let Some(since) = since else {
-        out.show(&accepted, |v| format!("turn {} started", text(v, "turnId")));
-        return Ok(());
+        return out.reply(&reply, |v| format!("turn {} started", text(v, "turnId")));
     };
-    let turn_id = accepted["turnId"].as_str().context("no turnId in the answer")?.to_string();
+    let accepted: TurnAccepted = reply.decode()?;
     // The reply streams from the events; how the turn ended comes from its record (a stream that closes early, or
     // a turn that ended before the stream opened, still gets its outcome).
-    if let Err(e) = follow_turn(client, &a.session, &turn_id, since, out).await {
+    if let Err(e) = follow_turn(client, &a.session, &accepted.turn_id, since, out).await {
         eprintln!("[stream] {e:#}; waiting for the turn's end");
     }
-    let record = wait_turn(client, &a.session, &turn_id).await?;
-    let status = record["status"].as_str().unwrap_or_default();
-    if status != "completed" {
-        match record["error"].as_str() {
-            Some(error) => anyhow::bail!("turn {turn_id} ended {status}: {error}"),
-            None => anyhow::bail!("turn {turn_id} ended {status}"),
-        }
-    }
-    Ok(())
+    outcome(&wait_turn(client, &a.session, &accepted.turn_id).await?)
 }
 
 /// The turn's record once it ended: `GET .../turns/{turnId}?wait=60s`, asked again while the wait runs out.
-pub async fn wait_turn(client: &Client, session: &str, turn_id: &str) -> anyhow::Result<Value> {
-    let path = format!("/api/sessions/{}/turns/{}?wait=60s", encode(session), encode(turn_id));
+pub async fn wait_turn(client: &Client, session: &str, turn_id: &str) -> anyhow::Result<Reply> {
     loop {
-        let record: Value = client.get(&path).await?;
-        if record["status"] != "inProgress" {
-            return Ok(record);
+        let reply = client.call(&ops::TURNS_GET_TURN, &[session, turn_id]).query("wait", "60s").send().await?;
+        let record: TurnOutcome = reply.decode()?;
+        if record.status.is_final() {
+            return Ok(reply);
         }
     }
 }
 
+/// Ok for a completed turn; a [`Failed`] (exit 7) for any other end.
+pub fn outcome(reply: &Reply) -> anyhow::Result<()> {
+    let record: TurnOutcome = reply.decode()?;
+    if record.status == TurnStatus::Completed {
+        return Ok(());
+    }
+    let message = match &record.error {
+        Some(error) => format!("turn {} ended {}: {error}", record.id, record.status),
+        None => format!("turn {} ended {}", record.id, record.status),
+    };
+    Err(Failed { code: "turn_failed", message, details: reply.value()? }.into())
+}
+
+pub fn render_record(out: &Output, v: &Value) -> String {
+    let mut lines = vec![format!("turn {}  {}  started {}", text(v, "id"), out.state(&text(v, "status")), ago_of(v, "startedAt"))];
+    if let Some(error) = v["error"].as_str() {
+        lines.push(format!("error: {error}"));
+    }
+    if let Some(final_text) = v["finalText"].as_str() {
+        lines.push(final_text.to_string());
+    }
+    lines.join("\n")
+}
+
 async fn last_seq(client: &Client) -> anyhow::Result<i64> {
-    let v: Value = client.get("/api/events?limit=1&since=0&types=__none__").await?;
+    let v: Value = client.call(&ops::EVENTS_LIST, &[]).query("limit", 1).query("since", 0).query("types", "__none__").get().await?;
     Ok(v["latestSeq"].as_i64().unwrap_or(0))
 }
 
 /// Print the turn's text as it streams (or every event with --json), until its `turn.completed`.
 async fn follow_turn(client: &Client, session: &str, turn_id: &str, since: i64, out: &Output) -> anyhow::Result<()> {
-    let url = client.stream_url(&format!("since={since}&sessions={}", encode(session)));
+    let url = client.ws_url(&ops::EVENTS_STREAM, &[("since".into(), since.to_string()), ("sessions".into(), session.to_string())]);
     let mut request = url.into_client_request()?;
     request.headers_mut().insert("Authorization", format!("Bearer {}", client.token()).parse()?);
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await.context("cannot open the event stream")?;
@@ -125,13 +151,11 @@ async fn follow_turn(client: &Client, session: &str, turn_id: &str, since: i64, 
 }
 
 pub async fn steer(a: SteerArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
-    let v: Value = client.post(&format!("/api/sessions/{}/steer", encode(&a.session)), &json!({"text": a.text})).await?;
-    out.show(&v, |v| format!("steered turn {}", text(v, "turnId")));
-    Ok(())
+    let reply = client.call(&ops::TURNS_STEER, &[&a.session]).json(&json!({"text": a.text})).send().await?;
+    out.reply(&reply, |v| format!("steered turn {}", text(v, "turnId")))
 }
 
 pub async fn interrupt(a: InterruptArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
-    let v: Value = client.post(&format!("/api/sessions/{}/interrupt", encode(&a.session)), &json!({})).await?;
-    out.show(&v, |v| format!("turn {}: {}", text(v, "turnId"), text(v, "status")));
-    Ok(())
+    let reply = client.call(&ops::TURNS_INTERRUPT, &[&a.session]).send().await?;
+    out.reply(&reply, |v| format!("turn {}: {}", text(v, "turnId"), out.state(&text(v, "status"))))
 }

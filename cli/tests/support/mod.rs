@@ -197,14 +197,19 @@ impl Host {
         let url = tokio::task::spawn_blocking(move || {
             use std::io::BufRead;
             let mut lines = std::io::BufReader::new(stdout).lines();
-            let first = lines.next().expect("host prints its address").expect("readable stdout");
+            let address = loop {
+                let line = lines.next().expect("host prints its address").expect("readable stdout");
+                if let Some(url) = line.strip_prefix("Codex Manager listening on ") {
+                    break url.to_string();
+                }
+            };
             // Keep draining so the host never blocks on a full pipe.
             std::thread::spawn(move || for _ in lines {});
-            first.rsplit(' ').next().unwrap().to_string()
+            address
         })
         .await
         .unwrap();
-        assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {url}");
+        assert!(url.starts_with("http://127.0.0.1:"), "unexpected address: {url}");
         let token = std::fs::read_to_string(data_dir.join("token")).unwrap().trim().to_string();
         // A hung host fails the test in time instead of hanging the suite.
         let http = reqwest::Client::builder().timeout(WAIT).build().unwrap();

@@ -127,6 +127,9 @@ pub async fn guard(State(auth): State<Arc<AuthConfig>>, request: Request, next: 
     let path = request.uri().path();
     let public = path == "/login";
     if !public && !auth.token_ok(headers) {
+        if super::signin::wants_page(request.method(), path, headers) {
+            return super::signin::page(super::signin::SignInReason::NotSignedIn);
+        }
         return ApiError::unauthorized(
             "missing or wrong token: send `Authorization: Bearer <token>` (the data dir's `token` file, or the token the host was started with)",
         )

@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 mod openapi;
 pub mod routes;
+mod signin;
 pub mod web;
 
 use std::sync::Arc;

@@ -61,10 +61,44 @@ async fn forward_stderr(stderr: tokio::process::ChildStderr) {
     let mut lines = tokio::io::BufReader::new(stderr).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         let line = strip_ansi(&line);
-        if !line.trim().is_empty() {
-            tracing::warn!(target: "app_server", "{line}");
+        if line.trim().is_empty() {
+            continue;
+        }
+        match known_notice(&line) {
+            Some(notice) => notice.log_once(),
+            None => tracing::warn!(target: "app_server", "{line}"),
         }
     }
+}
+
+/// Lines app-server prints at every start that need no action, with what to say instead (once per host run, at
+/// info): an ERROR in every first start's log teaches people to ignore the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Notice {
+    /// No system bubblewrap: codex sandboxes commands with the copy it bundles, so nothing is less safe.
+    BundledBubblewrap,
+}
+
+static NOTICES_SEEN: std::sync::Mutex<Vec<Notice>> = std::sync::Mutex::new(Vec::new());
+
+impl Notice {
+    fn log_once(self) {
+        let mut seen = NOTICES_SEEN.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.contains(&self) {
+            return;
+        }
+        seen.push(self);
+        match self {
+            Notice::BundledBubblewrap => tracing::info!(
+                target: "app_server",
+                "codex sandboxes commands with its bundled bubblewrap (install the `bubblewrap` package to use the system's)"
+            ),
+        }
+    }
+}
+
+fn known_notice(line: &str) -> Option<Notice> {
+    (line.contains("could not find bubblewrap on PATH") && line.contains("bundled bubblewrap")).then_some(Notice::BundledBubblewrap)
 }
 
 /// Drop terminal colour sequences (`ESC [ ... letter`) some tools print even without a terminal.
@@ -129,5 +163,16 @@ mod tests {
     #[test]
     fn colour_sequences_are_stripped() {
         assert_eq!(super::strip_ansi("\u{1b}[31mERROR\u{1b}[0m boom"), "ERROR boom");
+    }
+
+    #[test]
+    fn the_bundled_bubblewrap_notice_is_known_and_other_errors_are_not() {
+        use super::{known_notice, Notice};
+        let line = "2026-12-05T06:27:02.757090Z ERROR codex_app_server: Codex could not find bubblewrap on PATH. Install bubblewrap \
+                    with your OS package manager. See the sandbox prerequisites: https://developers.openai.com/codex/concepts/sandboxing#prerequisites. \
+                    Codex will use the bundled bubblewrap in the meantime.";
+        assert_eq!(known_notice(line), Some(Notice::BundledBubblewrap));
+        assert_eq!(known_notice("ERROR codex_app_server: could not find bubblewrap on PATH and no bundled copy"), None);
+        assert_eq!(known_notice("ERROR codex_app_server: config.toml: invalid value"), None);
     }
 }

@@ -1,7 +1,7 @@
 //! The browser's way in: a one-time code from the start-up link becomes an HttpOnly, SameSite=Strict cookie.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -42,9 +42,12 @@ async fn new_link(State(state): State<ApiState>, headers: HeaderMap) -> (StatusC
 /// Exchange a one-time login code for the session cookie, then go to the web UI.
 #[utoipa::path(get, path = "/login", tag = "auth", params(LoginQuery), security(()), responses(
     (status = 303, description = "Cookie set; redirect to `/`"),
-    (status = 401, body = crate::api::error::ErrorResponse, description = "Unknown or used code")))]
-async fn login(State(state): State<ApiState>, ApiQuery(q): ApiQuery<LoginQuery>) -> Response {
+    (status = 401, body = crate::api::error::ErrorResponse, description = "Unknown or used code (a browser asking for HTML gets the sign-in page instead)")))]
+async fn login(State(state): State<ApiState>, headers: HeaderMap, ApiQuery(q): ApiQuery<LoginQuery>) -> Response {
     if !state.login.redeem(&q.code) {
+        if crate::api::signin::wants_page(&Method::GET, "/login", &headers) {
+            return crate::api::signin::page(crate::api::signin::SignInReason::LinkSpent);
+        }
         return ApiError::unauthorized("this login link is unknown or was already used; run `codex-manager login-link` for a new one")
             .into_response();
     }

@@ -1,0 +1,196 @@
+"""The asyncio side of the I/O the shared client definition (``_async_client.py``) needs; ``_sync_io.py`` is its
+twin with the same names. Sleeping, awaiting a callback's answer, background work and the event stream."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import time
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
+from urllib.parse import urlencode
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from ._http import USER_AGENT
+from .errors import ConnectionFailed, error_for
+from .events import MAX_FRAME_BYTES, _csv
+from .routes import OPERATIONS
+from .types import Event, PendingSnapshot, Reset, event_from_json
+
+if TYPE_CHECKING:
+    from ._async_client import AsyncTransport
+
+StopSignal = asyncio.Event
+monotonic = time.monotonic
+
+
+async def sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+async def maybe_await(value: Any) -> Any:
+    """A callback's answer: awaited when the callback was a coroutine function."""
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+def spawn(fn: Callable[..., Awaitable[Any]], *args: Any) -> "asyncio.Task[Any]":
+    return asyncio.get_running_loop().create_task(fn(*args))
+
+
+async def join(handle: "asyncio.Task[Any]", timeout: float | None = None) -> None:
+    await asyncio.wait_for(handle, timeout)
+
+
+async def latest_seq(transport: "AsyncTransport") -> int:
+    page = await transport.call("events.list", query={"limit": 1, "types": "__none__"})
+    return int(page["latestSeq"])
+
+
+class AsyncEventStream:
+    """Iterate events from ``/api/stream``; reconnects by itself, resuming from the last ``seq`` seen.
+
+    The asyncio twin of :class:`codex_manager.events.EventStream` (same semantics): ``async for ev in stream`` or
+    ``await stream.next(timeout=...)``; ``async with`` or ``await stream.aclose()`` when done. It connects on first
+    use.
+    """
+
+    def __init__(
+        self,
+        transport: "AsyncTransport",
+        since: int | None = None,
+        *,
+        sessions: str | Iterable[str] | None = None,
+        projects: str | Iterable[str] | None = None,
+        types: str | Iterable[str] | None = None,
+        exclude_types: str | Iterable[str] | None = None,
+        snapshots: bool = True,
+        reconnect: bool = True,
+        reconnect_timeout: float = 60.0,
+    ):
+        self._transport = transport
+        self._filters = {"sessions": _csv(sessions), "projects": _csv(projects), "types": _csv(types),
+                         "exclude": _csv(exclude_types)}
+        self.snapshots = snapshots
+        self.reconnect = reconnect
+        self.reconnect_timeout = reconnect_timeout
+        self.position: int | None = None if since is None else int(since)
+        self.reconnects = 0
+        self._ws: ClientConnection | None = None
+        self._started = False
+        self._closed = False
+
+    async def _start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        if self.position is None:
+            self.position = await latest_seq(self._transport)
+        await self._connect()
+
+    def _stream_url(self) -> str:
+        base = self._transport.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+        query = {"since": str(self.position), **{k: v for k, v in self._filters.items() if v}}
+        return f"{base}{OPERATIONS['events.stream'].path}?{urlencode(query)}"
+
+    async def _connect(self) -> None:
+        headers = {"Authorization": f"Bearer {self._transport.token}", "X-Codex-Manager-Client": self._transport.client_label}
+        deadline = time.monotonic() + self.reconnect_timeout
+        delay = 0.05
+        while True:
+            try:
+                ws = await connect(self._stream_url(), additional_headers=headers, proxy=None, max_size=MAX_FRAME_BYTES,
+                                   open_timeout=10, user_agent_header=USER_AGENT)
+            except InvalidStatus as e:
+                resp = e.response
+                try:
+                    body = json.loads(resp.body or b"null")
+                except ValueError:
+                    body = None
+                raise error_for(resp.status_code, body, (resp.body or b"").decode(errors="replace")) from None
+            except (OSError, InvalidHandshake, TimeoutError) as e:
+                if not self.reconnect or time.monotonic() + delay > deadline:
+                    raise ConnectionFailed(f"cannot open the event stream at {self._transport.url}: {e}") from e
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            if self._closed:
+                await ws.close()
+                return
+            self._ws = ws
+            return
+
+    def drop_connection(self) -> None:
+        """Cut the current connection without a close handshake, as a network failure would; the stream
+        reconnects by itself from ``position``."""
+        if self._ws is not None:
+            self._ws.transport.abort()
+
+    async def aclose(self) -> None:
+        self._closed = True
+        ws, self._ws = self._ws, None
+        if ws is not None:
+            try:
+                await ws.close()
+            except Exception:  # noqa: BLE001 - closing a dead socket
+                pass
+
+    async def __aenter__(self) -> "AsyncEventStream":
+        await self._start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> "AsyncEventStream":
+        return self
+
+    async def __anext__(self) -> Event:
+        return await self.next()
+
+    async def next(self, timeout: float | None = None) -> Event:
+        """The next event; raises ``TimeoutError`` when none came within ``timeout`` seconds,
+        ``StopAsyncIteration`` once closed (or when the connection dropped and ``reconnect`` is off)."""
+        await self._start()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if self._closed:
+                raise StopAsyncIteration
+            ws = self._ws
+            if ws is None:
+                if not self.reconnect:
+                    raise StopAsyncIteration
+                self.reconnects += 1
+                await self._connect()
+                continue
+            try:
+                if deadline is None:
+                    frame = await ws.recv()
+                else:
+                    frame = await asyncio.wait_for(ws.recv(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                raise TimeoutError("no event within the timeout") from None
+            except (ConnectionClosed, OSError):
+                if self._ws is ws:
+                    self._ws = None
+                try:
+                    await ws.close()
+                except Exception:  # noqa: BLE001
+                    pass
+                continue
+            event = event_from_json(json.loads(frame))
+            if isinstance(event, PendingSnapshot):
+                if self.snapshots:
+                    return event
+                continue
+            if isinstance(event, Reset):
+                self.position = event.seq
+                return event
+            assert self.position is not None
+            if event.seq <= self.position:
+                continue  # already handed out before a reconnect
+            self.position = event.seq
+            return event
