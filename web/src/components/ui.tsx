@@ -119,6 +119,13 @@ export function Menu({ label, text = "⋯", children, className }: { label: stri
         e.stopPropagation();
         setOpen(false);
         ref.current?.querySelector<HTMLButtonElement>("button[aria-haspopup]")?.focus();
+      } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        const items = [...(ref.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]:not(:disabled)') ?? [])];
+        if (!items.length) return;
+        e.preventDefault();
+        const at = items.indexOf(document.activeElement as HTMLButtonElement);
+        const next = e.key === "ArrowDown" ? (at + 1) % items.length : (at - 1 + items.length) % items.length;
+        items[next].focus();
       }
     };
     document.addEventListener("mousedown", onDown);

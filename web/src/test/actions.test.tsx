@@ -9,6 +9,7 @@ import { setFetcher } from "../api/client";
 import type { Project, Session } from "../api/types";
 import { ReviewDialog, reviewTarget, REVIEW_TARGETS } from "../components/ChatActions";
 import { ProjectActions } from "../components/Sidebar";
+import { Menu, MenuItem } from "../components/ui";
 import { UsageDialog } from "../components/Usage";
 import { canConnect } from "../pages/Settings";
 import { store } from "../lib/store";
@@ -164,6 +165,38 @@ describe("project actions", () => {
       "DELETE /api/projects/p1",
     ]);
     expect(div.querySelector("[role=alert]")!.textContent).toBe("project_not_empty: the project still has 2 sessions");
+  });
+});
+
+describe("menus", () => {
+  it("open with the first item focused, move with the arrows, run an item and close; Escape closes and goes no further", () => {
+    const chosen: string[] = [];
+    const div = render(
+      <Menu label="More chat actions">
+        <MenuItem onSelect={() => chosen.push("fork")}>Fork chat</MenuItem>
+        <MenuItem onSelect={() => chosen.push("review")}>Review…</MenuItem>
+      </Menu>,
+    );
+    const opener = div.querySelector("button[aria-haspopup=menu]") as HTMLButtonElement;
+    expect(opener.getAttribute("aria-label")).toBe("More chat actions");
+    act(() => opener.click());
+    expect(opener.getAttribute("aria-expanded")).toBe("true");
+    expect(document.activeElement?.textContent).toBe("Fork chat");
+    act(() => void document.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true })));
+    expect(document.activeElement?.textContent).toBe("Review…");
+    act(() => (document.activeElement as HTMLButtonElement).click());
+    expect(chosen).toEqual(["review"]);
+    expect(div.querySelector("[role=menu]")).toBeNull();
+
+    act(() => opener.click());
+    let reachedWindow = false;
+    const onWindow = () => (reachedWindow = true);
+    window.addEventListener("keydown", onWindow);
+    act(() => void document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true })));
+    window.removeEventListener("keydown", onWindow);
+    expect(div.querySelector("[role=menu]")).toBeNull();
+    // The page's Escape (interrupt the running turn) is not triggered by closing a menu.
+    expect(reachedWindow).toBe(false);
   });
 });
 
