@@ -1,5 +1,6 @@
-// The API client: same-origin fetch with the login cookie; every call names a route of routes.ts.
-import { buildUrl, ROUTES, type RouteName } from "./routes";
+// The API client: same-origin fetch with the login cookie; every call names an operation (by operationId) of
+// routes.ts.
+import { buildUrl, route as routeOf, type UiOperation } from "./routes";
 
 /** Sent with answers, enqueues, cancels and retries: the host records who acted (`decidedBy`, `canceled by web`). */
 export const WEB_CLIENT = { "X-Codex-Manager-Client": "web" };
@@ -36,8 +37,8 @@ export function setFetcher(f: Fetcher) {
   fetcher = f;
 }
 
-export async function call<T = any>(name: RouteName, opts: CallOptions = {}): Promise<T> {
-  const route = ROUTES[name];
+export async function call<T = any>(id: UiOperation, opts: CallOptions = {}): Promise<T> {
+  const route = routeOf(id);
   const url = buildUrl(route.path, opts.params, opts.query);
   const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
   let body: BodyInit | undefined;

@@ -1,82 +1,101 @@
-// Every API route the UI calls, as method + OpenAPI path template. The client (client.ts) can only call routes
-// listed here, and `src/test/contract.test.ts` checks each one against docs/openapi.json, so API drift fails the
-// build. A route marked `pending` (being added to the host) may be missing from the document; the UI degrades
-// when it answers 404, and the contract test holds it to the document as soon as it lists it.
+// The operations the UI calls, by operationId. Method and path come from the generated operation table
+// (generated.ts, from docs/openapi.json), so the UI cannot call a route the document lacks: an id that is not in
+// the table fails the type check, and `src/test/contract.test.ts` checks this list and the parameters the UI sends
+// against the document. The client (client.ts) can only call operations listed here.
+import { OPERATIONS, type Method, type OperationId } from "./generated";
 
-export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+export type { Method, OperationId };
+
+export const UI_OPERATIONS = [
+  "health.ready",
+  "capabilities.capabilities",
+  "events.list",
+  "events.stream",
+
+  "projects.list",
+  "projects.create",
+  "projects.update",
+  "projects.delete",
+  "projects.move_sessions",
+  "projects.delete_sessions",
+
+  "sessions.list",
+  "sessions.create",
+  "sessions.get",
+  "sessions.transcript",
+  "sessions.update",
+  "sessions.delete",
+  "sessions.fork",
+
+  "turns.send",
+  "turns.steer",
+  "turns.interrupt",
+  "turns.list_turns",
+
+  "thread.review",
+  "thread.compact",
+  "thread.revert",
+  "thread.clean_background_terminals",
+  "thread.shell",
+
+  "requests.list_session",
+  "requests.list_all",
+  "requests.respond",
+
+  "controls.get_session",
+  "controls.put_session",
+  "controls.get_defaults",
+  "controls.put_defaults",
+
+  "account.read",
+  "account.login",
+  "account.login_state",
+  "account.cancel_login",
+  "account.logout",
+  "account.rate_limits",
+  "catalog.models",
+  "config.read",
+  "config.write_value",
+  "catalog.mcp_servers",
+  "catalog.mcp_reload",
+  "catalog.mcp_login",
+  "catalog.skills",
+  "catalog.skill_enable",
+  "catalog.features",
+  "catalog.feature_enable",
+
+  "plugins.list",
+  "plugins.inspect",
+  "plugins.install",
+  "plugins.remove",
+  "plugins.enable",
+  "plugins.disable",
+  "plugins.calls",
+
+  "jobs.list",
+  "jobs.get",
+  "jobs.enqueue",
+  "jobs.cancel",
+  "jobs.retry",
+  "jobs.kinds",
+  "jobs.stats",
+  "notes.list",
+  "settings.list",
+  "settings.put",
+] as const satisfies readonly OperationId[];
+
+export type UiOperation = (typeof UI_OPERATIONS)[number];
 
 export interface RouteDef {
   method: Method;
   path: string;
-  pending?: boolean;
 }
 
-const r = (method: Method, path: string, pending = false): RouteDef => ({ method, path, pending });
-
-export const ROUTES = {
-  ready: r("GET", "/api/ready"),
-  capabilities: r("GET", "/api/capabilities"),
-  events: r("GET", "/api/events"),
-  stream: r("GET", "/api/stream"),
-
-  listProjects: r("GET", "/api/projects"),
-  createProject: r("POST", "/api/projects"),
-  updateProject: r("PATCH", "/api/projects/{id}"),
-  deleteProject: r("DELETE", "/api/projects/{id}"),
-
-  listSessions: r("GET", "/api/sessions"),
-  createSession: r("POST", "/api/sessions"),
-  getSession: r("GET", "/api/sessions/{id}"),
-  transcript: r("GET", "/api/sessions/{id}/transcript"),
-  updateSession: r("PATCH", "/api/sessions/{id}"),
-  deleteSession: r("DELETE", "/api/sessions/{id}"),
-  forkSession: r("POST", "/api/sessions/{id}/fork"),
-
-  sendMessage: r("POST", "/api/sessions/{id}/messages"),
-  steer: r("POST", "/api/sessions/{id}/steer"),
-  interrupt: r("POST", "/api/sessions/{id}/interrupt"),
-
-  sessionRequests: r("GET", "/api/sessions/{id}/requests"),
-  allRequests: r("GET", "/api/requests"),
-  answerRequest: r("POST", "/api/sessions/{id}/requests/{requestId}/response"),
-
-  sessionControls: r("GET", "/api/sessions/{id}/controls"),
-  putSessionControls: r("PUT", "/api/sessions/{id}/controls"),
-  defaultControls: r("GET", "/api/controls/defaults"),
-  putDefaultControls: r("PUT", "/api/controls/defaults"),
-
-  account: r("GET", "/api/account"),
-  startLogin: r("POST", "/api/account/logins"),
-  loginStatus: r("GET", "/api/account/logins/{loginId}"),
-  cancelLogin: r("DELETE", "/api/account/logins/{loginId}"),
-  logout: r("POST", "/api/account/logout"),
-  models: r("GET", "/api/models"),
-  config: r("GET", "/api/config"),
-  writeConfig: r("PUT", "/api/config/value"),
-  mcpServers: r("GET", "/api/mcp/servers"),
-  mcpReload: r("POST", "/api/mcp/reload"),
-
-  listPlugins: r("GET", "/api/plugins"),
-  inspectPlugin: r("POST", "/api/plugins/inspect"),
-  installPlugin: r("POST", "/api/plugins"),
-  removePlugin: r("DELETE", "/api/plugins/{id}"),
-  enablePlugin: r("POST", "/api/plugins/{id}/enable"),
-  disablePlugin: r("POST", "/api/plugins/{id}/disable"),
-  pluginCalls: r("GET", "/api/plugins/{id}/calls"),
-
-  listJobs: r("GET", "/api/jobs"),
-  getJob: r("GET", "/api/jobs/{id}"),
-  createJob: r("POST", "/api/jobs"),
-  cancelJob: r("POST", "/api/jobs/{id}/cancel"),
-  retryJob: r("POST", "/api/jobs/{id}/retry"),
-  jobKinds: r("GET", "/api/jobs/kinds"),
-  jobStats: r("GET", "/api/jobs/stats"),
-  sessionNotes: r("GET", "/api/sessions/{id}/notes"),
-  sessionSettings: r("GET", "/api/sessions/{id}/settings"),
-  putSessionSetting: r("PUT", "/api/sessions/{id}/settings/{key}"),
-} as const;
-
-export type RouteName = keyof typeof ROUTES;
+/** Method and path template of an operation the UI calls. */
+export function route(id: UiOperation): RouteDef {
+  const op = OPERATIONS[id];
+  return { method: op.method, path: op.path };
+}
 
 /** Fill `{name}` placeholders (URL-encoded) and append a query string (undefined/null/"" values left out). */
 export function buildUrl(

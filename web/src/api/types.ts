@@ -1,95 +1,42 @@
-// Shapes of the host's API (docs/api.md, docs/openapi.json). App-server payloads (items, turns) stay loosely
-// typed: they are Codex's and move fast, so the UI reads the fields it knows and shows the rest as JSON.
+// The API's shapes, as the UI names them: the generated types (generated.ts, from docs/openapi.json) re-exported
+// or aliased. Where the document leaves a field an open object (app-server's payloads: items, turns, event data,
+// runtime and account details, whose shapes are Codex's and move fast), the alias narrows it to what the UI reads
+// and the rest is shown as JSON.
+import type * as G from "./generated";
+
+export type {
+  ControlsView,
+  Inspection,
+  Job,
+  JobError,
+  JobKind,
+  JobState,
+  JobTransition,
+  OperationId,
+  PluginCall,
+  PluginInfo,
+  Project,
+  ReviewTarget,
+  Session,
+  SessionControls,
+  SessionNote,
+  SessionPage,
+  SessionStatus,
+  TurnRecord,
+  TurnRecordPage,
+  TurnStatus,
+} from "./generated";
 
 export type Json = unknown;
 export type Obj = Record<string, any>;
 
-export interface Envelope {
-  seq: number;
-  ts: string;
-  type: string;
-  sessionId: string | null;
-  turnId: string | null;
-  projectId: string | null;
-  data: any;
-}
+/** A pending (or settled) request: `params`, `item` and `decision` are app-server's shapes, read field by field. */
+export type PendingRequest = Omit<G.PendingRequest, "params" | "item" | "decision"> & { params: Obj; item?: Obj | null; decision?: any };
 
-export type SessionStatus =
-  | "idle"
-  | "running"
-  | "waiting_on_approval"
-  | "waiting_on_input"
-  | "waiting_on_tool"
-  | "failed";
+/** An event as the event log and the stream carry it; `data` is the host's or app-server's payload. */
+export type Envelope = Omit<G.EventEnvelope, "data"> & { data: any };
 
-export interface SessionControls {
-  model?: string | null;
-  reasoningEffort?: string | null;
-  approvalPolicy?: string | null;
-  sandbox?: string | null;
-  networkAccess?: boolean | null;
-}
-
-export interface Session {
-  id: string;
-  threadId: string;
-  projectId: string | null;
-  title: string | null;
-  cwd: string;
-  archived: boolean;
-  forkedFrom: string | null;
-  status: SessionStatus;
-  activeTurnId: string | null;
-  lastTurnStatus: string | null;
-  lastError: string | null;
-  controls: SessionControls;
-  loaded: boolean;
-  pendingRequests: number;
-  dynamicTools: string[];
-  /** The plugin whose hidden worker session this is; never shown as a chat. */
-  workerOf?: string | null;
-  createdAt: string;
-  updatedAt: string;
-  lastActivityAt: string;
-}
-
-/** A turn as the host recorded it (`GET /api/sessions/{id}/turns/{turnId}`). */
-export interface TurnRecord {
-  id: string;
-  sessionId: string;
-  status: "inProgress" | "completed" | "interrupted" | "failed";
-  /** Seq of its `turn.started` (null when the host never logged one). */
-  startSeq: number | null;
-  endSeq: number | null;
-  startedAt: string;
-  endedAt: string | null;
-  finalText: string | null;
-  error: string | null;
-}
-
-/** `GET /api/sessions/{id}`: what opening a chat needs, in one call. */
-export interface SessionDetail {
-  session: Session;
-  transcript: Transcript | null;
-  /** The running turn's record, with where its events start. */
-  activeTurn?: TurnRecord | null;
-}
-
-export interface SessionPage {
-  sessions: Session[];
-  nextCursor: string | null;
-  notice: string | null;
-}
-
-export interface Project {
-  id: string;
-  name: string;
-  cwd: string;
-  sessionCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
+/** A turn as app-server reports it in a transcript (the document leaves it an open object). */
 export interface Turn {
   id: string;
   status: string;
@@ -100,129 +47,84 @@ export interface Turn {
   durationMs?: number | null;
 }
 
-export interface Transcript {
-  turns: Turn[];
-  nextCursor: string | null;
-}
+export type Transcript = Omit<G.Transcript, "turns"> & { turns: Turn[] };
 
-export interface PendingRequest {
-  id: string;
-  sessionId: string | null;
-  projectId: string | null;
-  threadId: string | null;
-  turnId: string | null;
-  itemId: string | null;
-  kind: string;
-  family: "approval" | "tool_input" | "tool_call";
-  method: string;
-  status: "pending" | "resolved" | "expired";
-  params: Obj;
-  item: Obj | null;
-  decision: Json | null;
-  decidedBy: string | null;
-  reason: string | null;
-  createdAt: string;
-  resolvedAt: string | null;
-}
+export type SessionDetail = Omit<G.SessionDetail, "transcript"> & { transcript?: Transcript | null };
 
-export interface Ready {
-  ready: boolean;
-  lastSeq: number;
+/** `GET /api/ready`: `runtime` and `account` are open objects in the document; these are the fields shown. */
+export type Ready = Omit<G.Readiness, "runtime" | "account"> & {
   runtime: { status: string; userAgent?: string | null; lastError?: string | null; restarts?: number };
   account?: { notice?: string | null } | null;
+};
+
+export type JobStats = G.QueueStats;
+export type SessionSetting = G.Setting;
+
+/** `thread/tokenUsage/updated` (the `session.token_usage` event's data): app-server's shape. */
+export interface TokenBreakdown {
+  totalTokens: number;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  reasoningOutputTokens: number;
+}
+export interface TokenUsage {
+  total: TokenBreakdown;
+  last: TokenBreakdown;
+  modelContextWindow?: number | null;
 }
 
-export interface PluginInfo {
-  id: string;
-  version: string;
+/** One window of `GET /api/account/rate-limits` (app-server's `account/rateLimits/read`). */
+export interface RateLimitWindow {
+  usedPercent: number;
+  windowDurationMins?: number | null;
+  resetsAt?: number | null;
+}
+export interface RateLimitSnapshot {
+  limitId?: string | null;
+  limitName?: string | null;
+  primary?: RateLimitWindow | null;
+  secondary?: RateLimitWindow | null;
+  planType?: string | null;
+  credits?: { hasCredits: boolean; unlimited: boolean; balance?: string | null } | null;
+}
+export interface RateLimits {
+  rateLimits?: RateLimitSnapshot | null;
+  rateLimitsByLimitId?: Record<string, RateLimitSnapshot> | null;
+}
+
+/** `GET /api/mcp/servers` (app-server's `mcpServerStatus/list`). */
+export interface McpServerStatus {
+  name: string;
+  authStatus?: "unknown" | "unsupported" | "notLoggedIn" | "bearerToken" | "oAuth" | string;
+  runtimeStatus?: string | null;
+  tools?: Record<string, unknown>;
+  toolsError?: string | null;
+}
+
+/** `GET /api/skills` (app-server's `skills/list`): per working directory, its skills. */
+export interface Skill {
+  name: string;
   description: string;
-  wit: string;
-  hostWit: string;
-  priority: number;
   enabled: boolean;
-  disabledReason: string | null;
-  consecutiveFailures: number;
-  events: string[];
-  jobs: string[];
-  tools: Obj[];
-  requested: string[];
-  granted: string[];
-  httpAllow: string[];
-  limits: Obj;
-  installedAt: string;
-  updatedAt: string;
+  path: string;
+  scope: string;
+  shortDescription?: string | null;
+}
+export interface SkillsList {
+  data: { cwd: string; skills: Skill[]; errors: { message: string; path: string }[] }[];
 }
 
-export interface Inspection {
-  id: string;
-  version: string;
-  description: string;
-  requested: string[];
-  httpAllow: string[];
-  events: string[];
-  jobs: string[];
-  tools: string[];
-  limits: Obj;
-  replaces: string | null;
+/** `GET /api/features` (app-server's `experimentalFeature/list`). */
+export interface Feature {
+  name: string;
+  enabled: boolean;
+  defaultEnabled: boolean;
+  stage: string;
+  displayName?: string | null;
+  description?: string | null;
 }
-
-export interface PluginCall {
-  id: string | number;
-  trigger: string;
-  startedAt: string;
-  durationUs: number;
-  outcome: string;
-  error: string | null;
-  denials: string[];
-}
-
-export type JobState = "queued" | "running" | "succeeded" | "failed" | "canceled";
-
-export interface Job {
-  id: string;
-  kind: string;
-  pluginId: string | null;
-  state: JobState;
-  payload: Json;
-  sessionId: string | null;
-  projectId: string | null;
-  priority: number;
-  dedupeKey: string | null;
-  attempt: number;
-  maxAttempts: number;
-  runAfter: string | null;
-  createdAt: string;
-  updatedAt: string;
-  startedAt?: string | null;
-  finishedAt?: string | null;
-  createdBy?: string | null;
-  cancelRequested?: boolean;
-  result: Json;
-  error: { kind: string; message: string } | null;
-  history?: { at: string; fromState: string | null; toState: string; attempt: number; detail: string | null }[];
-}
-
-export interface SessionNote {
-  id: string;
-  sessionId: string;
-  turnId?: string | null;
-  pluginId: string | null;
-  kind: string;
-  title: string | null;
-  body: string;
-  data: Json;
-  createdAt: string;
-}
-
-export interface JobStats {
-  queued: number;
-  running: number;
-  oldestQueuedAgeMs: number | null;
-  capacity: number;
-}
-
-export interface SessionSetting {
-  key: string;
-  value: Json;
-  updatedAt?: string;
+export interface FeatureList {
+  data: Feature[];
+  nextCursor?: string | null;
 }

@@ -34,11 +34,11 @@ export function useAutomation(sessionId: string): AutomationState {
   const [settings, setSettings] = useState<Record<string, unknown> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const loadPlugins = () =>
-    call<PluginInfo[]>("listPlugins")
+    call<PluginInfo[]>("plugins.list")
       .then((p) => setPlugins(Array.isArray(p) ? p : ((p as any)?.plugins ?? [])))
       .catch((e) => setError(`Could not read the plugins: ${errorText(e)}`));
   const loadSettings = () =>
-    call<SessionSetting[]>("sessionSettings", { params: { id: sessionId } })
+    call<SessionSetting[]>("settings.list", { params: { id: sessionId } })
       .then((list) => setSettings(Object.fromEntries((list ?? []).map((x) => [x.key, x.value]))))
       .catch((e) => setError(`Could not read this chat's settings: ${errorText(e)}`));
   const reload = () => {
@@ -62,7 +62,7 @@ export function useAutomation(sessionId: string): AutomationState {
     });
   }, [sessionId]);
   const setSetting = async (key: string, value: unknown) => {
-    const saved = await call<SessionSetting>("putSessionSetting", { params: { id: sessionId, key }, body: value });
+    const saved = await call<SessionSetting>("settings.put", { params: { id: sessionId, key }, body: value });
     setSettings((s) => ({ ...(s ?? {}), [key]: saved?.value ?? value }));
   };
   return { plugins, settings, error, reload, setSetting };

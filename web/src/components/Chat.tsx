@@ -1,16 +1,19 @@
 // The open chat: header, transcript grouped by turn (with requests in context), notes, and the composer.
 import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { ApiError, call, errorText, isMissingRoute, WEB_CLIENT } from "../api/client";
-import type { Job, PendingRequest, SessionNote } from "../api/types";
+import type { Job, PendingRequest, SessionNote, TokenBreakdown } from "../api/types";
 import { suggestionStatus } from "../lib/jobs";
 import { groupNotes, latestSuggestion } from "../lib/notes";
 import { store, useStore } from "../lib/store";
 import { addSending, bindSending, failSending, turnPhase, type TurnView } from "../lib/transcript";
+import { formatTokens } from "../lib/usage";
 import { AutomationDialog, AutomationSummary, useAutomation } from "./Automation";
+import { ChatActionsMenu, TurnMenu } from "./ChatActions";
 import { ControlsDialog } from "./Controls";
 import { DiffView, ItemBlock, itemVersion, Markdown } from "./Items";
 import { RequestCard } from "./Prompts";
 import { ErrorLine, formatDuration, StatusBadge, useAction } from "./ui";
+import { UsageDialog } from "./Usage";
 
 const PHASE_LABEL = { sending: "sending", streaming: "streaming", waiting: "waiting for you", done: "done", failed: "failed", interrupted: "interrupted" };
 
@@ -24,7 +27,7 @@ function useTick(active: boolean) {
 }
 
 const TurnBlock = memo(
-  function TurnBlock({ turn, index, requests, notes }: { turn: TurnView; index: number; requests: PendingRequest[]; notes: SessionNote[]; v: string }) {
+  function TurnBlock({ turn, index, requests, notes, sessionId, tokens }: { turn: TurnView; index: number; requests: PendingRequest[]; notes: SessionNote[]; sessionId: string; tokens: TokenBreakdown | undefined; v: string }) {
     const phase = turnPhase(turn, requests);
     const live = phase === "sending" || phase === "streaming" || phase === "waiting";
     useTick(live);
@@ -44,6 +47,12 @@ const TurnBlock = memo(
             {PHASE_LABEL[phase]}
           </span>
           {duration != null && duration >= 0 && <span className="muted">{formatDuration(duration)}</span>}
+          {tokens && (
+            <span className="muted tokens" data-testid="turn-tokens" title={`${formatTokens(tokens.inputTokens)} input (${formatTokens(tokens.cachedInputTokens)} cached), ${formatTokens(tokens.outputTokens)} output`}>
+              {formatTokens(tokens.totalTokens)} tokens
+            </span>
+          )}
+          {!turn.local && !live && <TurnMenu sessionId={sessionId} turnId={turn.id} index={index} />}
         </header>
         {turn.items.map((item) => (
           <div key={item.id} className="item-row">
@@ -93,7 +102,7 @@ const TurnBlock = memo(
       </article>
     );
   },
-  (a, b) => a.turn === b.turn && a.v === b.v && a.index === b.index,
+  (a, b) => a.turn === b.turn && a.v === b.v && a.index === b.index && a.tokens === b.tokens,
 );
 
 /** A plugin's note (a turn review) under its turn: title, who wrote it and when, the markdown body; collapsible. */
@@ -124,6 +133,7 @@ function Transcript() {
   const [shown, setShown] = useState(PAGE);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
+  const [away, setAway] = useState(false);
   const requests = s.requestsFor(chat.id);
 
   useLayoutEffect(() => {
@@ -132,8 +142,15 @@ function Transcript() {
   });
   useEffect(() => {
     stick.current = true;
+    setAway(false);
     setShown(PAGE);
   }, [chat.id]);
+  const jump = () => {
+    const el = scroller.current;
+    stick.current = true;
+    setAway(false);
+    if (el) el.scrollTo({ top: el.scrollHeight });
+  };
 
   if (chat.loading) return <div className="transcript loading">Loading the chat…</div>;
   if (chat.error)
@@ -152,32 +169,40 @@ function Transcript() {
   const orphan = requests.filter((r) => !r.turnId || !turnIds.has(r.turnId)).filter((r) => r.status === "pending");
   const { byTurn } = groupNotes(chat.notes, turnIds);
   return (
-    <div
-      className="transcript"
-      ref={scroller}
-      onScroll={(e) => {
-        const el = e.currentTarget;
-        stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
-      }}
-      aria-label="Transcript"
-      role="log"
-    >
-      {(start > 0 || tr.olderCursor) && (
-        <div className="older">
-          <button type="button" onClick={() => (start > 0 ? setShown(shown + PAGE) : void store.loadOlder().then(() => setShown(shown + PAGE)))}>
-            Show earlier turns
-          </button>
-        </div>
+    <div className="transcript-wrap">
+      <div
+        className="transcript"
+        ref={scroller}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+          if (away === stick.current) setAway(!stick.current);
+        }}
+        aria-label="Transcript"
+        role="log"
+      >
+        {(start > 0 || tr.olderCursor) && (
+          <div className="older">
+            <button type="button" onClick={() => (start > 0 ? setShown(shown + PAGE) : void store.loadOlder().then(() => setShown(shown + PAGE)))}>
+              Show earlier turns
+            </button>
+          </div>
+        )}
+        {turns.length === 0 && <p className="empty">No messages yet. Say hello below.</p>}
+        {turns.slice(start).map((t, i) => {
+          const reqs = requests.filter((r) => r.turnId === t.id).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+          const notes = byTurn.get(t.id) ?? NO_NOTES;
+          return <TurnBlock key={t.id} turn={t} index={start + i} requests={reqs} notes={notes} sessionId={chat.id} tokens={chat.usage.byTurn.get(t.id)} v={turnVersion(t, reqs, notes)} />;
+        })}
+        {orphan.map((r) => (
+          <RequestCard key={r.id} req={r} />
+        ))}
+      </div>
+      {away && (
+        <button type="button" className="jump-latest" onClick={jump} aria-label="Jump to latest">
+          ↓ Latest
+        </button>
       )}
-      {turns.length === 0 && <p className="empty">No messages yet. Say hello below.</p>}
-      {turns.slice(start).map((t, i) => {
-        const reqs = requests.filter((r) => r.turnId === t.id).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-        const notes = byTurn.get(t.id) ?? NO_NOTES;
-        return <TurnBlock key={t.id} turn={t} index={start + i} requests={reqs} notes={notes} v={turnVersion(t, reqs, notes)} />;
-      })}
-      {orphan.map((r) => (
-        <RequestCard key={r.id} req={r} />
-      ))}
     </div>
   );
 }
@@ -249,7 +274,7 @@ function Composer() {
       let steered = false;
       if (steer) {
         try {
-          await call("steer", { params: { id: session.id }, body: { text: trimmed } });
+          await call("turns.steer", { params: { id: session.id }, body: { text: trimmed } });
           steered = true;
           setText("");
         } catch (e) {
@@ -262,7 +287,7 @@ function Composer() {
         store.changed();
         setText("");
         try {
-          const accepted = await call<{ turnId: string }>("sendMessage", {
+          const accepted = await call<{ turnId: string }>("turns.send", {
             params: { id: session.id },
             body: plan ? { text: trimmed, mode: "plan" } : { text: trimmed },
             headers: { "Idempotency-Key": newKey() },
@@ -282,7 +307,7 @@ function Composer() {
     }
   };
   const interrupt = useAction(async () => {
-    if (session) await call("interrupt", { params: { id: session.id } });
+    if (session) await call("turns.interrupt", { params: { id: session.id } });
   });
   useEffect(() => {
     const onInterrupt = () => {
@@ -298,7 +323,7 @@ function Composer() {
     setSuggestError(null);
     setSuggestJob(null);
     try {
-      const job = await call<Job>("createJob", { body: { kind: "suggest-next-request", sessionId: session.id }, headers: WEB_CLIENT });
+      const job = await call<Job>("jobs.enqueue", { body: { kind: "suggest-next-request", sessionId: session.id }, headers: WEB_CLIENT });
       store.noteJob(job);
       setSuggestJob(job.id);
     } catch (e) {
@@ -419,6 +444,7 @@ export function ChatPage({ sessionId }: { sessionId: string }) {
   const s = useStore();
   const [controls, setControls] = useState(false);
   const [automation, setAutomation] = useState(false);
+  const [usageOpen, setUsageOpen] = useState(false);
   const auto = useAutomation(sessionId);
   useEffect(() => {
     void store.openChat(sessionId);
@@ -427,23 +453,13 @@ export function ChatPage({ sessionId }: { sessionId: string }) {
   if (!chat || chat.id !== sessionId) return <main className="chat">Loading…</main>;
   const session = chat.session;
   const pending = s.pendingFor(sessionId);
-  // The stream knows before the session record does: a pending request or a running turn in the transcript wins.
-  const lastTurn = chat.transcript?.turns.at(-1);
-  const liveStatus = pending.some((r) => r.family === "approval")
-    ? "waiting_on_approval"
-    : pending.some((r) => r.family === "tool_input")
-      ? "waiting_on_input"
-      : pending.length
-        ? "waiting_on_tool"
-        : lastTurn && (lastTurn.status === "inProgress" || lastTurn.status === "sending")
-          ? "running"
-          : (session?.status ?? "idle");
   return (
     <main className="chat" aria-label="Chat">
       <header className="chat-head">
         <div className="chat-title">
           <h1>{session?.title || "Untitled chat"}</h1>
-          {session && <StatusBadge status={liveStatus} />}
+          {/* The host's view of the session (its row, kept current by `session.updated`), not one rebuilt here. */}
+          {session && <StatusBadge status={session.status} />}
           {pending.length > 0 && <span className="badge attention">{pending.length} waiting</span>}
         </div>
         <div className="chat-meta">
@@ -456,6 +472,10 @@ export function ChatPage({ sessionId }: { sessionId: string }) {
             <button type="button" onClick={() => setControls(true)} aria-label="Session controls">
               Controls
             </button>
+            <button type="button" onClick={() => setUsageOpen(true)} aria-label={chat.usage.session ? `Usage: ${formatTokens(chat.usage.session.total.totalTokens)} tokens` : "Usage"} aria-haspopup="dialog" data-testid="usage-button">
+              {chat.usage.session ? `${formatTokens(chat.usage.session.total.totalTokens, true)} tokens` : "Usage"}
+            </button>
+            {session && <ChatActionsMenu key={session.id} session={session} />}
           </span>
         </div>
         {session?.lastError && session.status === "failed" && <p className="error">Last turn failed: {session.lastError}</p>}
@@ -466,6 +486,7 @@ export function ChatPage({ sessionId }: { sessionId: string }) {
       <Composer />
       {session && <ControlsDialog open={controls} onClose={() => setControls(false)} sessionId={session.id} />}
       <AutomationDialog open={automation} onClose={() => setAutomation(false)} sessionId={sessionId} a={auto} />
+      <UsageDialog open={usageOpen} onClose={() => setUsageOpen(false)} usage={chat.usage} turns={chat.transcript?.turns ?? []} />
     </main>
   );
 }

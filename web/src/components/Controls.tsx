@@ -11,7 +11,7 @@ const SANDBOXES = ["read-only", "workspace-write", "danger-full-access"];
 export function useModels() {
   const [models, setModels] = useState<{ id: string; label: string }[]>([]);
   useEffect(() => {
-    call<any>("models")
+    call<any>("catalog.models")
       .then((r) => {
         const list: any[] = r?.data ?? r?.models ?? [];
         setModels(list.map((m) => ({ id: String(m.model ?? m.id ?? m.slug), label: String(m.displayName ?? m.display_name ?? m.model ?? m.id) })));
@@ -107,7 +107,7 @@ export function ControlsDialog({ open, onClose, sessionId }: { open: boolean; on
   const [scope, setScope] = useState<"chat" | "default">("chat");
   useEffect(() => {
     if (!open) return;
-    call("sessionControls", { params: { id: sessionId } })
+    call("controls.get_session", { params: { id: sessionId } })
       .then(setData)
       .catch((e) => setError(errorText(e)));
   }, [open, sessionId]);
@@ -127,7 +127,7 @@ export function ControlsDialog({ open, onClose, sessionId }: { open: boolean; on
           value={data.own}
           inherited={data.defaults}
           saveLabel="Save for this chat"
-          onSave={async (c) => setData(await call("putSessionControls", { params: { id: sessionId }, body: c }))}
+          onSave={async (c) => setData(await call("controls.put_session", { params: { id: sessionId }, body: c }))}
         />
       )}
       {data && scope === "default" && (
@@ -135,7 +135,7 @@ export function ControlsDialog({ open, onClose, sessionId }: { open: boolean; on
           value={data.defaults}
           saveLabel="Save as default"
           onSave={async (c) => {
-            const defaults = await call<SessionControls>("putDefaultControls", { body: c });
+            const defaults = await call<SessionControls>("controls.put_defaults", { body: c });
             setData({ ...data, defaults });
           }}
         />

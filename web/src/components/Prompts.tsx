@@ -10,7 +10,7 @@ import { ErrorLine, Json, useAction } from "./ui";
 const WEB_CLIENT = { "X-Codex-Manager-Client": "web" };
 
 async function answer(req: PendingRequest, body: unknown) {
-  const resolved = await call<PendingRequest>("answerRequest", {
+  const resolved = await call<PendingRequest>("requests.respond", {
     params: { id: req.sessionId!, requestId: req.id },
     body,
     headers: WEB_CLIENT,

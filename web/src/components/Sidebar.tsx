@@ -5,7 +5,7 @@ import { call } from "../api/client";
 import type { Project, Session } from "../api/types";
 import { navigate } from "../lib/router";
 import { store, useStore } from "../lib/store";
-import { ErrorLine, Modal, StatusBadge, timeAgo, useAction } from "./ui";
+import { ConfirmButton, ErrorLine, Modal, StatusBadge, timeAgo, useAction } from "./ui";
 
 export function NewChatDialog({ open, onClose, projectId }: { open: boolean; onClose: () => void; projectId?: string | null }) {
   const s = useStore();
@@ -17,7 +17,7 @@ export function NewChatDialog({ open, onClose, projectId }: { open: boolean; onC
     if (project) body.projectId = project;
     if (cwd.trim()) body.cwd = cwd.trim();
     if (title.trim()) body.title = title.trim();
-    const created = await call<Session>("createSession", { body });
+    const created = await call<Session>("sessions.create", { body });
     await store.refreshSessions();
     onClose();
     setTitle("");
@@ -67,7 +67,7 @@ function NewProjectDialog({ open, onClose }: { open: boolean; onClose: () => voi
   const [name, setName] = useState("");
   const [cwd, setCwd] = useState("");
   const act = useAction(async () => {
-    await call<Project>("createProject", { body: { name: name.trim(), cwd: cwd.trim() } });
+    await call<Project>("projects.create", { body: { name: name.trim(), cwd: cwd.trim() } });
     await store.refreshProjects();
     setName("");
     setCwd("");
@@ -100,17 +100,137 @@ function NewProjectDialog({ open, onClose }: { open: boolean; onClose: () => voi
   );
 }
 
+/**
+ * A project's actions: rename, re-point (its working directory, for chats created afterwards), move all its chats
+ * to another project (or none), delete all its chats, delete the project (the host refuses while it has chats).
+ * The list follows from the host's events (`project.*`, `session.updated`, `session.deleted`).
+ */
+export function ProjectActions({ project, onClose }: { project: Project; onClose: () => void }) {
+  const s = useStore();
+  const [name, setName] = useState(project.name);
+  const [cwd, setCwd] = useState(project.cwd);
+  const [target, setTarget] = useState("");
+  const [done, setDone] = useState<string | null>(null);
+  const others = s.projects.filter((p) => p.id !== project.id);
+  const act = useAction(async (what: "rename" | "repoint" | "move" | "deleteChats" | "delete") => {
+    setDone(null);
+    const params = { id: project.id };
+    if (what === "rename") {
+      await call<Project>("projects.update", { params, body: { name: name.trim() } });
+      setDone("Renamed.");
+    } else if (what === "repoint") {
+      await call<Project>("projects.update", { params, body: { cwd: cwd.trim() } });
+      setDone("New chats in this project start in the new directory.");
+    } else if (what === "move") {
+      const r = await call<{ sessionIds: string[] }>("projects.move_sessions", { params, body: { toProjectId: target || null } });
+      setDone(`Moved ${r.sessionIds.length} ${r.sessionIds.length === 1 ? "chat" : "chats"}.`);
+    } else if (what === "deleteChats") {
+      const r = await call<{ sessionIds: string[] }>("projects.delete_sessions", { params });
+      if (store.chat && r.sessionIds.includes(store.chat.id)) navigate("/");
+      setDone(`Deleted ${r.sessionIds.length} ${r.sessionIds.length === 1 ? "chat" : "chats"}.`);
+    } else {
+      await call("projects.delete", { params });
+      await store.refreshProjects();
+      onClose();
+      return;
+    }
+    await store.refreshProjects();
+  });
+  const count = s.projects.find((p) => p.id === project.id)?.sessionCount ?? project.sessionCount;
+  return (
+    <Modal title={`Project: ${project.name}`} open onClose={onClose}>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act.run("rename");
+        }}
+      >
+        <label className="field">
+          <span>Name</span>
+          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
+        </label>
+        <button type="submit" disabled={act.busy || !name.trim() || name.trim() === project.name}>
+          Rename
+        </button>
+      </form>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act.run("repoint");
+        }}
+      >
+        <label className="field">
+          <span>Working directory</span>
+          <input value={cwd} onChange={(e) => setCwd(e.target.value)} required placeholder="/absolute/path" />
+        </label>
+        <button type="submit" disabled={act.busy || !cwd.trim() || cwd.trim() === project.cwd}>
+          Change directory
+        </button>
+      </form>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act.run("move");
+        }}
+      >
+        <label className="field">
+          <span>Move all its chats to</span>
+          <select value={target} onChange={(e) => setTarget(e.target.value)}>
+            <option value="">No project</option>
+            {others.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" disabled={act.busy || count === 0}>
+          Move chats
+        </button>
+      </form>
+      <p className="muted small">
+        {count === 1 ? "1 chat" : `${count} chats`} in this project. A project is deleted only once it has no chats.
+      </p>
+      <div className="buttons">
+        <ConfirmButton
+          label="Delete all chats"
+          question={`Delete all ${count} chats of “${project.name}” and their Codex threads? This cannot be undone.`}
+          confirmLabel={`Delete ${count} ${count === 1 ? "chat" : "chats"}`}
+          disabled={act.busy || count === 0}
+          onConfirm={() => void act.run("deleteChats")}
+        />
+        <ConfirmButton
+          label="Delete project"
+          question={`Delete the project “${project.name}”?`}
+          confirmLabel="Yes, delete the project"
+          disabled={act.busy}
+          onConfirm={() => void act.run("delete")}
+        />
+      </div>
+      {done && (
+        <p className="ok" role="status">
+          {done}
+        </p>
+      )}
+      <ErrorLine error={act.error} />
+    </Modal>
+  );
+}
+
 function ChatActions({ session, onClose }: { session: Session; onClose: () => void }) {
   const s = useStore();
   const [title, setTitle] = useState(session.title ?? "");
   const [project, setProject] = useState(session.projectId ?? "");
   const act = useAction(async (what: string) => {
-    if (what === "rename") await call("updateSession", { params: { id: session.id }, body: { title } });
-    if (what === "move") await call("updateSession", { params: { id: session.id }, body: { projectId: project } });
-    if (what === "archive") await call("updateSession", { params: { id: session.id }, body: { archived: !session.archived } });
+    if (what === "rename") await call("sessions.update", { params: { id: session.id }, body: { title } });
+    if (what === "move") await call("sessions.update", { params: { id: session.id }, body: { projectId: project } });
+    if (what === "archive") await call("sessions.update", { params: { id: session.id }, body: { archived: !session.archived } });
     if (what === "delete") {
       if (!confirm(`Delete “${session.title ?? "Untitled"}” and its Codex thread? This cannot be undone.`)) return;
-      await call("deleteSession", { params: { id: session.id } });
+      await call("sessions.delete", { params: { id: session.id } });
       if (store.chat?.id === session.id) navigate("/");
     }
     await store.refreshSessions();
@@ -169,9 +289,8 @@ function ChatActions({ session, onClose }: { session: Session; onClose: () => vo
 }
 
 function ChatRow({ session, active, onMenu }: { session: Session; active: boolean; onMenu: () => void }) {
-  const s = useStore();
-  const pending = s.pendingFor(session.id).length;
-  const status = pending > 0 && !session.status.startsWith("waiting") ? "waiting_on_approval" : session.status;
+  // The host's status for the row (`session.updated` carries it on every change, pending requests included).
+  const status = session.status;
   return (
     <li className={`chat-row${active ? " active" : ""}`} data-session-id={session.id}>
       <a
@@ -203,11 +322,13 @@ export function Sidebar({ currentId }: { currentId: string | null }) {
   const [newChat, setNewChat] = useState<{ projectId: string | null } | null>(null);
   const [newProject, setNewProject] = useState(false);
   const [menu, setMenu] = useState<Session | null>(null);
+  const [projectMenu, setProjectMenu] = useState<string | null>(null);
+  const more = useAction(() => store.loadMoreSessions());
   const groups = useMemo(() => {
     const needle = q.trim().toLowerCase();
     const list = s.sessions.filter((x) => x.archived === showArchived && (!needle || (x.title ?? "").toLowerCase().includes(needle) || x.cwd.toLowerCase().includes(needle)));
     const byProject = new Map<string | null, Session[]>();
-    for (const x of list) byProject.set(x.projectId, [...(byProject.get(x.projectId) ?? []), x]);
+    for (const x of list) byProject.set(x.projectId ?? null, [...(byProject.get(x.projectId ?? null) ?? []), x]);
     return byProject;
   }, [s.sessions, s.version, q, showArchived]);
   const waiting = s.sessions.filter((x) => x.status.startsWith("waiting")).length;
@@ -239,9 +360,14 @@ export function Sidebar({ currentId }: { currentId: string | null }) {
             <header>
               <h2 title={sec.project?.cwd}>{sec.name}</h2>
               {sec.id && (
-                <button type="button" className="icon" aria-label={`New chat in ${sec.name}`} onClick={() => setNewChat({ projectId: sec.id })}>
-                  +
-                </button>
+                <span className="buttons">
+                  <button type="button" className="icon" aria-label={`New chat in ${sec.name}`} onClick={() => setNewChat({ projectId: sec.id })}>
+                    +
+                  </button>
+                  <button type="button" className="icon" aria-label={`Actions for project ${sec.name}`} aria-haspopup="dialog" onClick={() => setProjectMenu(sec.id)}>
+                    ⋯
+                  </button>
+                </span>
               )}
             </header>
             <ul>
@@ -254,11 +380,20 @@ export function Sidebar({ currentId }: { currentId: string | null }) {
         );
       })}
       {s.sessions.length === 0 && !s.sessionsError && <p className="muted">No chats yet.</p>}
+      {s.sessionsCursor && (
+        <button type="button" className="load-more" onClick={() => void more.run()} disabled={more.busy} aria-busy={more.busy}>
+          {more.busy ? "Loading…" : "Load more chats"}
+        </button>
+      )}
+      <ErrorLine error={more.error} />
       <label className="check small">
         <input type="checkbox" checked={showArchived} onChange={(e) => setShowArchived(e.target.checked)} /> Show archived chats
       </label>
       {newChat && <NewChatDialog open onClose={() => setNewChat(null)} projectId={newChat.projectId} />}
       <NewProjectDialog open={newProject} onClose={() => setNewProject(false)} />
+      {projectMenu && s.projects.some((p) => p.id === projectMenu) && (
+        <ProjectActions key={projectMenu} project={s.projects.find((p) => p.id === projectMenu)!} onClose={() => setProjectMenu(null)} />
+      )}
       {menu && <ChatActions session={s.sessions.find((x) => x.id === menu.id) ?? menu} onClose={() => setMenu(null)} />}
     </nav>
   );

@@ -1,5 +1,5 @@
 // Small shared pieces: a modal dialog (native <dialog>: focus trap and Escape for free), error lines, badges.
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from "react";
 import { errorText } from "../api/client";
 
 export function Modal(props: { title: string; open: boolean; onClose: () => void; children: ReactNode; wide?: boolean }) {
@@ -100,4 +100,106 @@ export function timeAgo(iso: string | null | undefined): string {
 
 export function Json({ value }: { value: unknown }) {
   return <pre className="json">{JSON.stringify(value, null, 2)}</pre>;
+}
+
+/**
+ * A menu button: `label` is its accessible name; the items (`MenuItem`) show in a popover that closes on a choice,
+ * on Escape (which goes no further: it does not interrupt the turn) and on a click outside.
+ */
+export function Menu({ label, text = "⋯", children, className }: { label: string; text?: ReactNode; children: ReactNode; className?: string }) {
+  const [open, setOpen] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: MouseEvent) => {
+      if (!ref.current?.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") {
+        e.stopPropagation();
+        setOpen(false);
+        ref.current?.querySelector<HTMLButtonElement>("button[aria-haspopup]")?.focus();
+      } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        const items = [...(ref.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]:not(:disabled)') ?? [])];
+        if (!items.length) return;
+        e.preventDefault();
+        const at = items.indexOf(document.activeElement as HTMLButtonElement);
+        const next = e.key === "ArrowDown" ? (at + 1) % items.length : (at - 1 + items.length) % items.length;
+        items[next].focus();
+      }
+    };
+    document.addEventListener("mousedown", onDown);
+    document.addEventListener("keydown", onKey);
+    ref.current?.querySelector<HTMLButtonElement>('[role="menuitem"]')?.focus();
+    return () => {
+      document.removeEventListener("mousedown", onDown);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, [open]);
+  // Opened right-aligned to its button; where that would leave the screen (a button at the left of a phone), left-aligned.
+  useLayoutEffect(() => {
+    const pop = ref.current?.querySelector<HTMLElement>(".popover");
+    if (!pop) return;
+    pop.style.left = "";
+    pop.style.right = "";
+    if (pop.getBoundingClientRect().left < 0) {
+      pop.style.left = "0";
+      pop.style.right = "auto";
+    }
+  }, [open]);
+  return (
+    <div className={`menu-wrap${className ? ` ${className}` : ""}`} ref={ref}>
+      <button type="button" className="icon" aria-haspopup="menu" aria-expanded={open} aria-label={label} title={label} onClick={() => setOpen(!open)}>
+        {text}
+      </button>
+      {open && (
+        <div role="menu" aria-label={label} className="popover" onClick={() => setOpen(false)}>
+          {children}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function MenuItem({ onSelect, children, danger, disabled }: { onSelect: () => void; children: ReactNode; danger?: boolean; disabled?: boolean }) {
+  return (
+    <button type="button" role="menuitem" className={danger ? "danger" : undefined} disabled={disabled} onClick={onSelect}>
+      {children}
+    </button>
+  );
+}
+
+/**
+ * A destructive action asked twice: the first click says what will happen and offers the confirming button (whose
+ * name is `confirmLabel`) and Cancel.
+ */
+export function ConfirmButton(props: { label: string; question: ReactNode; confirmLabel: string; onConfirm: () => void; disabled?: boolean }) {
+  const [asking, setAsking] = useState(false);
+  if (!asking)
+    return (
+      <button type="button" className="danger" disabled={props.disabled} onClick={() => setAsking(true)}>
+        {props.label}
+      </button>
+    );
+  return (
+    <div className="confirm" role="group" aria-label={props.label}>
+      <p>{props.question}</p>
+      <div className="buttons">
+        <button
+          type="button"
+          className="danger"
+          disabled={props.disabled}
+          onClick={() => {
+            setAsking(false);
+            props.onConfirm();
+          }}
+        >
+          {props.confirmLabel}
+        </button>
+        <button type="button" onClick={() => setAsking(false)}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
 }

@@ -2,12 +2,13 @@
 // the open chat. One websocket feeds it all; views subscribe with `useStore()`.
 import { useSyncExternalStore } from "react";
 import { call, errorText, isMissingRoute } from "../api/client";
-import type { Envelope, Job, PendingRequest, Project, Ready, Session, SessionDetail, SessionNote, Transcript } from "../api/types";
+import type { Envelope, Job, PendingRequest, Project, Ready, Session, SessionDetail, SessionNote, SessionPage, Transcript, TurnRecordPage } from "../api/types";
 import { jobFromEvent, mergeJob } from "./jobs";
-import { loadChat, type LoaderApi } from "./loader";
+import { loadChat, readEvents, type LoaderApi } from "./loader";
 import { StreamClient, type ConnectionState, type SocketLike } from "./stream";
 import { mergeNotes, noteFromEvent } from "./notes";
 import { applyEvent, mergeRequest, prependOlder, type TranscriptState } from "./transcript";
+import { applyUsageEvent, emptyUsage, USAGE_EVENT, type UsageState } from "./usage";
 
 export interface ChatView {
   id: string;
@@ -17,15 +18,17 @@ export interface ChatView {
   error: string | null;
   notes: SessionNote[];
   buffered: Envelope[];
+  /** Token usage per turn and for the session, from `session.token_usage` events. */
+  usage: UsageState;
 }
 
 type Listener = () => void;
 type EventListener = (ev: Envelope) => void;
 
 export const loaderApi: LoaderApi = {
-  open: (id, limit) => call<SessionDetail>("getSession", { params: { id }, query: { limit, order: "desc" } }),
-  transcript: (id, limit, cursor) => call<Transcript>("transcript", { params: { id }, query: { limit, order: "desc", cursor } }),
-  events: (q) => call("events", { query: q }),
+  open: (id, limit) => call<SessionDetail>("sessions.get", { params: { id }, query: { limit, order: "desc" } }),
+  transcript: (id, limit, cursor) => call<Transcript>("sessions.transcript", { params: { id }, query: { limit, order: "desc", cursor } }),
+  events: (q) => call("events.list", { query: q }),
 };
 
 class Store {
@@ -35,6 +38,10 @@ class Store {
   conn: ConnectionState = { status: "connecting", attempts: 0, lastSeq: null, retryAt: null, applied: 0, duplicates: 0, connects: 0 };
   sessions: Session[] = [];
   sessionsError: string | null = null;
+  /** The next page of the chat list (`nextCursor`), null when every chat is listed. */
+  sessionsCursor: string | null = null;
+  /** Chats per page of `GET /api/sessions` (the API's maximum). */
+  sessionPageSize = 500;
   notice: string | null = null;
   projects: Project[] = [];
   requests = new Map<string, PendingRequest>();
@@ -75,7 +82,7 @@ class Store {
     this.notifyEnabled = typeof Notification !== "undefined" && Notification.permission === "granted";
     let since: number | null = null;
     try {
-      this.ready = await call<Ready>("ready");
+      this.ready = await call<Ready>("health.ready");
       since = this.ready.lastSeq;
     } catch (e: any) {
       // 503 carries the same body.
@@ -85,7 +92,7 @@ class Store {
         this.readyError = errorText(e);
       }
       try {
-        const page = await call<{ latestSeq: number }>("events", { query: { limit: 1, types: "__none__" } });
+        const page = await call<{ latestSeq: number }>("events.list", { query: { limit: 1, types: "__none__" } });
         since = page.latestSeq;
       } catch {
         since = null;
@@ -113,7 +120,7 @@ class Store {
 
   async refreshReady() {
     try {
-      this.ready = await call<Ready>("ready");
+      this.ready = await call<Ready>("health.ready");
       this.readyError = null;
     } catch (e: any) {
       this.readyError = e?.status === 503 ? "app-server is not ready" : errorText(e);
@@ -123,9 +130,10 @@ class Store {
 
   async refreshSessions() {
     try {
-      const page = await call<{ sessions: Session[]; notice: string | null }>("listSessions", { query: { limit: 500 } });
+      const page = await call<SessionPage>("sessions.list", { query: { limit: this.sessionPageSize } });
       this.sessions = page.sessions.filter((x) => !x.workerOf);
-      this.notice = page.notice;
+      this.sessionsCursor = page.nextCursor ?? null;
+      this.notice = page.notice ?? null;
       this.sessionsError = null;
       if (this.chat?.session) {
         const fresh = page.sessions.find((s) => s.id === this.chat!.id);
@@ -137,9 +145,20 @@ class Store {
     this.changed();
   }
 
+  /** The next page of the chat list, appended (a chat already listed, e.g. added by an event meanwhile, stays once). */
+  async loadMoreSessions() {
+    const cursor = this.sessionsCursor;
+    if (!cursor) return;
+    const page = await call<SessionPage>("sessions.list", { query: { limit: this.sessionPageSize, cursor } });
+    const known = new Set(this.sessions.map((x) => x.id));
+    this.sessions = [...this.sessions, ...page.sessions.filter((x) => !x.workerOf && !known.has(x.id))];
+    this.sessionsCursor = page.nextCursor ?? null;
+    this.changed();
+  }
+
   async refreshProjects() {
     try {
-      this.projects = await call<Project[]>("listProjects");
+      this.projects = await call<Project[]>("projects.list");
     } catch {
       /* the sidebar shows sessions without projects */
     }
@@ -148,7 +167,7 @@ class Store {
 
   async refreshPending() {
     try {
-      const list = await call<PendingRequest[]>("allRequests", { query: { status: "pending", limit: 500 } });
+      const list = await call<PendingRequest[]>("requests.list_all", { query: { status: "pending", limit: 500 } });
       for (const r of list) mergeRequest(this.requests, r);
     } catch {
       /* shown per chat */
@@ -183,6 +202,9 @@ class Store {
     if (chat && ev.sessionId === chat.id) {
       if (chat.loading) chat.buffered.push(ev);
       else if (chat.transcript) applyEvent(chat.transcript, ev);
+      applyUsageEvent(chat.usage, ev);
+      // History was cut back (by this page or another client): the host's transcript is the one to show.
+      if (t === "session.reverted" && !chat.loading) void this.openChat(chat.id, true);
       const note = noteFromEvent(ev);
       if (note) chat.notes = mergeNotes(chat.notes, [note]);
     }
@@ -213,14 +235,14 @@ class Store {
   async openChat(id: string, force = false) {
     if (!force && this.chat?.id === id && !this.chat.error) return;
     const at = this.stream?.cursor.lastSeq ?? 0;
-    const chat: ChatView = { id, session: this.sessions.find((s) => s.id === id) ?? null, transcript: null, loading: true, error: null, notes: [], buffered: [] };
+    const chat: ChatView = { id, session: this.sessions.find((s) => s.id === id) ?? null, transcript: null, loading: true, error: null, notes: [], buffered: [], usage: emptyUsage() };
     this.chat = chat;
     this.changed();
     try {
       const [loaded, requests, notes] = await Promise.all([
         loadChat(loaderApi, id, at),
-        call<PendingRequest[]>("sessionRequests", { params: { id }, query: { limit: 500 } }),
-        call<{ notes: SessionNote[] }>("sessionNotes", { params: { id } }).catch((e) => {
+        call<PendingRequest[]>("requests.list_session", { params: { id }, query: { limit: 500 } }),
+        call<{ notes: SessionNote[] }>("notes.list", { params: { id } }).catch((e) => {
           if (isMissingRoute(e)) return { notes: [] };
           throw e;
         }),
@@ -233,12 +255,30 @@ class Store {
       for (const ev of chat.buffered) applyEvent(loaded.transcript, ev);
       chat.buffered = [];
       chat.loading = false;
+      void this.loadUsage(chat);
     } catch (e) {
       if (this.chat !== chat) return;
       chat.loading = false;
       chat.error = errorText(e);
     }
     this.changed();
+  }
+
+  /**
+   * The usage events of the chat's loaded turns: read from the oldest loaded turn's start (its record's
+   * `startSeq`), so opening a long chat does not scan the whole log. Live ones arrive on the stream.
+   */
+  async loadUsage(chat: ChatView) {
+    try {
+      const records = await call<TurnRecordPage>("turns.list_turns", { params: { id: chat.id }, query: { limit: Math.max(1, Math.min(200, chat.transcript?.turns.length ?? 1)) } });
+      const oldest = records.turns.at(-1);
+      if (!oldest) return;
+      const since = Math.max(0, (oldest.startSeq ?? 1) - 1);
+      for (const ev of await readEvents(loaderApi, chat.id, since, USAGE_EVENT)) applyUsageEvent(chat.usage, ev);
+      if (this.chat === chat) this.changed();
+    } catch {
+      /* usage is an extra: the chat works without it */
+    }
   }
 
   /** Record a job's state (from an event or an answer); the newer view wins. */
@@ -259,8 +299,10 @@ class Store {
     const tr = chat?.transcript;
     if (!chat || !tr?.olderCursor) return;
     const page = await loaderApi.transcript(chat.id, 30, tr.olderCursor);
-    prependOlder(tr, [...page.turns].reverse(), page.nextCursor);
+    prependOlder(tr, [...page.turns].reverse(), page.nextCursor ?? null);
     this.changed();
+    // The older turns' tokens (events already counted are skipped by seq).
+    void this.loadUsage(chat);
   }
 
   requestsFor(sessionId: string): PendingRequest[] {

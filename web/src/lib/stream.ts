@@ -2,7 +2,7 @@
 // asks for `since=<that seq>`, frames at or below it are dropped (so a replay overlap is never applied twice), and
 // a `reset` frame tells the app to re-read its state over REST. Pure logic, with the socket injected, so the unit
 // tests drive it with a fake socket (src/test/stream.test.ts).
-import { ROUTES } from "../api/routes";
+import { route } from "../api/routes";
 import type { Envelope } from "../api/types";
 
 export type FrameKind = "event" | "duplicate" | "reset" | "pending" | "invalid";
@@ -82,7 +82,7 @@ export class StreamClient {
     opts: StreamOptions = {},
   ) {
     this.opts = {
-      path: opts.path ?? ROUTES.stream.path,
+      path: opts.path ?? route("events.stream").path,
       backoff: opts.backoff ?? defaultBackoff,
       setTimer: opts.setTimer ?? ((fn, ms) => setTimeout(fn, ms)),
       clearTimer: opts.clearTimer ?? ((t) => clearTimeout(t as any)),

@@ -15,7 +15,7 @@ function JobDetail({ job: row }: { job: Job }) {
   const [error, setError] = useState<string | null>(null);
   // Re-read the history whenever the row changes state.
   useEffect(() => {
-    call<Job>("getJob", { params: { id: row.id } })
+    call<Job>("jobs.get", { params: { id: row.id } })
       .then(setJob)
       .catch((e) => setError(errorText(e)));
   }, [row.id, row.state, row.attempt, row.updatedAt]);
@@ -75,7 +75,7 @@ function JobRow({ job, onJob }: { job: Job; onJob: (j: Job) => void }) {
   const [answer, setAnswer] = useState<string | null>(null);
   const act = useAction(async (what: "cancel" | "retry") => {
     setAnswer(null);
-    const j = await call<Job>(what === "cancel" ? "cancelJob" : "retryJob", { params: { id: job.id }, headers: WEB_CLIENT });
+    const j = await call<Job>(what === "cancel" ? "jobs.cancel" : "jobs.retry", { params: { id: job.id }, headers: WEB_CLIENT });
     onJob(store.noteJob(j));
     setAnswer(what === "cancel" ? `Cancel answered: ${j.state}` : `Retried: ${j.state}`);
   });
@@ -170,11 +170,11 @@ export function JobsPage() {
   filterRef.current = filter;
 
   const loadStats = () =>
-    call<JobStats>("jobStats")
+    call<JobStats>("jobs.stats")
       .then(setStats)
       .catch(() => setStats(null));
   const load = () =>
-    call<{ jobs: Job[] }>("listJobs", { query: { state: filter.state, kind: filter.kind, sessionId: filter.sessionId, limit: 200 } })
+    call<{ jobs: Job[] }>("jobs.list", { query: { state: filter.state, kind: filter.kind, sessionId: filter.sessionId, limit: 200 } })
       .then((r) => {
         // Events seen meanwhile may be newer than the page: the store's view wins where it is.
         setJobs(r.jobs.reduce((list, j) => applyJob(list, store.jobs.get(j.id) ?? j, filterRef.current), [] as Job[]));
@@ -206,7 +206,7 @@ export function JobsPage() {
     });
   }, [filter.state, filter.kind, filter.sessionId]);
   useEffect(() => {
-    call<{ kinds: typeof kinds }>("jobKinds")
+    call<{ kinds: typeof kinds }>("jobs.kinds")
       .then((r) => setKinds(r.kinds))
       .catch(() => setKinds([]));
   }, []);

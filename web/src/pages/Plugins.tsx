@@ -10,7 +10,7 @@ function Calls({ id }: { id: string }) {
   const [calls, setCalls] = useState<PluginCall[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    call<PluginCall[]>("pluginCalls", { params: { id }, query: { limit: 25 } })
+    call<PluginCall[]>("plugins.calls", { params: { id }, query: { limit: 25 } })
       .then(setCalls)
       .catch((e) => setError(errorText(e)));
   }, [id]);
@@ -56,8 +56,8 @@ function PluginRow({ p, onChange }: { p: PluginInfo; onChange: () => void }) {
   const act = useAction(async (what: "enable" | "disable" | "remove") => {
     if (what === "remove") {
       if (!confirm(`Remove ${p.id} with its files and data?`)) return;
-      await call("removePlugin", { params: { id: p.id } });
-    } else await call(what === "enable" ? "enablePlugin" : "disablePlugin", { params: { id: p.id } });
+      await call("plugins.remove", { params: { id: p.id } });
+    } else await call(what === "enable" ? "plugins.enable" : "plugins.disable", { params: { id: p.id } });
     onChange();
   });
   return (
@@ -128,14 +128,14 @@ function Install({ onInstalled }: { onInstalled: () => void }) {
     setDone(null);
     setInsp(null);
     const p = source === "file" ? await fromFiles(files) : await fromUrl(url.trim(), sha.trim() || undefined);
-    const i = await call<Inspection>("inspectPlugin", { body: p });
+    const i = await call<Inspection>("plugins.inspect", { body: p });
     setPkg(p);
     setInsp(i);
     setGrant(i.requested);
   });
   const install = useAction(async () => {
     if (!pkg || !insp) return;
-    const info = await call<PluginInfo>("installPlugin", { body: { ...pkg, grant, upgrade: Boolean(insp.replaces) } });
+    const info = await call<PluginInfo>("plugins.install", { body: { ...pkg, grant, upgrade: Boolean(insp.replaces) } });
     setDone(`Installed ${info.id} ${info.version}${info.enabled ? "" : " (disabled)"}`);
     setPkg(null);
     setInsp(null);
@@ -217,7 +217,7 @@ export function PluginsPage() {
   const [plugins, setPlugins] = useState<PluginInfo[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = () =>
-    call<PluginInfo[]>("listPlugins")
+    call<PluginInfo[]>("plugins.list")
       .then((p) => {
         setPlugins(p);
         setError(null);

@@ -1,22 +1,28 @@
-// Settings: account login (API key or ChatGPT, no window.prompt), default controls, models, MCP servers, config,
-// browser notifications.
+// Settings: account login (API key or ChatGPT, no window.prompt), default controls, models, MCP servers (with
+// OAuth connect), skills and experimental features (switches), config, browser notifications, the account's rate
+// limits.
 import { useEffect, useState } from "react";
 import { call, errorText } from "../api/client";
-import type { SessionControls } from "../api/types";
+import type { Feature, FeatureList, McpServerStatus, SessionControls, Skill, SkillsList } from "../api/types";
 import { ControlsForm, useModels } from "../components/Controls";
 import { ErrorLine, Json, useAction } from "../components/ui";
+import { RateLimitsView } from "../components/Usage";
 import { store, useStore } from "../lib/store";
 
 function useGet<T>(name: Parameters<typeof call>[0], deps: unknown[] = []) {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const reload = () =>
+  const reload = (): Promise<T | null> =>
     call<T>(name)
       .then((d) => {
         setData(d);
         setError(null);
+        return d;
       })
-      .catch((e) => setError(errorText(e)));
+      .catch((e) => {
+        setError(errorText(e));
+        return null;
+      });
   useEffect(() => {
     void reload();
   }, deps);
@@ -24,26 +30,26 @@ function useGet<T>(name: Parameters<typeof call>[0], deps: unknown[] = []) {
 }
 
 function Account() {
-  const acc = useGet<any>("account");
+  const acc = useGet<any>("account.read");
   const [apiKey, setApiKey] = useState("");
   const [login, setLogin] = useState<any>(null);
   const start = useAction(async (type: "apiKey" | "chatgpt" | "chatgptDeviceCode") => {
     const body = type === "apiKey" ? { type, apiKey } : { type };
-    const r = await call<any>("startLogin", { body });
+    const r = await call<any>("account.login", { body });
     setApiKey("");
     setLogin(r);
     if (r?.authUrl) window.open(r.authUrl, "_blank", "noopener");
     void acc.reload();
   });
   const logout = useAction(async () => {
-    await call("logout");
+    await call("account.logout");
     void acc.reload();
   });
   useEffect(() => {
     if (!login?.loginId) return;
     const t = setInterval(async () => {
       try {
-        const st = await call<any>("loginStatus", { params: { loginId: login.loginId } });
+        const st = await call<any>("account.login_state", { params: { loginId: login.loginId } });
         setLogin({ ...login, ...st });
         if (st.status !== "pending") {
           clearInterval(t);
@@ -119,7 +125,7 @@ function Account() {
 }
 
 function Defaults() {
-  const d = useGet<SessionControls>("defaultControls");
+  const d = useGet<SessionControls>("controls.get_defaults");
   return (
     <section className="card" aria-label="Default controls">
       <h2>Defaults for every chat</h2>
@@ -129,7 +135,7 @@ function Defaults() {
           value={d.data}
           saveLabel="Save defaults"
           onSave={async (c) => {
-            await call("putDefaultControls", { body: c });
+            await call("controls.put_defaults", { body: c });
             void d.reload();
           }}
         />
@@ -148,23 +154,61 @@ function Models() {
   );
 }
 
+/** Servers that can sign in with OAuth: any that is not signed in by other means and not known to refuse it. */
+export function canConnect(server: McpServerStatus): boolean {
+  return server.authStatus === "notLoggedIn" || server.runtimeStatus === "authenticationRequired";
+}
+
+function McpServerRow({ server }: { server: McpServerStatus }) {
+  const [url, setUrl] = useState<string | null>(null);
+  const connect = useAction(async () => {
+    const r = await call<{ authorizationUrl: string }>("catalog.mcp_login", { params: { name: server.name }, body: {} });
+    setUrl(r.authorizationUrl);
+    window.open(r.authorizationUrl, "_blank", "noopener");
+  });
+  const tools = server.tools ? Object.keys(server.tools).length : 0;
+  return (
+    <li data-mcp-server={server.name}>
+      <div>
+        <strong>{server.name}</strong> <span className="muted">{[server.runtimeStatus, server.authStatus].filter(Boolean).join(" · ")}</span>
+        {tools > 0 && <span className="muted"> · {tools} tools</span>}
+        {server.toolsError && (
+          <details className="small">
+            <summary className="warning">Not connected: see why</summary>
+            <p className="warning">{server.toolsError}</p>
+          </details>
+        )}
+        {url && (
+          <p className="small" role="status">
+            Continue in the browser: <a href={url} target="_blank" rel="noopener noreferrer">open the authorization page</a>
+          </p>
+        )}
+        <ErrorLine error={connect.error} />
+      </div>
+      {canConnect(server) && (
+        <button type="button" onClick={() => connect.run()} disabled={connect.busy} aria-label={`Connect ${server.name}`}>
+          Connect
+        </button>
+      )}
+    </li>
+  );
+}
+
 function Mcp() {
-  const m = useGet<any>("mcpServers");
+  const m = useGet<{ data?: McpServerStatus[] }>("catalog.mcp_servers");
   const reload = useAction(async () => {
-    await call("mcpReload");
+    await call("catalog.mcp_reload");
     void m.reload();
   });
-  const servers: any[] = m.data?.data ?? m.data?.servers ?? [];
+  const servers = m.data?.data ?? [];
   return (
     <section className="card" aria-label="MCP servers">
       <h2>MCP servers</h2>
       <ErrorLine error={m.error ?? reload.error} />
       {servers.length === 0 && m.data && <p className="muted">None configured.</p>}
-      <ul>
-        {servers.map((s, i) => (
-          <li key={i}>
-            <strong>{s.name}</strong> <span className="muted">{s.authStatus ?? s.status ?? ""}</span> {s.tools && <span className="muted">· {Object.keys(s.tools).length} tools</span>}
-          </li>
+      <ul className="toggles">
+        {servers.map((s) => (
+          <McpServerRow key={s.name} server={s} />
         ))}
       </ul>
       <button type="button" onClick={() => reload.run()} disabled={reload.busy}>
@@ -174,8 +218,98 @@ function Mcp() {
   );
 }
 
+/** A switch that writes its state and shows the state the host answers (re-read after the write). */
+function Toggle({ label, checked, onChange }: { label: string; checked: boolean; onChange: (on: boolean) => Promise<unknown> }) {
+  const act = useAction(onChange);
+  return (
+    <span className="toggle">
+      <label className="switch">
+        <input type="checkbox" role="switch" checked={checked} disabled={act.busy} aria-label={label} onChange={(e) => void act.run(e.target.checked)} />
+      </label>
+      <ErrorLine error={act.error} />
+    </span>
+  );
+}
+
+function Skills() {
+  const l = useGet<SkillsList>("catalog.skills");
+  const skills: Skill[] = (l.data?.data ?? []).flatMap((e) => e.skills ?? []);
+  const errors = (l.data?.data ?? []).flatMap((e) => e.errors ?? []);
+  return (
+    <section className="card" aria-label="Skills">
+      <h2>Skills</h2>
+      <ErrorLine error={l.error} />
+      {l.data && skills.length === 0 && <p className="muted">No skills found.</p>}
+      <ul className="toggles">
+        {skills.map((k) => (
+          <li key={k.path} data-skill={k.name}>
+            <div>
+              <strong>{k.name}</strong> <span className="muted small">{k.scope}</span>
+              <p className="small muted">{k.shortDescription ?? k.description}</p>
+            </div>
+            <Toggle
+              label={`Skill ${k.name} enabled`}
+              checked={k.enabled}
+              onChange={async (on) => {
+                await call("catalog.skill_enable", { params: { name: k.name }, body: { enabled: on, path: k.path } });
+                const now = (await l.reload())?.data.flatMap((e) => e.skills ?? []).find((x) => x.path === k.path);
+                if (now && now.enabled !== on) throw new Error(`Codex kept the skill ${now.enabled ? "on" : "off"}.`);
+              }}
+            />
+          </li>
+        ))}
+      </ul>
+      {errors.map((e, i) => (
+        <p key={i} className="warning small">
+          {e.path}: {e.message}
+        </p>
+      ))}
+    </section>
+  );
+}
+
+function Features() {
+  const l = useGet<FeatureList>("catalog.features");
+  const features: Feature[] = l.data?.data ?? [];
+  return (
+    <section className="card" aria-label="Experimental features">
+      <h2>Experimental features</h2>
+      <ErrorLine error={l.error} />
+      {l.data && features.length === 0 && <p className="muted">None listed.</p>}
+      <ul className="toggles">
+        {features.map((f) => (
+          <li key={f.name} data-feature={f.name}>
+            <div>
+              <strong>{f.displayName ?? f.name}</strong> <span className="muted small">{f.stage}</span>
+              {f.description && <p className="small muted">{f.description}</p>}
+            </div>
+            <Toggle
+              label={`Feature ${f.name} enabled`}
+              checked={f.enabled}
+              onChange={async (on) => {
+                await call("catalog.feature_enable", { params: { name: f.name }, body: { enabled: on } });
+                // app-server answers success but ignores keys it does not let users set: say so.
+                const now = (await l.reload())?.data.find((x) => x.name === f.name);
+                if (now && now.enabled !== on) throw new Error(`Codex kept this feature ${now.enabled ? "on" : "off"}.`);
+              }}
+            />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function RateLimits() {
+  return (
+    <section className="card" aria-label="Usage limits">
+      <RateLimitsView />
+    </section>
+  );
+}
+
 function Config() {
-  const c = useGet<any>("config");
+  const c = useGet<any>("config.read");
   const [key, setKey] = useState("");
   const [value, setValue] = useState("");
   const write = useAction(async () => {
@@ -185,7 +319,7 @@ function Config() {
     } catch {
       /* a plain string */
     }
-    await call("writeConfig", { body: { keyPath: key.trim(), value: v } });
+    await call("config.write_value", { body: { keyPath: key.trim(), value: v } });
     void c.reload();
   });
   return (
@@ -248,7 +382,10 @@ export function SettingsPage() {
       <Defaults />
       <Notifications />
       <Models />
+      <RateLimits />
       <Mcp />
+      <Skills />
+      <Features />
       <Config />
     </main>
   );

@@ -1,0 +1,1051 @@
+// GENERATED from docs/openapi.json by `python3 scripts/gen_clients`. Do not edit by hand.
+// The API's types (docs/openapi.json `components.schemas`) and its operations by operationId.
+
+export type ApprovalPolicy = "untrusted" | "on-request" | "never";
+
+export type Capability =
+  | "log"
+  | "kv"
+  | "sessions-read"
+  | "session-settings"
+  | "sessions-write"
+  | "turns"
+  | "requests"
+  | "http"
+  | "jobs"
+  | "workers"
+  | "notes"
+  | "data-dir"
+  | "clock";
+
+export interface CapabilityReport {
+  codex: CodexVersion;
+  /** Per group: whether its routes can work now (`exec` also needs `--enable-exec`). */
+  groups: Record<string, boolean>;
+  /** False until the installed codex's schema was read (shortly after app-server first starts). */
+  known: boolean;
+  /** Every client method the installed codex serves. */
+  methods: string[];
+}
+
+export interface CodexVersion {
+  expected: string;
+  /** False when another release runs: the host may fail in odd places; `conformance/` says where. */
+  matches: boolean;
+  /** From app-server's user agent, once initialized. */
+  running?: string | null;
+}
+
+export interface ConfigBatch {
+  edits: ConfigEdit[];
+  /** Reload the user config in the running app-server (default true). */
+  reloadUserConfig?: boolean;
+}
+
+/** One config edit: `keyPath` like `model` or `model_providers.local.base_url`. */
+export interface ConfigEdit {
+  keyPath: string;
+  mergeStrategy?: MergeStrategy;
+  /**
+   * Any TOML value: string, number, boolean, array or table (no `null` inside; app-server refuses what
+   * config.toml cannot hold, a 422).
+   */
+  value: unknown;
+}
+
+/** A session's controls: its own, the defaults, and what the next turn will use. */
+export interface ControlsView {
+  defaults: SessionControls;
+  effective: SessionControls;
+  own: SessionControls;
+}
+
+export interface CreateProject {
+  /** Absolute path of an existing directory. */
+  cwd: string;
+  /** Unique, 1–200 characters. */
+  name: string;
+}
+
+export interface CreateSession {
+  controls?: SessionControls | null;
+  /** Absolute working directory. Required without a project. */
+  cwd?: string | null;
+  /**
+   * Tools this session offers Codex that an API client serves: each call becomes a pending `tool_call`
+   * request the client answers.
+   */
+  dynamicTools?: DynamicTool[] | null;
+  /** Project to create the session in; its working directory is used unless `cwd` is given. */
+  projectId?: string | null;
+  title?: string | null;
+  /** How long a dynamic tool call waits for its answer before it fails back to Codex (1 s – 1 h; default 5 min). */
+  toolCallTimeoutMs?: number | null;
+}
+
+/** A tool an API client serves to Codex. */
+export interface DynamicTool {
+  description: string;
+  /** JSON Schema of the tool's arguments. */
+  inputSchema: Record<string, unknown>;
+  /** 1–64 characters of letters, digits, `_` and `-`. */
+  name: string;
+}
+
+/** A job to enqueue. */
+export interface EnqueueJob {
+  /** While a job of this kind with this key is queued or running, enqueueing returns it instead of a new one. */
+  dedupeKey?: string | null;
+  /** Run no earlier than this many milliseconds from now. */
+  delayMs?: number | null;
+  /** A kind an enabled plugin declares (see `GET /api/jobs/kinds`). */
+  kind: string;
+  /** JSON handed to the plugin (default `{}`), at most 256 KiB. */
+  payload?: unknown;
+  /** Lower runs first (default 100). */
+  priority?: number | null;
+  projectId?: string | null;
+  /** The session the job is about; its project is taken from it. */
+  sessionId?: string | null;
+}
+
+export interface ErrorBody {
+  /** Stable, machine-readable code (`session_not_found`, `turn_in_progress`, ...). */
+  code: ErrorCode;
+  details?: Record<string, unknown> | null;
+  /** What went wrong and what to do, for people. */
+  message: string;
+}
+
+/** Stable, machine-readable error code; docs/api.md's error table says when each is sent. */
+export type ErrorCode =
+  | "unauthorized"
+  | "host_not_allowed"
+  | "origin_not_allowed"
+  | "exec_disabled"
+  | "route_not_found"
+  | "method_not_allowed"
+  | "invalid_json"
+  | "invalid_path"
+  | "reserved_client_label"
+  | "invalid_query"
+  | "websocket_required"
+  | "invalid_idempotency_key"
+  | "unsupported_media_type"
+  | "body_too_large"
+  | "invalid_body"
+  | "invalid_request"
+  | "invalid_cursor"
+  | "cwd_not_found"
+  | "message_too_large"
+  | "setting_too_large"
+  | "invalid_setting_key"
+  | "idempotency_key_reused"
+  | "model_unknown"
+  | "wrong_answer_kind"
+  | "invalid_decision"
+  | "invalid_answer"
+  | "invalid_plugin"
+  | "incompatible_plugin"
+  | "session_not_found"
+  | "project_not_found"
+  | "setting_not_found"
+  | "request_not_found"
+  | "login_not_found"
+  | "model_provider_not_found"
+  | "mcp_server_not_found"
+  | "turn_not_found"
+  | "plugin_not_found"
+  | "job_not_found"
+  | "not_found"
+  | "account_required"
+  | "project_name_taken"
+  | "project_not_empty"
+  | "turn_in_progress"
+  | "no_active_turn"
+  | "session_archived"
+  | "idempotency_in_progress"
+  | "request_already_resolved"
+  | "plugin_exists"
+  | "plugin_reload_in_progress"
+  | "job_finished"
+  | "job_busy"
+  | "job_not_retryable"
+  | "duplicate_job"
+  | "unknown_job_kind"
+  | "job_kind_unavailable"
+  | "job_kind_taken"
+  | "job_kind_not_owned"
+  | "payload_too_large"
+  | "queue_full"
+  | "mcp_login_unsupported"
+  | "settings_full"
+  | "conflict"
+  | "request_expired"
+  | "store_error"
+  | "internal_error"
+  | "plugin_internal"
+  | "not_supported"
+  | "app_server_error"
+  | "app_server_protocol"
+  | "runtime_unavailable"
+  | "storage_unavailable"
+  | "event_log_unavailable"
+  | "runtime_unresponsive"
+  | "too_many_connections"
+  | "job_cancel_pending"
+  | "app_server_timeout";
+
+/** The error body of every failed request. */
+export interface ErrorResponse {
+  error: ErrorBody;
+}
+
+/** The event envelope (documentation of what `/api/events` and `/api/stream` carry). */
+export interface EventEnvelope {
+  data: Record<string, unknown>;
+  projectId?: string | null;
+  /** Strictly increasing across the host. */
+  seq: number;
+  sessionId?: string | null;
+  /** RFC 3339 UTC with milliseconds. */
+  ts: string;
+  turnId?: string | null;
+  /** `session.*`, `turn.*`, `item.*`, `runtime.*`, `project.*`, ..., or `app_server.<method>`; `reset` on the stream. */
+  type: string;
+}
+
+/** A page of events. */
+export interface EventPage {
+  events: EventEnvelope[];
+  latestSeq: number;
+  /** Pass as `since` for the next page (it moves past filtered-out events too). */
+  nextSince: number;
+  /** True when events after `since` were pruned: re-read state over REST, then continue from `nextSince`. */
+  reset: boolean;
+}
+
+/** An event's `type`. Besides these, an app-server notification the host has no type for flows as `app_server.<method>` (see `x-event-catalog.passThrough`); clients must accept types they do not know. */
+export type EventType =
+  | "session.thread_started"
+  | "session.status_changed"
+  | "session.name_updated"
+  | "session.token_usage"
+  | "session.thread_closed"
+  | "session.thread_archived"
+  | "session.thread_unarchived"
+  | "session.compacted"
+  | "turn.started"
+  | "turn.completed"
+  | "turn.diff_updated"
+  | "turn.plan_updated"
+  | "turn.error"
+  | "item.started"
+  | "item.completed"
+  | "item.delta"
+  | "item.reasoning.delta"
+  | "item.reasoning.part_added"
+  | "item.reasoning.text_delta"
+  | "item.command.output_delta"
+  | "item.command.terminal_interaction"
+  | "item.file_change.output_delta"
+  | "item.file_change.patch_updated"
+  | "item.plan.delta"
+  | "item.mcp.progress"
+  | "runtime.warning"
+  | "runtime.rate_limits"
+  | "session.created"
+  | "session.updated"
+  | "session.archived"
+  | "session.unarchived"
+  | "session.deleted"
+  | "session.resumed"
+  | "session.thread_replaced"
+  | "session.controls_updated"
+  | "session.setting_changed"
+  | "session.setting_deleted"
+  | "session.note_added"
+  | "project.created"
+  | "project.updated"
+  | "project.deleted"
+  | "controls.defaults_updated"
+  | "runtime.ready"
+  | "runtime.exited"
+  | "runtime.unresponsive"
+  | "runtime.responsive"
+  | "runtime.stopped"
+  | "runtime.protocol_error"
+  | "approval.requested"
+  | "approval.resolved"
+  | "approval.expired"
+  | "tool_input.requested"
+  | "tool_input.resolved"
+  | "tool_input.expired"
+  | "tool_call.requested"
+  | "tool_call.resolved"
+  | "tool_call.expired"
+  | "app_server.request_declined"
+  | "account.login_started"
+  | "account.login_canceled"
+  | "account.logged_out"
+  | "config.updated"
+  | "config.skill_changed"
+  | "config.feature_changed"
+  | "mcp.reloaded"
+  | "mcp.login_started"
+  | "session.review_started"
+  | "session.compaction_started"
+  | "session.reverted"
+  | "session.background_terminals_cleaned"
+  | "session.shell_command_started"
+  | "exec.finished"
+  | "feedback.uploaded"
+  | "plugin.installed"
+  | "plugin.upgraded"
+  | "plugin.enabled"
+  | "plugin.disabled"
+  | "plugin.removed"
+  | "job.queued"
+  | "job.started"
+  | "job.retrying"
+  | "job.succeeded"
+  | "job.failed"
+  | "job.canceled"
+  | "reset"
+  | "requests.pending";
+
+export interface ExecRequest {
+  /** argv, e.g. `["ls", "-la"]`. */
+  command: string[];
+  /** Absolute working directory. */
+  cwd?: string | null;
+  /** Network for a sandboxed command (default false). */
+  networkAccess?: boolean | null;
+  sandbox?: SandboxMode | null;
+  /**
+   * Stream output as `app_server.command/exec/outputDelta` events (base64 chunks) tagged with the answer's
+   * `processId`, instead of collecting it in the answer.
+   */
+  stream?: boolean;
+  /** Default app-server's own. */
+  timeoutMs?: number | null;
+}
+
+export interface FeatureEnablement {
+  enabled: boolean;
+}
+
+export interface Feedback {
+  /** `bug`, `good_result`, `bad_result`, ... */
+  classification: string;
+  includeLogs?: boolean;
+  reason?: string | null;
+  /** Attach the session's thread. */
+  sessionId?: string | null;
+}
+
+export interface Health {
+  /** Always `ok` when the host answers. */
+  status: string;
+  version: string;
+}
+
+/** A hook's state, by the `key` `GET /api/hooks` lists. */
+export interface HookState {
+  enabled: boolean;
+  key: string;
+}
+
+/** What an install would do, before it is done. */
+export interface Inspection {
+  description: string;
+  events: string[];
+  httpAllow: string[];
+  id: string;
+  jobs: string[];
+  limits: Limits;
+  /** An installed version this would replace. */
+  replaces?: string | null;
+  /** Capabilities the plugin asks for: the user grants these (or some) at install. */
+  requested: Capability[];
+  tools: string[];
+  version: string;
+}
+
+export interface InstallPlugin {
+  component: string;
+  /** The capabilities the user grants (a subset of what the manifest requests; others are ignored). */
+  grant?: Capability[];
+  manifest: string;
+  /** Replace the installed version of the same id. */
+  upgrade?: boolean;
+}
+
+export interface InterruptResult {
+  /**
+   * The turn's final status (`interrupted`, or `completed`/`failed` if it ended first), or `interrupting` if
+   * app-server had not confirmed within 10 s.
+   */
+  status: string;
+  turnId: string;
+}
+
+/** A job as the API shows it. */
+export interface Job {
+  /** Attempts started so far (the running one included). */
+  attempt: number;
+  /** A cancel was asked for and is being carried out. */
+  cancelRequested: boolean;
+  createdAt: string;
+  /** Who enqueued it: a client label (`web`, `cli`, ...) or `plugin:<id>`. */
+  createdBy: string;
+  dedupeKey?: string | null;
+  error?: JobError | null;
+  finishedAt?: string | null;
+  /** Every transition, oldest first (only on single-job reads). */
+  history?: JobTransition[] | null;
+  id: string;
+  kind: string;
+  maxAttempts: number;
+  /** Any JSON value, as it was enqueued (`null` when none was given). */
+  payload: unknown;
+  /** The plugin that runs this kind. */
+  pluginId: string;
+  /** Lower runs first. */
+  priority: number;
+  projectId?: string | null;
+  /** The plugin's output when it succeeded. */
+  result?: Record<string, unknown> | null;
+  /** Not run before this time. */
+  runAfter: string;
+  sessionId?: string | null;
+  startedAt?: string | null;
+  state: JobState;
+  /** Wall time of one attempt. */
+  timeoutMs: number;
+  updatedAt: string;
+}
+
+export interface JobError {
+  /**
+   * `trap`, `timeout`, `memory`, `bad_output`, `error`, `plugin_failed`, `retries_exhausted`, `lease_expired`,
+   * `canceled`.
+   */
+  kind: string;
+  message: string;
+}
+
+/** A job kind's limits in force. */
+export interface JobKind {
+  concurrency: number;
+  description: string;
+  kind: string;
+  maxAttempts: number;
+  pluginId: string;
+  timeoutMs: number;
+}
+
+export interface JobKinds {
+  kinds: JobKind[];
+}
+
+export interface JobPage {
+  jobs: Job[];
+  nextCursor?: string | null;
+}
+
+/**
+ * Where a job is. `queued` -> `running` -> `succeeded` | `failed` | `canceled` | `queued` (a retry); a client's
+ * retry moves `failed` or `canceled` back to `queued`. Stored as the wire string.
+ */
+export type JobState = "queued" | "running" | "succeeded" | "failed" | "canceled";
+
+export interface JobTransition {
+  at: string;
+  attempt: number;
+  detail?: string | null;
+  fromState?: JobState | null;
+  toState: JobState;
+}
+
+/** Limits in force: the manifest's, within the host's ceilings. */
+export interface Limits {
+  callTimeoutMs: number;
+  concurrency: number;
+  memoryBytes: number;
+}
+
+export interface LoginLink {
+  /** Open in a browser on this machine; it works once. */
+  url: string;
+}
+
+/** How to log in. `chatgpt` returns an `authUrl` to open; `chatgptDeviceCode` a code to enter elsewhere. */
+export type LoginRequest = {
+  apiKey: string;
+  type: "apiKey";
+} | {
+  type: "chatgpt";
+} | {
+  type: "chatgptDeviceCode";
+};
+
+export interface McpLogin {
+  scopes?: string[] | null;
+  /** How long app-server waits for the login to complete: 1-86,400 seconds. */
+  timeoutSecs?: number | null;
+}
+
+export type MergeStrategy = "replace" | "upsert";
+
+export interface MoveSessions {
+  /** Target project; null moves the sessions out of any project. */
+  toProjectId?: string | null;
+}
+
+export interface NotePage {
+  notes: SessionNote[];
+}
+
+/** A request as the API shows it. */
+export interface PendingRequest {
+  createdAt: string;
+  /** Who decided: the client label (`web`, `cli`, `sdk`, `api`), `plugin:<id>`, or `host` for expiries. */
+  decidedBy?: string | null;
+  /** The decision as recorded (secret answers masked). */
+  decision?: Record<string, unknown> | null;
+  /** The event family. */
+  family: RequestFamily;
+  /** Host-stable id (not app-server's JSON-RPC id). */
+  id: string;
+  /** The item the request is about, as last seen (for file changes: the diff in `changes`). */
+  item?: Record<string, unknown> | null;
+  itemId?: string | null;
+  kind: RequestKind;
+  /** The app-server method that asked. */
+  method: string;
+  /** What app-server sent (command, cwd, reason, availableDecisions, questions, tool and arguments, ...). */
+  params: Record<string, unknown>;
+  projectId?: string | null;
+  /** The decision's reason, or why the request expired. */
+  reason?: string | null;
+  resolvedAt?: string | null;
+  sessionId?: string | null;
+  status: RequestStatus;
+  threadId?: string | null;
+  turnId?: string | null;
+}
+
+/** One recorded call. */
+export interface PluginCall {
+  denials: string[];
+  durationUs: number;
+  error?: string | null;
+  id: string;
+  outcome: string;
+  startedAt: string;
+  trigger: string;
+}
+
+/** A plugin as the inventory shows it. */
+export interface PluginInfo {
+  consecutiveFailures: number;
+  description: string;
+  /** Why it is off (disabled by a user, or by the circuit breaker with the last error). */
+  disabledReason?: string | null;
+  enabled: boolean;
+  events: string[];
+  granted: Capability[];
+  hostWit: string;
+  httpAllow: string[];
+  id: string;
+  installedAt: string;
+  jobs: string[];
+  limits: Limits;
+  priority: number;
+  requested: Capability[];
+  tools: ToolSpec[];
+  updatedAt: string;
+  version: string;
+  /** The WIT version requirement the plugin was built for, and the version this host serves. */
+  wit: string;
+}
+
+/** A plugin package: its manifest and its component. */
+export interface PluginPackage {
+  /** The `.wasm` component, base64. */
+  component: string;
+  /** The `plugin.toml` text. */
+  manifest: string;
+}
+
+export interface Project {
+  createdAt: string;
+  /** Working directory for new sessions in this project. */
+  cwd: string;
+  id: string;
+  name: string;
+  sessionCount: number;
+  updatedAt: string;
+}
+
+/** Queue depth, for readiness details and monitoring. */
+export interface QueueStats {
+  capacity: number;
+  /**
+   * How long the longest-waiting job has been due (since its `runAfter`), in milliseconds; 0 when none waits.
+   * Delayed jobs and jobs waiting out a backoff are not counted until they are due.
+   */
+  oldestQueuedAgeMs: number;
+  queued: number;
+  running: number;
+}
+
+export interface Readiness {
+  /** Whether turns can run: `{account, requiresOpenaiAuth}` from app-server, and a plain-words `notice` when not. */
+  account?: Record<string, unknown> | null;
+  /** The codex release running vs. the one this host was built against. */
+  codex: CodexVersion;
+  eventsOk: boolean;
+  lastSeq: number;
+  queue?: QueueStats | null;
+  /** True when app-server is initialized and answering, and the store and event log work. */
+  ready: boolean;
+  /** Why the host is not ready, in words (null when ready). */
+  reason?: string | null;
+  /**
+   * `starting`, `ready`, `unresponsive`, `restarting` or `stopped`, with the process generation, pid,
+   * restarts, last exit and last error.
+   */
+  runtime: Record<string, unknown>;
+  storeOk: boolean;
+}
+
+/** Which event vocabulary a request belongs to: `approval.*`, `tool_input.*` or `tool_call.*`. */
+export type RequestFamily = "approval" | "tool_input" | "tool_call";
+
+export type RequestKind =
+  | "command_approval"
+  | "file_change_approval"
+  | "permissions_approval"
+  | "mcp_tool_approval"
+  | "legacy_exec_approval"
+  | "legacy_patch_approval"
+  | "tool_input"
+  | "elicitation"
+  | "tool_call";
+
+/**
+ * Where a request is: `pending`, then once `resolved` (answered) or `expired` (no longer answerable). Stored as
+ * the wire string.
+ */
+export type RequestStatus = "pending" | "resolved" | "expired";
+
+/** An answer to a pending request. Which fields apply depends on the request's kind. */
+export interface RespondToRequest {
+  /** Elicitations: `accept`, `decline` or `cancel`. */
+  action?: string | null;
+  /** Tool input: question id → the chosen option label(s) or free text. */
+  answers?: Record<string, unknown> | null;
+  /** Elicitations: the form's content when accepting. */
+  content?: Record<string, unknown> | null;
+  /** Tool calls: the output as content items (`{"type":"inputText","text":...}` or `{"type":"inputImage","imageUrl":...}`). */
+  contentItems?: Record<string, unknown>[] | null;
+  /**
+   * Approvals: `accept`, `acceptForSession`, `decline` or `cancel`; or one of the amendment objects that
+   * app-server offered in `availableDecisions` (command approvals).
+   */
+  decision?: Record<string, unknown> | null;
+  /** Why, in a few words (kept with the decision). */
+  reason?: string | null;
+  /** Tool calls: whether the tool succeeded (default true). */
+  success?: boolean | null;
+  /** Tool calls: the output as plain text (instead of `contentItems`). */
+  text?: string | null;
+}
+
+export interface Revert {
+  /** History is cut back to before this turn (files are not reverted). */
+  beforeTurnId: string;
+}
+
+/** What to review. */
+export type ReviewTarget = {
+  type: "uncommittedChanges";
+} | {
+  branch: string;
+  type: "baseBranch";
+} | {
+  sha: string;
+  type: "commit";
+} | {
+  instructions: string;
+  type: "custom";
+};
+
+export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access";
+
+export interface SendMessage {
+  mode?: TurnMode | null;
+  /** The user's message. */
+  text: string;
+}
+
+export interface Session {
+  activeTurnId?: string | null;
+  archived: boolean;
+  /** The session's own controls (unset ones inherit the defaults). */
+  controls: SessionControls;
+  createdAt: string;
+  cwd: string;
+  /** Names of the dynamic tools an API client serves for this session. */
+  dynamicTools: string[];
+  forkedFrom?: string | null;
+  id: string;
+  lastActivityAt: string;
+  lastError?: string | null;
+  lastTurnStatus?: TurnStatus | null;
+  /** Whether the running app-server has this thread loaded (if not, the next turn resumes it first). */
+  loaded: boolean;
+  /** Requests waiting for an answer in this session. */
+  pendingRequests: number;
+  projectId?: string | null;
+  status: SessionStatus;
+  /** The app-server thread behind this session. */
+  threadId: string;
+  title?: string | null;
+  updatedAt: string;
+  /** The plugin whose hidden worker session this is (worker sessions are left out of lists by default). */
+  workerOf?: string | null;
+}
+
+/** Per-session (or default) controls. An absent field inherits: session → defaults → app-server's config. */
+export interface SessionControls {
+  approvalPolicy?: ApprovalPolicy | null;
+  model?: string | null;
+  /** Network access for sandboxed commands. */
+  networkAccess?: boolean | null;
+  /** A reasoning effort the model advertises (`low`, `medium`, `high`, ...). */
+  reasoningEffort?: string | null;
+  sandbox?: SandboxMode | null;
+}
+
+/** A session opened as a chat: the session, a page of its transcript and, while a turn runs, that turn's record. */
+export interface SessionDetail {
+  activeTurn?: TurnRecord | null;
+  session: Session;
+  transcript?: Transcript | null;
+}
+
+export interface SessionIds {
+  sessionIds: string[];
+}
+
+export interface SessionNote {
+  /** Markdown. */
+  body: string;
+  createdAt: string;
+  data?: Record<string, unknown> | null;
+  id: string;
+  /** `turn-review`, `next-request`, ... */
+  kind: string;
+  /** The plugin that wrote it. */
+  pluginId: string;
+  sessionId: string;
+  title: string;
+  turnId?: string | null;
+}
+
+export interface SessionPage {
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor?: string | null;
+  /** Set when no turn can run (no account for a provider that needs one), with what to do. */
+  notice?: string | null;
+  sessions: Session[];
+}
+
+/** What a session is doing, plainly. */
+export type SessionStatus = "idle" | "running" | "waiting_on_approval" | "waiting_on_input" | "waiting_on_tool" | "failed";
+
+export interface Setting {
+  key: string;
+  updatedAt: string;
+  /** Any JSON value, as it was set. */
+  value: unknown;
+}
+
+export interface ShellCommand {
+  /** Runs unsandboxed, as the user would type `!command`. */
+  command: string;
+  timeoutMs?: number | null;
+}
+
+export interface SkillEnablement {
+  enabled: boolean;
+  /** The skill's path (as `GET /api/skills` lists it), when the name is ambiguous. */
+  path?: string | null;
+}
+
+export interface StartReview {
+  /** `inline` (in this session, the default) or `detached` (a separate review thread). */
+  delivery?: string | null;
+  target: ReviewTarget;
+}
+
+export interface SteerMessage {
+  /** Added to the running turn's input. */
+  text: string;
+}
+
+export interface ToolSpec {
+  description: string;
+  /** `input_schema` in plugin.toml; `inputSchema` in the API, like every other field. */
+  inputSchema: Record<string, unknown>;
+  name: string;
+}
+
+export interface Transcript {
+  nextCursor?: string | null;
+  /** Turns with their items, as app-server reports them (`ThreadItem` objects in `items`). */
+  turns: Record<string, unknown>[];
+}
+
+export interface TurnAccepted {
+  /** Why the turn failed or was interrupted (replayed answers only). */
+  error?: string | null;
+  /** True when this answers a retry with an `Idempotency-Key` already used: no new turn was started. */
+  replayed?: boolean;
+  sessionId: string;
+  /**
+   * `inProgress` when accepted; follow the turn on the event stream. A replayed answer carries the turn's
+   * status now, from the host's turn record (a final state once the turn ended, also after a host crash).
+   */
+  status: TurnStatus;
+  turnId: string;
+}
+
+export type TurnMode = "default" | "plan";
+
+/** One turn as the host recorded it. */
+export interface TurnRecord {
+  /** Seq of the `turn.completed` event that ended it (null while it runs). */
+  endSeq?: number | null;
+  endedAt?: string | null;
+  /** Why it failed or was interrupted. */
+  error?: string | null;
+  /** The last assistant message of the turn. */
+  finalText?: string | null;
+  id: string;
+  sessionId: string;
+  /** Seq of the turn's `turn.started` event (null when the host never logged one, e.g. it died first). */
+  startSeq?: number | null;
+  startedAt: string;
+  status: TurnStatus;
+}
+
+export interface TurnRecordPage {
+  nextCursor?: string | null;
+  turns: TurnRecord[];
+}
+
+/** Where a turn is. Only `inProgress` ever changes, once, to one of the final states. */
+export type TurnStatus = "inProgress" | "completed" | "interrupted" | "failed";
+
+export interface UpdateProject {
+  cwd?: string | null;
+  name?: string | null;
+}
+
+export interface UpdateSession {
+  archived?: boolean | null;
+  /** Move to this project; `""` moves it out of any project. */
+  projectId?: string | null;
+  title?: string | null;
+}
+
+/** HTTP methods the API uses. */
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** Every operation: method, path template, and the names of its path and query parameters. */
+export const OPERATIONS = {
+  "account.cancel_login": { method: "DELETE", path: "/api/account/logins/{loginId}", pathParams: ["loginId"], query: [], body: false },
+  "account.login": { method: "POST", path: "/api/account/logins", pathParams: [], query: [], body: true },
+  "account.login_state": { method: "GET", path: "/api/account/logins/{loginId}", pathParams: ["loginId"], query: [], body: false },
+  "account.logout": { method: "POST", path: "/api/account/logout", pathParams: [], query: [], body: false },
+  "account.rate_limits": { method: "GET", path: "/api/account/rate-limits", pathParams: [], query: [], body: false },
+  "account.read": { method: "GET", path: "/api/account", pathParams: [], query: [], body: false },
+  "account.usage": { method: "GET", path: "/api/account/usage", pathParams: [], query: [], body: false },
+  "auth.login": { method: "GET", path: "/login", pathParams: [], query: ["code"], body: false },
+  "auth.new_link": { method: "POST", path: "/api/login-links", pathParams: [], query: [], body: false },
+  "capabilities.capabilities": { method: "GET", path: "/api/capabilities", pathParams: [], query: [], body: false },
+  "capabilities.feedback": { method: "POST", path: "/api/feedback", pathParams: [], query: [], body: true },
+  "catalog.collaboration_modes": { method: "GET", path: "/api/collaboration-modes", pathParams: [], query: [], body: false },
+  "catalog.feature_enable": { method: "PUT", path: "/api/features/{name}", pathParams: ["name"], query: [], body: true },
+  "catalog.features": { method: "GET", path: "/api/features", pathParams: [], query: [], body: false },
+  "catalog.hook_state": { method: "PUT", path: "/api/hooks/state", pathParams: [], query: [], body: true },
+  "catalog.hooks": { method: "GET", path: "/api/hooks", pathParams: [], query: [], body: false },
+  "catalog.mcp_login": { method: "POST", path: "/api/mcp/servers/{name}/login", pathParams: ["name"], query: [], body: true },
+  "catalog.mcp_reload": { method: "POST", path: "/api/mcp/reload", pathParams: [], query: [], body: false },
+  "catalog.mcp_servers": { method: "GET", path: "/api/mcp/servers", pathParams: [], query: [], body: false },
+  "catalog.models": { method: "GET", path: "/api/models", pathParams: [], query: ["includeHidden", "modelProvider", "limit", "cursor"], body: false },
+  "catalog.providers": { method: "GET", path: "/api/model-providers", pathParams: [], query: [], body: false },
+  "catalog.skill_enable": { method: "PUT", path: "/api/skills/{name}/enabled", pathParams: ["name"], query: [], body: true },
+  "catalog.skills": { method: "GET", path: "/api/skills", pathParams: [], query: [], body: false },
+  "config.read": { method: "GET", path: "/api/config", pathParams: [], query: [], body: false },
+  "config.requirements": { method: "GET", path: "/api/config/requirements", pathParams: [], query: [], body: false },
+  "config.write_batch": { method: "POST", path: "/api/config/batch", pathParams: [], query: [], body: true },
+  "config.write_value": { method: "PUT", path: "/api/config/value", pathParams: [], query: [], body: true },
+  "controls.get_defaults": { method: "GET", path: "/api/controls/defaults", pathParams: [], query: [], body: false },
+  "controls.get_session": { method: "GET", path: "/api/sessions/{id}/controls", pathParams: ["id"], query: [], body: false },
+  "controls.put_defaults": { method: "PUT", path: "/api/controls/defaults", pathParams: [], query: [], body: true },
+  "controls.put_session": { method: "PUT", path: "/api/sessions/{id}/controls", pathParams: ["id"], query: [], body: true },
+  "events.list": { method: "GET", path: "/api/events", pathParams: [], query: ["since", "sessions", "projects", "types", "exclude", "limit"], body: false },
+  "events.stream": { method: "GET", path: "/api/stream", pathParams: [], query: ["since", "sessions", "projects", "types", "exclude", "limit"], body: false },
+  "exec.exec": { method: "POST", path: "/api/exec", pathParams: [], query: [], body: true },
+  "health.health": { method: "GET", path: "/api/health", pathParams: [], query: [], body: false },
+  "health.ready": { method: "GET", path: "/api/ready", pathParams: [], query: [], body: false },
+  "jobs.cancel": { method: "POST", path: "/api/jobs/{id}/cancel", pathParams: ["id"], query: [], body: false },
+  "jobs.enqueue": { method: "POST", path: "/api/jobs", pathParams: [], query: [], body: true },
+  "jobs.get": { method: "GET", path: "/api/jobs/{id}", pathParams: ["id"], query: [], body: false },
+  "jobs.kinds": { method: "GET", path: "/api/jobs/kinds", pathParams: [], query: [], body: false },
+  "jobs.list": { method: "GET", path: "/api/jobs", pathParams: [], query: ["state", "kind", "sessionId", "projectId", "limit", "cursor"], body: false },
+  "jobs.retry": { method: "POST", path: "/api/jobs/{id}/retry", pathParams: ["id"], query: [], body: false },
+  "jobs.stats": { method: "GET", path: "/api/jobs/stats", pathParams: [], query: [], body: false },
+  "notes.list": { method: "GET", path: "/api/sessions/{id}/notes", pathParams: ["id"], query: ["kind", "limit"], body: false },
+  "plugins.calls": { method: "GET", path: "/api/plugins/{id}/calls", pathParams: ["id"], query: ["limit"], body: false },
+  "plugins.disable": { method: "POST", path: "/api/plugins/{id}/disable", pathParams: ["id"], query: [], body: false },
+  "plugins.enable": { method: "POST", path: "/api/plugins/{id}/enable", pathParams: ["id"], query: [], body: false },
+  "plugins.get": { method: "GET", path: "/api/plugins/{id}", pathParams: ["id"], query: [], body: false },
+  "plugins.inspect": { method: "POST", path: "/api/plugins/inspect", pathParams: [], query: [], body: true },
+  "plugins.install": { method: "POST", path: "/api/plugins", pathParams: [], query: [], body: true },
+  "plugins.list": { method: "GET", path: "/api/plugins", pathParams: [], query: [], body: false },
+  "plugins.remove": { method: "DELETE", path: "/api/plugins/{id}", pathParams: ["id"], query: [], body: false },
+  "projects.create": { method: "POST", path: "/api/projects", pathParams: [], query: [], body: true },
+  "projects.delete": { method: "DELETE", path: "/api/projects/{id}", pathParams: ["id"], query: [], body: false },
+  "projects.delete_sessions": { method: "DELETE", path: "/api/projects/{id}/sessions", pathParams: ["id"], query: [], body: false },
+  "projects.get": { method: "GET", path: "/api/projects/{id}", pathParams: ["id"], query: [], body: false },
+  "projects.list": { method: "GET", path: "/api/projects", pathParams: [], query: [], body: false },
+  "projects.move_sessions": { method: "POST", path: "/api/projects/{id}/move-sessions", pathParams: ["id"], query: [], body: true },
+  "projects.update": { method: "PATCH", path: "/api/projects/{id}", pathParams: ["id"], query: [], body: true },
+  "requests.get": { method: "GET", path: "/api/sessions/{id}/requests/{requestId}", pathParams: ["id", "requestId"], query: [], body: false },
+  "requests.list_all": { method: "GET", path: "/api/requests", pathParams: [], query: ["status", "kind", "sessionId", "limit"], body: false },
+  "requests.list_session": { method: "GET", path: "/api/sessions/{id}/requests", pathParams: ["id"], query: ["status", "kind", "sessionId", "limit"], body: false },
+  "requests.respond": { method: "POST", path: "/api/sessions/{id}/requests/{requestId}/response", pathParams: ["id", "requestId"], query: [], body: true },
+  "sessions.archive": { method: "POST", path: "/api/sessions/{id}/archive", pathParams: ["id"], query: [], body: false },
+  "sessions.create": { method: "POST", path: "/api/sessions", pathParams: [], query: [], body: true },
+  "sessions.delete": { method: "DELETE", path: "/api/sessions/{id}", pathParams: ["id"], query: [], body: false },
+  "sessions.fork": { method: "POST", path: "/api/sessions/{id}/fork", pathParams: ["id"], query: [], body: false },
+  "sessions.get": { method: "GET", path: "/api/sessions/{id}", pathParams: ["id"], query: ["limit", "cursor", "order"], body: false },
+  "sessions.list": { method: "GET", path: "/api/sessions", pathParams: [], query: ["projectId", "archived", "q", "limit", "cursor", "workers"], body: false },
+  "sessions.resume": { method: "POST", path: "/api/sessions/{id}/resume", pathParams: ["id"], query: [], body: false },
+  "sessions.transcript": { method: "GET", path: "/api/sessions/{id}/transcript", pathParams: ["id"], query: ["limit", "cursor", "order"], body: false },
+  "sessions.unarchive": { method: "POST", path: "/api/sessions/{id}/unarchive", pathParams: ["id"], query: [], body: false },
+  "sessions.update": { method: "PATCH", path: "/api/sessions/{id}", pathParams: ["id"], query: [], body: true },
+  "settings.delete": { method: "DELETE", path: "/api/sessions/{id}/settings/{key}", pathParams: ["id", "key"], query: [], body: false },
+  "settings.get": { method: "GET", path: "/api/sessions/{id}/settings/{key}", pathParams: ["id", "key"], query: [], body: false },
+  "settings.list": { method: "GET", path: "/api/sessions/{id}/settings", pathParams: ["id"], query: [], body: false },
+  "settings.put": { method: "PUT", path: "/api/sessions/{id}/settings/{key}", pathParams: ["id", "key"], query: [], body: false },
+  "thread.clean_background_terminals": { method: "POST", path: "/api/sessions/{id}/background-terminals/clean", pathParams: ["id"], query: [], body: false },
+  "thread.compact": { method: "POST", path: "/api/sessions/{id}/compact", pathParams: ["id"], query: [], body: false },
+  "thread.revert": { method: "POST", path: "/api/sessions/{id}/revert", pathParams: ["id"], query: [], body: true },
+  "thread.review": { method: "POST", path: "/api/sessions/{id}/review", pathParams: ["id"], query: [], body: true },
+  "thread.shell": { method: "POST", path: "/api/sessions/{id}/shell", pathParams: ["id"], query: [], body: true },
+  "turns.get_turn": { method: "GET", path: "/api/sessions/{id}/turns/{turnId}", pathParams: ["id", "turnId"], query: ["wait"], body: false },
+  "turns.interrupt": { method: "POST", path: "/api/sessions/{id}/interrupt", pathParams: ["id"], query: [], body: false },
+  "turns.list_turns": { method: "GET", path: "/api/sessions/{id}/turns", pathParams: ["id"], query: ["limit", "cursor"], body: false },
+  "turns.send": { method: "POST", path: "/api/sessions/{id}/messages", pathParams: ["id"], query: [], body: true },
+  "turns.steer": { method: "POST", path: "/api/sessions/{id}/steer", pathParams: ["id"], query: [], body: true },
+} as const;
+
+export type OperationId = keyof typeof OPERATIONS;
+
+/** Per operation: its JSON request body (`never` without one) and its success answer (`void` when empty). */
+export interface OperationTypes {
+  "account.cancel_login": { body: never; response: Record<string, unknown> };
+  "account.login": { body: LoginRequest; response: Record<string, unknown> };
+  "account.login_state": { body: never; response: Record<string, unknown> };
+  "account.logout": { body: never; response: Record<string, unknown> };
+  "account.rate_limits": { body: never; response: Record<string, unknown> };
+  "account.read": { body: never; response: Record<string, unknown> };
+  "account.usage": { body: never; response: Record<string, unknown> };
+  "auth.login": { body: never; response: unknown };
+  "auth.new_link": { body: never; response: LoginLink };
+  "capabilities.capabilities": { body: never; response: CapabilityReport };
+  "capabilities.feedback": { body: Feedback; response: Record<string, unknown> };
+  "catalog.collaboration_modes": { body: never; response: Record<string, unknown> };
+  "catalog.feature_enable": { body: FeatureEnablement; response: Record<string, unknown> };
+  "catalog.features": { body: never; response: Record<string, unknown> };
+  "catalog.hook_state": { body: HookState; response: Record<string, unknown> };
+  "catalog.hooks": { body: never; response: Record<string, unknown> };
+  "catalog.mcp_login": { body: McpLogin; response: Record<string, unknown> };
+  "catalog.mcp_reload": { body: never; response: Record<string, unknown> };
+  "catalog.mcp_servers": { body: never; response: Record<string, unknown> };
+  "catalog.models": { body: never; response: Record<string, unknown> };
+  "catalog.providers": { body: never; response: Record<string, unknown> };
+  "catalog.skill_enable": { body: SkillEnablement; response: Record<string, unknown> };
+  "catalog.skills": { body: never; response: Record<string, unknown> };
+  "config.read": { body: never; response: Record<string, unknown> };
+  "config.requirements": { body: never; response: Record<string, unknown> };
+  "config.write_batch": { body: ConfigBatch; response: Record<string, unknown> };
+  "config.write_value": { body: ConfigEdit; response: Record<string, unknown> };
+  "controls.get_defaults": { body: never; response: SessionControls };
+  "controls.get_session": { body: never; response: ControlsView };
+  "controls.put_defaults": { body: SessionControls; response: SessionControls };
+  "controls.put_session": { body: SessionControls; response: ControlsView };
+  "events.list": { body: never; response: EventPage };
+  "events.stream": { body: never; response: unknown };
+  "exec.exec": { body: ExecRequest; response: Record<string, unknown> };
+  "health.health": { body: never; response: Health };
+  "health.ready": { body: never; response: Readiness };
+  "jobs.cancel": { body: never; response: Job };
+  "jobs.enqueue": { body: EnqueueJob; response: Job };
+  "jobs.get": { body: never; response: Job };
+  "jobs.kinds": { body: never; response: JobKinds };
+  "jobs.list": { body: never; response: JobPage };
+  "jobs.retry": { body: never; response: Job };
+  "jobs.stats": { body: never; response: QueueStats };
+  "notes.list": { body: never; response: NotePage };
+  "plugins.calls": { body: never; response: PluginCall[] };
+  "plugins.disable": { body: never; response: PluginInfo };
+  "plugins.enable": { body: never; response: PluginInfo };
+  "plugins.get": { body: never; response: PluginInfo };
+  "plugins.inspect": { body: PluginPackage; response: Inspection };
+  "plugins.install": { body: InstallPlugin; response: PluginInfo };
+  "plugins.list": { body: never; response: PluginInfo[] };
+  "plugins.remove": { body: never; response: void };
+  "projects.create": { body: CreateProject; response: Project };
+  "projects.delete": { body: never; response: void };
+  "projects.delete_sessions": { body: never; response: SessionIds };
+  "projects.get": { body: never; response: Project };
+  "projects.list": { body: never; response: Project[] };
+  "projects.move_sessions": { body: MoveSessions; response: SessionIds };
+  "projects.update": { body: UpdateProject; response: Project };
+  "requests.get": { body: never; response: PendingRequest };
+  "requests.list_all": { body: never; response: PendingRequest[] };
+  "requests.list_session": { body: never; response: PendingRequest[] };
+  "requests.respond": { body: RespondToRequest; response: PendingRequest };
+  "sessions.archive": { body: never; response: Session };
+  "sessions.create": { body: CreateSession; response: Session };
+  "sessions.delete": { body: never; response: void };
+  "sessions.fork": { body: never; response: Session };
+  "sessions.get": { body: never; response: SessionDetail };
+  "sessions.list": { body: never; response: SessionPage };
+  "sessions.resume": { body: never; response: Session };
+  "sessions.transcript": { body: never; response: Transcript };
+  "sessions.unarchive": { body: never; response: Session };
+  "sessions.update": { body: UpdateSession; response: Session };
+  "settings.delete": { body: never; response: void };
+  "settings.get": { body: never; response: Setting };
+  "settings.list": { body: never; response: Setting[] };
+  "settings.put": { body: never; response: Setting };
+  "thread.clean_background_terminals": { body: never; response: Record<string, unknown> };
+  "thread.compact": { body: never; response: Record<string, unknown> };
+  "thread.revert": { body: Revert; response: Record<string, unknown> };
+  "thread.review": { body: StartReview; response: Record<string, unknown> };
+  "thread.shell": { body: ShellCommand; response: Record<string, unknown> };
+  "turns.get_turn": { body: never; response: TurnRecord };
+  "turns.interrupt": { body: never; response: InterruptResult };
+  "turns.list_turns": { body: never; response: TurnRecordPage };
+  "turns.send": { body: SendMessage; response: TurnAccepted };
+  "turns.steer": { body: SteerMessage; response: TurnAccepted };
+}
