@@ -74,7 +74,7 @@ fi
 PY_TEST_REQUIREMENTS="tests/contract/requirements.txt"
 py_stale() {
   [ -x .tools/py/bin/pytest ] && [ -f .tools/py/.installed ] || return 0
-  .tools/py/bin/python -c 'import codex_manager, httpx, websockets, schemathesis' 2>/dev/null || return 0
+  .tools/py/bin/python -c 'import codex_manager_sdk, httpx, websockets, schemathesis' 2>/dev/null || return 0
   [ python/pyproject.toml -nt .tools/py/.installed ] || [ "$PY_TEST_REQUIREMENTS" -nt .tools/py/.installed ]
 }
 if $want_tests && py_stale; then

@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from hosthelper import REPO, RunningHost, start_host  # noqa: E402
 
-from codex_manager import Client  # noqa: E402
+from codex_manager_sdk import Client  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +46,7 @@ def make_cm(request, host: RunningHost):
     it runs once for each client."""
     from facade import Facade
 
-    from codex_manager import AsyncClient
+    from codex_manager_sdk import AsyncClient
 
     loop = asyncio.new_event_loop() if request.param == "async" else None
     made: list = []

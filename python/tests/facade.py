@@ -35,7 +35,7 @@ class Facade:
         if inspect.isgenerator(value):
             return list(value)
         if loop is not None and (hasattr(value, "__aenter__") or hasattr(value, "__anext__")) \
-                or type(value).__module__.startswith("codex_manager") and (hasattr(value, "_t") or hasattr(value, "_client")):
+                or type(value).__module__.startswith("codex_manager_sdk") and (hasattr(value, "_t") or hasattr(value, "_client")):
             return Facade(value, loop)
         return value
 

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from codex_manager import NotFound
-from codex_manager.aio import AsyncClient
+from codex_manager_sdk import NotFound
+from codex_manager_sdk.aio import AsyncClient
 
 
 def test_async_send_and_wait_and_events(host):
@@ -43,7 +43,7 @@ def test_async_wait_reads_the_turn_record(host):
 
 def test_async_callbacks_answer_requests_and_async_functions_serve_tools(host):
     """What only the asyncio client has: coroutine callbacks and ``async def`` tools."""
-    from codex_manager import ToolRegistry
+    from codex_manager_sdk import ToolRegistry
 
     async def main():
         async with AsyncClient(url=host.url, data_dir=host.data_dir, client_label="aio") as cm:

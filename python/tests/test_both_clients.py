@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from codex_manager import (
+from codex_manager_sdk import (
     CapabilityReport,
     Conflict,
     InvalidInput,

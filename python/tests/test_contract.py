@@ -8,11 +8,11 @@ import json
 import re
 from pathlib import Path
 
-import codex_manager
-from codex_manager.routes import ROUTES
+import codex_manager_sdk
+from codex_manager_sdk.routes import ROUTES
 from hosthelper import REPO
 
-PACKAGE = Path(codex_manager.__file__).parent
+PACKAGE = Path(codex_manager_sdk.__file__).parent
 OPENAPI = REPO / "docs" / "openapi.json"
 
 
@@ -61,4 +61,4 @@ def test_no_module_builds_api_paths_outside_the_route_table():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
                 if "/api" in node.value or "/login" in node.value:
                     offenders.append(f"{path.name}:{node.lineno}: {node.value!r}")
-    assert not offenders, "build paths through codex_manager.routes.OPERATIONS only:\n" + "\n".join(offenders)
+    assert not offenders, "build paths through codex_manager_sdk.routes.OPERATIONS only:\n" + "\n".join(offenders)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codex_manager import ApiError, Client, Conflict, InvalidInput, NotFound, Unauthorized
+from codex_manager_sdk import ApiError, Client, Conflict, InvalidInput, NotFound, Unauthorized
 
 
 def test_bad_input_codes(client, host, session):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from codex_manager import Event, PendingSnapshot, Reset
+from codex_manager_sdk import Event, PendingSnapshot, Reset
 from tcpproxy import Proxy
 
 FILTER = {"exclude_types": ["item.reasoning"]}

@@ -12,7 +12,7 @@ import pytest
 
 from hosthelper import REPO
 
-PKG = "python/codex_manager"
+PKG = "python/codex_manager_sdk"
 GENERATED = [f"{PKG}/routes.py", f"{PKG}/models.py", f"{PKG}/_sync_client.py"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from codex_manager import Conflict, InvalidInput, NotFound, QueueFull
+from codex_manager_sdk import Conflict, InvalidInput, NotFound, QueueFull
 
 GRANT = ["log", "kv", "sessions-read", "jobs", "workers", "notes"]
 

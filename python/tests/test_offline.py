@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from codex_manager import AlreadyResolved, ApiError, Client, ConfigError, ConnectionFailed, Gone, InvalidInput, NotFound, QueueFull, TurnInProgress, Unavailable
-from codex_manager.config import DEFAULT_URL, resolve_data_dir, resolve_token, resolve_url
-from codex_manager.errors import error_for
-from codex_manager.types import Event, Reset, Session, event_from_json
+from codex_manager_sdk import AlreadyResolved, ApiError, Client, ConfigError, ConnectionFailed, Gone, InvalidInput, NotFound, QueueFull, TurnInProgress, Unavailable
+from codex_manager_sdk.config import DEFAULT_URL, resolve_data_dir, resolve_token, resolve_url
+from codex_manager_sdk.errors import error_for
+from codex_manager_sdk.types import Event, Reset, Session, event_from_json
 
 
 @pytest.fixture

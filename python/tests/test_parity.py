@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-import codex_manager
-from codex_manager import AsyncClient, Client
-from codex_manager._sync_client import _Resource as SyncResource
-from codex_manager._async_client import _Resource as AsyncResource
+import codex_manager_sdk
+from codex_manager_sdk import AsyncClient, Client
+from codex_manager_sdk._sync_client import _Resource as SyncResource
+from codex_manager_sdk._async_client import _Resource as AsyncResource
 from hosthelper import REPO
 
-PACKAGE = Path(codex_manager.__file__).parent
+PACKAGE = Path(codex_manager_sdk.__file__).parent
 
 #: Operations with no SDK method, and why.
 EXEMPT = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codex_manager import AlreadyResolved, Client, InvalidInput, NotFound, PendingRequest
+from codex_manager_sdk import AlreadyResolved, Client, InvalidInput, NotFound, PendingRequest
 
 
 def test_approval_first_answer_wins(client, host, session):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import time
 
-from codex_manager import Client, PendingSnapshot
+from codex_manager_sdk import Client, PendingSnapshot
 from hosthelper import start_host
 
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from codex_manager import ConnectionFailed, QueueFull, RetryPolicy, Unavailable
-from codex_manager._http import parse_retry_after
+from codex_manager_sdk import ConnectionFailed, QueueFull, RetryPolicy, Unavailable
+from codex_manager_sdk._http import parse_retry_after
 from flaky import Flaky
 
 FAST = RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.05)

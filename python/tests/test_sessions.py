@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from codex_manager import Conflict, InvalidInput, NotFound
+from codex_manager_sdk import Conflict, InvalidInput, NotFound
 
 
 def test_projects_crud(cm, host):

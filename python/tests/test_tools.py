@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from codex_manager import ToolRegistry
-from codex_manager.tools import schema_from_signature
+from codex_manager_sdk import ToolRegistry
+from codex_manager_sdk.tools import schema_from_signature
 from tcpproxy import Proxy
 
 

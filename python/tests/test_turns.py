@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from codex_manager import Conflict, InvalidInput, TurnInProgress
+from codex_manager_sdk import Conflict, InvalidInput, TurnInProgress
 
 
 def test_send_and_wait_streams_the_reply(client, session):

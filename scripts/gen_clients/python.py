@@ -1,10 +1,10 @@
 """The Python SDK's generated files.
 
-- ``python/codex_manager/routes.py``: the operation table (operationId -> method, path, path and query parameters,
+- ``python/codex_manager_sdk/routes.py``: the operation table (operationId -> method, path, path and query parameters,
   body and answer schema). The only module of the package that spells ``/api/`` paths.
-- ``python/codex_manager/models.py``: a dataclass per object schema (typed fields, the answer kept in ``raw``,
+- ``python/codex_manager_sdk/models.py``: a dataclass per object schema (typed fields, the answer kept in ``raw``,
   unknown fields and enum values tolerated) and a ``StrEnum`` per string enum.
-- ``python/codex_manager/_sync_client.py``: the sync client, rewritten from the async one
+- ``python/codex_manager_sdk/_sync_client.py``: the sync client, rewritten from the async one
   (``_async_client.py``, the one hand-written definition of every resource method) by dropping ``async`` /
   ``await`` and mapping the async names to their sync twins, so the two clients cannot diverge.
 """
@@ -19,10 +19,10 @@ from pathlib import Path
 
 from common import HEADER, Document
 
-PKG = "python/codex_manager"
+PKG = "python/codex_manager_sdk"
 REPO = Path(__file__).resolve().parents[2]
 
-#: Hand-written behaviour mixed into a generated model (``codex_manager/_mixins.py``): properties such as
+#: Hand-written behaviour mixed into a generated model (``codex_manager_sdk/_mixins.py``): properties such as
 #: ``TurnRecord.ended`` that are not in the document.
 MIXINS = {
     "TurnRecord": "TurnRecordMixin",
@@ -295,7 +295,7 @@ class _Models:
             "",
             "A dataclass per object schema of the API (fields in snake_case, the answer kept whole in ``raw``, unknown fields",
             "tolerated) and a ``StrEnum`` per string enum (a value this SDK version does not know stays a plain ``str``).",
-            "Regenerate with ``python3 scripts/gen_clients``. Import them from ``codex_manager`` or ``codex_manager.types``.",
+            "Regenerate with ``python3 scripts/gen_clients``. Import them from ``codex_manager_sdk`` or ``codex_manager_sdk.types``.",
             '"""',
             "",
             "from __future__ import annotations",

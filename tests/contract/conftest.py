@@ -15,7 +15,7 @@ sys.path.insert(0, str(REPO / "python" / "tests"))
 
 from hosthelper import RunningHost, start_host  # noqa: E402
 
-from codex_manager import Client  # noqa: E402
+from codex_manager_sdk import Client  # noqa: E402
 
 # Requests sent and statuses received, by the test module; printed at the end so every run reports its numbers.
 SENT: Counter[str] = Counter()

@@ -36,8 +36,8 @@ class PendingRequestMixin:
 class EventMixin:
     @classmethod
     def from_json(cls, data: Any) -> Any:
-        """A ``reset`` or ``requests.pending`` frame becomes a :class:`~codex_manager.types.Reset` or
-        :class:`~codex_manager.types.PendingSnapshot` when decoded as a plain event."""
+        """A ``reset`` or ``requests.pending`` frame becomes a :class:`~codex_manager_sdk.types.Reset` or
+        :class:`~codex_manager_sdk.types.PendingSnapshot` when decoded as a plain event."""
         from . import types
 
         kind = data.get("type") if isinstance(data, dict) else None

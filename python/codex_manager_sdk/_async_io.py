@@ -53,7 +53,7 @@ async def latest_seq(transport: "AsyncTransport") -> int:
 class AsyncEventStream:
     """Iterate events from ``/api/stream``; reconnects by itself, resuming from the last ``seq`` seen.
 
-    The asyncio twin of :class:`codex_manager.events.EventStream` (same semantics): ``async for ev in stream`` or
+    The asyncio twin of :class:`codex_manager_sdk.events.EventStream` (same semantics): ``async for ev in stream`` or
     ``await stream.next(timeout=...)``; ``async with`` or ``await stream.aclose()`` when done. It connects on first
     use.
     """

@@ -1,5 +1,3 @@
-# GENERATED from docs/openapi.json by `python3 scripts/gen_clients`. Do not edit by hand.
-# The sync client: rewritten from _async_client.py (edit that file, then regenerate).
 """The one definition of every client method: the asyncio client as written, and, rewritten from this file by
 ``python3 scripts/gen_clients`` (``async``/``await`` dropped, ``AsyncX`` -> ``X``), the sync client in
 ``_sync_client.py``. Edit this file, never the sync one; ``--check`` fails while the two differ.
@@ -16,11 +14,11 @@ import json
 import os
 import uuid
 from pathlib import Path
-from typing import Any, Iterator, Callable, Iterable, Mapping
+from typing import Any, AsyncIterator, Callable, Iterable, Mapping
 
 import httpx
 
-from ._sync_io import EventStream, StopSignal, join, latest_seq, maybe_await, monotonic, sleep, spawn
+from ._async_io import AsyncEventStream, StopSignal, join, latest_seq, maybe_await, monotonic, sleep, spawn
 from ._http import USER_AGENT, RetryPolicy, clean_query, decode, should_retry
 from .config import resolve_token, resolve_url
 from .errors import AlreadyResolved, ConnectionFailed, Gone
@@ -110,9 +108,9 @@ def read_package(path: str | os.PathLike[str]) -> tuple[str, bytes]:
 # -- transport -----------------------------------------------------------------------------------------------
 
 
-class Transport:
+class AsyncTransport:
     """HTTP to the host: one place that turns an operationId into a request, retries what is safe to retry, and
-    turns an error answer into an :class:`~codex_manager.errors.ApiError`."""
+    turns an error answer into an :class:`~codex_manager_sdk.errors.ApiError`."""
 
     def __init__(self, url: str, token: str, client_label: str, timeout: float = 60.0,
                  retry: RetryPolicy | None = None):
@@ -126,12 +124,12 @@ class Transport:
             "User-Agent": USER_AGENT,
         }
         # trust_env=False: the host is on loopback; machine proxies must not get in between.
-        self.http = httpx.Client(base_url=url, headers=self.headers, timeout=timeout, trust_env=False)
+        self.http = httpx.AsyncClient(base_url=url, headers=self.headers, timeout=timeout, trust_env=False)
 
-    def close(self) -> None:
-        self.http.close()
+    async def aclose(self) -> None:
+        await self.http.aclose()
 
-    def call(
+    async def call(
         self,
         op_id: str,
         *,
@@ -146,11 +144,11 @@ class Transport:
         r = route(op_id)
         req_headers = dict(headers or {})
         idempotent = r.idempotent or "Idempotency-Key" in req_headers
-        return self.send(r.method, r.url_path(**(path or {})), query=query, body=body,
+        return await self.send(r.method, r.url_path(**(path or {})), query=query, body=body,
                                has_body=has_body or body is not None, headers=req_headers, idempotent=idempotent,
                                ok_statuses=ok_statuses)
 
-    def send(
+    async def send(
         self,
         method: str,
         url_path: str,
@@ -172,72 +170,72 @@ class Transport:
         attempt = 0
         while True:
             try:
-                resp = self.http.request(method.upper(), url_path, params=clean_query(query), content=content,
+                resp = await self.http.request(method.upper(), url_path, params=clean_query(query), content=content,
                                                headers=req_headers)
             except httpx.TransportError as e:
                 if should_retry(self.retry, attempt, idempotent, None, ok_statuses, isinstance(e, httpx.ConnectError)):
-                    sleep(self.retry.delay(attempt))
+                    await sleep(self.retry.delay(attempt))
                     attempt += 1
                     continue
                 raise ConnectionFailed(
                     f"cannot reach the host at {self.url} (is `codex-manager serve` running?): {e}"
                 ) from e
             if should_retry(self.retry, attempt, idempotent, resp.status_code, ok_statuses):
-                sleep(self.retry.delay(attempt, resp.headers.get("Retry-After")))
+                await sleep(self.retry.delay(attempt, resp.headers.get("Retry-After")))
                 attempt += 1
                 continue
             return decode(resp, ok_statuses)
 
 
 class _Resource:
-    def __init__(self, transport: Transport):
+    def __init__(self, transport: AsyncTransport):
         self._t = transport
 
 
 # -- projects ------------------------------------------------------------------------------------------------
 
 
-class Projects(_Resource):
+class AsyncProjects(_Resource):
     @operation("projects.list")
-    def list(self) -> list[Project]:
-        return [Project.from_json(p) for p in self._t.call("projects.list")]
+    async def list(self) -> list[Project]:
+        return [Project.from_json(p) for p in await self._t.call("projects.list")]
 
     @operation("projects.create")
-    def create(self, name: str, cwd: str | os.PathLike[str]) -> Project:
-        return Project.from_json(self._t.call("projects.create", body={"name": name, "cwd": os.fspath(cwd)}))
+    async def create(self, name: str, cwd: str | os.PathLike[str]) -> Project:
+        return Project.from_json(await self._t.call("projects.create", body={"name": name, "cwd": os.fspath(cwd)}))
 
     @operation("projects.get")
-    def get(self, project_id: str) -> Project:
-        return Project.from_json(self._t.call("projects.get", path={"id": project_id}))
+    async def get(self, project_id: str) -> Project:
+        return Project.from_json(await self._t.call("projects.get", path={"id": project_id}))
 
     @operation("projects.update")
-    def update(self, project_id: str, *, name: str = _UNSET, cwd: str | os.PathLike[str] = _UNSET) -> Project:
+    async def update(self, project_id: str, *, name: str = _UNSET, cwd: str | os.PathLike[str] = _UNSET) -> Project:
         """Rename (``name``) or re-point (``cwd``) a project."""
         body = _body(name=name, cwd=os.fspath(cwd) if cwd is not _UNSET else _UNSET)
-        return Project.from_json(self._t.call("projects.update", path={"id": project_id}, body=body))
+        return Project.from_json(await self._t.call("projects.update", path={"id": project_id}, body=body))
 
     @operation("projects.delete")
-    def delete(self, project_id: str) -> None:
-        self._t.call("projects.delete", path={"id": project_id})
+    async def delete(self, project_id: str) -> None:
+        await self._t.call("projects.delete", path={"id": project_id})
 
     @operation("projects.move_sessions")
-    def move_sessions(self, project_id: str, to_project_id: str | None) -> list[str]:
+    async def move_sessions(self, project_id: str, to_project_id: str | None) -> list[str]:
         """Move every session of the project to another (``None``: out of any project); answers their ids."""
         body = {"toProjectId": to_project_id}
-        answer = self._t.call("projects.move_sessions", path={"id": project_id}, body=body)
+        answer = await self._t.call("projects.move_sessions", path={"id": project_id}, body=body)
         return list(answer["sessionIds"])
 
     @operation("projects.delete_sessions")
-    def delete_sessions(self, project_id: str) -> list[str]:
-        return list((self._t.call("projects.delete_sessions", path={"id": project_id}))["sessionIds"])
+    async def delete_sessions(self, project_id: str) -> list[str]:
+        return list((await self._t.call("projects.delete_sessions", path={"id": project_id}))["sessionIds"])
 
 
 # -- sessions ------------------------------------------------------------------------------------------------
 
 
-class Sessions(_Resource):
+class AsyncSessions(_Resource):
     @operation("sessions.list")
-    def list(
+    async def list(
         self,
         *,
         project_id: str | None = None,
@@ -250,13 +248,13 @@ class Sessions(_Resource):
         """One page, most recently active first; pass ``page.next_cursor`` as ``cursor`` for the next."""
         query = {"projectId": project_id, "archived": archived, "q": q, "limit": limit, "cursor": cursor,
                  "workers": workers}
-        return SessionPage.from_json(self._t.call("sessions.list", query=query))
+        return SessionPage.from_json(await self._t.call("sessions.list", query=query))
 
-    def iter(self, **filters: Any) -> Iterator[Session]:
+    async def iter(self, **filters: Any) -> AsyncIterator[Session]:
         """Every session matching the filters, following ``nextCursor``."""
         cursor = None
         while True:
-            page = self.list(cursor=cursor, **filters)
+            page = await self.list(cursor=cursor, **filters)
             for s in page.sessions:
                 yield s
             if not page.next_cursor:
@@ -264,7 +262,7 @@ class Sessions(_Resource):
             cursor = page.next_cursor
 
     @operation("sessions.create")
-    def create(
+    async def create(
         self,
         cwd: str | os.PathLike[str] | None = None,
         *,
@@ -275,34 +273,34 @@ class Sessions(_Resource):
         tool_call_timeout_ms: int | None = None,
     ) -> Session:
         """A new session (a new Codex thread). ``dynamic_tools``: ``[{name, description, inputSchema}]`` or a
-        :class:`~codex_manager.tools.ToolRegistry` whose functions will serve them (see ``tools.serve``)."""
+        :class:`~codex_manager_sdk.tools.ToolRegistry` whose functions will serve them (see ``tools.serve``)."""
         if isinstance(dynamic_tools, ToolRegistry):
             dynamic_tools = dynamic_tools.specs()
         if isinstance(controls, SessionControls):
             controls = controls.to_json()
         body = _present(cwd=os.fspath(cwd) if cwd is not None else None, projectId=project_id, title=title,
                         controls=controls, dynamicTools=dynamic_tools, toolCallTimeoutMs=tool_call_timeout_ms)
-        return Session.from_json(self._t.call("sessions.create", body=body))
+        return Session.from_json(await self._t.call("sessions.create", body=body))
 
     @operation("sessions.get")
-    def get(self, session_id: str, *, limit: int | None = None, cursor: str | None = None,
+    async def get(self, session_id: str, *, limit: int | None = None, cursor: str | None = None,
                   order: str | None = None) -> SessionDetail:
         """The session plus its first transcript page (and the running turn's record)."""
         query = {"limit": limit, "cursor": cursor, "order": order}
-        return SessionDetail.from_json(self._t.call("sessions.get", path={"id": session_id}, query=query))
+        return SessionDetail.from_json(await self._t.call("sessions.get", path={"id": session_id}, query=query))
 
     @operation("sessions.transcript")
-    def transcript(self, session_id: str, *, limit: int | None = None, cursor: str | None = None,
+    async def transcript(self, session_id: str, *, limit: int | None = None, cursor: str | None = None,
                          order: str | None = None) -> Transcript:
         """A page of turns (``order`` ``asc``, the default, or ``desc``)."""
         query = {"limit": limit, "cursor": cursor, "order": order}
-        return Transcript.from_json(self._t.call("sessions.transcript", path={"id": session_id}, query=query))
+        return Transcript.from_json(await self._t.call("sessions.transcript", path={"id": session_id}, query=query))
 
-    def iter_transcript(self, session_id: str, *, order: str | None = None,
-                              limit: int | None = None) -> Iterator[dict[str, Any]]:
+    async def iter_transcript(self, session_id: str, *, order: str | None = None,
+                              limit: int | None = None) -> AsyncIterator[dict[str, Any]]:
         cursor = None
         while True:
-            page = self.transcript(session_id, limit=limit, cursor=cursor, order=order)
+            page = await self.transcript(session_id, limit=limit, cursor=cursor, order=order)
             for turn in page.turns:
                 yield turn
             if not page.next_cursor:
@@ -310,53 +308,53 @@ class Sessions(_Resource):
             cursor = page.next_cursor
 
     @operation("sessions.update")
-    def update(self, session_id: str, *, title: str | None = _UNSET, project_id: str | None = _UNSET,
+    async def update(self, session_id: str, *, title: str | None = _UNSET, project_id: str | None = _UNSET,
                      archived: bool = _UNSET) -> Session:
         """Rename (``title``; ``""`` clears), move (``project_id``; ``""`` or ``None`` for no project), archive."""
         if project_id is None:
             project_id = ""
         body = _body(title=title, projectId=project_id, archived=archived)
-        return Session.from_json(self._t.call("sessions.update", path={"id": session_id}, body=body))
+        return Session.from_json(await self._t.call("sessions.update", path={"id": session_id}, body=body))
 
-    def rename(self, session_id: str, title: str) -> Session:
-        return self.update(session_id, title=title)
+    async def rename(self, session_id: str, title: str) -> Session:
+        return await self.update(session_id, title=title)
 
     @operation("sessions.archive")
-    def archive(self, session_id: str) -> Session:
-        return Session.from_json(self._t.call("sessions.archive", path={"id": session_id}))
+    async def archive(self, session_id: str) -> Session:
+        return Session.from_json(await self._t.call("sessions.archive", path={"id": session_id}))
 
     @operation("sessions.unarchive")
-    def unarchive(self, session_id: str) -> Session:
-        return Session.from_json(self._t.call("sessions.unarchive", path={"id": session_id}))
+    async def unarchive(self, session_id: str) -> Session:
+        return Session.from_json(await self._t.call("sessions.unarchive", path={"id": session_id}))
 
     @operation("sessions.fork")
-    def fork(self, session_id: str) -> Session:
+    async def fork(self, session_id: str) -> Session:
         """A new session with a copy of this one's history (title ``"<title> (fork)"``)."""
-        return Session.from_json(self._t.call("sessions.fork", path={"id": session_id}))
+        return Session.from_json(await self._t.call("sessions.fork", path={"id": session_id}))
 
     @operation("sessions.resume")
-    def resume(self, session_id: str) -> Session:
-        return Session.from_json(self._t.call("sessions.resume", path={"id": session_id}))
+    async def resume(self, session_id: str) -> Session:
+        return Session.from_json(await self._t.call("sessions.resume", path={"id": session_id}))
 
     @operation("sessions.delete")
-    def delete(self, session_id: str) -> None:
-        self._t.call("sessions.delete", path={"id": session_id})
+    async def delete(self, session_id: str) -> None:
+        await self._t.call("sessions.delete", path={"id": session_id})
 
     @operation("notes.list")
-    def notes(self, session_id: str, *, kind: str | None = None, limit: int | None = None) -> list[SessionNote]:
+    async def notes(self, session_id: str, *, kind: str | None = None, limit: int | None = None) -> list[SessionNote]:
         """Notes plugins wrote about the session (``turn-review``, ``next-request``, ...), newest first."""
-        answer = self._t.call("notes.list", path={"id": session_id}, query={"kind": kind, "limit": limit})
+        answer = await self._t.call("notes.list", path={"id": session_id}, query={"kind": kind, "limit": limit})
         return [SessionNote.from_json(n) for n in answer["notes"]]
 
     # Thread operations: app-server acts on the session's thread.
 
     @operation("thread.compact")
-    def compact(self, session_id: str) -> dict[str, Any]:
+    async def compact(self, session_id: str) -> dict[str, Any]:
         """Compact the thread's history (a summary replaces it, to free context)."""
-        return dict(self._t.call("thread.compact", path={"id": session_id}, body={}) or {})
+        return dict(await self._t.call("thread.compact", path={"id": session_id}, body={}) or {})
 
     @operation("thread.review")
-    def review(self, session_id: str, target: dict[str, Any] | str = "uncommittedChanges", *,
+    async def review(self, session_id: str, target: dict[str, Any] | str = "uncommittedChanges", *,
                      delivery: str | None = None, **target_fields: Any) -> dict[str, Any]:
         """Start a code review. ``target``: ``"uncommittedChanges"``, ``"baseBranch"`` (with ``branch=``),
         ``"commit"`` (with ``sha=``), ``"custom"`` (with ``instructions=``), or the ``ReviewTarget`` dict;
@@ -364,78 +362,78 @@ class Sessions(_Resource):
         if isinstance(target, str):
             target = {"type": target, **target_fields}
         body = _present(target=target, delivery=delivery)
-        return dict(self._t.call("thread.review", path={"id": session_id}, body=body) or {})
+        return dict(await self._t.call("thread.review", path={"id": session_id}, body=body) or {})
 
     @operation("thread.revert")
-    def revert(self, session_id: str, before_turn_id: str) -> dict[str, Any]:
+    async def revert(self, session_id: str, before_turn_id: str) -> dict[str, Any]:
         """Cut the history back to before this turn (files are not reverted)."""
         body = {"beforeTurnId": before_turn_id}
-        return dict(self._t.call("thread.revert", path={"id": session_id}, body=body) or {})
+        return dict(await self._t.call("thread.revert", path={"id": session_id}, body=body) or {})
 
     @operation("thread.shell")
-    def shell(self, session_id: str, command: str, *, timeout_ms: int | None = None) -> dict[str, Any]:
+    async def shell(self, session_id: str, command: str, *, timeout_ms: int | None = None) -> dict[str, Any]:
         """Run a command unsandboxed in the thread, as the user typing ``!command``; its output comes as items."""
         body = _present(command=command, timeoutMs=timeout_ms)
-        return dict(self._t.call("thread.shell", path={"id": session_id}, body=body) or {})
+        return dict(await self._t.call("thread.shell", path={"id": session_id}, body=body) or {})
 
     @operation("thread.clean_background_terminals")
-    def clean_background_terminals(self, session_id: str) -> dict[str, Any]:
-        answer = self._t.call("thread.clean_background_terminals", path={"id": session_id}, body={})
+    async def clean_background_terminals(self, session_id: str) -> dict[str, Any]:
+        answer = await self._t.call("thread.clean_background_terminals", path={"id": session_id}, body={})
         return dict(answer or {})
 
 
 # -- turns ---------------------------------------------------------------------------------------------------
 
 
-class Turns(_Resource):
+class AsyncTurns(_Resource):
     @operation("turns.send")
-    def send(self, session_id: str, text: str, *, mode: str | None = None,
+    async def send(self, session_id: str, text: str, *, mode: str | None = None,
                    idempotency_key: str | None = None) -> TurnAccepted:
         """Start a turn. A fresh ``Idempotency-Key`` is generated per call unless given (so the call is retried
         safely on a 503 or a lost connection); pass the same key to retry by hand (the answer then has
         ``replayed=True`` and names the same turn)."""
         key = idempotency_key or f"sdk-{uuid.uuid4()}"
         body = _present(text=text, mode=mode)
-        answer = self._t.call("turns.send", path={"id": session_id}, body=body, headers={"Idempotency-Key": key})
+        answer = await self._t.call("turns.send", path={"id": session_id}, body=body, headers={"Idempotency-Key": key})
         return TurnAccepted.from_json(answer)
 
     @operation("turns.steer")
-    def steer(self, session_id: str, text: str) -> TurnAccepted:
-        return TurnAccepted.from_json(self._t.call("turns.steer", path={"id": session_id}, body={"text": text}))
+    async def steer(self, session_id: str, text: str) -> TurnAccepted:
+        return TurnAccepted.from_json(await self._t.call("turns.steer", path={"id": session_id}, body={"text": text}))
 
     @operation("turns.interrupt")
-    def interrupt(self, session_id: str) -> Interrupted:
-        return Interrupted.from_json(self._t.call("turns.interrupt", path={"id": session_id}))
+    async def interrupt(self, session_id: str) -> Interrupted:
+        return Interrupted.from_json(await self._t.call("turns.interrupt", path={"id": session_id}))
 
     @operation("turns.get_turn")
-    def get(self, session_id: str, turn_id: str, *, wait: float | None = None) -> TurnRecord:
+    async def get(self, session_id: str, turn_id: str, *, wait: float | None = None) -> TurnRecord:
         """The turn's record. With ``wait`` (seconds, at most 60), the host answers once the turn ended or the wait
         ran out (the record is then still ``inProgress``)."""
         query = {"wait": _wait_param(wait)} if wait else None
         path = {"id": session_id, "turnId": turn_id}
-        return TurnRecord.from_json(self._t.call("turns.get_turn", path=path, query=query))
+        return TurnRecord.from_json(await self._t.call("turns.get_turn", path=path, query=query))
 
     @operation("turns.list_turns")
-    def list(self, session_id: str, *, limit: int | None = None,
+    async def list(self, session_id: str, *, limit: int | None = None,
                    cursor: str | None = None) -> tuple[list[TurnRecord], str | None]:
         """The session's turn records, newest first, and the cursor of the next page."""
         query = {"limit": limit, "cursor": cursor}
-        answer = self._t.call("turns.list_turns", path={"id": session_id}, query=query)
+        answer = await self._t.call("turns.list_turns", path={"id": session_id}, query=query)
         return [TurnRecord.from_json(t) for t in answer["turns"]], answer.get("nextCursor")
 
-    def wait_record(self, session_id: str, turn_id: str, *, timeout: float | None = 300.0) -> TurnRecord:
+    async def wait_record(self, session_id: str, turn_id: str, *, timeout: float | None = 300.0) -> TurnRecord:
         """The turn's record once it ended: its read with ``wait``, asked again while the turn runs. Raises
         ``TimeoutError`` after ``timeout`` seconds (the turn keeps running)."""
         deadline = None if timeout is None else monotonic() + timeout
         while True:
             remaining = RECORD_WAIT_CHUNK if deadline is None else min(RECORD_WAIT_CHUNK, deadline - monotonic())
-            record = self.get(session_id, turn_id, wait=max(remaining, 0.0))
+            record = await self.get(session_id, turn_id, wait=max(remaining, 0.0))
             if record.ended:
                 return record
             if deadline is not None and monotonic() >= deadline:
                 raise TimeoutError(f"turn {turn_id} did not end within {timeout} s")
 
-    def send_and_wait(
+    async def send_and_wait(
         self,
         session_id: str,
         text: str,
@@ -452,13 +450,13 @@ class Turns(_Resource):
         (approval, tool input, tool call) so the caller can answer it (a coroutine function works on the asyncio
         client). Raises ``TimeoutError`` when the turn has not ended within ``timeout`` seconds (it keeps running).
         """
-        since = latest_seq(self._t)
-        accepted = self.send(session_id, text, mode=mode, idempotency_key=idempotency_key)
+        since = await latest_seq(self._t)
+        accepted = await self.send(session_id, text, mode=mode, idempotency_key=idempotency_key)
         # A replayed send names a turn that may have ended long ago: follow it from the start of the log's view.
-        return self.wait(session_id, accepted.turn_id, since=0 if accepted.replayed else since, timeout=timeout,
+        return await self.wait(session_id, accepted.turn_id, since=0 if accepted.replayed else since, timeout=timeout,
                                on_delta=on_delta, on_request=on_request, replayed=accepted.replayed)
 
-    def wait(
+    async def wait(
         self,
         session_id: str,
         turn_id: str,
@@ -478,19 +476,19 @@ class Turns(_Resource):
         requests: list[PendingRequest] = []
         turn: dict[str, Any] | None = None
         if on_delta is not None or on_request is not None:
-            requests, turn = self._follow(session_id, turn_id, since, deadline, timeout, on_delta, on_request)
+            requests, turn = await self._follow(session_id, turn_id, since, deadline, timeout, on_delta, on_request)
         remaining = None if deadline is None else max(deadline - monotonic(), 0.0)
-        record = self.wait_record(session_id, turn_id, timeout=remaining)
+        record = await self.wait_record(session_id, turn_id, timeout=remaining)
         if on_request is None and record.status != "inProgress":
-            requests = self._requests_of(session_id, turn_id)
+            requests = await self._requests_of(session_id, turn_id)
         return TurnResult.from_record(record, replayed=replayed, requests=requests, turn=turn)
 
-    def _requests_of(self, session_id: str, turn_id: str) -> list[PendingRequest]:
+    async def _requests_of(self, session_id: str, turn_id: str) -> list[PendingRequest]:
         """The requests a turn made, oldest first (the requests list is newest first)."""
-        answer = self._t.call("requests.list_session", path={"id": session_id}, query={"limit": 500})
+        answer = await self._t.call("requests.list_session", path={"id": session_id}, query={"limit": 500})
         return [r for r in reversed([PendingRequest.from_json(a) for a in answer]) if r.turn_id == turn_id]
 
-    def _follow(
+    async def _follow(
         self,
         session_id: str,
         turn_id: str,
@@ -504,12 +502,12 @@ class Turns(_Resource):
         types = ["turn.completed", "item.delta", *_REQUEST_EVENTS]
         requests: list[PendingRequest] = []
         seen: set[str] = set()
-        with EventStream(self._t, since, sessions=[session_id], types=types) as stream:
+        async with AsyncEventStream(self._t, since, sessions=[session_id], types=types) as stream:
             while True:
                 remaining = None if deadline is None else deadline - monotonic()
                 if remaining is not None and remaining <= 0:
                     raise TimeoutError(f"turn {turn_id} did not end within {timeout} s")
-                event = stream.next(timeout=remaining)
+                event = await stream.next(timeout=remaining)
                 if isinstance(event, Reset):
                     return requests, None  # the events are gone; the record has the outcome
                 if isinstance(event, PendingSnapshot) or event.turn_id != turn_id:
@@ -517,14 +515,14 @@ class Turns(_Resource):
                 data = event.data or {}
                 if event.type == "item.delta":
                     if on_delta:
-                        maybe_await(on_delta(data.get("delta", "")))
+                        await maybe_await(on_delta(data.get("delta", "")))
                 elif event.type.endswith(".requested"):
                     req = PendingRequest.from_json(data)
                     if req.id not in seen:
                         seen.add(req.id)
                         requests.append(req)
                         if on_request:
-                            maybe_await(on_request(req))
+                            await maybe_await(on_request(req))
                 elif event.type == "turn.completed":
                     return requests, data.get("turn") or None
 
@@ -532,32 +530,32 @@ class Turns(_Resource):
 # -- requests ------------------------------------------------------------------------------------------------
 
 
-class Requests(_Resource):
+class AsyncRequests(_Resource):
     @operation("requests.list_all", "requests.list_session")
-    def list(self, *, session_id: str | None = None, status: str | None = "pending", kind: str | None = None,
+    async def list(self, *, session_id: str | None = None, status: str | None = "pending", kind: str | None = None,
                    limit: int | None = None) -> list[PendingRequest]:
         """Requests newest first; by default the pending ones across sessions. ``status=None`` lists all."""
         query = {"status": status, "kind": kind, "limit": limit}
         if session_id is not None:
-            answer = self._t.call("requests.list_session", path={"id": session_id}, query=query)
+            answer = await self._t.call("requests.list_session", path={"id": session_id}, query=query)
         else:
-            answer = self._t.call("requests.list_all", query=query)
+            answer = await self._t.call("requests.list_all", query=query)
         return [PendingRequest.from_json(r) for r in answer]
 
-    def pending(self, session_id: str | None = None) -> list[PendingRequest]:
-        return self.list(session_id=session_id, status="pending")
+    async def pending(self, session_id: str | None = None) -> list[PendingRequest]:
+        return await self.list(session_id=session_id, status="pending")
 
     @operation("requests.get")
-    def get(self, session_id: str, request_id: str) -> PendingRequest:
+    async def get(self, session_id: str, request_id: str) -> PendingRequest:
         path = {"id": session_id, "requestId": request_id}
-        return PendingRequest.from_json(self._t.call("requests.get", path=path))
+        return PendingRequest.from_json(await self._t.call("requests.get", path=path))
 
     @operation("requests.respond")
-    def respond(self, session_id: str, request_id: str, answer: dict[str, Any]) -> PendingRequest:
+    async def respond(self, session_id: str, request_id: str, answer: dict[str, Any]) -> PendingRequest:
         """Send any answer body. Raises :class:`AlreadyResolved` (409, ``.winner``) when another answer won, and
         :class:`Gone` (410) when the request expired."""
         path = {"id": session_id, "requestId": request_id}
-        return PendingRequest.from_json(self._t.call("requests.respond", path=path, body=answer))
+        return PendingRequest.from_json(await self._t.call("requests.respond", path=path, body=answer))
 
     @staticmethod
     def _ids(request: PendingRequest | str, session_id: str | None) -> tuple[str, str]:
@@ -567,37 +565,37 @@ class Requests(_Resource):
             raise ValueError("session_id is needed when the request is given by id")
         return session_id, request
 
-    def approve(self, request: PendingRequest | str, *, session_id: str | None = None, for_session: bool = False,
+    async def approve(self, request: PendingRequest | str, *, session_id: str | None = None, for_session: bool = False,
                       reason: str | None = None) -> PendingRequest:
         sid, rid = self._ids(request, session_id)
         decision = "acceptForSession" if for_session else "accept"
-        return self.respond(sid, rid, _present(decision=decision, reason=reason))
+        return await self.respond(sid, rid, _present(decision=decision, reason=reason))
 
-    def decline(self, request: PendingRequest | str, *, session_id: str | None = None, cancel: bool = False,
+    async def decline(self, request: PendingRequest | str, *, session_id: str | None = None, cancel: bool = False,
                       reason: str | None = None) -> PendingRequest:
         """``decline`` refuses and lets the turn go on; ``cancel=True`` refuses and stops the turn."""
         sid, rid = self._ids(request, session_id)
-        return self.respond(sid, rid, _present(decision="cancel" if cancel else "decline", reason=reason))
+        return await self.respond(sid, rid, _present(decision="cancel" if cancel else "decline", reason=reason))
 
-    def decide(self, request: PendingRequest | str, decision: Any, *, session_id: str | None = None,
+    async def decide(self, request: PendingRequest | str, decision: Any, *, session_id: str | None = None,
                      reason: str | None = None) -> PendingRequest:
         """Any approval decision, e.g. an amendment object exactly as offered in ``params.availableDecisions``."""
         sid, rid = self._ids(request, session_id)
-        return self.respond(sid, rid, _present(decision=decision, reason=reason))
+        return await self.respond(sid, rid, _present(decision=decision, reason=reason))
 
-    def answer(self, request: PendingRequest | str, answers: dict[str, str | list[str]], *,
+    async def answer(self, request: PendingRequest | str, answers: dict[str, str | list[str]], *,
                      session_id: str | None = None, reason: str | None = None) -> PendingRequest:
         """Tool input: one answer per question id (a string, or a list of option labels)."""
         sid, rid = self._ids(request, session_id)
-        return self.respond(sid, rid, _present(answers=answers, reason=reason))
+        return await self.respond(sid, rid, _present(answers=answers, reason=reason))
 
-    def elicit(self, request: PendingRequest | str, action: str, content: dict[str, Any] | None = None, *,
+    async def elicit(self, request: PendingRequest | str, action: str, content: dict[str, Any] | None = None, *,
                      session_id: str | None = None) -> PendingRequest:
         """An MCP elicitation: ``accept`` (with ``content``), ``decline`` or ``cancel``."""
         sid, rid = self._ids(request, session_id)
-        return self.respond(sid, rid, _present(action=action, content=content))
+        return await self.respond(sid, rid, _present(action=action, content=content))
 
-    def reply(self, request: PendingRequest | str, text: str | None = None, *,
+    async def reply(self, request: PendingRequest | str, text: str | None = None, *,
                     content_items: list[dict[str, Any]] | None = None, success: bool = True,
                     session_id: str | None = None) -> PendingRequest:
         """A dynamic tool call's output: ``text`` or ``content_items``; ``success=False`` reports a failure."""
@@ -607,61 +605,61 @@ class Requests(_Resource):
             body["contentItems"] = content_items
         else:
             body["text"] = text or ""
-        return self.respond(sid, rid, body)
+        return await self.respond(sid, rid, body)
 
 
 # -- controls, settings ----------------------------------------------------------------------------------------
 
 
-class ControlsApi(_Resource):
+class AsyncControlsApi(_Resource):
     @operation("controls.get_session")
-    def get(self, session_id: str) -> Controls:
-        return Controls.from_json(self._t.call("controls.get_session", path={"id": session_id}))
+    async def get(self, session_id: str) -> Controls:
+        return Controls.from_json(await self._t.call("controls.get_session", path={"id": session_id}))
 
     @operation("controls.put_session")
-    def set(self, session_id: str, controls: SessionControls | dict[str, Any]) -> Controls:
+    async def set(self, session_id: str, controls: SessionControls | dict[str, Any]) -> Controls:
         """Replace the session's own controls (``model``, ``reasoningEffort``, ``approvalPolicy``, ``sandbox``,
         ``networkAccess``)."""
         if isinstance(controls, SessionControls):
             controls = controls.to_json()
-        return Controls.from_json(self._t.call("controls.put_session", path={"id": session_id}, body=controls))
+        return Controls.from_json(await self._t.call("controls.put_session", path={"id": session_id}, body=controls))
 
     @operation("controls.get_defaults")
-    def defaults(self) -> SessionControls:
-        return SessionControls.from_json(self._t.call("controls.get_defaults"))
+    async def defaults(self) -> SessionControls:
+        return SessionControls.from_json(await self._t.call("controls.get_defaults"))
 
     @operation("controls.put_defaults")
-    def set_defaults(self, controls: SessionControls | dict[str, Any]) -> SessionControls:
+    async def set_defaults(self, controls: SessionControls | dict[str, Any]) -> SessionControls:
         if isinstance(controls, SessionControls):
             controls = controls.to_json()
-        return SessionControls.from_json(self._t.call("controls.put_defaults", body=controls))
+        return SessionControls.from_json(await self._t.call("controls.put_defaults", body=controls))
 
 
-class Settings(_Resource):
+class AsyncSettings(_Resource):
     @operation("settings.list")
-    def list(self, session_id: str) -> list[Setting]:
-        return [Setting.from_json(s) for s in self._t.call("settings.list", path={"id": session_id})]
+    async def list(self, session_id: str) -> list[Setting]:
+        return [Setting.from_json(s) for s in await self._t.call("settings.list", path={"id": session_id})]
 
     @operation("settings.get")
-    def get(self, session_id: str, key: str) -> Setting:
-        return Setting.from_json(self._t.call("settings.get", path={"id": session_id, "key": key}))
+    async def get(self, session_id: str, key: str) -> Setting:
+        return Setting.from_json(await self._t.call("settings.get", path={"id": session_id, "key": key}))
 
     @operation("settings.put")
-    def set(self, session_id: str, key: str, value: Any) -> Setting:
+    async def set(self, session_id: str, key: str, value: Any) -> Setting:
         path = {"id": session_id, "key": key}
-        return Setting.from_json(self._t.call("settings.put", path=path, body=value, has_body=True))
+        return Setting.from_json(await self._t.call("settings.put", path=path, body=value, has_body=True))
 
     @operation("settings.delete")
-    def delete(self, session_id: str, key: str) -> None:
-        self._t.call("settings.delete", path={"id": session_id, "key": key})
+    async def delete(self, session_id: str, key: str) -> None:
+        await self._t.call("settings.delete", path={"id": session_id, "key": key})
 
 
 # -- jobs, plugins -------------------------------------------------------------------------------------------
 
 
-class Jobs(_Resource):
+class AsyncJobs(_Resource):
     @operation("jobs.enqueue")
-    def enqueue(self, kind: str, payload: Any = _UNSET, *, session_id: str | None = None,
+    async def enqueue(self, kind: str, payload: Any = _UNSET, *, session_id: str | None = None,
                       project_id: str | None = None, dedupe_key: str | None = None, priority: int | None = None,
                       delay_ms: int | None = None) -> Job:
         """Enqueue a job (201), or get the live duplicate with the same kind and ``dedupe_key`` (200).
@@ -669,67 +667,67 @@ class Jobs(_Resource):
         body = _body(kind=kind, payload=payload)
         body.update(_present(sessionId=session_id, projectId=project_id, dedupeKey=dedupe_key, priority=priority,
                              delayMs=delay_ms))
-        return Job.from_json(self._t.call("jobs.enqueue", body=body))
+        return Job.from_json(await self._t.call("jobs.enqueue", body=body))
 
     @operation("jobs.list")
-    def list(self, *, state: str | None = None, kind: str | None = None, session_id: str | None = None,
+    async def list(self, *, state: str | None = None, kind: str | None = None, session_id: str | None = None,
                    project_id: str | None = None, limit: int | None = None, cursor: str | None = None) -> JobPage:
         query = {"state": state, "kind": kind, "sessionId": session_id, "projectId": project_id, "limit": limit,
                  "cursor": cursor}
-        return JobPage.from_json(self._t.call("jobs.list", query=query))
+        return JobPage.from_json(await self._t.call("jobs.list", query=query))
 
     @operation("jobs.get")
-    def get(self, job_id: str) -> Job:
-        return Job.from_json(self._t.call("jobs.get", path={"id": job_id}))
+    async def get(self, job_id: str) -> Job:
+        return Job.from_json(await self._t.call("jobs.get", path={"id": job_id}))
 
     @operation("jobs.cancel")
-    def cancel(self, job_id: str) -> Job:
-        return Job.from_json(self._t.call("jobs.cancel", path={"id": job_id}))
+    async def cancel(self, job_id: str) -> Job:
+        return Job.from_json(await self._t.call("jobs.cancel", path={"id": job_id}))
 
     @operation("jobs.retry")
-    def retry(self, job_id: str) -> Job:
-        return Job.from_json(self._t.call("jobs.retry", path={"id": job_id}))
+    async def retry(self, job_id: str) -> Job:
+        return Job.from_json(await self._t.call("jobs.retry", path={"id": job_id}))
 
     @operation("jobs.kinds")
-    def kinds(self) -> list[JobKind]:
-        return [JobKind.from_json(k) for k in (self._t.call("jobs.kinds"))["kinds"]]
+    async def kinds(self) -> list[JobKind]:
+        return [JobKind.from_json(k) for k in (await self._t.call("jobs.kinds"))["kinds"]]
 
     @operation("jobs.stats")
-    def stats(self) -> QueueStats:
-        return QueueStats.from_json(self._t.call("jobs.stats"))
+    async def stats(self) -> QueueStats:
+        return QueueStats.from_json(await self._t.call("jobs.stats"))
 
-    def wait(self, job_id: str, *, timeout: float | None = 120.0) -> Job:
+    async def wait(self, job_id: str, *, timeout: float | None = 120.0) -> Job:
         """Follow ``job.*`` events until the job is ``succeeded``, ``failed`` or ``canceled``; answers the job with
         its history. Raises ``TimeoutError`` when it has not finished within ``timeout`` seconds."""
         deadline = None if timeout is None else monotonic() + timeout
-        since = latest_seq(self._t)
-        job = self.get(job_id)  # read after the position: a transition after it is on the stream
+        since = await latest_seq(self._t)
+        job = await self.get(job_id)  # read after the position: a transition after it is on the stream
         if job.finished:
             return job
-        with EventStream(self._t, since, types=["job."], snapshots=False) as stream:
+        async with AsyncEventStream(self._t, since, types=["job."], snapshots=False) as stream:
             while True:
                 remaining = None if deadline is None else deadline - monotonic()
                 if remaining is not None and remaining <= 0:
                     raise TimeoutError(f"job {job_id} did not finish within {timeout} s")
-                event = stream.next(timeout=remaining)
+                event = await stream.next(timeout=remaining)
                 if isinstance(event, Reset):
-                    job = self.get(job_id)
+                    job = await self.get(job_id)
                     if job.finished:
                         return job
                     continue
                 data = event.data or {}
                 if data.get("id") == job_id and data.get("state") in Job.FINAL_STATES:
-                    return self.get(job_id)
+                    return await self.get(job_id)
 
 
-class Plugins(_Resource):
+class AsyncPlugins(_Resource):
     @operation("plugins.list")
-    def list(self) -> list[PluginInfo]:
-        return [PluginInfo.from_json(p) for p in self._t.call("plugins.list")]
+    async def list(self) -> list[PluginInfo]:
+        return [PluginInfo.from_json(p) for p in await self._t.call("plugins.list")]
 
     @operation("plugins.get")
-    def info(self, plugin_id: str) -> PluginInfo:
-        return PluginInfo.from_json(self._t.call("plugins.get", path={"id": plugin_id}))
+    async def info(self, plugin_id: str) -> PluginInfo:
+        return PluginInfo.from_json(await self._t.call("plugins.get", path={"id": plugin_id}))
 
     get = info
 
@@ -739,12 +737,12 @@ class Plugins(_Resource):
         return {"manifest": manifest, "component": base64.b64encode(wasm).decode()}
 
     @operation("plugins.inspect")
-    def inspect(self, path: str | os.PathLike[str]) -> Inspection:
+    async def inspect(self, path: str | os.PathLike[str]) -> Inspection:
         """Check a package without installing it: what it is and the capabilities it asks for."""
-        return Inspection.from_json(self._t.call("plugins.inspect", body=self._package_body(path)))
+        return Inspection.from_json(await self._t.call("plugins.inspect", body=self._package_body(path)))
 
     @operation("plugins.install")
-    def install(self, path: str | os.PathLike[str], *, grant: Iterable[str] = (),
+    async def install(self, path: str | os.PathLike[str], *, grant: Iterable[str] = (),
                       upgrade: bool = False) -> PluginInfo:
         """Install (or with ``upgrade=True`` replace) the package at ``path``, granting these capabilities
         (``log``, ``kv``, ``sessions-read``, ``jobs``, ...; the rest is denied)."""
@@ -752,162 +750,162 @@ class Plugins(_Resource):
         body["grant"] = [str(g) for g in grant]
         if upgrade:
             body["upgrade"] = True
-        return PluginInfo.from_json(self._t.call("plugins.install", body=body))
+        return PluginInfo.from_json(await self._t.call("plugins.install", body=body))
 
     @operation("plugins.enable")
-    def enable(self, plugin_id: str) -> PluginInfo:
-        return PluginInfo.from_json(self._t.call("plugins.enable", path={"id": plugin_id}))
+    async def enable(self, plugin_id: str) -> PluginInfo:
+        return PluginInfo.from_json(await self._t.call("plugins.enable", path={"id": plugin_id}))
 
     @operation("plugins.disable")
-    def disable(self, plugin_id: str) -> PluginInfo:
-        return PluginInfo.from_json(self._t.call("plugins.disable", path={"id": plugin_id}))
+    async def disable(self, plugin_id: str) -> PluginInfo:
+        return PluginInfo.from_json(await self._t.call("plugins.disable", path={"id": plugin_id}))
 
     @operation("plugins.remove")
-    def remove(self, plugin_id: str) -> None:
-        self._t.call("plugins.remove", path={"id": plugin_id})
+    async def remove(self, plugin_id: str) -> None:
+        await self._t.call("plugins.remove", path={"id": plugin_id})
 
     @operation("plugins.calls")
-    def calls(self, plugin_id: str, *, limit: int | None = None) -> list[PluginCall]:
-        answer = self._t.call("plugins.calls", path={"id": plugin_id}, query={"limit": limit})
+    async def calls(self, plugin_id: str, *, limit: int | None = None) -> list[PluginCall]:
+        answer = await self._t.call("plugins.calls", path={"id": plugin_id}, query={"limit": limit})
         return [PluginCall.from_json(c) for c in answer]
 
 
 # -- the Codex surface: account, config, catalog ---------------------------------------------------------------
 
 
-class Account(_Resource):
+class AsyncAccount(_Resource):
     """The account app-server uses (answers are app-server's own shapes, as dicts)."""
 
     @operation("account.read")
-    def read(self) -> dict[str, Any]:
-        return dict(self._t.call("account.read"))
+    async def read(self) -> dict[str, Any]:
+        return dict(await self._t.call("account.read"))
 
     @operation("account.login")
-    def login(self, type: str = "chatgpt", *, api_key: str | None = None) -> dict[str, Any]:
+    async def login(self, type: str = "chatgpt", *, api_key: str | None = None) -> dict[str, Any]:
         """Start a login: ``apiKey`` (with ``api_key``), ``chatgpt`` (answers an ``authUrl`` to open) or
         ``chatgptDeviceCode``. Follow it with :meth:`login_state`."""
-        return dict(self._t.call("account.login", body=_present(type=type, apiKey=api_key)))
+        return dict(await self._t.call("account.login", body=_present(type=type, apiKey=api_key)))
 
     @operation("account.login_state")
-    def login_state(self, login_id: str) -> dict[str, Any]:
-        return dict(self._t.call("account.login_state", path={"loginId": login_id}))
+    async def login_state(self, login_id: str) -> dict[str, Any]:
+        return dict(await self._t.call("account.login_state", path={"loginId": login_id}))
 
     @operation("account.cancel_login")
-    def cancel_login(self, login_id: str) -> dict[str, Any]:
-        return dict(self._t.call("account.cancel_login", path={"loginId": login_id}) or {})
+    async def cancel_login(self, login_id: str) -> dict[str, Any]:
+        return dict(await self._t.call("account.cancel_login", path={"loginId": login_id}) or {})
 
     @operation("account.logout")
-    def logout(self) -> dict[str, Any]:
-        return dict(self._t.call("account.logout", body={}) or {})
+    async def logout(self) -> dict[str, Any]:
+        return dict(await self._t.call("account.logout", body={}) or {})
 
     @operation("account.rate_limits")
-    def rate_limits(self) -> dict[str, Any]:
-        return dict(self._t.call("account.rate_limits"))
+    async def rate_limits(self) -> dict[str, Any]:
+        return dict(await self._t.call("account.rate_limits"))
 
     @operation("account.usage")
-    def usage(self) -> dict[str, Any]:
-        return dict(self._t.call("account.usage"))
+    async def usage(self) -> dict[str, Any]:
+        return dict(await self._t.call("account.usage"))
 
 
-class Config(_Resource):
+class AsyncConfig(_Resource):
     """Codex's configuration (``config.toml``) through app-server."""
 
     @operation("config.read")
-    def read(self) -> dict[str, Any]:
-        return dict(self._t.call("config.read"))
+    async def read(self) -> dict[str, Any]:
+        return dict(await self._t.call("config.read"))
 
     @operation("config.requirements")
-    def requirements(self) -> dict[str, Any]:
-        return dict(self._t.call("config.requirements") or {})
+    async def requirements(self) -> dict[str, Any]:
+        return dict(await self._t.call("config.requirements") or {})
 
     @operation("config.write_value")
-    def write(self, key_path: str, value: Any, *, merge_strategy: str | None = None) -> dict[str, Any]:
+    async def write(self, key_path: str, value: Any, *, merge_strategy: str | None = None) -> dict[str, Any]:
         """Set one key (``model``, ``model_providers.local.base_url``, ...) to any TOML value."""
         body = _present(keyPath=key_path, value=value, mergeStrategy=merge_strategy)
-        return dict(self._t.call("config.write_value", body=body) or {})
+        return dict(await self._t.call("config.write_value", body=body) or {})
 
     @operation("config.write_batch")
-    def write_batch(self, edits: list[dict[str, Any]], *, reload_user_config: bool | None = None) -> dict[str, Any]:
+    async def write_batch(self, edits: list[dict[str, Any]], *, reload_user_config: bool | None = None) -> dict[str, Any]:
         """Several edits at once: ``[{keyPath, value, mergeStrategy?}]``."""
         body = _present(edits=edits, reloadUserConfig=reload_user_config)
-        return dict(self._t.call("config.write_batch", body=body) or {})
+        return dict(await self._t.call("config.write_batch", body=body) or {})
 
 
-class Catalog(_Resource):
+class AsyncCatalog(_Resource):
     """What app-server offers: models, model providers, collaboration modes."""
 
     @operation("catalog.models")
-    def models(self, *, include_hidden: bool | None = None, model_provider: str | None = None,
+    async def models(self, *, include_hidden: bool | None = None, model_provider: str | None = None,
                      limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
         query = {"includeHidden": include_hidden, "modelProvider": model_provider, "limit": limit, "cursor": cursor}
-        return dict(self._t.call("catalog.models", query=query))
+        return dict(await self._t.call("catalog.models", query=query))
 
     @operation("catalog.providers")
-    def providers(self) -> dict[str, Any]:
-        return dict(self._t.call("catalog.providers"))
+    async def providers(self) -> dict[str, Any]:
+        return dict(await self._t.call("catalog.providers"))
 
     @operation("catalog.collaboration_modes")
-    def collaboration_modes(self) -> dict[str, Any]:
-        return dict(self._t.call("catalog.collaboration_modes"))
+    async def collaboration_modes(self) -> dict[str, Any]:
+        return dict(await self._t.call("catalog.collaboration_modes"))
 
 
-class Mcp(_Resource):
+class AsyncMcp(_Resource):
     @operation("catalog.mcp_servers")
-    def servers(self) -> dict[str, Any]:
+    async def servers(self) -> dict[str, Any]:
         """MCP servers with their status and tools."""
-        return dict(self._t.call("catalog.mcp_servers"))
+        return dict(await self._t.call("catalog.mcp_servers"))
 
     @operation("catalog.mcp_reload")
-    def reload(self) -> dict[str, Any]:
-        return dict(self._t.call("catalog.mcp_reload", body={}) or {})
+    async def reload(self) -> dict[str, Any]:
+        return dict(await self._t.call("catalog.mcp_reload", body={}) or {})
 
     @operation("catalog.mcp_login")
-    def login(self, name: str, *, scopes: list[str] | None = None,
+    async def login(self, name: str, *, scopes: list[str] | None = None,
                     timeout_secs: int | None = None) -> dict[str, Any]:
         """Start a server's OAuth login; the answer carries the URL to open."""
         body = _present(scopes=scopes, timeoutSecs=timeout_secs)
-        return dict(self._t.call("catalog.mcp_login", path={"name": name}, body=body) or {})
+        return dict(await self._t.call("catalog.mcp_login", path={"name": name}, body=body) or {})
 
 
-class Skills(_Resource):
+class AsyncSkills(_Resource):
     @operation("catalog.skills")
-    def list(self) -> dict[str, Any]:
-        return dict(self._t.call("catalog.skills"))
+    async def list(self) -> dict[str, Any]:
+        return dict(await self._t.call("catalog.skills"))
 
     @operation("catalog.skill_enable")
-    def set_enabled(self, name: str, enabled: bool, *, path: str | None = None) -> dict[str, Any]:
+    async def set_enabled(self, name: str, enabled: bool, *, path: str | None = None) -> dict[str, Any]:
         """Turn a skill on or off (``path`` as listed, when the name is ambiguous)."""
         body = _present(enabled=enabled, path=path)
-        return dict(self._t.call("catalog.skill_enable", path={"name": name}, body=body) or {})
+        return dict(await self._t.call("catalog.skill_enable", path={"name": name}, body=body) or {})
 
 
-class Features(_Resource):
+class AsyncFeatures(_Resource):
     @operation("catalog.features")
-    def list(self) -> dict[str, Any]:
+    async def list(self) -> dict[str, Any]:
         """Experimental features and whether each is on."""
-        return dict(self._t.call("catalog.features"))
+        return dict(await self._t.call("catalog.features"))
 
     @operation("catalog.feature_enable")
-    def set_enabled(self, name: str, enabled: bool) -> dict[str, Any]:
+    async def set_enabled(self, name: str, enabled: bool) -> dict[str, Any]:
         body = {"enabled": enabled}
-        return dict(self._t.call("catalog.feature_enable", path={"name": name}, body=body) or {})
+        return dict(await self._t.call("catalog.feature_enable", path={"name": name}, body=body) or {})
 
 
-class Hooks(_Resource):
+class AsyncHooks(_Resource):
     @operation("catalog.hooks")
-    def list(self) -> dict[str, Any]:
-        return dict(self._t.call("catalog.hooks"))
+    async def list(self) -> dict[str, Any]:
+        return dict(await self._t.call("catalog.hooks"))
 
     @operation("catalog.hook_state")
-    def set_enabled(self, key: str, enabled: bool) -> dict[str, Any]:
-        return dict(self._t.call("catalog.hook_state", body={"key": key, "enabled": enabled}) or {})
+    async def set_enabled(self, key: str, enabled: bool) -> dict[str, Any]:
+        return dict(await self._t.call("catalog.hook_state", body={"key": key, "enabled": enabled}) or {})
 
 
 # -- dynamic tools served by Python functions --------------------------------------------------------------------
 
 
-class ToolServer:
-    """Answers a session's dynamic tool calls with Python functions (a :class:`~codex_manager.tools.ToolRegistry`).
+class AsyncToolServer:
+    """Answers a session's dynamic tool calls with Python functions (a :class:`~codex_manager_sdk.tools.ToolRegistry`).
 
     It follows the session's ``tool_call.requested`` events (resuming from the last ``seq`` after a reconnect) and,
     at start, after every reconnect and after a stream reset, reads the session's pending calls from the requests
@@ -916,7 +914,7 @@ class ToolServer:
     Use it as a context manager (it serves in the background), or call ``serve(stop)`` to serve in the foreground.
     """
 
-    def __init__(self, client: Client, session_id: str, registry: ToolRegistry, *, poll: float = 0.25):
+    def __init__(self, client: AsyncClient, session_id: str, registry: ToolRegistry, *, poll: float = 0.25):
         self._client = client
         self.session_id = session_id
         self.registry = registry
@@ -928,16 +926,16 @@ class ToolServer:
         self._stop: Any = None
         self._handle: Any = None
 
-    def answer_pending(self) -> int:
+    async def answer_pending(self) -> int:
         """Answer every pending call of this session the registry serves; answers how many were answered."""
-        pending = self._client.requests.list(session_id=self.session_id, status="pending", kind="tool_call")
+        pending = await self._client.requests.list(session_id=self.session_id, status="pending", kind="tool_call")
         count = 0
         for req in reversed(pending):  # oldest first
-            if self.handle(req):
+            if await self.handle(req):
                 count += 1
         return count
 
-    def handle(self, req: PendingRequest) -> bool:
+    async def handle(self, req: PendingRequest) -> bool:
         """Run the function of one call and answer it; False when it is not ours or was answered already."""
         if req.kind != "tool_call" or req.status != "pending" or req.id in self._done:
             return False
@@ -949,87 +947,87 @@ class ToolServer:
             return False
         self._done.add(req.id)
         try:
-            result = maybe_await(tool.fn(**tool.arguments_for(params.get("arguments"))))
+            result = await maybe_await(tool.fn(**tool.arguments_for(params.get("arguments"))))
             body = answer_for_result(result)
         except Exception as e:  # noqa: BLE001 - the tool's failure is the call's answer
             body = answer_for_error(e)
         try:
-            self.answered.append(self._client.requests.respond(self.session_id, req.id, body))
+            self.answered.append(await self._client.requests.respond(self.session_id, req.id, body))
         except (AlreadyResolved, Gone):
             return False  # another client answered first, or the call expired
         return True
 
-    def serve(self, stop: Any = None, *, since: int | None = None) -> None:
+    async def serve(self, stop: Any = None, *, since: int | None = None) -> None:
         """Serve until ``stop`` (a ``StopSignal``) is set; from now, or from ``since``."""
         stop = stop if stop is not None else StopSignal()
-        stream = EventStream(self._client._t, since, sessions=[self.session_id], types=["tool_call.requested"])
-        with stream:
-            self.answer_pending()
+        stream = AsyncEventStream(self._client._t, since, sessions=[self.session_id], types=["tool_call.requested"])
+        async with stream:
+            await self.answer_pending()
             reconnects = stream.reconnects
             while not stop.is_set():
                 try:
-                    event = stream.next(timeout=self.poll)
+                    event = await stream.next(timeout=self.poll)
                 except TimeoutError:
                     event = None
                 if stream.reconnects != reconnects:
                     reconnects = self.reconnects = stream.reconnects
-                    self.answer_pending()
+                    await self.answer_pending()
                 if event is None:
                     continue
                 if isinstance(event, PendingSnapshot):
                     for req in event.requests:
-                        self.handle(req)
+                        await self.handle(req)
                 elif isinstance(event, Reset):
-                    self.answer_pending()
+                    await self.answer_pending()
                 elif event.type == "tool_call.requested":
-                    self.handle(PendingRequest.from_json(event.data))
+                    await self.handle(PendingRequest.from_json(event.data))
 
-    def _run(self, stop: Any) -> None:
+    async def _run(self, stop: Any) -> None:
         try:
-            self.serve(stop)
+            await self.serve(stop)
         except Exception as e:  # noqa: BLE001 - kept for the caller, raised again by stop()
             self.errors.append(e)
 
-    def start(self) -> ToolServer:
+    def start(self) -> AsyncToolServer:
         """Serve in the background (a thread on the sync client, a task on the asyncio one)."""
         self._stop = StopSignal()
         self._handle = spawn(self._run, self._stop)
         return self
 
-    def stop(self, timeout: float | None = 30.0) -> None:
+    async def stop(self, timeout: float | None = 30.0) -> None:
         if self._handle is None:
             return
         self._stop.set()
         handle, self._handle = self._handle, None
-        join(handle, timeout)
+        await join(handle, timeout)
         if self.errors:
             raise self.errors[0]
 
-    def __enter__(self) -> ToolServer:
+    async def __aenter__(self) -> AsyncToolServer:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
 
 
-class Tools:
+class AsyncTools:
     """``client.tools``: serve a session's dynamic tools with Python functions."""
 
-    def __init__(self, client: Client):
+    def __init__(self, client: AsyncClient):
         self._client = client
 
     def registry(self) -> ToolRegistry:
         return ToolRegistry()
 
-    def serve(self, session_id: str, registry: ToolRegistry, *, poll: float = 0.25) -> ToolServer:
+    def serve(self, session_id: str, registry: ToolRegistry, *, poll: float = 0.25) -> AsyncToolServer:
         """A server of the session's calls; use it as a context manager, or ``start()`` / ``stop()``."""
-        return ToolServer(self._client, session_id, registry, poll=poll)
+        return AsyncToolServer(self._client, session_id, registry, poll=poll)
 
 
 # -- the client ----------------------------------------------------------------------------------------------
 
 
-class Client:
+class AsyncClient:
     """A client of one Codex Manager host.
 
     ``url`` / ``token`` / ``data_dir`` default as for the CLI: ``CODEX_MANAGER_URL`` (else
@@ -1051,103 +1049,103 @@ class Client:
     ):
         self.url = resolve_url(url)
         self.token = resolve_token(token, data_dir)
-        self._t = Transport(self.url, self.token, client_label, timeout=timeout, retry=retry)
-        self.projects = Projects(self._t)
-        self.sessions = Sessions(self._t)
-        self.turns = Turns(self._t)
-        self.requests = Requests(self._t)
-        self.controls = ControlsApi(self._t)
-        self.settings = Settings(self._t)
-        self.jobs = Jobs(self._t)
-        self.plugins = Plugins(self._t)
-        self.account = Account(self._t)
-        self.config = Config(self._t)
-        self.catalog = Catalog(self._t)
-        self.mcp = Mcp(self._t)
-        self.skills = Skills(self._t)
-        self.features = Features(self._t)
-        self.hooks = Hooks(self._t)
-        self.tools = Tools(self)
+        self._t = AsyncTransport(self.url, self.token, client_label, timeout=timeout, retry=retry)
+        self.projects = AsyncProjects(self._t)
+        self.sessions = AsyncSessions(self._t)
+        self.turns = AsyncTurns(self._t)
+        self.requests = AsyncRequests(self._t)
+        self.controls = AsyncControlsApi(self._t)
+        self.settings = AsyncSettings(self._t)
+        self.jobs = AsyncJobs(self._t)
+        self.plugins = AsyncPlugins(self._t)
+        self.account = AsyncAccount(self._t)
+        self.config = AsyncConfig(self._t)
+        self.catalog = AsyncCatalog(self._t)
+        self.mcp = AsyncMcp(self._t)
+        self.skills = AsyncSkills(self._t)
+        self.features = AsyncFeatures(self._t)
+        self.hooks = AsyncHooks(self._t)
+        self.tools = AsyncTools(self)
 
     @property
     def client_label(self) -> str:
         return self._t.client_label
 
-    def close(self) -> None:
-        self._t.close()
+    async def aclose(self) -> None:
+        await self._t.aclose()
 
-    def __enter__(self) -> Client:
+    async def __aenter__(self) -> AsyncClient:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
     # -- raw access -------------------------------------------------------------------------------------------
 
-    def request(self, method: str, path: str, *, json: Any = _UNSET, params: Mapping[str, Any] | None = None,
+    async def request(self, method: str, path: str, *, json: Any = _UNSET, params: Mapping[str, Any] | None = None,
                       headers: Mapping[str, str] | None = None) -> Any:
         """Any request, for what this SDK version has no method for: ``path`` as the API spells it, ``json`` the
         body, ``params`` the query. Answers the decoded JSON (``None`` for an empty answer); errors raise as
         everywhere. Retried like the typed calls (by method, or an ``Idempotency-Key`` header)."""
         has_body = json is not _UNSET
-        return self._t.send(method, path, query=params, body=json if has_body else None, has_body=has_body,
+        return await self._t.send(method, path, query=params, body=json if has_body else None, has_body=has_body,
                                   headers=headers)
 
-    def call(self, op_id: str, *, path: Mapping[str, str] | None = None, query: Mapping[str, Any] | None = None,
+    async def call(self, op_id: str, *, path: Mapping[str, str] | None = None, query: Mapping[str, Any] | None = None,
                    body: Any = None, has_body: bool = False, headers: Mapping[str, str] | None = None,
                    ok_statuses: tuple[int, ...] = ()) -> Any:
-        """One operation by its operationId (``sessions.fork``; see ``codex_manager.routes.OPERATIONS``)."""
-        return self._t.call(op_id, path=path, query=query, body=body, has_body=has_body, headers=headers,
+        """One operation by its operationId (``sessions.fork``; see ``codex_manager_sdk.routes.OPERATIONS``)."""
+        return await self._t.call(op_id, path=path, query=query, body=body, has_body=has_body, headers=headers,
                                   ok_statuses=ok_statuses)
 
     # -- health, capabilities --------------------------------------------------------------------------------
 
     @operation("health.health")
-    def health(self) -> Health:
-        return Health.from_json(self._t.call("health.health"))
+    async def health(self) -> Health:
+        return Health.from_json(await self._t.call("health.health"))
 
     @operation("health.ready")
-    def ready(self) -> Ready:
+    async def ready(self) -> Ready:
         """Readiness; answers (does not raise) when the host says 503 not ready."""
-        return Ready.from_json(self._t.call("health.ready", ok_statuses=(503,)))
+        return Ready.from_json(await self._t.call("health.ready", ok_statuses=(503,)))
 
-    def wait_ready(self, timeout: float = 60.0, interval: float = 0.1) -> Ready:
+    async def wait_ready(self, timeout: float = 60.0, interval: float = 0.1) -> Ready:
         """Poll ``ready()`` until it says ready (app-server handshake done); ``TimeoutError`` otherwise."""
         deadline = monotonic() + timeout
         while True:
-            r = self.ready()
+            r = await self.ready()
             if r.ready:
                 return r
             if monotonic() > deadline:
                 raise TimeoutError(f"the host was not ready within {timeout} s: {r.runtime}")
-            sleep(interval)
+            await sleep(interval)
 
     @operation("capabilities.capabilities")
-    def capabilities(self) -> CapabilityReport:
+    async def capabilities(self) -> CapabilityReport:
         """What the connected codex supports, by route group (``.groups["review"]``)."""
-        return CapabilityReport.from_json(self._t.call("capabilities.capabilities"))
+        return CapabilityReport.from_json(await self._t.call("capabilities.capabilities"))
 
     @operation("auth.new_link")
-    def login_link(self) -> str:
+    async def login_link(self) -> str:
         """A one-time browser login link."""
-        return str(LoginLink.from_json(self._t.call("auth.new_link")).url)
+        return str(LoginLink.from_json(await self._t.call("auth.new_link")).url)
 
     @operation("capabilities.feedback")
-    def feedback(self, classification: str, *, reason: str | None = None, session_id: str | None = None,
+    async def feedback(self, classification: str, *, reason: str | None = None, session_id: str | None = None,
                        include_logs: bool | None = None) -> dict[str, Any]:
         """Send feedback (``bug``, ``good_result``, ``bad_result``, ...) to OpenAI through codex."""
         body = _present(classification=classification, reason=reason, sessionId=session_id, includeLogs=include_logs)
-        return dict(self._t.call("capabilities.feedback", body=body) or {})
+        return dict(await self._t.call("capabilities.feedback", body=body) or {})
 
     @operation("exec.exec")
-    def exec(self, command: list[str], *, cwd: str | os.PathLike[str] | None = None, sandbox: str | None = None,
+    async def exec(self, command: list[str], *, cwd: str | os.PathLike[str] | None = None, sandbox: str | None = None,
                    network_access: bool | None = None, stream: bool | None = None,
                    timeout_ms: int | None = None) -> dict[str, Any]:
         """Run one command outside any session (the host must run with ``--enable-exec``): ``{exitCode, stdout,
         stderr}``; with ``stream=True`` the output also comes as events."""
         body = _present(command=list(command), cwd=os.fspath(cwd) if cwd is not None else None, sandbox=sandbox,
                         networkAccess=network_access, stream=stream, timeoutMs=timeout_ms)
-        return dict(self._t.call("exec.exec", body=body) or {})
+        return dict(await self._t.call("exec.exec", body=body) or {})
 
     # -- events ---------------------------------------------------------------------------------------------
 
@@ -1163,26 +1161,26 @@ class Client:
         snapshots: bool = True,
         reconnect: bool = True,
         reconnect_timeout: float = 60.0,
-    ) -> EventStream:
+    ) -> AsyncEventStream:
         """Follow ``/api/stream``: events after ``since`` (``None``: from now; ``0``: from the oldest kept), then
         live, reconnecting by itself from the last ``seq`` seen. ``types`` / ``exclude_types`` are type prefixes."""
-        return EventStream(self._t, since, sessions=sessions, projects=projects, types=types,
+        return AsyncEventStream(self._t, since, sessions=sessions, projects=projects, types=types,
                                 exclude_types=exclude_types, snapshots=snapshots, reconnect=reconnect,
                                 reconnect_timeout=reconnect_timeout)
 
     @operation("events.list")
-    def list_events(self, since: int | None = None, *, sessions: str | Iterable[str] | None = None,
+    async def list_events(self, since: int | None = None, *, sessions: str | Iterable[str] | None = None,
                           projects: str | Iterable[str] | None = None, types: str | Iterable[str] | None = None,
                           exclude_types: str | Iterable[str] | None = None, limit: int | None = None) -> EventPage:
         """One page of the event log (``sessions``, ``projects``, ``types``, ``exclude_types``, ``limit``)."""
         query = {"since": since, "sessions": _csv(sessions), "projects": _csv(projects), "types": _csv(types),
                  "exclude": _csv(exclude_types), "limit": limit}
-        return EventPage.from_json(self._t.call("events.list", query=query))
+        return EventPage.from_json(await self._t.call("events.list", query=query))
 
-    def iter_events(self, since: int = 0, **filters: Any) -> Iterator[Event]:
+    async def iter_events(self, since: int = 0, **filters: Any) -> AsyncIterator[Event]:
         """Every logged event after ``since`` up to now, following ``nextSince`` page by page."""
         while True:
-            page = self.list_events(since, **filters)
+            page = await self.list_events(since, **filters)
             if page.reset:
                 yield Reset(seq=page.latest_seq, type="reset",
                             data={"reason": "beyond_retention", "latestSeq": page.latest_seq})
@@ -1192,36 +1190,36 @@ class Client:
                 return
             since = page.next_since
 
-    def latest_seq(self) -> int:
+    async def latest_seq(self) -> int:
         """The newest committed ``seq`` (a position to follow from)."""
-        return latest_seq(self._t)
+        return await latest_seq(self._t)
 
     # -- shortcuts of the first asyncio client (kept for its scripts) --------------------------------------------
 
-    def create_session(self, cwd: str | os.PathLike[str], **fields: Any) -> Session:
-        return self.sessions.create(cwd, **fields)
+    async def create_session(self, cwd: str | os.PathLike[str], **fields: Any) -> Session:
+        return await self.sessions.create(cwd, **fields)
 
-    def send(self, session_id: str, text: str, *, mode: str | None = None,
+    async def send(self, session_id: str, text: str, *, mode: str | None = None,
                    idempotency_key: str | None = None) -> TurnAccepted:
-        return self.turns.send(session_id, text, mode=mode, idempotency_key=idempotency_key)
+        return await self.turns.send(session_id, text, mode=mode, idempotency_key=idempotency_key)
 
-    def send_and_wait(self, session_id: str, text: str, **options: Any) -> TurnResult:
-        return self.turns.send_and_wait(session_id, text, **options)
+    async def send_and_wait(self, session_id: str, text: str, **options: Any) -> TurnResult:
+        return await self.turns.send_and_wait(session_id, text, **options)
 
-    def respond(self, session_id: str, request_id: str, answer: dict[str, Any]) -> PendingRequest:
-        return self.requests.respond(session_id, request_id, answer)
+    async def respond(self, session_id: str, request_id: str, answer: dict[str, Any]) -> PendingRequest:
+        return await self.requests.respond(session_id, request_id, answer)
 
-    def turn(self, session_id: str, turn_id: str, *, wait: float | None = None) -> TurnRecord:
-        return self.turns.get(session_id, turn_id, wait=wait)
+    async def turn(self, session_id: str, turn_id: str, *, wait: float | None = None) -> TurnRecord:
+        return await self.turns.get(session_id, turn_id, wait=wait)
 
-    def wait_turn(self, session_id: str, turn_id: str) -> TurnRecord:
-        return self.turns.wait_record(session_id, turn_id, timeout=None)
+    async def wait_turn(self, session_id: str, turn_id: str) -> TurnRecord:
+        return await self.turns.wait_record(session_id, turn_id, timeout=None)
 
-    def enqueue_job(self, kind: str, payload: Any = _UNSET, **fields: Any) -> Job:
-        return self.jobs.enqueue(kind, payload, **fields)
+    async def enqueue_job(self, kind: str, payload: Any = _UNSET, **fields: Any) -> Job:
+        return await self.jobs.enqueue(kind, payload, **fields)
 
-    def get_job(self, job_id: str) -> Job:
-        return self.jobs.get(job_id)
+    async def get_job(self, job_id: str) -> Job:
+        return await self.jobs.get(job_id)
 
 
 def _csv(value: str | Iterable[str] | None) -> str | None:

@@ -5,7 +5,7 @@ connection drops (the host closed it, restarted, the network went away, or :meth
 it reconnects with ``since=<position>`` and the host replays exactly what was missed, then goes on live. Events
 with a ``seq`` at or below ``position`` are skipped, so nothing is handed out twice and, as long as the log still
 holds them, nothing is missed. When the host can no longer replay (the log was pruned past ``position``, or it is
-behind ``position``), a :class:`~codex_manager.types.Reset` item is handed out: re-read what you keep over REST.
+behind ``position``), a :class:`~codex_manager_sdk.types.Reset` item is handed out: re-read what you keep over REST.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A dataclass per object schema of the API (fields in snake_case, the answer kept whole in ``raw``, unknown fields
 tolerated) and a ``StrEnum`` per string enum (a value this SDK version does not know stays a plain ``str``).
-Regenerate with ``python3 scripts/gen_clients``. Import them from ``codex_manager`` or ``codex_manager.types``.
+Regenerate with ``python3 scripts/gen_clients``. Import them from ``codex_manager_sdk`` or ``codex_manager_sdk.types``.
 """
 
 from __future__ import annotations
