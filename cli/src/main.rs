@@ -162,8 +162,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let out = output::Output::new(cli.json);
     match cli.command {
         Command::Serve(args) => {
-            let data_dir = cli.data_dir.clone().unwrap_or_else(codex_manager_host::config::default_data_dir);
-            return serve::run(args, data_dir, cli.token).await;
+            return serve::run(args, cli.data_dir.clone(), cli.token).await;
         }
         // Neither needs a running host.
         Command::Plugin(commands::plugins::PluginCommand::New { name, plugins_dir }) => {

@@ -107,15 +107,16 @@ struct QueueArgs {
     job_lease_ms: u64,
 }
 
-/// `token` is the global `--token` / `CODEX_MANAGER_TOKEN`.
-pub async fn run(args: ServeArgs, data_dir: PathBuf, token: Option<String>) -> anyhow::Result<()> {
+/// `data_dir` and `token` are the global `--data-dir` / `CODEX_MANAGER_DATA_DIR` and `--token` / `CODEX_MANAGER_TOKEN`.
+pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, token: Option<String>) -> anyhow::Result<()> {
+    let token = token.filter(|t| !t.is_empty());
+    let (data_dir, token, demo_shares_token) = place_data(&args, data_dir, token)?;
     let log_file = match args.log_file.as_deref() {
         Some("none") | Some("") => None,
         Some(path) => Some(PathBuf::from(path)),
         None => Some(data_dir.join(logfile::DEFAULT_NAME)),
     };
     init_tracing(log_file.as_deref())?;
-    let token = token.filter(|t| !t.is_empty());
     let mut config = HostConfig::new(&data_dir);
     config.bind = args.bind;
     config.codex_bin = args.codex_bin;
@@ -158,14 +159,45 @@ pub async fn run(args: ServeArgs, data_dir: PathBuf, token: Option<String>) -> a
     // The link first: it is what a person opens (the bare address answers with the sign-in page).
     println!("Open the web UI: {}", host.login_link());
     println!("Codex Manager listening on http://{addr}");
-    match host.token_source() {
-        TokenSource::DataDir => println!("API token: {}/token (the CLI and SDK read it from there)", data_dir.display()),
-        TokenSource::Configured => println!("API token: as configured (--token / CODEX_MANAGER_TOKEN)"),
+    match (host.token_source(), &demo_shares_token) {
+        (_, Some(home)) => println!(
+            "API token: {}/token, shared with your usual data dir so the CLI and SDK reach the demo as they are",
+            home.display()
+        ),
+        (TokenSource::DataDir, None) => println!("API token: {}/token (the CLI and SDK read it from there)", data_dir.display()),
+        (TokenSource::Configured, None) => println!("API token: as configured (--token / CODEX_MANAGER_TOKEN)"),
+    }
+    if args.demo {
+        println!("Demo data dir: {} (your real chats are not touched)", data_dir.display());
     }
     if args.demo {
         println!("Demo mode: codex talks to a built-in fake model. Try: codex-manager sessions create --cwd \"$PWD\" && codex-manager send <id> hello --wait");
     }
     host.serve(shutdown_signal()).await
+}
+
+/// Where the host keeps its data, and with which token. A demo without an explicit data dir gets its own
+/// (`<default data dir>/demo`), so its fake chats never mix with real ones, but answers to the token of the usual
+/// data dir (read, or created there): the CLI and the SDK find that one without flags. Returns the usual data dir
+/// when its token is shared, for the banner.
+fn place_data(args: &ServeArgs, data_dir: Option<PathBuf>, token: Option<String>) -> anyhow::Result<(PathBuf, Option<String>, Option<PathBuf>)> {
+    match data_dir {
+        Some(dir) => Ok((dir, token, None)),
+        None if !args.demo => Ok((config::default_data_dir(), token, None)),
+        None => {
+            let home = config::default_data_dir();
+            let demo_dir = home.join("demo");
+            if token.is_some() {
+                return Ok((demo_dir, token, None));
+            }
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&home).with_context(|| format!("creating {}", home.display()))?;
+            }
+            let shared = codex_manager_host::security::load_or_create_token(&home)?;
+            Ok((demo_dir, Some(shared), Some(home)))
+        }
+    }
 }
 
 /// Start the fake model and point codex at it.
