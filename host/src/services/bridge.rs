@@ -82,9 +82,9 @@ pub(super) async fn run(services: Arc<Services>, mut inbound: mpsc::Receiver<Inb
     while let Some(msg) = inbound.recv().await {
         match msg {
             Inbound::Ready { generation, recorded } => {
-                let state = services.runtime.state();
+                let state = services.core.runtime().state();
                 services
-                    .events
+                    .core.events()
                     .publish_committed(NewEvent::new(EventType::RuntimeReady, json!({"generation": generation, "userAgent": state.user_agent})))
                     .await;
                 let _ = recorded.send(());
@@ -98,7 +98,7 @@ pub(super) async fn run(services: Arc<Services>, mut inbound: mpsc::Receiver<Inb
             Inbound::Malformed { generation, line, error } => {
                 tracing::warn!(generation, %error, "malformed line from app-server");
                 services
-                    .events
+                    .core.events()
                     .publish(NewEvent::new(EventType::RuntimeProtocolError, json!({"generation": generation, "error": error, "line": line})))
                     .await;
             }
@@ -188,7 +188,7 @@ impl Services {
         let data: Box<str> = params.into();
         let event = NewEvent::raw(EventKind::for_method(method), data.into_string()).session(sid, pid).turn(turn_id.clone());
         let Some(s) = session.as_ref().filter(|_| matches!(method, "turn/started" | "turn/completed")) else {
-            self.events.publish(event).await;
+            self.core.events().publish(event).await;
             // What a list row shows (waiting on approval, loaded) follows the thread's status.
             if let Some(s) = session.as_ref().filter(|_| matches!(method, "thread/status/changed" | "thread/started" | "thread/closed")) {
                 self.publish_session_updated(&s.session_id).await;
@@ -198,7 +198,7 @@ impl Services {
         match (method, turn_id.as_deref()) {
             // The start is recorded with its seq once the event is in the log.
             ("turn/started", Some(turn_id)) => {
-                let seq = self.events.publish_committed(event).await.map(|e| e.seq);
+                let seq = self.core.events().publish_committed(event).await.map(|e| e.seq);
                 self.record_turn_started(s, turn_id, seq).await;
                 self.publish_session_updated(&s.session_id).await;
             }
@@ -207,7 +207,7 @@ impl Services {
                 let end = TurnEnd { status, error: error.as_deref(), final_text: final_text.as_deref(), end_seq: None };
                 self.end_turn(Some(s), turn_id, &end, event).await;
             }
-            _ => self.events.publish(event).await,
+            _ => self.core.events().publish(event).await,
         }
     }
 
@@ -230,12 +230,12 @@ impl Services {
                 "reason": format!("turn ended ({turn_status}) before the item completed"),
             });
             let (sid, pid) = split(session.cloned());
-            self.events.publish(NewEvent::new(EventType::ItemCompleted, data).session(sid, pid).turn(turn_id.map(str::to_owned))).await;
+            self.core.events().publish(NewEvent::new(EventType::ItemCompleted, data).session(sid, pid).turn(turn_id.map(str::to_owned))).await;
         }
     }
 
     async fn record_turn_started(&self, s: &SessionRef, turn_id: &str, seq: Option<i64>) {
-        if let Err(e) = self.store.begin_turn(&s.session_id, turn_id, seq).await {
+        if let Err(e) = self.core.store().begin_turn(&s.session_id, turn_id, seq).await {
             tracing::error!(error = %e, session = %s.session_id, turn = turn_id, "could not record a turn's start");
         }
     }
@@ -246,16 +246,16 @@ impl Services {
     /// `reconcile_after_stop`), so every ended turn ends in the log too.
     pub(super) async fn end_turn(&self, session: Option<&SessionRef>, turn_id: Option<&str>, end: &TurnEnd<'_>, event: NewEvent) {
         if let Some(s) = session {
-            if let Err(e) = self.store.end_turn(&s.session_id, turn_id, end).await {
+            if let Err(e) = self.core.store().end_turn(&s.session_id, turn_id, end).await {
                 tracing::error!(error = %e, session = %s.session_id, turn = turn_id, "could not record a turn's end");
             }
             // The row before the event, as the record: a client that sees `turn.completed` has the session's new row
             // already, and the turn's end stays the last event of the turn.
             self.publish_session_updated(&s.session_id).await;
         }
-        let seq = self.events.publish_committed(event).await.map(|e| e.seq);
+        let seq = self.core.events().publish_committed(event).await.map(|e| e.seq);
         if let (Some(turn_id), Some(seq)) = (turn_id, seq) {
-            if let Err(e) = self.store.set_turn_end_seq(turn_id, seq).await {
+            if let Err(e) = self.core.store().set_turn_end_seq(turn_id, seq).await {
                 tracing::error!(error = %e, turn = turn_id, "could not record the seq of a turn's end");
             }
         }
@@ -288,7 +288,7 @@ impl Services {
     }
 
     async fn on_runtime_exit(&self, generation: u64, reason: &str) {
-        self.events.publish(NewEvent::new(EventType::RuntimeExited, json!({"generation": generation, "reason": reason}))).await;
+        self.core.events().publish(NewEvent::new(EventType::RuntimeExited, json!({"generation": generation, "reason": reason}))).await;
         self.end_generation(generation, reason).await;
     }
 

@@ -16,13 +16,13 @@ impl Services {
         if !(1..=MAX_PAGE).contains(&limit) {
             return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_PAGE}")));
         }
-        Ok(Page::read(&self.events, since.unwrap_or(0).max(0), limit, filter).await?)
+        Ok(Page::read(&self.core.events(), since.unwrap_or(0).max(0), limit, filter).await?)
     }
 
     /// A reader of everything after `since` (absent: only new events), and the frame it opens with: what is
     /// waiting for an answer right now, so a client that connects late sees it at once.
     pub async fn subscribe(&self, since: Option<i64>, filter: EventFilter) -> (Subscription, Option<Bytes>) {
-        let subscription = Subscription::new(self.events.clone(), since, filter);
+        let subscription = Subscription::new(self.core.events().clone(), since, filter);
         let pending = self.pending_snapshot(subscription.filter()).await.unwrap_or_default();
         let opening =
             (!pending.is_empty()).then(|| crate::events::frame(subscription.position(), crate::events::EventType::RequestsPending.as_str(), json!({"requests": pending})));

@@ -5,15 +5,15 @@ use serde_json::json;
 
 use crate::appserver::RuntimeStatus;
 use crate::events::{EventType, NewEvent};
-use crate::services::Services;
+use super::core::Core;
 
-impl Services {
+impl Core {
     /// `runtime.unresponsive` `{generation, pid, reason}` when the probe marks app-server unresponsive, and
     /// `runtime.responsive` `{generation}` when it answers again. A process that goes from unresponsive to an exit
     /// gets `runtime.exited` instead (from the bridge).
     pub(in crate::services) fn record_liveness(&self) {
-        let mut state = self.runtime.watch_state();
-        let events = self.events.clone();
+        let mut state = self.runtime().watch_state();
+        let events = self.events().clone();
         tokio::spawn(async move {
             let mut unresponsive = false;
             while state.changed().await.is_ok() {

@@ -7,6 +7,7 @@
 mod bridge;
 mod codex;
 mod controls;
+mod core;
 mod error;
 mod events;
 mod index;
@@ -28,7 +29,7 @@ mod views;
 mod workers;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -52,7 +53,8 @@ pub use crate::store::TurnStatus;
 pub use turns::{InterruptResult, SendMessage, SteerMessage, TurnAccepted, TurnMode};
 pub use views::{Project, Session, SessionStatus};
 
-use crate::appserver::{ChildLauncher, Connection, Launch, Runtime, RuntimeConfig};
+use crate::appserver::{ChildLauncher, Launch, Runtime, RuntimeConfig};
+use self::core::Core;
 use crate::events::{EventLog, EventType, NewEvent};
 use crate::plugins::PluginHost;
 use crate::store::{SessionRow, Store, TurnEnd, TurnRow};
@@ -70,9 +72,7 @@ const INBOUND_CAPACITY: usize = 1024;
 
 /// Everything the API needs, behind one handle.
 pub struct Services {
-    store: Store,
-    events: EventLog,
-    runtime: Runtime,
+    core: Arc<Core>,
     index: ThreadIndex,
     live: LiveThreads,
     requests: requests::Registry,
@@ -85,7 +85,6 @@ pub struct Services {
     turn_ends: turn_records::TurnEnds,
     /// The `session.updated` view last published per session, so only a change a list row shows is published.
     published_views: tokio::sync::Mutex<HashMap<String, String>>,
-    session_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// A handle on itself, for tasks that outlive a call (request deadlines).
     me: Weak<Services>,
 }
@@ -121,10 +120,10 @@ impl Services {
         }
         let (tx, rx) = mpsc::channel(INBOUND_CAPACITY);
         let (codex_bin, codex_home) = (runtime.program.clone(), runtime.codex_home.clone());
+        let core = Arc::new(Core::new(store, events, Runtime::start_with(runtime, launcher, tx)));
+        core.record_liveness();
         let services = Arc::new_cyclic(|me| Self {
-            store,
-            events,
-            runtime: Runtime::start_with(runtime, launcher, tx),
+            core,
             index: ThreadIndex::load(&rows),
             live: LiveThreads::default(),
             requests: requests::Registry::default(),
@@ -135,12 +134,10 @@ impl Services {
             workers: workers::Workers::default(),
             turn_ends: turn_records::TurnEnds::default(),
             published_views: tokio::sync::Mutex::new(HashMap::new()),
-            session_locks: Mutex::new(HashMap::new()),
             me: me.clone(),
         });
         // Watch before app-server can say anything, so its first `ready` is seen.
         services.watch_codex_surface(codex_bin, codex_home);
-        services.record_liveness();
         services.reconcile_after_stop(&rows).await;
         services.expire_requests_left_by_last_run().await;
         plugins.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
@@ -150,15 +147,15 @@ impl Services {
     }
 
     pub fn runtime(&self) -> &Runtime {
-        &self.runtime
+        self.core.runtime()
     }
 
     pub fn events(&self) -> &EventLog {
-        &self.events
+        self.core.events()
     }
 
     pub fn store(&self) -> &Store {
-        &self.store
+        self.core.store()
     }
 
     pub fn plugins(&self) -> &Arc<PluginHost> {
@@ -170,13 +167,13 @@ impl Services {
     pub async fn shutdown(&self) {
         // Jobs first: their worker turns are interrupted while app-server still runs, and they go back to the queue.
         self.scheduler.shutdown().await;
-        let generation = self.runtime.state().generation;
-        self.runtime.shutdown().await;
+        let generation = self.core.runtime().state().generation;
+        self.core.runtime().shutdown().await;
         self.end_generation(generation, "the host shut down").await;
-        self.events.publish_committed(NewEvent::new(EventType::RuntimeStopped, json!({"reason": "host shutdown"}))).await;
+        self.core.events().publish_committed(NewEvent::new(EventType::RuntimeStopped, json!({"reason": "host shutdown"}))).await;
         // A store that cannot write (disk full) must not hold the stop forever: what is not committed by then is
         // lost as in a crash, and the next start ends the turns it leaves open.
-        if !self.events.flush_within(SHUTDOWN_FLUSH_WAIT).await {
+        if !self.core.events().flush_within(SHUTDOWN_FLUSH_WAIT).await {
             tracing::error!("stopping with events not committed: the store cannot write (disk full?)");
         }
     }
@@ -185,7 +182,7 @@ impl Services {
     /// turn (the 202 path records it before answering, so this includes turns whose start never reached the log)
     /// gets a `turn.completed` (interrupted, with the reason) in the log and its final state in the turn record.
     async fn reconcile_after_stop(&self, rows: &[SessionRow]) {
-        let (unfinished, unlogged) = match (self.store.unfinished_turns().await, self.store.unlogged_turn_ends().await) {
+        let (unfinished, unlogged) = match (self.core.store().unfinished_turns().await, self.core.store().unlogged_turn_ends().await) {
             (Ok(u), Ok(l)) => (u, l),
             (Err(e), _) | (_, Err(e)) => {
                 tracing::error!(error = %e, "could not read the turns left running by the last run");
@@ -204,7 +201,7 @@ impl Services {
                 let status = data.pointer("/turn/status").and_then(|v| v.as_str()).and_then(TurnStatus::parse).filter(|s| s.is_final());
                 let error = data.pointer("/turn/error/message").and_then(|v| v.as_str());
                 let end = TurnEnd { status: status.unwrap_or(TurnStatus::Completed), error, final_text: None, end_seq: Some(seq) };
-                if let Err(e) = self.store.end_turn(&row.id, Some(&turn.id), &end).await {
+                if let Err(e) = self.core.store().end_turn(&row.id, Some(&turn.id), &end).await {
                     tracing::error!(error = %e, session = %row.id, turn = %turn.id, "could not record a turn's end");
                 }
                 continue;
@@ -216,7 +213,7 @@ impl Services {
         for turn in unlogged {
             let Some((row, session)) = session_of(&turn) else { continue };
             if let Some((seq, _)) = self.logged_turn_end(&turn).await {
-                let _ = self.store.set_turn_end_seq(&turn.id, seq).await;
+                let _ = self.core.store().set_turn_end_seq(&turn.id, seq).await;
                 continue;
             }
             let why = turn.error.as_deref().unwrap_or(message);
@@ -224,7 +221,7 @@ impl Services {
         }
         // A session can still name an active turn the turn record does not hold as running; it is over too.
         for row in rows.iter().filter(|r| r.active_turn_id.is_some()) {
-            let Ok(current) = self.store.get_session(&row.id).await else { continue };
+            let Ok(current) = self.core.store().get_session(&row.id).await else { continue };
             let Some(turn_id) = current.active_turn_id.as_deref() else { continue };
             let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
             self.end_turn_by_host(&row.thread_id, Some(turn_id), Some(&session), TurnStatus::Interrupted, message, None).await;
@@ -233,38 +230,8 @@ impl Services {
 
     /// The `turn.completed` of a turn already in the log, searched from the turn's start.
     async fn logged_turn_end(&self, turn: &TurnRow) -> Option<(i64, serde_json::Value)> {
-        let (seq, data) = self.store.turn_end_event(&turn.id, turn.start_seq?).await.ok()??;
+        let (seq, data) = self.core.store().turn_end_event(&turn.id, turn.start_seq?).await.ok()??;
         Some((seq, serde_json::from_str(&data).unwrap_or_default()))
-    }
-
-    /// Append the event an API call records and wait for its commit, bounded: a log that cannot write (disk full)
-    /// makes the call answer a clear 503 instead of hanging until space comes back.
-    async fn record_event(&self, event: NewEvent) -> ServiceResult<()> {
-        match self.events.publish_committed(event).await {
-            Some(_) => Ok(()),
-            None => Err(ServiceError::event_log_unavailable()),
-        }
-    }
-
-    /// The live connection or a clear 503.
-    fn connection(&self) -> ServiceResult<Arc<Connection>> {
-        self.runtime.connection().ok_or_else(ServiceError::runtime_unavailable)
-    }
-
-    /// Serializes the operations on one session that must not interleave (load + start a turn).
-    fn session_lock(&self, session_id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        self.session_locks.lock().expect("lock map poisoned").entry(session_id.to_string()).or_default().clone()
-    }
-
-    async fn session_row(&self, id: &str) -> ServiceResult<SessionRow> {
-        self.store.get_session(id).await.map_err(|e| match e {
-            crate::store::StoreError::NotFound => ServiceError::not_found(ErrorCode::SessionNotFound, format!("no session `{id}`")),
-            other => other.into(),
-        })
-    }
-
-    fn session_event(&self, kind: EventType, row: &SessionRow, data: impl serde::Serialize) -> NewEvent {
-        NewEvent::new(kind, data).session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into))
     }
 }
 

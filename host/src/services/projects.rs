@@ -67,47 +67,47 @@ fn project_error(id: &str) -> impl FnOnce(StoreError) -> ServiceError + '_ {
 
 impl Services {
     pub async fn list_projects(&self) -> ServiceResult<Vec<Project>> {
-        Ok(self.store.list_projects().await?.into_iter().map(Project::from).collect())
+        Ok(self.core.store().list_projects().await?.into_iter().map(Project::from).collect())
     }
 
     pub async fn get_project(&self, id: &str) -> ServiceResult<Project> {
-        Ok(self.store.get_project(id).await.map_err(project_error(id))?.into())
+        Ok(self.core.store().get_project(id).await.map_err(project_error(id))?.into())
     }
 
     pub async fn create_project(&self, req: CreateProject) -> ServiceResult<Project> {
         let name = validate_name(&req.name)?;
         let cwd = validate_cwd(&req.cwd)?;
         let id = uuid::Uuid::now_v7().to_string();
-        let row = self.store.insert_project(&id, &name, &cwd).await.map_err(project_error(&id))?;
+        let row = self.core.store().insert_project(&id, &name, &cwd).await.map_err(project_error(&id))?;
         let project = Project::from(row);
-        self.record_event(NewEvent::new(EventType::ProjectCreated, &project).session(None, Some(id.as_str().into()))).await?;
+        self.core.record_event(NewEvent::new(EventType::ProjectCreated, &project).session(None, Some(id.as_str().into()))).await?;
         Ok(project)
     }
 
     pub async fn update_project(&self, id: &str, req: UpdateProject) -> ServiceResult<Project> {
         let name = req.name.as_deref().map(validate_name).transpose()?;
         let cwd = req.cwd.as_deref().map(validate_cwd).transpose()?;
-        let row = self.store.update_project(id, name.as_deref(), cwd.as_deref()).await.map_err(project_error(id))?;
+        let row = self.core.store().update_project(id, name.as_deref(), cwd.as_deref()).await.map_err(project_error(id))?;
         let project = Project::from(row);
-        self.record_event(NewEvent::new(EventType::ProjectUpdated, &project).session(None, Some(id.into()))).await?;
+        self.core.record_event(NewEvent::new(EventType::ProjectUpdated, &project).session(None, Some(id.into()))).await?;
         Ok(project)
     }
 
     pub async fn delete_project(&self, id: &str) -> ServiceResult<()> {
-        self.store.delete_empty_project(id).await.map_err(|e| match e {
+        self.core.store().delete_empty_project(id).await.map_err(|e| match e {
             StoreError::Conflict(_) => ServiceError::conflict(
                 ErrorCode::ProjectNotEmpty,
                 "the project still has sessions: move or delete them first",
             ),
             other => project_error(id)(other),
         })?;
-        self.record_event(NewEvent::new(EventType::ProjectDeleted, json!({"id": id})).session(None, Some(id.into()))).await?;
+        self.core.record_event(NewEvent::new(EventType::ProjectDeleted, json!({"id": id})).session(None, Some(id.into()))).await?;
         Ok(())
     }
 
     /// Move every session of a project to another project (or to none).
     pub async fn move_project_sessions(&self, id: &str, req: MoveSessions) -> ServiceResult<Vec<String>> {
-        let moved = match self.store.move_project_sessions(id, req.to_project_id.as_deref()).await? {
+        let moved = match self.core.store().move_project_sessions(id, req.to_project_id.as_deref()).await? {
             Moved::Sessions(ids) => ids,
             Moved::NoSource => return Err(project_error(id)(StoreError::NotFound)),
             Moved::NoTarget => {
@@ -116,7 +116,7 @@ impl Services {
             }
         };
         for session_id in &moved {
-            if let Ok(row) = self.store.get_session(session_id).await {
+            if let Ok(row) = self.core.store().get_session(session_id).await {
                 self.index.put(&row);
                 self.record_session_updated(&row.id).await?;
             }
@@ -126,8 +126,8 @@ impl Services {
 
     /// Delete every session of a project (threads included). Returns the deleted ids.
     pub async fn delete_project_sessions(&self, id: &str) -> ServiceResult<Vec<String>> {
-        self.store.get_project(id).await.map_err(project_error(id))?;
-        let rows = self.store.project_session_ids(id).await?;
+        self.core.store().get_project(id).await.map_err(project_error(id))?;
+        let rows = self.core.store().project_session_ids(id).await?;
         let mut deleted = Vec::with_capacity(rows.len());
         for row in rows {
             self.delete_session(&row.id).await?;

@@ -177,7 +177,7 @@ fn thread_id_of(result: &Value) -> ServiceResult<String> {
 
 impl Services {
     pub(super) fn view(&self, row: SessionRow) -> Session {
-        self.view_in(row, self.runtime.state().generation)
+        self.view_in(row, self.core.runtime().state().generation)
     }
 
     /// A session as shown, for a known app-server generation (read once per page, not per row).
@@ -205,7 +205,7 @@ impl Services {
 
     async fn session_updated(&self, session_id: &str, committed: bool) -> ServiceResult<Option<Session>> {
         let mut published = self.published_views.lock().await;
-        let row = match self.store.get_session(session_id).await {
+        let row = match self.core.store().get_session(session_id).await {
             Ok(row) => row,
             Err(StoreError::NotFound) => {
                 published.remove(session_id);
@@ -221,9 +221,9 @@ impl Services {
         let event = NewEvent::raw(EventType::SessionUpdated, text.clone())
             .session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into));
         if committed {
-            self.record_event(event).await?;
+            self.core.record_event(event).await?;
         } else {
-            self.events.publish(event).await;
+            self.core.events().publish(event).await;
         }
         published.insert(row.id, text);
         Ok(Some(session))
@@ -279,20 +279,20 @@ impl Services {
             limit: limit + 1,
             include_workers: q.workers.unwrap_or(false),
         };
-        let mut rows = self.store.list_sessions(&filter).await?;
+        let mut rows = self.core.store().list_sessions(&filter).await?;
         let next_cursor = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
             rows.last().map(|r| paging::encode(r.last_activity_at, &r.id))
         } else {
             None
         };
-        let generation = self.runtime.state().generation;
+        let generation = self.core.runtime().state().generation;
         let sessions = rows.into_iter().map(|r| self.view_in(r, generation)).collect();
         Ok(SessionPage { sessions, next_cursor, notice: self.account_notice() })
     }
 
     pub async fn get_session(&self, id: &str) -> ServiceResult<Session> {
-        Ok(self.view(self.session_row(id).await?))
+        Ok(self.view(self.core.session_row(id).await?))
     }
 
     /// Everything a client needs to open a chat, also mid-turn: one app-server call (the transcript page) and one
@@ -305,7 +305,7 @@ impl Services {
             Err(e) => return Err(e),
         };
         let active_turn = match session.active_turn_id.as_deref() {
-            Some(turn_id) => match self.store.get_turn(turn_id).await {
+            Some(turn_id) => match self.core.store().get_turn(turn_id).await {
                 Ok(turn) if turn.session_id == session.id => Some(TurnRecord::from(turn)),
                 Ok(_) | Err(StoreError::NotFound) => None,
                 Err(e) => return Err(e.into()),
@@ -339,14 +339,14 @@ impl Services {
         let tools_json = (!tools.is_empty()).then(|| serde_json::to_string(&tools).expect("tools serialize"));
         let effective = own.overlay(&self.default_controls().await?);
 
-        let conn = self.connection()?;
+        let conn = self.core.connection()?;
         let plugin_tools = if worker_of.is_some() { Vec::new() } else { self.plugin_tools() };
         let result = conn.request("thread/start", thread_start_params(&cwd, &effective, tools_json.as_deref(), plugin_tools)).await?;
         let thread_id = thread_id_of(&result)?;
         self.note_thread_loaded(&thread_id, conn.generation(), &result);
 
         let row = self
-            .store
+            .core.store()
             .insert_session(&NewSession {
                 id: uuid::Uuid::now_v7().to_string(),
                 thread_id: thread_id.clone(),
@@ -368,18 +368,18 @@ impl Services {
             }
         }
         let session = self.view(row.clone());
-        self.record_event(self.session_event(EventType::SessionCreated, &row, &session)).await?;
+        self.core.record_event(self.core.session_event(EventType::SessionCreated, &row, &session)).await?;
         self.note_published(&session).await;
         Ok(session)
     }
 
     /// Rename, archive/unarchive or move a session. The title also goes to app-server, so Codex's own views agree.
     pub async fn update_session(&self, id: &str, req: UpdateSession) -> ServiceResult<Session> {
-        let row = self.session_row(id).await?;
+        let row = self.core.session_row(id).await?;
         let mut patch = SessionPatch::default();
         if let Some(title) = &req.title {
             let title = validate_title(title)?;
-            if let (Some(t), Some(conn)) = (&title, self.runtime.connection()) {
+            if let (Some(t), Some(conn)) = (&title, self.core.runtime().connection()) {
                 if let Err(e) = conn.request("thread/name/set", json!({"threadId": row.thread_id, "name": t})).await {
                     tracing::warn!(error = %e, session = id, "app-server did not take the new name; the host keeps it");
                 }
@@ -400,7 +400,7 @@ impl Services {
             }
             patch.archived = Some(archived);
         }
-        let updated = self.store.update_session(id, &patch).await?;
+        let updated = self.core.store().update_session(id, &patch).await?;
         self.index.put(&updated);
         let kind = match req.archived {
             Some(true) if !row.archived => Some(EventType::SessionArchived),
@@ -408,7 +408,7 @@ impl Services {
             _ => None,
         };
         if let Some(kind) = kind {
-            self.record_event(self.session_event(kind, &updated, &self.view(updated.clone()))).await?;
+            self.core.record_event(self.core.session_event(kind, &updated, &self.view(updated.clone()))).await?;
         }
         // Every change a row shows is a `session.updated` too: a client follows that one type to keep its list.
         match self.record_session_updated(id).await? {
@@ -422,11 +422,11 @@ impl Services {
     pub async fn delete_session(&self, id: &str) -> ServiceResult<()> {
         // Under the session lock, so that a send or fork either finishes first or finds the session gone (404), never
         // a thread deleted under it (which app-server answers with an error, once a 502).
-        self.session_row(id).await?;
-        let lock = self.session_lock(id);
+        self.core.session_row(id).await?;
+        let lock = self.core.session_lock(id);
         let _guard = lock.lock().await;
-        let row = self.session_row(id).await?;
-        let conn = self.connection()?;
+        let row = self.core.session_row(id).await?;
+        let conn = self.core.connection()?;
         self.expire_session_requests(id).await;
         if let Some(turn) = self.live.snapshot(&row.thread_id).active_turn {
             let _ = conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn})).await;
@@ -434,23 +434,23 @@ impl Services {
         if let Err(e) = conn.request("thread/delete", json!({"threadId": row.thread_id})).await {
             tracing::info!(error = %e, session = id, "app-server did not delete the thread (it may have no history yet)");
         }
-        self.store.delete_session(id).await?;
+        self.core.store().delete_session(id).await?;
         self.index.remove(&row.thread_id);
         self.live.forget(&row.thread_id);
-        self.session_locks.lock().expect("lock map poisoned").remove(id);
+        self.core.forget_session_lock(id);
         self.published_views.lock().await.remove(id);
-        self.record_event(self.session_event(EventType::SessionDeleted, &row, json!({"id": row.id}))).await?;
+        self.core.record_event(self.core.session_event(EventType::SessionDeleted, &row, json!({"id": row.id}))).await?;
         Ok(())
     }
 
     /// A new session with a copy of this one's history.
     pub async fn fork_session(&self, id: &str) -> ServiceResult<Session> {
         // Checked before the lock too: an id that never existed must not leave a lock behind.
-        self.session_row(id).await?;
-        let lock = self.session_lock(id);
+        self.core.session_row(id).await?;
+        let lock = self.core.session_lock(id);
         let _guard = lock.lock().await;
-        let row = self.session_row(id).await?;
-        let conn = self.connection()?;
+        let row = self.core.session_row(id).await?;
+        let conn = self.core.connection()?;
         let own = SessionControls::from_json(&row.controls);
         let mut params = Map::new();
         params.insert("threadId".into(), json!(row.thread_id));
@@ -462,7 +462,7 @@ impl Services {
         self.note_thread_loaded(&thread_id, conn.generation(), &result);
         let title = Some(format!("{} (fork)", row.title.as_deref().unwrap_or("Untitled")));
         let forked = self
-            .store
+            .core.store()
             .insert_session(&NewSession {
                 id: uuid::Uuid::now_v7().to_string(),
                 thread_id,
@@ -478,19 +478,19 @@ impl Services {
             .await?;
         self.index.put(&forked);
         let session = self.view(forked.clone());
-        self.record_event(self.session_event(EventType::SessionCreated, &forked, &session)).await?;
+        self.core.record_event(self.core.session_event(EventType::SessionCreated, &forked, &session)).await?;
         self.note_published(&session).await;
         Ok(session)
     }
 
     /// Load the session's thread into the running app-server (after a restart of either side).
     pub async fn resume_session(&self, id: &str) -> ServiceResult<Session> {
-        let row = self.session_row(id).await?;
-        let lock = self.session_lock(id);
+        let row = self.core.session_row(id).await?;
+        let lock = self.core.session_lock(id);
         let _guard = lock.lock().await;
         let (_, row) = self.ensure_loaded(&row).await?;
         let session = self.view(row.clone());
-        self.events.publish_committed(self.session_event(EventType::SessionResumed, &row, json!({"id": row.id, "threadId": row.thread_id}))).await;
+        self.core.events().publish_committed(self.core.session_event(EventType::SessionResumed, &row, json!({"id": row.id, "threadId": row.thread_id}))).await;
         self.publish_session_updated(&row.id).await;
         Ok(session)
     }
@@ -500,7 +500,7 @@ impl Services {
     /// Returns the session as it is now: a thread that never ran a turn has no Codex history to resume ("no rollout
     /// found"), so it is replaced by a fresh thread with the same working directory, controls and name.
     pub(super) async fn ensure_loaded(&self, row: &SessionRow) -> ServiceResult<(std::sync::Arc<Connection>, SessionRow)> {
-        let conn = self.connection()?;
+        let conn = self.core.connection()?;
         if self.live.is_loaded(&row.thread_id, conn.generation()) {
             return Ok((conn, row.clone()));
         }
@@ -530,13 +530,13 @@ impl Services {
         if let Some(title) = &row.title {
             let _ = conn.request("thread/name/set", json!({"threadId": thread_id, "name": title})).await;
         }
-        let updated = self.store.replace_thread_id(&row.id, &thread_id).await?;
+        let updated = self.core.store().replace_thread_id(&row.id, &thread_id).await?;
         self.index.remove(&row.thread_id);
         self.live.forget(&row.thread_id);
         self.index.put(&updated);
         let data = json!({"id": row.id, "oldThreadId": row.thread_id, "threadId": thread_id,
             "reason": "the previous thread had no history to resume"});
-        self.events.publish_committed(self.session_event(EventType::SessionThreadReplaced, &updated, data)).await;
+        self.core.events().publish_committed(self.core.session_event(EventType::SessionThreadReplaced, &updated, data)).await;
         self.publish_session_updated(&updated.id).await;
         Ok(updated)
     }

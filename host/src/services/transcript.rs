@@ -37,7 +37,7 @@ pub struct Transcript {
 
 impl Services {
     pub async fn transcript(&self, session_id: &str, q: TranscriptQuery) -> ServiceResult<Transcript> {
-        let row = self.session_row(session_id).await?;
+        let row = self.core.session_row(session_id).await?;
         let limit = q.limit.unwrap_or(50);
         if !(1..=MAX_TURNS_PAGE).contains(&limit) {
             return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_TURNS_PAGE}")));
@@ -47,7 +47,7 @@ impl Services {
             Some("desc") => "desc",
             Some(_) => return Err(ServiceError::invalid("`order` must be `asc` or `desc`")),
         };
-        let conn = self.connection()?;
+        let conn = self.core.connection()?;
         let params = json!({
             "threadId": row.thread_id,
             "limit": limit,

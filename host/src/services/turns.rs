@@ -100,20 +100,20 @@ fn text_input(text: &str) -> Value {
 impl Services {
     /// Start a turn with the user's message. With an idempotency key, a retry returns the first answer.
     pub async fn send_message(&self, session_id: &str, req: SendMessage, key: Option<&str>) -> ServiceResult<TurnAccepted> {
-        let row = self.session_row(session_id).await?;
+        let row = self.core.session_row(session_id).await?;
         validate_text(&req.text)?;
         let Some(key) = key else {
             return self.start_turn(&row, &req).await;
         };
         validate_idempotency_key(key)?;
         let body = serde_json::to_string(&req).expect("request serializes");
-        match self.store.claim_idempotency_key(&row.id, key, &fingerprint(&body)).await? {
+        match self.core.store().claim_idempotency_key(&row.id, key, &fingerprint(&body)).await? {
             IdempotencyClaim::Claimed => {}
             IdempotencyClaim::Replay(stored) => {
                 let mut accepted: TurnAccepted = serde_json::from_str(&stored)
                     .map_err(|e| ServiceError::new(ErrorKind::Internal, ErrorCode::StoreError, format!("stored response unreadable: {e}")))?;
                 // The stored answer names the turn; where it is now comes from the turn record, never a stale copy.
-                match self.store.get_turn(&accepted.turn_id).await {
+                match self.core.store().get_turn(&accepted.turn_id).await {
                     Ok(turn) => {
                         accepted.status = turn.status;
                         accepted.error = turn.error;
@@ -135,12 +135,12 @@ impl Services {
         match self.start_turn(&row, &req).await {
             Ok(accepted) => {
                 let stored = serde_json::to_string(&accepted).expect("response serializes");
-                self.store.complete_idempotency_key(&row.id, key, &stored).await?;
+                self.core.store().complete_idempotency_key(&row.id, key, &stored).await?;
                 Ok(accepted)
             }
             Err(e) => {
                 // The turn did not start: free the key so the client's retry can start it.
-                let _ = self.store.release_idempotency_key(&row.id, key).await;
+                let _ = self.core.store().release_idempotency_key(&row.id, key).await;
                 Err(e)
             }
         }
@@ -150,10 +150,10 @@ impl Services {
         if row.archived {
             return Err(ServiceError::conflict(ErrorCode::SessionArchived, "unarchive the session before sending to it"));
         }
-        let lock = self.session_lock(&row.id);
+        let lock = self.core.session_lock(&row.id);
         let _guard = lock.lock().await;
         // Read again under the lock: a DELETE that held it has removed the session (404, not a dead thread's error).
-        let row = &self.session_row(&row.id).await?;
+        let row = &self.core.session_row(&row.id).await?;
         if let Some(active) = self.live.snapshot(&row.thread_id).active_turn {
             return Err(ServiceError::conflict(ErrorCode::TurnInProgress, "a turn is running: steer it or interrupt it first")
                 .with_details(json!({"activeTurnId": active})));
@@ -185,7 +185,7 @@ impl Services {
         // The promise of the 202 is durable before it is made: the turn record holds the turn (and the idempotency
         // key's answer is stored only after this), so a host that dies now still ends it after its restart. The
         // record never goes back from a final state: turn/completed of a very fast turn may be processed first.
-        if let Err(e) = self.store.begin_turn(&row.id, &turn_id, None).await {
+        if let Err(e) = self.core.store().begin_turn(&row.id, &turn_id, None).await {
             // Not recorded means not promised: stop the turn rather than run one nobody can follow up on.
             let _ = conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn_id})).await;
             return Err(e.into());
@@ -206,10 +206,10 @@ impl Services {
 
     /// Add input to the running turn.
     pub async fn steer(&self, session_id: &str, req: SteerMessage) -> ServiceResult<TurnAccepted> {
-        let row = self.session_row(session_id).await?;
+        let row = self.core.session_row(session_id).await?;
         validate_text(&req.text)?;
         let turn_id = self.active_turn(&row)?;
-        let conn = self.connection()?;
+        let conn = self.core.connection()?;
         let params = json!({"threadId": row.thread_id, "expectedTurnId": turn_id, "input": text_input(&req.text)});
         conn.request("turn/steer", params).await?;
         Ok(TurnAccepted { session_id: row.id, turn_id, status: TurnStatus::InProgress, error: None, replayed: false })
@@ -217,9 +217,9 @@ impl Services {
 
     /// Interrupt the running turn and wait (briefly) until app-server confirms it ended.
     pub async fn interrupt(&self, session_id: &str) -> ServiceResult<InterruptResult> {
-        let row = self.session_row(session_id).await?;
+        let row = self.core.session_row(session_id).await?;
         let turn_id = self.active_turn(&row)?;
-        let conn = self.connection()?;
+        let conn = self.core.connection()?;
         conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn_id})).await?;
         let turn = self.wait_turn_record(&row.id, &turn_id, INTERRUPT_WAIT).await?;
         let status = if turn.status.is_final() { turn.status.as_str() } else { "interrupting" }.to_string();

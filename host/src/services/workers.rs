@@ -47,7 +47,7 @@ pub struct Workers {
 impl Services {
     /// Run a helper turn for a running job of `plugin_id` and wait for it to end.
     pub(in crate::services) async fn run_worker_turn(&self, plugin_id: &str, job_id: &str, turn: WorkerTurn) -> ServiceResult<WorkerReply> {
-        let job = self.store.get_job(job_id).await?;
+        let job = self.core.store().get_job(job_id).await?;
         if job.plugin_id != plugin_id || job.state != crate::store::JobState::Running {
             return Err(ServiceError::invalid("worker turns run only for a job of this plugin that is running"));
         }
@@ -56,7 +56,7 @@ impl Services {
         }
         let (cwd, project_id) = match (&turn.session_id, &turn.project_id) {
             (Some(s), _) => {
-                let row = self.session_row(s).await?;
+                let row = self.core.session_row(s).await?;
                 if row.worker_of.is_some() {
                     return Err(ServiceError::invalid("name the user's session, not a worker session"));
                 }
@@ -70,8 +70,8 @@ impl Services {
         };
         // Work that needs app-server waits for it: an attempt that failed on "not ready" would burn the job's attempts
         // while app-server restarts.
-        if self.runtime.connection().is_none() {
-            self.runtime.wait_ready(READY_WAIT).await;
+        if self.core.runtime().connection().is_none() {
+            self.core.runtime().wait_ready(READY_WAIT).await;
         }
         let one_at_a_time = self.workers.lock_for(plugin_id, &cwd).lock_owned().await;
 
@@ -109,11 +109,11 @@ impl Services {
 
     /// The plugin's worker session for `cwd`, created on first use, with `controls` for its next turn.
     async fn worker_session(&self, plugin_id: &str, cwd: &str, project_id: Option<String>, controls: &SessionControls) -> ServiceResult<SessionRow> {
-        if let Some(row) = self.store.worker_session(plugin_id, cwd).await? {
+        if let Some(row) = self.core.store().worker_session(plugin_id, cwd).await? {
             if SessionControls::from_json(&row.controls) != *controls {
                 self.set_session_controls(&row.id, controls.clone()).await?;
             }
-            return self.session_row(&row.id).await;
+            return self.core.session_row(&row.id).await;
         }
         let req = CreateSession {
             project_id,
@@ -124,7 +124,7 @@ impl Services {
             tool_call_timeout_ms: None,
         };
         let created = self.create_session_for(req, Some(plugin_id)).await?;
-        self.session_row(&created.id).await
+        self.core.session_row(&created.id).await
     }
 
     /// Interrupt the worker turn a job left running (it was canceled, timed out, or its call ended early).
@@ -155,7 +155,7 @@ impl Services {
             RequestFamily::ToolCall => json!({"text": "worker sessions serve no tools", "success": false, "reason": reason}),
             _ if kind == RequestKind::Elicitation => json!({"action": "decline", "reason": reason}),
             _ => {
-                let Ok(row) = self.store.get_request(request_id).await else { return };
+                let Ok(row) = self.core.store().get_request(request_id).await else { return };
                 let params: Value = serde_json::from_str(&row.params).unwrap_or(Value::Null);
                 let answers: serde_json::Map<String, Value> = params
                     .get("questions")

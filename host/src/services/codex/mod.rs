@@ -152,7 +152,7 @@ impl Services {
                 ));
             }
         }
-        let conn = self.connection()?;
+        let conn = self.core.connection()?;
         let suspects = mistakes::suspects(op, &params);
         if let Some(mistake) = mistakes::check_before(&conn, &suspects).await {
             return Err(mistake);
@@ -169,14 +169,14 @@ impl Services {
         if let Some(kind) = event {
             let data = event_data.unwrap_or_else(|| json!({}));
             let row = match session {
-                Some(s) => self.store.get_session(s).await.ok(),
+                Some(s) => self.core.store().get_session(s).await.ok(),
                 None => None,
             };
             let event = match &row {
-                Some(r) => self.session_event(kind, r, data),
+                Some(r) => self.core.session_event(kind, r, data),
                 None => NewEvent::new(kind, data),
             };
-            self.events.publish_committed(event).await;
+            self.core.events().publish_committed(event).await;
         }
         Ok(result)
     }
@@ -186,18 +186,18 @@ impl Services {
     /// thread was deleted under it finds the session gone, not still there for a moment (which was a 502).
     async fn session_gone(&self, session: Option<&str>) -> bool {
         let Some(id) = session else { return false };
-        let lock = self.session_lock(id);
+        let lock = self.core.session_lock(id);
         let _settled = lock.lock().await;
-        matches!(self.store.get_session(id).await, Err(crate::store::StoreError::NotFound))
+        matches!(self.core.store().get_session(id).await, Err(crate::store::StoreError::NotFound))
     }
 
     /// A session's thread, loaded in the running app-server (for thread operations).
     pub async fn loaded_thread(&self, session_id: &str) -> ServiceResult<String> {
-        self.session_row(session_id).await?;
-        let lock = self.session_lock(session_id);
+        self.core.session_row(session_id).await?;
+        let lock = self.core.session_lock(session_id);
         let _guard = lock.lock().await;
         // Read under the lock: a DELETE holding it may have just removed the session.
-        let row = self.session_row(session_id).await?;
+        let row = self.core.session_row(session_id).await?;
         let (_, row) = self.ensure_loaded(&row).await?;
         Ok(row.thread_id)
     }

@@ -15,7 +15,7 @@ impl Services {
     /// Start watching. `codex_bin`/`codex_home` are used to read the installed codex's schema once.
     pub(in crate::services) fn watch_codex_surface(&self, codex_bin: PathBuf, codex_home: PathBuf) {
         let me: Weak<Services> = self.me.clone();
-        let mut live = self.events.subscribe_live();
+        let mut live = self.core.events().subscribe_live();
         tokio::spawn(async move {
             loop {
                 let event = match live.recv().await {
@@ -56,7 +56,7 @@ impl Services {
     }
 
     async fn refresh_account(&self) {
-        if let Some(conn) = self.runtime.connection() {
+        if let Some(conn) = self.core.runtime().connection() {
             match conn.request("account/read", json!({})).await {
                 Ok(account) => *self.codex_surface.account.lock().expect("account poisoned") = Some(account),
                 Err(e) => tracing::debug!(error = %e, "account/read failed"),

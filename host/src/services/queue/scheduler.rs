@@ -84,7 +84,7 @@ impl Scheduler {
     /// Start the scheduling loop.
     pub(in crate::services) fn spawn(services: &Arc<Services>) {
         let me = Arc::downgrade(services);
-        let mut runtime = services.runtime.watch_state();
+        let mut runtime = services.core.runtime().watch_state();
         tokio::spawn(async move {
             let mut last_recovery = 0i64;
             loop {
@@ -101,11 +101,11 @@ impl Scheduler {
                 let kinds = services.plugins.job_kinds();
                 // Attempts start only while app-server is ready: a job recovered at start (or queued during a
                 // restart of app-server) would otherwise spend its attempts on "app-server is not ready".
-                if services.runtime.connection().is_some() {
+                if services.core.runtime().connection().is_some() {
                     services.fill_lanes(&me, &kinds).await;
                 }
                 let names: Vec<String> = kinds.into_iter().map(|k| k.kind).collect();
-                let next_due = services.store.next_due_at(&names, now_ms()).await.ok().flatten();
+                let next_due = services.core.store().next_due_at(&names, now_ms()).await.ok().flatten();
                 let mut wait = IDLE_POLL.min(scheduler.heartbeat());
                 if let Some(due) = next_due {
                     wait = wait.min(Duration::from_millis((due - now_ms()).max(0) as u64));
@@ -136,7 +136,7 @@ impl Scheduler {
                 let _ = done.wait_for(|d| *d).await;
             }
             None => loop {
-                match services.store.get_job(id).await {
+                match services.core.store().get_job(id).await {
                     Ok(j) if j.state == JobState::Running => tokio::time::sleep(Duration::from_millis(100)).await,
                     _ => return,
                 }
@@ -173,7 +173,7 @@ impl Services {
     async fn recover_expired_leases(&self, now: i64) {
         // Attempts alive here whose renewals merely lagged are not another host's leftovers.
         let alive: Vec<String> = self.scheduler.running.lock().expect("running jobs poisoned").keys().cloned().collect();
-        match self.store.recover_expired_leases(now, &alive).await {
+        match self.core.store().recover_expired_leases(now, &alive).await {
             Ok(jobs) => {
                 for job in jobs {
                     tracing::warn!(job = %job.id, kind = %job.kind, state = %job.state, "recovered a job whose host stopped holding it");
@@ -196,7 +196,7 @@ impl Services {
             if scheduler.stopping.load(Ordering::Relaxed) {
                 return;
             }
-            let lanes = match self.store.running_lanes().await {
+            let lanes = match self.core.store().running_lanes().await {
                 Ok(l) => l,
                 Err(e) => {
                     tracing::warn!(error = %e, "could not read the queue");
@@ -218,7 +218,7 @@ impl Services {
                 kinds.iter().filter(|(k, (limit, _))| per_kind.get(*k).copied().unwrap_or(0) < *limit as usize).map(|(k, _)| k.to_string()).collect();
             let full_projects: Vec<String> =
                 per_project.iter().filter(|(_, n)| **n >= scheduler.config.project_concurrency).map(|(p, _)| p.to_string()).collect();
-            let due = match self.store.due_jobs(&open_kinds, &full_projects, now_ms(), 1).await {
+            let due = match self.core.store().due_jobs(&open_kinds, &full_projects, now_ms(), 1).await {
                 Ok(d) => d,
                 Err(e) => {
                     tracing::warn!(error = %e, "could not read the queue");
@@ -229,7 +229,7 @@ impl Services {
             let Some(&(_, plugin_id)) = kinds.get(candidate.kind.as_str()) else { return };
             let lease = format!("{}/{}", scheduler.owner, uuid::Uuid::now_v7());
             let lease_until = now_ms() + scheduler.config.lease.as_millis() as i64;
-            match self.store.claim_job(&candidate.id, &lease, lease_until, plugin_id).await {
+            match self.core.store().claim_job(&candidate.id, &lease, lease_until, plugin_id).await {
                 Ok(Some(job)) => self.start_attempt(me, job, lease).await,
                 Ok(None) => continue,
                 Err(e) => {
@@ -290,7 +290,7 @@ impl Services {
                     }
                     _ = beat.tick() => {
                         let until = now_ms() + self.scheduler.config.lease.as_millis() as i64;
-                        match self.store.renew_lease(&job.id, &owner, until).await {
+                        match self.core.store().renew_lease(&job.id, &owner, until).await {
                             Ok(Some(row)) if row.cancel_requested => break Ended::Stopped(Stop::Cancel),
                             Ok(Some(_)) => {}
                             Ok(None) => break Ended::Stopped(Stop::LeaseLost),
@@ -310,9 +310,9 @@ impl Services {
                 return;
             }
             Ended::Stopped(Stop::Shutdown) => {
-                match self.store.release_job(&job.id, &owner, "handed back: the host shut down").await {
+                match self.core.store().release_job(&job.id, &owner, "handed back: the host shut down").await {
                     Ok(true) => {
-                        if let Ok(row) = self.store.get_job(&job.id).await {
+                        if let Ok(row) = self.core.store().get_job(&job.id).await {
                             self.publish_job_event(EventType::JobQueued, &row).await;
                         }
                     }
@@ -323,8 +323,8 @@ impl Services {
             }
             Ended::Stopped(Stop::Cancel) => AttemptEnd::Canceled,
             Ended::Ran(None) => {
-                if let Ok(true) = self.store.release_job(&job.id, &owner, "no enabled plugin runs this kind now; waiting for one").await {
-                    if let Ok(row) = self.store.get_job(&job.id).await {
+                if let Ok(true) = self.core.store().release_job(&job.id, &owner, "no enabled plugin runs this kind now; waiting for one").await {
+                    if let Ok(row) = self.core.store().get_job(&job.id).await {
                         self.publish_job_event(EventType::JobQueued, &row).await;
                     }
                 }
@@ -357,10 +357,10 @@ impl Services {
                 detail: None,
             },
         };
-        match self.store.finish_job(&job.id, &owner, &record).await {
+        match self.core.store().finish_job(&job.id, &owner, &record).await {
             Ok(true) => {
                 // The stored state, not the intended one: a retry asked to be canceled ends canceled.
-                if let Ok(row) = self.store.get_job(&job.id).await {
+                if let Ok(row) = self.core.store().get_job(&job.id).await {
                     self.publish_job_event(event_after_attempt(row.state), &row).await;
                 }
             }

@@ -10,9 +10,9 @@ impl Services {
     /// Expire one request if it is still pending. True when this call expired it.
     pub(in crate::services) async fn expire_request(&self, id: &str, reason: &str) -> bool {
         self.requests.remove(id);
-        match self.store.settle_request(id, RequestStatus::Expired, None, "host", Some(reason)).await {
+        match self.core.store().settle_request(id, RequestStatus::Expired, None, "host", Some(reason)).await {
             Ok(true) => {
-                if let Ok(row) = self.store.get_request(id).await {
+                if let Ok(row) = self.core.store().get_request(id).await {
                     let kind = RequestKind::parse(&row.kind).unwrap_or(RequestKind::CommandApproval);
                     self.publish_request_event(kind, &row).await;
                 }
@@ -57,7 +57,7 @@ impl Services {
 
     /// At start: every request still pending belonged to an app-server process that is gone.
     pub(in crate::services) async fn expire_requests_left_by_last_run(&self) {
-        match self.store.pending_request_ids().await {
+        match self.core.store().pending_request_ids().await {
             Ok(ids) => self.expire_all(ids, "the host restarted; the app-server that asked is gone").await,
             Err(e) => tracing::error!(error = %e, "could not read pending requests at start"),
         }

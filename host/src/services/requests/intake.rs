@@ -77,7 +77,7 @@ impl Services {
             created_at: now_ms(),
             resolved_at: None,
         };
-        if let Err(e) = self.store.insert_request(&row).await {
+        if let Err(e) = self.core.store().insert_request(&row).await {
             // Without a record nobody could answer it: decline now rather than leave app-server waiting.
             tracing::error!(error = %e, method, "could not record a server request; declining it");
             self.decline(&connection, rpc_id, method, params).await;
@@ -117,7 +117,7 @@ impl Services {
         let session = ids.thread_id.as_deref().and_then(|t| self.index.get(t));
         // A session's own tool wins a name clash (as when the thread's tools were registered).
         if let Some(s) = &session {
-            let own = self.store.get_session(&s.session_id).await.ok().and_then(|r| r.dynamic_tools).unwrap_or_default();
+            let own = self.core.store().get_session(&s.session_id).await.ok().and_then(|r| r.dynamic_tools).unwrap_or_default();
             let own: Vec<Value> = serde_json::from_str(&own).unwrap_or_default();
             if own.iter().any(|t| t.get("name").and_then(Value::as_str) == Some(tool)) {
                 return false;
@@ -150,7 +150,7 @@ impl Services {
     /// timeout.
     async fn start_tool_call_deadline(&self, id: String, session_id: Option<&str>) {
         let timeout = match session_id {
-            Some(s) => self.store.get_session(s).await.ok().and_then(|r| r.tool_call_timeout_ms),
+            Some(s) => self.core.store().get_session(s).await.ok().and_then(|r| r.tool_call_timeout_ms),
             None => None,
         }
         .map(|ms| Duration::from_millis(ms as u64))
@@ -182,6 +182,6 @@ impl Services {
         let event = NewEvent::new(EventType::AppServerRequestDeclined, data)
             .session(session.as_ref().map(|s| s.session_id.clone()), session.and_then(|s| s.project_id))
             .turn(ids.turn_id);
-        self.events.publish_committed(event).await;
+        self.core.events().publish_committed(event).await;
     }
 }

@@ -119,7 +119,7 @@ fn already_settled(row: RequestRow) -> ServiceError {
 impl Services {
     pub async fn list_requests(&self, session_id: Option<&str>, q: RequestQuery) -> ServiceResult<Vec<PendingRequest>> {
         if let Some(s) = session_id {
-            self.session_row(s).await?;
+            self.core.session_row(s).await?;
         }
         let limit = q.limit.unwrap_or(100);
         if !(1..=MAX_REQUESTS_PAGE).contains(&limit) {
@@ -138,16 +138,16 @@ impl Services {
             kind: q.kind,
             limit,
         };
-        Ok(self.store.list_requests(&filter).await?.into_iter().map(PendingRequest::from).collect())
+        Ok(self.core.store().list_requests(&filter).await?.into_iter().map(PendingRequest::from).collect())
     }
 
     pub async fn get_request(&self, session_id: &str, request_id: &str) -> ServiceResult<PendingRequest> {
-        self.session_row(session_id).await?;
+        self.core.session_row(session_id).await?;
         Ok(self.request_in_session(session_id, request_id).await?.into())
     }
 
     async fn request_in_session(&self, session_id: &str, request_id: &str) -> ServiceResult<RequestRow> {
-        match self.store.get_request(request_id).await {
+        match self.core.store().get_request(request_id).await {
             Ok(row) if row.session_id.as_deref() == Some(session_id) => Ok(row),
             Ok(_) | Err(StoreError::NotFound) => Err(request_not_found(request_id)),
             Err(e) => Err(e.into()),
@@ -163,7 +163,7 @@ impl Services {
         body: RespondToRequest,
         decided_by: &str,
     ) -> ServiceResult<PendingRequest> {
-        self.session_row(session_id).await?;
+        self.core.session_row(session_id).await?;
         let row = self.request_in_session(session_id, request_id).await?;
         if row.status != RequestStatus::Pending {
             return Err(already_settled(row));
@@ -174,25 +174,25 @@ impl Services {
         let Some(live) = self.requests.get(request_id) else {
             // Pending in the store but not askable any more (its process is gone): settle it now.
             self.expire_request(request_id, "app-server that asked is no longer running").await;
-            return Err(already_settled(self.store.get_request(request_id).await?));
+            return Err(already_settled(self.core.store().get_request(request_id).await?));
         };
         let recorded = prepared.recorded.to_string();
         let won = self
-            .store
+            .core.store()
             .settle_request(request_id, RequestStatus::Resolved, Some(&recorded), decided_by, body.reason.as_deref())
             .await?;
         if !won {
-            return Err(already_settled(self.store.get_request(request_id).await?));
+            return Err(already_settled(self.core.store().get_request(request_id).await?));
         }
         self.requests.remove(request_id);
         // Record the decision before app-server hears it, so the log shows it before what app-server does next.
-        let settled = self.store.get_request(request_id).await?;
+        let settled = self.core.store().get_request(request_id).await?;
         self.publish_request_event(kind, &settled).await;
         if let Err(e) = live.connection.respond(&live.rpc_id, &prepared.result).await {
             let reason = format!("app-server did not receive the decision ({e})");
-            self.store.downgrade_to_expired(request_id, &reason).await?;
-            self.publish_request_event(kind, &self.store.get_request(request_id).await?).await;
-            return Err(already_settled(self.store.get_request(request_id).await?));
+            self.core.store().downgrade_to_expired(request_id, &reason).await?;
+            self.publish_request_event(kind, &self.core.store().get_request(request_id).await?).await;
+            return Err(already_settled(self.core.store().get_request(request_id).await?));
         }
         Ok(settled.into())
     }
@@ -200,7 +200,7 @@ impl Services {
     /// Pending requests matching a stream filter, for announcing to a client that just connected.
     pub async fn pending_snapshot(&self, filter: &EventFilter) -> ServiceResult<Vec<PendingRequest>> {
         let rows = self
-            .store
+            .core.store()
             .list_requests(&RequestFilter { status: Some(RequestStatus::Pending), limit: MAX_REQUESTS_PAGE, ..Default::default() })
             .await?;
         Ok(rows
@@ -217,7 +217,7 @@ impl Services {
         let event = NewEvent::new(kind.family().event(row.status), &view)
             .session(row.session_id.as_deref().map(Into::into), row.project_id.as_deref().map(Into::into))
             .turn(row.turn_id.clone());
-        self.events.publish_committed(event).await;
+        self.core.events().publish_committed(event).await;
         // A pending request changes the session's row (its count, its waiting status).
         if let Some(session_id) = &row.session_id {
             self.publish_session_updated(session_id).await;
