@@ -16,6 +16,7 @@ mod liveness;
 mod notes;
 mod paging;
 mod plugin_api;
+mod plugins;
 mod projects;
 mod queue;
 mod readiness;
@@ -35,12 +36,13 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 pub use codex::{
-    Capabilities, CapabilityGroup, CapabilityReport, CodexOp, ConfigBatch, ConfigEdit, ExecRequest, FeatureEnablement, Feedback, HookState,
+    Capabilities, Codex, CapabilityGroup, CapabilityReport, CodexOp, ConfigBatch, ConfigEdit, ExecRequest, FeatureEnablement, Feedback, HookState,
     LoginRequest, McpLogin, MergeStrategy, ModelQuery, ReviewTarget, Revert, ShellCommand, SkillEnablement, StartReview,
 };
 pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
 pub use error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 pub use notes::{NotePage, NoteQuery, SessionNote};
+pub use plugins::Plugins;
 pub use projects::{CreateProject, MoveSessions, UpdateProject};
 pub use readiness::Readiness;
 pub use queue::{EnqueueJob, EnqueueResult, Job, JobError, JobKinds, JobPage, JobQuery, JobTransition, QueueStats};
@@ -76,9 +78,9 @@ pub struct Services {
     index: ThreadIndex,
     live: LiveThreads,
     requests: requests::Registry,
-    codex_surface: codex::CodexSurface,
+    codex: Arc<Codex>,
     default_controls: controls::DefaultControls,
-    plugins: Arc<PluginHost>,
+    plugins: Arc<Plugins>,
     scheduler: queue::Scheduler,
     workers: workers::Workers,
     /// Waiters for turns' ends, woken once the turn record holds the end.
@@ -96,11 +98,11 @@ impl Services {
         events: EventLog,
         runtime: RuntimeConfig,
         exec_enabled: bool,
-        plugins: Arc<PluginHost>,
+        plugin_host: Arc<PluginHost>,
         queue: crate::config::QueueConfig,
     ) -> anyhow::Result<Arc<Self>> {
         let launcher = ChildLauncher::new(&runtime);
-        Self::start_with(store, events, runtime, launcher, exec_enabled, plugins, queue).await
+        Self::start_with(store, events, runtime, launcher, exec_enabled, plugin_host, queue).await
     }
 
     /// [`Services::start`] with app-server started by `launcher` (unit tests run an in-memory peer: `crate::testing`).
@@ -110,7 +112,7 @@ impl Services {
         runtime: RuntimeConfig,
         launcher: L,
         exec_enabled: bool,
-        plugins: Arc<PluginHost>,
+        plugin_host: Arc<PluginHost>,
         queue: crate::config::QueueConfig,
     ) -> anyhow::Result<Arc<Self>> {
         let rows = store.all_sessions().await?;
@@ -122,12 +124,16 @@ impl Services {
         let (codex_bin, codex_home) = (runtime.program.clone(), runtime.codex_home.clone());
         let core = Arc::new(Core::new(store, events, Runtime::start_with(runtime, launcher, tx)));
         core.record_liveness();
+        let codex = Arc::new(Codex::new(core.clone(), exec_enabled));
+        // Watch before app-server can say anything, so its first `ready` is seen.
+        codex.watch(codex_bin, codex_home);
+        let plugins = Arc::new(Plugins::new(core.clone(), plugin_host.clone()));
         let services = Arc::new_cyclic(|me| Self {
             core,
             index: ThreadIndex::load(&rows),
             live: LiveThreads::default(),
             requests: requests::Registry::default(),
-            codex_surface: codex::CodexSurface::new(exec_enabled),
+            codex: codex.clone(),
             default_controls: controls::DefaultControls::default(),
             plugins: plugins.clone(),
             scheduler: queue::Scheduler::new(queue),
@@ -136,11 +142,9 @@ impl Services {
             published_views: tokio::sync::Mutex::new(HashMap::new()),
             me: me.clone(),
         });
-        // Watch before app-server can say anything, so its first `ready` is seen.
-        services.watch_codex_surface(codex_bin, codex_home);
         services.reconcile_after_stop(&rows).await;
         services.expire_requests_left_by_last_run().await;
-        plugins.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
+        plugin_host.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
         tokio::spawn(bridge::run(services.clone(), rx));
         queue::Scheduler::spawn(&services);
         Ok(services)
@@ -158,7 +162,11 @@ impl Services {
         self.core.store()
     }
 
-    pub fn plugins(&self) -> &Arc<PluginHost> {
+    pub fn codex(&self) -> &Codex {
+        &self.codex
+    }
+
+    pub fn plugins(&self) -> &Plugins {
         &self.plugins
     }
 

@@ -75,15 +75,15 @@ impl PluginHostApi for ServicesForPlugins {
     }
 
     async fn kv_get(&self, plugin_id: &str, key: &str) -> HostResult<Option<String>> {
-        self.services()?.store().plugin_kv_get(plugin_id, key).await.map_err(|e| map(e.into()))
+        self.services()?.plugins().kv_get(plugin_id, key).await.map_err(map)
     }
 
     async fn kv_set(&self, plugin_id: &str, key: &str, value: &str) -> HostResult<()> {
-        self.services()?.store().plugin_kv_set(plugin_id, key, value).await.map_err(|e| map(e.into()))
+        self.services()?.plugins().kv_set(plugin_id, key, value).await.map_err(map)
     }
 
     async fn kv_delete(&self, plugin_id: &str, key: &str) -> HostResult<()> {
-        self.services()?.store().plugin_kv_delete(plugin_id, key).await.map_err(|e| map(e.into()))
+        self.services()?.plugins().kv_delete(plugin_id, key).await.map_err(map)
     }
 
     async fn respond(&self, session_id: &str, request_id: &str, body: Value, decided_by: &str) -> HostResult<Decided> {

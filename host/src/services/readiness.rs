@@ -61,8 +61,8 @@ impl Services {
             events_ok,
             last_seq: self.events().last_seq(),
             codex: version::compare(runtime.user_agent.as_deref()),
-            account: self.account_status().map(|mut a| {
-                a["notice"] = serde_json::json!(self.account_notice());
+            account: self.codex.account_status().map(|mut a| {
+                a["notice"] = serde_json::json!(self.codex.account_notice());
                 a
             }),
             queue: self.queue_stats().await.ok(),

@@ -288,7 +288,7 @@ impl Services {
         };
         let generation = self.core.runtime().state().generation;
         let sessions = rows.into_iter().map(|r| self.view_in(r, generation)).collect();
-        Ok(SessionPage { sessions, next_cursor, notice: self.account_notice() })
+        Ok(SessionPage { sessions, next_cursor, notice: self.codex.account_notice() })
     }
 
     pub async fn get_session(&self, id: &str) -> ServiceResult<Session> {

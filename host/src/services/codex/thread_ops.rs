@@ -82,36 +82,47 @@ impl ShellCommand {
 }
 
 impl Services {
+    /// A session's thread, loaded in the running app-server (for thread operations).
+    pub async fn loaded_thread(&self, session_id: &str) -> ServiceResult<String> {
+        self.core.session_row(session_id).await?;
+        let lock = self.core.session_lock(session_id);
+        let _guard = lock.lock().await;
+        // Read under the lock: a DELETE holding it may have just removed the session.
+        let row = self.core.session_row(session_id).await?;
+        let (_, row) = self.ensure_loaded(&row).await?;
+        Ok(row.thread_id)
+    }
+
     /// Start a code review turn (the built-in reviewer). A bad `delivery` is refused before the thread loads.
     pub async fn start_review(&self, session_id: &str, req: &StartReview) -> ServiceResult<Value> {
         let delivery = req.delivery()?;
         let thread = self.loaded_thread(session_id).await?;
         let params = json!({"threadId": thread, "target": req.target, "delivery": delivery});
         let event = json!({"target": req.target, "delivery": delivery});
-        self.codex(CodexOp::ReviewStart, params, Some(event), Some(session_id)).await
+        self.codex.call(CodexOp::ReviewStart, params, Some(event), Some(session_id)).await
     }
 
     pub async fn compact(&self, session_id: &str) -> ServiceResult<Value> {
         let thread = self.loaded_thread(session_id).await?;
-        self.codex(CodexOp::CompactStart, json!({"threadId": thread}), None, Some(session_id)).await
+        self.codex.call(CodexOp::CompactStart, json!({"threadId": thread}), None, Some(session_id)).await
     }
 
     pub async fn revert(&self, session_id: &str, req: &Revert) -> ServiceResult<Value> {
         let thread = self.loaded_thread(session_id).await?;
         let params = json!({"threadId": thread, "beforeTurnId": req.before_turn_id});
-        self.codex(CodexOp::Revert, params, Some(json!({"beforeTurnId": req.before_turn_id})), Some(session_id)).await
+        self.codex.call(CodexOp::Revert, params, Some(json!({"beforeTurnId": req.before_turn_id})), Some(session_id)).await
     }
 
     pub async fn clean_background_terminals(&self, session_id: &str) -> ServiceResult<Value> {
         let thread = self.loaded_thread(session_id).await?;
-        self.codex(CodexOp::BackgroundTerminalsClean, json!({"threadId": thread}), None, Some(session_id)).await
+        self.codex.call(CodexOp::BackgroundTerminalsClean, json!({"threadId": thread}), None, Some(session_id)).await
     }
 
     /// Run a user shell command in the session. An empty or oversized command is refused before the thread loads.
     pub async fn shell_command(&self, session_id: &str, req: &ShellCommand) -> ServiceResult<Value> {
         req.check()?;
         let thread = self.loaded_thread(session_id).await?;
-        self.codex(CodexOp::ShellCommand, req.params(&thread), Some(json!({"command": req.command})), Some(session_id)).await
+        self.codex.call(CodexOp::ShellCommand, req.params(&thread), Some(json!({"command": req.command})), Some(session_id)).await
     }
 }
 
