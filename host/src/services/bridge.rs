@@ -93,7 +93,7 @@ pub(super) async fn run(services: Arc<Services>, mut inbound: mpsc::Receiver<Inb
                 services.on_notification(generation, &method, params).await;
             }
             Inbound::Request { connection, id, method, params } => {
-                services.on_server_request(connection, id, &method, params).await;
+                services.requests.on_server_request(connection, id, &method, params).await;
             }
             Inbound::Malformed { generation, line, error } => {
                 tracing::warn!(generation, %error, "malformed line from app-server");
@@ -115,7 +115,7 @@ impl Services {
             ids.thread_id = ids.thread.as_ref().map(|t| t.id.clone());
         }
         let turn_id = ids.turn_id.clone().or_else(|| ids.turn.as_ref().map(|t| t.id.clone()));
-        let session = ids.thread_id.as_deref().and_then(|t| self.index.get(t));
+        let session = ids.thread_id.as_deref().and_then(|t| self.sessions.session_of_thread(t));
         let mut final_text = None;
 
         if let Some(thread_id) = ids.thread_id.as_deref() {
@@ -150,7 +150,7 @@ impl Services {
                 }
                 "serverRequest/resolved" => {
                     if let Some(rpc_id) = ids.request_id.clone() {
-                        self.expire_withdrawn_request(generation, &RequestId(rpc_id)).await;
+                        self.requests.expire_withdrawn_request(generation, &RequestId(rpc_id)).await;
                     }
                 }
                 "thread/status/changed" => {
@@ -171,7 +171,7 @@ impl Services {
                         (std::mem::take(&mut t.open_items), t.last_agent_text.take())
                     });
                     let status = turn.and_then(|t| t.status.as_deref()).unwrap_or("completed");
-                    self.expire_turn_requests(thread_id, turn_id.as_deref(), status).await;
+                    self.requests.expire_turn_requests(thread_id, turn_id.as_deref(), status).await;
                     self.close_items(thread_id, turn_id.as_deref(), session.as_ref(), open, status).await;
                     final_text = text;
                 }
@@ -191,7 +191,7 @@ impl Services {
             self.core.events().publish(event).await;
             // What a list row shows (waiting on approval, loaded) follows the thread's status.
             if let Some(s) = session.as_ref().filter(|_| matches!(method, "thread/status/changed" | "thread/started" | "thread/closed")) {
-                self.publish_session_updated(&s.session_id).await;
+                self.sessions.publish_session_updated(&s.session_id).await;
             }
             return;
         };
@@ -200,7 +200,7 @@ impl Services {
             ("turn/started", Some(turn_id)) => {
                 let seq = self.core.events().publish_committed(event).await.map(|e| e.seq);
                 self.record_turn_started(s, turn_id, seq).await;
-                self.publish_session_updated(&s.session_id).await;
+                self.sessions.publish_session_updated(&s.session_id).await;
             }
             ("turn/completed", turn_id) => {
                 let (status, error) = turn_end.unwrap_or((TurnStatus::Completed, None));
@@ -251,7 +251,7 @@ impl Services {
             }
             // The row before the event, as the record: a client that sees `turn.completed` has the session's new row
             // already, and the turn's end stays the last event of the turn.
-            self.publish_session_updated(&s.session_id).await;
+            self.sessions.publish_session_updated(&s.session_id).await;
         }
         let seq = self.core.events().publish_committed(event).await.map(|e| e.seq);
         if let (Some(turn_id), Some(seq)) = (turn_id, seq) {
@@ -296,9 +296,9 @@ impl Services {
     /// history will say once the thread is resumed), close its open items, expire its requests, and mark every
     /// thread unloaded.
     pub(super) async fn end_generation(&self, generation: u64, reason: &str) {
-        self.expire_generation_requests(generation, reason).await;
+        self.requests.expire_generation_requests(generation, reason).await;
         for (thread_id, live) in self.live.drain_for_exit(generation) {
-            let session = self.index.get(&thread_id);
+            let session = self.sessions.session_of_thread(&thread_id);
             let turn_id = live.active_turn.clone();
             self.close_items(&thread_id, turn_id.as_deref(), session.as_ref(), live.open_items, "interrupted").await;
             let message = format!("app-server stopped during the turn ({reason})");

@@ -23,7 +23,7 @@ impl Services {
     /// waiting for an answer right now, so a client that connects late sees it at once.
     pub async fn subscribe(&self, since: Option<i64>, filter: EventFilter) -> (Subscription, Option<Bytes>) {
         let subscription = Subscription::new(self.core.events().clone(), since, filter);
-        let pending = self.pending_snapshot(subscription.filter()).await.unwrap_or_default();
+        let pending = self.requests.pending_snapshot(subscription.filter()).await.unwrap_or_default();
         let opening =
             (!pending.is_empty()).then(|| crate::events::frame(subscription.position(), crate::events::EventType::RequestsPending.as_str(), json!({"requests": pending})));
         (subscription, opening)

@@ -6,7 +6,6 @@
 
 mod bridge;
 mod codex;
-mod controls;
 mod core;
 mod error;
 mod events;
@@ -17,20 +16,17 @@ mod notes;
 mod paging;
 mod plugin_api;
 mod plugins;
-mod projects;
 mod queue;
 mod readiness;
 mod requests;
 mod sessions;
 mod settings;
-mod transcript;
 mod turn_records;
 mod turns;
 mod views;
 mod workers;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -39,17 +35,17 @@ pub use codex::{
     Capabilities, Codex, CapabilityGroup, CapabilityReport, CodexOp, ConfigBatch, ConfigEdit, ExecRequest, FeatureEnablement, Feedback, HookState,
     LoginRequest, McpLogin, MergeStrategy, ModelQuery, ReviewTarget, Revert, ShellCommand, SkillEnablement, StartReview,
 };
-pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
+pub use sessions::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
 pub use error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
-pub use notes::{NotePage, NoteQuery, SessionNote};
+pub use notes::{Notes, NotePage, NoteQuery, SessionNote};
 pub use plugins::Plugins;
-pub use projects::{CreateProject, MoveSessions, UpdateProject};
+pub use sessions::{CreateProject, MoveSessions, UpdateProject};
 pub use readiness::Readiness;
 pub use queue::{EnqueueJob, EnqueueResult, Job, JobError, JobKinds, JobPage, JobQuery, JobTransition, QueueStats};
-pub use requests::{PendingRequest, RequestKind, RequestQuery, RespondToRequest};
-pub use sessions::{CreateSession, DynamicTool, SessionDetail, SessionPage, SessionQuery, UpdateSession};
-pub use settings::Setting;
-pub use transcript::{Transcript, TranscriptQuery};
+pub use requests::{Requests, PendingRequest, RequestKind, RequestQuery, RespondToRequest};
+pub use sessions::{Sessions, CreateSession, DynamicTool, SessionDetail, SessionPage, SessionQuery, UpdateSession};
+pub use settings::{Setting, Settings};
+pub use sessions::{Transcript, TranscriptQuery};
 pub use turn_records::{TurnRecord, TurnRecordPage, TurnRecordQuery, TurnWaitQuery, MAX_TURN_WAIT};
 pub use crate::store::TurnStatus;
 pub use turns::{InterruptResult, SendMessage, SteerMessage, TurnAccepted, TurnMode};
@@ -60,7 +56,7 @@ use self::core::Core;
 use crate::events::{EventLog, EventType, NewEvent};
 use crate::plugins::PluginHost;
 use crate::store::{SessionRow, Store, TurnEnd, TurnRow};
-use index::{SessionRef, ThreadIndex};
+use index::SessionRef;
 use live::LiveThreads;
 
 /// How long a finished idempotency key is remembered.
@@ -75,20 +71,17 @@ const INBOUND_CAPACITY: usize = 1024;
 /// Everything the API needs, behind one handle.
 pub struct Services {
     core: Arc<Core>,
-    index: ThreadIndex,
-    live: LiveThreads,
-    requests: requests::Registry,
+    live: Arc<LiveThreads>,
     codex: Arc<Codex>,
-    default_controls: controls::DefaultControls,
     plugins: Arc<Plugins>,
+    sessions: Arc<Sessions>,
+    settings: Arc<Settings>,
+    notes: Arc<Notes>,
+    requests: Arc<Requests>,
     scheduler: queue::Scheduler,
     workers: workers::Workers,
     /// Waiters for turns' ends, woken once the turn record holds the end.
     turn_ends: turn_records::TurnEnds,
-    /// The `session.updated` view last published per session, so only a change a list row shows is published.
-    published_views: tokio::sync::Mutex<HashMap<String, String>>,
-    /// A handle on itself, for tasks that outlive a call (request deadlines).
-    me: Weak<Services>,
 }
 
 impl Services {
@@ -128,22 +121,27 @@ impl Services {
         // Watch before app-server can say anything, so its first `ready` is seen.
         codex.watch(codex_bin, codex_home);
         let plugins = Arc::new(Plugins::new(core.clone(), plugin_host.clone()));
-        let services = Arc::new_cyclic(|me| Self {
+        let live = Arc::new(LiveThreads::default());
+        let sessions = Arc::new(Sessions::new(core.clone(), codex.clone(), plugins.clone(), live.clone(), &rows));
+        let settings = Arc::new(Settings::new(core.clone()));
+        let notes = Arc::new(Notes::new(core.clone()));
+        let requests = Requests::new(core.clone(), sessions.clone(), plugins.clone(), live.clone());
+        sessions.attach_requests(Arc::downgrade(&requests));
+        let services = Arc::new(Self {
             core,
-            index: ThreadIndex::load(&rows),
-            live: LiveThreads::default(),
-            requests: requests::Registry::default(),
-            codex: codex.clone(),
-            default_controls: controls::DefaultControls::default(),
-            plugins: plugins.clone(),
+            live,
+            codex,
+            plugins,
+            sessions,
+            settings,
+            notes,
+            requests,
             scheduler: queue::Scheduler::new(queue),
             workers: workers::Workers::default(),
             turn_ends: turn_records::TurnEnds::default(),
-            published_views: tokio::sync::Mutex::new(HashMap::new()),
-            me: me.clone(),
         });
         services.reconcile_after_stop(&rows).await;
-        services.expire_requests_left_by_last_run().await;
+        services.requests.expire_requests_left_by_last_run().await;
         plugin_host.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
         tokio::spawn(bridge::run(services.clone(), rx));
         queue::Scheduler::spawn(&services);
@@ -164,6 +162,22 @@ impl Services {
 
     pub fn codex(&self) -> &Codex {
         &self.codex
+    }
+
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn notes(&self) -> &Notes {
+        &self.notes
+    }
+
+    pub fn requests(&self) -> &Requests {
+        &self.requests
     }
 
     pub fn plugins(&self) -> &Plugins {

@@ -1,12 +1,14 @@
 //! Notes plugins leave on a session — a turn's review, a suggested next request — kept with the session and
 //! announced as `session.note_added`, so every client shows the same ones.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ServiceError, ServiceResult};
-use super::Services;
+use super::core::Core;
 use crate::events::{EventType, envelope_ts};
 use crate::plugins::api::Note;
 use crate::store::{now_ms, NoteRow};
@@ -61,8 +63,17 @@ pub struct NoteQuery {
     pub limit: Option<i64>,
 }
 
-impl Services {
-    pub(in crate::services) async fn add_note(&self, plugin_id: &str, session_id: &str, note: Note) -> ServiceResult<SessionNote> {
+/// Notes plugins attach to sessions.
+pub struct Notes {
+    core: Arc<Core>,
+}
+
+impl Notes {
+    pub(super) fn new(core: Arc<Core>) -> Self {
+        Self { core }
+    }
+
+    pub(crate) async fn add_note(&self, plugin_id: &str, session_id: &str, note: Note) -> ServiceResult<SessionNote> {
         let session = self.core.session_row(session_id).await?;
         let data = match &note.data {
             Some(d) => Some(serde_json::from_str::<Value>(d).map_err(|e| ServiceError::invalid(format!("note data must be JSON: {e}")))?.to_string()),

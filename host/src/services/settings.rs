@@ -1,11 +1,13 @@
 //! Per-session settings: a small JSON key-value store shared by every surface (web, CLI, SDK, plugins).
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use super::error::{ErrorCode, ServiceError, ServiceResult};
-use super::Services;
+use super::core::Core;
 use crate::events::{EventType, envelope_ts};
 use crate::store::{SettingRow, StoreError};
 
@@ -44,7 +46,16 @@ fn validate_key(key: &str) -> ServiceResult<()> {
     }
 }
 
-impl Services {
+/// A session's key-value settings (what plugins and clients keep per session).
+pub struct Settings {
+    core: Arc<Core>,
+}
+
+impl Settings {
+    pub(super) fn new(core: Arc<Core>) -> Self {
+        Self { core }
+    }
+
     pub async fn list_settings(&self, session_id: &str) -> ServiceResult<Vec<Setting>> {
         self.core.session_row(session_id).await?;
         Ok(self.core.store().list_settings(session_id).await?.into_iter().map(Setting::from).collect())

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use super::controls::SessionControls;
+use super::sessions::SessionControls;
 use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::Services;
 use super::index::SessionRef;
@@ -158,8 +158,8 @@ impl Services {
             return Err(ServiceError::conflict(ErrorCode::TurnInProgress, "a turn is running: steer it or interrupt it first")
                 .with_details(json!({"activeTurnId": active})));
         }
-        let (conn, row) = self.ensure_loaded(row).await?;
-        let controls = SessionControls::from_json(&row.controls).overlay(&self.default_controls().await?);
+        let (conn, row) = self.sessions.ensure_loaded(row).await?;
+        let controls = SessionControls::from_json(&row.controls).overlay(&self.sessions.default_controls().await?);
         let live = self.live.snapshot(&row.thread_id);
         let mut params = Map::new();
         params.insert("threadId".into(), json!(row.thread_id));
@@ -200,7 +200,7 @@ impl Services {
         }
         // The row shows the turn from its 202 on (the bridge publishes it too once turn/started arrives; whichever
         // comes second finds nothing new).
-        self.publish_session_updated(&row.id).await;
+        self.sessions.publish_session_updated(&row.id).await;
         Ok(TurnAccepted { session_id: row.id.clone(), turn_id, status: TurnStatus::InProgress, error: None, replayed: false })
     }
 

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::controls::SessionControls;
+use super::sessions::SessionControls;
 use super::live::ThreadLive;
 use super::requests::{RequestFamily, RequestKind};
 use crate::events::envelope_ts;

@@ -6,10 +6,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use serde_json::{json, Value};
 
-use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
-use super::requests::{RequestFamily, RequestKind, RespondToRequest};
+use super::error::{ErrorCode, ServiceError, ServiceResult};
+use super::requests::WorkerPolicy;
 use super::{CreateSession, SandboxMode, SendMessage, Services, SessionControls};
 use crate::plugins::api::{WorkerReply, WorkerTurn};
 use crate::store::SessionRow;
@@ -19,13 +18,6 @@ const MAX_PROMPT_BYTES: usize = 256 * 1024;
 /// How long a worker turn waits for app-server to be ready (it restarts) before failing with `runtime_unavailable`;
 /// the job's own timeout bounds it too.
 const READY_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// How the host answers what a worker turn asks.
-#[derive(Debug, Clone)]
-pub struct WorkerPolicy {
-    pub plugin_id: String,
-    pub accept: bool,
-}
 
 /// A job's worker turn in flight. It holds its worker session's lock, so until the job's turn is over (or
 /// interrupted on the job's behalf) no other turn can start there — interrupting the session hits this turn only.
@@ -38,8 +30,6 @@ struct JobTurn {
 pub struct Workers {
     /// job id → its worker turn in flight.
     turns_by_job: Mutex<HashMap<String, JobTurn>>,
-    /// worker session id → how its requests are answered.
-    policies: Mutex<HashMap<String, WorkerPolicy>>,
     /// One turn at a time per worker session: (plugin, cwd) → lock.
     locks: Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -63,7 +53,7 @@ impl Services {
                 (row.cwd, row.project_id)
             }
             (None, Some(p)) => {
-                let project = self.get_project(p).await?;
+                let project = self.sessions.get_project(p).await?;
                 (project.cwd, Some(project.id))
             }
             (None, None) => return Err(ServiceError::invalid("a worker turn needs `session-id` or `project-id`: it runs where they do")),
@@ -83,10 +73,7 @@ impl Services {
             network_access: Some(turn.network),
         };
         let session = self.worker_session(plugin_id, &cwd, project_id, &controls).await?;
-        self.workers.policies.lock().expect("worker policies poisoned").insert(
-            session.id.clone(),
-            WorkerPolicy { plugin_id: plugin_id.to_string(), accept: turn.accept_requests },
-        );
+        self.requests.answer_as_worker(&session.id, WorkerPolicy { plugin_id: plugin_id.to_string(), accept: turn.accept_requests });
 
         // Registered before the turn starts: a job dropped mid-send still has its turn interrupted, and the session
         // stays locked until then.
@@ -111,7 +98,7 @@ impl Services {
     async fn worker_session(&self, plugin_id: &str, cwd: &str, project_id: Option<String>, controls: &SessionControls) -> ServiceResult<SessionRow> {
         if let Some(row) = self.core.store().worker_session(plugin_id, cwd).await? {
             if SessionControls::from_json(&row.controls) != *controls {
-                self.set_session_controls(&row.id, controls.clone()).await?;
+                self.sessions.set_session_controls(&row.id, controls.clone()).await?;
             }
             return self.core.session_row(&row.id).await;
         }
@@ -123,7 +110,7 @@ impl Services {
             dynamic_tools: None,
             tool_call_timeout_ms: None,
         };
-        let created = self.create_session_for(req, Some(plugin_id)).await?;
+        let created = self.sessions.create_session_for(req, Some(plugin_id)).await?;
         self.core.session_row(&created.id).await
     }
 
@@ -137,48 +124,6 @@ impl Services {
                 Ok(r) => tracing::info!(job = job_id, session = %session, turn = %r.turn_id, "interrupted a stopped job's worker turn"),
                 Err(ServiceError { code: ErrorCode::NoActiveTurn, .. }) => {}
                 Err(e) => tracing::warn!(job = job_id, session = %session, error = %e, "could not interrupt a stopped job's worker turn"),
-            }
-        }
-    }
-
-    /// How a worker session's requests are answered, when it is a worker session this host ran turns on.
-    pub(in crate::services) fn worker_policy(&self, session_id: &str) -> Option<WorkerPolicy> {
-        self.workers.policies.lock().expect("worker policies poisoned").get(session_id).cloned()
-    }
-
-    /// A request from a worker session is answered at once by its plugin's policy (decline unless it said
-    /// accept). Worker sessions have no one watching them.
-    pub(in crate::services) async fn answer_for_worker(&self, session_id: &str, request_id: &str, kind: RequestKind, policy: WorkerPolicy) {
-        let reason = format!("worker session of plugin `{}`: its policy is to {}", policy.plugin_id, if policy.accept { "accept" } else { "decline" });
-        let body = match kind.family() {
-            RequestFamily::Approval => json!({"decision": if policy.accept { "accept" } else { "decline" }, "reason": reason}),
-            RequestFamily::ToolCall => json!({"text": "worker sessions serve no tools", "success": false, "reason": reason}),
-            _ if kind == RequestKind::Elicitation => json!({"action": "decline", "reason": reason}),
-            _ => {
-                let Ok(row) = self.core.store().get_request(request_id).await else { return };
-                let params: Value = serde_json::from_str(&row.params).unwrap_or(Value::Null);
-                let answers: serde_json::Map<String, Value> = params
-                    .get("questions")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|q| q.get("id").and_then(Value::as_str))
-                    .map(|id| (id.to_string(), json!("No one can answer: this is a background worker turn. Decide without asking.")))
-                    .collect();
-                json!({"answers": answers, "reason": reason})
-            }
-        };
-        let by = format!("worker-policy:{}", policy.plugin_id);
-        let body: RespondToRequest = match serde_json::from_value(body) {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::error!(error = %e, "could not build a worker policy answer");
-                return;
-            }
-        };
-        if let Err(e) = self.respond_to_request(session_id, request_id, body, &by).await {
-            if e.kind != ErrorKind::Conflict && e.kind != ErrorKind::Gone {
-                tracing::warn!(session = session_id, request = request_id, error = %e, "worker policy could not answer a request");
             }
         }
     }

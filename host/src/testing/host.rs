@@ -81,7 +81,7 @@ impl TestHost {
     /// A new session in the temp dir.
     pub async fn session(&self) -> Session {
         let req = CreateSession { cwd: Some(self.dir.0.display().to_string()), ..Default::default() };
-        self.services.create_session(req).await.expect("session created")
+        self.services.sessions().create_session(req).await.expect("session created")
     }
 
     /// Send `text` to the session: the turn app-server acknowledged.
@@ -92,7 +92,7 @@ impl TestHost {
 
     /// The session as the API shows it now.
     pub async fn session_now(&self, session: &Session) -> Session {
-        self.services.get_session(&session.id).await.expect("session exists")
+        self.services.sessions().get_session(&session.id).await.expect("session exists")
     }
 
     /// The first event in the log (from its start) that `wanted` accepts, waiting for it (bounded).

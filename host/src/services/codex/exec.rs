@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use super::CodexOp;
-use crate::services::controls::SandboxMode;
+use crate::services::SandboxMode;
 use crate::services::error::{ServiceError, ServiceResult};
 use super::Codex;
 

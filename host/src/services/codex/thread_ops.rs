@@ -89,7 +89,7 @@ impl Services {
         let _guard = lock.lock().await;
         // Read under the lock: a DELETE holding it may have just removed the session.
         let row = self.core.session_row(session_id).await?;
-        let (_, row) = self.ensure_loaded(&row).await?;
+        let (_, row) = self.sessions.ensure_loaded(&row).await?;
         Ok(row.thread_id)
     }
 

@@ -248,7 +248,7 @@ impl Services {
             None => req.project_id.clone(),
         };
         if let (Some(p), None) = (&project_id, &req.session_id) {
-            self.get_project(p).await?;
+            self.sessions.get_project(p).await?;
         }
         let now = crate::store::now_ms();
         let row = JobRow {

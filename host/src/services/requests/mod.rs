@@ -7,17 +7,25 @@ mod intake;
 mod kind;
 mod registry;
 mod responses;
+mod worker_policy;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
 pub use kind::{RequestFamily, RequestKind};
-pub use registry::Registry;
+pub use worker_policy::WorkerPolicy;
 pub use responses::RespondToRequest;
 
 use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
-use super::Services;
+use super::core::Core;
+use super::live::LiveThreads;
+use super::plugins::Plugins;
+use super::sessions::Sessions;
+use registry::Registry;
 use crate::events::{envelope_ts, EventFilter, NewEvent};
 use crate::store::{RequestFilter, RequestRow, RequestStatus, StoreError};
 
@@ -116,7 +124,39 @@ fn already_settled(row: RequestRow) -> ServiceError {
     }
 }
 
-impl Services {
+/// The pending-request registry and its rules: intake, answers, expiry, and the worker sessions' policies.
+pub struct Requests {
+    core: Arc<Core>,
+    sessions: Arc<Sessions>,
+    plugins: Arc<Plugins>,
+    /// Read for the item a request is about.
+    live: Arc<LiveThreads>,
+    /// The connection and JSON-RPC id that answer each request of the running app-server.
+    registry: Registry,
+    /// Worker session id → how its requests are answered (nobody watches a worker session).
+    worker_policies: Mutex<HashMap<String, WorkerPolicy>>,
+    /// A handle on itself, for tasks that outlive a call (tool-call deadlines, worker answers).
+    me: Weak<Requests>,
+}
+
+impl Requests {
+    pub(super) fn new(core: Arc<Core>, sessions: Arc<Sessions>, plugins: Arc<Plugins>, live: Arc<LiveThreads>) -> Arc<Self> {
+        Arc::new_cyclic(|me| Self {
+            core,
+            sessions,
+            plugins,
+            live,
+            registry: Registry::default(),
+            worker_policies: Mutex::new(HashMap::new()),
+            me: me.clone(),
+        })
+    }
+
+    /// The kinds of the requests waiting in a thread (what its session's row shows).
+    pub(crate) fn waiting_kinds(&self, thread_id: &str) -> Vec<RequestKind> {
+        self.registry.kinds_for_thread(thread_id)
+    }
+
     pub async fn list_requests(&self, session_id: Option<&str>, q: RequestQuery) -> ServiceResult<Vec<PendingRequest>> {
         if let Some(s) = session_id {
             self.core.session_row(s).await?;
@@ -171,7 +211,7 @@ impl Services {
         let kind = RequestKind::parse(&row.kind).ok_or_else(|| ServiceError::invalid("unknown request kind"))?;
         let params: Value = serde_json::from_str(&row.params).unwrap_or(Value::Null);
         let prepared = responses::prepare(kind, &params, &body)?;
-        let Some(live) = self.requests.get(request_id) else {
+        let Some(live) = self.registry.get(request_id) else {
             // Pending in the store but not askable any more (its process is gone): settle it now.
             self.expire_request(request_id, "app-server that asked is no longer running").await;
             return Err(already_settled(self.core.store().get_request(request_id).await?));
@@ -184,7 +224,7 @@ impl Services {
         if !won {
             return Err(already_settled(self.core.store().get_request(request_id).await?));
         }
-        self.requests.remove(request_id);
+        self.registry.remove(request_id);
         // Record the decision before app-server hears it, so the log shows it before what app-server does next.
         let settled = self.core.store().get_request(request_id).await?;
         self.publish_request_event(kind, &settled).await;
@@ -220,7 +260,7 @@ impl Services {
         self.core.events().publish_committed(event).await;
         // A pending request changes the session's row (its count, its waiting status).
         if let Some(session_id) = &row.session_id {
-            self.publish_session_updated(session_id).await;
+            self.sessions.publish_session_updated(session_id).await;
         }
     }
 }

@@ -101,10 +101,10 @@ async fn an_approval_request_waits_pending_and_the_decision_reaches_app_server_o
     let id = asked.data()["id"].as_str().unwrap().to_string();
     assert_eq!(asked.data()["item"]["command"], "rm x", "the request carries the item it is about");
     let body = serde_json::from_value(json!({"decision": "accept"})).unwrap();
-    host.services.respond_to_request(&s.id, &id, body, "test").await.expect("the first decision wins");
+    host.services.requests().respond_to_request(&s.id, &id, body, "test").await.expect("the first decision wins");
     let line = tokio::time::timeout(crate::testing::WAIT, answer).await.unwrap().unwrap();
     assert_eq!(line["result"]["decision"], "accept");
     let again = serde_json::from_value(json!({"decision": "decline"})).unwrap();
-    let late = host.services.respond_to_request(&s.id, &id, again, "test").await.unwrap_err();
+    let late = host.services.requests().respond_to_request(&s.id, &id, again, "test").await.unwrap_err();
     assert_eq!(late.kind, crate::services::ErrorKind::Conflict, "a second decision is refused: {late:?}");
 }

@@ -6,9 +6,9 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::error::{ErrorCode, ServiceError, ServiceResult};
-use super::views::Project;
-use super::Services;
+use crate::services::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::services::views::Project;
+use super::Sessions;
 use crate::events::{EventType, NewEvent};
 use crate::store::{Moved, StoreError};
 
@@ -52,7 +52,7 @@ pub(super) fn validate_cwd(cwd: &str) -> ServiceResult<String> {
         return Err(ServiceError::invalid(format!("`cwd` must be an absolute path, got `{cwd}`")));
     }
     if !path.is_dir() {
-        return Err(ServiceError::new(super::ErrorKind::Invalid, ErrorCode::CwdNotFound, format!("`{cwd}` is not an existing directory")));
+        return Err(ServiceError::new(crate::services::ErrorKind::Invalid, ErrorCode::CwdNotFound, format!("`{cwd}` is not an existing directory")));
     }
     Ok(cwd.to_string())
 }
@@ -65,7 +65,7 @@ fn project_error(id: &str) -> impl FnOnce(StoreError) -> ServiceError + '_ {
     }
 }
 
-impl Services {
+impl Sessions {
     pub async fn list_projects(&self) -> ServiceResult<Vec<Project>> {
         Ok(self.core.store().list_projects().await?.into_iter().map(Project::from).collect())
     }

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use super::error::{ServiceError, ServiceResult};
-use super::Services;
+use crate::services::error::{ServiceError, ServiceResult};
+use super::Sessions;
 use crate::events::{EventType, NewEvent};
 
 /// Host setting key under which the default controls are stored.
@@ -152,7 +152,7 @@ impl SessionControls {
     }
 }
 
-impl Services {
+impl Sessions {
     pub async fn default_controls(&self) -> ServiceResult<SessionControls> {
         let mut cached = self.default_controls.cached.lock().await;
         if let Some(controls) = cached.as_ref() {

@@ -1,17 +1,35 @@
-//! Sessions: create (a new app-server thread), list, read, rename, archive, move, fork, resume, delete.
+//! Sessions: create (a new app-server thread), list, read, rename, archive, move, fork, resume, delete; their
+//! projects, controls and transcripts.
+
+mod controls;
+mod projects;
+mod transcript;
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, Weak};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
-use super::controls::SessionControls;
+pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
+pub use projects::{CreateProject, MoveSessions, UpdateProject};
+pub use transcript::{Transcript, TranscriptQuery};
+pub(crate) use transcript::is_missing_history;
+
+use super::codex::Codex;
+use controls::DefaultControls;
+use super::core::Core;
+use super::index::{SessionRef, ThreadIndex};
+use super::live::LiveThreads;
+use super::plugins::Plugins;
+use super::requests::Requests;
 use super::error::{ErrorCode, ServiceError, ServiceResult};
 use super::paging;
-use super::projects::validate_cwd;
-use super::transcript::{Transcript, TranscriptQuery};
+use projects::validate_cwd;
+
 use super::turn_records::TurnRecord;
 use super::views::Session;
-use super::Services;
 use crate::events::EventType;
 use crate::appserver::{Connection, RpcError};
 use crate::events::NewEvent;
@@ -175,15 +193,59 @@ fn thread_id_of(result: &Value) -> ServiceResult<String> {
         .ok_or_else(|| ServiceError::new(super::ErrorKind::Upstream, ErrorCode::AppServerProtocol, "app-server returned no thread id"))
 }
 
-impl Services {
-    pub(super) fn view(&self, row: SessionRow) -> Session {
+/// Sessions, their projects and controls: what a session is, what its list row shows (`session.updated`), and
+/// getting its thread loaded in app-server.
+pub struct Sessions {
+    core: Arc<Core>,
+    codex: Arc<Codex>,
+    plugins: Arc<Plugins>,
+    /// Read for what a row shows; written when a thread is loaded or its session goes.
+    live: Arc<LiveThreads>,
+    /// thread → session, for tagging app-server's output without a query.
+    index: ThreadIndex,
+    default_controls: DefaultControls,
+    /// The `session.updated` view last published per session, so only a change a list row shows is published.
+    published_views: tokio::sync::Mutex<HashMap<String, String>>,
+    /// The one edge that points up: a row shows its waiting requests, and a deleted session's requests expire.
+    /// Requests are built on sessions (they publish the row they change), so this is a `Weak` set once at start.
+    requests: OnceLock<Weak<Requests>>,
+}
+
+impl Sessions {
+    pub(super) fn new(core: Arc<Core>, codex: Arc<Codex>, plugins: Arc<Plugins>, live: Arc<LiveThreads>, rows: &[SessionRow]) -> Self {
+        Self {
+            core,
+            codex,
+            plugins,
+            live,
+            index: ThreadIndex::load(rows),
+            default_controls: DefaultControls::default(),
+            published_views: tokio::sync::Mutex::new(HashMap::new()),
+            requests: OnceLock::new(),
+        }
+    }
+
+    pub(super) fn attach_requests(&self, requests: Weak<Requests>) {
+        let _ = self.requests.set(requests);
+    }
+
+    fn requests(&self) -> Option<Arc<Requests>> {
+        self.requests.get()?.upgrade()
+    }
+
+    /// The session (and project) a thread belongs to.
+    pub(crate) fn session_of_thread(&self, thread_id: &str) -> Option<SessionRef> {
+        self.index.get(thread_id)
+    }
+
+    pub(crate) fn view(&self, row: SessionRow) -> Session {
         self.view_in(row, self.core.runtime().state().generation)
     }
 
     /// A session as shown, for a known app-server generation (read once per page, not per row).
     fn view_in(&self, row: SessionRow, generation: u64) -> Session {
         let live = self.live.snapshot(&row.thread_id);
-        let waiting = self.requests.kinds_for_thread(&row.thread_id);
+        let waiting = self.requests().map(|r| r.waiting_kinds(&row.thread_id)).unwrap_or_default();
         Session::build(row, &live, &waiting, generation)
     }
 
@@ -191,7 +253,7 @@ impl Services {
     /// one published: called at every change a row shows (turn start and end, thread status, requests, title,
     /// archive, project, controls), never per delta. The view is built and published under one lock, so the log
     /// holds the views in the order they were true and the last one is the session as it is.
-    pub(super) async fn publish_session_updated(&self, session_id: &str) {
+    pub(crate) async fn publish_session_updated(&self, session_id: &str) {
         if let Err(e) = self.session_updated(session_id, false).await {
             tracing::warn!(error = %e, session = session_id, "could not publish a session's view");
         }
@@ -321,7 +383,7 @@ impl Services {
 
     /// Create a session; with `worker_of`, a plugin's hidden worker session (no dynamic tools: a worker's turn must
     /// not call back into plugins).
-    pub(in crate::services) async fn create_session_for(&self, req: CreateSession, worker_of: Option<&str>) -> ServiceResult<Session> {
+    pub(crate) async fn create_session_for(&self, req: CreateSession, worker_of: Option<&str>) -> ServiceResult<Session> {
         let project = match &req.project_id {
             Some(p) => Some(self.get_project(p).await?),
             None => None,
@@ -427,7 +489,9 @@ impl Services {
         let _guard = lock.lock().await;
         let row = self.core.session_row(id).await?;
         let conn = self.core.connection()?;
-        self.expire_session_requests(id).await;
+        if let Some(requests) = self.requests() {
+            requests.expire_session_requests(id).await;
+        }
         if let Some(turn) = self.live.snapshot(&row.thread_id).active_turn {
             let _ = conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn})).await;
         }
@@ -499,7 +563,7 @@ impl Services {
     ///
     /// Returns the session as it is now: a thread that never ran a turn has no Codex history to resume ("no rollout
     /// found"), so it is replaced by a fresh thread with the same working directory, controls and name.
-    pub(super) async fn ensure_loaded(&self, row: &SessionRow) -> ServiceResult<(std::sync::Arc<Connection>, SessionRow)> {
+    pub(crate) async fn ensure_loaded(&self, row: &SessionRow) -> ServiceResult<(std::sync::Arc<Connection>, SessionRow)> {
         let conn = self.core.connection()?;
         if self.live.is_loaded(&row.thread_id, conn.generation()) {
             return Ok((conn, row.clone()));

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
-use super::codex::mistakes::{diagnose, without_cursor};
-use super::error::{ServiceError, ServiceResult};
+use crate::services::codex::mistakes::{diagnose, without_cursor};
+use crate::services::error::{ServiceError, ServiceResult};
 use crate::appserver::RpcError;
-use super::Services;
+use super::Sessions;
 
 /// Largest page of turns.
 pub const MAX_TURNS_PAGE: u32 = 200;
@@ -35,7 +35,7 @@ pub struct Transcript {
     pub next_cursor: Option<String>,
 }
 
-impl Services {
+impl Sessions {
     pub async fn transcript(&self, session_id: &str, q: TranscriptQuery) -> ServiceResult<Transcript> {
         let row = self.core.session_row(session_id).await?;
         let limit = q.limit.unwrap_or(50);
@@ -75,7 +75,7 @@ impl Services {
     }
 }
 
-pub(super) fn is_missing_history(message: &str) -> bool {
+pub(crate) fn is_missing_history(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("no rollout") || m.contains("thread not loaded") || m.contains("not materialized") || m.contains("list_turns is not supported")
         || (m.contains("rollout") && m.contains("is empty"))
