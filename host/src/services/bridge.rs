@@ -179,7 +179,7 @@ impl Services {
             }
         }
 
-        let (sid, pid) = split(session.clone());
+        let (sid, pid) = SessionRef::tags(session.clone());
         let turn_end = ids.turn.as_ref().map(|t| {
             let status = t.status.as_deref().and_then(TurnStatus::parse).filter(|s| s.is_final()).unwrap_or(TurnStatus::Completed);
             (status, t.error.as_ref().and_then(|e| e.message.clone()))
@@ -199,13 +199,13 @@ impl Services {
             // The start is recorded with its seq once the event is in the log.
             ("turn/started", Some(turn_id)) => {
                 let seq = self.core.events().publish_committed(event).await.map(|e| e.seq);
-                self.record_turn_started(s, turn_id, seq).await;
+                self.turns.record_turn_started(s, turn_id, seq).await;
                 self.sessions.publish_session_updated(&s.session_id).await;
             }
             ("turn/completed", turn_id) => {
                 let (status, error) = turn_end.unwrap_or((TurnStatus::Completed, None));
                 let end = TurnEnd { status, error: error.as_deref(), final_text: final_text.as_deref(), end_seq: None };
-                self.end_turn(Some(s), turn_id, &end, event).await;
+                self.turns.end_turn(Some(s), turn_id, &end, event).await;
             }
             _ => self.core.events().publish(event).await,
         }
@@ -229,62 +229,9 @@ impl Services {
                 "closedByHost": true,
                 "reason": format!("turn ended ({turn_status}) before the item completed"),
             });
-            let (sid, pid) = split(session.cloned());
+            let (sid, pid) = SessionRef::tags(session.cloned());
             self.core.events().publish(NewEvent::new(EventType::ItemCompleted, data).session(sid, pid).turn(turn_id.map(str::to_owned))).await;
         }
-    }
-
-    async fn record_turn_started(&self, s: &SessionRef, turn_id: &str, seq: Option<i64>) {
-        if let Err(e) = self.core.store().begin_turn(&s.session_id, turn_id, seq).await {
-            tracing::error!(error = %e, session = %s.session_id, turn = turn_id, "could not record a turn's start");
-        }
-    }
-
-    /// End a turn: its record first, then its `turn.completed` in the log, then the record learns that event's seq.
-    /// In this order a client that sees the event and reads the session or the turn finds it ended; a host that
-    /// dies between the two leaves an ended record without `end_seq`, whose event the next start logs (see
-    /// `reconcile_after_stop`), so every ended turn ends in the log too.
-    pub(super) async fn end_turn(&self, session: Option<&SessionRef>, turn_id: Option<&str>, end: &TurnEnd<'_>, event: NewEvent) {
-        if let Some(s) = session {
-            if let Err(e) = self.core.store().end_turn(&s.session_id, turn_id, end).await {
-                tracing::error!(error = %e, session = %s.session_id, turn = turn_id, "could not record a turn's end");
-            }
-            // The row before the event, as the record: a client that sees `turn.completed` has the session's new row
-            // already, and the turn's end stays the last event of the turn.
-            self.sessions.publish_session_updated(&s.session_id).await;
-        }
-        let seq = self.core.events().publish_committed(event).await.map(|e| e.seq);
-        if let (Some(turn_id), Some(seq)) = (turn_id, seq) {
-            if let Err(e) = self.core.store().set_turn_end_seq(turn_id, seq).await {
-                tracing::error!(error = %e, turn = turn_id, "could not record the seq of a turn's end");
-            }
-        }
-        // Waiters wake once the record is whole (its end seq too, when the log could commit the event).
-        if let Some(turn_id) = turn_id {
-            self.turn_ends.ended(turn_id);
-        }
-    }
-
-    /// End a turn app-server will not end (its process is gone, the host stopped): `status` with `message` as the
-    /// error, in a `turn.completed` the host writes (`closedByHost`).
-    pub(super) async fn end_turn_by_host(
-        &self,
-        thread_id: &str,
-        turn_id: Option<&str>,
-        session: Option<&SessionRef>,
-        status: TurnStatus,
-        message: &str,
-        final_text: Option<&str>,
-    ) {
-        let data = json!({
-            "threadId": thread_id,
-            "turn": {"id": turn_id, "status": status, "items": [], "error": {"message": message}},
-            "closedByHost": true,
-        });
-        let (sid, pid) = split(session.cloned());
-        let event = NewEvent::new(EventType::TurnCompleted, data).session(sid, pid).turn(turn_id.map(str::to_owned));
-        let end = TurnEnd { status, error: Some(message), final_text, end_seq: None };
-        self.end_turn(session, turn_id, &end, event).await;
     }
 
     async fn on_runtime_exit(&self, generation: u64, reason: &str) {
@@ -303,14 +250,7 @@ impl Services {
             self.close_items(&thread_id, turn_id.as_deref(), session.as_ref(), live.open_items, "interrupted").await;
             let message = format!("app-server stopped during the turn ({reason})");
             let text = live.last_agent_text.as_deref();
-            self.end_turn_by_host(&thread_id, turn_id.as_deref(), session.as_ref(), TurnStatus::Interrupted, &message, text).await;
+            self.turns.end_turn_by_host(&thread_id, turn_id.as_deref(), session.as_ref(), TurnStatus::Interrupted, &message, text).await;
         }
-    }
-}
-
-fn split(session: Option<SessionRef>) -> (Option<Arc<str>>, Option<Arc<str>>) {
-    match session {
-        Some(s) => (Some(s.session_id), s.project_id),
-        None => (None, None),
     }
 }

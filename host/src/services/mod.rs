@@ -21,7 +21,6 @@ mod readiness;
 mod requests;
 mod sessions;
 mod settings;
-mod turn_records;
 mod turns;
 mod views;
 mod workers;
@@ -46,17 +45,16 @@ pub use requests::{Requests, PendingRequest, RequestKind, RequestQuery, RespondT
 pub use sessions::{Sessions, CreateSession, DynamicTool, SessionDetail, SessionPage, SessionQuery, UpdateSession};
 pub use settings::{Setting, Settings};
 pub use sessions::{Transcript, TranscriptQuery};
-pub use turn_records::{TurnRecord, TurnRecordPage, TurnRecordQuery, TurnWaitQuery, MAX_TURN_WAIT};
+pub use turns::{TurnRecord, TurnRecordPage, TurnRecordQuery, TurnWaitQuery, MAX_TURN_WAIT};
 pub use crate::store::TurnStatus;
-pub use turns::{InterruptResult, SendMessage, SteerMessage, TurnAccepted, TurnMode};
+pub use turns::{Turns, InterruptResult, InterruptStatus, SendMessage, SteerMessage, TurnAccepted, TurnMode};
 pub use views::{Project, Session, SessionStatus};
 
 use crate::appserver::{ChildLauncher, Launch, Runtime, RuntimeConfig};
 use self::core::Core;
 use crate::events::{EventLog, EventType, NewEvent};
 use crate::plugins::PluginHost;
-use crate::store::{SessionRow, Store, TurnEnd, TurnRow};
-use index::SessionRef;
+use crate::store::Store;
 use live::LiveThreads;
 
 /// How long a finished idempotency key is remembered.
@@ -78,10 +76,9 @@ pub struct Services {
     settings: Arc<Settings>,
     notes: Arc<Notes>,
     requests: Arc<Requests>,
+    turns: Arc<Turns>,
     scheduler: queue::Scheduler,
     workers: workers::Workers,
-    /// Waiters for turns' ends, woken once the turn record holds the end.
-    turn_ends: turn_records::TurnEnds,
 }
 
 impl Services {
@@ -127,6 +124,7 @@ impl Services {
         let notes = Arc::new(Notes::new(core.clone()));
         let requests = Requests::new(core.clone(), sessions.clone(), plugins.clone(), live.clone());
         sessions.attach_requests(Arc::downgrade(&requests));
+        let turns = Arc::new(Turns::new(core.clone(), sessions.clone(), live.clone()));
         let services = Arc::new(Self {
             core,
             live,
@@ -136,11 +134,11 @@ impl Services {
             settings,
             notes,
             requests,
+            turns,
             scheduler: queue::Scheduler::new(queue),
             workers: workers::Workers::default(),
-            turn_ends: turn_records::TurnEnds::default(),
         });
-        services.reconcile_after_stop(&rows).await;
+        services.turns.reconcile_after_stop(&rows).await;
         services.requests.expire_requests_left_by_last_run().await;
         plugin_host.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
         tokio::spawn(bridge::run(services.clone(), rx));
@@ -180,6 +178,10 @@ impl Services {
         &self.requests
     }
 
+    pub fn turns(&self) -> &Turns {
+        &self.turns
+    }
+
     pub fn plugins(&self) -> &Plugins {
         &self.plugins
     }
@@ -200,61 +202,6 @@ impl Services {
         }
     }
 
-    /// A turn recorded as running when the host last stopped can no longer finish: its process is gone. Every such
-    /// turn (the 202 path records it before answering, so this includes turns whose start never reached the log)
-    /// gets a `turn.completed` (interrupted, with the reason) in the log and its final state in the turn record.
-    async fn reconcile_after_stop(&self, rows: &[SessionRow]) {
-        let (unfinished, unlogged) = match (self.core.store().unfinished_turns().await, self.core.store().unlogged_turn_ends().await) {
-            (Ok(u), Ok(l)) => (u, l),
-            (Err(e), _) | (_, Err(e)) => {
-                tracing::error!(error = %e, "could not read the turns left running by the last run");
-                return;
-            }
-        };
-        let session_of = |turn: &TurnRow| {
-            let row = rows.iter().find(|r| r.id == turn.session_id)?;
-            Some((row, SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) }))
-        };
-        let message = "the host stopped during the turn";
-        for turn in unfinished {
-            let Some((row, session)) = session_of(&turn) else { continue };
-            // The host may have died between logging the turn's end and recording it: the log's end is the truth.
-            if let Some((seq, data)) = self.logged_turn_end(&turn).await {
-                let status = data.pointer("/turn/status").and_then(|v| v.as_str()).and_then(TurnStatus::parse).filter(|s| s.is_final());
-                let error = data.pointer("/turn/error/message").and_then(|v| v.as_str());
-                let end = TurnEnd { status: status.unwrap_or(TurnStatus::Completed), error, final_text: None, end_seq: Some(seq) };
-                if let Err(e) = self.core.store().end_turn(&row.id, Some(&turn.id), &end).await {
-                    tracing::error!(error = %e, session = %row.id, turn = %turn.id, "could not record a turn's end");
-                }
-                continue;
-            }
-            self.end_turn_by_host(&row.thread_id, Some(&turn.id), Some(&session), TurnStatus::Interrupted, message, None).await;
-            tracing::warn!(session = %row.id, turn = %turn.id, "ended a turn left running by the last run");
-        }
-        // A turn recorded as ended whose `turn.completed` the host died before logging: log it now, as recorded.
-        for turn in unlogged {
-            let Some((row, session)) = session_of(&turn) else { continue };
-            if let Some((seq, _)) = self.logged_turn_end(&turn).await {
-                let _ = self.core.store().set_turn_end_seq(&turn.id, seq).await;
-                continue;
-            }
-            let why = turn.error.as_deref().unwrap_or(message);
-            self.end_turn_by_host(&row.thread_id, Some(&turn.id), Some(&session), turn.status, why, turn.final_text.as_deref()).await;
-        }
-        // A session can still name an active turn the turn record does not hold as running; it is over too.
-        for row in rows.iter().filter(|r| r.active_turn_id.is_some()) {
-            let Ok(current) = self.core.store().get_session(&row.id).await else { continue };
-            let Some(turn_id) = current.active_turn_id.as_deref() else { continue };
-            let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
-            self.end_turn_by_host(&row.thread_id, Some(turn_id), Some(&session), TurnStatus::Interrupted, message, None).await;
-        }
-    }
-
-    /// The `turn.completed` of a turn already in the log, searched from the turn's start.
-    async fn logged_turn_end(&self, turn: &TurnRow) -> Option<(i64, serde_json::Value)> {
-        let (seq, data) = self.core.store().turn_end_event(&turn.id, turn.start_seq?).await.ok()??;
-        Some((seq, serde_json::from_str(&data).unwrap_or_default()))
-    }
 }
 
 #[cfg(test)]

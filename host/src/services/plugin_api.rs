@@ -67,11 +67,11 @@ impl PluginHostApi for ServicesForPlugins {
 
     async fn send_message(&self, session_id: &str, text: &str) -> HostResult<String> {
         let req = SendMessage { text: text.to_string(), mode: None };
-        Ok(self.services()?.send_message(session_id, req, None).await.map_err(map)?.turn_id)
+        Ok(self.services()?.turns().send_message(session_id, req, None).await.map_err(map)?.turn_id)
     }
 
     async fn interrupt(&self, session_id: &str) -> HostResult<()> {
-        self.services()?.interrupt(session_id).await.map(|_| ()).map_err(map)
+        self.services()?.turns().interrupt(session_id).await.map(|_| ()).map_err(map)
     }
 
     async fn kv_get(&self, plugin_id: &str, key: &str) -> HostResult<Option<String>> {

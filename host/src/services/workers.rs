@@ -79,7 +79,7 @@ impl Services {
         // stays locked until then.
         let entry = JobTurn { session_id: session.id.clone(), _one_at_a_time: one_at_a_time };
         self.workers.turns_by_job.lock().expect("worker turns poisoned").insert(job_id.to_string(), entry);
-        let accepted = self.send_message(&session.id, SendMessage { text: turn.prompt.clone(), mode: None }, None).await;
+        let accepted = self.turns.send_message(&session.id, SendMessage { text: turn.prompt.clone(), mode: None }, None).await;
         let accepted = match accepted {
             Ok(a) => a,
             Err(e) => {
@@ -88,7 +88,7 @@ impl Services {
             }
         };
         // A store error here leaves the entry: the scheduler's clean-up interrupts the turn.
-        let ended = self.wait_turn_end(&session.id, &accepted.turn_id).await?;
+        let ended = self.turns.wait_turn_end(&session.id, &accepted.turn_id).await?;
         self.workers.turns_by_job.lock().expect("worker turns poisoned").remove(job_id);
         let text = ended.final_text.unwrap_or_default();
         Ok(WorkerReply { session_id: session.id, turn_id: accepted.turn_id, status: ended.status.as_str().to_string(), text, error: ended.error })
@@ -120,7 +120,7 @@ impl Services {
         if let Some(turn) = turn {
             // The entry holds the session's lock: the turn running there, if any, is this job's.
             let session = &turn.session_id;
-            match self.interrupt(session).await {
+            match self.turns.interrupt(session).await {
                 Ok(r) => tracing::info!(job = job_id, session = %session, turn = %r.turn_id, "interrupted a stopped job's worker turn"),
                 Err(ServiceError { code: ErrorCode::NoActiveTurn, .. }) => {}
                 Err(e) => tracing::warn!(job = job_id, session = %session, error = %e, "could not interrupt a stopped job's worker turn"),

@@ -87,7 +87,7 @@ impl TestHost {
     /// Send `text` to the session: the turn app-server acknowledged.
     pub async fn send(&self, session: &Session, text: &str) -> TurnAccepted {
         let req = SendMessage { text: text.into(), mode: None };
-        self.services.send_message(&session.id, req, None).await.expect("turn accepted")
+        self.services.turns().send_message(&session.id, req, None).await.expect("turn accepted")
     }
 
     /// The session as the API shows it now.

@@ -28,7 +28,7 @@ use super::error::{ErrorCode, ServiceError, ServiceResult};
 use super::paging;
 use projects::validate_cwd;
 
-use super::turn_records::TurnRecord;
+use super::turns::TurnRecord;
 use super::views::Session;
 use crate::events::EventType;
 use crate::appserver::{Connection, RpcError};

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use utoipa::{IntoParams, ToSchema};
 
-use super::error::{ErrorCode, ServiceError, ServiceResult};
-use super::paging;
-use super::Services;
+use crate::services::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::services::paging;
+use super::Turns;
 use crate::events::envelope_ts;
 use crate::store::{StoreError, TurnRow, TurnStatus};
 
@@ -136,7 +136,7 @@ pub struct TurnRecordPage {
     pub next_cursor: Option<String>,
 }
 
-impl Services {
+impl Turns {
     /// A session's turn records, newest first.
     pub async fn list_turn_records(&self, session_id: &str, q: TurnRecordQuery) -> ServiceResult<TurnRecordPage> {
         let row = self.core.session_row(session_id).await?;
@@ -162,9 +162,9 @@ impl Services {
 
     /// One turn record of a session, once the turn ended or `limit` ran out (then still `inProgress`). Woken by the
     /// turn's end, never by polling; nothing is spawned, so a caller that goes away leaves nothing behind.
-    pub(super) async fn wait_turn_record(&self, session_id: &str, turn_id: &str, limit: Duration) -> ServiceResult<TurnRow> {
+    pub(crate) async fn wait_turn_record(&self, session_id: &str, turn_id: &str, limit: Duration) -> ServiceResult<TurnRow> {
         let row = self.core.session_row(session_id).await?;
-        let watch = self.turn_ends.watch(turn_id);
+        let watch = self.ends.watch(turn_id);
         let notify = watch.notify.clone().expect("a live watch holds its notify");
         let deadline = tokio::time::Instant::now() + limit;
         loop {
@@ -186,7 +186,7 @@ impl Services {
     }
 
     /// The turn's record once it ended, however long that takes (the caller bounds it, e.g. a job's timeout).
-    pub(super) async fn wait_turn_end(&self, session_id: &str, turn_id: &str) -> ServiceResult<TurnRow> {
+    pub(crate) async fn wait_turn_end(&self, session_id: &str, turn_id: &str) -> ServiceResult<TurnRow> {
         loop {
             let turn = self.wait_turn_record(session_id, turn_id, MAX_TURN_WAIT).await?;
             if turn.status.is_final() {

@@ -1,5 +1,10 @@
-//! Turns: send a message (start a turn, exactly once per idempotency key), steer the running turn, interrupt it.
+//! Turns: send a message (start a turn, exactly once per idempotency key), steer the running turn, interrupt it;
+//! the host's turn record (`records`) and how a turn ends (`ends`).
 
+mod ends;
+mod records;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -8,7 +13,11 @@ use utoipa::ToSchema;
 
 use super::sessions::SessionControls;
 use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
-use super::Services;
+use super::core::Core;
+use super::live::LiveThreads;
+use super::sessions::Sessions;
+use records::TurnEnds;
+pub use records::{TurnRecord, TurnRecordPage, TurnRecordQuery, TurnWaitQuery, MAX_TURN_WAIT};
 use super::index::SessionRef;
 use crate::store::{IdempotencyClaim, SessionRow, StoreError, TurnStatus};
 
@@ -57,13 +66,37 @@ pub struct TurnAccepted {
     pub replayed: bool,
 }
 
+crate::wire::wire_enum! {
+    /// Where an interrupted turn stands when the interrupt answers.
+    pub enum InterruptStatus {
+        Interrupted = "interrupted",
+        /// The turn completed before the interrupt reached it.
+        Completed = "completed",
+        Failed = "failed",
+        /// app-server had not confirmed the end within 10 s; the turn's `turn.completed` follows.
+        Interrupting = "interrupting",
+    }
+}
+
+impl InterruptStatus {
+    /// The answer for a turn's record: its final status, or `interrupting` while it still runs.
+    fn of(status: TurnStatus) -> Self {
+        match status {
+            TurnStatus::Interrupted => Self::Interrupted,
+            TurnStatus::Completed => Self::Completed,
+            TurnStatus::Failed => Self::Failed,
+            TurnStatus::InProgress => Self::Interrupting,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InterruptResult {
     pub turn_id: String,
     /// The turn's final status (`interrupted`, or `completed`/`failed` if it ended first), or `interrupting` if
     /// app-server had not confirmed within 10 s.
-    pub status: String,
+    pub status: InterruptStatus,
 }
 
 fn validate_text(text: &str) -> ServiceResult<()> {
@@ -97,7 +130,21 @@ fn text_input(text: &str) -> Value {
     json!([{"type": "text", "text": text, "text_elements": []}])
 }
 
-impl Services {
+/// Turns and their record: starting, steering and interrupting them, their ends, and who waits for them.
+pub struct Turns {
+    core: Arc<Core>,
+    sessions: Arc<Sessions>,
+    /// Read for the running turn; a turn app-server accepted is marked here.
+    live: Arc<LiveThreads>,
+    /// Waiters for turns' ends, woken once the turn record holds the end.
+    ends: TurnEnds,
+}
+
+impl Turns {
+    pub(super) fn new(core: Arc<Core>, sessions: Arc<Sessions>, live: Arc<LiveThreads>) -> Self {
+        Self { core, sessions, live, ends: TurnEnds::default() }
+    }
+
     /// Start a turn with the user's message. With an idempotency key, a retry returns the first answer.
     pub async fn send_message(&self, session_id: &str, req: SendMessage, key: Option<&str>) -> ServiceResult<TurnAccepted> {
         let row = self.core.session_row(session_id).await?;
@@ -222,8 +269,7 @@ impl Services {
         let conn = self.core.connection()?;
         conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn_id})).await?;
         let turn = self.wait_turn_record(&row.id, &turn_id, INTERRUPT_WAIT).await?;
-        let status = if turn.status.is_final() { turn.status.as_str() } else { "interrupting" }.to_string();
-        Ok(InterruptResult { turn_id, status })
+        Ok(InterruptResult { turn_id, status: InterruptStatus::of(turn.status) })
     }
 
     fn active_turn(&self, row: &SessionRow) -> ServiceResult<String> {
