@@ -23,7 +23,6 @@ mod sessions;
 mod settings;
 mod turns;
 mod views;
-mod workers;
 
 use std::sync::Arc;
 
@@ -40,7 +39,7 @@ pub use notes::{Notes, NotePage, NoteQuery, SessionNote};
 pub use plugins::Plugins;
 pub use sessions::{CreateProject, MoveSessions, UpdateProject};
 pub use readiness::Readiness;
-pub use queue::{EnqueueJob, EnqueueResult, Job, JobError, JobKinds, JobPage, JobQuery, JobTransition, QueueStats};
+pub use queue::{Queue, EnqueueJob, EnqueueResult, Job, JobError, JobKinds, JobPage, JobQuery, JobTransition, QueueStats};
 pub use requests::{Requests, PendingRequest, RequestKind, RequestQuery, RespondToRequest};
 pub use sessions::{Sessions, CreateSession, DynamicTool, SessionDetail, SessionPage, SessionQuery, UpdateSession};
 pub use settings::{Setting, Settings};
@@ -77,8 +76,7 @@ pub struct Services {
     notes: Arc<Notes>,
     requests: Arc<Requests>,
     turns: Arc<Turns>,
-    scheduler: queue::Scheduler,
-    workers: workers::Workers,
+    queue: Arc<Queue>,
 }
 
 impl Services {
@@ -125,6 +123,7 @@ impl Services {
         let requests = Requests::new(core.clone(), sessions.clone(), plugins.clone(), live.clone());
         sessions.attach_requests(Arc::downgrade(&requests));
         let turns = Arc::new(Turns::new(core.clone(), sessions.clone(), live.clone()));
+        let job_queue = Queue::new(core.clone(), plugins.clone(), sessions.clone(), turns.clone(), requests.clone(), queue);
         let services = Arc::new(Self {
             core,
             live,
@@ -135,14 +134,13 @@ impl Services {
             notes,
             requests,
             turns,
-            scheduler: queue::Scheduler::new(queue),
-            workers: workers::Workers::default(),
+            queue: job_queue.clone(),
         });
         services.turns.reconcile_after_stop(&rows).await;
         services.requests.expire_requests_left_by_last_run().await;
         plugin_host.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
         tokio::spawn(bridge::run(services.clone(), rx));
-        queue::Scheduler::spawn(&services);
+        job_queue.start();
         Ok(services)
     }
 
@@ -182,6 +180,10 @@ impl Services {
         &self.turns
     }
 
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
     pub fn plugins(&self) -> &Plugins {
         &self.plugins
     }
@@ -190,7 +192,7 @@ impl Services {
     /// commit every event.
     pub async fn shutdown(&self) {
         // Jobs first: their worker turns are interrupted while app-server still runs, and they go back to the queue.
-        self.scheduler.shutdown().await;
+        self.queue.shutdown().await;
         let generation = self.core.runtime().state().generation;
         self.core.runtime().shutdown().await;
         self.end_generation(generation, "the host shut down").await;

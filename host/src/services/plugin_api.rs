@@ -107,12 +107,12 @@ impl PluginHostApi for ServicesForPlugins {
             priority: request.priority,
             delay_ms: request.delay_ms,
         };
-        let done = self.services()?.enqueue_job(req, &format!("plugin:{plugin_id}")).await.map_err(map)?;
+        let done = self.services()?.queue().enqueue_job(req, &format!("plugin:{plugin_id}")).await.map_err(map)?;
         Ok((done.job.id, done.duplicate))
     }
 
     async fn run_worker_turn(&self, plugin_id: &str, job_id: &str, turn: WorkerTurn) -> HostResult<WorkerReply> {
-        self.services()?.run_worker_turn(plugin_id, job_id, turn).await.map_err(map)
+        self.services()?.queue().run_worker_turn(plugin_id, job_id, turn).await.map_err(map)
     }
 
     async fn add_note(&self, plugin_id: &str, session_id: &str, note: Note) -> HostResult<String> {

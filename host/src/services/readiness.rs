@@ -65,7 +65,7 @@ impl Services {
                 a["notice"] = serde_json::json!(self.codex.account_notice());
                 a
             }),
-            queue: self.queue_stats().await.ok(),
+            queue: self.queue.queue_stats().await.ok(),
         }
     }
 }

@@ -6,16 +6,24 @@
 
 mod backoff;
 mod scheduler;
+mod workers;
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-pub use scheduler::Scheduler;
+use scheduler::Scheduler;
+use workers::Workers;
 
 use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::paging;
-use super::Services;
+use super::core::Core;
+use super::plugins::Plugins;
+use super::requests::Requests;
+use super::sessions::Sessions;
+use super::turns::Turns;
 use crate::events::{envelope_ts, EventType, NewEvent};
 use crate::plugins::JobKind;
 use crate::store::{Enqueued, JobFilter, JobHistoryRow, JobRow, JobState, StoreError};
@@ -204,7 +212,47 @@ fn job_not_found(id: &str) -> ServiceError {
     ServiceError::not_found(ErrorCode::JobNotFound, format!("no job `{id}`"))
 }
 
-impl Services {
+/// The job queue: its use cases, the scheduler that runs jobs in their plugins, and the worker turns jobs run.
+pub struct Queue {
+    core: Arc<Core>,
+    plugins: Arc<Plugins>,
+    sessions: Arc<Sessions>,
+    turns: Arc<Turns>,
+    requests: Arc<Requests>,
+    scheduler: Scheduler,
+    workers: Workers,
+}
+
+impl Queue {
+    pub(super) fn new(
+        core: Arc<Core>,
+        plugins: Arc<Plugins>,
+        sessions: Arc<Sessions>,
+        turns: Arc<Turns>,
+        requests: Arc<Requests>,
+        config: crate::config::QueueConfig,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            core,
+            plugins,
+            sessions,
+            turns,
+            requests,
+            scheduler: Scheduler::new(config),
+            workers: Workers::default(),
+        })
+    }
+
+    /// Start the scheduling loop (once app-server's output is being read: attempts wait for it to be ready).
+    pub(super) fn start(self: &Arc<Self>) {
+        Scheduler::spawn(self);
+    }
+
+    /// Hand every running job back to the queue and wait (briefly) until they are.
+    pub(super) async fn shutdown(&self) {
+        self.scheduler.shutdown().await;
+    }
+
     /// Enqueue a job for a kind an enabled plugin declares. `created_by` is the client label or `plugin:<id>`;
     /// a plugin may enqueue only its own kinds.
     pub async fn enqueue_job(&self, req: EnqueueJob, created_by: &str) -> ServiceResult<EnqueueResult> {

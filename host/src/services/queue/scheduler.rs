@@ -17,7 +17,7 @@ use super::backoff;
 use crate::config::QueueConfig;
 use crate::events::EventType;
 use crate::plugins::JobKind;
-use crate::services::Services;
+use super::Queue;
 use crate::store::{now_ms, Finish, JobRow, JobState};
 
 /// Longest the scheduler sleeps without looking at the queue (for jobs other hosts enqueue or leases that end).
@@ -82,7 +82,7 @@ impl Scheduler {
     }
 
     /// Start the scheduling loop.
-    pub(in crate::services) fn spawn(services: &Arc<Services>) {
+    pub(in crate::services) fn spawn(services: &Arc<Queue>) {
         let me = Arc::downgrade(services);
         let mut runtime = services.core.runtime().watch_state();
         tokio::spawn(async move {
@@ -123,7 +123,7 @@ impl Scheduler {
 
     /// Stop a job this host runs and wait until it is recorded as stopped; for a job another host runs, wait
     /// for that host to see the cancel flag at its next lease renewal.
-    pub(in crate::services) async fn cancel_and_wait(&self, services: &Services, id: &str, _by: &str) {
+    pub(in crate::services) async fn cancel_and_wait(&self, services: &Queue, id: &str, _by: &str) {
         let done = {
             let running = self.running.lock().expect("running jobs poisoned");
             running.get(id).map(|r| {
@@ -169,7 +169,7 @@ impl Scheduler {
     }
 }
 
-impl Services {
+impl Queue {
     async fn recover_expired_leases(&self, now: i64) {
         // Attempts alive here whose renewals merely lagged are not another host's leftovers.
         let alive: Vec<String> = self.scheduler.running.lock().expect("running jobs poisoned").keys().cloned().collect();
@@ -186,7 +186,7 @@ impl Services {
 
     /// Claim due jobs while the lanes have room: global, per project, per kind (on every host sharing the store).
     /// Only kinds and projects with room are asked for, so a backlog of one kind never hides the others.
-    async fn fill_lanes(&self, me: &Weak<Services>, kinds: &[JobKind]) {
+    async fn fill_lanes(&self, me: &Weak<Queue>, kinds: &[JobKind]) {
         let scheduler = &self.scheduler;
         let kinds: HashMap<&str, (u32, &str)> = kinds.iter().map(|k| (k.kind.as_str(), (k.concurrency, k.plugin_id.as_str()))).collect();
         if kinds.is_empty() {
@@ -240,7 +240,7 @@ impl Services {
         }
     }
 
-    async fn start_attempt(&self, me: &Weak<Services>, job: JobRow, lease: String) {
+    async fn start_attempt(&self, me: &Weak<Queue>, job: JobRow, lease: String) {
         let (stop_tx, stop_rx) = watch::channel(None);
         let (done_tx, done_rx) = watch::channel(false);
         let entry = Running { lease: lease.clone(), stop: stop_tx, done: done_rx };

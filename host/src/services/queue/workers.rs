@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 
-use super::error::{ErrorCode, ServiceError, ServiceResult};
-use super::requests::WorkerPolicy;
-use super::{CreateSession, SandboxMode, SendMessage, Services, SessionControls};
+use crate::services::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::services::requests::WorkerPolicy;
+use super::Queue;
+use crate::services::{CreateSession, SandboxMode, SendMessage, SessionControls};
 use crate::plugins::api::{WorkerReply, WorkerTurn};
 use crate::store::SessionRow;
 
@@ -34,7 +35,7 @@ pub struct Workers {
     locks: Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>,
 }
 
-impl Services {
+impl Queue {
     /// Run a helper turn for a running job of `plugin_id` and wait for it to end.
     pub(in crate::services) async fn run_worker_turn(&self, plugin_id: &str, job_id: &str, turn: WorkerTurn) -> ServiceResult<WorkerReply> {
         let job = self.core.store().get_job(job_id).await?;
@@ -68,7 +69,7 @@ impl Services {
         let controls = SessionControls {
             model: turn.model.clone(),
             reasoning_effort: None,
-            approval_policy: Some(super::ApprovalPolicy::OnRequest),
+            approval_policy: Some(crate::services::ApprovalPolicy::OnRequest),
             sandbox: Some(if turn.workspace_write { SandboxMode::WorkspaceWrite } else { SandboxMode::ReadOnly }),
             network_access: Some(turn.network),
         };
