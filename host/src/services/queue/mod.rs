@@ -26,7 +26,7 @@ use super::sessions::Sessions;
 use super::turns::Turns;
 use crate::events::{envelope_ts, EventType, NewEvent};
 use crate::plugins::JobKind;
-use crate::store::{Enqueued, JobFilter, JobHistoryRow, JobRow, JobState, StoreError};
+use crate::store::{Enqueued, JobErrorKind, JobFilter, JobHistoryRow, JobRow, JobState, StoreError};
 
 /// Largest page of jobs.
 pub const MAX_JOBS_PAGE: i64 = 500;
@@ -81,9 +81,7 @@ pub struct Job {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobError {
-    /// `trap`, `timeout`, `memory`, `bad_output`, `error`, `plugin_failed`, `retries_exhausted`, `lease_expired`,
-    /// `canceled`.
-    pub kind: String,
+    pub kind: JobErrorKind,
     pub message: String,
 }
 

@@ -18,7 +18,7 @@ use crate::config::QueueConfig;
 use crate::events::EventType;
 use crate::plugins::JobKind;
 use super::Queue;
-use crate::store::{now_ms, Finish, JobRow, JobState};
+use crate::store::{now_ms, Finish, JobErrorKind, JobRow, JobState};
 
 /// Longest the scheduler sleeps without looking at the queue (for jobs other hosts enqueue or leases that end).
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -338,12 +338,12 @@ impl Queue {
                 Finish { to_state: JobState::Succeeded, result: Some(out), error_kind: None, error: None, run_after: None, detail: None }
             }
             AttemptEnd::Failed { kind, message } => {
-                Finish { to_state: JobState::Failed, result: None, error_kind: Some(kind), error: Some(message), run_after: None, detail: None }
+                Finish { to_state: JobState::Failed, result: None, error_kind: Some(*kind), error: Some(message), run_after: None, detail: None }
             }
             AttemptEnd::Retry { kind, message, after } => Finish {
                 to_state: JobState::Queued,
                 result: None,
-                error_kind: Some(kind),
+                error_kind: Some(*kind),
                 error: Some(message),
                 run_after: Some(now + after.as_millis() as i64),
                 detail: None,
@@ -351,7 +351,7 @@ impl Queue {
             AttemptEnd::Canceled => Finish {
                 to_state: JobState::Canceled,
                 result: None,
-                error_kind: Some("canceled"),
+                error_kind: Some(JobErrorKind::Canceled),
                 error: Some("canceled while running"),
                 run_after: None,
                 detail: None,
@@ -373,8 +373,8 @@ impl Queue {
 /// How an attempt ended, in queue terms.
 enum AttemptEnd {
     Succeeded(String),
-    Failed { kind: String, message: String },
-    Retry { kind: String, message: String, after: Duration },
+    Failed { kind: JobErrorKind, message: String },
+    Retry { kind: JobErrorKind, message: String, after: Duration },
     Canceled,
 }
 
@@ -383,21 +383,34 @@ fn classify(job: &JobRow, report: &crate::plugins::runtime::CallReport<crate::pl
     let last = job.attempt >= job.max_attempts;
     match &report.value {
         Some(JobOutcome::Succeeded(out)) => AttemptEnd::Succeeded(out.clone()),
-        Some(JobOutcome::Failed(reason)) => AttemptEnd::Failed { kind: "plugin_failed".into(), message: reason.clone() },
+        Some(JobOutcome::Failed(reason)) => AttemptEnd::Failed { kind: JobErrorKind::PluginFailed, message: reason.clone() },
         Some(JobOutcome::RetryLater(r)) if last => AttemptEnd::Failed {
-            kind: "retries_exhausted".into(),
+            kind: JobErrorKind::RetriesExhausted,
             message: format!("asked to retry after attempt {} of {}: {}", job.attempt, job.max_attempts, r.reason),
         },
-        Some(JobOutcome::RetryLater(r)) => AttemptEnd::Retry { kind: "retry_later".into(), message: r.reason.clone(), after: backoff::asked(r.after_ms) },
+        Some(JobOutcome::RetryLater(r)) => AttemptEnd::Retry { kind: JobErrorKind::RetryLater, message: r.reason.clone(), after: backoff::asked(r.after_ms) },
         None => {
-            let kind = report.outcome.as_str().to_string();
-            let message = report.error.clone().unwrap_or_else(|| kind.clone());
+            let kind = error_kind_of(report.outcome);
+            let message = report.error.clone().unwrap_or_else(|| kind.to_string());
             if last {
                 AttemptEnd::Failed { kind, message }
             } else {
                 AttemptEnd::Retry { kind, message, after: backoff::after_failure(job.attempt) }
             }
         }
+    }
+}
+
+/// A failed call's outcome as a job error. `ok` without an answer and `dropped` (never called) are not causes a
+/// plugin call names; they are recorded as `error`.
+fn error_kind_of(outcome: crate::plugins::runtime::Outcome) -> JobErrorKind {
+    use crate::plugins::runtime::Outcome;
+    match outcome {
+        Outcome::Trap => JobErrorKind::Trap,
+        Outcome::Timeout => JobErrorKind::Timeout,
+        Outcome::Memory => JobErrorKind::Memory,
+        Outcome::BadOutput => JobErrorKind::BadOutput,
+        Outcome::Ok | Outcome::Error | Outcome::Dropped => JobErrorKind::Error,
     }
 }
 
