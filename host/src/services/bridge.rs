@@ -12,7 +12,11 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::index::SessionRef;
-use super::Services;
+use super::core::Core;
+use super::live::LiveThreads;
+use super::requests::Requests;
+use super::sessions::Sessions;
+use super::turns::Turns;
 use crate::appserver::{Inbound, RequestId};
 use crate::events::{EventKind, EventType, NewEvent};
 use crate::store::{TurnEnd, TurnStatus};
@@ -78,36 +82,52 @@ struct ThreadStatus {
     active_flags: Vec<String>,
 }
 
-pub(super) async fn run(services: Arc<Services>, mut inbound: mpsc::Receiver<Inbound>) {
-    while let Some(msg) = inbound.recv().await {
-        match msg {
-            Inbound::Ready { generation, recorded } => {
-                let state = services.core.runtime().state();
-                services
-                    .core.events()
-                    .publish_committed(NewEvent::new(EventType::RuntimeReady, json!({"generation": generation, "userAgent": state.user_agent})))
-                    .await;
-                let _ = recorded.send(());
-            }
-            Inbound::Notification { generation, method, params } => {
-                services.on_notification(generation, &method, params).await;
-            }
-            Inbound::Request { connection, id, method, params } => {
-                services.requests.on_server_request(connection, id, &method, params).await;
-            }
-            Inbound::Malformed { generation, line, error } => {
-                tracing::warn!(generation, %error, "malformed line from app-server");
-                services
-                    .core.events()
-                    .publish(NewEvent::new(EventType::RuntimeProtocolError, json!({"generation": generation, "error": error, "line": line})))
-                    .await;
-            }
-            Inbound::Exited { generation, reason } => services.on_runtime_exit(generation, &reason).await,
-        }
-    }
+/// Relays app-server's output into the host: events, live state, requests, turn ends. The only consumer of the
+/// supervisor's inbound queue, so everything app-server says is handled in the order it said it.
+pub struct Relay {
+    core: Arc<Core>,
+    sessions: Arc<Sessions>,
+    requests: Arc<Requests>,
+    turns: Arc<Turns>,
+    /// Kept current from app-server's notifications (the relay is its main writer; see `live.rs`).
+    live: Arc<LiveThreads>,
 }
 
-impl Services {
+impl Relay {
+    pub(super) fn new(core: Arc<Core>, sessions: Arc<Sessions>, requests: Arc<Requests>, turns: Arc<Turns>, live: Arc<LiveThreads>) -> Self {
+        Self { core, sessions, requests, turns, live }
+    }
+
+    /// Consume app-server's output, in order, until the supervisor stops.
+    pub(super) async fn run(self: Arc<Self>, mut inbound: mpsc::Receiver<Inbound>) {
+        while let Some(msg) = inbound.recv().await {
+            match msg {
+                Inbound::Ready { generation, recorded } => {
+                    let state = self.core.runtime().state();
+                    self
+                        .core.events()
+                        .publish_committed(NewEvent::new(EventType::RuntimeReady, json!({"generation": generation, "userAgent": state.user_agent})))
+                        .await;
+                    let _ = recorded.send(());
+                }
+                Inbound::Notification { generation, method, params } => {
+                    self.on_notification(generation, &method, params).await;
+                }
+                Inbound::Request { connection, id, method, params } => {
+                    self.requests.on_server_request(connection, id, &method, params).await;
+                }
+                Inbound::Malformed { generation, line, error } => {
+                    tracing::warn!(generation, %error, "malformed line from app-server");
+                    self
+                        .core.events()
+                        .publish(NewEvent::new(EventType::RuntimeProtocolError, json!({"generation": generation, "error": error, "line": line})))
+                        .await;
+                }
+                Inbound::Exited { generation, reason } => self.on_runtime_exit(generation, &reason).await,
+            }
+        }
+    }
+
     async fn on_notification(&self, generation: u64, method: &str, params: Option<Box<RawValue>>) {
         let params = params.unwrap_or_else(|| RawValue::from_string("null".into()).expect("null is JSON"));
         let mut ids: Ids = serde_json::from_str(params.get()).unwrap_or_default();

@@ -6,10 +6,29 @@ use bytes::Bytes;
 use serde_json::json;
 
 use super::error::{ServiceError, ServiceResult};
-use super::Services;
-use crate::events::{EventFilter, Page, Subscription, DEFAULT_PAGE, MAX_PAGE};
+use std::sync::Arc;
 
-impl Services {
+use super::core::Core;
+use super::requests::Requests;
+use crate::events::{EventFilter, EventLog, Page, Subscription, DEFAULT_PAGE, MAX_PAGE};
+
+/// The event log as clients read it.
+pub struct Events {
+    core: Arc<Core>,
+    /// For the opening frame of a subscription: what is waiting for an answer now.
+    requests: Arc<Requests>,
+}
+
+impl Events {
+    pub(super) fn new(core: Arc<Core>, requests: Arc<Requests>) -> Self {
+        Self { core, requests }
+    }
+
+    /// The log itself, for the host's own lifecycle and tests.
+    pub fn log(&self) -> &EventLog {
+        self.core.events()
+    }
+
     /// At most `limit` (default 500, 1-5000) events after `since` (absent or 0: from the oldest kept), filtered.
     pub async fn event_page(&self, since: Option<i64>, limit: Option<i64>, filter: &EventFilter) -> ServiceResult<Page> {
         let limit = limit.unwrap_or(DEFAULT_PAGE);

@@ -1,8 +1,15 @@
-//! The host's use cases: projects, sessions, turns, controls, settings, and the bridge that turns app-server
-//! output into events.
+//! The host's use cases, as components that each own their state, behind one facade for the API.
 //!
 //! Services own the rules (what may happen when, what it records) and speak to the store, the event log and the
-//! runtime. They never know about HTTP: the API layer calls them and maps [`ServiceError`] to responses once.
+//! app-server supervisor. They never know about HTTP: the API layer calls them through [`Services`]' accessors
+//! and maps [`ServiceError`] to responses once.
+//!
+//! Construction order is the dependency graph (each component holds `Arc`s of the ones built before it):
+//! [`Core`] → [`Codex`], [`Plugins`], [`Settings`], [`Notes`] → [`Sessions`] → [`Requests`], [`Turns`] →
+//! [`ThreadOps`], [`Queue`], [`Events`] → [`Relay`] (app-server's output). One edge points up: [`Sessions`] reaches
+//! [`Requests`] through a `Weak` (a list row shows its session's waiting requests; a deleted session's requests
+//! expire). [`LiveThreads`](live::LiveThreads), the relay's view of what app-server runs now, is shared by `Arc`
+//! with the components that read it.
 
 mod bridge;
 mod codex;
@@ -29,8 +36,11 @@ use std::sync::Arc;
 use serde_json::json;
 use tokio::sync::mpsc;
 
+pub use self::core::Core;
+pub use bridge::Relay;
+pub use events::Events;
 pub use codex::{
-    Capabilities, Codex, CapabilityGroup, CapabilityReport, CodexOp, ConfigBatch, ConfigEdit, ExecRequest, FeatureEnablement, Feedback, HookState,
+    Capabilities, Codex, ThreadOps, CapabilityGroup, CapabilityReport, CodexOp, ConfigBatch, ConfigEdit, ExecRequest, FeatureEnablement, Feedback, HookState,
     LoginRequest, McpLogin, MergeStrategy, ModelQuery, ReviewTarget, Revert, ShellCommand, SkillEnablement, StartReview,
 };
 pub use sessions::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
@@ -50,7 +60,6 @@ pub use turns::{Turns, InterruptResult, InterruptStatus, SendMessage, SteerMessa
 pub use views::{Project, Session, SessionStatus};
 
 use crate::appserver::{ChildLauncher, Launch, Runtime, RuntimeConfig};
-use self::core::Core;
 use crate::events::{EventLog, EventType, NewEvent};
 use crate::plugins::PluginHost;
 use crate::store::Store;
@@ -65,10 +74,9 @@ const SHUTDOWN_FLUSH_WAIT: std::time::Duration = std::time::Duration::from_secs(
 /// Queue between the app-server reader and the bridge; a full queue slows the reader, never drops a line.
 const INBOUND_CAPACITY: usize = 1024;
 
-/// Everything the API needs, behind one handle.
+/// The facade: starts and stops the components and hands each to the API.
 pub struct Services {
     core: Arc<Core>,
-    live: Arc<LiveThreads>,
     codex: Arc<Codex>,
     plugins: Arc<Plugins>,
     sessions: Arc<Sessions>,
@@ -77,6 +85,9 @@ pub struct Services {
     requests: Arc<Requests>,
     turns: Arc<Turns>,
     queue: Arc<Queue>,
+    thread_ops: Arc<ThreadOps>,
+    events: Arc<Events>,
+    relay: Arc<Relay>,
 }
 
 impl Services {
@@ -124,9 +135,14 @@ impl Services {
         sessions.attach_requests(Arc::downgrade(&requests));
         let turns = Arc::new(Turns::new(core.clone(), sessions.clone(), live.clone()));
         let job_queue = Queue::new(core.clone(), plugins.clone(), sessions.clone(), turns.clone(), requests.clone(), queue);
+        let thread_ops = Arc::new(ThreadOps::new(sessions.clone(), codex.clone()));
+        let events = Arc::new(Events::new(core.clone(), requests.clone()));
+        let relay = Arc::new(Relay::new(core.clone(), sessions.clone(), requests.clone(), turns.clone(), live));
+        // What the last run left open is settled before app-server's output is read.
+        turns.reconcile_after_stop(&rows).await;
+        requests.expire_requests_left_by_last_run().await;
         let services = Arc::new(Self {
             core,
-            live,
             codex,
             plugins,
             sessions,
@@ -135,11 +151,12 @@ impl Services {
             requests,
             turns,
             queue: job_queue.clone(),
+            thread_ops,
+            events,
+            relay: relay.clone(),
         });
-        services.turns.reconcile_after_stop(&rows).await;
-        services.requests.expire_requests_left_by_last_run().await;
         plugin_host.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
-        tokio::spawn(bridge::run(services.clone(), rx));
+        tokio::spawn(relay.run(rx));
         job_queue.start();
         Ok(services)
     }
@@ -148,8 +165,8 @@ impl Services {
         self.core.runtime()
     }
 
-    pub fn events(&self) -> &EventLog {
-        self.core.events()
+    pub fn events(&self) -> &Events {
+        &self.events
     }
 
     pub fn store(&self) -> &Store {
@@ -188,6 +205,15 @@ impl Services {
         &self.plugins
     }
 
+    pub fn thread_ops(&self) -> &ThreadOps {
+        &self.thread_ops
+    }
+
+    /// Whether the host can serve (`/api/ready`): it spans the core, the Codex surface and the queue.
+    pub async fn readiness(&self) -> Readiness {
+        readiness::assess(&self.core, &self.codex, &self.queue).await
+    }
+
     /// Stop app-server, end what it was running (turns, open items, pending requests) with the reason, and
     /// commit every event.
     pub async fn shutdown(&self) {
@@ -195,7 +221,7 @@ impl Services {
         self.queue.shutdown().await;
         let generation = self.core.runtime().state().generation;
         self.core.runtime().shutdown().await;
-        self.end_generation(generation, "the host shut down").await;
+        self.relay.end_generation(generation, "the host shut down").await;
         self.core.events().publish_committed(NewEvent::new(EventType::RuntimeStopped, json!({"reason": "host shutdown"}))).await;
         // A store that cannot write (disk full) must not hold the stop forever: what is not committed by then is
         // lost as in a crash, and the next start ends the turns it leaves open.

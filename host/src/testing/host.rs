@@ -97,7 +97,7 @@ impl TestHost {
 
     /// The first event in the log (from its start) that `wanted` accepts, waiting for it (bounded).
     pub async fn event(&self, wanted: impl Fn(&Event) -> bool) -> Arc<Event> {
-        let mut sub = Subscription::new(self.services.events().clone(), Some(0), EventFilter::default());
+        let mut sub = Subscription::new(self.services.events().log().clone(), Some(0), EventFilter::default());
         let found = async {
             loop {
                 if let StreamItem::Event(e) = sub.next().await.expect("the log reads") {
@@ -126,7 +126,7 @@ impl TestHost {
 
     /// Every committed event of `kind`, oldest first (everything queued so far is committed first).
     pub async fn logged(&self, kind: &str) -> Vec<Arc<Event>> {
-        self.services.events().flush().await;
+        self.services.events().log().flush().await;
         let rows = self.services.store().events_after(0, 100_000).await.expect("the log reads");
         rows.into_iter().filter(|r| r.kind == kind).map(|r| Arc::new(Event::from_row(r))).collect()
     }

@@ -27,7 +27,7 @@ pub use catalog::{FeatureEnablement, HookState, McpLogin, ModelQuery, SkillEnabl
 pub use config::{ConfigBatch, ConfigEdit, MergeStrategy};
 pub use exec::ExecRequest;
 pub use feedback::Feedback;
-pub use thread_ops::{ReviewTarget, Revert, ShellCommand, StartReview};
+pub use thread_ops::{ReviewTarget, Revert, ShellCommand, StartReview, ThreadOps};
 
 use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::core::Core;

@@ -559,6 +559,17 @@ impl Sessions {
         Ok(session)
     }
 
+    /// A session's thread, loaded in the running app-server (for thread operations).
+    pub(crate) async fn loaded_thread(&self, session_id: &str) -> ServiceResult<String> {
+        self.core.session_row(session_id).await?;
+        let lock = self.core.session_lock(session_id);
+        let _guard = lock.lock().await;
+        // Read under the lock: a DELETE holding it may have just removed the session.
+        let row = self.core.session_row(session_id).await?;
+        let (_, row) = self.ensure_loaded(&row).await?;
+        Ok(row.thread_id)
+    }
+
     /// `thread/resume` unless the live app-server already has the thread. Callers hold the session lock.
     ///
     /// Returns the session as it is now: a thread that never ran a turn has no Codex history to resume ("no rollout

@@ -44,7 +44,7 @@ async fn the_record_is_ended_before_its_end_event_is_seen() {
     let host = TestHost::start().await;
     let s = host.session().await;
     let turn = host.send(&s, "hi").await.turn_id;
-    let mut live = host.services.events().subscribe_live();
+    let mut live = host.services.events().log().subscribe_live();
     host.peer.turn_completed(&s.thread_id, &turn, "completed", None).await;
     loop {
         let e = tokio::time::timeout(crate::testing::WAIT, live.recv()).await.unwrap().unwrap();
