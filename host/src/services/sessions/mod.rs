@@ -244,7 +244,7 @@ impl Sessions {
 
     /// A session as shown, for a known app-server generation (read once per page, not per row).
     fn view_in(&self, row: SessionRow, generation: u64) -> Session {
-        let live = self.live.snapshot(&row.thread_id);
+        let live = self.live.status(&row.thread_id);
         let waiting = self.requests().map(|r| r.waiting_kinds(&row.thread_id)).unwrap_or_default();
         Session::build(row, &live, &waiting, generation)
     }
@@ -457,7 +457,7 @@ impl Sessions {
             }
         }
         if let Some(archived) = req.archived {
-            if archived && self.live.snapshot(&row.thread_id).active_turn.is_some() {
+            if archived && self.live.active_turn(&row.thread_id).is_some() {
                 return Err(ServiceError::conflict(ErrorCode::TurnInProgress, "interrupt the running turn before archiving"));
             }
             patch.archived = Some(archived);
@@ -492,7 +492,7 @@ impl Sessions {
         if let Some(requests) = self.requests() {
             requests.expire_session_requests(id).await;
         }
-        if let Some(turn) = self.live.snapshot(&row.thread_id).active_turn {
+        if let Some(turn) = self.live.active_turn(&row.thread_id) {
             let _ = conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn})).await;
         }
         if let Err(e) = conn.request("thread/delete", json!({"threadId": row.thread_id})).await {

@@ -201,13 +201,13 @@ impl Turns {
         let _guard = lock.lock().await;
         // Read again under the lock: a DELETE that held it has removed the session (404, not a dead thread's error).
         let row = &self.core.session_row(&row.id).await?;
-        if let Some(active) = self.live.snapshot(&row.thread_id).active_turn {
+        if let Some(active) = self.live.active_turn(&row.thread_id) {
             return Err(ServiceError::conflict(ErrorCode::TurnInProgress, "a turn is running: steer it or interrupt it first")
                 .with_details(json!({"activeTurnId": active})));
         }
         let (conn, row) = self.sessions.ensure_loaded(row).await?;
         let controls = SessionControls::from_json(&row.controls).overlay(&self.sessions.default_controls().await?);
-        let live = self.live.snapshot(&row.thread_id);
+        let live = self.live.settings(&row.thread_id);
         let mut params = Map::new();
         params.insert("threadId".into(), json!(row.thread_id));
         params.insert("input".into(), text_input(&req.text));
@@ -274,8 +274,7 @@ impl Turns {
 
     fn active_turn(&self, row: &SessionRow) -> ServiceResult<String> {
         self.live
-            .snapshot(&row.thread_id)
-            .active_turn
+            .active_turn(&row.thread_id)
             .ok_or_else(|| ServiceError::conflict(ErrorCode::NoActiveTurn, "the session has no running turn"))
     }
 }
