@@ -26,7 +26,7 @@ impl JobState {
 }
 
 crate::wire::wire_enum! {
-    /// Why a job's last attempt did not succeed. Stored as the wire string in `jobs.error_kind`.
+    /// Why a job's last attempt did not succeed.
     pub enum JobErrorKind {
         /// The plugin trapped (a panic, an unreachable, a bad state).
         Trap = "trap",
