@@ -35,7 +35,7 @@ impl Events {
         if !(1..=MAX_PAGE).contains(&limit) {
             return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_PAGE}")));
         }
-        Ok(Page::read(&self.core.events(), since.unwrap_or(0).max(0), limit, filter).await?)
+        Ok(Page::read(self.core.events(), since.unwrap_or(0).max(0), limit, filter).await?)
     }
 
     /// A reader of everything after `since` (absent: only new events), and the frame it opens with: what is
