@@ -11,8 +11,8 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use super::index::SessionRef;
 use super::core::Core;
+use super::index::SessionRef;
 use super::live::LiveThreads;
 use super::requests::Requests;
 use super::sessions::Sessions;

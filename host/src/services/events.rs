@@ -5,10 +5,9 @@
 use bytes::Bytes;
 use serde_json::json;
 
-use super::error::{ServiceError, ServiceResult};
 use std::sync::Arc;
-
 use super::core::Core;
+use super::error::{ServiceError, ServiceResult};
 use super::requests::Requests;
 use crate::events::{EventFilter, EventLog, Page, Subscription, DEFAULT_PAGE, MAX_PAGE};
 

@@ -3,9 +3,9 @@
 
 use serde_json::json;
 
+use super::core::Core;
 use crate::appserver::RuntimeStatus;
 use crate::events::{EventType, NewEvent};
-use super::core::Core;
 
 impl Core {
     /// `runtime.unresponsive` `{generation, pid, reason}` when the probe marks app-server unresponsive, and

@@ -36,27 +36,35 @@ use std::sync::Arc;
 use serde_json::json;
 use tokio::sync::mpsc;
 
+// The components.
 pub use self::core::Core;
 pub use bridge::Relay;
+pub use codex::{Codex, ThreadOps};
 pub use events::Events;
+pub use notes::Notes;
+pub use plugins::Plugins;
+pub use queue::Queue;
+pub use requests::Requests;
+pub use sessions::Sessions;
+pub use settings::Settings;
+pub use turns::Turns;
+
+// What they take and hand out.
+pub use crate::store::TurnStatus;
 pub use codex::{
-    Capabilities, Codex, ThreadOps, CapabilityGroup, CapabilityReport, CodexOp, ConfigBatch, ConfigEdit, ExecRequest, FeatureEnablement, Feedback, HookState,
+    Capabilities, CapabilityGroup, CapabilityReport, CodexOp, ConfigBatch, ConfigEdit, ExecRequest, FeatureEnablement, Feedback, HookState,
     LoginRequest, McpLogin, MergeStrategy, ModelQuery, ReviewTarget, Revert, ShellCommand, SkillEnablement, StartReview,
 };
-pub use sessions::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
 pub use error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
-pub use notes::{Notes, NotePage, NoteQuery, SessionNote};
-pub use plugins::Plugins;
-pub use sessions::{CreateProject, MoveSessions, UpdateProject};
+pub use notes::{NotePage, NoteQuery, SessionNote};
+pub use queue::{EnqueueJob, EnqueueResult, Job, JobError, JobKinds, JobPage, JobQuery, JobTransition, QueueStats};
 pub use readiness::Readiness;
-pub use queue::{Queue, EnqueueJob, EnqueueResult, Job, JobError, JobKinds, JobPage, JobQuery, JobTransition, QueueStats};
-pub use requests::{Requests, PendingRequest, RequestKind, RequestQuery, RespondToRequest};
-pub use sessions::{Sessions, CreateSession, DynamicTool, SessionDetail, SessionPage, SessionQuery, UpdateSession};
-pub use settings::{Setting, Settings};
-pub use sessions::{Transcript, TranscriptQuery};
+pub use requests::{PendingRequest, RequestKind, RequestQuery, RespondToRequest};
+pub use sessions::{ApprovalPolicy, ControlsView, CreateProject, MoveSessions, SandboxMode, SessionControls, UpdateProject};
+pub use sessions::{CreateSession, DynamicTool, SessionDetail, SessionPage, SessionQuery, Transcript, TranscriptQuery, UpdateSession};
+pub use settings::Setting;
+pub use turns::{InterruptResult, InterruptStatus, SendMessage, SteerMessage, TurnAccepted, TurnMode};
 pub use turns::{TurnRecord, TurnRecordPage, TurnRecordQuery, TurnWaitQuery, MAX_TURN_WAIT};
-pub use crate::store::TurnStatus;
-pub use turns::{Turns, InterruptResult, InterruptStatus, SendMessage, SteerMessage, TurnAccepted, TurnMode};
 pub use views::{Project, Session, SessionStatus};
 
 use crate::appserver::{ChildLauncher, Launch, Runtime, RuntimeConfig};
@@ -71,7 +79,7 @@ const IDEMPOTENCY_KEY_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 /// Longest a stop waits for the event log to commit what is queued.
 const SHUTDOWN_FLUSH_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Queue between the app-server reader and the bridge; a full queue slows the reader, never drops a line.
+/// Queue between the app-server reader and the relay; a full queue slows the reader, never drops a line.
 const INBOUND_CAPACITY: usize = 1024;
 
 /// The facade: starts and stops the components and hands each to the API.
@@ -229,7 +237,6 @@ impl Services {
             tracing::error!("stopping with events not committed: the store cannot write (disk full?)");
         }
     }
-
 }
 
 #[cfg(test)]

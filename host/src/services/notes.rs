@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::error::{ServiceError, ServiceResult};
 use super::core::Core;
+use super::error::{ServiceError, ServiceResult};
 use crate::events::{EventType, envelope_ts};
 use crate::plugins::api::Note;
 use crate::store::{now_ms, NoteRow};

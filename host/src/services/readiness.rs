@@ -3,10 +3,10 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::QueueStats;
 use super::codex::Codex;
 use super::core::Core;
 use super::queue::Queue;
-use super::QueueStats;
 use crate::appserver::version::{self, CodexVersion};
 use crate::appserver::{RuntimeState, RuntimeStatus};
 

@@ -6,8 +6,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-use super::error::{ErrorCode, ServiceError, ServiceResult};
 use super::core::Core;
+use super::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::events::{EventType, envelope_ts};
 use crate::store::{SettingRow, StoreError};
 

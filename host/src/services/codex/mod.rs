@@ -29,8 +29,8 @@ pub use exec::ExecRequest;
 pub use feedback::Feedback;
 pub use thread_ops::{ReviewTarget, Revert, ShellCommand, StartReview, ThreadOps};
 
-use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::core::Core;
+use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use crate::appserver::RpcError;
 use crate::events::{EventType, NewEvent};
 

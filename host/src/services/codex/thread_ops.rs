@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
+use super::Codex;
 use super::CodexOp;
 use crate::services::error::{ServiceError, ServiceResult};
-use super::Codex;
 use crate::services::sessions::Sessions;
 
 /// Longest user shell command accepted, in bytes.

@@ -17,9 +17,9 @@ use utoipa::{IntoParams, ToSchema};
 use scheduler::Scheduler;
 use workers::Workers;
 
+use super::core::Core;
 use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::paging;
-use super::core::Core;
 use super::plugins::Plugins;
 use super::requests::Requests;
 use super::sessions::Sessions;

@@ -13,11 +13,11 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
 
+use super::Queue;
 use super::backoff;
 use crate::config::QueueConfig;
 use crate::events::EventType;
 use crate::plugins::JobKind;
-use super::Queue;
 use crate::store::{now_ms, Finish, JobErrorKind, JobRow, JobState};
 
 /// Longest the scheduler sleeps without looking at the queue (for jobs other hosts enqueue or leases that end).

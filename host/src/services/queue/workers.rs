@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 
+use super::Queue;
+use crate::plugins::api::{WorkerReply, WorkerTurn};
 use crate::services::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::services::requests::WorkerPolicy;
-use super::Queue;
 use crate::services::{CreateSession, SandboxMode, SendMessage, SessionControls};
-use crate::plugins::api::{WorkerReply, WorkerTurn};
 use crate::store::SessionRow;
 
 /// Longest prompt a worker turn takes.

@@ -1,9 +1,9 @@
 //! Requests that can no longer be answered become `expired`, with the reason, never silently dropped: their turn
 //! ended, their session was deleted, app-server withdrew them or exited, or the host restarted.
 
+use super::Requests;
 use super::kind::RequestKind;
 use crate::appserver::RequestId;
-use super::Requests;
 use crate::store::RequestStatus;
 
 impl Requests {

@@ -8,12 +8,12 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
+use super::Requests;
 use super::kind::RequestKind;
 use super::registry::LiveRequest;
 use super::responses;
 use crate::appserver::{Connection, RequestId};
 use crate::events::{EventType, NewEvent};
-use super::Requests;
 use crate::store::{now_ms, RequestRow, RequestStatus};
 
 /// JSON-RPC error code used when the host declines a server request it does not serve.

@@ -20,12 +20,12 @@ pub use kind::{RequestFamily, RequestKind};
 pub use worker_policy::WorkerPolicy;
 pub use responses::RespondToRequest;
 
-use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
+use registry::Registry;
 use super::core::Core;
+use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::live::LiveThreads;
 use super::plugins::Plugins;
 use super::sessions::Sessions;
-use registry::Registry;
 use crate::events::{envelope_ts, EventFilter, NewEvent};
 use crate::store::{RequestFilter, RequestRow, RequestStatus, StoreError};
 

@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use crate::services::error::{ServiceError, ServiceResult};
 use super::Sessions;
 use crate::events::{EventType, NewEvent};
+use crate::services::error::{ServiceError, ServiceResult};
 
 /// Host setting key under which the default controls are stored.
 const DEFAULTS_KEY: &str = "session_controls_defaults";

@@ -17,22 +17,20 @@ pub use projects::{CreateProject, MoveSessions, UpdateProject};
 pub use transcript::{Transcript, TranscriptQuery};
 pub(crate) use transcript::is_missing_history;
 
-use super::codex::Codex;
 use controls::DefaultControls;
+use projects::validate_cwd;
+use super::codex::Codex;
 use super::core::Core;
+use super::error::{ErrorCode, ServiceError, ServiceResult};
 use super::index::{SessionRef, ThreadIndex};
 use super::live::LiveThreads;
+use super::paging;
 use super::plugins::Plugins;
 use super::requests::Requests;
-use super::error::{ErrorCode, ServiceError, ServiceResult};
-use super::paging;
-use projects::validate_cwd;
-
 use super::turns::TurnRecord;
 use super::views::Session;
-use crate::events::EventType;
 use crate::appserver::{Connection, RpcError};
-use crate::events::NewEvent;
+use crate::events::{EventType, NewEvent};
 use crate::store::{NewSession, SessionFilter, SessionPatch, SessionRow, StoreError};
 
 /// Largest page of the session list.

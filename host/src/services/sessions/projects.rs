@@ -6,10 +6,10 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::services::error::{ErrorCode, ServiceError, ServiceResult};
-use crate::services::views::Project;
 use super::Sessions;
 use crate::events::{EventType, NewEvent};
+use crate::services::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::services::views::Project;
 use crate::store::{Moved, StoreError};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
+use super::Sessions;
+use crate::appserver::RpcError;
 use crate::services::codex::mistakes::{diagnose, without_cursor};
 use crate::services::error::{ServiceError, ServiceResult};
-use crate::appserver::RpcError;
-use super::Sessions;
 
 /// Largest page of turns.
 pub const MAX_TURNS_PAGE: u32 = 200;

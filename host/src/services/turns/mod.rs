@@ -11,14 +11,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use super::sessions::SessionControls;
-use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
-use super::core::Core;
-use super::live::LiveThreads;
-use super::sessions::Sessions;
-use records::TurnEnds;
 pub use records::{TurnRecord, TurnRecordPage, TurnRecordQuery, TurnWaitQuery, MAX_TURN_WAIT};
+
+use records::TurnEnds;
+use super::core::Core;
+use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::index::SessionRef;
+use super::live::LiveThreads;
+use super::sessions::{SessionControls, Sessions};
 use crate::store::{IdempotencyClaim, SessionRow, StoreError, TurnStatus};
 
 /// Largest message text.

@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::services::error::{ErrorCode, ServiceError, ServiceResult};
-use crate::services::paging;
 use super::Turns;
 use crate::events::envelope_ts;
+use crate::services::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::services::paging;
 use crate::store::{StoreError, TurnRow, TurnStatus};
 
 /// Largest page of turn records.
