@@ -117,3 +117,27 @@ impl Plugins {
         Ok(self.core.store().plugin_kv_delete(plugin_id, key).await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plugin_error_keeps_its_wire_code_and_an_internal_one_keeps_its_detail_out_of_the_message() {
+        let cases = [
+            (PluginError::Invalid("bad manifest".into()), ErrorKind::Invalid, "invalid_plugin"),
+            (PluginError::Incompatible("wit 9".into()), ErrorKind::Invalid, "incompatible_plugin"),
+            (PluginError::NotFound("p".into()), ErrorKind::NotFound, "plugin_not_found"),
+            (PluginError::Conflict("installed".into()), ErrorKind::Conflict, "plugin_exists"),
+            (PluginError::JobKindTaken("k".into()), ErrorKind::Conflict, "job_kind_taken"),
+            (PluginError::Busy, ErrorKind::Conflict, "plugin_reload_in_progress"),
+            (PluginError::Internal("/data/plugins/p: disk full".into()), ErrorKind::Internal, "plugin_internal"),
+        ];
+        for (error, kind, code) in cases {
+            let e = ServiceError::from(error);
+            assert_eq!((e.kind, e.code.as_str()), (kind, code));
+        }
+        let internal = ServiceError::from(PluginError::Internal("/data/plugins/p: disk full".into()));
+        assert!(!internal.message.contains("/data"), "paths are for the log: {}", internal.message);
+    }
+}

@@ -284,6 +284,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_interrupt_answers_the_turn_s_final_status_or_interrupting_while_it_runs() {
+        assert_eq!(InterruptStatus::of(TurnStatus::InProgress), InterruptStatus::Interrupting);
+        for &status in TurnStatus::ALL.iter().filter(|s| s.is_final()) {
+            assert_eq!(InterruptStatus::of(status).as_str(), status.as_str(), "a final status is answered as it is");
+        }
+    }
+
+    #[test]
     fn fingerprints_differ_for_different_bodies() {
         assert_eq!(fingerprint("hello"), fingerprint("hello"));
         assert_ne!(fingerprint("hello"), fingerprint("hellp"));
