@@ -104,8 +104,7 @@ impl Relay {
             match msg {
                 Inbound::Ready { generation, recorded } => {
                     let state = self.core.runtime().state();
-                    self
-                        .core.events()
+                    self.core.events()
                         .publish_committed(NewEvent::new(EventType::RuntimeReady, json!({"generation": generation, "userAgent": state.user_agent})))
                         .await;
                     let _ = recorded.send(());
@@ -118,8 +117,7 @@ impl Relay {
                 }
                 Inbound::Malformed { generation, line, error } => {
                     tracing::warn!(generation, %error, "malformed line from app-server");
-                    self
-                        .core.events()
+                    self.core.events()
                         .publish(NewEvent::new(EventType::RuntimeProtocolError, json!({"generation": generation, "error": error, "line": line})))
                         .await;
                 }

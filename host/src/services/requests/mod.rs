@@ -217,8 +217,7 @@ impl Requests {
             return Err(already_settled(self.core.store().get_request(request_id).await?));
         };
         let recorded = prepared.recorded.to_string();
-        let won = self
-            .core.store()
+        let won = self.core.store()
             .settle_request(request_id, RequestStatus::Resolved, Some(&recorded), decided_by, body.reason.as_deref())
             .await?;
         if !won {
@@ -239,8 +238,7 @@ impl Requests {
 
     /// Pending requests matching a stream filter, for announcing to a client that just connected.
     pub async fn pending_snapshot(&self, filter: &EventFilter) -> ServiceResult<Vec<PendingRequest>> {
-        let rows = self
-            .core.store()
+        let rows = self.core.store()
             .list_requests(&RequestFilter { status: Some(RequestStatus::Pending), limit: MAX_REQUESTS_PAGE, ..Default::default() })
             .await?;
         Ok(rows

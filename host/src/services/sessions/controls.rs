@@ -14,7 +14,7 @@ use crate::services::error::{ServiceError, ServiceResult};
 const DEFAULTS_KEY: &str = "session_controls_defaults";
 
 /// The host-wide default controls, read from the store once and then kept: every send reads them (twice when it
-/// resumes the thread first), and [`Services::set_default_controls`] is the only writer, which updates both.
+/// resumes the thread first), and [`Sessions::set_default_controls`](super::Sessions::set_default_controls) is the only writer, which updates both.
 #[derive(Default)]
 pub(super) struct DefaultControls {
     /// None until first read. Held across the store read and write, so a read never caches a value a concurrent

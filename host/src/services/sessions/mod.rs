@@ -405,8 +405,7 @@ impl Sessions {
         let thread_id = thread_id_of(&result)?;
         self.note_thread_loaded(&thread_id, conn.generation(), &result);
 
-        let row = self
-            .core.store()
+        let row = self.core.store()
             .insert_session(&NewSession {
                 id: uuid::Uuid::now_v7().to_string(),
                 thread_id: thread_id.clone(),
@@ -523,8 +522,7 @@ impl Sessions {
         let thread_id = thread_id_of(&result)?;
         self.note_thread_loaded(&thread_id, conn.generation(), &result);
         let title = Some(format!("{} (fork)", row.title.as_deref().unwrap_or("Untitled")));
-        let forked = self
-            .core.store()
+        let forked = self.core.store()
             .insert_session(&NewSession {
                 id: uuid::Uuid::now_v7().to_string(),
                 thread_id,
