@@ -5,7 +5,7 @@
 //! and maps [`ServiceError`] to responses once.
 //!
 //! Construction order is the dependency graph (each component holds `Arc`s of the ones built before it):
-//! [`Core`] → [`Codex`], [`Plugins`], [`Settings`], [`Notes`] → [`Sessions`] → [`Requests`], [`Turns`] →
+//! [`Core`] → [`Codex`], [`Plugins`], [`Projects`], [`Settings`], [`Notes`] → [`Sessions`] → [`Requests`], [`Turns`] →
 //! [`ThreadOps`], [`Queue`], [`Events`] → [`Relay`] (app-server's output). One edge points up: [`Sessions`] reaches
 //! [`Requests`] through a `Weak` (a list row shows its session's waiting requests; a deleted session's requests
 //! expire). [`LiveThreads`](live::LiveThreads), the relay's view of what app-server runs now, is shared by `Arc`
@@ -23,6 +23,7 @@ mod notes;
 mod paging;
 mod plugin_api;
 mod plugins;
+mod projects;
 mod queue;
 mod readiness;
 mod requests;
@@ -43,6 +44,7 @@ pub use codex::{Codex, ThreadOps};
 pub use events::Events;
 pub use notes::Notes;
 pub use plugins::Plugins;
+pub use projects::Projects;
 pub use queue::Queue;
 pub use requests::Requests;
 pub use sessions::Sessions;
@@ -60,7 +62,8 @@ pub use notes::{NotePage, NoteQuery, SessionNote};
 pub use queue::{EnqueueJob, EnqueueResult, Job, JobError, JobKinds, JobPage, JobQuery, JobTransition, QueueStats};
 pub use readiness::Readiness;
 pub use requests::{PendingRequest, RequestKind, RequestQuery, RespondToRequest};
-pub use sessions::{ApprovalPolicy, ControlsView, CreateProject, MoveSessions, SandboxMode, SessionControls, UpdateProject};
+pub use projects::{CreateProject, MoveSessions, UpdateProject};
+pub use sessions::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
 pub use sessions::{CreateSession, DynamicTool, SessionDetail, SessionPage, SessionQuery, Transcript, TranscriptQuery, UpdateSession};
 pub use settings::Setting;
 pub use turns::{InterruptResult, InterruptStatus, SendMessage, SteerMessage, TurnAccepted, TurnMode};
@@ -87,6 +90,7 @@ pub struct Services {
     core: Arc<Core>,
     codex: Arc<Codex>,
     plugins: Arc<Plugins>,
+    projects: Arc<Projects>,
     sessions: Arc<Sessions>,
     settings: Arc<Settings>,
     notes: Arc<Notes>,
@@ -136,13 +140,14 @@ impl Services {
         codex.watch(codex_bin, codex_home);
         let plugins = Arc::new(Plugins::new(core.clone(), plugin_host.clone()));
         let live = Arc::new(LiveThreads::default());
-        let sessions = Arc::new(Sessions::new(core.clone(), codex.clone(), plugins.clone(), live.clone(), &rows));
+        let projects = Arc::new(Projects::new(core.clone()));
+        let sessions = Arc::new(Sessions::new(core.clone(), codex.clone(), plugins.clone(), projects.clone(), live.clone(), &rows));
         let settings = Arc::new(Settings::new(core.clone()));
         let notes = Arc::new(Notes::new(core.clone()));
         let requests = Requests::new(core.clone(), sessions.clone(), plugins.clone(), live.clone());
         sessions.attach_requests(Arc::downgrade(&requests));
         let turns = Arc::new(Turns::new(core.clone(), sessions.clone(), live.clone()));
-        let job_queue = Queue::new(core.clone(), plugins.clone(), sessions.clone(), turns.clone(), requests.clone(), queue);
+        let job_queue = Queue::new(core.clone(), plugins.clone(), projects.clone(), sessions.clone(), turns.clone(), requests.clone(), queue);
         let thread_ops = Arc::new(ThreadOps::new(sessions.clone(), codex.clone()));
         let events = Arc::new(Events::new(core.clone(), requests.clone()));
         let relay = Arc::new(Relay::new(core.clone(), sessions.clone(), requests.clone(), turns.clone(), live));
@@ -153,6 +158,7 @@ impl Services {
             core,
             codex,
             plugins,
+            projects,
             sessions,
             settings,
             notes,
@@ -183,6 +189,10 @@ impl Services {
 
     pub fn codex(&self) -> &Codex {
         &self.codex
+    }
+
+    pub fn projects(&self) -> &Projects {
+        &self.projects
     }
 
     pub fn sessions(&self) -> &Sessions {

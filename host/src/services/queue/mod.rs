@@ -21,6 +21,7 @@ use super::core::Core;
 use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::paging;
 use super::plugins::Plugins;
+use super::projects::Projects;
 use super::requests::Requests;
 use super::sessions::Sessions;
 use super::turns::Turns;
@@ -214,6 +215,7 @@ fn job_not_found(id: &str) -> ServiceError {
 pub struct Queue {
     core: Arc<Core>,
     plugins: Arc<Plugins>,
+    projects: Arc<Projects>,
     sessions: Arc<Sessions>,
     turns: Arc<Turns>,
     requests: Arc<Requests>,
@@ -225,6 +227,7 @@ impl Queue {
     pub(super) fn new(
         core: Arc<Core>,
         plugins: Arc<Plugins>,
+        projects: Arc<Projects>,
         sessions: Arc<Sessions>,
         turns: Arc<Turns>,
         requests: Arc<Requests>,
@@ -233,6 +236,7 @@ impl Queue {
         Arc::new(Self {
             core,
             plugins,
+            projects,
             sessions,
             turns,
             requests,
@@ -294,7 +298,7 @@ impl Queue {
             None => req.project_id.clone(),
         };
         if let (Some(p), None) = (&project_id, &req.session_id) {
-            self.sessions.get_project(p).await?;
+            self.projects.get_project(p).await?;
         }
         let now = crate::store::now_ms();
         let row = JobRow {

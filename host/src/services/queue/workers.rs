@@ -54,7 +54,7 @@ impl Queue {
                 (row.cwd, row.project_id)
             }
             (None, Some(p)) => {
-                let project = self.sessions.get_project(p).await?;
+                let project = self.projects.get_project(p).await?;
                 (project.cwd, Some(project.id))
             }
             (None, None) => return Err(ServiceError::invalid("a worker turn needs `session-id` or `project-id`: it runs where they do")),

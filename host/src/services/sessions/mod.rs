@@ -1,8 +1,8 @@
 //! Sessions: create (a new app-server thread), list, read, rename, archive, move, fork, resume, delete; their
-//! projects, controls and transcripts.
+//! controls and transcripts, and the moves and deletes of all of a project's sessions.
 
+mod by_project;
 mod controls;
-mod projects;
 mod transcript;
 
 use std::collections::HashMap;
@@ -13,12 +13,10 @@ use serde_json::{json, Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
-pub use projects::{CreateProject, MoveSessions, UpdateProject};
 pub use transcript::{Transcript, TranscriptQuery};
 pub(crate) use transcript::is_missing_history;
 
 use controls::DefaultControls;
-use projects::validate_cwd;
 use super::codex::Codex;
 use super::core::Core;
 use super::error::{ErrorCode, ServiceError, ServiceResult};
@@ -26,6 +24,7 @@ use super::index::{SessionRef, ThreadIndex};
 use super::live::LiveThreads;
 use super::paging;
 use super::plugins::Plugins;
+use super::projects::{validate_cwd, Projects};
 use super::requests::Requests;
 use super::turns::TurnRecord;
 use super::views::Session;
@@ -191,12 +190,13 @@ fn thread_id_of(result: &Value) -> ServiceResult<String> {
         .ok_or_else(|| ServiceError::new(super::ErrorKind::Upstream, ErrorCode::AppServerProtocol, "app-server returned no thread id"))
 }
 
-/// Sessions, their projects and controls: what a session is, what its list row shows (`session.updated`), and
+/// Sessions and their controls: what a session is, what its list row shows (`session.updated`), and
 /// getting its thread loaded in app-server.
 pub struct Sessions {
     core: Arc<Core>,
     codex: Arc<Codex>,
     plugins: Arc<Plugins>,
+    projects: Arc<Projects>,
     /// Read for what a row shows; written when a thread is loaded or its session goes.
     live: Arc<LiveThreads>,
     /// thread → session, for tagging app-server's output without a query.
@@ -210,11 +210,19 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    pub(super) fn new(core: Arc<Core>, codex: Arc<Codex>, plugins: Arc<Plugins>, live: Arc<LiveThreads>, rows: &[SessionRow]) -> Self {
+    pub(super) fn new(
+        core: Arc<Core>,
+        codex: Arc<Codex>,
+        plugins: Arc<Plugins>,
+        projects: Arc<Projects>,
+        live: Arc<LiveThreads>,
+        rows: &[SessionRow],
+    ) -> Self {
         Self {
             core,
             codex,
             plugins,
+            projects,
             live,
             index: ThreadIndex::load(rows),
             default_controls: DefaultControls::default(),
@@ -383,7 +391,7 @@ impl Sessions {
     /// not call back into plugins).
     pub(crate) async fn create_session_for(&self, req: CreateSession, worker_of: Option<&str>) -> ServiceResult<Session> {
         let project = match &req.project_id {
-            Some(p) => Some(self.get_project(p).await?),
+            Some(p) => Some(self.projects.get_project(p).await?),
             None => None,
         };
         let cwd = match (&req.cwd, &project) {
@@ -449,7 +457,7 @@ impl Sessions {
             if project.is_empty() {
                 patch.project_id = Some(None);
             } else {
-                self.get_project(project).await?;
+                self.projects.get_project(project).await?;
                 patch.project_id = Some(Some(project.clone()));
             }
         }

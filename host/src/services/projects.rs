@@ -1,16 +1,18 @@
-//! Projects: create, rename or re-point, delete when empty, and bulk moves and deletes of their sessions.
+//! Projects: create, rename or re-point, delete when empty. Moving or deleting all of a project's sessions is a
+//! session operation (`Sessions::move_project_sessions`, `Sessions::delete_project_sessions`).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::Sessions;
+use super::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::services::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::services::views::Project;
-use crate::store::{Moved, StoreError};
+use crate::store::StoreError;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -37,7 +39,7 @@ pub struct MoveSessions {
     pub to_project_id: Option<String>,
 }
 
-pub(super) fn validate_name(name: &str) -> ServiceResult<String> {
+fn validate_name(name: &str) -> ServiceResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ServiceError::invalid("`name` must be 1 to 200 characters"));
@@ -46,7 +48,7 @@ pub(super) fn validate_name(name: &str) -> ServiceResult<String> {
 }
 
 /// A working directory must be absolute and exist: app-server runs commands there.
-pub(super) fn validate_cwd(cwd: &str) -> ServiceResult<String> {
+pub(crate) fn validate_cwd(cwd: &str) -> ServiceResult<String> {
     let path = Path::new(cwd);
     if !path.is_absolute() {
         return Err(ServiceError::invalid(format!("`cwd` must be an absolute path, got `{cwd}`")));
@@ -57,7 +59,7 @@ pub(super) fn validate_cwd(cwd: &str) -> ServiceResult<String> {
     Ok(cwd.to_string())
 }
 
-fn project_error(id: &str) -> impl FnOnce(StoreError) -> ServiceError + '_ {
+pub(crate) fn project_error(id: &str) -> impl FnOnce(StoreError) -> ServiceError + '_ {
     move |e| match e {
         StoreError::NotFound => ServiceError::not_found(ErrorCode::ProjectNotFound, format!("no project `{id}`")),
         StoreError::Conflict(_) => ServiceError::conflict(ErrorCode::ProjectNameTaken, "a project with that name exists"),
@@ -65,7 +67,16 @@ fn project_error(id: &str) -> impl FnOnce(StoreError) -> ServiceError + '_ {
     }
 }
 
-impl Sessions {
+/// Projects: named working directories that group sessions.
+pub struct Projects {
+    core: Arc<Core>,
+}
+
+impl Projects {
+    pub(super) fn new(core: Arc<Core>) -> Self {
+        Self { core }
+    }
+
     pub async fn list_projects(&self) -> ServiceResult<Vec<Project>> {
         Ok(self.core.store().list_projects().await?.into_iter().map(Project::from).collect())
     }
@@ -103,36 +114,5 @@ impl Sessions {
         })?;
         self.core.record_event(NewEvent::new(EventType::ProjectDeleted, json!({"id": id})).session(None, Some(id.into()))).await?;
         Ok(())
-    }
-
-    /// Move every session of a project to another project (or to none).
-    pub async fn move_project_sessions(&self, id: &str, req: MoveSessions) -> ServiceResult<Vec<String>> {
-        let moved = match self.core.store().move_project_sessions(id, req.to_project_id.as_deref()).await? {
-            Moved::Sessions(ids) => ids,
-            Moved::NoSource => return Err(project_error(id)(StoreError::NotFound)),
-            Moved::NoTarget => {
-                let to = req.to_project_id.as_deref().unwrap_or_default();
-                return Err(project_error(to)(StoreError::NotFound));
-            }
-        };
-        for session_id in &moved {
-            if let Ok(row) = self.core.store().get_session(session_id).await {
-                self.index.put(&row);
-                self.record_session_updated(&row.id).await?;
-            }
-        }
-        Ok(moved)
-    }
-
-    /// Delete every session of a project (threads included). Returns the deleted ids.
-    pub async fn delete_project_sessions(&self, id: &str) -> ServiceResult<Vec<String>> {
-        self.core.store().get_project(id).await.map_err(project_error(id))?;
-        let rows = self.core.store().project_session_ids(id).await?;
-        let mut deleted = Vec::with_capacity(rows.len());
-        for row in rows {
-            self.delete_session(&row.id).await?;
-            deleted.push(row.id);
-        }
-        Ok(deleted)
     }
 }
