@@ -72,26 +72,6 @@ impl From<ServiceError> for ApiError {
     }
 }
 
-impl From<crate::plugins::PluginError> for ApiError {
-    fn from(e: crate::plugins::PluginError) -> Self {
-        use crate::plugins::PluginError as P;
-        let (status, code) = match &e {
-            P::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidPlugin),
-            P::Incompatible(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::IncompatiblePlugin),
-            P::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::PluginNotFound),
-            P::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::PluginExists),
-            P::JobKindTaken(_) => (StatusCode::CONFLICT, ErrorCode::JobKindTaken),
-            P::Busy => (StatusCode::CONFLICT, ErrorCode::PluginReloadInProgress),
-            P::Internal(detail) => {
-                // Store and file-system text (SQL, paths) is for the log, not for clients.
-                tracing::error!(%detail, "plugin host failure");
-                return Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::PluginInternal, "the host could not write the plugin's files or record; the host log has the details");
-            }
-        };
-        Self::new(status, code, e.to_string())
-    }
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorResponse { error: ErrorBody { code: self.code, message: self.message, details: self.details } };

@@ -11,8 +11,12 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use super::core::Core;
 use super::index::SessionRef;
-use super::Services;
+use super::live::LiveThreads;
+use super::requests::Requests;
+use super::sessions::Sessions;
+use super::turns::Turns;
 use crate::appserver::{Inbound, RequestId};
 use crate::events::{EventKind, EventType, NewEvent};
 use crate::store::{TurnEnd, TurnStatus};
@@ -78,36 +82,50 @@ struct ThreadStatus {
     active_flags: Vec<String>,
 }
 
-pub(super) async fn run(services: Arc<Services>, mut inbound: mpsc::Receiver<Inbound>) {
-    while let Some(msg) = inbound.recv().await {
-        match msg {
-            Inbound::Ready { generation, recorded } => {
-                let state = services.runtime.state();
-                services
-                    .events
-                    .publish_committed(NewEvent::new(EventType::RuntimeReady, json!({"generation": generation, "userAgent": state.user_agent})))
-                    .await;
-                let _ = recorded.send(());
-            }
-            Inbound::Notification { generation, method, params } => {
-                services.on_notification(generation, &method, params).await;
-            }
-            Inbound::Request { connection, id, method, params } => {
-                services.on_server_request(connection, id, &method, params).await;
-            }
-            Inbound::Malformed { generation, line, error } => {
-                tracing::warn!(generation, %error, "malformed line from app-server");
-                services
-                    .events
-                    .publish(NewEvent::new(EventType::RuntimeProtocolError, json!({"generation": generation, "error": error, "line": line})))
-                    .await;
-            }
-            Inbound::Exited { generation, reason } => services.on_runtime_exit(generation, &reason).await,
-        }
-    }
+/// Relays app-server's output into the host: events, live state, requests, turn ends. The only consumer of the
+/// supervisor's inbound queue, so everything app-server says is handled in the order it said it.
+pub struct Relay {
+    core: Arc<Core>,
+    sessions: Arc<Sessions>,
+    requests: Arc<Requests>,
+    turns: Arc<Turns>,
+    /// Kept current from app-server's notifications (the relay is its main writer; see `live.rs`).
+    live: Arc<LiveThreads>,
 }
 
-impl Services {
+impl Relay {
+    pub(super) fn new(core: Arc<Core>, sessions: Arc<Sessions>, requests: Arc<Requests>, turns: Arc<Turns>, live: Arc<LiveThreads>) -> Self {
+        Self { core, sessions, requests, turns, live }
+    }
+
+    /// Consume app-server's output, in order, until the supervisor stops.
+    pub(super) async fn run(self: Arc<Self>, mut inbound: mpsc::Receiver<Inbound>) {
+        while let Some(msg) = inbound.recv().await {
+            match msg {
+                Inbound::Ready { generation, recorded } => {
+                    let state = self.core.runtime().state();
+                    self.core.events()
+                        .publish_committed(NewEvent::new(EventType::RuntimeReady, json!({"generation": generation, "userAgent": state.user_agent})))
+                        .await;
+                    let _ = recorded.send(());
+                }
+                Inbound::Notification { generation, method, params } => {
+                    self.on_notification(generation, &method, params).await;
+                }
+                Inbound::Request { connection, id, method, params } => {
+                    self.requests.on_server_request(connection, id, &method, params).await;
+                }
+                Inbound::Malformed { generation, line, error } => {
+                    tracing::warn!(generation, %error, "malformed line from app-server");
+                    self.core.events()
+                        .publish(NewEvent::new(EventType::RuntimeProtocolError, json!({"generation": generation, "error": error, "line": line})))
+                        .await;
+                }
+                Inbound::Exited { generation, reason } => self.on_runtime_exit(generation, &reason).await,
+            }
+        }
+    }
+
     async fn on_notification(&self, generation: u64, method: &str, params: Option<Box<RawValue>>) {
         let params = params.unwrap_or_else(|| RawValue::from_string("null".into()).expect("null is JSON"));
         let mut ids: Ids = serde_json::from_str(params.get()).unwrap_or_default();
@@ -115,7 +133,7 @@ impl Services {
             ids.thread_id = ids.thread.as_ref().map(|t| t.id.clone());
         }
         let turn_id = ids.turn_id.clone().or_else(|| ids.turn.as_ref().map(|t| t.id.clone()));
-        let session = ids.thread_id.as_deref().and_then(|t| self.index.get(t));
+        let session = ids.thread_id.as_deref().and_then(|t| self.sessions.session_of_thread(t));
         let mut final_text = None;
 
         if let Some(thread_id) = ids.thread_id.as_deref() {
@@ -150,7 +168,7 @@ impl Services {
                 }
                 "serverRequest/resolved" => {
                     if let Some(rpc_id) = ids.request_id.clone() {
-                        self.expire_withdrawn_request(generation, &RequestId(rpc_id)).await;
+                        self.requests.expire_withdrawn_request(generation, &RequestId(rpc_id)).await;
                     }
                 }
                 "thread/status/changed" => {
@@ -171,7 +189,7 @@ impl Services {
                         (std::mem::take(&mut t.open_items), t.last_agent_text.take())
                     });
                     let status = turn.and_then(|t| t.status.as_deref()).unwrap_or("completed");
-                    self.expire_turn_requests(thread_id, turn_id.as_deref(), status).await;
+                    self.requests.expire_turn_requests(thread_id, turn_id.as_deref(), status).await;
                     self.close_items(thread_id, turn_id.as_deref(), session.as_ref(), open, status).await;
                     final_text = text;
                 }
@@ -179,7 +197,7 @@ impl Services {
             }
         }
 
-        let (sid, pid) = split(session.clone());
+        let (sid, pid) = SessionRef::tags(session.clone());
         let turn_end = ids.turn.as_ref().map(|t| {
             let status = t.status.as_deref().and_then(TurnStatus::parse).filter(|s| s.is_final()).unwrap_or(TurnStatus::Completed);
             (status, t.error.as_ref().and_then(|e| e.message.clone()))
@@ -188,26 +206,26 @@ impl Services {
         let data: Box<str> = params.into();
         let event = NewEvent::raw(EventKind::for_method(method), data.into_string()).session(sid, pid).turn(turn_id.clone());
         let Some(s) = session.as_ref().filter(|_| matches!(method, "turn/started" | "turn/completed")) else {
-            self.events.publish(event).await;
+            self.core.events().publish(event).await;
             // What a list row shows (waiting on approval, loaded) follows the thread's status.
             if let Some(s) = session.as_ref().filter(|_| matches!(method, "thread/status/changed" | "thread/started" | "thread/closed")) {
-                self.publish_session_updated(&s.session_id).await;
+                self.sessions.publish_session_updated(&s.session_id).await;
             }
             return;
         };
         match (method, turn_id.as_deref()) {
             // The start is recorded with its seq once the event is in the log.
             ("turn/started", Some(turn_id)) => {
-                let seq = self.events.publish_committed(event).await.map(|e| e.seq);
-                self.record_turn_started(s, turn_id, seq).await;
-                self.publish_session_updated(&s.session_id).await;
+                let seq = self.core.events().publish_committed(event).await.map(|e| e.seq);
+                self.turns.record_turn_started(s, turn_id, seq).await;
+                self.sessions.publish_session_updated(&s.session_id).await;
             }
             ("turn/completed", turn_id) => {
                 let (status, error) = turn_end.unwrap_or((TurnStatus::Completed, None));
                 let end = TurnEnd { status, error: error.as_deref(), final_text: final_text.as_deref(), end_seq: None };
-                self.end_turn(Some(s), turn_id, &end, event).await;
+                self.turns.end_turn(Some(s), turn_id, &end, event).await;
             }
-            _ => self.events.publish(event).await,
+            _ => self.core.events().publish(event).await,
         }
     }
 
@@ -229,66 +247,13 @@ impl Services {
                 "closedByHost": true,
                 "reason": format!("turn ended ({turn_status}) before the item completed"),
             });
-            let (sid, pid) = split(session.cloned());
-            self.events.publish(NewEvent::new(EventType::ItemCompleted, data).session(sid, pid).turn(turn_id.map(str::to_owned))).await;
+            let (sid, pid) = SessionRef::tags(session.cloned());
+            self.core.events().publish(NewEvent::new(EventType::ItemCompleted, data).session(sid, pid).turn(turn_id.map(str::to_owned))).await;
         }
-    }
-
-    async fn record_turn_started(&self, s: &SessionRef, turn_id: &str, seq: Option<i64>) {
-        if let Err(e) = self.store.begin_turn(&s.session_id, turn_id, seq).await {
-            tracing::error!(error = %e, session = %s.session_id, turn = turn_id, "could not record a turn's start");
-        }
-    }
-
-    /// End a turn: its record first, then its `turn.completed` in the log, then the record learns that event's seq.
-    /// In this order a client that sees the event and reads the session or the turn finds it ended; a host that
-    /// dies between the two leaves an ended record without `end_seq`, whose event the next start logs (see
-    /// `reconcile_after_stop`), so every ended turn ends in the log too.
-    pub(super) async fn end_turn(&self, session: Option<&SessionRef>, turn_id: Option<&str>, end: &TurnEnd<'_>, event: NewEvent) {
-        if let Some(s) = session {
-            if let Err(e) = self.store.end_turn(&s.session_id, turn_id, end).await {
-                tracing::error!(error = %e, session = %s.session_id, turn = turn_id, "could not record a turn's end");
-            }
-            // The row before the event, as the record: a client that sees `turn.completed` has the session's new row
-            // already, and the turn's end stays the last event of the turn.
-            self.publish_session_updated(&s.session_id).await;
-        }
-        let seq = self.events.publish_committed(event).await.map(|e| e.seq);
-        if let (Some(turn_id), Some(seq)) = (turn_id, seq) {
-            if let Err(e) = self.store.set_turn_end_seq(turn_id, seq).await {
-                tracing::error!(error = %e, turn = turn_id, "could not record the seq of a turn's end");
-            }
-        }
-        // Waiters wake once the record is whole (its end seq too, when the log could commit the event).
-        if let Some(turn_id) = turn_id {
-            self.turn_ends.ended(turn_id);
-        }
-    }
-
-    /// End a turn app-server will not end (its process is gone, the host stopped): `status` with `message` as the
-    /// error, in a `turn.completed` the host writes (`closedByHost`).
-    pub(super) async fn end_turn_by_host(
-        &self,
-        thread_id: &str,
-        turn_id: Option<&str>,
-        session: Option<&SessionRef>,
-        status: TurnStatus,
-        message: &str,
-        final_text: Option<&str>,
-    ) {
-        let data = json!({
-            "threadId": thread_id,
-            "turn": {"id": turn_id, "status": status, "items": [], "error": {"message": message}},
-            "closedByHost": true,
-        });
-        let (sid, pid) = split(session.cloned());
-        let event = NewEvent::new(EventType::TurnCompleted, data).session(sid, pid).turn(turn_id.map(str::to_owned));
-        let end = TurnEnd { status, error: Some(message), final_text, end_seq: None };
-        self.end_turn(session, turn_id, &end, event).await;
     }
 
     async fn on_runtime_exit(&self, generation: u64, reason: &str) {
-        self.events.publish(NewEvent::new(EventType::RuntimeExited, json!({"generation": generation, "reason": reason}))).await;
+        self.core.events().publish(NewEvent::new(EventType::RuntimeExited, json!({"generation": generation, "reason": reason}))).await;
         self.end_generation(generation, reason).await;
     }
 
@@ -296,21 +261,14 @@ impl Services {
     /// history will say once the thread is resumed), close its open items, expire its requests, and mark every
     /// thread unloaded.
     pub(super) async fn end_generation(&self, generation: u64, reason: &str) {
-        self.expire_generation_requests(generation, reason).await;
+        self.requests.expire_generation_requests(generation, reason).await;
         for (thread_id, live) in self.live.drain_for_exit(generation) {
-            let session = self.index.get(&thread_id);
+            let session = self.sessions.session_of_thread(&thread_id);
             let turn_id = live.active_turn.clone();
             self.close_items(&thread_id, turn_id.as_deref(), session.as_ref(), live.open_items, "interrupted").await;
             let message = format!("app-server stopped during the turn ({reason})");
             let text = live.last_agent_text.as_deref();
-            self.end_turn_by_host(&thread_id, turn_id.as_deref(), session.as_ref(), TurnStatus::Interrupted, &message, text).await;
+            self.turns.end_turn_by_host(&thread_id, turn_id.as_deref(), session.as_ref(), TurnStatus::Interrupted, &message, text).await;
         }
-    }
-}
-
-fn split(session: Option<SessionRef>) -> (Option<Arc<str>>, Option<Arc<str>>) {
-    match session {
-        Some(s) => (Some(s.session_id), s.project_id),
-        None => (None, None),
     }
 }

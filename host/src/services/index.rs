@@ -11,6 +11,16 @@ pub struct SessionRef {
     pub project_id: Option<Arc<str>>,
 }
 
+impl SessionRef {
+    /// The session and project an event is tagged with.
+    pub fn tags(session: Option<SessionRef>) -> (Option<Arc<str>>, Option<Arc<str>>) {
+        match session {
+            Some(s) => (Some(s.session_id), s.project_id),
+            None => (None, None),
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct ThreadIndex {
     by_thread: RwLock<HashMap<String, SessionRef>>,

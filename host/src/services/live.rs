@@ -10,7 +10,8 @@ use std::sync::Mutex;
 
 use serde_json::value::RawValue;
 
-#[derive(Debug, Default, Clone)]
+/// Not `Clone`: rows read a [`ThreadStatus`], never a copy of every open item.
+#[derive(Debug, Default)]
 pub struct ThreadLive {
     pub active_turn: Option<String>,
     /// Items that got `item/started` and no `item/completed`, in start order, with their last known payload.
@@ -27,6 +28,28 @@ pub struct ThreadLive {
     pub sandbox: Option<serde_json::Value>,
     /// The text of the running turn's last completed assistant message (its final text when it ends).
     pub last_agent_text: Option<String>,
+}
+
+/// What a session's row and a turn's start need to know of a thread: a light copy, without its open items'
+/// payloads (those are read one at a time, [`LiveThreads::open_item`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThreadStatus {
+    pub active_turn: Option<String>,
+    /// Items started and not completed.
+    pub open_items: usize,
+    /// The thread waits for an approval decision (app-server's `waitingOnApproval` flag).
+    pub waiting_on_approval: bool,
+    /// The thread waits for an answer to a question (`waitingOnUserInput`).
+    pub waiting_on_input: bool,
+    /// The app-server generation that has this thread loaded.
+    pub loaded_in: Option<u64>,
+}
+
+/// What app-server runs a thread with, for a turn's params.
+#[derive(Debug, Clone, Default)]
+pub struct ThreadSettings {
+    pub model: Option<String>,
+    pub sandbox: Option<serde_json::Value>,
 }
 
 #[derive(Default)]
@@ -57,8 +80,25 @@ impl LiveThreads {
         f(map.entry(thread_id.to_string()).or_default())
     }
 
-    pub fn snapshot(&self, thread_id: &str) -> ThreadLive {
-        self.threads.lock().expect("live map poisoned").get(thread_id).cloned().unwrap_or_default()
+    pub fn status(&self, thread_id: &str) -> ThreadStatus {
+        let map = self.threads.lock().expect("live map poisoned");
+        let Some(t) = map.get(thread_id) else { return ThreadStatus::default() };
+        ThreadStatus {
+            active_turn: t.active_turn.clone(),
+            open_items: t.open_items.len(),
+            waiting_on_approval: t.flags.iter().any(|f| f == "waitingOnApproval"),
+            waiting_on_input: t.flags.iter().any(|f| f == "waitingOnUserInput"),
+            loaded_in: t.loaded_in,
+        }
+    }
+
+    pub fn active_turn(&self, thread_id: &str) -> Option<String> {
+        self.threads.lock().expect("live map poisoned").get(thread_id).and_then(|t| t.active_turn.clone())
+    }
+
+    pub fn settings(&self, thread_id: &str) -> ThreadSettings {
+        let map = self.threads.lock().expect("live map poisoned");
+        map.get(thread_id).map(|t| ThreadSettings { model: t.model.clone(), sandbox: t.sandbox.clone() }).unwrap_or_default()
     }
 
     pub fn is_loaded(&self, thread_id: &str, generation: u64) -> bool {
@@ -104,10 +144,29 @@ mod tests {
         assert_eq!(drained.len(), 1, "the running turn is handed to whoever ends it");
         // The 202 path of a turn the same (dead) process accepted comes late: it must end the turn itself.
         assert!(!live.mark_accepted("t2", "turn-2", 1));
-        assert_eq!(live.snapshot("t2").active_turn, None);
+        assert_eq!(live.active_turn("t2"), None);
         // The next process's turns are marked as usual.
         assert!(live.mark_accepted("t2", "turn-3", 2));
-        assert_eq!(live.snapshot("t2").active_turn.as_deref(), Some("turn-3"));
+        assert_eq!(live.active_turn("t2").as_deref(), Some("turn-3"));
+    }
+
+    #[test]
+    fn a_thread_s_status_carries_no_item_payloads_and_reads_its_wait_flags() {
+        let live = LiveThreads::default();
+        let item = RawValue::from_string(r#"{"id":"i1","type":"commandExecution","command":"ls"}"#.into()).unwrap();
+        live.with("t1", |t| {
+            t.active_turn = Some("turn-1".into());
+            t.open_items.push(("i1".into(), item));
+            t.flags = vec!["waitingOnApproval".into()];
+            t.loaded_in = Some(3);
+        });
+        let status = live.status("t1");
+        assert_eq!(
+            status,
+            ThreadStatus { active_turn: Some("turn-1".into()), open_items: 1, waiting_on_approval: true, waiting_on_input: false, loaded_in: Some(3) }
+        );
+        assert!(live.open_item("t1", "i1").is_some_and(|p| p.contains("commandExecution")), "the payload is read where it is needed");
+        assert_eq!(live.status("unknown"), ThreadStatus::default());
     }
 
     #[test]
@@ -115,6 +174,6 @@ mod tests {
         let live = LiveThreads::default();
         live.with("t1", |t| t.last_completed_turn = Some("turn-1".into()));
         assert!(live.mark_accepted("t1", "turn-1", 1));
-        assert_eq!(live.snapshot("t1").active_turn, None);
+        assert_eq!(live.active_turn("t1"), None);
     }
 }

@@ -3,17 +3,17 @@
 
 use serde_json::json;
 
+use super::core::Core;
 use crate::appserver::RuntimeStatus;
 use crate::events::{EventType, NewEvent};
-use crate::services::Services;
 
-impl Services {
+impl Core {
     /// `runtime.unresponsive` `{generation, pid, reason}` when the probe marks app-server unresponsive, and
     /// `runtime.responsive` `{generation}` when it answers again. A process that goes from unresponsive to an exit
     /// gets `runtime.exited` instead (from the bridge).
     pub(in crate::services) fn record_liveness(&self) {
-        let mut state = self.runtime.watch_state();
-        let events = self.events.clone();
+        let mut state = self.runtime().watch_state();
+        let events = self.events().clone();
         tokio::spawn(async move {
             let mut unresponsive = false;
             while state.changed().await.is_ok() {

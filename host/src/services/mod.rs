@@ -1,12 +1,19 @@
-//! The host's use cases: projects, sessions, turns, controls, settings, and the bridge that turns app-server
-//! output into events.
+//! The host's use cases, as components that each own their state, behind one facade for the API.
 //!
 //! Services own the rules (what may happen when, what it records) and speak to the store, the event log and the
-//! runtime. They never know about HTTP: the API layer calls them and maps [`ServiceError`] to responses once.
+//! app-server supervisor. They never know about HTTP: the API layer calls them through [`Services`]' accessors
+//! and maps [`ServiceError`] to responses once.
+//!
+//! Construction order is the dependency graph (each component holds `Arc`s of the ones built before it):
+//! [`Core`] → [`Codex`], [`Plugins`], [`Projects`], [`Settings`], [`Notes`] → [`Sessions`] → [`Requests`], [`Turns`] →
+//! [`ThreadOps`], [`Queue`], [`Events`] → [`Relay`] (app-server's output). One edge points up: [`Sessions`] reaches
+//! [`Requests`] through a `Weak` (a list row shows its session's waiting requests; a deleted session's requests
+//! expire). [`LiveThreads`](live::LiveThreads), the relay's view of what app-server runs now, is shared by `Arc`
+//! with the components that read it.
 
 mod bridge;
 mod codex;
-mod controls;
+mod core;
 mod error;
 mod events;
 mod index;
@@ -15,48 +22,58 @@ mod liveness;
 mod notes;
 mod paging;
 mod plugin_api;
+mod plugins;
 mod projects;
 mod queue;
 mod readiness;
 mod requests;
 mod sessions;
 mod settings;
-mod transcript;
-mod turn_records;
 mod turns;
 mod views;
-mod workers;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Arc;
 
 use serde_json::json;
 use tokio::sync::mpsc;
 
+// The components.
+pub use self::core::Core;
+pub use bridge::Relay;
+pub use codex::{Codex, ThreadOps};
+pub use events::Events;
+pub use notes::Notes;
+pub use plugins::Plugins;
+pub use projects::Projects;
+pub use queue::Queue;
+pub use requests::Requests;
+pub use sessions::Sessions;
+pub use settings::Settings;
+pub use turns::Turns;
+
+// What they take and hand out.
+pub use crate::store::TurnStatus;
 pub use codex::{
     Capabilities, CapabilityGroup, CapabilityReport, CodexOp, ConfigBatch, ConfigEdit, ExecRequest, FeatureEnablement, Feedback, HookState,
     LoginRequest, McpLogin, MergeStrategy, ModelQuery, ReviewTarget, Revert, ShellCommand, SkillEnablement, StartReview,
 };
-pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
 pub use error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 pub use notes::{NotePage, NoteQuery, SessionNote};
-pub use projects::{CreateProject, MoveSessions, UpdateProject};
-pub use readiness::Readiness;
 pub use queue::{EnqueueJob, EnqueueResult, Job, JobError, JobKinds, JobPage, JobQuery, JobTransition, QueueStats};
+pub use readiness::Readiness;
 pub use requests::{PendingRequest, RequestKind, RequestQuery, RespondToRequest};
-pub use sessions::{CreateSession, DynamicTool, SessionDetail, SessionPage, SessionQuery, UpdateSession};
+pub use projects::{CreateProject, MoveSessions, UpdateProject};
+pub use sessions::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
+pub use sessions::{CreateSession, DynamicTool, SessionDetail, SessionPage, SessionQuery, Transcript, TranscriptQuery, UpdateSession};
 pub use settings::Setting;
-pub use transcript::{Transcript, TranscriptQuery};
-pub use turn_records::{TurnRecord, TurnRecordPage, TurnRecordQuery, TurnWaitQuery, MAX_TURN_WAIT};
-pub use crate::store::TurnStatus;
-pub use turns::{InterruptResult, SendMessage, SteerMessage, TurnAccepted, TurnMode};
+pub use turns::{InterruptResult, InterruptStatus, SendMessage, SteerMessage, TurnAccepted, TurnMode};
+pub use turns::{TurnRecord, TurnRecordPage, TurnRecordQuery, TurnWaitQuery, MAX_TURN_WAIT};
 pub use views::{Project, Session, SessionStatus};
 
-use crate::appserver::{ChildLauncher, Connection, Launch, Runtime, RuntimeConfig};
+use crate::appserver::{ChildLauncher, Launch, Runtime, RuntimeConfig};
 use crate::events::{EventLog, EventType, NewEvent};
 use crate::plugins::PluginHost;
-use crate::store::{SessionRow, Store, TurnEnd, TurnRow};
-use index::{SessionRef, ThreadIndex};
+use crate::store::Store;
 use live::LiveThreads;
 
 /// How long a finished idempotency key is remembered.
@@ -65,29 +82,24 @@ const IDEMPOTENCY_KEY_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 /// Longest a stop waits for the event log to commit what is queued.
 const SHUTDOWN_FLUSH_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Queue between the app-server reader and the bridge; a full queue slows the reader, never drops a line.
+/// Queue between the app-server reader and the relay; a full queue slows the reader, never drops a line.
 const INBOUND_CAPACITY: usize = 1024;
 
-/// Everything the API needs, behind one handle.
+/// The facade: starts and stops the components and hands each to the API.
 pub struct Services {
-    store: Store,
-    events: EventLog,
-    runtime: Runtime,
-    index: ThreadIndex,
-    live: LiveThreads,
-    requests: requests::Registry,
-    codex_surface: codex::CodexSurface,
-    default_controls: controls::DefaultControls,
-    plugins: Arc<PluginHost>,
-    scheduler: queue::Scheduler,
-    workers: workers::Workers,
-    /// Waiters for turns' ends, woken once the turn record holds the end.
-    turn_ends: turn_records::TurnEnds,
-    /// The `session.updated` view last published per session, so only a change a list row shows is published.
-    published_views: tokio::sync::Mutex<HashMap<String, String>>,
-    session_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    /// A handle on itself, for tasks that outlive a call (request deadlines).
-    me: Weak<Services>,
+    core: Arc<Core>,
+    codex: Arc<Codex>,
+    plugins: Arc<Plugins>,
+    projects: Arc<Projects>,
+    sessions: Arc<Sessions>,
+    settings: Arc<Settings>,
+    notes: Arc<Notes>,
+    requests: Arc<Requests>,
+    turns: Arc<Turns>,
+    queue: Arc<Queue>,
+    thread_ops: Arc<ThreadOps>,
+    events: Arc<Events>,
+    relay: Arc<Relay>,
 }
 
 impl Services {
@@ -97,11 +109,11 @@ impl Services {
         events: EventLog,
         runtime: RuntimeConfig,
         exec_enabled: bool,
-        plugins: Arc<PluginHost>,
+        plugin_host: Arc<PluginHost>,
         queue: crate::config::QueueConfig,
     ) -> anyhow::Result<Arc<Self>> {
         let launcher = ChildLauncher::new(&runtime);
-        Self::start_with(store, events, runtime, launcher, exec_enabled, plugins, queue).await
+        Self::start_with(store, events, runtime, launcher, exec_enabled, plugin_host, queue).await
     }
 
     /// [`Services::start`] with app-server started by `launcher` (unit tests run an in-memory peer: `crate::testing`).
@@ -111,7 +123,7 @@ impl Services {
         runtime: RuntimeConfig,
         launcher: L,
         exec_enabled: bool,
-        plugins: Arc<PluginHost>,
+        plugin_host: Arc<PluginHost>,
         queue: crate::config::QueueConfig,
     ) -> anyhow::Result<Arc<Self>> {
         let rows = store.all_sessions().await?;
@@ -121,150 +133,119 @@ impl Services {
         }
         let (tx, rx) = mpsc::channel(INBOUND_CAPACITY);
         let (codex_bin, codex_home) = (runtime.program.clone(), runtime.codex_home.clone());
-        let services = Arc::new_cyclic(|me| Self {
-            store,
-            events,
-            runtime: Runtime::start_with(runtime, launcher, tx),
-            index: ThreadIndex::load(&rows),
-            live: LiveThreads::default(),
-            requests: requests::Registry::default(),
-            codex_surface: codex::CodexSurface::new(exec_enabled),
-            default_controls: controls::DefaultControls::default(),
-            plugins: plugins.clone(),
-            scheduler: queue::Scheduler::new(queue),
-            workers: workers::Workers::default(),
-            turn_ends: turn_records::TurnEnds::default(),
-            published_views: tokio::sync::Mutex::new(HashMap::new()),
-            session_locks: Mutex::new(HashMap::new()),
-            me: me.clone(),
-        });
+        let core = Arc::new(Core::new(store, events, Runtime::start_with(runtime, launcher, tx)));
+        core.record_liveness();
+        let codex = Arc::new(Codex::new(core.clone(), exec_enabled));
         // Watch before app-server can say anything, so its first `ready` is seen.
-        services.watch_codex_surface(codex_bin, codex_home);
-        services.record_liveness();
-        services.reconcile_after_stop(&rows).await;
-        services.expire_requests_left_by_last_run().await;
-        plugins.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
-        tokio::spawn(bridge::run(services.clone(), rx));
-        queue::Scheduler::spawn(&services);
+        codex.watch(codex_bin, codex_home);
+        let plugins = Arc::new(Plugins::new(core.clone(), plugin_host.clone()));
+        let live = Arc::new(LiveThreads::default());
+        let projects = Arc::new(Projects::new(core.clone()));
+        let sessions = Arc::new(Sessions::new(core.clone(), codex.clone(), plugins.clone(), projects.clone(), live.clone(), &rows));
+        let settings = Arc::new(Settings::new(core.clone()));
+        let notes = Arc::new(Notes::new(core.clone()));
+        let requests = Requests::new(core.clone(), sessions.clone(), plugins.clone(), live.clone());
+        sessions.attach_requests(Arc::downgrade(&requests));
+        let turns = Arc::new(Turns::new(core.clone(), sessions.clone(), live.clone()));
+        let job_queue = Queue::new(core.clone(), plugins.clone(), projects.clone(), sessions.clone(), turns.clone(), requests.clone(), queue);
+        let thread_ops = Arc::new(ThreadOps::new(sessions.clone(), codex.clone()));
+        let events = Arc::new(Events::new(core.clone(), requests.clone()));
+        let relay = Arc::new(Relay::new(core.clone(), sessions.clone(), requests.clone(), turns.clone(), live));
+        // What the last run left open is settled before app-server's output is read.
+        turns.reconcile_after_stop(&rows).await;
+        requests.expire_requests_left_by_last_run().await;
+        let services = Arc::new(Self {
+            core,
+            codex,
+            plugins,
+            projects,
+            sessions,
+            settings,
+            notes,
+            requests,
+            turns,
+            queue: job_queue.clone(),
+            thread_ops,
+            events,
+            relay: relay.clone(),
+        });
+        plugin_host.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
+        tokio::spawn(relay.run(rx));
+        job_queue.start();
         Ok(services)
     }
 
     pub fn runtime(&self) -> &Runtime {
-        &self.runtime
+        self.core.runtime()
     }
 
-    pub fn events(&self) -> &EventLog {
+    pub fn events(&self) -> &Events {
         &self.events
     }
 
     pub fn store(&self) -> &Store {
-        &self.store
+        self.core.store()
     }
 
-    pub fn plugins(&self) -> &Arc<PluginHost> {
+    pub fn codex(&self) -> &Codex {
+        &self.codex
+    }
+
+    pub fn projects(&self) -> &Projects {
+        &self.projects
+    }
+
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn notes(&self) -> &Notes {
+        &self.notes
+    }
+
+    pub fn requests(&self) -> &Requests {
+        &self.requests
+    }
+
+    pub fn turns(&self) -> &Turns {
+        &self.turns
+    }
+
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    pub fn plugins(&self) -> &Plugins {
         &self.plugins
+    }
+
+    pub fn thread_ops(&self) -> &ThreadOps {
+        &self.thread_ops
+    }
+
+    /// Whether the host can serve (`/api/ready`): it spans the core, the Codex surface and the queue.
+    pub async fn readiness(&self) -> Readiness {
+        readiness::assess(&self.core, &self.codex, &self.queue).await
     }
 
     /// Stop app-server, end what it was running (turns, open items, pending requests) with the reason, and
     /// commit every event.
     pub async fn shutdown(&self) {
         // Jobs first: their worker turns are interrupted while app-server still runs, and they go back to the queue.
-        self.scheduler.shutdown().await;
-        let generation = self.runtime.state().generation;
-        self.runtime.shutdown().await;
-        self.end_generation(generation, "the host shut down").await;
-        self.events.publish_committed(NewEvent::new(EventType::RuntimeStopped, json!({"reason": "host shutdown"}))).await;
+        self.queue.shutdown().await;
+        let generation = self.core.runtime().state().generation;
+        self.core.runtime().shutdown().await;
+        self.relay.end_generation(generation, "the host shut down").await;
+        self.core.events().publish_committed(NewEvent::new(EventType::RuntimeStopped, json!({"reason": "host shutdown"}))).await;
         // A store that cannot write (disk full) must not hold the stop forever: what is not committed by then is
         // lost as in a crash, and the next start ends the turns it leaves open.
-        if !self.events.flush_within(SHUTDOWN_FLUSH_WAIT).await {
+        if !self.core.events().flush_within(SHUTDOWN_FLUSH_WAIT).await {
             tracing::error!("stopping with events not committed: the store cannot write (disk full?)");
         }
-    }
-
-    /// A turn recorded as running when the host last stopped can no longer finish: its process is gone. Every such
-    /// turn (the 202 path records it before answering, so this includes turns whose start never reached the log)
-    /// gets a `turn.completed` (interrupted, with the reason) in the log and its final state in the turn record.
-    async fn reconcile_after_stop(&self, rows: &[SessionRow]) {
-        let (unfinished, unlogged) = match (self.store.unfinished_turns().await, self.store.unlogged_turn_ends().await) {
-            (Ok(u), Ok(l)) => (u, l),
-            (Err(e), _) | (_, Err(e)) => {
-                tracing::error!(error = %e, "could not read the turns left running by the last run");
-                return;
-            }
-        };
-        let session_of = |turn: &TurnRow| {
-            let row = rows.iter().find(|r| r.id == turn.session_id)?;
-            Some((row, SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) }))
-        };
-        let message = "the host stopped during the turn";
-        for turn in unfinished {
-            let Some((row, session)) = session_of(&turn) else { continue };
-            // The host may have died between logging the turn's end and recording it: the log's end is the truth.
-            if let Some((seq, data)) = self.logged_turn_end(&turn).await {
-                let status = data.pointer("/turn/status").and_then(|v| v.as_str()).and_then(TurnStatus::parse).filter(|s| s.is_final());
-                let error = data.pointer("/turn/error/message").and_then(|v| v.as_str());
-                let end = TurnEnd { status: status.unwrap_or(TurnStatus::Completed), error, final_text: None, end_seq: Some(seq) };
-                if let Err(e) = self.store.end_turn(&row.id, Some(&turn.id), &end).await {
-                    tracing::error!(error = %e, session = %row.id, turn = %turn.id, "could not record a turn's end");
-                }
-                continue;
-            }
-            self.end_turn_by_host(&row.thread_id, Some(&turn.id), Some(&session), TurnStatus::Interrupted, message, None).await;
-            tracing::warn!(session = %row.id, turn = %turn.id, "ended a turn left running by the last run");
-        }
-        // A turn recorded as ended whose `turn.completed` the host died before logging: log it now, as recorded.
-        for turn in unlogged {
-            let Some((row, session)) = session_of(&turn) else { continue };
-            if let Some((seq, _)) = self.logged_turn_end(&turn).await {
-                let _ = self.store.set_turn_end_seq(&turn.id, seq).await;
-                continue;
-            }
-            let why = turn.error.as_deref().unwrap_or(message);
-            self.end_turn_by_host(&row.thread_id, Some(&turn.id), Some(&session), turn.status, why, turn.final_text.as_deref()).await;
-        }
-        // A session can still name an active turn the turn record does not hold as running; it is over too.
-        for row in rows.iter().filter(|r| r.active_turn_id.is_some()) {
-            let Ok(current) = self.store.get_session(&row.id).await else { continue };
-            let Some(turn_id) = current.active_turn_id.as_deref() else { continue };
-            let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
-            self.end_turn_by_host(&row.thread_id, Some(turn_id), Some(&session), TurnStatus::Interrupted, message, None).await;
-        }
-    }
-
-    /// The `turn.completed` of a turn already in the log, searched from the turn's start.
-    async fn logged_turn_end(&self, turn: &TurnRow) -> Option<(i64, serde_json::Value)> {
-        let (seq, data) = self.store.turn_end_event(&turn.id, turn.start_seq?).await.ok()??;
-        Some((seq, serde_json::from_str(&data).unwrap_or_default()))
-    }
-
-    /// Append the event an API call records and wait for its commit, bounded: a log that cannot write (disk full)
-    /// makes the call answer a clear 503 instead of hanging until space comes back.
-    async fn record_event(&self, event: NewEvent) -> ServiceResult<()> {
-        match self.events.publish_committed(event).await {
-            Some(_) => Ok(()),
-            None => Err(ServiceError::event_log_unavailable()),
-        }
-    }
-
-    /// The live connection or a clear 503.
-    fn connection(&self) -> ServiceResult<Arc<Connection>> {
-        self.runtime.connection().ok_or_else(ServiceError::runtime_unavailable)
-    }
-
-    /// Serializes the operations on one session that must not interleave (load + start a turn).
-    fn session_lock(&self, session_id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        self.session_locks.lock().expect("lock map poisoned").entry(session_id.to_string()).or_default().clone()
-    }
-
-    async fn session_row(&self, id: &str) -> ServiceResult<SessionRow> {
-        self.store.get_session(id).await.map_err(|e| match e {
-            crate::store::StoreError::NotFound => ServiceError::not_found(ErrorCode::SessionNotFound, format!("no session `{id}`")),
-            other => other.into(),
-        })
-    }
-
-    fn session_event(&self, kind: EventType, row: &SessionRow, data: impl serde::Serialize) -> NewEvent {
-        NewEvent::new(kind, data).session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into))
     }
 }
 

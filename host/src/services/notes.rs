@@ -1,12 +1,14 @@
 //! Notes plugins leave on a session — a turn's review, a suggested next request — kept with the session and
 //! announced as `session.note_added`, so every client shows the same ones.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
+use super::core::Core;
 use super::error::{ServiceError, ServiceResult};
-use super::Services;
 use crate::events::{EventType, envelope_ts};
 use crate::plugins::api::Note;
 use crate::store::{now_ms, NoteRow};
@@ -61,9 +63,18 @@ pub struct NoteQuery {
     pub limit: Option<i64>,
 }
 
-impl Services {
-    pub(in crate::services) async fn add_note(&self, plugin_id: &str, session_id: &str, note: Note) -> ServiceResult<SessionNote> {
-        let session = self.session_row(session_id).await?;
+/// Notes plugins attach to sessions.
+pub struct Notes {
+    core: Arc<Core>,
+}
+
+impl Notes {
+    pub(super) fn new(core: Arc<Core>) -> Self {
+        Self { core }
+    }
+
+    pub(crate) async fn add_note(&self, plugin_id: &str, session_id: &str, note: Note) -> ServiceResult<SessionNote> {
+        let session = self.core.session_row(session_id).await?;
         let data = match &note.data {
             Some(d) => Some(serde_json::from_str::<Value>(d).map_err(|e| ServiceError::invalid(format!("note data must be JSON: {e}")))?.to_string()),
             None => None,
@@ -79,20 +90,20 @@ impl Services {
             turn_id: note.turn_id,
             created_at: now_ms(),
         };
-        self.store.insert_note(&row).await?;
+        self.core.store().insert_note(&row).await?;
         let view = SessionNote::from(row);
-        let event = self.session_event(EventType::SessionNoteAdded, &session, &view).turn(view.turn_id.clone());
-        self.events.publish_committed(event).await;
+        let event = self.core.session_event(EventType::SessionNoteAdded, &session, &view).turn(view.turn_id.clone());
+        self.core.events().publish_committed(event).await;
         Ok(view)
     }
 
     pub async fn list_notes(&self, session_id: &str, q: NoteQuery) -> ServiceResult<NotePage> {
-        self.session_row(session_id).await?;
+        self.core.session_row(session_id).await?;
         let limit = q.limit.unwrap_or(100);
         if !(1..=MAX_NOTES_PAGE).contains(&limit) {
             return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_NOTES_PAGE}")));
         }
-        let rows = self.store.list_notes(session_id, q.kind.as_deref(), limit).await?;
+        let rows = self.core.store().list_notes(session_id, q.kind.as_deref(), limit).await?;
         Ok(NotePage { notes: rows.into_iter().map(SessionNote::from).collect() })
     }
 }

@@ -35,15 +35,15 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 #[async_trait]
 impl PluginHostApi for ServicesForPlugins {
     async fn session(&self, session_id: &str) -> HostResult<String> {
-        Ok(json(&self.services()?.get_session(session_id).await.map_err(map)?))
+        Ok(json(&self.services()?.sessions().get_session(session_id).await.map_err(map)?))
     }
 
     async fn transcript(&self, session_id: &str) -> HostResult<String> {
-        Ok(json(&self.services()?.transcript(session_id, TranscriptQuery::default()).await.map_err(map)?))
+        Ok(json(&self.services()?.sessions().transcript(session_id, TranscriptQuery::default()).await.map_err(map)?))
     }
 
     async fn get_setting(&self, session_id: &str, key: &str) -> HostResult<Option<String>> {
-        match self.services()?.get_setting(session_id, key).await {
+        match self.services()?.settings().get_setting(session_id, key).await {
             Ok(s) => Ok(Some(s.value.to_string())),
             Err(ServiceError { code: ErrorCode::SettingNotFound, .. }) => Ok(None),
             Err(e) => Err(map(e)),
@@ -52,43 +52,43 @@ impl PluginHostApi for ServicesForPlugins {
 
     async fn set_setting(&self, session_id: &str, key: &str, value: &str) -> HostResult<()> {
         let value: Value = serde_json::from_str(value).map_err(|e| HostCallError::Invalid(format!("value must be JSON: {e}")))?;
-        self.services()?.put_setting(session_id, key, value).await.map(|_| ()).map_err(map)
+        self.services()?.settings().put_setting(session_id, key, value).await.map(|_| ()).map_err(map)
     }
 
     async fn rename(&self, session_id: &str, title: &str) -> HostResult<()> {
         let update = UpdateSession { title: Some(title.to_string()), ..Default::default() };
-        self.services()?.update_session(session_id, update).await.map(|_| ()).map_err(map)
+        self.services()?.sessions().update_session(session_id, update).await.map(|_| ()).map_err(map)
     }
 
     async fn create_session(&self, cwd: &str, title: Option<String>) -> HostResult<String> {
         let req = super::CreateSession { cwd: Some(cwd.to_string()), title, ..Default::default() };
-        Ok(self.services()?.create_session(req).await.map_err(map)?.id)
+        Ok(self.services()?.sessions().create_session(req).await.map_err(map)?.id)
     }
 
     async fn send_message(&self, session_id: &str, text: &str) -> HostResult<String> {
         let req = SendMessage { text: text.to_string(), mode: None };
-        Ok(self.services()?.send_message(session_id, req, None).await.map_err(map)?.turn_id)
+        Ok(self.services()?.turns().send_message(session_id, req, None).await.map_err(map)?.turn_id)
     }
 
     async fn interrupt(&self, session_id: &str) -> HostResult<()> {
-        self.services()?.interrupt(session_id).await.map(|_| ()).map_err(map)
+        self.services()?.turns().interrupt(session_id).await.map(|_| ()).map_err(map)
     }
 
     async fn kv_get(&self, plugin_id: &str, key: &str) -> HostResult<Option<String>> {
-        self.services()?.store.plugin_kv_get(plugin_id, key).await.map_err(|e| map(e.into()))
+        self.services()?.plugins().kv_get(plugin_id, key).await.map_err(map)
     }
 
     async fn kv_set(&self, plugin_id: &str, key: &str, value: &str) -> HostResult<()> {
-        self.services()?.store.plugin_kv_set(plugin_id, key, value).await.map_err(|e| map(e.into()))
+        self.services()?.plugins().kv_set(plugin_id, key, value).await.map_err(map)
     }
 
     async fn kv_delete(&self, plugin_id: &str, key: &str) -> HostResult<()> {
-        self.services()?.store.plugin_kv_delete(plugin_id, key).await.map_err(|e| map(e.into()))
+        self.services()?.plugins().kv_delete(plugin_id, key).await.map_err(map)
     }
 
     async fn respond(&self, session_id: &str, request_id: &str, body: Value, decided_by: &str) -> HostResult<Decided> {
         let body: RespondToRequest = serde_json::from_value(body).map_err(|e| HostCallError::Invalid(e.to_string()))?;
-        match self.services()?.respond_to_request(session_id, request_id, body, decided_by).await {
+        match self.services()?.requests().respond_to_request(session_id, request_id, body, decided_by).await {
             Ok(_) => Ok(Decided::Applied),
             // User decisions stay authoritative: losing the race is an outcome, not an error.
             Err(ServiceError { code: ErrorCode::RequestAlreadyResolved | ErrorCode::RequestExpired, .. }) => Ok(Decided::AlreadyResolved),
@@ -107,15 +107,15 @@ impl PluginHostApi for ServicesForPlugins {
             priority: request.priority,
             delay_ms: request.delay_ms,
         };
-        let done = self.services()?.enqueue_job(req, &format!("plugin:{plugin_id}")).await.map_err(map)?;
+        let done = self.services()?.queue().enqueue_job(req, &format!("plugin:{plugin_id}")).await.map_err(map)?;
         Ok((done.job.id, done.duplicate))
     }
 
     async fn run_worker_turn(&self, plugin_id: &str, job_id: &str, turn: WorkerTurn) -> HostResult<WorkerReply> {
-        self.services()?.run_worker_turn(plugin_id, job_id, turn).await.map_err(map)
+        self.services()?.queue().run_worker_turn(plugin_id, job_id, turn).await.map_err(map)
     }
 
     async fn add_note(&self, plugin_id: &str, session_id: &str, note: Note) -> HostResult<String> {
-        Ok(self.services()?.add_note(plugin_id, session_id, note).await.map_err(map)?.id)
+        Ok(self.services()?.notes().add_note(plugin_id, session_id, note).await.map_err(map)?.id)
     }
 }

@@ -1,16 +1,18 @@
-//! Projects: create, rename or re-point, delete when empty, and bulk moves and deletes of their sessions.
+//! Projects: create, rename or re-point, delete when empty. Moving or deleting all of a project's sessions is a
+//! session operation (`Sessions::move_project_sessions`, `Sessions::delete_project_sessions`).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::error::{ErrorCode, ServiceError, ServiceResult};
-use super::views::Project;
-use super::Services;
+use super::core::Core;
 use crate::events::{EventType, NewEvent};
-use crate::store::{Moved, StoreError};
+use crate::services::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::services::views::Project;
+use crate::store::StoreError;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -37,7 +39,7 @@ pub struct MoveSessions {
     pub to_project_id: Option<String>,
 }
 
-pub(super) fn validate_name(name: &str) -> ServiceResult<String> {
+fn validate_name(name: &str) -> ServiceResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ServiceError::invalid("`name` must be 1 to 200 characters"));
@@ -46,18 +48,18 @@ pub(super) fn validate_name(name: &str) -> ServiceResult<String> {
 }
 
 /// A working directory must be absolute and exist: app-server runs commands there.
-pub(super) fn validate_cwd(cwd: &str) -> ServiceResult<String> {
+pub(crate) fn validate_cwd(cwd: &str) -> ServiceResult<String> {
     let path = Path::new(cwd);
     if !path.is_absolute() {
         return Err(ServiceError::invalid(format!("`cwd` must be an absolute path, got `{cwd}`")));
     }
     if !path.is_dir() {
-        return Err(ServiceError::new(super::ErrorKind::Invalid, ErrorCode::CwdNotFound, format!("`{cwd}` is not an existing directory")));
+        return Err(ServiceError::new(crate::services::ErrorKind::Invalid, ErrorCode::CwdNotFound, format!("`{cwd}` is not an existing directory")));
     }
     Ok(cwd.to_string())
 }
 
-fn project_error(id: &str) -> impl FnOnce(StoreError) -> ServiceError + '_ {
+pub(crate) fn project_error(id: &str) -> impl FnOnce(StoreError) -> ServiceError + '_ {
     move |e| match e {
         StoreError::NotFound => ServiceError::not_found(ErrorCode::ProjectNotFound, format!("no project `{id}`")),
         StoreError::Conflict(_) => ServiceError::conflict(ErrorCode::ProjectNameTaken, "a project with that name exists"),
@@ -65,74 +67,52 @@ fn project_error(id: &str) -> impl FnOnce(StoreError) -> ServiceError + '_ {
     }
 }
 
-impl Services {
+/// Projects: named working directories that group sessions.
+pub struct Projects {
+    core: Arc<Core>,
+}
+
+impl Projects {
+    pub(super) fn new(core: Arc<Core>) -> Self {
+        Self { core }
+    }
+
     pub async fn list_projects(&self) -> ServiceResult<Vec<Project>> {
-        Ok(self.store.list_projects().await?.into_iter().map(Project::from).collect())
+        Ok(self.core.store().list_projects().await?.into_iter().map(Project::from).collect())
     }
 
     pub async fn get_project(&self, id: &str) -> ServiceResult<Project> {
-        Ok(self.store.get_project(id).await.map_err(project_error(id))?.into())
+        Ok(self.core.store().get_project(id).await.map_err(project_error(id))?.into())
     }
 
     pub async fn create_project(&self, req: CreateProject) -> ServiceResult<Project> {
         let name = validate_name(&req.name)?;
         let cwd = validate_cwd(&req.cwd)?;
         let id = uuid::Uuid::now_v7().to_string();
-        let row = self.store.insert_project(&id, &name, &cwd).await.map_err(project_error(&id))?;
+        let row = self.core.store().insert_project(&id, &name, &cwd).await.map_err(project_error(&id))?;
         let project = Project::from(row);
-        self.record_event(NewEvent::new(EventType::ProjectCreated, &project).session(None, Some(id.as_str().into()))).await?;
+        self.core.record_event(NewEvent::new(EventType::ProjectCreated, &project).session(None, Some(id.as_str().into()))).await?;
         Ok(project)
     }
 
     pub async fn update_project(&self, id: &str, req: UpdateProject) -> ServiceResult<Project> {
         let name = req.name.as_deref().map(validate_name).transpose()?;
         let cwd = req.cwd.as_deref().map(validate_cwd).transpose()?;
-        let row = self.store.update_project(id, name.as_deref(), cwd.as_deref()).await.map_err(project_error(id))?;
+        let row = self.core.store().update_project(id, name.as_deref(), cwd.as_deref()).await.map_err(project_error(id))?;
         let project = Project::from(row);
-        self.record_event(NewEvent::new(EventType::ProjectUpdated, &project).session(None, Some(id.into()))).await?;
+        self.core.record_event(NewEvent::new(EventType::ProjectUpdated, &project).session(None, Some(id.into()))).await?;
         Ok(project)
     }
 
     pub async fn delete_project(&self, id: &str) -> ServiceResult<()> {
-        self.store.delete_empty_project(id).await.map_err(|e| match e {
+        self.core.store().delete_empty_project(id).await.map_err(|e| match e {
             StoreError::Conflict(_) => ServiceError::conflict(
                 ErrorCode::ProjectNotEmpty,
                 "the project still has sessions: move or delete them first",
             ),
             other => project_error(id)(other),
         })?;
-        self.record_event(NewEvent::new(EventType::ProjectDeleted, json!({"id": id})).session(None, Some(id.into()))).await?;
+        self.core.record_event(NewEvent::new(EventType::ProjectDeleted, json!({"id": id})).session(None, Some(id.into()))).await?;
         Ok(())
-    }
-
-    /// Move every session of a project to another project (or to none).
-    pub async fn move_project_sessions(&self, id: &str, req: MoveSessions) -> ServiceResult<Vec<String>> {
-        let moved = match self.store.move_project_sessions(id, req.to_project_id.as_deref()).await? {
-            Moved::Sessions(ids) => ids,
-            Moved::NoSource => return Err(project_error(id)(StoreError::NotFound)),
-            Moved::NoTarget => {
-                let to = req.to_project_id.as_deref().unwrap_or_default();
-                return Err(project_error(to)(StoreError::NotFound));
-            }
-        };
-        for session_id in &moved {
-            if let Ok(row) = self.store.get_session(session_id).await {
-                self.index.put(&row);
-                self.record_session_updated(&row.id).await?;
-            }
-        }
-        Ok(moved)
-    }
-
-    /// Delete every session of a project (threads included). Returns the deleted ids.
-    pub async fn delete_project_sessions(&self, id: &str) -> ServiceResult<Vec<String>> {
-        self.store.get_project(id).await.map_err(project_error(id))?;
-        let rows = self.store.project_session_ids(id).await?;
-        let mut deleted = Vec::with_capacity(rows.len());
-        for row in rows {
-            self.delete_session(&row.id).await?;
-            deleted.push(row.id);
-        }
-        Ok(deleted)
     }
 }

@@ -3,7 +3,10 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{QueueStats, Services};
+use super::QueueStats;
+use super::codex::Codex;
+use super::core::Core;
+use super::queue::Queue;
 use crate::appserver::version::{self, CodexVersion};
 use crate::appserver::{RuntimeState, RuntimeStatus};
 
@@ -47,26 +50,25 @@ pub fn not_ready_reason(runtime: &RuntimeState, store_ok: bool, events_ok: bool)
     .or_else(|| (!events_ok).then(|| "the event log stopped writing".to_string()))
 }
 
-impl Services {
-    pub async fn readiness(&self) -> Readiness {
-        let runtime = self.runtime().state();
-        let store_ok = self.store().ping().await;
-        let events_ok = self.events().healthy();
-        let reason = not_ready_reason(&runtime, store_ok, events_ok);
-        Readiness {
-            ready: reason.is_none(),
-            reason,
-            runtime: serde_json::to_value(&runtime).unwrap_or_default(),
-            store_ok,
-            events_ok,
-            last_seq: self.events().last_seq(),
-            codex: version::compare(runtime.user_agent.as_deref()),
-            account: self.account_status().map(|mut a| {
-                a["notice"] = serde_json::json!(self.account_notice());
-                a
-            }),
-            queue: self.queue_stats().await.ok(),
-        }
+/// Whether the host can serve: app-server, the store and the event log, with the account and queue beside them.
+pub(super) async fn assess(core: &Core, codex: &Codex, queue: &Queue) -> Readiness {
+    let runtime = core.runtime().state();
+    let store_ok = core.store().ping().await;
+    let events_ok = core.events().healthy();
+    let reason = not_ready_reason(&runtime, store_ok, events_ok);
+    Readiness {
+        ready: reason.is_none(),
+        reason,
+        runtime: serde_json::to_value(&runtime).unwrap_or_default(),
+        store_ok,
+        events_ok,
+        last_seq: core.events().last_seq(),
+        codex: version::compare(runtime.user_agent.as_deref()),
+        account: codex.account_status().map(|mut a| {
+            a["notice"] = serde_json::json!(codex.account_notice());
+            a
+        }),
+        queue: queue.queue_stats().await.ok(),
     }
 }
 

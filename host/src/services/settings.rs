@@ -1,11 +1,13 @@
 //! Per-session settings: a small JSON key-value store shared by every surface (web, CLI, SDK, plugins).
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
+use super::core::Core;
 use super::error::{ErrorCode, ServiceError, ServiceResult};
-use super::Services;
 use crate::events::{EventType, envelope_ts};
 use crate::store::{SettingRow, StoreError};
 
@@ -44,16 +46,25 @@ fn validate_key(key: &str) -> ServiceResult<()> {
     }
 }
 
-impl Services {
+/// A session's key-value settings (what plugins and clients keep per session).
+pub struct Settings {
+    core: Arc<Core>,
+}
+
+impl Settings {
+    pub(super) fn new(core: Arc<Core>) -> Self {
+        Self { core }
+    }
+
     pub async fn list_settings(&self, session_id: &str) -> ServiceResult<Vec<Setting>> {
-        self.session_row(session_id).await?;
-        Ok(self.store.list_settings(session_id).await?.into_iter().map(Setting::from).collect())
+        self.core.session_row(session_id).await?;
+        Ok(self.core.store().list_settings(session_id).await?.into_iter().map(Setting::from).collect())
     }
 
     pub async fn get_setting(&self, session_id: &str, key: &str) -> ServiceResult<Setting> {
-        self.session_row(session_id).await?;
+        self.core.session_row(session_id).await?;
         validate_key(key)?;
-        match self.store.get_setting(session_id, key).await {
+        match self.core.store().get_setting(session_id, key).await {
             Ok(row) => Ok(row.into()),
             Err(StoreError::NotFound) => Err(ServiceError::not_found(ErrorCode::SettingNotFound, format!("no setting `{key}`"))),
             Err(e) => Err(e.into()),
@@ -61,22 +72,22 @@ impl Services {
     }
 
     pub async fn put_setting(&self, session_id: &str, key: &str, value: Value) -> ServiceResult<Setting> {
-        let row = self.session_row(session_id).await?;
+        let row = self.core.session_row(session_id).await?;
         validate_key(key)?;
         let text = value.to_string();
         if text.len() > MAX_SETTING_BYTES {
             return Err(ServiceError::new(super::ErrorKind::Invalid, ErrorCode::SettingTooLarge, format!("setting values are at most {MAX_SETTING_BYTES} bytes of JSON")));
         }
         self.check_room(session_id, key, text.len()).await?;
-        let setting = Setting::from(self.store.put_setting(session_id, key, &text).await?);
-        self.record_event(self.session_event(EventType::SessionSettingChanged, &row, json!({"key": key, "value": value}))).await?;
+        let setting = Setting::from(self.core.store().put_setting(session_id, key, &text).await?);
+        self.core.record_event(self.core.session_event(EventType::SessionSettingChanged, &row, json!({"key": key, "value": value}))).await?;
         Ok(setting)
     }
 
     /// Whether writing `key` with a value of `len` bytes keeps the session within its caps (the key's current value,
     /// if any, is replaced, so it does not count).
     async fn check_room(&self, session_id: &str, key: &str, len: usize) -> ServiceResult<()> {
-        let others: Vec<SettingRow> = self.store.list_settings(session_id).await?.into_iter().filter(|r| r.key != key).collect();
+        let others: Vec<SettingRow> = self.core.store().list_settings(session_id).await?.into_iter().filter(|r| r.key != key).collect();
         if others.len() >= MAX_SETTINGS_PER_SESSION {
             return Err(settings_full(format!("a session holds at most {MAX_SETTINGS_PER_SESSION} settings: delete one before adding `{key}`")));
         }
@@ -90,14 +101,14 @@ impl Services {
     }
 
     pub async fn delete_setting(&self, session_id: &str, key: &str) -> ServiceResult<()> {
-        let row = self.session_row(session_id).await?;
+        let row = self.core.session_row(session_id).await?;
         validate_key(key)?;
-        match self.store.delete_setting(session_id, key).await {
+        match self.core.store().delete_setting(session_id, key).await {
             Ok(()) => {}
             Err(StoreError::NotFound) => return Err(ServiceError::not_found(ErrorCode::SettingNotFound, format!("no setting `{key}`"))),
             Err(e) => return Err(e.into()),
         }
-        self.record_event(self.session_event(EventType::SessionSettingDeleted, &row, json!({"key": key}))).await?;
+        self.core.record_event(self.core.session_event(EventType::SessionSettingDeleted, &row, json!({"key": key}))).await?;
         Ok(())
     }
 }

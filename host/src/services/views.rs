@@ -3,8 +3,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::controls::SessionControls;
-use super::live::ThreadLive;
+use super::sessions::SessionControls;
+use super::live::ThreadStatus;
 use super::requests::{RequestFamily, RequestKind};
 use crate::events::envelope_ts;
 use crate::store::{ProjectRow, SessionRow, TurnStatus};
@@ -84,14 +84,14 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn build(row: SessionRow, live: &ThreadLive, waiting: &[RequestKind], generation: u64) -> Self {
+    pub fn build(row: SessionRow, live: &ThreadStatus, waiting: &[RequestKind], generation: u64) -> Self {
         // Live state is the truth while the host runs; the stored turn id only serves crash reconciliation.
         let active = live.active_turn.clone();
         let family = |f: RequestFamily| waiting.iter().any(|k| k.family() == f);
         let status = if active.is_some() || !waiting.is_empty() {
-            if family(RequestFamily::Approval) || live.flags.iter().any(|f| f == "waitingOnApproval") {
+            if family(RequestFamily::Approval) || live.waiting_on_approval {
                 SessionStatus::WaitingOnApproval
-            } else if family(RequestFamily::ToolInput) || live.flags.iter().any(|f| f == "waitingOnUserInput") {
+            } else if family(RequestFamily::ToolInput) || live.waiting_on_input {
                 SessionStatus::WaitingOnInput
             } else if family(RequestFamily::ToolCall) {
                 SessionStatus::WaitingOnTool

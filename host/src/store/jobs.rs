@@ -25,6 +25,40 @@ impl JobState {
     }
 }
 
+crate::wire::wire_enum! {
+    /// Why a job's last attempt did not succeed.
+    pub enum JobErrorKind {
+        /// The plugin trapped (a panic, an unreachable, a bad state).
+        Trap = "trap",
+        /// The attempt ran past the job's timeout.
+        Timeout = "timeout",
+        /// The plugin tried to grow past its memory limit.
+        Memory = "memory",
+        /// The plugin returned something the host refuses.
+        BadOutput = "bad_output",
+        /// The plugin's call failed otherwise.
+        Error = "error",
+        /// The plugin answered that the job failed.
+        PluginFailed = "plugin_failed",
+        /// The plugin asked to retry later (the job is queued again).
+        RetryLater = "retry_later",
+        /// The plugin asked to retry after the last attempt.
+        RetriesExhausted = "retries_exhausted",
+        /// The host running it stopped without handing it back.
+        LeaseExpired = "lease_expired",
+        Canceled = "canceled",
+    }
+}
+
+/// An error kind column as some version of the store wrote it: a kind no version names is read as `error`, so a
+/// job stays readable whatever its last attempt recorded.
+fn error_kind_of(s: &str) -> JobErrorKind {
+    JobErrorKind::parse(s).unwrap_or_else(|| {
+        tracing::warn!(kind = s, "a job error of a kind this host does not know; reading it as `error`");
+        JobErrorKind::Error
+    })
+}
+
 /// A state column as the store wrote it; anything else is a corrupt row, not a state.
 fn state_of(s: &str) -> StoreResult<JobState> {
     JobState::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown job state `{s}`")))
@@ -51,7 +85,7 @@ pub struct JobRow {
     pub lease_until: Option<i64>,
     pub cancel_requested: bool,
     pub result: Option<String>,
-    pub error_kind: Option<String>,
+    pub error_kind: Option<JobErrorKind>,
     pub error: Option<String>,
     pub created_by: String,
     pub created_at: i64,
@@ -129,7 +163,7 @@ pub struct JobFilter {
 pub struct Finish<'a> {
     pub to_state: JobState,
     pub result: Option<&'a str>,
-    pub error_kind: Option<&'a str>,
+    pub error_kind: Option<JobErrorKind>,
     pub error: Option<&'a str>,
     /// For a retry: when it may run again.
     pub run_after: Option<i64>,
@@ -167,7 +201,7 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<JobRow> {
         lease_until: r.try_get("lease_until")?,
         cancel_requested: r.try_get::<i64, _>("cancel_requested")? != 0,
         result: r.try_get("result")?,
-        error_kind: r.try_get("error_kind")?,
+        error_kind: r.try_get::<Option<String>, _>("error_kind")?.as_deref().map(error_kind_of),
         error: r.try_get("error")?,
         created_by: r.try_get("created_by")?,
         created_at: r.try_get("created_at")?,
@@ -422,7 +456,7 @@ impl Store {
         .bind(lease)
         .bind(f.to_state.as_str())
         .bind(f.result)
-        .bind(f.error_kind)
+        .bind(f.error_kind.map(JobErrorKind::as_str))
         .bind(f.error)
         .bind(f.run_after)
         .bind(now)
@@ -474,11 +508,11 @@ impl Store {
             let owner = job.lease_owner.clone().unwrap_or_default();
             let detail = format!("lease of {owner} expired (its host stopped without handing the job back)");
             let ended = if job.cancel_requested {
-                Finish { to_state: CANCELED, result: None, error_kind: Some("canceled"), error: Some("canceled"), run_after: None, detail: Some(&detail) }
+                Finish { to_state: CANCELED, result: None, error_kind: Some(JobErrorKind::Canceled), error: Some("canceled"), run_after: None, detail: Some(&detail) }
             } else if job.attempt >= job.max_attempts {
-                Finish { to_state: FAILED, result: None, error_kind: Some("lease_expired"), error: Some(&detail), run_after: None, detail: None }
+                Finish { to_state: FAILED, result: None, error_kind: Some(JobErrorKind::LeaseExpired), error: Some(&detail), run_after: None, detail: None }
             } else {
-                Finish { to_state: QUEUED, result: None, error_kind: Some("lease_expired"), error: Some(&detail), run_after: Some(now), detail: None }
+                Finish { to_state: QUEUED, result: None, error_kind: Some(JobErrorKind::LeaseExpired), error: Some(&detail), run_after: Some(now), detail: None }
             };
             if self.finish_job(&job.id, &owner, &ended).await? {
                 recovered.push(self.get_job(&job.id).await?);
@@ -569,6 +603,28 @@ mod tests {
         assert!(matches!(state_of("paused"), Err(StoreError::Corrupt(_))));
     }
 
+    #[tokio::test]
+    async fn a_job_error_reads_as_its_kind_whatever_string_an_older_host_stored() {
+        let (s, dir) = store().await;
+        let id = match s.enqueue_job(&job("k", None), 10).await.unwrap() {
+            Enqueued::Created(j) => j.id,
+            other => panic!("{other:?}"),
+        };
+        let stored = |kind: &'static str| {
+            let s = s.clone();
+            let id = id.clone();
+            async move {
+                sqlx::query("UPDATE jobs SET error_kind = $2, error = 'x' WHERE id = $1").bind(&id).bind(kind).execute(s.pool()).await.unwrap();
+                s.get_job(&id).await.unwrap().error_kind
+            }
+        };
+        for &kind in JobErrorKind::ALL {
+            assert_eq!(stored(kind.as_str()).await, Some(kind), "the wire string is the column's text");
+        }
+        assert_eq!(stored("dropped").await, Some(JobErrorKind::Error), "an unknown kind still reads");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
     async fn store() -> (Store, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("cm-jobs-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -580,7 +636,7 @@ mod tests {
     }
 
     fn retry() -> Finish<'static> {
-        Finish { to_state: QUEUED, result: None, error_kind: Some("trap"), error: Some("boom"), run_after: Some(now_ms()), detail: None }
+        Finish { to_state: QUEUED, result: None, error_kind: Some(JobErrorKind::Trap), error: Some("boom"), run_after: Some(now_ms()), detail: None }
     }
 
     #[tokio::test]
@@ -614,7 +670,7 @@ mod tests {
         s.request_job_cancel(&j.id).await.unwrap();
         assert!(s.finish_job(&j.id, "host-a/1", &retry()).await.unwrap());
         let ended = s.get_job(&j.id).await.unwrap();
-        assert_eq!((ended.state, ended.error_kind.as_deref()), (CANCELED, Some("canceled")));
+        assert_eq!((ended.state, ended.error_kind), (CANCELED, Some(JobErrorKind::Canceled)));
         let history = s.job_history(&j.id).await.unwrap();
         let states: Vec<JobState> = history.iter().map(|h| h.to_state).collect();
         assert_eq!(states, [QUEUED, RUNNING, CANCELED]);
@@ -632,7 +688,7 @@ mod tests {
         let recovered = s.recover_expired_leases(now_ms(), std::slice::from_ref(&b.id)).await.unwrap();
         assert_eq!(recovered.len(), 1);
         assert_eq!((recovered[0].id.as_str(), recovered[0].state), (a.id.as_str(), QUEUED));
-        assert_eq!(recovered[0].error_kind.as_deref(), Some("lease_expired"));
+        assert_eq!(recovered[0].error_kind, Some(JobErrorKind::LeaseExpired));
         assert_eq!(s.get_job(&b.id).await.unwrap().state, RUNNING);
         // The dead attempt can no longer report.
         assert!(!s.finish_job(&a.id, &format!("dead/{}", a.id), &retry()).await.unwrap());

@@ -25,7 +25,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use events::{writer_error, EventRow, EventRowRef, EventWriter, WriterError};
 pub use idempotency::IdempotencyClaim;
-pub use jobs::{Enqueued, Finish, JobFilter, JobHistoryRow, JobRow, JobState, QueueCounts};
+pub use jobs::{Enqueued, Finish, JobErrorKind, JobFilter, JobHistoryRow, JobRow, JobState, QueueCounts};
 pub use notes::NoteRow;
 pub use plugins::{PluginCallRow, PluginRow};
 pub use projects::{Moved, ProjectRow};

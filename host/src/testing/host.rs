@@ -81,23 +81,23 @@ impl TestHost {
     /// A new session in the temp dir.
     pub async fn session(&self) -> Session {
         let req = CreateSession { cwd: Some(self.dir.0.display().to_string()), ..Default::default() };
-        self.services.create_session(req).await.expect("session created")
+        self.services.sessions().create_session(req).await.expect("session created")
     }
 
     /// Send `text` to the session: the turn app-server acknowledged.
     pub async fn send(&self, session: &Session, text: &str) -> TurnAccepted {
         let req = SendMessage { text: text.into(), mode: None };
-        self.services.send_message(&session.id, req, None).await.expect("turn accepted")
+        self.services.turns().send_message(&session.id, req, None).await.expect("turn accepted")
     }
 
     /// The session as the API shows it now.
     pub async fn session_now(&self, session: &Session) -> Session {
-        self.services.get_session(&session.id).await.expect("session exists")
+        self.services.sessions().get_session(&session.id).await.expect("session exists")
     }
 
     /// The first event in the log (from its start) that `wanted` accepts, waiting for it (bounded).
     pub async fn event(&self, wanted: impl Fn(&Event) -> bool) -> Arc<Event> {
-        let mut sub = Subscription::new(self.services.events().clone(), Some(0), EventFilter::default());
+        let mut sub = Subscription::new(self.services.events().log().clone(), Some(0), EventFilter::default());
         let found = async {
             loop {
                 if let StreamItem::Event(e) = sub.next().await.expect("the log reads") {
@@ -126,7 +126,7 @@ impl TestHost {
 
     /// Every committed event of `kind`, oldest first (everything queued so far is committed first).
     pub async fn logged(&self, kind: &str) -> Vec<Arc<Event>> {
-        self.services.events().flush().await;
+        self.services.events().log().flush().await;
         let rows = self.services.store().events_after(0, 100_000).await.expect("the log reads");
         rows.into_iter().filter(|r| r.kind == kind).map(|r| Arc::new(Event::from_row(r))).collect()
     }

@@ -31,24 +31,24 @@ pub fn router() -> OpenApiRouter<ApiState> {
     (status = 404, body = ErrorResponse, description = "`model_provider_not_found`"), (status = 422, body = ErrorResponse, description = "`invalid_cursor`"),
     (status = 503, body = ErrorResponse)))]
 async fn models(State(s): State<ApiState>, ApiQuery(q): ApiQuery<ModelQuery>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.models(&q).await?))
+    Ok(Json(s.services.codex().models(&q).await?))
 }
 
 #[utoipa::path(get, path = "/api/model-providers", tag = "catalog", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
 async fn providers(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.codex_list(CodexOp::ModelProviderList).await?))
+    Ok(Json(s.services.codex().codex_list(CodexOp::ModelProviderList).await?))
 }
 
 /// MCP servers with their status and tools.
 #[utoipa::path(get, path = "/api/mcp/servers", tag = "catalog", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
 async fn mcp_servers(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.codex_list(CodexOp::McpStatusList).await?))
+    Ok(Json(s.services.codex().codex_list(CodexOp::McpStatusList).await?))
 }
 
 /// Reload MCP server configuration.
 #[utoipa::path(post, path = "/api/mcp/reload", tag = "catalog", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
 async fn mcp_reload(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.mcp_reload().await?))
+    Ok(Json(s.services.codex().mcp_reload().await?))
 }
 
 /// Start an MCP server's OAuth login; the answer carries the URL to open.
@@ -58,12 +58,12 @@ async fn mcp_reload(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
         (status = 422, body = ErrorResponse, description = "`invalid_request`: `timeoutSecs` out of range"),
         (status = 502, body = ErrorResponse), (status = 503, body = ErrorResponse)))]
 async fn mcp_login(State(s): State<ApiState>, Path(name): Path<String>, ApiJson(req): ApiJson<McpLogin>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.mcp_login(&name, &req).await?))
+    Ok(Json(s.services.codex().mcp_login(&name, &req).await?))
 }
 
 #[utoipa::path(get, path = "/api/skills", tag = "catalog", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
 async fn skills(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.codex_list(CodexOp::SkillsList).await?))
+    Ok(Json(s.services.codex().codex_list(CodexOp::SkillsList).await?))
 }
 
 /// Enable or disable a skill.
@@ -71,12 +71,12 @@ async fn skills(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
     responses((status = 200, body = Object), (status = 422, body = ErrorResponse, description = "`invalid_request`: `path` is not absolute, or app-server refuses it (`details.rpcCode`)"),
         (status = 502, body = ErrorResponse), (status = 503, body = ErrorResponse)))]
 async fn skill_enable(State(s): State<ApiState>, Path(name): Path<String>, ApiJson(req): ApiJson<SkillEnablement>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.set_skill_enabled(&name, &req).await?))
+    Ok(Json(s.services.codex().set_skill_enabled(&name, &req).await?))
 }
 
 #[utoipa::path(get, path = "/api/hooks", tag = "catalog", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
 async fn hooks(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.codex_list(CodexOp::HooksList).await?))
+    Ok(Json(s.services.codex().codex_list(CodexOp::HooksList).await?))
 }
 
 /// Enable or disable a hook. app-server 0.169 has no method for it; Codex keeps the state in its user config under
@@ -84,24 +84,24 @@ async fn hooks(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
 #[utoipa::path(put, path = "/api/hooks/state", tag = "catalog", request_body = HookState, responses(
     (status = 200, body = Object), (status = 422, body = ErrorResponse), (status = 502, body = ErrorResponse)))]
 async fn hook_state(State(s): State<ApiState>, ApiJson(req): ApiJson<HookState>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.set_hook_state(&req).await?))
+    Ok(Json(s.services.codex().set_hook_state(&req).await?))
 }
 
 /// Experimental features and whether each is on.
 #[utoipa::path(get, path = "/api/features", tag = "catalog", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
 async fn features(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.codex_list(CodexOp::FeaturesList).await?))
+    Ok(Json(s.services.codex().codex_list(CodexOp::FeaturesList).await?))
 }
 
 /// Turn an experimental feature on or off.
 #[utoipa::path(put, path = "/api/features/{name}", tag = "catalog", params(("name" = String, Path)), request_body = FeatureEnablement,
     responses((status = 200, body = Object), (status = 502, body = ErrorResponse)))]
 async fn feature_enable(State(s): State<ApiState>, Path(name): Path<String>, ApiJson(req): ApiJson<FeatureEnablement>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.set_feature_enabled(&name, &req).await?))
+    Ok(Json(s.services.codex().set_feature_enabled(&name, &req).await?))
 }
 
 /// Collaboration modes (for `mode` on a message).
 #[utoipa::path(get, path = "/api/collaboration-modes", tag = "catalog", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
 async fn collaboration_modes(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.codex_list(CodexOp::CollaborationModesList).await?))
+    Ok(Json(s.services.codex().codex_list(CodexOp::CollaborationModesList).await?))
 }

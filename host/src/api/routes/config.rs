@@ -18,7 +18,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
 /// The effective, merged config app-server runs with.
 #[utoipa::path(get, path = "/api/config", tag = "config", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
 async fn read(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.codex_list(CodexOp::ConfigRead).await?))
+    Ok(Json(s.services.codex().codex_list(CodexOp::ConfigRead).await?))
 }
 
 /// Write one value.
@@ -27,7 +27,7 @@ async fn read(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
     (status = 422, body = ErrorResponse, description = "`invalid_request`: a bad `keyPath`, or a value app-server refuses (`details.rpcCode`)"),
     (status = 502, body = ErrorResponse), (status = 503, body = ErrorResponse)))]
 async fn write_value(State(s): State<ApiState>, ApiJson(edit): ApiJson<ConfigEdit>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.write_config_value(&edit).await?))
+    Ok(Json(s.services.codex().write_config_value(&edit).await?))
 }
 
 /// Write several values at once.
@@ -36,11 +36,11 @@ async fn write_value(State(s): State<ApiState>, ApiJson(edit): ApiJson<ConfigEdi
     (status = 422, body = ErrorResponse, description = "`invalid_request`: no edits or too many, a bad `keyPath`, or a value app-server refuses (`details.rpcCode`)"),
     (status = 502, body = ErrorResponse), (status = 503, body = ErrorResponse)))]
 async fn write_batch(State(s): State<ApiState>, ApiJson(batch): ApiJson<ConfigBatch>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.write_config_batch(&batch).await?))
+    Ok(Json(s.services.codex().write_config_batch(&batch).await?))
 }
 
 /// Managed requirements (allow-lists and the like), or null.
 #[utoipa::path(get, path = "/api/config/requirements", tag = "config", responses((status = 200, body = Object), (status = 503, body = ErrorResponse)))]
 async fn requirements(State(s): State<ApiState>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.codex_list(CodexOp::ConfigRequirements).await?))
+    Ok(Json(s.services.codex().codex_list(CodexOp::ConfigRequirements).await?))
 }

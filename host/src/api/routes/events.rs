@@ -83,7 +83,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
 #[utoipa::path(get, path = "/api/events", tag = "events", params(EventQuery), responses(
     (status = 200, body = EventPage), (status = 400, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 async fn list(State(s): State<ApiState>, ApiQuery(q): ApiQuery<EventQuery>) -> ApiResult<Response> {
-    Ok(page_response(&s.services.event_page(q.since, q.limit, &q.filter()).await?))
+    Ok(page_response(&s.services.events().event_page(q.since, q.limit, &q.filter()).await?))
 }
 
 /// Envelopes are already JSON: splice them in rather than parse and re-serialize each.

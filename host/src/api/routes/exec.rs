@@ -21,5 +21,5 @@ pub fn router() -> OpenApiRouter<ApiState> {
     (status = 200, body = Object, description = "`{exitCode, stdout, stderr}` as app-server reports it"),
     (status = 403, body = ErrorResponse, description = "`exec_disabled`"), (status = 422, body = ErrorResponse)))]
 async fn exec(State(s): State<ApiState>, ApiJson(req): ApiJson<ExecRequest>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.exec(&req).await?))
+    Ok(Json(s.services.codex().exec(&req).await?))
 }

@@ -26,7 +26,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
 #[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(JobQuery), responses(
     (status = 200, body = JobPage), (status = 400, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 async fn list(State(s): State<ApiState>, ApiQuery(q): ApiQuery<JobQuery>) -> ApiResult<Json<JobPage>> {
-    Ok(Json(s.services.list_jobs(q).await?))
+    Ok(Json(s.services.queue().list_jobs(q).await?))
 }
 
 /// Enqueue a job of a kind an enabled plugin declares. 201 with the new job; 200 with the existing one when a job
@@ -41,7 +41,7 @@ async fn list(State(s): State<ApiState>, ApiQuery(q): ApiQuery<JobQuery>) -> Api
         (status = 422, body = ErrorResponse, description = "`unknown_job_kind`, `payload_too_large`, `invalid_request`"),
         (status = 429, body = ErrorResponse, description = "`queue_full`: nothing was added; jobs already queued are kept")))]
 async fn enqueue(State(s): State<ApiState>, headers: HeaderMap, ApiJson(body): ApiJson<EnqueueJob>) -> ApiResult<(StatusCode, Json<Job>)> {
-    let done = s.services.enqueue_job(body, &client_label(&headers)).await?;
+    let done = s.services.queue().enqueue_job(body, &client_label(&headers)).await?;
     let status = if done.duplicate { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(done.job)))
 }
@@ -49,20 +49,20 @@ async fn enqueue(State(s): State<ApiState>, headers: HeaderMap, ApiJson(body): A
 /// The job kinds enabled plugins run, with their limits.
 #[utoipa::path(get, path = "/api/jobs/kinds", tag = "jobs", responses((status = 200, body = JobKinds)))]
 async fn kinds(State(s): State<ApiState>) -> Json<JobKinds> {
-    Json(s.services.job_kinds())
+    Json(s.services.queue().job_kinds())
 }
 
 /// Queue depth: queued and running jobs, the oldest queued job's age, the capacity.
 #[utoipa::path(get, path = "/api/jobs/stats", tag = "jobs", responses((status = 200, body = QueueStats)))]
 async fn stats(State(s): State<ApiState>) -> ApiResult<Json<QueueStats>> {
-    Ok(Json(s.services.queue_stats().await?))
+    Ok(Json(s.services.queue().queue_stats().await?))
 }
 
 /// A job with its history of transitions.
 #[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs", params(("id" = String, Path)), responses(
     (status = 200, body = Job), (status = 404, body = ErrorResponse, description = "`job_not_found`")))]
 async fn get(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Json<Job>> {
-    Ok(Json(s.services.get_job(&id).await?))
+    Ok(Json(s.services.queue().get_job(&id).await?))
 }
 
 /// Cancel a job. Answers with its final state once it has stopped: a running job's plugin call is dropped and
@@ -75,7 +75,7 @@ async fn get(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Jso
         (status = 409, body = ErrorResponse, description = "`job_finished`: it had already ended"),
         (status = 503, body = ErrorResponse, description = "`job_cancel_pending`: another host runs it and has not stopped it yet")))]
 async fn cancel(State(s): State<ApiState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Json<Job>> {
-    Ok(Json(s.services.cancel_job(&id, &client_label(&headers)).await?))
+    Ok(Json(s.services.queue().cancel_job(&id, &client_label(&headers)).await?))
 }
 
 /// Queue a failed or canceled job again, from its first attempt.
@@ -86,5 +86,5 @@ async fn cancel(State(s): State<ApiState>, Path(id): Path<String>, headers: Head
         (status = 404, body = ErrorResponse, description = "`job_not_found`"),
         (status = 409, body = ErrorResponse, description = "`job_not_retryable` (not failed or canceled), `duplicate_job`, `unknown_job_kind`")))]
 async fn retry(State(s): State<ApiState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Json<Job>> {
-    Ok(Json(s.services.retry_job(&id, &client_label(&headers)).await?))
+    Ok(Json(s.services.queue().retry_job(&id, &client_label(&headers)).await?))
 }

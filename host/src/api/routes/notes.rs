@@ -19,5 +19,5 @@ pub fn router() -> OpenApiRouter<ApiState> {
     (status = 200, body = NotePage), (status = 404, body = ErrorResponse, description = "`session_not_found`"),
     (status = 422, body = ErrorResponse)))]
 async fn list(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(q): ApiQuery<NoteQuery>) -> ApiResult<Json<NotePage>> {
-    Ok(Json(s.services.list_notes(&id, q).await?))
+    Ok(Json(s.services.notes().list_notes(&id, q).await?))
 }

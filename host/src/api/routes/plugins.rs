@@ -108,13 +108,13 @@ async fn remove(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<
 #[utoipa::path(post, path = "/api/plugins/{id}/enable", tag = "plugins", params(("id" = String, Path)), responses(
     (status = 200, body = PluginInfo), (status = 404, body = ErrorResponse)))]
 async fn enable(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Json<PluginInfo>> {
-    Ok(Json(s.services.plugins().set_enabled(&id, true, None).await?))
+    Ok(Json(s.services.plugins().set_enabled(&id, true).await?))
 }
 
 #[utoipa::path(post, path = "/api/plugins/{id}/disable", tag = "plugins", params(("id" = String, Path)), responses(
     (status = 200, body = PluginInfo), (status = 404, body = ErrorResponse)))]
 async fn disable(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Json<PluginInfo>> {
-    Ok(Json(s.services.plugins().set_enabled(&id, false, None).await?))
+    Ok(Json(s.services.plugins().set_enabled(&id, false).await?))
 }
 
 /// Recent calls, newest first: trigger, duration, outcome (`ok`, `error`, `trap`, `timeout`, `memory`,
@@ -123,9 +123,5 @@ async fn disable(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult
     (status = 200, body = Vec<PluginCall>), (status = 404, body = ErrorResponse),
     (status = 422, body = ErrorResponse, description = "`invalid_request`: `limit` out of range")))]
 async fn calls(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(q): ApiQuery<CallsQuery>) -> ApiResult<Json<Vec<PluginCall>>> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(crate::services::ServiceError::invalid("`limit` must be between 1 and 1000").into());
-    }
-    Ok(Json(s.services.plugins().calls(&id, limit).await?))
+    Ok(Json(s.services.plugins().calls(&id, q.limit.unwrap_or(100)).await?))
 }

@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
 /// All projects, by name.
 #[utoipa::path(get, path = "/api/projects", tag = "projects", responses((status = 200, body = Vec<Project>)))]
 async fn list(State(s): State<ApiState>) -> ApiResult<Json<Vec<Project>>> {
-    Ok(Json(s.services.list_projects().await?))
+    Ok(Json(s.services.projects().list_projects().await?))
 }
 
 /// Create a project (unique name, existing absolute working directory).
@@ -37,27 +37,27 @@ async fn list(State(s): State<ApiState>) -> ApiResult<Json<Vec<Project>>> {
     (status = 201, body = Project), (status = 409, body = ErrorResponse, description = "`project_name_taken`"),
     (status = 422, body = ErrorResponse)))]
 async fn create(State(s): State<ApiState>, ApiJson(req): ApiJson<CreateProject>) -> ApiResult<(StatusCode, Json<Project>)> {
-    Ok((StatusCode::CREATED, Json(s.services.create_project(req).await?)))
+    Ok((StatusCode::CREATED, Json(s.services.projects().create_project(req).await?)))
 }
 
 #[utoipa::path(get, path = "/api/projects/{id}", tag = "projects", params(("id" = String, Path)), responses(
     (status = 200, body = Project), (status = 404, body = ErrorResponse)))]
 async fn get(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Json<Project>> {
-    Ok(Json(s.services.get_project(&id).await?))
+    Ok(Json(s.services.projects().get_project(&id).await?))
 }
 
 /// Rename a project or change its working directory.
 #[utoipa::path(patch, path = "/api/projects/{id}", tag = "projects", params(("id" = String, Path)), request_body = UpdateProject,
     responses((status = 200, body = Project), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse)))]
 async fn update(State(s): State<ApiState>, Path(id): Path<String>, ApiJson(req): ApiJson<UpdateProject>) -> ApiResult<Json<Project>> {
-    Ok(Json(s.services.update_project(&id, req).await?))
+    Ok(Json(s.services.projects().update_project(&id, req).await?))
 }
 
 /// Delete a project; refused with 409 `project_not_empty` while it has sessions.
 #[utoipa::path(delete, path = "/api/projects/{id}", tag = "projects", params(("id" = String, Path)), responses(
     (status = 204), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse)))]
 async fn delete(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    s.services.delete_project(&id).await?;
+    s.services.projects().delete_project(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -65,12 +65,12 @@ async fn delete(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<
 #[utoipa::path(post, path = "/api/projects/{id}/move-sessions", tag = "projects", params(("id" = String, Path)),
     request_body = MoveSessions, responses((status = 200, body = SessionIds), (status = 404, body = ErrorResponse)))]
 async fn move_sessions(State(s): State<ApiState>, Path(id): Path<String>, ApiJson(req): ApiJson<MoveSessions>) -> ApiResult<Json<SessionIds>> {
-    Ok(Json(SessionIds { session_ids: s.services.move_project_sessions(&id, req).await? }))
+    Ok(Json(SessionIds { session_ids: s.services.sessions().move_project_sessions(&id, req).await? }))
 }
 
 /// Delete all of a project's sessions, with their Codex threads.
 #[utoipa::path(delete, path = "/api/projects/{id}/sessions", tag = "projects", params(("id" = String, Path)),
     responses((status = 200, body = SessionIds), (status = 404, body = ErrorResponse)))]
 async fn delete_sessions(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Json<SessionIds>> {
-    Ok(Json(SessionIds { session_ids: s.services.delete_project_sessions(&id).await? }))
+    Ok(Json(SessionIds { session_ids: s.services.sessions().delete_project_sessions(&id).await? }))
 }

@@ -23,21 +23,21 @@ pub fn router() -> OpenApiRouter<ApiState> {
 #[utoipa::path(get, path = "/api/requests", tag = "requests", params(RequestQuery), responses(
     (status = 200, body = Vec<PendingRequest>), (status = 422, body = ErrorResponse)))]
 async fn list_all(State(s): State<ApiState>, ApiQuery(q): ApiQuery<RequestQuery>) -> ApiResult<Json<Vec<PendingRequest>>> {
-    Ok(Json(s.services.list_requests(None, q).await?))
+    Ok(Json(s.services.requests().list_requests(None, q).await?))
 }
 
 /// A session's requests, newest first.
 #[utoipa::path(get, path = "/api/sessions/{id}/requests", tag = "requests", params(("id" = String, Path), RequestQuery),
     responses((status = 200, body = Vec<PendingRequest>), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 async fn list_session(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(q): ApiQuery<RequestQuery>) -> ApiResult<Json<Vec<PendingRequest>>> {
-    Ok(Json(s.services.list_requests(Some(&id), q).await?))
+    Ok(Json(s.services.requests().list_requests(Some(&id), q).await?))
 }
 
 #[utoipa::path(get, path = "/api/sessions/{id}/requests/{requestId}", tag = "requests",
     params(("id" = String, Path), ("requestId" = String, Path)),
     responses((status = 200, body = PendingRequest), (status = 404, body = ErrorResponse, description = "`session_not_found`, `request_not_found`")))]
 async fn get(State(s): State<ApiState>, Path((id, request_id)): Path<(String, String)>) -> ApiResult<Json<PendingRequest>> {
-    Ok(Json(s.services.get_request(&id, &request_id).await?))
+    Ok(Json(s.services.requests().get_request(&id, &request_id).await?))
 }
 
 /// Answer a request: `decision` for approvals, `answers` for tool input, `text`/`contentItems` (+ `success`) for
@@ -58,5 +58,5 @@ async fn respond(
     headers: HeaderMap,
     ApiJson(body): ApiJson<RespondToRequest>,
 ) -> ApiResult<Json<PendingRequest>> {
-    Ok(Json(s.services.respond_to_request(&id, &request_id, body, &client_label(&headers)).await?))
+    Ok(Json(s.services.requests().respond_to_request(&id, &request_id, body, &client_label(&headers)).await?))
 }

@@ -45,7 +45,7 @@ async fn stream(
         Ok(ws) => ws,
         Err(r) => return ApiError::new(r.status(), ErrorCode::WebsocketRequired, r.body_text()).into_response(),
     };
-    let (subscription, opening) = s.services.subscribe(q.since, q.filter()).await;
+    let (subscription, opening) = s.services.events().subscribe(q.since, q.filter()).await;
     ws.max_message_size(64 * 1024).on_upgrade(move |socket| serve(socket, subscription, opening))
 }
 

@@ -26,14 +26,14 @@ pub fn router() -> OpenApiRouter<ApiState> {
         (status = 422, body = ErrorResponse, description = "`invalid_request`: a bad `delivery`, or a target app-server refuses (`details.rpcCode`)"),
         (status = 502, body = ErrorResponse), (status = 503, body = ErrorResponse)))]
 async fn review(State(s): State<ApiState>, Path(id): Path<String>, ApiJson(req): ApiJson<StartReview>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.start_review(&id, &req).await?))
+    Ok(Json(s.services.thread_ops().start_review(&id, &req).await?))
 }
 
 /// Compact the thread's history now (progress arrives as turn and item events).
 #[utoipa::path(post, path = "/api/sessions/{id}/compact", tag = "thread operations", params(("id" = String, Path)),
     responses((status = 200, body = Object), (status = 404, body = ErrorResponse), (status = 503, body = ErrorResponse)))]
 async fn compact(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.compact(&id).await?))
+    Ok(Json(s.services.thread_ops().compact(&id).await?))
 }
 
 /// Cut the thread's history back to before a turn.
@@ -41,19 +41,19 @@ async fn compact(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult
     responses((status = 200, body = Object), (status = 404, body = ErrorResponse, description = "`session_not_found`, `turn_not_found`"),
         (status = 502, body = ErrorResponse)))]
 async fn revert(State(s): State<ApiState>, Path(id): Path<String>, ApiJson(req): ApiJson<Revert>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.revert(&id, &req).await?))
+    Ok(Json(s.services.thread_ops().revert(&id, &req).await?))
 }
 
 /// Stop commands that outlived their turn (an interrupt does not stop a running command).
 #[utoipa::path(post, path = "/api/sessions/{id}/background-terminals/clean", tag = "thread operations", params(("id" = String, Path)),
     responses((status = 200, body = Object), (status = 404, body = ErrorResponse), (status = 501, body = ErrorResponse)))]
 async fn clean_background_terminals(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.clean_background_terminals(&id).await?))
+    Ok(Json(s.services.thread_ops().clean_background_terminals(&id).await?))
 }
 
 /// Run a user shell command in the session (unsandboxed; streams as a `commandExecution` item).
 #[utoipa::path(post, path = "/api/sessions/{id}/shell", tag = "thread operations", params(("id" = String, Path)), request_body = ShellCommand,
     responses((status = 200, body = Object), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 async fn shell(State(s): State<ApiState>, Path(id): Path<String>, ApiJson(req): ApiJson<ShellCommand>) -> ApiResult<Json<Value>> {
-    Ok(Json(s.services.shell_command(&id, &req).await?))
+    Ok(Json(s.services.thread_ops().shell_command(&id, &req).await?))
 }

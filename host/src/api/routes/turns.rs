@@ -42,7 +42,7 @@ async fn send(
         })?),
         None => None,
     };
-    let accepted = s.services.send_message(&id, req, key).await?;
+    let accepted = s.services.turns().send_message(&id, req, key).await?;
     let status = if accepted.replayed { StatusCode::OK } else { StatusCode::ACCEPTED };
     Ok((status, Json(accepted)))
 }
@@ -52,7 +52,7 @@ async fn send(
     responses((status = 200, body = TurnAccepted), (status = 404, body = ErrorResponse),
         (status = 409, body = ErrorResponse, description = "`no_active_turn`")))]
 async fn steer(State(s): State<ApiState>, Path(id): Path<String>, ApiJson(req): ApiJson<SteerMessage>) -> ApiResult<Json<TurnAccepted>> {
-    Ok(Json(s.services.steer(&id, req).await?))
+    Ok(Json(s.services.turns().steer(&id, req).await?))
 }
 
 /// Interrupt the running turn; answers once app-server confirms it ended (or `interrupting` after 10 s).
@@ -60,7 +60,7 @@ async fn steer(State(s): State<ApiState>, Path(id): Path<String>, ApiJson(req): 
     (status = 200, body = InterruptResult), (status = 404, body = ErrorResponse),
     (status = 409, body = ErrorResponse, description = "`no_active_turn`")))]
 async fn interrupt(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Json<InterruptResult>> {
-    Ok(Json(s.services.interrupt(&id).await?))
+    Ok(Json(s.services.turns().interrupt(&id).await?))
 }
 
 /// The session's turns as the host recorded them, newest first: status (a final one once the turn ended, also after
@@ -69,7 +69,7 @@ async fn interrupt(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResu
     responses((status = 200, body = TurnRecordPage), (status = 404, body = ErrorResponse),
         (status = 422, body = ErrorResponse, description = "`invalid_request` (limit), `invalid_cursor`")))]
 async fn list_turns(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(q): ApiQuery<TurnRecordQuery>) -> ApiResult<Json<TurnRecordPage>> {
-    Ok(Json(s.services.list_turn_records(&id, q).await?))
+    Ok(Json(s.services.turns().list_turn_records(&id, q).await?))
 }
 
 /// One turn of the session as the host recorded it. With `wait`, the answer waits (at most 60 s) for the turn to
@@ -84,5 +84,5 @@ async fn get_turn(
     ApiQuery(q): ApiQuery<TurnWaitQuery>,
 ) -> ApiResult<Json<TurnRecord>> {
     let limit = q.limit()?;
-    Ok(Json(s.services.get_turn_record(&id, &turn_id, limit).await?))
+    Ok(Json(s.services.turns().get_turn_record(&id, &turn_id, limit).await?))
 }

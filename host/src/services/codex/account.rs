@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::CodexOp;
 use crate::services::error::{ErrorCode, ServiceError, ServiceResult};
-use crate::services::Services;
+use super::Codex;
 
 /// Longest API key accepted, in bytes.
 const MAX_API_KEY_LEN: usize = 1024;
@@ -40,11 +40,11 @@ impl LoginRequest {
     }
 }
 
-impl Services {
+impl Codex {
     /// Start a login; its state is `pending` until `account/login/completed` says otherwise.
     pub async fn start_login(&self, req: &LoginRequest) -> ServiceResult<Value> {
         let (params, event) = req.start()?;
-        let result = self.codex(CodexOp::AccountLoginStart, params, Some(event), None).await?;
+        let result = self.call(CodexOp::AccountLoginStart, params, Some(event), None).await?;
         if let Some(id) = result.get("loginId").and_then(Value::as_str) {
             self.note_login_started(id);
         }
@@ -55,16 +55,16 @@ impl Services {
     pub async fn cancel_login(&self, login_id: &str) -> ServiceResult<Value> {
         self.login_state(login_id)?;
         let params = json!({"loginId": login_id});
-        self.codex(CodexOp::AccountLoginCancel, params.clone(), Some(params), None).await
+        self.call(CodexOp::AccountLoginCancel, params.clone(), Some(params), None).await
     }
 
     pub async fn logout(&self) -> ServiceResult<Value> {
-        self.codex(CodexOp::AccountLogout, json!({}), None, None).await
+        self.call(CodexOp::AccountLogout, json!({}), None, None).await
     }
 
-    /// The state of a login started with [`Services::start_login`].
+    /// The state of a login started with [`Codex::start_login`].
     pub fn login_state(&self, login_id: &str) -> ServiceResult<Value> {
-        self.codex_surface
+        self
             .logins
             .lock()
             .expect("logins poisoned")
@@ -74,7 +74,7 @@ impl Services {
     }
 
     fn note_login_started(&self, login_id: &str) {
-        self.codex_surface.logins.lock().expect("logins poisoned").insert(login_id.to_string(), json!({"loginId": login_id, "status": "pending"}));
+        self.logins.lock().expect("logins poisoned").insert(login_id.to_string(), json!({"loginId": login_id, "status": "pending"}));
     }
 }
 

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::CodexOp;
 use crate::appserver::version::{self, CodexVersion};
-use crate::services::Services;
+use super::Codex;
 
 // What `/api/capabilities` answers (no doc comment: it would become the schema's description).
 #[derive(Serialize, ToSchema)]
@@ -98,12 +98,12 @@ fn group_report(caps: Option<&Capabilities>, exec_enabled: bool) -> BTreeMap<Str
     groups
 }
 
-impl Services {
+impl Codex {
     /// Which parts of the Codex surface the connected codex supports, by route group.
     pub fn capability_report(&self) -> CapabilityReport {
         let caps = self.capabilities();
         CapabilityReport {
-            codex: version::compare(self.runtime().state().user_agent.as_deref()),
+            codex: version::compare(self.core.runtime().state().user_agent.as_deref()),
             known: caps.is_some(),
             groups: group_report(caps.as_ref(), self.exec_enabled()),
             methods: caps.map(|c| c.methods.into_iter().collect()).unwrap_or_default(),

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::CodexOp;
 use crate::services::error::{ServiceError, ServiceResult};
-use crate::services::Services;
+use super::Codex;
 
 /// Longest MCP OAuth login wait a caller may ask for (a day).
 const MAX_MCP_LOGIN_SECS: u64 = 86_400;
@@ -82,19 +82,19 @@ fn params<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or_else(|_| json!({}))
 }
 
-impl Services {
+impl Codex {
     /// A read of the catalog that takes no parameters.
     pub async fn codex_list(&self, op: CodexOp) -> ServiceResult<Value> {
         debug_assert!(op.spec().2.is_none(), "a list records no event");
-        self.codex(op, json!({}), None, None).await
+        self.call(op, json!({}), None, None).await
     }
 
     pub async fn models(&self, q: &ModelQuery) -> ServiceResult<Value> {
-        self.codex(CodexOp::ModelList, params(q), None, None).await
+        self.call(CodexOp::ModelList, params(q), None, None).await
     }
 
     pub async fn mcp_reload(&self) -> ServiceResult<Value> {
-        self.codex(CodexOp::McpReload, json!({}), None, None).await
+        self.call(CodexOp::McpReload, json!({}), None, None).await
     }
 
     pub async fn mcp_login(&self, name: &str, req: &McpLogin) -> ServiceResult<Value> {
@@ -103,7 +103,7 @@ impl Services {
         }
         let mut p = params(req);
         p["name"] = json!(name);
-        self.codex(CodexOp::McpOauthLogin, p, Some(json!({"name": name})), None).await
+        self.call(CodexOp::McpOauthLogin, p, Some(json!({"name": name})), None).await
     }
 
     pub async fn set_skill_enabled(&self, name: &str, req: &SkillEnablement) -> ServiceResult<Value> {
@@ -116,17 +116,17 @@ impl Services {
             None => json!({"name": name, "enabled": req.enabled}),
         };
         let event = json!({"name": name, "enabled": req.enabled});
-        self.codex(CodexOp::SkillsConfigWrite, p, Some(event), None).await
+        self.call(CodexOp::SkillsConfigWrite, p, Some(event), None).await
     }
 
     pub async fn set_hook_state(&self, req: &HookState) -> ServiceResult<Value> {
         let (params, event) = req.write()?;
-        self.codex(CodexOp::ConfigValueWrite, params, Some(event), None).await
+        self.call(CodexOp::ConfigValueWrite, params, Some(event), None).await
     }
 
     pub async fn set_feature_enabled(&self, name: &str, req: &FeatureEnablement) -> ServiceResult<Value> {
         let p = json!({"enablement": {name: req.enabled}});
-        self.codex(CodexOp::FeatureEnablementSet, p, Some(json!({"name": name, "enabled": req.enabled})), None).await
+        self.call(CodexOp::FeatureEnablementSet, p, Some(json!({"name": name, "enabled": req.enabled})), None).await
     }
 }
 

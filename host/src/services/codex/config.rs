@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::CodexOp;
 use crate::services::error::{ServiceError, ServiceResult};
-use crate::services::Services;
+use super::Codex;
 
 /// Longest key path accepted, in bytes.
 const MAX_KEY_PATH_LEN: usize = 300;
@@ -81,15 +81,15 @@ impl ConfigBatch {
     }
 }
 
-impl Services {
+impl Codex {
     pub async fn write_config_value(&self, edit: &ConfigEdit) -> ServiceResult<Value> {
         let (params, event) = edit.write()?;
-        self.codex(CodexOp::ConfigValueWrite, params, Some(event), None).await
+        self.call(CodexOp::ConfigValueWrite, params, Some(event), None).await
     }
 
     pub async fn write_config_batch(&self, batch: &ConfigBatch) -> ServiceResult<Value> {
         let (params, event) = batch.write()?;
-        self.codex(CodexOp::ConfigBatchWrite, params, Some(event), None).await
+        self.call(CodexOp::ConfigBatchWrite, params, Some(event), None).await
     }
 }
 

@@ -1,14 +1,14 @@
 //! One command outside any thread (`command/exec`), with a sandbox policy, cwd and timeout. Off unless the host
-//! was started with `--enable-exec` (checked in [`Services::codex`]).
+//! was started with `--enable-exec` (checked in [`Codex::call`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use super::CodexOp;
-use crate::services::controls::SandboxMode;
+use crate::services::SandboxMode;
 use crate::services::error::{ServiceError, ServiceResult};
-use crate::services::Services;
+use super::Codex;
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -58,14 +58,14 @@ impl ExecRequest {
     }
 }
 
-impl Services {
+impl Codex {
     /// Run one command and wait for it: `{exitCode, stdout, stderr}` as app-server reports it, with the
     /// `processId` its output events carry when it streams.
     pub async fn exec(&self, req: &ExecRequest) -> ServiceResult<Value> {
         let process_id = req.stream.then(|| format!("exec-{}", uuid::Uuid::now_v7()));
         let params = req.params(process_id.as_deref())?;
         let event = json!({"command": req.command, "processId": process_id});
-        let mut result = self.codex(CodexOp::CommandExec, params, Some(event), None).await?;
+        let mut result = self.call(CodexOp::CommandExec, params, Some(event), None).await?;
         if let Some(id) = process_id {
             result["processId"] = json!(id);
         }

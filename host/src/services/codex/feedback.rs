@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::CodexOp;
 use crate::services::error::{ServiceError, ServiceResult};
-use crate::services::Services;
+use super::Codex;
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -22,16 +22,16 @@ pub struct Feedback {
     pub include_logs: bool,
 }
 
-impl Services {
+impl Codex {
     pub async fn send_feedback(&self, req: &Feedback) -> ServiceResult<Value> {
         if req.classification.trim().is_empty() || req.classification.len() > 100 {
             return Err(ServiceError::invalid("`classification` must be 1-100 characters"));
         }
         let mut params = json!({"classification": req.classification, "reason": req.reason, "includeLogs": req.include_logs});
         if let Some(sid) = &req.session_id {
-            params["threadId"] = json!(self.get_session(sid).await?.thread_id);
+            params["threadId"] = json!(self.core.session_row(sid).await?.thread_id);
         }
         let event = json!({"classification": req.classification});
-        self.codex(CodexOp::FeedbackUpload, params, Some(event), req.session_id.as_deref()).await
+        self.call(CodexOp::FeedbackUpload, params, Some(event), req.session_id.as_deref()).await
     }
 }

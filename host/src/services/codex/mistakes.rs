@@ -148,7 +148,7 @@ async fn thread_has_turn(conn: &Connection, thread_id: &str, turn_id: &str) -> O
         let page = match conn.request("thread/turns/list", params).await {
             Ok(page) => page,
             // No history yet: no turn at all.
-            Err(RpcError::Server { message, .. }) if super::super::transcript::is_missing_history(&message) => return Some(false),
+            Err(RpcError::Server { message, .. }) if crate::services::sessions::is_missing_history(&message) => return Some(false),
             Err(_) => return None,
         };
         if ids(&page, "id").any(|id| id == turn_id) {

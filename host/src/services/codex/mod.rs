@@ -17,7 +17,7 @@ mod thread_ops;
 mod watch;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 
@@ -27,10 +27,10 @@ pub use catalog::{FeatureEnablement, HookState, McpLogin, ModelQuery, SkillEnabl
 pub use config::{ConfigBatch, ConfigEdit, MergeStrategy};
 pub use exec::ExecRequest;
 pub use feedback::Feedback;
-pub use thread_ops::{ReviewTarget, Revert, ShellCommand, StartReview};
+pub use thread_ops::{ReviewTarget, Revert, ShellCommand, StartReview, ThreadOps};
 
+use super::core::Core;
 use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
-use super::Services;
 use crate::appserver::RpcError;
 use crate::events::{EventType, NewEvent};
 
@@ -114,36 +114,36 @@ fn refusal(op: CodexOp, e: crate::appserver::RpcError) -> ServiceError {
     }
 }
 
-/// State the Codex surface keeps beside app-server.
-#[derive(Default)]
-pub struct CodexSurface {
-    pub(super) capabilities: Mutex<Option<Capabilities>>,
+/// The Codex surface: app-server's operations beyond sessions and turns, and what the host keeps beside them.
+pub struct Codex {
+    core: Arc<Core>,
+    capabilities: Mutex<Option<Capabilities>>,
     /// Login attempts by id: `pending`, then what `account/login/completed` said.
-    pub(super) logins: Mutex<HashMap<String, Value>>,
+    logins: Mutex<HashMap<String, Value>>,
     /// The last `account/read` answer, for readiness.
-    pub(super) account: Mutex<Option<Value>>,
-    pub(super) exec_enabled: bool,
+    account: Mutex<Option<Value>>,
+    exec_enabled: bool,
 }
 
-impl CodexSurface {
-    pub fn new(exec_enabled: bool) -> Self {
-        Self { exec_enabled, ..Default::default() }
+impl Codex {
+    pub(in crate::services) fn new(core: Arc<Core>, exec_enabled: bool) -> Self {
+        Self { core, capabilities: Mutex::default(), logins: Mutex::default(), account: Mutex::default(), exec_enabled }
     }
 }
 
-impl Services {
+impl Codex {
     /// Call an operation with params already in app-server's shape. `event_data` is what the recorded event says
     /// (never a secret); `session` tags the event.
-    pub async fn codex(&self, op: CodexOp, params: Value, event_data: Option<Value>, session: Option<&str>) -> ServiceResult<Value> {
+    pub async fn call(&self, op: CodexOp, params: Value, event_data: Option<Value>, session: Option<&str>) -> ServiceResult<Value> {
         let (method, group, event) = op.spec();
-        if group == CapabilityGroup::Exec && !self.codex_surface.exec_enabled {
+        if group == CapabilityGroup::Exec && !self.exec_enabled {
             return Err(ServiceError::new(
                 ErrorKind::Forbidden,
                 ErrorCode::ExecDisabled,
                 "one-off command execution is off: start the host with --enable-exec to allow it",
             ));
         }
-        if let Some(caps) = self.codex_surface.capabilities.lock().expect("capabilities poisoned").as_ref() {
+        if let Some(caps) = self.capabilities.lock().expect("capabilities poisoned").as_ref() {
             if !caps.supports(method) {
                 return Err(ServiceError::new(
                     ErrorKind::NotSupported,
@@ -152,7 +152,7 @@ impl Services {
                 ));
             }
         }
-        let conn = self.connection()?;
+        let conn = self.core.connection()?;
         let suspects = mistakes::suspects(op, &params);
         if let Some(mistake) = mistakes::check_before(&conn, &suspects).await {
             return Err(mistake);
@@ -169,14 +169,14 @@ impl Services {
         if let Some(kind) = event {
             let data = event_data.unwrap_or_else(|| json!({}));
             let row = match session {
-                Some(s) => self.store.get_session(s).await.ok(),
+                Some(s) => self.core.store().get_session(s).await.ok(),
                 None => None,
             };
             let event = match &row {
-                Some(r) => self.session_event(kind, r, data),
+                Some(r) => self.core.session_event(kind, r, data),
                 None => NewEvent::new(kind, data),
             };
-            self.events.publish_committed(event).await;
+            self.core.events().publish_committed(event).await;
         }
         Ok(result)
     }
@@ -186,29 +186,18 @@ impl Services {
     /// thread was deleted under it finds the session gone, not still there for a moment (which was a 502).
     async fn session_gone(&self, session: Option<&str>) -> bool {
         let Some(id) = session else { return false };
-        let lock = self.session_lock(id);
+        let lock = self.core.session_lock(id);
         let _settled = lock.lock().await;
-        matches!(self.store.get_session(id).await, Err(crate::store::StoreError::NotFound))
-    }
-
-    /// A session's thread, loaded in the running app-server (for thread operations).
-    pub async fn loaded_thread(&self, session_id: &str) -> ServiceResult<String> {
-        self.session_row(session_id).await?;
-        let lock = self.session_lock(session_id);
-        let _guard = lock.lock().await;
-        // Read under the lock: a DELETE holding it may have just removed the session.
-        let row = self.session_row(session_id).await?;
-        let (_, row) = self.ensure_loaded(&row).await?;
-        Ok(row.thread_id)
+        matches!(self.core.store().get_session(id).await, Err(crate::store::StoreError::NotFound))
     }
 
     pub fn capabilities(&self) -> Option<Capabilities> {
-        self.codex_surface.capabilities.lock().expect("capabilities poisoned").clone()
+        self.capabilities.lock().expect("capabilities poisoned").clone()
     }
 
     /// Whether a turn can run: an account or a provider that needs none. `None` until app-server answered.
     pub fn account_status(&self) -> Option<Value> {
-        self.codex_surface.account.lock().expect("account poisoned").clone()
+        self.account.lock().expect("account poisoned").clone()
     }
 
     /// Why a turn cannot run, in plain words, when no account is signed in and the provider needs one.
@@ -225,6 +214,6 @@ impl Services {
     }
 
     pub fn exec_enabled(&self) -> bool {
-        self.codex_surface.exec_enabled
+        self.exec_enabled
     }
 }

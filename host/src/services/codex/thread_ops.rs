@@ -1,14 +1,17 @@
 //! Operations on a session's thread: review, compact, revert, clean background terminals, run a user shell
-//! command. Each checks what the host can check, loads the thread if needed ([`Services::loaded_thread`]), and is
+//! command. Each checks what the host can check, loads the thread if needed ([`Sessions::loaded_thread`]), and is
 //! recorded as a `session.*` event tagged with the session.
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
+use super::Codex;
 use super::CodexOp;
 use crate::services::error::{ServiceError, ServiceResult};
-use crate::services::Services;
+use crate::services::sessions::Sessions;
 
 /// Longest user shell command accepted, in bytes.
 const MAX_SHELL_COMMAND_LEN: usize = 64 * 1024;
@@ -81,37 +84,48 @@ impl ShellCommand {
     }
 }
 
-impl Services {
+/// Codex's operations on a session's thread (review, compact, revert, background terminals, shell command): the
+/// session's thread is loaded first (under the session's lock), then the operation runs on the Codex surface.
+pub struct ThreadOps {
+    sessions: Arc<Sessions>,
+    codex: Arc<Codex>,
+}
+
+impl ThreadOps {
+    pub(in crate::services) fn new(sessions: Arc<Sessions>, codex: Arc<Codex>) -> Self {
+        Self { sessions, codex }
+    }
+
     /// Start a code review turn (the built-in reviewer). A bad `delivery` is refused before the thread loads.
     pub async fn start_review(&self, session_id: &str, req: &StartReview) -> ServiceResult<Value> {
         let delivery = req.delivery()?;
-        let thread = self.loaded_thread(session_id).await?;
+        let thread = self.sessions.loaded_thread(session_id).await?;
         let params = json!({"threadId": thread, "target": req.target, "delivery": delivery});
         let event = json!({"target": req.target, "delivery": delivery});
-        self.codex(CodexOp::ReviewStart, params, Some(event), Some(session_id)).await
+        self.codex.call(CodexOp::ReviewStart, params, Some(event), Some(session_id)).await
     }
 
     pub async fn compact(&self, session_id: &str) -> ServiceResult<Value> {
-        let thread = self.loaded_thread(session_id).await?;
-        self.codex(CodexOp::CompactStart, json!({"threadId": thread}), None, Some(session_id)).await
+        let thread = self.sessions.loaded_thread(session_id).await?;
+        self.codex.call(CodexOp::CompactStart, json!({"threadId": thread}), None, Some(session_id)).await
     }
 
     pub async fn revert(&self, session_id: &str, req: &Revert) -> ServiceResult<Value> {
-        let thread = self.loaded_thread(session_id).await?;
+        let thread = self.sessions.loaded_thread(session_id).await?;
         let params = json!({"threadId": thread, "beforeTurnId": req.before_turn_id});
-        self.codex(CodexOp::Revert, params, Some(json!({"beforeTurnId": req.before_turn_id})), Some(session_id)).await
+        self.codex.call(CodexOp::Revert, params, Some(json!({"beforeTurnId": req.before_turn_id})), Some(session_id)).await
     }
 
     pub async fn clean_background_terminals(&self, session_id: &str) -> ServiceResult<Value> {
-        let thread = self.loaded_thread(session_id).await?;
-        self.codex(CodexOp::BackgroundTerminalsClean, json!({"threadId": thread}), None, Some(session_id)).await
+        let thread = self.sessions.loaded_thread(session_id).await?;
+        self.codex.call(CodexOp::BackgroundTerminalsClean, json!({"threadId": thread}), None, Some(session_id)).await
     }
 
     /// Run a user shell command in the session. An empty or oversized command is refused before the thread loads.
     pub async fn shell_command(&self, session_id: &str, req: &ShellCommand) -> ServiceResult<Value> {
         req.check()?;
-        let thread = self.loaded_thread(session_id).await?;
-        self.codex(CodexOp::ShellCommand, req.params(&thread), Some(json!({"command": req.command})), Some(session_id)).await
+        let thread = self.sessions.loaded_thread(session_id).await?;
+        self.codex.call(CodexOp::ShellCommand, req.params(&thread), Some(json!({"command": req.command})), Some(session_id)).await
     }
 }
 

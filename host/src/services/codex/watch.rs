@@ -2,20 +2,20 @@
 //! when app-server (re)starts, login results when app-server reports them.
 
 use std::path::PathBuf;
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::capabilities::Capabilities;
 use crate::events::{EventKind, EventType};
-use crate::services::Services;
+use super::Codex;
 
-impl Services {
+impl Codex {
     /// Start watching. `codex_bin`/`codex_home` are used to read the installed codex's schema once.
-    pub(in crate::services) fn watch_codex_surface(&self, codex_bin: PathBuf, codex_home: PathBuf) {
-        let me: Weak<Services> = self.me.clone();
-        let mut live = self.events.subscribe_live();
+    pub(in crate::services) fn watch(self: &Arc<Self>, codex_bin: PathBuf, codex_home: PathBuf) {
+        let me: Weak<Codex> = Arc::downgrade(self);
+        let mut live = self.core.events().subscribe_live();
         tokio::spawn(async move {
             loop {
                 let event = match live.recv().await {
@@ -29,7 +29,7 @@ impl Services {
                     (EventKind::Known(EventType::RuntimeReady), _) => {
                         if services.capabilities().is_none() {
                             match Capabilities::detect(&codex_bin, &codex_home).await {
-                                Ok(caps) => *services.codex_surface.capabilities.lock().expect("capabilities poisoned") = Some(caps),
+                                Ok(caps) => *services.capabilities.lock().expect("capabilities poisoned") = Some(caps),
                                 Err(e) => tracing::warn!(error = %e, "could not read the installed codex's capabilities"),
                             }
                         }
@@ -45,7 +45,7 @@ impl Services {
                                 "status": if success { "succeeded" } else { "failed" },
                                 "error": data.get("error"),
                             });
-                            services.codex_surface.logins.lock().expect("logins poisoned").insert(id.to_string(), state);
+                            services.logins.lock().expect("logins poisoned").insert(id.to_string(), state);
                         }
                         services.refresh_account().await;
                     }
@@ -56,9 +56,9 @@ impl Services {
     }
 
     async fn refresh_account(&self) {
-        if let Some(conn) = self.runtime.connection() {
+        if let Some(conn) = self.core.runtime().connection() {
             match conn.request("account/read", json!({})).await {
-                Ok(account) => *self.codex_surface.account.lock().expect("account poisoned") = Some(account),
+                Ok(account) => *self.account.lock().expect("account poisoned") = Some(account),
                 Err(e) => tracing::debug!(error = %e, "account/read failed"),
             }
         }

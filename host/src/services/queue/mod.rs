@@ -6,19 +6,28 @@
 
 mod backoff;
 mod scheduler;
+mod workers;
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-pub use scheduler::Scheduler;
+use scheduler::Scheduler;
+use workers::Workers;
 
+use super::core::Core;
 use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::paging;
-use super::Services;
+use super::plugins::Plugins;
+use super::projects::Projects;
+use super::requests::Requests;
+use super::sessions::Sessions;
+use super::turns::Turns;
 use crate::events::{envelope_ts, EventType, NewEvent};
 use crate::plugins::JobKind;
-use crate::store::{Enqueued, JobFilter, JobHistoryRow, JobRow, JobState, StoreError};
+use crate::store::{Enqueued, JobErrorKind, JobFilter, JobHistoryRow, JobRow, JobState, StoreError};
 
 /// Largest page of jobs.
 pub const MAX_JOBS_PAGE: i64 = 500;
@@ -73,9 +82,7 @@ pub struct Job {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobError {
-    /// `trap`, `timeout`, `memory`, `bad_output`, `error`, `plugin_failed`, `retries_exhausted`, `lease_expired`,
-    /// `canceled`.
-    pub kind: String,
+    pub kind: JobErrorKind,
     pub message: String,
 }
 
@@ -204,7 +211,50 @@ fn job_not_found(id: &str) -> ServiceError {
     ServiceError::not_found(ErrorCode::JobNotFound, format!("no job `{id}`"))
 }
 
-impl Services {
+/// The job queue: its use cases, the scheduler that runs jobs in their plugins, and the worker turns jobs run.
+pub struct Queue {
+    core: Arc<Core>,
+    plugins: Arc<Plugins>,
+    projects: Arc<Projects>,
+    sessions: Arc<Sessions>,
+    turns: Arc<Turns>,
+    requests: Arc<Requests>,
+    scheduler: Scheduler,
+    workers: Workers,
+}
+
+impl Queue {
+    pub(super) fn new(
+        core: Arc<Core>,
+        plugins: Arc<Plugins>,
+        projects: Arc<Projects>,
+        sessions: Arc<Sessions>,
+        turns: Arc<Turns>,
+        requests: Arc<Requests>,
+        config: crate::config::QueueConfig,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            core,
+            plugins,
+            projects,
+            sessions,
+            turns,
+            requests,
+            scheduler: Scheduler::new(config),
+            workers: Workers::default(),
+        })
+    }
+
+    /// Start the scheduling loop (once app-server's output is being read: attempts wait for it to be ready).
+    pub(super) fn start(self: &Arc<Self>) {
+        Scheduler::spawn(self);
+    }
+
+    /// Hand every running job back to the queue and wait (briefly) until they are.
+    pub(super) async fn shutdown(&self) {
+        self.scheduler.shutdown().await;
+    }
+
     /// Enqueue a job for a kind an enabled plugin declares. `created_by` is the client label or `plugin:<id>`;
     /// a plugin may enqueue only its own kinds.
     pub async fn enqueue_job(&self, req: EnqueueJob, created_by: &str) -> ServiceResult<EnqueueResult> {
@@ -237,7 +287,7 @@ impl Services {
         }
         let project_id = match &req.session_id {
             Some(s) => {
-                let row = self.session_row(s).await?;
+                let row = self.core.session_row(s).await?;
                 match (&req.project_id, row.project_id) {
                     (Some(given), Some(own)) if *given != own => {
                         return Err(ServiceError::invalid(format!("session `{s}` is in project `{own}`, not `{given}`")))
@@ -248,7 +298,7 @@ impl Services {
             None => req.project_id.clone(),
         };
         if let (Some(p), None) = (&project_id, &req.session_id) {
-            self.get_project(p).await?;
+            self.projects.get_project(p).await?;
         }
         let now = crate::store::now_ms();
         let row = JobRow {
@@ -261,7 +311,7 @@ impl Services {
             run_after: now + delay as i64,
             ..JobRow::queued(&kind.kind, &kind.plugin_id, payload, created_by, now)
         };
-        match self.store.enqueue_job(&row, self.scheduler.capacity()).await? {
+        match self.core.store().enqueue_job(&row, self.scheduler.capacity()).await? {
             Enqueued::Created(job) => {
                 self.publish_job_event(EventType::JobQueued, &job).await;
                 self.scheduler.wake();
@@ -290,7 +340,7 @@ impl Services {
         };
         let before = q.cursor.as_deref().map(paging::decode).transpose()?;
         let filter = JobFilter { state, kind: q.kind, session_id: q.session_id, project_id: q.project_id, before, limit: limit + 1 };
-        let mut rows = self.store.list_jobs(&filter).await?;
+        let mut rows = self.core.store().list_jobs(&filter).await?;
         let next_cursor = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
             rows.last().map(|r| paging::encode(r.created_at, &r.id))
@@ -303,12 +353,12 @@ impl Services {
     pub async fn get_job(&self, id: &str) -> ServiceResult<Job> {
         let row = self.job_row(id).await?;
         let mut job = Job::from(row);
-        job.history = Some(self.store.job_history(id).await?.into_iter().map(JobTransition::from).collect());
+        job.history = Some(self.core.store().job_history(id).await?.into_iter().map(JobTransition::from).collect());
         Ok(job)
     }
 
     async fn job_row(&self, id: &str) -> ServiceResult<JobRow> {
-        self.store.get_job(id).await.map_err(|e| match e {
+        self.core.store().get_job(id).await.map_err(|e| match e {
             StoreError::NotFound => job_not_found(id),
             other => other.into(),
         })
@@ -319,7 +369,7 @@ impl Services {
     pub async fn cancel_job(&self, id: &str, by: &str) -> ServiceResult<Job> {
         let row = self.job_row(id).await?;
         if row.state == JobState::Queued {
-            if let Some(canceled) = self.store.cancel_queued_job(id, &format!("canceled by {by}")).await? {
+            if let Some(canceled) = self.core.store().cancel_queued_job(id, &format!("canceled by {by}")).await? {
                 self.publish_job_event(EventType::JobCanceled, &canceled).await;
                 return self.get_job(id).await;
             }
@@ -327,7 +377,7 @@ impl Services {
         let row = self.job_row(id).await?;
         match row.state {
             JobState::Running => {
-                self.store.request_job_cancel(id).await?;
+                self.core.store().request_job_cancel(id).await?;
                 let stopped = tokio::time::timeout(CANCEL_WAIT, self.scheduler.cancel_and_wait(self, id, by)).await;
                 let job = self.get_job(id).await?;
                 if stopped.is_err() && job.state == JobState::Running {
@@ -354,7 +404,7 @@ impl Services {
                 format!("no enabled plugin runs `{}` now: enable or install its plugin first", row.kind),
             ));
         }
-        let retried = match self.store.retry_job(id, &format!("retried by {by}")).await {
+        let retried = match self.core.store().retry_job(id, &format!("retried by {by}")).await {
             Ok(r) => r,
             Err(StoreError::Conflict(_)) => {
                 return Err(ServiceError::conflict(ErrorCode::DuplicateJob, "an equal job (same kind and dedupe key) is queued or running"))
@@ -365,7 +415,7 @@ impl Services {
             Some(job) => {
                 self.publish_job_event(EventType::JobQueued, &job).await;
                 let mut view = Job::from(job);
-                view.history = Some(self.store.job_history(id).await?.into_iter().map(JobTransition::from).collect());
+                view.history = Some(self.core.store().job_history(id).await?.into_iter().map(JobTransition::from).collect());
                 self.scheduler.wake();
                 Ok(view)
             }
@@ -378,7 +428,7 @@ impl Services {
     }
 
     pub async fn queue_stats(&self) -> ServiceResult<QueueStats> {
-        let counts = self.store.queue_counts().await?;
+        let counts = self.core.store().queue_counts().await?;
         let age = counts.oldest_due_at.map(|t| (crate::store::now_ms() - t).max(0)).unwrap_or(0);
         Ok(QueueStats { queued: counts.queued, running: counts.running, oldest_queued_age_ms: age, capacity: self.scheduler.capacity() })
     }
@@ -387,6 +437,6 @@ impl Services {
     async fn publish_job_event(&self, kind: EventType, row: &JobRow) {
         let event = NewEvent::new(kind, Job::from(row.clone()))
             .session(row.session_id.as_deref().map(Into::into), row.project_id.as_deref().map(Into::into));
-        self.events.publish_committed(event).await;
+        self.core.events().publish_committed(event).await;
     }
 }

@@ -13,12 +13,12 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
 
+use super::Queue;
 use super::backoff;
 use crate::config::QueueConfig;
 use crate::events::EventType;
 use crate::plugins::JobKind;
-use crate::services::Services;
-use crate::store::{now_ms, Finish, JobRow, JobState};
+use crate::store::{now_ms, Finish, JobErrorKind, JobRow, JobState};
 
 /// Longest the scheduler sleeps without looking at the queue (for jobs other hosts enqueue or leases that end).
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -82,9 +82,9 @@ impl Scheduler {
     }
 
     /// Start the scheduling loop.
-    pub(in crate::services) fn spawn(services: &Arc<Services>) {
+    pub(in crate::services) fn spawn(services: &Arc<Queue>) {
         let me = Arc::downgrade(services);
-        let mut runtime = services.runtime.watch_state();
+        let mut runtime = services.core.runtime().watch_state();
         tokio::spawn(async move {
             let mut last_recovery = 0i64;
             loop {
@@ -101,11 +101,11 @@ impl Scheduler {
                 let kinds = services.plugins.job_kinds();
                 // Attempts start only while app-server is ready: a job recovered at start (or queued during a
                 // restart of app-server) would otherwise spend its attempts on "app-server is not ready".
-                if services.runtime.connection().is_some() {
+                if services.core.runtime().connection().is_some() {
                     services.fill_lanes(&me, &kinds).await;
                 }
                 let names: Vec<String> = kinds.into_iter().map(|k| k.kind).collect();
-                let next_due = services.store.next_due_at(&names, now_ms()).await.ok().flatten();
+                let next_due = services.core.store().next_due_at(&names, now_ms()).await.ok().flatten();
                 let mut wait = IDLE_POLL.min(scheduler.heartbeat());
                 if let Some(due) = next_due {
                     wait = wait.min(Duration::from_millis((due - now_ms()).max(0) as u64));
@@ -123,7 +123,7 @@ impl Scheduler {
 
     /// Stop a job this host runs and wait until it is recorded as stopped; for a job another host runs, wait
     /// for that host to see the cancel flag at its next lease renewal.
-    pub(in crate::services) async fn cancel_and_wait(&self, services: &Services, id: &str, _by: &str) {
+    pub(in crate::services) async fn cancel_and_wait(&self, services: &Queue, id: &str, _by: &str) {
         let done = {
             let running = self.running.lock().expect("running jobs poisoned");
             running.get(id).map(|r| {
@@ -136,7 +136,7 @@ impl Scheduler {
                 let _ = done.wait_for(|d| *d).await;
             }
             None => loop {
-                match services.store.get_job(id).await {
+                match services.core.store().get_job(id).await {
                     Ok(j) if j.state == JobState::Running => tokio::time::sleep(Duration::from_millis(100)).await,
                     _ => return,
                 }
@@ -169,11 +169,11 @@ impl Scheduler {
     }
 }
 
-impl Services {
+impl Queue {
     async fn recover_expired_leases(&self, now: i64) {
         // Attempts alive here whose renewals merely lagged are not another host's leftovers.
         let alive: Vec<String> = self.scheduler.running.lock().expect("running jobs poisoned").keys().cloned().collect();
-        match self.store.recover_expired_leases(now, &alive).await {
+        match self.core.store().recover_expired_leases(now, &alive).await {
             Ok(jobs) => {
                 for job in jobs {
                     tracing::warn!(job = %job.id, kind = %job.kind, state = %job.state, "recovered a job whose host stopped holding it");
@@ -186,7 +186,7 @@ impl Services {
 
     /// Claim due jobs while the lanes have room: global, per project, per kind (on every host sharing the store).
     /// Only kinds and projects with room are asked for, so a backlog of one kind never hides the others.
-    async fn fill_lanes(&self, me: &Weak<Services>, kinds: &[JobKind]) {
+    async fn fill_lanes(&self, me: &Weak<Queue>, kinds: &[JobKind]) {
         let scheduler = &self.scheduler;
         let kinds: HashMap<&str, (u32, &str)> = kinds.iter().map(|k| (k.kind.as_str(), (k.concurrency, k.plugin_id.as_str()))).collect();
         if kinds.is_empty() {
@@ -196,7 +196,7 @@ impl Services {
             if scheduler.stopping.load(Ordering::Relaxed) {
                 return;
             }
-            let lanes = match self.store.running_lanes().await {
+            let lanes = match self.core.store().running_lanes().await {
                 Ok(l) => l,
                 Err(e) => {
                     tracing::warn!(error = %e, "could not read the queue");
@@ -218,7 +218,7 @@ impl Services {
                 kinds.iter().filter(|(k, (limit, _))| per_kind.get(*k).copied().unwrap_or(0) < *limit as usize).map(|(k, _)| k.to_string()).collect();
             let full_projects: Vec<String> =
                 per_project.iter().filter(|(_, n)| **n >= scheduler.config.project_concurrency).map(|(p, _)| p.to_string()).collect();
-            let due = match self.store.due_jobs(&open_kinds, &full_projects, now_ms(), 1).await {
+            let due = match self.core.store().due_jobs(&open_kinds, &full_projects, now_ms(), 1).await {
                 Ok(d) => d,
                 Err(e) => {
                     tracing::warn!(error = %e, "could not read the queue");
@@ -229,7 +229,7 @@ impl Services {
             let Some(&(_, plugin_id)) = kinds.get(candidate.kind.as_str()) else { return };
             let lease = format!("{}/{}", scheduler.owner, uuid::Uuid::now_v7());
             let lease_until = now_ms() + scheduler.config.lease.as_millis() as i64;
-            match self.store.claim_job(&candidate.id, &lease, lease_until, plugin_id).await {
+            match self.core.store().claim_job(&candidate.id, &lease, lease_until, plugin_id).await {
                 Ok(Some(job)) => self.start_attempt(me, job, lease).await,
                 Ok(None) => continue,
                 Err(e) => {
@@ -240,7 +240,7 @@ impl Services {
         }
     }
 
-    async fn start_attempt(&self, me: &Weak<Services>, job: JobRow, lease: String) {
+    async fn start_attempt(&self, me: &Weak<Queue>, job: JobRow, lease: String) {
         let (stop_tx, stop_rx) = watch::channel(None);
         let (done_tx, done_rx) = watch::channel(false);
         let entry = Running { lease: lease.clone(), stop: stop_tx, done: done_rx };
@@ -290,7 +290,7 @@ impl Services {
                     }
                     _ = beat.tick() => {
                         let until = now_ms() + self.scheduler.config.lease.as_millis() as i64;
-                        match self.store.renew_lease(&job.id, &owner, until).await {
+                        match self.core.store().renew_lease(&job.id, &owner, until).await {
                             Ok(Some(row)) if row.cancel_requested => break Ended::Stopped(Stop::Cancel),
                             Ok(Some(_)) => {}
                             Ok(None) => break Ended::Stopped(Stop::LeaseLost),
@@ -310,9 +310,9 @@ impl Services {
                 return;
             }
             Ended::Stopped(Stop::Shutdown) => {
-                match self.store.release_job(&job.id, &owner, "handed back: the host shut down").await {
+                match self.core.store().release_job(&job.id, &owner, "handed back: the host shut down").await {
                     Ok(true) => {
-                        if let Ok(row) = self.store.get_job(&job.id).await {
+                        if let Ok(row) = self.core.store().get_job(&job.id).await {
                             self.publish_job_event(EventType::JobQueued, &row).await;
                         }
                     }
@@ -323,8 +323,8 @@ impl Services {
             }
             Ended::Stopped(Stop::Cancel) => AttemptEnd::Canceled,
             Ended::Ran(None) => {
-                if let Ok(true) = self.store.release_job(&job.id, &owner, "no enabled plugin runs this kind now; waiting for one").await {
-                    if let Ok(row) = self.store.get_job(&job.id).await {
+                if let Ok(true) = self.core.store().release_job(&job.id, &owner, "no enabled plugin runs this kind now; waiting for one").await {
+                    if let Ok(row) = self.core.store().get_job(&job.id).await {
                         self.publish_job_event(EventType::JobQueued, &row).await;
                     }
                 }
@@ -338,12 +338,12 @@ impl Services {
                 Finish { to_state: JobState::Succeeded, result: Some(out), error_kind: None, error: None, run_after: None, detail: None }
             }
             AttemptEnd::Failed { kind, message } => {
-                Finish { to_state: JobState::Failed, result: None, error_kind: Some(kind), error: Some(message), run_after: None, detail: None }
+                Finish { to_state: JobState::Failed, result: None, error_kind: Some(*kind), error: Some(message), run_after: None, detail: None }
             }
             AttemptEnd::Retry { kind, message, after } => Finish {
                 to_state: JobState::Queued,
                 result: None,
-                error_kind: Some(kind),
+                error_kind: Some(*kind),
                 error: Some(message),
                 run_after: Some(now + after.as_millis() as i64),
                 detail: None,
@@ -351,16 +351,16 @@ impl Services {
             AttemptEnd::Canceled => Finish {
                 to_state: JobState::Canceled,
                 result: None,
-                error_kind: Some("canceled"),
+                error_kind: Some(JobErrorKind::Canceled),
                 error: Some("canceled while running"),
                 run_after: None,
                 detail: None,
             },
         };
-        match self.store.finish_job(&job.id, &owner, &record).await {
+        match self.core.store().finish_job(&job.id, &owner, &record).await {
             Ok(true) => {
                 // The stored state, not the intended one: a retry asked to be canceled ends canceled.
-                if let Ok(row) = self.store.get_job(&job.id).await {
+                if let Ok(row) = self.core.store().get_job(&job.id).await {
                     self.publish_job_event(event_after_attempt(row.state), &row).await;
                 }
             }
@@ -373,8 +373,8 @@ impl Services {
 /// How an attempt ended, in queue terms.
 enum AttemptEnd {
     Succeeded(String),
-    Failed { kind: String, message: String },
-    Retry { kind: String, message: String, after: Duration },
+    Failed { kind: JobErrorKind, message: String },
+    Retry { kind: JobErrorKind, message: String, after: Duration },
     Canceled,
 }
 
@@ -383,21 +383,34 @@ fn classify(job: &JobRow, report: &crate::plugins::runtime::CallReport<crate::pl
     let last = job.attempt >= job.max_attempts;
     match &report.value {
         Some(JobOutcome::Succeeded(out)) => AttemptEnd::Succeeded(out.clone()),
-        Some(JobOutcome::Failed(reason)) => AttemptEnd::Failed { kind: "plugin_failed".into(), message: reason.clone() },
+        Some(JobOutcome::Failed(reason)) => AttemptEnd::Failed { kind: JobErrorKind::PluginFailed, message: reason.clone() },
         Some(JobOutcome::RetryLater(r)) if last => AttemptEnd::Failed {
-            kind: "retries_exhausted".into(),
+            kind: JobErrorKind::RetriesExhausted,
             message: format!("asked to retry after attempt {} of {}: {}", job.attempt, job.max_attempts, r.reason),
         },
-        Some(JobOutcome::RetryLater(r)) => AttemptEnd::Retry { kind: "retry_later".into(), message: r.reason.clone(), after: backoff::asked(r.after_ms) },
+        Some(JobOutcome::RetryLater(r)) => AttemptEnd::Retry { kind: JobErrorKind::RetryLater, message: r.reason.clone(), after: backoff::asked(r.after_ms) },
         None => {
-            let kind = report.outcome.as_str().to_string();
-            let message = report.error.clone().unwrap_or_else(|| kind.clone());
+            let kind = error_kind_of(report.outcome);
+            let message = report.error.clone().unwrap_or_else(|| kind.to_string());
             if last {
                 AttemptEnd::Failed { kind, message }
             } else {
                 AttemptEnd::Retry { kind, message, after: backoff::after_failure(job.attempt) }
             }
         }
+    }
+}
+
+/// A failed call's outcome as a job error. `ok` without an answer and `dropped` (never called) are not causes a
+/// plugin call names; they are recorded as `error`.
+fn error_kind_of(outcome: crate::plugins::runtime::Outcome) -> JobErrorKind {
+    use crate::plugins::runtime::Outcome;
+    match outcome {
+        Outcome::Trap => JobErrorKind::Trap,
+        Outcome::Timeout => JobErrorKind::Timeout,
+        Outcome::Memory => JobErrorKind::Memory,
+        Outcome::BadOutput => JobErrorKind::BadOutput,
+        Outcome::Ok | Outcome::Error | Outcome::Dropped => JobErrorKind::Error,
     }
 }
 

@@ -8,12 +8,12 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
+use super::Requests;
 use super::kind::RequestKind;
 use super::registry::LiveRequest;
 use super::responses;
 use crate::appserver::{Connection, RequestId};
 use crate::events::{EventType, NewEvent};
-use crate::services::Services;
 use crate::store::{now_ms, RequestRow, RequestStatus};
 
 /// JSON-RPC error code used when the host declines a server request it does not serve.
@@ -32,8 +32,8 @@ struct RequestIds {
     call_id: Option<String>,
 }
 
-impl Services {
-    pub(in crate::services) async fn on_server_request(
+impl Requests {
+    pub(crate) async fn on_server_request(
         &self,
         connection: Arc<Connection>,
         rpc_id: RequestId,
@@ -51,7 +51,7 @@ impl Services {
         }
         let thread_id = ids.thread_id.or(ids.conversation_id);
         let item_id = ids.item_id.or(ids.call_id);
-        let session = thread_id.as_deref().and_then(|t| self.index.get(t));
+        let session = thread_id.as_deref().and_then(|t| self.sessions.session_of_thread(t));
         let item = match (&thread_id, &item_id) {
             (Some(t), Some(i)) => self.live.open_item(t, i),
             _ => None,
@@ -77,13 +77,13 @@ impl Services {
             created_at: now_ms(),
             resolved_at: None,
         };
-        if let Err(e) = self.store.insert_request(&row).await {
+        if let Err(e) = self.core.store().insert_request(&row).await {
             // Without a record nobody could answer it: decline now rather than leave app-server waiting.
             tracing::error!(error = %e, method, "could not record a server request; declining it");
             self.decline(&connection, rpc_id, method, params).await;
             return;
         }
-        self.requests.insert(
+        self.registry.insert(
             id.clone(),
             LiveRequest {
                 connection,
@@ -114,10 +114,10 @@ impl Services {
     /// enabled plugin offers the tool (the call then waits for a client like any other).
     async fn serve_plugin_tool(&self, connection: &Arc<Connection>, rpc_id: &RequestId, params: &Value, ids: &RequestIds) -> bool {
         let Some(tool) = params.get("tool").and_then(Value::as_str) else { return false };
-        let session = ids.thread_id.as_deref().and_then(|t| self.index.get(t));
+        let session = ids.thread_id.as_deref().and_then(|t| self.sessions.session_of_thread(t));
         // A session's own tool wins a name clash (as when the thread's tools were registered).
         if let Some(s) = &session {
-            let own = self.store.get_session(&s.session_id).await.ok().and_then(|r| r.dynamic_tools).unwrap_or_default();
+            let own = self.core.store().get_session(&s.session_id).await.ok().and_then(|r| r.dynamic_tools).unwrap_or_default();
             let own: Vec<Value> = serde_json::from_str(&own).unwrap_or_default();
             if own.iter().any(|t| t.get("name").and_then(Value::as_str) == Some(tool)) {
                 return false;
@@ -150,7 +150,7 @@ impl Services {
     /// timeout.
     async fn start_tool_call_deadline(&self, id: String, session_id: Option<&str>) {
         let timeout = match session_id {
-            Some(s) => self.store.get_session(s).await.ok().and_then(|r| r.tool_call_timeout_ms),
+            Some(s) => self.core.store().get_session(s).await.ok().and_then(|r| r.tool_call_timeout_ms),
             None => None,
         }
         .map(|ms| Duration::from_millis(ms as u64))
@@ -158,7 +158,7 @@ impl Services {
         let Some(services) = self.me.upgrade() else { return };
         tokio::spawn(async move {
             tokio::time::sleep(timeout).await;
-            let live = services.requests.get(&id);
+            let live = services.registry.get(&id);
             let reason = format!("no answer within {} ms", timeout.as_millis());
             if services.expire_request(&id, &reason).await {
                 if let Some(live) = live {
@@ -177,11 +177,11 @@ impl Services {
             tracing::warn!(error = %e, method, "could not answer a server request");
         }
         let ids: RequestIds = serde_json::from_value(params.clone()).unwrap_or_default();
-        let session = ids.thread_id.as_deref().and_then(|t| self.index.get(t));
+        let session = ids.thread_id.as_deref().and_then(|t| self.sessions.session_of_thread(t));
         let data = json!({"method": method, "requestId": rpc_id, "params": params, "reason": reason});
         let event = NewEvent::new(EventType::AppServerRequestDeclined, data)
             .session(session.as_ref().map(|s| s.session_id.clone()), session.and_then(|s| s.project_id))
             .turn(ids.turn_id);
-        self.events.publish_committed(event).await;
+        self.core.events().publish_committed(event).await;
     }
 }

@@ -7,17 +7,25 @@ mod intake;
 mod kind;
 mod registry;
 mod responses;
+mod worker_policy;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
 pub use kind::{RequestFamily, RequestKind};
-pub use registry::Registry;
+pub use worker_policy::WorkerPolicy;
 pub use responses::RespondToRequest;
 
+use registry::Registry;
+use super::core::Core;
 use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
-use super::Services;
+use super::live::LiveThreads;
+use super::plugins::Plugins;
+use super::sessions::Sessions;
 use crate::events::{envelope_ts, EventFilter, NewEvent};
 use crate::store::{RequestFilter, RequestRow, RequestStatus, StoreError};
 
@@ -116,10 +124,42 @@ fn already_settled(row: RequestRow) -> ServiceError {
     }
 }
 
-impl Services {
+/// The pending-request registry and its rules: intake, answers, expiry, and the worker sessions' policies.
+pub struct Requests {
+    core: Arc<Core>,
+    sessions: Arc<Sessions>,
+    plugins: Arc<Plugins>,
+    /// Read for the item a request is about.
+    live: Arc<LiveThreads>,
+    /// The connection and JSON-RPC id that answer each request of the running app-server.
+    registry: Registry,
+    /// Worker session id → how its requests are answered (nobody watches a worker session).
+    worker_policies: Mutex<HashMap<String, WorkerPolicy>>,
+    /// A handle on itself, for tasks that outlive a call (tool-call deadlines, worker answers).
+    me: Weak<Requests>,
+}
+
+impl Requests {
+    pub(super) fn new(core: Arc<Core>, sessions: Arc<Sessions>, plugins: Arc<Plugins>, live: Arc<LiveThreads>) -> Arc<Self> {
+        Arc::new_cyclic(|me| Self {
+            core,
+            sessions,
+            plugins,
+            live,
+            registry: Registry::default(),
+            worker_policies: Mutex::new(HashMap::new()),
+            me: me.clone(),
+        })
+    }
+
+    /// The kinds of the requests waiting in a thread (what its session's row shows).
+    pub(crate) fn waiting_kinds(&self, thread_id: &str) -> Vec<RequestKind> {
+        self.registry.kinds_for_thread(thread_id)
+    }
+
     pub async fn list_requests(&self, session_id: Option<&str>, q: RequestQuery) -> ServiceResult<Vec<PendingRequest>> {
         if let Some(s) = session_id {
-            self.session_row(s).await?;
+            self.core.session_row(s).await?;
         }
         let limit = q.limit.unwrap_or(100);
         if !(1..=MAX_REQUESTS_PAGE).contains(&limit) {
@@ -138,16 +178,16 @@ impl Services {
             kind: q.kind,
             limit,
         };
-        Ok(self.store.list_requests(&filter).await?.into_iter().map(PendingRequest::from).collect())
+        Ok(self.core.store().list_requests(&filter).await?.into_iter().map(PendingRequest::from).collect())
     }
 
     pub async fn get_request(&self, session_id: &str, request_id: &str) -> ServiceResult<PendingRequest> {
-        self.session_row(session_id).await?;
+        self.core.session_row(session_id).await?;
         Ok(self.request_in_session(session_id, request_id).await?.into())
     }
 
     async fn request_in_session(&self, session_id: &str, request_id: &str) -> ServiceResult<RequestRow> {
-        match self.store.get_request(request_id).await {
+        match self.core.store().get_request(request_id).await {
             Ok(row) if row.session_id.as_deref() == Some(session_id) => Ok(row),
             Ok(_) | Err(StoreError::NotFound) => Err(request_not_found(request_id)),
             Err(e) => Err(e.into()),
@@ -163,7 +203,7 @@ impl Services {
         body: RespondToRequest,
         decided_by: &str,
     ) -> ServiceResult<PendingRequest> {
-        self.session_row(session_id).await?;
+        self.core.session_row(session_id).await?;
         let row = self.request_in_session(session_id, request_id).await?;
         if row.status != RequestStatus::Pending {
             return Err(already_settled(row));
@@ -171,36 +211,34 @@ impl Services {
         let kind = RequestKind::parse(&row.kind).ok_or_else(|| ServiceError::invalid("unknown request kind"))?;
         let params: Value = serde_json::from_str(&row.params).unwrap_or(Value::Null);
         let prepared = responses::prepare(kind, &params, &body)?;
-        let Some(live) = self.requests.get(request_id) else {
+        let Some(live) = self.registry.get(request_id) else {
             // Pending in the store but not askable any more (its process is gone): settle it now.
             self.expire_request(request_id, "app-server that asked is no longer running").await;
-            return Err(already_settled(self.store.get_request(request_id).await?));
+            return Err(already_settled(self.core.store().get_request(request_id).await?));
         };
         let recorded = prepared.recorded.to_string();
-        let won = self
-            .store
+        let won = self.core.store()
             .settle_request(request_id, RequestStatus::Resolved, Some(&recorded), decided_by, body.reason.as_deref())
             .await?;
         if !won {
-            return Err(already_settled(self.store.get_request(request_id).await?));
+            return Err(already_settled(self.core.store().get_request(request_id).await?));
         }
-        self.requests.remove(request_id);
+        self.registry.remove(request_id);
         // Record the decision before app-server hears it, so the log shows it before what app-server does next.
-        let settled = self.store.get_request(request_id).await?;
+        let settled = self.core.store().get_request(request_id).await?;
         self.publish_request_event(kind, &settled).await;
         if let Err(e) = live.connection.respond(&live.rpc_id, &prepared.result).await {
             let reason = format!("app-server did not receive the decision ({e})");
-            self.store.downgrade_to_expired(request_id, &reason).await?;
-            self.publish_request_event(kind, &self.store.get_request(request_id).await?).await;
-            return Err(already_settled(self.store.get_request(request_id).await?));
+            self.core.store().downgrade_to_expired(request_id, &reason).await?;
+            self.publish_request_event(kind, &self.core.store().get_request(request_id).await?).await;
+            return Err(already_settled(self.core.store().get_request(request_id).await?));
         }
         Ok(settled.into())
     }
 
     /// Pending requests matching a stream filter, for announcing to a client that just connected.
     pub async fn pending_snapshot(&self, filter: &EventFilter) -> ServiceResult<Vec<PendingRequest>> {
-        let rows = self
-            .store
+        let rows = self.core.store()
             .list_requests(&RequestFilter { status: Some(RequestStatus::Pending), limit: MAX_REQUESTS_PAGE, ..Default::default() })
             .await?;
         Ok(rows
@@ -217,10 +255,10 @@ impl Services {
         let event = NewEvent::new(kind.family().event(row.status), &view)
             .session(row.session_id.as_deref().map(Into::into), row.project_id.as_deref().map(Into::into))
             .turn(row.turn_id.clone());
-        self.events.publish_committed(event).await;
+        self.core.events().publish_committed(event).await;
         // A pending request changes the session's row (its count, its waiting status).
         if let Some(session_id) = &row.session_id {
-            self.publish_session_updated(session_id).await;
+            self.sessions.publish_session_updated(session_id).await;
         }
     }
 }

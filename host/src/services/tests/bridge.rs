@@ -79,7 +79,7 @@ async fn a_malformed_line_is_logged_and_the_lines_after_it_still_arrive() {
 async fn the_runtime_reports_ready_only_once_its_ready_event_is_in_the_log() {
     let host = TestHost::start().await;
     // TestHost::start waited for the runtime to say ready: the event is already committed.
-    host.services.events().flush().await;
+    host.services.events().log().flush().await;
     let logged = host.services.store().events_after(0, 100).await.unwrap();
     let ready = logged.iter().find(|e| e.kind == "runtime.ready").expect("runtime.ready is in the log");
     assert!(ready.data.contains("in_memory_app_server/0.169.0"), "it names the user agent: {}", ready.data);
@@ -101,10 +101,10 @@ async fn an_approval_request_waits_pending_and_the_decision_reaches_app_server_o
     let id = asked.data()["id"].as_str().unwrap().to_string();
     assert_eq!(asked.data()["item"]["command"], "rm x", "the request carries the item it is about");
     let body = serde_json::from_value(json!({"decision": "accept"})).unwrap();
-    host.services.respond_to_request(&s.id, &id, body, "test").await.expect("the first decision wins");
+    host.services.requests().respond_to_request(&s.id, &id, body, "test").await.expect("the first decision wins");
     let line = tokio::time::timeout(crate::testing::WAIT, answer).await.unwrap().unwrap();
     assert_eq!(line["result"]["decision"], "accept");
     let again = serde_json::from_value(json!({"decision": "decline"})).unwrap();
-    let late = host.services.respond_to_request(&s.id, &id, again, "test").await.unwrap_err();
+    let late = host.services.requests().respond_to_request(&s.id, &id, again, "test").await.unwrap_err();
     assert_eq!(late.kind, crate::services::ErrorKind::Conflict, "a second decision is refused: {late:?}");
 }

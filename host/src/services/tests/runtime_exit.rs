@@ -19,7 +19,7 @@ async fn a_turn_acknowledged_then_the_runtime_exits_ends_interrupted_in_the_log_
     host.ready(2).await;
     let ends: Vec<_> = host.logged("turn.completed").await.into_iter().filter(|e| e.turn_id.as_deref() == Some(turn.as_str())).collect();
     assert_eq!(ends.len(), 1, "ended exactly once");
-    let record = host.services.get_turn_record(&s.id, &turn, std::time::Duration::ZERO).await.unwrap();
+    let record = host.services.turns().get_turn_record(&s.id, &turn, std::time::Duration::ZERO).await.unwrap();
     assert_eq!(record.status, TurnStatus::Interrupted);
     assert_eq!(record.end_seq, Some(end.seq));
 }
@@ -44,7 +44,7 @@ async fn a_turn_whose_process_dies_right_behind_the_acknowledgement_still_ends_e
     let ends: Vec<_> = host.logged("turn.completed").await.into_iter().filter(|e| e.turn_id.as_deref() == Some(turn_id.as_str())).collect();
     assert_eq!(ends.len(), 1, "ended exactly once");
     assert_eq!(ends[0].data()["turn"]["status"], "interrupted");
-    let record = host.services.get_turn_record(&s.id, &turn_id, std::time::Duration::ZERO).await.unwrap();
+    let record = host.services.turns().get_turn_record(&s.id, &turn_id, std::time::Duration::ZERO).await.unwrap();
     assert_eq!(record.status, TurnStatus::Interrupted);
 }
 
@@ -80,7 +80,7 @@ async fn the_last_words_of_a_dying_process_are_logged_before_its_exit() {
     let exited = host.event(|e| e.kind == "runtime.exited").await;
     assert!(last_words.seq < exited.seq);
     host.turn_event("turn.completed", &turn).await;
-    let record = host.services.get_turn_record(&s.id, &turn, std::time::Duration::ZERO).await.unwrap();
+    let record = host.services.turns().get_turn_record(&s.id, &turn, std::time::Duration::ZERO).await.unwrap();
     assert_eq!(record.final_text.as_deref(), Some("almost done"), "what the turn said before the crash is kept");
 }
 

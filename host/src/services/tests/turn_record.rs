@@ -8,14 +8,14 @@ async fn a_turn_is_recorded_in_progress_when_acknowledged_and_learns_its_start_s
     let host = TestHost::start().await;
     let s = host.session().await;
     let turn = host.send(&s, "hi").await.turn_id;
-    let record = host.services.get_turn_record(&s.id, &turn, std::time::Duration::ZERO).await.unwrap();
+    let record = host.services.turns().get_turn_record(&s.id, &turn, std::time::Duration::ZERO).await.unwrap();
     assert_eq!((record.status, record.start_seq, record.end_seq), (TurnStatus::InProgress, None, None));
 
     host.peer.turn_started(&s.thread_id, &turn).await;
     // The start seq is recorded once the event is committed.
     host.processed().await;
     let started = host.turn_event("turn.started", &turn).await;
-    let record = host.services.get_turn_record(&s.id, &turn, std::time::Duration::ZERO).await.unwrap();
+    let record = host.services.turns().get_turn_record(&s.id, &turn, std::time::Duration::ZERO).await.unwrap();
     assert_eq!(record.start_seq, Some(started.seq));
 }
 
@@ -32,7 +32,7 @@ async fn a_completed_turn_records_its_final_text_and_the_seq_of_its_end() {
     let end = host.turn_event("turn.completed", &turn).await;
     // The end seq is recorded once the event is committed.
     host.processed().await;
-    let record = host.services.get_turn_record(&s.id, &turn, std::time::Duration::ZERO).await.unwrap();
+    let record = host.services.turns().get_turn_record(&s.id, &turn, std::time::Duration::ZERO).await.unwrap();
     assert_eq!(record.status, TurnStatus::Completed);
     assert_eq!(record.final_text.as_deref(), Some("the answer"), "the last assistant message, not the first");
     assert_eq!(record.end_seq, Some(end.seq));
@@ -44,7 +44,7 @@ async fn the_record_is_ended_before_its_end_event_is_seen() {
     let host = TestHost::start().await;
     let s = host.session().await;
     let turn = host.send(&s, "hi").await.turn_id;
-    let mut live = host.services.events().subscribe_live();
+    let mut live = host.services.events().log().subscribe_live();
     host.peer.turn_completed(&s.thread_id, &turn, "completed", None).await;
     loop {
         let e = tokio::time::timeout(crate::testing::WAIT, live.recv()).await.unwrap().unwrap();
@@ -53,7 +53,7 @@ async fn the_record_is_ended_before_its_end_event_is_seen() {
         }
     }
     // A client reacting to the event finds the turn ended in the record and the session.
-    let record = host.services.get_turn_record(&s.id, &turn, std::time::Duration::ZERO).await.unwrap();
+    let record = host.services.turns().get_turn_record(&s.id, &turn, std::time::Duration::ZERO).await.unwrap();
     assert_eq!(record.status, TurnStatus::Completed);
     assert_eq!(host.session_now(&s).await.last_turn_status, Some(crate::store::TurnStatus::Completed));
 }
@@ -75,7 +75,7 @@ async fn a_turn_that_completes_before_its_acknowledgement_is_processed_stays_com
     let accepted = host.send(&s, "quick").await;
     host.turn_event("turn.completed", "turn-fast").await;
 
-    let record = host.services.get_turn_record(&s.id, &accepted.turn_id, std::time::Duration::ZERO).await.unwrap();
+    let record = host.services.turns().get_turn_record(&s.id, &accepted.turn_id, std::time::Duration::ZERO).await.unwrap();
     assert_eq!(record.status, TurnStatus::Completed, "the 202 path never moves an ended turn back");
     let now = host.session_now(&s).await;
     assert_eq!(now.active_turn_id, None, "a finished turn is not running");
@@ -86,7 +86,7 @@ async fn a_turn_of_another_session_is_not_found_through_this_one() {
     let host = TestHost::start().await;
     let (a, b) = (host.session().await, host.session().await);
     let turn = host.send(&a, "hi").await.turn_id;
-    let err = host.services.get_turn_record(&b.id, &turn, std::time::Duration::ZERO).await.unwrap_err();
+    let err = host.services.turns().get_turn_record(&b.id, &turn, std::time::Duration::ZERO).await.unwrap_err();
     assert_eq!(err.kind, crate::services::ErrorKind::NotFound);
 }
 
@@ -101,7 +101,7 @@ async fn turn_records_list_newest_first() {
         host.turn_event("turn.completed", &turn).await;
         turns.push(turn);
     }
-    let page = host.services.list_turn_records(&s.id, Default::default()).await.unwrap();
+    let page = host.services.turns().list_turn_records(&s.id, Default::default()).await.unwrap();
     let listed: Vec<_> = page.turns.iter().map(|t| t.id.clone()).collect();
     turns.reverse();
     assert_eq!(listed, turns);

@@ -13,11 +13,11 @@ fn message(text: &str) -> SendMessage {
 async fn a_retried_send_with_the_same_key_starts_no_second_turn_and_reports_where_the_turn_is_now() {
     let host = TestHost::start().await;
     let s = host.session().await;
-    let first = host.services.send_message(&s.id, message("hi"), Some("key-1")).await.unwrap();
+    let first = host.services.turns().send_message(&s.id, message("hi"), Some("key-1")).await.unwrap();
     host.peer.turn_completed(&s.thread_id, &first.turn_id, "completed", None).await;
     host.turn_event("turn.completed", &first.turn_id).await;
 
-    let retry = host.services.send_message(&s.id, message("hi"), Some("key-1")).await.unwrap();
+    let retry = host.services.turns().send_message(&s.id, message("hi"), Some("key-1")).await.unwrap();
     assert_eq!((retry.turn_id.as_str(), retry.replayed, retry.status), (first.turn_id.as_str(), true, TurnStatus::Completed));
     let starts = host.peer.methods().iter().filter(|m| *m == "turn/start").count();
     assert_eq!(starts, 1, "app-server was asked once");
@@ -29,9 +29,9 @@ async fn a_turn_app_server_refuses_is_neither_promised_nor_recorded() {
     app.on("turn/start", |_| vec![Step::Refuse(-32600, "thread busy".into())]);
     let host = TestHost::start_with(app).await;
     let s = host.session().await;
-    let refused = host.services.send_message(&s.id, message("hi"), Some("key-1")).await;
+    let refused = host.services.turns().send_message(&s.id, message("hi"), Some("key-1")).await;
     assert!(refused.is_err(), "{refused:?}");
-    let page = host.services.list_turn_records(&s.id, Default::default()).await.unwrap();
+    let page = host.services.turns().list_turn_records(&s.id, Default::default()).await.unwrap();
     assert!(page.turns.is_empty(), "no record of a turn that never started");
     assert_eq!(host.session_now(&s).await.active_turn_id, None);
 }
@@ -48,7 +48,7 @@ async fn an_interrupt_answers_with_the_turns_final_status() {
     let turn = host.send(&s, "long job").await.turn_id;
     host.peer.turn_started(&s.thread_id, &turn).await;
 
-    let result = host.services.interrupt(&s.id).await.unwrap();
+    let result = host.services.turns().interrupt(&s.id).await.unwrap();
     assert_eq!((result.turn_id.as_str(), result.status.as_str()), (turn.as_str(), "interrupted"));
     let asked = host.peer.received_nth("turn/interrupt", 0).await;
     assert_eq!(asked["turnId"], turn.as_str());
@@ -59,7 +59,7 @@ async fn a_second_message_while_a_turn_runs_is_refused_without_asking_app_server
     let host = TestHost::start().await;
     let s = host.session().await;
     host.send(&s, "first").await;
-    let second = host.services.send_message(&s.id, message("second"), None).await.unwrap_err();
+    let second = host.services.turns().send_message(&s.id, message("second"), None).await.unwrap_err();
     assert_eq!(second.kind, crate::services::ErrorKind::Conflict);
     assert_eq!(host.peer.methods().iter().filter(|m| *m == "turn/start").count(), 1);
 }

@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use utoipa::{IntoParams, ToSchema};
 
-use super::error::{ErrorCode, ServiceError, ServiceResult};
-use super::paging;
-use super::Services;
+use super::Turns;
 use crate::events::envelope_ts;
+use crate::services::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::services::paging;
 use crate::store::{StoreError, TurnRow, TurnStatus};
 
 /// Largest page of turn records.
@@ -136,16 +136,16 @@ pub struct TurnRecordPage {
     pub next_cursor: Option<String>,
 }
 
-impl Services {
+impl Turns {
     /// A session's turn records, newest first.
     pub async fn list_turn_records(&self, session_id: &str, q: TurnRecordQuery) -> ServiceResult<TurnRecordPage> {
-        let row = self.session_row(session_id).await?;
+        let row = self.core.session_row(session_id).await?;
         let limit = q.limit.unwrap_or(50);
         if !(1..=MAX_TURN_RECORDS_PAGE).contains(&limit) {
             return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_TURN_RECORDS_PAGE}")));
         }
         let before = q.cursor.as_deref().map(paging::decode).transpose()?;
-        let mut rows = self.store.session_turns(&row.id, before, limit + 1).await?;
+        let mut rows = self.core.store().session_turns(&row.id, before, limit + 1).await?;
         let next_cursor = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
             rows.last().map(|r| paging::encode(r.started_at, &r.id))
@@ -162,9 +162,9 @@ impl Services {
 
     /// One turn record of a session, once the turn ended or `limit` ran out (then still `inProgress`). Woken by the
     /// turn's end, never by polling; nothing is spawned, so a caller that goes away leaves nothing behind.
-    pub(super) async fn wait_turn_record(&self, session_id: &str, turn_id: &str, limit: Duration) -> ServiceResult<TurnRow> {
-        let row = self.session_row(session_id).await?;
-        let watch = self.turn_ends.watch(turn_id);
+    pub(crate) async fn wait_turn_record(&self, session_id: &str, turn_id: &str, limit: Duration) -> ServiceResult<TurnRow> {
+        let row = self.core.session_row(session_id).await?;
+        let watch = self.ends.watch(turn_id);
         let notify = watch.notify.clone().expect("a live watch holds its notify");
         let deadline = tokio::time::Instant::now() + limit;
         loop {
@@ -172,7 +172,7 @@ impl Services {
             tokio::pin!(ended);
             // Registered before the read: an end recorded after it wakes this wait.
             ended.as_mut().enable();
-            let turn = match self.store.get_turn(turn_id).await {
+            let turn = match self.core.store().get_turn(turn_id).await {
                 Ok(turn) if turn.session_id == row.id => turn,
                 Ok(_) | Err(StoreError::NotFound) => {
                     return Err(ServiceError::not_found(ErrorCode::TurnNotFound, format!("session `{}` has no turn `{turn_id}`", row.id)))
@@ -186,7 +186,7 @@ impl Services {
     }
 
     /// The turn's record once it ended, however long that takes (the caller bounds it, e.g. a job's timeout).
-    pub(super) async fn wait_turn_end(&self, session_id: &str, turn_id: &str) -> ServiceResult<TurnRow> {
+    pub(crate) async fn wait_turn_end(&self, session_id: &str, turn_id: &str) -> ServiceResult<TurnRow> {
         loop {
             let turn = self.wait_turn_record(session_id, turn_id, MAX_TURN_WAIT).await?;
             if turn.status.is_final() {

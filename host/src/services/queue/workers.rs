@@ -6,12 +6,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use serde_json::{json, Value};
 
-use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
-use super::requests::{RequestFamily, RequestKind, RespondToRequest};
-use super::{CreateSession, SandboxMode, SendMessage, Services, SessionControls};
+use super::Queue;
 use crate::plugins::api::{WorkerReply, WorkerTurn};
+use crate::services::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::services::requests::WorkerPolicy;
+use crate::services::{CreateSession, SandboxMode, SendMessage, SessionControls};
 use crate::store::SessionRow;
 
 /// Longest prompt a worker turn takes.
@@ -19,13 +19,6 @@ const MAX_PROMPT_BYTES: usize = 256 * 1024;
 /// How long a worker turn waits for app-server to be ready (it restarts) before failing with `runtime_unavailable`;
 /// the job's own timeout bounds it too.
 const READY_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// How the host answers what a worker turn asks.
-#[derive(Debug, Clone)]
-pub struct WorkerPolicy {
-    pub plugin_id: String,
-    pub accept: bool,
-}
 
 /// A job's worker turn in flight. It holds its worker session's lock, so until the job's turn is over (or
 /// interrupted on the job's behalf) no other turn can start there — interrupting the session hits this turn only.
@@ -38,16 +31,14 @@ struct JobTurn {
 pub struct Workers {
     /// job id → its worker turn in flight.
     turns_by_job: Mutex<HashMap<String, JobTurn>>,
-    /// worker session id → how its requests are answered.
-    policies: Mutex<HashMap<String, WorkerPolicy>>,
     /// One turn at a time per worker session: (plugin, cwd) → lock.
     locks: Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>,
 }
 
-impl Services {
+impl Queue {
     /// Run a helper turn for a running job of `plugin_id` and wait for it to end.
     pub(in crate::services) async fn run_worker_turn(&self, plugin_id: &str, job_id: &str, turn: WorkerTurn) -> ServiceResult<WorkerReply> {
-        let job = self.store.get_job(job_id).await?;
+        let job = self.core.store().get_job(job_id).await?;
         if job.plugin_id != plugin_id || job.state != crate::store::JobState::Running {
             return Err(ServiceError::invalid("worker turns run only for a job of this plugin that is running"));
         }
@@ -56,43 +47,40 @@ impl Services {
         }
         let (cwd, project_id) = match (&turn.session_id, &turn.project_id) {
             (Some(s), _) => {
-                let row = self.session_row(s).await?;
+                let row = self.core.session_row(s).await?;
                 if row.worker_of.is_some() {
                     return Err(ServiceError::invalid("name the user's session, not a worker session"));
                 }
                 (row.cwd, row.project_id)
             }
             (None, Some(p)) => {
-                let project = self.get_project(p).await?;
+                let project = self.projects.get_project(p).await?;
                 (project.cwd, Some(project.id))
             }
             (None, None) => return Err(ServiceError::invalid("a worker turn needs `session-id` or `project-id`: it runs where they do")),
         };
         // Work that needs app-server waits for it: an attempt that failed on "not ready" would burn the job's attempts
         // while app-server restarts.
-        if self.runtime.connection().is_none() {
-            self.runtime.wait_ready(READY_WAIT).await;
+        if self.core.runtime().connection().is_none() {
+            self.core.runtime().wait_ready(READY_WAIT).await;
         }
         let one_at_a_time = self.workers.lock_for(plugin_id, &cwd).lock_owned().await;
 
         let controls = SessionControls {
             model: turn.model.clone(),
             reasoning_effort: None,
-            approval_policy: Some(super::ApprovalPolicy::OnRequest),
+            approval_policy: Some(crate::services::ApprovalPolicy::OnRequest),
             sandbox: Some(if turn.workspace_write { SandboxMode::WorkspaceWrite } else { SandboxMode::ReadOnly }),
             network_access: Some(turn.network),
         };
         let session = self.worker_session(plugin_id, &cwd, project_id, &controls).await?;
-        self.workers.policies.lock().expect("worker policies poisoned").insert(
-            session.id.clone(),
-            WorkerPolicy { plugin_id: plugin_id.to_string(), accept: turn.accept_requests },
-        );
+        self.requests.answer_as_worker(&session.id, WorkerPolicy { plugin_id: plugin_id.to_string(), accept: turn.accept_requests });
 
         // Registered before the turn starts: a job dropped mid-send still has its turn interrupted, and the session
         // stays locked until then.
         let entry = JobTurn { session_id: session.id.clone(), _one_at_a_time: one_at_a_time };
         self.workers.turns_by_job.lock().expect("worker turns poisoned").insert(job_id.to_string(), entry);
-        let accepted = self.send_message(&session.id, SendMessage { text: turn.prompt.clone(), mode: None }, None).await;
+        let accepted = self.turns.send_message(&session.id, SendMessage { text: turn.prompt.clone(), mode: None }, None).await;
         let accepted = match accepted {
             Ok(a) => a,
             Err(e) => {
@@ -101,7 +89,7 @@ impl Services {
             }
         };
         // A store error here leaves the entry: the scheduler's clean-up interrupts the turn.
-        let ended = self.wait_turn_end(&session.id, &accepted.turn_id).await?;
+        let ended = self.turns.wait_turn_end(&session.id, &accepted.turn_id).await?;
         self.workers.turns_by_job.lock().expect("worker turns poisoned").remove(job_id);
         let text = ended.final_text.unwrap_or_default();
         Ok(WorkerReply { session_id: session.id, turn_id: accepted.turn_id, status: ended.status.as_str().to_string(), text, error: ended.error })
@@ -109,11 +97,11 @@ impl Services {
 
     /// The plugin's worker session for `cwd`, created on first use, with `controls` for its next turn.
     async fn worker_session(&self, plugin_id: &str, cwd: &str, project_id: Option<String>, controls: &SessionControls) -> ServiceResult<SessionRow> {
-        if let Some(row) = self.store.worker_session(plugin_id, cwd).await? {
+        if let Some(row) = self.core.store().worker_session(plugin_id, cwd).await? {
             if SessionControls::from_json(&row.controls) != *controls {
-                self.set_session_controls(&row.id, controls.clone()).await?;
+                self.sessions.set_session_controls(&row.id, controls.clone()).await?;
             }
-            return self.session_row(&row.id).await;
+            return self.core.session_row(&row.id).await;
         }
         let req = CreateSession {
             project_id,
@@ -123,8 +111,8 @@ impl Services {
             dynamic_tools: None,
             tool_call_timeout_ms: None,
         };
-        let created = self.create_session_for(req, Some(plugin_id)).await?;
-        self.session_row(&created.id).await
+        let created = self.sessions.create_session_for(req, Some(plugin_id)).await?;
+        self.core.session_row(&created.id).await
     }
 
     /// Interrupt the worker turn a job left running (it was canceled, timed out, or its call ended early).
@@ -133,52 +121,10 @@ impl Services {
         if let Some(turn) = turn {
             // The entry holds the session's lock: the turn running there, if any, is this job's.
             let session = &turn.session_id;
-            match self.interrupt(session).await {
+            match self.turns.interrupt(session).await {
                 Ok(r) => tracing::info!(job = job_id, session = %session, turn = %r.turn_id, "interrupted a stopped job's worker turn"),
                 Err(ServiceError { code: ErrorCode::NoActiveTurn, .. }) => {}
                 Err(e) => tracing::warn!(job = job_id, session = %session, error = %e, "could not interrupt a stopped job's worker turn"),
-            }
-        }
-    }
-
-    /// How a worker session's requests are answered, when it is a worker session this host ran turns on.
-    pub(in crate::services) fn worker_policy(&self, session_id: &str) -> Option<WorkerPolicy> {
-        self.workers.policies.lock().expect("worker policies poisoned").get(session_id).cloned()
-    }
-
-    /// A request from a worker session is answered at once by its plugin's policy (decline unless it said
-    /// accept). Worker sessions have no one watching them.
-    pub(in crate::services) async fn answer_for_worker(&self, session_id: &str, request_id: &str, kind: RequestKind, policy: WorkerPolicy) {
-        let reason = format!("worker session of plugin `{}`: its policy is to {}", policy.plugin_id, if policy.accept { "accept" } else { "decline" });
-        let body = match kind.family() {
-            RequestFamily::Approval => json!({"decision": if policy.accept { "accept" } else { "decline" }, "reason": reason}),
-            RequestFamily::ToolCall => json!({"text": "worker sessions serve no tools", "success": false, "reason": reason}),
-            _ if kind == RequestKind::Elicitation => json!({"action": "decline", "reason": reason}),
-            _ => {
-                let Ok(row) = self.store.get_request(request_id).await else { return };
-                let params: Value = serde_json::from_str(&row.params).unwrap_or(Value::Null);
-                let answers: serde_json::Map<String, Value> = params
-                    .get("questions")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|q| q.get("id").and_then(Value::as_str))
-                    .map(|id| (id.to_string(), json!("No one can answer: this is a background worker turn. Decide without asking.")))
-                    .collect();
-                json!({"answers": answers, "reason": reason})
-            }
-        };
-        let by = format!("worker-policy:{}", policy.plugin_id);
-        let body: RespondToRequest = match serde_json::from_value(body) {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::error!(error = %e, "could not build a worker policy answer");
-                return;
-            }
-        };
-        if let Err(e) = self.respond_to_request(session_id, request_id, body, &by).await {
-            if e.kind != ErrorKind::Conflict && e.kind != ErrorKind::Gone {
-                tracing::warn!(session = session_id, request = request_id, error = %e, "worker policy could not answer a request");
             }
         }
     }

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
-use super::codex::mistakes::{diagnose, without_cursor};
-use super::error::{ServiceError, ServiceResult};
+use super::Sessions;
 use crate::appserver::RpcError;
-use super::Services;
+use crate::services::codex::mistakes::{diagnose, without_cursor};
+use crate::services::error::{ServiceError, ServiceResult};
 
 /// Largest page of turns.
 pub const MAX_TURNS_PAGE: u32 = 200;
@@ -35,9 +35,9 @@ pub struct Transcript {
     pub next_cursor: Option<String>,
 }
 
-impl Services {
+impl Sessions {
     pub async fn transcript(&self, session_id: &str, q: TranscriptQuery) -> ServiceResult<Transcript> {
-        let row = self.session_row(session_id).await?;
+        let row = self.core.session_row(session_id).await?;
         let limit = q.limit.unwrap_or(50);
         if !(1..=MAX_TURNS_PAGE).contains(&limit) {
             return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_TURNS_PAGE}")));
@@ -47,7 +47,7 @@ impl Services {
             Some("desc") => "desc",
             Some(_) => return Err(ServiceError::invalid("`order` must be `asc` or `desc`")),
         };
-        let conn = self.connection()?;
+        let conn = self.core.connection()?;
         let params = json!({
             "threadId": row.thread_id,
             "limit": limit,
@@ -75,7 +75,7 @@ impl Services {
     }
 }
 
-pub(super) fn is_missing_history(message: &str) -> bool {
+pub(crate) fn is_missing_history(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("no rollout") || m.contains("thread not loaded") || m.contains("not materialized") || m.contains("list_turns is not supported")
         || (m.contains("rollout") && m.contains("is empty"))

@@ -1,15 +1,24 @@
-//! Turns: send a message (start a turn, exactly once per idempotency key), steer the running turn, interrupt it.
+//! Turns: send a message (start a turn, exactly once per idempotency key), steer the running turn, interrupt it;
+//! the host's turn record (`records`) and how a turn ends (`ends`).
 
+mod ends;
+mod records;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use super::controls::SessionControls;
+pub use records::{TurnRecord, TurnRecordPage, TurnRecordQuery, TurnWaitQuery, MAX_TURN_WAIT};
+
+use records::TurnEnds;
+use super::core::Core;
 use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
-use super::Services;
 use super::index::SessionRef;
+use super::live::LiveThreads;
+use super::sessions::{SessionControls, Sessions};
 use crate::store::{IdempotencyClaim, SessionRow, StoreError, TurnStatus};
 
 /// Largest message text.
@@ -57,13 +66,37 @@ pub struct TurnAccepted {
     pub replayed: bool,
 }
 
+crate::wire::wire_enum! {
+    /// Where an interrupted turn stands when the interrupt answers.
+    pub enum InterruptStatus {
+        Interrupted = "interrupted",
+        /// The turn completed before the interrupt reached it.
+        Completed = "completed",
+        Failed = "failed",
+        /// app-server had not confirmed the end within 10 s; the turn's `turn.completed` follows.
+        Interrupting = "interrupting",
+    }
+}
+
+impl InterruptStatus {
+    /// The answer for a turn's record: its final status, or `interrupting` while it still runs.
+    fn of(status: TurnStatus) -> Self {
+        match status {
+            TurnStatus::Interrupted => Self::Interrupted,
+            TurnStatus::Completed => Self::Completed,
+            TurnStatus::Failed => Self::Failed,
+            TurnStatus::InProgress => Self::Interrupting,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InterruptResult {
     pub turn_id: String,
     /// The turn's final status (`interrupted`, or `completed`/`failed` if it ended first), or `interrupting` if
     /// app-server had not confirmed within 10 s.
-    pub status: String,
+    pub status: InterruptStatus,
 }
 
 fn validate_text(text: &str) -> ServiceResult<()> {
@@ -97,23 +130,37 @@ fn text_input(text: &str) -> Value {
     json!([{"type": "text", "text": text, "text_elements": []}])
 }
 
-impl Services {
+/// Turns and their record: starting, steering and interrupting them, their ends, and who waits for them.
+pub struct Turns {
+    core: Arc<Core>,
+    sessions: Arc<Sessions>,
+    /// Read for the running turn; a turn app-server accepted is marked here.
+    live: Arc<LiveThreads>,
+    /// Waiters for turns' ends, woken once the turn record holds the end.
+    ends: TurnEnds,
+}
+
+impl Turns {
+    pub(super) fn new(core: Arc<Core>, sessions: Arc<Sessions>, live: Arc<LiveThreads>) -> Self {
+        Self { core, sessions, live, ends: TurnEnds::default() }
+    }
+
     /// Start a turn with the user's message. With an idempotency key, a retry returns the first answer.
     pub async fn send_message(&self, session_id: &str, req: SendMessage, key: Option<&str>) -> ServiceResult<TurnAccepted> {
-        let row = self.session_row(session_id).await?;
+        let row = self.core.session_row(session_id).await?;
         validate_text(&req.text)?;
         let Some(key) = key else {
             return self.start_turn(&row, &req).await;
         };
         validate_idempotency_key(key)?;
         let body = serde_json::to_string(&req).expect("request serializes");
-        match self.store.claim_idempotency_key(&row.id, key, &fingerprint(&body)).await? {
+        match self.core.store().claim_idempotency_key(&row.id, key, &fingerprint(&body)).await? {
             IdempotencyClaim::Claimed => {}
             IdempotencyClaim::Replay(stored) => {
                 let mut accepted: TurnAccepted = serde_json::from_str(&stored)
                     .map_err(|e| ServiceError::new(ErrorKind::Internal, ErrorCode::StoreError, format!("stored response unreadable: {e}")))?;
                 // The stored answer names the turn; where it is now comes from the turn record, never a stale copy.
-                match self.store.get_turn(&accepted.turn_id).await {
+                match self.core.store().get_turn(&accepted.turn_id).await {
                     Ok(turn) => {
                         accepted.status = turn.status;
                         accepted.error = turn.error;
@@ -135,12 +182,12 @@ impl Services {
         match self.start_turn(&row, &req).await {
             Ok(accepted) => {
                 let stored = serde_json::to_string(&accepted).expect("response serializes");
-                self.store.complete_idempotency_key(&row.id, key, &stored).await?;
+                self.core.store().complete_idempotency_key(&row.id, key, &stored).await?;
                 Ok(accepted)
             }
             Err(e) => {
                 // The turn did not start: free the key so the client's retry can start it.
-                let _ = self.store.release_idempotency_key(&row.id, key).await;
+                let _ = self.core.store().release_idempotency_key(&row.id, key).await;
                 Err(e)
             }
         }
@@ -150,17 +197,17 @@ impl Services {
         if row.archived {
             return Err(ServiceError::conflict(ErrorCode::SessionArchived, "unarchive the session before sending to it"));
         }
-        let lock = self.session_lock(&row.id);
+        let lock = self.core.session_lock(&row.id);
         let _guard = lock.lock().await;
         // Read again under the lock: a DELETE that held it has removed the session (404, not a dead thread's error).
-        let row = &self.session_row(&row.id).await?;
-        if let Some(active) = self.live.snapshot(&row.thread_id).active_turn {
+        let row = &self.core.session_row(&row.id).await?;
+        if let Some(active) = self.live.active_turn(&row.thread_id) {
             return Err(ServiceError::conflict(ErrorCode::TurnInProgress, "a turn is running: steer it or interrupt it first")
                 .with_details(json!({"activeTurnId": active})));
         }
-        let (conn, row) = self.ensure_loaded(row).await?;
-        let controls = SessionControls::from_json(&row.controls).overlay(&self.default_controls().await?);
-        let live = self.live.snapshot(&row.thread_id);
+        let (conn, row) = self.sessions.ensure_loaded(row).await?;
+        let controls = SessionControls::from_json(&row.controls).overlay(&self.sessions.default_controls().await?);
+        let live = self.live.settings(&row.thread_id);
         let mut params = Map::new();
         params.insert("threadId".into(), json!(row.thread_id));
         params.insert("input".into(), text_input(&req.text));
@@ -185,7 +232,7 @@ impl Services {
         // The promise of the 202 is durable before it is made: the turn record holds the turn (and the idempotency
         // key's answer is stored only after this), so a host that dies now still ends it after its restart. The
         // record never goes back from a final state: turn/completed of a very fast turn may be processed first.
-        if let Err(e) = self.store.begin_turn(&row.id, &turn_id, None).await {
+        if let Err(e) = self.core.store().begin_turn(&row.id, &turn_id, None).await {
             // Not recorded means not promised: stop the turn rather than run one nobody can follow up on.
             let _ = conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn_id})).await;
             return Err(e.into());
@@ -200,16 +247,16 @@ impl Services {
         }
         // The row shows the turn from its 202 on (the bridge publishes it too once turn/started arrives; whichever
         // comes second finds nothing new).
-        self.publish_session_updated(&row.id).await;
+        self.sessions.publish_session_updated(&row.id).await;
         Ok(TurnAccepted { session_id: row.id.clone(), turn_id, status: TurnStatus::InProgress, error: None, replayed: false })
     }
 
     /// Add input to the running turn.
     pub async fn steer(&self, session_id: &str, req: SteerMessage) -> ServiceResult<TurnAccepted> {
-        let row = self.session_row(session_id).await?;
+        let row = self.core.session_row(session_id).await?;
         validate_text(&req.text)?;
         let turn_id = self.active_turn(&row)?;
-        let conn = self.connection()?;
+        let conn = self.core.connection()?;
         let params = json!({"threadId": row.thread_id, "expectedTurnId": turn_id, "input": text_input(&req.text)});
         conn.request("turn/steer", params).await?;
         Ok(TurnAccepted { session_id: row.id, turn_id, status: TurnStatus::InProgress, error: None, replayed: false })
@@ -217,19 +264,17 @@ impl Services {
 
     /// Interrupt the running turn and wait (briefly) until app-server confirms it ended.
     pub async fn interrupt(&self, session_id: &str) -> ServiceResult<InterruptResult> {
-        let row = self.session_row(session_id).await?;
+        let row = self.core.session_row(session_id).await?;
         let turn_id = self.active_turn(&row)?;
-        let conn = self.connection()?;
+        let conn = self.core.connection()?;
         conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn_id})).await?;
         let turn = self.wait_turn_record(&row.id, &turn_id, INTERRUPT_WAIT).await?;
-        let status = if turn.status.is_final() { turn.status.as_str() } else { "interrupting" }.to_string();
-        Ok(InterruptResult { turn_id, status })
+        Ok(InterruptResult { turn_id, status: InterruptStatus::of(turn.status) })
     }
 
     fn active_turn(&self, row: &SessionRow) -> ServiceResult<String> {
         self.live
-            .snapshot(&row.thread_id)
-            .active_turn
+            .active_turn(&row.thread_id)
             .ok_or_else(|| ServiceError::conflict(ErrorCode::NoActiveTurn, "the session has no running turn"))
     }
 }
@@ -237,6 +282,14 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_interrupt_answers_the_turn_s_final_status_or_interrupting_while_it_runs() {
+        assert_eq!(InterruptStatus::of(TurnStatus::InProgress), InterruptStatus::Interrupting);
+        for &status in TurnStatus::ALL.iter().filter(|s| s.is_final()) {
+            assert_eq!(InterruptStatus::of(status).as_str(), status.as_str(), "a final status is answered as it is");
+        }
+    }
 
     #[test]
     fn fingerprints_differ_for_different_bodies() {

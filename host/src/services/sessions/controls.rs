@@ -6,15 +6,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use super::error::{ServiceError, ServiceResult};
-use super::Services;
+use super::Sessions;
 use crate::events::{EventType, NewEvent};
+use crate::services::error::{ServiceError, ServiceResult};
 
 /// Host setting key under which the default controls are stored.
 const DEFAULTS_KEY: &str = "session_controls_defaults";
 
 /// The host-wide default controls, read from the store once and then kept: every send reads them (twice when it
-/// resumes the thread first), and [`Services::set_default_controls`] is the only writer, which updates both.
+/// resumes the thread first), and [`Sessions::set_default_controls`](super::Sessions::set_default_controls) is the only writer, which updates both.
 #[derive(Default)]
 pub(super) struct DefaultControls {
     /// None until first read. Held across the store read and write, so a read never caches a value a concurrent
@@ -152,13 +152,13 @@ impl SessionControls {
     }
 }
 
-impl Services {
+impl Sessions {
     pub async fn default_controls(&self) -> ServiceResult<SessionControls> {
         let mut cached = self.default_controls.cached.lock().await;
         if let Some(controls) = cached.as_ref() {
             return Ok(controls.clone());
         }
-        let controls = self.store.get_host_setting(DEFAULTS_KEY).await?.map(|t| SessionControls::from_json(&t)).unwrap_or_default();
+        let controls = self.core.store().get_host_setting(DEFAULTS_KEY).await?.map(|t| SessionControls::from_json(&t)).unwrap_or_default();
         *cached = Some(controls.clone());
         Ok(controls)
     }
@@ -167,15 +167,15 @@ impl Services {
         controls.validate()?;
         {
             let mut cached = self.default_controls.cached.lock().await;
-            self.store.put_host_setting(DEFAULTS_KEY, &controls.to_json()).await?;
+            self.core.store().put_host_setting(DEFAULTS_KEY, &controls.to_json()).await?;
             *cached = Some(controls.clone());
         }
-        self.events.publish_committed(NewEvent::new(EventType::ControlsDefaultsUpdated, &controls)).await;
+        self.core.events().publish_committed(NewEvent::new(EventType::ControlsDefaultsUpdated, &controls)).await;
         Ok(controls)
     }
 
     pub async fn session_controls(&self, session_id: &str) -> ServiceResult<ControlsView> {
-        let row = self.session_row(session_id).await?;
+        let row = self.core.session_row(session_id).await?;
         let own = SessionControls::from_json(&row.controls);
         let defaults = self.default_controls().await?;
         let effective = own.overlay(&defaults);
@@ -184,11 +184,11 @@ impl Services {
 
     pub async fn set_session_controls(&self, session_id: &str, controls: SessionControls) -> ServiceResult<ControlsView> {
         controls.validate()?;
-        let row = self.session_row(session_id).await?;
+        let row = self.core.session_row(session_id).await?;
         let patch = crate::store::SessionPatch { controls: Some(controls.to_json()), ..Default::default() };
-        self.store.update_session(&row.id, &patch).await?;
+        self.core.store().update_session(&row.id, &patch).await?;
         let view = self.session_controls(session_id).await?;
-        self.events
+        self.core.events()
             .publish_committed(NewEvent::new(EventType::SessionControlsUpdated, &view).session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into)))
             .await;
         self.publish_session_updated(&row.id).await;

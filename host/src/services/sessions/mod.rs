@@ -1,20 +1,35 @@
-//! Sessions: create (a new app-server thread), list, read, rename, archive, move, fork, resume, delete.
+//! Sessions: create (a new app-server thread), list, read, rename, archive, move, fork, resume, delete; their
+//! controls and transcripts, and the moves and deletes of all of a project's sessions.
+
+mod by_project;
+mod controls;
+mod transcript;
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, Weak};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
-use super::controls::SessionControls;
+pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
+pub use transcript::{Transcript, TranscriptQuery};
+pub(crate) use transcript::is_missing_history;
+
+use controls::DefaultControls;
+use super::codex::Codex;
+use super::core::Core;
 use super::error::{ErrorCode, ServiceError, ServiceResult};
+use super::index::{SessionRef, ThreadIndex};
+use super::live::LiveThreads;
 use super::paging;
-use super::projects::validate_cwd;
-use super::transcript::{Transcript, TranscriptQuery};
-use super::turn_records::TurnRecord;
+use super::plugins::Plugins;
+use super::projects::{validate_cwd, Projects};
+use super::requests::Requests;
+use super::turns::TurnRecord;
 use super::views::Session;
-use super::Services;
-use crate::events::EventType;
 use crate::appserver::{Connection, RpcError};
-use crate::events::NewEvent;
+use crate::events::{EventType, NewEvent};
 use crate::store::{NewSession, SessionFilter, SessionPatch, SessionRow, StoreError};
 
 /// Largest page of the session list.
@@ -175,15 +190,68 @@ fn thread_id_of(result: &Value) -> ServiceResult<String> {
         .ok_or_else(|| ServiceError::new(super::ErrorKind::Upstream, ErrorCode::AppServerProtocol, "app-server returned no thread id"))
 }
 
-impl Services {
-    pub(super) fn view(&self, row: SessionRow) -> Session {
-        self.view_in(row, self.runtime.state().generation)
+/// Sessions and their controls: what a session is, what its list row shows (`session.updated`), and
+/// getting its thread loaded in app-server.
+pub struct Sessions {
+    core: Arc<Core>,
+    codex: Arc<Codex>,
+    plugins: Arc<Plugins>,
+    projects: Arc<Projects>,
+    /// Read for what a row shows; written when a thread is loaded or its session goes.
+    live: Arc<LiveThreads>,
+    /// thread → session, for tagging app-server's output without a query.
+    index: ThreadIndex,
+    default_controls: DefaultControls,
+    /// The `session.updated` view last published per session, so only a change a list row shows is published.
+    published_views: tokio::sync::Mutex<HashMap<String, String>>,
+    /// The one edge that points up: a row shows its waiting requests, and a deleted session's requests expire.
+    /// Requests are built on sessions (they publish the row they change), so this is a `Weak` set once at start.
+    requests: OnceLock<Weak<Requests>>,
+}
+
+impl Sessions {
+    pub(super) fn new(
+        core: Arc<Core>,
+        codex: Arc<Codex>,
+        plugins: Arc<Plugins>,
+        projects: Arc<Projects>,
+        live: Arc<LiveThreads>,
+        rows: &[SessionRow],
+    ) -> Self {
+        Self {
+            core,
+            codex,
+            plugins,
+            projects,
+            live,
+            index: ThreadIndex::load(rows),
+            default_controls: DefaultControls::default(),
+            published_views: tokio::sync::Mutex::new(HashMap::new()),
+            requests: OnceLock::new(),
+        }
+    }
+
+    pub(super) fn attach_requests(&self, requests: Weak<Requests>) {
+        let _ = self.requests.set(requests);
+    }
+
+    fn requests(&self) -> Option<Arc<Requests>> {
+        self.requests.get()?.upgrade()
+    }
+
+    /// The session (and project) a thread belongs to.
+    pub(crate) fn session_of_thread(&self, thread_id: &str) -> Option<SessionRef> {
+        self.index.get(thread_id)
+    }
+
+    pub(crate) fn view(&self, row: SessionRow) -> Session {
+        self.view_in(row, self.core.runtime().state().generation)
     }
 
     /// A session as shown, for a known app-server generation (read once per page, not per row).
     fn view_in(&self, row: SessionRow, generation: u64) -> Session {
-        let live = self.live.snapshot(&row.thread_id);
-        let waiting = self.requests.kinds_for_thread(&row.thread_id);
+        let live = self.live.status(&row.thread_id);
+        let waiting = self.requests().map(|r| r.waiting_kinds(&row.thread_id)).unwrap_or_default();
         Session::build(row, &live, &waiting, generation)
     }
 
@@ -191,7 +259,7 @@ impl Services {
     /// one published: called at every change a row shows (turn start and end, thread status, requests, title,
     /// archive, project, controls), never per delta. The view is built and published under one lock, so the log
     /// holds the views in the order they were true and the last one is the session as it is.
-    pub(super) async fn publish_session_updated(&self, session_id: &str) {
+    pub(crate) async fn publish_session_updated(&self, session_id: &str) {
         if let Err(e) = self.session_updated(session_id, false).await {
             tracing::warn!(error = %e, session = session_id, "could not publish a session's view");
         }
@@ -205,7 +273,7 @@ impl Services {
 
     async fn session_updated(&self, session_id: &str, committed: bool) -> ServiceResult<Option<Session>> {
         let mut published = self.published_views.lock().await;
-        let row = match self.store.get_session(session_id).await {
+        let row = match self.core.store().get_session(session_id).await {
             Ok(row) => row,
             Err(StoreError::NotFound) => {
                 published.remove(session_id);
@@ -221,9 +289,9 @@ impl Services {
         let event = NewEvent::raw(EventType::SessionUpdated, text.clone())
             .session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into));
         if committed {
-            self.record_event(event).await?;
+            self.core.record_event(event).await?;
         } else {
-            self.events.publish(event).await;
+            self.core.events().publish(event).await;
         }
         published.insert(row.id, text);
         Ok(Some(session))
@@ -279,20 +347,20 @@ impl Services {
             limit: limit + 1,
             include_workers: q.workers.unwrap_or(false),
         };
-        let mut rows = self.store.list_sessions(&filter).await?;
+        let mut rows = self.core.store().list_sessions(&filter).await?;
         let next_cursor = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
             rows.last().map(|r| paging::encode(r.last_activity_at, &r.id))
         } else {
             None
         };
-        let generation = self.runtime.state().generation;
+        let generation = self.core.runtime().state().generation;
         let sessions = rows.into_iter().map(|r| self.view_in(r, generation)).collect();
-        Ok(SessionPage { sessions, next_cursor, notice: self.account_notice() })
+        Ok(SessionPage { sessions, next_cursor, notice: self.codex.account_notice() })
     }
 
     pub async fn get_session(&self, id: &str) -> ServiceResult<Session> {
-        Ok(self.view(self.session_row(id).await?))
+        Ok(self.view(self.core.session_row(id).await?))
     }
 
     /// Everything a client needs to open a chat, also mid-turn: one app-server call (the transcript page) and one
@@ -305,7 +373,7 @@ impl Services {
             Err(e) => return Err(e),
         };
         let active_turn = match session.active_turn_id.as_deref() {
-            Some(turn_id) => match self.store.get_turn(turn_id).await {
+            Some(turn_id) => match self.core.store().get_turn(turn_id).await {
                 Ok(turn) if turn.session_id == session.id => Some(TurnRecord::from(turn)),
                 Ok(_) | Err(StoreError::NotFound) => None,
                 Err(e) => return Err(e.into()),
@@ -321,9 +389,9 @@ impl Services {
 
     /// Create a session; with `worker_of`, a plugin's hidden worker session (no dynamic tools: a worker's turn must
     /// not call back into plugins).
-    pub(in crate::services) async fn create_session_for(&self, req: CreateSession, worker_of: Option<&str>) -> ServiceResult<Session> {
+    pub(crate) async fn create_session_for(&self, req: CreateSession, worker_of: Option<&str>) -> ServiceResult<Session> {
         let project = match &req.project_id {
-            Some(p) => Some(self.get_project(p).await?),
+            Some(p) => Some(self.projects.get_project(p).await?),
             None => None,
         };
         let cwd = match (&req.cwd, &project) {
@@ -339,14 +407,13 @@ impl Services {
         let tools_json = (!tools.is_empty()).then(|| serde_json::to_string(&tools).expect("tools serialize"));
         let effective = own.overlay(&self.default_controls().await?);
 
-        let conn = self.connection()?;
+        let conn = self.core.connection()?;
         let plugin_tools = if worker_of.is_some() { Vec::new() } else { self.plugin_tools() };
         let result = conn.request("thread/start", thread_start_params(&cwd, &effective, tools_json.as_deref(), plugin_tools)).await?;
         let thread_id = thread_id_of(&result)?;
         self.note_thread_loaded(&thread_id, conn.generation(), &result);
 
-        let row = self
-            .store
+        let row = self.core.store()
             .insert_session(&NewSession {
                 id: uuid::Uuid::now_v7().to_string(),
                 thread_id: thread_id.clone(),
@@ -368,18 +435,18 @@ impl Services {
             }
         }
         let session = self.view(row.clone());
-        self.record_event(self.session_event(EventType::SessionCreated, &row, &session)).await?;
+        self.core.record_event(self.core.session_event(EventType::SessionCreated, &row, &session)).await?;
         self.note_published(&session).await;
         Ok(session)
     }
 
     /// Rename, archive/unarchive or move a session. The title also goes to app-server, so Codex's own views agree.
     pub async fn update_session(&self, id: &str, req: UpdateSession) -> ServiceResult<Session> {
-        let row = self.session_row(id).await?;
+        let row = self.core.session_row(id).await?;
         let mut patch = SessionPatch::default();
         if let Some(title) = &req.title {
             let title = validate_title(title)?;
-            if let (Some(t), Some(conn)) = (&title, self.runtime.connection()) {
+            if let (Some(t), Some(conn)) = (&title, self.core.runtime().connection()) {
                 if let Err(e) = conn.request("thread/name/set", json!({"threadId": row.thread_id, "name": t})).await {
                     tracing::warn!(error = %e, session = id, "app-server did not take the new name; the host keeps it");
                 }
@@ -390,17 +457,17 @@ impl Services {
             if project.is_empty() {
                 patch.project_id = Some(None);
             } else {
-                self.get_project(project).await?;
+                self.projects.get_project(project).await?;
                 patch.project_id = Some(Some(project.clone()));
             }
         }
         if let Some(archived) = req.archived {
-            if archived && self.live.snapshot(&row.thread_id).active_turn.is_some() {
+            if archived && self.live.active_turn(&row.thread_id).is_some() {
                 return Err(ServiceError::conflict(ErrorCode::TurnInProgress, "interrupt the running turn before archiving"));
             }
             patch.archived = Some(archived);
         }
-        let updated = self.store.update_session(id, &patch).await?;
+        let updated = self.core.store().update_session(id, &patch).await?;
         self.index.put(&updated);
         let kind = match req.archived {
             Some(true) if !row.archived => Some(EventType::SessionArchived),
@@ -408,7 +475,7 @@ impl Services {
             _ => None,
         };
         if let Some(kind) = kind {
-            self.record_event(self.session_event(kind, &updated, &self.view(updated.clone()))).await?;
+            self.core.record_event(self.core.session_event(kind, &updated, &self.view(updated.clone()))).await?;
         }
         // Every change a row shows is a `session.updated` too: a client follows that one type to keep its list.
         match self.record_session_updated(id).await? {
@@ -422,35 +489,37 @@ impl Services {
     pub async fn delete_session(&self, id: &str) -> ServiceResult<()> {
         // Under the session lock, so that a send or fork either finishes first or finds the session gone (404), never
         // a thread deleted under it (which app-server answers with an error, once a 502).
-        self.session_row(id).await?;
-        let lock = self.session_lock(id);
+        self.core.session_row(id).await?;
+        let lock = self.core.session_lock(id);
         let _guard = lock.lock().await;
-        let row = self.session_row(id).await?;
-        let conn = self.connection()?;
-        self.expire_session_requests(id).await;
-        if let Some(turn) = self.live.snapshot(&row.thread_id).active_turn {
+        let row = self.core.session_row(id).await?;
+        let conn = self.core.connection()?;
+        if let Some(requests) = self.requests() {
+            requests.expire_session_requests(id).await;
+        }
+        if let Some(turn) = self.live.active_turn(&row.thread_id) {
             let _ = conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn})).await;
         }
         if let Err(e) = conn.request("thread/delete", json!({"threadId": row.thread_id})).await {
             tracing::info!(error = %e, session = id, "app-server did not delete the thread (it may have no history yet)");
         }
-        self.store.delete_session(id).await?;
+        self.core.store().delete_session(id).await?;
         self.index.remove(&row.thread_id);
         self.live.forget(&row.thread_id);
-        self.session_locks.lock().expect("lock map poisoned").remove(id);
+        self.core.forget_session_lock(id);
         self.published_views.lock().await.remove(id);
-        self.record_event(self.session_event(EventType::SessionDeleted, &row, json!({"id": row.id}))).await?;
+        self.core.record_event(self.core.session_event(EventType::SessionDeleted, &row, json!({"id": row.id}))).await?;
         Ok(())
     }
 
     /// A new session with a copy of this one's history.
     pub async fn fork_session(&self, id: &str) -> ServiceResult<Session> {
         // Checked before the lock too: an id that never existed must not leave a lock behind.
-        self.session_row(id).await?;
-        let lock = self.session_lock(id);
+        self.core.session_row(id).await?;
+        let lock = self.core.session_lock(id);
         let _guard = lock.lock().await;
-        let row = self.session_row(id).await?;
-        let conn = self.connection()?;
+        let row = self.core.session_row(id).await?;
+        let conn = self.core.connection()?;
         let own = SessionControls::from_json(&row.controls);
         let mut params = Map::new();
         params.insert("threadId".into(), json!(row.thread_id));
@@ -461,8 +530,7 @@ impl Services {
         let thread_id = thread_id_of(&result)?;
         self.note_thread_loaded(&thread_id, conn.generation(), &result);
         let title = Some(format!("{} (fork)", row.title.as_deref().unwrap_or("Untitled")));
-        let forked = self
-            .store
+        let forked = self.core.store()
             .insert_session(&NewSession {
                 id: uuid::Uuid::now_v7().to_string(),
                 thread_id,
@@ -478,29 +546,40 @@ impl Services {
             .await?;
         self.index.put(&forked);
         let session = self.view(forked.clone());
-        self.record_event(self.session_event(EventType::SessionCreated, &forked, &session)).await?;
+        self.core.record_event(self.core.session_event(EventType::SessionCreated, &forked, &session)).await?;
         self.note_published(&session).await;
         Ok(session)
     }
 
     /// Load the session's thread into the running app-server (after a restart of either side).
     pub async fn resume_session(&self, id: &str) -> ServiceResult<Session> {
-        let row = self.session_row(id).await?;
-        let lock = self.session_lock(id);
+        let row = self.core.session_row(id).await?;
+        let lock = self.core.session_lock(id);
         let _guard = lock.lock().await;
         let (_, row) = self.ensure_loaded(&row).await?;
         let session = self.view(row.clone());
-        self.events.publish_committed(self.session_event(EventType::SessionResumed, &row, json!({"id": row.id, "threadId": row.thread_id}))).await;
+        self.core.events().publish_committed(self.core.session_event(EventType::SessionResumed, &row, json!({"id": row.id, "threadId": row.thread_id}))).await;
         self.publish_session_updated(&row.id).await;
         Ok(session)
+    }
+
+    /// A session's thread, loaded in the running app-server (for thread operations).
+    pub(crate) async fn loaded_thread(&self, session_id: &str) -> ServiceResult<String> {
+        self.core.session_row(session_id).await?;
+        let lock = self.core.session_lock(session_id);
+        let _guard = lock.lock().await;
+        // Read under the lock: a DELETE holding it may have just removed the session.
+        let row = self.core.session_row(session_id).await?;
+        let (_, row) = self.ensure_loaded(&row).await?;
+        Ok(row.thread_id)
     }
 
     /// `thread/resume` unless the live app-server already has the thread. Callers hold the session lock.
     ///
     /// Returns the session as it is now: a thread that never ran a turn has no Codex history to resume ("no rollout
     /// found"), so it is replaced by a fresh thread with the same working directory, controls and name.
-    pub(super) async fn ensure_loaded(&self, row: &SessionRow) -> ServiceResult<(std::sync::Arc<Connection>, SessionRow)> {
-        let conn = self.connection()?;
+    pub(crate) async fn ensure_loaded(&self, row: &SessionRow) -> ServiceResult<(std::sync::Arc<Connection>, SessionRow)> {
+        let conn = self.core.connection()?;
         if self.live.is_loaded(&row.thread_id, conn.generation()) {
             return Ok((conn, row.clone()));
         }
@@ -530,13 +609,13 @@ impl Services {
         if let Some(title) = &row.title {
             let _ = conn.request("thread/name/set", json!({"threadId": thread_id, "name": title})).await;
         }
-        let updated = self.store.replace_thread_id(&row.id, &thread_id).await?;
+        let updated = self.core.store().replace_thread_id(&row.id, &thread_id).await?;
         self.index.remove(&row.thread_id);
         self.live.forget(&row.thread_id);
         self.index.put(&updated);
         let data = json!({"id": row.id, "oldThreadId": row.thread_id, "threadId": thread_id,
             "reason": "the previous thread had no history to resume"});
-        self.events.publish_committed(self.session_event(EventType::SessionThreadReplaced, &updated, data)).await;
+        self.core.events().publish_committed(self.core.session_event(EventType::SessionThreadReplaced, &updated, data)).await;
         self.publish_session_updated(&updated.id).await;
         Ok(updated)
     }

@@ -1,0 +1,143 @@
+//! Plugin management as a service: the inventory, inspection, install and upgrade, enable, disable, remove, the
+//! record of calls, and what the other components ask of plugins (their tools, their job kinds, running a job,
+//! their key-value store). [`PluginError`]s become [`ServiceError`]s here, once, with stable codes, so the API maps
+//! errors from one type.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::core::Core;
+use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
+use crate::plugins::capability::Capability;
+use crate::plugins::manifest::ToolSpec;
+use crate::plugins::runtime::CallReport;
+use crate::plugins::{Inspection, JobCall, JobKind, JobOutcome, PluginCall, PluginError, PluginHost, PluginInfo};
+
+/// Longest page of a plugin's call record.
+const MAX_CALLS_PAGE: i64 = 1000;
+
+pub struct Plugins {
+    core: Arc<Core>,
+    host: Arc<PluginHost>,
+}
+
+impl From<PluginError> for ServiceError {
+    fn from(e: PluginError) -> Self {
+        let (kind, code) = match &e {
+            PluginError::Invalid(_) => (ErrorKind::Invalid, ErrorCode::InvalidPlugin),
+            PluginError::Incompatible(_) => (ErrorKind::Invalid, ErrorCode::IncompatiblePlugin),
+            PluginError::NotFound(_) => (ErrorKind::NotFound, ErrorCode::PluginNotFound),
+            PluginError::Conflict(_) => (ErrorKind::Conflict, ErrorCode::PluginExists),
+            PluginError::JobKindTaken(_) => (ErrorKind::Conflict, ErrorCode::JobKindTaken),
+            PluginError::Busy => (ErrorKind::Conflict, ErrorCode::PluginReloadInProgress),
+            PluginError::Internal(detail) => {
+                // Store and file-system text (SQL, paths) is for the log, not for clients.
+                tracing::error!(%detail, "plugin host failure");
+                return ServiceError::new(
+                    ErrorKind::Internal,
+                    ErrorCode::PluginInternal,
+                    "the host could not write the plugin's files or record; the host log has the details",
+                );
+            }
+        };
+        ServiceError::new(kind, code, e.to_string())
+    }
+}
+
+impl Plugins {
+    pub(super) fn new(core: Arc<Core>, host: Arc<PluginHost>) -> Self {
+        Self { core, host }
+    }
+
+    pub async fn list(&self) -> ServiceResult<Vec<PluginInfo>> {
+        Ok(self.host.list().await?)
+    }
+
+    /// Validate a package without installing it.
+    pub async fn inspect(&self, manifest: &str, wasm: &[u8]) -> ServiceResult<Inspection> {
+        Ok(self.host.inspect(manifest, wasm).await?)
+    }
+
+    pub async fn install(&self, manifest: &str, wasm: &[u8], grant: &[Capability], upgrade: bool) -> ServiceResult<PluginInfo> {
+        Ok(self.host.install(manifest, wasm, grant, upgrade).await?)
+    }
+
+    pub async fn info(&self, id: &str) -> ServiceResult<PluginInfo> {
+        Ok(self.host.info(id).await?)
+    }
+
+    pub async fn remove(&self, id: &str) -> ServiceResult<()> {
+        Ok(self.host.remove(id).await?)
+    }
+
+    pub async fn set_enabled(&self, id: &str, enabled: bool) -> ServiceResult<PluginInfo> {
+        Ok(self.host.set_enabled(id, enabled, None).await?)
+    }
+
+    /// Recent calls, newest first; `limit` 1-1000.
+    pub async fn calls(&self, id: &str, limit: i64) -> ServiceResult<Vec<PluginCall>> {
+        if !(1..=MAX_CALLS_PAGE).contains(&limit) {
+            return Err(ServiceError::invalid(format!("`limit` must be between 1 and {MAX_CALLS_PAGE}")));
+        }
+        Ok(self.host.calls(id, limit).await?)
+    }
+
+    /// The tools the enabled plugins offer Codex.
+    pub(crate) fn tools(&self) -> Vec<ToolSpec> {
+        self.host.tools()
+    }
+
+    /// Call a plugin's tool; `None` when no enabled plugin offers it any more.
+    pub(crate) async fn call_tool(&self, tool: &str, arguments: &str, session_id: Option<&str>) -> Option<Result<String, String>> {
+        self.host.call_tool(tool, arguments, session_id).await
+    }
+
+    pub(crate) fn job_kinds(&self) -> Vec<JobKind> {
+        self.host.job_kinds()
+    }
+
+    pub(crate) fn job_kind(&self, kind: &str) -> Option<JobKind> {
+        self.host.job_kind(kind)
+    }
+
+    /// Run a job in its plugin; `None` when no enabled plugin handles its kind.
+    pub(crate) async fn run_job(&self, job: JobCall, timeout: Duration) -> Option<CallReport<JobOutcome>> {
+        self.host.run_job(job, timeout).await
+    }
+
+    pub(crate) async fn kv_get(&self, plugin_id: &str, key: &str) -> ServiceResult<Option<String>> {
+        Ok(self.core.store().plugin_kv_get(plugin_id, key).await?)
+    }
+
+    pub(crate) async fn kv_set(&self, plugin_id: &str, key: &str, value: &str) -> ServiceResult<()> {
+        Ok(self.core.store().plugin_kv_set(plugin_id, key, value).await?)
+    }
+
+    pub(crate) async fn kv_delete(&self, plugin_id: &str, key: &str) -> ServiceResult<()> {
+        Ok(self.core.store().plugin_kv_delete(plugin_id, key).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plugin_error_keeps_its_wire_code_and_an_internal_one_keeps_its_detail_out_of_the_message() {
+        let cases = [
+            (PluginError::Invalid("bad manifest".into()), ErrorKind::Invalid, "invalid_plugin"),
+            (PluginError::Incompatible("wit 9".into()), ErrorKind::Invalid, "incompatible_plugin"),
+            (PluginError::NotFound("p".into()), ErrorKind::NotFound, "plugin_not_found"),
+            (PluginError::Conflict("installed".into()), ErrorKind::Conflict, "plugin_exists"),
+            (PluginError::JobKindTaken("k".into()), ErrorKind::Conflict, "job_kind_taken"),
+            (PluginError::Busy, ErrorKind::Conflict, "plugin_reload_in_progress"),
+            (PluginError::Internal("/data/plugins/p: disk full".into()), ErrorKind::Internal, "plugin_internal"),
+        ];
+        for (error, kind, code) in cases {
+            let e = ServiceError::from(error);
+            assert_eq!((e.kind, e.code.as_str()), (kind, code));
+        }
+        let internal = ServiceError::from(PluginError::Internal("/data/plugins/p: disk full".into()));
+        assert!(!internal.message.contains("/data"), "paths are for the log: {}", internal.message);
+    }
+}
