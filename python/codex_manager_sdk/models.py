@@ -213,6 +213,30 @@ class EventType(StrEnum):
     REQUESTS_PENDING = 'requests.pending'
 
 
+class InterruptStatus(StrEnum):
+    """Where an interrupted turn stands when the interrupt answers."""
+
+    INTERRUPTED = 'interrupted'
+    COMPLETED = 'completed'
+    FAILED = 'failed'
+    INTERRUPTING = 'interrupting'
+
+
+class JobErrorKind(StrEnum):
+    """Why a job's last attempt did not succeed."""
+
+    TRAP = 'trap'
+    TIMEOUT = 'timeout'
+    MEMORY = 'memory'
+    BAD_OUTPUT = 'bad_output'
+    ERROR = 'error'
+    PLUGIN_FAILED = 'plugin_failed'
+    RETRY_LATER = 'retry_later'
+    RETRIES_EXHAUSTED = 'retries_exhausted'
+    LEASE_EXPIRED = 'lease_expired'
+    CANCELED = 'canceled'
+
+
 class JobState(StrEnum):
     """Where a job is. `queued` -> `running` -> `succeeded` | `failed` | `canceled` | `queued` (a retry); a client's
     retry moves `failed` or `canceled` back to `queued`. Stored as the wire string.
@@ -616,7 +640,7 @@ class InterruptResult(Model):
 
     #: The turn's final status (`interrupted`, or `completed`/`failed` if it ended first), or `interrupting` if
     #: app-server had not confirmed within 10 s.
-    status: str = ""
+    status: InterruptStatus | str = ""
     turn_id: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -669,9 +693,7 @@ class Job(JobMixin, Model):
 class JobError(Model):
     """`JobError` of the API."""
 
-    #: `trap`, `timeout`, `memory`, `bad_output`, `error`, `plugin_failed`, `retries_exhausted`, `lease_expired`,
-    #: `canceled`.
-    kind: str = ""
+    kind: JobErrorKind | str = ""
     message: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -1265,7 +1287,9 @@ EventPage._conv = {'events': list_of(model(EventEnvelope))}
 ExecRequest._conv = {'sandbox': enum_of(SandboxMode)}
 Inspection._conv = {'limits': model(Limits), 'requested': list_of(enum_of(Capability))}
 InstallPlugin._conv = {'grant': list_of(enum_of(Capability))}
+InterruptResult._conv = {'status': enum_of(InterruptStatus)}
 Job._conv = {'error': model(JobError), 'history': list_of(model(JobTransition)), 'state': enum_of(JobState)}
+JobError._conv = {'kind': enum_of(JobErrorKind)}
 JobKinds._conv = {'kinds': list_of(model(JobKind))}
 JobPage._conv = {'jobs': list_of(model(Job))}
 JobTransition._conv = {'from_state': enum_of(JobState), 'to_state': enum_of(JobState)}
@@ -1308,8 +1332,10 @@ __all__ = [
     'Inspection',
     'InstallPlugin',
     'InterruptResult',
+    'InterruptStatus',
     'Job',
     'JobError',
+    'JobErrorKind',
     'JobKind',
     'JobKinds',
     'JobPage',

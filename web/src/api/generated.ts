@@ -386,9 +386,12 @@ export interface InterruptResult {
    * The turn's final status (`interrupted`, or `completed`/`failed` if it ended first), or `interrupting` if
    * app-server had not confirmed within 10 s.
    */
-  status: string;
+  status: InterruptStatus;
   turnId: string;
 }
+
+/** Where an interrupted turn stands when the interrupt answers. */
+export type InterruptStatus = "interrupted" | "completed" | "failed" | "interrupting";
 
 /** A job as the API shows it. */
 export interface Job {
@@ -427,13 +430,22 @@ export interface Job {
 }
 
 export interface JobError {
-  /**
-   * `trap`, `timeout`, `memory`, `bad_output`, `error`, `plugin_failed`, `retries_exhausted`, `lease_expired`,
-   * `canceled`.
-   */
-  kind: string;
+  kind: JobErrorKind;
   message: string;
 }
+
+/** Why a job's last attempt did not succeed. */
+export type JobErrorKind =
+  | "trap"
+  | "timeout"
+  | "memory"
+  | "bad_output"
+  | "error"
+  | "plugin_failed"
+  | "retry_later"
+  | "retries_exhausted"
+  | "lease_expired"
+  | "canceled";
 
 /** A job kind's limits in force. */
 export interface JobKind {
