@@ -1,8 +1,13 @@
 //! The Codex Manager host: it supervises `codex app-server`, records everything in a durable event log, and
 //! serves one API (REST + websocket) to the web UI, the CLI, the Python SDK and plugins.
 //!
-//! Dependencies point one way: [`api`] → [`services`] → ([`store`], [`events`], [`appserver`]). The runtime bridge
-//! and the store never know the API exists.
+//! Dependencies point one way: [`api`] → [`services`] → ([`store`], [`events`], [`appserver`], [`plugins`]). The
+//! app-server supervisor, the relay and the store never know the API exists.
+//!
+//! Words kept to one meaning each: the *host* is this process; the *app-server* ([`appserver::AppServer`]) is the
+//! supervised `codex app-server` child; the *relay* ([`services::Relay`]) turns what app-server says into events;
+//! the *plugin registry* ([`plugins::PluginRegistry`]) holds the installed WebAssembly plugins and makes every
+//! call into them ([`plugins::call`]).
 
 pub mod api;
 pub mod appserver;
@@ -26,7 +31,7 @@ pub use config::HostConfig;
 
 use api::auth::AuthConfig;
 use api::ApiState;
-use appserver::RuntimeConfig;
+use appserver::AppServerConfig;
 use events::EventLog;
 use security::LoginCodes;
 use services::Services;
@@ -35,7 +40,7 @@ use store::Store;
 /// The plugins that ship with the product are each offered once per data dir: installed, granted what they
 /// request, the first time a host sees them (so a release that ships a new plugin installs it on upgrade). A user
 /// who removes one keeps it removed.
-async fn install_bundled_plugins(store: &Store, plugins: &plugins::PluginHost, dir: &std::path::Path) {
+async fn install_bundled_plugins(store: &Store, plugins: &plugins::PluginRegistry, dir: &std::path::Path) {
     /// Before per-plugin markers, one flag said "the bundled set of that release was offered".
     const LEGACY_DONE: &str = "bundled_plugins_installed";
     const LEGACY_SET: [&str; 2] = ["auto-namer", "word-tools"];
@@ -71,10 +76,10 @@ async fn install_bundled_plugins(store: &Store, plugins: &plugins::PluginHost, d
 }
 
 /// Say once, at start, when the codex that runs is not the release this host was built against.
-fn warn_on_version_drift(runtime: appserver::Runtime) {
+fn warn_on_version_drift(app_server: appserver::AppServer) {
     tokio::spawn(async move {
-        if runtime.wait_ready(std::time::Duration::from_secs(120)).await.is_some() {
-            let v = appserver::version::compare(runtime.state().user_agent.as_deref());
+        if app_server.wait_ready(std::time::Duration::from_secs(120)).await.is_some() {
+            let v = appserver::version::compare(app_server.state().user_agent.as_deref());
             if !v.matches {
                 tracing::warn!(
                     expected = v.expected,
@@ -142,7 +147,7 @@ impl Host {
         let codex_bin = config::resolve_codex_bin(config.codex_bin.as_deref())?;
         let store = Store::open(&config.data_dir).await?;
         let events = EventLog::start(store.clone(), config.event_retention).await?;
-        let runtime = RuntimeConfig {
+        let app_server = AppServerConfig {
             program: codex_bin,
             codex_home: config.codex_home(),
             overrides: config.codex_overrides.clone(),
@@ -152,14 +157,14 @@ impl Host {
             min_backoff: config.restart_backoff,
             probe: config.probe,
         };
-        let plugins = plugins::PluginHost::start(store.clone(), events.clone(), &config.data_dir).await?;
+        let plugins = plugins::PluginRegistry::start(store.clone(), events.clone(), &config.data_dir).await?;
         if let Some(dir) = config.bundled_plugins.clone() {
             // Compiling takes a while on a first start: do it beside the host, not before it is ready.
             let (store, plugins) = (store.clone(), plugins.clone());
             tokio::spawn(async move { install_bundled_plugins(&store, &plugins, &dir).await });
         }
-        let services = Services::start(store, events, runtime, config.enable_exec, plugins, config.queue.clone()).await?;
-        warn_on_version_drift(services.runtime().clone());
+        let services = Services::start(store, events, app_server, config.enable_exec, plugins, config.queue.clone()).await?;
+        warn_on_version_drift(services.app_server().clone());
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;

@@ -1,4 +1,4 @@
-//! The bridge to `codex app-server`: process supervision, the JSON-RPC client and the wire framing.
+//! The connection to `codex app-server`: process supervision, the JSON-RPC client and the wire framing.
 //!
 //! Owns the child process (or, in unit tests, whatever [`Launch`] starts in its place) and nothing else. It never interprets threads or turns: everything app-server says
 //! is handed upward as [`Inbound`] messages tagged with the generation of the process that said it, so a late
@@ -15,6 +15,6 @@ pub mod version;
 
 pub use probe::{ProbeConfig, PROBE_METHOD};
 pub use rpc::{Connection, RequestId, RpcError};
-pub use supervisor::{Inbound, Runtime, RuntimeConfig, RuntimeState, RuntimeStatus, MAX_BACKOFF, MIN_BACKOFF};
+pub use supervisor::{Inbound, AppServer, AppServerConfig, AppServerState, AppServerStatus, MAX_BACKOFF, MIN_BACKOFF};
 pub use timeouts::timeout_for;
 pub use transport::{AppServerProcess, ChildLauncher, ChildProcess, Launch, Launched};

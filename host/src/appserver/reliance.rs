@@ -101,7 +101,7 @@ pub const RELIED_ON: &[Reliance] = &[
     r(Request("turn/steer"), "input", Array),
     r(Request("turn/interrupt"), "threadId", String),
     r(Request("turn/interrupt"), "turnId", String),
-    // services::bridge — notifications.
+    // services::relay — notifications.
     r(Notification("thread/started"), "thread.id", String),
     r(Notification("thread/closed"), "threadId", String),
     r(Notification("thread/status/changed"), "threadId", String),

@@ -32,7 +32,7 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 
 /// How to run app-server.
 #[derive(Debug, Clone)]
-pub struct RuntimeConfig {
+pub struct AppServerConfig {
     pub program: std::path::PathBuf,
     pub codex_home: std::path::PathBuf,
     pub overrides: Vec<String>,
@@ -45,10 +45,10 @@ pub struct RuntimeConfig {
     pub probe: ProbeConfig,
 }
 
-/// Where the runtime is in its life.
+/// Where app-server is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum RuntimeStatus {
+pub enum AppServerStatus {
     Starting,
     Ready,
     /// Running, but it did not answer the liveness probe in time; `lastError` says why. Back to
@@ -58,11 +58,11 @@ pub enum RuntimeStatus {
     Stopped,
 }
 
-/// A truthful snapshot of the runtime, for `/api/ready` and `runtime.*` events.
+/// A truthful snapshot of app-server's supervision, for `/api/ready` and `runtime.*` events.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RuntimeState {
-    pub status: RuntimeStatus,
+pub struct AppServerState {
+    pub status: AppServerStatus,
     pub generation: u64,
     pub pid: Option<u32>,
     pub user_agent: Option<String>,
@@ -76,7 +76,7 @@ pub struct RuntimeState {
 #[derive(Debug)]
 pub enum Inbound {
     /// Handshake done: the process of this generation takes requests. The consumer answers on `recorded` once it
-    /// has recorded that, and only then does the runtime report itself ready: whoever sees "ready" can find it
+    /// has recorded that, and only then does the supervisor report app-server ready: whoever sees "ready" can find it
     /// in the log.
     Ready { generation: u64, recorded: tokio::sync::oneshot::Sender<()> },
     Notification { generation: u64, method: String, params: Option<Box<RawValue>> },
@@ -89,30 +89,30 @@ pub enum Inbound {
 
 /// Handle to the supervised runtime. Cheap to clone.
 #[derive(Clone)]
-pub struct Runtime {
-    inner: Arc<RuntimeInner>,
+pub struct AppServer {
+    inner: Arc<AppServerInner>,
 }
 
-struct RuntimeInner {
-    state: watch::Sender<RuntimeState>,
+struct AppServerInner {
+    state: watch::Sender<AppServerState>,
     connection: Mutex<Option<SharedConnection>>,
     shutdown: watch::Sender<bool>,
     task: Mutex<Option<JoinHandle<()>>>,
 }
 
-impl Runtime {
+impl AppServer {
     /// Start supervising `codex app-server` as `config` says. Messages from app-server are delivered, in order, to
     /// `inbound`.
-    pub fn start(config: RuntimeConfig, inbound: mpsc::Sender<Inbound>) -> Self {
+    pub fn start(config: AppServerConfig, inbound: mpsc::Sender<Inbound>) -> Self {
         let launcher = ChildLauncher::new(&config);
         Self::start_with(config, launcher, inbound)
     }
 
     /// Start supervising whatever `launcher` starts (the child process in the product, an in-memory peer in unit
     /// tests); `config`'s launch fields are not used.
-    pub fn start_with<L: Launch>(config: RuntimeConfig, launcher: L, inbound: mpsc::Sender<Inbound>) -> Self {
-        let initial = RuntimeState {
-            status: RuntimeStatus::Starting,
+    pub fn start_with<L: Launch>(config: AppServerConfig, launcher: L, inbound: mpsc::Sender<Inbound>) -> Self {
+        let initial = AppServerState {
+            status: AppServerStatus::Starting,
             generation: 0,
             pid: None,
             user_agent: None,
@@ -121,7 +121,7 @@ impl Runtime {
             last_error: None,
             next_attempt_in_ms: None,
         };
-        let inner = Arc::new(RuntimeInner {
+        let inner = Arc::new(AppServerInner {
             state: watch::Sender::new(initial),
             connection: Mutex::new(None),
             shutdown: watch::Sender::new(false),
@@ -132,15 +132,15 @@ impl Runtime {
         Self { inner }
     }
 
-    pub fn state(&self) -> RuntimeState {
+    pub fn state(&self) -> AppServerState {
         self.inner.state.borrow().clone()
     }
 
-    pub fn watch_state(&self) -> watch::Receiver<RuntimeState> {
+    pub fn watch_state(&self) -> watch::Receiver<AppServerState> {
         self.inner.state.subscribe()
     }
 
-    /// The live connection, if the runtime is ready.
+    /// The live connection, if app-server is ready.
     pub fn connection(&self) -> Option<SharedConnection> {
         self.inner.connection.lock().expect("connection slot poisoned").clone()
     }
@@ -148,7 +148,7 @@ impl Runtime {
     /// Wait until ready, at most `timeout`.
     pub async fn wait_ready(&self, timeout: Duration) -> Option<SharedConnection> {
         let mut rx = self.watch_state();
-        let ready = tokio::time::timeout(timeout, rx.wait_for(|s| s.status == RuntimeStatus::Ready)).await;
+        let ready = tokio::time::timeout(timeout, rx.wait_for(|s| s.status == AppServerStatus::Ready)).await;
         match ready {
             Ok(Ok(_)) => self.connection(),
             _ => None,
@@ -165,8 +165,8 @@ impl Runtime {
     }
 }
 
-impl RuntimeInner {
-    fn update(&self, f: impl FnOnce(&mut RuntimeState)) {
+impl AppServerInner {
+    fn update(&self, f: impl FnOnce(&mut AppServerState)) {
         self.state.send_modify(f);
     }
 
@@ -175,7 +175,7 @@ impl RuntimeInner {
     }
 }
 
-async fn supervise<L: Launch>(config: RuntimeConfig, launcher: L, inbound: mpsc::Sender<Inbound>, inner: Arc<RuntimeInner>) {
+async fn supervise<L: Launch>(config: AppServerConfig, launcher: L, inbound: mpsc::Sender<Inbound>, inner: Arc<AppServerInner>) {
     let mut shutdown = inner.shutdown.subscribe();
     let mut generation = 0u64;
     let mut failures = 0u32;
@@ -186,7 +186,7 @@ async fn supervise<L: Launch>(config: RuntimeConfig, launcher: L, inbound: mpsc:
         }
         generation += 1;
         inner.update(|s| {
-            s.status = if generation == 1 { RuntimeStatus::Starting } else { RuntimeStatus::Restarting };
+            s.status = if generation == 1 { AppServerStatus::Starting } else { AppServerStatus::Restarting };
             s.generation = generation;
             s.pid = None;
             s.next_attempt_in_ms = None;
@@ -204,7 +204,7 @@ async fn supervise<L: Launch>(config: RuntimeConfig, launcher: L, inbound: mpsc:
         failures = if started.elapsed() >= STABLE_AFTER { 1 } else { failures.saturating_add(1) };
         let delay = backoff_delay(config.min_backoff, failures);
         inner.update(|s| {
-            s.status = RuntimeStatus::Restarting;
+            s.status = AppServerStatus::Restarting;
             s.pid = None;
             s.restarts += 1;
             s.last_exit = Some(reason);
@@ -216,7 +216,7 @@ async fn supervise<L: Launch>(config: RuntimeConfig, launcher: L, inbound: mpsc:
         }
     }
     inner.update(|s| {
-        s.status = RuntimeStatus::Stopped;
+        s.status = AppServerStatus::Stopped;
         s.pid = None;
         s.next_attempt_in_ms = None;
     });
@@ -237,10 +237,10 @@ enum RunOutcome {
 
 async fn run_once<L: Launch>(
     launcher: &L,
-    config: &RuntimeConfig,
+    config: &AppServerConfig,
     generation: u64,
     inbound: &mpsc::Sender<Inbound>,
-    inner: &RuntimeInner,
+    inner: &AppServerInner,
     shutdown: &mut watch::Receiver<bool>,
 ) -> RunOutcome {
     let launched = match launcher.launch() {
@@ -299,7 +299,7 @@ async fn run_once<L: Launch>(
                 let _ = tokio::time::timeout(Duration::from_secs(5), acked).await;
             }
             inner.update(|s| {
-                s.status = RuntimeStatus::Ready;
+                s.status = AppServerStatus::Ready;
                 s.user_agent = user_agent;
                 s.last_error = None;
             });
@@ -317,11 +317,11 @@ async fn run_once<L: Launch>(
     let liveness = probe::watch(conn.clone(), config.probe, |change| {
         inner.update(|s| match change {
             Liveness::Answering => {
-                s.status = RuntimeStatus::Ready;
+                s.status = AppServerStatus::Ready;
                 s.last_error = None;
             }
             Liveness::Unresponsive(reason) => {
-                s.status = RuntimeStatus::Unresponsive;
+                s.status = AppServerStatus::Unresponsive;
                 s.last_error = Some(reason);
             }
         })
@@ -330,7 +330,7 @@ async fn run_once<L: Launch>(
         status = child.wait() => {
             // Mark not-ready first: no new request may go to a dead process.
             inner.set_connection(None);
-            inner.update(|s| { s.status = RuntimeStatus::Restarting; s.pid = None; });
+            inner.update(|s| { s.status = AppServerStatus::Restarting; s.pid = None; });
             conn.close();
             // Drain what the process wrote before it died, so its last events come before the exit.
             finish_reader(reader).await;
@@ -469,10 +469,10 @@ fn lossy_prefix(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{AppServer, Step, WAIT};
+    use crate::testing::{ScriptedAppServer, Step, WAIT};
 
-    fn config() -> RuntimeConfig {
-        RuntimeConfig {
+    fn config() -> AppServerConfig {
+        AppServerConfig {
             program: "unused".into(),
             codex_home: "unused".into(),
             overrides: Vec::new(),
@@ -484,7 +484,7 @@ mod tests {
         }
     }
 
-    /// What a consumer of the runtime sees, in order, acknowledging each `Ready` as the bridge does.
+    /// What a consumer of the supervisor sees, in order, acknowledging each `Ready` as the relay does.
     fn consume(mut inbound: mpsc::Receiver<Inbound>) -> mpsc::UnboundedReceiver<String> {
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(async move {
@@ -506,14 +506,14 @@ mod tests {
     }
 
     async fn seen(rx: &mut mpsc::UnboundedReceiver<String>) -> String {
-        tokio::time::timeout(WAIT, rx.recv()).await.expect("the runtime reports on").expect("consumer alive")
+        tokio::time::timeout(WAIT, rx.recv()).await.expect("the app_server reports on").expect("consumer alive")
     }
 
     #[tokio::test]
     async fn every_line_of_a_dead_process_comes_before_its_exit_and_the_next_generation_follows() {
-        let app = AppServer::default();
+        let app = ScriptedAppServer::default();
         let (tx, inbound) = mpsc::channel(16);
-        let runtime = Runtime::start_with(config(), app.clone(), tx);
+        let app_server = AppServer::start_with(config(), app.clone(), tx);
         let mut rx = consume(inbound);
         let first = app.next_peer().await;
         assert_eq!(seen(&mut rx).await, "ready 1");
@@ -523,15 +523,15 @@ mod tests {
         assert_eq!(seen(&mut rx).await, "exited 1");
         app.next_peer().await;
         assert_eq!(seen(&mut rx).await, "ready 2");
-        let state = runtime.state();
+        let state = app_server.state();
         assert_eq!((state.generation, state.restarts, state.last_exit.as_deref()), (2, 1, Some("exited with code 1")));
-        runtime.shutdown().await;
-        assert_eq!(runtime.state().status, RuntimeStatus::Stopped);
+        app_server.shutdown().await;
+        assert_eq!(app_server.state().status, AppServerStatus::Stopped);
     }
 
     #[tokio::test]
     async fn a_refused_handshake_counts_as_an_exit_and_the_next_process_is_tried() {
-        let app = AppServer::default();
+        let app = ScriptedAppServer::default();
         let refused = std::sync::atomic::AtomicBool::new(false);
         app.on("initialize", move |_| {
             if refused.swap(true, std::sync::atomic::Ordering::SeqCst) {
@@ -541,33 +541,33 @@ mod tests {
             }
         });
         let (tx, inbound) = mpsc::channel(16);
-        let runtime = Runtime::start_with(config(), app.clone(), tx);
+        let app_server = AppServer::start_with(config(), app.clone(), tx);
         let mut rx = consume(inbound);
         assert_eq!(seen(&mut rx).await, "exited 1");
         assert_eq!(seen(&mut rx).await, "ready 2");
-        let state = runtime.state();
+        let state = app_server.state();
         assert!(state.last_exit.as_deref().is_some_and(|e| e.contains("handshake failed") && e.contains("not today")), "{state:?}");
         assert_eq!(state.user_agent.as_deref(), Some("second/1"));
-        assert!(runtime.connection().is_some_and(|c| c.generation() == 2));
-        runtime.shutdown().await;
+        assert!(app_server.connection().is_some_and(|c| c.generation() == 2));
+        app_server.shutdown().await;
     }
 
     #[tokio::test]
     async fn shutdown_closes_app_servers_stdin_and_no_new_process_starts() {
-        let app = AppServer::default();
+        let app = ScriptedAppServer::default();
         let (tx, inbound) = mpsc::channel(16);
-        let runtime = Runtime::start_with(config(), app.clone(), tx);
+        let app_server = AppServer::start_with(config(), app.clone(), tx);
         let mut rx = consume(inbound);
         let peer = app.next_peer().await;
         assert_eq!(seen(&mut rx).await, "ready 1");
-        runtime.shutdown().await;
-        assert_eq!(runtime.state().status, RuntimeStatus::Stopped);
-        assert!(runtime.connection().is_none());
+        app_server.shutdown().await;
+        assert_eq!(app_server.state().status, AppServerStatus::Stopped);
+        assert!(app_server.connection().is_none());
         // The polite step was enough: the peer exited on stdin EOF, as app-server does, and was not killed.
         assert_eq!(peer.exited().as_deref(), Some("exited with code 0"));
         assert_eq!(peer.methods(), ["initialize", "initialized"]);
         // The supervisor has ended (shutdown waited for it): a stop is not a crash, nothing is restarted.
-        assert_eq!((runtime.state().restarts, app.launches()), (0, 1));
+        assert_eq!((app_server.state().restarts, app.launches()), (0, 1));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! The supervisor needs three things of an app-server: a byte stream to write JSON-RPC lines to, one to read
 //! them from, and a process it can wait for and stop. [`Launch`] hands out those three for each generation. The
 //! product launches the `codex app-server` child ([`ChildLauncher`]); unit tests launch an in-memory peer over
-//! `tokio::io::duplex` (see `crate::testing`), so the bridge, the turn record and everything above them run
+//! `tokio::io::duplex` (see `crate::testing`), so the relay, the turn record and everything above them run
 //! without a codex binary. The trait is generic, not boxed: the production path is the same code as before,
 //! monomorphized for the child's pipes.
 
@@ -61,7 +61,7 @@ pub struct ChildProcess {
 
 impl ChildLauncher {
     /// `codex app-server` as `config` names it.
-    pub fn new(config: &super::RuntimeConfig) -> Self {
+    pub fn new(config: &super::AppServerConfig) -> Self {
         Self(LaunchSpec {
             program: config.program.clone(),
             codex_home: config.codex_home.clone(),

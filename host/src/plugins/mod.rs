@@ -2,7 +2,7 @@
 //!
 //! Owns the engine, the installed set, and every call into a plugin. A plugin can never do more than its
 //! manifest requested AND the user granted (checked in [`capability`]), never crash the host (each call gets a
-//! fresh instance under memory and time limits, see [`runtime`]), and never stall other work (each plugin has its
+//! fresh instance under memory and time limits, see [`call`]), and never stall other work (each plugin has its
 //! own queue and concurrency; a plugin that keeps failing is switched off by a circuit breaker). It reaches the
 //! rest of the host only through [`api::PluginHostApi`]; it never imports the API layer or the services.
 
@@ -10,13 +10,13 @@ pub mod api;
 mod bindings;
 pub mod capability;
 mod engine;
-mod host;
+mod registry;
 mod imports;
 pub mod manifest;
-pub mod runtime;
+pub mod call;
 mod state;
 
-pub use host::{Inspection, PluginCall, PluginHost, PluginInfo};
+pub use registry::{Inspection, PluginCall, PluginRegistry, PluginInfo};
 pub use bindings::types::{Job as JobCall, JobOutcome};
 pub use manifest::JobKind;
 

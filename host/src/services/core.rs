@@ -10,20 +10,20 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::error::{ErrorCode, ServiceError, ServiceResult};
-use crate::appserver::{Connection, Runtime};
+use crate::appserver::{Connection, AppServer};
 use crate::events::{EventLog, EventType, NewEvent};
 use crate::store::{SessionRow, Store, StoreError};
 
 pub struct Core {
     store: Store,
     events: EventLog,
-    runtime: Runtime,
+    app_server: AppServer,
     session_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Core {
-    pub(super) fn new(store: Store, events: EventLog, runtime: Runtime) -> Self {
-        Self { store, events, runtime, session_locks: Mutex::new(HashMap::new()) }
+    pub(super) fn new(store: Store, events: EventLog, app_server: AppServer) -> Self {
+        Self { store, events, app_server, session_locks: Mutex::new(HashMap::new()) }
     }
 
     pub fn store(&self) -> &Store {
@@ -34,8 +34,8 @@ impl Core {
         &self.events
     }
 
-    pub fn runtime(&self) -> &Runtime {
-        &self.runtime
+    pub fn app_server(&self) -> &AppServer {
+        &self.app_server
     }
 
     /// Append the event an API call records and wait for its commit, bounded: a log that cannot write (disk full)
@@ -49,7 +49,7 @@ impl Core {
 
     /// The live connection or a clear 503.
     pub(crate) fn connection(&self) -> ServiceResult<Arc<Connection>> {
-        self.runtime.connection().ok_or_else(ServiceError::runtime_unavailable)
+        self.app_server.connection().ok_or_else(ServiceError::runtime_unavailable)
     }
 
     /// Serializes the operations on one session that must not interleave (load + start a turn, delete).

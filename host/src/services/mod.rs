@@ -11,7 +11,7 @@
 //! expire). [`LiveThreads`](live::LiveThreads), the relay's view of what app-server runs now, is shared by `Arc`
 //! with the components that read it.
 
-mod bridge;
+mod relay;
 mod codex;
 mod core;
 mod error;
@@ -39,7 +39,7 @@ use tokio::sync::mpsc;
 
 // The components.
 pub use self::core::Core;
-pub use bridge::Relay;
+pub use relay::Relay;
 pub use codex::{Codex, ThreadOps};
 pub use events::Events;
 pub use notes::Notes;
@@ -70,9 +70,9 @@ pub use turns::{InterruptResult, InterruptStatus, SendMessage, SteerMessage, Tur
 pub use turns::{TurnRecord, TurnRecordPage, TurnRecordQuery, TurnWaitQuery, MAX_TURN_WAIT};
 pub use views::{Project, Session, SessionStatus};
 
-use crate::appserver::{ChildLauncher, Launch, Runtime, RuntimeConfig};
+use crate::appserver::{ChildLauncher, Launch, AppServer, AppServerConfig};
 use crate::events::{EventLog, EventType, NewEvent};
-use crate::plugins::PluginHost;
+use crate::plugins::PluginRegistry;
 use crate::store::Store;
 use live::LiveThreads;
 
@@ -103,27 +103,27 @@ pub struct Services {
 }
 
 impl Services {
-    /// Start the runtime (`codex app-server`) and the bridge over an open store and event log.
+    /// Start app-server (the supervised `codex app-server`) and the relay over an open store and event log.
     pub async fn start(
         store: Store,
         events: EventLog,
-        runtime: RuntimeConfig,
+        app_server: AppServerConfig,
         exec_enabled: bool,
-        plugin_host: Arc<PluginHost>,
+        plugin_host: Arc<PluginRegistry>,
         queue: crate::config::QueueConfig,
     ) -> anyhow::Result<Arc<Self>> {
-        let launcher = ChildLauncher::new(&runtime);
-        Self::start_with(store, events, runtime, launcher, exec_enabled, plugin_host, queue).await
+        let launcher = ChildLauncher::new(&app_server);
+        Self::start_with(store, events, app_server, launcher, exec_enabled, plugin_host, queue).await
     }
 
     /// [`Services::start`] with app-server started by `launcher` (unit tests run an in-memory peer: `crate::testing`).
     pub async fn start_with<L: Launch>(
         store: Store,
         events: EventLog,
-        runtime: RuntimeConfig,
+        app_server: AppServerConfig,
         launcher: L,
         exec_enabled: bool,
-        plugin_host: Arc<PluginHost>,
+        plugin_host: Arc<PluginRegistry>,
         queue: crate::config::QueueConfig,
     ) -> anyhow::Result<Arc<Self>> {
         let rows = store.all_sessions().await?;
@@ -132,8 +132,8 @@ impl Services {
             tracing::warn!(released, "released idempotency keys left unfinished by an unclean stop");
         }
         let (tx, rx) = mpsc::channel(INBOUND_CAPACITY);
-        let (codex_bin, codex_home) = (runtime.program.clone(), runtime.codex_home.clone());
-        let core = Arc::new(Core::new(store, events, Runtime::start_with(runtime, launcher, tx)));
+        let (codex_bin, codex_home) = (app_server.program.clone(), app_server.codex_home.clone());
+        let core = Arc::new(Core::new(store, events, AppServer::start_with(app_server, launcher, tx)));
         core.record_liveness();
         let codex = Arc::new(Codex::new(core.clone(), exec_enabled));
         // Watch before app-server can say anything, so its first `ready` is seen.
@@ -175,8 +175,8 @@ impl Services {
         Ok(services)
     }
 
-    pub fn runtime(&self) -> &Runtime {
-        self.core.runtime()
+    pub fn app_server(&self) -> &AppServer {
+        self.core.app_server()
     }
 
     pub fn events(&self) -> &Events {
@@ -237,8 +237,8 @@ impl Services {
     pub async fn shutdown(&self) {
         // Jobs first: their worker turns are interrupted while app-server still runs, and they go back to the queue.
         self.queue.shutdown().await;
-        let generation = self.core.runtime().state().generation;
-        self.core.runtime().shutdown().await;
+        let generation = self.core.app_server().state().generation;
+        self.core.app_server().shutdown().await;
         self.relay.end_generation(generation, "the host shut down").await;
         self.core.events().publish_committed(NewEvent::new(EventType::RuntimeStopped, json!({"reason": "host shutdown"}))).await;
         // A store that cannot write (disk full) must not hold the stop forever: what is not committed by then is

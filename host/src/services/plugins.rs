@@ -10,15 +10,15 @@ use super::core::Core;
 use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use crate::plugins::capability::Capability;
 use crate::plugins::manifest::ToolSpec;
-use crate::plugins::runtime::CallReport;
-use crate::plugins::{Inspection, JobCall, JobKind, JobOutcome, PluginCall, PluginError, PluginHost, PluginInfo};
+use crate::plugins::call::CallReport;
+use crate::plugins::{Inspection, JobCall, JobKind, JobOutcome, PluginCall, PluginError, PluginRegistry, PluginInfo};
 
 /// Longest page of a plugin's call record.
 const MAX_CALLS_PAGE: i64 = 1000;
 
 pub struct Plugins {
     core: Arc<Core>,
-    host: Arc<PluginHost>,
+    host: Arc<PluginRegistry>,
 }
 
 impl From<PluginError> for ServiceError {
@@ -45,7 +45,7 @@ impl From<PluginError> for ServiceError {
 }
 
 impl Plugins {
-    pub(super) fn new(core: Arc<Core>, host: Arc<PluginHost>) -> Self {
+    pub(super) fn new(core: Arc<Core>, host: Arc<PluginRegistry>) -> Self {
         Self { core, host }
     }
 

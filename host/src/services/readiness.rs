@@ -8,7 +8,7 @@ use super::codex::Codex;
 use super::core::Core;
 use super::queue::Queue;
 use crate::appserver::version::{self, CodexVersion};
-use crate::appserver::{RuntimeState, RuntimeStatus};
+use crate::appserver::{AppServerState, AppServerStatus};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -34,17 +34,17 @@ pub struct Readiness {
 }
 
 /// The first reason the host cannot do work, if any: app-server's state first, since it is what users wait on.
-pub fn not_ready_reason(runtime: &RuntimeState, store_ok: bool, events_ok: bool) -> Option<String> {
-    let detail = |what: &str| match runtime.last_error.as_deref().or(runtime.last_exit.as_deref()) {
+pub fn not_ready_reason(app_server: &AppServerState, store_ok: bool, events_ok: bool) -> Option<String> {
+    let detail = |what: &str| match app_server.last_error.as_deref().or(app_server.last_exit.as_deref()) {
         Some(why) => format!("app-server is {what}: {why}"),
         None => format!("app-server is {what}"),
     };
-    match runtime.status {
-        RuntimeStatus::Ready => None,
-        RuntimeStatus::Starting => Some(detail("starting")),
-        RuntimeStatus::Unresponsive => Some(detail("unresponsive")),
-        RuntimeStatus::Restarting => Some(detail("restarting")),
-        RuntimeStatus::Stopped => Some("app-server is stopped (the host is shutting down)".to_string()),
+    match app_server.status {
+        AppServerStatus::Ready => None,
+        AppServerStatus::Starting => Some(detail("starting")),
+        AppServerStatus::Unresponsive => Some(detail("unresponsive")),
+        AppServerStatus::Restarting => Some(detail("restarting")),
+        AppServerStatus::Stopped => Some("app-server is stopped (the host is shutting down)".to_string()),
     }
     .or_else(|| (!store_ok).then(|| "the store does not answer".to_string()))
     .or_else(|| (!events_ok).then(|| "the event log stopped writing".to_string()))
@@ -52,18 +52,18 @@ pub fn not_ready_reason(runtime: &RuntimeState, store_ok: bool, events_ok: bool)
 
 /// Whether the host can serve: app-server, the store and the event log, with the account and queue beside them.
 pub(super) async fn assess(core: &Core, codex: &Codex, queue: &Queue) -> Readiness {
-    let runtime = core.runtime().state();
+    let app_server = core.app_server().state();
     let store_ok = core.store().ping().await;
     let events_ok = core.events().healthy();
-    let reason = not_ready_reason(&runtime, store_ok, events_ok);
+    let reason = not_ready_reason(&app_server, store_ok, events_ok);
     Readiness {
         ready: reason.is_none(),
         reason,
-        runtime: serde_json::to_value(&runtime).unwrap_or_default(),
+        runtime: serde_json::to_value(&app_server).unwrap_or_default(),
         store_ok,
         events_ok,
         last_seq: core.events().last_seq(),
-        codex: version::compare(runtime.user_agent.as_deref()),
+        codex: version::compare(app_server.user_agent.as_deref()),
         account: codex.account_status().map(|mut a| {
             a["notice"] = serde_json::json!(codex.account_notice());
             a
@@ -76,8 +76,8 @@ pub(super) async fn assess(core: &Core, codex: &Codex, queue: &Queue) -> Readine
 mod tests {
     use super::*;
 
-    fn state(status: RuntimeStatus, last_error: Option<&str>) -> RuntimeState {
-        RuntimeState {
+    fn state(status: AppServerStatus, last_error: Option<&str>) -> AppServerState {
+        AppServerState {
             status,
             generation: 1,
             pid: Some(1),
@@ -91,16 +91,16 @@ mod tests {
 
     #[test]
     fn ready_only_when_everything_works() {
-        assert_eq!(not_ready_reason(&state(RuntimeStatus::Ready, None), true, true), None);
-        assert_eq!(not_ready_reason(&state(RuntimeStatus::Ready, None), false, true).as_deref(), Some("the store does not answer"));
-        assert_eq!(not_ready_reason(&state(RuntimeStatus::Ready, None), true, false).as_deref(), Some("the event log stopped writing"));
+        assert_eq!(not_ready_reason(&state(AppServerStatus::Ready, None), true, true), None);
+        assert_eq!(not_ready_reason(&state(AppServerStatus::Ready, None), false, true).as_deref(), Some("the store does not answer"));
+        assert_eq!(not_ready_reason(&state(AppServerStatus::Ready, None), true, false).as_deref(), Some("the event log stopped writing"));
     }
 
     #[test]
     fn an_unresponsive_app_server_is_named_with_its_reason() {
-        let why = not_ready_reason(&state(RuntimeStatus::Unresponsive, Some("no answer within 5s")), true, true).unwrap();
+        let why = not_ready_reason(&state(AppServerStatus::Unresponsive, Some("no answer within 5s")), true, true).unwrap();
         assert_eq!(why, "app-server is unresponsive: no answer within 5s");
-        let why = not_ready_reason(&state(RuntimeStatus::Restarting, None), true, true).unwrap();
+        let why = not_ready_reason(&state(AppServerStatus::Restarting, None), true, true).unwrap();
         assert_eq!(why, "app-server is restarting");
     }
 }

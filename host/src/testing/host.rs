@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::peer::{AppServer, Peer, WAIT};
-use crate::appserver::{ProbeConfig, RuntimeConfig, RuntimeStatus};
+use super::peer::{ScriptedAppServer, Peer, WAIT};
+use crate::appserver::{ProbeConfig, AppServerConfig, AppServerStatus};
 use crate::events::{Event, EventFilter, EventLog, StreamItem, Subscription, DEFAULT_RETENTION};
 use crate::services::{CreateSession, SendMessage, Services, Session, TurnAccepted};
 use crate::store::Store;
@@ -32,7 +32,7 @@ impl Drop for TempDir {
 pub struct TestHost {
     pub services: Arc<Services>,
     /// The launcher: its script for every generation, and the peers of later generations.
-    pub app: AppServer,
+    pub app: ScriptedAppServer,
     /// The first generation's app-server, handshake done.
     pub peer: Peer,
     pub dir: TempDir,
@@ -41,16 +41,16 @@ pub struct TestHost {
 impl TestHost {
     /// A host whose app-server is ready.
     pub async fn start() -> Self {
-        Self::start_with(AppServer::default()).await
+        Self::start_with(ScriptedAppServer::default()).await
     }
 
-    /// A host over `app` (script its answers with [`AppServer::on`] first).
-    pub async fn start_with(app: AppServer) -> Self {
+    /// A host over `app` (script its answers with [`ScriptedAppServer::on`] first).
+    pub async fn start_with(app: ScriptedAppServer) -> Self {
         let dir = TempDir::new("host");
         let store = Store::open(&dir.0).await.expect("store opens");
         let events = EventLog::start(store.clone(), DEFAULT_RETENTION).await.expect("log starts");
-        let plugins = crate::plugins::PluginHost::start(store.clone(), events.clone(), &dir.0).await.expect("plugins start");
-        let config = RuntimeConfig {
+        let plugins = crate::plugins::PluginRegistry::start(store.clone(), events.clone(), &dir.0).await.expect("plugins start");
+        let config = AppServerConfig {
             // Never run: app-server is the in-memory peer (the capability probe that would run it fails and is skipped).
             program: dir.0.join("no-codex-here"),
             codex_home: dir.0.join("codex-home"),
@@ -71,10 +71,10 @@ impl TestHost {
         host
     }
 
-    /// Wait until the runtime of `generation` is ready.
+    /// Wait until app-server's `generation` is ready.
     pub async fn ready(&self, generation: u64) {
-        let mut state = self.services.runtime().watch_state();
-        let ready = state.wait_for(|s| s.status == RuntimeStatus::Ready && s.generation == generation);
+        let mut state = self.services.app_server().watch_state();
+        let ready = state.wait_for(|s| s.status == AppServerStatus::Ready && s.generation == generation);
         tokio::time::timeout(WAIT, ready).await.expect("app-server gets ready").expect("runtime alive");
     }
 
@@ -110,7 +110,7 @@ impl TestHost {
         tokio::time::timeout(WAIT, found).await.expect("the expected event is logged")
     }
 
-    /// Wait until the bridge has handled everything the first generation's peer wrote so far: it takes lines in
+    /// Wait until the relay has handled everything the first generation's peer wrote so far: it takes lines in
     /// order, so once a marker written now is logged, every line before it was processed (records written after
     /// an event is committed included).
     pub async fn processed(&self) {

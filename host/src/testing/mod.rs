@@ -19,4 +19,4 @@ pub mod host;
 pub mod peer;
 
 pub use host::{TempDir, TestHost};
-pub use peer::{agent_message, command, AppServer, Step, WAIT};
+pub use peer::{agent_message, command, ScriptedAppServer, Step, WAIT};

@@ -3,7 +3,7 @@
 //!
 //! It answers the handshake and the requests the host makes on its own (`thread/start`, `thread/resume`,
 //! `turn/start`, `account/read`, ...) the way app-server 0.169 shapes them; everything a turn says is the test's
-//! to script, so each test states exactly the sequence whose outcome it promises. [`AppServer::on`] replaces the
+//! to script, so each test states exactly the sequence whose outcome it promises. [`ScriptedAppServer::on`] replaces the
 //! answer to a method (an error, notifications before the answer, an exit right after it).
 
 use std::collections::HashMap;
@@ -41,7 +41,7 @@ type Responder = Arc<dyn Fn(&Value) -> Vec<Step> + Send + Sync>;
 
 /// The launcher and the script every generation follows. Cheap to clone; hand one to `Services::start_with`.
 #[derive(Clone)]
-pub struct AppServer {
+pub struct ScriptedAppServer {
     shared: Arc<ServerShared>,
 }
 
@@ -53,7 +53,7 @@ struct ServerShared {
     launches: AtomicU64,
 }
 
-impl Default for AppServer {
+impl Default for ScriptedAppServer {
     fn default() -> Self {
         let (peers_tx, peers_rx) = mpsc::unbounded_channel();
         let shared = ServerShared {
@@ -67,7 +67,7 @@ impl Default for AppServer {
     }
 }
 
-impl AppServer {
+impl ScriptedAppServer {
     /// Answer `method` with `steps` instead of the default (for every generation from now on).
     pub fn on(&self, method: &str, steps: impl Fn(&Value) -> Vec<Step> + Send + Sync + 'static) {
         self.shared.overrides.lock().unwrap().insert(method.to_string(), Arc::new(steps));
@@ -126,7 +126,7 @@ pub struct PeerProcess {
     exit: watch::Receiver<Option<String>>,
 }
 
-impl Launch for AppServer {
+impl Launch for ScriptedAppServer {
     type Process = PeerProcess;
     type Stdin = DuplexStream;
     type Stdout = DuplexStream;
@@ -199,7 +199,7 @@ struct PeerInner {
 }
 
 /// Read what the host writes; answer requests as the script says; exit on EOF, like app-server.
-async fn serve(server: AppServer, peer: Peer, input: DuplexStream) {
+async fn serve(server: ScriptedAppServer, peer: Peer, input: DuplexStream) {
     let mut lines = BufReader::new(input).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         let Ok(msg) = serde_json::from_str::<Value>(&line) else { continue };

@@ -103,7 +103,7 @@ impl Codex {
     pub fn capability_report(&self) -> CapabilityReport {
         let caps = self.capabilities();
         CapabilityReport {
-            codex: version::compare(self.core.runtime().state().user_agent.as_deref()),
+            codex: version::compare(self.core.app_server().state().user_agent.as_deref()),
             known: caps.is_some(),
             groups: group_report(caps.as_ref(), self.exec_enabled()),
             methods: caps.map(|c| c.methods.into_iter().collect()).unwrap_or_default(),

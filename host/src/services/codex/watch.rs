@@ -56,7 +56,7 @@ impl Codex {
     }
 
     async fn refresh_account(&self) {
-        if let Some(conn) = self.core.runtime().connection() {
+        if let Some(conn) = self.core.app_server().connection() {
             match conn.request("account/read", json!({})).await {
                 Ok(account) => *self.account.lock().expect("account poisoned") = Some(account),
                 Err(e) => tracing::debug!(error = %e, "account/read failed"),

@@ -53,7 +53,7 @@ pub struct Scheduler {
 }
 
 enum Ended {
-    Ran(Option<crate::plugins::runtime::CallReport<crate::plugins::JobOutcome>>),
+    Ran(Option<crate::plugins::call::CallReport<crate::plugins::JobOutcome>>),
     Stopped(Stop),
 }
 
@@ -84,7 +84,7 @@ impl Scheduler {
     /// Start the scheduling loop.
     pub(in crate::services) fn spawn(services: &Arc<Queue>) {
         let me = Arc::downgrade(services);
-        let mut runtime = services.core.runtime().watch_state();
+        let mut app_server = services.core.app_server().watch_state();
         tokio::spawn(async move {
             let mut last_recovery = 0i64;
             loop {
@@ -101,7 +101,7 @@ impl Scheduler {
                 let kinds = services.plugins.job_kinds();
                 // Attempts start only while app-server is ready: a job recovered at start (or queued during a
                 // restart of app-server) would otherwise spend its attempts on "app-server is not ready".
-                if services.core.runtime().connection().is_some() {
+                if services.core.app_server().connection().is_some() {
                     services.fill_lanes(&me, &kinds).await;
                 }
                 let names: Vec<String> = kinds.into_iter().map(|k| k.kind).collect();
@@ -114,7 +114,7 @@ impl Scheduler {
                 let wake = scheduler.wake.notified();
                 tokio::select! {
                     _ = wake => {}
-                    Ok(()) = runtime.changed() => {}
+                    Ok(()) = app_server.changed() => {}
                     _ = tokio::time::sleep(wait.max(Duration::from_millis(5))) => {}
                 }
             }
@@ -378,7 +378,7 @@ enum AttemptEnd {
     Canceled,
 }
 
-fn classify(job: &JobRow, report: &crate::plugins::runtime::CallReport<crate::plugins::JobOutcome>) -> AttemptEnd {
+fn classify(job: &JobRow, report: &crate::plugins::call::CallReport<crate::plugins::JobOutcome>) -> AttemptEnd {
     use crate::plugins::JobOutcome;
     let last = job.attempt >= job.max_attempts;
     match &report.value {
@@ -403,8 +403,8 @@ fn classify(job: &JobRow, report: &crate::plugins::runtime::CallReport<crate::pl
 
 /// A failed call's outcome as a job error. `ok` without an answer and `dropped` (never called) are not causes a
 /// plugin call names; they are recorded as `error`.
-fn error_kind_of(outcome: crate::plugins::runtime::Outcome) -> JobErrorKind {
-    use crate::plugins::runtime::Outcome;
+fn error_kind_of(outcome: crate::plugins::call::Outcome) -> JobErrorKind {
+    use crate::plugins::call::Outcome;
     match outcome {
         Outcome::Trap => JobErrorKind::Trap,
         Outcome::Timeout => JobErrorKind::Timeout,

@@ -61,8 +61,8 @@ impl Queue {
         };
         // Work that needs app-server waits for it: an attempt that failed on "not ready" would burn the job's attempts
         // while app-server restarts.
-        if self.core.runtime().connection().is_none() {
-            self.core.runtime().wait_ready(READY_WAIT).await;
+        if self.core.app_server().connection().is_none() {
+            self.core.app_server().wait_ready(READY_WAIT).await;
         }
         let one_at_a_time = self.workers.lock_for(plugin_id, &cwd).lock_owned().await;
 

@@ -132,7 +132,7 @@ impl Requests {
         if !plugins.tools().iter().any(|t| t.name == tool) {
             return false;
         }
-        // The plugin runs beside the bridge, so a slow tool never holds up the event stream.
+        // The plugin runs beside the relay, so a slow tool never holds up the event stream.
         tokio::spawn(async move {
             let result = match plugins.call_tool(&tool, &arguments, session_id.as_deref()).await {
                 Some(Ok(output)) => json!({"contentItems": [{"type": "inputText", "text": output}], "success": true}),

@@ -245,7 +245,7 @@ impl Sessions {
     }
 
     pub(crate) fn view(&self, row: SessionRow) -> Session {
-        self.view_in(row, self.core.runtime().state().generation)
+        self.view_in(row, self.core.app_server().state().generation)
     }
 
     /// A session as shown, for a known app-server generation (read once per page, not per row).
@@ -354,7 +354,7 @@ impl Sessions {
         } else {
             None
         };
-        let generation = self.core.runtime().state().generation;
+        let generation = self.core.app_server().state().generation;
         let sessions = rows.into_iter().map(|r| self.view_in(r, generation)).collect();
         Ok(SessionPage { sessions, next_cursor, notice: self.codex.account_notice() })
     }
@@ -446,7 +446,7 @@ impl Sessions {
         let mut patch = SessionPatch::default();
         if let Some(title) = &req.title {
             let title = validate_title(title)?;
-            if let (Some(t), Some(conn)) = (&title, self.core.runtime().connection()) {
+            if let (Some(t), Some(conn)) = (&title, self.core.app_server().connection()) {
                 if let Err(e) = conn.request("thread/name/set", json!({"threadId": row.thread_id, "name": t})).await {
                     tracing::warn!(error = %e, session = id, "app-server did not take the new name; the host keeps it");
                 }
@@ -484,7 +484,7 @@ impl Sessions {
         }
     }
 
-    /// Delete the session and its app-server thread. A running turn is interrupted first. Needs the runtime, so
+    /// Delete the session and its app-server thread. A running turn is interrupted first. Needs app-server, so
     /// that Codex's own copy of the thread is not left behind.
     pub async fn delete_session(&self, id: &str) -> ServiceResult<()> {
         // Under the session lock, so that a send or fork either finishes first or finds the session gone (404), never

@@ -1,7 +1,7 @@
 //! Promises of the services, one per test, against the real store and event log with app-server played in
 //! memory (`crate::testing`): no codex binary, no network.
 
-mod bridge;
+mod relay;
 mod runtime_exit;
 mod status;
 mod turn_record;

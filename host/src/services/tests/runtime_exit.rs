@@ -1,7 +1,7 @@
 //! When app-server dies: every turn it ran ends, once, and the next process takes over.
 
 use crate::services::TurnStatus;
-use crate::testing::{command, AppServer, Step, TestHost};
+use crate::testing::{command, ScriptedAppServer, Step, TestHost};
 
 #[tokio::test]
 async fn a_turn_acknowledged_then_the_runtime_exits_ends_interrupted_in_the_log_exactly_once() {
@@ -26,7 +26,7 @@ async fn a_turn_acknowledged_then_the_runtime_exits_ends_interrupted_in_the_log_
 
 #[tokio::test]
 async fn a_turn_whose_process_dies_right_behind_the_acknowledgement_still_ends_exactly_once() {
-    let app = AppServer::default();
+    let app = ScriptedAppServer::default();
     let turn_id = app.id("turn");
     let answered = turn_id.clone();
     app.on("turn/start", move |_| {
@@ -34,7 +34,7 @@ async fn a_turn_whose_process_dies_right_behind_the_acknowledgement_still_ends_e
     });
     let host = TestHost::start_with(app).await;
     let s = host.session().await;
-    // Whichever comes first — the 202 path marking the turn or the bridge draining the dead process — ends it.
+    // Whichever comes first — the 202 path marking the turn or the relay draining the dead process — ends it.
     let accepted = host.send(&s, "hi").await;
     assert_eq!(accepted.turn_id, turn_id);
 

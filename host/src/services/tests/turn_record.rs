@@ -1,7 +1,7 @@
 //! The turn record: the host's own account of every turn it acknowledged.
 
 use crate::services::TurnStatus;
-use crate::testing::{agent_message, AppServer, Step, TestHost};
+use crate::testing::{agent_message, ScriptedAppServer, Step, TestHost};
 
 #[tokio::test]
 async fn a_turn_is_recorded_in_progress_when_acknowledged_and_learns_its_start_seq() {
@@ -60,7 +60,7 @@ async fn the_record_is_ended_before_its_end_event_is_seen() {
 
 #[tokio::test]
 async fn a_turn_that_completes_before_its_acknowledgement_is_processed_stays_completed() {
-    let app = AppServer::default();
+    let app = ScriptedAppServer::default();
     app.on("turn/start", |params| {
         let thread = params["threadId"].clone();
         let turn = serde_json::json!({"id": "turn-fast", "status": "completed", "items": [], "error": null});

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::services::{SendMessage, TurnStatus};
-use crate::testing::{AppServer, Step, TestHost};
+use crate::testing::{ScriptedAppServer, Step, TestHost};
 
 fn message(text: &str) -> SendMessage {
     SendMessage { text: text.into(), mode: None }
@@ -25,7 +25,7 @@ async fn a_retried_send_with_the_same_key_starts_no_second_turn_and_reports_wher
 
 #[tokio::test]
 async fn a_turn_app_server_refuses_is_neither_promised_nor_recorded() {
-    let app = AppServer::default();
+    let app = ScriptedAppServer::default();
     app.on("turn/start", |_| vec![Step::Refuse(-32600, "thread busy".into())]);
     let host = TestHost::start_with(app).await;
     let s = host.session().await;
@@ -38,7 +38,7 @@ async fn a_turn_app_server_refuses_is_neither_promised_nor_recorded() {
 
 #[tokio::test]
 async fn an_interrupt_answers_with_the_turns_final_status() {
-    let app = AppServer::default();
+    let app = ScriptedAppServer::default();
     app.on("turn/interrupt", |params| {
         let turn = json!({"id": params["turnId"], "status": "interrupted", "items": [], "error": null});
         vec![Step::Answer(json!({})), Step::Notify("turn/completed".into(), json!({"threadId": params["threadId"], "turn": turn}))]

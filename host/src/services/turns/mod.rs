@@ -245,7 +245,7 @@ impl Turns {
             let message = "app-server stopped right after accepting the turn";
             self.end_turn_by_host(&row.thread_id, Some(&turn_id), Some(&session), TurnStatus::Interrupted, message, None).await;
         }
-        // The row shows the turn from its 202 on (the bridge publishes it too once turn/started arrives; whichever
+        // The row shows the turn from its 202 on (the relay publishes it too once turn/started arrives; whichever
         // comes second finds nothing new).
         self.sessions.publish_session_updated(&row.id).await;
         Ok(TurnAccepted { session_id: row.id.clone(), turn_id, status: TurnStatus::InProgress, error: None, replayed: false })

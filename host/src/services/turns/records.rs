@@ -40,7 +40,7 @@ impl TurnWaitQuery {
     }
 }
 
-/// Who waits for which turn's end. The bridge calls [`TurnEnds::ended`] once the record holds the end; a waiter
+/// Who waits for which turn's end. The relay calls [`TurnEnds::ended`] once the record holds the end; a waiter
 /// registers before it reads the record, so an end between the read and the wait still wakes it.
 #[derive(Default)]
 pub(super) struct TurnEnds {

@@ -1,4 +1,4 @@
-//! The bridge: what app-server says becomes events, tagged and in order, and live state.
+//! The relay: what app-server says becomes events, tagged and in order, and live state.
 
 use serde_json::json;
 
@@ -78,7 +78,7 @@ async fn a_malformed_line_is_logged_and_the_lines_after_it_still_arrive() {
 #[tokio::test]
 async fn the_runtime_reports_ready_only_once_its_ready_event_is_in_the_log() {
     let host = TestHost::start().await;
-    // TestHost::start waited for the runtime to say ready: the event is already committed.
+    // TestHost::start waited for app-server to say ready: the event is already committed.
     host.services.events().log().flush().await;
     let logged = host.services.store().events_after(0, 100).await.unwrap();
     let ready = logged.iter().find(|e| e.kind == "runtime.ready").expect("runtime.ready is in the log");

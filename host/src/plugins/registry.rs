@@ -18,7 +18,7 @@ use super::capability::{Capability, Grants};
 use super::engine::PluginEngine;
 use super::bindings::types::{Job as WitJob, JobOutcome};
 use super::manifest::{JobKind, Limits, Manifest, ToolSpec, WIT_VERSION};
-use super::runtime::{CallReport, Callable, Outcome};
+use super::call::{CallReport, Callable, Outcome};
 use super::PluginError;
 use crate::events::{Event, EventFilter, EventLog, EventType, NewEvent, Subscription, envelope_ts};
 use crate::store::{now_ms, PluginCallRow, PluginRow, Store};
@@ -104,7 +104,7 @@ struct ActiveSet {
     plugins: Vec<Arc<Loaded>>,
 }
 
-pub struct PluginHost {
+pub struct PluginRegistry {
     engine: PluginEngine,
     store: Store,
     events: EventLog,
@@ -112,14 +112,14 @@ pub struct PluginHost {
     api: OnceLock<Arc<dyn PluginHostApi>>,
     active: RwLock<Arc<ActiveSet>>,
     reload: tokio::sync::Mutex<()>,
-    me: Weak<PluginHost>,
+    me: Weak<PluginRegistry>,
 }
 
 fn plugin_error(e: crate::store::StoreError) -> PluginError {
     PluginError::Internal(format!("store: {e}"))
 }
 
-impl PluginHost {
+impl PluginRegistry {
     /// Build the engine and load the installed plugins. A plugin that cannot be loaded is switched off with the
     /// reason; it does not stop the host.
     pub async fn start(store: Store, events: EventLog, data_dir: &std::path::Path) -> anyhow::Result<Arc<Self>> {

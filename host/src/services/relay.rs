@@ -103,7 +103,7 @@ impl Relay {
         while let Some(msg) = inbound.recv().await {
             match msg {
                 Inbound::Ready { generation, recorded } => {
-                    let state = self.core.runtime().state();
+                    let state = self.core.app_server().state();
                     self.core.events()
                         .publish_committed(NewEvent::new(EventType::RuntimeReady, json!({"generation": generation, "userAgent": state.user_agent})))
                         .await;
