@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use codex_manager_host::events::{EventKind, EventLog, NewEvent};
 use codex_manager_host::plugins::api::{Decided, HostCallError, HostResult, JobRequest, Note, PluginHostApi, WorkerReply, WorkerTurn};
 use codex_manager_host::plugins::manifest::Manifest;
-use codex_manager_host::plugins::{PluginCall, PluginHost, PluginInfo};
+use codex_manager_host::plugins::{PluginCall, PluginRegistry, PluginInfo};
 use codex_manager_host::store::Store;
 use serde_json::{json, Value};
 
@@ -86,7 +86,7 @@ pub struct Harness {
     pub dir: PathBuf,
     pub store: Store,
     pub events: EventLog,
-    pub plugins: Arc<PluginHost>,
+    pub plugins: Arc<PluginRegistry>,
 }
 
 impl Harness {
@@ -94,7 +94,7 @@ impl Harness {
         std::fs::create_dir_all(dir)?;
         let store = Store::open(dir).await?;
         let events = EventLog::start(store.clone(), 1_000_000).await?;
-        let plugins = PluginHost::start(store.clone(), events.clone(), dir).await?;
+        let plugins = PluginRegistry::start(store.clone(), events.clone(), dir).await?;
         plugins.attach(Arc::new(StubApi { store: store.clone() }));
         Ok(Self { dir: dir.to_path_buf(), store, events, plugins })
     }
