@@ -231,3 +231,32 @@ async fn hooks_are_listed_and_can_be_switched_off() {
     let (s, body) = host.put("/api/hooks/state", json!({"key": "", "enabled": true})).await;
     assert_eq!((s, code(&body)), (422, "invalid_request"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inline_review_ends_and_the_chat_takes_the_next_message() {
+    let env = Env::start("review-ends").await;
+    let host = env.host();
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let (s, body) = host.post(&format!("/api/sessions/{session}/review"), json!({"target": {"type": "uncommittedChanges"}})).await;
+    assert_eq!(s, 200, "{body}");
+    let review_turn = body["turn"]["id"].as_str().expect("the review's turn").to_string();
+    until(&mut ws, is_turn_end(&review_turn)).await;
+    // Every turn the review started is over, the session with it.
+    let (_, view) = host.get(&format!("/api/sessions/{session}")).await;
+    assert_eq!(view["session"]["status"], "idle", "{view}");
+    assert!(view["activeTurn"].is_null(), "{view}");
+    let (_, turns) = host.get(&format!("/api/sessions/{session}/turns")).await;
+    for t in turns["turns"].as_array().unwrap() {
+        assert_ne!(t["status"], "inProgress", "a turn left running after the review: {turns}");
+    }
+    let (s, record) = host.get(&format!("/api/sessions/{session}/turns/{review_turn}")).await;
+    assert_eq!(s, 200, "the review's own turn has a record: {record}");
+    assert_eq!(record["status"], "completed", "{record}");
+    // What the reviewer's inner turn said is the review's: its events carry the review's turn id.
+    let (_, page) = host.get(&format!("/api/events?since=0&sessions={session}&types=item.completed")).await;
+    let items = page["events"].as_array().unwrap();
+    assert!(!items.is_empty() && items.iter().all(|e| e["turnId"] == review_turn.as_str()), "{page}");
+    let next = host.send(&session, "after the review scenario:deltas=2").await;
+    until(&mut ws, is_turn_end(&next)).await;
+}

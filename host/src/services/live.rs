@@ -28,6 +28,16 @@ pub struct ThreadLive {
     pub sandbox: Option<serde_json::Value>,
     /// The text of the running turn's last completed assistant message (its final text when it ends).
     pub last_agent_text: Option<String>,
+    /// Turns app-server runs inside another, each with its root (an inline review's inner turn names the review
+    /// turn as its `rootTurnId`). They are folded into the root: only the root starts, ends and has a record.
+    pub nested_turns: Vec<(String, String)>,
+}
+
+impl ThreadLive {
+    /// The turn that owns `turn_id`: its root when it is a nested turn, else itself.
+    pub fn root_of(&self, turn_id: &str) -> Option<&str> {
+        self.nested_turns.iter().find(|(nested, _)| nested == turn_id).map(|(_, root)| root.as_str())
+    }
 }
 
 /// What a session's row and a turn's start need to know of a thread: a light copy, without its open items'

@@ -43,6 +43,9 @@ struct ThreadRef {
 #[derive(Deserialize)]
 struct TurnRef {
     id: String,
+    /// The turn this one runs inside (an inline review's inner turn), when not itself.
+    #[serde(default, rename = "rootTurnId")]
+    root_turn_id: Option<String>,
     #[serde(default)]
     status: Option<String>,
     #[serde(default)]
@@ -132,11 +135,32 @@ impl Relay {
         if ids.thread_id.is_none() {
             ids.thread_id = ids.thread.as_ref().map(|t| t.id.clone());
         }
-        let turn_id = ids.turn_id.clone().or_else(|| ids.turn.as_ref().map(|t| t.id.clone()));
+        let mut turn_id = ids.turn_id.clone().or_else(|| ids.turn.as_ref().map(|t| t.id.clone()));
         let session = ids.thread_id.as_deref().and_then(|t| self.sessions.session_of_thread(t));
         let mut final_text = None;
+        // A turn app-server runs inside another (an inline review runs its reviewer as a turn whose `rootTurnId` is
+        // the review's turn, and never completes it) is part of its root: what it says is tagged with the root, and
+        // only the root's start and end change the session and the turn record.
+        let mut folded = false;
+        if let (Some(thread_id), Some(id)) = (ids.thread_id.as_deref(), turn_id.clone()) {
+            let root = ids.turn.as_ref().filter(|_| method == "turn/started").and_then(|t| t.root_turn_id.clone()).filter(|r| *r != id);
+            let owner = self.live.with(thread_id, |t| {
+                if let Some(root) = root {
+                    t.nested_turns.push((id.clone(), root));
+                }
+                let owner = t.root_of(&id).map(str::to_owned);
+                if method == "turn/completed" && owner.is_some() {
+                    t.nested_turns.retain(|(nested, _)| *nested != id);
+                }
+                owner
+            });
+            if let Some(owner) = owner {
+                folded = matches!(method, "turn/started" | "turn/completed");
+                turn_id = Some(owner);
+            }
+        }
 
-        if let Some(thread_id) = ids.thread_id.as_deref() {
+        if let Some(thread_id) = ids.thread_id.as_deref().filter(|_| !folded) {
             match method {
                 "thread/started" => self.live.with(thread_id, |t| t.loaded_in = Some(generation)),
                 "thread/closed" => self.live.with(thread_id, |t| t.loaded_in = None),
@@ -180,16 +204,22 @@ impl Relay {
                 }
                 "turn/completed" => {
                     let turn = ids.turn.as_ref();
-                    let (open, text) = self.live.with(thread_id, |t| {
+                    let (open, text, nested) = self.live.with(thread_id, |t| {
                         if t.active_turn.as_deref() == turn_id.as_deref() {
                             t.active_turn = None;
                         }
                         t.last_completed_turn = turn_id.clone();
                         t.flags.clear();
-                        (std::mem::take(&mut t.open_items), t.last_agent_text.take())
+                        let (nested, others) = std::mem::take(&mut t.nested_turns).into_iter().partition(|(_, root)| Some(root) == turn_id.as_ref());
+                        t.nested_turns = others;
+                        (std::mem::take(&mut t.open_items), t.last_agent_text.take(), nested)
                     });
                     let status = turn.and_then(|t| t.status.as_deref()).unwrap_or("completed");
                     self.requests.expire_turn_requests(thread_id, turn_id.as_deref(), status).await;
+                    // The turns it ran inside itself end with it, and so do their requests.
+                    for (inner, _) in nested.iter() {
+                        self.requests.expire_turn_requests(thread_id, Some(inner.as_str()), status).await;
+                    }
                     self.close_items(thread_id, turn_id.as_deref(), session.as_ref(), open, status).await;
                     final_text = text;
                 }
@@ -205,7 +235,7 @@ impl Relay {
         // The params become the event's data as they came: no copy, no re-serialization.
         let data: Box<str> = params.into();
         let event = NewEvent::raw(EventKind::for_method(method), data.into_string()).session(sid, pid).turn(turn_id.clone());
-        let Some(s) = session.as_ref().filter(|_| matches!(method, "turn/started" | "turn/completed")) else {
+        let Some(s) = session.as_ref().filter(|_| !folded && matches!(method, "turn/started" | "turn/completed")) else {
             self.core.events().publish(event).await;
             // What a list row shows (waiting on approval, loaded) follows the thread's status.
             if let Some(s) = session.as_ref().filter(|_| matches!(method, "thread/status/changed" | "thread/started" | "thread/closed")) {

@@ -106,3 +106,30 @@ async fn turn_records_list_newest_first() {
     turns.reverse();
     assert_eq!(listed, turns);
 }
+
+#[tokio::test]
+async fn a_turn_run_inside_another_is_part_of_it_and_ends_with_it() {
+    // An inline review: app-server starts the reviewer as a turn whose `rootTurnId` is the review's turn, and only
+    // ever completes the review's turn.
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let review = host.send(&s, "review").await.turn_id;
+    host.peer.turn_started(&s.thread_id, &review).await;
+    let inner = format!("{review}-inner");
+    let started = serde_json::json!({"threadId": s.thread_id, "turn": {"id": inner, "rootTurnId": review, "items": [], "status": "inProgress"}});
+    host.peer.notify("turn/started", started).await;
+    host.peer.item_completed(&s.thread_id, &inner, agent_message("m1", "the findings")).await;
+    host.processed().await;
+    assert_eq!(host.session_now(&s).await.active_turn_id.as_deref(), Some(review.as_str()), "the review stays the running turn");
+    let finding = host.event(|e| e.kind == "item.completed").await;
+    assert_eq!(finding.turn_id.as_deref(), Some(review.as_str()), "what the inner turn says is the review's");
+
+    host.peer.turn_completed(&s.thread_id, &review, "completed", None).await;
+    host.turn_event("turn.completed", &review).await;
+    host.processed().await;
+    let now = host.session_now(&s).await;
+    assert_eq!((now.active_turn_id, now.last_turn_status), (None, Some(TurnStatus::Completed)));
+    let record = host.services.turns().get_turn_record(&s.id, &review, std::time::Duration::ZERO).await.unwrap();
+    assert_eq!((record.status, record.final_text.as_deref()), (TurnStatus::Completed, Some("the findings")));
+    assert!(host.services.turns().get_turn_record(&s.id, &inner, std::time::Duration::ZERO).await.is_err(), "the inner turn has no record of its own");
+}
