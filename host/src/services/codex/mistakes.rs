@@ -24,6 +24,8 @@ pub(crate) enum Suspect {
     Cursor { method: &'static str, params: Value },
     McpServer(String),
     Turn { thread_id: String, turn_id: String },
+    /// A steer or interrupt aimed at a turn the host saw running: it may have ended before app-server got the call.
+    RunningTurn { thread_id: String },
 }
 
 /// What in these params the client chose and app-server might refuse, most specific first.
@@ -111,6 +113,11 @@ async fn check(conn: &Connection, suspect: &Suspect, error: Option<&RpcError>) -
             )),
             Some(_) => None,
         },
+        Suspect::RunningTurn { thread_id } => {
+            let read = conn.request("thread/read", json!({"threadId": thread_id})).await.ok()?;
+            let status = read.pointer("/thread/status/type").and_then(Value::as_str)?;
+            (status != "active").then(|| ServiceError::conflict(ErrorCode::NoActiveTurn, "the session's turn already ended"))
+        }
         Suspect::Turn { thread_id, turn_id } => (!thread_has_turn(conn, thread_id, turn_id).await?).then(|| {
             ServiceError::not_found(ErrorCode::TurnNotFound, format!("this session has no turn `{turn_id}` (its transcript lists the turns)"))
         }),

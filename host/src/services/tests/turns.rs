@@ -63,3 +63,28 @@ async fn a_second_message_while_a_turn_runs_is_refused_without_asking_app_server
     assert_eq!(second.kind, crate::services::ErrorKind::Conflict);
     assert_eq!(host.peer.methods().iter().filter(|m| *m == "turn/start").count(), 1);
 }
+
+/// app-server refuses a steer with prose; whether the turn had already ended decides the answer.
+async fn steer_refused_while_the_thread_is(status: &'static str) -> crate::services::ServiceError {
+    let app = ScriptedAppServer::default();
+    app.on("turn/steer", |_| vec![Step::Refuse(-32600, "no active turn to steer".into())]);
+    app.on("thread/read", move |p| vec![Step::Answer(json!({"thread": {"id": p["threadId"], "status": {"type": status}}}))]);
+    let host = TestHost::start_with(app).await;
+    let s = host.session().await;
+    let turn = host.send(&s, "hi").await.turn_id;
+    host.peer.turn_started(&s.thread_id, &turn).await;
+    host.processed().await;
+    host.services.turns().steer(&s.id, crate::services::SteerMessage { text: "also this".into() }).await.unwrap_err()
+}
+
+#[tokio::test]
+async fn a_steer_that_reaches_app_server_after_the_turn_ended_is_a_conflict() {
+    let e = steer_refused_while_the_thread_is("idle").await;
+    assert_eq!(e.code, crate::services::ErrorCode::NoActiveTurn, "{e:?}");
+}
+
+#[tokio::test]
+async fn a_steer_refused_while_the_turn_runs_stays_app_server_s_failure() {
+    let e = steer_refused_while_the_thread_is("active").await;
+    assert_eq!(e.code, crate::services::ErrorCode::AppServerError, "{e:?}");
+}

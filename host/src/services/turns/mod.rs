@@ -19,6 +19,8 @@ use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::index::SessionRef;
 use super::live::LiveThreads;
 use super::sessions::{SessionControls, Sessions};
+use super::codex::mistakes::{diagnose, Suspect};
+use crate::appserver::{Connection, RpcError};
 use crate::store::{IdempotencyClaim, SessionRow, StoreError, TurnStatus};
 
 /// Largest message text.
@@ -258,7 +260,9 @@ impl Turns {
         let turn_id = self.active_turn(&row)?;
         let conn = self.core.connection()?;
         let params = json!({"threadId": row.thread_id, "expectedTurnId": turn_id, "input": text_input(&req.text)});
-        conn.request("turn/steer", params).await?;
+        if let Err(e) = conn.request("turn/steer", params).await {
+            return Err(refused(&conn, &row, e).await);
+        }
         Ok(TurnAccepted { session_id: row.id, turn_id, status: TurnStatus::InProgress, error: None, replayed: false })
     }
 
@@ -267,7 +271,9 @@ impl Turns {
         let row = self.core.session_row(session_id).await?;
         let turn_id = self.active_turn(&row)?;
         let conn = self.core.connection()?;
-        conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn_id})).await?;
+        if let Err(e) = conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn_id})).await {
+            return Err(refused(&conn, &row, e).await);
+        }
         let turn = self.wait_turn_record(&row.id, &turn_id, INTERRUPT_WAIT).await?;
         Ok(InterruptResult { turn_id, status: InterruptStatus::of(turn.status) })
     }
@@ -276,6 +282,15 @@ impl Turns {
         self.live
             .active_turn(&row.thread_id)
             .ok_or_else(|| ServiceError::conflict(ErrorCode::NoActiveTurn, "the session has no running turn"))
+    }
+}
+
+/// Why app-server refused a steer or an interrupt: a 409 `no_active_turn` when the turn had already ended (the host
+/// read it running a moment before), else app-server's own failure.
+async fn refused(conn: &Connection, row: &SessionRow, error: RpcError) -> ServiceError {
+    match error {
+        e @ RpcError::Server { .. } => diagnose(conn, &[Suspect::RunningTurn { thread_id: row.thread_id.clone() }], e).await,
+        other => other.into(),
     }
 }
 
