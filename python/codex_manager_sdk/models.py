@@ -814,7 +814,7 @@ class PendingRequest(PendingRequestMixin, Model):
     #: Who decided: the client label (`web`, `cli`, `sdk`, `api`), `plugin:<id>`, or `host` for expiries.
     decided_by: str | None = None
     #: The decision as recorded (secret answers masked).
-    decision: dict[str, Any] | None = None
+    decision: str | dict[str, Any] | None = None
     #: The event family.
     family: RequestFamily | str = ""
     #: Host-stable id (not app-server's JSON-RPC id).
@@ -966,9 +966,8 @@ class RespondToRequest(Model):
     content: dict[str, Any] | None = None
     #: Tool calls: the output as content items (`{"type":"inputText","text":...}` or `{"type":"inputImage","imageUrl":...}`).
     content_items: list[dict[str, Any]] | None = None
-    #: Approvals: `accept`, `acceptForSession`, `decline` or `cancel`; or one of the amendment objects that
-    #: app-server offered in `availableDecisions` (command approvals).
-    decision: dict[str, Any] | None = None
+    #: Approvals: `accept`, `acceptForSession`, `decline` or `cancel`; or one of the amendment objects that app-server offered in `availableDecisions` (command approvals).
+    decision: str | dict[str, Any] | None = None
     #: Why, in a few words (kept with the decision).
     reason: str | None = None
     #: Tool calls: whether the tool succeeded (default true).

@@ -201,7 +201,14 @@ class _Models:
             if len(variants) == 1:
                 t, conv, inner_null, zero = self.kind(variants[0])
                 return t, conv, nullable or inner_null, zero
-            return "dict[str, Any]", None, nullable, "dict"
+            kinds = [self.kind(v) for v in variants]
+            if any(conv is not None for _, conv, _, _ in kinds):
+                return "Any", None, True, ""  # a union of models: kept as the JSON it is
+            names: list[str] = []
+            for t, _, _, _ in kinds:
+                if t not in names:
+                    names.append(t)
+            return " | ".join(names), None, nullable or any(n for _, _, n, _ in kinds), kinds[0][3]
         ref = self.doc.ref_name(schema)
         if ref:
             if ref in self.enums:

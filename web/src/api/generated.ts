@@ -525,7 +525,7 @@ export interface PendingRequest {
   /** Who decided: the client label (`web`, `cli`, `sdk`, `api`), `plugin:<id>`, or `host` for expiries. */
   decidedBy?: string | null;
   /** The decision as recorded (secret answers masked). */
-  decision?: Record<string, unknown> | null;
+  decision?: ("accept" | "acceptForSession" | "decline" | "cancel") | Record<string, unknown> | null;
   /** The event family. */
   family: RequestFamily;
   /** Host-stable id (not app-server's JSON-RPC id). */
@@ -663,11 +663,8 @@ export interface RespondToRequest {
   content?: Record<string, unknown> | null;
   /** Tool calls: the output as content items (`{"type":"inputText","text":...}` or `{"type":"inputImage","imageUrl":...}`). */
   contentItems?: Record<string, unknown>[] | null;
-  /**
-   * Approvals: `accept`, `acceptForSession`, `decline` or `cancel`; or one of the amendment objects that
-   * app-server offered in `availableDecisions` (command approvals).
-   */
-  decision?: Record<string, unknown> | null;
+  /** Approvals: `accept`, `acceptForSession`, `decline` or `cancel`; or one of the amendment objects that app-server offered in `availableDecisions` (command approvals). */
+  decision?: ("accept" | "acceptForSession" | "decline" | "cancel") | Record<string, unknown> | null;
   /** Why, in a few words (kept with the decision). */
   reason?: string | null;
   /** Tool calls: whether the tool succeeded (default true). */

@@ -56,7 +56,7 @@ pub struct PendingRequest {
     #[schema(value_type = Option<Object>)]
     pub item: Option<Value>,
     /// The decision as recorded (secret answers masked).
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = responses::recorded_decision_schema)]
     pub decision: Option<Value>,
     /// Who decided: the client label (`web`, `cli`, `sdk`, `api`), `plugin:<id>`, or `host` for expiries.
     pub decided_by: Option<String>,

@@ -20,7 +20,7 @@ pub struct RespondToRequest {
     /// Approvals: `accept`, `acceptForSession`, `decline` or `cancel`; or one of the amendment objects that
     /// app-server offered in `availableDecisions` (command approvals).
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = decision_schema)]
     pub decision: Option<Value>,
     /// Tool input: question id → the chosen option label(s) or free text.
     #[serde(default)]
@@ -59,6 +59,31 @@ fn invalid(code: ErrorCode, message: impl Into<String>) -> ServiceError {
 }
 
 const BASIC_DECISIONS: [&str; 4] = ["accept", "acceptForSession", "decline", "cancel"];
+
+/// The OpenAPI schema of a decision: one of [`BASIC_DECISIONS`], or an object (an amendment app-server offered in
+/// `availableDecisions`; a recorded answer), or null. Generated clients type the field from it.
+fn decision_schema_described(description: &str) -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, SchemaType, Type};
+    OneOfBuilder::new()
+        .description(Some(description))
+        .item(ObjectBuilder::new().schema_type(SchemaType::Type(Type::String)).enum_values(Some(BASIC_DECISIONS)))
+        .item(ObjectBuilder::new().schema_type(SchemaType::Type(Type::Object)))
+        .item(ObjectBuilder::new().schema_type(SchemaType::Type(Type::Null)))
+        .into()
+}
+
+/// [`RespondToRequest::decision`]'s schema.
+fn decision_schema() -> utoipa::openapi::Schema {
+    decision_schema_described(
+        "Approvals: `accept`, `acceptForSession`, `decline` or `cancel`; or one of the amendment objects that app-server \
+         offered in `availableDecisions` (command approvals).",
+    )
+}
+
+/// [`PendingRequest::decision`](super::PendingRequest)'s schema.
+pub(super) fn recorded_decision_schema() -> utoipa::openapi::Schema {
+    decision_schema_described("The decision as recorded (secret answers masked).")
+}
 
 /// Check `body` against the request and build app-server's result.
 pub fn prepare(kind: RequestKind, params: &Value, body: &RespondToRequest) -> ServiceResult<Prepared> {
