@@ -59,6 +59,11 @@ async fn a_job_runs_once_retries_as_asked_and_a_trapping_job_fails_with_the_trap
     assert_eq!(s, 201, "{job}");
     assert_eq!(job["state"], "queued");
     let id = job["id"].as_str().unwrap().to_string();
+    // A read with `?wait=` answers once the job finished: no polling.
+    let (s, waited) = host.get(&format!("/api/jobs/{id}?wait=30s")).await;
+    assert_eq!((s, waited["state"].as_str()), (200, Some("succeeded")), "{waited}");
+    let (s, body) = host.get(&format!("/api/jobs/{id}?wait=soon")).await;
+    assert_eq!((s, code(&body)), (422, "invalid_request"), "{body}");
     let seen = until(&mut ws, |e| e["type"] == "job.succeeded" && e["data"]["id"] == id).await;
     let kinds_seen: Vec<&str> = seen.iter().filter(|e| e["data"]["id"] == id).map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(kinds_seen, ["job.queued", "job.started", "job.succeeded"]);

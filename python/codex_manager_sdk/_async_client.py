@@ -677,8 +677,11 @@ class AsyncJobs(_Resource):
         return JobPage.from_json(await self._t.call("jobs.list", query=query))
 
     @operation("jobs.get")
-    async def get(self, job_id: str) -> Job:
-        return Job.from_json(await self._t.call("jobs.get", path={"id": job_id}))
+    async def get(self, job_id: str, *, wait: float | None = None) -> Job:
+        """The job with its history. With ``wait`` (seconds, at most 60), the host answers once the job finished
+        (``succeeded``, ``failed``, ``canceled``) or the wait ran out (the job as it is then)."""
+        query = {"wait": _wait_param(wait)} if wait else None
+        return Job.from_json(await self._t.call("jobs.get", path={"id": job_id}, query=query))
 
     @operation("jobs.cancel")
     async def cancel(self, job_id: str) -> Job:
@@ -697,27 +700,16 @@ class AsyncJobs(_Resource):
         return QueueStats.from_json(await self._t.call("jobs.stats"))
 
     async def wait(self, job_id: str, *, timeout: float | None = 120.0) -> Job:
-        """Follow ``job.*`` events until the job is ``succeeded``, ``failed`` or ``canceled``; answers the job with
-        its history. Raises ``TimeoutError`` when it has not finished within ``timeout`` seconds."""
+        """The job with its history once it is ``succeeded``, ``failed`` or ``canceled``: its read with ``wait``,
+        asked again while it runs. Raises ``TimeoutError`` when it has not finished within ``timeout`` seconds."""
         deadline = None if timeout is None else monotonic() + timeout
-        since = await latest_seq(self._t)
-        job = await self.get(job_id)  # read after the position: a transition after it is on the stream
-        if job.finished:
-            return job
-        async with AsyncEventStream(self._t, since, types=["job."], snapshots=False) as stream:
-            while True:
-                remaining = None if deadline is None else deadline - monotonic()
-                if remaining is not None and remaining <= 0:
-                    raise TimeoutError(f"job {job_id} did not finish within {timeout} s")
-                event = await stream.next(timeout=remaining)
-                if isinstance(event, Reset):
-                    job = await self.get(job_id)
-                    if job.finished:
-                        return job
-                    continue
-                data = event.data or {}
-                if data.get("id") == job_id and data.get("state") in Job.FINAL_STATES:
-                    return await self.get(job_id)
+        while True:
+            remaining = RECORD_WAIT_CHUNK if deadline is None else min(RECORD_WAIT_CHUNK, deadline - monotonic())
+            job = await self.get(job_id, wait=max(remaining, 0.0))
+            if job.finished:
+                return job
+            if deadline is not None and monotonic() >= deadline:
+                raise TimeoutError(f"job {job_id} did not finish within {timeout} s")
 
 
 class AsyncPlugins(_Resource):

@@ -75,7 +75,7 @@ OPERATIONS: dict[str, Route] = {
     'health.ready': Route('health.ready', 'GET', '/api/ready', (), (), None, 'Readiness', 'Whether the host can do work now: 200 when ready, 503 with the same body and a `reason` when not (for'),
     'jobs.cancel': Route('jobs.cancel', 'POST', '/api/jobs/{id}/cancel', ('id',), (), None, 'Job', "Cancel a job. Answers with its final state once it has stopped: a running job's plugin call is dropped and"),
     'jobs.enqueue': Route('jobs.enqueue', 'POST', '/api/jobs', (), (), 'EnqueueJob', 'Job', 'Enqueue a job of a kind an enabled plugin declares. 201 with the new job; 200 with the existing one when a job'),
-    'jobs.get': Route('jobs.get', 'GET', '/api/jobs/{id}', ('id',), (), None, 'Job', 'A job with its history of transitions.'),
+    'jobs.get': Route('jobs.get', 'GET', '/api/jobs/{id}', ('id',), ('wait',), None, 'Job', 'A job with its history of transitions; with `?wait=`, once it finished (or the wait ran out).'),
     'jobs.kinds': Route('jobs.kinds', 'GET', '/api/jobs/kinds', (), (), None, 'JobKinds', 'The job kinds enabled plugins run, with their limits.'),
     'jobs.list': Route('jobs.list', 'GET', '/api/jobs', (), ('state', 'kind', 'sessionId', 'projectId', 'limit', 'cursor'), None, 'JobPage', 'Jobs, newest first, filtered by state, kind, session or project.'),
     'jobs.retry': Route('jobs.retry', 'POST', '/api/jobs/{id}/retry', ('id',), (), None, 'Job', 'Queue a failed or canceled job again, from its first attempt.'),

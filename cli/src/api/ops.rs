@@ -117,8 +117,8 @@ pub const JOBS_CANCEL: Op = Op { id: "jobs.cancel", method: "POST", path: "/api/
 /// `POST /api/jobs`: Enqueue a job of a kind an enabled plugin declares. 201 with the new job; 200 with the existing one when a job
 pub const JOBS_ENQUEUE: Op = Op { id: "jobs.enqueue", method: "POST", path: "/api/jobs", path_params: &[], query: &[], headers: &["X-Codex-Manager-Client"], body: Some("EnqueueJob"), response: Some("Job") };
 
-/// `GET /api/jobs/{id}`: A job with its history of transitions.
-pub const JOBS_GET: Op = Op { id: "jobs.get", method: "GET", path: "/api/jobs/{id}", path_params: &["id"], query: &[], headers: &[], body: None, response: Some("Job") };
+/// `GET /api/jobs/{id}`: A job with its history of transitions; with `?wait=`, once it finished (or the wait ran out).
+pub const JOBS_GET: Op = Op { id: "jobs.get", method: "GET", path: "/api/jobs/{id}", path_params: &["id"], query: &["wait"], headers: &[], body: None, response: Some("Job") };
 
 /// `GET /api/jobs/kinds`: The job kinds enabled plugins run, with their limits.
 pub const JOBS_KINDS: Op = Op { id: "jobs.kinds", method: "GET", path: "/api/jobs/kinds", path_params: &[], query: &[], headers: &[], body: None, response: Some("JobKinds") };

@@ -31,6 +31,7 @@ mod sessions;
 mod settings;
 mod turns;
 mod views;
+mod waits;
 
 use std::sync::Arc;
 
@@ -67,7 +68,8 @@ pub use sessions::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
 pub use sessions::{CreateSession, DynamicTool, SessionDetail, SessionPage, SessionQuery, Transcript, TranscriptQuery, UpdateSession};
 pub use settings::Setting;
 pub use turns::{InterruptResult, InterruptStatus, SendMessage, SteerMessage, TurnAccepted, TurnMode};
-pub use turns::{TurnRecord, TurnRecordPage, TurnRecordQuery, TurnWaitQuery, MAX_TURN_WAIT};
+pub use turns::{TurnRecord, TurnRecordPage, TurnRecordQuery};
+pub use waits::{WaitQuery, MAX_WAIT};
 pub use views::{Project, Session, SessionStatus};
 
 use crate::appserver::{ChildLauncher, Launch, AppServer, AppServerConfig};

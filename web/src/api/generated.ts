@@ -915,7 +915,7 @@ export const OPERATIONS = {
   "health.ready": { method: "GET", path: "/api/ready", pathParams: [], query: [], body: false },
   "jobs.cancel": { method: "POST", path: "/api/jobs/{id}/cancel", pathParams: ["id"], query: [], body: false },
   "jobs.enqueue": { method: "POST", path: "/api/jobs", pathParams: [], query: [], body: true },
-  "jobs.get": { method: "GET", path: "/api/jobs/{id}", pathParams: ["id"], query: [], body: false },
+  "jobs.get": { method: "GET", path: "/api/jobs/{id}", pathParams: ["id"], query: ["wait"], body: false },
   "jobs.kinds": { method: "GET", path: "/api/jobs/kinds", pathParams: [], query: [], body: false },
   "jobs.list": { method: "GET", path: "/api/jobs", pathParams: [], query: ["state", "kind", "sessionId", "projectId", "limit", "cursor"], body: false },
   "jobs.retry": { method: "POST", path: "/api/jobs/{id}/retry", pathParams: ["id"], query: [], body: false },

@@ -10,7 +10,7 @@ use crate::api::auth::client_label;
 use crate::api::error::{ApiResult, ErrorResponse};
 use crate::api::extract::{ApiJson, ApiQuery, Path};
 use crate::api::ApiState;
-use crate::services::{EnqueueJob, Job, JobKinds, JobPage, JobQuery, QueueStats};
+use crate::services::{EnqueueJob, Job, JobKinds, JobPage, JobQuery, QueueStats, WaitQuery};
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
@@ -58,11 +58,12 @@ async fn stats(State(s): State<ApiState>) -> ApiResult<Json<QueueStats>> {
     Ok(Json(s.services.queue().queue_stats().await?))
 }
 
-/// A job with its history of transitions.
-#[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs", params(("id" = String, Path)), responses(
-    (status = 200, body = Job), (status = 404, body = ErrorResponse, description = "`job_not_found`")))]
-async fn get(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Json<Job>> {
-    Ok(Json(s.services.queue().get_job(&id).await?))
+/// A job with its history of transitions; with `?wait=`, once it finished (or the wait ran out).
+#[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs", params(("id" = String, Path), WaitQuery), responses(
+    (status = 200, body = Job, description = "The job: finished (`succeeded`, `failed`, `canceled`), or as it is when the wait ran out"),
+    (status = 404, body = ErrorResponse, description = "`job_not_found`")))]
+async fn get(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(q): ApiQuery<WaitQuery>) -> ApiResult<Json<Job>> {
+    Ok(Json(s.services.queue().get_job(&id, q.limit()?).await?))
 }
 
 /// Cancel a job. Answers with its final state once it has stopped: a running job's plugin call is dropped and

@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::api::error::{ApiError, ApiResult, ErrorResponse};
 use crate::api::extract::{ApiJson, ApiQuery, Path};
 use crate::api::ApiState;
-use crate::services::{ErrorCode, InterruptResult, SendMessage, SteerMessage, TurnAccepted, TurnRecord, TurnRecordPage, TurnRecordQuery, TurnWaitQuery};
+use crate::services::{ErrorCode, InterruptResult, SendMessage, SteerMessage, TurnAccepted, TurnRecord, TurnRecordPage, TurnRecordQuery, WaitQuery};
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
@@ -75,13 +75,13 @@ async fn list_turns(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(
 /// One turn of the session as the host recorded it. With `wait`, the answer waits (at most 60 s) for the turn to
 /// end and is the record then: a final state, or `inProgress` when the wait ran out (ask again to wait longer).
 #[utoipa::path(get, path = "/api/sessions/{id}/turns/{turnId}", tag = "turns",
-    params(("id" = String, Path), ("turnId" = String, Path), TurnWaitQuery),
+    params(("id" = String, Path), ("turnId" = String, Path), WaitQuery),
     responses((status = 200, body = TurnRecord), (status = 404, body = ErrorResponse, description = "`session_not_found`, `turn_not_found`"),
         (status = 422, body = ErrorResponse, description = "`invalid_request`: `wait` is not a duration")))]
 async fn get_turn(
     State(s): State<ApiState>,
     Path((id, turn_id)): Path<(String, String)>,
-    ApiQuery(q): ApiQuery<TurnWaitQuery>,
+    ApiQuery(q): ApiQuery<WaitQuery>,
 ) -> ApiResult<Json<TurnRecord>> {
     let limit = q.limit()?;
     Ok(Json(s.services.turns().get_turn_record(&id, &turn_id, limit).await?))

@@ -9,6 +9,7 @@ mod scheduler;
 mod workers;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -25,6 +26,7 @@ use super::projects::Projects;
 use super::requests::Requests;
 use super::sessions::Sessions;
 use super::turns::Turns;
+use super::waits::EndWaiters;
 use crate::events::{envelope_ts, EventType, NewEvent};
 use crate::plugins::JobKind;
 use crate::store::{Enqueued, JobErrorKind, JobFilter, JobHistoryRow, JobRow, JobState, StoreError};
@@ -221,6 +223,8 @@ pub struct Queue {
     requests: Arc<Requests>,
     scheduler: Scheduler,
     workers: Workers,
+    /// Who waits for a job to finish (`GET /api/jobs/{id}?wait=`), woken when its final state is published.
+    ends: EndWaiters,
 }
 
 impl Queue {
@@ -242,6 +246,7 @@ impl Queue {
             requests,
             scheduler: Scheduler::new(config),
             workers: Workers::default(),
+            ends: EndWaiters::default(),
         })
     }
 
@@ -350,8 +355,10 @@ impl Queue {
         Ok(JobPage { jobs: rows.into_iter().map(Job::from).collect(), next_cursor })
     }
 
-    pub async fn get_job(&self, id: &str) -> ServiceResult<Job> {
-        let row = self.job_row(id).await?;
+    /// A job with its history, once it finished (succeeded, failed, canceled) or `limit` ran out (then as it is).
+    /// Woken by the job's final transition, never by polling.
+    pub async fn get_job(&self, id: &str, limit: Duration) -> ServiceResult<Job> {
+        let row = self.ends.wait_for_end(id, limit, || self.job_row(id), |row: &JobRow| row.state.is_final()).await?;
         let mut job = Job::from(row);
         job.history = Some(self.core.store().job_history(id).await?.into_iter().map(JobTransition::from).collect());
         Ok(job)
@@ -371,7 +378,7 @@ impl Queue {
         if row.state == JobState::Queued {
             if let Some(canceled) = self.core.store().cancel_queued_job(id, &format!("canceled by {by}")).await? {
                 self.publish_job_event(EventType::JobCanceled, &canceled).await;
-                return self.get_job(id).await;
+                return self.get_job(id, Duration::ZERO).await;
             }
         }
         let row = self.job_row(id).await?;
@@ -379,7 +386,7 @@ impl Queue {
             JobState::Running => {
                 self.core.store().request_job_cancel(id).await?;
                 let stopped = tokio::time::timeout(CANCEL_WAIT, self.scheduler.cancel_and_wait(self, id, by)).await;
-                let job = self.get_job(id).await?;
+                let job = self.get_job(id, Duration::ZERO).await?;
                 if stopped.is_err() && job.state == JobState::Running {
                     return Err(ServiceError::new(
                         ErrorKind::Unavailable,
@@ -438,5 +445,9 @@ impl Queue {
         let event = NewEvent::new(kind, Job::from(row.clone()))
             .session(row.session_id.as_deref().map(Into::into), row.project_id.as_deref().map(Into::into));
         self.core.events().publish_committed(event).await;
+        // Every transition is published here, after the store has it: a waiter reads the final state.
+        if row.state.is_final() {
+            self.ends.ended(&row.id);
+        }
     }
 }

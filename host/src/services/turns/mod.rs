@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-pub use records::{TurnRecord, TurnRecordPage, TurnRecordQuery, TurnWaitQuery, MAX_TURN_WAIT};
+pub use records::{TurnRecord, TurnRecordPage, TurnRecordQuery};
 
-use records::TurnEnds;
 use super::core::Core;
+use super::waits::EndWaiters;
 use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use super::index::SessionRef;
 use super::live::LiveThreads;
@@ -139,12 +139,12 @@ pub struct Turns {
     /// Read for the running turn; a turn app-server accepted is marked here.
     live: Arc<LiveThreads>,
     /// Waiters for turns' ends, woken once the turn record holds the end.
-    ends: TurnEnds,
+    ends: EndWaiters,
 }
 
 impl Turns {
     pub(super) fn new(core: Arc<Core>, sessions: Arc<Sessions>, live: Arc<LiveThreads>) -> Self {
-        Self { core, sessions, live, ends: TurnEnds::default() }
+        Self { core, sessions, live, ends: EndWaiters::default() }
     }
 
     /// Start a turn with the user's message. With an idempotency key, a retry returns the first answer.
