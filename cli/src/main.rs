@@ -8,6 +8,7 @@ mod commands;
 mod exit;
 mod output;
 mod profile;
+mod resolve;
 mod serve;
 
 use std::path::PathBuf;

@@ -24,6 +24,7 @@ use crate::output::{text, Output};
 
 #[derive(Args)]
 pub struct ChatArgs {
+    #[arg(allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
     pub session: String,
 }
 
@@ -69,7 +70,8 @@ struct Chat<'a> {
     mid_line: bool,
 }
 
-pub async fn run(a: ChatArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+pub async fn run(mut a: ChatArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+    a.session = crate::resolve::session(client, &a.session).await?;
     let detail: Value = client.call(&ops::SESSIONS_GET, &[&a.session]).query("limit", 1).get().await?;
     let session = &detail["session"];
     // From where the log is now: this chat shows what happens from here on.

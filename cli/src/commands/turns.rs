@@ -17,6 +17,7 @@ use crate::output::{ago_of, text, Output};
 
 #[derive(Args)]
 pub struct SendArgs {
+    #[arg(allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
     pub session: String,
     pub text: String,
     /// Stream the reply and wait for the turn to end (exit 7 unless it completed).
@@ -32,12 +33,14 @@ pub struct SendArgs {
 
 #[derive(Args)]
 pub struct SteerArgs {
+    #[arg(allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
     pub session: String,
     pub text: String,
 }
 
 #[derive(Args)]
 pub struct InterruptArgs {
+    #[arg(allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
     pub session: String,
 }
 
@@ -50,7 +53,8 @@ struct TurnOutcome {
     error: Option<String>,
 }
 
-pub async fn send(a: SendArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+pub async fn send(mut a: SendArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+    a.session = crate::resolve::session(client, &a.session).await?;
     // Note where the log is before sending, so the stream misses nothing of this turn.
     let since = if a.wait { Some(last_seq(client).await?) } else { None };
     let body = if a.plan { json!({"text": a.text, "mode": "plan"}) } else { json!({"text": a.text}) };
@@ -150,12 +154,14 @@ async fn follow_turn(client: &Client, session: &str, turn_id: &str, since: i64, 
     anyhow::bail!("the event stream closed before the turn ended")
 }
 
-pub async fn steer(a: SteerArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+pub async fn steer(mut a: SteerArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+    a.session = crate::resolve::session(client, &a.session).await?;
     let reply = client.call(&ops::TURNS_STEER, &[&a.session]).json(&json!({"text": a.text})).send().await?;
     out.reply(&reply, |v| format!("steered turn {}", text(v, "turnId")))
 }
 
-pub async fn interrupt(a: InterruptArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+pub async fn interrupt(mut a: InterruptArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+    a.session = crate::resolve::session(client, &a.session).await?;
     let reply = client.call(&ops::TURNS_INTERRUPT, &[&a.session]).send().await?;
     out.reply(&reply, |v| format!("turn {}: {}", text(v, "turnId"), out.state(&text(v, "status"))))
 }
