@@ -6,6 +6,7 @@ pub mod chat;
 pub mod codex;
 pub mod events;
 pub mod jobs;
+pub mod live;
 pub mod package;
 pub mod plugins;
 pub mod projects;
