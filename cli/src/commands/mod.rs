@@ -4,9 +4,11 @@
 pub mod catalog;
 pub mod chat;
 pub mod codex;
+pub mod doctor;
 pub mod events;
 pub mod jobs;
 pub mod live;
+pub mod logs;
 pub mod package;
 pub mod plugins;
 pub mod projects;
