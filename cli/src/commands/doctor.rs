@@ -50,12 +50,12 @@ const LOW_SPACE: u64 = 1 << 30;
 pub async fn run(a: DoctorArgs, url: &str, data_dir: &Path, client: Option<Client>, out: &Output) -> anyhow::Result<()> {
     let mut checks = Vec::new();
     // The host first: whether it answers decides where the other checks look.
-    let health = probe(url).await;
-    let ready: Option<Value> = match (&client, &health) {
-        (Some(c), Some(_)) => c.call(&ops::HEALTH_READY, &[]).send_any().await.ok().and_then(|r| r.value().ok()).filter(|v| v["codex"].is_object()),
+    let found = probe(url, client.as_ref().map(Client::token)).await;
+    let ready: Option<Value> = match (&client, &found) {
+        (Some(c), Probe::Host(_)) => c.call(&ops::HEALTH_READY, &[]).send_any().await.ok().and_then(|r| r.value().ok()).filter(|v| v["codex"].is_object()),
         _ => None,
     };
-    checks.push(port_check(url, health.as_ref(), ready.is_some(), client.is_some()));
+    checks.push(port_check(url, &found, client.is_some()));
     checks.push(codex_check(ready.as_ref()));
     checks.extend(sandbox_checks());
     checks.push(data_dir_check(data_dir));
@@ -95,21 +95,55 @@ fn render(out: &Output, checks: &[Check]) -> String {
     lines.join("\n")
 }
 
-/// `GET /api/health` (no token needed): the host's version when something answers as the host.
-async fn probe(url: &str) -> Option<Value> {
-    let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build().ok()?;
-    let resp = http.get(format!("{}{}", url.trim_end_matches('/'), ops::HEALTH_HEALTH.url_path(&[]))).send().await.ok()?;
-    resp.json::<Value>().await.ok().filter(|v| v["version"].is_string())
+/// What answers at the URL.
+enum Probe {
+    /// codex-manager, with its version.
+    Host(String),
+    /// codex-manager (its error envelope), refusing this token or the lack of one.
+    Refused,
+    /// Something else speaks HTTP there.
+    Other(u16),
+    /// Nothing answers.
+    Nothing,
 }
 
-fn port_check(url: &str, health: Option<&Value>, ready: bool, token: bool) -> Check {
-    if let Some(h) = health {
-        let version = h["version"].as_str().unwrap_or("?");
-        if ready {
-            return check("host", Level::Ok, format!("codex-manager {version} answers at {url}"), None);
+/// `GET /api/health` with the token when there is one.
+async fn probe(url: &str, token: Option<&str>) -> Probe {
+    let Ok(http) = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build() else { return Probe::Nothing };
+    let mut req = http.get(format!("{}{}", url.trim_end_matches('/'), ops::HEALTH_HEALTH.url_path(&[])));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let Ok(resp) = req.send().await else { return Probe::Nothing };
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    match (status, body["version"].as_str(), body["error"]["code"].as_str()) {
+        (200, Some(v), _) => Probe::Host(v.to_string()),
+        (401 | 403, _, Some(_)) => Probe::Refused,
+        _ => Probe::Other(status),
+    }
+}
+
+fn port_check(url: &str, probe: &Probe, token: bool) -> Check {
+    match probe {
+        Probe::Host(version) => return check("host", Level::Ok, format!("codex-manager {version} answers at {url}"), None),
+        Probe::Refused => {
+            let fix = if token {
+                "the host refused the token: pass the one in its data dir (`--data-dir`, `--token` or CODEX_MANAGER_TOKEN)"
+            } else {
+                "no token: pass --token, set CODEX_MANAGER_TOKEN, or --data-dir of the host (it writes <data-dir>/token)"
+            };
+            return check("host", Level::Warn, format!("codex-manager answers at {url}, but not to this token"), Some(fix.into()));
         }
-        let fix = if token { "check the token (`--token`, CODEX_MANAGER_TOKEN or <data-dir>/token): the host refused it" } else { "no token: pass --token or set CODEX_MANAGER_TOKEN (the host writes <data-dir>/token)" };
-        return check("host", Level::Warn, format!("codex-manager {version} answers at {url}, but not to this token"), Some(fix.into()));
+        Probe::Other(status) => {
+            return check(
+                "host",
+                Level::Fail,
+                format!("something that is not codex-manager answers at {url} (HTTP {status})"),
+                Some("point --url / CODEX_MANAGER_URL at the host, or serve on another port: `codex-manager serve --bind 127.0.0.1:PORT`".into()),
+            );
+        }
+        Probe::Nothing => {}
     }
     let Some(addr) = host_port(url) else {
         return check("host", Level::Warn, format!("no host answers at {url}"), Some("start it: `codex-manager serve`".into()));

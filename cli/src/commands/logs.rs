@@ -42,15 +42,19 @@ pub async fn run(a: LogsArgs, data_dir: &Path) -> anyhow::Result<()> {
         }
         eprintln!("(waiting for {} to appear)", path.display());
     }
-    let tail = last_lines(&[&old, &path], a.lines);
+    // The current file is read through the handle that then follows it, so a line written between printing the
+    // tail and following is neither lost nor printed twice.
+    let mut follower = Follower::open(&path);
+    let mut text = std::fs::read(&old).unwrap_or_default();
+    text.extend(follower.poll());
+    let tail = last_lines(&String::from_utf8_lossy(&text), a.lines);
     let mut stdout = std::io::stdout();
-    if stdout.write_all(tail.as_bytes()).is_err() {
+    if stdout.write_all(tail.as_bytes()).and_then(|_| stdout.flush()).is_err() {
         return Ok(()); // a closed pipe (`| head`) is the reader's choice
     }
     if !a.follow {
         return Ok(());
     }
-    let mut follower = Follower::open(&path);
     loop {
         let more = follower.poll();
         if !more.is_empty() && (stdout.write_all(&more).is_err() || stdout.flush().is_err()) {
@@ -67,14 +71,8 @@ fn rotated(path: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// The last `n` lines of the files read in order as one text (the rotated file, then the current one).
-pub fn last_lines(files: &[&Path], n: usize) -> String {
-    let mut text = String::new();
-    for f in files {
-        if let Ok(bytes) = std::fs::read(f) {
-            text.push_str(&String::from_utf8_lossy(&bytes));
-        }
-    }
+/// The last `n` lines of `text`.
+pub fn last_lines(text: &str, n: usize) -> String {
     if n == 0 {
         return String::new();
     }
@@ -94,10 +92,9 @@ pub struct Follower {
 }
 
 impl Follower {
-    /// From the file's current end (what is there was printed as the tail).
+    /// From the file's start: the first poll reads what it holds now.
     pub fn open(path: &Path) -> Self {
-        let file = File::open(path).ok().and_then(|mut f| {
-            f.seek(SeekFrom::End(0)).ok()?;
+        let file = File::open(path).ok().and_then(|f| {
             let ino = f.metadata().ok()?.ino();
             Some((f, ino))
         });
@@ -143,12 +140,14 @@ mod tests {
         let (log, old) = (dir.join("host.log"), dir.join("host.log.1"));
         std::fs::write(&old, "a\nb\n").unwrap();
         std::fs::write(&log, "c\nd\n").unwrap();
-        assert_eq!(last_lines(&[&old, &log], 3), "b\nc\nd\n");
-        assert_eq!(last_lines(&[&old, &log], 10), "a\nb\nc\nd\n");
-        assert_eq!(last_lines(&[&old, &log], 0), "");
+        assert_eq!(last_lines("a\nb\nc\nd\n", 3), "b\nc\nd\n");
+        assert_eq!(last_lines("a\nb\nc\nd\n", 10), "a\nb\nc\nd\n");
+        assert_eq!(last_lines("a\nb", 1), "b");
+        assert_eq!(last_lines("a\n", 0), "");
 
         let mut f = Follower::open(&log);
-        assert!(f.poll().is_empty(), "the tail was printed already");
+        assert_eq!(f.poll(), b"c\nd\n", "the first poll reads what the file holds");
+        assert!(f.poll().is_empty());
         let append = |p: &Path, s: &str| std::fs::OpenOptions::new().append(true).open(p).unwrap().write_all(s.as_bytes()).unwrap();
         append(&log, "e\n");
         assert_eq!(f.poll(), b"e\n");
