@@ -97,7 +97,7 @@ fn not_found(code: ErrorCode, message: String, wanted: &str) -> anyhow::Error {
 
 /// The full id of the session `wanted` names (see the module doc).
 pub async fn session(client: &Client, wanted: &str) -> anyhow::Result<String> {
-    if wanted == LAST || wanted == "@last" {
+    if wanted == LAST {
         let v: Value = client.call(&ops::SESSIONS_LIST, &[]).query("limit", 1).query("archived", false).get().await?;
         return match v["sessions"][0]["id"].as_str() {
             Some(id) => Ok(id.to_string()),

@@ -152,4 +152,40 @@ async fn events_for_people_fold_deltas_and_exclude_by_family() {
     let left: Vec<&str> = v["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert!(!left.is_empty() && left.iter().all(|t| !t.ends_with("delta")), "{left:?}");
     assert!(left.contains(&"turn.completed"), "{left:?}");
+
+    // Live: the same lines, a run of deltas folded once it ends.
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_codex-manager"))
+        .args(["--url", &host.url, "--token", &host.token, "events", "--follow", "--session", &session])
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = String::new();
+    let deadline = Instant::now() + WAIT;
+    let mut sent = false;
+    while !seen.contains("turn.completed") {
+        assert!(Instant::now() < deadline, "{seen}");
+        let mut buf = [0u8; 4096];
+        if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(200), stdout.read(&mut buf)).await {
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        if !sent && seen.starts_with("TIME") {
+            host.send(&session, "hello again").await;
+            sent = true;
+        }
+    }
+    child.kill().await.unwrap();
+    // However the run was cut by pauses, every delta is counted once: the `×N` of the folded lines add up.
+    let (_, turns) = host.get(&format!("/api/sessions/{session}/turns")).await;
+    let second = turns["turns"][0]["id"].as_str().unwrap().to_string();
+    let (_, raw) = host.get(&format!("/api/events?sessions={session}&types=item.delta&limit=500")).await;
+    let deltas = raw["events"].as_array().unwrap().iter().filter(|e| e["turnId"] == second.as_str()).count();
+    let folded: Vec<&str> = seen.lines().filter(|l| l.contains("item.delta ")).collect();
+    let counted: usize = folded
+        .iter()
+        .map(|l| l.split('×').nth(1).and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(1))
+        .sum();
+    assert_eq!(counted, deltas, "{seen}");
+    assert!(folded.len() <= deltas && !folded.is_empty(), "{seen}");
 }
