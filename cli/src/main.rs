@@ -8,6 +8,7 @@ mod commands;
 mod exit;
 mod output;
 mod profile;
+mod resolve;
 mod serve;
 
 use std::path::PathBuf;
@@ -47,6 +48,11 @@ enum Command {
     Status,
     /// The host's liveness and version.
     Health,
+    /// Check this machine: codex and its version, the sandbox's prerequisites, the data dir, the port, the web
+    /// build, plugins (exit 1 when a check fails).
+    Doctor(commands::doctor::DoctorArgs),
+    /// The host's log file (`<data-dir>/host.log`); `--follow` keeps printing, across rotations.
+    Logs(commands::logs::LogsArgs),
     /// Print a one-time login link for the web UI.
     LoginLink,
     /// Projects: list, show, create, update, delete, move or delete their sessions.
@@ -186,14 +192,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let profile = profile::resolve(cli.profile.as_deref())?;
     let url = cli.url.or(profile.url).unwrap_or_else(|| "http://127.0.0.1:8417".to_string());
     let data_dir = cli.data_dir.or(profile.data_dir).unwrap_or_else(codex_manager_host::config::default_data_dir);
-    let client = client::Client::new(&url, cli.token.or(profile.token), &data_dir)?;
+    let token = cli.token.or(profile.token);
+    match cli.command {
+        // Neither needs a running host (nor, for `logs`, a token).
+        Command::Logs(a) => return commands::logs::run(a, &data_dir).await,
+        Command::Doctor(a) => {
+            let client = client::Client::new(&url, token, &data_dir).ok();
+            return commands::doctor::run(a, &url, &data_dir, client, &out).await;
+        }
+        _ => {}
+    }
+    let client = client::Client::new(&url, token, &data_dir)?;
     let (c, o) = (&client, &out);
     use commands::*;
     match cli.command {
-        Command::Serve(_) | Command::Completions { .. } | Command::Plugin(plugins::PluginCommand::New { .. }) => {
+        Command::Serve(_)
+        | Command::Completions { .. }
+        | Command::Plugin(plugins::PluginCommand::New { .. })
+        | Command::Logs(_)
+        | Command::Doctor(_) => {
             unreachable!("handled above")
         }
-        Command::Status => status(c, o).await,
+        Command::Status => status(c, o, &url, &data_dir).await,
         Command::Health => health(c, o).await,
         Command::LoginLink => login_link(c, o).await,
         Command::Projects(cmd) => projects::run(cmd, c, o).await,

@@ -1,6 +1,6 @@
 //! `codex-manager serve`: run the host in the foreground until Ctrl-C or SIGTERM.
 
-mod logfile;
+pub mod logfile;
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;

@@ -81,7 +81,7 @@ pub struct FeedbackArgs {
     #[arg(long)]
     reason: Option<String>,
     /// Attach this session's thread.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
     session: Option<String>,
     #[arg(long)]
     include_logs: bool,
@@ -154,7 +154,8 @@ pub async fn exec(a: ExecArgs, client: &Client, out: &Output) -> anyhow::Result<
 }
 
 pub async fn feedback(a: FeedbackArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
-    let body = Feedback { classification: a.classification, reason: a.reason, session_id: a.session, include_logs: a.include_logs };
+    let session_id = crate::resolve::session_opt(client, a.session).await?;
+    let body = Feedback { classification: a.classification, reason: a.reason, session_id, include_logs: a.include_logs };
     let reply = client.call(&ops::CAPABILITIES_FEEDBACK, &[]).json(&body).send().await?;
     out.reply(&reply, |v| match v["threadId"].as_str() {
         Some(t) => format!("feedback sent (thread {t})"),

@@ -22,7 +22,7 @@ pub enum JobsCommand {
         state: Option<JobState>,
         #[arg(long)]
         kind: Option<String>,
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
         session: Option<String>,
         #[arg(long)]
         project: Option<String>,
@@ -40,7 +40,7 @@ pub enum JobsCommand {
         /// The payload, as JSON (default `{}`).
         #[arg(long)]
         payload: Option<String>,
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
         session: Option<String>,
         #[arg(long)]
         project: Option<String>,
@@ -126,6 +126,7 @@ fn show(out: &Output, j: &Value) -> String {
 pub async fn run(cmd: JobsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
     match cmd {
         JobsCommand::List { state, kind, session, project, limit, cursor } => {
+            let session = crate::resolve::session_opt(client, session).await?;
             let reply = client
                 .call(&ops::JOBS_LIST, &[])
                 .query("limit", limit)
@@ -146,6 +147,7 @@ pub async fn run(cmd: JobsCommand, client: &Client, out: &Output) -> anyhow::Res
         }
         JobsCommand::Get { id } => out.reply(&client.call(&ops::JOBS_GET, &[&id]).send().await?, |v| show(out, v)),
         JobsCommand::Enqueue { kind, payload, session, project, dedupe_key, priority, delay_ms, wait } => {
+            let session = crate::resolve::session_opt(client, session).await?;
             let payload = payload.map(|p| json_arg(&p, "--payload")).transpose()?;
             let body = compact(json!({
                 "kind": kind, "payload": payload, "sessionId": session, "projectId": project,

@@ -4,8 +4,11 @@
 pub mod catalog;
 pub mod chat;
 pub mod codex;
+pub mod doctor;
 pub mod events;
 pub mod jobs;
+pub mod live;
+pub mod logs;
 pub mod package;
 pub mod plugins;
 pub mod projects;
@@ -22,19 +25,60 @@ use crate::client::Client;
 use crate::exit::ApiFailure;
 use crate::output::{text, Output};
 
-pub async fn status(client: &Client, out: &Output) -> anyhow::Result<()> {
+/// `status`: the host's readiness (`/api/ready`) with its version (`/api/health`), where it is and what it is
+/// doing (sessions running and waiting, requests pending, the queue). With `--json`, the readiness exactly as the
+/// host sent it (the other answers are their own commands' `--json`).
+pub async fn status(client: &Client, out: &Output, url: &str, data_dir: &std::path::Path) -> anyhow::Result<()> {
     // Not ready answers 503 with the same body: a status to show (and exit 6 for scripts), not a bare failure.
     let reply = client.call(&ops::HEALTH_READY, &[]).send_any().await?;
     if reply.status != 200 && reply.status != 503 {
         return Err(ApiFailure::from_reply(reply.status, &reply.body).into());
     }
-    out.reply(&reply, |v| {
+    if out.json {
+        println!("{}", reply.text());
+        if reply.status == 503 {
+            return Err(crate::exit::Silent(crate::exit::Exit::Unavailable).into());
+        }
+        return Ok(());
+    }
+    let v = reply.value()?;
+    let health: Value = client.call(&ops::HEALTH_HEALTH, &[]).get().await.unwrap_or(Value::Null);
+    let sessions: Value =
+        client.call(&ops::SESSIONS_LIST, &[]).query("limit", 500).query("archived", false).get().await.unwrap_or(Value::Null);
+    let pending: Value = client.call(&ops::REQUESTS_LIST_ALL, &[]).query("status", "pending").query("limit", 500).get().await.unwrap_or(Value::Null);
+    let count = |pred: &dyn Fn(&str) -> bool| items(&sessions, "sessions").iter().filter(|s| s["status"].as_str().is_some_and(pred)).count();
+    let (running, waiting) = (count(&|s| s == "running"), count(&|s| s.starts_with("waiting")));
+    let more = if sessions["nextCursor"].is_string() { " (of the 500 most recent)" } else { "" };
+    let pending = items(&pending, "").len();
+    {
         let r = &v["runtime"];
+        let c = &v["codex"];
+        let support = match c["matches"].as_bool() {
+            Some(true) => "the tested release".to_string(),
+            Some(false) => format!("untested: built for {}", text(c, "expected")),
+            None => "-".into(),
+        };
+        // `startedAt` is not in `/api/ready` yet (the host's to add); until then it says so.
+        let uptime = match v["startedAt"].as_str() {
+            Some(t) => format!("up since {t} ({})", crate::output::ago(t).trim_end_matches(" ago")),
+            None => out.dim("(not reported by this host)"),
+        };
+        let q = &v["queue"];
+        let queue = if q.is_object() {
+            format!("{} queued, {} running (capacity {}; oldest waits {} ms)", text(q, "queued"), text(q, "running"), text(q, "capacity"), text(q, "oldestQueuedAgeMs"))
+        } else {
+            "-".into()
+        };
         let mut lines = vec![
-            format!("ready:       {}", out.state(&text(v, "ready"))),
+            format!("ready:       {}", out.state(&text(&v, "ready"))),
+            format!("host:        codex-manager {} at {url}", v["version"].as_str().map(str::to_owned).unwrap_or_else(|| text(&health, "version"))),
+            format!("data dir:    {} {}", data_dir.display(), out.dim("(this CLI's)")),
+            format!("uptime:      {uptime}"),
+            format!("codex:       {} ({support})", c["running"].as_str().unwrap_or("not started")),
             format!("app-server:  {} (generation {}, pid {}, restarts {})", out.state(&text(r, "status")), text(r, "generation"), text(r, "pid"), text(r, "restarts")),
-            format!("codex:       {} (built for {})", text(&v["codex"], "running"), text(&v["codex"], "expected")),
-            format!("last event:  {}", text(v, "lastSeq")),
+            format!("sessions:    {running} running, {waiting} waiting{more}; {pending} requests pending"),
+            format!("queue:       {queue}"),
+            format!("last event:  {}", text(&v, "lastSeq")),
         ];
         if let Some(reason) = v["reason"].as_str() {
             lines.push(format!("why not:     {reason}"));
@@ -47,8 +91,8 @@ pub async fn status(client: &Client, out: &Output) -> anyhow::Result<()> {
         if let Some(notice) = v["account"]["notice"].as_str() {
             lines.push(format!("account:     {notice}"));
         }
-        lines.join("\n")
-    })?;
+        println!("{}", lines.join("\n"));
+    }
     if reply.status == 503 {
         return Err(crate::exit::Silent(crate::exit::Exit::Unavailable).into());
     }

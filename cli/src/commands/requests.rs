@@ -7,23 +7,31 @@ use super::{compact, items, json_arg, one_line};
 use crate::api::ops;
 use crate::client::Client;
 use crate::output::{ago_of, text, Output};
+use crate::resolve;
 
 #[derive(Subcommand)]
 pub enum RequestsCommand {
     /// Requests across sessions (default: the pending ones).
     List {
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
         session: Option<String>,
         /// pending | resolved | expired | all
         #[arg(long, default_value = "pending")]
         status: String,
     },
     /// One request, with what it asks.
-    Show { session: String, request: String },
+    Show {
+        /// The request: its id or a unique id prefix, alone (found among all sessions' requests) or after its
+        /// session (id, id prefix or title).
+        #[arg(num_args = 1..=2, required = true, value_name = "[SESSION] REQUEST")]
+        target: Vec<String>,
+    },
     /// Approve: accept, acceptForSession (--for-session), with an optional reason.
     Approve {
-        session: String,
-        request: String,
+        /// The request: its id or a unique id prefix, alone (found among all sessions' requests) or after its
+        /// session (id, id prefix or title).
+        #[arg(num_args = 1..=2, required = true, value_name = "[SESSION] REQUEST")]
+        target: Vec<String>,
         #[arg(long)]
         for_session: bool,
         #[arg(long)]
@@ -31,8 +39,10 @@ pub enum RequestsCommand {
     },
     /// Decline (the turn goes on) or cancel (--cancel: the turn stops).
     Decline {
-        session: String,
-        request: String,
+        /// The request: its id or a unique id prefix, alone (found among all sessions' requests) or after its
+        /// session (id, id prefix or title).
+        #[arg(num_args = 1..=2, required = true, value_name = "[SESSION] REQUEST")]
+        target: Vec<String>,
         #[arg(long)]
         cancel: bool,
         #[arg(long)]
@@ -40,21 +50,31 @@ pub enum RequestsCommand {
     },
     /// Answer tool input: --answer QUESTION_ID=VALUE (repeatable).
     Answer {
-        session: String,
-        request: String,
+        /// The request: its id or a unique id prefix, alone (found among all sessions' requests) or after its
+        /// session (id, id prefix or title).
+        #[arg(num_args = 1..=2, required = true, value_name = "[SESSION] REQUEST")]
+        target: Vec<String>,
         #[arg(long = "answer", value_name = "ID=VALUE", required = true)]
         answers: Vec<String>,
     },
     /// Answer a dynamic tool call with text (--failed marks it unsuccessful).
     Reply {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
         session: String,
+        /// The request's id or a unique id prefix.
         request: String,
         text: String,
         #[arg(long)]
         failed: bool,
     },
     /// Send any answer body as JSON (elicitations, amendments).
-    Respond { session: String, request: String, body: String },
+    Respond {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
+        session: String,
+        /// The request's id or a unique id prefix.
+        request: String,
+        body: String,
+    },
 }
 
 /// What a request asks, in a few words.
@@ -76,10 +96,23 @@ fn table(out: &Output, requests: &[Value]) -> String {
     out.table(&["ID", "STATUS", "SESSION", "ASKED", "WHAT"], rows)
 }
 
+/// The session and full id of the request `target` names: `[SESSION] REQUEST`, either by prefix.
+async fn locate(client: &Client, target: &[String]) -> anyhow::Result<(String, String)> {
+    match target {
+        [request] => resolve::request(client, None, request).await,
+        [session, request] => {
+            let session = resolve::session(client, session).await?;
+            resolve::request(client, Some(&session), request).await
+        }
+        _ => unreachable!("clap takes one or two"),
+    }
+}
+
 pub async fn run(cmd: RequestsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
     let one = |v: &Value| table(out, std::slice::from_ref(v));
-    let (session, request, body) = match cmd {
+    let ((session, request), body) = match cmd {
         RequestsCommand::List { session, status } => {
+            let session = resolve::session_opt(client, session).await?;
             let call = match &session {
                 Some(s) => client.call(&ops::REQUESTS_LIST_SESSION, &[s]),
                 None => client.call(&ops::REQUESTS_LIST_ALL, &[]),
@@ -87,30 +120,33 @@ pub async fn run(cmd: RequestsCommand, client: &Client, out: &Output) -> anyhow:
             let call = call.query("limit", 200).query_opt("status", (status != "all").then_some(status));
             return out.reply(&call.send().await?, |v| table(out, items(v, "")));
         }
-        RequestsCommand::Show { session, request } => {
+        RequestsCommand::Show { target } => {
+            let (session, request) = locate(client, &target).await?;
             let reply = client.call(&ops::REQUESTS_GET, &[&session, &request]).send().await?;
             return out.reply(&reply, |v| format!("{}\n{}", one(v), serde_json::to_string_pretty(&v["params"]).unwrap_or_default()));
         }
-        RequestsCommand::Approve { session, request, for_session, reason } => {
+        RequestsCommand::Approve { target, for_session, reason } => {
             let decision = if for_session { "acceptForSession" } else { "accept" };
-            (session, request, json!({"decision": decision, "reason": reason}))
+            (locate(client, &target).await?, json!({"decision": decision, "reason": reason}))
         }
-        RequestsCommand::Decline { session, request, cancel, reason } => {
+        RequestsCommand::Decline { target, cancel, reason } => {
             let decision = if cancel { "cancel" } else { "decline" };
-            (session, request, json!({"decision": decision, "reason": reason}))
+            (locate(client, &target).await?, json!({"decision": decision, "reason": reason}))
         }
-        RequestsCommand::Answer { session, request, answers } => {
+        RequestsCommand::Answer { target, answers } => {
             let mut map = serde_json::Map::new();
             for a in answers {
                 let Some((id, value)) = a.split_once('=') else { crate::usage!("--answer takes QUESTION_ID=VALUE, got `{a}`") };
                 map.insert(id.to_string(), json!(value));
             }
-            (session, request, json!({"answers": map}))
+            (locate(client, &target).await?, json!({"answers": map}))
         }
-        RequestsCommand::Reply { session, request, text, failed } => (session, request, json!({"text": text, "success": !failed})),
+        RequestsCommand::Reply { session, request, text, failed } => {
+            (locate(client, &[session, request]).await?, json!({"text": text, "success": !failed}))
+        }
         RequestsCommand::Respond { session, request, body } => {
             let body = json_arg(&body, "the body")?;
-            (session, request, body)
+            (locate(client, &[session, request]).await?, body)
         }
     };
     let reply = client.call(&ops::REQUESTS_RESPOND, &[&session, &request]).labelled_cli().json(&compact(body)).send().await?;

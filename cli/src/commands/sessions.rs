@@ -8,6 +8,7 @@ use super::{compact, items, one_line, turns};
 use crate::api::ops;
 use crate::client::Client;
 use crate::output::{ago_of, text, Output};
+use crate::resolve;
 
 #[derive(Subcommand)]
 pub enum SessionsCommand {
@@ -42,6 +43,7 @@ pub enum SessionsCommand {
     /// Show a session and its transcript.
     #[command(visible_alias = "get")]
     Show {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
         id: String,
         /// Turns of the transcript per page.
         #[arg(long)]
@@ -53,6 +55,7 @@ pub enum SessionsCommand {
     },
     /// The transcript alone: turns with their items.
     Transcript {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
         id: String,
         #[arg(long)]
         limit: Option<i64>,
@@ -62,18 +65,42 @@ pub enum SessionsCommand {
         order: Option<Order>,
     },
     /// Rename a session.
-    Rename { id: String, title: String },
+    Rename {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
+        id: String,
+        title: String,
+    },
     /// Move a session to a project ("" for none).
-    Move { id: String, project: String },
-    Archive { id: String },
-    Unarchive { id: String },
-    Delete { id: String },
+    Move {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
+        id: String,
+        project: String,
+    },
+    Archive {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
+        id: String,
+    },
+    Unarchive {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
+        id: String,
+    },
+    Delete {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
+        id: String,
+    },
     /// Fork a session into a new one with the same history.
-    Fork { id: String },
+    Fork {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
+        id: String,
+    },
     /// Load a session's thread into app-server now.
-    Resume { id: String },
+    Resume {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
+        id: String,
+    },
     /// The turns the host recorded for a session, newest first.
     Turns {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
         id: String,
         #[arg(long)]
         limit: Option<i64>,
@@ -82,6 +109,7 @@ pub enum SessionsCommand {
     },
     /// One turn's record; `--wait` waits for its end (exit 7 unless it completed).
     Turn {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
         id: String,
         turn: String,
         #[arg(long)]
@@ -89,6 +117,7 @@ pub enum SessionsCommand {
     },
     /// Ask codex to review changes: uncommitted (default), against a branch, one commit, or custom instructions.
     Review {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
         id: String,
         /// Review the current branch against this base branch.
         #[arg(long, conflicts_with_all = ["commit", "instructions"])]
@@ -104,18 +133,26 @@ pub enum SessionsCommand {
         detached: bool,
     },
     /// Compact the session's history (summarize it to free context).
-    Compact { id: String },
+    Compact {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
+        id: String,
+    },
     /// Cut the history back to before a turn (files are not reverted).
     Revert {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
         id: String,
         /// The first turn to drop.
         #[arg(long)]
         before: String,
     },
     /// Stop background terminals that outlived their turn.
-    CleanTerminals { id: String },
+    CleanTerminals {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
+        id: String,
+    },
     /// Run a shell command in the session, unsandboxed (like `!command` in Codex).
     Shell {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
         id: String,
         command: String,
         #[arg(long)]
@@ -127,6 +164,7 @@ pub enum SessionsCommand {
 
 #[derive(Args)]
 pub struct NotesArgs {
+    #[arg(allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
     pub session: String,
     /// Only notes of this kind (`turn-review`, `next-request`, ...).
     #[arg(long)]
@@ -168,7 +206,37 @@ fn one(out: &Output, s: &Value) -> String {
     table(out, std::slice::from_ref(s))
 }
 
-pub async fn run(cmd: SessionsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
+impl SessionsCommand {
+    /// The session the command is about, as typed (resolved before the command runs).
+    fn session(&mut self) -> Option<&mut String> {
+        use SessionsCommand as S;
+        match self {
+            S::List { .. } | S::Create { .. } => None,
+            S::Show { id, .. }
+            | S::Transcript { id, .. }
+            | S::Rename { id, .. }
+            | S::Move { id, .. }
+            | S::Archive { id }
+            | S::Unarchive { id }
+            | S::Delete { id }
+            | S::Fork { id }
+            | S::Resume { id }
+            | S::Turns { id, .. }
+            | S::Turn { id, .. }
+            | S::Review { id, .. }
+            | S::Compact { id }
+            | S::Revert { id, .. }
+            | S::CleanTerminals { id }
+            | S::Shell { id, .. } => Some(id),
+            S::Notes(a) => Some(&mut a.session),
+        }
+    }
+}
+
+pub async fn run(mut cmd: SessionsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
+    if let Some(id) = cmd.session() {
+        *id = resolve::session(client, id).await?;
+    }
     let one = |v: &Value| one(out, v);
     match cmd {
         SessionsCommand::List { project, archived, q, limit, cursor, workers } => {
@@ -292,11 +360,16 @@ pub async fn run(cmd: SessionsCommand, client: &Client, out: &Output) -> anyhow:
             let reply = client.call(&ops::THREAD_SHELL, &[&id]).json(&body).send().await?;
             out.reply(&reply, |_| format!("started; its output arrives in the session (`codex-manager sessions show {id}`)"))
         }
-        SessionsCommand::Notes(a) => notes(a, client, out).await,
+        SessionsCommand::Notes(a) => notes_of(a, client, out).await,
     }
 }
 
-pub async fn notes(a: NotesArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+pub async fn notes(mut a: NotesArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+    a.session = resolve::session(client, &a.session).await?;
+    notes_of(a, client, out).await
+}
+
+async fn notes_of(a: NotesArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
     let reply = client.call(&ops::NOTES_LIST, &[&a.session]).query("limit", a.limit).query_opt("kind", a.kind).send().await?;
     out.reply(&reply, |v| {
         items(v, "notes")

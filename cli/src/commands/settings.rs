@@ -11,19 +11,39 @@ use crate::output::{ago_of, text, Output};
 
 #[derive(Subcommand)]
 pub enum SettingsCommand {
-    List { session: String },
-    Get { session: String, key: String },
+    List {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
+        session: String,
+    },
+    Get {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
+        session: String,
+        key: String,
+    },
     /// Set a key; the value is parsed as JSON, else taken as a string.
-    Set { session: String, key: String, value: String },
-    Delete { session: String, key: String },
+    Set {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
+        session: String,
+        key: String,
+        value: String,
+    },
+    Delete {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
+        session: String,
+        key: String,
+    },
 }
 
 #[derive(Subcommand)]
 pub enum ControlsCommand {
     /// Show a session's controls (own, defaults, effective), or the defaults without a session.
-    Get { session: Option<String> },
+    Get {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
+        session: Option<String>,
+    },
     /// Set a session's controls (or the defaults with --defaults). Unset flags inherit.
     Set {
+        #[arg(allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
         session: Option<String>,
         #[arg(long)]
         defaults: bool,
@@ -47,7 +67,9 @@ fn parse_wire<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, String> {
     serde_json::from_value(Value::String(s.to_string())).map_err(|e| e.to_string())
 }
 
-pub async fn run_settings(cmd: SettingsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
+pub async fn run_settings(mut cmd: SettingsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
+    let (SettingsCommand::List { session } | SettingsCommand::Get { session, .. } | SettingsCommand::Set { session, .. } | SettingsCommand::Delete { session, .. }) = &mut cmd;
+    *session = crate::resolve::session(client, session).await?;
     match cmd {
         SettingsCommand::List { session } => {
             let reply = client.call(&ops::SETTINGS_LIST, &[&session]).send().await?;
@@ -79,7 +101,9 @@ fn render_controls(c: &Value) -> String {
         .join("  ")
 }
 
-pub async fn run_controls(cmd: ControlsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
+pub async fn run_controls(mut cmd: ControlsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
+    let (ControlsCommand::Get { session } | ControlsCommand::Set { session, .. }) = &mut cmd;
+    *session = crate::resolve::session_opt(client, session.take()).await?;
     match cmd {
         ControlsCommand::Get { session: Some(s) } => {
             let reply = client.call(&ops::CONTROLS_GET_SESSION, &[&s]).send().await?;

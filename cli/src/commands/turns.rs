@@ -6,10 +6,11 @@ use codex_manager_host::services::{TurnAccepted, TurnStatus};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
+use super::live::{stdin_lines, Live};
 use crate::api::ops;
 use crate::client::{Client, Reply};
 use crate::exit::Failed;
@@ -17,6 +18,7 @@ use crate::output::{ago_of, text, Output};
 
 #[derive(Args)]
 pub struct SendArgs {
+    #[arg(allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
     pub session: String,
     pub text: String,
     /// Stream the reply and wait for the turn to end (exit 7 unless it completed).
@@ -32,12 +34,14 @@ pub struct SendArgs {
 
 #[derive(Args)]
 pub struct SteerArgs {
+    #[arg(allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
     pub session: String,
     pub text: String,
 }
 
 #[derive(Args)]
 pub struct InterruptArgs {
+    #[arg(allow_hyphen_values = true, value_name = "SESSION", help = crate::resolve::SESSION_HELP)]
     pub session: String,
 }
 
@@ -50,7 +54,8 @@ struct TurnOutcome {
     error: Option<String>,
 }
 
-pub async fn send(a: SendArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+pub async fn send(mut a: SendArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+    a.session = crate::resolve::session(client, &a.session).await?;
     // Note where the log is before sending, so the stream misses nothing of this turn.
     let since = if a.wait { Some(last_seq(client).await?) } else { None };
     let body = if a.plan { json!({"text": a.text, "mode": "plan"}) } else { json!({"text": a.text}) };
@@ -63,6 +68,9 @@ pub async fn send(a: SendArgs, client: &Client, out: &Output) -> anyhow::Result<
         return out.reply(&reply, |v| format!("turn {} started", text(v, "turnId")));
     };
     let accepted: TurnAccepted = reply.decode()?;
+    if !out.json && std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        return outcome(&live_turn(client, &a.session, &accepted.turn_id, since, out).await?);
+    }
     // The reply streams from the events; how the turn ended comes from its record (a stream that closes early, or
     // a turn that ended before the stream opened, still gets its outcome).
     if let Err(e) = follow_turn(client, &a.session, &accepted.turn_id, since, out).await {
@@ -70,6 +78,56 @@ pub async fn send(a: SendArgs, client: &Client, out: &Output) -> anyhow::Result<
     }
     outcome(&wait_turn(client, &a.session, &accepted.turn_id).await?)
 }
+
+/// `send --wait` on a terminal: the turn shown as `chat` shows it (tool activity, approvals and questions asked
+/// inline); Ctrl-C offers to interrupt it. Returns the turn's record once it ended.
+async fn live_turn(client: &Client, session: &str, turn_id: &str, since: i64, out: &Output) -> anyhow::Result<Reply> {
+    let mut ws = open_stream(client, session, since).await?;
+    let mut live = Live::new(client, out, session.to_string(), "");
+    live.turn = Some(turn_id.to_string());
+    let mut lines = stdin_lines();
+    let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    loop {
+        tokio::select! {
+            line = lines.recv() => {
+                let Some(line) = line else { break };
+                live.typed();
+                if live.pending.is_empty() {
+                    live.say(&out.dim("[nothing is asked now; Ctrl-C offers to interrupt the turn]"));
+                } else {
+                    live.answer(line.trim_end_matches(['\r', '\n'])).await?;
+                    live.prompt();
+                }
+            }
+            msg = ws.next() => {
+                let Some(msg) = msg else { break };
+                if let Message::Text(frame) = msg? {
+                    if let Some(record) = live.event(&serde_json::from_str(&frame).unwrap_or(Value::Null)).await? {
+                        live.newline();
+                        if let Some(error) = record.value()?["error"].as_str() {
+                            eprintln!("[error] {error}");
+                        }
+                        return Ok(record);
+                    }
+                }
+            }
+            _ = interrupts.recv() => live.offer_interrupt().await?,
+        }
+    }
+    // Input or the stream ended first: the record still says how the turn ends.
+    live.newline();
+    wait_turn(client, session, turn_id).await
+}
+
+async fn open_stream(client: &Client, session: &str, since: i64) -> anyhow::Result<Ws> {
+    let url = client.ws_url(&ops::EVENTS_STREAM, &[("since".into(), since.to_string()), ("sessions".into(), session.to_string())]);
+    let mut request = url.into_client_request()?;
+    request.headers_mut().insert("Authorization", format!("Bearer {}", client.token()).parse()?);
+    let (ws, _) = tokio_tungstenite::connect_async(request).await.context("cannot open the event stream")?;
+    Ok(ws)
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The turn's record once it ended: `GET .../turns/{turnId}?wait=60s`, asked again while the wait runs out.
 pub async fn wait_turn(client: &Client, session: &str, turn_id: &str) -> anyhow::Result<Reply> {
@@ -113,10 +171,7 @@ async fn last_seq(client: &Client) -> anyhow::Result<i64> {
 
 /// Print the turn's text as it streams (or every event with --json), until its `turn.completed`.
 async fn follow_turn(client: &Client, session: &str, turn_id: &str, since: i64, out: &Output) -> anyhow::Result<()> {
-    let url = client.ws_url(&ops::EVENTS_STREAM, &[("since".into(), since.to_string()), ("sessions".into(), session.to_string())]);
-    let mut request = url.into_client_request()?;
-    request.headers_mut().insert("Authorization", format!("Bearer {}", client.token()).parse()?);
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.context("cannot open the event stream")?;
+    let mut ws = open_stream(client, session, since).await?;
     let mut stdout = std::io::stdout();
     while let Some(msg) = ws.next().await {
         let Message::Text(frame) = msg? else { continue };
@@ -150,12 +205,14 @@ async fn follow_turn(client: &Client, session: &str, turn_id: &str, since: i64, 
     anyhow::bail!("the event stream closed before the turn ended")
 }
 
-pub async fn steer(a: SteerArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+pub async fn steer(mut a: SteerArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+    a.session = crate::resolve::session(client, &a.session).await?;
     let reply = client.call(&ops::TURNS_STEER, &[&a.session]).json(&json!({"text": a.text})).send().await?;
     out.reply(&reply, |v| format!("steered turn {}", text(v, "turnId")))
 }
 
-pub async fn interrupt(a: InterruptArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+pub async fn interrupt(mut a: InterruptArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
+    a.session = crate::resolve::session(client, &a.session).await?;
     let reply = client.call(&ops::TURNS_INTERRUPT, &[&a.session]).send().await?;
     out.reply(&reply, |v| format!("turn {}: {}", text(v, "turnId"), out.state(&text(v, "status"))))
 }

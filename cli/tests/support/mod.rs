@@ -14,6 +14,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+pub mod pty;
+
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How long any single wait in a test may take before the test fails (generous: CI machines are slow).

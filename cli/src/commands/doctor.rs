@@ -1,0 +1,388 @@
+//! `codex-manager doctor`: what stands between this machine and a working host, each check with ok / warn / fail
+//! and the one thing that fixes it. It needs no running host; when one answers, its own view is asked (the codex it
+//! runs, its plugins), otherwise the machine is looked at directly.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use codex_manager_host::config::{self, PINNED_CODEX_VERSION};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::api::ops;
+use crate::client::Client;
+use crate::exit::{Exit, Silent};
+use crate::output::Output;
+
+#[derive(Args)]
+pub struct DoctorArgs {
+    /// The web UI build the host would serve (default: CODEX_MANAGER_WEB_DIR, else the repository's web/dist).
+    #[arg(long, env = "CODEX_MANAGER_WEB_DIR")]
+    web_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Ok,
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub level: Level,
+    pub detail: String,
+    /// What to do about it (none when ok).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+fn check(name: &'static str, level: Level, detail: impl Into<String>, fix: Option<String>) -> Check {
+    Check { name, level, detail: detail.into(), fix: if level == Level::Ok { None } else { fix } }
+}
+
+/// Free space below which the data dir is a warning (the store, the event log and host.log grow there).
+const LOW_SPACE: u64 = 1 << 30;
+
+pub async fn run(a: DoctorArgs, url: &str, data_dir: &Path, client: Option<Client>, out: &Output) -> anyhow::Result<()> {
+    let mut checks = Vec::new();
+    // The host first: whether it answers decides where the other checks look.
+    let found = probe(url, client.as_ref().map(Client::token)).await;
+    let ready: Option<Value> = match (&client, &found) {
+        (Some(c), Probe::Host(_)) => c.call(&ops::HEALTH_READY, &[]).send_any().await.ok().and_then(|r| r.value().ok()).filter(|v| v["codex"].is_object()),
+        _ => None,
+    };
+    checks.push(port_check(url, &found, client.is_some()));
+    checks.push(codex_check(ready.as_ref()));
+    checks.extend(sandbox_checks());
+    checks.push(data_dir_check(data_dir));
+    checks.push(web_check(a.web_dir.unwrap_or_else(codex_manager_host::api::web::default_web_dir)));
+    checks.push(plugins_check(client.as_ref().filter(|_| ready.is_some())).await);
+    let failed = checks.iter().any(|c| c.level == Level::Fail);
+    out.show(&json!({"ok": !failed, "checks": checks}), |_| render(out, &checks));
+    if failed {
+        return Err(Silent(Exit::Api).into());
+    }
+    Ok(())
+}
+
+fn render(out: &Output, checks: &[Check]) -> String {
+    let rows = checks
+        .iter()
+        .map(|c| {
+            let word = match c.level {
+                Level::Ok => out.state("ok"),
+                Level::Warn => if out.color { "\x1b[33mwarn\x1b[0m".into() } else { "warn".into() },
+                Level::Fail => if out.color { "\x1b[31mfail\x1b[0m".into() } else { "fail".into() },
+            };
+            vec![c.name.to_string(), word, c.detail.clone()]
+        })
+        .collect();
+    // Each fix goes on the line under its check (the table's row i is its line i + 1).
+    let table = out.table(&["CHECK", "STATUS", "DETAIL"], rows);
+    let mut lines = Vec::new();
+    for (i, line) in table.lines().enumerate() {
+        lines.push(line.to_string());
+        if let Some(fix) = i.checked_sub(1).and_then(|i| checks[i].fix.as_ref()) {
+            lines.push(format!("  → fix: {fix}"));
+        }
+    }
+    let (warn, fail) = (checks.iter().filter(|c| c.level == Level::Warn).count(), checks.iter().filter(|c| c.level == Level::Fail).count());
+    lines.push(format!("\n{} ok, {warn} warn, {fail} fail", checks.len() - warn - fail));
+    lines.join("\n")
+}
+
+/// What answers at the URL.
+enum Probe {
+    /// codex-manager, with its version.
+    Host(String),
+    /// codex-manager (its error envelope), refusing this token or the lack of one.
+    Refused,
+    /// Something else speaks HTTP there.
+    Other(u16),
+    /// Nothing answers.
+    Nothing,
+}
+
+/// `GET /api/health` with the token when there is one.
+async fn probe(url: &str, token: Option<&str>) -> Probe {
+    let Ok(http) = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build() else { return Probe::Nothing };
+    let mut req = http.get(format!("{}{}", url.trim_end_matches('/'), ops::HEALTH_HEALTH.url_path(&[])));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let Ok(resp) = req.send().await else { return Probe::Nothing };
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    match (status, body["version"].as_str(), body["error"]["code"].as_str()) {
+        (200, Some(v), _) => Probe::Host(v.to_string()),
+        (401 | 403, _, Some(_)) => Probe::Refused,
+        _ => Probe::Other(status),
+    }
+}
+
+fn port_check(url: &str, probe: &Probe, token: bool) -> Check {
+    match probe {
+        Probe::Host(version) => return check("host", Level::Ok, format!("codex-manager {version} answers at {url}"), None),
+        Probe::Refused => {
+            let fix = if token {
+                "the host refused the token: pass the one in its data dir (`--data-dir`, `--token` or CODEX_MANAGER_TOKEN)"
+            } else {
+                "no token: pass --token, set CODEX_MANAGER_TOKEN, or --data-dir of the host (it writes <data-dir>/token)"
+            };
+            return check("host", Level::Warn, format!("codex-manager answers at {url}, but not to this token"), Some(fix.into()));
+        }
+        Probe::Other(status) => {
+            return check(
+                "host",
+                Level::Fail,
+                format!("something that is not codex-manager answers at {url} (HTTP {status})"),
+                Some("point --url / CODEX_MANAGER_URL at the host, or serve on another port: `codex-manager serve --bind 127.0.0.1:PORT`".into()),
+            );
+        }
+        Probe::Nothing => {}
+    }
+    let Some(addr) = host_port(url) else {
+        return check("host", Level::Warn, format!("no host answers at {url}"), Some("start it: `codex-manager serve`".into()));
+    };
+    let local = matches!(addr.0.as_str(), "127.0.0.1" | "localhost" | "::1" | "[::1]" | "0.0.0.0");
+    if !local {
+        return check("host", Level::Warn, format!("no host answers at {url}"), Some("start the host there, or point --url / CODEX_MANAGER_URL at one".into()));
+    }
+    let bind_host = if addr.0 == "localhost" { "127.0.0.1".to_string() } else { addr.0.trim_matches(['[', ']']).to_string() };
+    match std::net::TcpListener::bind((bind_host.as_str(), addr.1)) {
+        Ok(_) => check("host", Level::Warn, format!("no host answers at {url}; port {} is free", addr.1), Some("start it: `codex-manager serve`".into())),
+        Err(e) => check(
+            "host",
+            Level::Fail,
+            format!("port {} is taken by something that is not codex-manager ({e})", addr.1),
+            Some(format!("stop what listens there (`ss -ltnp 'sport = :{}'`), or serve elsewhere: `codex-manager serve --bind 127.0.0.1:PORT` and `--url`", addr.1)),
+        ),
+    }
+}
+
+/// The host name and port of an `http://host:port/...` URL (port 80/443 by scheme when absent).
+fn host_port(url: &str) -> Option<(String, u16)> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    Some((parsed.host_str()?.to_string(), parsed.port_or_known_default()?))
+}
+
+fn codex_check(ready: Option<&Value>) -> Check {
+    let fix_install = format!("run `scripts/setup.sh` (installs @openai/codex@{PINNED_CODEX_VERSION} into .tools/codex), or set CODEX_BIN");
+    if let Some(codex) = ready.map(|r| &r["codex"]) {
+        let running = codex["running"].as_str().unwrap_or("not started yet");
+        return if codex["matches"] == true {
+            check("codex", Level::Ok, format!("the host runs codex {running}, the tested release"), None)
+        } else {
+            check(
+                "codex",
+                Level::Warn,
+                format!("the host runs codex {running}; this build is tested with {PINNED_CODEX_VERSION}"),
+                Some(format!("{fix_install}; conformance/ says what differs")),
+            )
+        };
+    }
+    let explicit = std::env::var_os("CODEX_BIN").map(PathBuf::from);
+    let bin = match config::resolve_codex_bin(explicit.as_deref()) {
+        Ok(bin) => bin,
+        Err(e) => return check("codex", Level::Fail, format!("{e}"), Some(fix_install)),
+    };
+    let version = std::process::Command::new(&bin).arg("--version").output();
+    match version {
+        Ok(o) if o.status.success() => {
+            let text = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            if parse_version(&text) == Some(PINNED_CODEX_VERSION) {
+                check("codex", Level::Ok, format!("{} ({text}), the tested release", bin.display()), None)
+            } else {
+                check("codex", Level::Warn, format!("{} says `{text}`; this build is tested with {PINNED_CODEX_VERSION}", bin.display()), Some(fix_install))
+            }
+        }
+        Ok(o) => check("codex", Level::Fail, format!("`{} --version` failed: {}", bin.display(), String::from_utf8_lossy(&o.stderr).trim()), Some(fix_install)),
+        Err(e) => check("codex", Level::Fail, format!("cannot run {}: {e}", bin.display()), Some(fix_install)),
+    }
+}
+
+/// The version in `codex --version`'s answer (`codex-cli 0.169.0`).
+pub fn parse_version(text: &str) -> Option<&str> {
+    text.split_whitespace().find(|w| w.split('.').count() >= 3 && w.split('.').all(|p| !p.is_empty() && p.chars().next().is_some_and(|c| c.is_ascii_digit())))
+}
+
+fn sandbox_checks() -> Vec<Check> {
+    let mut checks = Vec::new();
+    let bwrap = std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("bwrap")).find(|p| p.is_file()));
+    checks.push(match bwrap {
+        Some(p) => check("bubblewrap", Level::Ok, format!("{}", p.display()), None),
+        None => check(
+            "bubblewrap",
+            Level::Warn,
+            "bwrap is not on PATH: codex sandboxes with the copy it bundles (and logs an ERROR saying so at every start)",
+            Some("install the system's: `sudo apt-get install bubblewrap` (or `dnf install bubblewrap`)".into()),
+        ),
+    });
+    let read = |p: &str| std::fs::read_to_string(p).ok().map(|s| s.trim().to_string());
+    let userns = read("/proc/sys/kernel/unprivileged_userns_clone");
+    let max = read("/proc/sys/user/max_user_namespaces");
+    let apparmor = read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+    checks.push(userns_check(userns.as_deref(), max.as_deref(), apparmor.as_deref()));
+    checks
+}
+
+/// Whether unprivileged user namespaces (what bubblewrap needs) are allowed, from the kernel's switches.
+pub fn userns_check(clone: Option<&str>, max: Option<&str>, apparmor: Option<&str>) -> Check {
+    if clone == Some("0") {
+        return check(
+            "user namespaces",
+            Level::Warn,
+            "kernel.unprivileged_userns_clone is 0: bubblewrap cannot create its sandbox",
+            Some("`sudo sysctl -w kernel.unprivileged_userns_clone=1` (and in /etc/sysctl.d/ to keep it)".into()),
+        );
+    }
+    if max == Some("0") {
+        return check("user namespaces", Level::Warn, "user.max_user_namespaces is 0", Some("`sudo sysctl -w user.max_user_namespaces=15000`".into()));
+    }
+    if apparmor == Some("1") {
+        return check(
+            "user namespaces",
+            Level::Warn,
+            "AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1)",
+            Some("allow bwrap with an AppArmor profile, or `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`".into()),
+        );
+    }
+    let how = if clone.is_some() { "unprivileged_userns_clone=1" } else { "no kernel switch forbids them" };
+    check("user namespaces", Level::Ok, format!("allowed ({how})"), None)
+}
+
+fn data_dir_check(dir: &Path) -> Check {
+    let shown = dir.display();
+    let meta = match std::fs::metadata(dir) {
+        Ok(m) => m,
+        Err(_) => return check("data dir", Level::Warn, format!("{shown} does not exist yet"), Some("`codex-manager serve` creates it (owner-only) on its first start".into())),
+    };
+    if !meta.is_dir() {
+        return check("data dir", Level::Fail, format!("{shown} is not a directory"), Some("move it away, or pass another --data-dir".into()));
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me {
+        return check("data dir", Level::Fail, format!("{shown} belongs to uid {}, not to you (uid {me})", meta.uid()), Some(format!("`sudo chown -R $USER {shown}`")));
+    }
+    let mode = meta.mode() & 0o777;
+    let space = free_bytes(dir);
+    let space_text = space.map(|b| format!(", {} free", human_bytes(b))).unwrap_or_default();
+    if mode & 0o077 != 0 {
+        return check(
+            "data dir",
+            Level::Warn,
+            format!("{shown} is mode {mode:o}: others can read the token and the store{space_text}"),
+            Some(format!("`chmod 700 {shown}`")),
+        );
+    }
+    if space.is_some_and(|b| b < LOW_SPACE) {
+        return check("data dir", Level::Warn, format!("{shown}: only {} free", human_bytes(space.unwrap_or(0))), Some("free some space: the store, events and host.log grow here".into()));
+    }
+    check("data dir", Level::Ok, format!("{shown} (owner-only{space_text})"), None)
+}
+
+fn free_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs writes into the zeroed struct we own; the path is a valid NUL-terminated string.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(path.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    Some(st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+pub fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{b} B") } else { format!("{v:.1} {}", UNITS[unit]) }
+}
+
+fn web_check(dir: PathBuf) -> Check {
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let index = dir.join("index.html");
+    if index.is_file() {
+        check("web build", Level::Ok, format!("{}", index.display()), None)
+    } else {
+        check(
+            "web build",
+            Level::Warn,
+            format!("{} is missing: the API works, the web UI does not", index.display()),
+            Some("build it: `cd web && npm ci && npm run build` (or point --web-dir / CODEX_MANAGER_WEB_DIR at a build)".into()),
+        )
+    }
+}
+
+async fn plugins_check(client: Option<&Client>) -> Check {
+    let Some(client) = client else {
+        return check("plugins", Level::Warn, "not checked: no host answers to this token", Some("start the host, then run doctor again".into()));
+    };
+    let list: Value = match client.call(&ops::PLUGINS_LIST, &[]).get().await {
+        Ok(v) => v,
+        Err(e) => return check("plugins", Level::Warn, format!("the host did not list them: {e:#}"), None),
+    };
+    let all = super::items(&list, "");
+    let off: Vec<String> = all
+        .iter()
+        .filter(|p| p["enabled"] != true)
+        .map(|p| format!("{} ({})", crate::output::text(p, "id"), p["disabledReason"].as_str().unwrap_or("disabled")))
+        .collect();
+    let on = all.len() - off.len();
+    if off.is_empty() {
+        return check("plugins", Level::Ok, format!("{on} installed, all enabled"), None);
+    }
+    check("plugins", Level::Warn, format!("{on} enabled; off: {}", off.join(", ")), Some("`codex-manager plugin enable ID` (see `plugin logs ID` for why it stopped)".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codex_versions_are_read_from_its_answer() {
+        assert_eq!(parse_version("codex-cli 0.169.0"), Some("0.169.0"));
+        assert_eq!(parse_version("codex-cli 0.170.0-alpha.1"), Some("0.170.0-alpha.1"));
+        assert_eq!(parse_version("codex"), None);
+    }
+
+    #[test]
+    fn user_namespaces_are_judged_by_every_kernel_switch() {
+        assert_eq!(userns_check(Some("1"), Some("15000"), None).level, Level::Ok);
+        assert_eq!(userns_check(None, None, None).level, Level::Ok);
+        let off = userns_check(Some("0"), Some("15000"), None);
+        assert_eq!(off.level, Level::Warn);
+        assert!(off.fix.unwrap().contains("unprivileged_userns_clone=1"));
+        assert_eq!(userns_check(None, Some("0"), None).level, Level::Warn);
+        assert_eq!(userns_check(Some("1"), None, Some("1")).level, Level::Warn);
+    }
+
+    #[test]
+    fn a_data_dir_open_to_others_is_a_warning_with_the_fix() {
+        let dir = std::env::temp_dir().join(format!("cm-doctor-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let c = data_dir_check(&dir);
+        assert_eq!(c.level, Level::Warn, "{c:?}");
+        assert!(c.fix.as_deref().unwrap().starts_with("`chmod 700"), "{c:?}");
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+        assert_eq!(data_dir_check(&dir).level, Level::Ok);
+        assert_eq!(data_dir_check(&dir.join("absent")).level, Level::Warn);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(3 * 1024 * 1024 * 1024 / 2), "1.5 GiB");
+    }
+}
