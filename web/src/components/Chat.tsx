@@ -132,6 +132,7 @@ function Transcript() {
   const tr = chat.transcript;
   const [shown, setShown] = useState(PAGE);
   const scroller = useRef<HTMLDivElement>(null);
+  const body = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const [away, setAway] = useState(false);
   const requests = s.requestsFor(chat.id);
@@ -140,6 +141,19 @@ function Transcript() {
     const el = scroller.current;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
   });
+  // Rows grow without this component rendering (memoized turns streaming, code blocks, a card answered): while the
+  // view is pinned, every growth keeps the newest line in view.
+  const ready = Boolean(tr) && !chat.loading && !chat.error;
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    const inner = body.current;
+    if (!ready || !el || !inner || typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver(() => {
+      if (stick.current) el.scrollTop = el.scrollHeight;
+    });
+    ro.observe(inner);
+    return () => ro.disconnect();
+  }, [ready, chat.id]);
   useEffect(() => {
     stick.current = true;
     setAway(false);
@@ -181,6 +195,7 @@ function Transcript() {
         aria-label="Transcript"
         role="log"
       >
+        <div className="transcript-body" ref={body}>
         {(start > 0 || tr.olderCursor) && (
           <div className="older">
             <button type="button" onClick={() => (start > 0 ? setShown(shown + PAGE) : void store.loadOlder().then(() => setShown(shown + PAGE)))}>
@@ -197,6 +212,7 @@ function Transcript() {
         {orphan.map((r) => (
           <RequestCard key={r.id} req={r} />
         ))}
+        </div>
       </div>
       {away && (
         <button type="button" className="jump-latest" onClick={jump} aria-label="Jump to latest">
