@@ -5,7 +5,7 @@ import type { Job, PendingRequest, SessionNote, TokenBreakdown } from "../api/ty
 import { suggestionStatus } from "../lib/jobs";
 import { groupNotes, latestSuggestion } from "../lib/notes";
 import { store, useStore } from "../lib/store";
-import { addSending, bindSending, failSending, turnPhase, type TurnView } from "../lib/transcript";
+import { addSending, bindSending, failSending, placeRequests, turnPhase, type TurnView } from "../lib/transcript";
 import { formatTokens } from "../lib/usage";
 import { AutomationDialog, AutomationSummary, useAutomation } from "./Automation";
 import { ChatActionsMenu, TurnMenu } from "./ChatActions";
@@ -32,13 +32,7 @@ const TurnBlock = memo(
     const live = phase === "sending" || phase === "streaming" || phase === "waiting";
     useTick(live);
     const duration = turn.durationMs ?? (turn.startedAtMs ? (turn.completedAtMs ?? Date.now()) - turn.startedAtMs : null);
-    const byItem = new Map<string, PendingRequest[]>();
-    const loose: PendingRequest[] = [];
-    const itemIds = new Set(turn.items.map((i) => i.id));
-    for (const r of requests) {
-      if (r.itemId && itemIds.has(r.itemId)) byItem.set(r.itemId, [...(byItem.get(r.itemId) ?? []), r]);
-      else loose.push(r);
-    }
+    const rows = placeRequests(turn.items, requests);
     return (
       <article className={`turn phase-${phase}`} data-turn-id={turn.id} data-phase={phase} aria-label={`Turn ${index + 1}, ${PHASE_LABEL[phase]}`}>
         <header className="turn-head">
@@ -54,15 +48,19 @@ const TurnBlock = memo(
           )}
           {!turn.local && !live && <TurnMenu sessionId={sessionId} turnId={turn.id} index={index} />}
         </header>
-        {turn.items.map((item) => (
-          <div key={item.id} className="item-row">
-            <ItemBlock item={item} v={itemVersion(item)} />
-            {byItem.get(item.id)?.map((r) => <RequestCard key={r.id} req={r} />)}
-          </div>
-        ))}
-        {loose.map((r) => (
-          <RequestCard key={r.id} req={r} />
-        ))}
+        {rows.map((row) =>
+          row.kind === "request" ? (
+            <RequestCard key={row.request.id} req={row.request} />
+          ) : (
+            // The request comes first: it happened before the item's output (a command waits for its approval).
+            <div key={row.item.id} className="item-row">
+              {row.requests.map((r) => (
+                <RequestCard key={r.id} req={r} />
+              ))}
+              <ItemBlock item={row.item} v={itemVersion(row.item)} waiting={row.requests.some((r) => r.status === "pending" && r.family === "approval")} />
+            </div>
+          ),
+        )}
         {turn.plan && turn.plan.length > 0 && (
           <section className="item plan-list" aria-label="plan">
             <h4>Plan</h4>
