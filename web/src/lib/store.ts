@@ -33,6 +33,11 @@ export const loaderApi: LoaderApi = {
   events: (q) => call("events.list", { query: q }),
 };
 
+/** The stream opened again after having been open: what the page shows may be stale. */
+export function isReconnect(wasOpen: boolean, st: ConnectionState): boolean {
+  return st.status === "open" && !wasOpen && st.connects > 1;
+}
+
 class Store {
   version = 0;
   ready: Ready | null = null;
@@ -113,7 +118,7 @@ class Store {
         this.conn = st;
         // A reconnect may follow a host restart (state changed without events: turns cut, requests expired) and
         // ends an outage during which reads failed: re-read everything shown, which also clears their errors.
-        if (st.status === "open" && !wasOpen) void (st.connects > 1 ? this.resync() : this.refreshReady());
+        if (st.status === "open" && !wasOpen) void (isReconnect(wasOpen, st) ? this.resync() : this.refreshReady());
         this.changed();
       },
     });
