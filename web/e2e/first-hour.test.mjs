@@ -162,6 +162,23 @@ describe("the first hour", { timeout: 15 * 60_000 }, () => {
     });
   });
 
+  step("text streamed before an interrupt is still there after a reload", async () => {
+    const id = await createChat("Cut short");
+    await page.goto(`${host.url}/chats/${id}`);
+    await page.getByRole("heading", { name: "Cut short" }).waitFor();
+    await send(page, "scenario:slow");
+    await page.locator("article.turn").last().locator(".msg.assistant", { hasText: "s3" }).waitFor({ timeout: T });
+    await page.getByRole("button", { name: "Interrupt" }).click();
+    await waitPhase(page, "interrupted", T);
+    const live = await page.locator("article.turn").last().locator(".msg.assistant").innerText();
+    assert.match(live, /^s0 s1 s2 s3/);
+    // The host's transcript has no trace of it (app-server keeps no unfinished item); the page reads its log.
+    await page.reload();
+    await waitPhase(page, "interrupted", T);
+    const again = await page.locator("article.turn").last().locator(".msg.assistant").innerText();
+    assert.ok(again.startsWith(live.trim()), `after the reload: ${JSON.stringify(again)} (live: ${JSON.stringify(live)})`);
+  });
+
   step("new chat without typing a path: last used, recent and project folders offered; friendly errors", async () => {
     const projectDir = join(host.dir, "proj-dir");
     mkdirSync(projectDir);
