@@ -3,9 +3,12 @@
 // waits. Real host, real codex app-server, fake model (scenarios by a `scenario:<name>` word in the message).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { send, shot, startBrowser, startHost, waitPhase } from "./harness.mjs";
+import { artifacts, repo, send, shot, startBrowser, startHost, waitPhase } from "./harness.mjs";
+
+// Screenshots docs/web.md shows (refreshed with UPDATE_DOCS_IMAGES=1): artifact name -> docs/images name.
+const DOC_SHOTS = { "first-hour-new-chat": "web-new-chat", "first-hour-approval-keys": "web-approval-keys" };
 
 const T = 60_000;
 let host;
@@ -67,6 +70,9 @@ describe("the first hour", { timeout: 15 * 60_000 }, () => {
   after(async () => {
     await browser?.close();
     await host?.stop();
+    if (process.env.UPDATE_DOCS_IMAGES) {
+      for (const [from, to] of Object.entries(DOC_SHOTS)) copyFileSync(join(artifacts, `${from}.png`), join(repo, "docs", "images", `${to}.png`));
+    }
   });
 
   step("a host restart under an open page: the page re-reads and matches the API, no stale error", async () => {
@@ -200,6 +206,7 @@ describe("the first hour", { timeout: 15 * 60_000 }, () => {
     const recent = dialog.getByRole("group", { name: "Recent folders" });
     await recent.getByRole("button", { name: host.work, exact: true }).waitFor();
     await recent.getByRole("button", { name: projectDir, exact: true }).waitFor();
+    await dialog.screenshot({ path: join(artifacts, "first-hour-new-chat.png") });
 
     // Empty: a sentence, not the browser's bubble nor a raw API error.
     await field.fill("");
@@ -257,6 +264,7 @@ describe("the first hour", { timeout: 15 * 60_000 }, () => {
     await page.locator("body").press("w");
     await page.waitForFunction(() => document.activeElement?.matches?.("section.request.pending"));
     assert.match((await card.getAttribute("aria-keyshortcuts")) ?? "", /a/);
+    await turnEl.screenshot({ path: join(artifacts, "first-hour-approval-keys.png") });
     await page.keyboard.press("a");
     const resolved = turnEl.locator('section.request.resolved[data-kind="command_approval"]');
     await resolved.getByText("decided by web").waitFor({ timeout: T });
