@@ -10,6 +10,7 @@ import { ItemBlock, itemVersion } from "../components/Items";
 import { decisionForKey, RequestCard } from "../components/Prompts";
 import { createChatError, cwdProblem, defaultCwd, folderChoices } from "../lib/folders";
 import { isReconnect, store } from "../lib/store";
+import { renderMarkdown } from "../lib/markdown";
 import { tabTitle } from "../lib/title";
 import { recoverInterrupted, type LoaderApi } from "../lib/loader";
 import { applyEvent, fromRest, placeRequests, turnText } from "../lib/transcript";
@@ -278,5 +279,18 @@ describe("an interrupted turn's streamed text", () => {
     const tr = rest();
     await recoverInterrupted(api(null), "s1", tr);
     expect(tr.turns[0].items.map((i) => i.id)).toEqual(["u"]);
+  });
+});
+
+describe("code in replies", () => {
+  it("is highlighted for a known language, escaped and plain otherwise", () => {
+    const ts = renderMarkdown("```ts\nconst answer: number = 42; // yes\n```");
+    expect(ts).toContain('<span class="hljs-keyword">const</span>');
+    expect(ts).toContain('<span class="hljs-number">42</span>');
+    expect(ts).toContain('<span class="hljs-comment">');
+    expect(renderMarkdown("```sh\necho hi\n```")).toContain('<span class="hljs-built_in">echo</span>');
+    const unknown = renderMarkdown("```klingon\n<b>qapla'</b>\n```");
+    expect(unknown).not.toContain("<span class=\"hljs");
+    expect(unknown).toContain("&lt;b&gt;");
   });
 });
