@@ -78,6 +78,12 @@ describe("the first hour", { timeout: 15 * 60_000 }, () => {
   step("a host restart under an open page: the page re-reads and matches the API, no stale error", async () => {
     const other = await createChat("Other chat");
     const id = await createChat("Restart me");
+    // Another chat waits for an approval when the host goes away.
+    assert.equal((await host.api("POST", `/api/sessions/${other}/messages`, { text: "run it scenario:approval" })).status, 202);
+    for (let i = 0; (await host.api("GET", `/api/sessions/${other}/requests?status=pending`)).body.length === 0; i++) {
+      if (i > 300) assert.fail("no approval came");
+      await sleep(100);
+    }
     await page.goto(`${host.url}/chats/${id}`);
     await page.getByRole("heading", { name: "Restart me" }).waitFor();
     // A turn streams when the host goes away.
@@ -112,13 +118,21 @@ describe("the first hour", { timeout: 15 * 60_000 }, () => {
         const head = document.querySelector(".chat-head .badge[data-status]")?.dataset.status ?? null;
         const phase = [...document.querySelectorAll("article.turn")].at(-1)?.dataset.phase ?? null;
         const errors = [...document.querySelectorAll(".sidebar .error, .banner, .chat .error")].map((e) => e.textContent);
-        return { rows, head, phase, errors };
+        return { rows, head, phase, errors, title: document.title };
       });
       const want = sessions.map((s) => ({ id: s.id, status: s.status }));
       const mine = sessions.find((s) => s.id === id);
+      // What waits, as the host has it after its restart (the title counts it).
+      const pending = (await host.api("GET", "/api/requests?status=pending&limit=500")).body.filter((r) => sessions.some((s) => s.id === r.sessionId)).length;
+      const title = `${pending ? `(${pending}) ` : ""}Restart me · Codex Manager`;
       const ok =
-        JSON.stringify(shown.rows) === JSON.stringify(want) && shown.head === mine.status && shown.errors.length === 0 && shown.phase !== "streaming" && shown.phase !== "sending";
-      last = JSON.stringify({ shown, want: { rows: want, head: mine.status } });
+        JSON.stringify(shown.rows) === JSON.stringify(want) &&
+        shown.head === mine.status &&
+        shown.errors.length === 0 &&
+        shown.phase !== "streaming" &&
+        shown.phase !== "sending" &&
+        shown.title === title;
+      last = JSON.stringify({ shown, want: { rows: want, head: mine.status, title } });
       if (ok) break;
       if (i > 150) assert.fail(`the page did not match the API after the restart: ${last}`);
       await sleep(100);
