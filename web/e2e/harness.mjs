@@ -35,6 +35,9 @@ function chromiumPath() {
 
 /** Start a host. `bundledPlugins`: a directory of plugin packages installed on the data dir's first start (the
  * shipped ones are in plugins/dist); default none. `logName`: the host log's file name in the artifacts. */
+/** Start a host. `bundledPlugins`: a directory of plugin packages installed on the data dir's first start (the
+ * shipped ones are in plugins/dist); default none. `logName`: the host log's file name in the artifacts.
+ * `host.restart()` stops it and starts it again on the same data dir and port (a page stays on the same origin). */
 export async function startHost({ bundledPlugins = "none", logName = "host.log" } = {}) {
   const bin = join(repo, "target", "debug", "codex-manager");
   if (!existsSync(bin)) throw new Error(`${bin} is missing: cargo build -p codex-manager`);
@@ -45,36 +48,59 @@ export async function startHost({ bundledPlugins = "none", logName = "host.log" 
   const port = await freePort();
   const codexBin = process.env.CODEX_BIN ?? join(repo, ".tools", "codex", "node_modules", ".bin", "codex");
   const log = createWriteStream(join(artifacts, logName));
-  const child = spawn(bin, ["serve", "--demo", "--data-dir", join(dir, "data"), "--bind", `127.0.0.1:${port}`, "--web-dir", join(webDir, "dist")], {
-    env: {
-      ...process.env,
-      CODEX_BIN: codexBin,
-      CODEX_MANAGER_BUNDLED_PLUGINS: bundledPlugins,
-      CODEX_MANAGER_TOKEN: "",
-      HOME: dir,
-      NO_PROXY: "127.0.0.1,localhost",
-      http_proxy: "",
-      https_proxy: "",
-      HTTP_PROXY: "",
-      HTTPS_PROXY: "",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stderr.pipe(log);
   const url = `http://127.0.0.1:${port}`;
-  const loginLink = await new Promise((res, rej) => {
-    let out = "";
-    const timer = setTimeout(() => rej(new Error(`no login link in the host's output:\n${out}`)), 60_000);
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const m = out.match(/Open the web UI: (http\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        res(m[1]);
-      }
+
+  /** Spawn `serve` and wait for its login link. */
+  function spawnServe() {
+    const child = spawn(bin, ["serve", "--demo", "--data-dir", join(dir, "data"), "--bind", `127.0.0.1:${port}`, "--web-dir", join(webDir, "dist")], {
+      env: {
+        ...process.env,
+        CODEX_BIN: codexBin,
+        CODEX_MANAGER_BUNDLED_PLUGINS: bundledPlugins,
+        CODEX_MANAGER_TOKEN: "",
+        HOME: dir,
+        NO_PROXY: "127.0.0.1,localhost",
+        http_proxy: "",
+        https_proxy: "",
+        HTTP_PROXY: "",
+        HTTPS_PROXY: "",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     });
-    child.on("exit", (code) => rej(new Error(`the host exited (${code}):\n${out}`)));
-  });
+    child.stderr.pipe(log, { end: false });
+    const link = new Promise((res, rej) => {
+      let out = "";
+      const timer = setTimeout(() => rej(new Error(`no login link in the host's output:\n${out}`)), 60_000);
+      child.stdout.on("data", (chunk) => {
+        out += chunk;
+        const m = out.match(/Open the web UI: (http\S+)/);
+        if (m) {
+          clearTimeout(timer);
+          res(m[1]);
+        }
+      });
+      child.on("exit", (code) => rej(new Error(`the host exited (${code}):\n${out}`)));
+    });
+    return { child, link };
+  }
+
+  async function stopChild(child, signal = "SIGTERM") {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    await new Promise((r) => {
+      const t = setTimeout(() => {
+        child.kill("SIGKILL");
+        r();
+      }, 10_000);
+      child.on("exit", () => {
+        clearTimeout(t);
+        r();
+      });
+    });
+  }
+
+  const first = spawnServe();
+  const loginLink = await first.link;
   const token = readFileSync(join(dir, "data", "token"), "utf8").trim();
   const host = {
     url,
@@ -83,7 +109,7 @@ export async function startHost({ bundledPlugins = "none", logName = "host.log" 
     token,
     work,
     dir,
-    child,
+    child: first.child,
     async api(method, path, body) {
       const res = await fetch(url + path, {
         method,
@@ -93,28 +119,31 @@ export async function startHost({ bundledPlugins = "none", logName = "host.log" 
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : null };
     },
+    /** Wait until app-server finished its handshake. */
+    async waitReady() {
+      for (let i = 0; ; i++) {
+        const r = await host.api("GET", "/api/ready").catch(() => null);
+        if (r?.status === 200 && r.body.ready) return;
+        if (i > 300) throw new Error("the host did not become ready");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    /** Stop the host and start it again on the same data dir and port; resolves once it is ready. `crash`: SIGKILL
+     * instead of SIGTERM (nothing is said on the way out); `down`: ms to stay stopped. */
+    async restart({ crash = false, down = 0 } = {}) {
+      await stopChild(host.child, crash ? "SIGKILL" : "SIGTERM");
+      if (down) await new Promise((r) => setTimeout(r, down));
+      const next = spawnServe();
+      host.child = next.child;
+      host.loginLink = await next.link;
+      await host.waitReady();
+    },
     async stop() {
-      child.kill("SIGTERM");
-      await new Promise((r) => {
-        const t = setTimeout(() => {
-          child.kill("SIGKILL");
-          r();
-        }, 10_000);
-        child.on("exit", () => {
-          clearTimeout(t);
-          r();
-        });
-      });
+      await stopChild(host.child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  // Ready means app-server finished its handshake.
-  for (let i = 0; ; i++) {
-    const r = await host.api("GET", "/api/ready").catch(() => null);
-    if (r?.status === 200 && r.body.ready) break;
-    if (i > 300) throw new Error("the host did not become ready");
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await host.waitReady();
   return host;
 }
 

@@ -5,6 +5,7 @@ import { NewChatDialog, Sidebar } from "./components/Sidebar";
 import { Modal } from "./components/ui";
 import { navigate, parseRoute, usePath } from "./lib/router";
 import { store, useStore } from "./lib/store";
+import { tabTitle } from "./lib/title";
 import { JobsPage } from "./pages/Jobs";
 import { PluginsPage } from "./pages/Plugins";
 import { SettingsPage } from "./pages/Settings";
@@ -14,6 +15,8 @@ export const SHORTCUTS: [string, string][] = [
   ["n", "New chat"],
   ["/", "Search chats"],
   ["i", "Focus the composer"],
+  ["w", "Focus the oldest card waiting for you (opens its chat)"],
+  ["a / d", "Accept / decline the focused approval card"],
   ["Enter", "Send (in the composer); steers while a turn runs"],
   ["Shift+Enter", "New line in the composer"],
   ["Esc", "Interrupt the running turn (in the composer); close a dialog"],
@@ -21,6 +24,26 @@ export const SHORTCUTS: [string, string][] = [
   ["g p / g j / g s", "Go to plugins / jobs / settings"],
   ["t", "Switch light / dark theme"],
 ];
+
+/**
+ * Focus the oldest pending request's card, opening its chat first when it is another one (the card is focused once
+ * the chat has drawn it).
+ */
+function focusOldestWaiting() {
+  const chats = new Set(store.sessions.map((x) => x.id));
+  const req = [...store.requests.values()].filter((r) => r.status === "pending" && r.sessionId && chats.has(r.sessionId)).sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
+  if (!req) return;
+  if (store.chat?.id !== req.sessionId) navigate(`/chats/${req.sessionId}`);
+  let tries = 0;
+  const attempt = () => {
+    const el = document.querySelector<HTMLElement>(`section.request[data-request-id="${CSS.escape(req.id)}"]`);
+    if (el) {
+      el.scrollIntoView({ block: "center" });
+      el.focus();
+    } else if (++tries < 100) setTimeout(attempt, 50);
+  };
+  attempt();
+}
 
 type Theme = "light" | "dark";
 function initialTheme(): Theme {
@@ -116,6 +139,9 @@ export function App() {
       } else if (e.key === "i") {
         e.preventDefault();
         dispatchEvent(new Event("cm:focus-composer"));
+      } else if (e.key === "w") {
+        e.preventDefault();
+        focusOldestWaiting();
       } else if (e.key === "t") setTheme((t) => (t === "dark" ? "light" : "dark"));
       else if (e.key === "g") g = true;
       else if (e.key === "Escape") dispatchEvent(new Event("cm:interrupt"));
@@ -138,6 +164,14 @@ export function App() {
     </a>
   );
   const waiting = s.sessions.filter((x) => x.status.startsWith("waiting")).length;
+  const chats = new Set(s.sessions.map((x) => x.id));
+  const pendingCount = [...s.requests.values()].filter((r) => r.status === "pending" && r.sessionId && chats.has(r.sessionId)).length;
+  const openChat = route.page === "chats" && route.sessionId && s.chat?.id === route.sessionId ? s.chat : null;
+  const titleOf = openChat ? openChat.session?.title || "Untitled chat" : route.page === "chats" ? null : { plugins: "Plugins", jobs: "Jobs", settings: "Settings" }[route.page as string] ?? null;
+  const title = tabTitle(titleOf, pendingCount);
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
   return (
     <div className={`app${navOpen ? " nav-open" : ""}`}>
       <a className="skip" href="#main">

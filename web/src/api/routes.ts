@@ -31,6 +31,7 @@ export const UI_OPERATIONS = [
   "turns.steer",
   "turns.interrupt",
   "turns.list_turns",
+  "turns.get_turn",
 
   "thread.review",
   "thread.compact",

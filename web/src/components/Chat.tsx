@@ -5,7 +5,7 @@ import type { Job, PendingRequest, SessionNote, TokenBreakdown } from "../api/ty
 import { suggestionStatus } from "../lib/jobs";
 import { groupNotes, latestSuggestion } from "../lib/notes";
 import { store, useStore } from "../lib/store";
-import { addSending, bindSending, failSending, turnPhase, type TurnView } from "../lib/transcript";
+import { addSending, bindSending, failSending, placeRequests, turnPhase, type TurnView } from "../lib/transcript";
 import { formatTokens } from "../lib/usage";
 import { AutomationDialog, AutomationSummary, useAutomation } from "./Automation";
 import { ChatActionsMenu, TurnMenu } from "./ChatActions";
@@ -32,13 +32,7 @@ const TurnBlock = memo(
     const live = phase === "sending" || phase === "streaming" || phase === "waiting";
     useTick(live);
     const duration = turn.durationMs ?? (turn.startedAtMs ? (turn.completedAtMs ?? Date.now()) - turn.startedAtMs : null);
-    const byItem = new Map<string, PendingRequest[]>();
-    const loose: PendingRequest[] = [];
-    const itemIds = new Set(turn.items.map((i) => i.id));
-    for (const r of requests) {
-      if (r.itemId && itemIds.has(r.itemId)) byItem.set(r.itemId, [...(byItem.get(r.itemId) ?? []), r]);
-      else loose.push(r);
-    }
+    const rows = placeRequests(turn.items, requests);
     return (
       <article className={`turn phase-${phase}`} data-turn-id={turn.id} data-phase={phase} aria-label={`Turn ${index + 1}, ${PHASE_LABEL[phase]}`}>
         <header className="turn-head">
@@ -54,15 +48,19 @@ const TurnBlock = memo(
           )}
           {!turn.local && !live && <TurnMenu sessionId={sessionId} turnId={turn.id} index={index} />}
         </header>
-        {turn.items.map((item) => (
-          <div key={item.id} className="item-row">
-            <ItemBlock item={item} v={itemVersion(item)} />
-            {byItem.get(item.id)?.map((r) => <RequestCard key={r.id} req={r} />)}
-          </div>
-        ))}
-        {loose.map((r) => (
-          <RequestCard key={r.id} req={r} />
-        ))}
+        {rows.map((row) =>
+          row.kind === "request" ? (
+            <RequestCard key={row.request.id} req={row.request} />
+          ) : (
+            // The request comes first: it happened before the item's output (a command waits for its approval).
+            <div key={row.item.id} className="item-row">
+              {row.requests.map((r) => (
+                <RequestCard key={r.id} req={r} />
+              ))}
+              <ItemBlock item={row.item} v={itemVersion(row.item)} waiting={row.requests.some((r) => r.status === "pending" && r.family === "approval")} />
+            </div>
+          ),
+        )}
         {turn.plan && turn.plan.length > 0 && (
           <section className="item plan-list" aria-label="plan">
             <h4>Plan</h4>
@@ -132,6 +130,7 @@ function Transcript() {
   const tr = chat.transcript;
   const [shown, setShown] = useState(PAGE);
   const scroller = useRef<HTMLDivElement>(null);
+  const body = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const [away, setAway] = useState(false);
   const requests = s.requestsFor(chat.id);
@@ -140,6 +139,19 @@ function Transcript() {
     const el = scroller.current;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
   });
+  // Rows grow without this component rendering (memoized turns streaming, code blocks, a card answered): while the
+  // view is pinned, every growth keeps the newest line in view.
+  const ready = Boolean(tr) && !chat.loading && !chat.error;
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    const inner = body.current;
+    if (!ready || !el || !inner || typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver(() => {
+      if (stick.current) el.scrollTop = el.scrollHeight;
+    });
+    ro.observe(inner);
+    return () => ro.disconnect();
+  }, [ready, chat.id]);
   useEffect(() => {
     stick.current = true;
     setAway(false);
@@ -181,6 +193,7 @@ function Transcript() {
         aria-label="Transcript"
         role="log"
       >
+        <div className="transcript-body" ref={body}>
         {(start > 0 || tr.olderCursor) && (
           <div className="older">
             <button type="button" onClick={() => (start > 0 ? setShown(shown + PAGE) : void store.loadOlder().then(() => setShown(shown + PAGE)))}>
@@ -197,6 +210,7 @@ function Transcript() {
         {orphan.map((r) => (
           <RequestCard key={r.id} req={r} />
         ))}
+        </div>
       </div>
       {away && (
         <button type="button" className="jump-latest" onClick={jump} aria-label="Jump to latest">

@@ -81,20 +81,20 @@ export function FileChanges({ changes }: { changes: any[] }) {
   );
 }
 
-function statusText(item: ItemView): string {
+function statusText(item: ItemView, waiting = false): string {
   const st = item.item.status as string | undefined;
   if (item.closedByHost) return `stopped: ${item.closedByHost}`;
-  if (!item.done) return "running";
+  if (!item.done) return waiting ? "waiting for approval" : "running";
   return st ?? "done";
 }
 
-function CommandItem({ item }: { item: ItemView }) {
+function CommandItem({ item, waiting }: { item: ItemView; waiting: boolean }) {
   const it = item.item;
   const exit = it.exitCode;
   const cmd = String(it.command ?? "");
   const output = item.output;
   return (
-    <section className={`item command ${item.done ? "done" : "running"}`} aria-label="command">
+    <section className={`item command ${item.done ? "done" : waiting ? "waiting" : "running"}`} aria-label="command" data-state={item.done ? "done" : waiting ? "waiting" : "running"}>
       <header>
         <span className="item-kind">$</span>
         <code className="cmd">{cmd}</code>
@@ -103,12 +103,12 @@ function CommandItem({ item }: { item: ItemView }) {
         </button>
       </header>
       <pre className="terminal" aria-label="command output" aria-live={item.done ? "off" : "polite"}>
-        {output || (item.done ? "(no output)" : "…")}
+        {output || (item.done ? "(no output)" : waiting ? "(not run yet)" : "…")}
       </pre>
       <footer>
         {it.cwd && <span className="muted">in {String(it.cwd)}</span>}
         <span className={`exit ${exit === 0 ? "ok" : exit != null ? "bad" : ""}`} data-exit-code={exit ?? ""}>
-          {exit != null ? `exit ${exit}` : statusText(item)}
+          {exit != null ? `exit ${exit}` : statusText(item, waiting)}
         </span>
         {it.durationMs != null && <span className="muted">{formatDuration(it.durationMs)}</span>}
       </footer>
@@ -152,7 +152,7 @@ function ToolCallItem({ item }: { item: ItemView }) {
 }
 
 export const ItemBlock = memo(
-  function ItemBlock({ item }: { item: ItemView; v: string }) {
+  function ItemBlock({ item, waiting = false }: { item: ItemView; v: string; /** An approval about it is pending. */ waiting?: boolean }) {
     switch (item.type) {
       case "userMessage":
         return (
@@ -183,12 +183,12 @@ export const ItemBlock = memo(
         );
       }
       case "commandExecution":
-        return <CommandItem item={item} />;
+        return <CommandItem item={item} waiting={waiting} />;
       case "fileChange":
         return (
           <section className="item file-change" aria-label="file changes">
             <header>
-              <span className="item-kind">edit</span> <span className="muted">{statusText(item)}</span>
+              <span className="item-kind">edit</span> <span className="muted">{statusText(item, waiting)}</span>
             </header>
             <FileChanges changes={Array.isArray(item.item.changes) ? item.item.changes : []} />
           </section>
@@ -225,7 +225,7 @@ export const ItemBlock = memo(
         );
     }
   },
-  (a, b) => a.item === b.item && a.v === b.v,
+  (a, b) => a.item === b.item && a.v === b.v && a.waiting === b.waiting,
 );
 
 /** A cheap fingerprint of an item's mutable parts, so memoized rows re-render only when they change. */

@@ -1,6 +1,6 @@
 // Requests in context: approvals (with the command or the diff, the reason, and every decision offered), tool-input
 // questions, MCP elicitations and dynamic tool calls. Answered ones stay in the history with who decided.
-import { useState } from "react";
+import { useRef, useState, type KeyboardEvent, type MutableRefObject } from "react";
 import { call } from "../api/client";
 import type { PendingRequest } from "../api/types";
 import { store } from "../lib/store";
@@ -69,22 +69,42 @@ function Outcome({ req }: { req: PendingRequest }) {
   const when = req.resolvedAt ? new Date(req.resolvedAt).toLocaleTimeString() : "";
   if (req.status === "expired") {
     return (
-      <p className="outcome expired" data-outcome="expired">
+      <p className="outcome expired" data-outcome="expired" role="status">
         Expired{req.reason ? `: ${req.reason}` : ""} {when && <span className="muted">({when})</span>}
       </p>
     );
   }
   return (
-    <p className="outcome resolved" data-outcome="resolved">
+    <p className="outcome resolved" data-outcome="resolved" role="status">
       <strong>{describeDecision(req.decision)}</strong>, decided by <span data-decided-by={req.decidedBy ?? ""}>{req.decidedBy ?? "someone"}</span> {when && <span className="muted">at {when}</span>}
       {req.reason && <span className="muted"> — “{req.reason}”</span>}
     </p>
   );
 }
 
-function ApprovalCard({ req }: { req: PendingRequest }) {
+/** The keys a focused approval card answers to: the first offered decision (accept) and decline. */
+export const APPROVAL_KEYS = { accept: "a", decline: "d" } as const;
+
+/** The decision a key stands for on an approval card, or null. */
+export function decisionForKey(req: PendingRequest, key: string): Decision | null {
+  if (req.status !== "pending" || req.family !== "approval") return null;
+  const offered = offeredDecisions(req);
+  if (key === APPROVAL_KEYS.accept) return offered[0] ?? null;
+  if (key === APPROVAL_KEYS.decline) return offered.find((d) => d === "decline") ?? null;
+  return null;
+}
+
+type KeyHandler = MutableRefObject<((key: string) => boolean) | null>;
+
+function ApprovalCard({ req, keys }: { req: PendingRequest; keys: KeyHandler }) {
   const [reason, setReason] = useState("");
   const act = useAction((d: Decision) => answer(req, reason.trim() ? { decision: d, reason: reason.trim() } : { decision: d }));
+  keys.current = (key) => {
+    const d = decisionForKey(req, key);
+    if (d === null || act.busy) return false;
+    void act.run(d);
+    return true;
+  };
   const p = req.params ?? {};
   const item = req.item ?? {};
   const command = p.command ?? item.command ?? (Array.isArray(p.command) ? p.command.join(" ") : null);
@@ -129,6 +149,10 @@ function ApprovalCard({ req }: { req: PendingRequest }) {
               );
             })}
           </div>
+          <p className="muted small key-hint" id={`keys-${req.id}`}>
+            Keys: <kbd>{APPROVAL_KEYS.accept}</kbd> {decisionLabel(offeredDecisions(req)[0] ?? "accept").toLowerCase()} · <kbd>{APPROVAL_KEYS.decline}</kbd> decline (when this card has the focus; <kbd>w</kbd> focuses
+            the oldest waiting card)
+          </p>
           <ErrorLine error={act.error} />
         </div>
       ) : (
@@ -331,9 +355,21 @@ function ToolCallCard({ req }: { req: PendingRequest }) {
 }
 
 export function RequestCard({ req }: { req: PendingRequest }) {
+  const keys: KeyHandler = useRef(null);
+  const approval = req.family === "approval" && req.status === "pending";
+  const onKeyDown = (e: KeyboardEvent<HTMLElement>) => {
+    const el = e.target as HTMLElement;
+    // Typing a note is typing, not deciding.
+    if (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable) return;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (keys.current?.(e.key.toLowerCase())) {
+      e.preventDefault();
+      e.stopPropagation();
+    }
+  };
   const body =
     req.family === "approval" ? (
-      <ApprovalCard req={req} />
+      <ApprovalCard req={req} keys={keys} />
     ) : req.kind === "elicitation" ? (
       <ElicitationCard req={req} />
     ) : req.family === "tool_input" ? (
@@ -342,7 +378,17 @@ export function RequestCard({ req }: { req: PendingRequest }) {
       <ToolCallCard req={req} />
     );
   return (
-    <section className={`request ${req.status}`} data-request-id={req.id} data-kind={req.kind} aria-label={req.status === "pending" ? "waiting for your decision" : "decision"}>
+    <section
+      className={`request ${req.status}`}
+      data-request-id={req.id}
+      data-kind={req.kind}
+      data-created-at={req.createdAt}
+      aria-label={req.status === "pending" ? "waiting for your decision" : "decision"}
+      tabIndex={req.status === "pending" ? 0 : undefined}
+      aria-keyshortcuts={approval ? `${APPROVAL_KEYS.accept} ${APPROVAL_KEYS.decline}` : undefined}
+      aria-describedby={approval ? `keys-${req.id}` : undefined}
+      onKeyDown={approval ? onKeyDown : undefined}
+    >
       {body}
     </section>
   );

@@ -3,21 +3,36 @@
 import { useMemo, useState } from "react";
 import { call } from "../api/client";
 import type { Project, Session } from "../api/types";
+import { createChatError, cwdProblem, defaultCwd, folderChoices, LAST_CWD_KEY } from "../lib/folders";
 import { navigate } from "../lib/router";
 import { store, useStore } from "../lib/store";
 import { ConfirmButton, ErrorLine, Modal, StatusBadge, timeAgo, useAction } from "./ui";
 
 export function NewChatDialog({ open, onClose, projectId }: { open: boolean; onClose: () => void; projectId?: string | null }) {
   const s = useStore();
+  const last = readLastCwd();
   const [project, setProject] = useState<string>(projectId ?? "");
-  const [cwd, setCwd] = useState("");
+  // In a project the project's folder is the default (an empty field); otherwise the last folder used here.
+  const [cwd, setCwd] = useState(() => (projectId ? "" : defaultCwd(s.sessions, last)));
   const [title, setTitle] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
   const act = useAction(async () => {
     const body: Record<string, string> = {};
     if (project) body.projectId = project;
     if (cwd.trim()) body.cwd = cwd.trim();
     if (title.trim()) body.title = title.trim();
-    const created = await call<Session>("sessions.create", { body });
+    let created: Session;
+    try {
+      created = await call<Session>("sessions.create", { body });
+    } catch (e) {
+      setProblem(createChatError(e, cwd));
+      return;
+    }
+    try {
+      localStorage.setItem(LAST_CWD_KEY, created.cwd);
+    } catch {
+      /* private mode: no memory of the last folder */
+    }
     await store.refreshSessions();
     onClose();
     setTitle("");
@@ -25,17 +40,29 @@ export function NewChatDialog({ open, onClose, projectId }: { open: boolean; onC
     setTimeout(() => dispatchEvent(new Event("cm:focus-composer")), 50);
   });
   const proj = s.projects.find((p) => p.id === project);
+  const choices = folderChoices(s.sessions, s.projects, last);
   return (
     <Modal title="New chat" open={open} onClose={onClose}>
       <form
+        noValidate
         onSubmit={(e) => {
           e.preventDefault();
-          void act.run();
+          const bad = cwdProblem(cwd, Boolean(project));
+          setProblem(bad);
+          if (!bad) void act.run();
         }}
       >
         <label className="field">
           <span>Project</span>
-          <select value={project} onChange={(e) => setProject(e.target.value)}>
+          <select
+            value={project}
+            onChange={(e) => {
+              setProject(e.target.value);
+              // Choosing a project means its folder unless another is typed.
+              if (e.target.value) setCwd("");
+              setProblem(null);
+            }}
+          >
             <option value="">No project (give a working directory)</option>
             {s.projects.map((p) => (
               <option key={p.id} value={p.id}>
@@ -46,8 +73,39 @@ export function NewChatDialog({ open, onClose, projectId }: { open: boolean; onC
         </label>
         <label className="field">
           <span>Working directory</span>
-          <input value={cwd} onChange={(e) => setCwd(e.target.value)} placeholder={proj ? `${proj.cwd} (the project's)` : "/absolute/path/to/your/code"} required={!project} />
+          <input
+            value={cwd}
+            onChange={(e) => {
+              setCwd(e.target.value);
+              setProblem(null);
+            }}
+            placeholder={proj ? `${proj.cwd} (the project's)` : "/absolute/path/to/your/code"}
+            aria-invalid={problem ? true : undefined}
+            aria-describedby="new-chat-cwd-problem"
+            spellCheck={false}
+            autoComplete="off"
+          />
         </label>
+        {choices.length > 0 && (
+          <div className="folder-choices" role="group" aria-label="Recent folders">
+            {choices.map((c) => (
+              <button
+                key={c.path}
+                type="button"
+                className={`small folder${c.path === cwd.trim() ? " chosen" : ""}`}
+                aria-label={c.path}
+                aria-pressed={c.path === cwd.trim()}
+                title={`${c.path} (${c.source})`}
+                onClick={() => {
+                  setCwd(c.path);
+                  setProblem(null);
+                }}
+              >
+                <code>{c.path}</code> <span className="muted">{c.source}</span>
+              </button>
+            ))}
+          </div>
+        )}
         <label className="field">
           <span>Title (optional)</span>
           <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={500} />
@@ -57,10 +115,20 @@ export function NewChatDialog({ open, onClose, projectId }: { open: boolean; onC
             Create chat
           </button>
         </div>
-        <ErrorLine error={act.error} />
+        <div id="new-chat-cwd-problem">
+          <ErrorLine error={problem ?? act.error} />
+        </div>
       </form>
     </Modal>
   );
+}
+
+function readLastCwd(): string | null {
+  try {
+    return localStorage.getItem(LAST_CWD_KEY);
+  } catch {
+    return null;
+  }
 }
 
 function NewProjectDialog({ open, onClose }: { open: boolean; onClose: () => void }) {

@@ -2,7 +2,7 @@
 // the open chat. One websocket feeds it all; views subscribe with `useStore()`.
 import { useSyncExternalStore } from "react";
 import { call, errorText, isMissingRoute } from "../api/client";
-import type { Envelope, Job, PendingRequest, Project, Ready, Session, SessionDetail, SessionNote, SessionPage, Transcript, TurnRecordPage } from "../api/types";
+import type { Envelope, Job, PendingRequest, Project, Ready, Session, SessionDetail, SessionNote, SessionPage, Transcript, TurnRecord, TurnRecordPage } from "../api/types";
 import { jobFromEvent, mergeJob } from "./jobs";
 import { loadChat, readEvents, type LoaderApi } from "./loader";
 import { StreamClient, type ConnectionState, type SocketLike } from "./stream";
@@ -20,6 +20,8 @@ export interface ChatView {
   buffered: Envelope[];
   /** Token usage per turn and for the session, from `session.token_usage` events. */
   usage: UsageState;
+  /** Re-reading the shown chat after a reconnect: events apply to what is shown and are kept for the fresh copy. */
+  refreshing?: boolean;
 }
 
 type Listener = () => void;
@@ -29,7 +31,13 @@ export const loaderApi: LoaderApi = {
   open: (id, limit) => call<SessionDetail>("sessions.get", { params: { id }, query: { limit, order: "desc" } }),
   transcript: (id, limit, cursor) => call<Transcript>("sessions.transcript", { params: { id }, query: { limit, order: "desc", cursor } }),
   events: (q) => call("events.list", { query: q }),
+  turn: (id, turnId) => call<TurnRecord>("turns.get_turn", { params: { id, turnId } }),
 };
+
+/** The stream opened again after having been open: what the page shows may be stale. */
+export function isReconnect(wasOpen: boolean, st: ConnectionState): boolean {
+  return st.status === "open" && !wasOpen && st.connects > 1;
+}
 
 class Store {
   version = 0;
@@ -109,7 +117,9 @@ class Store {
       onState: (st) => {
         const wasOpen = this.conn.status === "open";
         this.conn = st;
-        if (st.status === "open" && !wasOpen) void this.refreshReady();
+        // A reconnect may follow a host restart (state changed without events: turns cut, requests expired) and
+        // ends an outage during which reads failed: re-read everything shown, which also clears their errors.
+        if (st.status === "open" && !wasOpen) void (isReconnect(wasOpen, st) ? this.resync() : this.refreshReady());
         this.changed();
       },
     });
@@ -165,9 +175,16 @@ class Store {
     this.changed();
   }
 
-  async refreshPending() {
+  /**
+   * The pending requests. `replace`: a request this page holds as pending that the host no longer lists (answered or
+   * expired while the page was away) is dropped; one that arrives while the list is read is kept.
+   */
+  async refreshPending(replace = false) {
+    const held = replace ? [...this.requests.values()].filter((r) => r.status === "pending").map((r) => r.id) : [];
     try {
       const list = await call<PendingRequest[]>("requests.list_all", { query: { status: "pending", limit: 500 } });
+      const listed = new Set(list.map((r) => r.id));
+      for (const id of held) if (!listed.has(id) && this.requests.get(id)?.status === "pending") this.requests.delete(id);
       for (const r of list) mergeRequest(this.requests, r);
     } catch {
       /* shown per chat */
@@ -190,10 +207,41 @@ class Store {
     if (this.chat?.id === s.id) this.chat.session = s;
   }
 
-  /** Events beyond retention: re-read everything shown. */
+  /** Re-read everything shown (events beyond retention, or a reconnect that may have missed state). */
   async resync() {
-    await Promise.all([this.refreshSessions(), this.refreshProjects(), this.refreshPending()]);
-    if (this.chat) await this.openChat(this.chat.id, true);
+    await Promise.all([this.refreshReady(), this.refreshSessions(), this.refreshProjects(), this.refreshPending(true)]);
+    await this.reloadChat();
+  }
+
+  /**
+   * Re-read the open chat from the host. A chat shown without error is swapped for the fresh copy in one step (no
+   * "Loading" flash, the scroll position kept); one that failed to load, or is loading, is opened again.
+   */
+  async reloadChat() {
+    const chat = this.chat;
+    if (!chat) return;
+    if (chat.loading || chat.error || !chat.transcript) return this.openChat(chat.id, true);
+    const at = this.stream?.cursor.lastSeq ?? 0;
+    chat.refreshing = true;
+    chat.buffered = [];
+    try {
+      const [loaded, requests] = await Promise.all([loadChat(loaderApi, chat.id, at), call<PendingRequest[]>("requests.list_session", { params: { id: chat.id }, query: { limit: 500 } })]);
+      if (this.chat !== chat) return;
+      const listed = new Set(requests.map((r) => r.id));
+      for (const r of this.requestsFor(chat.id)) if (r.status === "pending" && !listed.has(r.id)) this.requests.delete(r.id);
+      for (const r of requests) mergeRequest(this.requests, r);
+      for (const ev of chat.buffered) applyEvent(loaded.transcript, ev);
+      // Turns this page is still sending have no host record yet.
+      for (const t of chat.transcript!.turns) if (t.local && !loaded.transcript.turns.some((x) => x.id === t.id)) loaded.transcript.turns.push(t);
+      chat.session = loaded.session;
+      chat.transcript = loaded.transcript;
+    } catch {
+      /* what is shown stays; the next reconnect reads again */
+    } finally {
+      chat.refreshing = false;
+      chat.buffered = [];
+    }
+    this.changed();
   }
 
   handleEvent(ev: Envelope) {
@@ -201,7 +249,10 @@ class Store {
     const chat = this.chat;
     if (chat && ev.sessionId === chat.id) {
       if (chat.loading) chat.buffered.push(ev);
-      else if (chat.transcript) applyEvent(chat.transcript, ev);
+      else {
+        if (chat.transcript) applyEvent(chat.transcript, ev);
+        if (chat.refreshing) chat.buffered.push(ev);
+      }
       applyUsageEvent(chat.usage, ev);
       // History was cut back (by this page or another client): the host's transcript is the one to show.
       if (t === "session.reverted" && !chat.loading) void this.openChat(chat.id, true);

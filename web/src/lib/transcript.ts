@@ -359,3 +359,33 @@ export function mergeRequest(map: Map<string, PendingRequest>, req: PendingReque
   map.set(req.id, req);
   return true;
 }
+
+/** One row of a turn as shown: an item with the requests about it, or a request about no item shown. */
+export type TurnRow = { kind: "item"; item: ItemView; requests: PendingRequest[] } | { kind: "request"; request: PendingRequest };
+
+/**
+ * Requests in the turn where they happened. A request about an item goes with that item (the card is drawn before
+ * the item's output). One about no item shown (a question, a tool call) goes before the first item that started
+ * after it was asked, so answering it does not move it below what followed; items without a start time keep their
+ * order and never decide a position.
+ */
+export function placeRequests(items: ItemView[], requests: PendingRequest[]): TurnRow[] {
+  const ids = new Set(items.map((i) => i.id));
+  const byItem = new Map<string, PendingRequest[]>();
+  const loose: PendingRequest[] = [];
+  for (const r of [...requests].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
+    if (r.itemId && ids.has(r.itemId)) byItem.set(r.itemId, [...(byItem.get(r.itemId) ?? []), r]);
+    else loose.push(r);
+  }
+  const rows: TurnRow[] = [];
+  let next = 0;
+  for (const item of items) {
+    const started = Number(item.item.startedAtMs);
+    if (Number.isFinite(started) && started > 0) {
+      while (next < loose.length && Date.parse(loose[next].createdAt) < started) rows.push({ kind: "request", request: loose[next++] });
+    }
+    rows.push({ kind: "item", item, requests: byItem.get(item.id) ?? [] });
+  }
+  while (next < loose.length) rows.push({ kind: "request", request: loose[next++] });
+  return rows;
+}
