@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use clap::Subcommand;
+use codex_manager_host::services::MAX_WAIT;
 use codex_manager_host::store::JobState;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -205,18 +206,19 @@ async fn finish(client: &Client, out: &Output, id: &str, timeout: Option<Duratio
     }
 }
 
-/// The job as the host holds it once it is finished (or when `timeout` runs out). The host has no long-poll for
-/// jobs, so this reads the job's record, more slowly the longer it runs; state always comes from the host.
+/// The job as the host holds it once it is finished (or when `timeout` runs out): `GET /api/jobs/{id}?wait=`, the
+/// host's own wait (woken by the job's final transition), asked again while the job runs.
 async fn wait_job(client: &Client, id: &str, timeout: Option<Duration>) -> anyhow::Result<Reply> {
     let started = Instant::now();
-    let mut pause = Duration::from_millis(100);
     loop {
-        let reply = client.call(&ops::JOBS_GET, &[id]).send().await?;
+        let chunk = match timeout {
+            Some(t) => t.saturating_sub(started.elapsed()).min(MAX_WAIT),
+            None => MAX_WAIT,
+        };
+        let reply = client.call(&ops::JOBS_GET, &[id]).query("wait", format!("{}ms", chunk.as_millis())).send().await?;
         let job: JobProgress = reply.decode()?;
         if job.state.is_final() || timeout.is_some_and(|t| started.elapsed() >= t) {
             return Ok(reply);
         }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_secs(2));
     }
 }
