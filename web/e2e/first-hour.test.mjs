@@ -226,11 +226,15 @@ describe("the first hour", { timeout: 15 * 60_000 }, () => {
     await field.fill("");
     await dialog.getByRole("button", { name: "Create chat" }).click();
     await dialog.getByText("Choose a working directory", { exact: false }).waitFor();
-    // `~`: said plainly.
-    await field.fill("~/code");
+    // A relative path: said plainly, before asking the host.
+    await field.fill("code");
     await dialog.getByRole("button", { name: "Create chat" }).click();
     await dialog.getByText(/absolute path/).waitFor();
     assert.equal(await dialog.getByText("invalid_request").count(), 0);
+    // `~/…` is the host user's home: the host expands it (this one has no `code` folder there).
+    await field.fill("~/no-such-folder-here");
+    await dialog.getByRole("button", { name: "Create chat" }).click();
+    await dialog.getByText(/does not exist on the host/).waitFor();
     // A folder that does not exist.
     await field.fill(join(host.dir, "missing"));
     await dialog.getByRole("button", { name: "Create chat" }).click();

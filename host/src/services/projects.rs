@@ -48,15 +48,31 @@ fn validate_name(name: &str) -> ServiceResult<String> {
 }
 
 /// A working directory must be absolute and exist: app-server runs commands there.
+/// A working directory as the host stores it: absolute (a leading `~` is the host user's home, as a shell would
+/// read it; the browser cannot know that home) and an existing directory.
 pub(crate) fn validate_cwd(cwd: &str) -> ServiceResult<String> {
-    let path = Path::new(cwd);
+    let expanded = expand_home(cwd, std::env::var_os("HOME").as_deref().map(Path::new));
+    let path = Path::new(&expanded);
     if !path.is_absolute() {
-        return Err(ServiceError::invalid(format!("`cwd` must be an absolute path, got `{cwd}`")));
+        return Err(ServiceError::invalid(format!("`cwd` must be an absolute path (or start with `~/`), got `{cwd}`")));
     }
     if !path.is_dir() {
-        return Err(ServiceError::new(crate::services::ErrorKind::Invalid, ErrorCode::CwdNotFound, format!("`{cwd}` is not an existing directory")));
+        return Err(ServiceError::new(crate::services::ErrorKind::Invalid, ErrorCode::CwdNotFound, format!("`{expanded}` is not an existing directory")));
     }
-    Ok(cwd.to_string())
+    Ok(expanded)
+}
+
+/// `~` and `~/rest` under `home`; anything else (including `~user`) as given.
+fn expand_home(cwd: &str, home: Option<&Path>) -> String {
+    let rest = match cwd.strip_prefix('~') {
+        Some("") => "",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => return cwd.to_string(),
+    };
+    match home.and_then(Path::to_str) {
+        Some(home) => format!("{}{rest}", home.trim_end_matches('/')),
+        None => cwd.to_string(),
+    }
 }
 
 pub(crate) fn project_error(id: &str) -> impl FnOnce(StoreError) -> ServiceError + '_ {
@@ -114,5 +130,21 @@ impl Projects {
         })?;
         self.core.record_event(NewEvent::new(EventType::ProjectDeleted, json!({"id": id})).session(None, Some(id.into()))).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_leading_tilde_is_the_home_and_nothing_else_is_touched() {
+        let home = Some(Path::new("/home/me"));
+        assert_eq!(expand_home("~", home), "/home/me");
+        assert_eq!(expand_home("~/src/app", home), "/home/me/src/app");
+        assert_eq!(expand_home("~other/x", home), "~other/x", "another user's home is not guessed");
+        assert_eq!(expand_home("/abs/~/x", home), "/abs/~/x");
+        assert_eq!(expand_home("~/x", None), "~/x", "no home: left for the absolute-path check to refuse");
+        assert_eq!(expand_home("~/x", Some(Path::new("/"))), "/x");
     }
 }

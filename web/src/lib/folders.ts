@@ -43,8 +43,8 @@ export function defaultCwd(sessions: Session[], last: string | null): string {
 export function cwdProblem(cwd: string, hasProject: boolean): string | null {
   const v = cwd.trim();
   if (!v) return hasProject ? null : "Choose a working directory: pick one of the folders below, or type an absolute path such as /home/you/code.";
-  if (v.startsWith("~")) return `The host needs an absolute path and does not expand “~”: type the full path (for example /home/you${v.slice(1)}).`;
-  if (!v.startsWith("/")) return `The host needs an absolute path (starting with /), not “${v}”.`;
+  // The host reads a leading `~` as its user's home, as a shell would.
+  if (!v.startsWith("/") && v !== "~" && !v.startsWith("~/")) return `The host needs an absolute path (starting with / or ~/), not “${v}”.`;
   return null;
 }
 

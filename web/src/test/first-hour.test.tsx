@@ -232,7 +232,8 @@ describe("new chat folders", () => {
   it("says in plain words what the host would refuse", () => {
     expect(cwdProblem("", false)).toMatch(/Choose a working directory/);
     expect(cwdProblem("", true)).toBeNull();
-    expect(cwdProblem("~/code", false)).toMatch(/does not expand “~”.*\/home\/you\/code/);
+    expect(cwdProblem("~/code", false)).toBeNull(); // the host expands it
+    expect(cwdProblem("~other/code", false)).toMatch(/absolute path/);
     expect(cwdProblem("code", false)).toMatch(/absolute path/);
     expect(cwdProblem("/w/x", false)).toBeNull();
     expect(createChatError(new ApiError(400, "cwd_not_found", "`/nope` is not an existing directory"), "/nope")).toMatch(/\/nope does not exist on the host/);
