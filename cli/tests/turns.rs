@@ -72,6 +72,19 @@ async fn interrupt_ends_the_turn_and_the_session_takes_the_next_message() {
         "the interrupted message item must be closed by the host: {events:#?}"
     );
     assert_eq!(events.last().unwrap()["data"]["turn"]["status"], "interrupted");
+    // What streamed before the interrupt is kept: in the closed item and as the turn's final text.
+    let message = closed.iter().find(|e| e["data"]["item"]["type"] == "agentMessage").unwrap();
+    let kept = message["data"]["item"]["text"].as_str().unwrap_or_default();
+    let (_, deltas) = host.get(&format!("/api/events?since=0&sessions={session}&types=item.delta")).await;
+    let streamed: String = deltas["events"].as_array().unwrap().iter().filter(|e| e["turnId"] == turn.as_str()).map(|e| e["data"]["delta"].as_str().unwrap()).collect();
+    assert!(kept.starts_with("s0 ") && kept == streamed, "the streamed text ({streamed:?}), not an empty message: {message}");
+    let (_, record) = host.get(&format!("/api/sessions/{session}/turns/{turn}")).await;
+    assert_eq!(record["finalText"].as_str(), Some(kept), "{record}");
+    // The transcript (app-server's history, which drops unfinished items) shows it too, marked as the host's.
+    let (_, transcript) = host.get(&format!("/api/sessions/{session}/transcript")).await;
+    let cut = transcript["turns"].as_array().unwrap().iter().find(|t| t["id"] == turn.as_str()).expect("the interrupted turn");
+    let restored = cut["items"].as_array().unwrap().iter().find(|i| i["type"] == "agentMessage").expect("its reply");
+    assert_eq!((restored["text"].as_str(), restored["keptByHost"].as_bool()), (Some(kept), Some(true)), "{cut}");
 
     // A second interrupt has nothing to interrupt.
     let (status, body) = host.post(&format!("/api/sessions/{session}/interrupt"), json!({})).await;

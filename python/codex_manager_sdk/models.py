@@ -1226,7 +1226,7 @@ class TurnRecord(TurnRecordMixin, Model):
     ended_at: str | None = None
     #: Why it failed or was interrupted.
     error: str | None = None
-    #: The last assistant message of the turn.
+    #: The last assistant message of the turn (for a reply cut short, what it streamed before the end).
     final_text: str | None = None
     id: str = ""
     session_id: str = ""

@@ -192,7 +192,7 @@ describe("the first hour", { timeout: 15 * 60_000 }, () => {
     await waitPhase(page, "interrupted", T);
     const live = await page.locator("article.turn").last().locator(".msg.assistant").innerText();
     assert.match(live, /^s0 s1 s2 s3/);
-    // The host's transcript has no trace of it (app-server keeps no unfinished item); the page reads its log.
+    // app-server keeps no unfinished item in its history; the host puts back what streamed (`keptByHost`).
     await page.reload();
     await waitPhase(page, "interrupted", T);
     const again = await page.locator("article.turn").last().locator(".msg.assistant").innerText();

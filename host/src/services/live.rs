@@ -28,12 +28,28 @@ pub struct ThreadLive {
     pub sandbox: Option<serde_json::Value>,
     /// The text of the running turn's last completed assistant message (its final text when it ends).
     pub last_agent_text: Option<String>,
+    /// The text streamed so far (`item/agentMessage/delta`) of each assistant message still open, by item id: what
+    /// an interrupt or a dead process would otherwise lose (app-server keeps no unfinished item in its history).
+    pub streamed: Vec<(String, String)>,
     /// Turns app-server runs inside another, each with its root (an inline review's inner turn names the review
     /// turn as its `rootTurnId`). They are folded into the root: only the root starts, ends and has a record.
     pub nested_turns: Vec<(String, String)>,
 }
 
 impl ThreadLive {
+    /// Add a delta to the open assistant message `item_id`.
+    pub fn stream(&mut self, item_id: &str, delta: &str) {
+        match self.streamed.iter_mut().find(|(id, _)| id == item_id) {
+            Some((_, text)) => text.push_str(delta),
+            None => self.streamed.push((item_id.to_string(), delta.to_string())),
+        }
+    }
+
+    /// The text the newest open assistant message streamed, if any.
+    pub fn last_streamed(&self) -> Option<&str> {
+        self.streamed.last().map(|(_, text)| text.as_str()).filter(|t| !t.is_empty())
+    }
+
     /// The turn that owns `turn_id`: its root when it is a nested turn, else itself.
     pub fn root_of(&self, turn_id: &str) -> Option<&str> {
         self.nested_turns.iter().find(|(nested, _)| nested == turn_id).map(|(_, root)| root.as_str())

@@ -30,6 +30,10 @@ struct Ids {
     turn: Option<TurnRef>,
     /// `thread/started` names its thread only inside `thread`.
     thread: Option<ThreadRef>,
+    /// `item/agentMessage/delta` names its item and carries the text.
+    #[serde(rename = "itemId")]
+    item_id: Option<String>,
+    delta: Option<String>,
     /// `serverRequest/resolved` names the JSON-RPC id of the request app-server withdrew or saw answered.
     #[serde(rename = "requestId")]
     request_id: Option<Value>,
@@ -178,11 +182,17 @@ impl Relay {
                         }
                     }
                 }
+                "item/agentMessage/delta" => {
+                    if let (Some(item_id), Some(delta)) = (ids.item_id.as_deref(), ids.delta.as_deref()) {
+                        self.live.with(thread_id, |t| t.stream(item_id, delta));
+                    }
+                }
                 "item/completed" => {
                     if let Ok(env) = serde_json::from_str::<ItemEnvelope>(params.get()) {
                         if let Ok(item) = serde_json::from_str::<ItemId>(env.item.get()) {
                             self.live.with(thread_id, |t| {
                                 t.open_items.retain(|(id, _)| *id != item.id);
+                                t.streamed.retain(|(id, _)| *id != item.id);
                                 if item.kind.as_deref() == Some("agentMessage") && item.text.is_some() {
                                     t.last_agent_text = item.text;
                                 }
@@ -204,7 +214,7 @@ impl Relay {
                 }
                 "turn/completed" => {
                     let turn = ids.turn.as_ref();
-                    let (open, text, nested) = self.live.with(thread_id, |t| {
+                    let (open, streamed, text, nested) = self.live.with(thread_id, |t| {
                         if t.active_turn.as_deref() == turn_id.as_deref() {
                             t.active_turn = None;
                         }
@@ -212,7 +222,9 @@ impl Relay {
                         t.flags.clear();
                         let (nested, others) = std::mem::take(&mut t.nested_turns).into_iter().partition(|(_, root)| Some(root) == turn_id.as_ref());
                         t.nested_turns = others;
-                        (std::mem::take(&mut t.open_items), t.last_agent_text.take(), nested)
+                        // A reply cut short (interrupted) ends with what it streamed.
+                        let text = t.last_agent_text.take().or_else(|| t.last_streamed().map(str::to_owned));
+                        (std::mem::take(&mut t.open_items), std::mem::take(&mut t.streamed), text, nested)
                     });
                     let status = turn.and_then(|t| t.status.as_deref()).unwrap_or("completed");
                     self.requests.expire_turn_requests(thread_id, turn_id.as_deref(), status).await;
@@ -220,7 +232,7 @@ impl Relay {
                     for (inner, _) in nested.iter() {
                         self.requests.expire_turn_requests(thread_id, Some(inner.as_str()), status).await;
                     }
-                    self.close_items(thread_id, turn_id.as_deref(), session.as_ref(), open, status).await;
+                    self.close_items(thread_id, turn_id.as_deref(), session.as_ref(), open, &streamed, status).await;
                     final_text = text;
                 }
                 _ => {}
@@ -267,13 +279,21 @@ impl Relay {
         turn_id: Option<&str>,
         session: Option<&SessionRef>,
         open: Vec<(String, Box<RawValue>)>,
+        streamed: &[(String, String)],
         turn_status: &str,
     ) {
-        for (_, item) in open {
+        for (id, item) in open {
+            let mut item = serde_json::from_str::<Value>(item.get()).unwrap_or(Value::Null);
+            // An assistant message keeps the text it streamed before it was cut off.
+            if let Some((_, text)) = streamed.iter().find(|(streamed_id, _)| *streamed_id == id) {
+                if item.get("type").and_then(Value::as_str) == Some("agentMessage") {
+                    item["text"] = Value::String(text.clone());
+                }
+            }
             let data = json!({
                 "threadId": thread_id,
                 "turnId": turn_id,
-                "item": serde_json::from_str::<Value>(item.get()).unwrap_or(Value::Null),
+                "item": item,
                 "closedByHost": true,
                 "reason": format!("turn ended ({turn_status}) before the item completed"),
             });
@@ -295,9 +315,10 @@ impl Relay {
         for (thread_id, live) in self.live.drain_for_exit(generation) {
             let session = self.sessions.session_of_thread(&thread_id);
             let turn_id = live.active_turn.clone();
-            self.close_items(&thread_id, turn_id.as_deref(), session.as_ref(), live.open_items, "interrupted").await;
+            let text = live.last_agent_text.clone().or_else(|| live.last_streamed().map(str::to_owned));
+            self.close_items(&thread_id, turn_id.as_deref(), session.as_ref(), live.open_items, &live.streamed, "interrupted").await;
             let message = format!("app-server stopped during the turn ({reason})");
-            let text = live.last_agent_text.as_deref();
+            let text = text.as_deref();
             self.turns.end_turn_by_host(&thread_id, turn_id.as_deref(), session.as_ref(), TurnStatus::Interrupted, &message, text).await;
         }
     }

@@ -842,7 +842,7 @@ export interface TurnRecord {
   endedAt?: string | null;
   /** Why it failed or was interrupted. */
   error?: string | null;
-  /** The last assistant message of the turn. */
+  /** The last assistant message of the turn (for a reply cut short, what it streamed before the end). */
   finalText?: string | null;
   id: string;
   sessionId: string;

@@ -31,7 +31,6 @@ export const UI_OPERATIONS = [
   "turns.steer",
   "turns.interrupt",
   "turns.list_turns",
-  "turns.get_turn",
 
   "thread.review",
   "thread.compact",

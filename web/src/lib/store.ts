@@ -2,7 +2,7 @@
 // the open chat. One websocket feeds it all; views subscribe with `useStore()`.
 import { useSyncExternalStore } from "react";
 import { call, errorText, isMissingRoute } from "../api/client";
-import type { Envelope, Job, PendingRequest, Project, Ready, Session, SessionDetail, SessionNote, SessionPage, Transcript, TurnRecord, TurnRecordPage } from "../api/types";
+import type { Envelope, Job, PendingRequest, Project, Ready, Session, SessionDetail, SessionNote, SessionPage, Transcript, TurnRecordPage } from "../api/types";
 import { jobFromEvent, mergeJob } from "./jobs";
 import { loadChat, readEvents, type LoaderApi } from "./loader";
 import { StreamClient, type ConnectionState, type SocketLike } from "./stream";
@@ -31,7 +31,6 @@ export const loaderApi: LoaderApi = {
   open: (id, limit) => call<SessionDetail>("sessions.get", { params: { id }, query: { limit, order: "desc" } }),
   transcript: (id, limit, cursor) => call<Transcript>("sessions.transcript", { params: { id }, query: { limit, order: "desc", cursor } }),
   events: (q) => call("events.list", { query: q }),
-  turn: (id, turnId) => call<TurnRecord>("turns.get_turn", { params: { id, turnId } }),
 };
 
 /** The stream opened again after having been open: what the page shows may be stale. */

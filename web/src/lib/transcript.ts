@@ -108,6 +108,8 @@ function turnFromRest(t: Turn): TurnView {
     const complete = !running || it.completedAtMs != null || (it.status && it.status !== "inProgress");
     fillFromItem(iv, it, Boolean(complete));
     if (it.type === "plan" && typeof it.text === "string") iv.text = it.text;
+    // A reply cut short, which app-server's history drops: the host puts back what it streamed.
+    if (it.keptByHost === true) iv.closedByHost = `stopped: the turn ended (${t.status}) before the reply completed`;
     view.items.push(iv);
   }
   return view;

@@ -12,7 +12,6 @@ import { createChatError, cwdProblem, defaultCwd, folderChoices } from "../lib/f
 import { isReconnect, store } from "../lib/store";
 import { renderMarkdown } from "../lib/markdown";
 import { tabTitle } from "../lib/title";
-import { recoverInterrupted, type LoaderApi } from "../lib/loader";
 import { applyEvent, fromRest, placeRequests, turnText } from "../lib/transcript";
 import { ev } from "./helpers";
 
@@ -242,44 +241,15 @@ describe("new chat folders", () => {
 });
 
 describe("an interrupted turn's streamed text", () => {
-  // What the host gives for a turn interrupted mid-reply: REST has the user message only, the record has its seqs,
-  // the log has the deltas and the host's closing `item.completed` with no text.
-  const log = [
-    ev(10, "turn.started", { turn: { id: "t1" } }, "t1", "s1"),
-    ev(11, "item.started", { item: { id: "u", type: "userMessage", content: [{ type: "text", text: "go" }] } }, "t1", "s1"),
-    ev(12, "item.completed", { item: { id: "u", type: "userMessage", content: [{ type: "text", text: "go" }] } }, "t1", "s1"),
-    ev(13, "item.started", { item: { id: "m", type: "agentMessage", text: "" } }, "t1", "s1"),
-    ev(14, "item.delta", { itemId: "m", delta: "s0 " }, "t1", "s1"),
-    ev(15, "item.delta", { itemId: "m", delta: "s1" }, "t1", "s1"),
-    ev(16, "item.completed", { item: { id: "m", type: "agentMessage", text: "" }, closedByHost: true, reason: "turn ended (interrupted) before the item completed" }, "t1", "s1"),
-    ev(17, "turn.completed", { turn: { id: "t1", status: "interrupted" } }, "t1", "s1"),
-    ev(18, "item.delta", { itemId: "later", delta: "not this turn" }, "t2", "s1"),
-  ];
-  const api = (endSeq: number | null = 17): LoaderApi => ({
-    open: async () => ({}) as any,
-    transcript: async () => ({}) as any,
-    events: async (q) => {
-      const types = q.types?.split(",");
-      const after = log.filter((e) => e.seq > q.since);
-      return { events: after.filter((e) => !types || types.includes(e.type)), nextSince: log.at(-1)!.seq, latestSeq: log.at(-1)!.seq, reset: false };
-    },
-    turn: async () => ({ id: "t1", sessionId: "s1", status: "interrupted", startSeq: 10, endSeq }) as any,
-  });
-  const rest = () => fromRest("s1", [{ id: "t1", status: "interrupted", items: [{ id: "u", type: "userMessage", content: [{ type: "text", text: "go" }] }] } as any], 20);
-
-  it("comes back from the host's log after a reload, marked as stopped", async () => {
-    const tr = rest();
-    await recoverInterrupted(api(), "s1", tr);
+  it("is the host's: the transcript's kept reply shows, marked as stopped", () => {
+    // app-server's history drops an unfinished item; the host puts back what streamed (`keptByHost`).
+    const tr = fromRest("s1", [{ id: "t1", status: "interrupted", items: [
+      { id: "u", type: "userMessage", content: [{ type: "text", text: "go" }] },
+      { id: "t1-kept", type: "agentMessage", text: "s0 s1", keptByHost: true },
+    ] } as any], 20);
     const t = tr.turns[0];
-    expect(t.items.map((i) => i.id)).toEqual(["u", "m"]);
     expect(turnText(t)).toBe("s0 s1");
     expect(t.items[1].closedByHost).toMatch(/interrupted/);
-  });
-
-  it("adds nothing when the record has no end (or the log is gone)", async () => {
-    const tr = rest();
-    await recoverInterrupted(api(null), "s1", tr);
-    expect(tr.turns[0].items.map((i) => i.id)).toEqual(["u"]);
   });
 });
 

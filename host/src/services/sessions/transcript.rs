@@ -1,6 +1,8 @@
 //! A session's transcript, read from app-server's own history (`thread/turns/list`), paged by turns.
 //!
-//! The host does not keep a second copy of what Codex persisted: app-server is the authority on turns and items.
+//! The host does not keep a second copy of what Codex persisted: app-server is the authority on turns and items. The
+//! one addition is a reply cut short, which app-server's history drops and the turn record keeps
+//! ([`Sessions::restore_cut_reply`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -59,8 +61,11 @@ impl Sessions {
         let suspects: Vec<_> = q.cursor.is_some().then(|| without_cursor("thread/turns/list", &params)).into_iter().collect();
         match conn.request("thread/turns/list", params).await {
             Ok(result) => {
-                let turns = result.get("data").and_then(Value::as_array).cloned().unwrap_or_default();
+                let mut turns = result.get("data").and_then(Value::as_array).cloned().unwrap_or_default();
                 let next_cursor = result.get("nextCursor").and_then(Value::as_str).map(str::to_owned);
+                for turn in turns.iter_mut() {
+                    self.restore_cut_reply(turn).await;
+                }
                 Ok(Transcript { turns, next_cursor })
             }
             // A thread that never ran a turn has no history file yet ("no rollout found" / "thread not loaded" when
@@ -71,6 +76,28 @@ impl Sessions {
             }
             Err(e @ RpcError::Server { .. }) => Err(diagnose(&conn, &suspects, e).await),
             Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl Sessions {
+    /// app-server's history keeps no unfinished item, so a reply cut short by an interrupt (or a dead process) is
+    /// missing from it. The host recorded what it streamed as the turn's final text: it goes back in as the turn's
+    /// last item, an `agentMessage` marked `keptByHost`.
+    async fn restore_cut_reply(&self, turn: &mut Value) {
+        if turn.get("status").and_then(Value::as_str) == Some("completed") {
+            return;
+        }
+        let Some(items) = turn.get("items").and_then(Value::as_array) else { return };
+        if items.iter().any(|i| i.get("type").and_then(Value::as_str) == Some("agentMessage")) {
+            return;
+        }
+        let Some(turn_id) = turn.get("id").and_then(Value::as_str) else { return };
+        let Ok(record) = self.core.store().get_turn(turn_id).await else { return };
+        let Some(text) = record.final_text.filter(|t| !t.is_empty()) else { return };
+        let kept = json!({"type": "agentMessage", "id": format!("{turn_id}-kept"), "text": text, "phase": null, "keptByHost": true});
+        if let Some(items) = turn.get_mut("items").and_then(Value::as_array_mut) {
+            items.push(kept);
         }
     }
 }

@@ -133,3 +133,25 @@ async fn a_turn_run_inside_another_is_part_of_it_and_ends_with_it() {
     assert_eq!((record.status, record.final_text.as_deref()), (TurnStatus::Completed, Some("the findings")));
     assert!(host.services.turns().get_turn_record(&s.id, &inner, std::time::Duration::ZERO).await.is_err(), "the inner turn has no record of its own");
 }
+
+#[tokio::test]
+async fn an_interrupted_reply_keeps_the_text_it_streamed() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let turn = host.send(&s, "hi").await.turn_id;
+    host.peer.turn_started(&s.thread_id, &turn).await;
+    host.peer.item_started(&s.thread_id, &turn, agent_message("m1", "")).await;
+    for delta in ["Half ", "a ", "reply"] {
+        let params = serde_json::json!({"threadId": s.thread_id, "turnId": turn, "itemId": "m1", "delta": delta});
+        host.peer.notify("item/agentMessage/delta", params).await;
+    }
+    host.peer.turn_completed(&s.thread_id, &turn, "interrupted", None).await;
+    host.turn_event("turn.completed", &turn).await;
+    host.processed().await;
+
+    let record = host.services.turns().get_turn_record(&s.id, &turn, std::time::Duration::ZERO).await.unwrap();
+    assert_eq!((record.status, record.final_text.as_deref()), (TurnStatus::Interrupted, Some("Half a reply")));
+    let closed = host.event(|e| e.kind == "item.completed").await;
+    let data = closed.data().clone();
+    assert_eq!((data["closedByHost"].as_bool(), data["item"]["text"].as_str()), (Some(true), Some("Half a reply")), "{data}");
+}

@@ -40,7 +40,7 @@ pub struct TurnRecord {
     pub end_seq: Option<i64>,
     pub started_at: String,
     pub ended_at: Option<String>,
-    /// The last assistant message of the turn.
+    /// The last assistant message of the turn (for a reply cut short, what it streamed before the end).
     pub final_text: Option<String>,
     /// Why it failed or was interrupted.
     pub error: Option<String>,
