@@ -599,6 +599,21 @@ class HookState(Model):
 
 
 @dataclass(eq=False)
+class HostFacts(Model):
+    """`HostFacts` of the API."""
+
+    #: Where the host keeps its store, token and log.
+    data_dir: str = ""
+    #: When this process started (RFC 3339): a client that sees it change knows the host restarted.
+    started_at: str = ""
+    #: The codex-manager release.
+    version: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'data_dir': 'dataDir', 'started_at': 'startedAt', 'version': 'version'}
+
+
+@dataclass(eq=False)
 class Inspection(Model):
     """What an install would do, before it is done."""
 
@@ -938,6 +953,8 @@ class Readiness(Model):
     #: The codex release running vs. the one this host was built against.
     codex: CodexVersion = field(default_factory=lambda: CodexVersion())
     events_ok: bool = False
+    #: This host process: its version, when it started, and its data dir.
+    host: HostFacts = field(default_factory=lambda: HostFacts())
     last_seq: int = 0
     #: Job queue depth (absent when the store cannot say).
     queue: QueueStats | None = None
@@ -951,7 +968,7 @@ class Readiness(Model):
     store_ok: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'account': 'account', 'codex': 'codex', 'events_ok': 'eventsOk', 'last_seq': 'lastSeq', 'queue': 'queue', 'ready': 'ready', 'reason': 'reason', 'runtime': 'runtime', 'store_ok': 'storeOk'}
+    _wire: ClassVar[dict[str, str]] = {'account': 'account', 'codex': 'codex', 'events_ok': 'eventsOk', 'host': 'host', 'last_seq': 'lastSeq', 'queue': 'queue', 'ready': 'ready', 'reason': 'reason', 'runtime': 'runtime', 'store_ok': 'storeOk'}
 
 
 @dataclass(eq=False)
@@ -1295,7 +1312,7 @@ JobTransition._conv = {'from_state': enum_of(JobState), 'to_state': enum_of(JobS
 NotePage._conv = {'notes': list_of(model(SessionNote))}
 PendingRequest._conv = {'family': enum_of(RequestFamily), 'kind': enum_of(RequestKind), 'status': enum_of(RequestStatus)}
 PluginInfo._conv = {'granted': list_of(enum_of(Capability)), 'limits': model(Limits), 'requested': list_of(enum_of(Capability)), 'tools': list_of(model(ToolSpec))}
-Readiness._conv = {'codex': model(CodexVersion), 'queue': model(QueueStats)}
+Readiness._conv = {'codex': model(CodexVersion), 'host': model(HostFacts), 'queue': model(QueueStats)}
 SendMessage._conv = {'mode': enum_of(TurnMode)}
 Session._conv = {'controls': model(SessionControls), 'last_turn_status': enum_of(TurnStatus), 'status': enum_of(SessionStatus)}
 SessionControls._conv = {'approval_policy': enum_of(ApprovalPolicy), 'sandbox': enum_of(SandboxMode)}
@@ -1328,6 +1345,7 @@ __all__ = [
     'Feedback',
     'Health',
     'HookState',
+    'HostFacts',
     'Inspection',
     'InstallPlugin',
     'InterruptResult',

@@ -58,10 +58,15 @@ pub async fn status(client: &Client, out: &Output, url: &str, data_dir: &std::pa
             Some(false) => format!("untested: built for {}", text(c, "expected")),
             None => "-".into(),
         };
-        // `startedAt` is not in `/api/ready` yet (the host's to add); until then it says so.
-        let uptime = match v["startedAt"].as_str() {
+        let host = &v["host"];
+        // An older host does not report when it started.
+        let uptime = match host["startedAt"].as_str() {
             Some(t) => format!("up since {t} ({})", crate::output::ago(t).trim_end_matches(" ago")),
             None => out.dim("(not reported by this host)"),
+        };
+        let data_dir = match host["dataDir"].as_str() {
+            Some(dir) => dir.to_string(),
+            None => format!("{} {}", data_dir.display(), out.dim("(this CLI's)")),
         };
         let q = &v["queue"];
         let queue = if q.is_object() {
@@ -71,8 +76,8 @@ pub async fn status(client: &Client, out: &Output, url: &str, data_dir: &std::pa
         };
         let mut lines = vec![
             format!("ready:       {}", out.state(&text(&v, "ready"))),
-            format!("host:        codex-manager {} at {url}", v["version"].as_str().map(str::to_owned).unwrap_or_else(|| text(&health, "version"))),
-            format!("data dir:    {} {}", data_dir.display(), out.dim("(this CLI's)")),
+            format!("host:        codex-manager {} at {url}", host["version"].as_str().map(str::to_owned).unwrap_or_else(|| text(&health, "version"))),
+            format!("data dir:    {data_dir}"),
             format!("uptime:      {uptime}"),
             format!("codex:       {} ({support})", c["running"].as_str().unwrap_or("not started")),
             format!("app-server:  {} (generation {}, pid {}, restarts {})", out.state(&text(r, "status")), text(r, "generation"), text(r, "pid"), text(r, "restarts")),

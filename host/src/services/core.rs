@@ -19,11 +19,18 @@ pub struct Core {
     events: EventLog,
     app_server: AppServer,
     session_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// When this host process started its services (RFC 3339), for `/api/ready`.
+    started_at: String,
 }
 
 impl Core {
     pub(super) fn new(store: Store, events: EventLog, app_server: AppServer) -> Self {
-        Self { store, events, app_server, session_locks: Mutex::new(HashMap::new()) }
+        let started_at = crate::events::envelope_ts(crate::store::now_ms());
+        Self { store, events, app_server, session_locks: Mutex::new(HashMap::new()), started_at }
+    }
+
+    pub fn started_at(&self) -> &str {
+        &self.started_at
     }
 
     pub fn store(&self) -> &Store {

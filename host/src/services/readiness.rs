@@ -31,6 +31,19 @@ pub struct Readiness {
     pub account: Option<serde_json::Value>,
     /// Job queue depth (absent when the store cannot say).
     pub queue: Option<QueueStats>,
+    /// This host process: its version, when it started, and its data dir.
+    pub host: HostFacts,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HostFacts {
+    /// The codex-manager release.
+    pub version: &'static str,
+    /// When this process started (RFC 3339): a client that sees it change knows the host restarted.
+    pub started_at: String,
+    /// Where the host keeps its store, token and log.
+    pub data_dir: String,
 }
 
 /// The first reason the host cannot do work, if any: app-server's state first, since it is what users wait on.
@@ -69,6 +82,11 @@ pub(super) async fn assess(core: &Core, codex: &Codex, queue: &Queue) -> Readine
             a
         }),
         queue: queue.queue_stats().await.ok(),
+        host: HostFacts {
+            version: env!("CARGO_PKG_VERSION"),
+            started_at: core.started_at().to_string(),
+            data_dir: core.store().path().parent().map(|d| d.display().to_string()).unwrap_or_default(),
+        },
     }
 }
 

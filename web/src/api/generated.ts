@@ -356,6 +356,15 @@ export interface HookState {
   key: string;
 }
 
+export interface HostFacts {
+  /** Where the host keeps its store, token and log. */
+  dataDir: string;
+  /** When this process started (RFC 3339): a client that sees it change knows the host restarted. */
+  startedAt: string;
+  /** The codex-manager release. */
+  version: string;
+}
+
 /** What an install would do, before it is done. */
 export interface Inspection {
   description: string;
@@ -619,6 +628,8 @@ export interface Readiness {
   /** The codex release running vs. the one this host was built against. */
   codex: CodexVersion;
   eventsOk: boolean;
+  /** This host process: its version, when it started, and its data dir. */
+  host: HostFacts;
   lastSeq: number;
   queue?: QueueStats | null;
   /** True when app-server is initialized and answering, and the store and event log work. */
