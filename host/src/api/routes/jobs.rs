@@ -61,7 +61,8 @@ async fn stats(State(s): State<ApiState>) -> ApiResult<Json<QueueStats>> {
 /// A job with its history of transitions; with `?wait=`, once it finished (or the wait ran out).
 #[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs", params(("id" = String, Path), WaitQuery), responses(
     (status = 200, body = Job, description = "The job: finished (`succeeded`, `failed`, `canceled`), or as it is when the wait ran out"),
-    (status = 404, body = ErrorResponse, description = "`job_not_found`")))]
+    (status = 404, body = ErrorResponse, description = "`job_not_found`"),
+    (status = 422, body = ErrorResponse, description = "`invalid_request`: `wait` is not a duration")))]
 async fn get(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(q): ApiQuery<WaitQuery>) -> ApiResult<Json<Job>> {
     Ok(Json(s.services.queue().get_job(&id, q.limit()?).await?))
 }
