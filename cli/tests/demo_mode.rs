@@ -65,6 +65,16 @@ async fn a_demo_without_a_data_dir_gets_its_own_and_shares_the_usual_token() {
     assert_eq!(usual_entries, ["demo", "token"], "nothing of the demo's lands in the usual data dir");
     assert!(usual.join("demo/host.log").exists() && usual.join("demo/codex-home").is_dir());
 
+    // The demo's catalog lists the fake alone and keeps codex's own models hidden, so codex knows every model it
+    // uses by itself (no "unknown model" warning) and pickers offer only the fake.
+    let catalog: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(usual.join("demo/demo-model-catalog.json")).unwrap()).unwrap();
+    let models = catalog["models"].as_array().unwrap();
+    assert_eq!((models[0]["slug"].as_str(), models[0]["visibility"].as_str()), (Some("fake-model"), Some("list")));
+    assert!(models.len() > 1 && models[1..].iter().all(|m| m["visibility"] == "hide"), "{catalog}");
+    let listed: serde_json::Value = http.get(format!("{url}/api/models")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let ids: Vec<&str> = listed["data"].as_array().unwrap().iter().filter_map(|m| m["id"].as_str()).collect();
+    assert_eq!(ids, ["fake-model"], "{listed}");
+
     // The CLI, given only the URL, finds the token in the usual place and reaches the demo.
     let out = Command::new(env!("CARGO_BIN_EXE_codex-manager"))
         .args(["--url", &url, "--json", "status"])

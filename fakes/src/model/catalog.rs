@@ -9,11 +9,14 @@ use serde_json::{json, Value};
 /// The model slug the fake answers as.
 pub const MODEL_SLUG: &str = "fake-model";
 
-/// Writes a one-model catalog for `model_catalog_json`, so codex offers the fake realistic
-/// tools (notably the freeform `apply_patch`) instead of its unknown-model fallback.
+/// Writes a catalog for `model_catalog_json` whose one listed model is the fake, so codex offers it
+/// realistic tools (notably the freeform `apply_patch`) instead of its unknown-model fallback.
 ///
 /// Runs `<codex_bin> debug models` (offline) with `CODEX_HOME=codex_home`, takes the `gpt-5.5`
-/// entry (else the first), renames it to [`MODEL_SLUG`] and writes `{"models":[entry]}` to `out`.
+/// entry (else the first), renames it to [`MODEL_SLUG`] and writes it first in `{"models":[...]}` to
+/// `out`, followed by codex's own models marked `visibility: "hide"`: codex still knows the models it
+/// uses by itself (a small one for helper tasks, the auto-reviewer), so it warns of no unknown model,
+/// while pickers list only the fake (every model's requests go to the fake provider anyway).
 pub fn write_model_catalog(codex_bin: &Path, codex_home: &Path, out: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(codex_home)
         .with_context(|| format!("creating {}", codex_home.display()))?;
@@ -43,9 +46,16 @@ pub fn write_model_catalog(codex_bin: &Path, codex_home: &Path, out: &Path) -> a
         .clone();
     entry["slug"] = json!(MODEL_SLUG);
     entry["display_name"] = json!("Fake model");
+    entry["description"] = json!("The built-in fake model: scripted replies, no network, no API key.");
     entry["default_reasoning_summary"] = json!("auto");
     entry["upgrade"] = Value::Null;
-    let text = serde_json::to_string_pretty(&json!({ "models": [entry] }))?;
+    entry["visibility"] = json!("list");
+    let mut listed = vec![entry];
+    listed.extend(models.iter().filter(|m| m["slug"] != MODEL_SLUG).cloned().map(|mut m| {
+        m["visibility"] = json!("hide");
+        m
+    }));
+    let text = serde_json::to_string_pretty(&json!({ "models": listed }))?;
     std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))
 }
 
