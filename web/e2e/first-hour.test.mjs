@@ -1,4 +1,4 @@
-// Issue 14's "first hour" in the browser: the page follows a host restart, chats open at the newest turn, the
+// Issue 14's "first hour" in the browser: the sign-in page, the page follows a host restart, chats open at the newest turn, the
 // new-chat form needs no typed path, approvals sit in place and answer from the keyboard, the tab title counts what
 // waits. Real host, real codex app-server, fake model (scenarios by a `scenario:<name>` word in the message).
 import assert from "node:assert/strict";
@@ -72,6 +72,28 @@ describe("the first hour", { timeout: 15 * 60_000 }, () => {
     await host?.stop();
     if (process.env.UPDATE_DOCS_IMAGES) {
       for (const [from, to] of Object.entries(DOC_SHOTS)) copyFileSync(join(artifacts, `${from}.png`), join(repo, "docs", "images", `${to}.png`));
+    }
+  });
+
+  step("a browser without the cookie, and a spent login link, get the sign-in page naming the fix", async () => {
+    const fresh = await browser.newContext();
+    try {
+      const signedOut = await fresh.newPage();
+      const first = await signedOut.goto(host.url);
+      assert.equal(first.status(), 401);
+      await signedOut.getByRole("heading", { name: "Sign in to Codex Manager" }).waitFor();
+      await signedOut.getByText("This browser is not signed in to this host.").waitFor();
+      await signedOut.getByText("codex-manager login-link").waitFor();
+      // The main page's link was redeemed in `before`: opening it again is a spent link.
+      const spent = await signedOut.goto(host.loginLink);
+      assert.equal(spent.status(), 401);
+      await signedOut.getByText("This sign-in link was already used or has expired.").waitFor();
+      // A fresh link signs this browser in and opens the UI.
+      const link = await host.api("POST", "/api/login-links", {});
+      await signedOut.goto(link.body.url);
+      await signedOut.locator(".conn-open").waitFor();
+    } finally {
+      await fresh.close();
     }
   });
 
