@@ -8,18 +8,17 @@
 
 use anyhow::Context;
 use clap::Args;
-use codex_manager_host::services::{TurnAccepted, TurnStatus};
+use codex_manager_host::services::{PendingRequest, SessionDetail, TurnAccepted, TurnStatus};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::items;
 use super::live::{stdin_lines, Live};
 use crate::api::ops;
 use crate::client::Client;
-use crate::output::{text, Output};
+use crate::output::Output;
 
 #[derive(Args)]
 pub struct ChatArgs {
@@ -44,28 +43,28 @@ struct Chat<'a>(Live<'a>);
 
 pub async fn run(mut a: ChatArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
     a.session = crate::resolve::session(client, &a.session).await?;
-    let detail: Value = client.call(&ops::SESSIONS_GET, &[&a.session]).query("limit", 1).get().await?;
-    let session = &detail["session"];
+    let detail: SessionDetail = client.call(&ops::SESSIONS_GET, &[&a.session]).query("limit", 1).get().await?;
+    let session = &detail.session;
     // From where the log is now: this chat shows what happens from here on.
-    let since: Value = client.call(&ops::EVENTS_LIST, &[]).query("limit", 1).query("since", 0).query("types", "__none__").get().await?;
+    let since = super::turns::last_seq(client).await?;
     let url = client.ws_url(
         &ops::EVENTS_STREAM,
-        &[("since".into(), since["latestSeq"].as_i64().unwrap_or(0).to_string()), ("sessions".into(), a.session.clone())],
+        &[("since".into(), since.to_string()), ("sessions".into(), a.session.clone())],
     );
     let mut request = url.into_client_request()?;
     request.headers_mut().insert("Authorization", format!("Bearer {}", client.token()).parse()?);
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await.context("cannot open the event stream")?;
 
     let mut chat = Chat(Live::new(client, out, a.session.clone(), "you> "));
-    let title = session["title"].as_str().unwrap_or("Untitled");
-    chat.0.say(&format!("chat with {title} ({}), in {}", text(session, "id"), text(session, "cwd")));
+    let title = session.title.as_deref().unwrap_or("Untitled");
+    chat.0.say(&format!("chat with {title} ({}), in {}", session.id, session.cwd));
     chat.0.say(&out.dim("/help for commands"));
     // Requests already waiting in this session are asked first.
-    let waiting: Value = client.call(&ops::REQUESTS_LIST_SESSION, &[&a.session]).query("status", "pending").get().await?;
-    for r in items(&waiting, "").iter().rev() {
+    let waiting: Vec<PendingRequest> = client.call(&ops::REQUESTS_LIST_SESSION, &[&a.session]).query("status", "pending").get().await?;
+    for r in waiting.iter().rev() {
         chat.0.ask(r);
     }
-    if let Some(turn) = session["activeTurnId"].as_str() {
+    if let Some(turn) = &session.active_turn_id {
         chat.0.turn = Some(turn.to_string());
         chat.0.say(&out.dim(&format!("[a turn is running: {turn}]")));
     }

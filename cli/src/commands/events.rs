@@ -95,7 +95,9 @@ pub async fn run(a: EventsArgs, client: &Client, out: &Output) -> anyhow::Result
         call = call.query(k, v);
     }
     let reply = call.send().await?;
-    out.reply(&reply, |v| {
+    // Read as JSON: an envelope's `data` is shaped by its event type (docs/events.md), and the same fold renders the
+    // websocket's frames.
+    out.reply(&reply, |v: &Value| {
         let mut fold = Fold::default();
         let mut rows: Vec<Line> = items(v, "events").iter().flat_map(|e| fold.push(e)).collect();
         rows.extend(fold.flush());
