@@ -156,11 +156,6 @@ pub fn ago(ts: &str) -> String {
     }
 }
 
-/// `v[key]` (an RFC 3339 time) as a relative time, "-" when absent.
-pub fn ago_of(v: &Value, key: &str) -> String {
-    v[key].as_str().map(ago).unwrap_or_else(|| "-".into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,10 +8,10 @@
 
 use anyhow::Context;
 use clap::Args;
-use codex_manager_host::services::{PendingRequest, SessionDetail, TurnAccepted, TurnStatus};
+use codex_manager_host::api::routes::events::EventEnvelope;
+use codex_manager_host::services::{PendingRequest, SessionDetail, TurnAccepted, TurnRecord, TurnStatus};
 use futures_util::StreamExt;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -30,13 +30,6 @@ const HELP: &str = "type a message and Enter to send; while a turn runs, a line 
 /plan TEXT   send in Plan mode (Codex may ask questions)
 /interrupt   stop the running turn (also Ctrl-C)
 /quit        leave (also Ctrl-D); the session stays";
-
-/// What a chat reads of a turn record: the host's own status enum.
-#[derive(Deserialize)]
-struct Ended {
-    status: TurnStatus,
-    error: Option<String>,
-}
 
 /// A chat: a live turn view that also sends, steers and follows turns started elsewhere.
 struct Chat<'a>(Live<'a>);
@@ -84,7 +77,10 @@ pub async fn run(mut a: ChatArgs, client: &Client, out: &Output) -> anyhow::Resu
             msg = ws.next() => {
                 let Some(msg) = msg else { anyhow::bail!("the event stream closed") };
                 if let Message::Text(frame) = msg? {
-                    chat.event(&serde_json::from_str(&frame).unwrap_or(Value::Null)).await?;
+                    match serde_json::from_str::<EventEnvelope>(&frame) {
+                        Ok(e) => chat.event(&e).await?,
+                        Err(err) => chat.0.say(&format!("[a frame this CLI cannot read ({err})]")),
+                    }
                 }
             }
             _ = interrupts.recv() => {
@@ -150,18 +146,18 @@ impl Chat<'_> {
         Ok(true)
     }
 
-    async fn event(&mut self, e: &Value) -> anyhow::Result<()> {
+    async fn event(&mut self, e: &EventEnvelope) -> anyhow::Result<()> {
         if let Some(reply) = self.0.event(e).await? {
-            let ended: Ended = reply.decode()?;
+            let ended: TurnRecord = reply.decode()?;
             if ended.status != TurnStatus::Completed {
                 let why = ended.error.map(|e| format!(": {e}")).unwrap_or_default();
                 self.0.say(&format!("[turn {}{why}]", self.0.out.state(ended.status.as_str())));
             }
             self.0.prompt();
-        } else if e["type"] == "turn.started" && self.0.turn.is_none() {
+        } else if e.kind == "turn.started" && self.0.turn.is_none() {
             // A turn started elsewhere (the web UI): follow it here too.
-            if let Some(turn) = e["turnId"].as_str() {
-                self.0.turn = Some(turn.to_string());
+            if let Some(turn) = &e.turn_id {
+                self.0.turn = Some(turn.clone());
                 self.0.say(&self.0.out.dim("[a turn started from another client]"));
             }
         }

@@ -7,6 +7,7 @@
 
 use std::io::Write;
 
+use codex_manager_host::api::routes::events::EventEnvelope;
 use codex_manager_host::services::{PendingRequest, RequestKind};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -244,10 +245,11 @@ impl<'a> Live<'a> {
     }
 
     /// One event of the session. When it ends the shown turn, its record (`GET …/turns/{id}?wait=…`).
-    pub async fn event(&mut self, e: &Value) -> anyhow::Result<Option<Reply>> {
-        let data = &e["data"];
-        let ours = self.turn.is_some() && e["turnId"].as_str() == self.turn.as_deref();
-        match e["type"].as_str().unwrap_or("") {
+    pub async fn event(&mut self, e: &EventEnvelope) -> anyhow::Result<Option<Reply>> {
+        // The envelope is the host's type; `data` is shaped by the event type (app-server's items among it).
+        let data = &e.data;
+        let ours = self.turn.is_some() && e.turn_id.as_deref() == self.turn.as_deref();
+        match e.kind.as_str() {
             "item.delta" if ours => {
                 print!("{}", data["delta"].as_str().unwrap_or(""));
                 let _ = std::io::stdout().flush();
@@ -290,12 +292,12 @@ impl<'a> Live<'a> {
                 self.prompt();
             }
             "approval.resolved" | "tool_input.resolved" | "approval.expired" | "tool_input.expired" => {
-                let id = text(data, "id");
-                if let Some(i) = self.pending.iter().position(|p| p.id() == id) {
+                let Ok(r) = serde_json::from_value::<PendingRequest>(data.clone()) else { return Ok(None) };
+                if let Some(i) = self.pending.iter().position(|p| p.id() == r.id) {
                     // Answered elsewhere (the web UI, a plugin) or expired: the question is gone.
                     self.pending.remove(i);
-                    let by = data["decidedBy"].as_str().unwrap_or("host");
-                    self.say(&self.out.dim(&format!("[{} by {by}]", e["type"].as_str().unwrap_or("").split('.').nth(1).unwrap_or(""))));
+                    let by = r.decided_by.as_deref().unwrap_or("host");
+                    self.say(&self.out.dim(&format!("[{} by {by}]", e.kind.split('.').nth(1).unwrap_or(""))));
                     self.prompt();
                 }
             }

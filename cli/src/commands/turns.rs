@@ -2,10 +2,10 @@
 
 use anyhow::Context;
 use clap::Args;
-use codex_manager_host::api::routes::events::EventPage;
+use codex_manager_host::api::routes::events::{EventEnvelope, EventPage};
 use codex_manager_host::services::{InterruptResult, TurnAccepted, TurnRecord, TurnStatus};
 use futures_util::StreamExt;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::io::{IsTerminal, Write};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
@@ -93,7 +93,8 @@ async fn live_turn(client: &Client, session: &str, turn_id: &str, since: i64, ou
             msg = ws.next() => {
                 let Some(msg) = msg else { break };
                 if let Message::Text(frame) = msg? {
-                    if let Some(record) = live.event(&serde_json::from_str(&frame).unwrap_or(Value::Null)).await? {
+                    let Ok(event) = serde_json::from_str::<EventEnvelope>(&frame) else { continue };
+                    if let Some(record) = live.event(&event).await? {
                         live.newline();
                         if let Some(error) = record.decode::<TurnRecord>()?.error {
                             eprintln!("[error] {error}");
@@ -167,23 +168,25 @@ async fn follow_turn(client: &Client, session: &str, turn_id: &str, since: i64, 
     let mut stdout = std::io::stdout();
     while let Some(msg) = ws.next().await {
         let Message::Text(frame) = msg? else { continue };
-        let event: Value = serde_json::from_str(&frame)?;
-        if event["turnId"].as_str() != Some(turn_id) {
+        let event: EventEnvelope = serde_json::from_str(&frame)?;
+        if event.turn_id.as_deref() != Some(turn_id) {
             continue;
         }
         if out.json {
             println!("{frame}");
         }
-        match event["type"].as_str().unwrap_or("") {
+        // `data` is shaped by the event type (docs/events.md): read as JSON.
+        let data = &event.data;
+        match event.kind.as_str() {
             "item.delta" if !out.json => {
-                print!("{}", event["data"]["delta"].as_str().unwrap_or(""));
+                print!("{}", data["delta"].as_str().unwrap_or(""));
                 stdout.flush()?;
             }
-            "turn.error" if !out.json => eprintln!("\n[error] {}", event["data"]["error"]["message"].as_str().unwrap_or("")),
+            "turn.error" if !out.json => eprintln!("\n[error] {}", data["error"]["message"].as_str().unwrap_or("")),
             "approval.requested" | "tool_input.requested" | "tool_call.requested" if !out.json => eprintln!(
                 "\n[waiting] {} {} — answer with `codex-manager requests ...` (see `codex-manager requests list`)",
-                event["data"]["kind"].as_str().unwrap_or(""),
-                event["data"]["id"].as_str().unwrap_or("")
+                data["kind"].as_str().unwrap_or(""),
+                data["id"].as_str().unwrap_or("")
             ),
             "turn.completed" => {
                 if !out.json {
