@@ -154,6 +154,7 @@ pub async fn mcp(cmd: McpCommand, client: &Client, out: &Output) -> anyhow::Resu
         McpCommand::Login { name, scopes, timeout_secs } => {
             let body = McpLogin { scopes: (!scopes.is_empty()).then_some(scopes), timeout_secs };
             let reply = client.call(&ops::CATALOG_MCP_LOGIN, &[&name]).json(&body).send().await?;
+            // app-server's own `mcpServer/oauth/login` result (`Value` in the host too).
             out.reply(&reply, |v: &Value| match v["authorizationUrl"].as_str() {
                 Some(url) => format!("open this URL to log in to {name}:\n{url}"),
                 None => pretty(v),

@@ -120,6 +120,7 @@ async fn probe(url: &str, token: Option<&str>) -> Probe {
     }
     let Ok(resp) = req.send().await else { return Probe::Nothing };
     let status = resp.status().as_u16();
+    // Read as JSON, not as `Health`: whatever listens on the port may not be a codex-manager host at all.
     let body: Value = resp.json().await.unwrap_or(Value::Null);
     match (status, body["version"].as_str(), body["error"]["code"].as_str()) {
         (200, Some(v), _) => Probe::Host(v.to_string()),
