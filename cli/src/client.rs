@@ -169,7 +169,7 @@ impl Reply {
 
     pub fn decode<T: DeserializeOwned>(&self) -> anyhow::Result<T> {
         let bytes: &[u8] = if self.body.is_empty() { b"null" } else { &self.body };
-        serde_json::from_slice(bytes).context("the host answered with something that is not the expected JSON")
+        serde_json::from_slice(bytes).context("the host answered with something that is not the expected JSON (a host of another codex-manager version?)")
     }
 
     /// The body as the host sent it (for `--json`).

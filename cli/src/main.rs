@@ -213,7 +213,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Doctor(_) => {
             unreachable!("handled above")
         }
-        Command::Status => status(c, o, &url, &data_dir).await,
+        Command::Status => status(c, o, &url).await,
         Command::Health => health(c, o).await,
         Command::LoginLink => login_link(c, o).await,
         Command::Projects(cmd) => projects::run(cmd, c, o).await,

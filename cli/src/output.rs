@@ -3,6 +3,8 @@
 
 use std::io::IsTerminal;
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::client::Reply;
@@ -18,12 +20,13 @@ impl Output {
         Self { json, color }
     }
 
-    /// The host's answer: its bytes with `--json`, else the human text `human` makes of it.
-    pub fn reply(&self, reply: &Reply, human: impl FnOnce(&Value) -> String) -> anyhow::Result<()> {
+    /// The host's answer: its bytes with `--json`, else the human text `human` makes of it, read as the host's own
+    /// reply type `T` (so a field the host renames or drops breaks the CLI's build, not its output).
+    pub fn reply<T: DeserializeOwned>(&self, reply: &Reply, human: impl FnOnce(&T) -> String) -> anyhow::Result<()> {
         if self.json {
             println!("{}", if reply.body.is_empty() { "null".to_string() } else { reply.text() });
         } else {
-            let text = human(&reply.value()?);
+            let text = human(&reply.decode::<T>()?);
             if !text.is_empty() {
                 println!("{text}");
             }
@@ -116,6 +119,20 @@ pub fn text(v: &Value, key: &str) -> String {
     }
 }
 
+/// A host enum as its wire word (`waiting_on_approval`, `inProgress`), the word the API and `--json` show.
+pub fn wire(value: &impl Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "-".into(),
+    }
+}
+
+/// An optional field as display text ("-" when absent).
+pub fn opt(value: &Option<impl std::fmt::Display>) -> String {
+    value.as_ref().map_or_else(|| "-".into(), ToString::to_string)
+}
+
 /// An RFC 3339 time as `12s ago`, `3m ago`, `5h ago`, `2d ago` (or `in 3m`); as given when it does not parse.
 pub fn ago(ts: &str) -> String {
     let Ok(t) = humantime::parse_rfc3339_weak(ts) else {
@@ -137,11 +154,6 @@ pub fn ago(ts: &str) -> String {
     } else {
         format!("{span} ago")
     }
-}
-
-/// `v[key]` (an RFC 3339 time) as a relative time, "-" when absent.
-pub fn ago_of(v: &Value, key: &str) -> String {
-    v[key].as_str().map(ago).unwrap_or_else(|| "-".into())
 }
 
 #[cfg(test)]

@@ -3,14 +3,14 @@
 //! prefix. Everything is read from the API (the session and request lists), never guessed: no match is the host's
 //! own `*_not_found` (exit 3); more than one is a usage error (exit 2) that lists the candidates.
 
-use codex_manager_host::services::ErrorCode;
-use serde_json::{json, Value};
+use codex_manager_host::services::{ErrorCode, PendingRequest, Session, SessionPage};
+use serde_json::json;
 
 use crate::api::ops;
 use crate::client::Client;
 use crate::commands::one_line;
 use crate::exit::{ApiFailure, Usage};
-use crate::output::{ago_of, text};
+use crate::output::{ago, wire};
 
 /// What stands for "the most recently active session" where a session id goes.
 pub const LAST: &str = "--last";
@@ -22,40 +22,68 @@ pub const SESSION_HELP: &str = "The session: its id, a unique id prefix, its exa
 const PAGE: i64 = 500;
 const MAX_PAGES: usize = 20;
 
+/// What a person names by id prefix: a session (also by its exact title) or a request.
+pub trait Named {
+    fn id(&self) -> &str;
+    /// The title that names it too (requests have none).
+    fn title(&self) -> Option<&str>;
+    /// What it is and when it was last active, to tell candidates apart.
+    fn gist(&self) -> (String, String);
+}
+
+impl Named for Session {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+    fn gist(&self) -> (String, String) {
+        (self.title.clone().unwrap_or_else(|| "(untitled)".into()), ago(&self.last_activity_at))
+    }
+}
+
+impl Named for PendingRequest {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn title(&self) -> Option<&str> {
+        None
+    }
+    fn gist(&self) -> (String, String) {
+        (format!("{} in session {}", wire(&self.kind), self.session_id.as_deref().unwrap_or("-")), ago(&self.created_at))
+    }
+}
+
 /// The one session (or request) `wanted` names among `candidates`, or why not.
 #[derive(Debug, PartialEq)]
-pub enum Match<'a> {
-    One(&'a Value),
+pub enum Match<'a, T> {
+    One(&'a T),
     None,
-    Many(Vec<&'a Value>),
+    Many(Vec<&'a T>),
 }
 
 /// The sessions `wanted` names: the one whose id it is, else every session whose id starts with it or whose title
 /// is exactly it (a title that happens to look like an id prefix is counted once).
-pub fn match_session<'a>(wanted: &str, sessions: &'a [Value]) -> Match<'a> {
-    match_by(wanted, sessions, true)
+pub fn match_session<'a>(wanted: &str, sessions: &'a [Session]) -> Match<'a, Session> {
+    match_by(wanted, sessions)
 }
 
 /// The requests `wanted` names: the one whose id it is, else those whose id starts with it.
-pub fn match_request<'a>(wanted: &str, requests: &'a [Value]) -> Match<'a> {
-    match_by(wanted, requests, false)
+pub fn match_request<'a>(wanted: &str, requests: &'a [PendingRequest]) -> Match<'a, PendingRequest> {
+    match_by(wanted, requests)
 }
 
-fn match_by<'a>(wanted: &str, all: &'a [Value], by_title: bool) -> Match<'a> {
+fn match_by<'a, T: Named>(wanted: &str, all: &'a [T]) -> Match<'a, T> {
     if wanted.is_empty() {
         return Match::None;
     }
-    if let Some(exact) = all.iter().find(|v| v["id"].as_str() == Some(wanted)) {
+    if let Some(exact) = all.iter().find(|v| v.id() == wanted) {
         return Match::One(exact);
     }
     // Ids are lower-case UUIDs; a prefix typed in capitals still names them.
     let prefix = wanted.to_ascii_lowercase();
-    let found: Vec<&Value> = all
-        .iter()
-        .filter(|v| {
-            v["id"].as_str().is_some_and(|id| id.starts_with(&prefix)) || (by_title && v["title"].as_str() == Some(wanted))
-        })
-        .collect();
+    let found: Vec<&T> = all.iter().filter(|v| v.id().starts_with(&prefix) || v.title() == Some(wanted)).collect();
     match found.len() {
         0 => Match::None,
         1 => Match::One(found[0]),
@@ -70,23 +98,15 @@ pub fn is_full_id(s: &str) -> bool {
 }
 
 /// The usage error for an ambiguous id: the candidates, one a line (id, title, last activity).
-fn ambiguous(what: &str, wanted: &str, found: &[&Value]) -> anyhow::Error {
+fn ambiguous<T: Named>(what: &str, wanted: &str, found: &[&T]) -> anyhow::Error {
     let lines: Vec<String> = found
         .iter()
         .map(|v| {
-            let when = if v["lastActivityAt"].is_string() { ago_of(v, "lastActivityAt") } else { ago_of(v, "createdAt") };
-            let title = v["title"].as_str().map(str::to_owned).unwrap_or_else(|| requests_gist(v));
-            format!("  {}  {}  {}", text(v, "id"), one_line(&title, 50), when)
+            let (gist, when) = v.gist();
+            format!("  {}  {}  {}", v.id(), one_line(&gist, 50), when)
         })
         .collect();
     Usage(format!("`{wanted}` matches {} {what}s; give more of the id:\n{}", found.len(), lines.join("\n"))).into()
-}
-
-fn requests_gist(v: &Value) -> String {
-    match v["kind"].as_str() {
-        Some(kind) => format!("{kind} in session {}", text(v, "sessionId")),
-        None => "(untitled)".into(),
-    }
 }
 
 /// A not-found answer shaped like the host's, so the exit code (3) and `--json` envelope are the usual ones.
@@ -98,9 +118,9 @@ fn not_found(code: ErrorCode, message: String, wanted: &str) -> anyhow::Error {
 /// The full id of the session `wanted` names (see the module doc).
 pub async fn session(client: &Client, wanted: &str) -> anyhow::Result<String> {
     if wanted == LAST {
-        let v: Value = client.call(&ops::SESSIONS_LIST, &[]).query("limit", 1).query("archived", false).get().await?;
-        return match v["sessions"][0]["id"].as_str() {
-            Some(id) => Ok(id.to_string()),
+        let page: SessionPage = client.call(&ops::SESSIONS_LIST, &[]).query("limit", 1).query("archived", false).get().await?;
+        return match page.sessions.into_iter().next() {
+            Some(s) => Ok(s.id),
             None => Err(not_found(ErrorCode::SessionNotFound, "there are no sessions yet (`--last` names the most recently active one)".into(), wanted)),
         };
     }
@@ -113,7 +133,7 @@ pub async fn session(client: &Client, wanted: &str) -> anyhow::Result<String> {
     }
     let sessions = all_sessions(client).await?;
     match match_session(wanted, &sessions) {
-        Match::One(s) => Ok(text(s, "id")),
+        Match::One(s) => Ok(s.id.clone()),
         Match::None => Err(not_found(
             ErrorCode::SessionNotFound,
             format!("no session has the id, id prefix or title `{wanted}` (see `codex-manager sessions list`)"),
@@ -132,14 +152,14 @@ pub async fn session_opt(client: &Client, wanted: Option<String>) -> anyhow::Res
 }
 
 /// Every session, archived ones too (they can still be shown, renamed, unarchived), read page by page.
-async fn all_sessions(client: &Client) -> anyhow::Result<Vec<Value>> {
+async fn all_sessions(client: &Client) -> anyhow::Result<Vec<Session>> {
     let mut all = Vec::new();
     let mut cursor: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let v: Value = client.call(&ops::SESSIONS_LIST, &[]).query("limit", PAGE).query_opt("cursor", cursor.take()).get().await?;
-        all.extend(v["sessions"].as_array().cloned().unwrap_or_default());
-        match v["nextCursor"].as_str() {
-            Some(next) => cursor = Some(next.to_string()),
+        let page: SessionPage = client.call(&ops::SESSIONS_LIST, &[]).query("limit", PAGE).query_opt("cursor", cursor.take()).get().await?;
+        all.extend(page.sessions);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
             None => break,
         }
     }
@@ -155,15 +175,14 @@ pub async fn request(client: &Client, session: Option<&str>, wanted: &str) -> an
             Some(s) => client.call(&ops::REQUESTS_LIST_SESSION, &[s]),
             None => client.call(&ops::REQUESTS_LIST_ALL, &[]),
         };
-        let list: Value = call.query("limit", PAGE).query_opt("status", status).get().await?;
-        let list = list.as_array().cloned().unwrap_or_default();
+        let list: Vec<PendingRequest> = call.query("limit", PAGE).query_opt("status", status).get().await?;
         match match_request(wanted, &list) {
             Match::One(r) => {
-                let owner = r["sessionId"].as_str().map(str::to_owned).or_else(|| session.map(str::to_owned));
+                let owner = r.session_id.clone().or_else(|| session.map(str::to_owned));
                 let Some(owner) = owner else {
-                    return Err(Usage(format!("request {} belongs to no session and cannot be answered here", text(r, "id"))).into());
+                    return Err(Usage(format!("request {} belongs to no session and cannot be answered here", r.id)).into());
                 };
-                return Ok((owner, text(r, "id")));
+                return Ok((owner, r.id.clone()));
             }
             Match::Many(found) => return Err(ambiguous("request", wanted, &found)),
             Match::None => {}
@@ -180,19 +199,35 @@ pub async fn request(client: &Client, session: Option<&str>, wanted: &str) -> an
 mod tests {
     use super::*;
 
-    fn s(id: &str, title: Option<&str>) -> Value {
-        json!({"id": id, "title": title, "lastActivityAt": "2026-01-01T00:00:00Z"})
+    fn s(id: &str, title: Option<&str>) -> Session {
+        serde_json::from_value(json!({
+            "id": id, "threadId": "t", "projectId": null, "title": title, "cwd": "/w", "archived": false,
+            "forkedFrom": null, "status": "idle", "activeTurnId": null, "lastTurnStatus": null, "lastError": null,
+            "controls": {}, "loaded": false, "pendingRequests": 0, "dynamicTools": [], "workerOf": null,
+            "createdAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z", "lastActivityAt": "2026-01-01T00:00:00Z",
+        }))
+        .expect("a session as the host sends it")
+    }
+
+    fn r(id: &str) -> PendingRequest {
+        serde_json::from_value(json!({
+            "id": id, "sessionId": "s", "projectId": null, "threadId": "t", "turnId": "u", "itemId": null,
+            "kind": "command_approval", "family": "approval", "method": "item/commandExecution/requestApproval",
+            "status": "pending", "params": {}, "item": null, "decision": null, "decidedBy": null, "reason": null,
+            "createdAt": "2026-01-01T00:00:00Z", "resolvedAt": null,
+        }))
+        .expect("a request as the host sends it")
     }
 
     const A: &str = "019a0000-1111-7000-8000-000000000001";
     const B: &str = "019a0000-1111-7000-8000-000000000002";
     const C: &str = "019a0000-2222-7000-8000-000000000003";
 
-    fn ids(m: Match) -> Vec<String> {
+    fn ids<T: Named>(m: Match<T>) -> Vec<String> {
         match m {
-            Match::One(v) => vec![text(v, "id")],
+            Match::One(v) => vec![v.id().to_string()],
             Match::None => vec![],
-            Match::Many(vs) => vs.iter().map(|v| text(v, "id")).collect(),
+            Match::Many(vs) => vs.iter().map(|v| v.id().to_string()).collect(),
         }
     }
 
@@ -230,7 +265,7 @@ mod tests {
 
     #[test]
     fn requests_match_by_id_prefix_only() {
-        let all = [json!({"id": A, "title": "x"}), json!({"id": C})];
+        let all = [r(A), r(C)];
         assert_eq!(ids(match_request("019a0000-1", &all)), vec![A]);
         assert_eq!(ids(match_request("x", &all)), Vec::<String>::new(), "requests have no titles to match");
         assert_eq!(ids(match_request("019a", &all)), vec![A, C]);

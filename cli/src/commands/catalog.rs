@@ -93,7 +93,9 @@ fn rows(v: &Value) -> Vec<Value> {
         .collect()
 }
 
-/// A table of whichever of the usual columns the rows have; the raw answer when there are no rows to show.
+/// A table of whichever of the usual columns the rows have; the raw answer when there are no rows to show. These
+/// answers are app-server's own objects (models, providers, MCP servers, skills, features, hooks: `Value` in the
+/// host too), so they are read as JSON.
 fn list(out: &Output, v: &Value) -> String {
     let rows = rows(v);
     if rows.is_empty() {
@@ -134,25 +136,26 @@ pub async fn models(a: ModelsArgs, client: &Client, out: &Output) -> anyhow::Res
         .query_opt("cursor", a.cursor)
         .send()
         .await?;
-    out.reply(&reply, |v| list(out, v))
+    out.reply(&reply, |v: &Value| list(out, v))
 }
 
 pub async fn providers(client: &Client, out: &Output) -> anyhow::Result<()> {
-    out.reply(&client.call(&ops::CATALOG_PROVIDERS, &[]).send().await?, |v| list(out, v))
+    out.reply(&client.call(&ops::CATALOG_PROVIDERS, &[]).send().await?, |v: &Value| list(out, v))
 }
 
 pub async fn collaboration_modes(client: &Client, out: &Output) -> anyhow::Result<()> {
-    out.reply(&client.call(&ops::CATALOG_COLLABORATION_MODES, &[]).send().await?, |v| list(out, v))
+    out.reply(&client.call(&ops::CATALOG_COLLABORATION_MODES, &[]).send().await?, |v: &Value| list(out, v))
 }
 
 pub async fn mcp(cmd: McpCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
     match cmd {
-        McpCommand::Servers => out.reply(&client.call(&ops::CATALOG_MCP_SERVERS, &[]).send().await?, |v| list(out, v)),
-        McpCommand::Reload => out.reply(&client.call(&ops::CATALOG_MCP_RELOAD, &[]).send().await?, |_| "MCP servers reloaded".into()),
+        McpCommand::Servers => out.reply(&client.call(&ops::CATALOG_MCP_SERVERS, &[]).send().await?, |v: &Value| list(out, v)),
+        McpCommand::Reload => out.reply(&client.call(&ops::CATALOG_MCP_RELOAD, &[]).send().await?, |_: &Value| "MCP servers reloaded".into()),
         McpCommand::Login { name, scopes, timeout_secs } => {
             let body = McpLogin { scopes: (!scopes.is_empty()).then_some(scopes), timeout_secs };
             let reply = client.call(&ops::CATALOG_MCP_LOGIN, &[&name]).json(&body).send().await?;
-            out.reply(&reply, |v| match v["authorizationUrl"].as_str() {
+            // app-server's own `mcpServer/oauth/login` result (`Value` in the host too).
+            out.reply(&reply, |v: &Value| match v["authorizationUrl"].as_str() {
                 Some(url) => format!("open this URL to log in to {name}:\n{url}"),
                 None => pretty(v),
             })
@@ -162,30 +165,30 @@ pub async fn mcp(cmd: McpCommand, client: &Client, out: &Output) -> anyhow::Resu
 
 pub async fn skills(cmd: SkillsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
     let (name, path, enabled) = match cmd {
-        SkillsCommand::List => return out.reply(&client.call(&ops::CATALOG_SKILLS, &[]).send().await?, |v| list(out, v)),
+        SkillsCommand::List => return out.reply(&client.call(&ops::CATALOG_SKILLS, &[]).send().await?, |v: &Value| list(out, v)),
         SkillsCommand::Enable { name, path } => (name, path, true),
         SkillsCommand::Disable { name, path } => (name, path, false),
     };
     let reply = client.call(&ops::CATALOG_SKILL_ENABLE, &[&name]).json(&SkillEnablement { enabled, path }).send().await?;
-    out.reply(&reply, |_| format!("skill {name} {}", if enabled { "enabled" } else { "disabled" }))
+    out.reply(&reply, |_: &Value| format!("skill {name} {}", if enabled { "enabled" } else { "disabled" }))
 }
 
 pub async fn features(cmd: FeaturesCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
     let (name, enabled) = match cmd {
-        FeaturesCommand::List => return out.reply(&client.call(&ops::CATALOG_FEATURES, &[]).send().await?, |v| list(out, v)),
+        FeaturesCommand::List => return out.reply(&client.call(&ops::CATALOG_FEATURES, &[]).send().await?, |v: &Value| list(out, v)),
         FeaturesCommand::Enable { name } => (name, true),
         FeaturesCommand::Disable { name } => (name, false),
     };
     let reply = client.call(&ops::CATALOG_FEATURE_ENABLE, &[&name]).json(&json!({"enabled": enabled})).send().await?;
-    out.reply(&reply, |_| format!("feature {name} {}", if enabled { "enabled" } else { "disabled" }))
+    out.reply(&reply, |_: &Value| format!("feature {name} {}", if enabled { "enabled" } else { "disabled" }))
 }
 
 pub async fn hooks(cmd: HooksCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
     match cmd {
-        HooksCommand::List => out.reply(&client.call(&ops::CATALOG_HOOKS, &[]).send().await?, |v| list(out, v)),
+        HooksCommand::List => out.reply(&client.call(&ops::CATALOG_HOOKS, &[]).send().await?, |v: &Value| list(out, v)),
         HooksCommand::Set { key, enabled } => {
             let reply = client.call(&ops::CATALOG_HOOK_STATE, &[]).json(&json!({"key": key, "enabled": enabled})).send().await?;
-            out.reply(&reply, |_| format!("hook {key} {}", if enabled { "enabled" } else { "disabled" }))
+            out.reply(&reply, |_: &Value| format!("hook {key} {}", if enabled { "enabled" } else { "disabled" }))
         }
     }
 }

@@ -8,18 +8,17 @@
 
 use anyhow::Context;
 use clap::Args;
-use codex_manager_host::services::{TurnAccepted, TurnStatus};
+use codex_manager_host::api::routes::events::EventEnvelope;
+use codex_manager_host::services::{PendingRequest, SessionDetail, TurnAccepted, TurnRecord, TurnStatus};
 use futures_util::StreamExt;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::items;
 use super::live::{stdin_lines, Live};
 use crate::api::ops;
 use crate::client::Client;
-use crate::output::{text, Output};
+use crate::output::Output;
 
 #[derive(Args)]
 pub struct ChatArgs {
@@ -32,40 +31,33 @@ const HELP: &str = "type a message and Enter to send; while a turn runs, a line 
 /interrupt   stop the running turn (also Ctrl-C)
 /quit        leave (also Ctrl-D); the session stays";
 
-/// What a chat reads of a turn record: the host's own status enum.
-#[derive(Deserialize)]
-struct Ended {
-    status: TurnStatus,
-    error: Option<String>,
-}
-
 /// A chat: a live turn view that also sends, steers and follows turns started elsewhere.
 struct Chat<'a>(Live<'a>);
 
 pub async fn run(mut a: ChatArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
     a.session = crate::resolve::session(client, &a.session).await?;
-    let detail: Value = client.call(&ops::SESSIONS_GET, &[&a.session]).query("limit", 1).get().await?;
-    let session = &detail["session"];
+    let detail: SessionDetail = client.call(&ops::SESSIONS_GET, &[&a.session]).query("limit", 1).get().await?;
+    let session = &detail.session;
     // From where the log is now: this chat shows what happens from here on.
-    let since: Value = client.call(&ops::EVENTS_LIST, &[]).query("limit", 1).query("since", 0).query("types", "__none__").get().await?;
+    let since = super::turns::last_seq(client).await?;
     let url = client.ws_url(
         &ops::EVENTS_STREAM,
-        &[("since".into(), since["latestSeq"].as_i64().unwrap_or(0).to_string()), ("sessions".into(), a.session.clone())],
+        &[("since".into(), since.to_string()), ("sessions".into(), a.session.clone())],
     );
     let mut request = url.into_client_request()?;
     request.headers_mut().insert("Authorization", format!("Bearer {}", client.token()).parse()?);
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await.context("cannot open the event stream")?;
 
     let mut chat = Chat(Live::new(client, out, a.session.clone(), "you> "));
-    let title = session["title"].as_str().unwrap_or("Untitled");
-    chat.0.say(&format!("chat with {title} ({}), in {}", text(session, "id"), text(session, "cwd")));
+    let title = session.title.as_deref().unwrap_or("Untitled");
+    chat.0.say(&format!("chat with {title} ({}), in {}", session.id, session.cwd));
     chat.0.say(&out.dim("/help for commands"));
     // Requests already waiting in this session are asked first.
-    let waiting: Value = client.call(&ops::REQUESTS_LIST_SESSION, &[&a.session]).query("status", "pending").get().await?;
-    for r in items(&waiting, "").iter().rev() {
+    let waiting: Vec<PendingRequest> = client.call(&ops::REQUESTS_LIST_SESSION, &[&a.session]).query("status", "pending").get().await?;
+    for r in waiting.iter().rev() {
         chat.0.ask(r);
     }
-    if let Some(turn) = session["activeTurnId"].as_str() {
+    if let Some(turn) = &session.active_turn_id {
         chat.0.turn = Some(turn.to_string());
         chat.0.say(&out.dim(&format!("[a turn is running: {turn}]")));
     }
@@ -85,7 +77,10 @@ pub async fn run(mut a: ChatArgs, client: &Client, out: &Output) -> anyhow::Resu
             msg = ws.next() => {
                 let Some(msg) = msg else { anyhow::bail!("the event stream closed") };
                 if let Message::Text(frame) = msg? {
-                    chat.event(&serde_json::from_str(&frame).unwrap_or(Value::Null)).await?;
+                    match serde_json::from_str::<EventEnvelope>(&frame) {
+                        Ok(e) => chat.event(&e).await?,
+                        Err(err) => chat.0.say(&format!("[a frame this CLI cannot read ({err})]")),
+                    }
                 }
             }
             _ = interrupts.recv() => {
@@ -151,18 +146,18 @@ impl Chat<'_> {
         Ok(true)
     }
 
-    async fn event(&mut self, e: &Value) -> anyhow::Result<()> {
+    async fn event(&mut self, e: &EventEnvelope) -> anyhow::Result<()> {
         if let Some(reply) = self.0.event(e).await? {
-            let ended: Ended = reply.decode()?;
+            let ended: TurnRecord = reply.decode()?;
             if ended.status != TurnStatus::Completed {
                 let why = ended.error.map(|e| format!(": {e}")).unwrap_or_default();
                 self.0.say(&format!("[turn {}{why}]", self.0.out.state(ended.status.as_str())));
             }
             self.0.prompt();
-        } else if e["type"] == "turn.started" && self.0.turn.is_none() {
+        } else if e.kind == "turn.started" && self.0.turn.is_none() {
             // A turn started elsewhere (the web UI): follow it here too.
-            if let Some(turn) = e["turnId"].as_str() {
-                self.0.turn = Some(turn.to_string());
+            if let Some(turn) = &e.turn_id {
+                self.0.turn = Some(turn.clone());
                 self.0.say(&self.0.out.dim("[a turn started from another client]"));
             }
         }

@@ -1,14 +1,14 @@
 //! `codex-manager account | config | exec | feedback | capabilities`: codex's own surface, through the host.
 
 use clap::{Args, Subcommand};
-use codex_manager_host::services::{ConfigBatch, ConfigEdit, ExecRequest, Feedback, MergeStrategy, SandboxMode};
+use codex_manager_host::services::{CapabilityReport, ConfigBatch, ConfigEdit, ExecRequest, Feedback, MergeStrategy, SandboxMode};
 use serde_json::{json, Value};
 
 use super::{json_arg, loose_value, pretty};
 use crate::api::ops;
 use crate::client::Client;
 use crate::exit::Failed;
-use crate::output::{text, Output};
+use crate::output::{opt, Output};
 
 #[derive(Subcommand)]
 pub enum AccountCommand {
@@ -141,7 +141,8 @@ pub async fn exec(a: ExecArgs, client: &Client, out: &Output) -> anyhow::Result<
     };
     let reply = client.call(&ops::EXEC_EXEC, &[]).json(&body).send().await?;
     let v = reply.value()?;
-    out.reply(&reply, |v| {
+    // app-server's own `command/exec` result (`Value` in the host too).
+    out.reply(&reply, |v: &Value| {
         if let Some(e) = v["stderr"].as_str().filter(|e| !e.is_empty()) {
             eprint!("{e}");
         }
@@ -157,7 +158,8 @@ pub async fn feedback(a: FeedbackArgs, client: &Client, out: &Output) -> anyhow:
     let session_id = crate::resolve::session_opt(client, a.session).await?;
     let body = Feedback { classification: a.classification, reason: a.reason, session_id, include_logs: a.include_logs };
     let reply = client.call(&ops::CAPABILITIES_FEEDBACK, &[]).json(&body).send().await?;
-    out.reply(&reply, |v| match v["threadId"].as_str() {
+    // app-server's own `feedback/upload` result (`Value` in the host too).
+    out.reply(&reply, |v: &Value| match v["threadId"].as_str() {
         Some(t) => format!("feedback sent (thread {t})"),
         None => "feedback sent".to_string(),
     })
@@ -165,11 +167,8 @@ pub async fn feedback(a: FeedbackArgs, client: &Client, out: &Output) -> anyhow:
 
 pub async fn capabilities(client: &Client, out: &Output) -> anyhow::Result<()> {
     let reply = client.call(&ops::CAPABILITIES_CAPABILITIES, &[]).send().await?;
-    out.reply(&reply, |v| {
-        let rows = v["groups"]
-            .as_object()
-            .map(|g| g.iter().map(|(k, on)| vec![k.clone(), out.state(&on.to_string())]).collect())
-            .unwrap_or_default();
-        format!("codex {} (built for {})\n{}", text(&v["codex"], "running"), text(&v["codex"], "expected"), out.table(&["GROUP", "AVAILABLE"], rows))
+    out.reply(&reply, |r: &CapabilityReport| {
+        let rows = r.groups.iter().map(|(group, on)| vec![group.clone(), out.state(&on.to_string())]).collect();
+        format!("codex {} (built for {})\n{}", opt(&r.codex.running), r.codex.expected, out.table(&["GROUP", "AVAILABLE"], rows))
     })
 }

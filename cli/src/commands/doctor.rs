@@ -6,7 +6,10 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use codex_manager_host::appserver::version::CodexVersion;
 use codex_manager_host::config::{self, PINNED_CODEX_VERSION};
+use codex_manager_host::plugins::PluginInfo;
+use codex_manager_host::services::Readiness;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -51,12 +54,13 @@ pub async fn run(a: DoctorArgs, url: &str, data_dir: &Path, client: Option<Clien
     let mut checks = Vec::new();
     // The host first: whether it answers decides where the other checks look.
     let found = probe(url, client.as_ref().map(Client::token)).await;
-    let ready: Option<Value> = match (&client, &found) {
-        (Some(c), Probe::Host(_)) => c.call(&ops::HEALTH_READY, &[]).send_any().await.ok().and_then(|r| r.value().ok()).filter(|v| v["codex"].is_object()),
+    // Ready or not (503), the body is the readiness; anything else (an error envelope) is no answer.
+    let ready: Option<Readiness> = match (&client, &found) {
+        (Some(c), Probe::Host(_)) => c.call(&ops::HEALTH_READY, &[]).send_any().await.ok().and_then(|r| r.decode().ok()),
         _ => None,
     };
     checks.push(port_check(url, &found, client.is_some()));
-    checks.push(codex_check(ready.as_ref()));
+    checks.push(codex_check(ready.as_ref().map(|r| &r.codex)));
     checks.extend(sandbox_checks());
     checks.push(data_dir_check(data_dir));
     checks.push(web_check(a.web_dir.unwrap_or_else(codex_manager_host::api::web::default_web_dir)));
@@ -116,6 +120,7 @@ async fn probe(url: &str, token: Option<&str>) -> Probe {
     }
     let Ok(resp) = req.send().await else { return Probe::Nothing };
     let status = resp.status().as_u16();
+    // Read as JSON, not as `Health`: whatever listens on the port may not be a codex-manager host at all.
     let body: Value = resp.json().await.unwrap_or(Value::Null);
     match (status, body["version"].as_str(), body["error"]["code"].as_str()) {
         (200, Some(v), _) => Probe::Host(v.to_string()),
@@ -170,11 +175,11 @@ fn host_port(url: &str) -> Option<(String, u16)> {
     Some((parsed.host_str()?.to_string(), parsed.port_or_known_default()?))
 }
 
-fn codex_check(ready: Option<&Value>) -> Check {
+fn codex_check(codex: Option<&CodexVersion>) -> Check {
     let fix_install = format!("run `scripts/setup.sh` (installs @openai/codex@{PINNED_CODEX_VERSION} into .tools/codex), or set CODEX_BIN");
-    if let Some(codex) = ready.map(|r| &r["codex"]) {
-        let running = codex["running"].as_str().unwrap_or("not started yet");
-        return if codex["matches"] == true {
+    if let Some(codex) = codex {
+        let running = codex.running.as_deref().unwrap_or("not started yet");
+        return if codex.matches {
             check("codex", Level::Ok, format!("the host runs codex {running}, the tested release"), None)
         } else {
             check(
@@ -327,15 +332,14 @@ async fn plugins_check(client: Option<&Client>) -> Check {
     let Some(client) = client else {
         return check("plugins", Level::Warn, "not checked: no host answers to this token", Some("start the host, then run doctor again".into()));
     };
-    let list: Value = match client.call(&ops::PLUGINS_LIST, &[]).get().await {
-        Ok(v) => v,
+    let all: Vec<PluginInfo> = match client.call(&ops::PLUGINS_LIST, &[]).get().await {
+        Ok(list) => list,
         Err(e) => return check("plugins", Level::Warn, format!("the host did not list them: {e:#}"), None),
     };
-    let all = super::items(&list, "");
     let off: Vec<String> = all
         .iter()
-        .filter(|p| p["enabled"] != true)
-        .map(|p| format!("{} ({})", crate::output::text(p, "id"), p["disabledReason"].as_str().unwrap_or("disabled")))
+        .filter(|p| !p.enabled)
+        .map(|p| format!("{} ({})", p.id, p.disabled_reason.as_deref().unwrap_or("disabled")))
         .collect();
     let on = all.len() - off.len();
     if off.is_empty() {

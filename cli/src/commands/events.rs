@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use codex_manager_host::api::routes::events::{EventEnvelope, EventPage};
 use codex_manager_host::events::EventType;
 use futures_util::StreamExt;
 use serde_json::Value;
@@ -15,7 +16,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::{items, one_line};
 use crate::api::ops;
 use crate::client::Client;
-use crate::output::{text, Output};
+use crate::output::{opt, text, Output};
 
 #[derive(Args)]
 pub struct EventsArgs {
@@ -81,8 +82,9 @@ pub async fn run(a: EventsArgs, client: &Client, out: &Output) -> anyhow::Result
                 if out.json {
                     println!("{frame}");
                 } else {
-                    for l in fold.push(&serde_json::from_str(&frame).unwrap_or(Value::Null)) {
-                        println!("{}", render(out, &l));
+                    match serde_json::from_str::<EventEnvelope>(&frame) {
+                        Ok(e) => fold.push(&e).iter().for_each(|l| println!("{}", render(out, l))),
+                        Err(err) => eprintln!("[a frame this CLI cannot read ({err}): {frame}]"),
                     }
                 }
             }
@@ -95,12 +97,12 @@ pub async fn run(a: EventsArgs, client: &Client, out: &Output) -> anyhow::Result
         call = call.query(k, v);
     }
     let reply = call.send().await?;
-    out.reply(&reply, |v| {
+    out.reply(&reply, |page: &EventPage| {
         let mut fold = Fold::default();
-        let mut rows: Vec<Line> = items(v, "events").iter().flat_map(|e| fold.push(e)).collect();
+        let mut rows: Vec<Line> = page.events.iter().flat_map(|e| fold.push(e)).collect();
         rows.extend(fold.flush());
         let mut t = out.table(&HEADER, rows.iter().map(|l| l.cells(out)).collect());
-        if v["reset"] == true {
+        if page.reset {
             t.insert_str(0, "(events before these were pruned)\n");
         }
         t
@@ -173,12 +175,12 @@ impl Fold {
     }
 
     /// The lines this event completes (none while a run of deltas goes on).
-    fn push(&mut self, e: &Value) -> Vec<Line> {
-        let kind = e["type"].as_str().unwrap_or("");
+    fn push(&mut self, e: &EventEnvelope) -> Vec<Line> {
+        let kind = e.kind.as_str();
         let mut done = Vec::new();
         if is_delta(kind) {
-            let key = format!("{kind} {} {}", text(e, "sessionId"), text(&e["data"], "itemId"));
-            let piece = delta_text(&e["data"]);
+            let key = format!("{kind} {} {}", opt(&e.session_id), text(&e.data, "itemId"));
+            let piece = delta_text(&e.data);
             if let Some((k, line, n, acc)) = &mut self.run {
                 if *k == key {
                     *n += 1;
@@ -211,10 +213,10 @@ fn delta_text(data: &Value) -> String {
     data["delta"].as_str().or(data["text"].as_str()).map(str::to_owned).unwrap_or_default()
 }
 
-fn line_of(e: &Value) -> Line {
-    let ts = e["ts"].as_str().and_then(|t| t.get(11..19)).unwrap_or("-").to_string();
-    let session = e["sessionId"].as_str().map(short_id).unwrap_or_else(|| "-".into());
-    Line { ts, seq: text(e, "seq"), kind: text(e, "type"), session, summary: one_line(&summary(e), 100) }
+fn line_of(e: &EventEnvelope) -> Line {
+    let ts = e.ts.get(11..19).unwrap_or("-").to_string();
+    let session = e.session_id.as_deref().map(short_id).unwrap_or_else(|| "-".into());
+    Line { ts, seq: e.seq.to_string(), kind: e.kind.clone(), session, summary: one_line(&summary(e), 100) }
 }
 
 /// The first 13 characters of an id (`019a0000-1111`): a prefix any session argument takes. Ids made in the same
@@ -223,10 +225,11 @@ pub fn short_id(id: &str) -> String {
     id.chars().take(13).collect()
 }
 
-/// The gist of an event's data in a few words.
-pub fn summary(e: &Value) -> String {
-    let data = &e["data"];
-    let kind = e["type"].as_str().unwrap_or("");
+/// The gist of an event's data in a few words. The envelope is the host's type; its `data` is shaped by the event's
+/// type (docs/events.md), much of it app-server's own items, so it is read as JSON.
+pub fn summary(e: &EventEnvelope) -> String {
+    let data = &e.data;
+    let kind = e.kind.as_str();
     let field = |k: &str| data[k].as_str().map(str::to_owned);
     let s = match kind {
         k if is_delta(k) => Some(delta_text(data)),
@@ -253,7 +256,7 @@ pub fn summary(e: &Value) -> String {
         }
         "turn.started" | "turn.completed" => {
             let turn = &data["turn"];
-            let mut s = format!("turn {}", e["turnId"].as_str().or(turn["id"].as_str()).unwrap_or("-"));
+            let mut s = format!("turn {}", e.turn_id.as_deref().or(turn["id"].as_str()).unwrap_or("-"));
             if let Some(status) = turn["status"].as_str() {
                 s.push_str(&format!(" {status}"));
             }
@@ -306,8 +309,9 @@ mod tests {
         assert!(!x.split(',').any(|p| "item.completed".starts_with(p)), "{x}");
     }
 
-    fn ev(seq: i64, kind: &str, data: Value) -> Value {
-        json!({"seq": seq, "ts": "2026-12-05T07:01:02.345Z", "type": kind, "sessionId": "019a0000-1111-7000-8000-000000000001", "data": data})
+    fn ev(seq: i64, kind: &str, data: Value) -> EventEnvelope {
+        serde_json::from_value(json!({"seq": seq, "ts": "2026-12-05T07:01:02.345Z", "type": kind, "sessionId": "019a0000-1111-7000-8000-000000000001", "data": data}))
+            .expect("an envelope as the host sends it")
     }
 
     #[test]

@@ -3,16 +3,15 @@
 use std::time::{Duration, Instant};
 
 use clap::Subcommand;
-use codex_manager_host::services::MAX_WAIT;
+use codex_manager_host::services::{Job, JobKinds, JobPage, QueueStats, MAX_WAIT};
 use codex_manager_host::store::JobState;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::{compact, items, json_arg, one_line};
+use super::{compact, json_arg, one_line};
 use crate::api::ops;
 use crate::client::{Client, Reply};
 use crate::exit::Failed;
-use crate::output::{ago_of, text, Output};
+use crate::output::{ago, opt, wire, Output};
 
 #[derive(Subcommand)]
 pub enum JobsCommand {
@@ -79,23 +78,17 @@ fn parse_state(s: &str) -> Result<JobState, String> {
     JobState::parse(s).ok_or_else(|| format!("not a job state: {s} (queued, running, succeeded, failed, canceled)"))
 }
 
-/// What `jobs wait` reads of a job: its state, in the host's own enum.
-#[derive(Deserialize)]
-struct JobProgress {
-    state: JobState,
-}
-
-fn table(out: &Output, jobs: &[Value]) -> String {
+fn table(out: &Output, jobs: &[Job]) -> String {
     let rows = jobs
         .iter()
         .map(|j| {
-            let error = j["error"]["kind"].as_str().map(|k| format!("{k}: {}", text(&j["error"], "message"))).unwrap_or_default();
+            let error = j.error.as_ref().map(|e| format!("{}: {}", wire(&e.kind), e.message)).unwrap_or_default();
             vec![
-                text(j, "id"),
-                out.state(&text(j, "state")),
-                text(j, "kind"),
-                format!("{}/{}", j["attempt"], j["maxAttempts"]),
-                ago_of(j, "createdAt"),
+                j.id.clone(),
+                out.state(&j.state.to_string()),
+                j.kind.clone(),
+                format!("{}/{}", j.attempt, j.max_attempts),
+                ago(&j.created_at),
                 one_line(&error, 60),
             ]
         })
@@ -103,22 +96,22 @@ fn table(out: &Output, jobs: &[Value]) -> String {
     out.table(&["ID", "STATE", "KIND", "ATTEMPT", "CREATED", "ERROR"], rows)
 }
 
-fn show(out: &Output, j: &Value) -> String {
+fn show(out: &Output, j: &Job) -> String {
     let mut s = table(out, std::slice::from_ref(j));
-    if let Some(session) = j["sessionId"].as_str() {
+    if let Some(session) = &j.session_id {
         s.push_str(&format!("\nsession: {session}"));
     }
-    if let Some(result) = j.get("result").filter(|r| !r.is_null()) {
+    if let Some(result) = j.result.as_ref().filter(|r| !r.is_null()) {
         s.push_str(&format!("\nresult: {result}"));
     }
-    for h in items(j, "history") {
+    for h in j.history.iter().flatten() {
         s.push_str(&format!(
             "\n  {}  {} → {}  (attempt {})  {}",
-            text(h, "at"),
-            h["fromState"].as_str().unwrap_or("-"),
-            text(h, "toState"),
-            h["attempt"],
-            h["detail"].as_str().unwrap_or("")
+            h.at,
+            opt(&h.from_state),
+            h.to_state,
+            h.attempt,
+            h.detail.as_deref().unwrap_or("")
         ));
     }
     s
@@ -138,15 +131,15 @@ pub async fn run(cmd: JobsCommand, client: &Client, out: &Output) -> anyhow::Res
                 .query_opt("cursor", cursor)
                 .send()
                 .await?;
-            out.reply(&reply, |v| {
-                let mut t = table(out, items(v, "jobs"));
-                if let Some(next) = v["nextCursor"].as_str() {
+            out.reply(&reply, |page: &JobPage| {
+                let mut t = table(out, &page.jobs);
+                if let Some(next) = &page.next_cursor {
                     t.push_str(&out.dim(&format!("\nmore: --cursor {next}")));
                 }
                 t
             })
         }
-        JobsCommand::Get { id } => out.reply(&client.call(&ops::JOBS_GET, &[&id]).send().await?, |v| show(out, v)),
+        JobsCommand::Get { id } => out.reply(&client.call(&ops::JOBS_GET, &[&id]).send().await?, |j: &Job| show(out, j)),
         JobsCommand::Enqueue { kind, payload, session, project, dedupe_key, priority, delay_ms, wait } => {
             let session = crate::resolve::session_opt(client, session).await?;
             let payload = payload.map(|p| json_arg(&p, "--payload")).transpose()?;
@@ -156,29 +149,30 @@ pub async fn run(cmd: JobsCommand, client: &Client, out: &Output) -> anyhow::Res
             }));
             let reply = client.call(&ops::JOBS_ENQUEUE, &[]).labelled_cli().json(&body).send().await?;
             if !wait {
-                return out.reply(&reply, |v| table(out, std::slice::from_ref(v)));
+                return out.reply(&reply, |j: &Job| table(out, std::slice::from_ref(j)));
             }
-            let id = reply.value()?["id"].as_str().unwrap_or_default().to_string();
-            finish(client, out, &id, None).await
+            let job: Job = reply.decode()?;
+            finish(client, out, &job.id, None).await
         }
-        JobsCommand::Cancel { id } => out.reply(&client.call(&ops::JOBS_CANCEL, &[&id]).labelled_cli().send().await?, |v| show(out, v)),
+        JobsCommand::Cancel { id } => out.reply(&client.call(&ops::JOBS_CANCEL, &[&id]).labelled_cli().send().await?, |j: &Job| show(out, j)),
         JobsCommand::Retry { id } => {
-            out.reply(&client.call(&ops::JOBS_RETRY, &[&id]).labelled_cli().send().await?, |v| table(out, std::slice::from_ref(v)))
+            out.reply(&client.call(&ops::JOBS_RETRY, &[&id]).labelled_cli().send().await?, |j: &Job| table(out, std::slice::from_ref(j)))
         }
         JobsCommand::Wait { id, timeout } => finish(client, out, &id, timeout.map(Duration::from_secs)).await,
         JobsCommand::Kinds => {
             let reply = client.call(&ops::JOBS_KINDS, &[]).send().await?;
-            out.reply(&reply, |v| {
-                let rows = items(v, "kinds")
+            out.reply(&reply, |kinds: &JobKinds| {
+                let rows = kinds
+                    .kinds
                     .iter()
                     .map(|k| {
                         vec![
-                            text(k, "kind"),
-                            text(k, "pluginId"),
-                            text(k, "concurrency"),
-                            format!("{} ms", k["timeoutMs"]),
-                            text(k, "maxAttempts"),
-                            one_line(&text(k, "description"), 60),
+                            k.kind.clone(),
+                            k.plugin_id.clone(),
+                            k.concurrency.to_string(),
+                            format!("{} ms", k.timeout_ms),
+                            k.max_attempts.to_string(),
+                            one_line(&k.description, 60),
                         ]
                     })
                     .collect();
@@ -187,8 +181,8 @@ pub async fn run(cmd: JobsCommand, client: &Client, out: &Output) -> anyhow::Res
         }
         JobsCommand::Stats => {
             let reply = client.call(&ops::JOBS_STATS, &[]).send().await?;
-            out.reply(&reply, |v| {
-                format!("queued {}  running {}  oldest queued {} ms  capacity {}", v["queued"], v["running"], v["oldestQueuedAgeMs"], v["capacity"])
+            out.reply(&reply, |q: &QueueStats| {
+                format!("queued {}  running {}  oldest queued {} ms  capacity {}", q.queued, q.running, q.oldest_queued_age_ms, q.capacity)
             })
         }
     }
@@ -197,8 +191,8 @@ pub async fn run(cmd: JobsCommand, client: &Client, out: &Output) -> anyhow::Res
 /// Wait for the job's end, then print it; exit 7 unless it succeeded.
 async fn finish(client: &Client, out: &Output, id: &str, timeout: Option<Duration>) -> anyhow::Result<()> {
     let reply = wait_job(client, id, timeout).await?;
-    out.reply(&reply, |v| show(out, v))?;
-    let job: JobProgress = reply.decode()?;
+    out.reply(&reply, |j: &Job| show(out, j))?;
+    let job: Job = reply.decode()?;
     match job.state {
         JobState::Succeeded => Ok(()),
         state if state.is_final() => Err(Failed { code: "job_failed", message: format!("job {id} ended {state}"), details: reply.value()? }.into()),
@@ -216,7 +210,7 @@ async fn wait_job(client: &Client, id: &str, timeout: Option<Duration>) -> anyho
             None => MAX_WAIT,
         };
         let reply = client.call(&ops::JOBS_GET, &[id]).query("wait", format!("{}ms", chunk.as_millis())).send().await?;
-        let job: JobProgress = reply.decode()?;
+        let job: Job = reply.decode()?;
         if job.state.is_final() || timeout.is_some_and(|t| started.elapsed() >= t) {
             return Ok(reply);
         }

@@ -7,13 +7,15 @@
 
 use std::io::Write;
 
+use codex_manager_host::api::routes::events::EventEnvelope;
+use codex_manager_host::services::{PendingRequest, RequestKind};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::{items, one_line, turns};
 use crate::api::ops;
 use crate::client::{Client, Reply};
-use crate::output::{text, Output};
+use crate::output::{text, wire, Output};
 
 /// A question the next line answers.
 pub enum Pending {
@@ -135,15 +137,16 @@ impl<'a> Live<'a> {
         Ok(())
     }
 
-    /// Show a request and queue its question.
-    pub fn ask(&mut self, r: &Value) {
-        let id = text(r, "id");
+    /// Show a request and queue its question. What it asks (`params`, `item`) is app-server's own JSON (`Value` in the
+    /// host too).
+    pub fn ask(&mut self, r: &PendingRequest) {
+        let id = r.id.clone();
         if self.pending.iter().any(|p| p.id() == id) {
             return;
         }
-        let params = &r["params"];
-        match r["kind"].as_str().unwrap_or("") {
-            "command_approval" | "legacy_exec_approval" => {
+        let params = &r.params;
+        match r.kind {
+            RequestKind::CommandApproval | RequestKind::LegacyExecApproval => {
                 let command = params["command"].as_str().map(str::to_owned).unwrap_or_else(|| params["command"].to_string());
                 self.say(&format!("Codex wants to run: {command}"));
                 if let Some(cwd) = params["cwd"].as_str() {
@@ -154,9 +157,9 @@ impl<'a> Live<'a> {
                 }
                 self.pending.push(Pending::Approval { id });
             }
-            "file_change_approval" | "legacy_patch_approval" => {
+            RequestKind::FileChangeApproval | RequestKind::LegacyPatchApproval => {
                 self.say("Codex wants to change files:");
-                let changes = &r["item"]["changes"];
+                let changes = r.item.as_ref().map(|item| &item["changes"]).unwrap_or(&Value::Null);
                 for change in items(changes, "") {
                     self.say(&format!("  {} {}", text(change, "kind").trim_matches('"'), text(change, "path")));
                     if let Some(diff) = change["diff"].as_str() {
@@ -167,11 +170,11 @@ impl<'a> Live<'a> {
                 }
                 self.pending.push(Pending::Approval { id });
             }
-            "permissions_approval" | "mcp_tool_approval" => {
-                self.say(&format!("Codex asks for approval ({}): {}", text(r, "kind"), one_line(&params.to_string(), 200)));
+            RequestKind::PermissionsApproval | RequestKind::McpToolApproval => {
+                self.say(&format!("Codex asks for approval ({}): {}", wire(&r.kind), one_line(&params.to_string(), 200)));
                 self.pending.push(Pending::Approval { id });
             }
-            "tool_input" => {
+            RequestKind::ToolInput => {
                 let left: Vec<Value> = items(params, "questions").to_vec();
                 if left.is_empty() {
                     return;
@@ -179,12 +182,12 @@ impl<'a> Live<'a> {
                 self.say("Codex asks:");
                 self.pending.push(Pending::Questions { id, left, answers: serde_json::Map::new() });
             }
-            "elicitation" => {
+            RequestKind::Elicitation => {
                 self.say(&format!("An MCP server asks: {}", params["message"].as_str().unwrap_or("(no message)")));
                 self.pending.push(Pending::Elicitation { id });
             }
             // A dynamic tool call is for the API client that declared the tool, not for a person.
-            _ => self.say(&self.out.dim(&format!("[waiting on {} {id}: a client must answer it]", text(r, "kind")))),
+            RequestKind::ToolCall => self.say(&self.out.dim(&format!("[waiting on {} {id}: a client must answer it]", wire(&r.kind)))),
         }
     }
 
@@ -242,10 +245,11 @@ impl<'a> Live<'a> {
     }
 
     /// One event of the session. When it ends the shown turn, its record (`GET …/turns/{id}?wait=…`).
-    pub async fn event(&mut self, e: &Value) -> anyhow::Result<Option<Reply>> {
-        let data = &e["data"];
-        let ours = self.turn.is_some() && e["turnId"].as_str() == self.turn.as_deref();
-        match e["type"].as_str().unwrap_or("") {
+    pub async fn event(&mut self, e: &EventEnvelope) -> anyhow::Result<Option<Reply>> {
+        // The envelope is the host's type; `data` is shaped by the event type (app-server's items among it).
+        let data = &e.data;
+        let ours = self.turn.is_some() && e.turn_id.as_deref() == self.turn.as_deref();
+        match e.kind.as_str() {
             "item.delta" if ours => {
                 print!("{}", data["delta"].as_str().unwrap_or(""));
                 let _ = std::io::stdout().flush();
@@ -280,16 +284,20 @@ impl<'a> Live<'a> {
                 }
             }
             "approval.requested" | "tool_input.requested" | "tool_call.requested" => {
-                self.ask(data);
+                // The event's data is the request as `GET …/requests/{id}` shows it.
+                match serde_json::from_value::<PendingRequest>(data.clone()) {
+                    Ok(r) => self.ask(&r),
+                    Err(err) => self.say(&format!("[a request this CLI cannot read ({err}): see `codex-manager requests list`]")),
+                }
                 self.prompt();
             }
             "approval.resolved" | "tool_input.resolved" | "approval.expired" | "tool_input.expired" => {
-                let id = text(data, "id");
-                if let Some(i) = self.pending.iter().position(|p| p.id() == id) {
+                let Ok(r) = serde_json::from_value::<PendingRequest>(data.clone()) else { return Ok(None) };
+                if let Some(i) = self.pending.iter().position(|p| p.id() == r.id) {
                     // Answered elsewhere (the web UI, a plugin) or expired: the question is gone.
                     self.pending.remove(i);
-                    let by = data["decidedBy"].as_str().unwrap_or("host");
-                    self.say(&self.out.dim(&format!("[{} by {by}]", e["type"].as_str().unwrap_or("").split('.').nth(1).unwrap_or(""))));
+                    let by = r.decided_by.as_deref().unwrap_or("host");
+                    self.say(&self.out.dim(&format!("[{} by {by}]", e.kind.split('.').nth(1).unwrap_or(""))));
                     self.prompt();
                 }
             }

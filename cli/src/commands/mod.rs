@@ -23,12 +23,16 @@ use serde_json::Value;
 use crate::api::ops;
 use crate::client::Client;
 use crate::exit::ApiFailure;
+use codex_manager_host::api::routes::health::Health;
+use codex_manager_host::api::routes::login::LoginLink;
+use codex_manager_host::services::{PendingRequest, Readiness, SessionPage, SessionStatus};
+
 use crate::output::{text, Output};
 
 /// `status`: the host's readiness (`/api/ready`) with its version (`/api/health`), where it is and what it is
 /// doing (sessions running and waiting, requests pending, the queue). With `--json`, the readiness exactly as the
 /// host sent it (the other answers are their own commands' `--json`).
-pub async fn status(client: &Client, out: &Output, url: &str, data_dir: &std::path::Path) -> anyhow::Result<()> {
+pub async fn status(client: &Client, out: &Output, url: &str) -> anyhow::Result<()> {
     // Not ready answers 503 with the same body: a status to show (and exit 6 for scripts), not a bare failure.
     let reply = client.call(&ops::HEALTH_READY, &[]).send_any().await?;
     if reply.status != 200 && reply.status != 503 {
@@ -41,63 +45,48 @@ pub async fn status(client: &Client, out: &Output, url: &str, data_dir: &std::pa
         }
         return Ok(());
     }
-    let v = reply.value()?;
-    let health: Value = client.call(&ops::HEALTH_HEALTH, &[]).get().await.unwrap_or(Value::Null);
-    let sessions: Value =
-        client.call(&ops::SESSIONS_LIST, &[]).query("limit", 500).query("archived", false).get().await.unwrap_or(Value::Null);
-    let pending: Value = client.call(&ops::REQUESTS_LIST_ALL, &[]).query("status", "pending").query("limit", 500).get().await.unwrap_or(Value::Null);
-    let count = |pred: &dyn Fn(&str) -> bool| items(&sessions, "sessions").iter().filter(|s| s["status"].as_str().is_some_and(pred)).count();
-    let (running, waiting) = (count(&|s| s == "running"), count(&|s| s.starts_with("waiting")));
-    let more = if sessions["nextCursor"].is_string() { " (of the 500 most recent)" } else { "" };
-    let pending = items(&pending, "").len();
-    {
-        let r = &v["runtime"];
-        let c = &v["codex"];
-        let support = match c["matches"].as_bool() {
-            Some(true) => "the tested release".to_string(),
-            Some(false) => format!("untested: built for {}", text(c, "expected")),
-            None => "-".into(),
-        };
-        let host = &v["host"];
-        // An older host does not report when it started.
-        let uptime = match host["startedAt"].as_str() {
-            Some(t) => format!("up since {t} ({})", crate::output::ago(t).trim_end_matches(" ago")),
-            None => out.dim("(not reported by this host)"),
-        };
-        let data_dir = match host["dataDir"].as_str() {
-            Some(dir) => dir.to_string(),
-            None => format!("{} {}", data_dir.display(), out.dim("(this CLI's)")),
-        };
-        let q = &v["queue"];
-        let queue = if q.is_object() {
-            format!("{} queued, {} running (capacity {}; oldest waits {} ms)", text(q, "queued"), text(q, "running"), text(q, "capacity"), text(q, "oldestQueuedAgeMs"))
-        } else {
-            "-".into()
-        };
-        let mut lines = vec![
-            format!("ready:       {}", out.state(&text(&v, "ready"))),
-            format!("host:        codex-manager {} at {url}", host["version"].as_str().map(str::to_owned).unwrap_or_else(|| text(&health, "version"))),
-            format!("data dir:    {data_dir}"),
-            format!("uptime:      {uptime}"),
-            format!("codex:       {} ({support})", c["running"].as_str().unwrap_or("not started")),
-            format!("app-server:  {} (generation {}, pid {}, restarts {})", out.state(&text(r, "status")), text(r, "generation"), text(r, "pid"), text(r, "restarts")),
-            format!("sessions:    {running} running, {waiting} waiting{more}; {pending} requests pending"),
-            format!("queue:       {queue}"),
-            format!("last event:  {}", text(&v, "lastSeq")),
-        ];
-        if let Some(reason) = v["reason"].as_str() {
-            lines.push(format!("why not:     {reason}"));
-        }
-        for (label, key) in [("last exit:   ", "lastExit"), ("last error:  ", "lastError")] {
-            if !r[key].is_null() {
-                lines.push(format!("{label}{}", text(r, key)));
-            }
-        }
-        if let Some(notice) = v["account"]["notice"].as_str() {
-            lines.push(format!("account:     {notice}"));
-        }
-        println!("{}", lines.join("\n"));
+    let ready: Readiness = reply.decode()?;
+    let sessions: Option<SessionPage> = client.call(&ops::SESSIONS_LIST, &[]).query("limit", 500).query("archived", false).get().await.ok();
+    let pending: Option<Vec<PendingRequest>> = client.call(&ops::REQUESTS_LIST_ALL, &[]).query("status", "pending").query("limit", 500).get().await.ok();
+    let sessions = sessions.unwrap_or(SessionPage { sessions: Vec::new(), next_cursor: None, notice: None });
+    let count = |pred: &dyn Fn(SessionStatus) -> bool| sessions.sessions.iter().filter(|s| pred(s.status)).count();
+    let running = count(&|s| s == SessionStatus::Running);
+    let waiting = count(&|s| matches!(s, SessionStatus::WaitingOnApproval | SessionStatus::WaitingOnInput | SessionStatus::WaitingOnTool));
+    let more = if sessions.next_cursor.is_some() { " (of the 500 most recent)" } else { "" };
+    let pending = pending.map_or(0, |p| p.len());
+    // `runtime` and `account` are app-server's state as the host passes it on (`Value` in the host too).
+    let r = &ready.runtime;
+    let c = &ready.codex;
+    let support = if c.matches { "the tested release".to_string() } else { format!("untested: built for {}", c.expected) };
+    let host = &ready.host;
+    let uptime = format!("up since {} ({})", host.started_at, crate::output::ago(&host.started_at).trim_end_matches(" ago"));
+    let queue = match &ready.queue {
+        Some(q) => format!("{} queued, {} running (capacity {}; oldest waits {} ms)", q.queued, q.running, q.capacity, q.oldest_queued_age_ms),
+        None => "-".into(),
+    };
+    let mut lines = vec![
+        format!("ready:       {}", out.state(&ready.ready.to_string())),
+        format!("host:        codex-manager {} at {url}", host.version),
+        format!("data dir:    {}", host.data_dir),
+        format!("uptime:      {uptime}"),
+        format!("codex:       {} ({support})", c.running.as_deref().unwrap_or("not started")),
+        format!("app-server:  {} (generation {}, pid {}, restarts {})", out.state(&text(r, "status")), text(r, "generation"), text(r, "pid"), text(r, "restarts")),
+        format!("sessions:    {running} running, {waiting} waiting{more}; {pending} requests pending"),
+        format!("queue:       {queue}"),
+        format!("last event:  {}", ready.last_seq),
+    ];
+    if let Some(reason) = &ready.reason {
+        lines.push(format!("why not:     {reason}"));
     }
+    for (label, key) in [("last exit:   ", "lastExit"), ("last error:  ", "lastError")] {
+        if !r[key].is_null() {
+            lines.push(format!("{label}{}", text(r, key)));
+        }
+    }
+    if let Some(notice) = ready.account.as_ref().and_then(|a| a["notice"].as_str()) {
+        lines.push(format!("account:     {notice}"));
+    }
+    println!("{}", lines.join("\n"));
     if reply.status == 503 {
         return Err(crate::exit::Silent(crate::exit::Exit::Unavailable).into());
     }
@@ -106,12 +95,12 @@ pub async fn status(client: &Client, out: &Output, url: &str, data_dir: &std::pa
 
 pub async fn health(client: &Client, out: &Output) -> anyhow::Result<()> {
     let reply = client.call(&ops::HEALTH_HEALTH, &[]).send().await?;
-    out.reply(&reply, |v| format!("{} (codex-manager {})", text(v, "status"), text(v, "version")))
+    out.reply(&reply, |h: &Health| format!("{} (codex-manager {})", h.status, h.version))
 }
 
 pub async fn login_link(client: &Client, out: &Output) -> anyhow::Result<()> {
     let reply = client.call(&ops::AUTH_NEW_LINK, &[]).send().await?;
-    out.reply(&reply, |v| text(v, "url"))
+    out.reply(&reply, |link: &LoginLink| link.url.clone())
 }
 
 /// A command-line JSON argument; not JSON is a usage error.

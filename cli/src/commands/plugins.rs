@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use base64::Engine as _;
 use clap::Subcommand;
-use serde_json::{json, Value};
+use codex_manager_host::plugins::{Inspection, PluginCall, PluginInfo};
+use serde_json::json;
 
-use super::items;
 use crate::api::ops;
 use crate::client::Client;
-use crate::output::{ago_of, text, Output};
+use crate::output::{ago, opt, wire, Output};
 
 /// Where a package comes from, and what to grant it.
 #[derive(clap::Args)]
@@ -55,12 +55,12 @@ pub enum PluginCommand {
     },
 }
 
-fn table(out: &Output, plugins: &[Value]) -> String {
+fn table(out: &Output, plugins: &[PluginInfo]) -> String {
     let rows = plugins
         .iter()
         .map(|p| {
-            let state = if p["enabled"] == true { out.state("enabled") } else { format!("{} ({})", out.state("disabled"), text(p, "disabledReason")) };
-            vec![text(p, "id"), text(p, "version"), state, text(p, "description")]
+            let state = if p.enabled { out.state("enabled") } else { format!("{} ({})", out.state("disabled"), opt(&p.disabled_reason)) };
+            vec![p.id.clone(), p.version.clone(), state, p.description.clone()]
         })
         .collect();
     out.table(&["ID", "VERSION", "STATE", "DESCRIPTION"], rows)
@@ -70,18 +70,18 @@ async fn install(client: &Client, out: &Output, args: &PackageArgs, upgrade: boo
     let super::package::Package { manifest, wasm } = super::package::load(&args.source, args.sha256.as_deref()).await?;
     let (yes, grant) = (args.yes, args.grant.clone());
     let component = base64::engine::general_purpose::STANDARD.encode(&wasm);
-    let inspection: Value = client.call(&ops::PLUGINS_INSPECT, &[]).json(&json!({"manifest": manifest, "component": component})).get().await?;
-    let requested: Vec<String> = inspection["requested"].as_array().into_iter().flatten().filter_map(|c| c.as_str().map(str::to_owned)).collect();
+    let inspection: Inspection = client.call(&ops::PLUGINS_INSPECT, &[]).json(&json!({"manifest": manifest, "component": component})).get().await?;
+    let requested: Vec<String> = inspection.requested.iter().map(wire).collect();
     let granted = match grant {
         Some(g) => g,
         None if yes || requested.is_empty() => requested.clone(),
         None => {
-            eprintln!("{} {} asks for these capabilities:", text(&inspection, "id"), text(&inspection, "version"));
+            eprintln!("{} {} asks for these capabilities:", inspection.id, inspection.version);
             for c in &requested {
                 eprintln!("  - {c}");
             }
-            if let Some(hosts) = inspection["httpAllow"].as_array().filter(|h| !h.is_empty()) {
-                eprintln!("  (http to: {})", hosts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "));
+            if !inspection.http_allow.is_empty() {
+                eprintln!("  (http to: {})", inspection.http_allow.join(", "));
             }
             eprint!("Grant them all? [y/N] ");
             std::io::stderr().flush()?;
@@ -95,16 +95,16 @@ async fn install(client: &Client, out: &Output, args: &PackageArgs, upgrade: boo
     };
     let body = json!({"manifest": manifest, "component": component, "grant": granted, "upgrade": upgrade});
     let reply = client.call(&ops::PLUGINS_INSTALL, &[]).json(&body).send().await?;
-    out.reply(&reply, |v| format!("installed\n{}", table(out, std::slice::from_ref(v))))
+    out.reply(&reply, |p: &PluginInfo| format!("installed\n{}", table(out, std::slice::from_ref(p))))
 }
 
 pub async fn run(cmd: PluginCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
-    let one = |v: &Value| table(out, std::slice::from_ref(v));
+    let one = |p: &PluginInfo| table(out, std::slice::from_ref(p));
     match cmd {
         PluginCommand::Install(p) => install(client, out, &p, false).await,
         PluginCommand::Upgrade(p) => install(client, out, &p, true).await,
-        PluginCommand::List => out.reply(&client.call(&ops::PLUGINS_LIST, &[]).send().await?, |v| table(out, items(v, ""))),
-        PluginCommand::Info { id } => out.reply(&client.call(&ops::PLUGINS_GET, &[&id]).send().await?, |v| serde_json::to_string_pretty(v).unwrap_or_default()),
+        PluginCommand::List => out.reply(&client.call(&ops::PLUGINS_LIST, &[]).send().await?, |list: &Vec<PluginInfo>| table(out, list)),
+        PluginCommand::Info { id } => out.reply(&client.call(&ops::PLUGINS_GET, &[&id]).send().await?, |p: &PluginInfo| serde_json::to_string_pretty(p).unwrap_or_default()),
         PluginCommand::Enable { id } => out.reply(&client.call(&ops::PLUGINS_ENABLE, &[&id]).send().await?, one),
         PluginCommand::Disable { id } => out.reply(&client.call(&ops::PLUGINS_DISABLE, &[&id]).send().await?, one),
         PluginCommand::Remove { id } => {
@@ -114,12 +114,10 @@ pub async fn run(cmd: PluginCommand, client: &Client, out: &Output) -> anyhow::R
         }
         PluginCommand::Logs { id, limit } => {
             let reply = client.call(&ops::PLUGINS_CALLS, &[&id]).query("limit", limit).send().await?;
-            out.reply(&reply, |v| {
-                let rows = items(v, "")
+            out.reply(&reply, |calls: &Vec<PluginCall>| {
+                let rows = calls
                     .iter()
-                    .map(|c| {
-                        vec![ago_of(c, "startedAt"), out.state(&text(c, "outcome")), format!("{}µs", text(c, "durationUs")), text(c, "trigger"), text(c, "error")]
-                    })
+                    .map(|c| vec![ago(&c.started_at), out.state(&c.outcome), format!("{}µs", c.duration_us), c.trigger.clone(), opt(&c.error)])
                     .collect();
                 out.table(&["STARTED", "OUTCOME", "DURATION", "TRIGGER", "ERROR"], rows)
             })

@@ -1,12 +1,14 @@
 //! `codex-manager projects ...`
 
 use clap::Subcommand;
-use serde_json::{json, Value};
+use codex_manager_host::api::routes::projects::SessionIds;
+use codex_manager_host::services::Project;
+use serde_json::json;
 
-use super::{compact, items};
+use super::compact;
 use crate::api::ops;
 use crate::client::Client;
-use crate::output::{text, Output};
+use crate::output::Output;
 
 #[derive(Subcommand)]
 pub enum ProjectsCommand {
@@ -37,8 +39,8 @@ pub enum ProjectsCommand {
     DeleteSessions { id: String },
 }
 
-fn table(out: &Output, projects: &[Value]) -> String {
-    let rows = projects.iter().map(|p| vec![text(p, "id"), text(p, "name"), text(p, "sessionCount"), text(p, "cwd")]).collect();
+fn table(out: &Output, projects: &[Project]) -> String {
+    let rows = projects.iter().map(|p| vec![p.id.clone(), p.name.clone(), p.session_count.to_string(), p.cwd.clone()]).collect();
     out.table(&["ID", "NAME", "SESSIONS", "CWD"], rows)
 }
 
@@ -47,9 +49,9 @@ fn absolute(cwd: String) -> String {
 }
 
 pub async fn run(cmd: ProjectsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
-    let one = |v: &Value| table(out, std::slice::from_ref(v));
+    let one = |p: &Project| table(out, std::slice::from_ref(p));
     match cmd {
-        ProjectsCommand::List => out.reply(&client.call(&ops::PROJECTS_LIST, &[]).send().await?, |v| table(out, items(v, ""))),
+        ProjectsCommand::List => out.reply(&client.call(&ops::PROJECTS_LIST, &[]).send().await?, |list: &Vec<Project>| table(out, list)),
         ProjectsCommand::Show { id } => out.reply(&client.call(&ops::PROJECTS_GET, &[&id]).send().await?, one),
         ProjectsCommand::Create { name, cwd } => {
             let body = json!({"name": name, "cwd": absolute(cwd)});
@@ -66,11 +68,11 @@ pub async fn run(cmd: ProjectsCommand, client: &Client, out: &Output) -> anyhow:
         }
         ProjectsCommand::MoveSessions { id, to } => {
             let reply = client.call(&ops::PROJECTS_MOVE_SESSIONS, &[&id]).json(&json!({"toProjectId": to})).send().await?;
-            out.reply(&reply, |v| format!("moved {} sessions", items(v, "sessionIds").len()))
+            out.reply(&reply, |moved: &SessionIds| format!("moved {} sessions", moved.session_ids.len()))
         }
         ProjectsCommand::DeleteSessions { id } => {
             let reply = client.call(&ops::PROJECTS_DELETE_SESSIONS, &[&id]).send().await?;
-            out.reply(&reply, |v| format!("deleted {} sessions", items(v, "sessionIds").len()))
+            out.reply(&reply, |deleted: &SessionIds| format!("deleted {} sessions", deleted.session_ids.len()))
         }
     }
 }

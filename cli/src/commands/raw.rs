@@ -81,6 +81,6 @@ pub async fn run(a: ApiArgs, client: &Client, out: &Output) -> anyhow::Result<()
     if reply.body.is_empty() {
         return Ok(());
     }
-    // The host's JSON, pretty for people and as sent for `--json`.
-    out.reply(&reply, |v| serde_json::to_string_pretty(v).unwrap_or_default())
+    // The host's JSON, pretty for people and as sent for `--json` (any route: no one type to read it as).
+    out.reply(&reply, |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default())
 }

@@ -1,12 +1,13 @@
 //! `codex-manager requests ...`: see what waits for an answer, and answer it.
 
 use clap::Subcommand;
-use serde_json::{json, Value};
+use codex_manager_host::services::{PendingRequest, RequestKind};
+use serde_json::json;
 
-use super::{compact, items, json_arg, one_line};
+use super::{compact, json_arg, one_line};
 use crate::api::ops;
 use crate::client::Client;
-use crate::output::{ago_of, text, Output};
+use crate::output::{ago, opt, text, wire, Output};
 use crate::resolve;
 
 #[derive(Subcommand)]
@@ -77,21 +78,21 @@ pub enum RequestsCommand {
     },
 }
 
-/// What a request asks, in a few words.
-fn what(r: &Value) -> String {
-    match r["kind"].as_str().unwrap_or("") {
-        "command_approval" => format!("run `{}`", text(&r["params"], "command")),
-        "file_change_approval" => "change files".to_string(),
-        "tool_input" => format!("answer {} question(s)", r["params"]["questions"].as_array().map_or(0, Vec::len)),
-        "tool_call" => format!("serve tool `{}`", text(&r["params"], "tool")),
-        other => other.to_string(),
+/// What a request asks, in a few words. `params` is what app-server sent (`Value` in the host too).
+fn what(r: &PendingRequest) -> String {
+    match r.kind {
+        RequestKind::CommandApproval => format!("run `{}`", text(&r.params, "command")),
+        RequestKind::FileChangeApproval => "change files".to_string(),
+        RequestKind::ToolInput => format!("answer {} question(s)", r.params["questions"].as_array().map_or(0, Vec::len)),
+        RequestKind::ToolCall => format!("serve tool `{}`", text(&r.params, "tool")),
+        other => wire(&other),
     }
 }
 
-fn table(out: &Output, requests: &[Value]) -> String {
+fn table(out: &Output, requests: &[PendingRequest]) -> String {
     let rows = requests
         .iter()
-        .map(|r| vec![text(r, "id"), out.state(&text(r, "status")), text(r, "sessionId"), ago_of(r, "createdAt"), one_line(&what(r), 80)])
+        .map(|r| vec![r.id.clone(), out.state(&r.status.to_string()), opt(&r.session_id), ago(&r.created_at), one_line(&what(r), 80)])
         .collect();
     out.table(&["ID", "STATUS", "SESSION", "ASKED", "WHAT"], rows)
 }
@@ -109,7 +110,7 @@ async fn locate(client: &Client, target: &[String]) -> anyhow::Result<(String, S
 }
 
 pub async fn run(cmd: RequestsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
-    let one = |v: &Value| table(out, std::slice::from_ref(v));
+    let one = |r: &PendingRequest| table(out, std::slice::from_ref(r));
     let ((session, request), body) = match cmd {
         RequestsCommand::List { session, status } => {
             let session = resolve::session_opt(client, session).await?;
@@ -118,12 +119,12 @@ pub async fn run(cmd: RequestsCommand, client: &Client, out: &Output) -> anyhow:
                 None => client.call(&ops::REQUESTS_LIST_ALL, &[]),
             };
             let call = call.query("limit", 200).query_opt("status", (status != "all").then_some(status));
-            return out.reply(&call.send().await?, |v| table(out, items(v, "")));
+            return out.reply(&call.send().await?, |list: &Vec<PendingRequest>| table(out, list));
         }
         RequestsCommand::Show { target } => {
             let (session, request) = locate(client, &target).await?;
             let reply = client.call(&ops::REQUESTS_GET, &[&session, &request]).send().await?;
-            return out.reply(&reply, |v| format!("{}\n{}", one(v), serde_json::to_string_pretty(&v["params"]).unwrap_or_default()));
+            return out.reply(&reply, |r: &PendingRequest| format!("{}\n{}", one(r), serde_json::to_string_pretty(&r.params).unwrap_or_default()));
         }
         RequestsCommand::Approve { target, for_session, reason } => {
             let decision = if for_session { "acceptForSession" } else { "accept" };

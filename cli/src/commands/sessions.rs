@@ -1,13 +1,13 @@
 //! `codex-manager sessions ...` (and `notes`): the session's life, its history and the thread operations.
 
 use clap::{Args, Subcommand, ValueEnum};
-use codex_manager_host::services::ReviewTarget;
+use codex_manager_host::services::{NotePage, ReviewTarget, Session, SessionDetail, SessionPage, Transcript, TurnRecord, TurnRecordPage};
 use serde_json::{json, Value};
 
 use super::{compact, items, one_line, turns};
 use crate::api::ops;
 use crate::client::Client;
-use crate::output::{ago_of, text, Output};
+use crate::output::{ago, opt, text, wire, Output};
 use crate::resolve;
 
 #[derive(Subcommand)]
@@ -190,19 +190,19 @@ impl std::fmt::Display for Order {
 
 const HEADER: [&str; 5] = ["ID", "STATUS", "ACTIVE", "TITLE", "CWD"];
 
-fn row(out: &Output, s: &Value) -> Vec<String> {
-    let mut status = out.state(&text(s, "status"));
-    if s["archived"] == true {
+fn row(out: &Output, s: &Session) -> Vec<String> {
+    let mut status = out.state(&wire(&s.status));
+    if s.archived {
         status.push_str(" (archived)");
     }
-    vec![text(s, "id"), status, ago_of(s, "lastActivityAt"), one_line(&text(s, "title"), 40), text(s, "cwd")]
+    vec![s.id.clone(), status, ago(&s.last_activity_at), one_line(&opt(&s.title), 40), s.cwd.clone()]
 }
 
-pub fn table(out: &Output, sessions: &[Value]) -> String {
+pub fn table(out: &Output, sessions: &[Session]) -> String {
     out.table(&HEADER, sessions.iter().map(|s| row(out, s)).collect())
 }
 
-fn one(out: &Output, s: &Value) -> String {
+fn one(out: &Output, s: &Session) -> String {
     table(out, std::slice::from_ref(s))
 }
 
@@ -237,7 +237,7 @@ pub async fn run(mut cmd: SessionsCommand, client: &Client, out: &Output) -> any
     if let Some(id) = cmd.session() {
         *id = resolve::session(client, id).await?;
     }
-    let one = |v: &Value| one(out, v);
+    let one = |s: &Session| one(out, s);
     match cmd {
         SessionsCommand::List { project, archived, q, limit, cursor, workers } => {
             let reply = client
@@ -250,12 +250,12 @@ pub async fn run(mut cmd: SessionsCommand, client: &Client, out: &Output) -> any
                 .query_opt("cursor", cursor)
                 .send()
                 .await?;
-            out.reply(&reply, |v| {
-                let mut t = table(out, items(v, "sessions"));
-                if let Some(next) = v["nextCursor"].as_str() {
+            out.reply(&reply, |page: &SessionPage| {
+                let mut t = table(out, &page.sessions);
+                if let Some(next) = &page.next_cursor {
                     t.push_str(&out.dim(&format!("\nmore: --cursor {next}")));
                 }
-                if let Some(notice) = v["notice"].as_str() {
+                if let Some(notice) = &page.notice {
                     t.push_str(&format!("\nnote: {notice}"));
                 }
                 t
@@ -278,7 +278,10 @@ pub async fn run(mut cmd: SessionsCommand, client: &Client, out: &Output) -> any
                 .query_opt("order", order)
                 .send()
                 .await?;
-            out.reply(&reply, |v| format!("{}\n{}", one(&v["session"]), render_turns(&v["transcript"])))
+            out.reply(&reply, |d: &SessionDetail| match &d.transcript {
+                Some(transcript) => format!("{}\n{}", one(&d.session), render_turns(transcript)),
+                None => format!("{}\n{}", one(&d.session), out.dim("(no transcript: app-server is not running)")),
+            })
         }
         SessionsCommand::Transcript { id, limit, cursor, order } => {
             let reply = client
@@ -307,16 +310,17 @@ pub async fn run(mut cmd: SessionsCommand, client: &Client, out: &Output) -> any
         }
         SessionsCommand::Turns { id, limit, cursor } => {
             let reply = client.call(&ops::TURNS_LIST_TURNS, &[&id]).query_opt("limit", limit).query_opt("cursor", cursor).send().await?;
-            out.reply(&reply, |v| {
-                let rows = items(v, "turns")
+            out.reply(&reply, |page: &TurnRecordPage| {
+                let rows = page
+                    .turns
                     .iter()
                     .map(|t| {
-                        let outcome = t["error"].as_str().or(t["finalText"].as_str()).unwrap_or("");
-                        vec![text(t, "id"), out.state(&text(t, "status")), ago_of(t, "startedAt"), one_line(outcome, 60)]
+                        let outcome = t.error.as_deref().or(t.final_text.as_deref()).unwrap_or("");
+                        vec![t.id.clone(), out.state(&t.status.to_string()), ago(&t.started_at), one_line(outcome, 60)]
                     })
                     .collect();
                 let mut t = out.table(&["TURN", "STATUS", "STARTED", "RESULT"], rows);
-                if let Some(next) = v["nextCursor"].as_str() {
+                if let Some(next) = &page.next_cursor {
                     t.push_str(&out.dim(&format!("\nmore: --cursor {next}")));
                 }
                 t
@@ -324,7 +328,7 @@ pub async fn run(mut cmd: SessionsCommand, client: &Client, out: &Output) -> any
         }
         SessionsCommand::Turn { id, turn, wait } => {
             let reply = if wait { turns::wait_turn(client, &id, &turn).await? } else { client.call(&ops::TURNS_GET_TURN, &[&id, &turn]).send().await? };
-            out.reply(&reply, |v| turns::render_record(out, v))?;
+            out.reply(&reply, |r: &TurnRecord| turns::render_record(out, r))?;
             if wait {
                 turns::outcome(&reply)?;
             }
@@ -339,26 +343,27 @@ pub async fn run(mut cmd: SessionsCommand, client: &Client, out: &Output) -> any
             };
             let body = compact(json!({"target": target, "delivery": detached.then_some("detached")}));
             let reply = client.call(&ops::THREAD_REVIEW, &[&id]).json(&body).send().await?;
-            out.reply(&reply, |v| {
+            // app-server's own `review/start` result (`Value` in the host too).
+            out.reply(&reply, |v: &Value| {
                 let turn = v["turn"]["id"].as_str().map(|t| format!(": turn {t}")).unwrap_or_default();
                 format!("review started{turn} (follow it with `codex-manager sessions turns {id}` or `events --follow --session {id}`)")
             })
         }
         SessionsCommand::Compact { id } => {
-            out.reply(&client.call(&ops::THREAD_COMPACT, &[&id]).send().await?, |_| format!("compaction of {id} started"))
+            out.reply(&client.call(&ops::THREAD_COMPACT, &[&id]).send().await?, |_: &Value| format!("compaction of {id} started"))
         }
         SessionsCommand::Revert { id, before } => {
             let reply = client.call(&ops::THREAD_REVERT, &[&id]).json(&json!({"beforeTurnId": before})).send().await?;
-            out.reply(&reply, |_| format!("history of {id} cut back to before turn {before}"))
+            out.reply(&reply, |_: &Value| format!("history of {id} cut back to before turn {before}"))
         }
         SessionsCommand::CleanTerminals { id } => {
             let reply = client.call(&ops::THREAD_CLEAN_BACKGROUND_TERMINALS, &[&id]).send().await?;
-            out.reply(&reply, |_| "background terminals cleaned".to_string())
+            out.reply(&reply, |_: &Value| "background terminals cleaned".to_string())
         }
         SessionsCommand::Shell { id, command, timeout_ms } => {
             let body = compact(json!({"command": command, "timeoutMs": timeout_ms}));
             let reply = client.call(&ops::THREAD_SHELL, &[&id]).json(&body).send().await?;
-            out.reply(&reply, |_| format!("started; its output arrives in the session (`codex-manager sessions show {id}`)"))
+            out.reply(&reply, |_: &Value| format!("started; its output arrives in the session (`codex-manager sessions show {id}`)"))
         }
         SessionsCommand::Notes(a) => notes_of(a, client, out).await,
     }
@@ -371,19 +376,20 @@ pub async fn notes(mut a: NotesArgs, client: &Client, out: &Output) -> anyhow::R
 
 async fn notes_of(a: NotesArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
     let reply = client.call(&ops::NOTES_LIST, &[&a.session]).query("limit", a.limit).query_opt("kind", a.kind).send().await?;
-    out.reply(&reply, |v| {
-        items(v, "notes")
+    out.reply(&reply, |page: &NotePage| {
+        page.notes
             .iter()
-            .map(|n| format!("[{}] {} ({}, {})\n{}\n", text(n, "kind"), text(n, "title"), text(n, "pluginId"), ago_of(n, "createdAt"), text(n, "body")))
+            .map(|n| format!("[{}] {} ({}, {})\n{}\n", n.kind, n.title, n.plugin_id, ago(&n.created_at), n.body))
             .collect::<Vec<_>>()
             .join("\n")
     })
 }
 
-/// A readable transcript: user and assistant messages, commands with their output, file changes.
-fn render_turns(transcript: &Value) -> String {
+/// A readable transcript: user and assistant messages, commands with their output, file changes. The turns and
+/// their items are app-server's own objects (`Value` in the host's `Transcript` too), so they are read as JSON.
+fn render_turns(transcript: &Transcript) -> String {
     let mut lines = Vec::new();
-    for turn in items(transcript, "turns") {
+    for turn in &transcript.turns {
         lines.push(format!("--- turn {} ({})", text(turn, "id"), text(turn, "status")));
         for item in items(turn, "items") {
             match item["type"].as_str().unwrap_or("") {
@@ -399,7 +405,7 @@ fn render_turns(transcript: &Value) -> String {
             }
         }
     }
-    if let Some(next) = transcript["nextCursor"].as_str() {
+    if let Some(next) = &transcript.next_cursor {
         lines.push(format!("(more: --cursor {next})"));
     }
     lines.join("\n")

@@ -1,13 +1,13 @@
 //! `codex-manager settings ...` and `codex-manager controls ...`
 
 use clap::Subcommand;
-use codex_manager_host::services::{ApprovalPolicy, SandboxMode, SessionControls};
+use codex_manager_host::services::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls, Setting};
 use serde_json::{json, Value};
 
-use super::{items, loose_value};
+use super::loose_value;
 use crate::api::ops;
 use crate::client::Client;
-use crate::output::{ago_of, text, Output};
+use crate::output::{ago, opt, wire, Output};
 
 #[derive(Subcommand)]
 pub enum SettingsCommand {
@@ -73,17 +73,17 @@ pub async fn run_settings(mut cmd: SettingsCommand, client: &Client, out: &Outpu
     match cmd {
         SettingsCommand::List { session } => {
             let reply = client.call(&ops::SETTINGS_LIST, &[&session]).send().await?;
-            out.reply(&reply, |v| {
-                let rows = items(v, "").iter().map(|s| vec![text(s, "key"), s["value"].to_string(), ago_of(s, "updatedAt")]).collect();
+            out.reply(&reply, |list: &Vec<Setting>| {
+                let rows = list.iter().map(|s| vec![s.key.clone(), s.value.to_string(), ago(&s.updated_at)]).collect();
                 out.table(&["KEY", "VALUE", "UPDATED"], rows)
             })
         }
         SettingsCommand::Get { session, key } => {
-            out.reply(&client.call(&ops::SETTINGS_GET, &[&session, &key]).send().await?, |v| v["value"].to_string())
+            out.reply(&client.call(&ops::SETTINGS_GET, &[&session, &key]).send().await?, |s: &Setting| s.value.to_string())
         }
         SettingsCommand::Set { session, key, value } => {
             let reply = client.call(&ops::SETTINGS_PUT, &[&session, &key]).json(&loose_value(value)).send().await?;
-            out.reply(&reply, |v| format!("{} = {}", text(v, "key"), v["value"]))
+            out.reply(&reply, |s: &Setting| format!("{} = {}", s.key, s.value))
         }
         SettingsCommand::Delete { session, key } => {
             client.call(&ops::SETTINGS_DELETE, &[&session, &key]).send().await?;
@@ -93,12 +93,18 @@ pub async fn run_settings(mut cmd: SettingsCommand, client: &Client, out: &Outpu
     }
 }
 
-fn render_controls(c: &Value) -> String {
-    ["model", "reasoningEffort", "approvalPolicy", "sandbox", "networkAccess"]
-        .iter()
-        .map(|k| format!("{k}={}", text(c, k)))
-        .collect::<Vec<_>>()
-        .join("  ")
+fn render_controls(c: &SessionControls) -> String {
+    [
+        ("model", opt(&c.model)),
+        ("reasoningEffort", opt(&c.reasoning_effort)),
+        ("approvalPolicy", c.approval_policy.as_ref().map_or_else(|| "-".into(), wire)),
+        ("sandbox", c.sandbox.as_ref().map_or_else(|| "-".into(), wire)),
+        ("networkAccess", opt(&c.network_access)),
+    ]
+    .iter()
+    .map(|(k, v)| format!("{k}={v}"))
+    .collect::<Vec<_>>()
+    .join("  ")
 }
 
 pub async fn run_controls(mut cmd: ControlsCommand, client: &Client, out: &Output) -> anyhow::Result<()> {
@@ -107,29 +113,31 @@ pub async fn run_controls(mut cmd: ControlsCommand, client: &Client, out: &Outpu
     match cmd {
         ControlsCommand::Get { session: Some(s) } => {
             let reply = client.call(&ops::CONTROLS_GET_SESSION, &[&s]).send().await?;
-            out.reply(&reply, |v| {
+            out.reply(&reply, |v: &ControlsView| {
                 format!(
                     "effective: {}\nown:       {}\ndefaults:  {}",
-                    render_controls(&v["effective"]),
-                    render_controls(&v["own"]),
-                    render_controls(&v["defaults"])
+                    render_controls(&v.effective),
+                    render_controls(&v.own),
+                    render_controls(&v.defaults)
                 )
             })
         }
         ControlsCommand::Get { session: None } => {
-            out.reply(&client.call(&ops::CONTROLS_GET_DEFAULTS, &[]).send().await?, |v| format!("defaults: {}", render_controls(v)))
+            out.reply(&client.call(&ops::CONTROLS_GET_DEFAULTS, &[]).send().await?, |c: &SessionControls| format!("defaults: {}", render_controls(c)))
         }
         ControlsCommand::Set { session, defaults, model, reasoning_effort, approval_policy, sandbox, network_access } => {
             let body = SessionControls { model, reasoning_effort, approval_policy, sandbox, network_access };
-            let reply = match (session, defaults) {
-                (_, true) => client.call(&ops::CONTROLS_PUT_DEFAULTS, &[]).json(&body).send().await?,
-                (Some(s), false) => client.call(&ops::CONTROLS_PUT_SESSION, &[&s]).json(&body).send().await?,
+            match (session, defaults) {
+                (_, true) => {
+                    let reply = client.call(&ops::CONTROLS_PUT_DEFAULTS, &[]).json(&body).send().await?;
+                    out.reply(&reply, |c: &SessionControls| format!("defaults: {}", render_controls(c)))
+                }
+                (Some(s), false) => {
+                    let reply = client.call(&ops::CONTROLS_PUT_SESSION, &[&s]).json(&body).send().await?;
+                    out.reply(&reply, |v: &ControlsView| format!("effective: {}", render_controls(&v.effective)))
+                }
                 (None, false) => crate::usage!("name a session, or pass --defaults"),
-            };
-            out.reply(&reply, |v| match v.get("effective") {
-                Some(effective) => format!("effective: {}", render_controls(effective)),
-                None => format!("defaults: {}", render_controls(v)),
-            })
+            }
         }
     }
 }

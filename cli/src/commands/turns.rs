@@ -2,10 +2,10 @@
 
 use anyhow::Context;
 use clap::Args;
-use codex_manager_host::services::{TurnAccepted, TurnStatus};
+use codex_manager_host::api::routes::events::{EventEnvelope, EventPage};
+use codex_manager_host::services::{InterruptResult, TurnAccepted, TurnRecord, TurnStatus};
 use futures_util::StreamExt;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::io::{IsTerminal, Write};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
@@ -14,7 +14,7 @@ use super::live::{stdin_lines, Live};
 use crate::api::ops;
 use crate::client::{Client, Reply};
 use crate::exit::Failed;
-use crate::output::{ago_of, text, Output};
+use crate::output::{ago, wire, Output};
 
 #[derive(Args)]
 pub struct SendArgs {
@@ -45,15 +45,6 @@ pub struct InterruptArgs {
     pub session: String,
 }
 
-/// How a turn ended, read from the host's record (the host's own status enum).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TurnOutcome {
-    id: String,
-    status: TurnStatus,
-    error: Option<String>,
-}
-
 pub async fn send(mut a: SendArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
     a.session = crate::resolve::session(client, &a.session).await?;
     // Note where the log is before sending, so the stream misses nothing of this turn.
@@ -65,7 +56,7 @@ pub async fn send(mut a: SendArgs, client: &Client, out: &Output) -> anyhow::Res
     }
     let reply = call.send().await?;
     let Some(since) = since else {
-        return out.reply(&reply, |v| format!("turn {} started", text(v, "turnId")));
+        return out.reply(&reply, |t: &TurnAccepted| format!("turn {} started", t.turn_id));
     };
     let accepted: TurnAccepted = reply.decode()?;
     if !out.json && std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
@@ -102,9 +93,10 @@ async fn live_turn(client: &Client, session: &str, turn_id: &str, since: i64, ou
             msg = ws.next() => {
                 let Some(msg) = msg else { break };
                 if let Message::Text(frame) = msg? {
-                    if let Some(record) = live.event(&serde_json::from_str(&frame).unwrap_or(Value::Null)).await? {
+                    let Ok(event) = serde_json::from_str::<EventEnvelope>(&frame) else { continue };
+                    if let Some(record) = live.event(&event).await? {
                         live.newline();
-                        if let Some(error) = record.value()?["error"].as_str() {
+                        if let Some(error) = record.decode::<TurnRecord>()?.error {
                             eprintln!("[error] {error}");
                         }
                         return Ok(record);
@@ -133,7 +125,7 @@ type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<t
 pub async fn wait_turn(client: &Client, session: &str, turn_id: &str) -> anyhow::Result<Reply> {
     loop {
         let reply = client.call(&ops::TURNS_GET_TURN, &[session, turn_id]).query("wait", "60s").send().await?;
-        let record: TurnOutcome = reply.decode()?;
+        let record: TurnRecord = reply.decode()?;
         if record.status.is_final() {
             return Ok(reply);
         }
@@ -142,7 +134,7 @@ pub async fn wait_turn(client: &Client, session: &str, turn_id: &str) -> anyhow:
 
 /// Ok for a completed turn; a [`Failed`] (exit 7) for any other end.
 pub fn outcome(reply: &Reply) -> anyhow::Result<()> {
-    let record: TurnOutcome = reply.decode()?;
+    let record: TurnRecord = reply.decode()?;
     if record.status == TurnStatus::Completed {
         return Ok(());
     }
@@ -153,20 +145,21 @@ pub fn outcome(reply: &Reply) -> anyhow::Result<()> {
     Err(Failed { code: "turn_failed", message, details: reply.value()? }.into())
 }
 
-pub fn render_record(out: &Output, v: &Value) -> String {
-    let mut lines = vec![format!("turn {}  {}  started {}", text(v, "id"), out.state(&text(v, "status")), ago_of(v, "startedAt"))];
-    if let Some(error) = v["error"].as_str() {
+pub fn render_record(out: &Output, r: &TurnRecord) -> String {
+    let mut lines = vec![format!("turn {}  {}  started {}", r.id, out.state(&r.status.to_string()), ago(&r.started_at))];
+    if let Some(error) = &r.error {
         lines.push(format!("error: {error}"));
     }
-    if let Some(final_text) = v["finalText"].as_str() {
-        lines.push(final_text.to_string());
+    if let Some(final_text) = &r.final_text {
+        lines.push(final_text.clone());
     }
     lines.join("\n")
 }
 
-async fn last_seq(client: &Client) -> anyhow::Result<i64> {
-    let v: Value = client.call(&ops::EVENTS_LIST, &[]).query("limit", 1).query("since", 0).query("types", "__none__").get().await?;
-    Ok(v["latestSeq"].as_i64().unwrap_or(0))
+/// Where the event log is now (`latestSeq`): a stream opened from here misses nothing that happens next.
+pub async fn last_seq(client: &Client) -> anyhow::Result<i64> {
+    let page: EventPage = client.call(&ops::EVENTS_LIST, &[]).query("limit", 1).query("since", 0).query("types", "__none__").get().await?;
+    Ok(page.latest_seq)
 }
 
 /// Print the turn's text as it streams (or every event with --json), until its `turn.completed`.
@@ -175,23 +168,25 @@ async fn follow_turn(client: &Client, session: &str, turn_id: &str, since: i64, 
     let mut stdout = std::io::stdout();
     while let Some(msg) = ws.next().await {
         let Message::Text(frame) = msg? else { continue };
-        let event: Value = serde_json::from_str(&frame)?;
-        if event["turnId"].as_str() != Some(turn_id) {
+        let event: EventEnvelope = serde_json::from_str(&frame)?;
+        if event.turn_id.as_deref() != Some(turn_id) {
             continue;
         }
         if out.json {
             println!("{frame}");
         }
-        match event["type"].as_str().unwrap_or("") {
+        // `data` is shaped by the event type (docs/events.md): read as JSON.
+        let data = &event.data;
+        match event.kind.as_str() {
             "item.delta" if !out.json => {
-                print!("{}", event["data"]["delta"].as_str().unwrap_or(""));
+                print!("{}", data["delta"].as_str().unwrap_or(""));
                 stdout.flush()?;
             }
-            "turn.error" if !out.json => eprintln!("\n[error] {}", event["data"]["error"]["message"].as_str().unwrap_or("")),
+            "turn.error" if !out.json => eprintln!("\n[error] {}", data["error"]["message"].as_str().unwrap_or("")),
             "approval.requested" | "tool_input.requested" | "tool_call.requested" if !out.json => eprintln!(
                 "\n[waiting] {} {} — answer with `codex-manager requests ...` (see `codex-manager requests list`)",
-                event["data"]["kind"].as_str().unwrap_or(""),
-                event["data"]["id"].as_str().unwrap_or("")
+                data["kind"].as_str().unwrap_or(""),
+                data["id"].as_str().unwrap_or("")
             ),
             "turn.completed" => {
                 if !out.json {
@@ -208,11 +203,11 @@ async fn follow_turn(client: &Client, session: &str, turn_id: &str, since: i64, 
 pub async fn steer(mut a: SteerArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
     a.session = crate::resolve::session(client, &a.session).await?;
     let reply = client.call(&ops::TURNS_STEER, &[&a.session]).json(&json!({"text": a.text})).send().await?;
-    out.reply(&reply, |v| format!("steered turn {}", text(v, "turnId")))
+    out.reply(&reply, |t: &TurnAccepted| format!("steered turn {}", t.turn_id))
 }
 
 pub async fn interrupt(mut a: InterruptArgs, client: &Client, out: &Output) -> anyhow::Result<()> {
     a.session = crate::resolve::session(client, &a.session).await?;
     let reply = client.call(&ops::TURNS_INTERRUPT, &[&a.session]).send().await?;
-    out.reply(&reply, |v| format!("turn {}: {}", text(v, "turnId"), out.state(&text(v, "status"))))
+    out.reply(&reply, |r: &InterruptResult| format!("turn {}: {}", r.turn_id, out.state(&wire(&r.status))))
 }

@@ -1,15 +1,15 @@
 //! Which codex release is running, compared with the one the host was built and tested against.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// The codex release whose protocol this host was built against (and that the project installs and tests).
 pub const EXPECTED_CODEX_VERSION: &str = "0.169.0";
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CodexVersion {
-    pub expected: &'static str,
+    pub expected: String,
     /// From app-server's user agent, once initialized.
     pub running: Option<String>,
     /// False when another release runs: the host may fail in odd places; `conformance/` says where.
@@ -26,7 +26,7 @@ pub fn version_from_user_agent(user_agent: &str) -> Option<&str> {
 pub fn compare(user_agent: Option<&str>) -> CodexVersion {
     let running = user_agent.and_then(version_from_user_agent).map(str::to_owned);
     let matches = running.as_deref().is_none_or(|v| v == EXPECTED_CODEX_VERSION);
-    CodexVersion { expected: EXPECTED_CODEX_VERSION, running, matches }
+    CodexVersion { expected: EXPECTED_CODEX_VERSION.to_string(), running, matches }
 }
 
 #[cfg(test)]

@@ -100,7 +100,7 @@ pub struct JobSpec {
 }
 
 /// A job kind's limits in force.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobKind {
     pub kind: String,
@@ -141,7 +141,7 @@ pub struct RequestedLimits {
 }
 
 /// Limits in force: the manifest's, within the host's ceilings.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Limits {
     pub memory_bytes: u64,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, Weak};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::sync::{mpsc, Semaphore};
 use utoipa::ToSchema;
@@ -29,14 +29,14 @@ pub const BREAKER_THRESHOLD: u32 = 5;
 const QUEUE_PER_PLUGIN: usize = 1024;
 
 /// A plugin as the inventory shows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PluginInfo {
     pub id: String,
     pub version: String,
     /// The WIT version requirement the plugin was built for, and the version this host serves.
     pub wit: String,
-    pub host_wit: &'static str,
+    pub host_wit: String,
     pub description: String,
     pub priority: i32,
     pub enabled: bool,
@@ -55,7 +55,7 @@ pub struct PluginInfo {
 }
 
 /// What an install would do, before it is done.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Inspection {
     pub id: String,
@@ -73,7 +73,7 @@ pub struct Inspection {
 }
 
 /// One recorded call.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PluginCall {
     pub id: String,
@@ -570,7 +570,7 @@ fn info_of(row: PluginRow) -> Result<PluginInfo, PluginError> {
         id: row.id,
         version: row.version,
         wit: manifest.wit.clone(),
-        host_wit: WIT_VERSION,
+        host_wit: WIT_VERSION.to_string(),
         description: manifest.description.clone(),
         priority: manifest.priority,
         enabled: row.enabled,

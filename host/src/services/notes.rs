@@ -15,7 +15,7 @@ use crate::store::{now_ms, NoteRow};
 
 const MAX_NOTES_PAGE: i64 = 500;
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionNote {
     pub id: String,
@@ -49,7 +49,7 @@ impl From<NoteRow> for SessionNote {
     }
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct NotePage {
     pub notes: Vec<SessionNote>,
 }

@@ -1,6 +1,6 @@
 //! Readiness: whether the host can do work now, and if not, why (the rule `/api/ready` reports).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::QueueStats;
@@ -10,7 +10,7 @@ use super::queue::Queue;
 use crate::appserver::version::{self, CodexVersion};
 use crate::appserver::{AppServerState, AppServerStatus};
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Readiness {
     /// True when app-server is initialized and answering, and the store and event log work.
@@ -35,11 +35,11 @@ pub struct Readiness {
     pub host: HostFacts,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HostFacts {
     /// The codex-manager release.
-    pub version: &'static str,
+    pub version: String,
     /// When this process started (RFC 3339): a client that sees it change knows the host restarted.
     pub started_at: String,
     /// Where the host keeps its store, token and log.
@@ -83,7 +83,7 @@ pub(super) async fn assess(core: &Core, codex: &Codex, queue: &Queue) -> Readine
         }),
         queue: queue.queue_stats().await.ok(),
         host: HostFacts {
-            version: env!("CARGO_PKG_VERSION"),
+            version: env!("CARGO_PKG_VERSION").to_string(),
             started_at: core.started_at().to_string(),
             data_dir: core.store().path().parent().map(|d| d.display().to_string()).unwrap_or_default(),
         },

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
@@ -19,7 +19,7 @@ pub const MAX_SETTINGS_PER_SESSION: usize = 100;
 /// (`GET .../settings`, `session.setting_changed` subscribers, plugins), so the sum is what must stay small.
 pub const MAX_SETTINGS_BYTES_PER_SESSION: usize = 1024 * 1024;
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Setting {
     pub key: String,

@@ -1,6 +1,6 @@
 //! What the services hand out: the API's resource shapes, documented for the OpenAPI schema.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::sessions::SessionControls;
@@ -9,7 +9,7 @@ use super::requests::{RequestFamily, RequestKind};
 use crate::events::envelope_ts;
 use crate::store::{ProjectRow, SessionRow, TurnStatus};
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Project {
     pub id: String,
@@ -35,7 +35,7 @@ impl From<ProjectRow> for Project {
 }
 
 /// What a session is doing, plainly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
     /// No turn is running.
@@ -52,7 +52,7 @@ pub enum SessionStatus {
     Failed,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     pub id: String,

@@ -46,7 +46,7 @@ impl EventQuery {
 }
 
 /// The event envelope (documentation of what `/api/events` and `/api/stream` carry).
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventEnvelope {
     /// Strictly increasing across the host.
@@ -64,7 +64,7 @@ pub struct EventEnvelope {
 }
 
 /// A page of events.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventPage {
     pub events: Vec<EventEnvelope>,

@@ -3,18 +3,18 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::api::ApiState;
 use crate::services::Readiness;
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct Health {
     /// Always `ok` when the host answers.
-    pub status: &'static str,
-    pub version: &'static str,
+    pub status: String,
+    pub version: String,
 }
 
 pub fn router() -> OpenApiRouter<ApiState> {
@@ -24,7 +24,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
 /// The host is alive (it answers). Says nothing about app-server: see `/api/ready`.
 #[utoipa::path(get, path = "/api/health", tag = "health", responses((status = 200, body = Health)))]
 async fn health() -> Json<Health> {
-    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+    Json(Health { status: "ok".to_string(), version: env!("CARGO_PKG_VERSION").to_string() })
 }
 
 /// Whether the host can do work now: 200 when ready, 503 with the same body and a `reason` when not (for

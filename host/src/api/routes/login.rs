@@ -20,7 +20,7 @@ pub struct LoginQuery {
     code: String,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct LoginLink {
     /// Open in a browser on this machine; it works once.
     pub url: String,

@@ -19,3 +19,6 @@ pub mod settings;
 pub mod stream;
 pub mod thread_ops;
 pub mod turns;
+
+#[cfg(test)]
+mod reply_types;

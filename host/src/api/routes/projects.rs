@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -12,7 +12,7 @@ use crate::api::extract::{ApiJson, Path};
 use crate::api::ApiState;
 use crate::services::{CreateProject, MoveSessions, Project, UpdateProject};
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionIds {
     pub session_ids: Vec<String>,

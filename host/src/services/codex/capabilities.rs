@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::CodexOp;
@@ -12,7 +12,7 @@ use crate::appserver::version::{self, CodexVersion};
 use super::Codex;
 
 // What `/api/capabilities` answers (no doc comment: it would become the schema's description).
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CapabilityReport {
     pub codex: CodexVersion,

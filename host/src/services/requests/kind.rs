@@ -1,14 +1,14 @@
 //! What app-server is asking, classified: which host vocabulary (`approval.*`, `tool_input.*`, `tool_call.*`) it
 //! belongs to, and which answers make sense for it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::events::EventType;
 use crate::store::RequestStatus;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestKind {
     /// `item/commandExecution/requestApproval`

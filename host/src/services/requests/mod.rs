@@ -33,7 +33,7 @@ use crate::store::{RequestFilter, RequestRow, RequestStatus, StoreError};
 pub const MAX_REQUESTS_PAGE: i64 = 500;
 
 /// A request as the API shows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingRequest {
     /// Host-stable id (not app-server's JSON-RPC id).

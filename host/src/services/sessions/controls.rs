@@ -68,7 +68,7 @@ pub struct SessionControls {
 }
 
 /// A session's controls: its own, the defaults, and what the next turn will use.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ControlsView {
     pub own: SessionControls,

@@ -151,7 +151,7 @@ pub struct SessionQuery {
     pub workers: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionPage {
     pub sessions: Vec<Session>,
@@ -162,7 +162,7 @@ pub struct SessionPage {
 }
 
 /// A session opened as a chat: the session, a page of its transcript and, while a turn runs, that turn's record.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionDetail {
     pub session: Session,

@@ -28,7 +28,7 @@ pub struct TranscriptQuery {
     pub order: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Transcript {
     /// Turns with their items, as app-server reports them (`ThreadItem` objects in `items`).

@@ -2,6 +2,7 @@
 //! memory (`crate::testing`): no codex binary, no network.
 
 mod relay;
+mod reply_types;
 mod runtime_exit;
 mod status;
 mod turn_record;

@@ -28,7 +28,7 @@ pub struct TurnRecordQuery {
 }
 
 /// One turn as the host recorded it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TurnRecord {
     pub id: String,
@@ -62,7 +62,7 @@ impl From<TurnRow> for TurnRecord {
     }
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TurnRecordPage {
     pub turns: Vec<TurnRecord>,
