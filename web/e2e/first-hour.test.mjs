@@ -139,7 +139,8 @@ describe("the first hour", { timeout: 15 * 60_000 }, () => {
         }));
         const head = document.querySelector(".chat-head .badge[data-status]")?.dataset.status ?? null;
         const phase = [...document.querySelectorAll("article.turn")].at(-1)?.dataset.phase ?? null;
-        const errors = [...document.querySelectorAll(".sidebar .error, .banner, .chat .error")].map((e) => e.textContent);
+        // A turn's own outcome (`.turn-error`: why the restart ended it) is the host's record, not a stale error.
+        const errors = [...document.querySelectorAll(".sidebar .error, .banner, .chat .error:not(.turn-error)")].map((e) => e.textContent);
         return { rows, head, phase, errors, title: document.title };
       });
       const want = sessions.map((s) => ({ id: s.id, status: s.status }));
@@ -164,6 +165,12 @@ describe("the first hour", { timeout: 15 * 60_000 }, () => {
     const cut = rest.body.turns[0];
     const phase = await page.locator(`article.turn[data-turn-id="${cut.id}"]`).getAttribute("data-phase");
     assert.equal(phase, { completed: "done", interrupted: "interrupted", failed: "failed" }[cut.status] ?? cut.status);
+    // Why it ended is the host's, the same whether the page saw the end live or re-read it.
+    const record = (await host.api("GET", `/api/sessions/${id}/turns/${cut.id}`)).body;
+    if (record.error) {
+      assert.equal(cut.error?.message, record.error);
+      await page.locator(`article.turn[data-turn-id="${cut.id}"] .turn-error`).getByText(record.error).waitFor();
+    }
     // And the page keeps working: a new turn streams and completes.
     await send(page, "after the restart");
     await waitPhase(page, "done", T);

@@ -1,8 +1,8 @@
 //! A session's transcript, read from app-server's own history (`thread/turns/list`), paged by turns.
 //!
 //! The host does not keep a second copy of what Codex persisted: app-server is the authority on turns and items. The
-//! one addition is a reply cut short, which app-server's history drops and the turn record keeps
-//! ([`Sessions::restore_cut_reply`]).
+//! one addition is what the turn record keeps of a turn cut short and app-server's history drops (its streamed reply,
+//! why it ended): [`Sessions::restore_from_record`].
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -64,7 +64,7 @@ impl Sessions {
                 let mut turns = result.get("data").and_then(Value::as_array).cloned().unwrap_or_default();
                 let next_cursor = result.get("nextCursor").and_then(Value::as_str).map(str::to_owned);
                 for turn in turns.iter_mut() {
-                    self.restore_cut_reply(turn).await;
+                    self.restore_from_record(turn).await;
                 }
                 Ok(Transcript { turns, next_cursor })
             }
@@ -81,26 +81,39 @@ impl Sessions {
 }
 
 impl Sessions {
-    /// app-server's history keeps no unfinished item, so a reply cut short by an interrupt (or a dead process) is
-    /// missing from it. The host recorded what it streamed as the turn's final text: it goes back in as the turn's
-    /// last item, an `agentMessage` marked `keptByHost`.
-    async fn restore_cut_reply(&self, turn: &mut Value) {
+    /// What app-server's history lacks of a turn that did not complete, put back from the host's turn record: a reply
+    /// cut short (app-server keeps no unfinished item), as a last `agentMessage` item marked `keptByHost`; and why
+    /// it ended when app-server says nothing (a turn the host ended because app-server or the host itself stopped),
+    /// as the turn's `error`. A client then shows the same turn whether it followed the events or reads this page.
+    async fn restore_from_record(&self, turn: &mut Value) {
         if turn.get("status").and_then(Value::as_str) == Some("completed") {
             return;
         }
-        let Some(items) = turn.get("items").and_then(Value::as_array) else { return };
-        if items.iter().any(|i| i.get("type").and_then(Value::as_str) == Some("agentMessage")) {
+        let has_reply = turn.get("items").and_then(Value::as_array).is_some_and(|items| {
+            items.iter().any(|i| i.get("type").and_then(Value::as_str) == Some("agentMessage"))
+        });
+        let has_error = turn.get("error").is_some_and(|e| !e.is_null());
+        if has_reply && has_error {
             return;
         }
         let Some(turn_id) = turn.get("id").and_then(Value::as_str) else { return };
         let Ok(record) = self.core.store().get_turn(turn_id).await else { return };
-        let Some(text) = record.final_text.filter(|t| !t.is_empty()) else { return };
-        let kept = json!({"type": "agentMessage", "id": format!("{turn_id}-kept"), "text": text, "phase": null, "keptByHost": true});
-        if let Some(items) = turn.get_mut("items").and_then(Value::as_array_mut) {
-            items.push(kept);
+        if !has_reply {
+            if let Some(text) = record.final_text.filter(|t| !t.is_empty()) {
+                let kept = json!({"type": "agentMessage", "id": format!("{turn_id}-kept"), "text": text, "phase": null, "keptByHost": true});
+                if let Some(items) = turn.get_mut("items").and_then(Value::as_array_mut) {
+                    items.push(kept);
+                }
+            }
+        }
+        if !has_error {
+            if let Some(message) = record.error {
+                turn["error"] = json!({"message": message, "keptByHost": true});
+            }
         }
     }
 }
+
 
 pub(crate) fn is_missing_history(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
