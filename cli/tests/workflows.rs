@@ -47,7 +47,8 @@ async fn suggest_next_request_proposes_a_prompt_as_an_event_and_over_rest() {
     let note = &added.last().unwrap()["data"];
     assert_eq!(note["kind"], "next-request");
     assert_eq!(note["pluginId"], "suggest-next-request");
-    // The fake model echoes the worker's prompt: the suggestion was built from this session's exchange.
+    // The fake answers a helper's quoted conversation with a follow-up to its last request: the suggestion was
+    // built from this session's exchange.
     assert!(note["body"].as_str().unwrap().contains("config file"), "{note}");
     let done = job_done(host, job["id"].as_str().unwrap()).await;
     assert_eq!(done["state"], "succeeded", "{done}");

@@ -17,7 +17,7 @@
 //!
 //! | token | responses |
 //! |---|---|
-//! | (none) | reasoning "Thinking about the request." + text `"You said: <text>"`, one delta per word |
+//! | (none) | reasoning "Thinking about the request." + text `"You said: <text>"`, one delta per word; a message quoting a conversation between `<<<CONVERSATION` and `CONVERSATION>>>` (the shipped plugins' helper prompts) gets `"Now add tests for this: <the developer's last request>"` instead |
 //! | `deltas=N` | exactly N deltas `"d0 "`, `"d1 "`, ... |
 //! | `slow` | 100 deltas `"s0 "`... with 100 ms between them, whatever `delay_ms` is |
 //! | `approval` | `exec_command` `echo approved-output` with `sandbox_permissions:"require_escalated"`; then "Command finished." |

@@ -143,6 +143,24 @@ impl TurnView {
     }
 }
 
+/// The default reply: an echo, except for a helper's request that quotes a conversation between `<<<CONVERSATION`
+/// and `CONVERSATION>>>` (the shipped plugins' worker prompts), which gets what a helper would answer: a follow-up
+/// to the developer's last request. An echo of the whole prompt looked broken in the demo.
+fn default_reply(user_text: &str) -> String {
+    let quoted = user_text
+        .split_once("<<<CONVERSATION")
+        .and_then(|(_, rest)| rest.split_once("CONVERSATION>>>"))
+        .map(|(conversation, _)| conversation);
+    let last_request = quoted.and_then(|c| c.rsplit("## Developer").next().filter(|_| c.contains("## Developer")));
+    match last_request {
+        Some(block) => {
+            let request = block.split("## Agent").next().unwrap_or_default().trim();
+            format!("Now add tests for this: {request}")
+        }
+        None => format!("You said: {user_text}"),
+    }
+}
+
 fn item_type(item: &Value) -> Option<&str> {
     item.get("type").and_then(Value::as_str)
 }
@@ -273,7 +291,7 @@ fn builtin(name: &str, view: &TurnView) -> Vec<Vec<Step>> {
             Step::Reasoning {
                 text: "Thinking about the request.".into(),
             },
-            text(format!("You said: {}", view.user_text)),
+            text(default_reply(&view.user_text)),
         ]],
         "slow" => vec![vec![Step::Text {
             text: (0..100).map(|i| format!("s{i} ")).collect(),

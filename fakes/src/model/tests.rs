@@ -260,3 +260,15 @@ async fn serves_sse_and_logs_requests() {
     let remote: Vec<LoggedRequest> = serde_json::from_str(&json_log).unwrap();
     assert_eq!(remote, log);
 }
+
+#[test]
+fn the_default_echoes_but_answers_a_quoted_conversation_as_a_helper_would() {
+    let script = Script::default();
+    let reply = |text: &str| first_text(&TurnView::from_body(&body(vec![user(text)])).response(&script)).to_owned();
+    assert_eq!(reply("hello there"), "You said: hello there");
+    let helper = "Predict the next request.\n\n<<<CONVERSATION\n## Developer\nfirst ask\n\n## Agent\nok\n\n\
+                  ## Developer\nAdd a parser for the config file\n\n## Agent\nYou said: that\n\nCONVERSATION>>>\n";
+    assert_eq!(reply(helper), "Now add tests for this: Add a parser for the config file");
+    // Markers without a developer's turn are just text.
+    assert!(reply("<<<CONVERSATION nothing CONVERSATION>>>").starts_with("You said: "));
+}
