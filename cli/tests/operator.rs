@@ -29,7 +29,12 @@ async fn doctor_checks_a_running_host_and_names_the_fix_for_a_taken_port() {
     assert_eq!(level("host"), "ok", "{report}");
     // The codex check is the host's own view when it runs: the pinned release here.
     let (_, ready) = host.get("/api/ready").await;
-    assert_eq!(level("codex"), if ready["codex"]["matches"] == true { "ok" } else { "warn" }, "{report}\n{ready}");
+    let expected = match ready["codex"]["support"].as_str() {
+        Some("tested") => "ok",
+        Some("incompatible") => "fail",
+        _ => "warn",
+    };
+    assert_eq!(level("codex"), expected, "{report}\n{ready}");
     assert_eq!(level("data dir"), if std::fs::metadata(&data).map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o077 == 0).unwrap() { "ok" } else { "warn" });
     // The bundled plugins the data dir's first start installed are listed and enabled.
     assert_eq!(level("plugins"), "ok", "{report}");

@@ -80,3 +80,26 @@ fn a_deliberately_broken_schema_is_caught_precisely() {
     assert!(violations[1].problem.contains("decline"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The installed codex's version, from `codex --version` (`codex-cli 0.169.0`).
+fn installed_version() -> String {
+    let out = Command::new(codex_bin()).arg("--version").output().expect("codex runs");
+    String::from_utf8_lossy(&out.stdout).split_whitespace().last().unwrap_or_default().to_string()
+}
+
+#[test]
+fn a_tested_release_s_schema_fingerprint_is_the_one_the_host_knows() {
+    use codex_manager_host::appserver::version::{schema_fingerprint, TESTED};
+    let version = installed_version();
+    let dir = generated_schema("fingerprint");
+    let actual = schema_fingerprint(&dir).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    match TESTED.iter().find(|t| t.version == version) {
+        Some(tested) => assert_eq!(
+            tested.schema, actual,
+            "host/src/appserver/version.rs's TESTED entry for {version} has a stale schema fingerprint: set it to {actual}"
+        ),
+        // Another codex (CODEX_BIN): its fingerprint decides whether the host calls it tested.
+        None => eprintln!("codex {version} is not a tested release; its schema fingerprint is {actual}"),
+    }
+}

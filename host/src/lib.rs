@@ -75,22 +75,6 @@ async fn install_bundled_plugins(store: &Store, plugins: &plugins::PluginRegistr
     }
 }
 
-/// Say once, at start, when the codex that runs is not the release this host was built against.
-fn warn_on_version_drift(app_server: appserver::AppServer) {
-    tokio::spawn(async move {
-        if app_server.wait_ready(std::time::Duration::from_secs(120)).await.is_some() {
-            let v = appserver::version::compare(app_server.state().user_agent.as_deref());
-            if !v.matches {
-                tracing::warn!(
-                    expected = v.expected,
-                    running = v.running.as_deref().unwrap_or("?"),
-                    "codex version differs from the one this host was built against; expect protocol drift \
-                     (see /api/ready and docs/operations.md, upgrading codex)"
-                );
-            }
-        }
-    });
-}
 
 /// The data dir holds every message and the token: only its owner may enter it.
 fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
@@ -164,7 +148,6 @@ impl Host {
             tokio::spawn(async move { install_bundled_plugins(&store, &plugins, &dir).await });
         }
         let services = Services::start(store, events, app_server, config.enable_exec, plugins, config.queue.clone()).await?;
-        warn_on_version_drift(services.app_server().clone());
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;

@@ -41,6 +41,15 @@ class Capability(StrEnum):
     CLOCK = 'clock'
 
 
+class CodexSupport(StrEnum):
+    """How well this host knows the codex that runs."""
+
+    TESTED = 'tested'
+    COMPATIBLE = 'compatible'
+    INCOMPATIBLE = 'incompatible'
+    UNKNOWN = 'unknown'
+
+
 class ErrorCode(StrEnum):
     """Stable, machine-readable error code; docs/api.md's error table says when each is sent."""
 
@@ -353,14 +362,22 @@ class CapabilityReport(Model):
 class CodexVersion(Model):
     """`CodexVersion` of the API."""
 
+    #: What to do about it, in words (null when tested).
+    advice: str | None = None
+    #: The release the project installs and tests by default.
     expected: str = ""
-    #: False when another release runs: the host may fail in odd places; `conformance/` says where.
+    #: True when the running release is `tested` (the same release, or an identical schema).
     matches: bool = False
     #: From app-server's user agent, once initialized.
     running: str | None = None
+    #: The tested release whose schema the running one matches, when it is not that release itself.
+    same_schema_as: str | None = None
+    support: CodexSupport | str = ""
+    #: The supported range, `[from, to)`.
+    supported: list[str] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'expected': 'expected', 'matches': 'matches', 'running': 'running'}
+    _wire: ClassVar[dict[str, str]] = {'advice': 'advice', 'expected': 'expected', 'matches': 'matches', 'running': 'running', 'same_schema_as': 'sameSchemaAs', 'support': 'support', 'supported': 'supported'}
 
 
 @dataclass(eq=False)
@@ -1293,6 +1310,7 @@ class UpdateSession(Model):
 
 # Nested models, lists of them and enums, decoded field by field.
 CapabilityReport._conv = {'codex': model(CodexVersion)}
+CodexVersion._conv = {'support': enum_of(CodexSupport)}
 ConfigBatch._conv = {'edits': list_of(model(ConfigEdit))}
 ConfigEdit._conv = {'merge_strategy': enum_of(MergeStrategy)}
 ControlsView._conv = {'defaults': model(SessionControls), 'effective': model(SessionControls), 'own': model(SessionControls)}
@@ -1326,6 +1344,7 @@ __all__ = [
     'ApprovalPolicy',
     'Capability',
     'CapabilityReport',
+    'CodexSupport',
     'CodexVersion',
     'ConfigBatch',
     'ConfigEdit',

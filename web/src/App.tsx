@@ -60,7 +60,9 @@ function ConnectionBanner() {
     return () => clearInterval(t);
   }, []);
   const c = s.conn;
-  if (c.status === "open" && !s.readyError && s.ready?.ready !== false) return null;
+  // A codex outside the supported range works in parts at best: say so, with the host's advice.
+  const codexAdvice = s.ready?.codex.support === "incompatible" ? s.ready.codex.advice : null;
+  if (c.status === "open" && !s.readyError && s.ready?.ready !== false && !codexAdvice) return null;
   if (c.status !== "open") {
     const secs = c.retryAt ? Math.max(0, Math.ceil((c.retryAt - Date.now()) / 1000)) : 0;
     return (
@@ -71,6 +73,13 @@ function ConnectionBanner() {
             Retry now
           </button>
         )}
+      </div>
+    );
+  }
+  if (codexAdvice && !s.readyError && s.ready?.ready !== false) {
+    return (
+      <div className="banner warn" role="status" data-codex-support="incompatible">
+        {codexAdvice}
       </div>
     );
   }
@@ -208,6 +217,13 @@ export function App() {
             <main className="welcome">
               <h1>Codex Manager</h1>
               <p>{s.ready ? (s.ready.ready ? `Ready — ${s.ready.runtime.userAgent ?? "app-server"}` : `Not ready — app-server is ${s.ready.runtime.status}`) : s.readyError ?? "Checking the host…"}</p>
+              {s.ready?.codex.running && (
+                <p>
+                  codex {s.ready.codex.running}: {s.ready.codex.support}
+                  {s.ready.codex.sameSchemaAs ? ` (same protocol as ${s.ready.codex.sameSchemaAs})` : ""}
+                  {s.ready.codex.advice ? ` — ${s.ready.codex.advice}` : ""}
+                </p>
+              )}
               {s.notice && <p className="warning">{s.notice}</p>}
               <p>Pick a chat on the left or start a new one.</p>
               <button type="button" className="primary" onClick={() => setNewChat(true)}>

@@ -6,7 +6,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use codex_manager_host::appserver::version::CodexVersion;
+use codex_manager_host::appserver::version::{self, CodexSupport, CodexVersion};
 use codex_manager_host::config::{self, PINNED_CODEX_VERSION};
 use codex_manager_host::plugins::PluginInfo;
 use codex_manager_host::services::Readiness;
@@ -178,17 +178,7 @@ fn host_port(url: &str) -> Option<(String, u16)> {
 fn codex_check(codex: Option<&CodexVersion>) -> Check {
     let fix_install = format!("run `scripts/setup.sh` (installs @openai/codex@{PINNED_CODEX_VERSION} into .tools/codex), or set CODEX_BIN");
     if let Some(codex) = codex {
-        let running = codex.running.as_deref().unwrap_or("not started yet");
-        return if codex.matches {
-            check("codex", Level::Ok, format!("the host runs codex {running}, the tested release"), None)
-        } else {
-            check(
-                "codex",
-                Level::Warn,
-                format!("the host runs codex {running}; this build is tested with {PINNED_CODEX_VERSION}"),
-                Some(format!("{fix_install}; conformance/ says what differs")),
-            )
-        };
+        return support_check(codex, "the host runs", &fix_install);
     }
     let explicit = std::env::var_os("CODEX_BIN").map(PathBuf::from);
     let bin = match config::resolve_codex_bin(explicit.as_deref()) {
@@ -199,14 +189,27 @@ fn codex_check(codex: Option<&CodexVersion>) -> Check {
     match version {
         Ok(o) if o.status.success() => {
             let text = String::from_utf8_lossy(&o.stdout).trim().to_string();
-            if parse_version(&text) == Some(PINNED_CODEX_VERSION) {
-                check("codex", Level::Ok, format!("{} ({text}), the tested release", bin.display()), None)
-            } else {
-                check("codex", Level::Warn, format!("{} says `{text}`; this build is tested with {PINNED_CODEX_VERSION}", bin.display()), Some(fix_install))
-            }
+            // Without a host, the release alone decides (a running host also compares schemas).
+            let codex = version::assess_release(parse_version(&text), None);
+            support_check(&codex, &format!("{} is", bin.display()), &fix_install)
         }
         Ok(o) => check("codex", Level::Fail, format!("`{} --version` failed: {}", bin.display(), String::from_utf8_lossy(&o.stderr).trim()), Some(fix_install)),
         Err(e) => check("codex", Level::Fail, format!("cannot run {}: {e}", bin.display()), Some(fix_install)),
+    }
+}
+
+/// The codex check from the host's own judgement of the release ([`version::assess`]).
+fn support_check(codex: &CodexVersion, who: &str, fix_install: &str) -> Check {
+    let running = codex.running.as_deref().unwrap_or("not started yet");
+    let [from, to] = &codex.supported;
+    match codex.support {
+        CodexSupport::Tested => {
+            let how = codex.same_schema_as.as_deref().map_or("a tested release".to_string(), |t| format!("the same protocol as the tested {t}"));
+            check("codex", Level::Ok, format!("{who} codex {running}, {how}"), None)
+        }
+        CodexSupport::Compatible => check("codex", Level::Warn, format!("{who} codex {running}: supported [{from}, {to}), untested"), codex.advice.clone()),
+        CodexSupport::Incompatible => check("codex", Level::Fail, format!("{who} codex {running}: outside the supported [{from}, {to})"), Some(fix_install.to_string())),
+        CodexSupport::Unknown => check("codex", Level::Warn, format!("{who} codex {running}"), None),
     }
 }
 

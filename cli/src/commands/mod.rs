@@ -25,6 +25,7 @@ use crate::client::Client;
 use crate::exit::ApiFailure;
 use codex_manager_host::api::routes::health::Health;
 use codex_manager_host::api::routes::login::LoginLink;
+use codex_manager_host::appserver::version::CodexSupport;
 use codex_manager_host::services::{PendingRequest, Readiness, SessionPage, SessionStatus};
 
 use crate::output::{text, Output};
@@ -57,7 +58,13 @@ pub async fn status(client: &Client, out: &Output, url: &str) -> anyhow::Result<
     // `runtime` and `account` are app-server's state as the host passes it on (`Value` in the host too).
     let r = &ready.runtime;
     let c = &ready.codex;
-    let support = if c.matches { "the tested release".to_string() } else { format!("untested: built for {}", c.expected) };
+    let support = match (&c.support, &c.same_schema_as) {
+        (CodexSupport::Tested, Some(same)) => format!("tested: the same protocol as {same}"),
+        (CodexSupport::Tested, None) => "tested".to_string(),
+        (CodexSupport::Compatible, _) => format!("compatible: inside [{}, {}), untested", c.supported[0], c.supported[1]),
+        (CodexSupport::Incompatible, _) => format!("incompatible: outside [{}, {})", c.supported[0], c.supported[1]),
+        (CodexSupport::Unknown, _) => "-".to_string(),
+    };
     let host = &ready.host;
     let uptime = format!("up since {} ({})", host.started_at, crate::output::ago(&host.started_at).trim_end_matches(" ago"));
     let queue = match &ready.queue {

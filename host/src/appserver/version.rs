@@ -1,19 +1,65 @@
-//! Which codex release is running, compared with the one the host was built and tested against.
+//! Which codex release is running, and how far this host stands behind it: `tested` (a release the project's
+//! suites passed on, or one whose protocol schema is identical to such a release), `compatible` (inside the
+//! supported range, untested), `incompatible` (outside it), or `unknown` (not started yet).
+
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-/// The codex release whose protocol this host was built against (and that the project installs and tests).
+/// The codex release the project installs and its suites run on by default (`scripts/setup.sh`).
 pub const EXPECTED_CODEX_VERSION: &str = "0.169.0";
+
+/// The releases this host supports: from `.0` inclusive to `.1` exclusive. Inside it, a release whose schema the
+/// host was not tested against is `compatible`: the drift guard's facts are additive-safe there.
+pub const SUPPORTED_RANGE: (&str, &str) = ("0.169.0", "0.172.0");
+
+/// A release the project's suites passed on, with the fingerprint of its app-server schema
+/// (`codex app-server generate-json-schema --experimental`, see [`schema_fingerprint`]). A release whose schema
+/// has the same fingerprint (a patch release that changed nothing the protocol shows) counts as tested too.
+#[derive(Debug, Clone, Copy)]
+pub struct TestedRelease {
+    pub version: &'static str,
+    pub schema: &'static str,
+}
+
+/// Every tested release. `conformance/tests/protocol_drift.rs` checks the installed codex's entry against its
+/// real schema, so a wrong fingerprint fails the build, not a user.
+pub const TESTED: &[TestedRelease] = &[TestedRelease { version: "0.169.0", schema: TESTED_0_169_0_SCHEMA }];
+
+const TESTED_0_169_0_SCHEMA: &str = "f7c9371db33a311cea847c5bfcdb9df37875e0fb62cc12966b910e13b6e543da";
+
+crate::wire::wire_enum! {
+    /// How well this host knows the codex that runs.
+    pub enum CodexSupport {
+        /// A tested release, or one whose schema is identical to a tested release's.
+        Tested = "tested",
+        /// Inside the supported range, not tested: expected to work.
+        Compatible = "compatible",
+        /// Outside the supported range: parts of the host may fail.
+        Incompatible = "incompatible",
+        /// app-server has not started yet.
+        Unknown = "unknown",
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CodexVersion {
+    /// The release the project installs and tests by default.
     pub expected: String,
     /// From app-server's user agent, once initialized.
     pub running: Option<String>,
-    /// False when another release runs: the host may fail in odd places; `conformance/` says where.
+    /// True when the running release is `tested` (the same release, or an identical schema).
     pub matches: bool,
+    pub support: CodexSupport,
+    /// The tested release whose schema the running one matches, when it is not that release itself.
+    pub same_schema_as: Option<String>,
+    /// The supported range, `[from, to)`.
+    pub supported: [String; 2],
+    /// What to do about it, in words (null when tested).
+    pub advice: Option<String>,
 }
 
 /// `codex_manager/0.169.0 (Debian 12.0.0; x86_64) ...` → `0.169.0`.
@@ -23,10 +69,85 @@ pub fn version_from_user_agent(user_agent: &str) -> Option<&str> {
     (!version.is_empty()).then_some(version)
 }
 
-pub fn compare(user_agent: Option<&str>) -> CodexVersion {
-    let running = user_agent.and_then(version_from_user_agent).map(str::to_owned);
-    let matches = running.as_deref().is_none_or(|v| v == EXPECTED_CODEX_VERSION);
-    CodexVersion { expected: EXPECTED_CODEX_VERSION.to_string(), running, matches }
+/// `0.169.1` → (0, 169, 1); a pre-release or build suffix is ignored (`0.170.0-alpha.2` is 0.170.0).
+fn numeric(version: &str) -> Option<(u64, u64, u64)> {
+    let core = version.split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
+    Some((parts.next()??, parts.next()??, parts.next().flatten().unwrap_or(0)))
+}
+
+/// How this host stands to the codex in `user_agent`, given its schema's fingerprint once read.
+pub fn assess(user_agent: Option<&str>, schema: Option<&str>) -> CodexVersion {
+    assess_release(user_agent.and_then(version_from_user_agent), schema)
+}
+
+/// How this host stands to codex `release` (`0.169.0`), given its schema's fingerprint if known.
+pub fn assess_release(release: Option<&str>, schema: Option<&str>) -> CodexVersion {
+    let running = release.map(str::to_owned);
+    let tested_by_version = running.as_deref().and_then(|v| TESTED.iter().find(|t| t.version == v));
+    let tested_by_schema = schema.and_then(|s| TESTED.iter().find(|t| t.schema == s));
+    let in_range = running.as_deref().and_then(numeric).zip(numeric(SUPPORTED_RANGE.0).zip(numeric(SUPPORTED_RANGE.1)))
+        .map(|(v, (from, to))| from <= v && v < to);
+    let (support, same_schema_as) = match (&running, tested_by_version, tested_by_schema) {
+        (None, _, _) => (CodexSupport::Unknown, None),
+        (_, Some(_), _) => (CodexSupport::Tested, None),
+        (_, None, Some(t)) => (CodexSupport::Tested, Some(t.version.to_string())),
+        _ if in_range == Some(true) => (CodexSupport::Compatible, None),
+        _ => (CodexSupport::Incompatible, None),
+    };
+    let (from, to) = SUPPORTED_RANGE;
+    let advice = match support {
+        CodexSupport::Compatible => Some(format!(
+            "codex {} is inside the supported range [{from}, {to}) but untested: it should work; the tested releases are {}",
+            running.as_deref().unwrap_or("?"),
+            tested_list()
+        )),
+        CodexSupport::Incompatible => Some(format!(
+            "codex {} is outside the supported range [{from}, {to}): install a tested release (npm install -g @openai/codex@{EXPECTED_CODEX_VERSION}) or point CODEX_BIN at one",
+            running.as_deref().unwrap_or("?")
+        )),
+        CodexSupport::Tested | CodexSupport::Unknown => None,
+    };
+    CodexVersion {
+        expected: EXPECTED_CODEX_VERSION.to_string(),
+        running,
+        matches: support == CodexSupport::Tested,
+        support,
+        same_schema_as,
+        supported: [from.to_string(), to.to_string()],
+        advice,
+    }
+}
+
+fn tested_list() -> String {
+    TESTED.iter().map(|t| t.version).collect::<Vec<_>>().join(", ")
+}
+
+/// A fingerprint of the schema `codex app-server generate-json-schema` wrote into `dir`: SHA-256 over every file's
+/// path (relative, `/`-separated, sorted) and bytes. Equal fingerprints mean the protocol the host reads is the same.
+pub fn schema_fingerprint(dir: &Path) -> std::io::Result<String> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(at) = pending.pop() {
+        for entry in std::fs::read_dir(&at)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap_or(&path).components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                files.push((rel, path));
+            }
+        }
+    }
+    files.sort();
+    let mut hash = Sha256::new();
+    for (rel, path) in files {
+        hash.update(rel.as_bytes());
+        hash.update([0]);
+        hash.update(std::fs::read(&path)?);
+        hash.update([0]);
+    }
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 #[cfg(test)]
@@ -37,7 +158,42 @@ mod tests {
     fn reads_the_version_from_the_user_agent() {
         assert_eq!(version_from_user_agent("codex_manager/0.169.0 (Debian 12.0.0; x86_64) xterm"), Some("0.169.0"));
         assert_eq!(version_from_user_agent("nothing"), None);
-        assert!(!compare(Some("x/0.170.1 (y)")).matches);
-        assert!(compare(Some("x/0.169.0 (y)")).matches);
+    }
+
+    #[test]
+    fn support_follows_tested_releases_identical_schemas_and_the_range() {
+        let ua = |v: &str| format!("codex_manager/{v} (Debian; x86_64)");
+        let tested = assess(Some(&ua("0.169.0")), None);
+        assert_eq!((tested.support, tested.matches, tested.advice.is_none()), (CodexSupport::Tested, true, true));
+        // A patch release with the tested schema: tested, no warning.
+        let same = assess(Some(&ua("0.169.1")), Some(TESTED[0].schema));
+        assert_eq!((same.support, same.same_schema_as.as_deref()), (CodexSupport::Tested, Some("0.169.0")));
+        // Inside the range with another schema: compatible, with advice.
+        let newer = assess(Some(&ua("0.171.0")), Some("another"));
+        assert_eq!((newer.support, newer.matches), (CodexSupport::Compatible, false));
+        assert!(newer.advice.unwrap().contains("untested"));
+        // Outside the range either way.
+        for v in ["0.168.9", "0.172.0", "1.0.0"] {
+            assert_eq!(assess(Some(&ua(v)), Some("x")).support, CodexSupport::Incompatible, "{v}");
+        }
+        assert_eq!(assess(Some(&ua("0.170.0-alpha.2")), None).support, CodexSupport::Compatible);
+        assert_eq!(assess(None, None).support, CodexSupport::Unknown);
+    }
+
+    #[test]
+    fn a_schema_fingerprint_covers_names_and_bytes_in_a_stable_order() {
+        let dir = std::env::temp_dir().join(format!("cm-schema-fp-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("v2")).unwrap();
+        std::fs::write(dir.join("A.json"), "{}").unwrap();
+        std::fs::write(dir.join("v2/B.json"), "[]").unwrap();
+        let first = schema_fingerprint(&dir).unwrap();
+        assert_eq!(first, schema_fingerprint(&dir).unwrap());
+        std::fs::write(dir.join("v2/B.json"), "[1]").unwrap();
+        let changed = schema_fingerprint(&dir).unwrap();
+        assert_ne!(first, changed, "a byte changed");
+        std::fs::rename(dir.join("A.json"), dir.join("C.json")).unwrap();
+        assert_ne!(changed, schema_fingerprint(&dir).unwrap(), "a file renamed");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -7,7 +7,7 @@ use super::QueueStats;
 use super::codex::Codex;
 use super::core::Core;
 use super::queue::Queue;
-use crate::appserver::version::{self, CodexVersion};
+use crate::appserver::version::CodexVersion;
 use crate::appserver::{AppServerState, AppServerStatus};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -76,7 +76,7 @@ pub(super) async fn assess(core: &Core, codex: &Codex, queue: &Queue) -> Readine
         store_ok,
         events_ok,
         last_seq: core.events().last_seq(),
-        codex: version::compare(app_server.user_agent.as_deref()),
+        codex: codex.codex_version(),
         account: codex.account_status().map(|mut a| {
             a["notice"] = serde_json::json!(codex.account_notice());
             a

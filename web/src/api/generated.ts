@@ -28,12 +28,23 @@ export interface CapabilityReport {
   methods: string[];
 }
 
+/** How well this host knows the codex that runs. */
+export type CodexSupport = "tested" | "compatible" | "incompatible" | "unknown";
+
 export interface CodexVersion {
+  /** What to do about it, in words (null when tested). */
+  advice?: string | null;
+  /** The release the project installs and tests by default. */
   expected: string;
-  /** False when another release runs: the host may fail in odd places; `conformance/` says where. */
+  /** True when the running release is `tested` (the same release, or an identical schema). */
   matches: boolean;
   /** From app-server's user agent, once initialized. */
   running?: string | null;
+  /** The tested release whose schema the running one matches, when it is not that release itself. */
+  sameSchemaAs?: string | null;
+  support: CodexSupport;
+  /** The supported range, `[from, to)`. */
+  supported: string[];
 }
 
 export interface ConfigBatch {

@@ -52,6 +52,8 @@ pub enum CapabilityGroup {
 pub struct Capabilities {
     /// Client request methods in the installed codex's schema (experimental ones included).
     pub methods: BTreeSet<String>,
+    /// The schema's fingerprint ([`version::schema_fingerprint`]): a release with a tested release's schema counts as tested.
+    pub schema: Option<String>,
 }
 
 impl Capabilities {
@@ -69,6 +71,7 @@ impl Capabilities {
             .env("CODEX_HOME", codex_home)
             .output()
             .await;
+        let schema = version::schema_fingerprint(&dir).ok();
         let methods = out.map_err(anyhow::Error::from).and_then(|out| {
             anyhow::ensure!(out.status.success(), "generate-json-schema failed: {}", String::from_utf8_lossy(&out.stderr));
             let text = std::fs::read_to_string(dir.join("ClientRequest.json"))?;
@@ -81,7 +84,7 @@ impl Capabilities {
                 .collect::<BTreeSet<_>>())
         });
         let _ = std::fs::remove_dir_all(&dir);
-        Ok(Self { methods: methods? })
+        Ok(Self { methods: methods?, schema })
     }
 }
 
@@ -99,11 +102,17 @@ fn group_report(caps: Option<&Capabilities>, exec_enabled: bool) -> BTreeMap<Str
 }
 
 impl Codex {
+    /// How this host stands to the running codex: its release, and its schema once read.
+    pub fn codex_version(&self) -> CodexVersion {
+        let schema = self.capabilities().and_then(|c| c.schema);
+        version::assess(self.core.app_server().state().user_agent.as_deref(), schema.as_deref())
+    }
+
     /// Which parts of the Codex surface the connected codex supports, by route group.
     pub fn capability_report(&self) -> CapabilityReport {
         let caps = self.capabilities();
         CapabilityReport {
-            codex: version::compare(self.core.app_server().state().user_agent.as_deref()),
+            codex: self.codex_version(),
             known: caps.is_some(),
             groups: group_report(caps.as_ref(), self.exec_enabled()),
             methods: caps.map(|c| c.methods.into_iter().collect()).unwrap_or_default(),
@@ -116,7 +125,7 @@ mod tests {
     use super::*;
 
     fn caps(methods: &[&str]) -> Capabilities {
-        Capabilities { methods: methods.iter().map(|m| m.to_string()).collect() }
+        Capabilities { methods: methods.iter().map(|m| m.to_string()).collect(), schema: None }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::capabilities::Capabilities;
+use crate::appserver::version::CodexSupport;
 use crate::events::{EventKind, EventType};
 use super::Codex;
 
@@ -32,6 +33,7 @@ impl Codex {
                                 Ok(caps) => *services.capabilities.lock().expect("capabilities poisoned") = Some(caps),
                                 Err(e) => tracing::warn!(error = %e, "could not read the installed codex's capabilities"),
                             }
+                            services.say_how_codex_is_supported();
                         }
                         services.refresh_account().await;
                     }
@@ -53,6 +55,19 @@ impl Codex {
                 }
             }
         });
+    }
+
+    /// Once per start, with the schema read: a word in the log when the codex that runs is not a tested one (a
+    /// patch release with a tested release's schema is tested: no false alarm).
+    fn say_how_codex_is_supported(&self) {
+        let v = self.codex_version();
+        let running = v.running.as_deref().unwrap_or("?");
+        match v.support {
+            CodexSupport::Tested => tracing::info!(codex = running, same_schema_as = v.same_schema_as.as_deref(), "codex is a tested release"),
+            CodexSupport::Compatible => tracing::warn!(codex = running, "{}", v.advice.unwrap_or_default()),
+            CodexSupport::Incompatible => tracing::error!(codex = running, "{}", v.advice.unwrap_or_default()),
+            CodexSupport::Unknown => {}
+        }
     }
 
     async fn refresh_account(&self) {
