@@ -111,7 +111,8 @@ fn jobs_and_plugins() {
 
 #[test]
 fn readiness_and_capabilities() {
-    let codex = json!({"expected": "0.169.0", "running": "0.169.0", "matches": true});
+    let codex = json!({"expected": "0.169.0", "running": "0.169.1", "matches": true, "support": "tested", "sameSchemaAs": "0.169.0",
+                       "supported": ["0.169.0", "0.172.0"], "advice": null});
     round_trips::<CodexVersion>(codex.clone());
     round_trips::<Readiness>(json!({
         "ready": false, "reason": "app-server is starting", "runtime": {"status": "starting", "generation": 1},
@@ -120,7 +121,8 @@ fn readiness_and_capabilities() {
         "host": {"version": "0.1.0", "startedAt": TS, "dataDir": "/data"},
     }));
     round_trips::<CapabilityReport>(json!({
-        "codex": {"expected": "0.169.0", "running": null, "matches": true}, "known": true,
+        "codex": {"expected": "0.169.0", "running": null, "matches": false, "support": "unknown", "sameSchemaAs": null,
+                  "supported": ["0.169.0", "0.172.0"], "advice": null}, "known": true,
         "groups": {"exec": false, "review": true}, "methods": ["review/start"],
     }));
 }
