@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::{compact, items, one_line, turns};
 use crate::api::ops;
-use crate::client::Client;
+use crate::client::{Call, Client};
 use crate::output::{ago, opt, text, wire, Output};
 use crate::resolve;
 
@@ -45,24 +45,15 @@ pub enum SessionsCommand {
     Show {
         #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
         id: String,
-        /// Turns of the transcript per page.
-        #[arg(long)]
-        limit: Option<i64>,
-        #[arg(long)]
-        cursor: Option<String>,
-        #[arg(long)]
-        order: Option<Order>,
+        #[command(flatten)]
+        page: TranscriptPage,
     },
     /// The transcript alone: turns with their items.
     Transcript {
         #[arg(allow_hyphen_values = true, value_name = "SESSION", help = resolve::SESSION_HELP)]
         id: String,
-        #[arg(long)]
-        limit: Option<i64>,
-        #[arg(long)]
-        cursor: Option<String>,
-        #[arg(long)]
-        order: Option<Order>,
+        #[command(flatten)]
+        page: TranscriptPage,
     },
     /// Rename a session.
     Rename {
@@ -173,6 +164,24 @@ pub struct NotesArgs {
     pub limit: i64,
 }
 
+/// Which page of a transcript to read (`sessions show` and `sessions transcript` take the same query).
+#[derive(Args)]
+pub struct TranscriptPage {
+    /// Turns of the transcript per page.
+    #[arg(long)]
+    limit: Option<i64>,
+    #[arg(long)]
+    cursor: Option<String>,
+    #[arg(long)]
+    order: Option<Order>,
+}
+
+impl TranscriptPage {
+    fn query<'a>(self, call: Call<'a>) -> Call<'a> {
+        call.query_opt("limit", self.limit).query_opt("cursor", self.cursor).query_opt("order", self.order)
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Order {
     Asc,
@@ -270,27 +279,15 @@ pub async fn run(mut cmd: SessionsCommand, client: &Client, out: &Output) -> any
             let body = compact(json!({"projectId": project, "cwd": cwd, "title": title}));
             out.reply(&client.call(&ops::SESSIONS_CREATE, &[]).json(&body).send().await?, one)
         }
-        SessionsCommand::Show { id, limit, cursor, order } => {
-            let reply = client
-                .call(&ops::SESSIONS_GET, &[&id])
-                .query_opt("limit", limit)
-                .query_opt("cursor", cursor)
-                .query_opt("order", order)
-                .send()
-                .await?;
+        SessionsCommand::Show { id, page } => {
+            let reply = page.query(client.call(&ops::SESSIONS_GET, &[&id])).send().await?;
             out.reply(&reply, |d: &SessionDetail| match &d.transcript {
                 Some(transcript) => format!("{}\n{}", one(&d.session), render_turns(transcript)),
                 None => format!("{}\n{}", one(&d.session), out.dim("(no transcript: app-server is not running)")),
             })
         }
-        SessionsCommand::Transcript { id, limit, cursor, order } => {
-            let reply = client
-                .call(&ops::SESSIONS_TRANSCRIPT, &[&id])
-                .query_opt("limit", limit)
-                .query_opt("cursor", cursor)
-                .query_opt("order", order)
-                .send()
-                .await?;
+        SessionsCommand::Transcript { id, page } => {
+            let reply = page.query(client.call(&ops::SESSIONS_TRANSCRIPT, &[&id])).send().await?;
             out.reply(&reply, render_turns)
         }
         SessionsCommand::Rename { id, title } => {
