@@ -8,41 +8,20 @@ import { after, before, describe, test } from "node:test";
 import { join } from "node:path";
 import { appendFileSync, copyFileSync, mkdirSync } from "node:fs";
 import { createServer } from "node:http";
-import { artifacts, repo, shot, startBrowser, startHost, send, waitPhase } from "./harness.mjs";
+import { T, artifacts, eventually, repo, send, shot, startBrowser, startHost, stepper, waitPhase } from "./harness.mjs";
 
 // Screenshots docs/web.md shows (refreshed with UPDATE_DOCS_IMAGES=1).
 const DOC_SHOTS = { "31-chat-actions": "web-chat-actions", "32-review": "web-review", "33-usage": "web-usage", "34-project": "web-project", "35-phone-actions": "web-phone-actions", "36-features": "web-features", "37-mcp": "web-mcp" };
 
-const T = 60_000;
 let host;
 let browser;
 let context;
 let page;
 let sessionId;
 
-function step(name, fn) {
-  test(name, { timeout: 3 * T }, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      const slug = name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40);
-      await shot(page, `fail-actions-${slug}`).catch(() => undefined);
-      throw e;
-    }
-  });
-}
+const step = stepper(test, "actions-", () => page);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function eventually(what, fn, timeout = T) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}
 
 async function turnIds() {
   return page.locator("article.turn").evaluateAll((els) => els.map((e) => e.dataset.turnId));

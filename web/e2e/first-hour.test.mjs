@@ -5,28 +5,17 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { artifacts, repo, send, shot, startBrowser, startHost, waitPhase } from "./harness.mjs";
+import { T, artifacts, repo, send, shot, sleep, startBrowser, startHost, stepper, waitPhase } from "./harness.mjs";
 
 // Screenshots docs/web.md shows (refreshed with UPDATE_DOCS_IMAGES=1): artifact name -> docs/images name.
 const DOC_SHOTS = { "first-hour-new-chat": "web-new-chat", "first-hour-approval-keys": "web-approval-keys" };
 
-const T = 60_000;
 let host;
 let browser;
 let page;
 
-function step(name, fn) {
-  test(name, { timeout: 3 * T }, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      await shot(page, `fail-first-hour-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}`).catch(() => undefined);
-      throw e;
-    }
-  });
-}
+const step = stepper(test, "first-hour-", () => page);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function createChat(title, cwd = host.work) {
   const r = await host.api("POST", "/api/sessions", { cwd, title });

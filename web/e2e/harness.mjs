@@ -155,6 +155,39 @@ export async function startBrowser() {
   });
 }
 
+/** The bound most waits in these suites use. */
+export const T = 60_000;
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** `fn()` until it answers something truthy, which is returned; fails naming `what` after `timeout`. */
+export async function eventually(what, fn, timeout = T) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(150);
+  }
+}
+
+/**
+ * A `step(name, fn)` for one suite: a test (bounded by `timeout`) that saves a screenshot of `page()` as
+ * `fail-<prefix><name>` when it fails.
+ */
+export function stepper(test, prefix, page, timeout = 3 * T) {
+  return (name, fn) =>
+    test(name, { timeout }, async () => {
+      try {
+        await fn();
+      } catch (e) {
+        const slug = name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40);
+        await shot(page(), `fail-${prefix}${slug}`).catch(() => undefined);
+        throw e;
+      }
+    });
+}
+
 /** Save a screenshot as a test artifact. */
 export async function shot(page, name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`) });

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { join } from "node:path";
 import { copyFileSync, mkdirSync } from "node:fs";
-import { artifacts, repo, shot, startBrowser, startHost, send, waitPhase } from "./harness.mjs";
+import { T, artifacts, repo, send, shot, startBrowser, startHost, stepper, waitPhase } from "./harness.mjs";
 
 const DOC_SHOTS = ["02-chat", "03-approval", "04-command-output", "05-tool-input", "07-disconnected", "08-plugins", "10-settings", "11-shortcuts", "12-dark", "13-phone"];
 
@@ -18,20 +18,8 @@ let sessionId;
 let blocked = false;
 const sockets = new Set();
 
-const T = 60_000;
 
-/** A test that saves a screenshot and the page's transcript state when it fails. */
-function step(name, fn) {
-  test(name, { timeout: 2 * T }, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      const slug = name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40);
-      await shot(page, `fail-${slug}`).catch(() => undefined);
-      throw e;
-    }
-  });
-}
+const step = stepper(test, "", () => page, 2 * T);
 
 async function lastTurn() {
   return page.locator("article.turn").last();

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { join } from "node:path";
 import { copyFileSync, mkdirSync } from "node:fs";
-import { artifacts, repo, shot, startBrowser, startHost, send, waitPhase } from "./harness.mjs";
+import { T, artifacts, eventually, repo, send, shot, startBrowser, startHost, stepper, waitPhase } from "./harness.mjs";
 
 /** A screenshot of one element (small files for the docs). */
 async function shotOf(locator, name) {
@@ -17,36 +17,15 @@ const WORKFLOWS = ["suggest-next-request", "turn-review", "approval-supervisor"]
 // Screenshots docs/web.md shows (refreshed with UPDATE_DOCS_IMAGES=1).
 const DOC_SHOTS = { "21-automation": "web-automation", "22-suggestion": "web-suggestion", "23-review-note": "web-review-note", "24-jobs": "web-jobs", "25-supervisor": "web-supervisor" };
 
-const T = 60_000;
 let host;
 let browser;
 let page;
 let sessionId;
 const turnsSeen = {};
 
-function step(name, fn) {
-  test(name, { timeout: 3 * T }, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      const slug = name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40);
-      await shot(page, `fail-wf-${slug}`).catch(() => undefined);
-      throw e;
-    }
-  });
-}
+const step = stepper(test, "wf-", () => page);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function eventually(what, fn, timeout = T) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}
 
 async function lastTurnId() {
   return page.locator("article.turn").last().getAttribute("data-turn-id");
