@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
-from urllib.parse import urlencode
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from ._http import USER_AGENT
-from .errors import ConnectionFailed, error_for
-from .events import MAX_FRAME_BYTES, _csv
-from .routes import OPERATIONS
-from .types import Event, PendingSnapshot, Reset, event_from_json
+from .errors import ConnectionFailed
+from .events import MAX_FRAME_BYTES, StreamCursor
+from .types import Event
 
 if TYPE_CHECKING:
     from ._async_client import AsyncTransport
@@ -72,12 +69,11 @@ class AsyncEventStream:
         reconnect_timeout: float = 60.0,
     ):
         self._transport = transport
-        self._filters = {"sessions": _csv(sessions), "projects": _csv(projects), "types": _csv(types),
-                         "exclude": _csv(exclude_types)}
-        self.snapshots = snapshots
         self.reconnect = reconnect
         self.reconnect_timeout = reconnect_timeout
-        self.position: int | None = None if since is None else int(since)
+        # Without `since`, "from now": read at the first use (no await in a constructor).
+        self._cursor = StreamCursor(None if since is None else int(since), sessions=sessions, projects=projects,
+                                    types=types, exclude_types=exclude_types, snapshots=snapshots)
         self.reconnects = 0
         self._ws: ClientConnection | None = None
         self._started = False
@@ -87,30 +83,29 @@ class AsyncEventStream:
         if self._started:
             return
         self._started = True
-        if self.position is None:
-            self.position = await latest_seq(self._transport)
+        if self._cursor.position is None:
+            self._cursor.position = await latest_seq(self._transport)
         await self._connect()
 
-    def _stream_url(self) -> str:
-        base = self._transport.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
-        query = {"since": str(self.position), **{k: v for k, v in self._filters.items() if v}}
-        return f"{base}{OPERATIONS['events.stream'].path}?{urlencode(query)}"
+    @property
+    def position(self) -> int | None:
+        """The ``seq`` of the last event handed out (None before the first use when no ``since`` was given)."""
+        return self._cursor.position
+
+    @property
+    def snapshots(self) -> bool:
+        return self._cursor.snapshots
 
     async def _connect(self) -> None:
-        headers = {"Authorization": f"Bearer {self._transport.token}", "X-Codex-Manager-Client": self._transport.client_label}
+        headers = StreamCursor.headers(self._transport.token, self._transport.client_label)
         deadline = time.monotonic() + self.reconnect_timeout
         delay = 0.05
         while True:
             try:
-                ws = await connect(self._stream_url(), additional_headers=headers, proxy=None, max_size=MAX_FRAME_BYTES,
-                                   open_timeout=10, user_agent_header=USER_AGENT)
+                ws = await connect(self._cursor.url(self._transport.url), additional_headers=headers, proxy=None,
+                                   max_size=MAX_FRAME_BYTES, open_timeout=10, user_agent_header=USER_AGENT)
             except InvalidStatus as e:
-                resp = e.response
-                try:
-                    body = json.loads(resp.body or b"null")
-                except ValueError:
-                    body = None
-                raise error_for(resp.status_code, body, (resp.body or b"").decode(errors="replace")) from None
+                raise StreamCursor.refusal(e) from None
             except (OSError, InvalidHandshake, TimeoutError) as e:
                 if not self.reconnect or time.monotonic() + delay > deadline:
                     raise ConnectionFailed(f"cannot open the event stream at {self._transport.url}: {e}") from e
@@ -181,16 +176,6 @@ class AsyncEventStream:
                 except Exception:  # noqa: BLE001
                     pass
                 continue
-            event = event_from_json(json.loads(frame))
-            if isinstance(event, PendingSnapshot):
-                if self.snapshots:
-                    return event
-                continue
-            if isinstance(event, Reset):
-                self.position = event.seq
+            event = self._cursor.accept(frame)
+            if event is not None:
                 return event
-            assert self.position is not None
-            if event.seq <= self.position:
-                continue  # already handed out before a reconnect
-            self.position = event.seq
-            return event

@@ -40,6 +40,60 @@ def _csv(value: str | Iterable[str] | None) -> str | None:
     return joined or None
 
 
+class StreamCursor:
+    """What the sync and asyncio streams share, with no I/O: the filters, the position, the URL and headers to
+    (re)connect with, what a refused handshake means, and which frames are handed out (each event once, in order;
+    snapshots when asked for; a reset moves the position)."""
+
+    def __init__(
+        self,
+        position: int | None,
+        *,
+        sessions: str | Iterable[str] | None,
+        projects: str | Iterable[str] | None,
+        types: str | Iterable[str] | None,
+        exclude_types: str | Iterable[str] | None,
+        snapshots: bool,
+    ):
+        self.position = position
+        self.snapshots = snapshots
+        self._filters = {"sessions": _csv(sessions), "projects": _csv(projects), "types": _csv(types),
+                         "exclude": _csv(exclude_types)}
+
+    def url(self, base_url: str) -> str:
+        base = base_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+        query = {"since": str(self.position), **{k: v for k, v in self._filters.items() if v}}
+        return f"{base}{OPERATIONS['events.stream'].path}?{urlencode(query)}"
+
+    @staticmethod
+    def headers(token: str, client_label: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}", "X-Codex-Manager-Client": client_label}
+
+    @staticmethod
+    def refusal(e: InvalidStatus) -> Exception:
+        """The API error a refused handshake (401, 403, 422 ...) carries in its body."""
+        resp = e.response
+        try:
+            body = json.loads(resp.body or b"null")
+        except ValueError:
+            body = None
+        return error_for(resp.status_code, body, (resp.body or b"").decode(errors="replace"))
+
+    def accept(self, frame: str | bytes) -> Event | None:
+        """The event to hand out for `frame`, or None to skip it (a snapshot nobody asked for, or an event already
+        handed out before a reconnect)."""
+        event = event_from_json(json.loads(frame))
+        if isinstance(event, PendingSnapshot):
+            return event if self.snapshots else None
+        if isinstance(event, Reset):
+            self.position = event.seq
+            return event
+        if self.position is not None and event.seq <= self.position:
+            return None
+        self.position = event.seq
+        return event
+
+
 def latest_seq(transport: "Transport") -> int:
     """The newest committed ``seq`` (a position to follow from)."""
     page = transport.call("events.list", query={"limit": 1, "types": "__none__"})
@@ -68,17 +122,12 @@ class EventStream:
         reconnect_timeout: float = 60.0,
     ):
         self._transport = transport
-        self._filters = {
-            "sessions": _csv(sessions),
-            "projects": _csv(projects),
-            "types": _csv(types),
-            "exclude": _csv(exclude_types),
-        }
-        self.snapshots = snapshots
         self.reconnect = reconnect
         self.reconnect_timeout = reconnect_timeout
         # Without `since`, "from now": the position is read once, so a reconnect still resumes from it.
-        self.position: int = latest_seq(transport) if since is None else int(since)
+        start = latest_seq(transport) if since is None else int(since)
+        self._cursor = StreamCursor(start, sessions=sessions, projects=projects, types=types,
+                                    exclude_types=exclude_types, snapshots=snapshots)
         self.reconnects = 0
         self._ws: ClientConnection | None = None
         self._closed = False
@@ -87,32 +136,27 @@ class EventStream:
 
     # -- connection -----------------------------------------------------------------------------------------
 
-    def _stream_url(self) -> str:
-        base = self._transport.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
-        query = {"since": str(self.position), **{k: v for k, v in self._filters.items() if v}}
-        return f"{base}{OPERATIONS['events.stream'].path}?{urlencode(query)}"
+    @property
+    def position(self) -> int:
+        """The ``seq`` of the last event handed out."""
+        return self._cursor.position or 0
+
+    @property
+    def snapshots(self) -> bool:
+        return self._cursor.snapshots
 
     def _connect_once(self) -> None:
-        headers = {
-            "Authorization": f"Bearer {self._transport.token}",
-            "X-Codex-Manager-Client": self._transport.client_label,
-        }
         try:
             ws = connect(
-                self._stream_url(),
-                additional_headers=headers,
+                self._cursor.url(self._transport.url),
+                additional_headers=StreamCursor.headers(self._transport.token, self._transport.client_label),
                 proxy=None,
                 max_size=MAX_FRAME_BYTES,
                 open_timeout=10,
                 user_agent_header=USER_AGENT,
             )
         except InvalidStatus as e:
-            resp = e.response
-            try:
-                body = json.loads(resp.body or b"null")
-            except ValueError:
-                body = None
-            raise error_for(resp.status_code, body, (resp.body or b"").decode(errors="replace")) from None
+            raise StreamCursor.refusal(e) from None
         with self._lock:
             if self._closed:
                 ws.close()
@@ -197,15 +241,6 @@ class EventStream:
                 except Exception:  # noqa: BLE001
                     pass
                 continue
-            event = event_from_json(json.loads(frame))
-            if isinstance(event, PendingSnapshot):
-                if self.snapshots:
-                    return event
-                continue
-            if isinstance(event, Reset):
-                self.position = event.seq
+            event = self._cursor.accept(frame)
+            if event is not None:
                 return event
-            if event.seq <= self.position:
-                continue  # already handed out before a reconnect
-            self.position = event.seq
-            return event
