@@ -3,8 +3,7 @@
 // review targets as the API spells them, the review and project dialogs posting the right bodies (and showing the
 // API's message when it refuses), MCP connect, and the chat list's paging.
 import { act } from "react";
-import { createRoot } from "react-dom/client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { setFetcher } from "../api/client";
 import type { Project, Session } from "../api/types";
 import { ReviewDialog, reviewTarget, REVIEW_TARGETS } from "../components/ChatActions";
@@ -15,8 +14,8 @@ import { canConnect } from "../pages/Settings";
 import { store } from "../lib/store";
 import { applyUsageEvent, emptyUsage, formatTokens } from "../lib/usage";
 import { ev } from "./helpers";
+import { render, json } from "./dom";
 
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
 HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
   this.open = true;
 };
@@ -24,17 +23,7 @@ HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
   this.open = false;
 };
 
-const roots: ReturnType<typeof createRoot>[] = [];
-function render(el: React.ReactElement) {
-  const div = document.createElement("div");
-  document.body.append(div);
-  const root = createRoot(div);
-  roots.push(root);
-  act(() => root.render(el));
-  return div;
-}
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 
 /** Set a controlled input's value the way React sees it. */
 function type(el: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement, value: string) {
@@ -49,11 +38,6 @@ function button(div: HTMLElement, name: string): HTMLButtonElement {
   return b as HTMLButtonElement;
 }
 
-afterEach(() => {
-  // Unmounted, so nothing stays subscribed to the store.
-  for (const r of roots.splice(0)) act(() => r.unmount());
-  document.body.innerHTML = "";
-});
 
 const usage = (total: number, last: number, turnId: string) => ({
   threadId: "th",

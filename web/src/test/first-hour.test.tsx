@@ -2,8 +2,7 @@
 // Issue 14's UI logic: a reconnect re-reads what the page shows and clears stale errors; requests placed where
 // they happened; approval keys; the tab title; the new-chat form's folders and plain-words checks.
 import { act } from "react";
-import { createRoot } from "react-dom/client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ApiError, setFetcher } from "../api/client";
 import type { PendingRequest, Project, Session } from "../api/types";
 import { ItemBlock, itemVersion } from "../components/Items";
@@ -14,24 +13,10 @@ import { renderMarkdown } from "../lib/markdown";
 import { tabTitle } from "../lib/title";
 import { applyEvent, fromRest, placeRequests, turnText } from "../lib/transcript";
 import { ev } from "./helpers";
+import { render, json } from "./dom";
 
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 
-const roots: ReturnType<typeof createRoot>[] = [];
-function render(el: React.ReactElement) {
-  const div = document.createElement("div");
-  document.body.append(div);
-  const root = createRoot(div);
-  roots.push(root);
-  act(() => root.render(el));
-  return div;
-}
-afterEach(() => {
-  for (const r of roots.splice(0)) act(() => r.unmount());
-  document.body.innerHTML = "";
-});
 
 function session(id: string, over: Partial<Session> = {}): Session {
   return { id, title: id, cwd: `/w/${id}`, status: "idle", lastActivityAt: "2026-01-01T00:00:00Z", archived: false, projectId: null, workerOf: null, activeTurnId: null, ...over } as unknown as Session;

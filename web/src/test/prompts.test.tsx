@@ -1,29 +1,18 @@
 // @vitest-environment jsdom
 // Component tests: the request cards render what app-server offers, and answering posts the right body.
 import { act } from "react";
-import { createRoot } from "react-dom/client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { setFetcher } from "../api/client";
 import type { PendingRequest } from "../api/types";
 import { RequestCard } from "../components/Prompts";
 import { events } from "./helpers";
+import { render } from "./dom";
 
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
 
-function render(el: React.ReactElement) {
-  const div = document.createElement("div");
-  document.body.append(div);
-  const root = createRoot(div);
-  act(() => root.render(el));
-  return div;
-}
 
 const approval = events.find((e) => e.type === "approval.requested" && e.data.kind === "command_approval")!.data as PendingRequest;
 const toolInput = events.find((e) => e.type === "tool_input.requested")!.data as PendingRequest;
 
-afterEach(() => {
-  document.body.innerHTML = "";
-});
 
 describe("request cards", () => {
   it("an approval shows the command, the reason and every decision offered, plus decline", async () => {
