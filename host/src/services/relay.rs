@@ -4,6 +4,7 @@
 //! [`LiveThreads`](super::live::LiveThreads) current, closes items an interrupt left open, and, when the process
 //! dies, ends every turn it was running so that nothing is ever left "running" with nobody to finish it.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -22,7 +23,7 @@ use crate::events::{EventKind, EventType, NewEvent};
 use crate::store::{TurnEnd, TurnStatus};
 
 #[derive(Deserialize, Default)]
-struct Ids {
+struct Ids<'a> {
     #[serde(rename = "threadId")]
     thread_id: Option<String>,
     #[serde(rename = "turnId")]
@@ -30,10 +31,12 @@ struct Ids {
     turn: Option<TurnRef>,
     /// `thread/started` names its thread only inside `thread`.
     thread: Option<ThreadRef>,
-    /// `item/agentMessage/delta` names its item and carries the text.
-    #[serde(rename = "itemId")]
-    item_id: Option<String>,
-    delta: Option<String>,
+    /// `item/agentMessage/delta` names its item and carries the text. Borrowed from the line: every kind of delta
+    /// has these fields, and only assistant text is kept, so the others cost no copy.
+    #[serde(rename = "itemId", borrow)]
+    item_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    delta: Option<Cow<'a, str>>,
     /// `serverRequest/resolved` names the JSON-RPC id of the request app-server withdrew or saw answered.
     #[serde(rename = "requestId")]
     request_id: Option<Value>,
@@ -135,7 +138,7 @@ impl Relay {
 
     async fn on_notification(&self, generation: u64, method: &str, params: Option<Box<RawValue>>) {
         let params = params.unwrap_or_else(|| RawValue::from_string("null".into()).expect("null is JSON"));
-        let mut ids: Ids = serde_json::from_str(params.get()).unwrap_or_default();
+        let mut ids: Ids<'_> = serde_json::from_str(params.get()).unwrap_or_default();
         if ids.thread_id.is_none() {
             ids.thread_id = ids.thread.as_ref().map(|t| t.id.clone());
         }
