@@ -2,7 +2,6 @@
 //! source code uses, normalized so they can be compared.
 
 pub mod plugin_harness;
-pub mod protocol;
 
 use std::collections::BTreeSet;
 use std::path::Path;

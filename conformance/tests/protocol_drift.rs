@@ -1,11 +1,13 @@
 //! Protocol drift guard: every fact the host relies on (host/src/appserver/reliance.rs) must hold in the JSON
-//! schema the installed codex prints. A second test breaks a copy of that schema on purpose and checks the guard
-//! names exactly what broke.
+//! schema the installed codex (`CODEX_BIN`, else the pinned one) prints, with the guard's checks beyond the list.
+//! Another test breaks a copy of that schema on purpose, once per kind of drift, and checks the guard names exactly
+//! what broke. The host runs the same guard at start against the binary it spawns (`appserver::drift`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use codex_manager_conformance::protocol::Schema;
+use codex_manager_host::appserver::drift::{self, ProtocolViolation};
+use codex_manager_host::services::CodexOp;
 
 fn codex_bin() -> PathBuf {
     if let Some(p) = std::env::var_os("CODEX_BIN") {
@@ -33,11 +35,16 @@ fn generated_schema(tag: &str) -> PathBuf {
     dir
 }
 
+/// The guard as the host runs it: the contract, plus every method the Codex operations call.
+fn violations(dir: &Path) -> Vec<ProtocolViolation> {
+    let calls: Vec<&'static str> = CodexOp::ALL.iter().map(|op| op.spec().0).collect();
+    drift::check(dir, &calls).unwrap()
+}
+
 #[test]
 fn every_fact_the_host_relies_on_holds_in_the_installed_codex() {
     let dir = generated_schema("live");
-    let schema = Schema::load(&dir).unwrap();
-    let violations = schema.violations();
+    let violations = violations(&dir);
     assert!(
         violations.is_empty(),
         "the installed codex no longer matches what the host relies on:\n{}",
@@ -55,29 +62,49 @@ fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
 #[test]
 fn a_deliberately_broken_schema_is_caught_precisely() {
     let dir = generated_schema("broken");
-    // A renamed field in a notification the bridge reads...
+    // A renamed field in a notification the relay reads...
     edit_json(&dir.join("ServerNotification.json"), |v| {
         let turn = v["definitions"]["Turn"]["properties"].as_object_mut().expect("Turn has properties");
         let status = turn.remove("status").expect("Turn.status exists in the real schema");
         turn.insert("state".into(), status);
     });
-    // ...and an answer value app-server stopped accepting.
+    // ...an answer value app-server stopped accepting...
     edit_json(&dir.join("CommandExecutionRequestApprovalResponse.json"), |v| {
         let branches = v["definitions"]["CommandExecutionApprovalDecision"]["oneOf"].as_array_mut().unwrap();
         branches.retain(|b| b["enum"] != serde_json::json!(["decline"]));
     });
-    let violations = Schema::load(&dir).unwrap().violations();
-    let named: Vec<String> = violations.iter().map(|v| v.fact.clone()).collect();
+    edit_json(&dir.join("ClientRequest.json"), |v| {
+        // ...a param of a request the host sends that became required...
+        let params = &mut v["definitions"]["TurnStartParams"];
+        params["properties"]["priority"] = serde_json::json!({"type": "string"});
+        params["required"].as_array_mut().expect("TurnStartParams requires some params").push("priority".into());
+        // ...and a renamed method behind one of the Codex operations' routes.
+        let usage = v["oneOf"].as_array_mut().unwrap().iter_mut().find(|m| m["properties"]["method"]["enum"][0] == "account/usage/read");
+        usage.expect("account/usage/read exists in the real schema")["properties"]["method"]["enum"] = serde_json::json!(["account/usage/get"]);
+    });
+    // ...and a request app-server may now send that the host would have to answer.
+    edit_json(&dir.join("ServerRequest.json"), |v| {
+        let requests = v["oneOf"].as_array_mut().unwrap();
+        let mut new = requests[0].clone();
+        new["properties"]["method"]["enum"] = serde_json::json!(["item/mcpToolCall/requestApproval"]);
+        requests.push(new);
+    });
+    let found = violations(&dir);
+    let named: Vec<(&str, &str, &str)> = found.iter().map(|v| (v.fact.as_str(), v.method.as_str(), v.effect.as_str())).collect();
     assert_eq!(
         named,
         vec![
-            r#"Notification("turn/completed") turn.status"#.to_string(),
-            r#"Type("CommandExecutionRequestApprovalResponse") decision"#.to_string(),
+            ("`turn/completed` notification, turn.status", "turn/completed", "degraded"),
+            ("answer to `item/commandExecution/requestApproval` (CommandExecutionRequestApprovalResponse), decision", "item/commandExecution/requestApproval", "declined"),
+            ("`turn/start` params, priority", "turn/start", "refused"),
+            ("`item/mcpToolCall/requestApproval` request from app-server", "item/mcpToolCall/requestApproval", "declined"),
+            ("`account/usage/read` params", "account/usage/read", "refused"),
         ],
-        "{violations:#?}"
+        "{found:#?}"
     );
-    assert!(violations[0].problem.contains("`status` is not there"));
-    assert!(violations[1].problem.contains("decline"));
+    assert!(found[0].problem.contains("`status` is not there"));
+    assert!(found[1].problem.contains("decline"));
+    assert!(found[2].problem.contains("requires it"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

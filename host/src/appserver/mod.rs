@@ -4,6 +4,7 @@
 //! is handed upward as [`Inbound`] messages tagged with the generation of the process that said it, so a late
 //! line from a dead process can never be mistaken for the live one. It never imports the API or services.
 
+pub mod drift;
 mod probe;
 mod process;
 pub mod reliance;

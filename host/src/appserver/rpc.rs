@@ -17,6 +17,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
+use super::drift::ProtocolGate;
 use super::timeouts::{timeout_for, WRITE_TIMEOUT};
 
 /// Lines queued for app-server beyond what its pipe holds; past it, writers wait (within their deadline).
@@ -51,6 +52,10 @@ pub enum RpcError {
     Unresponsive(String),
     #[error("app-server answer could not be decoded: {0}")]
     Decode(String),
+    /// The drift guard found the running codex's schema breaks what the host relies on for this method: refused
+    /// without sending, naming the broken facts.
+    #[error("the running codex changed `{method}` in a way this host does not support ({})", facts.join("; "))]
+    Incompatible { method: String, facts: Vec<String> },
 }
 
 type PendingMap = HashMap<i64, oneshot::Sender<Result<Box<RawValue>, RpcError>>>;
@@ -64,6 +69,8 @@ pub struct Connection {
     pending: Mutex<PendingMap>,
     /// Why app-server counts as unresponsive, while it does.
     unresponsive: Mutex<Option<String>>,
+    /// The drift guard's verdict on the running codex: methods it broke are refused here.
+    gate: Arc<ProtocolGate>,
 }
 
 #[derive(Serialize)]
@@ -122,7 +129,7 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    pub(super) fn new<W: AsyncWrite + Unpin + Send + 'static>(generation: u64, stdin: W) -> Self {
+    pub(super) fn new<W: AsyncWrite + Unpin + Send + 'static>(generation: u64, stdin: W, gate: Arc<ProtocolGate>) -> Self {
         let (tx, rx) = mpsc::channel(OUTBOX_LINES);
         tokio::spawn(write_lines(stdin, rx));
         Self {
@@ -131,6 +138,7 @@ impl Connection {
             outbox: Mutex::new(Some(tx)),
             pending: Mutex::new(HashMap::new()),
             unresponsive: Mutex::new(None),
+            gate,
         }
     }
 
@@ -168,13 +176,18 @@ impl Connection {
     }
 
     /// Send a request and wait for its result within `timeout`, writing included. Refused at once while
-    /// app-server is marked unresponsive: the caller learns so now rather than when its timeout runs out.
+    /// app-server is marked unresponsive (the caller learns so now rather than when its timeout runs out), and when
+    /// the drift guard found the running codex breaks what the host relies on for `method`.
     pub async fn request_raw<P: Serialize>(
         &self,
         method: &str,
         params: P,
         timeout: Duration,
     ) -> Result<Box<RawValue>, RpcError> {
+        let broken = self.gate.refused_call(method);
+        if !broken.is_empty() {
+            return Err(RpcError::Incompatible { method: method.to_string(), facts: broken.iter().map(ToString::to_string).collect() });
+        }
         if let Some(reason) = self.unresponsive() {
             return Err(RpcError::Unresponsive(reason));
         }
@@ -291,7 +304,7 @@ mod tests {
     #[tokio::test]
     async fn a_peer_that_stops_reading_fails_requests_at_their_timeout_writing_included() {
         let (_child, stdin) = deaf_child();
-        let conn = Connection::new(1, stdin);
+        let conn = Connection::new(1, stdin, Arc::default());
         // Far more than a pipe holds (64 KiB on Linux) plus the writer's queue: the write itself must block.
         let big = "x".repeat(256 * 1024);
         let mut waits = Vec::new();
@@ -310,7 +323,7 @@ mod tests {
     #[tokio::test]
     async fn an_unresponsive_mark_refuses_requests_at_once_but_not_the_probe() {
         let (_child, stdin) = deaf_child();
-        let conn = Connection::new(1, stdin);
+        let conn = Connection::new(1, stdin, Arc::default());
         assert!(conn.set_unresponsive(Some("no answer to the probe".into())));
         assert!(!conn.set_unresponsive(Some("still none".into())), "only transitions count as changes");
         let r = conn.request_raw("thread/start", serde_json::json!({}), Duration::from_secs(30)).await;
@@ -325,7 +338,7 @@ mod tests {
     #[tokio::test]
     async fn any_answer_to_the_probe_counts_even_an_error() {
         let (_child, stdin) = deaf_child();
-        let conn = Arc::new(Connection::new(1, stdin));
+        let conn = Arc::new(Connection::new(1, stdin, Arc::default()));
         let probing = tokio::spawn({
             let conn = conn.clone();
             async move { conn.probe("server/diagnostics", Duration::from_secs(20)).await }
@@ -339,5 +352,32 @@ mod tests {
         };
         conn.complete(id, Err(RpcError::Server { code: -32600, message: "unknown variant".into(), data: None }));
         assert!(probing.await.unwrap().is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_method_the_drift_guard_broke_is_refused_without_being_sent_and_only_it() {
+        use crate::appserver::drift::{DriftEffect, ProtocolViolation};
+        let (_child, stdin) = deaf_child();
+        let gate = Arc::new(ProtocolGate::default());
+        let violation = |method: &str, effect| ProtocolViolation {
+            fact: format!("`{method}` params, x"),
+            problem: "`x` is not there".into(),
+            method: method.into(),
+            effect,
+        };
+        gate.set(vec![violation("turn/steer", DriftEffect::Refused), violation("item/tool/call", DriftEffect::Declined)]);
+        let conn = Connection::new(1, stdin, gate);
+        let r = conn.request_raw("turn/steer", serde_json::json!({}), Duration::from_secs(30)).await;
+        match r {
+            Err(RpcError::Incompatible { method, facts }) => {
+                assert_eq!(method, "turn/steer");
+                assert_eq!(facts, vec!["`turn/steer` params, x: `x` is not there".to_string()]);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert!(conn.pending.lock().unwrap().is_empty(), "nothing was sent");
+        // Another method still goes out (and, unanswered by the deaf child, times out).
+        let other = conn.request_raw("turn/start", serde_json::json!({}), Duration::from_millis(100)).await;
+        assert!(matches!(other, Err(RpcError::Timeout { .. })), "{other:?}");
     }
 }

@@ -15,6 +15,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use super::drift::ProtocolGate;
 use super::probe::{self, Liveness, ProbeConfig};
 use super::rpc::{self, Connection, RequestId, SharedConnection};
 use super::transport::{AppServerProcess, ChildLauncher, Launch, Launched};
@@ -98,6 +99,8 @@ struct AppServerInner {
     connection: Mutex<Option<SharedConnection>>,
     shutdown: watch::Sender<bool>,
     task: Mutex<Option<JoinHandle<()>>>,
+    /// The drift guard's verdict on the codex that runs, shared by every connection (it outlives restarts).
+    gate: Arc<ProtocolGate>,
 }
 
 impl AppServer {
@@ -126,10 +129,16 @@ impl AppServer {
             connection: Mutex::new(None),
             shutdown: watch::Sender::new(false),
             task: Mutex::new(None),
+            gate: Arc::default(),
         });
         let task = tokio::spawn(supervise(config, launcher, inbound, inner.clone()));
         *inner.task.lock().expect("task slot poisoned") = Some(task);
         Self { inner }
+    }
+
+    /// The drift guard's verdict on the running codex, which every call consults (see [`super::drift`]).
+    pub fn protocol_gate(&self) -> &ProtocolGate {
+        &self.inner.gate
     }
 
     pub fn state(&self) -> AppServerState {
@@ -254,7 +263,7 @@ async fn run_once<L: Launch>(
     let Launched { process: mut child, stdin, stdout } = launched;
     let pid = child.pid();
     inner.update(|s| s.pid = pid);
-    let conn = Arc::new(Connection::new(generation, stdin));
+    let conn = Arc::new(Connection::new(generation, stdin, inner.gate.clone()));
     let reader = tokio::spawn(read_lines(stdout, conn.clone(), generation, inbound.clone()));
 
     let handshake = async {

@@ -126,6 +126,7 @@ error_codes! {
     TooManyConnections = "too_many_connections";
     JobCancelPending = "job_cancel_pending";
     AppServerTimeout = "app_server_timeout";
+    CodexIncompatible = "codex_incompatible";
 }
 
 impl ErrorCode {
@@ -267,6 +268,12 @@ impl From<RpcError> for ServiceError {
                     .with_details(serde_json::json!({"rpcCode": code}))
             }
             RpcError::Decode(m) => ServiceError::new(ErrorKind::Upstream, ErrorCode::AppServerProtocol, m.clone()),
+            RpcError::Incompatible { method, facts } => ServiceError::new(
+                ErrorKind::NotSupported,
+                ErrorCode::CodexIncompatible,
+                format!("{e}: this is off until codex is a supported release (/api/ready names what changed)"),
+            )
+            .with_details(serde_json::json!({"method": method, "facts": facts})),
         }
     }
 }

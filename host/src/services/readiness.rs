@@ -7,6 +7,7 @@ use super::QueueStats;
 use super::codex::Codex;
 use super::core::Core;
 use super::queue::Queue;
+use crate::appserver::drift::ProtocolReport;
 use crate::appserver::version::CodexVersion;
 use crate::appserver::{AppServerState, AppServerStatus};
 
@@ -26,6 +27,9 @@ pub struct Readiness {
     pub last_seq: i64,
     /// The codex release running vs. the one this host was built against.
     pub codex: CodexVersion,
+    /// The drift guard's verdict on the running codex: every fact the host relies on that its schema breaks, and
+    /// what the host turned off for it (the rest works).
+    pub protocol: ProtocolReport,
     /// Whether turns can run: `{account, requiresOpenaiAuth}` from app-server, and a plain-words `notice` when not.
     #[schema(value_type = Option<Object>)]
     pub account: Option<serde_json::Value>,
@@ -77,6 +81,7 @@ pub(super) async fn assess(core: &Core, codex: &Codex, queue: &Queue) -> Readine
         events_ok,
         last_seq: core.events().last_seq(),
         codex: codex.codex_version(),
+        protocol: core.app_server().protocol_gate().report(),
         account: codex.account_status().map(|mut a| {
             a["notice"] = serde_json::json!(codex.account_notice());
             a

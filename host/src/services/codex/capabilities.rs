@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::CodexOp;
+use crate::appserver::drift::{self, ProtocolViolation};
 use crate::appserver::version::{self, CodexVersion};
 use super::Codex;
 
@@ -46,7 +47,7 @@ pub enum CapabilityGroup {
     Feedback,
 }
 
-/// The methods the installed codex serves.
+/// What the installed codex serves, read from its schema.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Capabilities {
@@ -54,6 +55,8 @@ pub struct Capabilities {
     pub methods: BTreeSet<String>,
     /// The schema's fingerprint ([`version::schema_fingerprint`]): a release with a tested release's schema counts as tested.
     pub schema: Option<String>,
+    /// The release whose schema this is (from app-server's user agent when it was read): read again when another runs.
+    pub release: Option<String>,
 }
 
 impl Capabilities {
@@ -61,40 +64,23 @@ impl Capabilities {
         self.methods.contains(method)
     }
 
-    /// Run `codex app-server generate-json-schema --experimental` into a scratch dir and read the request methods.
-    pub async fn detect(codex_bin: &Path, codex_home: &Path) -> anyhow::Result<Self> {
-        let dir = std::env::temp_dir().join(format!("codex-manager-schema-{}-{}", std::process::id(), crate::security::random_secret()));
-        std::fs::create_dir_all(&dir)?;
-        let out = tokio::process::Command::new(codex_bin)
-            .args(["app-server", "generate-json-schema", "--experimental", "--out"])
-            .arg(&dir)
-            .env("CODEX_HOME", codex_home)
-            .output()
-            .await;
-        let schema = version::schema_fingerprint(&dir).ok();
-        let methods = out.map_err(anyhow::Error::from).and_then(|out| {
-            anyhow::ensure!(out.status.success(), "generate-json-schema failed: {}", String::from_utf8_lossy(&out.stderr));
-            let text = std::fs::read_to_string(dir.join("ClientRequest.json"))?;
-            let doc: serde_json::Value = serde_json::from_str(&text)?;
-            Ok(doc["oneOf"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|m| m.pointer("/properties/method/enum/0").and_then(|v| v.as_str()).map(str::to_owned))
-                .collect::<BTreeSet<_>>())
-        });
-        let _ = std::fs::remove_dir_all(&dir);
-        Ok(Self { methods: methods?, schema })
+    /// Read the installed codex's schema: what it serves, and what of the host's protocol contract it breaks (the
+    /// drift guard's violations, which the caller hands to the app-server's gate).
+    pub async fn detect(codex_bin: &Path, codex_home: &Path, release: Option<String>) -> anyhow::Result<(Self, Vec<ProtocolViolation>)> {
+        let calls: Vec<&'static str> = CodexOp::ALL.iter().map(|op| op.spec().0).collect();
+        let found = drift::inspect(codex_bin, codex_home, &calls).await?;
+        Ok((Self { methods: found.methods, schema: Some(found.fingerprint), release }, found.violations))
     }
 }
 
 /// Per capability group, whether its routes can work now: every method its operations call is served (`caps`,
-/// unknown until the schema was read), and exec is allowed. The groups are those of [`CodexOp::ALL`].
-fn group_report(caps: Option<&Capabilities>, exec_enabled: bool) -> BTreeMap<String, bool> {
+/// unknown until the schema was read) and not `refused` by the drift guard, and exec is allowed. The groups are
+/// those of [`CodexOp::ALL`].
+fn group_report(caps: Option<&Capabilities>, refused: &BTreeSet<String>, exec_enabled: bool) -> BTreeMap<String, bool> {
     let mut groups = BTreeMap::new();
     for op in CodexOp::ALL {
         let (method, group, _) = op.spec();
-        let works = caps.is_some_and(|c| c.supports(method)) && (group != CapabilityGroup::Exec || exec_enabled);
+        let works = caps.is_some_and(|c| c.supports(method)) && !refused.contains(method) && (group != CapabilityGroup::Exec || exec_enabled);
         let name = serde_json::to_value(group).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
         *groups.entry(name).or_insert(true) &= works;
     }
@@ -114,7 +100,7 @@ impl Codex {
         CapabilityReport {
             codex: self.codex_version(),
             known: caps.is_some(),
-            groups: group_report(caps.as_ref(), self.exec_enabled()),
+            groups: group_report(caps.as_ref(), &self.core.app_server().protocol_gate().refused_methods(), self.exec_enabled()),
             methods: caps.map(|c| c.methods.into_iter().collect()).unwrap_or_default(),
         }
     }
@@ -125,20 +111,20 @@ mod tests {
     use super::*;
 
     fn caps(methods: &[&str]) -> Capabilities {
-        Capabilities { methods: methods.iter().map(|m| m.to_string()).collect(), schema: None }
+        Capabilities { methods: methods.iter().map(|m| m.to_string()).collect(), schema: None, release: None }
     }
 
     #[test]
     fn every_group_is_reported_and_stands_or_falls_with_all_its_methods() {
         let all: Vec<&str> = CodexOp::ALL.iter().map(|op| op.spec().0).collect();
-        let report = group_report(Some(&caps(&all)), true);
+        let report = group_report(Some(&caps(&all)), &BTreeSet::new(), true);
         assert_eq!(report.len(), 16, "{report:?}");
         assert!(report.values().all(|works| *works));
         assert_eq!(report.get("collaborationModes"), Some(&true), "group names are the API's spelling");
 
         // One of the account group's methods missing takes the group down, and only it.
         let without: Vec<&str> = all.iter().copied().filter(|m| *m != "account/usage/read").collect();
-        let report = group_report(Some(&caps(&without)), true);
+        let report = group_report(Some(&caps(&without)), &BTreeSet::new(), true);
         assert_eq!(report["account"], false);
         assert_eq!(report.values().filter(|works| !**works).count(), 1);
     }
@@ -146,11 +132,20 @@ mod tests {
     #[test]
     fn exec_needs_its_switch_and_nothing_works_before_the_schema_is_known() {
         let all: Vec<&str> = CodexOp::ALL.iter().map(|op| op.spec().0).collect();
-        let report = group_report(Some(&caps(&all)), false);
+        let report = group_report(Some(&caps(&all)), &BTreeSet::new(), false);
         assert_eq!(report["exec"], false);
         assert_eq!(report.values().filter(|works| !**works).count(), 1);
-        let unknown = group_report(None, true);
+        let unknown = group_report(None, &BTreeSet::new(), true);
         assert_eq!(unknown.len(), 16);
         assert!(unknown.values().all(|works| !*works));
+    }
+
+    #[test]
+    fn a_method_the_drift_guard_refuses_takes_its_group_down_and_only_it() {
+        let all: Vec<&str> = CodexOp::ALL.iter().map(|op| op.spec().0).collect();
+        let refused = BTreeSet::from(["review/start".to_string()]);
+        let report = group_report(Some(&caps(&all)), &refused, true);
+        assert_eq!(report["review"], false);
+        assert_eq!(report.values().filter(|works| !**works).count(), 1);
     }
 }

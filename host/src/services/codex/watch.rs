@@ -1,14 +1,14 @@
 //! Keeps the Codex surface's derived state current by watching the event log: capabilities and account status
 //! when app-server (re)starts, login results when app-server reports them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Weak};
 
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::capabilities::Capabilities;
-use crate::appserver::version::CodexSupport;
+use crate::appserver::version::{version_from_user_agent, CodexSupport};
 use crate::events::{EventKind, EventType};
 use super::Codex;
 
@@ -28,13 +28,7 @@ impl Codex {
                 let kind = EventKind::parse(&event.kind);
                 match (&kind, kind.app_server_method()) {
                     (EventKind::Known(EventType::RuntimeReady), _) => {
-                        if services.capabilities().is_none() {
-                            match Capabilities::detect(&codex_bin, &codex_home).await {
-                                Ok(caps) => *services.capabilities.lock().expect("capabilities poisoned") = Some(caps),
-                                Err(e) => tracing::warn!(error = %e, "could not read the installed codex's capabilities"),
-                            }
-                            services.say_how_codex_is_supported();
-                        }
+                        services.inspect_running_codex(&codex_bin, &codex_home).await;
                         services.refresh_account().await;
                     }
                     (_, Some("account/updated")) => services.refresh_account().await,
@@ -57,7 +51,28 @@ impl Codex {
         });
     }
 
-    /// Once per start, with the schema read: a word in the log when the codex that runs is not a tested one (a
+    /// Read the running codex's schema once per release (again when a restart brought another one): what it serves,
+    /// and the drift guard's verdict, which the app-server's gate enforces from then on.
+    async fn inspect_running_codex(&self, codex_bin: &Path, codex_home: &Path) {
+        let user_agent = self.core.app_server().state().user_agent;
+        let release = user_agent.as_deref().and_then(version_from_user_agent).map(str::to_owned);
+        if self.capabilities().is_some_and(|c| c.release == release) {
+            return;
+        }
+        match Capabilities::detect(codex_bin, codex_home, release).await {
+            Ok((caps, violations)) => {
+                for v in &violations {
+                    tracing::error!(method = %v.method, effect = %v.effect, "codex protocol drift: {v}");
+                }
+                self.core.app_server().protocol_gate().set(violations);
+                *self.capabilities.lock().expect("capabilities poisoned") = Some(caps);
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read the installed codex's schema: its capabilities are unknown and the drift guard did not run"),
+        }
+        self.say_how_codex_is_supported();
+    }
+
+    /// Once per release, with the schema read: a word in the log when the codex that runs is not a tested one (a
     /// patch release with a tested release's schema is tested: no false alarm).
     fn say_how_codex_is_supported(&self) {
         let v = self.codex_version();

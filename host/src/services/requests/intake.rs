@@ -42,9 +42,20 @@ impl Requests {
     ) {
         let params: Value = params.as_deref().and_then(|p| serde_json::from_str(p.get()).ok()).unwrap_or(Value::Null);
         let Some(kind) = RequestKind::classify(method, &params) else {
-            self.decline(&connection, rpc_id, method, params).await;
+            let reason = format!("Codex Manager does not serve `{method}` requests; the request was declined");
+            self.decline(&connection, rpc_id, method, params, reason).await;
             return;
         };
+        let broken = self.core.app_server().protocol_gate().declined_request(method);
+        if !broken.is_empty() {
+            let facts: Vec<String> = broken.iter().map(ToString::to_string).collect();
+            let reason = format!(
+                "the running codex changed `{method}` requests in a way Codex Manager does not support ({}); the request was declined",
+                facts.join("; ")
+            );
+            self.decline(&connection, rpc_id, method, params, reason).await;
+            return;
+        }
         let ids: RequestIds = serde_json::from_value(params.clone()).unwrap_or_default();
         if kind == RequestKind::ToolCall && self.serve_plugin_tool(&connection, &rpc_id, &params, &ids).await {
             return;
@@ -80,7 +91,8 @@ impl Requests {
         if let Err(e) = self.core.store().insert_request(&row).await {
             // Without a record nobody could answer it: decline now rather than leave app-server waiting.
             tracing::error!(error = %e, method, "could not record a server request; declining it");
-            self.decline(&connection, rpc_id, method, params).await;
+            let reason = "Codex Manager could not record the request (its store failed), so nobody could answer it; the request was declined".to_string();
+            self.decline(&connection, rpc_id, method, params, reason).await;
             return;
         }
         self.registry.insert(
@@ -171,8 +183,7 @@ impl Requests {
         });
     }
 
-    async fn decline(&self, connection: &Connection, rpc_id: RequestId, method: &str, params: Value) {
-        let reason = format!("Codex Manager does not serve `{method}` requests; the request was declined");
+    async fn decline(&self, connection: &Connection, rpc_id: RequestId, method: &str, params: Value, reason: String) {
         if let Err(e) = connection.respond_error(&rpc_id, DECLINED_REQUEST_CODE, reason.clone()).await {
             tracing::warn!(error = %e, method, "could not answer a server request");
         }

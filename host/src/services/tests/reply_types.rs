@@ -119,6 +119,9 @@ fn readiness_and_capabilities() {
         "storeOk": true, "eventsOk": true, "lastSeq": 42, "codex": codex,
         "account": {"notice": "log in"}, "queue": {"queued": 0, "running": 0, "oldestQueuedAgeMs": 0, "capacity": 4},
         "host": {"version": "0.1.0", "startedAt": TS, "dataDir": "/data"},
+        "protocol": {"checked": true, "violations": [{
+            "fact": "`turn/steer` params, expectedTurnId", "problem": "`expectedTurnId` is not there", "method": "turn/steer", "effect": "refused",
+        }]},
     }));
     round_trips::<CapabilityReport>(json!({
         "codex": {"expected": "0.169.0", "running": null, "matches": false, "support": "unknown", "sameSchemaAs": null,
