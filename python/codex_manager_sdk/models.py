@@ -50,6 +50,14 @@ class CodexSupport(StrEnum):
     UNKNOWN = 'unknown'
 
 
+class DriftEffect(StrEnum):
+    """What the host does while a fact about a method does not hold in the running codex's schema."""
+
+    REFUSED = 'refused'
+    DECLINED = 'declined'
+    DEGRADED = 'degraded'
+
+
 class ErrorCode(StrEnum):
     """Stable, machine-readable error code; docs/api.md's error table says when each is sent."""
 
@@ -129,6 +137,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_CONNECTIONS = 'too_many_connections'
     JOB_CANCEL_PENDING = 'job_cancel_pending'
     APP_SERVER_TIMEOUT = 'app_server_timeout'
+    CODEX_INCOMPATIBLE = 'codex_incompatible'
 
 
 class EventType(StrEnum):
@@ -947,6 +956,35 @@ class Project(Model):
 
 
 @dataclass(eq=False)
+class ProtocolReport(Model):
+    """What the guard found in the running codex, for `/api/ready`."""
+
+    #: False until the running codex's schema was read (shortly after app-server first starts).
+    checked: bool = False
+    #: Every fact the host relies on that the running codex breaks, and what the host turned off for it.
+    violations: list[ProtocolViolation] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'checked': 'checked', 'violations': 'violations'}
+
+
+@dataclass(eq=False)
+class ProtocolViolation(Model):
+    """One fact (or one of the checks beyond the list) that does not hold in a schema: named in `/api/ready`."""
+
+    effect: DriftEffect | str = ""
+    #: Where in the protocol, and the path: "`turn/steer` params, expectedTurnId".
+    fact: str = ""
+    #: The app-server method it belongs to.
+    method: str = ""
+    #: What is wrong with it in the running codex's schema.
+    problem: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'effect': 'effect', 'fact': 'fact', 'method': 'method', 'problem': 'problem'}
+
+
+@dataclass(eq=False)
 class QueueStats(Model):
     """Queue depth, for readiness details and monitoring."""
 
@@ -973,6 +1011,9 @@ class Readiness(Model):
     #: This host process: its version, when it started, and its data dir.
     host: HostFacts = field(default_factory=lambda: HostFacts())
     last_seq: int = 0
+    #: The drift guard's verdict on the running codex: every fact the host relies on that its schema breaks, and
+    #: what the host turned off for it (the rest works).
+    protocol: ProtocolReport = field(default_factory=lambda: ProtocolReport())
     #: Job queue depth (absent when the store cannot say).
     queue: QueueStats | None = None
     #: True when app-server is initialized and answering, and the store and event log work.
@@ -985,7 +1026,7 @@ class Readiness(Model):
     store_ok: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'account': 'account', 'codex': 'codex', 'events_ok': 'eventsOk', 'host': 'host', 'last_seq': 'lastSeq', 'queue': 'queue', 'ready': 'ready', 'reason': 'reason', 'runtime': 'runtime', 'store_ok': 'storeOk'}
+    _wire: ClassVar[dict[str, str]] = {'account': 'account', 'codex': 'codex', 'events_ok': 'eventsOk', 'host': 'host', 'last_seq': 'lastSeq', 'protocol': 'protocol', 'queue': 'queue', 'ready': 'ready', 'reason': 'reason', 'runtime': 'runtime', 'store_ok': 'storeOk'}
 
 
 @dataclass(eq=False)
@@ -1330,7 +1371,9 @@ JobTransition._conv = {'from_state': enum_of(JobState), 'to_state': enum_of(JobS
 NotePage._conv = {'notes': list_of(model(SessionNote))}
 PendingRequest._conv = {'family': enum_of(RequestFamily), 'kind': enum_of(RequestKind), 'status': enum_of(RequestStatus)}
 PluginInfo._conv = {'granted': list_of(enum_of(Capability)), 'limits': model(Limits), 'requested': list_of(enum_of(Capability)), 'tools': list_of(model(ToolSpec))}
-Readiness._conv = {'codex': model(CodexVersion), 'host': model(HostFacts), 'queue': model(QueueStats)}
+ProtocolReport._conv = {'violations': list_of(model(ProtocolViolation))}
+ProtocolViolation._conv = {'effect': enum_of(DriftEffect)}
+Readiness._conv = {'codex': model(CodexVersion), 'host': model(HostFacts), 'protocol': model(ProtocolReport), 'queue': model(QueueStats)}
 SendMessage._conv = {'mode': enum_of(TurnMode)}
 Session._conv = {'controls': model(SessionControls), 'last_turn_status': enum_of(TurnStatus), 'status': enum_of(SessionStatus)}
 SessionControls._conv = {'approval_policy': enum_of(ApprovalPolicy), 'sandbox': enum_of(SandboxMode)}
@@ -1351,6 +1394,7 @@ __all__ = [
     'ControlsView',
     'CreateProject',
     'CreateSession',
+    'DriftEffect',
     'DynamicTool',
     'EnqueueJob',
     'ErrorBody',
@@ -1389,6 +1433,8 @@ __all__ = [
     'PluginInfo',
     'PluginPackage',
     'Project',
+    'ProtocolReport',
+    'ProtocolViolation',
     'QueueStats',
     'Readiness',
     'RequestFamily',

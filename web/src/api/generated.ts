@@ -94,6 +94,9 @@ export interface CreateSession {
   toolCallTimeoutMs?: number | null;
 }
 
+/** What the host does while a fact about a method does not hold in the running codex's schema. */
+export type DriftEffect = "refused" | "declined" | "degraded";
+
 /** A tool an API client serves to Codex. */
 export interface DynamicTool {
   description: string;
@@ -205,7 +208,8 @@ export type ErrorCode =
   | "runtime_unresponsive"
   | "too_many_connections"
   | "job_cancel_pending"
-  | "app_server_timeout";
+  | "app_server_timeout"
+  | "codex_incompatible";
 
 /** The error body of every failed request. */
 export interface ErrorResponse {
@@ -621,6 +625,25 @@ export interface Project {
   updatedAt: string;
 }
 
+/** What the guard found in the running codex, for `/api/ready`. */
+export interface ProtocolReport {
+  /** False until the running codex's schema was read (shortly after app-server first starts). */
+  checked: boolean;
+  /** Every fact the host relies on that the running codex breaks, and what the host turned off for it. */
+  violations: ProtocolViolation[];
+}
+
+/** One fact (or one of the checks beyond the list) that does not hold in a schema: named in `/api/ready`. */
+export interface ProtocolViolation {
+  effect: DriftEffect;
+  /** Where in the protocol, and the path: "`turn/steer` params, expectedTurnId". */
+  fact: string;
+  /** The app-server method it belongs to. */
+  method: string;
+  /** What is wrong with it in the running codex's schema. */
+  problem: string;
+}
+
 /** Queue depth, for readiness details and monitoring. */
 export interface QueueStats {
   capacity: number;
@@ -642,6 +665,11 @@ export interface Readiness {
   /** This host process: its version, when it started, and its data dir. */
   host: HostFacts;
   lastSeq: number;
+  /**
+   * The drift guard's verdict on the running codex: every fact the host relies on that its schema breaks, and
+   * what the host turned off for it (the rest works).
+   */
+  protocol: ProtocolReport;
   queue?: QueueStats | null;
   /** True when app-server is initialized and answering, and the store and event log work. */
   ready: boolean;
