@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { ChatPage } from "./components/Chat";
 import { NewChatDialog, Sidebar } from "./components/Sidebar";
 import { Modal } from "./components/ui";
+import { codexNotice } from "./lib/codexSupport";
 import { navigate, parseRoute, usePath } from "./lib/router";
 import { store, useStore } from "./lib/store";
 import { tabTitle } from "./lib/title";
@@ -60,9 +61,9 @@ function ConnectionBanner() {
     return () => clearInterval(t);
   }, []);
   const c = s.conn;
-  // A codex outside the supported range works in parts at best: say so, with the host's advice.
-  const codexAdvice = s.ready?.codex.support === "incompatible" ? s.ready.codex.advice : null;
-  if (c.status === "open" && !s.readyError && s.ready?.ready !== false && !codexAdvice) return null;
+  // A codex that broke what the host relies on, or outside the supported range, works in parts at best: say so.
+  const codex = codexNotice(s.ready);
+  if (c.status === "open" && !s.readyError && s.ready?.ready !== false && !codex) return null;
   if (c.status !== "open") {
     const secs = c.retryAt ? Math.max(0, Math.ceil((c.retryAt - Date.now()) / 1000)) : 0;
     return (
@@ -76,10 +77,10 @@ function ConnectionBanner() {
       </div>
     );
   }
-  if (codexAdvice && !s.readyError && s.ready?.ready !== false) {
+  if (codex && !s.readyError && s.ready?.ready !== false) {
     return (
-      <div className="banner warn" role="status" data-codex-support="incompatible">
-        {codexAdvice}
+      <div className="banner warn" role="status" data-codex-support={codex.cause}>
+        {codex.text}
       </div>
     );
   }

@@ -6,10 +6,11 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use codex_manager_host::appserver::drift::{self, DriftEffect, ProtocolReport};
 use codex_manager_host::appserver::version::{self, CodexSupport, CodexVersion};
 use codex_manager_host::config::{self, PINNED_CODEX_VERSION};
 use codex_manager_host::plugins::PluginInfo;
-use codex_manager_host::services::Readiness;
+use codex_manager_host::services::{CodexOp, Readiness};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -61,6 +62,7 @@ pub async fn run(a: DoctorArgs, url: &str, data_dir: &Path, client: Option<Clien
     };
     checks.push(port_check(url, &found, client.is_some()));
     checks.push(codex_check(ready.as_ref().map(|r| &r.codex)));
+    checks.push(protocol_check(ready.as_ref().map(|r| &r.protocol)).await);
     checks.extend(sandbox_checks());
     checks.push(data_dir_check(data_dir));
     checks.push(web_check(a.web_dir.unwrap_or_else(codex_manager_host::api::web::default_web_dir)));
@@ -213,6 +215,39 @@ fn support_check(codex: &CodexVersion, who: &str, fix_install: &str) -> Check {
     }
 }
 
+/// Whether the codex still speaks what the host relies on (the drift guard): the running host's verdict, else the
+/// guard run here against the binary a host would spawn.
+async fn protocol_check(report: Option<&ProtocolReport>) -> Check {
+    match report {
+        Some(r) if r.checked => protocol_verdict(r),
+        Some(_) => check("protocol", Level::Warn, "the host has not read its codex's schema yet (it does shortly after app-server starts)", None),
+        None => {
+            let explicit = std::env::var_os("CODEX_BIN").map(PathBuf::from);
+            let Ok(bin) = config::resolve_codex_bin(explicit.as_deref()) else {
+                return check("protocol", Level::Warn, "no codex to check (see the codex check)", None);
+            };
+            let home = std::env::temp_dir().join(format!("codex-manager-doctor-{}", std::process::id()));
+            let inspected = drift::inspect(&bin, &home, CodexOp::METHODS).await;
+            let _ = std::fs::remove_dir_all(&home);
+            match inspected {
+                Ok(found) => protocol_verdict(&ProtocolReport { checked: true, violations: found.violations }),
+                Err(e) => check("protocol", Level::Warn, format!("could not read {}'s schema: {e}", bin.display()), None),
+            }
+        }
+    }
+}
+
+/// A broken fact that turns something off fails; one the host can only misread warns.
+fn protocol_verdict(report: &ProtocolReport) -> Check {
+    if report.violations.is_empty() {
+        return check("protocol", Level::Ok, "every fact the host relies on holds in codex's schema", None);
+    }
+    let level = if report.violations.iter().any(|v| v.effect != DriftEffect::Degraded) { Level::Fail } else { Level::Warn };
+    let facts: Vec<String> = report.violations.iter().map(|v| format!("{v} ({})", v.effect)).collect();
+    let fix = format!("install a tested codex release (npm install -g @openai/codex@{PINNED_CODEX_VERSION}) or point CODEX_BIN at one; the rest of the host works");
+    check("protocol", level, format!("codex changed what the host relies on: {}", facts.join("; ")), Some(fix))
+}
+
 /// The version in `codex --version`'s answer (`codex-cli 0.169.0`).
 pub fn parse_version(text: &str) -> Option<&str> {
     text.split_whitespace().find(|w| w.split('.').count() >= 3 && w.split('.').all(|p| !p.is_empty() && p.chars().next().is_some_and(|c| c.is_ascii_digit())))
@@ -354,6 +389,19 @@ async fn plugins_check(client: Option<&Client>) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn protocol_drift_fails_when_it_turns_something_off_and_warns_when_it_only_degrades() {
+        use codex_manager_host::appserver::drift::ProtocolViolation;
+        let v = |method: &str, effect| ProtocolViolation { fact: format!("`{method}` params, x"), problem: "gone".into(), method: method.into(), effect };
+        assert_eq!(protocol_verdict(&ProtocolReport { checked: true, violations: vec![] }).level, Level::Ok);
+        let degraded = protocol_verdict(&ProtocolReport { checked: true, violations: vec![v("turn/completed", DriftEffect::Degraded)] });
+        assert_eq!(degraded.level, Level::Warn);
+        let refused = protocol_verdict(&ProtocolReport { checked: true, violations: vec![v("turn/steer", DriftEffect::Refused)] });
+        assert_eq!(refused.level, Level::Fail);
+        assert!(refused.detail.contains("`turn/steer` params, x: gone (refused)"), "{}", refused.detail);
+        assert!(refused.fix.unwrap().contains("CODEX_BIN"));
+    }
 
     #[test]
     fn codex_versions_are_read_from_its_answer() {

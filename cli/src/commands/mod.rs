@@ -93,6 +93,15 @@ pub async fn status(client: &Client, out: &Output, url: &str) -> anyhow::Result<
     if let Some(notice) = ready.account.as_ref().and_then(|a| a["notice"].as_str()) {
         lines.push(format!("account:     {notice}"));
     }
+    let protocol = &ready.protocol;
+    if !protocol.checked {
+        lines.push("protocol:    not checked yet".to_string());
+    } else if protocol.violations.is_empty() {
+        lines.push("protocol:    every fact the host relies on holds".to_string());
+    } else {
+        lines.push(format!("protocol:    {} broken by this codex; the rest works:", protocol.violations.len()));
+        lines.extend(protocol.violations.iter().map(|v| format!("  {} `{}`: {v}", v.effect, v.method)));
+    }
     println!("{}", lines.join("\n"));
     if reply.status == 503 {
         return Err(crate::exit::Silent(crate::exit::Exit::Unavailable).into());

@@ -48,6 +48,9 @@ macro_rules! codex_ops {
             /// Every operation, in the table's order.
             pub const ALL: &'static [CodexOp] = &[$(Self::$op,)*];
 
+            /// Every app-server method the operations call (what the drift guard checks exists).
+            pub const METHODS: &'static [&'static str] = &[$($method,)*];
+
             /// The app-server method, the capability group, and the event a successful call records (writes only).
             pub const fn spec(self) -> (&'static str, CapabilityGroup, Option<EventType>) {
                 match self {
