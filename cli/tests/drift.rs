@@ -1,0 +1,100 @@
+//! The drift guard inside the host, against the real app-server whose printed schema was deliberately edited: the
+//! host names each broken fact in `/api/ready`, refuses only the route that depends on it, declines the requests it
+//! could no longer answer correctly, and everything else keeps working.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use support::*;
+
+/// A `codex` that is the real one in every way but the schema it prints: `turn/steer`'s `expectedTurnId` renamed,
+/// and the command approval's answer no longer taking `acceptForSession`.
+fn codex_with_edited_schema(dir: &Path) -> PathBuf {
+    let script = format!(
+        r#"#!/bin/sh
+real='{real}'
+if [ "$1" = app-server ] && [ "$2" = generate-json-schema ]; then
+  "$real" "$@" || exit $?
+  out=""; prev=""
+  for a in "$@"; do [ "$prev" = --out ] && out="$a"; prev="$a"; done
+  sed -i 's/"expectedTurnId"/"expectedTurn"/g' "$out/ClientRequest.json"
+  sed -i 's/"acceptForSession"/"acceptForThisSession"/g' "$out/CommandExecutionRequestApprovalResponse.json"
+  exit 0
+fi
+exec "$real" "$@"
+"#,
+        real = codex_bin().display()
+    );
+    let path = dir.join("codex-edited-schema");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+async fn checked_protocol(host: &Host) -> Value {
+    eventually("the drift guard's verdict", async || {
+        let (_, ready) = host.get("/api/ready").await;
+        (ready["protocol"]["checked"] == true).then(|| ready["protocol"].clone())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_fact_is_named_and_turns_off_only_what_depends_on_it() {
+    let scratch = TempDir::new("drift-bin");
+    let codex = codex_with_edited_schema(scratch.path());
+    let env = Env::start_with("drift", &[("CODEX_BIN", codex.to_str().unwrap())]).await;
+    let host = env.host();
+
+    let protocol = checked_protocol(host).await;
+    let violations = protocol["violations"].as_array().unwrap();
+    let named = |fact: &str| violations.iter().find(|v| v["fact"] == fact).unwrap_or_else(|| panic!("{fact} not named: {protocol:#}"));
+    let steer = named("`turn/steer` params, expectedTurnId");
+    assert_eq!((steer["method"].as_str(), steer["effect"].as_str()), (Some("turn/steer"), Some("refused")));
+    assert!(steer["problem"].as_str().unwrap().contains("`expectedTurnId` is not there"), "{steer}");
+    let answer = named("answer to `item/commandExecution/requestApproval` (CommandExecutionRequestApprovalResponse), decision");
+    assert_eq!(answer["effect"], "declined");
+    assert!(violations.iter().all(|v| v["method"] == "turn/steer" || v["method"] == "item/commandExecution/requestApproval"), "{protocol:#}");
+
+    // Turns still run; steering one is refused with a clear error, without reaching app-server.
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let turn = host.send(&session, "hello scenario:slow").await;
+    until(&mut ws, |e| e["type"] == "item.delta").await;
+    let (status, body) = host.post(&format!("/api/sessions/{session}/steer"), serde_json::json!({"text": "faster"})).await;
+    assert_eq!((status, code(&body)), (501, "codex_incompatible"), "{body}");
+    assert_eq!(body["error"]["details"]["method"], "turn/steer");
+    assert!(body["error"]["message"].as_str().unwrap().contains("expectedTurnId"), "{body}");
+    let (status, body) = host.post(&format!("/api/sessions/{session}/interrupt"), serde_json::json!({})).await;
+    assert_eq!(status, 200, "interrupting does not depend on the broken fact: {body}");
+    let end = until(&mut ws, is_turn_end(&turn)).await.pop().unwrap();
+    assert_eq!(end["data"]["turn"]["status"], "interrupted", "{end}");
+
+    // A command approval it could not answer correctly is declined at once, saying why: nobody waits on it.
+    let turn = host.send(&session, "run it scenario:approval").await;
+    let events = until(&mut ws, is_turn_end(&turn)).await;
+    assert!(!events.iter().any(|e| e["type"] == "approval.requested"), "no prompt a user could answer wrongly");
+    let declined = events.iter().find(|e| e["type"] == "app_server.request_declined").expect("the request is declined");
+    assert_eq!(declined["data"]["method"], "item/commandExecution/requestApproval");
+    assert!(declined["data"]["reason"].as_str().unwrap().contains("acceptForSession"), "{declined}");
+    let (_, pending) = host.get("/api/requests?status=pending").await;
+    assert_eq!(pending.as_array().unwrap().len(), 0);
+
+    // The capability report and status agree: the rest works.
+    let (_, caps) = host.get("/api/capabilities").await;
+    assert_eq!(caps["groups"]["models"], true, "{caps}");
+    let (code, out, _) = host.cli(&["status"]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("broken by this codex; the rest works"), "{out}");
+    assert!(out.contains("refused `turn/steer`"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_codex_breaks_nothing_the_host_relies_on() {
+    let env = Env::start("drift-none").await;
+    let protocol = checked_protocol(env.host()).await;
+    assert_eq!(protocol["violations"], serde_json::json!([]), "{protocol:#}");
+}
