@@ -5,6 +5,7 @@
 //! line from a dead process can never be mistaken for the live one. It never imports the API or services.
 
 pub mod drift;
+pub mod lenient;
 mod probe;
 mod process;
 pub mod reliance;
@@ -14,6 +15,7 @@ mod timeouts;
 mod transport;
 pub mod version;
 
+pub use lenient::Lenient;
 pub use probe::{ProbeConfig, PROBE_METHOD};
 pub use rpc::{Connection, RequestId, RpcError};
 pub use supervisor::{Inbound, AppServer, AppServerConfig, AppServerState, AppServerStatus, MAX_BACKOFF, MIN_BACKOFF};

@@ -10,14 +10,22 @@ use std::sync::Mutex;
 
 use serde_json::value::RawValue;
 
+/// app-server's `activeFlags` that the host acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ThreadFlag {
+    WaitingOnApproval,
+    WaitingOnUserInput,
+}
+
 /// Not `Clone`: rows read a [`ThreadStatus`], never a copy of every open item.
 #[derive(Debug, Default)]
 pub struct ThreadLive {
     pub active_turn: Option<String>,
     /// Items that got `item/started` and no `item/completed`, in start order, with their last known payload.
     pub open_items: Vec<(String, Box<RawValue>)>,
-    /// `waitingOnApproval`, `waitingOnUserInput` while the thread is active.
-    pub flags: Vec<String>,
+    /// What the thread waits on while it is active (the flags this host knows; others are dropped).
+    pub flags: Vec<ThreadFlag>,
     /// The app-server generation that has this thread loaded.
     pub loaded_in: Option<u64>,
     /// The last turn that completed, so a late `turn/start` answer cannot mark a finished turn as running.
@@ -112,8 +120,8 @@ impl LiveThreads {
         ThreadStatus {
             active_turn: t.active_turn.clone(),
             open_items: t.open_items.len(),
-            waiting_on_approval: t.flags.iter().any(|f| f == "waitingOnApproval"),
-            waiting_on_input: t.flags.iter().any(|f| f == "waitingOnUserInput"),
+            waiting_on_approval: t.flags.contains(&ThreadFlag::WaitingOnApproval),
+            waiting_on_input: t.flags.contains(&ThreadFlag::WaitingOnUserInput),
             loaded_in: t.loaded_in,
         }
     }
@@ -183,7 +191,7 @@ mod tests {
         live.with("t1", |t| {
             t.active_turn = Some("turn-1".into());
             t.open_items.push(("i1".into(), item));
-            t.flags = vec!["waitingOnApproval".into()];
+            t.flags = vec![ThreadFlag::WaitingOnApproval];
             t.loaded_in = Some(3);
         });
         let status = live.status("t1");

@@ -14,13 +14,18 @@ use tokio::sync::mpsc;
 
 use super::core::Core;
 use super::index::SessionRef;
-use super::live::LiveThreads;
+use super::live::{LiveThreads, ThreadFlag};
 use super::requests::Requests;
 use super::sessions::Sessions;
 use super::turns::Turns;
-use crate::appserver::{Inbound, RequestId};
+use crate::appserver::{Inbound, Lenient, RequestId};
 use crate::events::{EventKind, EventType, NewEvent};
 use crate::store::{TurnEnd, TurnStatus};
+
+// What the relay reads of app-server's notifications. Every enum and union it acts on is `Lenient`: a newer
+// codex's new variant or shape is kept as raw JSON and the rest of the message still reads (a whole message failing
+// to parse would leave its turn running forever). Ids and text are plain: a change there is not additive, and the
+// drift guard names it.
 
 #[derive(Deserialize, Default)]
 struct Ids<'a> {
@@ -54,15 +59,48 @@ struct TurnRef {
     #[serde(default, rename = "rootTurnId")]
     root_turn_id: Option<String>,
     #[serde(default)]
-    status: Option<String>,
+    status: Option<Lenient<CodexTurnStatus>>,
     #[serde(default)]
-    error: Option<TurnErrorRef>,
+    error: Option<Lenient<TurnErrorRef>>,
+}
+
+/// app-server's `TurnStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum CodexTurnStatus {
+    Completed,
+    Interrupted,
+    Failed,
+    InProgress,
 }
 
 #[derive(Deserialize)]
 struct TurnErrorRef {
     #[serde(default)]
     message: Option<String>,
+}
+
+impl TurnRef {
+    /// How the turn ended, in the host's terms, with its error message.
+    fn end(&self) -> (TurnStatus, Option<String>) {
+        let error = self.error.as_ref().map(|e| match e {
+            Lenient::Known(e) => e.message.clone(),
+            // An error of a shape this host does not know still says something: keep it as it came.
+            Lenient::Other(Value::String(text)) => Some(text.clone()),
+            Lenient::Other(raw) => Some(raw.to_string()),
+        });
+        let status = match &self.status {
+            Some(Lenient::Known(CodexTurnStatus::Interrupted)) => TurnStatus::Interrupted,
+            Some(Lenient::Known(CodexTurnStatus::Failed)) => TurnStatus::Failed,
+            Some(Lenient::Known(CodexTurnStatus::Completed | CodexTurnStatus::InProgress)) | None => TurnStatus::Completed,
+            // A status a newer codex added: the turn ended all the same, failed if it says why.
+            Some(Lenient::Other(raw)) => {
+                tracing::warn!(turn = %self.id, status = %raw, "a turn ended with a status this host does not know");
+                if error.is_some() { TurnStatus::Failed } else { TurnStatus::Completed }
+            }
+        };
+        (status, error.flatten())
+    }
 }
 
 #[derive(Deserialize)]
@@ -74,9 +112,19 @@ struct ItemEnvelope {
 struct ItemId {
     id: String,
     #[serde(default, rename = "type")]
-    kind: Option<String>,
+    kind: Option<Lenient<String>>,
     #[serde(default)]
-    text: Option<String>,
+    text: Option<Lenient<String>>,
+}
+
+impl ItemId {
+    /// The text of a completed assistant message.
+    fn agent_text(self) -> Option<String> {
+        match (self.kind, self.text) {
+            (Some(Lenient::Known(kind)), Some(Lenient::Known(text))) if kind == "agentMessage" => Some(text),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -87,9 +135,29 @@ struct StatusEnvelope {
 #[derive(Deserialize)]
 struct ThreadStatus {
     #[serde(rename = "type")]
-    kind: String,
+    kind: Lenient<ThreadStatusKind>,
     #[serde(default, rename = "activeFlags")]
-    active_flags: Vec<String>,
+    active_flags: Vec<Lenient<ThreadFlag>>,
+}
+
+/// app-server's `ThreadStatus` type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum ThreadStatusKind {
+    Active,
+    Idle,
+    NotLoaded,
+    SystemError,
+}
+
+impl ThreadStatus {
+    /// What the thread waits on: the flags of an active thread that this host knows.
+    fn flags(self) -> Vec<ThreadFlag> {
+        if self.kind.known() != Some(&ThreadStatusKind::Active) {
+            return Vec::new();
+        }
+        self.active_flags.into_iter().filter_map(|f| f.known().copied()).collect()
+    }
 }
 
 /// Relays app-server's output into the host: events, live state, requests, turn ends. The only consumer of the
@@ -145,6 +213,7 @@ impl Relay {
         let mut turn_id = ids.turn_id.clone().or_else(|| ids.turn.as_ref().map(|t| t.id.clone()));
         let session = ids.thread_id.as_deref().and_then(|t| self.sessions.session_of_thread(t));
         let mut final_text = None;
+        let turn_end = ids.turn.as_ref().filter(|_| method == "turn/completed").map(TurnRef::end);
         // A turn app-server runs inside another (an inline review runs its reviewer as a turn whose `rootTurnId` is
         // the review's turn, and never completes it) is part of its root: what it says is tagged with the root, and
         // only the root's start and end change the session and the turn record.
@@ -196,8 +265,8 @@ impl Relay {
                             self.live.with(thread_id, |t| {
                                 t.open_items.retain(|(id, _)| *id != item.id);
                                 t.streamed.retain(|(id, _)| *id != item.id);
-                                if item.kind.as_deref() == Some("agentMessage") && item.text.is_some() {
-                                    t.last_agent_text = item.text;
+                                if let Some(text) = item.agent_text() {
+                                    t.last_agent_text = Some(text);
                                 }
                             });
                         }
@@ -210,13 +279,11 @@ impl Relay {
                 }
                 "thread/status/changed" => {
                     if let Ok(env) = serde_json::from_str::<StatusEnvelope>(params.get()) {
-                        self.live.with(thread_id, |t| {
-                            t.flags = if env.status.kind == "active" { env.status.active_flags } else { Vec::new() };
-                        });
+                        let flags = env.status.flags();
+                        self.live.with(thread_id, |t| t.flags = flags);
                     }
                 }
                 "turn/completed" => {
-                    let turn = ids.turn.as_ref();
                     let (open, streamed, text, nested) = self.live.with(thread_id, |t| {
                         if t.active_turn.as_deref() == turn_id.as_deref() {
                             t.active_turn = None;
@@ -229,7 +296,7 @@ impl Relay {
                         let text = t.last_agent_text.take().or_else(|| t.last_streamed().map(str::to_owned));
                         (std::mem::take(&mut t.open_items), std::mem::take(&mut t.streamed), text, nested)
                     });
-                    let status = turn.and_then(|t| t.status.as_deref()).unwrap_or("completed");
+                    let status = turn_end.as_ref().map_or(TurnStatus::Completed, |(s, _)| *s).as_str();
                     self.requests.expire_turn_requests(thread_id, turn_id.as_deref(), status).await;
                     // The turns it ran inside itself end with it, and so do their requests.
                     for (inner, _) in nested.iter() {
@@ -243,10 +310,6 @@ impl Relay {
         }
 
         let (sid, pid) = SessionRef::tags(session.clone());
-        let turn_end = ids.turn.as_ref().map(|t| {
-            let status = t.status.as_deref().and_then(TurnStatus::parse).filter(|s| s.is_final()).unwrap_or(TurnStatus::Completed);
-            (status, t.error.as_ref().and_then(|e| e.message.clone()))
-        });
         // The params become the event's data as they came: no copy, no re-serialization.
         let data: Box<str> = params.into();
         let event = NewEvent::raw(EventKind::for_method(method), data.into_string()).session(sid, pid).turn(turn_id.clone());

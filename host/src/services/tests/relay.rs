@@ -108,3 +108,35 @@ async fn an_approval_request_waits_pending_and_the_decision_reaches_app_server_o
     let late = host.services.requests().respond_to_request(&s.id, &id, again, "test").await.unwrap_err();
     assert_eq!(late.kind, crate::services::ErrorKind::Conflict, "a second decision is refused: {late:?}");
 }
+
+/// What a newer codex might add (an enum variant, a union member of another shape, fields) is read leniently: the
+/// rest of each message still counts, so no turn is left running and no state is lost.
+#[tokio::test]
+async fn an_additive_release_s_new_variants_and_shapes_never_break_a_read() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let turn = host.send(&s, "hi").await.turn_id;
+    host.peer.turn_started(&s.thread_id, &turn).await;
+    // A wait flag this host does not know beside one it does (an object, even).
+    let status = json!({"type": "active", "activeFlags": ["waitingOnApproval", {"waitingOnBudget": {"limit": 3}}]});
+    host.peer.notify("thread/status/changed", json!({"threadId": s.thread_id, "status": status})).await;
+    host.event(|e| e.kind == "session.status_changed").await;
+    assert_eq!(host.session_now(&s).await.status, crate::services::SessionStatus::WaitingOnApproval);
+    // An item of a new type, and the answer with a new field.
+    host.peer.item_completed(&s.thread_id, &turn, json!({"id": "x1", "type": "hologram", "frames": 3})).await;
+    let mut answer = agent_message("m1", "the answer");
+    answer["phase"] = json!({"final": true});
+    host.peer.item_completed(&s.thread_id, &turn, answer).await;
+    // A status this host does not know, and an error that is a string where it was an object.
+    let ended = json!({"id": turn, "status": "stoppedByPolicy", "items": [], "error": "the policy said no"});
+    host.peer.notify("turn/completed", json!({"threadId": s.thread_id, "turn": ended})).await;
+
+    let end = host.turn_event("turn.completed", &turn).await;
+    assert_eq!(end.data()["turn"]["status"], "stoppedByPolicy", "the event keeps what app-server said");
+    host.processed().await;
+    let record = host.services.turns().get_turn_record(&s.id, &turn, std::time::Duration::ZERO).await.unwrap();
+    assert_eq!(record.status, crate::services::TurnStatus::Failed, "an unknown end with an error is a failure");
+    assert_eq!(record.error.as_deref(), Some("the policy said no"));
+    assert_eq!(record.final_text.as_deref(), Some("the answer"));
+    assert_ne!(host.session_now(&s).await.status, crate::services::SessionStatus::Running);
+}
