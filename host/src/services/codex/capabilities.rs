@@ -115,7 +115,7 @@ mod tests {
 
     #[test]
     fn every_group_is_reported_and_stands_or_falls_with_all_its_methods() {
-        let all: Vec<&str> = CodexOp::ALL.iter().map(|op| op.spec().0).collect();
+        let all = CodexOp::METHODS.to_vec();
         let report = group_report(Some(&caps(&all)), &BTreeSet::new(), true);
         assert_eq!(report.len(), 16, "{report:?}");
         assert!(report.values().all(|works| *works));
@@ -130,7 +130,7 @@ mod tests {
 
     #[test]
     fn exec_needs_its_switch_and_nothing_works_before_the_schema_is_known() {
-        let all: Vec<&str> = CodexOp::ALL.iter().map(|op| op.spec().0).collect();
+        let all = CodexOp::METHODS.to_vec();
         let report = group_report(Some(&caps(&all)), &BTreeSet::new(), false);
         assert_eq!(report["exec"], false);
         assert_eq!(report.values().filter(|works| !**works).count(), 1);
@@ -141,7 +141,7 @@ mod tests {
 
     #[test]
     fn a_method_the_drift_guard_refuses_takes_its_group_down_and_only_it() {
-        let all: Vec<&str> = CodexOp::ALL.iter().map(|op| op.spec().0).collect();
+        let all = CodexOp::METHODS.to_vec();
         let refused = BTreeSet::from(["review/start".to_string()]);
         let report = group_report(Some(&caps(&all)), &refused, true);
         assert_eq!(report["review"], false);
