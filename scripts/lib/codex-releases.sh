@@ -38,13 +38,15 @@ codex_runs_version() {
 # codex_install VERSION DIR: @openai/codex@VERSION into DIR (npm --prefix), unless DIR already holds a codex that
 # says it is VERSION. Needs only npm and the npm registry.
 codex_install() {
-  local version=$1 dir=$2 bin
+  local version=$1 dir=$2 bin fresh=false
   bin=$(codex_bin_in "$dir")
   codex_runs_version "$bin" "$version" && return 0
   command -v npm >/dev/null || { echo "npm is needed to install @openai/codex@$version (install Node.js 20+)" >&2; return 1; }
   printf '[codex] installing @openai/codex@%s into %s\n' "$version" "$dir" >&2
+  [ -e "$dir" ] || fresh=true
   mkdir -p "$dir"
-  npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "@openai/codex@$version" >&2 || return 1
+  # A release npm does not have leaves no empty directory behind.
+  npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "@openai/codex@$version" >&2 || { $fresh && rm -rf -- "$dir"; return 1; }
   codex_runs_version "$bin" "$version" || { echo "the codex installed in $dir does not run or is not $version" >&2; return 1; }
 }
 
