@@ -6,24 +6,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CODEX_VERSION="0.169.0"
-LOCAL_CODEX=".tools/codex/node_modules/.bin/codex"
+source scripts/lib/codex-releases.sh
+# The pin lives in one place, host/src/appserver/version.rs (EXPECTED_CODEX_VERSION).
+CODEX_VERSION=$(codex_pinned_version)
 want_tests=false
 [ "${1:-}" = "--test" ] && want_tests=true
 
 say() { printf '[setup] %s\n' "$*"; }
 
-has_pinned() { [ -x "$1" ] && "$1" --version 2>/dev/null | grep -q "$CODEX_VERSION"; }
-
+# The pinned release lives in .tools/codex (other releases beside it, in .tools/codex-VERSION).
 install_local_codex() {
-  if has_pinned "$LOCAL_CODEX"; then
-    return
-  fi
-  command -v npm >/dev/null || { echo "npm is needed to install @openai/codex@$CODEX_VERSION (install Node.js 20+)" >&2; exit 1; }
+  codex_runs_version "$(codex_bin_in .tools/codex)" "$CODEX_VERSION" && return
   say "installing @openai/codex@$CODEX_VERSION into .tools/codex"
-  mkdir -p .tools/codex
-  npm install --prefix .tools/codex --no-audit --no-fund --loglevel=error "@openai/codex@$CODEX_VERSION"
-  has_pinned "$LOCAL_CODEX" || { echo "the codex install in .tools/codex does not run" >&2; exit 1; }
+  codex_install "$CODEX_VERSION" .tools/codex || exit 1
 }
 
 # The product uses `codex` from PATH when there is one; tests always use the pinned release.

@@ -4,6 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test || { echo "== set-up failed: no suite can run" >&2; exit 1; }
+source scripts/lib/codex-releases.sh
 # The pinned codex, unless the caller chose another binary.
 export CODEX_BIN="${CODEX_BIN:-$PWD/.tools/codex/node_modules/.bin/codex}"
 # Keep the machine's proxies away from loopback traffic to the fake model.
@@ -49,6 +50,17 @@ suite "Web unit tests" bash -c 'cd web && npm test --silent'
 
 echo "== Web UI: end-to-end tests in headless Chromium against a real host (production build, real app-server, fake model)"
 suite "Web end-to-end tests" bash -c 'cd web && npm run --silent e2e'
+
+# The tested releases besides the pin (host/src/appserver/version.rs, TESTED): the drift guard and the end-to-end
+# suites against each, so the host stays green on every release it calls tested, not only on the pin.
+if others=$(codex_other_tested_versions); then
+  for version in $others; do
+    echo "== codex $version: the drift guard and the end-to-end tests against the other tested release (CODEX_BIN=.tools/codex-$version)"
+    suite "codex $version (drift guard + end-to-end)" codex_check_release "$version"
+  done
+else
+  failed+=("reading the tested codex releases")
+fi
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '== FAILED suites: %s\n' "${failed[*]}"

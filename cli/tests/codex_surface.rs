@@ -19,7 +19,7 @@ async fn catalog_config_and_capabilities() {
     let env = Env::start("surface").await;
     let host = env.host();
     let caps = capabilities_known(host).await;
-    assert_eq!(caps["codex"]["running"], "0.169.0");
+    assert_eq!(caps["codex"]["running"], codex_version().as_str(), "the release app-server reports is the binary's own");
     for group in ["account", "accountLogin", "models", "config", "mcp", "skills", "hooks", "features", "collaborationModes", "review", "compact", "revert", "backgroundTerminals", "shellCommand", "feedback"] {
         assert_eq!(caps["groups"][group], true, "{group}: {caps}");
     }

@@ -31,6 +31,14 @@ pub fn codex_bin() -> PathBuf {
     local
 }
 
+/// The release of the codex the suites run on, from its own `codex --version` (`codex-cli 0.171.0`): what tests
+/// compare with, so they pass on whichever release `CODEX_BIN` chooses.
+pub fn codex_version() -> String {
+    let out = Command::new(codex_bin()).arg("--version").output().expect("codex --version runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace().last().unwrap_or_else(|| panic!("no version in `codex --version`: {text:?}")).to_string()
+}
+
 /// The scripted fake app-server (`fakes` crate), for faults the real one cannot produce on demand. scripts/test.sh
 /// builds it; `FAKE_APP_SERVER_BIN` overrides where it is.
 pub fn fake_app_server_bin() -> PathBuf {

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 /// The codex release the project installs and its suites run on by default (`scripts/setup.sh`).
-pub const EXPECTED_CODEX_VERSION: &str = "0.169.0";
+pub const EXPECTED_CODEX_VERSION: &str = "0.171.0";
 
 /// The releases this host supports: from `.0` inclusive to `.1` exclusive. Inside it, a release whose schema the
 /// host was not tested against is `compatible`: the drift guard's facts are additive-safe there.
@@ -24,11 +24,14 @@ pub struct TestedRelease {
     pub schema: &'static str,
 }
 
-/// Every tested release. `conformance/tests/protocol_drift.rs` checks the installed codex's entry against its
-/// real schema, so a wrong fingerprint fails the build, not a user.
-pub const TESTED: &[TestedRelease] = &[TestedRelease { version: "0.169.0", schema: TESTED_0_169_0_SCHEMA }];
-
-const TESTED_0_169_0_SCHEMA: &str = "f7c9371db33a311cea847c5bfcdb9df37875e0fb62cc12966b910e13b6e543da";
+/// Every tested release, one a line: `scripts/codex-release.sh VERSION` prints the line to add once the drift guard
+/// and the end-to-end suites pass on VERSION. `conformance/tests/protocol_drift.rs` checks the installed codex's
+/// entry against its real schema, so a wrong fingerprint fails the build, not a user. The releases here other than
+/// [`EXPECTED_CODEX_VERSION`] are the ones `scripts/test.sh` also runs the drift guard and the end-to-end suites on.
+pub const TESTED: &[TestedRelease] = &[
+    TestedRelease { version: "0.169.0", schema: "f7c9371db33a311cea847c5bfcdb9df37875e0fb62cc12966b910e13b6e543da" },
+    TestedRelease { version: "0.171.0", schema: "6178cb3e65eb16623262e81cce12d9563245ce279d2ef906d459f5aa6183e9e5" },
+];
 
 crate::wire::wire_enum! {
     /// How well this host knows the codex that runs.
@@ -168,8 +171,8 @@ mod tests {
         // A patch release with the tested schema: tested, no warning.
         let same = assess(Some(&ua("0.169.1")), Some(TESTED[0].schema));
         assert_eq!((same.support, same.same_schema_as.as_deref()), (CodexSupport::Tested, Some("0.169.0")));
-        // Inside the range with another schema: compatible, with advice.
-        let newer = assess(Some(&ua("0.171.0")), Some("another"));
+        // Inside the range, untested, with another schema: compatible, with advice.
+        let newer = assess(Some(&ua("0.170.0")), Some("another"));
         assert_eq!((newer.support, newer.matches), (CodexSupport::Compatible, false));
         assert!(newer.advice.unwrap().contains("untested"));
         // Outside the range either way.
@@ -178,6 +181,19 @@ mod tests {
         }
         assert_eq!(assess(Some(&ua("0.170.0-alpha.2")), None).support, CodexSupport::Compatible);
         assert_eq!(assess(None, None).support, CodexSupport::Unknown);
+    }
+
+    #[test]
+    fn the_pin_is_a_tested_release_and_every_tested_release_is_supported() {
+        assert!(TESTED.iter().any(|t| t.version == EXPECTED_CODEX_VERSION), "add the pin to TESTED (scripts/codex-release.sh prints the line)");
+        for t in TESTED {
+            let verdict = assess_release(Some(t.version), Some(t.schema));
+            assert_eq!(verdict.support, CodexSupport::Tested, "{}", t.version);
+            let (from, to) = SUPPORTED_RANGE;
+            assert!(numeric(t.version) >= numeric(from) && numeric(t.version) < numeric(to),
+                "tested {} lies outside SUPPORTED_RANGE [{from}, {to})", t.version);
+            assert!(t.schema.len() == 64 && t.schema.bytes().all(|b| b.is_ascii_hexdigit()), "{}: a SHA-256 in hex", t.version);
+        }
     }
 
     #[test]
