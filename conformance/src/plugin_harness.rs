@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use codex_manager_host::events::{EventKind, EventLog, NewEvent};
-use codex_manager_host::plugins::api::{Decided, HostCallError, HostResult, JobRequest, Note, PluginHostApi, WorkerReply, WorkerTurn};
+use codex_manager_host::plugins::api::{
+    Assessment, Decided, HostCallError, HostResult, JobRequest, Note, PluginHostApi, TranscriptPage, TurnPage, TurnRecord, TurnState,
+    WorkerReply, WorkerTurn,
+};
 use codex_manager_host::plugins::manifest::Manifest;
 use codex_manager_host::plugins::{PluginCall, PluginRegistry, PluginInfo};
 use codex_manager_host::store::Store;
@@ -29,7 +32,7 @@ impl PluginHostApi for StubApi {
         }
         Ok(json!({"id": SESSION_ID, "title": null, "status": "idle", "cwd": "/tmp"}).to_string())
     }
-    async fn transcript(&self, _session_id: &str) -> HostResult<String> {
+    async fn transcript_page(&self, _session_id: &str, _page: TranscriptPage) -> HostResult<String> {
         Ok(json!({"turns": [{"id": "t1", "status": "completed", "items": [
             {"type": "userMessage", "content": [{"type": "text", "text": "Summarise the design document for me"}]},
             {"type": "agentMessage", "text": "Here is a summary."}]}], "nextCursor": null})
@@ -50,6 +53,28 @@ impl PluginHostApi for StubApi {
     async fn send_message(&self, _s: &str, _t: &str) -> HostResult<String> {
         Ok("turn-1".into())
     }
+    async fn list_turns(&self, session_id: &str, _limit: Option<u32>, _cursor: Option<String>) -> HostResult<TurnPage> {
+        Ok(TurnPage { turns: vec![self.get_turn(session_id, "t1").await?], next_cursor: None })
+    }
+    async fn get_turn(&self, session_id: &str, turn_id: &str) -> HostResult<TurnRecord> {
+        if session_id != SESSION_ID || turn_id != "t1" {
+            return Err(HostCallError::NotFound(format!("no turn `{turn_id}`")));
+        }
+        Ok(TurnRecord {
+            id: "t1".into(),
+            session_id: SESSION_ID.into(),
+            status: TurnState::Completed,
+            start_seq: Some(1),
+            end_seq: Some(2),
+            started_at: "2026-01-01T00:00:00.000Z".into(),
+            ended_at: Some("2026-01-01T00:00:01.000Z".into()),
+            final_text: Some("Here is a summary.".into()),
+            error: None,
+        })
+    }
+    async fn steer(&self, _s: &str, _t: &str) -> HostResult<String> {
+        Err(HostCallError::Conflict("the session has no running turn".into()))
+    }
     async fn interrupt(&self, _s: &str) -> HostResult<()> {
         Ok(())
     }
@@ -61,6 +86,18 @@ impl PluginHostApi for StubApi {
     }
     async fn kv_delete(&self, plugin_id: &str, key: &str) -> HostResult<()> {
         self.store.plugin_kv_delete(plugin_id, key).await.map_err(|e| HostCallError::Unavailable(e.to_string()))
+    }
+    async fn kv_compare_and_set(&self, plugin_id: &str, key: &str, expected: Option<&str>, value: Option<&str>) -> HostResult<bool> {
+        self.store.plugin_kv_compare_and_set(plugin_id, key, expected, value).await.map_err(|e| HostCallError::Unavailable(e.to_string()))
+    }
+    async fn kv_keys(&self, plugin_id: &str, prefix: &str, limit: u32) -> HostResult<Vec<String>> {
+        self.store.plugin_kv_keys(plugin_id, prefix, i64::from(limit)).await.map_err(|e| HostCallError::Unavailable(e.to_string()))
+    }
+    async fn plugin_settings(&self, _plugin_id: &str) -> HostResult<serde_json::Map<String, Value>> {
+        Ok(serde_json::Map::new())
+    }
+    async fn assess(&self, _s: &str, _r: &str, _a: Assessment, _by: &str) -> HostResult<()> {
+        Ok(())
     }
     async fn respond(&self, _s: &str, _r: &str, _b: Value, _by: &str) -> HostResult<Decided> {
         Ok(Decided::Applied)
