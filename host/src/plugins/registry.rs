@@ -445,9 +445,15 @@ impl PluginRegistry {
         Some(report)
     }
 
-    /// Tools the enabled plugins offer, for registering with new Codex threads.
-    pub fn tools(&self) -> Vec<ToolSpec> {
-        self.snapshot().plugins.iter().filter(|p| p.enabled).flat_map(|p| p.manifest.tools.clone()).collect()
+    /// Tools the enabled plugins offer, for registering with new Codex threads; with `only`, one plugin's (a worker
+    /// session gets its own plugin's tools, so a tool call tells the plugin which job's turn made it).
+    pub fn tools(&self, only: Option<&str>) -> Vec<ToolSpec> {
+        self.snapshot()
+            .plugins
+            .iter()
+            .filter(|p| p.enabled && only.is_none_or(|id| p.manifest.id == id))
+            .flat_map(|p| p.manifest.tools.clone())
+            .collect()
     }
 
     fn spawn_worker(

@@ -179,7 +179,12 @@ impl Plugins {
 
     /// The tools the enabled plugins offer Codex.
     pub(crate) fn tools(&self) -> Vec<ToolSpec> {
-        self.host.tools()
+        self.host.tools(None)
+    }
+
+    /// The tools one plugin offers (for its worker sessions).
+    pub(crate) fn tools_of(&self, plugin_id: &str) -> Vec<ToolSpec> {
+        self.host.tools(Some(plugin_id))
     }
 
     /// Call a plugin's tool; `None` when no enabled plugin offers it any more. `worker_job`: the (plugin, job)
