@@ -2,7 +2,7 @@
 //! the host replaced by a stub that answers like a small, quiet installation (one session, one setting).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -19,9 +19,13 @@ use serde_json::{json, Value};
 /// The session every stub answer is about.
 pub const SESSION_ID: &str = "00000000-0000-7000-8000-000000000001";
 
+/// Notes plugins added through the stub: (plugin id, session id, note).
+pub type AddedNotes = Arc<Mutex<Vec<(String, String, Note)>>>;
+
 /// Answers plugins' host calls without a Codex behind them.
 pub struct StubApi {
     store: Store,
+    notes: AddedNotes,
 }
 
 #[async_trait]
@@ -93,8 +97,17 @@ impl PluginHostApi for StubApi {
     async fn kv_keys(&self, plugin_id: &str, prefix: &str, limit: u32) -> HostResult<Vec<String>> {
         self.store.plugin_kv_keys(plugin_id, prefix, i64::from(limit)).await.map_err(|e| HostCallError::Unavailable(e.to_string()))
     }
-    async fn plugin_settings(&self, _plugin_id: &str) -> HostResult<serde_json::Map<String, Value>> {
-        Ok(serde_json::Map::new())
+    /// The manifest's defaults with what the store holds over them, as the services compute it.
+    async fn plugin_settings(&self, plugin_id: &str) -> HostResult<serde_json::Map<String, Value>> {
+        let unavailable = |e: String| HostCallError::Unavailable(e);
+        let row = self.store.get_plugin(plugin_id).await.map_err(|e| unavailable(e.to_string()))?;
+        let mut settings = Manifest::parse(&row.manifest).map_err(|e| unavailable(e.to_string()))?.settings;
+        for (key, text) in self.store.plugin_settings(plugin_id).await.map_err(|e| unavailable(e.to_string()))? {
+            if settings.contains_key(&key) {
+                settings.insert(key, serde_json::from_str(&text).unwrap_or(Value::Null));
+            }
+        }
+        Ok(settings)
     }
     async fn assess(&self, _s: &str, _r: &str, _a: Assessment, _by: &str) -> HostResult<()> {
         Ok(())
@@ -114,7 +127,8 @@ impl PluginHostApi for StubApi {
             error: None,
         })
     }
-    async fn add_note(&self, _plugin_id: &str, _session_id: &str, _note: Note) -> HostResult<String> {
+    async fn add_note(&self, plugin_id: &str, session_id: &str, note: Note) -> HostResult<String> {
+        self.notes.lock().unwrap().push((plugin_id.to_string(), session_id.to_string(), note));
         Ok("00000000-0000-7000-8000-0000000n0te1".into())
     }
 }
@@ -124,6 +138,8 @@ pub struct Harness {
     pub store: Store,
     pub events: EventLog,
     pub plugins: Arc<PluginRegistry>,
+    /// What plugins added with `notes.add`.
+    pub notes: AddedNotes,
 }
 
 impl Harness {
@@ -132,8 +148,9 @@ impl Harness {
         let store = Store::open(dir).await?;
         let events = EventLog::start(store.clone(), 1_000_000).await?;
         let plugins = PluginRegistry::start(store.clone(), events.clone(), dir).await?;
-        plugins.attach(Arc::new(StubApi { store: store.clone() }));
-        Ok(Self { dir: dir.to_path_buf(), store, events, plugins })
+        let notes = AddedNotes::default();
+        plugins.attach(Arc::new(StubApi { store: store.clone(), notes: notes.clone() }));
+        Ok(Self { dir: dir.to_path_buf(), store, events, plugins, notes })
     }
 
     /// Install a package directory (plugin.toml + plugin.wasm), granting what it requests.
