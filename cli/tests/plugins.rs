@@ -133,9 +133,16 @@ async fn installs_are_validated_before_they_go_live_and_one_at_a_time() {
     let (s, b) = host.post("/api/plugins", garbage.clone()).await;
     assert_eq!((s, code(&b)), (422, "invalid_plugin"));
     let mut future = plugin_body("word-tools");
-    future["manifest"] = json!(future["manifest"].as_str().unwrap().replace("wit = \"^0.1\"", "wit = \"^0.2\""));
+    future["manifest"] = json!(future["manifest"].as_str().unwrap().replace("wit = \"^0.2\"", "wit = \"^0.3\""));
     let (s, b) = host.post("/api/plugins/inspect", future).await;
     assert_eq!((s, code(&b)), (422, "incompatible_plugin"));
+    assert!(b["error"]["message"].as_str().unwrap().contains("this host serves 0.1.0, 0.2.0"), "{b}");
+    // A 0.2.0 component under a manifest that asks for 0.1: checked against the 0.1.0 world, and refused.
+    let mut mismatched = plugin_body("word-tools");
+    mismatched["manifest"] = json!(mismatched["manifest"].as_str().unwrap().replace("wit = \"^0.2\"", "wit = \"^0.1\""));
+    let (s, b) = host.post("/api/plugins/inspect", mismatched).await;
+    assert_eq!((s, code(&b)), (422, "incompatible_plugin"));
+    assert!(b["error"]["message"].as_str().unwrap().contains("codex-manager:plugin@0.1.0"), "{b}");
     let (s, b) = host.post("/api/plugins", json!({"manifest": "id = 1", "component": ""})).await;
     assert_eq!((s, code(&b)), (422, "invalid_plugin"));
 

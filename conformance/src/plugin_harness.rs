@@ -2,12 +2,15 @@
 //! the host replaced by a stub that answers like a small, quiet installation (one session, one setting).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use codex_manager_host::events::{EventKind, EventLog, NewEvent};
-use codex_manager_host::plugins::api::{Decided, HostCallError, HostResult, JobRequest, Note, PluginHostApi, WorkerReply, WorkerTurn};
+use codex_manager_host::plugins::api::{
+    Assessment, Decided, HostCallError, HostResult, JobRequest, Note, PluginHostApi, TranscriptPage, TurnPage, TurnRecord, TurnState,
+    WorkerReply, WorkerTurn,
+};
 use codex_manager_host::plugins::manifest::Manifest;
 use codex_manager_host::plugins::{PluginCall, PluginRegistry, PluginInfo};
 use codex_manager_host::store::Store;
@@ -16,9 +19,13 @@ use serde_json::{json, Value};
 /// The session every stub answer is about.
 pub const SESSION_ID: &str = "00000000-0000-7000-8000-000000000001";
 
+/// Notes plugins added through the stub: (plugin id, session id, note).
+pub type AddedNotes = Arc<Mutex<Vec<(String, String, Note)>>>;
+
 /// Answers plugins' host calls without a Codex behind them.
 pub struct StubApi {
     store: Store,
+    notes: AddedNotes,
 }
 
 #[async_trait]
@@ -29,7 +36,7 @@ impl PluginHostApi for StubApi {
         }
         Ok(json!({"id": SESSION_ID, "title": null, "status": "idle", "cwd": "/tmp"}).to_string())
     }
-    async fn transcript(&self, _session_id: &str) -> HostResult<String> {
+    async fn transcript_page(&self, _session_id: &str, _page: TranscriptPage) -> HostResult<String> {
         Ok(json!({"turns": [{"id": "t1", "status": "completed", "items": [
             {"type": "userMessage", "content": [{"type": "text", "text": "Summarise the design document for me"}]},
             {"type": "agentMessage", "text": "Here is a summary."}]}], "nextCursor": null})
@@ -50,6 +57,28 @@ impl PluginHostApi for StubApi {
     async fn send_message(&self, _s: &str, _t: &str) -> HostResult<String> {
         Ok("turn-1".into())
     }
+    async fn list_turns(&self, session_id: &str, _limit: Option<u32>, _cursor: Option<String>) -> HostResult<TurnPage> {
+        Ok(TurnPage { turns: vec![self.get_turn(session_id, "t1").await?], next_cursor: None })
+    }
+    async fn get_turn(&self, session_id: &str, turn_id: &str) -> HostResult<TurnRecord> {
+        if session_id != SESSION_ID || turn_id != "t1" {
+            return Err(HostCallError::NotFound(format!("no turn `{turn_id}`")));
+        }
+        Ok(TurnRecord {
+            id: "t1".into(),
+            session_id: SESSION_ID.into(),
+            status: TurnState::Completed,
+            start_seq: Some(1),
+            end_seq: Some(2),
+            started_at: "2026-01-01T00:00:00.000Z".into(),
+            ended_at: Some("2026-01-01T00:00:01.000Z".into()),
+            final_text: Some("Here is a summary.".into()),
+            error: None,
+        })
+    }
+    async fn steer(&self, _s: &str, _t: &str) -> HostResult<String> {
+        Err(HostCallError::Conflict("the session has no running turn".into()))
+    }
     async fn interrupt(&self, _s: &str) -> HostResult<()> {
         Ok(())
     }
@@ -61,6 +90,27 @@ impl PluginHostApi for StubApi {
     }
     async fn kv_delete(&self, plugin_id: &str, key: &str) -> HostResult<()> {
         self.store.plugin_kv_delete(plugin_id, key).await.map_err(|e| HostCallError::Unavailable(e.to_string()))
+    }
+    async fn kv_compare_and_set(&self, plugin_id: &str, key: &str, expected: Option<&str>, value: Option<&str>) -> HostResult<bool> {
+        self.store.plugin_kv_compare_and_set(plugin_id, key, expected, value).await.map_err(|e| HostCallError::Unavailable(e.to_string()))
+    }
+    async fn kv_keys(&self, plugin_id: &str, prefix: &str, limit: u32) -> HostResult<Vec<String>> {
+        self.store.plugin_kv_keys(plugin_id, prefix, i64::from(limit)).await.map_err(|e| HostCallError::Unavailable(e.to_string()))
+    }
+    /// The manifest's defaults with what the store holds over them, as the services compute it.
+    async fn plugin_settings(&self, plugin_id: &str) -> HostResult<serde_json::Map<String, Value>> {
+        let unavailable = |e: String| HostCallError::Unavailable(e);
+        let row = self.store.get_plugin(plugin_id).await.map_err(|e| unavailable(e.to_string()))?;
+        let mut settings = Manifest::parse(&row.manifest).map_err(|e| unavailable(e.to_string()))?.settings;
+        for (key, text) in self.store.plugin_settings(plugin_id).await.map_err(|e| unavailable(e.to_string()))? {
+            if settings.contains_key(&key) {
+                settings.insert(key, serde_json::from_str(&text).unwrap_or(Value::Null));
+            }
+        }
+        Ok(settings)
+    }
+    async fn assess(&self, _s: &str, _r: &str, _a: Assessment, _by: &str) -> HostResult<()> {
+        Ok(())
     }
     async fn respond(&self, _s: &str, _r: &str, _b: Value, _by: &str) -> HostResult<Decided> {
         Ok(Decided::Applied)
@@ -77,7 +127,8 @@ impl PluginHostApi for StubApi {
             error: None,
         })
     }
-    async fn add_note(&self, _plugin_id: &str, _session_id: &str, _note: Note) -> HostResult<String> {
+    async fn add_note(&self, plugin_id: &str, session_id: &str, note: Note) -> HostResult<String> {
+        self.notes.lock().unwrap().push((plugin_id.to_string(), session_id.to_string(), note));
         Ok("00000000-0000-7000-8000-0000000n0te1".into())
     }
 }
@@ -87,6 +138,8 @@ pub struct Harness {
     pub store: Store,
     pub events: EventLog,
     pub plugins: Arc<PluginRegistry>,
+    /// What plugins added with `notes.add`.
+    pub notes: AddedNotes,
 }
 
 impl Harness {
@@ -95,8 +148,9 @@ impl Harness {
         let store = Store::open(dir).await?;
         let events = EventLog::start(store.clone(), 1_000_000).await?;
         let plugins = PluginRegistry::start(store.clone(), events.clone(), dir).await?;
-        plugins.attach(Arc::new(StubApi { store: store.clone() }));
-        Ok(Self { dir: dir.to_path_buf(), store, events, plugins })
+        let notes = AddedNotes::default();
+        plugins.attach(Arc::new(StubApi { store: store.clone(), notes: notes.clone() }));
+        Ok(Self { dir: dir.to_path_buf(), store, events, plugins, notes })
     }
 
     /// Install a package directory (plugin.toml + plugin.wasm), granting what it requests.

@@ -67,7 +67,7 @@ async fn every_plugin_conforms() {
         }
         for tool in &manifest.tools {
             let args = serde_json::json!({"text": "one two three", "input": "one two three"}).to_string();
-            let result = h.plugins.call_tool(&tool.name, &args, Some(SESSION_ID)).await.expect("declared tools are offered");
+            let result = h.plugins.call_tool(&tool.name, &args, Some(SESSION_ID), None).await.expect("declared tools are offered");
             // The call record is written beside the answer: wait for it.
             let trigger = format!("tool:{}", tool.name);
             let deadline = std::time::Instant::now() + Duration::from_secs(30);

@@ -38,6 +38,7 @@ from .types import (
     PendingRequest,
     PendingSnapshot,
     PluginCall,
+    PluginSettings,
     PluginInfo,
     Project,
     QueueStats,
@@ -760,6 +761,17 @@ class AsyncPlugins(_Resource):
     async def calls(self, plugin_id: str, *, limit: int | None = None) -> list[PluginCall]:
         answer = await self._t.call("plugins.calls", path={"id": plugin_id}, query={"limit": limit})
         return [PluginCall.from_json(c) for c in answer]
+
+    @operation("plugins.get_settings")
+    async def settings(self, plugin_id: str) -> PluginSettings:
+        """The plugin's settings: ``settings`` in force, the manifest's ``defaults``, what the ``user`` set."""
+        return PluginSettings.from_json(await self._t.call("plugins.get_settings", path={"id": plugin_id}))
+
+    @operation("plugins.put_settings")
+    async def set_settings(self, plugin_id: str, changes: Mapping[str, Any]) -> PluginSettings:
+        """Set each key to a JSON value of its default's type (``None`` goes back to the default); all or nothing."""
+        answer = await self._t.call("plugins.put_settings", path={"id": plugin_id}, body=dict(changes))
+        return PluginSettings.from_json(answer)
 
 
 # -- the Codex surface: account, config, catalog ---------------------------------------------------------------

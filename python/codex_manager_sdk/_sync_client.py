@@ -40,6 +40,7 @@ from .types import (
     PendingRequest,
     PendingSnapshot,
     PluginCall,
+    PluginSettings,
     PluginInfo,
     Project,
     QueueStats,
@@ -762,6 +763,17 @@ class Plugins(_Resource):
     def calls(self, plugin_id: str, *, limit: int | None = None) -> list[PluginCall]:
         answer = self._t.call("plugins.calls", path={"id": plugin_id}, query={"limit": limit})
         return [PluginCall.from_json(c) for c in answer]
+
+    @operation("plugins.get_settings")
+    def settings(self, plugin_id: str) -> PluginSettings:
+        """The plugin's settings: ``settings`` in force, the manifest's ``defaults``, what the ``user`` set."""
+        return PluginSettings.from_json(self._t.call("plugins.get_settings", path={"id": plugin_id}))
+
+    @operation("plugins.put_settings")
+    def set_settings(self, plugin_id: str, changes: Mapping[str, Any]) -> PluginSettings:
+        """Set each key to a JSON value of its default's type (``None`` goes back to the default); all or nothing."""
+        answer = self._t.call("plugins.put_settings", path={"id": plugin_id}, body=dict(changes))
+        return PluginSettings.from_json(answer)
 
 
 # -- the Codex surface: account, config, catalog ---------------------------------------------------------------

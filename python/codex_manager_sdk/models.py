@@ -82,6 +82,8 @@ class ErrorCode(StrEnum):
     MESSAGE_TOO_LARGE = 'message_too_large'
     SETTING_TOO_LARGE = 'setting_too_large'
     INVALID_SETTING_KEY = 'invalid_setting_key'
+    UNKNOWN_PLUGIN_SETTING = 'unknown_plugin_setting'
+    WRONG_SETTING_TYPE = 'wrong_setting_type'
     IDEMPOTENCY_KEY_REUSED = 'idempotency_key_reused'
     MODEL_UNKNOWN = 'model_unknown'
     WRONG_ANSWER_KIND = 'wrong_answer_kind'
@@ -194,6 +196,7 @@ class EventType(StrEnum):
     APPROVAL_REQUESTED = 'approval.requested'
     APPROVAL_RESOLVED = 'approval.resolved'
     APPROVAL_EXPIRED = 'approval.expired'
+    APPROVAL_ASSESSED = 'approval.assessed'
     TOOL_INPUT_REQUESTED = 'tool_input.requested'
     TOOL_INPUT_RESOLVED = 'tool_input.resolved'
     TOOL_INPUT_EXPIRED = 'tool_input.expired'
@@ -221,6 +224,7 @@ class EventType(StrEnum):
     PLUGIN_ENABLED = 'plugin.enabled'
     PLUGIN_DISABLED = 'plugin.disabled'
     PLUGIN_REMOVED = 'plugin.removed'
+    PLUGIN_SETTINGS_CHANGED = 'plugin.settings_changed'
     JOB_QUEUED = 'job.queued'
     JOB_STARTED = 'job.started'
     JOB_RETRYING = 'job.retrying'
@@ -306,6 +310,14 @@ class RequestStatus(StrEnum):
     EXPIRED = 'expired'
 
 
+class Risk(StrEnum):
+    """How risky an approval is, as judged."""
+
+    LOW = 'low'
+    MEDIUM = 'medium'
+    HIGH = 'high'
+
+
 class SandboxMode(StrEnum):
     """The values of `SandboxMode`."""
 
@@ -349,6 +361,26 @@ LoginRequest = dict[str, Any]
 #: `ReviewTarget`: one of several JSON object shapes (see docs/api.md); sent and received as a dict.
 #: What to review.
 ReviewTarget = dict[str, Any]
+
+
+@dataclass(eq=False)
+class Assessment(Model):
+    """A judgement attached to an approval request."""
+
+    #: Who attached it: `plugin:<id>`.
+    assessed_by: str = ""
+    #: Who judged, as the assessor names itself: a model's name, `rules`, ...
+    assessor: str | None = None
+    #: When (RFC 3339, UTC).
+    at: str = ""
+    #: Why it is that risky (Markdown).
+    rationale: str = ""
+    risk: Risk | str = ""
+    #: What the command or change does, in a sentence.
+    summary: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'assessed_by': 'assessedBy', 'assessor': 'assessor', 'at': 'at', 'rationale': 'rationale', 'risk': 'risk', 'summary': 'summary'}
 
 
 @dataclass(eq=False)
@@ -655,9 +687,12 @@ class Inspection(Model):
     requested: list[Capability | str] = field(default_factory=list)
     tools: list[str] = field(default_factory=list)
     version: str = ""
+    #: The WIT version requirement of the manifest, and the served version the plugin would be bound to.
+    wit: str = ""
+    wit_version: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'description': 'description', 'events': 'events', 'http_allow': 'httpAllow', 'id': 'id', 'jobs': 'jobs', 'limits': 'limits', 'replaces': 'replaces', 'requested': 'requested', 'tools': 'tools', 'version': 'version'}
+    _wire: ClassVar[dict[str, str]] = {'description': 'description', 'events': 'events', 'http_allow': 'httpAllow', 'id': 'id', 'jobs': 'jobs', 'limits': 'limits', 'replaces': 'replaces', 'requested': 'requested', 'tools': 'tools', 'version': 'version', 'wit': 'wit', 'wit_version': 'witVersion'}
 
 
 @dataclass(eq=False)
@@ -851,6 +886,8 @@ class NotePage(Model):
 class PendingRequest(PendingRequestMixin, Model):
     """A request as the API shows it."""
 
+    #: The last judgement a plugin attached while the request was pending (approvals only), shown beside it.
+    assessment: Assessment | None = None
     created_at: str = ""
     #: Who decided: the client label (`web`, `cli`, `sdk`, `api`), `plugin:<id>`, or `host` for expiries.
     decided_by: str | None = None
@@ -878,7 +915,7 @@ class PendingRequest(PendingRequestMixin, Model):
     turn_id: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'created_at': 'createdAt', 'decided_by': 'decidedBy', 'decision': 'decision', 'family': 'family', 'id': 'id', 'item': 'item', 'item_id': 'itemId', 'kind': 'kind', 'method': 'method', 'params': 'params', 'project_id': 'projectId', 'reason': 'reason', 'resolved_at': 'resolvedAt', 'session_id': 'sessionId', 'status': 'status', 'thread_id': 'threadId', 'turn_id': 'turnId'}
+    _wire: ClassVar[dict[str, str]] = {'assessment': 'assessment', 'created_at': 'createdAt', 'decided_by': 'decidedBy', 'decision': 'decision', 'family': 'family', 'id': 'id', 'item': 'item', 'item_id': 'itemId', 'kind': 'kind', 'method': 'method', 'params': 'params', 'project_id': 'projectId', 'reason': 'reason', 'resolved_at': 'resolvedAt', 'session_id': 'sessionId', 'status': 'status', 'thread_id': 'threadId', 'turn_id': 'turnId'}
 
 
 @dataclass(eq=False)
@@ -908,7 +945,8 @@ class PluginInfo(Model):
     enabled: bool = False
     events: list[str] = field(default_factory=list)
     granted: list[Capability | str] = field(default_factory=list)
-    host_wit: str = ""
+    #: Every WIT version this host serves, oldest first.
+    host_wits: list[str] = field(default_factory=list)
     http_allow: list[str] = field(default_factory=list)
     id: str = ""
     installed_at: str = ""
@@ -919,11 +957,13 @@ class PluginInfo(Model):
     tools: list[ToolSpec] = field(default_factory=list)
     updated_at: str = ""
     version: str = ""
-    #: The WIT version requirement the plugin was built for, and the version this host serves.
+    #: The WIT version requirement the plugin was built for (its manifest's `wit`).
     wit: str = ""
+    #: The WIT version it is bound to: the highest one this host serves that `wit` matches.
+    wit_version: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'consecutive_failures': 'consecutiveFailures', 'description': 'description', 'disabled_reason': 'disabledReason', 'enabled': 'enabled', 'events': 'events', 'granted': 'granted', 'host_wit': 'hostWit', 'http_allow': 'httpAllow', 'id': 'id', 'installed_at': 'installedAt', 'jobs': 'jobs', 'limits': 'limits', 'priority': 'priority', 'requested': 'requested', 'tools': 'tools', 'updated_at': 'updatedAt', 'version': 'version', 'wit': 'wit'}
+    _wire: ClassVar[dict[str, str]] = {'consecutive_failures': 'consecutiveFailures', 'description': 'description', 'disabled_reason': 'disabledReason', 'enabled': 'enabled', 'events': 'events', 'granted': 'granted', 'host_wits': 'hostWits', 'http_allow': 'httpAllow', 'id': 'id', 'installed_at': 'installedAt', 'jobs': 'jobs', 'limits': 'limits', 'priority': 'priority', 'requested': 'requested', 'tools': 'tools', 'updated_at': 'updatedAt', 'version': 'version', 'wit': 'wit', 'wit_version': 'witVersion'}
 
 
 @dataclass(eq=False)
@@ -937,6 +977,22 @@ class PluginPackage(Model):
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     _wire: ClassVar[dict[str, str]] = {'component': 'component', 'manifest': 'manifest'}
+
+
+@dataclass(eq=False)
+class PluginSettings(Model):
+    """A plugin's settings: what is in force, the manifest's defaults, and what the user set."""
+
+    #: The defaults the manifest declares (`[settings]`): the settings there are.
+    defaults: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+    #: In force: the user's value where there is one, else the default. What the plugin reads.
+    settings: dict[str, Any] = field(default_factory=dict)
+    #: What the user set (keys the manifest still declares).
+    user: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'defaults': 'defaults', 'id': 'id', 'settings': 'settings', 'user': 'user'}
 
 
 @dataclass(eq=False)
@@ -1350,6 +1406,7 @@ class UpdateSession(Model):
 
 
 # Nested models, lists of them and enums, decoded field by field.
+Assessment._conv = {'risk': enum_of(Risk)}
 CapabilityReport._conv = {'codex': model(CodexVersion)}
 CodexVersion._conv = {'support': enum_of(CodexSupport)}
 ConfigBatch._conv = {'edits': list_of(model(ConfigEdit))}
@@ -1369,7 +1426,7 @@ JobKinds._conv = {'kinds': list_of(model(JobKind))}
 JobPage._conv = {'jobs': list_of(model(Job))}
 JobTransition._conv = {'from_state': enum_of(JobState), 'to_state': enum_of(JobState)}
 NotePage._conv = {'notes': list_of(model(SessionNote))}
-PendingRequest._conv = {'family': enum_of(RequestFamily), 'kind': enum_of(RequestKind), 'status': enum_of(RequestStatus)}
+PendingRequest._conv = {'assessment': model(Assessment), 'family': enum_of(RequestFamily), 'kind': enum_of(RequestKind), 'status': enum_of(RequestStatus)}
 PluginInfo._conv = {'granted': list_of(enum_of(Capability)), 'limits': model(Limits), 'requested': list_of(enum_of(Capability)), 'tools': list_of(model(ToolSpec))}
 ProtocolReport._conv = {'violations': list_of(model(ProtocolViolation))}
 ProtocolViolation._conv = {'effect': enum_of(DriftEffect)}
@@ -1385,6 +1442,7 @@ TurnRecordPage._conv = {'turns': list_of(model(TurnRecord))}
 
 __all__ = [
     'ApprovalPolicy',
+    'Assessment',
     'Capability',
     'CapabilityReport',
     'CodexSupport',
@@ -1432,6 +1490,7 @@ __all__ = [
     'PluginCall',
     'PluginInfo',
     'PluginPackage',
+    'PluginSettings',
     'Project',
     'ProtocolReport',
     'ProtocolViolation',
@@ -1443,6 +1502,7 @@ __all__ = [
     'RespondToRequest',
     'Revert',
     'ReviewTarget',
+    'Risk',
     'SandboxMode',
     'SendMessage',
     'Session',

@@ -79,3 +79,24 @@ def test_cancel_retry_dedupe_and_queue_full(client, plugin):
     with pytest.raises(NotFound) as e:
         client.jobs.get("01a00000-0000-7000-8000-000000000000")
     assert e.value.code == "job_not_found"
+
+
+def test_plugin_settings_are_read_and_changed_through_the_sdk(client, repo):
+    """A 0.2.0 plugin's `[settings]`: the defaults, a change of the user's, a reset, and what is refused."""
+    package = repo / "plugins" / "dist" / "probe-v02"
+    info = client.plugins.install(package, grant=["log"])
+    try:
+        assert info.wit_version == "0.2.0" and info.host_wits == ["0.1.0", "0.2.0"]
+        settings = client.plugins.settings("probe-v02")
+        assert settings.settings == {"greeting": "hello", "risk": "medium"} and settings.user == {}
+        changed = client.plugins.set_settings("probe-v02", {"risk": "high"})
+        assert changed.settings["risk"] == "high" and changed.user == {"risk": "high"}
+        with pytest.raises(InvalidInput) as e:
+            client.plugins.set_settings("probe-v02", {"risk": 3})
+        assert e.value.code == "wrong_setting_type"
+        with pytest.raises(InvalidInput) as e:
+            client.plugins.set_settings("probe-v02", {"nope": True})
+        assert e.value.code == "unknown_plugin_setting"
+        assert client.plugins.set_settings("probe-v02", {"risk": None}).settings["risk"] == "medium"
+    finally:
+        client.plugins.remove("probe-v02")

@@ -55,7 +55,7 @@ async fn main() -> anyhow::Result<()> {
     let mut tool = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
-        let r = h.plugins.call_tool("count_words", r#"{"text":"one two three four"}"#, None).await;
+        let r = h.plugins.call_tool("count_words", r#"{"text":"one two three four"}"#, None, None).await;
         tool.push(t.elapsed().as_secs_f64() * 1e6);
         anyhow::ensure!(matches!(r, Some(Ok(ref s)) if s == "4"), "unexpected tool answer {r:?}");
     }

@@ -147,6 +147,9 @@ pub const PLUGINS_ENABLE: Op = Op { id: "plugins.enable", method: "POST", path: 
 /// `GET /api/plugins/{id}`
 pub const PLUGINS_GET: Op = Op { id: "plugins.get", method: "GET", path: "/api/plugins/{id}", path_params: &["id"], query: &[], headers: &[], body: None, response: Some("PluginInfo") };
 
+/// `GET /api/plugins/{id}/settings`: A plugin's settings: the values in force (the user's over the manifest's `[settings]` defaults), the defaults,
+pub const PLUGINS_GET_SETTINGS: Op = Op { id: "plugins.get_settings", method: "GET", path: "/api/plugins/{id}/settings", path_params: &["id"], query: &[], headers: &[], body: None, response: Some("PluginSettings") };
+
 /// `POST /api/plugins/inspect`: Validate a package without installing it: what it is and which capabilities it asks for.
 pub const PLUGINS_INSPECT: Op = Op { id: "plugins.inspect", method: "POST", path: "/api/plugins/inspect", path_params: &[], query: &[], headers: &[], body: Some("PluginPackage"), response: Some("Inspection") };
 
@@ -155,6 +158,9 @@ pub const PLUGINS_INSTALL: Op = Op { id: "plugins.install", method: "POST", path
 
 /// `GET /api/plugins`: Installed plugins: version, WIT version, capabilities requested and granted, state, failures.
 pub const PLUGINS_LIST: Op = Op { id: "plugins.list", method: "GET", path: "/api/plugins", path_params: &[], query: &[], headers: &[], body: None, response: Some("[PluginInfo]") };
+
+/// `PUT /api/plugins/{id}/settings`: Change a plugin's settings: an object of keys to JSON values, each of its default's type; `null` goes back to
+pub const PLUGINS_PUT_SETTINGS: Op = Op { id: "plugins.put_settings", method: "PUT", path: "/api/plugins/{id}/settings", path_params: &["id"], query: &[], headers: &[], body: Some("object"), response: Some("PluginSettings") };
 
 /// `DELETE /api/plugins/{id}`
 pub const PLUGINS_REMOVE: Op = Op { id: "plugins.remove", method: "DELETE", path: "/api/plugins/{id}", path_params: &["id"], query: &[], headers: &[], body: None, response: None };
@@ -314,9 +320,11 @@ pub const ALL: &[Op] = &[
     PLUGINS_DISABLE,
     PLUGINS_ENABLE,
     PLUGINS_GET,
+    PLUGINS_GET_SETTINGS,
     PLUGINS_INSPECT,
     PLUGINS_INSTALL,
     PLUGINS_LIST,
+    PLUGINS_PUT_SETTINGS,
     PLUGINS_REMOVE,
     PROJECTS_CREATE,
     PROJECTS_DELETE,

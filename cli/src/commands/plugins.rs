@@ -7,6 +7,7 @@ use anyhow::Context;
 use base64::Engine as _;
 use clap::Subcommand;
 use codex_manager_host::plugins::{Inspection, PluginCall, PluginInfo};
+use codex_manager_host::services::PluginSettings;
 use serde_json::json;
 
 use crate::api::ops;
@@ -46,6 +47,13 @@ pub enum PluginCommand {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+    /// Show a plugin's settings, or change them: KEY=JSON sets a key (a value that is not JSON is taken as a
+    /// string), KEY=null goes back to the default. All changes apply together or not at all.
+    Settings {
+        id: String,
+        #[arg(value_name = "KEY=JSON")]
+        changes: Vec<String>,
+    },
     /// Create a ready-to-build Rust plugin in ./NAME from the template.
     New {
         name: String,
@@ -60,10 +68,34 @@ fn table(out: &Output, plugins: &[PluginInfo]) -> String {
         .iter()
         .map(|p| {
             let state = if p.enabled { out.state("enabled") } else { format!("{} ({})", out.state("disabled"), opt(&p.disabled_reason)) };
-            vec![p.id.clone(), p.version.clone(), state, p.description.clone()]
+            vec![p.id.clone(), p.version.clone(), p.wit_version.clone(), state, p.description.clone()]
         })
         .collect();
-    out.table(&["ID", "VERSION", "STATE", "DESCRIPTION"], rows)
+    out.table(&["ID", "VERSION", "WIT", "STATE", "DESCRIPTION"], rows)
+}
+
+/// `KEY=JSON` arguments as the settings body: a value that is not JSON is a string.
+fn setting_changes(args: &[String]) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+    let mut changes = serde_json::Map::new();
+    for arg in args {
+        let Some((key, value)) = arg.split_once('=') else { crate::usage!("settings take KEY=JSON, got `{arg}`") };
+        let value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
+        changes.insert(key.to_string(), value);
+    }
+    Ok(changes)
+}
+
+fn settings_table(out: &Output, s: &PluginSettings) -> String {
+    let rows = s
+        .settings
+        .iter()
+        .map(|(key, value)| {
+            let default = s.defaults.get(key).map(|d| d.to_string()).unwrap_or_default();
+            let from = if s.user.contains_key(key) { "user" } else { "default" };
+            vec![key.clone(), value.to_string(), from.to_string(), default]
+        })
+        .collect();
+    out.table(&["KEY", "VALUE", "FROM", "DEFAULT"], rows)
 }
 
 async fn install(client: &Client, out: &Output, args: &PackageArgs, upgrade: bool) -> anyhow::Result<()> {
@@ -121,6 +153,14 @@ pub async fn run(cmd: PluginCommand, client: &Client, out: &Output) -> anyhow::R
                     .collect();
                 out.table(&["STARTED", "OUTCOME", "DURATION", "TRIGGER", "ERROR"], rows)
             })
+        }
+        PluginCommand::Settings { id, changes } => {
+            let reply = if changes.is_empty() {
+                client.call(&ops::PLUGINS_GET_SETTINGS, &[&id]).send().await?
+            } else {
+                client.call(&ops::PLUGINS_PUT_SETTINGS, &[&id]).json(&setting_changes(&changes)?).send().await?
+            };
+            out.reply(&reply, |s: &PluginSettings| settings_table(out, s))
         }
         PluginCommand::New { name, plugins_dir } => new_plugin(&name, plugins_dir),
     }

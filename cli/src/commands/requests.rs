@@ -89,12 +89,39 @@ fn what(r: &PendingRequest) -> String {
     }
 }
 
+/// The risk a plugin judged, shown beside the request ("" when none judged it).
+fn risk(r: &PendingRequest) -> String {
+    r.assessment.as_ref().map(|a| wire(&a.risk)).unwrap_or_default()
+}
+
 fn table(out: &Output, requests: &[PendingRequest]) -> String {
     let rows = requests
         .iter()
-        .map(|r| vec![r.id.clone(), out.state(&r.status.to_string()), opt(&r.session_id), ago(&r.created_at), one_line(&what(r), 80)])
+        .map(|r| {
+            let risk = risk(r);
+            let risk = if risk.is_empty() { "-".to_string() } else { out.state(&risk) };
+            vec![r.id.clone(), out.state(&r.status.to_string()), opt(&r.session_id), ago(&r.created_at), risk, one_line(&what(r), 80)]
+        })
         .collect();
-    out.table(&["ID", "STATUS", "SESSION", "ASKED", "WHAT"], rows)
+    out.table(&["ID", "STATUS", "SESSION", "ASKED", "RISK", "WHAT"], rows)
+}
+
+/// One request in full: the row, the assessment beside it (risk, summary, rationale, who judged), the params.
+fn detail(out: &Output, r: &PendingRequest) -> String {
+    let mut text = table(out, std::slice::from_ref(r));
+    if let Some(a) = &r.assessment {
+        let by = match &a.assessor {
+            Some(assessor) => format!("{assessor}, via {}", a.assessed_by),
+            None => a.assessed_by.clone(),
+        };
+        text.push_str(&format!("\nassessment: {} risk: {}\n  by {by}, {}\n", wire(&a.risk), a.summary, ago(&a.at)));
+        for line in a.rationale.lines() {
+            text.push_str(&format!("  {line}\n"));
+        }
+    }
+    text.push('\n');
+    text.push_str(&serde_json::to_string_pretty(&r.params).unwrap_or_default());
+    text
 }
 
 /// The session and full id of the request `target` names: `[SESSION] REQUEST`, either by prefix.
@@ -124,7 +151,7 @@ pub async fn run(cmd: RequestsCommand, client: &Client, out: &Output) -> anyhow:
         RequestsCommand::Show { target } => {
             let (session, request) = locate(client, &target).await?;
             let reply = client.call(&ops::REQUESTS_GET, &[&session, &request]).send().await?;
-            return out.reply(&reply, |r: &PendingRequest| format!("{}\n{}", one(r), serde_json::to_string_pretty(&r.params).unwrap_or_default()));
+            return out.reply(&reply, |r: &PendingRequest| detail(out, r));
         }
         RequestsCommand::Approve { target, for_session, reason } => {
             let decision = if for_session { "acceptForSession" } else { "accept" };

@@ -117,6 +117,7 @@ event_types! {
     ApprovalRequested = "approval.requested", Host(Schema("PendingRequest"));
     ApprovalResolved = "approval.resolved", Host(Schema("PendingRequest"));
     ApprovalExpired = "approval.expired", Host(Schema("PendingRequest"));
+    ApprovalAssessed = "approval.assessed", Host(Schema("PendingRequest"));
     ToolInputRequested = "tool_input.requested", Host(Schema("PendingRequest"));
     ToolInputResolved = "tool_input.resolved", Host(Schema("PendingRequest"));
     ToolInputExpired = "tool_input.expired", Host(Schema("PendingRequest"));
@@ -148,6 +149,7 @@ event_types! {
     PluginEnabled = "plugin.enabled", Host(Schema("PluginInfo"));
     PluginDisabled = "plugin.disabled", Host(Schema("PluginInfo"));
     PluginRemoved = "plugin.removed", Host(Fields("{id, version}"));
+    PluginSettingsChanged = "plugin.settings_changed", Host(Schema("PluginSettings"));
     JobQueued = "job.queued", Host(Schema("Job"));
     JobStarted = "job.started", Host(Schema("Job"));
     JobRetrying = "job.retrying", Host(Schema("Job"));

@@ -6,6 +6,9 @@ use async_trait::async_trait;
 /// Why the host refused or failed a plugin's request (the WIT `error` variant, before capability checks).
 #[derive(Debug, Clone)]
 pub enum HostCallError {
+    /// The plugin may not make this call (a capability it was not granted). Raised by the plugin runtime's checks,
+    /// never by the services.
+    Denied(String),
     NotFound(String),
     Conflict(String),
     Invalid(String),
@@ -66,21 +69,90 @@ pub struct Note {
     pub turn_id: Option<String>,
 }
 
+/// A turn's state in the host's record (the WIT `turn-status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TurnState {
+    InProgress,
+    Completed,
+    Interrupted,
+    Failed,
+}
+
+/// One turn as the host recorded it (the WIT `turn-record`).
+#[derive(Debug, Clone)]
+pub struct TurnRecord {
+    pub id: String,
+    pub session_id: String,
+    pub status: TurnState,
+    pub start_seq: Option<i64>,
+    pub end_seq: Option<i64>,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub final_text: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A page of turn records, newest first.
+#[derive(Debug, Clone)]
+pub struct TurnPage {
+    pub turns: Vec<TurnRecord>,
+    pub next_cursor: Option<String>,
+}
+
+/// Which page of a transcript, limits already checked.
+#[derive(Debug, Clone)]
+pub struct TranscriptPage {
+    pub limit: u32,
+    pub cursor: Option<String>,
+    pub newest_first: bool,
+}
+
+/// How risky an approval is, as judged (the WIT `risk`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Risk {
+    Low,
+    Medium,
+    High,
+}
+
+/// A plugin's judgement of a pending approval (the WIT `assessment`).
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    pub risk: Risk,
+    pub summary: String,
+    pub rationale: String,
+    pub assessor: Option<String>,
+}
+
 #[async_trait]
 pub trait PluginHostApi: Send + Sync + 'static {
     /// The session as the REST API shows it, as JSON.
     async fn session(&self, session_id: &str) -> HostResult<String>;
-    /// The first page of the transcript, as JSON.
-    async fn transcript(&self, session_id: &str) -> HostResult<String>;
+    /// A page of the transcript, as JSON (`{turns, nextCursor}`).
+    async fn transcript_page(&self, session_id: &str, page: TranscriptPage) -> HostResult<String>;
+    /// The host's turn records, newest first.
+    async fn list_turns(&self, session_id: &str, limit: Option<u32>, cursor: Option<String>) -> HostResult<TurnPage>;
+    /// One turn's record as it is now (no waiting for its end).
+    async fn get_turn(&self, session_id: &str, turn_id: &str) -> HostResult<TurnRecord>;
     async fn get_setting(&self, session_id: &str, key: &str) -> HostResult<Option<String>>;
     async fn set_setting(&self, session_id: &str, key: &str, value: &str) -> HostResult<()>;
     async fn rename(&self, session_id: &str, title: &str) -> HostResult<()>;
     async fn create_session(&self, cwd: &str, title: Option<String>) -> HostResult<String>;
     async fn send_message(&self, session_id: &str, text: &str) -> HostResult<String>;
+    /// Add to the running turn; returns its id.
+    async fn steer(&self, session_id: &str, text: &str) -> HostResult<String>;
     async fn interrupt(&self, session_id: &str) -> HostResult<()>;
     async fn kv_get(&self, plugin_id: &str, key: &str) -> HostResult<Option<String>>;
     async fn kv_set(&self, plugin_id: &str, key: &str, value: &str) -> HostResult<()>;
     async fn kv_delete(&self, plugin_id: &str, key: &str) -> HostResult<()>;
+    /// Set (or with `value` none, delete) `key` only if it holds `expected` (none: absent), atomically.
+    async fn kv_compare_and_set(&self, plugin_id: &str, key: &str, expected: Option<&str>, value: Option<&str>) -> HostResult<bool>;
+    /// Keys starting with `prefix`, sorted, at most `limit`.
+    async fn kv_keys(&self, plugin_id: &str, prefix: &str, limit: u32) -> HostResult<Vec<String>>;
+    /// The plugin's settings in force: the user's values over the manifest's defaults.
+    async fn plugin_settings(&self, plugin_id: &str) -> HostResult<serde_json::Map<String, serde_json::Value>>;
+    /// Attach `assessment` to a pending approval, by `assessed_by` (`plugin:<id>`).
+    async fn assess(&self, session_id: &str, request_id: &str, assessment: Assessment, assessed_by: &str) -> HostResult<()>;
     /// Answer a pending request as `decided_by` (`plugin:<id>`); `body` is the REST answer body.
     async fn respond(&self, session_id: &str, request_id: &str, body: serde_json::Value, decided_by: &str) -> HostResult<Decided>;
     /// Enqueue a job of one of `plugin_id`'s kinds; returns the job id and whether it was a duplicate.

@@ -10,8 +10,7 @@ use utoipa::ToSchema;
 use wasmtime::{Store, Trap};
 
 use super::api::PluginHostApi;
-use super::bindings::types::{Event, Job, JobOutcome, ToolCall, ToolResult};
-use super::bindings::PluginPre;
+use super::bindings::{Event, Job, JobOutcome, PluginPre, ToolCall, ToolResult};
 use super::capability::Grants;
 use super::engine::{PluginEngine, EPOCH_TICK};
 use super::manifest::Limits;
@@ -71,7 +70,8 @@ pub struct CallReport<T> {
 /// What is needed to call one plugin.
 pub struct Callable {
     pub id: Arc<str>,
-    pub pre: PluginPre<PluginState>,
+    /// Pre-linked against the world of the plugin's WIT version: calls dispatch through it.
+    pub pre: PluginPre,
     pub grants: Arc<Grants>,
     pub limits: Limits,
     /// The plugin's private directory, when it was granted `data-dir`.
@@ -154,12 +154,11 @@ impl Callable {
         store.epoch_deadline_trap();
 
         let run = async {
-            let instance = self.pre.instantiate_async(&mut store).await?;
-            let handler = instance.codex_manager_plugin_handler();
+            let instance = self.pre.instantiate(&mut store).await?;
             let returned = match call {
-                Call::Event(e) => Returned::Event(handler.call_on_event(&mut store, &e).await?),
-                Call::Job(j) => Returned::Job(handler.call_run_job(&mut store, &j).await?),
-                Call::Tool(t) => Returned::Tool(handler.call_call_tool(&mut store, &t).await?),
+                Call::Event(e) => Returned::Event(instance.on_event(&mut store, &e).await?),
+                Call::Job(j) => Returned::Job(instance.run_job(&mut store, &j).await?),
+                Call::Tool(t) => Returned::Tool(instance.call_tool(&mut store, &t).await?),
             };
             Ok::<_, wasmtime::Error>(returned)
         };

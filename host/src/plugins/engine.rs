@@ -1,15 +1,15 @@
 //! One wasmtime engine per process: component model, epoch interruption for deadlines, the pooling allocator
-//! where the machine allows it, and a linker with WASI (nothing granted) and the host interfaces, built once.
+//! where the machine allows it, and a linker per served WIT version with WASI (nothing granted) and that version's
+//! host interfaces, built once.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::Component;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use super::bindings::{Plugin, PluginPre};
-use super::state::PluginState;
+use super::bindings::{Linkers, PluginPre, WitVersion};
 use super::PluginError;
 
 /// How often the epoch advances: the granularity of call deadlines.
@@ -21,7 +21,7 @@ const POOLED_MEMORY_BYTES: usize = 256 * 1024 * 1024;
 
 pub struct PluginEngine {
     engine: Engine,
-    linker: Linker<PluginState>,
+    linkers: Linkers,
     pooled: bool,
     stop_ticker: Arc<AtomicBool>,
 }
@@ -35,12 +35,10 @@ impl PluginEngine {
                 (Engine::new(&config(false))?, false)
             }
         };
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
+        let linkers = Linkers::new(&engine)?;
         let stop_ticker = Arc::new(AtomicBool::new(false));
         start_ticker(engine.clone(), stop_ticker.clone());
-        Ok(Self { engine, linker, pooled, stop_ticker })
+        Ok(Self { engine, linkers, pooled, stop_ticker })
     }
 
     pub fn engine(&self) -> &Engine {
@@ -71,13 +69,9 @@ impl PluginEngine {
         format!("{:016x}", h.finish())
     }
 
-    /// Type-check a component against the world and pre-link it: imports resolved once, instances cheap.
-    pub fn prelink(&self, component: &Component) -> Result<PluginPre<PluginState>, PluginError> {
-        let pre = self
-            .linker
-            .instantiate_pre(component)
-            .map_err(|e| PluginError::Incompatible(format!("the component does not fit the world codex-manager:plugin@0.1.0: {e:#}")))?;
-        PluginPre::new(pre).map_err(|e| PluginError::Incompatible(format!("the component does not export `handler` as the world says: {e:#}")))
+    /// Type-check a component against `version`'s world and pre-link it: imports resolved once, instances cheap.
+    pub fn prelink(&self, component: &Component, version: WitVersion) -> Result<PluginPre, PluginError> {
+        self.linkers.prelink(component, version)
     }
 }
 

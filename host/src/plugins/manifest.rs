@@ -8,8 +8,36 @@ use utoipa::ToSchema;
 use super::capability::Capability;
 use super::PluginError;
 
-/// The WIT package version this host serves.
-pub const WIT_VERSION: &str = "0.1.0";
+/// The WIT package versions this host serves, oldest first (one binding module each, `bindings/v0_*.rs`).
+pub const WIT_VERSIONS: [&str; 2] = ["0.1.0", "0.2.0"];
+
+/// A WIT package version this host serves: a plugin is bound to the highest one its `wit` requirement matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WitVersion {
+    V0_1,
+    V0_2,
+}
+
+impl WitVersion {
+    /// Oldest first, as [`WIT_VERSIONS`].
+    pub const ALL: [WitVersion; 2] = [Self::V0_1, Self::V0_2];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V0_1 => WIT_VERSIONS[0],
+            Self::V0_2 => WIT_VERSIONS[1],
+        }
+    }
+
+    /// The highest served version `req` matches.
+    pub fn matching(req: &semver::VersionReq) -> Option<Self> {
+        Self::ALL.into_iter().rev().find(|v| req.matches(&semver::Version::parse(v.as_str()).expect("served versions are semver")))
+    }
+}
+
+/// Settings a manifest may declare, and the size of one default (JSON).
+pub const MAX_SETTINGS: usize = 64;
+pub const MAX_SETTING_BYTES: usize = 8 * 1024;
 
 /// Limits a plugin may set, with the host's defaults and ceilings.
 pub const DEFAULT_MEMORY_MB: u32 = 32;
@@ -67,6 +95,11 @@ pub struct Manifest {
     pub capabilities: Requested,
     #[serde(default)]
     pub limits: RequestedLimits,
+    /// Plugin-wide settings and their defaults (`[settings]`): the user sets them, the plugin reads them
+    /// (`settings` in WIT 0.2.0). A value the user sets must have its default's JSON type.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub settings: serde_json::Map<String, serde_json::Value>,
 }
 
 fn default_priority() -> i32 {
@@ -167,12 +200,25 @@ impl Manifest {
         }
         semver::Version::parse(&self.version).map_err(|e| PluginError::Invalid(format!("version `{}`: {e}", self.version)))?;
         let req = semver::VersionReq::parse(&self.wit).map_err(|e| PluginError::Invalid(format!("wit `{}`: {e}", self.wit)))?;
-        let ours = semver::Version::parse(WIT_VERSION).expect("our WIT version is semver");
-        if !req.matches(&ours) {
+        if WitVersion::matching(&req).is_none() {
+            let newest = WIT_VERSIONS[WIT_VERSIONS.len() - 1];
             return Err(PluginError::Incompatible(format!(
-                "the plugin needs WIT {} but this host serves {WIT_VERSION}; rebuild it against codex-manager:plugin@{WIT_VERSION}",
-                self.wit
+                "the plugin needs WIT {} but this host serves {}; rebuild it against one of them (the newest is \
+                 codex-manager:plugin@{newest})",
+                self.wit,
+                WIT_VERSIONS.join(", ")
             )));
+        }
+        if self.settings.len() > MAX_SETTINGS {
+            return bad(format!("settings: at most {MAX_SETTINGS}, not {}", self.settings.len()));
+        }
+        for (key, value) in &self.settings {
+            if !is_setting_key(key) {
+                return bad(format!("settings: key `{key}` must be 1-64 of [a-z0-9_.-]"));
+            }
+            if value.to_string().len() > MAX_SETTING_BYTES {
+                return bad(format!("settings: `{key}`'s default is over {MAX_SETTING_BYTES} bytes of JSON"));
+            }
         }
         if self.description.chars().count() > 1000 {
             return bad("description must be at most 1000 characters".into());
@@ -261,6 +307,11 @@ impl Manifest {
         Ok(())
     }
 
+    /// The WIT version this plugin is bound to: the highest served one its requirement matches.
+    pub fn wit_version(&self) -> WitVersion {
+        semver::VersionReq::parse(&self.wit).ok().and_then(|r| WitVersion::matching(&r)).expect("validated at parse")
+    }
+
     pub fn requested(&self) -> BTreeSet<Capability> {
         self.capabilities.request.iter().filter_map(|c| Capability::parse(c)).collect()
     }
@@ -299,6 +350,11 @@ impl Manifest {
     pub fn subscribes_to(&self, kind: &str) -> bool {
         self.subscriptions.events.iter().any(|p| p.is_empty() || p == "*" || kind.starts_with(p.as_str()))
     }
+}
+
+/// A setting's key: 1-64 of `[a-z0-9_.-]`.
+pub fn is_setting_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 64 && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'))
 }
 
 /// Whether an `http_allow` entry can ever equal a URL's host as the `http` capability compares them: a DNS name
@@ -362,7 +418,8 @@ memory_mb = 16
     fn bad_manifests_are_refused_with_the_reason() {
         let cases = [
             (GOOD.replace("auto-namer", "Auto Namer"), "id"),
-            (GOOD.replace("^0.1", "^0.2"), "WIT"),
+            (GOOD.replace("^0.1", "^0.3"), "this host serves 0.1.0, 0.2.0"),
+            (format!("{GOOD}\n[settings]\n\"Bad Key\" = 1"), "settings: key"),
             (GOOD.replace("\"kv\"", "\"root\""), "unknown capability"),
             (GOOD.replace("memory_mb = 16", "memory_mb = 100000"), "memory_mb"),
             (GOOD.replace("version = \"0.1.0\"", "version = \"one\""), "version"),
@@ -377,6 +434,21 @@ memory_mb = 16
             let err = Manifest::parse(&text).unwrap_err().to_string();
             assert!(err.contains(needle), "{needle}: {err}");
         }
+    }
+
+    #[test]
+    fn a_plugin_is_bound_to_the_highest_served_version_its_requirement_matches() {
+        let cases = [("^0.1", WitVersion::V0_1), ("0.1.0", WitVersion::V0_1), ("^0.2", WitVersion::V0_2), (">=0.1", WitVersion::V0_2)];
+        for (req, version) in cases {
+            assert_eq!(Manifest::parse(&GOOD.replace("^0.1", req)).unwrap().wit_version(), version, "{req}");
+        }
+        assert_eq!(WitVersion::ALL.map(WitVersion::as_str), WIT_VERSIONS);
+    }
+
+    #[test]
+    fn settings_defaults_are_read_from_the_manifest() {
+        let m = Manifest::parse(&format!("{GOOD}\n[settings]\nthreshold = \"medium\"\nmax_turns = 3\nrules = [\"a\"]\n")).unwrap();
+        assert_eq!(serde_json::Value::Object(m.settings), serde_json::json!({"threshold": "medium", "max_turns": 3, "rules": ["a"]}));
     }
 
     fn with_tools(n: usize) -> String {

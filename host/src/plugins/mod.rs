@@ -1,4 +1,5 @@
-//! Extensions as sandboxed WebAssembly components (WIT world `codex-manager:plugin@0.1.0`, in `wit/`).
+//! Extensions as sandboxed WebAssembly components (WIT worlds `codex-manager:plugin@0.1.0` and `@0.2.0`, in `wit/`,
+//! served side by side: see [`bindings`]).
 //!
 //! Owns the engine, the installed set, and every call into a plugin. A plugin can never do more than its
 //! manifest requested AND the user granted (checked in [`capability`]), never crash the host (each call gets a
@@ -15,9 +16,12 @@ mod imports;
 pub mod manifest;
 pub mod call;
 mod state;
+#[cfg(test)]
+mod tests;
 
 pub use registry::{Inspection, PluginCall, PluginRegistry, PluginInfo};
-pub use bindings::types::{Job as JobCall, JobOutcome};
+pub use bindings::{Job as JobCall, JobOutcome, Retry};
+pub use manifest::{WitVersion, WIT_VERSIONS};
 pub use manifest::JobKind;
 
 /// Why a plugin operation failed.

@@ -13,11 +13,11 @@ use tokio::sync::{mpsc, Semaphore};
 use utoipa::ToSchema;
 
 use super::api::PluginHostApi;
-use super::bindings::types::Event as WitEvent;
+use super::bindings::Event as WitEvent;
 use super::capability::{Capability, Grants};
 use super::engine::PluginEngine;
-use super::bindings::types::{Job as WitJob, JobOutcome};
-use super::manifest::{JobKind, Limits, Manifest, ToolSpec, WIT_VERSION};
+use super::bindings::{Job as WitJob, JobOutcome};
+use super::manifest::{JobKind, Limits, Manifest, ToolSpec, WIT_VERSIONS};
 use super::call::{CallReport, Callable, Outcome};
 use super::PluginError;
 use crate::events::{Event, EventFilter, EventLog, EventType, NewEvent, Subscription, envelope_ts};
@@ -34,9 +34,12 @@ const QUEUE_PER_PLUGIN: usize = 1024;
 pub struct PluginInfo {
     pub id: String,
     pub version: String,
-    /// The WIT version requirement the plugin was built for, and the version this host serves.
+    /// The WIT version requirement the plugin was built for (its manifest's `wit`).
     pub wit: String,
-    pub host_wit: String,
+    /// The WIT version it is bound to: the highest one this host serves that `wit` matches.
+    pub wit_version: String,
+    /// Every WIT version this host serves, oldest first.
+    pub host_wits: Vec<String>,
     pub description: String,
     pub priority: i32,
     pub enabled: bool,
@@ -61,6 +64,9 @@ pub struct Inspection {
     pub id: String,
     pub version: String,
     pub description: String,
+    /// The WIT version requirement of the manifest, and the served version the plugin would be bound to.
+    pub wit: String,
+    pub wit_version: String,
     /// Capabilities the plugin asks for: the user grants these (or some) at install.
     pub requested: Vec<Capability>,
     pub http_allow: Vec<String>,
@@ -190,7 +196,7 @@ impl PluginRegistry {
         granted: &BTreeSet<Capability>,
         enabled: bool,
     ) -> Result<Arc<Loaded>, PluginError> {
-        let pre = self.engine.prelink(component)?;
+        let pre = self.engine.prelink(component, manifest.wit_version())?;
         let grants = Grants::new(&manifest.requested(), granted, &manifest.capabilities.http_allow);
         // Beside the versions, so an upgrade keeps it; `remove` deletes it with the plugin.
         let data_dir = if grants.allows(Capability::DataDir) {
@@ -237,12 +243,14 @@ impl PluginRegistry {
     pub async fn inspect(&self, manifest_text: &str, wasm: &[u8]) -> Result<Inspection, PluginError> {
         let manifest = Manifest::parse(manifest_text)?;
         let component = self.compile_blocking(wasm.to_vec()).await?;
-        self.engine.prelink(&component)?;
+        self.engine.prelink(&component, manifest.wit_version())?;
         let replaces = self.store.get_plugin(&manifest.id).await.ok().map(|r| r.version);
         Ok(Inspection {
             id: manifest.id.clone(),
             version: manifest.version.clone(),
             description: manifest.description.clone(),
+            wit: manifest.wit.clone(),
+            wit_version: manifest.wit_version().as_str().to_string(),
             requested: manifest.requested().into_iter().collect(),
             http_allow: manifest.capabilities.http_allow.clone(),
             events: manifest.subscriptions.events.clone(),
@@ -376,14 +384,22 @@ impl PluginRegistry {
             .collect())
     }
 
-    /// Call a dynamic tool a plugin offers. `None` when no enabled plugin offers `tool`.
-    pub async fn call_tool(&self, tool: &str, arguments: &str, session_id: Option<&str>) -> Option<Result<String, String>> {
+    /// Call a dynamic tool a plugin offers. `None` when no enabled plugin offers `tool`. `worker_job` is the
+    /// (plugin, job) whose worker turn called it, when one did: the plugin sees the job only when it is its own.
+    pub async fn call_tool(
+        &self,
+        tool: &str,
+        arguments: &str,
+        session_id: Option<&str>,
+        worker_job: Option<(&str, &str)>,
+    ) -> Option<Result<String, String>> {
         let plugin = self.snapshot().plugins.iter().find(|p| p.enabled && p.manifest.tools.iter().any(|t| t.name == tool)).cloned()?;
         let api = self.api.get()?.clone();
-        let call = super::bindings::types::ToolCall {
+        let call = super::bindings::ToolCall {
             session_id: session_id.map(str::to_owned),
             tool: tool.to_string(),
             arguments: arguments.to_string(),
+            job_id: worker_job.filter(|(p, _)| *p == plugin.manifest.id).map(|(_, j)| j.to_string()),
         };
         let permit = plugin.permits.clone().acquire_owned().await.ok()?;
         let report = plugin.callable.call_tool(&self.engine, &api, call).await;
@@ -429,9 +445,15 @@ impl PluginRegistry {
         Some(report)
     }
 
-    /// Tools the enabled plugins offer, for registering with new Codex threads.
-    pub fn tools(&self) -> Vec<ToolSpec> {
-        self.snapshot().plugins.iter().filter(|p| p.enabled).flat_map(|p| p.manifest.tools.clone()).collect()
+    /// Tools the enabled plugins offer, for registering with new Codex threads; with `only`, one plugin's (a worker
+    /// session gets its own plugin's tools, so a tool call tells the plugin which job's turn made it).
+    pub fn tools(&self, only: Option<&str>) -> Vec<ToolSpec> {
+        self.snapshot()
+            .plugins
+            .iter()
+            .filter(|p| p.enabled && only.is_none_or(|id| p.manifest.id == id))
+            .flat_map(|p| p.manifest.tools.clone())
+            .collect()
     }
 
     fn spawn_worker(
@@ -570,7 +592,8 @@ fn info_of(row: PluginRow) -> Result<PluginInfo, PluginError> {
         id: row.id,
         version: row.version,
         wit: manifest.wit.clone(),
-        host_wit: WIT_VERSION.to_string(),
+        wit_version: manifest.wit_version().as_str().to_string(),
+        host_wits: WIT_VERSIONS.iter().map(|v| v.to_string()).collect(),
         description: manifest.description.clone(),
         priority: manifest.priority,
         enabled: row.enabled,

@@ -71,6 +71,8 @@ error_codes! {
     MessageTooLarge = "message_too_large";
     SettingTooLarge = "setting_too_large";
     InvalidSettingKey = "invalid_setting_key";
+    UnknownPluginSetting = "unknown_plugin_setting";
+    WrongSettingType = "wrong_setting_type";
     IdempotencyKeyReused = "idempotency_key_reused";
     ModelUnknown = "model_unknown";
     WrongAnswerKind = "wrong_answer_kind";

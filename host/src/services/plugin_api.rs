@@ -7,9 +7,14 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::error::{ErrorCode, ErrorKind, ServiceError};
-use super::requests::RespondToRequest;
+use super::requests::{NewAssessment, RespondToRequest, Risk};
+use super::turns::{SteerMessage, TurnRecord as ServiceTurnRecord, TurnRecordQuery};
 use super::{SendMessage, Services, TranscriptQuery, UpdateSession};
-use crate::plugins::api::{Decided, HostCallError, HostResult, JobRequest, Note, PluginHostApi, WorkerReply, WorkerTurn};
+use crate::plugins::api::{
+    Assessment, Decided, HostCallError, HostResult, JobRequest, Note, PluginHostApi, TranscriptPage, TurnPage, TurnRecord, TurnState,
+    WorkerReply, WorkerTurn,
+};
+use crate::store::TurnStatus;
 
 pub struct ServicesForPlugins(pub Weak<Services>);
 
@@ -28,6 +33,25 @@ impl ServicesForPlugins {
     }
 }
 
+fn turn_record(t: ServiceTurnRecord) -> TurnRecord {
+    TurnRecord {
+        id: t.id,
+        session_id: t.session_id,
+        status: match t.status {
+            TurnStatus::InProgress => TurnState::InProgress,
+            TurnStatus::Completed => TurnState::Completed,
+            TurnStatus::Interrupted => TurnState::Interrupted,
+            TurnStatus::Failed => TurnState::Failed,
+        },
+        start_seq: t.start_seq,
+        end_seq: t.end_seq,
+        started_at: t.started_at,
+        ended_at: t.ended_at,
+        final_text: t.final_text,
+        error: t.error,
+    }
+}
+
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
@@ -38,8 +62,25 @@ impl PluginHostApi for ServicesForPlugins {
         Ok(json(&self.services()?.sessions().get_session(session_id).await.map_err(map)?))
     }
 
-    async fn transcript(&self, session_id: &str) -> HostResult<String> {
-        Ok(json(&self.services()?.sessions().transcript(session_id, TranscriptQuery::default()).await.map_err(map)?))
+    async fn transcript_page(&self, session_id: &str, page: TranscriptPage) -> HostResult<String> {
+        let q = TranscriptQuery {
+            limit: Some(page.limit),
+            cursor: page.cursor,
+            order: Some(if page.newest_first { "desc" } else { "asc" }.to_string()),
+        };
+        Ok(json(&self.services()?.sessions().transcript(session_id, q).await.map_err(map)?))
+    }
+
+    async fn list_turns(&self, session_id: &str, limit: Option<u32>, cursor: Option<String>) -> HostResult<TurnPage> {
+        let q = TurnRecordQuery { limit: limit.map(i64::from), cursor };
+        let page = self.services()?.turns().list_turn_records(session_id, q).await.map_err(map)?;
+        Ok(TurnPage { turns: page.turns.into_iter().map(turn_record).collect(), next_cursor: page.next_cursor })
+    }
+
+    async fn get_turn(&self, session_id: &str, turn_id: &str) -> HostResult<TurnRecord> {
+        // As it is now: a plugin call must not sit waiting for a turn to end.
+        let turn = self.services()?.turns().get_turn_record(session_id, turn_id, std::time::Duration::ZERO).await.map_err(map)?;
+        Ok(turn_record(turn))
     }
 
     async fn get_setting(&self, session_id: &str, key: &str) -> HostResult<Option<String>> {
@@ -70,6 +111,11 @@ impl PluginHostApi for ServicesForPlugins {
         Ok(self.services()?.turns().send_message(session_id, req, None).await.map_err(map)?.turn_id)
     }
 
+    async fn steer(&self, session_id: &str, text: &str) -> HostResult<String> {
+        let req = SteerMessage { text: text.to_string() };
+        Ok(self.services()?.turns().steer(session_id, req).await.map_err(map)?.turn_id)
+    }
+
     async fn interrupt(&self, session_id: &str) -> HostResult<()> {
         self.services()?.turns().interrupt(session_id).await.map(|_| ()).map_err(map)
     }
@@ -84,6 +130,32 @@ impl PluginHostApi for ServicesForPlugins {
 
     async fn kv_delete(&self, plugin_id: &str, key: &str) -> HostResult<()> {
         self.services()?.plugins().kv_delete(plugin_id, key).await.map_err(map)
+    }
+
+    async fn kv_compare_and_set(&self, plugin_id: &str, key: &str, expected: Option<&str>, value: Option<&str>) -> HostResult<bool> {
+        self.services()?.plugins().kv_compare_and_set(plugin_id, key, expected, value).await.map_err(map)
+    }
+
+    async fn kv_keys(&self, plugin_id: &str, prefix: &str, limit: u32) -> HostResult<Vec<String>> {
+        self.services()?.plugins().kv_keys(plugin_id, prefix, limit).await.map_err(map)
+    }
+
+    async fn plugin_settings(&self, plugin_id: &str) -> HostResult<serde_json::Map<String, Value>> {
+        Ok(self.services()?.plugins().settings(plugin_id).await.map_err(map)?.settings)
+    }
+
+    async fn assess(&self, session_id: &str, request_id: &str, assessment: Assessment, assessed_by: &str) -> HostResult<()> {
+        let assessment = NewAssessment {
+            risk: match assessment.risk {
+                crate::plugins::api::Risk::Low => Risk::Low,
+                crate::plugins::api::Risk::Medium => Risk::Medium,
+                crate::plugins::api::Risk::High => Risk::High,
+            },
+            summary: assessment.summary,
+            rationale: assessment.rationale,
+            assessor: assessment.assessor,
+        };
+        self.services()?.requests().assess_request(session_id, request_id, assessment, assessed_by).await.map(|_| ()).map_err(map)
     }
 
     async fn respond(&self, session_id: &str, request_id: &str, body: Value, decided_by: &str) -> HostResult<Decided> {

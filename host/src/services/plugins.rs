@@ -6,15 +6,52 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
 use super::core::Core;
 use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
 use crate::plugins::capability::Capability;
-use crate::plugins::manifest::ToolSpec;
+use crate::events::{EventType, NewEvent};
+use crate::plugins::manifest::{Manifest, ToolSpec};
 use crate::plugins::call::CallReport;
 use crate::plugins::{Inspection, JobCall, JobKind, JobOutcome, PluginCall, PluginError, PluginRegistry, PluginInfo};
 
 /// Longest page of a plugin's call record.
 const MAX_CALLS_PAGE: i64 = 1000;
+
+/// A plugin's settings: what is in force, the manifest's defaults, and what the user set.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PluginSettings {
+    pub id: String,
+    /// In force: the user's value where there is one, else the default. What the plugin reads.
+    #[schema(value_type = Object)]
+    pub settings: Map<String, Value>,
+    /// The defaults the manifest declares (`[settings]`): the settings there are.
+    #[schema(value_type = Object)]
+    pub defaults: Map<String, Value>,
+    /// What the user set (keys the manifest still declares).
+    #[schema(value_type = Object)]
+    pub user: Map<String, Value>,
+}
+
+/// Whether a value may replace a default: the same JSON type (any number for a number).
+fn same_type(default: &Value, value: &Value) -> bool {
+    std::mem::discriminant(default) == std::mem::discriminant(value)
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
 
 pub struct Plugins {
     core: Arc<Core>,
@@ -82,14 +119,84 @@ impl Plugins {
         Ok(self.host.calls(id, limit).await?)
     }
 
-    /// The tools the enabled plugins offer Codex.
-    pub(crate) fn tools(&self) -> Vec<ToolSpec> {
-        self.host.tools()
+    /// A plugin's settings: its manifest's defaults with the user's values over them.
+    pub async fn settings(&self, id: &str) -> ServiceResult<PluginSettings> {
+        let row = self.core.store().get_plugin(id).await.map_err(|_| ServiceError::from(PluginError::NotFound(id.to_string())))?;
+        let manifest = Manifest::parse(&row.manifest)?;
+        let mut user = Map::new();
+        for (key, text) in self.core.store().plugin_settings(id).await? {
+            if manifest.settings.contains_key(&key) {
+                if let Ok(value) = serde_json::from_str(&text) {
+                    user.insert(key, value);
+                }
+            }
+        }
+        let mut settings = manifest.settings.clone();
+        settings.extend(user.clone());
+        Ok(PluginSettings { id: row.id, settings, defaults: manifest.settings, user })
     }
 
-    /// Call a plugin's tool; `None` when no enabled plugin offers it any more.
-    pub(crate) async fn call_tool(&self, tool: &str, arguments: &str, session_id: Option<&str>) -> Option<Result<String, String>> {
-        self.host.call_tool(tool, arguments, session_id).await
+    /// Change a plugin's settings: each key to a JSON value of its default's type, or `null` to go back to the
+    /// default. All or nothing: one unknown key or wrong type refuses the whole change. Announced by
+    /// `plugin.settings_changed`.
+    pub async fn put_settings(&self, id: &str, changes: Map<String, Value>) -> ServiceResult<PluginSettings> {
+        let current = self.settings(id).await?;
+        let mut writes = Vec::with_capacity(changes.len());
+        for (key, value) in changes {
+            let Some(default) = current.defaults.get(&key) else {
+                return Err(ServiceError::new(
+                    ErrorKind::Invalid,
+                    ErrorCode::UnknownPluginSetting,
+                    format!("`{id}` has no setting `{key}` (it has: {})", current.defaults.keys().cloned().collect::<Vec<_>>().join(", ")),
+                ));
+            };
+            if value.is_null() {
+                writes.push((key, None));
+                continue;
+            }
+            if !same_type(default, &value) {
+                return Err(ServiceError::new(
+                    ErrorKind::Invalid,
+                    ErrorCode::WrongSettingType,
+                    format!("setting `{key}` is a {}, not a {}", type_name(default), type_name(&value)),
+                ));
+            }
+            let text = value.to_string();
+            if text.len() > crate::plugins::manifest::MAX_SETTING_BYTES {
+                return Err(ServiceError::new(
+                    ErrorKind::Invalid,
+                    ErrorCode::SettingTooLarge,
+                    format!("setting `{key}` is over {} bytes of JSON", crate::plugins::manifest::MAX_SETTING_BYTES),
+                ));
+            }
+            writes.push((key, Some(text)));
+        }
+        self.core.store().put_plugin_settings(id, &writes).await?;
+        let now = self.settings(id).await?;
+        self.core.events().publish_committed(NewEvent::new(EventType::PluginSettingsChanged, &now)).await;
+        Ok(now)
+    }
+
+    /// The tools the enabled plugins offer Codex.
+    pub(crate) fn tools(&self) -> Vec<ToolSpec> {
+        self.host.tools(None)
+    }
+
+    /// The tools one plugin offers (for its worker sessions).
+    pub(crate) fn tools_of(&self, plugin_id: &str) -> Vec<ToolSpec> {
+        self.host.tools(Some(plugin_id))
+    }
+
+    /// Call a plugin's tool; `None` when no enabled plugin offers it any more. `worker_job`: the (plugin, job)
+    /// whose worker turn called it.
+    pub(crate) async fn call_tool(
+        &self,
+        tool: &str,
+        arguments: &str,
+        session_id: Option<&str>,
+        worker_job: Option<(&str, &str)>,
+    ) -> Option<Result<String, String>> {
+        self.host.call_tool(tool, arguments, session_id, worker_job).await
     }
 
     pub(crate) fn job_kinds(&self) -> Vec<JobKind> {
@@ -115,6 +222,14 @@ impl Plugins {
 
     pub(crate) async fn kv_delete(&self, plugin_id: &str, key: &str) -> ServiceResult<()> {
         Ok(self.core.store().plugin_kv_delete(plugin_id, key).await?)
+    }
+
+    pub(crate) async fn kv_compare_and_set(&self, plugin_id: &str, key: &str, expected: Option<&str>, value: Option<&str>) -> ServiceResult<bool> {
+        Ok(self.core.store().plugin_kv_compare_and_set(plugin_id, key, expected, value).await?)
+    }
+
+    pub(crate) async fn kv_keys(&self, plugin_id: &str, prefix: &str, limit: u32) -> ServiceResult<Vec<String>> {
+        Ok(self.core.store().plugin_kv_keys(plugin_id, prefix, i64::from(limit)).await?)
     }
 }
 

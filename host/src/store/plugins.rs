@@ -109,6 +109,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         sqlx::query("DELETE FROM plugin_kv WHERE plugin_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM plugin_settings WHERE plugin_id = $1").bind(id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM plugin_calls WHERE plugin_id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
@@ -194,6 +195,89 @@ impl Store {
 
     pub async fn plugin_kv_delete(&self, plugin_id: &str, key: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM plugin_kv WHERE plugin_id = $1 AND key = $2").bind(plugin_id).bind(key).execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// Set (`value` some) or delete (`value` none) `key` only if it holds `expected` (none: absent). Each case is one
+    /// conditional statement, so of two racing calls exactly one changes the row. True when this call did.
+    pub async fn plugin_kv_compare_and_set(&self, plugin_id: &str, key: &str, expected: Option<&str>, value: Option<&str>) -> StoreResult<bool> {
+        let done = match (expected, value) {
+            (None, Some(value)) => sqlx::query(
+                "INSERT INTO plugin_kv (plugin_id, key, value, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (plugin_id, key) DO NOTHING",
+            )
+            .bind(plugin_id)
+            .bind(key)
+            .bind(value)
+            .bind(now_ms())
+            .execute(self.pool())
+            .await?,
+            (Some(expected), Some(value)) => {
+                sqlx::query("UPDATE plugin_kv SET value = $4, updated_at = $5 WHERE plugin_id = $1 AND key = $2 AND value = $3")
+                    .bind(plugin_id)
+                    .bind(key)
+                    .bind(expected)
+                    .bind(value)
+                    .bind(now_ms())
+                    .execute(self.pool())
+                    .await?
+            }
+            (Some(expected), None) => sqlx::query("DELETE FROM plugin_kv WHERE plugin_id = $1 AND key = $2 AND value = $3")
+                .bind(plugin_id)
+                .bind(key)
+                .bind(expected)
+                .execute(self.pool())
+                .await?,
+            // Absent stays absent: nothing to write, only to check.
+            (None, None) => return Ok(self.plugin_kv_get(plugin_id, key).await?.is_none()),
+        };
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// A plugin's keys starting with `prefix`, sorted, at most `limit`.
+    pub async fn plugin_kv_keys(&self, plugin_id: &str, prefix: &str, limit: i64) -> StoreResult<Vec<String>> {
+        // A prefix compare rather than LIKE: no wildcard in a key can widen the match.
+        Ok(sqlx::query_scalar(
+            "SELECT key FROM plugin_kv WHERE plugin_id = $1 AND substr(key, 1, length($2)) = $2 ORDER BY key LIMIT $3",
+        )
+        .bind(plugin_id)
+        .bind(prefix)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// The settings a user set for a plugin: key → JSON text.
+    pub async fn plugin_settings(&self, plugin_id: &str) -> StoreResult<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT key, value FROM plugin_settings WHERE plugin_id = $1 ORDER BY key")
+            .bind(plugin_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("key")?, r.try_get("value")?))).collect()
+    }
+
+    /// Set (some JSON text) or reset (none) a plugin's settings, all or none.
+    pub async fn put_plugin_settings(&self, plugin_id: &str, changes: &[(String, Option<String>)]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        for (key, value) in changes {
+            match value {
+                Some(value) => {
+                    sqlx::query(
+                        "INSERT INTO plugin_settings (plugin_id, key, value, updated_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (plugin_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    )
+                    .bind(plugin_id)
+                    .bind(key)
+                    .bind(value)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    sqlx::query("DELETE FROM plugin_settings WHERE plugin_id = $1 AND key = $2").bind(plugin_id).bind(key).execute(&mut *tx).await?;
+                }
+            }
+        }
+        tx.commit().await?;
         Ok(())
     }
 }

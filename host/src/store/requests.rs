@@ -35,6 +35,8 @@ pub struct RequestRow {
     pub reason: Option<String>,
     pub created_at: i64,
     pub resolved_at: Option<i64>,
+    /// The last judgement a plugin attached while it was pending, as JSON.
+    pub assessment: Option<String>,
 }
 
 /// Which requests to list.
@@ -47,7 +49,7 @@ pub struct RequestFilter {
 }
 
 const COLUMNS: &str = "id, session_id, project_id, thread_id, turn_id, item_id, kind, method, generation, rpc_id, params, \
-     context, status, decision, decided_by, reason, created_at, resolved_at";
+     context, status, decision, decided_by, reason, created_at, resolved_at, assessment";
 
 fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<RequestRow> {
     Ok(RequestRow {
@@ -72,13 +74,14 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<RequestRow> {
         reason: r.try_get("reason")?,
         created_at: r.try_get("created_at")?,
         resolved_at: r.try_get("resolved_at")?,
+        assessment: r.try_get("assessment")?,
     })
 }
 
 impl Store {
     pub async fn insert_request(&self, r: &RequestRow) -> StoreResult<()> {
         sqlx::query(&format!(
-            "INSERT INTO pending_requests ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+            "INSERT INTO pending_requests ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
         ))
         .bind(&r.id)
         .bind(&r.session_id)
@@ -98,6 +101,7 @@ impl Store {
         .bind(&r.reason)
         .bind(r.created_at)
         .bind(r.resolved_at)
+        .bind(&r.assessment)
         .execute(self.pool())
         .await
         .map_err(StoreError::from_write)?;
@@ -151,6 +155,17 @@ impl Store {
         .bind(now_ms())
         .execute(self.pool())
         .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Attach a judgement to a request that is still pending (replacing an earlier one). True when it was pending;
+    /// the status check and the write are one statement, so a judgement never lands on a resolved request.
+    pub async fn assess_request(&self, id: &str, assessment: &str) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE pending_requests SET assessment = $2 WHERE id = $1 AND status = 'pending'")
+            .bind(id)
+            .bind(assessment)
+            .execute(self.pool())
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 

@@ -7,13 +7,15 @@
 //! the title).
 
 use codex_manager_plugin_sdk::serde_json::{json, Value};
-use codex_manager_plugin_sdk::{self as sdk, export_plugin, Error, Event, Job, JobOutcome, Plugin};
+use codex_manager_plugin_sdk::{self as sdk, export_plugin, Error, Event, Job, JobOutcome, Plugin, TranscriptQuery};
 
 /// The session setting that turns the plugin off for one session (`false`).
 const SETTING_ENABLED: &str = "autonamer.enabled";
 /// The job kind that names one session on demand.
 const JOB_NAME: &str = "autonamer.name";
 const MAX_WORDS: usize = 6;
+/// The oldest turns read for the first user message (what 0.1.0's one transcript page held).
+const FIRST_TURNS: u32 = 50;
 const MAX_CHARS: usize = 60;
 /// How long a job waits before trying again when the host is busy.
 const RETRY_AFTER_MS: u64 = 5_000;
@@ -88,7 +90,8 @@ fn name_session(session_id: &str) -> Result<Outcome, Error> {
     if has_title(&session) {
         return Ok(Outcome::Skipped("the session has a title"));
     }
-    let transcript: Value = sdk::parse_json(&sdk::sessions::transcript(session_id)?)?;
+    // The first message is in the oldest turns.
+    let transcript: Value = sdk::parse_json(&sdk::sessions::transcript_page(session_id, &TranscriptQuery::oldest(FIRST_TURNS))?)?;
     let Some(message) = first_user_message(&transcript) else {
         return Ok(Outcome::Skipped("no user message yet"));
     };

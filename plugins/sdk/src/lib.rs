@@ -1,12 +1,35 @@
 //! Write Codex Manager plugins in Rust.
 //!
 //! A plugin is a WebAssembly component (target `wasm32-wasip2`) built against the WIT world
-//! `codex-manager:plugin/plugin@0.1.0` (`wit/0.1.0/plugin.wit` in the repository). The host calls it when an
-//! event it subscribed to happens, when a job of a kind it declared is due, and when Codex calls a dynamic
-//! tool it offers. The plugin may call back into the host through the modules of this crate ([`log`], [`kv`],
-//! [`sessions`], [`turns`], [`requests`], [`http`], [`jobs`], [`workers`], [`notes`]); each call is allowed
-//! only if the plugin's `plugin.toml` requests the matching capability and the user granted it. A call that is
-//! not allowed returns [`Error::Denied`]; it never traps.
+//! `codex-manager:plugin/plugin@0.2.0` (`wit/0.2.0/plugin.wit` in the repository; its `plugin.toml` says
+//! `wit = "^0.2"`). The host calls it when an event it subscribed to happens, when a job of a kind it declared is
+//! due, and when Codex calls a dynamic tool it offers. The plugin may call back into the host through the modules
+//! of this crate ([`log`], [`kv`], [`settings`], [`sessions`], [`turns`], [`requests`], [`http`], [`jobs`],
+//! [`workers`], [`notes`]); each call is allowed only if the plugin's `plugin.toml` requests the matching
+//! capability and the user granted it ([`settings`] and [`log`] are every plugin's). A call that is not allowed
+//! returns [`Error::Denied`]; it never traps.
+//!
+//! # Reading a session of any length
+//!
+//! [`sessions::list_turns`] gives the host's turn records newest first (each with its final text), and
+//! [`sessions::get_turn`] one of them; [`sessions::transcript_page`] with [`TranscriptQuery::newest`] gives the
+//! newest turns with all their items. Both page backwards with `next_cursor`, so a session of any length is read
+//! from its end:
+//!
+//! ```no_run
+//! use codex_manager_plugin_sdk::{self as sdk, transcript::Transcript, TranscriptQuery};
+//!
+//! fn last_answer(session_id: &str) -> Result<Option<String>, sdk::Error> {
+//!     let page = sdk::sessions::list_turns(session_id, Some(1), None)?;
+//!     Ok(page.turns.into_iter().next().and_then(|t| t.final_text))
+//! }
+//!
+//! fn newest_turns(session_id: &str) -> Result<Transcript, sdk::Error> {
+//!     // Newest first: `Transcript::reversed` puts them back in reading order.
+//!     let json = sdk::sessions::transcript_page(session_id, &TranscriptQuery::newest(5))?;
+//!     Ok(Transcript::parse(&json)?.reversed())
+//! }
+//! ```
 //!
 //! Each call runs in a fresh instance: keep nothing in statics between calls, use [`kv`] instead.
 //!
@@ -70,7 +93,7 @@
 //! ```toml
 //! id = "shout"
 //! version = "0.1.0"
-//! wit = "^0.1"
+//! wit = "^0.2"
 //! description = "Counts turns and offers a tool that shouts."
 //!
 //! [subscriptions]
@@ -154,7 +177,7 @@
 pub mod bindings {
     wit_bindgen::generate!({
         world: "plugin",
-        path: "../../wit/0.1.0",
+        path: "../../wit/0.2.0",
         pub_export_macro: true,
         export_macro_name: "__export_plugin_world",
         default_bindings_module: "::codex_manager_plugin_sdk::bindings",
@@ -165,14 +188,15 @@ pub mod bindings {
 
 
 pub use bindings::codex_manager::plugin::types::{
-    DecideOutcome, Decision, Enqueued, Error, Event, HttpRequest, HttpResponse, Job, JobOutcome, JobRequest, LogLevel,
-    Note, Retry, ToolCall, ToolResult, WorkerApprovals, WorkerReply, WorkerSandbox, WorkerTurn,
+    Assessment, DecideOutcome, Decision, Enqueued, Error, Event, HttpRequest, HttpResponse, Job, JobOutcome, JobRequest,
+    LogLevel, Note, Retry, Risk, ToolCall, ToolResult, TranscriptQuery, TurnPage, TurnRecord, TurnStatus, WorkerApprovals,
+    WorkerReply, WorkerSandbox, WorkerTurn,
 };
 /// The `serde_json` this crate uses, so a plugin can handle JSON without a dependency of its own.
 pub use serde_json;
 
 /// The version of the WIT package this SDK is built against.
-pub const WIT_VERSION: &str = "0.1.0";
+pub const WIT_VERSION: &str = "0.2.0";
 
 /// What a plugin implements. Every method has a default, so implement only what the plugin's manifest
 /// declares.
@@ -257,7 +281,7 @@ mod host;
 mod records;
 pub mod transcript;
 
-pub use host::{http, jobs, kv, log, notes, requests, sessions, turns, workers};
+pub use host::{http, jobs, kv, log, notes, requests, sessions, settings, turns, workers};
 pub use records::{parse_json, to_json};
 
 #[cfg(test)]
@@ -278,7 +302,7 @@ mod tests {
         assert_eq!(v["a"], 1);
         let err = parse_json::<serde_json::Value>("{nope").unwrap_err();
         assert_eq!(err.kind(), "invalid");
-        let call = ToolCall { session_id: None, tool: "t".into(), arguments: r#"{"text":"hi"}"#.into() };
+        let call = ToolCall { session_id: None, tool: "t".into(), arguments: r#"{"text":"hi"}"#.into(), job_id: None };
         let args: serde_json::Value = call.parse_arguments().unwrap();
         assert_eq!(args["text"], "hi");
     }
@@ -340,6 +364,30 @@ mod tests {
         let note = Note::new("k", "t", "b").data_json(&serde_json::json!({"x": 1})).turn("t1");
         assert_eq!(note.data.as_deref(), Some(r#"{"x":1}"#));
         assert_eq!(note.turn_id.as_deref(), Some("t1"));
+    }
+
+    #[test]
+    fn v0_2_records() {
+        let q = TranscriptQuery::newest(5).cursor("c");
+        assert_eq!((q.limit, q.cursor.as_deref(), q.newest_first), (Some(5), Some("c"), true));
+        assert!(!TranscriptQuery::oldest(10).newest_first);
+        let a = Assessment::new(Risk::High, "Deletes the build", "`rm -rf build`").assessor("rules");
+        assert_eq!((a.risk, a.assessor.as_deref()), (Risk::High, Some("rules")));
+        assert_eq!(Risk::parse("medium"), Some(Risk::Medium));
+        assert_eq!(Risk::High.as_str(), "high");
+        assert!(Risk::High > Risk::Low);
+        let t = TurnRecord {
+            id: "t".into(),
+            session_id: "s".into(),
+            status: TurnStatus::Completed,
+            start_seq: Some(1),
+            end_seq: Some(2),
+            started_at: "x".into(),
+            ended_at: None,
+            final_text: Some("hi".into()),
+            error: None,
+        };
+        assert!(t.is_completed() && t.has_ended());
     }
 
     #[test]

@@ -4,8 +4,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::{
-    Enqueued, Error, Event, HttpRequest, HttpResponse, Job, JobOutcome, JobRequest, Note, Retry, ToolCall, ToolResult,
-    WorkerApprovals, WorkerReply, WorkerSandbox, WorkerTurn,
+    Assessment, Enqueued, Error, Event, HttpRequest, HttpResponse, Job, JobOutcome, JobRequest, Note, Retry, Risk, ToolCall,
+    ToolResult, TranscriptQuery, TurnRecord, TurnStatus, WorkerApprovals, WorkerReply, WorkerSandbox, WorkerTurn,
 };
 
 /// Parses JSON into `T`; a failure is [`Error::Invalid`] saying what was wrong.
@@ -326,5 +326,64 @@ impl HttpResponse {
     /// The body parsed as JSON into `T`.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
         serde_json::from_slice(&self.body).map_err(|err| Error::Invalid(format!("bad JSON body: {err}")))
+    }
+}
+
+impl TranscriptQuery {
+    /// The newest `limit` turns (1-100), newest first: a long session's recent turns, whatever its length.
+    pub fn newest(limit: u32) -> TranscriptQuery {
+        TranscriptQuery { limit: Some(limit), cursor: None, newest_first: true }
+    }
+
+    /// The oldest `limit` turns (1-100), oldest first.
+    pub fn oldest(limit: u32) -> TranscriptQuery {
+        TranscriptQuery { limit: Some(limit), cursor: None, newest_first: false }
+    }
+
+    /// The page after the one whose `nextCursor` this is.
+    pub fn cursor(mut self, cursor: impl Into<String>) -> TranscriptQuery {
+        self.cursor = Some(cursor.into());
+        self
+    }
+}
+
+impl TurnRecord {
+    /// Whether the turn completed (not failed, interrupted or still running).
+    pub fn is_completed(&self) -> bool {
+        self.status == TurnStatus::Completed
+    }
+
+    /// Whether the turn is over, however it ended.
+    pub fn has_ended(&self) -> bool {
+        self.status != TurnStatus::InProgress
+    }
+}
+
+impl Risk {
+    /// `low`, `medium` or `high`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Risk::Low => "low",
+            Risk::Medium => "medium",
+            Risk::High => "high",
+        }
+    }
+
+    /// Reads `low`, `medium` or `high` (a setting's value, say).
+    pub fn parse(s: &str) -> Option<Risk> {
+        [Risk::Low, Risk::Medium, Risk::High].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl Assessment {
+    /// A judgement: the risk, what the action does in a sentence, and why it is that risky (Markdown).
+    pub fn new(risk: Risk, summary: impl Into<String>, rationale: impl Into<String>) -> Assessment {
+        Assessment { risk, summary: summary.into(), rationale: rationale.into(), assessor: None }
+    }
+
+    /// Who judged: a model's name, `rules`, ...
+    pub fn assessor(mut self, assessor: impl Into<String>) -> Assessment {
+        self.assessor = Some(assessor.into());
+        self
     }
 }

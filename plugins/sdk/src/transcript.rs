@@ -1,11 +1,11 @@
-//! Reading the JSON of [`sessions::transcript`](crate::sessions::transcript): `{turns: [{id, status, items: [ThreadItem, ...]}], nextCursor}`,
+//! Reading the JSON of [`sessions::transcript_page`](crate::sessions::transcript_page): `{turns: [{id, status, items: [ThreadItem, ...]}], nextCursor}`,
 //! where the items are app-server's `ThreadItem` objects (`userMessage`, `agentMessage`, `fileChange`, ...).
 //! Pure functions over [`serde_json::Value`], so plugins can unit-test what they do with a transcript.
 
 use crate::Error;
 use serde_json::Value;
 
-/// A page of a session's transcript, oldest turn first.
+/// A page of a session's transcript, in the order asked for (oldest first unless the query said newest first).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transcript {
     /// The turns of this page.
@@ -41,7 +41,7 @@ pub struct FileChange {
 }
 
 impl Transcript {
-    /// Parses the JSON of [`sessions::transcript`](crate::sessions::transcript).
+    /// Parses the JSON of [`sessions::transcript_page`](crate::sessions::transcript_page).
     pub fn parse(json: &str) -> Result<Transcript, Error> {
         let value: Value = crate::parse_json(json)?;
         Ok(Transcript::from_value(&value))
@@ -54,6 +54,12 @@ impl Transcript {
             turns: turns.iter().filter_map(Turn::from_value).collect(),
             next_cursor: value.get("nextCursor").and_then(Value::as_str).map(str::to_string),
         }
+    }
+
+    /// The same turns in the other order: a newest-first page (`TranscriptQuery::newest`) in reading order.
+    pub fn reversed(mut self) -> Transcript {
+        self.turns.reverse();
+        self
     }
 
     /// The turn with this id, if this page has it.

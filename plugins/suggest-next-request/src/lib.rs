@@ -8,7 +8,7 @@ mod prompt;
 use codex_manager_plugin_sdk::serde_json::{json, Value};
 use codex_manager_plugin_sdk::transcript::Transcript;
 use codex_manager_plugin_sdk::{
-    self as sdk, export_plugin, Error, Job, JobOutcome, Note, Plugin, WorkerApprovals, WorkerSandbox, WorkerTurn,
+    self as sdk, export_plugin, Error, Job, JobOutcome, Note, Plugin, TranscriptQuery, WorkerApprovals, WorkerSandbox, WorkerTurn,
 };
 
 const JOB_KIND: &str = "suggest-next-request";
@@ -48,13 +48,10 @@ fn suggest(session_id: &str, attempt: u32) -> Result<JobOutcome, Error> {
         Ok(false) => return Ok(JobOutcome::succeeded_json(&json!({ "skipped": "disabled" }))),
         Err(why) => return Ok(JobOutcome::failed(why)),
     }
-    let transcript = Transcript::parse(&sdk::sessions::transcript(session_id)?)?;
-    if transcript.next_cursor.is_some() {
-        // sessions.transcript gives the oldest page only: the latest exchanges are not in it.
-        return Ok(JobOutcome::failed(
-            "the session is longer than one transcript page, and the host gives plugins only the oldest page",
-        ));
-    }
+    // The newest turns, whatever the session's length: a few more than the exchanges kept, for a running turn
+    // and turns that say nothing.
+    let query = TranscriptQuery::newest(prompt::TURNS_READ);
+    let transcript = Transcript::parse(&sdk::sessions::transcript_page(session_id, &query)?)?.reversed();
     let exchanges = prompt::last_exchanges(&transcript);
     let Some(source_turn_id) = exchanges.last().map(|e| e.turn_id.clone()) else {
         return Ok(JobOutcome::succeeded_json(&json!({ "skipped": "no-exchanges" })));

@@ -8,6 +8,8 @@ use codex_manager_plugin_sdk::transcript::Transcript;
 pub const SETTING: &str = "suggest-next-request";
 /// How many of the last exchanges go into the prompt, at most.
 pub const MAX_EXCHANGES: usize = 4;
+/// Turns read from the newest back to find them.
+pub const TURNS_READ: u32 = 12;
 /// The most of one user message that goes into the prompt.
 const MAX_USER_CHARS: usize = 1_500;
 /// The most of one agent answer (its start and its end are kept: the end usually says what is left to do).

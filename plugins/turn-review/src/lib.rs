@@ -8,7 +8,6 @@
 mod review;
 
 use codex_manager_plugin_sdk::serde_json::{json, Value};
-use codex_manager_plugin_sdk::transcript::Transcript;
 use codex_manager_plugin_sdk::{
     self as sdk, export_plugin, Error, Event, Job, JobOutcome, JobRequest, Note, Plugin, WorkerApprovals,
     WorkerSandbox, WorkerTurn,
@@ -76,14 +75,11 @@ fn schedule(session_id: &str, turn_id: &str) -> Result<(), Error> {
     if !enabled(session_id)? {
         return Ok(());
     }
-    let transcript = Transcript::parse(&sdk::sessions::transcript(session_id)?)?;
-    let Some(turn) = transcript.turn(turn_id) else {
-        sdk::log::debug(format!(
-            "session {session_id}: turn {turn_id} is not in the transcript page the host gives (long session?)"
-        ));
+    let Some(turn) = sdk::sessions::find_turn(session_id, turn_id)? else {
+        sdk::log::debug(format!("session {session_id}: turn {turn_id} is not among the session's recent turns"));
         return Ok(());
     };
-    if review::applied_changes(turn).is_empty() {
+    if review::applied_changes(&turn).is_empty() {
         return Ok(());
     }
     let job = JobRequest::json(JOB_KIND, &json!({ "turn_id": turn_id })).session(session_id).dedupe_key(turn_id);
@@ -96,16 +92,10 @@ fn review_turn(session_id: &str, turn_id: &str, attempt: u32) -> Result<JobOutco
     if !enabled(session_id)? {
         return Ok(JobOutcome::succeeded_json(&json!({ "skipped": "disabled" })));
     }
-    let transcript = Transcript::parse(&sdk::sessions::transcript(session_id)?)?;
-    let Some(turn) = transcript.turn(turn_id) else {
-        let why = if transcript.next_cursor.is_some() {
-            "the turn is not in the transcript page the host gives plugins (the oldest one)"
-        } else {
-            "the session has no such turn"
-        };
-        return Ok(JobOutcome::failed(format!("turn {turn_id}: {why}")));
+    let Some(turn) = sdk::sessions::find_turn(session_id, turn_id)? else {
+        return Ok(JobOutcome::failed(format!("turn {turn_id}: the session has no such turn among its recent ones")));
     };
-    let changes = review::applied_changes(turn);
+    let changes = review::applied_changes(&turn);
     if changes.is_empty() {
         return Ok(JobOutcome::succeeded_json(&json!({ "skipped": "no-file-changes" })));
     }

@@ -3,6 +3,21 @@
 
 export type ApprovalPolicy = "untrusted" | "on-request" | "never";
 
+/** A judgement attached to an approval request. */
+export interface Assessment {
+  /** Who attached it: `plugin:<id>`. */
+  assessedBy: string;
+  /** Who judged, as the assessor names itself: a model's name, `rules`, ... */
+  assessor?: string | null;
+  /** When (RFC 3339, UTC). */
+  at: string;
+  /** Why it is that risky (Markdown). */
+  rationale: string;
+  risk: Risk;
+  /** What the command or change does, in a sentence. */
+  summary: string;
+}
+
 export type Capability =
   | "log"
   | "kv"
@@ -154,6 +169,8 @@ export type ErrorCode =
   | "message_too_large"
   | "setting_too_large"
   | "invalid_setting_key"
+  | "unknown_plugin_setting"
+  | "wrong_setting_type"
   | "idempotency_key_reused"
   | "model_unknown"
   | "wrong_answer_kind"
@@ -293,6 +310,7 @@ export type EventType =
   | "approval.requested"
   | "approval.resolved"
   | "approval.expired"
+  | "approval.assessed"
   | "tool_input.requested"
   | "tool_input.resolved"
   | "tool_input.expired"
@@ -320,6 +338,7 @@ export type EventType =
   | "plugin.enabled"
   | "plugin.disabled"
   | "plugin.removed"
+  | "plugin.settings_changed"
   | "job.queued"
   | "job.started"
   | "job.retrying"
@@ -394,6 +413,9 @@ export interface Inspection {
   requested: Capability[];
   tools: string[];
   version: string;
+  /** The WIT version requirement of the manifest, and the served version the plugin would be bound to. */
+  wit: string;
+  witVersion: string;
 }
 
 export interface InstallPlugin {
@@ -545,6 +567,7 @@ export interface NotePage {
 
 /** A request as the API shows it. */
 export interface PendingRequest {
+  assessment?: Assessment | null;
   createdAt: string;
   /** Who decided: the client label (`web`, `cli`, `sdk`, `api`), `plugin:<id>`, or `host` for expiries. */
   decidedBy?: string | null;
@@ -592,7 +615,8 @@ export interface PluginInfo {
   enabled: boolean;
   events: string[];
   granted: Capability[];
-  hostWit: string;
+  /** Every WIT version this host serves, oldest first. */
+  hostWits: string[];
   httpAllow: string[];
   id: string;
   installedAt: string;
@@ -603,8 +627,10 @@ export interface PluginInfo {
   tools: ToolSpec[];
   updatedAt: string;
   version: string;
-  /** The WIT version requirement the plugin was built for, and the version this host serves. */
+  /** The WIT version requirement the plugin was built for (its manifest's `wit`). */
   wit: string;
+  /** The WIT version it is bound to: the highest one this host serves that `wit` matches. */
+  witVersion: string;
 }
 
 /** A plugin package: its manifest and its component. */
@@ -613,6 +639,17 @@ export interface PluginPackage {
   component: string;
   /** The `plugin.toml` text. */
   manifest: string;
+}
+
+/** A plugin's settings: what is in force, the manifest's defaults, and what the user set. */
+export interface PluginSettings {
+  /** The defaults the manifest declares (`[settings]`): the settings there are. */
+  defaults: Record<string, unknown>;
+  id: string;
+  /** In force: the user's value where there is one, else the default. What the plugin reads. */
+  settings: Record<string, unknown>;
+  /** What the user set (keys the manifest still declares). */
+  user: Record<string, unknown>;
 }
 
 export interface Project {
@@ -741,6 +778,9 @@ export type ReviewTarget = {
   instructions: string;
   type: "custom";
 };
+
+/** How risky an approval is, as judged. */
+export type Risk = "low" | "medium" | "high";
 
 export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access";
 
@@ -975,9 +1015,11 @@ export const OPERATIONS = {
   "plugins.disable": { method: "POST", path: "/api/plugins/{id}/disable", pathParams: ["id"], query: [], body: false },
   "plugins.enable": { method: "POST", path: "/api/plugins/{id}/enable", pathParams: ["id"], query: [], body: false },
   "plugins.get": { method: "GET", path: "/api/plugins/{id}", pathParams: ["id"], query: [], body: false },
+  "plugins.get_settings": { method: "GET", path: "/api/plugins/{id}/settings", pathParams: ["id"], query: [], body: false },
   "plugins.inspect": { method: "POST", path: "/api/plugins/inspect", pathParams: [], query: [], body: true },
   "plugins.install": { method: "POST", path: "/api/plugins", pathParams: [], query: [], body: true },
   "plugins.list": { method: "GET", path: "/api/plugins", pathParams: [], query: [], body: false },
+  "plugins.put_settings": { method: "PUT", path: "/api/plugins/{id}/settings", pathParams: ["id"], query: [], body: true },
   "plugins.remove": { method: "DELETE", path: "/api/plugins/{id}", pathParams: ["id"], query: [], body: false },
   "projects.create": { method: "POST", path: "/api/projects", pathParams: [], query: [], body: true },
   "projects.delete": { method: "DELETE", path: "/api/projects/{id}", pathParams: ["id"], query: [], body: false },
@@ -1068,9 +1110,11 @@ export interface OperationTypes {
   "plugins.disable": { body: never; response: PluginInfo };
   "plugins.enable": { body: never; response: PluginInfo };
   "plugins.get": { body: never; response: PluginInfo };
+  "plugins.get_settings": { body: never; response: PluginSettings };
   "plugins.inspect": { body: PluginPackage; response: Inspection };
   "plugins.install": { body: InstallPlugin; response: PluginInfo };
   "plugins.list": { body: never; response: PluginInfo[] };
+  "plugins.put_settings": { body: Record<string, unknown>; response: PluginSettings };
   "plugins.remove": { body: never; response: void };
   "projects.create": { body: CreateProject; response: Project };
   "projects.delete": { body: never; response: void };

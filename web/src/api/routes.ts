@@ -71,6 +71,8 @@ export const UI_OPERATIONS = [
   "plugins.enable",
   "plugins.disable",
   "plugins.calls",
+  "plugins.get_settings",
+  "plugins.put_settings",
 
   "jobs.list",
   "jobs.get",

@@ -5,6 +5,7 @@
 import type * as G from "./generated";
 
 export type {
+  Assessment,
   ControlsView,
   Inspection,
   Job,
@@ -15,6 +16,7 @@ export type {
   OperationId,
   PluginCall,
   PluginInfo,
+  PluginSettings,
   Project,
   ReviewTarget,
   Session,

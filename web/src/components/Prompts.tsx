@@ -2,9 +2,9 @@
 // questions, MCP elicitations and dynamic tool calls. Answered ones stay in the history with who decided.
 import { useRef, useState, type KeyboardEvent, type MutableRefObject } from "react";
 import { call } from "../api/client";
-import type { PendingRequest } from "../api/types";
+import type { Assessment, PendingRequest } from "../api/types";
 import { store } from "../lib/store";
-import { FileChanges } from "./Items";
+import { FileChanges, Markdown } from "./Items";
 import { ErrorLine, Json, useAction } from "./ui";
 
 const WEB_CLIENT = { "X-Codex-Manager-Client": "web" };
@@ -96,6 +96,25 @@ export function decisionForKey(req: PendingRequest, key: string): Decision | nul
 
 type KeyHandler = MutableRefObject<((key: string) => boolean) | null>;
 
+/** A plugin's judgement of an approval, beside the decision buttons: the risk as a coloured label, the summary, who
+ *  judged, and the rationale (Markdown) behind a disclosure. It informs; the user decides. */
+export function AssessmentView({ a }: { a: Assessment }) {
+  return (
+    <div className={`assessment risk-${a.risk}`} aria-label="Assessment" data-risk={a.risk}>
+      <span className={`badge risk risk-${a.risk}`}>{a.risk} risk</span> <span className="assessment-summary">{a.summary}</span>{" "}
+      <span className="muted small">
+        {a.assessor ? `${a.assessor} (${a.assessedBy})` : a.assessedBy}
+      </span>
+      {a.rationale.trim() && (
+        <details className="assessment-rationale">
+          <summary>Why</summary>
+          <Markdown text={a.rationale} />
+        </details>
+      )}
+    </div>
+  );
+}
+
 function ApprovalCard({ req, keys }: { req: PendingRequest; keys: KeyHandler }) {
   const [reason, setReason] = useState("");
   const act = useAction((d: Decision) => answer(req, reason.trim() ? { decision: d, reason: reason.trim() } : { decision: d }));
@@ -132,6 +151,7 @@ function ApprovalCard({ req, keys }: { req: PendingRequest; keys: KeyHandler }) 
           <strong>Why:</strong> {String(p.reason)}
         </p>
       )}
+      {req.assessment && <AssessmentView a={req.assessment} />}
       {req.status === "pending" ? (
         <div className="decide">
           <label className="reason-input">

@@ -1,7 +1,8 @@
-// Plugins: inventory, install from file or URL with the capability grant, enable/disable, remove, recent calls.
+// Plugins: inventory, install from file or URL with the capability grant, enable/disable, remove, recent calls,
+// and each plugin's settings (the manifest's `[settings]`, edited by the user).
 import { useEffect, useState } from "react";
 import { call, errorText } from "../api/client";
-import type { Inspection, PluginCall, PluginInfo } from "../api/types";
+import type { Inspection, PluginCall, PluginInfo, PluginSettings } from "../api/types";
 import { ErrorLine, formatDuration, timeAgo, useAction } from "../components/ui";
 import { fromFiles, fromUrl, type PluginPackage } from "../lib/package";
 import { store } from "../lib/store";
@@ -51,8 +52,93 @@ function Calls({ id }: { id: string }) {
   );
 }
 
+/** A setting's value as the user types it: a string as it is, anything else as JSON. */
+function toText(v: unknown): string {
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+/** The typed text read back in its default's type (a string stays a string; other types are JSON). */
+function fromText(text: string, like: unknown): unknown {
+  if (typeof like === "string") return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export function Settings({ id }: { id: string }) {
+  const [s, setS] = useState<PluginSettings | null>(null);
+  const [draft, setDraft] = useState<Record<string, string>>({});
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const load = (next: PluginSettings) => {
+    setS(next);
+    setDraft(Object.fromEntries(Object.entries(next.settings).map(([k, v]) => [k, toText(v)])));
+  };
+  useEffect(() => {
+    call<PluginSettings>("plugins.get_settings", { params: { id } })
+      .then(load)
+      .catch((e) => setLoadError(errorText(e)));
+  }, [id]);
+  const save = useAction(async (changes: Record<string, unknown>) => {
+    load(await call<PluginSettings>("plugins.put_settings", { params: { id }, body: changes }));
+  });
+  if (loadError) return <ErrorLine error={loadError} />;
+  if (!s) return <p className="muted">Loading settings…</p>;
+  const keys = Object.keys(s.defaults).sort();
+  if (!keys.length) return <p className="muted">This plugin declares no settings.</p>;
+  const changed = keys.filter((k) => draft[k] !== toText(s.settings[k]));
+  return (
+    <form
+      className="plugin-settings"
+      aria-label={`${id} settings`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.run(Object.fromEntries(changed.map((k) => [k, fromText(draft[k], s.defaults[k])])));
+      }}
+    >
+      <table>
+        <tbody>
+          {keys.map((k) => (
+            <tr key={k}>
+              <th>
+                <label htmlFor={`setting-${id}-${k}`}>{k}</label>
+              </th>
+              <td>
+                {typeof s.defaults[k] === "boolean" ? (
+                  <input
+                    id={`setting-${id}-${k}`}
+                    type="checkbox"
+                    checked={draft[k] === "true"}
+                    onChange={(e) => setDraft({ ...draft, [k]: String(e.target.checked) })}
+                  />
+                ) : (
+                  <input id={`setting-${id}-${k}`} value={draft[k] ?? ""} onChange={(e) => setDraft({ ...draft, [k]: e.target.value })} />
+                )}
+              </td>
+              <td className="muted">{k in s.user ? "set by you" : "default"}</td>
+              <td>
+                {k in s.user && (
+                  <button type="button" className="small" disabled={save.busy} onClick={() => save.run({ [k]: null })}>
+                    Reset to {toText(s.defaults[k])}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button type="submit" disabled={save.busy || !changed.length}>
+        Save settings
+      </button>
+      <ErrorLine error={save.error} />
+    </form>
+  );
+}
+
 function PluginRow({ p, onChange }: { p: PluginInfo; onChange: () => void }) {
   const [open, setOpen] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const act = useAction(async (what: "enable" | "disable" | "remove") => {
     if (what === "remove") {
       if (!confirm(`Remove ${p.id} with its files and data?`)) return;
@@ -104,10 +190,16 @@ function PluginRow({ p, onChange }: { p: PluginInfo; onChange: () => void }) {
             <dd>{p.tools.map((t) => t.name).join(", ")}</dd>
           </>
         )}
+        <dt>WIT</dt>
+        <dd>{p.witVersion}</dd>
         <dt>Failures in a row</dt>
         <dd>{p.consecutiveFailures}</dd>
       </dl>
       <ErrorLine error={act.error} />
+      <details onToggle={(e) => setSettingsOpen((e.target as HTMLDetailsElement).open)}>
+        <summary>Settings</summary>
+        {settingsOpen && <Settings id={p.id} />}
+      </details>
       <details onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
         <summary>Recent calls</summary>
         {open && <Calls id={p.id} />}

@@ -40,6 +40,28 @@ describe("request cards", () => {
     expect(div.querySelector("[role=alert]")!.textContent).toBe("request_already_resolved: another answer won");
   });
 
+  it("an assessment shows beside the decision buttons: the risk as a coloured label, the summary, the rationale on demand", () => {
+    const assessment = {
+      risk: "high" as const,
+      summary: "Deletes the build directory",
+      rationale: "`rm -rf` of **build/**",
+      assessor: "rules",
+      assessedBy: "plugin:approval-supervisor",
+      at: "2026-01-01T10:00:00Z",
+    };
+    const div = render(<RequestCard req={{ ...approval, assessment }} />);
+    const shown = div.querySelector("[aria-label=Assessment]")!;
+    expect(shown.getAttribute("data-risk")).toBe("high");
+    expect(shown.querySelector(".badge.risk-high")!.textContent).toBe("high risk");
+    expect(shown.textContent).toContain("Deletes the build directory");
+    expect(shown.textContent).toContain("rules (plugin:approval-supervisor)");
+    expect(shown.querySelector("details strong")!.textContent).toBe("build/");
+    // It sits with the decisions, which stay the user's.
+    expect(shown.nextElementSibling!.className).toBe("decide");
+    expect(div.querySelectorAll("[role=group] button").length).toBe(4);
+    expect(render(<RequestCard req={approval} />).querySelector("[aria-label=Assessment]")).toBeNull();
+  });
+
   it("a resolved approval says what was decided and by whom", () => {
     const div = render(<RequestCard req={{ ...approval, status: "resolved", decision: "accept", decidedBy: "cli", resolvedAt: "2026-01-01T10:00:00Z" }} />);
     expect(div.querySelector("[data-outcome=resolved]")!.textContent).toMatch(/accept, decided by cli/);

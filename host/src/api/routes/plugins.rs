@@ -15,6 +15,7 @@ use crate::api::extract::{ApiJson, ApiQuery, Path};
 use crate::api::ApiState;
 use crate::plugins::capability::Capability;
 use crate::plugins::{Inspection, PluginCall, PluginInfo};
+use crate::services::PluginSettings;
 
 /// Largest plugin package accepted (base64 of the component plus the manifest).
 pub const MAX_PACKAGE_BYTES: usize = 64 * 1024 * 1024;
@@ -58,6 +59,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
         .routes(routes!(enable))
         .routes(routes!(disable))
         .routes(routes!(calls))
+        .routes(routes!(get_settings, put_settings))
 }
 
 fn decode(component: &str) -> Result<Vec<u8>, ApiError> {
@@ -124,4 +126,26 @@ async fn disable(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult
     (status = 422, body = ErrorResponse, description = "`invalid_request`: `limit` out of range")))]
 async fn calls(State(s): State<ApiState>, Path(id): Path<String>, ApiQuery(q): ApiQuery<CallsQuery>) -> ApiResult<Json<Vec<PluginCall>>> {
     Ok(Json(s.services.plugins().calls(&id, q.limit.unwrap_or(100)).await?))
+}
+
+/// A plugin's settings: the values in force (the user's over the manifest's `[settings]` defaults), the defaults,
+/// and what the user set.
+#[utoipa::path(get, path = "/api/plugins/{id}/settings", tag = "plugins", params(("id" = String, Path)), responses(
+    (status = 200, body = PluginSettings), (status = 404, body = ErrorResponse)))]
+async fn get_settings(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Json<PluginSettings>> {
+    Ok(Json(s.services.plugins().settings(&id).await?))
+}
+
+/// Change a plugin's settings: an object of keys to JSON values, each of its default's type; `null` goes back to
+/// the default. All or nothing. The plugin reads the new values on its next call (`settings` in WIT 0.2.0).
+#[utoipa::path(put, path = "/api/plugins/{id}/settings", tag = "plugins", params(("id" = String, Path)),
+    request_body(content = Object, description = "keys to JSON values; `null` resets a key to its default"), responses(
+    (status = 200, body = PluginSettings), (status = 404, body = ErrorResponse),
+    (status = 422, body = ErrorResponse, description = "`unknown_plugin_setting`, `wrong_setting_type`, `setting_too_large`")))]
+async fn put_settings(
+    State(s): State<ApiState>,
+    Path(id): Path<String>,
+    ApiJson(changes): ApiJson<serde_json::Map<String, serde_json::Value>>,
+) -> ApiResult<Json<PluginSettings>> {
+    Ok(Json(s.services.plugins().put_settings(&id, changes).await?))
 }

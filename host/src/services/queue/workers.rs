@@ -74,7 +74,7 @@ impl Queue {
             network_access: Some(turn.network),
         };
         let session = self.worker_session(plugin_id, &cwd, project_id, &controls).await?;
-        self.requests.answer_as_worker(&session.id, WorkerPolicy { plugin_id: plugin_id.to_string(), accept: turn.accept_requests });
+        self.requests.answer_as_worker(&session.id, WorkerPolicy { plugin_id: plugin_id.to_string(), job_id: job_id.to_string(), accept: turn.accept_requests });
 
         // Registered before the turn starts: a job dropped mid-send still has its turn interrupted, and the session
         // stays locked until then.

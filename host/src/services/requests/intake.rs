@@ -87,6 +87,7 @@ impl Requests {
             reason: None,
             created_at: now_ms(),
             resolved_at: None,
+            assessment: None,
         };
         if let Err(e) = self.core.store().insert_request(&row).await {
             // Without a record nobody could answer it: decline now rather than leave app-server waiting.
@@ -144,9 +145,11 @@ impl Requests {
         if !plugins.tools().iter().any(|t| t.name == tool) {
             return false;
         }
+        // A worker turn's tool call belongs to the job that runs the turn: its plugin is told which.
+        let worker_job = session_id.as_deref().and_then(|s| self.worker_policy(s)).map(|p| (p.plugin_id, p.job_id));
         // The plugin runs beside the relay, so a slow tool never holds up the event stream.
         tokio::spawn(async move {
-            let result = match plugins.call_tool(&tool, &arguments, session_id.as_deref()).await {
+            let result = match plugins.call_tool(&tool, &arguments, session_id.as_deref(), worker_job.as_ref().map(|(p, j)| (p.as_str(), j.as_str()))).await {
                 Some(Ok(output)) => json!({"contentItems": [{"type": "inputText", "text": output}], "success": true}),
                 Some(Err(e)) => json!({"contentItems": [{"type": "inputText", "text": e}], "success": false}),
                 None => json!({"contentItems": [{"type": "inputText", "text": "the plugin that offered this tool is gone"}], "success": false}),

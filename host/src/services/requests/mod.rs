@@ -2,6 +2,7 @@
 //! records with a host-stable id: `pending → resolved | expired`. The first decision wins (one conditional
 //! UPDATE), app-server gets exactly one answer, and what can no longer be answered is expired with a reason.
 
+mod assessment;
 mod expiry;
 mod intake;
 mod kind;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
+pub use assessment::{Assessment, NewAssessment, Risk};
 pub use kind::{RequestFamily, RequestKind};
 pub use worker_policy::WorkerPolicy;
 pub use responses::RespondToRequest;
@@ -64,6 +66,8 @@ pub struct PendingRequest {
     pub reason: Option<String>,
     pub created_at: String,
     pub resolved_at: Option<String>,
+    /// The last judgement a plugin attached while the request was pending (approvals only), shown beside it.
+    pub assessment: Option<Assessment>,
 }
 
 impl From<RequestRow> for PendingRequest {
@@ -87,6 +91,7 @@ impl From<RequestRow> for PendingRequest {
             reason: r.reason,
             created_at: envelope_ts(r.created_at),
             resolved_at: r.resolved_at.map(envelope_ts),
+            assessment: r.assessment.and_then(|a| serde_json::from_str(&a).ok()),
         }
     }
 }

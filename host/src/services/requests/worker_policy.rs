@@ -11,6 +11,8 @@ use crate::services::error::ErrorKind;
 #[derive(Debug, Clone)]
 pub struct WorkerPolicy {
     pub plugin_id: String,
+    /// The job whose turn runs on the session now (one turn at a time per worker session).
+    pub job_id: String,
     pub accept: bool,
 }
 

@@ -303,9 +303,14 @@ impl Sessions {
         self.published_views.lock().await.insert(session.id.clone(), text);
     }
 
-    fn plugin_tools(&self) -> Vec<DynamicTool> {
-        self.plugins
-            .tools()
+    /// The plugin tools a new thread offers Codex: every enabled plugin's, or for a worker session its own plugin's
+    /// only (its tool calls then carry the job whose turn made them, `tool-call.job-id`).
+    fn plugin_tools(&self, worker_of: Option<&str>) -> Vec<DynamicTool> {
+        let tools = match worker_of {
+            Some(plugin_id) => self.plugins.tools_of(plugin_id),
+            None => self.plugins.tools(),
+        };
+        tools
             .into_iter()
             .map(|t| DynamicTool { name: t.name, description: t.description, input_schema: t.input_schema })
             .collect()
@@ -387,8 +392,8 @@ impl Sessions {
         self.create_session_for(req, None).await
     }
 
-    /// Create a session; with `worker_of`, a plugin's hidden worker session (no dynamic tools: a worker's turn must
-    /// not call back into plugins).
+    /// Create a session; with `worker_of`, a plugin's hidden worker session (offering Codex only that plugin's tools:
+    /// a worker's turn never calls into other plugins).
     pub(crate) async fn create_session_for(&self, req: CreateSession, worker_of: Option<&str>) -> ServiceResult<Session> {
         let project = match &req.project_id {
             Some(p) => Some(self.projects.get_project(p).await?),
@@ -408,7 +413,7 @@ impl Sessions {
         let effective = own.overlay(&self.default_controls().await?);
 
         let conn = self.core.connection()?;
-        let plugin_tools = if worker_of.is_some() { Vec::new() } else { self.plugin_tools() };
+        let plugin_tools = self.plugin_tools(worker_of);
         let result = conn.request("thread/start", thread_start_params(&cwd, &effective, tools_json.as_deref(), plugin_tools)).await?;
         let thread_id = thread_id_of(&result)?;
         self.note_thread_loaded(&thread_id, conn.generation(), &result);
@@ -603,7 +608,7 @@ impl Sessions {
     }
 
     async fn replace_empty_thread(&self, conn: &Connection, row: &SessionRow, controls: &SessionControls) -> ServiceResult<SessionRow> {
-        let result = conn.request("thread/start", thread_start_params(&row.cwd, controls, row.dynamic_tools.as_deref(), self.plugin_tools())).await?;
+        let result = conn.request("thread/start", thread_start_params(&row.cwd, controls, row.dynamic_tools.as_deref(), self.plugin_tools(row.worker_of.as_deref()))).await?;
         let thread_id = thread_id_of(&result)?;
         self.note_thread_loaded(&thread_id, conn.generation(), &result);
         if let Some(title) = &row.title {

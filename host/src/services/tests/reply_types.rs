@@ -47,6 +47,8 @@ fn request() -> serde_json::Value {
         "kind": "command_approval", "family": "approval", "method": "item/commandExecution/requestApproval",
         "status": "resolved", "params": {"command": "ls"}, "item": {"type": "commandExecution"},
         "decision": {"decision": "accept"}, "decidedBy": "cli", "reason": null, "createdAt": TS, "resolvedAt": TS,
+        "assessment": {"risk": "high", "summary": "Deletes the build", "rationale": "`rm -rf`", "assessor": "rules",
+                       "assessedBy": "plugin:approval-supervisor", "at": TS},
     })
 }
 
@@ -94,15 +96,19 @@ fn jobs_and_plugins() {
     round_trips::<JobKind>(json!({"kind": "k", "pluginId": "p", "description": "", "concurrency": 1, "timeoutMs": 1, "maxAttempts": 1}));
     round_trips::<QueueStats>(json!({"queued": 1, "running": 2, "oldestQueuedAgeMs": 30, "capacity": 4}));
     round_trips::<PluginInfo>(json!({
-        "id": "reviewer", "version": "1.0.0", "wit": "^0.3", "hostWit": "0.3.0", "description": "d", "priority": 100,
+        "id": "reviewer", "version": "1.0.0", "wit": "^0.3", "witVersion": "0.3.0", "hostWits": ["0.2.0", "0.3.0"], "description": "d", "priority": 100,
         "enabled": false, "disabledReason": "breaker", "consecutiveFailures": 5, "events": ["turn.completed"],
         "jobs": ["review"], "tools": [{"name": "t", "description": "d", "inputSchema": {"type": "object"}}],
         "requested": ["log", "sessions-read"], "granted": ["log"], "httpAllow": ["example.com"], "limits": limits(),
         "installedAt": TS, "updatedAt": TS,
     }));
     round_trips::<Inspection>(json!({
-        "id": "reviewer", "version": "1.0.0", "description": "d", "requested": ["kv"], "httpAllow": [], "events": [],
+        "id": "reviewer", "version": "1.0.0", "description": "d", "wit": "^0.2", "witVersion": "0.2.0", "requested": ["kv"], "httpAllow": [], "events": [],
         "jobs": [], "tools": ["t"], "limits": limits(), "replaces": "0.9.0",
+    }));
+    round_trips::<PluginSettings>(json!({
+        "id": "reviewer", "settings": {"threshold": "high", "notes": true}, "defaults": {"threshold": "medium", "notes": true},
+        "user": {"threshold": "high"},
     }));
     round_trips::<Vec<PluginCall>>(json!([{
         "id": "c1", "trigger": "turn.completed", "startedAt": TS, "durationUs": 120, "outcome": "ok", "error": null, "denials": [],
