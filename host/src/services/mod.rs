@@ -103,6 +103,8 @@ pub struct Services {
     requests: Arc<Requests>,
     turns: Arc<Turns>,
     followups: Arc<Followups>,
+    /// Runs on its own tasks; held for tests, which drive it directly.
+    #[cfg_attr(not(test), allow(dead_code))]
     dispatcher: Arc<Dispatcher>,
     queue: Arc<Queue>,
     thread_ops: Arc<ThreadOps>,
