@@ -6,6 +6,12 @@ import type * as G from "./generated";
 
 export type {
   ControlsView,
+  Followup,
+  FollowupList,
+  FollowupQueue,
+  FollowupQueued,
+  PauseReason,
+  SendOutcome,
   Inspection,
   Job,
   JobError,
