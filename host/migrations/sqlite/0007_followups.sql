@@ -26,6 +26,8 @@ CREATE TABLE followup_queues (
     session_id  TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
     paused      TEXT,
     paused_at   BIGINT,
+    -- The last resume: a turn that failed or was interrupted after it holds the queue (see the claim).
+    resumed_at  BIGINT,
     -- What paused it: the failed turn, the approval request, the follow-up that failed to start.
     turn_id     TEXT,
     request_id  TEXT,

@@ -5,8 +5,11 @@
 //! and maps [`ServiceError`] to responses once.
 //!
 //! Construction order is the dependency graph (each component holds `Arc`s of the ones built before it):
-//! [`Core`] → [`Codex`], [`Plugins`], [`Projects`], [`Settings`], [`Notes`] → [`Sessions`] → [`Requests`], [`Turns`] →
-//! [`ThreadOps`], [`Queue`], [`Events`] → [`Relay`] (app-server's output). One edge points up: [`Sessions`] reaches
+//! [`Core`] → [`Codex`], [`Plugins`], [`Projects`], [`Settings`], [`Notes`] → [`Sessions`] → [`Requests`],
+//! [`Followups`] → [`Turns`] → [`Dispatcher`], [`ThreadOps`], [`Queue`], [`Events`] → [`Relay`] (app-server's output).
+//! The follow-up board (each session's queue summary and the signals that move queues) is built before
+//! [`Sessions`] and shared, like the live threads: a turn's end and an approval are posted to it, and the
+//! [`Dispatcher`] reads them. One edge points up: [`Sessions`] reaches
 //! [`Requests`] through a `Weak` (a list row shows its session's waiting requests; a deleted session's requests
 //! expire). [`LiveThreads`](live::LiveThreads), the relay's view of what app-server runs now, is shared by `Arc`
 //! with the components that read it.

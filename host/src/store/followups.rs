@@ -2,8 +2,11 @@
 //!
 //! Every move out of `queued` is one conditional UPDATE (`... WHERE status = 'queued'`), so an edit, a removal and
 //! the claim that starts a follow-up cannot both win: whichever commits first changes the row, the others see it
-//! moved. The claim also checks, in the same transaction, that the queue is not paused and that no follow-up of the
-//! session is already starting, so a session starts its follow-ups strictly one at a time.
+//! moved. The claim also checks, in the same transaction, that the queue is not paused, that no follow-up of the
+//! session is already starting, and that the session is idle and unarchived in the store, so a session starts its
+//! follow-ups strictly one at a time. And it holds back while the session's last turn ended failed or interrupted
+//! after the queue's last resume: that end pauses the queue (the dispatcher records why), and the claim must not
+//! slip into the moment between the turn's end and that pause.
 
 use sqlx::Row;
 
@@ -86,6 +89,17 @@ pub enum QueuedChange {
     /// The follow-up has left `queued` (as it is now).
     NotQueued(FollowupRow),
     NotFound,
+}
+
+/// The answer of a claim.
+#[derive(Debug, Clone)]
+pub enum Claim {
+    Claimed(FollowupRow),
+    /// Nothing to start now (nothing queued, paused, one starting, the session busy or archived).
+    Nothing,
+    /// The session's last turn ended failed or interrupted after the queue's last resume, and the queue is not
+    /// paused yet: it should be, for this reason.
+    HeldByTurnEnd(PauseReason),
 }
 
 /// The answer of a reorder.
@@ -253,17 +267,29 @@ impl Store {
 
     /// Claim the session's next follow-up for `turn/start` (`queued` -> `starting`): none while the queue is
     /// paused, or while another of its follow-ups is starting.
-    pub async fn claim_next_followup(&self, session_id: &str) -> StoreResult<Option<FollowupRow>> {
+    pub async fn claim_next_followup(&self, session_id: &str) -> StoreResult<Claim> {
         let mut tx = self.begin_write().await?;
         let blocked: i64 = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM followup_queues WHERE session_id = $1 AND paused IS NOT NULL) + \
-             (SELECT COUNT(*) FROM followups WHERE session_id = $1 AND status = 'starting')",
+             (SELECT COUNT(*) FROM followups WHERE session_id = $1 AND status = 'starting') + \
+             (SELECT COUNT(*) FROM sessions s WHERE s.id = $1 AND (s.archived <> 0 OR s.active_turn_id IS NOT NULL))",
         )
         .bind(session_id)
         .fetch_one(&mut *tx)
         .await?;
         if blocked > 0 {
-            return Ok(None);
+            return Ok(Claim::Nothing);
+        }
+        let held: Option<String> = sqlx::query_scalar(
+            "SELECT s.last_turn_status FROM sessions s WHERE s.id = $1 AND s.last_turn_status IN ('failed', 'interrupted') \
+             AND s.last_activity_at > COALESCE((SELECT resumed_at FROM followup_queues WHERE session_id = $1), 0)",
+        )
+        .bind(session_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(status) = held {
+            let reason = if status == "failed" { PauseReason::TurnFailed } else { PauseReason::Interrupted };
+            return Ok(Claim::HeldByTurnEnd(reason));
         }
         let now = now_ms();
         let claimed = sqlx::query(
@@ -274,17 +300,17 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        let row = if claimed.rows_affected() == 1 {
+        let claim = if claimed.rows_affected() == 1 {
             let row = sqlx::query(&format!("SELECT {COLUMNS} FROM followups WHERE session_id = $1 AND status = 'starting'"))
                 .bind(session_id)
                 .fetch_one(&mut *tx)
                 .await?;
-            Some(from_row(&row)?)
+            Claim::Claimed(from_row(&row)?)
         } else {
-            None
+            Claim::Nothing
         };
         tx.commit().await?;
-        Ok(row)
+        Ok(claim)
     }
 
     /// A claimed follow-up's end: `started` with its turn, `failed` with the error, or back to `queued` when nothing
@@ -341,10 +367,11 @@ impl Store {
     /// Resume the session's queue. False when it was not paused.
     pub async fn resume_followups(&self, session_id: &str) -> StoreResult<bool> {
         let done = sqlx::query(
-            "UPDATE followup_queues SET paused = NULL, paused_at = NULL, turn_id = NULL, request_id = NULL, message = NULL \
-             WHERE session_id = $1 AND paused IS NOT NULL",
+            "UPDATE followup_queues SET paused = NULL, paused_at = NULL, turn_id = NULL, request_id = NULL, message = NULL, \
+             resumed_at = $2 WHERE session_id = $1 AND paused IS NOT NULL",
         )
         .bind(session_id)
+        .bind(now_ms())
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected() == 1)

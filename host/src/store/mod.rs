@@ -25,7 +25,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use events::{writer_error, EventRow, EventRowRef, EventWriter, WriterError};
-pub use followups::{FollowupRow, FollowupStatus, PauseCause, PauseReason, PauseRow, QueuedChange, Reorder};
+pub use followups::{Claim, FollowupRow, FollowupStatus, PauseCause, PauseReason, PauseRow, QueuedChange, Reorder};
 pub use idempotency::IdempotencyClaim;
 pub use jobs::{Enqueued, Finish, JobErrorKind, JobFilter, JobHistoryRow, JobRow, JobState, QueueCounts};
 pub use notes::NoteRow;

@@ -17,7 +17,7 @@ use crate::events::EventType;
 use crate::services::core::Core;
 use crate::services::live::LiveThreads;
 use crate::services::turns::{SendMessage, Turns};
-use crate::store::{FollowupStatus, PauseCause, PauseReason, StoreError, TurnStatus};
+use crate::store::{Claim, FollowupStatus, PauseCause, PauseReason, StoreError, TurnStatus};
 
 const UNKNOWN_START: &str = "the host stopped while starting this follow-up, before Codex confirmed its turn; it was not sent \
      again (check the chat, then queue it again if it is missing)";
@@ -120,8 +120,14 @@ impl Dispatcher {
             return;
         }
         let claimed = match self.core.store().claim_next_followup(&row.id).await {
-            Ok(Some(claimed)) => claimed,
-            Ok(None) => return,
+            Ok(Claim::Claimed(claimed)) => claimed,
+            Ok(Claim::Nothing) => return,
+            // The turn's end got here before its pause (the signal is on its way): record the pause now.
+            Ok(Claim::HeldByTurnEnd(reason)) => {
+                let cause = PauseCause { turn_id: None, request_id: None, message: row.last_error.as_deref() };
+                self.followups.pause_for(&row, reason, &cause).await;
+                return;
+            }
             Err(e) => {
                 tracing::error!(error = %e, session = session_id, "could not claim the next follow-up");
                 return;

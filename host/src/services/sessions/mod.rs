@@ -20,7 +20,7 @@ use controls::DefaultControls;
 use super::codex::Codex;
 use super::core::Core;
 use super::error::{ErrorCode, ServiceError, ServiceResult};
-use super::followups::FollowupBoard;
+use super::followups::{FollowupBoard, Signal};
 use super::index::{SessionRef, ThreadIndex};
 use super::live::LiveThreads;
 use super::paging;
@@ -486,6 +486,10 @@ impl Sessions {
         };
         if let Some(kind) = kind {
             self.core.record_event(self.core.session_event(kind, &updated, &self.view(updated.clone()))).await?;
+        }
+        // An archived session starts no follow-ups; unarchived, its queue goes on.
+        if kind == Some(EventType::SessionUnarchived) {
+            self.followup_board.signal(Signal::Wake { session_id: Some(updated.id.clone()) });
         }
         // Every change a row shows is a `session.updated` too: a client follows that one type to keep its list.
         match self.record_session_updated(id).await? {

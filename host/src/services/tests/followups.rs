@@ -198,9 +198,13 @@ async fn a_follow_up_left_starting_by_a_stopped_host_is_never_sent_again() {
     let first = host.send(&s, "first").await.turn_id;
     let lost = queue(&host, &s, "claimed, then the host died").await;
     let kept = queue(&host, &s, "still queued").await;
-    // The claim a dispatcher makes before `turn/start`, with the host dying before anything was sent.
-    let claimed = host.services.store().claim_next_followup(&s.id).await.unwrap().expect("claimed");
-    assert_eq!(claimed.id, lost);
+    // The claim of a host that then died before `turn/start` (so no turn of the session was recorded after it).
+    sqlx::query("UPDATE followups SET status = 'starting', claimed_at = $2 WHERE id = $1")
+        .bind(&lost)
+        .bind(crate::store::now_ms() + 1)
+        .execute(host.services.store().pool())
+        .await
+        .unwrap();
     host.peer.turn_completed(&s.thread_id, &first, "completed", None).await;
     host.turn_event("turn.completed", &first).await;
 
@@ -259,4 +263,74 @@ async fn hostile_edits_are_refused_plainly() {
     let list = f.list(&s.id, Default::default()).await.unwrap();
     assert_eq!(list.followups.len(), 1, "nothing half-done");
     assert_eq!(list.followups[0].text, "a");
+}
+
+#[tokio::test]
+async fn a_retried_queueing_send_answers_the_same_follow_up_as_it_is_now() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let first = host.send(&s, "first").await.turn_id;
+    let send = || host.services.turns().send(&s.id, queued("once"), Some("key-q"));
+    let SendOutcome::Queued(q) = send().await.unwrap() else { panic!("queued") };
+    assert!(!q.replayed);
+    host.peer.turn_completed(&s.thread_id, &first, "completed", None).await;
+    let turn = started_turn(&host, &q.followup.id).await;
+    let SendOutcome::Queued(again) = send().await.unwrap() else { panic!("the replay answers the follow-up") };
+    assert_eq!((again.replayed, again.followup.id.as_str()), (true, q.followup.id.as_str()));
+    assert_eq!((again.followup.status, again.followup.turn_id.as_deref()), (FollowupStatus::Started, Some(turn.as_str())), "as it is now");
+    let list = host.services.followups().list(&s.id, crate::services::FollowupQuery { history: Some(10) }).await.unwrap();
+    assert_eq!(list.followups.len(), 1, "nothing queued twice");
+}
+
+#[tokio::test]
+async fn an_archived_session_starts_no_follow_up_until_unarchived() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let first = host.send(&s, "first").await.turn_id;
+    let a = queue(&host, &s, "a").await;
+    host.services.followups().pause(&s.id).await.unwrap();
+    host.peer.turn_completed(&s.thread_id, &first, "completed", None).await;
+    host.turn_event("turn.completed", &first).await;
+    let archive = crate::services::UpdateSession { archived: Some(true), ..Default::default() };
+    host.services.sessions().update_session(&s.id, archive).await.unwrap();
+    host.services.followups().resume(&s.id).await.unwrap();
+    host.processed().await;
+    host.services.dispatcher().start_next(&s.id).await;
+    assert_eq!(turn_starts(&host), 1, "archived: nothing starts");
+    assert!(matches!(host.services.store().claim_next_followup(&s.id).await.unwrap(), crate::store::Claim::Nothing));
+    let unarchive = crate::services::UpdateSession { archived: Some(false), ..Default::default() };
+    host.services.sessions().update_session(&s.id, unarchive).await.unwrap();
+    started_turn(&host, &a).await;
+    assert_eq!(started_texts(&host, 2).await, ["first", "a"]);
+}
+
+#[tokio::test]
+async fn a_turn_that_failed_since_the_last_resume_holds_the_claim_even_before_its_pause_is_recorded() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let first = host.send(&s, "first").await.turn_id;
+    let a = queue(&host, &s, "a").await;
+    host.peer.turn_completed(&s.thread_id, &first, "failed", Some("broke")).await;
+    host.event(|e| e.kind == "followup.paused").await;
+    // The moment between the turn's end and its pause, made to last: the pause taken away behind the host's back.
+    sqlx::query("UPDATE followup_queues SET paused = NULL WHERE session_id = $1")
+        .bind(&s.id)
+        .execute(host.services.store().pool())
+        .await
+        .unwrap();
+    let held = host.services.store().claim_next_followup(&s.id).await.unwrap();
+    assert!(matches!(held, crate::store::Claim::HeldByTurnEnd(PauseReason::TurnFailed)), "the failed turn holds the queue: {held:?}");
+    // The dispatcher records the pause the turn's end calls for.
+    host.services.dispatcher().start_next(&s.id).await;
+    assert_eq!(turn_starts(&host), 1);
+    assert_eq!(host.session_now(&s).await.followups.reason, Some(PauseReason::TurnFailed));
+    sqlx::query("UPDATE followup_queues SET paused = NULL WHERE session_id = $1")
+        .bind(&s.id)
+        .execute(host.services.store().pool())
+        .await
+        .unwrap();
+    // A resume (after a pause) is what lets it go on.
+    host.services.store().pause_followups(&s.id, PauseReason::User, &Default::default()).await.unwrap();
+    host.services.followups().resume(&s.id).await.unwrap();
+    started_turn(&host, &a).await;
 }
