@@ -5,6 +5,7 @@
 mod support;
 
 use serde_json::{json, Value};
+use support::pty::Pty;
 use support::*;
 
 /// Queue `text` (a turn runs): the follow-up's id.
@@ -200,4 +201,24 @@ async fn a_host_crash_with_queued_follow_ups_neither_loses_nor_repeats_one() {
     assert_eq!(texts.iter().filter(|t| t.starts_with("one ")).count(), 1, "{texts:?}");
     assert_eq!(texts.iter().filter(|t| t.starts_with("two ")).count(), 1, "{texts:?}");
     assert_eq!(texts.last().map(String::as_str), Some("two scenario:deltas=2"), "{texts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_chat_queues_a_follow_up_and_shows_its_turn_when_it_starts() {
+    let env = Env::start("fu-chat").await;
+    let host = env.host();
+    let session = env.new_session().await;
+    let mut pty = Pty::spawn(host, &["chat", &session]);
+    pty.wait_for("you> ", 1).await;
+    pty.type_text("first scenario:sleep=3000\n");
+    pty.type_text("/queue then this scenario:deltas=3\n");
+    let screen = pty.wait_for("[queued follow-up ", 1).await;
+    let list = followups(host, &session).await;
+    let id = list["followups"][0]["id"].as_str().unwrap_or_default().to_string();
+    assert!(screen.contains(&id), "the chat names the follow-up the host queued: {screen}\n{list}");
+    // The follow-up's turn streams into the chat like any turn of the session.
+    let screen = pty.wait_for("d0 d1 d2", 1).await;
+    assert!(screen.contains("Slept"), "the first turn's reply came first: {screen}");
+    assert_eq!(user_texts(host, &session).await, ["first scenario:sleep=3000", "then this scenario:deltas=3"]);
+    pty.type_text("/quit\n");
 }
