@@ -50,7 +50,7 @@ async fn queued_follow_ups_run_after_the_turn_in_order_after_edits_and_a_reorder
     let session = env.new_session().await;
     let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
 
-    let first = host.send(&session, "first scenario:sleep=4000").await;
+    let first = host.send(&session, "first scenario:sleep=10000").await;
     // Refused by default, as before: queueing is the request's explicit choice.
     let (status, body) = host.post(&format!("/api/sessions/{session}/messages"), json!({"text": "not queued"})).await;
     assert_eq!((status, code(&body)), (409, "turn_in_progress"), "{body}");
@@ -82,6 +82,27 @@ async fn queued_follow_ups_run_after_the_turn_in_order_after_edits_and_a_reorder
     let (code_l, out, _) = host.cli(&["followups", "list", &session]).await;
     assert!(code_l == 0 && out.contains("3 waiting, running") && out.contains("bravo, edited"), "{out}");
 
+    // Hostile input gets a clear 4xx and changes nothing.
+    let huge = "x".repeat(262_145);
+    let (status, body) = host.patch(&format!("/api/sessions/{session}/followups/{a}"), json!({"text": huge})).await;
+    assert_eq!((status, code(&body)), (422, "message_too_large"), "{body}");
+    let (status, body) = host.post(&format!("/api/sessions/{session}/messages"), json!({"text": huge, "ifBusy": "queue"})).await;
+    assert_eq!((status, code(&body)), (422, "message_too_large"), "{body}");
+    let (status, body) = host.post(&format!("/api/sessions/{session}/messages"), json!({"text": "x", "ifBusy": "later"})).await;
+    assert_eq!(status, 422, "an ifBusy the host does not know: {body}");
+    let (status, body) = host.patch(&format!("/api/sessions/{session}/followups/nope"), json!({"text": "y"})).await;
+    assert_eq!((status, code(&body)), (404, "followup_not_found"), "{body}");
+    let (status, body) = host.patch(&format!("/api/sessions/{session}/followups/{a}"), json!({"text": "y", "position": 1})).await;
+    assert_eq!(status, 422, "unknown fields are refused: {body}");
+    let (status, body) = host.put(&format!("/api/sessions/{session}/followups/order"), json!({"ids": [c, b, a, "ghost"]})).await;
+    assert_eq!((status, code(&body)), (422, "followup_order_mismatch"), "{body}");
+    let (status, body) = host.post(&format!("/api/sessions/{session}/followups/resume"), json!({})).await;
+    assert_eq!((status, code(&body)), (409, "followups_not_paused"), "{body}");
+    let (status, body) = host.get("/api/sessions/no-such-session/followups").await;
+    assert_eq!((status, code(&body)), (404, "session_not_found"), "{body}");
+    let after = followups(host, &session).await;
+    assert_eq!(after["followups"], list["followups"], "nothing changed");
+
     until(&mut ws, is_turn_end(&first)).await;
     let turn_c = started(&mut ws, &c).await;
     until(&mut ws, is_turn_end(&turn_c)).await;
@@ -95,7 +116,7 @@ async fn queued_follow_ups_run_after_the_turn_in_order_after_edits_and_a_reorder
 
     assert_eq!(
         user_texts(host, &session).await,
-        ["first scenario:sleep=4000", "charlie scenario:deltas=2", "bravo, edited scenario:deltas=2", "alpha scenario:deltas=2"]
+        ["first scenario:sleep=10000", "charlie scenario:deltas=2", "bravo, edited scenario:deltas=2", "alpha scenario:deltas=2"]
     );
     let (_, view) = host.get(&format!("/api/sessions/{session}")).await;
     assert_eq!((view["session"]["followups"]["count"].as_i64(), view["session"]["status"].as_str()), (Some(0), Some("idle")), "{view}");
