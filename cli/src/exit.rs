@@ -42,6 +42,7 @@ impl Exit {
             | C::TurnNotFound
             | C::PluginNotFound
             | C::JobNotFound
+            | C::FollowupNotFound
             | C::NotFound
             | C::RouteNotFound => Exit::NotFound,
             C::ProjectNameTaken
@@ -58,6 +59,9 @@ impl Exit {
             | C::JobFinished
             | C::JobBusy
             | C::JobNotRetryable
+            | C::FollowupNotQueued
+            | C::FollowupsPaused
+            | C::FollowupsNotPaused
             | C::JobCancelPending
             | C::DuplicateJob
             | C::JobKindTaken

@@ -115,6 +115,9 @@ enum Command {
     /// WebAssembly extensions: install, list, info, enable, disable, remove, upgrade, logs, new.
     #[command(subcommand)]
     Plugin(commands::plugins::PluginCommand),
+    /// A session's follow-up queue (`send --queue`): list, edit, move, rm, pause, resume.
+    #[command(subcommand)]
+    Followups(commands::followups::FollowupsCommand),
     /// The job queue: list, get, enqueue, cancel, retry, wait, kinds, stats.
     #[command(subcommand)]
     Jobs(commands::jobs::JobsCommand),
@@ -241,6 +244,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Capabilities => codex::capabilities(c, o).await,
         Command::Plugin(cmd) => plugins::run(cmd, c, o).await,
         Command::Jobs(cmd) => jobs::run(cmd, c, o).await,
+        Command::Followups(cmd) => followups::run(cmd, c, o).await,
         Command::Api(a) => raw::run(a, c, o).await,
     }
 }

@@ -30,6 +30,10 @@ from .types import (
     Controls,
     Event,
     EventPage,
+    Followup,
+    FollowupList,
+    FollowupQueue,
+    FollowupQueued,
     Health,
     Inspection,
     Interrupted,
@@ -400,6 +404,19 @@ class Turns(_Resource):
         answer = self._t.call("turns.send", path={"id": session_id}, body=body, headers={"Idempotency-Key": key})
         return TurnAccepted.from_json(answer)
 
+    @operation("turns.send")
+    def send_or_queue(self, session_id: str, text: str, *, mode: str | None = None,
+                            idempotency_key: str | None = None) -> TurnAccepted | FollowupQueued:
+        """Send a message, queueing it while the session is busy (``ifBusy: "queue"``): a :class:`TurnAccepted`
+        when the turn started now, a :class:`FollowupQueued` (``.followup``) when it waits in the session's
+        follow-up queue (see ``client.followups``). Retried safely like :meth:`send`."""
+        key = idempotency_key or f"sdk-{uuid.uuid4()}"
+        body = _present(text=text, mode=mode, ifBusy="queue")
+        answer = self._t.call("turns.send", path={"id": session_id}, body=body, headers={"Idempotency-Key": key})
+        if "followup" in answer:
+            return FollowupQueued.from_json(answer)
+        return TurnAccepted.from_json(answer)
+
     @operation("turns.steer")
     def steer(self, session_id: str, text: str) -> TurnAccepted:
         return TurnAccepted.from_json(self._t.call("turns.steer", path={"id": session_id}, body={"text": text}))
@@ -531,6 +548,57 @@ class Turns(_Resource):
 
 
 # -- requests ------------------------------------------------------------------------------------------------
+
+
+class Followups(_Resource):
+    """A session's follow-up queue: messages queued with ``turns.send_or_queue`` while a turn ran, started one by one
+    (in order, once each) when the session is idle. An approval, a failed or interrupted turn pauses the queue until
+    :meth:`resume`; the session's view carries the queue in brief (``Session.followups``)."""
+
+    @operation("followups.list")
+    def list(self, session_id: str, *, history: int | None = None) -> FollowupList:
+        """The queue (``.queue``: count, paused, reason) and the waiting follow-ups in the order they start; with
+        ``history``, that many finished ones (started, failed, removed) before them."""
+        query = {"history": history}
+        return FollowupList.from_json(self._t.call("followups.list", path={"id": session_id}, query=query))
+
+    @operation("followups.edit")
+    def edit(self, session_id: str, followup_id: str, *, text: str | None = None,
+                   mode: str | None = None) -> Followup:
+        """Change a queued follow-up's text or mode; :class:`Conflict` (``followup_not_queued``) once it started."""
+        path = {"id": session_id, "followupId": followup_id}
+        return Followup.from_json(self._t.call("followups.edit", path=path, body=_present(text=text, mode=mode)))
+
+    @operation("followups.remove")
+    def remove(self, session_id: str, followup_id: str) -> Followup:
+        path = {"id": session_id, "followupId": followup_id}
+        return Followup.from_json(self._t.call("followups.remove", path=path))
+
+    @operation("followups.reorder")
+    def reorder(self, session_id: str, ids: Iterable[str]) -> FollowupList:
+        """Set the order: every queued follow-up's id once, first to start first (else :class:`InvalidInput`
+        ``followup_order_mismatch``, whose ``details["queued"]`` lists them as they are now)."""
+        body = {"ids": list(ids)}
+        return FollowupList.from_json(self._t.call("followups.reorder", path={"id": session_id}, body=body))
+
+    def move(self, session_id: str, followup_id: str, to: int) -> FollowupList:
+        """Move a queued follow-up to place ``to`` (0 starts next), reading the queue first; the host checks the
+        order against the queue as it is then."""
+        queued = [f.id for f in (self.list(session_id)).followups if f.status == "queued"]
+        if followup_id not in queued:
+            raise ValueError(f"follow-up {followup_id} is not queued in session {session_id}")
+        queued.remove(followup_id)
+        queued.insert(max(0, min(to, len(queued))), followup_id)
+        return self.reorder(session_id, queued)
+
+    @operation("followups.pause")
+    def pause(self, session_id: str) -> FollowupQueue:
+        return FollowupQueue.from_json(self._t.call("followups.pause", path={"id": session_id}))
+
+    @operation("followups.resume")
+    def resume(self, session_id: str) -> FollowupQueue:
+        """Resume a paused queue, whatever paused it; :class:`Conflict` (``followups_not_paused``) if it was not."""
+        return FollowupQueue.from_json(self._t.call("followups.resume", path={"id": session_id}))
 
 
 class Requests(_Resource):
@@ -1059,6 +1127,7 @@ class Client:
         self.projects = Projects(self._t)
         self.sessions = Sessions(self._t)
         self.turns = Turns(self._t)
+        self.followups = Followups(self._t)
         self.requests = Requests(self._t)
         self.controls = ControlsApi(self._t)
         self.settings = Settings(self._t)

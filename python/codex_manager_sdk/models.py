@@ -101,6 +101,7 @@ class ErrorCode(StrEnum):
     TURN_NOT_FOUND = 'turn_not_found'
     PLUGIN_NOT_FOUND = 'plugin_not_found'
     JOB_NOT_FOUND = 'job_not_found'
+    FOLLOWUP_NOT_FOUND = 'followup_not_found'
     NOT_FOUND = 'not_found'
     ACCOUNT_REQUIRED = 'account_required'
     PROJECT_NAME_TAKEN = 'project_name_taken'
@@ -112,6 +113,10 @@ class ErrorCode(StrEnum):
     REQUEST_ALREADY_RESOLVED = 'request_already_resolved'
     PLUGIN_EXISTS = 'plugin_exists'
     PLUGIN_RELOAD_IN_PROGRESS = 'plugin_reload_in_progress'
+    FOLLOWUP_NOT_QUEUED = 'followup_not_queued'
+    FOLLOWUPS_PAUSED = 'followups_paused'
+    FOLLOWUPS_NOT_PAUSED = 'followups_not_paused'
+    FOLLOWUP_ORDER_MISMATCH = 'followup_order_mismatch'
     JOB_FINISHED = 'job_finished'
     JOB_BUSY = 'job_busy'
     JOB_NOT_RETRYABLE = 'job_not_retryable'
@@ -225,6 +230,15 @@ class EventType(StrEnum):
     PLUGIN_DISABLED = 'plugin.disabled'
     PLUGIN_REMOVED = 'plugin.removed'
     PLUGIN_SETTINGS_CHANGED = 'plugin.settings_changed'
+    FOLLOWUP_QUEUED = 'followup.queued'
+    FOLLOWUP_UPDATED = 'followup.updated'
+    FOLLOWUP_REORDERED = 'followup.reordered'
+    FOLLOWUP_REMOVED = 'followup.removed'
+    FOLLOWUP_STARTING = 'followup.starting'
+    FOLLOWUP_STARTED = 'followup.started'
+    FOLLOWUP_FAILED = 'followup.failed'
+    FOLLOWUP_PAUSED = 'followup.paused'
+    FOLLOWUP_RESUMED = 'followup.resumed'
     JOB_QUEUED = 'job.queued'
     JOB_STARTED = 'job.started'
     JOB_RETRYING = 'job.retrying'
@@ -233,6 +247,25 @@ class EventType(StrEnum):
     JOB_CANCELED = 'job.canceled'
     RESET = 'reset'
     REQUESTS_PENDING = 'requests.pending'
+
+
+class FollowupStatus(StrEnum):
+    """Where a follow-up is. `queued` may be edited, moved or removed; `starting` is claimed for `turn/start`;
+    `started` (with its turn), `failed` (with the error: it did not start) and `removed` are final.
+    """
+
+    QUEUED = 'queued'
+    STARTING = 'starting'
+    STARTED = 'started'
+    FAILED = 'failed'
+    REMOVED = 'removed'
+
+
+class IfBusy(StrEnum):
+    """What `POST .../messages` does while the session is busy."""
+
+    REFUSE = 'refuse'
+    QUEUE = 'queue'
 
 
 class InterruptStatus(StrEnum):
@@ -276,6 +309,16 @@ class MergeStrategy(StrEnum):
 
     REPLACE = 'replace'
     UPSERT = 'upsert'
+
+
+class PauseReason(StrEnum):
+    """Why a session's follow-up queue is paused. The queue starts nothing while paused, until a resume."""
+
+    USER = 'user'
+    APPROVAL = 'approval'
+    TURN_FAILED = 'turn_failed'
+    INTERRUPTED = 'interrupted'
+    START_FAILED = 'start_failed'
 
 
 class RequestFamily(StrEnum):
@@ -361,6 +404,12 @@ LoginRequest = dict[str, Any]
 #: `ReviewTarget`: one of several JSON object shapes (see docs/api.md); sent and received as a dict.
 #: What to review.
 ReviewTarget = dict[str, Any]
+
+
+#: `SendOutcome`: one of several JSON object shapes (see docs/api.md); sent and received as a dict.
+#: What `POST .../messages` did: started a turn (`TurnAccepted`, with `turnId`) or, with `ifBusy: queue` while the
+#: session was busy, queued the message (`FollowupQueued`, with `followup`).
+SendOutcome = dict[str, Any]
 
 
 @dataclass(eq=False)
@@ -507,6 +556,17 @@ class DynamicTool(Model):
 
 
 @dataclass(eq=False)
+class EditFollowup(Model):
+    """A change to a queued follow-up: each field when given."""
+
+    mode: TurnMode | str | None = None
+    text: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'mode': 'mode', 'text': 'text'}
+
+
+@dataclass(eq=False)
 class EnqueueJob(Model):
     """A job to enqueue."""
 
@@ -631,6 +691,78 @@ class Feedback(Model):
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     _wire: ClassVar[dict[str, str]] = {'classification': 'classification', 'include_logs': 'includeLogs', 'reason': 'reason', 'session_id': 'sessionId'}
+
+
+@dataclass(eq=False)
+class Followup(Model):
+    """One queued message."""
+
+    created_at: str = ""
+    #: Why it did not start (`failed`).
+    error: str | None = None
+    id: str = ""
+    #: The turn mode it starts with (`plan` or `default`); absent: the default.
+    mode: TurnMode | str | None = None
+    #: The queue runs in ascending `position` (a reorder rewrites them); lists come in this order.
+    position: int = 0
+    session_id: str = ""
+    status: FollowupStatus | str = ""
+    text: str = ""
+    #: The turn it started (`started`).
+    turn_id: str | None = None
+    updated_at: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'created_at': 'createdAt', 'error': 'error', 'id': 'id', 'mode': 'mode', 'position': 'position', 'session_id': 'sessionId', 'status': 'status', 'text': 'text', 'turn_id': 'turnId', 'updated_at': 'updatedAt'}
+
+
+@dataclass(eq=False)
+class FollowupList(Model):
+    """A session's follow-ups and its queue."""
+
+    #: With `history`, the latest finished ones (started, failed, removed) first; then the waiting ones in the order
+    #: they will start.
+    followups: list[Followup] = field(default_factory=list)
+    queue: FollowupQueue = field(default_factory=lambda: FollowupQueue())
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'followups': 'followups', 'queue': 'queue'}
+
+
+@dataclass(eq=False)
+class FollowupQueue(Model):
+    """A session's follow-up queue in brief: what its view (`Session.followups`) and `followup.paused`/`resumed` carry."""
+
+    #: Follow-ups waiting to start (queued, or starting now).
+    count: int = 0
+    #: The turn's error, or why a follow-up did not start.
+    message: str | None = None
+    #: True while the queue starts nothing, until a resume.
+    paused: bool = False
+    paused_at: str | None = None
+    #: Why it is paused.
+    reason: PauseReason | str | None = None
+    #: The approval request that paused it (`approval`).
+    request_id: str | None = None
+    #: The turn that paused it (`approval`, `turn_failed`, `interrupted`).
+    turn_id: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'count': 'count', 'message': 'message', 'paused': 'paused', 'paused_at': 'pausedAt', 'reason': 'reason', 'request_id': 'requestId', 'turn_id': 'turnId'}
+
+
+@dataclass(eq=False)
+class FollowupQueued(Model):
+    """What `POST .../messages` with `ifBusy: queue` answers when the message was queued."""
+
+    #: The queued message, as it is now (a replay reads it again: it may have started since).
+    followup: Followup = field(default_factory=lambda: Followup())
+    #: True when this answers a retry with an `Idempotency-Key` already used: nothing new was queued.
+    replayed: bool = False
+    session_id: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'followup': 'followup', 'replayed': 'replayed', 'session_id': 'sessionId'}
 
 
 @dataclass(eq=False)
@@ -1086,6 +1218,16 @@ class Readiness(Model):
 
 
 @dataclass(eq=False)
+class ReorderFollowups(Model):
+    """The queue's new order: every queued follow-up's id, exactly once."""
+
+    ids: list[str] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'ids': 'ids'}
+
+
+@dataclass(eq=False)
 class RespondToRequest(Model):
     """An answer to a pending request. Which fields apply depends on the request's kind."""
 
@@ -1125,13 +1267,16 @@ class Revert(Model):
 class SendMessage(Model):
     """`SendMessage` of the API."""
 
+    #: What to do while the session is busy (a turn runs, or follow-ups wait): `refuse` (the default) answers 409
+    #: `turn_in_progress`; `queue` appends the message to the session's follow-up queue (202 with the follow-up).
+    if_busy: IfBusy | str | None = None
     #: `plan` runs this turn in Codex's Plan mode (where it may ask questions: tool input); default `default`.
     mode: TurnMode | str | None = None
     #: The user's message.
     text: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'mode': 'mode', 'text': 'text'}
+    _wire: ClassVar[dict[str, str]] = {'if_busy': 'ifBusy', 'mode': 'mode', 'text': 'text'}
 
 
 @dataclass(eq=False)
@@ -1146,6 +1291,8 @@ class Session(Model):
     cwd: str = ""
     #: Names of the dynamic tools an API client serves for this session.
     dynamic_tools: list[str] = field(default_factory=list)
+    #: The session's follow-up queue: how many messages wait, and whether (and why) it is paused.
+    followups: FollowupQueue = field(default_factory=lambda: FollowupQueue())
     forked_from: str | None = None
     id: str = ""
     last_activity_at: str = ""
@@ -1166,7 +1313,7 @@ class Session(Model):
     worker_of: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'active_turn_id': 'activeTurnId', 'archived': 'archived', 'controls': 'controls', 'created_at': 'createdAt', 'cwd': 'cwd', 'dynamic_tools': 'dynamicTools', 'forked_from': 'forkedFrom', 'id': 'id', 'last_activity_at': 'lastActivityAt', 'last_error': 'lastError', 'last_turn_status': 'lastTurnStatus', 'loaded': 'loaded', 'pending_requests': 'pendingRequests', 'project_id': 'projectId', 'status': 'status', 'thread_id': 'threadId', 'title': 'title', 'updated_at': 'updatedAt', 'worker_of': 'workerOf'}
+    _wire: ClassVar[dict[str, str]] = {'active_turn_id': 'activeTurnId', 'archived': 'archived', 'controls': 'controls', 'created_at': 'createdAt', 'cwd': 'cwd', 'dynamic_tools': 'dynamicTools', 'followups': 'followups', 'forked_from': 'forkedFrom', 'id': 'id', 'last_activity_at': 'lastActivityAt', 'last_error': 'lastError', 'last_turn_status': 'lastTurnStatus', 'loaded': 'loaded', 'pending_requests': 'pendingRequests', 'project_id': 'projectId', 'status': 'status', 'thread_id': 'threadId', 'title': 'title', 'updated_at': 'updatedAt', 'worker_of': 'workerOf'}
 
 
 @dataclass(eq=False)
@@ -1413,10 +1560,15 @@ ConfigBatch._conv = {'edits': list_of(model(ConfigEdit))}
 ConfigEdit._conv = {'merge_strategy': enum_of(MergeStrategy)}
 ControlsView._conv = {'defaults': model(SessionControls), 'effective': model(SessionControls), 'own': model(SessionControls)}
 CreateSession._conv = {'controls': model(SessionControls), 'dynamic_tools': list_of(model(DynamicTool))}
+EditFollowup._conv = {'mode': enum_of(TurnMode)}
 ErrorBody._conv = {'code': enum_of(ErrorCode)}
 ErrorResponse._conv = {'error': model(ErrorBody)}
 EventPage._conv = {'events': list_of(model(EventEnvelope))}
 ExecRequest._conv = {'sandbox': enum_of(SandboxMode)}
+Followup._conv = {'mode': enum_of(TurnMode), 'status': enum_of(FollowupStatus)}
+FollowupList._conv = {'followups': list_of(model(Followup)), 'queue': model(FollowupQueue)}
+FollowupQueue._conv = {'reason': enum_of(PauseReason)}
+FollowupQueued._conv = {'followup': model(Followup)}
 Inspection._conv = {'limits': model(Limits), 'requested': list_of(enum_of(Capability))}
 InstallPlugin._conv = {'grant': list_of(enum_of(Capability))}
 InterruptResult._conv = {'status': enum_of(InterruptStatus)}
@@ -1431,8 +1583,8 @@ PluginInfo._conv = {'granted': list_of(enum_of(Capability)), 'limits': model(Lim
 ProtocolReport._conv = {'violations': list_of(model(ProtocolViolation))}
 ProtocolViolation._conv = {'effect': enum_of(DriftEffect)}
 Readiness._conv = {'codex': model(CodexVersion), 'host': model(HostFacts), 'protocol': model(ProtocolReport), 'queue': model(QueueStats)}
-SendMessage._conv = {'mode': enum_of(TurnMode)}
-Session._conv = {'controls': model(SessionControls), 'last_turn_status': enum_of(TurnStatus), 'status': enum_of(SessionStatus)}
+SendMessage._conv = {'if_busy': enum_of(IfBusy), 'mode': enum_of(TurnMode)}
+Session._conv = {'controls': model(SessionControls), 'followups': model(FollowupQueue), 'last_turn_status': enum_of(TurnStatus), 'status': enum_of(SessionStatus)}
 SessionControls._conv = {'approval_policy': enum_of(ApprovalPolicy), 'sandbox': enum_of(SandboxMode)}
 SessionDetail._conv = {'active_turn': model(TurnRecord), 'session': model(Session), 'transcript': model(Transcript)}
 SessionPage._conv = {'sessions': list_of(model(Session))}
@@ -1454,6 +1606,7 @@ __all__ = [
     'CreateSession',
     'DriftEffect',
     'DynamicTool',
+    'EditFollowup',
     'EnqueueJob',
     'ErrorBody',
     'ErrorCode',
@@ -1464,9 +1617,15 @@ __all__ = [
     'ExecRequest',
     'FeatureEnablement',
     'Feedback',
+    'Followup',
+    'FollowupList',
+    'FollowupQueue',
+    'FollowupQueued',
+    'FollowupStatus',
     'Health',
     'HookState',
     'HostFacts',
+    'IfBusy',
     'Inspection',
     'InstallPlugin',
     'InterruptResult',
@@ -1486,6 +1645,7 @@ __all__ = [
     'MergeStrategy',
     'MoveSessions',
     'NotePage',
+    'PauseReason',
     'PendingRequest',
     'PluginCall',
     'PluginInfo',
@@ -1496,6 +1656,7 @@ __all__ = [
     'ProtocolViolation',
     'QueueStats',
     'Readiness',
+    'ReorderFollowups',
     'RequestFamily',
     'RequestKind',
     'RequestStatus',
@@ -1505,6 +1666,7 @@ __all__ = [
     'Risk',
     'SandboxMode',
     'SendMessage',
+    'SendOutcome',
     'Session',
     'SessionControls',
     'SessionDetail',

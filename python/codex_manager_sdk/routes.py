@@ -71,6 +71,12 @@ OPERATIONS: dict[str, Route] = {
     'events.list': Route('events.list', 'GET', '/api/events', (), ('since', 'sessions', 'projects', 'types', 'exclude', 'limit'), None, 'EventPage', 'Events after `since`, oldest first, filtered.'),
     'events.stream': Route('events.stream', 'GET', '/api/stream', (), ('since', 'sessions', 'projects', 'types', 'exclude', 'limit'), None, None, 'Websocket of event envelopes (text frames). Reconnect with `since=<last seq>` to get exactly what you missed.'),
     'exec.exec': Route('exec.exec', 'POST', '/api/exec', (), (), 'ExecRequest', 'object', 'Run one command and wait for it.'),
+    'followups.edit': Route('followups.edit', 'PATCH', '/api/sessions/{id}/followups/{followupId}', ('id', 'followupId'), (), 'EditFollowup', 'Followup', "Change a queued follow-up's text or mode (only while it is `queued`)."),
+    'followups.list': Route('followups.list', 'GET', '/api/sessions/{id}/followups', ('id',), ('history',), None, 'FollowupList', "The session's follow-up queue: its state, and the follow-ups waiting, in the order they will start (with"),
+    'followups.pause': Route('followups.pause', 'POST', '/api/sessions/{id}/followups/pause', ('id',), (), None, 'FollowupQueue', 'Pause the queue (reason `user`): nothing starts until it is resumed.'),
+    'followups.remove': Route('followups.remove', 'DELETE', '/api/sessions/{id}/followups/{followupId}', ('id', 'followupId'), (), None, 'Followup', 'Take a queued follow-up out of the queue (it is kept as `removed`).'),
+    'followups.reorder': Route('followups.reorder', 'PUT', '/api/sessions/{id}/followups/order', ('id',), (), 'ReorderFollowups', 'FollowupList', "Set the queue's order: `ids` names every queued follow-up exactly once, first to start first."),
+    'followups.resume': Route('followups.resume', 'POST', '/api/sessions/{id}/followups/resume', ('id',), (), None, 'FollowupQueue', 'Resume a paused queue, whatever paused it: its next follow-up starts as soon as the session is idle.'),
     'health.health': Route('health.health', 'GET', '/api/health', (), (), None, 'Health', 'The host is alive (it answers). Says nothing about app-server: see `/api/ready`.'),
     'health.ready': Route('health.ready', 'GET', '/api/ready', (), (), None, 'Readiness', 'Whether the host can do work now: 200 when ready, 503 with the same body and a `reason` when not (for'),
     'jobs.cancel': Route('jobs.cancel', 'POST', '/api/jobs/{id}/cancel', ('id',), (), None, 'Job', "Cancel a job. Answers with its final state once it has stopped: a running job's plugin call is dropped and"),
@@ -124,7 +130,7 @@ OPERATIONS: dict[str, Route] = {
     'turns.get_turn': Route('turns.get_turn', 'GET', '/api/sessions/{id}/turns/{turnId}', ('id', 'turnId'), ('wait',), None, 'TurnRecord', 'One turn of the session as the host recorded it. With `wait`, the answer waits (at most 60 s) for the turn to'),
     'turns.interrupt': Route('turns.interrupt', 'POST', '/api/sessions/{id}/interrupt', ('id',), (), None, 'InterruptResult', 'Interrupt the running turn; answers once app-server confirms it ended (or `interrupting` after 10 s).'),
     'turns.list_turns': Route('turns.list_turns', 'GET', '/api/sessions/{id}/turns', ('id',), ('limit', 'cursor'), None, 'TurnRecordPage', "The session's turns as the host recorded them, newest first: status (a final one once the turn ended, also after"),
-    'turns.send': Route('turns.send', 'POST', '/api/sessions/{id}/messages', ('id',), (), 'SendMessage', 'TurnAccepted', 'Send a message: starts a turn (resuming the thread first if needed). With an `Idempotency-Key` header, a retry'),
+    'turns.send': Route('turns.send', 'POST', '/api/sessions/{id}/messages', ('id',), (), 'SendMessage', 'SendOutcome', 'Send a message: starts a turn (resuming the thread first if needed). While the session is busy (a turn runs, or'),
     'turns.steer': Route('turns.steer', 'POST', '/api/sessions/{id}/steer', ('id',), (), 'SteerMessage', 'TurnAccepted', 'Add input to the running turn.'),
 }
 

@@ -105,6 +105,24 @@ pub const EVENTS_STREAM: Op = Op { id: "events.stream", method: "GET", path: "/a
 /// `POST /api/exec`: Run one command and wait for it.
 pub const EXEC_EXEC: Op = Op { id: "exec.exec", method: "POST", path: "/api/exec", path_params: &[], query: &[], headers: &[], body: Some("ExecRequest"), response: Some("object") };
 
+/// `PATCH /api/sessions/{id}/followups/{followupId}`: Change a queued follow-up's text or mode (only while it is `queued`).
+pub const FOLLOWUPS_EDIT: Op = Op { id: "followups.edit", method: "PATCH", path: "/api/sessions/{id}/followups/{followupId}", path_params: &["id", "followupId"], query: &[], headers: &[], body: Some("EditFollowup"), response: Some("Followup") };
+
+/// `GET /api/sessions/{id}/followups`: The session's follow-up queue: its state, and the follow-ups waiting, in the order they will start (with
+pub const FOLLOWUPS_LIST: Op = Op { id: "followups.list", method: "GET", path: "/api/sessions/{id}/followups", path_params: &["id"], query: &["history"], headers: &[], body: None, response: Some("FollowupList") };
+
+/// `POST /api/sessions/{id}/followups/pause`: Pause the queue (reason `user`): nothing starts until it is resumed.
+pub const FOLLOWUPS_PAUSE: Op = Op { id: "followups.pause", method: "POST", path: "/api/sessions/{id}/followups/pause", path_params: &["id"], query: &[], headers: &[], body: None, response: Some("FollowupQueue") };
+
+/// `DELETE /api/sessions/{id}/followups/{followupId}`: Take a queued follow-up out of the queue (it is kept as `removed`).
+pub const FOLLOWUPS_REMOVE: Op = Op { id: "followups.remove", method: "DELETE", path: "/api/sessions/{id}/followups/{followupId}", path_params: &["id", "followupId"], query: &[], headers: &[], body: None, response: Some("Followup") };
+
+/// `PUT /api/sessions/{id}/followups/order`: Set the queue's order: `ids` names every queued follow-up exactly once, first to start first.
+pub const FOLLOWUPS_REORDER: Op = Op { id: "followups.reorder", method: "PUT", path: "/api/sessions/{id}/followups/order", path_params: &["id"], query: &[], headers: &[], body: Some("ReorderFollowups"), response: Some("FollowupList") };
+
+/// `POST /api/sessions/{id}/followups/resume`: Resume a paused queue, whatever paused it: its next follow-up starts as soon as the session is idle.
+pub const FOLLOWUPS_RESUME: Op = Op { id: "followups.resume", method: "POST", path: "/api/sessions/{id}/followups/resume", path_params: &["id"], query: &[], headers: &[], body: None, response: Some("FollowupQueue") };
+
 /// `GET /api/health`: The host is alive (it answers). Says nothing about app-server: see `/api/ready`.
 pub const HEALTH_HEALTH: Op = Op { id: "health.health", method: "GET", path: "/api/health", path_params: &[], query: &[], headers: &[], body: None, response: Some("Health") };
 
@@ -264,8 +282,8 @@ pub const TURNS_INTERRUPT: Op = Op { id: "turns.interrupt", method: "POST", path
 /// `GET /api/sessions/{id}/turns`: The session's turns as the host recorded them, newest first: status (a final one once the turn ended, also after
 pub const TURNS_LIST_TURNS: Op = Op { id: "turns.list_turns", method: "GET", path: "/api/sessions/{id}/turns", path_params: &["id"], query: &["limit", "cursor"], headers: &[], body: None, response: Some("TurnRecordPage") };
 
-/// `POST /api/sessions/{id}/messages`: Send a message: starts a turn (resuming the thread first if needed). With an `Idempotency-Key` header, a retry
-pub const TURNS_SEND: Op = Op { id: "turns.send", method: "POST", path: "/api/sessions/{id}/messages", path_params: &["id"], query: &[], headers: &["Idempotency-Key"], body: Some("SendMessage"), response: Some("TurnAccepted") };
+/// `POST /api/sessions/{id}/messages`: Send a message: starts a turn (resuming the thread first if needed). While the session is busy (a turn runs, or
+pub const TURNS_SEND: Op = Op { id: "turns.send", method: "POST", path: "/api/sessions/{id}/messages", path_params: &["id"], query: &[], headers: &["Idempotency-Key"], body: Some("SendMessage"), response: Some("SendOutcome") };
 
 /// `POST /api/sessions/{id}/steer`: Add input to the running turn.
 pub const TURNS_STEER: Op = Op { id: "turns.steer", method: "POST", path: "/api/sessions/{id}/steer", path_params: &["id"], query: &[], headers: &[], body: Some("SteerMessage"), response: Some("TurnAccepted") };
@@ -306,6 +324,12 @@ pub const ALL: &[Op] = &[
     EVENTS_LIST,
     EVENTS_STREAM,
     EXEC_EXEC,
+    FOLLOWUPS_EDIT,
+    FOLLOWUPS_LIST,
+    FOLLOWUPS_PAUSE,
+    FOLLOWUPS_REMOVE,
+    FOLLOWUPS_REORDER,
+    FOLLOWUPS_RESUME,
     HEALTH_HEALTH,
     HEALTH_READY,
     JOBS_CANCEL,

@@ -9,7 +9,7 @@
 use anyhow::Context;
 use clap::Args;
 use codex_manager_host::api::routes::events::EventEnvelope;
-use codex_manager_host::services::{PendingRequest, SessionDetail, TurnAccepted, TurnRecord, TurnStatus};
+use codex_manager_host::services::{PendingRequest, SendOutcome, SessionDetail, TurnAccepted, TurnRecord, TurnStatus};
 use futures_util::StreamExt;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -28,6 +28,7 @@ pub struct ChatArgs {
 
 const HELP: &str = "type a message and Enter to send; while a turn runs, a line steers it.
 /plan TEXT   send in Plan mode (Codex may ask questions)
+/queue TEXT  send it after the running turn (a follow-up; see `codex-manager followups`)
 /interrupt   stop the running turn (also Ctrl-C)
 /quit        leave (also Ctrl-D); the session stays";
 
@@ -97,6 +98,21 @@ pub async fn run(mut a: ChatArgs, client: &Client, out: &Output) -> anyhow::Resu
 }
 
 impl Chat<'_> {
+    /// `/queue TEXT`: the message waits in the session's follow-up queue while a turn runs (or starts now when the
+    /// session is idle); its turn shows here when it starts, like any turn of the session.
+    async fn queue(&mut self, text: &str) -> anyhow::Result<()> {
+        let body = json!({"text": text, "ifBusy": "queue"});
+        match self.0.client.call(&ops::TURNS_SEND, &[&self.0.session]).json(&body).send().await {
+            Ok(reply) => match reply.decode::<SendOutcome>()? {
+                SendOutcome::Queued(q) => self.0.say(&self.0.out.dim(&format!("[queued follow-up {}]", q.followup.id))),
+                SendOutcome::Started(accepted) => self.0.turn = Some(accepted.turn_id),
+            },
+            Err(e) => self.0.say(&format!("[not queued: {e:#}]")),
+        }
+        self.0.prompt();
+        Ok(())
+    }
+
     /// One line typed; false to leave.
     async fn line(&mut self, line: &str) -> anyhow::Result<bool> {
         self.0.typed();
@@ -118,6 +134,10 @@ impl Chat<'_> {
             }
             "/interrupt" => {
                 self.0.interrupt().await?;
+                return Ok(true);
+            }
+            l if l.starts_with("/queue ") => {
+                self.queue(l.trim_start_matches("/queue ").trim()).await?;
                 return Ok(true);
             }
             l => match l.strip_prefix("/plan ") {

@@ -6,6 +6,7 @@ pub mod chat;
 pub mod codex;
 pub mod doctor;
 pub mod events;
+pub mod followups;
 pub mod jobs;
 pub mod live;
 pub mod logs;

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::Args;
 use codex_manager_host::api::routes::events::{EventEnvelope, EventPage};
-use codex_manager_host::services::{InterruptResult, TurnAccepted, TurnRecord, TurnStatus};
+use codex_manager_host::services::{InterruptResult, SendOutcome, TurnAccepted, TurnRecord, TurnStatus};
 use futures_util::StreamExt;
 use serde_json::json;
 use std::io::{IsTerminal, Write};
@@ -30,6 +30,11 @@ pub struct SendArgs {
     /// Run the turn in Plan mode (Codex may ask questions: see `requests`).
     #[arg(long)]
     pub plan: bool,
+    /// While the session is busy (a turn runs, or follow-ups wait), queue the message as a follow-up instead of
+    /// failing with `turn_in_progress`; it starts when the session is idle (see `followups`). With `--wait`, waits
+    /// for its turn too.
+    #[arg(long)]
+    pub queue: bool,
 }
 
 #[derive(Args)]
@@ -49,25 +54,68 @@ pub async fn send(mut a: SendArgs, client: &Client, out: &Output) -> anyhow::Res
     a.session = crate::resolve::session(client, &a.session).await?;
     // Note where the log is before sending, so the stream misses nothing of this turn.
     let since = if a.wait { Some(last_seq(client).await?) } else { None };
-    let body = if a.plan { json!({"text": a.text, "mode": "plan"}) } else { json!({"text": a.text}) };
+    let body = super::compact(json!({
+        "text": a.text,
+        "mode": a.plan.then_some("plan"),
+        "ifBusy": a.queue.then_some("queue"),
+    }));
     let mut call = client.call(&ops::TURNS_SEND, &[&a.session]).json(&body);
     if let Some(key) = &a.idempotency_key {
         call = call.header("Idempotency-Key", key);
     }
     let reply = call.send().await?;
     let Some(since) = since else {
-        return out.reply(&reply, |t: &TurnAccepted| format!("turn {} started", t.turn_id));
+        return out.reply(&reply, |o: &SendOutcome| match o {
+            SendOutcome::Started(t) => format!("turn {} started", t.turn_id),
+            SendOutcome::Queued(q) => format!("queued follow-up {} (it starts when the session is idle; see `followups list`)", q.followup.id),
+        });
     };
-    let accepted: TurnAccepted = reply.decode()?;
+    let turn_id = match reply.decode::<SendOutcome>()? {
+        SendOutcome::Started(accepted) => accepted.turn_id,
+        SendOutcome::Queued(queued) => {
+            if !out.json {
+                eprintln!("[queued] follow-up {}; waiting for its turn", queued.followup.id);
+            }
+            followup_turn(client, &a.session, &queued.followup.id, since).await?
+        }
+    };
     if !out.json && std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
-        return outcome(&live_turn(client, &a.session, &accepted.turn_id, since, out).await?);
+        return outcome(&live_turn(client, &a.session, &turn_id, since, out).await?);
     }
     // The reply streams from the events; how the turn ended comes from its record (a stream that closes early, or
     // a turn that ended before the stream opened, still gets its outcome).
-    if let Err(e) = follow_turn(client, &a.session, &accepted.turn_id, since, out).await {
+    if let Err(e) = follow_turn(client, &a.session, &turn_id, since, out).await {
         eprintln!("[stream] {e:#}; waiting for the turn's end");
     }
-    outcome(&wait_turn(client, &a.session, &accepted.turn_id).await?)
+    outcome(&wait_turn(client, &a.session, &turn_id).await?)
+}
+
+/// The turn a queued follow-up started, from the event stream (its `followup.started`); a follow-up that failed to
+/// start or was removed is a [`Failed`] (exit 7).
+async fn followup_turn(client: &Client, session: &str, followup_id: &str, since: i64) -> anyhow::Result<String> {
+    let mut ws = open_stream(client, session, since).await?;
+    while let Some(msg) = ws.next().await {
+        let Message::Text(frame) = msg? else { continue };
+        let event: EventEnvelope = serde_json::from_str(&frame)?;
+        if event.data["id"].as_str() != Some(followup_id) {
+            continue;
+        }
+        match event.kind.as_str() {
+            "followup.started" => {
+                if let Some(turn) = event.data["turnId"].as_str() {
+                    return Ok(turn.to_string());
+                }
+            }
+            "followup.failed" | "followup.removed" => {
+                let status = event.data["status"].as_str().unwrap_or("failed").to_string();
+                let why = event.data["error"].as_str().map(|e| format!(": {e}")).unwrap_or_default();
+                let message = format!("follow-up {followup_id} {status} before its turn started{why}");
+                return Err(Failed { code: "followup_failed", message, details: event.data.clone() }.into());
+            }
+            _ => {}
+        }
+    }
+    anyhow::bail!("the event stream closed before follow-up {followup_id} started")
 }
 
 /// `send --wait` on a terminal: the turn shown as `chat` shows it (tool activity, approvals and questions asked

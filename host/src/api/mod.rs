@@ -47,6 +47,7 @@ fn documented_routes() -> OpenApiRouter<ApiState> {
         .merge(routes::projects::router())
         .merge(routes::sessions::router())
         .merge(routes::turns::router())
+        .merge(routes::followups::router())
         .merge(routes::requests::router())
         .merge(routes::thread_ops::router())
         .merge(routes::account::router())

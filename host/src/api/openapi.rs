@@ -21,6 +21,7 @@ use utoipa::{Modify, OpenApi};
         (name = "projects", description = "Projects group sessions under a working directory"),
         (name = "sessions", description = "Sessions (chats), each backed by a Codex thread"),
         (name = "turns", description = "Messages, steering and interrupts"),
+        (name = "followups", description = "A session's follow-up queue: messages queued while a turn runs, started one by one"),
         (name = "requests", description = "Approvals, tool input, dynamic tool calls and elicitations waiting for an answer"),
         (name = "controls", description = "Model, reasoning effort, approval policy, sandbox, network"),
         (name = "settings", description = "Per-session key-value settings shared by every surface"),

@@ -150,6 +150,15 @@ event_types! {
     PluginDisabled = "plugin.disabled", Host(Schema("PluginInfo"));
     PluginRemoved = "plugin.removed", Host(Fields("{id, version}"));
     PluginSettingsChanged = "plugin.settings_changed", Host(Schema("PluginSettings"));
+    FollowupQueued = "followup.queued", Host(Schema("Followup"));
+    FollowupUpdated = "followup.updated", Host(Schema("Followup"));
+    FollowupReordered = "followup.reordered", Host(Fields("{sessionId, ids}"));
+    FollowupRemoved = "followup.removed", Host(Schema("Followup"));
+    FollowupStarting = "followup.starting", Host(Schema("Followup"));
+    FollowupStarted = "followup.started", Host(Schema("Followup"));
+    FollowupFailed = "followup.failed", Host(Schema("Followup"));
+    FollowupPaused = "followup.paused", Host(Schema("FollowupQueue"));
+    FollowupResumed = "followup.resumed", Host(Schema("FollowupQueue"));
     JobQueued = "job.queued", Host(Schema("Job"));
     JobStarted = "job.started", Host(Schema("Job"));
     JobRetrying = "job.retrying", Host(Schema("Job"));

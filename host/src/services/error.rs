@@ -90,6 +90,7 @@ error_codes! {
     TurnNotFound = "turn_not_found";
     PluginNotFound = "plugin_not_found";
     JobNotFound = "job_not_found";
+    FollowupNotFound = "followup_not_found";
     NotFound = "not_found";
     AccountRequired = "account_required";
     ProjectNameTaken = "project_name_taken";
@@ -101,6 +102,10 @@ error_codes! {
     RequestAlreadyResolved = "request_already_resolved";
     PluginExists = "plugin_exists";
     PluginReloadInProgress = "plugin_reload_in_progress";
+    FollowupNotQueued = "followup_not_queued";
+    FollowupsPaused = "followups_paused";
+    FollowupsNotPaused = "followups_not_paused";
+    FollowupOrderMismatch = "followup_order_mismatch";
     JobFinished = "job_finished";
     JobBusy = "job_busy";
     JobNotRetryable = "job_not_retryable";

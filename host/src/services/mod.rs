@@ -5,8 +5,11 @@
 //! and maps [`ServiceError`] to responses once.
 //!
 //! Construction order is the dependency graph (each component holds `Arc`s of the ones built before it):
-//! [`Core`] → [`Codex`], [`Plugins`], [`Projects`], [`Settings`], [`Notes`] → [`Sessions`] → [`Requests`], [`Turns`] →
-//! [`ThreadOps`], [`Queue`], [`Events`] → [`Relay`] (app-server's output). One edge points up: [`Sessions`] reaches
+//! [`Core`] → [`Codex`], [`Plugins`], [`Projects`], [`Settings`], [`Notes`] → [`Sessions`] → [`Requests`],
+//! [`Followups`] → [`Turns`] → [`Dispatcher`], [`ThreadOps`], [`Queue`], [`Events`] → [`Relay`] (app-server's output).
+//! The follow-up board (each session's queue summary and the signals that move queues) is built before
+//! [`Sessions`] and shared, like the live threads: a turn's end and an approval are posted to it, and the
+//! [`Dispatcher`] reads them. One edge points up: [`Sessions`] reaches
 //! [`Requests`] through a `Weak` (a list row shows its session's waiting requests; a deleted session's requests
 //! expire). [`LiveThreads`](live::LiveThreads), the relay's view of what app-server runs now, is shared by `Arc`
 //! with the components that read it.
@@ -16,6 +19,7 @@ mod codex;
 mod core;
 mod error;
 mod events;
+mod followups;
 mod index;
 mod live;
 mod liveness;
@@ -43,6 +47,7 @@ pub use self::core::Core;
 pub use relay::Relay;
 pub use codex::{Codex, ThreadOps};
 pub use events::Events;
+pub use followups::{Dispatcher, Followups};
 pub use notes::Notes;
 pub use plugins::{PluginSettings, Plugins};
 pub use projects::Projects;
@@ -59,6 +64,8 @@ pub use codex::{
     LoginRequest, McpLogin, MergeStrategy, ModelQuery, ReviewTarget, Revert, ShellCommand, SkillEnablement, StartReview,
 };
 pub use error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
+pub use followups::{EditFollowup, Followup, FollowupList, FollowupQuery, FollowupQueue, FollowupQueued, ReorderFollowups};
+pub use crate::store::{FollowupStatus, PauseReason};
 pub use notes::{NotePage, NoteQuery, SessionNote};
 pub use queue::{EnqueueJob, EnqueueResult, Job, JobError, JobKinds, JobPage, JobQuery, JobTransition, QueueStats};
 pub use readiness::Readiness;
@@ -67,7 +74,7 @@ pub use projects::{CreateProject, MoveSessions, UpdateProject};
 pub use sessions::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
 pub use sessions::{CreateSession, DynamicTool, SessionDetail, SessionPage, SessionQuery, Transcript, TranscriptQuery, UpdateSession};
 pub use settings::Setting;
-pub use turns::{InterruptResult, InterruptStatus, SendMessage, SteerMessage, TurnAccepted, TurnMode};
+pub use turns::{IfBusy, InterruptResult, InterruptStatus, SendMessage, SendOutcome, SteerMessage, TurnAccepted, TurnMode};
 pub use turns::{TurnRecord, TurnRecordPage, TurnRecordQuery};
 pub use waits::{WaitQuery, MAX_WAIT};
 pub use views::{Project, Session, SessionStatus};
@@ -98,6 +105,10 @@ pub struct Services {
     notes: Arc<Notes>,
     requests: Arc<Requests>,
     turns: Arc<Turns>,
+    followups: Arc<Followups>,
+    /// Runs on its own tasks; held for tests, which drive it directly.
+    #[cfg_attr(not(test), allow(dead_code))]
+    dispatcher: Arc<Dispatcher>,
     queue: Arc<Queue>,
     thread_ops: Arc<ThreadOps>,
     events: Arc<Events>,
@@ -143,12 +154,17 @@ impl Services {
         let plugins = Arc::new(Plugins::new(core.clone(), plugin_host.clone()));
         let live = Arc::new(LiveThreads::default());
         let projects = Arc::new(Projects::new(core.clone()));
-        let sessions = Arc::new(Sessions::new(core.clone(), codex.clone(), plugins.clone(), projects.clone(), live.clone(), &rows));
+        let (board, followup_inbox) = followups::FollowupBoard::new();
+        let board = Arc::new(board);
+        let sessions = Arc::new(Sessions::new(core.clone(), codex.clone(), plugins.clone(), projects.clone(), live.clone(), board.clone(), &rows));
         let settings = Arc::new(Settings::new(core.clone()));
         let notes = Arc::new(Notes::new(core.clone()));
         let requests = Requests::new(core.clone(), sessions.clone(), plugins.clone(), live.clone());
         sessions.attach_requests(Arc::downgrade(&requests));
-        let turns = Arc::new(Turns::new(core.clone(), sessions.clone(), live.clone()));
+        let followups = Arc::new(Followups::new(core.clone(), sessions.clone(), board));
+        followups.load().await?;
+        let turns = Arc::new(Turns::new(core.clone(), sessions.clone(), live.clone(), followups.clone()));
+        let dispatcher = Dispatcher::new(core.clone(), followups.clone(), turns.clone(), live.clone());
         let job_queue = Queue::new(core.clone(), plugins.clone(), projects.clone(), sessions.clone(), turns.clone(), requests.clone(), queue);
         let thread_ops = Arc::new(ThreadOps::new(sessions.clone(), codex.clone()));
         let events = Arc::new(Events::new(core.clone(), requests.clone()));
@@ -166,6 +182,8 @@ impl Services {
             notes,
             requests,
             turns,
+            followups,
+            dispatcher: dispatcher.clone(),
             queue: job_queue.clone(),
             thread_ops,
             events,
@@ -173,6 +191,8 @@ impl Services {
         });
         plugin_host.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
         tokio::spawn(relay.run(rx));
+        // After the reconciliation: turns the last run left running have ended (and paused their queues).
+        dispatcher.start(followup_inbox).await;
         job_queue.start();
         Ok(services)
     }
@@ -215,6 +235,15 @@ impl Services {
 
     pub fn turns(&self) -> &Turns {
         &self.turns
+    }
+
+    pub fn followups(&self) -> &Followups {
+        &self.followups
+    }
+
+    #[cfg(test)]
+    pub(crate) fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
     }
 
     pub fn queue(&self) -> &Queue {

@@ -107,7 +107,7 @@ impl PluginHostApi for ServicesForPlugins {
     }
 
     async fn send_message(&self, session_id: &str, text: &str) -> HostResult<String> {
-        let req = SendMessage { text: text.to_string(), mode: None };
+        let req = SendMessage { text: text.to_string(), mode: None, if_busy: None };
         Ok(self.services()?.turns().send_message(session_id, req, None).await.map_err(map)?.turn_id)
     }
 

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::followups::FollowupQueue;
 use super::sessions::SessionControls;
 use super::live::ThreadStatus;
 use super::requests::{RequestFamily, RequestKind};
@@ -78,13 +79,15 @@ pub struct Session {
     pub dynamic_tools: Vec<String>,
     /// The plugin whose hidden worker session this is (worker sessions are left out of lists by default).
     pub worker_of: Option<String>,
+    /// The session's follow-up queue: how many messages wait, and whether (and why) it is paused.
+    pub followups: FollowupQueue,
     pub created_at: String,
     pub updated_at: String,
     pub last_activity_at: String,
 }
 
 impl Session {
-    pub fn build(row: SessionRow, live: &ThreadStatus, waiting: &[RequestKind], generation: u64) -> Self {
+    pub fn build(row: SessionRow, live: &ThreadStatus, waiting: &[RequestKind], generation: u64, followups: FollowupQueue) -> Self {
         // Live state is the truth while the host runs; the stored turn id only serves crash reconciliation.
         let active = live.active_turn.clone();
         let family = |f: RequestFamily| waiting.iter().any(|k| k.family() == f);
@@ -127,6 +130,7 @@ impl Session {
                 .filter_map(|t| t.get("name").and_then(|n| n.as_str()).map(str::to_owned))
                 .collect(),
             worker_of: row.worker_of,
+            followups,
             created_at: envelope_ts(row.created_at),
             updated_at: envelope_ts(row.updated_at),
             last_activity_at: envelope_ts(row.last_activity_at),

@@ -5,6 +5,7 @@
 //! It fails loudly: a database that cannot be opened or migrated is an error with what to do, never a fresh start.
 
 mod events;
+mod followups;
 mod idempotency;
 mod jobs;
 mod migrations;
@@ -24,6 +25,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use events::{writer_error, EventRow, EventRowRef, EventWriter, WriterError};
+pub use followups::{Claim, FollowupRow, FollowupStatus, PauseCause, PauseReason, PauseRow, QueuedChange, Reorder};
 pub use idempotency::IdempotencyClaim;
 pub use jobs::{Enqueued, Finish, JobErrorKind, JobFilter, JobHistoryRow, JobRow, JobState, QueueCounts};
 pub use notes::NoteRow;

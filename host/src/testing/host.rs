@@ -46,7 +46,19 @@ impl TestHost {
 
     /// A host over `app` (script its answers with [`ScriptedAppServer::on`] first).
     pub async fn start_with(app: ScriptedAppServer) -> Self {
-        let dir = TempDir::new("host");
+        Self::start_in(TempDir::new("host"), app).await
+    }
+
+    /// Stop this host (as `codex-manager serve` stops) and start another on the same data dir, with a fresh
+    /// in-memory app-server.
+    pub async fn restart(self) -> Self {
+        self.services.shutdown().await;
+        let Self { services, dir, .. } = self;
+        drop(services);
+        Self::start_in(dir, ScriptedAppServer::default()).await
+    }
+
+    async fn start_in(dir: TempDir, app: ScriptedAppServer) -> Self {
         let store = Store::open(&dir.0).await.expect("store opens");
         let events = EventLog::start(store.clone(), DEFAULT_RETENTION).await.expect("log starts");
         let plugins = crate::plugins::PluginRegistry::start(store.clone(), events.clone(), &dir.0).await.expect("plugins start");
@@ -86,7 +98,7 @@ impl TestHost {
 
     /// Send `text` to the session: the turn app-server acknowledged.
     pub async fn send(&self, session: &Session, text: &str) -> TurnAccepted {
-        let req = SendMessage { text: text.into(), mode: None };
+        let req = SendMessage { text: text.into(), mode: None, if_busy: None };
         self.services.turns().send_message(&session.id, req, None).await.expect("turn accepted")
     }
 

@@ -121,6 +121,12 @@ export interface DynamicTool {
   name: string;
 }
 
+/** A change to a queued follow-up: each field when given. */
+export interface EditFollowup {
+  mode?: TurnMode | null;
+  text?: string | null;
+}
+
 /** A job to enqueue. */
 export interface EnqueueJob {
   /** While a job of this kind with this key is queued or running, enqueueing returns it instead of a new one. */
@@ -188,6 +194,7 @@ export type ErrorCode =
   | "turn_not_found"
   | "plugin_not_found"
   | "job_not_found"
+  | "followup_not_found"
   | "not_found"
   | "account_required"
   | "project_name_taken"
@@ -199,6 +206,10 @@ export type ErrorCode =
   | "request_already_resolved"
   | "plugin_exists"
   | "plugin_reload_in_progress"
+  | "followup_not_queued"
+  | "followups_paused"
+  | "followups_not_paused"
+  | "followup_order_mismatch"
   | "job_finished"
   | "job_busy"
   | "job_not_retryable"
@@ -339,6 +350,15 @@ export type EventType =
   | "plugin.disabled"
   | "plugin.removed"
   | "plugin.settings_changed"
+  | "followup.queued"
+  | "followup.updated"
+  | "followup.reordered"
+  | "followup.removed"
+  | "followup.starting"
+  | "followup.started"
+  | "followup.failed"
+  | "followup.paused"
+  | "followup.resumed"
   | "job.queued"
   | "job.started"
   | "job.retrying"
@@ -378,6 +398,64 @@ export interface Feedback {
   sessionId?: string | null;
 }
 
+/** One queued message. */
+export interface Followup {
+  createdAt: string;
+  /** Why it did not start (`failed`). */
+  error?: string | null;
+  id: string;
+  mode?: TurnMode | null;
+  /** The queue runs in ascending `position` (a reorder rewrites them); lists come in this order. */
+  position: number;
+  sessionId: string;
+  status: FollowupStatus;
+  text: string;
+  /** The turn it started (`started`). */
+  turnId?: string | null;
+  updatedAt: string;
+}
+
+/** A session's follow-ups and its queue. */
+export interface FollowupList {
+  /**
+   * With `history`, the latest finished ones (started, failed, removed) first; then the waiting ones in the order
+   * they will start.
+   */
+  followups: Followup[];
+  queue: FollowupQueue;
+}
+
+/** A session's follow-up queue in brief: what its view (`Session.followups`) and `followup.paused`/`resumed` carry. */
+export interface FollowupQueue {
+  /** Follow-ups waiting to start (queued, or starting now). */
+  count: number;
+  /** The turn's error, or why a follow-up did not start. */
+  message?: string | null;
+  /** True while the queue starts nothing, until a resume. */
+  paused: boolean;
+  pausedAt?: string | null;
+  reason?: PauseReason | null;
+  /** The approval request that paused it (`approval`). */
+  requestId?: string | null;
+  /** The turn that paused it (`approval`, `turn_failed`, `interrupted`). */
+  turnId?: string | null;
+}
+
+/** What `POST .../messages` with `ifBusy: queue` answers when the message was queued. */
+export interface FollowupQueued {
+  /** The queued message, as it is now (a replay reads it again: it may have started since). */
+  followup: Followup;
+  /** True when this answers a retry with an `Idempotency-Key` already used: nothing new was queued. */
+  replayed?: boolean;
+  sessionId: string;
+}
+
+/**
+ * Where a follow-up is. `queued` may be edited, moved or removed; `starting` is claimed for `turn/start`;
+ * `started` (with its turn), `failed` (with the error: it did not start) and `removed` are final.
+ */
+export type FollowupStatus = "queued" | "starting" | "started" | "failed" | "removed";
+
 export interface Health {
   /** Always `ok` when the host answers. */
   status: string;
@@ -398,6 +476,9 @@ export interface HostFacts {
   /** The codex-manager release. */
   version: string;
 }
+
+/** What `POST .../messages` does while the session is busy. */
+export type IfBusy = "refuse" | "queue";
 
 /** What an install would do, before it is done. */
 export interface Inspection {
@@ -565,6 +646,9 @@ export interface NotePage {
   notes: SessionNote[];
 }
 
+/** Why a session's follow-up queue is paused. The queue starts nothing while paused, until a resume. */
+export type PauseReason = "user" | "approval" | "turn_failed" | "interrupted" | "start_failed";
+
 /** A request as the API shows it. */
 export interface PendingRequest {
   assessment?: Assessment | null;
@@ -720,6 +804,11 @@ export interface Readiness {
   storeOk: boolean;
 }
 
+/** The queue's new order: every queued follow-up's id, exactly once. */
+export interface ReorderFollowups {
+  ids: string[];
+}
+
 /** Which event vocabulary a request belongs to: `approval.*`, `tool_input.*` or `tool_call.*`. */
 export type RequestFamily = "approval" | "tool_input" | "tool_call";
 
@@ -785,10 +874,17 @@ export type Risk = "low" | "medium" | "high";
 export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access";
 
 export interface SendMessage {
+  ifBusy?: IfBusy | null;
   mode?: TurnMode | null;
   /** The user's message. */
   text: string;
 }
+
+/**
+ * What `POST .../messages` did: started a turn (`TurnAccepted`, with `turnId`) or, with `ifBusy: queue` while the
+ * session was busy, queued the message (`FollowupQueued`, with `followup`).
+ */
+export type SendOutcome = FollowupQueued | TurnAccepted;
 
 export interface Session {
   activeTurnId?: string | null;
@@ -799,6 +895,8 @@ export interface Session {
   cwd: string;
   /** Names of the dynamic tools an API client serves for this session. */
   dynamicTools: string[];
+  /** The session's follow-up queue: how many messages wait, and whether (and why) it is paused. */
+  followups: FollowupQueue;
   forkedFrom?: string | null;
   id: string;
   lastActivityAt: string;
@@ -1001,6 +1099,12 @@ export const OPERATIONS = {
   "events.list": { method: "GET", path: "/api/events", pathParams: [], query: ["since", "sessions", "projects", "types", "exclude", "limit"], body: false },
   "events.stream": { method: "GET", path: "/api/stream", pathParams: [], query: ["since", "sessions", "projects", "types", "exclude", "limit"], body: false },
   "exec.exec": { method: "POST", path: "/api/exec", pathParams: [], query: [], body: true },
+  "followups.edit": { method: "PATCH", path: "/api/sessions/{id}/followups/{followupId}", pathParams: ["id", "followupId"], query: [], body: true },
+  "followups.list": { method: "GET", path: "/api/sessions/{id}/followups", pathParams: ["id"], query: ["history"], body: false },
+  "followups.pause": { method: "POST", path: "/api/sessions/{id}/followups/pause", pathParams: ["id"], query: [], body: false },
+  "followups.remove": { method: "DELETE", path: "/api/sessions/{id}/followups/{followupId}", pathParams: ["id", "followupId"], query: [], body: false },
+  "followups.reorder": { method: "PUT", path: "/api/sessions/{id}/followups/order", pathParams: ["id"], query: [], body: true },
+  "followups.resume": { method: "POST", path: "/api/sessions/{id}/followups/resume", pathParams: ["id"], query: [], body: false },
   "health.health": { method: "GET", path: "/api/health", pathParams: [], query: [], body: false },
   "health.ready": { method: "GET", path: "/api/ready", pathParams: [], query: [], body: false },
   "jobs.cancel": { method: "POST", path: "/api/jobs/{id}/cancel", pathParams: ["id"], query: [], body: false },
@@ -1096,6 +1200,12 @@ export interface OperationTypes {
   "events.list": { body: never; response: EventPage };
   "events.stream": { body: never; response: unknown };
   "exec.exec": { body: ExecRequest; response: Record<string, unknown> };
+  "followups.edit": { body: EditFollowup; response: Followup };
+  "followups.list": { body: never; response: FollowupList };
+  "followups.pause": { body: never; response: FollowupQueue };
+  "followups.remove": { body: never; response: Followup };
+  "followups.reorder": { body: ReorderFollowups; response: FollowupList };
+  "followups.resume": { body: never; response: FollowupQueue };
   "health.health": { body: never; response: Health };
   "health.ready": { body: never; response: Readiness };
   "jobs.cancel": { body: never; response: Job };
@@ -1149,6 +1259,6 @@ export interface OperationTypes {
   "turns.get_turn": { body: never; response: TurnRecord };
   "turns.interrupt": { body: never; response: InterruptResult };
   "turns.list_turns": { body: never; response: TurnRecordPage };
-  "turns.send": { body: SendMessage; response: TurnAccepted };
+  "turns.send": { body: SendMessage; response: SendOutcome };
   "turns.steer": { body: SteerMessage; response: TurnAccepted };
 }

@@ -32,6 +32,13 @@ export const UI_OPERATIONS = [
   "turns.interrupt",
   "turns.list_turns",
 
+  "followups.list",
+  "followups.edit",
+  "followups.remove",
+  "followups.reorder",
+  "followups.pause",
+  "followups.resume",
+
   "thread.review",
   "thread.compact",
   "thread.revert",

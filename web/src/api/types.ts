@@ -7,6 +7,12 @@ import type * as G from "./generated";
 export type {
   Assessment,
   ControlsView,
+  Followup,
+  FollowupList,
+  FollowupQueue,
+  FollowupQueued,
+  PauseReason,
+  SendOutcome,
   Inspection,
   Job,
   JobError,

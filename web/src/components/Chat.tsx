@@ -1,7 +1,7 @@
 // The open chat: header, transcript grouped by turn (with requests in context), notes, and the composer.
 import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { ApiError, call, errorText, isMissingRoute, WEB_CLIENT } from "../api/client";
-import type { Job, PendingRequest, SessionNote, TokenBreakdown } from "../api/types";
+import type { Job, PendingRequest, SendOutcome, SessionNote, TokenBreakdown } from "../api/types";
 import { suggestionStatus } from "../lib/jobs";
 import { groupNotes, latestSuggestion } from "../lib/notes";
 import { store, useStore } from "../lib/store";
@@ -10,6 +10,7 @@ import { formatTokens } from "../lib/usage";
 import { AutomationDialog, AutomationSummary, useAutomation } from "./Automation";
 import { ChatActionsMenu, TurnMenu } from "./ChatActions";
 import { ControlsDialog } from "./Controls";
+import { FollowupQueueView } from "./Followups";
 import { DiffView, ItemBlock, itemVersion, Markdown } from "./Items";
 import { RequestCard } from "./Prompts";
 import { ErrorLine, formatDuration, StatusBadge, useAction } from "./ui";
@@ -278,6 +279,30 @@ function Composer() {
     return () => removeEventListener("cm:focus-composer", focus);
   }, []);
 
+  // While a turn runs (or follow-ups wait), a message can also wait its turn in the session's follow-up queue.
+  const queueing = Boolean(running || (session?.followups?.count ?? 0) > 0);
+  const queue = async (body: string) => {
+    const trimmed = body.trim();
+    if (!trimmed || !session) return;
+    setError(null);
+    setBusy(true);
+    try {
+      const outcome = await call<SendOutcome>("turns.send", {
+        params: { id: session.id },
+        body: plan ? { text: trimmed, mode: "plan", ifBusy: "queue" } : { text: trimmed, ifBusy: "queue" },
+        headers: { "Idempotency-Key": newKey() },
+      });
+      setText("");
+      // The session became idle meanwhile: the host started the turn instead, which the stream shows.
+      if (!("followup" in outcome) && chat.transcript) bindSending(chat.transcript, addSending(chat.transcript, trimmed), outcome.turnId);
+      store.changed();
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const send = async (body: string, steer: boolean) => {
     const trimmed = body.trim();
     if (!trimmed || !session) return;
@@ -395,10 +420,13 @@ function Composer() {
         rows={3}
         value={text}
         disabled={archived}
-        placeholder={running ? "Add to the running turn (steer)… Enter to send, Esc to interrupt" : "Message Codex… Enter to send, Shift+Enter for a new line"}
+        placeholder={running ? "Add to the running turn (steer)… Enter to send, Alt+Enter to queue for after it, Esc to interrupt" : "Message Codex… Enter to send, Shift+Enter for a new line"}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={(e) => {
-          if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
+          if (e.key === "Enter" && e.altKey && queueing && !e.nativeEvent.isComposing) {
+            e.preventDefault();
+            void queue(text);
+          } else if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
             e.preventDefault();
             void send(text, Boolean(running));
           } else if (e.key === "Escape" && running) {
@@ -425,6 +453,11 @@ function Composer() {
         {running && (
           <button type="button" className="danger" onClick={() => interrupt.run()} disabled={interrupt.busy}>
             Interrupt
+          </button>
+        )}
+        {queueing && (
+          <button type="button" onClick={() => void queue(text)} disabled={busy || !text.trim() || archived} title="Send it after the running turn and the follow-ups already queued (Alt+Enter)">
+            Queue
           </button>
         )}
         <button type="submit" className="primary" disabled={busy || !text.trim() || archived}>
@@ -498,6 +531,7 @@ export function ChatPage({ sessionId }: { sessionId: string }) {
       <Notes notes={chat.notes} turnIds={new Set(chat.transcript?.turns.map((t) => t.id) ?? [])} />
       <Transcript />
       <Composer />
+      {session && <FollowupQueueView sessionId={session.id} queue={session.followups} followups={chat.followups} />}
       {session && <ControlsDialog open={controls} onClose={() => setControls(false)} sessionId={session.id} />}
       <AutomationDialog open={automation} onClose={() => setAutomation(false)} sessionId={sessionId} a={auto} />
       <UsageDialog open={usageOpen} onClose={() => setUsageOpen(false)} usage={chat.usage} turns={chat.transcript?.turns ?? []} />

@@ -2,7 +2,8 @@
 // the open chat. One websocket feeds it all; views subscribe with `useStore()`.
 import { useSyncExternalStore } from "react";
 import { call, errorText, isMissingRoute } from "../api/client";
-import type { Envelope, Job, PendingRequest, Project, Ready, Session, SessionDetail, SessionNote, SessionPage, Transcript, TurnRecordPage } from "../api/types";
+import type { Envelope, Followup, FollowupList, Job, PendingRequest, Project, Ready, Session, SessionDetail, SessionNote, SessionPage, Transcript, TurnRecordPage } from "../api/types";
+import { applyFollowupEvent } from "./followups";
 import { jobFromEvent, mergeJob } from "./jobs";
 import { loadChat, readEvents, type LoaderApi } from "./loader";
 import { StreamClient, type ConnectionState, type SocketLike } from "./stream";
@@ -20,6 +21,8 @@ export interface ChatView {
   buffered: Envelope[];
   /** Token usage per turn and for the session, from `session.token_usage` events. */
   usage: UsageState;
+  /** The follow-ups waiting in the session's queue, in the order they start (kept by `followup.*` events). */
+  followups: Followup[];
   /** Re-reading the shown chat after a reconnect: events apply to what is shown and are kept for the fresh copy. */
   refreshing?: boolean;
 }
@@ -224,7 +227,11 @@ class Store {
     chat.refreshing = true;
     chat.buffered = [];
     try {
-      const [loaded, requests] = await Promise.all([loadChat(loaderApi, chat.id, at), call<PendingRequest[]>("requests.list_session", { params: { id: chat.id }, query: { limit: 500 } })]);
+      const [loaded, requests, followups] = await Promise.all([
+        loadChat(loaderApi, chat.id, at),
+        call<PendingRequest[]>("requests.list_session", { params: { id: chat.id }, query: { limit: 500 } }),
+        readFollowups(chat.id),
+      ]);
       if (this.chat !== chat) return;
       const listed = new Set(requests.map((r) => r.id));
       for (const r of this.requestsFor(chat.id)) if (r.status === "pending" && !listed.has(r.id)) this.requests.delete(r.id);
@@ -234,6 +241,7 @@ class Store {
       for (const t of chat.transcript!.turns) if (t.local && !loaded.transcript.turns.some((x) => x.id === t.id)) loaded.transcript.turns.push(t);
       chat.session = loaded.session;
       chat.transcript = loaded.transcript;
+      chat.followups = followups;
     } catch {
       /* what is shown stays; the next reconnect reads again */
     } finally {
@@ -253,6 +261,7 @@ class Store {
         if (chat.refreshing) chat.buffered.push(ev);
       }
       applyUsageEvent(chat.usage, ev);
+      chat.followups = applyFollowupEvent(chat.followups, ev);
       // History was cut back (by this page or another client): the host's transcript is the one to show.
       if (t === "session.reverted" && !chat.loading) void this.openChat(chat.id, true);
       const note = noteFromEvent(ev);
@@ -285,23 +294,27 @@ class Store {
   async openChat(id: string, force = false) {
     if (!force && this.chat?.id === id && !this.chat.error) return;
     const at = this.stream?.cursor.lastSeq ?? 0;
-    const chat: ChatView = { id, session: this.sessions.find((s) => s.id === id) ?? null, transcript: null, loading: true, error: null, notes: [], buffered: [], usage: emptyUsage() };
+    const chat: ChatView = { id, session: this.sessions.find((s) => s.id === id) ?? null, transcript: null, loading: true, error: null, notes: [], buffered: [], usage: emptyUsage(), followups: [] };
     this.chat = chat;
     this.changed();
     try {
-      const [loaded, requests, notes] = await Promise.all([
+      const [loaded, requests, notes, followups] = await Promise.all([
         loadChat(loaderApi, id, at),
         call<PendingRequest[]>("requests.list_session", { params: { id }, query: { limit: 500 } }),
         call<{ notes: SessionNote[] }>("notes.list", { params: { id } }).catch((e) => {
           if (isMissingRoute(e)) return { notes: [] };
           throw e;
         }),
+        readFollowups(id),
       ]);
       if (this.chat !== chat) return;
       for (const r of requests) mergeRequest(this.requests, r);
       chat.session = loaded.session;
       chat.transcript = loaded.transcript;
       chat.notes = mergeNotes(notes.notes ?? [], chat.notes);
+      // Events that arrived while loading were applied to the empty list: the list read now is the one to keep,
+      // with them applied again on top.
+      chat.followups = chat.buffered.reduce(applyFollowupEvent, followups);
       for (const ev of chat.buffered) applyEvent(loaded.transcript, ev);
       chat.buffered = [];
       chat.loading = false;
@@ -393,6 +406,16 @@ class Store {
     } catch {
       /* some browsers only allow notifications from a service worker */
     }
+  }
+}
+
+/** The session's waiting follow-ups (none from a host without the queue). */
+async function readFollowups(id: string): Promise<Followup[]> {
+  try {
+    return (await call<FollowupList>("followups.list", { params: { id } })).followups;
+  } catch (e) {
+    if (isMissingRoute(e)) return [];
+    throw e;
   }
 }
 

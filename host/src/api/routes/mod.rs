@@ -7,6 +7,7 @@ pub mod config;
 pub mod controls;
 pub mod events;
 pub mod exec;
+pub mod followups;
 pub mod health;
 pub mod jobs;
 pub mod login;

@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::api::error::{ApiError, ApiResult, ErrorResponse};
 use crate::api::extract::{ApiJson, ApiQuery, Path};
 use crate::api::ApiState;
-use crate::services::{ErrorCode, InterruptResult, SendMessage, SteerMessage, TurnAccepted, TurnRecord, TurnRecordPage, TurnRecordQuery, WaitQuery};
+use crate::services::{ErrorCode, InterruptResult, SendMessage, SendOutcome, SteerMessage, TurnAccepted, TurnRecord, TurnRecordPage, TurnRecordQuery, WaitQuery};
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
@@ -19,13 +19,16 @@ pub fn router() -> OpenApiRouter<ApiState> {
         .routes(routes!(get_turn))
 }
 
-/// Send a message: starts a turn (resuming the thread first if needed). With an `Idempotency-Key` header, a retry
-/// of the same request starts no second turn and gets the first answer (with `replayed: true`).
+/// Send a message: starts a turn (resuming the thread first if needed). While the session is busy (a turn runs, or
+/// follow-ups wait), `ifBusy: queue` queues it as a follow-up instead of answering 409 (the answer then carries
+/// `followup`, not `turnId`). With an `Idempotency-Key` header, a retry of the same request starts or queues nothing
+/// new and gets the first answer (with `replayed: true`).
 #[utoipa::path(post, path = "/api/sessions/{id}/messages", tag = "turns", request_body = SendMessage,
     params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters")),
     responses(
-        (status = 202, body = TurnAccepted, description = "The turn started; follow it on the event stream"),
-        (status = 200, body = TurnAccepted, description = "A replay of an earlier request with the same key"),
+        (status = 202, body = SendOutcome, description = "The turn started (`TurnAccepted`; follow it on the event stream), or the message was queued (`FollowupQueued`)"),
+        (status = 200, body = SendOutcome, description = "A replay of an earlier request with the same key"),
+        (status = 429, body = ErrorResponse, description = "`queue_full`: the session's follow-up queue is full"),
         (status = 404, body = ErrorResponse),
         (status = 409, body = ErrorResponse, description = "`turn_in_progress`, `session_archived`, `idempotency_in_progress`"),
         (status = 422, body = ErrorResponse, description = "`invalid_request`, `idempotency_key_reused`"),
@@ -35,15 +38,15 @@ async fn send(
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<SendMessage>,
-) -> ApiResult<(StatusCode, Json<TurnAccepted>)> {
+) -> ApiResult<(StatusCode, Json<SendOutcome>)> {
     let key = match headers.get("idempotency-key") {
         Some(v) => Some(v.to_str().map_err(|_| {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidIdempotencyKey, "`Idempotency-Key` must be 1-200 visible ASCII characters")
         })?),
         None => None,
     };
-    let accepted = s.services.turns().send_message(&id, req, key).await?;
-    let status = if accepted.replayed { StatusCode::OK } else { StatusCode::ACCEPTED };
+    let accepted = s.services.turns().send(&id, req, key).await?;
+    let status = if accepted.replayed() { StatusCode::OK } else { StatusCode::ACCEPTED };
     Ok((status, Json(accepted)))
 }
 

@@ -80,7 +80,7 @@ impl Queue {
         // stays locked until then.
         let entry = JobTurn { session_id: session.id.clone(), _one_at_a_time: one_at_a_time };
         self.workers.turns_by_job.lock().expect("worker turns poisoned").insert(job_id.to_string(), entry);
-        let accepted = self.turns.send_message(&session.id, SendMessage { text: turn.prompt.clone(), mode: None }, None).await;
+        let accepted = self.turns.send_message(&session.id, SendMessage { text: turn.prompt.clone(), mode: None, if_busy: None }, None).await;
         let accepted = match accepted {
             Ok(a) => a,
             Err(e) => {

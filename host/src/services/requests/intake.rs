@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::Requests;
-use super::kind::RequestKind;
+use super::kind::{RequestFamily, RequestKind};
 use super::registry::LiveRequest;
 use super::responses;
 use crate::appserver::{Connection, RequestId};
@@ -108,6 +108,10 @@ impl Requests {
             },
         );
         self.publish_request_event(kind, &row).await;
+        // An approval means the user is needed: the session's follow-ups wait until they resume the queue.
+        if let (RequestFamily::Approval, Some(session_id)) = (kind.family(), row.session_id.as_deref()) {
+            self.sessions.followup_board().approval(session_id, &id, row.turn_id.as_deref());
+        }
         if let (Some(session_id), Some(me)) = (row.session_id.clone(), self.me.upgrade()) {
             // Worker sessions have nobody watching: their plugin's policy answers (beside the reader, not in its way).
             if let Some(policy) = self.worker_policy(&session_id) {

@@ -20,6 +20,7 @@ use controls::DefaultControls;
 use super::codex::Codex;
 use super::core::Core;
 use super::error::{ErrorCode, ServiceError, ServiceResult};
+use super::followups::{FollowupBoard, Signal};
 use super::index::{SessionRef, ThreadIndex};
 use super::live::LiveThreads;
 use super::paging;
@@ -207,6 +208,8 @@ pub struct Sessions {
     /// The one edge that points up: a row shows its waiting requests, and a deleted session's requests expire.
     /// Requests are built on sessions (they publish the row they change), so this is a `Weak` set once at start.
     requests: OnceLock<Weak<Requests>>,
+    /// Each session's follow-up queue in brief (its view shows it), and where a turn's end is signalled.
+    followup_board: Arc<FollowupBoard>,
 }
 
 impl Sessions {
@@ -216,6 +219,7 @@ impl Sessions {
         plugins: Arc<Plugins>,
         projects: Arc<Projects>,
         live: Arc<LiveThreads>,
+        followup_board: Arc<FollowupBoard>,
         rows: &[SessionRow],
     ) -> Self {
         Self {
@@ -228,7 +232,12 @@ impl Sessions {
             default_controls: DefaultControls::default(),
             published_views: tokio::sync::Mutex::new(HashMap::new()),
             requests: OnceLock::new(),
+            followup_board,
         }
+    }
+
+    pub(crate) fn followup_board(&self) -> &FollowupBoard {
+        &self.followup_board
     }
 
     pub(super) fn attach_requests(&self, requests: Weak<Requests>) {
@@ -252,7 +261,8 @@ impl Sessions {
     fn view_in(&self, row: SessionRow, generation: u64) -> Session {
         let live = self.live.status(&row.thread_id);
         let waiting = self.requests().map(|r| r.waiting_kinds(&row.thread_id)).unwrap_or_default();
-        Session::build(row, &live, &waiting, generation)
+        let followups = self.followup_board.summary(&row.id);
+        Session::build(row, &live, &waiting, generation, followups)
     }
 
     /// Publish `session.updated` with the session's view (the `GET /api/sessions` row) when it differs from the last
@@ -482,6 +492,10 @@ impl Sessions {
         if let Some(kind) = kind {
             self.core.record_event(self.core.session_event(kind, &updated, &self.view(updated.clone()))).await?;
         }
+        // An archived session starts no follow-ups; unarchived, its queue goes on.
+        if kind == Some(EventType::SessionUnarchived) {
+            self.followup_board.signal(Signal::Wake { session_id: Some(updated.id.clone()) });
+        }
         // Every change a row shows is a `session.updated` too: a client follows that one type to keep its list.
         match self.record_session_updated(id).await? {
             Some(session) => Ok(session),
@@ -513,6 +527,7 @@ impl Sessions {
         self.live.forget(&row.thread_id);
         self.core.forget_session_lock(id);
         self.published_views.lock().await.remove(id);
+        self.followup_board.forget(id);
         self.core.record_event(self.core.session_event(EventType::SessionDeleted, &row, json!({"id": row.id}))).await?;
         Ok(())
     }

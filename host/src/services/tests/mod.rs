@@ -7,3 +7,4 @@ mod runtime_exit;
 mod status;
 mod turn_record;
 mod turns;
+mod followups;

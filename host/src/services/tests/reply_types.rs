@@ -15,8 +15,19 @@ fn session() -> serde_json::Value {
         "id": "s1", "threadId": "t1", "projectId": "p1", "title": "A chat", "cwd": "/w", "archived": false,
         "forkedFrom": null, "status": "waiting_on_approval", "activeTurnId": "u1", "lastTurnStatus": "inProgress",
         "lastError": null, "controls": {"model": "m", "approvalPolicy": "on-request", "sandbox": "workspace-write"},
-        "loaded": true, "pendingRequests": 1, "dynamicTools": ["lookup"], "workerOf": null,
+        "loaded": true, "pendingRequests": 1, "dynamicTools": ["lookup"], "workerOf": null, "followups": followup_queue(),
         "createdAt": TS, "updatedAt": TS, "lastActivityAt": TS,
+    })
+}
+
+fn followup_queue() -> serde_json::Value {
+    json!({"count": 2, "paused": true, "reason": "approval", "pausedAt": TS, "turnId": "u1", "requestId": "r1", "message": null})
+}
+
+fn followup() -> serde_json::Value {
+    json!({
+        "id": "f1", "sessionId": "s1", "position": 3, "text": "then this", "mode": "plan", "status": "started", "turnId": "u2",
+        "error": null, "createdAt": TS, "updatedAt": TS,
     })
 }
 
@@ -82,6 +93,20 @@ fn turns_and_requests() {
     round_trips::<InterruptResult>(json!({"turnId": "u1", "status": "interrupting"}));
     round_trips::<PendingRequest>(request());
     round_trips::<Vec<PendingRequest>>(json!([request()]));
+}
+
+#[test]
+fn followups() {
+    round_trips::<Followup>(followup());
+    round_trips::<FollowupQueue>(followup_queue());
+    round_trips::<FollowupList>(json!({"queue": followup_queue(), "followups": [followup()]}));
+    round_trips::<FollowupQueued>(json!({"sessionId": "s1", "followup": followup(), "replayed": false}));
+    round_trips::<SendOutcome>(json!({"sessionId": "s1", "followup": followup(), "replayed": true}));
+    round_trips::<SendOutcome>(json!({"sessionId": "s1", "turnId": "u1", "status": "inProgress", "replayed": false}));
+    let queued: SendOutcome = serde_json::from_value(json!({"sessionId": "s1", "followup": followup(), "replayed": false})).unwrap();
+    assert!(matches!(queued, SendOutcome::Queued(_)), "a queued answer reads as queued");
+    let started: SendOutcome = serde_json::from_value(json!({"sessionId": "s1", "turnId": "u1", "status": "inProgress"})).unwrap();
+    assert!(matches!(started, SendOutcome::Started(_)), "a started answer reads as started");
 }
 
 #[test]

@@ -6,7 +6,7 @@ use crate::services::{SendMessage, TurnStatus};
 use crate::testing::{ScriptedAppServer, Step, TestHost};
 
 fn message(text: &str) -> SendMessage {
-    SendMessage { text: text.into(), mode: None }
+    SendMessage { text: text.into(), mode: None, if_busy: None }
 }
 
 #[tokio::test]

@@ -38,6 +38,10 @@ impl Turns {
         if let Some(turn_id) = turn_id {
             self.ends.ended(turn_id);
         }
+        // The session's follow-up queue moves on (or pauses) once the end is recorded and logged.
+        if let Some(s) = session {
+            self.sessions.followup_board().turn_ended(&s.session_id, turn_id, end.status, end.error);
+        }
     }
 
     /// End a turn app-server will not end (its process is gone, the host stopped): `status` with `message` as the

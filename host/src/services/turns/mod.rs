@@ -20,6 +20,7 @@ use super::index::SessionRef;
 use super::live::LiveThreads;
 use super::sessions::{SessionControls, Sessions};
 use super::codex::mistakes::{diagnose, Suspect};
+use super::followups::{Followup, FollowupQueued, Followups};
 use crate::appserver::{Connection, RpcError};
 use crate::store::{IdempotencyClaim, SessionRow, StoreError, TurnStatus};
 
@@ -36,6 +37,38 @@ pub struct SendMessage {
     /// `plan` runs this turn in Codex's Plan mode (where it may ask questions: tool input); default `default`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<TurnMode>,
+    /// What to do while the session is busy (a turn runs, or follow-ups wait): `refuse` (the default) answers 409
+    /// `turn_in_progress`; `queue` appends the message to the session's follow-up queue (202 with the follow-up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub if_busy: Option<IfBusy>,
+}
+
+crate::wire::wire_enum! {
+    /// What `POST .../messages` does while the session is busy.
+    pub enum IfBusy {
+        /// Answer 409 `turn_in_progress` while a turn runs.
+        Refuse = "refuse",
+        /// Queue the message as a follow-up (behind any already waiting); it starts when the session is idle.
+        Queue = "queue",
+    }
+}
+
+/// What `POST .../messages` did: started a turn (`TurnAccepted`, with `turnId`) or, with `ifBusy: queue` while the
+/// session was busy, queued the message (`FollowupQueued`, with `followup`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum SendOutcome {
+    Queued(FollowupQueued),
+    Started(TurnAccepted),
+}
+
+impl SendOutcome {
+    pub fn replayed(&self) -> bool {
+        match self {
+            Self::Queued(q) => q.replayed,
+            Self::Started(t) => t.replayed,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -101,7 +134,7 @@ pub struct InterruptResult {
     pub status: InterruptStatus,
 }
 
-fn validate_text(text: &str) -> ServiceResult<()> {
+pub(crate) fn validate_text(text: &str) -> ServiceResult<()> {
     if text.trim().is_empty() {
         return Err(ServiceError::invalid("`text` must not be empty"));
     }
@@ -140,27 +173,49 @@ pub struct Turns {
     live: Arc<LiveThreads>,
     /// Waiters for turns' ends, woken once the turn record holds the end.
     ends: EndWaiters,
+    /// Where a message sent with `ifBusy: queue` goes while the session is busy.
+    followups: Arc<Followups>,
 }
 
 impl Turns {
-    pub(super) fn new(core: Arc<Core>, sessions: Arc<Sessions>, live: Arc<LiveThreads>) -> Self {
-        Self { core, sessions, live, ends: EndWaiters::default() }
+    pub(super) fn new(core: Arc<Core>, sessions: Arc<Sessions>, live: Arc<LiveThreads>, followups: Arc<Followups>) -> Self {
+        Self { core, sessions, live, ends: EndWaiters::default(), followups }
     }
 
-    /// Start a turn with the user's message. With an idempotency key, a retry returns the first answer.
-    pub async fn send_message(&self, session_id: &str, req: SendMessage, key: Option<&str>) -> ServiceResult<TurnAccepted> {
+    /// Start a turn with the message (a 409 while a turn runs). With an idempotency key, a retry returns the first
+    /// answer.
+    pub async fn send_message(&self, session_id: &str, mut req: SendMessage, key: Option<&str>) -> ServiceResult<TurnAccepted> {
+        req.if_busy = None;
+        match self.send(session_id, req, key).await? {
+            SendOutcome::Started(accepted) => Ok(accepted),
+            SendOutcome::Queued(_) => Err(ServiceError::new(ErrorKind::Internal, ErrorCode::InternalError, "a refused send was queued")),
+        }
+    }
+
+    /// Send the user's message: start a turn or, with `ifBusy: queue` while the session is busy, queue it. With an
+    /// idempotency key, a retry returns the first answer (as things are now: the turn's status, the follow-up's).
+    pub async fn send(&self, session_id: &str, req: SendMessage, key: Option<&str>) -> ServiceResult<SendOutcome> {
         let row = self.core.session_row(session_id).await?;
         validate_text(&req.text)?;
         let Some(key) = key else {
-            return self.start_turn(&row, &req).await;
+            return self.start_or_queue(&row, &req).await;
         };
         validate_idempotency_key(key)?;
         let body = serde_json::to_string(&req).expect("request serializes");
         match self.core.store().claim_idempotency_key(&row.id, key, &fingerprint(&body)).await? {
             IdempotencyClaim::Claimed => {}
             IdempotencyClaim::Replay(stored) => {
-                let mut accepted: TurnAccepted = serde_json::from_str(&stored)
+                let outcome: SendOutcome = serde_json::from_str(&stored)
                     .map_err(|e| ServiceError::new(ErrorKind::Internal, ErrorCode::StoreError, format!("stored response unreadable: {e}")))?;
+                let mut accepted = match outcome {
+                    SendOutcome::Started(accepted) => accepted,
+                    SendOutcome::Queued(mut queued) => {
+                        // Where the follow-up is now (started, edited...), from the store, never the stored copy.
+                        queued.followup = Followup::from(self.core.store().get_followup(&queued.followup.id).await?);
+                        queued.replayed = true;
+                        return Ok(SendOutcome::Queued(queued));
+                    }
+                };
                 // The stored answer names the turn; where it is now comes from the turn record, never a stale copy.
                 match self.core.store().get_turn(&accepted.turn_id).await {
                     Ok(turn) => {
@@ -172,7 +227,7 @@ impl Turns {
                     Err(e) => return Err(e.into()),
                 }
                 accepted.replayed = true;
-                return Ok(accepted);
+                return Ok(SendOutcome::Started(accepted));
             }
             IdempotencyClaim::InProgress => {
                 return Err(ServiceError::conflict(ErrorCode::IdempotencyInProgress, "a request with this Idempotency-Key is still being processed"))
@@ -181,7 +236,7 @@ impl Turns {
                 return Err(ServiceError::new(ErrorKind::Invalid, ErrorCode::IdempotencyKeyReused, "this Idempotency-Key was used for a different message"))
             }
         }
-        match self.start_turn(&row, &req).await {
+        match self.start_or_queue(&row, &req).await {
             Ok(accepted) => {
                 let stored = serde_json::to_string(&accepted).expect("response serializes");
                 self.core.store().complete_idempotency_key(&row.id, key, &stored).await?;
@@ -195,7 +250,7 @@ impl Turns {
         }
     }
 
-    async fn start_turn(&self, row: &SessionRow, req: &SendMessage) -> ServiceResult<TurnAccepted> {
+    async fn start_or_queue(&self, row: &SessionRow, req: &SendMessage) -> ServiceResult<SendOutcome> {
         if row.archived {
             return Err(ServiceError::conflict(ErrorCode::SessionArchived, "unarchive the session before sending to it"));
         }
@@ -203,6 +258,16 @@ impl Turns {
         let _guard = lock.lock().await;
         // Read again under the lock: a DELETE that held it has removed the session (404, not a dead thread's error).
         let row = &self.core.session_row(&row.id).await?;
+        // Busy is a running turn or follow-ups waiting (a queued message goes behind them, never ahead).
+        if req.if_busy == Some(IfBusy::Queue) && (self.live.active_turn(&row.thread_id).is_some() || self.followups.open_count(&row.id) > 0) {
+            let followup = self.followups.enqueue(row, &req.text, req.mode).await?;
+            return Ok(SendOutcome::Queued(FollowupQueued { session_id: row.id.clone(), followup, replayed: false }));
+        }
+        self.start_turn_locked(row, req).await.map(SendOutcome::Started)
+    }
+
+    /// Start a turn in the session, whose lock the caller holds (a send, or the follow-up dispatcher).
+    pub(crate) async fn start_turn_locked(&self, row: &SessionRow, req: &SendMessage) -> ServiceResult<TurnAccepted> {
         if let Some(active) = self.live.active_turn(&row.thread_id) {
             return Err(ServiceError::conflict(ErrorCode::TurnInProgress, "a turn is running: steer it or interrupt it first")
                 .with_details(json!({"activeTurnId": active})));
