@@ -34,6 +34,31 @@ exec "$real" "$@"
     path
 }
 
+/// The real codex, presenting itself as the next patch release (the version in app-server's user agent rewritten on
+/// the way out): what a user gets from a patch release that changed nothing in the protocol.
+fn codex_as_next_patch_release(dir: &Path) -> (PathBuf, String) {
+    let real = codex_version();
+    let mut parts: Vec<u64> = real.split('.').map(|p| p.parse().expect("a numeric release")).collect();
+    parts[2] += 1;
+    let patch = parts.iter().map(u64::to_string).collect::<Vec<_>>().join(".");
+    let script = format!(
+        r#"#!/bin/sh
+real='{bin}'
+if [ "$1" = app-server ] && [ "$2" != generate-json-schema ]; then
+  "$real" "$@" | sed -u 's#/{real_re} (#/{patch} (#'
+  exit
+fi
+exec "$real" "$@"
+"#,
+        bin = codex_bin().display(),
+        real_re = real.replace('.', "\\."),
+    );
+    let path = dir.join("codex-next-patch");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (path, patch)
+}
+
 async fn checked_protocol(host: &Host) -> Value {
     eventually("the drift guard's verdict", async || {
         let (_, ready) = host.get("/api/ready").await;
@@ -97,4 +122,25 @@ async fn the_real_codex_breaks_nothing_the_host_relies_on() {
     let env = Env::start("drift-none").await;
     let protocol = checked_protocol(env.host()).await;
     assert_eq!(protocol["violations"], serde_json::json!([]), "{protocol:#}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patch_release_with_a_tested_schema_is_compatible_without_a_warning() {
+    let scratch = TempDir::new("patch-bin");
+    let (codex, patch) = codex_as_next_patch_release(scratch.path());
+    let env = Env::start_with("patch", &[("CODEX_BIN", codex.to_str().unwrap())]).await;
+    let host = env.host();
+    checked_protocol(host).await;
+    let (_, ready) = host.get("/api/ready").await;
+    let c = &ready["codex"];
+    assert_eq!(c["running"], patch.as_str(), "{ready:#}");
+    assert_eq!((c["support"].as_str(), c["sameSchemaAs"].as_str()), (Some("compatible"), Some(codex_version().as_str())), "{c}");
+    assert_eq!((c["matches"].as_bool(), c["advice"].is_null()), (Some(true), true), "{c}");
+    let log = host.log_text();
+    assert!(log.contains("codex is compatible: its protocol is the tested"), "{log}");
+    let about_codex = |l: &&str| l.contains("services::codex") || l.contains("untested") || l.contains("drift");
+    assert!(!log.lines().filter(about_codex).any(|l| l.contains("WARN") || l.contains("ERROR")), "no warning about codex: {log}");
+    let (code, out, _) = host.cli(&["status"]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains(&format!("{patch} (compatible: the same protocol as the tested")), "{out}");
 }

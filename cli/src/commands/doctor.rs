@@ -205,9 +205,10 @@ fn support_check(codex: &CodexVersion, who: &str, fix_install: &str) -> Check {
     let running = codex.running.as_deref().unwrap_or("not started yet");
     let [from, to] = &codex.supported;
     match codex.support {
-        CodexSupport::Tested => {
-            let how = codex.same_schema_as.as_deref().map_or("a tested release".to_string(), |t| format!("the same protocol as the tested {t}"));
-            check("codex", Level::Ok, format!("{who} codex {running}, {how}"), None)
+        CodexSupport::Tested => check("codex", Level::Ok, format!("{who} codex {running}, a tested release"), None),
+        CodexSupport::Compatible if codex.same_schema_as.is_some() => {
+            let same = codex.same_schema_as.as_deref().unwrap_or_default();
+            check("codex", Level::Ok, format!("{who} codex {running}: compatible, the same protocol as the tested {same}"), None)
         }
         CodexSupport::Compatible => check("codex", Level::Warn, format!("{who} codex {running}: supported [{from}, {to}), untested"), codex.advice.clone()),
         CodexSupport::Incompatible => check("codex", Level::Fail, format!("{who} codex {running}: outside the supported [{from}, {to})"), Some(fix_install.to_string())),

@@ -60,9 +60,9 @@ pub async fn status(client: &Client, out: &Output, url: &str) -> anyhow::Result<
     let r = &ready.runtime;
     let c = &ready.codex;
     let support = match (&c.support, &c.same_schema_as) {
-        (CodexSupport::Tested, Some(same)) => format!("tested: the same protocol as {same}"),
-        (CodexSupport::Tested, None) => "tested".to_string(),
-        (CodexSupport::Compatible, _) => format!("compatible: inside [{}, {}), untested", c.supported[0], c.supported[1]),
+        (CodexSupport::Tested, _) => "tested".to_string(),
+        (CodexSupport::Compatible, Some(same)) => format!("compatible: the same protocol as the tested {same}"),
+        (CodexSupport::Compatible, None) => format!("compatible: inside [{}, {}), untested", c.supported[0], c.supported[1]),
         (CodexSupport::Incompatible, _) => format!("incompatible: outside [{}, {})", c.supported[0], c.supported[1]),
         (CodexSupport::Unknown, _) => "-".to_string(),
     };

@@ -1,6 +1,6 @@
 //! Which codex release is running, and how far this host stands behind it: `tested` (a release the project's
-//! suites passed on, or one whose protocol schema is identical to such a release), `compatible` (inside the
-//! supported range, untested), `incompatible` (outside it), or `unknown` (not started yet).
+//! suites passed on), `compatible` (untested, but inside the supported range or with a protocol schema identical to
+//! a tested release's), `incompatible` (outside the range), or `unknown` (not started yet).
 
 use std::path::Path;
 
@@ -17,7 +17,8 @@ pub const SUPPORTED_RANGE: (&str, &str) = ("0.169.0", "0.172.0");
 
 /// A release the project's suites passed on, with the fingerprint of its app-server schema
 /// (`codex app-server generate-json-schema --experimental`, see [`schema_fingerprint`]). A release whose schema
-/// has the same fingerprint (a patch release that changed nothing the protocol shows) counts as tested too.
+/// has the same fingerprint (a patch release that changed nothing the protocol shows) is `compatible` with nothing
+/// to warn about.
 #[derive(Debug, Clone, Copy)]
 pub struct TestedRelease {
     pub version: &'static str,
@@ -36,9 +37,10 @@ pub const TESTED: &[TestedRelease] = &[
 crate::wire::wire_enum! {
     /// How well this host knows the codex that runs.
     pub enum CodexSupport {
-        /// A tested release, or one whose schema is identical to a tested release's.
+        /// A release the project's suites passed on.
         Tested = "tested",
-        /// Inside the supported range, not tested: expected to work.
+        /// Not tested, but inside the supported range (expected to work), or speaking exactly a tested release's
+        /// protocol (`sameSchemaAs`: nothing to warn about).
         Compatible = "compatible",
         /// Outside the supported range: parts of the host may fail.
         Incompatible = "incompatible",
@@ -54,14 +56,14 @@ pub struct CodexVersion {
     pub expected: String,
     /// From app-server's user agent, once initialized.
     pub running: Option<String>,
-    /// True when the running release is `tested` (the same release, or an identical schema).
+    /// True when the running release speaks a tested release's protocol: it is tested, or its schema is identical.
     pub matches: bool,
     pub support: CodexSupport,
     /// The tested release whose schema the running one matches, when it is not that release itself.
     pub same_schema_as: Option<String>,
     /// The supported range, `[from, to)`.
     pub supported: [String; 2],
-    /// What to do about it, in words (null when tested).
+    /// What to do about it, in words (null when there is nothing to do).
     pub advice: Option<String>,
 }
 
@@ -94,12 +96,14 @@ pub fn assess_release(release: Option<&str>, schema: Option<&str>) -> CodexVersi
     let (support, same_schema_as) = match (&running, tested_by_version, tested_by_schema) {
         (None, _, _) => (CodexSupport::Unknown, None),
         (_, Some(_), _) => (CodexSupport::Tested, None),
-        (_, None, Some(t)) => (CodexSupport::Tested, Some(t.version.to_string())),
+        // Untested, but byte-for-byte a tested release's protocol (a patch release): compatible, nothing to warn of.
+        (_, None, Some(t)) => (CodexSupport::Compatible, Some(t.version.to_string())),
         _ if in_range == Some(true) => (CodexSupport::Compatible, None),
         _ => (CodexSupport::Incompatible, None),
     };
     let (from, to) = SUPPORTED_RANGE;
     let advice = match support {
+        CodexSupport::Compatible if same_schema_as.is_some() => None,
         CodexSupport::Compatible => Some(format!(
             "codex {} is inside the supported range [{from}, {to}) but untested: it should work; the tested releases are {}",
             running.as_deref().unwrap_or("?"),
@@ -114,7 +118,7 @@ pub fn assess_release(release: Option<&str>, schema: Option<&str>) -> CodexVersi
     CodexVersion {
         expected: EXPECTED_CODEX_VERSION.to_string(),
         running,
-        matches: support == CodexSupport::Tested,
+        matches: support == CodexSupport::Tested || same_schema_as.is_some(),
         support,
         same_schema_as,
         supported: [from.to_string(), to.to_string()],
@@ -168,9 +172,10 @@ mod tests {
         let ua = |v: &str| format!("codex_manager/{v} (Debian; x86_64)");
         let tested = assess(Some(&ua("0.169.0")), None);
         assert_eq!((tested.support, tested.matches, tested.advice.is_none()), (CodexSupport::Tested, true, true));
-        // A patch release with the tested schema: tested, no warning.
+        // A patch release with a tested schema: compatible, matching, nothing to warn about.
         let same = assess(Some(&ua("0.169.1")), Some(TESTED[0].schema));
-        assert_eq!((same.support, same.same_schema_as.as_deref()), (CodexSupport::Tested, Some("0.169.0")));
+        assert_eq!((same.support, same.same_schema_as.as_deref(), same.matches), (CodexSupport::Compatible, Some("0.169.0"), true));
+        assert_eq!(same.advice, None);
         // Inside the range, untested, with another schema: compatible, with advice.
         let newer = assess(Some(&ua("0.170.0")), Some("another"));
         assert_eq!((newer.support, newer.matches), (CodexSupport::Compatible, false));

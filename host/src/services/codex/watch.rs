@@ -72,16 +72,19 @@ impl Codex {
         self.say_how_codex_is_supported();
     }
 
-    /// Once per release, with the schema read: a word in the log when the codex that runs is not a tested one (a
-    /// patch release with a tested release's schema is tested: no false alarm).
+    /// Once per release, with the schema read: a word in the log when the codex that runs is neither tested nor
+    /// speaking a tested release's protocol (a patch release with a tested release's schema: no false alarm).
     fn say_how_codex_is_supported(&self) {
         let v = self.codex_version();
         let running = v.running.as_deref().unwrap_or("?");
-        match v.support {
-            CodexSupport::Tested => tracing::info!(codex = running, same_schema_as = v.same_schema_as.as_deref(), "codex is a tested release"),
-            CodexSupport::Compatible => tracing::warn!(codex = running, "{}", v.advice.unwrap_or_default()),
-            CodexSupport::Incompatible => tracing::error!(codex = running, "{}", v.advice.unwrap_or_default()),
-            CodexSupport::Unknown => {}
+        match (v.support, v.same_schema_as.as_deref()) {
+            (CodexSupport::Tested, _) => tracing::info!(codex = running, "codex is a tested release"),
+            (CodexSupport::Compatible, Some(same)) => {
+                tracing::info!(codex = running, same_schema_as = same, "codex is compatible: its protocol is the tested {same}'s")
+            }
+            (CodexSupport::Compatible, None) => tracing::warn!(codex = running, "{}", v.advice.unwrap_or_default()),
+            (CodexSupport::Incompatible, _) => tracing::error!(codex = running, "{}", v.advice.unwrap_or_default()),
+            (CodexSupport::Unknown, _) => {}
         }
     }
 

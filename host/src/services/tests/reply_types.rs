@@ -142,7 +142,7 @@ fn jobs_and_plugins() {
 
 #[test]
 fn readiness_and_capabilities() {
-    let codex = json!({"expected": "0.169.0", "running": "0.169.1", "matches": true, "support": "tested", "sameSchemaAs": "0.169.0",
+    let codex = json!({"expected": "0.169.0", "running": "0.169.1", "matches": true, "support": "compatible", "sameSchemaAs": "0.169.0",
                        "supported": ["0.169.0", "0.172.0"], "advice": null});
     round_trips::<CodexVersion>(codex.clone());
     round_trips::<Readiness>(json!({
