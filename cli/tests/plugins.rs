@@ -101,6 +101,17 @@ async fn misbehaving_plugins_are_contained_recorded_and_switched_off() {
         assert!(c.len() >= 5, "{id}");
         assert_eq!(plugin(host, id).await["enabled"], false);
     }
+    // A trap says only "unreachable"; what the guest wrote to stderr before it (here Rust's panic message) is kept
+    // with the failed call, shown by `plugin logs` and written to the host's log.
+    let panics = calls(host, "panicker").await;
+    assert!(
+        panics.iter().all(|c| c["stderr"].as_str().is_some_and(|s| s.contains("panicker: deliberate panic in on-event (event "))),
+        "{panics:#?}"
+    );
+    let (code_, logs, err) = host.cli(&["plugin", "logs", "panicker"]).await;
+    assert_eq!(code_, 0, "{err}");
+    assert!(logs.contains("panicker: deliberate panic in on-event"), "{logs}");
+    assert!(host.log_text().contains("panicker: deliberate panic in on-event"), "the host log has the stderr too");
     // Denied capability uses are refused (not a trap) and audited.
     let snoop = calls(host, "snoop").await;
     assert!(snoop.iter().all(|c| c["outcome"] == "ok"), "{snoop:#?}");
@@ -109,7 +120,7 @@ async fn misbehaving_plugins_are_contained_recorded_and_switched_off() {
     assert_eq!(plugin(host, "snoop").await["enabled"], true);
     // The well-behaved one kept working all along, and so does the host.
     let good = calls(host, "well-behaved").await;
-    assert!(good.len() > 5 && good.iter().all(|c| c["outcome"] == "ok"), "{good:#?}");
+    assert!(good.len() > 5 && good.iter().all(|c| c["outcome"] == "ok" && c["stderr"].is_null()), "{good:#?}");
     let mut session_ws = host.stream(&format!("since=0&sessions={session}")).await;
     until(&mut session_ws, is_turn_end(&turn)).await;
     let next = host.send(&session, "still fine scenario:deltas=2").await;

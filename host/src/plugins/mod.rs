@@ -14,6 +14,7 @@ mod registry;
 mod imports;
 pub mod manifest;
 pub mod call;
+mod output;
 mod state;
 
 pub use registry::{Inspection, PluginCall, PluginRegistry, PluginInfo};

@@ -83,6 +83,9 @@ pub struct PluginCall {
     pub outcome: String,
     pub error: Option<String>,
     pub denials: Vec<String>,
+    /// The last few KiB the guest wrote to stderr during a failed call (a traceback, a panic message); null when
+    /// the call succeeded or the guest wrote nothing.
+    pub stderr: Option<String>,
 }
 
 struct Loaded {
@@ -372,6 +375,7 @@ impl PluginRegistry {
                 outcome: c.outcome,
                 error: c.error,
                 denials: c.denials.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default(),
+                stderr: c.stderr,
             })
             .collect())
     }
@@ -475,6 +479,7 @@ impl PluginRegistry {
             outcome: report.outcome.as_str().to_string(),
             error: report.error.clone(),
             denials: (!report.denials.is_empty()).then(|| serde_json::to_string(&report.denials).expect("strings serialize")),
+            stderr: report.stderr.clone().filter(|_| report.outcome.is_failure()),
         };
         if let Err(e) = self.store.record_plugin_call(&row).await {
             tracing::warn!(plugin = id, error = %e, "could not record a plugin call");
@@ -484,7 +489,14 @@ impl PluginRegistry {
         }
         if report.outcome.is_failure() && report.outcome != Outcome::Dropped {
             let n = failures.fetch_add(1, Ordering::Relaxed) + 1;
-            tracing::warn!(plugin = id, outcome = report.outcome.as_str(), failures = n, error = report.error.as_deref().unwrap_or(""), "plugin call failed");
+            tracing::warn!(
+                plugin = id,
+                outcome = report.outcome.as_str(),
+                failures = n,
+                error = report.error.as_deref().unwrap_or(""),
+                stderr = report.stderr.as_deref().unwrap_or(""),
+                "plugin call failed"
+            );
             let _ = self.store.set_plugin_failures(id, i64::from(n)).await;
             if n == BREAKER_THRESHOLD {
                 let reason = format!(
@@ -541,6 +553,7 @@ impl PluginRegistry {
                                 outcome: Outcome::Dropped,
                                 error: Some("queue full: the plugin is too slow for its subscriptions".into()),
                                 denials: Vec::new(),
+                                stderr: None,
                                 duration: std::time::Duration::ZERO,
                             };
                             host.after_call(&plugin.manifest.id, &plugin.failures, &format!("event:{}#{}", item.kind, item.seq), &report).await;

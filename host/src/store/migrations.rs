@@ -11,6 +11,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (3, "plugins", include_str!("../../migrations/sqlite/0003_plugins.sql")),
     (4, "queue", include_str!("../../migrations/sqlite/0004_queue.sql")),
     (5, "turns", include_str!("../../migrations/sqlite/0005_turns.sql")),
+    (6, "plugin_call_stderr", include_str!("../../migrations/sqlite/0006_plugin_call_stderr.sql")),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
