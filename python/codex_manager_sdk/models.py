@@ -891,10 +891,13 @@ class PluginCall(Model):
     id: str = ""
     outcome: str = ""
     started_at: str = ""
+    #: The last few KiB the guest wrote to stderr during a failed call (a traceback, a panic message); null when
+    #: the call succeeded or the guest wrote nothing.
+    stderr: str | None = None
     trigger: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'denials': 'denials', 'duration_us': 'durationUs', 'error': 'error', 'id': 'id', 'outcome': 'outcome', 'started_at': 'startedAt', 'trigger': 'trigger'}
+    _wire: ClassVar[dict[str, str]] = {'denials': 'denials', 'duration_us': 'durationUs', 'error': 'error', 'id': 'id', 'outcome': 'outcome', 'started_at': 'startedAt', 'stderr': 'stderr', 'trigger': 'trigger'}
 
 
 @dataclass(eq=False)

@@ -580,6 +580,11 @@ export interface PluginCall {
   id: string;
   outcome: string;
   startedAt: string;
+  /**
+   * The last few KiB the guest wrote to stderr during a failed call (a traceback, a panic message); null when
+   * the call succeeded or the guest wrote nothing.
+   */
+  stderr?: string | null;
   trigger: string;
 }
 
