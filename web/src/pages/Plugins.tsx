@@ -42,7 +42,15 @@ function Calls({ id }: { id: string }) {
               </td>
               <td>{c.outcome}</td>
               <td>{formatDuration(c.durationUs / 1000)}</td>
-              <td>{[c.error, ...(c.denials ?? [])].filter(Boolean).join("; ")}</td>
+              <td>
+                {[c.error, ...(c.denials ?? [])].filter(Boolean).join("; ")}
+                {c.stderr && (
+                  <details className="stderr">
+                    <summary>stderr</summary>
+                    <pre>{c.stderr}</pre>
+                  </details>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
