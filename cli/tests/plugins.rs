@@ -10,6 +10,20 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use support::*;
 
+/// The smallest component importing one interface: the header, a type section with one empty instance type, and
+/// an import section importing `name` as an instance of it.
+fn component_importing(name: &str) -> Vec<u8> {
+    assert!(name.len() < 0x70, "lengths below are one-byte LEB128");
+    let mut imports = vec![1, 0, name.len() as u8];
+    imports.extend(name.as_bytes());
+    imports.extend([0x05, 0]);
+    let mut wasm = b"\0asm\x0d\x00\x01\x00".to_vec();
+    wasm.extend([7, 3, 1, 0x42, 0]);
+    wasm.extend([10, imports.len() as u8]);
+    wasm.extend(imports);
+    wasm
+}
+
 async fn plugin(host: &Host, id: &str) -> Value {
     host.get(&format!("/api/plugins/{id}")).await.1
 }
@@ -149,6 +163,17 @@ async fn installs_are_validated_before_they_go_live_and_one_at_a_time() {
     assert_eq!((s, code(&b)), (422, "incompatible_plugin"));
     let (s, b) = host.post("/api/plugins", json!({"manifest": "id = 1", "component": ""})).await;
     assert_eq!((s, code(&b)), (422, "invalid_plugin"));
+    // A component importing wasi:http (componentize-js's default build does) is refused from its import list,
+    // before any compiling, with the fix.
+    let mut http = plugin_body("word-tools");
+    http["component"] = json!(base64::engine::general_purpose::STANDARD.encode(component_importing("wasi:http/outgoing-handler@0.2.3")));
+    for path in ["/api/plugins/inspect", "/api/plugins"] {
+        let (s, b) = host.post(path, http.clone()).await;
+        assert_eq!((s, code(&b)), (422, "incompatible_plugin"), "{path}: {b}");
+        let message = b["error"]["message"].as_str().unwrap();
+        assert!(message.contains("`wasi:http/outgoing-handler@0.2.3`") && message.contains("codex-manager:plugin/http"), "{message}");
+        assert!(message.contains("-d http -d fetch-event"), "{message}");
+    }
 
     // A broken upgrade leaves the running version in place.
     let mut broken = plugin_body("well-behaved");

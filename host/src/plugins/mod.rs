@@ -15,6 +15,7 @@ mod imports;
 pub mod manifest;
 pub mod call;
 mod output;
+mod preflight;
 mod state;
 
 pub use registry::{Inspection, PluginCall, PluginRegistry, PluginInfo};

@@ -239,6 +239,7 @@ impl PluginRegistry {
     /// Check a package without installing it: manifest, WIT compatibility, and the component against the world.
     pub async fn inspect(&self, manifest_text: &str, wasm: &[u8]) -> Result<Inspection, PluginError> {
         let manifest = Manifest::parse(manifest_text)?;
+        super::preflight::check_imports(wasm)?;
         let component = self.compile_blocking(wasm.to_vec()).await?;
         self.engine.prelink(&component)?;
         let replaces = self.store.get_plugin(&manifest.id).await.ok().map(|r| r.version);
@@ -271,6 +272,7 @@ impl PluginRegistry {
     pub async fn install(&self, manifest_text: &str, wasm: &[u8], grant: &[Capability], upgrade: bool) -> Result<PluginInfo, PluginError> {
         let _reload = self.reload.try_lock().map_err(|_| PluginError::Busy)?;
         let manifest = Manifest::parse(manifest_text)?;
+        super::preflight::check_imports(wasm)?;
         let existing = self.store.get_plugin(&manifest.id).await.ok();
         match (&existing, upgrade) {
             (Some(row), false) => {
