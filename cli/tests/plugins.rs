@@ -213,16 +213,31 @@ async fn installs_are_validated_before_they_go_live_and_one_at_a_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plugins_survive_a_restart_from_their_compiled_cache() {
     let mut env = Env::start("pluginrestart").await;
+    // One artifact per component, named by its SHA-256: the inspection compiles it, the install and every restart
+    // map that same file (a file written again would be a new inode: it is renamed into place).
+    let compiled = env.data_dir().join("plugins/.compiled");
+    let artifact = || {
+        let found: Vec<_> = std::fs::read_dir(&compiled)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        let name = found[0].file_name().to_string_lossy().into_owned();
+        (name, std::os::unix::fs::MetadataExt::ino(&found[0].metadata().unwrap()))
+    };
+    let (s, _) = env.host().post("/api/plugins/inspect", plugin_body("word-tools")).await;
+    assert_eq!(s, 200);
+    let inspected = artifact();
+    let wasm = std::fs::read(package("word-tools").join("plugin.wasm")).unwrap();
+    let digest: String = <sha2::Sha256 as sha2::Digest>::digest(&wasm).iter().map(|b| format!("{b:02x}")).collect();
+    assert!(inspected.0.starts_with(&format!("{digest}.")), "{inspected:?}");
     let (s, _) = install_plugin(env.host(), "word-tools", &["log"]).await;
     assert_eq!(s, 201);
-    let cached: Vec<_> = std::fs::read_dir(env.data_dir().join("plugins/word-tools/0.1.0"))
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
-        .collect();
-    assert_eq!(cached.len(), 1, "the compiled artifact is cached beside the component");
+    assert_eq!(artifact(), inspected, "the install reused the inspection's compilation");
     env.stop_host().await;
     env.start_host().await;
+    assert_eq!(artifact(), inspected, "the restart loaded it without compiling");
     let host = env.host();
     let info = plugin(host, "word-tools").await;
     assert_eq!((info["enabled"].as_bool(), info["version"].as_str()), (Some(true), Some("0.1.0")));

@@ -51,16 +51,23 @@ impl PluginEngine {
         self.pooled
     }
 
-    /// Compile a component (checking it is one).
-    pub fn compile(&self, wasm: &[u8]) -> Result<Component, PluginError> {
-        Component::new(&self.engine, wasm).map_err(|e| PluginError::Invalid(format!("not a valid WebAssembly component: {e:#}")))
+    /// Compile a component (checking it is one) into the serialized artifact [`Self::load_file`] maps. Nothing
+    /// runnable is built here: the caller writes the bytes out and drops them, so the compiler's memory can be
+    /// given back before the code is mapped from the file.
+    pub fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>, PluginError> {
+        self.engine
+            .precompile_component(wasm)
+            .map_err(|e| PluginError::Invalid(format!("not a valid WebAssembly component: {e:#}")))
     }
 
-    /// Load a component this engine compiled and serialized earlier.
-    pub fn load_precompiled(&self, bytes: &[u8]) -> Option<Component> {
-        // SAFETY: the bytes are an artifact this host wrote with `Component::serialize` into its own data dir, keyed
-        // by the engine's compatibility hash; wasmtime also checks the header and rejects foreign artifacts.
-        unsafe { Component::deserialize(&self.engine, bytes) }.ok()
+    /// Map a component this engine compiled earlier from its file: the code stays file-backed (shared, reclaimable
+    /// page cache) instead of a private copy on the heap.
+    pub fn load_file(&self, path: &std::path::Path) -> wasmtime::Result<Component> {
+        // SAFETY: the file is an artifact this host wrote with `precompile` into its own data dir, under a name that
+        // includes the engine's compatibility key; it is written to a temporary name and renamed into place, never
+        // changed after, so the mapping cannot change underneath. wasmtime also checks the header and refuses
+        // foreign artifacts.
+        unsafe { Component::deserialize_file(&self.engine, path) }
     }
 
     /// A key that changes whenever compiled artifacts stop being compatible with this engine.

@@ -7,6 +7,7 @@
 //! rest of the host only through [`api::PluginHostApi`]; it never imports the API layer or the services.
 
 pub mod api;
+mod artifacts;
 mod bindings;
 pub mod capability;
 mod engine;

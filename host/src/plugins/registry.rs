@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, Semaphore};
 use utoipa::ToSchema;
 
 use super::api::PluginHostApi;
+use super::artifacts::{self, Artifacts, UNUSED_ARTIFACT_GRACE};
 use super::bindings::types::Event as WitEvent;
 use super::capability::{Capability, Grants};
 use super::engine::PluginEngine;
@@ -27,6 +28,17 @@ use crate::store::{now_ms, PluginCallRow, PluginRow, Store};
 pub const BREAKER_THRESHOLD: u32 = 5;
 /// Events waiting for one plugin; past this they are dropped for that plugin (and the drop is recorded).
 const QUEUE_PER_PLUGIN: usize = 1024;
+/// Beside `plugin.wasm`: the SHA-256 that names its compiled artifact.
+const DIGEST_FILE: &str = "plugin.wasm.sha256";
+
+/// Return freed heap to the OS shortly after an inspection or an install: the API still holds the package (its
+/// base64 and its bytes, tens of MB for an interpreter) when the registry is done with it.
+fn release_memory_soon() {
+    tokio::spawn(async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let _ = tokio::task::spawn_blocking(crate::events::release_freed_memory).await;
+    });
+}
 
 /// A plugin as the inventory shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -108,7 +120,8 @@ struct ActiveSet {
 }
 
 pub struct PluginRegistry {
-    engine: PluginEngine,
+    engine: Arc<PluginEngine>,
+    artifacts: Arc<Artifacts>,
     store: Store,
     events: EventLog,
     dir: PathBuf,
@@ -126,11 +139,14 @@ impl PluginRegistry {
     /// Build the engine and load the installed plugins. A plugin that cannot be loaded is switched off with the
     /// reason; it does not stop the host.
     pub async fn start(store: Store, events: EventLog, data_dir: &std::path::Path) -> anyhow::Result<Arc<Self>> {
-        let engine = PluginEngine::new()?;
+        let engine = Arc::new(PluginEngine::new()?);
         let dir = data_dir.join("plugins");
         std::fs::create_dir_all(&dir)?;
+        // Plugin ids are `[a-z0-9-]`: a dot-folder cannot be one.
+        let artifacts = Arc::new(Artifacts::open(dir.join(".compiled"), engine.clone())?);
         let host = Arc::new_cyclic(|me| Self {
             engine,
+            artifacts,
             store,
             events,
             dir,
@@ -150,6 +166,7 @@ impl PluginRegistry {
             }
         }
         host.swap(set);
+        host.sweep_artifacts().await;
         Ok(host)
     }
 
@@ -172,16 +189,19 @@ impl PluginRegistry {
     fn load(&self, row: &PluginRow) -> Result<Arc<Loaded>, PluginError> {
         let manifest = Manifest::parse(&row.manifest)?;
         let dir = self.version_dir(&row.id, &row.version);
-        let cached = dir.join(format!("{}.cwasm", self.engine.artifact_key()));
-        let component = match std::fs::read(&cached).ok().and_then(|b| self.engine.load_precompiled(&b)) {
-            Some(c) => c,
-            None => {
-                let wasm = std::fs::read(dir.join("plugin.wasm")).map_err(|e| PluginError::Internal(format!("plugin.wasm: {e}")))?;
-                let c = self.engine.compile(&wasm)?;
-                self.write_artifact(&dir, &c);
-                c
+        let read_wasm = || std::fs::read(dir.join("plugin.wasm")).map_err(|e| PluginError::Internal(format!("plugin.wasm: {e}")));
+        // Installs before the shared artifact cache kept no digest, and their artifact beside the component:
+        // hash the component once, remember it, and drop the old artifact.
+        let digest = match std::fs::read_to_string(dir.join(DIGEST_FILE)) {
+            Ok(d) => d.trim().to_string(),
+            Err(_) => {
+                let d = artifacts::digest(&read_wasm()?);
+                let _ = std::fs::write(dir.join(DIGEST_FILE), &d);
+                let _ = std::fs::remove_file(dir.join(format!("{}.cwasm", self.engine.artifact_key())));
+                d
             }
         };
+        let component = self.artifacts.component(&digest, read_wasm)?;
         let granted: BTreeSet<Capability> = serde_json::from_str::<Vec<Capability>>(&row.granted).unwrap_or_default().into_iter().collect();
         Ok(self.loaded(manifest, &component, &granted, row.enabled)?)
     }
@@ -212,15 +232,28 @@ impl PluginRegistry {
         Ok(Arc::new(Loaded { manifest, callable, enabled, failures, retired, permits, queue }))
     }
 
-    /// Compiled code is cached beside the component, keyed by the engine, so a restart does not recompile.
-    fn write_artifact(&self, dir: &std::path::Path, component: &wasmtime::component::Component) {
-        if let Ok(bytes) = component.serialize() {
-            let path = dir.join(format!("{}.cwasm", self.engine.artifact_key()));
-            let tmp = path.with_extension("cwasm.tmp");
-            if std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, &path)).is_err() {
-                tracing::warn!(dir = %dir.display(), "could not cache a compiled plugin");
-            }
-        }
+    /// Drop compiled artifacts no installed version uses (after their grace period) and those of another engine.
+    async fn sweep_artifacts(&self) {
+        let Ok(rows) = self.store.list_plugins().await else { return };
+        let keep: std::collections::HashSet<String> = rows
+            .iter()
+            .filter_map(|r| std::fs::read_to_string(self.version_dir(&r.id, &r.version).join(DIGEST_FILE)).ok())
+            .map(|d| d.trim().to_string())
+            .collect();
+        let artifacts = self.artifacts.clone();
+        let _ = tokio::task::spawn_blocking(move || artifacts.sweep(&keep, UNUSED_ARTIFACT_GRACE)).await;
+    }
+
+    /// The compiled component for `wasm`, from the artifact cache or compiled into it, off the async workers.
+    async fn component(&self, wasm: &[u8]) -> Result<wasmtime::component::Component, PluginError> {
+        let wasm = wasm.to_vec();
+        let artifacts = self.artifacts.clone();
+        tokio::task::spawn_blocking(move || {
+            let digest = artifacts::digest(&wasm);
+            artifacts.component(&digest, move || Ok(wasm))
+        })
+        .await
+        .map_err(|e| PluginError::Internal(e.to_string()))?
     }
 
     fn swap(&self, mut plugins: Vec<Arc<Loaded>>) {
@@ -237,11 +270,19 @@ impl PluginRegistry {
     }
 
     /// Check a package without installing it: manifest, WIT compatibility, and the component against the world.
+    /// The compiled artifact stays in the cache for the install that usually follows; the rest is given back.
     pub async fn inspect(&self, manifest_text: &str, wasm: &[u8]) -> Result<Inspection, PluginError> {
+        let result = self.inspect_package(manifest_text, wasm).await;
+        release_memory_soon();
+        result
+    }
+
+    async fn inspect_package(&self, manifest_text: &str, wasm: &[u8]) -> Result<Inspection, PluginError> {
         let manifest = Manifest::parse(manifest_text)?;
         super::preflight::check_imports(wasm)?;
-        let component = self.compile_blocking(wasm.to_vec()).await?;
+        let component = self.component(wasm).await?;
         self.engine.prelink(&component)?;
+        drop(component);
         let replaces = self.store.get_plugin(&manifest.id).await.ok().map(|r| r.version);
         Ok(Inspection {
             id: manifest.id.clone(),
@@ -257,19 +298,16 @@ impl PluginRegistry {
         })
     }
 
-    async fn compile_blocking(&self, wasm: Vec<u8>) -> Result<wasmtime::component::Component, PluginError> {
-        let engine = self.engine.engine().clone();
-        tokio::task::spawn_blocking(move || {
-            wasmtime::component::Component::new(&engine, &wasm)
-                .map_err(|e| PluginError::Invalid(format!("not a valid WebAssembly component: {e:#}")))
-        })
-        .await
-        .map_err(|e| PluginError::Internal(e.to_string()))?
-    }
-
     /// Install (or, with `upgrade`, replace) a plugin. Everything is checked before anything goes live; a
     /// concurrent install or reload is refused, not queued.
     pub async fn install(&self, manifest_text: &str, wasm: &[u8], grant: &[Capability], upgrade: bool) -> Result<PluginInfo, PluginError> {
+        let result = self.install_package(manifest_text, wasm, grant, upgrade).await;
+        // Accepted or refused, the package's buffers (and a compile's) are freed by now or soon.
+        release_memory_soon();
+        result
+    }
+
+    async fn install_package(&self, manifest_text: &str, wasm: &[u8], grant: &[Capability], upgrade: bool) -> Result<PluginInfo, PluginError> {
         let _reload = self.reload.try_lock().map_err(|_| PluginError::Busy)?;
         let manifest = Manifest::parse(manifest_text)?;
         super::preflight::check_imports(wasm)?;
@@ -299,18 +337,19 @@ impl PluginRegistry {
         }
         let requested = manifest.requested();
         let granted: BTreeSet<Capability> = grant.iter().copied().filter(|c| requested.contains(c)).collect();
-        let component = self.compile_blocking(wasm.to_vec()).await?;
+        let component = self.component(wasm).await?;
         let loaded = self.loaded(manifest.clone(), &component, &granted, true)?;
+        drop(component);
 
         let dir = self.version_dir(&manifest.id, &manifest.version);
         std::fs::create_dir_all(&dir).map_err(|e| PluginError::Internal(e.to_string()))?;
-        for (name, bytes) in [("plugin.wasm", wasm), ("plugin.toml", manifest_text.as_bytes())] {
+        let digest = artifacts::digest(wasm);
+        for (name, bytes) in [("plugin.wasm", wasm), ("plugin.toml", manifest_text.as_bytes()), (DIGEST_FILE, digest.as_bytes())] {
             let tmp = dir.join(format!(".{name}.tmp"));
             std::fs::write(&tmp, bytes)
                 .and_then(|_| std::fs::rename(&tmp, dir.join(name)))
                 .map_err(|e| PluginError::Internal(format!("writing {name}: {e}")))?;
         }
-        self.write_artifact(&dir, &component);
         let granted_json = serde_json::to_string(&granted.iter().collect::<Vec<_>>()).expect("capabilities serialize");
         self.store.put_plugin(&manifest.id, &manifest.version, manifest_text, &granted_json).await.map_err(plugin_error)?;
 
@@ -320,7 +359,7 @@ impl PluginRegistry {
         if let Some(old) = existing.filter(|o| o.version != manifest.version) {
             let _ = std::fs::remove_dir_all(self.version_dir(&old.id, &old.version));
         }
-        let _ = tokio::task::spawn_blocking(crate::events::release_freed_memory).await;
+        self.sweep_artifacts().await;
         let kind = if upgrade { EventType::PluginUpgraded } else { EventType::PluginInstalled };
         let info = self.info(&manifest.id).await?;
         self.events.publish_committed(NewEvent::new(kind, &info)).await;
@@ -350,6 +389,7 @@ impl PluginRegistry {
         self.swap(set);
         self.store.delete_plugin(id).await.map_err(plugin_error)?;
         let _ = std::fs::remove_dir_all(self.dir.join(&row.id));
+        self.sweep_artifacts().await;
         self.events.publish_committed(NewEvent::new(EventType::PluginRemoved, json!({"id": id, "version": row.version}))).await;
         Ok(())
     }
