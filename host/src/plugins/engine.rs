@@ -14,10 +14,24 @@ use super::PluginError;
 
 /// How often the epoch advances: the granularity of call deadlines.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
-/// Instances the pooling allocator keeps slots for.
-const POOLED_INSTANCES: u32 = 64;
-/// Largest linear memory one pooled instance may grow to (a plugin's own limit is lower).
-const POOLED_MEMORY_BYTES: usize = 256 * 1024 * 1024;
+// The pooling allocator's slots, host-wide. docs/extensions.md ("The pool") states each number; a test below keeps
+// the two equal. Only `total_memories` costs much address space (a reservation plus a guard region each); the rest
+// is metadata or small tables.
+
+/// Plugin calls that can run at once, across all plugins: one component instance each.
+pub(super) const POOLED_CALLS: u32 = 64;
+/// Core instances a call may use on average. An interpreter built by componentize-py instantiates ~14 core
+/// modules (the interpreter, libc, its shared libraries, adapters), a Rust plugin ~3.
+pub(super) const CORE_INSTANCES_PER_CALL: u32 = 16;
+/// Linear memories a call may use on average (interpreters and Rust plugins define one).
+pub(super) const MEMORIES_PER_CALL: u32 = 2;
+/// Tables a call may use on average (componentize-py defines two).
+pub(super) const TABLES_PER_CALL: u32 = 4;
+/// Elements one table may grow to: the pool's slot size and the limiter's cap are the same number. A
+/// componentize-py interpreter starts with ~5,700 and grows as its libraries load.
+pub(super) const MAX_TABLE_ELEMENTS: usize = 100_000;
+/// Largest linear memory one pooled instance may grow to: the manifest's ceiling (a plugin's own limit is lower).
+pub(super) const POOLED_MEMORY_BYTES: usize = super::manifest::MAX_MEMORY_MB as usize * 1024 * 1024;
 
 pub struct PluginEngine {
     engine: Engine,
@@ -102,10 +116,11 @@ fn config(pooling: bool) -> Config {
     c.concurrency_support(false);
     if pooling {
         let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(POOLED_INSTANCES)
-            .total_core_instances(POOLED_INSTANCES * 4)
-            .total_memories(POOLED_INSTANCES * 2)
-            .total_tables(POOLED_INSTANCES * 4)
+        pool.total_component_instances(POOLED_CALLS)
+            .total_core_instances(POOLED_CALLS * CORE_INSTANCES_PER_CALL)
+            .total_memories(POOLED_CALLS * MEMORIES_PER_CALL)
+            .total_tables(POOLED_CALLS * TABLES_PER_CALL)
+            .table_elements(MAX_TABLE_ELEMENTS)
             .max_memory_size(POOLED_MEMORY_BYTES);
         c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         c.memory_reservation(POOLED_MEMORY_BYTES as u64);
@@ -124,4 +139,110 @@ fn start_ticker(engine: Engine, stop: Arc<AtomicBool>) {
             }
         })
         .expect("the epoch thread starts");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            out.push(if n == 0 { byte } else { byte | 0x80 });
+            if n == 0 {
+                break;
+            }
+        }
+    }
+
+    fn section(id: u8, body: &[u8], out: &mut Vec<u8>) {
+        out.push(id);
+        leb(body.len(), out);
+        out.extend(body);
+    }
+
+    /// A core module defining a funcref table of `table` elements (if any) and a one-page memory (if `memory`).
+    fn module(table: Option<usize>, memory: bool) -> Vec<u8> {
+        let mut m = b"\0asm\x01\0\0\0".to_vec();
+        if let Some(n) = table {
+            let mut body = vec![1, 0x70, 0];
+            leb(n, &mut body);
+            section(4, &body, &mut m);
+        }
+        if memory {
+            section(5, &[1, 0, 1], &mut m);
+        }
+        m
+    }
+
+    /// A component shaped like a componentize-py interpreter as far as the pool is concerned: 16 core instances
+    /// (one module with the memory and a table, one with another table, 14 with neither), one memory, two tables.
+    fn interpreter_shaped(first_table: usize) -> Vec<u8> {
+        let mut c = b"\0asm\x0d\0\x01\0".to_vec();
+        for m in [module(Some(first_table), true), module(Some(105), false), module(None, false)] {
+            section(1, &m, &mut c);
+        }
+        let mut instances = Vec::new();
+        leb(16, &mut instances);
+        for module_index in [0u8, 1].into_iter().chain(std::iter::repeat_n(2, 14)) {
+            instances.extend([0x00, module_index, 0]); // instantiate module_index with no arguments
+        }
+        section(2, &instances, &mut c);
+        c
+    }
+
+    #[tokio::test]
+    async fn the_pool_fits_64_concurrent_interpreter_sized_calls() {
+        let engine = Engine::new(&config(true)).expect("the pooling allocator can reserve its slots here");
+        let linker: Linker<()> = Linker::new(&engine);
+        let component = Component::new(&engine, interpreter_shaped(5_688)).unwrap();
+        let mut live = Vec::new();
+        for n in 0..POOLED_CALLS {
+            let mut store = wasmtime::Store::new(&engine, ());
+            let instance = linker.instantiate_async(&mut store, &component).await;
+            assert!(instance.is_ok(), "call {n} did not fit: {:#}", instance.err().unwrap());
+            live.push(store);
+        }
+        let mut store = wasmtime::Store::new(&engine, ());
+        assert!(linker.instantiate_async(&mut store, &component).await.is_err(), "POOLED_CALLS is the bound");
+        drop(live);
+
+        // A table as large as the limiter allows fits a pool slot; one that starts larger is refused when compiled
+        // (that is, at inspection and install).
+        let big = Component::new(&engine, interpreter_shaped(MAX_TABLE_ELEMENTS)).unwrap();
+        assert!(linker.instantiate_async(&mut wasmtime::Store::new(&engine, ()), &big).await.is_ok());
+        let err = Component::new(&engine, interpreter_shaped(MAX_TABLE_ELEMENTS + 1)).err().expect("refused");
+        assert!(format!("{err:#}").contains(&format!("exceeds the limit of {MAX_TABLE_ELEMENTS}")), "{err:#}");
+    }
+
+    /// docs/extensions.md's table of the pool says what this module configures.
+    #[test]
+    fn the_docs_state_the_pools_numbers() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/extensions.md")).unwrap();
+        let thousands = |n: usize| {
+            let digits = n.to_string();
+            let mut out = String::new();
+            for (i, ch) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(ch);
+            }
+            out
+        };
+        let rows = [
+            ("plugin calls at once, all plugins together", thousands(POOLED_CALLS as usize)),
+            ("core instances", thousands((POOLED_CALLS * CORE_INSTANCES_PER_CALL) as usize)),
+            ("linear memories", thousands((POOLED_CALLS * MEMORIES_PER_CALL) as usize)),
+            ("tables", thousands((POOLED_CALLS * TABLES_PER_CALL) as usize)),
+            ("elements per table", thousands(MAX_TABLE_ELEMENTS)),
+            ("linear memory per instance", format!("{} MiB", POOLED_MEMORY_BYTES >> 20)),
+            ("stderr kept per failed call", format!("{} KiB", super::super::output::STDERR_TAIL_BYTES >> 10)),
+        ];
+        for (what, value) in rows {
+            let row = format!("| {what} | {value} |");
+            assert!(doc.contains(&row), "docs/extensions.md lacks the row `{row}`");
+        }
+    }
 }

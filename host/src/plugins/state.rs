@@ -10,6 +10,7 @@ use wasmtime_wasi::{FsPerms, ResourceTable, WasiCtx, WasiCtxView, WasiView};
 
 use super::api::PluginHostApi;
 use super::capability::{Capability, Grants};
+use super::engine::MAX_TABLE_ELEMENTS;
 use super::output::{TailPipe, STDERR_TAIL_BYTES};
 
 /// Caps memory (and tables) for one instance, and remembers whether the cap was hit, so a failed call can be
@@ -27,7 +28,7 @@ impl ResourceLimiter for MemoryLimiter {
     }
 
     fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        Ok(desired <= 100_000)
+        Ok(desired <= MAX_TABLE_ELEMENTS)
     }
 }
 
