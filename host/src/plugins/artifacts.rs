@@ -4,14 +4,16 @@
 //! compiles nothing, and a running plugin's code is file-backed rather than a private copy on the heap.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use cap_std::fs::Dir;
 use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
 
 use super::engine::PluginEngine;
+use super::files::write_whole;
 use super::PluginError;
 
 /// How long an artifact no installed plugin uses is kept: an inspection's, waiting for the install that follows it
@@ -23,27 +25,36 @@ pub fn digest(wasm: &[u8]) -> String {
     Sha256::digest(wasm).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Whether `s` is what [`digest`] makes (so it can only name a file in the cache).
+pub fn is_digest(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
 pub struct Artifacts {
-    dir: PathBuf,
+    /// Where artifacts are written, listed and removed.
+    dir: Dir,
+    /// The same directory's path: wasmtime maps an artifact by path.
+    path: PathBuf,
     engine: Arc<PluginEngine>,
 }
 
 impl Artifacts {
-    pub fn open(dir: PathBuf, engine: Arc<PluginEngine>) -> std::io::Result<Self> {
-        std::fs::create_dir_all(&dir)?;
-        Ok(Self { dir, engine })
+    pub fn open((dir, path): (Dir, PathBuf), engine: Arc<PluginEngine>) -> Self {
+        Self { dir, path, engine }
     }
 
-    fn path(&self, digest: &str) -> PathBuf {
-        self.dir.join(format!("{digest}.{}.cwasm", self.engine.artifact_key()))
+    fn name(&self, digest: &str) -> String {
+        assert!(is_digest(digest), "an artifact is named by a digest");
+        format!("{digest}.{}.cwasm", self.engine.artifact_key())
     }
 
     /// The compiled component whose bytes hash to `digest`: mapped from its artifact, or, when there is none yet,
     /// compiled from `wasm()`, written, and then mapped. Blocking (compiling takes seconds to minutes). The
     /// compiler's memory is given back to the OS before this returns.
     pub fn component(&self, digest: &str, wasm: impl FnOnce() -> Result<Vec<u8>, PluginError>) -> Result<Component, PluginError> {
-        let path = self.path(digest);
-        if path.exists() {
+        let name = self.name(digest);
+        let path = self.path.join(&name);
+        if self.dir.exists(&name) {
             match self.engine.load_file(&path) {
                 Ok(c) => return Ok(c),
                 Err(e) => tracing::warn!(path = %path.display(), error = %format!("{e:#}"), "a compiled plugin did not load; compiling it again"),
@@ -53,7 +64,8 @@ impl Artifacts {
             let wasm = wasm()?;
             self.engine.precompile(&wasm)
         };
-        let written = compiled.and_then(|bytes| write_new(&path, &bytes).map_err(|e| PluginError::Internal(format!("caching the compiled plugin: {e}"))));
+        let written =
+            compiled.and_then(|bytes| write_whole(&self.dir, &name, &bytes).map_err(|e| PluginError::Internal(format!("caching the compiled plugin: {e}"))));
         // Compiling a large component (an interpreter) peaks at hundreds of MB of heap, all free by now.
         crate::events::release_freed_memory();
         written?;
@@ -63,7 +75,7 @@ impl Artifacts {
     /// Delete artifacts of another engine (they can never load again), and those no installed plugin uses (`keep`)
     /// and leftovers of interrupted writes once they are older than `grace`.
     pub fn sweep(&self, keep: &HashSet<String>, grace: Duration) {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
+        let Ok(entries) = self.dir.entries() else { return };
         let suffix = format!(".{}.cwasm", self.engine.artifact_key());
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -73,20 +85,12 @@ impl Artifacts {
                 .metadata()
                 .and_then(|m| m.modified())
                 .ok()
-                .and_then(|t| SystemTime::now().duration_since(t).ok())
+                .and_then(|t| SystemTime::now().duration_since(t.into_std()).ok())
                 .is_none_or(|age| age >= grace);
             // A temporary file is someone's compile in progress until it is old.
             if foreign || (!used && old) {
-                let _ = std::fs::remove_file(entry.path());
+                let _ = self.dir.remove_file(&name);
             }
         }
     }
-}
-
-/// Write `bytes` to `path` whole or not at all: a mapped artifact is never changed in place.
-fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!("tmp{}", fastrand::u64(..)));
-    std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path)).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }

@@ -78,7 +78,7 @@ pub struct Callable {
     pub grants: Arc<Grants>,
     pub limits: Limits,
     /// The plugin's private directory, when it was granted `data-dir`.
-    pub data_dir: Option<std::path::PathBuf>,
+    pub data_dir: Option<super::files::DataDir>,
 }
 
 enum Call {
@@ -148,7 +148,7 @@ impl Callable {
             api.clone(),
             self.limits.memory_bytes as usize,
             job_id,
-            self.data_dir.as_deref(),
+            self.data_dir.as_ref().map(|d| d.preopen_path()).as_deref(),
         );
         let mut store = Store::new(engine.engine(), state);
         store.limiter(|s| &mut s.limiter);

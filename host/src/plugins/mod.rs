@@ -11,6 +11,7 @@ mod artifacts;
 mod bindings;
 pub mod capability;
 mod engine;
+mod files;
 mod registry;
 mod imports;
 pub mod manifest;

@@ -3,7 +3,6 @@
 //! previous set running — and the fan-out of events to the plugins that subscribed.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, Weak};
 
@@ -14,6 +13,7 @@ use utoipa::ToSchema;
 
 use super::api::PluginHostApi;
 use super::artifacts::{self, Artifacts, UNUSED_ARTIFACT_GRACE};
+use super::files::PluginFiles;
 use super::bindings::types::Event as WitEvent;
 use super::capability::{Capability, Grants};
 use super::engine::PluginEngine;
@@ -124,7 +124,8 @@ pub struct PluginRegistry {
     artifacts: Arc<Artifacts>,
     store: Store,
     events: EventLog,
-    dir: PathBuf,
+    /// The plugins directory, as a handle every install, data dir and cache path is resolved in.
+    files: Arc<PluginFiles>,
     api: OnceLock<Arc<dyn PluginHostApi>>,
     active: RwLock<Arc<ActiveSet>>,
     reload: tokio::sync::Mutex<()>,
@@ -140,16 +141,15 @@ impl PluginRegistry {
     /// reason; it does not stop the host.
     pub async fn start(store: Store, events: EventLog, data_dir: &std::path::Path) -> anyhow::Result<Arc<Self>> {
         let engine = Arc::new(PluginEngine::new()?);
-        let dir = data_dir.join("plugins");
-        std::fs::create_dir_all(&dir)?;
+        let files = Arc::new(PluginFiles::open(data_dir.join("plugins"))?);
         // Plugin ids are `[a-z0-9-]`: a dot-folder cannot be one.
-        let artifacts = Arc::new(Artifacts::open(dir.join(".compiled"), engine.clone())?);
+        let artifacts = Arc::new(Artifacts::open(files.subdir(".compiled")?, engine.clone()));
         let host = Arc::new_cyclic(|me| Self {
             engine,
             artifacts,
             store,
             events,
-            dir,
+            files,
             api: OnceLock::new(),
             active: RwLock::new(Arc::new(ActiveSet::default())),
             reload: tokio::sync::Mutex::new(()),
@@ -181,23 +181,24 @@ impl PluginRegistry {
         self.engine.pooled()
     }
 
-    fn version_dir(&self, id: &str, version: &str) -> PathBuf {
-        // Both are validated (`[a-z0-9-]` and semver), so they cannot leave the plugins directory.
-        self.dir.join(id).join(version)
+    /// The digest naming an installed version's compiled artifact.
+    fn installed_digest(&self, id: &str, version: &str) -> Option<String> {
+        let d = self.files.read_to_string(id, version, DIGEST_FILE).ok()?;
+        let d = d.trim();
+        artifacts::is_digest(d).then(|| d.to_string())
     }
 
     fn load(&self, row: &PluginRow) -> Result<Arc<Loaded>, PluginError> {
         let manifest = Manifest::parse(&row.manifest)?;
-        let dir = self.version_dir(&row.id, &row.version);
-        let read_wasm = || std::fs::read(dir.join("plugin.wasm")).map_err(|e| PluginError::Internal(format!("plugin.wasm: {e}")));
+        let read_wasm = || self.files.read(&row.id, &row.version, "plugin.wasm").map_err(|e| PluginError::Internal(format!("plugin.wasm: {e}")));
         // Installs before the shared artifact cache kept no digest, and their artifact beside the component:
         // hash the component once, remember it, and drop the old artifact.
-        let digest = match std::fs::read_to_string(dir.join(DIGEST_FILE)) {
-            Ok(d) => d.trim().to_string(),
-            Err(_) => {
+        let digest = match self.installed_digest(&row.id, &row.version) {
+            Some(d) => d,
+            None => {
                 let d = artifacts::digest(&read_wasm()?);
-                let _ = std::fs::write(dir.join(DIGEST_FILE), &d);
-                let _ = std::fs::remove_file(dir.join(format!("{}.cwasm", self.engine.artifact_key())));
+                let _ = self.files.write(&row.id, &row.version, DIGEST_FILE, d.as_bytes());
+                let _ = self.files.remove_file(&row.id, &row.version, &format!("{}.cwasm", self.engine.artifact_key()));
                 d
             }
         };
@@ -217,9 +218,7 @@ impl PluginRegistry {
         let grants = Grants::new(&manifest.requested(), granted, &manifest.capabilities.http_allow);
         // Beside the versions, so an upgrade keeps it; `remove` deletes it with the plugin.
         let data_dir = if grants.allows(Capability::DataDir) {
-            let dir = self.dir.join(&manifest.id).join("data");
-            std::fs::create_dir_all(&dir).map_err(|e| PluginError::Internal(format!("creating the plugin's data dir: {e}")))?;
-            Some(dir)
+            Some(self.files.data_dir(&manifest.id).map_err(|e| PluginError::Internal(format!("opening the plugin's data dir: {e}")))?)
         } else {
             None
         };
@@ -237,20 +236,21 @@ impl PluginRegistry {
         let Ok(rows) = self.store.list_plugins().await else { return };
         let keep: std::collections::HashSet<String> = rows
             .iter()
-            .filter_map(|r| std::fs::read_to_string(self.version_dir(&r.id, &r.version).join(DIGEST_FILE)).ok())
-            .map(|d| d.trim().to_string())
+            .filter_map(|r| self.installed_digest(&r.id, &r.version))
             .collect();
         let artifacts = self.artifacts.clone();
         let _ = tokio::task::spawn_blocking(move || artifacts.sweep(&keep, UNUSED_ARTIFACT_GRACE)).await;
     }
 
-    /// The compiled component for `wasm`, from the artifact cache or compiled into it, off the async workers.
-    async fn component(&self, wasm: &[u8]) -> Result<wasmtime::component::Component, PluginError> {
+    /// The compiled component for `wasm` and its digest, from the artifact cache or compiled into it, off the
+    /// async workers.
+    async fn component(&self, wasm: &[u8]) -> Result<(String, wasmtime::component::Component), PluginError> {
         let wasm = wasm.to_vec();
         let artifacts = self.artifacts.clone();
         tokio::task::spawn_blocking(move || {
             let digest = artifacts::digest(&wasm);
-            artifacts.component(&digest, move || Ok(wasm))
+            let component = artifacts.component(&digest, move || Ok(wasm))?;
+            Ok((digest, component))
         })
         .await
         .map_err(|e| PluginError::Internal(e.to_string()))?
@@ -280,7 +280,7 @@ impl PluginRegistry {
     async fn inspect_package(&self, manifest_text: &str, wasm: &[u8]) -> Result<Inspection, PluginError> {
         let manifest = Manifest::parse(manifest_text)?;
         super::preflight::check_imports(wasm)?;
-        let component = self.component(wasm).await?;
+        let (_, component) = self.component(wasm).await?;
         self.engine.prelink(&component)?;
         drop(component);
         let replaces = self.store.get_plugin(&manifest.id).await.ok().map(|r| r.version);
@@ -337,19 +337,13 @@ impl PluginRegistry {
         }
         let requested = manifest.requested();
         let granted: BTreeSet<Capability> = grant.iter().copied().filter(|c| requested.contains(c)).collect();
-        let component = self.component(wasm).await?;
+        let (digest, component) = self.component(wasm).await?;
         let loaded = self.loaded(manifest.clone(), &component, &granted, true)?;
         drop(component);
 
-        let dir = self.version_dir(&manifest.id, &manifest.version);
-        std::fs::create_dir_all(&dir).map_err(|e| PluginError::Internal(e.to_string()))?;
-        let digest = artifacts::digest(wasm);
-        for (name, bytes) in [("plugin.wasm", wasm), ("plugin.toml", manifest_text.as_bytes()), (DIGEST_FILE, digest.as_bytes())] {
-            let tmp = dir.join(format!(".{name}.tmp"));
-            std::fs::write(&tmp, bytes)
-                .and_then(|_| std::fs::rename(&tmp, dir.join(name)))
-                .map_err(|e| PluginError::Internal(format!("writing {name}: {e}")))?;
-        }
+        self.files
+            .write_version(&manifest.id, &manifest.version, &[("plugin.wasm", wasm), ("plugin.toml", manifest_text.as_bytes()), (DIGEST_FILE, digest.as_bytes())])
+            .map_err(|e| PluginError::Internal(format!("writing the plugin's files: {e}")))?;
         let granted_json = serde_json::to_string(&granted.iter().collect::<Vec<_>>()).expect("capabilities serialize");
         self.store.put_plugin(&manifest.id, &manifest.version, manifest_text, &granted_json).await.map_err(plugin_error)?;
 
@@ -357,7 +351,7 @@ impl PluginRegistry {
         set.push(loaded);
         self.swap(set);
         if let Some(old) = existing.filter(|o| o.version != manifest.version) {
-            let _ = std::fs::remove_dir_all(self.version_dir(&old.id, &old.version));
+            let _ = self.files.remove_version(&old.id, &old.version);
         }
         self.sweep_artifacts().await;
         let kind = if upgrade { EventType::PluginUpgraded } else { EventType::PluginInstalled };
@@ -388,7 +382,7 @@ impl PluginRegistry {
         let set: Vec<Arc<Loaded>> = self.snapshot().plugins.iter().filter(|p| p.manifest.id != id).cloned().collect();
         self.swap(set);
         self.store.delete_plugin(id).await.map_err(plugin_error)?;
-        let _ = std::fs::remove_dir_all(self.dir.join(&row.id));
+        let _ = self.files.remove_plugin(&row.id);
         self.sweep_artifacts().await;
         self.events.publish_committed(NewEvent::new(EventType::PluginRemoved, json!({"id": id, "version": row.version}))).await;
         Ok(())
