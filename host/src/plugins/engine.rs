@@ -69,7 +69,11 @@ impl PluginEngine {
     /// runnable is built here: the caller writes the bytes out and drops them, so the compiler's memory can be
     /// given back before the code is mapped from the file.
     pub fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>, PluginError> {
-        self.engine
+        // An engine of its own for each compilation, dropped with its compiler: wasmtime keeps every compiling
+        // thread's Cranelift context for reuse, each sized by the largest function it compiled, for the engine's
+        // life (~100 MB after an interpreter). Same settings, so the artifact loads in `self.engine`.
+        let compiler = Engine::new(&compile_config(self.pooled)).map_err(|e| PluginError::Internal(format!("a compiling engine: {e:#}")))?;
+        compiler
             .precompile_component(wasm)
             .map_err(|e| PluginError::Invalid(format!("not a valid WebAssembly component: {e:#}")))
     }
@@ -125,6 +129,14 @@ fn config(pooling: bool) -> Config {
         c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         c.memory_reservation(POOLED_MEMORY_BYTES as u64);
     }
+    c
+}
+
+/// What `config` compiles with, without the pool's reservation (a compiling engine instantiates nothing). Code
+/// depends on the settings hashed into `precompile_compatibility_hash`, which this leaves as they are.
+fn compile_config(pooling: bool) -> Config {
+    let mut c = config(pooling);
+    c.allocation_strategy(InstanceAllocationStrategy::OnDemand);
     c
 }
 
@@ -214,6 +226,23 @@ mod tests {
         assert!(linker.instantiate_async(&mut wasmtime::Store::new(&engine, ()), &big).await.is_ok());
         let err = Component::new(&engine, interpreter_shaped(MAX_TABLE_ELEMENTS + 1)).err().expect("refused");
         assert!(format!("{err:#}").contains(&format!("exceeds the limit of {MAX_TABLE_ELEMENTS}")), "{err:#}");
+    }
+
+    #[test]
+    fn what_the_compiling_engine_makes_loads_in_the_running_one() {
+        use std::hash::{Hash, Hasher};
+        let key = |e: &Engine| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            e.precompile_compatibility_hash().hash(&mut h);
+            h.finish()
+        };
+        for pooled in [true, false] {
+            let running = Engine::new(&config(pooled)).unwrap();
+            let compiling = Engine::new(&compile_config(pooled)).unwrap();
+            assert_eq!(key(&running), key(&compiling), "pooled: {pooled}");
+            let bytes = compiling.precompile_component(&interpreter_shaped(10)).unwrap();
+            unsafe { Component::deserialize(&running, &bytes) }.expect("loads");
+        }
     }
 
     /// docs/extensions.md's table of the pool says what this module configures.
