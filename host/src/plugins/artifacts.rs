@@ -94,3 +94,45 @@ impl Artifacts {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugins::files::PluginFiles;
+
+    #[test]
+    fn compiled_once_then_mapped_and_swept_when_unused() {
+        let base = std::env::temp_dir().join(format!("cm-artifacts-{}", fastrand::u64(..)));
+        let files = PluginFiles::open(base.join("plugins")).unwrap();
+        let engine = Arc::new(PluginEngine::new().unwrap());
+        let artifacts = Artifacts::open(files.subdir(".compiled").unwrap(), engine);
+        let compiled = base.join("plugins/.compiled");
+        let listing = || {
+            let mut names: Vec<String> = std::fs::read_dir(&compiled).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+            names.sort();
+            names
+        };
+
+        // The smallest component: the header alone.
+        let wasm = b"\0asm\x0d\0\x01\0".to_vec();
+        let d = digest(&wasm);
+        assert!(is_digest(&d) && !is_digest("../x") && !is_digest(&d.to_uppercase()));
+        artifacts.component(&d, || Ok(wasm.clone())).unwrap();
+        let first = listing();
+        assert_eq!(first, vec![format!("{d}.{}.cwasm", artifacts.engine.artifact_key())]);
+        artifacts.component(&d, || panic!("a cached component is not compiled again")).unwrap();
+        let err = artifacts.component(&digest(b"junk"), || Ok(b"junk".to_vec())).err().expect("not a component");
+        assert!(matches!(err, PluginError::Invalid(_)), "{err:?}");
+        assert_eq!(listing(), first, "nothing is written for what does not compile");
+
+        // Another engine's artifact goes at once; an unused one after its grace period; a used one stays.
+        std::fs::write(compiled.join(format!("{d}.0000000000000000.cwasm")), b"old engine").unwrap();
+        artifacts.sweep(&HashSet::new(), UNUSED_ARTIFACT_GRACE);
+        assert_eq!(listing(), first, "fresh and unused: kept for the install that follows an inspection");
+        artifacts.sweep(&HashSet::from([d.clone()]), Duration::ZERO);
+        assert_eq!(listing(), first, "used: kept");
+        artifacts.sweep(&HashSet::new(), Duration::ZERO);
+        assert!(listing().is_empty());
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+}
