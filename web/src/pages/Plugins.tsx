@@ -6,7 +6,7 @@ import { ErrorLine, formatDuration, timeAgo, useAction } from "../components/ui"
 import { fromFiles, fromUrl, type PluginPackage } from "../lib/package";
 import { store } from "../lib/store";
 
-function Calls({ id }: { id: string }) {
+export function Calls({ id }: { id: string }) {
   const [calls, setCalls] = useState<PluginCall[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
