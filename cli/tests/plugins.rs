@@ -10,6 +10,20 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use support::*;
 
+/// The smallest component importing one interface: the header, a type section with one empty instance type, and
+/// an import section importing `name` as an instance of it.
+fn component_importing(name: &str) -> Vec<u8> {
+    assert!(name.len() < 0x70, "lengths below are one-byte LEB128");
+    let mut imports = vec![1, 0, name.len() as u8];
+    imports.extend(name.as_bytes());
+    imports.extend([0x05, 0]);
+    let mut wasm = b"\0asm\x0d\x00\x01\x00".to_vec();
+    wasm.extend([7, 3, 1, 0x42, 0]);
+    wasm.extend([10, imports.len() as u8]);
+    wasm.extend(imports);
+    wasm
+}
+
 async fn plugin(host: &Host, id: &str) -> Value {
     host.get(&format!("/api/plugins/{id}")).await.1
 }
@@ -101,6 +115,17 @@ async fn misbehaving_plugins_are_contained_recorded_and_switched_off() {
         assert!(c.len() >= 5, "{id}");
         assert_eq!(plugin(host, id).await["enabled"], false);
     }
+    // A trap says only "unreachable"; what the guest wrote to stderr before it (here Rust's panic message) is kept
+    // with the failed call, shown by `plugin logs` and written to the host's log.
+    let panics = calls(host, "panicker").await;
+    assert!(
+        panics.iter().all(|c| c["stderr"].as_str().is_some_and(|s| s.contains("panicker: deliberate panic in on-event (event "))),
+        "{panics:#?}"
+    );
+    let (code_, logs, err) = host.cli(&["plugin", "logs", "panicker"]).await;
+    assert_eq!(code_, 0, "{err}");
+    assert!(logs.contains("panicker: deliberate panic in on-event"), "{logs}");
+    assert!(host.log_text().contains("panicker: deliberate panic in on-event"), "the host log has the stderr too");
     // Denied capability uses are refused (not a trap) and audited.
     let snoop = calls(host, "snoop").await;
     assert!(snoop.iter().all(|c| c["outcome"] == "ok"), "{snoop:#?}");
@@ -109,7 +134,7 @@ async fn misbehaving_plugins_are_contained_recorded_and_switched_off() {
     assert_eq!(plugin(host, "snoop").await["enabled"], true);
     // The well-behaved one kept working all along, and so does the host.
     let good = calls(host, "well-behaved").await;
-    assert!(good.len() > 5 && good.iter().all(|c| c["outcome"] == "ok"), "{good:#?}");
+    assert!(good.len() > 5 && good.iter().all(|c| c["outcome"] == "ok" && c["stderr"].is_null()), "{good:#?}");
     let mut session_ws = host.stream(&format!("since=0&sessions={session}")).await;
     until(&mut session_ws, is_turn_end(&turn)).await;
     let next = host.send(&session, "still fine scenario:deltas=2").await;
@@ -145,6 +170,17 @@ async fn installs_are_validated_before_they_go_live_and_one_at_a_time() {
     assert!(b["error"]["message"].as_str().unwrap().contains("codex-manager:plugin@0.1.0"), "{b}");
     let (s, b) = host.post("/api/plugins", json!({"manifest": "id = 1", "component": ""})).await;
     assert_eq!((s, code(&b)), (422, "invalid_plugin"));
+    // A component importing wasi:http (componentize-js's default build does) is refused from its import list,
+    // before any compiling, with the fix.
+    let mut http = plugin_body("word-tools");
+    http["component"] = json!(base64::engine::general_purpose::STANDARD.encode(component_importing("wasi:http/outgoing-handler@0.2.3")));
+    for path in ["/api/plugins/inspect", "/api/plugins"] {
+        let (s, b) = host.post(path, http.clone()).await;
+        assert_eq!((s, code(&b)), (422, "incompatible_plugin"), "{path}: {b}");
+        let message = b["error"]["message"].as_str().unwrap();
+        assert!(message.contains("`wasi:http/outgoing-handler@0.2.3`") && message.contains("codex-manager:plugin/http"), "{message}");
+        assert!(message.contains("-d http -d fetch-event"), "{message}");
+    }
 
     // A broken upgrade leaves the running version in place.
     let mut broken = plugin_body("well-behaved");
@@ -184,16 +220,31 @@ async fn installs_are_validated_before_they_go_live_and_one_at_a_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plugins_survive_a_restart_from_their_compiled_cache() {
     let mut env = Env::start("pluginrestart").await;
+    // One artifact per component, named by its SHA-256: the inspection compiles it, the install and every restart
+    // map that same file (a file written again would be a new inode: it is renamed into place).
+    let compiled = env.data_dir().join("plugins/.compiled");
+    let artifact = || {
+        let found: Vec<_> = std::fs::read_dir(&compiled)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        let name = found[0].file_name().to_string_lossy().into_owned();
+        (name, std::os::unix::fs::MetadataExt::ino(&found[0].metadata().unwrap()))
+    };
+    let (s, _) = env.host().post("/api/plugins/inspect", plugin_body("word-tools")).await;
+    assert_eq!(s, 200);
+    let inspected = artifact();
+    let wasm = std::fs::read(package("word-tools").join("plugin.wasm")).unwrap();
+    let digest: String = <sha2::Sha256 as sha2::Digest>::digest(&wasm).iter().map(|b| format!("{b:02x}")).collect();
+    assert!(inspected.0.starts_with(&format!("{digest}.")), "{inspected:?}");
     let (s, _) = install_plugin(env.host(), "word-tools", &["log"]).await;
     assert_eq!(s, 201);
-    let cached: Vec<_> = std::fs::read_dir(env.data_dir().join("plugins/word-tools/0.1.0"))
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
-        .collect();
-    assert_eq!(cached.len(), 1, "the compiled artifact is cached beside the component");
+    assert_eq!(artifact(), inspected, "the install reused the inspection's compilation");
     env.stop_host().await;
     env.start_host().await;
+    assert_eq!(artifact(), inspected, "the restart loaded it without compiling");
     let host = env.host();
     let info = plugin(host, "word-tools").await;
     assert_eq!((info["enabled"].as_bool(), info["version"].as_str()), (Some(true), Some("0.1.0")));

@@ -452,11 +452,11 @@ class CapabilityReport(Model):
 class CodexVersion(Model):
     """`CodexVersion` of the API."""
 
-    #: What to do about it, in words (null when tested).
+    #: What to do about it, in words (null when there is nothing to do).
     advice: str | None = None
     #: The release the project installs and tests by default.
     expected: str = ""
-    #: True when the running release is `tested` (the same release, or an identical schema).
+    #: True when the running release speaks a tested release's protocol: it is tested, or its schema is identical.
     matches: bool = False
     #: From app-server's user agent, once initialized.
     running: str | None = None
@@ -1060,10 +1060,13 @@ class PluginCall(Model):
     id: str = ""
     outcome: str = ""
     started_at: str = ""
+    #: The last few KiB the guest wrote to stderr during a failed call (a traceback, a panic message); null when
+    #: the call succeeded or the guest wrote nothing.
+    stderr: str | None = None
     trigger: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'denials': 'denials', 'duration_us': 'durationUs', 'error': 'error', 'id': 'id', 'outcome': 'outcome', 'started_at': 'startedAt', 'trigger': 'trigger'}
+    _wire: ClassVar[dict[str, str]] = {'denials': 'denials', 'duration_us': 'durationUs', 'error': 'error', 'id': 'id', 'outcome': 'outcome', 'started_at': 'startedAt', 'stderr': 'stderr', 'trigger': 'trigger'}
 
 
 @dataclass(eq=False)

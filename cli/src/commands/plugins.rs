@@ -149,9 +149,23 @@ pub async fn run(cmd: PluginCommand, client: &Client, out: &Output) -> anyhow::R
             out.reply(&reply, |calls: &Vec<PluginCall>| {
                 let rows = calls
                     .iter()
-                    .map(|c| vec![ago(&c.started_at), out.state(&c.outcome), format!("{}µs", c.duration_us), c.trigger.clone(), opt(&c.error)])
+                    .map(|c| {
+                        let error = opt(&c.error).replace('\n', " ");
+                        vec![ago(&c.started_at), out.state(&c.outcome), format!("{}µs", c.duration_us), c.trigger.clone(), error]
+                    })
                     .collect();
-                out.table(&["STARTED", "OUTCOME", "DURATION", "TRIGGER", "ERROR"], rows)
+                let table = out.table(&["STARTED", "OUTCOME", "DURATION", "TRIGGER", "ERROR"], rows);
+                // One line per call after the header: a failed call's stderr (a traceback, a panic message) goes
+                // right under it, indented, since the trap alone rarely says what went wrong.
+                let mut lines = table.lines();
+                let mut text: Vec<String> = lines.next().map(str::to_owned).into_iter().collect();
+                for (call, line) in calls.iter().zip(lines) {
+                    text.push(line.to_string());
+                    if let Some(stderr) = &call.stderr {
+                        text.extend(stderr.trim_end().lines().map(|l| out.dim(&format!("    | {l}"))));
+                    }
+                }
+                text.join("\n")
             })
         }
         PluginCommand::Settings { id, changes } => {

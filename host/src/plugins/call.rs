@@ -64,6 +64,9 @@ pub struct CallReport<T> {
     pub outcome: Outcome,
     pub error: Option<String>,
     pub denials: Vec<String>,
+    /// The tail of what the guest wrote to stderr (an interpreter's traceback, a panic message); kept in the
+    /// record only when the call failed.
+    pub stderr: Option<String>,
     pub duration: Duration,
 }
 
@@ -75,7 +78,7 @@ pub struct Callable {
     pub grants: Arc<Grants>,
     pub limits: Limits,
     /// The plugin's private directory, when it was granted `data-dir`.
-    pub data_dir: Option<std::path::PathBuf>,
+    pub data_dir: Option<super::files::DataDir>,
 }
 
 enum Call {
@@ -145,7 +148,7 @@ impl Callable {
             api.clone(),
             self.limits.memory_bytes as usize,
             job_id,
-            self.data_dir.as_deref(),
+            self.data_dir.as_ref().map(|d| d.preopen_path()).as_deref(),
         );
         let mut store = Store::new(engine.engine(), state);
         store.limiter(|s| &mut s.limiter);
@@ -163,9 +166,9 @@ impl Callable {
             Ok::<_, wasmtime::Error>(returned)
         };
         let result = tokio::time::timeout(timeout + Duration::from_millis(100), run).await;
-        let (memory_hit, denials) = {
+        let (memory_hit, denials, stderr) = {
             let data = store.data_mut();
-            (data.limiter.hit, std::mem::take(&mut data.denials))
+            (data.limiter.hit, std::mem::take(&mut data.denials), data.stderr.text())
         };
         let (value, outcome, error) = match result {
             Ok(Ok(v)) => (Some(v), Outcome::Ok, None),
@@ -184,22 +187,23 @@ impl Callable {
                 (None, outcome, Some(text.chars().take(2000).collect()))
             }
         };
-        CallReport { value, outcome, error, denials, duration: started.elapsed() }
+        CallReport { value, outcome, error, denials, stderr, duration: started.elapsed() }
     }
 }
 
 fn map<A, B>(r: CallReport<A>, f: impl FnOnce(A) -> Result<B, (Outcome, String)>) -> CallReport<B> {
     match r.value {
         Some(v) => match f(v) {
-            Ok(b) => CallReport { value: Some(b), outcome: r.outcome, error: r.error, denials: r.denials, duration: r.duration },
+            Ok(b) => CallReport { value: Some(b), outcome: r.outcome, error: r.error, denials: r.denials, stderr: r.stderr, duration: r.duration },
             Err((outcome, e)) => CallReport {
                 value: None,
                 outcome,
                 error: Some(e.chars().take(2000).collect()),
                 denials: r.denials,
+                stderr: r.stderr,
                 duration: r.duration,
             },
         },
-        None => CallReport { value: None, outcome: r.outcome, error: r.error, denials: r.denials, duration: r.duration },
+        None => CallReport { value: None, outcome: r.outcome, error: r.error, denials: r.denials, stderr: r.stderr, duration: r.duration },
     }
 }

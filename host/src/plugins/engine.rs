@@ -14,10 +14,24 @@ use super::PluginError;
 
 /// How often the epoch advances: the granularity of call deadlines.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
-/// Instances the pooling allocator keeps slots for.
-const POOLED_INSTANCES: u32 = 64;
-/// Largest linear memory one pooled instance may grow to (a plugin's own limit is lower).
-const POOLED_MEMORY_BYTES: usize = 256 * 1024 * 1024;
+// The pooling allocator's slots, host-wide. docs/extensions.md ("The pool") states each number; a test below keeps
+// the two equal. Only `total_memories` costs much address space (a reservation plus a guard region each); the rest
+// is metadata or small tables.
+
+/// Plugin calls that can run at once, across all plugins: one component instance each.
+pub(super) const POOLED_CALLS: u32 = 64;
+/// Core instances a call may use on average. An interpreter built by componentize-py instantiates ~14 core
+/// modules (the interpreter, libc, its shared libraries, adapters), a Rust plugin ~3.
+pub(super) const CORE_INSTANCES_PER_CALL: u32 = 16;
+/// Linear memories a call may use on average (interpreters and Rust plugins define one).
+pub(super) const MEMORIES_PER_CALL: u32 = 2;
+/// Tables a call may use on average (componentize-py defines two).
+pub(super) const TABLES_PER_CALL: u32 = 4;
+/// Elements one table may grow to: the pool's slot size and the limiter's cap are the same number. A
+/// componentize-py interpreter starts with ~5,700 and grows as its libraries load.
+pub(super) const MAX_TABLE_ELEMENTS: usize = 100_000;
+/// Largest linear memory one pooled instance may grow to: the manifest's ceiling (a plugin's own limit is lower).
+pub(super) const POOLED_MEMORY_BYTES: usize = super::manifest::MAX_MEMORY_MB as usize * 1024 * 1024;
 
 pub struct PluginEngine {
     engine: Engine,
@@ -49,16 +63,27 @@ impl PluginEngine {
         self.pooled
     }
 
-    /// Compile a component (checking it is one).
-    pub fn compile(&self, wasm: &[u8]) -> Result<Component, PluginError> {
-        Component::new(&self.engine, wasm).map_err(|e| PluginError::Invalid(format!("not a valid WebAssembly component: {e:#}")))
+    /// Compile a component (checking it is one) into the serialized artifact [`Self::load_file`] maps. Nothing
+    /// runnable is built here: the caller writes the bytes out and drops them, so the compiler's memory can be
+    /// given back before the code is mapped from the file.
+    pub fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>, PluginError> {
+        // An engine of its own for each compilation, dropped with its compiler: wasmtime keeps every compiling
+        // thread's Cranelift context for reuse, each sized by the largest function it compiled, for the engine's
+        // life (~100 MB after an interpreter). Same settings, so the artifact loads in `self.engine`.
+        let compiler = Engine::new(&compile_config(self.pooled)).map_err(|e| PluginError::Internal(format!("a compiling engine: {e:#}")))?;
+        compiler
+            .precompile_component(wasm)
+            .map_err(|e| PluginError::Invalid(format!("not a valid WebAssembly component: {e:#}")))
     }
 
-    /// Load a component this engine compiled and serialized earlier.
-    pub fn load_precompiled(&self, bytes: &[u8]) -> Option<Component> {
-        // SAFETY: the bytes are an artifact this host wrote with `Component::serialize` into its own data dir, keyed
-        // by the engine's compatibility hash; wasmtime also checks the header and rejects foreign artifacts.
-        unsafe { Component::deserialize(&self.engine, bytes) }.ok()
+    /// Map a component this engine compiled earlier from its file: the code stays file-backed (shared, reclaimable
+    /// page cache) instead of a private copy on the heap.
+    pub fn load_file(&self, path: &std::path::Path) -> wasmtime::Result<Component> {
+        // SAFETY: the file is an artifact this host wrote with `precompile` into its own data dir, under a name that
+        // includes the engine's compatibility key; it is written to a temporary name and renamed into place, never
+        // changed after, so the mapping cannot change underneath. wasmtime also checks the header and refuses
+        // foreign artifacts.
+        unsafe { Component::deserialize_file(&self.engine, path) }
     }
 
     /// A key that changes whenever compiled artifacts stop being compatible with this engine.
@@ -89,14 +114,23 @@ fn config(pooling: bool) -> Config {
     c.concurrency_support(false);
     if pooling {
         let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(POOLED_INSTANCES)
-            .total_core_instances(POOLED_INSTANCES * 4)
-            .total_memories(POOLED_INSTANCES * 2)
-            .total_tables(POOLED_INSTANCES * 4)
+        pool.total_component_instances(POOLED_CALLS)
+            .total_core_instances(POOLED_CALLS * CORE_INSTANCES_PER_CALL)
+            .total_memories(POOLED_CALLS * MEMORIES_PER_CALL)
+            .total_tables(POOLED_CALLS * TABLES_PER_CALL)
+            .table_elements(MAX_TABLE_ELEMENTS)
             .max_memory_size(POOLED_MEMORY_BYTES);
         c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         c.memory_reservation(POOLED_MEMORY_BYTES as u64);
     }
+    c
+}
+
+/// What `config` compiles with, without the pool's reservation (a compiling engine instantiates nothing). Code
+/// depends on the settings hashed into `precompile_compatibility_hash`, which this leaves as they are.
+fn compile_config(pooling: bool) -> Config {
+    let mut c = config(pooling);
+    c.allocation_strategy(InstanceAllocationStrategy::OnDemand);
     c
 }
 
@@ -111,4 +145,128 @@ fn start_ticker(engine: Engine, stop: Arc<AtomicBool>) {
             }
         })
         .expect("the epoch thread starts");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmtime::component::Linker;
+
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            out.push(if n == 0 { byte } else { byte | 0x80 });
+            if n == 0 {
+                break;
+            }
+        }
+    }
+
+    fn section(id: u8, body: &[u8], out: &mut Vec<u8>) {
+        out.push(id);
+        leb(body.len(), out);
+        out.extend(body);
+    }
+
+    /// A core module defining a funcref table of `table` elements (if any) and a one-page memory (if `memory`).
+    fn module(table: Option<usize>, memory: bool) -> Vec<u8> {
+        let mut m = b"\0asm\x01\0\0\0".to_vec();
+        if let Some(n) = table {
+            let mut body = vec![1, 0x70, 0];
+            leb(n, &mut body);
+            section(4, &body, &mut m);
+        }
+        if memory {
+            section(5, &[1, 0, 1], &mut m);
+        }
+        m
+    }
+
+    /// A component shaped like a componentize-py interpreter as far as the pool is concerned: 16 core instances
+    /// (one module with the memory and a table, one with another table, 14 with neither), one memory, two tables.
+    fn interpreter_shaped(first_table: usize) -> Vec<u8> {
+        let mut c = b"\0asm\x0d\0\x01\0".to_vec();
+        for m in [module(Some(first_table), true), module(Some(105), false), module(None, false)] {
+            section(1, &m, &mut c);
+        }
+        let mut instances = Vec::new();
+        leb(16, &mut instances);
+        for module_index in [0u8, 1].into_iter().chain(std::iter::repeat_n(2, 14)) {
+            instances.extend([0x00, module_index, 0]); // instantiate module_index with no arguments
+        }
+        section(2, &instances, &mut c);
+        c
+    }
+
+    #[tokio::test]
+    async fn the_pool_fits_64_concurrent_interpreter_sized_calls() {
+        let engine = Engine::new(&config(true)).expect("the pooling allocator can reserve its slots here");
+        let linker: Linker<()> = Linker::new(&engine);
+        let component = Component::new(&engine, interpreter_shaped(5_688)).unwrap();
+        let mut live = Vec::new();
+        for n in 0..POOLED_CALLS {
+            let mut store = wasmtime::Store::new(&engine, ());
+            let instance = linker.instantiate_async(&mut store, &component).await;
+            assert!(instance.is_ok(), "call {n} did not fit: {:#}", instance.err().unwrap());
+            live.push(store);
+        }
+        let mut store = wasmtime::Store::new(&engine, ());
+        assert!(linker.instantiate_async(&mut store, &component).await.is_err(), "POOLED_CALLS is the bound");
+        drop(live);
+
+        // A table as large as the limiter allows fits a pool slot; one that starts larger is refused when compiled
+        // (that is, at inspection and install).
+        let big = Component::new(&engine, interpreter_shaped(MAX_TABLE_ELEMENTS)).unwrap();
+        assert!(linker.instantiate_async(&mut wasmtime::Store::new(&engine, ()), &big).await.is_ok());
+        let err = Component::new(&engine, interpreter_shaped(MAX_TABLE_ELEMENTS + 1)).err().expect("refused");
+        assert!(format!("{err:#}").contains(&format!("exceeds the limit of {MAX_TABLE_ELEMENTS}")), "{err:#}");
+    }
+
+    #[test]
+    fn what_the_compiling_engine_makes_loads_in_the_running_one() {
+        use std::hash::{Hash, Hasher};
+        let key = |e: &Engine| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            e.precompile_compatibility_hash().hash(&mut h);
+            h.finish()
+        };
+        for pooled in [true, false] {
+            let running = Engine::new(&config(pooled)).unwrap();
+            let compiling = Engine::new(&compile_config(pooled)).unwrap();
+            assert_eq!(key(&running), key(&compiling), "pooled: {pooled}");
+            let bytes = compiling.precompile_component(&interpreter_shaped(10)).unwrap();
+            unsafe { Component::deserialize(&running, &bytes) }.expect("loads");
+        }
+    }
+
+    /// docs/extensions.md's table of the pool says what this module configures.
+    #[test]
+    fn the_docs_state_the_pools_numbers() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/extensions.md")).unwrap();
+        let thousands = |n: usize| {
+            let digits = n.to_string();
+            let mut out = String::new();
+            for (i, ch) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(ch);
+            }
+            out
+        };
+        let rows = [
+            ("plugin calls at once, all plugins together", thousands(POOLED_CALLS as usize)),
+            ("core instances", thousands((POOLED_CALLS * CORE_INSTANCES_PER_CALL) as usize)),
+            ("linear memories", thousands((POOLED_CALLS * MEMORIES_PER_CALL) as usize)),
+            ("tables", thousands((POOLED_CALLS * TABLES_PER_CALL) as usize)),
+            ("elements per table", thousands(MAX_TABLE_ELEMENTS)),
+            ("linear memory per instance", format!("{} MiB", POOLED_MEMORY_BYTES >> 20)),
+            ("stderr kept per failed call", format!("{} KiB", super::super::output::STDERR_TAIL_BYTES >> 10)),
+        ];
+        for (what, value) in rows {
+            let row = format!("| {what} | {value} |");
+            assert!(doc.contains(&row), "docs/extensions.md lacks the row `{row}`");
+        }
+    }
 }

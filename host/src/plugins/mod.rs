@@ -8,13 +8,17 @@
 //! rest of the host only through [`api::PluginHostApi`]; it never imports the API layer or the services.
 
 pub mod api;
+mod artifacts;
 mod bindings;
 pub mod capability;
 mod engine;
+mod files;
 mod registry;
 mod imports;
 pub mod manifest;
 pub mod call;
+mod output;
+mod preflight;
 mod state;
 #[cfg(test)]
 mod tests;

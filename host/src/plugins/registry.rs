@@ -3,7 +3,6 @@
 //! previous set running — and the fan-out of events to the plugins that subscribed.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, Weak};
 
@@ -13,6 +12,8 @@ use tokio::sync::{mpsc, Semaphore};
 use utoipa::ToSchema;
 
 use super::api::PluginHostApi;
+use super::artifacts::{self, Artifacts, UNUSED_ARTIFACT_GRACE};
+use super::files::PluginFiles;
 use super::bindings::Event as WitEvent;
 use super::capability::{Capability, Grants};
 use super::engine::PluginEngine;
@@ -27,6 +28,17 @@ use crate::store::{now_ms, PluginCallRow, PluginRow, Store};
 pub const BREAKER_THRESHOLD: u32 = 5;
 /// Events waiting for one plugin; past this they are dropped for that plugin (and the drop is recorded).
 const QUEUE_PER_PLUGIN: usize = 1024;
+/// Beside `plugin.wasm`: the SHA-256 that names its compiled artifact.
+const DIGEST_FILE: &str = "plugin.wasm.sha256";
+
+/// Return freed heap to the OS shortly after an inspection or an install: the API still holds the package (its
+/// base64 and its bytes, tens of MB for an interpreter) when the registry is done with it.
+fn release_memory_soon() {
+    tokio::spawn(async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let _ = tokio::task::spawn_blocking(crate::events::release_freed_memory).await;
+    });
+}
 
 /// A plugin as the inventory shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -89,6 +101,9 @@ pub struct PluginCall {
     pub outcome: String,
     pub error: Option<String>,
     pub denials: Vec<String>,
+    /// The last few KiB the guest wrote to stderr during a failed call (a traceback, a panic message); null when
+    /// the call succeeded or the guest wrote nothing.
+    pub stderr: Option<String>,
 }
 
 struct Loaded {
@@ -111,10 +126,12 @@ struct ActiveSet {
 }
 
 pub struct PluginRegistry {
-    engine: PluginEngine,
+    engine: Arc<PluginEngine>,
+    artifacts: Arc<Artifacts>,
     store: Store,
     events: EventLog,
-    dir: PathBuf,
+    /// The plugins directory, as a handle every install, data dir and cache path is resolved in.
+    files: Arc<PluginFiles>,
     api: OnceLock<Arc<dyn PluginHostApi>>,
     active: RwLock<Arc<ActiveSet>>,
     reload: tokio::sync::Mutex<()>,
@@ -129,14 +146,16 @@ impl PluginRegistry {
     /// Build the engine and load the installed plugins. A plugin that cannot be loaded is switched off with the
     /// reason; it does not stop the host.
     pub async fn start(store: Store, events: EventLog, data_dir: &std::path::Path) -> anyhow::Result<Arc<Self>> {
-        let engine = PluginEngine::new()?;
-        let dir = data_dir.join("plugins");
-        std::fs::create_dir_all(&dir)?;
+        let engine = Arc::new(PluginEngine::new()?);
+        let files = Arc::new(PluginFiles::open(data_dir.join("plugins"))?);
+        // Plugin ids are `[a-z0-9-]`: a dot-folder cannot be one.
+        let artifacts = Arc::new(Artifacts::open(files.subdir(".compiled")?, engine.clone()));
         let host = Arc::new_cyclic(|me| Self {
             engine,
+            artifacts,
             store,
             events,
-            dir,
+            files,
             api: OnceLock::new(),
             active: RwLock::new(Arc::new(ActiveSet::default())),
             reload: tokio::sync::Mutex::new(()),
@@ -153,6 +172,7 @@ impl PluginRegistry {
             }
         }
         host.swap(set);
+        host.sweep_artifacts().await;
         Ok(host)
     }
 
@@ -167,24 +187,28 @@ impl PluginRegistry {
         self.engine.pooled()
     }
 
-    fn version_dir(&self, id: &str, version: &str) -> PathBuf {
-        // Both are validated (`[a-z0-9-]` and semver), so they cannot leave the plugins directory.
-        self.dir.join(id).join(version)
+    /// The digest naming an installed version's compiled artifact.
+    fn installed_digest(&self, id: &str, version: &str) -> Option<String> {
+        let d = self.files.read_to_string(id, version, DIGEST_FILE).ok()?;
+        let d = d.trim();
+        artifacts::is_digest(d).then(|| d.to_string())
     }
 
     fn load(&self, row: &PluginRow) -> Result<Arc<Loaded>, PluginError> {
         let manifest = Manifest::parse(&row.manifest)?;
-        let dir = self.version_dir(&row.id, &row.version);
-        let cached = dir.join(format!("{}.cwasm", self.engine.artifact_key()));
-        let component = match std::fs::read(&cached).ok().and_then(|b| self.engine.load_precompiled(&b)) {
-            Some(c) => c,
+        let read_wasm = || self.files.read(&row.id, &row.version, "plugin.wasm").map_err(|e| PluginError::Internal(format!("plugin.wasm: {e}")));
+        // Installs before the shared artifact cache kept no digest, and their artifact beside the component:
+        // hash the component once, remember it, and drop the old artifact.
+        let digest = match self.installed_digest(&row.id, &row.version) {
+            Some(d) => d,
             None => {
-                let wasm = std::fs::read(dir.join("plugin.wasm")).map_err(|e| PluginError::Internal(format!("plugin.wasm: {e}")))?;
-                let c = self.engine.compile(&wasm)?;
-                self.write_artifact(&dir, &c);
-                c
+                let d = artifacts::digest(&read_wasm()?);
+                let _ = self.files.write(&row.id, &row.version, DIGEST_FILE, d.as_bytes());
+                let _ = self.files.remove_file(&row.id, &row.version, &format!("{}.cwasm", self.engine.artifact_key()));
+                d
             }
         };
+        let component = self.artifacts.component(&digest, read_wasm)?;
         let granted: BTreeSet<Capability> = serde_json::from_str::<Vec<Capability>>(&row.granted).unwrap_or_default().into_iter().collect();
         Ok(self.loaded(manifest, &component, &granted, row.enabled)?)
     }
@@ -200,9 +224,7 @@ impl PluginRegistry {
         let grants = Grants::new(&manifest.requested(), granted, &manifest.capabilities.http_allow);
         // Beside the versions, so an upgrade keeps it; `remove` deletes it with the plugin.
         let data_dir = if grants.allows(Capability::DataDir) {
-            let dir = self.dir.join(&manifest.id).join("data");
-            std::fs::create_dir_all(&dir).map_err(|e| PluginError::Internal(format!("creating the plugin's data dir: {e}")))?;
-            Some(dir)
+            Some(self.files.data_dir(&manifest.id).map_err(|e| PluginError::Internal(format!("opening the plugin's data dir: {e}")))?)
         } else {
             None
         };
@@ -215,15 +237,29 @@ impl PluginRegistry {
         Ok(Arc::new(Loaded { manifest, callable, enabled, failures, retired, permits, queue }))
     }
 
-    /// Compiled code is cached beside the component, keyed by the engine, so a restart does not recompile.
-    fn write_artifact(&self, dir: &std::path::Path, component: &wasmtime::component::Component) {
-        if let Ok(bytes) = component.serialize() {
-            let path = dir.join(format!("{}.cwasm", self.engine.artifact_key()));
-            let tmp = path.with_extension("cwasm.tmp");
-            if std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, &path)).is_err() {
-                tracing::warn!(dir = %dir.display(), "could not cache a compiled plugin");
-            }
-        }
+    /// Drop compiled artifacts no installed version uses (after their grace period) and those of another engine.
+    async fn sweep_artifacts(&self) {
+        let Ok(rows) = self.store.list_plugins().await else { return };
+        let keep: std::collections::HashSet<String> = rows
+            .iter()
+            .filter_map(|r| self.installed_digest(&r.id, &r.version))
+            .collect();
+        let artifacts = self.artifacts.clone();
+        let _ = tokio::task::spawn_blocking(move || artifacts.sweep(&keep, UNUSED_ARTIFACT_GRACE)).await;
+    }
+
+    /// The compiled component for `wasm` and its digest, from the artifact cache or compiled into it, off the
+    /// async workers.
+    async fn component(&self, wasm: &[u8]) -> Result<(String, wasmtime::component::Component), PluginError> {
+        let wasm = wasm.to_vec();
+        let artifacts = self.artifacts.clone();
+        tokio::task::spawn_blocking(move || {
+            let digest = artifacts::digest(&wasm);
+            let component = artifacts.component(&digest, move || Ok(wasm))?;
+            Ok((digest, component))
+        })
+        .await
+        .map_err(|e| PluginError::Internal(e.to_string()))?
     }
 
     fn swap(&self, mut plugins: Vec<Arc<Loaded>>) {
@@ -240,10 +276,19 @@ impl PluginRegistry {
     }
 
     /// Check a package without installing it: manifest, WIT compatibility, and the component against the world.
+    /// The compiled artifact stays in the cache for the install that usually follows; the rest is given back.
     pub async fn inspect(&self, manifest_text: &str, wasm: &[u8]) -> Result<Inspection, PluginError> {
+        let result = self.inspect_package(manifest_text, wasm).await;
+        release_memory_soon();
+        result
+    }
+
+    async fn inspect_package(&self, manifest_text: &str, wasm: &[u8]) -> Result<Inspection, PluginError> {
         let manifest = Manifest::parse(manifest_text)?;
-        let component = self.compile_blocking(wasm.to_vec()).await?;
+        super::preflight::check_imports(wasm)?;
+        let (_, component) = self.component(wasm).await?;
         self.engine.prelink(&component, manifest.wit_version())?;
+        drop(component);
         let replaces = self.store.get_plugin(&manifest.id).await.ok().map(|r| r.version);
         Ok(Inspection {
             id: manifest.id.clone(),
@@ -261,21 +306,19 @@ impl PluginRegistry {
         })
     }
 
-    async fn compile_blocking(&self, wasm: Vec<u8>) -> Result<wasmtime::component::Component, PluginError> {
-        let engine = self.engine.engine().clone();
-        tokio::task::spawn_blocking(move || {
-            wasmtime::component::Component::new(&engine, &wasm)
-                .map_err(|e| PluginError::Invalid(format!("not a valid WebAssembly component: {e:#}")))
-        })
-        .await
-        .map_err(|e| PluginError::Internal(e.to_string()))?
-    }
-
     /// Install (or, with `upgrade`, replace) a plugin. Everything is checked before anything goes live; a
     /// concurrent install or reload is refused, not queued.
     pub async fn install(&self, manifest_text: &str, wasm: &[u8], grant: &[Capability], upgrade: bool) -> Result<PluginInfo, PluginError> {
+        let result = self.install_package(manifest_text, wasm, grant, upgrade).await;
+        // Accepted or refused, the package's buffers (and a compile's) are freed by now or soon.
+        release_memory_soon();
+        result
+    }
+
+    async fn install_package(&self, manifest_text: &str, wasm: &[u8], grant: &[Capability], upgrade: bool) -> Result<PluginInfo, PluginError> {
         let _reload = self.reload.try_lock().map_err(|_| PluginError::Busy)?;
         let manifest = Manifest::parse(manifest_text)?;
+        super::preflight::check_imports(wasm)?;
         let existing = self.store.get_plugin(&manifest.id).await.ok();
         match (&existing, upgrade) {
             (Some(row), false) => {
@@ -302,18 +345,13 @@ impl PluginRegistry {
         }
         let requested = manifest.requested();
         let granted: BTreeSet<Capability> = grant.iter().copied().filter(|c| requested.contains(c)).collect();
-        let component = self.compile_blocking(wasm.to_vec()).await?;
+        let (digest, component) = self.component(wasm).await?;
         let loaded = self.loaded(manifest.clone(), &component, &granted, true)?;
+        drop(component);
 
-        let dir = self.version_dir(&manifest.id, &manifest.version);
-        std::fs::create_dir_all(&dir).map_err(|e| PluginError::Internal(e.to_string()))?;
-        for (name, bytes) in [("plugin.wasm", wasm), ("plugin.toml", manifest_text.as_bytes())] {
-            let tmp = dir.join(format!(".{name}.tmp"));
-            std::fs::write(&tmp, bytes)
-                .and_then(|_| std::fs::rename(&tmp, dir.join(name)))
-                .map_err(|e| PluginError::Internal(format!("writing {name}: {e}")))?;
-        }
-        self.write_artifact(&dir, &component);
+        self.files
+            .write_version(&manifest.id, &manifest.version, &[("plugin.wasm", wasm), ("plugin.toml", manifest_text.as_bytes()), (DIGEST_FILE, digest.as_bytes())])
+            .map_err(|e| PluginError::Internal(format!("writing the plugin's files: {e}")))?;
         let granted_json = serde_json::to_string(&granted.iter().collect::<Vec<_>>()).expect("capabilities serialize");
         self.store.put_plugin(&manifest.id, &manifest.version, manifest_text, &granted_json).await.map_err(plugin_error)?;
 
@@ -321,9 +359,9 @@ impl PluginRegistry {
         set.push(loaded);
         self.swap(set);
         if let Some(old) = existing.filter(|o| o.version != manifest.version) {
-            let _ = std::fs::remove_dir_all(self.version_dir(&old.id, &old.version));
+            let _ = self.files.remove_version(&old.id, &old.version);
         }
-        let _ = tokio::task::spawn_blocking(crate::events::release_freed_memory).await;
+        self.sweep_artifacts().await;
         let kind = if upgrade { EventType::PluginUpgraded } else { EventType::PluginInstalled };
         let info = self.info(&manifest.id).await?;
         self.events.publish_committed(NewEvent::new(kind, &info)).await;
@@ -352,7 +390,8 @@ impl PluginRegistry {
         let set: Vec<Arc<Loaded>> = self.snapshot().plugins.iter().filter(|p| p.manifest.id != id).cloned().collect();
         self.swap(set);
         self.store.delete_plugin(id).await.map_err(plugin_error)?;
-        let _ = std::fs::remove_dir_all(self.dir.join(&row.id));
+        let _ = self.files.remove_plugin(&row.id);
+        self.sweep_artifacts().await;
         self.events.publish_committed(NewEvent::new(EventType::PluginRemoved, json!({"id": id, "version": row.version}))).await;
         Ok(())
     }
@@ -380,6 +419,7 @@ impl PluginRegistry {
                 outcome: c.outcome,
                 error: c.error,
                 denials: c.denials.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default(),
+                stderr: c.stderr,
             })
             .collect())
     }
@@ -497,6 +537,7 @@ impl PluginRegistry {
             outcome: report.outcome.as_str().to_string(),
             error: report.error.clone(),
             denials: (!report.denials.is_empty()).then(|| serde_json::to_string(&report.denials).expect("strings serialize")),
+            stderr: report.stderr.clone().filter(|_| report.outcome.is_failure()),
         };
         if let Err(e) = self.store.record_plugin_call(&row).await {
             tracing::warn!(plugin = id, error = %e, "could not record a plugin call");
@@ -506,7 +547,14 @@ impl PluginRegistry {
         }
         if report.outcome.is_failure() && report.outcome != Outcome::Dropped {
             let n = failures.fetch_add(1, Ordering::Relaxed) + 1;
-            tracing::warn!(plugin = id, outcome = report.outcome.as_str(), failures = n, error = report.error.as_deref().unwrap_or(""), "plugin call failed");
+            tracing::warn!(
+                plugin = id,
+                outcome = report.outcome.as_str(),
+                failures = n,
+                error = report.error.as_deref().unwrap_or(""),
+                stderr = report.stderr.as_deref().unwrap_or(""),
+                "plugin call failed"
+            );
             let _ = self.store.set_plugin_failures(id, i64::from(n)).await;
             if n == BREAKER_THRESHOLD {
                 let reason = format!(
@@ -563,6 +611,7 @@ impl PluginRegistry {
                                 outcome: Outcome::Dropped,
                                 error: Some("queue full: the plugin is too slow for its subscriptions".into()),
                                 denials: Vec::new(),
+                                stderr: None,
                                 duration: std::time::Duration::ZERO,
                             };
                             host.after_call(&plugin.manifest.id, &plugin.failures, &format!("event:{}#{}", item.kind, item.seq), &report).await;

@@ -1,5 +1,6 @@
 //! Per-call store data: the WASI context (nothing granted: no files but a `data-dir` plugin's own `/data`, no
-//! environment, no sockets), the memory limiter, the plugin's grants, and the record of denied calls.
+//! environment, no sockets; stderr kept, its tail only), the memory limiter, the plugin's grants, and the record
+//! of denied calls.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,6 +10,8 @@ use wasmtime_wasi::{FsPerms, ResourceTable, WasiCtx, WasiCtxView, WasiView};
 
 use super::api::PluginHostApi;
 use super::capability::{Capability, Grants};
+use super::engine::MAX_TABLE_ELEMENTS;
+use super::output::{TailPipe, STDERR_TAIL_BYTES};
 
 /// Caps memory (and tables) for one instance, and remembers whether the cap was hit, so a failed call can be
 /// reported as "memory" rather than as a bare trap.
@@ -25,7 +28,7 @@ impl ResourceLimiter for MemoryLimiter {
     }
 
     fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        Ok(desired <= 100_000)
+        Ok(desired <= MAX_TABLE_ELEMENTS)
     }
 }
 
@@ -38,6 +41,8 @@ pub struct PluginState {
     pub denials: Vec<String>,
     /// The job this call runs, when it is a `run-job` call (worker turns belong to it).
     pub job_id: Option<String>,
+    /// The guest's stderr (its tail), for the record of a call that fails.
+    pub stderr: TailPipe,
     wasi: WasiCtx,
     table: ResourceTable,
 }
@@ -52,6 +57,7 @@ impl PluginState {
         data_dir: Option<&Path>,
     ) -> Self {
         let clock = grants.allows(Capability::Clock);
+        let stderr = TailPipe::new(STDERR_TAIL_BYTES);
         Self {
             plugin_id,
             grants,
@@ -59,7 +65,8 @@ impl PluginState {
             limiter: MemoryLimiter { max_bytes: max_memory, hit: false },
             denials: Vec::new(),
             job_id,
-            wasi: wasi_context(clock, data_dir),
+            wasi: wasi_context(clock, data_dir, stderr.clone()),
+            stderr,
             table: ResourceTable::new(),
         }
     }
@@ -76,9 +83,10 @@ impl PluginState {
 
 /// Deny by default: no environment, no arguments, no sockets; one preopened directory, `/data`, only with the
 /// `data-dir` capability (`data_dir` is then the plugin's own); clocks only with the `clock` capability (frozen at
-/// the epoch otherwise).
-fn wasi_context(clock: bool, data_dir: Option<&Path>) -> WasiCtx {
+/// the epoch otherwise); stderr into `stderr`, stdout nowhere.
+fn wasi_context(clock: bool, data_dir: Option<&Path>, stderr: TailPipe) -> WasiCtx {
     let mut builder = WasiCtx::builder();
+    builder.stderr(stderr);
     if !clock {
         builder.wall_clock(FrozenClock).monotonic_clock(FrozenClock);
     }

@@ -31,6 +31,8 @@ pub struct PluginCallRow {
     pub error: Option<String>,
     /// JSON array of denied capability uses.
     pub denials: Option<String>,
+    /// The tail of the guest's stderr, for a failed call.
+    pub stderr: Option<String>,
 }
 
 /// Call records kept per plugin.
@@ -117,8 +119,8 @@ impl Store {
 
     pub async fn record_plugin_call(&self, c: &PluginCallRow) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO plugin_calls (id, plugin_id, call_trigger, started_at, duration_us, outcome, error, denials) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO plugin_calls (id, plugin_id, call_trigger, started_at, duration_us, outcome, error, denials, stderr) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&c.id)
         .bind(&c.plugin_id)
@@ -128,6 +130,7 @@ impl Store {
         .bind(&c.outcome)
         .bind(&c.error)
         .bind(&c.denials)
+        .bind(&c.stderr)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -136,7 +139,7 @@ impl Store {
     /// Newest first.
     pub async fn plugin_calls(&self, plugin_id: &str, limit: i64) -> StoreResult<Vec<PluginCallRow>> {
         let rows = sqlx::query(
-            "SELECT id, plugin_id, call_trigger, started_at, duration_us, outcome, error, denials FROM plugin_calls \
+            "SELECT id, plugin_id, call_trigger, started_at, duration_us, outcome, error, denials, stderr FROM plugin_calls \
              WHERE plugin_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2",
         )
         .bind(plugin_id)
@@ -154,6 +157,7 @@ impl Store {
                     outcome: r.try_get("outcome")?,
                     error: r.try_get("error")?,
                     denials: r.try_get("denials")?,
+                    stderr: r.try_get("stderr")?,
                 })
             })
             .collect()

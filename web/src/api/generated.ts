@@ -47,11 +47,11 @@ export interface CapabilityReport {
 export type CodexSupport = "tested" | "compatible" | "incompatible" | "unknown";
 
 export interface CodexVersion {
-  /** What to do about it, in words (null when tested). */
+  /** What to do about it, in words (null when there is nothing to do). */
   advice?: string | null;
   /** The release the project installs and tests by default. */
   expected: string;
-  /** True when the running release is `tested` (the same release, or an identical schema). */
+  /** True when the running release speaks a tested release's protocol: it is tested, or its schema is identical. */
   matches: boolean;
   /** From app-server's user agent, once initialized. */
   running?: string | null;
@@ -687,6 +687,11 @@ export interface PluginCall {
   id: string;
   outcome: string;
   startedAt: string;
+  /**
+   * The last few KiB the guest wrote to stderr during a failed call (a traceback, a panic message); null when
+   * the call succeeded or the guest wrote nothing.
+   */
+  stderr?: string | null;
   trigger: string;
 }
 

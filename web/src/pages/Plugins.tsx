@@ -7,7 +7,7 @@ import { ErrorLine, formatDuration, timeAgo, useAction } from "../components/ui"
 import { fromFiles, fromUrl, type PluginPackage } from "../lib/package";
 import { store } from "../lib/store";
 
-function Calls({ id }: { id: string }) {
+export function Calls({ id }: { id: string }) {
   const [calls, setCalls] = useState<PluginCall[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -43,7 +43,15 @@ function Calls({ id }: { id: string }) {
               </td>
               <td>{c.outcome}</td>
               <td>{formatDuration(c.durationUs / 1000)}</td>
-              <td>{[c.error, ...(c.denials ?? [])].filter(Boolean).join("; ")}</td>
+              <td>
+                {[c.error, ...(c.denials ?? [])].filter(Boolean).join("; ")}
+                {c.stderr && (
+                  <details className="stderr">
+                    <summary>stderr</summary>
+                    <pre>{c.stderr}</pre>
+                  </details>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>

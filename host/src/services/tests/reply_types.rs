@@ -137,6 +137,10 @@ fn jobs_and_plugins() {
     }));
     round_trips::<Vec<PluginCall>>(json!([{
         "id": "c1", "trigger": "turn.completed", "startedAt": TS, "durationUs": 120, "outcome": "ok", "error": null, "denials": [],
+        "stderr": null,
+    }, {
+        "id": "c2", "trigger": "event:turn.completed#9", "startedAt": TS, "durationUs": 80, "outcome": "trap",
+        "error": "wasm trap: wasm `unreachable` instruction executed", "denials": [], "stderr": "Traceback (most recent call last):\n",
     }]));
 }
 
