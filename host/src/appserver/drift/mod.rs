@@ -6,11 +6,12 @@
 //! is one the host reads or knowingly declines (a new server request), and every method the host calls exists (a
 //! renamed method behind one of the Codex operations).
 
+mod gate;
+mod inspect;
 mod schema;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::RwLock;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -18,6 +19,8 @@ use utoipa::ToSchema;
 
 use super::reliance::{Expect, Reliance, Site, DECLINED_SERVER_REQUESTS, RELIED_ON};
 pub use super::reliance::DriftEffect;
+pub use gate::{ProtocolGate, ProtocolReport};
+pub use inspect::{inspect, Inspection};
 use schema::{methods_of, Doc, SchemaDir};
 
 /// One fact (or one of the checks beyond the list) that does not hold in a schema: named in `/api/ready`.
@@ -159,67 +162,6 @@ fn missing_calls(schema: &SchemaDir, calls: &[&'static str]) -> Vec<ProtocolViol
     missing.into_iter().map(|m| ProtocolViolation::at(Site::Request(m), "", "no such request method (renamed or removed?)")).collect()
 }
 
-/// What the host learns from a codex binary's schema: what it serves, whether it is a known schema, and what of
-/// the contract it breaks.
-#[derive(Debug, Clone)]
-pub struct Inspection {
-    /// Every client request method (experimental ones included).
-    pub methods: BTreeSet<String>,
-    /// [`super::version::schema_fingerprint`] of the schema.
-    pub fingerprint: String,
-    pub violations: Vec<ProtocolViolation>,
-}
-
-/// Have `codex_bin` print its schema (`app-server generate-json-schema --experimental`, about 0.15 s) into a scratch
-/// dir, and inspect it. `calls`: as for [`check`].
-pub async fn inspect(codex_bin: &Path, codex_home: &Path, calls: &[&'static str]) -> anyhow::Result<Inspection> {
-    let scratch = ScratchDir::create()?;
-    let out = tokio::process::Command::new(codex_bin)
-        .args(["app-server", "generate-json-schema", "--experimental", "--out"])
-        .arg(&scratch.0)
-        .env("CODEX_HOME", codex_home)
-        .kill_on_drop(true)
-        .output()
-        .await?;
-    anyhow::ensure!(out.status.success(), "generate-json-schema failed: {}", String::from_utf8_lossy(&out.stderr));
-    let schema = SchemaDir::load(&scratch.0).map_err(anyhow::Error::msg)?;
-    Ok(Inspection {
-        methods: methods_of(&schema.client_requests).into_iter().collect(),
-        fingerprint: super::version::schema_fingerprint(&scratch.0)?,
-        violations: check(&scratch.0, calls).map_err(anyhow::Error::msg)?,
-    })
-}
-
-/// Where a schema is printed: removed when dropped, also when the inspection is abandoned midway (a host that stops
-/// while it runs). Dirs a killed process left behind are swept by the next inspection.
-struct ScratchDir(std::path::PathBuf);
-
-const SCRATCH_PREFIX: &str = "codex-manager-schema-";
-
-impl ScratchDir {
-    fn create() -> std::io::Result<Self> {
-        let tmp = std::env::temp_dir();
-        // A schema is printed in well under a second: one older than ten minutes is a dead process's leftover.
-        let stale = std::time::SystemTime::now() - std::time::Duration::from_secs(600);
-        for entry in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
-            let leftover = entry.file_name().to_string_lossy().starts_with(SCRATCH_PREFIX)
-                && entry.metadata().and_then(|m| m.modified()).is_ok_and(|at| at < stale);
-            if leftover {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
-        let dir = tmp.join(format!("{SCRATCH_PREFIX}{}-{}", std::process::id(), crate::security::random_secret()));
-        std::fs::create_dir_all(&dir)?;
-        Ok(Self(dir))
-    }
-}
-
-impl Drop for ScratchDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn types_of(schema: &Value) -> Vec<&str> {
     match schema.get("type") {
         Some(Value::String(t)) => vec![t.as_str()],
@@ -252,81 +194,5 @@ fn check_leaf(leaves: &[&Value], expect: Expect) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("is not {expect:?}"))
-    }
-}
-
-/// What the guard found in the running codex, for `/api/ready`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ProtocolReport {
-    /// False until the running codex's schema was read (shortly after app-server first starts).
-    pub checked: bool,
-    /// Every fact the host relies on that the running codex breaks, and what the host turned off for it.
-    pub violations: Vec<ProtocolViolation>,
-}
-
-/// The guard's last verdict, consulted by every call to app-server and every request it sends.
-#[derive(Debug, Default)]
-pub struct ProtocolGate {
-    report: RwLock<ProtocolReport>,
-}
-
-impl ProtocolGate {
-    /// Adopt what the guard found in the running codex's schema.
-    pub fn set(&self, violations: Vec<ProtocolViolation>) {
-        *self.report.write().expect("protocol gate poisoned") = ProtocolReport { checked: true, violations };
-    }
-
-    pub fn report(&self) -> ProtocolReport {
-        self.report.read().expect("protocol gate poisoned").clone()
-    }
-
-    /// The broken facts that make the host refuse to call `method` (empty: go ahead).
-    pub fn refused_call(&self, method: &str) -> Vec<ProtocolViolation> {
-        self.broken(method, DriftEffect::Refused)
-    }
-
-    /// The broken facts that make the host decline app-server's `method` requests (empty: serve them).
-    pub fn declined_request(&self, method: &str) -> Vec<ProtocolViolation> {
-        self.broken(method, DriftEffect::Declined)
-    }
-
-    /// Every method the host refuses to call.
-    pub fn refused_methods(&self) -> BTreeSet<String> {
-        let report = self.report.read().expect("protocol gate poisoned");
-        report.violations.iter().filter(|v| v.effect == DriftEffect::Refused).map(|v| v.method.clone()).collect()
-    }
-
-    fn broken(&self, method: &str, effect: DriftEffect) -> Vec<ProtocolViolation> {
-        let report = self.report.read().expect("protocol gate poisoned");
-        report.violations.iter().filter(|v| v.method == method && v.effect == effect).cloned().collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_scratch_dir_goes_with_its_owner_and_a_dead_process_s_leftovers_are_swept() {
-        let scratch = ScratchDir::create().unwrap();
-        let path = scratch.0.clone();
-        assert!(path.is_dir());
-        drop(scratch);
-        assert!(!path.exists(), "removed when dropped, as when an inspection is abandoned");
-
-        let tmp = std::env::temp_dir();
-        let old = tmp.join(format!("{SCRATCH_PREFIX}leftover-{}", std::process::id()));
-        let fresh = tmp.join(format!("{SCRATCH_PREFIX}running-{}", std::process::id()));
-        for dir in [&old, &fresh] {
-            std::fs::create_dir_all(dir).unwrap();
-        }
-        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-        std::fs::File::open(&old).unwrap().set_modified(an_hour_ago).unwrap();
-        let next = ScratchDir::create().unwrap();
-        assert!(!old.exists(), "a leftover older than any inspection is swept");
-        assert!(fresh.exists(), "another process's inspection in progress is left alone");
-        std::fs::remove_dir_all(&fresh).unwrap();
-        drop(next);
     }
 }
