@@ -264,3 +264,28 @@ async fn times_missed_while_the_host_was_down_run_once_or_are_skipped() {
     assert!(runs(host, &ids[1]).await.is_empty(), "skip runs nothing");
     assert!(runs(host, &ids[0]).await.len() == 1, "once means once");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_routine_enqueues_its_plugin_job_with_its_payload() {
+    let env = Env::start("routines-job").await;
+    let host = env.host();
+    assert_eq!(install_plugin(host, "well-behaved", &["log", "kv", "sessions-read", "jobs", "workers", "notes"]).await.0, 201);
+    let session = env.new_session().await;
+    let (status, bad) = host.post("/api/routines", json!({"name": "j", "sessionId": session, "jobKind": "nobody.runs-this"})).await;
+    assert_eq!((status, code(&bad)), (422, "unknown_job_kind"), "{bad}");
+    let (status, created) =
+        host.post("/api/routines", json!({"name": "echo", "sessionId": session, "jobKind": "test.echo", "payload": {"hello": "routine"}})).await;
+    assert_eq!(status, 201, "{created}");
+    let routine = created["routine"]["id"].as_str().unwrap();
+
+    let (status, run) = host.post(&format!("/api/routines/{routine}/run"), json!({})).await;
+    assert_eq!(status, 202, "{run}");
+    let (status, job) = host.get(&format!("/api/jobs/{}?wait=30s", run["jobId"].as_str().unwrap())).await;
+    assert_eq!((status, job["state"].as_str(), job["kind"].as_str()), (200, Some("succeeded"), Some("test.echo")), "{job}");
+    assert_eq!(job["result"], json!({"hello": "routine"}));
+    assert_eq!(job["createdBy"], format!("routine:{routine}"));
+    assert_eq!(job["sessionId"], session.as_str());
+    let listed = runs(host, routine).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0]["status"].as_str(), listed[0]["turnId"].as_str()), (Some("completed"), None), "{listed:?}");
+}
