@@ -321,3 +321,92 @@ impl Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::now_ms;
+
+    async fn store() -> (Store, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("cm-routines-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        (Store::open(&dir).await.unwrap(), dir)
+    }
+
+    fn routine(next: Option<i64>) -> RoutineRow {
+        let now = now_ms();
+        RoutineRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: "r".into(),
+            state: RoutineState::Enabled,
+            prompt: Some("p".into()),
+            job_kind: None,
+            payload: None,
+            session_id: None,
+            project_id: None,
+            schedule: Some("* * * * *".into()),
+            catch_up: CatchUp::Once,
+            next_fire_at: next,
+            webhook_secret: "s".into(),
+            created_by: "test".into(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn run(routine_id: &str, scheduled_for: Option<i64>) -> RunRow {
+        RunRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            routine_id: routine_id.into(),
+            trigger: RunTrigger::Schedule,
+            scheduled_for,
+            job_id: uuid::Uuid::now_v7().to_string(),
+            session_id: None,
+            turn_id: None,
+            followup_id: None,
+            body: None,
+            created_at: now_ms(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_scheduled_time_is_claimed_and_run_once() {
+        let (store, dir) = store().await;
+        let r = routine(Some(1_000));
+        store.insert_routine(&r).await.unwrap();
+        assert_eq!(store.due_routines(999).await.unwrap().len(), 0);
+        assert_eq!(store.due_routines(1_000).await.unwrap().len(), 1);
+        // Two claims of the same time (two hosts, or a restart racing the loop): one wins.
+        let (a, b) = tokio::join!(store.advance_routine(&r.id, 1_000, Some(61_000)), store.advance_routine(&r.id, 1_000, Some(61_000)));
+        assert!(a.unwrap() ^ b.unwrap(), "exactly one claim moves it");
+        assert_eq!(store.next_routine_fire().await.unwrap(), Some(61_000));
+        store.insert_routine_run(&run(&r.id, Some(1_000))).await.unwrap();
+        assert!(matches!(store.insert_routine_run(&run(&r.id, Some(1_000))).await, Err(StoreError::Conflict(_))), "one run per time");
+        // Runs by hand or webhook have no scheduled time: any number.
+        store.insert_routine_run(&run(&r.id, None)).await.unwrap();
+        store.insert_routine_run(&run(&r.id, None)).await.unwrap();
+        let runs = store.list_routine_runs(&r.id, 10).await.unwrap();
+        assert_eq!(runs.len(), 3);
+        assert!(runs.iter().all(|v| v.job_state.is_none()), "no job row: nothing joined");
+        // A paused routine is never due.
+        store.update_routine(&RoutineRow { state: RoutineState::Paused, next_fire_at: Some(61_000), ..r.clone() }).await.unwrap();
+        assert!(store.due_routines(i64::MAX).await.unwrap().is_empty());
+        assert_eq!(store.next_routine_fire().await.unwrap(), None);
+        assert!(store.delete_routine(&r.id).await.unwrap());
+        assert!(store.list_routine_runs(&r.id, 10).await.unwrap().is_empty(), "its runs went with it");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
+    async fn a_delivery_is_accepted_once_within_the_memory() {
+        let (store, dir) = store().await;
+        let r = routine(None);
+        store.insert_routine(&r).await.unwrap();
+        assert!(store.remember_delivery(&r.id, "d1", 10_000, 0).await.unwrap());
+        assert!(!store.remember_delivery(&r.id, "d1", 10_001, 0).await.unwrap(), "a replay");
+        assert!(store.remember_delivery(&r.id, "d2", 10_002, 0).await.unwrap());
+        // Forgotten once older than the memory (by then its timestamp is stale anyway).
+        assert!(store.remember_delivery(&r.id, "d1", 900_000, 800_000).await.unwrap());
+        std::fs::remove_dir_all(dir).ok();
+    }
+}
