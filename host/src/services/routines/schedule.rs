@@ -62,6 +62,10 @@ impl Routines {
     async fn fire(&self, routine: &RoutineRow, now: i64, at_start: bool) {
         let Some(due_at) = routine.next_fire_at else { return };
         let next = self.next_fire(routine, now);
+        if next.is_none() {
+            // A schedule this host cannot read (a seconds field without the test switch) or with no time left.
+            tracing::warn!(routine = %routine.id, schedule = ?routine.schedule, "the routine's schedule names no next time; it runs by webhook or by hand only");
+        }
         match self.core.store().advance_routine(&routine.id, due_at, next).await {
             Ok(true) => {}
             // Another host (or an edit) moved it first.
