@@ -6,7 +6,8 @@
 //!
 //! Construction order is the dependency graph (each component holds `Arc`s of the ones built before it):
 //! [`Core`] → [`Codex`], [`Plugins`], [`Projects`], [`Settings`], [`Notes`] → [`Sessions`] → [`Requests`],
-//! [`Followups`] → [`Turns`] → [`Dispatcher`], [`ThreadOps`], [`Queue`], [`Events`] → [`Relay`] (app-server's output).
+//! [`Followups`] → [`Turns`] → [`Dispatcher`], [`ThreadOps`], [`Queue`] → [`Routines`], [`Events`] → [`Relay`]
+//! (app-server's output).
 //! The follow-up board (each session's queue summary and the signals that move queues) is built before
 //! [`Sessions`] and shared, like the live threads: a turn's end and an approval are posted to it, and the
 //! [`Dispatcher`] reads them. One edge points up: [`Sessions`] reaches
