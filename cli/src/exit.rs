@@ -43,6 +43,7 @@ impl Exit {
             | C::PluginNotFound
             | C::JobNotFound
             | C::FollowupNotFound
+            | C::RoutineNotFound
             | C::NotFound
             | C::RouteNotFound => Exit::NotFound,
             C::ProjectNameTaken
@@ -66,8 +67,10 @@ impl Exit {
             | C::DuplicateJob
             | C::JobKindTaken
             | C::SettingsFull
+            | C::RoutinePaused
+            | C::WebhookReplayed
             | C::Conflict => Exit::Conflict,
-            C::Unauthorized | C::HostNotAllowed | C::OriginNotAllowed | C::AccountRequired | C::ExecDisabled => Exit::Auth,
+            C::Unauthorized | C::WebhookSignatureInvalid | C::WebhookTimestampStale | C::HostNotAllowed | C::OriginNotAllowed | C::AccountRequired | C::ExecDisabled => Exit::Auth,
             C::RuntimeUnavailable
             | C::RuntimeUnresponsive
             | C::StorageUnavailable

@@ -118,6 +118,10 @@ enum Command {
     /// A session's follow-up queue (`send --queue`): list, edit, move, rm, pause, resume.
     #[command(subcommand)]
     Followups(commands::followups::FollowupsCommand),
+    /// Routines (saved prompts or jobs run by a schedule, a signed webhook or by hand): list, show, create, edit, rm,
+    /// run, runs, rotate-secret, next.
+    #[command(subcommand)]
+    Routines(commands::routines::RoutinesCommand),
     /// The job queue: list, get, enqueue, cancel, retry, wait, kinds, stats.
     #[command(subcommand)]
     Jobs(commands::jobs::JobsCommand),
@@ -245,6 +249,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plugin(cmd) => plugins::run(cmd, c, o).await,
         Command::Jobs(cmd) => jobs::run(cmd, c, o).await,
         Command::Followups(cmd) => followups::run(cmd, c, o).await,
+        Command::Routines(cmd) => routines::run(cmd, c, o).await,
         Command::Api(a) => raw::run(a, c, o).await,
     }
 }

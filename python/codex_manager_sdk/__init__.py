@@ -24,6 +24,7 @@ from ._http import RetryPolicy
 from .aio import AsyncClient
 from .events import EventStream
 from .tools import ToolRegistry
+from .webhooks import sign_webhook
 from .types import *  # noqa: F403 - every model
 from .types import (
     Controls,

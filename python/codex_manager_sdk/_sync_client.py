@@ -26,6 +26,7 @@ from .config import resolve_token, resolve_url
 from .errors import AlreadyResolved, ConnectionFailed, Gone
 from .routes import route
 from .tools import ToolRegistry, answer_for_error, answer_for_result
+from .webhooks import sign_webhook
 from .types import (
     Controls,
     Event,
@@ -34,6 +35,13 @@ from .types import (
     FollowupList,
     FollowupQueue,
     FollowupQueued,
+    Routine,
+    RoutineCreated,
+    RoutineList,
+    RoutineRun,
+    RoutineRunList,
+    RoutineSecret,
+    SchedulePreview,
     Health,
     Inspection,
     Interrupted,
@@ -601,6 +609,76 @@ class Followups(_Resource):
         return FollowupQueue.from_json(self._t.call("followups.resume", path={"id": session_id}))
 
 
+class Routines(_Resource):
+    """Routines: a saved prompt (or a plugin job kind with a payload) run on a cron schedule (the host's time zone),
+    by a signed webhook, or by hand; each run is a job on the queue, listed with its job, session, turn and status
+    (read from the host's records). See docs/automation.md, "Routines"."""
+
+    @operation("routines.list")
+    def list(self) -> list[Routine]:
+        return RoutineList.from_json(self._t.call("routines.list")).routines
+
+    @operation("routines.get")
+    def get(self, routine_id: str) -> Routine:
+        return Routine.from_json(self._t.call("routines.get", path={"id": routine_id}))
+
+    @operation("routines.create")
+    def create(self, name: str, *, prompt: str | None = None, job_kind: str | None = None,
+                     payload: Any = None, session_id: str | None = None, project_id: str | None = None,
+                     schedule: str | None = None, catch_up: str | None = None,
+                     state: str | None = None) -> RoutineCreated:
+        """Create a routine: exactly one of ``prompt``/``job_kind``, one of ``session_id``/``project_id``. The
+        answer's ``webhook_secret`` is shown this once."""
+        body = _present(name=name, prompt=prompt, jobKind=job_kind, payload=payload, sessionId=session_id,
+                        projectId=project_id, schedule=schedule, catchUp=catch_up, state=state)
+        return RoutineCreated.from_json(self._t.call("routines.create", body=body))
+
+    @operation("routines.update")
+    def update(self, routine_id: str, **changes: Any) -> Routine:
+        """Change fields by their API names (``state="paused"``, ``schedule=None`` removes the schedule)."""
+        return Routine.from_json(self._t.call("routines.update", path={"id": routine_id}, body=dict(changes)))
+
+    def pause(self, routine_id: str) -> Routine:
+        return self.update(routine_id, state="paused")
+
+    def enable(self, routine_id: str) -> Routine:
+        return self.update(routine_id, state="enabled")
+
+    @operation("routines.remove")
+    def remove(self, routine_id: str) -> None:
+        self._t.call("routines.remove", path={"id": routine_id})
+
+    @operation("routines.run")
+    def run(self, routine_id: str) -> RoutineRun:
+        """Run it now, whatever its state and schedule."""
+        return RoutineRun.from_json(self._t.call("routines.run", path={"id": routine_id}))
+
+    @operation("routines.runs")
+    def runs(self, routine_id: str, *, limit: int | None = None) -> list[RoutineRun]:
+        """Its latest runs, newest first."""
+        answer = self._t.call("routines.runs", path={"id": routine_id}, query={"limit": limit})
+        return RoutineRunList.from_json(answer).runs
+
+    @operation("routines.rotate_secret")
+    def rotate_secret(self, routine_id: str) -> str:
+        """A new webhook secret (the old one stops working at once), shown this once."""
+        return RoutineSecret.from_json(self._t.call("routines.rotate_secret", path={"id": routine_id})).webhook_secret
+
+    @operation("routines.preview")
+    def preview(self, schedule: str, *, count: int | None = None) -> SchedulePreview:
+        """The next times a cron schedule names, in the host's time zone."""
+        return SchedulePreview.from_json(self._t.call("routines.preview", query={"schedule": schedule, "count": count}))
+
+    @operation("routines.webhook")
+    def deliver(self, routine_id: str, secret: str, body: bytes, *, timestamp: int | None = None) -> RoutineRun:
+        """Deliver a signed webhook, as an outside sender would (the signature, not the token, is its proof):
+        :class:`Unauthorized` for a wrong signature or a stale timestamp, :class:`Conflict` for a replay."""
+        headers = {**sign_webhook(secret, body, timestamp), "Content-Type": "application/json"}
+        resp = self._t.http.request("POST", route("routines.webhook").url_path(id=routine_id), content=body,
+                                          headers=headers)
+        return RoutineRun.from_json(decode(resp, ()))
+
+
 class Requests(_Resource):
     @operation("requests.list_all", "requests.list_session")
     def list(self, *, session_id: str | None = None, status: str | None = "pending", kind: str | None = None,
@@ -1128,6 +1206,7 @@ class Client:
         self.sessions = Sessions(self._t)
         self.turns = Turns(self._t)
         self.followups = Followups(self._t)
+        self.routines = Routines(self._t)
         self.requests = Requests(self._t)
         self.controls = ControlsApi(self._t)
         self.settings = Settings(self._t)

@@ -41,6 +41,15 @@ class Capability(StrEnum):
     CLOCK = 'clock'
 
 
+class CatchUp(StrEnum):
+    """What happens to scheduled times missed while the host was down (or the routine paused): run once at start,
+    or skip to the next time.
+    """
+
+    ONCE = 'once'
+    SKIP = 'skip'
+
+
 class CodexSupport(StrEnum):
     """How well this host knows the codex that runs."""
 
@@ -102,6 +111,7 @@ class ErrorCode(StrEnum):
     PLUGIN_NOT_FOUND = 'plugin_not_found'
     JOB_NOT_FOUND = 'job_not_found'
     FOLLOWUP_NOT_FOUND = 'followup_not_found'
+    ROUTINE_NOT_FOUND = 'routine_not_found'
     NOT_FOUND = 'not_found'
     ACCOUNT_REQUIRED = 'account_required'
     PROJECT_NAME_TAKEN = 'project_name_taken'
@@ -127,6 +137,11 @@ class ErrorCode(StrEnum):
     JOB_KIND_NOT_OWNED = 'job_kind_not_owned'
     PAYLOAD_TOO_LARGE = 'payload_too_large'
     QUEUE_FULL = 'queue_full'
+    INVALID_SCHEDULE = 'invalid_schedule'
+    ROUTINE_PAUSED = 'routine_paused'
+    WEBHOOK_SIGNATURE_INVALID = 'webhook_signature_invalid'
+    WEBHOOK_TIMESTAMP_STALE = 'webhook_timestamp_stale'
+    WEBHOOK_REPLAYED = 'webhook_replayed'
     MCP_LOGIN_UNSUPPORTED = 'mcp_login_unsupported'
     SETTINGS_FULL = 'settings_full'
     CONFLICT = 'conflict'
@@ -361,6 +376,37 @@ class Risk(StrEnum):
     HIGH = 'high'
 
 
+class RoutineState(StrEnum):
+    """Whether a routine's triggers run it. A paused routine ignores its schedule and refuses webhooks; "run now"
+    still runs it.
+    """
+
+    ENABLED = 'enabled'
+    PAUSED = 'paused'
+
+
+class RunStatus(StrEnum):
+    """Where a run stands, read from its job, its follow-up and its turn record."""
+
+    QUEUED = 'queued'
+    RUNNING = 'running'
+    FOLLOWUP_QUEUED = 'followup_queued'
+    TURN_IN_PROGRESS = 'turn_in_progress'
+    COMPLETED = 'completed'
+    FAILED = 'failed'
+    INTERRUPTED = 'interrupted'
+    CANCELED = 'canceled'
+
+
+class RunTrigger(StrEnum):
+    """What started a run."""
+
+    SCHEDULE = 'schedule'
+    CATCH_UP = 'catch_up'
+    WEBHOOK = 'webhook'
+    MANUAL = 'manual'
+
+
 class SandboxMode(StrEnum):
     """The values of `SandboxMode`."""
 
@@ -519,6 +565,27 @@ class CreateProject(Model):
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     _wire: ClassVar[dict[str, str]] = {'cwd': 'cwd', 'name': 'name'}
+
+
+@dataclass(eq=False)
+class CreateRoutine(Model):
+    """A new routine: exactly one of `prompt` and `jobKind`, exactly one of `sessionId` and `projectId`."""
+
+    #: Default `once`.
+    catch_up: CatchUp | str | None = None
+    job_kind: str | None = None
+    name: str = ""
+    #: JSON for the job (job routines only), at most 64 KiB.
+    payload: dict[str, Any] | None = None
+    project_id: str | None = None
+    prompt: str | None = None
+    schedule: str | None = None
+    session_id: str | None = None
+    #: Default `enabled`.
+    state: RoutineState | str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'catch_up': 'catchUp', 'job_kind': 'jobKind', 'name': 'name', 'payload': 'payload', 'project_id': 'projectId', 'prompt': 'prompt', 'schedule': 'schedule', 'session_id': 'sessionId', 'state': 'state'}
 
 
 @dataclass(eq=False)
@@ -1267,6 +1334,120 @@ class Revert(Model):
 
 
 @dataclass(eq=False)
+class Routine(Model):
+    """A routine as the API shows it. Its webhook secret is never shown again after creation (or a rotation)."""
+
+    catch_up: CatchUp | str = ""
+    created_at: str = ""
+    created_by: str = ""
+    id: str = ""
+    #: The plugin job kind each run enqueues (a job routine), with `payload`.
+    job_kind: str | None = None
+    name: str = ""
+    #: The next scheduled run (enabled routines with a schedule).
+    next_run_at: str | None = None
+    payload: dict[str, Any] | None = None
+    #: ...or a new session in this project each run.
+    project_id: str | None = None
+    #: The prompt each run sends (a prompt routine). In a webhook run, `{{body}}` is replaced by the request body.
+    prompt: str | None = None
+    #: Cron (5 fields: minute hour day-of-month month day-of-week), in `timeZone`; absent: no schedule.
+    schedule: str | None = None
+    #: The target: this session...
+    session_id: str | None = None
+    state: RoutineState | str = ""
+    #: The host's time zone, which schedules are read in.
+    time_zone: str = ""
+    updated_at: str = ""
+    #: Where a signed webhook runs it (`POST`, see docs/automation.md).
+    webhook_path: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'catch_up': 'catchUp', 'created_at': 'createdAt', 'created_by': 'createdBy', 'id': 'id', 'job_kind': 'jobKind', 'name': 'name', 'next_run_at': 'nextRunAt', 'payload': 'payload', 'project_id': 'projectId', 'prompt': 'prompt', 'schedule': 'schedule', 'session_id': 'sessionId', 'state': 'state', 'time_zone': 'timeZone', 'updated_at': 'updatedAt', 'webhook_path': 'webhookPath'}
+
+
+@dataclass(eq=False)
+class RoutineCreated(Model):
+    """A created routine, with its webhook secret: shown this once."""
+
+    routine: Routine = field(default_factory=lambda: Routine())
+    webhook_secret: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'routine': 'routine', 'webhook_secret': 'webhookSecret'}
+
+
+@dataclass(eq=False)
+class RoutineList(Model):
+    """`RoutineList` of the API."""
+
+    routines: list[Routine] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'routines': 'routines'}
+
+
+@dataclass(eq=False)
+class RoutineRun(Model):
+    """One run of a routine."""
+
+    created_at: str = ""
+    #: Why it failed, from the job or the turn record.
+    error: str | None = None
+    #: The follow-up it queued while the session was busy.
+    followup_id: str | None = None
+    id: str = ""
+    #: The queue job that carries it (`GET /api/jobs/{id}`: attempts, history).
+    job_id: str = ""
+    job_state: JobState | str | None = None
+    routine_id: str = ""
+    #: The scheduled time it stands for (`schedule`, `catch_up`: the first time missed).
+    scheduled_for: str | None = None
+    session_id: str | None = None
+    status: RunStatus | str = ""
+    trigger: RunTrigger | str = ""
+    #: The turn it started (`GET /api/sessions/{sessionId}/turns/{turnId}`: the turn record).
+    turn_id: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'created_at': 'createdAt', 'error': 'error', 'followup_id': 'followupId', 'id': 'id', 'job_id': 'jobId', 'job_state': 'jobState', 'routine_id': 'routineId', 'scheduled_for': 'scheduledFor', 'session_id': 'sessionId', 'status': 'status', 'trigger': 'trigger', 'turn_id': 'turnId'}
+
+
+@dataclass(eq=False)
+class RoutineRunList(Model):
+    """`RoutineRunList` of the API."""
+
+    #: Newest first.
+    runs: list[RoutineRun] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'runs': 'runs'}
+
+
+@dataclass(eq=False)
+class RoutineSecret(Model):
+    """A routine's new webhook secret (the old one stops working at once): shown this once."""
+
+    routine_id: str = ""
+    webhook_secret: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'routine_id': 'routineId', 'webhook_secret': 'webhookSecret'}
+
+
+@dataclass(eq=False)
+class SchedulePreview(Model):
+    """The next times a schedule names."""
+
+    next: list[str] = field(default_factory=list)
+    schedule: str = ""
+    time_zone: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'next': 'next', 'schedule': 'schedule', 'time_zone': 'timeZone'}
+
+
+@dataclass(eq=False)
 class SendMessage(Model):
     """`SendMessage` of the API."""
 
@@ -1543,6 +1724,26 @@ class UpdateProject(Model):
 
 
 @dataclass(eq=False)
+class UpdateRoutine(Model):
+    """A change to a routine: each field when given; `null` clears `schedule`, `prompt`, `jobKind`, `payload`,
+    `sessionId`, `projectId` (the result must still be a valid routine).
+    """
+
+    catch_up: CatchUp | str | None = None
+    job_kind: str | None = None
+    name: str | None = None
+    payload: dict[str, Any] | None = None
+    project_id: str | None = None
+    prompt: str | None = None
+    schedule: str | None = None
+    session_id: str | None = None
+    state: RoutineState | str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'catch_up': 'catchUp', 'job_kind': 'jobKind', 'name': 'name', 'payload': 'payload', 'project_id': 'projectId', 'prompt': 'prompt', 'schedule': 'schedule', 'session_id': 'sessionId', 'state': 'state'}
+
+
+@dataclass(eq=False)
 class UpdateSession(Model):
     """`UpdateSession` of the API."""
 
@@ -1562,6 +1763,7 @@ CodexVersion._conv = {'support': enum_of(CodexSupport)}
 ConfigBatch._conv = {'edits': list_of(model(ConfigEdit))}
 ConfigEdit._conv = {'merge_strategy': enum_of(MergeStrategy)}
 ControlsView._conv = {'defaults': model(SessionControls), 'effective': model(SessionControls), 'own': model(SessionControls)}
+CreateRoutine._conv = {'catch_up': enum_of(CatchUp), 'state': enum_of(RoutineState)}
 CreateSession._conv = {'controls': model(SessionControls), 'dynamic_tools': list_of(model(DynamicTool))}
 EditFollowup._conv = {'mode': enum_of(TurnMode)}
 ErrorBody._conv = {'code': enum_of(ErrorCode)}
@@ -1586,6 +1788,11 @@ PluginInfo._conv = {'granted': list_of(enum_of(Capability)), 'limits': model(Lim
 ProtocolReport._conv = {'violations': list_of(model(ProtocolViolation))}
 ProtocolViolation._conv = {'effect': enum_of(DriftEffect)}
 Readiness._conv = {'codex': model(CodexVersion), 'host': model(HostFacts), 'protocol': model(ProtocolReport), 'queue': model(QueueStats)}
+Routine._conv = {'catch_up': enum_of(CatchUp), 'state': enum_of(RoutineState)}
+RoutineCreated._conv = {'routine': model(Routine)}
+RoutineList._conv = {'routines': list_of(model(Routine))}
+RoutineRun._conv = {'job_state': enum_of(JobState), 'status': enum_of(RunStatus), 'trigger': enum_of(RunTrigger)}
+RoutineRunList._conv = {'runs': list_of(model(RoutineRun))}
 SendMessage._conv = {'if_busy': enum_of(IfBusy), 'mode': enum_of(TurnMode)}
 Session._conv = {'controls': model(SessionControls), 'followups': model(FollowupQueue), 'last_turn_status': enum_of(TurnStatus), 'status': enum_of(SessionStatus)}
 SessionControls._conv = {'approval_policy': enum_of(ApprovalPolicy), 'sandbox': enum_of(SandboxMode)}
@@ -1594,18 +1801,21 @@ SessionPage._conv = {'sessions': list_of(model(Session))}
 TurnAccepted._conv = {'status': enum_of(TurnStatus)}
 TurnRecord._conv = {'status': enum_of(TurnStatus)}
 TurnRecordPage._conv = {'turns': list_of(model(TurnRecord))}
+UpdateRoutine._conv = {'catch_up': enum_of(CatchUp), 'state': enum_of(RoutineState)}
 
 __all__ = [
     'ApprovalPolicy',
     'Assessment',
     'Capability',
     'CapabilityReport',
+    'CatchUp',
     'CodexSupport',
     'CodexVersion',
     'ConfigBatch',
     'ConfigEdit',
     'ControlsView',
     'CreateProject',
+    'CreateRoutine',
     'CreateSession',
     'DriftEffect',
     'DynamicTool',
@@ -1667,7 +1877,17 @@ __all__ = [
     'Revert',
     'ReviewTarget',
     'Risk',
+    'Routine',
+    'RoutineCreated',
+    'RoutineList',
+    'RoutineRun',
+    'RoutineRunList',
+    'RoutineSecret',
+    'RoutineState',
+    'RunStatus',
+    'RunTrigger',
     'SandboxMode',
+    'SchedulePreview',
     'SendMessage',
     'SendOutcome',
     'Session',
@@ -1690,5 +1910,6 @@ __all__ = [
     'TurnRecordPage',
     'TurnStatus',
     'UpdateProject',
+    'UpdateRoutine',
     'UpdateSession',
 ]

@@ -24,7 +24,7 @@ STATUSES: Counter[int] = Counter()
 
 @pytest.fixture(scope="session")
 def host(tmp_path_factory: pytest.TempPathFactory) -> RunningHost:
-    """The host, with the shipped plugins, a project, a session that ran a turn and a job (`host.real_ids`), so
+    """The host, with the shipped plugins, a project, a session that ran a turn, a job and a routine (`host.real_ids`), so
     that answers about resources that exist are checked too, not only 404s."""
     h = start_host(tmp_path_factory.mktemp("fuzz-host"), bundled_plugins=str(REPO / "plugins" / "dist"))
     try:
@@ -40,7 +40,8 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> RunningHost:
                 assert time.monotonic() < deadline, "the shipped plugins did not install"
                 time.sleep(0.2)
             job = c.jobs.enqueue("autonamer.name", session_id=session.id)
-        h.real_ids = {"session": session.id, "project": project.id, "plugin": "word-tools", "job": job.id}
+            routine = c.routines.create("fuzzed", prompt="fuzzed scenario:deltas=1", session_id=session.id).routine
+        h.real_ids = {"session": session.id, "project": project.id, "plugin": "word-tools", "job": job.id, "routine": routine.id}
         yield h
     finally:
         h.stop()

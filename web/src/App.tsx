@@ -9,6 +9,7 @@ import { store, useStore } from "./lib/store";
 import { tabTitle } from "./lib/title";
 import { JobsPage } from "./pages/Jobs";
 import { PluginsPage } from "./pages/Plugins";
+import { RoutinesPage } from "./pages/Routines";
 import { SettingsPage } from "./pages/Settings";
 
 export const SHORTCUTS: [string, string][] = [
@@ -177,7 +178,7 @@ export function App() {
   const chats = new Set(s.sessions.map((x) => x.id));
   const pendingCount = [...s.requests.values()].filter((r) => r.status === "pending" && r.sessionId && chats.has(r.sessionId)).length;
   const openChat = route.page === "chats" && route.sessionId && s.chat?.id === route.sessionId ? s.chat : null;
-  const titleOf = openChat ? openChat.session?.title || "Untitled chat" : route.page === "chats" ? null : { plugins: "Plugins", jobs: "Jobs", settings: "Settings" }[route.page as string] ?? null;
+  const titleOf = openChat ? openChat.session?.title || "Untitled chat" : route.page === "chats" ? null : { plugins: "Plugins", jobs: "Jobs", routines: "Routines", settings: "Settings" }[route.page as string] ?? null;
   const title = tabTitle(titleOf, pendingCount);
   useEffect(() => {
     document.title = title;
@@ -196,6 +197,7 @@ export function App() {
           {link("/", "Chats", route.page === "chats")}
           {link("/plugins", "Plugins", route.page === "plugins")}
           {link("/jobs", "Jobs", route.page === "jobs")}
+          {link("/routines", "Routines", route.page === "routines")}
           {link("/settings", "Settings", route.page === "settings")}
         </nav>
         <span className="spacer" />
@@ -235,6 +237,7 @@ export function App() {
           )}
           {route.page === "plugins" && <PluginsPage />}
           {route.page === "jobs" && <JobsPage />}
+          {route.page === "routines" && <RoutinesPage />}
           {route.page === "settings" && <SettingsPage />}
         </div>
       </div>

@@ -51,6 +51,10 @@ pub const EXEMPT: &[(&str, &str)] = &[
         "auth.login",
         "the browser's sign-in page (a one-time code from `codex-manager login-link` set as a cookie); the CLI sends its token on every request instead",
     ),
+    (
+        "routines.webhook",
+        "called by outside senders that sign each delivery with the routine's secret (docs/automation.md shows curl + openssl); `routines run` is the CLI's trigger",
+    ),
 ];
 
 /// Percent-encode a path segment or query value.

@@ -216,6 +216,36 @@ pub const REQUESTS_LIST_SESSION: Op = Op { id: "requests.list_session", method: 
 /// `POST /api/sessions/{id}/requests/{requestId}/response`: Answer a request: `decision` for approvals, `answers` for tool input, `text`/`contentItems` (+ `success`) for
 pub const REQUESTS_RESPOND: Op = Op { id: "requests.respond", method: "POST", path: "/api/sessions/{id}/requests/{requestId}/response", path_params: &["id", "requestId"], query: &[], headers: &["X-Codex-Manager-Client"], body: Some("RespondToRequest"), response: Some("PendingRequest") };
 
+/// `POST /api/routines`: Create a routine. The answer carries its webhook secret: it is shown this once (rotate it to get a new one).
+pub const ROUTINES_CREATE: Op = Op { id: "routines.create", method: "POST", path: "/api/routines", path_params: &[], query: &[], headers: &["X-Codex-Manager-Client"], body: Some("CreateRoutine"), response: Some("RoutineCreated") };
+
+/// `GET /api/routines/{id}`
+pub const ROUTINES_GET: Op = Op { id: "routines.get", method: "GET", path: "/api/routines/{id}", path_params: &["id"], query: &[], headers: &[], body: None, response: Some("Routine") };
+
+/// `GET /api/routines`: Every routine, oldest first.
+pub const ROUTINES_LIST: Op = Op { id: "routines.list", method: "GET", path: "/api/routines", path_params: &[], query: &[], headers: &[], body: None, response: Some("RoutineList") };
+
+/// `GET /api/routines/schedule-preview`: The next times a cron schedule names, in the host's time zone (what the schedule field shows while typing).
+pub const ROUTINES_PREVIEW: Op = Op { id: "routines.preview", method: "GET", path: "/api/routines/schedule-preview", path_params: &[], query: &["schedule", "count"], headers: &[], body: None, response: Some("SchedulePreview") };
+
+/// `DELETE /api/routines/{id}`: Remove a routine and its run records (their jobs stay in the queue's history).
+pub const ROUTINES_REMOVE: Op = Op { id: "routines.remove", method: "DELETE", path: "/api/routines/{id}", path_params: &["id"], query: &[], headers: &[], body: None, response: None };
+
+/// `POST /api/routines/{id}/rotate-secret`: A new webhook secret; the old one stops working at once. Shown this once.
+pub const ROUTINES_ROTATE_SECRET: Op = Op { id: "routines.rotate_secret", method: "POST", path: "/api/routines/{id}/rotate-secret", path_params: &["id"], query: &[], headers: &[], body: None, response: Some("RoutineSecret") };
+
+/// `POST /api/routines/{id}/run`: Run it now, whatever its state and schedule: a run queued as a job (202).
+pub const ROUTINES_RUN: Op = Op { id: "routines.run", method: "POST", path: "/api/routines/{id}/run", path_params: &["id"], query: &[], headers: &["X-Codex-Manager-Client"], body: None, response: Some("RoutineRun") };
+
+/// `GET /api/routines/{id}/runs`: The routine's latest runs, newest first, each with its job, session, turn and status.
+pub const ROUTINES_RUNS: Op = Op { id: "routines.runs", method: "GET", path: "/api/routines/{id}/runs", path_params: &["id"], query: &["limit"], headers: &[], body: None, response: Some("RoutineRunList") };
+
+/// `PATCH /api/routines/{id}`: Change a routine (enable or pause it with `state`). A new schedule, or a resume, counts from now.
+pub const ROUTINES_UPDATE: Op = Op { id: "routines.update", method: "PATCH", path: "/api/routines/{id}", path_params: &["id"], query: &[], headers: &[], body: Some("UpdateRoutine"), response: Some("Routine") };
+
+/// `POST /api/routines/{id}/webhook`: A signed webhook delivery: runs the routine once. No token: `X-Codex-Manager-Signature: sha256=<hex>` is the
+pub const ROUTINES_WEBHOOK: Op = Op { id: "routines.webhook", method: "POST", path: "/api/routines/{id}/webhook", path_params: &["id"], query: &[], headers: &["X-Codex-Manager-Signature", "X-Codex-Manager-Timestamp"], body: Some("object"), response: Some("RoutineRun") };
+
 /// `POST /api/sessions/{id}/archive`
 pub const SESSIONS_ARCHIVE: Op = Op { id: "sessions.archive", method: "POST", path: "/api/sessions/{id}/archive", path_params: &["id"], query: &[], headers: &[], body: None, response: Some("Session") };
 
@@ -361,6 +391,16 @@ pub const ALL: &[Op] = &[
     REQUESTS_LIST_ALL,
     REQUESTS_LIST_SESSION,
     REQUESTS_RESPOND,
+    ROUTINES_CREATE,
+    ROUTINES_GET,
+    ROUTINES_LIST,
+    ROUTINES_PREVIEW,
+    ROUTINES_REMOVE,
+    ROUTINES_ROTATE_SECRET,
+    ROUTINES_RUN,
+    ROUTINES_RUNS,
+    ROUTINES_UPDATE,
+    ROUTINES_WEBHOOK,
     SESSIONS_ARCHIVE,
     SESSIONS_CREATE,
     SESSIONS_DELETE,

@@ -7,6 +7,7 @@ pub mod codex;
 pub mod doctor;
 pub mod events;
 pub mod followups;
+pub mod routines;
 pub mod jobs;
 pub mod live;
 pub mod logs;

@@ -57,6 +57,7 @@ fn documented_routes() -> OpenApiRouter<ApiState> {
         .merge(routes::capabilities::router())
         .merge(routes::plugins::router())
         .merge(routes::jobs::router())
+        .merge(routes::routines::router())
         .merge(routes::notes::router())
         .merge(routes::controls::router())
         .merge(routes::settings::router())

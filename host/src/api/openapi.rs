@@ -35,6 +35,7 @@ use utoipa::{Modify, OpenApi};
         (name = "capabilities", description = "What the connected codex supports; feedback"),
         (name = "plugins", description = "WebAssembly extensions: inventory, install, enable, disable, calls"),
         (name = "jobs", description = "The durable job queue: enqueue, list, cancel, retry; kinds belong to plugins"),
+        (name = "routines", description = "Saved prompts or jobs run on a schedule, by a signed webhook, or by hand; their runs"),
     )
 )]
 struct BaseDoc;

@@ -8,6 +8,8 @@ use crate::store::StoreError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     Invalid,
+    /// The request did not prove who sent it (a webhook's signature).
+    Unauthorized,
     Forbidden,
     NotFound,
     Conflict,
@@ -91,6 +93,7 @@ error_codes! {
     PluginNotFound = "plugin_not_found";
     JobNotFound = "job_not_found";
     FollowupNotFound = "followup_not_found";
+    RoutineNotFound = "routine_not_found";
     NotFound = "not_found";
     AccountRequired = "account_required";
     ProjectNameTaken = "project_name_taken";
@@ -116,6 +119,11 @@ error_codes! {
     JobKindNotOwned = "job_kind_not_owned";
     PayloadTooLarge = "payload_too_large";
     QueueFull = "queue_full";
+    InvalidSchedule = "invalid_schedule";
+    RoutinePaused = "routine_paused";
+    WebhookSignatureInvalid = "webhook_signature_invalid";
+    WebhookTimestampStale = "webhook_timestamp_stale";
+    WebhookReplayed = "webhook_replayed";
     McpLoginUnsupported = "mcp_login_unsupported";
     SettingsFull = "settings_full";
     Conflict = "conflict";

@@ -6,7 +6,8 @@
 //!
 //! Construction order is the dependency graph (each component holds `Arc`s of the ones built before it):
 //! [`Core`] → [`Codex`], [`Plugins`], [`Projects`], [`Settings`], [`Notes`] → [`Sessions`] → [`Requests`],
-//! [`Followups`] → [`Turns`] → [`Dispatcher`], [`ThreadOps`], [`Queue`], [`Events`] → [`Relay`] (app-server's output).
+//! [`Followups`] → [`Turns`] → [`Dispatcher`], [`ThreadOps`], [`Queue`] → [`Routines`], [`Events`] → [`Relay`]
+//! (app-server's output).
 //! The follow-up board (each session's queue summary and the signals that move queues) is built before
 //! [`Sessions`] and shared, like the live threads: a turn's end and an approval are posted to it, and the
 //! [`Dispatcher`] reads them. One edge points up: [`Sessions`] reaches
@@ -31,6 +32,7 @@ mod projects;
 mod queue;
 mod readiness;
 mod requests;
+mod routines;
 mod sessions;
 mod settings;
 mod turns;
@@ -53,6 +55,8 @@ pub use plugins::{PluginSettings, Plugins};
 pub use projects::Projects;
 pub use queue::Queue;
 pub use requests::Requests;
+pub use routines::Routines;
+pub use routines::webhook as routines_webhook;
 pub use sessions::Sessions;
 pub use settings::Settings;
 pub use turns::Turns;
@@ -69,6 +73,10 @@ pub use crate::store::{FollowupStatus, PauseReason};
 pub use notes::{NotePage, NoteQuery, SessionNote};
 pub use queue::{EnqueueJob, EnqueueResult, Job, JobError, JobKinds, JobPage, JobQuery, JobTransition, QueueStats};
 pub use readiness::Readiness;
+pub use routines::{
+    CatchUp, CreateRoutine, PreviewQuery, Routine, RoutineCreated, RoutineList, RoutineRun, RoutineRunList, RoutineSecret, RoutineState, RunQuery,
+    RunStatus, RunTrigger, SchedulePreview, UpdateRoutine,
+};
 pub use requests::{Assessment, NewAssessment, PendingRequest, RequestKind, RequestQuery, RespondToRequest, Risk};
 pub use projects::{CreateProject, MoveSessions, UpdateProject};
 pub use sessions::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
@@ -110,6 +118,7 @@ pub struct Services {
     #[cfg_attr(not(test), allow(dead_code))]
     dispatcher: Arc<Dispatcher>,
     queue: Arc<Queue>,
+    routines: Arc<Routines>,
     thread_ops: Arc<ThreadOps>,
     events: Arc<Events>,
     relay: Arc<Relay>,
@@ -166,6 +175,7 @@ impl Services {
         let turns = Arc::new(Turns::new(core.clone(), sessions.clone(), live.clone(), followups.clone()));
         let dispatcher = Dispatcher::new(core.clone(), followups.clone(), turns.clone(), live.clone());
         let job_queue = Queue::new(core.clone(), plugins.clone(), projects.clone(), sessions.clone(), turns.clone(), requests.clone(), queue);
+        let routines = Routines::new(core.clone(), plugins.clone(), sessions.clone(), turns.clone(), job_queue.clone());
         let thread_ops = Arc::new(ThreadOps::new(sessions.clone(), codex.clone()));
         let events = Arc::new(Events::new(core.clone(), requests.clone()));
         let relay = Arc::new(Relay::new(core.clone(), sessions.clone(), requests.clone(), turns.clone(), live));
@@ -185,6 +195,7 @@ impl Services {
             followups,
             dispatcher: dispatcher.clone(),
             queue: job_queue.clone(),
+            routines: routines.clone(),
             thread_ops,
             events,
             relay: relay.clone(),
@@ -194,6 +205,7 @@ impl Services {
         // After the reconciliation: turns the last run left running have ended (and paused their queues).
         dispatcher.start(followup_inbox).await;
         job_queue.start();
+        routines.start();
         Ok(services)
     }
 
@@ -244,6 +256,10 @@ impl Services {
     #[cfg(test)]
     pub(crate) fn dispatcher(&self) -> &Dispatcher {
         &self.dispatcher
+    }
+
+    pub fn routines(&self) -> &Routines {
+        &self.routines
     }
 
     pub fn queue(&self) -> &Queue {

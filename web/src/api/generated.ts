@@ -43,6 +43,12 @@ export interface CapabilityReport {
   methods: string[];
 }
 
+/**
+ * What happens to scheduled times missed while the host was down (or the routine paused): run once at start,
+ * or skip to the next time.
+ */
+export type CatchUp = "once" | "skip";
+
 /** How well this host knows the codex that runs. */
 export type CodexSupport = "tested" | "compatible" | "incompatible" | "unknown";
 
@@ -91,6 +97,20 @@ export interface CreateProject {
   cwd: string;
   /** Unique, 1–200 characters. */
   name: string;
+}
+
+/** A new routine: exactly one of `prompt` and `jobKind`, exactly one of `sessionId` and `projectId`. */
+export interface CreateRoutine {
+  catchUp?: CatchUp | null;
+  jobKind?: string | null;
+  name: string;
+  /** JSON for the job (job routines only), at most 64 KiB. */
+  payload?: Record<string, unknown> | null;
+  projectId?: string | null;
+  prompt?: string | null;
+  schedule?: string | null;
+  sessionId?: string | null;
+  state?: RoutineState | null;
 }
 
 export interface CreateSession {
@@ -195,6 +215,7 @@ export type ErrorCode =
   | "plugin_not_found"
   | "job_not_found"
   | "followup_not_found"
+  | "routine_not_found"
   | "not_found"
   | "account_required"
   | "project_name_taken"
@@ -220,6 +241,11 @@ export type ErrorCode =
   | "job_kind_not_owned"
   | "payload_too_large"
   | "queue_full"
+  | "invalid_schedule"
+  | "routine_paused"
+  | "webhook_signature_invalid"
+  | "webhook_timestamp_stale"
+  | "webhook_replayed"
   | "mcp_login_unsupported"
   | "settings_full"
   | "conflict"
@@ -876,7 +902,104 @@ export type ReviewTarget = {
 /** How risky an approval is, as judged. */
 export type Risk = "low" | "medium" | "high";
 
+/** A routine as the API shows it. Its webhook secret is never shown again after creation (or a rotation). */
+export interface Routine {
+  catchUp: CatchUp;
+  createdAt: string;
+  createdBy: string;
+  id: string;
+  /** The plugin job kind each run enqueues (a job routine), with `payload`. */
+  jobKind?: string | null;
+  name: string;
+  /** The next scheduled run (enabled routines with a schedule). */
+  nextRunAt?: string | null;
+  payload?: Record<string, unknown> | null;
+  /** ...or a new session in this project each run. */
+  projectId?: string | null;
+  /** The prompt each run sends (a prompt routine). In a webhook run, `{{body}}` is replaced by the request body. */
+  prompt?: string | null;
+  /** Cron (5 fields: minute hour day-of-month month day-of-week), in `timeZone`; absent: no schedule. */
+  schedule?: string | null;
+  /** The target: this session... */
+  sessionId?: string | null;
+  state: RoutineState;
+  /** The host's time zone, which schedules are read in. */
+  timeZone: string;
+  updatedAt: string;
+  /** Where a signed webhook runs it (`POST`, see docs/automation.md). */
+  webhookPath: string;
+}
+
+/** A created routine, with its webhook secret: shown this once. */
+export interface RoutineCreated {
+  routine: Routine;
+  webhookSecret: string;
+}
+
+export interface RoutineList {
+  routines: Routine[];
+}
+
+/** One run of a routine. */
+export interface RoutineRun {
+  createdAt: string;
+  /** Why it failed, from the job or the turn record. */
+  error?: string | null;
+  /** The follow-up it queued while the session was busy. */
+  followupId?: string | null;
+  id: string;
+  /** The queue job that carries it (`GET /api/jobs/{id}`: attempts, history). */
+  jobId: string;
+  jobState?: JobState | null;
+  routineId: string;
+  /** The scheduled time it stands for (`schedule`, `catch_up`: the first time missed). */
+  scheduledFor?: string | null;
+  sessionId?: string | null;
+  status: RunStatus;
+  trigger: RunTrigger;
+  /** The turn it started (`GET /api/sessions/{sessionId}/turns/{turnId}`: the turn record). */
+  turnId?: string | null;
+}
+
+export interface RoutineRunList {
+  /** Newest first. */
+  runs: RoutineRun[];
+}
+
+/** A routine's new webhook secret (the old one stops working at once): shown this once. */
+export interface RoutineSecret {
+  routineId: string;
+  webhookSecret: string;
+}
+
+/**
+ * Whether a routine's triggers run it. A paused routine ignores its schedule and refuses webhooks; "run now"
+ * still runs it.
+ */
+export type RoutineState = "enabled" | "paused";
+
+/** Where a run stands, read from its job, its follow-up and its turn record. */
+export type RunStatus =
+  | "queued"
+  | "running"
+  | "followup_queued"
+  | "turn_in_progress"
+  | "completed"
+  | "failed"
+  | "interrupted"
+  | "canceled";
+
+/** What started a run. */
+export type RunTrigger = "schedule" | "catch_up" | "webhook" | "manual";
+
 export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access";
+
+/** The next times a schedule names. */
+export interface SchedulePreview {
+  next: string[];
+  schedule: string;
+  timeZone: string;
+}
 
 export interface SendMessage {
   ifBusy?: IfBusy | null;
@@ -1058,6 +1181,22 @@ export interface UpdateProject {
   name?: string | null;
 }
 
+/**
+ * A change to a routine: each field when given; `null` clears `schedule`, `prompt`, `jobKind`, `payload`,
+ * `sessionId`, `projectId` (the result must still be a valid routine).
+ */
+export interface UpdateRoutine {
+  catchUp?: CatchUp | null;
+  jobKind?: string | null;
+  name?: string | null;
+  payload?: Record<string, unknown> | null;
+  projectId?: string | null;
+  prompt?: string | null;
+  schedule?: string | null;
+  sessionId?: string | null;
+  state?: RoutineState | null;
+}
+
 export interface UpdateSession {
   archived?: boolean | null;
   /** Move to this project; `""` moves it out of any project. */
@@ -1141,6 +1280,16 @@ export const OPERATIONS = {
   "requests.list_all": { method: "GET", path: "/api/requests", pathParams: [], query: ["status", "kind", "sessionId", "limit"], body: false },
   "requests.list_session": { method: "GET", path: "/api/sessions/{id}/requests", pathParams: ["id"], query: ["status", "kind", "sessionId", "limit"], body: false },
   "requests.respond": { method: "POST", path: "/api/sessions/{id}/requests/{requestId}/response", pathParams: ["id", "requestId"], query: [], body: true },
+  "routines.create": { method: "POST", path: "/api/routines", pathParams: [], query: [], body: true },
+  "routines.get": { method: "GET", path: "/api/routines/{id}", pathParams: ["id"], query: [], body: false },
+  "routines.list": { method: "GET", path: "/api/routines", pathParams: [], query: [], body: false },
+  "routines.preview": { method: "GET", path: "/api/routines/schedule-preview", pathParams: [], query: ["schedule", "count"], body: false },
+  "routines.remove": { method: "DELETE", path: "/api/routines/{id}", pathParams: ["id"], query: [], body: false },
+  "routines.rotate_secret": { method: "POST", path: "/api/routines/{id}/rotate-secret", pathParams: ["id"], query: [], body: false },
+  "routines.run": { method: "POST", path: "/api/routines/{id}/run", pathParams: ["id"], query: [], body: false },
+  "routines.runs": { method: "GET", path: "/api/routines/{id}/runs", pathParams: ["id"], query: ["limit"], body: false },
+  "routines.update": { method: "PATCH", path: "/api/routines/{id}", pathParams: ["id"], query: [], body: true },
+  "routines.webhook": { method: "POST", path: "/api/routines/{id}/webhook", pathParams: ["id"], query: [], body: true },
   "sessions.archive": { method: "POST", path: "/api/sessions/{id}/archive", pathParams: ["id"], query: [], body: false },
   "sessions.create": { method: "POST", path: "/api/sessions", pathParams: [], query: [], body: true },
   "sessions.delete": { method: "DELETE", path: "/api/sessions/{id}", pathParams: ["id"], query: [], body: false },
@@ -1242,6 +1391,16 @@ export interface OperationTypes {
   "requests.list_all": { body: never; response: PendingRequest[] };
   "requests.list_session": { body: never; response: PendingRequest[] };
   "requests.respond": { body: RespondToRequest; response: PendingRequest };
+  "routines.create": { body: CreateRoutine; response: RoutineCreated };
+  "routines.get": { body: never; response: Routine };
+  "routines.list": { body: never; response: RoutineList };
+  "routines.preview": { body: never; response: SchedulePreview };
+  "routines.remove": { body: never; response: void };
+  "routines.rotate_secret": { body: never; response: RoutineSecret };
+  "routines.run": { body: never; response: RoutineRun };
+  "routines.runs": { body: never; response: RoutineRunList };
+  "routines.update": { body: UpdateRoutine; response: Routine };
+  "routines.webhook": { body: Record<string, unknown>; response: RoutineRun };
   "sessions.archive": { body: never; response: Session };
   "sessions.create": { body: CreateSession; response: Session };
   "sessions.delete": { body: never; response: void };

@@ -5,6 +5,7 @@ export type Route =
   | { page: "chats"; sessionId: string | null }
   | { page: "plugins" }
   | { page: "jobs" }
+  | { page: "routines" }
   | { page: "settings" };
 
 export function parseRoute(path: string): Route {
@@ -12,6 +13,7 @@ export function parseRoute(path: string): Route {
   if (parts[0] === "chats" && parts[1]) return { page: "chats", sessionId: decodeURIComponent(parts[1]) };
   if (parts[0] === "plugins") return { page: "plugins" };
   if (parts[0] === "jobs") return { page: "jobs" };
+  if (parts[0] === "routines") return { page: "routines" };
   if (parts[0] === "settings") return { page: "settings" };
   return { page: "chats", sessionId: null };
 }

@@ -15,6 +15,7 @@ pub mod notes;
 pub mod plugins;
 pub mod projects;
 pub mod requests;
+pub mod routines;
 pub mod sessions;
 pub mod settings;
 pub mod stream;

@@ -5,8 +5,11 @@
 //! jobs within the concurrency lanes, runs them in their plugin under a lease, and records how they ended.
 
 mod backoff;
+mod host_jobs;
 mod scheduler;
 mod workers;
+
+pub(in crate::services) use host_jobs::{HostJob, HostJobRunner, HOST_PLUGIN_ID};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -223,6 +226,8 @@ pub struct Queue {
     requests: Arc<Requests>,
     scheduler: Scheduler,
     workers: Workers,
+    /// Kinds the host runs itself (routine runs).
+    host_jobs: host_jobs::HostJobs,
     /// Who waits for a job to finish (`GET /api/jobs/{id}?wait=`), woken when its final state is published.
     ends: EndWaiters,
 }
@@ -246,6 +251,7 @@ impl Queue {
             requests,
             scheduler: Scheduler::new(config),
             workers: Workers::default(),
+            host_jobs: Default::default(),
             ends: EndWaiters::default(),
         })
     }
@@ -404,7 +410,7 @@ impl Queue {
     /// Queue a failed or canceled job again, from its first attempt.
     pub async fn retry_job(&self, id: &str, by: &str) -> ServiceResult<Job> {
         let row = self.job_row(id).await?;
-        if self.plugins.job_kind(&row.kind).is_none() {
+        if self.kind_info(&row.kind).is_none() {
             return Err(ServiceError::new(
                 ErrorKind::Conflict,
                 ErrorCode::JobKindUnavailable,

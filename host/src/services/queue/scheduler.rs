@@ -98,7 +98,7 @@ impl Scheduler {
                     last_recovery = now;
                     services.recover_expired_leases(now).await;
                 }
-                let kinds = services.plugins.job_kinds();
+                let kinds = services.all_kinds();
                 // Attempts start only while app-server is ready: a job recovered at start (or queued during a
                 // restart of app-server) would otherwise spend its attempts on "app-server is not ready".
                 if services.core.app_server().connection().is_some() {
@@ -277,7 +277,7 @@ impl Queue {
         };
         let timeout = Duration::from_millis(job.timeout_ms.max(1) as u64);
         let ended = {
-            let run = self.plugins.run_job(wit_job, timeout);
+            let run = self.run_kind(wit_job, timeout);
             tokio::pin!(run);
             let mut beat = tokio::time::interval(self.scheduler.heartbeat());
             beat.tick().await;

@@ -1,0 +1,75 @@
+// Routines end to end: headless Chromium against a real host (the real codex app-server and the fake model). A routine
+// is created on the Routines page (the cron field shows the host's next times, the webhook secret shows once), run
+// now, and its run goes from queued to completed in the runs list, with the prompt in the chat it targets.
+// Screenshots go to web/e2e/artifacts/.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { copyFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { artifacts, eventually, repo, shot, startBrowser, startHost, stepper } from "./harness.mjs";
+
+// Screenshots docs/web.md shows (refreshed with UPDATE_DOCS_IMAGES=1).
+const DOC_SHOTS = { "51-routines": "web-routines" };
+
+let host;
+let browser;
+let page;
+
+const step = stepper(test, "routines-", () => page);
+
+describe("web UI: routines", { timeout: 6 * 60_000 }, () => {
+  before(async () => {
+    host = await startHost({ logName: "host-routines.log" });
+    browser = await startBrowser();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
+    page = await context.newPage();
+    page.on("pageerror", (e) => console.error("page error:", e.message));
+    await page.goto(host.loginLink);
+    await page.locator(".conn-open").waitFor();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await host?.stop();
+    if (process.env.UPDATE_DOCS_IMAGES) {
+      const docs = join(repo, "docs", "images");
+      mkdirSync(docs, { recursive: true });
+      for (const [name, doc] of Object.entries(DOC_SHOTS)) copyFileSync(join(artifacts, `${name}.png`), join(docs, `${doc}.png`));
+    }
+  });
+
+  step("a routine is created with its next times shown and its secret shown once, then run now to completion", async () => {
+    await page.getByRole("button", { name: "New chat" }).first().click();
+    await page.getByRole("textbox", { name: "Working directory" }).fill(host.work);
+    await page.getByLabel("Title (optional)").fill("Routine target");
+    await page.getByRole("button", { name: "Create chat" }).click();
+    await page.getByRole("heading", { name: "Routine target" }).waitFor();
+    const sessionId = page.url().split("/chats/")[1];
+
+    await page.getByRole("link", { name: "Routines" }).click();
+    await page.getByRole("heading", { name: "Routines" }).waitFor();
+    await page.getByRole("button", { name: "New routine" }).click();
+    const form = page.getByRole("form", { name: "New routine" });
+    await form.getByLabel("Name").fill("Morning summary");
+    await form.getByLabel("Prompt").fill("routine says hello scenario:deltas=3");
+    await form.getByLabel("Chat", { exact: true }).selectOption(sessionId);
+    await form.getByLabel("Schedule (cron)").fill("0 2 * * *");
+    await eventually("the next times", async () => ((await page.getByTestId("next-runs").textContent()) ?? "").split("·").length === 3);
+    await form.getByRole("button", { name: "Create routine" }).click();
+
+    const secret = (await page.getByTestId("webhook-secret").textContent()) ?? "";
+    assert.match(secret, /^cmwh_[0-9a-f]{64}$/);
+    await page.getByRole("button", { name: "I saved it" }).click();
+    assert.equal(await page.getByTestId("webhook-secret").count(), 0, "the secret is shown once");
+
+    const row = page.getByRole("listitem", { name: "Routine Morning summary" });
+    await row.getByRole("button", { name: "Run now" }).click();
+    const run = row.locator("[data-run-id]").first();
+    await eventually("the run to complete", async () => (await run.getAttribute("data-status")) === "completed", 90_000);
+    await shot(page, "51-routines");
+
+    await row.getByRole("link", { name: "open chat" }).click();
+    await page.getByRole("heading", { name: "Routine target" }).waitFor();
+    await page.getByText("routine says hello scenario:deltas=3").first().waitFor();
+  });
+});

@@ -1,0 +1,140 @@
+// @vitest-environment jsdom
+// The Routines page: the form's body (create sends the target it names; an edit only what changed, `null` clearing
+// the schedule), the cron field showing the host's next 3 times (or the host's error), the secret shown once after a
+// create, and the runs list with the host's statuses.
+import { act } from "react";
+import { describe, expect, it } from "vitest";
+import { setFetcher } from "../api/client";
+import type { Routine, RoutineRun } from "../api/types";
+import { EMPTY_FORM, formOf, formProblem, routineBody, runStatusText } from "../lib/routines";
+import { store } from "../lib/store";
+import { RoutinesPage } from "../pages/Routines";
+import { json, render } from "./dom";
+
+const TS = "2026-12-05T07:00:00.000Z";
+
+function routine(over: Partial<Routine> = {}): Routine {
+  return {
+    id: "r1",
+    name: "nightly",
+    state: "enabled",
+    prompt: "summarize",
+    sessionId: "s1",
+    projectId: null,
+    schedule: "0 2 * * *",
+    catchUp: "once",
+    nextRunAt: TS,
+    timeZone: "UTC",
+    webhookPath: "/api/routines/r1/webhook",
+    createdBy: "web",
+    createdAt: TS,
+    updatedAt: TS,
+    ...over,
+  };
+}
+
+function run(over: Partial<RoutineRun> = {}): RoutineRun {
+  return { id: "u1", routineId: "r1", trigger: "manual", jobId: "j1", status: "completed", createdAt: TS, ...over } as RoutineRun;
+}
+
+function input(el: HTMLInputElement | HTMLTextAreaElement, value: string) {
+  const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+  Object.getOwnPropertyDescriptor(proto, "value")!.set!.call(el, value);
+  el.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+function select(el: HTMLSelectElement, value: string) {
+  Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, "value")!.set!.call(el, value);
+  el.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+function button(div: HTMLElement, name: string): HTMLButtonElement {
+  const b = [...div.querySelectorAll("button")].find((x) => x.textContent === name);
+  if (!b) throw new Error(`no button ${name}`);
+  return b as HTMLButtonElement;
+}
+
+const tick = (ms = 0) => act(() => new Promise((r) => setTimeout(r, ms)));
+
+describe("the routine form", () => {
+  it("says what is missing, then builds the create body for its target", () => {
+    expect(formProblem(EMPTY_FORM)).toMatch(/name/);
+    const f = { ...EMPTY_FORM, name: " n ", prompt: "p", targetKind: "project" as const, projectId: "p1", schedule: " */5 * * * * " };
+    expect(formProblem(f)).toBeNull();
+    expect(routineBody(f)).toEqual({ name: "n", prompt: "p", catchUp: "once", projectId: "p1", schedule: "*/5 * * * *" });
+    expect(routineBody({ ...f, schedule: "", targetKind: "session", sessionId: "s1" })).toEqual({ name: "n", prompt: "p", catchUp: "once", sessionId: "s1" });
+  });
+
+  it("sends only what an edit changed, and null to clear the schedule", () => {
+    const r = routine();
+    expect(routineBody(formOf(r), r)).toEqual({});
+    expect(routineBody({ ...formOf(r), schedule: "" }, r)).toEqual({ schedule: null });
+    expect(routineBody({ ...formOf(r), targetKind: "project", projectId: "p1" }, r)).toEqual({ projectId: "p1", sessionId: null });
+  });
+
+  it("reads a run's status as the host gave it", () => {
+    expect(runStatusText(run({ status: "followup_queued" }))).toMatch(/busy/);
+    expect(runStatusText(run({ status: "completed" }))).toBe("completed");
+  });
+});
+
+describe("the Routines page", () => {
+  it("creates a routine with the host's next times shown, shows its secret once, runs it and lists the run", async () => {
+    store.sessions = [{ id: "s1", title: "Chat one", archived: false } as any];
+    const calls: { method: string; url: string; body: any }[] = [];
+    let routines: Routine[] = [];
+    let runs: RoutineRun[] = [];
+    setFetcher(async (url, init) => {
+      const u = String(url);
+      const method = String(init?.method ?? "GET");
+      const body = init?.body ? JSON.parse(String(init.body)) : null;
+      calls.push({ method, url: u, body });
+      if (u.includes("/api/routines/schedule-preview")) {
+        const schedule = new URL(u, "http://h").searchParams.get("schedule");
+        if (schedule === "bad") return json({ error: { code: "invalid_schedule", message: "schedule `bad`: a schedule has 5 fields", details: null } }, 422);
+        return json({ schedule, timeZone: "UTC", next: ["2026-12-06T02:00:00.000Z", "2026-12-07T02:00:00.000Z", "2026-12-08T02:00:00.000Z"] });
+      }
+      if (u.endsWith("/api/routines") && method === "POST") {
+        const r = routine({ ...body, projectId: null });
+        routines = [r];
+        return json({ routine: r, webhookSecret: "cmwh_secret_once" }, 201);
+      }
+      if (u.endsWith("/api/routines")) return json({ routines });
+      if (u.endsWith("/api/routines/r1/run")) {
+        runs = [run({ status: "queued" })];
+        return json(runs[0], 202);
+      }
+      if (u.includes("/api/routines/r1/runs")) return json({ runs });
+      return json({});
+    });
+    const div = render(<RoutinesPage />);
+    await tick();
+    expect(div.textContent).toContain("No routines yet");
+    act(() => button(div, "New routine").click());
+    const form = div.querySelector("form")!;
+    act(() => input(form.querySelector("input")!, "nightly"));
+    act(() => input(form.querySelector("textarea")!, "summarize"));
+    act(() => select(form.querySelector("select[aria-label=Chat]") as HTMLSelectElement, "s1"));
+    const cron = form.querySelector("input[placeholder^='e.g.']") as HTMLInputElement;
+    act(() => input(cron, "bad"));
+    await tick(300);
+    expect(div.querySelector("[aria-label='Schedule problem']")?.textContent).toContain("5 fields");
+    act(() => input(cron, "0 2 * * *"));
+    await tick(300);
+    expect(div.querySelector("[data-testid=next-runs]")?.textContent).toContain("UTC");
+    expect(div.querySelector("[data-testid=next-runs]")?.textContent?.split("·").length).toBe(3);
+
+    await act(async () => button(div, "Create routine").click());
+    await tick();
+    const create = calls.find((c) => c.method === "POST" && c.url.endsWith("/api/routines"))!;
+    expect(create.body).toEqual({ name: "nightly", prompt: "summarize", catchUp: "once", sessionId: "s1", schedule: "0 2 * * *" });
+    expect(div.querySelector("[data-testid=webhook-secret]")?.textContent).toBe("cmwh_secret_once");
+    expect(div.textContent).toContain("/api/routines/r1/webhook");
+    act(() => button(div, "I saved it").click());
+    expect(div.querySelector("[data-testid=webhook-secret]")).toBeNull();
+
+    await act(async () => button(div, "Run now").click());
+    await tick();
+    expect(div.querySelector("[data-run-id=u1]")?.getAttribute("data-status")).toBe("queued");
+  });
+});
