@@ -261,8 +261,8 @@ pub fn evaluate_in(mode: Mode, settings: &Settings, request: &Value, cwd: Option
         Verdict::Decide { decision, reason } => {
             Verdict::Decide { decision, reason: cap_chars(reason, MAX_REASON_CHARS) }
         }
-        Verdict::Steer { reason, .. } if !offered(params, Choice::Decline) => {
-            Verdict::Ask(format!("{reason}, but `decline` is not among the decisions the request offers"))
+        Verdict::Steer { reason, .. } if !steer_may_decline(params) => {
+            Verdict::Ask(format!("{reason}, but the request offers neither `decline` nor `cancel`"))
         }
         Verdict::Steer { message, reason } => Verdict::Steer { message, reason: cap_chars(reason, MAX_REASON_CHARS) },
         other => other,
@@ -285,6 +285,17 @@ pub fn offered(params: &Value, decision: Choice) -> bool {
         Some(list) => list.iter().any(|d| d.as_str() == Some(decision.as_str())),
         None => true,
     }
+}
+
+/// A steer rule declines when the request offers `decline`, or offers `cancel` as its way of saying no (app-server
+/// lists `accept`, an amendment and `cancel` for an escalated command, yet takes `decline`, which refuses the command
+/// and lets the turn go on; `cancel` would end the turn, and the guidance with it).
+pub fn steer_may_decline(params: &Value) -> bool {
+    offered(params, Choice::Decline)
+        || params
+            .get("availableDecisions")
+            .and_then(Value::as_array)
+            .is_some_and(|list| list.iter().any(|d| d.as_str() == Some("cancel")))
 }
 
 pub fn cap_chars(s: String, max: usize) -> String {
@@ -876,11 +887,13 @@ mod tests {
             evaluate(&s, &command_request("git status", None), None),
             Verdict::Decide { decision: Choice::Accept, .. }
         ));
-        // Declining must be offered, else the user decides.
+        // Declining must be offered, or `cancel` (app-server's way of offering "no" for an escalated command), else
+        // the user decides.
         assert!(matches!(
             evaluate(&s, &command_request("rm x", Some(json!(["accept", "cancel"]))), None),
-            Verdict::Ask(_)
+            Verdict::Steer { .. }
         ));
+        assert!(matches!(evaluate(&s, &command_request("rm x", Some(json!(["accept"]))), None), Verdict::Ask(_)));
         // Steering is a rule's action in the judging mode too.
         assert!(matches!(evaluate_in(Mode::Judge, &s, &command_request("rm x", None), None), Verdict::Steer { .. }));
         for bad in [
