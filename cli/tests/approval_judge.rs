@@ -29,8 +29,16 @@ fn script() -> Value {
         "judge_low": asks_to_run("echo judged-low scenario:assess_low"),
         "judge_high": asks_to_run("echo wipe-home scenario:assess_high"),
         "steer_rm": asks_to_run("rm -f notes.txt"),
+        // A file added outside the workspace (beside it, in the test's scratch dir), whose text carries the directive.
+        "judge_patch": [
+            [{"type": "custom_tool_call", "name": "apply_patch",
+              "input": "*** Begin Patch\n*** Add File: ../judged.txt\n+scenario:assess_low\n*** End Patch\n"}],
+            [{"type": "text", "text": "Patch applied."}]
+        ],
+        "judge_garbled": asks_to_run("echo garbled scenario:assess_garbled"),
         "assess_low": answers(r#"{"risk": "low", "summary": "Prints a word.", "rationale": "`echo` only writes to the terminal."}"#),
         // As models like to answer: in a fence, with a word before it.
+        "assess_garbled": answers("Looks harmless to me, go ahead."),
         "assess_high": answers("Assessment:\n```json\n{\"risk\": \"high\", \"summary\": \"Wipes the home directory.\", \"rationale\": \"Nothing can restore it.\"}\n```"),
     })
 }
@@ -115,6 +123,27 @@ async fn a_low_risk_command_is_assessed_shown_and_accepted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_change_is_judged_on_its_diff() {
+    let env = Env::start_scripted("judge-patch", &script()).await;
+    let host = env.host();
+    install_supervisor(host).await;
+    let session = env.new_session().await;
+    // Inside-the-workspace changes would be accepted by the setting without a model; this one is outside.
+    set(host, &session, json!({"enabled": true, "mode": "judge", "file_changes_in_workspace": "accept"})).await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let turn = host.send(&session, "add it scenario:judge_patch").await;
+    let seen = until(&mut ws, is_turn_end(&turn)).await;
+    let assessed = seen.iter().find(|e| e["type"] == "approval.assessed").expect("the change was assessed");
+    assert_eq!(assessed["data"]["kind"], "file_change_approval", "{assessed}");
+    assert_eq!(assessed["data"]["assessment"]["risk"], "low");
+    let resolved = seen.iter().find(|e| e["type"] == "approval.resolved").expect("the supervisor decided");
+    assert_eq!((resolved["data"]["decidedBy"].as_str(), resolved["data"]["decision"].as_str()), (Some("plugin:approval-supervisor"), Some("accept")), "{resolved}");
+    let prompts: Vec<String> = env.model.requests().iter().map(|r| r.body.to_string()).collect();
+    assert!(prompts.iter().any(|p| p.contains("apply this file change") && p.contains("judged.txt")), "the worker saw the change");
+    assert!(env.dir.path().join("judged.txt").exists(), "the accepted change was applied");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_high_risk_command_stays_with_the_user_with_its_assessment_in_view() {
     let env = Env::start_scripted("judge-high", &script()).await;
     let host = env.host();
@@ -146,6 +175,33 @@ async fn a_high_risk_command_stays_with_the_user_with_its_assessment_in_view() {
     until(&mut ws, is_turn_end(&turn)).await;
     let (_, r) = host.get(&format!("/api/sessions/{session}/requests/{request}")).await;
     assert_eq!((r["decidedBy"].as_str(), r["decision"].as_str()), (Some("api"), Some("decline")), "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_that_is_not_the_json_asked_for_leaves_the_request_to_the_user_and_says_why() {
+    let env = Env::start_scripted("judge-garbled", &script()).await;
+    let host = env.host();
+    install_supervisor(host).await;
+    let session = env.new_session().await;
+    set(host, &session, json!({"enabled": true, "mode": "judge", "accept_up_to": "medium"})).await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let turn = host.send(&session, "run it scenario:judge_garbled").await;
+    let asked = until(&mut ws, |e| e["type"] == "approval.requested").await;
+    let request = asked.last().unwrap()["data"]["id"].as_str().unwrap().to_string();
+
+    let job = the_job(host, "approval-supervisor.judge").await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["result"]["outcome"], "unassessed", "{job}");
+    assert_eq!(job["result"]["reason"], "the model's answer holds no JSON object", "{job}");
+    assert_eq!(job["result"]["answer"], "Looks harmless to me, go ahead.");
+    let (_, r) = host.get(&format!("/api/sessions/{session}/requests/{request}")).await;
+    assert_eq!(r["status"], "pending", "{r}");
+    assert!(r["assessment"].is_null(), "no assessment: {r}");
+
+    let (s, b) = host.post(&format!("/api/sessions/{session}/requests/{request}/response"), json!({"decision": "accept"})).await;
+    assert_eq!(s, 200, "{b}");
+    let seen = until(&mut ws, is_turn_end(&turn)).await;
+    assert!(!seen.iter().any(|e| e["type"] == "approval.assessed"), "nothing was assessed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
