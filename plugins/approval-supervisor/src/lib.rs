@@ -141,13 +141,15 @@ fn supervise(session_id: &str, request_id: &str, request: &Value) -> Result<(), 
         }
     };
     if settings.grace_ms > 0 {
-        let payload = json!({
+        let mut payload = json!({
             "session_id": session_id,
             "request_id": request_id,
             "decision": choice.as_str(),
             "reason": reason,
-            "steer": steer,
         });
+        if let Some(message) = &steer {
+            payload["steer"] = json!(message);
+        }
         let job = JobRequest::json(JOB_DECIDE, &payload)
             .session(session_id)
             .dedupe_key(request_id)
