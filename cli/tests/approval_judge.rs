@@ -35,6 +35,11 @@ fn script() -> Value {
               "input": "*** Begin Patch\n*** Add File: ../judged.txt\n+scenario:assess_low\n*** End Patch\n"}],
             [{"type": "text", "text": "Patch applied."}]
         ],
+        "judge_patch_high": [
+            [{"type": "custom_tool_call", "name": "apply_patch",
+              "input": "*** Begin Patch\n*** Add File: ../wiped.txt\n+scenario:assess_high\n*** End Patch\n"}],
+            [{"type": "text", "text": "Patch declined."}]
+        ],
         "judge_garbled": asks_to_run("echo garbled scenario:assess_garbled"),
         "assess_low": answers(r#"{"risk": "low", "summary": "Prints a word.", "rationale": "`echo` only writes to the terminal."}"#),
         // As models like to answer: in a fence, with a word before it.
@@ -141,6 +146,24 @@ async fn a_file_change_is_judged_on_its_diff() {
     let prompts: Vec<String> = env.model.requests().iter().map(|r| r.body.to_string()).collect();
     assert!(prompts.iter().any(|p| p.contains("apply this file change") && p.contains("judged.txt")), "the worker saw the change");
     assert!(env.dir.path().join("judged.txt").exists(), "the accepted change was applied");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_high_risk_change_is_declined_when_the_user_says_decline_at_high() {
+    let env = Env::start_scripted("judge-decline", &script()).await;
+    let host = env.host();
+    install_supervisor(host).await;
+    let session = env.new_session().await;
+    set(host, &session, json!({"enabled": true, "mode": "judge", "decline_at": "high"})).await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let turn = host.send(&session, "add it scenario:judge_patch_high").await;
+    let seen = until(&mut ws, is_turn_end(&turn)).await;
+    let resolved = seen.iter().find(|e| e["type"] == "approval.resolved").expect("the supervisor decided");
+    assert_eq!((resolved["data"]["decidedBy"].as_str(), resolved["data"]["decision"].as_str()), (Some("plugin:approval-supervisor"), Some("decline")), "{resolved}");
+    let reason = resolved["data"]["reason"].as_str().unwrap();
+    assert!(reason.starts_with("judged high risk by ") && reason.contains("(decline_at: high) → decline: Wipes the home directory."), "{reason}");
+    assert_eq!(resolved["data"]["assessment"]["risk"], "high", "the decision keeps its assessment: {resolved}");
+    assert!(!env.dir.path().join("wiped.txt").exists(), "the declined change was not applied");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
