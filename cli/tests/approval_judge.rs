@@ -298,3 +298,24 @@ async fn a_steer_rule_declines_and_the_turn_gets_the_guidance() {
     let final_text = turns["turns"][0]["finalText"].as_str().unwrap_or_default();
     assert!(final_text.contains("move them to ./trash instead"), "Codex went on with the guidance: {turns}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_steer_rule_waits_out_the_grace_period_then_steers_and_declines() {
+    let env = Env::start_scripted("judge-steer-grace", &script()).await;
+    let host = env.host();
+    install_supervisor(host).await;
+    let session = env.new_session().await;
+    let rules = json!({"enabled": true, "grace_ms": 500, "rules": [{"pattern": "rm *", "action": "steer", "message": STEER}]});
+    set(host, &session, rules).await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let turn = host.send(&session, "clean up scenario:steer_rm").await;
+    let seen = until(&mut ws, is_turn_end(&turn)).await;
+    let resolved = seen.iter().find(|e| e["type"] == "approval.resolved").expect("the supervisor decided");
+    assert_eq!((resolved["data"]["decidedBy"].as_str(), resolved["data"]["decision"].as_str()), (Some("plugin:approval-supervisor"), Some("decline")), "{resolved}");
+    let job = the_job(host, "approval-supervisor.decide").await;
+    assert_eq!(job["payload"]["steer"], STEER, "{job}");
+    assert_eq!(job["result"]["outcome"], "applied", "{job}");
+    let (_, turns) = host.get(&format!("/api/sessions/{session}/turns")).await;
+    let final_text = turns["turns"][0]["finalText"].as_str().unwrap_or_default();
+    assert!(final_text.contains("move them to ./trash instead"), "Codex went on with the guidance: {turns}");
+}
