@@ -103,11 +103,26 @@ impl Env {
 
     /// With extra environment for the host and extra `-c` overrides (and serve flags via env) for codex.
     pub async fn start_full(tag: &str, host_env: &[(&str, &str)], extra_overrides: &[&str]) -> Self {
+        Self::start_configured(tag, host_env, extra_overrides, None).await
+    }
+
+    /// With the fake model also answering the scenarios of `script` (a `fakes::model::Script` as JSON: scenario name
+    /// → responses → steps).
+    pub async fn start_scripted(tag: &str, script: &Value) -> Self {
+        Self::start_configured(tag, &[], &[], Some(script)).await
+    }
+
+    async fn start_configured(tag: &str, host_env: &[(&str, &str)], extra_overrides: &[&str], script: Option<&Value>) -> Self {
         let dir = TempDir::new(tag);
         for sub in ["data", "work", "userhome", "data/codex-home"] {
             std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         }
-        let model = fake::start(FakeModelConfig::default()).await.expect("fake model starts");
+        let script = script.map(|script| {
+            let path = dir.path().join("fake-model-script.json");
+            std::fs::write(&path, script.to_string()).unwrap();
+            path
+        });
+        let model = fake::start(FakeModelConfig { script, ..FakeModelConfig::default() }).await.expect("fake model starts");
         let catalog = dir.path().join("catalog.json");
         fake::write_model_catalog(&codex_bin(), &dir.path().join("data/codex-home"), &catalog).expect("model catalog");
         let mut overrides = fake::codex_overrides(&model.base_url(), Some(&catalog));

@@ -3,6 +3,8 @@
 
 use codex_manager_plugin_sdk::serde_json::Value;
 
+use crate::judge::{self, Mode, Overrides};
+
 /// The session setting that configures the supervisor.
 pub const SETTING: &str = "approval-supervisor";
 /// The longest grace period honoured (an hour); a longer one is cut to this.
@@ -11,6 +13,8 @@ pub const MAX_GRACE_MS: u64 = 3_600_000;
 const MAX_REASON_CHARS: usize = 1000;
 /// Longer commands are never matched by a rule (the matcher is O(pattern × command)).
 const MAX_COMMAND_CHARS: usize = 64 * 1024;
+/// The longest message a steer rule sends to the turn.
+pub const MAX_STEER_CHARS: usize = 4000;
 
 /// What the supervisor decides: only ever `accept` or `decline` (never `cancel`, never for the session).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +53,10 @@ pub enum Otherwise {
 pub struct Rule {
     /// The glob as the user wrote it (for the reason).
     pub pattern: String,
+    /// A steer rule declines (so its `*` matches like a decline rule's).
     pub decision: Choice,
+    /// A steer rule's message: sent to the running turn before the request is declined.
+    pub steer: Option<String>,
 }
 
 /// The session setting `approval-supervisor`, with its defaults filled in.
@@ -61,6 +68,8 @@ pub struct Settings {
     pub file_changes_in_workspace: Option<Choice>,
     pub otherwise: Otherwise,
     pub grace_ms: u64,
+    /// `mode`, `accept_up_to`, `decline_at`: the session's own values over the plugin-wide settings.
+    pub judge: Overrides,
 }
 
 impl Default for Settings {
@@ -71,6 +80,7 @@ impl Default for Settings {
             file_changes_in_workspace: None,
             otherwise: Otherwise::Ask,
             grace_ms: 0,
+            judge: Overrides::default(),
         }
     }
 }
@@ -112,31 +122,53 @@ pub fn parse_settings(json: Option<&str>) -> Result<Settings, String> {
                 settings.grace_ms =
                     v.as_u64().ok_or("`grace_ms` must be a whole number of milliseconds")?.min(MAX_GRACE_MS)
             }
+            "mode" => settings.judge.mode = Some(Mode::parse(v)?),
+            "accept_up_to" => settings.judge.accept_up_to = Some(judge::parse_accept_up_to(v)?),
+            "decline_at" => settings.judge.decline_at = Some(judge::parse_decline_at(v)?),
             other => return Err(format!("unknown field `{other}`")),
         }
     }
     Ok(settings)
 }
 
+/// A rule is `{"command": "<glob>", "decision": "accept"|"decline"}` or, the same with other names,
+/// `{"pattern": "<glob>", "action": "accept"|"decline"|"steer", "message": "..."}`; `message` goes with `steer` only.
 fn parse_rules(v: &Value) -> Result<Vec<Rule>, String> {
     let list = v.as_array().ok_or("`rules` must be a list of {\"command\": \"<glob>\", \"decision\": ...}")?;
     let mut rules = Vec::with_capacity(list.len());
     for (i, rule) in list.iter().enumerate() {
         let obj = rule.as_object().ok_or_else(|| format!("rules[{i}] must be an object"))?;
-        if let Some(other) = obj.keys().find(|k| *k != "command" && *k != "decision") {
+        if let Some(other) =
+            obj.keys().find(|k| !matches!(k.as_str(), "command" | "pattern" | "decision" | "action" | "message"))
+        {
             return Err(format!("rules[{i}]: unknown field `{other}`"));
         }
-        let pattern = obj
-            .get("command")
+        let one_of = |a: &str, b: &str| match (obj.get(a), obj.get(b)) {
+            (Some(_), Some(_)) => Err(format!("rules[{i}]: `{a}` and `{b}` are the same field; give one")),
+            (x, y) => Ok(x.or(y)),
+        };
+        let pattern = one_of("command", "pattern")?
             .and_then(Value::as_str)
             .filter(|p| !p.trim().is_empty())
             .ok_or_else(|| format!("rules[{i}].command must be a non-empty string"))?;
-        let decision = obj
-            .get("decision")
-            .and_then(Value::as_str)
-            .and_then(Choice::parse)
-            .ok_or_else(|| format!("rules[{i}].decision must be \"accept\" or \"decline\""))?;
-        rules.push(Rule { pattern: pattern.to_string(), decision });
+        let action = one_of("decision", "action")?.and_then(Value::as_str);
+        let message = obj.get("message");
+        let (decision, steer) = match (action, message) {
+            (Some("steer"), Some(Value::String(m))) if !m.trim().is_empty() => {
+                if m.chars().count() > MAX_STEER_CHARS {
+                    return Err(format!("rules[{i}].message is longer than {MAX_STEER_CHARS} characters"));
+                }
+                (Choice::Decline, Some(m.trim().to_string()))
+            }
+            (Some("steer"), _) => return Err(format!("rules[{i}]: a steer rule needs a non-empty `message`")),
+            (_, Some(_)) => return Err(format!("rules[{i}]: `message` goes with `\"action\": \"steer\"` only")),
+            (a, None) => (
+                a.and_then(Choice::parse)
+                    .ok_or_else(|| format!("rules[{i}].decision must be \"accept\", \"decline\" or \"steer\""))?,
+                None,
+            ),
+        };
+        rules.push(Rule { pattern: pattern.to_string(), decision, steer });
     }
     Ok(rules)
 }
@@ -150,6 +182,13 @@ pub enum Verdict {
     },
     /// Leave it to the user; the string says why (for the log).
     Ask(String),
+    /// Send `message` to the running turn, then decline (a steer rule matched).
+    Steer {
+        message: String,
+        reason: String,
+    },
+    /// Judging mode: no rule decided, so a worker turn assesses it; the string says why no rule did.
+    Judge(String),
 }
 
 /// Whether the verdict on `request` depends on the session's working directory (a file change the settings
@@ -161,7 +200,17 @@ pub fn needs_cwd(settings: &Settings, request: &Value) -> bool {
 
 /// The verdict on a pending request (the `PendingRequest` of an `approval.requested` event) under `settings`.
 /// `cwd` is the session's working directory (needed only when [`needs_cwd`] says so).
+#[cfg(test)]
 pub fn evaluate(settings: &Settings, request: &Value, cwd: Option<&str>) -> Verdict {
+    evaluate_in(Mode::Rules, settings, request, cwd)
+}
+
+/// [`evaluate`] in `mode`: in [`Mode::Judge`] what no rule decides is [`Verdict::Judge`] instead of `otherwise`.
+pub fn evaluate_in(mode: Mode, settings: &Settings, request: &Value, cwd: Option<&str>) -> Verdict {
+    let no_rule = |settings: &Settings, why: &str| match mode {
+        Mode::Rules => otherwise(settings, why),
+        Mode::Judge => Verdict::Judge(why.to_string()),
+    };
     if !settings.enabled {
         return Verdict::Ask("the supervisor is off for this session".into());
     }
@@ -177,11 +226,15 @@ pub fn evaluate(settings: &Settings, request: &Value, cwd: Option<&str>) -> Verd
                 return Verdict::Ask("the request shows no command".into());
             };
             match settings.rules.iter().find(|rule| rule_matches(rule, &command)) {
+                Some(Rule { pattern, steer: Some(message), .. }) => Verdict::Steer {
+                    message: message.clone(),
+                    reason: format!("rule \"{pattern}\" → decline and steer: {message}"),
+                },
                 Some(rule) => Verdict::Decide {
                     decision: rule.decision,
                     reason: format!("rule \"{}\" → {}", rule.pattern, rule.decision.as_str()),
                 },
-                None => otherwise(settings, "no rule matched the command"),
+                None => no_rule(settings, "no rule matched the command"),
             }
         }
         Some("file_change_approval") => match (settings.file_changes_in_workspace, cwd) {
@@ -193,10 +246,10 @@ pub fn evaluate(settings: &Settings, request: &Value, cwd: Option<&str>) -> Verd
                         choice.as_str()
                     ),
                 },
-                Err(why) => otherwise(settings, &why),
+                Err(why) => no_rule(settings, &why),
             },
-            (Some(_), None) => otherwise(settings, "the session's working directory is unknown"),
-            (None, _) => otherwise(settings, "file_changes_in_workspace is not set"),
+            (Some(_), None) => no_rule(settings, "the session's working directory is unknown"),
+            (None, _) => no_rule(settings, "file_changes_in_workspace is not set"),
         },
         Some(kind) => return Verdict::Ask(format!("the supervisor does not decide `{kind}` requests")),
         None => return Verdict::Ask("the request has no kind".into()),
@@ -208,7 +261,11 @@ pub fn evaluate(settings: &Settings, request: &Value, cwd: Option<&str>) -> Verd
         Verdict::Decide { decision, reason } => {
             Verdict::Decide { decision, reason: cap_chars(reason, MAX_REASON_CHARS) }
         }
-        ask => ask,
+        Verdict::Steer { reason, .. } if !steer_may_decline(params) => {
+            Verdict::Ask(format!("{reason}, but the request offers neither `decline` nor `cancel`"))
+        }
+        Verdict::Steer { message, reason } => Verdict::Steer { message, reason: cap_chars(reason, MAX_REASON_CHARS) },
+        other => other,
     }
 }
 
@@ -230,7 +287,18 @@ pub fn offered(params: &Value, decision: Choice) -> bool {
     }
 }
 
-fn cap_chars(s: String, max: usize) -> String {
+/// A steer rule declines when the request offers `decline`, or offers `cancel` as its way of saying no (app-server
+/// lists `accept`, an amendment and `cancel` for an escalated command, yet takes `decline`, which refuses the command
+/// and lets the turn go on; `cancel` would end the turn, and the guidance with it).
+pub fn steer_may_decline(params: &Value) -> bool {
+    offered(params, Choice::Decline)
+        || params
+            .get("availableDecisions")
+            .and_then(Value::as_array)
+            .is_some_and(|list| list.iter().any(|d| d.as_str() == Some("cancel")))
+}
+
+pub fn cap_chars(s: String, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((cut, _)) => s[..cut].to_string(),
         None => s,
@@ -625,7 +693,7 @@ mod tests {
         .unwrap();
         assert!(s.enabled);
         assert_eq!(s.rules.len(), 2);
-        assert_eq!(s.rules[1], Rule { pattern: "rm *".into(), decision: Choice::Decline });
+        assert_eq!(s.rules[1], Rule { pattern: "rm *".into(), decision: Choice::Decline, steer: None });
         assert_eq!(s.file_changes_in_workspace, Some(Choice::Accept));
         assert_eq!(s.otherwise, Otherwise::Decline);
         assert_eq!(s.grace_ms, 5000);
@@ -777,12 +845,111 @@ mod tests {
         let long = "x".repeat(2000);
         let s = Settings {
             enabled: true,
-            rules: vec![Rule { pattern: long.clone(), decision: Choice::Accept }],
+            rules: vec![Rule { pattern: long.clone(), decision: Choice::Accept, steer: None }],
             ..Settings::default()
         };
         match evaluate(&s, &command_request(&long, None), None) {
             Verdict::Decide { reason, .. } => assert_eq!(reason.chars().count(), MAX_REASON_CHARS),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn steer_rules_parse_and_decline_with_the_message() {
+        let s = settings(
+            r#"{"enabled": true, "rules": [
+                {"pattern": "rm *", "action": "steer", "message": " don't delete files; move them to ./trash instead "},
+                {"pattern": "git status*", "action": "accept"},
+                {"command": "*", "decision": "accept"}]}"#,
+        );
+        assert_eq!(
+            s.rules[0],
+            Rule {
+                pattern: "rm *".into(),
+                decision: Choice::Decline,
+                steer: Some("don't delete files; move them to ./trash instead".into())
+            }
+        );
+        assert_eq!(s.rules[1].decision, Choice::Accept);
+        // A steer rule's `*` matches like a decline rule's: what follows the prefix does not get it past the rule.
+        for command in ["bash -lc 'rm -rf build'", "bash -lc 'rm x; echo done'"] {
+            assert_eq!(
+                evaluate(&s, &command_request(command, None), None),
+                Verdict::Steer {
+                    message: "don't delete files; move them to ./trash instead".into(),
+                    reason: "rule \"rm *\" → decline and steer: don't delete files; move them to ./trash instead"
+                        .into(),
+                },
+                "{command}"
+            );
+        }
+        assert!(matches!(
+            evaluate(&s, &command_request("git status", None), None),
+            Verdict::Decide { decision: Choice::Accept, .. }
+        ));
+        // Declining must be offered, or `cancel` (app-server's way of offering "no" for an escalated command), else
+        // the user decides.
+        assert!(matches!(
+            evaluate(&s, &command_request("rm x", Some(json!(["accept", "cancel"]))), None),
+            Verdict::Steer { .. }
+        ));
+        assert!(matches!(evaluate(&s, &command_request("rm x", Some(json!(["accept"]))), None), Verdict::Ask(_)));
+        // Steering is a rule's action in the judging mode too.
+        assert!(matches!(evaluate_in(Mode::Judge, &s, &command_request("rm x", None), None), Verdict::Steer { .. }));
+        for bad in [
+            r#"{"rules": [{"pattern": "rm *", "action": "steer"}]}"#,
+            r#"{"rules": [{"pattern": "rm *", "action": "steer", "message": "  "}]}"#,
+            r#"{"rules": [{"pattern": "rm *", "action": "steer", "message": 1}]}"#,
+            r#"{"rules": [{"pattern": "rm *", "action": "decline", "message": "why"}]}"#,
+            r#"{"rules": [{"pattern": "rm *", "command": "rm *", "action": "decline"}]}"#,
+            r#"{"rules": [{"pattern": "rm *", "action": "decline", "decision": "decline"}]}"#,
+            r#"{"rules": [{"pattern": "rm *", "action": "ask"}]}"#,
+            r#"{"rules": [{"action": "accept"}]}"#,
+        ] {
+            assert!(parse_settings(Some(bad)).is_err(), "{bad}");
+        }
+        let long = json!({"rules": [{"pattern": "x", "action": "steer", "message": "m".repeat(MAX_STEER_CHARS + 1)}]});
+        assert!(parse_settings(Some(&long.to_string())).is_err());
+    }
+
+    #[test]
+    fn judging_mode_assesses_what_no_rule_decides() {
+        let s = settings(
+            r#"{"enabled": true, "mode": "judge", "accept_up_to": "medium", "decline_at": "high",
+                "otherwise": "decline", "file_changes_in_workspace": "accept",
+                "rules": [{"command": "git status*", "decision": "accept"}]}"#,
+        );
+        assert_eq!(s.judge.mode, Some(Mode::Judge));
+        assert_eq!(s.judge.accept_up_to, Some(Some(codex_manager_plugin_sdk::Risk::Medium)));
+        assert_eq!(s.judge.decline_at, Some(Some(codex_manager_plugin_sdk::Risk::High)));
+        // Rules first: a matching rule decides without a model.
+        assert!(matches!(
+            evaluate_in(Mode::Judge, &s, &command_request("git status", None), None),
+            Verdict::Decide { decision: Choice::Accept, .. }
+        ));
+        // What no rule decides is judged, `otherwise` notwithstanding; in the rules mode it still falls to `otherwise`.
+        assert_eq!(
+            evaluate_in(Mode::Judge, &s, &command_request("make", None), None),
+            Verdict::Judge("no rule matched the command".into())
+        );
+        assert!(matches!(
+            evaluate_in(Mode::Rules, &s, &command_request("make", None), None),
+            Verdict::Decide { decision: Choice::Decline, .. }
+        ));
+        // A file change inside the workspace is accepted by the setting; one outside it is judged.
+        let inside = file_request(&["/w/p/a.rs"], None);
+        assert!(matches!(evaluate_in(Mode::Judge, &s, &inside, Some("/w/p")), Verdict::Decide { .. }));
+        let outside = file_request(&["/etc/passwd"], None);
+        assert!(matches!(evaluate_in(Mode::Judge, &s, &outside, Some("/w/p")), Verdict::Judge(_)));
+        // Off, not pending, other kinds: never judged.
+        let mut off = s.clone();
+        off.enabled = false;
+        assert!(matches!(evaluate_in(Mode::Judge, &off, &command_request("make", None), None), Verdict::Ask(_)));
+        let mut other = command_request("make", None);
+        other["kind"] = json!("permissions_approval");
+        assert!(matches!(evaluate_in(Mode::Judge, &s, &other, None), Verdict::Ask(_)));
+        for bad in [r#"{"mode": "model"}"#, r#"{"accept_up_to": "high"}"#, r#"{"decline_at": "low"}"#] {
+            assert!(parse_settings(Some(bad)).is_err(), "{bad}");
         }
     }
 }
