@@ -13,6 +13,10 @@ import {
   toggleSetting,
   validateSupervisor,
   WORKFLOWS,
+  type AcceptUpTo,
+  type DeclineAt,
+  type JudgeMode,
+  type Rule,
   type SupervisorForm,
 } from "../lib/automation";
 import { navigate } from "../lib/router";
@@ -187,10 +191,19 @@ function SupervisorEditor({ a }: { a: AutomationState }) {
           {form.rules.map((r, i) => (
             <li key={i} className="rule" data-rule={i}>
               <input aria-label={`Rule ${i + 1} command pattern`} placeholder="git status*" value={r.command} onChange={(e) => setRule(i, { command: e.target.value })} />
-              <select aria-label={`Rule ${i + 1} decision`} value={r.decision} onChange={(e) => setRule(i, { decision: e.target.value as "accept" | "decline" })}>
+              <select aria-label={`Rule ${i + 1} decision`} value={r.decision} onChange={(e) => setRule(i, { decision: e.target.value as Rule["decision"] })}>
                 <option value="accept">accept</option>
                 <option value="decline">decline</option>
+                <option value="steer">decline and steer</option>
               </select>
+              {r.decision === "steer" && (
+                <input
+                  aria-label={`Rule ${i + 1} message to Codex`}
+                  placeholder="don't delete files; move them to ./trash instead"
+                  value={r.message ?? ""}
+                  onChange={(e) => setRule(i, { message: e.target.value })}
+                />
+              )}
               <button type="button" className="small" aria-label={`Move rule ${i + 1} up`} disabled={i === 0} onClick={() => edit({ ...form, rules: swap(form.rules, i, i - 1) })}>
                 ↑
               </button>
@@ -217,6 +230,36 @@ function SupervisorEditor({ a }: { a: AutomationState }) {
             <option value="decline">decline</option>
           </select>
         </label>
+        <label className="field inline">
+          <span>What no rule decides</span>
+          <select aria-label="Mode" value={form.mode} onChange={(e) => edit({ ...form, mode: e.target.value as JudgeMode })}>
+            <option value="">the plugin's setting</option>
+            <option value="rules">goes to "Otherwise"</option>
+            <option value="judge">is judged by a model first</option>
+          </select>
+        </label>
+        {form.mode !== "rules" && (
+          <>
+            <label className="field inline">
+              <span>Accept when judged at most</span>
+              <select aria-label="Accept up to" value={form.acceptUpTo} onChange={(e) => edit({ ...form, acceptUpTo: e.target.value as AcceptUpTo })}>
+                <option value="">the plugin's setting</option>
+                <option value="none">never (ask me)</option>
+                <option value="low">low risk</option>
+                <option value="medium">medium risk</option>
+              </select>
+            </label>
+            <label className="field inline">
+              <span>Decline when judged at least</span>
+              <select aria-label="Decline at" value={form.declineAt} onChange={(e) => edit({ ...form, declineAt: e.target.value as DeclineAt })}>
+                <option value="">the plugin's setting</option>
+                <option value="none">never (ask me)</option>
+                <option value="medium">medium risk</option>
+                <option value="high">high risk</option>
+              </select>
+            </label>
+          </>
+        )}
         <label className="field inline">
           <span>Grace period (seconds)</span>
           <input

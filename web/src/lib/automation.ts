@@ -22,10 +22,17 @@ export function toggleSetting(enabled: boolean): { enabled: boolean } {
   return { enabled };
 }
 
+/** A rule: the glob, and what a match does; `steer` declines and sends `message` to the running turn. */
 export interface Rule {
   command: string;
-  decision: "accept" | "decline";
+  decision: "accept" | "decline" | "steer";
+  message?: string;
 }
+
+/** The judging mode's session overrides; "" leaves the plugin-wide setting in force. */
+export type JudgeMode = "" | "rules" | "judge";
+export type AcceptUpTo = "" | "none" | "low" | "medium";
+export type DeclineAt = "" | "none" | "medium" | "high";
 
 export interface SupervisorForm {
   enabled: boolean;
@@ -33,9 +40,34 @@ export interface SupervisorForm {
   fileChangesInWorkspace: boolean;
   otherwise: "ask" | "decline";
   graceMs: number;
+  mode: JudgeMode;
+  acceptUpTo: AcceptUpTo;
+  declineAt: DeclineAt;
 }
 
-export const EMPTY_SUPERVISOR: SupervisorForm = { enabled: false, rules: [], fileChangesInWorkspace: false, otherwise: "ask", graceMs: 0 };
+export const EMPTY_SUPERVISOR: SupervisorForm = {
+  enabled: false,
+  rules: [],
+  fileChangesInWorkspace: false,
+  otherwise: "ask",
+  graceMs: 0,
+  mode: "",
+  acceptUpTo: "",
+  declineAt: "",
+};
+
+const oneOf = <T extends string>(value: unknown, allowed: readonly T[]): T | "" => (allowed.includes(value as T) ? (value as T) : "");
+
+/** One stored rule, in either of the plugin's spellings (`command`/`decision`, `pattern`/`action`), or null. */
+function parseRule(r: any): Rule | null {
+  if (!r || typeof r !== "object") return null;
+  const command = typeof r.command === "string" ? r.command : typeof r.pattern === "string" ? r.pattern : null;
+  const action = r.decision ?? r.action;
+  if (command === null) return null;
+  if (action === "accept" || action === "decline") return { command, decision: action };
+  if (action === "steer" && typeof r.message === "string") return { command, decision: "steer", message: r.message };
+  return null;
+}
 export const MAX_GRACE_MS = 3_600_000;
 
 /** The stored setting as the form shows it (unknown or malformed parts fall back to the defaults). */
@@ -43,17 +75,16 @@ export function parseSupervisor(value: unknown): SupervisorForm {
   if (typeof value === "boolean") return { ...EMPTY_SUPERVISOR, enabled: value };
   if (!value || typeof value !== "object") return { ...EMPTY_SUPERVISOR };
   const v = value as Record<string, any>;
-  const rules: Rule[] = Array.isArray(v.rules)
-    ? v.rules
-        .filter((r: any) => r && typeof r.command === "string" && (r.decision === "accept" || r.decision === "decline"))
-        .map((r: any) => ({ command: r.command, decision: r.decision }))
-    : [];
+  const rules: Rule[] = Array.isArray(v.rules) ? v.rules.map(parseRule).filter((r: Rule | null): r is Rule => r !== null) : [];
   return {
     enabled: v.enabled === true,
     rules,
     fileChangesInWorkspace: v.file_changes_in_workspace === "accept",
     otherwise: v.otherwise === "decline" ? "decline" : "ask",
     graceMs: typeof v.grace_ms === "number" && v.grace_ms >= 0 ? Math.min(MAX_GRACE_MS, Math.floor(v.grace_ms)) : 0,
+    mode: oneOf(v.mode, ["rules", "judge"] as const),
+    acceptUpTo: oneOf(v.accept_up_to, ["none", "low", "medium"] as const),
+    declineAt: oneOf(v.decline_at, ["none", "medium", "high"] as const),
   };
 }
 
@@ -61,6 +92,8 @@ export function parseSupervisor(value: unknown): SupervisorForm {
 export function validateSupervisor(f: SupervisorForm): string | null {
   const blank = f.rules.findIndex((r) => !r.command.trim());
   if (blank >= 0) return `Rule ${blank + 1} has no command pattern.`;
+  const silent = f.rules.findIndex((r) => r.decision === "steer" && !r.message?.trim());
+  if (silent >= 0) return `Rule ${silent + 1} steers but has no message for Codex.`;
   if (!Number.isInteger(f.graceMs) || f.graceMs < 0 || f.graceMs > MAX_GRACE_MS) return "The grace period must be between 0 and 3600 seconds.";
   return null;
 }
@@ -68,10 +101,15 @@ export function validateSupervisor(f: SupervisorForm): string | null {
 /** The setting's JSON: only documented fields, defaults left out. */
 export function buildSupervisor(f: SupervisorForm): Record<string, unknown> {
   const out: Record<string, unknown> = { enabled: f.enabled };
-  out.rules = f.rules.map((r) => ({ command: r.command.trim(), decision: r.decision }));
+  out.rules = f.rules.map((r) =>
+    r.decision === "steer" ? { pattern: r.command.trim(), action: "steer", message: (r.message ?? "").trim() } : { command: r.command.trim(), decision: r.decision },
+  );
   if (f.fileChangesInWorkspace) out.file_changes_in_workspace = "accept";
   out.otherwise = f.otherwise;
   if (f.graceMs > 0) out.grace_ms = f.graceMs;
+  if (f.mode) out.mode = f.mode;
+  if (f.acceptUpTo) out.accept_up_to = f.acceptUpTo;
+  if (f.declineAt) out.decline_at = f.declineAt;
   return out;
 }
 

@@ -142,7 +142,7 @@ describe("workflow settings", () => {
       rules: [{ command: "echo *", decision: "accept" }],
       otherwise: "ask",
     });
-    const full = { enabled: true, rules: [{ command: "rm *", decision: "decline" as const }], fileChangesInWorkspace: true, otherwise: "decline" as const, graceMs: 3000 };
+    const full = { ...EMPTY_SUPERVISOR, enabled: true, rules: [{ command: "rm *", decision: "decline" as const }], fileChangesInWorkspace: true, otherwise: "decline" as const, graceMs: 3000 };
     const json = buildSupervisor(full);
     expect(json).toEqual({ enabled: true, rules: [{ command: "rm *", decision: "decline" }], file_changes_in_workspace: "accept", otherwise: "decline", grace_ms: 3000 });
     expect(parseSupervisor(json)).toEqual(full);
@@ -160,6 +160,27 @@ describe("workflow settings", () => {
     expect(buildSupervisor(parseSupervisor(example))).toEqual(example);
     expect(parseSupervisor(true).enabled).toBe(true);
     expect(parseSupervisor("nonsense")).toEqual(EMPTY_SUPERVISOR);
+  });
+
+  it("keeps steer rules and the judging overrides the plugin reads (saving never drops them)", () => {
+    const stored = {
+      enabled: true,
+      rules: [
+        { pattern: "rm *", action: "steer", message: "don't delete files; move them to ./trash instead" },
+        { command: "git status*", decision: "accept" },
+      ],
+      otherwise: "ask",
+      mode: "judge",
+      accept_up_to: "medium",
+      decline_at: "high",
+    };
+    const form = parseSupervisor(stored);
+    expect(form.rules[0]).toEqual({ command: "rm *", decision: "steer", message: "don't delete files; move them to ./trash instead" });
+    expect([form.mode, form.acceptUpTo, form.declineAt]).toEqual(["judge", "medium", "high"]);
+    expect(buildSupervisor(form)).toEqual(stored);
+    // The plugin's default is left to the plugin: nothing written.
+    expect(buildSupervisor({ ...form, mode: "", acceptUpTo: "", declineAt: "" })).not.toHaveProperty("mode");
+    expect(validateSupervisor({ ...form, rules: [{ command: "rm *", decision: "steer", message: " " }] })).toContain("no message");
   });
 
   it("refuses blank patterns and grace periods out of range", () => {
