@@ -1,0 +1,157 @@
+// Write Codex Manager plugins in JavaScript (built into a WebAssembly component by componentize-qjs, QuickJS).
+//
+// The WIT world `codex-manager:plugin/plugin@{{wit}}` as JavaScript, made pleasant as the Rust SDK does for Rust:
+//
+//   import { Plugin, exportPlugin, ToolResult, log } from "./codex-manager-plugin/index.js";
+//   class Hello extends Plugin {
+//     onEvent(event) { log.info(`${event.kind} in ${event.sessionId}`); }
+//     callTool(call) { return ToolResult.ok(`hello ${call.json().name}`); }
+//   }
+//   export const handler = exportPlugin(new Hello());   // the export MUST be called `handler`
+//
+// WIT to JavaScript: records are objects with camelCase keys (`session-id` -> `sessionId`), an `option` is the
+// value or `null`, a variant is `{ tag, val }` (tags as in the WIT, `retry-later`), an enum is its case name as a
+// string ("info"), `s64`/`u64` are numbers, `list<u8>` a Uint8Array or an array.
+//
+// Host calls (`kv`, `sessions`, `notes`, ...) throw a `HostError` when the host refuses or fails (a capability not
+// granted, a missing session). An uncaught HostError in `onEvent` or `callTool` becomes the call's error, as `?` does
+// in Rust; any other exception is a crash (a trap): the call fails and the message goes to stderr, which the host
+// keeps with the failed call (`codex-manager plugin logs ID`).
+//
+// Every call runs in a fresh instance: keep state in `kv`, not in module variables.
+
+import * as rawLog from "codex-manager:plugin/log@{{wit}}";
+import * as rawKv from "codex-manager:plugin/kv@{{wit}}";
+import * as rawSessions from "codex-manager:plugin/sessions@{{wit}}";
+import * as rawTurns from "codex-manager:plugin/turns@{{wit}}";
+import * as rawRequests from "codex-manager:plugin/requests@{{wit}}";
+import * as rawHttp from "codex-manager:plugin/http@{{wit}}";
+import * as rawJobs from "codex-manager:plugin/jobs@{{wit}}";
+import * as rawWorkers from "codex-manager:plugin/workers@{{wit}}";
+import * as rawNotes from "codex-manager:plugin/notes@{{wit}}";
+
+/** The version of the WIT package this helper is built against. */
+export const WIT_VERSION = "{{wit}}";
+
+/** A host call that did not do what was asked: `kind` is denied, not-found, conflict, invalid or unavailable. */
+export class HostError extends Error {
+  constructor(kind, message) {
+    super(`${kind}: ${message}`);
+    this.name = "HostError";
+    this.kind = kind;
+    this.detail = message;
+  }
+  get isDenied() { return this.kind === "denied"; }
+  get isNotFound() { return this.kind === "not-found"; }
+  /** Worth trying again later (the host was busy or restarting). */
+  get isTransient() { return this.kind === "unavailable"; }
+
+  // What a binding throws for a WIT `error`: the variant itself, or wrapped in `payload` by some engines.
+  static from(thrown) {
+    const v = thrown && typeof thrown === "object" && "payload" in thrown ? thrown.payload : thrown;
+    if (v && typeof v === "object" && typeof v.tag === "string") return new HostError(v.tag, String(v.val ?? ""));
+    return null;
+  }
+}
+
+// One host interface: each function as the bindings have it, throwing HostError for a WIT error.
+function host(raw) {
+  const out = {};
+  for (const [name, fn] of Object.entries(raw)) {
+    if (typeof fn !== "function") continue;
+    out[name] = (...args) => {
+      try {
+        return fn(...args);
+      } catch (e) {
+        throw HostError.from(e) ?? e;
+      }
+    };
+  }
+  return out;
+}
+
+/** The host's log (every plugin may write to it). */
+export const log = {
+  debug: (message) => rawLog.log("debug", String(message)),
+  info: (message) => rawLog.log("info", String(message)),
+  warn: (message) => rawLog.log("warn", String(message)),
+  error: (message) => rawLog.log("error", String(message)),
+};
+/** `kv.get(key) -> string | null`, `kv.set(key, value)`, `kv.delete(key)` (capability `kv`). */
+export const kv = host(rawKv);
+export const sessions = host(rawSessions);
+export const turns = host(rawTurns);
+export const requests = host(rawRequests);
+export const http = host(rawHttp);
+export const jobs = host(rawJobs);
+export const workers = host(rawWorkers);
+export const notes = host(rawNotes);
+
+/** Parse a JSON string field (`event.data`, `job.payload`, `call.arguments`); null for an empty one. */
+export function json(text) {
+  return text ? JSON.parse(text) : null;
+}
+
+/** What a tool answers Codex: `ok(text)`, or `failure(text)` for a failure Codex should read (bad arguments). */
+export const ToolResult = {
+  ok: (output) => ({ output: typeof output === "string" ? output : JSON.stringify(output), success: true }),
+  failure: (output) => ({ output: String(output), success: false }),
+};
+
+/** How a job ended. */
+export const JobOutcome = {
+  succeeded: (value = null) => ({ tag: "succeeded", val: JSON.stringify(value) }),
+  retryLater: (afterMs, reason) => ({ tag: "retry-later", val: { afterMs, reason: String(reason) } }),
+  failed: (reason) => ({ tag: "failed", val: String(reason) }),
+  /** Retry a transient host error later; fail on any other. */
+  fromError: (error, afterMs = 10000) =>
+    error.isTransient ? JobOutcome.retryLater(afterMs, error.detail) : JobOutcome.failed(error.message),
+};
+
+/** What a plugin implements: extend it and override what plugin.toml declares. */
+export class Plugin {
+  /** An event it subscribed to (`event.kind`, `event.sessionId`, `event.json()` for its data). */
+  onEvent(event) {}
+  /** A job of a kind it declared; returns a JobOutcome. */
+  runJob(job) {
+    return JobOutcome.failed("this plugin runs no jobs");
+  }
+  /** A tool it offers; returns a ToolResult (or a string, taken as a success). */
+  callTool(call) {
+    throw `this plugin offers no tool \`${call.tool}\``;
+  }
+}
+
+const withJson = (record, field) => Object.assign(record, { json: () => json(record[field]) });
+
+/** The component's `handler` export for a Plugin: `export const handler = exportPlugin(new MyPlugin());`. */
+export function exportPlugin(plugin) {
+  return {
+    onEvent(event) {
+      try {
+        plugin.onEvent(withJson(event, "data"));
+      } catch (e) {
+        if (e instanceof HostError) throw e.message;
+        throw e;
+      }
+    },
+    runJob(job) {
+      try {
+        return plugin.runJob(withJson(job, "payload"));
+      } catch (e) {
+        if (e instanceof HostError) return JobOutcome.fromError(e);
+        throw e;
+      }
+    },
+    callTool(call) {
+      let result;
+      try {
+        result = plugin.callTool(withJson(call, "arguments"));
+      } catch (e) {
+        if (e instanceof HostError) throw e.message;
+        throw e;
+      }
+      return typeof result === "string" ? ToolResult.ok(result) : result;
+    },
+  };
+}
