@@ -175,3 +175,29 @@ async fn a_python_exception_shows_its_traceback_in_plugin_logs() {
     assert_eq!(code, 0, "{err}");
     assert!(logs.contains("Traceback") && logs.contains("ValueError: boom from python"), "the traceback in plugin logs: {logs}\n(call: {failed})");
 }
+
+/// The same for a JavaScript `Error`: its message and stack are the failed call's error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_javascript_error_shows_in_plugin_logs() {
+    let outside = Outside::new("throws");
+    let (code, _, err) = cli(None, &outside.0, &["plugin", "new", "thrower", "--lang", "js"]);
+    assert_eq!(code, 0, "{err}");
+    let app = outside.0.join("thrower/app.js");
+    let source = std::fs::read_to_string(&app).unwrap();
+    let source = source.replace("  callTool(call) {\n", "  callTool(call) {\n    throw new TypeError(\"boom from js\");\n");
+    std::fs::write(&app, source).unwrap();
+
+    let env = Env::start("author-throws").await;
+    let host = env.host();
+    let (code, out, err) = cli(Some(host), &outside.0, &["plugin", "install", "thrower", "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    call_tool(&env, "hello", "go").await;
+    eventually("the failed call is recorded", async || {
+        let c = calls(host, "thrower").await;
+        c.into_iter().find(|c| c["trigger"] == "tool:hello" && c["outcome"] != "ok")
+    })
+    .await;
+    let (code, logs, err) = cli(Some(host), &outside.0, &["plugin", "logs", "thrower"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(logs.contains("TypeError: boom from js"), "the error in plugin logs: {logs}");
+}

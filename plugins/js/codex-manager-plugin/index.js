@@ -15,8 +15,8 @@
 //
 // Host calls (`kv`, `sessions`, `notes`, ...) throw a `HostError` when the host refuses or fails (a capability not
 // granted, a missing session). An uncaught HostError in `onEvent` or `callTool` becomes the call's error, as `?` does
-// in Rust; any other exception is a crash (a trap): the call fails and the message goes to stderr, which the host
-// keeps with the failed call (`codex-manager plugin logs ID`).
+// in Rust. Any other exception a handler lets through fails the call with its message and stack as the error
+// (`runJob`: a `failed` outcome), shown by `codex-manager plugin logs ID`.
 //
 // Every call runs in a fresh instance: keep state in `kv`, not in module variables.
 
@@ -124,6 +124,14 @@ export class Plugin {
 
 const withJson = (record, field) => Object.assign(record, { json: () => json(record[field]) });
 
+// What the call's error says about an exception the plugin did not handle: a HostError as `kind: message`, anything
+// else with its stack.
+function report(e) {
+  if (e instanceof HostError) return e.message;
+  if (e instanceof Error) return `${e.name}: ${e.message}${e.stack ? "\n" + e.stack : ""}`;
+  return String(e);
+}
+
 /** The component's `handler` export for a Plugin: `export const handler = exportPlugin(new MyPlugin());`. */
 export function exportPlugin(plugin) {
   return {
@@ -131,16 +139,14 @@ export function exportPlugin(plugin) {
       try {
         plugin.onEvent(withJson(event, "data"));
       } catch (e) {
-        if (e instanceof HostError) throw e.message;
-        throw e;
+        throw report(e);
       }
     },
     runJob(job) {
       try {
         return plugin.runJob(withJson(job, "payload"));
       } catch (e) {
-        if (e instanceof HostError) return JobOutcome.fromError(e);
-        throw e;
+        return e instanceof HostError ? JobOutcome.fromError(e) : JobOutcome.failed(report(e));
       }
     },
     callTool(call) {
@@ -148,8 +154,7 @@ export function exportPlugin(plugin) {
       try {
         result = plugin.callTool(withJson(call, "arguments"));
       } catch (e) {
-        if (e instanceof HostError) throw e.message;
-        throw e;
+        throw report(e);
       }
       return typeof result === "string" ? ToolResult.ok(result) : result;
     },

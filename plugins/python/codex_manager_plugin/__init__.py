@@ -16,16 +16,22 @@ build time; this module makes them pleasant, as the Rust SDK does for Rust.
 
 Host calls (`kv`, `sessions`, `notes`, ...) raise `HostError` when the host refuses or fails (a capability not
 granted, a missing session). An uncaught `HostError` in `on_event` or `call_tool` becomes the call's error, as `?` does
-in Rust; any other exception is a crash (a trap): the call fails and its traceback goes to stderr, which the host
-keeps with the failed call (`codex-manager plugin logs ID`).
+in Rust. Any other exception the handler lets through fails the call with its traceback as the error (`run_job`: a
+`failed` outcome), shown by `codex-manager plugin logs ID`, and is printed to stderr; what fails outside a handler
+(an import at start-up, the interpreter itself) is a trap, whose stderr the host keeps with the failed call.
 
 Every call runs in a fresh instance: keep state in `kv`, not in globals.
 """
 
 from __future__ import annotations
 
+# Everything is imported here, at build time: componentize-py snapshots the interpreter after importing the app, and a
+# module first imported inside a call is not there (there is no file system at run time).
 import dataclasses
+import importlib
 import json as _json
+import sys
+import traceback
 from typing import Any, Optional
 
 from componentize_py_types import Err
@@ -143,9 +149,7 @@ class _Log:
     """The host's log (every plugin may write to it)."""
 
     def _write(self, level: types.LogLevel, message: Any) -> None:
-        from wit_world.imports import log as raw
-
-        raw.log(level, str(message))
+        _raw_log.log(level, str(message))
 
     def debug(self, message: Any) -> None:
         self._write(types.LogLevel.DEBUG, message)
@@ -161,9 +165,10 @@ class _Log:
 
 
 def _module(name: str) -> _Host:
-    import importlib
-
     return _Host(importlib.import_module(f"{_imports.__name__}.{name}"))
+
+
+_raw_log = importlib.import_module(f"{_imports.__name__}.log")
 
 
 log = _Log()
@@ -225,12 +230,23 @@ class Plugin(_exports.Handler):
             setattr(cls, "run_job", _errors_to_failed(method))
 
 
+def _crash_report(error: BaseException) -> str:
+    """The traceback of an exception the plugin did not handle, as the call's error (and on stderr)."""
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    print(text, file=sys.stderr, end="")
+    return text
+
+
 def _errors_to_err(method: Any, text_is_answer: bool) -> Any:
     def wrapper(self: Any, arg: Any) -> Any:
         try:
             result = method(self, arg)
         except HostError as error:
             raise Err(str(error)) from None
+        except Err:
+            raise
+        except Exception as error:
+            raise Err(_crash_report(error)) from None
         if text_is_answer and isinstance(result, str):
             return ToolResult.ok(result)
         return result
@@ -246,6 +262,8 @@ def _errors_to_failed(method: Any) -> Any:
             return method(self, job)
         except HostError as error:
             return JobOutcome.from_error(error)
+        except Exception as error:
+            return JobOutcome.failed(_crash_report(error))
 
     wrapper._wrapped = True  # type: ignore[attr-defined]
     wrapper.__name__ = method.__name__
