@@ -20,15 +20,8 @@
 //
 // Every call runs in a fresh instance: keep state in `kv`, not in module variables.
 
-import * as rawLog from "codex-manager:plugin/log@{{wit}}";
-import * as rawKv from "codex-manager:plugin/kv@{{wit}}";
-import * as rawSessions from "codex-manager:plugin/sessions@{{wit}}";
-import * as rawTurns from "codex-manager:plugin/turns@{{wit}}";
-import * as rawRequests from "codex-manager:plugin/requests@{{wit}}";
-import * as rawHttp from "codex-manager:plugin/http@{{wit}}";
-import * as rawJobs from "codex-manager:plugin/jobs@{{wit}}";
-import * as rawWorkers from "codex-manager:plugin/workers@{{wit}}";
-import * as rawNotes from "codex-manager:plugin/notes@{{wit}}";
+// `plugin new` writes one `import * as` per interface the world imports, and `raw`, the bindings by interface name.
+// {{imports}}
 
 /** The version of the WIT package this helper is built against. */
 export const WIT_VERSION = "{{wit}}";
@@ -72,20 +65,22 @@ function host(raw) {
 
 /** The host's log (every plugin may write to it). */
 export const log = {
-  debug: (message) => rawLog.log("debug", String(message)),
-  info: (message) => rawLog.log("info", String(message)),
-  warn: (message) => rawLog.log("warn", String(message)),
-  error: (message) => rawLog.log("error", String(message)),
+  debug: (message) => raw.log.log("debug", String(message)),
+  info: (message) => raw.log.log("info", String(message)),
+  warn: (message) => raw.log.log("warn", String(message)),
+  error: (message) => raw.log.log("error", String(message)),
 };
+/** Every interface the world imports, by name (`hostApi.settings` where the WIT has it), wrapped like those below. */
+export const hostApi = Object.fromEntries(Object.entries(raw).map(([name, ns]) => [name, host(ns)]));
 /** `kv.get(key) -> string | null`, `kv.set(key, value)`, `kv.delete(key)` (capability `kv`). */
-export const kv = host(rawKv);
-export const sessions = host(rawSessions);
-export const turns = host(rawTurns);
-export const requests = host(rawRequests);
-export const http = host(rawHttp);
-export const jobs = host(rawJobs);
-export const workers = host(rawWorkers);
-export const notes = host(rawNotes);
+export const kv = hostApi.kv;
+export const sessions = hostApi.sessions;
+export const turns = hostApi.turns;
+export const requests = hostApi.requests;
+export const http = hostApi.http;
+export const jobs = hostApi.jobs;
+export const workers = hostApi.workers;
+export const notes = hostApi.notes;
 
 /** Parse a JSON string field (`event.data`, `job.payload`, `call.arguments`); null for an empty one. */
 export function json(text) {

@@ -183,6 +183,18 @@ workers = _module("workers")
 notes = _module("notes")
 
 
+def _every_interface() -> None:
+    """Any other interface the world imports (a newer WIT's), under its own name, wrapped the same way."""
+    import pkgutil
+
+    for info in pkgutil.iter_modules(_imports.__path__):
+        if info.name != "types" and info.name not in globals():
+            globals()[info.name] = _module(info.name)
+
+
+_every_interface()
+
+
 # JSON views of the records that carry JSON strings.
 def _event_json(self: types.Event) -> Any:
     return _json_of(self.data)

@@ -53,6 +53,28 @@ fn wit_requirement(version: &str) -> String {
     }
 }
 
+/// The interfaces the world `plugin` imports, in the order the WIT lists them.
+fn world_imports(wit: &str) -> Vec<&str> {
+    wit.lines()
+        .skip_while(|l| !l.trim_start().starts_with("world plugin"))
+        .take_while(|l| l.trim() != "}")
+        .filter_map(|l| l.trim().strip_prefix("import ")?.strip_suffix(';'))
+        .map(str::trim)
+        .collect()
+}
+
+/// The JavaScript helper's import block: one namespace import per interface of the world, and `raw` by name.
+fn js_imports(wit: &str) -> String {
+    let names = world_imports(wit);
+    let mut out = String::new();
+    for name in &names {
+        out.push_str(&format!("import * as raw_{} from \"codex-manager:plugin/{name}@{AUTHORING_WIT}\";\n", name.replace('-', "_")));
+    }
+    let fields: Vec<String> = names.iter().map(|n| format!("{:?}: raw_{}", n, n.replace('-', "_"))).collect();
+    out.push_str(&format!("const raw = {{ {} }};", fields.join(", ")));
+    out
+}
+
 fn fill(text: &str, name: &str) -> String {
     text.replace("{{name}}", name)
         .replace("{{wit}}", AUTHORING_WIT)
@@ -103,7 +125,8 @@ fn project_files(name: &str, lang: Lang) -> anyhow::Result<Vec<(PathBuf, String)
         }
         Lang::Js => {
             for (path, text) in embedded::under("plugins/js/codex-manager-plugin/") {
-                files.push((Path::new("codex-manager-plugin").join(path), fill(text, name)));
+                let text = text.replace("// {{imports}}", &js_imports(wit_text));
+                files.push((Path::new("codex-manager-plugin").join(path), fill(&text, name)));
             }
         }
     }
@@ -192,6 +215,15 @@ mod tests {
         assert!(helper.contains("class Plugin(_exports.Handler)"), "Plugin derives from wit_world.exports.Handler");
         let js = project_files("my-plugin", Lang::Js).unwrap();
         let helper = &js.iter().find(|(p, _)| p == Path::new("codex-manager-plugin/index.js")).unwrap().1;
-        assert!(helper.contains(&format!("\"codex-manager:plugin/kv@{AUTHORING_WIT}\"")));
+        assert!(helper.contains(&format!("import * as raw_kv from \"codex-manager:plugin/kv@{AUTHORING_WIT}\";")));
+    }
+
+    #[test]
+    fn the_js_helper_imports_every_interface_of_the_world() {
+        let wit = "interface log {}\nworld plugin {\n    import log;\n    import kv;\n    import data-dir;\n    export handler;\n}\n";
+        assert_eq!(world_imports(wit), ["log", "kv", "data-dir"]);
+        let block = js_imports(wit);
+        assert!(block.contains(&format!("import * as raw_data_dir from \"codex-manager:plugin/data-dir@{AUTHORING_WIT}\";")), "{block}");
+        assert!(block.ends_with("const raw = { \"log\": raw_log, \"kv\": raw_kv, \"data-dir\": raw_data_dir };"), "{block}");
     }
 }
