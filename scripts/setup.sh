@@ -2,7 +2,8 @@
 # Install what Codex Manager needs and is missing. Safe to run again: each step checks first.
 #
 #   scripts/setup.sh            codex (when not on PATH) + the Rust build prerequisites
-#   scripts/setup.sh --test     also what the test suites need (the pinned codex, always; Chromium for the web UI)
+#   scripts/setup.sh --test     also what the test suites need (the pinned codex, always; Chromium for the web UI;
+#                               componentize-py and componentize-qjs for plugins in Python and JavaScript)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -90,5 +91,32 @@ if $want_tests && py_stale; then
   python3 -m venv .tools/py
   .tools/py/bin/python -m pip install -q --disable-pip-version-check -e 'python[test]' -r "$PY_TEST_REQUIREMENTS"
   touch .tools/py/.installed
+fi
+# Plugin authoring in Python and JavaScript (cli/tests/authoring.rs, the conformance suite's Python and JS runs): the
+# pinned componentizers, each in a folder of its own so the SDK's venv above is never rebuilt for them. The versions
+# are the CLI's (cli/src/commands/authoring/tools.rs); a second run only checks them.
+COMPONENTIZE_PY_VERSION="$(sed -n -E 's/^pub const COMPONENTIZE_PY: &str = "(.*)";/\1/p' cli/src/commands/authoring/tools.rs)"
+COMPONENTIZE_QJS_VERSION="$(sed -n -E 's/^pub const COMPONENTIZE_QJS: &str = "(.*)";/\1/p' cli/src/commands/authoring/tools.rs)"
+if $want_tests; then
+  if ! .tools/plugin-py/bin/componentize-py --version 2>/dev/null | grep -qx "componentize-py $COMPONENTIZE_PY_VERSION"; then
+    python3 -c 'import venv, ensurepip' 2>/dev/null \
+      || { echo "componentize-py needs python3 with venv (apt-get install -y python3-venv)" >&2; exit 1; }
+    say "installing componentize-py $COMPONENTIZE_PY_VERSION into .tools/plugin-py (Python plugins)"
+    rm -rf .tools/plugin-py
+    python3 -m venv .tools/plugin-py
+    .tools/plugin-py/bin/python -m pip install -q --disable-pip-version-check "componentize-py==$COMPONENTIZE_PY_VERSION"
+  fi
+  qjs_installed() {
+    node -e 'const p=require(process.argv[1]); process.exit(p.version===process.argv[2]?0:1)' \
+      "$PWD/.tools/plugin-js/node_modules/componentize-qjs/package.json" "$COMPONENTIZE_QJS_VERSION" 2>/dev/null \
+      && [ -x .tools/plugin-js/node_modules/.bin/componentize-qjs ]
+  }
+  if ! qjs_installed; then
+    command -v npm >/dev/null || { echo "npm is needed to install componentize-qjs (install Node.js 20+)" >&2; exit 1; }
+    say "installing componentize-qjs $COMPONENTIZE_QJS_VERSION into .tools/plugin-js (JavaScript plugins)"
+    mkdir -p .tools/plugin-js
+    npm install --prefix .tools/plugin-js --no-audit --no-fund --loglevel=error --save-exact "componentize-qjs@$COMPONENTIZE_QJS_VERSION"
+    qjs_installed || { echo "the componentize-qjs install in .tools/plugin-js does not run" >&2; exit 1; }
+  fi
 fi
 say "ready"

@@ -35,6 +35,9 @@ fi
 echo "== Rust: unit, conformance and end-to-end tests (real codex app-server against the fake model)"
 suite "Rust tests" cargo test --workspace --no-fail-fast
 
+echo "== Plugin conformance: the suite against a Python and a JavaScript plugin made with plugin new / plugin build"
+suite "Plugin conformance (Python, JS)" scripts/plugin_conformance_languages.sh
+
 echo "== Python SDK: pytest against a real host (the debug build, real app-server, fake model)"
 suite "Python SDK tests" .tools/py/bin/pytest python/tests -q
 

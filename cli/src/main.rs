@@ -178,8 +178,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             return serve::run(args, cli.data_dir.clone(), cli.token).await;
         }
         // Neither needs a running host.
-        Command::Plugin(commands::plugins::PluginCommand::New { name, plugins_dir }) => {
-            return commands::plugins::new_plugin(&name, plugins_dir);
+        Command::Plugin(commands::plugins::PluginCommand::New { name, lang, dir }) => {
+            return commands::plugins::new_plugin(&name, lang, dir);
+        }
+        Command::Plugin(commands::plugins::PluginCommand::Build(args)) => {
+            return commands::plugins::build_plugin(&args);
         }
         Command::Api(a) if a.is_list() => {
             commands::raw::list(&out);
@@ -216,6 +219,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(_)
         | Command::Completions { .. }
         | Command::Plugin(plugins::PluginCommand::New { .. })
+        | Command::Plugin(plugins::PluginCommand::Build(_))
         | Command::Logs(_)
         | Command::Doctor(_) => {
             unreachable!("handled above")

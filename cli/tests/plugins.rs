@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::path::PathBuf;
-
 use base64::Engine as _;
 use serde_json::{json, Value};
 use support::*;
@@ -274,46 +272,6 @@ async fn an_oversized_tool_answer_fails_cleanly_back_to_codex() {
     })
     .await;
     assert_eq!(c[0]["outcome"], "bad_output");
-}
-
-/// The author's path: `plugin new`, build for wasm32-wasip2, `plugin install`, and it runs.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn plugin_new_makes_a_template_that_builds_and_installs() {
-    let env = Env::start("pluginnew").await;
-    let host = env.host();
-    let plugins_dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins"));
-    let work = env.dir.path().join("authoring");
-    std::fs::create_dir_all(&work).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_codex-manager"))
-        .args(["plugin", "new", "hello-there", "--plugins-dir"])
-        .arg(&plugins_dir)
-        .current_dir(&work)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let crate_dir = work.join("hello-there");
-    // Share the plugins' build directory so the SDK's dependencies are not compiled again.
-    let build = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--quiet", "--release", "--target", "wasm32-wasip2"])
-        .env("CARGO_TARGET_DIR", plugins_dir.join("target"))
-        .current_dir(&crate_dir)
-        .output()
-        .unwrap();
-    assert!(build.status.success(), "the template builds: {}", String::from_utf8_lossy(&build.stderr));
-    let package = env.dir.path().join("package");
-    std::fs::create_dir_all(&package).unwrap();
-    std::fs::copy(plugins_dir.join("target/wasm32-wasip2/release/hello_there.wasm"), package.join("plugin.wasm")).unwrap();
-    std::fs::copy(crate_dir.join("plugin.toml"), package.join("plugin.toml")).unwrap();
-    let (code_, out, err) = host.cli(&["plugin", "install", package.to_str().unwrap(), "--yes"]).await;
-    assert_eq!(code_, 0, "{out}{err}");
-    let session = env.new_session().await;
-    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
-    let turn = host.send(&session, "scenario:deltas=1").await;
-    until(&mut ws, is_turn_end(&turn)).await;
-    eventually("the new plugin handles the event", async || {
-        calls(host, "hello-there").await.iter().any(|c| c["outcome"] == "ok").then_some(())
-    })
-    .await;
 }
 
 /// `plugin install URL --sha256`: an archive over HTTP installs when its checksum matches, and nothing installs

@@ -9,6 +9,15 @@
 //! 4. one event dispatched to one plugin through its queue (word-tools subscribed to `bench.`, default handler),
 //!    from publish to the call being recorded, p50/p99 of the call itself as recorded;
 //! 5. the same with two host imports per event (well-behaved: `kv.get` + `kv.set`, each a store round trip).
+//!
+//! With `--languages`, the same plugin written in each language instead: the `plugin new` template for Rust, Python
+//! and JavaScript (made and built with the `codex-manager` binary, `--cli PATH`, default target/release or
+//! target/debug), plus any package given as `--package LABEL=DIR` (e.g. the JS template built with componentize-js
+//! for a comparison). Each is measured in a process of its own, so RSS is the plugin's: install time (compile +
+//! validate + store), host RSS added by the plugin (after install, and after a restart from the compiled cache, one
+//! call made), a tool call (`hello`: one `kv.get`) and an event (`turn.completed`: `kv.get` + `kv.set` + a log line),
+//! p50/p99 as recorded. The componentizers come from $CODEX_MANAGER_COMPONENTIZE_PY / _QJS (scripts/setup.sh --test
+//! installs them in .tools/plugin-*); a language whose tool is missing is skipped with a note.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -40,6 +49,13 @@ async fn install_with_events(h: &Harness, package: &Path, events: &str) -> anyho
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--measure-one") {
+        return languages::measure_one(&args[i + 1..]).await;
+    }
+    if args.iter().any(|a| a == "--languages") {
+        return languages::run(&args).await;
+    }
     let quick = std::env::args().any(|a| a == "--quick");
     let n = if quick { 300 } else { 2000 };
     let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../plugins/dist");
@@ -107,4 +123,163 @@ async fn main() -> anyhow::Result<()> {
     println!("\npooling allocator: {}", if warm.plugins.pooled_allocator() { "yes" } else { "no (on-demand instances)" });
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+mod languages {
+    //! The per-language part: one child process per package, so each RSS figure is one plugin's.
+
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+
+    use codex_manager_conformance::plugin_harness::Harness;
+
+    use super::summary;
+
+    /// Resident set size of this process, in MiB.
+    fn rss_mib() -> f64 {
+        let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+        let pages: f64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0.0);
+        pages * 4096.0 / (1024.0 * 1024.0)
+    }
+
+    fn arg<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+        args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+    }
+
+    /// `--measure-one PACKAGE DATA_DIR N [restart]`: prints one JSON line.
+    pub async fn measure_one(args: &[String]) -> anyhow::Result<()> {
+        let (package, dir, n) = (PathBuf::from(&args[0]), PathBuf::from(&args[1]), args[2].parse::<usize>()?);
+        let restart = args.get(3).is_some_and(|a| a == "restart");
+        let before = rss_mib();
+        let h = Harness::start(&dir).await?;
+        let base = rss_mib();
+        if restart {
+            // The data dir holds the plugin already: this is a host start from the compiled cache, then one call.
+            let listed = h.plugins.list().await?;
+            anyhow::ensure!(listed.len() <= 1 && listed.iter().all(|p| p.enabled), "{listed:?}");
+            if !listed.is_empty() {
+                let r = h.plugins.call_tool("hello", r#"{"text":"x"}"#, None).await;
+                anyhow::ensure!(matches!(r, Some(Ok(_))), "hello after restart: {r:?}");
+            }
+            println!("{}", serde_json::json!({"rss_start_mib": base - before, "rss_mib": rss_mib() - before}));
+            return Ok(());
+        }
+        let t = Instant::now();
+        let info = h.install(&package).await?;
+        let install_ms = t.elapsed().as_secs_f64() * 1e3;
+        let after_install = rss_mib();
+        let mut tool = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = Instant::now();
+            let r = h.plugins.call_tool("hello", r#"{"text":"x"}"#, None).await;
+            tool.push(t.elapsed().as_secs_f64() * 1e6);
+            anyhow::ensure!(matches!(r, Some(Ok(ref s)) if s.contains("hello from")), "unexpected tool answer {r:?}");
+        }
+        h.wait_calls(&info.id, n, Duration::from_secs(300)).await;
+        for i in 0..n {
+            h.publish("turn.completed", Some("00000000-0000-7000-8000-000000000001"), serde_json::json!({"i": i})).await;
+        }
+        let calls = h.wait_calls(&info.id, 2 * n, Duration::from_secs(600)).await;
+        let failed: Vec<_> = calls.iter().filter(|c| c.outcome != "ok").map(|c| (&c.trigger, &c.error)).take(3).collect();
+        anyhow::ensure!(failed.is_empty(), "failed calls: {failed:?}");
+        let recorded = |prefix: &str| calls.iter().filter(|c| c.trigger.starts_with(prefix)).map(|c| c.duration_us as f64).collect::<Vec<_>>();
+        println!(
+            "{}",
+            serde_json::json!({
+                "size_bytes": std::fs::metadata(package.join("plugin.wasm"))?.len(),
+                "install_ms": install_ms,
+                "rss_install_mib": after_install - base,
+                "rss_loaded_mib": rss_mib() - base,
+                "tool_wall": summary(tool),
+                "tool": summary(recorded("tool:hello")),
+                "event": summary(recorded("event:turn.completed")),
+            })
+        );
+        Ok(())
+    }
+
+    /// Make and build the template in `lang` with the CLI; the package directory.
+    fn template(cli: &Path, lang: &str, scratch: &Path) -> anyhow::Result<PathBuf> {
+        let dir = scratch.join(format!("src-{lang}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        let id = format!("bench-{lang}");
+        let status = Command::new(cli).args(["plugin", "new", &id, "--lang", lang, "--dir"]).arg(&dir).stdout(std::process::Stdio::null()).status()?;
+        anyhow::ensure!(status.success(), "plugin new --lang {lang} failed");
+        let t = Instant::now();
+        let out = Command::new(cli).args(["plugin", "build"]).arg(&dir).stderr(std::process::Stdio::null()).output()?;
+        anyhow::ensure!(out.status.success(), "plugin build ({lang}) failed: run it by hand in {}", dir.display());
+        eprintln!("built {lang} in {:.1} s", t.elapsed().as_secs_f64());
+        Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+    }
+
+    fn child(package: &Path, dir: &Path, n: usize, restart: bool) -> anyhow::Result<serde_json::Value> {
+        let mut cmd = Command::new(std::env::current_exe()?);
+        cmd.arg("--measure-one").arg(package).arg(dir).arg(n.to_string());
+        if restart {
+            cmd.arg("restart");
+        }
+        let out = cmd.stderr(std::process::Stdio::inherit()).output()?;
+        anyhow::ensure!(out.status.success(), "measuring {} failed", package.display());
+        let text = String::from_utf8_lossy(&out.stdout);
+        Ok(serde_json::from_str(text.lines().last().unwrap_or("{}"))?)
+    }
+
+    pub async fn run(args: &[String]) -> anyhow::Result<()> {
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let quick = args.iter().any(|a| a == "--quick");
+        let cli = match arg(args, "--cli") {
+            Some(c) => PathBuf::from(c),
+            None => ["release", "debug"].iter().map(|p| repo.join("target").join(p).join("codex-manager")).find(|p| p.exists()).ok_or_else(|| anyhow::anyhow!("no codex-manager binary: pass --cli PATH"))?,
+        };
+        for (var, tool) in [("CODEX_MANAGER_COMPONENTIZE_PY", "plugin-py/bin/componentize-py"), ("CODEX_MANAGER_COMPONENTIZE_QJS", "plugin-js/node_modules/.bin/componentize-qjs")] {
+            if std::env::var_os(var).is_none() && repo.join(".tools").join(tool).exists() {
+                std::env::set_var(var, repo.join(".tools").join(tool));
+            }
+        }
+        let scratch = std::env::temp_dir().join(format!("plugin-bench-lang-{}", std::process::id()));
+        std::fs::create_dir_all(&scratch)?;
+        let mut packages: Vec<(String, PathBuf)> = Vec::new();
+        for lang in ["rust", "python", "js"] {
+            match template(&cli, lang, &scratch) {
+                Ok(p) => packages.push((if lang == "js" { "js (componentize-qjs)".into() } else { lang.into() }, p)),
+                Err(e) => eprintln!("skipped {lang}: {e}"),
+            }
+        }
+        for (i, a) in args.iter().enumerate() {
+            if a == "--package" {
+                let (label, dir) = args.get(i + 1).and_then(|v| v.split_once('=')).ok_or_else(|| anyhow::anyhow!("--package LABEL=DIR"))?;
+                packages.push((label.to_string(), PathBuf::from(dir)));
+            }
+        }
+        let empty = scratch.join("data-empty");
+        let baseline = child(Path::new("-"), &empty, 0, true)?;
+        println!("| plugin | component | install | host RSS after install + calls | host RSS after restart + 1 call | tool call (kv.get) | event (kv.get + kv.set + log) |");
+        println!("|---|---|---|---|---|---|---|");
+        for (label, package) in &packages {
+            let n = if quick { 100 } else { 500 };
+            let dir = scratch.join(format!("data-{}", label.split_whitespace().next().unwrap_or("x")));
+            let _ = std::fs::remove_dir_all(&dir);
+            let m = match child(package, &dir, n, false) {
+                Ok(m) => m,
+                Err(e) => {
+                    println!("| {label} | failed: {e} | | | | | |");
+                    continue;
+                }
+            };
+            let r = child(package, &dir, 0, true)?;
+            let restart_rss = r["rss_mib"].as_f64().unwrap_or(f64::NAN) - baseline["rss_mib"].as_f64().unwrap_or(f64::NAN);
+            println!(
+                "| {label} | {:.2} MB | {:.0} ms | +{:.1} MiB | +{:.1} MiB | {} | {} |",
+                m["size_bytes"].as_f64().unwrap_or(0.0) / 1e6,
+                m["install_ms"].as_f64().unwrap_or(f64::NAN),
+                m["rss_loaded_mib"].as_f64().unwrap_or(f64::NAN),
+                restart_rss,
+                m["tool"].as_str().unwrap_or("?"),
+                m["event"].as_str().unwrap_or("?"),
+            );
+        }
+        let _ = std::fs::remove_dir_all(&scratch);
+        Ok(())
+    }
 }

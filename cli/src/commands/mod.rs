@@ -1,6 +1,7 @@
 //! Client commands, one module per resource. Each handler names the operation it calls (`ops::X`), which is how
 //! the parity gate knows which operations have a command.
 
+pub mod authoring;
 pub mod catalog;
 pub mod chat;
 pub mod codex;

@@ -3,13 +3,13 @@
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use base64::Engine as _;
 use clap::Subcommand;
 use codex_manager_host::plugins::{Inspection, PluginCall, PluginInfo};
 use codex_manager_host::services::PluginSettings;
 use serde_json::json;
 
+use super::authoring::{self, Lang};
 use crate::api::ops;
 use crate::client::Client;
 use crate::output::{ago, opt, wire, Output};
@@ -32,7 +32,8 @@ pub struct PackageArgs {
 #[derive(Subcommand)]
 pub enum PluginCommand {
     /// Install a plugin: a directory holding plugin.toml and plugin.wasm (or a .wasm with plugin.toml beside it),
-    /// a .tar/.tar.gz archive of both, or an http(s) URL to such an archive (with --sha256).
+    /// a .tar/.tar.gz archive of both, an http(s) URL to such an archive (with --sha256), or a plugin project
+    /// (`plugin new`'s), which is built first.
     Install(PackageArgs),
     /// Replace an installed plugin with a new version (same sources and grant questions as install).
     Upgrade(PackageArgs),
@@ -54,13 +55,29 @@ pub enum PluginCommand {
         #[arg(value_name = "KEY=JSON")]
         changes: Vec<String>,
     },
-    /// Create a ready-to-build Rust plugin in ./NAME from the template.
+    /// Create a ready-to-build plugin project in ./NAME (no checkout needed: the template, the WIT and the SDK or
+    /// helper package are in this binary).
     New {
         name: String,
-        /// The project's plugins/ folder (for the template and the SDK path); default: found from here upward.
+        #[arg(long, value_enum, default_value = "rust")]
+        lang: Lang,
+        /// Where to create it (default ./NAME); it must not exist or be empty.
         #[arg(long)]
-        plugins_dir: Option<PathBuf>,
+        dir: Option<PathBuf>,
     },
+    /// Build a plugin project into its package, DIR/dist/<id>/ (plugin.toml + plugin.wasm), with pinned tools.
+    Build(BuildArgs),
+}
+
+#[derive(clap::Args)]
+pub struct BuildArgs {
+    /// The project (default: the current directory).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The componentizer to use instead of the project's own: a componentize-py (Python) or componentize-qjs
+    /// (JavaScript) executable at the pinned version (also $CODEX_MANAGER_COMPONENTIZE_PY / _QJS).
+    #[arg(long)]
+    pub tool: Option<PathBuf>,
 }
 
 fn table(out: &Output, plugins: &[PluginInfo]) -> String {
@@ -99,7 +116,15 @@ fn settings_table(out: &Output, s: &PluginSettings) -> String {
 }
 
 async fn install(client: &Client, out: &Output, args: &PackageArgs, upgrade: bool) -> anyhow::Result<()> {
-    let super::package::Package { manifest, wasm } = super::package::load(&args.source, args.sha256.as_deref()).await?;
+    let mut source = args.source.clone();
+    if authoring::is_project(Path::new(&source)) {
+        let project = PathBuf::from(&source);
+        // The build runs before any host call: a project that does not build never reaches the host.
+        let package = tokio::task::spawn_blocking(move || authoring::build(&project, None)).await??;
+        eprintln!("built {}", package.display());
+        source = package.display().to_string();
+    }
+    let super::package::Package { manifest, wasm } = super::package::load(&source, args.sha256.as_deref()).await?;
     let (yes, grant) = (args.yes, args.grant.clone());
     let component = base64::engine::general_purpose::STANDARD.encode(&wasm);
     let inspection: Inspection = client.call(&ops::PLUGINS_INSPECT, &[]).json(&json!({"manifest": manifest, "component": component})).get().await?;
@@ -176,50 +201,21 @@ pub async fn run(cmd: PluginCommand, client: &Client, out: &Output) -> anyhow::R
             };
             out.reply(&reply, |s: &PluginSettings| settings_table(out, s))
         }
-        PluginCommand::New { name, plugins_dir } => new_plugin(&name, plugins_dir),
+        PluginCommand::New { name, lang, dir } => new_plugin(&name, lang, dir),
+        PluginCommand::Build(args) => build_plugin(&args),
     }
 }
 
-/// Copy the template, filling in the name and the SDK's path.
-pub fn new_plugin(name: &str, plugins_dir: Option<PathBuf>) -> anyhow::Result<()> {
-    let ok = !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    anyhow::ensure!(ok, "the name must be 1-64 of [a-z0-9-]");
-    let plugins = match plugins_dir {
-        Some(p) => p,
-        None => std::env::current_dir()?
-            .ancestors()
-            .map(|a| a.join("plugins"))
-            .find(|p| p.join("template").is_dir())
-            .context("cannot find the project's plugins/template: pass --plugins-dir")?,
-    };
-    let template = plugins.join("template");
-    let sdk = std::fs::canonicalize(plugins.join("sdk"))?;
-    let target = PathBuf::from(name);
-    anyhow::ensure!(!target.exists(), "{} exists already", target.display());
-    for entry in walk(&template)? {
-        let rel = entry.strip_prefix(&template)?;
-        let rel = PathBuf::from(rel.to_string_lossy().trim_end_matches(".tmpl").to_string());
-        let text = std::fs::read_to_string(&entry)?
-            .replace("{{name}}", name)
-            .replace("{{sdk_path}}", &sdk.display().to_string());
-        let dest = target.join(rel);
-        std::fs::create_dir_all(dest.parent().unwrap_or(&target))?;
-        std::fs::write(&dest, text)?;
-    }
-    println!("created {name}/: build it with `cargo build --target wasm32-wasip2 --release` in that folder,");
-    println!("then `codex-manager plugin install {name}/target/wasm32-wasip2/release/{}.wasm` (plugin.toml is beside Cargo.toml: copy it next to the .wasm)", name.replace('-', "_"));
+/// `plugin new`: a project from the files embedded in this binary.
+pub fn new_plugin(name: &str, lang: Lang, dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let dir = authoring::new_project(name, lang, dir)?;
+    println!("{}", authoring::next_steps(&dir, lang));
     Ok(())
 }
 
-fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            out.extend(walk(&path)?);
-        } else {
-            out.push(path);
-        }
-    }
-    Ok(out)
+/// `plugin build`: the project's package, with the path printed (stdout) for scripts.
+pub fn build_plugin(args: &BuildArgs) -> anyhow::Result<()> {
+    let package = authoring::build(&args.dir, args.tool.as_deref())?;
+    println!("{}", package.display());
+    Ok(())
 }

@@ -1,0 +1,203 @@
+//! The author's path without a checkout: `plugin new --lang rust|python|js` run in a directory outside the
+//! repository, `plugin install` of the project (which builds it with the pinned tools), and the plugin reacting to
+//! a real turn and answering Codex's tool call, against the real app-server.
+//!
+//! The Python and JavaScript builds use the componentizers `scripts/setup.sh --test` installs (.tools/plugin-py,
+//! .tools/plugin-js), named through the variables `plugin build` reads.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+use support::*;
+
+const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+/// A scratch directory outside the repository (what a user without a checkout has), removed on drop.
+struct Outside(PathBuf);
+
+impl Outside {
+    fn new(tag: &str) -> Self {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+        let dir = std::env::temp_dir().join(format!("cm-authoring-{tag}-{}-{nanos:x}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let repo = std::fs::canonicalize(REPO).unwrap();
+        assert!(!std::fs::canonicalize(&dir).unwrap().starts_with(&repo), "the scratch dir must be outside the repository");
+        Self(dir)
+    }
+}
+
+impl Drop for Outside {
+    fn drop(&mut self) {
+        if std::env::var_os("KEEP_TEST_DIRS").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// The environment `plugin build` gets: the test set-up's pinned componentizers, and for Rust a shared target
+/// directory so the SDK's dependencies are compiled once for all runs.
+fn tool_env() -> Vec<(&'static str, PathBuf)> {
+    let tools = Path::new(REPO).join(".tools");
+    let py = tools.join("plugin-py/bin/componentize-py");
+    let qjs = tools.join("plugin-js/node_modules/.bin/componentize-qjs");
+    for tool in [&py, &qjs] {
+        assert!(tool.exists(), "no {}: run scripts/setup.sh --test", tool.display());
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| Path::new(REPO).join("target"));
+    vec![
+        ("CODEX_MANAGER_COMPONENTIZE_PY", py),
+        ("CODEX_MANAGER_COMPONENTIZE_QJS", qjs),
+        ("CARGO_TARGET_DIR", target.join("plugin-authoring")),
+    ]
+}
+
+/// Runs the CLI in `cwd` (against `host` when given); returns (exit code, stdout, stderr).
+fn cli(host: Option<&Host>, cwd: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_codex-manager"));
+    if let Some(host) = host {
+        cmd.arg("--url").arg(&host.url).arg("--token").arg(&host.token);
+    }
+    let out = cmd.args(args).envs(tool_env()).current_dir(cwd).output().expect("the CLI runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+async fn calls(host: &Host, id: &str) -> Vec<Value> {
+    host.get(&format!("/api/plugins/{id}/calls?limit=1000")).await.1.as_array().cloned().unwrap_or_default()
+}
+
+/// Codex (the fake model) calls `tool` with `text` in a fresh session; the transcript's text afterwards.
+async fn call_tool(env: &Env, tool: &str, text: &str) -> String {
+    let host = env.host();
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let turn = host.send(&session, &format!("scenario:tool:{tool} {text}")).await;
+    until(&mut ws, is_turn_end(&turn)).await;
+    host.get(&format!("/api/sessions/{session}/transcript")).await.1.to_string()
+}
+
+/// `plugin new` + `plugin install DIR` from outside the repository; the plugin counts a real turn in its key-value
+/// store and its tool reports the count to Codex.
+async fn new_build_install_and_run(lang: &str) {
+    let id = format!("hello-{lang}");
+    let outside = Outside::new(lang);
+    let (code, out, err) = cli(None, &outside.0, &["plugin", "new", &id, "--lang", lang]);
+    assert_eq!(code, 0, "plugin new: {out}{err}");
+    let project = outside.0.join(&id);
+    assert!(project.join("wit/plugin.wit").exists(), "the WIT is copied into the project");
+
+    let env = Env::start(&format!("author-{lang}")).await;
+    let host = env.host();
+    let (code, out, err) = cli(Some(host), &outside.0, &["plugin", "install", &id, "--yes"]);
+    assert_eq!(code, 0, "plugin install of the project: {out}{err}");
+    assert!(project.join(format!("dist/{id}/plugin.wasm")).exists(), "the package is left in dist/<id>/");
+    assert_eq!(host.get(&format!("/api/plugins/{id}")).await.1["enabled"], true);
+
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let turn = host.send(&session, "scenario:deltas=1").await;
+    until(&mut ws, is_turn_end(&turn)).await;
+    eventually("the plugin handles turn.completed", async || {
+        let c = calls(host, &id).await;
+        c.iter().any(|c| c["outcome"] == "ok" && c["trigger"].as_str().is_some_and(|t| t.contains("turn.completed"))).then_some(())
+    })
+    .await;
+
+    let transcript = call_tool(&env, "hello", "from the test").await;
+    let expected = format!("Tool said: hello from {id}: from the test (1 turns completed so far)");
+    assert!(transcript.contains(&expected), "the tool answers with what the event stored; wanted {expected:?} in {transcript}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rust_plugin_made_outside_the_repository_builds_installs_and_runs() {
+    new_build_install_and_run("rust").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_plugin_made_outside_the_repository_builds_installs_and_runs() {
+    new_build_install_and_run("python").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_javascript_plugin_made_outside_the_repository_builds_installs_and_runs() {
+    new_build_install_and_run("js").await;
+}
+
+/// `plugin build` on its own prints the package it made; the package installs like any other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plugin_build_makes_the_package_and_says_where() {
+    let outside = Outside::new("build");
+    let (code, _, err) = cli(None, &outside.0, &["plugin", "new", "packed", "--lang", "js", "--dir", "src-dir"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = cli(None, &outside.0.join("src-dir"), &["plugin", "build"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let package = PathBuf::from(out.trim());
+    assert_eq!(package, std::fs::canonicalize(outside.0.join("src-dir/dist/packed")).unwrap());
+    let manifest = std::fs::read_to_string(package.join("plugin.toml")).unwrap();
+    assert!(manifest.contains("id = \"packed\""), "{manifest}");
+    assert!(std::fs::read(package.join("plugin.wasm")).unwrap().starts_with(b"\0asm\x0d\x00\x01\x00"), "a component");
+
+    // Not a project: the error names what a project has.
+    let (code, _, err) = cli(None, &outside.0, &["plugin", "build"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("not a plugin project"), "{err}");
+    // A missing tool is named, with the command that installs the pinned one.
+    let (code, _, err) = cli(None, &outside.0.join("src-dir"), &["plugin", "build", "--tool", "/nowhere/componentize-qjs"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("npm install --save-dev --save-exact componentize-qjs@"), "{err}");
+}
+
+/// A Python exception is a failed call whose traceback the user can read in `plugin logs` (the host keeps the
+/// guest's stderr with a failed call).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_exception_shows_its_traceback_in_plugin_logs() {
+    let outside = Outside::new("raises");
+    let (code, _, err) = cli(None, &outside.0, &["plugin", "new", "raiser", "--lang", "python"]);
+    assert_eq!(code, 0, "{err}");
+    let app = outside.0.join("raiser/app.py");
+    let source = std::fs::read_to_string(&app).unwrap();
+    let source = source.replace("    def call_tool(self, call):\n", "    def call_tool(self, call):\n        raise ValueError(\"boom from python\")\n");
+    std::fs::write(&app, source).unwrap();
+
+    let env = Env::start("author-raises").await;
+    let host = env.host();
+    let (code, out, err) = cli(Some(host), &outside.0, &["plugin", "install", "raiser", "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    call_tool(&env, "hello", "go").await;
+    let failed = eventually("the failed call is recorded", async || {
+        let c = calls(host, "raiser").await;
+        c.into_iter().find(|c| c["trigger"] == "tool:hello" && c["outcome"] != "ok")
+    })
+    .await;
+    let (code, logs, err) = cli(Some(host), &outside.0, &["plugin", "logs", "raiser"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(logs.contains("Traceback") && logs.contains("ValueError: boom from python"), "the traceback in plugin logs: {logs}\n(call: {failed})");
+}
+
+/// The same for a JavaScript `Error`: its message and stack are the failed call's error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_javascript_error_shows_in_plugin_logs() {
+    let outside = Outside::new("throws");
+    let (code, _, err) = cli(None, &outside.0, &["plugin", "new", "thrower", "--lang", "js"]);
+    assert_eq!(code, 0, "{err}");
+    let app = outside.0.join("thrower/app.js");
+    let source = std::fs::read_to_string(&app).unwrap();
+    let source = source.replace("  callTool(call) {\n", "  callTool(call) {\n    throw new TypeError(\"boom from js\");\n");
+    std::fs::write(&app, source).unwrap();
+
+    let env = Env::start("author-throws").await;
+    let host = env.host();
+    let (code, out, err) = cli(Some(host), &outside.0, &["plugin", "install", "thrower", "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    call_tool(&env, "hello", "go").await;
+    eventually("the failed call is recorded", async || {
+        let c = calls(host, "thrower").await;
+        c.into_iter().find(|c| c["trigger"] == "tool:hello" && c["outcome"] != "ok")
+    })
+    .await;
+    let (code, logs, err) = cli(Some(host), &outside.0, &["plugin", "logs", "thrower"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(logs.contains("TypeError: boom from js"), "the error in plugin logs: {logs}");
+}
