@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { join } from "node:path";
-import { appendFileSync, copyFileSync, mkdirSync } from "node:fs";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { createServer } from "node:http";
-import { T, artifacts, eventually, repo, send, shot, startBrowser, startHost, stepper, waitPhase } from "./harness.mjs";
+import { T, artifacts, eventually, publishDocShots, send, shot, signedInPage, startBrowser, startHost, stepper, waitPhase } from "./harness.mjs";
 
 // Screenshots docs/web.md shows (refreshed with UPDATE_DOCS_IMAGES=1).
 const DOC_SHOTS = { "31-chat-actions": "web-chat-actions", "32-review": "web-review", "33-usage": "web-usage", "34-project": "web-project", "35-phone-actions": "web-phone-actions", "36-features": "web-features", "37-mcp": "web-mcp" };
@@ -45,21 +45,13 @@ describe("web UI: chat and project actions", { timeout: 12 * 60_000 }, () => {
   before(async () => {
     host = await startHost({ logName: "host-actions.log" });
     browser = await startBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
-    page = await context.newPage();
-    page.on("pageerror", (e) => console.error("page error:", e.message));
-    await page.goto(host.loginLink);
-    await page.locator(".conn-open").waitFor();
+    ({ context, page } = await signedInPage(browser, host));
   });
 
   after(async () => {
     await browser?.close();
     await host?.stop();
-    if (process.env.UPDATE_DOCS_IMAGES) {
-      const docs = join(repo, "docs", "images");
-      mkdirSync(docs, { recursive: true });
-      for (const [name, doc] of Object.entries(DOC_SHOTS)) copyFileSync(join(artifacts, `${name}.png`), join(docs, `${doc}.png`));
-    }
+    publishDocShots(DOC_SHOTS);
   });
 
   step("token usage per turn and per session, and the account's rate limits (or the API's reason)", async () => {

@@ -3,9 +3,9 @@
 // waits. Real host, real codex app-server, fake model (scenarios by a `scenario:<name>` word in the message).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { T, artifacts, repo, send, shot, sleep, startBrowser, startHost, stepper, waitPhase } from "./harness.mjs";
+import { T, artifacts, publishDocShots, send, shot, signedInPage, sleep, startBrowser, startHost, stepper, waitPhase } from "./harness.mjs";
 
 // Screenshots docs/web.md shows (refreshed with UPDATE_DOCS_IMAGES=1): artifact name -> docs/images name.
 const DOC_SHOTS = { "first-hour-new-chat": "web-new-chat", "first-hour-approval-keys": "web-approval-keys" };
@@ -49,19 +49,13 @@ describe("the first hour", { timeout: 15 * 60_000 }, () => {
   before(async () => {
     host = await startHost({ logName: "first-hour-host.log" });
     browser = await startBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
-    page = await context.newPage();
-    page.on("pageerror", (e) => console.error("page error:", e.message));
-    await page.goto(host.loginLink);
-    await page.locator(".conn-open").waitFor();
+    ({ page } = await signedInPage(browser, host));
   });
 
   after(async () => {
     await browser?.close();
     await host?.stop();
-    if (process.env.UPDATE_DOCS_IMAGES) {
-      for (const [from, to] of Object.entries(DOC_SHOTS)) copyFileSync(join(artifacts, `${from}.png`), join(repo, "docs", "images", `${to}.png`));
-    }
+    publishDocShots(DOC_SHOTS);
   });
 
   step("a browser without the cookie, and a spent login link, get the sign-in page naming the fix", async () => {

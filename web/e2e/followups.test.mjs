@@ -3,9 +3,8 @@
 // shown and resume; then they run one by one, in the order set, after the turn. Screenshots go to web/e2e/artifacts/.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { artifacts, eventually, repo, send, shot, startBrowser, startHost, stepper, waitPhase } from "./harness.mjs";
+import { eventually, publishDocShots, send, shot, signedInPage, startBrowser, startHost, stepper, waitPhase } from "./harness.mjs";
 
 // Screenshots docs/web.md shows (refreshed with UPDATE_DOCS_IMAGES=1).
 const DOC_SHOTS = { "41-followups-paused": "web-followups" };
@@ -31,21 +30,13 @@ describe("web UI: the follow-up queue", { timeout: 8 * 60_000 }, () => {
   before(async () => {
     host = await startHost({ logName: "host-followups.log" });
     browser = await startBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
-    page = await context.newPage();
-    page.on("pageerror", (e) => console.error("page error:", e.message));
-    await page.goto(host.loginLink);
-    await page.locator(".conn-open").waitFor();
+    ({ page } = await signedInPage(browser, host));
   });
 
   after(async () => {
     await browser?.close();
     await host?.stop();
-    if (process.env.UPDATE_DOCS_IMAGES) {
-      const docs = join(repo, "docs", "images");
-      mkdirSync(docs, { recursive: true });
-      for (const [name, doc] of Object.entries(DOC_SHOTS)) copyFileSync(join(artifacts, `${name}.png`), join(docs, `${doc}.png`));
-    }
+    publishDocShots(DOC_SHOTS);
   });
 
   step("messages sent while a turn runs wait under the composer, in an order the user sets", async () => {

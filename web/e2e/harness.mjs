@@ -2,7 +2,7 @@
 // project's fake model) serving the production build in web/dist, driven by Debian's Chromium through
 // playwright-core. Nothing is downloaded: the browser is /usr/bin/chromium (or CHROMIUM_PATH).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, createWriteStream } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, createWriteStream } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -153,6 +153,24 @@ export async function startBrowser() {
     headless: true,
     args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
   });
+}
+
+/** A signed-in page on `host` (the login link spent), its page errors echoed, once the event stream is open. */
+export async function signedInPage(browser, host, viewport = { width: 1280, height: 820 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+  await page.goto(host.loginLink);
+  await page.locator(".conn-open").waitFor();
+  return { context, page };
+}
+
+/** With UPDATE_DOCS_IMAGES=1, copy the screenshots docs show (artifact name -> docs/images name) into the docs. */
+export function publishDocShots(shots) {
+  if (!process.env.UPDATE_DOCS_IMAGES) return;
+  const docs = join(repo, "docs", "images");
+  mkdirSync(docs, { recursive: true });
+  for (const [name, doc] of Object.entries(shots)) copyFileSync(join(artifacts, `${name}.png`), join(docs, `${doc}.png`));
 }
 
 /** The bound most waits in these suites use. */

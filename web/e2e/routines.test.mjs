@@ -4,9 +4,7 @@
 // Screenshots go to web/e2e/artifacts/.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { copyFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { artifacts, eventually, repo, shot, startBrowser, startHost, stepper } from "./harness.mjs";
+import { eventually, publishDocShots, shot, signedInPage, startBrowser, startHost, stepper } from "./harness.mjs";
 
 // Screenshots docs/web.md shows (refreshed with UPDATE_DOCS_IMAGES=1).
 const DOC_SHOTS = { "51-routines": "web-routines" };
@@ -21,21 +19,13 @@ describe("web UI: routines", { timeout: 6 * 60_000 }, () => {
   before(async () => {
     host = await startHost({ logName: "host-routines.log" });
     browser = await startBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
-    page = await context.newPage();
-    page.on("pageerror", (e) => console.error("page error:", e.message));
-    await page.goto(host.loginLink);
-    await page.locator(".conn-open").waitFor();
+    ({ page } = await signedInPage(browser, host));
   });
 
   after(async () => {
     await browser?.close();
     await host?.stop();
-    if (process.env.UPDATE_DOCS_IMAGES) {
-      const docs = join(repo, "docs", "images");
-      mkdirSync(docs, { recursive: true });
-      for (const [name, doc] of Object.entries(DOC_SHOTS)) copyFileSync(join(artifacts, `${name}.png`), join(docs, `${doc}.png`));
-    }
+    publishDocShots(DOC_SHOTS);
   });
 
   step("a routine is created with its next times shown and its secret shown once, then run now to completion", async () => {

@@ -5,8 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { join } from "node:path";
-import { copyFileSync, mkdirSync } from "node:fs";
-import { T, artifacts, eventually, repo, send, shot, startBrowser, startHost, stepper, waitPhase } from "./harness.mjs";
+import { T, artifacts, eventually, publishDocShots, repo, send, shot, signedInPage, startBrowser, startHost, stepper, waitPhase } from "./harness.mjs";
 
 /** A screenshot of one element (small files for the docs). */
 async function shotOf(locator, name) {
@@ -63,11 +62,7 @@ describe("web UI: queue and workflows", { timeout: 12 * 60_000 }, () => {
       2 * T,
     );
     browser = await startBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    page = await context.newPage();
-    page.on("pageerror", (e) => console.error("page error:", e.message));
-    await page.goto(host.loginLink);
-    await page.locator(".conn-open").waitFor();
+    ({ page } = await signedInPage(browser, host, { width: 1280, height: 860 }));
     const created = await host.api("POST", "/api/sessions", { cwd: host.work, title: "Workflows" });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     sessionId = created.body.id;
@@ -78,11 +73,7 @@ describe("web UI: queue and workflows", { timeout: 12 * 60_000 }, () => {
   after(async () => {
     await browser?.close();
     await host?.stop();
-    if (process.env.UPDATE_DOCS_IMAGES) {
-      const docs = join(repo, "docs", "images");
-      mkdirSync(docs, { recursive: true });
-      for (const [from, to] of Object.entries(DOC_SHOTS)) copyFileSync(join(artifacts, `${from}.png`), join(docs, `${to}.png`));
-    }
+    publishDocShots(DOC_SHOTS);
   });
 
   step("suggest next request: pending while its job runs, then a one-click fill", async () => {
