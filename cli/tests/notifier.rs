@@ -1,6 +1,7 @@
 //! The shipped `notifier` plugin end to end: the real host, the real app-server, the fake model, and a tiny HTTP
 //! receiver on 127.0.0.1 standing in for the user's webhook and ntfy server (127.0.0.1 is in the plugin's
-//! `http_allow`). It must post only when nobody answered within the grace period, post once, and post a failed turn.
+//! `http_allow`). It must post only when nobody (a user, the supervisor) answered within the grace period, post once,
+//! and post a failed turn and a routine run.
 
 mod support;
 
@@ -214,7 +215,7 @@ async fn only_an_approval_nobody_answered_is_notified_and_only_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_turn_is_posted_with_its_chat_link() {
+async fn a_failed_turn_and_a_routine_run_are_posted_with_the_chat_link() {
     let receiver = Receiver::start().await;
     let env = Env::start("notifier-failed").await;
     let host = env.host();
@@ -239,4 +240,46 @@ async fn a_failed_turn_is_posted_with_its_chat_link() {
     let sends = finished_jobs(host, "notifier.send", 1).await;
     assert_eq!(sends.len(), 1, "only the failed turn: {sends:#?}");
     assert_eq!(receiver.posts().len(), 1, "{:?}", receiver.posts());
+
+    // A routine's run is reported when its turn ends.
+    let (s, created) = host.post("/api/routines", json!({"name": "nightly", "prompt": "hello from a routine", "sessionId": session})).await;
+    assert_eq!(s, 201, "{created}");
+    let routine = created["routine"]["id"].as_str().unwrap().to_string();
+    let (s, run) = host.post(&format!("/api/routines/{routine}/run"), json!({})).await;
+    assert_eq!(s, 202, "{run}");
+    let post = eventually("the routine run is posted", async || receiver.posts().get(1).cloned()).await;
+    let body = post.json();
+    assert_eq!(body["kind"], "routine_succeeded", "{body}");
+    assert_eq!(body["sessionId"], session.as_str());
+    assert!(body["message"].as_str().unwrap().contains(&routine), "{body}");
+    finished_jobs(host, "notifier.send", 2).await;
+    assert_eq!(receiver.posts().len(), 2, "one post for the run: {:?}", receiver.posts());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_the_supervisor_answers_within_the_grace_period_posts_nothing() {
+    let receiver = Receiver::start().await;
+    let env = Env::start("notifier-supervised").await;
+    let host = env.host();
+    install_notifier(host).await;
+    set_settings(host, json!({"grace_ms": 3000, "webhook": {"url": receiver.url("/hook")}})).await;
+    let caps = ["log", "session-settings", "sessions-read", "requests", "jobs", "workers", "turns"];
+    let (s, b) = install_plugin(host, "approval-supervisor", &caps).await;
+    assert_eq!(s, 201, "{b}");
+    let session = env.new_session().await;
+    let rules = json!({"enabled": true, "rules": [{"command": "echo *", "decision": "accept"}]});
+    let (s, b) = host.put(&format!("/api/sessions/{session}/settings/approval-supervisor"), rules).await;
+    assert!(s == 200 || s == 201, "{b}");
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+
+    let turn = host.send(&session, "run it scenario:approval").await;
+    let seen = until(&mut ws, is_turn_end(&turn)).await;
+    let resolved = seen.iter().find(|e| e["type"] == "approval.resolved").expect("the supervisor decided");
+    assert_eq!(resolved["data"]["decidedBy"], "plugin:approval-supervisor", "{resolved}");
+    let request = resolved["data"]["id"].as_str().unwrap();
+    let jobs = finished_jobs(host, "notifier.pending", 1).await;
+    assert_eq!(pending_job_for(&jobs, request)["result"]["outcome"], "answered", "{jobs:#?}");
+    let (_, sends) = host.get("/api/jobs?kind=notifier.send").await;
+    assert_eq!(sends["jobs"].as_array().unwrap().len(), 0, "{sends}");
+    assert!(receiver.posts().is_empty(), "{:?}", receiver.posts());
 }
