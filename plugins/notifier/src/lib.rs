@@ -157,8 +157,7 @@ fn run_pending(job: &Job, payload: &Value) -> Result<JobOutcome, Error> {
     }
     let request: Value = sdk::parse_json(&stored)?;
     let title = session.get("title").and_then(Value::as_str);
-    let Some(notice) = notice::pending_notice(&request, session_id, title, settings.grace_ms, &settings.web_url)
-    else {
+    let Some(notice) = notice::pending_notice(&request, session_id, title, settings.grace_ms, &settings.web_url) else {
         sdk::kv::delete(&key)?;
         return Ok(JobOutcome::succeeded_json(&json!({ "outcome": "skipped", "reason": "needs no human" })));
     };
@@ -169,7 +168,8 @@ fn run_pending(job: &Job, payload: &Value) -> Result<JobOutcome, Error> {
 
 fn on_turn_completed(event: &Event, settings: &Settings) -> Result<(), Error> {
     let data: Value = event.parse_data()?;
-    let Some(turn_id) = event.turn_id.clone().or_else(|| data.pointer("/turn/id").and_then(Value::as_str).map(str::to_string))
+    let Some(turn_id) =
+        event.turn_id.clone().or_else(|| data.pointer("/turn/id").and_then(Value::as_str).map(str::to_string))
     else {
         return Ok(());
     };
@@ -316,7 +316,9 @@ fn run_send(payload: &Value) -> Result<JobOutcome, Error> {
     };
     let status = response.status;
     if response.is_success() {
-        return Ok(JobOutcome::succeeded_json(&json!({ "outcome": "sent", "target": kind.as_str(), "status": status })));
+        return Ok(JobOutcome::succeeded_json(
+            &json!({ "outcome": "sent", "target": kind.as_str(), "status": status }),
+        ));
     }
     let body: String = String::from_utf8_lossy(&response.body).chars().take(200).collect();
     let why = format!("{} answered {status}: {body}", kind.as_str());

@@ -312,7 +312,10 @@ pub enum RoutineOutcome<'a> {
     /// A job routine's own job (no turn to wait for).
     JobSucceeded,
     /// A prompt routine's turn ended: `completed`, `failed`, `interrupted`.
-    Turn { status: &'a str, error: Option<&'a str> },
+    Turn {
+        status: &'a str,
+        error: Option<&'a str>,
+    },
 }
 
 /// The request one target gets for a notice.
@@ -442,7 +445,8 @@ mod tests {
 
     #[test]
     fn only_failed_turns_count_and_their_error_is_quoted() {
-        let failed = json!({"threadId": "t", "turn": {"id": "u", "status": "failed", "error": {"message": "model broke"}}});
+        let failed =
+            json!({"threadId": "t", "turn": {"id": "u", "status": "failed", "error": {"message": "model broke"}}});
         assert_eq!(failed_turn(&failed).as_deref(), Some("model broke"));
         let bare = json!({"turn": {"id": "u", "status": "failed", "error": null}});
         assert_eq!(failed_turn(&bare).as_deref(), Some("no reason given"));
@@ -459,8 +463,12 @@ mod tests {
         assert_eq!(routine_of(&json!({"createdBy": "routine:r-1"})), Some("r-1"));
         assert_eq!(routine_of(&json!({"createdBy": "plugin:notifier"})), None);
         assert_eq!(routine_of(&json!({"createdBy": "routine:"})), None);
-        let done = routine_notice("r-1", Some("s"), None, RoutineOutcome::Turn { status: "completed", error: None }, "");
-        assert_eq!((done.kind.as_str(), done.title.as_str()), ("routine_succeeded", "Codex: routine run finished in chat s"));
+        let done =
+            routine_notice("r-1", Some("s"), None, RoutineOutcome::Turn { status: "completed", error: None }, "");
+        assert_eq!(
+            (done.kind.as_str(), done.title.as_str()),
+            ("routine_succeeded", "Codex: routine run finished in chat s")
+        );
         let failed = routine_notice("r-1", None, None, RoutineOutcome::JobFailed("retries exhausted"), "http://w");
         assert_eq!(failed.kind, "routine_failed");
         assert_eq!(failed.message, "Routine r-1: retries exhausted");
@@ -472,7 +480,10 @@ mod tests {
             RoutineOutcome::Turn { status: "interrupted", error: Some("stopped") },
             "http://w",
         );
-        assert_eq!((interrupted.kind.as_str(), interrupted.message.as_str()), ("routine_failed", "Routine r: Its turn ended interrupted: stopped"));
+        assert_eq!(
+            (interrupted.kind.as_str(), interrupted.message.as_str()),
+            ("routine_failed", "Routine r: Its turn ended interrupted: stopped")
+        );
     }
 
     #[test]
@@ -494,7 +505,10 @@ mod tests {
         let slack = http_request(&Target { kind: TargetKind::Slack, url: "https://hooks.slack.com/x".into() }, &notice);
         let body: Value = codex_manager_plugin_sdk::serde_json::from_slice(slack.body.as_deref().unwrap()).unwrap();
         let text = body["text"].as_str().unwrap();
-        assert!(text.starts_with("*Codex: “Fix &lt;CI&gt; &amp; ship” needs your approval*\nRun `rm -rf build`"), "{text}");
+        assert!(
+            text.starts_with("*Codex: “Fix &lt;CI&gt; &amp; ship” needs your approval*\nRun `rm -rf build`"),
+            "{text}"
+        );
         assert!(text.ends_with("\n<http://w/chats/sess-1|Open the chat>"), "{text}");
     }
 
