@@ -1,7 +1,7 @@
 //! The shipped `notifier` plugin end to end: the real host, the real app-server, the fake model, and a tiny HTTP
 //! receiver on 127.0.0.1 standing in for the user's webhook and ntfy server (127.0.0.1 is in the plugin's
 //! `http_allow`). It must post only when nobody (a user, the supervisor) answered within the grace period, post once,
-//! and post a failed turn and a routine run.
+//! and post a failed turn, a routine run and an unanswered question.
 
 mod support;
 
@@ -215,7 +215,7 @@ async fn only_an_approval_nobody_answered_is_notified_and_only_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_turn_and_a_routine_run_are_posted_with_the_chat_link() {
+async fn failed_turns_routine_runs_and_unanswered_questions_are_posted_with_the_chat_link() {
     let receiver = Receiver::start().await;
     let env = Env::start("notifier-failed").await;
     let host = env.host();
@@ -254,6 +254,30 @@ async fn a_failed_turn_and_a_routine_run_are_posted_with_the_chat_link() {
     assert!(body["message"].as_str().unwrap().contains(&routine), "{body}");
     finished_jobs(host, "notifier.send", 2).await;
     assert_eq!(receiver.posts().len(), 2, "one post for the run: {:?}", receiver.posts());
+
+    // A question (tool input in plan mode) nobody answers within the grace period.
+    set_settings(host, json!({"grace_ms": 500})).await;
+    let (s, accepted) = host
+        .post(&format!("/api/sessions/{session}/messages"), json!({"text": "ask me scenario:user_input", "mode": "plan"}))
+        .await;
+    assert_eq!(s, 202, "{accepted}");
+    let turn = accepted["turnId"].as_str().unwrap().to_string();
+    let question = until(&mut ws, |e| e["type"] == "tool_input.requested").await.pop().unwrap()["data"].clone();
+    let post = eventually("the question is posted", async || receiver.posts().get(2).cloned()).await;
+    let body = post.json();
+    assert_eq!(body["kind"], "question_pending", "{body}");
+    assert!(body["title"].as_str().unwrap().contains("has a question for you"), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("Pick a color"), "{body}");
+    let resp = host
+        .http
+        .post(format!("{}/api/sessions/{session}/requests/{}/response", host.url, question["id"].as_str().unwrap()))
+        .bearer_auth(&host.token)
+        .json(&json!({"answers": {"color": "Blue"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(decode(resp).await.0, 200);
+    until(&mut ws, is_turn_end(&turn)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
