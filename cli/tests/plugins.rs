@@ -347,7 +347,7 @@ async fn tool_answer(env: &Env, tool: &str) -> String {
 async fn the_shipped_plugins_are_installed_on_first_start_and_a_removed_one_stays_removed() {
     let dist = package("auto-namer").parent().unwrap().display().to_string();
     let mut env = Env::start_with("bundled", &[("CODEX_MANAGER_BUNDLED_PLUGINS", dist.as_str())]).await;
-    let shipped = ["approval-supervisor", "auto-namer", "suggest-next-request", "turn-review", "word-tools"];
+    let shipped = ["approval-supervisor", "auto-namer", "notifier", "suggest-next-request", "turn-review", "word-tools"];
     let installed = |list: &Value| -> Vec<String> {
         let mut ids: Vec<String> = list.as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()).collect();
         ids.sort();
@@ -368,7 +368,7 @@ async fn the_shipped_plugins_are_installed_on_first_start_and_a_removed_one_stay
     env.start_host().await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let (_, list) = env.host().get("/api/plugins").await;
-    assert_eq!(installed(&list), ["approval-supervisor", "auto-namer", "suggest-next-request", "turn-review"], "removed stays removed");
+    assert_eq!(installed(&list), ["approval-supervisor", "auto-namer", "notifier", "suggest-next-request", "turn-review"], "removed stays removed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
