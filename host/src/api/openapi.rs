@@ -35,6 +35,7 @@ use utoipa::{Modify, OpenApi};
         (name = "capabilities", description = "What the connected codex supports; feedback"),
         (name = "plugins", description = "WebAssembly extensions: inventory, install, enable, disable, calls"),
         (name = "jobs", description = "The durable job queue: enqueue, list, cancel, retry; kinds belong to plugins"),
+        (name = "limits", description = "Usage limits and daily token budgets that hold automated turns back; token usage"),
     )
 )]
 struct BaseDoc;

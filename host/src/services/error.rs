@@ -116,6 +116,7 @@ error_codes! {
     JobKindNotOwned = "job_kind_not_owned";
     PayloadTooLarge = "payload_too_large";
     QueueFull = "queue_full";
+    UsageLimited = "usage_limited";
     McpLoginUnsupported = "mcp_login_unsupported";
     SettingsFull = "settings_full";
     Conflict = "conflict";

@@ -13,6 +13,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (5, "turns", include_str!("../../migrations/sqlite/0005_turns.sql")),
     (6, "extensions_0_2", include_str!("../../migrations/sqlite/0006_extensions_0_2.sql")),
     (7, "followups", include_str!("../../migrations/sqlite/0007_followups.sql")),
+    (9, "limits", include_str!("../../migrations/sqlite/0009_limits.sql")),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {

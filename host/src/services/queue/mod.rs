@@ -76,6 +76,10 @@ pub struct Job {
     pub updated_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+    /// What a queued job waits for (a usage limit, a spent budget) and when it lifts: the job is not due before
+    /// then, and the wait burns no attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<super::limits::UsageLimit>,
     /// Every transition, oldest first (only on single-job reads).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<JobTransition>>,
@@ -129,6 +133,12 @@ impl From<JobRow> for Job {
             updated_at: envelope_ts(r.updated_at),
             started_at: r.started_at.map(envelope_ts),
             finished_at: r.finished_at.map(envelope_ts),
+            waiting: r.wait.map(|(kind, reason, until)| super::limits::UsageLimit {
+                kind: super::limits::LimitKind::parse(&kind).unwrap_or(super::limits::LimitKind::UsageLimit),
+                reason,
+                resets_at: until.map(envelope_ts),
+                project_id: None,
+            }),
             history: None,
         }
     }
@@ -221,6 +231,8 @@ pub struct Queue {
     sessions: Arc<Sessions>,
     turns: Arc<Turns>,
     requests: Arc<Requests>,
+    /// Asked before each worker turn: a usage limit or a spent budget makes the job wait.
+    limits: Arc<super::limits::Limits>,
     scheduler: Scheduler,
     workers: Workers,
     /// Who waits for a job to finish (`GET /api/jobs/{id}?wait=`), woken when its final state is published.
@@ -235,6 +247,7 @@ impl Queue {
         sessions: Arc<Sessions>,
         turns: Arc<Turns>,
         requests: Arc<Requests>,
+        limits: Arc<super::limits::Limits>,
         config: crate::config::QueueConfig,
     ) -> Arc<Self> {
         Arc::new(Self {
@@ -244,6 +257,7 @@ impl Queue {
             sessions,
             turns,
             requests,
+            limits,
             scheduler: Scheduler::new(config),
             workers: Workers::default(),
             ends: EndWaiters::default(),
