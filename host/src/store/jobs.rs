@@ -252,7 +252,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(&format!(
             "INSERT INTO jobs ({COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, NULL, NULL, 0, NULL, \
-             NULL, NULL, $13, $14, $14, NULL, NULL \
+             NULL, NULL, $13, $14, $14, NULL, NULL, NULL, NULL, NULL \
              WHERE (SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')) < $15"
         ))
         .bind(&job.id)
