@@ -146,6 +146,15 @@ async fn a_spent_budget_holds_a_follow_up_while_the_users_own_message_goes_throu
     assert_eq!(followup(host, &session, &held).await["status"], "queued");
     let (_, ready) = host.get("/api/ready").await;
     assert_eq!(ready["limits"]["budgets"][0]["kind"], "budget", "{ready}");
+    // The CLI shows the same: `status`, `limits`, `budgets list`, `usage`, and the session's queue.
+    let (code_s, out, err) = host.cli(&["status"]).await;
+    assert!(out.contains("limits:") && out.contains("budget until "), "{code_s} {out}{err}");
+    let (code_l, out, err) = host.cli(&["budgets", "list"]).await;
+    assert!(code_l == 0 && out.contains("host") && out.contains("spent"), "{out}{err}");
+    let (code_u, out, err) = host.cli(&["usage", "--session", &session]).await;
+    assert!(code_u == 0 && out.contains(" turns, ") && out.contains("TOTAL"), "{out}{err}");
+    let (code_f, out, err) = host.cli(&["followups", "list", &session]).await;
+    assert!(code_f == 0 && out.contains("(budget)") && out.contains("resumes by itself at"), "{out}{err}");
 
     // Raising the budget (here: removing it) lets the automated turn go on by itself.
     let (s, _) = host.put("/api/budgets", json!({"budgets": []})).await;
