@@ -534,7 +534,7 @@ export function ChatPage({ sessionId }: { sessionId: string }) {
       {session && <FollowupQueueView sessionId={session.id} queue={session.followups} followups={chat.followups} />}
       {session && <ControlsDialog open={controls} onClose={() => setControls(false)} sessionId={session.id} />}
       <AutomationDialog open={automation} onClose={() => setAutomation(false)} sessionId={sessionId} a={auto} />
-      <UsageDialog open={usageOpen} onClose={() => setUsageOpen(false)} usage={chat.usage} turns={chat.transcript?.turns ?? []} />
+      <UsageDialog open={usageOpen} onClose={() => setUsageOpen(false)} usage={chat.usage} turns={chat.transcript?.turns ?? []} sessionId={chat.id} />
     </main>
   );
 }
