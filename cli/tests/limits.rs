@@ -163,4 +163,10 @@ async fn a_spent_budget_holds_a_follow_up_while_the_users_own_message_goes_throu
     let turn = started["data"]["turnId"].as_str().unwrap().to_string();
     let end = until(&mut ws, is_turn_end(&turn)).await.pop().unwrap();
     assert_eq!(end["data"]["turn"]["status"], "completed", "{end}");
+
+    // The CLI's `send` says the warning too (on stderr), and the message goes through.
+    let (s, _) = host.put("/api/budgets", json!({"budgets": [{"dailyTokens": 1}]})).await;
+    assert_eq!(s, 200);
+    let (code_s, out, err) = host.cli(&["send", &session, "mine again scenario:deltas=1"]).await;
+    assert!(code_s == 0 && out.contains("started") && err.contains("warning: the host's daily budget"), "{out}{err}");
 }
