@@ -117,6 +117,8 @@ async fn a_spent_budget_holds_a_follow_up_while_the_users_own_message_goes_throu
     })
     .await;
     assert_eq!(usage["turns"], 1, "{usage}");
+    let (_, record) = host.get(&format!("/api/sessions/{session}/turns/{first}")).await;
+    assert_eq!(record["tokens"]["total"], usage["tokens"]["total"], "the turn record carries its tokens: {record}");
     assert_eq!(usage["days"].as_array().unwrap().len(), 1, "{usage}");
 
     // A host-wide budget of one token per day is spent already.

@@ -86,6 +86,8 @@ async fn a_spent_budget_holds_automation_and_a_users_message_goes_through_with_a
     host.processed().await;
     let usage = host.services.limits().usage(crate::services::UsageQuery { session_id: Some(s.id.clone()), ..Default::default() }).await.unwrap();
     assert_eq!((usage.turns, usage.tokens.total), (1, 150), "{usage:?}");
+    let record = host.services.turns().get_turn_record(&s.id, &first.turn_id, std::time::Duration::ZERO).await.unwrap();
+    assert_eq!(record.tokens.map(|t| (t.total, t.input)), Some((150, 150)), "the turn record carries its tokens");
 
     let budgets = crate::services::Budgets { budgets: vec![crate::services::Budget { project_id: None, daily_tokens: 150, spent_today: None }], renews_at: None };
     let set = host.services.limits().set_budgets(budgets).await.unwrap();
