@@ -1605,9 +1605,11 @@ class TurnRecord(TurnRecordMixin, Model):
     start_seq: int | None = None
     started_at: str = ""
     status: TurnStatus | str = ""
+    #: The tokens it used, from app-server's `thread/tokenUsage/updated` (absent until one arrived).
+    tokens: TokenCounts | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'end_seq': 'endSeq', 'ended_at': 'endedAt', 'error': 'error', 'final_text': 'finalText', 'id': 'id', 'session_id': 'sessionId', 'start_seq': 'startSeq', 'started_at': 'startedAt', 'status': 'status'}
+    _wire: ClassVar[dict[str, str]] = {'end_seq': 'endSeq', 'ended_at': 'endedAt', 'error': 'error', 'final_text': 'finalText', 'id': 'id', 'session_id': 'sessionId', 'start_seq': 'startSeq', 'started_at': 'startedAt', 'status': 'status', 'tokens': 'tokens'}
 
 
 @dataclass(eq=False)
@@ -1718,7 +1720,7 @@ SessionControls._conv = {'approval_policy': enum_of(ApprovalPolicy), 'sandbox': 
 SessionDetail._conv = {'active_turn': model(TurnRecord), 'session': model(Session), 'transcript': model(Transcript)}
 SessionPage._conv = {'sessions': list_of(model(Session))}
 TurnAccepted._conv = {'status': enum_of(TurnStatus), 'warning': model(UsageLimit)}
-TurnRecord._conv = {'status': enum_of(TurnStatus)}
+TurnRecord._conv = {'status': enum_of(TurnStatus), 'tokens': model(TokenCounts)}
 TurnRecordPage._conv = {'turns': list_of(model(TurnRecord))}
 UsageLimit._conv = {'kind': enum_of(LimitKind)}
 UsageReport._conv = {'days': list_of(model(DayUsage)), 'tokens': model(TokenCounts)}

@@ -1095,6 +1095,7 @@ export interface TurnRecord {
   startSeq?: number | null;
   startedAt: string;
   status: TurnStatus;
+  tokens?: TokenCounts | null;
 }
 
 export interface TurnRecordPage {
