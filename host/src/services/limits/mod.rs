@@ -50,7 +50,8 @@ pub struct UsageLimit {
     pub kind: LimitKind,
     /// In words, for people.
     pub reason: String,
-    /// When it lifts by itself (RFC 3339); null when codex named no reset (the host tries again after 5 minutes).
+    /// When it lifts by itself (RFC 3339): the reset Codex named; when it named none, five minutes on, when the host
+    /// looks again (the reason says so).
     pub resets_at: Option<String>,
     /// The project whose budget is spent (`budget` per project); null for the host-wide ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -215,27 +216,36 @@ impl Limits {
                 return None;
             }
         };
-        if budgets.is_empty() {
-            return None;
-        }
-        let now = now_ms();
-        let day = utc_day(now);
-        for (scope, limit) in budgets {
-            let project = if scope == "host" { None } else { Some(scope.as_str()) };
-            if project.is_some() && project != project_id {
-                continue;
-            }
-            let spent = self.core.store().tokens_spent(&day, project).await.unwrap_or(0);
-            if spent >= limit {
-                let whose = match project {
-                    Some(p) => format!("project `{p}`'s daily budget"),
-                    None => "the host's daily budget".to_string(),
-                };
-                let reason = format!("{whose} of {limit} tokens is spent ({spent} used today, UTC); automated turns wait for the next day");
-                return Some(Hold::new(LimitKind::Budget, reason, Some(next_day_ms(now)), project.map(str::to_owned)));
+        // The host's budget first, then the project's.
+        let host = budgets.iter().find(|(scope, _)| scope == "host").map(|(_, n)| (None, *n));
+        let project = project_id.and_then(|p| budgets.iter().find(|(scope, _)| scope == p).map(|(_, n)| (Some(p), *n)));
+        for (scope, limit) in host.into_iter().chain(project) {
+            if let Some(hold) = self.spent(scope, limit).await {
+                return Some(hold);
             }
         }
         None
+    }
+
+    /// The hold of one budget (`None`: the host's), when today's turns spent it.
+    async fn spent(&self, project: Option<&str>, limit: i64) -> Option<Hold> {
+        let now = now_ms();
+        let spent = match self.core.store().tokens_spent(&utc_day(now), project).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read today's token usage");
+                return None;
+            }
+        };
+        if spent < limit {
+            return None;
+        }
+        let whose = match project {
+            Some(p) => format!("project `{p}`'s daily budget"),
+            None => "the host's daily budget".to_string(),
+        };
+        let reason = format!("{whose} of {limit} tokens is spent ({spent} used today, UTC); automated turns wait for the next day");
+        Some(Hold::new(LimitKind::Budget, reason, Some(next_day_ms(now)), project.map(str::to_owned)))
     }
 
     /// Did this turn fail on the usage limit?
@@ -250,10 +260,11 @@ impl Limits {
         let mut snapshot = state.rate_limits.take().unwrap_or_else(|| json!({}));
         merge(&mut snapshot, update);
         if let Some((window, resets_at)) = exhausted_window(&snapshot) {
+            // A window without a reset still holds for a while (then the host looks again), never for good.
+            let resets_at = resets_at.unwrap_or_else(|| now_ms() + UNKNOWN_RESET_HOLD.as_millis() as i64);
             let reason = format!("Codex's usage limit is reached (the {window} window is at 100 %)");
-            let later = state.account.as_ref().is_none_or(|h| h.resets_at_ms < resets_at || h.resets_at_ms.is_none());
-            if later {
-                state.account = Some(Hold::new(LimitKind::UsageLimit, reason, resets_at, None));
+            if state.account.as_ref().is_none_or(|h| h.resets_at_ms.is_none_or(|r| r < resets_at)) {
+                state.account = Some(Hold::new(LimitKind::UsageLimit, reason, Some(resets_at), None));
             }
         }
         state.rate_limits = Some(snapshot);
@@ -309,9 +320,9 @@ impl Limits {
     async fn spent_budgets(&self) -> Vec<UsageLimit> {
         let Ok(budgets) = self.core.store().budgets().await else { return Vec::new() };
         let mut spent = Vec::new();
-        for (scope, _) in budgets {
+        for (scope, limit) in budgets {
             let project = (scope != "host").then_some(scope.as_str());
-            if let Some(h) = self.budget_hold(project).await.filter(|h| h.limit.project_id.as_deref() == project) {
+            if let Some(h) = self.spent(project, limit).await {
                 spent.push(h.limit);
             }
         }
@@ -338,10 +349,12 @@ impl Limits {
             if state.published.usage_limit == status.usage_limit && state.published.budgets == status.budgets {
                 return;
             }
-            let before = state.published.usage_limit.is_some() as usize + state.published.budgets.len();
-            let after = status.usage_limit.is_some() as usize + status.budgets.len();
+            // Something that held before holds no more: the usage limit, or a budget (by its scope).
+            let scope = |l: &UsageLimit| (l.kind, l.project_id.clone());
+            let now: Vec<_> = status.usage_limit.iter().chain(&status.budgets).map(scope).collect();
+            let lifted = state.published.usage_limit.iter().chain(&state.published.budgets).any(|l| !now.contains(&scope(l)));
             state.published = status.clone();
-            after < before || (state.published.usage_limit.is_none() && before > 0)
+            lifted
         };
         if lifted {
             if let Err(e) = self.core.store().release_waiting_jobs().await {

@@ -112,3 +112,15 @@ async fn a_spent_budget_holds_automation_and_a_users_message_goes_through_with_a
     host.services.limits().set_budgets(raised).await.unwrap();
     host.event(|e| e.kind == "followup.started").await;
 }
+
+#[tokio::test]
+async fn a_window_at_100_percent_without_a_reset_holds_for_a_while_not_for_good() {
+    let host = TestHost::start().await;
+    host.peer.notify("account/rateLimits/updated", json!({"rateLimits": {"primary": {"usedPercent": 100}}})).await;
+    let updated = host.event(|e| e.kind == "limits.updated").await;
+    let limit = host.services.limits().status().await.usage_limit.expect("held");
+    let resets_at = limit.resets_at.expect("a time to look again");
+    assert_eq!(updated.data()["usageLimit"]["resetsAt"], resets_at.as_str());
+    let minutes = (humantime::parse_rfc3339(&resets_at).unwrap().duration_since(std::time::SystemTime::now()).unwrap().as_secs() + 30) / 60;
+    assert_eq!(minutes, 5, "five minutes on: {resets_at}");
+}
