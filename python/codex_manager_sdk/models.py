@@ -1656,7 +1656,8 @@ class UsageLimit(Model):
     project_id: str | None = None
     #: In words, for people.
     reason: str = ""
-    #: When it lifts by itself (RFC 3339); null when codex named no reset (the host tries again after 5 minutes).
+    #: When it lifts by itself (RFC 3339): the reset Codex named; when it named none, five minutes on, when the host
+    #: looks again (the reason says so).
     resets_at: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 

@@ -1125,7 +1125,10 @@ export interface UsageLimit {
   projectId?: string | null;
   /** In words, for people. */
   reason: string;
-  /** When it lifts by itself (RFC 3339); null when codex named no reset (the host tries again after 5 minutes). */
+  /**
+   * When it lifts by itself (RFC 3339): the reset Codex named; when it named none, five minutes on, when the host
+   * looks again (the reason says so).
+   */
   resetsAt?: string | null;
 }
 
