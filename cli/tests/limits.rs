@@ -41,7 +41,8 @@ async fn a_usage_limit_pauses_follow_ups_and_worker_jobs_which_resume_after_the_
     let mut ws = host.stream(&format!("since={}", host.latest_seq().await)).await;
 
     // The user's own message meets the limit (Codex refuses it: a failed turn, shown as any failure is).
-    let resets_at = now_secs() + 12;
+    // Far enough ahead that everything below is seen before it, even on a slow machine.
+    let resets_at = now_secs() + 20;
     let turn = host.send(&session, &format!("over the limit scenario:usage_limit={resets_at},sleep=1500")).await;
     let waiting = queue(host, &session, "after the reset scenario:deltas=2").await;
     let mut seen = until(&mut ws, is_turn_end(&turn)).await;
@@ -83,6 +84,8 @@ async fn a_usage_limit_pauses_follow_ups_and_worker_jobs_which_resume_after_the_
     assert_eq!(held["attempt"], 0, "the wait burns no attempt: {held}");
     assert_eq!(held["waiting"]["kind"], "usage_limit", "{held}");
     assert_eq!(held["waiting"]["resetsAt"], reset.as_str(), "{held}");
+    let (code_j, out, err) = host.cli(&["jobs", "get", &id]).await;
+    assert!(code_j == 0 && out.contains(&format!("waiting (usage_limit) until {reset}")), "{out}{err}");
 
     // After the reset, both go on by themselves: the follow-up starts and completes, the job succeeds.
     let resumed = until(&mut ws, |e| e["type"] == "followup.resumed" && e["sessionId"] == session.as_str()).await.pop().unwrap();
