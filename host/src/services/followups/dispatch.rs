@@ -46,6 +46,10 @@ impl Dispatcher {
     /// Settle what the last run left `starting`, then follow the signals (in order) and app-server's restarts.
     pub(in crate::services) async fn start(self: &Arc<Self>, inbox: mpsc::UnboundedReceiver<Signal>) {
         self.settle_left_starting().await;
+        // Queues a limit paused before a restart: the usage limit is held again until the reset they recorded (the
+        // host's memory of it went with the last run), and what lifted meanwhile resumes now.
+        self.restore_limits().await;
+        self.resume_lifted().await;
         tokio::spawn(self.clone().run(inbox));
         // A limit that lifted (a reset, a new day, a raised budget) resumes the queues it paused, by itself.
         let me = Arc::downgrade(self);
@@ -187,6 +191,20 @@ impl Dispatcher {
         let reason = if hold.limit.kind == LimitKind::Budget { PauseReason::Budget } else { PauseReason::UsageLimit };
         let cause = PauseCause { turn_id, request_id: None, message: Some(&hold.limit.reason), resets_at: Some(hold.retry_at_ms()) };
         self.followups.pause_for(row, reason, &cause).await;
+        // The limit may have lifted (and its change been handled) between the check and the pause: look again.
+        if self.limits.may_start_turn(row.project_id.as_deref()).await.is_none() {
+            self.followups.resume_by_host(row).await;
+        }
+    }
+
+    async fn restore_limits(&self) {
+        for session_id in self.followups.board.paused_for(&[PauseReason::UsageLimit]) {
+            if let Ok(Some(pause)) = self.core.store().followup_pause(&session_id).await {
+                if let Some(resets_at) = pause.resets_at {
+                    self.limits.restore_usage_limit(pause.message.as_deref().unwrap_or("Codex's usage limit is reached"), resets_at);
+                }
+            }
+        }
     }
 
     /// Resume every queue a limit paused whose session may start turns again.

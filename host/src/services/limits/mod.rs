@@ -103,6 +103,8 @@ struct State {
 
 pub struct Limits {
     core: Arc<Core>,
+    /// Set by the host's shutdown: the timer stops, and nothing is lifted any more.
+    stopped: std::sync::atomic::AtomicBool,
     state: Mutex<State>,
     recheck: Notify,
     changed: watch::Sender<u64>,
@@ -157,7 +159,13 @@ fn merge(into: &mut Value, update: &Value) {
 impl Limits {
     pub(super) fn new(core: Arc<Core>) -> Arc<Self> {
         let (changed, _) = watch::channel(0);
-        Arc::new(Self { core, state: Mutex::new(State::default()), recheck: Notify::new(), changed })
+        Arc::new(Self { core, stopped: Default::default(), state: Mutex::new(State::default()), recheck: Notify::new(), changed })
+    }
+
+    /// The host stops: lift nothing any more (a queue paused now is resumed by the next run, from the store).
+    pub(super) fn stop(&self) {
+        self.stopped.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.recheck.notify_one();
     }
 
     /// Ticks whenever a hold starts or ends.
@@ -180,6 +188,9 @@ impl Limits {
                     _ = tokio::time::sleep(wait) => {}
                 }
                 let Some(limits) = limits.upgrade() else { return };
+                if limits.stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                    return;
+                }
                 limits.reevaluate().await;
             }
         });
@@ -300,6 +311,19 @@ impl Limits {
             }
         }
         tracing::warn!(turn = ?turn_id, "Codex's usage limit is reached: automated turns wait");
+        self.recheck.notify_one();
+    }
+
+    /// The usage limit a paused queue recorded before a restart: held again until its reset, if that is still ahead.
+    pub(crate) fn restore_usage_limit(&self, reason: &str, resets_at_ms: i64) {
+        if resets_at_ms <= now_ms() {
+            return;
+        }
+        let mut state = self.state.lock().expect("limits poisoned");
+        if state.account.as_ref().is_none_or(|h| h.resets_at_ms.is_none_or(|r| r < resets_at_ms)) {
+            state.account = Some(Hold::new(LimitKind::UsageLimit, reason.to_string(), Some(resets_at_ms), None));
+        }
+        drop(state);
         self.recheck.notify_one();
     }
 

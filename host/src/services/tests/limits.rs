@@ -124,3 +124,25 @@ async fn a_window_at_100_percent_without_a_reset_holds_for_a_while_not_for_good(
     let minutes = (humantime::parse_rfc3339(&resets_at).unwrap().duration_since(std::time::SystemTime::now()).unwrap().as_secs() + 30) / 60;
     assert_eq!(minutes, 5, "five minutes on: {resets_at}");
 }
+
+#[tokio::test]
+async fn a_queue_paused_for_the_usage_limit_stays_paused_across_a_restart_until_the_reset() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let first = host.send(&s, "first").await.turn_id;
+    let waiting = queue(&host, &s.id, "after the reset").await;
+    host.peer.notify("account/rateLimits/updated", window(100, now_secs() + 4)).await;
+    let error = json!({"message": "You've hit your usage limit.", "codexErrorInfo": "usageLimitExceeded"});
+    host.peer
+        .notify("turn/completed", json!({"threadId": s.thread_id, "turn": {"id": first, "status": "failed", "items": [], "error": error}}))
+        .await;
+    host.event(|e| e.kind == "followup.paused").await;
+
+    // The new run knows nothing of the limit but what the paused queue recorded: it holds again until that reset.
+    let host = host.restart().await;
+    let held = host.services.limits().status().await.usage_limit.expect("the limit is held again after the restart");
+    assert_eq!(held.kind, LimitKind::UsageLimit);
+    assert_eq!(host.services.sessions().get_session(&s.id).await.unwrap().followups.reason, Some(PauseReason::UsageLimit));
+    host.event(|e| e.kind == "followup.resumed").await;
+    host.event(|e| e.kind == "followup.started" && e.data()["id"] == waiting.as_str()).await;
+}
