@@ -131,7 +131,8 @@ async fn a_queue_paused_for_the_usage_limit_stays_paused_across_a_restart_until_
     let s = host.session().await;
     let first = host.send(&s, "first").await.turn_id;
     let waiting = queue(&host, &s.id, "after the reset").await;
-    host.peer.notify("account/rateLimits/updated", window(100, now_secs() + 4)).await;
+    // Ahead enough to outlast the restart on a slow machine, within the event wait (10 s) after it.
+    host.peer.notify("account/rateLimits/updated", window(100, now_secs() + 7)).await;
     let error = json!({"message": "You've hit your usage limit.", "codexErrorInfo": "usageLimitExceeded"});
     host.peer
         .notify("turn/completed", json!({"threadId": s.thread_id, "turn": {"id": first, "status": "failed", "items": [], "error": error}}))
