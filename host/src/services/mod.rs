@@ -277,6 +277,8 @@ impl Services {
     /// Stop app-server, end what it was running (turns, open items, pending requests) with the reason, and
     /// commit every event.
     pub async fn shutdown(&self) {
+        // Nothing is lifted once the host stops: a queue a limit paused is resumed by the next run, from the store.
+        self.limits.stop();
         // Jobs first: their worker turns are interrupted while app-server still runs, and they go back to the queue.
         self.queue.shutdown().await;
         let generation = self.core.app_server().state().generation;

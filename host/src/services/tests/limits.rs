@@ -131,8 +131,9 @@ async fn a_queue_paused_for_the_usage_limit_stays_paused_across_a_restart_until_
     let s = host.session().await;
     let first = host.send(&s, "first").await.turn_id;
     let waiting = queue(&host, &s.id, "after the reset").await;
-    // Ahead enough to outlast the restart on a slow machine, within the event wait (10 s) after it.
-    host.peer.notify("account/rateLimits/updated", window(100, now_secs() + 7)).await;
+    // Ahead enough to outlast the restart on a slow machine.
+    let resets_at = now_secs() + 7;
+    host.peer.notify("account/rateLimits/updated", window(100, resets_at)).await;
     let error = json!({"message": "You've hit your usage limit.", "codexErrorInfo": "usageLimitExceeded"});
     host.peer
         .notify("turn/completed", json!({"threadId": s.thread_id, "turn": {"id": first, "status": "failed", "items": [], "error": error}}))
@@ -144,6 +145,10 @@ async fn a_queue_paused_for_the_usage_limit_stays_paused_across_a_restart_until_
     let held = host.services.limits().status().await.usage_limit.expect("the limit is held again after the restart");
     assert_eq!(held.kind, LimitKind::UsageLimit);
     assert_eq!(host.services.sessions().get_session(&s.id).await.unwrap().followups.reason, Some(PauseReason::UsageLimit));
+    // The event waits below start at the reset (a loaded machine may take a while to get there).
+    while now_secs() < resets_at {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     host.event(|e| e.kind == "followup.resumed").await;
     host.event(|e| e.kind == "followup.started" && e.data()["id"] == waiting.as_str()).await;
 }
