@@ -122,6 +122,13 @@ enum Command {
     /// run, runs, rotate-secret, next.
     #[command(subcommand)]
     Routines(commands::routines::RoutinesCommand),
+    /// What holds automated turns back now: Codex's usage limit, spent budgets, each with when it lifts.
+    Limits,
+    /// Daily token budgets (host-wide, per project) that hold automated turns once spent: list, set.
+    #[command(subcommand)]
+    Budgets(commands::limits::BudgetsCommand),
+    /// Tokens used by turns, per UTC day: the host's, a project's or a session's.
+    Usage(commands::limits::UsageArgs),
     /// The job queue: list, get, enqueue, cancel, retry, wait, kinds, stats.
     #[command(subcommand)]
     Jobs(commands::jobs::JobsCommand),
@@ -254,6 +261,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Jobs(cmd) => jobs::run(cmd, c, o).await,
         Command::Followups(cmd) => followups::run(cmd, c, o).await,
         Command::Routines(cmd) => routines::run(cmd, c, o).await,
+        Command::Limits => commands::limits::limits(c, o).await,
+        Command::Budgets(cmd) => commands::limits::budgets(cmd, c, o).await,
+        Command::Usage(args) => commands::limits::usage(args, c, o).await,
         Command::Api(a) => raw::run(a, c, o).await,
     }
 }

@@ -26,6 +26,7 @@ from .routes import route
 from .tools import ToolRegistry, answer_for_error, answer_for_result
 from .webhooks import sign_webhook
 from .types import (
+    Budgets,
     Controls,
     Event,
     EventPage,
@@ -46,6 +47,7 @@ from .types import (
     Job,
     JobKind,
     JobPage,
+    LimitsStatus,
     LoginLink,
     PendingRequest,
     PendingSnapshot,
@@ -66,6 +68,7 @@ from .types import (
     TurnAccepted,
     TurnRecord,
     TurnResult,
+    UsageReport,
 )
 from .types import CapabilityReport
 
@@ -677,6 +680,38 @@ class AsyncRoutines(_Resource):
         return RoutineRun.from_json(decode(resp, ()))
 
 
+class AsyncLimits(_Resource):
+    """What holds automated turns back (Codex's usage limit, spent daily budgets), the budgets, and token usage. A
+    held follow-up queue, job or routine goes on by itself when its limit lifts; a user's own message is never held
+    (its :class:`TurnAccepted` carries a ``warning``)."""
+
+    @operation("limits.status")
+    async def status(self) -> LimitsStatus:
+        """The usage limit and spent budgets now, each with ``resets_at`` (also ``health.ready().limits``)."""
+        return LimitsStatus.from_json(await self._t.call("limits.status"))
+
+    @operation("limits.get_budgets")
+    async def budgets(self) -> Budgets:
+        """Every daily token budget, with ``spent_today``."""
+        return Budgets.from_json(await self._t.call("limits.get_budgets"))
+
+    @operation("limits.set_budgets")
+    async def set_budgets(self, *, host: int | None = None, projects: Mapping[str, int] | None = None) -> Budgets:
+        """Replace every budget: ``host`` tokens per UTC day for every turn, ``projects`` per project id; neither
+        removes them all."""
+        budgets: list[dict[str, Any]] = [] if host is None else [{"dailyTokens": host}]
+        budgets += [{"projectId": p, "dailyTokens": n} for p, n in (projects or {}).items()]
+        return Budgets.from_json(await self._t.call("limits.set_budgets", body={"budgets": budgets}))
+
+    @operation("limits.usage")
+    async def usage(self, *, session_id: str | None = None, project_id: str | None = None, from_day: str | None = None,
+                    to_day: str | None = None) -> UsageReport:
+        """Tokens used per UTC day (``YYYY-MM-DD``, default today) and in all, by a session's, a project's or every
+        turn."""
+        query = {"sessionId": session_id, "projectId": project_id, "from": from_day, "to": to_day}
+        return UsageReport.from_json(await self._t.call("limits.usage", query=query))
+
+
 class AsyncRequests(_Resource):
     @operation("requests.list_all", "requests.list_session")
     async def list(self, *, session_id: str | None = None, status: str | None = "pending", kind: str | None = None,
@@ -1205,6 +1240,7 @@ class AsyncClient:
         self.turns = AsyncTurns(self._t)
         self.followups = AsyncFollowups(self._t)
         self.routines = AsyncRoutines(self._t)
+        self.limits = AsyncLimits(self._t)
         self.requests = AsyncRequests(self._t)
         self.controls = AsyncControlsApi(self._t)
         self.settings = AsyncSettings(self._t)

@@ -28,6 +28,7 @@ from .routes import route
 from .tools import ToolRegistry, answer_for_error, answer_for_result
 from .webhooks import sign_webhook
 from .types import (
+    Budgets,
     Controls,
     Event,
     EventPage,
@@ -48,6 +49,7 @@ from .types import (
     Job,
     JobKind,
     JobPage,
+    LimitsStatus,
     LoginLink,
     PendingRequest,
     PendingSnapshot,
@@ -68,6 +70,7 @@ from .types import (
     TurnAccepted,
     TurnRecord,
     TurnResult,
+    UsageReport,
 )
 from .types import CapabilityReport
 
@@ -679,6 +682,38 @@ class Routines(_Resource):
         return RoutineRun.from_json(decode(resp, ()))
 
 
+class Limits(_Resource):
+    """What holds automated turns back (Codex's usage limit, spent daily budgets), the budgets, and token usage. A
+    held follow-up queue, job or routine goes on by itself when its limit lifts; a user's own message is never held
+    (its :class:`TurnAccepted` carries a ``warning``)."""
+
+    @operation("limits.status")
+    def status(self) -> LimitsStatus:
+        """The usage limit and spent budgets now, each with ``resets_at`` (also ``health.ready().limits``)."""
+        return LimitsStatus.from_json(self._t.call("limits.status"))
+
+    @operation("limits.get_budgets")
+    def budgets(self) -> Budgets:
+        """Every daily token budget, with ``spent_today``."""
+        return Budgets.from_json(self._t.call("limits.get_budgets"))
+
+    @operation("limits.set_budgets")
+    def set_budgets(self, *, host: int | None = None, projects: Mapping[str, int] | None = None) -> Budgets:
+        """Replace every budget: ``host`` tokens per UTC day for every turn, ``projects`` per project id; neither
+        removes them all."""
+        budgets: list[dict[str, Any]] = [] if host is None else [{"dailyTokens": host}]
+        budgets += [{"projectId": p, "dailyTokens": n} for p, n in (projects or {}).items()]
+        return Budgets.from_json(self._t.call("limits.set_budgets", body={"budgets": budgets}))
+
+    @operation("limits.usage")
+    def usage(self, *, session_id: str | None = None, project_id: str | None = None, from_day: str | None = None,
+                    to_day: str | None = None) -> UsageReport:
+        """Tokens used per UTC day (``YYYY-MM-DD``, default today) and in all, by a session's, a project's or every
+        turn."""
+        query = {"sessionId": session_id, "projectId": project_id, "from": from_day, "to": to_day}
+        return UsageReport.from_json(self._t.call("limits.usage", query=query))
+
+
 class Requests(_Resource):
     @operation("requests.list_all", "requests.list_session")
     def list(self, *, session_id: str | None = None, status: str | None = "pending", kind: str | None = None,
@@ -1207,6 +1242,7 @@ class Client:
         self.turns = Turns(self._t)
         self.followups = Followups(self._t)
         self.routines = Routines(self._t)
+        self.limits = Limits(self._t)
         self.requests = Requests(self._t)
         self.controls = ControlsApi(self._t)
         self.settings = Settings(self._t)

@@ -142,6 +142,7 @@ class ErrorCode(StrEnum):
     WEBHOOK_SIGNATURE_INVALID = 'webhook_signature_invalid'
     WEBHOOK_TIMESTAMP_STALE = 'webhook_timestamp_stale'
     WEBHOOK_REPLAYED = 'webhook_replayed'
+    USAGE_LIMITED = 'usage_limited'
     MCP_LOGIN_UNSUPPORTED = 'mcp_login_unsupported'
     SETTINGS_FULL = 'settings_full'
     CONFLICT = 'conflict'
@@ -260,6 +261,8 @@ class EventType(StrEnum):
     JOB_SUCCEEDED = 'job.succeeded'
     JOB_FAILED = 'job.failed'
     JOB_CANCELED = 'job.canceled'
+    JOB_WAITING = 'job.waiting'
+    LIMITS_UPDATED = 'limits.updated'
     RESET = 'reset'
     REQUESTS_PENDING = 'requests.pending'
 
@@ -319,6 +322,13 @@ class JobState(StrEnum):
     CANCELED = 'canceled'
 
 
+class LimitKind(StrEnum):
+    """What holds automated turns back."""
+
+    USAGE_LIMIT = 'usage_limit'
+    BUDGET = 'budget'
+
+
 class MergeStrategy(StrEnum):
     """The values of `MergeStrategy`."""
 
@@ -334,6 +344,8 @@ class PauseReason(StrEnum):
     TURN_FAILED = 'turn_failed'
     INTERRUPTED = 'interrupted'
     START_FAILED = 'start_failed'
+    USAGE_LIMIT = 'usage_limit'
+    BUDGET = 'budget'
 
 
 class RequestFamily(StrEnum):
@@ -479,6 +491,33 @@ class Assessment(Model):
 
 
 @dataclass(eq=False)
+class Budget(Model):
+    """A daily token budget and what today spent of it."""
+
+    #: Tokens per UTC day; once today's turns used this many, automated turns there wait for the next day.
+    daily_tokens: int = 0
+    #: The project it covers; absent: the host-wide budget (every turn counts).
+    project_id: str | None = None
+    #: Tokens used today (answers only).
+    spent_today: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'daily_tokens': 'dailyTokens', 'project_id': 'projectId', 'spent_today': 'spentToday'}
+
+
+@dataclass(eq=False)
+class Budgets(Model):
+    """Every budget. `PUT` replaces them all (an empty list removes every budget)."""
+
+    budgets: list[Budget] = field(default_factory=list)
+    #: When today's spending starts again (the next UTC midnight; answers only).
+    renews_at: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'budgets': 'budgets', 'renews_at': 'renewsAt'}
+
+
+@dataclass(eq=False)
 class CapabilityReport(Model):
     """`CapabilityReport` of the API."""
 
@@ -606,6 +645,20 @@ class CreateSession(Model):
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     _wire: ClassVar[dict[str, str]] = {'controls': 'controls', 'cwd': 'cwd', 'dynamic_tools': 'dynamicTools', 'project_id': 'projectId', 'title': 'title', 'tool_call_timeout_ms': 'toolCallTimeoutMs'}
+
+
+@dataclass(eq=False)
+class DayUsage(Model):
+    """`DayUsage` of the API."""
+
+    #: A UTC day, `YYYY-MM-DD`.
+    day: str = ""
+    tokens: TokenCounts = field(default_factory=lambda: TokenCounts())
+    #: Turns that used tokens that day.
+    turns: int = 0
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'day': 'day', 'tokens': 'tokens', 'turns': 'turns'}
 
 
 @dataclass(eq=False)
@@ -802,6 +855,8 @@ class FollowupQueue(Model):
 
     #: Follow-ups waiting to start (queued, or starting now).
     count: int = 0
+    #: The usage limit or budget it waits for (`usage_limit`, `budget`): it resumes by itself at `resetsAt`.
+    limit: UsageLimit | None = None
     #: The turn's error, or why a follow-up did not start.
     message: str | None = None
     #: True while the queue starts nothing, until a resume.
@@ -815,7 +870,7 @@ class FollowupQueue(Model):
     turn_id: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'count': 'count', 'message': 'message', 'paused': 'paused', 'paused_at': 'pausedAt', 'reason': 'reason', 'request_id': 'requestId', 'turn_id': 'turnId'}
+    _wire: ClassVar[dict[str, str]] = {'count': 'count', 'limit': 'limit', 'message': 'message', 'paused': 'paused', 'paused_at': 'pausedAt', 'reason': 'reason', 'request_id': 'requestId', 'turn_id': 'turnId'}
 
 
 @dataclass(eq=False)
@@ -959,9 +1014,12 @@ class Job(JobMixin, Model):
     #: Wall time of one attempt.
     timeout_ms: int = 0
     updated_at: str = ""
+    #: What a queued job waits for (a usage limit, a spent budget) and when it lifts: the job is not due before
+    #: then, and the wait burns no attempt.
+    waiting: UsageLimit | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'attempt': 'attempt', 'cancel_requested': 'cancelRequested', 'created_at': 'createdAt', 'created_by': 'createdBy', 'dedupe_key': 'dedupeKey', 'error': 'error', 'finished_at': 'finishedAt', 'history': 'history', 'id': 'id', 'kind': 'kind', 'max_attempts': 'maxAttempts', 'payload': 'payload', 'plugin_id': 'pluginId', 'priority': 'priority', 'project_id': 'projectId', 'result': 'result', 'run_after': 'runAfter', 'session_id': 'sessionId', 'started_at': 'startedAt', 'state': 'state', 'timeout_ms': 'timeoutMs', 'updated_at': 'updatedAt'}
+    _wire: ClassVar[dict[str, str]] = {'attempt': 'attempt', 'cancel_requested': 'cancelRequested', 'created_at': 'createdAt', 'created_by': 'createdBy', 'dedupe_key': 'dedupeKey', 'error': 'error', 'finished_at': 'finishedAt', 'history': 'history', 'id': 'id', 'kind': 'kind', 'max_attempts': 'maxAttempts', 'payload': 'payload', 'plugin_id': 'pluginId', 'priority': 'priority', 'project_id': 'projectId', 'result': 'result', 'run_after': 'runAfter', 'session_id': 'sessionId', 'started_at': 'startedAt', 'state': 'state', 'timeout_ms': 'timeoutMs', 'updated_at': 'updatedAt', 'waiting': 'waiting'}
 
 
 @dataclass(eq=False)
@@ -1035,6 +1093,21 @@ class Limits(Model):
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     _wire: ClassVar[dict[str, str]] = {'call_timeout_ms': 'callTimeoutMs', 'concurrency': 'concurrency', 'memory_bytes': 'memoryBytes'}
+
+
+@dataclass(eq=False)
+class LimitsStatus(Model):
+    """The limits block of `/api/ready` and `GET /api/limits`, and the data of `limits.updated`."""
+
+    #: Budgets spent today (host-wide, per project): automated turns there wait for the next day.
+    budgets: list[UsageLimit] = field(default_factory=list)
+    #: The latest rate-limit snapshot app-server sent (`account/rateLimits/updated`, merged), as it came.
+    rate_limits: dict[str, Any] | None = None
+    #: Codex's usage limit, while reached: automated turns wait for `resetsAt`.
+    usage_limit: UsageLimit | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'budgets': 'budgets', 'rate_limits': 'rateLimits', 'usage_limit': 'usageLimit'}
 
 
 @dataclass(eq=False)
@@ -1269,6 +1342,9 @@ class Readiness(Model):
     #: This host process: its version, when it started, and its data dir.
     host: HostFacts = field(default_factory=lambda: HostFacts())
     last_seq: int = 0
+    #: What holds automated turns back now: Codex's usage limit, spent budgets (with when each lifts), and the
+    #: latest rate-limit snapshot.
+    limits: LimitsStatus = field(default_factory=lambda: LimitsStatus())
     #: The drift guard's verdict on the running codex: every fact the host relies on that its schema breaks, and
     #: what the host turned off for it (the rest works).
     protocol: ProtocolReport = field(default_factory=lambda: ProtocolReport())
@@ -1284,7 +1360,7 @@ class Readiness(Model):
     store_ok: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'account': 'account', 'codex': 'codex', 'events_ok': 'eventsOk', 'host': 'host', 'last_seq': 'lastSeq', 'protocol': 'protocol', 'queue': 'queue', 'ready': 'ready', 'reason': 'reason', 'runtime': 'runtime', 'store_ok': 'storeOk'}
+    _wire: ClassVar[dict[str, str]] = {'account': 'account', 'codex': 'codex', 'events_ok': 'eventsOk', 'host': 'host', 'last_seq': 'lastSeq', 'limits': 'limits', 'protocol': 'protocol', 'queue': 'queue', 'ready': 'ready', 'reason': 'reason', 'runtime': 'runtime', 'store_ok': 'storeOk'}
 
 
 @dataclass(eq=False)
@@ -1637,6 +1713,20 @@ class SteerMessage(Model):
 
 
 @dataclass(eq=False)
+class TokenCounts(Model):
+    """Token counts, in app-server's breakdown."""
+
+    cached_input: int = 0
+    input: int = 0
+    output: int = 0
+    reasoning: int = 0
+    total: int = 0
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'cached_input': 'cachedInput', 'input': 'input', 'output': 'output', 'reasoning': 'reasoning', 'total': 'total'}
+
+
+@dataclass(eq=False)
 class ToolSpec(Model):
     """`ToolSpec` of the API."""
 
@@ -1674,9 +1764,12 @@ class TurnAccepted(Model):
     #: status now, from the host's turn record (a final state once the turn ended, also after a host crash).
     status: TurnStatus | str = ""
     turn_id: str = ""
+    #: The turn went to Codex, but a budget is spent (or Codex's usage limit is reached): automated turns wait,
+    #: and this one may be refused by Codex or go over the budget.
+    warning: UsageLimit | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'error': 'error', 'replayed': 'replayed', 'session_id': 'sessionId', 'status': 'status', 'turn_id': 'turnId'}
+    _wire: ClassVar[dict[str, str]] = {'error': 'error', 'replayed': 'replayed', 'session_id': 'sessionId', 'status': 'status', 'turn_id': 'turnId', 'warning': 'warning'}
 
 
 @dataclass(eq=False)
@@ -1696,9 +1789,11 @@ class TurnRecord(TurnRecordMixin, Model):
     start_seq: int | None = None
     started_at: str = ""
     status: TurnStatus | str = ""
+    #: The tokens it used, from app-server's `thread/tokenUsage/updated` (absent until one arrived).
+    tokens: TokenCounts | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'end_seq': 'endSeq', 'ended_at': 'endedAt', 'error': 'error', 'final_text': 'finalText', 'id': 'id', 'session_id': 'sessionId', 'start_seq': 'startSeq', 'started_at': 'startedAt', 'status': 'status'}
+    _wire: ClassVar[dict[str, str]] = {'end_seq': 'endSeq', 'ended_at': 'endedAt', 'error': 'error', 'final_text': 'finalText', 'id': 'id', 'session_id': 'sessionId', 'start_seq': 'startSeq', 'started_at': 'startedAt', 'status': 'status', 'tokens': 'tokens'}
 
 
 @dataclass(eq=False)
@@ -1756,8 +1851,43 @@ class UpdateSession(Model):
     _wire: ClassVar[dict[str, str]] = {'archived': 'archived', 'project_id': 'projectId', 'title': 'title'}
 
 
+@dataclass(eq=False)
+class UsageLimit(Model):
+    """Why automation may not start a turn now, and until when."""
+
+    kind: LimitKind | str = ""
+    #: The project whose budget is spent (`budget` per project); null for the host-wide ones.
+    project_id: str | None = None
+    #: In words, for people.
+    reason: str = ""
+    #: When it lifts by itself (RFC 3339): the reset Codex named; when it named none, five minutes on, when the host
+    #: looks again (the reason says so).
+    resets_at: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'kind': 'kind', 'project_id': 'projectId', 'reason': 'reason', 'resets_at': 'resetsAt'}
+
+
+@dataclass(eq=False)
+class UsageReport(Model):
+    """Tokens used by the turns a query covers, per UTC day and in all."""
+
+    #: Days with usage, oldest first.
+    days: list[DayUsage] = field(default_factory=list)
+    from_: str = ""
+    project_id: str | None = None
+    session_id: str | None = None
+    to: str = ""
+    tokens: TokenCounts = field(default_factory=lambda: TokenCounts())
+    turns: int = 0
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'days': 'days', 'from_': 'from', 'project_id': 'projectId', 'session_id': 'sessionId', 'to': 'to', 'tokens': 'tokens', 'turns': 'turns'}
+
+
 # Nested models, lists of them and enums, decoded field by field.
 Assessment._conv = {'risk': enum_of(Risk)}
+Budgets._conv = {'budgets': list_of(model(Budget))}
 CapabilityReport._conv = {'codex': model(CodexVersion)}
 CodexVersion._conv = {'support': enum_of(CodexSupport)}
 ConfigBatch._conv = {'edits': list_of(model(ConfigEdit))}
@@ -1765,6 +1895,7 @@ ConfigEdit._conv = {'merge_strategy': enum_of(MergeStrategy)}
 ControlsView._conv = {'defaults': model(SessionControls), 'effective': model(SessionControls), 'own': model(SessionControls)}
 CreateRoutine._conv = {'catch_up': enum_of(CatchUp), 'state': enum_of(RoutineState)}
 CreateSession._conv = {'controls': model(SessionControls), 'dynamic_tools': list_of(model(DynamicTool))}
+DayUsage._conv = {'tokens': model(TokenCounts)}
 EditFollowup._conv = {'mode': enum_of(TurnMode)}
 ErrorBody._conv = {'code': enum_of(ErrorCode)}
 ErrorResponse._conv = {'error': model(ErrorBody)}
@@ -1772,22 +1903,23 @@ EventPage._conv = {'events': list_of(model(EventEnvelope))}
 ExecRequest._conv = {'sandbox': enum_of(SandboxMode)}
 Followup._conv = {'mode': enum_of(TurnMode), 'status': enum_of(FollowupStatus)}
 FollowupList._conv = {'followups': list_of(model(Followup)), 'queue': model(FollowupQueue)}
-FollowupQueue._conv = {'reason': enum_of(PauseReason)}
+FollowupQueue._conv = {'limit': model(UsageLimit), 'reason': enum_of(PauseReason)}
 FollowupQueued._conv = {'followup': model(Followup)}
 Inspection._conv = {'limits': model(Limits), 'requested': list_of(enum_of(Capability))}
 InstallPlugin._conv = {'grant': list_of(enum_of(Capability))}
 InterruptResult._conv = {'status': enum_of(InterruptStatus)}
-Job._conv = {'error': model(JobError), 'history': list_of(model(JobTransition)), 'state': enum_of(JobState)}
+Job._conv = {'error': model(JobError), 'history': list_of(model(JobTransition)), 'state': enum_of(JobState), 'waiting': model(UsageLimit)}
 JobError._conv = {'kind': enum_of(JobErrorKind)}
 JobKinds._conv = {'kinds': list_of(model(JobKind))}
 JobPage._conv = {'jobs': list_of(model(Job))}
 JobTransition._conv = {'from_state': enum_of(JobState), 'to_state': enum_of(JobState)}
+LimitsStatus._conv = {'budgets': list_of(model(UsageLimit)), 'usage_limit': model(UsageLimit)}
 NotePage._conv = {'notes': list_of(model(SessionNote))}
 PendingRequest._conv = {'assessment': model(Assessment), 'family': enum_of(RequestFamily), 'kind': enum_of(RequestKind), 'status': enum_of(RequestStatus)}
 PluginInfo._conv = {'granted': list_of(enum_of(Capability)), 'limits': model(Limits), 'requested': list_of(enum_of(Capability)), 'tools': list_of(model(ToolSpec))}
 ProtocolReport._conv = {'violations': list_of(model(ProtocolViolation))}
 ProtocolViolation._conv = {'effect': enum_of(DriftEffect)}
-Readiness._conv = {'codex': model(CodexVersion), 'host': model(HostFacts), 'protocol': model(ProtocolReport), 'queue': model(QueueStats)}
+Readiness._conv = {'codex': model(CodexVersion), 'host': model(HostFacts), 'limits': model(LimitsStatus), 'protocol': model(ProtocolReport), 'queue': model(QueueStats)}
 Routine._conv = {'catch_up': enum_of(CatchUp), 'state': enum_of(RoutineState)}
 RoutineCreated._conv = {'routine': model(Routine)}
 RoutineList._conv = {'routines': list_of(model(Routine))}
@@ -1798,14 +1930,18 @@ Session._conv = {'controls': model(SessionControls), 'followups': model(Followup
 SessionControls._conv = {'approval_policy': enum_of(ApprovalPolicy), 'sandbox': enum_of(SandboxMode)}
 SessionDetail._conv = {'active_turn': model(TurnRecord), 'session': model(Session), 'transcript': model(Transcript)}
 SessionPage._conv = {'sessions': list_of(model(Session))}
-TurnAccepted._conv = {'status': enum_of(TurnStatus)}
-TurnRecord._conv = {'status': enum_of(TurnStatus)}
+TurnAccepted._conv = {'status': enum_of(TurnStatus), 'warning': model(UsageLimit)}
+TurnRecord._conv = {'status': enum_of(TurnStatus), 'tokens': model(TokenCounts)}
 TurnRecordPage._conv = {'turns': list_of(model(TurnRecord))}
 UpdateRoutine._conv = {'catch_up': enum_of(CatchUp), 'state': enum_of(RoutineState)}
+UsageLimit._conv = {'kind': enum_of(LimitKind)}
+UsageReport._conv = {'days': list_of(model(DayUsage)), 'tokens': model(TokenCounts)}
 
 __all__ = [
     'ApprovalPolicy',
     'Assessment',
+    'Budget',
+    'Budgets',
     'Capability',
     'CapabilityReport',
     'CatchUp',
@@ -1817,6 +1953,7 @@ __all__ = [
     'CreateProject',
     'CreateRoutine',
     'CreateSession',
+    'DayUsage',
     'DriftEffect',
     'DynamicTool',
     'EditFollowup',
@@ -1851,7 +1988,9 @@ __all__ = [
     'JobPage',
     'JobState',
     'JobTransition',
+    'LimitKind',
     'Limits',
+    'LimitsStatus',
     'LoginLink',
     'LoginRequest',
     'McpLogin',
@@ -1902,6 +2041,7 @@ __all__ = [
     'SkillEnablement',
     'StartReview',
     'SteerMessage',
+    'TokenCounts',
     'ToolSpec',
     'Transcript',
     'TurnAccepted',
@@ -1912,4 +2052,6 @@ __all__ = [
     'UpdateProject',
     'UpdateRoutine',
     'UpdateSession',
+    'UsageLimit',
+    'UsageReport',
 ]

@@ -1,6 +1,7 @@
 // The shell: top bar with navigation and the connection state, the sidebar, the page, keyboard shortcuts.
 import { useEffect, useState } from "react";
 import { ChatPage } from "./components/Chat";
+import { LimitsBanner } from "./components/Limits";
 import { NewChatDialog, Sidebar } from "./components/Sidebar";
 import { Modal } from "./components/ui";
 import { codexNotice } from "./lib/codexSupport";
@@ -212,6 +213,7 @@ export function App() {
         </button>
       </header>
       <ConnectionBanner />
+      <LimitsBanner />
       <div className="layout">
         <Sidebar currentId={route.page === "chats" ? route.sessionId : null} />
         <div id="main" className="page" tabIndex={-1}>

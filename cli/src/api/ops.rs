@@ -150,6 +150,18 @@ pub const JOBS_RETRY: Op = Op { id: "jobs.retry", method: "POST", path: "/api/jo
 /// `GET /api/jobs/stats`: Queue depth: queued and running jobs, the oldest queued job's age, the capacity.
 pub const JOBS_STATS: Op = Op { id: "jobs.stats", method: "GET", path: "/api/jobs/stats", path_params: &[], query: &[], headers: &[], body: None, response: Some("QueueStats") };
 
+/// `GET /api/budgets`: Every daily token budget (host-wide and per project), with what today spent of each.
+pub const LIMITS_GET_BUDGETS: Op = Op { id: "limits.get_budgets", method: "GET", path: "/api/budgets", path_params: &[], query: &[], headers: &[], body: None, response: Some("Budgets") };
+
+/// `PUT /api/budgets`: Replace every budget. Once a day's turns (UTC) used a budget's tokens, automated turns it covers wait for the next
+pub const LIMITS_SET_BUDGETS: Op = Op { id: "limits.set_budgets", method: "PUT", path: "/api/budgets", path_params: &[], query: &[], headers: &[], body: Some("Budgets"), response: Some("Budgets") };
+
+/// `GET /api/limits`: What holds automated turns (follow-ups, worker turns, jobs, routines) back now: Codex's usage limit and spent
+pub const LIMITS_STATUS: Op = Op { id: "limits.status", method: "GET", path: "/api/limits", path_params: &[], query: &[], headers: &[], body: None, response: Some("LimitsStatus") };
+
+/// `GET /api/usage`: Tokens used per UTC day and in all, by the turns of a session, a project, or the whole host.
+pub const LIMITS_USAGE: Op = Op { id: "limits.usage", method: "GET", path: "/api/usage", path_params: &[], query: &["sessionId", "projectId", "from", "to"], headers: &[], body: None, response: Some("UsageReport") };
+
 /// `GET /api/sessions/{id}/notes`: A session's notes (turn reviews, suggested next requests, ...), oldest first. New ones arrive as
 pub const NOTES_LIST: Op = Op { id: "notes.list", method: "GET", path: "/api/sessions/{id}/notes", path_params: &["id"], query: &["kind", "limit"], headers: &[], body: None, response: Some("NotePage") };
 
@@ -369,6 +381,10 @@ pub const ALL: &[Op] = &[
     JOBS_LIST,
     JOBS_RETRY,
     JOBS_STATS,
+    LIMITS_GET_BUDGETS,
+    LIMITS_SET_BUDGETS,
+    LIMITS_STATUS,
+    LIMITS_USAGE,
     NOTES_LIST,
     PLUGINS_CALLS,
     PLUGINS_DISABLE,

@@ -83,7 +83,10 @@ pub fn queue_line(out: &Output, q: &FollowupQueue) -> String {
     if let Some(message) = &q.message {
         line.push_str(&format!(": {}", one_line(message, 80)));
     }
-    line.push_str(&out.dim("; `followups resume` starts them again"));
+    match q.limit.as_ref().and_then(|l| l.resets_at.as_deref()) {
+        Some(at) => line.push_str(&out.dim(&format!("; resumes by itself at {at}"))),
+        None => line.push_str(&out.dim("; `followups resume` starts them again")),
+    }
     line
 }
 

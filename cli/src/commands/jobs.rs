@@ -82,7 +82,11 @@ fn table(out: &Output, jobs: &[Job]) -> String {
     let rows = jobs
         .iter()
         .map(|j| {
-            let error = j.error.as_ref().map(|e| format!("{}: {}", wire(&e.kind), e.message)).unwrap_or_default();
+            // A job waiting out a usage limit or a budget says so (and until when) where an error would be.
+            let error = match &j.waiting {
+                Some(w) => format!("waiting ({}) until {}", w.kind, w.resets_at.as_deref().unwrap_or("-")),
+                None => j.error.as_ref().map(|e| format!("{}: {}", wire(&e.kind), e.message)).unwrap_or_default(),
+            };
             vec![
                 j.id.clone(),
                 out.state(&j.state.to_string()),
@@ -100,6 +104,9 @@ fn show(out: &Output, j: &Job) -> String {
     let mut s = table(out, std::slice::from_ref(j));
     if let Some(session) = &j.session_id {
         s.push_str(&format!("\nsession: {session}"));
+    }
+    if let Some(w) = &j.waiting {
+        s.push_str(&format!("\nwaiting: {} (until {})", w.reason, w.resets_at.as_deref().unwrap_or("-")));
     }
     if let Some(result) = j.result.as_ref().filter(|r| !r.is_null()) {
         s.push_str(&format!("\nresult: {result}"));

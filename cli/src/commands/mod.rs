@@ -10,6 +10,7 @@ pub mod events;
 pub mod followups;
 pub mod routines;
 pub mod jobs;
+pub mod limits;
 pub mod live;
 pub mod logs;
 pub mod package;
@@ -104,6 +105,12 @@ pub async fn status(client: &Client, out: &Output, url: &str) -> anyhow::Result<
     } else {
         lines.push(format!("protocol:    {} broken by this codex; the rest works:", protocol.violations.len()));
         lines.extend(protocol.violations.iter().map(|v| format!("  {} `{}`: {v}", v.effect, v.method)));
+    }
+    let holds = limits::status_lines(out, &ready.limits);
+    if holds.is_empty() {
+        lines.push("limits:      nothing holds automated turns back".to_string());
+    } else {
+        lines.extend(holds.into_iter().enumerate().map(|(i, l)| format!("{}{l}", if i == 0 { "limits:      " } else { "             " })));
     }
     println!("{}", lines.join("\n"));
     if reply.status == 503 {

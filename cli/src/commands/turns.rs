@@ -64,6 +64,12 @@ pub async fn send(mut a: SendArgs, client: &Client, out: &Output) -> anyhow::Res
         call = call.header("Idempotency-Key", key);
     }
     let reply = call.send().await?;
+    // The host sent it all the same, but automation is held (a spent budget, Codex's usage limit): say so.
+    if !out.json {
+        if let Ok(SendOutcome::Started(TurnAccepted { warning: Some(w), .. })) = reply.decode::<SendOutcome>() {
+            eprintln!("warning: {}{}", w.reason, w.resets_at.map(|r| format!(" (until {r})")).unwrap_or_default());
+        }
+    }
     let Some(since) = since else {
         return out.reply(&reply, |o: &SendOutcome| match o {
             SendOutcome::Started(t) => format!("turn {} started", t.turn_id),

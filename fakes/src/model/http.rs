@@ -127,8 +127,20 @@ pub(crate) async fn write_full(
     content_type: &str,
     body: &[u8],
 ) -> io::Result<()> {
+    write_full_with(stream, status, content_type, &[], body).await
+}
+
+/// [`write_full`] with extra headers.
+pub(crate) async fn write_full_with(
+    stream: &mut BufReader<TcpStream>,
+    status: u16,
+    content_type: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> io::Result<()> {
+    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
     let head = format!(
-        "HTTP/1.1 {status} {}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        "HTTP/1.1 {status} {}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n{extra}connection: close\r\n\r\n",
         reason(status),
         body.len()
     );

@@ -25,6 +25,7 @@
 //! | `outside_patch` | the same for the absolute path in a `path:<abs>` word; then "Patch applied." |
 //! | `user_input` | `request_user_input` with one "color" question; then `"Got: <tool output>"` |
 //! | `tool:<name>` | `function_call` `<name>` with `{"input":"<text without the token>","text":"<the same>"}`; then `"Tool said: <tool output>"` |
+//! | `usage_limit=T[,sleep=MS]` | until Unix second `T`: (after MS ms) HTTP 429 `{"error":{"type":"usage_limit_reached","plan_type":"plus","resets_at":T,"resets_in_seconds":…}}` with `x-codex-primary-used-percent: 100`, `x-codex-primary-reset-at: T` (codex: a failed turn with codexErrorInfo `usageLimitExceeded`); from `T` on the default reply |
 //! | `fail` | HTTP 500 with a JSON error body |
 //! | `failed` | `response.failed` with code `server_error` |
 //! | `disconnect` | `response.created`, then the connection drops mid-body |

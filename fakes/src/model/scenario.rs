@@ -37,6 +37,11 @@ pub enum Step {
     /// Answer with this HTTP status and a JSON error body instead of a stream. Only honoured as the
     /// first step (after any `sleep`s); later it is ignored.
     HttpError { status: u16 },
+    /// Until `resets_at` (Unix seconds): HTTP 429 with the body codex reads as a usage limit
+    /// (`{"error":{"type":"usage_limit_reached","resets_at":…,"resets_in_seconds":…}}`) and the
+    /// `x-codex-primary-*` rate-limit headers at 100 %. From `resets_at` on it is skipped and the
+    /// following steps are sent. Honoured as the first step (after any `sleep`s).
+    UsageLimit { resets_at: i64 },
     /// `response.failed` with this error code; ends the stream.
     Failed {
         code: String,
@@ -273,6 +278,23 @@ fn builtin(name: &str, view: &TurnView) -> Vec<Vec<Step>> {
         .and_then(|n| n.parse::<u64>().ok())
     {
         return vec![vec![Step::Sleep { ms }, text(format!("Slept {ms} ms."))]];
+    }
+    if let Some(spec) = name.strip_prefix("usage_limit=") {
+        // `usage_limit=<unix seconds>[,sleep=<ms>]`: the sleep holds the answer back, so that a test can queue
+        // work behind the turn before it fails.
+        let mut parts = spec.split(',');
+        if let Some(resets_at) = parts.next().and_then(|t| t.parse::<i64>().ok()) {
+            let sleep = parts
+                .find_map(|p| p.strip_prefix("sleep=")?.parse::<u64>().ok())
+                .unwrap_or(0);
+            let mut steps = Vec::new();
+            if sleep > 0 {
+                steps.push(Step::Sleep { ms: sleep });
+            }
+            steps.push(Step::UsageLimit { resets_at });
+            steps.push(text(default_reply(&view.user_text)));
+            return vec![steps];
+        }
     }
     if let Some(tool) = name.strip_prefix("tool:") {
         let call = Step::FunctionCall {

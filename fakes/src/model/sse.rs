@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use tokio::io::BufReader;
 use tokio::net::TcpStream;
 
-use super::http::{write_full, ChunkedWriter};
+use super::http::{write_full, write_full_with, ChunkedWriter};
 use super::scenario::Step;
 
 /// Per-response identifiers and pacing.
@@ -29,6 +29,40 @@ pub(crate) async fn respond(
     ctx: &ResponseCtx,
 ) -> io::Result<()> {
     let first = steps.iter().position(|s| !matches!(s, Step::Sleep { .. }));
+    let leading_sleep = || -> u64 {
+        steps
+            .iter()
+            .map_while(|s| match s {
+                Step::Sleep { ms } => Some(*ms),
+                _ => None,
+            })
+            .sum()
+    };
+    if let Some((i, Step::UsageLimit { resets_at })) = first.map(|i| (i, &steps[i])) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        if now < *resets_at {
+            tokio::time::sleep(Duration::from_millis(leading_sleep())).await;
+            let body = json!({ "error": {
+                "type": "usage_limit_reached",
+                "message": "fake: the usage limit has been reached",
+                "plan_type": "plus",
+                "resets_at": resets_at,
+                "resets_in_seconds": resets_at - now,
+            }});
+            let headers = [
+                ("x-codex-primary-used-percent", "100".to_owned()),
+                ("x-codex-primary-window-minutes", "300".to_owned()),
+                ("x-codex-primary-reset-at", resets_at.to_string()),
+                ("x-codex-primary-reset-after-seconds", (resets_at - now).to_string()),
+            ];
+            return write_full_with(stream, 429, "application/json", &headers, body.to_string().as_bytes()).await;
+        }
+        // The limit has reset: the rest of the response as if the step were not there.
+        let rest: Vec<Step> = steps.iter().skip(i + 1).cloned().collect();
+        return Box::pin(respond(stream, &rest, ctx)).await;
+    }
     if let Some(Step::HttpError { status }) = first.map(|i| &steps[i]) {
         let ms: u64 = steps
             .iter()
@@ -127,6 +161,9 @@ pub(crate) async fn respond(
                 )
                 .await?;
                 return sse.out.finish().await;
+            }
+            Step::UsageLimit { .. } => {
+                tracing::warn!("fake model: usage_limit step after the stream started; ignored");
             }
             Step::Disconnect => return sse.out.abort().await,
             Step::Sleep { ms } => tokio::time::sleep(Duration::from_millis(*ms)).await,

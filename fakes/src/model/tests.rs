@@ -272,3 +272,51 @@ fn the_default_echoes_but_answers_a_quoted_conversation_as_a_helper_would() {
     // Markers without a developer's turn are just text.
     assert!(reply("<<<CONVERSATION nothing CONVERSATION>>>").starts_with("You said: "));
 }
+
+#[tokio::test]
+async fn usage_limit_answers_codexs_429_until_the_reset_then_the_default_reply() {
+    let model = start(FakeModelConfig::default()).await.unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let limited = body(vec![user(&format!(
+        "hi scenario:usage_limit={},sleep=10",
+        now + 3600
+    ))])
+    .to_string();
+    let mut stream = TcpStream::connect(model.addr()).await.unwrap();
+    let request = format!(
+        "POST /v1/responses HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{limited}",
+        limited.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, rest) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 429"), "{head}");
+    assert!(head.contains("x-codex-primary-used-percent: 100"), "{head}");
+    assert!(
+        head.contains(&format!("x-codex-primary-reset-at: {}", now + 3600)),
+        "{head}"
+    );
+    let error: Value = serde_json::from_str(rest).unwrap();
+    assert_eq!(error["error"]["type"], "usage_limit_reached");
+    assert_eq!(error["error"]["resets_at"], now + 3600);
+    assert!(error["error"]["resets_in_seconds"].as_i64().unwrap() > 3500);
+
+    // Past the reset: the default reply.
+    let reset = body(vec![user(&format!(
+        "hi scenario:usage_limit={}",
+        now - 1
+    ))])
+    .to_string();
+    let (status, sse, clean) = raw(model.addr(), "POST", "/v1/responses", &reset).await;
+    assert_eq!((status, clean), (200, true));
+    assert!(
+        parse_events(&sse)
+            .iter()
+            .any(|(k, d)| k == "response.output_text.delta" && d["delta"] == "You "),
+        "{sse}"
+    );
+}

@@ -59,6 +59,7 @@ fn documented_routes() -> OpenApiRouter<ApiState> {
         .merge(routes::jobs::router())
         .merge(routes::routines::router())
         .merge(routes::notes::router())
+        .merge(routes::limits::router())
         .merge(routes::controls::router())
         .merge(routes::settings::router())
         .merge(routes::events::router())

@@ -36,6 +36,7 @@ use utoipa::{Modify, OpenApi};
         (name = "plugins", description = "WebAssembly extensions: inventory, install, enable, disable, calls"),
         (name = "jobs", description = "The durable job queue: enqueue, list, cancel, retry; kinds belong to plugins"),
         (name = "routines", description = "Saved prompts or jobs run on a schedule, by a signed webhook, or by hand; their runs"),
+        (name = "limits", description = "Usage limits and daily token budgets that hold automated turns back; token usage"),
     )
 )]
 struct BaseDoc;

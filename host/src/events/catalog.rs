@@ -165,6 +165,8 @@ event_types! {
     JobSucceeded = "job.succeeded", Host(Schema("Job"));
     JobFailed = "job.failed", Host(Schema("Job"));
     JobCanceled = "job.canceled", Host(Schema("Job"));
+    JobWaiting = "job.waiting", Host(Schema("Job"));
+    LimitsUpdated = "limits.updated", Host(Schema("LimitsStatus"));
 
     // The websocket only.
     Reset = "reset", Stream(Fields("{reason, oldestSeq, latestSeq}"));

@@ -124,6 +124,7 @@ error_codes! {
     WebhookSignatureInvalid = "webhook_signature_invalid";
     WebhookTimestampStale = "webhook_timestamp_stale";
     WebhookReplayed = "webhook_replayed";
+    UsageLimited = "usage_limited";
     McpLoginUnsupported = "mcp_login_unsupported";
     SettingsFull = "settings_full";
     Conflict = "conflict";

@@ -23,6 +23,7 @@ mod events;
 mod followups;
 mod index;
 mod live;
+mod limits;
 mod liveness;
 mod notes;
 mod paging;
@@ -49,6 +50,7 @@ pub use self::core::Core;
 pub use relay::Relay;
 pub use codex::{Codex, ThreadOps};
 pub use events::Events;
+pub use limits::{Budget, Budgets, DayUsage, Hold, LimitKind, Limits, LimitsStatus, TokenCounts, UsageLimit, UsageQuery, UsageReport};
 pub use followups::{Dispatcher, Followups};
 pub use notes::Notes;
 pub use plugins::{PluginSettings, Plugins};
@@ -114,6 +116,7 @@ pub struct Services {
     requests: Arc<Requests>,
     turns: Arc<Turns>,
     followups: Arc<Followups>,
+    limits: Arc<Limits>,
     /// Runs on its own tasks; held for tests, which drive it directly.
     #[cfg_attr(not(test), allow(dead_code))]
     dispatcher: Arc<Dispatcher>,
@@ -162,6 +165,7 @@ impl Services {
         codex.watch(codex_bin, codex_home);
         let plugins = Arc::new(Plugins::new(core.clone(), plugin_host.clone()));
         let live = Arc::new(LiveThreads::default());
+        let limits = Limits::new(core.clone());
         let projects = Arc::new(Projects::new(core.clone()));
         let (board, followup_inbox) = followups::FollowupBoard::new();
         let board = Arc::new(board);
@@ -172,13 +176,13 @@ impl Services {
         sessions.attach_requests(Arc::downgrade(&requests));
         let followups = Arc::new(Followups::new(core.clone(), sessions.clone(), board));
         followups.load().await?;
-        let turns = Arc::new(Turns::new(core.clone(), sessions.clone(), live.clone(), followups.clone()));
-        let dispatcher = Dispatcher::new(core.clone(), followups.clone(), turns.clone(), live.clone());
-        let job_queue = Queue::new(core.clone(), plugins.clone(), projects.clone(), sessions.clone(), turns.clone(), requests.clone(), queue);
+        let turns = Arc::new(Turns::new(core.clone(), sessions.clone(), live.clone(), followups.clone(), limits.clone()));
+        let dispatcher = Dispatcher::new(core.clone(), followups.clone(), turns.clone(), live.clone(), limits.clone());
+        let job_queue = Queue::new(core.clone(), plugins.clone(), projects.clone(), sessions.clone(), turns.clone(), requests.clone(), limits.clone(), queue);
         let routines = Routines::new(core.clone(), plugins.clone(), sessions.clone(), turns.clone(), job_queue.clone());
         let thread_ops = Arc::new(ThreadOps::new(sessions.clone(), codex.clone()));
         let events = Arc::new(Events::new(core.clone(), requests.clone()));
-        let relay = Arc::new(Relay::new(core.clone(), sessions.clone(), requests.clone(), turns.clone(), live));
+        let relay = Arc::new(Relay::new(core.clone(), sessions.clone(), requests.clone(), turns.clone(), live, limits.clone()));
         // What the last run left open is settled before app-server's output is read.
         turns.reconcile_after_stop(&rows).await;
         requests.expire_requests_left_by_last_run().await;
@@ -193,6 +197,7 @@ impl Services {
             requests,
             turns,
             followups,
+            limits: limits.clone(),
             dispatcher: dispatcher.clone(),
             queue: job_queue.clone(),
             routines: routines.clone(),
@@ -203,6 +208,7 @@ impl Services {
         plugin_host.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
         tokio::spawn(relay.run(rx));
         // After the reconciliation: turns the last run left running have ended (and paused their queues).
+        limits.start();
         dispatcher.start(followup_inbox).await;
         job_queue.start();
         routines.start();
@@ -253,6 +259,11 @@ impl Services {
         &self.followups
     }
 
+    /// Usage limits and budgets; [`Limits::may_start_turn`] is the gate every automation asks before a turn.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     #[cfg(test)]
     pub(crate) fn dispatcher(&self) -> &Dispatcher {
         &self.dispatcher
@@ -276,12 +287,14 @@ impl Services {
 
     /// Whether the host can serve (`/api/ready`): it spans the core, the Codex surface and the queue.
     pub async fn readiness(&self) -> Readiness {
-        readiness::assess(&self.core, &self.codex, &self.queue).await
+        readiness::assess(&self.core, &self.codex, &self.queue, &self.limits).await
     }
 
     /// Stop app-server, end what it was running (turns, open items, pending requests) with the reason, and
     /// commit every event.
     pub async fn shutdown(&self) {
+        // Nothing is lifted once the host stops: a queue a limit paused is resumed by the next run, from the store.
+        self.limits.stop();
         // Jobs first: their worker turns are interrupted while app-server still runs, and they go back to the queue.
         self.queue.shutdown().await;
         let generation = self.core.app_server().state().generation;

@@ -7,6 +7,7 @@ use super::QueueStats;
 use super::codex::Codex;
 use super::core::Core;
 use super::queue::Queue;
+use super::limits::{Limits, LimitsStatus};
 use crate::appserver::drift::ProtocolReport;
 use crate::appserver::version::CodexVersion;
 use crate::appserver::{AppServerState, AppServerStatus};
@@ -35,6 +36,9 @@ pub struct Readiness {
     pub account: Option<serde_json::Value>,
     /// Job queue depth (absent when the store cannot say).
     pub queue: Option<QueueStats>,
+    /// What holds automated turns back now: Codex's usage limit, spent budgets (with when each lifts), and the
+    /// latest rate-limit snapshot.
+    pub limits: LimitsStatus,
     /// This host process: its version, when it started, and its data dir.
     pub host: HostFacts,
 }
@@ -68,7 +72,7 @@ pub fn not_ready_reason(app_server: &AppServerState, store_ok: bool, events_ok: 
 }
 
 /// Whether the host can serve: app-server, the store and the event log, with the account and queue beside them.
-pub(super) async fn assess(core: &Core, codex: &Codex, queue: &Queue) -> Readiness {
+pub(super) async fn assess(core: &Core, codex: &Codex, queue: &Queue, limits: &Limits) -> Readiness {
     let app_server = core.app_server().state();
     let store_ok = core.store().ping().await;
     let events_ok = core.events().healthy();
@@ -87,6 +91,7 @@ pub(super) async fn assess(core: &Core, codex: &Codex, queue: &Queue) -> Readine
             a
         }),
         queue: queue.queue_stats().await.ok(),
+        limits: limits.status().await,
         host: HostFacts {
             version: env!("CARGO_PKG_VERSION").to_string(),
             started_at: core.started_at().to_string(),

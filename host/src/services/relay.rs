@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 
 use super::core::Core;
 use super::index::SessionRef;
+use super::limits::Limits;
 use super::live::{LiveThreads, ThreadFlag};
 use super::requests::Requests;
 use super::sessions::Sessions;
@@ -78,9 +79,17 @@ enum CodexTurnStatus {
 struct TurnErrorRef {
     #[serde(default)]
     message: Option<String>,
+    /// `"usageLimitExceeded"` when Codex's usage limit refused the turn (any other kind is kept as it came).
+    #[serde(default, rename = "codexErrorInfo")]
+    codex_error_info: Option<Value>,
 }
 
 impl TurnRef {
+    /// Whether Codex's usage limit ended the turn.
+    fn hit_usage_limit(&self) -> bool {
+        matches!(&self.error, Some(Lenient::Known(TurnErrorRef { codex_error_info: Some(Value::String(kind)), .. })) if kind == "usageLimitExceeded")
+    }
+
     /// How the turn ended, in the host's terms, with its error message.
     fn end(&self) -> (TurnStatus, Option<String>) {
         let error = self.error.as_ref().map(|e| match e {
@@ -169,11 +178,20 @@ pub struct Relay {
     turns: Arc<Turns>,
     /// Kept current from app-server's notifications (the relay is its main writer; see `live.rs`).
     live: Arc<LiveThreads>,
+    /// Told of rate limits, usage-limit failures and token usage.
+    limits: Arc<Limits>,
 }
 
 impl Relay {
-    pub(super) fn new(core: Arc<Core>, sessions: Arc<Sessions>, requests: Arc<Requests>, turns: Arc<Turns>, live: Arc<LiveThreads>) -> Self {
-        Self { core, sessions, requests, turns, live }
+    pub(super) fn new(
+        core: Arc<Core>,
+        sessions: Arc<Sessions>,
+        requests: Arc<Requests>,
+        turns: Arc<Turns>,
+        live: Arc<LiveThreads>,
+        limits: Arc<Limits>,
+    ) -> Self {
+        Self { core, sessions, requests, turns, live, limits }
     }
 
     /// Consume app-server's output, in order, until the supervisor stops.
@@ -214,6 +232,23 @@ impl Relay {
         let session = ids.thread_id.as_deref().and_then(|t| self.sessions.session_of_thread(t));
         let mut final_text = None;
         let turn_end = ids.turn.as_ref().filter(|_| method == "turn/completed").map(TurnRef::end);
+        // Before the turn's end moves any queue: its end then pauses them as `usage_limit`, not `turn_failed`.
+        if let Some(turn) = ids.turn.as_ref().filter(|t| method == "turn/completed" && t.hit_usage_limit()) {
+            let message = turn_end.as_ref().and_then(|(_, e)| e.as_deref());
+            self.limits.on_usage_limit_error(Some(&turn.id), message).await;
+        }
+        match method {
+            "account/rateLimits/updated" | "thread/tokenUsage/updated" => {
+                if let Ok(value) = serde_json::from_str::<Value>(params.get()) {
+                    if method == "account/rateLimits/updated" {
+                        self.limits.on_rate_limits(&value).await;
+                    } else if let Some(s) = session.as_ref() {
+                        self.limits.on_token_usage(s, &value).await;
+                    }
+                }
+            }
+            _ => {}
+        }
         // A turn app-server runs inside another (an inline review runs its reviewer as a turn whose `rootTurnId` is
         // the review's turn, and never completes it) is part of its root: what it says is tagged with the root, and
         // only the root's start and end change the session and the turn record.

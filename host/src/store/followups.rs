@@ -44,6 +44,10 @@ crate::wire::wire_enum! {
         Interrupted = "interrupted",
         /// A follow-up could not be started (`turn/start` failed, or the host stopped while starting it).
         StartFailed = "start_failed",
+        /// Codex's usage limit is reached; the queue resumes by itself at the reset.
+        UsageLimit = "usage_limit",
+        /// A daily token budget is spent; the queue resumes by itself when it renews (or is raised).
+        Budget = "budget",
     }
 }
 
@@ -72,6 +76,8 @@ pub struct PauseRow {
     pub turn_id: Option<String>,
     pub request_id: Option<String>,
     pub message: Option<String>,
+    /// When a queue paused for a usage limit or a budget resumes by itself (Unix ms).
+    pub resets_at: Option<i64>,
 }
 
 /// What paused a queue, besides the reason.
@@ -80,6 +86,8 @@ pub struct PauseCause<'a> {
     pub turn_id: Option<&'a str>,
     pub request_id: Option<&'a str>,
     pub message: Option<&'a str>,
+    /// The reset a usage limit or a budget waits for (Unix ms).
+    pub resets_at: Option<i64>,
 }
 
 /// The answer of a change to one queued follow-up.
@@ -138,6 +146,7 @@ fn pause_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<PauseRow> {
         turn_id: r.try_get("turn_id")?,
         request_id: r.try_get("request_id")?,
         message: r.try_get("message")?,
+        resets_at: r.try_get("resets_at")?,
     })
 }
 
@@ -347,9 +356,9 @@ impl Store {
     /// Pause the session's queue. False when it was paused already (the first reason stays).
     pub async fn pause_followups(&self, session_id: &str, reason: PauseReason, cause: &PauseCause<'_>) -> StoreResult<bool> {
         let done = sqlx::query(
-            "INSERT INTO followup_queues (session_id, paused, paused_at, turn_id, request_id, message) VALUES ($1, $2, $3, $4, $5, $6) \
+            "INSERT INTO followup_queues (session_id, paused, paused_at, turn_id, request_id, message, resets_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (session_id) DO UPDATE SET paused = excluded.paused, paused_at = excluded.paused_at, \
-             turn_id = excluded.turn_id, request_id = excluded.request_id, message = excluded.message \
+             turn_id = excluded.turn_id, request_id = excluded.request_id, message = excluded.message, resets_at = excluded.resets_at \
              WHERE followup_queues.paused IS NULL",
         )
         .bind(session_id)
@@ -358,6 +367,7 @@ impl Store {
         .bind(cause.turn_id)
         .bind(cause.request_id)
         .bind(cause.message)
+        .bind(cause.resets_at)
         .execute(self.pool())
         .await
         .map_err(StoreError::from_write)?;
@@ -367,7 +377,7 @@ impl Store {
     /// Resume the session's queue. False when it was not paused.
     pub async fn resume_followups(&self, session_id: &str) -> StoreResult<bool> {
         let done = sqlx::query(
-            "UPDATE followup_queues SET paused = NULL, paused_at = NULL, turn_id = NULL, request_id = NULL, message = NULL, \
+            "UPDATE followup_queues SET paused = NULL, paused_at = NULL, turn_id = NULL, request_id = NULL, message = NULL, resets_at = NULL, \
              resumed_at = $2 WHERE session_id = $1 AND paused IS NOT NULL",
         )
         .bind(session_id)
@@ -378,7 +388,7 @@ impl Store {
     }
 
     pub async fn followup_pause(&self, session_id: &str) -> StoreResult<Option<PauseRow>> {
-        let row = sqlx::query("SELECT session_id, paused, paused_at, turn_id, request_id, message FROM followup_queues WHERE session_id = $1 AND paused IS NOT NULL")
+        let row = sqlx::query("SELECT session_id, paused, paused_at, turn_id, request_id, message, resets_at FROM followup_queues WHERE session_id = $1 AND paused IS NOT NULL")
             .bind(session_id)
             .fetch_optional(self.pool())
             .await?;
@@ -393,7 +403,7 @@ impl Store {
             .iter()
             .map(|r| Ok((r.try_get("session_id")?, r.try_get("n")?)))
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        let paused = sqlx::query("SELECT session_id, paused, paused_at, turn_id, request_id, message FROM followup_queues WHERE paused IS NOT NULL")
+        let paused = sqlx::query("SELECT session_id, paused, paused_at, turn_id, request_id, message, resets_at FROM followup_queues WHERE paused IS NOT NULL")
             .fetch_all(self.pool())
             .await?;
         let paused = paused.iter().map(pause_from_row).collect::<StoreResult<Vec<_>>>()?;

@@ -92,6 +92,8 @@ pub struct JobRow {
     pub updated_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    /// What a queued job waits for (a usage limit, a budget) and until when: (kind, reason, until ms).
+    pub wait: Option<(String, String, Option<i64>)>,
 }
 
 impl JobRow {
@@ -123,6 +125,7 @@ impl JobRow {
             updated_at: now,
             started_at: None,
             finished_at: None,
+            wait: None,
         }
     }
 }
@@ -180,7 +183,7 @@ pub struct QueueCounts {
 
 const COLUMNS: &str = "id, kind, plugin_id, state, payload, session_id, project_id, priority, dedupe_key, attempt, \
      max_attempts, timeout_ms, run_after, lease_owner, lease_until, cancel_requested, result, error_kind, error, \
-     created_by, created_at, updated_at, started_at, finished_at";
+     created_by, created_at, updated_at, started_at, finished_at, wait_kind, wait_reason, wait_until";
 
 fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<JobRow> {
     Ok(JobRow {
@@ -208,6 +211,10 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<JobRow> {
         updated_at: r.try_get("updated_at")?,
         started_at: r.try_get("started_at")?,
         finished_at: r.try_get("finished_at")?,
+        wait: match r.try_get::<Option<String>, _>("wait_kind")? {
+            Some(kind) => Some((kind, r.try_get::<Option<String>, _>("wait_reason")?.unwrap_or_default(), r.try_get("wait_until")?)),
+            None => None,
+        },
     })
 }
 
@@ -245,7 +252,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(&format!(
             "INSERT INTO jobs ({COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, NULL, NULL, 0, NULL, \
-             NULL, NULL, $13, $14, $14, NULL, NULL \
+             NULL, NULL, $13, $14, $14, NULL, NULL, NULL, NULL, NULL \
              WHERE (SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')) < $15"
         ))
         .bind(&job.id)
@@ -407,7 +414,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = $2, lease_until = $3, started_at = $4, \
-             updated_at = $4, error_kind = NULL, error = NULL, plugin_id = $5 WHERE id = $1 AND state = 'queued'",
+             updated_at = $4, error_kind = NULL, error = NULL, plugin_id = $5, wait_kind = NULL, wait_reason = NULL, \
+             wait_until = NULL WHERE id = $1 AND state = 'queued'",
         )
         .bind(id)
         .bind(lease)
@@ -493,6 +501,44 @@ impl Store {
         history(&mut tx, id, Some(RUNNING), QUEUED, attempt, Some(detail), now).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Hand a running job back to the queue to wait for a usage limit or a budget: its attempt is given back (the
+    /// wait burns none) and it is not due before `until`. False when `lease` no longer holds it.
+    pub async fn defer_job(&self, id: &str, lease: &str, kind: &str, reason: &str, until: i64, resets_at: Option<i64>) -> StoreResult<bool> {
+        let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'queued', attempt = MAX(attempt - 1, 0), lease_owner = NULL, lease_until = NULL, \
+             run_after = $3, updated_at = $4, wait_kind = $5, wait_reason = $6, wait_until = $7 \
+             WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+        )
+        .bind(id)
+        .bind(lease)
+        .bind(until)
+        .bind(now)
+        .bind(kind)
+        .bind(reason)
+        .bind(resets_at)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let attempt = attempt_of(&mut tx, id).await?;
+        history(&mut tx, id, Some(RUNNING), QUEUED, attempt, Some(&format!("waiting ({kind}): {reason}")), now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Jobs waiting for a limit that is gone are due now. Returns how many.
+    pub async fn release_waiting_jobs(&self) -> StoreResult<u64> {
+        let now = now_ms();
+        let done = sqlx::query("UPDATE jobs SET run_after = $1 WHERE state = 'queued' AND wait_kind IS NOT NULL AND run_after > $1")
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected())
     }
 
     /// Running jobs whose lease ran out (their host died): back to the queue, or failed when that was the last

@@ -14,6 +14,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (6, "extensions_0_2", include_str!("../../migrations/sqlite/0006_extensions_0_2.sql")),
     (7, "followups", include_str!("../../migrations/sqlite/0007_followups.sql")),
     (8, "routines", include_str!("../../migrations/sqlite/0008_routines.sql")),
+    (9, "limits", include_str!("../../migrations/sqlite/0009_limits.sql")),
     (10, "plugin_call_stderr", include_str!("../../migrations/sqlite/0010_plugin_call_stderr.sql")),
 ];
 

@@ -18,6 +18,23 @@ export interface Assessment {
   summary: string;
 }
 
+/** A daily token budget and what today spent of it. */
+export interface Budget {
+  /** Tokens per UTC day; once today's turns used this many, automated turns there wait for the next day. */
+  dailyTokens: number;
+  /** The project it covers; absent: the host-wide budget (every turn counts). */
+  projectId?: string | null;
+  /** Tokens used today (answers only). */
+  spentToday?: number | null;
+}
+
+/** Every budget. `PUT` replaces them all (an empty list removes every budget). */
+export interface Budgets {
+  budgets: Budget[];
+  /** When today's spending starts again (the next UTC midnight; answers only). */
+  renewsAt?: string | null;
+}
+
 export type Capability =
   | "log"
   | "kv"
@@ -127,6 +144,14 @@ export interface CreateSession {
   title?: string | null;
   /** How long a dynamic tool call waits for its answer before it fails back to Codex (1 s – 1 h; default 5 min). */
   toolCallTimeoutMs?: number | null;
+}
+
+export interface DayUsage {
+  /** A UTC day, `YYYY-MM-DD`. */
+  day: string;
+  tokens: TokenCounts;
+  /** Turns that used tokens that day. */
+  turns: number;
 }
 
 /** What the host does while a fact about a method does not hold in the running codex's schema. */
@@ -246,6 +271,7 @@ export type ErrorCode =
   | "webhook_signature_invalid"
   | "webhook_timestamp_stale"
   | "webhook_replayed"
+  | "usage_limited"
   | "mcp_login_unsupported"
   | "settings_full"
   | "conflict"
@@ -391,6 +417,8 @@ export type EventType =
   | "job.succeeded"
   | "job.failed"
   | "job.canceled"
+  | "job.waiting"
+  | "limits.updated"
   | "reset"
   | "requests.pending";
 
@@ -455,6 +483,7 @@ export interface FollowupList {
 export interface FollowupQueue {
   /** Follow-ups waiting to start (queued, or starting now). */
   count: number;
+  limit?: UsageLimit | null;
   /** The turn's error, or why a follow-up did not start. */
   message?: string | null;
   /** True while the queue starts nothing, until a resume. */
@@ -580,6 +609,7 @@ export interface Job {
   /** Wall time of one attempt. */
   timeoutMs: number;
   updatedAt: string;
+  waiting?: UsageLimit | null;
 }
 
 export interface JobError {
@@ -633,11 +663,23 @@ export interface JobTransition {
   toState: JobState;
 }
 
+/** What holds automated turns back. */
+export type LimitKind = "usage_limit" | "budget";
+
 /** Limits in force: the manifest's, within the host's ceilings. */
 export interface Limits {
   callTimeoutMs: number;
   concurrency: number;
   memoryBytes: number;
+}
+
+/** The limits block of `/api/ready` and `GET /api/limits`, and the data of `limits.updated`. */
+export interface LimitsStatus {
+  /** Budgets spent today (host-wide, per project): automated turns there wait for the next day. */
+  budgets: UsageLimit[];
+  /** The latest rate-limit snapshot app-server sent (`account/rateLimits/updated`, merged), as it came. */
+  rateLimits?: Record<string, unknown> | null;
+  usageLimit?: UsageLimit | null;
 }
 
 export interface LoginLink {
@@ -673,7 +715,7 @@ export interface NotePage {
 }
 
 /** Why a session's follow-up queue is paused. The queue starts nothing while paused, until a resume. */
-export type PauseReason = "user" | "approval" | "turn_failed" | "interrupted" | "start_failed";
+export type PauseReason = "user" | "approval" | "turn_failed" | "interrupted" | "start_failed" | "usage_limit" | "budget";
 
 /** A request as the API shows it. */
 export interface PendingRequest {
@@ -817,6 +859,11 @@ export interface Readiness {
   /** This host process: its version, when it started, and its data dir. */
   host: HostFacts;
   lastSeq: number;
+  /**
+   * What holds automated turns back now: Codex's usage limit, spent budgets (with when each lifts), and the
+   * latest rate-limit snapshot.
+   */
+  limits: LimitsStatus;
   /**
    * The drift guard's verdict on the running codex: every fact the host relies on that its schema breaks, and
    * what the host turned off for it (the rest works).
@@ -1122,6 +1169,15 @@ export interface SteerMessage {
   text: string;
 }
 
+/** Token counts, in app-server's breakdown. */
+export interface TokenCounts {
+  cachedInput: number;
+  input: number;
+  output: number;
+  reasoning: number;
+  total: number;
+}
+
 export interface ToolSpec {
   description: string;
   /** `input_schema` in plugin.toml; `inputSchema` in the API, like every other field. */
@@ -1147,6 +1203,7 @@ export interface TurnAccepted {
    */
   status: TurnStatus;
   turnId: string;
+  warning?: UsageLimit | null;
 }
 
 export type TurnMode = "default" | "plan";
@@ -1166,6 +1223,7 @@ export interface TurnRecord {
   startSeq?: number | null;
   startedAt: string;
   status: TurnStatus;
+  tokens?: TokenCounts | null;
 }
 
 export interface TurnRecordPage {
@@ -1202,6 +1260,32 @@ export interface UpdateSession {
   /** Move to this project; `""` moves it out of any project. */
   projectId?: string | null;
   title?: string | null;
+}
+
+/** Why automation may not start a turn now, and until when. */
+export interface UsageLimit {
+  kind: LimitKind;
+  /** The project whose budget is spent (`budget` per project); null for the host-wide ones. */
+  projectId?: string | null;
+  /** In words, for people. */
+  reason: string;
+  /**
+   * When it lifts by itself (RFC 3339): the reset Codex named; when it named none, five minutes on, when the host
+   * looks again (the reason says so).
+   */
+  resetsAt?: string | null;
+}
+
+/** Tokens used by the turns a query covers, per UTC day and in all. */
+export interface UsageReport {
+  /** Days with usage, oldest first. */
+  days: DayUsage[];
+  from: string;
+  projectId?: string | null;
+  sessionId?: string | null;
+  to: string;
+  tokens: TokenCounts;
+  turns: number;
 }
 
 /** HTTP methods the API uses. */
@@ -1258,6 +1342,10 @@ export const OPERATIONS = {
   "jobs.list": { method: "GET", path: "/api/jobs", pathParams: [], query: ["state", "kind", "sessionId", "projectId", "limit", "cursor"], body: false },
   "jobs.retry": { method: "POST", path: "/api/jobs/{id}/retry", pathParams: ["id"], query: [], body: false },
   "jobs.stats": { method: "GET", path: "/api/jobs/stats", pathParams: [], query: [], body: false },
+  "limits.get_budgets": { method: "GET", path: "/api/budgets", pathParams: [], query: [], body: false },
+  "limits.set_budgets": { method: "PUT", path: "/api/budgets", pathParams: [], query: [], body: true },
+  "limits.status": { method: "GET", path: "/api/limits", pathParams: [], query: [], body: false },
+  "limits.usage": { method: "GET", path: "/api/usage", pathParams: [], query: ["sessionId", "projectId", "from", "to"], body: false },
   "notes.list": { method: "GET", path: "/api/sessions/{id}/notes", pathParams: ["id"], query: ["kind", "limit"], body: false },
   "plugins.calls": { method: "GET", path: "/api/plugins/{id}/calls", pathParams: ["id"], query: ["limit"], body: false },
   "plugins.disable": { method: "POST", path: "/api/plugins/{id}/disable", pathParams: ["id"], query: [], body: false },
@@ -1369,6 +1457,10 @@ export interface OperationTypes {
   "jobs.list": { body: never; response: JobPage };
   "jobs.retry": { body: never; response: Job };
   "jobs.stats": { body: never; response: QueueStats };
+  "limits.get_budgets": { body: never; response: Budgets };
+  "limits.set_budgets": { body: Budgets; response: Budgets };
+  "limits.status": { body: never; response: LimitsStatus };
+  "limits.usage": { body: never; response: UsageReport };
   "notes.list": { body: never; response: NotePage };
   "plugins.calls": { body: never; response: PluginCall[] };
   "plugins.disable": { body: never; response: PluginInfo };

@@ -8,6 +8,9 @@ export type { Method, OperationId };
 
 export const UI_OPERATIONS = [
   "health.ready",
+  "limits.status",
+  "limits.get_budgets",
+  "limits.usage",
   "capabilities.capabilities",
   "events.list",
   "events.stream",

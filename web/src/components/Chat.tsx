@@ -15,6 +15,7 @@ import { DiffView, ItemBlock, itemVersion, Markdown } from "./Items";
 import { RequestCard } from "./Prompts";
 import { ErrorLine, formatDuration, StatusBadge, useAction } from "./ui";
 import { UsageDialog } from "./Usage";
+import type { UsageLimit } from "../api/generated";
 
 const PHASE_LABEL = { sending: "sending", streaming: "streaming", waiting: "waiting for you", done: "done", failed: "failed", interrupted: "interrupted" };
 
@@ -254,6 +255,8 @@ function Composer() {
   const [text, setText] = useState("");
   const [plan, setPlan] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The host's warning beside a message it sent all the same (a budget spent, Codex's usage limit reached).
+  const [warning, setWarning] = useState<UsageLimit | null>(null);
   const [busy, setBusy] = useState(false);
   const [suggestJob, setSuggestJob] = useState<string | null>(null);
   const [asking, setAsking] = useState(false);
@@ -326,11 +329,12 @@ function Composer() {
         store.changed();
         setText("");
         try {
-          const accepted = await call<{ turnId: string }>("turns.send", {
+          const accepted = await call<{ turnId: string; warning?: UsageLimit | null }>("turns.send", {
             params: { id: session.id },
             body: plan ? { text: trimmed, mode: "plan" } : { text: trimmed },
             headers: { "Idempotency-Key": newKey() },
           });
+          setWarning(accepted.warning ?? null);
           if (tr && localId) bindSending(tr, localId, accepted.turnId);
         } catch (e) {
           if (tr && localId) failSending(tr, localId, errorText(e));
@@ -474,6 +478,11 @@ function Composer() {
         </p>
       )}
       <ErrorLine error={error ?? interrupt.error} />
+      {warning && (
+        <p className="notice warn small" role="status" data-send-warning={warning.kind}>
+          Sent, but {warning.reason}{warning.resetsAt ? ` (until ${new Date(warning.resetsAt).toLocaleString()})` : ""}.
+        </p>
+      )}
     </form>
   );
 }
@@ -534,7 +543,7 @@ export function ChatPage({ sessionId }: { sessionId: string }) {
       {session && <FollowupQueueView sessionId={session.id} queue={session.followups} followups={chat.followups} />}
       {session && <ControlsDialog open={controls} onClose={() => setControls(false)} sessionId={session.id} />}
       <AutomationDialog open={automation} onClose={() => setAutomation(false)} sessionId={sessionId} a={auto} />
-      <UsageDialog open={usageOpen} onClose={() => setUsageOpen(false)} usage={chat.usage} turns={chat.transcript?.turns ?? []} />
+      <UsageDialog open={usageOpen} onClose={() => setUsageOpen(false)} usage={chat.usage} turns={chat.transcript?.turns ?? []} sessionId={chat.id} />
     </main>
   );
 }

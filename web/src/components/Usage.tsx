@@ -5,6 +5,7 @@ import { call, errorText } from "../api/client";
 import type { RateLimits, RateLimitSnapshot, RateLimitWindow, TokenBreakdown } from "../api/types";
 import type { TurnView } from "../lib/transcript";
 import { formatTokens, type UsageState } from "../lib/usage";
+import { BudgetsView } from "./Limits";
 import { ErrorLine, Modal } from "./ui";
 
 function Breakdown({ b }: { b: TokenBreakdown }) {
@@ -68,7 +69,7 @@ export function RateLimitsView() {
   );
 }
 
-export function UsageDialog({ open, onClose, usage, turns }: { open: boolean; onClose: () => void; usage: UsageState; turns: TurnView[] }) {
+export function UsageDialog({ open, onClose, usage, turns, sessionId }: { open: boolean; onClose: () => void; usage: UsageState; turns: TurnView[]; sessionId?: string }) {
   const session = usage.session;
   const rows = turns.map((t, i) => ({ t, i, b: usage.byTurn.get(t.id) })).filter((r) => r.b);
   return (
@@ -110,6 +111,7 @@ export function UsageDialog({ open, onClose, usage, turns }: { open: boolean; on
         )}
       </section>
       {open && <RateLimitsView />}
+      {open && <BudgetsView sessionId={sessionId} />}
     </Modal>
   );
 }

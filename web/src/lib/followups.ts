@@ -2,6 +2,7 @@
 // `GET …/followups` and kept current by the `followup.*` events. Whether the queue is paused (and why) is the
 // session's own view (`Session.followups`), never worked out here.
 import type { Envelope, Followup, FollowupQueue, PauseReason } from "../api/types";
+import { resetText } from "./limits";
 
 const OPEN = new Set(["queued", "starting"]);
 
@@ -43,11 +44,16 @@ const REASONS: Record<string, string> = {
   turn_failed: "the last turn failed",
   interrupted: "the last turn was interrupted",
   start_failed: "a follow-up could not start",
+  usage_limit: "Codex's usage limit is reached",
+  budget: "a daily token budget is spent",
 };
 
 /** Why the queue waits, in words (a reason this page does not know yet is shown as the host names it). */
-export function pauseText(q: Pick<FollowupQueue, "reason" | "message">): string {
+export function pauseText(q: Pick<FollowupQueue, "reason" | "message" | "limit">): string {
   const reason = (q.reason ?? "") as PauseReason | "";
   const why = REASONS[reason] ?? (reason ? reason.replace(/_/g, " ") : "paused");
-  return q.message ? `${why}: ${q.message}` : why;
+  // A limit's reason already says what it is; its reset says when the queue goes on by itself.
+  const text = q.limit ? q.limit.reason : q.message ? `${why}: ${q.message}` : why;
+  const reset = q.limit?.resetsAt ? resetText(q.limit) : null;
+  return reset ? `${text} — resumes by itself at ${reset}` : text;
 }

@@ -283,6 +283,9 @@ class Store {
     } else if (t.startsWith("app_server.account/")) {
       // The list's `notice` (no account for a provider that needs one) is the one thing no session event carries.
       void this.refreshSessions();
+    } else if (t === "limits.updated" && this.ready) {
+      // The host's limits block, as readiness carries it: the banner follows it without re-reading.
+      this.ready = { ...this.ready, limits: ev.data };
     } else if (t === "runtime.ready" || t === "runtime.exited" || t === "runtime.stopped" || t === "runtime.unresponsive" || t === "runtime.responsive") {
       void this.refreshReady();
     }

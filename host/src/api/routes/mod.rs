@@ -11,6 +11,7 @@ pub mod followups;
 pub mod health;
 pub mod jobs;
 pub mod login;
+pub mod limits;
 pub mod notes;
 pub mod plugins;
 pub mod projects;

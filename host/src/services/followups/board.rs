@@ -77,4 +77,10 @@ impl FollowupBoard {
         let map = self.summaries.lock().expect("board poisoned");
         map.iter().filter(|(_, q)| q.count > 0 && !q.paused).map(|(id, _)| id.clone()).collect()
     }
+
+    /// Sessions whose queue is paused for one of these reasons.
+    pub(crate) fn paused_for(&self, reasons: &[crate::store::PauseReason]) -> Vec<String> {
+        let map = self.summaries.lock().expect("board poisoned");
+        map.iter().filter(|(_, q)| q.reason.is_some_and(|r| reasons.contains(&r))).map(|(id, _)| id.clone()).collect()
+    }
 }

@@ -15,6 +15,7 @@ use super::{Followup, Followups, Signal};
 use crate::appserver::AppServerStatus;
 use crate::events::EventType;
 use crate::services::core::Core;
+use crate::services::limits::{Hold, LimitKind, Limits};
 use crate::services::live::LiveThreads;
 use crate::services::turns::{SendMessage, Turns};
 use crate::store::{Claim, FollowupStatus, PauseCause, PauseReason, StoreError, TurnStatus};
@@ -27,17 +28,38 @@ pub struct Dispatcher {
     followups: Arc<Followups>,
     turns: Arc<Turns>,
     live: Arc<LiveThreads>,
+    /// Asked before each follow-up starts; its changes resume queues paused for a limit.
+    limits: Arc<Limits>,
 }
 
 impl Dispatcher {
-    pub(in crate::services) fn new(core: Arc<Core>, followups: Arc<Followups>, turns: Arc<Turns>, live: Arc<LiveThreads>) -> Arc<Self> {
-        Arc::new(Self { core, followups, turns, live })
+    pub(in crate::services) fn new(
+        core: Arc<Core>,
+        followups: Arc<Followups>,
+        turns: Arc<Turns>,
+        live: Arc<LiveThreads>,
+        limits: Arc<Limits>,
+    ) -> Arc<Self> {
+        Arc::new(Self { core, followups, turns, live, limits })
     }
 
     /// Settle what the last run left `starting`, then follow the signals (in order) and app-server's restarts.
     pub(in crate::services) async fn start(self: &Arc<Self>, inbox: mpsc::UnboundedReceiver<Signal>) {
         self.settle_left_starting().await;
+        // Queues a limit paused before a restart: the usage limit is held again until the reset they recorded (the
+        // host's memory of it went with the last run), and what lifted meanwhile resumes now.
+        self.restore_limits().await;
+        self.resume_lifted().await;
         tokio::spawn(self.clone().run(inbox));
+        // A limit that lifted (a reset, a new day, a raised budget) resumes the queues it paused, by itself.
+        let me = Arc::downgrade(self);
+        let mut changes = self.limits.subscribe();
+        tokio::spawn(async move {
+            while changes.changed().await.is_ok() {
+                let Some(me) = me.upgrade() else { return };
+                me.resume_lifted().await;
+            }
+        });
         let me = self.clone();
         let mut state = self.core.app_server().watch_state();
         tokio::spawn(async move {
@@ -63,6 +85,14 @@ impl Dispatcher {
         while let Some(signal) = inbox.recv().await {
             match signal {
                 Signal::TurnEnded { session_id, turn_id, status, error } => {
+                    if status == TurnStatus::Failed && turn_id.as_deref().is_some_and(|t| self.limits.turn_hit_limit(t)) {
+                        if let Ok(row) = self.core.store().get_session(&session_id).await {
+                            if let Some(hold) = self.limits.may_start_turn(row.project_id.as_deref()).await {
+                                self.pause_for_limit(&row, &hold, turn_id.as_deref()).await;
+                                continue;
+                            }
+                        }
+                    }
                     let reason = match status {
                         TurnStatus::Failed => Some(PauseReason::TurnFailed),
                         TurnStatus::Interrupted => Some(PauseReason::Interrupted),
@@ -70,14 +100,14 @@ impl Dispatcher {
                     };
                     match reason {
                         Some(reason) => {
-                            let cause = PauseCause { turn_id: turn_id.as_deref(), request_id: None, message: error.as_deref() };
+                            let cause = PauseCause { turn_id: turn_id.as_deref(), request_id: None, message: error.as_deref(), resets_at: None };
                             self.pause(&session_id, reason, &cause).await;
                         }
                         None => self.wake(session_id),
                     }
                 }
                 Signal::Approval { session_id, request_id, turn_id } => {
-                    let cause = PauseCause { turn_id: turn_id.as_deref(), request_id: Some(&request_id), message: None };
+                    let cause = PauseCause { turn_id: turn_id.as_deref(), request_id: Some(&request_id), message: None, resets_at: None };
                     self.pause(&session_id, PauseReason::Approval, &cause).await;
                 }
                 Signal::Wake { session_id: Some(session_id) } => self.wake(session_id),
@@ -119,12 +149,19 @@ impl Dispatcher {
         if row.archived || self.live.active_turn(&row.thread_id).is_some() || self.core.connection().is_err() {
             return;
         }
+        // Automation waits out a usage limit or a spent budget (paused; it resumes by itself when it lifts).
+        if self.followups.open_count(&row.id) > 0 && !self.followups.board.summary(&row.id).paused {
+            if let Some(hold) = self.limits.may_start_turn(row.project_id.as_deref()).await {
+                self.pause_for_limit(&row, &hold, None).await;
+                return;
+            }
+        }
         let claimed = match self.core.store().claim_next_followup(&row.id).await {
             Ok(Claim::Claimed(claimed)) => claimed,
             Ok(Claim::Nothing) => return,
             // The turn's end got here before its pause (the signal is on its way): record the pause now.
             Ok(Claim::HeldByTurnEnd(reason)) => {
-                let cause = PauseCause { turn_id: None, request_id: None, message: row.last_error.as_deref() };
+                let cause = PauseCause { turn_id: None, request_id: None, message: row.last_error.as_deref(), resets_at: None };
                 self.followups.pause_for(&row, reason, &cause).await;
                 return;
             }
@@ -144,8 +181,38 @@ impl Dispatcher {
             Err(e) => {
                 tracing::warn!(error = %e, session = session_id, followup = %claimed.id, "a follow-up did not start");
                 self.settle(&row, &claimed.id, FollowupStatus::Failed, None, Some(&e.message)).await;
-                let cause = PauseCause { turn_id: None, request_id: None, message: Some(&e.message) };
+                let cause = PauseCause { turn_id: None, request_id: None, message: Some(&e.message), resets_at: None };
                 self.followups.pause_for(&row, PauseReason::StartFailed, &cause).await;
+            }
+        }
+    }
+
+    async fn pause_for_limit(&self, row: &crate::store::SessionRow, hold: &Hold, turn_id: Option<&str>) {
+        let reason = if hold.limit.kind == LimitKind::Budget { PauseReason::Budget } else { PauseReason::UsageLimit };
+        let cause = PauseCause { turn_id, request_id: None, message: Some(&hold.limit.reason), resets_at: Some(hold.retry_at_ms()) };
+        self.followups.pause_for(row, reason, &cause).await;
+        // The limit may have lifted (and its change been handled) between the check and the pause: look again.
+        if self.limits.may_start_turn(row.project_id.as_deref()).await.is_none() {
+            self.followups.resume_by_host(row).await;
+        }
+    }
+
+    async fn restore_limits(&self) {
+        for session_id in self.followups.board.paused_for(&[PauseReason::UsageLimit]) {
+            if let Ok(Some(pause)) = self.core.store().followup_pause(&session_id).await {
+                if let Some(resets_at) = pause.resets_at {
+                    self.limits.restore_usage_limit(pause.message.as_deref().unwrap_or("Codex's usage limit is reached"), resets_at);
+                }
+            }
+        }
+    }
+
+    /// Resume every queue a limit paused whose session may start turns again.
+    async fn resume_lifted(&self) {
+        for session_id in self.followups.board.paused_for(&[PauseReason::UsageLimit, PauseReason::Budget]) {
+            let Ok(row) = self.core.store().get_session(&session_id).await else { continue };
+            if self.limits.may_start_turn(row.project_id.as_deref()).await.is_none() {
+                self.followups.resume_by_host(&row).await;
             }
         }
     }
@@ -189,7 +256,7 @@ impl Dispatcher {
                 Ok(Some(turn_id)) => self.settle(&row, &f.id, FollowupStatus::Started, Some(&turn_id), None).await,
                 Ok(None) => {
                     self.settle(&row, &f.id, FollowupStatus::Failed, None, Some(UNKNOWN_START)).await;
-                    let cause = PauseCause { turn_id: None, request_id: None, message: Some(UNKNOWN_START) };
+                    let cause = PauseCause { turn_id: None, request_id: None, message: Some(UNKNOWN_START), resets_at: None };
                     self.followups.pause_for(&row, PauseReason::StartFailed, &cause).await;
                 }
                 Err(e) => tracing::error!(error = %e, followup = %f.id, "could not settle a follow-up left starting"),

@@ -86,6 +86,9 @@ pub struct FollowupQueue {
     pub request_id: Option<String>,
     /// The turn's error, or why a follow-up did not start.
     pub message: Option<String>,
+    /// The usage limit or budget it waits for (`usage_limit`, `budget`): it resumes by itself at `resetsAt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<super::limits::UsageLimit>,
 }
 
 impl FollowupQueue {
@@ -98,6 +101,19 @@ impl FollowupQueue {
             turn_id: pause.and_then(|p| p.turn_id.clone()),
             request_id: pause.and_then(|p| p.request_id.clone()),
             message: pause.and_then(|p| p.message.clone()),
+            limit: pause.and_then(|p| {
+                let kind = match p.reason {
+                    PauseReason::UsageLimit => super::limits::LimitKind::UsageLimit,
+                    PauseReason::Budget => super::limits::LimitKind::Budget,
+                    _ => return None,
+                };
+                Some(super::limits::UsageLimit {
+                    kind,
+                    reason: p.message.clone().unwrap_or_default(),
+                    resets_at: p.resets_at.map(envelope_ts),
+                    project_id: None,
+                })
+            }),
         }
     }
 }
@@ -316,6 +332,20 @@ impl Followups {
                 tracing::error!(error = %e, session = %row.id, "could not pause the follow-up queue");
                 false
             }
+        }
+    }
+
+    /// The host resumes a queue it paused for a limit that lifted: the same as the user's resume, said as the host's.
+    pub(crate) async fn resume_by_host(&self, row: &SessionRow) {
+        match self.core.store().resume_followups(&row.id).await {
+            Ok(true) => {
+                let queue = self.refresh(&row.id).await;
+                self.core.events().publish(self.event(EventType::FollowupResumed, row, &queue)).await;
+                tracing::info!(session = %row.id, "resumed the follow-up queue: the limit lifted");
+                self.board.signal(Signal::Wake { session_id: Some(row.id.clone()) });
+            }
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, session = %row.id, "could not resume the follow-up queue"),
         }
     }
 

@@ -79,6 +79,10 @@ pub struct Job {
     pub updated_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+    /// What a queued job waits for (a usage limit, a spent budget) and when it lifts: the job is not due before
+    /// then, and the wait burns no attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<super::limits::UsageLimit>,
     /// Every transition, oldest first (only on single-job reads).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<JobTransition>>,
@@ -132,6 +136,12 @@ impl From<JobRow> for Job {
             updated_at: envelope_ts(r.updated_at),
             started_at: r.started_at.map(envelope_ts),
             finished_at: r.finished_at.map(envelope_ts),
+            waiting: r.wait.map(|(kind, reason, until)| super::limits::UsageLimit {
+                kind: super::limits::LimitKind::parse(&kind).unwrap_or(super::limits::LimitKind::UsageLimit),
+                reason,
+                resets_at: until.map(envelope_ts),
+                project_id: None,
+            }),
             history: None,
         }
     }
@@ -224,6 +234,8 @@ pub struct Queue {
     sessions: Arc<Sessions>,
     turns: Arc<Turns>,
     requests: Arc<Requests>,
+    /// Asked before each worker turn: a usage limit or a spent budget makes the job wait.
+    limits: Arc<super::limits::Limits>,
     scheduler: Scheduler,
     workers: Workers,
     /// Kinds the host runs itself (routine runs).
@@ -233,6 +245,15 @@ pub struct Queue {
 }
 
 impl Queue {
+    /// Whether a host job (a routine's run) must wait out a usage limit or a spent budget before it starts a turn in
+    /// `project_id`. When it must, the job is marked held: whatever its attempt returns, the scheduler puts it back
+    /// to wait until the limit lifts, its attempt given back, as for a plugin's worker turn.
+    pub(in crate::services) async fn hold_if_limited(&self, job_id: &str, project_id: Option<&str>) -> Option<super::limits::Hold> {
+        let hold = self.limits.may_start_turn(project_id).await?;
+        let _ = self.workers.hold(job_id, hold.clone());
+        Some(hold)
+    }
+
     pub(super) fn new(
         core: Arc<Core>,
         plugins: Arc<Plugins>,
@@ -240,6 +261,7 @@ impl Queue {
         sessions: Arc<Sessions>,
         turns: Arc<Turns>,
         requests: Arc<Requests>,
+        limits: Arc<super::limits::Limits>,
         config: crate::config::QueueConfig,
     ) -> Arc<Self> {
         Arc::new(Self {
@@ -249,6 +271,7 @@ impl Queue {
             sessions,
             turns,
             requests,
+            limits,
             scheduler: Scheduler::new(config),
             workers: Workers::default(),
             host_jobs: Default::default(),

@@ -303,6 +303,23 @@ impl Queue {
         };
         // Whatever ended the attempt, a worker turn it started must not run on.
         self.stop_worker_turns_of(&job.id).await;
+        let hold = self.workers.take_hold(&job.id);
+        // A worker turn met a usage limit or a spent budget: whatever the plugin made of it, the job waits (back in
+        // the queue, its attempt given back) until the limit lifts: never a failure, never a burnt attempt.
+        if let (Some(hold), Ended::Ran(_)) = (hold, &ended) {
+            let kind = hold.limit.kind.as_str();
+            match self.core.store().defer_job(&job.id, &owner, kind, &hold.limit.reason, hold.retry_at_ms(), hold.resets_at_ms).await {
+                Ok(true) => {
+                    tracing::info!(job = %job.id, kind, "a job waits for a limit to lift");
+                    if let Ok(row) = self.core.store().get_job(&job.id).await {
+                        self.publish_job_event(EventType::JobWaiting, &row).await;
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, job = %job.id, "could not put a job back to wait; its lease will run out"),
+            }
+            return;
+        }
 
         let finish = match &ended {
             Ended::Stopped(Stop::LeaseLost) => {

@@ -31,6 +31,8 @@ struct JobTurn {
 pub struct Workers {
     /// job id → its worker turn in flight.
     turns_by_job: Mutex<HashMap<String, JobTurn>>,
+    /// job id → the limit its worker turn met: the attempt ends in a wait, not a failure.
+    held: Mutex<HashMap<String, crate::services::limits::Hold>>,
     /// One turn at a time per worker session: (plugin, cwd) → lock.
     locks: Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -59,6 +61,10 @@ impl Queue {
             }
             (None, None) => return Err(ServiceError::invalid("a worker turn needs `session-id` or `project-id`: it runs where they do")),
         };
+        // Automation waits out a usage limit or a spent budget: the job goes back to the queue until it lifts.
+        if let Some(hold) = self.limits.may_start_turn(project_id.as_deref()).await {
+            return Err(self.workers.hold(job_id, hold));
+        }
         // Work that needs app-server waits for it: an attempt that failed on "not ready" would burn the job's attempts
         // while app-server restarts.
         if self.core.app_server().connection().is_none() {
@@ -91,6 +97,11 @@ impl Queue {
         // A store error here leaves the entry: the scheduler's clean-up interrupts the turn.
         let ended = self.turns.wait_turn_end(&session.id, &accepted.turn_id).await?;
         self.workers.turns_by_job.lock().expect("worker turns poisoned").remove(job_id);
+        if ended.status == crate::store::TurnStatus::Failed && self.limits.turn_hit_limit(&accepted.turn_id) {
+            if let Some(hold) = self.limits.may_start_turn(session.project_id.as_deref()).await {
+                return Err(self.workers.hold(job_id, hold));
+            }
+        }
         let text = ended.final_text.unwrap_or_default();
         Ok(WorkerReply { session_id: session.id, turn_id: accepted.turn_id, status: ended.status.as_str().to_string(), text, error: ended.error })
     }
@@ -131,6 +142,19 @@ impl Queue {
 }
 
 impl Workers {
+    /// Remember that the job met a limit, and say so to the plugin.
+    pub(super) fn hold(&self, job_id: &str, hold: crate::services::limits::Hold) -> ServiceError {
+        let err = ServiceError::new(crate::services::ErrorKind::TooManyRequests, ErrorCode::UsageLimited, hold.limit.reason.clone())
+            .with_details(serde_json::json!({"limit": hold.limit}));
+        self.held.lock().expect("worker holds poisoned").insert(job_id.to_string(), hold);
+        err
+    }
+
+    /// The limit the job's attempt met, if any (taken: the next attempt starts clean).
+    pub(super) fn take_hold(&self, job_id: &str) -> Option<crate::services::limits::Hold> {
+        self.held.lock().expect("worker holds poisoned").remove(job_id)
+    }
+
     fn lock_for(&self, plugin_id: &str, cwd: &str) -> Arc<tokio::sync::Mutex<()>> {
         self.locks.lock().expect("worker locks poisoned").entry((plugin_id.to_string(), cwd.to_string())).or_default().clone()
     }

@@ -11,7 +11,6 @@
 //! request, so a routine never runs with fewer approvals than its session.
 
 mod cron;
-mod gate;
 mod runner;
 mod schedule;
 pub mod webhook;

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::{gate, Routines};
+use super::Routines;
 use crate::plugins::{JobCall, JobOutcome, Retry};
 use crate::services::error::{ErrorKind, ServiceError};
 use crate::services::{CreateSession, IfBusy, SendMessage, SendOutcome};
@@ -36,9 +36,15 @@ impl crate::services::queue::HostJobRunner for Routines {
         let Some(prompt) = routine.prompt.as_deref() else {
             return Ok(JobOutcome::Failed("the routine no longer has a prompt".into()));
         };
-        if let Err(d) = gate::automation_may_start_turn(run.session_id.as_deref(), routine.project_id.as_deref()) {
-            let after = (d.until_ms - crate::store::now_ms()).max(1_000) as u64;
-            return Ok(JobOutcome::RetryLater(Retry { after_ms: after, reason: d.reason }));
+        // A usage limit or a spent budget: the run waits, back in the queue with its attempt given back, until it lifts.
+        let project = match (&routine.project_id, &run.session_id) {
+            (Some(p), _) => Some(p.clone()),
+            (None, Some(session)) => self.core.store().get_session(session).await.ok().and_then(|s| s.project_id),
+            (None, None) => None,
+        };
+        if let Some(hold) = self.queue.hold_if_limited(&job.id, project.as_deref()).await {
+            let after = (hold.retry_at_ms() - crate::store::now_ms()).max(1_000) as u64;
+            return Ok(JobOutcome::RetryLater(Retry { after_ms: after, reason: hold.limit.reason }));
         }
         let text = match &run.body {
             Some(body) => prompt.replace("{{body}}", body),

@@ -8,3 +8,4 @@ mod status;
 mod turn_record;
 mod turns;
 mod followups;
+mod limits;

@@ -153,6 +153,8 @@ fn readiness_and_capabilities() {
         "ready": false, "reason": "app-server is starting", "runtime": {"status": "starting", "generation": 1},
         "storeOk": true, "eventsOk": true, "lastSeq": 42, "codex": codex,
         "account": {"notice": "log in"}, "queue": {"queued": 0, "running": 0, "oldestQueuedAgeMs": 0, "capacity": 4},
+        "limits": {"usageLimit": {"kind": "usage_limit", "reason": "Codex's usage limit is reached", "resetsAt": "2026-12-05T12:00:00.000Z"},
+                   "budgets": [], "rateLimits": null},
         "host": {"version": "0.1.0", "startedAt": TS, "dataDir": "/data"},
         "protocol": {"checked": true, "violations": [{
             "fact": "`turn/steer` params, expectedTurnId", "problem": "`expectedTurnId` is not there", "method": "turn/steer", "effect": "refused",

@@ -99,6 +99,10 @@ pub struct TurnAccepted {
     /// True when this answers a retry with an `Idempotency-Key` already used: no new turn was started.
     #[serde(default)]
     pub replayed: bool,
+    /// The turn went to Codex, but a budget is spent (or Codex's usage limit is reached): automated turns wait,
+    /// and this one may be refused by Codex or go over the budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<crate::services::limits::UsageLimit>,
 }
 
 crate::wire::wire_enum! {
@@ -175,11 +179,19 @@ pub struct Turns {
     ends: EndWaiters,
     /// Where a message sent with `ifBusy: queue` goes while the session is busy.
     followups: Arc<Followups>,
+    /// Asked after a user's own turn started: a spent budget or a usage limit is said as a warning.
+    limits: Arc<crate::services::limits::Limits>,
 }
 
 impl Turns {
-    pub(super) fn new(core: Arc<Core>, sessions: Arc<Sessions>, live: Arc<LiveThreads>, followups: Arc<Followups>) -> Self {
-        Self { core, sessions, live, ends: EndWaiters::default(), followups }
+    pub(super) fn new(
+        core: Arc<Core>,
+        sessions: Arc<Sessions>,
+        live: Arc<LiveThreads>,
+        followups: Arc<Followups>,
+        limits: Arc<crate::services::limits::Limits>,
+    ) -> Self {
+        Self { core, sessions, live, ends: EndWaiters::default(), followups, limits }
     }
 
     /// Start a turn with the message (a 409 while a turn runs). With an idempotency key, a retry returns the first
@@ -263,7 +275,10 @@ impl Turns {
             let followup = self.followups.enqueue(row, &req.text, req.mode).await?;
             return Ok(SendOutcome::Queued(FollowupQueued { session_id: row.id.clone(), followup, replayed: false }));
         }
-        self.start_turn_locked(row, req).await.map(SendOutcome::Started)
+        let mut accepted = self.start_turn_locked(row, req).await?;
+        // A user's own message is never held back; what would hold automation is said beside it.
+        accepted.warning = self.limits.may_start_turn(row.project_id.as_deref()).await.map(|h| h.limit);
+        Ok(SendOutcome::Started(accepted))
     }
 
     /// Start a turn in the session, whose lock the caller holds (a send, or the follow-up dispatcher).
@@ -315,7 +330,7 @@ impl Turns {
         // The row shows the turn from its 202 on (the relay publishes it too once turn/started arrives; whichever
         // comes second finds nothing new).
         self.sessions.publish_session_updated(&row.id).await;
-        Ok(TurnAccepted { session_id: row.id.clone(), turn_id, status: TurnStatus::InProgress, error: None, replayed: false })
+        Ok(TurnAccepted { session_id: row.id.clone(), turn_id, status: TurnStatus::InProgress, error: None, replayed: false, warning: None })
     }
 
     /// Add input to the running turn.
@@ -328,7 +343,7 @@ impl Turns {
         if let Err(e) = conn.request("turn/steer", params).await {
             return Err(refused(&conn, &row, e).await);
         }
-        Ok(TurnAccepted { session_id: row.id, turn_id, status: TurnStatus::InProgress, error: None, replayed: false })
+        Ok(TurnAccepted { session_id: row.id, turn_id, status: TurnStatus::InProgress, error: None, replayed: false, warning: None })
     }
 
     /// Interrupt the running turn and wait (briefly) until app-server confirms it ended.

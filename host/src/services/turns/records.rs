@@ -44,6 +44,9 @@ pub struct TurnRecord {
     pub final_text: Option<String>,
     /// Why it failed or was interrupted.
     pub error: Option<String>,
+    /// The tokens it used, from app-server's `thread/tokenUsage/updated` (absent until one arrived).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<crate::services::limits::TokenCounts>,
 }
 
 impl From<TurnRow> for TurnRecord {
@@ -58,6 +61,7 @@ impl From<TurnRow> for TurnRecord {
             ended_at: r.ended_at.map(envelope_ts),
             final_text: r.final_text,
             error: r.error,
+            tokens: None,
         }
     }
 }
@@ -85,12 +89,22 @@ impl Turns {
         } else {
             None
         };
-        Ok(TurnRecordPage { turns: rows.into_iter().map(TurnRecord::from).collect(), next_cursor })
+        let mut turns = Vec::with_capacity(rows.len());
+        for r in rows {
+            turns.push(self.with_tokens(TurnRecord::from(r)).await?);
+        }
+        Ok(TurnRecordPage { turns, next_cursor })
     }
 
     /// One turn record of a session, after waiting up to `limit` for the turn to end.
     pub async fn get_turn_record(&self, session_id: &str, turn_id: &str, limit: Duration) -> ServiceResult<TurnRecord> {
-        self.wait_turn_record(session_id, turn_id, limit).await.map(TurnRecord::from)
+        let record = self.wait_turn_record(session_id, turn_id, limit).await.map(TurnRecord::from)?;
+        self.with_tokens(record).await
+    }
+
+    async fn with_tokens(&self, mut record: TurnRecord) -> ServiceResult<TurnRecord> {
+        record.tokens = self.core.store().turn_tokens(&record.id).await?.map(Into::into);
+        Ok(record)
     }
 
     /// One turn record of a session, once the turn ended or `limit` ran out (then still `inProgress`). Woken by the

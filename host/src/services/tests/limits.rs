@@ -1,0 +1,154 @@
+//! Usage limits and budgets: a turn that meets Codex's usage limit pauses the follow-up queue as `usage_limit`
+//! with the reset the rate-limit snapshot named, and the queue resumes by itself at the reset; re-reading the rate
+//! limits at the reset extends a limit that still holds; a spent budget holds automation while a user's own
+//! message goes through with a warning.
+
+use serde_json::json;
+
+use crate::services::{IfBusy, LimitKind, PauseReason, SendMessage, SendOutcome};
+use crate::testing::{ScriptedAppServer, Step, TestHost};
+
+fn now_secs() -> i64 {
+    crate::store::now_ms() / 1000
+}
+
+async fn queue(host: &TestHost, session_id: &str, text: &str) -> String {
+    let req = SendMessage { text: text.into(), mode: None, if_busy: Some(IfBusy::Queue) };
+    match host.services.turns().send(session_id, req, None).await.expect("queued") {
+        SendOutcome::Queued(q) => q.followup.id,
+        SendOutcome::Started(t) => panic!("started turn {} instead of queueing", t.turn_id),
+    }
+}
+
+fn window(used: i64, resets_at: i64) -> serde_json::Value {
+    json!({"rateLimits": {"primary": {"usedPercent": used, "windowDurationMins": 300, "resetsAt": resets_at}, "secondary": null}})
+}
+
+#[tokio::test]
+async fn a_usage_limit_pauses_the_queue_until_the_reset_and_it_resumes_by_itself() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let first = host.send(&s, "first").await.turn_id;
+    let waiting = queue(&host, &s.id, "after the reset").await;
+
+    let resets_at = now_secs() + 2;
+    host.peer.notify("account/rateLimits/updated", window(100, resets_at)).await;
+    let error = json!({"message": "You've hit your usage limit.", "codexErrorInfo": "usageLimitExceeded"});
+    host.peer
+        .notify("turn/completed", json!({"threadId": s.thread_id, "turn": {"id": first, "status": "failed", "items": [], "error": error}}))
+        .await;
+
+    let paused = host.event(|e| e.kind == "followup.paused").await;
+    assert_eq!(paused.data()["reason"], PauseReason::UsageLimit.as_str(), "not `turn_failed`: {}", paused.data());
+    assert_eq!(paused.data()["limit"]["kind"], "usage_limit");
+    let reset = crate::events::envelope_ts(resets_at * 1000);
+    assert_eq!(paused.data()["limit"]["resetsAt"], reset.as_str(), "the snapshot's reset: {}", paused.data());
+    let hold = host.services.limits().may_start_turn(None).await.expect("automation is held");
+    assert_eq!(hold.limit.kind, LimitKind::UsageLimit);
+    assert_eq!(host.services.readiness().await.limits.usage_limit.map(|l| l.resets_at), Some(Some(reset)));
+
+    // At the reset the host re-reads the rate limits (this peer refuses: an API-key account has none) and lifts it.
+    let resumed = host.event(|e| e.kind == "followup.resumed").await;
+    assert_eq!(resumed.data()["paused"], false);
+    let started = host.event(|e| e.kind == "followup.started" && e.data()["id"] == waiting.as_str()).await;
+    assert!(started.data()["turnId"].is_string());
+    assert!(host.services.limits().may_start_turn(None).await.is_none());
+    assert!(host.peer.methods().iter().any(|m| m == "account/rateLimits/read"), "the rate limits were read again at the reset");
+}
+
+#[tokio::test]
+async fn a_limit_still_reached_when_the_rate_limits_are_read_again_holds_until_the_later_reset() {
+    let app = ScriptedAppServer::default();
+    let later = now_secs() + 3600;
+    app.on("account/rateLimits/read", move |_| vec![Step::Answer(window(100, later))]);
+    let host = TestHost::start_with(app).await;
+    host.peer.notify("account/rateLimits/updated", window(100, now_secs() + 1)).await;
+    let first = host.event(|e| e.kind == "limits.updated").await;
+    assert_eq!(first.data()["usageLimit"]["kind"], "usage_limit", "{}", first.data());
+    let extended = host.event(|e| e.kind == "limits.updated" && e.seq > first.seq).await;
+    assert_eq!(extended.data()["usageLimit"]["resetsAt"], crate::events::envelope_ts(later * 1000).as_str(), "{}", extended.data());
+    assert!(host.services.limits().may_start_turn(None).await.is_some(), "still held");
+}
+
+#[tokio::test]
+async fn a_spent_budget_holds_automation_and_a_users_message_goes_through_with_a_warning() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let first = host.send(&s, "first").await;
+    assert!(first.warning.is_none());
+    let tokens = |n: i64| json!({"totalTokens": n, "inputTokens": n, "cachedInputTokens": 0, "outputTokens": 0, "reasoningOutputTokens": 0});
+    // The thread had used 1000 tokens before this turn; two responses (100, then 50), the second notice sent twice:
+    // the turn used the running total minus the total before it, counted once.
+    for (total, last) in [(1100, 100), (1150, 50), (1150, 50)] {
+        let usage = json!({"total": tokens(total), "last": tokens(last)});
+        host.peer.notify("thread/tokenUsage/updated", json!({"threadId": s.thread_id, "turnId": first.turn_id, "tokenUsage": usage})).await;
+    }
+    host.processed().await;
+    let usage = host.services.limits().usage(crate::services::UsageQuery { session_id: Some(s.id.clone()), ..Default::default() }).await.unwrap();
+    assert_eq!((usage.turns, usage.tokens.total), (1, 150), "{usage:?}");
+    let record = host.services.turns().get_turn_record(&s.id, &first.turn_id, std::time::Duration::ZERO).await.unwrap();
+    assert_eq!(record.tokens.map(|t| (t.total, t.input)), Some((150, 150)), "the turn record carries its tokens");
+
+    let budgets = crate::services::Budgets { budgets: vec![crate::services::Budget { project_id: None, daily_tokens: 150, spent_today: None }], renews_at: None };
+    let set = host.services.limits().set_budgets(budgets).await.unwrap();
+    assert_eq!(set.budgets[0].spent_today, Some(150));
+    let hold = host.services.limits().may_start_turn(None).await.expect("the budget is spent");
+    assert_eq!(hold.limit.kind, LimitKind::Budget);
+    assert!(hold.resets_at_ms.is_some_and(|r| r > crate::store::now_ms()), "held until the next UTC day");
+
+    host.peer.turn_completed(&s.thread_id, &first.turn_id, "completed", None).await;
+    host.processed().await;
+    let mine = host.send(&s, "mine").await;
+    assert_eq!(mine.warning.map(|w| w.kind), Some(LimitKind::Budget), "the user's message went through, with the warning");
+    queue(&host, &s.id, "automated").await;
+    host.peer.turn_completed(&s.thread_id, &mine.turn_id, "completed", None).await;
+    let paused = host.event(|e| e.kind == "followup.paused").await;
+    assert_eq!(paused.data()["reason"], "budget");
+    let starts = host.peer.methods().iter().filter(|m| *m == "turn/start").count();
+    assert_eq!(starts, 2, "no automated turn started");
+
+    // Raising the budget lets it go on by itself.
+    let raised = crate::services::Budgets { budgets: vec![crate::services::Budget { project_id: None, daily_tokens: 1_000_000, spent_today: None }], renews_at: None };
+    host.services.limits().set_budgets(raised).await.unwrap();
+    host.event(|e| e.kind == "followup.started").await;
+}
+
+#[tokio::test]
+async fn a_window_at_100_percent_without_a_reset_holds_for_a_while_not_for_good() {
+    let host = TestHost::start().await;
+    host.peer.notify("account/rateLimits/updated", json!({"rateLimits": {"primary": {"usedPercent": 100}}})).await;
+    let updated = host.event(|e| e.kind == "limits.updated").await;
+    let limit = host.services.limits().status().await.usage_limit.expect("held");
+    let resets_at = limit.resets_at.expect("a time to look again");
+    assert_eq!(updated.data()["usageLimit"]["resetsAt"], resets_at.as_str());
+    let minutes = (humantime::parse_rfc3339(&resets_at).unwrap().duration_since(std::time::SystemTime::now()).unwrap().as_secs() + 30) / 60;
+    assert_eq!(minutes, 5, "five minutes on: {resets_at}");
+}
+
+#[tokio::test]
+async fn a_queue_paused_for_the_usage_limit_stays_paused_across_a_restart_until_the_reset() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let first = host.send(&s, "first").await.turn_id;
+    let waiting = queue(&host, &s.id, "after the reset").await;
+    // Ahead enough to outlast the restart on a slow machine.
+    let resets_at = now_secs() + 7;
+    host.peer.notify("account/rateLimits/updated", window(100, resets_at)).await;
+    let error = json!({"message": "You've hit your usage limit.", "codexErrorInfo": "usageLimitExceeded"});
+    host.peer
+        .notify("turn/completed", json!({"threadId": s.thread_id, "turn": {"id": first, "status": "failed", "items": [], "error": error}}))
+        .await;
+    host.event(|e| e.kind == "followup.paused").await;
+
+    // The new run knows nothing of the limit but what the paused queue recorded: it holds again until that reset.
+    let host = host.restart().await;
+    let held = host.services.limits().status().await.usage_limit.expect("the limit is held again after the restart");
+    assert_eq!(held.kind, LimitKind::UsageLimit);
+    assert_eq!(host.services.sessions().get_session(&s.id).await.unwrap().followups.reason, Some(PauseReason::UsageLimit));
+    // The event waits below start at the reset (a loaded machine may take a while to get there).
+    while now_secs() < resets_at {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    host.event(|e| e.kind == "followup.resumed").await;
+    host.event(|e| e.kind == "followup.started" && e.data()["id"] == waiting.as_str()).await;
+}
