@@ -49,7 +49,7 @@ mod tests {
     use super::*;
 
     fn call(tool: &str, arguments: &str) -> Result<ToolResult, String> {
-        WordTools::call_tool(&ToolCall { session_id: None, tool: tool.into(), arguments: arguments.into() })
+        WordTools::call_tool(&ToolCall { session_id: None, tool: tool.into(), arguments: arguments.into(), job_id: None })
     }
 
     #[test]
