@@ -159,7 +159,7 @@ mod languages {
             let listed = h.plugins.list().await?;
             anyhow::ensure!(listed.len() <= 1 && listed.iter().all(|p| p.enabled), "{listed:?}");
             if !listed.is_empty() {
-                let r = h.plugins.call_tool("hello", r#"{"text":"x"}"#, None).await;
+                let r = h.plugins.call_tool("hello", r#"{"text":"x"}"#, None, None).await;
                 anyhow::ensure!(matches!(r, Some(Ok(_))), "hello after restart: {r:?}");
             }
             println!("{}", serde_json::json!({"rss_start_mib": base - before, "rss_mib": rss_mib() - before}));
@@ -172,7 +172,7 @@ mod languages {
         let mut tool = Vec::with_capacity(n);
         for _ in 0..n {
             let t = Instant::now();
-            let r = h.plugins.call_tool("hello", r#"{"text":"x"}"#, None).await;
+            let r = h.plugins.call_tool("hello", r#"{"text":"x"}"#, None, None).await;
             tool.push(t.elapsed().as_secs_f64() * 1e6);
             anyhow::ensure!(matches!(r, Some(Ok(ref s)) if s.contains("hello from")), "unexpected tool answer {r:?}");
         }
