@@ -106,8 +106,9 @@ pub enum Claim {
     /// Nothing to start now (nothing queued, paused, one starting, the session busy or archived).
     Nothing,
     /// The session's last turn ended failed or interrupted after the queue's last resume, and the queue is not
-    /// paused yet: it should be, for this reason.
-    HeldByTurnEnd(PauseReason),
+    /// paused yet: it should be, for this reason, with that turn's error (read in the same transaction as the status,
+    /// so they belong together).
+    HeldByTurnEnd(PauseReason, Option<String>),
 }
 
 /// The answer of a reorder.
@@ -289,16 +290,16 @@ impl Store {
         if blocked > 0 {
             return Ok(Claim::Nothing);
         }
-        let held: Option<String> = sqlx::query_scalar(
-            "SELECT s.last_turn_status FROM sessions s WHERE s.id = $1 AND s.last_turn_status IN ('failed', 'interrupted') \
+        let held: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT s.last_turn_status, s.last_error FROM sessions s WHERE s.id = $1 AND s.last_turn_status IN ('failed', 'interrupted') \
              AND s.last_activity_at > COALESCE((SELECT resumed_at FROM followup_queues WHERE session_id = $1), 0)",
         )
         .bind(session_id)
         .fetch_optional(&mut *tx)
         .await?;
-        if let Some(status) = held {
+        if let Some((status, error)) = held {
             let reason = if status == "failed" { PauseReason::TurnFailed } else { PauseReason::Interrupted };
-            return Ok(Claim::HeldByTurnEnd(reason));
+            return Ok(Claim::HeldByTurnEnd(reason, error));
         }
         let now = now_ms();
         let claimed = sqlx::query(

@@ -160,8 +160,9 @@ impl Dispatcher {
             Ok(Claim::Claimed(claimed)) => claimed,
             Ok(Claim::Nothing) => return,
             // The turn's end got here before its pause (the signal is on its way): record the pause now.
-            Ok(Claim::HeldByTurnEnd(reason)) => {
-                let cause = PauseCause { turn_id: None, request_id: None, message: row.last_error.as_deref(), resets_at: None };
+            Ok(Claim::HeldByTurnEnd(reason, error)) => {
+                // The error comes with the status the claim saw: `row` was read before the turn's end may have landed.
+                let cause = PauseCause { turn_id: None, request_id: None, message: error.as_deref(), resets_at: None };
                 self.followups.pause_for(&row, reason, &cause).await;
                 return;
             }

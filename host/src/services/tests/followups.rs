@@ -319,11 +319,17 @@ async fn a_turn_that_failed_since_the_last_resume_holds_the_claim_even_before_it
         .await
         .unwrap();
     let held = host.services.store().claim_next_followup(&s.id).await.unwrap();
-    assert!(matches!(held, crate::store::Claim::HeldByTurnEnd(PauseReason::TurnFailed)), "the failed turn holds the queue: {held:?}");
+    match &held {
+        crate::store::Claim::HeldByTurnEnd(PauseReason::TurnFailed, error) => {
+            assert_eq!(error.as_deref(), Some("broke"), "the error comes with the status it belongs to")
+        }
+        other => panic!("the failed turn holds the queue: {other:?}"),
+    }
     // The dispatcher records the pause the turn's end calls for.
     host.services.dispatcher().start_next(&s.id).await;
     assert_eq!(turn_starts(&host), 1);
     assert_eq!(host.session_now(&s).await.followups.reason, Some(PauseReason::TurnFailed));
+    assert_eq!(host.session_now(&s).await.followups.message.as_deref(), Some("broke"), "the pause says why, whichever path recorded it");
     sqlx::query("UPDATE followup_queues SET paused = NULL WHERE session_id = $1")
         .bind(&s.id)
         .execute(host.services.store().pool())
