@@ -184,11 +184,18 @@ describe("web UI: queue and workflows", { timeout: 12 * 60_000 }, () => {
     assert.ok(retried.body.history.some((h) => h.detail?.includes("canceled by web")), JSON.stringify(retried.body.history));
     // Filters: by kind, then by state.
     await page.getByLabel("Kind").selectOption("turn-review");
-    await page.waitForFunction(() => [...document.querySelectorAll("tr.job button.link")].every((b) => b.textContent === "turn-review"));
+    // Wait for the filtered list itself: while it reloads it is empty, and "every row" holds of no rows.
+    await page.waitForFunction(() => {
+      const kinds = [...document.querySelectorAll("tr.job button.link")];
+      return kinds.length > 0 && kinds.every((b) => b.textContent === "turn-review");
+    });
     assert.equal(await page.locator("tr.job").count(), 1);
     await page.getByLabel("Kind").selectOption("");
     await page.getByLabel("State").selectOption("succeeded");
-    await page.waitForFunction(() => [...document.querySelectorAll("tr.job")].every((r) => r.dataset.state === "succeeded"));
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll("tr.job")];
+      return rows.length > 0 && rows.every((r) => r.dataset.state === "succeeded");
+    });
     await page.getByLabel("State").selectOption("");
     // Let the retried job finish so the chat is quiet for the next step.
     await eventually("the retried job to end", async () => ["succeeded", "failed"].includes((await host.api("GET", `/api/jobs/${id}`)).body.state), 2 * T);
