@@ -356,11 +356,15 @@ impl Store {
 
     /// Pause the session's queue. False when it was paused already (the first reason stays).
     pub async fn pause_followups(&self, session_id: &str, reason: PauseReason, cause: &PauseCause<'_>) -> StoreResult<bool> {
+        // A turn's end pauses only a queue not resumed since that turn ended: its signal can arrive after the pause
+        // was recorded by the claim (`Claim::HeldByTurnEnd`) and the user resumed, and must not pause again.
+        let ended_turn = matches!(reason, PauseReason::TurnFailed | PauseReason::Interrupted).then_some(cause.turn_id).flatten();
         let done = sqlx::query(
             "INSERT INTO followup_queues (session_id, paused, paused_at, turn_id, request_id, message, resets_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (session_id) DO UPDATE SET paused = excluded.paused, paused_at = excluded.paused_at, \
              turn_id = excluded.turn_id, request_id = excluded.request_id, message = excluded.message, resets_at = excluded.resets_at \
-             WHERE followup_queues.paused IS NULL",
+             WHERE followup_queues.paused IS NULL AND NOT EXISTS (SELECT 1 FROM turns t WHERE t.id = $8 \
+             AND t.ended_at <= COALESCE(followup_queues.resumed_at, 0))",
         )
         .bind(session_id)
         .bind(reason.as_str())
@@ -369,6 +373,7 @@ impl Store {
         .bind(cause.request_id)
         .bind(cause.message)
         .bind(cause.resets_at)
+        .bind(ended_turn)
         .execute(self.pool())
         .await
         .map_err(StoreError::from_write)?;

@@ -340,3 +340,22 @@ async fn a_turn_that_failed_since_the_last_resume_holds_the_claim_even_before_it
     host.services.followups().resume(&s.id).await.unwrap();
     started_turn(&host, &a).await;
 }
+
+#[tokio::test]
+async fn a_failed_turn_s_late_signal_does_not_pause_a_queue_resumed_since() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let first = host.send(&s, "first").await.turn_id;
+    let a = queue(&host, &s, "a").await;
+    let b = queue(&host, &s, "b").await;
+    host.peer.turn_completed(&s.thread_id, &first, "failed", Some("broke")).await;
+    host.event(|e| e.kind == "followup.paused").await;
+    host.services.followups().resume(&s.id).await.unwrap();
+    let turn_a = started_turn(&host, &a).await;
+    // The first turn's end, signalled again (a signal that lagged behind the claim's pause and the user's resume).
+    host.services.sessions().followup_board().turn_ended(&s.id, Some(&first), crate::store::TurnStatus::Failed, Some("broke"));
+    host.processed().await;
+    host.peer.turn_completed(&s.thread_id, &turn_a, "completed", None).await;
+    started_turn(&host, &b).await;
+    assert!(!host.session_now(&s).await.followups.paused, "the queue resumed since that turn ended runs on");
+}
