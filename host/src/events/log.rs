@@ -34,6 +34,9 @@ pub const LINGER: Duration = Duration::from_millis(1);
 /// A stream is running when an event arrives less than this after the last commit: then more will come within
 /// [`LINGER`]. Slower than that, holding an event back would only delay it, so it is committed at once.
 const STREAM_GAP: Duration = LINGER;
+/// A batch that found this many events queued already shares its commit and wake-ups widely (a burst, or a writer
+/// that fell behind): it is committed at once, as holding it would only add to the wait its events already had.
+const LINGER_BELOW: usize = 16;
 /// Prune at most this often (in events written); small retentions prune after half their size.
 const PRUNE_EVERY: i64 = 10_000;
 /// How often the checkpointer looks at the log.
@@ -199,7 +202,7 @@ fn write_loop(shared: &Shared, mut writer: EventWriter, mut rx: mpsc::Receiver<S
         batch.push(first);
         let urgent = drain(&mut rx, &mut batch);
         let streaming = committed_at.is_some_and(|at| arrived.duration_since(at) < STREAM_GAP);
-        if streaming && !urgent && batch.len() < MAX_BATCH {
+        if streaming && !urgent && batch.len() < LINGER_BELOW {
             linger(shared, &mut rx, &mut batch, arrived + LINGER);
         }
         let ts = now_ms();
