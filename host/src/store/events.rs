@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use rusqlite::{params, OpenFlags, TransactionBehavior};
+use rusqlite::{params, OpenFlags};
 use sqlx::Row;
 
 use super::{Store, StoreError, StoreResult};
@@ -41,15 +41,23 @@ pub struct EventWriter {
 impl EventWriter {
     /// Append a batch in one transaction.
     pub fn append<'a>(&mut self, rows: impl IntoIterator<Item = EventRowRef<'a>>) -> Result<(), WriterError> {
-        // IMMEDIATE: take the write lock at BEGIN, so a busy database waits in busy_timeout there, not mid-batch.
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        {
-            let mut insert = tx.prepare_cached(APPEND)?;
+        // IMMEDIATE: take the write lock at BEGIN, so a busy database waits in the busy handler there, not mid-batch.
+        // BEGIN and COMMIT are cached statements like the INSERT: a paced stream runs them for every few events, and
+        // parsing them each time showed in its profile.
+        self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+        let written = (|| {
+            let mut insert = self.conn.prepare_cached(APPEND)?;
             for r in rows {
                 insert.execute(params![r.seq, r.ts, r.kind, r.session_id, r.turn_id, r.project_id, r.data])?;
             }
+            self.conn.prepare_cached("COMMIT")?.execute([])?;
+            Ok(())
+        })();
+        if written.is_err() && !self.conn.is_autocommit() {
+            // Nothing of a failed batch stays: it is retried whole.
+            let _ = self.conn.execute_batch("ROLLBACK");
         }
-        tx.commit()
+        written
     }
 
     /// Drop every event with `seq <= upto`. Returns how many went.
@@ -150,9 +158,26 @@ impl Store {
     }
 }
 
-/// The writer's busy handler: the pool's writes hold the lock for tens of microseconds, but SQLite's own handler
-/// sleeps 1, 2, 5… ms, which every reader of the stream would wait out. Retry after 20 µs, backing off to 1 ms, for
-/// about as long as the pool's busy timeout (10 s).
+/// Give a pool connection the writer's busy handler ([`wait_briefly`]) in place of SQLite's, which sleeps 1 ms at the
+/// least: a turn's end waits for its record's write before `turn.completed` is published, and that write meets the
+/// event writer's commits (the lock is held for tens of microseconds) while a stream runs.
+pub(super) async fn wait_briefly_when_busy(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    unsafe extern "C" fn handler(_: *mut std::ffi::c_void, attempt: std::ffi::c_int) -> std::ffi::c_int {
+        std::ffi::c_int::from(wait_briefly(attempt))
+    }
+    let mut handle = conn.lock_handle().await?;
+    // SAFETY: the handle is this connection's, locked for the call; the handler is a plain function that touches
+    // no memory through its (null) argument. It replaces the busy timeout sqlx set (SQLite keeps one or the other).
+    let rc = unsafe { rusqlite::ffi::sqlite3_busy_handler(handle.as_raw_handle().as_ptr(), Some(handler), std::ptr::null_mut()) };
+    if rc != rusqlite::ffi::SQLITE_OK {
+        return Err(sqlx::Error::Io(std::io::Error::other(format!("sqlite3_busy_handler failed ({rc})"))));
+    }
+    Ok(())
+}
+
+/// The busy handler of every connection: the other connections' writes hold the lock for tens of microseconds, but
+/// SQLite's own handler sleeps 1, 2, 5… ms, which every reader of the stream (and a turn's end) would wait out.
+/// Retry after 20 µs, backing off to 1 ms, for about as long as the pool's busy timeout (10 s).
 fn wait_briefly(attempt: i32) -> bool {
     const STEP_MICROS: u64 = 20;
     const MAX_MICROS: u64 = 1_000;
@@ -167,4 +192,33 @@ fn wait_briefly(attempt: i32) -> bool {
 /// The writer's errors, in the store's terms.
 pub fn writer_error(e: WriterError) -> StoreError {
     StoreError::Database(sqlx::Error::Io(std::io::Error::other(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pool write that meets another connection's write lock waits in the busy handler the pool's connections
+    /// get ([`wait_briefly_when_busy`]) and lands once the lock is released, instead of failing as locked.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_pool_write_that_meets_a_held_lock_waits_for_it_then_lands() {
+        let dir = std::env::temp_dir().join(format!("cm-busy-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir).await.unwrap();
+        let blocker = rusqlite::Connection::open(store.path()).unwrap();
+        blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let write = tokio::spawn({
+            let store = store.clone();
+            async move {
+                let mut tx = store.begin_write().await?;
+                sqlx::query("DELETE FROM events WHERE seq < 0").execute(&mut *tx).await?;
+                tx.commit().await.map_err(StoreError::from)
+            }
+        });
+        // Long enough for the write to meet the lock many times over (the handler retries every 20 µs–1 ms).
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        blocker.execute_batch("COMMIT").unwrap();
+        tokio::time::timeout(Duration::from_secs(30), write).await.expect("the write ends").unwrap().expect("the write waited and landed");
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -97,6 +97,7 @@ impl Store {
             .min_connections(1)
             // A local file does not go stale between uses; pinging it on every acquire costs a round trip.
             .test_before_acquire(false)
+            .after_connect(|conn, _| Box::pin(async move { events::wait_briefly_when_busy(conn).await }))
             .connect_with(options)
             .await
             .map_err(|e| {
