@@ -70,9 +70,10 @@ fn default_codex(here: &Path) -> Option<PathBuf> {
     // target/release/cm-bench → the checkout; also the current directory.
     let roots = [here.join("../.."), std::env::current_dir().unwrap_or_default()];
     for root in roots {
+        let root = std::fs::canonicalize(&root).unwrap_or(root);
         let pinned = root.join(".tools/codex/node_modules/.bin/codex");
         if pinned.is_file() {
-            return Some(std::fs::canonicalize(&pinned).unwrap_or(pinned));
+            return Some(pinned);
         }
     }
     std::env::var_os("PATH").and_then(|path| {
