@@ -5,7 +5,7 @@
 //! - **sessions**: `Counts::sessions` sessions created (`POST /api/sessions`, 8 in flight); the list the web UI
 //!   asks for first (`GET /api/sessions?limit=500`), and every page of it.
 //! - **opening a chat mid-turn**: a session with `Counts::chat_turns` finished turns and one running (a slow paced
-//!   reply); the requests the web UI makes when a chat opens (`web/src/lib/store.ts` `openChat`, `loader.ts`
+//!   reply at 500 deltas/s, opened once `Counts::streamed_before_open` deltas streamed); the requests the web UI makes when a chat opens (`web/src/lib/store.ts` `openChat`, `loader.ts`
 //!   `loadChat`), one after the other: the session with its newest 30 turns and the running turn's record, the
 //!   pending requests, the notes, the follow-ups, the running turn's events from its start, the turn records.
 //! - **transcript**: a session whose turns hold `Counts::transcript_items` items in all (100 items a turn), read
@@ -27,6 +27,8 @@ use crate::stats::Summary;
 use crate::Setup;
 
 const TURN_TIMEOUT: Duration = Duration::from_secs(60);
+/// Deltas per second of the turn running while the chat is opened: a model streaming at a brisk pace.
+const RUNNING_RATE: u64 = 500;
 /// Items of each turn of the transcript session (the user's message, 98 reasoning items, the reply).
 const ITEMS_PER_TURN: usize = 100;
 
@@ -109,8 +111,10 @@ pub async fn run(setup: &Setup, bins: &Binaries) -> anyhow::Result<Report> {
     let since = api.last_seq().await?;
     drop(ws);
     let mut ws = api.open_stream(since, &chat).await?;
-    api.send_message(&chat, "still going bench:deltas=1000000,rate=50").await?;
-    wait_frame(&mut ws, TURN_TIMEOUT, |v| v["type"] == "item.delta").await.context("the running turn's first delta")?;
+    api.send_message(&chat, &format!("still going bench:deltas=1000000,rate={RUNNING_RATE}")).await?;
+    for _ in 0..c.streamed_before_open {
+        wait_frame(&mut ws, TURN_TIMEOUT, |v| v["type"] == "item.delta").await.context("the running turn's deltas")?;
+    }
     let mut open = OpenChat::default();
     for _ in 0..c.reads {
         open_chat(&api, &chat, &mut open).await?;

@@ -371,7 +371,9 @@ pub fn render_compare(old: &[Report], new: &[Report], bins_line: &str) -> String
     for d in details {
         let _ = writeln!(out, "- {d}");
     }
-    footer(&mut out, &[], &skipped_unique, &failures, bins_line);
+    let last: Vec<String> =
+        new.last().map(|r| r.details.iter().map(|d| format!("new host, last round: {d}")).collect()).unwrap_or_default();
+    footer(&mut out, &last, &skipped_unique, &failures, bins_line);
     out
 }
 

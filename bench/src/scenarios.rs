@@ -36,15 +36,17 @@ pub struct Counts {
     pub chat_turns: usize,
     pub transcript_items: usize,
     pub reads: usize,
+    /// Deltas the running turn streamed before the chat is opened mid-turn.
+    pub streamed_before_open: usize,
 }
 
 impl Counts {
     pub fn full() -> Self {
-        Self { starts: 5, big: 20_000, paced: 10_000, rate: 2_000, many: 50, cpu_clients: 20, turns: 50, settle: Duration::from_secs(3), codex_starts: 3, codex_turns: 20, codex_approvals: 5, sessions: 10_000, chat_turns: 500, transcript_items: 5_000, reads: 20 }
+        Self { starts: 5, big: 20_000, paced: 10_000, rate: 2_000, many: 50, cpu_clients: 20, turns: 50, settle: Duration::from_secs(3), codex_starts: 3, codex_turns: 20, codex_approvals: 5, sessions: 10_000, chat_turns: 500, transcript_items: 5_000, reads: 20, streamed_before_open: 500 }
     }
 
     pub fn quick() -> Self {
-        Self { starts: 3, big: 5_000, paced: 2_000, rate: 2_000, many: 50, cpu_clients: 20, turns: 20, settle: Duration::from_secs(1), codex_starts: 2, codex_turns: 5, codex_approvals: 2, sessions: 1_000, chat_turns: 100, transcript_items: 1_000, reads: 5 }
+        Self { starts: 3, big: 5_000, paced: 2_000, rate: 2_000, many: 50, cpu_clients: 20, turns: 20, settle: Duration::from_secs(1), codex_starts: 2, codex_turns: 5, codex_approvals: 2, sessions: 1_000, chat_turns: 100, transcript_items: 1_000, reads: 5, streamed_before_open: 100 }
     }
 }
 
