@@ -86,6 +86,33 @@ impl Api {
         Ok(Posted { sent_at_ns, round_trip })
     }
 
+    /// `GET <path>` (path from `/api`, with its query) on the warm keep-alive connection: status, body size and the
+    /// request's wall time (until the whole body arrived).
+    pub async fn timed_get(&self, path: &str) -> anyhow::Result<(Duration, Value)> {
+        let started = Instant::now();
+        let resp = self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await?;
+        let status = resp.status();
+        let bytes = resp.bytes().await?;
+        let took = started.elapsed();
+        if !status.is_success() {
+            bail!("GET {path} answered {status}: {}", String::from_utf8_lossy(&bytes[..bytes.len().min(300)]));
+        }
+        Ok((took, serde_json::from_slice(&bytes).with_context(|| format!("GET {path}: not JSON"))?))
+    }
+
+    /// `POST <path> <body>`: the request's wall time and the JSON answer; any non-2xx is an error.
+    pub async fn timed_post(&self, path: &str, body: &Value) -> anyhow::Result<(Duration, Value)> {
+        let started = Instant::now();
+        let resp = self.http.post(format!("{}{path}", self.base)).bearer_auth(&self.token).json(body).send().await?;
+        let status = resp.status();
+        let bytes = resp.bytes().await?;
+        let took = started.elapsed();
+        if !status.is_success() {
+            bail!("POST {path} answered {status}: {}", String::from_utf8_lossy(&bytes[..bytes.len().min(300)]));
+        }
+        Ok((took, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
+    }
+
     /// Open `/api/stream?since=<since>&sessions=<session>`.
     pub async fn open_stream(&self, since: i64, session: &str) -> anyhow::Result<Ws> {
         let url = format!("{}/api/stream?since={since}&sessions={session}", self.ws_base);
@@ -157,6 +184,24 @@ pub async fn read_turn(ws: &mut Ws, timeout: Duration) -> anyhow::Result<TurnLog
             }
             Some("reset") => log.resets += 1,
             _ => {}
+        }
+    }
+}
+
+/// Read frames until one satisfies `want` (parsed as JSON), at most `timeout`; returns it and when it arrived.
+pub async fn wait_frame(ws: &mut Ws, timeout: Duration, want: impl Fn(&Value) -> bool) -> anyhow::Result<(Value, Instant)> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, ws.next()).await {
+            Err(_) => bail!("the awaited frame did not come within {timeout:?}"),
+            Ok(None) => bail!("the stream closed"),
+            Ok(Some(frame)) => frame?,
+        };
+        let at = Instant::now();
+        let Message::Text(text) = frame else { continue };
+        let v: Value = serde_json::from_str(text.as_str())?;
+        if want(&v) {
+            return Ok((v, at));
         }
     }
 }

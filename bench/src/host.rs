@@ -48,6 +48,19 @@ impl Drop for Scratch {
     }
 }
 
+/// How to start a host other than the plain default.
+#[derive(Default)]
+pub struct HostOptions {
+    /// The app-server to supervise instead of the fake.
+    pub codex_bin: Option<PathBuf>,
+    /// Extra `serve` arguments.
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// Writes into the (not yet created) data dir before the host starts.
+    #[allow(clippy::type_complexity)]
+    pub seed: Option<Box<dyn Fn(&Path) -> anyhow::Result<()> + Send + Sync>>,
+}
+
 /// A running host.
 pub struct HostProcess {
     child: Child,
@@ -69,25 +82,34 @@ impl HostProcess {
 
     /// The same, with extra `serve` flags.
     pub async fn spawn_with(bins: &Binaries, extra: &[String]) -> anyhow::Result<Self> {
+        Self::spawn_opts(bins, &HostOptions { args: extra.to_vec(), ..HostOptions::default() }).await
+    }
+
+    /// The same, with another codex, extra flags and environment, or a data dir seeded before the start.
+    pub async fn spawn_opts(bins: &Binaries, opts: &HostOptions) -> anyhow::Result<Self> {
         let scratch = Scratch::new("host")?;
+        if let Some(seed) = &opts.seed {
+            seed(&scratch.path.join("data"))?;
+        }
         let data_dir = scratch.path.join("data");
         let port = free_port()?;
         let log = std::fs::File::create(scratch.path.join("host.log"))?;
         let mut cmd = Command::new(&bins.host);
         cmd.arg("serve")
             .arg("--codex-bin")
-            .arg(&bins.fake)
+            .arg(opts.codex_bin.as_ref().unwrap_or(&bins.fake))
             .arg("--data-dir")
             .arg(&data_dir)
             .arg("--bind")
             .arg(format!("127.0.0.1:{port}"))
-            .args(extra)
+            .args(&opts.args)
             .env_remove("CODEX_MANAGER_TOKEN")
             .env_remove("CODEX_MANAGER_URL")
             .env_remove("CODEX_MANAGER_DATA_DIR")
             .env_remove("CODEX_MANAGER_CODEX_HOME")
             .env_remove("CODEX_BIN")
             .env_remove("FAKE_APP_SERVER_RECORD")
+            .envs(opts.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))

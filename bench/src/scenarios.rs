@@ -20,19 +20,33 @@ pub struct Counts {
     pub rate: u64,
     /// Clients of the fan-out latency run.
     pub many: usize,
+    /// Clients of the paced CPU-per-delta run (the "20 clients").
+    pub cpu_clients: usize,
     /// Turns for the turn start/end overhead.
     pub turns: usize,
     /// Pause before the "idle" memory readings.
     pub settle: Duration,
+    /// Real codex: fresh starts, short turns, approval rounds.
+    pub codex_starts: usize,
+    pub codex_turns: usize,
+    pub codex_approvals: usize,
+    /// Big-data reads: sessions listed, turns of the chat opened mid-turn, items of the transcript read, and how
+    /// many times each read is timed.
+    pub sessions: usize,
+    pub chat_turns: usize,
+    pub transcript_items: usize,
+    pub reads: usize,
+    /// Deltas the running turn streamed before the chat is opened mid-turn.
+    pub streamed_before_open: usize,
 }
 
 impl Counts {
     pub fn full() -> Self {
-        Self { starts: 5, big: 20_000, paced: 10_000, rate: 2_000, many: 50, turns: 50, settle: Duration::from_secs(3) }
+        Self { starts: 5, big: 20_000, paced: 10_000, rate: 2_000, many: 50, cpu_clients: 20, turns: 50, settle: Duration::from_secs(3), codex_starts: 3, codex_turns: 20, codex_approvals: 5, sessions: 10_000, chat_turns: 500, transcript_items: 5_000, reads: 20, streamed_before_open: 500 }
     }
 
     pub fn quick() -> Self {
-        Self { starts: 3, big: 5_000, paced: 2_000, rate: 2_000, many: 50, turns: 20, settle: Duration::from_secs(1) }
+        Self { starts: 3, big: 5_000, paced: 2_000, rate: 2_000, many: 50, cpu_clients: 20, turns: 20, settle: Duration::from_secs(1), codex_starts: 2, codex_turns: 5, codex_approvals: 2, sessions: 1_000, chat_turns: 100, transcript_items: 1_000, reads: 5, streamed_before_open: 100 }
     }
 }
 
@@ -67,6 +81,8 @@ pub struct Steady {
     pub big: Option<Flat>,
     pub paced_one: Option<Fanout>,
     pub paced_many: Option<Fanout>,
+    /// The paced reply to [`Counts::cpu_clients`] clients, for the host's CPU per delta.
+    pub paced_cpu: Option<Fanout>,
     pub turns: Option<TurnOverhead>,
     pub stop: Option<Duration>,
 }
@@ -169,29 +185,10 @@ pub async fn steady(bins: &Binaries, http: &reqwest::Client, counts: &Counts) ->
     one.client_cpu = host::cpu_time(std::process::id())? - self_before;
     out.paced_one = Some(one);
 
-    // 3: paced, many clients.
+    // 3: paced, many clients (latency); 4: paced, 20 clients (CPU per delta).
     drop(ws);
-    let since = api.last_seq().await?;
-    let mut sockets = Vec::with_capacity(counts.many);
-    for _ in 0..counts.many {
-        sockets.push(api.open_stream(since, &session).await?);
-    }
-    let readers: Vec<_> = sockets
-        .into_iter()
-        .map(|mut ws| tokio::spawn(async move { read_turn(&mut ws, paced_timeout).await }))
-        .collect();
-    let cpu_before = host::cpu_time(pid)?;
-    let self_before = host::cpu_time(std::process::id())?;
-    api.send_message(&session, &text).await?;
-    let mut logs = Vec::with_capacity(readers.len());
-    for r in readers {
-        logs.push(r.await.context("a websocket reader panicked")??);
-    }
-    let mut many = fanout_of(counts.many, counts, &mut logs);
-    many.host_cpu = host::cpu_time(pid)? - cpu_before;
-    many.client_cpu = host::cpu_time(std::process::id())? - self_before;
-    out.paced_many = Some(many);
-    drop(logs);
+    out.paced_many = Some(paced_fanout(&api, &session, counts, counts.many, &text, paced_timeout, pid).await?);
+    out.paced_cpu = Some(paced_fanout(&api, &session, counts, counts.cpu_clients, &text, paced_timeout, pid).await?);
 
     // 5: turn start and end overhead.
     let mut ws = api.open_stream(api.last_seq().await?, &session).await?;
@@ -218,6 +215,39 @@ pub async fn steady(bins: &Binaries, http: &reqwest::Client, counts: &Counts) ->
     out.peak_rss_kib = host::peak_rss_kib(pid)?;
     out.stop = Some(host.stop().await?);
     Ok(out)
+}
+
+/// The paced reply to `clients` websocket clients opened before the message is sent; every client reads the turn
+/// to its end.
+async fn paced_fanout(
+    api: &Api,
+    session: &str,
+    counts: &Counts,
+    clients: usize,
+    text: &str,
+    timeout: Duration,
+    pid: u32,
+) -> anyhow::Result<Fanout> {
+    let since = api.last_seq().await?;
+    let mut sockets = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        sockets.push(api.open_stream(since, session).await?);
+    }
+    let readers: Vec<_> = sockets
+        .into_iter()
+        .map(|mut ws| tokio::spawn(async move { read_turn(&mut ws, timeout).await }))
+        .collect();
+    let cpu_before = host::cpu_time(pid)?;
+    let self_before = host::cpu_time(std::process::id())?;
+    api.send_message(session, text).await?;
+    let mut logs = Vec::with_capacity(readers.len());
+    for r in readers {
+        logs.push(r.await.context("a websocket reader panicked")??);
+    }
+    let mut fan = fanout_of(clients, counts, &mut logs);
+    fan.host_cpu = host::cpu_time(pid)? - cpu_before;
+    fan.client_cpu = host::cpu_time(std::process::id())? - self_before;
+    Ok(fan)
 }
 
 /// Send one message and read its turn to the end on `ws`, reading while the POST is in flight.

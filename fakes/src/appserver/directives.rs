@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `bench:deltas=N` | stream N `item/agentMessage/delta` notifications (default [`DEFAULT_DELTAS`]) |
 //! | `bench:rate=R` | R deltas per second, paced from the turn's start; `0` (the default) is flat out |
+//! | `bench:items=N` | N `reasoning` items (each `item/started` + `item/completed`) before the reply's `agentMessage`, so the turn's history holds N + 2 items (with the user's message) |
 //! | `fault:crash_after=K` | exit(1) abruptly right after the K-th delta (K=0: before the first one) |
 //! | `fault:malformed` | write one line that is not JSON halfway through the deltas, then go on normally |
 //! | `fault:hang` | stream the deltas, then never complete the turn (until `turn/interrupt`) |
@@ -18,6 +19,8 @@
 pub const DEFAULT_DELTAS: u64 = 3;
 /// Most deltas one turn may ask for.
 pub const MAX_DELTAS: u64 = 100_000_000;
+/// Most extra items one turn may ask for.
+pub const MAX_ITEMS: u64 = 1_000_000;
 /// Highest paced rate; anything faster is the same as flat out.
 pub const MAX_RATE: f64 = 10_000_000.0;
 
@@ -34,11 +37,13 @@ pub struct TurnPlan {
     pub malformed: bool,
     /// Never complete the turn (until interrupted).
     pub hang: bool,
+    /// Extra completed items streamed before the reply.
+    pub items: u64,
 }
 
 impl Default for TurnPlan {
     fn default() -> Self {
-        Self { deltas: DEFAULT_DELTAS, rate: 0.0, crash_after: None, malformed: false, hang: false }
+        Self { deltas: DEFAULT_DELTAS, rate: 0.0, crash_after: None, malformed: false, hang: false, items: 0 }
     }
 }
 
@@ -81,7 +86,14 @@ impl TurnPlan {
                 }
                 self.rate = if r > MAX_RATE { 0.0 } else { r };
             }
-            _ => return Err(format!("unknown setting `{setting}` (known: deltas=N, rate=R)")),
+            Some(("items", v)) => {
+                let n: u64 = v.parse().map_err(|_| format!("`items` wants a whole number, got `{v}`"))?;
+                if n > MAX_ITEMS {
+                    return Err(format!("`items` is at most {MAX_ITEMS}"));
+                }
+                self.items = n;
+            }
+            _ => return Err(format!("unknown setting `{setting}` (known: deltas=N, rate=R, items=N)")),
         }
         Ok(())
     }

@@ -4,12 +4,17 @@
 //! It speaks what the host needs of the real protocol: newline-delimited JSON-RPC without a `"jsonrpc"` field,
 //! `initialize` (refusing anything before it, like the real one), `thread/start` (+ `thread/started`),
 //! `thread/resume`, `thread/fork`, `thread/name/set`, `thread/archive`, `thread/unarchive`, `thread/delete`,
-//! `thread/turns/list` (always empty), `turn/start`, `turn/steer`, `turn/interrupt`. Any other method gets
+//! `thread/turns/list` (the turns this process ran on the thread, paged like the real one: `limit`, `cursor`,
+//! `sortDirection`), `turn/start`, `turn/steer`, `turn/interrupt`. Any other method gets
 //! error `-32600 "unknown method"`. Every notification carries a top-level `emittedAtMs`, like the real one.
 //!
 //! A turn streams `turn/started`, `item/started` (an `agentMessage`), N × `item/agentMessage/delta`,
 //! `item/completed` and `turn/completed`; what it does is chosen by directives in the user's text (see
-//! [`directives`]): `bench:deltas=N,rate=R`, `fault:crash_after=K`, `fault:malformed`, `fault:hang`.
+//! [`directives`]): `bench:deltas=N,rate=R,items=N`, `fault:crash_after=K`, `fault:malformed`, `fault:hang`.
+//!
+//! A turn that ends is kept in its thread's history (in memory, for the life of the process): a `userMessage`
+//! with the text sent, the `reasoning` items of `bench:items`, and the `agentMessage` with the text streamed (an
+//! interrupted turn keeps only the user's message, like the real one), so transcript reads have something to page.
 //!
 //! # Timestamps for measuring a client
 //!

@@ -37,6 +37,8 @@ pub(super) struct Shared {
 struct ThreadState {
     cwd: String,
     active: Option<ActiveTurn>,
+    /// Turns that ended, oldest first, as `thread/turns/list` returns them.
+    history: Vec<Value>,
 }
 
 struct ActiveTurn {
@@ -47,13 +49,33 @@ struct ActiveTurn {
 impl Shared {
     /// The turn is over: the thread takes a new one. Called before `turn/completed` goes out, so a client that
     /// reacts to it at once finds the thread idle.
-    pub(super) fn finish_turn(&self, thread_id: &str, turn_id: &str) {
+    pub(super) fn finish_turn(&self, thread_id: &str, turn_id: &str, record: Value) {
         let mut threads = self.threads.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(t) = threads.get_mut(thread_id) {
             if t.active.as_ref().is_some_and(|a| a.id == turn_id) {
                 t.active = None;
             }
+            t.history.push(record);
         }
+    }
+
+    /// One page of a thread's history: `limit` turns (default 50) from `cursor` (an offset this fake handed out) in
+    /// `sortDirection` order.
+    fn turns_page(&self, thread_id: Option<&str>, params: &Value) -> Value {
+        let threads = self.threads.lock().unwrap_or_else(|p| p.into_inner());
+        let empty = Vec::new();
+        let history = thread_id.and_then(|t| threads.get(t)).map(|t| &t.history).unwrap_or(&empty);
+        let limit = params.get("limit").and_then(Value::as_u64).unwrap_or(50).max(1) as usize;
+        let start = params.get("cursor").and_then(Value::as_str).and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
+        let desc = params.get("sortDirection").and_then(Value::as_str) == Some("desc");
+        let end = (start + limit).min(history.len());
+        let page: Vec<Value> = if desc {
+            history.iter().rev().skip(start).take(end.saturating_sub(start)).cloned().collect()
+        } else {
+            history.iter().skip(start).take(end.saturating_sub(start)).cloned().collect()
+        };
+        let next = (end < history.len()).then(|| end.to_string());
+        json!({"data": page, "nextCursor": next, "backwardsCursor": null})
     }
 }
 
@@ -119,7 +141,7 @@ impl Server {
             "thread/start" | "thread/fork" => {
                 let new_id = self.shared.ids.next();
                 let cwd = self.cwd_for(params, thread_id.filter(|_| method == "thread/fork"));
-                self.threads().insert(new_id.clone(), ThreadState { cwd: cwd.clone(), active: None });
+                self.threads().insert(new_id.clone(), ThreadState { cwd: cwd.clone(), active: None, history: Vec::new() });
                 let mut thread = thread_json(&new_id, &cwd);
                 if method == "thread/fork" {
                     thread["forkedFromId"] = json!(thread_id);
@@ -130,7 +152,7 @@ impl Server {
             "thread/resume" => {
                 let Some(tid) = thread_id else { return out.error(id, INVALID_REQUEST, "invalid thread id: missing") };
                 let cwd = self.cwd_for(params, Some(tid));
-                self.threads().entry(tid.to_string()).or_insert_with(|| ThreadState { cwd: cwd.clone(), active: None });
+                self.threads().entry(tid.to_string()).or_insert_with(|| ThreadState { cwd: cwd.clone(), active: None, history: Vec::new() });
                 out.result(id, thread_response(thread_json(tid, &cwd), &cwd));
             }
             "thread/name/set" | "thread/archive" | "thread/unarchive" => out.result(id, json!({})),
@@ -144,7 +166,7 @@ impl Server {
                 }
                 out.result(id, json!({}));
             }
-            "thread/turns/list" => out.result(id, json!({"data": [], "nextCursor": null, "backwardsCursor": null})),
+            "thread/turns/list" => out.result(id, self.shared.turns_page(thread_id, params)),
             "turn/start" => self.start_turn(id, thread_id, params, received_at_ns),
             "turn/interrupt" => {
                 let turn_id = params.get("turnId").and_then(Value::as_str);
@@ -189,6 +211,7 @@ impl Server {
         }
         out.result(id, json!({"turn": {"id": turn_id, "status": "inProgress", "items": [], "error": null}}));
         let spec = TurnSpec {
+            user_text: input_text(params),
             thread_id: thread_id.to_string(),
             turn_id,
             item_id: self.shared.ids.next(),

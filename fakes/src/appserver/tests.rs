@@ -271,3 +271,31 @@ fn bad_directives_and_unknown_threads_fail_the_request() {
     assert!(unknown[0]["error"]["message"].as_str().unwrap().contains("thread not found"));
     assert_eq!(h.send("turn/interrupt", json!({"threadId": thread}))[0]["error"]["code"], -32600);
 }
+
+#[test]
+fn ended_turns_are_kept_and_paged_like_the_real_history() {
+    let mut h = Harness::ready();
+    let thread = h.thread();
+    h.turn(&thread, "first bench:deltas=2,items=3");
+    h.turn(&thread, "second bench:deltas=1");
+    h.turn(&thread, "third bench:deltas=1");
+
+    let page = h.send("thread/turns/list", json!({"threadId": thread, "limit": 2, "sortDirection": "asc"}))[0]["result"].clone();
+    let turns = page["data"].as_array().unwrap();
+    assert_eq!(turns.len(), 2);
+    let first = &turns[0];
+    assert_eq!(first["status"], "completed");
+    let kinds: Vec<&str> = first["items"].as_array().unwrap().iter().map(|i| i["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["userMessage", "reasoning", "reasoning", "reasoning", "agentMessage"]);
+    assert_eq!(first["items"][0]["content"][0]["text"], "first bench:deltas=2,items=3");
+    assert!(first["items"][4]["text"].as_str().unwrap().starts_with("t="));
+    assert_eq!(page["nextCursor"], "2");
+
+    let rest = h.send("thread/turns/list", json!({"threadId": thread, "limit": 2, "cursor": "2"}))[0]["result"].clone();
+    assert_eq!(rest["data"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["data"][0]["items"][0]["content"][0]["text"], "third bench:deltas=1");
+    assert_eq!(rest["nextCursor"], Value::Null);
+
+    let newest = h.send("thread/turns/list", json!({"threadId": thread, "limit": 1, "sortDirection": "desc"}))[0]["result"].clone();
+    assert_eq!(newest["data"][0]["items"][0]["content"][0]["text"], "third bench:deltas=1");
+}

@@ -18,6 +18,8 @@ pub const MALFORMED_LINE: &str = "fake-app-server: this line is deliberately not
 const POLL: Duration = Duration::from_millis(10);
 
 pub(super) struct TurnSpec {
+    /// What the user sent, kept in the history.
+    pub user_text: String,
     pub thread_id: String,
     pub turn_id: String,
     pub item_id: String,
@@ -44,6 +46,16 @@ pub(super) fn run(shared: &Shared, spec: TurnSpec) {
             "fakeReceivedAtNs": spec.received_at_ns as u64,
         }),
     );
+    let user = json!({"type": "userMessage", "id": format!("{}-user", spec.turn_id),
+                      "content": [{"type": "text", "text": spec.user_text, "text_elements": []}]});
+    let mut items = vec![user];
+    for i in 0..spec.plan.items {
+        let item = json!({"type": "reasoning", "id": format!("{}-r{i}", spec.turn_id),
+                          "summary": [format!("Step {i} of the plan: looking at the next file.")], "content": []});
+        out.notify("item/started", json!({"threadId": spec.thread_id, "turnId": spec.turn_id, "item": item, "startedAtMs": unix_millis()}));
+        out.notify("item/completed", json!({"threadId": spec.thread_id, "turnId": spec.turn_id, "item": item, "completedAtMs": unix_millis()}));
+        items.push(item);
+    }
     out.notify(
         "item/started",
         json!({
@@ -64,7 +76,9 @@ pub(super) fn run(shared: &Shared, spec: TurnSpec) {
         Ending::Crashed => {}
         Ending::Interrupted => {
             // Like the real one: the interrupted agentMessage never gets `item/completed`.
-            shared.finish_turn(&spec.thread_id, &spec.turn_id);
+            let record = json!({"id": spec.turn_id, "status": "interrupted", "items": [items.swap_remove(0)], "error": null,
+                                "startedAt": started_at, "completedAt": unix_millis() / 1000});
+            shared.finish_turn(&spec.thread_id, &spec.turn_id, record);
             out.notify(
                 "turn/completed",
                 json!({
@@ -76,16 +90,20 @@ pub(super) fn run(shared: &Shared, spec: TurnSpec) {
             );
         }
         Ending::Completed => {
+            let reply = json!({"type": "agentMessage", "id": spec.item_id, "text": text, "phase": null});
             out.notify(
                 "item/completed",
                 json!({
                     "threadId": spec.thread_id,
                     "turnId": spec.turn_id,
-                    "item": {"type": "agentMessage", "id": spec.item_id, "text": text, "phase": null},
+                    "item": reply.clone(),
                     "completedAtMs": unix_millis(),
                 }),
             );
-            shared.finish_turn(&spec.thread_id, &spec.turn_id);
+            items.push(reply);
+            let record = json!({"id": spec.turn_id, "status": "completed", "items": items, "error": null,
+                                "startedAt": started_at, "completedAt": unix_millis() / 1000});
+            shared.finish_turn(&spec.thread_id, &spec.turn_id, record);
             out.notify(
                 "turn/completed",
                 json!({

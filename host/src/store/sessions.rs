@@ -157,13 +157,9 @@ impl Store {
                 .push(" ESCAPE '\\')");
         }
         if let Some((ts, id)) = &f.after {
-            q.push(" AND (last_activity_at < ")
-                .push_bind(*ts)
-                .push(" OR (last_activity_at = ")
-                .push_bind(*ts)
-                .push(" AND id < ")
-                .push_bind(id.clone())
-                .push("))");
+            // A row value, which SQLite turns into a seek on `sessions_by_activity`; the equivalent `a < ? OR (a = ? AND
+            // id < ?)` made it scan the index from the newest row, so page n of the list read n pages of rows.
+            q.push(" AND (last_activity_at, id) < (").push_bind(*ts).push(", ").push_bind(id.clone()).push(")");
         }
         q.push(" ORDER BY last_activity_at DESC, id DESC LIMIT ").push_bind(f.limit);
         let rows = q.build().fetch_all(self.pool()).await?;
@@ -239,4 +235,50 @@ impl Store {
 
 fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn pages_follow_the_keyset_through_ties_without_gaps_or_repeats() {
+        let dir = std::env::temp_dir().join(format!("cm-sessions-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir).await.unwrap();
+        // Three share one activity time, two another: the cursor must break ties by id.
+        let times = [1_000, 1_000, 1_000, 2_000, 2_000, 500, 3_000];
+        for (i, t) in times.iter().enumerate() {
+            let id = format!("s{i}");
+            let new = NewSession {
+                id: id.clone(),
+                thread_id: format!("t{i}"),
+                project_id: None,
+                title: None,
+                cwd: "/w".into(),
+                forked_from: None,
+                controls: "{}".into(),
+                dynamic_tools: None,
+                tool_call_timeout_ms: None,
+                worker_of: None,
+            };
+            store.insert_session(&new).await.unwrap();
+            sqlx::query("UPDATE sessions SET last_activity_at = $1 WHERE id = $2").bind(t).bind(&id).execute(store.pool()).await.unwrap();
+        }
+        let mut want: Vec<(i64, String)> = times.iter().enumerate().map(|(i, t)| (*t, format!("s{i}"))).collect();
+        want.sort_by(|a, b| b.cmp(a));
+
+        let mut got = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store.list_sessions(&SessionFilter { after: after.clone(), limit: 2, ..Default::default() }).await.unwrap();
+            if page.is_empty() {
+                break;
+            }
+            after = page.last().map(|r| (r.last_activity_at, r.id.clone()));
+            got.extend(page.into_iter().map(|r| (r.last_activity_at, r.id)));
+        }
+        assert_eq!(got, want);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

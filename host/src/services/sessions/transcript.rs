@@ -60,8 +60,13 @@ impl Sessions {
         // A bad cursor is refused by app-server like any other failure: the page without it tells them apart.
         let suspects: Vec<_> = q.cursor.is_some().then(|| without_cursor("thread/turns/list", &params)).into_iter().collect();
         match conn.request("thread/turns/list", params).await {
-            Ok(result) => {
-                let mut turns = result.get("data").and_then(Value::as_array).cloned().unwrap_or_default();
+            Ok(mut result) => {
+                // Taken, not cloned: a page of 5,000 items is ~0.7 MB of JSON, and a deep copy of it (and its drop)
+                // was a quarter of the read's CPU.
+                let mut turns = match result.get_mut("data").map(Value::take) {
+                    Some(Value::Array(turns)) => turns,
+                    _ => Vec::new(),
+                };
                 let next_cursor = result.get("nextCursor").and_then(Value::as_str).map(str::to_owned);
                 for turn in turns.iter_mut() {
                     self.restore_from_record(turn).await;
