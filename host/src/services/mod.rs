@@ -301,7 +301,7 @@ impl Services {
         self.core.app_server().shutdown().await;
         self.relay.end_generation(generation, "the host shut down").await;
         self.core.events().publish_committed(NewEvent::new(EventType::RuntimeStopped, json!({"reason": "host shutdown"}))).await;
-        // Plugin calls have ended (their jobs and turns with them): their records are written before the stop.
+        // The records of the calls made so far are written before the stop (a call still running may lose its own).
         if tokio::time::timeout(SHUTDOWN_FLUSH_WAIT, self.plugins.flush_calls()).await.is_err() {
             tracing::error!("stopping with plugin call records not written: the store cannot write (disk full?)");
         }
