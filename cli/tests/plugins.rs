@@ -274,6 +274,31 @@ async fn an_oversized_tool_answer_fails_cleanly_back_to_codex() {
     assert_eq!(c[0]["outcome"], "bad_output");
 }
 
+/// A call's record is written in batches, off the call path, yet listed as soon as the call has answered, and it
+/// outlives a clean stop of the host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_record_is_listed_once_the_call_answered_and_survives_a_clean_stop() {
+    let mut env = Env::start("callrecords").await;
+    let (s, _) = install_plugin(env.host(), "word-tools", &["log"]).await;
+    assert_eq!(s, 201);
+    let session = env.new_session().await;
+    let host = env.host();
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let turn = host.send(&session, "scenario:tool:reverse_words one two three").await;
+    until(&mut ws, is_turn_end(&turn)).await;
+    // No waiting: the tool answered Codex before the turn ended, so its record is listed.
+    let listed = calls(host, "word-tools").await;
+    let tool_calls = || listed.iter().filter(|c| c["trigger"] == "tool:reverse_words").count();
+    assert_eq!(tool_calls(), 1, "{listed:?}");
+    assert_eq!(listed.iter().find(|c| c["trigger"] == "tool:reverse_words").unwrap()["outcome"], "ok");
+
+    env.stop_host().await;
+    env.start_host().await;
+    let after = calls(env.host(), "word-tools").await;
+    let ids = |v: &[Value]| v.iter().map(|c| c["id"].clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&after), ids(&listed), "every record listed before the stop is there after it");
+}
+
 /// `plugin install URL --sha256`: an archive over HTTP installs when its checksum matches, and nothing installs
 /// when it does not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

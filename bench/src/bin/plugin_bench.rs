@@ -6,7 +6,7 @@
 //! 1. cold install: compile + validate + store a component (word-tools);
 //! 2. warm restart: a new plugin host on the same data dir, loading the cached compiled artifact;
 //! 3. one call into a plugin with a fresh instance (a tool call to word-tools' `count_words`), p50/p99;
-//! 4. one event dispatched to one plugin through its queue (word-tools subscribed to `bench.`, default handler),
+//! 4. one event dispatched to one plugin through its queue (word-tools subscribed to `app_server.bench/`: an app-server pass-through, which any name may be, default handler),
 //!    from publish to the call being recorded, p50/p99 of the call itself as recorded;
 //! 5. the same with two host imports per event (well-behaved: `kv.get` + `kv.set`, each a store round trip).
 //!
@@ -19,11 +19,34 @@
 //! p50/p99 as recorded. The componentizers come from $CODEX_MANAGER_COMPONENTIZE_PY / _QJS (scripts/setup.sh --test
 //! installs them in .tools/plugin-*); a language whose tool is missing is skipped with a note.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use codex_manager_conformance::plugin_harness::Harness;
 use codex_manager_host::plugins::manifest::Manifest;
+use codex_manager_host::plugins::PluginCall;
+
+/// Calls measured between two counts of the records: well under the 1,000 a plugin keeps.
+const PHASE: usize = 500;
+
+fn phases(n: usize) -> impl Iterator<Item = usize> {
+    (0..n.div_ceil(PHASE)).map(move |i| PHASE.min(n - i * PHASE))
+}
+
+/// Wait for `n` records of `id` not in `seen` whose trigger starts with `prefix`; they are added to `seen`.
+async fn new_calls(h: &Harness, id: &str, seen: &mut HashSet<String>, prefix: &str, n: usize) -> anyhow::Result<Vec<PluginCall>> {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let fresh: Vec<PluginCall> = h.calls(id).await.into_iter().filter(|c| c.trigger.starts_with(prefix) && !seen.contains(&c.id)).collect();
+        if fresh.len() >= n {
+            seen.extend(fresh.iter().map(|c| c.id.clone()));
+            return Ok(fresh);
+        }
+        anyhow::ensure!(Instant::now() < deadline, "{id}: {} of {n} `{prefix}` calls recorded after 300 s", fresh.len());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -65,43 +88,47 @@ async fn main() -> anyhow::Result<()> {
 
     let h = Harness::start(&dir).await?;
     let started = Instant::now();
-    let id = install_with_events(&h, &dist.join("word-tools"), "bench.").await?;
+    let id = install_with_events(&h, &dist.join("word-tools"), "app_server.bench/").await?;
     let cold_install = started.elapsed();
 
+    // The host keeps about CALLS_KEPT_PER_PLUGIN (1,000) records per plugin and prunes the oldest: counting all of
+    // a plugin's records cannot reach 2 × n. Each phase below is smaller than what is kept and waits for its own
+    // records (those not seen before) before the next starts, so none of them can have been pruned yet.
+    let mut seen = HashSet::new();
     let mut tool = Vec::with_capacity(n);
-    for _ in 0..n {
-        let t = Instant::now();
-        let r = h.plugins.call_tool("count_words", r#"{"text":"one two three four"}"#, None, None).await;
-        tool.push(t.elapsed().as_secs_f64() * 1e6);
-        anyhow::ensure!(matches!(r, Some(Ok(ref s)) if s == "4"), "unexpected tool answer {r:?}");
+    for phase in phases(n) {
+        for _ in 0..phase {
+            let t = Instant::now();
+            let r = h.plugins.call_tool("count_words", r#"{"text":"one two three four"}"#, None, None).await;
+            tool.push(t.elapsed().as_secs_f64() * 1e6);
+            anyhow::ensure!(matches!(r, Some(Ok(ref s)) if s == "4"), "unexpected tool answer {r:?}");
+        }
+        new_calls(&h, &id, &mut seen, "tool:count_words", phase).await?;
     }
 
-    // Tool calls are recorded in the background: let them land before counting event calls.
-    h.wait_calls(&id, n, Duration::from_secs(120)).await;
     // In bursts below the per-plugin queue (1024), so nothing is dropped.
     let t = Instant::now();
-    let per_burst = 500.min(n);
-    for burst in 0..(n / per_burst) {
-        for i in 0..per_burst {
-            h.publish("bench.tick", None, serde_json::json!({"i": burst * per_burst + i})).await;
+    let mut event_calls = Vec::with_capacity(n);
+    let mut i = 0;
+    for burst in phases(n) {
+        for _ in 0..burst {
+            h.publish("app_server.bench/tick", None, serde_json::json!({"i": i})).await;
+            i += 1;
         }
-        h.wait_calls(&id, n + (burst + 1) * per_burst, Duration::from_secs(120)).await;
+        event_calls.extend(new_calls(&h, &id, &mut seen, "event:app_server.bench/tick", burst).await?);
     }
-    let calls = h.wait_calls(&id, 2 * n, Duration::from_secs(120)).await;
     let dispatch_wall = t.elapsed();
-    let event_calls: Vec<f64> = calls.iter().filter(|c| c.trigger.starts_with("event:bench.")).map(|c| c.duration_us as f64).collect();
+    let failed = event_calls.iter().filter(|c| c.outcome != "ok").count();
+    anyhow::ensure!(failed == 0, "{failed} event calls failed or were dropped");
+    let event_calls: Vec<f64> = event_calls.iter().map(|c| c.duration_us as f64).collect();
 
     let good = h.install(&dist.join("well-behaved")).await?;
-    for i in 0..(n / 4).min(500) {
-        h.publish("bench.kv", None, serde_json::json!({"i": i})).await;
+    let kv_n = (n / 4).min(PHASE);
+    for i in 0..kv_n {
+        h.publish("app_server.bench/kv", None, serde_json::json!({"i": i})).await;
     }
-    let kv_calls: Vec<f64> = h
-        .wait_calls(&good.id, (n / 4).min(500), Duration::from_secs(120))
-        .await
-        .iter()
-        .filter(|c| c.trigger.starts_with("event:bench.kv"))
-        .map(|c| c.duration_us as f64)
-        .collect();
+    let kv_calls: Vec<f64> =
+        new_calls(&h, &good.id, &mut seen, "event:app_server.bench/kv", kv_n).await?.iter().map(|c| c.duration_us as f64).collect();
     drop(h);
 
     let started = Instant::now();
@@ -128,19 +155,28 @@ async fn main() -> anyhow::Result<()> {
 mod languages {
     //! The per-language part: one child process per package, so each RSS figure is one plugin's.
 
+    use std::collections::HashSet;
     use std::path::{Path, PathBuf};
     use std::process::Command;
-    use std::time::{Duration, Instant};
+    use std::time::Instant;
 
     use codex_manager_conformance::plugin_harness::Harness;
 
-    use super::summary;
+    use super::{new_calls, summary};
 
     /// Resident set size of this process, in MiB.
     fn rss_mib() -> f64 {
         let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
         let pages: f64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0.0);
         pages * 4096.0 / (1024.0 * 1024.0)
+    }
+
+    /// RssAnon, RssFile and RssShmem of this process (kB in /proc/self/status), in MiB: what stays of a plugin is
+    /// heap (anon), mapped artifacts (file) or memfd images (shmem).
+    fn rss_parts() -> serde_json::Value {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let kb = |key: &str| status.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 1024.0;
+        serde_json::json!({"anon": kb("RssAnon:"), "file": kb("RssFile:"), "shmem": kb("RssShmem:")})
     }
 
     fn arg<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
@@ -162,7 +198,7 @@ mod languages {
                 let r = h.plugins.call_tool("hello", r#"{"text":"x"}"#, None, None).await;
                 anyhow::ensure!(matches!(r, Some(Ok(_))), "hello after restart: {r:?}");
             }
-            println!("{}", serde_json::json!({"rss_start_mib": base - before, "rss_mib": rss_mib() - before}));
+            println!("{}", serde_json::json!({"rss_start_mib": base - before, "rss_mib": rss_mib() - before, "parts": rss_parts()}));
             return Ok(());
         }
         let t = Instant::now();
@@ -176,11 +212,12 @@ mod languages {
             tool.push(t.elapsed().as_secs_f64() * 1e6);
             anyhow::ensure!(matches!(r, Some(Ok(ref s)) if s.contains("hello from")), "unexpected tool answer {r:?}");
         }
-        h.wait_calls(&info.id, n, Duration::from_secs(300)).await;
+        let mut seen = HashSet::new();
+        let mut calls = new_calls(&h, &info.id, &mut seen, "tool:hello", n).await?;
         for i in 0..n {
             h.publish("turn.completed", Some("00000000-0000-7000-8000-000000000001"), serde_json::json!({"i": i})).await;
         }
-        let calls = h.wait_calls(&info.id, 2 * n, Duration::from_secs(600)).await;
+        calls.extend(new_calls(&h, &info.id, &mut seen, "event:turn.completed", n).await?);
         let failed: Vec<_> = calls.iter().filter(|c| c.outcome != "ok").map(|c| (&c.trigger, &c.error)).take(3).collect();
         anyhow::ensure!(failed.is_empty(), "failed calls: {failed:?}");
         let recorded = |prefix: &str| calls.iter().filter(|c| c.trigger.starts_with(prefix)).map(|c| c.duration_us as f64).collect::<Vec<_>>();
@@ -269,6 +306,8 @@ mod languages {
             };
             let r = child(package, &dir, 0, true)?;
             let restart_rss = r["rss_mib"].as_f64().unwrap_or(f64::NAN) - baseline["rss_mib"].as_f64().unwrap_or(f64::NAN);
+            let part = |k: &str| r["parts"][k].as_f64().unwrap_or(f64::NAN) - baseline["parts"][k].as_f64().unwrap_or(f64::NAN);
+            eprintln!("{label}: after restart + 1 call, over the empty host: anon {:+.1} MiB, file {:+.1} MiB, shmem {:+.1} MiB", part("anon"), part("file"), part("shmem"));
             println!(
                 "| {label} | {:.2} MB | {:.0} ms | +{:.1} MiB | +{:.1} MiB | {} | {} |",
                 m["size_bytes"].as_f64().unwrap_or(0.0) / 1e6,

@@ -22,7 +22,7 @@ use super::manifest::{JobKind, Limits, Manifest, ToolSpec, WIT_VERSIONS};
 use super::call::{CallReport, Callable, Outcome};
 use super::PluginError;
 use crate::events::{Event, EventFilter, EventLog, EventType, NewEvent, Subscription, envelope_ts};
-use crate::store::{now_ms, PluginCallRow, PluginRow, Store};
+use crate::store::{now_ms, CallRecorder, PluginCallRow, PluginRow, Store};
 
 /// Consecutive failed calls after which a plugin is switched off.
 pub const BREAKER_THRESHOLD: u32 = 5;
@@ -129,6 +129,8 @@ pub struct PluginRegistry {
     engine: Arc<PluginEngine>,
     artifacts: Arc<Artifacts>,
     store: Store,
+    /// Writes call records in batches, off the call path.
+    recorder: CallRecorder,
     events: EventLog,
     /// The plugins directory, as a handle every install, data dir and cache path is resolved in.
     files: Arc<PluginFiles>,
@@ -153,6 +155,7 @@ impl PluginRegistry {
         let host = Arc::new_cyclic(|me| Self {
             engine,
             artifacts,
+            recorder: CallRecorder::start(store.clone()),
             store,
             events,
             files,
@@ -407,6 +410,8 @@ impl PluginRegistry {
     }
 
     pub async fn calls(&self, id: &str, limit: i64) -> Result<Vec<PluginCall>, PluginError> {
+        // A call reported done has its record queued: the listing includes it.
+        self.recorder.flush().await;
         self.store.get_plugin(id).await.map_err(|_| PluginError::NotFound(id.to_string()))?;
         let rows = self.store.plugin_calls(id, limit).await.map_err(plugin_error)?;
         Ok(rows
@@ -449,12 +454,15 @@ impl PluginRegistry {
             (Some(r), _) => Err(r.output.clone()),
             (None, e) => Err(e.clone().unwrap_or_else(|| "the tool failed".into())),
         };
-        // Codex gets the answer now; the record is written beside it.
-        if let Some(host) = self.me.upgrade() {
-            let trigger = format!("tool:{tool}");
-            tokio::spawn(async move {
-                host.after_call(&plugin.manifest.id, &plugin.failures, &trigger, &report).await;
-            });
+        // Queued before Codex gets the answer, so a listing made after it includes the call; the failure count
+        // (a store write when it changes) is kept beside it.
+        self.record_call(&plugin.manifest.id, &format!("tool:{tool}"), &report).await;
+        if report.outcome.is_failure() || plugin.failures.load(Ordering::Relaxed) > 0 {
+            if let Some(host) = self.me.upgrade() {
+                tokio::spawn(async move {
+                    host.count_outcome(&plugin.manifest.id, &plugin.failures, &report).await;
+                });
+            }
         }
         Some(result)
     }
@@ -528,6 +536,12 @@ impl PluginRegistry {
 
     /// Record the call; count failures and switch the plugin off when the breaker trips.
     async fn after_call<T>(&self, id: &str, failures: &AtomicU32, trigger: &str, report: &CallReport<T>) {
+        self.record_call(id, trigger, report).await;
+        self.count_outcome(id, failures, report).await;
+    }
+
+    /// Hand the call's record to the writer: it is listed from now on, and written with the next batch.
+    async fn record_call<T>(&self, id: &str, trigger: &str, report: &CallReport<T>) {
         let row = PluginCallRow {
             id: uuid::Uuid::now_v7().to_string(),
             plugin_id: id.to_string(),
@@ -539,9 +553,15 @@ impl PluginRegistry {
             denials: (!report.denials.is_empty()).then(|| serde_json::to_string(&report.denials).expect("strings serialize")),
             stderr: report.stderr.clone().filter(|_| report.outcome.is_failure()),
         };
-        if let Err(e) = self.store.record_plugin_call(&row).await {
-            tracing::warn!(plugin = id, error = %e, "could not record a plugin call");
-        }
+        self.recorder.record(row).await;
+    }
+
+    /// Wait until every call record handed over so far is written: before the host stops.
+    pub async fn flush_calls(&self) {
+        self.recorder.flush().await;
+    }
+
+    async fn count_outcome<T>(&self, id: &str, failures: &AtomicU32, report: &CallReport<T>) {
         if !report.denials.is_empty() {
             tracing::warn!(plugin = id, denials = ?report.denials, "plugin used capabilities it was not granted");
         }
@@ -573,9 +593,6 @@ impl PluginRegistry {
             }
         } else if failures.swap(0, Ordering::Relaxed) > 0 {
             let _ = self.store.set_plugin_failures(id, 0).await;
-        }
-        if fastrand::u8(..) == 0 {
-            let _ = self.store.prune_plugin_calls(id).await;
         }
     }
 

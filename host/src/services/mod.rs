@@ -301,6 +301,10 @@ impl Services {
         self.core.app_server().shutdown().await;
         self.relay.end_generation(generation, "the host shut down").await;
         self.core.events().publish_committed(NewEvent::new(EventType::RuntimeStopped, json!({"reason": "host shutdown"}))).await;
+        // The records of the calls made so far are written before the stop (a call still running may lose its own).
+        if tokio::time::timeout(SHUTDOWN_FLUSH_WAIT, self.plugins.flush_calls()).await.is_err() {
+            tracing::error!("stopping with plugin call records not written: the store cannot write (disk full?)");
+        }
         // A store that cannot write (disk full) must not hold the stop forever: what is not committed by then is
         // lost as in a crash, and the next start ends the turns it leaves open.
         if !self.core.events().flush_within(SHUTDOWN_FLUSH_WAIT).await {

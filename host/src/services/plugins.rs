@@ -90,6 +90,11 @@ impl Plugins {
         Ok(self.host.list().await?)
     }
 
+    /// Write the call records still queued: a call's record outlives a clean stop.
+    pub(super) async fn flush_calls(&self) {
+        self.host.flush_calls().await;
+    }
+
     /// Validate a package without installing it.
     pub async fn inspect(&self, manifest: &str, wasm: &[u8]) -> ServiceResult<Inspection> {
         Ok(self.host.inspect(manifest, wasm).await?)

@@ -11,6 +11,7 @@ mod jobs;
 mod limits;
 mod migrations;
 mod notes;
+mod plugin_calls;
 mod plugins;
 mod projects;
 mod requests;
@@ -32,6 +33,7 @@ pub use idempotency::IdempotencyClaim;
 pub use limits::{DayUsageRow, Tokens, UsageFilter};
 pub use jobs::{Enqueued, Finish, JobErrorKind, JobFilter, JobHistoryRow, JobRow, JobState, QueueCounts};
 pub use notes::NoteRow;
+pub use plugin_calls::CallRecorder;
 pub use plugins::{PluginCallRow, PluginRow};
 pub use projects::{Moved, ProjectRow};
 pub use requests::{RequestFilter, RequestRow, RequestStatus};
@@ -73,6 +75,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
+    /// Taken by the writes of plugin calls (their `kv`) and of their records: writers that overlap otherwise meet
+    /// in SQLite's busy handler, which sleeps a millisecond or more; here the second waits only for the commit.
+    plugin_writes: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -114,7 +119,7 @@ impl Store {
                 path.display()
             )
         })?;
-        Ok(Self { pool, path })
+        Ok(Self { pool, path, plugin_writes: Default::default() })
     }
 
     pub fn path(&self) -> &Path {

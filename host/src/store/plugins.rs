@@ -117,22 +117,39 @@ impl Store {
         Ok(())
     }
 
-    pub async fn record_plugin_call(&self, c: &PluginCallRow) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO plugin_calls (id, plugin_id, call_trigger, started_at, duration_us, outcome, error, denials, stderr) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&c.id)
-        .bind(&c.plugin_id)
-        .bind(&c.trigger)
-        .bind(c.started_at)
-        .bind(c.duration_us)
-        .bind(&c.outcome)
-        .bind(&c.error)
-        .bind(&c.denials)
-        .bind(&c.stderr)
-        .execute(self.pool())
-        .await?;
+    /// Insert call records in one transaction, and prune the plugins in `prune` back to
+    /// [`CALLS_KEPT_PER_PLUGIN`] in the same one.
+    pub async fn record_plugin_calls(&self, calls: &[PluginCallRow], prune: &[String]) -> StoreResult<()> {
+        let _gate = self.plugin_writes.lock().await;
+        let mut tx = self.begin_write().await?;
+        for c in calls {
+            sqlx::query(
+                "INSERT INTO plugin_calls (id, plugin_id, call_trigger, started_at, duration_us, outcome, error, denials, stderr) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&c.id)
+            .bind(&c.plugin_id)
+            .bind(&c.trigger)
+            .bind(c.started_at)
+            .bind(c.duration_us)
+            .bind(&c.outcome)
+            .bind(&c.error)
+            .bind(&c.denials)
+            .bind(&c.stderr)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for plugin_id in prune {
+            sqlx::query(
+                "DELETE FROM plugin_calls WHERE plugin_id = $1 AND id NOT IN \
+                 (SELECT id FROM plugin_calls WHERE plugin_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2)",
+            )
+            .bind(plugin_id)
+            .bind(CALLS_KEPT_PER_PLUGIN)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -163,18 +180,6 @@ impl Store {
             .collect()
     }
 
-    pub async fn prune_plugin_calls(&self, plugin_id: &str) -> StoreResult<()> {
-        sqlx::query(
-            "DELETE FROM plugin_calls WHERE plugin_id = $1 AND id NOT IN \
-             (SELECT id FROM plugin_calls WHERE plugin_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2)",
-        )
-        .bind(plugin_id)
-        .bind(CALLS_KEPT_PER_PLUGIN)
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
     pub async fn plugin_kv_get(&self, plugin_id: &str, key: &str) -> StoreResult<Option<String>> {
         Ok(sqlx::query_scalar("SELECT value FROM plugin_kv WHERE plugin_id = $1 AND key = $2")
             .bind(plugin_id)
@@ -184,6 +189,7 @@ impl Store {
     }
 
     pub async fn plugin_kv_set(&self, plugin_id: &str, key: &str, value: &str) -> StoreResult<()> {
+        let _gate = self.plugin_writes.lock().await;
         sqlx::query(
             "INSERT INTO plugin_kv (plugin_id, key, value, updated_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (plugin_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
@@ -198,6 +204,7 @@ impl Store {
     }
 
     pub async fn plugin_kv_delete(&self, plugin_id: &str, key: &str) -> StoreResult<()> {
+        let _gate = self.plugin_writes.lock().await;
         sqlx::query("DELETE FROM plugin_kv WHERE plugin_id = $1 AND key = $2").bind(plugin_id).bind(key).execute(self.pool()).await?;
         Ok(())
     }
@@ -205,6 +212,7 @@ impl Store {
     /// Set (`value` some) or delete (`value` none) `key` only if it holds `expected` (none: absent). Each case is one
     /// conditional statement, so of two racing calls exactly one changes the row. True when this call did.
     pub async fn plugin_kv_compare_and_set(&self, plugin_id: &str, key: &str, expected: Option<&str>, value: Option<&str>) -> StoreResult<bool> {
+        let _gate = self.plugin_writes.lock().await;
         let done = match (expected, value) {
             (None, Some(value)) => sqlx::query(
                 "INSERT INTO plugin_kv (plugin_id, key, value, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (plugin_id, key) DO NOTHING",
