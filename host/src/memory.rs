@@ -1,0 +1,142 @@
+//! Giving freed memory back to the system once the host goes quiet.
+//!
+//! glibc keeps freed heap in its arenas: after a burst (a 20,000-delta reply, a flood of connections, a plugin
+//! compile, thousands of reads) the process would otherwise stay at its peak size for good. `malloc_trim(0)` hands
+//! every arena's free pages back to the kernel, but it walks the whole heap, so it runs once per quiet spell rather
+//! than after each piece of work: whatever allocates in bulk says so with [`note_activity`] (a relaxed load on the
+//! hot path; a wake-up only for the first note after a trim), and one task trims when no note came for
+//! [`QUIET_BEFORE_TRIM`]. An idle host never wakes for it.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+/// How long the host must have been quiet after activity before it trims.
+pub const QUIET_BEFORE_TRIM: Duration = Duration::from_secs(1);
+
+/// Activity seen since the trimmer last looked, and the wake-up for its idle wait.
+pub struct Trimmer {
+    active: AtomicBool,
+    wake: Notify,
+    trims: AtomicU64,
+}
+
+/// The process's trimmer: the allocator is process-wide, so is the one place that trims it.
+static TRIMMER: Trimmer = Trimmer::new();
+
+/// Something allocated or freed in bulk: trim once the host has been quiet for a moment. Cheap enough for every
+/// committed batch of events and every request.
+#[inline]
+pub fn note_activity() {
+    TRIMMER.note();
+}
+
+/// Start the process's trimmer (once per host; it ends with the runtime).
+pub fn spawn_trimmer() -> tokio::task::JoinHandle<()> {
+    TRIMMER.spawn(release_free_memory)
+}
+
+impl Trimmer {
+    pub const fn new() -> Self {
+        Self { active: AtomicBool::new(false), wake: Notify::const_new(), trims: AtomicU64::new(0) }
+    }
+
+    #[inline]
+    pub fn note(&self) {
+        if !self.active.load(Ordering::Relaxed) && !self.active.swap(true, Ordering::Relaxed) {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Trims done so far.
+    pub fn trims(&self) -> u64 {
+        self.trims.load(Ordering::Relaxed)
+    }
+
+    /// Wait for activity, then for [`QUIET_BEFORE_TRIM`] without any, call `trim` once, and wait again.
+    pub fn spawn(&'static self, trim: fn() -> bool) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(self.run(trim))
+    }
+
+    async fn run(&self, trim: fn() -> bool) {
+        loop {
+            self.wake.notified().await;
+            // A wake-up stored by a note this loop already waited out (it came during the last quiet period).
+            if !self.active.swap(false, Ordering::Relaxed) {
+                continue;
+            }
+            // Quiet: a whole period with no note. Each round clears the flag and looks again after the period.
+            loop {
+                tokio::time::sleep(QUIET_BEFORE_TRIM).await;
+                if !self.active.swap(false, Ordering::Relaxed) {
+                    break;
+                }
+            }
+            let started = std::time::Instant::now();
+            let released = trim();
+            self.trims.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(released, took_us = started.elapsed().as_micros() as u64, "host quiet; returned free heap to the system");
+        }
+    }
+}
+
+impl Default for Trimmer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// For a test: a trimmer of its own (the process's one is shared by every test in the binary).
+#[cfg(test)]
+pub(crate) fn leaked_trimmer() -> &'static Trimmer {
+    Box::leak(Box::new(Trimmer::new()))
+}
+
+/// Return free heap pages to the kernel. True when the allocator released something.
+pub fn release_free_memory() -> bool {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: malloc_trim only walks the allocator's own free lists; it takes no pointers from us.
+        unsafe { libc::malloc_trim(0) == 1 }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counting() -> bool {
+        true
+    }
+
+    /// Virtual time: the trimmer waits on tokio's clock, so the quiet periods pass without real waiting.
+    #[tokio::test(start_paused = true)]
+    async fn one_trim_per_quiet_spell_and_none_while_idle() {
+        let t = leaked_trimmer();
+        let task = t.spawn(counting);
+        tokio::time::sleep(QUIET_BEFORE_TRIM * 5).await;
+        assert_eq!(t.trims(), 0, "an idle host does not trim");
+
+        // A burst of activity spread over several periods: one trim, after it.
+        for _ in 0..30 {
+            t.note();
+            tokio::time::sleep(QUIET_BEFORE_TRIM / 10).await;
+        }
+        assert_eq!(t.trims(), 0, "not while the activity lasts");
+        tokio::time::sleep(QUIET_BEFORE_TRIM * 3).await;
+        assert_eq!(t.trims(), 1, "once after it");
+        tokio::time::sleep(QUIET_BEFORE_TRIM * 10).await;
+        assert_eq!(t.trims(), 1, "and not again while quiet");
+
+        // The next spell trims again.
+        t.note();
+        tokio::time::sleep(QUIET_BEFORE_TRIM * 3).await;
+        assert_eq!(t.trims(), 2);
+        task.abort();
+    }
+}
