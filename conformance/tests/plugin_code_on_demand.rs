@@ -1,6 +1,7 @@
 //! A plugin's code is loaded when a call needs it and dropped when it idles (host/src/plugins/code.rs): a host
 //! started with installed plugins maps none of them, the first event and the first tool call still reach the
-//! plugin, and a plugin whose code was dropped and loaded again keeps its `kv`.
+//! plugin, a plugin whose code was dropped and loaded again keeps its `kv`, and an artifact deleted under a running
+//! host is compiled again.
 //!
 //! Runs the test plugin `well-behaved` (it counts every event in its kv key `events`), from plugins/dist.
 
@@ -65,7 +66,7 @@ async fn code_is_loaded_on_demand_and_a_reload_keeps_the_plugins_kv() {
     h.plugins.unload_code(PLUGIN);
     let args = json!({"text": "one two"}).to_string();
     let answer = h.plugins.call_tool("echo", &args, Some(SESSION_ID), None).await.expect("the tool is offered");
-    assert_eq!(answer, Ok(args));
+    assert_eq!(answer, Ok(args.clone()));
     assert_eq!(h.plugins.code_state(PLUGIN), Some((true, 3)));
 
     // So does the first job.
@@ -81,6 +82,16 @@ async fn code_is_loaded_on_demand_and_a_reload_keeps_the_plugins_kv() {
     let report = h.plugins.run_job(job, Duration::from_secs(10)).await.expect("the kind runs");
     assert_eq!(report.outcome.as_str(), "ok", "{:?}", report.error);
     assert_eq!(h.plugins.code_state(PLUGIN), Some((true, 4)));
+
+    // An artifact deleted under the running host is compiled again from plugin.wasm by the next load.
+    for entry in std::fs::read_dir(dir.join("plugins/.compiled")).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    h.plugins.unload_code(PLUGIN);
+    let answer = h.plugins.call_tool("echo", &args, Some(SESSION_ID), None).await.expect("the tool is offered");
+    assert_eq!(answer, Ok(args));
+    assert_eq!(h.plugins.code_state(PLUGIN), Some((true, 5)));
+    assert_eq!(std::fs::read_dir(dir.join("plugins/.compiled")).unwrap().count(), 1, "written again");
     drop(h);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -15,6 +15,7 @@ use tokio::time::Instant;
 use super::artifacts::Artifacts;
 use super::bindings::PluginPre;
 use super::engine::PluginEngine;
+use super::files::PluginFiles;
 use super::manifest::WitVersion;
 use super::PluginError;
 
@@ -27,6 +28,8 @@ pub struct PluginCode {
     artifacts: Arc<Artifacts>,
     digest: String,
     version: WitVersion,
+    /// Where `plugin.wasm` is, to compile it again if its artifact went missing: (files, id, version).
+    source: (Arc<PluginFiles>, String, String),
     slot: Mutex<Slot>,
     me: Weak<PluginCode>,
 }
@@ -42,12 +45,20 @@ struct Slot {
 
 impl PluginCode {
     /// `loaded`: the pre-linked component when the caller has it already (an install checked it).
-    pub fn new(engine: Arc<PluginEngine>, artifacts: Arc<Artifacts>, digest: String, version: WitVersion, loaded: Option<PluginPre>) -> Arc<Self> {
+    pub fn new(
+        engine: Arc<PluginEngine>,
+        artifacts: Arc<Artifacts>,
+        digest: String,
+        version: WitVersion,
+        source: (Arc<PluginFiles>, String, String),
+        loaded: Option<PluginPre>,
+    ) -> Arc<Self> {
         let code = Arc::new_cyclic(|me| Self {
             engine,
             artifacts,
             digest,
             version,
+            source,
             slot: Mutex::new(Slot::default()),
             me: me.clone(),
         });
@@ -63,9 +74,12 @@ impl PluginCode {
             return Ok(pre);
         }
         let (engine, artifacts, digest, version) = (self.engine.clone(), self.artifacts.clone(), self.digest.clone(), self.version);
-        // Mapping reads the artifact's header and type information: a blocking file read.
+        let (files, id, plugin_version) = self.source.clone();
+        // Mapping reads the artifact's header and type information: a blocking file read (and a compile, if the
+        // artifact was deleted under a running host).
         let pre = tokio::task::spawn_blocking(move || {
-            let component = artifacts.component(&digest, || Err(PluginError::Internal("the compiled plugin is missing".into())))?;
+            let wasm = || files.read(&id, &plugin_version, "plugin.wasm").map_err(|e| PluginError::Internal(format!("plugin.wasm: {e}")));
+            let component = artifacts.component(&digest, wasm)?;
             engine.prelink(&component, version)
         })
         .await

@@ -217,7 +217,8 @@ impl PluginRegistry {
         // Compiled now if it never was (a new engine, a cache cleared by hand); mapped when a call needs it.
         self.artifacts.ensure(&digest, read_wasm)?;
         let granted: BTreeSet<Capability> = serde_json::from_str::<Vec<Capability>>(&row.granted).unwrap_or_default().into_iter().collect();
-        let code = PluginCode::new(self.engine.clone(), self.artifacts.clone(), digest, manifest.wit_version(), None);
+        let source = (self.files.clone(), row.id.clone(), row.version.clone());
+        let code = PluginCode::new(self.engine.clone(), self.artifacts.clone(), digest, manifest.wit_version(), source, None);
         self.loaded(manifest, code, &granted, row.enabled)
     }
 
@@ -350,7 +351,8 @@ impl PluginRegistry {
         let (digest, component) = self.component(wasm).await?;
         let pre = self.engine.prelink(&component, manifest.wit_version())?;
         drop(component);
-        let code = PluginCode::new(self.engine.clone(), self.artifacts.clone(), digest.clone(), manifest.wit_version(), Some(pre));
+        let source = (self.files.clone(), manifest.id.clone(), manifest.version.clone());
+        let code = PluginCode::new(self.engine.clone(), self.artifacts.clone(), digest.clone(), manifest.wit_version(), source, Some(pre));
         let loaded = self.loaded(manifest.clone(), code, &granted, true)?;
 
         self.files
