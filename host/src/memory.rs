@@ -5,7 +5,8 @@
 //! every arena's free pages back to the kernel, but it walks the whole heap, so it runs once per quiet spell rather
 //! than after each piece of work: whatever allocates in bulk says so with [`note_activity`] (a relaxed load on the
 //! hot path; a wake-up only for the first note after a trim), and one task trims when no note came for
-//! [`QUIET_BEFORE_TRIM`]. An idle host never wakes for it.
+//! [`QUIET_BEFORE_TRIM`] (or after [`BUSY_PERIODS_BEFORE_TRIM`] periods of unbroken activity). An idle host never
+//! wakes for it.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -14,6 +15,9 @@ use tokio::sync::Notify;
 
 /// How long the host must have been quiet after activity before it trims.
 pub const QUIET_BEFORE_TRIM: Duration = Duration::from_secs(1);
+/// A host that is never quiet (a client polling every half second, a fuzzer) trims anyway after this many periods
+/// of activity, so what a burst in the middle of it freed does not stay for as long as the activity lasts.
+pub const BUSY_PERIODS_BEFORE_TRIM: u32 = 30;
 
 /// Activity seen since the trimmer last looked, and the wake-up for its idle wait.
 pub struct Trimmer {
@@ -67,9 +71,15 @@ impl Trimmer {
                 continue;
             }
             // Quiet: a whole period with no note. Each round clears the flag and looks again after the period.
+            let mut busy = 0;
             loop {
                 tokio::time::sleep(QUIET_BEFORE_TRIM).await;
                 if !self.active.swap(false, Ordering::Relaxed) {
+                    break;
+                }
+                busy += 1;
+                if busy >= BUSY_PERIODS_BEFORE_TRIM {
+                    // Still active: the next note finds the flag cleared and wakes the loop again.
                     break;
                 }
             }
@@ -211,6 +221,15 @@ mod tests {
         t.note();
         tokio::time::sleep(QUIET_BEFORE_TRIM * 3).await;
         assert_eq!(t.trims(), 2);
+
+        // Activity that never pauses for a whole period still trims, every BUSY_PERIODS_BEFORE_TRIM periods.
+        for _ in 0..(BUSY_PERIODS_BEFORE_TRIM * 2 + 5) * 2 {
+            t.note();
+            tokio::time::sleep(QUIET_BEFORE_TRIM / 2).await;
+        }
+        assert_eq!(t.trims(), 4, "twice during {} busy periods", BUSY_PERIODS_BEFORE_TRIM * 2 + 5);
+        tokio::time::sleep(QUIET_BEFORE_TRIM * 3).await;
+        assert_eq!(t.trims(), 5, "and once after");
         task.abort();
     }
 
