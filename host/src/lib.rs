@@ -13,6 +13,7 @@ pub mod api;
 pub mod appserver;
 pub mod config;
 pub mod events;
+pub mod memory;
 pub mod net;
 pub mod plugins;
 pub mod security;

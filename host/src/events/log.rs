@@ -51,8 +51,6 @@ const CHECKPOINT_EVERY: i64 = 5_000;
 /// Longest a caller waits for its event to be committed. The writer retries a failed commit until it lands (a
 /// disk full of the data dir), so waiting for it unbounded would hang the caller for as long as the disk stays full.
 pub const COMMIT_WAIT: Duration = Duration::from_secs(5);
-/// After this many events, an idle writer hands freed memory back to the OS.
-const TRIM_AFTER: i64 = 20_000;
 
 /// What producers hand the writer.
 enum Submission {
@@ -193,7 +191,6 @@ impl EventLog {
 fn write_loop(shared: &Shared, mut writer: EventWriter, mut rx: mpsc::Receiver<Submission>, mut last: i64, retention: i64) {
     let mut batch: Vec<Submission> = Vec::with_capacity(MAX_BATCH);
     let mut since_prune = 0i64;
-    let mut since_trim = 0i64;
     let prune_every = PRUNE_EVERY.min((retention / 2).max(1));
     // When the last commit ended; None before the first.
     let mut committed_at: Option<Instant> = None;
@@ -240,18 +237,14 @@ fn write_loop(shared: &Shared, mut writer: EventWriter, mut rx: mpsc::Receiver<S
             let _ = done.send(());
         }
         since_prune += events.len() as i64;
-        since_trim += events.len() as i64;
         if since_prune >= prune_every {
             since_prune = 0;
             if let Err(e) = writer.prune(last - retention) {
                 tracing::warn!(error = %e, "could not prune the event log");
             }
         }
-        if since_trim >= TRIM_AFTER && rx.is_empty() {
-            since_trim = 0;
-            batch = Vec::with_capacity(MAX_BATCH);
-            release_freed_memory();
-        }
+        // Every envelope of a burst is freed once its readers are done: trim when the log goes quiet.
+        crate::memory::note_activity();
     }
 }
 
@@ -339,15 +332,6 @@ async fn checkpoint_loop(store: Store, shared: Weak<Shared>) {
                 tracing::warn!(error = %e, "WAL checkpoint failed");
             }
         }
-    }
-}
-
-/// After a burst (or a compile), give the allocator's freed pages back, so idle memory stays flat.
-pub(crate) fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free heap pages to the OS; it has no preconditions.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }
 

@@ -45,30 +45,21 @@ impl PeerClass {
 #[derive(Debug)]
 pub struct Gate {
     open: AtomicUsize,
-    /// The most connections open since memory was last given back (see `memory`).
-    peak: AtomicUsize,
     max: usize,
     remote_max: usize,
-    /// Signalled when connections drop well below the peak.
-    pub(super) drained: Notify,
     next_id: AtomicU64,
     /// Unproven connections by accept order, with what tells each to close.
     unproven: Mutex<BTreeMap<u64, (PeerClass, Arc<Notify>)>>,
     evicted: AtomicU64,
 }
 
-/// Connections must have fallen by this many from their peak before freeing memory is worth a system call.
-pub(super) const TRIM_AFTER_DROP: usize = 64;
-
 impl Gate {
     pub fn new(max: usize, local_reserve: usize) -> Arc<Self> {
         let max = max.max(1);
         Arc::new(Self {
             open: AtomicUsize::new(0),
-            peak: AtomicUsize::new(0),
             max,
             remote_max: max.saturating_sub(local_reserve),
-            drained: Notify::new(),
             next_id: AtomicU64::new(0),
             unproven: Mutex::new(BTreeMap::new()),
             evicted: AtomicU64::new(0),
@@ -101,7 +92,6 @@ impl Gate {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let evict = Arc::new(Notify::new());
         self.unproven.lock().expect("unproven poisoned").insert(id, (class, evict.clone()));
-        self.peak.fetch_max(self.open(), Ordering::Relaxed);
         Some(Slot { gate: self.clone(), id, evict })
     }
 
@@ -129,11 +119,6 @@ impl Gate {
     pub fn max(&self) -> usize {
         self.max
     }
-
-    /// Start a new peak window at the current count; returns the previous peak.
-    pub(super) fn reset_peak(&self) -> usize {
-        self.peak.swap(self.open(), Ordering::Relaxed)
-    }
 }
 
 /// One admitted connection; gives its slot back when dropped.
@@ -159,12 +144,9 @@ impl Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         self.prove();
-        let now = self.gate.open.fetch_sub(1, Ordering::AcqRel) - 1;
-        let peak = self.gate.peak.load(Ordering::Relaxed);
-        // Wake the trimmer once the count is well down from a large peak (a flood ending), not on every close.
-        if peak >= now + TRIM_AFTER_DROP && now <= peak / 2 {
-            self.gate.drained.notify_one();
-        }
+        self.gate.open.fetch_sub(1, Ordering::AcqRel);
+        // A closed connection freed its buffers and its task: trim once the closing is over (a flood ending).
+        crate::memory::note_activity();
     }
 }
 
@@ -280,17 +262,5 @@ mod tests {
         assert_eq!(PeerClass::of("::ffff:127.0.0.1".parse().unwrap()), PeerClass::Local);
         assert_eq!(PeerClass::of("192.0.2.7".parse().unwrap()), PeerClass::Remote);
         assert_eq!(PeerClass::of("::ffff:192.0.2.7".parse().unwrap()), PeerClass::Remote);
-    }
-
-    #[test]
-    fn a_flood_draining_wakes_the_trimmer_and_the_peak_resets() {
-        let gate = Gate::new(10_000, 0);
-        let slots: Vec<_> = (0..200).map(|_| gate.admit(PeerClass::Local).unwrap()).collect();
-        drop(slots);
-        // notify_one stores a permit when nobody waits: the trimmer, when it next waits, wakes at once.
-        let woke = futures_util::FutureExt::now_or_never(gate.drained.notified());
-        assert!(woke.is_some(), "closing 200 connections signals the trimmer");
-        assert_eq!(gate.reset_peak(), 200);
-        assert_eq!(gate.reset_peak(), 0);
     }
 }

@@ -6,13 +6,14 @@
 //! - A request-head deadline (hyper's `header_read_timeout`): a connection that sends nothing, or half a request
 //!   line, is closed when it runs out.
 //! - A keep-alive deadline: a connection idle after its last response is closed.
-//! - Memory given back after a flood drains ([`memory`]).
+//! - Memory given back once a flood drains: each closed connection counts as activity for the host's trimmer
+//!   ([`crate::memory`]).
 //!
 //! Connections speak HTTP/1.1 and may upgrade to a websocket (`/api/stream`). Shutdown stops accepting, lets
 //! requests in flight finish (bounded by [`SHUTDOWN_GRACE`]) and closes idle connections.
 
 pub mod admission;
-pub mod memory;
+pub mod descriptors;
 
 use std::future::Future;
 use std::pin::pin;
@@ -52,7 +53,7 @@ retry-after: 1\r\ncontent-length: 110\r\n\r\n\
 pub fn effective_limits(limits: &ConnectionLimits) -> ConnectionLimits {
     let mut limits = limits.clone();
     let wanted = (limits.max_connections + DESCRIPTOR_HEADROOM) as u64;
-    if let Some(soft) = memory::raise_descriptor_limit(wanted) {
+    if let Some(soft) = descriptors::raise_descriptor_limit(wanted) {
         let budget = (soft as usize).saturating_sub(DESCRIPTOR_HEADROOM).max(1);
         if budget < limits.max_connections {
             tracing::warn!(
@@ -75,7 +76,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let gate = Gate::new(limits.max_connections, limits.local_reserve);
-    let trimmer = memory::spawn_trimmer(gate.clone());
+    let trimmer = crate::memory::spawn_trimmer();
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout).keep_alive(true);
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -171,6 +172,7 @@ struct Busy(Arc<Activity>);
 
 impl Busy {
     fn begin(activity: &Arc<Activity>) -> Self {
+        crate::memory::note_activity();
         activity.in_flight.fetch_add(1, Ordering::AcqRel);
         Self(activity.clone())
     }
@@ -182,6 +184,7 @@ impl Drop for Busy {
         self.0.served.fetch_add(1, Ordering::AcqRel);
         self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
         self.0.changed.notify_one();
+        crate::memory::note_activity();
     }
 }
 

@@ -49,8 +49,7 @@ impl Artifacts {
     }
 
     /// The compiled component whose bytes hash to `digest`: mapped from its artifact, or, when there is none yet,
-    /// compiled from `wasm()`, written, and then mapped. Blocking (compiling takes seconds to minutes). The
-    /// compiler's memory is given back to the OS before this returns.
+    /// compiled from `wasm()`, written, and then mapped. Blocking (compiling takes seconds to minutes).
     pub fn component(&self, digest: &str, wasm: impl FnOnce() -> Result<Vec<u8>, PluginError>) -> Result<Component, PluginError> {
         let name = self.name(digest);
         let path = self.path.join(&name);
@@ -60,16 +59,30 @@ impl Artifacts {
                 Err(e) => tracing::warn!(path = %path.display(), error = %format!("{e:#}"), "a compiled plugin did not load; compiling it again"),
             }
         }
+        self.compile(&name, wasm)?;
+        self.engine.load_file(&path).map_err(|e| PluginError::Internal(format!("loading the compiled plugin: {e:#}")))
+    }
+
+    /// Make sure the artifact for `digest` exists, compiling it from `wasm()` when it does not, without mapping
+    /// it: a plugin's code is mapped when a call needs it (`code`). Blocking.
+    pub fn ensure(&self, digest: &str, wasm: impl FnOnce() -> Result<Vec<u8>, PluginError>) -> Result<(), PluginError> {
+        let name = self.name(digest);
+        if self.dir.exists(&name) {
+            return Ok(());
+        }
+        self.compile(&name, wasm)
+    }
+
+    fn compile(&self, name: &str, wasm: impl FnOnce() -> Result<Vec<u8>, PluginError>) -> Result<(), PluginError> {
         let compiled = {
             let wasm = wasm()?;
             self.engine.precompile(&wasm)
         };
         let written =
-            compiled.and_then(|bytes| write_whole(&self.dir, &name, &bytes).map_err(|e| PluginError::Internal(format!("caching the compiled plugin: {e}"))));
+            compiled.and_then(|bytes| write_whole(&self.dir, name, &bytes).map_err(|e| PluginError::Internal(format!("caching the compiled plugin: {e}"))));
         // Compiling a large component (an interpreter) peaks at hundreds of MB of heap, all free by now.
-        crate::events::release_freed_memory();
-        written?;
-        self.engine.load_file(&path).map_err(|e| PluginError::Internal(format!("loading the compiled plugin: {e:#}")))
+        crate::memory::note_activity();
+        written
     }
 
     /// Delete artifacts of another engine (they can never load again), and those no installed plugin uses (`keep`)

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use wasmtime::{Store, Trap};
 
 use super::api::PluginHostApi;
-use super::bindings::{Event, Job, JobOutcome, PluginPre, ToolCall, ToolResult};
+use super::bindings::{Event, Job, JobOutcome, ToolCall, ToolResult};
 use super::capability::Grants;
 use super::engine::{PluginEngine, EPOCH_TICK};
 use super::manifest::Limits;
@@ -73,8 +73,9 @@ pub struct CallReport<T> {
 /// What is needed to call one plugin.
 pub struct Callable {
     pub id: Arc<str>,
-    /// Pre-linked against the world of the plugin's WIT version: calls dispatch through it.
-    pub pre: PluginPre,
+    /// Pre-linked against the world of the plugin's WIT version, loaded while calls need it: calls dispatch
+    /// through it.
+    pub code: Arc<super::code::PluginCode>,
     pub grants: Arc<Grants>,
     pub limits: Limits,
     /// The plugin's private directory, when it was granted `data-dir`.
@@ -142,6 +143,14 @@ impl Callable {
             Call::Job(j) => Some(j.id.clone()),
             _ => None,
         };
+        // The first call after an idle period maps the plugin's code again (see `code`).
+        let pre = match self.code.pre().await {
+            Ok(pre) => pre,
+            Err(e) => {
+                let error = Some(format!("could not load the plugin: {e}"));
+                return CallReport { value: None, outcome: Outcome::Error, error, denials: Vec::new(), stderr: None, duration: started.elapsed() };
+            }
+        };
         let state = PluginState::new(
             self.id.clone(),
             self.grants.clone(),
@@ -157,7 +166,7 @@ impl Callable {
         store.epoch_deadline_trap();
 
         let run = async {
-            let instance = self.pre.instantiate(&mut store).await?;
+            let instance = pre.instantiate(&mut store).await?;
             let returned = match call {
                 Call::Event(e) => Returned::Event(instance.on_event(&mut store, &e).await?),
                 Call::Job(j) => Returned::Job(instance.run_job(&mut store, &j).await?),

@@ -17,6 +17,7 @@ mod registry;
 mod imports;
 pub mod manifest;
 pub mod call;
+mod code;
 mod output;
 mod preflight;
 mod state;

@@ -20,6 +20,7 @@ use super::engine::PluginEngine;
 use super::bindings::{Job as WitJob, JobOutcome};
 use super::manifest::{JobKind, Limits, Manifest, ToolSpec, WIT_VERSIONS};
 use super::call::{CallReport, Callable, Outcome};
+use super::code::PluginCode;
 use super::PluginError;
 use crate::events::{Event, EventFilter, EventLog, EventType, NewEvent, Subscription, envelope_ts};
 use crate::store::{now_ms, CallRecorder, PluginCallRow, PluginRow, Store};
@@ -30,15 +31,6 @@ pub const BREAKER_THRESHOLD: u32 = 5;
 const QUEUE_PER_PLUGIN: usize = 1024;
 /// Beside `plugin.wasm`: the SHA-256 that names its compiled artifact.
 const DIGEST_FILE: &str = "plugin.wasm.sha256";
-
-/// Return freed heap to the OS shortly after an inspection or an install: the API still holds the package (its
-/// base64 and its bytes, tens of MB for an interpreter) when the registry is done with it.
-fn release_memory_soon() {
-    tokio::spawn(async {
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        let _ = tokio::task::spawn_blocking(crate::events::release_freed_memory).await;
-    });
-}
 
 /// A plugin as the inventory shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -190,6 +182,20 @@ impl PluginRegistry {
         self.engine.pooled()
     }
 
+    /// Whether a plugin's code is loaded now, and how many times it was loaded: None when no such plugin is in
+    /// the active set. For tests and diagnostics.
+    pub fn code_state(&self, id: &str) -> Option<(bool, u64)> {
+        let plugin = self.snapshot().plugins.iter().find(|p| p.manifest.id == id).cloned()?;
+        Some((plugin.callable.code.loaded(), plugin.callable.code.loads()))
+    }
+
+    /// Drop a plugin's loaded code now instead of after its idle period (tests: the next call loads it again).
+    pub fn unload_code(&self, id: &str) {
+        if let Some(plugin) = self.snapshot().plugins.iter().find(|p| p.manifest.id == id) {
+            plugin.callable.code.unload();
+        }
+    }
+
     /// The digest naming an installed version's compiled artifact.
     fn installed_digest(&self, id: &str, version: &str) -> Option<String> {
         let d = self.files.read_to_string(id, version, DIGEST_FILE).ok()?;
@@ -211,19 +217,15 @@ impl PluginRegistry {
                 d
             }
         };
-        let component = self.artifacts.component(&digest, read_wasm)?;
+        // Compiled now if it never was (a new engine, a cache cleared by hand); mapped when a call needs it.
+        self.artifacts.ensure(&digest, read_wasm)?;
         let granted: BTreeSet<Capability> = serde_json::from_str::<Vec<Capability>>(&row.granted).unwrap_or_default().into_iter().collect();
-        Ok(self.loaded(manifest, &component, &granted, row.enabled)?)
+        let source = (self.files.clone(), row.id.clone(), row.version.clone());
+        let code = PluginCode::new(self.engine.clone(), self.artifacts.clone(), digest, manifest.wit_version(), source, None);
+        self.loaded(manifest, code, &granted, row.enabled)
     }
 
-    fn loaded(
-        &self,
-        manifest: Manifest,
-        component: &wasmtime::component::Component,
-        granted: &BTreeSet<Capability>,
-        enabled: bool,
-    ) -> Result<Arc<Loaded>, PluginError> {
-        let pre = self.engine.prelink(component, manifest.wit_version())?;
+    fn loaded(&self, manifest: Manifest, code: Arc<PluginCode>, granted: &BTreeSet<Capability>, enabled: bool) -> Result<Arc<Loaded>, PluginError> {
         let grants = Grants::new(&manifest.requested(), granted, &manifest.capabilities.http_allow);
         // Beside the versions, so an upgrade keeps it; `remove` deletes it with the plugin.
         let data_dir = if grants.allows(Capability::DataDir) {
@@ -232,7 +234,7 @@ impl PluginRegistry {
             None
         };
         let callable =
-            Arc::new(Callable { id: manifest.id.as_str().into(), pre, grants: Arc::new(grants), limits: manifest.limits(), data_dir });
+            Arc::new(Callable { id: manifest.id.as_str().into(), code, grants: Arc::new(grants), limits: manifest.limits(), data_dir });
         let failures = Arc::new(AtomicU32::new(0));
         let retired = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let permits = Arc::new(Semaphore::new(manifest.limits().concurrency as usize));
@@ -282,7 +284,8 @@ impl PluginRegistry {
     /// The compiled artifact stays in the cache for the install that usually follows; the rest is given back.
     pub async fn inspect(&self, manifest_text: &str, wasm: &[u8]) -> Result<Inspection, PluginError> {
         let result = self.inspect_package(manifest_text, wasm).await;
-        release_memory_soon();
+        // The package's buffers and a compile's are freed by now or soon: give them back once the host is quiet.
+        crate::memory::note_activity();
         result
     }
 
@@ -314,7 +317,7 @@ impl PluginRegistry {
     pub async fn install(&self, manifest_text: &str, wasm: &[u8], grant: &[Capability], upgrade: bool) -> Result<PluginInfo, PluginError> {
         let result = self.install_package(manifest_text, wasm, grant, upgrade).await;
         // Accepted or refused, the package's buffers (and a compile's) are freed by now or soon.
-        release_memory_soon();
+        crate::memory::note_activity();
         result
     }
 
@@ -349,8 +352,11 @@ impl PluginRegistry {
         let requested = manifest.requested();
         let granted: BTreeSet<Capability> = grant.iter().copied().filter(|c| requested.contains(c)).collect();
         let (digest, component) = self.component(wasm).await?;
-        let loaded = self.loaded(manifest.clone(), &component, &granted, true)?;
+        let pre = self.engine.prelink(&component, manifest.wit_version())?;
         drop(component);
+        let source = (self.files.clone(), manifest.id.clone(), manifest.version.clone());
+        let code = PluginCode::new(self.engine.clone(), self.artifacts.clone(), digest.clone(), manifest.wit_version(), source, Some(pre));
+        let loaded = self.loaded(manifest.clone(), code, &granted, true)?;
 
         self.files
             .write_version(&manifest.id, &manifest.version, &[("plugin.wasm", wasm), ("plugin.toml", manifest_text.as_bytes()), (DIGEST_FILE, digest.as_bytes())])
