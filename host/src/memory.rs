@@ -38,7 +38,7 @@ pub fn note_activity() {
 
 /// Start the process's trimmer (once per host; it ends with the runtime).
 pub fn spawn_trimmer() -> tokio::task::JoinHandle<()> {
-    TRIMMER.spawn(release_memory)
+    TRIMMER.spawn(release_free_memory)
 }
 
 impl Trimmer {
@@ -103,15 +103,6 @@ pub(crate) fn leaked_trimmer() -> &'static Trimmer {
     Box::leak(Box::new(Trimmer::new()))
 }
 
-/// What the quiet trim does: free heap back to the kernel, then the executable's idle code pages out of this
-/// process's page tables. True when the allocator released something.
-pub fn release_memory() -> bool {
-    let released = release_free_memory();
-    let unmapped = unmap_idle_code();
-    tracing::debug!(unmapped_kib = unmapped >> 10, "unmapped the executable's read-only pages until they run again");
-    released
-}
-
 /// Return free heap pages to the kernel. True when the allocator released something.
 pub fn release_free_memory() -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -122,71 +113,6 @@ pub fn release_free_memory() -> bool {
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
     {
         false
-    }
-}
-
-/// Drop this process's mappings of its own executable's read-only pages (code, constants): bytes unmapped.
-///
-/// Resident memory counts every page of the executable the process has touched, and the kernel maps 64 KiB around
-/// each page it faults in: start-up (migrations, the CLI parser, linking the plugin runtime) leaves ~20 MiB of a
-/// 30 MiB executable mapped that an idle host never runs again. `MADV_DONTNEED` on a read-only private file mapping
-/// only removes the page-table entries: the pages stay in the page cache, and code that runs again is mapped back
-/// by a minor fault (no I/O). A segment holding a private copy of a page (a debugger's breakpoint, a uprobe) is
-/// left alone, since dropping the copy would remove the probe.
-pub fn unmap_idle_code() -> usize {
-    #[cfg(target_os = "linux")]
-    {
-        linux::unmap_idle_code().unwrap_or(0)
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        0
-    }
-}
-
-#[cfg(target_os = "linux")]
-mod linux {
-    use std::io::{Read, Seek, SeekFrom};
-
-    /// pagemap: the page is present / the page is file-backed (or shared anonymous).
-    const PRESENT: u64 = 1 << 63;
-    const FILE: u64 = 1 << 61;
-
-    pub fn unmap_idle_code() -> std::io::Result<usize> {
-        let exe = std::fs::read_link("/proc/self/exe")?;
-        let exe = exe.to_string_lossy();
-        let maps = std::fs::read_to_string("/proc/self/maps")?;
-        let mut pagemap = std::fs::File::open("/proc/self/pagemap")?;
-        // SAFETY: sysconf has no preconditions.
-        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
-        let mut unmapped = 0;
-        for line in maps.lines() {
-            let mut fields = line.split_whitespace();
-            let (Some(range), Some(perms)) = (fields.next(), fields.next()) else { continue };
-            // offset, device, inode, then the path.
-            if fields.nth(3) != Some(exe.as_ref()) || perms.as_bytes().get(1) != Some(&b'-') || perms.as_bytes().get(3) != Some(&b'p') {
-                continue;
-            }
-            let Some((start, end)) = range.split_once('-') else { continue };
-            let (Ok(start), Ok(end)) = (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16)) else { continue };
-            if private_copies(&mut pagemap, start, end, page)? {
-                continue;
-            }
-            // SAFETY: the range is a whole mapping of this process, read-only and file-backed, with no private copy
-            // in it: dropping its page-table entries changes no byte any thread can read.
-            if unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) } == 0 {
-                unmapped += end - start;
-            }
-        }
-        Ok(unmapped)
-    }
-
-    /// Whether any present page of [start, end) is not the file's own page.
-    fn private_copies(pagemap: &mut std::fs::File, start: usize, end: usize, page: usize) -> std::io::Result<bool> {
-        let mut entries = vec![0u8; (end - start) / page * 8];
-        pagemap.seek(SeekFrom::Start((start / page * 8) as u64))?;
-        pagemap.read_exact(&mut entries)?;
-        Ok(entries.chunks_exact(8).map(|e| u64::from_ne_bytes(e.try_into().expect("8 bytes"))).any(|e| e & PRESENT != 0 && e & FILE == 0))
     }
 }
 
@@ -231,25 +157,5 @@ mod tests {
         tokio::time::sleep(QUIET_BEFORE_TRIM * 3).await;
         assert_eq!(t.trims(), 5, "and once after");
         task.abort();
-    }
-
-    /// The executable's pages come back when they run or are read again: unmapping them changes nothing a
-    /// thread can see, and something was unmapped (this test binary touched its code to get here).
-    #[test]
-    fn unmapped_code_and_constants_still_run_and_read_the_same() {
-        static TABLE: [u64; 4096] = {
-            let mut t = [0u64; 4096];
-            let mut i = 0;
-            while i < t.len() {
-                t[i] = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-                i += 1;
-            }
-            t
-        };
-        let sum = |t: &[u64]| t.iter().fold(0u64, |a, b| a.wrapping_add(*b));
-        let before = sum(std::hint::black_box(&TABLE));
-        assert!(unmap_idle_code() > 0);
-        assert_eq!(sum(std::hint::black_box(&TABLE)), before);
-        assert!(unmap_idle_code() > 0, "again, after the pages came back");
     }
 }
