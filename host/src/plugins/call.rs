@@ -162,6 +162,7 @@ impl Callable {
         let mut store = Store::new(engine.engine(), state);
         store.limiter(|s| &mut s.limiter);
         // Epochs stop a guest that computes; the async timeout also stops one waiting in a host call.
+        let _ticking = engine.ticking();
         store.set_epoch_deadline((timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64 + 1);
         store.epoch_deadline_trap();
 

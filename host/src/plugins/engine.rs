@@ -2,7 +2,7 @@
 //! where the machine allows it, and a linker per served WIT version with WASI (nothing granted) and that version's
 //! host interfaces, built once.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,7 +43,24 @@ pub struct PluginEngine {
     engine: Engine,
     linkers: Linkers,
     pooled: bool,
-    stop_ticker: Arc<AtomicBool>,
+    ticker: Arc<Ticker>,
+}
+
+/// The epoch's clock. It ticks only while a call is in flight: deadlines count the time of the calls they bound,
+/// and an idle host (no call) is not woken every tick for nothing.
+struct Ticker {
+    in_flight: AtomicUsize,
+    stop: AtomicBool,
+    thread: std::sync::OnceLock<std::thread::Thread>,
+}
+
+/// Held for the length of a guest call: the epoch advances while any is held.
+pub struct Ticking(Arc<Ticker>);
+
+impl Drop for Ticking {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Release);
+    }
 }
 
 impl PluginEngine {
@@ -56,9 +73,20 @@ impl PluginEngine {
             }
         };
         let linkers = Linkers::new(&engine)?;
-        let stop_ticker = Arc::new(AtomicBool::new(false));
-        start_ticker(engine.clone(), stop_ticker.clone());
-        Ok(Self { engine, linkers, pooled, stop_ticker })
+        let ticker = Arc::new(Ticker { in_flight: AtomicUsize::new(0), stop: AtomicBool::new(false), thread: std::sync::OnceLock::new() });
+        start_ticker(engine.clone(), ticker.clone());
+        Ok(Self { engine, linkers, pooled, ticker })
+    }
+
+    /// Start the epoch's clock for a call (it stops when the last call in flight drops its guard).
+    pub fn ticking(&self) -> Ticking {
+        if self.ticker.in_flight.fetch_add(1, Ordering::AcqRel) == 0 {
+            // An unpark that comes before the ticker parks makes that park return at once: no wake-up is lost.
+            if let Some(thread) = self.ticker.thread.get() {
+                thread.unpark();
+            }
+        }
+        Ticking(self.ticker.clone())
     }
 
     pub fn engine(&self) -> &Engine {
@@ -108,7 +136,10 @@ impl PluginEngine {
 
 impl Drop for PluginEngine {
     fn drop(&mut self) {
-        self.stop_ticker.store(true, Ordering::Relaxed);
+        self.ticker.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.ticker.thread.get() {
+            thread.unpark();
+        }
     }
 }
 
@@ -147,12 +178,19 @@ fn compile_config(pooling: bool) -> Config {
     c
 }
 
-/// A plain thread, so deadlines advance even when every async worker is busy.
-fn start_ticker(engine: Engine, stop: Arc<AtomicBool>) {
+/// A plain thread, so deadlines advance even when every async worker is busy. Parked while no call is in flight.
+fn start_ticker(engine: Engine, ticker: Arc<Ticker>) {
     std::thread::Builder::new()
         .name("plugin-epoch".into())
         .spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
+            // Known before the first look at `in_flight`: a call that starts after this unparks the thread, one
+            // that started before is seen by the look.
+            let _ = ticker.thread.set(std::thread::current());
+            while !ticker.stop.load(Ordering::Relaxed) {
+                if ticker.in_flight.load(Ordering::Acquire) == 0 {
+                    std::thread::park();
+                    continue;
+                }
                 std::thread::sleep(EPOCH_TICK);
                 engine.increment_epoch();
             }
