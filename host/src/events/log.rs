@@ -3,9 +3,9 @@
 //! The writer is a plain thread that owns the log's SQLite connection: producers hand it submissions over a bounded
 //! channel (a full channel slows them down, never drops), it takes whatever is queued, assigns seqs, builds the
 //! envelopes, commits the batch and only then broadcasts it. A burst costs one wake-up and one commit per batch.
-//! While a stream runs (events arriving less than [`LINGER`] apart), the writer holds a batch open for up to
-//! [`LINGER`] so paced events share a commit and a wake-up of every reader; a lone event, and any event somebody
-//! waits for, is committed at once. Checkpoints run elsewhere, when the log is quiet, so their fsyncs stay off the
+//! While a stream runs (events arriving less than [`LINGER`] apart) to many readers ([`LINGER_MIN_READERS`]), the
+//! writer holds a batch open for up to [`LINGER`] so paced events share a commit and a wake-up of every reader; a
+//! lone event, an event somebody waits for, and a stream to a reader or two are committed at once. Checkpoints run elsewhere, when the log is quiet, so their fsyncs stay off the
 //! stream.
 
 use std::sync::atomic::{fence, AtomicBool, AtomicI64, Ordering};
@@ -37,6 +37,12 @@ const STREAM_GAP: Duration = LINGER;
 /// A batch that found this many events queued already shares its commit and wake-ups widely (a burst, or a writer
 /// that fell behind): it is committed at once, as holding it would only add to the wait its events already had.
 const LINGER_BELOW: usize = 16;
+/// Batches are held open only when a commit wakes at least this many live readers (websocket clients and the
+/// host's own followers: the codex watch, the plugin dispatcher). What a shared commit saves grows with the readers
+/// woken per batch, while what holding a delta back costs does not: with a client or two, a delta committed alone
+/// keeps the 0.3 ms p99 of the one-client bar (a 1 ms linger put its p50 at 0.7 ms), at ~50 µs more CPU per paced
+/// delta; with 20–50 clients, sharing cuts two thirds of the CPU and the bar is 2 ms.
+const LINGER_MIN_READERS: usize = 8;
 /// Prune at most this often (in events written); small retentions prune after half their size.
 const PRUNE_EVERY: i64 = 10_000;
 /// How often the checkpointer looks at the log.
@@ -199,7 +205,7 @@ fn write_loop(shared: &Shared, mut writer: EventWriter, mut rx: mpsc::Receiver<S
         batch.push(first);
         let urgent = drain(&mut rx, &mut batch);
         let streaming = committed_at.is_some_and(|at| arrived.duration_since(at) < STREAM_GAP);
-        if streaming && !urgent && batch.len() < LINGER_BELOW {
+        if streaming && !urgent && batch.len() < LINGER_BELOW && shared.live.receiver_count() >= LINGER_MIN_READERS {
             linger(shared, &mut rx, &mut batch, arrived + LINGER);
         }
         let ts = now_ms();
@@ -349,6 +355,8 @@ mod tests {
         let store = Store::open(&dir).await.unwrap();
         let log = EventLog::start(store.clone(), DEFAULT_RETENTION).await.unwrap();
         let mut live = log.subscribe_live();
+        // Enough readers that the writer holds batches open while the stream runs.
+        let _others: Vec<_> = (1..LINGER_MIN_READERS).map(|_| log.subscribe_live()).collect();
         let first = log.last_seq() + 1;
         const N: i64 = 60;
         let producer = {
