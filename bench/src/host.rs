@@ -207,6 +207,11 @@ pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     status_field(pid, "VmRSS:")
 }
 
+/// Resident anonymous memory of `pid` in KiB (RssAnon: heap, stacks; not the executable's file pages).
+pub fn anon_rss_kib(pid: u32) -> anyhow::Result<u64> {
+    status_field(pid, "RssAnon:")
+}
+
 /// Peak resident memory of `pid` in KiB (VmHWM).
 pub fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
     status_field(pid, "VmHWM:")

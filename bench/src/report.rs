@@ -126,7 +126,8 @@ pub fn steady_report(c: &Counts, startup: &Startup, s: &Steady) -> Report {
         ready.as_secs_f64() * 1e3,
         Unit::Ms,
     ));
-    m.push(Metric::new("2. idle RSS after ready", "≤ 20 MiB", Some(20.0), s.idle_rss_kib as f64 / 1024.0, Unit::MiB));
+    m.push(Metric::new("2. idle RSS (after ready and the shipped plugins' install)", "≤ 20 MiB", Some(20.0), s.idle_rss_kib as f64 / 1024.0, Unit::MiB));
+    m.push(Metric::info("2. … of which anonymous (`RssAnon`: the host's own heap and stacks)", s.idle_anon_kib as f64 / 1024.0, Unit::MiB));
     m.push(Metric::info(
         format!("2. RSS right after a {}-delta reply arrived", thousands(c.big)),
         s.after_big_rss_kib as f64 / 1024.0,
@@ -139,6 +140,7 @@ pub fn steady_report(c: &Counts, startup: &Startup, s: &Steady) -> Report {
         s.settled_rss_kib as f64 / 1024.0,
         Unit::MiB,
     ));
+    m.push(Metric::info(format!("2. … of which anonymous, {} s later", c.settle.as_secs()), s.settled_anon_kib as f64 / 1024.0, Unit::MiB));
     for (fan, bar, limit) in [(&s.paced_one, "≤ 0.3 ms", 0.3), (&s.paced_many, "≤ 2 ms", 2.0)] {
         if let Some(f) = fan {
             let what = format!(

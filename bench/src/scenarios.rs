@@ -74,6 +74,9 @@ pub async fn startup(bins: &Binaries, http: &reqwest::Client, runs: usize) -> an
 #[derive(Debug, Default)]
 pub struct Steady {
     pub idle_rss_kib: u64,
+    /// `RssAnon` at the same moments: the host's own memory, without its executable's clean file pages.
+    pub idle_anon_kib: u64,
+    pub settled_anon_kib: u64,
     pub after_big_rss_kib: u64,
     pub settled_rss_kib: u64,
     pub end_rss_kib: u64,
@@ -138,10 +141,13 @@ pub async fn steady(bins: &Binaries, http: &reqwest::Client, counts: &Counts) ->
     let pid = host.pid;
     let mut out = Steady::default();
 
+    let api = Api::new(http.clone(), &host);
+    // A first start installs the shipped plugins beside ready (compiling each): idle is once that work is done.
+    wait_plugins_settled(&api).await?;
     tokio::time::sleep(counts.settle).await;
     out.idle_rss_kib = host::rss_kib(pid)?;
+    out.idle_anon_kib = host::anon_rss_kib(pid)?;
 
-    let api = Api::new(http.clone(), &host);
     let session = api.create_session(host.work_dir()).await?;
 
     // Warm up: one small turn through every layer, on the connection the later runs use.
@@ -173,6 +179,7 @@ pub async fn steady(bins: &Binaries, http: &reqwest::Client, counts: &Counts) ->
     });
     tokio::time::sleep(counts.settle).await;
     out.settled_rss_kib = host::rss_kib(pid)?;
+    out.settled_anon_kib = host::anon_rss_kib(pid)?;
 
     // 3: paced, one client.
     let text = format!("bench:deltas={},rate={}", counts.paced, counts.rate);
@@ -291,4 +298,24 @@ fn rate(n: u64, span_ns: i128) -> f64 {
         return 0.0;
     }
     (n - 1) as f64 / (span_ns as f64 / 1e9)
+}
+
+/// Wait (bounded) until the installed plugins stopped changing for two seconds: a first start installs the shipped
+/// ones in the background after ready.
+async fn wait_plugins_settled(api: &Api) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let mut last = None;
+    let mut stable_since = Instant::now();
+    while Instant::now() < deadline {
+        let (_, body) = api.timed_get("/api/plugins").await?;
+        let count = body["plugins"].as_array().map(Vec::len).or_else(|| body.as_array().map(Vec::len));
+        if count != last {
+            last = count;
+            stable_since = Instant::now();
+        } else if stable_since.elapsed() >= Duration::from_secs(2) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    anyhow::bail!("the shipped plugins were still being installed after 180 s")
 }

@@ -187,6 +187,8 @@ mod languages {
     pub async fn measure_one(args: &[String]) -> anyhow::Result<()> {
         let (package, dir, n) = (PathBuf::from(&args[0]), PathBuf::from(&args[1]), args[2].parse::<usize>()?);
         let restart = args.get(3).is_some_and(|a| a == "restart");
+        // The host's trimmer, as `serve` runs it: memory goes back once the work is quiet for a second.
+        let _trimmer = codex_manager_host::memory::spawn_trimmer();
         let before = rss_mib();
         let h = Harness::start(&dir).await?;
         let base = rss_mib();
@@ -221,13 +223,16 @@ mod languages {
         let failed: Vec<_> = calls.iter().filter(|c| c.outcome != "ok").map(|c| (&c.trigger, &c.error)).take(3).collect();
         anyhow::ensure!(failed.is_empty(), "failed calls: {failed:?}");
         let recorded = |prefix: &str| calls.iter().filter(|c| c.trigger.starts_with(prefix)).map(|c| c.duration_us as f64).collect::<Vec<_>>();
+        let loaded = rss_mib();
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
         println!(
             "{}",
             serde_json::json!({
                 "size_bytes": std::fs::metadata(package.join("plugin.wasm"))?.len(),
                 "install_ms": install_ms,
                 "rss_install_mib": after_install - base,
-                "rss_loaded_mib": rss_mib() - base,
+                "rss_loaded_mib": loaded - base,
+                "rss_settled_mib": rss_mib() - base,
                 "tool_wall": summary(tool),
                 "tool": summary(recorded("tool:hello")),
                 "event": summary(recorded("event:turn.completed")),
@@ -291,7 +296,7 @@ mod languages {
         }
         let empty = scratch.join("data-empty");
         let baseline = child(Path::new("-"), &empty, 0, true)?;
-        println!("| plugin | component | install | host RSS after install + calls | host RSS after restart + 1 call | tool call (kv.get) | event (kv.get + kv.set + log) |");
+        println!("| plugin | component | install | host RSS after install + calls → 3 s later | host RSS after restart + 1 call | tool call (kv.get) | event (kv.get + kv.set + log) |");
         println!("|---|---|---|---|---|---|---|");
         for (label, package) in &packages {
             let n = if quick { 100 } else { 500 };
@@ -309,10 +314,11 @@ mod languages {
             let part = |k: &str| r["parts"][k].as_f64().unwrap_or(f64::NAN) - baseline["parts"][k].as_f64().unwrap_or(f64::NAN);
             eprintln!("{label}: after restart + 1 call, over the empty host: anon {:+.1} MiB, file {:+.1} MiB, shmem {:+.1} MiB", part("anon"), part("file"), part("shmem"));
             println!(
-                "| {label} | {:.2} MB | {:.0} ms | +{:.1} MiB | +{:.1} MiB | {} | {} |",
+                "| {label} | {:.2} MB | {:.0} ms | +{:.1} → +{:.1} MiB | +{:.1} MiB | {} | {} |",
                 m["size_bytes"].as_f64().unwrap_or(0.0) / 1e6,
                 m["install_ms"].as_f64().unwrap_or(f64::NAN),
                 m["rss_loaded_mib"].as_f64().unwrap_or(f64::NAN),
+                m["rss_settled_mib"].as_f64().unwrap_or(f64::NAN),
                 restart_rss,
                 m["tool"].as_str().unwrap_or("?"),
                 m["event"].as_str().unwrap_or("?"),
