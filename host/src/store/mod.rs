@@ -75,9 +75,6 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
-    /// Taken by the writes of plugin calls (their `kv`) and of their records: writers that overlap otherwise meet
-    /// in SQLite's busy handler, which sleeps a millisecond or more; here the second waits only for the commit.
-    plugin_writes: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -119,7 +116,7 @@ impl Store {
                 path.display()
             )
         })?;
-        Ok(Self { pool, path, plugin_writes: Default::default() })
+        Ok(Self { pool, path })
     }
 
     pub fn path(&self) -> &Path {

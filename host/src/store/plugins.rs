@@ -120,7 +120,6 @@ impl Store {
     /// Insert call records in one transaction, and prune the plugins in `prune` back to
     /// [`CALLS_KEPT_PER_PLUGIN`] in the same one.
     pub async fn record_plugin_calls(&self, calls: &[PluginCallRow], prune: &[String]) -> StoreResult<()> {
-        let _gate = self.plugin_writes.lock().await;
         let mut tx = self.begin_write().await?;
         for c in calls {
             sqlx::query(
@@ -189,7 +188,6 @@ impl Store {
     }
 
     pub async fn plugin_kv_set(&self, plugin_id: &str, key: &str, value: &str) -> StoreResult<()> {
-        let _gate = self.plugin_writes.lock().await;
         sqlx::query(
             "INSERT INTO plugin_kv (plugin_id, key, value, updated_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (plugin_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
@@ -204,7 +202,6 @@ impl Store {
     }
 
     pub async fn plugin_kv_delete(&self, plugin_id: &str, key: &str) -> StoreResult<()> {
-        let _gate = self.plugin_writes.lock().await;
         sqlx::query("DELETE FROM plugin_kv WHERE plugin_id = $1 AND key = $2").bind(plugin_id).bind(key).execute(self.pool()).await?;
         Ok(())
     }
@@ -212,7 +209,6 @@ impl Store {
     /// Set (`value` some) or delete (`value` none) `key` only if it holds `expected` (none: absent). Each case is one
     /// conditional statement, so of two racing calls exactly one changes the row. True when this call did.
     pub async fn plugin_kv_compare_and_set(&self, plugin_id: &str, key: &str, expected: Option<&str>, value: Option<&str>) -> StoreResult<bool> {
-        let _gate = self.plugin_writes.lock().await;
         let done = match (expected, value) {
             (None, Some(value)) => sqlx::query(
                 "INSERT INTO plugin_kv (plugin_id, key, value, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (plugin_id, key) DO NOTHING",
