@@ -23,13 +23,21 @@ use super::PluginError;
 /// (about a millisecond for the shipped plugins); keeping it costs its pages and its metadata.
 pub const IDLE_UNLOAD: Duration = Duration::from_secs(10);
 
+/// An installed plugin's `plugin.wasm`: the plugin's files, its id and version.
+#[derive(Clone)]
+pub struct WasmSource {
+    pub files: Arc<PluginFiles>,
+    pub id: String,
+    pub version: String,
+}
+
 pub struct PluginCode {
     engine: Arc<PluginEngine>,
     artifacts: Arc<Artifacts>,
     digest: String,
     version: WitVersion,
-    /// Where `plugin.wasm` is, to compile it again if its artifact went missing: (files, id, version).
-    source: (Arc<PluginFiles>, String, String),
+    /// Where `plugin.wasm` is, to compile it again if its artifact went missing.
+    source: WasmSource,
     slot: Mutex<Slot>,
     me: Weak<PluginCode>,
 }
@@ -50,7 +58,7 @@ impl PluginCode {
         artifacts: Arc<Artifacts>,
         digest: String,
         version: WitVersion,
-        source: (Arc<PluginFiles>, String, String),
+        source: WasmSource,
         loaded: Option<PluginPre>,
     ) -> Arc<Self> {
         let code = Arc::new_cyclic(|me| Self {
@@ -74,7 +82,7 @@ impl PluginCode {
             return Ok(pre);
         }
         let (engine, artifacts, digest, version) = (self.engine.clone(), self.artifacts.clone(), self.digest.clone(), self.version);
-        let (files, id, plugin_version) = self.source.clone();
+        let WasmSource { files, id, version: plugin_version } = self.source.clone();
         // Mapping reads the artifact's header and type information: a blocking file read (and a compile, if the
         // artifact was deleted under a running host).
         let pre = tokio::task::spawn_blocking(move || {

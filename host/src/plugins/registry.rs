@@ -20,7 +20,7 @@ use super::engine::PluginEngine;
 use super::bindings::{Job as WitJob, JobOutcome};
 use super::manifest::{JobKind, Limits, Manifest, ToolSpec, WIT_VERSIONS};
 use super::call::{CallReport, Callable, Outcome};
-use super::code::PluginCode;
+use super::code::{PluginCode, WasmSource};
 use super::PluginError;
 use crate::events::{Event, EventFilter, EventLog, EventType, NewEvent, Subscription, envelope_ts};
 use crate::store::{now_ms, CallRecorder, PluginCallRow, PluginRow, Store};
@@ -220,7 +220,7 @@ impl PluginRegistry {
         // Compiled now if it never was (a new engine, a cache cleared by hand); mapped when a call needs it.
         self.artifacts.ensure(&digest, read_wasm)?;
         let granted: BTreeSet<Capability> = serde_json::from_str::<Vec<Capability>>(&row.granted).unwrap_or_default().into_iter().collect();
-        let source = (self.files.clone(), row.id.clone(), row.version.clone());
+        let source = WasmSource { files: self.files.clone(), id: row.id.clone(), version: row.version.clone() };
         let code = PluginCode::new(self.engine.clone(), self.artifacts.clone(), digest, manifest.wit_version(), source, None);
         self.loaded(manifest, code, &granted, row.enabled)
     }
@@ -354,7 +354,7 @@ impl PluginRegistry {
         let (digest, component) = self.component(wasm).await?;
         let pre = self.engine.prelink(&component, manifest.wit_version())?;
         drop(component);
-        let source = (self.files.clone(), manifest.id.clone(), manifest.version.clone());
+        let source = WasmSource { files: self.files.clone(), id: manifest.id.clone(), version: manifest.version.clone() };
         let code = PluginCode::new(self.engine.clone(), self.artifacts.clone(), digest.clone(), manifest.wit_version(), source, Some(pre));
         let loaded = self.loaded(manifest.clone(), code, &granted, true)?;
 
