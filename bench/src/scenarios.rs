@@ -308,7 +308,7 @@ async fn wait_plugins_settled(api: &Api) -> anyhow::Result<()> {
     let mut stable_since = Instant::now();
     while Instant::now() < deadline {
         let (_, body) = api.timed_get("/api/plugins").await?;
-        let count = body["plugins"].as_array().map(Vec::len).or_else(|| body.as_array().map(Vec::len));
+        let count = body.as_array().map(Vec::len);
         if count != last {
             last = count;
             stable_since = Instant::now();
