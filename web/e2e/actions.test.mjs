@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { join } from "node:path";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { createServer } from "node:http";
-import { T, artifacts, eventually, publishDocShots, send, shot, signedInPage, startBrowser, startHost, stepper, waitPhase } from "./harness.mjs";
+import { T, artifacts, eventually, newChat, publishDocShots, send, shot, signedInPage, startBrowser, startHost, stepper, waitPhase } from "./harness.mjs";
 
 // Screenshots docs/web.md shows (refreshed with UPDATE_DOCS_IMAGES=1).
 const DOC_SHOTS = { "31-chat-actions": "web-chat-actions", "32-review": "web-review", "33-usage": "web-usage", "34-project": "web-project", "35-phone-actions": "web-phone-actions", "36-features": "web-features", "37-mcp": "web-mcp" };
@@ -32,14 +32,6 @@ async function openChatActions() {
   return page.getByRole("menu", { name: "More chat actions" });
 }
 
-async function newChatIn(cwd, title) {
-  await page.getByRole("button", { name: "New chat" }).first().click();
-  await page.getByRole("textbox", { name: "Working directory" }).fill(cwd);
-  await page.getByLabel("Title (optional)").fill(title);
-  await page.getByRole("button", { name: "Create chat" }).click();
-  await page.getByRole("heading", { name: title }).waitFor();
-  return page.url().split("/chats/")[1];
-}
 
 describe("web UI: chat and project actions", { timeout: 12 * 60_000 }, () => {
   before(async () => {
@@ -55,7 +47,7 @@ describe("web UI: chat and project actions", { timeout: 12 * 60_000 }, () => {
   });
 
   step("token usage per turn and per session, and the account's rate limits (or the API's reason)", async () => {
-    sessionId = await newChatIn(host.work, "Actions chat");
+    sessionId = await newChat(page, host.work, "Actions chat");
     await send(page, "first question");
     await waitPhase(page, "done");
     await send(page, "second question");
@@ -260,7 +252,7 @@ describe("web UI: chat and project actions", { timeout: 12 * 60_000 }, () => {
     await page.setViewportSize({ width: 1280, height: 820 });
     // A chat of its own: after an inline review the host keeps the review's inner turn running (see the report),
     // which would hold up the other steps' turns.
-    await newChatIn(host.work, "Review chat");
+    await newChat(page, host.work, "Review chat");
     const reviewChat = page.url().split("/chats/")[1];
     await send(page, "something to review");
     await waitPhase(page, "done");

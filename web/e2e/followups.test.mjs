@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { join } from "node:path";
-import { eventually, publishDocShots, send, shot, signedInPage, startBrowser, startHost, stepper, waitPhase } from "./harness.mjs";
+import { eventually, newChat, publishDocShots, send, shot, signedInPage, startBrowser, startHost, stepper, waitPhase } from "./harness.mjs";
 
 // Screenshots docs/web.md shows (refreshed with UPDATE_DOCS_IMAGES=1).
 const DOC_SHOTS = { "41-followups-paused": "web-followups" };
@@ -40,12 +40,7 @@ describe("web UI: the follow-up queue", { timeout: 8 * 60_000 }, () => {
   });
 
   step("messages sent while a turn runs wait under the composer, in an order the user sets", async () => {
-    await page.getByRole("button", { name: "New chat" }).first().click();
-    await page.getByRole("textbox", { name: "Working directory" }).fill(host.work);
-    await page.getByLabel("Title (optional)").fill("Queue chat");
-    await page.getByRole("button", { name: "Create chat" }).click();
-    await page.getByRole("heading", { name: "Queue chat" }).waitFor();
-    sessionId = page.url().split("/chats/")[1];
+    sessionId = await newChat(page, host.work, "Queue chat");
 
     await send(page, "first scenario:sleep=6000");
     await page.getByRole("button", { name: "Queue", exact: true }).waitFor();

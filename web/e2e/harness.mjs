@@ -212,6 +212,16 @@ export async function shot(page, name) {
 }
 
 /** Type `text` into the composer and send it. */
+/** Create a chat through the "New chat" dialog in `cwd`, titled `title`, and wait until it is open: its id. */
+export async function newChat(page, cwd, title) {
+  await page.getByRole("button", { name: "New chat" }).first().click();
+  await page.getByRole("textbox", { name: "Working directory" }).fill(cwd);
+  await page.getByLabel("Title (optional)").fill(title);
+  await page.getByRole("button", { name: "Create chat" }).click();
+  await page.getByRole("heading", { name: title }).waitFor();
+  return page.url().split("/chats/")[1];
+}
+
 export async function send(page, text) {
   const box = page.locator("#composer-input");
   await box.fill(text);

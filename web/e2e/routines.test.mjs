@@ -4,7 +4,7 @@
 // Screenshots go to web/e2e/artifacts/.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { eventually, publishDocShots, shot, signedInPage, startBrowser, startHost, stepper } from "./harness.mjs";
+import { eventually, newChat, publishDocShots, shot, signedInPage, startBrowser, startHost, stepper } from "./harness.mjs";
 
 // Screenshots docs/web.md shows (refreshed with UPDATE_DOCS_IMAGES=1).
 const DOC_SHOTS = { "51-routines": "web-routines" };
@@ -29,12 +29,7 @@ describe("web UI: routines", { timeout: 6 * 60_000 }, () => {
   });
 
   step("a routine is created with its next times shown and its secret shown once, then run now to completion", async () => {
-    await page.getByRole("button", { name: "New chat" }).first().click();
-    await page.getByRole("textbox", { name: "Working directory" }).fill(host.work);
-    await page.getByLabel("Title (optional)").fill("Routine target");
-    await page.getByRole("button", { name: "Create chat" }).click();
-    await page.getByRole("heading", { name: "Routine target" }).waitFor();
-    const sessionId = page.url().split("/chats/")[1];
+    const sessionId = await newChat(page, host.work, "Routine target");
 
     await page.getByRole("link", { name: "Routines" }).click();
     await page.getByRole("heading", { name: "Routines" }).waitFor();
