@@ -228,7 +228,7 @@ async fn protocol_check(report: Option<&ProtocolReport>) -> Check {
                 return check("protocol", Level::Warn, "no codex to check (see the codex check)", None);
             };
             let home = std::env::temp_dir().join(format!("codex-manager-doctor-{}", std::process::id()));
-            let inspected = drift::inspect(&bin, &home, CodexOp::METHODS).await;
+            let inspected = drift::inspect(&bin, &home, CodexOp::CALLS).await;
             let _ = std::fs::remove_dir_all(&home);
             match inspected {
                 Ok(found) => protocol_verdict(&ProtocolReport { checked: true, violations: found.violations }),

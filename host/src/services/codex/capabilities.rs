@@ -67,7 +67,7 @@ impl Capabilities {
     /// Read the installed codex's schema: what it serves, and what of the host's protocol contract it breaks (the
     /// drift guard's violations, which the caller hands to the app-server's gate).
     pub async fn detect(codex_bin: &Path, codex_home: &Path, release: Option<String>) -> anyhow::Result<(Self, Vec<ProtocolViolation>)> {
-        let found = drift::inspect(codex_bin, codex_home, CodexOp::METHODS).await?;
+        let found = drift::inspect(codex_bin, codex_home, CodexOp::CALLS).await?;
         Ok((Self { methods: found.methods, schema: Some(found.fingerprint), release }, found.violations))
     }
 }
