@@ -34,18 +34,32 @@ exec "$real" "$@"
     path
 }
 
-/// The real codex, presenting itself as the next patch release (the version in app-server's user agent rewritten on
-/// the way out): what a user gets from a patch release that changed nothing in the protocol.
+/// The real codex, presenting itself as the next patch release: what a user gets from a patch release that changed
+/// nothing in the protocol.
 fn codex_as_next_patch_release(dir: &Path) -> (PathBuf, String) {
-    let real = codex_version();
-    let mut parts: Vec<u64> = real.split('.').map(|p| p.parse().expect("a numeric release")).collect();
+    let mut parts: Vec<u64> = codex_version().split('.').map(|p| p.parse().expect("a numeric release")).collect();
     parts[2] += 1;
     let patch = parts.iter().map(u64::to_string).collect::<Vec<_>>().join(".");
+    (codex_presenting_as(dir, &patch, false), patch)
+}
+
+/// The real codex, presenting itself as `release` (the version in app-server's user agent rewritten on the way out),
+/// with, when `new_schema`, a schema no tested release printed (one more type file, which nothing reads).
+fn codex_presenting_as(dir: &Path, release: &str, new_schema: bool) -> PathBuf {
+    let real = codex_version();
+    let schema_edit = if new_schema { r#"touch "$out/UnseenType.json""# } else { ":" };
     let script = format!(
         r#"#!/bin/sh
 real='{bin}'
-if [ "$1" = app-server ] && [ "$2" != generate-json-schema ]; then
-  "$real" "$@" | sed -u 's#/{real_re} (#/{patch} (#'
+if [ "$1" = app-server ] && [ "$2" = generate-json-schema ]; then
+  "$real" "$@" || exit $?
+  out=""; prev=""
+  for a in "$@"; do [ "$prev" = --out ] && out="$a"; prev="$a"; done
+  {schema_edit}
+  exit 0
+fi
+if [ "$1" = app-server ]; then
+  "$real" "$@" | sed -u 's#/{real_re} (#/{release} (#'
   exit
 fi
 exec "$real" "$@"
@@ -53,10 +67,10 @@ exec "$real" "$@"
         bin = codex_bin().display(),
         real_re = real.replace('.', "\\."),
     );
-    let path = dir.join("codex-next-patch");
+    let path = dir.join(format!("codex-as-{release}"));
     std::fs::write(&path, script).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    (path, patch)
+    path
 }
 
 async fn checked_protocol(host: &Host) -> Value {
@@ -145,7 +159,7 @@ async fn a_patch_release_with_a_tested_schema_is_compatible_without_a_warning() 
     assert_eq!(code, 0);
     let Some(same) = expected.same_schema_as else {
         // An untested schema: `status` says what to do about it.
-        assert!(out.contains(&format!("advice: {}", expected.advice.unwrap_or_default())), "{out}");
+        assert!(out.contains(&format!("advice:      {}", expected.advice.unwrap_or_default())), "{out}");
         return;
     };
     assert_eq!(c["support"], "compatible", "{c}");
@@ -156,4 +170,25 @@ async fn a_patch_release_with_a_tested_schema_is_compatible_without_a_warning() 
     assert!(!log.lines().filter(about_codex).any(|l| l.contains("WARN") || l.contains("ERROR")), "no warning about codex: {log}");
     assert!(out.contains(&format!("{patch} (compatible: the same protocol as the tested {same}")), "{out}");
     assert!(!out.contains("advice:"), "nothing to do: {out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_outside_the_range_is_incompatible_and_status_says_what_to_do() {
+    let scratch = TempDir::new("far-bin");
+    let far = "9.0.0";
+    let codex = codex_presenting_as(scratch.path(), far, true);
+    let env = Env::start_with("far", &[("CODEX_BIN", codex.to_str().unwrap())]).await;
+    let host = env.host();
+    checked_protocol(host).await;
+    let (_, ready) = host.get("/api/ready").await;
+    let c = &ready["codex"];
+    assert_eq!((c["running"].as_str(), c["support"].as_str()), (Some(far), Some("incompatible")), "{c}");
+    let advice = c["advice"].as_str().unwrap_or_else(|| panic!("advice: {c}"));
+    assert!(advice.contains("outside the supported range"), "{advice}");
+    let (code, out, _) = host.cli(&["status"]).await;
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    let at = lines.iter().position(|l| l.starts_with("codex:")).unwrap_or_else(|| panic!("{out}"));
+    assert!(lines[at].contains(&format!("{far} (incompatible: outside [")), "{out}");
+    assert_eq!(lines[at + 1], format!("advice:      {advice}"), "the advice under the codex line: {out}");
 }
