@@ -43,7 +43,8 @@ fn codex_as_next_patch_release(dir: &Path) -> (PathBuf, String) {
     (codex_presenting_as(dir, &patch, false), patch)
 }
 
-/// The real codex, presenting itself as `release` (the version in app-server's user agent rewritten on the way out),
+/// The real codex, presenting itself as `release` (`--version`, and the version in app-server's user agent rewritten
+/// on the way out),
 /// with, when `new_schema`, a schema no tested release printed (one more type file, which nothing reads).
 fn codex_presenting_as(dir: &Path, release: &str, new_schema: bool) -> PathBuf {
     let real = codex_version();
@@ -51,6 +52,7 @@ fn codex_presenting_as(dir: &Path, release: &str, new_schema: bool) -> PathBuf {
     let script = format!(
         r#"#!/bin/sh
 real='{bin}'
+if [ "$1" = --version ]; then echo "codex-cli {release}"; exit 0; fi
 if [ "$1" = app-server ] && [ "$2" = generate-json-schema ]; then
   "$real" "$@" || exit $?
   out=""; prev=""
@@ -191,4 +193,45 @@ async fn a_release_outside_the_range_is_incompatible_and_status_says_what_to_do(
     let at = lines.iter().position(|l| l.starts_with("codex:")).unwrap_or_else(|| panic!("{out}"));
     assert!(lines[at].contains(&format!("{far} (incompatible: outside [")), "{out}");
     assert_eq!(lines[at + 1], format!("advice:      {advice}"), "the advice under the codex line: {out}");
+}
+
+/// `doctor` with no host to ask judges the codex a host would spawn as the host does: by its release and the
+/// fingerprint of the schema it prints, so a patch release with a tested release's schema is no warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_without_a_host_judges_the_binary_by_its_schema_too() {
+    let scratch = TempDir::new("doctor-bin");
+    let nobody = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", nobody.local_addr().unwrap());
+    drop(nobody);
+    let (_, patch) = codex_as_next_patch_release(scratch.path());
+    let expected = |schema: &str| {
+        let v = codex_manager_host::appserver::version::assess_release(Some(&patch), Some(schema));
+        match (v.support.as_str(), v.same_schema_as.is_some()) {
+            ("tested", _) | ("compatible", true) => "ok",
+            ("incompatible", _) => "fail",
+            _ => "warn",
+        }
+    };
+    let tested_schema = codex_schema_fingerprint();
+    for (new_schema, level) in [(false, expected(&tested_schema)), (true, expected("a schema no release printed"))] {
+        let codex = codex_presenting_as(scratch.path(), &patch, new_schema);
+        let data = scratch.path().join(format!("data-{new_schema}"));
+        let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_codex-manager"))
+            .args(["--url", &url, "--data-dir", data.to_str().unwrap(), "--json", "doctor"])
+            .env("CODEX_BIN", &codex)
+            .env_remove("CODEX_MANAGER_TOKEN")
+            .output()
+            .await
+            .unwrap();
+        let out = String::from_utf8_lossy(&run.stdout);
+        let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{}", String::from_utf8_lossy(&run.stderr)));
+        let check = |name: &str| report["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).cloned().unwrap_or_else(|| panic!("{name}: {report}"));
+        let codex_check = check("codex");
+        assert_eq!(codex_check["level"], level, "new schema: {new_schema}: {report:#}");
+        assert!(codex_check["detail"].as_str().unwrap().contains(&patch), "{codex_check}");
+        if level == "ok" {
+            assert!(codex_check["detail"].as_str().unwrap().contains("the same protocol as the tested"), "{codex_check}");
+        }
+        assert_eq!(check("protocol")["level"], "ok", "the schema breaks nothing: {report:#}");
+    }
 }
