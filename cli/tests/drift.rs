@@ -34,6 +34,31 @@ exec "$real" "$@"
     path
 }
 
+/// A `codex` that is the real one in every way but the schema it prints: a Codex operation's method renamed
+/// (`account/usage/read`), and a request app-server may now send that the host does not answer (`attestation/generate`,
+/// which the host declines on purpose, under a new name).
+fn codex_with_renamed_operation_and_new_request(dir: &Path) -> PathBuf {
+    let script = format!(
+        r##"#!/bin/sh
+real='{real}'
+if [ "$1" = app-server ] && [ "$2" = generate-json-schema ]; then
+  "$real" "$@" || exit $?
+  out=""; prev=""
+  for a in "$@"; do [ "$prev" = --out ] && out="$a"; prev="$a"; done
+  sed -i 's#"account/usage/read"#"account/usage/get"#g' "$out/ClientRequest.json"
+  sed -i 's#"attestation/generate"#"attestation/renew"#g' "$out/ServerRequest.json"
+  exit 0
+fi
+exec "$real" "$@"
+"##,
+        real = codex_bin().display()
+    );
+    let path = dir.join("codex-renamed-operation");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
 /// The real codex, presenting itself as the next patch release: what a user gets from a patch release that changed
 /// nothing in the protocol.
 fn codex_as_next_patch_release(dir: &Path) -> (PathBuf, String) {
@@ -234,4 +259,45 @@ async fn doctor_without_a_host_judges_the_binary_by_its_schema_too() {
         }
         assert_eq!(check("protocol")["level"], "ok", "the schema breaks nothing: {report:#}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renamed_operation_is_codex_incompatible_and_a_new_server_request_is_named() {
+    let scratch = TempDir::new("rename-bin");
+    let codex = codex_with_renamed_operation_and_new_request(scratch.path());
+    let env = Env::start_with("rename", &[("CODEX_BIN", codex.to_str().unwrap())]).await;
+    let host = env.host();
+    let protocol = checked_protocol(host).await;
+    let named: Vec<(&str, &str, &str)> = protocol["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["fact"].as_str().unwrap(), v["method"].as_str().unwrap(), v["effect"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        named,
+        vec![
+            ("`attestation/renew` request from app-server", "attestation/renew", "declined"),
+            ("`account/usage/read` params", "account/usage/read", "refused"),
+        ],
+        "{protocol:#}"
+    );
+
+    // The operation behind the renamed method: refused with the broken fact named, not a bare not_supported.
+    let (status, body) = host.get("/api/account/usage").await;
+    assert_eq!((status, code(&body)), (501, "codex_incompatible"), "{body}");
+    assert_eq!(body["error"]["details"]["method"], "account/usage/read", "{body}");
+    let facts = body["error"]["details"]["facts"].as_array().unwrap();
+    assert!(facts.iter().any(|f| f.as_str().unwrap().contains("renamed or removed")), "{body}");
+    let (_, caps) = host.get("/api/capabilities").await;
+    assert_eq!((caps["groups"]["account"].as_bool(), caps["groups"]["models"].as_bool()), (Some(false), Some(true)), "{caps}");
+    // The rest of the account surface still answers from app-server.
+    let (status, body) = host.get("/api/account").await;
+    assert_eq!(status, 200, "{body}");
+
+    // The new request is named where an operator looks.
+    let (code, out, _) = host.cli(&["status"]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("declined `attestation/renew`"), "{out}");
+    assert!(out.contains("refused `account/usage/read`"), "{out}");
 }

@@ -163,6 +163,12 @@ impl Codex {
                 "one-off command execution is off: start the host with --enable-exec to allow it",
             ));
         }
+        // The drift guard first: a method it found renamed or broken is also missing from the capabilities, and the
+        // client is owed the named facts (`codex_incompatible`), not a bare `not_supported`.
+        let broken = self.core.app_server().protocol_gate().refused_call(method);
+        if !broken.is_empty() {
+            return Err(RpcError::Incompatible { method: method.to_string(), facts: broken.iter().map(ToString::to_string).collect() }.into());
+        }
         if let Some(caps) = self.capabilities.lock().expect("capabilities poisoned").as_ref() {
             if !caps.supports(method) {
                 return Err(ServiceError::new(
