@@ -230,7 +230,7 @@ async fn doctor_without_a_host_judges_the_binary_by_its_schema_too() {
     drop(nobody);
     let (_, patch) = codex_as_next_patch_release(scratch.path());
     let expected = |schema: &str| {
-        let v = codex_manager_host::appserver::version::assess_release(Some(&patch), Some(schema));
+        let v = codex_manager_host::appserver::version::assess_release(Some(&patch), Some(schema), 0);
         match (v.support.as_str(), v.same_schema_as.is_some()) {
             ("tested", _) | ("compatible", true) => "ok",
             ("incompatible", _) => "fail",

@@ -217,8 +217,9 @@ fn codex_check(codex: Option<&CodexVersion>, local: Option<&LocalCodex>) -> Chec
         Ok(o) if o.status.success() => {
             let text = String::from_utf8_lossy(&o.stdout).trim().to_string();
             // As the host judges it: the release, and the fingerprint of the schema it prints (when it printed one).
-            let fingerprint = local.inspection.as_ref().ok().map(|i| i.fingerprint.as_str());
-            let codex = version::assess_release(parse_version(&text), fingerprint);
+            let inspection = local.inspection.as_ref().ok();
+            let fingerprint = inspection.map(|i| i.fingerprint.as_str());
+            let codex = version::assess_release(parse_version(&text), fingerprint, inspection.map_or(0, |i| i.violations.len()));
             support_check(&codex, &format!("{} is", bin.display()), &fix_install)
         }
         Ok(o) => check("codex", Level::Fail, format!("`{} --version` failed: {}", bin.display(), String::from_utf8_lossy(&o.stderr).trim()), Some(fix_install)),

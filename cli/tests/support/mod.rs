@@ -42,9 +42,10 @@ pub fn codex_version() -> String {
 /// What the host must say about the codex the suites run on, by the host's own rules
 /// (`appserver::version::assess_release`) applied to the binary's release and its printed schema's fingerprint: so a
 /// suite asserts the verdict a release deserves (`tested`, `compatible` with or without `sameSchemaAs`,
-/// `incompatible`), whichever release `CODEX_BIN` is, listed in `TESTED` or not.
+/// `incompatible`), whichever release `CODEX_BIN` is, listed in `TESTED` or not. (Its schema breaks nothing the host
+/// relies on: `drift.rs` and `protocol_drift.rs` check that.)
 pub fn expected_codex_verdict(running: &str) -> codex_manager_host::appserver::version::CodexVersion {
-    codex_manager_host::appserver::version::assess_release(Some(running), Some(&codex_schema_fingerprint()))
+    codex_manager_host::appserver::version::assess_release(Some(running), Some(&codex_schema_fingerprint()), 0)
 }
 
 /// The fingerprint of the schema the codex under test prints (`app-server generate-json-schema --experimental`, with
