@@ -7,7 +7,9 @@
 # changed in its app-server schema against the pinned release's, runs the drift guard and the end-to-end suites
 # against it (CODEX_BIN), and prints its schema fingerprint and the TestedRelease line for
 # host/src/appserver/version.rs. --skip-suites: the install, the schema diff, the fingerprint and the drift guard
-# only. Exits non-zero when the guard or a suite fails.
+# only. Exits non-zero when the guard or a suite fails. Nothing is edited first: the suites assert the verdict the
+# host's rules give the release they run on (tested, compatible with or without sameSchemaAs, or incompatible outside
+# SUPPORTED_RANGE), so a release not yet in TESTED or the range passes them as it is.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/codex-releases.sh
@@ -94,10 +96,11 @@ if [ -n "$fingerprint" ]; then
   if [ "$known" = "$version" ]; then
     echo "  $version is in TESTED with this fingerprint"
   elif [ -n "$known" ]; then
-    echo "  the same schema as the tested $known: the host already reports $version as tested (no warning)"
+    echo "  the same schema as the tested $known: the host already reports $version as compatible, sameSchemaAs $known (no warning)"
   fi
 fi
 range=$(sed -n 's/^pub const SUPPORTED_RANGE: (&str, &str) = ("\([^"]*\)", "\([^"]*\)");.*/\1 \2/p' "$CODEX_VERSION_RS")
+new_range=""
 if [ -n "$range" ]; then
   read -r from to <<<"$range"
   core=${version%%[-+]*}
@@ -106,6 +109,10 @@ if [ -n "$range" ]; then
   if [ "$lowest" = "$from" ] && [ "$below_to" = "$core" ] && [ "$core" != "$to" ]; then
     echo "  inside SUPPORTED_RANGE [$from, $to)"
   else
+    # The suites asserted what the host says of it now (incompatible); once in TESTED the range must hold it: from the
+    # oldest tested release to one minor past the newest (docs/operations.md).
+    IFS=. read -r major minor _ <<<"$core"
+    if [ "$lowest" = "$core" ]; then new_range="(\"$core\", \"$to\")"; else new_range="(\"$from\", \"$major.$((minor + 1)).0\")"; fi
     echo "  OUTSIDE SUPPORTED_RANGE [$from, $to): the host reports it incompatible until the range moves"
   fi
 fi
@@ -124,3 +131,7 @@ fi
 echo
 echo "Passed. Add this line to TESTED in $CODEX_VERSION_RS (and commit; scripts/test.sh then checks $version in CI):"
 echo "    TestedRelease { version: \"$version\", schema: \"$fingerprint\" },"
+if [ -n "$new_range" ]; then
+  echo "and, in the same commit, move the range to hold it (the unit tests check every tested release is inside it):"
+  echo "    pub const SUPPORTED_RANGE: (&str, &str) = $new_range;"
+fi

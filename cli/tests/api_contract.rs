@@ -272,14 +272,27 @@ async fn a_login_link_works_once_and_sets_a_strict_http_only_cookie() {
     assert_eq!(r.status(), StatusCode::OK, "the cookie authenticates");
     let r = no_redirect.get(&url).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "a login code works once");
-    // Readiness names the codex release that runs and how the host stands to it (version-neutral: whichever codex
-    // the suite runs on, `CODEX_BIN` included, it is inside the supported range).
-    let (_, ready) = host.get("/api/ready").await;
+    // Readiness names the codex release that runs and how the host stands to it, once its schema was read (before,
+    // a same-schema release cannot be told from an untested one). Version-neutral: whichever codex the suite runs on
+    // (`CODEX_BIN`, in `TESTED` or not, inside the supported range or not), the verdict is the one the rules give for
+    // its release and schema fingerprint.
+    let ready = eventually("the codex schema read", async || {
+        let (_, ready) = host.get("/api/ready").await;
+        (ready["protocol"]["checked"] == true).then_some(ready)
+    })
+    .await;
     let codex = &ready["codex"];
-    assert!(codex["running"].as_str().is_some_and(|v| v.split('.').count() == 3), "{codex}");
-    assert!(matches!(codex["support"].as_str(), Some("tested" | "compatible")), "{codex}");
-    assert_eq!(codex["matches"], codex["support"] == "tested", "{codex}");
-    assert_eq!(codex["advice"].is_null(), codex["support"] == "tested", "{codex}");
+    let running = codex["running"].as_str().filter(|v| v.split('.').count() == 3).unwrap_or_else(|| panic!("{codex}"));
+    let expected = expected_codex_verdict(running);
+    assert_eq!(codex["support"], expected.support.as_str(), "{codex}");
+    assert_eq!(codex["sameSchemaAs"].as_str(), expected.same_schema_as.as_deref(), "{codex}");
+    assert_eq!(codex["matches"], expected.matches, "{codex}");
+    assert_eq!(codex["advice"].as_str(), expected.advice.as_deref(), "{codex}");
+    // And the rules themselves, as the docs state them: matching means tested or a tested schema, and there is advice
+    // exactly when there is something to do.
+    let same_schema = !codex["sameSchemaAs"].is_null();
+    assert_eq!(codex["matches"], codex["support"] == "tested" || same_schema, "{codex}");
+    assert_eq!(codex["advice"].is_null(), codex["support"] == "tested" || same_schema, "{codex}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

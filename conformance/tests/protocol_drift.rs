@@ -37,7 +37,7 @@ fn generated_schema(tag: &str) -> PathBuf {
 
 /// The guard as the host runs it: the contract, plus every method the Codex operations call.
 fn violations(dir: &Path) -> Vec<ProtocolViolation> {
-    drift::check(dir, CodexOp::METHODS).unwrap()
+    drift::check(dir, CodexOp::CALLS).unwrap()
 }
 
 #[test]
@@ -104,6 +104,91 @@ fn a_deliberately_broken_schema_is_caught_precisely() {
     assert!(found[0].problem.contains("`status` is not there"));
     assert!(found[1].problem.contains("decline"));
     assert!(found[2].problem.contains("requires it"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The facts beyond the first contract: each Codex operation's params (a param app-server now requires of an
+/// operation the contract lists nowhere else), the reads of `thread/read`, a turn's root, rate limits, token usage,
+/// the usage-limit error and a login's end. Each edit breaks one kind of fact; the guard names exactly those.
+#[test]
+fn every_operation_s_params_and_every_read_are_checked() {
+    let dir = generated_schema("reads");
+    edit_json(&dir.join("ClientRequest.json"), |v| {
+        let defs = &mut v["definitions"];
+        // An operation's param that became required, on operations whose params the contract does not list.
+        for (params, field) in [("ReviewStartParams", "priority"), ("CommandExecParams", "tty"), ("GetAccountParams", "refreshToken")] {
+            let p = &mut defs[params];
+            p["properties"][field] = serde_json::json!({"type": "boolean"});
+            match p["required"].as_array_mut() {
+                Some(required) => required.push(field.into()),
+                None => p["required"] = serde_json::json!([field]),
+            }
+        }
+        // The thread the mistakes check reads, by another name.
+        defs["ThreadReadParams"]["properties"].as_object_mut().unwrap().remove("threadId").expect("ThreadReadParams.threadId");
+    });
+    edit_json(&dir.join("v2/ThreadReadResponse.json"), |v| {
+        for branch in v["definitions"]["ThreadStatus"]["oneOf"].as_array_mut().unwrap() {
+            if branch["properties"]["type"]["enum"] == serde_json::json!(["active"]) {
+                branch["properties"]["type"]["enum"] = serde_json::json!(["running"]);
+            }
+        }
+    });
+    edit_json(&dir.join("v2/GetAccountRateLimitsResponse.json"), |v| {
+        v["definitions"]["RateLimitWindow"]["properties"]["usedPercent"] = serde_json::json!({"type": "string"});
+    });
+    edit_json(&dir.join("ServerNotification.json"), |v| {
+        let defs = &mut v["definitions"];
+        defs["Turn"]["properties"].as_object_mut().unwrap().remove("rootTurnId").expect("Turn.rootTurnId");
+        for branch in defs["CodexErrorInfo"]["anyOf"].as_array_mut().unwrap() {
+            if let Some(values) = branch["enum"].as_array_mut() {
+                values.retain(|e| e != "usageLimitExceeded");
+            }
+        }
+        let window = defs["RateLimitWindow"]["properties"].as_object_mut().unwrap();
+        window.remove("windowDurationMins").expect("RateLimitWindow.windowDurationMins");
+        window["usedPercent"] = serde_json::json!({"type": "string"});
+        window["resetsAt"] = serde_json::json!({"type": "string"});
+        let usage = defs["ThreadTokenUsageUpdatedNotification"]["properties"].as_object_mut().unwrap();
+        usage["threadId"] = serde_json::json!({"type": "integer"});
+        usage.remove("turnId").expect("ThreadTokenUsageUpdatedNotification.turnId");
+        let tokens = usage.remove("tokenUsage").expect("ThreadTokenUsageUpdatedNotification.tokenUsage");
+        usage.insert("usage".into(), tokens);
+        let login = defs["AccountLoginCompletedNotification"]["properties"].as_object_mut().unwrap();
+        login["loginId"] = serde_json::json!({"type": "integer"});
+        login["success"] = serde_json::json!({"type": "string"});
+        login.remove("error").expect("AccountLoginCompletedNotification.error");
+    });
+    let found = violations(&dir);
+    let mut named: Vec<(&str, &str)> = found.iter().map(|v| (v.fact.as_str(), v.effect.as_str())).collect();
+    named.sort_unstable();
+    let mut expected = vec![
+        ("`review/start` params, priority", "refused"),
+        ("`command/exec` params, tty", "refused"),
+        ("`account/read` params, refreshToken", "refused"),
+        ("`thread/read` params, threadId", "refused"),
+        ("`thread/read` result (ThreadReadResponse), thread.status.type", "refused"),
+        ("`account/rateLimits/read` result (GetAccountRateLimitsResponse), rateLimits.primary.usedPercent", "refused"),
+        ("`turn/started` notification, turn.rootTurnId", "degraded"),
+        ("`turn/completed` notification, turn.error.codexErrorInfo", "degraded"),
+        ("`account/rateLimits/updated` notification, rateLimits.primary.usedPercent", "degraded"),
+        ("`account/rateLimits/updated` notification, rateLimits.primary.windowDurationMins", "degraded"),
+        ("`account/rateLimits/updated` notification, rateLimits.primary.resetsAt", "degraded"),
+        ("`account/rateLimits/updated` notification, rateLimits.secondary.usedPercent", "degraded"),
+        ("`thread/tokenUsage/updated` notification, threadId", "degraded"),
+        ("`thread/tokenUsage/updated` notification, turnId", "degraded"),
+        ("`thread/tokenUsage/updated` notification, tokenUsage.total.totalTokens", "degraded"),
+        ("`thread/tokenUsage/updated` notification, tokenUsage.total.inputTokens", "degraded"),
+        ("`thread/tokenUsage/updated` notification, tokenUsage.total.cachedInputTokens", "degraded"),
+        ("`thread/tokenUsage/updated` notification, tokenUsage.total.outputTokens", "degraded"),
+        ("`thread/tokenUsage/updated` notification, tokenUsage.total.reasoningOutputTokens", "degraded"),
+        ("`thread/tokenUsage/updated` notification, tokenUsage.last.totalTokens", "degraded"),
+        ("`account/login/completed` notification, loginId", "degraded"),
+        ("`account/login/completed` notification, success", "degraded"),
+        ("`account/login/completed` notification, error", "degraded"),
+    ];
+    expected.sort_unstable();
+    assert_eq!(named, expected, "{found:#?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -6,7 +6,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use codex_manager_host::appserver::drift::{self, DriftEffect, ProtocolReport};
+use codex_manager_host::appserver::drift::{self, DriftEffect, Inspection, ProtocolReport};
 use codex_manager_host::appserver::version::{self, CodexSupport, CodexVersion};
 use codex_manager_host::config::{self, PINNED_CODEX_VERSION};
 use codex_manager_host::plugins::PluginInfo;
@@ -61,8 +61,11 @@ pub async fn run(a: DoctorArgs, url: &str, data_dir: &Path, client: Option<Clien
         _ => None,
     };
     checks.push(port_check(url, &found, client.is_some()));
-    checks.push(codex_check(ready.as_ref().map(|r| &r.codex)));
-    checks.push(protocol_check(ready.as_ref().map(|r| &r.protocol)).await);
+    // Without a host, the codex a host would spawn has its schema read once, for both checks: the fingerprint tells a
+    // patch release with a tested release's schema from an untested one, the guard's violations judge the protocol.
+    let local = if ready.is_some() { None } else { Some(inspect_local_codex().await) };
+    checks.push(codex_check(ready.as_ref().map(|r| &r.codex), local.as_ref()));
+    checks.push(protocol_check(ready.as_ref().map(|r| &r.protocol), local.as_ref()));
     checks.extend(sandbox_checks());
     checks.push(data_dir_check(data_dir));
     checks.push(web_check(a.web_dir.unwrap_or_else(codex_manager_host::api::web::default_web_dir)));
@@ -177,22 +180,46 @@ fn host_port(url: &str) -> Option<(String, u16)> {
     Some((parsed.host_str()?.to_string(), parsed.port_or_known_default()?))
 }
 
-fn codex_check(codex: Option<&CodexVersion>) -> Check {
+/// The codex a host would spawn (`CODEX_BIN`, `PATH`, `.tools/codex`) and what the drift guard reads in its schema.
+struct LocalCodex {
+    bin: Result<PathBuf, String>,
+    inspection: Result<Inspection, String>,
+}
+
+/// Find the codex a host would spawn and inspect its schema as the host does ([`drift::inspect`]).
+async fn inspect_local_codex() -> LocalCodex {
+    let explicit = std::env::var_os("CODEX_BIN").map(PathBuf::from);
+    let bin = config::resolve_codex_bin(explicit.as_deref()).map_err(|e| e.to_string());
+    let inspection = match &bin {
+        Ok(bin) => {
+            let home = std::env::temp_dir().join(format!("codex-manager-doctor-{}", std::process::id()));
+            let found = drift::inspect(bin, &home, CodexOp::CALLS).await.map_err(|e| format!("could not read {}'s schema: {e}", bin.display()));
+            let _ = std::fs::remove_dir_all(&home);
+            found
+        }
+        Err(_) => Err("no codex to check (see the codex check)".to_string()),
+    };
+    LocalCodex { bin, inspection }
+}
+
+fn codex_check(codex: Option<&CodexVersion>, local: Option<&LocalCodex>) -> Check {
     let fix_install = format!("run `scripts/setup.sh` (installs @openai/codex@{PINNED_CODEX_VERSION} into .tools/codex), or set CODEX_BIN");
     if let Some(codex) = codex {
         return support_check(codex, "the host runs", &fix_install);
     }
-    let explicit = std::env::var_os("CODEX_BIN").map(PathBuf::from);
-    let bin = match config::resolve_codex_bin(explicit.as_deref()) {
+    let Some(local) = local else { return check("codex", Level::Warn, "no codex to check", None) };
+    let bin = match &local.bin {
         Ok(bin) => bin,
-        Err(e) => return check("codex", Level::Fail, format!("{e}"), Some(fix_install)),
+        Err(e) => return check("codex", Level::Fail, e.clone(), Some(fix_install)),
     };
-    let version = std::process::Command::new(&bin).arg("--version").output();
+    let version = std::process::Command::new(bin).arg("--version").output();
     match version {
         Ok(o) if o.status.success() => {
             let text = String::from_utf8_lossy(&o.stdout).trim().to_string();
-            // Without a host, the release alone decides (a running host also compares schemas).
-            let codex = version::assess_release(parse_version(&text), None);
+            // As the host judges it: the release, and the fingerprint of the schema it prints (when it printed one).
+            let inspection = local.inspection.as_ref().ok();
+            let fingerprint = inspection.map(|i| i.fingerprint.as_str());
+            let codex = version::assess_release(parse_version(&text), fingerprint, inspection.map_or(0, |i| i.violations.len()));
             support_check(&codex, &format!("{} is", bin.display()), &fix_install)
         }
         Ok(o) => check("codex", Level::Fail, format!("`{} --version` failed: {}", bin.display(), String::from_utf8_lossy(&o.stderr).trim()), Some(fix_install)),
@@ -217,24 +244,14 @@ fn support_check(codex: &CodexVersion, who: &str, fix_install: &str) -> Check {
 }
 
 /// Whether the codex still speaks what the host relies on (the drift guard): the running host's verdict, else the
-/// guard run here against the binary a host would spawn.
-async fn protocol_check(report: Option<&ProtocolReport>) -> Check {
-    match report {
-        Some(r) if r.checked => protocol_verdict(r),
-        Some(_) => check("protocol", Level::Warn, "the host has not read its codex's schema yet (it does shortly after app-server starts)", None),
-        None => {
-            let explicit = std::env::var_os("CODEX_BIN").map(PathBuf::from);
-            let Ok(bin) = config::resolve_codex_bin(explicit.as_deref()) else {
-                return check("protocol", Level::Warn, "no codex to check (see the codex check)", None);
-            };
-            let home = std::env::temp_dir().join(format!("codex-manager-doctor-{}", std::process::id()));
-            let inspected = drift::inspect(&bin, &home, CodexOp::METHODS).await;
-            let _ = std::fs::remove_dir_all(&home);
-            match inspected {
-                Ok(found) => protocol_verdict(&ProtocolReport { checked: true, violations: found.violations }),
-                Err(e) => check("protocol", Level::Warn, format!("could not read {}'s schema: {e}", bin.display()), None),
-            }
-        }
+/// guard run here against the binary a host would spawn (`local`).
+fn protocol_check(report: Option<&ProtocolReport>, local: Option<&LocalCodex>) -> Check {
+    match (report, local.map(|l| &l.inspection)) {
+        (Some(r), _) if r.checked => protocol_verdict(r),
+        (Some(_), _) => check("protocol", Level::Warn, "the host has not read its codex's schema yet (it does shortly after app-server starts)", None),
+        (None, Some(Ok(found))) => protocol_verdict(&ProtocolReport { checked: true, violations: found.violations.clone() }),
+        (None, Some(Err(e))) => check("protocol", Level::Warn, e.clone(), None),
+        (None, None) => check("protocol", Level::Warn, "no codex to check (see the codex check)", None),
     }
 }
 

@@ -86,6 +86,11 @@ pub async fn status(client: &Client, out: &Output, url: &str) -> anyhow::Result<
         format!("queue:       {queue}"),
         format!("last event:  {}", ready.last_seq),
     ];
+    if let Some(advice) = &c.advice {
+        // Under the codex line it is about.
+        let at = lines.iter().position(|l| l.starts_with("codex:")).map_or(lines.len(), |i| i + 1);
+        lines.insert(at, format!("advice:      {advice}"));
+    }
     if let Some(reason) = &ready.reason {
         lines.push(format!("why not:     {reason}"));
     }

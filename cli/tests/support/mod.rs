@@ -39,6 +39,32 @@ pub fn codex_version() -> String {
     text.split_whitespace().last().unwrap_or_else(|| panic!("no version in `codex --version`: {text:?}")).to_string()
 }
 
+/// What the host must say about the codex the suites run on, by the host's own rules
+/// (`appserver::version::assess_release`) applied to the binary's release and its printed schema's fingerprint: so a
+/// suite asserts the verdict a release deserves (`tested`, `compatible` with or without `sameSchemaAs`,
+/// `incompatible`), whichever release `CODEX_BIN` is, listed in `TESTED` or not. (Its schema breaks nothing the host
+/// relies on: `drift.rs` and `protocol_drift.rs` check that.)
+pub fn expected_codex_verdict(running: &str) -> codex_manager_host::appserver::version::CodexVersion {
+    codex_manager_host::appserver::version::assess_release(Some(running), Some(&codex_schema_fingerprint()), 0)
+}
+
+/// The fingerprint of the schema the codex under test prints (`app-server generate-json-schema --experimental`, with
+/// a scratch `CODEX_HOME`), as the host computes it.
+pub fn codex_schema_fingerprint() -> String {
+    let dir = TempDir::new("schema-fp");
+    let home = dir.path().join("home");
+    let out_dir = dir.path().join("schema");
+    std::fs::create_dir_all(&home).unwrap();
+    let out = Command::new(codex_bin())
+        .args(["app-server", "generate-json-schema", "--experimental", "--out"])
+        .arg(&out_dir)
+        .env("CODEX_HOME", &home)
+        .output()
+        .expect("codex runs");
+    assert!(out.status.success(), "generate-json-schema failed: {}", String::from_utf8_lossy(&out.stderr));
+    codex_manager_host::appserver::version::schema_fingerprint(&out_dir).unwrap()
+}
+
 /// The scripted fake app-server (`fakes` crate), for faults the real one cannot produce on demand. scripts/test.sh
 /// builds it; `FAKE_APP_SERVER_BIN` overrides where it is.
 pub fn fake_app_server_bin() -> PathBuf {

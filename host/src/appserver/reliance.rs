@@ -105,6 +105,14 @@ const fn r(site: Site, path: &'static str, expect: Expect) -> Reliance {
     Reliance { site, path, expect }
 }
 
+/// A method the host calls through one of its Codex operations (`services::codex::CodexOp`), with every top-level
+/// param it may send: the guard checks the method exists and that app-server requires no param beyond these.
+#[derive(Debug, Clone, Copy)]
+pub struct Call {
+    pub method: &'static str,
+    pub sends: &'static [&'static str],
+}
+
 /// Requests app-server can send that the host declines on purpose (it never opts in to them): external ChatGPT
 /// tokens, attestation, and the client's clock. Any other request the host does not read is drift.
 pub const DECLINED_SERVER_REQUESTS: &[&str] = &["account/chatgptAuthTokens/refresh", "attestation/generate", "currentTime/read"];
@@ -233,5 +241,28 @@ pub const RELIED_ON: &[Reliance] = {
         r(Request("thread/revert"), "threadId", String),
         r(Request("thread/revert"), "beforeTurnId", String),
         r(Response("thread/turns/list", "ThreadTurnsListResponse"), "data[].id", String),
+        r(Request("thread/read"), "threadId", String),
+        r(Response("thread/read", "ThreadReadResponse"), "thread.status.type", Values(&["active"])),
+        // services::relay — a turn run inside another (an inline review's reviewer) names its root.
+        r(Notification("turn/started"), "turn.rootTurnId", String),
+        // services::limits — rate limits, usage-limit failures and token usage.
+        r(Notification("turn/completed"), "turn.error.codexErrorInfo", Values(&["usageLimitExceeded"])),
+        r(Notification("account/rateLimits/updated"), "rateLimits.primary.usedPercent", Integer),
+        r(Notification("account/rateLimits/updated"), "rateLimits.primary.windowDurationMins", Integer),
+        r(Notification("account/rateLimits/updated"), "rateLimits.primary.resetsAt", Integer),
+        r(Notification("account/rateLimits/updated"), "rateLimits.secondary.usedPercent", Integer),
+        r(Response("account/rateLimits/read", "GetAccountRateLimitsResponse"), "rateLimits.primary.usedPercent", Integer),
+        r(Notification("thread/tokenUsage/updated"), "threadId", String),
+        r(Notification("thread/tokenUsage/updated"), "turnId", String),
+        r(Notification("thread/tokenUsage/updated"), "tokenUsage.total.totalTokens", Integer),
+        r(Notification("thread/tokenUsage/updated"), "tokenUsage.total.inputTokens", Integer),
+        r(Notification("thread/tokenUsage/updated"), "tokenUsage.total.cachedInputTokens", Integer),
+        r(Notification("thread/tokenUsage/updated"), "tokenUsage.total.outputTokens", Integer),
+        r(Notification("thread/tokenUsage/updated"), "tokenUsage.total.reasoningOutputTokens", Integer),
+        r(Notification("thread/tokenUsage/updated"), "tokenUsage.last.totalTokens", Integer),
+        // services::codex::watch — the end of a login.
+        r(Notification("account/login/completed"), "loginId", String),
+        r(Notification("account/login/completed"), "success", Boolean),
+        r(Notification("account/login/completed"), "error", String),
     ]
 };

@@ -118,8 +118,10 @@ pub(super) struct IncomingLine {
     pub params: Option<Box<RawValue>>,
     #[serde(default)]
     pub result: Option<Box<RawValue>>,
+    /// Kept raw: an error of another shape than JSON-RPC's still fails the call it answers (see [`server_error`])
+    /// instead of making the whole line malformed and leaving the call to time out.
     #[serde(default)]
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<RawValue>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -279,8 +281,25 @@ pub(super) fn parse_line(line: &str) -> Result<IncomingLine, serde_json::Error> 
     serde_json::from_str(line)
 }
 
-pub(super) fn server_error(body: ErrorBody) -> RpcError {
-    RpcError::Server { code: body.code, message: body.message, data: body.data }
+/// JSON-RPC's "internal error": the code of an error app-server sent without one the host can read.
+const INTERNAL_ERROR: i64 = -32603;
+
+/// The call's failure from app-server's `error`: JSON-RPC's `{code, message, data}`, or, for any other shape, the
+/// error as it came (its `code` and `message` when they read, the whole error as `data`).
+pub(super) fn server_error(raw: &RawValue) -> RpcError {
+    if let Ok(body) = serde_json::from_str::<ErrorBody>(raw.get()) {
+        return RpcError::Server { code: body.code, message: body.message, data: body.data };
+    }
+    let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+    let code = value.get("code").and_then(Value::as_i64).unwrap_or(INTERNAL_ERROR);
+    let message = match value.get("message").and_then(Value::as_str) {
+        Some(m) => m.to_string(),
+        None => match &value {
+            Value::String(text) => text.clone(),
+            other => format!("app-server answered with an error of an unknown shape: {other}"),
+        },
+    };
+    RpcError::Server { code, message, data: Some(value) }
 }
 
 pub(super) type SharedConnection = Arc<Connection>;

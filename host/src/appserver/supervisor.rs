@@ -413,7 +413,7 @@ async fn read_lines<R: AsyncRead + Unpin>(stdout: R, conn: SharedConnection, gen
             (None, Some(method)) => inbound.send(Inbound::Notification { generation, method, params: msg.params }).await,
             (Some(id), None) => {
                 let outcome = match (msg.result, msg.error) {
-                    (_, Some(err)) => Err(rpc::server_error(err)),
+                    (_, Some(err)) => Err(rpc::server_error(&err)),
                     (Some(result), None) => Ok(result),
                     (None, None) => Ok(RawValue::from_string("null".into()).expect("null is JSON")),
                 };

@@ -81,13 +81,15 @@ fn numeric(version: &str) -> Option<(u64, u64, u64)> {
     Some((parts.next()??, parts.next()??, parts.next().flatten().unwrap_or(0)))
 }
 
-/// How this host stands to the codex in `user_agent`, given its schema's fingerprint once read.
-pub fn assess(user_agent: Option<&str>, schema: Option<&str>) -> CodexVersion {
-    assess_release(user_agent.and_then(version_from_user_agent), schema)
+/// How this host stands to the codex in `user_agent`, given its schema's fingerprint once read and how many facts
+/// the drift guard found broken in it.
+pub fn assess(user_agent: Option<&str>, schema: Option<&str>, broken: usize) -> CodexVersion {
+    assess_release(user_agent.and_then(version_from_user_agent), schema, broken)
 }
 
-/// How this host stands to codex `release` (`0.169.0`), given its schema's fingerprint if known.
-pub fn assess_release(release: Option<&str>, schema: Option<&str>) -> CodexVersion {
+/// How this host stands to codex `release` (`0.169.0`), given its schema's fingerprint if known and the number of
+/// facts the drift guard found broken in that schema (the advice says so: such a release does not simply work).
+pub fn assess_release(release: Option<&str>, schema: Option<&str>, broken: usize) -> CodexVersion {
     let running = release.map(str::to_owned);
     let tested_by_version = running.as_deref().and_then(|v| TESTED.iter().find(|t| t.version == v));
     let tested_by_schema = schema.and_then(|s| TESTED.iter().find(|t| t.schema == s));
@@ -102,17 +104,21 @@ pub fn assess_release(release: Option<&str>, schema: Option<&str>) -> CodexVersi
         _ => (CodexSupport::Incompatible, None),
     };
     let (from, to) = SUPPORTED_RANGE;
+    let running_text = running.as_deref().unwrap_or("?");
+    let install = format!("install a tested release (npm install -g @openai/codex@{EXPECTED_CODEX_VERSION}) or point CODEX_BIN at one");
     let advice = match support {
         CodexSupport::Compatible if same_schema_as.is_some() => None,
+        CodexSupport::Compatible if broken > 0 => Some(format!(
+            "codex {running_text} is inside the supported range [{from}, {to}) but untested, and its protocol breaks {broken} fact(s) the host relies on (/api/ready protocol.violations): what depends on them is off; {install}"
+        )),
         CodexSupport::Compatible => Some(format!(
-            "codex {} is inside the supported range [{from}, {to}) but untested: it should work; the tested releases are {}",
-            running.as_deref().unwrap_or("?"),
+            "codex {running_text} is inside the supported range [{from}, {to}) but untested: it should work; the tested releases are {}",
             tested_list()
         )),
-        CodexSupport::Incompatible => Some(format!(
-            "codex {} is outside the supported range [{from}, {to}): install a tested release (npm install -g @openai/codex@{EXPECTED_CODEX_VERSION}) or point CODEX_BIN at one",
-            running.as_deref().unwrap_or("?")
+        CodexSupport::Incompatible if broken > 0 => Some(format!(
+            "codex {running_text} is outside the supported range [{from}, {to}) and its protocol breaks {broken} fact(s) the host relies on (/api/ready protocol.violations): {install}"
         )),
+        CodexSupport::Incompatible => Some(format!("codex {running_text} is outside the supported range [{from}, {to}): {install}")),
         CodexSupport::Tested | CodexSupport::Unknown => None,
     };
     CodexVersion {
@@ -170,29 +176,41 @@ mod tests {
     #[test]
     fn support_follows_tested_releases_identical_schemas_and_the_range() {
         let ua = |v: &str| format!("codex_manager/{v} (Debian; x86_64)");
-        let tested = assess(Some(&ua("0.169.0")), None);
+        let tested = assess(Some(&ua("0.169.0")), None, 0);
         assert_eq!((tested.support, tested.matches, tested.advice.is_none()), (CodexSupport::Tested, true, true));
         // A patch release with a tested schema: compatible, matching, nothing to warn about.
-        let same = assess(Some(&ua("0.169.1")), Some(TESTED[0].schema));
+        let same = assess(Some(&ua("0.169.1")), Some(TESTED[0].schema), 0);
         assert_eq!((same.support, same.same_schema_as.as_deref(), same.matches), (CodexSupport::Compatible, Some("0.169.0"), true));
         assert_eq!(same.advice, None);
         // Inside the range, untested, with another schema: compatible, with advice.
-        let newer = assess(Some(&ua("0.170.0")), Some("another"));
+        let newer = assess(Some(&ua("0.170.0")), Some("another"), 0);
         assert_eq!((newer.support, newer.matches), (CodexSupport::Compatible, false));
         assert!(newer.advice.unwrap().contains("untested"));
         // Outside the range either way.
         for v in ["0.168.9", "0.172.0", "1.0.0"] {
-            assert_eq!(assess(Some(&ua(v)), Some("x")).support, CodexSupport::Incompatible, "{v}");
+            assert_eq!(assess(Some(&ua(v)), Some("x"), 0).support, CodexSupport::Incompatible, "{v}");
         }
-        assert_eq!(assess(Some(&ua("0.170.0-alpha.2")), None).support, CodexSupport::Compatible);
-        assert_eq!(assess(None, None).support, CodexSupport::Unknown);
+        assert_eq!(assess(Some(&ua("0.170.0-alpha.2")), None, 0).support, CodexSupport::Compatible);
+        assert_eq!(assess(None, None, 0).support, CodexSupport::Unknown);
+    }
+
+    #[test]
+    fn an_untested_release_whose_protocol_breaks_facts_is_not_advised_to_just_work() {
+        let broken = assess_release(Some("0.170.0"), Some("another"), 2);
+        assert_eq!(broken.support, CodexSupport::Compatible);
+        let advice = broken.advice.unwrap();
+        assert!(advice.contains("breaks 2 fact(s)") && !advice.contains("should work"), "{advice}");
+        assert!(advice.contains("protocol.violations") && advice.contains("install a tested release"), "{advice}");
+        let far = assess_release(Some("0.999.0"), Some("another"), 1).advice.unwrap();
+        assert!(far.contains("outside the supported range") && far.contains("breaks 1 fact(s)"), "{far}");
+        assert!(assess_release(Some("0.170.0"), Some("another"), 0).advice.unwrap().contains("should work"));
     }
 
     #[test]
     fn the_pin_is_a_tested_release_and_every_tested_release_is_supported() {
         assert!(TESTED.iter().any(|t| t.version == EXPECTED_CODEX_VERSION), "add the pin to TESTED (scripts/codex-release.sh prints the line)");
         for t in TESTED {
-            let verdict = assess_release(Some(t.version), Some(t.schema));
+            let verdict = assess_release(Some(t.version), Some(t.schema), 0);
             assert_eq!(verdict.support, CodexSupport::Tested, "{}", t.version);
             let (from, to) = SUPPORTED_RANGE;
             assert!(numeric(t.version) >= numeric(from) && numeric(t.version) < numeric(to),

@@ -19,29 +19,32 @@ use super::live::{LiveThreads, ThreadFlag};
 use super::requests::Requests;
 use super::sessions::Sessions;
 use super::turns::Turns;
-use crate::appserver::{Inbound, Lenient, RequestId};
+use crate::appserver::{lenient, Inbound, Lenient, RequestId};
 use crate::events::{EventKind, EventType, NewEvent};
 use crate::store::{TurnEnd, TurnStatus};
 
 // What the relay reads of app-server's notifications. Every enum and union it acts on is `Lenient`: a newer
 // codex's new variant or shape is kept as raw JSON and the rest of the message still reads (a whole message failing
-// to parse would leave its turn running forever). Ids and text are plain: a change there is not additive, and the
-// drift guard names it.
+// to parse would leave its turn running forever). Every field of the composites is read on its own (`lenient::*_or_none`):
+// one of another type or shape is `None` and the others still count, so a notification keeps its session and a
+// `turn/completed` still ends its turn. What changed is the drift guard's to name.
 
 #[derive(Deserialize, Default)]
 struct Ids<'a> {
-    #[serde(rename = "threadId")]
+    #[serde(rename = "threadId", default, deserialize_with = "lenient::string_or_none")]
     thread_id: Option<String>,
-    #[serde(rename = "turnId")]
+    #[serde(rename = "turnId", default, deserialize_with = "lenient::string_or_none")]
     turn_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::json_or_none")]
     turn: Option<TurnRef>,
     /// `thread/started` names its thread only inside `thread`.
+    #[serde(default, deserialize_with = "lenient::json_or_none")]
     thread: Option<ThreadRef>,
     /// `item/agentMessage/delta` names its item and carries the text. Borrowed from the line: every kind of delta
     /// has these fields, and only assistant text is kept, so the others cost no copy.
-    #[serde(rename = "itemId", borrow)]
+    #[serde(rename = "itemId", borrow, default, deserialize_with = "lenient::cow_or_none")]
     item_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "lenient::cow_or_none")]
     delta: Option<Cow<'a, str>>,
     /// `serverRequest/resolved` names the JSON-RPC id of the request app-server withdrew or saw answered.
     #[serde(rename = "requestId")]
@@ -57,7 +60,7 @@ struct ThreadRef {
 struct TurnRef {
     id: String,
     /// The turn this one runs inside (an inline review's inner turn), when not itself.
-    #[serde(default, rename = "rootTurnId")]
+    #[serde(default, rename = "rootTurnId", deserialize_with = "lenient::string_or_none")]
     root_turn_id: Option<String>,
     #[serde(default)]
     status: Option<Lenient<CodexTurnStatus>>,
@@ -138,7 +141,9 @@ impl ItemId {
 
 #[derive(Deserialize)]
 struct StatusEnvelope {
-    status: ThreadStatus,
+    /// Another shape (a plain string, a newer union member) is kept: the thread's flags are then cleared, not left
+    /// as they were.
+    status: Lenient<ThreadStatus>,
 }
 
 #[derive(Deserialize)]
@@ -314,7 +319,13 @@ impl Relay {
                 }
                 "thread/status/changed" => {
                     if let Ok(env) = serde_json::from_str::<StatusEnvelope>(params.get()) {
-                        let flags = env.status.flags();
+                        let flags = match env.status {
+                            Lenient::Known(status) => status.flags(),
+                            Lenient::Other(raw) => {
+                                tracing::warn!(thread = thread_id, status = %raw, "a thread status of a shape this host does not know: its wait flags are cleared");
+                                Vec::new()
+                            }
+                        };
                         self.live.with(thread_id, |t| t.flags = flags);
                     }
                 }

@@ -58,7 +58,8 @@ impl TestHost {
         Self::start_in(dir, ScriptedAppServer::default()).await
     }
 
-    async fn start_in(dir: TempDir, app: ScriptedAppServer) -> Self {
+    /// A host over `app` in `dir` (whose `no-codex-here` is the program the host would inspect).
+    pub async fn start_in(dir: TempDir, app: ScriptedAppServer) -> Self {
         let store = Store::open(&dir.0).await.expect("store opens");
         let events = EventLog::start(store.clone(), DEFAULT_RETENTION).await.expect("log starts");
         let plugins = crate::plugins::PluginRegistry::start(store.clone(), events.clone(), &dir.0).await.expect("plugins start");

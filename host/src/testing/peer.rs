@@ -31,6 +31,8 @@ pub enum Step {
     Answer(Value),
     /// A JSON-RPC error for the request.
     Refuse(i64, String),
+    /// An `error` of any shape for the request, as written (JSON-RPC's or not).
+    Error(Value),
     /// A notification.
     Notify(String, Value),
     /// Exit with this code (after what came before is written).
@@ -216,6 +218,7 @@ async fn serve(server: ScriptedAppServer, peer: Peer, input: DuplexStream) {
                         Step::Refuse(code, message) => {
                             peer.write(&json!({"id": id, "error": {"code": code, "message": message}})).await
                         }
+                        Step::Error(error) => peer.write(&json!({"id": id, "error": error})).await,
                         Step::Notify(method, params) => peer.notify(&method, params).await,
                         Step::Exit(code) => return peer.die(&format!("exited with code {code}")).await,
                     }

@@ -31,6 +31,12 @@ impl ProtocolGate {
         *self.report.write().expect("protocol gate poisoned") = ProtocolReport { checked: true, violations };
     }
 
+    /// Back to unchecked: the running codex's schema could not be read, so no earlier verdict (another release's)
+    /// stands for it.
+    pub fn reset(&self) {
+        *self.report.write().expect("protocol gate poisoned") = ProtocolReport::default();
+    }
+
     pub fn report(&self) -> ProtocolReport {
         self.report.read().expect("protocol gate poisoned").clone()
     }

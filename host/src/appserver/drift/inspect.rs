@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::schema::{methods_of, SchemaDir};
-use super::{check, ProtocolViolation};
+use super::{check, Call, ProtocolViolation};
 
 /// What the host learns from a codex binary's schema: what it serves, whether it is a known schema, and what of
 /// the contract it breaks.
@@ -19,7 +19,7 @@ pub struct Inspection {
 
 /// Have `codex_bin` print its schema (`app-server generate-json-schema --experimental`, about 0.15 s) into a scratch
 /// dir, and inspect it. `calls`: as for [`check`].
-pub async fn inspect(codex_bin: &Path, codex_home: &Path, calls: &[&'static str]) -> anyhow::Result<Inspection> {
+pub async fn inspect(codex_bin: &Path, codex_home: &Path, calls: &[Call]) -> anyhow::Result<Inspection> {
     let scratch = ScratchDir::create()?;
     let out = tokio::process::Command::new(codex_bin)
         .args(["app-server", "generate-json-schema", "--experimental", "--out"])

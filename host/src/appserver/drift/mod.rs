@@ -18,7 +18,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::reliance::{Expect, Reliance, Site, DECLINED_SERVER_REQUESTS, RELIED_ON};
-pub use super::reliance::DriftEffect;
+pub use super::reliance::{Call, DriftEffect};
 pub use gate::{ProtocolGate, ProtocolReport};
 pub use inspect::{inspect, Inspection};
 use schema::{methods_of, Doc, SchemaDir};
@@ -50,14 +50,15 @@ impl ProtocolViolation {
 }
 
 /// Check the contract against the schema `codex app-server generate-json-schema --experimental --out DIR` wrote
-/// into `dir`. `calls` are the methods the host calls beyond those the contract lists (the Codex operations).
-pub fn check(dir: &Path, calls: &[&'static str]) -> Result<Vec<ProtocolViolation>, String> {
+/// into `dir`. `calls` are the methods the host calls beyond those the contract lists (the Codex operations), with
+/// the params each sends.
+pub fn check(dir: &Path, calls: &[Call]) -> Result<Vec<ProtocolViolation>, String> {
     let schema = SchemaDir::load(dir)?;
     let mut found: Vec<ProtocolViolation> = RELIED_ON
         .iter()
         .filter_map(|fact| check_fact(&schema, fact).err().map(|problem| ProtocolViolation::at(fact.site, fact.path, problem)))
         .collect();
-    found.extend(newly_required(&schema));
+    found.extend(newly_required(&schema, calls));
     found.extend(unanswered_server_requests(&schema));
     found.extend(missing_calls(&schema, calls));
     Ok(found)
@@ -93,18 +94,26 @@ fn check_fact(schema: &SchemaDir, fact: &Reliance) -> Result<(), String> {
     })?
 }
 
-/// Fields app-server now requires in what the host sends, that the contract does not name: at the top of each sent
-/// site and inside every object the contract's paths step into.
-fn newly_required(schema: &SchemaDir) -> Vec<ProtocolViolation> {
-    let mut sites: Vec<Site> = Vec::new();
-    for site in RELIED_ON.iter().map(|f| f.site).filter(|s| s.is_sent()) {
-        if !sites.contains(&site) {
-            sites.push(site);
-        }
+/// Fields app-server now requires in what the host sends, that neither the contract nor a Codex operation's params
+/// name: at the top of each sent site and inside every object the named paths step into.
+fn newly_required(schema: &SchemaDir, calls: &[Call]) -> Vec<ProtocolViolation> {
+    // Every site the host sends, with the paths it sends there (a method both lists name: the union).
+    let mut sent: Vec<(Site, Vec<&str>)> = Vec::new();
+    let facts = RELIED_ON.iter().filter(|f| f.site.is_sent()).map(|f| (f.site, f.path));
+    let params = calls.iter().flat_map(|c| std::iter::once((c.method, None)).chain(c.sends.iter().map(move |p| (c.method, Some(*p)))));
+    let params = params.map(|(method, path)| (Site::Request(method), path));
+    for (site, path) in facts.map(|(s, p)| (s, Some(p))).chain(params) {
+        let at = match sent.iter().position(|(s, _)| *s == site) {
+            Some(i) => i,
+            None => {
+                sent.push((site, Vec::new()));
+                sent.len() - 1
+            }
+        };
+        sent[at].1.extend(path);
     }
     let mut found = Vec::new();
-    for site in sites {
-        let paths: Vec<&str> = RELIED_ON.iter().filter(|f| f.site == site).map(|f| f.path).collect();
+    for (site, paths) in sent {
         // "" and every proper prefix of a named path, each once.
         let mut prefixes = BTreeSet::from([String::new()]);
         for path in &paths {
@@ -152,11 +161,11 @@ fn unanswered_server_requests(schema: &SchemaDir) -> Vec<ProtocolViolation> {
 
 /// Methods the host calls that the schema does not have (renamed or removed): the Codex operations' `calls`, and
 /// those the contract knows only by their result. (A method with params in the contract is reported by its facts.)
-fn missing_calls(schema: &SchemaDir, calls: &[&'static str]) -> Vec<ProtocolViolation> {
+fn missing_calls(schema: &SchemaDir, calls: &[Call]) -> Vec<ProtocolViolation> {
     let served: BTreeSet<String> = methods_of(&schema.client_requests).into_iter().collect();
     let with_params: BTreeSet<&str> = RELIED_ON.iter().filter(|f| matches!(f.site, Site::Request(_))).map(|f| f.site.method()).collect();
     let by_result = RELIED_ON.iter().filter(|f| matches!(f.site, Site::Response(..))).map(|f| f.site.method());
-    let mut missing: Vec<&'static str> = calls.iter().copied().chain(by_result).filter(|m| !served.contains(*m) && !with_params.contains(m)).collect();
+    let mut missing: Vec<&'static str> = calls.iter().map(|c| c.method).chain(by_result).filter(|m| !served.contains(*m) && !with_params.contains(m)).collect();
     missing.sort_unstable();
     missing.dedup();
     missing.into_iter().map(|m| ProtocolViolation::at(Site::Request(m), "", "no such request method (renamed or removed?)")).collect()

@@ -67,7 +67,7 @@ impl Capabilities {
     /// Read the installed codex's schema: what it serves, and what of the host's protocol contract it breaks (the
     /// drift guard's violations, which the caller hands to the app-server's gate).
     pub async fn detect(codex_bin: &Path, codex_home: &Path, release: Option<String>) -> anyhow::Result<(Self, Vec<ProtocolViolation>)> {
-        let found = drift::inspect(codex_bin, codex_home, CodexOp::METHODS).await?;
+        let found = drift::inspect(codex_bin, codex_home, CodexOp::CALLS).await?;
         Ok((Self { methods: found.methods, schema: Some(found.fingerprint), release }, found.violations))
     }
 }
@@ -87,10 +87,15 @@ fn group_report(caps: Option<&Capabilities>, refused: &BTreeSet<String>, exec_en
 }
 
 impl Codex {
-    /// How this host stands to the running codex: its release, and its schema once read.
+    /// How this host stands to the running codex: its release, and its schema once read (this release's: after a
+    /// restart brought another release, the previous one's schema says nothing about it), with what the drift guard
+    /// found broken in it.
     pub fn codex_version(&self) -> CodexVersion {
-        let schema = self.capabilities().and_then(|c| c.schema);
-        version::assess(self.core.app_server().state().user_agent.as_deref(), schema.as_deref())
+        let user_agent = self.core.app_server().state().user_agent;
+        let release = user_agent.as_deref().and_then(version::version_from_user_agent);
+        let schema = self.capabilities().filter(|c| c.release.as_deref() == release).and_then(|c| c.schema);
+        let broken = self.core.app_server().protocol_gate().report().violations.len();
+        version::assess(user_agent.as_deref(), schema.as_deref(), broken)
     }
 
     /// Which parts of the Codex surface the connected codex supports, by route group.

@@ -31,13 +31,16 @@ pub use thread_ops::{ReviewTarget, Revert, ShellCommand, StartReview, ThreadOps}
 
 use super::core::Core;
 use super::error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
+use crate::appserver::drift::Call;
 use crate::appserver::RpcError;
 use crate::events::{EventType, NewEvent};
 
 /// Defines [`CodexOp`] from one table, so the list of every operation ([`CodexOp::ALL`], which the capability
-/// report reads) cannot drift from the operations themselves.
+/// report reads) cannot drift from the operations themselves. A row: the app-server method, the capability group, the
+/// event a success records, and every top-level param the operation's request builder may send (a debug build
+/// checks each call against it, and the drift guard checks app-server requires no other).
 macro_rules! codex_ops {
-    ($($op:ident => ($method:literal, $group:ident, $event:expr),)*) => {
+    ($($op:ident => ($method:literal, $group:ident, $event:expr, [$($param:literal),*]),)*) => {
         /// An operation on the Codex surface.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum CodexOp {
@@ -51,6 +54,15 @@ macro_rules! codex_ops {
             /// Every app-server method the operations call (what the drift guard checks exists).
             pub const METHODS: &'static [&'static str] = &[$($method,)*];
 
+            /// Every app-server method the operations call with the top-level params each may send: the drift
+            /// guard checks the method exists and that app-server requires nothing more of it.
+            pub const CALLS: &'static [Call] = &[$(Call { method: $method, sends: &[$($param),*] },)*];
+
+            /// The params this operation may send (top level).
+            pub fn sends(self) -> &'static [&'static str] {
+                Self::CALLS[self as usize].sends
+            }
+
             /// The app-server method, the capability group, and the event a successful call records (writes only).
             pub const fn spec(self) -> (&'static str, CapabilityGroup, Option<EventType>) {
                 match self {
@@ -62,34 +74,34 @@ macro_rules! codex_ops {
 }
 
 codex_ops! {
-    AccountRead => ("account/read", Account, None),
-    AccountLoginStart => ("account/login/start", AccountLogin, Some(EventType::AccountLoginStarted)),
-    AccountLoginCancel => ("account/login/cancel", AccountLogin, Some(EventType::AccountLoginCanceled)),
-    AccountLogout => ("account/logout", Account, Some(EventType::AccountLoggedOut)),
-    AccountRateLimits => ("account/rateLimits/read", Account, None),
-    AccountUsage => ("account/usage/read", Account, None),
-    ModelList => ("model/list", Models, None),
-    ModelProviderList => ("modelProvider/list", Models, None),
-    ConfigRead => ("config/read", Config, None),
-    ConfigValueWrite => ("config/value/write", Config, Some(EventType::ConfigUpdated)),
-    ConfigBatchWrite => ("config/batchWrite", Config, Some(EventType::ConfigUpdated)),
-    ConfigRequirements => ("configRequirements/read", Config, None),
-    McpStatusList => ("mcpServerStatus/list", Mcp, None),
-    McpReload => ("config/mcpServer/reload", Mcp, Some(EventType::McpReloaded)),
-    McpOauthLogin => ("mcpServer/oauth/login", Mcp, Some(EventType::McpLoginStarted)),
-    SkillsList => ("skills/list", Skills, None),
-    SkillsConfigWrite => ("skills/config/write", Skills, Some(EventType::ConfigSkillChanged)),
-    HooksList => ("hooks/list", Hooks, None),
-    FeaturesList => ("experimentalFeature/list", Features, None),
-    FeatureEnablementSet => ("experimentalFeature/enablement/set", Features, Some(EventType::ConfigFeatureChanged)),
-    CollaborationModesList => ("collaborationMode/list", CollaborationModes, None),
-    ReviewStart => ("review/start", Review, Some(EventType::SessionReviewStarted)),
-    CompactStart => ("thread/compact/start", Compact, Some(EventType::SessionCompactionStarted)),
-    Revert => ("thread/revert", Revert, Some(EventType::SessionReverted)),
-    BackgroundTerminalsClean => ("thread/backgroundTerminals/clean", BackgroundTerminals, Some(EventType::SessionBackgroundTerminalsCleaned)),
-    ShellCommand => ("thread/shellCommand", ShellCommand, Some(EventType::SessionShellCommandStarted)),
-    CommandExec => ("command/exec", Exec, Some(EventType::ExecFinished)),
-    FeedbackUpload => ("feedback/upload", Feedback, Some(EventType::FeedbackUploaded)),
+    AccountRead => ("account/read", Account, None, []),
+    AccountLoginStart => ("account/login/start", AccountLogin, Some(EventType::AccountLoginStarted), ["type", "apiKey"]),
+    AccountLoginCancel => ("account/login/cancel", AccountLogin, Some(EventType::AccountLoginCanceled), ["loginId"]),
+    AccountLogout => ("account/logout", Account, Some(EventType::AccountLoggedOut), []),
+    AccountRateLimits => ("account/rateLimits/read", Account, None, []),
+    AccountUsage => ("account/usage/read", Account, None, []),
+    ModelList => ("model/list", Models, None, ["includeHidden", "modelProvider", "limit", "cursor"]),
+    ModelProviderList => ("modelProvider/list", Models, None, []),
+    ConfigRead => ("config/read", Config, None, []),
+    ConfigValueWrite => ("config/value/write", Config, Some(EventType::ConfigUpdated), ["keyPath", "value", "mergeStrategy"]),
+    ConfigBatchWrite => ("config/batchWrite", Config, Some(EventType::ConfigUpdated), ["edits", "reloadUserConfig"]),
+    ConfigRequirements => ("configRequirements/read", Config, None, []),
+    McpStatusList => ("mcpServerStatus/list", Mcp, None, []),
+    McpReload => ("config/mcpServer/reload", Mcp, Some(EventType::McpReloaded), []),
+    McpOauthLogin => ("mcpServer/oauth/login", Mcp, Some(EventType::McpLoginStarted), ["name", "scopes", "timeoutSecs"]),
+    SkillsList => ("skills/list", Skills, None, []),
+    SkillsConfigWrite => ("skills/config/write", Skills, Some(EventType::ConfigSkillChanged), ["path", "name", "enabled"]),
+    HooksList => ("hooks/list", Hooks, None, []),
+    FeaturesList => ("experimentalFeature/list", Features, None, []),
+    FeatureEnablementSet => ("experimentalFeature/enablement/set", Features, Some(EventType::ConfigFeatureChanged), ["enablement"]),
+    CollaborationModesList => ("collaborationMode/list", CollaborationModes, None, []),
+    ReviewStart => ("review/start", Review, Some(EventType::SessionReviewStarted), ["threadId", "target", "delivery"]),
+    CompactStart => ("thread/compact/start", Compact, Some(EventType::SessionCompactionStarted), ["threadId"]),
+    Revert => ("thread/revert", Revert, Some(EventType::SessionReverted), ["threadId", "beforeTurnId"]),
+    BackgroundTerminalsClean => ("thread/backgroundTerminals/clean", BackgroundTerminals, Some(EventType::SessionBackgroundTerminalsCleaned), ["threadId"]),
+    ShellCommand => ("thread/shellCommand", ShellCommand, Some(EventType::SessionShellCommandStarted), ["threadId", "command", "timeoutMs"]),
+    CommandExec => ("command/exec", Exec, Some(EventType::ExecFinished), ["command", "sandboxPolicy", "cwd", "timeoutMs", "processId", "streamStdoutStderr"]),
+    FeedbackUpload => ("feedback/upload", Feedback, Some(EventType::FeedbackUploaded), ["classification", "reason", "includeLogs", "threadId"]),
 }
 
 /// JSON-RPC's "invalid request": app-server's answer to a call it refuses.
@@ -139,12 +151,23 @@ impl Codex {
     /// (never a secret); `session` tags the event.
     pub async fn call(&self, op: CodexOp, params: Value, event_data: Option<Value>, session: Option<&str>) -> ServiceResult<Value> {
         let (method, group, event) = op.spec();
+        debug_assert!(
+            params.as_object().is_some_and(|p| p.keys().all(|k| op.sends().contains(&k.as_str()))),
+            "`{method}` is called with {params}, beyond the params its codex_ops! row lists: {:?} (the drift guard checks those)",
+            op.sends()
+        );
         if group == CapabilityGroup::Exec && !self.exec_enabled {
             return Err(ServiceError::new(
                 ErrorKind::Forbidden,
                 ErrorCode::ExecDisabled,
                 "one-off command execution is off: start the host with --enable-exec to allow it",
             ));
+        }
+        // The drift guard first: a method it found renamed or broken is also missing from the capabilities, and the
+        // client is owed the named facts (`codex_incompatible`), not a bare `not_supported`.
+        let broken = self.core.app_server().protocol_gate().refused_call(method);
+        if !broken.is_empty() {
+            return Err(RpcError::Incompatible { method: method.to_string(), facts: broken.iter().map(ToString::to_string).collect() }.into());
         }
         if let Some(caps) = self.capabilities.lock().expect("capabilities poisoned").as_ref() {
             if !caps.supports(method) {

@@ -67,7 +67,12 @@ impl Codex {
                 self.core.app_server().protocol_gate().set(violations);
                 *self.capabilities.lock().expect("capabilities poisoned") = Some(caps);
             }
-            Err(e) => tracing::warn!(error = %e, "could not read the installed codex's schema: its capabilities are unknown and the drift guard did not run"),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the installed codex's schema: its capabilities are unknown and the drift guard did not run");
+                // What was read of an earlier release says nothing about this one: unknown, not the old verdict.
+                self.core.app_server().protocol_gate().reset();
+                *self.capabilities.lock().expect("capabilities poisoned") = None;
+            }
         }
         self.say_how_codex_is_supported();
     }

@@ -12,7 +12,7 @@ use super::Requests;
 use super::kind::{RequestFamily, RequestKind};
 use super::registry::LiveRequest;
 use super::responses;
-use crate::appserver::{Connection, RequestId};
+use crate::appserver::{lenient, Connection, RequestId};
 use crate::events::{EventType, NewEvent};
 use crate::store::{now_ms, RequestRow, RequestStatus};
 
@@ -21,14 +21,21 @@ pub const DECLINED_REQUEST_CODE: i64 = -32000;
 /// How long a dynamic tool call waits for its API client when the session set no timeout.
 pub const DEFAULT_TOOL_CALL_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// Each id on its own (`lenient::string_or_none`): one of another type is `None`, and the others still place the
+/// request in its session and turn.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct RequestIds {
+    #[serde(default, deserialize_with = "lenient::string_or_none")]
     thread_id: Option<String>,
     /// Legacy v1 requests name the thread `conversationId`.
+    #[serde(default, deserialize_with = "lenient::string_or_none")]
     conversation_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_or_none")]
     turn_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_or_none")]
     item_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_or_none")]
     call_id: Option<String>,
 }
 

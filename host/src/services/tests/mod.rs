@@ -9,3 +9,4 @@ mod turn_record;
 mod turns;
 mod followups;
 mod limits;
+mod codex_watch;

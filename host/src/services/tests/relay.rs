@@ -140,3 +140,90 @@ async fn an_additive_release_s_new_variants_and_shapes_never_break_a_read() {
     assert_eq!(record.final_text.as_deref(), Some("the answer"));
     assert_ne!(host.session_now(&s).await.status, crate::services::SessionStatus::Running);
 }
+
+// Composites decoded field by field: one field of another type or shape costs only that field.
+
+#[tokio::test]
+async fn a_turn_with_a_root_of_another_type_keeps_its_session_and_its_completion_ends_the_turn() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let turn = host.send(&s, "hi").await.turn_id;
+    let odd = |status: &str| json!({"id": turn, "rootTurnId": 42, "status": status, "items": [], "error": null});
+    host.peer.notify("turn/started", json!({"threadId": s.thread_id, "turn": odd("inProgress")})).await;
+    let started = host.event(|e| e.kind == "turn.started").await;
+    assert_eq!((started.session_id.as_deref(), started.turn_id.as_deref()), (Some(s.id.as_str()), Some(turn.as_str())));
+    host.peer.notify("turn/completed", json!({"threadId": s.thread_id, "turn": odd("completed")})).await;
+    let end = host.turn_event("turn.completed", &turn).await;
+    assert_eq!(end.session_id.as_deref(), Some(s.id.as_str()));
+    let now = host.session_now(&s).await;
+    assert_eq!((now.status, now.active_turn_id), (crate::services::SessionStatus::Idle, None), "the turn ended");
+}
+
+#[tokio::test]
+async fn a_delta_of_another_shape_keeps_its_session_and_turn() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let turn = host.send(&s, "hi").await.turn_id;
+    let params = json!({"threadId": s.thread_id, "turnId": turn, "itemId": {"id": "m"}, "delta": {"text": "he", "kind": ["rich"]}});
+    host.peer.notify("item/agentMessage/delta", params).await;
+    let delta = host.event(|e| e.kind == "item.delta").await;
+    assert_eq!((delta.session_id.as_deref(), delta.turn_id.as_deref()), (Some(s.id.as_str()), Some(turn.as_str())));
+    assert_eq!(delta.data()["delta"]["text"], "he", "the event carries what app-server said");
+}
+
+#[tokio::test]
+async fn a_thread_status_of_another_shape_clears_the_wait_flags() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let turn = host.send(&s, "hi").await.turn_id;
+    host.peer.turn_started(&s.thread_id, &turn).await;
+    host.peer.thread_status(&s.thread_id, Some(&["waitingOnApproval"])).await;
+    host.event(|e| e.kind == "session.status_changed").await;
+    assert_eq!(host.session_now(&s).await.status, crate::services::SessionStatus::WaitingOnApproval);
+    host.peer.notify("thread/status/changed", json!({"threadId": s.thread_id, "status": "active"})).await;
+    host.processed().await;
+    assert_eq!(host.session_now(&s).await.status, crate::services::SessionStatus::Running, "no stale wait");
+}
+
+#[tokio::test]
+async fn an_error_of_another_shape_fails_the_call_it_answers_at_once() {
+    let app = crate::testing::ScriptedAppServer::default();
+    app.on("thread/name/set", |_| vec![crate::testing::Step::Error(json!("the thread is busy"))]);
+    app.on("thread/delete", |_| vec![crate::testing::Step::Error(json!({"code": "E_BUSY", "detail": {"retry": true}}))]);
+    let host = TestHost::start_with(app).await;
+    let conn = host.services.app_server().connection().expect("app-server runs");
+    // Within the peer's wait, far below any request timeout: before, the line was malformed and the call waited out
+    // its timeout.
+    let call = |method: &'static str| {
+        let conn = conn.clone();
+        async move { tokio::time::timeout(crate::testing::WAIT, conn.request(method, json!({"threadId": "t"}))).await.expect("answered, not timed out") }
+    };
+    match call("thread/name/set").await {
+        Err(crate::appserver::RpcError::Server { code, message, data }) => {
+            assert_eq!((code, message.as_str(), data), (-32603, "the thread is busy", Some(json!("the thread is busy"))));
+        }
+        other => panic!("{other:?}"),
+    }
+    match call("thread/delete").await {
+        Err(crate::appserver::RpcError::Server { code, message, data }) => {
+            assert_eq!(code, -32603);
+            assert!(message.contains("E_BUSY") && message.contains("unknown shape"), "{message}");
+            assert_eq!(data, Some(json!({"code": "E_BUSY", "detail": {"retry": true}})));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(host.logged("runtime.protocol_error").await.is_empty(), "nothing malformed");
+}
+
+#[tokio::test]
+async fn a_server_request_with_an_id_of_another_type_still_belongs_to_its_session() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let turn = host.send(&s, "hi").await.turn_id;
+    let params = json!({"threadId": s.thread_id, "turnId": turn, "itemId": 7, "callId": {"v": 1}});
+    let _answer = host.peer.request("item/commandExecution/requestApproval", params).await;
+    let asked = host.event(|e| e.kind == "approval.requested").await;
+    assert_eq!((asked.session_id.as_deref(), asked.turn_id.as_deref()), (Some(s.id.as_str()), Some(turn.as_str())));
+    let now = host.session_now(&s).await;
+    assert_eq!((now.status, now.pending_requests), (crate::services::SessionStatus::WaitingOnApproval, 1));
+}
