@@ -172,3 +172,26 @@ async fn every_client_gets_every_frame_of_a_stream_once_and_in_order() {
     logged.truncate(first.len());
     assert_eq!(logged, seen[0]);
 }
+
+/// An event longer than one websocket fragment (the host sends at most 16 KiB per frame, so a connection's write
+/// buffer stays small after a large event) reaches every client whole: live, replayed, and equal to the log's copy.
+/// Text with two-byte characters, so fragments end inside a character.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_larger_than_a_fragment_arrives_whole_live_and_replayed() {
+    let env = Env::start("large-event").await;
+    let host = env.host();
+    let session = env.new_session().await;
+    let since = host.latest_seq().await;
+    let mut live = host.stream(&format!("since={since}&sessions={session}")).await;
+    let long = "ünïcödé ".repeat(10_000);
+    assert!(long.len() > 5 * 16 * 1024);
+    let turn = host.send(&session, &format!("scenario:deltas=2 {long}")).await;
+    let seen = until(&mut live, is_turn_end(&turn)).await;
+    assert!(seen.iter().any(|e| e.to_string().contains(&long)), "an event carries the whole message text");
+
+    let mut replayed = host.stream(&format!("since={since}&sessions={session}")).await;
+    assert_eq!(until(&mut replayed, is_turn_end(&turn)).await, seen, "replay gives the same frames");
+    let (_, page) = host.get(&format!("/api/events?since={since}&limit=1000&sessions={session}")).await;
+    let logged: Vec<Value> = page["events"].as_array().unwrap().iter().take(seen.len()).cloned().collect();
+    assert_eq!(logged, seen, "what the clients saw is what the log holds");
+}

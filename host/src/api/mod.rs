@@ -10,6 +10,7 @@ pub mod extract;
 mod openapi;
 pub mod routes;
 mod signin;
+pub mod websocket;
 pub mod web;
 
 use std::sync::Arc;

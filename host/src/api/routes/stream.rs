@@ -5,19 +5,18 @@
 
 use std::time::Duration;
 
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use bytes::Bytes;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::response::IntoResponse;
 use axum::extract::State;
 use axum::response::Response;
+use bytes::Bytes;
 use futures_util::{FutureExt, SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::events::EventQuery;
-use crate::services::ErrorCode;
-use crate::api::error::{ApiError, ErrorResponse};
+use crate::api::error::ErrorResponse;
 use crate::api::extract::ApiQuery;
+use crate::api::websocket::{text_frames, Socket, WebSocketRequest};
 use crate::api::ApiState;
 use crate::events::Subscription;
 
@@ -32,8 +31,11 @@ const MAX_FRAMES_PER_FLUSH: usize = 256;
 /// (128 KiB) that memset was ~9 % of the host's CPU streaming to 20 clients. A larger message still grows it.
 const READ_BUFFER: usize = 4 * 1024;
 /// Frames are written out once this much is queued (and at every flush). The buffer keeps its largest size for the
-/// life of the connection, so this bounds what a burst leaves behind per client (the default is 128 KiB).
+/// life of the connection, so this, plus one fragment ([`crate::api::websocket::FRAGMENT`]: large events go out in
+/// pieces), bounds what a burst leaves behind per client (the default is 128 KiB).
 const WRITE_BUFFER: usize = 16 * 1024;
+/// Largest message a client may send (clients send only pings, pongs and a close).
+const MAX_INCOMING: usize = 64 * 1024;
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new().routes(routes!(stream))
@@ -46,23 +48,22 @@ pub fn router() -> OpenApiRouter<ApiState> {
 async fn stream(
     State(s): State<ApiState>,
     ApiQuery(q): ApiQuery<EventQuery>,
-    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    ws: WebSocketRequest,
 ) -> Response {
-    let ws = match ws {
-        Ok(ws) => ws,
-        Err(r) => return ApiError::new(r.status(), ErrorCode::WebsocketRequired, r.body_text()).into_response(),
-    };
     let (subscription, opening) = s.services.events().subscribe(q.since, q.filter()).await;
-    ws.max_message_size(64 * 1024)
+    let config = WebSocketConfig::default()
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
-        .on_upgrade(move |socket| serve(socket, subscription, opening))
+        .max_message_size(Some(MAX_INCOMING))
+        .max_frame_size(Some(MAX_INCOMING));
+    ws.accept(config, move |socket| serve(socket, subscription, opening))
 }
 
-async fn serve(socket: WebSocket, mut sub: Subscription, opening: Option<Bytes>) {
+async fn serve(socket: Socket, mut sub: Subscription, opening: Option<Bytes>) {
     let (mut tx, mut rx) = socket.split();
     if let Some(frame) = opening {
-        if tx.send(text(frame)).await.is_err() {
+        let mut frames = futures_util::stream::iter(text_frames(frame).map(Ok));
+        if tx.send_all(&mut frames).await.is_err() {
             return;
         }
     }
@@ -77,13 +78,15 @@ async fn serve(socket: WebSocket, mut sub: Subscription, opening: Option<Bytes>)
                 let sent = tokio::time::timeout(SEND_TIMEOUT, async {
                     while let Some(next) = item.take() {
                         let frame = match next {
-                            Ok(i) => text(i.to_frame()),
+                            Ok(i) => i.to_frame(),
                             Err(e) => {
                                 tracing::error!(error = %e, "stream: store read failed");
                                 return Err(());
                             }
                         };
-                        tx.feed(frame).await.map_err(|_| ())?;
+                        for message in text_frames(frame) {
+                            tx.feed(message).await.map_err(|_| ())?;
+                        }
                         queued += 1;
                         if queued < MAX_FRAMES_PER_FLUSH {
                             item = sub.next().now_or_never();
@@ -108,9 +111,4 @@ async fn serve(socket: WebSocket, mut sub: Subscription, opening: Option<Bytes>)
             }
         }
     }
-}
-
-fn text(frame: Bytes) -> Message {
-    // Envelopes are built from Rust strings, so the check cannot fail; it only wraps the shared bytes.
-    Message::Text(Utf8Bytes::try_from(frame).expect("envelopes are UTF-8"))
 }
