@@ -254,6 +254,19 @@ impl Queue {
         Some(hold)
     }
 
+    /// A plugin's own message (`turns.send-message`) starts a turn by automation: a usage limit or a spent budget
+    /// holds it like a worker turn. Inside a `run-job` call the job waits (back in the queue, its attempt given
+    /// back, whatever the plugin makes of the error); outside one the call is refused with the reason and the reset,
+    /// for the plugin to try again then.
+    pub(in crate::services) async fn gate_plugin_message(&self, job_id: Option<&str>, session_id: &str) -> ServiceResult<()> {
+        let row = self.core.session_row(session_id).await?;
+        let Some(hold) = self.limits.may_start_turn(row.project_id.as_deref()).await else { return Ok(()) };
+        Err(match job_id {
+            Some(job) => self.workers.hold(job, hold),
+            None => workers::limited(&hold),
+        })
+    }
+
     pub(super) fn new(
         core: Arc<Core>,
         plugins: Arc<Plugins>,

@@ -141,11 +141,19 @@ impl Queue {
     }
 }
 
+/// The error automation meets while a limit holds: the reason, and when it lifts (plugins see the message only).
+pub(super) fn limited(hold: &crate::services::limits::Hold) -> ServiceError {
+    let message = match &hold.limit.resets_at {
+        Some(at) => format!("{}; automated turns wait until {at}", hold.limit.reason),
+        None => hold.limit.reason.clone(),
+    };
+    ServiceError::new(crate::services::ErrorKind::TooManyRequests, ErrorCode::UsageLimited, message).with_details(serde_json::json!({"limit": hold.limit}))
+}
+
 impl Workers {
     /// Remember that the job met a limit, and say so to the plugin.
     pub(super) fn hold(&self, job_id: &str, hold: crate::services::limits::Hold) -> ServiceError {
-        let err = ServiceError::new(crate::services::ErrorKind::TooManyRequests, ErrorCode::UsageLimited, hold.limit.reason.clone())
-            .with_details(serde_json::json!({"limit": hold.limit}));
+        let err = limited(&hold);
         self.held.lock().expect("worker holds poisoned").insert(job_id.to_string(), hold);
         err
     }

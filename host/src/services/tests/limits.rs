@@ -152,3 +152,79 @@ async fn a_queue_paused_for_the_usage_limit_stays_paused_across_a_restart_until_
     host.event(|e| e.kind == "followup.resumed").await;
     host.event(|e| e.kind == "followup.started" && e.data()["id"] == waiting.as_str()).await;
 }
+
+/// Stands in for a plugin's `run-job`: it sends a message through the very host API plugins call (with its job),
+/// and gives up on an error as a plugin might.
+struct MessagingJob {
+    api: crate::services::plugin_api::ServicesForPlugins,
+    session_id: String,
+}
+
+#[async_trait::async_trait]
+impl crate::services::queue::HostJobRunner for MessagingJob {
+    async fn run(&self, job: &crate::plugins::JobCall) -> Result<crate::plugins::JobOutcome, String> {
+        use crate::plugins::api::PluginHostApi;
+        match self.api.send_message("messenger", Some(&job.id), &self.session_id, "from a job").await {
+            Ok(turn) => Ok(crate::plugins::JobOutcome::Succeeded(turn)),
+            Err(e) => Ok(crate::plugins::JobOutcome::Failed(format!("{e:?}"))),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_plugins_message_waits_for_a_spent_budget_inside_a_job_and_is_refused_with_the_reset_outside_one() {
+    use crate::plugins::api::{HostCallError, PluginHostApi};
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let api = || crate::services::plugin_api::ServicesForPlugins(std::sync::Arc::downgrade(&host.services));
+    // Not held yet: a plugin's message starts a turn.
+    let first = api().send_message("messenger", None, &s.id, "before").await.expect("not held: the turn starts");
+    host.peer.turn_completed(&s.thread_id, &first, "completed", None).await;
+    host.processed().await;
+
+    // A host-wide budget of 1 token: nothing spent yet, so a usage record spends it.
+    let tokens = json!({"totalTokens": 10, "inputTokens": 10, "cachedInputTokens": 0, "outputTokens": 0, "reasoningOutputTokens": 0});
+    host.peer.notify("thread/tokenUsage/updated", json!({"threadId": s.thread_id, "turnId": first, "tokenUsage": {"total": tokens, "last": tokens}})).await;
+    host.processed().await;
+    let budget = crate::services::Budgets { budgets: vec![crate::services::Budget { project_id: None, daily_tokens: 1, spent_today: None }], renews_at: None };
+    host.services.limits().set_budgets(budget).await.unwrap();
+    let hold = host.services.limits().may_start_turn(None).await.expect("the budget is spent");
+    let starts = || host.peer.methods().iter().filter(|m| *m == "turn/start").count();
+    let before = starts();
+
+    // Outside a job: refused, with the reason and the reset in the message (the WIT `unavailable`).
+    match api().send_message("messenger", None, &s.id, "held").await {
+        Err(HostCallError::Unavailable(m)) => {
+            let reset = hold.limit.resets_at.clone().unwrap();
+            assert!(m.contains("budget") && m.contains(&reset), "the reason and the reset: {m}");
+        }
+        other => panic!("a plugin's message started a turn during a spent budget: {other:?}"),
+    }
+
+    // Inside a job: the job waits (queued, its attempt given back), whatever the plugin made of the error.
+    let kind = crate::plugins::JobKind {
+        kind: "test.messenger".into(),
+        plugin_id: crate::services::queue::HOST_PLUGIN_ID.into(),
+        description: "sends a message".into(),
+        concurrency: 1,
+        timeout_ms: 30_000,
+        max_attempts: 1,
+    };
+    let runner: std::sync::Arc<dyn crate::services::queue::HostJobRunner> = std::sync::Arc::new(MessagingJob { api: api(), session_id: s.id.clone() });
+    host.services.queue().register_host_kind(kind, std::sync::Arc::downgrade(&runner));
+    let job = crate::services::queue::HostJob {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: "test.messenger",
+        payload: json!({}),
+        session_id: Some(s.id.clone()),
+        project_id: None,
+        dedupe_key: None,
+        created_by: "test",
+    };
+    let (job, _) = host.services.queue().enqueue_host_job(job).await.unwrap();
+    let waiting = host.event(|e| e.kind == "job.waiting" && e.data()["id"] == job.id.as_str()).await;
+    assert_eq!(waiting.data()["state"], "queued", "{}", waiting.data());
+    assert_eq!(waiting.data()["attempt"], 0, "no attempt burnt (its only one): {}", waiting.data());
+    assert_eq!(waiting.data()["waiting"]["kind"], "budget", "{}", waiting.data());
+    assert_eq!(starts(), before, "no turn started while held");
+}
