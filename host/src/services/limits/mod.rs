@@ -58,6 +58,14 @@ pub struct UsageLimit {
     pub project_id: Option<String>,
 }
 
+impl UsageLimit {
+    /// What a queued job waits for, from the job row's `wait_*` columns (kind, reason, until ms): one reading for
+    /// `Job.waiting` and `RoutineRun.waiting`.
+    pub(crate) fn from_job_wait((kind, reason, until): (String, String, Option<i64>)) -> Self {
+        Self { kind: LimitKind::parse(&kind).unwrap_or(LimitKind::UsageLimit), reason, resets_at: until.map(envelope_ts), project_id: None }
+    }
+}
+
 /// A hold, with its reset in ms for the host's timers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hold {

@@ -136,12 +136,7 @@ impl From<JobRow> for Job {
             updated_at: envelope_ts(r.updated_at),
             started_at: r.started_at.map(envelope_ts),
             finished_at: r.finished_at.map(envelope_ts),
-            waiting: r.wait.map(|(kind, reason, until)| super::limits::UsageLimit {
-                kind: super::limits::LimitKind::parse(&kind).unwrap_or(super::limits::LimitKind::UsageLimit),
-                reason,
-                resets_at: until.map(envelope_ts),
-                project_id: None,
-            }),
+            waiting: r.wait.map(super::limits::UsageLimit::from_job_wait),
             history: None,
         }
     }

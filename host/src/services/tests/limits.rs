@@ -228,3 +228,69 @@ async fn a_plugins_message_waits_for_a_spent_budget_inside_a_job_and_is_refused_
     assert_eq!(waiting.data()["waiting"]["kind"], "budget", "{}", waiting.data());
     assert_eq!(starts(), before, "no turn started while held");
 }
+
+/// Spend a host-wide budget of 1 token with a turn's usage on `s`.
+async fn spend_host_budget(host: &TestHost, s: &crate::services::Session) {
+    let turn = host.send(s, "spends").await.turn_id;
+    let tokens = json!({"totalTokens": 10, "inputTokens": 10, "cachedInputTokens": 0, "outputTokens": 0, "reasoningOutputTokens": 0});
+    host.peer.notify("thread/tokenUsage/updated", json!({"threadId": s.thread_id, "turnId": turn, "tokenUsage": {"total": tokens, "last": tokens}})).await;
+    host.peer.turn_completed(&s.thread_id, &turn, "completed", None).await;
+    host.processed().await;
+    let budget = crate::services::Budgets { budgets: vec![crate::services::Budget { project_id: None, daily_tokens: 1, spent_today: None }], renews_at: None };
+    host.services.limits().set_budgets(budget).await.unwrap();
+    assert!(host.services.limits().may_start_turn(None).await.is_some(), "the budget is spent");
+}
+
+fn turn_starts(host: &TestHost) -> usize {
+    host.peer.methods().iter().filter(|m| *m == "turn/start").count()
+}
+
+#[tokio::test]
+async fn scheduled_times_during_a_hold_fold_into_the_one_waiting_run_and_the_reset_releases_one_turn() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    spend_host_budget(&host, &s).await;
+    // Once a year: the scheduler's own clock never fires it during the test; the ticks below are driven by hand.
+    let req = crate::services::CreateRoutine {
+        name: "nightly".into(),
+        prompt: Some("tick".into()),
+        session_id: Some(s.id.clone()),
+        schedule: Some("0 0 1 1 *".into()),
+        ..Default::default()
+    };
+    let routine = host.services.routines().create(req, "test").await.unwrap().routine;
+    let tick = || async {
+        let row = host.services.store().get_routine(&routine.id).await.unwrap();
+        let due = row.next_fire_at.expect("scheduled");
+        host.services.routines().fire(&row, due, false).await;
+        due
+    };
+    let first = tick().await;
+    let runs = host.services.routines().runs(&routine.id, Default::default()).await.unwrap().runs;
+    assert_eq!(runs.len(), 1);
+    let job = runs[0].job_id.clone();
+    host.event(|e| e.kind == "job.waiting" && e.data()["id"] == job.as_str()).await;
+    let starts = turn_starts(&host);
+
+    tick().await;
+    let last = tick().await;
+    let runs = host.services.routines().runs(&routine.id, Default::default()).await.unwrap().runs;
+    assert_eq!(runs.len(), 1, "the held ticks made no runs of their own: {runs:?}");
+    let run = &runs[0];
+    assert_eq!(run.scheduled_for, Some(crate::events::envelope_ts(first)));
+    assert_eq!((run.skipped_ticks, run.last_skipped_for.clone()), (2, Some(crate::events::envelope_ts(last))), "the run says what it stands for");
+    assert_eq!(run.status, crate::services::RunStatus::Queued);
+    let waiting = run.waiting.as_ref().expect("the run shows its job's wait");
+    assert_eq!(waiting.kind, LimitKind::Budget);
+    assert!(waiting.resets_at.is_some(), "{waiting:?}");
+
+    // The budget is raised: one run, one turn.
+    let raised = crate::services::Budgets { budgets: vec![crate::services::Budget { project_id: None, daily_tokens: 1_000_000, spent_today: None }], renews_at: None };
+    host.services.limits().set_budgets(raised).await.unwrap();
+    let done = host.event(|e| e.kind == "job.succeeded" && e.data()["id"] == job.as_str()).await;
+    assert!(done.data()["result"]["turnId"].is_string(), "{}", done.data());
+    assert_eq!(turn_starts(&host), starts + 1, "one turn at the reset, not one per tick");
+    let runs = host.services.routines().runs(&routine.id, Default::default()).await.unwrap().runs;
+    assert_eq!(runs.len(), 1);
+    assert!(runs[0].waiting.is_none(), "no wait once it ran");
+}
