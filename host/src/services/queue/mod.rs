@@ -10,6 +10,7 @@ mod scheduler;
 mod workers;
 
 pub(in crate::services) use host_jobs::{HostJob, HostJobRunner, HOST_PLUGIN_ID};
+pub(in crate::services) use workers::ROUTINE_CREATOR;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -14,6 +14,8 @@ use crate::services::requests::WorkerPolicy;
 use crate::services::{CreateSession, SandboxMode, SendMessage, SessionControls};
 use crate::store::SessionRow;
 
+/// `createdBy` of the jobs a routine's runs enqueue (`routine:<id>`).
+pub(in crate::services) const ROUTINE_CREATOR: &str = "routine:";
 /// Longest prompt a worker turn takes.
 const MAX_PROMPT_BYTES: usize = 256 * 1024;
 /// How long a worker turn waits for app-server to be ready (it restarts) before failing with `runtime_unavailable`;
@@ -80,7 +82,8 @@ impl Queue {
             network_access: Some(turn.network),
         };
         let session = self.worker_session(plugin_id, &cwd, project_id, &controls).await?;
-        self.requests.answer_as_worker(&session.id, WorkerPolicy { plugin_id: plugin_id.to_string(), job_id: job_id.to_string(), accept: turn.accept_requests });
+        let accept = turn.accept_requests && self.target_asks_nothing(&job).await?;
+        self.requests.answer_as_worker(&session.id, WorkerPolicy { plugin_id: plugin_id.to_string(), job_id: job_id.to_string(), accept });
 
         // Registered before the turn starts: a job dropped mid-send still has its turn interrupted, and the session
         // stays locked until then.
@@ -104,6 +107,21 @@ impl Queue {
         }
         let text = ended.final_text.unwrap_or_default();
         Ok(WorkerReply { session_id: session.id, turn_id: accepted.turn_id, status: ended.status.as_str().to_string(), text, error: ended.error })
+    }
+
+    /// A routine never runs with fewer approvals than its session: a routine's job (a job routine's run) may have its
+    /// worker turn's requests accepted only when the routine's target session asks nothing itself (its effective
+    /// `approvalPolicy` is `never`; a project target's new session gets the host's defaults). Else they are declined,
+    /// whatever the plugin asked for: no person watches a worker session. Other jobs keep the plugin's policy.
+    async fn target_asks_nothing(&self, job: &crate::store::JobRow) -> ServiceResult<bool> {
+        if !job.created_by.starts_with(ROUTINE_CREATOR) {
+            return Ok(true);
+        }
+        let effective = match &job.session_id {
+            Some(s) => self.sessions.session_controls(s).await?.effective,
+            None => self.sessions.default_controls().await?,
+        };
+        Ok(effective.approval_policy == Some(crate::services::ApprovalPolicy::Never))
     }
 
     /// The plugin's worker session for `cwd`, created on first use, with `controls` for its next turn.

@@ -8,7 +8,8 @@
 //!
 //! Approvals: a routine has no approval setting of its own. Its turns run under the target session's controls (a
 //! new session gets the host's defaults, as a user's would) and what they ask waits for a person like any other
-//! request, so a routine never runs with fewer approvals than its session.
+//! request, so a routine never runs with fewer approvals than its session. A job routine's worker turns accept
+//! requests only when the target session asks nothing itself (see `queue::workers`).
 
 mod cron;
 mod runner;
@@ -622,7 +623,7 @@ impl Routines {
             body,
             created_at: now,
         };
-        let created_by = format!("routine:{}", row.id);
+        let created_by = format!("{}{}", super::queue::ROUTINE_CREATOR, row.id);
         match &row.job_kind {
             Some(kind) => {
                 let payload = row.payload.as_deref().and_then(|p| serde_json::from_str(p).ok());
