@@ -69,7 +69,16 @@ const STATUS_TEXT: Record<RoutineRun["status"], string> = {
 };
 
 export function runStatusText(run: RoutineRun): string {
+  if (run.status === "queued" && run.waiting) return run.waiting.kind === "budget" ? "waiting: budget spent" : "waiting: usage limit";
   return STATUS_TEXT[run.status] ?? run.status;
+}
+
+/** The scheduled times folded into a run while it waited for a limit, in words; null when none were. */
+export function skippedText(run: RoutineRun): string | null {
+  const n = run.skippedTicks ?? 0;
+  if (n <= 0) return null;
+  const last = run.lastSkippedFor ? `, the latest ${new Date(run.lastSkippedFor).toLocaleString()}` : "";
+  return `${n} later scheduled time${n === 1 ? "" : "s"} folded into this run while it waited${last}`;
 }
 
 const TRIGGER_TEXT: Record<RoutineRun["trigger"], string> = {

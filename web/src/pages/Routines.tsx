@@ -5,7 +5,8 @@ import { useEffect, useRef, useState } from "react";
 import { call, errorText, isMissingRoute, WEB_CLIENT } from "../api/client";
 import type { Routine, RoutineCreated, RoutineRun, SchedulePreview } from "../api/types";
 import { ConfirmButton, ErrorLine, timeAgo, useAction } from "../components/ui";
-import { EMPTY_FORM, formOf, formProblem, routineBody, runOpen, runStatusText, triggerText, webhookUrl, type RoutineForm } from "../lib/routines";
+import { EMPTY_FORM, formOf, formProblem, routineBody, runOpen, runStatusText, skippedText, triggerText, webhookUrl, type RoutineForm } from "../lib/routines";
+import { waitText } from "../lib/limits";
 import { navigate } from "../lib/router";
 import { store, useStore } from "../lib/store";
 
@@ -155,7 +156,7 @@ function Runs({ routine }: { routine: Routine }) {
     void load();
     // A run's status is its job's, its follow-up's and its turn's: re-read (throttled) when one of those moves.
     return store.onEvent((ev) => {
-      if (!/^(job|turn|followup)\./.test(ev.type)) return;
+      if (!/^(job|turn|followup|limits)\./.test(ev.type)) return;
       if (timer.current) return;
       timer.current = setTimeout(() => {
         timer.current = null;
@@ -184,6 +185,16 @@ function Runs({ routine }: { routine: Routine }) {
             <td>{triggerText(r)}</td>
             <td>
               <span className={`badge status-${r.status}`}>{runStatusText(r)}</span>
+              {r.waiting && (
+                <div className="warning small" data-testid="run-waiting">
+                  {waitText(r.waiting)}
+                </div>
+              )}
+              {skippedText(r) && (
+                <div className="muted small" data-testid="run-skipped">
+                  {skippedText(r)}
+                </div>
+              )}
               {r.error && <div className="error small">{r.error}</div>}
             </td>
             <td>

@@ -6,7 +6,7 @@ import { act } from "react";
 import { describe, expect, it } from "vitest";
 import { setFetcher } from "../api/client";
 import type { Routine, RoutineRun } from "../api/types";
-import { EMPTY_FORM, formOf, formProblem, routineBody, runStatusText } from "../lib/routines";
+import { EMPTY_FORM, formOf, formProblem, routineBody, runStatusText, skippedText } from "../lib/routines";
 import { store } from "../lib/store";
 import { RoutinesPage } from "../pages/Routines";
 import { json, render } from "./dom";
@@ -75,6 +75,11 @@ describe("the routine form", () => {
   it("reads a run's status as the host gave it", () => {
     expect(runStatusText(run({ status: "followup_queued" }))).toMatch(/busy/);
     expect(runStatusText(run({ status: "completed" }))).toBe("completed");
+    const waiting = { kind: "budget" as const, reason: "the host's daily budget of 10 tokens is spent", resetsAt: "2026-12-06T00:00:00.000Z" };
+    expect(runStatusText(run({ status: "queued", waiting }))).toBe("waiting: budget spent");
+    expect(runStatusText(run({ status: "queued", waiting: { ...waiting, kind: "usage_limit" } }))).toBe("waiting: usage limit");
+    expect(skippedText(run({ skippedTicks: 0 }))).toBeNull();
+    expect(skippedText(run({ skippedTicks: 2, lastSkippedFor: TS }))).toMatch(/^2 later scheduled times folded into this run/);
   });
 });
 
@@ -136,5 +141,31 @@ describe("the Routines page", () => {
     await act(async () => button(div, "Run now").click());
     await tick();
     expect(div.querySelector("[data-run-id=u1]")?.getAttribute("data-status")).toBe("queued");
+  });
+});
+
+describe("a run that waits for a limit", () => {
+  it("shows the host's reason and reset, and the scheduled times folded into it", async () => {
+    store.sessions = [{ id: "s1", title: "Chat one", archived: false } as any];
+    const resetsAt = "2026-12-06T00:00:00.000Z";
+    const waiting = { kind: "usage_limit" as const, reason: "Codex's usage limit is reached (the 5 h window is at 100 %)", resetsAt };
+    const runs = [run({ status: "queued", trigger: "schedule", waiting, skippedTicks: 3, lastSkippedFor: TS })];
+    setFetcher(async (url) => {
+      const u = String(url);
+      if (u.endsWith("/api/routines")) return json({ routines: [routine()] });
+      if (u.includes("/api/routines/r1/runs")) return json({ runs });
+      return json({});
+    });
+    const div = render(<RoutinesPage />);
+    await tick();
+    await act(async () => button(div, "nightly").click());
+    await tick();
+    const row = div.querySelector("[data-run-id=u1]")!;
+    expect(row.getAttribute("data-status")).toBe("queued");
+    expect(row.textContent).toContain("waiting: usage limit");
+    const wait = row.querySelector("[data-testid=run-waiting]")!.textContent!;
+    expect(wait).toContain("the 5 h window is at 100 %");
+    expect(wait).toContain(`Resumes by itself at ${new Date(resetsAt).toLocaleString()}`);
+    expect(row.querySelector("[data-testid=run-skipped]")?.textContent).toMatch(/^3 later scheduled times folded/);
   });
 });
