@@ -1,7 +1,9 @@
 //! Usage limits and budgets: a turn that meets Codex's usage limit pauses the follow-up queue as `usage_limit`
 //! with the reset the rate-limit snapshot named, and the queue resumes by itself at the reset; re-reading the rate
 //! limits at the reset extends a limit that still holds; a spent budget holds automation while a user's own
-//! message goes through with a warning.
+//! message goes through with a warning. Automation beyond follow-ups: a plugin's own message is held (its job waits),
+//! a routine's run waits out a usage limit or a budget without burning an attempt, scheduled times during a hold
+//! fold into the one waiting run, and a project's budget holds that project only (usage read per project).
 
 use serde_json::json;
 
@@ -293,4 +295,87 @@ async fn scheduled_times_during_a_hold_fold_into_the_one_waiting_run_and_the_res
     let runs = host.services.routines().runs(&routine.id, Default::default()).await.unwrap().runs;
     assert_eq!(runs.len(), 1);
     assert!(runs[0].waiting.is_none(), "no wait once it ran");
+}
+
+/// Record `n` tokens for a turn of `s` and end it.
+async fn turn_using(host: &TestHost, s: &crate::services::Session, n: i64) {
+    let turn = host.send(s, "uses tokens").await.turn_id;
+    let tokens = json!({"totalTokens": n, "inputTokens": n, "cachedInputTokens": 0, "outputTokens": 0, "reasoningOutputTokens": 0});
+    host.peer.notify("thread/tokenUsage/updated", json!({"threadId": s.thread_id, "turnId": turn, "tokenUsage": {"total": tokens, "last": tokens}})).await;
+    host.peer.turn_completed(&s.thread_id, &turn, "completed", None).await;
+    host.processed().await;
+}
+
+async fn routine_on(host: &TestHost, s: &crate::services::Session, name: &str) -> String {
+    let req = crate::services::CreateRoutine { name: name.into(), prompt: Some("routine prompt".into()), session_id: Some(s.id.clone()), ..Default::default() };
+    host.services.routines().create(req, "test").await.unwrap().routine.id
+}
+
+#[tokio::test]
+async fn a_routine_run_waits_out_a_usage_limit_without_burning_an_attempt_and_runs_after_the_reset() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let routine = routine_on(&host, &s, "held").await;
+    let resets_at = now_secs() + 2;
+    host.peer.notify("account/rateLimits/updated", window(100, resets_at)).await;
+    host.event(|e| e.kind == "limits.updated").await;
+    let starts = turn_starts(&host);
+
+    let run = host.services.routines().run_now(&routine, "test").await.unwrap();
+    let waiting = host.event(|e| e.kind == "job.waiting" && e.data()["id"] == run.job_id.as_str()).await;
+    assert_eq!((waiting.data()["attempt"].as_i64(), waiting.data()["waiting"]["kind"].as_str()), (Some(0), Some("usage_limit")), "{}", waiting.data());
+    assert_eq!(waiting.data()["waiting"]["resetsAt"], crate::events::envelope_ts(resets_at * 1000).as_str());
+    let listed = host.services.routines().runs(&routine, Default::default()).await.unwrap().runs;
+    assert_eq!(listed[0].waiting.as_ref().map(|w| w.kind), Some(LimitKind::UsageLimit), "the run shows its job's wait: {listed:?}");
+    assert_eq!(turn_starts(&host), starts, "no turn while held");
+
+    // After the reset it runs by itself: one turn, the job succeeded (never failed).
+    let done = host.event(|e| e.kind == "job.succeeded" && e.data()["id"] == run.job_id.as_str()).await;
+    assert!(done.data()["result"]["turnId"].is_string(), "{}", done.data());
+    assert_eq!(turn_starts(&host), starts + 1);
+    assert!(host.logged("job.failed").await.is_empty(), "never a failure");
+}
+
+#[tokio::test]
+async fn a_projects_budget_holds_that_project_only_and_usage_reads_per_project() {
+    let host = TestHost::start().await;
+    let cwd = host.dir.0.display().to_string();
+    let project = |name: &str| crate::services::CreateProject { name: name.into(), cwd: cwd.clone() };
+    let p1 = host.services.projects().create_project(project("one")).await.unwrap().id;
+    let p2 = host.services.projects().create_project(project("two")).await.unwrap().id;
+    let in_project = |p: &str| crate::services::CreateSession { project_id: Some(p.to_string()), ..Default::default() };
+    let a = host.services.sessions().create_session(in_project(&p1)).await.unwrap();
+    let b = host.services.sessions().create_session(in_project(&p2)).await.unwrap();
+    turn_using(&host, &a, 10).await;
+    turn_using(&host, &b, 5).await;
+
+    // Usage per project (the query of `GET /api/usage?projectId=`), and for the host.
+    let usage = |p: Option<&str>| crate::services::UsageQuery { project_id: p.map(str::to_owned), ..Default::default() };
+    let one = host.services.limits().usage(usage(Some(&p1))).await.unwrap();
+    assert_eq!((one.project_id.as_deref(), one.turns, one.tokens.total), (Some(p1.as_str()), 1, 10), "{one:?}");
+    let two = host.services.limits().usage(usage(Some(&p2))).await.unwrap();
+    assert_eq!((two.turns, two.tokens.total), (1, 5), "{two:?}");
+    let all = host.services.limits().usage(usage(None)).await.unwrap();
+    assert_eq!((all.turns, all.tokens.total), (2, 15), "{all:?}");
+
+    // Project one's budget of 8 tokens is spent; project two has one of 8 too, with 5 used.
+    let budget = |p: &str| crate::services::Budget { project_id: Some(p.to_string()), daily_tokens: 8, spent_today: None };
+    let set = host.services.limits().set_budgets(crate::services::Budgets { budgets: vec![budget(&p1), budget(&p2)], renews_at: None }).await.unwrap();
+    let spent: Vec<_> = set.budgets.iter().map(|b| (b.project_id.clone().unwrap(), b.spent_today)).collect();
+    assert!(spent.contains(&(p1.clone(), Some(10))) && spent.contains(&(p2.clone(), Some(5))), "{spent:?}");
+    let hold = host.services.limits().may_start_turn(Some(&p1)).await.expect("project one is held");
+    assert_eq!((hold.limit.kind, hold.limit.project_id.as_deref()), (LimitKind::Budget, Some(p1.as_str())));
+    assert!(host.services.limits().may_start_turn(Some(&p2)).await.is_none(), "project two is not");
+    assert!(host.services.limits().may_start_turn(None).await.is_none(), "nor work outside a project");
+    let status = host.services.limits().status().await;
+    assert_eq!(status.budgets.iter().map(|l| l.project_id.clone()).collect::<Vec<_>>(), vec![Some(p1.clone())], "{status:?}");
+
+    // A routine in each: one waits, the other runs.
+    let held = host.services.routines().run_now(&routine_on(&host, &a, "in one").await, "test").await.unwrap();
+    let free = host.services.routines().run_now(&routine_on(&host, &b, "in two").await, "test").await.unwrap();
+    let waiting = host.event(|e| e.kind == "job.waiting" && e.data()["id"] == held.job_id.as_str()).await;
+    assert_eq!(waiting.data()["waiting"]["kind"], "budget", "{}", waiting.data());
+    host.event(|e| e.kind == "job.succeeded" && e.data()["id"] == free.job_id.as_str()).await;
+    let job = host.services.queue().get_job(&held.job_id, std::time::Duration::ZERO).await.unwrap();
+    assert_eq!(job.state, crate::store::JobState::Queued, "still waiting: {job:?}");
 }
