@@ -379,3 +379,21 @@ async fn a_projects_budget_holds_that_project_only_and_usage_reads_per_project()
     let job = host.services.queue().get_job(&held.job_id, std::time::Duration::ZERO).await.unwrap();
     assert_eq!(job.state, crate::store::JobState::Queued, "still waiting: {job:?}");
 }
+
+#[tokio::test]
+async fn a_full_window_holds_only_once_the_credits_are_gone() {
+    let host = TestHost::start().await;
+    let credits = |has: bool, balance: &str| json!({"hasCredits": has, "unlimited": false, "balance": balance});
+    let mut update = window(100, now_secs() + 3600);
+    update["rateLimits"]["credits"] = credits(true, "25");
+    host.peer.notify("account/rateLimits/updated", update).await;
+    host.processed().await;
+    assert!(host.services.limits().may_start_turn(None).await.is_none(), "credits carry the account past the window");
+    assert!(host.services.limits().status().await.usage_limit.is_none());
+
+    // A sparse update: the credits are spent.
+    host.peer.notify("account/rateLimits/updated", json!({"rateLimits": {"credits": credits(false, "0")}})).await;
+    let held = host.event(|e| e.kind == "limits.updated" && e.data()["usageLimit"].is_object()).await;
+    assert_eq!(held.data()["usageLimit"]["kind"], "usage_limit", "{}", held.data());
+    assert!(host.services.limits().may_start_turn(None).await.is_some());
+}
