@@ -360,6 +360,7 @@ async fn a_job_routines_worker_turn_accepts_nothing_its_session_would_ask_a_pers
     let request = worker_decision(1).await;
     assert_eq!((request["status"].as_str(), request["decision"].as_str()), (Some("resolved"), Some("decline")), "{request}");
     assert_eq!(request["decidedBy"], "worker-policy:well-behaved");
+    assert!(request["reason"].as_str().is_some_and(|r| r.contains("the session's approval policy wins")), "{request}");
 
     // A session that asks nothing itself (`never`): the plugin's policy applies.
     let (status, body) = host.put(&format!("/api/sessions/{session}/controls"), json!({"approvalPolicy": "never"})).await;

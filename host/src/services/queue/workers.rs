@@ -82,8 +82,11 @@ impl Queue {
             network_access: Some(turn.network),
         };
         let session = self.worker_session(plugin_id, &cwd, project_id, &controls).await?;
-        let accept = turn.accept_requests && self.target_asks_nothing(&job).await?;
-        self.requests.answer_as_worker(&session.id, WorkerPolicy { plugin_id: plugin_id.to_string(), job_id: job_id.to_string(), accept });
+        let overridden = (turn.accept_requests && !self.target_asks_nothing(&job).await?)
+            .then(|| "a routine's worker turn accepts nothing its session would ask a person about (the session's approval policy wins)".to_string());
+        let accept = turn.accept_requests && overridden.is_none();
+        let policy = WorkerPolicy { plugin_id: plugin_id.to_string(), job_id: job_id.to_string(), accept, overridden };
+        self.requests.answer_as_worker(&session.id, policy);
 
         // Registered before the turn starts: a job dropped mid-send still has its turn interrupted, and the session
         // stays locked until then.
