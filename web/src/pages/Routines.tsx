@@ -105,7 +105,7 @@ function RoutineEditor({ routine, onSaved, onCancel }: { routine?: Routine; onSa
       <fieldset>
         <legend>Each run</legend>
         <label>
-          <input type="radio" name="action" checked={form.action === "prompt"} onChange={() => set({ action: "prompt" })} /> sends a prompt
+          <input type="radio" name="action" checked={form.action === "prompt"} onChange={() => set({ action: "prompt" })} /> sends a message
         </label>
         <label>
           <input type="radio" name="action" checked={form.action === "job"} onChange={() => set({ action: "job" })} /> enqueues a plugin's job
