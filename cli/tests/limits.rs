@@ -175,3 +175,47 @@ async fn a_spent_budget_holds_a_follow_up_while_the_users_own_message_goes_throu
     let (code_s, out, err) = host.cli(&["send", &session, "mine again scenario:deltas=1"]).await;
     assert!(code_s == 0 && out.contains("started") && err.contains("warning: the host's daily budget"), "{out}{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_routine_run_held_by_a_budget_shows_its_wait_in_the_api_the_cli_and_its_job_and_goes_on_when_it_lifts() {
+    let env = Env::start("limits-routine").await;
+    let host = env.host();
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let first = host.send(&session, "count my tokens").await;
+    until(&mut ws, is_turn_end(&first)).await;
+    eventually("the turn's tokens are recorded", async || {
+        let (_, usage) = host.get(&format!("/api/usage?sessionId={session}")).await;
+        (usage["tokens"]["total"].as_i64().unwrap_or(0) > 0).then_some(())
+    })
+    .await;
+    let (s, b) = host.put("/api/budgets", json!({"budgets": [{"dailyTokens": 1}]})).await;
+    assert_eq!(s, 200, "{b}");
+
+    let (s, created) = host.post("/api/routines", json!({"name": "held", "prompt": "from a routine", "sessionId": session})).await;
+    assert_eq!(s, 201, "{created}");
+    let routine = created["routine"]["id"].as_str().unwrap().to_string();
+    let (s, run) = host.post(&format!("/api/routines/{routine}/run"), json!({})).await;
+    assert_eq!(s, 202, "{run}");
+    let waiting = eventually("the run waits for the budget", async || {
+        let (_, runs) = host.get(&format!("/api/routines/{routine}/runs")).await;
+        let r = runs["runs"][0].clone();
+        r["waiting"].is_object().then_some(r)
+    })
+    .await;
+    assert_eq!((waiting["status"].as_str(), waiting["waiting"]["kind"].as_str()), (Some("queued"), Some("budget")), "{waiting}");
+    let (_, job) = host.get(&format!("/api/jobs/{}", run["jobId"].as_str().unwrap())).await;
+    assert_eq!(job["waiting"], waiting["waiting"], "one source: the job's own wait: {job}");
+    let (code, out, err) = host.cli(&["routines", "runs", &routine]).await;
+    assert!(code == 0 && out.contains("waiting (budget) until "), "{out}{err}");
+
+    // The budget removed: the run goes on by itself and its turn completes.
+    let (s, _) = host.put("/api/budgets", json!({"budgets": []})).await;
+    assert_eq!(s, 200);
+    let (_, done) = host.get(&format!("/api/jobs/{}?wait=30s", run["jobId"].as_str().unwrap())).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert!(done["waiting"].is_null(), "{done}");
+    let turn = done["result"]["turnId"].as_str().unwrap().to_string();
+    let end = until(&mut ws, is_turn_end(&turn)).await.pop().unwrap();
+    assert_eq!(end["data"]["turn"]["status"], "completed", "{end}");
+}

@@ -1,7 +1,8 @@
 //! The shipped `notifier` plugin end to end: the real host, the real app-server, the fake model, and a tiny HTTP
 //! receiver on 127.0.0.1 standing in for the user's webhook and ntfy server (127.0.0.1 is in the plugin's
 //! `http_allow`). It must post only when nobody (a user, the supervisor) answered within the grace period, post once,
-//! and post a failed turn, a routine run and an unanswered question.
+//! and post a failed turn, a routine run (also one whose prompt waited in the follow-up queue) and an unanswered
+//! question, to a JSON webhook, ntfy and a Slack-compatible incoming webhook.
 
 mod support;
 
@@ -306,4 +307,45 @@ async fn an_approval_the_supervisor_answers_within_the_grace_period_posts_nothin
     let (_, sends) = host.get("/api/jobs?kind=notifier.send").await;
     assert_eq!(sends["jobs"].as_array().unwrap().len(), 0, "{sends}");
     assert!(receiver.posts().is_empty(), "{:?}", receiver.posts());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_routine_run_queued_as_a_follow_up_is_posted_when_its_turn_ends_to_a_slack_compatible_webhook() {
+    let receiver = Receiver::start().await;
+    let env = Env::start("notifier-followup").await;
+    let host = env.host();
+    install_notifier(host).await;
+    set_settings(host, json!({"web_url": "http://ui.test:8787", "on_turn_failed": false, "slack": {"url": receiver.url("/slack/T0/B0/x")}})).await;
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+
+    // The chat is busy: the routine's prompt waits in its follow-up queue.
+    let busy = host.send(&session, "busy scenario:sleep=2500").await;
+    let (s, created) = host.post("/api/routines", json!({"name": "queued", "prompt": "routine turn scenario:fail", "sessionId": session})).await;
+    assert_eq!(s, 201, "{created}");
+    let routine = created["routine"]["id"].as_str().unwrap().to_string();
+    let (s, run) = host.post(&format!("/api/routines/{routine}/run"), json!({})).await;
+    assert_eq!(s, 202, "{run}");
+    let (_, job) = host.get(&format!("/api/jobs/{}?wait=30s", run["jobId"].as_str().unwrap())).await;
+    assert!(job["result"]["followupId"].is_string(), "queued as a follow-up: {job}");
+    until(&mut ws, is_turn_end(&busy)).await;
+    let started = until(&mut ws, |e| e["type"] == "followup.started").await.pop().unwrap();
+    let turn = started["data"]["turnId"].as_str().unwrap().to_string();
+    let end = until(&mut ws, is_turn_end(&turn)).await.pop().unwrap();
+    assert_eq!(end["data"]["turn"]["status"], "failed", "{end}");
+
+    // One post, to the Slack-compatible webhook: `{"text"}` only, with the routine, the outcome and the chat's link.
+    let post = eventually("the routine run is posted", async || receiver.posts().into_iter().next()).await;
+    assert_eq!(post.path, "/slack/T0/B0/x");
+    assert_eq!(post.header("content-type"), Some("application/json"), "{post:?}");
+    let body = post.json();
+    let text = body["text"].as_str().unwrap_or_else(|| panic!("a Slack body is {{\"text\"}}: {body}"));
+    assert_eq!(body.as_object().unwrap().len(), 1, "{body}");
+    assert!(text.starts_with("*Codex: routine run failed"), "{text}");
+    assert!(text.contains(&format!("Routine {routine}: Its turn ended failed")), "{text}");
+    assert!(text.contains(&format!("http://ui.test:8787/chats/{session}")), "{text}");
+    let runs = host.get(&format!("/api/routines/{routine}/runs")).await.1;
+    assert_eq!(runs["runs"][0]["turnId"], turn.as_str(), "{runs}");
+    finished_jobs(host, "notifier.send", 1).await;
+    assert_eq!(receiver.posts().len(), 1, "one post for the run: {:?}", receiver.posts());
 }

@@ -2,7 +2,9 @@
 //! once (a wrong signature, a stale timestamp and a replay are refused with stable codes), a run whose session is busy
 //! waits as a follow-up, a cron routine runs once per scheduled time (schedules take a seconds field here: the host
 //! is started with `CODEX_MANAGER_CRON_SECONDS=1`, a test-only switch), and times missed while the host was down run
-//! once at start or are skipped, by the routine's `catchUp`.
+//! once at start or are skipped, by the routine's `catchUp`. A routine never runs with fewer approvals than its
+//! session: a prompt routine's approval waits for the user, and a job routine's worker turn accepts nothing its
+//! session would ask a person about.
 
 mod support;
 
@@ -288,4 +290,81 @@ async fn a_job_routine_enqueues_its_plugin_job_with_its_payload() {
     let listed = runs(host, routine).await;
     assert_eq!(listed.len(), 1);
     assert_eq!((listed[0]["status"].as_str(), listed[0]["turnId"].as_str()), (Some("completed"), None), "{listed:?}");
+}
+
+/// A session whose approval policy asks (`on-request`).
+async fn asking_session(env: &Env) -> String {
+    let (status, body) = env.host().post("/api/sessions", json!({"cwd": env.work_dir(), "controls": {"approvalPolicy": "on-request"}})).await;
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_routines_approval_waits_for_the_user_and_its_run_shows_the_turn_in_progress_until_then() {
+    let env = Env::start("routines-approval").await;
+    let host = env.host();
+    let session = asking_session(&env).await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let (status, created) = host.post("/api/routines", json!({"name": "asks", "sessionId": session, "prompt": "run it scenario:approval"})).await;
+    assert_eq!(status, 201, "{created}");
+    let routine = created["routine"]["id"].as_str().unwrap().to_string();
+    let (status, run) = host.post(&format!("/api/routines/{routine}/run"), json!({})).await;
+    assert_eq!(status, 202, "{run}");
+
+    let asked = until(&mut ws, |e| e["type"] == "approval.requested").await;
+    let request = asked.last().unwrap()["data"]["id"].as_str().unwrap().to_string();
+    // The run's job is done (its turn started); the turn waits on the request, which nobody but the user answers.
+    let (_, job) = host.get(&format!("/api/jobs/{}?wait=30s", run["jobId"].as_str().unwrap())).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    let now = runs(host, &routine).await.into_iter().find(|r| r["id"] == run["id"]).unwrap();
+    assert_eq!(now["status"], "turn_in_progress", "{now}");
+    let (_, pending) = host.get(&format!("/api/sessions/{session}/requests/{request}")).await;
+    assert_eq!(pending["status"], "pending", "nothing auto-accepts a routine's approval: {pending}");
+    let (_, all) = host.get("/api/requests?status=pending").await;
+    assert_eq!(all.as_array().unwrap().len(), 1, "{all}");
+    let (_, still) = host.get(&format!("/api/sessions/{session}/turns/{}", now["turnId"].as_str().unwrap())).await;
+    assert_eq!(still["status"], "inProgress", "{still}");
+
+    // The user decides: the turn goes on and the run completes.
+    let (s, b) = host.post(&format!("/api/sessions/{session}/requests/{request}/response"), json!({"decision": "accept"})).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["decidedBy"], "api", "the client that answered: {b}");
+    finished(host, &routine, run["id"].as_str().unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_routines_worker_turn_accepts_nothing_its_session_would_ask_a_person_about() {
+    let env = Env::start("routines-worker-approval").await;
+    let host = env.host();
+    assert_eq!(install_plugin(host, "well-behaved", &["log", "kv", "sessions-read", "jobs", "workers", "notes"]).await.0, 201);
+    let session = asking_session(&env).await;
+    // The plugin asks for its worker turn's requests to be accepted.
+    let payload = json!({"prompt": "run it scenario:approval", "approvals": "accept", "session_id": session});
+    let (status, created) = host.post("/api/routines", json!({"name": "worker", "sessionId": session, "jobKind": "test.worker", "payload": payload})).await;
+    assert_eq!(status, 201, "{created}");
+    let routine = created["routine"]["id"].as_str().unwrap().to_string();
+    let worker_decision = async |expected_runs: usize| -> Value {
+        let (status, run) = host.post(&format!("/api/routines/{routine}/run"), json!({})).await;
+        assert_eq!(status, 202, "{run}");
+        let (_, job) = host.get(&format!("/api/jobs/{}?wait=30s", run["jobId"].as_str().unwrap())).await;
+        assert_eq!(job["state"], "succeeded", "{job}");
+        let worker = job["result"]["session_id"].as_str().expect("the worker session").to_string();
+        assert_ne!(worker, session);
+        let (_, requests) = host.get(&format!("/api/sessions/{worker}/requests")).await;
+        let requests = requests.as_array().unwrap().clone();
+        assert_eq!(requests.len(), expected_runs, "{requests:?}");
+        requests.into_iter().find(|r| r["turnId"] == job["result"]["turn_id"]).unwrap_or_else(|| panic!("the worker turn's request: {job}"))
+    };
+
+    // The session asks (on-request): the routine's worker turn is declined, whatever the plugin asked for.
+    let request = worker_decision(1).await;
+    assert_eq!((request["status"].as_str(), request["decision"].as_str()), (Some("resolved"), Some("decline")), "{request}");
+    assert_eq!(request["decidedBy"], "worker-policy:well-behaved");
+    assert!(request["reason"].as_str().is_some_and(|r| r.contains("the session's approval policy wins")), "{request}");
+
+    // A session that asks nothing itself (`never`): the plugin's policy applies.
+    let (status, body) = host.put(&format!("/api/sessions/{session}/controls"), json!({"approvalPolicy": "never"})).await;
+    assert_eq!(status, 200, "{body}");
+    let request = worker_decision(2).await;
+    assert_eq!((request["status"].as_str(), request["decision"].as_str()), (Some("resolved"), Some("accept")), "{request}");
 }

@@ -1476,17 +1476,25 @@ class RoutineRun(Model):
     #: The queue job that carries it (`GET /api/jobs/{id}`: attempts, history).
     job_id: str = ""
     job_state: JobState | str | None = None
+    #: The latest scheduled time folded into it.
+    last_skipped_for: str | None = None
     routine_id: str = ""
     #: The scheduled time it stands for (`schedule`, `catch_up`: the first time missed).
     scheduled_for: str | None = None
     session_id: str | None = None
+    #: Scheduled times folded into this run while it waited for a limit (each would have been a run of its own):
+    #: the reset releases one run per routine, never a burst. 0 for most runs.
+    skipped_ticks: int = 0
     status: RunStatus | str = ""
     trigger: RunTrigger | str = ""
     #: The turn it started (`GET /api/sessions/{sessionId}/turns/{turnId}`: the turn record).
     turn_id: str | None = None
+    #: What its job waits for while queued (a usage limit, a spent budget) and when that lifts: the job's own
+    #: `waiting` (`GET /api/jobs/{jobId}`), read from the job row.
+    waiting: UsageLimit | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'created_at': 'createdAt', 'error': 'error', 'followup_id': 'followupId', 'id': 'id', 'job_id': 'jobId', 'job_state': 'jobState', 'routine_id': 'routineId', 'scheduled_for': 'scheduledFor', 'session_id': 'sessionId', 'status': 'status', 'trigger': 'trigger', 'turn_id': 'turnId'}
+    _wire: ClassVar[dict[str, str]] = {'created_at': 'createdAt', 'error': 'error', 'followup_id': 'followupId', 'id': 'id', 'job_id': 'jobId', 'job_state': 'jobState', 'last_skipped_for': 'lastSkippedFor', 'routine_id': 'routineId', 'scheduled_for': 'scheduledFor', 'session_id': 'sessionId', 'skipped_ticks': 'skippedTicks', 'status': 'status', 'trigger': 'trigger', 'turn_id': 'turnId', 'waiting': 'waiting'}
 
 
 @dataclass(eq=False)
@@ -1923,7 +1931,7 @@ Readiness._conv = {'codex': model(CodexVersion), 'host': model(HostFacts), 'limi
 Routine._conv = {'catch_up': enum_of(CatchUp), 'state': enum_of(RoutineState)}
 RoutineCreated._conv = {'routine': model(Routine)}
 RoutineList._conv = {'routines': list_of(model(Routine))}
-RoutineRun._conv = {'job_state': enum_of(JobState), 'status': enum_of(RunStatus), 'trigger': enum_of(RunTrigger)}
+RoutineRun._conv = {'job_state': enum_of(JobState), 'status': enum_of(RunStatus), 'trigger': enum_of(RunTrigger), 'waiting': model(UsageLimit)}
 RoutineRunList._conv = {'runs': list_of(model(RoutineRun))}
 SendMessage._conv = {'if_busy': enum_of(IfBusy), 'mode': enum_of(TurnMode)}
 Session._conv = {'controls': model(SessionControls), 'followups': model(FollowupQueue), 'last_turn_status': enum_of(TurnStatus), 'status': enum_of(SessionStatus)}

@@ -123,6 +123,15 @@ fn runs_table(out: &Output, runs: &[RoutineRun]) -> String {
     let rows = runs
         .iter()
         .map(|r| {
+            // A run waiting out a usage limit or a budget says so (and until when) where an error would be, with the
+            // scheduled times folded into it meanwhile.
+            let mut note = match &r.waiting {
+                Some(w) => format!("waiting ({}) until {}", w.kind, w.resets_at.as_deref().unwrap_or("-")),
+                None => r.error.clone().unwrap_or_default(),
+            };
+            if r.skipped_ticks > 0 {
+                note = format!("{note} (+{} scheduled times folded in)", r.skipped_ticks).trim_start().to_string();
+            }
             vec![
                 r.id.clone(),
                 r.trigger.to_string(),
@@ -131,7 +140,7 @@ fn runs_table(out: &Output, runs: &[RoutineRun]) -> String {
                 r.job_id.clone(),
                 r.session_id.clone().unwrap_or_default(),
                 r.turn_id.clone().unwrap_or_default(),
-                one_line(r.error.as_deref().unwrap_or(""), 50),
+                one_line(&note, 70),
             ]
         })
         .collect();

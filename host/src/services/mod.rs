@@ -179,7 +179,7 @@ impl Services {
         let turns = Arc::new(Turns::new(core.clone(), sessions.clone(), live.clone(), followups.clone(), limits.clone()));
         let dispatcher = Dispatcher::new(core.clone(), followups.clone(), turns.clone(), live.clone(), limits.clone());
         let job_queue = Queue::new(core.clone(), plugins.clone(), projects.clone(), sessions.clone(), turns.clone(), requests.clone(), limits.clone(), queue);
-        let routines = Routines::new(core.clone(), plugins.clone(), sessions.clone(), turns.clone(), job_queue.clone());
+        let routines = Routines::new(core.clone(), plugins.clone(), sessions.clone(), turns.clone(), job_queue.clone(), limits.clone());
         let thread_ops = Arc::new(ThreadOps::new(sessions.clone(), codex.clone()));
         let events = Arc::new(Events::new(core.clone(), requests.clone()));
         let relay = Arc::new(Relay::new(core.clone(), sessions.clone(), requests.clone(), turns.clone(), live, limits.clone()));

@@ -106,9 +106,12 @@ impl PluginHostApi for ServicesForPlugins {
         Ok(self.services()?.sessions().create_session(req).await.map_err(map)?.id)
     }
 
-    async fn send_message(&self, session_id: &str, text: &str) -> HostResult<String> {
+    async fn send_message(&self, _plugin_id: &str, job_id: Option<&str>, session_id: &str, text: &str) -> HostResult<String> {
+        let services = self.services()?;
+        // A plugin's message is automation, not a person's: the same gate as follow-ups and worker turns.
+        services.queue().gate_plugin_message(job_id, session_id).await.map_err(map)?;
         let req = SendMessage { text: text.to_string(), mode: None, if_busy: None };
-        Ok(self.services()?.turns().send_message(session_id, req, None).await.map_err(map)?.turn_id)
+        Ok(services.turns().send_message(session_id, req, None).await.map_err(map)?.turn_id)
     }
 
     async fn steer(&self, session_id: &str, text: &str) -> HostResult<String> {

@@ -16,6 +16,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (8, "routines", include_str!("../../migrations/sqlite/0008_routines.sql")),
     (9, "limits", include_str!("../../migrations/sqlite/0009_limits.sql")),
     (10, "plugin_call_stderr", include_str!("../../migrations/sqlite/0010_plugin_call_stderr.sql")),
+    (11, "routine_folded_ticks", include_str!("../../migrations/sqlite/0011_routine_folded_ticks.sql")),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {

@@ -80,6 +80,11 @@ pub struct RunView {
     pub followup_turn_id: Option<String>,
     pub turn_status: Option<String>,
     pub turn_error: Option<String>,
+    /// Scheduled instants folded into this run while it waited, and the latest of them (ms).
+    pub skipped_ticks: i64,
+    pub last_skipped_for: Option<i64>,
+    /// What its job waits for while queued (kind, reason, until ms): the job row's own columns.
+    pub job_wait: Option<(String, String, Option<i64>)>,
 }
 
 const COLUMNS: &str = "id, name, state, prompt, job_kind, payload, session_id, project_id, schedule, catch_up, next_fire_at, \
@@ -275,12 +280,29 @@ impl Store {
         Ok(())
     }
 
+    /// Fold the scheduled instant `instant` into the routine's newest run whose job still waits in the queue:
+    /// counted on that run instead of a run of its own. False when none waits.
+    pub async fn fold_into_queued_run(&self, routine_id: &str, instant: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE routine_runs SET skipped_ticks = skipped_ticks + 1, last_skipped_for = $2 WHERE id = \
+             (SELECT r.id FROM routine_runs r JOIN jobs j ON j.id = r.job_id WHERE r.routine_id = $1 AND j.state = 'queued' \
+             ORDER BY r.created_at DESC, r.id DESC LIMIT 1)",
+        )
+        .bind(routine_id)
+        .bind(instant)
+        .execute(self.pool())
+        .await
+        .map_err(StoreError::from_write)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// A routine's latest runs, newest first, each with the states of its job, follow-up and turn.
     pub async fn list_routine_runs(&self, routine_id: &str, limit: i64) -> StoreResult<Vec<RunView>> {
         let cols: String = RUN_COLUMNS.split(", ").map(|c| format!("r.{c}")).collect::<Vec<_>>().join(", ");
         let rows = sqlx::query(&format!(
             "SELECT {cols}, j.state AS job_state, j.error AS job_error, f.status AS followup_status, f.turn_id AS followup_turn_id, \
-             t.status AS turn_status, t.error AS turn_error \
+             t.status AS turn_status, t.error AS turn_error, r.skipped_ticks, r.last_skipped_for, \
+             j.wait_kind AS job_wait_kind, j.wait_reason AS job_wait_reason, j.wait_until AS job_wait_until \
              FROM routine_runs r LEFT JOIN jobs j ON j.id = r.job_id LEFT JOIN followups f ON f.id = r.followup_id \
              LEFT JOIN turns t ON t.id = COALESCE(r.turn_id, f.turn_id) \
              WHERE r.routine_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2"
@@ -299,6 +321,12 @@ impl Store {
                     followup_turn_id: r.try_get("followup_turn_id")?,
                     turn_status: r.try_get("turn_status")?,
                     turn_error: r.try_get("turn_error")?,
+                    skipped_ticks: r.try_get("skipped_ticks")?,
+                    last_skipped_for: r.try_get("last_skipped_for")?,
+                    job_wait: match r.try_get::<Option<String>, _>("job_wait_kind")? {
+                        Some(kind) => Some((kind, r.try_get::<Option<String>, _>("job_wait_reason")?.unwrap_or_default(), r.try_get("job_wait_until")?)),
+                        None => None,
+                    },
                 })
             })
             .collect()

@@ -8,6 +8,10 @@
 //! request. So a request a user or the approval supervisor answered in time is never notified. Each message to each
 //! target is its own `notifier.send` job: a target that is down is retried without posting twice to the others.
 //!
+//! A routine run is reported when it ends: a job routine's job, or a prompt routine's turn, found from its job's
+//! result (`turnId`), or, when the prompt waited in the follow-up queue (`followupId`), from that follow-up's
+//! `followup.started` (in whichever order the two events come).
+//!
 //! What to say and how each target wants it is in [`notice`] (pure, unit-tested); this file is the glue to the host.
 
 mod notice;
@@ -30,6 +34,14 @@ const PENDING_PREFIX: &str = "pending:";
 const ROUTINE_TURN_PREFIX: &str = "routine-turn:";
 /// kv: a routine turn already notified, so the job's event and the turn's event never both post.
 const ROUTINE_DONE_PREFIX: &str = "routine-done:";
+/// kv: a routine run's prompt queued as a follow-up (`routine-followup:<follow-up id>` → `{routine, session}`): its
+/// `followup.started` names the turn, which is then watched like a turn the run started.
+const ROUTINE_FOLLOWUP_PREFIX: &str = "routine-followup:";
+/// kv: the turn a follow-up started (`followup-turn:<follow-up id>` → turn id), for a run whose job's end reaches
+/// this plugin after its follow-up started (both can happen within milliseconds). The newest few are kept.
+const FOLLOWUP_TURN_PREFIX: &str = "followup-turn:";
+/// How many `followup-turn:` entries are kept (follow-up ids are UUIDv7: the oldest sort first).
+const FOLLOWUP_TURNS_KEPT: u32 = 64;
 
 struct Notifier;
 
@@ -94,6 +106,7 @@ fn handle_event(event: &Event) -> Result<(), Error> {
         "approval.requested" | "tool_input.requested" if settings.on_pending => on_requested(event, &settings),
         "turn.completed" => on_turn_completed(event, &settings),
         "job.succeeded" | "job.failed" if settings.on_routine => on_job_ended(event, &settings),
+        "followup.started" | "followup.failed" | "followup.removed" if settings.on_routine => on_followup(event, &settings),
         _ => Ok(()),
     }
 }
@@ -219,27 +232,78 @@ fn on_job_ended(event: &Event, settings: &Settings) -> Result<(), Error> {
         return notify_routine(settings, routine_id, session_id.as_deref(), RoutineOutcome::JobFailed(reason), job_id);
     }
     match (session_id.as_deref(), result.get("turnId").and_then(Value::as_str)) {
-        (Some(session_id), Some(turn_id)) => {
-            let turn = sdk::sessions::get_turn(session_id, turn_id)?;
-            if turn.has_ended() {
-                let status = match turn.status {
-                    sdk::TurnStatus::Completed => "completed",
-                    sdk::TurnStatus::Failed => "failed",
-                    sdk::TurnStatus::Interrupted => "interrupted",
-                    sdk::TurnStatus::InProgress => "inProgress",
-                };
-                let outcome = RoutineOutcome::Turn { status, error: turn.error.as_deref() };
-                return notify_routine_turn(settings, routine_id, session_id, turn_id, outcome);
+        (Some(session_id), Some(turn_id)) => watch_routine_turn(settings, routine_id, session_id, turn_id),
+        // Queued behind a running turn as a follow-up: its `followup.started` names the turn (or already did).
+        (Some(session_id), None) if result.get("followupId").and_then(Value::as_str).is_some() => {
+            let followup_id = result["followupId"].as_str().unwrap_or_default();
+            let started_key = format!("{FOLLOWUP_TURN_PREFIX}{followup_id}");
+            if let Some(turn_id) = sdk::kv::get(&started_key)? {
+                sdk::kv::delete(&started_key)?;
+                return watch_routine_turn(settings, routine_id, session_id, &turn_id);
             }
+            sdk::log::debug(format!("routine {routine_id}: run {job_id} queued follow-up {followup_id}; its turn is reported"));
             let value = json!({ "routine": routine_id, "session": session_id }).to_string();
-            sdk::kv::set(&format!("{ROUTINE_TURN_PREFIX}{turn_id}"), &value)
-        }
-        // Queued behind a running turn as a follow-up: the host does not say which turn will carry it.
-        _ if result.get("followupId").is_some() => {
-            sdk::log::debug(format!("routine {routine_id}: run {job_id} queued a follow-up; no notice for it"));
-            Ok(())
+            sdk::kv::set(&format!("{ROUTINE_FOLLOWUP_PREFIX}{followup_id}"), &value)
         }
         _ => notify_routine(settings, routine_id, session_id.as_deref(), RoutineOutcome::JobSucceeded, job_id),
+    }
+}
+
+/// A routine run's turn: reported now if it ended already, else when its `turn.completed` comes.
+fn watch_routine_turn(settings: &Settings, routine_id: &str, session_id: &str, turn_id: &str) -> Result<(), Error> {
+    let turn = sdk::sessions::get_turn(session_id, turn_id)?;
+    if turn.has_ended() {
+        let status = match turn.status {
+            sdk::TurnStatus::Completed => "completed",
+            sdk::TurnStatus::Failed => "failed",
+            sdk::TurnStatus::Interrupted => "interrupted",
+            sdk::TurnStatus::InProgress => "inProgress",
+        };
+        let outcome = RoutineOutcome::Turn { status, error: turn.error.as_deref() };
+        return notify_routine_turn(settings, routine_id, session_id, turn_id, outcome);
+    }
+    let value = json!({ "routine": routine_id, "session": session_id }).to_string();
+    sdk::kv::set(&format!("{ROUTINE_TURN_PREFIX}{turn_id}"), &value)
+}
+
+/// A follow-up started, failed or was removed. A routine run's follow-up (its job ended first) maps to its turn, or
+/// is reported as failed; any other started follow-up's turn is remembered for a while, in case its routine job's
+/// end comes next.
+fn on_followup(event: &Event, settings: &Settings) -> Result<(), Error> {
+    let followup: Value = event.parse_data()?;
+    let Some(followup_id) = followup.get("id").and_then(Value::as_str) else { return Ok(()) };
+    let run_key = format!("{ROUTINE_FOLLOWUP_PREFIX}{followup_id}");
+    let run = sdk::kv::get(&run_key)?;
+    if run.is_some() {
+        sdk::kv::delete(&run_key)?;
+    }
+    let run: Option<Value> = run.map(|r| sdk::parse_json(&r)).transpose()?;
+    let field = |v: &Value, name: &str| v.get(name).and_then(Value::as_str).map(str::to_string);
+    match (event.kind.as_str(), run) {
+        ("followup.started", Some(run)) => {
+            let (Some(routine_id), Some(session_id), Some(turn_id)) = (field(&run, "routine"), field(&run, "session"), field(&followup, "turnId"))
+            else {
+                return Ok(());
+            };
+            watch_routine_turn(settings, &routine_id, &session_id, &turn_id)
+        }
+        ("followup.started", None) => {
+            let Some(turn_id) = field(&followup, "turnId") else { return Ok(()) };
+            sdk::kv::set(&format!("{FOLLOWUP_TURN_PREFIX}{followup_id}"), &turn_id)?;
+            let kept = sdk::kv::keys(FOLLOWUP_TURN_PREFIX)?;
+            for old in kept.iter().take(kept.len().saturating_sub(FOLLOWUP_TURNS_KEPT as usize)) {
+                sdk::kv::delete(old)?;
+            }
+            Ok(())
+        }
+        ("followup.failed", Some(run)) => {
+            let routine_id = field(&run, "routine").unwrap_or_else(|| "?".into());
+            let why = field(&followup, "error").unwrap_or_else(|| "unknown".into());
+            let reason = format!("its prompt, queued while the chat was busy, could not start: {why}");
+            notify_routine(settings, &routine_id, field(&run, "session").as_deref(), RoutineOutcome::JobFailed(&reason), followup_id)
+        }
+        // Removed by someone (no notice), or not a routine's.
+        _ => Ok(()),
     }
 }
 

@@ -998,14 +998,22 @@ export interface RoutineRun {
   /** The queue job that carries it (`GET /api/jobs/{id}`: attempts, history). */
   jobId: string;
   jobState?: JobState | null;
+  /** The latest scheduled time folded into it. */
+  lastSkippedFor?: string | null;
   routineId: string;
   /** The scheduled time it stands for (`schedule`, `catch_up`: the first time missed). */
   scheduledFor?: string | null;
   sessionId?: string | null;
+  /**
+   * Scheduled times folded into this run while it waited for a limit (each would have been a run of its own):
+   * the reset releases one run per routine, never a burst. 0 for most runs.
+   */
+  skippedTicks?: number;
   status: RunStatus;
   trigger: RunTrigger;
   /** The turn it started (`GET /api/sessions/{sessionId}/turns/{turnId}`: the turn record). */
   turnId?: string | null;
+  waiting?: UsageLimit | null;
 }
 
 export interface RoutineRunList {

@@ -2,6 +2,7 @@
 // wins; at the same instant a final state beats a live one), a job list kept current by events under a filter, and
 // plain words for every state.
 import type { Envelope, Job, JobState } from "../api/types";
+import { waitText } from "./limits";
 
 export const FINAL_STATES: JobState[] = ["succeeded", "failed", "canceled"];
 
@@ -74,6 +75,8 @@ export function applyJob(list: Job[], job: Job, filter: JobFilter): Job[] {
 export function describeJob(job: Job, now = Date.now()): string {
   switch (job.state) {
     case "queued": {
+      // A usage limit or a spent budget holds it: the host's reason and reset, not a countdown worked out here.
+      if (job.waiting) return waitText(job.waiting, now);
       const due = time(job.runAfter);
       const wait = due > now ? ` — runs in ${Math.ceil((due - now) / 1000)} s` : "";
       const why = job.error ? ` (retrying after ${job.error.kind}: ${job.error.message})` : "";

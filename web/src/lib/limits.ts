@@ -23,3 +23,10 @@ export function holdText(l: UsageLimit, now = Date.now()): string {
   const reset = resetText(l, now);
   return `${what}: automated turns (follow-ups, jobs, routines) wait. ${l.reason}${reset ? `. Resumes by itself at ${reset}.` : ""}`;
 }
+
+/** What one piece of automated work (a job, a routine run) waits for, and until when: the host's `waiting`. */
+export function waitText(l: UsageLimit, now = Date.now()): string {
+  const what = l.kind === "budget" ? "budget spent" : "usage limit reached";
+  const reset = resetText(l, now);
+  return `waiting (${what}): ${l.reason}${reset ? `. Resumes by itself at ${reset}.` : ""}`;
+}

@@ -6,6 +6,7 @@ import { call, errorText, isMissingRoute, WEB_CLIENT } from "../api/client";
 import type { Job, JobStats } from "../api/types";
 import { ErrorLine, formatDuration, Json, timeAgo, useAction } from "../components/ui";
 import { applyJob, describeJob, isFinal, jobFromEvent, type JobFilter } from "../lib/jobs";
+import { waitText } from "../lib/limits";
 import { store, useStore } from "../lib/store";
 
 const STATES = ["", "queued", "running", "succeeded", "failed", "canceled"];
@@ -43,6 +44,14 @@ function JobDetail({ job: row }: { job: Job }) {
             <dt>Dedupe key</dt>
             <dd>
               <code>{job.dedupeKey}</code>
+            </dd>
+          </>
+        )}
+        {job.state === "queued" && job.waiting && (
+          <>
+            <dt>Waiting for</dt>
+            <dd className="warning" data-testid="job-waiting">
+              {waitText(job.waiting)}
             </dd>
           </>
         )}

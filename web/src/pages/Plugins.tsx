@@ -5,6 +5,7 @@ import { call, errorText } from "../api/client";
 import type { Inspection, PluginCall, PluginInfo, PluginSettings } from "../api/types";
 import { ErrorLine, formatDuration, timeAgo, useAction } from "../components/ui";
 import { fromFiles, fromUrl, type PluginPackage } from "../lib/package";
+import { compactText, fieldsOf, fromText, settingProblem, shapeOf, toText, withField } from "../lib/pluginSettings";
 import { store } from "../lib/store";
 
 export function Calls({ id }: { id: string }) {
@@ -60,19 +61,43 @@ export function Calls({ id }: { id: string }) {
   );
 }
 
-/** A setting's value as the user types it: a string as it is, anything else as JSON. */
-function toText(v: unknown): string {
-  return typeof v === "string" ? v : JSON.stringify(v);
-}
-
-/** The typed text read back in its default's type (a string stays a string; other types are JSON). */
-function fromText(text: string, like: unknown): unknown {
-  if (typeof like === "string") return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
+/** One setting's editor, in its default's shape (see lib/pluginSettings). */
+function SettingInput({ id, name, def, text, onText }: { id: string; name: string; def: unknown; text: string; onText: (t: string) => void }) {
+  const inputId = `setting-${id}-${name}`;
+  const shape = shapeOf(def);
+  const problem = settingProblem(text, def);
+  if (shape === "boolean") return <input id={inputId} type="checkbox" checked={text === "true"} onChange={(e) => onText(String(e.target.checked))} />;
+  if (shape === "fields") {
+    return (
+      <fieldset id={inputId} className="setting-fields" aria-label={name}>
+        {fieldsOf(def, text).map((f) => (
+          <label key={f.key} className="setting-field">
+            <span className="muted small">{f.key}</span>{" "}
+            {typeof f.like === "boolean" ? (
+              <input id={`${inputId}-${f.key}`} type="checkbox" checked={f.value === true} onChange={(e) => onText(withField(text, f.key, e.target.checked, f.like))} />
+            ) : (
+              <input id={`${inputId}-${f.key}`} value={String(f.value ?? "")} onChange={(e) => onText(withField(text, f.key, e.target.value, f.like))} />
+            )}
+          </label>
+        ))}
+      </fieldset>
+    );
   }
+  const describedBy = problem ? `${inputId}-problem` : undefined;
+  return (
+    <>
+      {shape === "json" ? (
+        <textarea id={inputId} rows={Math.min(12, Math.max(3, text.split("\n").length))} spellCheck={false} value={text} aria-invalid={!!problem} aria-describedby={describedBy} onChange={(e) => onText(e.target.value)} />
+      ) : (
+        <input id={inputId} value={text} aria-invalid={!!problem} aria-describedby={describedBy} onChange={(e) => onText(e.target.value)} />
+      )}
+      {problem && (
+        <div id={describedBy} className="error small" role="alert">
+          {name}: {problem}
+        </div>
+      )}
+    </>
+  );
 }
 
 export function Settings({ id }: { id: string }) {
@@ -96,12 +121,14 @@ export function Settings({ id }: { id: string }) {
   const keys = Object.keys(s.defaults).sort();
   if (!keys.length) return <p className="muted">This plugin declares no settings.</p>;
   const changed = keys.filter((k) => draft[k] !== toText(s.settings[k]));
+  const invalid = changed.some((k) => settingProblem(draft[k] ?? "", s.defaults[k]) !== null);
   return (
     <form
       className="plugin-settings"
       aria-label={`${id} settings`}
       onSubmit={(e) => {
         e.preventDefault();
+        if (invalid) return;
         save.run(Object.fromEntries(changed.map((k) => [k, fromText(draft[k], s.defaults[k])])));
       }}
     >
@@ -113,22 +140,13 @@ export function Settings({ id }: { id: string }) {
                 <label htmlFor={`setting-${id}-${k}`}>{k}</label>
               </th>
               <td>
-                {typeof s.defaults[k] === "boolean" ? (
-                  <input
-                    id={`setting-${id}-${k}`}
-                    type="checkbox"
-                    checked={draft[k] === "true"}
-                    onChange={(e) => setDraft({ ...draft, [k]: String(e.target.checked) })}
-                  />
-                ) : (
-                  <input id={`setting-${id}-${k}`} value={draft[k] ?? ""} onChange={(e) => setDraft({ ...draft, [k]: e.target.value })} />
-                )}
+                <SettingInput id={id} name={k} def={s.defaults[k]} text={draft[k] ?? ""} onText={(t) => setDraft({ ...draft, [k]: t })} />
               </td>
               <td className="muted">{k in s.user ? "set by you" : "default"}</td>
               <td>
                 {k in s.user && (
                   <button type="button" className="small" disabled={save.busy} onClick={() => save.run({ [k]: null })}>
-                    Reset to {toText(s.defaults[k])}
+                    Reset to {compactText(s.defaults[k])}
                   </button>
                 )}
               </td>
@@ -136,7 +154,7 @@ export function Settings({ id }: { id: string }) {
           ))}
         </tbody>
       </table>
-      <button type="submit" disabled={save.busy || !changed.length}>
+      <button type="submit" disabled={save.busy || !changed.length || invalid}>
         Save settings
       </button>
       <ErrorLine error={save.error} />

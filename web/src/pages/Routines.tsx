@@ -3,9 +3,11 @@
 // create or a rotation), and each routine's runs, re-read when a job or turn event may have moved them.
 import { useEffect, useRef, useState } from "react";
 import { call, errorText, isMissingRoute, WEB_CLIENT } from "../api/client";
-import type { Routine, RoutineCreated, RoutineRun, SchedulePreview } from "../api/types";
+import type { JobKinds } from "../api/generated";
+import type { JobKind, Routine, RoutineCreated, RoutineRun, SchedulePreview } from "../api/types";
 import { ConfirmButton, ErrorLine, timeAgo, useAction } from "../components/ui";
-import { EMPTY_FORM, formOf, formProblem, routineBody, runOpen, runStatusText, triggerText, webhookUrl, type RoutineForm } from "../lib/routines";
+import { EMPTY_FORM, formOf, formProblem, payloadProblem, routineBody, runOpen, runStatusText, skippedText, triggerText, webhookUrl, type RoutineForm } from "../lib/routines";
+import { waitText } from "../lib/limits";
 import { navigate } from "../lib/router";
 import { store, useStore } from "../lib/store";
 
@@ -31,6 +33,45 @@ function SchedulePreviewLine({ schedule }: { schedule: string }) {
     <p className="muted small" aria-label="Next runs" data-testid="next-runs">
       Next ({preview.timeZone}): {preview.next.map((t) => new Date(t).toLocaleString()).join(" · ") || "never"}
     </p>
+  );
+}
+
+/** A job routine's kind (the enabled plugins' kinds, from the host) and payload (JSON, checked as typed). */
+function JobFields({ form, set }: { form: RoutineForm; set: (patch: Partial<RoutineForm>) => void }) {
+  const [kinds, setKinds] = useState<JobKind[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    call<JobKinds>("jobs.kinds")
+      .then((r) => setKinds(r.kinds.filter((k) => k.pluginId !== "host")))
+      .catch((e) => setError(errorText(e)));
+  }, []);
+  const bad = payloadProblem(form.payload);
+  const names = [...new Set([...(kinds ?? []).map((k) => k.kind), form.jobKind].filter(Boolean))].sort();
+  return (
+    <>
+      <label className="field">
+        <span>Job kind</span>
+        <select aria-label="Job kind" value={form.jobKind} onChange={(e) => set({ jobKind: e.target.value })}>
+          <option value="">{kinds ? (kinds.length ? "choose a job kind" : "no enabled plugin runs jobs") : "…"}</option>
+          {names.map((k) => (
+            <option key={k} value={k}>
+              {k}
+              {kinds?.find((x) => x.kind === k)?.description ? ` — ${kinds.find((x) => x.kind === k)!.description}` : ""}
+            </option>
+          ))}
+        </select>
+      </label>
+      <ErrorLine error={error} />
+      <label className="field">
+        <span>Payload (JSON)</span>
+        <textarea aria-label="Payload" rows={4} spellCheck={false} value={form.payload} aria-invalid={Boolean(bad)} onChange={(e) => set({ payload: e.target.value })} />
+      </label>
+      {bad && (
+        <p className="error small" role="alert" aria-label="Payload problem">
+          {bad}
+        </p>
+      )}
+    </>
   );
 }
 
@@ -61,10 +102,23 @@ function RoutineEditor({ routine, onSaved, onCancel }: { routine?: Routine; onSa
         <span>Name</span>
         <input value={form.name} onChange={(e) => set({ name: e.target.value })} />
       </label>
-      <label className="field">
-        <span>Prompt</span>
-        <textarea rows={3} value={form.prompt} onChange={(e) => set({ prompt: e.target.value })} placeholder="What it asks, each run ({{body}} takes a webhook's body)" />
-      </label>
+      <fieldset>
+        <legend>Each run</legend>
+        <label>
+          <input type="radio" name="action" checked={form.action === "prompt"} onChange={() => set({ action: "prompt" })} /> sends a message
+        </label>
+        <label>
+          <input type="radio" name="action" checked={form.action === "job"} onChange={() => set({ action: "job" })} /> enqueues a plugin's job
+        </label>
+      </fieldset>
+      {form.action === "prompt" ? (
+        <label className="field">
+          <span>Prompt</span>
+          <textarea rows={3} value={form.prompt} onChange={(e) => set({ prompt: e.target.value })} placeholder="What it asks, each run ({{body}} takes a webhook's body)" />
+        </label>
+      ) : (
+        <JobFields form={form} set={set} />
+      )}
       <fieldset>
         <legend>Runs in</legend>
         <label>
@@ -92,7 +146,10 @@ function RoutineEditor({ routine, onSaved, onCancel }: { routine?: Routine; onSa
             ))}
           </select>
         )}
-        <p className="muted small">It runs with that chat's approval policy (a new chat gets the defaults): never with fewer approvals.</p>
+        <p className="muted small">
+          It runs with that chat's approval policy (a new chat gets the defaults): never with fewer approvals.
+          {form.action === "job" && " A plugin job's helper turns accept nothing that chat would ask you about."}
+        </p>
       </fieldset>
       <label className="field">
         <span>Schedule (cron)</span>
@@ -155,7 +212,7 @@ function Runs({ routine }: { routine: Routine }) {
     void load();
     // A run's status is its job's, its follow-up's and its turn's: re-read (throttled) when one of those moves.
     return store.onEvent((ev) => {
-      if (!/^(job|turn|followup)\./.test(ev.type)) return;
+      if (!/^(job|turn|followup|limits)\./.test(ev.type)) return;
       if (timer.current) return;
       timer.current = setTimeout(() => {
         timer.current = null;
@@ -184,6 +241,16 @@ function Runs({ routine }: { routine: Routine }) {
             <td>{triggerText(r)}</td>
             <td>
               <span className={`badge status-${r.status}`}>{runStatusText(r)}</span>
+              {r.waiting && (
+                <div className="warning small" data-testid="run-waiting">
+                  {waitText(r.waiting)}
+                </div>
+              )}
+              {skippedText(r) && (
+                <div className="muted small" data-testid="run-skipped">
+                  {skippedText(r)}
+                </div>
+              )}
               {r.error && <div className="error small">{r.error}</div>}
             </td>
             <td>
@@ -245,6 +312,12 @@ function RoutineRow({ routine, onChange, onRemoved, onSecret }: { routine: Routi
             "no schedule"
           )}{" "}
           · {target}
+          {routine.jobKind && (
+            <>
+              {" "}
+              · job <code>{routine.jobKind}</code>
+            </>
+          )}
         </span>
         <span className="actions">
           <button type="button" className="small primary" onClick={() => act.run("run")} disabled={act.busy}>

@@ -6,7 +6,7 @@ import { act } from "react";
 import { describe, expect, it } from "vitest";
 import { setFetcher } from "../api/client";
 import type { Routine, RoutineRun } from "../api/types";
-import { EMPTY_FORM, formOf, formProblem, routineBody, runStatusText } from "../lib/routines";
+import { EMPTY_FORM, formOf, formProblem, payloadProblem, routineBody, runStatusText, skippedText } from "../lib/routines";
 import { store } from "../lib/store";
 import { RoutinesPage } from "../pages/Routines";
 import { json, render } from "./dom";
@@ -72,9 +72,32 @@ describe("the routine form", () => {
     expect(routineBody({ ...formOf(r), targetKind: "project", projectId: "p1" }, r)).toEqual({ projectId: "p1", sessionId: null });
   });
 
+  it("builds a job routine's body, checking its payload, and switches an edit between prompt and job", () => {
+    const job = { ...EMPTY_FORM, name: "echo", action: "job" as const, sessionId: "s1" };
+    expect(formProblem(job)).toBe("Choose the job kind it enqueues.");
+    expect(formProblem({ ...job, jobKind: "test.echo", payload: "{oops" })).toMatch(/^The payload is not valid JSON/);
+    expect(payloadProblem("[1]")).toBe("The payload must be a JSON object ({…}).");
+    const ok = { ...job, jobKind: "test.echo", payload: '{"hello": "routine"}' };
+    expect(formProblem(ok)).toBeNull();
+    expect(routineBody(ok)).toEqual({ name: "echo", jobKind: "test.echo", payload: { hello: "routine" }, catchUp: "once", sessionId: "s1" });
+    // A prompt routine turned into a job routine, and back.
+    const before = routine();
+    expect(routineBody({ ...formOf(before), action: "job", jobKind: "test.echo", payload: "{}" }, before)).toEqual({ jobKind: "test.echo", payload: {}, prompt: null });
+    const asJob = routine({ prompt: null, jobKind: "test.echo", payload: { a: 1 } });
+    expect(formOf(asJob)).toMatchObject({ action: "job", jobKind: "test.echo" });
+    expect(routineBody(formOf(asJob), asJob)).toEqual({});
+    expect(routineBody({ ...formOf(asJob), payload: '{"a": 2}' }, asJob)).toEqual({ payload: { a: 2 } });
+    expect(routineBody({ ...formOf(asJob), action: "prompt", prompt: "p" }, asJob)).toEqual({ prompt: "p", jobKind: null, payload: null });
+  });
+
   it("reads a run's status as the host gave it", () => {
     expect(runStatusText(run({ status: "followup_queued" }))).toMatch(/busy/);
     expect(runStatusText(run({ status: "completed" }))).toBe("completed");
+    const waiting = { kind: "budget" as const, reason: "the host's daily budget of 10 tokens is spent", resetsAt: "2026-12-06T00:00:00.000Z" };
+    expect(runStatusText(run({ status: "queued", waiting }))).toBe("waiting: budget spent");
+    expect(runStatusText(run({ status: "queued", waiting: { ...waiting, kind: "usage_limit" } }))).toBe("waiting: usage limit");
+    expect(skippedText(run({ skippedTicks: 0 }))).toBeNull();
+    expect(skippedText(run({ skippedTicks: 2, lastSkippedFor: TS }))).toMatch(/^2 later scheduled times folded into this run/);
   });
 });
 
@@ -136,5 +159,72 @@ describe("the Routines page", () => {
     await act(async () => button(div, "Run now").click());
     await tick();
     expect(div.querySelector("[data-run-id=u1]")?.getAttribute("data-status")).toBe("queued");
+  });
+});
+
+describe("a run that waits for a limit", () => {
+  it("shows the host's reason and reset, and the scheduled times folded into it", async () => {
+    store.sessions = [{ id: "s1", title: "Chat one", archived: false } as any];
+    const resetsAt = "2026-12-06T00:00:00.000Z";
+    const waiting = { kind: "usage_limit" as const, reason: "Codex's usage limit is reached (the 5 h window is at 100 %)", resetsAt };
+    const runs = [run({ status: "queued", trigger: "schedule", waiting, skippedTicks: 3, lastSkippedFor: TS })];
+    setFetcher(async (url) => {
+      const u = String(url);
+      if (u.endsWith("/api/routines")) return json({ routines: [routine()] });
+      if (u.includes("/api/routines/r1/runs")) return json({ runs });
+      return json({});
+    });
+    const div = render(<RoutinesPage />);
+    await tick();
+    await act(async () => button(div, "nightly").click());
+    await tick();
+    const row = div.querySelector("[data-run-id=u1]")!;
+    expect(row.getAttribute("data-status")).toBe("queued");
+    expect(row.textContent).toContain("waiting: usage limit");
+    const wait = row.querySelector("[data-testid=run-waiting]")!.textContent!;
+    expect(wait).toContain("the 5 h window is at 100 %");
+    expect(wait).toContain(`Resumes by itself at ${new Date(resetsAt).toLocaleString()}`);
+    expect(row.querySelector("[data-testid=run-skipped]")?.textContent).toMatch(/^3 later scheduled times folded/);
+  });
+});
+
+describe("a job routine in the form", () => {
+  it("offers the plugins' job kinds, checks the payload and creates it", async () => {
+    store.sessions = [{ id: "s1", title: "Chat one", archived: false } as any];
+    const calls: { method: string; url: string; body: any }[] = [];
+    setFetcher(async (url, init) => {
+      const u = String(url);
+      const method = String(init?.method ?? "GET");
+      const body = init?.body ? JSON.parse(String(init.body)) : null;
+      calls.push({ method, url: u, body });
+      if (u.includes("/api/jobs/kinds")) {
+        const kind = (kind: string, pluginId: string) => ({ kind, pluginId, description: `${kind} jobs`, concurrency: 1, timeoutMs: 1000, maxAttempts: 1 });
+        return json({ kinds: [kind("host.routine-run", "host"), kind("test.echo", "well-behaved")] });
+      }
+      if (u.endsWith("/api/routines") && method === "POST") return json({ routine: routine({ ...body, prompt: null }), webhookSecret: "cmwh_x" }, 201);
+      if (u.endsWith("/api/routines")) return json({ routines: [] });
+      return json({});
+    });
+    const div = render(<RoutinesPage />);
+    await tick();
+    act(() => button(div, "New routine").click());
+    const form = div.querySelector("form")!;
+    act(() => input(form.querySelector("input")!, "echo"));
+    act(() => (form.querySelector("input[name=action]:not(:checked)") as HTMLInputElement).click());
+    await tick();
+    const kinds = form.querySelector("select[aria-label='Job kind']") as HTMLSelectElement;
+    expect([...kinds.options].map((o) => o.value)).toEqual(["", "test.echo"]);
+    act(() => select(kinds, "test.echo"));
+    act(() => select(form.querySelector("select[aria-label=Chat]") as HTMLSelectElement, "s1"));
+    const payload = form.querySelector("textarea[aria-label=Payload]") as HTMLTextAreaElement;
+    act(() => input(payload, '{"hello": '));
+    expect(div.querySelector("[aria-label='Payload problem']")?.textContent).toMatch(/not valid JSON/);
+    expect(button(div, "Create routine").disabled).toBe(true);
+    act(() => input(payload, '{"hello": "routine"}'));
+    expect(div.querySelector("[aria-label='Payload problem']")).toBeNull();
+    await act(async () => button(div, "Create routine").click());
+    await tick();
+    const create = calls.find((c) => c.method === "POST" && c.url.endsWith("/api/routines"))!;
+    expect(create.body).toEqual({ name: "echo", jobKind: "test.echo", payload: { hello: "routine" }, catchUp: "once", sessionId: "s1" });
   });
 });

@@ -83,6 +83,11 @@ describe("job state from answers and events", () => {
     const now = Date.parse(at(10));
     expect(describeJob(job("j1", "queued", 1, { runAfter: at(40) }), now)).toBe("queued — runs in 30 s");
     expect(describeJob(job("j1", "running", 1), now)).toBe("running (attempt 1 of 3)");
+    // A job held by a limit says the host's reason and reset, not a retry countdown.
+    const waiting = { kind: "budget" as const, reason: "the host's daily budget of 10 tokens is spent", resetsAt: at(70) };
+    const held = describeJob(job("j1", "queued", 1, { runAfter: at(70), waiting }), now);
+    expect(held).toMatch(/^waiting \(budget spent\): the host's daily budget of 10 tokens is spent\. Resumes by itself at /);
+    expect(held).toContain(new Date(at(70)).toLocaleString());
     expect(describeJob(job("j1", "failed", 1, { error: { kind: "plugin_failed", message: "no" } }), now)).toBe("failed — plugin_failed: no");
     expect(suggestionStatus(job("j1", "queued", 1)).pending).toBe(true);
     expect(suggestionStatus(job("j1", "running", 1))).toMatchObject({ pending: true, error: false });

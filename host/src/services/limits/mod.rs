@@ -2,7 +2,8 @@
 //! routines) may start a turn now, and if not, why and until when.
 //!
 //! Two things hold automation back. Codex's **usage limit**: a turn that fails with codexErrorInfo
-//! `usageLimitExceeded`, or a rate-limit snapshot (`account/rateLimits/updated`) with a window at 100 %; it holds
+//! `usageLimitExceeded`, or a rate-limit snapshot (`account/rateLimits/updated`) with a window at 100 % and no
+//! credits to carry the account past it (`credits`: not unlimited, none or a balance of 0); it holds
 //! until the window's `resetsAt` (or [`UNKNOWN_RESET_HOLD`] when codex names none), then the host re-reads the rate
 //! limits (`account/rateLimits/read`) and either releases it or holds until the later reset it learns. A daily
 //! **budget** in tokens (host-wide or per project), spent by the turns recorded from `thread/tokenUsage/updated`; it
@@ -56,6 +57,14 @@ pub struct UsageLimit {
     /// The project whose budget is spent (`budget` per project); null for the host-wide ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
+}
+
+impl UsageLimit {
+    /// What a queued job waits for, from the job row's `wait_*` columns (kind, reason, until ms): one reading for
+    /// `Job.waiting` and `RoutineRun.waiting`.
+    pub(crate) fn from_job_wait((kind, reason, until): (String, String, Option<i64>)) -> Self {
+        Self { kind: LimitKind::parse(&kind).unwrap_or(LimitKind::UsageLimit), reason, resets_at: until.map(envelope_ts), project_id: None }
+    }
 }
 
 /// A hold, with its reset in ms for the host's timers.
@@ -118,8 +127,35 @@ fn next_day_ms(ms: i64) -> i64 {
     (ms.div_euclid(DAY_MS) + 1) * DAY_MS
 }
 
-/// The exhausted window of a rate-limit snapshot (`usedPercent` ≥ 100), with its reset in ms.
+/// Whether the account's credits carry it past an exhausted window: unlimited, or credits with a balance above 0
+/// (a balance codex does not name counts as some). No `credits` block, or `hasCredits: false`, or a balance of 0:
+/// they do not.
+fn credits_cover(snapshot: &Value) -> bool {
+    let Some(credits) = snapshot.get("credits").filter(|c| c.is_object()) else { return false };
+    if credits.get("unlimited").and_then(Value::as_bool) == Some(true) {
+        return true;
+    }
+    if credits.get("hasCredits").and_then(Value::as_bool) != Some(true) {
+        return false;
+    }
+    match credits.get("balance") {
+        Some(Value::String(b)) => b.trim().parse::<f64>().map_or(true, |n| n > 0.0),
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|n| n > 0.0),
+        _ => true,
+    }
+}
+
+/// The exhausted window of a rate-limit snapshot (`usedPercent` ≥ 100) that the account's credits do not carry it
+/// past, with its reset in ms.
 fn exhausted_window(snapshot: &Value) -> Option<(String, Option<i64>)> {
+    if credits_cover(snapshot) {
+        return None;
+    }
+    full_window(snapshot)
+}
+
+/// The window at 100 %, whatever the credits say (codex refused a turn: its reset is when to look again).
+fn full_window(snapshot: &Value) -> Option<(String, Option<i64>)> {
     ["primary", "secondary"].into_iter().find_map(|name| {
         let w = snapshot.get(name)?;
         let used = w.get("usedPercent")?.as_f64()?;
@@ -295,7 +331,7 @@ impl Limits {
                 }
             }
             let now = now_ms();
-            let from_snapshot = state.rate_limits.as_ref().and_then(exhausted_window).and_then(|(_, r)| r).filter(|r| *r > now);
+            let from_snapshot = state.rate_limits.as_ref().and_then(full_window).and_then(|(_, r)| r).filter(|r| *r > now);
             let resets_at = from_snapshot.or(state.account.as_ref().and_then(|h| h.resets_at_ms).filter(|r| *r > now));
             let reason = match message {
                 Some(m) if !m.trim().is_empty() => format!("Codex's usage limit is reached: {}", m.trim()),
@@ -418,6 +454,21 @@ mod tests {
         assert_eq!(exhausted_window(&snap), Some(("5 h".to_string(), Some(1_900_000_000_000))));
         assert_eq!(exhausted_window(&json!({"primary": {"usedPercent": 99}})), None);
         assert_eq!(exhausted_window(&json!({"primary": null})), None);
+    }
+
+    #[test]
+    fn credits_left_carry_an_account_past_an_exhausted_window_and_none_left_hold_it() {
+        let at_100 = |credits: Value| json!({"primary": {"usedPercent": 100, "resetsAt": 1_900_000_000}, "credits": credits});
+        let held = Some(("primary".to_string(), Some(1_900_000_000_000)));
+        assert_eq!(exhausted_window(&at_100(json!({"hasCredits": true, "unlimited": false, "balance": "12.5"}))), None);
+        assert_eq!(exhausted_window(&at_100(json!({"hasCredits": false, "unlimited": true, "balance": null}))), None);
+        assert_eq!(exhausted_window(&at_100(json!({"hasCredits": true, "unlimited": false, "balance": null}))), None, "some, amount unnamed");
+        assert_eq!(exhausted_window(&at_100(json!({"hasCredits": false, "unlimited": false, "balance": "0"}))), held);
+        assert_eq!(exhausted_window(&at_100(json!({"hasCredits": true, "unlimited": false, "balance": "0"}))), held, "balance 0");
+        assert_eq!(exhausted_window(&at_100(json!({"hasCredits": false, "unlimited": false}))), held);
+        assert_eq!(exhausted_window(&at_100(Value::Null)), held, "no credits block: the window decides");
+        // Credits alone hold nothing while no window is exhausted.
+        assert_eq!(exhausted_window(&json!({"primary": {"usedPercent": 40}, "credits": {"hasCredits": false, "balance": "0"}})), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod scheduler;
 mod workers;
 
 pub(in crate::services) use host_jobs::{HostJob, HostJobRunner, HOST_PLUGIN_ID};
+pub(in crate::services) use workers::ROUTINE_CREATOR;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -136,12 +137,7 @@ impl From<JobRow> for Job {
             updated_at: envelope_ts(r.updated_at),
             started_at: r.started_at.map(envelope_ts),
             finished_at: r.finished_at.map(envelope_ts),
-            waiting: r.wait.map(|(kind, reason, until)| super::limits::UsageLimit {
-                kind: super::limits::LimitKind::parse(&kind).unwrap_or(super::limits::LimitKind::UsageLimit),
-                reason,
-                resets_at: until.map(envelope_ts),
-                project_id: None,
-            }),
+            waiting: r.wait.map(super::limits::UsageLimit::from_job_wait),
             history: None,
         }
     }
@@ -252,6 +248,19 @@ impl Queue {
         let hold = self.limits.may_start_turn(project_id).await?;
         let _ = self.workers.hold(job_id, hold.clone());
         Some(hold)
+    }
+
+    /// A plugin's own message (`turns.send-message`) starts a turn by automation: a usage limit or a spent budget
+    /// holds it like a worker turn. Inside a `run-job` call the job waits (back in the queue, its attempt given
+    /// back, whatever the plugin makes of the error); outside one the call is refused with the reason and the reset,
+    /// for the plugin to try again then.
+    pub(in crate::services) async fn gate_plugin_message(&self, job_id: Option<&str>, session_id: &str) -> ServiceResult<()> {
+        let row = self.core.session_row(session_id).await?;
+        let Some(hold) = self.limits.may_start_turn(row.project_id.as_deref()).await else { return Ok(()) };
+        Err(match job_id {
+            Some(job) => self.workers.hold(job, hold),
+            None => workers::limited(&hold),
+        })
     }
 
     pub(super) fn new(

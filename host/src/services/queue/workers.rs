@@ -14,6 +14,8 @@ use crate::services::requests::WorkerPolicy;
 use crate::services::{CreateSession, SandboxMode, SendMessage, SessionControls};
 use crate::store::SessionRow;
 
+/// `createdBy` of the jobs a routine's runs enqueue (`routine:<id>`).
+pub(in crate::services) const ROUTINE_CREATOR: &str = "routine:";
 /// Longest prompt a worker turn takes.
 const MAX_PROMPT_BYTES: usize = 256 * 1024;
 /// How long a worker turn waits for app-server to be ready (it restarts) before failing with `runtime_unavailable`;
@@ -80,7 +82,11 @@ impl Queue {
             network_access: Some(turn.network),
         };
         let session = self.worker_session(plugin_id, &cwd, project_id, &controls).await?;
-        self.requests.answer_as_worker(&session.id, WorkerPolicy { plugin_id: plugin_id.to_string(), job_id: job_id.to_string(), accept: turn.accept_requests });
+        let overridden = (turn.accept_requests && !self.target_asks_nothing(&job).await?)
+            .then(|| "a routine's worker turn accepts nothing its session would ask a person about (the session's approval policy wins)".to_string());
+        let accept = turn.accept_requests && overridden.is_none();
+        let policy = WorkerPolicy { plugin_id: plugin_id.to_string(), job_id: job_id.to_string(), accept, overridden };
+        self.requests.answer_as_worker(&session.id, policy);
 
         // Registered before the turn starts: a job dropped mid-send still has its turn interrupted, and the session
         // stays locked until then.
@@ -104,6 +110,21 @@ impl Queue {
         }
         let text = ended.final_text.unwrap_or_default();
         Ok(WorkerReply { session_id: session.id, turn_id: accepted.turn_id, status: ended.status.as_str().to_string(), text, error: ended.error })
+    }
+
+    /// A routine never runs with fewer approvals than its session: a routine's job (a job routine's run) may have its
+    /// worker turn's requests accepted only when the routine's target session asks nothing itself (its effective
+    /// `approvalPolicy` is `never`; a project target's new session gets the host's defaults). Else they are declined,
+    /// whatever the plugin asked for: no person watches a worker session. Other jobs keep the plugin's policy.
+    async fn target_asks_nothing(&self, job: &crate::store::JobRow) -> ServiceResult<bool> {
+        if !job.created_by.starts_with(ROUTINE_CREATOR) {
+            return Ok(true);
+        }
+        let effective = match &job.session_id {
+            Some(s) => self.sessions.session_controls(s).await?.effective,
+            None => self.sessions.default_controls().await?,
+        };
+        Ok(effective.approval_policy == Some(crate::services::ApprovalPolicy::Never))
     }
 
     /// The plugin's worker session for `cwd`, created on first use, with `controls` for its next turn.
@@ -141,11 +162,19 @@ impl Queue {
     }
 }
 
+/// The error automation meets while a limit holds: the reason, and when it lifts (plugins see the message only).
+pub(super) fn limited(hold: &crate::services::limits::Hold) -> ServiceError {
+    let message = match &hold.limit.resets_at {
+        Some(at) => format!("{}; automated turns wait until {at}", hold.limit.reason),
+        None => hold.limit.reason.clone(),
+    };
+    ServiceError::new(crate::services::ErrorKind::TooManyRequests, ErrorCode::UsageLimited, message).with_details(serde_json::json!({"limit": hold.limit}))
+}
+
 impl Workers {
     /// Remember that the job met a limit, and say so to the plugin.
     pub(super) fn hold(&self, job_id: &str, hold: crate::services::limits::Hold) -> ServiceError {
-        let err = ServiceError::new(crate::services::ErrorKind::TooManyRequests, ErrorCode::UsageLimited, hold.limit.reason.clone())
-            .with_details(serde_json::json!({"limit": hold.limit}));
+        let err = limited(&hold);
         self.held.lock().expect("worker holds poisoned").insert(job_id.to_string(), hold);
         err
     }

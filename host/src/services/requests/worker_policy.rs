@@ -14,6 +14,9 @@ pub struct WorkerPolicy {
     /// The job whose turn runs on the session now (one turn at a time per worker session).
     pub job_id: String,
     pub accept: bool,
+    /// Why the answer is not the plugin's own policy (a routine's session asks for approvals), for the decision's
+    /// reason.
+    pub overridden: Option<String>,
 }
 
 impl Requests {
@@ -30,7 +33,10 @@ impl Requests {
     /// A request from a worker session is answered at once by its plugin's policy (decline unless it said
     /// accept). Worker sessions have no one watching them.
     pub(super) async fn answer_for_worker(&self, session_id: &str, request_id: &str, kind: RequestKind, policy: WorkerPolicy) {
-        let reason = format!("worker session of plugin `{}`: its policy is to {}", policy.plugin_id, if policy.accept { "accept" } else { "decline" });
+        let reason = match &policy.overridden {
+            Some(why) => format!("worker session of plugin `{}`: declined, {why}", policy.plugin_id),
+            None => format!("worker session of plugin `{}`: its policy is to {}", policy.plugin_id, if policy.accept { "accept" } else { "decline" }),
+        };
         let body = match kind.family() {
             RequestFamily::Approval => json!({"decision": if policy.accept { "accept" } else { "decline" }, "reason": reason}),
             RequestFamily::ToolCall => json!({"text": "worker sessions serve no tools", "success": false, "reason": reason}),

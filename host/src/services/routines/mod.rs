@@ -8,7 +8,8 @@
 //!
 //! Approvals: a routine has no approval setting of its own. Its turns run under the target session's controls (a
 //! new session gets the host's defaults, as a user's would) and what they ask waits for a person like any other
-//! request, so a routine never runs with fewer approvals than its session.
+//! request, so a routine never runs with fewer approvals than its session. A job routine's worker turns accept
+//! requests only when the target session asks nothing itself (see `queue::workers`).
 
 mod cron;
 mod runner;
@@ -208,6 +209,17 @@ pub struct RoutineRun {
     pub status: RunStatus,
     /// Why it failed, from the job or the turn record.
     pub error: Option<String>,
+    /// What its job waits for while queued (a usage limit, a spent budget) and when that lifts: the job's own
+    /// `waiting` (`GET /api/jobs/{jobId}`), read from the job row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<super::limits::UsageLimit>,
+    /// Scheduled times folded into this run while it waited for a limit (each would have been a run of its own):
+    /// the reset releases one run per routine, never a burst. 0 for most runs.
+    #[serde(default)]
+    pub skipped_ticks: i64,
+    /// The latest scheduled time folded into it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_skipped_for: Option<String>,
     pub created_at: String,
 }
 
@@ -278,6 +290,8 @@ fn view_status(v: &RunView) -> (RunStatus, Option<String>) {
 impl From<RunView> for RoutineRun {
     fn from(v: RunView) -> Self {
         let (status, error) = view_status(&v);
+        // A wait means something only while the job is queued (it clears when the job is claimed).
+        let waiting = if status == RunStatus::Queued { v.job_wait.map(super::limits::UsageLimit::from_job_wait) } else { None };
         let r = v.run;
         Self {
             id: r.id,
@@ -291,6 +305,9 @@ impl From<RunView> for RoutineRun {
             followup_id: r.followup_id,
             status,
             error,
+            waiting,
+            skipped_ticks: v.skipped_ticks,
+            last_skipped_for: v.last_skipped_for.map(envelope_ts),
             created_at: envelope_ts(r.created_at),
         }
     }
@@ -303,6 +320,7 @@ pub struct Routines {
     sessions: Arc<Sessions>,
     turns: Arc<Turns>,
     queue: Arc<Queue>,
+    limits: Arc<super::limits::Limits>,
     zone: Arc<dyn Zone>,
     /// Schedules may take a seconds field (tests only).
     seconds: bool,
@@ -311,9 +329,16 @@ pub struct Routines {
 }
 
 impl Routines {
-    pub(super) fn new(core: Arc<Core>, plugins: Arc<Plugins>, sessions: Arc<Sessions>, turns: Arc<Turns>, queue: Arc<Queue>) -> Arc<Self> {
+    pub(super) fn new(
+        core: Arc<Core>,
+        plugins: Arc<Plugins>,
+        sessions: Arc<Sessions>,
+        turns: Arc<Turns>,
+        queue: Arc<Queue>,
+        limits: Arc<super::limits::Limits>,
+    ) -> Arc<Self> {
         let seconds = std::env::var(CRON_SECONDS_ENV).is_ok_and(|v| v == "1");
-        let me = Arc::new(Self { core, plugins, sessions, turns, queue, zone: Arc::new(LocalZone), seconds, wake: Notify::new() });
+        let me = Arc::new(Self { core, plugins, sessions, turns, queue, limits, zone: Arc::new(LocalZone), seconds, wake: Notify::new() });
         let runner: Arc<dyn super::queue::HostJobRunner> = me.clone();
         let kind = crate::plugins::JobKind {
             kind: RUN_KIND.into(),
@@ -598,7 +623,7 @@ impl Routines {
             body,
             created_at: now,
         };
-        let created_by = format!("routine:{}", row.id);
+        let created_by = format!("{}{}", super::queue::ROUTINE_CREATOR, row.id);
         match &row.job_kind {
             Some(kind) => {
                 let payload = row.payload.as_deref().and_then(|p| serde_json::from_str(p).ok());

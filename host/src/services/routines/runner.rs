@@ -37,11 +37,7 @@ impl crate::services::queue::HostJobRunner for Routines {
             return Ok(JobOutcome::Failed("the routine no longer has a prompt".into()));
         };
         // A usage limit or a spent budget: the run waits, back in the queue with its attempt given back, until it lifts.
-        let project = match (&routine.project_id, &run.session_id) {
-            (Some(p), _) => Some(p.clone()),
-            (None, Some(session)) => self.core.store().get_session(session).await.ok().and_then(|s| s.project_id),
-            (None, None) => None,
-        };
+        let project = self.project_of(&routine).await;
         if let Some(hold) = self.queue.hold_if_limited(&job.id, project.as_deref()).await {
             let after = (hold.retry_at_ms() - crate::store::now_ms()).max(1_000) as u64;
             return Ok(JobOutcome::RetryLater(Retry { after_ms: after, reason: hold.limit.reason }));

@@ -4,6 +4,10 @@
 //! At start, an instant already past was missed while the host was down: a routine with `catchUp: once` runs once
 //! for all of them (`trigger: catch_up`, `scheduledFor` the first one missed), one with `skip` moves on to its next
 //! time. Later delays (a suspended machine) are coalesced the same way into one `schedule` run.
+//!
+//! While a usage limit or a spent budget holds automation in the routine's project, a time that comes while one of
+//! its runs still waits in the queue is folded into that run (`skippedTicks` on it) instead of queueing another:
+//! at the reset each routine has at most one run to release.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -59,7 +63,16 @@ impl Routines {
         }
     }
 
-    async fn fire(&self, routine: &RoutineRow, now: i64, at_start: bool) {
+    /// The project whose limits hold the routine's turns: its own, or its session's.
+    pub(super) async fn project_of(&self, routine: &RoutineRow) -> Option<String> {
+        match (&routine.project_id, &routine.session_id) {
+            (Some(p), _) => Some(p.clone()),
+            (None, Some(session)) => self.core.store().get_session(session).await.ok().and_then(|s| s.project_id),
+            (None, None) => None,
+        }
+    }
+
+    pub(in crate::services) async fn fire(&self, routine: &RoutineRow, now: i64, at_start: bool) {
         let Some(due_at) = routine.next_fire_at else { return };
         let next = self.next_fire(routine, now);
         if next.is_none() {
@@ -83,6 +96,18 @@ impl Routines {
                 return;
             }
         };
+        // While a limit holds automation here, a run already waiting in the queue takes this time too (counted on it),
+        // like a catch-up: the reset then releases one run per routine, not one per tick.
+        if self.limits.may_start_turn(self.project_of(routine).await.as_deref()).await.is_some() {
+            match self.core.store().fold_into_queued_run(&routine.id, due_at).await {
+                Ok(true) => {
+                    tracing::info!(routine = %routine.id, skipped = due_at, "a limit holds: the scheduled time is folded into the run that waits");
+                    return;
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, routine = %routine.id, "could not fold a scheduled time into the waiting run"),
+            }
+        }
         if let Err(e) = self.start_run(routine, trigger, Some(due_at), None, "schedule").await {
             tracing::warn!(error = %e, routine = %routine.id, "a scheduled run could not be queued");
         }
