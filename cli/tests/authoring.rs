@@ -274,3 +274,48 @@ async fn an_inspection_or_a_refused_install_gives_the_compiles_memory_back() {
     assert_eq!(host.get("/api/plugins/weighed").await.0, 404, "nothing was installed");
     given_back("the refused install").await;
 }
+
+/// What a user without a checkout gets: no `CODEX_MANAGER_COMPONENTIZE_QJS`, no `.tools`. The first `plugin build` of
+/// a JavaScript project installs the pinned componentize-qjs into the project with npm (the registry is reachable
+/// in CI), pins it in package.json, and builds; the next build uses it without installing again. Bounded: npm gets
+/// ten minutes.
+#[test]
+fn a_javascript_build_without_a_named_tool_installs_the_pinned_componentizer_with_npm() {
+    let outside = Outside::new("npm");
+    let (code, _, err) = cli(None, &outside.0, &["plugin", "new", "fetched", "--lang", "js"]);
+    assert_eq!(code, 0, "{err}");
+    let project = outside.0.join("fetched");
+    let build = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_codex-manager"))
+            .args(["plugin", "build"])
+            .current_dir(&project)
+            .env_remove("CODEX_MANAGER_COMPONENTIZE_QJS")
+            .env_remove("CODEX_MANAGER_COMPONENTIZE_PY")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the CLI runs");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("plugin build with npm took over 10 minutes");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        let out = child.wait_with_output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, out, err) = build();
+    assert!(ok, "plugin build with npm: {out}{err}");
+    assert!(err.contains("installing componentize-qjs 0.4.5"), "{err}");
+    assert!(project.join("node_modules/.bin/componentize-qjs").exists(), "installed into the project");
+    let pkg: Value = serde_json::from_str(&std::fs::read_to_string(project.join("package.json")).unwrap()).unwrap();
+    assert_eq!(pkg["devDependencies"]["componentize-qjs"], "0.4.5", "pinned exactly: {pkg}");
+    let package = PathBuf::from(out.trim());
+    assert!(std::fs::read(package.join("plugin.wasm")).unwrap().starts_with(b"\0asm\x0d\x00\x01\x00"), "a component");
+
+    let (ok, out, err) = build();
+    assert!(ok, "the second build: {out}{err}");
+    assert!(!err.contains("installing componentize-qjs"), "installed once: {err}");
+}
