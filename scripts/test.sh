@@ -45,8 +45,10 @@ echo "== API contract fuzzer: schemathesis, from docs/openapi.json, against a re
 # Fixed seed and examples per operation (CM_FUZZ_SEED, CM_FUZZ_MAX_EXAMPLES): reproducible, bounded in time.
 suite "API contract fuzzer" .tools/py/bin/pytest tests/contract -q -p no:cacheprovider
 
-echo "== Plugins: unit tests of the shipped plugins and the SDK (native target)"
+echo "== Plugins: unit tests of the shipped plugins, the SDK (native target) and the Python and JavaScript helpers"
 suite "Plugin tests" cargo test --manifest-path plugins/Cargo.toml --locked
+# The Python and JavaScript helpers' error conversion, natively (the Python one on bindings componentize-py generates).
+suite "Plugin helpers (Python, JavaScript)" bash -c '.tools/py/bin/pytest plugins/python/tests -q -p no:cacheprovider && node --test plugins/js/test/'
 
 echo "== Web UI: unit and component tests (vitest), including the API contract against docs/openapi.json"
 suite "Web unit tests" bash -c 'cd web && npm test --silent'
