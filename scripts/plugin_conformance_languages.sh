@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The plugin conformance suite (conformance/tests/plugin_suite.rs) against a Python and a JavaScript plugin, made
+# The plugin conformance suite (conformance/tests/plugin_suite.rs) and the pool check (plugin_pool.rs: ~20 calls at
+# once into the package and its copies, none refused for want of an instance) against a Python and a JavaScript plugin, made
 # the way an author makes them: `codex-manager plugin new --lang python|js` in a scratch directory outside the
 # repository, `plugin build` with the pinned componentizers scripts/setup.sh --test installs (.tools/plugin-*).
 #
@@ -22,7 +23,7 @@ for lang in python js; do
     status=1
     continue
   fi
-  if PLUGIN_UNDER_TEST="$scratch/$id/dist/$id" cargo test -q -p codex-manager-conformance --test plugin_suite; then
+  if PLUGIN_UNDER_TEST="$scratch/$id/dist/$id" cargo test -q -p codex-manager-conformance --test plugin_suite --test plugin_pool; then
     echo "== conformance ($lang): ok"
   else
     echo "== conformance ($lang): FAILED" >&2

@@ -45,8 +45,10 @@ echo "== API contract fuzzer: schemathesis, from docs/openapi.json, against a re
 # Fixed seed and examples per operation (CM_FUZZ_SEED, CM_FUZZ_MAX_EXAMPLES): reproducible, bounded in time.
 suite "API contract fuzzer" .tools/py/bin/pytest tests/contract -q -p no:cacheprovider
 
-echo "== Plugins: unit tests of the shipped plugins and the SDK (native target)"
+echo "== Plugins: unit tests of the shipped plugins, the SDK (native target) and the Python and JavaScript helpers"
 suite "Plugin tests" cargo test --manifest-path plugins/Cargo.toml --locked
+# The Python and JavaScript helpers' error conversion, natively (the Python one on bindings componentize-py generates).
+suite "Plugin helpers (Python, JavaScript)" bash -c '.tools/py/bin/pytest plugins/python/tests -q -p no:cacheprovider && node --test plugins/js/test/'
 
 echo "== Web UI: unit and component tests (vitest), including the API contract against docs/openapi.json"
 suite "Web unit tests" bash -c 'cd web && npm test --silent'
@@ -54,7 +56,7 @@ suite "Web unit tests" bash -c 'cd web && npm test --silent'
 echo "== Web UI: end-to-end tests in headless Chromium against a real host (production build, real app-server, fake model)"
 suite "Web end-to-end tests" bash -c 'cd web && npm run --silent e2e'
 
-echo "== Benchmarks: cm-bench, plugin-bench and queue-bench in their quick form (debug build; no timing is judged, only that they run and every client got every delta)"
+echo "== Benchmarks: cm-bench, plugin-bench (also per language) and queue-bench in their quick form (debug build; no timing is judged, only that they run and every client got every delta)"
 # The debug binaries sit next to each other in target/debug, where each bench finds the host and the fakes; the
 # real-codex scenario of cm-bench uses CODEX_BIN (the pin, above). Each bench exits non-zero when a check failed.
 if ! cargo build -p codex-manager-bench --bins; then
@@ -64,6 +66,9 @@ fi
 suite "cm-bench --quick" target/debug/cm-bench --quick
 suite "plugin-bench --quick" target/debug/plugin-bench --quick
 suite "queue-bench --quick" target/debug/queue-bench --quick
+# The template plugin in each language (Rust, Python, JavaScript), made and built by the CLI, then measured; a
+# language that cannot be built (its componentizer missing) fails the suite.
+suite "plugin-bench --languages --quick" target/debug/plugin-bench --languages --quick --require-all
 
 # The tested releases besides the pin (host/src/appserver/version.rs, TESTED): the drift guard and the end-to-end
 # suites against each, so the host stays green on every release it calls tested, not only on the pin.

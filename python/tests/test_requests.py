@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codex_manager_sdk import AlreadyResolved, Client, InvalidInput, NotFound, PendingRequest
+from codex_manager_sdk import AlreadyResolved, Client, InvalidInput, NotFound, PendingRequest, PendingSnapshot, Risk
 
 
 def test_approval_first_answer_wins(client, host, session):
@@ -70,3 +70,36 @@ def test_dynamic_tool_call_replied(client, host):
 
     result = client.turns.send_and_wait(s.id, "scenario:tool:lookup ping", on_request=on_request, timeout=60)
     assert result.status == "completed" and "pong from python" in result.text
+
+
+def test_a_plugins_assessment_is_on_the_pending_request(client, session, repo):
+    """The probe plugin (WIT 0.2.0) assesses every approval as it is asked (`requests.assess`, at the risk its
+    setting names): the SDK reads the judgement on the pending request, and it stays once the user decided."""
+    client.plugins.install(repo / "plugins" / "dist" / "probe-v02", grant=["log", "sessions-read", "notes", "requests", "workers"])
+    try:
+        client.plugins.set_settings("probe-v02", {"risk": "high"})
+        since = client.latest_seq()
+        seen: dict = {}
+
+        def on_request(req: PendingRequest) -> None:
+            # The request is announced first; the plugin's judgement follows as `approval.assessed`.
+            with client.events(since, sessions=[session.id], types=["approval.assessed"]) as stream:
+                while True:
+                    ev = stream.next(timeout=60)
+                    if not isinstance(ev, PendingSnapshot) and ev.data["id"] == req.id:
+                        break
+            pending = client.requests.pending(session.id)
+            assert [r.id for r in pending] == [req.id]
+            a = pending[0].assessment
+            assert a is not None and a.risk == Risk.HIGH and a.risk == "high", a
+            assert a.summary.startswith("probe: ") and a.assessor == "probe" and a.assessed_by == "plugin:probe-v02"
+            assert "**probe**" in a.rationale and a.at
+            seen["request"] = client.requests.decline(req)
+
+        result = client.turns.send_and_wait(session.id, "run it scenario:approval", on_request=on_request, timeout=60)
+        assert result.status == "completed", result
+        decided = seen["request"]
+        assert decided.status == "resolved" and decided.decision == "decline" and decided.assessment.risk == Risk.HIGH
+        assert client.requests.get(session.id, decided.id).assessment.summary.startswith("probe: ")
+    finally:
+        client.plugins.remove("probe-v02")

@@ -17,7 +17,8 @@
 //! validate + store), host RSS added by the plugin (after install, and after a restart from the compiled cache, one
 //! call made), a tool call (`hello`: one `kv.get`) and an event (`turn.completed`: `kv.get` + `kv.set` + a log line),
 //! p50/p99 as recorded. The componentizers come from $CODEX_MANAGER_COMPONENTIZE_PY / _QJS (scripts/setup.sh --test
-//! installs them in .tools/plugin-*); a language whose tool is missing is skipped with a note.
+//! installs them in .tools/plugin-*); a language whose tool is missing is skipped with a note, or, with
+//! `--require-all` (scripts/test.sh), is an error; a package whose measurement failed is always one (exit 1).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -281,10 +282,18 @@ mod languages {
         }
         let scratch = std::env::temp_dir().join(format!("plugin-bench-lang-{}", std::process::id()));
         std::fs::create_dir_all(&scratch)?;
+        // In CI (scripts/test.sh) every language must be measured: a missing componentizer is an error there, not a
+        // row quietly left out.
+        let require_all = args.iter().any(|a| a == "--require-all");
+        let mut problems: Vec<String> = Vec::new();
         let mut packages: Vec<(String, PathBuf)> = Vec::new();
         for lang in ["rust", "python", "js"] {
             match template(&cli, lang, &scratch) {
                 Ok(p) => packages.push((if lang == "js" { "js (componentize-qjs)".into() } else { lang.into() }, p)),
+                Err(e) if require_all => {
+                    eprintln!("FAILED {lang}: {e}");
+                    problems.push(format!("{lang}: {e}"));
+                }
                 Err(e) => eprintln!("skipped {lang}: {e}"),
             }
         }
@@ -306,6 +315,7 @@ mod languages {
                 Ok(m) => m,
                 Err(e) => {
                     println!("| {label} | failed: {e} | | | | | |");
+                    problems.push(format!("{label}: {e}"));
                     continue;
                 }
             };
@@ -325,6 +335,7 @@ mod languages {
             );
         }
         let _ = std::fs::remove_dir_all(&scratch);
+        anyhow::ensure!(problems.is_empty(), "not every language was measured: {}", problems.join("; "));
         Ok(())
     }
 }

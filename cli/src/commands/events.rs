@@ -268,7 +268,12 @@ pub fn summary(e: &EventEnvelope) -> String {
                 "command_approval" => format!("run `{}`", text(&data["params"], "command")),
                 other => other.to_string(),
             };
-            Some(format!("{what} ({}) request {}", text(data, "status"), short_id(&text(data, "id"))))
+            let mut line = format!("{what} ({}) request {}", text(data, "status"), short_id(&text(data, "id")));
+            // A judged approval carries its assessment on every later event (`approval.assessed`, `.resolved`).
+            if let Some(risk) = data["assessment"]["risk"].as_str() {
+                line.push_str(&format!(" — {risk} risk: {}", one_line(&text(&data["assessment"], "summary"), 120)));
+            }
+            Some(line)
         }
         k if k.starts_with("session.") => {
             let mut parts = Vec::new();

@@ -8,7 +8,7 @@
 use std::io::Write;
 
 use codex_manager_host::api::routes::events::EventEnvelope;
-use codex_manager_host::services::{PendingRequest, RequestKind};
+use codex_manager_host::services::{Assessment, PendingRequest, RequestKind};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
@@ -189,6 +189,15 @@ impl<'a> Live<'a> {
             // A dynamic tool call is for the API client that declared the tool, not for a person.
             RequestKind::ToolCall => self.say(&self.out.dim(&format!("[waiting on {} {id}: a client must answer it]", wire(&r.kind)))),
         }
+        // A request read after it was judged (a chat opened late, `send --wait` on a turn already waiting).
+        if let Some(a) = &r.assessment {
+            self.show_assessment(a);
+        }
+    }
+
+    /// A plugin's judgement of an approval, beside the question: it informs; the answer stays the user's.
+    fn show_assessment(&mut self, a: &Assessment) {
+        self.say(&super::requests::assessment_line(a));
     }
 
     /// The typed line answers the first pending question.
@@ -290,6 +299,14 @@ impl<'a> Live<'a> {
                     Err(err) => self.say(&format!("[a request this CLI cannot read ({err}): see `codex-manager requests list`]")),
                 }
                 self.prompt();
+            }
+            "approval.assessed" => {
+                // Published after the request (and again if a plugin judges it anew): shown only while it waits here.
+                let Ok(r) = serde_json::from_value::<PendingRequest>(data.clone()) else { return Ok(None) };
+                if let (Some(a), true) = (&r.assessment, self.pending.iter().any(|p| p.id() == r.id)) {
+                    self.show_assessment(a);
+                    self.prompt();
+                }
             }
             "approval.resolved" | "tool_input.resolved" | "approval.expired" | "tool_input.expired" => {
                 let Ok(r) = serde_json::from_value::<PendingRequest>(data.clone()) else { return Ok(None) };

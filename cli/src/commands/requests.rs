@@ -1,7 +1,7 @@
 //! `codex-manager requests ...`: see what waits for an answer, and answer it.
 
 use clap::Subcommand;
-use codex_manager_host::services::{PendingRequest, RequestKind};
+use codex_manager_host::services::{Assessment, PendingRequest, RequestKind};
 use serde_json::json;
 
 use super::{compact, json_arg, one_line};
@@ -106,15 +106,25 @@ fn table(out: &Output, requests: &[PendingRequest]) -> String {
     out.table(&["ID", "STATUS", "SESSION", "ASKED", "RISK", "WHAT"], rows)
 }
 
+/// Who judged, as a line says it: `<assessor>, via plugin:<id>`, or who attached it when the assessor gave no name.
+fn judged_by(a: &Assessment) -> String {
+    match &a.assessor {
+        Some(assessor) => format!("{assessor}, via {}", a.assessed_by),
+        None => a.assessed_by.clone(),
+    }
+}
+
+/// An assessment in one line, as the live chat and `send --wait` print it beside the approval:
+/// `assessment: high risk — <summary> (by <assessor>, via plugin:<id>)`.
+pub fn assessment_line(a: &Assessment) -> String {
+    format!("assessment: {} risk — {} (by {})", wire(&a.risk), one_line(&a.summary, 200), judged_by(a))
+}
+
 /// One request in full: the row, the assessment beside it (risk, summary, rationale, who judged), the params.
 fn detail(out: &Output, r: &PendingRequest) -> String {
     let mut text = table(out, std::slice::from_ref(r));
     if let Some(a) = &r.assessment {
-        let by = match &a.assessor {
-            Some(assessor) => format!("{assessor}, via {}", a.assessed_by),
-            None => a.assessed_by.clone(),
-        };
-        text.push_str(&format!("\nassessment: {} risk: {}\n  by {by}, {}\n", wire(&a.risk), a.summary, ago(&a.at)));
+        text.push_str(&format!("\nassessment: {} risk: {}\n  by {}, {}\n", wire(&a.risk), a.summary, judged_by(a), ago(&a.at)));
         for line in a.rationale.lines() {
             text.push_str(&format!("  {line}\n"));
         }

@@ -81,6 +81,8 @@ export const http = hostApi.http;
 export const jobs = hostApi.jobs;
 export const workers = hostApi.workers;
 export const notes = hostApi.notes;
+/** WIT 0.2.0: `settings.get(key) -> string | null`, `settings.all() -> JSON text` (undefined on 0.1.0). */
+export const settings = hostApi.settings;
 
 /** Parse a JSON string field (`event.data`, `job.payload`, `call.arguments`); null for an empty one. */
 export function json(text) {

@@ -120,8 +120,10 @@ function NoteBlock({ note }: { note: SessionNote }) {
   );
 }
 
+// A request's assessment arrives after the request (`approval.assessed`): its time is part of the version, or the
+// memoized turn would keep the card drawn without it.
 function turnVersion(turn: TurnView, requests: PendingRequest[], notes: SessionNote[]): string {
-  return `${notes.map((n) => n.id).join(",")}|${turn.id}|${turn.status}|${turn.items.length}|${turn.items.map(itemVersion).join(",")}|${turn.plan?.map((p) => p.status).join("") ?? ""}|${turn.diff?.length ?? 0}|${turn.error ?? ""}|${turn.warnings.length}|${requests.map((r) => r.id + r.status).join(",")}`;
+  return `${notes.map((n) => n.id).join(",")}|${turn.id}|${turn.status}|${turn.items.length}|${turn.items.map(itemVersion).join(",")}|${turn.plan?.map((p) => p.status).join("") ?? ""}|${turn.diff?.length ?? 0}|${turn.error ?? ""}|${turn.warnings.length}|${requests.map((r) => r.id + r.status + (r.assessment?.at ?? "")).join(",")}`;
 }
 
 const PAGE = 40;

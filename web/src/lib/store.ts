@@ -269,7 +269,8 @@ class Store {
     }
     const job = jobFromEvent(ev);
     if (job) this.noteJob(job);
-    if (/^(approval|tool_input|tool_call)\.(requested|resolved|expired)$/.test(t) && ev.data?.id) {
+    // `approval.assessed` carries the whole request with its assessment, published after the approval was asked.
+    if ((/^(approval|tool_input|tool_call)\.(requested|resolved|expired)$/.test(t) || t === "approval.assessed") && ev.data?.id) {
       mergeRequest(this.requests, ev.data);
       if (t.endsWith(".requested")) this.maybeNotify(ev.data);
     } else if (t === "session.created" || t === "session.updated" || t === "session.archived" || t === "session.unarchived") {

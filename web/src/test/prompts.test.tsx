@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { setFetcher } from "../api/client";
 import type { PendingRequest } from "../api/types";
 import { RequestCard } from "../components/Prompts";
-import { events } from "./helpers";
+import { store } from "../lib/store";
+import { events, ev } from "./helpers";
 import { render } from "./dom";
 
 
@@ -76,5 +77,32 @@ describe("request cards", () => {
     const secret = { ...toolInput, params: { ...toolInput.params, questions: [{ id: "k", header: "Key", question: "API key?", isSecret: true, options: null }] } };
     const div2 = render(<RequestCard req={secret} />);
     expect(div2.querySelector("input[type=password]")).toBeTruthy();
+  });
+});
+
+describe("a live assessment", () => {
+  it("approval.assessed puts the host's assessment on the pending request, and never reopens an answered one", () => {
+    // A request of its own: the cards above answered the fixture's through the store.
+    const asked = { ...approval, id: "assessed-live" };
+    const sid = asked.sessionId!;
+    const assessment = {
+      risk: "high" as const,
+      summary: "Prints a word",
+      rationale: "scripted",
+      assessor: "fake-model",
+      assessedBy: "plugin:approval-supervisor",
+      at: "2026-01-01T10:00:01Z",
+    };
+    store.handleEvent(ev(1, "approval.requested", asked, asked.turnId, sid));
+    expect(store.pendingFor(sid).find((r) => r.id === asked.id)!.assessment ?? null).toBeNull();
+    store.handleEvent(ev(2, "approval.assessed", { ...asked, assessment }, asked.turnId, sid));
+    expect(store.pendingFor(sid).find((r) => r.id === asked.id)!.assessment).toEqual(assessment);
+
+    store.handleEvent(ev(3, "approval.resolved", { ...asked, assessment, status: "resolved", decision: "accept", decidedBy: "web" }, asked.turnId, sid));
+    // A stale copy (a re-read, a replay) of the pending, assessed request does not undo the answer.
+    store.handleEvent(ev(4, "approval.assessed", { ...asked, assessment }, asked.turnId, sid));
+    const after = store.requestsFor(sid).find((r) => r.id === asked.id)!;
+    expect(after.status).toBe("resolved");
+    expect(after.assessment).toEqual(assessment);
   });
 });
