@@ -141,6 +141,13 @@ pub fn steady_report(c: &Counts, startup: &Startup, s: &Steady) -> Report {
         Unit::MiB,
     ));
     m.push(Metric::info(format!("2. … of which anonymous, {} s later", c.settle.as_secs()), s.settled_anon_kib as f64 / 1024.0, Unit::MiB));
+    if let Some(f) = &s.paced_many {
+        m.push(Metric::info(
+            format!("2. `RssAnon` {} s after a {}-delta reply to {} clients, all still connected", c.settle.as_secs(), thousands(f.deltas), f.clients),
+            f.open_anon_kib as f64 / 1024.0,
+            Unit::MiB,
+        ));
+    }
     for (fan, bar, limit) in [(&s.paced_one, "≤ 0.3 ms", 0.3), (&s.paced_many, "≤ 2 ms", 2.0)] {
         if let Some(f) = fan {
             let what = format!(

@@ -120,6 +120,9 @@ pub struct Fanout {
     pub host_cpu: Duration,
     /// CPU the benchmark process itself (the clients) used meanwhile: it shares the machine with the host.
     pub client_cpu: Duration,
+    /// The host's `RssAnon` [`Counts::settle`] after the reply, every client still connected: what an open
+    /// connection keeps of a reply it was sent (the reply's last `item.completed` carries its whole text).
+    pub open_anon_kib: u64,
 }
 
 /// Many short turns, one after another.
@@ -240,20 +243,27 @@ async fn paced_fanout(
     for _ in 0..clients {
         sockets.push(api.open_stream(since, session).await?);
     }
+    // Each reader hands its socket back, so the clients stay connected until the memory reading below.
     let readers: Vec<_> = sockets
         .into_iter()
-        .map(|mut ws| tokio::spawn(async move { read_turn(&mut ws, timeout).await }))
+        .map(|mut ws| tokio::spawn(async move { read_turn(&mut ws, timeout).await.map(|log| (log, ws)) }))
         .collect();
     let cpu_before = host::cpu_time(pid)?;
     let self_before = host::cpu_time(std::process::id())?;
     api.send_message(session, text).await?;
     let mut logs = Vec::with_capacity(readers.len());
+    let mut open = Vec::with_capacity(readers.len());
     for r in readers {
-        logs.push(r.await.context("a websocket reader panicked")??);
+        let (log, ws) = r.await.context("a websocket reader panicked")??;
+        logs.push(log);
+        open.push(ws);
     }
     let mut fan = fanout_of(clients, counts, &mut logs);
     fan.host_cpu = host::cpu_time(pid)? - cpu_before;
     fan.client_cpu = host::cpu_time(std::process::id())? - self_before;
+    tokio::time::sleep(counts.settle).await;
+    fan.open_anon_kib = host::anon_rss_kib(pid)?;
+    drop(open);
     Ok(fan)
 }
 
@@ -290,6 +300,7 @@ fn fanout_of(clients: usize, counts: &Counts, logs: &mut [TurnLog]) -> Fanout {
         resets: logs.iter().map(|l| l.resets).sum(),
         host_cpu: Duration::ZERO,
         client_cpu: Duration::ZERO,
+        open_anon_kib: 0,
     }
 }
 
