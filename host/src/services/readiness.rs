@@ -95,7 +95,7 @@ pub(super) async fn assess(core: &Core, codex: &Codex, queue: &Queue, limits: &L
         host: HostFacts {
             version: env!("CARGO_PKG_VERSION").to_string(),
             started_at: core.started_at().to_string(),
-            data_dir: core.store().path().parent().map(|d| d.display().to_string()).unwrap_or_default(),
+            data_dir: core.store().path().and_then(std::path::Path::parent).map(|d| d.display().to_string()).unwrap_or_default(),
         },
     }
 }

@@ -121,7 +121,7 @@ pub enum Reorder {
 
 const COLUMNS: &str = "id, session_id, position, text, mode, status, turn_id, error, created_at, updated_at, claimed_at";
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<FollowupRow> {
+fn from_row(r: &super::Row) -> StoreResult<FollowupRow> {
     let status: String = r.try_get("status")?;
     Ok(FollowupRow {
         id: r.try_get("id")?,
@@ -138,7 +138,7 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<FollowupRow> {
     })
 }
 
-fn pause_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<PauseRow> {
+fn pause_from_row(r: &super::Row) -> StoreResult<PauseRow> {
     let reason: String = r.try_get("paused")?;
     Ok(PauseRow {
         session_id: r.try_get("session_id")?,

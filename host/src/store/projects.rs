@@ -28,7 +28,7 @@ pub struct ProjectRow {
 const SELECT: &str = "SELECT p.id, p.name, p.cwd, p.created_at, p.updated_at, \
      (SELECT COUNT(*) FROM sessions s WHERE s.project_id = p.id) AS session_count FROM projects p";
 
-fn from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<ProjectRow> {
+fn from_row(row: &super::Row) -> StoreResult<ProjectRow> {
     Ok(ProjectRow {
         id: row.try_get("id")?,
         name: row.try_get("name")?,

@@ -9,7 +9,7 @@ use super::peer::{ScriptedAppServer, Peer, WAIT};
 use crate::appserver::{ProbeConfig, AppServerConfig, AppServerStatus};
 use crate::events::{Event, EventFilter, EventLog, StreamItem, Subscription, DEFAULT_RETENTION};
 use crate::services::{CreateSession, SendMessage, Services, Session, TurnAccepted};
-use crate::store::Store;
+use crate::store::testing::TestDb;
 
 /// A temp dir removed when dropped.
 pub struct TempDir(pub PathBuf);
@@ -36,6 +36,8 @@ pub struct TestHost {
     /// The first generation's app-server, handshake done.
     pub peer: Peer,
     pub dir: TempDir,
+    /// The store's database: the SQLite file in `dir`, or a PostgreSQL schema of its own (see `store::testing`).
+    pub db: Arc<TestDb>,
 }
 
 impl TestHost {
@@ -46,20 +48,20 @@ impl TestHost {
 
     /// A host over `app` (script its answers with [`ScriptedAppServer::on`] first).
     pub async fn start_with(app: ScriptedAppServer) -> Self {
-        Self::start_in(TempDir::new("host"), app).await
+        Self::start_in(TempDir::new("host"), Arc::new(TestDb::new().await), app).await
     }
 
     /// Stop this host (as `codex-manager serve` stops) and start another on the same data dir, with a fresh
     /// in-memory app-server.
     pub async fn restart(self) -> Self {
         self.services.shutdown().await;
-        let Self { services, dir, .. } = self;
+        let Self { services, dir, db, .. } = self;
         drop(services);
-        Self::start_in(dir, ScriptedAppServer::default()).await
+        Self::start_in(dir, db, ScriptedAppServer::default()).await
     }
 
-    async fn start_in(dir: TempDir, app: ScriptedAppServer) -> Self {
-        let store = Store::open(&dir.0).await.expect("store opens");
+    async fn start_in(dir: TempDir, db: Arc<TestDb>, app: ScriptedAppServer) -> Self {
+        let store = db.open(&dir.0).await;
         let events = EventLog::start(store.clone(), DEFAULT_RETENTION).await.expect("log starts");
         let plugins = crate::plugins::PluginRegistry::start(store.clone(), events.clone(), &dir.0).await.expect("plugins start");
         let config = AppServerConfig {
@@ -78,7 +80,7 @@ impl TestHost {
             .await
             .expect("services start");
         let peer = app.next_peer().await;
-        let host = Self { services, app, peer, dir };
+        let host = Self { services, app, peer, dir, db };
         host.ready(1).await;
         host
     }
