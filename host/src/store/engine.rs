@@ -51,7 +51,8 @@ impl Engine {
     /// handler: a deferred transaction that reads first and writes later cannot wait when another writer committed
     /// in between, and fails with "database is locked" (SQLITE_BUSY_SNAPSHOT, code 517) instead. PostgreSQL
     /// (READ COMMITTED) would let two such transactions interleave: the first statement takes a transaction-scoped
-    /// advisory lock, the same for every write transaction, released at COMMIT or ROLLBACK. Queue claims across
+    /// advisory lock, the same for every write transaction of the store (keyed by its schema), released at COMMIT
+    /// or ROLLBACK. Queue claims across
     /// hosts (issue 19, part 3) will take rows with `FOR UPDATE SKIP LOCKED` instead.
     pub(super) async fn begin_write(self, pool: &AnyPool) -> Result<Transaction<'static, Any>, sqlx::Error> {
         match self {
@@ -59,15 +60,17 @@ impl Engine {
             Engine::Postgres => {
                 let mut tx = pool.begin().await?;
                 // Selected through a constant: Any decodes no `void` column.
-                sqlx::query("SELECT CAST(1 AS BIGINT) FROM pg_advisory_xact_lock($1)").bind(WRITE_LOCK).execute(&mut *tx).await?;
+                sqlx::query(WRITE_LOCK).execute(&mut *tx).await?;
                 Ok(tx)
             }
         }
     }
 }
 
-/// Key of the PostgreSQL advisory lock that write transactions take (any constant of the store's own: "cm-write").
-const WRITE_LOCK: i64 = 0x636d_2d77_7269_7465;
+/// The PostgreSQL advisory lock write transactions take: a key of the store's own (0x636d7772, "cmwr") and the
+/// schema, so that stores in other schemas of one database (the tests') do not wait for each other. The two-key
+/// form never meets sqlx's migration lock, which takes one bigint key.
+const WRITE_LOCK: &str = "SELECT CAST(1 AS BIGINT) FROM pg_advisory_xact_lock(1668118386, hashtext(current_schema()))";
 
 /// Open the pool on the SQLite file at `path` (which exists, owner-only).
 ///

@@ -98,12 +98,17 @@ impl EventWriter {
 /// A batch through the pool: one multi-row INSERT in one transaction (a failed batch leaves nothing; it is
 /// retried whole).
 async fn append_through<'a>(pool: &sqlx::AnyPool, rows: impl IntoIterator<Item = EventRowRef<'a>>) -> Result<(), sqlx::Error> {
-    let mut insert = sqlx::QueryBuilder::<super::Db>::new(APPEND_MANY);
+    let mut insert = super::Sql::new(APPEND_MANY);
+    insert.push("VALUES ");
     let mut any = false;
-    insert.push_values(rows, |mut b, r| {
+    for r in rows {
+        if any {
+            insert.push(", ");
+        }
         any = true;
-        b.push_bind(r.seq).push_bind(r.ts).push_bind(r.kind).push_bind(r.session_id).push_bind(r.turn_id).push_bind(r.project_id).push_bind(r.data);
-    });
+        insert.push("(").push_bind(r.seq).push(", ").push_bind(r.ts).push(", ").push_bind(r.kind).push(", ").push_bind(r.session_id);
+        insert.push(", ").push_bind(r.turn_id).push(", ").push_bind(r.project_id).push(", ").push_bind(r.data).push(")");
+    }
     if !any {
         return Ok(());
     }

@@ -2,7 +2,7 @@
 //! its lease owner) written together with its history row, so two hosts, or a host and a late worker, can never
 //! both move a job: the loser's UPDATE changes nothing.
 
-use sqlx::{QueryBuilder, Row, Transaction};
+use sqlx::{Row, Transaction};
 
 use super::{now_ms, Store, StoreError, StoreResult};
 
@@ -330,7 +330,7 @@ impl Store {
     }
 
     pub async fn list_jobs(&self, f: &JobFilter) -> StoreResult<Vec<JobRow>> {
-        let mut q: QueryBuilder<super::Db> = QueryBuilder::new(format!("SELECT {COLUMNS} FROM jobs WHERE 1 = 1"));
+        let mut q = super::Sql::new(format!("SELECT {COLUMNS} FROM jobs WHERE 1 = 1"));
         if let Some(s) = &f.state {
             q.push(" AND state = ").push_bind(s.as_str());
         }
@@ -363,21 +363,12 @@ impl Store {
         if kinds.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q: QueryBuilder<super::Db> =
-            QueryBuilder::new(format!("SELECT {COLUMNS} FROM jobs WHERE state = 'queued' AND run_after <= "));
+        let mut q = super::Sql::new(format!("SELECT {COLUMNS} FROM jobs WHERE state = 'queued' AND run_after <= "));
         q.push_bind(now).push(" AND kind IN (");
-        let mut sep = q.separated(", ");
-        for k in kinds {
-            sep.push_bind(k.clone());
-        }
-        q.push(")");
+        q.push_binds(kinds.iter().cloned()).push(")");
         if !full_projects.is_empty() {
             q.push(" AND (project_id IS NULL OR project_id NOT IN (");
-            let mut sep = q.separated(", ");
-            for p in full_projects {
-                sep.push_bind(p.clone());
-            }
-            q.push("))");
+            q.push_binds(full_projects.iter().cloned()).push("))");
         }
         q.push(" ORDER BY priority, run_after, created_at LIMIT ").push_bind(limit);
         let rows = q.build().fetch_all(self.pool()).await?;
@@ -390,13 +381,9 @@ impl Store {
         if kinds.is_empty() {
             return Ok(None);
         }
-        let mut q: QueryBuilder<super::Db> = QueryBuilder::new("SELECT MIN(run_after) FROM jobs WHERE state = 'queued' AND run_after > ");
+        let mut q = super::Sql::new("SELECT MIN(run_after) FROM jobs WHERE state = 'queued' AND run_after > ");
         q.push_bind(now).push(" AND kind IN (");
-        let mut sep = q.separated(", ");
-        for k in kinds {
-            sep.push_bind(k.clone());
-        }
-        q.push(")");
+        q.push_binds(kinds.iter().cloned()).push(")");
         Ok(q.build().fetch_one(self.pool()).await?.try_get::<Option<i64>, _>(0)?)
     }
 

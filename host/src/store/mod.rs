@@ -20,6 +20,7 @@ mod requests;
 mod routines;
 mod sessions;
 mod settings;
+mod sql;
 mod turns;
 
 #[cfg(test)]
@@ -30,6 +31,7 @@ use std::path::{Path, PathBuf};
 use sqlx::{Any, AnyPool, Transaction};
 
 pub use engine::{redact_url, Engine};
+pub(crate) use sql::Sql;
 pub use events::{writer_error, EventRow, EventRowRef, EventWriter, WriterError};
 pub use followups::{Claim, FollowupRow, FollowupStatus, PauseCause, PauseReason, PauseRow, QueuedChange, Reorder};
 pub use idempotency::IdempotencyClaim;

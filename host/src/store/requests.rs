@@ -1,7 +1,7 @@
 //! Pending requests: one row per question app-server asked. The transition out of `pending` is a single
 //! conditional UPDATE, so of two concurrent decisions exactly one changes the row.
 
-use sqlx::{QueryBuilder, Row};
+use sqlx::Row;
 
 use super::{now_ms, Store, StoreError, StoreResult};
 
@@ -118,7 +118,7 @@ impl Store {
 
     /// Newest first.
     pub async fn list_requests(&self, f: &RequestFilter) -> StoreResult<Vec<RequestRow>> {
-        let mut q: QueryBuilder<super::Db> = QueryBuilder::new(format!("SELECT {COLUMNS} FROM pending_requests WHERE 1 = 1"));
+        let mut q = super::Sql::new(format!("SELECT {COLUMNS} FROM pending_requests WHERE 1 = 1"));
         if let Some(s) = &f.session_id {
             q.push(" AND session_id = ").push_bind(s.clone());
         }

@@ -1,6 +1,6 @@
 //! Sessions: one app-server thread each, with the host's metadata around it.
 
-use sqlx::{QueryBuilder, Row};
+use sqlx::Row;
 
 use super::{now_ms, Store, StoreError, StoreResult};
 
@@ -135,7 +135,7 @@ impl Store {
 
     /// A page of sessions, most recently active first.
     pub async fn list_sessions(&self, f: &SessionFilter) -> StoreResult<Vec<SessionRow>> {
-        let mut q: QueryBuilder<super::Db> = QueryBuilder::new(format!("SELECT {COLUMNS} FROM sessions WHERE 1 = 1"));
+        let mut q = super::Sql::new(format!("SELECT {COLUMNS} FROM sessions WHERE 1 = 1"));
         if let Some(p) = &f.project_id {
             q.push(" AND project_id = ").push_bind(p.clone());
         }
@@ -167,7 +167,7 @@ impl Store {
     }
 
     pub async fn update_session(&self, id: &str, patch: &SessionPatch) -> StoreResult<SessionRow> {
-        let mut q: QueryBuilder<super::Db> = QueryBuilder::new("UPDATE sessions SET updated_at = ");
+        let mut q = super::Sql::new("UPDATE sessions SET updated_at = ");
         q.push_bind(now_ms());
         if let Some(title) = &patch.title {
             q.push(", title = ").push_bind(title.clone());

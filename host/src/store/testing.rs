@@ -54,10 +54,10 @@ impl TestDb {
 }
 
 impl Schema {
-    /// The server's URL with this schema first on the search path of every connection.
+    /// The server's URL with this schema first on the search path of every connection, which are named after it.
     fn url(&self) -> String {
         let sep = if self.server.contains('?') { '&' } else { '?' };
-        format!("{}{sep}options[search_path]={}", self.server, self.name)
+        format!("{}{sep}options[search_path]={name}&application_name={name}", self.server, name = self.name)
     }
 }
 
@@ -65,10 +65,18 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         let Some(schema) = self.postgres.take() else { return };
         // Drop runs inside the test's runtime, which cannot block on itself: a thread with a runtime of its own.
+        // The test's own connections go first: blocked here, its runtime cannot roll back a transaction a test
+        // left open, whose locks the DROP would wait for.
         let dropped = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             rt.block_on(async {
                 let mut conn = sqlx::AnyConnection::connect(&schema.server).await.ok()?;
+                let terminate = format!(
+                    "SELECT CAST(COUNT(pg_terminate_backend(pid)) AS BIGINT) FROM pg_stat_activity \
+                     WHERE application_name = '{}' AND pid <> pg_backend_pid()",
+                    schema.name
+                );
+                sqlx::raw_sql(&terminate).execute(&mut conn).await.ok()?;
                 sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {} CASCADE", schema.name)).execute(&mut conn).await.ok()?;
                 conn.close().await.ok()
             })
