@@ -41,11 +41,11 @@ fi
 echo "== Rust: unit, conformance and end-to-end tests (real codex app-server against the fake model)"
 suite "Rust tests" cargo test --workspace --no-fail-fast
 
-echo "== Store on PostgreSQL: the host's unit tests (the store's and the services' over a store) on a private cluster"
+echo "== Store on PostgreSQL: the host's unit tests (the store's and the services' over a store) and a host on it end to end, on a private cluster"
 # store::testing gives each test a schema of its own on that server; the cluster goes when the suite is done.
 if [ -n "$own_pg_url" ] || pg_start; then
   suite "Store on PostgreSQL" env CODEX_MANAGER_TEST_DATABASE_URL="${own_pg_url:-$CODEX_MANAGER_TEST_DATABASE_URL}" \
-    cargo test -p codex-manager-host --lib
+    bash -c 'cargo test -p codex-manager-host --lib && cargo test -p codex-manager --test postgres'
   pg_stop
 else
   echo "== Store on PostgreSQL: FAILED (no cluster: see above)"

@@ -82,6 +82,7 @@ async fn status_says_where_the_host_is_and_what_it_is_doing() {
     let started = ready["host"]["startedAt"].as_str().expect("the host says when it started");
     assert!(out.contains(&format!("uptime:      up since {started}")), "{out}");
     assert_eq!(ready["host"]["dataDir"].as_str(), Some(env.data_dir().display().to_string().as_str()), "{ready}");
+    assert_eq!(ready["host"]["store"], "sqlite", "{ready}");
     // `--json` stays the host's readiness, unchanged.
     let (_, out, _) = host.cli(&["--json", "status"]).await;
     let v: Value = serde_json::from_str(&out).unwrap();

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use rusqlite::ffi;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::{Any, AnyPool, Connection, Transaction};
 
 /// The database behind a [`super::Store`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,14 +119,23 @@ const SQLITE_SETUP: [&str; 6] = [
 pub(super) async fn connect_postgres(url: &str) -> Result<AnyPool, sqlx::Error> {
     sqlx::any::install_default_drivers();
     let options = AnyConnectOptions::from_str(url)?;
+    // One connection first, to fail with the server's own reason (refused, no such database, wrong password): the
+    // pool retries those until its acquire timeout and then reports only that it timed out.
+    let first = tokio::time::timeout(CONNECT_TIMEOUT, sqlx::AnyConnection::connect_with(&options))
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)??;
+    let _ = first.close().await;
     AnyPoolOptions::new()
         .max_connections(8)
         .min_connections(1)
-        // A server that does not answer fails the start (or a request) in seconds, not after sqlx's 30 s default.
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(CONNECT_TIMEOUT)
         .connect_with(options)
         .await
 }
+
+/// How long the pool waits for a PostgreSQL connection: a server that does not answer fails the start (or a
+/// request) in seconds, not after sqlx's 30 s default.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `sqlite://` URL of a file path. sqlx percent-decodes the path, so a `%`, `?` or `#` in it is encoded here.
 fn sqlite_url(path: &Path) -> Result<String, sqlx::Error> {

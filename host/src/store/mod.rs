@@ -80,6 +80,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Store {
     pool: AnyPool,
     engine: Engine,
+    /// The host's data dir: the SQLite file's folder; beside a PostgreSQL database, where the token, the log and
+    /// the plugins' files still are.
+    data_dir: PathBuf,
     /// The SQLite file; None on PostgreSQL.
     path: Option<PathBuf>,
 }
@@ -102,14 +105,14 @@ impl Store {
                 path.display()
             )
         })?;
-        let store = Self { pool, engine: Engine::Sqlite, path: Some(path) };
+        let store = Self { pool, engine: Engine::Sqlite, data_dir: data_dir.to_path_buf(), path: Some(path) };
         store.migrate(&store.path.as_ref().expect("sqlite has a path").display().to_string()).await?;
         Ok(store)
     }
 
     /// Connect to the PostgreSQL database at `url` (`postgres://user:password@host:port/db`) and bring its schema
-    /// up to date.
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+    /// up to date. `data_dir` is the host's (see [`Store::data_dir`]); nothing of the store is kept there.
+    pub async fn connect(url: &str, data_dir: &Path) -> anyhow::Result<Self> {
         let shown = redact_url(url);
         if Engine::of_url(url) != Some(Engine::Postgres) {
             anyhow::bail!("the database URL {shown} is not a PostgreSQL URL (postgres://user:password@host:port/database)");
@@ -120,7 +123,7 @@ impl Store {
                  password, and that the database exists (see docs/operations.md, \"PostgreSQL (preview)\")."
             )
         })?;
-        let store = Self { pool, engine: Engine::Postgres, path: None };
+        let store = Self { pool, engine: Engine::Postgres, data_dir: data_dir.to_path_buf(), path: None };
         store.migrate(&shown).await?;
         Ok(store)
     }
@@ -136,6 +139,11 @@ impl Store {
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// The data dir of the host this store belongs to.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
     }
 
     /// The SQLite file; None on PostgreSQL.

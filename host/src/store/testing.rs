@@ -48,7 +48,7 @@ impl TestDb {
     pub async fn open(&self, dir: &Path) -> Store {
         match &self.postgres {
             None => Store::open(dir).await.expect("store opens"),
-            Some(schema) => Store::connect(&schema.url()).await.expect("store connects"),
+            Some(schema) => Store::connect(&schema.url(), dir).await.expect("store connects"),
         }
     }
 }
