@@ -188,6 +188,10 @@ const BUSY_FUNCTION: &std::ffi::CStr = c"cm_wait_briefly_when_busy";
 /// Give every SQLite connection this process opens from now on (sqlx's and rusqlite's: they share one
 /// libsqlite3) the SQL function `cm_wait_briefly_when_busy()`, which installs [`super::events::wait_briefly`] as
 /// the busy handler of the connection that calls it. Only the store calls it (in `after_connect`).
+///
+/// Why the pool's connections need that handler in place of SQLite's, which sleeps 1 ms at the least: a turn's end
+/// waits for its record's write before `turn.completed` is published, and that write meets the event writer's
+/// commits (the lock is held for tens of microseconds) while a stream runs.
 fn register_busy_function() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {

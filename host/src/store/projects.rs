@@ -81,15 +81,19 @@ impl Store {
     }
 
     /// Delete a project that has no sessions. The check and the delete are one statement, so a session created
-    /// concurrently cannot be orphaned.
+    /// concurrently cannot be orphaned; and a write transaction, so that a move of sessions into the project
+    /// ([`Store::move_project_sessions`]) is wholly before or after it on PostgreSQL too (where one statement does
+    /// not wait for another transaction's check).
     pub async fn delete_empty_project(&self, id: &str) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "DELETE FROM projects WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM sessions WHERE project_id = $1)",
         )
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
         .map_err(StoreError::from_write)?;
+        tx.commit().await?;
         if done.rows_affected() == 1 {
             return Ok(());
         }
