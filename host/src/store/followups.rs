@@ -152,9 +152,12 @@ fn pause_from_row(r: &super::Row) -> StoreResult<PauseRow> {
 }
 
 impl Store {
-    /// Append a follow-up to the session's queue, unless `max_open` follow-ups already wait (None then).
+    /// Append a follow-up to the session's queue, unless `max_open` follow-ups already wait (None then). In a write
+    /// transaction: on PostgreSQL, two appends in one statement each would otherwise read the same last position and
+    /// count of open follow-ups.
     pub async fn insert_followup(&self, id: &str, session_id: &str, text: &str, mode: Option<&str>, max_open: i64) -> StoreResult<Option<FollowupRow>> {
         let now = now_ms();
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "INSERT INTO followups (id, session_id, position, text, mode, status, created_at, updated_at) \
              SELECT $1, $2, COALESCE((SELECT MAX(position) FROM followups WHERE session_id = $2), 0) + 1, $3, $4, 'queued', $5, $5 \
@@ -166,12 +169,13 @@ impl Store {
         .bind(mode)
         .bind(now)
         .bind(max_open)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
         .map_err(StoreError::from_write)?;
         if done.rows_affected() == 0 {
             return Ok(None);
         }
+        tx.commit().await?;
         self.get_followup(id).await.map(Some)
     }
 
