@@ -63,12 +63,46 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// What the detail of a [`StoreError::Conflict`] from a violated constraint says, on both engines: SQLite's own
+/// messages say it ("UNIQUE constraint failed: t.c"), PostgreSQL's get it as a prefix.
+const CONSTRAINT_FAILED: &str = "constraint failed";
+
 impl StoreError {
     fn from_write(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(db.message().to_string()),
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::Conflict(db.message().to_string()),
+            sqlx::Error::Database(db) if db.is_unique_violation() || db.is_foreign_key_violation() => {
+                let message = db.message();
+                StoreError::Conflict(if message.contains(CONSTRAINT_FAILED) {
+                    message.to_string()
+                } else {
+                    format!("{CONSTRAINT_FAILED}: {message}")
+                })
+            }
             _ => StoreError::Database(e),
+        }
+    }
+
+    /// A write the database refused for a UNIQUE or FOREIGN KEY constraint (its detail names tables and
+    /// constraints: for the log, not for clients).
+    pub fn is_constraint_violation(&self) -> bool {
+        matches!(self, StoreError::Conflict(detail) if detail.contains(CONSTRAINT_FAILED))
+    }
+
+    /// The database cannot take the write: SQLite's data dir is full (SQLITE_FULL, a short write), over the file
+    /// size limit or failing (SQLITE_IOERR: EFBIG, EIO); PostgreSQL's disk is full (53100) or failing (58030); or
+    /// the database cannot be reached (an I/O error on the connection). Not the request's fault and not a bug.
+    pub fn is_storage_failure(&self) -> bool {
+        const SQLITE_IOERR: i32 = 10;
+        const SQLITE_FULL: i32 = 13;
+        match self {
+            // A SQLSTATE has five characters; SQLite's (extended) result codes are at most four digits.
+            StoreError::Database(sqlx::Error::Database(db)) => match db.code().as_deref() {
+                Some(sqlstate) if sqlstate.len() == 5 => matches!(sqlstate, "53100" | "58030"),
+                Some(code) => code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, SQLITE_IOERR | SQLITE_FULL)),
+                None => false,
+            },
+            StoreError::Database(sqlx::Error::Io(_)) => true,
+            _ => false,
         }
     }
 }

@@ -130,3 +130,35 @@ impl Store {
         Ok(Moved::Sessions(ids))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{NewSession, StoreError};
+
+    /// A violated UNIQUE or FOREIGN KEY constraint is a conflict the services can tell from the store's own
+    /// sentences, on either engine (their messages differ).
+    #[tokio::test]
+    async fn a_violated_constraint_reads_as_one_on_either_engine() {
+        let (store, _scratch) = crate::store::testing::scratch("constraints").await;
+        store.insert_project("p1", "same", "/tmp").await.unwrap();
+        let unique = store.insert_project("p2", "same", "/tmp").await.unwrap_err();
+        assert!(matches!(unique, StoreError::Conflict(_)) && unique.is_constraint_violation(), "{unique}");
+        let session = NewSession {
+            id: "s1".into(),
+            thread_id: "t1".into(),
+            project_id: Some("no-such-project".into()),
+            title: None,
+            cwd: "/tmp".into(),
+            forked_from: None,
+            controls: "{}".into(),
+            dynamic_tools: None,
+            tool_call_timeout_ms: None,
+            worker_of: None,
+        };
+        let foreign = store.insert_session(&session).await.unwrap_err();
+        assert!(foreign.is_constraint_violation(), "{foreign}");
+        assert!(!StoreError::Conflict("project still has sessions".into()).is_constraint_violation());
+        assert!(!unique.is_storage_failure() && !foreign.is_storage_failure());
+    }
+}
