@@ -26,13 +26,6 @@ pub enum Engine {
 }
 
 impl Engine {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Engine::Sqlite => "sqlite",
-            Engine::Postgres => "postgres",
-        }
-    }
-
     /// The engine a database URL names, if it is one the store runs on.
     pub fn of_url(url: &str) -> Option<Engine> {
         let scheme = url.split_once(':').map(|(s, _)| s)?;
@@ -52,8 +45,8 @@ impl Engine {
     /// in between, and fails with "database is locked" (SQLITE_BUSY_SNAPSHOT, code 517) instead. PostgreSQL
     /// (READ COMMITTED) would let two such transactions interleave: the first statement takes a transaction-scoped
     /// advisory lock, the same for every write transaction of the store (keyed by its schema), released at COMMIT
-    /// or ROLLBACK. Queue claims across
-    /// hosts (issue 19, part 3) will take rows with `FOR UPDATE SKIP LOCKED` instead.
+    /// or ROLLBACK. Queue claims across hosts (issue 19, part 3) will take rows with `FOR UPDATE SKIP LOCKED`
+    /// instead.
     pub(super) async fn begin_write(self, pool: &AnyPool) -> Result<Transaction<'static, Any>, sqlx::Error> {
         match self {
             Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,

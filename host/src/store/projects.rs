@@ -133,7 +133,6 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::store::{NewSession, StoreError};
 
     /// A violated UNIQUE or FOREIGN KEY constraint is a conflict the services can tell from the store's own

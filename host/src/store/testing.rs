@@ -114,3 +114,18 @@ pub async fn scratch(tag: &str) -> (Store, Scratch) {
     let store = db.open(&dir.0).await;
     (store, Scratch { db, dir })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The run's engine is the one the environment names: the suite on PostgreSQL never passes on SQLite unnoticed.
+    #[tokio::test]
+    async fn a_run_with_a_test_server_puts_every_test_store_on_it() {
+        let want = if std::env::var(DATABASE_URL_ENV).is_ok_and(|u| !u.is_empty()) { Engine::Postgres } else { Engine::Sqlite };
+        let (store, scratch) = scratch("engine").await;
+        assert_eq!((store.engine(), scratch.db.engine()), (want, want));
+        assert_eq!(store.path().is_some(), want == Engine::Sqlite);
+        assert!(store.ping().await);
+    }
+}
