@@ -57,6 +57,8 @@ async fn a_host_on_postgres_runs_a_turn_and_keeps_it_across_a_restart() {
     let host = env.host();
     let (_, ready) = host.get("/api/ready").await;
     assert_eq!(ready["host"]["store"], "postgres", "{ready}");
+    let (code, status, err) = host.cli(&["status"]).await;
+    assert!(code == 0 && status.contains("store:       postgres"), "{status}{err}");
     assert!(!env.data_dir().join("codex-manager.sqlite3").exists(), "no SQLite file beside a PostgreSQL store");
 
     let (status, project) = host.post("/api/projects", json!({"name": "pg", "cwd": env.work_dir()})).await;

@@ -67,6 +67,15 @@ pub enum StoreEngine {
     Postgres,
 }
 
+impl StoreEngine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreEngine::Sqlite => "sqlite",
+            StoreEngine::Postgres => "postgres",
+        }
+    }
+}
+
 impl From<Engine> for StoreEngine {
     fn from(engine: Engine) -> Self {
         match engine {
