@@ -3,7 +3,8 @@
 #
 #   scripts/setup.sh            codex (when not on PATH) + the Rust build prerequisites
 #   scripts/setup.sh --test     also what the test suites need (the pinned codex, always; Chromium for the web UI;
-#                               componentize-py and componentize-qjs for plugins in Python and JavaScript)
+#                               componentize-py and componentize-qjs for plugins in Python and JavaScript; Debian's
+#                               postgresql for the store's tests on PostgreSQL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,6 +65,12 @@ if $want_tests && ! command -v chromium >/dev/null; then
     echo "the web UI's end-to-end tests need Chromium: install it (sudo apt-get install -y chromium) and run again" >&2
     exit 1
   fi
+fi
+# The store's tests on PostgreSQL run against a private cluster (scripts/lib/postgres.sh, started by scripts/test.sh).
+# Without the server only that suite fails: the others do not need it.
+if $want_tests; then
+  source scripts/lib/postgres.sh
+  pg_install || say "no PostgreSQL server: the suite \"Store on PostgreSQL\" will fail until it is installed"
 fi
 # The Python SDK's tests (python/): a venv at .tools/py with the package installed editable, plus pytest; and the
 # contract fuzzer's pinned packages (tests/contract/requirements.txt). Rebuilt when either file changes.

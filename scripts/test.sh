@@ -5,6 +5,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test || { echo "== set-up failed: no suite can run" >&2; exit 1; }
 source scripts/lib/codex-releases.sh
+source scripts/lib/postgres.sh
+# The store runs on PostgreSQL in one suite only (below); every other suite runs it on SQLite. A server of the
+# caller's (CODEX_MANAGER_TEST_DATABASE_URL) is used for that suite instead of a private cluster.
+own_pg_url="${CODEX_MANAGER_TEST_DATABASE_URL:-}"
+unset CODEX_MANAGER_TEST_DATABASE_URL
+trap pg_stop EXIT
 # The pinned codex, unless the caller chose another binary.
 export CODEX_BIN="${CODEX_BIN:-$PWD/.tools/codex/node_modules/.bin/codex}"
 # Keep the machine's proxies away from loopback traffic to the fake model.
@@ -34,6 +40,17 @@ fi
 
 echo "== Rust: unit, conformance and end-to-end tests (real codex app-server against the fake model)"
 suite "Rust tests" cargo test --workspace --no-fail-fast
+
+echo "== Store on PostgreSQL: the host's unit tests (the store's and the services' over a store) and a host on it end to end, on a private cluster"
+# store::testing gives each test a schema of its own on that server; the cluster goes when the suite is done.
+if [ -n "$own_pg_url" ] || pg_start; then
+  suite "Store on PostgreSQL" env CODEX_MANAGER_TEST_DATABASE_URL="${own_pg_url:-$CODEX_MANAGER_TEST_DATABASE_URL}" \
+    bash -c 'cargo test -p codex-manager-host --lib && cargo test -p codex-manager --test postgres'
+  pg_stop
+else
+  echo "== Store on PostgreSQL: FAILED (no cluster: see above)"
+  failed+=("Store on PostgreSQL")
+fi
 
 echo "== Plugin conformance: the suite against a Python and a JavaScript plugin made with plugin new / plugin build"
 suite "Plugin conformance (Python, JS)" scripts/plugin_conformance_languages.sh

@@ -19,6 +19,10 @@ pub struct ServeArgs {
     /// The codex binary (default: `codex` on PATH, else the copy set-up installed in .tools/codex).
     #[arg(long, env = "CODEX_BIN")]
     codex_bin: Option<PathBuf>,
+    /// Keep the store in this PostgreSQL database (preview), postgres://USER:PASSWORD@HOST:PORT/DATABASE, instead of
+    /// SQLite in the data dir (which still holds the token, the log and plugins' files). See docs/operations.md.
+    #[arg(long, env = "CODEX_MANAGER_DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    database_url: Option<String>,
     /// CODEX_HOME for app-server (default: <data-dir>/codex-home).
     #[arg(long, env = "CODEX_MANAGER_CODEX_HOME")]
     codex_home: Option<PathBuf>,
@@ -121,6 +125,8 @@ pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, token: Option<Strin
     config.bind = args.bind;
     config.codex_bin = args.codex_bin;
     config.codex_home = args.codex_home;
+    config.database_url = args.database_url.filter(|u| !u.is_empty());
+    let store_shown = config.database_url.as_deref().map(codex_manager_host::store::redact_url);
     config.codex_overrides = Vec::new();
     config.allowed_hosts = args.allowed_hosts;
     config.event_retention = args.event_retention;
@@ -166,6 +172,9 @@ pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, token: Option<Strin
         ),
         (TokenSource::DataDir, None) => println!("API token: {}/token (the CLI and SDK read it from there)", data_dir.display()),
         (TokenSource::Configured, None) => println!("API token: as configured (--token / CODEX_MANAGER_TOKEN)"),
+    }
+    if let Some(url) = &store_shown {
+        println!("Store: PostgreSQL at {url} (preview)");
     }
     if args.demo {
         println!("Demo data dir: {} (your real chats are not touched)", data_dir.display());

@@ -84,12 +84,14 @@ async fn status_says_where_the_host_is_and_what_it_is_doing() {
     let (_, health) = host.get("/api/health").await;
     assert!(out.contains(&format!("codex-manager {} at {}", health["version"].as_str().unwrap(), host.url)), "{out}");
     assert!(out.contains(&format!("data dir:    {}", env.data_dir().display())), "{out}");
+    assert!(out.contains("store:       sqlite"), "{out}");
     assert!(out.contains("0 running, 1 waiting; 1 requests pending"), "{out}");
     assert!(out.contains("queue:       0 queued"), "{out}");
     let (_, ready) = host.get("/api/ready").await;
     let started = ready["host"]["startedAt"].as_str().expect("the host says when it started");
     assert!(out.contains(&format!("uptime:      up since {started}")), "{out}");
     assert_eq!(ready["host"]["dataDir"].as_str(), Some(env.data_dir().display().to_string().as_str()), "{ready}");
+    assert_eq!(ready["host"]["store"], "sqlite", "{ready}");
     // `--json` stays the host's readiness, unchanged.
     let (_, out, _) = host.cli(&["--json", "status"]).await;
     let v: Value = serde_json::from_str(&out).unwrap();

@@ -13,6 +13,8 @@ pub const PINNED_CODEX_VERSION: &str = crate::appserver::version::EXPECTED_CODEX
 pub struct HostConfig {
     pub bind: SocketAddr,
     pub data_dir: PathBuf,
+    /// The store's PostgreSQL database (`--database-url`, preview); None: SQLite in the data dir.
+    pub database_url: Option<String>,
     /// Explicit codex binary; else `codex` on PATH; else the project-local install.
     pub codex_bin: Option<PathBuf>,
     /// CODEX_HOME for app-server; default `<data_dir>/codex-home`.
@@ -101,6 +103,7 @@ impl HostConfig {
         Self {
             bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), DEFAULT_PORT),
             data_dir: data_dir.into(),
+            database_url: None,
             codex_bin: None,
             codex_home: None,
             codex_overrides: Vec::new(),

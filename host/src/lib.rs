@@ -130,7 +130,10 @@ impl Host {
             None => (security::load_or_create_token(&config.data_dir)?, TokenSource::DataDir),
         };
         let codex_bin = config::resolve_codex_bin(config.codex_bin.as_deref())?;
-        let store = Store::open(&config.data_dir).await?;
+        let store = match &config.database_url {
+            Some(url) => Store::connect(url, &config.data_dir).await?,
+            None => Store::open(&config.data_dir).await?,
+        };
         let events = EventLog::start(store.clone(), config.event_retention).await?;
         let app_server = AppServerConfig {
             program: codex_bin,

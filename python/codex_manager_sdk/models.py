@@ -438,6 +438,13 @@ class SessionStatus(StrEnum):
     FAILED = 'failed'
 
 
+class StoreEngine(StrEnum):
+    """The database engine behind the store."""
+
+    SQLITE = 'sqlite'
+    POSTGRES = 'postgres'
+
+
 class TurnMode(StrEnum):
     """The values of `TurnMode`."""
 
@@ -914,15 +921,17 @@ class HookState(Model):
 class HostFacts(Model):
     """`HostFacts` of the API."""
 
-    #: Where the host keeps its store, token and log.
+    #: Where the host keeps its token, log and plugins, and its store when that is SQLite.
     data_dir: str = ""
     #: When this process started (RFC 3339): a client that sees it change knows the host restarted.
     started_at: str = ""
+    #: The database the store runs on.
+    store: StoreEngine | str = ""
     #: The codex-manager release.
     version: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'data_dir': 'dataDir', 'started_at': 'startedAt', 'version': 'version'}
+    _wire: ClassVar[dict[str, str]] = {'data_dir': 'dataDir', 'started_at': 'startedAt', 'store': 'store', 'version': 'version'}
 
 
 @dataclass(eq=False)
@@ -1339,7 +1348,7 @@ class Readiness(Model):
     #: The codex release running vs. the one this host was built against.
     codex: CodexVersion = field(default_factory=lambda: CodexVersion())
     events_ok: bool = False
-    #: This host process: its version, when it started, and its data dir.
+    #: This host process: its version, when it started, its data dir and its store's engine.
     host: HostFacts = field(default_factory=lambda: HostFacts())
     last_seq: int = 0
     #: What holds automated turns back now: Codex's usage limit, spent budgets (with when each lifts), and the
@@ -1913,6 +1922,7 @@ Followup._conv = {'mode': enum_of(TurnMode), 'status': enum_of(FollowupStatus)}
 FollowupList._conv = {'followups': list_of(model(Followup)), 'queue': model(FollowupQueue)}
 FollowupQueue._conv = {'limit': model(UsageLimit), 'reason': enum_of(PauseReason)}
 FollowupQueued._conv = {'followup': model(Followup)}
+HostFacts._conv = {'store': enum_of(StoreEngine)}
 Inspection._conv = {'limits': model(Limits), 'requested': list_of(enum_of(Capability))}
 InstallPlugin._conv = {'grant': list_of(enum_of(Capability))}
 InterruptResult._conv = {'status': enum_of(InterruptStatus)}
@@ -2049,6 +2059,7 @@ __all__ = [
     'SkillEnablement',
     'StartReview',
     'SteerMessage',
+    'StoreEngine',
     'TokenCounts',
     'ToolSpec',
     'Transcript',

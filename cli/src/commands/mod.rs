@@ -79,6 +79,7 @@ pub async fn status(client: &Client, out: &Output, url: &str) -> anyhow::Result<
         format!("ready:       {}", out.state(&ready.ready.to_string())),
         format!("host:        codex-manager {} at {url}", host.version),
         format!("data dir:    {}", host.data_dir),
+        format!("store:       {}", host.store.as_str()),
         format!("uptime:      {uptime}"),
         format!("codex:       {} ({support})", c.running.as_deref().unwrap_or("not started")),
         format!("app-server:  {} (generation {}, pid {}, restarts {})", out.state(&text(r, "status")), text(r, "generation"), text(r, "pid"), text(r, "restarts")),

@@ -113,7 +113,10 @@ impl EventLog {
             .name("event-writer".into())
             .spawn(move || write_loop(&writer_shared, writer, rx, last, retention.max(1)))
             .map_err(|e| StoreError::Database(e.into()))?;
-        tokio::spawn(checkpoint_loop(store.clone(), Arc::downgrade(&shared)));
+        // WAL checkpoints are SQLite's; PostgreSQL runs its own.
+        if store.engine() == crate::store::Engine::Sqlite {
+            tokio::spawn(checkpoint_loop(store.clone(), Arc::downgrade(&shared)));
+        }
         let writer = thread.thread().clone();
         Ok(Self { inner: Arc::new(Inner { store, queue, shared, writer }) })
     }
@@ -407,7 +410,7 @@ mod tests {
         let log = EventLog::start(store.clone(), DEFAULT_RETENTION).await.unwrap();
         let before = log.last_seq();
 
-        let blocker = rusqlite::Connection::open(store.path()).unwrap();
+        let blocker = rusqlite::Connection::open(store.path().unwrap()).unwrap();
         blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
         let waited = tokio::time::timeout(COMMIT_WAIT * 6, log.publish_committed(NewEvent::new(crate::events::EventType::RuntimeReady, serde_json::json!({}))))
             .await

@@ -231,33 +231,18 @@ impl ServiceError {
     }
 }
 
-/// The data dir cannot take the write: full (SQLITE_FULL, a short write), over the file size limit or failing
-/// (SQLITE_IOERR: EFBIG, EIO). Not the request's fault and not a bug: the operator has to make room.
-fn is_storage_failure(e: &StoreError) -> bool {
-    const SQLITE_IOERR: i32 = 10;
-    const SQLITE_FULL: i32 = 13;
-    match e {
-        StoreError::Database(sqlx::Error::Database(db)) => db
-            .code()
-            .and_then(|c| c.parse::<i32>().ok())
-            .is_some_and(|c| matches!(c & 0xff, SQLITE_IOERR | SQLITE_FULL)),
-        StoreError::Database(sqlx::Error::Io(_)) => true,
-        _ => false,
-    }
-}
-
 /// Store failures reach clients as a code and a fixed sentence: the SQL, table and constraint names stay in the log.
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ServiceError::not_found(ErrorCode::NotFound, "no such record"),
-            // The store's own sentences are for clients; SQLite's ("UNIQUE constraint failed: t.c") are not.
-            StoreError::Conflict(detail) if detail.contains("constraint failed") => {
-                tracing::info!(%detail, "store conflict");
+            // The store's own sentences are for clients; the database's ("UNIQUE constraint failed: t.c") are not.
+            e if e.is_constraint_violation() => {
+                tracing::info!(detail = %e, "store conflict");
                 ServiceError::conflict(ErrorCode::Conflict, "the change conflicts with an existing record; re-read it and try again")
             }
             StoreError::Conflict(m) => ServiceError::conflict(ErrorCode::Conflict, m),
-            other if is_storage_failure(&other) => {
+            other if other.is_storage_failure() => {
                 tracing::error!(error = %other, "the store cannot write");
                 ServiceError::storage_unavailable()
             }
@@ -316,6 +301,10 @@ mod tests {
     fn store_and_rpc_failures_carry_catalog_codes() {
         assert_eq!(ServiceError::from(StoreError::NotFound).code, ErrorCode::NotFound);
         assert_eq!(ServiceError::from(StoreError::Conflict("UNIQUE constraint failed: t.c".into())).code, ErrorCode::Conflict);
+        // PostgreSQL's wording, as the store passes it on: answered with the fixed sentence, not the table's name.
+        let pg = ServiceError::from(StoreError::Conflict("constraint failed: duplicate key value violates unique constraint \"projects_name_key\"".into()));
+        assert_eq!(pg.code, ErrorCode::Conflict);
+        assert!(!pg.message.contains("projects_name_key"), "{}", pg.message);
         assert_eq!(ServiceError::from(RpcError::Disconnected).code, ErrorCode::RuntimeUnavailable);
     }
 }

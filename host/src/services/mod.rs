@@ -74,7 +74,7 @@ pub use followups::{EditFollowup, Followup, FollowupList, FollowupQuery, Followu
 pub use crate::store::{FollowupStatus, PauseReason};
 pub use notes::{NotePage, NoteQuery, SessionNote};
 pub use queue::{EnqueueJob, EnqueueResult, Job, JobError, JobKinds, JobPage, JobQuery, JobTransition, QueueStats};
-pub use readiness::Readiness;
+pub use readiness::{Readiness, StoreEngine};
 pub use routines::{
     CatchUp, CreateRoutine, PreviewQuery, Routine, RoutineCreated, RoutineList, RoutineRun, RoutineRunList, RoutineSecret, RoutineState, RunQuery,
     RunStatus, RunTrigger, SchedulePreview, UpdateRoutine,

@@ -11,6 +11,7 @@ use super::limits::{Limits, LimitsStatus};
 use crate::appserver::drift::ProtocolReport;
 use crate::appserver::version::CodexVersion;
 use crate::appserver::{AppServerState, AppServerStatus};
+use crate::store::Engine;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -39,7 +40,7 @@ pub struct Readiness {
     /// What holds automated turns back now: Codex's usage limit, spent budgets (with when each lifts), and the
     /// latest rate-limit snapshot.
     pub limits: LimitsStatus,
-    /// This host process: its version, when it started, and its data dir.
+    /// This host process: its version, when it started, its data dir and its store's engine.
     pub host: HostFacts,
 }
 
@@ -50,8 +51,38 @@ pub struct HostFacts {
     pub version: String,
     /// When this process started (RFC 3339): a client that sees it change knows the host restarted.
     pub started_at: String,
-    /// Where the host keeps its store, token and log.
+    /// Where the host keeps its token, log and plugins, and its store when that is SQLite.
     pub data_dir: String,
+    /// The database the store runs on.
+    pub store: StoreEngine,
+}
+
+/// The database engine behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreEngine {
+    /// A file in the data dir (the default).
+    Sqlite,
+    /// A PostgreSQL server (`serve --database-url`, preview).
+    Postgres,
+}
+
+impl StoreEngine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreEngine::Sqlite => "sqlite",
+            StoreEngine::Postgres => "postgres",
+        }
+    }
+}
+
+impl From<Engine> for StoreEngine {
+    fn from(engine: Engine) -> Self {
+        match engine {
+            Engine::Sqlite => StoreEngine::Sqlite,
+            Engine::Postgres => StoreEngine::Postgres,
+        }
+    }
 }
 
 /// The first reason the host cannot do work, if any: app-server's state first, since it is what users wait on.
@@ -95,7 +126,8 @@ pub(super) async fn assess(core: &Core, codex: &Codex, queue: &Queue, limits: &L
         host: HostFacts {
             version: env!("CARGO_PKG_VERSION").to_string(),
             started_at: core.started_at().to_string(),
-            data_dir: core.store().path().parent().map(|d| d.display().to_string()).unwrap_or_default(),
+            data_dir: core.store().data_dir().display().to_string(),
+            store: core.store().engine().into(),
         },
     }
 }

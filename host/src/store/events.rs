@@ -5,6 +5,9 @@
 //! a commit is then one call on that thread, where through sqlx every statement is a round trip to sqlx's worker
 //! thread and back — two cross-thread wake-ups that cost more CPU than the commit itself when events arrive one
 //! at a time, and a copy of every row into sqlx's arguments when they arrive in bulk.
+//!
+//! On PostgreSQL the writer appends through the pool instead (one transaction and one statement per batch), from
+//! the same thread, waiting on the runtime for each commit.
 
 use std::time::Duration;
 
@@ -15,6 +18,8 @@ use super::{Store, StoreError, StoreResult};
 
 /// One row per event; a batch is one transaction over this cached statement.
 const APPEND: &str = "INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+/// PostgreSQL: a batch is one multi-row INSERT of this head.
+const APPEND_MANY: &str = "INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) ";
 
 /// An event as the writer stores it (borrowed from the event being committed).
 pub struct EventRowRef<'a> {
@@ -27,43 +32,90 @@ pub struct EventRowRef<'a> {
     pub data: &'a str,
 }
 
-/// Why the writer could not commit (the store's other errors are sqlx's).
-pub type WriterError = rusqlite::Error;
+/// Why the writer could not commit.
+#[derive(Debug, thiserror::Error)]
+pub enum WriterError {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Pool(#[from] sqlx::Error),
+}
 
 /// The event log's own connection, blocking: use it from a thread of its own, never from an async task.
 ///
 /// Automatic checkpoints are off on it (a checkpoint's fsync inside a commit would hold up every reader of the
 /// stream); [`Store::checkpoint`] runs them beside it instead, when the log is quiet.
 pub struct EventWriter {
-    conn: rusqlite::Connection,
+    conn: Writer,
+}
+
+enum Writer {
+    Sqlite(rusqlite::Connection),
+    /// The store's pool, driven by the runtime the log was started on. Seqs come from the log's single writer,
+    /// which orders one host's events. Several hosts on one database need more (issue 19, part 2): seq taken under
+    /// `pg_advisory_xact_lock` in the append transaction, and `NOTIFY` so the others read what was committed.
+    Postgres { pool: sqlx::AnyPool, runtime: tokio::runtime::Handle },
 }
 
 impl EventWriter {
     /// Append a batch in one transaction.
     pub fn append<'a>(&mut self, rows: impl IntoIterator<Item = EventRowRef<'a>>) -> Result<(), WriterError> {
+        let conn = match &mut self.conn {
+            Writer::Sqlite(conn) => conn,
+            Writer::Postgres { pool, runtime } => return Ok(runtime.block_on(append_through(pool, rows))?),
+        };
         // IMMEDIATE: take the write lock at BEGIN, so a busy database waits in the busy handler there, not mid-batch.
         // BEGIN and COMMIT are cached statements like the INSERT: a paced stream runs them for every few events, and
         // parsing them each time showed in its profile.
-        self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
-        let written = (|| {
-            let mut insert = self.conn.prepare_cached(APPEND)?;
+        conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+        let written = (|| -> Result<(), rusqlite::Error> {
+            let mut insert = conn.prepare_cached(APPEND)?;
             for r in rows {
                 insert.execute(params![r.seq, r.ts, r.kind, r.session_id, r.turn_id, r.project_id, r.data])?;
             }
-            self.conn.prepare_cached("COMMIT")?.execute([])?;
+            conn.prepare_cached("COMMIT")?.execute([])?;
             Ok(())
         })();
-        if written.is_err() && !self.conn.is_autocommit() {
+        if written.is_err() && !conn.is_autocommit() {
             // Nothing of a failed batch stays: it is retried whole.
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = conn.execute_batch("ROLLBACK");
         }
-        written
+        Ok(written?)
     }
 
     /// Drop every event with `seq <= upto`. Returns how many went.
     pub fn prune(&mut self, upto: i64) -> Result<usize, WriterError> {
-        self.conn.prepare_cached("DELETE FROM events WHERE seq <= ?1")?.execute([upto])
+        match &mut self.conn {
+            Writer::Sqlite(conn) => Ok(conn.prepare_cached("DELETE FROM events WHERE seq <= ?1")?.execute([upto])?),
+            Writer::Postgres { pool, runtime } => {
+                let done = runtime.block_on(sqlx::query("DELETE FROM events WHERE seq <= $1").bind(upto).execute(&*pool))?;
+                Ok(done.rows_affected() as usize)
+            }
+        }
     }
+}
+
+/// A batch through the pool: one multi-row INSERT in one transaction (a failed batch leaves nothing; it is
+/// retried whole).
+async fn append_through<'a>(pool: &sqlx::AnyPool, rows: impl IntoIterator<Item = EventRowRef<'a>>) -> Result<(), sqlx::Error> {
+    let mut insert = super::Sql::new(APPEND_MANY);
+    insert.push("VALUES ");
+    let mut any = false;
+    for r in rows {
+        if any {
+            insert.push(", ");
+        }
+        any = true;
+        insert.push("(").push_bind(r.seq).push(", ").push_bind(r.ts).push(", ").push_bind(r.kind).push(", ").push_bind(r.session_id);
+        insert.push(", ").push_bind(r.turn_id).push(", ").push_bind(r.project_id).push(", ").push_bind(r.data).push(")");
+    }
+    if !any {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    // Each batch has its own number of rows: not worth a prepared statement each.
+    insert.build().persistent(false).execute(&mut *tx).await?;
+    tx.commit().await
 }
 
 #[derive(Debug, Clone)]
@@ -78,11 +130,16 @@ pub struct EventRow {
 }
 
 impl Store {
-    /// Open the event log's writer connection (blocking, but quick: the database exists and is migrated).
+    /// Open the event log's writer connection (blocking, but quick: the database exists and is migrated). Call it
+    /// from within the runtime: on PostgreSQL the writer drives the pool on it.
     pub fn event_writer(&self) -> StoreResult<EventWriter> {
-        let open = || -> Result<EventWriter, WriterError> {
+        let Some(path) = self.path() else {
+            let runtime = tokio::runtime::Handle::try_current().map_err(|e| StoreError::Database(sqlx::Error::Io(std::io::Error::other(e))))?;
+            return Ok(EventWriter { conn: Writer::Postgres { pool: self.pool().clone(), runtime } });
+        };
+        let open = || -> Result<EventWriter, rusqlite::Error> {
             let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-            let conn = rusqlite::Connection::open_with_flags(&self.path, flags)?;
+            let conn = rusqlite::Connection::open_with_flags(path, flags)?;
             conn.busy_handler(Some(wait_briefly))?;
             // The same durability as the pool (WAL, no fsync per commit); no automatic checkpoints (see above); a
             // WAL that a checkpoint emptied is cut back to 8 MiB when the writer starts it over.
@@ -90,21 +147,25 @@ impl Store {
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; \
                  PRAGMA journal_size_limit = 8388608; PRAGMA cache_size = -1024;",
             )?;
-            Ok(EventWriter { conn })
+            Ok(EventWriter { conn: Writer::Sqlite(conn) })
         };
-        open().map_err(writer_error)
+        open().map_err(|e| writer_error(e.into()))
     }
 
-    /// The WAL file's size in bytes (0 when there is none).
+    /// The WAL file's size in bytes (0 when there is none, and on PostgreSQL).
     pub fn wal_bytes(&self) -> u64 {
-        let mut wal = self.path.clone().into_os_string();
+        let Some(path) = self.path() else { return 0 };
+        let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
         std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
     }
 
-    /// Copy what the WAL holds into the database without blocking the writer (a passive checkpoint).
+    /// Copy what the WAL holds into the database without blocking the writer (a passive checkpoint). PostgreSQL
+    /// checkpoints by itself: nothing to do there.
     pub async fn checkpoint(&self) -> StoreResult<()> {
-        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(self.pool()).await?;
+        if self.engine() == super::Engine::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(self.pool()).await?;
+        }
         Ok(())
     }
 
@@ -158,27 +219,10 @@ impl Store {
     }
 }
 
-/// Give a pool connection the writer's busy handler ([`wait_briefly`]) in place of SQLite's, which sleeps 1 ms at the
-/// least: a turn's end waits for its record's write before `turn.completed` is published, and that write meets the
-/// event writer's commits (the lock is held for tens of microseconds) while a stream runs.
-pub(super) async fn wait_briefly_when_busy(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
-    unsafe extern "C" fn handler(_: *mut std::ffi::c_void, attempt: std::ffi::c_int) -> std::ffi::c_int {
-        std::ffi::c_int::from(wait_briefly(attempt))
-    }
-    let mut handle = conn.lock_handle().await?;
-    // SAFETY: the handle is this connection's, locked for the call; the handler is a plain function that touches
-    // no memory through its (null) argument. It replaces the busy timeout sqlx set (SQLite keeps one or the other).
-    let rc = unsafe { rusqlite::ffi::sqlite3_busy_handler(handle.as_raw_handle().as_ptr(), Some(handler), std::ptr::null_mut()) };
-    if rc != rusqlite::ffi::SQLITE_OK {
-        return Err(sqlx::Error::Io(std::io::Error::other(format!("sqlite3_busy_handler failed ({rc})"))));
-    }
-    Ok(())
-}
-
 /// The busy handler of every connection: the other connections' writes hold the lock for tens of microseconds, but
 /// SQLite's own handler sleeps 1, 2, 5… ms, which every reader of the stream (and a turn's end) would wait out.
 /// Retry after 20 µs, backing off to 1 ms, for about as long as the pool's busy timeout (10 s).
-fn wait_briefly(attempt: i32) -> bool {
+pub(super) fn wait_briefly(attempt: i32) -> bool {
     const STEP_MICROS: u64 = 20;
     const MAX_MICROS: u64 = 1_000;
     const ATTEMPTS: i32 = 10_050;
@@ -191,7 +235,10 @@ fn wait_briefly(attempt: i32) -> bool {
 
 /// The writer's errors, in the store's terms.
 pub fn writer_error(e: WriterError) -> StoreError {
-    StoreError::Database(sqlx::Error::Io(std::io::Error::other(e)))
+    match e {
+        WriterError::Pool(e) => StoreError::Database(e),
+        WriterError::Sqlite(e) => StoreError::Database(sqlx::Error::Io(std::io::Error::other(e))),
+    }
 }
 
 #[cfg(test)]
@@ -199,13 +246,13 @@ mod tests {
     use super::*;
 
     /// A pool write that meets another connection's write lock waits in the busy handler the pool's connections
-    /// get ([`wait_briefly_when_busy`]) and lands once the lock is released, instead of failing as locked.
+    /// get (`engine::install_busy_handler`) and lands once the lock is released, instead of failing as locked.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_pool_write_that_meets_a_held_lock_waits_for_it_then_lands() {
         let dir = std::env::temp_dir().join(format!("cm-busy-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).unwrap();
         let store = Store::open(&dir).await.unwrap();
-        let blocker = rusqlite::Connection::open(store.path()).unwrap();
+        let blocker = rusqlite::Connection::open(store.path().unwrap()).unwrap();
         blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
         let write = tokio::spawn({
             let store = store.clone();

@@ -121,7 +121,7 @@ pub enum Reorder {
 
 const COLUMNS: &str = "id, session_id, position, text, mode, status, turn_id, error, created_at, updated_at, claimed_at";
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<FollowupRow> {
+fn from_row(r: &super::Row) -> StoreResult<FollowupRow> {
     let status: String = r.try_get("status")?;
     Ok(FollowupRow {
         id: r.try_get("id")?,
@@ -138,7 +138,7 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<FollowupRow> {
     })
 }
 
-fn pause_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<PauseRow> {
+fn pause_from_row(r: &super::Row) -> StoreResult<PauseRow> {
     let reason: String = r.try_get("paused")?;
     Ok(PauseRow {
         session_id: r.try_get("session_id")?,
@@ -152,9 +152,12 @@ fn pause_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<PauseRow> {
 }
 
 impl Store {
-    /// Append a follow-up to the session's queue, unless `max_open` follow-ups already wait (None then).
+    /// Append a follow-up to the session's queue, unless `max_open` follow-ups already wait (None then). In a write
+    /// transaction: on PostgreSQL, two appends in one statement each would otherwise read the same last position and
+    /// count of open follow-ups.
     pub async fn insert_followup(&self, id: &str, session_id: &str, text: &str, mode: Option<&str>, max_open: i64) -> StoreResult<Option<FollowupRow>> {
         let now = now_ms();
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "INSERT INTO followups (id, session_id, position, text, mode, status, created_at, updated_at) \
              SELECT $1, $2, COALESCE((SELECT MAX(position) FROM followups WHERE session_id = $2), 0) + 1, $3, $4, 'queued', $5, $5 \
@@ -166,12 +169,13 @@ impl Store {
         .bind(mode)
         .bind(now)
         .bind(max_open)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
         .map_err(StoreError::from_write)?;
         if done.rows_affected() == 0 {
             return Ok(None);
         }
+        tx.commit().await?;
         self.get_followup(id).await.map(Some)
     }
 

@@ -2,7 +2,7 @@
 //! its lease owner) written together with its history row, so two hosts, or a host and a late worker, can never
 //! both move a job: the loser's UPDATE changes nothing.
 
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::{Row, Transaction};
 
 use super::{now_ms, Store, StoreError, StoreResult};
 
@@ -185,7 +185,7 @@ const COLUMNS: &str = "id, kind, plugin_id, state, payload, session_id, project_
      max_attempts, timeout_ms, run_after, lease_owner, lease_until, cancel_requested, result, error_kind, error, \
      created_by, created_at, updated_at, started_at, finished_at, wait_kind, wait_reason, wait_until";
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<JobRow> {
+fn from_row(r: &super::Row) -> StoreResult<JobRow> {
     Ok(JobRow {
         id: r.try_get("id")?,
         kind: r.try_get("kind")?,
@@ -219,7 +219,7 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<JobRow> {
 }
 
 async fn history(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, super::Db>,
     job_id: &str,
     from: Option<JobState>,
     to: JobState,
@@ -241,7 +241,7 @@ async fn history(
 }
 
 /// The job's attempt counter, as the transaction sees it (for the history row of the change just made).
-async fn attempt_of(tx: &mut Transaction<'_, Sqlite>, id: &str) -> StoreResult<i64> {
+async fn attempt_of(tx: &mut Transaction<'_, super::Db>, id: &str) -> StoreResult<i64> {
     Ok(sqlx::query("SELECT attempt FROM jobs WHERE id = $1").bind(id).fetch_one(&mut **tx).await?.try_get(0)?)
 }
 
@@ -330,7 +330,7 @@ impl Store {
     }
 
     pub async fn list_jobs(&self, f: &JobFilter) -> StoreResult<Vec<JobRow>> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLUMNS} FROM jobs WHERE 1 = 1"));
+        let mut q = super::Sql::new(format!("SELECT {COLUMNS} FROM jobs WHERE 1 = 1"));
         if let Some(s) = &f.state {
             q.push(" AND state = ").push_bind(s.as_str());
         }
@@ -363,21 +363,12 @@ impl Store {
         if kinds.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new(format!("SELECT {COLUMNS} FROM jobs WHERE state = 'queued' AND run_after <= "));
+        let mut q = super::Sql::new(format!("SELECT {COLUMNS} FROM jobs WHERE state = 'queued' AND run_after <= "));
         q.push_bind(now).push(" AND kind IN (");
-        let mut sep = q.separated(", ");
-        for k in kinds {
-            sep.push_bind(k.clone());
-        }
-        q.push(")");
+        q.push_binds(kinds.iter().cloned()).push(")");
         if !full_projects.is_empty() {
             q.push(" AND (project_id IS NULL OR project_id NOT IN (");
-            let mut sep = q.separated(", ");
-            for p in full_projects {
-                sep.push_bind(p.clone());
-            }
-            q.push("))");
+            q.push_binds(full_projects.iter().cloned()).push("))");
         }
         q.push(" ORDER BY priority, run_after, created_at LIMIT ").push_bind(limit);
         let rows = q.build().fetch_all(self.pool()).await?;
@@ -390,13 +381,9 @@ impl Store {
         if kinds.is_empty() {
             return Ok(None);
         }
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT MIN(run_after) FROM jobs WHERE state = 'queued' AND run_after > ");
+        let mut q = super::Sql::new("SELECT MIN(run_after) FROM jobs WHERE state = 'queued' AND run_after > ");
         q.push_bind(now).push(" AND kind IN (");
-        let mut sep = q.separated(", ");
-        for k in kinds {
-            sep.push_bind(k.clone());
-        }
-        q.push(")");
+        q.push_binds(kinds.iter().cloned()).push(")");
         Ok(q.build().fetch_one(self.pool()).await?.try_get::<Option<i64>, _>(0)?)
     }
 
@@ -486,7 +473,7 @@ impl Store {
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
-            "UPDATE jobs SET state = 'queued', attempt = MAX(attempt - 1, 0), lease_owner = NULL, lease_until = NULL, \
+            "UPDATE jobs SET state = 'queued', attempt = CASE WHEN attempt > 0 THEN attempt - 1 ELSE 0 END, lease_owner = NULL, lease_until = NULL, \
              run_after = $3, updated_at = $3 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
         )
         .bind(id)
@@ -509,7 +496,7 @@ impl Store {
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
-            "UPDATE jobs SET state = 'queued', attempt = MAX(attempt - 1, 0), lease_owner = NULL, lease_until = NULL, \
+            "UPDATE jobs SET state = 'queued', attempt = CASE WHEN attempt > 0 THEN attempt - 1 ELSE 0 END, lease_owner = NULL, lease_until = NULL, \
              run_after = $3, updated_at = $4, wait_kind = $5, wait_reason = $6, wait_until = $7 \
              WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
         )
@@ -671,10 +658,8 @@ mod tests {
         std::fs::remove_dir_all(dir).ok();
     }
 
-    async fn store() -> (Store, std::path::PathBuf) {
-        let dir = std::env::temp_dir().join(format!("cm-jobs-{}", uuid::Uuid::now_v7()));
-        std::fs::create_dir_all(&dir).unwrap();
-        (Store::open(&dir).await.unwrap(), dir)
+    async fn store() -> (Store, crate::store::testing::Scratch) {
+        crate::store::testing::scratch("jobs").await
     }
 
     fn job(kind: &str, key: Option<&str>) -> JobRow {

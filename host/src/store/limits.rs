@@ -44,7 +44,7 @@ pub struct DayUsageRow {
     pub tokens: Tokens,
 }
 
-fn sums(r: &sqlx::sqlite::SqliteRow) -> StoreResult<Tokens> {
+fn sums(r: &super::Row) -> StoreResult<Tokens> {
     Ok(Tokens {
         input: r.try_get::<Option<i64>, _>("input")?.unwrap_or(0),
         cached_input: r.try_get::<Option<i64>, _>("cached_input")?.unwrap_or(0),
@@ -124,8 +124,9 @@ impl Store {
     /// Sums per day (oldest first) of the turns the filter covers.
     pub async fn usage_by_day(&self, f: &UsageFilter) -> StoreResult<Vec<DayUsageRow>> {
         let rows = sqlx::query(
-            "SELECT day, COUNT(*) AS turns, SUM(input) AS input, SUM(cached_input) AS cached_input, SUM(output) AS output, \
-             SUM(reasoning) AS reasoning, SUM(total) AS total FROM token_usage \
+            "SELECT day, COUNT(*) AS turns, CAST(SUM(input) AS BIGINT) AS input, CAST(SUM(cached_input) AS BIGINT) AS cached_input, \
+             CAST(SUM(output) AS BIGINT) AS output, CAST(SUM(reasoning) AS BIGINT) AS reasoning, CAST(SUM(total) AS BIGINT) AS total \
+             FROM token_usage \
              WHERE day >= $1 AND day <= $2 AND ($3 IS NULL OR session_id = $3) AND ($4 IS NULL OR project_id = $4) \
              GROUP BY day ORDER BY day",
         )
@@ -140,7 +141,7 @@ impl Store {
 
     /// Tokens spent on `day`: host-wide (`None`) or in one project.
     pub async fn tokens_spent(&self, day: &str, project_id: Option<&str>) -> StoreResult<i64> {
-        let n: Option<i64> = sqlx::query_scalar("SELECT SUM(total) FROM token_usage WHERE day = $1 AND ($2 IS NULL OR project_id = $2)")
+        let n: Option<i64> = sqlx::query_scalar("SELECT CAST(SUM(total) AS BIGINT) FROM token_usage WHERE day = $1 AND ($2 IS NULL OR project_id = $2)")
             .bind(day)
             .bind(project_id)
             .fetch_one(self.pool())

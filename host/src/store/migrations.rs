@@ -1,11 +1,18 @@
-//! Schema migrations, embedded in the binary so a host never depends on files beside it.
+//! Schema migrations, embedded in the binary so a host never depends on files beside it. Each engine has its own
+//! folder (`migrations/sqlite`, `migrations/postgres`) with the same numbered migrations: the PostgreSQL ones are
+//! the SQLite ones translated (INTEGER → BIGINT). A SQLite file's text never changes once released: existing
+//! databases hold its checksum.
 
 use std::borrow::Cow;
 
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
-const SQLITE: &[(i64, &str, &str)] = &[
+use super::Engine;
+
+type Migrations = &'static [(i64, &'static str, &'static str)];
+
+const SQLITE: Migrations = &[
     (1, "init", include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, "pending_requests", include_str!("../../migrations/sqlite/0002_pending_requests.sql")),
     (3, "plugins", include_str!("../../migrations/sqlite/0003_plugins.sql")),
@@ -19,8 +26,29 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (11, "routine_folded_ticks", include_str!("../../migrations/sqlite/0011_routine_folded_ticks.sql")),
 ];
 
-pub async fn run(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
-    let migrations = SQLITE
+const POSTGRES: Migrations = &[
+    (1, "init", include_str!("../../migrations/postgres/0001_init.sql")),
+    (2, "pending_requests", include_str!("../../migrations/postgres/0002_pending_requests.sql")),
+    (3, "plugins", include_str!("../../migrations/postgres/0003_plugins.sql")),
+    (4, "queue", include_str!("../../migrations/postgres/0004_queue.sql")),
+    (5, "turns", include_str!("../../migrations/postgres/0005_turns.sql")),
+    (6, "extensions_0_2", include_str!("../../migrations/postgres/0006_extensions_0_2.sql")),
+    (7, "followups", include_str!("../../migrations/postgres/0007_followups.sql")),
+    (8, "routines", include_str!("../../migrations/postgres/0008_routines.sql")),
+    (9, "limits", include_str!("../../migrations/postgres/0009_limits.sql")),
+    (10, "plugin_call_stderr", include_str!("../../migrations/postgres/0010_plugin_call_stderr.sql")),
+    (11, "routine_folded_ticks", include_str!("../../migrations/postgres/0011_routine_folded_ticks.sql")),
+];
+
+fn of(engine: Engine) -> Migrations {
+    match engine {
+        Engine::Sqlite => SQLITE,
+        Engine::Postgres => POSTGRES,
+    }
+}
+
+pub async fn run(pool: &AnyPool, engine: Engine) -> Result<(), sqlx::migrate::MigrateError> {
+    let migrations = of(engine)
         .iter()
         .map(|(version, description, sql)| {
             Migration::new(*version, Cow::Borrowed(*description), MigrationType::Simple, Cow::Borrowed(*sql), false)
@@ -28,4 +56,28 @@ pub async fn run(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
         .collect::<Vec<_>>();
     let migrator = Migrator { migrations: Cow::Owned(migrations), ignore_missing: false, locking: true, no_tx: false };
     migrator.run(pool).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both engines carry the same migrations, numbered and named alike, and each folder holds exactly the files
+    /// embedded here (a file added to one folder only, or not embedded, fails).
+    #[test]
+    fn both_engines_have_the_same_migrations() {
+        let names = |m: Migrations| m.iter().map(|(v, d, _)| format!("{v:04}_{d}.sql")).collect::<Vec<_>>();
+        assert_eq!(names(SQLITE), names(POSTGRES));
+        for folder in ["sqlite", "postgres"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(folder);
+            let mut files = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect::<Vec<_>>();
+            files.sort();
+            assert_eq!(files, names(SQLITE), "migrations/{folder}");
+        }
+        for (v, _, sql) in POSTGRES {
+            for sqlite_only in ["AUTOINCREMENT", "INTEGER", "PRAGMA", "WITHOUT ROWID", "BOOLEAN"] {
+                assert!(!sql.to_uppercase().contains(sqlite_only), "postgres migration {v} says {sqlite_only}");
+            }
+        }
+    }
 }

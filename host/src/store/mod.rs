@@ -1,9 +1,11 @@
-//! Durable state: projects, sessions, settings, idempotency keys and the event log, in SQLite (WAL).
+//! Durable state: projects, sessions, settings, idempotency keys and the event log, in SQLite (WAL) or, with
+//! `--database-url`, PostgreSQL (preview).
 //!
 //! The store knows rows, not rules: it never talks to app-server and never decides what a change means. Its SQL
-//! stays portable (numbered parameters, no SQLite-only types) so that PostgreSQL can hold the same schema later.
+//! is one set of portable queries over `sqlx::Any`; where the engines differ, `engine.rs` says how.
 //! It fails loudly: a database that cannot be opened or migrated is an error with what to do, never a fresh start.
 
+mod engine;
 mod events;
 mod followups;
 mod idempotency;
@@ -18,15 +20,18 @@ mod requests;
 mod routines;
 mod sessions;
 mod settings;
+mod sql;
 mod turns;
 
+#[cfg(test)]
+pub mod testing;
+
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
-use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Any, AnyPool, Transaction};
 
+pub use engine::{redact_url, Engine};
+pub(crate) use sql::Sql;
 pub use events::{writer_error, EventRow, EventRowRef, EventWriter, WriterError};
 pub use followups::{Claim, FollowupRow, FollowupStatus, PauseCause, PauseReason, PauseRow, QueuedChange, Reorder};
 pub use idempotency::IdempotencyClaim;
@@ -58,12 +63,46 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// What the detail of a [`StoreError::Conflict`] from a violated constraint says, on both engines: SQLite's own
+/// messages say it ("UNIQUE constraint failed: t.c"), PostgreSQL's get it as a prefix.
+const CONSTRAINT_FAILED: &str = "constraint failed";
+
 impl StoreError {
     fn from_write(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(db.message().to_string()),
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::Conflict(db.message().to_string()),
+            sqlx::Error::Database(db) if db.is_unique_violation() || db.is_foreign_key_violation() => {
+                let message = db.message();
+                StoreError::Conflict(if message.contains(CONSTRAINT_FAILED) {
+                    message.to_string()
+                } else {
+                    format!("{CONSTRAINT_FAILED}: {message}")
+                })
+            }
             _ => StoreError::Database(e),
+        }
+    }
+
+    /// A write the database refused for a UNIQUE or FOREIGN KEY constraint (its detail names tables and
+    /// constraints: for the log, not for clients).
+    pub fn is_constraint_violation(&self) -> bool {
+        matches!(self, StoreError::Conflict(detail) if detail.contains(CONSTRAINT_FAILED))
+    }
+
+    /// The database cannot take the write: SQLite's data dir is full (SQLITE_FULL, a short write), over the file
+    /// size limit or failing (SQLITE_IOERR: EFBIG, EIO); PostgreSQL's disk is full (53100) or failing (58030); or
+    /// the database cannot be reached (an I/O error on the connection). Not the request's fault and not a bug.
+    pub fn is_storage_failure(&self) -> bool {
+        const SQLITE_IOERR: i32 = 10;
+        const SQLITE_FULL: i32 = 13;
+        match self {
+            // A SQLSTATE has five characters; SQLite's (extended) result codes are at most four digits.
+            StoreError::Database(sqlx::Error::Database(db)) => match db.code().as_deref() {
+                Some(sqlstate) if sqlstate.len() == 5 => matches!(sqlstate, "53100" | "58030"),
+                Some(code) => code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, SQLITE_IOERR | SQLITE_FULL)),
+                None => false,
+            },
+            StoreError::Database(sqlx::Error::Io(_)) => true,
+            _ => false,
         }
     }
 }
@@ -73,54 +112,77 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// The durable store. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
-    path: PathBuf,
+    pool: AnyPool,
+    engine: Engine,
+    /// The host's data dir: the SQLite file's folder; beside a PostgreSQL database, where the token, the log and
+    /// the plugins' files still are.
+    data_dir: PathBuf,
+    /// The SQLite file; None on PostgreSQL.
+    path: Option<PathBuf>,
 }
 
+/// A row as the store reads it (either engine).
+pub(crate) type Row = sqlx::any::AnyRow;
+/// The database type of the store's queries and transactions.
+pub(crate) type Db = Any;
+
 impl Store {
-    /// Open (creating if absent) the database in `data_dir` and bring its schema up to date.
+    /// Open (creating if absent) the SQLite database in `data_dir` and bring its schema up to date.
     pub async fn open(data_dir: &Path) -> anyhow::Result<Self> {
         ignore_file_size_signal();
         let path = data_dir.join(DATABASE_FILE);
         create_private_file(&path)?;
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            // 1 MiB of page cache per connection: the working set is small and memory should stay flat.
-            .pragma("cache_size", "-1024")
-            // Checkpoints are the event log's checkpointer's job (see `events::log`): one here would run inside
-            // whichever commit crossed the threshold, fsyncs included.
-            .pragma("wal_autocheckpoint", "0");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .min_connections(1)
-            // A local file does not go stale between uses; pinging it on every acquire costs a round trip.
-            .test_before_acquire(false)
-            .after_connect(|conn, _| Box::pin(async move { events::wait_briefly_when_busy(conn).await }))
-            .connect_with(options)
-            .await
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot open the store at {}: {e}. Check that the data dir is writable and the file is a Codex Manager \
-                     database; restore it from a backup or move it aside to start empty (see docs/operations.md).",
-                    path.display()
-                )
-            })?;
-        migrations::run(&pool).await.map_err(|e| {
+        let pool = engine::open_sqlite(&path).await.map_err(|e| {
             anyhow::anyhow!(
-                "cannot migrate the store at {}: {e}. The database may come from a newer Codex Manager or be damaged; \
-                 nothing was changed (see docs/operations.md).",
+                "cannot open the store at {}: {e}. Check that the data dir is writable and the file is a Codex Manager \
+                 database; restore it from a backup or move it aside to start empty (see docs/operations.md).",
                 path.display()
             )
         })?;
-        Ok(Self { pool, path })
+        let store = Self { pool, engine: Engine::Sqlite, data_dir: data_dir.to_path_buf(), path: Some(path) };
+        store.migrate(&store.path.as_ref().expect("sqlite has a path").display().to_string()).await?;
+        Ok(store)
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Connect to the PostgreSQL database at `url` (`postgres://user:password@host:port/db`) and bring its schema
+    /// up to date. `data_dir` is the host's (see [`Store::data_dir`]); nothing of the store is kept there.
+    pub async fn connect(url: &str, data_dir: &Path) -> anyhow::Result<Self> {
+        let shown = redact_url(url);
+        if Engine::of_url(url) != Some(Engine::Postgres) {
+            anyhow::bail!("the database URL {shown} is not a PostgreSQL URL (postgres://user:password@host:port/database)");
+        }
+        let pool = engine::connect_postgres(url).await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot connect to the database at {shown}: {e}. Check that the server runs and accepts this role and \
+                 password, and that the database exists (see docs/operations.md, \"PostgreSQL (preview)\")."
+            )
+        })?;
+        let store = Self { pool, engine: Engine::Postgres, data_dir: data_dir.to_path_buf(), path: None };
+        store.migrate(&shown).await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self, shown: &str) -> anyhow::Result<()> {
+        migrations::run(&self.pool, self.engine).await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot migrate the store at {shown}: {e}. The database may come from a newer Codex Manager or be damaged; \
+                 nothing was changed (see docs/operations.md)."
+            )
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The data dir of the host this store belongs to.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The SQLite file; None on PostgreSQL.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     /// A cheap round trip, for readiness.
@@ -132,16 +194,13 @@ impl Store {
         self.pool.close().await;
     }
 
-    pub(crate) fn pool(&self) -> &SqlitePool {
+    pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
-    /// A transaction that writes. It takes the write lock at BEGIN (`BEGIN IMMEDIATE`), where a busy database is
-    /// waited out (busy_timeout): a deferred transaction that reads first and writes later cannot wait when another
-    /// writer committed in between, and fails with "database is locked" (SQLITE_BUSY_SNAPSHOT, code 517) instead.
-    /// On PostgreSQL this is a plain BEGIN.
-    pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// A transaction that writes (see [`Engine::begin_write`]: `BEGIN IMMEDIATE` on SQLite).
+    pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Any>> {
+        Ok(self.engine.begin_write(&self.pool).await?)
     }
 }
 

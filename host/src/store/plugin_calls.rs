@@ -137,8 +137,7 @@ mod tests {
 
     #[tokio::test]
     async fn records_are_listed_after_a_flush_and_pruned_in_batches_keeping_the_newest() {
-        let dir = crate::testing::TempDir::new("calls");
-        let store = Store::open(&dir.0).await.unwrap();
+        let (store, _scratch) = crate::store::testing::scratch("calls").await;
         let recorder = CallRecorder::start(store.clone());
         let n = CALLS_KEPT_PER_PLUGIN as usize + 3 * PRUNE_EVERY + 7;
         let mut ids = Vec::new();
@@ -159,8 +158,7 @@ mod tests {
 
     #[tokio::test]
     async fn flushed_records_are_in_the_database_for_the_next_start() {
-        let dir = crate::testing::TempDir::new("calls");
-        let store = Store::open(&dir.0).await.unwrap();
+        let (store, scratch) = crate::store::testing::scratch("calls").await;
         let recorder = CallRecorder::start(store.clone());
         for i in 0..100 {
             recorder.record(row("a", i)).await;
@@ -169,7 +167,7 @@ mod tests {
         recorder.flush().await;
         drop(recorder);
         drop(store);
-        let reopened = Store::open(&dir.0).await.unwrap();
+        let reopened = scratch.db.open(&scratch.dir.0).await;
         assert_eq!(reopened.plugin_calls("a", i64::MAX).await.unwrap().len(), 100);
     }
 }

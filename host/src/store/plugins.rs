@@ -38,7 +38,7 @@ pub struct PluginCallRow {
 /// Call records kept per plugin.
 pub const CALLS_KEPT_PER_PLUGIN: i64 = 1000;
 
-fn plugin_from(r: &sqlx::sqlite::SqliteRow) -> StoreResult<PluginRow> {
+fn plugin_from(r: &super::Row) -> StoreResult<PluginRow> {
     Ok(PluginRow {
         id: r.try_get("id")?,
         version: r.try_get("version")?,

@@ -28,7 +28,7 @@ pub struct ProjectRow {
 const SELECT: &str = "SELECT p.id, p.name, p.cwd, p.created_at, p.updated_at, \
      (SELECT COUNT(*) FROM sessions s WHERE s.project_id = p.id) AS session_count FROM projects p";
 
-fn from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<ProjectRow> {
+fn from_row(row: &super::Row) -> StoreResult<ProjectRow> {
     Ok(ProjectRow {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
@@ -81,15 +81,19 @@ impl Store {
     }
 
     /// Delete a project that has no sessions. The check and the delete are one statement, so a session created
-    /// concurrently cannot be orphaned.
+    /// concurrently cannot be orphaned; and a write transaction, so that a move of sessions into the project
+    /// ([`Store::move_project_sessions`]) is wholly before or after it on PostgreSQL too (where one statement does
+    /// not wait for another transaction's check).
     pub async fn delete_empty_project(&self, id: &str) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "DELETE FROM projects WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM sessions WHERE project_id = $1)",
         )
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
         .map_err(StoreError::from_write)?;
+        tx.commit().await?;
         if done.rows_affected() == 1 {
             return Ok(());
         }
@@ -124,5 +128,36 @@ impl Store {
             .map_err(StoreError::from_write)?;
         tx.commit().await?;
         Ok(Moved::Sessions(ids))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::{NewSession, StoreError};
+
+    /// A violated UNIQUE or FOREIGN KEY constraint is a conflict the services can tell from the store's own
+    /// sentences, on either engine (their messages differ).
+    #[tokio::test]
+    async fn a_violated_constraint_reads_as_one_on_either_engine() {
+        let (store, _scratch) = crate::store::testing::scratch("constraints").await;
+        store.insert_project("p1", "same", "/tmp").await.unwrap();
+        let unique = store.insert_project("p2", "same", "/tmp").await.unwrap_err();
+        assert!(matches!(unique, StoreError::Conflict(_)) && unique.is_constraint_violation(), "{unique}");
+        let session = NewSession {
+            id: "s1".into(),
+            thread_id: "t1".into(),
+            project_id: Some("no-such-project".into()),
+            title: None,
+            cwd: "/tmp".into(),
+            forked_from: None,
+            controls: "{}".into(),
+            dynamic_tools: None,
+            tool_call_timeout_ms: None,
+            worker_of: None,
+        };
+        let foreign = store.insert_session(&session).await.unwrap_err();
+        assert!(foreign.is_constraint_violation(), "{foreign}");
+        assert!(!StoreError::Conflict("project still has sessions".into()).is_constraint_violation());
+        assert!(!unique.is_storage_failure() && !foreign.is_storage_failure());
     }
 }

@@ -1,7 +1,7 @@
 //! Pending requests: one row per question app-server asked. The transition out of `pending` is a single
 //! conditional UPDATE, so of two concurrent decisions exactly one changes the row.
 
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Row;
 
 use super::{now_ms, Store, StoreError, StoreResult};
 
@@ -51,7 +51,7 @@ pub struct RequestFilter {
 const COLUMNS: &str = "id, session_id, project_id, thread_id, turn_id, item_id, kind, method, generation, rpc_id, params, \
      context, status, decision, decided_by, reason, created_at, resolved_at, assessment";
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<RequestRow> {
+fn from_row(r: &super::Row) -> StoreResult<RequestRow> {
     Ok(RequestRow {
         id: r.try_get("id")?,
         session_id: r.try_get("session_id")?,
@@ -118,7 +118,7 @@ impl Store {
 
     /// Newest first.
     pub async fn list_requests(&self, f: &RequestFilter) -> StoreResult<Vec<RequestRow>> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLUMNS} FROM pending_requests WHERE 1 = 1"));
+        let mut q = super::Sql::new(format!("SELECT {COLUMNS} FROM pending_requests WHERE 1 = 1"));
         if let Some(s) = &f.session_id {
             q.push(" AND session_id = ").push_bind(s.clone());
         }

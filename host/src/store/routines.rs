@@ -95,7 +95,7 @@ fn corrupt(what: &str, v: &str) -> StoreError {
     StoreError::Corrupt(format!("routine {what} `{v}`"))
 }
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<RoutineRow> {
+fn from_row(r: &super::Row) -> StoreResult<RoutineRow> {
     let state: String = r.try_get("state")?;
     let catch_up: String = r.try_get("catch_up")?;
     Ok(RoutineRow {
@@ -117,7 +117,7 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<RoutineRow> {
     })
 }
 
-fn run_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<RunRow> {
+fn run_from_row(r: &super::Row) -> StoreResult<RunRow> {
     let trigger: String = r.try_get("trigger_kind")?;
     Ok(RunRow {
         id: r.try_get("id")?,
@@ -355,10 +355,8 @@ mod tests {
     use super::*;
     use crate::store::now_ms;
 
-    async fn store() -> (Store, std::path::PathBuf) {
-        let dir = std::env::temp_dir().join(format!("cm-routines-{}", uuid::Uuid::now_v7()));
-        std::fs::create_dir_all(&dir).unwrap();
-        (Store::open(&dir).await.unwrap(), dir)
+    async fn store() -> (Store, crate::store::testing::Scratch) {
+        crate::store::testing::scratch("routines").await
     }
 
     fn routine(next: Option<i64>) -> RoutineRow {

@@ -1,6 +1,6 @@
 //! Sessions: one app-server thread each, with the host's metadata around it.
 
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Row;
 
 use super::{now_ms, Store, StoreError, StoreResult};
 
@@ -69,7 +69,7 @@ pub struct SessionFilter {
 const COLUMNS: &str = "id, thread_id, project_id, title, cwd, archived, forked_from, controls, active_turn_id, \
      last_turn_status, last_error, created_at, updated_at, last_activity_at, dynamic_tools, tool_call_timeout_ms, worker_of";
 
-fn from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<SessionRow> {
+fn from_row(row: &super::Row) -> StoreResult<SessionRow> {
     Ok(SessionRow {
         id: row.try_get("id")?,
         thread_id: row.try_get("thread_id")?,
@@ -135,7 +135,7 @@ impl Store {
 
     /// A page of sessions, most recently active first.
     pub async fn list_sessions(&self, f: &SessionFilter) -> StoreResult<Vec<SessionRow>> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLUMNS} FROM sessions WHERE 1 = 1"));
+        let mut q = super::Sql::new(format!("SELECT {COLUMNS} FROM sessions WHERE 1 = 1"));
         if let Some(p) = &f.project_id {
             q.push(" AND project_id = ").push_bind(p.clone());
         }
@@ -167,7 +167,7 @@ impl Store {
     }
 
     pub async fn update_session(&self, id: &str, patch: &SessionPatch) -> StoreResult<SessionRow> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE sessions SET updated_at = ");
+        let mut q = super::Sql::new("UPDATE sessions SET updated_at = ");
         q.push_bind(now_ms());
         if let Some(title) = &patch.title {
             q.push(", title = ").push_bind(title.clone());
@@ -243,9 +243,7 @@ mod tests {
 
     #[tokio::test]
     async fn pages_follow_the_keyset_through_ties_without_gaps_or_repeats() {
-        let dir = std::env::temp_dir().join(format!("cm-sessions-{}", uuid::Uuid::now_v7()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = Store::open(&dir).await.unwrap();
+        let (store, dir) = crate::store::testing::scratch("sessions").await;
         // Three share one activity time, two another: the cursor must break ties by id.
         let times = [1_000, 1_000, 1_000, 2_000, 2_000, 500, 3_000];
         for (i, t) in times.iter().enumerate() {

@@ -12,7 +12,7 @@ pub struct SettingRow {
     pub updated_at: i64,
 }
 
-fn from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<SettingRow> {
+fn from_row(row: &super::Row) -> StoreResult<SettingRow> {
     Ok(SettingRow { key: row.try_get("key")?, value: row.try_get("value")?, updated_at: row.try_get("updated_at")? })
 }
 

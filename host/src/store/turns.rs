@@ -54,7 +54,7 @@ pub struct TurnEnd<'a> {
 
 const COLUMNS: &str = "id, session_id, status, start_seq, end_seq, started_at, ended_at, final_text, error";
 
-fn from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<TurnRow> {
+fn from_row(row: &super::Row) -> StoreResult<TurnRow> {
     let status: String = row.try_get("status")?;
     Ok(TurnRow {
         id: row.try_get("id")?,
@@ -214,8 +214,8 @@ mod tests {
     use super::*;
     use crate::store::NewSession;
 
-    async fn store_with_session(dir: &std::path::Path) -> Store {
-        let store = Store::open(dir).await.unwrap();
+    async fn store_with_session(tag: &str) -> (Store, crate::store::testing::Scratch) {
+        let (store, dir) = crate::store::testing::scratch(tag).await;
         store
             .insert_session(&NewSession {
                 id: "s1".into(),
@@ -231,19 +231,12 @@ mod tests {
             })
             .await
             .unwrap();
-        store
-    }
-
-    fn tempdir(tag: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("cm-turns-{tag}-{}", uuid::Uuid::now_v7()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+        (store, dir)
     }
 
     #[tokio::test]
     async fn a_finished_turn_is_never_moved_back_to_in_progress() {
-        let dir = tempdir("order");
-        let store = store_with_session(&dir).await;
+        let (store, dir) = store_with_session("order").await;
         // turn/completed of a very fast turn is processed before the 202 path records the turn.
         let end = TurnEnd { status: TurnStatus::Completed, error: None, final_text: Some("done"), end_seq: Some(7) };
         assert!(store.end_turn("s1", Some("turn-1"), &end).await.unwrap());
@@ -264,8 +257,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_running_turn_is_the_sessions_active_turn_until_it_ends() {
-        let dir = tempdir("run");
-        let store = store_with_session(&dir).await;
+        let (store, dir) = store_with_session("run").await;
         store.begin_turn("s1", "turn-2", None).await.unwrap();
         let row = store.begin_turn("s1", "turn-2", Some(4)).await.unwrap();
         assert_eq!((row.status, row.start_seq), (TurnStatus::InProgress, Some(4)));
@@ -282,8 +274,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_end_recorded_before_its_event_is_logged_is_found_until_its_seq_is_known() {
-        let dir = tempdir("unlogged");
-        let store = store_with_session(&dir).await;
+        let (store, dir) = store_with_session("unlogged").await;
         store.begin_turn("s1", "turn-3", Some(2)).await.unwrap();
         assert!(store.unlogged_turn_ends().await.unwrap().is_empty(), "a running turn is unfinished, not unlogged");
         // The record is written first (clients that see the event find it ended), the event's seq after it.
@@ -301,8 +292,7 @@ mod tests {
 
     #[tokio::test]
     async fn ending_an_ended_turn_again_still_clears_a_stale_active_turn() {
-        let dir = tempdir("stale");
-        let store = store_with_session(&dir).await;
+        let (store, dir) = store_with_session("stale").await;
         let end = TurnEnd { status: TurnStatus::Completed, error: None, final_text: None, end_seq: Some(3) };
         assert!(store.end_turn("s1", Some("turn-4"), &end).await.unwrap());
         sqlx::query("UPDATE sessions SET active_turn_id = 'turn-4' WHERE id = 's1'").execute(store.pool()).await.unwrap();

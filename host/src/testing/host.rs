@@ -9,7 +9,7 @@ use super::peer::{ScriptedAppServer, Peer, WAIT};
 use crate::appserver::{ProbeConfig, AppServerConfig, AppServerStatus};
 use crate::events::{Event, EventFilter, EventLog, StreamItem, Subscription, DEFAULT_RETENTION};
 use crate::services::{CreateSession, SendMessage, Services, Session, TurnAccepted};
-use crate::store::Store;
+use crate::store::testing::TestDb;
 
 /// A temp dir removed when dropped.
 pub struct TempDir(pub PathBuf);
@@ -36,6 +36,8 @@ pub struct TestHost {
     /// The first generation's app-server, handshake done.
     pub peer: Peer,
     pub dir: TempDir,
+    /// The store's database: the SQLite file in `dir`, or a PostgreSQL schema of its own (see `store::testing`).
+    pub db: Arc<TestDb>,
 }
 
 impl TestHost {
@@ -53,14 +55,18 @@ impl TestHost {
     /// in-memory app-server.
     pub async fn restart(self) -> Self {
         self.services.shutdown().await;
-        let Self { services, dir, .. } = self;
+        let Self { services, dir, db, .. } = self;
         drop(services);
-        Self::start_in(dir, ScriptedAppServer::default()).await
+        Self::start_on(dir, db, ScriptedAppServer::default()).await
     }
 
     /// A host over `app` in `dir` (whose `no-codex-here` is the program the host would inspect).
     pub async fn start_in(dir: TempDir, app: ScriptedAppServer) -> Self {
-        let store = Store::open(&dir.0).await.expect("store opens");
+        Self::start_on(dir, Arc::new(TestDb::new().await), app).await
+    }
+
+    async fn start_on(dir: TempDir, db: Arc<TestDb>, app: ScriptedAppServer) -> Self {
+        let store = db.open(&dir.0).await;
         let events = EventLog::start(store.clone(), DEFAULT_RETENTION).await.expect("log starts");
         let plugins = crate::plugins::PluginRegistry::start(store.clone(), events.clone(), &dir.0).await.expect("plugins start");
         let config = AppServerConfig {
@@ -79,7 +85,7 @@ impl TestHost {
             .await
             .expect("services start");
         let peer = app.next_peer().await;
-        let host = Self { services, app, peer, dir };
+        let host = Self { services, app, peer, dir, db };
         host.ready(1).await;
         host
     }

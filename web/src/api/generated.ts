@@ -524,10 +524,12 @@ export interface HookState {
 }
 
 export interface HostFacts {
-  /** Where the host keeps its store, token and log. */
+  /** Where the host keeps its token, log and plugins, and its store when that is SQLite. */
   dataDir: string;
   /** When this process started (RFC 3339): a client that sees it change knows the host restarted. */
   startedAt: string;
+  /** The database the store runs on. */
+  store: StoreEngine;
   /** The codex-manager release. */
   version: string;
 }
@@ -856,7 +858,7 @@ export interface Readiness {
   /** The codex release running vs. the one this host was built against. */
   codex: CodexVersion;
   eventsOk: boolean;
-  /** This host process: its version, when it started, and its data dir. */
+  /** This host process: its version, when it started, its data dir and its store's engine. */
   host: HostFacts;
   lastSeq: number;
   /**
@@ -1176,6 +1178,9 @@ export interface SteerMessage {
   /** Added to the running turn's input. */
   text: string;
 }
+
+/** The database engine behind the store. */
+export type StoreEngine = "sqlite" | "postgres";
 
 /** Token counts, in app-server's breakdown. */
 export interface TokenCounts {

@@ -10,7 +10,7 @@ function ready(over: { codex?: Partial<Ready["codex"]>; protocol?: Ready["protoc
     storeOk: true,
     eventsOk: true,
     lastSeq: 1,
-    host: { version: "0.1.0", startedAt: "2026-12-05T07:00:00Z", dataDir: "/data" },
+    host: { version: "0.1.0", startedAt: "2026-12-05T07:00:00Z", dataDir: "/data", store: "sqlite" },
     codex: {
       expected: "0.171.0",
       running: "0.171.0",

@@ -155,7 +155,7 @@ fn readiness_and_capabilities() {
         "account": {"notice": "log in"}, "queue": {"queued": 0, "running": 0, "oldestQueuedAgeMs": 0, "capacity": 4},
         "limits": {"usageLimit": {"kind": "usage_limit", "reason": "Codex's usage limit is reached", "resetsAt": "2026-12-05T12:00:00.000Z"},
                    "budgets": [], "rateLimits": null},
-        "host": {"version": "0.1.0", "startedAt": TS, "dataDir": "/data"},
+        "host": {"version": "0.1.0", "startedAt": TS, "dataDir": "/data", "store": "sqlite"},
         "protocol": {"checked": true, "violations": [{
             "fact": "`turn/steer` params, expectedTurnId", "problem": "`expectedTurnId` is not there", "method": "turn/steer", "effect": "refused",
         }]},

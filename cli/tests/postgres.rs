@@ -1,0 +1,116 @@
+//! The host with its store on PostgreSQL (issue 19, part 1): `serve --database-url` runs a turn, keeps it across a
+//! restart and says which engine it runs; a URL that does not connect fails the start naming the URL without its
+//! password.
+//!
+//! The tests on a server run when `CODEX_MANAGER_TEST_DATABASE_URL` names one (scripts/test.sh, suite "Store on
+//! PostgreSQL"); each host gets a schema of its own there.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use sqlx::Connection;
+use support::*;
+
+/// A schema of the test's own on the test server, dropped at the end (its connections first: a host killed
+/// mid-transaction would hold the drop).
+struct Schema {
+    server: String,
+    name: String,
+}
+
+impl Schema {
+    async fn create() -> Option<Self> {
+        let server = std::env::var("CODEX_MANAGER_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+        let name = format!("cm_e2e_{}_{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&server).await.expect("the test server connects");
+        sqlx::raw_sql(&format!("CREATE SCHEMA {name}")).execute(&mut conn).await.expect("schema created");
+        Some(Self { server, name })
+    }
+
+    /// The host's URL: this schema first on its search path, its connections named after it.
+    fn url(&self) -> String {
+        let sep = if self.server.contains('?') { '&' } else { '?' };
+        format!("{}{sep}options[search_path]={name}&application_name={name}", self.server, name = self.name)
+    }
+
+    async fn drop_now(self) {
+        let mut conn = sqlx::AnyConnection::connect(&self.server).await.expect("the test server connects");
+        let terminate = format!(
+            "SELECT CAST(COUNT(pg_terminate_backend(pid)) AS BIGINT) FROM pg_stat_activity WHERE application_name = '{}' AND pid <> pg_backend_pid()",
+            self.name
+        );
+        sqlx::raw_sql(&terminate).execute(&mut conn).await.expect("connections ended");
+        sqlx::raw_sql(&format!("DROP SCHEMA {} CASCADE", self.name)).execute(&mut conn).await.expect("schema dropped");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_on_postgres_runs_a_turn_and_keeps_it_across_a_restart() {
+    let Some(schema) = Schema::create().await else {
+        eprintln!("skipped: CODEX_MANAGER_TEST_DATABASE_URL is not set (scripts/test.sh sets it for the PostgreSQL suite)");
+        return;
+    };
+    let mut env = Env::start_with("pg19", &[("CODEX_MANAGER_DATABASE_URL", &schema.url())]).await;
+    let host = env.host();
+    let (_, ready) = host.get("/api/ready").await;
+    assert_eq!(ready["host"]["store"], "postgres", "{ready}");
+    let (code, status, err) = host.cli(&["status"]).await;
+    assert!(code == 0 && status.contains("store:       postgres"), "{status}{err}");
+    assert!(!env.data_dir().join("codex-manager.sqlite3").exists(), "no SQLite file beside a PostgreSQL store");
+
+    let (status, project) = host.post("/api/projects", json!({"name": "pg", "cwd": env.work_dir()})).await;
+    assert_eq!(status, 201, "{project}");
+    let session = env.new_session().await;
+    let turn = host.send(&session, "hello from postgres").await;
+    let (status, record) = host.get(&format!("/api/sessions/{session}/turns/{turn}?wait=30s")).await;
+    assert_eq!((status, record["status"].as_str()), (200, Some("completed")), "{record}");
+    let last = host.latest_seq().await;
+
+    env.stop_host().await;
+    env.start_host().await;
+    let host = env.host();
+    let (status, again) = host.get(&format!("/api/sessions/{session}/turns/{turn}")).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!((again["status"].clone(), again["finalText"].clone()), (record["status"].clone(), record["finalText"].clone()));
+    let (status, projects) = host.get("/api/projects").await;
+    assert_eq!(status, 200);
+    assert!(projects.to_string().contains(project["id"].as_str().unwrap()), "{projects}");
+    // The log goes on from where it was: the turn's end is still there, and new events come after it.
+    let (_, page) = host.get(&format!("/api/events?since=0&sessions={session}&limit=1000")).await;
+    assert!(page.to_string().contains("turn.completed"), "{page}");
+    assert!(host.latest_seq().await >= last);
+    let second = host.send(&session, "and again").await;
+    let (_, record) = host.get(&format!("/api/sessions/{session}/turns/{second}?wait=30s")).await;
+    assert_eq!(record["status"], "completed", "{record}");
+    assert!(host.latest_seq().await > last);
+    env.stop_host().await;
+    schema.drop_now().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_url_that_does_not_connect_fails_the_start_naming_it_without_its_password() {
+    let dir = TempDir::new("pg19-refused");
+    // Port 1 on loopback: nothing listens there.
+    let url = "postgres://cm:hunter2secret@127.0.0.1:1/codex";
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_codex-manager"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .env("CODEX_BIN", fake_app_server_bin())
+            .env("CODEX_MANAGER_DATABASE_URL", url)
+            .env("CODEX_MANAGER_BUNDLED_PLUGINS", "none")
+            .env("CODEX_MANAGER_LOG_FILE", "none")
+            .output(),
+    )
+    .await
+    .expect("the start fails in bounded time")
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("cannot connect to the database at postgres://cm:***@127.0.0.1:1/codex"), "{stderr}");
+    assert!(!stderr.contains("hunter2secret"), "the password is not shown: {stderr}");
+}
