@@ -2,7 +2,7 @@
 # A private PostgreSQL cluster for the store's tests (source this file; needs bash).
 #
 #   pg_install    Debian's `postgresql` with apt when its server binaries are missing (as root; else says what to run)
-#   pg_start      initdb + start a cluster of its own under .tools/pg/<pid>, on a free port bound to 127.0.0.1 only, with
+#   pg_start      initdb + start a cluster of its own in a fresh temp dir, on a free port bound to 127.0.0.1 only, with
 #                 a password role and a database; sets CODEX_MANAGER_TEST_DATABASE_URL (not exported: hand it to the
 #                 one suite that runs the store on PostgreSQL)
 #   pg_stop       stop that cluster and remove its files (idempotent: safe from a trap)
@@ -10,7 +10,9 @@
 # The machine's own clusters (pg_ctlcluster, /var/lib/postgresql) are never used or touched. As root, initdb and
 # postgres refuse to run: they run as the `postgres` system user over a data dir it owns.
 
-PG_STATE_ROOT="${PG_STATE_ROOT:-$PWD/.tools/pg}"
+# Under the temp dir, not the checkout: as root the cluster runs as `postgres`, which must be able to walk every
+# parent of its data dir, and a checkout under /root (700) would refuse it.
+PG_STATE_ROOT="${PG_STATE_ROOT:-${TMPDIR:-/tmp}}"
 PG_BIN=""
 PG_DIR=""
 PG_PORT=""
@@ -61,15 +63,13 @@ pg_free_port() {
 
 pg_start() {
   pg_find_bin || pg_install || return 1
-  PG_DIR="$PG_STATE_ROOT/$$"
-  rm -rf "$PG_DIR"
-  mkdir -p "$PG_DIR"
+  PG_DIR=$(mktemp -d "$PG_STATE_ROOT/codex-manager-pg.XXXXXX") || return 1
   local password
   password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
   printf '%s\n' "$password" >"$PG_DIR/pwfile"
   chmod 600 "$PG_DIR/pwfile"
   if [ "$(id -u)" = 0 ]; then
-    # The server user must reach the data dir through every parent; .tools is not its to read otherwise.
+    # The cluster runs as the server user: its files are that user's.
     chown -R postgres: "$PG_DIR"
   fi
   if ! pg_as_owner "$PG_BIN/initdb" -D "$PG_DIR/data" -U cm --pwfile="$PG_DIR/pwfile" --auth=scram-sha-256 \
