@@ -203,3 +203,25 @@ pub fn standard_events() -> Vec<(&'static str, Value)> {
         ("app_server.some/unknown", json!({"anything": [1, 2, 3]})),
     ]
 }
+
+/// The packages a conformance test runs against: `PLUGIN_UNDER_TEST` (one package dir) when set, else the shipped
+/// plugins in `plugins/dist` whose manifest `keep` accepts (test plugins never), sorted, at least `at_least` of them
+/// (`what` says which, in the failure).
+pub fn packages_under_test(keep: impl Fn(&Manifest) -> bool, at_least: usize, what: &str) -> Vec<PathBuf> {
+    if let Some(p) = std::env::var_os("PLUGIN_UNDER_TEST") {
+        return vec![PathBuf::from(p)];
+    }
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/dist");
+    assert!(dist.is_dir(), "no plugins/dist: run plugins/build.sh (scripts/test.sh does)");
+    let mut shipped: Vec<PathBuf> = std::fs::read_dir(&dist)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let m = std::fs::read_to_string(p.join("plugin.toml")).unwrap_or_default();
+            Manifest::parse(&m).is_ok_and(|m| !m.description.starts_with("Test plugin") && keep(&m))
+        })
+        .collect();
+    shipped.sort();
+    assert!(shipped.len() >= at_least, "the product ships at least {at_least} {what}: {shipped:?}");
+    shipped
+}

@@ -14,29 +14,14 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use codex_manager_conformance::plugin_harness::{standard_events, Harness, SESSION_ID};
+use codex_manager_conformance::plugin_harness::{packages_under_test, standard_events, Harness, SESSION_ID};
 use codex_manager_host::plugins::manifest::{Manifest, MAX_CONCURRENCY};
 
 const COPIES: usize = 3;
 const CALLS: usize = 20;
 
 fn packages() -> Vec<PathBuf> {
-    if let Some(p) = std::env::var_os("PLUGIN_UNDER_TEST") {
-        return vec![PathBuf::from(p)];
-    }
-    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/dist");
-    assert!(dist.is_dir(), "no plugins/dist: run plugins/build.sh (scripts/test.sh does)");
-    let mut shipped: Vec<PathBuf> = std::fs::read_dir(&dist)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let m = std::fs::read_to_string(p.join("plugin.toml")).unwrap_or_default();
-            Manifest::parse(&m).is_ok_and(|m| !m.description.starts_with("Test plugin") && !m.tools.is_empty())
-        })
-        .collect();
-    shipped.sort();
-    assert!(!shipped.is_empty(), "a shipped plugin offers a tool");
-    shipped
+    packages_under_test(|m| !m.tools.is_empty(), 1, "plugin that offers a tool")
 }
 
 /// `manifest` as copy `n`: its own id, `limits.concurrency` at the ceiling, and (for the copies) no tools, so the

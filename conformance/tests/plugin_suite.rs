@@ -10,26 +10,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use codex_manager_conformance::plugin_harness::{standard_events, Harness, SESSION_ID};
+use codex_manager_conformance::plugin_harness::{packages_under_test, standard_events, Harness, SESSION_ID};
 use codex_manager_host::plugins::manifest::Manifest;
 
 fn packages() -> Vec<PathBuf> {
-    if let Some(p) = std::env::var_os("PLUGIN_UNDER_TEST") {
-        return vec![PathBuf::from(p)];
-    }
-    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/dist");
-    assert!(dist.is_dir(), "no plugins/dist: run plugins/build.sh (scripts/test.sh does)");
-    let mut shipped: Vec<PathBuf> = std::fs::read_dir(&dist)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let m = std::fs::read_to_string(p.join("plugin.toml")).unwrap_or_default();
-            Manifest::parse(&m).is_ok_and(|m| !m.description.starts_with("Test plugin"))
-        })
-        .collect();
-    shipped.sort();
-    assert!(shipped.len() >= 2, "the product ships at least two plugins: {shipped:?}");
-    shipped
+    packages_under_test(|_| true, 2, "plugins")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
