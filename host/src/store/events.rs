@@ -7,8 +7,11 @@
 //! at a time, and a copy of every row into sqlx's arguments when they arrive in bulk.
 //!
 //! On PostgreSQL the writer appends through the pool instead (one transaction and one statement per batch), from
-//! the same thread, waiting on the runtime for each commit.
-
+//! the same thread, waiting on the runtime for each commit. Several hosts may append to one database there, so the
+//! seqs come from the database: each batch's transaction takes the log's advisory lock, numbers the batch after the
+//! newest seq, and announces its last seq on [`EVENTS_CHANNEL`] as it commits. The lock is held until the commit,
+//! so batches commit in seq order: a reader that has seen seq n never meets a seq below n committed later. The
+//! other hosts hear the announcement through an [`EventListener`].
 use std::time::Duration;
 
 use rusqlite::{params, OpenFlags};
@@ -20,6 +23,16 @@ use super::{Store, StoreError, StoreResult};
 const APPEND: &str = "INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 /// PostgreSQL: a batch is one multi-row INSERT of this head.
 const APPEND_MANY: &str = "INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) ";
+/// PostgreSQL: the channel every host's writer announces its commits on. The payload is the store's schema and the
+/// batch's last seq (`<schema> <seq>`): a channel is the database's, and stores in other schemas of it (the tests')
+/// are not this log.
+pub const EVENTS_CHANNEL: &str = "codex_manager_events";
+/// PostgreSQL: the transaction-level advisory lock that serialises the event log's appends across hosts: a key of
+/// the log's own (0x636d6576, "cmev"; not the store's write lock, so an append never waits for a write transaction)
+/// and the schema, like `engine::WRITE_LOCK`. Selected through a constant: `Any` decodes no `void` column.
+const EVENTS_LOCK: &str = "SELECT CAST(1 AS BIGINT) FROM pg_advisory_xact_lock(1668113782, hashtext(current_schema()))";
+/// PostgreSQL: the announcement, sent at the commit.
+const ANNOUNCE: &str = "SELECT CAST(1 AS BIGINT) FROM pg_notify($1, current_schema() || ' ' || $2)";
 
 /// An event as the writer stores it (borrowed from the event being committed).
 pub struct EventRowRef<'a> {
@@ -51,18 +64,42 @@ pub struct EventWriter {
 
 enum Writer {
     Sqlite(rusqlite::Connection),
-    /// The store's pool, driven by the runtime the log was started on. Seqs come from the log's single writer,
-    /// which orders one host's events. Several hosts on one database need more (issue 19, part 2): seq taken under
-    /// `pg_advisory_xact_lock` in the append transaction, and `NOTIFY` so the others read what was committed.
-    Postgres { pool: sqlx::AnyPool, runtime: tokio::runtime::Handle },
+    /// The store's pool, driven by the runtime the log was started on. `open` is the batch's transaction between
+    /// [`EventWriter::begin`] and [`EventWriter::append`]: it holds the log's lock.
+    Postgres { pool: sqlx::AnyPool, runtime: tokio::runtime::Handle, open: Option<sqlx::Transaction<'static, sqlx::Any>> },
 }
 
 impl EventWriter {
-    /// Append a batch in one transaction.
+    /// Start a batch. On SQLite nothing happens and None comes back: one process owns the file, so the writer
+    /// numbers batches from its own counter. On PostgreSQL this opens the batch's transaction, takes the log's lock
+    /// and returns the newest seq in the database: the batch is numbered after it (other hosts append too).
+    pub fn begin(&mut self) -> Result<Option<i64>, WriterError> {
+        let Writer::Postgres { pool, runtime, open } = &mut self.conn else { return Ok(None) };
+        if let Some(stale) = open.take() {
+            runtime.block_on(stale.rollback())?;
+        }
+        let (tx, newest) = runtime.block_on(async {
+            let mut tx = pool.begin().await?;
+            sqlx::query(EVENTS_LOCK).execute(&mut *tx).await?;
+            let newest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(&mut *tx).await?;
+            Ok::<_, sqlx::Error>((tx, newest))
+        })?;
+        *open = Some(tx);
+        Ok(Some(newest))
+    }
+
+    /// Append a batch in one transaction (on PostgreSQL, the one [`EventWriter::begin`] opened; a batch whose
+    /// commit fails is begun again).
     pub fn append<'a>(&mut self, rows: impl IntoIterator<Item = EventRowRef<'a>>) -> Result<(), WriterError> {
         let conn = match &mut self.conn {
             Writer::Sqlite(conn) => conn,
-            Writer::Postgres { pool, runtime } => return Ok(runtime.block_on(append_through(pool, rows))?),
+            Writer::Postgres { pool, runtime, open } => {
+                let tx = match open.take() {
+                    Some(tx) => tx,
+                    None => runtime.block_on(pool.begin())?,
+                };
+                return Ok(runtime.block_on(append_through(tx, rows))?);
+            }
         };
         // IMMEDIATE: take the write lock at BEGIN, so a busy database waits in the busy handler there, not mid-batch.
         // BEGIN and COMMIT are cached statements like the INSERT: a paced stream runs them for every few events, and
@@ -87,35 +124,100 @@ impl EventWriter {
     pub fn prune(&mut self, upto: i64) -> Result<usize, WriterError> {
         match &mut self.conn {
             Writer::Sqlite(conn) => Ok(conn.prepare_cached("DELETE FROM events WHERE seq <= ?1")?.execute([upto])?),
-            Writer::Postgres { pool, runtime } => {
+            Writer::Postgres { pool, runtime, .. } => {
                 let done = runtime.block_on(sqlx::query("DELETE FROM events WHERE seq <= $1").bind(upto).execute(&*pool))?;
                 Ok(done.rows_affected() as usize)
             }
         }
     }
+
+    /// PostgreSQL: events with `seq > after`, oldest first (other hosts' events, which the writer broadcasts in
+    /// order with its own). Empty on SQLite, where every event is this writer's.
+    pub fn events_after(&mut self, after: i64, limit: i64) -> Result<Vec<EventRow>, WriterError> {
+        match &mut self.conn {
+            Writer::Sqlite(_) => Ok(Vec::new()),
+            Writer::Postgres { pool, runtime, .. } => Ok(runtime.block_on(read_after(pool, after, limit))?),
+        }
+    }
 }
 
-/// A batch through the pool: one multi-row INSERT in one transaction (a failed batch leaves nothing; it is
-/// retried whole).
-async fn append_through<'a>(pool: &sqlx::AnyPool, rows: impl IntoIterator<Item = EventRowRef<'a>>) -> Result<(), sqlx::Error> {
+impl Drop for EventWriter {
+    fn drop(&mut self) {
+        // A transaction goes back to the pool through the runtime: drop it inside it.
+        if let Writer::Postgres { runtime, open, .. } = &mut self.conn {
+            if let Some(tx) = open.take() {
+                let _guard = runtime.enter();
+                drop(tx);
+            }
+        }
+    }
+}
+
+/// A batch through the pool: one multi-row INSERT in the batch's transaction, the announcement to the other hosts,
+/// the commit (a failed batch leaves nothing; it is retried whole).
+async fn append_through<'a>(mut tx: sqlx::Transaction<'static, sqlx::Any>, rows: impl IntoIterator<Item = EventRowRef<'a>>) -> Result<(), sqlx::Error> {
     let mut insert = super::Sql::new(APPEND_MANY);
     insert.push("VALUES ");
-    let mut any = false;
+    let mut last = None;
     for r in rows {
-        if any {
+        if last.is_some() {
             insert.push(", ");
         }
-        any = true;
+        last = Some(r.seq);
         insert.push("(").push_bind(r.seq).push(", ").push_bind(r.ts).push(", ").push_bind(r.kind).push(", ").push_bind(r.session_id);
         insert.push(", ").push_bind(r.turn_id).push(", ").push_bind(r.project_id).push(", ").push_bind(r.data).push(")");
     }
-    if !any {
-        return Ok(());
-    }
-    let mut tx = pool.begin().await?;
+    let Some(last) = last else { return tx.rollback().await };
     // Each batch has its own number of rows: not worth a prepared statement each.
     insert.build().persistent(false).execute(&mut *tx).await?;
+    // Delivered to the listeners at the commit, and only if it commits.
+    sqlx::query(ANNOUNCE).bind(EVENTS_CHANNEL).bind(last.to_string()).execute(&mut *tx).await?;
     tx.commit().await
+}
+
+async fn read_after(pool: &sqlx::AnyPool, after: i64, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+    let rows = sqlx::query("SELECT seq, ts, type, session_id, turn_id, project_id, data FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(EventRow {
+                seq: r.try_get("seq")?,
+                ts: r.try_get("ts")?,
+                kind: r.try_get("type")?,
+                session_id: r.try_get("session_id")?,
+                turn_id: r.try_get("turn_id")?,
+                project_id: r.try_get("project_id")?,
+                data: r.try_get("data")?,
+            })
+        })
+        .collect()
+}
+
+/// PostgreSQL: a connection of its own (outside the pool: `Any` has no LISTEN) that hears the writers of every host
+/// announce their commits on [`EVENTS_CHANNEL`].
+pub struct EventListener {
+    listener: sqlx::postgres::PgListener,
+    /// The store's schema: announcements from other schemas are not this log's.
+    schema: String,
+}
+
+impl EventListener {
+    /// The next announcement of this log: Some(the last seq of a batch some writer committed), or None when the
+    /// connection was lost (it reconnects on the next call; announcements may have gone by meanwhile: read the
+    /// store).
+    pub async fn recv(&mut self) -> Result<Option<i64>, sqlx::Error> {
+        loop {
+            let Some(heard) = self.listener.try_recv().await? else { return Ok(None) };
+            let Some((schema, seq)) = heard.payload().rsplit_once(' ') else { continue };
+            if schema == self.schema {
+                // A seq that does not parse (somebody else's NOTIFY on the channel) is taken as news: the store says.
+                return Ok(Some(seq.parse().unwrap_or(i64::MAX)));
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -135,7 +237,7 @@ impl Store {
     pub fn event_writer(&self) -> StoreResult<EventWriter> {
         let Some(path) = self.path() else {
             let runtime = tokio::runtime::Handle::try_current().map_err(|e| StoreError::Database(sqlx::Error::Io(std::io::Error::other(e))))?;
-            return Ok(EventWriter { conn: Writer::Postgres { pool: self.pool().clone(), runtime } });
+            return Ok(EventWriter { conn: Writer::Postgres { pool: self.pool().clone(), runtime, open: None } });
         };
         let open = || -> Result<EventWriter, rusqlite::Error> {
             let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -171,26 +273,17 @@ impl Store {
 
     /// Events with `seq > after`, oldest first.
     pub async fn events_after(&self, after: i64, limit: i64) -> StoreResult<Vec<EventRow>> {
-        let rows = sqlx::query(
-            "SELECT seq, ts, type, session_id, turn_id, project_id, data FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
-        .bind(after)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(EventRow {
-                    seq: r.try_get("seq")?,
-                    ts: r.try_get("ts")?,
-                    kind: r.try_get("type")?,
-                    session_id: r.try_get("session_id")?,
-                    turn_id: r.try_get("turn_id")?,
-                    project_id: r.try_get("project_id")?,
-                    data: r.try_get("data")?,
-                })
-            })
-            .collect()
+        Ok(read_after(self.pool(), after, limit).await?)
+    }
+
+    /// PostgreSQL: a listener to the event log's announcements, already listening. None on SQLite (one writer).
+    pub async fn event_listener(&self) -> StoreResult<Option<EventListener>> {
+        let Some(url) = &self.url else { return Ok(None) };
+        let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+        listener.listen(EVENTS_CHANNEL).await?;
+        // The same URL as the pool's, so the same search path: the schema the writers name.
+        let schema: String = sqlx::query_scalar("SELECT current_schema()").fetch_one(&mut listener).await?;
+        Ok(Some(EventListener { listener, schema }))
     }
 
     /// The `turn.completed` event of `turn_id` logged after `after_seq`, if any: (seq, data). Reads forward from
