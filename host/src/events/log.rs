@@ -393,6 +393,20 @@ fn linger(shared: &Shared, rx: &mut mpsc::Receiver<Submission>, batch: &mut Vec<
     shared.lingering.store(false, Ordering::Relaxed);
 }
 
+impl Event {
+    fn row(&self) -> EventRowRef<'_> {
+        EventRowRef {
+            seq: self.seq,
+            ts: self.ts,
+            kind: &self.kind,
+            session_id: self.session_id.as_deref(),
+            turn_id: self.turn_id.as_deref(),
+            project_id: self.project_id.as_deref(),
+            data: self.data_text(),
+        }
+    }
+}
+
 impl Submission {
     fn waited_for(&self) -> bool {
         matches!(self, Submission::Flush(_) | Submission::Remote | Submission::Event { ack: Some(_), .. })
@@ -405,24 +419,15 @@ impl Submission {
 fn commit(shared: &Shared, writer: &mut EventWriter, events: &mut [Arc<Event>]) {
     let mut delay = Duration::from_millis(50);
     loop {
-        let begun = writer.begin().and_then(|newest| {
+        let landed = writer.begin().and_then(|newest| {
             if let Some(newest) = newest.filter(|n| events[0].seq != n + 1) {
                 for (seq, e) in (newest + 1..).zip(events.iter_mut()) {
                     *e = Arc::new(e.renumbered(seq));
                 }
             }
-            let rows = events.iter().map(|e| EventRowRef {
-            seq: e.seq,
-            ts: e.ts,
-            kind: &e.kind,
-            session_id: e.session_id.as_deref(),
-            turn_id: e.turn_id.as_deref(),
-            project_id: e.project_id.as_deref(),
-            data: e.data_text(),
-            });
-            writer.append(rows)
+            writer.append(events.iter().map(|e| e.row()))
         });
-        match begun {
+        match landed {
             Ok(()) => {
                 shared.healthy.store(true, Ordering::Relaxed);
                 return;

@@ -91,13 +91,14 @@ impl EventWriter {
     /// Append a batch in one transaction (on PostgreSQL, the one [`EventWriter::begin`] opened; a batch whose
     /// commit fails is begun again).
     pub fn append<'a>(&mut self, rows: impl IntoIterator<Item = EventRowRef<'a>>) -> Result<(), WriterError> {
+        if matches!(self.conn, Writer::Postgres { open: None, .. }) {
+            // Not begun: at least under the log's lock (the rows' seqs are the caller's).
+            self.begin()?;
+        }
         let conn = match &mut self.conn {
             Writer::Sqlite(conn) => conn,
-            Writer::Postgres { pool, runtime, open } => {
-                let tx = match open.take() {
-                    Some(tx) => tx,
-                    None => runtime.block_on(pool.begin())?,
-                };
+            Writer::Postgres { runtime, open, .. } => {
+                let tx = open.take().expect("begun above");
                 return Ok(runtime.block_on(append_through(tx, rows))?);
             }
         };
