@@ -231,7 +231,7 @@ async fn listen_loop(
     mut listener: crate::store::EventListener,
     mut stop: oneshot::Receiver<()>,
     queue: mpsc::WeakSender<Submission>,
-    shared: Weak<Shared>,
+    shared_of: Weak<Shared>,
     writer: std::thread::Thread,
 ) {
     loop {
@@ -239,19 +239,30 @@ async fn listen_loop(
             _ = &mut stop => return,
             heard = listener.recv() => heard,
         };
-        let Some(shared) = shared.upgrade() else { return };
+        let Some(shared) = shared_of.upgrade() else { return };
         match heard {
             Ok(Some(seq)) if seq <= shared.last_committed.load(Ordering::Acquire) => continue,
             // Newer events, or a connection that was lost and comes back: what went by is in the store.
             Ok(_) => {}
             Err(e) => {
                 tracing::warn!(error = %e, retry_in = ?LISTEN_RETRY, "lost the event log's listener connection; other hosts' events wait until it is back");
-                tokio::select! {
-                    _ = &mut stop => return,
-                    _ = tokio::time::sleep(LISTEN_RETRY) => {}
+                drop(shared);
+                // Listening again before the writer reads the store, so nothing committed after that read goes
+                // unheard.
+                loop {
+                    tokio::select! {
+                        _ = &mut stop => return,
+                        _ = tokio::time::sleep(LISTEN_RETRY) => {}
+                    }
+                    match listener.reconnect().await {
+                        Ok(()) => break,
+                        Err(e) => tracing::debug!(error = %e, "the event log's listener cannot connect yet"),
+                    }
                 }
+                tracing::info!("the event log's listener is back");
             }
         }
+        let Some(shared) = shared_of.upgrade() else { return };
         let Some(queue) = queue.upgrade() else { return };
         if !submit_urgent(&queue, &shared, &writer, Submission::Remote).await {
             return;

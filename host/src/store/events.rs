@@ -207,8 +207,8 @@ pub struct EventListener {
 
 impl EventListener {
     /// The next announcement of this log: Some(the last seq of a batch some writer committed), or None when the
-    /// connection was lost (it reconnects on the next call; announcements may have gone by meanwhile: read the
-    /// store).
+    /// connection was lost and is back (listening again: announcements may have gone by meanwhile, so read the
+    /// store). An error when it could not come back: see [`EventListener::reconnect`].
     pub async fn recv(&mut self) -> Result<Option<i64>, sqlx::Error> {
         loop {
             let Some(heard) = self.listener.try_recv().await? else { return Ok(None) };
@@ -218,6 +218,13 @@ impl EventListener {
                 return Ok(Some(seq.parse().unwrap_or(i64::MAX)));
             }
         }
+    }
+
+    /// After [`EventListener::recv`] failed: connect and listen again now (a lost connection whose reconnect failed
+    /// would otherwise come back only inside the next `recv`, after the caller read the store: announcements
+    /// between the two would go unheard). Ok once listening.
+    pub async fn reconnect(&mut self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&mut self.listener).await.map(drop)
     }
 }
 

@@ -169,3 +169,30 @@ async fn two_hosts_appending_at_once_make_one_gapless_order_every_reader_sees() 
     }
     assert_eq!((a.last_seq(), b.last_seq()), (total, total));
 }
+
+/// Every connection of both hosts cut (a server restart, a network drop): the listener comes back by itself and host
+/// B's readers get what host A commits afterwards, whether its announcement arrived or went by while B was away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_whose_connections_were_cut_hears_the_other_again() {
+    let Some((_db, _dir, a, b)) = two_hosts("pg-cut").await else { return };
+    let mut sub = Subscription::new(b.clone(), None, EventFilter::default());
+    let a1 = a.publish_committed(event("test.a", 1)).await.unwrap();
+    assert_eq!(next_event(&mut sub).await.seq, a1.seq);
+
+    // The test's connections are named after its schema (store::testing).
+    let cut: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(pg_terminate_backend(pid)) AS BIGINT) FROM pg_stat_activity \
+         WHERE application_name = current_schema() AND pid <> pg_backend_pid()",
+    )
+    .fetch_one(a.store().pool())
+    .await
+    .unwrap();
+    assert!(cut >= 2, "both listeners and the pools' other connections were cut: {cut}");
+
+    let a2 = a.publish_committed(event("test.a", 2)).await.expect("host A commits on a new connection");
+    let got = next_event(&mut sub).await;
+    assert_eq!((got.seq, got.kind.as_str()), (a2.seq, "test.a"), "host B hears host A again");
+    let b1 = b.publish_committed(event("test.b", 3)).await.unwrap();
+    assert_eq!(b1.seq, a2.seq + 1);
+    assert_eq!(next_event(&mut sub).await.seq, b1.seq);
+}
