@@ -113,9 +113,13 @@ impl EventLog {
     /// Start the writer. `retention` is how many events to keep.
     pub async fn start(store: Store, retention: i64) -> StoreResult<Self> {
         // Listening before the newest seq is read: nothing committed after that read goes unheard.
-        let listener = store.event_listener().await?;
+        let mut listener = store.event_listener().await?;
         let (_, last) = store.event_bounds().await?;
         let writer = store.event_writer()?;
+        // This host's writer broadcasts its own batches: its announcements are for the other hosts.
+        if let (Some(listener), Some(origin)) = (listener.as_mut(), writer.origin()) {
+            listener.ignore(origin);
+        }
         let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
         let (live, _) = broadcast::channel(BROADCAST_CAPACITY);
         let shared = Arc::new(Shared {
@@ -224,9 +228,8 @@ async fn submit_urgent(queue: &mpsc::Sender<Submission>, shared: &Shared, writer
     true
 }
 
-/// PostgreSQL: hear the writers of every host announce their commits and hand the writer thread those beyond what
-/// it broadcast (its own commits are announced too: they are behind it by then, or it finds nothing new). Ends
-/// with the log (`stop` closes) or when the writer is gone.
+/// PostgreSQL: hear the writers of the other hosts announce their commits and hand the writer thread those beyond
+/// what it broadcast. Ends with the log (`stop` closes) or when the writer is gone.
 async fn listen_loop(
     mut listener: crate::store::EventListener,
     mut stop: oneshot::Receiver<()>,

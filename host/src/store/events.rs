@@ -21,18 +21,18 @@ use super::{Store, StoreError, StoreResult};
 
 /// One row per event; a batch is one transaction over this cached statement.
 const APPEND: &str = "INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-/// PostgreSQL: a batch is one multi-row INSERT of this head.
-const APPEND_MANY: &str = "INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) ";
-/// PostgreSQL: the channel every host's writer announces its commits on. The payload is the store's schema and the
-/// batch's last seq (`<schema> <seq>`): a channel is the database's, and stores in other schemas of it (the tests')
-/// are not this log.
+/// PostgreSQL: a batch is one multi-row INSERT of this head, announced by the same statement (see
+/// [`append_through`]).
+const APPEND_MANY: &str = "WITH added AS (INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) ";
+/// PostgreSQL: the channel every host's writer announces its commits on. The payload is the store's schema, the
+/// writer's origin and the batch's last seq (`<schema> <origin> <seq>`): a channel is the database's, and stores in
+/// other schemas of it (the tests') are not this log; a writer's own host has broadcast its batches already.
 pub const EVENTS_CHANNEL: &str = "codex_manager_events";
 /// PostgreSQL: the transaction-level advisory lock that serialises the event log's appends across hosts: a key of
 /// the log's own (0x636d6576, "cmev"; not the store's write lock, so an append never waits for a write transaction)
-/// and the schema, like `engine::WRITE_LOCK`. Selected through a constant: `Any` decodes no `void` column.
-const EVENTS_LOCK: &str = "SELECT CAST(1 AS BIGINT) FROM pg_advisory_xact_lock(1668113782, hashtext(current_schema()))";
-/// PostgreSQL: the announcement, sent at the commit.
-const ANNOUNCE: &str = "SELECT CAST(1 AS BIGINT) FROM pg_notify($1, current_schema() || ' ' || $2)";
+/// and the schema, like `engine::WRITE_LOCK`. Taken with BEGIN, in one round trip; the newest seq is read by the
+/// next statement, whose snapshot is taken once the lock is held (READ COMMITTED: one per statement).
+const BEGIN_LOCKED: &str = "BEGIN; SELECT CAST(1 AS BIGINT) FROM pg_advisory_xact_lock(1668113782, hashtext(current_schema()))";
 
 /// An event as the writer stores it (borrowed from the event being committed).
 pub struct EventRowRef<'a> {
@@ -66,7 +66,13 @@ enum Writer {
     Sqlite(rusqlite::Connection),
     /// The store's pool, driven by the runtime the log was started on. `open` is the batch's transaction between
     /// [`EventWriter::begin`] and [`EventWriter::append`]: it holds the log's lock.
-    Postgres { pool: sqlx::AnyPool, runtime: tokio::runtime::Handle, open: Option<sqlx::Transaction<'static, sqlx::Any>> },
+    Postgres {
+        pool: sqlx::AnyPool,
+        runtime: tokio::runtime::Handle,
+        open: Option<sqlx::Transaction<'static, sqlx::Any>>,
+        /// Names this writer in its announcements, so that its own host's listener leaves them out.
+        origin: String,
+    },
 }
 
 impl EventWriter {
@@ -74,18 +80,25 @@ impl EventWriter {
     /// numbers batches from its own counter. On PostgreSQL this opens the batch's transaction, takes the log's lock
     /// and returns the newest seq in the database: the batch is numbered after it (other hosts append too).
     pub fn begin(&mut self) -> Result<Option<i64>, WriterError> {
-        let Writer::Postgres { pool, runtime, open } = &mut self.conn else { return Ok(None) };
+        let Writer::Postgres { pool, runtime, open, .. } = &mut self.conn else { return Ok(None) };
         if let Some(stale) = open.take() {
             runtime.block_on(stale.rollback())?;
         }
         let (tx, newest) = runtime.block_on(async {
-            let mut tx = pool.begin().await?;
-            sqlx::query(EVENTS_LOCK).execute(&mut *tx).await?;
+            let mut tx = pool.begin_with(BEGIN_LOCKED).await?;
             let newest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(&mut *tx).await?;
             Ok::<_, sqlx::Error>((tx, newest))
         })?;
         *open = Some(tx);
         Ok(Some(newest))
+    }
+
+    /// PostgreSQL: what this writer's announcements carry as their origin ([`EventListener::ignore`]).
+    pub fn origin(&self) -> Option<&str> {
+        match &self.conn {
+            Writer::Sqlite(_) => None,
+            Writer::Postgres { origin, .. } => Some(origin),
+        }
     }
 
     /// Append a batch in one transaction (on PostgreSQL, the one [`EventWriter::begin`] opened; a batch whose
@@ -97,9 +110,9 @@ impl EventWriter {
         }
         let conn = match &mut self.conn {
             Writer::Sqlite(conn) => conn,
-            Writer::Postgres { runtime, open, .. } => {
+            Writer::Postgres { runtime, open, origin, .. } => {
                 let tx = open.take().expect("begun above");
-                return Ok(runtime.block_on(append_through(tx, rows))?);
+                return Ok(runtime.block_on(append_through(tx, origin, rows))?);
             }
         };
         // IMMEDIATE: take the write lock at BEGIN, so a busy database waits in the busy handler there, not mid-batch.
@@ -154,9 +167,10 @@ impl Drop for EventWriter {
     }
 }
 
-/// A batch through the pool: one multi-row INSERT in the batch's transaction, the announcement to the other hosts,
-/// the commit (a failed batch leaves nothing; it is retried whole).
-async fn append_through<'a>(mut tx: sqlx::Transaction<'static, sqlx::Any>, rows: impl IntoIterator<Item = EventRowRef<'a>>) -> Result<(), sqlx::Error> {
+/// A batch through the pool: one statement in the batch's transaction that inserts the rows and announces them to
+/// the other hosts (`pg_notify`, delivered at the commit and only if it commits), then the commit (a failed batch
+/// leaves nothing; it is retried whole). Two round trips, as the lock and the newest seq took two before.
+async fn append_through<'a>(mut tx: sqlx::Transaction<'static, sqlx::Any>, origin: &str, rows: impl IntoIterator<Item = EventRowRef<'a>>) -> Result<(), sqlx::Error> {
     let mut insert = super::Sql::new(APPEND_MANY);
     insert.push("VALUES ");
     let mut last = None;
@@ -169,10 +183,12 @@ async fn append_through<'a>(mut tx: sqlx::Transaction<'static, sqlx::Any>, rows:
         insert.push(", ").push_bind(r.turn_id).push(", ").push_bind(r.project_id).push(", ").push_bind(r.data).push(")");
     }
     let Some(last) = last else { return tx.rollback().await };
+    // A data-modifying WITH runs to completion whether or not the query reads it. Selected through a constant:
+    // `Any` decodes no `void` column.
+    insert.push(") SELECT CAST(1 AS BIGINT) FROM pg_notify(").push_bind(EVENTS_CHANNEL);
+    insert.push(", current_schema() || ' ' || ").push_bind(format!("{origin} {last}")).push(")");
     // Each batch has its own number of rows: not worth a prepared statement each.
     insert.build().persistent(false).execute(&mut *tx).await?;
-    // Delivered to the listeners at the commit, and only if it commits.
-    sqlx::query(ANNOUNCE).bind(EVENTS_CHANNEL).bind(last.to_string()).execute(&mut *tx).await?;
     tx.commit().await
 }
 
@@ -203,6 +219,8 @@ pub struct EventListener {
     listener: sqlx::postgres::PgListener,
     /// The store's schema: announcements from other schemas are not this log's.
     schema: String,
+    /// The origin of this host's own writer, whose announcements are left out.
+    own: Option<String>,
 }
 
 impl EventListener {
@@ -212,12 +230,18 @@ impl EventListener {
     pub async fn recv(&mut self) -> Result<Option<i64>, sqlx::Error> {
         loop {
             let Some(heard) = self.listener.try_recv().await? else { return Ok(None) };
-            let Some((schema, seq)) = heard.payload().rsplit_once(' ') else { continue };
-            if schema == self.schema {
+            let mut parts = heard.payload().rsplitn(3, ' ');
+            let (Some(seq), Some(origin), Some(schema)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            if schema == self.schema && self.own.as_deref() != Some(origin) {
                 // A seq that does not parse (somebody else's NOTIFY on the channel) is taken as news: the store says.
                 return Ok(Some(seq.parse().unwrap_or(i64::MAX)));
             }
         }
+    }
+
+    /// Leave out the announcements of the writer with this origin ([`EventWriter::origin`]: this host's own).
+    pub fn ignore(&mut self, origin: &str) {
+        self.own = Some(origin.to_string());
     }
 
     /// After [`EventListener::recv`] failed: connect and listen again now (a lost connection whose reconnect failed
@@ -245,7 +269,7 @@ impl Store {
     pub fn event_writer(&self) -> StoreResult<EventWriter> {
         let Some(path) = self.path() else {
             let runtime = tokio::runtime::Handle::try_current().map_err(|e| StoreError::Database(sqlx::Error::Io(std::io::Error::other(e))))?;
-            return Ok(EventWriter { conn: Writer::Postgres { pool: self.pool().clone(), runtime, open: None } });
+            return Ok(EventWriter { conn: Writer::Postgres { pool: self.pool().clone(), runtime, open: None, origin: uuid::Uuid::now_v7().simple().to_string() } });
         };
         let open = || -> Result<EventWriter, rusqlite::Error> {
             let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -291,7 +315,7 @@ impl Store {
         listener.listen(EVENTS_CHANNEL).await?;
         // The same URL as the pool's, so the same search path: the schema the writers name.
         let schema: String = sqlx::query_scalar("SELECT current_schema()").fetch_one(&mut listener).await?;
-        Ok(Some(EventListener { listener, schema }))
+        Ok(Some(EventListener { listener, schema, own: None }))
     }
 
     /// The `turn.completed` event of `turn_id` logged after `after_seq`, if any: (seq, data). Reads forward from
