@@ -6,12 +6,13 @@
 //! thread and back — two cross-thread wake-ups that cost more CPU than the commit itself when events arrive one
 //! at a time, and a copy of every row into sqlx's arguments when they arrive in bulk.
 //!
-//! On PostgreSQL the writer appends through the pool instead (one transaction and one statement per batch), from
+//! On PostgreSQL the writer appends through the pool instead (one transaction and one INSERT per batch), from
 //! the same thread, waiting on the runtime for each commit. Several hosts may append to one database there, so the
 //! seqs come from the database: each batch's transaction takes the log's advisory lock, numbers the batch after the
 //! newest seq, and announces its last seq on [`EVENTS_CHANNEL`] as it commits. The lock is held until the commit,
 //! so batches commit in seq order: a reader that has seen seq n never meets a seq below n committed later. The
 //! other hosts hear the announcement through an [`EventListener`].
+
 use std::time::Duration;
 
 use rusqlite::{params, OpenFlags};
