@@ -1,6 +1,6 @@
 //! The host with its store on PostgreSQL (issue 19, part 1): `serve --database-url` runs a turn, keeps it across a
 //! restart and says which engine it runs; a URL that does not connect fails the start naming the URL without its
-//! password.
+//! password. Two hosts on one database (part 2): one event order, every host streams every host's events.
 //!
 //! The tests on a server run when `CODEX_MANAGER_TEST_DATABASE_URL` names one (scripts/test.sh, suite "Store on
 //! PostgreSQL"); each host gets a schema of its own there.
@@ -87,6 +87,55 @@ async fn a_host_on_postgres_runs_a_turn_and_keeps_it_across_a_restart() {
     assert_eq!(record["status"], "completed", "{record}");
     assert!(host.latest_seq().await > last);
     env.stop_host().await;
+    schema.drop_now().await;
+}
+
+/// The (seq, type) of a stream's event envelopes up to and including the first that `end` matches (frames not
+/// from the log, such as `requests.pending`, have no type of an event and are left out).
+async fn read_until(ws: &mut Ws, end: impl Fn(&serde_json::Value) -> bool) -> Vec<(i64, String)> {
+    until(ws, end)
+        .await
+        .into_iter()
+        .filter(|e| e["type"] != "requests.pending")
+        .map(|e| (e["seq"].as_i64().expect("an event has a seq"), e["type"].as_str().unwrap_or_default().to_string()))
+        .collect()
+}
+
+/// Two hosts on one database: a turn run on host A streams live to a websocket on host B, and a change made on B
+/// to one on A; both streams carry one order, the same on both hosts, with every seq once (B's own runtime events
+/// and A's turn interleaved).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hosts_on_one_database_stream_every_hosts_events_in_one_order() {
+    let Some(schema) = Schema::create().await else {
+        eprintln!("skipped: CODEX_MANAGER_TEST_DATABASE_URL is not set (scripts/test.sh sets it for the PostgreSQL suite)");
+        return;
+    };
+    let url = schema.url();
+    let mut a = Env::start_with("pg19-host-a", &[("CODEX_MANAGER_DATABASE_URL", &url)]).await;
+    let mut b = Env::start_with("pg19-host-b", &[("CODEX_MANAGER_DATABASE_URL", &url)]).await;
+    let mut on_a = a.host().stream("since=0").await;
+    let mut on_b = b.host().stream("since=0").await;
+
+    let session = a.new_session().await;
+    let turn = a.host().send(&session, "hello from host A").await;
+    let seen_a = read_until(&mut on_a, is_turn_end(&turn)).await;
+    let seen_b = read_until(&mut on_b, is_turn_end(&turn)).await;
+    let seqs: Vec<i64> = seen_b.iter().map(|e| e.0).collect();
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "host B streams every seq once, in order: {seen_b:?}");
+    assert_eq!(seen_a, seen_b, "both hosts stream the same order");
+    assert!(seen_b.iter().any(|e| e.1 == "session.created"), "host A's session reached host B: {seen_b:?}");
+    assert!(seen_b.iter().filter(|e| e.1 == "runtime.ready").count() >= 2, "both hosts' runtimes are in the one log: {seen_b:?}");
+
+    // The other way: a project created on host B reaches host A's stream live.
+    let (status, project) = b.host().post("/api/projects", json!({"name": "from-b", "cwd": b.work_dir()})).await;
+    assert_eq!(status, 201, "{project}");
+    let id = project["id"].as_str().unwrap().to_string();
+    let after = read_until(&mut on_a, |e| e["projectId"] == id.as_str()).await;
+    assert_eq!(after.first().map(|e| e.0), seen_a.last().map(|e| e.0 + 1), "host A's stream goes on without a gap: {after:?}");
+    assert_eq!(a.host().latest_seq().await, b.host().latest_seq().await);
+
+    a.stop_host().await;
+    b.stop_host().await;
     schema.drop_now().await;
 }
 

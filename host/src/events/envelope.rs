@@ -156,6 +156,21 @@ impl Event {
         Self { seq, ts, kind: e.kind, session_id: e.session_id, turn_id: e.turn_id, project_id: e.project_id, json, data }
     }
 
+    /// This event under another seq (PostgreSQL: a batch numbered again after another host's commit took its seqs).
+    pub fn renumbered(&self, seq: i64) -> Self {
+        let (json, data) = envelope(Parts {
+            seq,
+            ts: &format_ts(self.ts),
+            kind: &self.kind,
+            session_id: self.session_id.as_deref(),
+            turn_id: self.turn_id.as_deref(),
+            project_id: self.project_id.as_deref(),
+            data: self.data_text(),
+        });
+        let (ts, kind, session_id) = (self.ts, self.kind.clone(), self.session_id.clone());
+        Self { seq, ts, kind, session_id, turn_id: self.turn_id.clone(), project_id: self.project_id.clone(), json, data }
+    }
+
     pub fn from_row(row: EventRow) -> Self {
         let ts_text = format_ts(row.ts);
         let (json, data) = envelope(Parts {

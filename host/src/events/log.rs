@@ -7,6 +7,12 @@
 //! writer holds a batch open for up to [`LINGER`] so paced events share a commit and a wake-up of every reader; a
 //! lone event, an event somebody waits for, and a stream to a reader or two are committed at once. Checkpoints run elsewhere, when the log is quiet, so their fsyncs stay off the
 //! stream.
+//!
+//! On PostgreSQL several hosts may share the log. Each batch is numbered by the database (after the newest seq,
+//! under the log's lock: see `store/events.rs`), and every host's writer stays the one broadcaster of its host: a
+//! listener task hears the other hosts' commits (LISTEN, no polling) and wakes the writer, which reads them from
+//! the store and broadcasts them; a batch of its own whose seqs start beyond what it broadcast is preceded by the
+//! events committed in between. So every reader of every host sees one order: the seqs'.
 
 use std::sync::atomic::{fence, AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Weak};
@@ -64,6 +70,9 @@ enum Submission {
     Event { event: NewEvent, ack: Option<oneshot::Sender<Arc<Event>>> },
     /// Answered once everything queued before it is committed; it takes no seq and is never stored.
     Flush(oneshot::Sender<()>),
+    /// PostgreSQL: another host committed events (or the listener may have missed some): broadcast what the store
+    /// has beyond what this host broadcast.
+    Remote,
 }
 
 /// Handle to the log. Cheap to clone. When the last handle is gone, the writer finishes the queue and stops.
@@ -78,6 +87,8 @@ struct Inner {
     shared: Arc<Shared>,
     /// The writer thread, woken by a caller that waits for a commit while a batch is held open.
     writer: std::thread::Thread,
+    /// PostgreSQL: dropped with the last handle, which stops the listener task.
+    _listening: Option<oneshot::Sender<()>>,
 }
 
 /// What the writer thread shares with the handles (not the queue's sender: the writer must see it close).
@@ -93,11 +104,22 @@ struct Shared {
     lingering: AtomicBool,
 }
 
+/// Events the writer reads per query when it catches up with other hosts' commits.
+const CATCH_UP_PAGE: i64 = 1024;
+/// How long the listener waits before it connects again after its connection failed to come back.
+const LISTEN_RETRY: Duration = Duration::from_secs(1);
+
 impl EventLog {
     /// Start the writer. `retention` is how many events to keep.
     pub async fn start(store: Store, retention: i64) -> StoreResult<Self> {
+        // Listening before the newest seq is read: nothing committed after that read goes unheard.
+        let mut listener = store.event_listener().await?;
         let (_, last) = store.event_bounds().await?;
         let writer = store.event_writer()?;
+        // This host's writer broadcasts its own batches: its announcements are for the other hosts.
+        if let (Some(listener), Some(origin)) = (listener.as_mut(), writer.origin()) {
+            listener.ignore(origin);
+        }
         let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
         let (live, _) = broadcast::channel(BROADCAST_CAPACITY);
         let shared = Arc::new(Shared {
@@ -118,21 +140,17 @@ impl EventLog {
             tokio::spawn(checkpoint_loop(store.clone(), Arc::downgrade(&shared)));
         }
         let writer = thread.thread().clone();
-        Ok(Self { inner: Arc::new(Inner { store, queue, shared, writer }) })
+        let listening = listener.map(|listener| {
+            let (stop, stopped) = oneshot::channel();
+            tokio::spawn(listen_loop(listener, stopped, queue.downgrade(), Arc::downgrade(&shared), writer.clone()));
+            stop
+        });
+        Ok(Self { inner: Arc::new(Inner { store, queue, shared, writer, _listening: listening }) })
     }
 
     /// Queue a submission somebody waits for: a batch the writer holds open is committed now, not after [`LINGER`].
     async fn submit_urgent(&self, submission: Submission) -> bool {
-        if self.inner.queue.send(submission).await.is_err() {
-            return false;
-        }
-        // Pairs with the fence in `linger`: either the writer sees this submission when it drains the queue, or
-        // this sees it lingering and wakes it (an unpark before its park makes the park return at once).
-        fence(Ordering::SeqCst);
-        if self.inner.shared.lingering.load(Ordering::Relaxed) {
-            self.inner.writer.unpark();
-        }
-        true
+        submit_urgent(&self.inner.queue, &self.inner.shared, &self.inner.writer, submission).await
     }
 
     /// Append without waiting for the commit. Order among all publishers is the order of these calls.
@@ -196,8 +214,70 @@ impl EventLog {
     }
 }
 
+/// Queue a submission somebody waits for, waking a writer that holds a batch open.
+async fn submit_urgent(queue: &mpsc::Sender<Submission>, shared: &Shared, writer: &std::thread::Thread, submission: Submission) -> bool {
+    if queue.send(submission).await.is_err() {
+        return false;
+    }
+    // Pairs with the fence in `linger`: either the writer sees this submission when it drains the queue, or
+    // this sees it lingering and wakes it (an unpark before its park makes the park return at once).
+    fence(Ordering::SeqCst);
+    if shared.lingering.load(Ordering::Relaxed) {
+        writer.unpark();
+    }
+    true
+}
+
+/// PostgreSQL: hear the writers of the other hosts announce their commits and hand the writer thread those beyond
+/// what it broadcast. Ends with the log (`stop` closes) or when the writer is gone.
+async fn listen_loop(
+    mut listener: crate::store::EventListener,
+    mut stop: oneshot::Receiver<()>,
+    queue: mpsc::WeakSender<Submission>,
+    shared_of: Weak<Shared>,
+    writer: std::thread::Thread,
+) {
+    loop {
+        let heard = tokio::select! {
+            _ = &mut stop => return,
+            heard = listener.recv() => heard,
+        };
+        let Some(shared) = shared_of.upgrade() else { return };
+        match heard {
+            Ok(Some(seq)) if seq <= shared.last_committed.load(Ordering::Acquire) => continue,
+            // Newer events, or a connection that was lost and comes back: what went by is in the store.
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in = ?LISTEN_RETRY, "lost the event log's listener connection; other hosts' events wait until it is back");
+                drop(shared);
+                // Listening again before the writer reads the store, so nothing committed after that read goes
+                // unheard.
+                loop {
+                    tokio::select! {
+                        _ = &mut stop => return,
+                        _ = tokio::time::sleep(LISTEN_RETRY) => {}
+                    }
+                    match listener.reconnect().await {
+                        Ok(()) => break,
+                        Err(e) => tracing::debug!(error = %e, "the event log's listener cannot connect yet"),
+                    }
+                }
+                tracing::info!("the event log's listener is back");
+            }
+        }
+        let Some(shared) = shared_of.upgrade() else { return };
+        let Some(queue) = queue.upgrade() else { return };
+        if !submit_urgent(&queue, &shared, &writer, Submission::Remote).await {
+            return;
+        }
+    }
+}
+
 /// The writer thread's loop; returns when every [`EventLog`] handle is gone and the queue is drained.
 fn write_loop(shared: &Shared, mut writer: EventWriter, mut rx: mpsc::Receiver<Submission>, mut last: i64, retention: i64) {
+    // The newest seq broadcast. `last` runs ahead of it only between a commit and its broadcast; on PostgreSQL,
+    // other hosts' commits move both on.
+    let mut broadcast = last;
     let mut batch: Vec<Submission> = Vec::with_capacity(MAX_BATCH);
     let mut since_prune = 0i64;
     let prune_every = PRUNE_EVERY.min((retention / 2).max(1));
@@ -216,31 +296,41 @@ fn write_loop(shared: &Shared, mut writer: EventWriter, mut rx: mpsc::Receiver<S
         let mut events = Vec::with_capacity(batch.len());
         let mut acks = Vec::new();
         let mut flushes = Vec::new();
+        let mut remote = false;
         for sub in batch.drain(..) {
             match sub {
                 Submission::Flush(done) => flushes.push(done),
+                Submission::Remote => remote = true,
                 Submission::Event { event, ack } => {
                     last += 1;
-                    let event = Arc::new(Event::from_new(last, ts, &ts_text, event));
                     if let Some(ack) = ack {
-                        acks.push((event.clone(), ack));
+                        acks.push((events.len(), ack));
                     }
-                    events.push(event);
+                    events.push(Arc::new(Event::from_new(last, ts, &ts_text, event)));
                 }
             }
         }
         if !events.is_empty() {
-            commit(shared, &mut writer, &events);
+            commit(shared, &mut writer, &mut events);
+            last = events.last().map_or(last, |e| e.seq);
             committed_at = Some(Instant::now());
             shared.dirty.store(true, Ordering::Relaxed);
             shared.last_write_ms.store(now_ms(), Ordering::Relaxed);
+        }
+        // Other hosts' events go out first, in seq order: those committed before this batch (its seqs start beyond
+        // what was broadcast), and any announced. Never on SQLite, where every seq is this writer's.
+        let own_from = events.first().map(|e| e.seq);
+        if remote || own_from.is_some_and(|seq| seq > broadcast + 1) {
+            catch_up(shared, &mut writer, &mut broadcast, own_from);
+            last = last.max(broadcast);
         }
         shared.last_committed.store(last, Ordering::Release);
         for e in &events {
             let _ = shared.live.send(e.clone());
         }
-        for (event, ack) in acks {
-            let _ = ack.send(event);
+        broadcast = last;
+        for (i, ack) in acks {
+            let _ = ack.send(events[i].clone());
         }
         for done in flushes {
             let _ = done.send(());
@@ -254,6 +344,36 @@ fn write_loop(shared: &Shared, mut writer: EventWriter, mut rx: mpsc::Receiver<S
         }
         // Every envelope of a burst is freed once its readers are done: trim when the log goes quiet.
         crate::memory::note_activity();
+    }
+}
+
+/// PostgreSQL: broadcast the events in the store after `broadcast`, up to (not including) `before` when given:
+/// those other hosts committed. A read that fails leaves a gap in the broadcast, which every [`Subscription`]
+/// fills from the store (it reads there on any gap in seqs).
+///
+/// [`Subscription`]: super::Subscription
+fn catch_up(shared: &Shared, writer: &mut EventWriter, broadcast: &mut i64, before: Option<i64>) {
+    loop {
+        let rows = match writer.events_after(*broadcast, CATCH_UP_PAGE) {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(error = %e, after = *broadcast, "could not read other hosts' events; readers fetch them from the store");
+                return;
+            }
+        };
+        let page_full = rows.len() as i64 == CATCH_UP_PAGE;
+        for row in rows {
+            if before.is_some_and(|b| row.seq >= b) {
+                return;
+            }
+            let event = Arc::new(Event::from_row(row));
+            *broadcast = event.seq;
+            shared.last_committed.store(event.seq, Ordering::Release);
+            let _ = shared.live.send(event);
+        }
+        if !page_full {
+            return;
+        }
     }
 }
 
@@ -287,27 +407,41 @@ fn linger(shared: &Shared, rx: &mut mpsc::Receiver<Submission>, batch: &mut Vec<
     shared.lingering.store(false, Ordering::Relaxed);
 }
 
+impl Event {
+    fn row(&self) -> EventRowRef<'_> {
+        EventRowRef {
+            seq: self.seq,
+            ts: self.ts,
+            kind: &self.kind,
+            session_id: self.session_id.as_deref(),
+            turn_id: self.turn_id.as_deref(),
+            project_id: self.project_id.as_deref(),
+            data: self.data_text(),
+        }
+    }
+}
+
 impl Submission {
     fn waited_for(&self) -> bool {
-        matches!(self, Submission::Flush(_) | Submission::Event { ack: Some(_), .. })
+        matches!(self, Submission::Flush(_) | Submission::Remote | Submission::Event { ack: Some(_), .. })
     }
 }
 
 /// Commit a batch, retrying until it lands: broadcasting an event that is not durable would let a client see a
-/// seq that a restart reuses. While it fails, readiness says so.
-fn commit(shared: &Shared, writer: &mut EventWriter, events: &[Arc<Event>]) {
+/// seq that a restart reuses. While it fails, readiness says so. On PostgreSQL the database numbers the batch: it
+/// is numbered again when other hosts' commits took the seqs it was given.
+fn commit(shared: &Shared, writer: &mut EventWriter, events: &mut [Arc<Event>]) {
     let mut delay = Duration::from_millis(50);
     loop {
-        let rows = events.iter().map(|e| EventRowRef {
-            seq: e.seq,
-            ts: e.ts,
-            kind: &e.kind,
-            session_id: e.session_id.as_deref(),
-            turn_id: e.turn_id.as_deref(),
-            project_id: e.project_id.as_deref(),
-            data: e.data_text(),
+        let landed = writer.begin().and_then(|newest| {
+            if let Some(newest) = newest.filter(|n| events[0].seq != n + 1) {
+                for (seq, e) in (newest + 1..).zip(events.iter_mut()) {
+                    *e = Arc::new(e.renumbered(seq));
+                }
+            }
+            writer.append(events.iter().map(|e| e.row()))
         });
-        match writer.append(rows) {
+        match landed {
             Ok(()) => {
                 shared.healthy.store(true, Ordering::Relaxed);
                 return;
@@ -438,3 +572,6 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+#[cfg(test)]
+mod several_hosts;

@@ -6,8 +6,12 @@
 //! thread and back — two cross-thread wake-ups that cost more CPU than the commit itself when events arrive one
 //! at a time, and a copy of every row into sqlx's arguments when they arrive in bulk.
 //!
-//! On PostgreSQL the writer appends through the pool instead (one transaction and one statement per batch), from
-//! the same thread, waiting on the runtime for each commit.
+//! On PostgreSQL the writer appends through the pool instead (one transaction and one INSERT per batch), from
+//! the same thread, waiting on the runtime for each commit. Several hosts may append to one database there, so the
+//! seqs come from the database: each batch's transaction takes the log's advisory lock, numbers the batch after the
+//! newest seq, and announces its last seq on [`EVENTS_CHANNEL`] as it commits. The lock is held until the commit,
+//! so batches commit in seq order: a reader that has seen seq n never meets a seq below n committed later. The
+//! other hosts hear the announcement through an [`EventListener`].
 
 use std::time::Duration;
 
@@ -18,8 +22,18 @@ use super::{Store, StoreError, StoreResult};
 
 /// One row per event; a batch is one transaction over this cached statement.
 const APPEND: &str = "INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-/// PostgreSQL: a batch is one multi-row INSERT of this head.
-const APPEND_MANY: &str = "INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) ";
+/// PostgreSQL: a batch is one multi-row INSERT of this head, announced by the same statement (see
+/// [`append_through`]).
+const APPEND_MANY: &str = "WITH added AS (INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) ";
+/// PostgreSQL: the channel every host's writer announces its commits on. The payload is the store's schema, the
+/// writer's origin and the batch's last seq (`<schema> <origin> <seq>`): a channel is the database's, and stores in
+/// other schemas of it (the tests') are not this log; a writer's own host has broadcast its batches already.
+pub const EVENTS_CHANNEL: &str = "codex_manager_events";
+/// PostgreSQL: the transaction-level advisory lock that serialises the event log's appends across hosts: a key of
+/// the log's own (0x636d6576, "cmev"; not the store's write lock, so an append never waits for a write transaction)
+/// and the schema, like `engine::WRITE_LOCK`. Taken with BEGIN, in one round trip; the newest seq is read by the
+/// next statement, whose snapshot is taken once the lock is held (READ COMMITTED: one per statement).
+const BEGIN_LOCKED: &str = "BEGIN; SELECT CAST(1 AS BIGINT) FROM pg_advisory_xact_lock(1668113782, hashtext(current_schema()))";
 
 /// An event as the writer stores it (borrowed from the event being committed).
 pub struct EventRowRef<'a> {
@@ -51,18 +65,56 @@ pub struct EventWriter {
 
 enum Writer {
     Sqlite(rusqlite::Connection),
-    /// The store's pool, driven by the runtime the log was started on. Seqs come from the log's single writer,
-    /// which orders one host's events. Several hosts on one database need more (issue 19, part 2): seq taken under
-    /// `pg_advisory_xact_lock` in the append transaction, and `NOTIFY` so the others read what was committed.
-    Postgres { pool: sqlx::AnyPool, runtime: tokio::runtime::Handle },
+    /// The store's pool, driven by the runtime the log was started on. `open` is the batch's transaction between
+    /// [`EventWriter::begin`] and [`EventWriter::append`]: it holds the log's lock.
+    Postgres {
+        pool: sqlx::AnyPool,
+        runtime: tokio::runtime::Handle,
+        open: Option<sqlx::Transaction<'static, sqlx::Any>>,
+        /// Names this writer in its announcements, so that its own host's listener leaves them out.
+        origin: String,
+    },
 }
 
 impl EventWriter {
-    /// Append a batch in one transaction.
+    /// Start a batch. On SQLite nothing happens and None comes back: one process owns the file, so the writer
+    /// numbers batches from its own counter. On PostgreSQL this opens the batch's transaction, takes the log's lock
+    /// and returns the newest seq in the database: the batch is numbered after it (other hosts append too).
+    pub fn begin(&mut self) -> Result<Option<i64>, WriterError> {
+        let Writer::Postgres { pool, runtime, open, .. } = &mut self.conn else { return Ok(None) };
+        if let Some(stale) = open.take() {
+            runtime.block_on(stale.rollback())?;
+        }
+        let (tx, newest) = runtime.block_on(async {
+            let mut tx = pool.begin_with(BEGIN_LOCKED).await?;
+            let newest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(&mut *tx).await?;
+            Ok::<_, sqlx::Error>((tx, newest))
+        })?;
+        *open = Some(tx);
+        Ok(Some(newest))
+    }
+
+    /// PostgreSQL: what this writer's announcements carry as their origin ([`EventListener::ignore`]).
+    pub fn origin(&self) -> Option<&str> {
+        match &self.conn {
+            Writer::Sqlite(_) => None,
+            Writer::Postgres { origin, .. } => Some(origin),
+        }
+    }
+
+    /// Append a batch in one transaction (on PostgreSQL, the one [`EventWriter::begin`] opened; a batch whose
+    /// commit fails is begun again).
     pub fn append<'a>(&mut self, rows: impl IntoIterator<Item = EventRowRef<'a>>) -> Result<(), WriterError> {
+        if matches!(self.conn, Writer::Postgres { open: None, .. }) {
+            // Not begun: at least under the log's lock (the rows' seqs are the caller's).
+            self.begin()?;
+        }
         let conn = match &mut self.conn {
             Writer::Sqlite(conn) => conn,
-            Writer::Postgres { pool, runtime } => return Ok(runtime.block_on(append_through(pool, rows))?),
+            Writer::Postgres { runtime, open, origin, .. } => {
+                let tx = open.take().expect("begun above");
+                return Ok(runtime.block_on(append_through(tx, origin, rows))?);
+            }
         };
         // IMMEDIATE: take the write lock at BEGIN, so a busy database waits in the busy handler there, not mid-batch.
         // BEGIN and COMMIT are cached statements like the INSERT: a paced stream runs them for every few events, and
@@ -87,35 +139,118 @@ impl EventWriter {
     pub fn prune(&mut self, upto: i64) -> Result<usize, WriterError> {
         match &mut self.conn {
             Writer::Sqlite(conn) => Ok(conn.prepare_cached("DELETE FROM events WHERE seq <= ?1")?.execute([upto])?),
-            Writer::Postgres { pool, runtime } => {
+            Writer::Postgres { pool, runtime, .. } => {
                 let done = runtime.block_on(sqlx::query("DELETE FROM events WHERE seq <= $1").bind(upto).execute(&*pool))?;
                 Ok(done.rows_affected() as usize)
             }
         }
     }
+
+    /// PostgreSQL: events with `seq > after`, oldest first (other hosts' events, which the writer broadcasts in
+    /// order with its own). Empty on SQLite, where every event is this writer's.
+    pub fn events_after(&mut self, after: i64, limit: i64) -> Result<Vec<EventRow>, WriterError> {
+        match &mut self.conn {
+            Writer::Sqlite(_) => Ok(Vec::new()),
+            Writer::Postgres { pool, runtime, .. } => Ok(runtime.block_on(read_after(pool, after, limit))?),
+        }
+    }
 }
 
-/// A batch through the pool: one multi-row INSERT in one transaction (a failed batch leaves nothing; it is
-/// retried whole).
-async fn append_through<'a>(pool: &sqlx::AnyPool, rows: impl IntoIterator<Item = EventRowRef<'a>>) -> Result<(), sqlx::Error> {
+impl Drop for EventWriter {
+    fn drop(&mut self) {
+        // A transaction goes back to the pool through the runtime: drop it inside it.
+        if let Writer::Postgres { runtime, open, .. } = &mut self.conn {
+            if let Some(tx) = open.take() {
+                let _guard = runtime.enter();
+                drop(tx);
+            }
+        }
+    }
+}
+
+/// A batch through the pool: one statement in the batch's transaction that inserts the rows and announces them to
+/// the other hosts (`pg_notify`, delivered at the commit and only if it commits), then the commit (a failed batch
+/// leaves nothing; it is retried whole). Two round trips, as the lock and the newest seq took two before.
+async fn append_through<'a>(mut tx: sqlx::Transaction<'static, sqlx::Any>, origin: &str, rows: impl IntoIterator<Item = EventRowRef<'a>>) -> Result<(), sqlx::Error> {
     let mut insert = super::Sql::new(APPEND_MANY);
     insert.push("VALUES ");
-    let mut any = false;
+    let mut last = None;
     for r in rows {
-        if any {
+        if last.is_some() {
             insert.push(", ");
         }
-        any = true;
+        last = Some(r.seq);
         insert.push("(").push_bind(r.seq).push(", ").push_bind(r.ts).push(", ").push_bind(r.kind).push(", ").push_bind(r.session_id);
         insert.push(", ").push_bind(r.turn_id).push(", ").push_bind(r.project_id).push(", ").push_bind(r.data).push(")");
     }
-    if !any {
-        return Ok(());
-    }
-    let mut tx = pool.begin().await?;
+    let Some(last) = last else { return tx.rollback().await };
+    // A data-modifying WITH runs to completion whether or not the query reads it. Selected through a constant:
+    // `Any` decodes no `void` column.
+    insert.push(") SELECT CAST(1 AS BIGINT) FROM pg_notify(").push_bind(EVENTS_CHANNEL);
+    insert.push(", current_schema() || ' ' || ").push_bind(format!("{origin} {last}")).push(")");
     // Each batch has its own number of rows: not worth a prepared statement each.
     insert.build().persistent(false).execute(&mut *tx).await?;
     tx.commit().await
+}
+
+async fn read_after(pool: &sqlx::AnyPool, after: i64, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+    let rows = sqlx::query("SELECT seq, ts, type, session_id, turn_id, project_id, data FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(EventRow {
+                seq: r.try_get("seq")?,
+                ts: r.try_get("ts")?,
+                kind: r.try_get("type")?,
+                session_id: r.try_get("session_id")?,
+                turn_id: r.try_get("turn_id")?,
+                project_id: r.try_get("project_id")?,
+                data: r.try_get("data")?,
+            })
+        })
+        .collect()
+}
+
+/// PostgreSQL: a connection of its own (outside the pool: `Any` has no LISTEN) that hears the writers of every host
+/// announce their commits on [`EVENTS_CHANNEL`].
+pub struct EventListener {
+    listener: sqlx::postgres::PgListener,
+    /// The store's schema: announcements from other schemas are not this log's.
+    schema: String,
+    /// The origin of this host's own writer, whose announcements are left out.
+    own: Option<String>,
+}
+
+impl EventListener {
+    /// The next announcement of this log: Some(the last seq of a batch some writer committed), or None when the
+    /// connection was lost and is back (listening again: announcements may have gone by meanwhile, so read the
+    /// store). An error when it could not come back: see [`EventListener::reconnect`].
+    pub async fn recv(&mut self) -> Result<Option<i64>, sqlx::Error> {
+        loop {
+            let Some(heard) = self.listener.try_recv().await? else { return Ok(None) };
+            let mut parts = heard.payload().rsplitn(3, ' ');
+            let (Some(seq), Some(origin), Some(schema)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            if schema == self.schema && self.own.as_deref() != Some(origin) {
+                // A seq that does not parse (somebody else's NOTIFY on the channel) is taken as news: the store says.
+                return Ok(Some(seq.parse().unwrap_or(i64::MAX)));
+            }
+        }
+    }
+
+    /// Leave out the announcements of the writer with this origin ([`EventWriter::origin`]: this host's own).
+    pub fn ignore(&mut self, origin: &str) {
+        self.own = Some(origin.to_string());
+    }
+
+    /// After [`EventListener::recv`] failed: connect and listen again now (a lost connection whose reconnect failed
+    /// would otherwise come back only inside the next `recv`, after the caller read the store: announcements
+    /// between the two would go unheard). Ok once listening.
+    pub async fn reconnect(&mut self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&mut self.listener).await.map(drop)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -135,7 +270,7 @@ impl Store {
     pub fn event_writer(&self) -> StoreResult<EventWriter> {
         let Some(path) = self.path() else {
             let runtime = tokio::runtime::Handle::try_current().map_err(|e| StoreError::Database(sqlx::Error::Io(std::io::Error::other(e))))?;
-            return Ok(EventWriter { conn: Writer::Postgres { pool: self.pool().clone(), runtime } });
+            return Ok(EventWriter { conn: Writer::Postgres { pool: self.pool().clone(), runtime, open: None, origin: uuid::Uuid::now_v7().simple().to_string() } });
         };
         let open = || -> Result<EventWriter, rusqlite::Error> {
             let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -171,26 +306,17 @@ impl Store {
 
     /// Events with `seq > after`, oldest first.
     pub async fn events_after(&self, after: i64, limit: i64) -> StoreResult<Vec<EventRow>> {
-        let rows = sqlx::query(
-            "SELECT seq, ts, type, session_id, turn_id, project_id, data FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
-        .bind(after)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(EventRow {
-                    seq: r.try_get("seq")?,
-                    ts: r.try_get("ts")?,
-                    kind: r.try_get("type")?,
-                    session_id: r.try_get("session_id")?,
-                    turn_id: r.try_get("turn_id")?,
-                    project_id: r.try_get("project_id")?,
-                    data: r.try_get("data")?,
-                })
-            })
-            .collect()
+        Ok(read_after(self.pool(), after, limit).await?)
+    }
+
+    /// PostgreSQL: a listener to the event log's announcements, already listening. None on SQLite (one writer).
+    pub async fn event_listener(&self) -> StoreResult<Option<EventListener>> {
+        let Some(url) = &self.url else { return Ok(None) };
+        let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+        listener.listen(EVENTS_CHANNEL).await?;
+        // The same URL as the pool's, so the same search path: the schema the writers name.
+        let schema: String = sqlx::query_scalar("SELECT current_schema()").fetch_one(&mut listener).await?;
+        Ok(Some(EventListener { listener, schema, own: None }))
     }
 
     /// The `turn.completed` event of `turn_id` logged after `after_seq`, if any: (seq, data). Reads forward from

@@ -32,7 +32,7 @@ use sqlx::{Any, AnyPool, Transaction};
 
 pub use engine::{redact_url, Engine};
 pub(crate) use sql::Sql;
-pub use events::{writer_error, EventRow, EventRowRef, EventWriter, WriterError};
+pub use events::{writer_error, EventListener, EventRow, EventRowRef, EventWriter, WriterError};
 pub use followups::{Claim, FollowupRow, FollowupStatus, PauseCause, PauseReason, PauseRow, QueuedChange, Reorder};
 pub use idempotency::IdempotencyClaim;
 pub use limits::{DayUsageRow, Tokens, UsageFilter};
@@ -119,6 +119,8 @@ pub struct Store {
     data_dir: PathBuf,
     /// The SQLite file; None on PostgreSQL.
     path: Option<PathBuf>,
+    /// PostgreSQL: the server's URL, for the event log's listener (a connection of its own, outside the pool).
+    url: Option<std::sync::Arc<str>>,
 }
 
 /// A row as the store reads it (either engine).
@@ -139,7 +141,7 @@ impl Store {
                 path.display()
             )
         })?;
-        let store = Self { pool, engine: Engine::Sqlite, data_dir: data_dir.to_path_buf(), path: Some(path) };
+        let store = Self { pool, engine: Engine::Sqlite, data_dir: data_dir.to_path_buf(), path: Some(path), url: None };
         store.migrate(&store.path.as_ref().expect("sqlite has a path").display().to_string()).await?;
         Ok(store)
     }
@@ -157,7 +159,7 @@ impl Store {
                  password, and that the database exists (see docs/operations.md, \"PostgreSQL (preview)\")."
             )
         })?;
-        let store = Self { pool, engine: Engine::Postgres, data_dir: data_dir.to_path_buf(), path: None };
+        let store = Self { pool, engine: Engine::Postgres, data_dir: data_dir.to_path_buf(), path: None, url: Some(url.into()) };
         store.migrate(&shown).await?;
         Ok(store)
     }
