@@ -313,12 +313,22 @@ async fn a_turn_that_failed_since_the_last_resume_holds_the_claim_even_before_it
     host.peer.turn_completed(&s.thread_id, &first, "failed", Some("broke")).await;
     host.event(|e| e.kind == "followup.paused").await;
     // The moment between the turn's end and its pause, made to last: the pause taken away behind the host's back.
-    sqlx::query("UPDATE followup_queues SET paused = NULL WHERE session_id = $1")
-        .bind(&s.id)
-        .execute(host.services.store().pool())
-        .await
-        .unwrap();
-    let held = host.services.store().claim_next_followup(&s.id).await.unwrap();
+    // Two paths record that pause (the turn's end signal, and a claim that meets the failed turn), and the one that
+    // comes second may land after the pause was taken away: then the claim finds the queue paused again (Nothing),
+    // and the pause is taken away once more. Only `Nothing` is retried: a claim that went through is the bug.
+    let mut held = crate::store::Claim::Nothing;
+    for _ in 0..50 {
+        sqlx::query("UPDATE followup_queues SET paused = NULL WHERE session_id = $1")
+            .bind(&s.id)
+            .execute(host.services.store().pool())
+            .await
+            .unwrap();
+        held = host.services.store().claim_next_followup(&s.id).await.unwrap();
+        if !matches!(held, crate::store::Claim::Nothing) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     match &held {
         crate::store::Claim::HeldByTurnEnd(PauseReason::TurnFailed, error) => {
             assert_eq!(error.as_deref(), Some("broke"), "the error comes with the status it belongs to")
