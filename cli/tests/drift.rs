@@ -13,6 +13,34 @@ use support::*;
 /// A `codex` that is the real one in every way but the schema it prints: `turn/steer`'s `expectedTurnId` renamed,
 /// and the command approval's answer no longer taking `acceptForSession`.
 fn codex_with_edited_schema(dir: &Path) -> PathBuf {
+    codex_with_schema_edits(
+        dir,
+        "codex-edited-schema",
+        &[
+            r#"'s/"expectedTurnId"/"expectedTurn"/g' "$out/ClientRequest.json""#,
+            r#"'s/"acceptForSession"/"acceptForThisSession"/g' "$out/CommandExecutionRequestApprovalResponse.json""#,
+        ],
+    )
+}
+
+/// A `codex` that is the real one in every way but the schema it prints: a Codex operation's method renamed
+/// (`account/usage/read`), and a request app-server may now send that the host does not answer (`attestation/generate`,
+/// which the host declines on purpose, under a new name).
+fn codex_with_renamed_operation_and_new_request(dir: &Path) -> PathBuf {
+    codex_with_schema_edits(
+        dir,
+        "codex-renamed-operation",
+        &[
+            r##"'s#"account/usage/read"#"account/usage/get"#g' "$out/ClientRequest.json""##,
+            r##"'s#"attestation/generate"#"attestation/renew"#g' "$out/ServerRequest.json""##,
+        ],
+    )
+}
+
+/// A `codex` (named `name` in `dir`) that runs the real one, but edits the schema it prints: each of `edits` is the
+/// arguments of one `sed -i` (`$out` is the schema dir).
+fn codex_with_schema_edits(dir: &Path, name: &str, edits: &[&str]) -> PathBuf {
+    let seds: String = edits.iter().map(|e| format!("  sed -i {e}\n")).collect();
     let script = format!(
         r#"#!/bin/sh
 real='{real}'
@@ -20,40 +48,13 @@ if [ "$1" = app-server ] && [ "$2" = generate-json-schema ]; then
   "$real" "$@" || exit $?
   out=""; prev=""
   for a in "$@"; do [ "$prev" = --out ] && out="$a"; prev="$a"; done
-  sed -i 's/"expectedTurnId"/"expectedTurn"/g' "$out/ClientRequest.json"
-  sed -i 's/"acceptForSession"/"acceptForThisSession"/g' "$out/CommandExecutionRequestApprovalResponse.json"
-  exit 0
+{seds}  exit 0
 fi
 exec "$real" "$@"
 "#,
         real = codex_bin().display()
     );
-    let path = dir.join("codex-edited-schema");
-    std::fs::write(&path, script).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
-}
-
-/// A `codex` that is the real one in every way but the schema it prints: a Codex operation's method renamed
-/// (`account/usage/read`), and a request app-server may now send that the host does not answer (`attestation/generate`,
-/// which the host declines on purpose, under a new name).
-fn codex_with_renamed_operation_and_new_request(dir: &Path) -> PathBuf {
-    let script = format!(
-        r##"#!/bin/sh
-real='{real}'
-if [ "$1" = app-server ] && [ "$2" = generate-json-schema ]; then
-  "$real" "$@" || exit $?
-  out=""; prev=""
-  for a in "$@"; do [ "$prev" = --out ] && out="$a"; prev="$a"; done
-  sed -i 's#"account/usage/read"#"account/usage/get"#g' "$out/ClientRequest.json"
-  sed -i 's#"attestation/generate"#"attestation/renew"#g' "$out/ServerRequest.json"
-  exit 0
-fi
-exec "$real" "$@"
-"##,
-        real = codex_bin().display()
-    );
-    let path = dir.join("codex-renamed-operation");
+    let path = dir.join(name);
     std::fs::write(&path, script).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     path
