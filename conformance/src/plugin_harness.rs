@@ -54,7 +54,7 @@ impl PluginHostApi for StubApi {
     async fn create_session(&self, _cwd: &str, _t: Option<String>) -> HostResult<String> {
         Ok(SESSION_ID.into())
     }
-    async fn send_message(&self, _p: &str, _j: Option<&str>, _s: &str, _t: &str) -> HostResult<String> {
+    async fn send_message(&self, _j: Option<&str>, _s: &str, _t: &str) -> HostResult<String> {
         Ok("turn-1".into())
     }
     async fn list_turns(&self, session_id: &str, _limit: Option<u32>, _cursor: Option<String>) -> HostResult<TurnPage> {

@@ -138,9 +138,9 @@ pub trait PluginHostApi: Send + Sync + 'static {
     async fn set_setting(&self, session_id: &str, key: &str, value: &str) -> HostResult<()>;
     async fn rename(&self, session_id: &str, title: &str) -> HostResult<()>;
     async fn create_session(&self, cwd: &str, title: Option<String>) -> HostResult<String>;
-    /// Start a turn as `plugin_id` (inside `job_id`'s `run-job` call when given): automation, held by a usage limit
+    /// Start a turn for the calling plugin (inside `job_id`'s `run-job` call when given): automation, held by a usage limit
     /// or a spent budget like a worker turn.
-    async fn send_message(&self, plugin_id: &str, job_id: Option<&str>, session_id: &str, text: &str) -> HostResult<String>;
+    async fn send_message(&self, job_id: Option<&str>, session_id: &str, text: &str) -> HostResult<String>;
     /// Add to the running turn; returns its id.
     async fn steer(&self, session_id: &str, text: &str) -> HostResult<String>;
     async fn interrupt(&self, session_id: &str) -> HostResult<()>;

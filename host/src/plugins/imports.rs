@@ -191,7 +191,7 @@ impl PluginState {
 
     pub(super) async fn send_message(&mut self, session_id: String, text: String) -> HostResult<String> {
         gate!(self, Capability::Turns, "turns.send-message");
-        self.api.send_message(&self.plugin_id, self.job_id.as_deref(), &session_id, &text).await
+        self.api.send_message(self.job_id.as_deref(), &session_id, &text).await
     }
 
     pub(super) async fn steer(&mut self, session_id: String, text: String) -> HostResult<String> {

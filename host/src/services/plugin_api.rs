@@ -106,7 +106,7 @@ impl PluginHostApi for ServicesForPlugins {
         Ok(self.services()?.sessions().create_session(req).await.map_err(map)?.id)
     }
 
-    async fn send_message(&self, _plugin_id: &str, job_id: Option<&str>, session_id: &str, text: &str) -> HostResult<String> {
+    async fn send_message(&self, job_id: Option<&str>, session_id: &str, text: &str) -> HostResult<String> {
         let services = self.services()?;
         // A plugin's message is automation, not a person's: the same gate as follow-ups and worker turns.
         services.queue().gate_plugin_message(job_id, session_id).await.map_err(map)?;

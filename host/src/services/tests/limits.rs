@@ -166,7 +166,7 @@ struct MessagingJob {
 impl crate::services::queue::HostJobRunner for MessagingJob {
     async fn run(&self, job: &crate::plugins::JobCall) -> Result<crate::plugins::JobOutcome, String> {
         use crate::plugins::api::PluginHostApi;
-        match self.api.send_message("messenger", Some(&job.id), &self.session_id, "from a job").await {
+        match self.api.send_message(Some(&job.id), &self.session_id, "from a job").await {
             Ok(turn) => Ok(crate::plugins::JobOutcome::Succeeded(turn)),
             Err(e) => Ok(crate::plugins::JobOutcome::Failed(format!("{e:?}"))),
         }
@@ -180,7 +180,7 @@ async fn a_plugins_message_waits_for_a_spent_budget_inside_a_job_and_is_refused_
     let s = host.session().await;
     let api = || crate::services::plugin_api::ServicesForPlugins(std::sync::Arc::downgrade(&host.services));
     // Not held yet: a plugin's message starts a turn.
-    let first = api().send_message("messenger", None, &s.id, "before").await.expect("not held: the turn starts");
+    let first = api().send_message(None, &s.id, "before").await.expect("not held: the turn starts");
     host.peer.turn_completed(&s.thread_id, &first, "completed", None).await;
     host.processed().await;
 
@@ -195,7 +195,7 @@ async fn a_plugins_message_waits_for_a_spent_budget_inside_a_job_and_is_refused_
     let before = starts();
 
     // Outside a job: refused, with the reason and the reset in the message (the WIT `unavailable`).
-    match api().send_message("messenger", None, &s.id, "held").await {
+    match api().send_message(None, &s.id, "held").await {
         Err(HostCallError::Unavailable(m)) => {
             let reset = hold.limit.resets_at.clone().unwrap();
             assert!(m.contains("budget") && m.contains(&reset), "the reason and the reset: {m}");
