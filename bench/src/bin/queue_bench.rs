@@ -5,8 +5,8 @@
 //! ```
 //!
 //! 1. **Store**, in process on a fresh SQLite store in a temp dir: `Store::enqueue_job` one after the other
-//!    (jobs/s, per-call p50/p99, first vs last tenth of the queue), then the scheduler's path per job: its reads
-//!    (`running_lanes` + `due_jobs`) and `claim_job` + `finish_job`.
+//!    (jobs/s, per-call p50/p99, first vs last tenth of the queue), then the scheduler's path per job:
+//!    `claim_next_job` (the pick, the lanes and the claim in one transaction) + `finish_job`.
 //! 2. **Host**: a real `codex-manager serve` (the fake app-server as its codex, no bundled plugins) with the test
 //!    plugins `well-behaved` (installed with no event subscriptions, so the queue's own events cost no plugin
 //!    calls) and `bench-trigger`, watched over one websocket (`/api/stream?types=job.,session.created`):
@@ -40,7 +40,7 @@ use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use codex_manager_host::store::{now_ms, Enqueued, Finish, JobRow, Store};
+use codex_manager_host::store::{now_ms, Enqueued, Finish, JobClaim, JobRow, KindLane, Store};
 use host::{Binaries, HostProcess, Scratch};
 use stats::Summary;
 
@@ -245,28 +245,23 @@ async fn store_bench(n: usize, rows: &mut Vec<Row>) -> anyhow::Result<()> {
         ),
     });
 
-    // The scheduler's path, one job at a time, the queue draining from n to 0: its reads per claimed job
-    // (`running_lanes`, `due_jobs` for one job), then the claim and the finish.
-    let kinds = vec!["bench.noop".to_string()];
+    // The scheduler's path, one job at a time, the queue draining from n to 0: the claim (pick + lanes + take, one
+    // transaction), then the finish.
+    let lanes = vec![KindLane { kind: "bench.noop".into(), concurrency: 8, plugin_id: "bench-trigger".into() }];
     let owner = "host-bench/lease";
-    let (mut reads, mut claim_finish, mut claim, mut finish) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut claim_finish, mut claim, mut finish) = (Vec::new(), Vec::new(), Vec::new());
     let started = Instant::now();
-    let mut claim_finish_total = Duration::ZERO;
     for _ in 0..n {
         let t = Instant::now();
-        let _lanes = store.running_lanes().await?;
-        // As the scheduler asks: the kinds with room, no full project, one job.
-        let due = store.due_jobs(&kinds, &[], now_ms(), 1).await?;
-        reads.push(nanos(t.elapsed()));
-        let job = due.into_iter().next().context("no due job left")?;
-        let t = Instant::now();
-        let claimed = store.claim_job(&job.id, owner, now_ms() + 30_000, "bench-trigger").await?.context("claim lost")?;
+        let claimed = match store.claim_next_job(&lanes, 2, owner, now_ms() + 30_000, now_ms()).await? {
+            JobClaim::Claimed(job) => job,
+            other => bail!("no job claimed: {other:?}"),
+        };
         let c = t.elapsed();
         let outcome = claimed.payload.clone();
         let f = Finish { to_state: codex_manager_host::store::JobState::Succeeded, result: Some(&outcome), error_kind: None, error: None, run_after: None, detail: None };
-        ensure!(store.finish_job(&job.id, owner, &f).await?, "finish lost");
+        ensure!(store.finish_job(&claimed.id, owner, &f).await?, "finish lost");
         let both = t.elapsed();
-        claim_finish_total += both;
         claim.push(nanos(c));
         finish.push(nanos(both - c));
         claim_finish.push(nanos(both));
@@ -276,22 +271,10 @@ async fn store_bench(n: usize, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     let c = Summary::of(&mut claim);
     let f = Summary::of(&mut finish);
     rows.push(Row {
-        measure: "store: `claim_job` + `finish_job` (succeeded), one job at a time".into(),
+        measure: format!("store: `claim_next_job` + `finish_job` (succeeded), one job at a time, queue {n} → 0"),
         latency: Some(Summary::of(&mut claim_finish)),
-        rate: Some(per_second(n, claim_finish_total)),
-        note: format!("claim p50 {} / finish p50 {}: two commits", fmt_ms(c.p50), fmt_ms(f.p50)),
-    });
-    rows.push(Row {
-        measure: format!("store: the scheduler's reads per claim (`running_lanes` + `due_jobs` of 1), queue {n} → 0"),
-        latency: Some(Summary::of(&mut reads)),
-        rate: None,
-        note: String::new(),
-    });
-    rows.push(Row {
-        measure: "store: the scheduler's path per job: reads + claim + finish".into(),
-        latency: None,
         rate: Some(per_second(n, path_wall)),
-        note: "jobs/s, no plugin, no events".into(),
+        note: format!("claim p50 {} / finish p50 {}: two commits; jobs/s, no plugin, no events", fmt_ms(c.p50), fmt_ms(f.p50)),
     });
     store.close().await;
     Ok(())

@@ -36,7 +36,7 @@ pub use events::{writer_error, EventListener, EventRow, EventRowRef, EventWriter
 pub use followups::{Claim, FollowupRow, FollowupStatus, PauseCause, PauseReason, PauseRow, QueuedChange, Reorder};
 pub use idempotency::IdempotencyClaim;
 pub use limits::{DayUsageRow, Tokens, UsageFilter};
-pub use jobs::{Enqueued, Finish, JobErrorKind, JobFilter, JobHistoryRow, JobRow, JobState, QueueCounts};
+pub use jobs::{Enqueued, Finish, JobClaim, JobErrorKind, JobFilter, JobHistoryRow, JobRow, JobState, KindLane, QueueCounts};
 pub use notes::NoteRow;
 pub use plugin_calls::CallRecorder;
 pub use plugins::{PluginCallRow, PluginRow};
@@ -203,6 +203,11 @@ impl Store {
     /// A transaction that writes (see [`Engine::begin_write`]: `BEGIN IMMEDIATE` on SQLite).
     pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Any>> {
         Ok(self.engine.begin_write(&self.pool).await?)
+    }
+
+    /// A transaction that claims a job (see [`Engine::begin_claim`]: no store-wide lock on PostgreSQL).
+    pub(crate) async fn begin_claim(&self) -> StoreResult<Transaction<'static, Any>> {
+        Ok(self.engine.begin_claim(&self.pool).await?)
     }
 }
 

@@ -18,7 +18,7 @@ use super::backoff;
 use crate::config::QueueConfig;
 use crate::events::EventType;
 use crate::plugins::JobKind;
-use crate::store::{now_ms, Finish, JobErrorKind, JobRow, JobState};
+use crate::store::{now_ms, Finish, JobClaim, JobErrorKind, JobRow, JobState, KindLane};
 
 /// Longest the scheduler sleeps without looking at the queue (for jobs other hosts enqueue or leases that end).
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -184,56 +184,39 @@ impl Queue {
         }
     }
 
-    /// Claim due jobs while the lanes have room: global, per project, per kind (on every host sharing the store).
-    /// Only kinds and projects with room are asked for, so a backlog of one kind never hides the others.
+    /// Claim due jobs while the lanes have room. This host's worker slots (`--job-concurrency`) are counted here,
+    /// from the attempts it runs; a kind's lane (its `concurrency`) and a project's lane (`--project-job-concurrency`)
+    /// are counted by the store's claim over every host sharing it, atomically with the claim. Each claim asks for
+    /// every kind with a free lane at once, so a backlog of one kind never hides the others.
     async fn fill_lanes(&self, me: &Weak<Queue>, kinds: &[JobKind]) {
         let scheduler = &self.scheduler;
-        let kinds: HashMap<&str, (u32, &str)> = kinds.iter().map(|k| (k.kind.as_str(), (k.concurrency, k.plugin_id.as_str()))).collect();
-        if kinds.is_empty() {
+        let lanes: Vec<KindLane> = kinds
+            .iter()
+            .map(|k| KindLane { kind: k.kind.clone(), concurrency: i64::from(k.concurrency), plugin_id: k.plugin_id.clone() })
+            .collect();
+        if lanes.is_empty() {
             return;
         }
+        // Another claimer filling the picked job's lane first makes the claim ask again; a few times in a row means
+        // the lanes are busy: the next round (a wake-up or the poll) tries again.
+        let mut contended = 0;
         loop {
             if scheduler.stopping.load(Ordering::Relaxed) {
                 return;
             }
-            let lanes = match self.core.store().running_lanes().await {
-                Ok(l) => l,
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not read the queue");
-                    return;
-                }
-            };
-            if lanes.len() >= scheduler.config.global_concurrency {
+            if scheduler.running.lock().expect("running jobs poisoned").len() >= scheduler.config.global_concurrency {
                 return;
             }
-            let mut per_kind: HashMap<&str, usize> = HashMap::new();
-            let mut per_project: HashMap<&str, usize> = HashMap::new();
-            for (kind, project) in &lanes {
-                *per_kind.entry(kind.as_str()).or_default() += 1;
-                if let Some(p) = project {
-                    *per_project.entry(p.as_str()).or_default() += 1;
-                }
-            }
-            let open_kinds: Vec<String> =
-                kinds.iter().filter(|(k, (limit, _))| per_kind.get(*k).copied().unwrap_or(0) < *limit as usize).map(|(k, _)| k.to_string()).collect();
-            let full_projects: Vec<String> =
-                per_project.iter().filter(|(_, n)| **n >= scheduler.config.project_concurrency).map(|(p, _)| p.to_string()).collect();
-            let due = match self.core.store().due_jobs(&open_kinds, &full_projects, now_ms(), 1).await {
-                Ok(d) => d,
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not read the queue");
-                    return;
-                }
-            };
-            let Some(candidate) = due.into_iter().next() else { return };
-            let Some(&(_, plugin_id)) = kinds.get(candidate.kind.as_str()) else { return };
             let lease = format!("{}/{}", scheduler.owner, uuid::Uuid::now_v7());
             let lease_until = now_ms() + scheduler.config.lease.as_millis() as i64;
-            match self.core.store().claim_job(&candidate.id, &lease, lease_until, plugin_id).await {
-                Ok(Some(job)) => self.start_attempt(me, job, lease).await,
-                Ok(None) => continue,
+            let project_lane = scheduler.config.project_concurrency as i64;
+            match self.core.store().claim_next_job(&lanes, project_lane, &lease, lease_until, now_ms()).await {
+                Ok(JobClaim::Claimed(job)) => self.start_attempt(me, job, lease).await,
+                Ok(JobClaim::Idle) => return,
+                Ok(JobClaim::Contended) if contended < 8 => contended += 1,
+                Ok(JobClaim::Contended) => return,
                 Err(e) => {
-                    tracing::warn!(error = %e, job = %candidate.id, "could not claim a job");
+                    tracing::warn!(error = %e, "could not claim a job");
                     return;
                 }
             }
