@@ -45,7 +45,7 @@ impl Engine {
     /// in between, and fails with "database is locked" (SQLITE_BUSY_SNAPSHOT, code 517) instead. PostgreSQL
     /// (READ COMMITTED) would let two such transactions interleave: the first statement takes a transaction-scoped
     /// advisory lock, the same for every write transaction of the store (keyed by its schema), released at COMMIT
-    /// or ROLLBACK. Queue claims do not take it: see [`Engine::begin_claim`].
+    /// or ROLLBACK. Queue claims do not take it: see [`Engine::begin_conditional`].
     pub(super) async fn begin_write(self, pool: &AnyPool) -> Result<Transaction<'static, Any>, sqlx::Error> {
         match self {
             Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
@@ -60,12 +60,14 @@ impl Engine {
 }
 
 impl Engine {
-    /// A transaction that claims a queued job (`store/jobs.rs`, `claim_next_job`). On SQLite it is a write
-    /// transaction like any other: one writer at a time already makes the lanes' count-then-claim atomic. On
-    /// PostgreSQL it does NOT take the store's write lock, which would put every host's claims in one line behind
-    /// every other write of every host; the candidate row is taken with [`Engine::skip_locked`] (concurrent claimers
-    /// pass over each other's rows) and its lanes are locked with [`Engine::lock_lanes`].
-    pub(super) async fn begin_claim(self, pool: &AnyPool) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    /// A transaction whose writes are each safe on their own against every other host: a queue claim
+    /// (`store/jobs.rs`, `claim_next_job`) and the job transitions conditional on a lease or a state, each with its
+    /// history row. On SQLite it is a write transaction like any other: one writer at a time already makes the
+    /// lanes' count-then-claim atomic. On PostgreSQL it does NOT take the store's write lock, which would put every
+    /// host's claims in one line behind every other write of every host; a claim's candidate row is taken with
+    /// [`Engine::skip_locked`] (concurrent claimers pass over each other's rows) and its lanes are locked with
+    /// [`Engine::lock_lanes`].
+    pub(super) async fn begin_conditional(self, pool: &AnyPool) -> Result<Transaction<'static, Any>, sqlx::Error> {
         match self {
             Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
             Engine::Postgres => pool.begin().await,

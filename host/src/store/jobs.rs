@@ -1,6 +1,8 @@
 //! The job queue's rows. Every state change is one conditional UPDATE (on the state, and for a running job on
 //! its lease owner) written together with its history row, so two hosts, or a host and a late worker, can never
-//! both move a job: the loser's UPDATE changes nothing.
+//! both move a job: the loser's UPDATE changes nothing. So claims and the lease-held transitions (finish, release,
+//! defer) run without the store's write lock on PostgreSQL (`begin_conditional`): nothing they read before they
+//! write can be changed under them except what their own conditions check, and a claim locks the lanes it counts.
 
 use sqlx::{Row, Transaction};
 
@@ -445,7 +447,7 @@ impl Store {
         if kinds.is_empty() {
             return Ok(JobClaim::Idle);
         }
-        let mut tx = self.begin_claim().await?;
+        let mut tx = self.begin_conditional().await?;
         let mut q = super::Sql::new(
             "WITH running AS (SELECT kind, project_id FROM jobs WHERE state = 'running') \
              SELECT id, kind, project_id FROM jobs WHERE state = 'queued' AND run_after <= ",
@@ -475,7 +477,7 @@ impl Store {
     /// Take the queued job `id`, whatever its lanes, until `lease_until` under `lease`, to run in `plugin_id`.
     /// None when it is not queued (someone took it first).
     pub async fn claim_job(&self, id: &str, lease: &str, lease_until: i64, plugin_id: &str) -> StoreResult<Option<JobRow>> {
-        let mut tx = self.begin_claim().await?;
+        let mut tx = self.begin_conditional().await?;
         let job = take(&mut tx, id, lease, lease_until, plugin_id, None).await?;
         if job.is_some() {
             tx.commit().await?;
@@ -502,7 +504,7 @@ impl Store {
     /// ends `canceled` instead.
     pub async fn finish_job(&self, id: &str, lease: &str, f: &Finish<'_>) -> StoreResult<bool> {
         let now = now_ms();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_conditional().await?;
         let done = sqlx::query(
             "UPDATE jobs SET state = CASE WHEN $3 = 'queued' AND cancel_requested = 1 THEN 'canceled' ELSE $3 END, \
              result = $4, error_kind = CASE WHEN $3 = 'queued' AND cancel_requested = 1 THEN 'canceled' ELSE $5 END, \
@@ -534,7 +536,7 @@ impl Store {
     /// Hand a running job back to the queue without counting the attempt (a clean shutdown).
     pub async fn release_job(&self, id: &str, lease: &str, detail: &str) -> StoreResult<bool> {
         let now = now_ms();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_conditional().await?;
         let done = sqlx::query(
             "UPDATE jobs SET state = 'queued', attempt = CASE WHEN attempt > 0 THEN attempt - 1 ELSE 0 END, lease_owner = NULL, lease_until = NULL, \
              run_after = $3, updated_at = $3 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
@@ -557,7 +559,7 @@ impl Store {
     /// wait burns none) and it is not due before `until`. False when `lease` no longer holds it.
     pub async fn defer_job(&self, id: &str, lease: &str, kind: &str, reason: &str, until: i64, resets_at: Option<i64>) -> StoreResult<bool> {
         let now = now_ms();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_conditional().await?;
         let done = sqlx::query(
             "UPDATE jobs SET state = 'queued', attempt = CASE WHEN attempt > 0 THEN attempt - 1 ELSE 0 END, lease_owner = NULL, lease_until = NULL, \
              run_after = $3, updated_at = $4, wait_kind = $5, wait_reason = $6, wait_until = $7 \

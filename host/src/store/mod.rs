@@ -205,9 +205,9 @@ impl Store {
         Ok(self.engine.begin_write(&self.pool).await?)
     }
 
-    /// A transaction that claims a job (see [`Engine::begin_claim`]: no store-wide lock on PostgreSQL).
-    pub(crate) async fn begin_claim(&self) -> StoreResult<Transaction<'static, Any>> {
-        Ok(self.engine.begin_claim(&self.pool).await?)
+    /// A transaction of conditional writes (see [`Engine::begin_conditional`]: no store-wide lock on PostgreSQL).
+    pub(crate) async fn begin_conditional(&self) -> StoreResult<Transaction<'static, Any>> {
+        Ok(self.engine.begin_conditional(&self.pool).await?)
     }
 }
 
