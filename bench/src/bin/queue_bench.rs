@@ -20,7 +20,8 @@
 //! With `--database-url` (PostgreSQL, a role that may create schemas), each part runs on a schema of its own on that
 //! server instead (created and dropped by the run): the store part as above, then the drains of a burst of
 //! `bench.noop` and of `test.echo` through **one host and then two hosts** sharing one schema (all jobs enqueued
-//! through the first; both claim). The other host measures are SQLite's.
+//! through the first with one `delayMs`, so they fall due at one instant after the enqueue phase; timed from that
+//! instant; both hosts claim). The other host measures are SQLite's.
 //!
 //! Defaults: `codex-manager` and `fake-app-server` next to this binary, plugins from `plugins/dist`
 //! (`plugins/build.sh`). Prints a markdown table; `--json FILE` also writes every number as JSON. See the Queue
@@ -336,6 +337,27 @@ impl PgSchema {
     }
 }
 
+/// How many jobs of `kind` each host claimed, from the history rows' lease tokens (`host-<start id>/<claim id>`).
+async fn claims_per_host(schema: &PgSchema, kind: &str) -> anyhow::Result<Vec<usize>> {
+    use sqlx::{Connection, Row as _};
+    let mut conn = sqlx::AnyConnection::connect(&schema.url()).await?;
+    let rows = sqlx::query(
+        "SELECT h.detail FROM job_history h JOIN jobs j ON j.id = h.job_id WHERE h.to_state = 'running' AND j.kind = $1",
+    )
+    .bind(kind)
+    .fetch_all(&mut conn)
+    .await?;
+    let mut per: HashMap<String, usize> = HashMap::new();
+    for r in &rows {
+        let detail: Option<String> = r.try_get(0)?;
+        let owner = detail.as_deref().and_then(|d| d.split("lease ").nth(1)).and_then(|l| l.split('/').next()).unwrap_or("?");
+        *per.entry(owner.to_string()).or_default() += 1;
+    }
+    let mut counts: Vec<usize> = per.into_values().collect();
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(counts)
+}
+
 /// Drains of a burst of `bench.noop` (kind lane 8: each host's 4 worker slots are the limit) and of `test.echo`
 /// (kind lane 1, shared: more hosts cannot add to it) through `hosts` hosts on one schema, every job enqueued through
 /// the first host and watched on its stream (which carries every host's events).
@@ -375,16 +397,27 @@ async fn hosts_bench(args: &Args, server: &str, hosts: usize, burst: usize, rows
             }
         })
     };
+    // Every job of a burst becomes due at one instant after the enqueue phase (`delayMs`), so the drain measures
+    // the hosts' claims and runs, not the rate of POSTs, and every host's scheduler wakes for it at once.
+    let delay = Duration::from_millis(5 * burst as u64 + 2_000);
     for (kind, lane) in [("bench.noop", "kind lane 8, 4 worker slots per host"), ("test.echo", "kind lane 1 across hosts")] {
         let started = Instant::now();
         futures_util::stream::iter(0..burst)
             .map(|i| {
                 let api = api.clone();
-                async move { api.enqueue(kind, json!({"burst": i})).await }
+                async move {
+                    let (status, body) =
+                        api.post("/api/jobs", &json!({"kind": kind, "payload": {"burst": i}, "delayMs": delay.as_millis() as u64})).await?;
+                    ensure!(status == reqwest::StatusCode::CREATED, "POST /api/jobs answered {status}: {body}");
+                    Ok::<_, anyhow::Error>(())
+                }
             })
             .buffer_unordered(BURST_IN_FLIGHT)
             .try_collect::<Vec<_>>()
             .await?;
+        let enqueued = started.elapsed();
+        ensure!(enqueued < delay, "the enqueue phase ({enqueued:?}) outlasted the delay ({delay:?})");
+        let due = started + delay;
         let last = watch
             .until(BURST_TIMEOUT, "burst drained", |s| {
                 let e = s.ended.get(kind)?;
@@ -395,12 +428,13 @@ async fn hosts_bench(args: &Args, server: &str, hosts: usize, burst: usize, rows
             })
             .await?
             .with_context(|| format!("some `{kind}` jobs failed"))?;
-        let drain = last - started;
+        let drain = last.saturating_duration_since(due);
+        let split = claims_per_host(&schema, kind).await?;
         rows.push(Row {
-            measure: format!("PostgreSQL, {hosts} host(s) on one schema: drain of {burst} `{kind}` jobs ({lane}), first POST → last `job.succeeded`"),
+            measure: format!("PostgreSQL, {hosts} host(s) on one schema: drain of {burst} `{kind}` jobs ({lane}) due at once → last `job.succeeded`"),
             latency: None,
             rate: Some(per_second(burst, drain)),
-            note: format!("{:.2} s", drain.as_secs_f64()),
+            note: format!("{:.2} s; claims per host {split:?}; enqueue phase {:.0} jobs/s (8 in flight)", drain.as_secs_f64(), per_second(burst, enqueued)),
         });
     }
     reader.abort();
