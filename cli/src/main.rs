@@ -55,6 +55,8 @@ enum Command {
     Logs(commands::logs::LogsArgs),
     /// Print a one-time login link for the web UI.
     LoginLink,
+    /// The hosts sharing this store (several on one PostgreSQL database), whether each is online.
+    Hosts,
     /// Projects: list, show, create, update, delete, move or delete their sessions.
     #[command(subcommand)]
     Projects(commands::projects::ProjectsCommand),
@@ -234,6 +236,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status => status(c, o, &url).await,
         Command::Health => health(c, o).await,
         Command::LoginLink => login_link(c, o).await,
+        Command::Hosts => commands::hosts::list(c, o).await,
         Command::Projects(cmd) => projects::run(cmd, c, o).await,
         Command::Sessions(cmd) => sessions::run(cmd, c, o).await,
         Command::Requests(cmd) => requests::run(cmd, c, o).await,
