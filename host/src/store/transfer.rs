@@ -29,8 +29,9 @@ use super::{engine, migrations, redact_url, Engine, Sql, DATABASE_FILE};
 const MIGRATIONS_TABLE: &str = "_sqlx_migrations";
 /// PostgreSQL takes at most 65535 parameters in one statement.
 const MAX_BINDS: usize = 65_535;
-/// Rows per INSERT at most: larger batches gain nothing measurable and hold more in memory.
-const MAX_BATCH_ROWS: usize = 5_000;
+/// Rows per INSERT at most: larger batches gain nothing measurable and hold more in memory. Small in tests, so
+/// that their tables span several batches.
+const MAX_BATCH_ROWS: usize = if cfg!(test) { 100 } else { 5_000 };
 /// Batches read ahead of the writer (the reader is faster; this bounds what waits in memory).
 const READ_AHEAD: usize = 2;
 
@@ -202,8 +203,13 @@ async fn copy(pool: &AnyPool, reader: &Reader, shown: &str) -> Result<(Vec<Table
     }
     let mut batches = reader.stream(plan.clone());
     let mut counts: Vec<TableCount> = plan.iter().map(|t| TableCount { table: t.name.clone(), rows: 0 }).collect();
-    while let Some(batch) = batches.recv().await {
-        let batch = batch?;
+    loop {
+        let batch = match batches.recv().await {
+            Some(Ok(Read::Batch(batch))) => batch,
+            Some(Ok(Read::Done)) => break,
+            Some(Err(e)) => return Err(e),
+            None => return Err(TransferError::new(TransferErrorCode::SourceUnreadable, "the SQLite reader stopped before the end; nothing was copied")),
+        };
         let table = &plan[batch.table];
         let mut insert = Sql::new(format!("INSERT INTO {} ({}) VALUES ", quote(&table.name), table.columns.iter().map(|c| quote(&c.name)).collect::<Vec<_>>().join(", ")));
         for (i, row) in batch.rows.into_iter().enumerate() {
@@ -523,11 +529,20 @@ struct Batch {
     rows: Vec<Vec<Value>>,
 }
 
+/// What the reader sends: batches, then `Done` once every table was read to its end. A channel that closes
+/// without it (the reader died) is not a complete copy.
+enum Read {
+    Batch(Batch),
+    Done,
+}
+
+type ReadTx = tokio::sync::mpsc::Sender<Result<Read, TransferError>>;
+
 /// The SQLite side: a thread holding one read-only connection in one read transaction, from the schema's read to
 /// the last row.
 struct Reader {
     schema: SourceSchema,
-    plan: std::sync::mpsc::SyncSender<Option<(Vec<TablePlan>, tokio::sync::mpsc::Sender<Result<Batch, TransferError>>)>>,
+    plan: std::sync::mpsc::SyncSender<Option<(Vec<TablePlan>, ReadTx)>>,
 }
 
 impl Reader {
@@ -543,16 +558,15 @@ impl Reader {
     }
 
     /// The plan's rows, table by table, in batches.
-    fn stream(&self, plan: Vec<TablePlan>) -> tokio::sync::mpsc::Receiver<Result<Batch, TransferError>> {
+    fn stream(&self, plan: Vec<TablePlan>) -> tokio::sync::mpsc::Receiver<Result<Read, TransferError>> {
         let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD);
-        // A reader that is gone already closes the channel it was not given: the copy then sees it end early, and
-        // the counts say so; it cannot be gone before this (it waits for the plan or a drop of `self.plan`).
+        // A reader that is gone already drops the channel unused: the copy sees it close without `Done`.
         let _ = self.plan.send(Some((plan, tx)));
         rx
     }
 }
 
-type PlanRx = std::sync::mpsc::Receiver<Option<(Vec<TablePlan>, tokio::sync::mpsc::Sender<Result<Batch, TransferError>>)>>;
+type PlanRx = std::sync::mpsc::Receiver<Option<(Vec<TablePlan>, ReadTx)>>;
 
 fn read_source(path: &Path, schema_tx: tokio::sync::oneshot::Sender<Result<SourceSchema, TransferError>>, plan_rx: PlanRx) {
     use rusqlite::OpenFlags;
@@ -585,13 +599,13 @@ fn read_source(path: &Path, schema_tx: tokio::sync::oneshot::Sender<Result<Sourc
                 let values = (0..table.columns.len()).map(|i| row.get::<_, Value>(i)).collect::<Result<Vec<_>, _>>()?;
                 batch.push(values);
                 if batch.len() == per_batch {
-                    if batches.blocking_send(Ok(Batch { table: index, rows: std::mem::take(&mut batch) })).is_err() {
+                    if batches.blocking_send(Ok(Read::Batch(Batch { table: index, rows: std::mem::take(&mut batch) }))).is_err() {
                         return Ok(false);
                     }
                     batch.reserve(per_batch);
                 }
             }
-            if !batch.is_empty() && batches.blocking_send(Ok(Batch { table: index, rows: batch })).is_err() {
+            if !batch.is_empty() && batches.blocking_send(Ok(Read::Batch(Batch { table: index, rows: batch }))).is_err() {
                 return Ok(false);
             }
             Ok::<_, rusqlite::Error>(true)
@@ -607,6 +621,7 @@ fn read_source(path: &Path, schema_tx: tokio::sync::oneshot::Sender<Result<Sourc
         }
     }
     let _ = conn.execute_batch("COMMIT");
+    let _ = batches.blocking_send(Ok(Read::Done));
 }
 
 fn read_schema(conn: &rusqlite::Connection) -> rusqlite::Result<SourceSchema> {
@@ -786,7 +801,7 @@ mod tests {
         source.close().await;
 
         let report = sqlite_to_postgres(&source_dir.0, &url).await.expect("the store moves");
-        assert_eq!(report.last_seq, 250);
+        assert_eq!(report.last_seq, 250, "in batches of {MAX_BATCH_ROWS}");
         let counts: BTreeMap<String, u64> = report.tables.iter().map(|t| (t.table.clone(), t.rows)).collect();
         let want: BTreeMap<String, u64> = before.iter().map(|(t, rows)| (t.clone(), rows.len() as u64)).collect();
         assert_eq!(counts, want);
@@ -847,6 +862,46 @@ mod tests {
         assert_eq!((err.code, err.details["onlyInTarget"].clone()), (TransferErrorCode::SchemaDrift, json!(["pg_side"])), "{err}");
         let filled = tables_with_rows(&mut *target.pool().acquire().await.unwrap()).await.unwrap();
         assert!(filled.is_empty(), "nothing was copied: {filled:?}");
+    }
+
+    /// A value that does not fit its column fails the copy after other tables were written in its transaction:
+    /// none of them stays.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failure_mid_copy_leaves_the_target_without_rows() {
+        let db = TestDb::new().await;
+        let Some(url) = db.postgres_url() else { return eprintln!("{SKIPPED}") };
+        let (source_dir, target_dir) = (TempDir::new("migrate-src"), TempDir::new("migrate-dst"));
+        let source = filled(&source_dir.0).await;
+        // SQLite keeps a text in a BIGINT column; `turns` is copied after `events` and `sessions`.
+        sqlx::raw_sql("UPDATE turns SET start_seq = 'not a number'").execute(source.pool()).await.unwrap();
+        source.close().await;
+        let err = sqlite_to_postgres(&source_dir.0, &url).await.expect_err("the value does not fit");
+        assert_eq!((err.code, err.details.clone()), (TransferErrorCode::ValueMismatch, json!({"table": "turns", "column": "start_seq"})), "{err}");
+        let target = db.open(&target_dir.0).await;
+        let filled = tables_with_rows(&mut *target.pool().acquire().await.unwrap()).await.unwrap();
+        assert!(filled.is_empty(), "rolled back: {filled:?}");
+    }
+
+    /// A sequence behind a target column (none of the store's tables has one today) continues after the copied
+    /// rows, as the event log's numbering does.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sequence_of_the_target_continues_after_the_copied_rows() {
+        let db = TestDb::new().await;
+        let Some(url) = db.postgres_url() else { return eprintln!("{SKIPPED}") };
+        let source_dir = TempDir::new("migrate-src");
+        let source = filled(&source_dir.0).await;
+        sqlx::raw_sql("CREATE TABLE counters (id BIGINT PRIMARY KEY, note TEXT); INSERT INTO counters VALUES (41, 'a'), (7, NULL)")
+            .execute(source.pool())
+            .await
+            .unwrap();
+        source.close().await;
+        sqlx::any::install_default_drivers();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
+        sqlx::raw_sql("CREATE TABLE counters (id BIGSERIAL PRIMARY KEY, note TEXT)").execute(&mut conn).await.unwrap();
+        let report = sqlite_to_postgres(&source_dir.0, &url).await.expect("the store moves");
+        assert!(report.tables.iter().any(|t| t.table == "counters" && t.rows == 2), "{:?}", report.tables);
+        let next: i64 = sqlx::query_scalar("INSERT INTO counters (note) VALUES ('new') RETURNING id").fetch_one(&mut conn).await.unwrap();
+        assert_eq!(next, 42);
     }
 
     /// Without a server: the plan compares the schemas both ways, and orders parents first.
