@@ -904,6 +904,22 @@ mod tests {
         assert_eq!(next, 42);
     }
 
+    /// Without a server (the source is checked before the target is reached): no store, or one from another
+    /// version, is refused with its own code.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_missing_store_or_one_from_another_version_is_refused_before_the_target_is_reached() {
+        let nowhere = "postgres://cm:hunter2@127.0.0.1:1/cm";
+        let dir = TempDir::new("migrate-src");
+        let err = sqlite_to_postgres(&dir.0, nowhere).await.expect_err("no store");
+        assert_eq!(err.code, TransferErrorCode::SourceNotFound, "{err}");
+        let store = Store::open(&dir.0).await.unwrap();
+        sqlx::raw_sql("DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)").execute(store.pool()).await.unwrap();
+        store.close().await;
+        let err = sqlite_to_postgres(&dir.0, nowhere).await.expect_err("an older store");
+        assert_eq!(err.code, TransferErrorCode::SourceSchemaMismatch, "{err}");
+        assert!(err.message.contains("older") && !err.message.contains("hunter2"), "{err}");
+    }
+
     /// Without a server: the plan compares the schemas both ways, and orders parents first.
     #[test]
     fn the_plan_names_what_one_side_lacks_and_puts_parents_first() {
