@@ -356,7 +356,7 @@ impl TargetSchema {
         let mut sequenced = Vec::new();
         for row in rows {
             let (table, name, sql_type, from_sequence): (String, String, String, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
-            if from_sequence == 1 {
+            if from_sequence == 1 && table != MIGRATIONS_TABLE {
                 sequenced.push((table.clone(), name.clone()));
             }
             let kind = match sql_type.as_str() {
