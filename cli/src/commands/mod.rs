@@ -21,6 +21,7 @@ pub mod raw;
 pub mod requests;
 pub mod sessions;
 pub mod settings;
+pub mod store;
 pub mod turns;
 
 use serde_json::Value;

@@ -49,6 +49,11 @@ fn of(engine: Engine) -> Migrations {
     }
 }
 
+/// The versions of `engine`'s migrations, in order.
+pub fn versions(engine: Engine) -> Vec<i64> {
+    of(engine).iter().map(|(v, _, _)| *v).collect()
+}
+
 pub async fn run(pool: &AnyPool, engine: Engine) -> Result<(), sqlx::migrate::MigrateError> {
     let migrations = of(engine)
         .iter()

@@ -22,6 +22,7 @@ mod routines;
 mod sessions;
 mod settings;
 mod sql;
+pub mod transfer;
 mod turns;
 
 #[cfg(test)]
