@@ -679,9 +679,20 @@ mod tests {
                 dynamic_tools: (id == "s2").then(|| "[]".to_string()),
                 tool_call_timeout_ms: Some(30_000),
                 worker_of: None,
+                owner_host: (id == "s1").then(|| "host-1".to_string()),
             };
             store.insert_session(&new).await.unwrap();
         }
+        let host = super::super::HostRow {
+            id: "host-1".into(),
+            name: "build box".into(),
+            url: "http://10.0.0.7:8417".into(),
+            version: "0.1.0".into(),
+            started_at: now,
+            heartbeat_at: now,
+            stopped_at: Some(now + 1),
+        };
+        store.register_host(&host).await.unwrap();
         store.put_setting("s1", "color", "\"blue\"").await.unwrap();
         store.put_host_setting("theme", "dark").await.unwrap();
         let mut writer = store.event_writer().unwrap();
