@@ -2,6 +2,7 @@
 //! `--json`). docs/cli.md's exit code table lists the same set.
 
 use codex_manager_host::services::ErrorCode;
+use codex_manager_host::store::transfer::{TransferError, TransferErrorCode};
 use serde_json::{json, Value};
 
 /// What the process exits with when a command fails (success is 0). Stable: scripts match on these.
@@ -81,6 +82,19 @@ impl Exit {
             | C::JobKindUnavailable => Exit::Unavailable,
             // Invalid input the host caught, upstream and internal errors: new codes land here until sorted.
             _ => Exit::Api,
+        }
+    }
+}
+
+impl Exit {
+    /// The family of a `store migrate` failure.
+    pub fn of_transfer(code: TransferErrorCode) -> Exit {
+        use TransferErrorCode as C;
+        match code {
+            C::SourceNotFound => Exit::NotFound,
+            C::SourceInUse | C::TargetNotEmpty => Exit::Conflict,
+            C::TargetUnreachable | C::TargetError => Exit::Unavailable,
+            C::SourceSchemaMismatch | C::SourceUnreadable | C::SchemaDrift | C::UnsupportedSchema | C::ValueMismatch => Exit::Api,
         }
     }
 }
@@ -228,6 +242,9 @@ pub fn classify(e: &anyhow::Error) -> (Exit, Value) {
     }
     if let Some(f) = e.downcast_ref::<Failed>() {
         return (Exit::Failed, envelope(f.code, &f.message, f.details.clone()));
+    }
+    if let Some(t) = e.downcast_ref::<TransferError>() {
+        return (Exit::of_transfer(t.code), envelope(t.code.as_str(), &t.message, t.details.clone()));
     }
     (Exit::Api, envelope("cli_error", &format!("{e:#}"), Value::Null))
 }

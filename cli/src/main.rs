@@ -55,6 +55,8 @@ enum Command {
     Logs(commands::logs::LogsArgs),
     /// Print a one-time login link for the web UI.
     LoginLink,
+    /// The hosts sharing this store (several on one PostgreSQL database), whether each is online.
+    Hosts,
     /// Projects: list, show, create, update, delete, move or delete their sessions.
     #[command(subcommand)]
     Projects(commands::projects::ProjectsCommand),
@@ -132,6 +134,10 @@ enum Command {
     /// The job queue: list, get, enqueue, cancel, retry, wait, kinds, stats.
     #[command(subcommand)]
     Jobs(commands::jobs::JobsCommand),
+    /// The host's store, with the host stopped: `store migrate --to postgres://…` moves a SQLite data dir to
+    /// PostgreSQL.
+    #[command(subcommand)]
+    Store(commands::store::StoreCommand),
     /// Call any API route: `codex-manager api POST /api/sessions --data '{"cwd":"/tmp"}'`.
     Api(commands::raw::ApiArgs),
     /// Print a shell completion script: `codex-manager completions bash > ~/.local/share/bash-completion/completions/codex-manager`.
@@ -211,8 +217,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let data_dir = cli.data_dir.or(profile.data_dir).unwrap_or_else(codex_manager_host::config::default_data_dir);
     let token = cli.token.or(profile.token);
     match cli.command {
-        // Neither needs a running host (nor, for `logs`, a token).
+        // None needs a running host (nor, for `logs` and `store`, a token).
         Command::Logs(a) => return commands::logs::run(a, &data_dir).await,
+        Command::Store(cmd) => return commands::store::run(cmd, &data_dir, &out).await,
         Command::Doctor(a) => {
             let client = client::Client::new(&url, token, &data_dir).ok();
             return commands::doctor::run(a, &url, &data_dir, client, &out).await;
@@ -228,12 +235,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Plugin(plugins::PluginCommand::New { .. })
         | Command::Plugin(plugins::PluginCommand::Build(_))
         | Command::Logs(_)
+        | Command::Store(_)
         | Command::Doctor(_) => {
             unreachable!("handled above")
         }
         Command::Status => status(c, o, &url).await,
         Command::Health => health(c, o).await,
         Command::LoginLink => login_link(c, o).await,
+        Command::Hosts => commands::hosts::list(c, o).await,
         Command::Projects(cmd) => projects::run(cmd, c, o).await,
         Command::Sessions(cmd) => sessions::run(cmd, c, o).await,
         Command::Requests(cmd) => requests::run(cmd, c, o).await,

@@ -77,8 +77,8 @@ impl Output {
             return word.to_string();
         }
         let code = match word {
-            "completed" | "succeeded" | "idle" | "resolved" | "enabled" | "ready" | "true" | "low" => "32",
-            "failed" | "canceled" | "interrupted" | "expired" | "disabled" | "false" | "high" => "31",
+            "completed" | "succeeded" | "idle" | "resolved" | "enabled" | "ready" | "true" | "low" | "online" => "32",
+            "failed" | "canceled" | "interrupted" | "expired" | "disabled" | "false" | "high" | "offline" => "31",
             "running" | "inProgress" | "queued" | "pending" | "starting" | "restarting" | "medium" => "33",
             w if w.starts_with("waiting") => "33",
             _ => return word.to_string(),

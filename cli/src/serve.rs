@@ -56,11 +56,28 @@ pub struct ServeArgs {
     #[arg(long, env = "CODEX_MANAGER_LOG_FILE")]
     log_file: Option<String>,
     #[command(flatten)]
+    identity: IdentityArgs,
+    #[command(flatten)]
     queue: QueueArgs,
     #[command(flatten)]
     connections: ConnectionArgs,
     #[command(flatten)]
     probe: ProbeArgs,
+}
+
+/// Who this host is to the other hosts on a shared store (docs/operations.md, "Several hosts").
+#[derive(Args)]
+struct IdentityArgs {
+    /// This host's stable id (default: the one kept in <data-dir>/host-id, made at first start).
+    #[arg(long, env = "CODEX_MANAGER_HOST_ID", value_name = "ID")]
+    host_id: Option<String>,
+    /// The name other hosts and the UI show for it (default: the machine's hostname).
+    #[arg(long, env = "CODEX_MANAGER_HOST_NAME", value_name = "NAME")]
+    host_name: Option<String>,
+    /// The URL other hosts reach this one at, to forward actions on its sessions (default: http://<bind address>;
+    /// set it when binding 0.0.0.0 or behind a proxy).
+    #[arg(long, env = "CODEX_MANAGER_ADVERTISE_URL", value_name = "URL")]
+    advertise_url: Option<String>,
 }
 
 /// Limits on HTTP connections (docs/operations.md, "Connection limits").
@@ -139,6 +156,11 @@ pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, token: Option<Strin
     };
     config.token = token;
     config.web_dir = args.web_dir;
+    config.identity = codex_manager_host::services::IdentityConfig {
+        id: args.identity.host_id,
+        name: args.identity.host_name,
+        advertise_url: args.identity.advertise_url,
+    };
     config.queue = config::QueueConfig {
         capacity: args.queue.queue_capacity,
         global_concurrency: usize::from(args.queue.job_concurrency),

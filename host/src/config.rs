@@ -44,6 +44,8 @@ pub struct HostConfig {
     pub connections: ConnectionLimits,
     /// How app-server's liveness is checked while it runs.
     pub probe: crate::appserver::ProbeConfig,
+    /// This host's id, name and advertised URL, where configured (see docs/operations.md, "Several hosts").
+    pub identity: crate::services::IdentityConfig,
 }
 
 /// Limits on the HTTP connections the host keeps open (see docs/operations.md, "Connection limits").
@@ -119,6 +121,7 @@ impl HostConfig {
             queue: QueueConfig::default(),
             connections: ConnectionLimits::default(),
             probe: crate::appserver::ProbeConfig::default(),
+            identity: Default::default(),
         }
     }
 

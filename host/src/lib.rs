@@ -151,11 +151,13 @@ impl Host {
             let (store, plugins) = (store.clone(), plugins.clone());
             tokio::spawn(async move { install_bundled_plugins(&store, &plugins, &dir).await });
         }
-        let services = Services::start(store, events, app_server, config.enable_exec, plugins, config.queue.clone()).await?;
+        // Bound before the services start: the address is part of this host's identity (where others reach it).
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;
         let addr = listener.local_addr()?;
+        let identity = services::HostIdentity::resolve(&config.identity, &config.data_dir, addr)?;
+        let services = Services::start(store, events, app_server, config.enable_exec, plugins, config.queue.clone(), identity).await?;
         let state = ApiState {
             services: services.clone(),
             auth: Arc::new(AuthConfig::new(token, addr, &config.allowed_hosts)),

@@ -156,6 +156,8 @@ class ErrorCode(StrEnum):
     RUNTIME_UNAVAILABLE = 'runtime_unavailable'
     STORAGE_UNAVAILABLE = 'storage_unavailable'
     EVENT_LOG_UNAVAILABLE = 'event_log_unavailable'
+    OWNER_OFFLINE = 'owner_offline'
+    FORWARD_FAILED = 'forward_failed'
     RUNTIME_UNRESPONSIVE = 'runtime_unresponsive'
     TOO_MANY_CONNECTIONS = 'too_many_connections'
     JOB_CANCEL_PENDING = 'job_cancel_pending'
@@ -277,6 +279,14 @@ class FollowupStatus(StrEnum):
     STARTED = 'started'
     FAILED = 'failed'
     REMOVED = 'removed'
+
+
+class HostState(StrEnum):
+    """Whether a host can act on its sessions now, as the others see it."""
+
+    ONLINE = 'online'
+    OFFLINE = 'offline'
+    STOPPED = 'stopped'
 
 
 class IfBusy(StrEnum):
@@ -918,11 +928,37 @@ class HookState(Model):
 
 
 @dataclass(eq=False)
+class Host(Model):
+    """A host on the store (`GET /api/hosts`)."""
+
+    id: str = ""
+    #: Its last heartbeat (or its stop).
+    last_seen_at: str = ""
+    name: str = ""
+    #: `state == online`.
+    online: bool = False
+    started_at: str = ""
+    state: HostState | str = ""
+    #: Whether this is the host that answered.
+    this_host: bool = False
+    #: Where the other hosts forward its sessions' actions.
+    url: str = ""
+    version: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'id': 'id', 'last_seen_at': 'lastSeenAt', 'name': 'name', 'online': 'online', 'started_at': 'startedAt', 'state': 'state', 'this_host': 'thisHost', 'url': 'url', 'version': 'version'}
+
+
+@dataclass(eq=False)
 class HostFacts(Model):
     """`HostFacts` of the API."""
 
     #: Where the host keeps its token, log and plugins, and its store when that is SQLite.
     data_dir: str = ""
+    #: This host's stable id (the owner of the sessions it creates; see `GET /api/hosts`).
+    id: str = ""
+    #: Its display name.
+    name: str = ""
     #: When this process started (RFC 3339): a client that sees it change knows the host restarted.
     started_at: str = ""
     #: The database the store runs on.
@@ -931,7 +967,20 @@ class HostFacts(Model):
     version: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'data_dir': 'dataDir', 'started_at': 'startedAt', 'store': 'store', 'version': 'version'}
+    _wire: ClassVar[dict[str, str]] = {'data_dir': 'dataDir', 'id': 'id', 'name': 'name', 'started_at': 'startedAt', 'store': 'store', 'version': 'version'}
+
+
+@dataclass(eq=False)
+class HostList(Model):
+    """Every host on the store."""
+
+    #: By name, then id.
+    hosts: list[Host] = field(default_factory=list)
+    #: The id of the host that answered.
+    this_host: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'hosts': 'hosts', 'this_host': 'thisHost'}
 
 
 @dataclass(eq=False)
@@ -1922,7 +1971,9 @@ Followup._conv = {'mode': enum_of(TurnMode), 'status': enum_of(FollowupStatus)}
 FollowupList._conv = {'followups': list_of(model(Followup)), 'queue': model(FollowupQueue)}
 FollowupQueue._conv = {'limit': model(UsageLimit), 'reason': enum_of(PauseReason)}
 FollowupQueued._conv = {'followup': model(Followup)}
+Host._conv = {'state': enum_of(HostState)}
 HostFacts._conv = {'store': enum_of(StoreEngine)}
+HostList._conv = {'hosts': list_of(model(Host))}
 Inspection._conv = {'limits': model(Limits), 'requested': list_of(enum_of(Capability))}
 InstallPlugin._conv = {'grant': list_of(enum_of(Capability))}
 InterruptResult._conv = {'status': enum_of(InterruptStatus)}
@@ -1992,7 +2043,10 @@ __all__ = [
     'FollowupStatus',
     'Health',
     'HookState',
+    'Host',
     'HostFacts',
+    'HostList',
+    'HostState',
     'IfBusy',
     'Inspection',
     'InstallPlugin',

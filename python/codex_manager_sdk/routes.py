@@ -79,6 +79,7 @@ OPERATIONS: dict[str, Route] = {
     'followups.resume': Route('followups.resume', 'POST', '/api/sessions/{id}/followups/resume', ('id',), (), None, 'FollowupQueue', 'Resume a paused queue, whatever paused it: its next follow-up starts as soon as the session is idle.'),
     'health.health': Route('health.health', 'GET', '/api/health', (), (), None, 'Health', 'The host is alive (it answers). Says nothing about app-server: see `/api/ready`.'),
     'health.ready': Route('health.ready', 'GET', '/api/ready', (), (), None, 'Readiness', 'Whether the host can do work now: 200 when ready, 503 with the same body and a `reason` when not (for'),
+    'hosts.list': Route('hosts.list', 'GET', '/api/hosts', (), (), None, 'HostList', 'Every host that runs on this store (several share a PostgreSQL database; SQLite has one), with whether each is'),
     'jobs.cancel': Route('jobs.cancel', 'POST', '/api/jobs/{id}/cancel', ('id',), (), None, 'Job', "Cancel a job. Answers with its final state once it has stopped: a running job's plugin call is dropped and"),
     'jobs.enqueue': Route('jobs.enqueue', 'POST', '/api/jobs', (), (), 'EnqueueJob', 'Job', 'Enqueue a job of a kind an enabled plugin declares. 201 with the new job; 200 with the existing one when a job'),
     'jobs.get': Route('jobs.get', 'GET', '/api/jobs/{id}', ('id',), ('wait',), None, 'Job', 'A job with its history of transitions; with `?wait=`, once it finished (or the wait ran out).'),

@@ -129,6 +129,9 @@ pub const HEALTH_HEALTH: Op = Op { id: "health.health", method: "GET", path: "/a
 /// `GET /api/ready`: Whether the host can do work now: 200 when ready, 503 with the same body and a `reason` when not (for
 pub const HEALTH_READY: Op = Op { id: "health.ready", method: "GET", path: "/api/ready", path_params: &[], query: &[], headers: &[], body: None, response: Some("Readiness") };
 
+/// `GET /api/hosts`: Every host that runs on this store (several share a PostgreSQL database; SQLite has one), with whether each is
+pub const HOSTS_LIST: Op = Op { id: "hosts.list", method: "GET", path: "/api/hosts", path_params: &[], query: &[], headers: &[], body: None, response: Some("HostList") };
+
 /// `POST /api/jobs/{id}/cancel`: Cancel a job. Answers with its final state once it has stopped: a running job's plugin call is dropped and
 pub const JOBS_CANCEL: Op = Op { id: "jobs.cancel", method: "POST", path: "/api/jobs/{id}/cancel", path_params: &["id"], query: &[], headers: &["X-Codex-Manager-Client"], body: None, response: Some("Job") };
 
@@ -374,6 +377,7 @@ pub const ALL: &[Op] = &[
     FOLLOWUPS_RESUME,
     HEALTH_HEALTH,
     HEALTH_READY,
+    HOSTS_LIST,
     JOBS_CANCEL,
     JOBS_ENQUEUE,
     JOBS_GET,

@@ -8,6 +8,7 @@ pub mod codex;
 pub mod doctor;
 pub mod events;
 pub mod followups;
+pub mod hosts;
 pub mod routines;
 pub mod jobs;
 pub mod limits;
@@ -20,6 +21,7 @@ pub mod raw;
 pub mod requests;
 pub mod sessions;
 pub mod settings;
+pub mod store;
 pub mod turns;
 
 use serde_json::Value;
@@ -77,7 +79,7 @@ pub async fn status(client: &Client, out: &Output, url: &str) -> anyhow::Result<
     };
     let mut lines = vec![
         format!("ready:       {}", out.state(&ready.ready.to_string())),
-        format!("host:        codex-manager {} at {url}", host.version),
+        format!("host:        codex-manager {} at {url}, `{}` ({})", host.version, host.name, host.id),
         format!("data dir:    {}", host.data_dir),
         format!("store:       {}", host.store.as_str()),
         format!("uptime:      {uptime}"),

@@ -14,6 +14,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+pub mod pg;
 pub mod pty;
 
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;

@@ -44,6 +44,7 @@ pub struct ApiState {
 fn documented_routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::with_openapi(openapi::base())
         .merge(routes::health::router())
+        .merge(routes::hosts::router())
         .merge(routes::login::router())
         .merge(routes::projects::router())
         .merge(routes::sessions::router())

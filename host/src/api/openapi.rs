@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
     modifiers(&Security, &Catalogs),
     tags(
         (name = "health", description = "Liveness and readiness"),
+        (name = "hosts", description = "The hosts sharing this store, whether each is online, and which one answered"),
         (name = "auth", description = "Browser login"),
         (name = "projects", description = "Projects group sessions under a working directory"),
         (name = "sessions", description = "Sessions (chats), each backed by a Codex thread"),

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::error::{ErrorCode, ServiceError, ServiceResult};
+use super::hosts::Hosts;
 use crate::appserver::{Connection, AppServer};
 use crate::events::{EventLog, EventType, NewEvent};
 use crate::store::{SessionRow, Store, StoreError};
@@ -18,15 +19,16 @@ pub struct Core {
     store: Store,
     events: EventLog,
     app_server: AppServer,
+    hosts: Arc<Hosts>,
     session_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// When this host process started its services (RFC 3339), for `/api/ready`.
     started_at: String,
 }
 
 impl Core {
-    pub(super) fn new(store: Store, events: EventLog, app_server: AppServer) -> Self {
+    pub(super) fn new(store: Store, events: EventLog, app_server: AppServer, hosts: Arc<Hosts>) -> Self {
         let started_at = crate::events::envelope_ts(crate::store::now_ms());
-        Self { store, events, app_server, session_locks: Mutex::new(HashMap::new()), started_at }
+        Self { store, events, app_server, hosts, session_locks: Mutex::new(HashMap::new()), started_at }
     }
 
     pub fn started_at(&self) -> &str {
@@ -43,6 +45,11 @@ impl Core {
 
     pub fn app_server(&self) -> &AppServer {
         &self.app_server
+    }
+
+    /// This host's identity, the other hosts on the store, and who owns a session.
+    pub fn hosts(&self) -> &Hosts {
+        &self.hosts
     }
 
     /// Append the event an API call records and wait for its commit, bounded: a log that cannot write (disk full)

@@ -138,6 +138,8 @@ error_codes! {
     RuntimeUnavailable = "runtime_unavailable";
     StorageUnavailable = "storage_unavailable";
     EventLogUnavailable = "event_log_unavailable";
+    OwnerOffline = "owner_offline";
+    ForwardFailed = "forward_failed";
     RuntimeUnresponsive = "runtime_unresponsive";
     TooManyConnections = "too_many_connections";
     JobCancelPending = "job_cancel_pending";

@@ -21,6 +21,7 @@ mod core;
 mod error;
 mod events;
 mod followups;
+mod hosts;
 mod index;
 mod live;
 mod limits;
@@ -52,6 +53,7 @@ pub use codex::{Codex, ThreadOps};
 pub use events::Events;
 pub use limits::{Budget, Budgets, DayUsage, Hold, LimitKind, Limits, LimitsStatus, TokenCounts, UsageLimit, UsageQuery, UsageReport};
 pub use followups::{Dispatcher, Followups};
+pub use hosts::Hosts;
 pub use notes::Notes;
 pub use plugins::{PluginSettings, Plugins};
 pub use projects::Projects;
@@ -70,6 +72,7 @@ pub use codex::{
     LoginRequest, McpLogin, MergeStrategy, ModelQuery, ReviewTarget, Revert, ShellCommand, SkillEnablement, StartReview,
 };
 pub use error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
+pub use hosts::{Host, HostIdentity, HostList, HostState, IdentityConfig, Owner, SessionOwner, HEARTBEAT_INTERVAL, HOST_ID_FILE, MISSED_HEARTBEATS};
 pub use followups::{EditFollowup, Followup, FollowupList, FollowupQuery, FollowupQueue, FollowupQueued, ReorderFollowups};
 pub use crate::store::{FollowupStatus, PauseReason};
 pub use notes::{NotePage, NoteQuery, SessionNote};
@@ -136,9 +139,10 @@ impl Services {
         exec_enabled: bool,
         plugin_host: Arc<PluginRegistry>,
         queue: crate::config::QueueConfig,
+        identity: HostIdentity,
     ) -> anyhow::Result<Arc<Self>> {
         let launcher = ChildLauncher::new(&app_server);
-        Self::start_with(store, events, app_server, launcher, exec_enabled, plugin_host, queue).await
+        Self::start_with(store, events, app_server, launcher, exec_enabled, plugin_host, queue, identity).await
     }
 
     /// [`Services::start`] with app-server started by `launcher` (unit tests run an in-memory peer: `crate::testing`).
@@ -150,7 +154,10 @@ impl Services {
         exec_enabled: bool,
         plugin_host: Arc<PluginRegistry>,
         queue: crate::config::QueueConfig,
+        identity: HostIdentity,
     ) -> anyhow::Result<Arc<Self>> {
+        // Before the sessions are read: the ones no host owned yet are this host's from here on.
+        let hosts = Hosts::register(store.clone(), identity).await?;
         let rows = store.all_sessions().await?;
         let released = store.release_unfinished_idempotency_keys().await? + store.expire_idempotency_keys(IDEMPOTENCY_KEY_TTL_MS).await?;
         if released > 0 {
@@ -158,7 +165,7 @@ impl Services {
         }
         let (tx, rx) = mpsc::channel(INBOUND_CAPACITY);
         let (codex_bin, codex_home) = (app_server.program.clone(), app_server.codex_home.clone());
-        let core = Arc::new(Core::new(store, events, AppServer::start_with(app_server, launcher, tx)));
+        let core = Arc::new(Core::new(store, events, AppServer::start_with(app_server, launcher, tx), hosts.clone()));
         core.record_liveness();
         let codex = Arc::new(Codex::new(core.clone(), exec_enabled));
         // Watch before app-server can say anything, so its first `ready` is seen.
@@ -207,6 +214,7 @@ impl Services {
         });
         plugin_host.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
         tokio::spawn(relay.run(rx));
+        hosts.start();
         // After the reconciliation: turns the last run left running have ended (and paused their queues).
         limits.start();
         dispatcher.start(followup_inbox).await;
@@ -221,6 +229,16 @@ impl Services {
 
     pub fn events(&self) -> &Events {
         &self.events
+    }
+
+    /// This host's identity, the hosts on the store and who owns a session.
+    pub fn hosts(&self) -> &Hosts {
+        self.core.hosts()
+    }
+
+    /// Who this host is.
+    pub fn host(&self) -> &HostIdentity {
+        self.core.hosts().this()
     }
 
     pub fn store(&self) -> &Store {
@@ -310,6 +328,8 @@ impl Services {
         if !self.core.events().flush_within(SHUTDOWN_FLUSH_WAIT).await {
             tracing::error!("stopping with events not committed: the store cannot write (disk full?)");
         }
+        // Last: until here the host still answers for its sessions.
+        self.core.hosts().stop().await;
     }
 }
 

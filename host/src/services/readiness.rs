@@ -47,6 +47,10 @@ pub struct Readiness {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HostFacts {
+    /// This host's stable id (the owner of the sessions it creates; see `GET /api/hosts`).
+    pub id: String,
+    /// Its display name.
+    pub name: String,
     /// The codex-manager release.
     pub version: String,
     /// When this process started (RFC 3339): a client that sees it change knows the host restarted.
@@ -124,6 +128,8 @@ pub(super) async fn assess(core: &Core, codex: &Codex, queue: &Queue, limits: &L
         queue: queue.queue_stats().await.ok(),
         limits: limits.status().await,
         host: HostFacts {
+            id: core.hosts().this().id.clone(),
+            name: core.hosts().this().name.clone(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             started_at: core.started_at().to_string(),
             data_dir: core.store().data_dir().display().to_string(),

@@ -4,7 +4,9 @@
 //! `CASE WHEN … THEN 1 ELSE 0 END` for a condition in a select list, so both engines decode an i64).
 //!
 //! The other engine-specific spots, each matching on [`Engine`]: the migrations folder (`migrations.rs`) and the
-//! event log's writer and checkpoints (`events.rs`, `events/log.rs`: SQLite keeps its own rusqlite connection).
+//! event log's writer and checkpoints (`events.rs`, `events/log.rs`: SQLite keeps its own rusqlite connection);
+//! and `transfer.rs`, which copies a SQLite store into PostgreSQL (`store migrate --to`): it reads SQLite through
+//! rusqlite and binds each value by the PostgreSQL column's type.
 
 use std::ffi::{c_char, c_int, c_void};
 use std::path::Path;

@@ -24,6 +24,7 @@ const SQLITE: Migrations = &[
     (9, "limits", include_str!("../../migrations/sqlite/0009_limits.sql")),
     (10, "plugin_call_stderr", include_str!("../../migrations/sqlite/0010_plugin_call_stderr.sql")),
     (11, "routine_folded_ticks", include_str!("../../migrations/sqlite/0011_routine_folded_ticks.sql")),
+    (12, "hosts", include_str!("../../migrations/sqlite/0012_hosts.sql")),
 ];
 
 const POSTGRES: Migrations = &[
@@ -38,6 +39,7 @@ const POSTGRES: Migrations = &[
     (9, "limits", include_str!("../../migrations/postgres/0009_limits.sql")),
     (10, "plugin_call_stderr", include_str!("../../migrations/postgres/0010_plugin_call_stderr.sql")),
     (11, "routine_folded_ticks", include_str!("../../migrations/postgres/0011_routine_folded_ticks.sql")),
+    (12, "hosts", include_str!("../../migrations/postgres/0012_hosts.sql")),
 ];
 
 fn of(engine: Engine) -> Migrations {
@@ -45,6 +47,11 @@ fn of(engine: Engine) -> Migrations {
         Engine::Sqlite => SQLITE,
         Engine::Postgres => POSTGRES,
     }
+}
+
+/// The versions of `engine`'s migrations, in order.
+pub fn versions(engine: Engine) -> Vec<i64> {
+    of(engine).iter().map(|(v, _, _)| *v).collect()
 }
 
 pub async fn run(pool: &AnyPool, engine: Engine) -> Result<(), sqlx::migrate::MigrateError> {

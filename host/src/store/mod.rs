@@ -8,6 +8,7 @@
 mod engine;
 mod events;
 mod followups;
+mod hosts;
 mod idempotency;
 mod jobs;
 mod limits;
@@ -21,6 +22,7 @@ mod routines;
 mod sessions;
 mod settings;
 mod sql;
+pub mod transfer;
 mod turns;
 
 #[cfg(test)]
@@ -34,6 +36,7 @@ pub use engine::{redact_url, Engine};
 pub(crate) use sql::Sql;
 pub use events::{writer_error, EventListener, EventRow, EventRowRef, EventWriter, WriterError};
 pub use followups::{Claim, FollowupRow, FollowupStatus, PauseCause, PauseReason, PauseRow, QueuedChange, Reorder};
+pub use hosts::HostRow;
 pub use idempotency::IdempotencyClaim;
 pub use limits::{DayUsageRow, Tokens, UsageFilter};
 pub use jobs::{Enqueued, Finish, JobClaim, JobErrorKind, JobFilter, JobHistoryRow, JobRow, JobState, KindLane, QueueCounts};

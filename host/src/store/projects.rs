@@ -154,6 +154,7 @@ mod tests {
             dynamic_tools: None,
             tool_call_timeout_ms: None,
             worker_of: None,
+            owner_host: None,
         };
         let foreign = store.insert_session(&session).await.unwrap_err();
         assert!(foreign.is_constraint_violation(), "{foreign}");

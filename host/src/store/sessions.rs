@@ -26,6 +26,8 @@ pub struct SessionRow {
     pub tool_call_timeout_ms: Option<i64>,
     /// The plugin whose hidden worker session this is.
     pub worker_of: Option<String>,
+    /// The host whose app-server holds the thread (None only before its first host adopts it).
+    pub owner_host: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +42,8 @@ pub struct NewSession {
     pub dynamic_tools: Option<String>,
     pub tool_call_timeout_ms: Option<i64>,
     pub worker_of: Option<String>,
+    /// The host creating it: the one whose app-server started the thread.
+    pub owner_host: Option<String>,
 }
 
 /// A partial update; `None` leaves a column as it is.
@@ -67,7 +71,7 @@ pub struct SessionFilter {
 }
 
 const COLUMNS: &str = "id, thread_id, project_id, title, cwd, archived, forked_from, controls, active_turn_id, \
-     last_turn_status, last_error, created_at, updated_at, last_activity_at, dynamic_tools, tool_call_timeout_ms, worker_of";
+     last_turn_status, last_error, created_at, updated_at, last_activity_at, dynamic_tools, tool_call_timeout_ms, worker_of, owner_host";
 
 fn from_row(row: &super::Row) -> StoreResult<SessionRow> {
     Ok(SessionRow {
@@ -91,6 +95,7 @@ fn from_row(row: &super::Row) -> StoreResult<SessionRow> {
         dynamic_tools: row.try_get("dynamic_tools")?,
         tool_call_timeout_ms: row.try_get("tool_call_timeout_ms")?,
         worker_of: row.try_get("worker_of")?,
+        owner_host: row.try_get("owner_host")?,
     })
 }
 
@@ -99,8 +104,8 @@ impl Store {
         let now = now_ms();
         sqlx::query(
             "INSERT INTO sessions (id, thread_id, project_id, title, cwd, archived, forked_from, controls, \
-             created_at, updated_at, last_activity_at, dynamic_tools, tool_call_timeout_ms, worker_of) \
-             VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $8, $8, $9, $10, $11)",
+             created_at, updated_at, last_activity_at, dynamic_tools, tool_call_timeout_ms, worker_of, owner_host) \
+             VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $8, $8, $9, $10, $11, $12)",
         )
         .bind(&s.id)
         .bind(&s.thread_id)
@@ -113,6 +118,7 @@ impl Store {
         .bind(&s.dynamic_tools)
         .bind(s.tool_call_timeout_ms)
         .bind(&s.worker_of)
+        .bind(&s.owner_host)
         .execute(self.pool())
         .await
         .map_err(StoreError::from_write)?;
@@ -259,6 +265,7 @@ mod tests {
                 dynamic_tools: None,
                 tool_call_timeout_ms: None,
                 worker_of: None,
+                owner_host: None,
             };
             store.insert_session(&new).await.unwrap();
             sqlx::query("UPDATE sessions SET last_activity_at = $1 WHERE id = $2").bind(t).bind(&id).execute(store.pool()).await.unwrap();

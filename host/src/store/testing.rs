@@ -44,6 +44,11 @@ impl TestDb {
         if self.postgres.is_some() { Engine::Postgres } else { Engine::Sqlite }
     }
 
+    /// PostgreSQL: the URL of this test's schema (what a host or a migration is given); None on SQLite.
+    pub fn postgres_url(&self) -> Option<String> {
+        self.postgres.as_ref().map(Schema::url)
+    }
+
     /// Open the store (again, after a restart): the SQLite file in `dir`, or this test's schema.
     pub async fn open(&self, dir: &Path) -> Store {
         match &self.postgres {

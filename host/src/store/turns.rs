@@ -228,6 +228,7 @@ mod tests {
                 dynamic_tools: None,
                 tool_call_timeout_ms: None,
                 worker_of: None,
+                owner_host: None,
             })
             .await
             .unwrap();

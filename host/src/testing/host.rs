@@ -81,7 +81,10 @@ impl TestHost {
             // No liveness probes during a test: each test scripts what app-server says.
             probe: ProbeConfig { interval: Duration::from_secs(3600), deadline: Duration::from_secs(3600) },
         };
-        let services = Services::start_with(store, events, config, app.clone(), false, plugins, Default::default())
+        // The id is kept in the dir, so a host started again on it is the same host.
+        let identity = crate::services::HostIdentity::resolve(&Default::default(), &dir.0, "127.0.0.1:9".parse().expect("an address"))
+            .expect("the host's identity");
+        let services = Services::start_with(store, events, config, app.clone(), false, plugins, Default::default(), identity)
             .await
             .expect("services start");
         let peer = app.next_peer().await;

@@ -285,6 +285,8 @@ export type ErrorCode =
   | "runtime_unavailable"
   | "storage_unavailable"
   | "event_log_unavailable"
+  | "owner_offline"
+  | "forward_failed"
   | "runtime_unresponsive"
   | "too_many_connections"
   | "job_cancel_pending"
@@ -523,9 +525,30 @@ export interface HookState {
   key: string;
 }
 
+/** A host on the store (`GET /api/hosts`). */
+export interface Host {
+  id: string;
+  /** Its last heartbeat (or its stop). */
+  lastSeenAt: string;
+  name: string;
+  /** `state == online`. */
+  online: boolean;
+  startedAt: string;
+  state: HostState;
+  /** Whether this is the host that answered. */
+  thisHost: boolean;
+  /** Where the other hosts forward its sessions' actions. */
+  url: string;
+  version: string;
+}
+
 export interface HostFacts {
   /** Where the host keeps its token, log and plugins, and its store when that is SQLite. */
   dataDir: string;
+  /** This host's stable id (the owner of the sessions it creates; see `GET /api/hosts`). */
+  id: string;
+  /** Its display name. */
+  name: string;
   /** When this process started (RFC 3339): a client that sees it change knows the host restarted. */
   startedAt: string;
   /** The database the store runs on. */
@@ -533,6 +556,17 @@ export interface HostFacts {
   /** The codex-manager release. */
   version: string;
 }
+
+/** Every host on the store. */
+export interface HostList {
+  /** By name, then id. */
+  hosts: Host[];
+  /** The id of the host that answered. */
+  thisHost: string;
+}
+
+/** Whether a host can act on its sessions now, as the others see it. */
+export type HostState = "online" | "offline" | "stopped";
 
 /** What `POST .../messages` does while the session is busy. */
 export type IfBusy = "refuse" | "queue";
@@ -1348,6 +1382,7 @@ export const OPERATIONS = {
   "followups.resume": { method: "POST", path: "/api/sessions/{id}/followups/resume", pathParams: ["id"], query: [], body: false },
   "health.health": { method: "GET", path: "/api/health", pathParams: [], query: [], body: false },
   "health.ready": { method: "GET", path: "/api/ready", pathParams: [], query: [], body: false },
+  "hosts.list": { method: "GET", path: "/api/hosts", pathParams: [], query: [], body: false },
   "jobs.cancel": { method: "POST", path: "/api/jobs/{id}/cancel", pathParams: ["id"], query: [], body: false },
   "jobs.enqueue": { method: "POST", path: "/api/jobs", pathParams: [], query: [], body: true },
   "jobs.get": { method: "GET", path: "/api/jobs/{id}", pathParams: ["id"], query: ["wait"], body: false },
@@ -1463,6 +1498,7 @@ export interface OperationTypes {
   "followups.resume": { body: never; response: FollowupQueue };
   "health.health": { body: never; response: Health };
   "health.ready": { body: never; response: Readiness };
+  "hosts.list": { body: never; response: HostList };
   "jobs.cancel": { body: never; response: Job };
   "jobs.enqueue": { body: EnqueueJob; response: Job };
   "jobs.get": { body: never; response: Job };

@@ -9,6 +9,7 @@ pub mod events;
 pub mod exec;
 pub mod followups;
 pub mod health;
+pub mod hosts;
 pub mod jobs;
 pub mod login;
 pub mod limits;

@@ -440,6 +440,7 @@ impl Sessions {
                 dynamic_tools: tools_json,
                 tool_call_timeout_ms: req.tool_call_timeout_ms.map(|ms| ms as i64),
                 worker_of: worker_of.map(str::to_owned),
+                owner_host: Some(self.core.hosts().this().id.clone()),
             })
             .await?;
         // Index first, so the notifications naming the thread are tagged with the session.
@@ -562,6 +563,7 @@ impl Sessions {
                 dynamic_tools: row.dynamic_tools.clone(),
                 tool_call_timeout_ms: row.tool_call_timeout_ms,
                 worker_of: row.worker_of.clone(),
+                owner_host: Some(self.core.hosts().this().id.clone()),
             })
             .await?;
         self.index.put(&forked);
