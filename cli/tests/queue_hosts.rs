@@ -194,3 +194,62 @@ async fn a_job_whose_host_is_killed_is_finished_by_the_other_host_after_its_leas
     b.stop_host().await;
     schema.drop_now().await;
 }
+
+/// A plugin installed on one host is every host's to see, but runs only where its component is: a host that starts
+/// on a store listing a plugin it does not hold starts fine and leaves the plugin on (for the host that holds it);
+/// the plugin view lists the hosts that hold it; only they claim its jobs. Installing it on the second host adds
+/// that host to the list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_runs_only_on_the_hosts_that_hold_it_and_its_view_lists_them() {
+    let Some(schema) = Schema::create().await else {
+        eprintln!("skipped: CODEX_MANAGER_TEST_DATABASE_URL is not set (scripts/test.sh sets it for the PostgreSQL suite)");
+        return;
+    };
+    let url = schema.url();
+    let flags = [("CODEX_MANAGER_DATABASE_URL", url.as_str())];
+    let mut a = Env::start_with("qh-plugin-a", &flags).await;
+    let mut b = Env::start_with("qh-plugin-b", &flags).await;
+    let id_of = async |env: &Env| env.host().get("/api/hosts").await.1["thisHost"].as_str().unwrap().to_string();
+    let (id_a, id_b) = (id_of(&a).await, id_of(&b).await);
+    install_on(a.host(), "well-behaved", WELL_BEHAVED, true).await;
+
+    // B starts again on a store that lists a plugin whose component B does not have.
+    b.stop_host().await;
+    b.start_host().await;
+    let (_, seen_from_b) = b.host().get("/api/plugins/well-behaved").await;
+    assert_eq!(seen_from_b["enabled"], true, "B's start did not switch A's plugin off: {seen_from_b}");
+    let holders: Vec<&str> = seen_from_b["hosts"].as_array().unwrap().iter().map(|h| h["hostId"].as_str().unwrap()).collect();
+    assert_eq!(holders, [id_a.as_str()], "{seen_from_b}");
+    let (_, kinds) = b.host().get("/api/jobs/kinds").await;
+    assert!(!kinds["kinds"].as_array().unwrap().iter().any(|k| k["kind"] == "test.echo"), "B does not run the kind: {kinds}");
+
+    // Due at once, while both schedulers look: only A claims.
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        ids.push(enqueue(a.host(), json!({"kind": "test.echo", "payload": {"n": i}, "delayMs": 1500})).await);
+    }
+    let mut owners = std::collections::BTreeSet::new();
+    for id in &ids {
+        let job = eventually("the job finishes", async || {
+            let (_, job) = a.host().get(&format!("/api/jobs/{id}")).await;
+            finished(&job).then_some(job)
+        })
+        .await;
+        assert_eq!(job["state"], "succeeded", "{job}");
+        let detail = job["history"][1]["detail"].as_str().unwrap_or_default().to_string();
+        owners.insert(detail.split("lease ").nth(1).and_then(|l| l.split('/').next()).unwrap_or("?").to_string());
+    }
+    assert_eq!(owners.len(), 1, "one host's scheduler claimed them all: {owners:?}");
+
+    install_on(b.host(), "well-behaved", WELL_BEHAVED, false).await;
+    let (_, seen_from_a) = a.host().get("/api/plugins/well-behaved").await;
+    let mut holders: Vec<String> = seen_from_a["hosts"].as_array().unwrap().iter().map(|h| h["hostId"].as_str().unwrap().to_string()).collect();
+    holders.sort();
+    let mut both = vec![id_a.clone(), id_b.clone()];
+    both.sort();
+    assert_eq!(holders, both, "{seen_from_a}");
+
+    a.stop_host().await;
+    b.stop_host().await;
+    schema.drop_now().await;
+}

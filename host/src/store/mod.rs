@@ -42,7 +42,7 @@ pub use limits::{DayUsageRow, Tokens, UsageFilter};
 pub use jobs::{Enqueued, Finish, JobClaim, JobErrorKind, JobFilter, JobHistoryRow, JobRow, JobState, KindLane, QueueCounts};
 pub use notes::NoteRow;
 pub use plugin_calls::CallRecorder;
-pub use plugins::{PluginCallRow, PluginRow};
+pub use plugins::{PluginCallRow, PluginHostRow, PluginRow};
 pub use projects::{Moved, ProjectRow};
 pub use requests::{RequestFilter, RequestRow, RequestStatus};
 pub use routines::{CatchUp, RoutineRow, RoutineState, RunRow, RunTrigger, RunView};
