@@ -81,8 +81,9 @@ impl Scheduler {
         (self.config.lease / 3).clamp(Duration::from_millis(50), Duration::from_secs(5))
     }
 
-    /// Start the scheduling loop.
+    /// Start the scheduling loop, and its wake-ups from the event log.
     pub(in crate::services) fn spawn(services: &Arc<Queue>) {
+        Self::wake_on_job_events(services);
         let me = Arc::downgrade(services);
         let mut app_server = services.core.app_server().watch_state();
         tokio::spawn(async move {
@@ -116,6 +117,33 @@ impl Scheduler {
                     _ = wake => {}
                     Ok(()) = app_server.changed() => {}
                     _ = tokio::time::sleep(wait.max(Duration::from_millis(5))) => {}
+                }
+            }
+        });
+    }
+
+    /// Wake the scheduler on every job event that may let it claim: a job queued (new, retried, handed back) or a
+    /// lane freed (an attempt ended, a job went to wait). The live feed carries every host's events on a shared
+    /// store (each host's event writer relays the others' commits, woken by LISTEN), so a host claims another
+    /// host's new job, or takes its turn in a lane another host just freed, without waiting for the 1 s poll.
+    fn wake_on_job_events(services: &Arc<Queue>) {
+        use tokio::sync::broadcast::error::RecvError;
+        let me = Arc::downgrade(services);
+        let mut live = services.core.events().subscribe_live();
+        tokio::spawn(async move {
+            loop {
+                let wake = match live.recv().await {
+                    Ok(event) => wakes_the_scheduler(&event.kind),
+                    // Some were missed: one of them may have been a job's.
+                    Err(RecvError::Lagged(_)) => true,
+                    Err(RecvError::Closed) => return,
+                };
+                let Some(services) = me.upgrade() else { return };
+                if services.scheduler.stopping.load(Ordering::Relaxed) {
+                    return;
+                }
+                if wake {
+                    services.scheduler.wake();
                 }
             }
         });
@@ -412,6 +440,13 @@ fn error_kind_of(outcome: crate::plugins::call::Outcome) -> JobErrorKind {
         Outcome::BadOutput => JobErrorKind::BadOutput,
         Outcome::Ok | Outcome::Error | Outcome::Dropped => JobErrorKind::Error,
     }
+}
+
+/// Whether an event of this type may leave a claimable job or a free lane: every `job.*` but `job.started`.
+fn wakes_the_scheduler(kind: &str) -> bool {
+    [EventType::JobQueued, EventType::JobRetrying, EventType::JobSucceeded, EventType::JobFailed, EventType::JobCanceled, EventType::JobWaiting]
+        .iter()
+        .any(|t| t.as_str() == kind)
 }
 
 /// The event for the state an attempt left its job in: back in the queue is a retry.
