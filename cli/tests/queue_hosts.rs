@@ -197,8 +197,8 @@ async fn a_job_whose_host_is_killed_is_finished_by_the_other_host_after_its_leas
 
 /// A plugin installed on one host is every host's to see, but runs only where its component is: a host that starts
 /// on a store listing a plugin it does not hold starts fine and leaves the plugin on (for the host that holds it);
-/// the plugin view lists the hosts that hold it; only they claim its jobs. Installing it on the second host adds
-/// that host to the list.
+/// the plugin view lists the hosts that hold it; only they claim its jobs, which any host may enqueue. Installing it
+/// on the second host adds that host to the list.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_runs_only_on_the_hosts_that_hold_it_and_its_view_lists_them() {
     let Some(schema) = Schema::create().await else {
@@ -240,6 +240,19 @@ async fn a_plugin_runs_only_on_the_hosts_that_hold_it_and_its_view_lists_them() 
         owners.insert(detail.split("lease ").nth(1).and_then(|l| l.split('/').next()).unwrap_or("?").to_string());
     }
     assert_eq!(owners.len(), 1, "one host's scheduler claimed them all: {owners:?}");
+
+    // B may enqueue a kind only A runs: A claims it.
+    let (status, job) = b.host().post("/api/jobs", json!({"kind": "test.echo", "payload": {"from": "b"}})).await;
+    assert_eq!(status, 201, "{job}");
+    let id = job["id"].as_str().unwrap().to_string();
+    let job = eventually("A runs B's job", async || {
+        let (_, job) = a.host().get(&format!("/api/jobs/{id}")).await;
+        finished(&job).then_some(job)
+    })
+    .await;
+    assert_eq!((job["state"].as_str(), &job["result"]), (Some("succeeded"), &json!({"from": "b"})), "{job}");
+    let detail = job["history"][1]["detail"].as_str().unwrap_or_default();
+    assert!(owners.iter().any(|o| detail.contains(o.as_str())), "claimed by A's scheduler: {job}");
 
     install_on(b.host(), "well-behaved", WELL_BEHAVED, false).await;
     let (_, seen_from_a) = a.host().get("/api/plugins/well-behaved").await;

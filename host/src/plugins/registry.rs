@@ -525,6 +525,19 @@ impl PluginRegistry {
         self.job_kinds().into_iter().find(|k| k.kind == kind)
     }
 
+    /// A kind an enabled plugin runs on another host sharing the store, whose component is not here (the shared
+    /// `plugins` row declares it and `plugin_hosts` names a host that holds it): a job of it may be enqueued here,
+    /// for that host to claim.
+    pub async fn job_kind_elsewhere(&self, kind: &str) -> Option<JobKind> {
+        let rows = self.store.list_plugins().await.ok()?;
+        let hosts = self.store.plugin_hosts().await.ok()?;
+        rows.iter()
+            .filter(|r| r.enabled && hosts.iter().any(|h| h.plugin_id == r.id))
+            .filter_map(|r| Manifest::parse(&r.manifest).ok())
+            .flat_map(|m| m.job_kinds())
+            .find(|k| k.kind == kind)
+    }
+
     /// Run one attempt of a job in the plugin that declares its kind, within `timeout`. None when no enabled
     /// plugin runs the kind (it was disabled or removed since the job was claimed).
     pub async fn run_job(&self, job: WitJob, timeout: std::time::Duration) -> Option<CallReport<JobOutcome>> {
