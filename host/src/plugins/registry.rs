@@ -743,3 +743,41 @@ fn info_of(row: PluginRow, hosts: &[crate::store::PluginHostRow]) -> Result<Plug
         updated_at: envelope_ts(row.updated_at),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::DEFAULT_RETENTION;
+
+    const MANIFEST: &str = r#"
+id = "elsewhere"
+version = "1.0.0"
+wit = "^0.2"
+[[jobs]]
+kind = "test.elsewhere"
+description = "runs on another host"
+"#;
+
+    /// On a store another host shares, a plugin that host installed (its row, its `plugin_hosts` row) but whose
+    /// component is not in this data dir: the start skips it without switching it off for everyone, this host
+    /// neither runs its kind nor records itself as holding it, and still knows that another host runs the kind.
+    #[tokio::test]
+    async fn a_plugin_installed_only_on_another_host_is_not_loaded_here_and_stays_enabled() {
+        let (store, scratch) = crate::store::testing::scratch("registry-elsewhere").await;
+        store.put_plugin("elsewhere", "1.0.0", MANIFEST, "[]").await.unwrap();
+        store.record_plugin_host("elsewhere", "other-host", "1.0.0").await.unwrap();
+        let events = EventLog::start(store.clone(), DEFAULT_RETENTION).await.unwrap();
+        let registry = PluginRegistry::start(store.clone(), events, scratch.as_ref()).await.expect("the start does not fail");
+        registry.attach_host("this-host").await;
+
+        assert!(registry.job_kind("test.elsewhere").is_none(), "not run here");
+        let row = store.get_plugin("elsewhere").await.unwrap();
+        assert!(row.enabled && row.disabled_reason.is_none(), "not switched off for the host that holds it: {row:?}");
+        let info = registry.info("elsewhere").await.unwrap();
+        let holders: Vec<&str> = info.hosts.iter().map(|h| h.host_id.as_str()).collect();
+        assert_eq!(holders, ["other-host"]);
+        let kind = registry.job_kind_elsewhere("test.elsewhere").await.expect("another host runs it");
+        assert_eq!(kind.plugin_id, "elsewhere");
+        assert!(registry.job_kind_elsewhere("test.nowhere").await.is_none());
+    }
+}
