@@ -126,7 +126,7 @@ async fn jobs_enqueued_on_one_host_run_once_across_two_hosts_and_no_lane_is_over
         let history = job["history"].as_array().unwrap();
         let states: Vec<&str> = history.iter().map(|h| h["toState"].as_str().unwrap()).collect();
         assert_eq!(states, ["queued", "running", "succeeded"], "one claim, one outcome: {job}");
-        // "attempt 1, lease host-<start id>/<claim id>": which host's scheduler claimed it.
+        // "attempt 1, lease <host id>/<start id>/<claim id>": which host claimed it.
         let detail = history[1]["detail"].as_str().unwrap_or_default();
         let host = detail.split("lease ").nth(1).and_then(|l| l.split('/').next()).unwrap_or("?").to_string();
         *runners.entry(host).or_default() += 1;
@@ -186,8 +186,10 @@ async fn a_job_whose_host_is_killed_is_finished_by_the_other_host_after_its_leas
     let states: Vec<&str> = history.iter().map(|h| h["toState"].as_str().unwrap()).collect();
     assert_eq!(states, ["queued", "running", "queued", "running", "succeeded"], "{done}");
     assert!(history[2]["detail"].as_str().unwrap_or_default().contains("lease"), "the recovery is on record: {done}");
-    let lease_of = |h: &Value| h["detail"].as_str().unwrap_or_default().split("lease ").nth(1).and_then(|l| l.split('/').next()).map(str::to_owned);
-    assert_ne!(lease_of(&history[1]), lease_of(&history[3]), "attempt 2 ran on the other host: {done}");
+    let host_of = |h: &Value| h["detail"].as_str().unwrap_or_default().split("lease ").nth(1).and_then(|l| l.split('/').next()).map(str::to_owned);
+    let id_of = async |env: &Env| env.host().get("/api/hosts").await.1["thisHost"].as_str().map(str::to_owned);
+    assert_eq!(host_of(&history[3]), id_of(&b).await, "attempt 2 ran on host B: {done}");
+    assert_ne!(host_of(&history[1]), host_of(&history[3]), "attempt 1 ran on host A: {done}");
     let (_, notes) = b.host().get(&format!("/api/sessions/{session}/notes")).await;
     assert_eq!(notes["notes"].as_array().unwrap().len(), 1, "the job's effect happened once: {notes}");
 

@@ -273,6 +273,7 @@ impl Queue {
         limits: Arc<super::limits::Limits>,
         config: crate::config::QueueConfig,
     ) -> Arc<Self> {
+        let host_id = core.hosts().this().id.clone();
         Arc::new(Self {
             core,
             plugins,
@@ -281,7 +282,7 @@ impl Queue {
             turns,
             requests,
             limits,
-            scheduler: Scheduler::new(config),
+            scheduler: Scheduler::new(config, &host_id),
             workers: Workers::default(),
             host_jobs: Default::default(),
             ends: EndWaiters::default(),

@@ -44,8 +44,9 @@ struct Running {
 
 pub struct Scheduler {
     config: QueueConfig,
-    /// This host's name: unique per start. Each claim's lease token is this name plus a claim id, so neither a
-    /// restarted host nor a later claim on the same host can mistake another attempt's lease for its own.
+    /// This host's name in leases: its host id (so a lease, and the history's "lease of … expired", says which
+    /// host held the job) and an id unique to this start. Each claim's lease token is this name plus a claim id, so
+    /// neither a restarted host nor a later claim on the same host can mistake another attempt's lease for its own.
     owner: String,
     wake: Notify,
     running: Mutex<HashMap<String, Running>>,
@@ -58,9 +59,9 @@ enum Ended {
 }
 
 impl Scheduler {
-    pub fn new(config: QueueConfig) -> Self {
+    pub fn new(config: QueueConfig, host_id: &str) -> Self {
         Self {
-            owner: format!("host-{}", uuid::Uuid::now_v7()),
+            owner: format!("{host_id}/{}", uuid::Uuid::now_v7()),
             config,
             wake: Notify::new(),
             running: Mutex::new(HashMap::new()),
