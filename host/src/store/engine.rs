@@ -106,6 +106,20 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Lock the queue's capacity until the transaction ends: enqueues count the live jobs and insert in one statement,
+    /// but under READ COMMITTED two enqueues that count before either commits would both fit the last place. Only
+    /// enqueues add live jobs (a claim keeps a job live; finishing, canceling take one out), so only they take it:
+    /// an enqueue waits for other enqueues, not for every write of every host as under the store's write lock.
+    pub(super) async fn lock_queue_capacity(self, tx: &mut Transaction<'static, Any>) -> Result<(), sqlx::Error> {
+        if self == Engine::Sqlite {
+            return Ok(());
+        }
+        sqlx::query(LANE_LOCK).bind("capacity").execute(&mut **tx).await?;
+        Ok(())
+    }
+}
+
 /// A lane's transaction-scoped advisory lock: a key of the queue's own (0x636d6c6e, "cmln") and a hash of the
 /// schema and the lane (two lanes that share a hash only wait for each other more than they need to).
 const LANE_LOCK: &str = "SELECT CAST(1 AS BIGINT) FROM pg_advisory_xact_lock(1668115566, hashtext(current_schema() || ':' || $1))";

@@ -304,9 +304,11 @@ async fn take(
 
 impl Store {
     /// Add a job unless an equal live one exists (same kind and dedupe key) or `capacity` live jobs are waiting
-    /// or running. The capacity check and the insert are one statement, so concurrent enqueues cannot overfill.
+    /// or running. The capacity check and the insert are one statement under the queue's capacity lock
+    /// ([`super::Engine::lock_queue_capacity`]), so concurrent enqueues on any host cannot overfill.
     pub async fn enqueue_job(&self, job: &JobRow, capacity: i64) -> StoreResult<Enqueued> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_conditional().await?;
+        self.engine().lock_queue_capacity(&mut tx).await?;
         let inserted = sqlx::query(&format!(
             "INSERT INTO jobs ({COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, NULL, NULL, 0, NULL, \
              NULL, NULL, $13, $14, $14, NULL, NULL, NULL, NULL, NULL \
@@ -934,6 +936,37 @@ mod tests {
             let back = a.job_history(id).await.unwrap().iter().filter(|h| h.from_state == Some(RUNNING)).count();
             assert_eq!(back, 1, "job {id} left `running` once");
         }
+        b.close().await;
+    }
+
+    /// Enqueues racing on two stores over one database (as two hosts) never overfill the queue: exactly `capacity`
+    /// jobs are created, every other enqueue answers Full.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_enqueues_on_two_hosts_stop_exactly_at_capacity() {
+        const CAPACITY: i64 = 20;
+        let (a, scratch) = store().await;
+        let b = scratch.db.open(scratch.as_ref()).await;
+        let mut tasks = Vec::new();
+        for t in 0..8 {
+            let store = if t % 2 == 0 { a.clone() } else { b.clone() };
+            tasks.push(tokio::spawn(async move {
+                let mut created = 0;
+                for _ in 0..5 {
+                    match store.enqueue_job(&job("k", None), CAPACITY).await.unwrap() {
+                        Enqueued::Created(_) => created += 1,
+                        Enqueued::Full => {}
+                        other => panic!("{other:?}"),
+                    }
+                }
+                created
+            }));
+        }
+        let mut created = 0;
+        for t in tasks {
+            created += t.await.expect("an enqueuer panicked");
+        }
+        assert_eq!(created, CAPACITY, "exactly the capacity was created");
+        assert_eq!(a.queue_counts().await.unwrap().queued, CAPACITY);
         b.close().await;
     }
 }
