@@ -173,4 +173,28 @@ mod tests {
             }
         }
     }
+
+    /// A restarting host expires the requests its last run left pending, never another host's: that host's
+    /// app-server may still be waiting for the answer. Requests outside any known session count as its own.
+    #[tokio::test]
+    async fn a_host_sees_as_left_by_its_last_run_only_its_own_pending_requests() {
+        let (store, _scratch) = crate::store::testing::scratch("hosts-requests").await;
+        session(&store, "mine", Some("a")).await;
+        session(&store, "theirs", Some("b")).await;
+        session(&store, "unowned", None).await;
+        for (id, session) in [("r-mine", Some("mine")), ("r-theirs", Some("theirs")), ("r-unowned", Some("unowned")), ("r-none", None)] {
+            sqlx::query(
+                "INSERT INTO pending_requests (id, session_id, kind, method, generation, rpc_id, params, status, created_at) \
+                 VALUES ($1, $2, 'command_approval', 'm', 1, '1', '{}', 'pending', 1)",
+            )
+            .bind(id)
+            .bind(session)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        }
+        let mut ids = store.pending_request_ids("a").await.unwrap();
+        ids.sort();
+        assert_eq!(ids, ["r-mine", "r-none", "r-unowned"]);
+    }
 }

@@ -179,10 +179,15 @@ impl Store {
         Ok(())
     }
 
-    /// Ids of requests still pending (all sessions).
-    pub async fn pending_request_ids(&self) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT id FROM pending_requests WHERE status = 'pending' ORDER BY created_at")
-            .fetch_all(self.pool())
-            .await?)
+    /// Ids of requests still pending whose session is not another host's than `host` (those are asked by that
+    /// host's app-server, which may still be waiting). A request outside any known session counts as `host`'s.
+    pub async fn pending_request_ids(&self, host: &str) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM pending_requests WHERE status = 'pending' AND NOT EXISTS \
+             (SELECT 1 FROM sessions s WHERE s.id = pending_requests.session_id AND s.owner_host <> $1) ORDER BY created_at",
+        )
+        .bind(host)
+        .fetch_all(self.pool())
+        .await?)
     }
 }

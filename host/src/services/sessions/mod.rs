@@ -262,7 +262,8 @@ impl Sessions {
         let live = self.live.status(&row.thread_id);
         let waiting = self.requests().map(|r| r.waiting_kinds(&row.thread_id)).unwrap_or_default();
         let followups = self.followup_board.summary(&row.id);
-        Session::build(row, &live, &waiting, generation, followups)
+        let owner = self.core.hosts().owner_view(row.owner_host.as_deref());
+        Session::build(row, &live, &waiting, generation, followups, owner)
     }
 
     /// Publish `session.updated` with the session's view (the `GET /api/sessions` row) when it differs from the last
@@ -370,20 +371,36 @@ impl Sessions {
             None
         };
         let generation = self.core.app_server().state().generation;
+        self.core.hosts().know(rows.iter().map(|r| r.owner_host.as_deref())).await;
         let sessions = rows.into_iter().map(|r| self.view_in(r, generation)).collect();
         Ok(SessionPage { sessions, next_cursor, notice: self.codex.account_notice() })
     }
 
     pub async fn get_session(&self, id: &str) -> ServiceResult<Session> {
-        Ok(self.view(self.core.session_row(id).await?))
+        let row = self.core.session_row(id).await?;
+        self.core.hosts().know([row.owner_host.as_deref()]).await;
+        Ok(self.view(row))
+    }
+
+    /// Where an action on the session runs (None: no such session), with the owner's state read now.
+    pub async fn owner(&self, id: &str) -> ServiceResult<Option<super::hosts::Owner>> {
+        match self.core.store().get_session(id).await {
+            Ok(row) => Ok(Some(self.core.hosts().owner_of(row.owner_host.as_deref()).await?)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Everything a client needs to open a chat, also mid-turn: one app-server call (the transcript page) and one
     /// read of the turn record for the running turn.
     pub async fn session_detail(&self, id: &str, q: TranscriptQuery) -> ServiceResult<SessionDetail> {
         let session = self.get_session(id).await?;
-        let transcript = match self.transcript(id, q).await {
-            Ok(t) => Some(t),
+        // Another host's thread is only in its app-server: its transcript is read there (`GET …/transcript`,
+        // forwarded), not here.
+        let here = session.owner.id == self.core.hosts().this().id;
+        let transcript = if here { self.transcript(id, q).await.map(Some) } else { Ok(None) };
+        let transcript = match transcript {
+            Ok(t) => t,
             Err(ServiceError { code: ErrorCode::RuntimeUnavailable, .. }) => None,
             Err(e) => return Err(e),
         };
@@ -513,6 +530,7 @@ impl Sessions {
         let lock = self.core.session_lock(id);
         let _guard = lock.lock().await;
         let row = self.core.session_row(id).await?;
+        self.core.hosts().ensure_here(row.owner_host.as_deref()).await?;
         let conn = self.core.connection()?;
         if let Some(requests) = self.requests() {
             requests.expire_session_requests(id).await;
@@ -540,6 +558,7 @@ impl Sessions {
         let lock = self.core.session_lock(id);
         let _guard = lock.lock().await;
         let row = self.core.session_row(id).await?;
+        self.core.hosts().ensure_here(row.owner_host.as_deref()).await?;
         let conn = self.core.connection()?;
         let own = SessionControls::from_json(&row.controls);
         let mut params = Map::new();
@@ -601,6 +620,8 @@ impl Sessions {
     /// Returns the session as it is now: a thread that never ran a turn has no Codex history to resume ("no rollout
     /// found"), so it is replaced by a fresh thread with the same working directory, controls and name.
     pub(crate) async fn ensure_loaded(&self, row: &SessionRow) -> ServiceResult<(std::sync::Arc<Connection>, SessionRow)> {
+        // Another host's thread is not in this app-server: resuming it here would fork its history.
+        self.core.hosts().ensure_here(row.owner_host.as_deref()).await?;
         let conn = self.core.connection()?;
         if self.live.is_loaded(&row.thread_id, conn.generation()) {
             return Ok((conn, row.clone()));

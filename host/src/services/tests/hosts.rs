@@ -1,0 +1,70 @@
+//! A session owned by another host: every action that would reach app-server is refused here, typed, before
+//! anything is written (the API forwards those actions to the owner before they get this far).
+
+use serde_json::json;
+
+use crate::services::{ErrorCode, SendMessage};
+use crate::store::now_ms;
+use crate::testing::TestHost;
+
+/// Hand the session to a host `other` (online while `beating`) behind the services' back, as a second host on the
+/// same store would own it.
+async fn give_to_other_host(host: &TestHost, session_id: &str, beating: bool) {
+    let pool = host.services.store().pool();
+    let seen = if beating { now_ms() } else { now_ms() - 3_600_000 };
+    sqlx::query("INSERT INTO hosts (id, name, url, version, started_at, heartbeat_at, stopped_at) VALUES ('other', 'other-box', 'http://127.0.0.1:9', '0', $1, $1, NULL)")
+        .bind(seen)
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE sessions SET owner_host = 'other' WHERE id = $1").bind(session_id).execute(pool).await.unwrap();
+}
+
+#[tokio::test]
+async fn actions_on_another_hosts_session_are_refused_and_leave_nothing_behind() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    assert_eq!(s.owner.id, host.services.host().id, "a session is owned by the host that created it");
+    assert!(s.owner.online);
+    let turn = host.send(&s, "rm it").await.turn_id;
+    host.peer.turn_started(&s.thread_id, &turn).await;
+    let _answer = host
+        .peer
+        .request("item/commandExecution/requestApproval", json!({"threadId": s.thread_id, "turnId": turn, "itemId": "cmd-1", "command": "rm x"}))
+        .await;
+    let asked = host.event(|e| e.kind == "approval.requested").await;
+    let request_id = asked.data()["id"].as_str().unwrap().to_string();
+    give_to_other_host(&host, &s.id, true).await;
+
+    let req = SendMessage { text: "again".into(), mode: None, if_busy: None };
+    let err = host.services.turns().send(&s.id, req, Some("key-1")).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::OwnedElsewhere, "{err:?}");
+    assert_eq!(err.details.as_ref().unwrap()["url"], "http://127.0.0.1:9");
+    let body = serde_json::from_value(json!({"decision": "accept"})).unwrap();
+    let err = host.services.requests().respond_to_request(&s.id, &request_id, body, "test").await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::OwnedElsewhere, "{err:?}");
+    for err in [
+        host.services.turns().interrupt(&s.id).await.unwrap_err(),
+        host.services.sessions().fork_session(&s.id).await.unwrap_err(),
+        host.services.sessions().delete_session(&s.id).await.unwrap_err(),
+    ] {
+        assert_eq!(err.code, ErrorCode::OwnedElsewhere, "{err:?}");
+    }
+    // Nothing written: the request still waits for its owner, the key was never claimed, the session is there.
+    assert_eq!(host.services.store().get_request(&request_id).await.unwrap().status, crate::store::RequestStatus::Pending);
+    let claim = host.services.store().claim_idempotency_key(&s.id, "key-1", "x").await.unwrap();
+    assert!(matches!(claim, crate::store::IdempotencyClaim::Claimed), "{claim:?}");
+    let now = host.session_now(&s).await;
+    assert_eq!((now.owner.id.as_str(), now.owner.name.as_str(), now.owner.online), ("other", "other-box", true));
+    assert!(host.services.sessions().session_detail(&s.id, Default::default()).await.unwrap().transcript.is_none());
+
+    // The owner silent past its heartbeats: offline, named, with when it was last seen.
+    sqlx::query("UPDATE hosts SET heartbeat_at = 0 WHERE id = 'other'").execute(host.services.store().pool()).await.unwrap();
+    let req = SendMessage { text: "again".into(), mode: None, if_busy: None };
+    let err = host.services.turns().send(&s.id, req, None).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::OwnerOffline, "{err:?}");
+    assert!(err.message.contains("other-box") && err.message.contains("last seen at 1970-01-01"), "{}", err.message);
+    // Views read the host list of the last heartbeat (or of the last read of the list, as here).
+    host.services.hosts().list().await.unwrap();
+    assert!(!host.session_now(&s).await.owner.online);
+}
