@@ -217,6 +217,9 @@ impl Services {
         plugin_host.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
         tokio::spawn(relay.run(rx));
         hosts.start();
+        if services.store().engine() == crate::store::Engine::Postgres {
+            services.turns.follow_other_hosts_turn_ends();
+        }
         // After the reconciliation: turns the last run left running have ended (and paused their queues).
         limits.start();
         dispatcher.start(followup_inbox).await;
