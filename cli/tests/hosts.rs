@@ -110,6 +110,9 @@ async fn a_session_made_on_one_host_is_listed_and_answered_from_the_other() {
     let turn = b.host().send(&session, "run it scenario:approval").await;
     let asked = until(&mut ws, |e| e["type"] == "approval.requested").await.pop().unwrap();
     let request = asked["data"]["id"].as_str().unwrap().to_string();
+    // B shows A's session as it is (from the store: A's live state is in A's memory).
+    let row = listed(b.host(), &session).await;
+    assert_eq!((row["status"].as_str(), row["pendingRequests"].as_u64(), row["activeTurnId"].as_str()), (Some("waiting_on_approval"), Some(1), Some(turn.as_str())), "{row}");
     let (status, resolved) = respond(b.host(), &session, &request, "accept").await;
     assert_eq!((status, resolved["status"].as_str(), resolved["decision"].as_str()), (200, Some("resolved"), Some("accept")), "{resolved}");
     for (host, decision) in [(a.host(), "decline"), (b.host(), "decline")] {

@@ -22,11 +22,11 @@ use super::core::Core;
 use super::error::{ErrorCode, ServiceError, ServiceResult};
 use super::followups::{FollowupBoard, Signal};
 use super::index::{SessionRef, ThreadIndex};
-use super::live::LiveThreads;
+use super::live::{LiveThreads, ThreadStatus};
 use super::paging;
 use super::plugins::Plugins;
 use super::projects::{validate_cwd, Projects};
-use super::requests::Requests;
+use super::requests::{RequestKind, Requests};
 use super::turns::TurnRecord;
 use super::views::Session;
 use crate::appserver::{Connection, RpcError};
@@ -259,11 +259,39 @@ impl Sessions {
 
     /// A session as shown, for a known app-server generation (read once per page, not per row).
     fn view_in(&self, row: SessionRow, generation: u64) -> Session {
-        let live = self.live.status(&row.thread_id);
-        let waiting = self.requests().map(|r| r.waiting_kinds(&row.thread_id)).unwrap_or_default();
+        self.view_of(row, generation, &HashMap::new())
+    }
+
+    /// A session as shown, with what `remote_waiting` says of the pending requests of sessions another host runs.
+    ///
+    /// This host's sessions are shown from its live state (what its app-server says now). Another host's live state
+    /// is in that host's memory: its sessions are shown from the store instead (the running turn the row names, the
+    /// requests pending there), which the owner writes before it publishes each change.
+    fn view_of(&self, row: SessionRow, generation: u64, remote_waiting: &HashMap<String, Vec<RequestKind>>) -> Session {
+        let (live, waiting) = if self.core.hosts().owns(row.owner_host.as_deref()) {
+            (self.live.status(&row.thread_id), self.requests().map(|r| r.waiting_kinds(&row.thread_id)).unwrap_or_default())
+        } else {
+            let live = ThreadStatus { active_turn: row.active_turn_id.clone(), ..Default::default() };
+            (live, remote_waiting.get(&row.id).cloned().unwrap_or_default())
+        };
         let followups = self.followup_board.summary(&row.id);
         let owner = self.core.hosts().owner_view(row.owner_host.as_deref());
         Session::build(row, &live, &waiting, generation, followups, owner)
+    }
+
+    /// What the views of `rows` need beyond this host's memory: their owners in the host list, and the kinds of the
+    /// requests pending in the sessions another host runs (one query for the page).
+    async fn remote_state(&self, rows: &[SessionRow]) -> ServiceResult<HashMap<String, Vec<RequestKind>>> {
+        let hosts = self.core.hosts();
+        hosts.know(rows.iter().map(|r| r.owner_host.as_deref())).await;
+        let remote: Vec<&str> = rows.iter().filter(|r| !hosts.owns(r.owner_host.as_deref())).map(|r| r.id.as_str()).collect();
+        let mut waiting: HashMap<String, Vec<RequestKind>> = HashMap::new();
+        for (session, kind) in self.core.store().pending_kinds(&remote).await? {
+            if let Some(kind) = RequestKind::parse(&kind) {
+                waiting.entry(session).or_default().push(kind);
+            }
+        }
+        Ok(waiting)
     }
 
     /// Publish `session.updated` with the session's view (the `GET /api/sessions` row) when it differs from the last
@@ -371,15 +399,15 @@ impl Sessions {
             None
         };
         let generation = self.core.app_server().state().generation;
-        self.core.hosts().know(rows.iter().map(|r| r.owner_host.as_deref())).await;
-        let sessions = rows.into_iter().map(|r| self.view_in(r, generation)).collect();
+        let remote_waiting = self.remote_state(&rows).await?;
+        let sessions = rows.into_iter().map(|r| self.view_of(r, generation, &remote_waiting)).collect();
         Ok(SessionPage { sessions, next_cursor, notice: self.codex.account_notice() })
     }
 
     pub async fn get_session(&self, id: &str) -> ServiceResult<Session> {
         let row = self.core.session_row(id).await?;
-        self.core.hosts().know([row.owner_host.as_deref()]).await;
-        Ok(self.view(row))
+        let remote_waiting = self.remote_state(std::slice::from_ref(&row)).await?;
+        Ok(self.view_of(row, self.core.app_server().state().generation, &remote_waiting))
     }
 
     /// Where an action on the session runs (None: no such session), with the owner's state read now.

@@ -56,6 +56,12 @@ async fn actions_on_another_hosts_session_are_refused_and_leave_nothing_behind()
     assert!(matches!(claim, crate::store::IdempotencyClaim::Claimed), "{claim:?}");
     let now = host.session_now(&s).await;
     assert_eq!((now.owner.id.as_str(), now.owner.name.as_str(), now.owner.online), ("other", "other-box", true));
+    // Another host's session is shown from the store (its live state is in the owner's memory), in lists too.
+    let shown = (now.status, now.active_turn_id.clone(), now.pending_requests, now.loaded);
+    assert_eq!(shown, (crate::services::SessionStatus::WaitingOnApproval, Some(turn.clone()), 1, false));
+    let page = host.services.sessions().list_sessions(Default::default()).await.unwrap();
+    let listed = page.sessions.iter().find(|l| l.id == s.id).unwrap();
+    assert_eq!((listed.status, listed.pending_requests, listed.owner.id.as_str()), (crate::services::SessionStatus::WaitingOnApproval, 1, "other"));
     assert!(host.services.sessions().session_detail(&s.id, Default::default()).await.unwrap().transcript.is_none());
 
     // The owner silent past its heartbeats: offline, named, with when it was last seen.
