@@ -82,10 +82,13 @@ async fn a_session_made_on_one_host_is_listed_and_answered_from_the_other() {
     assert!(record["finalText"].as_str().is_some_and(|t| !t.is_empty()), "the fake model's reply: {record}");
     let (_, on_a) = a.host().get(&format!("/api/sessions/{session}/turns/{turn}")).await;
     assert_eq!(on_a["finalText"], record["finalText"]);
-    // The transcript is Codex's, in A's app-server: B forwards the read.
+    // The transcript is Codex's, in A's app-server: B forwards the reads that carry it.
     let (status, transcript) = b.host().get(&format!("/api/sessions/{session}/transcript")).await;
     assert_eq!(status, 200, "{transcript}");
     assert!(transcript.to_string().contains("hello through host B"), "{transcript}");
+    let (status, detail) = b.host().get(&format!("/api/sessions/{session}")).await;
+    assert_eq!(status, 200, "{detail}");
+    assert!(detail["transcript"].to_string().contains("hello through host B"), "{detail}");
     assert!(b.host().log_text().contains("forwarded a session action to its owner"), "B logged its forwards");
 
     // The same Idempotency-Key through either host: one turn, the owner's first answer.
@@ -160,9 +163,13 @@ async fn a_killed_owner_goes_offline_when_its_heartbeats_stop() {
     let session = a.new_session().await;
     a.kill_host();
 
-    // Before its heartbeats run out A still counts as online, but it does not answer: refused all the same.
+    // Before its heartbeats run out A still counts as online, but it does not answer: refused all the same, and the
+    // session is read from the store here.
     let (status, refused) = b.host().post(&format!("/api/sessions/{session}/messages"), json!({"text": "hello?"})).await;
     assert_eq!((status, code(&refused)), (503, "owner_offline"), "{refused}");
+    let (status, detail) = b.host().get(&format!("/api/sessions/{session}")).await;
+    assert_eq!((status, detail["session"]["id"].as_str()), (200, Some(session.as_str())), "{detail}");
+    assert!(detail["transcript"].is_null(), "{detail}");
     let seen = eventually("host A goes offline", async || {
         let seen = host_in_list(b.host(), &id_a).await;
         (seen["state"] == "offline").then_some(seen)

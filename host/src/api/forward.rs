@@ -8,8 +8,9 @@
 //! is, status and body. The owner offline: 503 `owner_offline` here, and nothing is done.
 //!
 //! Forwarded: every write under `/api/sessions/{id}` except the session's key-value settings (a store write any
-//! host makes), and the transcript (Codex's own history, which only the owner's app-server can read). Reads of the
-//! store (the session, its turns, requests, follow-ups, notes, events) are answered here.
+//! host makes), and the transcript (Codex's own history, which only the owner's app-server can read). The session
+//! with its transcript (`GET /api/sessions/{id}`) is forwarded while the owner is online and answered here without
+//! the transcript when it is not. Reads of the store (turns, requests, follow-ups, notes, events) are answered here.
 
 use std::time::Duration;
 
@@ -52,19 +53,31 @@ const DROPPED: &[&str] = &[
     "referer",
 ];
 
-/// The session a request acts on when it must run on the session's owner, else None.
-fn session_action<'a>(method: &Method, path: &'a str) -> Option<&'a str> {
+/// How a request about another host's session is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// It needs the owner's app-server: forwarded, or refused while the owner is offline.
+    Action,
+    /// The session with its transcript: forwarded while the owner is online (only it can read the transcript),
+    /// else answered here from the store, without the transcript.
+    Detail,
+}
+
+/// The session a request is about and how it is served, when the owner matters; else None (answered here).
+fn route<'a>(method: &Method, path: &'a str) -> Option<(&'a str, Route)> {
     let rest = path.strip_prefix("/api/sessions/")?;
     let (id, tail) = rest.split_once('/').map_or((rest, ""), |(id, tail)| (id, tail));
     if id.is_empty() {
         return None;
     }
-    let forwarded = match *method {
-        Method::GET | Method::HEAD => tail == "transcript",
-        Method::OPTIONS => false,
-        _ => !(tail == "settings" || tail.starts_with("settings/")),
+    let route = match *method {
+        Method::GET | Method::HEAD if tail.is_empty() => Route::Detail,
+        Method::GET | Method::HEAD if tail == "transcript" => Route::Action,
+        Method::GET | Method::HEAD | Method::OPTIONS => return None,
+        _ if tail == "settings" || tail.starts_with("settings/") => return None,
+        _ => Route::Action,
     };
-    forwarded.then_some(id)
+    Some((id, route))
 }
 
 /// The middleware: act here, forward to the owner, or refuse (owner offline).
@@ -73,25 +86,39 @@ pub async fn guard(State(state): State<ApiState>, request: Request, next: Next) 
         // Forwarded once already: the services refuse it (`owned_elsewhere`) if this host is not the owner either.
         return next.run(request).await;
     }
-    let Some(session_id) = session_action(request.method(), request.uri().path()) else {
+    let Some((session_id, route)) = route(request.method(), request.uri().path()) else {
         return next.run(request).await;
     };
-    match state.services.sessions().owner(session_id).await {
+    match (state.services.sessions().owner(session_id).await, route) {
         // No such session: the route answers its own 404.
-        Ok(None) | Ok(Some(Owner::Here)) => next.run(request).await,
-        Ok(Some(Owner::Remote(host))) => forward(&state, &host, request).await,
-        Ok(Some(Owner::Offline { id, host })) => ApiError::from(ServiceError::owner_offline(&id, host.as_ref())).into_response(),
-        Err(e) => ApiError::from(e).into_response(),
+        (Ok(None) | Ok(Some(Owner::Here)), _) => next.run(request).await,
+        (Ok(Some(Owner::Remote(host))), Route::Action) => forward(&state, &host, request).await.unwrap_or_else(|e| failed(&host, &e)),
+        (Ok(Some(Owner::Remote(host))), Route::Detail) => {
+            // A read has no body: kept, to answer it here if the owner does not (killed, its heartbeats not yet old).
+            let (parts, _) = request.into_parts();
+            let again = Request::from_parts(parts.clone(), Body::empty());
+            match forward(&state, &host, Request::from_parts(parts, Body::empty())).await {
+                Ok(answer) => answer,
+                Err(e) if e.is_connect() => next.run(again).await,
+                Err(e) => failed(&host, &e),
+            }
+        }
+        (Ok(Some(Owner::Offline { .. })), Route::Detail) => next.run(request).await,
+        (Ok(Some(Owner::Offline { id, host })), Route::Action) => ApiError::from(ServiceError::owner_offline(&id, host.as_ref())).into_response(),
+        (Err(e), _) => ApiError::from(e).into_response(),
     }
 }
 
-async fn forward(state: &ApiState, owner: &OwnerHost, request: Request) -> Response {
+/// Send the request to the owner and return its answer as it is; the error when it could not be sent or its answer
+/// did not come back.
+async fn forward(state: &ApiState, owner: &OwnerHost, request: Request) -> Result<Response, reqwest::Error> {
     let (parts, body) = request.into_parts();
     let target = format!("{}{}", owner.url, parts.uri.path_and_query().map_or(parts.uri.path(), |p| p.as_str()));
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(body) => body,
         Err(_) => {
-            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge, "the request body is larger than this route's limit (see docs/api.md, limits)").into_response()
+            let error = ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge, "the request body is larger than this route's limit (see docs/api.md, limits)");
+            return Ok(error.into_response());
         }
     };
     let mut headers = HeaderMap::new();
@@ -108,24 +135,18 @@ async fn forward(state: &ApiState, owner: &OwnerHost, request: Request) -> Respo
         .body(body)
         .send()
         .await;
-    let answer = match sent {
-        Ok(answer) => answer,
-        Err(e) => return failed(owner, &e),
-    };
+    let answer = sent?;
     let status = answer.status();
     let mut back = HeaderMap::new();
     for (name, value) in answer.headers().iter().filter(|(name, _)| !DROPPED.contains(&name.as_str())) {
         back.append(name.clone(), value.clone());
     }
-    let bytes = match answer.bytes().await {
-        Ok(bytes) => bytes,
-        Err(e) => return failed(owner, &e),
-    };
+    let bytes = answer.bytes().await?;
     tracing::debug!(owner = %owner.id, %status, method = %parts.method, path = parts.uri.path(), "forwarded a session action to its owner");
     let mut response = Response::new(Body::from(bytes));
     *response.status_mut() = status;
     *response.headers_mut() = back;
-    response
+    Ok(response)
 }
 
 /// The owner could not be reached (offline as far as this action goes: nothing was sent), or it was sent and no
@@ -184,11 +205,12 @@ mod tests {
             (Method::GET, "/api/sessions/s1/transcript"),
         ];
         for (method, path) in forwarded {
-            assert_eq!(session_action(&method, path), Some("s1"), "{method} {path}");
+            assert_eq!(route(&method, path), Some(("s1", Route::Action)), "{method} {path}");
         }
+        assert_eq!(route(&Method::GET, "/api/sessions/s1"), Some(("s1", Route::Detail)));
         let local = [
-            (Method::GET, "/api/sessions/s1"),
             (Method::GET, "/api/sessions/s1/turns/t1"),
+            (Method::GET, "/api/sessions/s1/requests"),
             (Method::PUT, "/api/sessions/s1/settings/k"),
             (Method::DELETE, "/api/sessions/s1/settings/k"),
             (Method::POST, "/api/sessions"),
@@ -196,7 +218,7 @@ mod tests {
             (Method::POST, "/api/jobs"),
         ];
         for (method, path) in local {
-            assert_eq!(session_action(&method, path), None, "{method} {path}");
+            assert_eq!(route(&method, path), None, "{method} {path}");
         }
     }
 }
