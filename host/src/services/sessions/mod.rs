@@ -20,7 +20,7 @@ use controls::DefaultControls;
 use super::codex::Codex;
 use super::core::Core;
 use super::error::{ErrorCode, ServiceError, ServiceResult};
-use super::followups::{FollowupBoard, Signal};
+use super::followups::{FollowupBoard, FollowupQueue, Signal};
 use super::index::{SessionRef, ThreadIndex};
 use super::live::{LiveThreads, ThreadStatus};
 use super::paging;
@@ -212,6 +212,13 @@ pub struct Sessions {
     followup_board: Arc<FollowupBoard>,
 }
 
+/// What the views of sessions another host runs are built from (read from the store for a page).
+#[derive(Default)]
+struct RemoteState {
+    waiting: HashMap<String, Vec<RequestKind>>,
+    followups: HashMap<String, FollowupQueue>,
+}
+
 impl Sessions {
     pub(super) fn new(
         core: Arc<Core>,
@@ -259,39 +266,50 @@ impl Sessions {
 
     /// A session as shown, for a known app-server generation (read once per page, not per row).
     fn view_in(&self, row: SessionRow, generation: u64) -> Session {
-        self.view_of(row, generation, &HashMap::new())
+        self.view_of(row, generation, &RemoteState::default())
     }
 
-    /// A session as shown, with what `remote_waiting` says of the pending requests of sessions another host runs.
+    /// A session as shown, with what `remote` read from the store for the sessions another host runs.
     ///
-    /// This host's sessions are shown from its live state (what its app-server says now). Another host's live state
-    /// is in that host's memory: its sessions are shown from the store instead (the running turn the row names, the
-    /// requests pending there), which the owner writes before it publishes each change.
-    fn view_of(&self, row: SessionRow, generation: u64, remote_waiting: &HashMap<String, Vec<RequestKind>>) -> Session {
-        let (live, waiting) = if self.core.hosts().owns(row.owner_host.as_deref()) {
-            (self.live.status(&row.thread_id), self.requests().map(|r| r.waiting_kinds(&row.thread_id)).unwrap_or_default())
+    /// This host's sessions are shown from its memory (what its app-server says now, its follow-up board). Another
+    /// host's are in that host's memory: its sessions are shown from the store instead (the running turn the row
+    /// names, the requests pending, the follow-up queue), which the owner writes before it publishes each change.
+    fn view_of(&self, row: SessionRow, generation: u64, remote: &RemoteState) -> Session {
+        let (live, waiting, followups) = if self.core.hosts().owns(row.owner_host.as_deref()) {
+            let waiting = self.requests().map(|r| r.waiting_kinds(&row.thread_id)).unwrap_or_default();
+            (self.live.status(&row.thread_id), waiting, self.followup_board.summary(&row.id))
         } else {
             let live = ThreadStatus { active_turn: row.active_turn_id.clone(), ..Default::default() };
-            (live, remote_waiting.get(&row.id).cloned().unwrap_or_default())
+            let waiting = remote.waiting.get(&row.id).cloned().unwrap_or_default();
+            (live, waiting, remote.followups.get(&row.id).cloned().unwrap_or_default())
         };
-        let followups = self.followup_board.summary(&row.id);
         let owner = self.core.hosts().owner_view(row.owner_host.as_deref());
         Session::build(row, &live, &waiting, generation, followups, owner)
     }
 
-    /// What the views of `rows` need beyond this host's memory: their owners in the host list, and the kinds of the
-    /// requests pending in the sessions another host runs (one query for the page).
-    async fn remote_state(&self, rows: &[SessionRow]) -> ServiceResult<HashMap<String, Vec<RequestKind>>> {
+    /// What the views of `rows` need beyond this host's memory: their owners in the host list, and for the sessions
+    /// another host runs, the kinds of their pending requests and their follow-up queues (a few queries a page, none
+    /// when every session is this host's).
+    async fn remote_state(&self, rows: &[SessionRow]) -> ServiceResult<RemoteState> {
         let hosts = self.core.hosts();
         hosts.know(rows.iter().map(|r| r.owner_host.as_deref())).await;
         let remote: Vec<&str> = rows.iter().filter(|r| !hosts.owns(r.owner_host.as_deref())).map(|r| r.id.as_str()).collect();
-        let mut waiting: HashMap<String, Vec<RequestKind>> = HashMap::new();
+        let mut state = RemoteState::default();
+        if remote.is_empty() {
+            return Ok(state);
+        }
         for (session, kind) in self.core.store().pending_kinds(&remote).await? {
             if let Some(kind) = RequestKind::parse(&kind) {
-                waiting.entry(session).or_default().push(kind);
+                state.waiting.entry(session).or_default().push(kind);
             }
         }
-        Ok(waiting)
+        let (counts, paused) = self.core.store().followup_summaries_of(&remote).await?;
+        for id in &remote {
+            let count = counts.iter().find(|(s, _)| s == id).map_or(0, |(_, n)| *n);
+            let pause = paused.iter().find(|p| p.session_id == *id);
+            state.followups.insert(id.to_string(), FollowupQueue::new(count, pause));
+        }
+        Ok(state)
     }
 
     /// Publish `session.updated` with the session's view (the `GET /api/sessions` row) when it differs from the last
@@ -399,15 +417,15 @@ impl Sessions {
             None
         };
         let generation = self.core.app_server().state().generation;
-        let remote_waiting = self.remote_state(&rows).await?;
-        let sessions = rows.into_iter().map(|r| self.view_of(r, generation, &remote_waiting)).collect();
+        let remote = self.remote_state(&rows).await?;
+        let sessions = rows.into_iter().map(|r| self.view_of(r, generation, &remote)).collect();
         Ok(SessionPage { sessions, next_cursor, notice: self.codex.account_notice() })
     }
 
     pub async fn get_session(&self, id: &str) -> ServiceResult<Session> {
         let row = self.core.session_row(id).await?;
-        let remote_waiting = self.remote_state(std::slice::from_ref(&row)).await?;
-        Ok(self.view_of(row, self.core.app_server().state().generation, &remote_waiting))
+        let remote = self.remote_state(std::slice::from_ref(&row)).await?;
+        Ok(self.view_of(row, self.core.app_server().state().generation, &remote))
     }
 
     /// Where an action on the session runs (None: no such session), with the owner's state read now.

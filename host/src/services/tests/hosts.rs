@@ -34,6 +34,9 @@ async fn actions_on_another_hosts_session_are_refused_and_leave_nothing_behind()
         .await;
     let asked = host.event(|e| e.kind == "approval.requested").await;
     let request_id = asked.data()["id"].as_str().unwrap().to_string();
+    let queued = SendMessage { text: "later".into(), mode: None, if_busy: Some(crate::services::IfBusy::Queue) };
+    host.services.turns().send(&s.id, queued, None).await.expect("queued behind the running turn");
+    assert_eq!(host.session_now(&s).await.followups.count, 1);
     give_to_other_host(&host, &s.id, true).await;
 
     let req = SendMessage { text: "again".into(), mode: None, if_busy: None };
@@ -59,6 +62,10 @@ async fn actions_on_another_hosts_session_are_refused_and_leave_nothing_behind()
     // Another host's session is shown from the store (its live state is in the owner's memory), in lists too.
     let shown = (now.status, now.active_turn_id.clone(), now.pending_requests, now.loaded);
     assert_eq!(shown, (crate::services::SessionStatus::WaitingOnApproval, Some(turn.clone()), 1, false));
+    // The follow-up queue too: the owner took the follow-up (this host's board, which only knows its own
+    // sessions' changes, still counts it).
+    sqlx::query("DELETE FROM followups WHERE session_id = $1").bind(&s.id).execute(host.services.store().pool()).await.unwrap();
+    assert_eq!(host.session_now(&s).await.followups.count, 0);
     let page = host.services.sessions().list_sessions(Default::default()).await.unwrap();
     let listed = page.sessions.iter().find(|l| l.id == s.id).unwrap();
     assert_eq!((listed.status, listed.pending_requests, listed.owner.id.as_str()), (crate::services::SessionStatus::WaitingOnApproval, 1, "other"));
