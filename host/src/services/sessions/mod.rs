@@ -210,6 +210,8 @@ pub struct Sessions {
     requests: OnceLock<Weak<Requests>>,
     /// Each session's follow-up queue in brief (its view shows it), and where a turn's end is signalled.
     followup_board: Arc<FollowupBoard>,
+    /// Whether this host owns a session, per session asked about (PostgreSQL: several hosts), for event reactions.
+    owned: std::sync::RwLock<HashMap<String, bool>>,
 }
 
 /// What the views of sessions another host runs are built from (read from the store for a page).
@@ -240,6 +242,7 @@ impl Sessions {
             published_views: tokio::sync::Mutex::new(HashMap::new()),
             requests: OnceLock::new(),
             followup_board,
+            owned: std::sync::RwLock::new(HashMap::new()),
         }
     }
 
@@ -426,6 +429,24 @@ impl Sessions {
         let row = self.core.session_row(id).await?;
         let remote = self.remote_state(std::slice::from_ref(&row)).await?;
         Ok(self.view_of(row, self.core.app_server().state().generation, &remote))
+    }
+
+    /// Whether this host owns the session (for reacting to its events). Ownership never changes while hosts run, so
+    /// each answer is kept; SQLite has one host, which owns them all. A session gone from the store counts as
+    /// this host's: its events came from a host that had it.
+    pub(crate) async fn owned_here(&self, session_id: &str) -> bool {
+        if self.core.store().engine() == crate::store::Engine::Sqlite {
+            return true;
+        }
+        if let Some(here) = self.owned.read().expect("owners poisoned").get(session_id) {
+            return *here;
+        }
+        let here = match self.core.store().get_session(session_id).await {
+            Ok(row) => self.core.hosts().owns(row.owner_host.as_deref()),
+            Err(_) => return true,
+        };
+        self.owned.write().expect("owners poisoned").insert(session_id.to_string(), here);
+        here
     }
 
     /// Where an action on the session runs (None: no such session), with the owner's state read now.

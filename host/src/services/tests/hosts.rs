@@ -81,3 +81,18 @@ async fn actions_on_another_hosts_session_are_refused_and_leave_nothing_behind()
     host.services.hosts().list().await.unwrap();
     assert!(!host.session_now(&s).await.owner.online);
 }
+
+/// Plugins react to the events of this host's sessions only (every host sees every host's events on a shared
+/// store): the dispatcher asks `owned_here`. SQLite has one host, which owns them all.
+#[tokio::test]
+async fn only_this_hosts_sessions_set_off_its_plugins() {
+    let host = TestHost::start().await;
+    let mine = host.session().await;
+    let theirs = host.session().await;
+    give_to_other_host(&host, &theirs.id, true).await;
+    let sessions = host.services.sessions();
+    let postgres = host.services.store().engine() == crate::store::Engine::Postgres;
+    assert!(sessions.owned_here(&mine.id).await);
+    assert_eq!(sessions.owned_here(&theirs.id).await, !postgres);
+    assert!(sessions.owned_here("gone").await, "a session no longer in the store: its events came from its owner");
+}
