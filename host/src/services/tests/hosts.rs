@@ -96,3 +96,25 @@ async fn only_this_hosts_sessions_set_off_its_plugins() {
     assert_eq!(sessions.owned_here(&theirs.id).await, !postgres);
     assert!(sessions.owned_here("gone").await, "a session no longer in the store: its events came from its owner");
 }
+
+/// Deleting a project's sessions is all or nothing: one of them on another host refuses the call before any goes.
+#[tokio::test]
+async fn a_projects_sessions_are_not_half_deleted_when_one_is_another_hosts() {
+    let host = TestHost::start().await;
+    let cwd = host.dir.0.display().to_string();
+    let project = host
+        .services
+        .projects()
+        .create_project(crate::services::CreateProject { name: "p".into(), cwd: cwd.clone() })
+        .await
+        .unwrap();
+    let in_project = || crate::services::CreateSession { project_id: Some(project.id.clone()), ..Default::default() };
+    let mine = host.services.sessions().create_session(in_project()).await.unwrap();
+    let theirs = host.services.sessions().create_session(in_project()).await.unwrap();
+    give_to_other_host(&host, &theirs.id, true).await;
+    let err = host.services.sessions().delete_project_sessions(&project.id).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::OwnedElsewhere, "{err:?}");
+    for s in [&mine, &theirs] {
+        host.services.sessions().get_session(&s.id).await.expect("nothing was deleted");
+    }
+}
