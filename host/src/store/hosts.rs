@@ -69,9 +69,15 @@ impl Store {
         Ok(adopted.rows_affected())
     }
 
-    /// The host is still alive at `now`. False when its row is gone (deleted behind its back).
-    pub async fn heartbeat_host(&self, id: &str, now: i64) -> StoreResult<bool> {
-        let done = sqlx::query("UPDATE hosts SET heartbeat_at = $2 WHERE id = $1").bind(id).bind(now).execute(self.pool()).await?;
+    /// The host that registered at `started_at` is still alive at `now`. False when its row is gone (deleted behind
+    /// its back) or was registered again since, by another process under the same id.
+    pub async fn heartbeat_host(&self, id: &str, started_at: i64, now: i64) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE hosts SET heartbeat_at = $3 WHERE id = $1 AND started_at = $2")
+            .bind(id)
+            .bind(started_at)
+            .bind(now)
+            .execute(self.pool())
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -131,8 +137,9 @@ mod tests {
     async fn a_host_registers_beats_stops_and_starts_again() {
         let (store, _scratch) = crate::store::testing::scratch("hosts-rows").await;
         assert_eq!(store.register_host(&host("a", 1_000)).await.unwrap(), 0);
-        assert!(store.heartbeat_host("a", 2_000).await.unwrap());
-        assert!(!store.heartbeat_host("nobody", 2_000).await.unwrap());
+        assert!(store.heartbeat_host("a", 1_000, 2_000).await.unwrap());
+        assert!(!store.heartbeat_host("nobody", 1_000, 2_000).await.unwrap());
+        assert!(!store.heartbeat_host("a", 999, 2_000).await.unwrap(), "another start of `a` owns the row now");
         let row = store.get_host("a").await.unwrap().unwrap();
         assert_eq!((row.started_at, row.heartbeat_at, row.stopped_at), (1_000, 2_000, None));
         store.stop_host("a", 3_000).await.unwrap();

@@ -174,7 +174,16 @@ impl Hosts {
     }
 
     async fn beat(&self) -> anyhow::Result<()> {
-        if !self.store.heartbeat_host(&self.this.id, now_ms()).await? {
+        if !self.store.heartbeat_host(&self.this.id, self.started_at, now_ms()).await? {
+            if let Some(other) = self.store.get_host(&self.this.id).await? {
+                // Two live processes under one id (a copied data dir, one --host-id given to two hosts): each would
+                // take actions on the other's sessions. Said loudly, every beat; the row stays the newer one's.
+                tracing::error!(
+                    host = %self.this.id, other_url = %other.url, other_started_at = %envelope_ts(other.started_at),
+                    "another host process runs with this host's id: give each host its own data dir (host-id file) or --host-id"
+                );
+                return self.refresh().await;
+            }
             // The row went (an operator cleaned the table): put it back, sessions untouched.
             tracing::warn!(host = %self.this.id, "this host's row was gone from the store; registering again");
             let now = now_ms();
