@@ -143,6 +143,8 @@ async fn a_session_made_on_one_host_is_listed_and_answered_from_the_other() {
     assert_eq!(status, 200, "{detail}");
     assert_eq!(detail["session"]["owner"]["online"], false);
     assert!(detail["transcript"].is_null(), "the transcript is A's to read: {detail}");
+    let (exit, out, err) = b.host().cli(&["sessions", "show", &session]).await;
+    assert!(exit == 0 && out.contains("host-a (offline)") && out.contains("no transcript: host host-a is offline"), "{out}{err}");
 
     let mut b = b;
     b.stop_host().await;

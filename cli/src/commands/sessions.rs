@@ -288,6 +288,10 @@ pub async fn run(mut cmd: SessionsCommand, client: &Client, out: &Output) -> any
             let reply = page.query(client.call(&ops::SESSIONS_GET, &[&id])).send().await?;
             out.reply(&reply, |d: &SessionDetail| match &d.transcript {
                 Some(transcript) => format!("{}\n{}", one(&d.session), render_turns(transcript)),
+                // Another host's session comes without it only while that host is offline (its app-server has it).
+                None if !d.session.owner.online => {
+                    format!("{}\n{}", one(&d.session), out.dim(&format!("(no transcript: host {} is offline)", d.session.owner.name)))
+                }
                 None => format!("{}\n{}", one(&d.session), out.dim("(no transcript: app-server is not running)")),
             })
         }
