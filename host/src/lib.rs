@@ -159,9 +159,12 @@ impl Host {
         let identity = services::HostIdentity::resolve(&config.identity, &config.data_dir, addr)?;
         plugins.attach_host(&identity.id).await;
         let services = Services::start(store, events, app_server, config.enable_exec, plugins, config.queue.clone(), identity).await?;
+        // The name other hosts reach this one by (its advertised URL) is one it answers to.
+        let mut allowed_hosts = config.allowed_hosts.clone();
+        allowed_hosts.extend(reqwest::Url::parse(&services.host().url).ok().and_then(|u| u.host_str().map(str::to_owned)));
         let state = ApiState {
             services: services.clone(),
-            auth: Arc::new(AuthConfig::new(token, addr, &config.allowed_hosts)),
+            auth: Arc::new(AuthConfig::new(token, addr, &allowed_hosts)),
             login: Arc::new(LoginCodes::default()),
             web: Arc::new(api::web::WebUi::new(config.web_dir.clone())),
         };

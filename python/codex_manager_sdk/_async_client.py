@@ -42,6 +42,7 @@ from .types import (
     RoutineSecret,
     SchedulePreview,
     Health,
+    HostList,
     Inspection,
     Interrupted,
     Job,
@@ -1307,6 +1308,11 @@ class AsyncClient:
             if monotonic() > deadline:
                 raise TimeoutError(f"the host was not ready within {timeout} s: {r.runtime}")
             await sleep(interval)
+
+    @operation("hosts.list")
+    async def hosts(self) -> HostList:
+        """Every host on the store (several share a PostgreSQL one), whether each is online, and which answered."""
+        return HostList.from_json(await self._t.call("hosts.list"))
 
     @operation("capabilities.capabilities")
     async def capabilities(self) -> CapabilityReport:

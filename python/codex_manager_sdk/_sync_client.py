@@ -44,6 +44,7 @@ from .types import (
     RoutineSecret,
     SchedulePreview,
     Health,
+    HostList,
     Inspection,
     Interrupted,
     Job,
@@ -1309,6 +1310,11 @@ class Client:
             if monotonic() > deadline:
                 raise TimeoutError(f"the host was not ready within {timeout} s: {r.runtime}")
             sleep(interval)
+
+    @operation("hosts.list")
+    def hosts(self) -> HostList:
+        """Every host on the store (several share a PostgreSQL one), whether each is online, and which answered."""
+        return HostList.from_json(self._t.call("hosts.list"))
 
     @operation("capabilities.capabilities")
     def capabilities(self) -> CapabilityReport:

@@ -157,6 +157,7 @@ class ErrorCode(StrEnum):
     STORAGE_UNAVAILABLE = 'storage_unavailable'
     EVENT_LOG_UNAVAILABLE = 'event_log_unavailable'
     OWNER_OFFLINE = 'owner_offline'
+    OWNED_ELSEWHERE = 'owned_elsewhere'
     FORWARD_FAILED = 'forward_failed'
     RUNTIME_UNRESPONSIVE = 'runtime_unresponsive'
     TOO_MANY_CONNECTIONS = 'too_many_connections'
@@ -1644,6 +1645,8 @@ class Session(Model):
     last_turn_status: TurnStatus | str | None = None
     #: Whether the running app-server has this thread loaded (if not, the next turn resumes it first).
     loaded: bool = False
+    #: The host whose app-server holds the thread; actions sent to any other host are forwarded to it.
+    owner: SessionOwner = field(default_factory=lambda: SessionOwner())
     #: Requests waiting for an answer in this session.
     pending_requests: int = 0
     project_id: str | None = None
@@ -1656,7 +1659,7 @@ class Session(Model):
     worker_of: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'active_turn_id': 'activeTurnId', 'archived': 'archived', 'controls': 'controls', 'created_at': 'createdAt', 'cwd': 'cwd', 'dynamic_tools': 'dynamicTools', 'followups': 'followups', 'forked_from': 'forkedFrom', 'id': 'id', 'last_activity_at': 'lastActivityAt', 'last_error': 'lastError', 'last_turn_status': 'lastTurnStatus', 'loaded': 'loaded', 'pending_requests': 'pendingRequests', 'project_id': 'projectId', 'status': 'status', 'thread_id': 'threadId', 'title': 'title', 'updated_at': 'updatedAt', 'worker_of': 'workerOf'}
+    _wire: ClassVar[dict[str, str]] = {'active_turn_id': 'activeTurnId', 'archived': 'archived', 'controls': 'controls', 'created_at': 'createdAt', 'cwd': 'cwd', 'dynamic_tools': 'dynamicTools', 'followups': 'followups', 'forked_from': 'forkedFrom', 'id': 'id', 'last_activity_at': 'lastActivityAt', 'last_error': 'lastError', 'last_turn_status': 'lastTurnStatus', 'loaded': 'loaded', 'owner': 'owner', 'pending_requests': 'pendingRequests', 'project_id': 'projectId', 'status': 'status', 'thread_id': 'threadId', 'title': 'title', 'updated_at': 'updatedAt', 'worker_of': 'workerOf'}
 
 
 @dataclass(eq=False)
@@ -1719,6 +1722,19 @@ class SessionNote(Model):
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     _wire: ClassVar[dict[str, str]] = {'body': 'body', 'created_at': 'createdAt', 'data': 'data', 'id': 'id', 'kind': 'kind', 'plugin_id': 'pluginId', 'session_id': 'sessionId', 'title': 'title', 'turn_id': 'turnId'}
+
+
+@dataclass(eq=False)
+class SessionOwner(Model):
+    """The host that owns a session, as a session view shows it."""
+
+    id: str = ""
+    name: str = ""
+    #: Whether it can act on the session now (actions sent to another host are forwarded to it).
+    online: bool = False
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'id': 'id', 'name': 'name', 'online': 'online'}
 
 
 @dataclass(eq=False)
@@ -2012,7 +2028,7 @@ RoutineList._conv = {'routines': list_of(model(Routine))}
 RoutineRun._conv = {'job_state': enum_of(JobState), 'status': enum_of(RunStatus), 'trigger': enum_of(RunTrigger), 'waiting': model(UsageLimit)}
 RoutineRunList._conv = {'runs': list_of(model(RoutineRun))}
 SendMessage._conv = {'if_busy': enum_of(IfBusy), 'mode': enum_of(TurnMode)}
-Session._conv = {'controls': model(SessionControls), 'followups': model(FollowupQueue), 'last_turn_status': enum_of(TurnStatus), 'status': enum_of(SessionStatus)}
+Session._conv = {'controls': model(SessionControls), 'followups': model(FollowupQueue), 'last_turn_status': enum_of(TurnStatus), 'owner': model(SessionOwner), 'status': enum_of(SessionStatus)}
 SessionControls._conv = {'approval_policy': enum_of(ApprovalPolicy), 'sandbox': enum_of(SandboxMode)}
 SessionDetail._conv = {'active_turn': model(TurnRecord), 'session': model(Session), 'transcript': model(Transcript)}
 SessionPage._conv = {'sessions': list_of(model(Session))}
@@ -2124,6 +2140,7 @@ __all__ = [
     'SessionDetail',
     'SessionIds',
     'SessionNote',
+    'SessionOwner',
     'SessionPage',
     'SessionStatus',
     'Setting',

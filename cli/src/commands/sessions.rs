@@ -197,14 +197,19 @@ impl std::fmt::Display for Order {
     }
 }
 
-const HEADER: [&str; 5] = ["ID", "STATUS", "ACTIVE", "TITLE", "CWD"];
+const HEADER: [&str; 6] = ["ID", "STATUS", "ACTIVE", "HOST", "TITLE", "CWD"];
 
 fn row(out: &Output, s: &Session) -> Vec<String> {
     let mut status = out.state(&wire(&s.status));
     if s.archived {
         status.push_str(" (archived)");
     }
-    vec![s.id.clone(), status, ago(&s.last_activity_at), one_line(&opt(&s.title), 40), s.cwd.clone()]
+    // The host whose app-server holds the thread (the others forward to it); one that cannot act now says so.
+    let mut owner = one_line(&s.owner.name, 24);
+    if !s.owner.online {
+        owner.push_str(&format!(" ({})", out.state("offline")));
+    }
+    vec![s.id.clone(), status, ago(&s.last_activity_at), owner, one_line(&opt(&s.title), 40), s.cwd.clone()]
 }
 
 pub fn table(out: &Output, sessions: &[Session]) -> String {
@@ -283,6 +288,10 @@ pub async fn run(mut cmd: SessionsCommand, client: &Client, out: &Output) -> any
             let reply = page.query(client.call(&ops::SESSIONS_GET, &[&id])).send().await?;
             out.reply(&reply, |d: &SessionDetail| match &d.transcript {
                 Some(transcript) => format!("{}\n{}", one(&d.session), render_turns(transcript)),
+                // Another host's session comes without it only while that host is offline (its app-server has it).
+                None if !d.session.owner.online => {
+                    format!("{}\n{}", one(&d.session), out.dim(&format!("(no transcript: host {} is offline)", d.session.owner.name)))
+                }
                 None => format!("{}\n{}", one(&d.session), out.dim("(no transcript: app-server is not running)")),
             })
         }

@@ -262,7 +262,11 @@ impl Host {
         .await
         .unwrap();
         assert!(url.starts_with("http://127.0.0.1:"), "unexpected address: {url}");
-        let token = std::fs::read_to_string(data_dir.join("token")).unwrap().trim().to_string();
+        // A token given to the host (a team's shared one) is used as is; else the host wrote its own.
+        let token = match env.iter().find(|(k, _)| k == "CODEX_MANAGER_TOKEN") {
+            Some((_, token)) => token.clone(),
+            None => std::fs::read_to_string(data_dir.join("token")).unwrap().trim().to_string(),
+        };
         // A hung host fails the test in time instead of hanging the suite.
         let http = reqwest::Client::builder().timeout(WAIT).build().unwrap();
         Self { child, url, token, http, log }

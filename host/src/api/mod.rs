@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod forward;
 mod openapi;
 pub mod routes;
 mod signin;
@@ -87,6 +88,7 @@ pub fn app(state: ApiState) -> Router {
     let (router, doc) = documented_parts();
     let doc = Arc::new(doc.to_pretty_json().expect("the OpenAPI document serializes"));
     let auth = state.auth.clone();
+    let forwarding = state.clone();
     router
         .route(
             "/api/openapi.json",
@@ -102,5 +104,7 @@ pub fn app(state: ApiState) -> Router {
         })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Inside the auth guard: only an authenticated request is forwarded.
+        .layer(axum::middleware::from_fn_with_state(forwarding, forward::guard))
         .layer(axum::middleware::from_fn_with_state(auth, auth::guard))
 }

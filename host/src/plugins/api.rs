@@ -126,6 +126,12 @@ pub struct Assessment {
 
 #[async_trait]
 pub trait PluginHostApi: Send + Sync + 'static {
+    /// Whether this host reacts to the session's events: it owns the session. Several hosts on one store all see
+    /// every host's events; each host's plugins react to its own sessions' only, so one event never sets off the
+    /// same plugin on every host. By default (one host): every session is this host's.
+    async fn owns_session(&self, _session_id: &str) -> bool {
+        true
+    }
     /// The session as the REST API shows it, as JSON.
     async fn session(&self, session_id: &str) -> HostResult<String>;
     /// A page of the transcript, as JSON (`{turns, nextCursor}`).

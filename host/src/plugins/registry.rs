@@ -677,9 +677,20 @@ impl PluginRegistry {
                 let Some(host) = me.upgrade() else { return };
                 // Plugin lifecycle events go to subscribers too. A plugin's host calls (a rename, a setting) do
                 // publish events that may reach it again: avoiding a loop of its own making is the plugin's job.
+                // Asked once per event, and only when a plugin wants it.
+                let mut ours: Option<bool> = None;
                 for plugin in host.snapshot().plugins.iter() {
                     if !plugin.enabled || !plugin.manifest.subscribes_to(&item.kind) {
                         continue;
+                    }
+                    if let (Some(session), Some(api)) = (item.session_id.as_deref(), host.api.get()) {
+                        let here = match ours {
+                            Some(here) => here,
+                            None => *ours.insert(api.owns_session(session).await),
+                        };
+                        if !here {
+                            continue;
+                        }
                     }
                     if let Some(queue) = &plugin.queue {
                         if queue.try_send(item.clone()).is_err() {

@@ -139,6 +139,7 @@ error_codes! {
     StorageUnavailable = "storage_unavailable";
     EventLogUnavailable = "event_log_unavailable";
     OwnerOffline = "owner_offline";
+    OwnedElsewhere = "owned_elsewhere";
     ForwardFailed = "forward_failed";
     RuntimeUnresponsive = "runtime_unresponsive";
     TooManyConnections = "too_many_connections";

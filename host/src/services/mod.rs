@@ -72,7 +72,7 @@ pub use codex::{
     LoginRequest, McpLogin, MergeStrategy, ModelQuery, ReviewTarget, Revert, ShellCommand, SkillEnablement, StartReview,
 };
 pub use error::{ErrorCode, ErrorKind, ServiceError, ServiceResult};
-pub use hosts::{Host, HostIdentity, HostList, HostState, IdentityConfig, Owner, SessionOwner, HEARTBEAT_INTERVAL, HOST_ID_FILE, MISSED_HEARTBEATS};
+pub use hosts::{Host, HostIdentity, HostList, HostState, IdentityConfig, Owner, OwnerHost, SessionOwner, HEARTBEAT_INTERVAL, HOST_ID_FILE, MISSED_HEARTBEATS};
 pub use followups::{EditFollowup, Followup, FollowupList, FollowupQuery, FollowupQueue, FollowupQueued, ReorderFollowups};
 pub use crate::store::{FollowupStatus, PauseReason};
 pub use notes::{NotePage, NoteQuery, SessionNote};
@@ -191,7 +191,9 @@ impl Services {
         let events = Arc::new(Events::new(core.clone(), requests.clone()));
         let relay = Arc::new(Relay::new(core.clone(), sessions.clone(), requests.clone(), turns.clone(), live, limits.clone()));
         // What the last run left open is settled before app-server's output is read.
-        turns.reconcile_after_stop(&rows).await;
+        // Only this host's sessions: the turns of another host's are running there, not left by a stop of ours.
+        let own: Vec<_> = rows.iter().filter(|r| hosts.owns(r.owner_host.as_deref())).cloned().collect();
+        turns.reconcile_after_stop(&own).await;
         requests.expire_requests_left_by_last_run().await;
         let services = Arc::new(Self {
             core,
@@ -215,6 +217,9 @@ impl Services {
         plugin_host.attach(Arc::new(plugin_api::ServicesForPlugins(Arc::downgrade(&services))));
         tokio::spawn(relay.run(rx));
         hosts.start();
+        if services.store().engine() == crate::store::Engine::Postgres {
+            services.turns.follow_other_hosts_turn_ends();
+        }
         // After the reconciliation: turns the last run left running have ended (and paused their queues).
         limits.start();
         dispatcher.start(followup_inbox).await;

@@ -58,6 +58,13 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 
 #[async_trait]
 impl PluginHostApi for ServicesForPlugins {
+    async fn owns_session(&self, session_id: &str) -> bool {
+        match self.services() {
+            Ok(services) => services.sessions().owned_here(session_id).await,
+            Err(_) => false,
+        }
+    }
+
     async fn session(&self, session_id: &str) -> HostResult<String> {
         Ok(json(&self.services()?.sessions().get_session(session_id).await.map_err(map)?))
     }

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::followups::FollowupQueue;
+use super::hosts::SessionOwner;
 use super::sessions::SessionControls;
 use super::live::ThreadStatus;
 use super::requests::{RequestFamily, RequestKind};
@@ -81,13 +82,15 @@ pub struct Session {
     pub worker_of: Option<String>,
     /// The session's follow-up queue: how many messages wait, and whether (and why) it is paused.
     pub followups: FollowupQueue,
+    /// The host whose app-server holds the thread; actions sent to any other host are forwarded to it.
+    pub owner: SessionOwner,
     pub created_at: String,
     pub updated_at: String,
     pub last_activity_at: String,
 }
 
 impl Session {
-    pub fn build(row: SessionRow, live: &ThreadStatus, waiting: &[RequestKind], generation: u64, followups: FollowupQueue) -> Self {
+    pub fn build(row: SessionRow, live: &ThreadStatus, waiting: &[RequestKind], generation: u64, followups: FollowupQueue, owner: SessionOwner) -> Self {
         // Live state is the truth while the host runs; the stored turn id only serves crash reconciliation.
         let active = live.active_turn.clone();
         let family = |f: RequestFamily| waiting.iter().any(|k| k.family() == f);
@@ -131,6 +134,7 @@ impl Session {
                 .collect(),
             worker_of: row.worker_of,
             followups,
+            owner,
             created_at: envelope_ts(row.created_at),
             updated_at: envelope_ts(row.updated_at),
             last_activity_at: envelope_ts(row.last_activity_at),

@@ -420,6 +420,31 @@ impl Store {
         Ok((counts, paused))
     }
 
+    /// [`Store::followup_summaries`] of some sessions only (the views of sessions another host runs: its board is in
+    /// its memory).
+    pub async fn followup_summaries_of(&self, sessions: &[&str]) -> StoreResult<(Vec<(String, i64)>, Vec<PauseRow>)> {
+        if sessions.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let ids = || sessions.iter().map(|s| s.to_string());
+        let mut q = super::Sql::new("SELECT session_id, COUNT(*) AS n FROM followups WHERE status IN ('queued', 'starting') AND session_id IN (");
+        q.push_binds(ids()).push(") GROUP BY session_id");
+        let counts = q
+            .build()
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("session_id")?, r.try_get("n")?)))
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let mut q = super::Sql::new(
+            "SELECT session_id, paused, paused_at, turn_id, request_id, message, resets_at FROM followup_queues WHERE paused IS NOT NULL AND session_id IN (",
+        );
+        q.push_binds(ids()).push(")");
+        let paused = q.build().fetch_all(self.pool()).await?;
+        let paused = paused.iter().map(pause_from_row).collect::<StoreResult<Vec<_>>>()?;
+        Ok((counts, paused))
+    }
+
     /// The session's open follow-ups, counted.
     pub async fn open_followup_count(&self, session_id: &str) -> StoreResult<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM followups WHERE session_id = $1 AND status IN ('queued', 'starting')")

@@ -69,9 +69,15 @@ impl Store {
         Ok(adopted.rows_affected())
     }
 
-    /// The host is still alive at `now`. False when its row is gone (deleted behind its back).
-    pub async fn heartbeat_host(&self, id: &str, now: i64) -> StoreResult<bool> {
-        let done = sqlx::query("UPDATE hosts SET heartbeat_at = $2 WHERE id = $1").bind(id).bind(now).execute(self.pool()).await?;
+    /// The host that registered at `started_at` is still alive at `now`. False when its row is gone (deleted behind
+    /// its back) or was registered again since, by another process under the same id.
+    pub async fn heartbeat_host(&self, id: &str, started_at: i64, now: i64) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE hosts SET heartbeat_at = $3 WHERE id = $1 AND started_at = $2")
+            .bind(id)
+            .bind(started_at)
+            .bind(now)
+            .execute(self.pool())
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -131,8 +137,9 @@ mod tests {
     async fn a_host_registers_beats_stops_and_starts_again() {
         let (store, _scratch) = crate::store::testing::scratch("hosts-rows").await;
         assert_eq!(store.register_host(&host("a", 1_000)).await.unwrap(), 0);
-        assert!(store.heartbeat_host("a", 2_000).await.unwrap());
-        assert!(!store.heartbeat_host("nobody", 2_000).await.unwrap());
+        assert!(store.heartbeat_host("a", 1_000, 2_000).await.unwrap());
+        assert!(!store.heartbeat_host("nobody", 1_000, 2_000).await.unwrap());
+        assert!(!store.heartbeat_host("a", 999, 2_000).await.unwrap(), "another start of `a` owns the row now");
         let row = store.get_host("a").await.unwrap().unwrap();
         assert_eq!((row.started_at, row.heartbeat_at, row.stopped_at), (1_000, 2_000, None));
         store.stop_host("a", 3_000).await.unwrap();
@@ -172,5 +179,29 @@ mod tests {
                 assert!(owners.iter().all(|o| o.as_deref() == Some("b")), "{owners:?}");
             }
         }
+    }
+
+    /// A restarting host expires the requests its last run left pending, never another host's: that host's
+    /// app-server may still be waiting for the answer. Requests outside any known session count as its own.
+    #[tokio::test]
+    async fn a_host_sees_as_left_by_its_last_run_only_its_own_pending_requests() {
+        let (store, _scratch) = crate::store::testing::scratch("hosts-requests").await;
+        session(&store, "mine", Some("a")).await;
+        session(&store, "theirs", Some("b")).await;
+        session(&store, "unowned", None).await;
+        for (id, session) in [("r-mine", Some("mine")), ("r-theirs", Some("theirs")), ("r-unowned", Some("unowned")), ("r-none", None)] {
+            sqlx::query(
+                "INSERT INTO pending_requests (id, session_id, kind, method, generation, rpc_id, params, status, created_at) \
+                 VALUES ($1, $2, 'command_approval', 'm', 1, '1', '{}', 'pending', 1)",
+            )
+            .bind(id)
+            .bind(session)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        }
+        let mut ids = store.pending_request_ids("a").await.unwrap();
+        ids.sort();
+        assert_eq!(ids, ["r-mine", "r-none", "r-unowned"]);
     }
 }

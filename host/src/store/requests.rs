@@ -179,10 +179,26 @@ impl Store {
         Ok(())
     }
 
-    /// Ids of requests still pending (all sessions).
-    pub async fn pending_request_ids(&self) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT id FROM pending_requests WHERE status = 'pending' ORDER BY created_at")
-            .fetch_all(self.pool())
-            .await?)
+    /// The kinds of the requests pending in each of `sessions` (for the views of sessions another host runs).
+    pub async fn pending_kinds(&self, sessions: &[&str]) -> StoreResult<Vec<(String, String)>> {
+        if sessions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = super::Sql::new("SELECT session_id, kind FROM pending_requests WHERE status = 'pending' AND session_id IN (");
+        q.push_binds(sessions.iter().map(|s| s.to_string())).push(") ORDER BY created_at");
+        let rows = q.build().fetch_all(self.pool()).await?;
+        rows.iter().map(|r| Ok((r.try_get("session_id")?, r.try_get("kind")?))).collect()
+    }
+
+    /// Ids of requests still pending whose session is not another host's than `host` (those are asked by that
+    /// host's app-server, which may still be waiting). A request outside any known session counts as `host`'s.
+    pub async fn pending_request_ids(&self, host: &str) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM pending_requests WHERE status = 'pending' AND NOT EXISTS \
+             (SELECT 1 FROM sessions s WHERE s.id = pending_requests.session_id AND s.owner_host <> $1) ORDER BY created_at",
+        )
+        .bind(host)
+        .fetch_all(self.pool())
+        .await?)
     }
 }

@@ -218,13 +218,15 @@ impl Store {
         Ok(())
     }
 
-    /// The hidden worker session of `plugin_id` for a working directory, if it has one.
-    pub async fn worker_session(&self, plugin_id: &str, cwd: &str) -> StoreResult<Option<SessionRow>> {
+    /// The hidden worker session of `plugin_id` for a working directory on host `owner` (whose app-server runs
+    /// its turns: each host has its own), if it has one.
+    pub async fn worker_session(&self, plugin_id: &str, cwd: &str, owner: &str) -> StoreResult<Option<SessionRow>> {
         let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM sessions WHERE worker_of = $1 AND cwd = $2 ORDER BY created_at LIMIT 1"
+            "SELECT {COLUMNS} FROM sessions WHERE worker_of = $1 AND cwd = $2 AND owner_host = $3 ORDER BY created_at LIMIT 1"
         ))
         .bind(plugin_id)
         .bind(cwd)
+        .bind(owner)
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(from_row).transpose()

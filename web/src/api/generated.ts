@@ -286,6 +286,7 @@ export type ErrorCode =
   | "storage_unavailable"
   | "event_log_unavailable"
   | "owner_offline"
+  | "owned_elsewhere"
   | "forward_failed"
   | "runtime_unresponsive"
   | "too_many_connections"
@@ -1137,6 +1138,8 @@ export interface Session {
   lastTurnStatus?: TurnStatus | null;
   /** Whether the running app-server has this thread loaded (if not, the next turn resumes it first). */
   loaded: boolean;
+  /** The host whose app-server holds the thread; actions sent to any other host are forwarded to it. */
+  owner: SessionOwner;
   /** Requests waiting for an answer in this session. */
   pendingRequests: number;
   projectId?: string | null;
@@ -1184,6 +1187,14 @@ export interface SessionNote {
   sessionId: string;
   title: string;
   turnId?: string | null;
+}
+
+/** The host that owns a session, as a session view shows it. */
+export interface SessionOwner {
+  id: string;
+  name: string;
+  /** Whether it can act on the session now (actions sent to another host are forwarded to it). */
+  online: boolean;
 }
 
 export interface SessionPage {

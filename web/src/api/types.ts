@@ -31,6 +31,7 @@ export type {
   RunStatus,
   SchedulePreview,
   Session,
+  SessionOwner,
   SessionControls,
   SessionNote,
   SessionPage,

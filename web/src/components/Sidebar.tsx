@@ -2,7 +2,7 @@
 // badge on every chat that waits for a decision or has failed.
 import { useMemo, useState } from "react";
 import { call } from "../api/client";
-import type { Project, Session } from "../api/types";
+import type { Project, Session, SessionOwner } from "../api/types";
 import { createChatError, cwdProblem, defaultCwd, folderChoices, LAST_CWD_KEY } from "../lib/folders";
 import { navigate } from "../lib/router";
 import { store, useStore } from "../lib/store";
@@ -356,7 +356,22 @@ function ChatActions({ session, onClose }: { session: Session; onClose: () => vo
   );
 }
 
-function ChatRow({ session, active, onMenu }: { session: Session; active: boolean; onMenu: () => void }) {
+/**
+ * The host a chat runs on, shown when it is not the host this page talks to (several hosts share one store): its
+ * name, and "offline" when it cannot act on the chat now (sending there is refused until it is back).
+ */
+export function OwnerBadge({ owner, thisHost }: { owner: SessionOwner | undefined; thisHost: string | null }) {
+  if (!owner || !thisHost || owner.id === thisHost) return null;
+  const title = owner.online ? `Runs on host ${owner.name}` : `Runs on host ${owner.name}, which is offline: it cannot act on this chat now`;
+  return (
+    <span className={`badge owner${owner.online ? "" : " status-failed"}`} title={title}>
+      {owner.name}
+      {!owner.online && " · offline"}
+    </span>
+  );
+}
+
+function ChatRow({ session, active, onMenu, thisHost }: { session: Session; active: boolean; onMenu: () => void; thisHost: string | null }) {
   // The host's status for the row (`session.updated` carries it on every change, pending requests included).
   const status = session.status;
   return (
@@ -373,6 +388,7 @@ function ChatRow({ session, active, onMenu }: { session: Session; active: boolea
         <span className="chat-name">{session.title || "Untitled"}</span>
         <span className="chat-sub">
           {status !== "idle" && <StatusBadge status={status} />}
+          <OwnerBadge owner={session.owner} thisHost={thisHost} />
           <span className="muted">{timeAgo(session.lastActivityAt)}</span>
         </span>
       </a>
@@ -440,7 +456,7 @@ export function Sidebar({ currentId }: { currentId: string | null }) {
             </header>
             <ul>
               {items.map((x) => (
-                <ChatRow key={x.id} session={x} active={x.id === currentId} onMenu={() => setMenu(x)} />
+                <ChatRow key={x.id} session={x} active={x.id === currentId} onMenu={() => setMenu(x)} thisHost={s.ready?.host?.id ?? null} />
               ))}
               {!items.length && <li className="muted small">No chats</li>}
             </ul>

@@ -146,6 +146,10 @@ impl Dispatcher {
         let lock = self.core.session_lock(session_id);
         let _guard = lock.lock().await;
         let Ok(row) = self.core.store().get_session(session_id).await else { return };
+        // Only the owner's app-server can run the session's turns; the owner's own dispatcher starts them.
+        if !self.core.hosts().owns(row.owner_host.as_deref()) {
+            return;
+        }
         if row.archived || self.live.active_turn(&row.thread_id).is_some() || self.core.connection().is_err() {
             return;
         }
@@ -212,6 +216,9 @@ impl Dispatcher {
     async fn resume_lifted(&self) {
         for session_id in self.followups.board.paused_for(&[PauseReason::UsageLimit, PauseReason::Budget]) {
             let Ok(row) = self.core.store().get_session(&session_id).await else { continue };
+            if !self.core.hosts().owns(row.owner_host.as_deref()) {
+                continue;
+            }
             if self.limits.may_start_turn(row.project_id.as_deref()).await.is_none() {
                 self.followups.resume_by_host(&row).await;
             }
@@ -245,6 +252,8 @@ impl Dispatcher {
         };
         for f in left {
             let row = match self.core.store().get_session(&f.session_id).await {
+                // Another host's follow-up may be starting right now: that host settles its own.
+                Ok(row) if !self.core.hosts().owns(row.owner_host.as_deref()) => continue,
                 Ok(row) => row,
                 Err(StoreError::NotFound) => continue,
                 Err(e) => {

@@ -96,9 +96,27 @@ pub enum Owner {
     /// This host owns it.
     Here,
     /// Another host owns it and is online: forward to its URL.
-    Remote(HostRow),
-    /// Another host owns it and is not online (the row is None when the owner never registered here).
-    Offline { id: String, host: Option<HostRow> },
+    Remote(OwnerHost),
+    /// Another host owns it and is not online (`host` is None when the owner never registered on this store).
+    Offline { id: String, host: Option<OwnerHost> },
+}
+
+/// Another host that owns a session, as read for one action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerHost {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub state: HostState,
+    /// Its last heartbeat, or its stop (ms since the epoch).
+    pub last_seen_ms: i64,
+}
+
+impl OwnerHost {
+    fn of(row: HostRow, now: i64) -> Self {
+        let state = HostState::of(&row, now);
+        Self { state, last_seen_ms: row.stopped_at.unwrap_or(row.heartbeat_at), id: row.id, name: row.name, url: row.url }
+    }
 }
 
 pub struct Hosts {
@@ -156,7 +174,16 @@ impl Hosts {
     }
 
     async fn beat(&self) -> anyhow::Result<()> {
-        if !self.store.heartbeat_host(&self.this.id, now_ms()).await? {
+        if !self.store.heartbeat_host(&self.this.id, self.started_at, now_ms()).await? {
+            if let Some(other) = self.store.get_host(&self.this.id).await? {
+                // Two live processes under one id (a copied data dir, one --host-id given to two hosts): each would
+                // take actions on the other's sessions. Said loudly, every beat; the row stays the newer one's.
+                tracing::error!(
+                    host = %self.this.id, other_url = %other.url, other_started_at = %envelope_ts(other.started_at),
+                    "another host process runs with this host's id: give each host its own data dir (host-id file) or --host-id"
+                );
+                return self.refresh().await;
+            }
             // The row went (an operator cleaned the table): put it back, sessions untouched.
             tracing::warn!(host = %self.this.id, "this host's row was gone from the store; registering again");
             let now = now_ms();
@@ -189,6 +216,11 @@ impl Hosts {
         if let Err(e) = self.store.stop_host(&self.this.id, now_ms()).await {
             tracing::warn!(error = %e, "could not record this host's stop");
         }
+    }
+
+    /// Whether a session with this owner is this host's (one without an owner is, as it is adopted at start).
+    pub fn owns(&self, owner: Option<&str>) -> bool {
+        owner.is_none_or(|id| id == self.this.id)
     }
 
     /// Every host on the store, read now.
@@ -244,24 +276,44 @@ impl Hosts {
         }
     }
 
+    /// Ok when this host owns the session; else the typed refusal (`owned_elsewhere`, `owner_offline`). Every
+    /// action that reaches app-server for an existing session passes here, whatever path it came by.
+    pub async fn ensure_here(&self, owner: Option<&str>) -> ServiceResult<()> {
+        match self.owner_of(owner).await? {
+            Owner::Here => Ok(()),
+            Owner::Remote(host) => Err(ServiceError::owned_elsewhere(&host)),
+            Owner::Offline { id, host } => Err(ServiceError::owner_offline(&id, host.as_ref())),
+        }
+    }
+
     /// Where an action on a session owned by `owner` runs, with the owner's row read now.
     pub async fn owner_of(&self, owner: Option<&str>) -> ServiceResult<Owner> {
-        let Some(id) = owner.filter(|id| *id != self.this.id) else { return Ok(Owner::Here) };
-        let row = self.store.get_host(id).await?;
-        Ok(match row {
-            Some(row) if HostState::of(&row, now_ms()) == HostState::Online => Owner::Remote(row),
+        let Some(id) = owner.filter(|_| !self.owns(owner)) else { return Ok(Owner::Here) };
+        let host = self.store.get_host(id).await?.map(|row| OwnerHost::of(row, now_ms()));
+        Ok(match host {
+            Some(host) if host.state == HostState::Online => Owner::Remote(host),
             host => Owner::Offline { id: id.to_string(), host },
         })
     }
 }
 
 impl ServiceError {
+    /// 409 `owned_elsewhere`: an action reached a host that does not own the session, by a path that does not
+    /// forward (a plugin, a job, or a request another host forwarded here by mistake); nothing was done.
+    pub fn owned_elsewhere(host: &OwnerHost) -> Self {
+        ServiceError::conflict(
+            ErrorCode::OwnedElsewhere,
+            format!("the session belongs to host `{}` ({}) at {}; only it can act on the session", host.name, host.id, host.url),
+        )
+        .with_details(serde_json::json!({"hostId": host.id, "hostName": host.name, "url": host.url}))
+    }
+
     /// 503 `owner_offline`: the session's owner cannot act on it now, so nothing was done.
-    pub fn owner_offline(id: &str, host: Option<&HostRow>) -> Self {
+    pub fn owner_offline(id: &str, host: Option<&OwnerHost>) -> Self {
         let (message, details) = match host {
             Some(row) => {
-                let state = HostState::of(row, now_ms());
-                let seen = envelope_ts(row.stopped_at.unwrap_or(row.heartbeat_at));
+                let state = row.state;
+                let seen = envelope_ts(row.last_seen_ms);
                 let how = if state == HostState::Stopped { "stopped" } else { "last seen" };
                 (
                     format!("the session belongs to host `{}` ({}), which is offline ({how} at {seen}); nothing was done", row.name, row.id),

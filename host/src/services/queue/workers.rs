@@ -129,7 +129,7 @@ impl Queue {
 
     /// The plugin's worker session for `cwd`, created on first use, with `controls` for its next turn.
     async fn worker_session(&self, plugin_id: &str, cwd: &str, project_id: Option<String>, controls: &SessionControls) -> ServiceResult<SessionRow> {
-        if let Some(row) = self.core.store().worker_session(plugin_id, cwd).await? {
+        if let Some(row) = self.core.store().worker_session(plugin_id, cwd, &self.core.hosts().this().id).await? {
             if SessionControls::from_json(&row.controls) != *controls {
                 self.sessions.set_session_controls(&row.id, controls.clone()).await?;
             }

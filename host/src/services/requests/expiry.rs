@@ -57,7 +57,8 @@ impl Requests {
 
     /// At start: every request still pending belonged to an app-server process that is gone.
     pub(crate) async fn expire_requests_left_by_last_run(&self) {
-        match self.core.store().pending_request_ids().await {
+        // Only this host's: another host's app-server may still be waiting for its answers.
+        match self.core.store().pending_request_ids(&self.core.hosts().this().id).await {
             Ok(ids) => self.expire_all(ids, "the host restarted; the app-server that asked is gone").await,
             Err(e) => tracing::error!(error = %e, "could not read pending requests at start"),
         }

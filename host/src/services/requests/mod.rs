@@ -208,8 +208,13 @@ impl Requests {
         body: RespondToRequest,
         decided_by: &str,
     ) -> ServiceResult<PendingRequest> {
-        self.core.session_row(session_id).await?;
+        let session = self.core.session_row(session_id).await?;
         let row = self.request_in_session(session_id, request_id).await?;
+        if row.status == RequestStatus::Pending {
+            // Only the owner's app-server is waiting for the answer (and only its registry can tell the request is
+            // still askable: here it would look gone, and be expired).
+            self.core.hosts().ensure_here(session.owner_host.as_deref()).await?;
+        }
         if row.status != RequestStatus::Pending {
             return Err(already_settled(row));
         }

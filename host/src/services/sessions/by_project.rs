@@ -29,6 +29,11 @@ impl Sessions {
     pub async fn delete_project_sessions(&self, id: &str) -> ServiceResult<Vec<String>> {
         self.projects.get_project(id).await?;
         let rows = self.core.store().project_session_ids(id).await?;
+        // All or nothing: another host's session (its thread is in that host's app-server) refuses the whole call
+        // before any is deleted; `DELETE /api/sessions/{id}` on any host is forwarded to its owner.
+        for row in &rows {
+            self.core.hosts().ensure_here(row.owner_host.as_deref()).await?;
+        }
         let mut deleted = Vec::with_capacity(rows.len());
         for row in rows {
             self.delete_session(&row.id).await?;

@@ -20,13 +20,13 @@ use controls::DefaultControls;
 use super::codex::Codex;
 use super::core::Core;
 use super::error::{ErrorCode, ServiceError, ServiceResult};
-use super::followups::{FollowupBoard, Signal};
+use super::followups::{FollowupBoard, FollowupQueue, Signal};
 use super::index::{SessionRef, ThreadIndex};
-use super::live::LiveThreads;
+use super::live::{LiveThreads, ThreadStatus};
 use super::paging;
 use super::plugins::Plugins;
 use super::projects::{validate_cwd, Projects};
-use super::requests::Requests;
+use super::requests::{RequestKind, Requests};
 use super::turns::TurnRecord;
 use super::views::Session;
 use crate::appserver::{Connection, RpcError};
@@ -210,6 +210,15 @@ pub struct Sessions {
     requests: OnceLock<Weak<Requests>>,
     /// Each session's follow-up queue in brief (its view shows it), and where a turn's end is signalled.
     followup_board: Arc<FollowupBoard>,
+    /// Whether this host owns a session, per session asked about (PostgreSQL: several hosts), for event reactions.
+    owned: std::sync::RwLock<HashMap<String, bool>>,
+}
+
+/// What the views of sessions another host runs are built from (read from the store for a page).
+#[derive(Default)]
+struct RemoteState {
+    waiting: HashMap<String, Vec<RequestKind>>,
+    followups: HashMap<String, FollowupQueue>,
 }
 
 impl Sessions {
@@ -233,6 +242,7 @@ impl Sessions {
             published_views: tokio::sync::Mutex::new(HashMap::new()),
             requests: OnceLock::new(),
             followup_board,
+            owned: std::sync::RwLock::new(HashMap::new()),
         }
     }
 
@@ -259,10 +269,50 @@ impl Sessions {
 
     /// A session as shown, for a known app-server generation (read once per page, not per row).
     fn view_in(&self, row: SessionRow, generation: u64) -> Session {
-        let live = self.live.status(&row.thread_id);
-        let waiting = self.requests().map(|r| r.waiting_kinds(&row.thread_id)).unwrap_or_default();
-        let followups = self.followup_board.summary(&row.id);
-        Session::build(row, &live, &waiting, generation, followups)
+        self.view_of(row, generation, &RemoteState::default())
+    }
+
+    /// A session as shown, with what `remote` read from the store for the sessions another host runs.
+    ///
+    /// This host's sessions are shown from its memory (what its app-server says now, its follow-up board). Another
+    /// host's are in that host's memory: its sessions are shown from the store instead (the running turn the row
+    /// names, the requests pending, the follow-up queue), which the owner writes before it publishes each change.
+    fn view_of(&self, row: SessionRow, generation: u64, remote: &RemoteState) -> Session {
+        let (live, waiting, followups) = if self.core.hosts().owns(row.owner_host.as_deref()) {
+            let waiting = self.requests().map(|r| r.waiting_kinds(&row.thread_id)).unwrap_or_default();
+            (self.live.status(&row.thread_id), waiting, self.followup_board.summary(&row.id))
+        } else {
+            let live = ThreadStatus { active_turn: row.active_turn_id.clone(), ..Default::default() };
+            let waiting = remote.waiting.get(&row.id).cloned().unwrap_or_default();
+            (live, waiting, remote.followups.get(&row.id).cloned().unwrap_or_default())
+        };
+        let owner = self.core.hosts().owner_view(row.owner_host.as_deref());
+        Session::build(row, &live, &waiting, generation, followups, owner)
+    }
+
+    /// What the views of `rows` need beyond this host's memory: their owners in the host list, and for the sessions
+    /// another host runs, the kinds of their pending requests and their follow-up queues (a few queries a page, none
+    /// when every session is this host's).
+    async fn remote_state(&self, rows: &[SessionRow]) -> ServiceResult<RemoteState> {
+        let hosts = self.core.hosts();
+        hosts.know(rows.iter().map(|r| r.owner_host.as_deref())).await;
+        let remote: Vec<&str> = rows.iter().filter(|r| !hosts.owns(r.owner_host.as_deref())).map(|r| r.id.as_str()).collect();
+        let mut state = RemoteState::default();
+        if remote.is_empty() {
+            return Ok(state);
+        }
+        for (session, kind) in self.core.store().pending_kinds(&remote).await? {
+            if let Some(kind) = RequestKind::parse(&kind) {
+                state.waiting.entry(session).or_default().push(kind);
+            }
+        }
+        let (counts, paused) = self.core.store().followup_summaries_of(&remote).await?;
+        for id in &remote {
+            let count = counts.iter().find(|(s, _)| s == id).map_or(0, |(_, n)| *n);
+            let pause = paused.iter().find(|p| p.session_id == *id);
+            state.followups.insert(id.to_string(), FollowupQueue::new(count, pause));
+        }
+        Ok(state)
     }
 
     /// Publish `session.updated` with the session's view (the `GET /api/sessions` row) when it differs from the last
@@ -370,20 +420,54 @@ impl Sessions {
             None
         };
         let generation = self.core.app_server().state().generation;
-        let sessions = rows.into_iter().map(|r| self.view_in(r, generation)).collect();
+        let remote = self.remote_state(&rows).await?;
+        let sessions = rows.into_iter().map(|r| self.view_of(r, generation, &remote)).collect();
         Ok(SessionPage { sessions, next_cursor, notice: self.codex.account_notice() })
     }
 
     pub async fn get_session(&self, id: &str) -> ServiceResult<Session> {
-        Ok(self.view(self.core.session_row(id).await?))
+        let row = self.core.session_row(id).await?;
+        let remote = self.remote_state(std::slice::from_ref(&row)).await?;
+        Ok(self.view_of(row, self.core.app_server().state().generation, &remote))
+    }
+
+    /// Whether this host owns the session (for reacting to its events). Ownership never changes while hosts run, so
+    /// each answer is kept; SQLite has one host, which owns them all. A session gone from the store counts as
+    /// this host's: its events came from a host that had it.
+    pub(crate) async fn owned_here(&self, session_id: &str) -> bool {
+        if self.core.store().engine() == crate::store::Engine::Sqlite {
+            return true;
+        }
+        if let Some(here) = self.owned.read().expect("owners poisoned").get(session_id) {
+            return *here;
+        }
+        let here = match self.core.store().get_session(session_id).await {
+            Ok(row) => self.core.hosts().owns(row.owner_host.as_deref()),
+            Err(_) => return true,
+        };
+        self.owned.write().expect("owners poisoned").insert(session_id.to_string(), here);
+        here
+    }
+
+    /// Where an action on the session runs (None: no such session), with the owner's state read now.
+    pub async fn owner(&self, id: &str) -> ServiceResult<Option<super::hosts::Owner>> {
+        match self.core.store().get_session(id).await {
+            Ok(row) => Ok(Some(self.core.hosts().owner_of(row.owner_host.as_deref()).await?)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Everything a client needs to open a chat, also mid-turn: one app-server call (the transcript page) and one
     /// read of the turn record for the running turn.
     pub async fn session_detail(&self, id: &str, q: TranscriptQuery) -> ServiceResult<SessionDetail> {
         let session = self.get_session(id).await?;
-        let transcript = match self.transcript(id, q).await {
-            Ok(t) => Some(t),
+        // Another host's thread is only in its app-server: its transcript is read there (`GET …/transcript`,
+        // forwarded), not here.
+        let here = session.owner.id == self.core.hosts().this().id;
+        let transcript = if here { self.transcript(id, q).await.map(Some) } else { Ok(None) };
+        let transcript = match transcript {
+            Ok(t) => t,
             Err(ServiceError { code: ErrorCode::RuntimeUnavailable, .. }) => None,
             Err(e) => return Err(e),
         };
@@ -513,6 +597,7 @@ impl Sessions {
         let lock = self.core.session_lock(id);
         let _guard = lock.lock().await;
         let row = self.core.session_row(id).await?;
+        self.core.hosts().ensure_here(row.owner_host.as_deref()).await?;
         let conn = self.core.connection()?;
         if let Some(requests) = self.requests() {
             requests.expire_session_requests(id).await;
@@ -540,6 +625,7 @@ impl Sessions {
         let lock = self.core.session_lock(id);
         let _guard = lock.lock().await;
         let row = self.core.session_row(id).await?;
+        self.core.hosts().ensure_here(row.owner_host.as_deref()).await?;
         let conn = self.core.connection()?;
         let own = SessionControls::from_json(&row.controls);
         let mut params = Map::new();
@@ -601,6 +687,8 @@ impl Sessions {
     /// Returns the session as it is now: a thread that never ran a turn has no Codex history to resume ("no rollout
     /// found"), so it is replaced by a fresh thread with the same working directory, controls and name.
     pub(crate) async fn ensure_loaded(&self, row: &SessionRow) -> ServiceResult<(std::sync::Arc<Connection>, SessionRow)> {
+        // Another host's thread is not in this app-server: resuming it here would fork its history.
+        self.core.hosts().ensure_here(row.owner_host.as_deref()).await?;
         let conn = self.core.connection()?;
         if self.live.is_loaded(&row.thread_id, conn.generation()) {
             return Ok((conn, row.clone()));

@@ -1,6 +1,7 @@
 //! Promises of the services, one per test, against the real store and event log with app-server played in
 //! memory (`crate::testing`): no codex binary, no network.
 
+mod hosts;
 mod relay;
 mod reply_types;
 mod runtime_exit;

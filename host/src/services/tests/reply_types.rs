@@ -16,6 +16,7 @@ fn session() -> serde_json::Value {
         "forkedFrom": null, "status": "waiting_on_approval", "activeTurnId": "u1", "lastTurnStatus": "inProgress",
         "lastError": null, "controls": {"model": "m", "approvalPolicy": "on-request", "sandbox": "workspace-write"},
         "loaded": true, "pendingRequests": 1, "dynamicTools": ["lookup"], "workerOf": null, "followups": followup_queue(),
+        "owner": {"id": "h1", "name": "build-box", "online": false},
         "createdAt": TS, "updatedAt": TS, "lastActivityAt": TS,
     })
 }
@@ -155,11 +156,17 @@ fn readiness_and_capabilities() {
         "account": {"notice": "log in"}, "queue": {"queued": 0, "running": 0, "oldestQueuedAgeMs": 0, "capacity": 4},
         "limits": {"usageLimit": {"kind": "usage_limit", "reason": "Codex's usage limit is reached", "resetsAt": "2026-12-05T12:00:00.000Z"},
                    "budgets": [], "rateLimits": null},
-        "host": {"version": "0.1.0", "startedAt": TS, "dataDir": "/data", "store": "sqlite"},
+        "host": {"id": "h1", "name": "build-box", "version": "0.1.0", "startedAt": TS, "dataDir": "/data", "store": "sqlite"},
         "protocol": {"checked": true, "violations": [{
             "fact": "`turn/steer` params, expectedTurnId", "problem": "`expectedTurnId` is not there", "method": "turn/steer", "effect": "refused",
         }]},
     }));
+    round_trips::<HostList>(json!({"thisHost": "h1", "hosts": [
+        {"id": "h1", "name": "build-box", "url": "http://10.0.0.5:8417", "version": "0.1.0", "state": "online", "online": true,
+         "thisHost": true, "startedAt": TS, "lastSeenAt": TS},
+        {"id": "h2", "name": "laptop", "url": "http://10.0.0.6:8417", "version": "0.1.0", "state": "stopped", "online": false,
+         "thisHost": false, "startedAt": TS, "lastSeenAt": TS},
+    ]}));
     round_trips::<CapabilityReport>(json!({
         "codex": {"expected": "0.169.0", "running": null, "matches": false, "support": "unknown", "sameSchemaAs": null,
                   "supported": ["0.169.0", "0.172.0"], "advice": null}, "known": true,

@@ -44,6 +44,30 @@ impl Turns {
         }
     }
 
+    /// Wake this host's `?wait=` readers of turns that end on another host (several hosts on one PostgreSQL store):
+    /// their ends reach this host only as `turn.completed` in the shared log, committed after the turn's record.
+    pub(in crate::services) fn follow_other_hosts_turn_ends(self: &std::sync::Arc<Self>) {
+        let turns = std::sync::Arc::downgrade(self);
+        let mut live = self.core.events().subscribe_live();
+        tokio::spawn(async move {
+            loop {
+                match live.recv().await {
+                    Ok(event) if event.kind == crate::events::EventType::TurnCompleted.as_str() => {
+                        let (Some(turns), Some(turn_id)) = (turns.upgrade(), event.turn_id.as_deref()) else { continue };
+                        turns.ends.ended(turn_id);
+                    }
+                    Ok(_) => {}
+                    // Missed ends leave their waiters to their bound (they answer the record then).
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+                if turns.strong_count() == 0 {
+                    return;
+                }
+            }
+        });
+    }
+
     /// End a turn app-server will not end (its process is gone, the host stopped): `status` with `message` as the
     /// error, in a `turn.completed` the host writes (`closedByHost`).
     pub(crate) async fn end_turn_by_host(

@@ -209,6 +209,8 @@ impl Turns {
     pub async fn send(&self, session_id: &str, req: SendMessage, key: Option<&str>) -> ServiceResult<SendOutcome> {
         let row = self.core.session_row(session_id).await?;
         validate_text(&req.text)?;
+        // Before the idempotency key is claimed: a refused send must leave nothing behind.
+        self.core.hosts().ensure_here(row.owner_host.as_deref()).await?;
         let Some(key) = key else {
             return self.start_or_queue(&row, &req).await;
         };
@@ -337,6 +339,8 @@ impl Turns {
     pub async fn steer(&self, session_id: &str, req: SteerMessage) -> ServiceResult<TurnAccepted> {
         let row = self.core.session_row(session_id).await?;
         validate_text(&req.text)?;
+        // Another host's turn is not in this app-server (this host would say "no running turn").
+        self.core.hosts().ensure_here(row.owner_host.as_deref()).await?;
         let turn_id = self.active_turn(&row)?;
         let conn = self.core.connection()?;
         let params = json!({"threadId": row.thread_id, "expectedTurnId": turn_id, "input": text_input(&req.text)});
@@ -349,6 +353,7 @@ impl Turns {
     /// Interrupt the running turn and wait (briefly) until app-server confirms it ended.
     pub async fn interrupt(&self, session_id: &str) -> ServiceResult<InterruptResult> {
         let row = self.core.session_row(session_id).await?;
+        self.core.hosts().ensure_here(row.owner_host.as_deref()).await?;
         let turn_id = self.active_turn(&row)?;
         let conn = self.core.connection()?;
         if let Err(e) = conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn_id})).await {
