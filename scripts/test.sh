@@ -45,7 +45,7 @@ echo "== Store on PostgreSQL: the host's unit tests (the store's and the service
 # store::testing gives each test a schema of its own on that server; the cluster goes when the suite is done.
 if [ -n "$own_pg_url" ] || pg_start; then
   suite "Store on PostgreSQL" env CODEX_MANAGER_TEST_DATABASE_URL="${own_pg_url:-$CODEX_MANAGER_TEST_DATABASE_URL}" \
-    bash -c 'rc=0; cargo test -p codex-manager-host --lib || rc=1; cargo test --no-fail-fast -p codex-manager --test postgres --test store_migrate --test hosts || rc=1; exit $rc'
+    bash -c 'rc=0; cargo test -p codex-manager-host --lib || rc=1; cargo test --no-fail-fast -p codex-manager --test postgres --test store_migrate --test hosts --test queue_hosts || rc=1; exit $rc'
   pg_stop
 else
   echo "== Store on PostgreSQL: FAILED (no cluster: see above)"

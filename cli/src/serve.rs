@@ -116,10 +116,10 @@ struct QueueArgs {
     /// Live (queued or running) jobs the queue holds; past it, enqueueing answers 429.
     #[arg(long, env = "CODEX_MANAGER_QUEUE_CAPACITY", default_value_t = 10_000, value_parser = clap::value_parser!(i64).range(1..))]
     queue_capacity: i64,
-    /// Jobs running at once, all kinds and projects together.
+    /// Jobs running at once on this host, all kinds and projects together.
     #[arg(long, env = "CODEX_MANAGER_JOB_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     job_concurrency: u16,
-    /// Jobs running at once for one project.
+    /// Jobs running at once for one project, on every host sharing the store.
     #[arg(long, env = "CODEX_MANAGER_PROJECT_JOB_CONCURRENCY", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
     project_job_concurrency: u16,
     /// How long a running job stays claimed without its host renewing the lease, in ms. A host that dies holding

@@ -85,9 +85,10 @@ impl Default for ConnectionLimits {
 pub struct QueueConfig {
     /// Live (queued or running) jobs the queue holds; past it, enqueue answers 429.
     pub capacity: i64,
-    /// Jobs running at once, all kinds and projects together.
+    /// Jobs running at once on this host, all kinds and projects together: its worker slots (each host sharing a
+    /// store has its own).
     pub global_concurrency: usize,
-    /// Jobs running at once for one project.
+    /// Jobs running at once for one project, on every host sharing the store.
     pub project_concurrency: usize,
     /// How long a running job stays claimed without its host renewing the lease; a host that dies holding a job
     /// gives it up after this long.

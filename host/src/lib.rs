@@ -157,6 +157,7 @@ impl Host {
             .with_context(|| format!("cannot listen on {}", config.bind))?;
         let addr = listener.local_addr()?;
         let identity = services::HostIdentity::resolve(&config.identity, &config.data_dir, addr)?;
+        plugins.attach_host(&identity.id).await;
         let services = Services::start(store, events, app_server, config.enable_exec, plugins, config.queue.clone(), identity).await?;
         // The name other hosts reach this one by (its advertised URL) is one it answers to.
         let mut allowed_hosts = config.allowed_hosts.clone();

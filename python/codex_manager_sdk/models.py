@@ -1269,6 +1269,20 @@ class PluginCall(Model):
 
 
 @dataclass(eq=False)
+class PluginHost(Model):
+    """A host that holds a plugin's component."""
+
+    #: The host's id (see `GET /api/hosts`).
+    host_id: str = ""
+    installed_at: str = ""
+    #: The version of the component it holds.
+    version: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    _wire: ClassVar[dict[str, str]] = {'host_id': 'hostId', 'installed_at': 'installedAt', 'version': 'version'}
+
+
+@dataclass(eq=False)
 class PluginInfo(Model):
     """A plugin as the inventory shows it."""
 
@@ -1281,6 +1295,9 @@ class PluginInfo(Model):
     granted: list[Capability | str] = field(default_factory=list)
     #: Every WIT version this host serves, oldest first.
     host_wits: list[str] = field(default_factory=list)
+    #: The hosts sharing this store that hold the plugin's component, and so run its jobs, tools and event
+    #: handlers (the plugin's row is every host's; its component is in one host's data dir).
+    hosts: list[PluginHost] = field(default_factory=list)
     http_allow: list[str] = field(default_factory=list)
     id: str = ""
     installed_at: str = ""
@@ -1297,7 +1314,7 @@ class PluginInfo(Model):
     wit_version: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'consecutive_failures': 'consecutiveFailures', 'description': 'description', 'disabled_reason': 'disabledReason', 'enabled': 'enabled', 'events': 'events', 'granted': 'granted', 'host_wits': 'hostWits', 'http_allow': 'httpAllow', 'id': 'id', 'installed_at': 'installedAt', 'jobs': 'jobs', 'limits': 'limits', 'priority': 'priority', 'requested': 'requested', 'tools': 'tools', 'updated_at': 'updatedAt', 'version': 'version', 'wit': 'wit', 'wit_version': 'witVersion'}
+    _wire: ClassVar[dict[str, str]] = {'consecutive_failures': 'consecutiveFailures', 'description': 'description', 'disabled_reason': 'disabledReason', 'enabled': 'enabled', 'events': 'events', 'granted': 'granted', 'host_wits': 'hostWits', 'hosts': 'hosts', 'http_allow': 'httpAllow', 'id': 'id', 'installed_at': 'installedAt', 'jobs': 'jobs', 'limits': 'limits', 'priority': 'priority', 'requested': 'requested', 'tools': 'tools', 'updated_at': 'updatedAt', 'version': 'version', 'wit': 'wit', 'wit_version': 'witVersion'}
 
 
 @dataclass(eq=False)
@@ -2001,7 +2018,7 @@ JobTransition._conv = {'from_state': enum_of(JobState), 'to_state': enum_of(JobS
 LimitsStatus._conv = {'budgets': list_of(model(UsageLimit)), 'usage_limit': model(UsageLimit)}
 NotePage._conv = {'notes': list_of(model(SessionNote))}
 PendingRequest._conv = {'assessment': model(Assessment), 'family': enum_of(RequestFamily), 'kind': enum_of(RequestKind), 'status': enum_of(RequestStatus)}
-PluginInfo._conv = {'granted': list_of(enum_of(Capability)), 'limits': model(Limits), 'requested': list_of(enum_of(Capability)), 'tools': list_of(model(ToolSpec))}
+PluginInfo._conv = {'granted': list_of(enum_of(Capability)), 'hosts': list_of(model(PluginHost)), 'limits': model(Limits), 'requested': list_of(enum_of(Capability)), 'tools': list_of(model(ToolSpec))}
 ProtocolReport._conv = {'violations': list_of(model(ProtocolViolation))}
 ProtocolViolation._conv = {'effect': enum_of(DriftEffect)}
 Readiness._conv = {'codex': model(CodexVersion), 'host': model(HostFacts), 'limits': model(LimitsStatus), 'protocol': model(ProtocolReport), 'queue': model(QueueStats)}
@@ -2088,6 +2105,7 @@ __all__ = [
     'PauseReason',
     'PendingRequest',
     'PluginCall',
+    'PluginHost',
     'PluginInfo',
     'PluginPackage',
     'PluginSettings',

@@ -2,11 +2,12 @@
 //!
 //! ```text
 //! queue-bench [--host-bin PATH] [--fake-bin PATH] [--dist DIR] [--quick] [--store-only] [--json FILE]
+//!             [--database-url postgres://…]
 //! ```
 //!
 //! 1. **Store**, in process on a fresh SQLite store in a temp dir: `Store::enqueue_job` one after the other
-//!    (jobs/s, per-call p50/p99, first vs last tenth of the queue), then the scheduler's path per job: its reads
-//!    (`running_lanes` + `due_jobs`) and `claim_job` + `finish_job`.
+//!    (jobs/s, per-call p50/p99, first vs last tenth of the queue), then the scheduler's path per job:
+//!    `claim_next_job` (the pick, the lanes and the claim in one transaction) + `finish_job`.
 //! 2. **Host**: a real `codex-manager serve` (the fake app-server as its codex, no bundled plugins) with the test
 //!    plugins `well-behaved` (installed with no event subscriptions, so the queue's own events cost no plugin
 //!    calls) and `bench-trigger`, watched over one websocket (`/api/stream?types=job.,session.created`):
@@ -15,6 +16,12 @@
 //!      `job.succeeded` frame, for `test.echo` (kind lane 1) and `bench.noop` (kind lane 8, global lane 4);
 //!    - event-triggered: `POST /api/sessions` → `session.created` → bench-trigger's on-event enqueues `bench.noop`
 //!      (payload `{"seq": <event seq>}`) → `job.succeeded`, one session at a time.
+//!
+//! With `--database-url` (PostgreSQL, a role that may create schemas), each part runs on a schema of its own on that
+//! server instead (created and dropped by the run): the store part as above, then the drains of a burst of
+//! `bench.noop` and of `test.echo` through **one host and then two hosts** sharing one schema (all jobs enqueued
+//! through the first with one `delayMs`, so they fall due at one instant after the enqueue phase; timed from that
+//! instant; both hosts claim). The other host measures are SQLite's.
 //!
 //! Defaults: `codex-manager` and `fake-app-server` next to this binary, plugins from `plugins/dist`
 //! (`plugins/build.sh`). Prints a markdown table; `--json FILE` also writes every number as JSON. See the Queue
@@ -40,12 +47,12 @@ use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use codex_manager_host::store::{now_ms, Enqueued, Finish, JobRow, Store};
+use codex_manager_host::store::{now_ms, Enqueued, Finish, JobClaim, JobRow, KindLane, Store};
 use host::{Binaries, HostProcess, Scratch};
 use stats::Summary;
 
-const USAGE: &str =
-    "usage: queue-bench [--host-bin PATH] [--fake-bin PATH] [--dist DIR] [--quick] [--store-only] [--json FILE]";
+const USAGE: &str = "usage: queue-bench [--host-bin PATH] [--fake-bin PATH] [--dist DIR] [--quick] [--store-only] [--json FILE] \
+     [--database-url postgres://…]";
 /// Longest wait for one job (or one burst) to be seen succeeding.
 const JOB_TIMEOUT: Duration = Duration::from_secs(30);
 const BURST_TIMEOUT: Duration = Duration::from_secs(600);
@@ -60,6 +67,8 @@ struct Args {
     quick: bool,
     store_only: bool,
     json: Option<PathBuf>,
+    /// A PostgreSQL server to run on instead of SQLite.
+    database_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -83,7 +92,7 @@ fn parse_args() -> anyhow::Result<Args> {
     let here = std::env::current_exe()?.parent().map(PathBuf::from).unwrap_or_default();
     let mut bins = Binaries { host: here.join("codex-manager"), fake: here.join("fake-app-server") };
     let mut dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../plugins/dist");
-    let (mut quick, mut store_only, mut json) = (false, false, None);
+    let (mut quick, mut store_only, mut json, mut database_url) = (false, false, None, None);
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().with_context(|| format!("{flag} needs a value"));
@@ -92,6 +101,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--fake-bin" => bins.fake = PathBuf::from(value()?),
             "--dist" => dist = PathBuf::from(value()?),
             "--json" => json = Some(PathBuf::from(value()?)),
+            "--database-url" => database_url = Some(value()?),
             "--quick" => quick = true,
             "--store-only" => store_only = true,
             "-h" | "--help" => {
@@ -115,7 +125,7 @@ fn parse_args() -> anyhow::Result<Args> {
         bins.host = std::fs::canonicalize(&bins.host)?;
         bins.fake = std::fs::canonicalize(&bins.fake)?;
     }
-    Ok(Args { bins, dist, quick, store_only, json })
+    Ok(Args { bins, dist, quick, store_only, json, database_url })
 }
 
 fn main() -> anyhow::Result<()> {
@@ -154,9 +164,25 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let mut rows = Vec::new();
 
     eprintln!("queue-bench: store, {} jobs…", counts.store);
-    store_bench(counts.store, &mut rows).await.context("store runs")?;
+    if let Some(server) = &args.database_url {
+        let schema = PgSchema::create(server).await?;
+        let scratch = Scratch::new("store")?;
+        let store = Store::connect(&schema.url(), &scratch.path).await?;
+        store_bench(store, "PostgreSQL", counts.store, &mut rows).await.context("store runs")?;
+        schema.drop_now().await?;
+        if !args.store_only {
+            for hosts in [1, 2] {
+                eprintln!("queue-bench: {hosts} host(s) on one PostgreSQL schema, bursts of {}…", counts.burst);
+                hosts_bench(&args, server, hosts, counts.burst, &mut rows).await.with_context(|| format!("{hosts} host(s) on PostgreSQL"))?;
+            }
+        }
+    } else {
+        let scratch = Scratch::new("store")?;
+        let store = Store::open(&scratch.path).await?;
+        store_bench(store, "SQLite", counts.store, &mut rows).await.context("store runs")?;
+    }
 
-    if !args.store_only {
+    if !args.store_only && args.database_url.is_none() {
         eprintln!(
             "queue-bench: host: {} echo jobs one at a time, bursts of {}, {} sessions…",
             counts.latency, counts.burst, counts.sessions
@@ -215,9 +241,7 @@ fn job_row(i: usize) -> JobRow {
     JobRow { id: format!("bench-{i:08}"), ..JobRow::queued("bench.noop", "bench-trigger", format!("{{\"seq\":{i}}}"), "bench", now) }
 }
 
-async fn store_bench(n: usize, rows: &mut Vec<Row>) -> anyhow::Result<()> {
-    let scratch = Scratch::new("store")?;
-    let store = Store::open(&scratch.path).await?;
+async fn store_bench(store: Store, engine: &str, n: usize, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     // The host's default capacity: the enqueue counts the live jobs against it in the same statement.
     let capacity = 10_000;
 
@@ -235,7 +259,7 @@ async fn store_bench(n: usize, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     let first = Summary::of(&mut enqueue[..tenth].to_vec());
     let last = Summary::of(&mut enqueue[n - tenth..].to_vec());
     rows.push(Row {
-        measure: format!("store: `enqueue_job`, one after the other, into an empty queue growing to {n}"),
+        measure: format!("store ({engine}): `enqueue_job`, one after the other, into an empty queue growing to {n}"),
         latency: Some(Summary::of(&mut enqueue)),
         rate: Some(per_second(n, enqueue_wall)),
         note: format!(
@@ -245,28 +269,23 @@ async fn store_bench(n: usize, rows: &mut Vec<Row>) -> anyhow::Result<()> {
         ),
     });
 
-    // The scheduler's path, one job at a time, the queue draining from n to 0: its reads per claimed job
-    // (`running_lanes`, `due_jobs` for one job), then the claim and the finish.
-    let kinds = vec!["bench.noop".to_string()];
+    // The scheduler's path, one job at a time, the queue draining from n to 0: the claim (pick + lanes + take, one
+    // transaction), then the finish.
+    let lanes = vec![KindLane { kind: "bench.noop".into(), concurrency: 8, plugin_id: "bench-trigger".into() }];
     let owner = "host-bench/lease";
-    let (mut reads, mut claim_finish, mut claim, mut finish) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut claim_finish, mut claim, mut finish) = (Vec::new(), Vec::new(), Vec::new());
     let started = Instant::now();
-    let mut claim_finish_total = Duration::ZERO;
     for _ in 0..n {
         let t = Instant::now();
-        let _lanes = store.running_lanes().await?;
-        // As the scheduler asks: the kinds with room, no full project, one job.
-        let due = store.due_jobs(&kinds, &[], now_ms(), 1).await?;
-        reads.push(nanos(t.elapsed()));
-        let job = due.into_iter().next().context("no due job left")?;
-        let t = Instant::now();
-        let claimed = store.claim_job(&job.id, owner, now_ms() + 30_000, "bench-trigger").await?.context("claim lost")?;
+        let claimed = match store.claim_next_job(&lanes, 2, owner, now_ms() + 30_000, now_ms()).await? {
+            JobClaim::Claimed(job) => job,
+            other => bail!("no job claimed: {other:?}"),
+        };
         let c = t.elapsed();
         let outcome = claimed.payload.clone();
         let f = Finish { to_state: codex_manager_host::store::JobState::Succeeded, result: Some(&outcome), error_kind: None, error: None, run_after: None, detail: None };
-        ensure!(store.finish_job(&job.id, owner, &f).await?, "finish lost");
+        ensure!(store.finish_job(&claimed.id, owner, &f).await?, "finish lost");
         let both = t.elapsed();
-        claim_finish_total += both;
         claim.push(nanos(c));
         finish.push(nanos(both - c));
         claim_finish.push(nanos(both));
@@ -276,24 +295,153 @@ async fn store_bench(n: usize, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     let c = Summary::of(&mut claim);
     let f = Summary::of(&mut finish);
     rows.push(Row {
-        measure: "store: `claim_job` + `finish_job` (succeeded), one job at a time".into(),
+        measure: format!("store ({engine}): `claim_next_job` + `finish_job` (succeeded), one job at a time, queue {n} → 0"),
         latency: Some(Summary::of(&mut claim_finish)),
-        rate: Some(per_second(n, claim_finish_total)),
-        note: format!("claim p50 {} / finish p50 {}: two commits", fmt_ms(c.p50), fmt_ms(f.p50)),
-    });
-    rows.push(Row {
-        measure: format!("store: the scheduler's reads per claim (`running_lanes` + `due_jobs` of 1), queue {n} → 0"),
-        latency: Some(Summary::of(&mut reads)),
-        rate: None,
-        note: String::new(),
-    });
-    rows.push(Row {
-        measure: "store: the scheduler's path per job: reads + claim + finish".into(),
-        latency: None,
         rate: Some(per_second(n, path_wall)),
-        note: "jobs/s, no plugin, no events".into(),
+        note: format!("claim p50 {} / finish p50 {}: two commits; jobs/s, no plugin, no events", fmt_ms(c.p50), fmt_ms(f.p50)),
     });
     store.close().await;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// On PostgreSQL: a schema per part, one host or two.
+
+/// A schema of the run's own on the server, dropped at the end of its part.
+struct PgSchema {
+    server: String,
+    name: String,
+}
+
+impl PgSchema {
+    async fn create(server: &str) -> anyhow::Result<Self> {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let name = format!("queue_bench_{}_{}", std::process::id(), now_ms());
+        let mut conn = sqlx::AnyConnection::connect(server).await.context("connecting to --database-url")?;
+        sqlx::raw_sql(&format!("CREATE SCHEMA {name}")).execute(&mut conn).await.context("creating the run's schema")?;
+        Ok(Self { server: server.to_string(), name })
+    }
+
+    /// The server's URL with this schema first on the search path (and the connections named after it).
+    fn url(&self) -> String {
+        let sep = if self.server.contains('?') { '&' } else { '?' };
+        format!("{}{sep}options[search_path]={name}&application_name={name}", self.server, name = self.name)
+    }
+
+    async fn drop_now(self) -> anyhow::Result<()> {
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&self.server).await?;
+        sqlx::raw_sql(&format!("DROP SCHEMA {} CASCADE", self.name)).execute(&mut conn).await?;
+        Ok(())
+    }
+}
+
+/// How many jobs of `kind` each host claimed, from the history rows' lease tokens (`host-<start id>/<claim id>`).
+async fn claims_per_host(schema: &PgSchema, kind: &str) -> anyhow::Result<Vec<usize>> {
+    use sqlx::{Connection, Row as _};
+    let mut conn = sqlx::AnyConnection::connect(&schema.url()).await?;
+    let rows = sqlx::query(
+        "SELECT h.detail FROM job_history h JOIN jobs j ON j.id = h.job_id WHERE h.to_state = 'running' AND j.kind = $1",
+    )
+    .bind(kind)
+    .fetch_all(&mut conn)
+    .await?;
+    let mut per: HashMap<String, usize> = HashMap::new();
+    for r in &rows {
+        let detail: Option<String> = r.try_get(0)?;
+        let owner = detail.as_deref().and_then(|d| d.split("lease ").nth(1)).and_then(|l| l.split('/').next()).unwrap_or("?");
+        *per.entry(owner.to_string()).or_default() += 1;
+    }
+    let mut counts: Vec<usize> = per.into_values().collect();
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(counts)
+}
+
+/// Drains of a burst of `bench.noop` (kind lane 8: each host's 4 worker slots are the limit) and of `test.echo`
+/// (kind lane 1, shared: more hosts cannot add to it) through `hosts` hosts on one schema, every job enqueued through
+/// the first host and watched on its stream (which carries every host's events).
+async fn hosts_bench(args: &Args, server: &str, hosts: usize, burst: usize, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(60)).build()?;
+    let schema = PgSchema::create(server).await?;
+    let opts = host::HostOptions { env: vec![("CODEX_MANAGER_DATABASE_URL".into(), schema.url())], ..Default::default() };
+    let mut procs = Vec::new();
+    for _ in 0..hosts {
+        let p = HostProcess::spawn_opts(&args.bins, &opts).await?;
+        p.wait_ready(&http).await?;
+        procs.push(p);
+    }
+    for (i, p) in procs.iter().enumerate() {
+        let api = Api { http: http.clone(), base: p.base_url(), token: p.token.clone() };
+        // The first host installs (the shared `plugins` row); the others install their own copy of the component.
+        let upgrade = i > 0;
+        api.install_as(&args.dist.join("well-behaved"), &["log", "kv", "sessions-read", "jobs", "workers", "notes"], Some("[]"), upgrade).await?;
+        api.install_as(&args.dist.join("bench-trigger"), &["log", "jobs"], None, upgrade).await?;
+    }
+    let first = &procs[0];
+    let api = Api { http: http.clone(), base: first.base_url(), token: first.token.clone() };
+    let url = format!("ws://{}/api/stream?types=job.", first.addr);
+    let mut request = url.as_str().into_client_request()?;
+    request.headers_mut().insert("Authorization", format!("Bearer {}", first.token).parse()?);
+    let (ws, _) = tokio_tungstenite::connect_async(request).await.context("opening the stream")?;
+    let watch = Arc::new(Watch { seen: Mutex::new(Seen::default()), changed: Notify::new() });
+    let reader = {
+        let watch = watch.clone();
+        tokio::spawn(async move {
+            let (_tx, mut rx) = ws.split();
+            while let Some(Ok(frame)) = rx.next().await {
+                let at = Instant::now();
+                if let Message::Text(text) = frame {
+                    read_frame(&watch, text.as_str(), at);
+                }
+            }
+        })
+    };
+    // Every job of a burst becomes due at one instant after the enqueue phase (`delayMs`), so the drain measures
+    // the hosts' claims and runs, not the rate of POSTs, and every host's scheduler wakes for it at once.
+    let delay = Duration::from_millis(5 * burst as u64 + 2_000);
+    for (kind, lane) in [("bench.noop", "kind lane 8, 4 worker slots per host"), ("test.echo", "kind lane 1 across hosts")] {
+        let started = Instant::now();
+        futures_util::stream::iter(0..burst)
+            .map(|i| {
+                let api = api.clone();
+                async move {
+                    let (status, body) =
+                        api.post("/api/jobs", &json!({"kind": kind, "payload": {"burst": i}, "delayMs": delay.as_millis() as u64})).await?;
+                    ensure!(status == reqwest::StatusCode::CREATED, "POST /api/jobs answered {status}: {body}");
+                    Ok::<_, anyhow::Error>(())
+                }
+            })
+            .buffer_unordered(BURST_IN_FLIGHT)
+            .try_collect::<Vec<_>>()
+            .await?;
+        let enqueued = started.elapsed();
+        ensure!(enqueued < delay, "the enqueue phase ({enqueued:?}) outlasted the delay ({delay:?})");
+        let due = started + delay;
+        let last = watch
+            .until(BURST_TIMEOUT, "burst drained", |s| {
+                let e = s.ended.get(kind)?;
+                if e.1 > 0 {
+                    return Some(None);
+                }
+                (e.0 >= burst).then_some(e.2)
+            })
+            .await?
+            .with_context(|| format!("some `{kind}` jobs failed"))?;
+        let drain = last.saturating_duration_since(due);
+        let split = claims_per_host(&schema, kind).await?;
+        rows.push(Row {
+            measure: format!("PostgreSQL, {hosts} host(s) on one schema: drain of {burst} `{kind}` jobs ({lane}) due at once → last `job.succeeded`"),
+            latency: None,
+            rate: Some(per_second(burst, drain)),
+            note: format!("{:.2} s; claims per host {split:?}; enqueue phase {:.0} jobs/s (8 in flight)", drain.as_secs_f64(), per_second(burst, enqueued)),
+        });
+    }
+    reader.abort();
+    for p in procs {
+        p.stop().await?;
+    }
+    schema.drop_now().await?;
     Ok(())
 }
 
@@ -430,13 +578,18 @@ impl Api {
 
     /// Install `dist/<id>` granting `grant`; `events` replaces the manifest's subscriptions when given.
     async fn install(&self, package: &Path, grant: &[&str], events: Option<&str>) -> anyhow::Result<()> {
+        self.install_as(package, grant, events, false).await
+    }
+
+    /// The same, as an upgrade when `upgrade` (a second host's copy of a plugin the shared store lists already).
+    async fn install_as(&self, package: &Path, grant: &[&str], events: Option<&str>, upgrade: bool) -> anyhow::Result<()> {
         let mut manifest = std::fs::read_to_string(package.join("plugin.toml"))?;
         if let Some(events) = events {
             let line = manifest.lines().find(|l| l.trim_start().starts_with("events =")).context("no events line")?.to_string();
             manifest = manifest.replace(&line, &format!("events = {events}"));
         }
         let wasm = std::fs::read(package.join("plugin.wasm"))?;
-        let body = json!({"manifest": manifest, "component": base64(&wasm), "grant": grant});
+        let body = json!({"manifest": manifest, "component": base64(&wasm), "grant": grant, "upgrade": upgrade});
         let (status, body) = self.post("/api/plugins", &body).await?;
         ensure!(status.is_success(), "installing {} answered {status}: {body}", package.display());
         Ok(())

@@ -59,6 +59,20 @@ pub struct PluginInfo {
     pub limits: Limits,
     pub installed_at: String,
     pub updated_at: String,
+    /// The hosts sharing this store that hold the plugin's component, and so run its jobs, tools and event
+    /// handlers (the plugin's row is every host's; its component is in one host's data dir).
+    pub hosts: Vec<PluginHost>,
+}
+
+/// A host that holds a plugin's component.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PluginHost {
+    /// The host's id (see `GET /api/hosts`).
+    pub host_id: String,
+    /// The version of the component it holds.
+    pub version: String,
+    pub installed_at: String,
 }
 
 /// What an install would do, before it is done.
@@ -130,6 +144,8 @@ pub struct PluginRegistry {
     active: RwLock<Arc<ActiveSet>>,
     reload: tokio::sync::Mutex<()>,
     me: Weak<PluginRegistry>,
+    /// This host's id, once known ([`PluginRegistry::attach_host`]): whose components `plugin_hosts` records.
+    host_id: OnceLock<String>,
 }
 
 fn plugin_error(e: crate::store::StoreError) -> PluginError {
@@ -155,9 +171,17 @@ impl PluginRegistry {
             active: RwLock::new(Arc::new(ActiveSet::default())),
             reload: tokio::sync::Mutex::new(()),
             me: me.clone(),
+            host_id: OnceLock::new(),
         });
         let mut set = Vec::new();
         for row in host.store.list_plugins().await? {
+            // A plugin another host sharing the store installed: its component is not here, so this host does not
+            // run it (nor its jobs). Nothing is wrong with it: its shared row is left as it is, not switched off
+            // for every host.
+            if host.files.read(&row.id, &row.version, "plugin.toml").is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+                tracing::info!(plugin = %row.id, version = %row.version, "a plugin installed on another host is not installed here; not loaded");
+                continue;
+            }
             match host.load(&row) {
                 Ok(loaded) => set.push(loaded),
                 Err(e) => {
@@ -169,6 +193,19 @@ impl PluginRegistry {
         host.swap(set);
         host.sweep_artifacts().await;
         Ok(host)
+    }
+
+    /// This host's id, known once the host's identity is: record every plugin loaded here as held by this host
+    /// (an install made before hosts had ids is recorded at the next start), and every install from now on.
+    pub async fn attach_host(&self, host_id: &str) {
+        if self.host_id.set(host_id.to_string()).is_err() {
+            return;
+        }
+        for plugin in self.snapshot().plugins.iter() {
+            if let Err(e) = self.store.record_plugin_host(&plugin.manifest.id, host_id, &plugin.manifest.version).await {
+                tracing::warn!(plugin = %plugin.manifest.id, error = %e, "could not record that this host holds a plugin");
+            }
+        }
     }
 
     /// Connect the plugins to the rest of the host and start delivering events.
@@ -363,6 +400,9 @@ impl PluginRegistry {
             .map_err(|e| PluginError::Internal(format!("writing the plugin's files: {e}")))?;
         let granted_json = serde_json::to_string(&granted.iter().collect::<Vec<_>>()).expect("capabilities serialize");
         self.store.put_plugin(&manifest.id, &manifest.version, manifest_text, &granted_json).await.map_err(plugin_error)?;
+        if let Some(host_id) = self.host_id.get() {
+            self.store.record_plugin_host(&manifest.id, host_id, &manifest.version).await.map_err(plugin_error)?;
+        }
 
         let mut set: Vec<Arc<Loaded>> = self.snapshot().plugins.iter().filter(|p| p.manifest.id != manifest.id).cloned().collect();
         set.push(loaded);
@@ -407,12 +447,14 @@ impl PluginRegistry {
 
     pub async fn list(&self) -> Result<Vec<PluginInfo>, PluginError> {
         let rows = self.store.list_plugins().await.map_err(plugin_error)?;
-        Ok(rows.into_iter().filter_map(|r| info_of(r).ok()).collect())
+        let hosts = self.store.plugin_hosts().await.map_err(plugin_error)?;
+        Ok(rows.into_iter().filter_map(|r| info_of(r, &hosts).ok()).collect())
     }
 
     pub async fn info(&self, id: &str) -> Result<PluginInfo, PluginError> {
         let row = self.store.get_plugin(id).await.map_err(|_| PluginError::NotFound(id.to_string()))?;
-        info_of(row)
+        let hosts = self.store.plugin_hosts().await.map_err(plugin_error)?;
+        info_of(row, &hosts)
     }
 
     pub async fn calls(&self, id: &str, limit: i64) -> Result<Vec<PluginCall>, PluginError> {
@@ -481,6 +523,19 @@ impl PluginRegistry {
     /// The enabled plugin that runs `kind`, and the kind's limits.
     pub fn job_kind(&self, kind: &str) -> Option<JobKind> {
         self.job_kinds().into_iter().find(|k| k.kind == kind)
+    }
+
+    /// A kind an enabled plugin runs on another host sharing the store, whose component is not here (the shared
+    /// `plugins` row declares it and `plugin_hosts` names a host that holds it): a job of it may be enqueued here,
+    /// for that host to claim.
+    pub async fn job_kind_elsewhere(&self, kind: &str) -> Option<JobKind> {
+        let rows = self.store.list_plugins().await.ok()?;
+        let hosts = self.store.plugin_hosts().await.ok()?;
+        rows.iter()
+            .filter(|r| r.enabled && hosts.iter().any(|h| h.plugin_id == r.id))
+            .filter_map(|r| Manifest::parse(&r.manifest).ok())
+            .flat_map(|m| m.job_kinds())
+            .find(|k| k.kind == kind)
     }
 
     /// Run one attempt of a job in the plugin that declares its kind, within `timeout`. None when no enabled
@@ -669,9 +724,15 @@ fn wit_event(e: &Event) -> WitEvent {
     }
 }
 
-fn info_of(row: PluginRow) -> Result<PluginInfo, PluginError> {
+fn info_of(row: PluginRow, hosts: &[crate::store::PluginHostRow]) -> Result<PluginInfo, PluginError> {
     let manifest = Manifest::parse(&row.manifest)?;
+    let hosts = hosts
+        .iter()
+        .filter(|h| h.plugin_id == row.id)
+        .map(|h| PluginHost { host_id: h.host_id.clone(), version: h.version.clone(), installed_at: envelope_ts(h.installed_at) })
+        .collect();
     Ok(PluginInfo {
+        hosts,
         id: row.id,
         version: row.version,
         wit: manifest.wit.clone(),
@@ -692,4 +753,42 @@ fn info_of(row: PluginRow) -> Result<PluginInfo, PluginError> {
         installed_at: envelope_ts(row.installed_at),
         updated_at: envelope_ts(row.updated_at),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::DEFAULT_RETENTION;
+
+    const MANIFEST: &str = r#"
+id = "elsewhere"
+version = "1.0.0"
+wit = "^0.2"
+[[jobs]]
+kind = "test.elsewhere"
+description = "runs on another host"
+"#;
+
+    /// On a store another host shares, a plugin that host installed (its row, its `plugin_hosts` row) but whose
+    /// component is not in this data dir: the start skips it without switching it off for everyone, this host
+    /// neither runs its kind nor records itself as holding it, and still knows that another host runs the kind.
+    #[tokio::test]
+    async fn a_plugin_installed_only_on_another_host_is_not_loaded_here_and_stays_enabled() {
+        let (store, scratch) = crate::store::testing::scratch("registry-elsewhere").await;
+        store.put_plugin("elsewhere", "1.0.0", MANIFEST, "[]").await.unwrap();
+        store.record_plugin_host("elsewhere", "other-host", "1.0.0").await.unwrap();
+        let events = EventLog::start(store.clone(), DEFAULT_RETENTION).await.unwrap();
+        let registry = PluginRegistry::start(store.clone(), events, scratch.as_ref()).await.expect("the start does not fail");
+        registry.attach_host("this-host").await;
+
+        assert!(registry.job_kind("test.elsewhere").is_none(), "not run here");
+        let row = store.get_plugin("elsewhere").await.unwrap();
+        assert!(row.enabled && row.disabled_reason.is_none(), "not switched off for the host that holds it: {row:?}");
+        let info = registry.info("elsewhere").await.unwrap();
+        let holders: Vec<&str> = info.hosts.iter().map(|h| h.host_id.as_str()).collect();
+        assert_eq!(holders, ["other-host"]);
+        let kind = registry.job_kind_elsewhere("test.elsewhere").await.expect("another host runs it");
+        assert_eq!(kind.plugin_id, "elsewhere");
+        assert!(registry.job_kind_elsewhere("test.nowhere").await.is_none());
+    }
 }

@@ -159,7 +159,7 @@ impl Services {
         // Before the sessions are read: the ones no host owned yet are this host's from here on.
         let hosts = Hosts::register(store.clone(), identity).await?;
         let rows = store.all_sessions().await?;
-        let released = store.release_unfinished_idempotency_keys().await? + store.expire_idempotency_keys(IDEMPOTENCY_KEY_TTL_MS).await?;
+        let released = store.release_unfinished_idempotency_keys(&hosts.this().id).await? + store.expire_idempotency_keys(IDEMPOTENCY_KEY_TTL_MS).await?;
         if released > 0 {
             tracing::warn!(released, "released idempotency keys left unfinished by an unclean stop");
         }

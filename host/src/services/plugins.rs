@@ -212,6 +212,14 @@ impl Plugins {
         self.host.job_kind(kind)
     }
 
+    /// The kind as this host runs it, else as another host sharing the store runs it.
+    pub(crate) async fn job_kind_on_any_host(&self, kind: &str) -> Option<JobKind> {
+        match self.host.job_kind(kind) {
+            Some(k) => Some(k),
+            None => self.host.job_kind_elsewhere(kind).await,
+        }
+    }
+
     /// Run a job in its plugin; `None` when no enabled plugin handles its kind.
     pub(crate) async fn run_job(&self, job: JobCall, timeout: Duration) -> Option<CallReport<JobOutcome>> {
         self.host.run_job(job, timeout).await

@@ -47,8 +47,7 @@ impl Engine {
     /// in between, and fails with "database is locked" (SQLITE_BUSY_SNAPSHOT, code 517) instead. PostgreSQL
     /// (READ COMMITTED) would let two such transactions interleave: the first statement takes a transaction-scoped
     /// advisory lock, the same for every write transaction of the store (keyed by its schema), released at COMMIT
-    /// or ROLLBACK. Queue claims across hosts (issue 19, part 3) will take rows with `FOR UPDATE SKIP LOCKED`
-    /// instead.
+    /// or ROLLBACK. Queue claims do not take it: see [`Engine::begin_conditional`].
     pub(super) async fn begin_write(self, pool: &AnyPool) -> Result<Transaction<'static, Any>, sqlx::Error> {
         match self {
             Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
@@ -61,6 +60,69 @@ impl Engine {
         }
     }
 }
+
+impl Engine {
+    /// A transaction whose writes are each safe on their own against every other host: a queue claim
+    /// (`store/jobs.rs`, `claim_next_job`) and the job transitions conditional on a lease or a state, each with its
+    /// history row. On SQLite it is a write transaction like any other: one writer at a time already makes the
+    /// lanes' count-then-claim atomic. On PostgreSQL it does NOT take the store's write lock, which would put every
+    /// host's claims in one line behind every other write of every host; a claim's candidate row is taken with
+    /// [`Engine::skip_locked`] (concurrent claimers pass over each other's rows) and its lanes are locked with
+    /// [`Engine::lock_lanes`].
+    pub(super) async fn begin_conditional(self, pool: &AnyPool) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        match self {
+            Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+            Engine::Postgres => pool.begin().await,
+        }
+    }
+
+    /// The locking clause of the claim's pick: on PostgreSQL the row is locked and rows other claimers locked are
+    /// skipped, not waited for; SQLite has no row locks (its one writer is the lock).
+    pub(super) fn skip_locked(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "",
+            Engine::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
+    /// Lock the lanes a job is about to be claimed in (its kind's, and its project's if it has one) until the
+    /// transaction ends. Why a lock at all: under READ COMMITTED two transactions that each count the running jobs
+    /// of project P, before either commits, both see room and both claim, overfilling P's lane (their rows differ,
+    /// so no row lock meets). Why an advisory lock keyed by the lane, not `SELECT … FOR UPDATE` on a lane row: the
+    /// lanes are not rows (a project's limit is a host flag, a kind's is its plugin's manifest), and a key per lane
+    /// serialises only the claims that compete for one lane; claims in other lanes run side by side. Taken in
+    /// one order (kind, then project), so two claimers never wait for each other in a circle. The count must then
+    /// run in a LATER statement: a READ COMMITTED statement sees what was committed before it began, so only a
+    /// count that starts after the lock is held sees the claim of whoever held it before.
+    pub(super) async fn lock_lanes(self, tx: &mut Transaction<'static, Any>, kind: &str, project: Option<&str>) -> Result<(), sqlx::Error> {
+        if self == Engine::Sqlite {
+            return Ok(());
+        }
+        sqlx::query(LANE_LOCK).bind(format!("kind:{kind}")).execute(&mut **tx).await?;
+        if let Some(project) = project {
+            sqlx::query(LANE_LOCK).bind(format!("project:{project}")).execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Engine {
+    /// Lock the queue's capacity until the transaction ends: enqueues count the live jobs and insert in one statement,
+    /// but under READ COMMITTED two enqueues that count before either commits would both fit the last place. Only
+    /// enqueues add live jobs (a claim keeps a job live; finishing, canceling take one out), so only they take it:
+    /// an enqueue waits for other enqueues, not for every write of every host as under the store's write lock.
+    pub(super) async fn lock_queue_capacity(self, tx: &mut Transaction<'static, Any>) -> Result<(), sqlx::Error> {
+        if self == Engine::Sqlite {
+            return Ok(());
+        }
+        sqlx::query(LANE_LOCK).bind("capacity").execute(&mut **tx).await?;
+        Ok(())
+    }
+}
+
+/// A lane's transaction-scoped advisory lock: a key of the queue's own (0x636d6c6e, "cmln") and a hash of the
+/// schema and the lane (two lanes that share a hash only wait for each other more than they need to).
+const LANE_LOCK: &str = "SELECT CAST(1 AS BIGINT) FROM pg_advisory_xact_lock(1668115566, hashtext(current_schema() || ':' || $1))";
 
 /// The PostgreSQL advisory lock write transactions take: a key of the store's own (0x636d7772, "cmwr") and the
 /// schema, so that stores in other schemas of one database (the tests') do not wait for each other. The two-key

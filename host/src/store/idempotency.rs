@@ -76,9 +76,58 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Claims left unfinished by a crash would block their keys forever; they are released at start.
-    pub async fn release_unfinished_idempotency_keys(&self) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM idempotency_keys WHERE response IS NULL").execute(self.pool()).await?;
+    /// Claims left unfinished by a crash would block their keys forever; they are released at start. Only those
+    /// of sessions that are not another host's than `host`: on a store several hosts share, another host's claims
+    /// may be in flight right now (releasing one would let a retry start its turn a second time).
+    pub async fn release_unfinished_idempotency_keys(&self, host: &str) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM idempotency_keys WHERE response IS NULL AND NOT EXISTS \
+             (SELECT 1 FROM sessions s WHERE s.id = idempotency_keys.session_id AND s.owner_host <> $1)",
+        )
+        .bind(host)
+        .execute(self.pool())
+        .await?;
         Ok(done.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewSession;
+
+    async fn session(store: &Store, id: &str, owner: Option<&str>) {
+        let new = NewSession {
+            id: id.into(),
+            thread_id: format!("thread-{id}"),
+            project_id: None,
+            title: None,
+            cwd: "/w".into(),
+            forked_from: None,
+            controls: "{}".into(),
+            dynamic_tools: None,
+            tool_call_timeout_ms: None,
+            worker_of: None,
+            owner_host: owner.map(Into::into),
+        };
+        store.insert_session(&new).await.unwrap();
+    }
+
+    /// A host's start releases the unfinished claims of its own sessions (and of sessions no host owns yet), never
+    /// those of another host's sessions, which may be in flight there; finished keys are kept for replays.
+    #[tokio::test]
+    async fn a_start_releases_only_its_own_sessions_unfinished_keys() {
+        let (store, _scratch) = crate::store::testing::scratch("idempotency-hosts").await;
+        for (id, owner) in [("mine", Some("a")), ("theirs", Some("b")), ("unowned", None)] {
+            session(&store, id, owner).await;
+            assert_eq!(store.claim_idempotency_key(id, "k", "h").await.unwrap(), IdempotencyClaim::Claimed);
+        }
+        store.claim_idempotency_key("mine", "done", "h").await.unwrap();
+        store.complete_idempotency_key("mine", "done", "{}").await.unwrap();
+
+        assert_eq!(store.release_unfinished_idempotency_keys("a").await.unwrap(), 2, "mine and the unowned one");
+        assert_eq!(store.claim_idempotency_key("theirs", "k", "h").await.unwrap(), IdempotencyClaim::InProgress, "host b's claim stays");
+        assert_eq!(store.claim_idempotency_key("mine", "k", "h").await.unwrap(), IdempotencyClaim::Claimed, "released");
+        assert_eq!(store.claim_idempotency_key("mine", "done", "h").await.unwrap(), IdempotencyClaim::Replay("{}".into()));
     }
 }

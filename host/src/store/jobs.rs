@@ -1,6 +1,8 @@
 //! The job queue's rows. Every state change is one conditional UPDATE (on the state, and for a running job on
 //! its lease owner) written together with its history row, so two hosts, or a host and a late worker, can never
-//! both move a job: the loser's UPDATE changes nothing.
+//! both move a job: the loser's UPDATE changes nothing. So claims and the lease-held transitions (finish, release,
+//! defer) run without the store's write lock on PostgreSQL (`begin_conditional`): nothing they read before they
+//! write can be changed under them except what their own conditions check, and a claim locks the lanes it counts.
 
 use sqlx::{Row, Transaction};
 
@@ -173,6 +175,26 @@ pub struct Finish<'a> {
     pub detail: Option<&'a str>,
 }
 
+/// A kind this host runs, as a claim sees it: its lane (jobs of the kind running at once on every host sharing the
+/// store) and the plugin that runs it here.
+#[derive(Debug, Clone)]
+pub struct KindLane {
+    pub kind: String,
+    pub concurrency: i64,
+    pub plugin_id: String,
+}
+
+/// What a claim did.
+#[derive(Debug)]
+pub enum JobClaim {
+    /// Taken, under the caller's lease.
+    Claimed(JobRow),
+    /// No due job of these kinds fits its lanes.
+    Idle,
+    /// The job picked lost its lane's room to another claimer between the pick and the claim: ask again.
+    Contended,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct QueueCounts {
     pub queued: i64,
@@ -245,11 +267,48 @@ async fn attempt_of(tx: &mut Transaction<'_, super::Db>, id: &str) -> StoreResul
     Ok(sqlx::query("SELECT attempt FROM jobs WHERE id = $1").bind(id).fetch_one(&mut **tx).await?.try_get(0)?)
 }
 
+/// The claim's UPDATE (`queued -> running`) and its history row: only if the job is still queued and, with `lanes`
+/// = (kind limit, project limit), only if its kind's and its project's running jobs are under them. The counts
+/// are the statement's own: on PostgreSQL the caller holds the job's lane locks, so they see every claim in
+/// those lanes committed before this one.
+async fn take(
+    tx: &mut Transaction<'_, super::Db>,
+    id: &str,
+    lease: &str,
+    lease_until: i64,
+    plugin_id: &str,
+    lanes: Option<(i64, i64)>,
+) -> StoreResult<Option<JobRow>> {
+    let now = now_ms();
+    let mut q = super::Sql::new(
+        "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ",
+    );
+    q.push_bind(lease.to_string()).push(", lease_until = ").push_bind(lease_until);
+    q.push(", started_at = ").push_bind(now).push(", updated_at = ").push_bind(now).push(", error_kind = NULL, error = NULL, plugin_id = ");
+    q.push_bind(plugin_id.to_string()).push(", wait_kind = NULL, wait_reason = NULL, wait_until = NULL WHERE id = ");
+    q.push_bind(id.to_string()).push(" AND state = 'queued'");
+    if let Some((kind_limit, project_limit)) = lanes {
+        q.push(" AND (SELECT COUNT(*) FROM jobs r WHERE r.state = 'running' AND r.kind = jobs.kind) < CAST(")
+            .push_bind(kind_limit)
+            .push(" AS BIGINT) AND (jobs.project_id IS NULL OR (SELECT COUNT(*) FROM jobs r WHERE r.state = 'running' \
+                   AND r.project_id = jobs.project_id) < CAST(")
+            .push_bind(project_limit)
+            .push(" AS BIGINT))");
+    }
+    q.push(format!(" RETURNING {COLUMNS}"));
+    let Some(row) = q.build().fetch_optional(&mut **tx).await? else { return Ok(None) };
+    let job = from_row(&row)?;
+    history(tx, id, Some(QUEUED), RUNNING, job.attempt, Some(&format!("attempt {}, lease {lease}", job.attempt)), now).await?;
+    Ok(Some(job))
+}
+
 impl Store {
     /// Add a job unless an equal live one exists (same kind and dedupe key) or `capacity` live jobs are waiting
-    /// or running. The capacity check and the insert are one statement, so concurrent enqueues cannot overfill.
+    /// or running. The capacity check and the insert are one statement under the queue's capacity lock
+    /// ([`super::Engine::lock_queue_capacity`]), so concurrent enqueues on any host cannot overfill.
     pub async fn enqueue_job(&self, job: &JobRow, capacity: i64) -> StoreResult<Enqueued> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_conditional().await?;
+        self.engine().lock_queue_capacity(&mut tx).await?;
         let inserted = sqlx::query(&format!(
             "INSERT INTO jobs ({COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, NULL, NULL, 0, NULL, \
              NULL, NULL, $13, $14, $14, NULL, NULL, NULL, NULL, NULL \
@@ -357,24 +416,6 @@ impl Store {
         rows.iter().map(from_row).collect()
     }
 
-    /// Queued jobs that may run now, of the kinds given and outside the projects given (their lanes are full),
-    /// in run order.
-    pub async fn due_jobs(&self, kinds: &[String], full_projects: &[String], now: i64, limit: i64) -> StoreResult<Vec<JobRow>> {
-        if kinds.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut q = super::Sql::new(format!("SELECT {COLUMNS} FROM jobs WHERE state = 'queued' AND run_after <= "));
-        q.push_bind(now).push(" AND kind IN (");
-        q.push_binds(kinds.iter().cloned()).push(")");
-        if !full_projects.is_empty() {
-            q.push(" AND (project_id IS NULL OR project_id NOT IN (");
-            q.push_binds(full_projects.iter().cloned()).push("))");
-        }
-        q.push(" ORDER BY priority, run_after, created_at LIMIT ").push_bind(limit);
-        let rows = q.build().fetch_all(self.pool()).await?;
-        rows.iter().map(from_row).collect()
-    }
-
     /// When the next queued job of these kinds that is not due yet becomes due. Jobs already due but held back by
     /// a full lane are not counted: a finishing job wakes the scheduler for them.
     pub async fn next_due_at(&self, kinds: &[String], now: i64) -> StoreResult<Option<i64>> {
@@ -387,37 +428,63 @@ impl Store {
         Ok(q.build().fetch_one(self.pool()).await?.try_get::<Option<i64>, _>(0)?)
     }
 
-    /// (kind, project) of every running job, on any host: what the concurrency lanes count.
-    pub async fn running_lanes(&self) -> StoreResult<Vec<(String, Option<String>)>> {
-        let rows = sqlx::query("SELECT kind, project_id FROM jobs WHERE state = 'running'").fetch_all(self.pool()).await?;
-        rows.iter().map(|r| Ok((r.try_get("kind")?, r.try_get("project_id")?))).collect()
+    /// Claim the next due job of `kinds` whose lanes have room, on every host sharing the store: its kind's
+    /// `concurrency` and, for a job with a project, `project_concurrency` running jobs of that project. (How many
+    /// jobs THIS host runs at once, `--job-concurrency`, is its own worker slots: the scheduler counts those.)
+    ///
+    /// Two statements in one transaction, after which the job is `running` under `lease` (a token unique to this
+    /// claim, so no later claim, not even by the same host, can be mistaken for this one) with its history row:
+    /// the pick (the first due job in run order outside the lanes already full, locked and skipping rows other
+    /// claimers hold on PostgreSQL), then, with the job's lanes locked ([`super::Engine::lock_lanes`]), the claim:
+    /// one conditional UPDATE that counts the job's lanes again and takes the job only if it is still queued and
+    /// both have room. The pick's counts only keep full lanes out of the way; the UPDATE's are the ones that hold.
+    pub async fn claim_next_job(
+        &self,
+        kinds: &[KindLane],
+        project_concurrency: i64,
+        lease: &str,
+        lease_until: i64,
+        now: i64,
+    ) -> StoreResult<JobClaim> {
+        if kinds.is_empty() {
+            return Ok(JobClaim::Idle);
+        }
+        let mut tx = self.begin_conditional().await?;
+        let mut q = super::Sql::new(
+            "WITH running AS (SELECT kind, project_id FROM jobs WHERE state = 'running') \
+             SELECT id, kind, project_id FROM jobs WHERE state = 'queued' AND run_after <= ",
+        );
+        q.push_bind(now).push(" AND kind IN (").push_binds(kinds.iter().map(|k| k.kind.clone())).push(")");
+        q.push(" AND kind NOT IN (SELECT kind FROM running GROUP BY kind HAVING COUNT(*) >= CASE kind");
+        for k in kinds {
+            q.push(" WHEN ").push_bind(k.kind.clone()).push(" THEN CAST(").push_bind(k.concurrency).push(" AS BIGINT)");
+        }
+        q.push(" END) AND (project_id IS NULL OR project_id NOT IN (SELECT project_id FROM running WHERE project_id IS NOT NULL \
+                GROUP BY project_id HAVING COUNT(*) >= CAST(");
+        q.push_bind(project_concurrency).push(" AS BIGINT))) ORDER BY priority, run_after, created_at LIMIT 1");
+        q.push(self.engine().skip_locked());
+        let Some(row) = q.build().fetch_optional(&mut *tx).await? else { return Ok(JobClaim::Idle) };
+        let (id, kind, project): (String, String, Option<String>) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let Some(lane) = kinds.iter().find(|k| k.kind == kind) else { return Ok(JobClaim::Idle) };
+        self.engine().lock_lanes(&mut tx, &kind, project.as_deref()).await?;
+        match take(&mut tx, &id, lease, lease_until, &lane.plugin_id, Some((lane.concurrency, project_concurrency))).await? {
+            Some(job) => {
+                tx.commit().await?;
+                Ok(JobClaim::Claimed(job))
+            }
+            None => Ok(JobClaim::Contended),
+        }
     }
 
-    /// Take a queued job until `lease_until` under `lease`, a token unique to this claim (so no later claim, not
-    /// even by the same host, can be mistaken for this one), to run in `plugin_id` (the kind's plugin now). None when
-    /// someone else took it first.
+    /// Take the queued job `id`, whatever its lanes, until `lease_until` under `lease`, to run in `plugin_id`.
+    /// None when it is not queued (someone took it first).
     pub async fn claim_job(&self, id: &str, lease: &str, lease_until: i64, plugin_id: &str) -> StoreResult<Option<JobRow>> {
-        let now = now_ms();
-        let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = $2, lease_until = $3, started_at = $4, \
-             updated_at = $4, error_kind = NULL, error = NULL, plugin_id = $5, wait_kind = NULL, wait_reason = NULL, \
-             wait_until = NULL WHERE id = $1 AND state = 'queued'",
-        )
-        .bind(id)
-        .bind(lease)
-        .bind(lease_until)
-        .bind(now)
-        .bind(plugin_id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Ok(None);
+        let mut tx = self.begin_conditional().await?;
+        let job = take(&mut tx, id, lease, lease_until, plugin_id, None).await?;
+        if job.is_some() {
+            tx.commit().await?;
         }
-        let attempt = attempt_of(&mut tx, id).await?;
-        history(&mut tx, id, Some(QUEUED), RUNNING, attempt, Some(&format!("attempt {attempt}, lease {lease}")), now).await?;
-        tx.commit().await?;
-        Ok(Some(self.get_job(id).await?))
+        Ok(job)
     }
 
     /// Extend a running job's lease. Returns the job as stored, or None when `owner` no longer holds it.
@@ -439,7 +506,7 @@ impl Store {
     /// ends `canceled` instead.
     pub async fn finish_job(&self, id: &str, lease: &str, f: &Finish<'_>) -> StoreResult<bool> {
         let now = now_ms();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_conditional().await?;
         let done = sqlx::query(
             "UPDATE jobs SET state = CASE WHEN $3 = 'queued' AND cancel_requested = 1 THEN 'canceled' ELSE $3 END, \
              result = $4, error_kind = CASE WHEN $3 = 'queued' AND cancel_requested = 1 THEN 'canceled' ELSE $5 END, \
@@ -471,7 +538,7 @@ impl Store {
     /// Hand a running job back to the queue without counting the attempt (a clean shutdown).
     pub async fn release_job(&self, id: &str, lease: &str, detail: &str) -> StoreResult<bool> {
         let now = now_ms();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_conditional().await?;
         let done = sqlx::query(
             "UPDATE jobs SET state = 'queued', attempt = CASE WHEN attempt > 0 THEN attempt - 1 ELSE 0 END, lease_owner = NULL, lease_until = NULL, \
              run_after = $3, updated_at = $3 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
@@ -494,7 +561,7 @@ impl Store {
     /// wait burns none) and it is not due before `until`. False when `lease` no longer holds it.
     pub async fn defer_job(&self, id: &str, lease: &str, kind: &str, reason: &str, until: i64, resets_at: Option<i64>) -> StoreResult<bool> {
         let now = now_ms();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_conditional().await?;
         let done = sqlx::query(
             "UPDATE jobs SET state = 'queued', attempt = CASE WHEN attempt > 0 THEN attempt - 1 ELSE 0 END, lease_owner = NULL, lease_until = NULL, \
              run_after = $3, updated_at = $4, wait_kind = $5, wait_reason = $6, wait_until = $7 \
@@ -724,5 +791,182 @@ mod tests {
         // The dead attempt can no longer report.
         assert!(!s.finish_job(&a.id, &format!("dead/{}", a.id), &retry()).await.unwrap());
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn lanes(kind_concurrency: i64) -> Vec<KindLane> {
+        vec![KindLane { kind: "k".into(), concurrency: kind_concurrency, plugin_id: "p".into() }]
+    }
+
+    fn succeeded() -> Finish<'static> {
+        Finish { to_state: JobState::Succeeded, result: Some("{}"), error_kind: None, error: None, run_after: None, detail: None }
+    }
+
+    /// Claimers on two stores over one database (two pools, as two hosts have), several tasks each, drain N jobs
+    /// in 4 projects with a project lane of 1: every job is claimed exactly once, and no claim ever lands while
+    /// another job of its project is running (checked against the database right after each claim commits, and
+    /// against the claimers' own count while each job is held).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_claimers_take_each_job_once_and_never_overfill_a_project_lane() {
+        use std::collections::HashMap;
+        use std::sync::atomic::{AtomicI64, Ordering};
+        use std::sync::{Arc, Mutex};
+        const JOBS: usize = 48;
+        const PROJECTS: usize = 4;
+        let (a, scratch) = store().await;
+        let b = scratch.db.open(scratch.as_ref()).await;
+        for i in 0..JOBS {
+            let j = JobRow { project_id: Some(format!("proj-{}", i % PROJECTS)), ..job("k", None) };
+            assert!(matches!(a.enqueue_job(&j, 1_000).await.unwrap(), Enqueued::Created(_)));
+        }
+        let held: Arc<HashMap<String, AtomicI64>> = Arc::new((0..PROJECTS).map(|p| (format!("proj-{p}"), AtomicI64::new(0))).collect());
+        let claims: Arc<Mutex<Vec<String>>> = Arc::default();
+        let mut tasks = Vec::new();
+        for t in 0..8 {
+            let store = if t % 2 == 0 { a.clone() } else { b.clone() };
+            let (held, claims) = (held.clone(), claims.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut idle = 0;
+                while idle < 50 {
+                    let lease = format!("claimer-{t}/{}", uuid::Uuid::now_v7());
+                    match store.claim_next_job(&lanes(8), 1, &lease, now_ms() + 60_000, now_ms()).await.unwrap() {
+                        JobClaim::Claimed(job) => {
+                            idle = 0;
+                            let project = job.project_id.clone().unwrap();
+                            let running: i64 = sqlx::query("SELECT COUNT(*) FROM jobs WHERE state = 'running' AND project_id = $1")
+                                .bind(&project)
+                                .fetch_one(store.pool())
+                                .await
+                                .unwrap()
+                                .try_get(0)
+                                .unwrap();
+                            assert_eq!(running, 1, "{project} runs {running} jobs right after a claim");
+                            assert_eq!(held[&project].fetch_add(1, Ordering::SeqCst), 0, "{project} was held by another claimer");
+                            claims.lock().unwrap().push(job.id.clone());
+                            // Hold it a moment, so that claims of other projects overlap with it.
+                            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                            held[&project].fetch_sub(1, Ordering::SeqCst);
+                            assert!(store.finish_job(&job.id, &lease, &succeeded()).await.unwrap());
+                        }
+                        JobClaim::Contended => {}
+                        JobClaim::Idle => {
+                            // Idle also while every project's lane is held by other claimers: wait, then look again.
+                            idle += 1;
+                            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                        }
+                    }
+                    if store.queue_counts().await.unwrap().queued == 0 && idle > 0 {
+                        break;
+                    }
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.expect("a claimer panicked");
+        }
+        let mut claimed = claims.lock().unwrap().clone();
+        assert_eq!(claimed.len(), JOBS, "every job claimed");
+        claimed.sort();
+        claimed.dedup();
+        assert_eq!(claimed.len(), JOBS, "no job claimed twice");
+        let counts = a.queue_counts().await.unwrap();
+        assert_eq!((counts.queued, counts.running), (0, 0));
+        for id in &claimed {
+            let runs = a.job_history(id).await.unwrap().iter().filter(|h| h.to_state == RUNNING).count();
+            assert_eq!(runs, 1, "job {id} has one `running` in its history");
+        }
+        b.close().await;
+    }
+
+    /// A kind's lane counts the running jobs of every host: with a lane of 2, claims stop at 2 running, whoever
+    /// claims, and the next claim finds room only when one finishes.
+    #[tokio::test]
+    async fn a_kind_lane_counts_every_claimers_running_jobs() {
+        let (a, scratch) = store().await;
+        let b = scratch.db.open(scratch.as_ref()).await;
+        for _ in 0..4 {
+            a.enqueue_job(&job("k", None), 10).await.unwrap();
+        }
+        let take = |s: &Store, lease: &str| {
+            let (s, lease) = (s.clone(), lease.to_string());
+            async move { s.claim_next_job(&lanes(2), 1, &lease, now_ms() + 60_000, now_ms()).await.unwrap() }
+        };
+        let JobClaim::Claimed(first) = take(&a, "a/1").await else { panic!("the first claim takes a job") };
+        assert!(matches!(take(&b, "b/1").await, JobClaim::Claimed(_)));
+        assert!(matches!(take(&b, "b/2").await, JobClaim::Idle), "the kind's lane of 2 is full");
+        assert!(a.finish_job(&first.id, "a/1", &succeeded()).await.unwrap());
+        assert!(matches!(take(&b, "b/3").await, JobClaim::Claimed(_)), "room again once one finished");
+        // A kind this host does not run is never claimed.
+        let other = vec![KindLane { kind: "other".into(), concurrency: 8, plugin_id: "p".into() }];
+        assert!(matches!(b.claim_next_job(&other, 1, "b/4", now_ms() + 60_000, now_ms()).await.unwrap(), JobClaim::Idle));
+        b.close().await;
+    }
+
+    /// Two recoverers (two hosts' schedulers) racing over the same expired leases recover each job exactly once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn racing_recoverers_recover_each_expired_lease_once() {
+        const JOBS: usize = 20;
+        let (a, scratch) = store().await;
+        let b = scratch.db.open(scratch.as_ref()).await;
+        let mut ids = Vec::new();
+        for _ in 0..JOBS {
+            let j = job("k", None);
+            a.enqueue_job(&j, 100).await.unwrap();
+            a.claim_job(&j.id, &format!("dead/{}", j.id), now_ms() - 1, "p").await.unwrap().unwrap();
+            ids.push(j.id);
+        }
+        let now = now_ms();
+        let (ra, rb) = tokio::join!(
+            tokio::spawn({
+                let a = a.clone();
+                async move { a.recover_expired_leases(now, &[]).await.unwrap() }
+            }),
+            tokio::spawn({
+                let b = b.clone();
+                async move { b.recover_expired_leases(now, &[]).await.unwrap() }
+            }),
+        );
+        let mut recovered: Vec<String> = ra.unwrap().into_iter().chain(rb.unwrap()).map(|j| j.id).collect();
+        assert_eq!(recovered.len(), JOBS, "each expired lease recovered by one of the two");
+        recovered.sort();
+        recovered.dedup();
+        assert_eq!(recovered.len(), JOBS);
+        for id in &ids {
+            let job = a.get_job(id).await.unwrap();
+            assert_eq!((job.state, job.error_kind), (QUEUED, Some(JobErrorKind::LeaseExpired)));
+            let back = a.job_history(id).await.unwrap().iter().filter(|h| h.from_state == Some(RUNNING)).count();
+            assert_eq!(back, 1, "job {id} left `running` once");
+        }
+        b.close().await;
+    }
+
+    /// Enqueues racing on two stores over one database (as two hosts) never overfill the queue: exactly `capacity`
+    /// jobs are created, every other enqueue answers Full.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_enqueues_on_two_hosts_stop_exactly_at_capacity() {
+        const CAPACITY: i64 = 20;
+        let (a, scratch) = store().await;
+        let b = scratch.db.open(scratch.as_ref()).await;
+        let mut tasks = Vec::new();
+        for t in 0..8 {
+            let store = if t % 2 == 0 { a.clone() } else { b.clone() };
+            tasks.push(tokio::spawn(async move {
+                let mut created = 0;
+                for _ in 0..5 {
+                    match store.enqueue_job(&job("k", None), CAPACITY).await.unwrap() {
+                        Enqueued::Created(_) => created += 1,
+                        Enqueued::Full => {}
+                        other => panic!("{other:?}"),
+                    }
+                }
+                created
+            }));
+        }
+        let mut created = 0;
+        for t in tasks {
+            created += t.await.expect("an enqueuer panicked");
+        }
+        assert_eq!(created, CAPACITY, "exactly the capacity was created");
+        assert_eq!(a.queue_counts().await.unwrap().queued, CAPACITY);
+        b.close().await;
     }
 }

@@ -25,6 +25,7 @@ const SQLITE: Migrations = &[
     (10, "plugin_call_stderr", include_str!("../../migrations/sqlite/0010_plugin_call_stderr.sql")),
     (11, "routine_folded_ticks", include_str!("../../migrations/sqlite/0011_routine_folded_ticks.sql")),
     (12, "hosts", include_str!("../../migrations/sqlite/0012_hosts.sql")),
+    (13, "plugin_hosts", include_str!("../../migrations/sqlite/0013_plugin_hosts.sql")),
 ];
 
 const POSTGRES: Migrations = &[
@@ -40,6 +41,7 @@ const POSTGRES: Migrations = &[
     (10, "plugin_call_stderr", include_str!("../../migrations/postgres/0010_plugin_call_stderr.sql")),
     (11, "routine_folded_ticks", include_str!("../../migrations/postgres/0011_routine_folded_ticks.sql")),
     (12, "hosts", include_str!("../../migrations/postgres/0012_hosts.sql")),
+    (13, "plugin_hosts", include_str!("../../migrations/postgres/0013_plugin_hosts.sql")),
 ];
 
 fn of(engine: Engine) -> Migrations {

@@ -39,10 +39,10 @@ pub use followups::{Claim, FollowupRow, FollowupStatus, PauseCause, PauseReason,
 pub use hosts::HostRow;
 pub use idempotency::IdempotencyClaim;
 pub use limits::{DayUsageRow, Tokens, UsageFilter};
-pub use jobs::{Enqueued, Finish, JobErrorKind, JobFilter, JobHistoryRow, JobRow, JobState, QueueCounts};
+pub use jobs::{Enqueued, Finish, JobClaim, JobErrorKind, JobFilter, JobHistoryRow, JobRow, JobState, KindLane, QueueCounts};
 pub use notes::NoteRow;
 pub use plugin_calls::CallRecorder;
-pub use plugins::{PluginCallRow, PluginRow};
+pub use plugins::{PluginCallRow, PluginHostRow, PluginRow};
 pub use projects::{Moved, ProjectRow};
 pub use requests::{RequestFilter, RequestRow, RequestStatus};
 pub use routines::{CatchUp, RoutineRow, RoutineState, RunRow, RunTrigger, RunView};
@@ -206,6 +206,11 @@ impl Store {
     /// A transaction that writes (see [`Engine::begin_write`]: `BEGIN IMMEDIATE` on SQLite).
     pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Any>> {
         Ok(self.engine.begin_write(&self.pool).await?)
+    }
+
+    /// A transaction of conditional writes (see [`Engine::begin_conditional`]: no store-wide lock on PostgreSQL).
+    pub(crate) async fn begin_conditional(&self) -> StoreResult<Transaction<'static, Any>> {
+        Ok(self.engine.begin_conditional(&self.pool).await?)
     }
 }
 

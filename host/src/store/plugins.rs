@@ -52,6 +52,15 @@ fn plugin_from(r: &super::Row) -> StoreResult<PluginRow> {
     })
 }
 
+/// A host that holds a plugin's component.
+#[derive(Debug, Clone)]
+pub struct PluginHostRow {
+    pub plugin_id: String,
+    pub host_id: String,
+    pub version: String,
+    pub installed_at: i64,
+}
+
 impl Store {
     pub async fn list_plugins(&self) -> StoreResult<Vec<PluginRow>> {
         let rows = sqlx::query("SELECT * FROM plugins ORDER BY id").fetch_all(self.pool()).await?;
@@ -61,6 +70,41 @@ impl Store {
     pub async fn get_plugin(&self, id: &str) -> StoreResult<PluginRow> {
         let row = sqlx::query("SELECT * FROM plugins WHERE id = $1").bind(id).fetch_optional(self.pool()).await?;
         row.as_ref().map(plugin_from).transpose()?.ok_or(StoreError::NotFound)
+    }
+
+    /// Record that `host_id` holds `version` of the plugin's component (an install, an upgrade, or a start that
+    /// loaded it). One row per plugin and host, replaced.
+    pub async fn record_plugin_host(&self, plugin_id: &str, host_id: &str, version: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO plugin_hosts (plugin_id, host_id, version, installed_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (plugin_id, host_id) DO UPDATE SET version = excluded.version, installed_at = \
+             CASE WHEN plugin_hosts.version = excluded.version THEN plugin_hosts.installed_at ELSE excluded.installed_at END",
+        )
+        .bind(plugin_id)
+        .bind(host_id)
+        .bind(version)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await
+        .map_err(StoreError::from_write)?;
+        Ok(())
+    }
+
+    /// Every (plugin, host) that holds a component, by plugin then host.
+    pub async fn plugin_hosts(&self) -> StoreResult<Vec<PluginHostRow>> {
+        let rows = sqlx::query("SELECT plugin_id, host_id, version, installed_at FROM plugin_hosts ORDER BY plugin_id, host_id")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PluginHostRow {
+                    plugin_id: r.try_get("plugin_id")?,
+                    host_id: r.try_get("host_id")?,
+                    version: r.try_get("version")?,
+                    installed_at: r.try_get("installed_at")?,
+                })
+            })
+            .collect()
     }
 
     /// Insert or replace (an upgrade) a plugin.

@@ -742,6 +742,7 @@ mod tests {
         };
         store.record_plugin_calls(&[call], &[]).await.unwrap();
         store.plugin_kv_set("plug", "k", "v").await.unwrap();
+        store.record_plugin_host("plug", "host-1", "1.0.0").await.unwrap();
         store.put_plugin_settings("plug", &[("level".into(), Some("3".into()))]).await.unwrap();
         let job = JobRow { session_id: Some("s1".into()), project_id: Some("p1".into()), dedupe_key: Some("d".into()), ..JobRow::queued("review", "plug", "{}".into(), "test", now) };
         let Enqueued::Created(job) = store.enqueue_job(&job, 100).await.unwrap() else { panic!("the job is queued") };

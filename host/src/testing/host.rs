@@ -84,6 +84,7 @@ impl TestHost {
         // The id is kept in the dir, so a host started again on it is the same host.
         let identity = crate::services::HostIdentity::resolve(&Default::default(), &dir.0, "127.0.0.1:9".parse().expect("an address"))
             .expect("the host's identity");
+        plugins.attach_host(&identity.id).await;
         let services = Services::start_with(store, events, config, app.clone(), false, plugins, Default::default(), identity)
             .await
             .expect("services start");

@@ -800,6 +800,15 @@ export interface PluginCall {
   trigger: string;
 }
 
+/** A host that holds a plugin's component. */
+export interface PluginHost {
+  /** The host's id (see `GET /api/hosts`). */
+  hostId: string;
+  installedAt: string;
+  /** The version of the component it holds. */
+  version: string;
+}
+
 /** A plugin as the inventory shows it. */
 export interface PluginInfo {
   consecutiveFailures: number;
@@ -811,6 +820,11 @@ export interface PluginInfo {
   granted: Capability[];
   /** Every WIT version this host serves, oldest first. */
   hostWits: string[];
+  /**
+   * The hosts sharing this store that hold the plugin's component, and so run its jobs, tools and event
+   * handlers (the plugin's row is every host's; its component is in one host's data dir).
+   */
+  hosts: PluginHost[];
   httpAllow: string[];
   id: string;
   installedAt: string;

@@ -273,6 +273,7 @@ impl Queue {
         limits: Arc<super::limits::Limits>,
         config: crate::config::QueueConfig,
     ) -> Arc<Self> {
+        let host_id = core.hosts().this().id.clone();
         Arc::new(Self {
             core,
             plugins,
@@ -281,7 +282,7 @@ impl Queue {
             turns,
             requests,
             limits,
-            scheduler: Scheduler::new(config),
+            scheduler: Scheduler::new(config, &host_id),
             workers: Workers::default(),
             host_jobs: Default::default(),
             ends: EndWaiters::default(),
@@ -298,10 +299,11 @@ impl Queue {
         self.scheduler.shutdown().await;
     }
 
-    /// Enqueue a job for a kind an enabled plugin declares. `created_by` is the client label or `plugin:<id>`;
-    /// a plugin may enqueue only its own kinds.
+    /// Enqueue a job for a kind an enabled plugin declares, on this host or on another host sharing the store
+    /// (which then claims it). `created_by` is the client label or `plugin:<id>`; a plugin may enqueue only its own
+    /// kinds.
     pub async fn enqueue_job(&self, req: EnqueueJob, created_by: &str) -> ServiceResult<EnqueueResult> {
-        let kind = self.plugins.job_kind(&req.kind).ok_or_else(|| {
+        let kind = self.plugins.job_kind_on_any_host(&req.kind).await.ok_or_else(|| {
             ServiceError::new(
                 ErrorKind::Invalid,
                 ErrorCode::UnknownJobKind,
@@ -442,7 +444,7 @@ impl Queue {
     /// Queue a failed or canceled job again, from its first attempt.
     pub async fn retry_job(&self, id: &str, by: &str) -> ServiceResult<Job> {
         let row = self.job_row(id).await?;
-        if self.kind_info(&row.kind).is_none() {
+        if self.kind_info(&row.kind).is_none() && self.plugins.job_kind_on_any_host(&row.kind).await.is_none() {
             return Err(ServiceError::new(
                 ErrorKind::Conflict,
                 ErrorCode::JobKindUnavailable,

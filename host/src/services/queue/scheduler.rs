@@ -18,7 +18,7 @@ use super::backoff;
 use crate::config::QueueConfig;
 use crate::events::EventType;
 use crate::plugins::JobKind;
-use crate::store::{now_ms, Finish, JobErrorKind, JobRow, JobState};
+use crate::store::{now_ms, Finish, JobClaim, JobErrorKind, JobRow, JobState, KindLane};
 
 /// Longest the scheduler sleeps without looking at the queue (for jobs other hosts enqueue or leases that end).
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -44,8 +44,9 @@ struct Running {
 
 pub struct Scheduler {
     config: QueueConfig,
-    /// This host's name: unique per start. Each claim's lease token is this name plus a claim id, so neither a
-    /// restarted host nor a later claim on the same host can mistake another attempt's lease for its own.
+    /// This host's name in leases: its host id (so a lease, and the history's "lease of … expired", says which
+    /// host held the job) and an id unique to this start. Each claim's lease token is this name plus a claim id, so
+    /// neither a restarted host nor a later claim on the same host can mistake another attempt's lease for its own.
     owner: String,
     wake: Notify,
     running: Mutex<HashMap<String, Running>>,
@@ -58,9 +59,9 @@ enum Ended {
 }
 
 impl Scheduler {
-    pub fn new(config: QueueConfig) -> Self {
+    pub fn new(config: QueueConfig, host_id: &str) -> Self {
         Self {
-            owner: format!("host-{}", uuid::Uuid::now_v7()),
+            owner: format!("{host_id}/{}", uuid::Uuid::now_v7()),
             config,
             wake: Notify::new(),
             running: Mutex::new(HashMap::new()),
@@ -81,8 +82,9 @@ impl Scheduler {
         (self.config.lease / 3).clamp(Duration::from_millis(50), Duration::from_secs(5))
     }
 
-    /// Start the scheduling loop.
+    /// Start the scheduling loop, and its wake-ups from the event log.
     pub(in crate::services) fn spawn(services: &Arc<Queue>) {
+        Self::wake_on_job_events(services);
         let me = Arc::downgrade(services);
         let mut app_server = services.core.app_server().watch_state();
         tokio::spawn(async move {
@@ -116,6 +118,33 @@ impl Scheduler {
                     _ = wake => {}
                     Ok(()) = app_server.changed() => {}
                     _ = tokio::time::sleep(wait.max(Duration::from_millis(5))) => {}
+                }
+            }
+        });
+    }
+
+    /// Wake the scheduler on every job event that may let it claim: a job queued (new, retried, handed back) or a
+    /// lane freed (an attempt ended, a job went to wait). The live feed carries every host's events on a shared
+    /// store (each host's event writer relays the others' commits, woken by LISTEN), so a host claims another
+    /// host's new job, or takes its turn in a lane another host just freed, without waiting for the 1 s poll.
+    fn wake_on_job_events(services: &Arc<Queue>) {
+        use tokio::sync::broadcast::error::RecvError;
+        let me = Arc::downgrade(services);
+        let mut live = services.core.events().subscribe_live();
+        tokio::spawn(async move {
+            loop {
+                let wake = match live.recv().await {
+                    Ok(event) => wakes_the_scheduler(&event.kind),
+                    // Some were missed: one of them may have been a job's.
+                    Err(RecvError::Lagged(_)) => true,
+                    Err(RecvError::Closed) => return,
+                };
+                let Some(services) = me.upgrade() else { return };
+                if services.scheduler.stopping.load(Ordering::Relaxed) {
+                    return;
+                }
+                if wake {
+                    services.scheduler.wake();
                 }
             }
         });
@@ -184,56 +213,39 @@ impl Queue {
         }
     }
 
-    /// Claim due jobs while the lanes have room: global, per project, per kind (on every host sharing the store).
-    /// Only kinds and projects with room are asked for, so a backlog of one kind never hides the others.
+    /// Claim due jobs while the lanes have room. This host's worker slots (`--job-concurrency`) are counted here,
+    /// from the attempts it runs; a kind's lane (its `concurrency`) and a project's lane (`--project-job-concurrency`)
+    /// are counted by the store's claim over every host sharing it, atomically with the claim. Each claim asks for
+    /// every kind with a free lane at once, so a backlog of one kind never hides the others.
     async fn fill_lanes(&self, me: &Weak<Queue>, kinds: &[JobKind]) {
         let scheduler = &self.scheduler;
-        let kinds: HashMap<&str, (u32, &str)> = kinds.iter().map(|k| (k.kind.as_str(), (k.concurrency, k.plugin_id.as_str()))).collect();
-        if kinds.is_empty() {
+        let lanes: Vec<KindLane> = kinds
+            .iter()
+            .map(|k| KindLane { kind: k.kind.clone(), concurrency: i64::from(k.concurrency), plugin_id: k.plugin_id.clone() })
+            .collect();
+        if lanes.is_empty() {
             return;
         }
+        // Another claimer filling the picked job's lane first makes the claim ask again; a few times in a row means
+        // the lanes are busy: the next round (a wake-up or the poll) tries again.
+        let mut contended = 0;
         loop {
             if scheduler.stopping.load(Ordering::Relaxed) {
                 return;
             }
-            let lanes = match self.core.store().running_lanes().await {
-                Ok(l) => l,
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not read the queue");
-                    return;
-                }
-            };
-            if lanes.len() >= scheduler.config.global_concurrency {
+            if scheduler.running.lock().expect("running jobs poisoned").len() >= scheduler.config.global_concurrency {
                 return;
             }
-            let mut per_kind: HashMap<&str, usize> = HashMap::new();
-            let mut per_project: HashMap<&str, usize> = HashMap::new();
-            for (kind, project) in &lanes {
-                *per_kind.entry(kind.as_str()).or_default() += 1;
-                if let Some(p) = project {
-                    *per_project.entry(p.as_str()).or_default() += 1;
-                }
-            }
-            let open_kinds: Vec<String> =
-                kinds.iter().filter(|(k, (limit, _))| per_kind.get(*k).copied().unwrap_or(0) < *limit as usize).map(|(k, _)| k.to_string()).collect();
-            let full_projects: Vec<String> =
-                per_project.iter().filter(|(_, n)| **n >= scheduler.config.project_concurrency).map(|(p, _)| p.to_string()).collect();
-            let due = match self.core.store().due_jobs(&open_kinds, &full_projects, now_ms(), 1).await {
-                Ok(d) => d,
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not read the queue");
-                    return;
-                }
-            };
-            let Some(candidate) = due.into_iter().next() else { return };
-            let Some(&(_, plugin_id)) = kinds.get(candidate.kind.as_str()) else { return };
             let lease = format!("{}/{}", scheduler.owner, uuid::Uuid::now_v7());
             let lease_until = now_ms() + scheduler.config.lease.as_millis() as i64;
-            match self.core.store().claim_job(&candidate.id, &lease, lease_until, plugin_id).await {
-                Ok(Some(job)) => self.start_attempt(me, job, lease).await,
-                Ok(None) => continue,
+            let project_lane = scheduler.config.project_concurrency as i64;
+            match self.core.store().claim_next_job(&lanes, project_lane, &lease, lease_until, now_ms()).await {
+                Ok(JobClaim::Claimed(job)) => self.start_attempt(me, job, lease).await,
+                Ok(JobClaim::Idle) => return,
+                Ok(JobClaim::Contended) if contended < 8 => contended += 1,
+                Ok(JobClaim::Contended) => return,
                 Err(e) => {
-                    tracing::warn!(error = %e, job = %candidate.id, "could not claim a job");
+                    tracing::warn!(error = %e, "could not claim a job");
                     return;
                 }
             }
@@ -429,6 +441,13 @@ fn error_kind_of(outcome: crate::plugins::call::Outcome) -> JobErrorKind {
         Outcome::BadOutput => JobErrorKind::BadOutput,
         Outcome::Ok | Outcome::Error | Outcome::Dropped => JobErrorKind::Error,
     }
+}
+
+/// Whether an event of this type may leave a claimable job or a free lane: every `job.*` but `job.started`.
+fn wakes_the_scheduler(kind: &str) -> bool {
+    [EventType::JobQueued, EventType::JobRetrying, EventType::JobSucceeded, EventType::JobFailed, EventType::JobCanceled, EventType::JobWaiting]
+        .iter()
+        .any(|t| t.as_str() == kind)
 }
 
 /// The event for the state an attempt left its job in: back in the queue is a retry.

@@ -126,7 +126,7 @@ fn jobs_and_plugins() {
         "enabled": false, "disabledReason": "breaker", "consecutiveFailures": 5, "events": ["turn.completed"],
         "jobs": ["review"], "tools": [{"name": "t", "description": "d", "inputSchema": {"type": "object"}}],
         "requested": ["log", "sessions-read"], "granted": ["log"], "httpAllow": ["example.com"], "limits": limits(),
-        "installedAt": TS, "updatedAt": TS,
+        "installedAt": TS, "updatedAt": TS, "hosts": [{"hostId": "build-1", "version": "1.0.0", "installedAt": TS}],
     }));
     round_trips::<Inspection>(json!({
         "id": "reviewer", "version": "1.0.0", "description": "d", "wit": "^0.2", "witVersion": "0.2.0", "requested": ["kv"], "httpAllow": [], "events": [],
