@@ -8,48 +8,11 @@
 mod support;
 
 use serde_json::{json, Value};
-use sqlx::{Connection, Row};
+use sqlx::Row;
+use support::pg::Schema;
 use support::*;
 
 const WELL_BEHAVED: &[&str] = &["log", "kv", "sessions-read", "jobs", "workers", "notes"];
-
-/// A schema of the test's own on the test server, dropped at the end (its connections first: a host killed
-/// mid-transaction would hold the drop).
-struct Schema {
-    server: String,
-    name: String,
-}
-
-impl Schema {
-    async fn create() -> Option<Self> {
-        let server = std::env::var("CODEX_MANAGER_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
-        let name = format!("cm_qh_{}_{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
-        sqlx::any::install_default_drivers();
-        let mut conn = sqlx::AnyConnection::connect(&server).await.expect("the test server connects");
-        sqlx::raw_sql(&format!("CREATE SCHEMA {name}")).execute(&mut conn).await.expect("schema created");
-        Some(Self { server, name })
-    }
-
-    fn url(&self) -> String {
-        let sep = if self.server.contains('?') { '&' } else { '?' };
-        format!("{}{sep}options[search_path]={name}&application_name={name}", self.server, name = self.name)
-    }
-
-    /// The test's own connection to the hosts' store, to read the rows the invariants are about.
-    async fn connect(&self) -> sqlx::AnyConnection {
-        sqlx::AnyConnection::connect(&self.url()).await.expect("the schema connects")
-    }
-
-    async fn drop_now(self) {
-        let mut conn = sqlx::AnyConnection::connect(&self.server).await.expect("the test server connects");
-        let terminate = format!(
-            "SELECT CAST(COUNT(pg_terminate_backend(pid)) AS BIGINT) FROM pg_stat_activity WHERE application_name = '{}' AND pid <> pg_backend_pid()",
-            self.name
-        );
-        sqlx::raw_sql(&terminate).execute(&mut conn).await.expect("connections ended");
-        sqlx::raw_sql(&format!("DROP SCHEMA {} CASCADE", self.name)).execute(&mut conn).await.expect("schema dropped");
-    }
-}
 
 /// Install a plugin on a host of a shared store: the first host installs it (the `plugins` row every host sees),
 /// the others install their copy of the component over it (`upgrade`, same version).

@@ -277,7 +277,7 @@ async fn store_bench(store: Store, engine: &str, n: usize, rows: &mut Vec<Row>) 
     let started = Instant::now();
     for _ in 0..n {
         let t = Instant::now();
-        let claimed = match store.claim_next_job(&lanes, 2, owner, now_ms() + 30_000, now_ms()).await? {
+        let claimed = match store.claim_next_job("bench-host", &lanes, 2, owner, now_ms() + 30_000, now_ms()).await? {
             JobClaim::Claimed(job) => job,
             other => bail!("no job claimed: {other:?}"),
         };

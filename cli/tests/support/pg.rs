@@ -28,6 +28,11 @@ impl Schema {
         format!("{}{sep}options[search_path]={name}&application_name={name}", self.server, name = self.name)
     }
 
+    /// The test's own connection to the hosts' store, to read the rows a test's invariants are about.
+    pub async fn connect(&self) -> sqlx::AnyConnection {
+        sqlx::AnyConnection::connect(&self.url()).await.expect("the schema connects")
+    }
+
     /// The tables of this schema.
     pub async fn tables(&self) -> Vec<String> {
         let mut conn = sqlx::AnyConnection::connect(&self.server).await.expect("the test server connects");

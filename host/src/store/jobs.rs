@@ -438,8 +438,13 @@ impl Store {
     /// claimers hold on PostgreSQL), then, with the job's lanes locked ([`super::Engine::lock_lanes`]), the claim:
     /// one conditional UPDATE that counts the job's lanes again and takes the job only if it is still queued and
     /// both have room. The pick's counts only keep full lanes out of the way; the UPDATE's are the ones that hold.
+    ///
+    /// A job about a session is picked only by `host_id` when that host owns the session: the session's thread, its
+    /// working directory and its worker turns are on its owner's machine. Another host's session jobs wait for
+    /// their owner (a job whose session is gone, or has no owner yet, runs anywhere).
     pub async fn claim_next_job(
         &self,
+        host_id: &str,
         kinds: &[KindLane],
         project_concurrency: i64,
         lease: &str,
@@ -461,7 +466,10 @@ impl Store {
         }
         q.push(" END) AND (project_id IS NULL OR project_id NOT IN (SELECT project_id FROM running WHERE project_id IS NOT NULL \
                 GROUP BY project_id HAVING COUNT(*) >= CAST(");
-        q.push_bind(project_concurrency).push(" AS BIGINT))) ORDER BY priority, run_after, created_at LIMIT 1");
+        q.push_bind(project_concurrency).push(" AS BIGINT)))");
+        q.push(" AND (session_id IS NULL OR NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = jobs.session_id AND s.owner_host <> ");
+        q.push_bind(host_id.to_string()).push("))");
+        q.push(" ORDER BY priority, run_after, created_at LIMIT 1");
         q.push(self.engine().skip_locked());
         let Some(row) = q.build().fetch_optional(&mut *tx).await? else { return Ok(JobClaim::Idle) };
         let (id, kind, project): (String, String, Option<String>) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
@@ -828,7 +836,7 @@ mod tests {
                 let mut idle = 0;
                 while idle < 50 {
                     let lease = format!("claimer-{t}/{}", uuid::Uuid::now_v7());
-                    match store.claim_next_job(&lanes(8), 1, &lease, now_ms() + 60_000, now_ms()).await.unwrap() {
+                    match store.claim_next_job("host", &lanes(8), 1, &lease, now_ms() + 60_000, now_ms()).await.unwrap() {
                         JobClaim::Claimed(job) => {
                             idle = 0;
                             let project = job.project_id.clone().unwrap();
@@ -888,7 +896,7 @@ mod tests {
         }
         let take = |s: &Store, lease: &str| {
             let (s, lease) = (s.clone(), lease.to_string());
-            async move { s.claim_next_job(&lanes(2), 1, &lease, now_ms() + 60_000, now_ms()).await.unwrap() }
+            async move { s.claim_next_job("host", &lanes(2), 1, &lease, now_ms() + 60_000, now_ms()).await.unwrap() }
         };
         let JobClaim::Claimed(first) = take(&a, "a/1").await else { panic!("the first claim takes a job") };
         assert!(matches!(take(&b, "b/1").await, JobClaim::Claimed(_)));
@@ -897,8 +905,53 @@ mod tests {
         assert!(matches!(take(&b, "b/3").await, JobClaim::Claimed(_)), "room again once one finished");
         // A kind this host does not run is never claimed.
         let other = vec![KindLane { kind: "other".into(), concurrency: 8, plugin_id: "p".into() }];
-        assert!(matches!(b.claim_next_job(&other, 1, "b/4", now_ms() + 60_000, now_ms()).await.unwrap(), JobClaim::Idle));
+        assert!(matches!(b.claim_next_job("host", &other, 1, "b/4", now_ms() + 60_000, now_ms()).await.unwrap(), JobClaim::Idle));
         b.close().await;
+    }
+
+    /// A job about a session is claimed only by the host that owns the session (its thread and its working
+    /// directory are there); a job about no session, or about a session no longer stored, by any host.
+    #[tokio::test]
+    async fn a_session_job_is_claimed_only_by_the_sessions_owner() {
+        let (s, scratch) = store().await;
+        let session = |id: &str, owner: &str| super::super::NewSession {
+            id: id.into(),
+            thread_id: format!("thread-{id}"),
+            project_id: None,
+            title: None,
+            cwd: "/work".into(),
+            forked_from: None,
+            controls: "{}".into(),
+            dynamic_tools: None,
+            tool_call_timeout_ms: None,
+            worker_of: None,
+            owner_host: Some(owner.into()),
+        };
+        s.insert_session(&session("on-a", "host-a")).await.unwrap();
+        let mine = JobRow { session_id: Some("on-a".into()), ..job("k", None) };
+        s.enqueue_job(&mine, 10).await.unwrap();
+        let take = |host: &'static str, lease: &'static str| {
+            let s = s.clone();
+            async move { s.claim_next_job(host, &lanes(8), 8, lease, now_ms() + 60_000, now_ms()).await.unwrap() }
+        };
+        assert!(matches!(take("host-b", "b/1").await, JobClaim::Idle), "host B passes over host A's session job");
+        let JobClaim::Claimed(claimed) = take("host-a", "a/1").await else { panic!("the owner claims its session's job") };
+        assert_eq!(claimed.id, mine.id);
+
+        let free = job("k", None);
+        s.enqueue_job(&free, 10).await.unwrap();
+        let orphan = JobRow { session_id: Some("gone".into()), ..job("k", None) };
+        s.enqueue_job(&orphan, 10).await.unwrap();
+        let mut taken: Vec<String> = Vec::new();
+        for lease in ["b/2", "b/3"] {
+            let JobClaim::Claimed(j) = take("host-b", lease).await else { panic!("any host claims a job of no live session") };
+            taken.push(j.id);
+        }
+        taken.sort();
+        let mut expected = vec![free.id.clone(), orphan.id.clone()];
+        expected.sort();
+        assert_eq!(taken, expected);
+        drop(scratch);
     }
 
     /// Two recoverers (two hosts' schedulers) racing over the same expired leases recover each job exactly once.

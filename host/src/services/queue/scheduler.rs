@@ -48,6 +48,8 @@ pub struct Scheduler {
     /// host held the job) and an id unique to this start. Each claim's lease token is this name plus a claim id, so
     /// neither a restarted host nor a later claim on the same host can mistake another attempt's lease for its own.
     owner: String,
+    /// This host's id: it claims only the session jobs of the sessions it owns.
+    host_id: String,
     wake: Notify,
     running: Mutex<HashMap<String, Running>>,
     stopping: AtomicBool,
@@ -62,6 +64,7 @@ impl Scheduler {
     pub fn new(config: QueueConfig, host_id: &str) -> Self {
         Self {
             owner: format!("{host_id}/{}", uuid::Uuid::now_v7()),
+            host_id: host_id.to_string(),
             config,
             wake: Notify::new(),
             running: Mutex::new(HashMap::new()),
@@ -239,7 +242,7 @@ impl Queue {
             let lease = format!("{}/{}", scheduler.owner, uuid::Uuid::now_v7());
             let lease_until = now_ms() + scheduler.config.lease.as_millis() as i64;
             let project_lane = scheduler.config.project_concurrency as i64;
-            match self.core.store().claim_next_job(&lanes, project_lane, &lease, lease_until, now_ms()).await {
+            match self.core.store().claim_next_job(&scheduler.host_id, &lanes, project_lane, &lease, lease_until, now_ms()).await {
                 Ok(JobClaim::Claimed(job)) => self.start_attempt(me, job, lease).await,
                 Ok(JobClaim::Idle) => return,
                 Ok(JobClaim::Contended) if contended < 8 => contended += 1,
