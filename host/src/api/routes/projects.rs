@@ -69,8 +69,12 @@ async fn move_sessions(State(s): State<ApiState>, Path(id): Path<String>, ApiJso
 }
 
 /// Delete all of a project's sessions, with their Codex threads.
+///
+/// All or nothing: a session another host owns is deleted on that host (`DELETE /api/sessions/{id}` is forwarded), so here it refuses the whole batch.
 #[utoipa::path(delete, path = "/api/projects/{id}/sessions", tag = "projects", params(("id" = String, Path)),
-    responses((status = 200, body = SessionIds), (status = 404, body = ErrorResponse)))]
+    responses((status = 200, body = SessionIds), (status = 404, body = ErrorResponse),
+        (status = 409, description = "`owned_elsewhere`: a session of the project belongs to another host", body = ErrorResponse),
+        (status = 503, description = "`owner_offline`: a session of the project belongs to a host that is offline", body = ErrorResponse)))]
 async fn delete_sessions(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Json<SessionIds>> {
     Ok(Json(SessionIds { session_ids: s.services.sessions().delete_project_sessions(&id).await? }))
 }
