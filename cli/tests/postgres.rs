@@ -69,7 +69,7 @@ async fn read_until(ws: &mut Ws, end: impl Fn(&serde_json::Value) -> bool) -> Ve
 
 /// Two hosts on one database: a turn run on host A streams live to a websocket on host B, and a change made on B
 /// to one on A; both streams carry one order, the same on both hosts, with every seq once (B's own runtime events
-/// and A's turn interleaved).
+/// and A's turn interleaved); a websocket opened on B afterwards replays A's turn in that order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hosts_on_one_database_stream_every_hosts_events_in_one_order() {
     let Some(schema) = Schema::create().await else {
@@ -91,6 +91,14 @@ async fn two_hosts_on_one_database_stream_every_hosts_events_in_one_order() {
     assert_eq!(seen_a, seen_b, "both hosts stream the same order");
     assert!(seen_b.iter().any(|e| e.1 == "session.created"), "host A's session reached host B: {seen_b:?}");
     assert!(seen_b.iter().filter(|e| e.1 == "runtime.ready").count() >= 2, "both hosts' runtimes are in the one log: {seen_b:?}");
+
+    // Replay: a websocket opened on host B after host A's turn ended, from the seq before the session was made,
+    // replays A's turn from the log in the same order the live streams had.
+    let created = seen_b.iter().find(|e| e.1 == "session.created").expect("session.created").0;
+    let mut late_b = b.host().stream(&format!("since={}", created - 1)).await;
+    let replayed = read_until(&mut late_b, is_turn_end(&turn)).await;
+    let live_tail: Vec<(i64, String)> = seen_b.iter().filter(|e| e.0 >= created).cloned().collect();
+    assert_eq!(replayed, live_tail, "host B replays host A's turn as it streamed it live");
 
     // The other way: a project created on host B reaches host A's stream live.
     let (status, project) = b.host().post("/api/projects", json!({"name": "from-b", "cwd": b.work_dir()})).await;
