@@ -102,7 +102,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::NewSession;
 
     fn host(id: &str, at: i64) -> HostRow {
         HostRow {
@@ -117,20 +116,7 @@ mod tests {
     }
 
     async fn session(store: &Store, id: &str, owner: Option<&str>) {
-        let new = NewSession {
-            id: id.into(),
-            thread_id: format!("thread-{id}"),
-            project_id: None,
-            title: None,
-            cwd: "/w".into(),
-            forked_from: None,
-            controls: "{}".into(),
-            dynamic_tools: None,
-            tool_call_timeout_ms: None,
-            worker_of: None,
-            owner_host: owner.map(Into::into),
-        };
-        store.insert_session(&new).await.unwrap();
+        store.insert_session(&crate::store::testing::new_session(id, owner)).await.unwrap();
     }
 
     #[tokio::test]

@@ -94,23 +94,9 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::NewSession;
 
     async fn session(store: &Store, id: &str, owner: Option<&str>) {
-        let new = NewSession {
-            id: id.into(),
-            thread_id: format!("thread-{id}"),
-            project_id: None,
-            title: None,
-            cwd: "/w".into(),
-            forked_from: None,
-            controls: "{}".into(),
-            dynamic_tools: None,
-            tool_call_timeout_ms: None,
-            worker_of: None,
-            owner_host: owner.map(Into::into),
-        };
-        store.insert_session(&new).await.unwrap();
+        store.insert_session(&crate::store::testing::new_session(id, owner)).await.unwrap();
     }
 
     /// A host's start releases the unfinished claims of its own sessions (and of sessions no host owns yet), never

@@ -914,20 +914,7 @@ mod tests {
     #[tokio::test]
     async fn a_session_job_is_claimed_only_by_the_sessions_owner() {
         let (s, scratch) = store().await;
-        let session = |id: &str, owner: &str| super::super::NewSession {
-            id: id.into(),
-            thread_id: format!("thread-{id}"),
-            project_id: None,
-            title: None,
-            cwd: "/work".into(),
-            forked_from: None,
-            controls: "{}".into(),
-            dynamic_tools: None,
-            tool_call_timeout_ms: None,
-            worker_of: None,
-            owner_host: Some(owner.into()),
-        };
-        s.insert_session(&session("on-a", "host-a")).await.unwrap();
+        s.insert_session(&crate::store::testing::new_session("on-a", Some("host-a"))).await.unwrap();
         let mine = JobRow { session_id: Some("on-a".into()), ..job("k", None) };
         s.enqueue_job(&mine, 10).await.unwrap();
         let take = |host: &'static str, lease: &'static str| {

@@ -143,19 +143,7 @@ mod tests {
         store.insert_project("p1", "same", "/tmp").await.unwrap();
         let unique = store.insert_project("p2", "same", "/tmp").await.unwrap_err();
         assert!(matches!(unique, StoreError::Conflict(_)) && unique.is_constraint_violation(), "{unique}");
-        let session = NewSession {
-            id: "s1".into(),
-            thread_id: "t1".into(),
-            project_id: Some("no-such-project".into()),
-            title: None,
-            cwd: "/tmp".into(),
-            forked_from: None,
-            controls: "{}".into(),
-            dynamic_tools: None,
-            tool_call_timeout_ms: None,
-            worker_of: None,
-            owner_host: None,
-        };
+        let session = NewSession { project_id: Some("no-such-project".into()), ..crate::store::testing::new_session("s1", None) };
         let foreign = store.insert_session(&session).await.unwrap_err();
         assert!(foreign.is_constraint_violation(), "{foreign}");
         assert!(!StoreError::Conflict("project still has sessions".into()).is_constraint_violation());

@@ -256,20 +256,7 @@ mod tests {
         let times = [1_000, 1_000, 1_000, 2_000, 2_000, 500, 3_000];
         for (i, t) in times.iter().enumerate() {
             let id = format!("s{i}");
-            let new = NewSession {
-                id: id.clone(),
-                thread_id: format!("t{i}"),
-                project_id: None,
-                title: None,
-                cwd: "/w".into(),
-                forked_from: None,
-                controls: "{}".into(),
-                dynamic_tools: None,
-                tool_call_timeout_ms: None,
-                worker_of: None,
-                owner_host: None,
-            };
-            store.insert_session(&new).await.unwrap();
+            store.insert_session(&crate::store::testing::new_session(&id, None)).await.unwrap();
             sqlx::query("UPDATE sessions SET last_activity_at = $1 WHERE id = $2").bind(t).bind(&id).execute(store.pool()).await.unwrap();
         }
         let mut want: Vec<(i64, String)> = times.iter().enumerate().map(|(i, t)| (*t, format!("s{i}"))).collect();

@@ -134,3 +134,21 @@ mod tests {
         assert!(store.ping().await);
     }
 }
+
+/// A plain session row for a store test, in `/w`: `owner` is the host that owns it (None: a session made before
+/// hosts had ids). Tests set what they are about over it (`NewSession { project_id: …, ..new_session(…) }`).
+pub fn new_session(id: &str, owner: Option<&str>) -> super::NewSession {
+    super::NewSession {
+        id: id.into(),
+        thread_id: format!("thread-{id}"),
+        project_id: None,
+        title: None,
+        cwd: "/w".into(),
+        forked_from: None,
+        controls: "{}".into(),
+        dynamic_tools: None,
+        tool_call_timeout_ms: None,
+        worker_of: None,
+        owner_host: owner.map(Into::into),
+    }
+}

@@ -212,24 +212,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::NewSession;
 
     async fn store_with_session(tag: &str) -> (Store, crate::store::testing::Scratch) {
         let (store, dir) = crate::store::testing::scratch(tag).await;
         store
-            .insert_session(&NewSession {
-                id: "s1".into(),
-                thread_id: "t1".into(),
-                project_id: None,
-                title: None,
-                cwd: "/tmp".into(),
-                forked_from: None,
-                controls: "{}".into(),
-                dynamic_tools: None,
-                tool_call_timeout_ms: None,
-                worker_of: None,
-                owner_host: None,
-            })
+            .insert_session(&crate::store::testing::new_session("s1", None))
             .await
             .unwrap();
         (store, dir)
