@@ -46,6 +46,9 @@ echo "== Store on PostgreSQL: the host's unit tests (the store's and the service
 if [ -n "$own_pg_url" ] || pg_start; then
   suite "Store on PostgreSQL" env CODEX_MANAGER_TEST_DATABASE_URL="${own_pg_url:-$CODEX_MANAGER_TEST_DATABASE_URL}" \
     bash -c 'rc=0; cargo test -p codex-manager-host --lib || rc=1; cargo test --no-fail-fast -p codex-manager --test postgres --test store_migrate --test hosts --test queue_hosts || rc=1; exit $rc'
+  # queue-bench's PostgreSQL mode in its quick form (a schema of its own; one host, then two on one schema).
+  suite "queue-bench --quick on PostgreSQL" env CODEX_MANAGER_TEST_DATABASE_URL="${own_pg_url:-$CODEX_MANAGER_TEST_DATABASE_URL}" \
+    bash -c 'cargo build -p codex-manager-bench --bin queue-bench && target/debug/queue-bench --quick --database-url "$CODEX_MANAGER_TEST_DATABASE_URL"'
   pg_stop
 else
   echo "== Store on PostgreSQL: FAILED (no cluster: see above)"

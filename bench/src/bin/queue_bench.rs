@@ -380,23 +380,7 @@ async fn hosts_bench(args: &Args, server: &str, hosts: usize, burst: usize, rows
     }
     let first = &procs[0];
     let api = Api { http: http.clone(), base: first.base_url(), token: first.token.clone() };
-    let url = format!("ws://{}/api/stream?types=job.", first.addr);
-    let mut request = url.as_str().into_client_request()?;
-    request.headers_mut().insert("Authorization", format!("Bearer {}", first.token).parse()?);
-    let (ws, _) = tokio_tungstenite::connect_async(request).await.context("opening the stream")?;
-    let watch = Arc::new(Watch { seen: Mutex::new(Seen::default()), changed: Notify::new() });
-    let reader = {
-        let watch = watch.clone();
-        tokio::spawn(async move {
-            let (_tx, mut rx) = ws.split();
-            while let Some(Ok(frame)) = rx.next().await {
-                let at = Instant::now();
-                if let Message::Text(text) = frame {
-                    read_frame(&watch, text.as_str(), at);
-                }
-            }
-        })
-    };
+    let (watch, reader) = watch_stream(first.addr, &first.token, "job.").await?;
     // Every job of a burst becomes due at one instant after the enqueue phase (`delayMs`), so the drain measures
     // the hosts' claims and runs, not the rate of POSTs, and every host's scheduler wakes for it at once.
     let delay = Duration::from_millis(5 * burst as u64 + 2_000);
@@ -500,6 +484,29 @@ impl Watch {
             }
         }
     }
+}
+
+/// Open the event stream of the host at `addr` for `types` and read it in a task of its own into a [`Watch`], each
+/// frame stamped when it arrived.
+async fn watch_stream(addr: std::net::SocketAddr, token: &str, types: &str) -> anyhow::Result<(Arc<Watch>, tokio::task::JoinHandle<()>)> {
+    let url = format!("ws://{addr}/api/stream?types={types}");
+    let mut request = url.as_str().into_client_request()?;
+    request.headers_mut().insert("Authorization", format!("Bearer {token}").parse()?);
+    let (ws, _) = tokio_tungstenite::connect_async(request).await.context("opening the stream")?;
+    let watch = Arc::new(Watch { seen: Mutex::new(Seen::default()), changed: Notify::new() });
+    let reader = {
+        let watch = watch.clone();
+        tokio::spawn(async move {
+            let (_tx, mut rx) = ws.split();
+            while let Some(Ok(frame)) = rx.next().await {
+                let at = Instant::now();
+                if let Message::Text(text) = frame {
+                    read_frame(&watch, text.as_str(), at);
+                }
+            }
+        })
+    };
+    Ok((watch, reader))
 }
 
 fn read_frame(watch: &Watch, text: &str, at: Instant) {
@@ -673,23 +680,7 @@ async fn host_bench(args: &Args, counts: Counts, rows: &mut Vec<Row>) -> anyhow:
     eprintln!("queue-bench: job kinds {}", kinds["kinds"]);
 
     // One websocket sees everything: job events and session.created, from now on.
-    let url = format!("ws://{}/api/stream?types=job.,session.created", host.addr);
-    let mut request = url.as_str().into_client_request()?;
-    request.headers_mut().insert("Authorization", format!("Bearer {}", host.token).parse()?);
-    let (ws, _) = tokio_tungstenite::connect_async(request).await.context("opening the stream")?;
-    let watch = Arc::new(Watch { seen: Mutex::new(Seen::default()), changed: Notify::new() });
-    let reader = {
-        let watch = watch.clone();
-        tokio::spawn(async move {
-            let (_tx, mut rx) = ws.split();
-            while let Some(Ok(frame)) = rx.next().await {
-                let at = Instant::now();
-                if let Message::Text(text) = frame {
-                    read_frame(&watch, text.as_str(), at);
-                }
-            }
-        })
-    };
+    let (watch, reader) = watch_stream(host.addr, &host.token, "job.,session.created").await?;
 
     // a. API enqueue → job.succeeded, one at a time.
     let mut phases = Phases::default();
