@@ -131,7 +131,7 @@ async fn a_session_made_on_one_host_is_listed_and_answered_from_the_other() {
     let turns_before = turn_count(b.host(), &session).await;
     a.stop_host().await;
     let seen_a = host_in_list(b.host(), &id_a).await;
-    assert_eq!((seen_a["state"].as_str(), seen_a["online"].as_bool()), (Some("stopped"), Some(false)), "{seen_a}");
+    assert_eq!(seen_a["state"].as_str(), Some("stopped"), "{seen_a}");
     let (status, refused) = b.host().post(&format!("/api/sessions/{session}/messages"), json!({"text": "anyone there?"})).await;
     assert_eq!((status, code(&refused)), (503, "owner_offline"), "{refused}");
     let message = refused["error"]["message"].as_str().unwrap();
@@ -177,7 +177,6 @@ async fn a_killed_owner_goes_offline_when_its_heartbeats_stop() {
         (seen["state"] == "offline").then_some(seen)
     })
     .await;
-    assert_eq!(seen["online"], false);
     assert_eq!(listed(b.host(), &session).await["owner"]["online"], false, "the session list says so too");
     let (status, refused) = b.host().post(&format!("/api/sessions/{session}/messages"), json!({"text": "hello?"})).await;
     assert_eq!((status, code(&refused)), (503, "owner_offline"), "{refused}");

@@ -61,8 +61,6 @@ pub struct Host {
     pub url: String,
     pub version: String,
     pub state: HostState,
-    /// `state == online`.
-    pub online: bool,
     /// Whether this is the host that answered.
     pub this_host: bool,
     pub started_at: String,
@@ -242,7 +240,6 @@ impl Hosts {
             url: row.url.clone(),
             version: row.version.clone(),
             state,
-            online: state == HostState::Online,
             this_host,
             started_at: envelope_ts(row.started_at),
             last_seen_at: envelope_ts(row.stopped_at.unwrap_or(row.heartbeat_at)),
