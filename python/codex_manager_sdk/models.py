@@ -936,8 +936,6 @@ class Host(Model):
     #: Its last heartbeat (or its stop).
     last_seen_at: str = ""
     name: str = ""
-    #: `state == online`.
-    online: bool = False
     started_at: str = ""
     state: HostState | str = ""
     #: Whether this is the host that answered.
@@ -947,7 +945,7 @@ class Host(Model):
     version: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'id': 'id', 'last_seen_at': 'lastSeenAt', 'name': 'name', 'online': 'online', 'started_at': 'startedAt', 'state': 'state', 'this_host': 'thisHost', 'url': 'url', 'version': 'version'}
+    _wire: ClassVar[dict[str, str]] = {'id': 'id', 'last_seen_at': 'lastSeenAt', 'name': 'name', 'started_at': 'startedAt', 'state': 'state', 'this_host': 'thisHost', 'url': 'url', 'version': 'version'}
 
 
 @dataclass(eq=False)

@@ -532,8 +532,6 @@ export interface Host {
   /** Its last heartbeat (or its stop). */
   lastSeenAt: string;
   name: string;
-  /** `state == online`. */
-  online: boolean;
   startedAt: string;
   state: HostState;
   /** Whether this is the host that answered. */
