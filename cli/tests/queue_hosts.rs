@@ -210,11 +210,9 @@ async fn a_plugin_runs_only_on_the_hosts_that_hold_it_and_its_view_lists_them() 
     let (status, job) = b.host().post("/api/jobs", json!({"kind": "test.echo", "payload": {"from": "b"}})).await;
     assert_eq!(status, 201, "{job}");
     let id = job["id"].as_str().unwrap().to_string();
-    let job = eventually("A runs B's job", async || {
-        let (_, job) = a.host().get(&format!("/api/jobs/{id}")).await;
-        finished(&job).then_some(job)
-    })
-    .await;
+    // A reader on B waits for the job A runs: B's waiter is woken by A's `job.succeeded` in the shared log.
+    let (status, job) = b.host().get(&format!("/api/jobs/{id}?wait=60s")).await;
+    assert_eq!(status, 200, "{job}");
     assert_eq!((job["state"].as_str(), &job["result"]), (Some("succeeded"), &json!({"from": "b"})), "{job}");
     let detail = job["history"][1]["detail"].as_str().unwrap_or_default();
     assert!(owners.iter().any(|o| detail.contains(o.as_str())), "claimed by A's scheduler: {job}");

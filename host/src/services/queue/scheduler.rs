@@ -127,7 +127,7 @@ impl Scheduler {
     }
 
     /// Wake the scheduler on every job event that may let it claim: a job queued (new, retried, handed back) or a
-    /// lane freed (an attempt ended, a job went to wait). The live feed carries every host's events on a shared
+    /// lane freed (an attempt ended, a job went to wait); and wake the readers waiting for a job that ended. The live feed carries every host's events on a shared
     /// store (each host's event writer relays the others' commits, woken by LISTEN), so a host claims another
     /// host's new job, or takes its turn in a lane another host just freed, without waiting for the 1 s poll.
     fn wake_on_job_events(services: &Arc<Queue>) {
@@ -137,7 +137,15 @@ impl Scheduler {
         tokio::spawn(async move {
             loop {
                 let wake = match live.recv().await {
-                    Ok(event) => wakes_the_scheduler(&event.kind),
+                    Ok(event) => {
+                        // A job another host ended: this host's `?wait=` readers of it answer now, not at their bound.
+                        if let Some(id) = ended_job(&event) {
+                            if let Some(services) = me.upgrade() {
+                                services.ends.ended(&id);
+                            }
+                        }
+                        wakes_the_scheduler(&event.kind)
+                    }
                     // Some were missed: one of them may have been a job's.
                     Err(RecvError::Lagged(_)) => true,
                     Err(RecvError::Closed) => return,
@@ -447,6 +455,19 @@ fn error_kind_of(outcome: crate::plugins::call::Outcome) -> JobErrorKind {
 }
 
 /// Whether an event of this type may leave a claimable job or a free lane: every `job.*` but `job.started`.
+/// The job a final job event (`job.succeeded`, `job.failed`, `job.canceled`) is about; its data is the job.
+fn ended_job(event: &crate::events::Event) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct JobId {
+        id: String,
+    }
+    let last = [EventType::JobSucceeded, EventType::JobFailed, EventType::JobCanceled].iter().any(|t| t.as_str() == event.kind);
+    if !last {
+        return None;
+    }
+    serde_json::from_str::<JobId>(event.data_text()).ok().map(|j| j.id)
+}
+
 fn wakes_the_scheduler(kind: &str) -> bool {
     [EventType::JobQueued, EventType::JobRetrying, EventType::JobSucceeded, EventType::JobFailed, EventType::JobCanceled, EventType::JobWaiting]
         .iter()
