@@ -62,6 +62,9 @@ pub struct Event {
     pub project_id: Option<Arc<str>>,
     pub json: Bytes,
     data: std::ops::Range<usize>,
+    /// Written by another host sharing the store (PostgreSQL), as this host's live feed relays it; false for this
+    /// host's own events and for events read back from the store (whose writer the log does not record).
+    pub from_another_host: bool,
 }
 
 /// RFC 3339 UTC with milliseconds.
@@ -153,7 +156,7 @@ impl Event {
             project_id: e.project_id.as_deref(),
             data: &e.data,
         });
-        Self { seq, ts, kind: e.kind, session_id: e.session_id, turn_id: e.turn_id, project_id: e.project_id, json, data }
+        Self { seq, ts, kind: e.kind, session_id: e.session_id, turn_id: e.turn_id, project_id: e.project_id, json, data, from_another_host: false }
     }
 
     /// This event under another seq (PostgreSQL: a batch numbered again after another host's commit took its seqs).
@@ -168,7 +171,8 @@ impl Event {
             data: self.data_text(),
         });
         let (ts, kind, session_id) = (self.ts, self.kind.clone(), self.session_id.clone());
-        Self { seq, ts, kind, session_id, turn_id: self.turn_id.clone(), project_id: self.project_id.clone(), json, data }
+        let (turn_id, project_id) = (self.turn_id.clone(), self.project_id.clone());
+        Self { seq, ts, kind, session_id, turn_id, project_id, json, data, from_another_host: self.from_another_host }
     }
 
     pub fn from_row(row: EventRow) -> Self {
@@ -191,6 +195,7 @@ impl Event {
             project_id: row.project_id.map(Into::into),
             json,
             data,
+            from_another_host: false,
         }
     }
 

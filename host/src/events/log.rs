@@ -366,7 +366,9 @@ fn catch_up(shared: &Shared, writer: &mut EventWriter, broadcast: &mut i64, befo
             if before.is_some_and(|b| row.seq >= b) {
                 return;
             }
-            let event = Arc::new(Event::from_row(row));
+            let mut event = Event::from_row(row);
+            event.from_another_host = true;
+            let event = Arc::new(event);
             *broadcast = event.seq;
             shared.last_committed.store(event.seq, Ordering::Release);
             let _ = shared.live.send(event);

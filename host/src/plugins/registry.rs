@@ -683,6 +683,11 @@ impl PluginRegistry {
                     if !plugin.enabled || !plugin.manifest.subscribes_to(&item.kind) {
                         continue;
                     }
+                    // An event about no session (a job's, a project's) sets off the plugins of the host that wrote
+                    // it, not those of every host that relays it.
+                    if item.session_id.is_none() && item.from_another_host {
+                        continue;
+                    }
                     if let (Some(session), Some(api)) = (item.session_id.as_deref(), host.api.get()) {
                         let here = match ours {
                             Some(here) => here,

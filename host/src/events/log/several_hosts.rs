@@ -78,7 +78,9 @@ async fn a_reader_on_one_host_sees_the_other_hosts_events_live_in_order_with_its
     let mut sub = Subscription::new(b.clone(), None, EventFilter::default());
 
     let a1 = a.publish_committed(event("test.a", 1)).await.unwrap();
-    assert_eq!(next_live(&mut live).await.seq, a1.seq);
+    let relayed = next_live(&mut live).await;
+    assert_eq!(relayed.seq, a1.seq);
+    assert!(relayed.from_another_host && !a1.from_another_host, "B's feed marks A's event as another host's");
     let got = next_event(&mut sub).await;
     assert_eq!((got.seq, got.kind.as_str(), got.json.clone()), (a1.seq, "test.a", a1.json.clone()), "the same envelope on both hosts");
     assert_eq!(b.last_seq(), a1.seq);
@@ -88,7 +90,9 @@ async fn a_reader_on_one_host_sees_the_other_hosts_events_live_in_order_with_its
     let a2 = a.publish_committed(event("test.a", 3)).await.unwrap();
     assert_eq!((b1.seq, a2.seq), (a1.seq + 1, a1.seq + 2));
     for want in [&b1, &a2] {
-        assert_eq!(next_live(&mut live).await.seq, want.seq, "B broadcasts in seq order, no gap");
+        let got = next_live(&mut live).await;
+        assert_eq!(got.seq, want.seq, "B broadcasts in seq order, no gap");
+        assert_eq!(got.from_another_host, got.kind == "test.a", "only A's events are another host's on B: {}", got.kind);
         let got = next_event(&mut sub).await;
         assert_eq!((got.seq, got.kind.as_str()), (want.seq, want.kind.as_str()));
     }
