@@ -24,6 +24,10 @@ impl Codex {
                     Err(RecvError::Lagged(_)) => continue,
                     Err(RecvError::Closed) => return,
                 };
+                // Another host's app-server (a shared store): its start, account and logins are its own.
+                if event.from_another_host {
+                    continue;
+                }
                 let Some(services) = me.upgrade() else { return };
                 let kind = EventKind::parse(&event.kind);
                 match (&kind, kind.app_server_method()) {
