@@ -204,6 +204,7 @@ mod tests {
             "id": id, "threadId": "t", "projectId": null, "title": title, "cwd": "/w", "archived": false,
             "forkedFrom": null, "status": "idle", "activeTurnId": null, "lastTurnStatus": null, "lastError": null,
             "controls": {}, "loaded": false, "pendingRequests": 0, "dynamicTools": [], "workerOf": null,
+            "owner": {"id": "h1", "name": "this-box", "online": true},
             "followups": {"count": 0, "paused": false, "reason": null, "pausedAt": null, "turnId": null, "requestId": null, "message": null},
             "createdAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z", "lastActivityAt": "2026-01-01T00:00:00Z",
         }))
