@@ -144,12 +144,14 @@ async fn a_running_turn_refuses_a_second_start_and_takes_steering() {
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("turn_in_progress")));
     assert_eq!(body["error"]["details"]["activeTurnId"], turn.as_str());
 
-    let (status, body) = host.post(&format!("/api/sessions/{session}/steer"), json!({"text": "also this"})).await;
+    // Slow as well: the fake model answers the newest user message, so a plain steer would let the turn end at
+    // once, before the interrupt below (409 `no_active_turn` on a loaded machine).
+    let (status, body) = host.post(&format!("/api/sessions/{session}/steer"), json!({"text": "also this scenario:slow"})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["turnId"], turn.as_str());
 
-    let (status, _) = host.post(&format!("/api/sessions/{session}/interrupt"), json!({})).await;
-    assert_eq!(status, 200);
+    let (status, body) = host.post(&format!("/api/sessions/{session}/interrupt"), json!({})).await;
+    assert_eq!(status, 200, "{body}");
     until(&mut ws, is_turn_end(&turn)).await;
 }
 
