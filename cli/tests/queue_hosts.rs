@@ -116,7 +116,8 @@ async fn jobs_enqueued_on_one_host_run_once_across_two_hosts_and_no_lane_is_over
 }
 
 /// kill -9 of the host running a job: its lease runs out, the other host recovers the job and runs attempt 2 to
-/// success; the history shows the hand-over once and one success, and the job's effect (a note) happened once.
+/// success; the history shows the hand-over once and one success, and the job's effect (a note) happened once. A job
+/// about the dead host's session stays queued for its owner meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_whose_host_is_killed_is_finished_by_the_other_host_after_its_lease() {
     let Some(schema) = Schema::create().await else {
@@ -131,13 +132,18 @@ async fn a_job_whose_host_is_killed_is_finished_by_the_other_host_after_its_leas
     install_on(a.host(), "well-behaved", WELL_BEHAVED, true).await;
     let session = a.new_session().await;
     let mut ws = a.host().stream(&format!("since={}", a.host().latest_seq().await)).await;
+    // The job names the session in its payload only (its worker turn runs in the plugin's worker session, its note
+    // goes to the session): a job about the session itself would wait for its owner, A, instead of moving to B.
     let payload = json!({"prompt": "long one scenario:sleep=3000", "session_id": session});
-    let id = enqueue(a.host(), json!({"kind": "test.worker", "sessionId": session, "payload": payload})).await;
+    let id = enqueue(a.host(), json!({"kind": "test.worker", "payload": payload})).await;
     until(&mut ws, |e| e["type"] == "job.started" && e["data"]["id"] == id.as_str()).await;
     until(&mut ws, |e| e["type"] == "turn.started" && e["sessionId"] != session.as_str()).await;
     install_on(b.host(), "well-behaved", WELL_BEHAVED, false).await;
 
     a.kill_host();
+    // A job about A's session, enqueued on B while A is down: it is A's to run (the session's thread and directory
+    // are there), so B leaves it queued while it takes over the other job.
+    let pinned = enqueue(b.host(), json!({"kind": "test.echo", "sessionId": session, "payload": {"pinned": true}})).await;
 
     let done = eventually("host B finishes the job", async || {
         let (_, job) = b.host().get(&format!("/api/jobs/{id}")).await;
@@ -155,6 +161,8 @@ async fn a_job_whose_host_is_killed_is_finished_by_the_other_host_after_its_leas
     assert_ne!(host_of(&history[1]), host_of(&history[3]), "attempt 1 ran on host A: {done}");
     let (_, notes) = b.host().get(&format!("/api/sessions/{session}/notes")).await;
     assert_eq!(notes["notes"].as_array().unwrap().len(), 1, "the job's effect happened once: {notes}");
+    let (_, waiting) = b.host().get(&format!("/api/jobs/{pinned}")).await;
+    assert_eq!((waiting["state"].as_str(), waiting["attempt"].as_i64()), (Some("queued"), Some(0)), "B never claimed A's session job: {waiting}");
 
     b.stop_host().await;
     schema.drop_now().await;
