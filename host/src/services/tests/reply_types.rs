@@ -162,9 +162,9 @@ fn readiness_and_capabilities() {
         }]},
     }));
     round_trips::<HostList>(json!({"thisHost": "h1", "hosts": [
-        {"id": "h1", "name": "build-box", "url": "http://10.0.0.5:8417", "version": "0.1.0", "state": "online", "online": true,
+        {"id": "h1", "name": "build-box", "url": "http://10.0.0.5:8417", "version": "0.1.0", "state": "online",
          "thisHost": true, "startedAt": TS, "lastSeenAt": TS},
-        {"id": "h2", "name": "laptop", "url": "http://10.0.0.6:8417", "version": "0.1.0", "state": "stopped", "online": false,
+        {"id": "h2", "name": "laptop", "url": "http://10.0.0.6:8417", "version": "0.1.0", "state": "stopped",
          "thisHost": false, "startedAt": TS, "lastSeenAt": TS},
     ]}));
     round_trips::<CapabilityReport>(json!({
