@@ -217,6 +217,12 @@ impl Hosts {
     }
 
     /// Whether a session with this owner is this host's (one without an owner is, as it is adopted at start).
+    /// Whether other hosts may share this store: only a PostgreSQL one (a SQLite store is one data dir's, whose one
+    /// host owns every session). Alone, an action's owner check needs no read.
+    pub fn shared(&self) -> bool {
+        self.store.engine() == crate::store::Engine::Postgres
+    }
+
     pub fn owns(&self, owner: Option<&str>) -> bool {
         owner.is_none_or(|id| id == self.this.id)
     }
