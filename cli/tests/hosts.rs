@@ -9,7 +9,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::pg::Schema;
+use support::pg::{Schema, SKIPPED};
 use support::*;
 
 /// The token a team shares (`CODEX_MANAGER_TOKEN` on every host).
@@ -50,10 +50,7 @@ async fn host_in_list(host: &Host, id: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_made_on_one_host_is_listed_and_answered_from_the_other() {
-    let Some(schema) = Schema::create().await else {
-        eprintln!("skipped: CODEX_MANAGER_TEST_DATABASE_URL is not set (scripts/test.sh sets it for the PostgreSQL suite)");
-        return;
-    };
+    let Some(schema) = Schema::create().await else { return eprintln!("{SKIPPED}") };
     let mut a = team_host("hosts-a", "host-a", &schema).await;
     let b = team_host("hosts-b", "host-b", &schema).await;
     let (id_a, id_b) = (host_id(a.host()).await, host_id(b.host()).await);
@@ -155,10 +152,7 @@ async fn a_session_made_on_one_host_is_listed_and_answered_from_the_other() {
 /// its sessions' actions until then too (it does not answer at its URL).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_owner_goes_offline_when_its_heartbeats_stop() {
-    let Some(schema) = Schema::create().await else {
-        eprintln!("skipped: CODEX_MANAGER_TEST_DATABASE_URL is not set (scripts/test.sh sets it for the PostgreSQL suite)");
-        return;
-    };
+    let Some(schema) = Schema::create().await else { return eprintln!("{SKIPPED}") };
     let mut a = team_host("hosts-kill-a", "host-a", &schema).await;
     let mut b = team_host("hosts-kill-b", "host-b", &schema).await;
     let id_a = host_id(a.host()).await;
@@ -172,7 +166,7 @@ async fn a_killed_owner_goes_offline_when_its_heartbeats_stop() {
     let (status, detail) = b.host().get(&format!("/api/sessions/{session}")).await;
     assert_eq!((status, detail["session"]["id"].as_str()), (200, Some(session.as_str())), "{detail}");
     assert!(detail["transcript"].is_null(), "{detail}");
-    let seen = eventually("host A goes offline", async || {
+    eventually("host A goes offline", async || {
         let seen = host_in_list(b.host(), &id_a).await;
         (seen["state"] == "offline").then_some(seen)
     })

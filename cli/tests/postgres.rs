@@ -10,15 +10,12 @@ mod support;
 use std::time::Duration;
 
 use serde_json::json;
-use support::pg::Schema;
+use support::pg::{Schema, SKIPPED};
 use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_host_on_postgres_runs_a_turn_and_keeps_it_across_a_restart() {
-    let Some(schema) = Schema::create().await else {
-        eprintln!("skipped: CODEX_MANAGER_TEST_DATABASE_URL is not set (scripts/test.sh sets it for the PostgreSQL suite)");
-        return;
-    };
+    let Some(schema) = Schema::create().await else { return eprintln!("{SKIPPED}") };
     let mut env = Env::start_with("pg19", &[("CODEX_MANAGER_DATABASE_URL", &schema.url())]).await;
     let host = env.host();
     let (_, ready) = host.get("/api/ready").await;
@@ -72,10 +69,7 @@ async fn read_until(ws: &mut Ws, end: impl Fn(&serde_json::Value) -> bool) -> Ve
 /// and A's turn interleaved); a websocket opened on B afterwards replays A's turn in that order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hosts_on_one_database_stream_every_hosts_events_in_one_order() {
-    let Some(schema) = Schema::create().await else {
-        eprintln!("skipped: CODEX_MANAGER_TEST_DATABASE_URL is not set (scripts/test.sh sets it for the PostgreSQL suite)");
-        return;
-    };
+    let Some(schema) = Schema::create().await else { return eprintln!("{SKIPPED}") };
     let url = schema.url();
     let mut a = Env::start_with("pg19-host-a", &[("CODEX_MANAGER_DATABASE_URL", &url)]).await;
     let mut b = Env::start_with("pg19-host-b", &[("CODEX_MANAGER_DATABASE_URL", &url)]).await;

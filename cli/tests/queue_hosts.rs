@@ -9,7 +9,7 @@ mod support;
 
 use serde_json::{json, Value};
 use sqlx::Row;
-use support::pg::Schema;
+use support::pg::{Schema, SKIPPED};
 use support::*;
 
 const WELL_BEHAVED: &[&str] = &["log", "kv", "sessions-read", "jobs", "workers", "notes"];
@@ -49,10 +49,7 @@ fn assert_one_at_a_time(lane: &str, mut spans: Vec<(i64, i64, String)>) {
 /// `test.echo` kind's lane of 1 are never overfilled, whichever host claims.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jobs_enqueued_on_one_host_run_once_across_two_hosts_and_no_lane_is_overfilled() {
-    let Some(schema) = Schema::create().await else {
-        eprintln!("skipped: CODEX_MANAGER_TEST_DATABASE_URL is not set (scripts/test.sh sets it for the PostgreSQL suite)");
-        return;
-    };
+    let Some(schema) = Schema::create().await else { return eprintln!("{SKIPPED}") };
     let url = schema.url();
     let flags = [("CODEX_MANAGER_DATABASE_URL", url.as_str()), ("CODEX_MANAGER_PROJECT_JOB_CONCURRENCY", "1")];
     let mut a = Env::start_with("qh-a", &flags).await;
@@ -120,10 +117,7 @@ async fn jobs_enqueued_on_one_host_run_once_across_two_hosts_and_no_lane_is_over
 /// about the dead host's session stays queued for its owner meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_whose_host_is_killed_is_finished_by_the_other_host_after_its_lease() {
-    let Some(schema) = Schema::create().await else {
-        eprintln!("skipped: CODEX_MANAGER_TEST_DATABASE_URL is not set (scripts/test.sh sets it for the PostgreSQL suite)");
-        return;
-    };
+    let Some(schema) = Schema::create().await else { return eprintln!("{SKIPPED}") };
     let url = schema.url();
     let flags = [("CODEX_MANAGER_DATABASE_URL", url.as_str()), ("CODEX_MANAGER_JOB_LEASE_MS", "1500")];
     let mut a = Env::start_with("qh-kill-a", &flags).await;
@@ -174,10 +168,7 @@ async fn a_job_whose_host_is_killed_is_finished_by_the_other_host_after_its_leas
 /// on the second host adds that host to the list.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_runs_only_on_the_hosts_that_hold_it_and_its_view_lists_them() {
-    let Some(schema) = Schema::create().await else {
-        eprintln!("skipped: CODEX_MANAGER_TEST_DATABASE_URL is not set (scripts/test.sh sets it for the PostgreSQL suite)");
-        return;
-    };
+    let Some(schema) = Schema::create().await else { return eprintln!("{SKIPPED}") };
     let url = schema.url();
     let flags = [("CODEX_MANAGER_DATABASE_URL", url.as_str())];
     let mut a = Env::start_with("qh-plugin-a", &flags).await;
