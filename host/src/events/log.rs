@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::envelope::{format_ts, Event, NewEvent};
-use crate::store::{now_ms, EventRowRef, EventWriter, Store, StoreError, StoreResult};
+use crate::store::{now_ms, EventRowRef, EventWriter, Store, StoreError, StoreResult, TurnChange};
 
 /// Events kept in the log before the oldest are pruned; readers further behind get a `reset`.
 pub const DEFAULT_RETENTION: i64 = 1_000_000;
@@ -68,11 +68,56 @@ pub const COMMIT_WAIT: Duration = Duration::from_secs(5);
 enum Submission {
     /// An event to append; `ack` hears of its commit.
     Event { event: NewEvent, ack: Option<oneshot::Sender<Arc<Event>>> },
+    /// A turn's start or end: the `session.updated` of the view it leaves (when that changed), its `turn.started`
+    /// or `turn.completed` (none for the start the 202 path records), and its record, committed in one
+    /// transaction, which gives the record the event's seq (see [`TurnChange`]).
+    /// Boxed: every slot of the queue is as large as its largest variant, and the stream's events are small.
+    Turn(Box<TurnSubmission>),
     /// Answered once everything queued before it is committed; it takes no seq and is never stored.
     Flush(oneshot::Sender<()>),
     /// PostgreSQL: another host committed events (or the listener may have missed some): broadcast what the store
     /// has beyond what this host broadcast.
     Remote,
+}
+
+/// What [`Submission::Turn`] carries.
+struct TurnSubmission {
+    view: Option<NewEvent>,
+    event: Option<NewEvent>,
+    change: TurnChange,
+    ack: oneshot::Sender<TurnLogged>,
+}
+
+/// A turn's start or end, committed: its event (when it had one), and whether its record went in the same
+/// transaction.
+#[derive(Debug, Clone)]
+pub struct TurnLogged {
+    pub event: Option<Arc<Event>>,
+    /// False when the first commit of the batch failed and it was committed without the turn records (a write of
+    /// theirs must never hold the log up): the caller records the change through the pool.
+    pub recorded: bool,
+}
+
+/// A turn's start or end in the writer's queue ([`EventLog::queue_turn`]).
+#[derive(Debug)]
+pub struct QueuedTurn {
+    ack: oneshot::Receiver<TurnLogged>,
+    /// [`COMMIT_WAIT`] after it was queued: its waiter gives up then (it stays queued).
+    deadline: tokio::time::Instant,
+}
+
+impl QueuedTurn {
+    /// Wait until it is committed; None when the log could not commit it by the deadline. Cancel-safe: a wait
+    /// dropped before the commit can be started again, against the same deadline.
+    pub async fn committed(&mut self) -> Option<TurnLogged> {
+        match tokio::time::timeout_at(self.deadline, &mut self.ack).await {
+            Ok(logged) => logged.ok(),
+            Err(_) => {
+                tracing::error!("the event log could not commit a turn's start or end in time; going on without waiting longer");
+                None
+            }
+        }
+    }
 }
 
 /// Handle to the log. Cheap to clone. When the last handle is gone, the writer finishes the queue and stops.
@@ -164,18 +209,36 @@ impl EventLog {
     pub async fn publish_committed(&self, event: NewEvent) -> Option<Arc<Event>> {
         let (tx, rx) = oneshot::channel();
         let kind = event.kind.clone();
-        let commit = async {
-            if !self.submit_urgent(Submission::Event { event, ack: Some(tx) }).await {
-                return None;
-            }
-            rx.await.ok()
-        };
-        // A log already known not to commit (its last commit failed) is not waited for: the caller answers at once.
-        let wait = if self.healthy() { COMMIT_WAIT } else { Duration::ZERO };
-        match tokio::time::timeout(wait, commit).await {
-            Ok(committed) => committed,
+        if !self.submit_urgent(Submission::Event { event, ack: Some(tx) }).await {
+            return None;
+        }
+        self.committed(rx, &kind).await
+    }
+
+    /// Queue a turn's start or end: `view`, the session's `session.updated` as the change leaves it (None when
+    /// unchanged), then `event` (`turn.started` or `turn.completed`; None for a record alone), and the change to
+    /// the turn record, committed together. None when the log is gone.
+    pub async fn queue_turn(&self, view: Option<NewEvent>, event: Option<NewEvent>, change: TurnChange) -> Option<QueuedTurn> {
+        let (ack, rx) = oneshot::channel();
+        let deadline = tokio::time::Instant::now() + self.commit_wait();
+        let submission = Submission::Turn(Box::new(TurnSubmission { view, event, change, ack }));
+        self.submit_urgent(submission).await.then_some(QueuedTurn { ack: rx, deadline })
+    }
+
+    /// How long a caller waits for a commit: [`COMMIT_WAIT`], or not at all while the log is known not to commit
+    /// (its last commit failed): the caller then answers at once.
+    fn commit_wait(&self) -> Duration {
+        if self.healthy() { COMMIT_WAIT } else { Duration::ZERO }
+    }
+
+    /// Wait for a queued commit, at most [`COMMIT_WAIT`]; None when the log could not commit in that time (the
+    /// submission stays queued and is committed once the store can write again).
+    async fn committed<T>(&self, ack: oneshot::Receiver<T>, what: &str) -> Option<T> {
+        let wait = self.commit_wait();
+        match tokio::time::timeout(wait, ack).await {
+            Ok(committed) => committed.ok(),
             Err(_) => {
-                tracing::error!(event = %kind, "the event log could not commit within {wait:?}; answering without waiting longer");
+                tracing::error!(event = %what, "the event log could not commit within {wait:?}; answering without waiting longer");
                 None
             }
         }
@@ -295,6 +358,10 @@ fn write_loop(shared: &Shared, mut writer: EventWriter, mut rx: mpsc::Receiver<S
         let ts_text = format_ts(ts);
         let mut events = Vec::with_capacity(batch.len());
         let mut acks = Vec::new();
+        // Turns' starts and ends: each change with the index of its event in `events` (if it has one), and who
+        // waits for it.
+        let mut turns = Vec::new();
+        let mut turn_acks = Vec::new();
         let mut flushes = Vec::new();
         let mut remote = false;
         for sub in batch.drain(..) {
@@ -308,10 +375,22 @@ fn write_loop(shared: &Shared, mut writer: EventWriter, mut rx: mpsc::Receiver<S
                     }
                     events.push(Arc::new(Event::from_new(last, ts, &ts_text, event)));
                 }
+                Submission::Turn(turn) => {
+                    let TurnSubmission { view, event, change, ack } = *turn;
+                    let has_event = event.is_some();
+                    for e in view.into_iter().chain(event) {
+                        last += 1;
+                        events.push(Arc::new(Event::from_new(last, ts, &ts_text, e)));
+                    }
+                    let at = has_event.then(|| events.len() - 1);
+                    turn_acks.push((at, ack));
+                    turns.push((change, at));
+                }
             }
         }
-        if !events.is_empty() {
-            commit(shared, &mut writer, &mut events);
+        let mut turns_recorded = false;
+        if !events.is_empty() || !turns.is_empty() {
+            turns_recorded = commit(shared, &mut writer, &mut events, &turns);
             last = events.last().map_or(last, |e| e.seq);
             committed_at = Some(Instant::now());
             shared.dirty.store(true, Ordering::Relaxed);
@@ -331,6 +410,9 @@ fn write_loop(shared: &Shared, mut writer: EventWriter, mut rx: mpsc::Receiver<S
         broadcast = last;
         for (i, ack) in acks {
             let _ = ack.send(events[i].clone());
+        }
+        for (i, ack) in turn_acks {
+            let _ = ack.send(TurnLogged { event: i.map(|i| events[i].clone()), recorded: turns_recorded });
         }
         for done in flushes {
             let _ = done.send(());
@@ -425,31 +507,40 @@ impl Event {
 
 impl Submission {
     fn waited_for(&self) -> bool {
-        matches!(self, Submission::Flush(_) | Submission::Remote | Submission::Event { ack: Some(_), .. })
+        matches!(self, Submission::Flush(_) | Submission::Remote | Submission::Turn(_) | Submission::Event { ack: Some(_), .. })
     }
 }
 
 /// Commit a batch, retrying until it lands: broadcasting an event that is not durable would let a client see a
 /// seq that a restart reuses. While it fails, readiness says so. On PostgreSQL the database numbers the batch: it
 /// is numbered again when other hosts' commits took the seqs it was given.
-fn commit(shared: &Shared, writer: &mut EventWriter, events: &mut [Arc<Event>]) {
+///
+/// The turn records (`turns`: each change and the index of its event, if any) go with the first attempt only: a
+/// batch that failed is retried without them, so no write of theirs can hold the log up. True when they landed.
+fn commit(shared: &Shared, writer: &mut EventWriter, events: &mut [Arc<Event>], turns: &[(TurnChange, Option<usize>)]) -> bool {
     let mut delay = Duration::from_millis(50);
+    let mut with_turns = !turns.is_empty();
     loop {
         let landed = writer.begin().and_then(|newest| {
-            if let Some(newest) = newest.filter(|n| events[0].seq != n + 1) {
+            if let Some(newest) = newest.filter(|n| events.first().is_some_and(|e| e.seq != n + 1)) {
                 for (seq, e) in (newest + 1..).zip(events.iter_mut()) {
                     *e = Arc::new(e.renumbered(seq));
                 }
             }
-            writer.append(events.iter().map(|e| e.row()))
+            let turns: Vec<_> = if with_turns { turns.iter().map(|(change, i)| (change, i.map(|i| events[i].seq))).collect() } else { Vec::new() };
+            writer.append(events.iter().map(|e| e.row()), &turns)
         });
         match landed {
             Ok(()) => {
                 shared.healthy.store(true, Ordering::Relaxed);
-                return;
+                return with_turns;
             }
             Err(e) => {
                 shared.healthy.store(false, Ordering::Relaxed);
+                if with_turns {
+                    with_turns = false;
+                    tracing::warn!(error = %e, "a batch with turn records failed to commit: retrying it without them (they are recorded through the pool)");
+                }
                 tracing::error!(error = %e, retry_in = ?delay, "cannot write events to the store");
                 std::thread::sleep(delay);
                 delay = (delay * 2).min(Duration::from_secs(5));
@@ -571,6 +662,49 @@ mod tests {
         assert!(log.healthy());
         let rows = store.events_after(before, 10).await.unwrap();
         assert_eq!(rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(), [crate::events::EventType::RuntimeReady.as_str(), crate::events::EventType::RuntimeResponsive.as_str()]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    /// A turn's end is one commit: the session's view and `turn.completed`, broadcast in that order, and the turn
+    /// record with that event's seq, already in the store when the caller hears of it. A record the writer cannot
+    /// write (here its table is gone) never holds the log up: the events are committed without it, and the caller
+    /// is told to record it itself.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_turn_s_end_is_logged_and_recorded_in_one_commit_or_logged_alone() {
+        let dir = std::env::temp_dir().join(format!("cm-log-turn-end-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir).await.unwrap();
+        store.insert_session(&crate::store::testing::new_session("s1", None)).await.unwrap();
+        store.begin_turn("s1", "t1", None).await.unwrap();
+        let log = EventLog::start(store.clone(), DEFAULT_RETENTION).await.unwrap();
+        let mut live = log.subscribe_live();
+        let ended = |turn: &str| {
+            let end = crate::store::TurnEnd { status: crate::store::TurnStatus::Completed, error: None, final_text: Some("done"), end_seq: None };
+            crate::store::TurnChange::ended("s1", Some(turn), &end, now_ms())
+        };
+        let view = NewEvent::any("session.updated", serde_json::json!({"id": "s1"}));
+        let event = NewEvent::any("turn.completed", serde_json::json!({"turn": {"id": "t1"}}));
+        let mut queued = log.queue_turn(Some(view), Some(event), ended("t1")).await.unwrap();
+        let logged = queued.committed().await.expect("committed");
+        assert!(logged.recorded);
+        let logged = logged.event.expect("its event");
+        let turn = store.get_turn("t1").await.unwrap();
+        assert_eq!((turn.status, turn.end_seq), (crate::store::TurnStatus::Completed, Some(logged.seq)));
+        assert_eq!(store.get_session("s1").await.unwrap().active_turn_id, None);
+        let first = live.recv().await.unwrap();
+        let second = live.recv().await.unwrap();
+        assert_eq!((first.kind.as_str(), second.kind.as_str()), ("session.updated", "turn.completed"));
+        assert_eq!((first.seq + 1, second.seq), (second.seq, logged.seq), "one batch, the view first");
+
+        store.begin_turn("s1", "t2", None).await.unwrap();
+        sqlx::query("ALTER TABLE turns RENAME TO turns_elsewhere").execute(store.pool()).await.unwrap();
+        let event = NewEvent::any("turn.completed", serde_json::json!({"turn": {"id": "t2"}}));
+        let queued = log.queue_turn(None, Some(event), ended("t2")).await.unwrap();
+        let logged = tokio::time::timeout(Duration::from_secs(30), queued.ack).await.expect("the log is not held up").unwrap();
+        assert!(!logged.recorded, "committed without the record it could not write");
+        let logged = logged.event.expect("its event");
+        assert_eq!(live.recv().await.unwrap().seq, logged.seq);
+        assert_eq!(store.events_after(logged.seq - 1, 1).await.unwrap().len(), 1, "the event is in the log");
+        assert!(log.healthy());
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -11,7 +11,7 @@ mod log;
 mod subscription;
 
 pub use envelope::{format_ts as envelope_ts, frame, Event, NewEvent};
-pub use log::{EventLog, DEFAULT_RETENTION};
+pub use log::{EventLog, QueuedTurn, TurnLogged, COMMIT_WAIT, DEFAULT_RETENTION};
 pub use catalog::{EventKind, EventType, Source as EventSource, PASS_THROUGH_PREFIX};
 pub(crate) use catalog::openapi_schema as event_type_schema;
 pub use subscription::{standing, EventFilter, Page, ResetReason, StreamItem, Subscription, DEFAULT_PAGE, MAX_PAGE};

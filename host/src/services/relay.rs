@@ -5,6 +5,7 @@
 //! dies, ends every turn it was running so that nothing is ever left "running" with nobody to finish it.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -18,7 +19,7 @@ use super::limits::Limits;
 use super::live::{LiveThreads, ThreadFlag};
 use super::requests::Requests;
 use super::sessions::Sessions;
-use super::turns::Turns;
+use super::turns::{TurnCommit, Turns};
 use crate::appserver::{lenient, Inbound, Lenient, RequestId};
 use crate::events::{EventKind, EventType, NewEvent};
 use crate::store::{TurnEnd, TurnStatus};
@@ -200,8 +201,23 @@ impl Relay {
     }
 
     /// Consume app-server's output, in order, until the supervisor stops.
+    ///
+    /// A turn's start or end is queued for the event writer with its record and view and not waited for: the next
+    /// message is handled meanwhile (the writer keeps the order), and what follows each commit (the turn's waiters,
+    /// its follow-up queue) runs once it lands, in the order they were queued.
     pub(super) async fn run(self: Arc<Self>, mut inbound: mpsc::Receiver<Inbound>) {
-        while let Some(msg) = inbound.recv().await {
+        let mut commits: VecDeque<TurnCommit> = VecDeque::new();
+        loop {
+            let msg = tokio::select! {
+                biased;
+                logged = async { commits.front_mut().expect("guarded").committed().await }, if !commits.is_empty() => {
+                    let commit = commits.pop_front().expect("guarded");
+                    self.turns.settle(commit, logged).await;
+                    continue;
+                }
+                msg = inbound.recv() => msg,
+            };
+            let Some(msg) = msg else { break };
             match msg {
                 Inbound::Ready { generation, recorded } => {
                     let state = self.core.app_server().state();
@@ -211,7 +227,7 @@ impl Relay {
                     let _ = recorded.send(());
                 }
                 Inbound::Notification { generation, method, params } => {
-                    self.on_notification(generation, &method, params).await;
+                    commits.extend(self.on_notification(generation, &method, params).await);
                 }
                 Inbound::Request { connection, id, method, params } => {
                     self.requests.on_server_request(connection, id, &method, params).await;
@@ -225,9 +241,14 @@ impl Relay {
                 Inbound::Exited { generation, reason } => self.on_runtime_exit(generation, &reason).await,
             }
         }
+        for mut commit in commits {
+            let logged = commit.committed().await;
+            self.turns.settle(commit, logged).await;
+        }
     }
 
-    async fn on_notification(&self, generation: u64, method: &str, params: Option<Box<RawValue>>) {
+    /// Handle one notification; a turn's start or end comes back queued, to be settled once committed.
+    async fn on_notification(&self, generation: u64, method: &str, params: Option<Box<RawValue>>) -> Option<TurnCommit> {
         let params = params.unwrap_or_else(|| RawValue::from_string("null".into()).expect("null is JSON"));
         let mut ids: Ids<'_> = serde_json::from_str(params.get()).unwrap_or_default();
         if ids.thread_id.is_none() {
@@ -365,21 +386,20 @@ impl Relay {
             if let Some(s) = session.as_ref().filter(|_| matches!(method, "thread/status/changed" | "thread/started" | "thread/closed")) {
                 self.sessions.publish_session_updated(&s.session_id).await;
             }
-            return;
+            return None;
         };
         match (method, turn_id.as_deref()) {
-            // The start is recorded with its seq once the event is in the log.
-            ("turn/started", Some(turn_id)) => {
-                let seq = self.core.events().publish_committed(event).await.map(|e| e.seq);
-                self.turns.record_turn_started(s, turn_id, seq).await;
-                self.sessions.publish_session_updated(&s.session_id).await;
-            }
+            // The start is recorded with its seq, in the transaction that logs it.
+            ("turn/started", Some(turn_id)) => self.turns.queue_turn_started(s, turn_id, event).await,
             ("turn/completed", turn_id) => {
                 let (status, error) = turn_end.unwrap_or((TurnStatus::Completed, None));
                 let end = TurnEnd { status, error: error.as_deref(), final_text: final_text.as_deref(), end_seq: None };
-                self.turns.end_turn(Some(s), turn_id, &end, event).await;
+                self.turns.queue_turn_end(s, turn_id, &end, event).await
             }
-            _ => self.core.events().publish(event).await,
+            _ => {
+                self.core.events().publish(event).await;
+                None
+            }
         }
     }
 

@@ -127,7 +127,7 @@ const LANE_LOCK: &str = "SELECT CAST(1 AS BIGINT) FROM pg_advisory_xact_lock(166
 /// The PostgreSQL advisory lock write transactions take: a key of the store's own (0x636d7772, "cmwr") and the
 /// schema, so that stores in other schemas of one database (the tests') do not wait for each other. The two-key
 /// form never meets sqlx's migration lock, which takes one bigint key.
-const WRITE_LOCK: &str = "SELECT CAST(1 AS BIGINT) FROM pg_advisory_xact_lock(1668118386, hashtext(current_schema()))";
+pub(super) const WRITE_LOCK: &str = "SELECT CAST(1 AS BIGINT) FROM pg_advisory_xact_lock(1668118386, hashtext(current_schema()))";
 
 /// Open the pool on the SQLite file at `path` (which exists, owner-only).
 ///

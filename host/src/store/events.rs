@@ -18,6 +18,8 @@ use std::time::Duration;
 use rusqlite::{params, OpenFlags};
 use sqlx::Row;
 
+use super::engine::WRITE_LOCK;
+use super::turns::{record_in, record_sqlite, TurnChange};
 use super::{Store, StoreError, StoreResult};
 
 /// One row per event; a batch is one transaction over this cached statement.
@@ -103,8 +105,9 @@ impl EventWriter {
     }
 
     /// Append a batch in one transaction (on PostgreSQL, the one [`EventWriter::begin`] opened; a batch whose
-    /// commit fails is begun again).
-    pub fn append<'a>(&mut self, rows: impl IntoIterator<Item = EventRowRef<'a>>) -> Result<(), WriterError> {
+    /// commit fails is begun again), with the turns' starts and ends whose events it logs (each with that event's
+    /// seq: see [`TurnChange`]).
+    pub fn append<'a>(&mut self, rows: impl IntoIterator<Item = EventRowRef<'a>>, turns: &[(&TurnChange, Option<i64>)]) -> Result<(), WriterError> {
         if matches!(self.conn, Writer::Postgres { open: None, .. }) {
             // Not begun: at least under the log's lock (the rows' seqs are the caller's).
             self.begin()?;
@@ -113,7 +116,7 @@ impl EventWriter {
             Writer::Sqlite(conn) => conn,
             Writer::Postgres { runtime, open, origin, .. } => {
                 let tx = open.take().expect("begun above");
-                return Ok(runtime.block_on(append_through(tx, origin, rows))?);
+                return Ok(runtime.block_on(append_through(tx, origin, rows, turns))?);
             }
         };
         // IMMEDIATE: take the write lock at BEGIN, so a busy database waits in the busy handler there, not mid-batch.
@@ -124,6 +127,9 @@ impl EventWriter {
             let mut insert = conn.prepare_cached(APPEND)?;
             for r in rows {
                 insert.execute(params![r.seq, r.ts, r.kind, r.session_id, r.turn_id, r.project_id, r.data])?;
+            }
+            for (change, seq) in turns {
+                record_sqlite(conn, change, *seq)?;
             }
             conn.prepare_cached("COMMIT")?.execute([])?;
             Ok(())
@@ -171,7 +177,12 @@ impl Drop for EventWriter {
 /// A batch through the pool: one statement in the batch's transaction that inserts the rows and announces them to
 /// the other hosts (`pg_notify`, delivered at the commit and only if it commits), then the commit (a failed batch
 /// leaves nothing; it is retried whole). Two round trips, as the lock and the newest seq took two before.
-async fn append_through<'a>(mut tx: sqlx::Transaction<'static, sqlx::Any>, origin: &str, rows: impl IntoIterator<Item = EventRowRef<'a>>) -> Result<(), sqlx::Error> {
+async fn append_through<'a>(
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    origin: &str,
+    rows: impl IntoIterator<Item = EventRowRef<'a>>,
+    turns: &[(&TurnChange, Option<i64>)],
+) -> Result<(), sqlx::Error> {
     let mut insert = super::Sql::new(APPEND_MANY);
     insert.push("VALUES ");
     let mut last = None;
@@ -183,13 +194,24 @@ async fn append_through<'a>(mut tx: sqlx::Transaction<'static, sqlx::Any>, origi
         insert.push("(").push_bind(r.seq).push(", ").push_bind(r.ts).push(", ").push_bind(r.kind).push(", ").push_bind(r.session_id);
         insert.push(", ").push_bind(r.turn_id).push(", ").push_bind(r.project_id).push(", ").push_bind(r.data).push(")");
     }
-    let Some(last) = last else { return tx.rollback().await };
-    // A data-modifying WITH runs to completion whether or not the query reads it. Selected through a constant:
-    // `Any` decodes no `void` column.
-    insert.push(") SELECT CAST(1 AS BIGINT) FROM pg_notify(").push_bind(EVENTS_CHANNEL);
-    insert.push(", current_schema() || ' ' || ").push_bind(format!("{origin} {last}")).push(")");
-    // Each batch has its own number of rows: not worth a prepared statement each.
-    insert.build().persistent(false).execute(&mut *tx).await?;
+    if let Some(last) = last {
+        // A data-modifying WITH runs to completion whether or not the query reads it. Selected through a constant:
+        // `Any` decodes no `void` column.
+        insert.push(") SELECT CAST(1 AS BIGINT) FROM pg_notify(").push_bind(EVENTS_CHANNEL);
+        insert.push(", current_schema() || ' ' || ").push_bind(format!("{origin} {last}")).push(")");
+        // Each batch has its own number of rows: not worth a prepared statement each.
+        insert.build().persistent(false).execute(&mut *tx).await?;
+    } else if turns.is_empty() {
+        return tx.rollback().await;
+    }
+    if !turns.is_empty() {
+        // The turn records are written as the pool writes: one write transaction at a time (see
+        // `Engine::begin_write`). Taken after the log's lock, which no pool transaction takes: never a wait in a circle.
+        sqlx::query(WRITE_LOCK).execute(&mut *tx).await?;
+        for (change, seq) in turns {
+            record_in(&mut tx, change, *seq).await?;
+        }
+    }
     tx.commit().await
 }
 

@@ -48,7 +48,7 @@ pub use requests::{RequestFilter, RequestRow, RequestStatus};
 pub use routines::{CatchUp, RoutineRow, RoutineState, RunRow, RunTrigger, RunView};
 pub use sessions::{SessionFilter, SessionPatch, SessionRow, NewSession};
 pub use settings::SettingRow;
-pub use turns::{TurnEnd, TurnRow, TurnStatus};
+pub use turns::{TurnChange, TurnEnd, TurnRow, TurnStatus};
 
 /// File name of the database inside the data dir.
 pub const DATABASE_FILE: &str = "codex-manager.sqlite3";

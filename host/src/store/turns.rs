@@ -9,6 +9,11 @@ use sqlx::Row;
 
 use super::{now_ms, Store, StoreError, StoreResult};
 
+mod changes;
+
+pub use changes::TurnChange;
+pub(super) use changes::{record_in, record_sqlite};
+
 crate::wire::wire_enum! {
     /// Where a turn is. Only `inProgress` ever changes, once, to one of the final states.
     pub enum TurnStatus {
@@ -73,31 +78,12 @@ impl Store {
     /// The turn was accepted (by `turn/start`) or reported started (`turn/started`): record it running and make it
     /// the session's active turn. A turn that already ended stays ended (its `turn/completed` can be processed
     /// before the 202 path gets here); a known start seq is kept.
+    /// (The host records starts through the event writer, or [`Store::record_turn`]; this is the tests' shorthand.)
+    #[cfg(test)]
     pub async fn begin_turn(&self, session_id: &str, turn_id: &str, start_seq: Option<i64>) -> StoreResult<TurnRow> {
-        let now = now_ms();
+        let start = TurnChange::started(session_id, turn_id, now_ms());
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO turns (id, session_id, status, start_seq, started_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (id) DO UPDATE SET start_seq = COALESCE(turns.start_seq, excluded.start_seq)",
-        )
-        .bind(turn_id)
-        .bind(session_id)
-        .bind(IN_PROGRESS)
-        .bind(start_seq)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_write)?;
-        sqlx::query(
-            "UPDATE sessions SET active_turn_id = $2, last_activity_at = $3 WHERE id = $1 \
-             AND EXISTS (SELECT 1 FROM turns WHERE id = $2 AND status = $4)",
-        )
-        .bind(session_id)
-        .bind(turn_id)
-        .bind(now)
-        .bind(IN_PROGRESS)
-        .execute(&mut *tx)
-        .await?;
+        record_in(&mut tx, &start, start_seq).await.map_err(StoreError::from_write)?;
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM turns WHERE id = $1")).bind(turn_id).fetch_one(&mut *tx).await?;
         tx.commit().await?;
         from_row(&row)
@@ -105,56 +91,19 @@ impl Store {
 
     /// End a turn, once: true when this call ended it, false when it had already ended (the row keeps its first
     /// final state). A turn the host never saw start gets its row here. With no turn id (an app-server that did
-    /// not name it) only the session is updated.
+    /// not name it) only the session is updated. The event writer records the ends it logs itself, in the
+    /// transaction of their `turn.completed` (see [`TurnChange`]); this is for the others.
     pub async fn end_turn(&self, session_id: &str, turn_id: Option<&str>, end: &TurnEnd<'_>) -> StoreResult<bool> {
-        let now = now_ms();
+        self.record_turn(&TurnChange::ended(session_id, turn_id, end, now_ms()), end.end_seq).await
+    }
+
+    /// Record a turn's start or end through the pool, with the seq of its event when it is logged: a change the
+    /// event writer could not record with its event. For an end, true when this call ended the turn.
+    pub async fn record_turn(&self, change: &TurnChange, seq: Option<i64>) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
-        let ended = match turn_id {
-            Some(turn_id) => {
-                let done = sqlx::query(
-                    "INSERT INTO turns (id, session_id, status, end_seq, started_at, ended_at, final_text, error) \
-                     VALUES ($1, $2, $3, $4, $5, $5, $6, $7) \
-                     ON CONFLICT (id) DO UPDATE SET status = excluded.status, end_seq = excluded.end_seq, \
-                     ended_at = excluded.ended_at, final_text = COALESCE(excluded.final_text, turns.final_text), \
-                     error = excluded.error WHERE turns.status = $8",
-                )
-                .bind(turn_id)
-                .bind(session_id)
-                .bind(end.status.as_str())
-                .bind(end.end_seq)
-                .bind(now)
-                .bind(end.final_text)
-                .bind(end.error)
-                .bind(IN_PROGRESS)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_write)?;
-                done.rows_affected() == 1
-            }
-            None => true,
-        };
-        if ended {
-            sqlx::query(
-                "UPDATE sessions SET active_turn_id = CASE WHEN $2 IS NULL OR active_turn_id = $2 THEN NULL ELSE active_turn_id END, \
-                 last_turn_status = $3, last_error = $4, last_activity_at = $5 WHERE id = $1",
-            )
-            .bind(session_id)
-            .bind(turn_id)
-            .bind(end.status.as_str())
-            .bind(end.error)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        } else {
-            // Ended before: its end already updated the session; a session still naming it as active is stale.
-            sqlx::query("UPDATE sessions SET active_turn_id = NULL WHERE id = $1 AND active_turn_id = $2")
-                .bind(session_id)
-                .bind(turn_id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let done = record_in(&mut tx, change, seq).await.map_err(StoreError::from_write)?;
         tx.commit().await?;
-        Ok(ended)
+        Ok(done)
     }
 
     pub async fn get_turn(&self, turn_id: &str) -> StoreResult<TurnRow> {
@@ -182,12 +131,7 @@ impl Store {
 
     /// The seq of the event that ended the turn, once it is in the log; the first one logged stays.
     pub async fn set_turn_end_seq(&self, turn_id: &str, seq: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE turns SET end_seq = $2 WHERE id = $1 AND end_seq IS NULL")
-            .bind(turn_id)
-            .bind(seq)
-            .execute(self.pool())
-            .await
-            .map_err(StoreError::from_write)?;
+        sqlx::query(changes::SET_END_SEQ).bind(turn_id).bind(seq).execute(self.pool()).await.map_err(StoreError::from_write)?;
         Ok(())
     }
 

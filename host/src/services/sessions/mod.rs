@@ -3,6 +3,7 @@
 
 mod by_project;
 mod controls;
+mod published;
 mod transcript;
 
 use std::collections::HashMap;
@@ -14,6 +15,8 @@ use utoipa::{IntoParams, ToSchema};
 
 pub use controls::{ApprovalPolicy, ControlsView, SandboxMode, SessionControls};
 pub use transcript::{Transcript, TranscriptQuery};
+
+use published::PublishedViews;
 pub(crate) use transcript::is_missing_history;
 
 use controls::DefaultControls;
@@ -30,7 +33,7 @@ use super::requests::{RequestKind, Requests};
 use super::turns::TurnRecord;
 use super::views::Session;
 use crate::appserver::{Connection, RpcError};
-use crate::events::{EventType, NewEvent};
+use crate::events::EventType;
 use crate::store::{NewSession, SessionFilter, SessionPatch, SessionRow, StoreError};
 
 /// Largest page of the session list.
@@ -203,8 +206,9 @@ pub struct Sessions {
     /// thread → session, for tagging app-server's output without a query.
     index: ThreadIndex,
     default_controls: DefaultControls,
-    /// The `session.updated` view last published per session, so only a change a list row shows is published.
-    published_views: tokio::sync::Mutex<HashMap<String, String>>,
+    /// The `session.updated` view last published per session, and the turn changes queued with a view and not yet
+    /// committed. Locked while a view is built and published.
+    published_views: tokio::sync::Mutex<PublishedViews>,
     /// The one edge that points up: a row shows its waiting requests, and a deleted session's requests expire.
     /// Requests are built on sessions (they publish the row they change), so this is a `Weak` set once at start.
     requests: OnceLock<Weak<Requests>>,
@@ -239,7 +243,7 @@ impl Sessions {
             live,
             index: ThreadIndex::load(rows),
             default_controls: DefaultControls::default(),
-            published_views: tokio::sync::Mutex::new(HashMap::new()),
+            published_views: tokio::sync::Mutex::new(PublishedViews::default()),
             requests: OnceLock::new(),
             followup_board,
             owned: std::sync::RwLock::new(HashMap::new()),
@@ -313,54 +317,6 @@ impl Sessions {
             state.followups.insert(id.to_string(), FollowupQueue::new(count, pause));
         }
         Ok(state)
-    }
-
-    /// Publish `session.updated` with the session's view (the `GET /api/sessions` row) when it differs from the last
-    /// one published: called at every change a row shows (turn start and end, thread status, requests, title,
-    /// archive, project, controls), never per delta. The view is built and published under one lock, so the log
-    /// holds the views in the order they were true and the last one is the session as it is.
-    pub(crate) async fn publish_session_updated(&self, session_id: &str) {
-        if let Err(e) = self.session_updated(session_id, false).await {
-            tracing::warn!(error = %e, session = session_id, "could not publish a session's view");
-        }
-    }
-
-    /// As [`Self::publish_session_updated`], for an API call: the event is committed before the call answers (a log
-    /// that cannot commit is a 503). Returns the view when one was published.
-    pub(super) async fn record_session_updated(&self, session_id: &str) -> ServiceResult<Option<Session>> {
-        self.session_updated(session_id, true).await
-    }
-
-    async fn session_updated(&self, session_id: &str, committed: bool) -> ServiceResult<Option<Session>> {
-        let mut published = self.published_views.lock().await;
-        let row = match self.core.store().get_session(session_id).await {
-            Ok(row) => row,
-            Err(StoreError::NotFound) => {
-                published.remove(session_id);
-                return Ok(None);
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let session = self.view(row.clone());
-        let text = serde_json::to_string(&session).expect("a session view serializes");
-        if published.get(session_id) == Some(&text) {
-            return Ok(None);
-        }
-        let event = NewEvent::raw(EventType::SessionUpdated, text.clone())
-            .session(Some(row.id.as_str().into()), row.project_id.as_deref().map(Into::into));
-        if committed {
-            self.core.record_event(event).await?;
-        } else {
-            self.core.events().publish(event).await;
-        }
-        published.insert(row.id, text);
-        Ok(Some(session))
-    }
-
-    /// A view published under another name (`session.created`) is the last one published too.
-    async fn note_published(&self, session: &Session) {
-        let text = serde_json::to_string(session).expect("a session view serializes");
-        self.published_views.lock().await.insert(session.id.clone(), text);
     }
 
     /// The plugin tools a new thread offers Codex: every enabled plugin's, or for a worker session its own plugin's
@@ -617,7 +573,7 @@ impl Sessions {
         self.index.remove(&row.thread_id);
         self.live.forget(&row.thread_id);
         self.core.forget_session_lock(id);
-        self.published_views.lock().await.remove(id);
+        self.forget_view(id).await;
         self.followup_board.forget(id);
         self.core.record_event(self.core.session_event(EventType::SessionDeleted, &row, json!({"id": row.id}))).await?;
         Ok(())

@@ -155,3 +155,37 @@ async fn an_interrupted_reply_keeps_the_text_it_streamed() {
     let data = closed.data().clone();
     assert_eq!((data["closedByHost"].as_bool(), data["item"]["text"].as_str()), (Some(true), Some("Half a reply")), "{data}");
 }
+
+/// The relay does not wait for a turn change's commit; a view built meanwhile waits for it instead. Here the writer is
+/// held up (another connection holds the write lock) while a turn ends: a view published in that window (an API
+/// call's, say) is read only after the end is committed, so the last `session.updated` shows the session idle, not
+/// the running turn the store still had.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_view_built_while_a_turn_s_end_is_queued_waits_for_it() {
+    let host = TestHost::start().await;
+    let s = host.session().await;
+    let turn = host.send(&s, "hi").await.turn_id;
+    host.peer.turn_started(&s.thread_id, &turn).await;
+    host.processed().await;
+    let Some(path) = host.services.store().path() else { return }; // SQLite's write lock; PostgreSQL has none to hold
+    let blocker = rusqlite::Connection::open(path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+
+    host.peer.turn_completed(&s.thread_id, &turn, "completed", None).await;
+    // The relay queued the end (it reads the row it changes, which a reader may while the lock is held).
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let services = host.services.clone();
+    let session_id = s.id.clone();
+    let view = tokio::spawn(async move { services.sessions().publish_session_updated(&session_id).await });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!view.is_finished(), "the view waits for the queued end");
+    blocker.execute_batch("COMMIT").unwrap();
+    view.await.unwrap();
+
+    host.turn_event("turn.completed", &turn).await;
+    let views = host.logged("session.updated").await;
+    let last = views.iter().filter(|e| e.session_id.as_deref() == Some(s.id.as_str())).next_back().expect("a view");
+    assert_eq!(last.data()["activeTurnId"], serde_json::Value::Null, "{}", last.data());
+    assert_eq!(last.data()["lastTurnStatus"], "completed");
+    assert_eq!(host.session_now(&s).await.last_turn_status, Some(crate::store::TurnStatus::Completed));
+}

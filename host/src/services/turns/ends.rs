@@ -1,46 +1,104 @@
-//! A turn's end: recorded in the turn record, logged as `turn.completed`, and its waiters woken, in that order;
-//! and, at start, the ends of turns the last run left running.
+//! A turn's start and end: logged and recorded in one commit, then (for an end) its waiters woken and its
+//! follow-up queue moved; and, at start, the ends of turns the last run left running.
 
 use serde_json::json;
 
 use super::Turns;
-use crate::events::{EventType, NewEvent};
+use crate::events::{EventType, NewEvent, QueuedTurn, TurnLogged};
 use crate::services::index::SessionRef;
-use crate::store::{SessionRow, TurnEnd, TurnRow, TurnStatus};
+use crate::store::{now_ms, SessionRow, StoreError, TurnChange, TurnEnd, TurnRow, TurnStatus};
+
+/// A turn's start or end in the event writer's queue with its record and view ([`Sessions::queue_turn`]), and what
+/// follows its commit ([`Turns::settle`]). The relay queues one and goes on with app-server's next message; the
+/// writer keeps the log in the order they were queued either way.
+///
+/// [`Sessions::queue_turn`]: crate::services::sessions::Sessions::queue_turn
+pub(crate) struct TurnCommit {
+    queued: QueuedTurn,
+    /// The change, kept to be recorded through the pool should the writer not record it with its event.
+    change: TurnChange,
+}
+
+impl TurnCommit {
+    /// Wait for the commit (cancel-safe; bounded by the log's commit wait from when it was queued).
+    pub(crate) async fn committed(&mut self) -> Option<TurnLogged> {
+        self.queued.committed().await
+    }
+}
 
 impl Turns {
-    pub(crate) async fn record_turn_started(&self, s: &SessionRef, turn_id: &str, seq: Option<i64>) {
-        if let Err(e) = self.core.store().begin_turn(&s.session_id, turn_id, seq).await {
-            tracing::error!(error = %e, session = %s.session_id, turn = turn_id, "could not record a turn's start");
+    /// The promise of a 202: the turn app-server accepted is recorded running and made the session's active turn,
+    /// with the session's new view, in one commit of the event writer (no event: `turn.started` is app-server's to
+    /// send), and durable before this returns: through the pool should the writer not record it in time. The
+    /// record never goes back from a final state (`turn/completed` of a very fast turn may be committed first).
+    pub(crate) async fn record_accepted(&self, s: &SessionRef, turn_id: &str) -> Result<(), StoreError> {
+        let change = TurnChange::started(&s.session_id, turn_id, now_ms());
+        let Some(mut commit) = self.queue(change.clone(), None).await else {
+            return self.core.store().record_turn(&change, None).await.map(drop);
+        };
+        let logged = commit.committed().await;
+        let recorded = logged.as_ref().is_some_and(|l| l.recorded);
+        let durable = if recorded { Ok(()) } else { self.core.store().record_turn(&change, None).await.map(drop) };
+        self.sessions.turn_settled(&s.session_id, recorded).await;
+        durable
+    }
+
+    /// A turn app-server reported started: its `turn.started`, the session's new view and the turn record (running,
+    /// with that event's seq, the session's active turn), queued to be committed together.
+    pub(crate) async fn queue_turn_started(&self, s: &SessionRef, turn_id: &str, event: NewEvent) -> Option<TurnCommit> {
+        self.queue(TurnChange::started(&s.session_id, turn_id, now_ms()), Some(event)).await
+    }
+
+    /// A turn ended (app-server said so): its record (turn and session row), the session's new view and its
+    /// `turn.completed`, queued to be committed together. Once committed ([`Turns::settle`]) a client that saw the
+    /// event and reads the session or the turn finds it ended, with the event's seq, and the turn's waiters and
+    /// follow-up queue move on.
+    pub(crate) async fn queue_turn_end(&self, s: &SessionRef, turn_id: Option<&str>, end: &TurnEnd<'_>, event: NewEvent) -> Option<TurnCommit> {
+        self.queue(TurnChange::ended(&s.session_id, turn_id, end, now_ms()), Some(event)).await
+    }
+
+    async fn queue(&self, change: TurnChange, event: Option<NewEvent>) -> Option<TurnCommit> {
+        let queued = self.sessions.queue_turn(change.clone(), event).await?;
+        Some(TurnCommit { queued, change })
+    }
+
+    /// What follows a turn change's commit (`logged`; None when the log could not commit it in time: it stays
+    /// queued with its record). A record the writer could not write with its event is written through the pool
+    /// now (a host that dies first leaves a running record whose end is in the log: `reconcile_after_stop` records
+    /// it from there). Then the session's views are read from the store again, and an end wakes the turn's waiters
+    /// and moves the session's follow-up queue.
+    pub(crate) async fn settle(&self, commit: TurnCommit, logged: Option<TurnLogged>) {
+        let TurnCommit { change, .. } = commit;
+        let session_id = change.session_id();
+        let unrecorded = logged.filter(|l| !l.recorded);
+        if let Some(logged) = &unrecorded {
+            if let Err(e) = self.core.store().record_turn(&change, logged.event.as_ref().map(|e| e.seq)).await {
+                tracing::error!(error = %e, session = session_id, turn = change.turn_id(), "could not record a turn's start or end");
+            }
+        }
+        self.sessions.turn_settled(session_id, unrecorded.is_none()).await;
+        if let TurnChange::Ended(end) = &change {
+            if let Some(turn_id) = end.turn_id.as_deref() {
+                self.ends.ended(turn_id);
+            }
+            self.sessions.followup_board().turn_ended(session_id, end.turn_id.as_deref(), end.status, end.error.as_deref());
         }
     }
 
-    /// End a turn: its record first, then its `turn.completed` in the log, then the record learns that event's seq.
-    /// In this order a client that sees the event and reads the session or the turn finds it ended; a host that
-    /// dies between the two leaves an ended record without `end_seq`, whose event the next start logs (see
-    /// `reconcile_after_stop`), so every ended turn ends in the log too.
+    /// End a turn and wait until it is committed and settled (see [`Turns::queue_turn_end`]): the host's own ends
+    /// (an app-server that stopped, the last run's leftovers), whose callers read the store right after. A turn
+    /// of no session only has its event.
     pub(crate) async fn end_turn(&self, session: Option<&SessionRef>, turn_id: Option<&str>, end: &TurnEnd<'_>, event: NewEvent) {
-        if let Some(s) = session {
-            if let Err(e) = self.core.store().end_turn(&s.session_id, turn_id, end).await {
-                tracing::error!(error = %e, session = %s.session_id, turn = turn_id, "could not record a turn's end");
+        let Some(s) = session else {
+            self.core.events().publish_committed(event).await;
+            if let Some(turn_id) = turn_id {
+                self.ends.ended(turn_id);
             }
-            // The row before the event, as the record: a client that sees `turn.completed` has the session's new row
-            // already, and the turn's end stays the last event of the turn.
-            self.sessions.publish_session_updated(&s.session_id).await;
-        }
-        let seq = self.core.events().publish_committed(event).await.map(|e| e.seq);
-        if let (Some(turn_id), Some(seq)) = (turn_id, seq) {
-            if let Err(e) = self.core.store().set_turn_end_seq(turn_id, seq).await {
-                tracing::error!(error = %e, turn = turn_id, "could not record the seq of a turn's end");
-            }
-        }
-        // Waiters wake once the record is whole (its end seq too, when the log could commit the event).
-        if let Some(turn_id) = turn_id {
-            self.ends.ended(turn_id);
-        }
-        // The session's follow-up queue moves on (or pauses) once the end is recorded and logged.
-        if let Some(s) = session {
-            self.sessions.followup_board().turn_ended(&s.session_id, turn_id, end.status, end.error);
+            return;
+        };
+        if let Some(mut commit) = self.queue_turn_end(s, turn_id, end, event).await {
+            let logged = commit.committed().await;
+            self.settle(commit, logged).await;
         }
     }
 

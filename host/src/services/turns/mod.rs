@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 pub use records::{TurnRecord, TurnRecordPage, TurnRecordQuery};
+pub(crate) use ends::TurnCommit;
 
 use super::core::Core;
 use super::waits::EndWaiters;
@@ -314,9 +315,9 @@ impl Turns {
             .ok_or_else(|| ServiceError::new(ErrorKind::Upstream, ErrorCode::AppServerProtocol, "turn/start returned no turn id"))?
             .to_string();
         // The promise of the 202 is durable before it is made: the turn record holds the turn (and the idempotency
-        // key's answer is stored only after this), so a host that dies now still ends it after its restart. The
-        // record never goes back from a final state: turn/completed of a very fast turn may be processed first.
-        if let Err(e) = self.core.store().begin_turn(&row.id, &turn_id, None).await {
+        // key's answer is stored only after this), so a host that dies now still ends it after its restart.
+        let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
+        if let Err(e) = self.record_accepted(&session, &turn_id).await {
             // Not recorded means not promised: stop the turn rather than run one nobody can follow up on.
             let _ = conn.request("turn/interrupt", json!({"threadId": row.thread_id, "turnId": turn_id})).await;
             return Err(e.into());
@@ -325,7 +326,6 @@ impl Turns {
         if !self.live.mark_accepted(&row.thread_id, &turn_id, conn.generation()) {
             // The process that accepted the turn died and its running turns were already ended before this one was
             // marked: end it here, so that it too has a final state.
-            let session = SessionRef { session_id: row.id.as_str().into(), project_id: row.project_id.as_deref().map(Into::into) };
             let message = "app-server stopped right after accepting the turn";
             self.end_turn_by_host(&row.thread_id, Some(&turn_id), Some(&session), TurnStatus::Interrupted, message, None).await;
         }

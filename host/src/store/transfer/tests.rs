@@ -48,7 +48,7 @@ async fn filled(dir: &Path) -> Store {
     let rows: Vec<EventRowRef> = (1..=250)
         .map(|seq| EventRowRef { seq, ts: now + seq, kind: if seq % 2 == 0 { "item.delta" } else { "turn.started" }, session_id: Some("s1"), turn_id: (seq > 3).then_some("t1"), project_id: None, data })
         .collect();
-    writer.append(rows).unwrap();
+    writer.append(rows, &[]).unwrap();
     drop(writer);
     store.claim_idempotency_key("s1", "key-1", "hash").await.unwrap();
     store.complete_idempotency_key("s1", "key-1", r#"{"ok":true}"#).await.unwrap();
