@@ -31,10 +31,44 @@ async fn user_texts(host: &Host, session: &str) -> Vec<String> {
     texts
 }
 
-/// The turn a follow-up started, from its `followup.started`.
-async fn started(ws: &mut Ws, followup: &str) -> String {
-    let e = until(ws, |e| e["type"] == "followup.started" && e["data"]["id"] == followup).await.pop().unwrap();
-    e["data"]["turnId"].as_str().unwrap().to_string()
+/// A session's event stream and every event read from it so far. A follow-up's `followup.started` is published
+/// once `turn/start` answered, by another task than its turn's own events: a short turn's `turn.completed`, and the
+/// pause its end causes, may come before it (docs/api.md). So each wait first looks through what was already read.
+struct Seen {
+    ws: Ws,
+    events: Vec<Value>,
+}
+
+impl Seen {
+    /// The session's events from now on.
+    async fn open(host: &Host, session: &str) -> Self {
+        Self { ws: host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await, events: Vec::new() }
+    }
+
+    /// The first event, read before or now, that `pred` holds for.
+    async fn find(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(e) = self.events.iter().find(|e| pred(e)) {
+            return e.clone();
+        }
+        loop {
+            let e = next_event(&mut self.ws).await;
+            self.events.push(e.clone());
+            if pred(&e) {
+                return e;
+            }
+        }
+    }
+
+    /// The turn a follow-up started, from its `followup.started`.
+    async fn started(&mut self, followup: &str) -> String {
+        let e = self.find(|e| e["type"] == "followup.started" && e["data"]["id"] == followup).await;
+        e["data"]["turnId"].as_str().unwrap().to_string()
+    }
+
+    /// The turn's `turn.completed`.
+    async fn ended(&mut self, turn: &str) -> Value {
+        self.find(is_turn_end(turn)).await
+    }
 }
 
 async fn followups(host: &Host, session: &str) -> Value {
@@ -48,7 +82,7 @@ async fn queued_follow_ups_run_after_the_turn_in_order_after_edits_and_a_reorder
     let env = Env::start("fu-order").await;
     let host = env.host();
     let session = env.new_session().await;
-    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let mut ws = Seen::open(host, &session).await;
 
     let first = host.send(&session, "first scenario:sleep=10000").await;
     // Refused by default, as before: queueing is the request's explicit choice.
@@ -103,16 +137,16 @@ async fn queued_follow_ups_run_after_the_turn_in_order_after_edits_and_a_reorder
     let after = followups(host, &session).await;
     assert_eq!(after["followups"], list["followups"], "nothing changed");
 
-    until(&mut ws, is_turn_end(&first)).await;
-    let turn_c = started(&mut ws, &c).await;
-    until(&mut ws, is_turn_end(&turn_c)).await;
-    let turn_b = started(&mut ws, &b).await;
+    ws.ended(&first).await;
+    let turn_c = ws.started(&c).await;
+    ws.ended(&turn_c).await;
+    let turn_b = ws.started(&b).await;
     // A started follow-up no longer changes.
     let (status, late) = host.patch(&format!("/api/sessions/{session}/followups/{b}"), json!({"text": "too late"})).await;
     assert_eq!((status, code(&late)), (409, "followup_not_queued"), "{late}");
-    until(&mut ws, is_turn_end(&turn_b)).await;
-    let turn_a = started(&mut ws, &a).await;
-    until(&mut ws, is_turn_end(&turn_a)).await;
+    ws.ended(&turn_b).await;
+    let turn_a = ws.started(&a).await;
+    ws.ended(&turn_a).await;
 
     assert_eq!(
         user_texts(host, &session).await,
@@ -131,21 +165,21 @@ async fn an_approval_pauses_the_queue_and_a_resume_continues_it() {
     let env = Env::start("fu-approval").await;
     let host = env.host();
     let session = env.new_session().await;
-    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let mut ws = Seen::open(host, &session).await;
     let first = host.send(&session, "first scenario:sleep=3000").await;
     let asks = queue(host, &session, "run it scenario:approval").await;
     let after = queue(host, &session, "after scenario:deltas=2").await;
-    until(&mut ws, is_turn_end(&first)).await;
-    let asking = started(&mut ws, &asks).await;
+    ws.ended(&first).await;
+    let asking = ws.started(&asks).await;
 
-    let request = until(&mut ws, |e| e["type"] == "approval.requested").await.pop().unwrap();
-    let paused = until(&mut ws, |e| e["type"] == "followup.paused").await.pop().unwrap();
+    let request = ws.find(|e| e["type"] == "approval.requested").await;
+    let paused = ws.find(|e| e["type"] == "followup.paused").await;
     assert_eq!((paused["data"]["reason"].as_str(), paused["data"]["requestId"].clone()), (Some("approval"), request["data"]["id"].clone()), "{paused}");
     let (status, _) = host
         .post(&format!("/api/sessions/{session}/requests/{}/response", request["data"]["id"].as_str().unwrap()), json!({"decision": "accept"}))
         .await;
     assert_eq!(status, 200);
-    until(&mut ws, is_turn_end(&asking)).await;
+    ws.ended(&asking).await;
     // The turn ended, but the queue stays paused until the user resumes it.
     let (_, view) = host.get(&format!("/api/sessions/{session}")).await;
     let q = &view["session"]["followups"];
@@ -156,8 +190,8 @@ async fn an_approval_pauses_the_queue_and_a_resume_continues_it() {
 
     let (code_r, out, err) = host.cli(&["followups", "resume", &session]).await;
     assert_eq!(code_r, 0, "{out}{err}");
-    let turn = started(&mut ws, &after).await;
-    until(&mut ws, is_turn_end(&turn)).await;
+    let turn = ws.started(&after).await;
+    ws.ended(&turn).await;
     // A second resume is a conflict (exit 4), and changes nothing.
     let (code_again, _, err) = host.cli(&["followups", "resume", &session]).await;
     assert_eq!(code_again, 4, "{err}");
@@ -170,15 +204,15 @@ async fn a_failed_turn_pauses_the_queue() {
     let env = Env::start("fu-failed").await;
     let host = env.host();
     let session = env.new_session().await;
-    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let mut ws = Seen::open(host, &session).await;
     let first = host.send(&session, "first scenario:sleep=3000").await;
     let breaks = queue(host, &session, "break scenario:fail").await;
     let after = queue(host, &session, "after scenario:deltas=2").await;
-    until(&mut ws, is_turn_end(&first)).await;
-    let broken = started(&mut ws, &breaks).await;
-    let end = until(&mut ws, is_turn_end(&broken)).await.pop().unwrap();
+    ws.ended(&first).await;
+    let broken = ws.started(&breaks).await;
+    let end = ws.ended(&broken).await;
     assert_eq!(end["data"]["turn"]["status"], "failed", "{end}");
-    let paused = until(&mut ws, |e| e["type"] == "followup.paused").await.pop().unwrap();
+    let paused = ws.find(|e| e["type"] == "followup.paused").await;
     assert_eq!((paused["data"]["reason"].as_str(), paused["data"]["turnId"].as_str()), (Some("turn_failed"), Some(broken.as_str())), "{paused}");
     let (_, view) = host.get(&format!("/api/sessions/{session}")).await;
     assert_eq!(view["session"]["followups"]["reason"], "turn_failed", "{view}");
@@ -187,8 +221,8 @@ async fn a_failed_turn_pauses_the_queue() {
 
     let (status, resumed) = host.post(&format!("/api/sessions/{session}/followups/resume"), json!({})).await;
     assert_eq!((status, resumed["paused"].as_bool()), (200, Some(false)), "{resumed}");
-    let turn = started(&mut ws, &after).await;
-    until(&mut ws, is_turn_end(&turn)).await;
+    let turn = ws.started(&after).await;
+    ws.ended(&turn).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,9 +231,9 @@ async fn a_host_crash_with_queued_follow_ups_neither_loses_nor_repeats_one() {
     let session = env.new_session().await;
     let (a, b) = {
         let host = env.host();
-        let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+        let mut ws = Seen::open(host, &session).await;
         let first = host.send(&session, "first scenario:slow").await;
-        until(&mut ws, |e| e["type"] == "item.delta" && e["turnId"] == first.as_str()).await;
+        ws.find(|e| e["type"] == "item.delta" && e["turnId"] == first.as_str()).await;
         (queue(host, &session, "one scenario:deltas=2").await, queue(host, &session, "two scenario:deltas=2").await)
     };
     env.kill_host();
@@ -211,13 +245,13 @@ async fn a_host_crash_with_queued_follow_ups_neither_loses_nor_repeats_one() {
     assert_eq!(ids, [a.as_str(), b.as_str()], "both still queued, in order: {list}");
     assert_eq!((list["queue"]["paused"].as_bool(), list["queue"]["reason"].as_str()), (Some(true), Some("interrupted")), "{list}");
 
-    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let mut ws = Seen::open(host, &session).await;
     let (status, _) = host.post(&format!("/api/sessions/{session}/followups/resume"), json!({})).await;
     assert_eq!(status, 200);
-    let turn_a = started(&mut ws, &a).await;
-    until(&mut ws, is_turn_end(&turn_a)).await;
-    let turn_b = started(&mut ws, &b).await;
-    until(&mut ws, is_turn_end(&turn_b)).await;
+    let turn_a = ws.started(&a).await;
+    ws.ended(&turn_a).await;
+    let turn_b = ws.started(&b).await;
+    ws.ended(&turn_b).await;
     let texts = user_texts(host, &session).await;
     assert_eq!(texts.iter().filter(|t| t.starts_with("one ")).count(), 1, "{texts:?}");
     assert_eq!(texts.iter().filter(|t| t.starts_with("two ")).count(), 1, "{texts:?}");
