@@ -29,6 +29,20 @@ if $want_tests || ! command -v codex >/dev/null; then
 fi
 
 command -v cargo >/dev/null || { echo "cargo is needed (https://rustup.rs)" >&2; exit 1; }
+# SQLite and jemalloc (the host's allocator) are built from C: a C compiler, and make for jemalloc.
+missing_build_tools=()
+command -v cc >/dev/null || missing_build_tools+=(gcc libc6-dev)
+command -v make >/dev/null || missing_build_tools+=(make)
+if [ ${#missing_build_tools[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing ${missing_build_tools[*]} (apt) to build SQLite and jemalloc"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_build_tools[@]}" >/dev/null
+  else
+    echo "building the host needs a C compiler and make: install them (sudo apt-get install -y gcc make) and run again" >&2
+    exit 1
+  fi
+fi
 
 # The plugins that ship with the product are WebAssembly components; the tests also need the misbehaving test plugins.
 if $want_tests; then

@@ -2,6 +2,7 @@
 //! the web UI, the Python SDK and plugins can do the same way. Every API operation has a command (the parity gate
 //! in conformance/tests/cli_parity.rs holds that); docs/cli.md lists them, the exit codes and profiles.
 
+mod allocator;
 mod api;
 mod client;
 mod commands;

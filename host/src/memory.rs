@@ -1,12 +1,13 @@
 //! Giving freed memory back to the system once the host goes quiet.
 //!
-//! glibc keeps freed heap in its arenas: after a burst (a 20,000-delta reply, a flood of connections, a plugin
-//! compile, thousands of reads) the process would otherwise stay at its peak size for good. `malloc_trim(0)` hands
-//! every arena's free pages back to the kernel, but it walks the whole heap, so it runs once per quiet spell rather
-//! than after each piece of work: whatever allocates in bulk says so with [`note_activity`] (a relaxed load on the
-//! hot path; a wake-up only for the first note after a trim), and one task trims when no note came for
-//! [`QUIET_BEFORE_TRIM`] (or after [`BUSY_PERIODS_BEFORE_TRIM`] periods of unbroken activity). An idle host never
-//! wakes for it.
+//! The `codex-manager` binary allocates Rust's memory with jemalloc, which purges freed pages by itself
+//! (cli/src/allocator.rs); C libraries (SQLite) and this crate's own tests use glibc's malloc. glibc keeps freed heap
+//! in its arenas: after a burst (a 20,000-delta reply, a flood of connections, a plugin compile, thousands of reads)
+//! the process would otherwise stay at its peak size for good. `malloc_trim(0)` hands every arena's free pages back
+//! to the kernel, but it walks the whole heap, so it runs once per quiet spell rather than after each piece of work:
+//! whatever allocates in bulk says so with [`note_activity`] (a relaxed load on the hot path; a wake-up only for the
+//! first note after a trim), and one task trims when no note came for [`QUIET_BEFORE_TRIM`] (or after
+//! [`BUSY_PERIODS_BEFORE_TRIM`] periods of unbroken activity). An idle host never wakes for it.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
