@@ -2,7 +2,6 @@
 //! the web UI, the Python SDK and plugins can do the same way. Every API operation has a command (the parity gate
 //! in conformance/tests/cli_parity.rs holds that); docs/cli.md lists them, the exit codes and profiles.
 
-mod allocator;
 mod api;
 mod client;
 mod commands;
@@ -17,6 +16,9 @@ use std::path::PathBuf;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::exit::Exit;
+
+// jemalloc, so what a burst freed goes back to the system (codex_manager_host::memory::JEMALLOC_CONF).
+codex_manager_host::jemalloc_global_allocator!();
 
 #[derive(Parser)]
 #[command(name = "codex-manager", version, about = "A local control plane for OpenAI Codex sessions")]

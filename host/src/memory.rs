@@ -1,7 +1,7 @@
 //! Giving freed memory back to the system once the host goes quiet.
 //!
-//! The `codex-manager` binary allocates Rust's memory with jemalloc, which purges freed pages by itself
-//! (cli/src/allocator.rs); C libraries (SQLite) and this crate's own tests use glibc's malloc. glibc keeps freed heap
+//! The binaries that run a host allocate Rust's memory with jemalloc, which purges freed pages by itself
+//! ([`JEMALLOC_CONF`]); C libraries (SQLite) and this crate's own tests use glibc's malloc. glibc keeps freed heap
 //! in its arenas: after a burst (a 20,000-delta reply, a flood of connections, a plugin compile, thousands of reads)
 //! the process would otherwise stay at its peak size for good. `malloc_trim(0)` hands every arena's free pages back
 //! to the kernel, but it walks the whole heap, so it runs once per quiet spell rather than after each piece of work:
@@ -13,6 +13,37 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Notify;
+
+/// jemalloc's options for every binary that runs a host (`codex-manager`, and the benchmarks that run one in
+/// process, so their memory figures are the product's): freed pages go back to the system about a second after
+/// their last use, on jemalloc's own thread.
+///
+/// - `background_thread:true`: purging does not wait for the next allocation (an idle host makes none);
+/// - `dirty_decay_ms:1000`, `muzzy_decay_ms:0`: freed pages go back a second after they were last used, with
+///   `MADV_DONTNEED` (RSS falls at once) rather than the lazy `MADV_FREE`;
+/// - `narenas:2`: two arenas rather than four per core: the threads' caches take most allocations, and each arena
+///   keeps dirty pages of its own.
+///
+/// glibc's malloc kept much of a burst for good (freed chunks on pages a few later allocations pinned); jemalloc keeps
+/// size classes apart. Set with [`jemalloc_global_allocator!`](crate::jemalloc_global_allocator);
+/// `_RJEM_MALLOC_CONF` in the environment still overrides it, for measuring.
+pub const JEMALLOC_CONF: &[u8; 70] = b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,narenas:2\0";
+
+/// Make jemalloc, with [`memory::JEMALLOC_CONF`](crate::memory::JEMALLOC_CONF), the binary's global allocator. Called
+/// once at the root of a binary that depends on `tikv-jemallocator` (a library cannot set the options: jemalloc reads
+/// them from a symbol the linker keeps only when the binary defines it).
+#[macro_export]
+macro_rules! jemalloc_global_allocator {
+    () => {
+        #[global_allocator]
+        static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+        /// jemalloc's `malloc_conf` (prefixed by tikv-jemalloc-sys), read at its first use.
+        #[allow(non_upper_case_globals)]
+        #[export_name = "_rjem_malloc_conf"]
+        static malloc_conf: &[u8; 70] = $crate::memory::JEMALLOC_CONF;
+    };
+}
 
 /// How long the host must have been quiet after activity before it trims.
 pub const QUIET_BEFORE_TRIM: Duration = Duration::from_secs(1);

@@ -28,6 +28,9 @@ use codex_manager_conformance::plugin_harness::Harness;
 use codex_manager_host::plugins::manifest::Manifest;
 use codex_manager_host::plugins::PluginCall;
 
+// The product's allocator and its options: the memory this reports is the host's as `codex-manager serve` runs it.
+codex_manager_host::jemalloc_global_allocator!();
+
 /// Calls measured between two counts of the records: well under the 1,000 a plugin keeps.
 const PHASE: usize = 500;
 
