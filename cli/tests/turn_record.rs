@@ -114,7 +114,7 @@ async fn session_updated_follows_every_turn_transition_and_events_alone_rebuild_
         "the start is published with the turn running: {events:#?}"
     );
     let idle = updated_with("idle");
-    let ended = events.iter().rposition(|e| idle(e)).expect("the end is published with the session idle");
+    let ended = events.iter().rposition(&idle).expect("the end is published with the session idle");
     assert_eq!(events[ended]["data"]["lastTurnStatus"], "completed");
     assert!(events[ended]["data"]["activeTurnId"].is_null());
 
@@ -133,7 +133,7 @@ async fn session_updated_follows_every_turn_transition_and_events_alone_rebuild_
     let (status, _) = respond(host, &session, request["data"]["id"].as_str().unwrap(), json!({"decision": "accept"})).await;
     assert_eq!(status, 200);
     let events = feed.follow(&mut ws, &is_turn_end(&turn)).await;
-    let ended = events.iter().rposition(|e| idle(e)).expect("the end is published with the session idle");
+    let ended = events.iter().rposition(&idle).expect("the end is published with the session idle");
     assert_eq!(events[ended]["data"]["pendingRequests"], 0);
 
     // A title, an archive: each is a `session.updated` with the row.

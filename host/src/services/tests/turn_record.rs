@@ -184,7 +184,7 @@ async fn a_view_built_while_a_turn_s_end_is_queued_waits_for_it() {
 
     host.turn_event("turn.completed", &turn).await;
     let views = host.logged("session.updated").await;
-    let last = views.iter().filter(|e| e.session_id.as_deref() == Some(s.id.as_str())).next_back().expect("a view");
+    let last = views.iter().rfind(|e| e.session_id.as_deref() == Some(s.id.as_str())).expect("a view");
     assert_eq!(last.data()["activeTurnId"], serde_json::Value::Null, "{}", last.data());
     assert_eq!(last.data()["lastTurnStatus"], "completed");
     assert_eq!(host.session_now(&s).await.last_turn_status, Some(crate::store::TurnStatus::Completed));
