@@ -2,6 +2,7 @@
 //! templates (plugins/template), the Rust SDK (plugins/sdk, with the plugins workspace's Cargo.toml and Cargo.lock
 //! that pin its dependencies), the Python and JavaScript helper packages, and every released WIT folder.
 //! Walked here rather than listed by hand, so a file added to the SDK or a helper is embedded without a change.
+//! It also sets how release binaries are linked (`link_options`): code laid out by use, relocations packed.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,47 @@ fn main() {
     out.push_str("];\n");
     let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded.rs");
     std::fs::write(dest, out).unwrap();
+    link_options(&repo);
+}
+
+/// Two link options for release binaries, where rustc links with its lld (x86_64 Linux with glibc, its default
+/// there). Debug builds, other targets and other linkers link as before; `CODEX_MANAGER_TEXT_ORDER=0` links without
+/// the first.
+///
+/// - The functions a host runs (start, idle, turns) first and together, in the order `scripts/text-order.sh` recorded
+///   in `cli/text-order.txt`. The kernel maps code in 64 KiB windows around each page a process touches: spread over
+///   a 33 MB `.text`, the ~8 MB a host runs kept ~19 MB of it resident (docs/benchmarks.md, "Code layout"). Names the
+///   build no longer has are skipped, so a stale file costs memory, never a build.
+/// - Relative relocations packed (`DT_RELR`, glibc 2.36 and later): the loader reads a few KiB instead of a 1.5 MB
+///   `.rela.dyn` that stayed resident. Checked against the building machine's glibc, where the binary runs.
+fn link_options(repo: &Path) {
+    let order = repo.join("cli/text-order.txt");
+    println!("cargo:rerun-if-changed={}", order.display());
+    println!("cargo:rerun-if-env-changed=CODEX_MANAGER_TEXT_ORDER");
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    // rustc's own lld, unless the build chose another linker (`-C linker=...`, `-C linker-features=-lld`).
+    let lld_target = var("CARGO_CFG_TARGET_ARCH") == "x86_64"
+        && var("CARGO_CFG_TARGET_OS") == "linux"
+        && var("CARGO_CFG_TARGET_ENV") == "gnu"
+        && !var("CARGO_ENCODED_RUSTFLAGS").contains("linker");
+    if var("PROFILE") != "release" || !lld_target {
+        return;
+    }
+    if var("CODEX_MANAGER_TEXT_ORDER") != "0" && order.is_file() {
+        println!("cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={}", order.display());
+        println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+    }
+    if glibc_version().is_some_and(|v| v >= (2, 36)) {
+        println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
+    }
+}
+
+/// The building machine's glibc (`getconf GNU_LIBC_VERSION` prints `glibc 2.36`); None when it cannot tell.
+fn glibc_version() -> Option<(u32, u32)> {
+    let out = std::process::Command::new("getconf").arg("GNU_LIBC_VERSION").output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let (major, minor) = text.trim().strip_prefix("glibc ")?.split_once('.')?;
+    Some((major.parse().ok()?, minor.split('.').next()?.parse().ok()?))
 }
 
 fn walk(path: &Path, exts: &[&str], files: &mut Vec<PathBuf>) {

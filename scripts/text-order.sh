@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Record which functions a release host runs, and write them to cli/text-order.txt: the linker lays those out first
+# and together (cli/build.rs), so the kernel's 64 KiB fault-around windows land on code the host runs instead of
+# pulling in its neighbours. Run it after changes that move a lot of code (a dependency bump, a new subsystem on the
+# start or turn path); a stale file only costs resident memory (docs/benchmarks.md, "Code layout").
+#
+# The scenario: a first start installs and compiles the shipped plugins; then, under callgrind, a restart, 20 s of
+# idle (dump 1), a session with three turns against the built-in fake model and a few reads (dump 2). The file lists
+# dump 1's functions, then the ones only dump 2 ran, each group sorted so a regenerated file diffs by function.
+# Needs valgrind (Debian: `apt-get install valgrind`); takes about 3 minutes after the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v valgrind >/dev/null || { echo "text-order: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+cargo build --release -p codex-manager -p codex-manager-fakes --bins
+target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+bin=$target/release/codex-manager
+fake=$target/release/fake-app-server
+work=$(mktemp -d)
+host_pid=""
+cleanup() { [ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export CODEX_MANAGER_URL=http://127.0.0.1:$port CODEX_MANAGER_DATA_DIR=$work/data
+
+wait_ready() { # $1: seconds
+  for _ in $(seq 1 "$1"); do
+    "$bin" status >/dev/null 2>&1 && return 0
+    kill -0 "$host_pid" 2>/dev/null || { echo "text-order: the host exited; its log: $work/log" >&2; cat "$work/log" >&2; exit 1; }
+    sleep 1
+  done
+  echo "text-order: the host was not ready in $1 s" >&2; exit 1
+}
+serve() { "$@" serve --codex-bin "$fake" --data-dir "$work/data" --bind "127.0.0.1:$port" >>"$work/log" 2>&1 & host_pid=$!; }
+
+echo "[text-order] first start: installs the shipped plugins"
+serve "$bin"; wait_ready 120; sleep 10; kill "$host_pid"; wait "$host_pid" || true
+
+echo "[text-order] restart under callgrind (start-up takes about a minute there)"
+serve valgrind --tool=callgrind --demangle=no --smc-check=all-non-file --callgrind-out-file="$work/cg" "$bin"
+wait_ready 600; sleep 20
+dump() { # callgrind_control's exit status does not say whether the dump was written: wait for the file
+  callgrind_control --dump="$1" "$host_pid" >/dev/null 2>&1 || true
+  for _ in $(seq 1 60); do [ -s "$work/cg.$2" ] && return 0; sleep 1; done
+  echo "text-order: callgrind wrote no dump $2" >&2; exit 1
+}
+dump idle 1
+session=$("$bin" sessions create --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+for i in 1 2 3; do "$bin" send "$session" "turn $i" --wait >/dev/null; done
+"$bin" sessions list >/dev/null; "$bin" sessions show "$session" >/dev/null; "$bin" events --limit 20 >/dev/null
+curl -s -o /dev/null "$CODEX_MANAGER_URL/"
+sleep 3
+dump turns 2
+kill "$host_pid"; wait "$host_pid" || true; host_pid=""
+
+python3 - "$work/cg.1" "$work/cg.2" "$(basename "$bin")" >cli/text-order.txt <<'EOF'
+import re, sys
+
+def executed(path, binary):
+    """Functions of `binary` with cost in a callgrind dump (names as the linker knows them)."""
+    names, objects, found, current = {}, {}, set(), None
+    for line in open(path, errors="replace"):
+        m = re.match(r"^(c?fn|c?ob)=\((\d+)\)(?: (.*))?$", line.rstrip("\n"))
+        if not m:
+            continue
+        kind, index, name = m.groups()
+        if kind in ("ob", "cob"):
+            objects.setdefault(index, name)
+            if kind == "ob":
+                current = objects[index]
+        else:
+            names.setdefault(index, name)
+            if kind == "fn" and current and current.endswith("/" + binary):
+                found.add(re.sub(r"'\d+$", "", names[index]))  # callgrind's recursion-depth suffix
+    return {f for f in found if not f.startswith("0x") and not f.startswith("(")}
+
+idle = executed(sys.argv[1], sys.argv[3])
+turns = executed(sys.argv[2], sys.argv[3]) - idle
+print(f"[text-order] {len(idle)} functions to idle, {len(turns)} more in turns", file=sys.stderr)
+print("\n".join(sorted(idle) + sorted(turns)))
+EOF
+echo "[text-order] wrote cli/text-order.txt ($(wc -l <cli/text-order.txt) functions); rebuild with cargo build --release"
