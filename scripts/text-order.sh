@@ -4,10 +4,11 @@
 # pulling in its neighbours. Run it after changes that move a lot of code (a dependency bump, a new subsystem on the
 # start or turn path); a stale file only costs resident memory (docs/benchmarks.md, "Code layout").
 #
-# The scenario: a first start installs and compiles the shipped plugins; then, under callgrind, a restart, 20 s of
-# idle (dump 1), a session with three turns against the built-in fake model and a few reads (dump 2). The file lists
-# dump 1's functions, then the ones only dump 2 ran, each group sorted so a regenerated file diffs by function.
-# Needs valgrind (Debian: `apt-get install valgrind`); takes about 3 minutes after the build.
+# The scenario, under callgrind against the built-in fake model: a first start that installs (compiles) the shipped
+# plugins; a restart, 20 s of idle (dump 1), a session with three turns and a few reads (dump 2). The file lists dump
+# 1's functions, then those only dump 2 ran, then those only the first start ran (a restarted host never runs
+# Cranelift), each group sorted so a regenerated file diffs by function.
+# Needs valgrind (Debian: `apt-get install valgrind`); takes about 5 minutes after the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "text-order: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
@@ -32,8 +33,17 @@ wait_ready() { # $1: seconds
 }
 serve() { "$@" serve --codex-bin "$fake" --data-dir "$work/data" --bind "127.0.0.1:$port" >>"$work/log" 2>&1 & host_pid=$!; }
 
-echo "[text-order] first start: installs the shipped plugins"
-serve "$bin"; wait_ready 120; sleep 10; kill "$host_pid"; wait "$host_pid" || true
+echo "[text-order] first start under callgrind: installs (compiles) the shipped plugins"
+serve valgrind --tool=callgrind --demangle=no --smc-check=all-non-file --callgrind-out-file="$work/install" "$bin"
+wait_ready 600
+# The shipped plugins (plugins/dist without the test plugins) install one by one after ready.
+shipped=$(grep -L '^description = "Test plugin' plugins/dist/*/plugin.toml | wc -l)
+for _ in $(seq 1 900); do
+  [ "$(grep -c 'installed a bundled plugin' "$work/log" || true)" -ge "$shipped" ] && break
+  grep -q 'could not install a bundled plugin' "$work/log" && { echo "text-order: an install failed: $work/log" >&2; exit 1; }
+  sleep 1
+done
+kill "$host_pid"; wait "$host_pid" || true
 
 echo "[text-order] restart under callgrind (start-up takes about a minute there)"
 serve valgrind --tool=callgrind --demangle=no --smc-check=all-non-file --callgrind-out-file="$work/cg" "$bin"
@@ -52,7 +62,7 @@ sleep 3
 dump turns 2
 kill "$host_pid"; wait "$host_pid" || true; host_pid=""
 
-python3 - "$work/cg.1" "$work/cg.2" "$(basename "$bin")" >cli/text-order.txt <<'EOF'
+python3 - "$work/cg.1" "$work/cg.2" "$work/install" "$(basename "$bin")" >cli/text-order.txt <<'EOF'
 import re, sys
 
 def executed(path, binary):
@@ -73,9 +83,12 @@ def executed(path, binary):
                 found.add(re.sub(r"'\d+$", "", names[index]))  # callgrind's recursion-depth suffix
     return {f for f in found if not f.startswith("0x") and not f.startswith("(")}
 
-idle = executed(sys.argv[1], sys.argv[3])
-turns = executed(sys.argv[2], sys.argv[3]) - idle
-print(f"[text-order] {len(idle)} functions to idle, {len(turns)} more in turns", file=sys.stderr)
-print("\n".join(sorted(idle) + sorted(turns)))
+binary = sys.argv[4]
+idle = executed(sys.argv[1], binary)
+turns = executed(sys.argv[2], binary) - idle
+install = executed(sys.argv[3], binary) - idle - turns
+print(f"[text-order] {len(idle)} functions to idle, {len(turns)} more in turns, {len(install)} more to install the "
+      "plugins", file=sys.stderr)
+print("\n".join(sorted(idle) + sorted(turns) + sorted(install)))
 EOF
 echo "[text-order] wrote cli/text-order.txt ($(wc -l <cli/text-order.txt) functions); rebuild with cargo build --release"
