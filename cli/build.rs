@@ -44,10 +44,11 @@ fn main() {
 /// there). Debug builds, other targets and other linkers link as before; `CODEX_MANAGER_TEXT_ORDER=0` links without
 /// the first.
 ///
-/// - The functions a host runs (start, idle, turns) first and together, in the order `scripts/text-order.sh` recorded
-///   in `cli/text-order.txt`. The kernel maps code in 64 KiB windows around each page a process touches: spread over
-///   a 33 MB `.text`, the ~8 MB a host runs kept ~19 MB of it resident (docs/benchmarks.md, "Code layout"). Names the
-///   build no longer has are skipped, so a stale file costs memory, never a build.
+/// - The functions a host runs (start and idle, turns, plugin installs) first and together, in the order
+///   `scripts/text-order.sh` recorded in `cli/text-order.txt`. The kernel maps code in 64 KiB windows around each
+///   page a process touches: spread over the whole `.text`, the few MB an idle host had run kept ~18 MB of it
+///   resident (docs/benchmarks.md, "Code layout"). Names the build no longer has are skipped, so a stale file costs
+///   memory, never a build.
 /// - Relative relocations packed (`DT_RELR`, glibc 2.36 and later): the loader reads a few KiB instead of a 1.5 MB
 ///   `.rela.dyn` that stayed resident. Checked against the building machine's glibc, where the binary runs.
 fn link_options(repo: &Path) {

@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x target/release/codex-manager ]; then
-  # Measured on a fresh clone of this machine's kind (2 cores): 10 minutes to the login link, most of it compiling
+  # Measured on a fresh clone of this machine's kind (2 cores): 11 minutes to the login link, most of it compiling
   # wasmtime in release. Every later start finds everything built and takes under a second.
-  printf '[run] first start: set-up and a release build, about 10 minutes on 2 cores; later starts take a second\n'
+  printf '[run] first start: set-up and a release build, about 11 minutes on 2 cores; later starts take a second\n'
 fi
 scripts/setup.sh
 cargo build --release -p codex-manager

@@ -8,7 +8,7 @@
 # plugins; a restart, 20 s of idle (dump 1), a session with three turns and a few reads (dump 2). The file lists dump
 # 1's functions, then those only dump 2 ran, then those only the first start ran (a restarted host never runs
 # Cranelift), each group sorted so a regenerated file diffs by function.
-# Needs valgrind (Debian: `apt-get install valgrind`); takes about 5 minutes after the build.
+# Needs valgrind (Debian: `apt-get install valgrind`); takes about 3 minutes after the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "text-order: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
