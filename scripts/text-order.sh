@@ -38,9 +38,10 @@ serve valgrind --tool=callgrind --demangle=no --smc-check=all-non-file --callgri
 wait_ready 600
 # The shipped plugins (plugins/dist without the test plugins) install one by one after ready.
 shipped=$(grep -L '^description = "Test plugin' plugins/dist/*/plugin.toml | wc -l)
-for _ in $(seq 1 900); do
+for waited in $(seq 1 900); do
   [ "$(grep -c 'installed a bundled plugin' "$work/log" || true)" -ge "$shipped" ] && break
-  grep -q 'could not install a bundled plugin' "$work/log" && { echo "text-order: an install failed: $work/log" >&2; exit 1; }
+  grep -q 'could not install a bundled plugin' "$work/log" && { echo "text-order: an install failed" >&2; cat "$work/log" >&2; exit 1; }
+  [ "$waited" = 900 ] && { echo "text-order: the shipped plugins did not install in 900 s" >&2; exit 1; }
   sleep 1
 done
 kill "$host_pid"; wait "$host_pid" || true
@@ -62,7 +63,7 @@ sleep 3
 dump turns 2
 kill "$host_pid"; wait "$host_pid" || true; host_pid=""
 
-python3 - "$work/cg.1" "$work/cg.2" "$work/install" "$(basename "$bin")" >cli/text-order.txt <<'EOF'
+python3 - "$work/cg.1" "$work/cg.2" "$work/install" "$(basename "$bin")" >"$work/order" <<'EOF'
 import re, sys
 
 def executed(path, binary):
@@ -91,4 +92,5 @@ print(f"[text-order] {len(idle)} functions to idle, {len(turns)} more in turns, 
       "plugins", file=sys.stderr)
 print("\n".join(sorted(idle) + sorted(turns) + sorted(install)))
 EOF
+mv "$work/order" cli/text-order.txt # replaced whole, or not at all
 echo "[text-order] wrote cli/text-order.txt ($(wc -l <cli/text-order.txt) functions); rebuild with cargo build --release"
