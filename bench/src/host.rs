@@ -91,9 +91,21 @@ impl HostProcess {
         if let Some(seed) = &opts.seed {
             seed(&scratch.path.join("data"))?;
         }
+        Self::launch(bins, opts, scratch).await
+    }
+
+    /// Stop the host and start it again on the same data dir, with default options: the store kept, the shipped
+    /// plugins installed and compiled, as every start after a data dir's first finds them.
+    pub async fn restart(mut self, bins: &Binaries) -> anyhow::Result<Self> {
+        self.terminate().await?;
+        let Self { _scratch: scratch, .. } = self;
+        Self::launch(bins, &HostOptions::default(), scratch).await
+    }
+
+    async fn launch(bins: &Binaries, opts: &HostOptions, scratch: Scratch) -> anyhow::Result<Self> {
         let data_dir = scratch.path.join("data");
         let port = free_port()?;
-        let log = std::fs::File::create(scratch.path.join("host.log"))?;
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(scratch.path.join("host.log"))?;
         let mut cmd = Command::new(&bins.host);
         cmd.arg("serve")
             .arg("--codex-bin")
@@ -178,6 +190,10 @@ impl HostProcess {
 
     /// SIGTERM, then wait; SIGKILL after [`STOP_GRACE`]. Returns how long the host took to exit.
     pub async fn stop(mut self) -> anyhow::Result<Duration> {
+        self.terminate().await
+    }
+
+    async fn terminate(&mut self) -> anyhow::Result<Duration> {
         let started = Instant::now();
         // SAFETY: kill(2) on the pid of our own child; no memory is involved.
         unsafe {

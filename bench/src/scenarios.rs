@@ -74,6 +74,10 @@ pub async fn startup(bins: &Binaries, http: &reqwest::Client, runs: usize) -> an
 /// Everything measured on one long-running host.
 #[derive(Debug, Default)]
 pub struct Steady {
+    /// Idle after the data dir's first start, once the shipped plugins are installed (each compiled).
+    pub first_idle_rss_kib: u64,
+    pub first_idle_anon_kib: u64,
+    /// Idle after a restart on that data dir: what every later start settles at. The replies below run on it.
     pub idle_rss_kib: u64,
     /// `RssAnon` at the same moments: the host's own memory, without its executable's clean file pages.
     pub idle_anon_kib: u64,
@@ -139,15 +143,20 @@ pub struct TurnOverhead {
 }
 
 pub async fn steady(bins: &Binaries, http: &reqwest::Client, counts: &Counts) -> anyhow::Result<Steady> {
-    let host = HostProcess::spawn(bins).await?;
+    let mut out = Steady::default();
+    let first = HostProcess::spawn(bins).await?;
+    first.wait_ready(http).await?;
+    // A first start installs the shipped plugins beside ready (compiling each): idle is once that work is done.
+    wait_plugins_settled(&Api::new(http.clone(), &first)).await?;
+    tokio::time::sleep(counts.settle).await;
+    out.first_idle_rss_kib = host::rss_kib(first.pid)?;
+    out.first_idle_anon_kib = host::anon_rss_kib(first.pid)?;
+
+    let host = first.restart(bins).await?;
     let (_, ready) = host.wait_ready(http).await?;
     let fake_pid = ready.pointer("/runtime/pid").and_then(serde_json::Value::as_u64).map(|p| p as u32);
     let pid = host.pid;
-    let mut out = Steady::default();
-
     let api = Api::new(http.clone(), &host);
-    // A first start installs the shipped plugins beside ready (compiling each): idle is once that work is done.
-    wait_plugins_settled(&api).await?;
     tokio::time::sleep(counts.settle).await;
     out.idle_rss_kib = host::rss_kib(pid)?;
     out.idle_anon_kib = host::anon_rss_kib(pid)?;
