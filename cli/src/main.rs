@@ -150,6 +150,12 @@ enum Command {
 }
 
 fn main() {
+    // The host's plugin compiler, a child of this executable: not a command of the CLI.
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|first| first == codex_manager_host::plugins::compiler::CHILD_ARG) {
+        let rest: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+        std::process::exit(codex_manager_host::plugins::compiler::run_child(&rest));
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => usage_exit(e),

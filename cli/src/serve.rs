@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 use codex_manager_fakes::model as fake_model;
+use codex_manager_host::plugins::Compiler;
 use codex_manager_host::{config, Host, HostConfig, TokenSource};
 
 #[derive(Args)]
@@ -154,6 +155,8 @@ pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, token: Option<Strin
         Some(dir) => Some(PathBuf::from(dir)),
         None => config::find_bundled_plugins(),
     };
+    // This executable's `main` answers the compiler's argument.
+    config.plugin_compiler = Compiler::this_executable();
     config.token = token;
     config.web_dir = args.web_dir;
     config.identity = codex_manager_host::services::IdentityConfig {

@@ -238,6 +238,12 @@ async fn plugins_survive_a_restart_from_their_compiled_cache() {
     let (s, _) = env.host().post("/api/plugins/inspect", plugin_body("word-tools")).await;
     assert_eq!(s, 200);
     let inspected = artifact();
+    // Compiled by a child of the host's executable: Cranelift's code and heap never enter the host.
+    let log = env.data_dir().join("host.log");
+    eventually("the host logs where it compiled", async || {
+        std::fs::read_to_string(&log).unwrap_or_default().contains("compiled a plugin in a child process").then_some(())
+    })
+    .await;
     let wasm = std::fs::read(package("word-tools").join("plugin.wasm")).unwrap();
     let digest: String = <sha2::Sha256 as sha2::Digest>::digest(&wasm).iter().map(|b| format!("{b:02x}")).collect();
     assert!(inspected.0.starts_with(&format!("{digest}.")), "{inspected:?}");

@@ -147,7 +147,7 @@ impl Harness {
         std::fs::create_dir_all(dir)?;
         let store = Store::open(dir).await?;
         let events = EventLog::start(store.clone(), 1_000_000).await?;
-        let plugins = PluginRegistry::start(store.clone(), events.clone(), dir).await?;
+        let plugins = PluginRegistry::start(store.clone(), events.clone(), dir, Default::default()).await?;
         let notes = AddedNotes::default();
         plugins.attach(Arc::new(StubApi { store: store.clone(), notes: notes.clone() }));
         Ok(Self { dir: dir.to_path_buf(), store, events, plugins, notes })

@@ -36,6 +36,9 @@ pub struct HostConfig {
     /// Where the plugins that ship with the product are (`<id>/{plugin.wasm,plugin.toml}`); installed, with the
     /// capabilities they request, the first time a host starts on a data dir. None: install none.
     pub bundled_plugins: Option<PathBuf>,
+    /// Where plugins are compiled: the CLI's `serve` compiles in a child process of its own executable (see
+    /// `plugins::compiler`); the default, in this process, is for embedders and tests.
+    pub plugin_compiler: crate::plugins::Compiler,
     /// The web UI build served at `/`; None: the repository's `web/dist` (see `api::web`).
     pub web_dir: Option<PathBuf>,
     /// The job queue's limits and lease.
@@ -117,6 +120,7 @@ impl HostConfig {
             restart_backoff: crate::appserver::MIN_BACKOFF,
             enable_exec: false,
             bundled_plugins: None,
+            plugin_compiler: Default::default(),
             web_dir: None,
             queue: QueueConfig::default(),
             connections: ConnectionLimits::default(),

@@ -145,7 +145,7 @@ impl Host {
             min_backoff: config.restart_backoff,
             probe: config.probe,
         };
-        let plugins = plugins::PluginRegistry::start(store.clone(), events.clone(), &config.data_dir).await?;
+        let plugins = plugins::PluginRegistry::start(store.clone(), events.clone(), &config.data_dir, config.plugin_compiler.clone()).await?;
         if let Some(dir) = config.bundled_plugins.clone() {
             // Compiling takes a while on a first start: do it beside the host, not before it is ready.
             let (store, plugins) = (store.clone(), plugins.clone());

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
 
 use super::engine::PluginEngine;
-use super::files::write_whole;
+use super::files::write_whole_with;
 use super::PluginError;
 
 /// How long an artifact no installed plugin uses is kept: an inspection's, waiting for the install that follows it
@@ -74,13 +74,13 @@ impl Artifacts {
     }
 
     fn compile(&self, name: &str, wasm: impl FnOnce() -> Result<Vec<u8>, PluginError>) -> Result<(), PluginError> {
-        let compiled = {
-            let wasm = wasm()?;
-            self.engine.precompile(&wasm)
-        };
-        let written =
-            compiled.and_then(|bytes| write_whole(&self.dir, name, &bytes).map_err(|e| PluginError::Internal(format!("caching the compiled plugin: {e}"))));
-        // Compiling a large component (an interpreter) peaks at hundreds of MB of heap, all free by now.
+        let wasm = wasm()?;
+        let written = write_whole_with(&self.dir, name, |e| PluginError::Internal(format!("caching the compiled plugin: {e}")), |file| {
+            self.engine.compile(&wasm, file)
+        });
+        // Compiling in this process peaks at hundreds of MB of heap for a large component (an interpreter), all free
+        // by now; in a child, the component's bytes were the heap's part.
+        drop(wasm);
         crate::memory::note_activity();
         written
     }
@@ -117,7 +117,7 @@ mod tests {
     fn compiled_once_then_mapped_and_swept_when_unused() {
         let base = std::env::temp_dir().join(format!("cm-artifacts-{}", fastrand::u64(..)));
         let files = PluginFiles::open(base.join("plugins")).unwrap();
-        let engine = Arc::new(PluginEngine::new().unwrap());
+        let engine = Arc::new(PluginEngine::new(Default::default()).unwrap());
         let artifacts = Artifacts::open(files.subdir(".compiled").unwrap(), engine);
         let compiled = base.join("plugins/.compiled");
         let listing = || {

@@ -52,28 +52,10 @@ struct Slot {
 }
 
 impl PluginCode {
-    /// `loaded`: the pre-linked component when the caller has it already (an install checked it).
-    pub fn new(
-        engine: Arc<PluginEngine>,
-        artifacts: Arc<Artifacts>,
-        digest: String,
-        version: WitVersion,
-        source: WasmSource,
-        loaded: Option<PluginPre>,
-    ) -> Arc<Self> {
-        let code = Arc::new_cyclic(|me| Self {
-            engine,
-            artifacts,
-            digest,
-            version,
-            source,
-            slot: Mutex::new(Slot::default()),
-            me: me.clone(),
-        });
-        if let Some(pre) = loaded {
-            code.keep(Arc::new(pre));
-        }
-        code
+    /// Nothing is loaded yet, even right after an install (which checked the code and dropped it): the first call
+    /// loads it.
+    pub fn new(engine: Arc<PluginEngine>, artifacts: Arc<Artifacts>, digest: String, version: WitVersion, source: WasmSource) -> Arc<Self> {
+        Arc::new_cyclic(|me| Self { engine, artifacts, digest, version, source, slot: Mutex::new(Slot::default()), me: me.clone() })
     }
 
     /// The pre-linked component, loaded from the artifact cache if it is not loaded.

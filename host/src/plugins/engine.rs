@@ -10,6 +10,7 @@ use wasmtime::component::Component;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use super::bindings::{Linkers, PluginPre, WitVersion};
+use super::compiler::Compiler;
 use super::PluginError;
 
 /// How often the epoch advances: the granularity of call deadlines.
@@ -43,6 +44,7 @@ pub struct PluginEngine {
     engine: Engine,
     linkers: Linkers,
     pooled: bool,
+    compiler: Compiler,
     ticker: Arc<Ticker>,
 }
 
@@ -64,7 +66,7 @@ impl Drop for Ticking {
 }
 
 impl PluginEngine {
-    pub fn new() -> anyhow::Result<Self> {
+    pub fn new(compiler: Compiler) -> anyhow::Result<Self> {
         let (engine, pooled) = match Engine::new(&config(true)) {
             Ok(engine) => (engine, true),
             Err(e) => {
@@ -75,7 +77,7 @@ impl PluginEngine {
         let linkers = Linkers::new(&engine)?;
         let ticker = Arc::new(Ticker { in_flight: AtomicUsize::new(0), stop: AtomicBool::new(false), thread: std::sync::OnceLock::new() });
         start_ticker(engine.clone(), ticker.clone());
-        Ok(Self { engine, linkers, pooled, ticker })
+        Ok(Self { engine, linkers, pooled, compiler, ticker })
     }
 
     /// Start the epoch's clock for a call (it stops when the last call in flight drops its guard).
@@ -97,17 +99,10 @@ impl PluginEngine {
         self.pooled
     }
 
-    /// Compile a component (checking it is one) into the serialized artifact [`Self::load_file`] maps. Nothing
-    /// runnable is built here: the caller writes the bytes out and drops them, so the compiler's memory can be
-    /// given back before the code is mapped from the file.
-    pub fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>, PluginError> {
-        // An engine of its own for each compilation, dropped with its compiler: wasmtime keeps every compiling
-        // thread's Cranelift context for reuse, each sized by the largest function it compiled, for the engine's
-        // life (~100 MB after an interpreter). Same settings, so the artifact loads in `self.engine`.
-        let compiler = Engine::new(&compile_config(self.pooled)).map_err(|e| PluginError::Internal(format!("a compiling engine: {e:#}")))?;
-        compiler
-            .precompile_component(wasm)
-            .map_err(|e| PluginError::Invalid(format!("not a valid WebAssembly component: {e:#}")))
+    /// Compile a component (checking it is one) into the serialized artifact [`Self::load_file`] maps, written
+    /// into `out`. Nothing runnable is built here: the code is mapped from the file afterwards. Blocking.
+    pub fn compile(&self, wasm: &[u8], out: std::fs::File) -> Result<(), PluginError> {
+        self.compiler.compile(wasm, self.pooled, &self.artifact_key(), out)
     }
 
     /// Map a component this engine compiled earlier from its file: the code stays file-backed (shared, reclaimable
@@ -122,10 +117,7 @@ impl PluginEngine {
 
     /// A key that changes whenever compiled artifacts stop being compatible with this engine.
     pub fn artifact_key(&self) -> String {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.engine.precompile_compatibility_hash().hash(&mut h);
-        format!("{:016x}", h.finish())
+        artifact_key(&self.engine)
     }
 
     /// Type-check a component against `version`'s world and pre-link it: imports resolved once, instances cheap.
@@ -168,6 +160,20 @@ fn config(pooling: bool) -> Config {
         c.memory_reservation(POOLED_MEMORY_BYTES as u64);
     }
     c
+}
+
+/// A key that changes whenever `engine`'s compiled artifacts stop being compatible with another's: its settings,
+/// the wasmtime build and the CPU features it compiles for.
+pub(super) fn artifact_key(engine: &Engine) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+/// An engine that compiles what an engine of `config(pooled)` runs (in this process or a compiling child).
+pub(super) fn compiling_engine(pooled: bool) -> wasmtime::Result<Engine> {
+    Engine::new(&compile_config(pooled))
 }
 
 /// What `config` compiles with, without the pool's reservation (a compiling engine instantiates nothing). Code

@@ -107,10 +107,24 @@ impl PluginFiles {
 /// Write `bytes` as `name` in `dir` whole or not at all: a temporary name, then renamed over. A file that is
 /// memory-mapped (a compiled artifact) is thus never changed in place.
 pub fn write_whole(dir: &Dir, name: &str, bytes: &[u8]) -> io::Result<()> {
+    write_whole_with(dir, name, |e| e, |mut file| std::io::Write::write_all(&mut file, bytes))
+}
+
+/// [`write_whole`], with the content written by `fill` into the temporary file (which may hand it to a child
+/// process). `io_error` maps this function's own file errors into `fill`'s error type.
+pub fn write_whole_with<E>(
+    dir: &Dir,
+    name: &str,
+    io_error: impl Fn(io::Error) -> E,
+    fill: impl FnOnce(std::fs::File) -> Result<(), E>,
+) -> Result<(), E> {
     let tmp = format!(".{name}.{}.tmp", fastrand::u64(..));
-    dir.write(&tmp, bytes).and_then(|_| dir.rename(&tmp, dir, name)).inspect_err(|_| {
+    let file = dir.create(&tmp).map_err(&io_error)?;
+    let written = fill(file.into_std()).and_then(|()| dir.rename(&tmp, dir, name).map_err(&io_error));
+    if written.is_err() {
         let _ = dir.remove_file(&tmp);
-    })
+    }
+    written
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ mod imports;
 pub mod manifest;
 pub mod call;
 mod code;
+pub mod compiler;
 mod output;
 mod preflight;
 mod state;
@@ -28,6 +29,7 @@ pub use registry::{Inspection, PluginCall, PluginRegistry, PluginInfo};
 pub use bindings::{Job as JobCall, JobOutcome, Retry};
 pub use manifest::{WitVersion, WIT_VERSIONS};
 pub use manifest::JobKind;
+pub use compiler::Compiler;
 
 /// Why a plugin operation failed.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -16,6 +16,7 @@ use super::artifacts::{self, Artifacts, UNUSED_ARTIFACT_GRACE};
 use super::files::PluginFiles;
 use super::bindings::Event as WitEvent;
 use super::capability::{Capability, Grants};
+use super::compiler::Compiler;
 use super::engine::PluginEngine;
 use super::bindings::{Job as WitJob, JobOutcome};
 use super::manifest::{JobKind, Limits, Manifest, ToolSpec, WIT_VERSIONS};
@@ -155,8 +156,8 @@ fn plugin_error(e: crate::store::StoreError) -> PluginError {
 impl PluginRegistry {
     /// Build the engine and load the installed plugins. A plugin that cannot be loaded is switched off with the
     /// reason; it does not stop the host.
-    pub async fn start(store: Store, events: EventLog, data_dir: &std::path::Path) -> anyhow::Result<Arc<Self>> {
-        let engine = Arc::new(PluginEngine::new()?);
+    pub async fn start(store: Store, events: EventLog, data_dir: &std::path::Path, compiler: Compiler) -> anyhow::Result<Arc<Self>> {
+        let engine = Arc::new(PluginEngine::new(compiler)?);
         let files = Arc::new(PluginFiles::open(data_dir.join("plugins"))?);
         // Plugin ids are `[a-z0-9-]`: a dot-folder cannot be one.
         let artifacts = Arc::new(Artifacts::open(files.subdir(".compiled")?, engine.clone()));
@@ -258,7 +259,7 @@ impl PluginRegistry {
         self.artifacts.ensure(&digest, read_wasm)?;
         let granted: BTreeSet<Capability> = serde_json::from_str::<Vec<Capability>>(&row.granted).unwrap_or_default().into_iter().collect();
         let source = WasmSource { files: self.files.clone(), id: row.id.clone(), version: row.version.clone() };
-        let code = PluginCode::new(self.engine.clone(), self.artifacts.clone(), digest, manifest.wit_version(), source, None);
+        let code = PluginCode::new(self.engine.clone(), self.artifacts.clone(), digest, manifest.wit_version(), source);
         self.loaded(manifest, code, &granted, row.enabled)
     }
 
@@ -389,10 +390,12 @@ impl PluginRegistry {
         let requested = manifest.requested();
         let granted: BTreeSet<Capability> = grant.iter().copied().filter(|c| requested.contains(c)).collect();
         let (digest, component) = self.component(wasm).await?;
-        let pre = self.engine.prelink(&component, manifest.wit_version())?;
+        // The type check against the world; what it built is dropped with the mapping, as after any idle period: an
+        // installed plugin holds no code until a call needs it.
+        drop(self.engine.prelink(&component, manifest.wit_version())?);
         drop(component);
         let source = WasmSource { files: self.files.clone(), id: manifest.id.clone(), version: manifest.version.clone() };
-        let code = PluginCode::new(self.engine.clone(), self.artifacts.clone(), digest.clone(), manifest.wit_version(), source, Some(pre));
+        let code = PluginCode::new(self.engine.clone(), self.artifacts.clone(), digest.clone(), manifest.wit_version(), source);
         let loaded = self.loaded(manifest.clone(), code, &granted, true)?;
 
         self.files
@@ -783,7 +786,7 @@ description = "runs on another host"
         store.put_plugin("elsewhere", "1.0.0", MANIFEST, "[]").await.unwrap();
         store.record_plugin_host("elsewhere", "other-host", "1.0.0").await.unwrap();
         let events = EventLog::start(store.clone(), DEFAULT_RETENTION).await.unwrap();
-        let registry = PluginRegistry::start(store.clone(), events, scratch.as_ref()).await.expect("the start does not fail");
+        let registry = PluginRegistry::start(store.clone(), events, scratch.as_ref(), Compiler::InProcess).await.expect("the start does not fail");
         registry.attach_host("this-host").await;
 
         assert!(registry.job_kind("test.elsewhere").is_none(), "not run here");

@@ -68,7 +68,7 @@ impl TestHost {
     async fn start_on(dir: TempDir, db: Arc<TestDb>, app: ScriptedAppServer) -> Self {
         let store = db.open(&dir.0).await;
         let events = EventLog::start(store.clone(), DEFAULT_RETENTION).await.expect("log starts");
-        let plugins = crate::plugins::PluginRegistry::start(store.clone(), events.clone(), &dir.0).await.expect("plugins start");
+        let plugins = crate::plugins::PluginRegistry::start(store.clone(), events.clone(), &dir.0, Default::default()).await.expect("plugins start");
         let config = AppServerConfig {
             // Never run: app-server is the in-memory peer (the capability probe that would run it fails and is skipped).
             program: dir.0.join("no-codex-here"),
