@@ -78,21 +78,17 @@ impl Compiler {
         };
         let started = Instant::now();
         let rewind = out.try_clone();
-        match compile_in_child(program, wasm, pooled, key, out)? {
+        let why_not = match compile_in_child(program, wasm, pooled, key, out)? {
             ChildCompiled::Done => {
                 tracing::info!(bytes = wasm.len(), elapsed_ms = started.elapsed().as_millis() as u64, "compiled a plugin in a child process");
-                Ok(())
+                return Ok(());
             }
-            // Nothing was written to the file: compile here rather than fail an install a child cannot serve.
-            ChildCompiled::NotStarted(e) => {
-                tracing::warn!(program = %program.display(), error = %e, "the compiling child did not start; compiling in the host");
-                compile_here(wasm, pooled, rewind.map_err(|e| PluginError::Internal(format!("reopening the artifact's file: {e}")))?)
-            }
-            ChildCompiled::OtherEngine => {
-                tracing::warn!("the compiling child's engine differs from the host's (another CPU as seen from here?); compiling in the host");
-                compile_here(wasm, pooled, rewind.map_err(|e| PluginError::Internal(format!("reopening the artifact's file: {e}")))?)
-            }
-        }
+            ChildCompiled::NotStarted(e) => format!("the compiling child did not start: {e}"),
+            ChildCompiled::OtherEngine => "the compiling child's engine differs from the host's (another CPU as seen from here?)".into(),
+        };
+        // Nothing was written to the file: compile here rather than fail an install a child cannot serve.
+        tracing::warn!(program = %program.display(), "{why_not}; compiling in the host");
+        compile_here(wasm, pooled, rewind.map_err(|e| PluginError::Internal(format!("reopening the artifact's file: {e}")))?)
     }
 }
 
@@ -221,7 +217,7 @@ mod tests {
         let missing = Compiler::Child { program: dir.join("no-such-program"), held: None };
         missing.compile(b"\0asm\x0d\0\x01\0", true, "k", out()).expect("compiled in this process instead");
         assert!(std::fs::metadata(dir.join("out")).unwrap().len() > 0, "the artifact was written");
-        // A program that is not the compiler (sh, which finds no script named like the flag): an internal error
+        // A program that is not the compiler (sh, which finds no script named like its argument): an internal error
         // carrying its words. The invalid-component status is the real child's (cli/tests/plugins.rs).
         let err = Compiler::Child { program: "/bin/sh".into(), held: None }.compile(&vec![0; 1 << 20], false, "k", out()).err().expect("fails");
         assert!(matches!(&err, PluginError::Internal(m) if m.contains(CHILD_ARG) && m.contains("exit status")), "{err:?}");
