@@ -83,20 +83,23 @@ pub fn openapi_json() -> String {
     doc.to_pretty_json().expect("the OpenAPI document serializes")
 }
 
+/// `/api/openapi.json`, built for each request rather than kept: its 474 KB would stay resident for the host's life
+/// for a route that tools read now and then; a build takes 10-14 ms (docs/benchmarks.md, "Compiling in a child").
+async fn openapi_route() -> axum::response::Response {
+    match tokio::task::spawn_blocking(openapi_json).await {
+        Ok(doc) => ([(header::CONTENT_TYPE, "application/json")], doc).into_response(),
+        Err(e) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::InternalError, format!("building the OpenAPI document: {e}"))
+            .into_response(),
+    }
+}
+
 /// The full application: routes, the OpenAPI route, body limit, auth.
 pub fn app(state: ApiState) -> Router {
-    let (router, doc) = documented_parts();
-    let doc = Arc::new(doc.to_pretty_json().expect("the OpenAPI document serializes"));
+    let (router, _built_with_the_routes) = documented_parts();
     let auth = state.auth.clone();
     let forwarding = state.clone();
     router
-        .route(
-            "/api/openapi.json",
-            axum::routing::get(move || {
-                let doc = doc.clone();
-                async move { ([(header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()) }
-            }),
-        )
+        .route("/api/openapi.json", axum::routing::get(openapi_route))
         .route("/", axum::routing::get(web::root))
         .fallback(web::fallback)
         .method_not_allowed_fallback(|| async {
