@@ -92,8 +92,13 @@ impl Compiler {
     }
 }
 
+/// Compile in this process, with an engine of its own dropped with its compiler: wasmtime keeps every compiling
+/// thread's Cranelift context for reuse, each sized by the largest function it compiled, for the engine's life
+/// (~100 MB after an interpreter).
 fn compile_here(wasm: &[u8], pooled: bool, mut out: std::fs::File) -> Result<(), PluginError> {
-    let bytes = compile(wasm, pooled)?;
+    let engine = compiling_engine(pooled).map_err(|e| PluginError::Internal(format!("a compiling engine: {e:#}")))?;
+    let bytes = compile_with(&engine, wasm)?;
+    drop(engine);
     out.write_all(&bytes).map_err(|e| PluginError::Internal(format!("writing the compiled plugin: {e}")))
 }
 
@@ -103,13 +108,6 @@ enum ChildCompiled {
     NotStarted(std::io::Error),
     /// The child's engine would not make what the host's loads: it compiled nothing.
     OtherEngine,
-}
-
-/// Compile with an engine of its own, dropped with its compiler: wasmtime keeps every compiling thread's Cranelift
-/// context for reuse, each sized by the largest function it compiled, for the engine's life (~100 MB after an
-/// interpreter).
-fn compile(wasm: &[u8], pooled: bool) -> Result<Vec<u8>, PluginError> {
-    compile_with(&compiling_engine(pooled).map_err(|e| PluginError::Internal(format!("a compiling engine: {e:#}")))?, wasm)
 }
 
 fn compile_with(engine: &wasmtime::Engine, wasm: &[u8]) -> Result<Vec<u8>, PluginError> {

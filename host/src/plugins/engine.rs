@@ -282,16 +282,10 @@ mod tests {
 
     #[test]
     fn what_the_compiling_engine_makes_loads_in_the_running_one() {
-        use std::hash::{Hash, Hasher};
-        let key = |e: &Engine| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            e.precompile_compatibility_hash().hash(&mut h);
-            h.finish()
-        };
         for pooled in [true, false] {
             let running = Engine::new(&config(pooled)).unwrap();
-            let compiling = Engine::new(&compile_config(pooled)).unwrap();
-            assert_eq!(key(&running), key(&compiling), "pooled: {pooled}");
+            let compiling = compiling_engine(pooled).unwrap();
+            assert_eq!(artifact_key(&running), artifact_key(&compiling), "pooled: {pooled}");
             let bytes = compiling.precompile_component(&interpreter_shaped(10)).unwrap();
             unsafe { Component::deserialize(&running, &bytes) }.expect("loads");
         }

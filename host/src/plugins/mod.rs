@@ -22,10 +22,12 @@ pub mod compiler;
 mod output;
 mod preflight;
 mod state;
+mod views;
 #[cfg(test)]
 mod tests;
 
-pub use registry::{Inspection, PluginCall, PluginRegistry, PluginInfo};
+pub use registry::PluginRegistry;
+pub use views::{Inspection, PluginCall, PluginInfo};
 pub use bindings::{Job as JobCall, JobOutcome, Retry};
 pub use manifest::{WitVersion, WIT_VERSIONS};
 pub use manifest::JobKind;
