@@ -95,6 +95,10 @@ impl Compiler {
 /// Compile in this process, with an engine of its own dropped with its compiler: wasmtime keeps every compiling
 /// thread's Cranelift context for reuse, each sized by the largest function it compiled, for the engine's life
 /// (~100 MB after an interpreter).
+///
+/// Never inlined: `scripts/text-order.sh` names it to leave the compile out of the host's code layout (under
+/// valgrind the host compiles here; natively, a child does).
+#[inline(never)]
 fn compile_here(wasm: &[u8], pooled: bool, mut out: std::fs::File) -> Result<(), PluginError> {
     let engine = compiling_engine(pooled).map_err(|e| PluginError::Internal(format!("a compiling engine: {e:#}")))?;
     let bytes = compile_with(&engine, wasm)?;
