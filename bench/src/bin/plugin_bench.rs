@@ -5,7 +5,8 @@
 //! Needs the built plugins (plugins/build.sh). Measures:
 //! 1. cold install: compile + validate + store a component (word-tools);
 //! 2. warm restart: a new plugin host on the same data dir, loading the cached compiled artifact;
-//! 3. one call into a plugin with a fresh instance (a tool call to word-tools' `count_words`), p50/p99;
+//! 3. one call into a plugin with a fresh instance (a tool call to word-tools' `count_words`), p50/p99, and the same
+//!    call when the plugin's code was unloaded first (as after `IDLE_UNLOAD` without calls: map + pre-link + call);
 //! 4. one event dispatched to one plugin through its queue (word-tools subscribed to `app_server.bench/`: an app-server pass-through, which any name may be, default handler),
 //!    from publish to the call being recorded, p50/p99 of the call itself as recorded;
 //! 5. the same with two host imports per event (well-behaved: `kv.get` + `kv.set`, each a store round trip).
@@ -15,10 +16,11 @@
 //! target/debug), plus any package given as `--package LABEL=DIR` (e.g. the JS template built with componentize-js
 //! for a comparison). Each is measured in a process of its own, so RSS is the plugin's: install time (compile +
 //! validate + store), host RSS added by the plugin (after install, and after a restart from the compiled cache, one
-//! call made), a tool call (`hello`: one `kv.get`) and an event (`turn.completed`: `kv.get` + `kv.set` + a log line),
-//! p50/p99 as recorded. The componentizers come from $CODEX_MANAGER_COMPONENTIZE_PY / _QJS (scripts/setup.sh --test
-//! installs them in .tools/plugin-*); a language whose tool is missing is skipped with a note, or, with
-//! `--require-all` (scripts/test.sh), is an error; a package whose measurement failed is always one (exit 1).
+//! call made), a tool call (`hello`: one `kv.get`), the same call after an unload (wall time) and an event
+//! (`turn.completed`: `kv.get` + `kv.set` + a log line), p50/p99 as recorded. The componentizers come from
+//! $CODEX_MANAGER_COMPONENTIZE_PY / _QJS (scripts/setup.sh --test installs them in .tools/plugin-*); a language
+//! whose tool is missing is skipped with a note, or, with `--require-all` (scripts/test.sh), is an error; a package
+//! whose measurement failed is always one (exit 1).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -62,6 +64,19 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn summary(mut v: Vec<f64>) -> String {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     format!("p50 {:.1} µs / p99 {:.1} µs (n={})", percentile(&v, 0.5), percentile(&v, 0.99), v.len())
+}
+
+/// `n` calls of `tool`, each after unloading `id`'s code: wall time in µs of each.
+async fn reload_calls(h: &Harness, id: &str, tool: &str, input: &str, n: usize) -> anyhow::Result<Vec<f64>> {
+    let mut took = Vec::with_capacity(n);
+    for _ in 0..n {
+        h.plugins.unload_code(id);
+        let t = Instant::now();
+        let r = h.plugins.call_tool(tool, input, None, None).await;
+        took.push(t.elapsed().as_secs_f64() * 1e6);
+        anyhow::ensure!(matches!(r, Some(Ok(_))), "{tool} after an unload: {r:?}");
+    }
+    Ok(took)
 }
 
 async fn install_with_events(h: &Harness, package: &Path, events: &str) -> anyhow::Result<String> {
@@ -110,6 +125,11 @@ async fn main() -> anyhow::Result<()> {
         new_calls(&h, &id, &mut seen, "tool:count_words", phase).await?;
     }
 
+    // A call that finds the code unloaded (after `IDLE_UNLOAD` without calls): the artifact mapped and pre-linked
+    // again, then the call. Wall time, as the caller sees it.
+    let reloads = reload_calls(&h, &id, "count_words", r#"{"text":"one two three four"}"#, (n / 10).max(20)).await?;
+    new_calls(&h, &id, &mut seen, "tool:count_words", reloads.len()).await?;
+
     // In bursts below the per-plugin queue (1024), so nothing is dropped.
     let t = Instant::now();
     let mut event_calls = Vec::with_capacity(n);
@@ -148,6 +168,7 @@ async fn main() -> anyhow::Result<()> {
     println!("| cold install of word-tools (compile + validate + store) | {:.1} ms | — |", cold_install.as_secs_f64() * 1e3);
     println!("| warm restart: plugin host start with 2 cached plugins | {:.1} ms | — |", warm_restart.as_secs_f64() * 1e3);
     println!("| one tool call, fresh instance included | {} | ≤ 30 µs p50 |", summary(tool));
+    println!("| one tool call after the code was unloaded (map + pre-link + call) | {} | — |", summary(reloads));
     println!("| one event to one plugin, fresh instance included (call as recorded) | {} | ≤ 30 µs p50 |", summary(event_calls));
     println!("| {n} events dispatched, publish → all recorded | {:.1} ms ({:.1} µs/event) | — |", dispatch_wall.as_secs_f64() * 1e3, dispatch_wall.as_secs_f64() * 1e6 / n as f64);
     println!("| one event with two kv imports (each a store write/read) | {} | — |", summary(kv_calls));
@@ -166,7 +187,7 @@ mod languages {
 
     use codex_manager_conformance::plugin_harness::Harness;
 
-    use super::{new_calls, summary};
+    use super::{new_calls, reload_calls, summary};
 
     /// Resident set size of this process, in MiB.
     fn rss_mib() -> f64 {
@@ -220,6 +241,8 @@ mod languages {
         }
         let mut seen = HashSet::new();
         let mut calls = new_calls(&h, &info.id, &mut seen, "tool:hello", n).await?;
+        let reloads = reload_calls(&h, &info.id, "hello", r#"{"text":"x"}"#, (n / 10).max(5)).await?;
+        new_calls(&h, &info.id, &mut seen, "tool:hello", reloads.len()).await?;
         for i in 0..n {
             h.publish("turn.completed", Some("00000000-0000-7000-8000-000000000001"), serde_json::json!({"i": i})).await;
         }
@@ -238,6 +261,7 @@ mod languages {
                 "rss_loaded_mib": loaded - base,
                 "rss_settled_mib": rss_mib() - base,
                 "tool_wall": summary(tool),
+                "tool_reload_wall": summary(reloads),
                 "tool": summary(recorded("tool:hello")),
                 "event": summary(recorded("event:turn.completed")),
             })
@@ -308,8 +332,8 @@ mod languages {
         }
         let empty = scratch.join("data-empty");
         let baseline = child(Path::new("-"), &empty, 0, true)?;
-        println!("| plugin | component | install | host RSS after install + calls → 3 s later | host RSS after restart + 1 call | tool call (kv.get) | event (kv.get + kv.set + log) |");
-        println!("|---|---|---|---|---|---|---|");
+        println!("| plugin | component | install | host RSS after install + calls → 3 s later | host RSS after restart + 1 call | tool call (kv.get) | tool call after an unload (wall: map + pre-link + call) | event (kv.get + kv.set + log) |");
+        println!("|---|---|---|---|---|---|---|---|");
         for (label, package) in &packages {
             let n = if quick { 100 } else { 500 };
             let dir = scratch.join(format!("data-{}", label.split_whitespace().next().unwrap_or("x")));
@@ -317,7 +341,7 @@ mod languages {
             let m = match child(package, &dir, n, false) {
                 Ok(m) => m,
                 Err(e) => {
-                    println!("| {label} | failed: {e} | | | | | |");
+                    println!("| {label} | failed: {e} | | | | | | |");
                     problems.push(format!("{label}: {e}"));
                     continue;
                 }
@@ -327,13 +351,14 @@ mod languages {
             let part = |k: &str| r["parts"][k].as_f64().unwrap_or(f64::NAN) - baseline["parts"][k].as_f64().unwrap_or(f64::NAN);
             eprintln!("{label}: after restart + 1 call, over the empty host: anon {:+.1} MiB, file {:+.1} MiB, shmem {:+.1} MiB", part("anon"), part("file"), part("shmem"));
             println!(
-                "| {label} | {:.2} MB | {:.0} ms | +{:.1} → +{:.1} MiB | +{:.1} MiB | {} | {} |",
+                "| {label} | {:.2} MB | {:.0} ms | +{:.1} → +{:.1} MiB | +{:.1} MiB | {} | {} | {} |",
                 m["size_bytes"].as_f64().unwrap_or(0.0) / 1e6,
                 m["install_ms"].as_f64().unwrap_or(f64::NAN),
                 m["rss_loaded_mib"].as_f64().unwrap_or(f64::NAN),
                 m["rss_settled_mib"].as_f64().unwrap_or(f64::NAN),
                 restart_rss,
                 m["tool"].as_str().unwrap_or("?"),
+                m["tool_reload_wall"].as_str().unwrap_or("?"),
                 m["event"].as_str().unwrap_or("?"),
             );
         }
