@@ -18,6 +18,11 @@ async fn counted_events(h: &Harness) -> Option<String> {
 }
 
 /// Wait (bounded) until the plugin has `n` recorded calls (the earlier host's included), all of them `ok`.
+/// How many times the plugin's code was loaded.
+fn loads(h: &Harness) -> Option<u64> {
+    h.plugins.code_state(PLUGIN).map(|(_, loads)| loads)
+}
+
 async fn wait_ok_calls(h: &Harness, n: usize) {
     let calls = h.wait_calls(PLUGIN, n, Duration::from_secs(30)).await;
     assert!(calls.len() >= n, "{n} calls expected: {calls:?}");
@@ -54,7 +59,9 @@ async fn code_is_loaded_on_demand_and_a_reload_keeps_the_plugins_kv() {
     let recorded = h.calls(PLUGIN).await.len();
     h.publish("session.updated", Some(SESSION_ID), json!({"id": SESSION_ID, "title": "first"})).await;
     wait_ok_calls(&h, recorded + 1).await;
-    assert_eq!(h.plugins.code_state(PLUGIN), Some((true, 1)));
+    // Loaded once; by the time the call's record is read back its code may have been unloaded again (after
+    // `IDLE_UNLOAD`, 2 s, on a slow machine), so only the count is certain.
+    assert_eq!(loads(&h), Some(1));
     assert_eq!(counted_events(&h).await, Some((before + 1).to_string()));
 
     // Dropped (as after its idle period) and loaded again by the next event: its kv is where it was.
@@ -62,7 +69,7 @@ async fn code_is_loaded_on_demand_and_a_reload_keeps_the_plugins_kv() {
     assert_eq!(h.plugins.code_state(PLUGIN), Some((false, 1)));
     h.publish("session.updated", Some(SESSION_ID), json!({"id": SESSION_ID, "title": "second"})).await;
     wait_ok_calls(&h, recorded + 2).await;
-    assert_eq!(h.plugins.code_state(PLUGIN), Some((true, 2)), "loaded a second time");
+    assert_eq!(loads(&h), Some(2), "loaded a second time");
     assert_eq!(counted_events(&h).await, Some((before + 2).to_string()), "the count went on from the stored one");
     assert_eq!(h.store.plugin_kv_get(PLUGIN, "before-restart").await.unwrap().as_deref(), Some("kept"));
 
