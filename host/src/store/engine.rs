@@ -165,8 +165,10 @@ const SQLITE_SETUP: [&str; 6] = [
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
     "PRAGMA foreign_keys = ON",
-    // 1 MiB of page cache per connection: the working set is small and memory should stay flat.
-    "PRAGMA cache_size = -1024",
+    // 256 KiB of page cache per connection (four of them): the working set is small, the kernel's page cache holds
+    // the file anyway, and memory should stay flat. At 1 MiB the connection that wrote a long reply's plugin call
+    // records kept a full cache of them for the host's life.
+    "PRAGMA cache_size = -256",
     // Checkpoints are the event log's checkpointer's job (see `events::log`): one here would run inside whichever
     // commit crossed the threshold, fsyncs included.
     "PRAGMA wal_autocheckpoint = 0",
@@ -358,7 +360,7 @@ pub(super) mod tests {
             assert_eq!(text("PRAGMA journal_mode").fetch_one(&mut **conn).await.unwrap(), "wal");
             assert_eq!(int("PRAGMA synchronous").fetch_one(&mut **conn).await.unwrap(), 1, "NORMAL");
             assert_eq!(int("PRAGMA foreign_keys").fetch_one(&mut **conn).await.unwrap(), 1);
-            assert_eq!(int("PRAGMA cache_size").fetch_one(&mut **conn).await.unwrap(), -1024);
+            assert_eq!(int("PRAGMA cache_size").fetch_one(&mut **conn).await.unwrap(), -256);
             assert_eq!(int("PRAGMA wal_autocheckpoint").fetch_one(&mut **conn).await.unwrap(), 0);
         }
         let mode = std::fs::metadata(store.path().unwrap()).unwrap().permissions().mode();
