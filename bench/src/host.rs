@@ -121,6 +121,11 @@ impl HostProcess {
             .env_remove("CODEX_MANAGER_CODEX_HOME")
             .env_remove("CODEX_BIN")
             .env_remove("FAKE_APP_SERVER_RECORD")
+            // As a user runs it: with a developer's RUST_BACKTRACE=1 every `anyhow` error walks the stack when it is
+            // made (the fake peer's missing schema is one, at start), and the unwinder maps ~0.8 MiB of the
+            // executable's unwind tables that an ordinary host never reads (docs/benchmarks.md, "Code layout").
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
             .envs(opts.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
