@@ -123,7 +123,8 @@ impl HostProcess {
             .env_remove("FAKE_APP_SERVER_RECORD")
             // As a user runs it: with a developer's RUST_BACKTRACE=1 every `anyhow` error walks the stack when it is
             // made (the fake peer's missing schema is one, at start), and the unwinder maps ~0.8 MiB of the
-            // executable's unwind tables that an ordinary host never reads (docs/benchmarks.md, "Code layout").
+            // executable's unwind tables that an ordinary host never reads (docs/benchmarks.md, "Unload, caches and
+            // the order file, again").
             .env_remove("RUST_BACKTRACE")
             .env_remove("RUST_LIB_BACKTRACE")
             .envs(opts.env.iter().map(|(k, v)| (k, v)))

@@ -17,12 +17,12 @@ async fn counted_events(h: &Harness) -> Option<String> {
     h.store.plugin_kv_get(PLUGIN, "events").await.unwrap()
 }
 
-/// Wait (bounded) until the plugin has `n` recorded calls (the earlier host's included), all of them `ok`.
 /// How many times the plugin's code was loaded.
 fn loads(h: &Harness) -> Option<u64> {
     h.plugins.code_state(PLUGIN).map(|(_, loads)| loads)
 }
 
+/// Wait (bounded) until the plugin has `n` recorded calls (the earlier host's included), all of them `ok`.
 async fn wait_ok_calls(h: &Harness, n: usize) {
     let calls = h.wait_calls(PLUGIN, n, Duration::from_secs(30)).await;
     assert!(calls.len() >= n, "{n} calls expected: {calls:?}");

@@ -26,7 +26,8 @@ use tokio::sync::Notify;
 /// - `tcache_max:4096`, `tcache_nslots_small_max:32`: each thread caches only small objects, 32 of a size at most
 ///   (defaults: up to 32 KiB, 200 of a size). A thread's cache is purged only as that thread allocates, so an idle
 ///   thread (a parked worker, a pool connection's) kept what its last burst cached: `RssAnon` 1.2 MiB lower idle
-///   and 3 s after a 20,000-delta reply, with host CPU per delta unchanged (`cm-bench`, docs/benchmarks.md).
+///   and 3 s after a 20,000-delta reply, host CPU per delta unchanged, reads 5-10 % slower (their larger buffers
+///   come from the arena; every read bar still met: `cm-bench`, docs/benchmarks.md).
 ///
 /// glibc's malloc kept much of a burst for good (freed chunks on pages a few later allocations pinned); jemalloc keeps
 /// size classes apart. Set with [`jemalloc_global_allocator!`](crate::jemalloc_global_allocator);
