@@ -132,10 +132,10 @@ pub(super) const WRITE_LOCK: &str = "SELECT CAST(1 AS BIGINT) FROM pg_advisory_x
 /// Open the pool on the SQLite file at `path` (which exists, owner-only).
 ///
 /// The settings issue 18 measured, kept as they were before the store moved to `Any`: WAL, synchronous=NORMAL,
-/// foreign keys, a 1 MiB page cache per connection, no automatic checkpoints, 4 connections not pinged before use,
-/// and the busy handler that waits in 20 µs steps. `Any` takes only a URL (no pragmas, and `after_connect` gets no
-/// sqlite handle), so the pragmas run in `after_connect` and the busy handler is installed by a SQL function that
-/// every SQLite connection of the process gets ([`register_busy_function`]).
+/// foreign keys, a 256 KiB page cache per connection (1 MiB until 2026-12-06), no automatic checkpoints, 4
+/// connections not pinged before use, and the busy handler that waits in 20 µs steps. `Any` takes only a URL (no
+/// pragmas, and `after_connect` gets no sqlite handle), so the pragmas run in `after_connect` and the busy handler is
+/// installed by a SQL function that every SQLite connection of the process gets ([`register_busy_function`]).
 pub(super) async fn open_sqlite(path: &Path) -> Result<AnyPool, sqlx::Error> {
     sqlx::any::install_default_drivers();
     register_busy_function();
