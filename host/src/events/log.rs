@@ -18,7 +18,7 @@ use std::sync::atomic::{fence, AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, Notify};
 
 use super::envelope::{format_ts, Event, NewEvent};
 use crate::store::{now_ms, EventRowRef, EventWriter, Store, StoreError, StoreResult, TurnChange};
@@ -53,7 +53,7 @@ const LINGER_BELOW: usize = 16;
 const LINGER_MIN_READERS: usize = 8;
 /// Prune at most this often (in events written); small retentions prune after half their size.
 const PRUNE_EVERY: i64 = 10_000;
-/// How often the checkpointer looks at the log.
+/// How often the checkpointer looks at a log with commits not yet checkpointed (until it is quiet).
 const CHECKPOINT_POLL: Duration = Duration::from_millis(100);
 /// A checkpoint waits until no event was committed for this long: its fsyncs stall the writer's WAL appends on
 /// this disk (by 10–40 ms while a stream runs), and every reader waits for the writer.
@@ -145,6 +145,9 @@ struct Shared {
     healthy: AtomicBool,
     /// Set by the writer, cleared by the checkpointer.
     dirty: AtomicBool,
+    /// Wakes the checkpointer when the writer sets `dirty`. Its own `Arc`: the checkpointer waits on it without
+    /// keeping the rest alive (the live channel closes when the log is dropped).
+    written: Arc<Notify>,
     /// When the writer last committed (ms since the epoch).
     last_write_ms: AtomicI64,
     /// Set while the writer holds a batch open ([`LINGER`]): somebody waiting for a commit must wake it.
@@ -174,6 +177,7 @@ impl EventLog {
             last_committed: AtomicI64::new(last),
             healthy: AtomicBool::new(true),
             dirty: AtomicBool::new(false),
+            written: Arc::new(Notify::new()),
             last_write_ms: AtomicI64::new(0),
             lingering: AtomicBool::new(false),
         });
@@ -395,7 +399,9 @@ fn write_loop(shared: &Shared, mut writer: EventWriter, mut rx: mpsc::Receiver<S
             turns_recorded = commit(shared, &mut writer, &mut events, &turns);
             last = events.last().map_or(last, |e| e.seq);
             committed_at = Some(Instant::now());
-            shared.dirty.store(true, Ordering::Relaxed);
+            if !shared.dirty.swap(true, Ordering::Relaxed) {
+                shared.written.notify_one();
+            }
             shared.last_write_ms.store(now_ms(), Ordering::Relaxed);
         }
         // Other hosts' events go out first, in seq order: those committed before this batch (its seqs start beyond
@@ -552,23 +558,35 @@ fn commit(shared: &Shared, writer: &mut EventWriter, events: &mut [Arc<Event>], 
 }
 
 /// Passive checkpoints on the pool, beside the writer: when the log has been quiet for a moment (and the writer
-/// or, at longer intervals, the pool wrote something), or when the WAL grew too big to wait.
+/// or, at longer intervals, the pool wrote something), or when the WAL grew too big to wait. It sleeps until
+/// something can be due: while the log has uncheckpointed commits, [`CHECKPOINT_POLL`] at a time until the log is
+/// quiet; otherwise until the writer's next commit or the next [`CHECKPOINT_EVERY`] (an idle host wakes for it
+/// every 5 s, not ten times a second).
 async fn checkpoint_loop(store: Store, shared: Weak<Shared>) {
-    let mut tick = tokio::time::interval(CHECKPOINT_POLL);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let Some(written) = shared.upgrade().map(|s| s.written.clone()) else { return };
     let mut last_checkpoint = now_ms();
     loop {
-        tick.tick().await;
-        let Some(shared) = shared.upgrade() else { return };
-        let now = now_ms();
-        let quiet = now - shared.last_write_ms.load(Ordering::Relaxed) >= CHECKPOINT_WHEN_IDLE_FOR;
-        let due = shared.dirty.load(Ordering::Relaxed) || now - last_checkpoint >= CHECKPOINT_EVERY;
-        if (quiet && due) || store.wal_bytes() > CHECKPOINT_WAL_BYTES {
-            shared.dirty.store(false, Ordering::Relaxed);
-            last_checkpoint = now;
-            if let Err(e) = store.checkpoint().await {
-                tracing::warn!(error = %e, "WAL checkpoint failed");
+        let wait = {
+            let Some(shared) = shared.upgrade() else { return };
+            let now = now_ms();
+            let quiet = now - shared.last_write_ms.load(Ordering::Relaxed) >= CHECKPOINT_WHEN_IDLE_FOR;
+            let due = shared.dirty.load(Ordering::Relaxed) || now - last_checkpoint >= CHECKPOINT_EVERY;
+            if (quiet && due) || store.wal_bytes() > CHECKPOINT_WAL_BYTES {
+                shared.dirty.store(false, Ordering::Relaxed);
+                last_checkpoint = now;
+                if let Err(e) = store.checkpoint().await {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
             }
+            if shared.dirty.load(Ordering::Relaxed) {
+                CHECKPOINT_POLL
+            } else {
+                Duration::from_millis((last_checkpoint + CHECKPOINT_EVERY - now_ms()).max(0) as u64).max(CHECKPOINT_POLL)
+            }
+        };
+        tokio::select! {
+            _ = written.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
         }
     }
 }
@@ -576,6 +594,43 @@ async fn checkpoint_loop(store: Store, shared: Weak<Shared>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The WAL's frames and how many of them a checkpoint copied into the database, from the wal-index header in
+    /// the `-shm` file (SQLite's file format: `mxFrame` at byte 16, `nBackfill` at byte 96).
+    fn wal_frames(dir: &std::path::Path) -> (u32, u32) {
+        let shm = std::fs::read(dir.join("codex-manager.sqlite3-shm")).unwrap_or_default();
+        let at = |i: usize| shm.get(i..i + 4).map_or(0, |b| u32::from_ne_bytes(b.try_into().unwrap()));
+        (at(16), at(96))
+    }
+
+    /// The checkpointer is woken by the writer's commits (it does not poll an idle log): committed events are
+    /// checkpointed once the log has been quiet for a moment.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn commits_are_checkpointed_once_the_log_is_quiet() {
+        let dir = std::env::temp_dir().join(format!("cm-log-checkpoint-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir).await.unwrap();
+        let log = EventLog::start(store.clone(), DEFAULT_RETENTION).await.unwrap();
+        // Start-up's own writes checkpointed first, so what follows is the commits' alone.
+        tokio::time::sleep(Duration::from_millis(CHECKPOINT_WHEN_IDLE_FOR as u64) + CHECKPOINT_POLL * 3).await;
+        for i in 0..20 {
+            log.publish_committed(NewEvent::any("test.checkpointed", serde_json::json!({"i": i}))).await.expect("committed");
+        }
+        let (frames, _) = wal_frames(&dir);
+        assert!(frames > 0, "the commits are in the WAL");
+        // Well before the periodic checkpoint (CHECKPOINT_EVERY): the commits woke the checkpointer.
+        let deadline = Instant::now() + Duration::from_secs(3);
+        loop {
+            let (frames, backfilled) = wal_frames(&dir);
+            if frames > 0 && backfilled == frames {
+                break;
+            }
+            assert!(Instant::now() < deadline, "not checkpointed: {backfilled} of {frames} frames after 3 s");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        drop(log);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     /// Paced events (the writer holds batches open while they keep coming) reach readers in order, each one
     /// already in the store when it is broadcast; a caller that waits for its commit in the middle of such a stream
