@@ -595,6 +595,15 @@ async fn checkpoint_loop(store: Store, shared: Weak<Shared>) {
 mod tests {
     use super::*;
 
+    /// A log on a fresh SQLite store in a directory of its own (`cm-log-<name>-<uuid>` under the temp dir).
+    async fn started(name: &str) -> (std::path::PathBuf, Store, EventLog) {
+        let dir = std::env::temp_dir().join(format!("cm-log-{name}-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir).await.unwrap();
+        let log = EventLog::start(store.clone(), DEFAULT_RETENTION).await.unwrap();
+        (dir, store, log)
+    }
+
     /// The WAL's frames and how many of them a checkpoint copied into the database, from the wal-index header in
     /// the `-shm` file (SQLite's file format: `mxFrame` at byte 16, `nBackfill` at byte 96).
     fn wal_frames(dir: &std::path::Path) -> (u32, u32) {
@@ -607,10 +616,7 @@ mod tests {
     /// checkpointed once the log has been quiet for a moment.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn commits_are_checkpointed_once_the_log_is_quiet() {
-        let dir = std::env::temp_dir().join(format!("cm-log-checkpoint-{}", uuid::Uuid::now_v7()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = Store::open(&dir).await.unwrap();
-        let log = EventLog::start(store.clone(), DEFAULT_RETENTION).await.unwrap();
+        let (dir, _store, log) = started("checkpoint").await;
         // Start-up's own writes checkpointed first, so what follows is the commits' alone.
         tokio::time::sleep(Duration::from_millis(CHECKPOINT_WHEN_IDLE_FOR as u64) + CHECKPOINT_POLL * 3).await;
         for i in 0..20 {
@@ -637,10 +643,7 @@ mod tests {
     /// is answered with its event, committed, and a lone event after the stream is committed too.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn paced_events_share_commits_yet_each_is_stored_before_anyone_sees_it() {
-        let dir = std::env::temp_dir().join(format!("cm-log-linger-{}", uuid::Uuid::now_v7()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = Store::open(&dir).await.unwrap();
-        let log = EventLog::start(store.clone(), DEFAULT_RETENTION).await.unwrap();
+        let (dir, store, log) = started("linger").await;
         let mut live = log.subscribe_live();
         // Enough readers that the writer holds batches open while the stream runs.
         let _others: Vec<_> = (1..LINGER_MIN_READERS).map(|_| log.subscribe_live()).collect();
@@ -688,10 +691,7 @@ mod tests {
     /// again; the event stays queued and is committed once it can.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_commit_that_cannot_land_is_waited_for_a_bounded_time_then_lands_later() {
-        let dir = std::env::temp_dir().join(format!("cm-log-bounded-{}", uuid::Uuid::now_v7()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = Store::open(&dir).await.unwrap();
-        let log = EventLog::start(store.clone(), DEFAULT_RETENTION).await.unwrap();
+        let (dir, store, log) = started("bounded").await;
         let before = log.last_seq();
 
         let blocker = rusqlite::Connection::open(store.path().unwrap()).unwrap();
