@@ -16,8 +16,9 @@
 //! target/debug), plus any package given as `--package LABEL=DIR` (e.g. the JS template built with componentize-js
 //! for a comparison). Each is measured in a process of its own, so RSS is the plugin's: install time (compile +
 //! validate + store), host RSS added by the plugin (after install, and after a restart from the compiled cache, one
-//! call made), a tool call (`hello`: one `kv.get`), the same call after an unload (wall time) and an event
-//! (`turn.completed`: `kv.get` + `kv.set` + a log line), p50/p99 as recorded. The componentizers come from
+//! call made), a tool call (`hello`: one `kv.get`; 2 ms apart), the same with no spare instance (every instance made
+//! on the call's path, as before spares: what they save), the same call after an unload (wall time) and an event
+//! (`turn.completed`: `kv.get` + `kv.set` + a log line; a burst, back to back), p50/p99 as recorded. The componentizers come from
 //! $CODEX_MANAGER_COMPONENTIZE_PY / _QJS (scripts/setup.sh --test installs them in .tools/plugin-*); a language
 //! whose tool is missing is skipped with a note, or, with `--require-all` (scripts/test.sh), is an error; a package
 //! whose measurement failed is always one (exit 1).
@@ -208,6 +209,11 @@ mod languages {
         args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
     }
 
+    /// The pause before each measured tool call. A model's tool calls come at least this far apart, and a plugin
+    /// with a spare instance (host/src/plugins/code.rs) gets it made in the pause; back to back, each call would
+    /// wait for the instantiation its predecessor started.
+    const TOOL_CALL_GAP: std::time::Duration = std::time::Duration::from_millis(2);
+
     /// `--measure-one PACKAGE DATA_DIR N [restart]`: prints one JSON line.
     pub async fn measure_one(args: &[String]) -> anyhow::Result<()> {
         let (package, dir, n) = (PathBuf::from(&args[0]), PathBuf::from(&args[1]), args[2].parse::<usize>()?);
@@ -234,6 +240,7 @@ mod languages {
         let after_install = rss_mib();
         let mut tool = Vec::with_capacity(n);
         for _ in 0..n {
+            tokio::time::sleep(TOOL_CALL_GAP).await;
             let t = Instant::now();
             let r = h.plugins.call_tool("hello", r#"{"text":"x"}"#, None, None).await;
             tool.push(t.elapsed().as_secs_f64() * 1e6);
@@ -243,11 +250,22 @@ mod languages {
         let mut calls = new_calls(&h, &info.id, &mut seen, "tool:hello", n).await?;
         let reloads = reload_calls(&h, &info.id, "hello", r#"{"text":"x"}"#, (n / 10).max(5)).await?;
         new_calls(&h, &info.id, &mut seen, "tool:hello", reloads.len()).await?;
+        // The same calls with every instance made on the call's path: what a spare instance saves.
+        h.plugins.set_spare_threshold(std::time::Duration::MAX);
+        h.plugins.unload_code(&info.id);
+        for _ in 0..n {
+            tokio::time::sleep(TOOL_CALL_GAP).await;
+            let r = h.plugins.call_tool("hello", r#"{"text":"x"}"#, None, None).await;
+            anyhow::ensure!(matches!(r, Some(Ok(_))), "unexpected tool answer {r:?}");
+        }
+        let unspared = new_calls(&h, &info.id, &mut seen, "tool:hello", n).await?;
+        h.plugins.set_spare_threshold(codex_manager_host::plugins::SPARE_WHEN_INSTANTIATION_OVER);
+        h.plugins.unload_code(&info.id);
         for i in 0..n {
             h.publish("turn.completed", Some("00000000-0000-7000-8000-000000000001"), serde_json::json!({"i": i})).await;
         }
         calls.extend(new_calls(&h, &info.id, &mut seen, "event:turn.completed", n).await?);
-        let failed: Vec<_> = calls.iter().filter(|c| c.outcome != "ok").map(|c| (&c.trigger, &c.error)).take(3).collect();
+        let failed: Vec<_> = calls.iter().chain(&unspared).filter(|c| c.outcome != "ok").map(|c| (&c.trigger, &c.error)).take(3).collect();
         anyhow::ensure!(failed.is_empty(), "failed calls: {failed:?}");
         let recorded = |prefix: &str| calls.iter().filter(|c| c.trigger.starts_with(prefix)).map(|c| c.duration_us as f64).collect::<Vec<_>>();
         let loaded = rss_mib();
@@ -263,6 +281,7 @@ mod languages {
                 "tool_wall": summary(tool),
                 "tool_reload_wall": summary(reloads),
                 "tool": summary(recorded("tool:hello")),
+                "tool_no_spare": summary(unspared.iter().map(|c| c.duration_us as f64).collect()),
                 "event": summary(recorded("event:turn.completed")),
             })
         );
@@ -332,8 +351,8 @@ mod languages {
         }
         let empty = scratch.join("data-empty");
         let baseline = child(Path::new("-"), &empty, 0, true)?;
-        println!("| plugin | component | install | host RSS after install + calls → 3 s later | host RSS after restart + 1 call | tool call (kv.get) | tool call after an unload (wall: map + pre-link + call) | event (kv.get + kv.set + log) |");
-        println!("|---|---|---|---|---|---|---|---|");
+        println!("| plugin | component | install | host RSS after install + calls → 3 s later | host RSS after restart + 1 call | tool call (kv.get) | the same, no spare instance | tool call after an unload (wall: map + pre-link + call) | event (kv.get + kv.set + log) |");
+        println!("|---|---|---|---|---|---|---|---|---|");
         for (label, package) in &packages {
             let n = if quick { 100 } else { 500 };
             let dir = scratch.join(format!("data-{}", label.split_whitespace().next().unwrap_or("x")));
@@ -341,7 +360,7 @@ mod languages {
             let m = match child(package, &dir, n, false) {
                 Ok(m) => m,
                 Err(e) => {
-                    println!("| {label} | failed: {e} | | | | | | |");
+                    println!("| {label} | failed: {e} | | | | | | | |");
                     problems.push(format!("{label}: {e}"));
                     continue;
                 }
@@ -351,13 +370,14 @@ mod languages {
             let part = |k: &str| r["parts"][k].as_f64().unwrap_or(f64::NAN) - baseline["parts"][k].as_f64().unwrap_or(f64::NAN);
             eprintln!("{label}: after restart + 1 call, over the empty host: anon {:+.1} MiB, file {:+.1} MiB, shmem {:+.1} MiB", part("anon"), part("file"), part("shmem"));
             println!(
-                "| {label} | {:.2} MB | {:.0} ms | +{:.1} → +{:.1} MiB | +{:.1} MiB | {} | {} | {} |",
+                "| {label} | {:.2} MB | {:.0} ms | +{:.1} → +{:.1} MiB | +{:.1} MiB | {} | {} | {} | {} |",
                 m["size_bytes"].as_f64().unwrap_or(0.0) / 1e6,
                 m["install_ms"].as_f64().unwrap_or(f64::NAN),
                 m["rss_loaded_mib"].as_f64().unwrap_or(f64::NAN),
                 m["rss_settled_mib"].as_f64().unwrap_or(f64::NAN),
                 restart_rss,
                 m["tool"].as_str().unwrap_or("?"),
+                m["tool_no_spare"].as_str().unwrap_or("?"),
                 m["tool_reload_wall"].as_str().unwrap_or("?"),
                 m["event"].as_str().unwrap_or("?"),
             );

@@ -151,23 +151,27 @@ impl Callable {
                 return CallReport { value: None, outcome: Outcome::Error, error, denials: Vec::new(), stderr: None, duration: started.elapsed() };
             }
         };
-        let state = PluginState::new(
-            self.id.clone(),
-            self.grants.clone(),
-            api.clone(),
-            self.limits.memory_bytes as usize,
-            job_id,
-            self.data_dir.as_ref().map(|d| d.preopen_path()).as_deref(),
-        );
-        let mut store = Store::new(engine.engine(), state);
-        store.limiter(|s| &mut s.limiter);
+        let (mut store, spare) = match self.code.take_spare(&pre).await {
+            Some(spare) => (spare.store, Some(spare.instance)),
+            None => (self.new_store(engine, api), None),
+        };
+        let ran_in_spare = spare.is_some();
+        store.data_mut().job_id = job_id;
         // Epochs stop a guest that computes; the async timeout also stops one waiting in a host call.
         let _ticking = engine.ticking();
-        store.set_epoch_deadline((timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64 + 1);
-        store.epoch_deadline_trap();
+        arm(&mut store, timeout);
 
+        let mut instantiated = None;
         let run = async {
-            let instance = pre.instantiate(&mut store).await?;
+            let instance = match spare {
+                Some(instance) => instance,
+                None => {
+                    let t = Instant::now();
+                    let instance = pre.instantiate(&mut store).await?;
+                    instantiated = Some(t.elapsed());
+                    instance
+                }
+            };
             let returned = match call {
                 Call::Event(e) => Returned::Event(instance.on_event(&mut store, &e).await?),
                 Call::Job(j) => Returned::Job(instance.run_job(&mut store, &j).await?),
@@ -197,8 +201,59 @@ impl Callable {
                 (None, outcome, Some(text.chars().take(2000).collect()))
             }
         };
-        CallReport { value, outcome, error, denials, stderr, duration: started.elapsed() }
+        let duration = started.elapsed();
+        // Only after code that did instantiate (a spare's or this call's): one that cannot is not retried ahead.
+        if (ran_in_spare || instantiated.is_some()) && self.code.wants_spare(instantiated) {
+            self.make_spare(api, pre);
+        }
+        CallReport { value, outcome, error, denials, stderr, duration }
     }
+
+    /// A store for one instance of this plugin: its grants, memory limit and files; no job yet, no deadline yet.
+    fn new_store(&self, engine: &PluginEngine, api: &Arc<dyn PluginHostApi>) -> Store<PluginState> {
+        let state = PluginState::new(
+            self.id.clone(),
+            self.grants.clone(),
+            api.clone(),
+            self.limits.memory_bytes as usize,
+            None,
+            self.data_dir.as_ref().map(|d| d.preopen_path()).as_deref(),
+        );
+        let mut store = Store::new(engine.engine(), state);
+        store.limiter(|s| &mut s.limiter);
+        store
+    }
+
+    /// Make the next call's instance now, in a task of its own, under the same limits as a call's instantiation
+    /// (its start functions run in it); [`PluginCode::spare_made`](super::code::PluginCode::spare_made) keeps it.
+    fn make_spare(&self, api: &Arc<dyn PluginHostApi>, pre: Arc<super::bindings::PluginPre>) {
+        let code = self.code.clone();
+        let engine = code.engine().clone();
+        let Some(reservation) = engine.reserve_spare() else {
+            code.spare_made(None);
+            return;
+        };
+        let mut store = self.new_store(&engine, api);
+        let timeout = Duration::from_millis(self.limits.call_timeout_ms);
+        tokio::spawn(async move {
+            let ticking = engine.ticking();
+            arm(&mut store, timeout);
+            let started = Instant::now();
+            let made = tokio::time::timeout(timeout + Duration::from_millis(100), pre.instantiate(&mut store)).await;
+            let took = started.elapsed();
+            drop(ticking);
+            code.spare_made(match made {
+                Ok(Ok(instance)) => Some((super::code::Spare { pre, store, instance, reservation }, took)),
+                _ => None,
+            });
+        });
+    }
+}
+
+/// Give `store` its deadline, `timeout` from now, in epochs.
+fn arm(store: &mut Store<PluginState>, timeout: Duration) {
+    store.set_epoch_deadline((timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64 + 1);
+    store.epoch_deadline_trap();
 }
 
 fn map<A, B>(r: CallReport<A>, f: impl FnOnce(A) -> Result<B, (Outcome, String)>) -> CallReport<B> {

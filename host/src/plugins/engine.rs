@@ -2,7 +2,7 @@
 //! where the machine allows it, and a linker per served WIT version with WASI (nothing granted) and that version's
 //! host interfaces, built once.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,6 +39,13 @@ pub(super) const POOLED_MEMORY_BYTES: usize = super::manifest::MAX_MEMORY_MB as 
 pub(super) const LINEAR_MEMORY_KEEP_RESIDENT: usize = 1 << 20;
 /// The same for tables (8 bytes an element).
 pub(super) const TABLE_KEEP_RESIDENT: usize = 64 << 10;
+/// Instances made ahead of a call (`code::Spare`) the pool holds at most, host-wide: the rest of its slots are
+/// always left to calls.
+pub(super) const MAX_SPARES: u32 = POOLED_CALLS / 8;
+/// Instantiation slower than this is moved off a call's path (`code::Spare`). Measured (plugin-bench, release):
+/// the Rust template instantiates in under 15 µs, a QuickJS plugin in ~80 µs, a componentize-py interpreter in
+/// 400-650 µs.
+pub const SPARE_WHEN_INSTANTIATION_OVER: Duration = Duration::from_micros(50);
 
 pub struct PluginEngine {
     engine: Engine,
@@ -46,6 +53,22 @@ pub struct PluginEngine {
     pooled: bool,
     compiler: Compiler,
     ticker: Arc<Ticker>,
+    spares: Arc<Spares>,
+}
+
+/// How many spare instances exist or are being made, and the threshold that decides who gets one.
+struct Spares {
+    held: AtomicU32,
+    over_micros: AtomicU64,
+}
+
+/// One of the [`MAX_SPARES`] places for a spare instance, given back when dropped.
+pub struct SpareReservation(Arc<Spares>);
+
+impl Drop for SpareReservation {
+    fn drop(&mut self) {
+        self.0.held.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// The epoch's clock. It ticks only while a call is in flight: deadlines count the time of the calls they bound,
@@ -77,7 +100,28 @@ impl PluginEngine {
         let linkers = Linkers::new(&engine)?;
         let ticker = Arc::new(Ticker { in_flight: AtomicUsize::new(0), stop: AtomicBool::new(false), thread: std::sync::OnceLock::new() });
         start_ticker(engine.clone(), ticker.clone());
-        Ok(Self { engine, linkers, pooled, compiler, ticker })
+        let spares = Arc::new(Spares { held: AtomicU32::new(0), over_micros: AtomicU64::new(SPARE_WHEN_INSTANTIATION_OVER.as_micros() as u64) });
+        Ok(Self { engine, linkers, pooled, compiler, ticker, spares })
+    }
+
+    /// Whether an instantiation that took `took` is slow enough to be made ahead of the next call.
+    pub fn wants_spare_after(&self, took: Duration) -> bool {
+        took.as_micros() as u64 > self.spares.over_micros.load(Ordering::Relaxed)
+    }
+
+    /// Set the threshold of [`Self::wants_spare_after`] (`SPARE_WHEN_INSTANTIATION_OVER` by default;
+    /// `Duration::MAX` turns spares off). Benchmarks compare the two; tests give every plugin a spare.
+    pub fn set_spare_threshold(&self, over: Duration) {
+        self.spares.over_micros.store(u64::try_from(over.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    /// A place for one more spare instance, unless [`MAX_SPARES`] are held.
+    pub fn reserve_spare(&self) -> Option<SpareReservation> {
+        self.spares
+            .held
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < MAX_SPARES).then_some(n + 1))
+            .ok()
+            .map(|_| SpareReservation(self.spares.clone()))
     }
 
     /// Start the epoch's clock for a call (it stops when the last call in flight drops its guard).
@@ -316,6 +360,8 @@ mod tests {
             ("stderr kept per failed call", format!("{} KiB", super::super::output::STDERR_TAIL_BYTES >> 10)),
             ("linear memory kept resident per slot between calls", format!("{} MiB", LINEAR_MEMORY_KEEP_RESIDENT >> 20)),
             ("table memory kept resident per slot between calls", format!("{} KiB", TABLE_KEEP_RESIDENT >> 10)),
+            ("instances made ahead of a call, at most", MAX_SPARES.to_string()),
+            ("instantiation made ahead of a call when slower than", format!("{} µs", SPARE_WHEN_INSTANTIATION_OVER.as_micros())),
         ];
         for (what, value) in rows {
             let row = format!("| {what} | {value} |");

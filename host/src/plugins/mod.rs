@@ -27,6 +27,8 @@ mod views;
 mod tests;
 
 pub use registry::PluginRegistry;
+pub use code::CodeState;
+pub use engine::SPARE_WHEN_INSTANTIATION_OVER;
 pub use views::{Inspection, PluginCall, PluginInfo};
 pub use bindings::{Job as JobCall, JobOutcome, Retry};
 pub use manifest::{WitVersion, WIT_VERSIONS};

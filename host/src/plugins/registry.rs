@@ -139,11 +139,18 @@ impl PluginRegistry {
         self.engine.pooled()
     }
 
-    /// Whether a plugin's code is loaded now, and how many times it was loaded: None when no such plugin is in
-    /// the active set. For tests and diagnostics.
-    pub fn code_state(&self, id: &str) -> Option<(bool, u64)> {
+    /// Whether a plugin's code is loaded now, how many times it was loaded, and its spare instance: None when no
+    /// such plugin is in the active set. For tests and diagnostics.
+    pub fn code_state(&self, id: &str) -> Option<super::code::CodeState> {
         let plugin = self.snapshot().plugins.iter().find(|p| p.manifest.id == id).cloned()?;
-        Some((plugin.callable.code.loaded(), plugin.callable.code.loads()))
+        Some(plugin.callable.code.state())
+    }
+
+    /// How slow a plugin's instantiation must be for the host to make the next instance ahead of its call
+    /// (`engine::SPARE_WHEN_INSTANTIATION_OVER` by default, `Duration::MAX` for never): plugin-bench measures both
+    /// ways, tests give every plugin a spare.
+    pub fn set_spare_threshold(&self, over: std::time::Duration) {
+        self.engine.set_spare_threshold(over);
     }
 
     /// Drop a plugin's loaded code now instead of after its idle period (tests: the next call loads it again).
