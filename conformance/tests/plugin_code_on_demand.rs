@@ -5,7 +5,7 @@
 //!
 //! Runs the test plugin `well-behaved` (it counts every event in its kv key `events`), from plugins/dist.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use codex_manager_conformance::plugin_harness::{Harness, SESSION_ID};
@@ -27,6 +27,15 @@ fn code(h: &Harness, id: &str) -> Option<(bool, u64)> {
     h.plugins.code_state(id).map(|s| (s.loaded, s.loads))
 }
 
+/// The built test plugin `id` (plugins/dist) and an empty data dir for a host.
+fn package_and_fresh_dir(id: &str, tag: &str) -> (PathBuf, PathBuf) {
+    let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/dist").join(id);
+    assert!(package.is_dir(), "no {}: run plugins/build.sh (scripts/test.sh does)", package.display());
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    (package, dir)
+}
+
 /// Wait (bounded) until the plugin has `n` recorded calls (the earlier host's included), all of them `ok`.
 async fn wait_ok_calls(h: &Harness, n: usize) {
     let calls = h.wait_calls(PLUGIN, n, Duration::from_secs(30)).await;
@@ -36,10 +45,7 @@ async fn wait_ok_calls(h: &Harness, n: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn code_is_loaded_on_demand_and_a_reload_keeps_the_plugins_kv() {
-    let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/dist").join(PLUGIN);
-    assert!(package.is_dir(), "no {}: run plugins/build.sh (scripts/test.sh does)", package.display());
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("code-on-demand-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let (package, dir) = package_and_fresh_dir(PLUGIN, "code-on-demand");
 
     {
         let h = Harness::start(&dir).await.unwrap();
@@ -131,10 +137,7 @@ async fn spare_ready(h: &Harness, id: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spare_instance_serves_the_next_call_and_goes_with_the_code() {
     const PROBE: &str = "probe-v02";
-    let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/dist").join(PROBE);
-    assert!(package.is_dir(), "no {}: run plugins/build.sh (scripts/test.sh does)", package.display());
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("spare-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let (package, dir) = package_and_fresh_dir(PROBE, "spare");
     let h = Harness::start(&dir).await.unwrap();
     h.install(&package).await.unwrap();
     h.plugins.set_spare_threshold(Duration::ZERO);
