@@ -42,9 +42,9 @@ pub(super) const TABLE_KEEP_RESIDENT: usize = 64 << 10;
 /// Instances made ahead of a call (`code::Spare`) the pool holds at most, host-wide: the rest of its slots are
 /// always left to calls.
 pub(super) const MAX_SPARES: u32 = POOLED_CALLS / 8;
-/// Instantiation slower than this is moved off a call's path (`code::Spare`). Measured (plugin-bench, release):
-/// the Rust template instantiates in under 15 µs, a QuickJS plugin in ~80 µs, a componentize-py interpreter in
-/// 400-650 µs.
+/// Code whose fastest instantiation seen is slower than this gets it moved off a call's path (`code::Spare`).
+/// Measured (plugin-bench --languages, release, the project's VM): the Rust template ~12 µs, the QuickJS one
+/// ~100 µs, the componentize-py one ~670 µs; below this a spare's task wake-up costs more than it saves.
 pub const SPARE_WHEN_INSTANTIATION_OVER: Duration = Duration::from_micros(50);
 
 pub struct PluginEngine {
