@@ -214,6 +214,19 @@ mod languages {
     /// wait for the instantiation its predecessor started.
     const TOOL_CALL_GAP: std::time::Duration = std::time::Duration::from_millis(2);
 
+    /// `n` calls of the template's tool `hello`, each after [`TOOL_CALL_GAP`]: the wall time of each, in µs.
+    async fn call_hello(h: &Harness, n: usize) -> anyhow::Result<Vec<f64>> {
+        let mut took = Vec::with_capacity(n);
+        for _ in 0..n {
+            tokio::time::sleep(TOOL_CALL_GAP).await;
+            let t = Instant::now();
+            let r = h.plugins.call_tool("hello", r#"{"text":"x"}"#, None, None).await;
+            took.push(t.elapsed().as_secs_f64() * 1e6);
+            anyhow::ensure!(matches!(r, Some(Ok(ref s)) if s.contains("hello from")), "unexpected tool answer {r:?}");
+        }
+        Ok(took)
+    }
+
     /// `--measure-one PACKAGE DATA_DIR N [restart]`: prints one JSON line.
     pub async fn measure_one(args: &[String]) -> anyhow::Result<()> {
         let (package, dir, n) = (PathBuf::from(&args[0]), PathBuf::from(&args[1]), args[2].parse::<usize>()?);
@@ -238,14 +251,7 @@ mod languages {
         let info = h.install(&package).await?;
         let install_ms = t.elapsed().as_secs_f64() * 1e3;
         let after_install = rss_mib();
-        let mut tool = Vec::with_capacity(n);
-        for _ in 0..n {
-            tokio::time::sleep(TOOL_CALL_GAP).await;
-            let t = Instant::now();
-            let r = h.plugins.call_tool("hello", r#"{"text":"x"}"#, None, None).await;
-            tool.push(t.elapsed().as_secs_f64() * 1e6);
-            anyhow::ensure!(matches!(r, Some(Ok(ref s)) if s.contains("hello from")), "unexpected tool answer {r:?}");
-        }
+        let tool = call_hello(&h, n).await?;
         let mut seen = HashSet::new();
         let mut calls = new_calls(&h, &info.id, &mut seen, "tool:hello", n).await?;
         let reloads = reload_calls(&h, &info.id, "hello", r#"{"text":"x"}"#, (n / 10).max(5)).await?;
@@ -253,11 +259,7 @@ mod languages {
         // The same calls with every instance made on the call's path: what a spare instance saves.
         h.plugins.set_spare_threshold(std::time::Duration::MAX);
         h.plugins.unload_code(&info.id);
-        for _ in 0..n {
-            tokio::time::sleep(TOOL_CALL_GAP).await;
-            let r = h.plugins.call_tool("hello", r#"{"text":"x"}"#, None, None).await;
-            anyhow::ensure!(matches!(r, Some(Ok(_))), "unexpected tool answer {r:?}");
-        }
+        call_hello(&h, n).await?;
         let unspared = new_calls(&h, &info.id, &mut seen, "tool:hello", n).await?;
         h.plugins.set_spare_threshold(codex_manager_host::plugins::SPARE_WHEN_INSTANTIATION_OVER);
         h.plugins.unload_code(&info.id);
