@@ -428,6 +428,15 @@ impl Store {
         Ok(q.build().fetch_one(self.pool()).await?.try_get::<Option<i64>, _>(0)?)
     }
 
+    /// Whether any job is queued or running, on any host sharing the store: with none, nothing can become claimable
+    /// or see its lease run out until something enqueues or retries one.
+    pub async fn has_open_jobs(&self) -> StoreResult<bool> {
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE state IN ('queued', 'running') LIMIT 1) AS open")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(open > 0)
+    }
+
     /// Claim the next due job of `kinds` whose lanes have room, on every host sharing the store: its kind's
     /// `concurrency` and, for a job with a project, `project_concurrency` running jobs of that project. (How many
     /// jobs THIS host runs at once, `--job-concurrency`, is its own worker slots: the scheduler counts those.)

@@ -241,6 +241,12 @@ pub struct Queue {
 }
 
 impl Queue {
+    /// Times the scheduler has looked at the queue (an idle host's test).
+    #[cfg(test)]
+    pub(in crate::services) fn scheduler_looks(&self) -> u64 {
+        self.scheduler.looks()
+    }
+
     /// Whether a host job (a routine's run) must wait out a usage limit or a spent budget before it starts a turn in
     /// `project_id`. When it must, the job is marked held: whatever its attempt returns, the scheduler puts it back
     /// to wait until the limit lifts, its attempt given back, as for a plugin's worker turn.

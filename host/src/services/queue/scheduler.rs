@@ -7,7 +7,7 @@
 //! claimed until the lease runs out, then any host sharing the store (this one after a restart) takes them again.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -20,8 +20,13 @@ use crate::events::EventType;
 use crate::plugins::JobKind;
 use crate::store::{now_ms, Finish, JobClaim, JobErrorKind, JobRow, JobState, KindLane};
 
-/// Longest the scheduler sleeps without looking at the queue (for jobs other hosts enqueue or leases that end).
+/// Longest the scheduler sleeps without looking at the queue while any job is queued or running (for jobs that
+/// became claimable without an event it sees, and leases that end).
 const IDLE_POLL: Duration = Duration::from_secs(1);
+/// Longest it sleeps while no job is queued or running anywhere: then only an enqueue or a retry can give it work,
+/// and each wakes it (from this host, or another through the event log's live feed). Bounded all the same, so that a
+/// wake-up lost on the way (a live feed that reconnected) costs a delay, not a job that never runs.
+const EMPTY_QUEUE_LOOK: Duration = Duration::from_secs(30);
 /// How long a shutdown waits for running jobs to hand themselves back.
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
 
@@ -50,9 +55,11 @@ pub struct Scheduler {
     owner: String,
     /// This host's id: it claims only the session jobs of the sessions it owns.
     host_id: String,
-    wake: Notify,
+    wake: Arc<Notify>,
     running: Mutex<HashMap<String, Running>>,
     stopping: AtomicBool,
+    /// Times the loop looked at the queue (tests see that an idle host does not poll).
+    looks: AtomicU64,
 }
 
 enum Ended {
@@ -66,14 +73,21 @@ impl Scheduler {
             owner: format!("{host_id}/{}", uuid::Uuid::now_v7()),
             host_id: host_id.to_string(),
             config,
-            wake: Notify::new(),
+            wake: Arc::new(Notify::new()),
             running: Mutex::new(HashMap::new()),
             stopping: AtomicBool::new(false),
+            looks: AtomicU64::new(0),
         }
     }
 
     pub fn capacity(&self) -> i64 {
         self.config.capacity
+    }
+
+    /// Times the scheduling loop has looked at the queue.
+    #[cfg(test)]
+    pub fn looks(&self) -> u64 {
+        self.looks.load(Ordering::Relaxed)
     }
 
     /// Look at the queue now (a job was enqueued or one finished).
@@ -110,15 +124,20 @@ impl Scheduler {
                     services.fill_lanes(&me, &kinds).await;
                 }
                 let names: Vec<String> = kinds.into_iter().map(|k| k.kind).collect();
-                let next_due = services.core.store().next_due_at(&names, now_ms()).await.ok().flatten();
-                let mut wait = IDLE_POLL.min(scheduler.heartbeat());
-                if let Some(due) = next_due {
-                    wait = wait.min(Duration::from_millis((due - now_ms()).max(0) as u64));
-                }
-                // Holding the services for one short wait is fine: the loop ends when the host stops.
-                let wake = scheduler.wake.notified();
+                let store = services.core.store();
+                let wait = match store.next_due_at(&names, now_ms()).await.ok().flatten() {
+                    Some(due) => IDLE_POLL.min(scheduler.heartbeat()).min(Duration::from_millis((due - now_ms()).max(0) as u64)),
+                    // An idle host does not poll an empty queue. A store that cannot answer counts as not empty.
+                    None if !store.has_open_jobs().await.unwrap_or(true) => EMPTY_QUEUE_LOOK,
+                    None => IDLE_POLL.min(scheduler.heartbeat()),
+                };
+                scheduler.looks.fetch_add(1, Ordering::Relaxed);
+                // Not holding the services while asleep (up to EMPTY_QUEUE_LOOK): a host dropped meanwhile goes now.
+                // A wake-up given since the look began is kept by the `Notify` as a permit.
+                let wake = scheduler.wake.clone();
+                drop(services);
                 tokio::select! {
-                    _ = wake => {}
+                    _ = wake.notified() => {}
                     Ok(()) = app_server.changed() => {}
                     _ = tokio::time::sleep(wait.max(Duration::from_millis(5))) => {}
                 }

@@ -11,3 +11,4 @@ mod turns;
 mod followups;
 mod limits;
 mod codex_watch;
+mod queue_idle;
