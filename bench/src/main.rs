@@ -10,7 +10,8 @@
 //! ```
 //!
 //! `--compare` runs every scenario for the old and the new host interleaved (old, new, old, new, … N rounds,
-//! default 3) and prints each row's median for both and the ratio new / old. `--compare-runs N` alone runs one host
+//! default 3), each from a copy made at the start beside its original (see `FreshCopies`), and prints each row's
+//! median for both and the ratio new / old. `--compare-runs N` alone runs one host
 //! N times and prints the medians. `--only` picks scenarios: `fake` (start-up and streaming against the fake peer),
 //! `codex` (the real app-server), `reads` (big-data reads); default all. `--flood N` runs only the
 //! connection-flood scenario (N half-open connections; see `flood`).
@@ -189,6 +190,36 @@ async fn suite(setup: &Setup, bins: &Binaries) -> anyhow::Result<Report> {
     Ok(report)
 }
 
+/// Copies of the host binaries a comparison runs, made at its start and removed after it. The same bytes read more
+/// resident memory from a file just written than from one written hours before (2026-12-06: a fresh copy of a host
+/// binary idled with 0.4-0.6 MiB more `RssFile` than the file it was copied from): copies made together give both
+/// hosts the same page-cache history, so the memory rows compare the code, not the files' ages. Each copy is made
+/// beside its original, so that a host still finds what it looks up from its executable's directories (the shipped
+/// plugins' `plugins/dist`, the project's codex install).
+#[derive(Default)]
+struct FreshCopies(Vec<PathBuf>);
+
+impl FreshCopies {
+    /// A copy of `bin` (permissions included), in a directory of its own beside it.
+    fn of(&mut self, bin: &Path, name: &str) -> anyhow::Result<PathBuf> {
+        let parent = bin.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = parent.join(format!(".cm-bench-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        self.0.push(dir.clone());
+        let copy = dir.join(bin.file_name().unwrap_or("codex-manager".as_ref()));
+        std::fs::copy(bin, &copy).with_context(|| format!("copying {} to {}", bin.display(), copy.display()))?;
+        Ok(copy)
+    }
+}
+
+impl Drop for FreshCopies {
+    fn drop(&mut self) {
+        for dir in self.0.drain(..) {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 /// Runs what the arguments ask; true when a check failed.
 async fn run(args: Args) -> anyhow::Result<bool> {
     if let Some(n) = args.flood {
@@ -228,16 +259,19 @@ async fn run(args: Args) -> anyhow::Result<bool> {
                 emit(&report::render_medians(&news, &bins), args.out.as_deref())?;
                 return Ok(news.iter().any(|r| !r.failures.is_empty()));
             }
-            let old_bins = Binaries { host: old.clone().unwrap_or_else(|| args.bins.host.clone()), fake: args.bins.fake.clone() };
+            let old_host = old.clone().unwrap_or_else(|| args.bins.host.clone());
+            let mut copies = FreshCopies::default();
+            let old_bins = Binaries { host: copies.of(&old_host, "old")?, fake: args.bins.fake.clone() };
+            let new_bins = Binaries { host: copies.of(&args.bins.host, "new")?, fake: args.bins.fake.clone() };
             let (mut olds, mut news) = (Vec::new(), Vec::new());
             for round in 1..=rounds {
                 eprintln!("cm-bench: round {round} of {rounds}");
                 olds.push(suite(&setup, &old_bins).await?);
-                news.push(suite(&setup, &args.bins).await?);
+                news.push(suite(&setup, &new_bins).await?);
             }
             let bins = format!(
-                "binaries: old host `{}`, new host `{}`, {fake_line}",
-                old_bins.host.display(),
+                "binaries: old host `{}`, new host `{}` (each run from a copy made at the start), {fake_line}",
+                old_host.display(),
                 args.bins.host.display()
             );
             emit(&report::render_compare(&olds, &news, &bins), args.out.as_deref())?;
