@@ -125,11 +125,14 @@ impl Scheduler {
                 }
                 let names: Vec<String> = kinds.into_iter().map(|k| k.kind).collect();
                 let store = services.core.store();
+                let poll = IDLE_POLL.min(scheduler.heartbeat());
                 let wait = match store.next_due_at(&names, now_ms()).await.ok().flatten() {
-                    Some(due) => IDLE_POLL.min(scheduler.heartbeat()).min(Duration::from_millis((due - now_ms()).max(0) as u64)),
+                    Some(due) => poll.min(Duration::from_millis((due - now_ms()).max(0) as u64)),
+                    // A job this host runs is an open job: no need to ask the store while busy.
+                    None if !scheduler.running.lock().expect("running jobs poisoned").is_empty() => poll,
                     // An idle host does not poll an empty queue. A store that cannot answer counts as not empty.
                     None if !store.has_open_jobs().await.unwrap_or(true) => EMPTY_QUEUE_LOOK,
-                    None => IDLE_POLL.min(scheduler.heartbeat()),
+                    None => poll,
                 };
                 scheduler.looks.fetch_add(1, Ordering::Relaxed);
                 // Not holding the services while asleep (up to EMPTY_QUEUE_LOOK): a host dropped meanwhile goes now.
