@@ -5,7 +5,8 @@
 # start or turn path); a stale file only costs resident memory (docs/benchmarks.md, "Code layout").
 #
 # The scenario, under callgrind against the built-in fake model: a first start that installs (compiles) the shipped
-# plugins; a restart, 20 s of idle (dump 1), a session with three turns and a few reads (dump 2). The file lists dump
+# plugins; a restart, 20 s of idle (dump 1), a session with three turns, a 12,000-delta reply and a few reads, and the
+# plugins' unload after them (dump 2). The file lists dump
 # 1's functions, then those only dump 2 ran, then those only the first start ran (the install path, without the
 # compile: that runs in a child), each group sorted so a regenerated file diffs by function.
 # Needs valgrind (Debian: `apt-get install valgrind`); takes about 3 minutes after the build.
@@ -57,9 +58,12 @@ dump() { # callgrind_control's exit status does not say whether the dump was wri
 dump idle 1
 session=$("$bin" sessions create --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
 for i in 1 2 3; do "$bin" send "$session" "turn $i" --wait >/dev/null; done
+# A long reply runs what short turns do not: the event log's prune (every 10,000 events), SQLite spilling its page
+# cache, the plugins' calls for each delta and their unload after (what a 20,000-delta reply maps, docs/benchmarks.md).
+"$bin" send "$session" "bench:deltas=12000,rate=0" --wait >/dev/null
 "$bin" sessions list >/dev/null; "$bin" sessions show "$session" >/dev/null; "$bin" events --limit 20 >/dev/null
 curl -s -o /dev/null "$CODEX_MANAGER_URL/"
-sleep 3
+sleep 6 # the plugins unload 2 s after their last call (IDLE_UNLOAD); valgrind runs the host ~50x slower
 dump turns 2
 kill "$host_pid"; wait "$host_pid" || true; host_pid=""
 
