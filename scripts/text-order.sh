@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Record which functions a release host runs, and write them to cli/text-order.txt: the linker lays those out first
 # and together (cli/build.rs), so the kernel's 64 KiB fault-around windows land on code the host runs instead of
-# pulling in its neighbours. Run it after changes that move a lot of code (a dependency bump, a new subsystem on the
-# start or turn path); a stale file only costs resident memory (docs/benchmarks.md, "Code layout").
+# pulling in its neighbours. Run it after changes that move a lot of code (a dependency bump, new code on the start,
+# turn or plugin-call path); a stale file only costs resident memory (docs/benchmarks.md, "Code layout").
 #
 # The scenario, under callgrind against the built-in fake model: a first start that installs (compiles) the shipped
 # plugins; a restart, 20 s of idle (dump 1), a session with three turns, a 12,000-delta reply and a few reads, and the
