@@ -489,16 +489,14 @@ impl Sessions {
             })
             .await?;
         // Index first, so the notifications naming the thread are tagged with the session.
+        self.creating(&row.id).await;
         self.index.put(&row);
         if let Some(t) = &title {
             if let Err(e) = conn.request("thread/name/set", json!({"threadId": thread_id, "name": t})).await {
                 tracing::warn!(error = %e, "could not name the new thread");
             }
         }
-        let session = self.view(row.clone());
-        self.core.record_event(self.core.session_event(EventType::SessionCreated, &row, &session)).await?;
-        self.note_published(&session).await;
-        Ok(session)
+        self.record_created(&row).await
     }
 
     /// Rename, archive/unarchive or move a session. The title also goes to app-server, so Codex's own views agree.
@@ -613,11 +611,9 @@ impl Sessions {
                 owner_host: Some(self.core.hosts().this().id.clone()),
             })
             .await?;
+        self.creating(&forked.id).await;
         self.index.put(&forked);
-        let session = self.view(forked.clone());
-        self.core.record_event(self.core.session_event(EventType::SessionCreated, &forked, &session)).await?;
-        self.note_published(&session).await;
-        Ok(session)
+        self.record_created(&forked).await
     }
 
     /// Load the session's thread into the running app-server (after a restart of either side).

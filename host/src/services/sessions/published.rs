@@ -28,6 +28,10 @@ impl Sessions {
 
     async fn session_updated(&self, session_id: &str, committed: bool) -> ServiceResult<Option<Session>> {
         let mut published = self.published_views.lock().await;
+        // Its `session.created` is about to carry the view, built after whatever changed it until then.
+        if published.creating.contains(session_id) {
+            return Ok(None);
+        }
         self.await_queued_turns(&published, session_id).await;
         let row = match self.core.store().get_session(session_id).await {
             Ok(row) => row,
@@ -141,10 +145,24 @@ impl Sessions {
         self.published_views.lock().await.views.remove(session_id);
     }
 
-    /// A view published under another name (`session.created`) is the last one published too.
-    pub(super) async fn note_published(&self, session: &Session) {
-        let text = serde_json::to_string(session).expect("a session view serializes");
-        self.published_views.lock().await.views.insert(session.id.clone(), text);
+    /// A session whose row was just inserted and is about to be indexed: from then on notifications about its
+    /// thread (`thread/started`) are tagged with it and may reach the relay before the create call has recorded
+    /// `session.created`. Until [`Self::record_created`] such a change publishes nothing: the created event carries
+    /// the view, so a client never sees a session updated before it was created, nor the same view twice.
+    pub(super) async fn creating(&self, session_id: &str) {
+        self.published_views.lock().await.creating.insert(session_id.to_owned());
+    }
+
+    /// Record `session.created` for a session [`Self::creating`] announced, with its view built now (after what its
+    /// thread's notifications changed meanwhile), as the last view published.
+    pub(super) async fn record_created(&self, row: &SessionRow) -> ServiceResult<Session> {
+        let mut published = self.published_views.lock().await;
+        published.creating.remove(&row.id);
+        let session = self.view(row.clone());
+        self.core.record_event(self.core.session_event(EventType::SessionCreated, row, &session)).await?;
+        let text = serde_json::to_string(&session).expect("a session view serializes");
+        published.views.insert(row.id.clone(), text);
+        Ok(session)
     }
 }
 
@@ -157,6 +175,8 @@ pub(super) struct PublishedViews {
     queued_turns: HashMap<String, usize>,
     /// Sessions whose view a queued turn change could not build (the row's read failed): published once it settles.
     unbuilt: HashSet<String>,
+    /// Sessions inserted but not yet announced by `session.created` ([`Sessions::creating`]).
+    creating: HashSet<String>,
 }
 
 /// The `session.updated` event of a view (`text`: the view serialized) of the session `row`.

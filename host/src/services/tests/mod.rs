@@ -12,3 +12,4 @@ mod followups;
 mod limits;
 mod codex_watch;
 mod queue_idle;
+mod session_views;
