@@ -4,8 +4,9 @@
 //! - **capped**: the default limits. How many connections the host keeps, how many it refuses, whether
 //!   `/api/health` still answers (a fresh loopback connection) and what the host's RSS does.
 //! - **held**: the cap raised above the flood and the header deadline out of the way, so every connection stays
-//!   open: the memory one connection costs, and what is left after they close — right after (glibc still holds the
-//!   freed heap) and once the host has trimmed it.
+//!   open: the memory one connection costs, and what is left after they close: right after (the allocator still
+//!   holds the freed heap), once the host has trimmed it (3 s) and once what lingers has gone too (10 s). `RssAnon`
+//!   beside `VmRSS` tells the host's own memory from the executable's pages the flood touched.
 
 use std::time::{Duration, Instant};
 
@@ -28,12 +29,17 @@ pub struct FloodRun {
     /// Connections the host closed (evicted for a newcomer, or refused) or that could not connect.
     pub closed: usize,
     pub before_rss_kib: u64,
+    pub before_anon_kib: u64,
     pub peak_rss_kib: u64,
     pub hwm_rss_kib: u64,
     /// 200 ms after every client closed: before the host's trim runs.
     pub closed_rss_kib: u64,
     /// 3 s after: once the host gave free memory back.
     pub settled_rss_kib: u64,
+    pub settled_anon_kib: u64,
+    /// 10 s after.
+    pub later_rss_kib: u64,
+    pub later_anon_kib: u64,
     /// A fresh `/api/health` at the peak: status and time.
     pub health: Option<(u16, Duration)>,
 }
@@ -60,7 +66,13 @@ async fn run(bins: &Binaries, label: &'static str, connections: usize, flags: &[
     host.wait_ready(&http).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let pid = host.pid;
-    let mut out = FloodRun { label, attempted: connections, before_rss_kib: host::rss_kib(pid)?, ..Default::default() };
+    let mut out = FloodRun {
+        label,
+        attempted: connections,
+        before_rss_kib: host::rss_kib(pid)?,
+        before_anon_kib: host::anon_rss_kib(pid)?,
+        ..Default::default()
+    };
 
     let head = format!("GET /api/health HTTP/1.1\r\nHost: {}\r\n", host.addr);
     let addr = host.addr;
@@ -100,7 +112,9 @@ async fn run(bins: &Binaries, label: &'static str, connections: usize, flags: &[
     tokio::time::sleep(Duration::from_millis(200)).await;
     out.closed_rss_kib = host::rss_kib(pid)?;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    out.settled_rss_kib = host::rss_kib(pid)?;
+    (out.settled_rss_kib, out.settled_anon_kib) = (host::rss_kib(pid)?, host::anon_rss_kib(pid)?);
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    (out.later_rss_kib, out.later_anon_kib) = (host::rss_kib(pid)?, host::anon_rss_kib(pid)?);
     host.stop().await?;
     Ok(out)
 }
@@ -111,25 +125,29 @@ fn mib(kib: u64) -> String {
 
 pub fn render(runs: &[FloodRun], note: Option<&str>) -> String {
     let mut t = String::from("## Connection flood\n\n");
-    t.push_str("| run | connections | held | closed by the host | RSS before | RSS at peak (VmHWM) | `/api/health` at peak | RSS 200 ms after close | RSS 3 s after close |\n");
-    t.push_str("|---|---|---|---|---|---|---|---|---|\n");
+    t.push_str("| run | connections | held | closed by the host | RSS before (anon) | RSS at peak (VmHWM) | `/api/health` at peak | RSS 200 ms after close | RSS 3 s after close (anon) | 10 s after (anon) |\n");
+    t.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
     for r in runs {
         let health = match r.health {
             Some((status, took)) => format!("{status} in {:.1} ms", took.as_secs_f64() * 1e3),
             None => "no answer".to_string(),
         };
         t.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} ({}) | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} ({}) | {} ({}) | {} | {} | {} ({}) | {} ({}) |\n",
             r.label,
             r.attempted,
             r.held,
             r.closed,
             mib(r.before_rss_kib),
+            mib(r.before_anon_kib),
             mib(r.peak_rss_kib),
             mib(r.hwm_rss_kib),
             health,
             mib(r.closed_rss_kib),
-            mib(r.settled_rss_kib)
+            mib(r.settled_rss_kib),
+            mib(r.settled_anon_kib),
+            mib(r.later_rss_kib),
+            mib(r.later_anon_kib)
         ));
     }
     if let Some(held) = runs.iter().find(|r| r.held > 0 && r.label.starts_with("held")) {
