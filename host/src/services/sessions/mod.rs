@@ -488,7 +488,8 @@ impl Sessions {
                 owner_host: Some(self.core.hosts().this().id.clone()),
             })
             .await?;
-        // Index first, so the notifications naming the thread are tagged with the session.
+        // Index first, so the notifications naming the thread are tagged with the session (they publish no view of
+        // it before its `session.created`).
         self.creating(&row.id).await;
         self.index.put(&row);
         if let Some(t) = &title {

@@ -7,8 +7,8 @@ use crate::testing::{ScriptedAppServer, Step, TestHost};
 
 /// Once a new session is indexed, a notification about its thread is tagged with it and can reach the relay before
 /// the create call recorded `session.created` (here `thread/started` comes while the host names the thread, which
-/// real codex may do as late as it likes). It must not publish a view of its own: before the fix one such
-/// `session.updated` came before `session.created` or after it, with the same view.
+/// real codex may do as late as it likes). It must not publish a view of its own: unguarded, one such
+/// `session.updated` came before `session.created` or right after it with the same view.
 #[tokio::test]
 async fn a_thread_reporting_in_during_the_create_call_adds_no_view_before_or_after_session_created() {
     let app = ScriptedAppServer::default();
