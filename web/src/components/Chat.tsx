@@ -253,6 +253,8 @@ function newKey() {
 function Composer() {
   const s = useStore();
   const chat = s.chat!;
+  // The row as last read; null while a chat opened by its address is still loading. Sending needs only the chat's
+  // id (the session's), so a message typed and sent at once is not lost to the load.
   const session = chat.session;
   const [text, setText] = useState("");
   const [plan, setPlan] = useState(false);
@@ -288,12 +290,12 @@ function Composer() {
   const queueing = Boolean(running || (session?.followups?.count ?? 0) > 0);
   const queue = async (body: string) => {
     const trimmed = body.trim();
-    if (!trimmed || !session) return;
+    if (!trimmed) return;
     setError(null);
     setBusy(true);
     try {
       const outcome = await call<SendOutcome>("turns.send", {
-        params: { id: session.id },
+        params: { id: chat.id },
         body: plan ? { text: trimmed, mode: "plan", ifBusy: "queue" } : { text: trimmed, ifBusy: "queue" },
         headers: { "Idempotency-Key": newKey() },
       });
@@ -310,7 +312,7 @@ function Composer() {
 
   const send = async (body: string, steer: boolean) => {
     const trimmed = body.trim();
-    if (!trimmed || !session) return;
+    if (!trimmed) return;
     setError(null);
     setBusy(true);
     const tr = chat.transcript;
@@ -318,7 +320,7 @@ function Composer() {
       let steered = false;
       if (steer) {
         try {
-          await call("turns.steer", { params: { id: session.id }, body: { text: trimmed } });
+          await call("turns.steer", { params: { id: chat.id }, body: { text: trimmed } });
           steered = true;
           setText("");
         } catch (e) {
@@ -332,7 +334,7 @@ function Composer() {
         setText("");
         try {
           const accepted = await call<{ turnId: string; warning?: UsageLimit | null }>("turns.send", {
-            params: { id: session.id },
+            params: { id: chat.id },
             body: plan ? { text: trimmed, mode: "plan" } : { text: trimmed },
             headers: { "Idempotency-Key": newKey() },
           });
