@@ -6,7 +6,7 @@ mod controls;
 mod published;
 mod transcript;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock, Weak};
 
 use serde::{Deserialize, Serialize};
@@ -82,7 +82,7 @@ fn validate_tools(tools: &[DynamicTool], timeout_ms: Option<u64>) -> ServiceResu
     if tools.len() > 64 {
         return Err(ServiceError::invalid("at most 64 dynamic tools per session"));
     }
-    let mut names = std::collections::HashSet::new();
+    let mut names = HashSet::new();
     for t in tools {
         let ok = !t.name.is_empty() && t.name.len() <= 64 && t.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if !ok {
@@ -209,6 +209,9 @@ pub struct Sessions {
     /// The `session.updated` view last published per session, and the turn changes queued with a view and not yet
     /// committed. Locked while a view is built and published.
     published_views: tokio::sync::Mutex<PublishedViews>,
+    /// Sessions inserted but not yet announced by `session.created` (`published::Creating`): no view of theirs is
+    /// published meanwhile. A plain mutex, so a create call dropped half-way unmarks its session on the spot.
+    creating: std::sync::Mutex<HashSet<String>>,
     /// The one edge that points up: a row shows its waiting requests, and a deleted session's requests expire.
     /// Requests are built on sessions (they publish the row they change), so this is a `Weak` set once at start.
     requests: OnceLock<Weak<Requests>>,
@@ -244,6 +247,7 @@ impl Sessions {
             index: ThreadIndex::load(rows),
             default_controls: DefaultControls::default(),
             published_views: tokio::sync::Mutex::new(PublishedViews::default()),
+            creating: std::sync::Mutex::default(),
             requests: OnceLock::new(),
             followup_board,
             owned: std::sync::RwLock::new(HashMap::new()),
@@ -490,14 +494,14 @@ impl Sessions {
             .await?;
         // Index first, so the notifications naming the thread are tagged with the session (they publish no view of
         // it before its `session.created`).
-        self.creating(&row.id).await;
+        let creating = self.creating(&row.id);
         self.index.put(&row);
         if let Some(t) = &title {
             if let Err(e) = conn.request("thread/name/set", json!({"threadId": thread_id, "name": t})).await {
                 tracing::warn!(error = %e, "could not name the new thread");
             }
         }
-        self.record_created(&row).await
+        self.record_created(&row, creating).await
     }
 
     /// Rename, archive/unarchive or move a session. The title also goes to app-server, so Codex's own views agree.
@@ -612,9 +616,9 @@ impl Sessions {
                 owner_host: Some(self.core.hosts().this().id.clone()),
             })
             .await?;
-        self.creating(&forked.id).await;
+        let creating = self.creating(&forked.id);
         self.index.put(&forked);
-        self.record_created(&forked).await
+        self.record_created(&forked, creating).await
     }
 
     /// Load the session's thread into the running app-server (after a restart of either side).

@@ -29,7 +29,7 @@ impl Sessions {
     async fn session_updated(&self, session_id: &str, committed: bool) -> ServiceResult<Option<Session>> {
         let mut published = self.published_views.lock().await;
         // Its `session.created` is about to carry the view, built after whatever changed it until then.
-        if published.creating.contains(session_id) {
+        if self.creating.lock().expect("creating marks poisoned").contains(session_id) {
             return Ok(None);
         }
         self.await_queued_turns(&published, session_id).await;
@@ -147,17 +147,19 @@ impl Sessions {
 
     /// A session whose row was just inserted and is about to be indexed: from then on notifications about its
     /// thread (`thread/started`) are tagged with it and may reach the relay before the create call has recorded
-    /// `session.created`. Until [`Self::record_created`] such a change publishes nothing: the created event carries
-    /// the view, so a client never sees a session updated before it was created, nor the same view twice.
-    pub(super) async fn creating(&self, session_id: &str) {
-        self.published_views.lock().await.creating.insert(session_id.to_owned());
+    /// `session.created`. While the returned mark lives such a change publishes nothing: the created event carries
+    /// the view ([`Self::record_created`]), so a client never sees a session updated before it was created, nor the
+    /// same view twice. A create call given up half-way (its client gone) drops the mark with it.
+    pub(super) fn creating(&self, session_id: &str) -> Creating<'_> {
+        self.creating.lock().expect("creating marks poisoned").insert(session_id.to_owned());
+        Creating { marks: &self.creating, session_id: session_id.to_owned() }
     }
 
-    /// Record `session.created` for a session [`Self::creating`] announced, with its view built now (after what its
-    /// thread's notifications changed meanwhile), as the last view published.
-    pub(super) async fn record_created(&self, row: &SessionRow) -> ServiceResult<Session> {
+    /// Record `session.created` for the session `creating` marks, with its view built now (after what its thread's
+    /// notifications changed meanwhile), as the last view published.
+    pub(super) async fn record_created(&self, row: &SessionRow, creating: Creating<'_>) -> ServiceResult<Session> {
         let mut published = self.published_views.lock().await;
-        published.creating.remove(&row.id);
+        drop(creating);
         let session = self.view(row.clone());
         self.core.record_event(self.core.session_event(EventType::SessionCreated, row, &session)).await?;
         let text = serde_json::to_string(&session).expect("a session view serializes");
@@ -175,8 +177,18 @@ pub(super) struct PublishedViews {
     queued_turns: HashMap<String, usize>,
     /// Sessions whose view a queued turn change could not build (the row's read failed): published once it settles.
     unbuilt: HashSet<String>,
-    /// Sessions inserted but not yet announced by `session.created` ([`Sessions::creating`]).
-    creating: HashSet<String>,
+}
+
+/// The mark of a session being created ([`Sessions::creating`]), removed when dropped.
+pub(super) struct Creating<'a> {
+    marks: &'a std::sync::Mutex<HashSet<String>>,
+    session_id: String,
+}
+
+impl Drop for Creating<'_> {
+    fn drop(&mut self) {
+        self.marks.lock().expect("creating marks poisoned").remove(&self.session_id);
+    }
 }
 
 /// The `session.updated` event of a view (`text`: the view serialized) of the session `row`.

@@ -43,3 +43,21 @@ async fn a_thread_reporting_in_during_the_create_call_adds_no_view_before_or_aft
 async fn logged(host: &TestHost, kind: &str, session: &str) -> Vec<std::sync::Arc<crate::events::Event>> {
     host.logged(kind).await.into_iter().filter(|e| e.session_id.as_deref() == Some(session)).collect()
 }
+
+/// A create call given up half-way (here: app-server never answers `thread/name/set`, and the caller stops waiting)
+/// leaves its session with no `session.created`; the session's later changes are still published.
+#[tokio::test]
+async fn a_create_call_dropped_half_way_does_not_silence_the_session() {
+    let app = ScriptedAppServer::default();
+    app.on("thread/name/set", |_| Vec::new());
+    let host = TestHost::start_with(app).await;
+    let req = CreateSession { cwd: Some(host.dir.0.display().to_string()), title: Some("named".into()), ..Default::default() };
+    let create = host.services.sessions().create_session(req);
+    assert!(tokio::time::timeout(std::time::Duration::from_millis(300), create).await.is_err(), "the create call waits on app-server");
+
+    let listed = host.services.sessions().list_sessions(Default::default()).await.unwrap().sessions;
+    let [session] = listed.as_slice() else { panic!("the row was inserted: {listed:?}") };
+    assert_eq!(logged(&host, "session.created", &session.id).await.len(), 0);
+    host.services.sessions().publish_session_updated(&session.id).await;
+    assert_eq!(logged(&host, "session.updated", &session.id).await.len(), 1, "not left marked as being created");
+}
