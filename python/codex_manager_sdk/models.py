@@ -1146,10 +1146,13 @@ class Limits(Model):
 
     call_timeout_ms: int = 0
     concurrency: int = 0
+    #: Up to this many events already queued for the plugin run one after another in one instance (each its own
+    #: call, with its own deadline and record); 1: every event gets a fresh instance.
+    events_per_instance: int = 0
     memory_bytes: int = 0
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    _wire: ClassVar[dict[str, str]] = {'call_timeout_ms': 'callTimeoutMs', 'concurrency': 'concurrency', 'memory_bytes': 'memoryBytes'}
+    _wire: ClassVar[dict[str, str]] = {'call_timeout_ms': 'callTimeoutMs', 'concurrency': 'concurrency', 'events_per_instance': 'eventsPerInstance', 'memory_bytes': 'memoryBytes'}
 
 
 @dataclass(eq=False)

@@ -18,7 +18,9 @@
 //! validate + store), host RSS added by the plugin (after install, and after a restart from the compiled cache, one
 //! call made), a tool call (`hello`: one `kv.get`; 2 ms apart), the same with no spare instance (every instance made
 //! on the call's path, as before spares: what they save), the same call after an unload (wall time) and an event
-//! (`turn.completed`: `kv.get` + `kv.set` + a log line; a burst, back to back), p50/p99 as recorded. The componentizers come from
+//! (`turn.completed`: `kv.get` + `kv.set` + a log line; a burst, back to back), p50/p99 as recorded, with the burst's
+//! wall time per event, as the package's `events_per_instance` says and again with 1 (an upgrade to the next patch
+//! version that sets it: a fresh instance per event). The componentizers come from
 //! $CODEX_MANAGER_COMPONENTIZE_PY / _QJS (scripts/setup.sh --test installs them in .tools/plugin-*); a language
 //! whose tool is missing is skipped with a note, or, with `--require-all` (scripts/test.sh), is an error; a package
 //! whose measurement failed is always one (exit 1).
@@ -184,9 +186,11 @@ mod languages {
     use std::collections::HashSet;
     use std::path::{Path, PathBuf};
     use std::process::Command;
-    use std::time::Instant;
+    use std::time::{Duration, Instant};
 
     use codex_manager_conformance::plugin_harness::Harness;
+    use codex_manager_host::plugins::manifest::Manifest;
+    use codex_manager_host::plugins::PluginCall;
 
     use super::{new_calls, reload_calls, summary};
 
@@ -263,11 +267,17 @@ mod languages {
         let unspared = new_calls(&h, &info.id, &mut seen, "tool:hello", n).await?;
         h.plugins.set_spare_threshold(codex_manager_host::plugins::SPARE_WHEN_INSTANTIATION_OVER);
         h.plugins.unload_code(&info.id);
-        for i in 0..n {
-            h.publish("turn.completed", Some("00000000-0000-7000-8000-000000000001"), serde_json::json!({"i": i})).await;
-        }
-        calls.extend(new_calls(&h, &info.id, &mut seen, "event:turn.completed", n).await?);
-        let failed: Vec<_> = calls.iter().chain(&unspared).filter(|c| c.outcome != "ok").map(|c| (&c.trigger, &c.error)).take(3).collect();
+        let (events, burst) = event_burst(&h, &info.id, &mut seen, n).await?;
+        // The same burst with a fresh instance per event: the package as an upgrade with `events_per_instance = 1`
+        // (the Python and JavaScript templates set 16), the same component, so no compile.
+        let manifest = std::fs::read_to_string(package.join("plugin.toml"))?;
+        let one_each = one_instance_per_event(&manifest)?;
+        let grant: Vec<_> = Manifest::parse(&one_each)?.requested().into_iter().collect();
+        h.plugins.install(&one_each, &std::fs::read(package.join("plugin.wasm"))?, &grant, true).await?;
+        let (events_one_each, burst_one_each) = event_burst(&h, &info.id, &mut seen, n).await?;
+        calls.extend(events.iter().cloned());
+        let failed: Vec<_> =
+            calls.iter().chain(&unspared).chain(&events_one_each).filter(|c| c.outcome != "ok").map(|c| (&c.trigger, &c.error)).take(3).collect();
         anyhow::ensure!(failed.is_empty(), "failed calls: {failed:?}");
         let recorded = |prefix: &str| calls.iter().filter(|c| c.trigger.starts_with(prefix)).map(|c| c.duration_us as f64).collect::<Vec<_>>();
         let loaded = rss_mib();
@@ -285,9 +295,39 @@ mod languages {
                 "tool": summary(recorded("tool:hello")),
                 "tool_no_spare": summary(unspared.iter().map(|c| c.duration_us as f64).collect()),
                 "event": summary(recorded("event:turn.completed")),
+                "event_burst_us": burst.as_secs_f64() * 1e6 / n as f64,
+                "event_one_each": summary(events_one_each.iter().map(|c| c.duration_us as f64).collect()),
+                "event_burst_one_each_us": burst_one_each.as_secs_f64() * 1e6 / n as f64,
+                "events_per_instance": Manifest::parse(&manifest)?.limits().events_per_instance,
             })
         );
         Ok(())
+    }
+
+    /// `n` `turn.completed` events published back to back: their call records, and the wall time from the first
+    /// publish to the last record.
+    async fn event_burst(h: &Harness, id: &str, seen: &mut HashSet<String>, n: usize) -> anyhow::Result<(Vec<PluginCall>, Duration)> {
+        let t = Instant::now();
+        for i in 0..n {
+            h.publish("turn.completed", Some("00000000-0000-7000-8000-000000000001"), serde_json::json!({"i": i})).await;
+        }
+        let calls = new_calls(h, id, seen, "event:turn.completed", n).await?;
+        Ok((calls, t.elapsed()))
+    }
+
+    /// The manifest as the next patch version with `events_per_instance = 1` (or none: 1 is the default).
+    fn one_instance_per_event(manifest: &str) -> anyhow::Result<String> {
+        let version = semver::Version::parse(&Manifest::parse(manifest)?.version)?;
+        let next = semver::Version::new(version.major, version.minor, version.patch + 1);
+        let lines: Vec<String> = manifest
+            .lines()
+            .map(|line| match line {
+                l if l.starts_with("version = ") => format!("version = \"{next}\""),
+                l if l.starts_with("events_per_instance") => "events_per_instance = 1".into(),
+                l => l.to_string(),
+            })
+            .collect();
+        Ok(lines.join("\n"))
     }
 
     /// Make and build the template in `lang` with the CLI; the package directory.
@@ -353,8 +393,8 @@ mod languages {
         }
         let empty = scratch.join("data-empty");
         let baseline = child(Path::new("-"), &empty, 0, true)?;
-        println!("| plugin | component | install | host RSS after install + calls → 3 s later | host RSS after restart + 1 call | tool call (kv.get) | the same, no spare instance | tool call after an unload (wall: map + pre-link + call) | event (kv.get + kv.set + log) |");
-        println!("|---|---|---|---|---|---|---|---|---|");
+        println!("| plugin | component | install | host RSS after install + calls → 3 s later | host RSS after restart + 1 call | tool call (kv.get) | the same, no spare instance | tool call after an unload (wall: map + pre-link + call) | event in a burst (kv.get + kv.set + log), events per instance: as the package sets / 1 | burst wall per event: as set / 1 |");
+        println!("|---|---|---|---|---|---|---|---|---|---|");
         for (label, package) in &packages {
             let n = if quick { 100 } else { 500 };
             let dir = scratch.join(format!("data-{}", label.split_whitespace().next().unwrap_or("x")));
@@ -362,7 +402,7 @@ mod languages {
             let m = match child(package, &dir, n, false) {
                 Ok(m) => m,
                 Err(e) => {
-                    println!("| {label} | failed: {e} | | | | | | | |");
+                    println!("| {label} | failed: {e} | | | | | | | | |");
                     problems.push(format!("{label}: {e}"));
                     continue;
                 }
@@ -372,7 +412,7 @@ mod languages {
             let part = |k: &str| r["parts"][k].as_f64().unwrap_or(f64::NAN) - baseline["parts"][k].as_f64().unwrap_or(f64::NAN);
             eprintln!("{label}: after restart + 1 call, over the empty host: anon {:+.1} MiB, file {:+.1} MiB, shmem {:+.1} MiB", part("anon"), part("file"), part("shmem"));
             println!(
-                "| {label} | {:.2} MB | {:.0} ms | +{:.1} → +{:.1} MiB | +{:.1} MiB | {} | {} | {} | {} |",
+                "| {label} | {:.2} MB | {:.0} ms | +{:.1} → +{:.1} MiB | +{:.1} MiB | {} | {} | {} | {}: {} / 1: {} | {:.0} / {:.0} µs |",
                 m["size_bytes"].as_f64().unwrap_or(0.0) / 1e6,
                 m["install_ms"].as_f64().unwrap_or(f64::NAN),
                 m["rss_loaded_mib"].as_f64().unwrap_or(f64::NAN),
@@ -381,7 +421,11 @@ mod languages {
                 m["tool"].as_str().unwrap_or("?"),
                 m["tool_no_spare"].as_str().unwrap_or("?"),
                 m["tool_reload_wall"].as_str().unwrap_or("?"),
+                m["events_per_instance"],
                 m["event"].as_str().unwrap_or("?"),
+                m["event_one_each"].as_str().unwrap_or("?"),
+                m["event_burst_us"].as_f64().unwrap_or(f64::NAN),
+                m["event_burst_one_each_us"].as_f64().unwrap_or(f64::NAN),
             );
         }
         let _ = std::fs::remove_dir_all(&scratch);

@@ -1,7 +1,10 @@
 //! One call into a plugin: a fresh instance from the pre-linked component, limits set (memory, epoch deadline,
 //! and an async timeout for a guest stuck in a host call), the result classified. A trap, a timeout or a blown
-//! memory limit ends that call only; the next call gets a new instance.
+//! memory limit ends that call only; the next call gets a new instance. The one exception is a plugin that asks
+//! for it (`[limits] events_per_instance`): events already queued together then run one after another in one
+//! instance, each still its own call, and an instance that trapped is never called again.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -95,13 +98,18 @@ enum Returned {
 }
 
 impl Callable {
-    pub async fn on_event(&self, engine: &PluginEngine, api: &Arc<dyn PluginHostApi>, event: Event) -> CallReport<()> {
-        let report = self.call(engine, api, Call::Event(event)).await;
-        map(report, |r| match r {
-            Returned::Event(Ok(())) => Ok(()),
-            Returned::Event(Err(e)) => Err((Outcome::Error, e)),
-            _ => unreachable!("on-event returns an event result"),
-        })
+    /// Events that were waiting together, each its own call (deadline, record), run one after another in as few
+    /// instances as they allow: one, unless a call ends its instance (a trap, a timeout, the memory limit) and the
+    /// events after it go to a fresh one. The manifest's `[limits] events_per_instance` bounds how many the
+    /// caller hands over at once (1 by default: a fresh instance per event). A report per event, in order.
+    pub async fn on_events(&self, engine: &PluginEngine, api: &Arc<dyn PluginHostApi>, events: Vec<Event>) -> Vec<CallReport<()>> {
+        let timeout = Duration::from_millis(self.limits.call_timeout_ms);
+        let mut calls: VecDeque<Call> = events.into_iter().map(Call::Event).collect();
+        let mut reports = Vec::with_capacity(calls.len());
+        while !calls.is_empty() {
+            self.in_one_instance(engine, api, &mut calls, timeout, &mut reports).await;
+        }
+        reports.into_iter().map(event_report).collect()
     }
 
     /// Run a job within `timeout` (the job kind's, which may be longer than the plugin's per-call limit: worker
@@ -138,75 +146,100 @@ impl Callable {
     }
 
     async fn call_within(&self, engine: &PluginEngine, api: &Arc<dyn PluginHostApi>, call: Call, timeout: Duration) -> CallReport<Returned> {
-        let started = Instant::now();
-        let job_id = match &call {
-            Call::Job(j) => Some(j.id.clone()),
-            _ => None,
-        };
+        let mut calls = VecDeque::from([call]);
+        let mut reports = Vec::with_capacity(1);
+        self.in_one_instance(engine, api, &mut calls, timeout, &mut reports).await;
+        reports.pop().expect("one call, one report")
+    }
+
+    /// Run `calls` one after another in one fresh instance, a report each, until they are done or one ends the
+    /// instance (a trap, a timeout, the memory limit: the guest's state is not to be trusted after it); those left
+    /// in `calls` then need another instance. Each call has its own deadline, record and stderr; the first one's
+    /// duration includes loading the code and making the instance, as a single call's does.
+    async fn in_one_instance(
+        &self,
+        engine: &PluginEngine,
+        api: &Arc<dyn PluginHostApi>,
+        calls: &mut VecDeque<Call>,
+        timeout: Duration,
+        reports: &mut Vec<CallReport<Returned>>,
+    ) {
+        let mut started = Instant::now();
         // The first call after an idle period maps the plugin's code again (see `code`).
         let pre = match self.code.pre().await {
             Ok(pre) => pre,
             Err(e) => {
+                // Loading failed: the first call fails with it; the rest try again in their own instance.
+                calls.pop_front();
                 let error = Some(format!("could not load the plugin: {e}"));
-                return CallReport { value: None, outcome: Outcome::Error, error, denials: Vec::new(), stderr: None, duration: started.elapsed() };
+                reports.push(CallReport { value: None, outcome: Outcome::Error, error, denials: Vec::new(), stderr: None, duration: started.elapsed() });
+                return;
             }
         };
-        let (mut store, spare) = match self.code.take_spare(&pre).await {
+        let (mut store, mut instance) = match self.code.take_spare(&pre).await {
             Some(spare) => (spare.store, Some(spare.instance)),
             None => (self.new_store(engine, api), None),
         };
-        let ran_in_spare = spare.is_some();
-        store.data_mut().job_id = job_id;
+        let ran_in_spare = instance.is_some();
         // Epochs stop a guest that computes; the async timeout also stops one waiting in a host call.
         let _ticking = engine.ticking();
-        arm(&mut store, timeout);
-
         let mut instantiated = None;
-        let run = async {
-            let instance = match spare {
-                Some(instance) => instance,
-                None => {
+        let mut calls_here = 0u64;
+        while let Some(call) = calls.pop_front() {
+            store.data_mut().job_id = match &call {
+                Call::Job(j) => Some(j.id.clone()),
+                _ => None,
+            };
+            arm(&mut store, timeout);
+            let run = async {
+                if instance.is_none() {
                     let t = Instant::now();
-                    let instance = pre.instantiate(&mut store).await?;
+                    instance = Some(pre.instantiate(&mut store).await?);
                     instantiated = Some(t.elapsed());
-                    instance
+                }
+                let instance = instance.as_ref().expect("made above");
+                let returned = match call {
+                    Call::Event(e) => Returned::Event(instance.on_event(&mut store, &e).await?),
+                    Call::Job(j) => Returned::Job(instance.run_job(&mut store, &j).await?),
+                    Call::Tool(t) => Returned::Tool(instance.call_tool(&mut store, &t).await?),
+                };
+                Ok::<_, wasmtime::Error>(returned)
+            };
+            let result = tokio::time::timeout(timeout + Duration::from_millis(100), run).await;
+            calls_here += 1;
+            let (memory_hit, denials, stderr) = {
+                let data = store.data_mut();
+                (std::mem::take(&mut data.limiter.hit), std::mem::take(&mut data.denials), data.stderr.take_text())
+            };
+            let instance_ended = !matches!(result, Ok(Ok(_)));
+            let (value, outcome, error) = match result {
+                Ok(Ok(v)) => (Some(v), Outcome::Ok, None),
+                Err(_) => (None, Outcome::Timeout, Some(format!("no answer within {} ms", timeout.as_millis()))),
+                Ok(Err(e)) => {
+                    let outcome = if memory_hit {
+                        Outcome::Memory
+                    } else if matches!(e.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
+                        Outcome::Timeout
+                    } else {
+                        Outcome::Trap
+                    };
+                    // The root cause ("wasm trap: ...") is what a reader needs; the guest backtrace goes to the log.
+                    tracing::debug!(plugin = %self.id, error = %format!("{e:#}"), "plugin call failed");
+                    let text = e.root_cause().to_string();
+                    (None, outcome, Some(text.chars().take(2000).collect()))
                 }
             };
-            let returned = match call {
-                Call::Event(e) => Returned::Event(instance.on_event(&mut store, &e).await?),
-                Call::Job(j) => Returned::Job(instance.run_job(&mut store, &j).await?),
-                Call::Tool(t) => Returned::Tool(instance.call_tool(&mut store, &t).await?),
-            };
-            Ok::<_, wasmtime::Error>(returned)
-        };
-        let result = tokio::time::timeout(timeout + Duration::from_millis(100), run).await;
-        let (memory_hit, denials, stderr) = {
-            let data = store.data_mut();
-            (data.limiter.hit, std::mem::take(&mut data.denials), data.stderr.text())
-        };
-        let (value, outcome, error) = match result {
-            Ok(Ok(v)) => (Some(v), Outcome::Ok, None),
-            Err(_) => (None, Outcome::Timeout, Some(format!("no answer within {} ms", timeout.as_millis()))),
-            Ok(Err(e)) => {
-                let outcome = if memory_hit {
-                    Outcome::Memory
-                } else if matches!(e.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
-                    Outcome::Timeout
-                } else {
-                    Outcome::Trap
-                };
-                // The root cause ("wasm trap: ...") is what a reader needs; the guest backtrace goes to the log.
-                tracing::debug!(plugin = %self.id, error = %format!("{e:#}"), "plugin call failed");
-                let text = e.root_cause().to_string();
-                (None, outcome, Some(text.chars().take(2000).collect()))
+            reports.push(CallReport { value, outcome, error, denials, stderr, duration: started.elapsed() });
+            if instance_ended {
+                break;
             }
-        };
-        let duration = started.elapsed();
+            started = Instant::now();
+        }
+        self.code.ran_in_one_instance(calls_here);
         // Only after code that did instantiate (a spare's or this call's): one that cannot is not retried ahead.
         if (ran_in_spare || instantiated.is_some()) && self.code.wants_spare(instantiated) {
             self.make_spare(api, pre);
         }
-        CallReport { value, outcome, error, denials, stderr, duration }
     }
 
     /// A store for one instance of this plugin: its grants, memory limit and files; no job yet, no deadline yet.
@@ -254,6 +287,14 @@ impl Callable {
 fn arm(store: &mut Store<PluginState>, timeout: Duration) {
     store.set_epoch_deadline((timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64 + 1);
     store.epoch_deadline_trap();
+}
+
+fn event_report(report: CallReport<Returned>) -> CallReport<()> {
+    map(report, |r| match r {
+        Returned::Event(Ok(())) => Ok(()),
+        Returned::Event(Err(e)) => Err((Outcome::Error, e)),
+        _ => unreachable!("on-event returns an event result"),
+    })
 }
 
 fn map<A, B>(r: CallReport<A>, f: impl FnOnce(A) -> Result<B, (Outcome, String)>) -> CallReport<B> {

@@ -66,6 +66,8 @@ struct Slot {
     /// worth making. The fastest, because a slow one may be the machine's (a cold cache, a busy core), not the code's.
     fastest_instantiation: Option<Duration>,
     spares_taken: u64,
+    /// Calls that ran in an instance an earlier call of the same batch had run in (`events_per_instance`).
+    calls_in_shared_instances: u64,
 }
 
 /// A fresh instance of the loaded code, made ahead of the next call (`Callable` makes it after a call, in a task of
@@ -109,6 +111,9 @@ pub struct CodeState {
     pub spares_taken: u64,
     /// The fastest instantiation of this code seen (loaded or not since).
     pub fastest_instantiation: Option<Duration>,
+    /// Calls that ran in an instance an earlier call had run in: events handed over together
+    /// (`[limits] events_per_instance`), every one after the first of its instance.
+    pub calls_in_shared_instances: u64,
 }
 
 impl PluginCode {
@@ -149,6 +154,7 @@ impl PluginCode {
             spare_ready: slot.spare.is_some(),
             spares_taken: slot.spares_taken,
             fastest_instantiation: slot.fastest_instantiation,
+            calls_in_shared_instances: slot.calls_in_shared_instances,
         }
     }
 
@@ -193,6 +199,11 @@ impl PluginCode {
         }
         drop(slot);
         None
+    }
+
+    /// `calls` ran one after another in one instance (an instance that made no call counts none).
+    pub fn ran_in_one_instance(&self, calls: u64) {
+        self.slot.lock().expect("plugin code poisoned").calls_in_shared_instances += calls.saturating_sub(1);
     }
 
     /// Whether to make a spare now, after a call that instantiated on its way in `instantiated` (`None`: it ran in

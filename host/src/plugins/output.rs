@@ -39,14 +39,16 @@ impl TailPipe {
     }
 
     /// What was kept, as text (invalid UTF-8 replaced; a tail cut inside a character starts with a replacement
-    /// character); `None` when the guest wrote nothing.
-    pub fn text(&self) -> Option<String> {
-        let buf = self.buf.lock().expect("tail pipe poisoned");
+    /// character), emptying the pipe for the next call in the same instance; `None` when the guest wrote nothing.
+    pub fn take_text(&self) -> Option<String> {
+        let mut buf = self.buf.lock().expect("tail pipe poisoned");
         if buf.is_empty() {
             return None;
         }
         let (a, b) = buf.as_slices();
-        Some(String::from_utf8_lossy(&[a, b].concat()).into_owned())
+        let text = String::from_utf8_lossy(&[a, b].concat()).into_owned();
+        buf.clear();
+        Some(text)
     }
 }
 
@@ -109,13 +111,22 @@ mod tests {
     #[test]
     fn keeps_the_last_bytes_across_writes() {
         let pipe = TailPipe::new(8);
-        assert_eq!(pipe.text(), None);
+        assert_eq!(pipe.take_text(), None);
         pipe.push(b"hello ");
         pipe.push(b"world");
-        assert_eq!(pipe.text().as_deref(), Some("lo world"));
+        assert_eq!(pipe.take_text().as_deref(), Some("lo world"));
         pipe.push(b"0123456789abcdef");
-        assert_eq!(pipe.text().as_deref(), Some("89abcdef"));
         pipe.clone().push(b"!");
-        assert_eq!(pipe.text().as_deref(), Some("9abcdef!"), "clones share the buffer");
+        assert_eq!(pipe.take_text().as_deref(), Some("9abcdef!"), "clones share the buffer");
+    }
+
+    #[test]
+    fn taking_the_text_empties_it_for_the_next_call() {
+        let pipe = TailPipe::new(8);
+        pipe.push(b"first");
+        assert_eq!(pipe.take_text().as_deref(), Some("first"));
+        assert_eq!(pipe.take_text(), None);
+        pipe.push(b"second");
+        assert_eq!(pipe.take_text().as_deref(), Some("second"));
     }
 }

@@ -153,6 +153,22 @@ impl PluginRegistry {
         self.engine.set_spare_threshold(over);
     }
 
+    /// Take every one of a plugin's call permits, waiting for calls in flight, and hold them until the guard drops:
+    /// its events queue up meanwhile and are handed over together (tests of `events_per_instance`). None when no
+    /// such plugin is in the active set.
+    pub async fn hold_calls(&self, id: &str) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let plugin = self.snapshot().plugins.iter().find(|p| p.manifest.id == id).cloned()?;
+        plugin.permits.clone().acquire_many_owned(plugin.manifest.limits().concurrency).await.ok()
+    }
+
+    /// Events waiting in a plugin's queue, not yet taken by its worker (the one the worker holds while it waits
+    /// for a permit is not counted). None when the plugin is not in the active set or not enabled.
+    pub fn queued_events(&self, id: &str) -> Option<usize> {
+        let plugin = self.snapshot().plugins.iter().find(|p| p.manifest.id == id).cloned()?;
+        let queue = plugin.queue.as_ref()?;
+        Some(queue.max_capacity() - queue.capacity())
+    }
+
     /// Drop a plugin's loaded code now instead of after its idle period (tests: the next call loads it again).
     pub fn unload_code(&self, id: &str) {
         if let Some(plugin) = self.snapshot().plugins.iter().find(|p| p.manifest.id == id) {
@@ -503,21 +519,32 @@ impl PluginRegistry {
     ) -> mpsc::Sender<Arc<Event>> {
         let (tx, mut rx) = mpsc::channel::<Arc<Event>>(QUEUE_PER_PLUGIN);
         let me = self.me.clone();
+        let per_instance = callable.limits.events_per_instance.max(1) as usize;
         tokio::spawn(async move {
             while let Some(event) = rx.recv().await {
                 if retired.load(Ordering::Relaxed) {
                     continue;
                 }
                 let Ok(permit) = permits.clone().acquire_owned().await else { return };
+                // What queued up behind it while it waited goes along, up to the plugin's `events_per_instance`.
+                let mut batch = vec![event];
+                while batch.len() < per_instance {
+                    match rx.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
                 let Some(host) = me.upgrade() else { return };
                 let callable = callable.clone();
                 let failures = failures.clone();
                 tokio::spawn(async move {
                     let Some(api) = host.api.get().cloned() else { return };
-                    let report = callable.on_event(&host.engine, &api, wit_event(&event)).await;
-                    // The next call may start while this one is recorded.
+                    let reports = callable.on_events(&host.engine, &api, batch.iter().map(|e| wit_event(e)).collect()).await;
+                    // The next call may start while these are recorded.
                     drop(permit);
-                    host.after_call(&callable.id, &failures, &format!("event:{}#{}", event.kind, event.seq), &report).await;
+                    for (event, report) in batch.iter().zip(&reports) {
+                        host.after_call(&callable.id, &failures, &format!("event:{}#{}", event.kind, event.seq), report).await;
+                    }
                 });
             }
         });

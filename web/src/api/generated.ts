@@ -705,6 +705,11 @@ export type LimitKind = "usage_limit" | "budget";
 export interface Limits {
   callTimeoutMs: number;
   concurrency: number;
+  /**
+   * Up to this many events already queued for the plugin run one after another in one instance (each its own
+   * call, with its own deadline and record); 1: every event gets a fresh instance.
+   */
+  eventsPerInstance: number;
   memoryBytes: number;
 }
 

@@ -65,7 +65,7 @@ fn request() -> serde_json::Value {
 }
 
 fn limits() -> serde_json::Value {
-    json!({"memoryBytes": 1048576, "callTimeoutMs": 1000, "concurrency": 2})
+    json!({"memoryBytes": 1048576, "callTimeoutMs": 1000, "concurrency": 2, "eventsPerInstance": 8})
 }
 
 #[test]
