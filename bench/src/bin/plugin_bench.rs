@@ -248,7 +248,13 @@ mod languages {
                 let r = h.plugins.call_tool("hello", r#"{"text":"x"}"#, None, None).await;
                 anyhow::ensure!(matches!(r, Some(Ok(_))), "hello after restart: {r:?}");
             }
-            println!("{}", serde_json::json!({"rss_start_mib": base - before, "rss_mib": rss_mib() - before, "parts": rss_parts()}));
+            let (rss, parts) = (rss_mib() - before, rss_parts());
+            // Once the plugin has been idle past `IDLE_UNLOAD` its code is unmapped: what it costs at rest.
+            tokio::time::sleep(codex_manager_host::plugins::IDLE_UNLOAD + Duration::from_secs(1)).await;
+            println!(
+                "{}",
+                serde_json::json!({"rss_start_mib": base - before, "rss_mib": rss, "parts": parts, "rss_idle_mib": rss_mib() - before, "parts_idle": rss_parts()})
+            );
             return Ok(());
         }
         let t = Instant::now();
@@ -411,6 +417,14 @@ mod languages {
             let restart_rss = r["rss_mib"].as_f64().unwrap_or(f64::NAN) - baseline["rss_mib"].as_f64().unwrap_or(f64::NAN);
             let part = |k: &str| r["parts"][k].as_f64().unwrap_or(f64::NAN) - baseline["parts"][k].as_f64().unwrap_or(f64::NAN);
             eprintln!("{label}: after restart + 1 call, over the empty host: anon {:+.1} MiB, file {:+.1} MiB, shmem {:+.1} MiB", part("anon"), part("file"), part("shmem"));
+            let idle = |k: &str| r["parts_idle"][k].as_f64().unwrap_or(f64::NAN) - baseline["parts_idle"][k].as_f64().unwrap_or(f64::NAN);
+            eprintln!(
+                "{label}: {:?} later (its code unloaded), over the empty host: {:+.1} MiB (anon {:+.1}, file {:+.1})",
+                codex_manager_host::plugins::IDLE_UNLOAD + Duration::from_secs(1),
+                r["rss_idle_mib"].as_f64().unwrap_or(f64::NAN) - baseline["rss_idle_mib"].as_f64().unwrap_or(f64::NAN),
+                idle("anon"),
+                idle("file")
+            );
             println!(
                 "| {label} | {:.2} MB | {:.0} ms | +{:.1} → +{:.1} MiB | +{:.1} MiB | {} | {} | {} | {}: {} / 1: {} | {:.0} / {:.0} µs |",
                 m["size_bytes"].as_f64().unwrap_or(0.0) / 1e6,

@@ -27,7 +27,7 @@ mod views;
 mod tests;
 
 pub use registry::PluginRegistry;
-pub use code::CodeState;
+pub use code::{CodeState, IDLE_UNLOAD};
 pub use engine::SPARE_WHEN_INSTANTIATION_OVER;
 pub use views::{Inspection, PluginCall, PluginInfo};
 pub use bindings::{Job as JobCall, JobOutcome, Retry};
