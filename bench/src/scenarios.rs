@@ -200,6 +200,11 @@ pub async fn steady(bins: &Binaries, http: &reqwest::Client, counts: &Counts) ->
     let cpu_before = host::cpu_time(pid)?;
     let self_before = host::cpu_time(std::process::id())?;
     let (_, mut log) = run_one(&api, &session, &mut ws, &text, paced_timeout).await?;
+    if let Some(path) = std::env::var_os("CM_BENCH_LATENCY_DUMP") {
+        // For finding where a tail comes from: this run's latencies in arrival order, ns, one a line (the summary
+        // below sorts them).
+        std::fs::write(&path, log.delta_latency_ns.iter().map(|ns| format!("{ns}\n")).collect::<String>())?;
+    }
     let mut one = fanout_of(1, counts, std::slice::from_mut(&mut log));
     one.host_cpu = host::cpu_time(pid)? - cpu_before;
     one.client_cpu = host::cpu_time(std::process::id())? - self_before;

@@ -60,6 +60,9 @@ const CHECKPOINT_POLL: Duration = Duration::from_millis(100);
 const CHECKPOINT_WHEN_IDLE_FOR: i64 = 200;
 /// … unless the WAL outgrew this: a log that is never quiet is checkpointed anyway.
 const CHECKPOINT_WAL_BYTES: u64 = 64 << 20;
+/// A quiet checkpoint also cuts the WAL file back to nothing when a burst grew it past this
+/// ([`Store::truncate_wal`]); the writer, which used to cut it as it started the WAL over, never does.
+const WAL_KEEP_BYTES: u64 = 8 << 20;
 /// Writes of the pool (sessions, turns) checkpoint at this interval at the latest, when the log is quiet.
 const CHECKPOINT_EVERY: i64 = 5_000;
 /// Longest a caller waits for its event to be committed. The writer retries a failed commit until it lands (a
@@ -558,7 +561,8 @@ fn commit(shared: &Shared, writer: &mut EventWriter, events: &mut [Arc<Event>], 
 }
 
 /// Passive checkpoints on the pool, beside the writer: when the log has been quiet for a moment (and the writer
-/// or, at longer intervals, the pool wrote something), or when the WAL grew too big to wait. It sleeps until
+/// or, at longer intervals, the pool wrote something), or when the WAL grew too big to wait. A quiet checkpoint of
+/// a WAL grown past [`WAL_KEEP_BYTES`] also truncates it. It sleeps until
 /// something can be due: while the log has uncheckpointed commits, [`CHECKPOINT_POLL`] at a time until the log is
 /// quiet; otherwise until the writer's next commit or the next [`CHECKPOINT_EVERY`] (an idle host wakes for it
 /// every 5 s, not ten times a second).
@@ -571,10 +575,18 @@ async fn checkpoint_loop(store: Store, shared: Weak<Shared>) {
             let now = now_ms();
             let quiet = now - shared.last_write_ms.load(Ordering::Relaxed) >= CHECKPOINT_WHEN_IDLE_FOR;
             let due = shared.dirty.load(Ordering::Relaxed) || now - last_checkpoint >= CHECKPOINT_EVERY;
-            if (quiet && due) || store.wal_bytes() > CHECKPOINT_WAL_BYTES {
+            let wal_bytes = store.wal_bytes();
+            if (quiet && due) || wal_bytes > CHECKPOINT_WAL_BYTES {
                 shared.dirty.store(false, Ordering::Relaxed);
                 last_checkpoint = now;
-                if let Err(e) = store.checkpoint().await {
+                // Only a quiet log is truncated: the writer waits while it runs. One that gave up (a reader stayed)
+                // was checkpointed as far as it could be, and is tried again at the next quiet checkpoint.
+                let checkpointed = if quiet && wal_bytes > WAL_KEEP_BYTES {
+                    store.truncate_wal().await.map(|_| ())
+                } else {
+                    store.checkpoint().await
+                };
+                if let Err(e) = checkpointed {
                     tracing::warn!(error = %e, "WAL checkpoint failed");
                 }
             }
@@ -634,6 +646,51 @@ mod tests {
             assert!(Instant::now() < deadline, "not checkpointed: {backfilled} of {frames} frames after 3 s");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        drop(log);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A burst that grew the WAL past WAL_KEEP_BYTES leaves a WAL file of that size only until the log is quiet:
+    /// the checkpointer cuts it back then, with no write needed (the writer, which used to cut it as it started the
+    /// WAL over, now never does: that `ftruncate` stalled a stream for 9-27 ms). Writing goes on as before after.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_wal_a_burst_grew_is_cut_back_once_the_log_is_quiet() {
+        let (dir, store, log) = started("truncate").await;
+        let wal_bytes = || std::fs::metadata(dir.join("codex-manager.sqlite3-wal")).map(|m| m.len()).unwrap_or(0);
+        // Each commit appends a few pages: committed one at a time, a few thousand events outgrow WAL_KEEP_BYTES.
+        let data = serde_json::json!({"text": "x".repeat(2000)});
+        let mut published = 0;
+        while wal_bytes() <= WAL_KEEP_BYTES {
+            log.publish_committed(NewEvent::any("test.burst", data.clone())).await.expect("committed");
+            published += 1;
+            assert!(published < 100_000, "the WAL did not grow: {} bytes", wal_bytes());
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while wal_bytes() > WAL_KEEP_BYTES {
+            assert!(Instant::now() < deadline, "the quiet log's WAL is still {} bytes after 10 s", wal_bytes());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // The log goes on: the next commit starts the WAL over.
+        let next = log.publish_committed(NewEvent::any("test.after", serde_json::json!({}))).await.expect("committed after");
+        assert_eq!(store.events_after(next.seq - 1, 1).await.unwrap().len(), 1);
+        drop(log);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Truncating waits for readers only briefly: with a read transaction holding the WAL, it gives up (the writer
+    /// would wait behind it otherwise), and the log still commits.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn truncating_the_wal_gives_up_rather_than_wait_for_a_reader() {
+        let (dir, store, log) = started("truncate-reader").await;
+        log.publish_committed(NewEvent::any("test.before", serde_json::json!({}))).await.expect("committed");
+        let reader = rusqlite::Connection::open(store.path().unwrap()).unwrap();
+        reader.execute_batch("BEGIN; SELECT count(*) FROM events;").unwrap();
+        // A commit after the reader's snapshot, so the WAL holds frames the reader does not see.
+        log.publish_committed(NewEvent::any("test.during", serde_json::json!({}))).await.expect("committed");
+        assert!(!store.truncate_wal().await.unwrap(), "a reader on the WAL: given up");
+        assert!(log.publish_committed(NewEvent::any("test.meanwhile", serde_json::json!({}))).await.is_some(), "the writer goes on");
+        reader.execute_batch("COMMIT").unwrap();
+        assert!(store.truncate_wal().await.unwrap(), "no reader left: truncated");
         drop(log);
         let _ = std::fs::remove_dir_all(&dir);
     }

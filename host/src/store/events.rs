@@ -13,6 +13,7 @@
 //! so batches commit in seq order: a reader that has seen seq n never meets a seq below n committed later. The
 //! other hosts hear the announcement through an [`EventListener`].
 
+use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{params, OpenFlags};
@@ -298,13 +299,15 @@ impl Store {
             let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             let conn = rusqlite::Connection::open_with_flags(path, flags)?;
             conn.busy_handler(Some(wait_briefly))?;
-            // The same durability as the pool (WAL, no fsync per commit); no automatic checkpoints (see above); a
-            // WAL that a checkpoint emptied is cut back to 8 MiB when the writer starts it over. A page cache of
+            // The same durability as the pool (WAL, no fsync per commit); no automatic checkpoints (see above). No
+            // `journal_size_limit`: with one, the commit that starts a checkpointed WAL over cut the file back, and
+            // that `ftruncate` of tens of MiB took 9-27 ms on the writer's thread, mid-stream (strace, 2026-12-06); the
+            // checkpointer cuts the WAL back instead, when the log is quiet ([`Store::truncate_wal`]). A page cache of
             // 256 KiB: appends touch the right edge of each b-tree (a few dozen pages), and a 1 MiB cache stayed full
             // of a long reply's pages for the host's life.
             conn.execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; \
-                 PRAGMA journal_size_limit = 8388608; PRAGMA cache_size = -256;",
+                 PRAGMA cache_size = -256;",
             )?;
             Ok(EventWriter { conn: Writer::Sqlite(conn) })
         };
@@ -326,6 +329,26 @@ impl Store {
             sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(self.pool()).await?;
         }
         Ok(())
+    }
+
+    /// Checkpoint all of the WAL and cut its file to nothing, so a burst's WAL does not keep its size on disk.
+    /// Writers wait while it runs (SQLite's TRUNCATE mode: the truncation itself takes milliseconds), so it is
+    /// for a quiet log; and it waits at most [`TRUNCATE_PATIENCE`] for readers and writers before giving up, on a
+    /// connection of its own, rather than keep the event writer waiting behind a long read. `false` when it gave up
+    /// (the WAL is then as a passive checkpoint leaves it); `true` on PostgreSQL, which has no WAL file of ours.
+    pub async fn truncate_wal(&self) -> StoreResult<bool> {
+        let Some(path) = self.path().map(Path::to_path_buf) else { return Ok(true) };
+        let truncate = move || -> rusqlite::Result<bool> {
+            let conn = rusqlite::Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+            conn.busy_timeout(TRUNCATE_PATIENCE)?;
+            // One row: busy (1 when it gave up), the WAL's frames, the frames checkpointed.
+            let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+            Ok(busy == 0)
+        };
+        tokio::task::spawn_blocking(truncate)
+            .await
+            .map_err(|e| StoreError::Database(sqlx::Error::Io(std::io::Error::other(e))))?
+            .map_err(|e| writer_error(e.into()))
     }
 
     /// Events with `seq > after`, oldest first.
@@ -368,6 +391,11 @@ impl Store {
         Ok(done.rows_affected())
     }
 }
+
+/// How long [`Store::truncate_wal`] waits for a writer to finish or readers to leave the WAL before it gives up.
+/// The event writer waits behind it meanwhile, so this is short: a commit holds the lock for tens of microseconds,
+/// a read of the log for about as long.
+pub const TRUNCATE_PATIENCE: Duration = Duration::from_millis(5);
 
 /// The busy handler of every connection: the other connections' writes hold the lock for tens of microseconds, but
 /// SQLite's own handler sleeps 1, 2, 5… ms, which every reader of the stream (and a turn's end) would wait out.
