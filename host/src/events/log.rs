@@ -58,11 +58,17 @@ const CHECKPOINT_POLL: Duration = Duration::from_millis(100);
 /// A checkpoint waits until no event was committed for this long: its fsyncs stall the writer's WAL appends on
 /// this disk (by 10–40 ms while a stream runs), and every reader waits for the writer.
 const CHECKPOINT_WHEN_IDLE_FOR: i64 = 200;
-/// … unless the WAL outgrew this: a log that is never quiet is checkpointed anyway.
-const CHECKPOINT_WAL_BYTES: u64 = 64 << 20;
-/// A quiet checkpoint also cuts the WAL file back to nothing when a burst grew it past this
-/// ([`Store::truncate_wal`]); the writer, which used to cut it as it started the WAL over, never does.
+/// … unless the WAL holds more than this: a log that is never quiet is checkpointed anyway (and the WAL starts over
+/// once a checkpoint caught up with it). Counted in frames (a 4 KiB page and its 24-byte header each), not by the
+/// file's size, which stays at its high-water mark until a quiet checkpoint truncates it.
+const CHECKPOINT_WAL_FRAMES: u32 = (64 << 20) / (4096 + 24);
+/// A WAL file a burst grew past this is cut back to nothing once the log has been idle for
+/// [`TRUNCATE_WHEN_IDLE_FOR`] ([`Store::truncate_wal`]); the writer, which used to cut it as it started the WAL
+/// over, never does.
 const WAL_KEEP_BYTES: u64 = 8 << 20;
+/// Truncating holds writers for its `ftruncate` (9–27 ms for tens of MiB here), so it waits for an idle log, not
+/// the first quiet moment, when the next turn may be starting; the 5 s checkpoint after a burst does it.
+const TRUNCATE_WHEN_IDLE_FOR: i64 = 3_000;
 /// Writes of the pool (sessions, turns) checkpoint at this interval at the latest, when the log is quiet.
 const CHECKPOINT_EVERY: i64 = 5_000;
 /// Longest a caller waits for its event to be committed. The writer retries a failed commit until it lands (a
@@ -561,8 +567,8 @@ fn commit(shared: &Shared, writer: &mut EventWriter, events: &mut [Arc<Event>], 
 }
 
 /// Passive checkpoints on the pool, beside the writer: when the log has been quiet for a moment (and the writer
-/// or, at longer intervals, the pool wrote something), or when the WAL grew too big to wait. A quiet checkpoint of
-/// a WAL grown past [`WAL_KEEP_BYTES`] also truncates it. It sleeps until
+/// or, at longer intervals, the pool wrote something), or when the WAL grew too big to wait. A checkpoint of an idle
+/// log whose WAL file a burst grew past [`WAL_KEEP_BYTES`] also truncates it. It sleeps until
 /// something can be due: while the log has uncheckpointed commits, [`CHECKPOINT_POLL`] at a time until the log is
 /// quiet; otherwise until the writer's next commit or the next [`CHECKPOINT_EVERY`] (an idle host wakes for it
 /// every 5 s, not ten times a second).
@@ -573,21 +579,22 @@ async fn checkpoint_loop(store: Store, shared: Weak<Shared>) {
         let wait = {
             let Some(shared) = shared.upgrade() else { return };
             let now = now_ms();
-            let quiet = now - shared.last_write_ms.load(Ordering::Relaxed) >= CHECKPOINT_WHEN_IDLE_FOR;
+            let idle_for = now - shared.last_write_ms.load(Ordering::Relaxed);
+            let quiet = idle_for >= CHECKPOINT_WHEN_IDLE_FOR;
             let due = shared.dirty.load(Ordering::Relaxed) || now - last_checkpoint >= CHECKPOINT_EVERY;
-            let wal_bytes = store.wal_bytes();
-            if (quiet && due) || wal_bytes > CHECKPOINT_WAL_BYTES {
+            let wal_full = store.wal_frames().is_some_and(|frames| frames > CHECKPOINT_WAL_FRAMES);
+            if (quiet && due) || wal_full {
                 shared.dirty.store(false, Ordering::Relaxed);
                 last_checkpoint = now;
-                // Only a quiet log is truncated: the writer waits while it runs. One that gave up (a reader stayed)
-                // was checkpointed as far as it could be, and is tried again at the next quiet checkpoint.
-                let checkpointed = if quiet && wal_bytes > WAL_KEEP_BYTES {
-                    store.truncate_wal().await.map(|_| ())
-                } else {
-                    store.checkpoint().await
-                };
-                if let Err(e) = checkpointed {
+                if let Err(e) = store.checkpoint().await {
                     tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
+                // After the passive checkpoint, so that the truncation has nothing left to copy while writers wait.
+                // One that gave up (a reader stayed) is tried again at the next checkpoint of an idle log.
+                if idle_for >= TRUNCATE_WHEN_IDLE_FOR && store.wal_bytes() > WAL_KEEP_BYTES {
+                    if let Err(e) = store.truncate_wal().await {
+                        tracing::warn!(error = %e, "WAL truncation failed");
+                    }
                 }
             }
             if shared.dirty.load(Ordering::Relaxed) {
@@ -628,7 +635,7 @@ mod tests {
     /// checkpointed once the log has been quiet for a moment.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn commits_are_checkpointed_once_the_log_is_quiet() {
-        let (dir, _store, log) = started("checkpoint").await;
+        let (dir, store, log) = started("checkpoint").await;
         // Start-up's own writes checkpointed first, so what follows is the commits' alone.
         tokio::time::sleep(Duration::from_millis(CHECKPOINT_WHEN_IDLE_FOR as u64) + CHECKPOINT_POLL * 3).await;
         for i in 0..20 {
@@ -636,6 +643,7 @@ mod tests {
         }
         let (frames, _) = wal_frames(&dir);
         assert!(frames > 0, "the commits are in the WAL");
+        assert_eq!(store.wal_frames(), Some(frames), "the store reads the same header");
         // Well before the periodic checkpoint (CHECKPOINT_EVERY): the commits woke the checkpointer.
         let deadline = Instant::now() + Duration::from_secs(3);
         loop {
@@ -650,11 +658,12 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    /// A burst that grew the WAL past WAL_KEEP_BYTES leaves a WAL file of that size only until the log is quiet:
-    /// the checkpointer cuts it back then, with no write needed (the writer, which used to cut it as it started the
-    /// WAL over, now never does: that `ftruncate` stalled a stream for 9-27 ms). Writing goes on as before after.
+    /// A burst that grew the WAL past WAL_KEEP_BYTES leaves a WAL file of that size only until the log is idle:
+    /// the checkpointer cuts it back then (within TRUNCATE_WHEN_IDLE_FOR and a checkpoint period), with no write
+    /// needed (the writer, which used to cut it as it started the WAL over, now never does: that `ftruncate`
+    /// stalled a stream for 9-27 ms). Writing goes on as before after.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_wal_a_burst_grew_is_cut_back_once_the_log_is_quiet() {
+    async fn a_wal_a_burst_grew_is_cut_back_once_the_log_is_idle() {
         let (dir, store, log) = started("truncate").await;
         let wal_bytes = || std::fs::metadata(dir.join("codex-manager.sqlite3-wal")).map(|m| m.len()).unwrap_or(0);
         // Each commit appends a few pages: committed one at a time, a few thousand events outgrow WAL_KEEP_BYTES.
@@ -665,9 +674,9 @@ mod tests {
             published += 1;
             assert!(published < 100_000, "the WAL did not grow: {} bytes", wal_bytes());
         }
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(20);
         while wal_bytes() > WAL_KEEP_BYTES {
-            assert!(Instant::now() < deadline, "the quiet log's WAL is still {} bytes after 10 s", wal_bytes());
+            assert!(Instant::now() < deadline, "the idle log's WAL is still {} bytes after 20 s", wal_bytes());
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         // The log goes on: the next commit starts the WAL over.

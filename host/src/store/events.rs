@@ -322,6 +322,19 @@ impl Store {
         std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
     }
 
+    /// Frames in the WAL now, checkpointed or not, since it was last started over: `mxFrame` of the wal-index header
+    /// at the start of the `-shm` file (SQLite's file format: a native-endian u32 at byte 16). Unlike the WAL file's
+    /// size, which stays at its high-water mark when the WAL starts over, this says how much the WAL holds. One small
+    /// read, none of SQLite's locks. None when there is no such file (not SQLite, or no WAL open).
+    pub fn wal_frames(&self) -> Option<u32> {
+        use std::io::Read;
+        let mut shm = self.path()?.as_os_str().to_owned();
+        shm.push("-shm");
+        let mut header = [0u8; 20];
+        std::fs::File::open(shm).ok()?.read_exact(&mut header).ok()?;
+        Some(u32::from_ne_bytes([header[16], header[17], header[18], header[19]]))
+    }
+
     /// Copy what the WAL holds into the database without blocking the writer (a passive checkpoint). PostgreSQL
     /// checkpoints by itself: nothing to do there.
     pub async fn checkpoint(&self) -> StoreResult<()> {
