@@ -299,15 +299,16 @@ impl Store {
             let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             let conn = rusqlite::Connection::open_with_flags(path, flags)?;
             conn.busy_handler(Some(wait_briefly))?;
-            // The same durability as the pool (WAL, no fsync per commit); no automatic checkpoints (see above). No
-            // `journal_size_limit`: with one, the commit that starts a checkpointed WAL over cut the file back, and
-            // that `ftruncate` of tens of MiB took 9-27 ms on the writer's thread, mid-stream (strace, 2026-12-06); the
-            // checkpointer cuts the WAL back instead, when the log is quiet ([`Store::truncate_wal`]). A page cache of
-            // 256 KiB: appends touch the right edge of each b-tree (a few dozen pages), and a 1 MiB cache stayed full
-            // of a long reply's pages for the host's life.
+            // The same durability as the pool (WAL, no fsync per commit); no automatic checkpoints (see above). The
+            // commit that starts a checkpointed WAL over cuts the file back to `journal_size_limit`: at 8 MiB that
+            // `ftruncate` of ~56 MiB took 9-27 ms on this thread, mid-stream (strace, 2026-12-07), so the limit is the
+            // checkpointer's threshold (`CHECKPOINT_WAL_BYTES`) and only what grew past it is cut here; the
+            // checkpointer truncates the rest once the log is idle ([`Store::truncate_wal`]). A page cache of 256 KiB:
+            // appends touch the right edge of each b-tree (a few dozen pages), and a 1 MiB cache stayed full of a long
+            // reply's pages for the host's life.
             conn.execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; \
-                 PRAGMA cache_size = -256;",
+                 PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -256;",
             )?;
             Ok(EventWriter { conn: Writer::Sqlite(conn) })
         };
@@ -320,19 +321,6 @@ impl Store {
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
         std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
-    }
-
-    /// Frames in the WAL now, checkpointed or not, since it was last started over: `mxFrame` of the wal-index header
-    /// at the start of the `-shm` file (SQLite's file format: a native-endian u32 at byte 16). Unlike the WAL file's
-    /// size, which stays at its high-water mark when the WAL starts over, this says how much the WAL holds. One small
-    /// read, none of SQLite's locks. None when there is no such file (not SQLite, or no WAL open).
-    pub fn wal_frames(&self) -> Option<u32> {
-        use std::io::Read;
-        let mut shm = self.path()?.as_os_str().to_owned();
-        shm.push("-shm");
-        let mut header = [0u8; 20];
-        std::fs::File::open(shm).ok()?.read_exact(&mut header).ok()?;
-        Some(u32::from_ne_bytes([header[16], header[17], header[18], header[19]]))
     }
 
     /// Copy what the WAL holds into the database without blocking the writer (a passive checkpoint). PostgreSQL
