@@ -142,7 +142,7 @@ impl PluginRegistry {
     /// Whether a plugin's code is loaded now, how many times it was loaded, and its spare instance: None when no
     /// such plugin is in the active set. For tests and diagnostics.
     pub fn code_state(&self, id: &str) -> Option<super::code::CodeState> {
-        let plugin = self.snapshot().plugins.iter().find(|p| p.manifest.id == id).cloned()?;
+        let plugin = self.active(id)?;
         Some(plugin.callable.code.state())
     }
 
@@ -157,21 +157,21 @@ impl PluginRegistry {
     /// its events queue up meanwhile and are handed over together (tests of `events_per_instance`). None when no
     /// such plugin is in the active set.
     pub async fn hold_calls(&self, id: &str) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        let plugin = self.snapshot().plugins.iter().find(|p| p.manifest.id == id).cloned()?;
+        let plugin = self.active(id)?;
         plugin.permits.clone().acquire_many_owned(plugin.manifest.limits().concurrency).await.ok()
     }
 
     /// Events waiting in a plugin's queue, not yet taken by its worker (the one the worker holds while it waits
     /// for a permit is not counted). None when the plugin is not in the active set or not enabled.
     pub fn queued_events(&self, id: &str) -> Option<usize> {
-        let plugin = self.snapshot().plugins.iter().find(|p| p.manifest.id == id).cloned()?;
+        let plugin = self.active(id)?;
         let queue = plugin.queue.as_ref()?;
         Some(queue.max_capacity() - queue.capacity())
     }
 
     /// Drop a plugin's loaded code now instead of after its idle period (tests: the next call loads it again).
     pub fn unload_code(&self, id: &str) {
-        if let Some(plugin) = self.snapshot().plugins.iter().find(|p| p.manifest.id == id) {
+        if let Some(plugin) = self.active(id) {
             plugin.callable.code.unload();
         }
     }
@@ -254,6 +254,11 @@ impl PluginRegistry {
         for gone in old.plugins.iter().filter(|o| !now.plugins.iter().any(|n| Arc::ptr_eq(n, o))) {
             gone.retired.store(true, Ordering::Relaxed);
         }
+    }
+
+    /// The plugin `id` in the active set, if it is there.
+    fn active(&self, id: &str) -> Option<Arc<Loaded>> {
+        self.snapshot().plugins.iter().find(|p| p.manifest.id == id).cloned()
     }
 
     fn snapshot(&self) -> Arc<ActiveSet> {
