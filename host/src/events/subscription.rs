@@ -178,11 +178,15 @@ impl Subscription {
                     return Ok(reset);
                 }
                 let rows = self.log.store().events_after(self.last, REPLAY_PAGE).await?;
-                if rows.is_empty() {
+                // A short page read all that was committed when it began. Everything after it is in the live
+                // receiver, subscribed before the read (and an event is committed before it is broadcast), so the
+                // live feed takes over here: its copies of what the page held are skipped by seq, and a gap brings
+                // the reader back. Waiting for an empty page instead kept a reader in the store for as long as a
+                // stream ran faster than one page read.
+                if (rows.len() as i64) < REPLAY_PAGE {
                     self.replaying = false;
-                } else {
-                    self.buffer.extend(rows.into_iter().map(|r| Arc::new(Event::from_row(r))));
                 }
+                self.buffer.extend(rows.into_iter().map(|r| Arc::new(Event::from_row(r))));
                 continue;
             }
             match self.live.recv().await {

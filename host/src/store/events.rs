@@ -24,6 +24,12 @@ use super::turns::{record_in, record_sqlite, TurnChange};
 use super::{Store, StoreError, StoreResult};
 
 /// One row per event; a batch is one transaction over this cached statement.
+/// The log's oldest and newest seq, each looked up at one end of the key. Not `SELECT MIN(seq), MAX(seq)`: SQLite
+/// answers a lone MIN or MAX from the end of an index, but a query with both reads every row, and readers ask this
+/// at every page of a replay (with a million events kept, tens of milliseconds each).
+const EVENT_BOUNDS: &str = "SELECT (SELECT MIN(seq) FROM events), (SELECT MAX(seq) FROM events)";
+/// A page of the log after a seq.
+const EVENTS_AFTER: &str = "SELECT seq, ts, type, session_id, turn_id, project_id, data FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
 const APPEND: &str = "INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 /// PostgreSQL: a batch is one multi-row INSERT of this head, announced by the same statement (see
 /// [`append_through`]).
@@ -217,7 +223,7 @@ async fn append_through<'a>(
 }
 
 async fn read_after(pool: &sqlx::AnyPool, after: i64, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
-    let rows = sqlx::query("SELECT seq, ts, type, session_id, turn_id, project_id, data FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
+    let rows = sqlx::query(EVENTS_AFTER)
         .bind(after)
         .bind(limit)
         .fetch_all(pool)
@@ -380,8 +386,7 @@ impl Store {
 
     /// (oldest, newest) seq in the log; (0, 0) when empty.
     pub async fn event_bounds(&self) -> StoreResult<(i64, i64)> {
-        let (min, max): (Option<i64>, Option<i64>) =
-            sqlx::query_as("SELECT MIN(seq), MAX(seq) FROM events").fetch_one(self.pool()).await?;
+        let (min, max): (Option<i64>, Option<i64>) = sqlx::query_as(EVENT_BOUNDS).fetch_one(self.pool()).await?;
         Ok((min.unwrap_or(0), max.unwrap_or(0)))
     }
 
@@ -423,6 +428,25 @@ pub fn writer_error(e: WriterError) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every query a reader makes of the log looks rows up by the key (SQLite's plan says SEARCH), none reads the
+    /// whole table (SCAN): the bounds are asked at every page of a replay.
+    #[tokio::test]
+    async fn the_log_is_read_by_its_key_never_scanned() {
+        let dir = crate::testing::TempDir::new("events-plans");
+        let store = Store::open(&dir.0).await.unwrap();
+        use sqlx::Row as _;
+        let explain = |query: &str| format!("EXPLAIN QUERY PLAN {query}");
+        for (query, plan) in [
+            (EVENT_BOUNDS, sqlx::query(&explain(EVENT_BOUNDS)).fetch_all(store.pool()).await),
+            (EVENTS_AFTER, sqlx::query(&explain(EVENTS_AFTER)).bind(5i64).bind(512i64).fetch_all(store.pool()).await),
+        ] {
+            let rows = plan.unwrap();
+            let plan: Vec<String> = rows.iter().map(|r| r.try_get("detail").unwrap()).collect();
+            let on_events: Vec<&String> = plan.iter().filter(|step| step.contains("events")).collect();
+            assert!(!on_events.is_empty() && on_events.iter().all(|step| step.starts_with("SEARCH")), "{query}: {plan:?}");
+        }
+    }
 
     /// A pool write that meets another connection's write lock waits in the busy handler the pool's connections
     /// get (`engine::install_busy_handler`) and lands once the lock is released, instead of failing as locked.

@@ -26,6 +26,7 @@ const SQLITE: Migrations = &[
     (11, "routine_folded_ticks", include_str!("../../migrations/sqlite/0011_routine_folded_ticks.sql")),
     (12, "hosts", include_str!("../../migrations/sqlite/0012_hosts.sql")),
     (13, "plugin_hosts", include_str!("../../migrations/sqlite/0013_plugin_hosts.sql")),
+    (14, "events_rowid", include_str!("../../migrations/sqlite/0014_events_rowid.sql")),
 ];
 
 const POSTGRES: Migrations = &[
@@ -42,6 +43,7 @@ const POSTGRES: Migrations = &[
     (11, "routine_folded_ticks", include_str!("../../migrations/postgres/0011_routine_folded_ticks.sql")),
     (12, "hosts", include_str!("../../migrations/postgres/0012_hosts.sql")),
     (13, "plugin_hosts", include_str!("../../migrations/postgres/0013_plugin_hosts.sql")),
+    (14, "events_rowid", include_str!("../../migrations/postgres/0014_events_rowid.sql")),
 ];
 
 fn of(engine: Engine) -> Migrations {
@@ -57,8 +59,14 @@ pub fn versions(engine: Engine) -> Vec<i64> {
 }
 
 pub async fn run(pool: &AnyPool, engine: Engine) -> Result<(), sqlx::migrate::MigrateError> {
+    run_through(pool, engine, i64::MAX).await
+}
+
+/// Apply `engine`'s migrations up to and including version `last` (tests start a database at an older schema).
+async fn run_through(pool: &AnyPool, engine: Engine, last: i64) -> Result<(), sqlx::migrate::MigrateError> {
     let migrations = of(engine)
         .iter()
+        .filter(|(version, _, _)| *version <= last)
         .map(|(version, description, sql)| {
             Migration::new(*version, Cow::Borrowed(*description), MigrationType::Simple, Cow::Borrowed(*sql), false)
         })
@@ -88,5 +96,34 @@ mod tests {
                 assert!(!sql.to_uppercase().contains(sqlite_only), "postgres migration {v} says {sqlite_only}");
             }
         }
+    }
+
+    /// Migration 14 makes the event log's seq SQLite's rowid (0001's `BIGINT PRIMARY KEY` kept a second b-tree of
+    /// every event) and keeps every event of a database written before it.
+    #[tokio::test]
+    async fn the_event_log_is_keyed_by_the_rowid_and_keeps_its_events() {
+        let dir = crate::testing::TempDir::new("events-rowid");
+        let pool = super::super::engine::open_sqlite(&dir.0.join("store.sqlite3")).await.unwrap();
+        run_through(&pool, Engine::Sqlite, 13).await.unwrap();
+        let indexes = || sqlx::query_scalar::<_, String>("SELECT name FROM pragma_index_list('events')").fetch_all(&pool);
+        assert_eq!(indexes().await.unwrap(), ["sqlite_autoindex_events_1"], "the schema before 14");
+        for seq in [3i64, 7, 8] {
+            sqlx::query("INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) VALUES ($1, $2, 'item.delta', 's', NULL, NULL, $3)")
+                .bind(seq)
+                .bind(seq * 10)
+                .bind(format!("{{\"n\":{seq}}}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+
+        run(&pool, Engine::Sqlite).await.unwrap();
+        assert!(indexes().await.unwrap().is_empty(), "no index beside the table");
+        let rows: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as("SELECT rowid, seq, ts, data FROM events ORDER BY seq").fetch_all(&pool).await.unwrap();
+        assert_eq!(
+            rows,
+            [(3, 3, 30, r#"{"n":3}"#.to_owned()), (7, 7, 70, r#"{"n":7}"#.to_owned()), (8, 8, 80, r#"{"n":8}"#.to_owned())]
+        );
     }
 }

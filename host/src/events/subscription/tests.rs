@@ -50,6 +50,27 @@ async fn a_reader_from_the_start_gets_every_event_once_in_order_across_the_hand_
     assert_eq!(seqs, (1..=7).collect::<Vec<_>>());
 }
 
+/// A reader that joins while a stream runs reads what it missed from the store and then stays live: a page shorter
+/// than a full one ends its replay, though more events arrived while it was read. (It used to wait for an empty page,
+/// so a reader that joined a paced stream read every event from the store until the stream paused.)
+#[tokio::test]
+async fn a_short_page_hands_the_reader_over_to_the_live_feed() {
+    let dir = TempDir::new("sub-short-page");
+    let log = log(&dir, DEFAULT_RETENTION).await;
+    publish(&log, 3, "test.missed").await;
+    let mut sub = Subscription::new(log.clone(), Some(0), EventFilter::default());
+    for expected in 1..=3 {
+        assert_eq!(next_event(&mut sub).await.seq, expected);
+    }
+    // From here the reader can only be served live: the store answers no more reads (the event writer has a
+    // connection of its own and still commits).
+    log.store().close().await;
+    publish(&log, 2, "test.streamed").await;
+    for expected in 4..=5 {
+        assert_eq!(next_event(&mut sub).await.seq, expected, "live, without a store read");
+    }
+}
+
 #[tokio::test]
 async fn a_live_only_reader_starts_after_the_newest_event() {
     let dir = TempDir::new("sub-live");
