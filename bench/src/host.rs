@@ -266,3 +266,57 @@ pub fn clock_tick() -> Duration {
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     Duration::from_nanos(1_000_000_000 / if ticks > 0 { ticks as u64 } else { 100 })
 }
+
+/// One thread's share of a process: CPU in ns (`schedstat`, not clock ticks) and context switches.
+#[derive(Debug, Clone, Default)]
+pub struct ThreadUse {
+    pub cpu_ns: u64,
+    pub voluntary: u64,
+    pub involuntary: u64,
+    pub threads: u32,
+}
+
+/// Every thread of `pid`, summed by thread name (`tokio-rt-worker` ×2 is one row), for finding which hand-off a
+/// cost sits in. Threads that ended between two readings are missing from the later one.
+pub fn threads_by_name(pid: u32) -> anyhow::Result<std::collections::BTreeMap<String, ThreadUse>> {
+    let mut by_name = std::collections::BTreeMap::<String, ThreadUse>::new();
+    for entry in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let dir = entry?.path();
+        // A thread may end while it is read: skip it.
+        let (Ok(comm), Ok(sched), Ok(status)) = (
+            std::fs::read_to_string(dir.join("comm")),
+            std::fs::read_to_string(dir.join("schedstat")),
+            std::fs::read_to_string(dir.join("status")),
+        ) else {
+            continue;
+        };
+        let field = |name: &str| {
+            status.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0)
+        };
+        let row = by_name.entry(comm.trim().to_owned()).or_default();
+        row.cpu_ns += sched.split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0);
+        row.voluntary += field("voluntary_ctxt_switches:");
+        row.involuntary += field("nonvoluntary_ctxt_switches:");
+        row.threads += 1;
+    }
+    Ok(by_name)
+}
+
+/// What each thread name used between two readings, per `per` units of work, as lines for a report.
+pub fn threads_used_per(
+    before: &std::collections::BTreeMap<String, ThreadUse>,
+    after: &std::collections::BTreeMap<String, ThreadUse>,
+    per: u64,
+) -> Vec<String> {
+    let per = per.max(1) as f64;
+    after
+        .iter()
+        .filter_map(|(name, a)| {
+            let b = before.get(name).cloned().unwrap_or_default();
+            let cpu = a.cpu_ns.saturating_sub(b.cpu_ns) as f64 / per / 1000.0;
+            let vol = a.voluntary.saturating_sub(b.voluntary) as f64 / per;
+            let invol = a.involuntary.saturating_sub(b.involuntary) as f64 / per;
+            (cpu > 0.0 || vol > 0.0).then(|| format!("{name} (×{}): {cpu:.1} µs, {vol:.2} + {invol:.2} switches", a.threads))
+        })
+        .collect()
+}

@@ -163,6 +163,14 @@ pub fn steady_report(c: &Counts, startup: &Startup, s: &Steady) -> Report {
             m.push(Metric::new(format!("{what}: p99"), bar, Some(limit), ns_ms(f.latency.p99), Unit::Ms));
         }
     }
+    if let Some(j) = &s.joined {
+        let what = format!(
+            "3. delta latency, a client joining a quarter into a paced reply (since its start) on a log of over {} events, the reply's second half",
+            thousands(j.log_events)
+        );
+        m.push(Metric::info(format!("{what}: p50"), ns_ms(j.late_half.p50), Unit::Ms));
+        m.push(Metric::info(format!("{what}: p99"), ns_ms(j.late_half.p99), Unit::Ms));
+    }
     if let Some(b) = &s.big {
         m.push(Metric::new(
             format!("4. host CPU per delta (flat out, {}, 1 client)", thousands(b.deltas)),
@@ -184,6 +192,18 @@ pub fn steady_report(c: &Counts, startup: &Startup, s: &Steady) -> Report {
             "≤ 5 µs",
             Some(5.0),
             micros_per(f.host_cpu, f.deltas),
+            Unit::Us,
+        ));
+    }
+    if let Some(j) = &s.joined {
+        m.push(Metric::info(
+            format!(
+                "4. host CPU per delta, paced ({} at {}/s, 1 client and 1 joining) on a log of over {} events",
+                thousands(j.deltas),
+                thousands(j.rate),
+                thousands(j.log_events)
+            ),
+            micros_per(j.host_cpu, j.deltas),
             Unit::Us,
         ));
     }
@@ -232,6 +252,17 @@ pub fn steady_report(c: &Counts, startup: &Startup, s: &Steady) -> Report {
                 f.received_min,
                 f.deltas
             ));
+        }
+    }
+    if let Some(j) = &s.joined {
+        d.push(format!(
+            "a client joining a quarter into a paced reply of {} deltas, since its start: got {} deltas; second half {}",
+            thousands(j.deltas),
+            thousands(j.received),
+            summary_line(&j.late_half)
+        ));
+        if j.received != j.deltas {
+            r.failures.push(format!("the joining client got {} of {} deltas", j.received, j.deltas));
         }
     }
     if let Some(t) = &s.turns {

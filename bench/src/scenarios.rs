@@ -37,17 +37,19 @@ pub struct Counts {
     pub chat_turns: usize,
     pub transcript_items: usize,
     pub reads: usize,
+    /// Events the log holds (a flat-out reply streams them) before a client joins a paced reply.
+    pub log_before_join: u64,
     /// Deltas the running turn streamed before the chat is opened mid-turn.
     pub streamed_before_open: usize,
 }
 
 impl Counts {
     pub fn full() -> Self {
-        Self { starts: 5, big: 20_000, paced: 10_000, rate: 2_000, many: 50, cpu_clients: 20, turns: 200, settle: Duration::from_secs(3), codex_starts: 3, codex_turns: 20, codex_approvals: 5, sessions: 10_000, chat_turns: 500, transcript_items: 5_000, reads: 20, streamed_before_open: 500 }
+        Self { starts: 5, big: 20_000, paced: 10_000, rate: 2_000, many: 50, cpu_clients: 20, turns: 200, settle: Duration::from_secs(3), codex_starts: 3, codex_turns: 20, codex_approvals: 5, sessions: 10_000, chat_turns: 500, transcript_items: 5_000, reads: 20, streamed_before_open: 500, log_before_join: 300_000 }
     }
 
     pub fn quick() -> Self {
-        Self { starts: 3, big: 5_000, paced: 2_000, rate: 2_000, many: 50, cpu_clients: 20, turns: 20, settle: Duration::from_secs(1), codex_starts: 2, codex_turns: 5, codex_approvals: 2, sessions: 1_000, chat_turns: 100, transcript_items: 1_000, reads: 5, streamed_before_open: 100 }
+        Self { starts: 3, big: 5_000, paced: 2_000, rate: 2_000, many: 50, cpu_clients: 20, turns: 20, settle: Duration::from_secs(1), codex_starts: 2, codex_turns: 5, codex_approvals: 2, sessions: 1_000, chat_turns: 100, transcript_items: 1_000, reads: 5, streamed_before_open: 100, log_before_join: 20_000 }
     }
 }
 
@@ -91,6 +93,7 @@ pub struct Steady {
     pub paced_many: Option<Fanout>,
     /// The paced reply to [`Counts::cpu_clients`] clients, for the host's CPU per delta.
     pub paced_cpu: Option<Fanout>,
+    pub joined: Option<Joined>,
     pub turns: Option<TurnOverhead>,
     pub stop: Option<Duration>,
 }
@@ -109,6 +112,21 @@ pub struct Flat {
     /// POST → `turn.completed` frame.
     pub wall: Duration,
     pub resets: u64,
+}
+
+/// A client that joins a paced reply a quarter into it, asking for everything since the reply began (a UI opening a
+/// chat whose turn is running), beside a client that was there from the start.
+#[derive(Debug, Default)]
+pub struct Joined {
+    /// Events the log held before the reply (at least).
+    pub log_events: u64,
+    pub deltas: u64,
+    pub rate: u64,
+    /// Deltas the joining client got (all of them, replayed or live).
+    pub received: u64,
+    /// Its latency over the reply's second half, long after it caught up: as live as the first client's.
+    pub late_half: Summary,
+    pub host_cpu: Duration,
 }
 
 /// A paced reply to one or more clients.
@@ -199,7 +217,11 @@ pub async fn steady(bins: &Binaries, http: &reqwest::Client, counts: &Counts) ->
     let paced_timeout = Duration::from_secs(counts.paced / counts.rate.max(1) + 60);
     let cpu_before = host::cpu_time(pid)?;
     let self_before = host::cpu_time(std::process::id())?;
+    let threads_before = thread_breakdown().then(|| host::threads_by_name(pid)).transpose()?;
     let (_, mut log) = run_one(&api, &session, &mut ws, &text, paced_timeout).await?;
+    if let Some(before) = threads_before {
+        print_threads("paced, 1 client", &before, &host::threads_by_name(pid)?, counts.paced);
+    }
     if let Some(path) = std::env::var_os("CM_BENCH_LATENCY_DUMP") {
         // For finding where a tail comes from: this run's latencies in arrival order, ns, one a line (the summary
         // below sorts them).
@@ -234,6 +256,30 @@ pub async fn steady(bins: &Binaries, http: &reqwest::Client, counts: &Counts) ->
         end: Summary::of(&mut end),
         post_rtt: Summary::of(&mut rtt),
     });
+
+    // 3: a client joining the paced reply a quarter in, from its start, on a log grown to the size of weeks of use
+    // (its bounds are read at every page a reader replays).
+    let grow = format!("bench:deltas={},rate=0", counts.log_before_join);
+    run_one(&api, &session, &mut ws, &grow, Duration::from_secs(300)).await?;
+    let since = api.last_seq().await?;
+    let cpu_before = host::cpu_time(pid)?;
+    let joining = async {
+        tokio::time::sleep(Duration::from_secs_f64(counts.paced as f64 / counts.rate.max(1) as f64 / 4.0)).await;
+        let mut late = api.open_stream(since, &session).await?;
+        read_turn(&mut late, paced_timeout).await
+    };
+    let (first, late) = tokio::join!(run_one(&api, &session, &mut ws, &text, paced_timeout), joining);
+    let (_, late) = (first?, late?);
+    let host_cpu = host::cpu_time(pid)? - cpu_before;
+    let mut late_half = late.delta_latency_ns[late.delta_latency_ns.len() / 2..].to_vec();
+    out.joined = Some(Joined {
+        log_events: counts.log_before_join,
+        deltas: counts.paced,
+        rate: counts.rate,
+        received: late.deltas,
+        late_half: Summary::of(&mut late_half),
+        host_cpu,
+    });
     drop(ws);
 
     out.end_rss_kib = host::rss_kib(pid)?;
@@ -265,6 +311,7 @@ async fn paced_fanout(
         .collect();
     let cpu_before = host::cpu_time(pid)?;
     let self_before = host::cpu_time(std::process::id())?;
+    let threads_before = thread_breakdown().then(|| host::threads_by_name(pid)).transpose()?;
     api.send_message(session, text).await?;
     let mut logs = Vec::with_capacity(readers.len());
     let mut open = Vec::with_capacity(readers.len());
@@ -272,6 +319,9 @@ async fn paced_fanout(
         let (log, ws) = r.await.context("a websocket reader panicked")??;
         logs.push(log);
         open.push(ws);
+    }
+    if let Some(before) = threads_before {
+        print_threads(&format!("paced, {clients} clients"), &before, &host::threads_by_name(pid)?, counts.paced);
     }
     let mut fan = fanout_of(clients, counts, &mut logs);
     fan.host_cpu = host::cpu_time(pid)? - cpu_before;
@@ -316,6 +366,23 @@ fn fanout_of(clients: usize, counts: &Counts, logs: &mut [TurnLog]) -> Fanout {
         host_cpu: Duration::ZERO,
         client_cpu: Duration::ZERO,
         open_anon_kib: 0,
+    }
+}
+
+/// `CM_BENCH_THREADS=1`: print each host thread's CPU and context switches per delta of the paced runs (stderr).
+fn thread_breakdown() -> bool {
+    std::env::var_os("CM_BENCH_THREADS").is_some()
+}
+
+fn print_threads(
+    run: &str,
+    before: &std::collections::BTreeMap<String, host::ThreadUse>,
+    after: &std::collections::BTreeMap<String, host::ThreadUse>,
+    deltas: u64,
+) {
+    eprintln!("host threads per delta, {run}:");
+    for line in host::threads_used_per(before, after, deltas) {
+        eprintln!("  {line}");
     }
 }
 
