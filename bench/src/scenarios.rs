@@ -269,7 +269,8 @@ pub async fn steady(bins: &Binaries, http: &reqwest::Client, counts: &Counts) ->
         read_turn(&mut late, paced_timeout).await
     };
     let (first, late) = tokio::join!(run_one(&api, &session, &mut ws, &text, paced_timeout), joining);
-    let (_, late) = (first?, late?);
+    first?;
+    let late = late?;
     let host_cpu = host::cpu_time(pid)? - cpu_before;
     let mut late_half = late.delta_latency_ns[late.delta_latency_ns.len() / 2..].to_vec();
     out.joined = Some(Joined {

@@ -23,13 +23,13 @@ use super::engine::WRITE_LOCK;
 use super::turns::{record_in, record_sqlite, TurnChange};
 use super::{Store, StoreError, StoreResult};
 
-/// One row per event; a batch is one transaction over this cached statement.
 /// The log's oldest and newest seq, each looked up at one end of the key. Not `SELECT MIN(seq), MAX(seq)`: SQLite
 /// answers a lone MIN or MAX from the end of an index, but a query with both reads every row, and readers ask this
 /// at every page of a replay (with a million events kept, tens of milliseconds each).
 const EVENT_BOUNDS: &str = "SELECT (SELECT MIN(seq) FROM events), (SELECT MAX(seq) FROM events)";
 /// A page of the log after a seq.
 const EVENTS_AFTER: &str = "SELECT seq, ts, type, session_id, turn_id, project_id, data FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
+/// One row per event; a batch is one transaction over this cached statement.
 const APPEND: &str = "INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 /// PostgreSQL: a batch is one multi-row INSERT of this head, announced by the same statement (see
 /// [`append_through`]).
