@@ -180,6 +180,17 @@ impl EventType {
     pub fn parse(wire: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|t| t.as_str() == wire)
     }
+
+    /// The pieces of a streamed item: what app-server sends many of a second while an item streams, and what an
+    /// item's `item.completed` carries whole.
+    pub const STREAM_PIECES: &'static [EventType] = &[
+        EventType::ItemDelta,
+        EventType::ItemReasoningDelta,
+        EventType::ItemReasoningTextDelta,
+        EventType::ItemCommandOutputDelta,
+        EventType::ItemFileChangeOutputDelta,
+        EventType::ItemPlanDelta,
+    ];
 }
 
 impl fmt::Display for EventType {
@@ -212,9 +223,22 @@ impl EventKind {
     /// The event type for an app-server notification method. A method with no type yet still flows, as
     /// `app_server.<method>` with its params untouched: nothing app-server says is dropped.
     pub fn for_method(method: &str) -> Self {
-        let known = EventType::ALL.iter().copied().find(|t| matches!(t.source(), Source::AppServer(ms) if ms.contains(&method)));
-        match known {
-            Some(t) => Self::Known(t),
+        // Looked up for every line app-server sends (a delta at a time while a reply streams): a map, not a walk
+        // through the catalog. A method names one type (`wire_strings_and_methods_are_unique`).
+        static BY_METHOD: std::sync::LazyLock<std::collections::HashMap<&'static str, EventType>> =
+            std::sync::LazyLock::new(|| {
+                let mut map = std::collections::HashMap::new();
+                for t in EventType::ALL {
+                    if let Source::AppServer(methods) = t.source() {
+                        for method in methods {
+                            map.insert(*method, *t);
+                        }
+                    }
+                }
+                map
+            });
+        match BY_METHOD.get(method) {
+            Some(t) => Self::Known(*t),
             None => Self::PassThrough(format!("{PASS_THROUGH_PREFIX}{method}")),
         }
     }
@@ -345,6 +369,25 @@ mod tests {
         assert_eq!(EventKind::parse("turn.completed"), EventKind::Known(EventType::TurnCompleted));
         // A host type that shares the prefix is the catalog's, not a pass-through.
         assert_eq!(EventKind::parse("app_server.request_declined"), EventKind::Known(EventType::AppServerRequestDeclined));
+    }
+
+    #[test]
+    fn every_method_of_the_catalog_maps_to_its_type() {
+        for t in EventType::ALL {
+            if let Source::AppServer(ms) = t.source() {
+                for m in ms {
+                    assert_eq!(EventKind::for_method(m), EventKind::Known(*t), "{m}");
+                }
+            }
+        }
+    }
+
+    /// The streamed pieces are the catalog's delta types, all of them: a delta type missing from the list would wake
+    /// the host's followers of state changes once per piece (`EventLog::subscribe_settled`).
+    #[test]
+    fn the_stream_pieces_are_the_delta_types() {
+        let deltas: Vec<EventType> = EventType::ALL.iter().copied().filter(|t| t.as_str().ends_with("delta")).collect();
+        assert_eq!(deltas, EventType::STREAM_PIECES);
     }
 
     #[test]

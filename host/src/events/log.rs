@@ -27,6 +27,8 @@ use crate::store::{now_ms, EventRowRef, EventWriter, Store, StoreError, StoreRes
 pub const DEFAULT_RETENTION: i64 = 1_000_000;
 /// Live fan-out buffer per reader; a reader further behind than this is resynced from the store.
 pub const BROADCAST_CAPACITY: usize = 8192;
+/// The same for the followers of state changes ([`EventLog::subscribe_settled`]): a few events a turn reach them.
+const SETTLED_CAPACITY: usize = 1024;
 /// Queue between producers and the writer. A full queue slows producers (in the end app-server's stdout pipe),
 /// never drops; small, because a burst parked here is memory the host keeps afterwards.
 const QUEUE_CAPACITY: usize = 4096;
@@ -46,7 +48,7 @@ const STREAM_GAP: Duration = LINGER;
 /// that fell behind): it is committed at once, as holding it would only add to the wait its events already had.
 const LINGER_BELOW: usize = 16;
 /// Batches are held open only when a commit wakes at least this many live readers (websocket clients and the
-/// host's own followers: the codex watch, the plugin dispatcher). What a shared commit saves grows with the readers
+/// plugin dispatcher; the host's other followers take [`EventLog::subscribe_settled`], which deltas do not wake). What a shared commit saves grows with the readers
 /// woken per batch, while what holding a delta back costs does not: with a client or two, a delta committed alone
 /// keeps the 0.3 ms p99 of the one-client bar (a 1 ms linger put its p50 at 0.7 ms), at ~50 µs more CPU per paced
 /// delta; with 20–50 clients, sharing cuts two thirds of the CPU and the bar is 2 ms.
@@ -151,6 +153,9 @@ struct Inner {
 /// What the writer thread shares with the handles (not the queue's sender: the writer must see it close).
 struct Shared {
     live: broadcast::Sender<Arc<Event>>,
+    /// Every event but the pieces of a streamed item ([`Event::is_stream_piece`]), for the host's followers that act
+    /// on state changes only: a paced stream then wakes the websocket clients that show it, not them.
+    settled: broadcast::Sender<Arc<Event>>,
     last_committed: AtomicI64,
     healthy: AtomicBool,
     /// Set by the writer, cleared by the checkpointer.
@@ -162,6 +167,17 @@ struct Shared {
     last_write_ms: AtomicI64,
     /// Set while the writer holds a batch open ([`LINGER`]): somebody waiting for a commit must wake it.
     lingering: AtomicBool,
+}
+
+impl Shared {
+    /// The live feed first: its readers (the websocket clients) are the ones somebody watches, so their tasks are
+    /// woken, and run, ahead of the followers'.
+    fn broadcast(&self, event: &Arc<Event>) {
+        let _ = self.live.send(event.clone());
+        if !event.is_stream_piece() {
+            let _ = self.settled.send(event.clone());
+        }
+    }
 }
 
 /// Events the writer reads per query when it catches up with other hosts' commits.
@@ -182,8 +198,10 @@ impl EventLog {
         }
         let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
         let (live, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let (settled, _) = broadcast::channel(SETTLED_CAPACITY);
         let shared = Arc::new(Shared {
             live,
+            settled,
             last_committed: AtomicI64::new(last),
             healthy: AtomicBool::new(true),
             dirty: AtomicBool::new(false),
@@ -262,6 +280,12 @@ impl EventLog {
 
     pub fn subscribe_live(&self) -> broadcast::Receiver<Arc<Event>> {
         self.inner.shared.live.subscribe()
+    }
+
+    /// Like [`EventLog::subscribe_live`] without the pieces of streamed items (deltas): for a follower that waits
+    /// for state changes (a job's, the runtime's, an account's), which a stream would otherwise wake per delta.
+    pub fn subscribe_settled(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.inner.shared.settled.subscribe()
     }
 
     /// The newest committed seq.
@@ -423,7 +447,7 @@ fn write_loop(shared: &Shared, mut writer: EventWriter, mut rx: mpsc::Receiver<S
         }
         shared.last_committed.store(last, Ordering::Release);
         for e in &events {
-            let _ = shared.live.send(e.clone());
+            shared.broadcast(e);
         }
         broadcast = last;
         for (i, ack) in acks {
@@ -471,7 +495,7 @@ fn catch_up(shared: &Shared, writer: &mut EventWriter, broadcast: &mut i64, befo
             let event = Arc::new(event);
             *broadcast = event.seq;
             shared.last_committed.store(event.seq, Ordering::Release);
-            let _ = shared.live.send(event);
+            shared.broadcast(&event);
         }
         if !page_full {
             return;

@@ -217,3 +217,28 @@ async fn a_turn_s_end_is_logged_and_recorded_in_one_commit_or_logged_alone() {
     assert!(log.healthy());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Followers of state changes are not woken by a stream: the settled feed carries every event but the pieces of a
+/// streamed item, in order, while the live feed carries them all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_settled_feed_leaves_out_the_pieces_of_a_stream() {
+    let (_dir, _store, log) = started("settled").await;
+    let mut live = log.subscribe_live();
+    let mut settled = log.subscribe_settled();
+    let kinds = [
+        crate::events::EventType::TurnStarted,
+        crate::events::EventType::ItemStarted,
+        crate::events::EventType::ItemDelta,
+        crate::events::EventType::ItemReasoningTextDelta,
+        crate::events::EventType::ItemCommandOutputDelta,
+        crate::events::EventType::ItemCompleted,
+        crate::events::EventType::TurnCompleted,
+    ];
+    for kind in kinds {
+        log.publish(NewEvent::new(kind, serde_json::json!({}))).await;
+    }
+    log.flush().await;
+    let drain = |rx: &mut broadcast::Receiver<Arc<Event>>| std::iter::from_fn(|| rx.try_recv().ok()).map(|e| e.kind.clone()).collect::<Vec<_>>();
+    assert_eq!(drain(&mut live), kinds.map(|k| k.as_str().to_owned()));
+    assert_eq!(drain(&mut settled), ["turn.started", "item.started", "item.completed", "turn.completed"]);
+}

@@ -16,7 +16,7 @@ impl Codex {
     /// Start watching. `codex_bin`/`codex_home` are used to read the installed codex's schema once.
     pub(in crate::services) fn watch(self: &Arc<Self>, codex_bin: PathBuf, codex_home: PathBuf) {
         let me: Weak<Codex> = Arc::downgrade(self);
-        let mut live = self.core.events().subscribe_live();
+        let mut live = self.core.events().subscribe_settled();
         tokio::spawn(async move {
             loop {
                 let event = match live.recv().await {

@@ -155,7 +155,7 @@ impl Scheduler {
     fn wake_on_job_events(services: &Arc<Queue>) {
         use tokio::sync::broadcast::error::RecvError;
         let me = Arc::downgrade(services);
-        let mut live = services.core.events().subscribe_live();
+        let mut live = services.core.events().subscribe_settled();
         tokio::spawn(async move {
             loop {
                 let wake = match live.recv().await {
