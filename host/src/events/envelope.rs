@@ -145,12 +145,12 @@ pub fn frame(seq: i64, kind: &str, data: impl Serialize) -> Bytes {
 }
 
 impl Event {
-    /// `ts_text` is `format_ts(ts)`, computed once for a whole batch.
     /// One piece of a streamed item (a delta): see [`super::EventType::STREAM_PIECES`].
     pub fn is_stream_piece(&self) -> bool {
         super::EventType::STREAM_PIECES.iter().any(|t| self.kind == *t)
     }
 
+    /// `ts_text` is `format_ts(ts)`, computed once for a whole batch.
     pub fn from_new(seq: i64, ts: i64, ts_text: &str, e: NewEvent) -> Self {
         let (json, data) = envelope(Parts {
             seq,

@@ -16,10 +16,10 @@ impl Codex {
     /// Start watching. `codex_bin`/`codex_home` are used to read the installed codex's schema once.
     pub(in crate::services) fn watch(self: &Arc<Self>, codex_bin: PathBuf, codex_home: PathBuf) {
         let me: Weak<Codex> = Arc::downgrade(self);
-        let mut live = self.core.events().subscribe_settled();
+        let mut settled = self.core.events().subscribe_settled();
         tokio::spawn(async move {
             loop {
-                let event = match live.recv().await {
+                let event = match settled.recv().await {
                     Ok(e) => e,
                     Err(RecvError::Lagged(_)) => continue,
                     Err(RecvError::Closed) => return,

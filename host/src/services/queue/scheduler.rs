@@ -24,7 +24,7 @@ use crate::store::{now_ms, Finish, JobClaim, JobErrorKind, JobRow, JobState, Kin
 /// became claimable without an event it sees, and leases that end).
 const IDLE_POLL: Duration = Duration::from_secs(1);
 /// Longest it sleeps while no job is queued or running anywhere: then only an enqueue or a retry can give it work,
-/// and each wakes it (from this host, or another through the event log's live feed). Bounded all the same, so that a
+/// and each wakes it (from this host, or another through the event log's settled feed). Bounded all the same, so that a
 /// wake-up lost on the way (a live feed that reconnected) costs a delay, not a job that never runs.
 const EMPTY_QUEUE_LOOK: Duration = Duration::from_secs(30);
 /// How long a shutdown waits for running jobs to hand themselves back.
@@ -149,16 +149,16 @@ impl Scheduler {
     }
 
     /// Wake the scheduler on every job event that may let it claim: a job queued (new, retried, handed back) or a
-    /// lane freed (an attempt ended, a job went to wait); and wake the readers waiting for a job that ended. The live feed carries every host's events on a shared
+    /// lane freed (an attempt ended, a job went to wait); and wake the readers waiting for a job that ended. The settled feed (the live one without deltas) carries every host's events on a shared
     /// store (each host's event writer relays the others' commits, woken by LISTEN), so a host claims another
     /// host's new job, or takes its turn in a lane another host just freed, without waiting for the 1 s poll.
     fn wake_on_job_events(services: &Arc<Queue>) {
         use tokio::sync::broadcast::error::RecvError;
         let me = Arc::downgrade(services);
-        let mut live = services.core.events().subscribe_settled();
+        let mut settled = services.core.events().subscribe_settled();
         tokio::spawn(async move {
             loop {
-                let wake = match live.recv().await {
+                let wake = match settled.recv().await {
                     Ok(event) => {
                         // A job another host ended: this host's `?wait=` readers of it answer now, not at their bound.
                         if let Some(id) = ended_job(&event) {
