@@ -65,7 +65,7 @@ const CHECKPOINT_WHEN_IDLE_FOR: i64 = 200;
 /// is cut back to it, and the file's size says how much a WAL holds only once it is past it. (Not read from the
 /// `-shm` header: opening and closing that file would drop every POSIX lock SQLite holds on it in this process,
 /// which is how another process sees that the store is open.)
-const CHECKPOINT_WAL_BYTES: u64 = 64 << 20;
+const CHECKPOINT_WAL_BYTES: u64 = crate::store::WAL_LIMIT_BYTES;
 /// A WAL file a burst grew past this is cut back to nothing once the log has been idle for
 /// [`TRUNCATE_WHEN_IDLE_FOR`] ([`Store::truncate_wal`]); the writer cuts it back only to [`CHECKPOINT_WAL_BYTES`].
 const WAL_KEEP_BYTES: u64 = 8 << 20;

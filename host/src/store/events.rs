@@ -29,6 +29,10 @@ use super::{Store, StoreError, StoreResult};
 const EVENT_BOUNDS: &str = "SELECT (SELECT MIN(seq) FROM events), (SELECT MAX(seq) FROM events)";
 /// A page of the log after a seq.
 const EVENTS_AFTER: &str = "SELECT seq, ts, type, session_id, turn_id, project_id, data FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
+/// The size the event writer cuts a WAL back to when it starts it over (`journal_size_limit`), and the size past
+/// which the event log's checkpointer checkpoints even while a stream runs (`events::log`): one figure, so the
+/// writer only ever trims what grew past the checkpointer's threshold.
+pub const WAL_LIMIT_BYTES: u64 = 64 << 20;
 /// One row per event; a batch is one transaction over this cached statement.
 const APPEND: &str = "INSERT INTO events (seq, ts, type, session_id, turn_id, project_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 /// PostgreSQL: a batch is one multi-row INSERT of this head, announced by the same statement (see
@@ -308,14 +312,14 @@ impl Store {
             // The same durability as the pool (WAL, no fsync per commit); no automatic checkpoints (see above). The
             // commit that starts a checkpointed WAL over cuts the file back to `journal_size_limit`: at 8 MiB that
             // `ftruncate` of ~56 MiB took 9-27 ms on this thread, mid-stream (strace, 2026-12-07), so the limit is the
-            // checkpointer's threshold (`CHECKPOINT_WAL_BYTES`) and only what grew past it is cut here; the
+            // checkpointer's threshold ([`WAL_LIMIT_BYTES`]) and only what grew past it is cut here; the
             // checkpointer truncates the rest once the log is idle ([`Store::truncate_wal`]). A page cache of 256 KiB:
             // appends touch the right edge of each b-tree (a few dozen pages), and a 1 MiB cache stayed full of a long
             // reply's pages for the host's life.
-            conn.execute_batch(
+            conn.execute_batch(&format!(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; \
-                 PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -256;",
-            )?;
+                 PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}; PRAGMA cache_size = -256;"
+            ))?;
             Ok(EventWriter { conn: Writer::Sqlite(conn) })
         };
         open().map_err(|e| writer_error(e.into()))

@@ -34,7 +34,7 @@ use sqlx::{Any, AnyPool, Transaction};
 
 pub use engine::{redact_url, Engine};
 pub(crate) use sql::Sql;
-pub use events::{writer_error, EventListener, EventRow, EventRowRef, EventWriter, WriterError};
+pub use events::{writer_error, EventListener, EventRow, EventRowRef, EventWriter, WriterError, WAL_LIMIT_BYTES};
 pub use followups::{Claim, FollowupRow, FollowupStatus, PauseCause, PauseReason, PauseRow, QueuedChange, Reorder};
 pub use hosts::HostRow;
 pub use idempotency::IdempotencyClaim;
