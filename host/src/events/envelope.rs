@@ -49,6 +49,15 @@ impl NewEvent {
         self.turn_id = turn_id;
         self
     }
+
+    /// The `data` stored and sent: `null` for none.
+    pub fn data_text(&self) -> &str {
+        stored_data(&self.data)
+    }
+}
+
+fn stored_data(data: &str) -> &str {
+    if data.is_empty() { "null" } else { data }
 }
 
 /// A committed event. `json` is the envelope; `data` is where its `data` member lies in it.
@@ -114,7 +123,7 @@ struct Parts<'a> {
 }
 
 fn envelope(p: Parts<'_>) -> (Bytes, std::ops::Range<usize>) {
-    let data = if p.data.is_empty() { "null" } else { p.data };
+    let data = stored_data(p.data);
     let mut out = String::with_capacity(data.len() + 200);
     out.push_str("{\"seq\":");
     let _ = write!(out, "{}", p.seq);

@@ -1,12 +1,14 @@
-//! The event log writer: one thread, batches, commit before broadcast.
+//! The event log: a writer thread that batches, commit before broadcast.
 //!
 //! The writer is a plain thread that owns the log's SQLite connection: producers hand it submissions over a bounded
 //! channel (a full channel slows them down, never drops), it takes whatever is queued, assigns seqs, builds the
 //! envelopes, commits the batch and only then broadcasts it. A burst costs one wake-up and one commit per batch.
 //! While a stream runs (events arriving less than [`LINGER`] apart) to many readers ([`LINGER_MIN_READERS`]), the
 //! writer holds a batch open for up to [`LINGER`] so paced events share a commit and a wake-up of every reader; a
-//! lone event, an event somebody waits for, and a stream to a reader or two are committed at once. Checkpoints run elsewhere, when the log is quiet, so their fsyncs stay off the
-//! stream.
+//! lone event, an event somebody waits for, and a stream to a reader or two are committed at once. A lone event
+//! with nothing queued before it is committed by its publisher instead, on its own thread, which saves the hand-off
+//! to the writer thread and back (`writer::commit_here`). Checkpoints run elsewhere, when the log is quiet, so their
+//! fsyncs stay off the stream.
 //!
 //! On PostgreSQL several hosts may share the log. Each batch is numbered by the database (after the newest seq,
 //! under the log's lock: see `store/events.rs`), and every host's writer stays the one broadcaster of its host: a
@@ -14,14 +16,17 @@
 //! the store and broadcasts them; a batch of its own whose seqs start beyond what it broadcast is preceded by the
 //! events committed in between. So every reader of every host sees one order: the seqs'.
 
-use std::sync::atomic::{fence, AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, Weak};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{fence, AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, oneshot, Notify};
 
-use super::envelope::{format_ts, Event, NewEvent};
-use crate::store::{now_ms, EventRowRef, EventWriter, Store, StoreError, StoreResult, TurnChange};
+use super::envelope::{Event, NewEvent};
+use crate::store::{now_ms, Store, StoreError, StoreResult, TurnChange};
+use writer::{commit_here, write_loop, WriterState};
+
+mod writer;
 
 /// Events kept in the log before the oldest are pruned; readers further behind get a `reset`.
 pub const DEFAULT_RETENTION: i64 = 1_000_000;
@@ -167,6 +172,14 @@ struct Shared {
     last_write_ms: AtomicI64,
     /// Set while the writer holds a batch open ([`LINGER`]): somebody waiting for a commit must wake it.
     lingering: AtomicBool,
+    /// Submissions handed to the writer thread and not yet broadcast. A publisher commits an event itself only
+    /// while this is zero: nothing it published before is still on its way.
+    queued: AtomicUsize,
+    /// The connection and the counters of whoever commits: the writer thread for each batch, a publisher for an
+    /// event it commits itself ([`commit_here`]). None once the writer thread has stopped.
+    state: Mutex<Option<WriterState>>,
+    /// SQLite: a publisher may commit a lone event itself (on PostgreSQL a commit is a round trip).
+    commits_here: bool,
 }
 
 impl Shared {
@@ -208,11 +221,14 @@ impl EventLog {
             written: Arc::new(Notify::new()),
             last_write_ms: AtomicI64::new(0),
             lingering: AtomicBool::new(false),
+            queued: AtomicUsize::new(0),
+            state: Mutex::new(Some(WriterState::new(writer, last, retention.max(1)))),
+            commits_here: store.engine() == crate::store::Engine::Sqlite,
         });
         let writer_shared = shared.clone();
         let thread = std::thread::Builder::new()
             .name("event-writer".into())
-            .spawn(move || write_loop(&writer_shared, writer, rx, last, retention.max(1)))
+            .spawn(move || write_loop(&writer_shared, rx))
             .map_err(|e| StoreError::Database(e.into()))?;
         // WAL checkpoints are SQLite's; PostgreSQL runs its own.
         if store.engine() == crate::store::Engine::Sqlite {
@@ -232,9 +248,12 @@ impl EventLog {
         submit_urgent(&self.inner.queue, &self.inner.shared, &self.inner.writer, submission).await
     }
 
-    /// Append without waiting for the commit. Order among all publishers is the order of these calls.
+    /// Append without waiting for the commit. Order among all publishers is the order of these calls. A lone event
+    /// (a stream's piece at a model's pace) is committed and broadcast on the caller's thread before this returns;
+    /// a burst's are queued for the writer thread, which commits them in batches.
     pub async fn publish(&self, event: NewEvent) {
-        let _ = self.inner.queue.send(Submission::Event { event, ack: None }).await;
+        let Err(event) = commit_here(&self.inner.shared, event) else { return };
+        enqueue(&self.inner.queue, &self.inner.shared, Submission::Event { event, ack: None }).await;
     }
 
     /// Append and wait until it is committed and broadcast: what an API call records is in the log before the
@@ -317,9 +336,20 @@ impl EventLog {
     }
 }
 
+/// Hand a submission to the writer thread; false when it has stopped.
+async fn enqueue(queue: &mpsc::Sender<Submission>, shared: &Shared, submission: Submission) -> bool {
+    // Counted before it is sent: from here on no later event of this caller's is committed ahead of it.
+    shared.queued.fetch_add(1, Ordering::AcqRel);
+    if queue.send(submission).await.is_err() {
+        shared.queued.fetch_sub(1, Ordering::AcqRel);
+        return false;
+    }
+    true
+}
+
 /// Queue a submission somebody waits for, waking a writer that holds a batch open.
 async fn submit_urgent(queue: &mpsc::Sender<Submission>, shared: &Shared, writer: &std::thread::Thread, submission: Submission) -> bool {
-    if queue.send(submission).await.is_err() {
+    if !enqueue(queue, shared, submission).await {
         return false;
     }
     // Pairs with the fence in `linger`: either the writer sees this submission when it drains the queue, or
@@ -372,221 +402,6 @@ async fn listen_loop(
         let Some(queue) = queue.upgrade() else { return };
         if !submit_urgent(&queue, &shared, &writer, Submission::Remote).await {
             return;
-        }
-    }
-}
-
-/// The writer thread's loop; returns when every [`EventLog`] handle is gone and the queue is drained.
-fn write_loop(shared: &Shared, mut writer: EventWriter, mut rx: mpsc::Receiver<Submission>, mut last: i64, retention: i64) {
-    // The newest seq broadcast. `last` runs ahead of it only between a commit and its broadcast; on PostgreSQL,
-    // other hosts' commits move both on.
-    let mut broadcast = last;
-    let mut batch: Vec<Submission> = Vec::with_capacity(MAX_BATCH);
-    let mut since_prune = 0i64;
-    let prune_every = PRUNE_EVERY.min((retention / 2).max(1));
-    // When the last commit ended; None before the first.
-    let mut committed_at: Option<Instant> = None;
-    while let Some(first) = rx.blocking_recv() {
-        let arrived = Instant::now();
-        batch.push(first);
-        let urgent = drain(&mut rx, &mut batch);
-        let streaming = committed_at.is_some_and(|at| arrived.duration_since(at) < STREAM_GAP);
-        if streaming && !urgent && batch.len() < LINGER_BELOW && shared.live.receiver_count() >= LINGER_MIN_READERS {
-            linger(shared, &mut rx, &mut batch, arrived + LINGER);
-        }
-        let ts = now_ms();
-        let ts_text = format_ts(ts);
-        let mut events = Vec::with_capacity(batch.len());
-        let mut acks = Vec::new();
-        // Turns' starts and ends: each change with the index of its event in `events` (if it has one), and who
-        // waits for it.
-        let mut turns = Vec::new();
-        let mut turn_acks = Vec::new();
-        let mut flushes = Vec::new();
-        let mut remote = false;
-        for sub in batch.drain(..) {
-            match sub {
-                Submission::Flush(done) => flushes.push(done),
-                Submission::Remote => remote = true,
-                Submission::Event { event, ack } => {
-                    last += 1;
-                    if let Some(ack) = ack {
-                        acks.push((events.len(), ack));
-                    }
-                    events.push(Arc::new(Event::from_new(last, ts, &ts_text, event)));
-                }
-                Submission::Turn(turn) => {
-                    let TurnSubmission { view, event, change, ack } = *turn;
-                    let has_event = event.is_some();
-                    for e in view.into_iter().chain(event) {
-                        last += 1;
-                        events.push(Arc::new(Event::from_new(last, ts, &ts_text, e)));
-                    }
-                    let at = has_event.then(|| events.len() - 1);
-                    turn_acks.push((at, ack));
-                    turns.push((change, at));
-                }
-            }
-        }
-        let mut turns_recorded = false;
-        if !events.is_empty() || !turns.is_empty() {
-            turns_recorded = commit(shared, &mut writer, &mut events, &turns);
-            last = events.last().map_or(last, |e| e.seq);
-            committed_at = Some(Instant::now());
-            if !shared.dirty.swap(true, Ordering::Relaxed) {
-                shared.written.notify_one();
-            }
-            shared.last_write_ms.store(now_ms(), Ordering::Relaxed);
-        }
-        // Other hosts' events go out first, in seq order: those committed before this batch (its seqs start beyond
-        // what was broadcast), and any announced. Never on SQLite, where every seq is this writer's.
-        let own_from = events.first().map(|e| e.seq);
-        if remote || own_from.is_some_and(|seq| seq > broadcast + 1) {
-            catch_up(shared, &mut writer, &mut broadcast, own_from);
-            last = last.max(broadcast);
-        }
-        shared.last_committed.store(last, Ordering::Release);
-        for e in &events {
-            shared.broadcast(e);
-        }
-        broadcast = last;
-        for (i, ack) in acks {
-            let _ = ack.send(events[i].clone());
-        }
-        for (i, ack) in turn_acks {
-            let _ = ack.send(TurnLogged { event: i.map(|i| events[i].clone()), recorded: turns_recorded });
-        }
-        for done in flushes {
-            let _ = done.send(());
-        }
-        since_prune += events.len() as i64;
-        if since_prune >= prune_every {
-            since_prune = 0;
-            if let Err(e) = writer.prune(last - retention) {
-                tracing::warn!(error = %e, "could not prune the event log");
-            }
-        }
-        // Every envelope of a burst is freed once its readers are done: trim when the log goes quiet.
-        crate::memory::note_activity();
-    }
-}
-
-/// PostgreSQL: broadcast the events in the store after `broadcast`, up to (not including) `before` when given:
-/// those other hosts committed. A read that fails leaves a gap in the broadcast, which every [`Subscription`]
-/// fills from the store (it reads there on any gap in seqs).
-///
-/// [`Subscription`]: super::Subscription
-fn catch_up(shared: &Shared, writer: &mut EventWriter, broadcast: &mut i64, before: Option<i64>) {
-    loop {
-        let rows = match writer.events_after(*broadcast, CATCH_UP_PAGE) {
-            Ok(rows) => rows,
-            Err(e) => {
-                tracing::warn!(error = %e, after = *broadcast, "could not read other hosts' events; readers fetch them from the store");
-                return;
-            }
-        };
-        let page_full = rows.len() as i64 == CATCH_UP_PAGE;
-        for row in rows {
-            if before.is_some_and(|b| row.seq >= b) {
-                return;
-            }
-            let mut event = Event::from_row(row);
-            event.from_another_host = true;
-            let event = Arc::new(event);
-            *broadcast = event.seq;
-            shared.last_committed.store(event.seq, Ordering::Release);
-            shared.broadcast(&event);
-        }
-        if !page_full {
-            return;
-        }
-    }
-}
-
-/// Move what is queued into the batch (up to [`MAX_BATCH`]); true when any of it is waited for (an ack or a flush).
-fn drain(rx: &mut mpsc::Receiver<Submission>, batch: &mut Vec<Submission>) -> bool {
-    while batch.len() < MAX_BATCH {
-        match rx.try_recv() {
-            Ok(s) => batch.push(s),
-            Err(_) => break,
-        }
-    }
-    batch.iter().any(Submission::waited_for)
-}
-
-/// Hold the batch open until `deadline` for more events, unless it fills or somebody starts waiting for a commit.
-/// The writer sleeps meanwhile instead of waiting on the queue: events that arrive do not wake it (that wake-up
-/// per event is what the batch saves); only a waiting caller does ([`EventLog::submit_urgent`]).
-fn linger(shared: &Shared, rx: &mut mpsc::Receiver<Submission>, batch: &mut Vec<Submission>, deadline: Instant) {
-    shared.lingering.store(true, Ordering::Relaxed);
-    fence(Ordering::SeqCst);
-    loop {
-        if drain(rx, batch) || batch.len() >= MAX_BATCH {
-            break;
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            break;
-        }
-        std::thread::park_timeout(deadline - now);
-    }
-    shared.lingering.store(false, Ordering::Relaxed);
-}
-
-impl Event {
-    fn row(&self) -> EventRowRef<'_> {
-        EventRowRef {
-            seq: self.seq,
-            ts: self.ts,
-            kind: &self.kind,
-            session_id: self.session_id.as_deref(),
-            turn_id: self.turn_id.as_deref(),
-            project_id: self.project_id.as_deref(),
-            data: self.data_text(),
-        }
-    }
-}
-
-impl Submission {
-    fn waited_for(&self) -> bool {
-        matches!(self, Submission::Flush(_) | Submission::Remote | Submission::Turn(_) | Submission::Event { ack: Some(_), .. })
-    }
-}
-
-/// Commit a batch, retrying until it lands: broadcasting an event that is not durable would let a client see a
-/// seq that a restart reuses. While it fails, readiness says so. On PostgreSQL the database numbers the batch: it
-/// is numbered again when other hosts' commits took the seqs it was given.
-///
-/// The turn records (`turns`: each change and the index of its event, if any) go with the first attempt only: a
-/// batch that failed is retried without them, so no write of theirs can hold the log up. True when they landed.
-fn commit(shared: &Shared, writer: &mut EventWriter, events: &mut [Arc<Event>], turns: &[(TurnChange, Option<usize>)]) -> bool {
-    let mut delay = Duration::from_millis(50);
-    let mut with_turns = !turns.is_empty();
-    loop {
-        let landed = writer.begin().and_then(|newest| {
-            if let Some(newest) = newest.filter(|n| events.first().is_some_and(|e| e.seq != n + 1)) {
-                for (seq, e) in (newest + 1..).zip(events.iter_mut()) {
-                    *e = Arc::new(e.renumbered(seq));
-                }
-            }
-            let turns: Vec<_> = if with_turns { turns.iter().map(|(change, i)| (change, i.map(|i| events[i].seq))).collect() } else { Vec::new() };
-            writer.append(events.iter().map(|e| e.row()), &turns)
-        });
-        match landed {
-            Ok(()) => {
-                shared.healthy.store(true, Ordering::Relaxed);
-                return with_turns;
-            }
-            Err(e) => {
-                shared.healthy.store(false, Ordering::Relaxed);
-                if with_turns {
-                    with_turns = false;
-                    tracing::warn!(error = %e, "a batch with turn records failed to commit: retrying it without them (they are recorded through the pool)");
-                }
-                tracing::error!(error = %e, retry_in = ?delay, "cannot write events to the store");
-                std::thread::sleep(delay);
-                delay = (delay * 2).min(Duration::from_secs(5));
-            }
         }
     }
 }

@@ -68,7 +68,8 @@ pub enum WriterError {
     Pool(#[from] sqlx::Error),
 }
 
-/// The event log's own connection, blocking: use it from a thread of its own, never from an async task.
+/// The event log's own connection, blocking: use it from a thread of its own, never from an async task (but for
+/// [`EventWriter::append_now`], which never waits for a lock).
 ///
 /// Automatic checkpoints are off on it (a checkpoint's fsync inside a commit would hold up every reader of the
 /// stream); [`Store::checkpoint`] runs them beside it instead, when the log is quiet.
@@ -130,26 +131,25 @@ impl EventWriter {
                 return Ok(runtime.block_on(append_through(tx, origin, rows, turns))?);
             }
         };
-        // IMMEDIATE: take the write lock at BEGIN, so a busy database waits in the busy handler there, not mid-batch.
-        // BEGIN and COMMIT are cached statements like the INSERT: a paced stream runs them for every few events, and
-        // parsing them each time showed in its profile.
-        conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
-        let written = (|| -> Result<(), rusqlite::Error> {
-            let mut insert = conn.prepare_cached(APPEND)?;
-            for r in rows {
-                insert.execute(params![r.seq, r.ts, r.kind, r.session_id, r.turn_id, r.project_id, r.data])?;
-            }
-            for (change, seq) in turns {
-                record_sqlite(conn, change, *seq)?;
-            }
-            conn.prepare_cached("COMMIT")?.execute([])?;
-            Ok(())
-        })();
-        if written.is_err() && !conn.is_autocommit() {
-            // Nothing of a failed batch stays: it is retried whole.
-            let _ = conn.execute_batch("ROLLBACK");
+        Ok(append_sqlite(conn, rows, turns)?)
+    }
+
+    /// SQLite: append one event now, on the caller's thread, or not at all: true once it is committed, false when
+    /// another connection holds the write lock (it does not wait for it) or the store is PostgreSQL, whose appends
+    /// go through the runtime. An error leaves nothing written. The event log's publisher commits a lone event
+    /// this way on the tokio worker that produced it (see `events::log`); the writer thread takes what it leaves.
+    pub fn append_now(&mut self, row: EventRowRef<'_>) -> Result<bool, WriterError> {
+        let Writer::Sqlite(conn) = &mut self.conn else { return Ok(false) };
+        // No busy wait: the pool's write (tens of microseconds, a truncating checkpoint up to TRUNCATE_PATIENCE)
+        // would block the caller's thread, and the writer thread waits for it instead.
+        conn.busy_handler(None)?;
+        let written = append_sqlite(conn, [row], &[]);
+        conn.busy_handler(Some(wait_briefly))?;
+        match written {
+            Ok(()) => Ok(true),
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy => Ok(false),
+            Err(e) => Err(e.into()),
         }
-        Ok(written?)
     }
 
     /// Drop every event with `seq <= upto`. Returns how many went.
@@ -171,6 +171,29 @@ impl EventWriter {
             Writer::Postgres { pool, runtime, .. } => Ok(runtime.block_on(read_after(pool, after, limit))?),
         }
     }
+}
+
+/// SQLite: a batch in one transaction; a batch that fails leaves nothing (it is retried whole).
+fn append_sqlite<'a>(conn: &mut rusqlite::Connection, rows: impl IntoIterator<Item = EventRowRef<'a>>, turns: &[(&TurnChange, Option<i64>)]) -> Result<(), rusqlite::Error> {
+    // IMMEDIATE: take the write lock at BEGIN, so a busy database waits in the busy handler there, not mid-batch.
+    // BEGIN and COMMIT are cached statements like the INSERT: a paced stream runs them for every few events, and
+    // parsing them each time showed in its profile.
+    conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+    let written = (|| -> Result<(), rusqlite::Error> {
+        let mut insert = conn.prepare_cached(APPEND)?;
+        for r in rows {
+            insert.execute(params![r.seq, r.ts, r.kind, r.session_id, r.turn_id, r.project_id, r.data])?;
+        }
+        for (change, seq) in turns {
+            record_sqlite(conn, change, *seq)?;
+        }
+        conn.prepare_cached("COMMIT")?.execute([])?;
+        Ok(())
+    })();
+    if written.is_err() && !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    written
 }
 
 impl Drop for EventWriter {

@@ -1,6 +1,7 @@
 //! The event log on a real SQLite store: checkpoints, the WAL's size, group commit, bounded commit waits.
 
 use super::*;
+use std::time::Instant;
 
 /// A log on a fresh SQLite store in a directory of its own (`cm-log-<name>-<uuid>` under the temp dir).
 async fn started(name: &str) -> (std::path::PathBuf, Store, EventLog) {
@@ -241,4 +242,99 @@ async fn the_settled_feed_leaves_out_the_pieces_of_a_stream() {
     let drain = |rx: &mut broadcast::Receiver<Arc<Event>>| std::iter::from_fn(|| rx.try_recv().ok()).map(|e| e.kind.clone()).collect::<Vec<_>>();
     assert_eq!(drain(&mut live), kinds.map(|k| k.as_str().to_owned()));
     assert_eq!(drain(&mut settled), ["turn.started", "item.started", "item.completed", "turn.completed"]);
+}
+
+/// Wait until the writer thread has nothing queued and has let go of the log's state: a publisher may then commit
+/// its event itself.
+async fn writer_idle(log: &EventLog) {
+    let shared = &log.inner.shared;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while shared.queued.load(Ordering::Acquire) != 0 || shared.state.try_lock().is_err() {
+        assert!(Instant::now() < deadline, "the writer thread did not go idle");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    // Past the burst window: the next event is a lone one.
+    tokio::time::sleep(Duration::from_millis(2)).await;
+}
+
+/// A lone event is committed and broadcast by its publisher before `publish` returns (no hand-off to the writer
+/// thread). With the store's write lock held elsewhere the publisher does not wait for it: the event goes to the
+/// writer thread, which waits patiently (the log stays healthy), and lands in order with what followed it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lone_event_is_committed_by_its_publisher_unless_the_store_is_busy() {
+    let (dir, store, log) = started("here").await;
+    let mut live = log.subscribe_live();
+    writer_idle(&log).await;
+    let before = log.last_seq();
+    log.publish(NewEvent::any("test.lone", serde_json::json!({"i": 0}))).await;
+    assert_eq!(log.last_seq(), before + 1, "committed before publish returned");
+    let lone = live.try_recv().expect("broadcast before publish returned");
+    assert_eq!(store.events_after(before, 1).await.unwrap()[0].data, lone.data_text());
+
+    let blocker = rusqlite::Connection::open(store.path().unwrap()).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    writer_idle(&log).await;
+    for i in 1..=2 {
+        // SQLite's busy wait is 10 s: a publisher that waited in it would not be back in time.
+        tokio::time::timeout(Duration::from_secs(2), log.publish(NewEvent::any("test.busy", serde_json::json!({"i": i}))))
+            .await
+            .expect("a publisher does not wait for a busy store");
+    }
+    assert_eq!(log.last_seq(), before + 1, "nothing committed while the lock is held");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(log.healthy(), "the writer thread waits for the lock, as before (its busy handler is its own again)");
+    blocker.execute_batch("COMMIT").unwrap();
+    for i in 1..=2 {
+        let event = tokio::time::timeout(Duration::from_secs(30), live.recv()).await.expect("lands once the lock is free").unwrap();
+        assert_eq!((event.seq, event.data_text()), (before + 1 + i, format!("{{\"i\":{i}}}").as_str()));
+    }
+
+    writer_idle(&log).await;
+    log.publish(NewEvent::any("test.after", serde_json::json!({}))).await;
+    assert_eq!(log.last_seq(), before + 4, "its publisher commits again once the store is free");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Publishers that commit their own events and a writer thread that commits bursts give one order: each
+/// publisher's events in the order of its calls, every seq broadcast once, in order, after it is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_committed_by_publishers_and_by_the_writer_keep_one_order() {
+    let (dir, store, log) = started("order").await;
+    let mut live = log.subscribe_live();
+    let first = log.last_seq() + 1;
+    const PER_PRODUCER: usize = 600;
+    let producers: Vec<_> = (0..3)
+        .map(|p| {
+            let log = log.clone();
+            tokio::spawn(async move {
+                for i in 0..PER_PRODUCER {
+                    let event = NewEvent::any("test.order", serde_json::json!({"p": p, "i": i}));
+                    if i % 50 == 49 {
+                        log.publish_committed(event).await.expect("committed");
+                    } else {
+                        log.publish(event).await;
+                    }
+                    // Bursts of ten, then a pause: lone events and batches both.
+                    if i % 10 == 9 {
+                        tokio::time::sleep(Duration::from_micros(300 * (p as u64 + 1))).await;
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut next = [0usize; 3];
+    for seq in first..first + 3 * PER_PRODUCER as i64 {
+        let event = tokio::time::timeout(Duration::from_secs(30), live.recv()).await.expect("every event is broadcast").unwrap();
+        assert_eq!(event.seq, seq, "broadcast in order, none skipped");
+        let data: serde_json::Value = serde_json::from_str(event.data_text()).unwrap();
+        let (p, i) = (data["p"].as_u64().unwrap() as usize, data["i"].as_u64().unwrap() as usize);
+        assert_eq!(i, next[p], "producer {p}'s events in the order of its calls");
+        next[p] += 1;
+        let stored = store.events_after(seq - 1, 1).await.unwrap();
+        assert_eq!(stored.first().map(|r| r.seq), Some(seq), "stored before it was broadcast");
+    }
+    for producer in producers {
+        producer.await.unwrap();
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }

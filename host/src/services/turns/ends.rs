@@ -106,10 +106,11 @@ impl Turns {
     /// their ends reach this host only as `turn.completed` in the shared log, committed after the turn's record.
     pub(in crate::services) fn follow_other_hosts_turn_ends(self: &std::sync::Arc<Self>) {
         let turns = std::sync::Arc::downgrade(self);
-        let mut live = self.core.events().subscribe_live();
+        // The settled feed: a stream's deltas do not wake it.
+        let mut settled = self.core.events().subscribe_settled();
         tokio::spawn(async move {
             loop {
-                match live.recv().await {
+                match settled.recv().await {
                     Ok(event) if event.kind == crate::events::EventType::TurnCompleted.as_str() => {
                         let (Some(turns), Some(turn_id)) = (turns.upgrade(), event.turn_id.as_deref()) else { continue };
                         turns.ends.ended(turn_id);
