@@ -67,6 +67,32 @@ async fn a_plugin_installed_with_the_cli_acts_on_real_turns() {
     assert_eq!(s["session"]["title"], "Mine");
 }
 
+/// The host's plugin dispatcher reads the deltas of a stream only while an enabled plugin subscribes to them (the
+/// shipped plugins do not: a stream then wakes only the clients that show it). A plugin installed later gets every
+/// delta of the next turn, each a call of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_installed_later_gets_every_delta_of_the_next_turn() {
+    let env = Env::start("plugin-deltas").await;
+    let host = env.host();
+    let session = env.new_session().await;
+    let mut ws = host.stream(&format!("since={}&sessions={session}", host.latest_seq().await)).await;
+    let turn = host.send(&session, "Before any plugin wants deltas scenario:deltas=2").await;
+    until(&mut ws, is_turn_end(&turn)).await;
+
+    let (s, b) = install_plugin(host, "well-behaved", &["log", "kv"]).await;
+    assert_eq!(s, 201, "{b}");
+    let turn = host.send(&session, "With one that does scenario:deltas=3").await;
+    let seen = until(&mut ws, is_turn_end(&turn)).await;
+    let deltas: Vec<String> = seen.iter().filter(|e| e["type"] == "item.delta").map(|e| format!("event:item.delta#{}", e["seq"])).collect();
+    assert!(!deltas.is_empty(), "the turn streamed: {seen:?}");
+    eventually("every delta of the turn reached the plugin", async || {
+        let calls = calls(host, "well-behaved").await;
+        let triggers: Vec<&str> = calls.iter().filter(|c| c["outcome"] == "ok").filter_map(|c| c["trigger"].as_str()).collect();
+        deltas.iter().all(|d| triggers.contains(&d.as_str())).then_some(())
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_tool_is_called_by_codex_and_its_answer_reaches_the_transcript() {
     let env = Env::start("plugintool").await;

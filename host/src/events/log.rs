@@ -33,7 +33,7 @@ pub const DEFAULT_RETENTION: i64 = 1_000_000;
 /// Live fan-out buffer per reader; a reader further behind than this is resynced from the store.
 pub const BROADCAST_CAPACITY: usize = 8192;
 /// The same for the followers of state changes ([`EventLog::subscribe_settled`]): a few events a turn reach them.
-const SETTLED_CAPACITY: usize = 1024;
+pub(super) const SETTLED_CAPACITY: usize = 1024;
 /// Queue between producers and the writer. A full queue slows producers (in the end app-server's stdout pipe),
 /// never drops; small, because a burst parked here is memory the host keeps afterwards.
 const QUEUE_CAPACITY: usize = 4096;
@@ -160,7 +160,7 @@ struct Shared {
     live: broadcast::Sender<Arc<Event>>,
     /// Every event but the pieces of a streamed item ([`Event::is_stream_piece`]), for the host's followers that act
     /// on state changes only: a paced stream then wakes the websocket clients that show it, not them.
-    settled: broadcast::Sender<Arc<Event>>,
+    settled: broadcast::Sender<Settled>,
     last_committed: AtomicI64,
     healthy: AtomicBool,
     /// Set by the writer, cleared by the checkpointer.
@@ -182,15 +182,13 @@ struct Shared {
     commits_here: bool,
 }
 
-impl Shared {
-    /// The live feed first: its readers (the websocket clients) are the ones somebody watches, so their tasks are
-    /// woken, and run, ahead of the followers'.
-    fn broadcast(&self, event: &Arc<Event>) {
-        let _ = self.live.send(event.clone());
-        if !event.is_stream_piece() {
-            let _ = self.settled.send(event.clone());
-        }
-    }
+/// An event of the settled feed ([`EventLog::subscribe_settled`]) and where it follows on from: every event with a
+/// seq between `after` and its own is a piece of a stream, so a reader that has passed `after` missed nothing of this
+/// feed (a [`Subscription`](super::Subscription) without the pieces reads the store only when it did).
+#[derive(Debug, Clone)]
+pub struct Settled {
+    pub after: i64,
+    pub event: Arc<Event>,
 }
 
 /// Events the writer reads per query when it catches up with other hosts' commits.
@@ -303,7 +301,7 @@ impl EventLog {
 
     /// Like [`EventLog::subscribe_live`] without the pieces of streamed items (deltas): for a follower that waits
     /// for state changes (a job's, the runtime's, an account's), which a stream would otherwise wake per delta.
-    pub fn subscribe_settled(&self) -> broadcast::Receiver<Arc<Event>> {
+    pub fn subscribe_settled(&self) -> broadcast::Receiver<Settled> {
         self.inner.shared.settled.subscribe()
     }
 

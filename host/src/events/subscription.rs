@@ -12,7 +12,8 @@ use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::envelope::{self, Event};
-use super::log::EventLog;
+use super::log::{EventLog, Settled};
+use super::EventType;
 use crate::store::StoreResult;
 
 /// Events per store read while replaying.
@@ -104,10 +105,20 @@ impl EventFilter {
         if !self.projects.is_empty() && !e.project_id.as_deref().is_some_and(|p| self.projects.contains(p)) {
             return false;
         }
-        if !self.types.is_empty() && !self.types.iter().any(|t| e.kind.starts_with(t.as_str())) {
+        self.admits_type(&e.kind)
+    }
+
+    fn admits_type(&self, kind: &str) -> bool {
+        if !self.types.is_empty() && !self.types.iter().any(|t| kind.starts_with(t.as_str())) {
             return false;
         }
-        !self.exclude_types.iter().any(|t| e.kind.starts_with(t.as_str()))
+        !self.exclude_types.iter().any(|t| kind.starts_with(t.as_str()))
+    }
+
+    /// Whether a piece of a stream (a delta) can pass. A [`Subscription`] whose filter lets none through follows the
+    /// settled feed, which a stream does not wake.
+    pub fn admits_stream_pieces(&self) -> bool {
+        EventType::STREAM_PIECES.iter().any(|t| self.admits_type(t.as_str()))
     }
 }
 
@@ -136,17 +147,59 @@ impl StreamItem {
 
 pub struct Subscription {
     log: EventLog,
-    live: broadcast::Receiver<Arc<Event>>,
+    live: Feed,
     last: i64,
     filter: EventFilter,
     buffer: VecDeque<Arc<Event>>,
     replaying: bool,
 }
 
+/// The live feed a subscription follows after its replay.
+enum Feed {
+    /// Every event ([`EventLog::subscribe_live`]).
+    All(broadcast::Receiver<Arc<Event>>),
+    /// Every event but the pieces of streams ([`EventLog::subscribe_settled`]), for a reader that wants none of them:
+    /// a stream's deltas then do not wake it.
+    Settled(broadcast::Receiver<Settled>),
+}
+
+impl Feed {
+    /// The next event and the seq it follows on from in this feed: a reader that has passed that seq missed none.
+    async fn recv(&mut self) -> Result<(i64, Arc<Event>), RecvError> {
+        match self {
+            Feed::All(rx) => rx.recv().await.map(|e| (e.seq - 1, e)),
+            Feed::Settled(rx) => rx.recv().await.map(|s| (s.after, s.event)),
+        }
+    }
+
+    fn resubscribe(&self) -> Self {
+        match self {
+            Feed::All(rx) => Feed::All(rx.resubscribe()),
+            Feed::Settled(rx) => Feed::Settled(rx.resubscribe()),
+        }
+    }
+
+    fn carries(&self, e: &Event) -> bool {
+        matches!(self, Feed::All(_)) || !e.is_stream_piece()
+    }
+}
+
 impl Subscription {
-    /// Everything after `since` (0: from the oldest event kept), or only new events when `since` is None.
+    /// Everything after `since` (0: from the oldest event kept), or only new events when `since` is None. A filter
+    /// that lets no piece of a stream through follows the settled feed.
     pub fn new(log: EventLog, since: Option<i64>, filter: EventFilter) -> Self {
-        let live = log.subscribe_live();
+        let pieces = filter.admits_stream_pieces();
+        Self::following(log, since, filter, pieces)
+    }
+
+    /// Like [`Subscription::new`], without the pieces of streams whatever the filter says: for a follower that
+    /// wants none of them now (the plugin dispatcher while no plugin subscribes to one).
+    pub fn without_stream_pieces(log: EventLog, since: Option<i64>, filter: EventFilter) -> Self {
+        Self::following(log, since, filter, false)
+    }
+
+    fn following(log: EventLog, since: Option<i64>, filter: EventFilter, pieces: bool) -> Self {
+        let live = if pieces { Feed::All(log.subscribe_live()) } else { Feed::Settled(log.subscribe_settled()) };
         let (last, replaying) = match since {
             Some(s) => (s.max(0), true),
             None => (log.last_seq(), false),
@@ -168,7 +221,7 @@ impl Subscription {
         loop {
             if let Some(e) = self.buffer.pop_front() {
                 self.last = e.seq;
-                if self.filter.matches(&e) {
+                if self.live.carries(&e) && self.filter.matches(&e) {
                     return Ok(StreamItem::Event(e));
                 }
                 continue;
@@ -190,8 +243,8 @@ impl Subscription {
                 continue;
             }
             match self.live.recv().await {
-                Ok(e) if e.seq <= self.last => continue,
-                Ok(e) if e.seq == self.last + 1 => self.buffer.push_back(e),
+                Ok((_, e)) if e.seq <= self.last => continue,
+                Ok((after, e)) if after <= self.last => self.buffer.push_back(e),
                 // A gap means events went by before this receiver saw them: read them from the store.
                 Ok(_) | Err(RecvError::Lagged(_)) => {
                     tracing::debug!(position = self.last, "subscriber fell behind the live buffer; catching up from the store");

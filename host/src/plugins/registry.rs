@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, Weak};
 
 use serde_json::json;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, watch, Semaphore};
 
 use super::api::PluginHostApi;
 use super::artifacts::{self, Artifacts, UNUSED_ARTIFACT_GRACE};
@@ -62,6 +62,9 @@ pub struct PluginRegistry {
     files: Arc<PluginFiles>,
     api: OnceLock<Arc<dyn PluginHostApi>>,
     active: RwLock<Arc<ActiveSet>>,
+    /// Whether an enabled plugin subscribes to a piece of a stream (a delta): the dispatcher reads every event then,
+    /// and the settled feed otherwise, so a stream no plugin wants does not wake it once per delta.
+    stream_pieces_wanted: watch::Sender<bool>,
     reload: tokio::sync::Mutex<()>,
     me: Weak<PluginRegistry>,
     /// This host's id, once known ([`PluginRegistry::attach_host`]): whose components `plugin_hosts` records.
@@ -89,6 +92,7 @@ impl PluginRegistry {
             files,
             api: OnceLock::new(),
             active: RwLock::new(Arc::new(ActiveSet::default())),
+            stream_pieces_wanted: watch::Sender::new(false),
             reload: tokio::sync::Mutex::new(()),
             me: me.clone(),
             host_id: OnceLock::new(),
@@ -249,7 +253,9 @@ impl PluginRegistry {
 
     fn swap(&self, mut plugins: Vec<Arc<Loaded>>) {
         plugins.sort_by(|a, b| (a.manifest.priority, &a.manifest.id).cmp(&(b.manifest.priority, &b.manifest.id)));
+        let wanted = plugins.iter().any(|p| p.enabled && EventType::STREAM_PIECES.iter().any(|t| p.manifest.subscribes_to(t.as_str())));
         let old = std::mem::replace(&mut *self.active.write().expect("plugin set poisoned"), Arc::new(ActiveSet { plugins }));
+        self.stream_pieces_wanted.send_if_modified(|now| std::mem::replace(now, wanted) != wanted);
         let now = self.snapshot();
         for gone in old.plugins.iter().filter(|o| !now.plugins.iter().any(|n| Arc::ptr_eq(n, o))) {
             gone.retired.store(true, Ordering::Relaxed);
@@ -620,13 +626,35 @@ impl PluginRegistry {
 
     /// Every event goes to every enabled plugin that subscribed to it, in priority-then-id order. Each plugin's
     /// queue is its own, so a slow one only falls behind itself. The dispatcher reads through a replaying
-    /// subscription: if it lags, it catches up from the log rather than skipping events.
+    /// subscription: if it lags, it catches up from the log rather than skipping events. It leaves out the pieces
+    /// of streams while no enabled plugin subscribes to one; when that changes it follows the other feed from where
+    /// it stands (what came after is read from the store).
     fn spawn_dispatcher(&self) {
         let me = self.me.clone();
-        let mut sub = Subscription::new(self.events.clone(), None, EventFilter::default());
+        let events = self.events.clone();
+        let follow = move |since: Option<i64>, pieces: bool| {
+            if pieces {
+                Subscription::new(events.clone(), since, EventFilter::default())
+            } else {
+                Subscription::without_stream_pieces(events.clone(), since, EventFilter::default())
+            }
+        };
+        let mut wanted = self.stream_pieces_wanted.subscribe();
+        let mut sub = follow(None, *wanted.borrow_and_update());
         tokio::spawn(async move {
             loop {
-                let item = match sub.next().await {
+                let next = tokio::select! {
+                    next = sub.next() => next,
+                    changed = wanted.changed() => {
+                        // The registry is gone.
+                        if changed.is_err() {
+                            return;
+                        }
+                        sub = follow(Some(sub.position()), *wanted.borrow_and_update());
+                        continue;
+                    }
+                };
+                let item = match next {
                     Ok(crate::events::StreamItem::Event(e)) => e,
                     Ok(_) => continue,
                     Err(e) => {

@@ -239,9 +239,13 @@ async fn the_settled_feed_leaves_out_the_pieces_of_a_stream() {
         log.publish(NewEvent::new(kind, serde_json::json!({}))).await;
     }
     log.flush().await;
-    let drain = |rx: &mut broadcast::Receiver<Arc<Event>>| std::iter::from_fn(|| rx.try_recv().ok()).map(|e| e.kind.clone()).collect::<Vec<_>>();
-    assert_eq!(drain(&mut live), kinds.map(|k| k.as_str().to_owned()));
-    assert_eq!(drain(&mut settled), ["turn.started", "item.started", "item.completed", "turn.completed"]);
+    let live: Vec<_> = std::iter::from_fn(|| live.try_recv().ok()).collect();
+    assert_eq!(live.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), kinds.map(|k| k.as_str()));
+    let settled: Vec<_> = std::iter::from_fn(|| settled.try_recv().ok()).map(|s| (s.after, s.event.seq, s.event.kind.clone())).collect();
+    // Each follows on from the settled event before it: what lies between is pieces.
+    let first = live[0].seq;
+    let expected = [(first - 1, first, "turn.started"), (first, first + 1, "item.started"), (first + 1, first + 5, "item.completed"), (first + 5, first + 6, "turn.completed")];
+    assert_eq!(settled, expected.map(|(after, seq, kind)| (after, seq, kind.to_owned())));
 }
 
 /// Wait until the writer thread has nothing queued and has let go of the log's state: a publisher may then commit

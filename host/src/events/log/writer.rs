@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::{Shared, Submission, TurnLogged, TurnSubmission, CATCH_UP_PAGE, LINGER, LINGER_BELOW, LINGER_MIN_READERS, MAX_BATCH, PRUNE_EVERY, STREAM_GAP};
+use super::{Settled, Shared, Submission, TurnLogged, TurnSubmission, CATCH_UP_PAGE, LINGER, LINGER_BELOW, LINGER_MIN_READERS, MAX_BATCH, PRUNE_EVERY, STREAM_GAP};
 use crate::events::envelope::{format_ts, Event, NewEvent};
 use crate::store::{now_ms, EventRowRef, EventWriter, TurnChange};
 
@@ -26,6 +26,8 @@ pub(super) struct WriterState {
     last: i64,
     /// The newest seq broadcast.
     broadcast: i64,
+    /// The newest seq broadcast on the settled feed, or later when the broadcast skipped seqs (see [`Settled`]).
+    settled: i64,
     /// Events committed since the last prune, and how many make the next one due.
     since_prune: i64,
     prune_every: i64,
@@ -39,7 +41,7 @@ impl WriterState {
     /// `last` is the newest seq in the store; `retention` how many events to keep.
     pub(super) fn new(writer: EventWriter, last: i64, retention: i64) -> Self {
         let prune_every = PRUNE_EVERY.min((retention / 2).max(1));
-        Self { writer, last, broadcast: last, since_prune: 0, prune_every, retention, committed_at: None }
+        Self { writer, last, broadcast: last, settled: last, since_prune: 0, prune_every, retention, committed_at: None }
     }
 
     /// What every commit of events is followed by, before its broadcast.
@@ -50,6 +52,23 @@ impl WriterState {
             shared.written.notify_one();
         }
         shared.last_write_ms.store(now_ms(), Ordering::Relaxed);
+    }
+
+    /// Send a committed event to its readers: the live feed first (its readers, the websocket clients, are the ones
+    /// somebody watches, so their tasks are woken, and run, ahead of the followers'), then the settled feed unless
+    /// it is a piece of a stream.
+    fn broadcast(&mut self, shared: &Shared, event: &Arc<Event>) {
+        if event.seq != self.broadcast + 1 {
+            // Seqs this host did not broadcast (PostgreSQL: a catch-up read that failed) may hold settled events:
+            // a reader of the settled feed must not take the next one as following on from what it saw.
+            self.settled = event.seq - 1;
+        }
+        self.broadcast = event.seq;
+        let _ = shared.live.send(event.clone());
+        if !event.is_stream_piece() {
+            let after = std::mem::replace(&mut self.settled, event.seq);
+            let _ = shared.settled.send(Settled { after, event: event.clone() });
+        }
     }
 }
 
@@ -90,8 +109,7 @@ pub(super) fn commit_here(shared: &Shared, event: NewEvent) -> Result<(), NewEve
     state.last = seq;
     state.committed(shared, 1);
     shared.last_committed.store(seq, Ordering::Release);
-    shared.broadcast(&event);
-    state.broadcast = seq;
+    state.broadcast(shared, &event);
     drop(guard);
     crate::memory::note_activity();
     Ok(())
@@ -170,14 +188,13 @@ fn write_batch(shared: &Shared, state: &mut WriterState, batch: &mut Vec<Submiss
     // what was broadcast), and any announced. Never on SQLite, where every seq is this log's.
     let own_from = events.first().map(|e| e.seq);
     if remote || own_from.is_some_and(|seq| seq > state.broadcast + 1) {
-        catch_up(shared, &mut state.writer, &mut state.broadcast, own_from);
+        catch_up(shared, state, own_from);
         state.last = state.last.max(state.broadcast);
     }
     shared.last_committed.store(state.last, Ordering::Release);
     for e in &events {
-        shared.broadcast(e);
+        state.broadcast(shared, e);
     }
-    state.broadcast = state.last;
     for (i, ack) in acks {
         let _ = ack.send(events[i].clone());
     }
@@ -200,12 +217,12 @@ fn write_batch(shared: &Shared, state: &mut WriterState, batch: &mut Vec<Submiss
 /// fills from the store (it reads there on any gap in seqs).
 ///
 /// [`Subscription`]: crate::events::Subscription
-fn catch_up(shared: &Shared, writer: &mut EventWriter, broadcast: &mut i64, before: Option<i64>) {
+fn catch_up(shared: &Shared, state: &mut WriterState, before: Option<i64>) {
     loop {
-        let rows = match writer.events_after(*broadcast, CATCH_UP_PAGE) {
+        let rows = match state.writer.events_after(state.broadcast, CATCH_UP_PAGE) {
             Ok(rows) => rows,
             Err(e) => {
-                tracing::warn!(error = %e, after = *broadcast, "could not read other hosts' events; readers fetch them from the store");
+                tracing::warn!(error = %e, after = state.broadcast, "could not read other hosts' events; readers fetch them from the store");
                 return;
             }
         };
@@ -217,9 +234,8 @@ fn catch_up(shared: &Shared, writer: &mut EventWriter, broadcast: &mut i64, befo
             let mut event = Event::from_row(row);
             event.from_another_host = true;
             let event = Arc::new(event);
-            *broadcast = event.seq;
             shared.last_committed.store(event.seq, Ordering::Release);
-            shared.broadcast(&event);
+            state.broadcast(shared, &event);
         }
         if !page_full {
             return;

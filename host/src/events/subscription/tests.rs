@@ -142,3 +142,68 @@ async fn events_a_filter_leaves_out_still_move_the_readers_position() {
     assert_eq!((e.seq, e.kind.as_str()), (3, "turn.completed"));
     assert_eq!(sub.position(), 3, "a reconnect resumes after what was skipped, too");
 }
+
+/// A reader that wants no piece of a stream follows the settled feed, which deltas do not wake, and still misses
+/// nothing else: live, after a replay, and after lagging behind that feed (it reads the store again, without the
+/// pieces). A filter that lets no delta through picks that feed by itself; one that lets any through does not.
+#[tokio::test]
+async fn a_reader_without_the_pieces_of_streams_follows_the_settled_feed_and_misses_nothing_else() {
+    let dir = TempDir::new("sub-settled");
+    let log = log(&dir, DEFAULT_RETENTION).await;
+    let turns_only = EventFilter { types: vec!["turn.".into()], ..Default::default() };
+    assert!(matches!(Subscription::new(log.clone(), None, turns_only).live, Feed::Settled(_)));
+    let no_deltas = EventFilter { exclude_types: EventType::STREAM_PIECES.iter().map(|t| t.as_str().to_owned()).collect(), ..Default::default() };
+    assert!(matches!(Subscription::new(log.clone(), None, no_deltas).live, Feed::Settled(_)));
+    let some_deltas = EventFilter { exclude_types: vec![EventType::ItemDelta.as_str().into()], ..Default::default() };
+    assert!(matches!(Subscription::new(log.clone(), None, some_deltas).live, Feed::All(_)));
+
+    let stream = |turn: usize| {
+        let mut kinds = vec![EventType::TurnStarted, EventType::ItemStarted];
+        kinds.extend([EventType::ItemDelta, EventType::ItemReasoningTextDelta].repeat(5));
+        kinds.extend([EventType::ItemCompleted, EventType::TurnCompleted]);
+        kinds.into_iter().map(move |k| NewEvent::new(k, serde_json::json!({"turn": turn})))
+    };
+    let settled_of = |turn: usize| {
+        [EventType::TurnStarted, EventType::ItemStarted, EventType::ItemCompleted, EventType::TurnCompleted].map(|k| (k.as_str().to_owned(), turn))
+    };
+    let seen = |e: Arc<Event>| (e.kind.clone(), e.data()["turn"].as_u64().unwrap() as usize);
+
+    // Replay (from the start) and live.
+    for e in stream(0) {
+        log.publish(e).await;
+    }
+    log.flush().await;
+    let mut sub = Subscription::without_stream_pieces(log.clone(), Some(0), EventFilter::default());
+    let mut got = Vec::new();
+    for _ in 0..4 {
+        got.push(seen(next_event(&mut sub).await));
+    }
+    assert_eq!(got, settled_of(0));
+    for e in stream(1) {
+        log.publish(e).await;
+    }
+    let mut got = Vec::new();
+    for _ in 0..4 {
+        got.push(seen(next_event(&mut sub).await));
+    }
+    assert_eq!(got, settled_of(1));
+    assert_eq!(sub.position(), log.last_seq());
+
+    // Lagging behind the settled feed: more settled events than it holds, none read meanwhile.
+    let turns = crate::events::log::SETTLED_CAPACITY / 4 + 10;
+    for turn in 2..2 + turns {
+        for e in stream(turn) {
+            log.publish(e).await;
+        }
+    }
+    log.flush().await;
+    for turn in 2..2 + turns {
+        let mut got = Vec::new();
+        for _ in 0..4 {
+            got.push(seen(next_event(&mut sub).await));
+        }
+        assert_eq!(got, settled_of(turn), "turn {turn}: every settled event once, in order, and no piece");
+    }
+    log.publish(NewEvent::new(EventType::TurnStarted, serde_json::json!({"turn": 0}))).await;
+    assert_eq!(next_event(&mut sub).await.seq, log.last_seq(), "live again after the catch-up");
+}

@@ -20,7 +20,7 @@ impl Codex {
         tokio::spawn(async move {
             loop {
                 let event = match settled.recv().await {
-                    Ok(e) => e,
+                    Ok(settled) => settled.event,
                     Err(RecvError::Lagged(_)) => continue,
                     Err(RecvError::Closed) => return,
                 };

@@ -159,7 +159,7 @@ impl Scheduler {
         tokio::spawn(async move {
             loop {
                 let wake = match settled.recv().await {
-                    Ok(event) => {
+                    Ok(crate::events::Settled { event, .. }) => {
                         // A job another host ended: this host's `?wait=` readers of it answer now, not at their bound.
                         if let Some(id) = ended_job(&event) {
                             if let Some(services) = me.upgrade() {

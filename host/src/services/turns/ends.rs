@@ -111,7 +111,7 @@ impl Turns {
         tokio::spawn(async move {
             loop {
                 match settled.recv().await {
-                    Ok(event) if event.kind == crate::events::EventType::TurnCompleted.as_str() => {
+                    Ok(crate::events::Settled { event, .. }) if event.kind == crate::events::EventType::TurnCompleted.as_str() => {
                         let (Some(turns), Some(turn_id)) = (turns.upgrade(), event.turn_id.as_deref()) else { continue };
                         turns.ends.ended(turn_id);
                     }
