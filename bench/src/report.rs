@@ -217,6 +217,7 @@ pub fn steady_report(c: &Counts, startup: &Startup, s: &Steady) -> Report {
         let what = "5. turn end: `turn/completed` written → client frame";
         m.push(Metric::info(format!("{what}: p50"), ns_ms(t.end.p50), Unit::Ms));
         m.push(Metric::new(format!("{what}: p99"), "≤ 2 ms", Some(2.0), ns_ms(t.end.p99), Unit::Ms));
+        m.push(Metric::info("5. POST `/messages` round trip (202 received): p50", ns_ms(t.post_rtt.p50), Unit::Ms));
     }
 
     let d = &mut r.details;

@@ -5,9 +5,9 @@
 //! envelopes, commits the batch and only then broadcasts it. A burst costs one wake-up and one commit per batch.
 //! While a stream runs (events arriving less than [`LINGER`] apart) to many readers ([`LINGER_MIN_READERS`]), the
 //! writer holds a batch open for up to [`LINGER`] so paced events share a commit and a wake-up of every reader; a
-//! lone event, an event somebody waits for, and a stream to a reader or two are committed at once. A lone event
-//! with nothing queued before it is committed by its publisher instead, on its own thread, which saves the hand-off
-//! to the writer thread and back (`writer::commit_here`). Checkpoints run elsewhere, when the log is quiet, so their
+//! lone event, an event somebody waits for, and a stream to a reader or two are committed at once. A lone event or a
+//! turn's start or end with nothing queued before it is committed by its publisher instead, on its own thread, which
+//! saves the hand-off to the writer thread and back (`writer::commit_here`). Checkpoints run elsewhere, when the log is quiet, so their
 //! fsyncs stay off the stream.
 //!
 //! On PostgreSQL several hosts may share the log. Each batch is numbered by the database (after the newest seq,
@@ -250,8 +250,8 @@ impl EventLog {
     /// (a stream's piece at a model's pace) is committed and broadcast on the caller's thread before this returns;
     /// a burst's are queued for the writer thread, which commits them in batches.
     pub async fn publish(&self, event: NewEvent) {
-        let Err(event) = commit_here(&self.inner.shared, event) else { return };
-        enqueue(&self.inner.queue, &self.inner.shared, Submission::Event { event, ack: None }).await;
+        let Err(submission) = commit_here(&self.inner.shared, Submission::Event { event, ack: None }) else { return };
+        enqueue(&self.inner.queue, &self.inner.shared, submission).await;
     }
 
     /// Append and wait until it is committed and broadcast: what an API call records is in the log before the
@@ -273,6 +273,8 @@ impl EventLog {
         let (ack, rx) = oneshot::channel();
         let deadline = tokio::time::Instant::now() + self.commit_wait();
         let submission = Submission::Turn(Box::new(TurnSubmission { view, event, change, ack }));
+        // Committed here when the writer thread is idle: the caller's wait then ends at once.
+        let Err(submission) = commit_here(&self.inner.shared, submission) else { return Some(QueuedTurn { ack: rx, deadline }) };
         self.submit_urgent(submission).await.then_some(QueuedTurn { ack: rx, deadline })
     }
 

@@ -134,16 +134,17 @@ impl EventWriter {
         Ok(append_sqlite(conn, rows, turns)?)
     }
 
-    /// SQLite: append one event now, on the caller's thread, or not at all: true once it is committed, false when
-    /// another connection holds the write lock (it does not wait for it) or the store is PostgreSQL, whose appends
-    /// go through the runtime. An error leaves nothing written. The event log's publisher commits a lone event
-    /// this way on the tokio worker that produced it (see `events::log`); the writer thread takes what it leaves.
-    pub fn append_now(&mut self, row: EventRowRef<'_>) -> Result<bool, WriterError> {
+    /// SQLite: [`EventWriter::append`] now, on the caller's thread, or not at all: true once it is committed, false
+    /// when another connection holds the write lock (it does not wait for it) or the store is PostgreSQL, whose
+    /// appends go through the runtime. An error leaves nothing written. The event log's publishers commit a lone
+    /// event or a turn's start or end this way on the tokio worker that produced it (see `events::log`); the writer
+    /// thread takes what they leave.
+    pub fn append_now<'a>(&mut self, rows: impl IntoIterator<Item = EventRowRef<'a>>, turns: &[(&TurnChange, Option<i64>)]) -> Result<bool, WriterError> {
         let Writer::Sqlite(conn) = &mut self.conn else { return Ok(false) };
         // No busy wait: the pool's write (tens of microseconds, a truncating checkpoint up to TRUNCATE_PATIENCE)
         // would block the caller's thread, and the writer thread waits for it instead.
         conn.busy_handler(None)?;
-        let written = append_sqlite(conn, [row], &[]);
+        let written = append_sqlite(conn, rows, turns);
         conn.busy_handler(Some(wait_briefly))?;
         match written {
             Ok(()) => Ok(true),

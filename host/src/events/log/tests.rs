@@ -176,9 +176,10 @@ async fn a_commit_that_cannot_land_is_waited_for_a_bounded_time_then_lands_later
     let _ = std::fs::remove_dir_all(dir);
 }
 /// A turn's end is one commit: the session's view and `turn.completed`, broadcast in that order, and the turn
-/// record with that event's seq, already in the store when the caller hears of it. A record the writer cannot
-/// write (here its table is gone) never holds the log up: the events are committed without it, and the caller
-/// is told to record it itself.
+/// record with that event's seq, already in the store when the caller hears of it (with the writer thread idle,
+/// committed by the caller before `queue_turn` returns). A record that cannot be written (here its table is gone)
+/// never holds the log up: the caller's own commit fails, the writer thread commits the events without it, and the
+/// caller is told to record it itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_turn_s_end_is_logged_and_recorded_in_one_commit_or_logged_alone() {
     let dir = std::env::temp_dir().join(format!("cm-log-turn-end-{}", uuid::Uuid::now_v7()));
@@ -194,7 +195,10 @@ async fn a_turn_s_end_is_logged_and_recorded_in_one_commit_or_logged_alone() {
     };
     let view = NewEvent::any("session.updated", serde_json::json!({"id": "s1"}));
     let event = NewEvent::any("turn.completed", serde_json::json!({"turn": {"id": "t1"}}));
+    writer_idle(&log).await;
+    let before = log.last_seq();
     let mut queued = log.queue_turn(Some(view), Some(event), ended("t1")).await.unwrap();
+    assert_eq!(log.last_seq(), before + 2, "committed by its caller");
     let logged = queued.committed().await.expect("committed");
     assert!(logged.recorded);
     let logged = logged.event.expect("its event");
@@ -209,6 +213,7 @@ async fn a_turn_s_end_is_logged_and_recorded_in_one_commit_or_logged_alone() {
     store.begin_turn("s1", "t2", None).await.unwrap();
     sqlx::query("ALTER TABLE turns RENAME TO turns_elsewhere").execute(store.pool()).await.unwrap();
     let event = NewEvent::any("turn.completed", serde_json::json!({"turn": {"id": "t2"}}));
+    writer_idle(&log).await;
     let queued = log.queue_turn(None, Some(event), ended("t2")).await.unwrap();
     let logged = tokio::time::timeout(Duration::from_secs(30), queued.ack).await.expect("the log is not held up").unwrap();
     assert!(!logged.recorded, "committed without the record it could not write");

@@ -54,62 +54,100 @@ impl WriterState {
         shared.last_write_ms.store(now_ms(), Ordering::Relaxed);
     }
 
-    /// Send a committed event to its readers: the live feed first (its readers, the websocket clients, are the ones
-    /// somebody watches, so their tasks are woken, and run, ahead of the followers'), then the settled feed unless
-    /// it is a piece of a stream.
-    fn broadcast(&mut self, shared: &Shared, event: &Arc<Event>) {
-        if event.seq != self.broadcast + 1 {
-            // Seqs this host did not broadcast (PostgreSQL: a catch-up read that failed) may hold settled events:
-            // a reader of the settled feed must not take the next one as following on from what it saw.
-            self.settled = event.seq - 1;
+    /// Send committed events (in seq order) to their readers: the live feed first (its readers, the websocket
+    /// clients, are the ones somebody watches, so their tasks are woken, and run, ahead of the followers'), then the
+    /// settled feed all but the pieces of streams.
+    fn broadcast(&mut self, shared: &Shared, events: &[Arc<Event>]) {
+        for e in events {
+            let _ = shared.live.send(e.clone());
         }
-        self.broadcast = event.seq;
-        let _ = shared.live.send(event.clone());
-        if !event.is_stream_piece() {
-            let after = std::mem::replace(&mut self.settled, event.seq);
-            let _ = shared.settled.send(Settled { after, event: event.clone() });
+        for e in events {
+            if e.seq != self.broadcast + 1 {
+                // Seqs this host did not broadcast (PostgreSQL: a catch-up read that failed) may hold settled
+                // events: a reader of the settled feed must not take the next one as following on from what it saw.
+                self.settled = e.seq - 1;
+            }
+            self.broadcast = e.seq;
+            if !e.is_stream_piece() {
+                let after = std::mem::replace(&mut self.settled, e.seq);
+                let _ = shared.settled.send(Settled { after, event: e.clone() });
+            }
         }
     }
 }
 
-/// Commit a lone event on the publisher's thread and broadcast it from there. Gives the event back when the writer
-/// thread must take it instead: when anything is queued for that thread (an event published before this one may
-/// be on its way: order is the order of the calls), when the event is part of a burst ([`COMMIT_HERE_AFTER`]),
-/// when the writer would hold a batch open for many readers ([`LINGER_MIN_READERS`]), when a prune is due, and when
-/// the store is busy or failing (the writer thread waits and retries; this thread is a tokio worker and must not).
-/// SQLite only: on PostgreSQL a commit is a round trip through the runtime.
+/// Commit a lone event (a [`Submission::Event`] nobody waits for) or a turn's start or end ([`Submission::Turn`]) on
+/// the publisher's thread and broadcast it from there (answering the turn's waiter at once). Gives the submission
+/// back when the writer thread must take it instead: when anything is queued for that thread (a submission made
+/// before this one may be on its way: order is the order of the calls), when a lone event is part of a burst
+/// ([`COMMIT_HERE_AFTER`]) or would be held open for many readers ([`LINGER_MIN_READERS`]), when a prune is due, and
+/// when the store is busy or failing (the writer thread waits and retries, and writes a turn's record apart from its
+/// events when it must; this thread is a tokio worker and must not). SQLite only: on PostgreSQL a commit is a round
+/// trip through the runtime.
 ///
 /// Done here, the readers' tasks are woken from the tokio worker that read the event, which runs them next, and
 /// the writer thread does not wake at all: a paced delta costs one wake-up instead of four or five
 /// (docs/benchmarks.md, "Commit on the publisher's thread").
-pub(super) fn commit_here(shared: &Shared, event: NewEvent) -> Result<(), NewEvent> {
-    if !shared.commits_here || shared.queued.load(Ordering::Acquire) != 0 || shared.live.receiver_count() >= LINGER_MIN_READERS {
-        return Err(event);
+pub(super) fn commit_here(shared: &Shared, submission: Submission) -> Result<(), Submission> {
+    // A turn's waiter is answered as soon as it is committed, by whichever thread: the writer never holds it open.
+    let (lone_event, count) = match &submission {
+        Submission::Event { ack: None, .. } => (true, 1),
+        Submission::Turn(t) => (false, i64::from(t.view.is_some()) + i64::from(t.event.is_some())),
+        _ => return Err(submission),
+    };
+    if !shared.commits_here || shared.queued.load(Ordering::Acquire) != 0 || (lone_event && shared.live.receiver_count() >= LINGER_MIN_READERS) {
+        return Err(submission);
     }
     // Never waits: a writer thread in the middle of a batch has it.
-    let Ok(mut guard) = shared.state.try_lock() else { return Err(event) };
-    let Some(state) = guard.as_mut() else { return Err(event) };
-    let quiet = state.committed_at.is_none_or(|at| at.elapsed() >= COMMIT_HERE_AFTER);
+    let Ok(mut guard) = shared.state.try_lock() else { return Err(submission) };
+    let Some(state) = guard.as_mut() else { return Err(submission) };
+    let burst = state.committed_at.is_some_and(|at| at.elapsed() < COMMIT_HERE_AFTER);
     // Looked at again under the lock, which the writer thread holds until what it took is broadcast.
     let queued = shared.queued.load(Ordering::Acquire) != 0;
-    if !quiet || queued || !shared.healthy.load(Ordering::Relaxed) || state.since_prune + 1 >= state.prune_every {
-        return Err(event);
+    if (lone_event && burst) || queued || !shared.healthy.load(Ordering::Relaxed) || state.since_prune + count >= state.prune_every {
+        return Err(submission);
     }
-    let seq = state.last + 1;
+    let first = state.last + 1;
     let ts = now_ms();
-    match state.writer.append_now(event.row(seq, ts)) {
+    let landed = {
+        let (events, turn): (Vec<&NewEvent>, Option<(&TurnChange, bool)>) = match &submission {
+            Submission::Turn(t) => (t.view.iter().chain(&t.event).collect(), Some((&t.change, t.event.is_some()))),
+            Submission::Event { event, .. } => (vec![event], None),
+            _ => unreachable!("only lone events and turns come this far"),
+        };
+        // The turn's record carries the seq of its event, the last of the batch.
+        let last = first + events.len() as i64 - 1;
+        let turns: Vec<_> = turn.map(|(change, has_event)| (change, has_event.then_some(last))).into_iter().collect();
+        state.writer.append_now(events.iter().zip(first..).map(|(e, seq)| e.row(seq, ts)), &turns)
+    };
+    match landed {
         Ok(true) => {}
-        Ok(false) => return Err(event),
+        Ok(false) => return Err(submission),
         Err(e) => {
-            tracing::debug!(error = %e, "could not commit an event on its publisher's thread; the writer thread takes it");
-            return Err(event);
+            tracing::debug!(error = %e, "could not commit on the publisher's thread; the writer thread takes it");
+            return Err(submission);
         }
     }
-    let event = Arc::new(Event::from_new(seq, ts, &format_ts(ts), event));
-    state.last = seq;
-    state.committed(shared, 1);
-    shared.last_committed.store(seq, Ordering::Release);
-    state.broadcast(shared, &event);
+    let ts_text = format_ts(ts);
+    let mut seqs = first..;
+    let mut committed = |e: NewEvent| Arc::new(Event::from_new(seqs.next().expect("unbounded"), ts, &ts_text, e));
+    let (events, ack) = match submission {
+        Submission::Event { event, .. } => (vec![committed(event)], None),
+        Submission::Turn(turn) => {
+            let TurnSubmission { view, event, ack, .. } = *turn;
+            let view = view.map(&mut committed);
+            let event = event.map(&mut committed);
+            (view.into_iter().chain(event.clone()).collect(), Some((ack, event)))
+        }
+        _ => unreachable!("only lone events and turns come this far"),
+    };
+    state.last = events.last().map_or(state.last, |e| e.seq);
+    state.committed(shared, events.len());
+    shared.last_committed.store(state.last, Ordering::Release);
+    state.broadcast(shared, &events);
+    if let Some((ack, event)) = ack {
+        let _ = ack.send(TurnLogged { event, recorded: true });
+    }
     drop(guard);
     crate::memory::note_activity();
     Ok(())
@@ -192,9 +230,7 @@ fn write_batch(shared: &Shared, state: &mut WriterState, batch: &mut Vec<Submiss
         state.last = state.last.max(state.broadcast);
     }
     shared.last_committed.store(state.last, Ordering::Release);
-    for e in &events {
-        state.broadcast(shared, e);
-    }
+    state.broadcast(shared, &events);
     for (i, ack) in acks {
         let _ = ack.send(events[i].clone());
     }
@@ -235,7 +271,7 @@ fn catch_up(shared: &Shared, state: &mut WriterState, before: Option<i64>) {
             event.from_another_host = true;
             let event = Arc::new(event);
             shared.last_committed.store(event.seq, Ordering::Release);
-            state.broadcast(shared, &event);
+            state.broadcast(shared, std::slice::from_ref(&event));
         }
         if !page_full {
             return;
