@@ -2,13 +2,13 @@
 //!
 //! The writer is a plain thread that owns the log's SQLite connection: producers hand it submissions over a bounded
 //! channel (a full channel slows them down, never drops), it takes whatever is queued, assigns seqs, builds the
-//! envelopes, commits the batch and only then broadcasts it. A burst costs one wake-up and one commit per batch.
-//! While a stream runs (events arriving less than [`LINGER`] apart) to many readers ([`LINGER_MIN_READERS`]), the
-//! writer holds a batch open for up to [`LINGER`] so paced events share a commit and a wake-up of every reader; a
-//! lone event, an event somebody waits for, and a stream to a reader or two are committed at once. A lone event or a
-//! turn's start or end with nothing queued before it is committed by its publisher instead, on its own thread, which
-//! saves the hand-off to the writer thread and back (`writer::commit_here`). Checkpoints run elsewhere, when the log is quiet, so their
-//! fsyncs stay off the stream.
+//! envelopes, commits the batch and only then broadcasts it. A burst costs one wake-up and one commit per batch. While
+//! a stream runs (events arriving less than [`LINGER`] apart) to many readers ([`LINGER_MIN_READERS`]), the writer
+//! holds a batch open for up to [`LINGER`] so paced events share a commit and a wake-up of every reader; a lone event,
+//! an event somebody waits for, and a stream to a reader or two are committed at once. A lone event or a turn's start
+//! or end with nothing queued before it is committed by its publisher instead, on its own thread, which saves the
+//! hand-off to the writer thread and back (`writer::commit_here`). Checkpoints run elsewhere, when the log is quiet, so
+//! their fsyncs stay off the stream.
 //!
 //! On PostgreSQL several hosts may share the log. Each batch is numbered by the database (after the newest seq,
 //! under the log's lock: see `store/events.rs`), and every host's writer stays the one broadcaster of its host: a
@@ -52,11 +52,12 @@ const STREAM_GAP: Duration = LINGER;
 /// A batch that found this many events queued already shares its commit and wake-ups widely (a burst, or a writer
 /// that fell behind): it is committed at once, as holding it would only add to the wait its events already had.
 const LINGER_BELOW: usize = 16;
-/// Batches are held open only when a commit wakes at least this many live readers (websocket clients and the
-/// plugin dispatcher; the host's other followers take [`EventLog::subscribe_settled`], which deltas do not wake).
-/// What a shared commit saves grows with the readers woken per batch, while what holding a delta back costs does not: with a client or two, a delta committed alone
-/// keeps the 0.3 ms p99 of the one-client bar (a 1 ms linger put its p50 at 0.7 ms), at ~50 µs more CPU per paced
-/// delta; with 20–50 clients, sharing cuts two thirds of the CPU and the bar is 2 ms.
+/// Batches are held open only when a commit wakes at least this many live readers (websocket clients, and the plugin
+/// dispatcher while a plugin subscribes to deltas; the host's other followers take [`EventLog::subscribe_settled`],
+/// which deltas do not wake). What a shared commit saves grows with the readers woken per batch, while what holding a
+/// delta back costs does not: with a client or two, a delta committed alone keeps the 0.3 ms p99 of the one-client
+/// bar (a 1 ms linger put its p50 at 0.7 ms), at ~50 µs more CPU per paced delta; with 20–50 clients, sharing cuts two
+/// thirds of the CPU and the bar is 2 ms.
 const LINGER_MIN_READERS: usize = 8;
 /// Prune at most this often (in events written); small retentions prune after half their size.
 const PRUNE_EVERY: i64 = 10_000;

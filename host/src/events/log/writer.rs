@@ -1,6 +1,6 @@
-//! Committing: the writer thread, which takes what producers queue in batches, and a publisher's own commit of a
-//! lone event or a turn's start or end ([`commit_here`]). Both take the log's [`WriterState`] for a commit and broadcast only after it, so the
-//! seqs, the store and the feeds keep one order whichever thread committed.
+//! Committing: the writer thread, which takes what producers queue in batches, and a publisher's own commit of a lone
+//! event or a turn's start or end ([`commit_here`]). Both take the log's [`WriterState`] for a commit and broadcast
+//! only after it, so the seqs, the store and the feeds keep one order whichever thread committed.
 
 use std::sync::atomic::{fence, Ordering};
 use std::sync::{Arc, PoisonError};

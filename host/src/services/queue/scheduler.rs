@@ -148,10 +148,11 @@ impl Scheduler {
         });
     }
 
-    /// Wake the scheduler on every job event that may let it claim: a job queued (new, retried, handed back) or a
-    /// lane freed (an attempt ended, a job went to wait); and wake the readers waiting for a job that ended. The settled feed (the live one without deltas) carries every host's events on a shared
-    /// store (each host's event writer relays the others' commits, woken by LISTEN), so a host claims another
-    /// host's new job, or takes its turn in a lane another host just freed, without waiting for the 1 s poll.
+    /// Wake the scheduler on every job event that may let it claim: a job queued (new, retried, handed back) or a lane
+    /// freed (an attempt ended, a job went to wait); and wake the readers waiting for a job that ended. The settled
+    /// feed (the live one without deltas) carries every host's events on a shared store (each host's event writer
+    /// relays the others' commits, woken by LISTEN), so a host claims another host's new job, or takes its turn in a
+    /// lane another host just freed, without waiting for the 1 s poll.
     fn wake_on_job_events(services: &Arc<Queue>) {
         use tokio::sync::broadcast::error::RecvError;
         let me = Arc::downgrade(services);
