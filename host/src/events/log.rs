@@ -330,6 +330,13 @@ impl EventLog {
 
     /// Wait until everything queued so far is committed.
     pub async fn flush(&self) {
+        // Nothing handed to the writer thread is on its way (the writer counts it down once broadcast), and what a
+        // publisher committed itself was committed before its call returned: there is nothing to wait for, and the
+        // round trip to the writer thread (a wake-up of it and one of this task) is spared. A turn's start on the
+        // relay's path waits for a flush like this (`Sessions::queue_turn`).
+        if self.inner.shared.queued.load(Ordering::Acquire) == 0 {
+            return;
+        }
         let (tx, rx) = oneshot::channel();
         if self.submit_urgent(Submission::Flush(tx)).await {
             let _ = rx.await;

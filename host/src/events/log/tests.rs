@@ -175,6 +175,33 @@ async fn a_commit_that_cannot_land_is_waited_for_a_bounded_time_then_lands_later
     assert_eq!(rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(), [crate::events::EventType::RuntimeReady.as_str(), crate::events::EventType::RuntimeResponsive.as_str()]);
     let _ = std::fs::remove_dir_all(dir);
 }
+/// A flush with nothing on its way to the writer thread answers at once: it does not wait for that thread (held up
+/// here by the log's state, as by a publisher in the middle of its own commit), while a flush behind a queued event
+/// waits until that event is committed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flush_waits_for_the_writer_thread_only_when_something_is_queued_for_it() {
+    let (dir, _store, log) = started("flush").await;
+    writer_idle(&log).await;
+    let state = log.inner.shared.state.lock().unwrap();
+    assert!(log.flush_within(Duration::from_secs(5)).await, "nothing queued: answered without the writer thread");
+
+    // Held up like this, the writer thread cannot take the event: a flush behind it waits.
+    let publisher = log.clone();
+    let published = tokio::spawn(async move { publisher.publish(NewEvent::any("test.flushed", serde_json::json!({}))).await });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while log.inner.shared.queued.load(Ordering::Acquire) == 0 {
+        assert!(Instant::now() < deadline, "the event never reached the writer thread's queue");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let before = log.last_seq();
+    assert!(!log.flush_within(Duration::from_millis(200)).await, "a flush waits for what is queued");
+    drop(state);
+    assert!(log.flush_within(Duration::from_secs(30)).await);
+    assert_eq!(log.last_seq(), before + 1, "answered once the queued event is committed");
+    published.await.unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// A turn's end is one commit: the session's view and `turn.completed`, broadcast in that order, and the turn
 /// record with that event's seq, already in the store when the caller hears of it (with the writer thread idle,
 /// committed by the caller before `queue_turn` returns). A record that cannot be written (here its table is gone)
