@@ -130,6 +130,9 @@ impl Api {
 pub struct TurnLog {
     /// Per delta: receive time − the `t=` stamp the fake wrote, in nanoseconds.
     pub delta_latency_ns: Vec<i64>,
+    /// Per delta: its `t=` stamp − the one of the delta before it (0 for the first), in nanoseconds: how closely it
+    /// followed.
+    pub delta_gap_ns: Vec<i64>,
     pub deltas: u64,
     pub first_delta_recv_ns: i128,
     pub last_delta_recv_ns: i128,
@@ -164,7 +167,9 @@ pub async fn read_turn(ws: &mut Ws, timeout: Duration) -> anyhow::Result<TurnLog
                 if log.deltas == 0 {
                     log.first_delta_recv_ns = recv;
                     log.first_delta_sent_ns = sent;
+                    log.last_delta_sent_ns = sent;
                 }
+                log.delta_gap_ns.push((sent - log.last_delta_sent_ns) as i64);
                 log.last_delta_recv_ns = recv;
                 log.last_delta_sent_ns = sent;
                 log.deltas += 1;

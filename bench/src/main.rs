@@ -13,7 +13,9 @@
 //! default 3), each from a copy made at the start beside its original (see `FreshCopies`), and prints each row's
 //! median for both and the ratio new / old. `--compare-runs N` alone runs one host
 //! N times and prints the medians. `--only` picks scenarios: `fake` (start-up and streaming against the fake peer),
-//! `codex` (the real app-server), `reads` (big-data reads); default all. `--flood N` runs only the
+//! `floor` (the same paced reply through a bare relay instead of the host: what the machine's wake-ups and writes
+//! cost before any of the host's work; see `floor`), `codex` (the real app-server), `reads` (big-data reads); default
+//! all. `--flood N` runs only the
 //! connection-flood scenario (N half-open connections; see `flood`).
 //!
 //! Defaults: `codex-manager`, `fake-app-server` and `fake-model` next to this binary (`target/release/`); codex from
@@ -23,6 +25,7 @@
 
 mod client;
 mod codex;
+mod floor;
 mod flood;
 mod host;
 mod reads;
@@ -43,6 +46,8 @@ use scenarios::Counts;
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Scenario {
     Fake,
+    /// The floor: the paced reply through a bare relay instead of the host (see `floor`).
+    Floor,
     Codex,
     Reads,
 }
@@ -61,7 +66,7 @@ struct Args {
 }
 
 const USAGE: &str = "usage: cm-bench [--host-bin PATH] [--fake-bin PATH] [--fake-model-bin PATH] [--codex-bin PATH] \
-[--compare OLD_HOST_BIN] [--compare-runs N] [--only fake,codex,reads] [--quick | --flood N] [--out FILE]";
+[--compare OLD_HOST_BIN] [--compare-runs N] [--only fake,floor,codex,reads] [--quick | --flood N] [--out FILE]";
 
 /// The codex to run: `CODEX_BIN`, the checkout's pinned one, or `codex` on `PATH`; `None` when there is none.
 fn default_codex(here: &Path) -> Option<PathBuf> {
@@ -89,7 +94,7 @@ fn parse_args() -> anyhow::Result<Args> {
     let mut codex = None;
     let mut old_host = None;
     let mut rounds = None;
-    let mut scenarios = vec![Scenario::Fake, Scenario::Codex, Scenario::Reads];
+    let mut scenarios = vec![Scenario::Fake, Scenario::Floor, Scenario::Codex, Scenario::Reads];
     let mut quick = false;
     let mut out = None;
     let mut flood = None;
@@ -111,9 +116,10 @@ fn parse_args() -> anyhow::Result<Args> {
                     .split(',')
                     .map(|s| match s.trim() {
                         "fake" => Ok(Scenario::Fake),
+                        "floor" => Ok(Scenario::Floor),
                         "codex" => Ok(Scenario::Codex),
                         "reads" => Ok(Scenario::Reads),
-                        other => bail!("unknown scenario {other} (fake, codex, reads)"),
+                        other => bail!("unknown scenario {other} (fake, floor, codex, reads)"),
                     })
                     .collect::<anyhow::Result<_>>()?
             }
@@ -145,6 +151,10 @@ fn parse_args() -> anyhow::Result<Args> {
 }
 
 fn main() -> anyhow::Result<()> {
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    if raw.first().map(String::as_str) == Some(floor::RELAY_FLAG) {
+        return floor::relay_main(&raw[1..]);
+    }
     let args = parse_args()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let failed = runtime.block_on(run(args))?;
@@ -178,6 +188,10 @@ async fn suite(setup: &Setup, bins: &Binaries) -> anyhow::Result<Report> {
         );
         let steady = scenarios::steady(bins, &setup.http, counts).await.context("streaming runs")?;
         report.extend(report::steady_report(counts, &startup, &steady));
+    }
+    if setup.scenarios.contains(&Scenario::Floor) {
+        eprintln!("cm-bench [{label}]: the floor: the paced reply through a bare relay…");
+        report.extend(floor::run(&bins.fake, counts).await.context("the floor's relay")?);
     }
     if setup.scenarios.contains(&Scenario::Codex) {
         eprintln!("cm-bench [{label}]: the real codex app-server against the fake model…");

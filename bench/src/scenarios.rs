@@ -223,9 +223,10 @@ pub async fn steady(bins: &Binaries, http: &reqwest::Client, counts: &Counts) ->
         print_threads("paced, 1 client", &before, &host::threads_by_name(pid)?, counts.paced);
     }
     if let Some(path) = std::env::var_os("CM_BENCH_LATENCY_DUMP") {
-        // For finding where a tail comes from: this run's latencies in arrival order, ns, one a line (the summary
-        // below sorts them).
-        std::fs::write(&path, log.delta_latency_ns.iter().map(|ns| format!("{ns}\n")).collect::<String>())?;
+        // For finding where a tail comes from: this run's deltas in arrival order, one a line: the latency and the
+        // gap since the delta before it was written, ns (the summary below sorts the latencies).
+        let lines = log.delta_latency_ns.iter().zip(&log.delta_gap_ns).map(|(latency, gap)| format!("{latency} {gap}\n"));
+        std::fs::write(&path, lines.collect::<String>())?;
     }
     let mut one = fanout_of(1, counts, std::slice::from_mut(&mut log));
     one.host_cpu = host::cpu_time(pid)? - cpu_before;
@@ -349,7 +350,7 @@ async fn run_one(
     Ok((posted, log))
 }
 
-fn fanout_of(clients: usize, counts: &Counts, logs: &mut [TurnLog]) -> Fanout {
+pub fn fanout_of(clients: usize, counts: &Counts, logs: &mut [TurnLog]) -> Fanout {
     let mut worst = 0;
     let mut all = Vec::with_capacity(logs.iter().map(|l| l.delta_latency_ns.len()).sum());
     for log in logs.iter_mut() {
