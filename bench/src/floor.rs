@@ -29,7 +29,7 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use crate::client::{read_turn, Ws};
 use crate::host;
-use crate::report::{micros_per, ns_ms, thousands, Metric, Report, Unit};
+use crate::report::{micros_per, ns_ms, plural, thousands, Metric, Report, Unit};
 use crate::scenarios::{fanout_of, Counts, Fanout};
 
 /// The flag that makes this binary the floor's relay.
@@ -221,21 +221,28 @@ pub async fn run(fake: &Path, counts: &Counts) -> anyhow::Result<Report> {
                 runtime.label(),
                 thousands(f.deltas),
                 thousands(f.rate),
-                if clients == 1 { "" } else { "s" }
+                plural(clients)
             );
             report.metrics.push(Metric::info(format!("4. {what}: CPU per delta"), micros_per(f.host_cpu, f.deltas), Unit::Us));
             report.metrics.push(Metric::info(format!("3. {what}: latency p50"), ns_ms(f.latency.p50), Unit::Ms));
             report.metrics.push(Metric::info(format!("3. {what}: latency p99"), ns_ms(f.latency.p99), Unit::Ms));
             report.details.push(format!(
-                "the floor's relay ({}), {clients} client(s): {} samples, p50 / p99 / max {}; fewest deltas a client got {}; relay CPU {} ms",
+                "the floor's relay ({}), {clients} client{}: {} samples, p50 / p99 / max {}; fewest deltas a client got {}; relay CPU {} ms",
                 runtime.label(),
+                plural(clients),
                 thousands(f.latency.n as u64),
                 f.latency.ms(),
                 thousands(f.received_min),
                 f.host_cpu.as_millis()
             ));
             if f.received_min != f.deltas {
-                report.failures.push(format!("the floor's relay ({}) to {clients} clients: a client got only {} of {} deltas", runtime.label(), f.received_min, f.deltas));
+                report.failures.push(format!(
+                    "the floor's relay ({}) to {clients} client{}: a client got only {} of {} deltas",
+                    runtime.label(),
+                    plural(clients),
+                    f.received_min,
+                    f.deltas
+                ));
             }
         }
     }

@@ -106,7 +106,7 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-fn plural(n: usize) -> &'static str {
+pub fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {
