@@ -15,8 +15,7 @@
 //! N times and prints the medians. `--only` picks scenarios: `fake` (start-up and streaming against the fake peer),
 //! `floor` (the same paced reply through a bare relay instead of the host: what the machine's wake-ups and writes
 //! cost before any of the host's work; see `floor`), `codex` (the real app-server), `reads` (big-data reads); default
-//! all. `--flood N` runs only the
-//! connection-flood scenario (N half-open connections; see `flood`).
+//! all. `--flood N` runs only the connection-flood scenario (N half-open connections; see `flood`).
 //!
 //! Defaults: `codex-manager`, `fake-app-server` and `fake-model` next to this binary (`target/release/`); codex from
 //! `CODEX_BIN`, else `.tools/codex/node_modules/.bin/codex` of the checkout, else `codex` on `PATH`. Prints a

@@ -175,6 +175,7 @@ async fn a_commit_that_cannot_land_is_waited_for_a_bounded_time_then_lands_later
     assert_eq!(rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(), [crate::events::EventType::RuntimeReady.as_str(), crate::events::EventType::RuntimeResponsive.as_str()]);
     let _ = std::fs::remove_dir_all(dir);
 }
+
 /// A flush with nothing on its way to the writer thread answers at once: it does not wait for that thread (held up
 /// here by the log's state, as by a publisher in the middle of its own commit), while a flush behind a queued event
 /// waits until that event is committed.
