@@ -99,16 +99,7 @@ pub(super) async fn hosts_bench(args: &Args, server: &str, hosts: usize, burst: 
         let enqueued = started.elapsed();
         ensure!(enqueued < delay, "the enqueue phase ({enqueued:?}) outlasted the delay ({delay:?})");
         let due = started + delay;
-        let last = watch
-            .until(BURST_TIMEOUT, "burst drained", |s| {
-                let e = s.ended.get(kind)?;
-                if e.1 > 0 {
-                    return Some(None);
-                }
-                (e.0 >= burst).then_some(e.2)
-            })
-            .await?
-            .with_context(|| format!("some `{kind}` jobs failed"))?;
+        let last = watch.drained(kind, burst).await?;
         let drain = last.saturating_duration_since(due);
         let split = claims_per_host(&schema, kind).await?;
         rows.push(Row {

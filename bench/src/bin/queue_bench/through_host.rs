@@ -108,16 +108,7 @@ pub(super) async fn host_bench(args: &Args, counts: Counts, rows: &mut Vec<Row>)
             .await?;
         let enqueued = started.elapsed();
         let target = before + counts.burst;
-        let last = watch
-            .until(BURST_TIMEOUT, "burst drained", |s| {
-                let e = s.ended.get(kind)?;
-                if e.1 > 0 {
-                    return Some(None);
-                }
-                (e.0 >= target).then_some(e.2)
-            })
-            .await?
-            .with_context(|| format!("some `{kind}` jobs failed"))?;
+        let last = watch.drained(kind, target).await?;
         let drain = last - started;
         let cpu = host::cpu_time(host.pid)?.saturating_sub(cpu_before);
         let by_thread = thread_cpu_delta(&threads_before, &thread_cpu(host.pid), counts.burst);

@@ -54,6 +54,20 @@ impl Watch {
             }
         }
     }
+
+    /// Wait until `succeeded` jobs of `kind` have succeeded in all (at most [`BURST_TIMEOUT`]): when the last of them
+    /// was seen. An error as soon as one of that kind failed.
+    pub(super) async fn drained(&self, kind: &str, succeeded: usize) -> anyhow::Result<Instant> {
+        self.until(BURST_TIMEOUT, "burst drained", |s| {
+            let (ok, failed, last) = *s.ended.get(kind)?;
+            if failed > 0 {
+                return Some(None);
+            }
+            (ok >= succeeded).then_some(last)
+        })
+        .await?
+        .with_context(|| format!("some `{kind}` jobs failed"))
+    }
 }
 
 /// Open the event stream of the host at `addr` for `types` and read it in a task of its own into a [`Watch`], each
